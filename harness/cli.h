@@ -1,0 +1,63 @@
+/* cli.h: the command table and the exit codes. Only the CLI layer (cli.c and cmd_*.c) maps
+ * results to exit codes; nothing below it calls exit().
+ *
+ * Exit codes (documented in `plumbline help` and the README):
+ *   0  no change detected and every check passed
+ *   1  a change was detected, or checks failed (compare: a regression)
+ *   2  usage, config or suite error (nothing was sent)
+ *   3  the run could not complete: vendor unreachable, authentication, budget reached, I/O
+ *
+ * Adding a command: write harness/cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`
+ * (argv[0] is the command name) and its usage text, declare it here, add a row to the table in
+ * cli.c (kept sorted). */
+#ifndef PL_CLI_H
+#define PL_CLI_H
+
+#include "err.h"
+
+enum pl_exit {
+	EXIT_OK = 0,
+	EXIT_CHANGED = 1,
+	EXIT_USAGE = 2,
+	EXIT_INCOMPLETE = 3,
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary; /* one line for `plumbline help` */
+	const char *usage;   /* full text for `plumbline help NAME` and `NAME --help` */
+};
+
+int cli_main(int argc, char **argv);
+const struct cmd *cli_find(const char *name);
+/* Prints "plumbline: <where>: <msg>" to stderr and returns the exit code for err's class. */
+int cli_fail(const struct pl_err *err);
+/* Maps an error class to an exit code (PL_E_INPUT/PL_E_USAGE -> 2, others -> 3). */
+int cli_exit_for(const struct pl_err *err);
+/* Prints a usage error for cmd and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) PL_PRINTF(2, 3);
+/* 1 if argv contains -h or --help (before a "--"); the command then prints its usage. */
+int cli_wants_help(int argc, char **argv);
+int cli_print_usage(const char *cmd);
+
+int cmd_alert(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_baseline_accept(int argc, char **argv); /* `baseline accept`, see cmd_baseline.c */
+int cmd_check(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Usage texts live beside their commands. */
+extern const char usage_alert[], usage_baseline[], usage_check[], usage_compare[], usage_demo[],
+	usage_help[], usage_keygen[], usage_register[], usage_run[], usage_simulate[],
+	usage_verify[], usage_version[];
+
+#endif

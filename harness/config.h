@@ -1,0 +1,81 @@
+/* config.h: the config file (JSON): vendor entries, paths, limits and the sections other
+ * modules own (detection, alerts, signing, budget).
+ *
+ * The config never holds a secret: a vendor names the environment variable (api_key_env) or a
+ * 0600 file (api_key_file) that does. config_load_secrets reads them after validation, before
+ * any request, and reports a missing one by the variable's name.
+ *
+ * Unknown keys are errors everywhere, so a typo cannot pass silently. Errors name the file,
+ * line, column and field ("plumbline.json:12:5: vendors[0].concurency: unknown key").
+ *
+ * Sections owned by other modules are kept as borrowed json_t (config owns the reference) and
+ * validated by their modules through the section table in config.c. */
+#ifndef PL_CONFIG_H
+#define PL_CONFIG_H
+
+#include "err.h"
+
+#include "jsonx.h"
+
+#include <jansson.h>
+
+struct vendor {
+	char *id;	   /* unique, [A-Za-z0-9._-]+ */
+	char *probe;	   /* probe name, e.g. "openai" */
+	char *base_url;	   /* no trailing slash */
+	char *model;	   /* model / deployment / modelId */
+	char *api;	   /* probe variant ("chat", "responses"); may be NULL */
+	char *api_version; /* may be NULL */
+	char *region;	   /* may be NULL */
+	char *api_key_env; /* name of the env var holding the key; may be NULL (keyless) */
+	char *api_key_file; /* path of a 0600 file holding the key; may be NULL */
+	char *ca_file;	    /* extra CA bundle for a private endpoint; may be NULL */
+	long timeout_ms;    /* whole request; default 60000 */
+	long connect_timeout_ms; /* default 10000 */
+	int concurrency;	 /* parallel requests; default 4 */
+	int retries;		 /* retries after the first attempt; default 4 */
+	long max_response_bytes; /* default 8 MiB */
+	double rpm;		 /* requests per minute; 0 = unlimited */
+	double tpm;		 /* tokens per minute; 0 = unlimited */
+	int stream;		 /* ask for streamed answers; default 0 */
+	double price_in_per_mtok;  /* price per million prompt tokens; 0 = unknown */
+	double price_out_per_mtok; /* price per million completion tokens */
+	/* Filled by config_load_secrets; wiped by config_free. Never print it. */
+	char *api_key;
+};
+
+struct config {
+	char *path; /* the file it came from */
+	char *text; /* its text, for error positions */
+	size_t text_len;
+	json_t *root; /* owned */
+
+	struct vendor *vendors;
+	size_t n_vendors;
+
+	char *baselines_dir; /* default "baselines" (relative to the current directory) */
+	char *reports_dir;   /* default "reports" */
+	char *state_dir;     /* journals, history, locks; default ".plumbline" */
+
+	/* Sections owned by other modules: borrowed from root, NULL when absent. */
+	json_t *detection;
+	json_t *alerts;
+	json_t *signing;
+	json_t *budget;
+	json_t *logging;
+};
+
+/* Loads and validates path. Returns a new config, or NULL with err set (PL_E_INPUT). */
+struct config *config_load(const char *path, struct pl_err *err);
+/* Reads every selected vendor's key (vendor_ids NULL: all) from its env var or 0600 file.
+ * A missing key is PL_E_INPUT naming the variable; a readable-by-others key file is refused. */
+int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t n,
+			struct pl_err *err);
+void config_free(struct config *c); /* NULL-safe; wipes keys */
+
+const struct vendor *config_vendor(const struct config *c, const char *id);
+
+/* Builds "FILE:LINE:COL: field" for a JSON Pointer into the config, for error messages. */
+const char *config_where(const struct config *c, const char *pointer, char *buf, size_t len);
+
+#endif

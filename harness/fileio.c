@@ -1,0 +1,192 @@
+/* fileio.c: whole-file reads and crash-safe (atomic) writes. */
+#include "fileio.h"
+#include "sbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int fileio_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int fileio_mkdirs(const char *dir, struct pl_err *err)
+{
+	char *p = NULL, *s;
+	int rc = -1;
+
+	if (!dir || !*dir)
+		return 0;
+	p = xstrdup(dir);
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			pl_err_errno(err, PL_E_IO, p, "cannot create directory");
+			goto out;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+		pl_err_errno(err, PL_E_IO, p, "cannot create directory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void fsync_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			struct pl_err *err)
+{
+	struct sbuf tmp;
+	char *dir = NULL, *slash;
+	int fd = -1, rc = -1, tries;
+
+	sbuf_init(&tmp);
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		if (fileio_mkdirs(dir, err) < 0)
+			goto out;
+	}
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		sbuf_reset(&tmp);
+		sbuf_addf(&tmp, "%s.tmp.%ld.%d", path, (long)getpid(), tries);
+		fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST) {
+			pl_err_errno(err, PL_E_IO, path, "cannot create temporary file");
+			goto out;
+		}
+	}
+	if (fd < 0) {
+		pl_err_set(err, PL_E_IO, path, "cannot create a unique temporary file");
+		goto out;
+	}
+	/* open() applies the umask; the caller asked for this exact mode. */
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot write");
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		pl_err_errno(err, PL_E_IO, path, "cannot write");
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot replace");
+		goto out;
+	}
+	fsync_dir(path);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp.len)
+		unlink(tmp.buf);
+	sbuf_release(&tmp);
+	free(dir);
+	return rc;
+}
+
+int fileio_append(const char *path, const void *data, size_t len, mode_t mode,
+		  struct pl_err *err)
+{
+	int fd, rc = -1;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pl_err_errno(err, PL_E_IO, path, "cannot open for appending");
+	if (write_all(fd, data, len) < 0 || fdatasync(fd) < 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot append");
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
+		    struct pl_err *err)
+{
+	struct sbuf sb;
+	char chunk[65536];
+	int fd, rc = -1;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pl_err_errno(err, errno == ENOENT ? PL_E_INPUT : PL_E_IO, path,
+				    "cannot open");
+	sbuf_init(&sb);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pl_err_errno(err, PL_E_IO, path, "cannot read");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > max_bytes) {
+			pl_err_set(err, PL_E_INPUT, path, "file is larger than %zu bytes", max_bytes);
+			goto out;
+		}
+		sbuf_add(&sb, chunk, (size_t)n);
+	}
+	*out = sbuf_detach(&sb, len);
+	rc = 0;
+out:
+	close(fd);
+	sbuf_release(&sb);
+	return rc;
+}

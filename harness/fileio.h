@@ -1,0 +1,34 @@
+/* fileio.h: the one place files are read whole and written atomically.
+ * Every baseline, report, register, checkpoint and key goes through fileio_write_atomic: a temp
+ * file beside the target (O_CREAT|O_EXCL|O_NOFOLLOW), write, fsync, rename over the target, fsync
+ * the directory. A crash at any point leaves either the old file or the new one. */
+#ifndef PL_FILEIO_H
+#define PL_FILEIO_H
+
+#include "err.h"
+
+#include <sys/types.h>
+
+/* Writes len bytes of data to path atomically with the given mode (e.g. 0644, 0600).
+ * Creates missing parent directories (0755). Returns 0, or -1 with err set (PL_E_IO). */
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			struct pl_err *err);
+
+/* Reads a whole file into a new NUL-terminated buffer (caller frees *out). Files larger than
+ * max_bytes are refused (PL_E_INPUT) so a stray multi-gigabyte file cannot exhaust memory.
+ * Returns 0, or -1 with err set. */
+int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
+		    struct pl_err *err);
+
+/* mkdir -p with mode 0755. Returns 0, or -1 with err set. */
+int fileio_mkdirs(const char *dir, struct pl_err *err);
+
+/* Appends data to path (O_APPEND|O_CREAT, mode), then fdatasync. For journals and logs that
+ * grow line by line; a crash may leave a torn last line, which readers must skip. */
+int fileio_append(const char *path, const void *data, size_t len, mode_t mode,
+		  struct pl_err *err);
+
+/* Returns 1 if path exists, 0 if not. */
+int fileio_exists(const char *path);
+
+#endif

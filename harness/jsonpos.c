@@ -1,0 +1,273 @@
+/* jsonpos.c: locate a JSON Pointer's value in JSON text, for line:column error messages. */
+#include "jsonpos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct scan {
+	const char *s, *end;
+	int line, col;
+};
+
+static void adv(struct scan *sc)
+{
+	if (sc->s >= sc->end)
+		return;
+	if (*sc->s == '\n') {
+		sc->line++;
+		sc->col = 1;
+	} else if (((unsigned char)*sc->s & 0xC0) != 0x80) {
+		sc->col++;
+	}
+	sc->s++;
+}
+
+static void ws(struct scan *sc)
+{
+	while (sc->s < sc->end && strchr(" \t\r\n", *sc->s) && *sc->s)
+		adv(sc);
+}
+
+/* Scans a string; when out is non-NULL, copies its raw (still escaped) content, truncated. */
+static int str(struct scan *sc, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	if (sc->s >= sc->end || *sc->s != '"')
+		return -1;
+	adv(sc);
+	while (sc->s < sc->end && *sc->s != '"') {
+		if (*sc->s == '\\') {
+			if (out && n + 1 < outlen)
+				out[n++] = sc->s[0];
+			adv(sc);
+			if (sc->s >= sc->end)
+				return -1;
+		}
+		if (out && n + 1 < outlen)
+			out[n++] = *sc->s;
+		adv(sc);
+	}
+	if (sc->s >= sc->end)
+		return -1;
+	adv(sc);
+	if (out)
+		out[n] = '\0';
+	return 0;
+}
+
+static int skip_value(struct scan *sc, int depth);
+
+static int skip_container(struct scan *sc, int depth)
+{
+	char close = *sc->s == '{' ? '}' : ']';
+	int obj = close == '}';
+
+	adv(sc);
+	ws(sc);
+	if (sc->s < sc->end && *sc->s == close) {
+		adv(sc);
+		return 0;
+	}
+	for (;;) {
+		if (obj) {
+			if (str(sc, NULL, 0) < 0)
+				return -1;
+			ws(sc);
+			if (sc->s >= sc->end || *sc->s != ':')
+				return -1;
+			adv(sc);
+		}
+		if (skip_value(sc, depth + 1) < 0)
+			return -1;
+		ws(sc);
+		if (sc->s >= sc->end)
+			return -1;
+		if (*sc->s == close) {
+			adv(sc);
+			return 0;
+		}
+		if (*sc->s != ',')
+			return -1;
+		adv(sc);
+	}
+}
+
+static int skip_value(struct scan *sc, int depth)
+{
+	if (depth > 512)
+		return -1;
+	ws(sc);
+	if (sc->s >= sc->end)
+		return -1;
+	if (*sc->s == '"')
+		return str(sc, NULL, 0);
+	if (*sc->s == '{' || *sc->s == '[')
+		return skip_container(sc, depth);
+	while (sc->s < sc->end && !strchr(",]} \t\r\n", *sc->s) && *sc->s)
+		adv(sc);
+	return 0;
+}
+
+/* Decodes the next reference token of ptr into tok; returns the rest of ptr or NULL. */
+static const char *next_token(const char *ptr, char *tok, size_t len)
+{
+	size_t n = 0;
+
+	if (*ptr != '/')
+		return NULL;
+	ptr++;
+	while (*ptr && *ptr != '/') {
+		char c = *ptr++;
+
+		if (c == '~' && (*ptr == '0' || *ptr == '1'))
+			c = *ptr++ == '0' ? '~' : '/';
+		if (n + 1 < len)
+			tok[n++] = c;
+	}
+	tok[n] = '\0';
+	return ptr;
+}
+
+static int descend(struct scan *sc, const char *ptr, int *line, int *col)
+{
+	char tok[256], key[256];
+
+	for (;;) {
+		ws(sc);
+		*line = sc->line;
+		*col = sc->col;
+		if (!*ptr)
+			return 0;
+		ptr = next_token(ptr, tok, sizeof(tok));
+		if (!ptr || sc->s >= sc->end)
+			return 0;
+		if (*sc->s == '{') {
+			int found = 0;
+
+			adv(sc);
+			ws(sc);
+			while (sc->s < sc->end && *sc->s != '}') {
+				if (str(sc, key, sizeof(key)) < 0)
+					return -1;
+				ws(sc);
+				if (sc->s >= sc->end || *sc->s != ':')
+					return -1;
+				adv(sc);
+				if (!strcmp(key, tok)) {
+					found = 1;
+					break;
+				}
+				if (skip_value(sc, 0) < 0)
+					return -1;
+				ws(sc);
+				if (sc->s < sc->end && *sc->s == ',') {
+					adv(sc);
+					ws(sc);
+				}
+			}
+			if (!found)
+				return 0;
+		} else if (*sc->s == '[') {
+			char *endp;
+			long idx = strtol(tok, &endp, 10), i;
+
+			if (*endp || idx < 0)
+				return 0;
+			adv(sc);
+			for (i = 0; i < idx; i++) {
+				if (skip_value(sc, 0) < 0)
+					return -1;
+				ws(sc);
+				if (sc->s >= sc->end || *sc->s != ',')
+					return 0;
+				adv(sc);
+			}
+		} else {
+			return 0;
+		}
+	}
+}
+
+int jsonpos_find(const char *text, size_t len, const char *pointer, int *line, int *col)
+{
+	struct scan sc = { text, text + len, 1, 1 };
+
+	*line = 1;
+	*col = 1;
+	return descend(&sc, pointer ? pointer : "", line, col);
+}
+
+static void dotted(char *buf, size_t len, const char *ptr)
+{
+	char tok[256];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	while (ptr && *ptr) {
+		const char *p;
+		int isidx = 1;
+
+		ptr = next_token(ptr, tok, sizeof(tok));
+		if (!ptr)
+			break;
+		for (p = tok; *p; p++)
+			if (*p < '0' || *p > '9')
+				isidx = 0;
+		if (!tok[0])
+			isidx = 0;
+		if (isidx)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "[%s]", tok);
+		else
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "." : "",
+					      tok);
+		if (n >= len)
+			break;
+	}
+}
+
+const char *jsonpos_where(char *buf, size_t len, const char *file, const char *text,
+			  size_t text_len, const char *pointer)
+{
+	char field[400];
+	int line, col;
+
+	dotted(field, sizeof(field), pointer);
+	if (text && jsonpos_find(text, text_len, pointer, &line, &col) == 0)
+		snprintf(buf, len, "%s:%d:%d%s%s", file, line, col, field[0] ? ": " : "", field);
+	else
+		snprintf(buf, len, "%s%s%s", file, field[0] ? ": " : "", field);
+	return buf;
+}
+
+static void push(char *ptr, size_t len, const char *tok, int escape)
+{
+	size_t n = strlen(ptr);
+
+	if (n + 1 >= len)
+		return;
+	ptr[n++] = '/';
+	for (; *tok && n + 2 < len; tok++) {
+		if (escape && (*tok == '~' || *tok == '/')) {
+			ptr[n++] = '~';
+			ptr[n++] = *tok == '~' ? '0' : '1';
+		} else {
+			ptr[n++] = *tok;
+		}
+	}
+	ptr[n] = '\0';
+}
+
+void jsonpos_push_key(char *ptr, size_t len, const char *key)
+{
+	push(ptr, len, key, 1);
+}
+
+void jsonpos_push_index(char *ptr, size_t len, size_t index)
+{
+	char tmp[32];
+
+	snprintf(tmp, sizeof(tmp), "%zu", index);
+	push(ptr, len, tmp, 0);
+}

@@ -1,0 +1,25 @@
+/* jsonpos.h: where in a JSON text a value stands, for error messages people can act on.
+ * jansson reports line and column only for syntax errors; for "wrong type" or "unknown key"
+ * errors found after parsing, jsonpos re-scans the text (only on the error path) to find the
+ * line and column of the value at a JSON Pointer. */
+#ifndef PL_JSONPOS_H
+#define PL_JSONPOS_H
+
+#include "pl.h"
+
+/* Finds the value at `pointer` (RFC 6901, e.g. "/prompts/3/checks/0") in text. If the last
+ * step does not exist, reports the position of the deepest enclosing value found, so an error
+ * about a missing key points at the object that lacks it. Lines and columns count from 1.
+ * Returns 0 when some position was found, -1 if the text is not JSON. */
+int jsonpos_find(const char *text, size_t len, const char *pointer, int *line, int *col);
+
+/* Formats "FILE:LINE:COL: FIELD" into buf, FIELD being the pointer in the dotted form people
+ * read ("prompts[3].checks[0].pattern"); text may be NULL (then "FILE: FIELD"). Returns buf. */
+const char *jsonpos_where(char *buf, size_t len, const char *file, const char *text,
+			  size_t text_len, const char *pointer);
+
+/* Appends one reference token to a JSON Pointer, escaping '~' and '/' (RFC 6901). */
+void jsonpos_push_key(char *ptr, size_t len, const char *key);
+void jsonpos_push_index(char *ptr, size_t len, size_t index);
+
+#endif

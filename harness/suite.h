@@ -1,0 +1,50 @@
+/* suite.h: golden-prompt suites (JSON files): prompts, sampling plan and checks.
+ *
+ * A suite is loaded once per run. Its checks are compiled at load (regexes, schemas), so a bad
+ * pattern or schema is a suite error (PL_E_INPUT, exit 2) naming FILE:LINE:COL and the field,
+ * before any request is sent. */
+#ifndef PL_SUITE_H
+#define PL_SUITE_H
+
+#include "check.h"
+#include "err.h"
+
+#include <jansson.h>
+
+struct message {
+	char *role; /* "system", "user" or "assistant" */
+	char *content;
+};
+
+struct prompt {
+	char *id; /* unique in the suite, [A-Za-z0-9._-]+ */
+	struct message *messages;
+	size_t n_messages;
+	double temperature; /* < 0: vendor default */
+	int max_tokens;	    /* <= 0: vendor default */
+	int has_seed;
+	long long seed;
+	int samples;	      /* samples per nightly run */
+	int baseline_samples; /* samples when recording the baseline */
+	int logprobs;	      /* ask for logprobs (where the probe can) */
+	int top_logprobs;
+	json_t *response_schema; /* ask the vendor for structured output; owned; may be NULL */
+	struct check **checks;
+	size_t n_checks;
+};
+
+struct suite {
+	char *id;
+	char *path;
+	char *description; /* may be NULL */
+	struct prompt *prompts;
+	size_t n_prompts;
+	json_t *detection; /* suite-level detection settings (owned by detect.c); may be NULL */
+};
+
+/* Loads and validates a suite file. Returns a new suite or NULL with err set. */
+struct suite *suite_load(const char *path, struct pl_err *err);
+void suite_free(struct suite *s); /* NULL-safe */
+const struct prompt *suite_prompt(const struct suite *s, const char *id);
+
+#endif

@@ -1,0 +1,179 @@
+/* probe.h: the one interface every vendor adapter fills in.
+ *
+ * A probe translates. It turns a prompt into an HTTP request and an HTTP response into a
+ * normalised answer. It does no I/O, keeps no state between calls and never links libcurl: the
+ * runner (harness/http.c) owns the network. That keeps probes testable on recorded responses and
+ * fuzzable.
+ *
+ * Ownership: everything a probe puts in a struct probe_request or struct probe_answer is heap
+ * memory owned by that struct and released by probe_request_release / probe_answer_release. The
+ * inputs (target, prompt, response) are borrowed for the duration of the call.
+ *
+ * Adding a new probe:
+ *  1. probes/<name>.c defines `const struct probe_ops probe_<name> = { .name = "<name>", ... };`
+ *     with designated initializers; build and parse MUST be set, the rest may be NULL.
+ *  2. Declare it below and add it to the table in probes/probe.c.
+ *  3. tests/unit/test_probe_<name>.c parses the vendor's real responses from tests/fixtures and
+ *     checks the extracted fields; the simulator (harness/sim*.c) learns the wire format.
+ */
+#ifndef PL_PROBE_H
+#define PL_PROBE_H
+
+#include "err.h"
+
+#include <jansson.h>
+
+/* Capability flags: what a probe's wire format supports. */
+#define PROBE_F_SEED	 (1u << 0) /* honours a sampling seed */
+#define PROBE_F_LOGPROBS (1u << 1) /* can return token logprobs */
+#define PROBE_F_STREAM	 (1u << 2) /* can stream (probe_prompt.stream) */
+#define PROBE_F_SCHEMA	 (1u << 3) /* can ask for structured output against a JSON Schema */
+#define PROBE_F_SIGV4	 (1u << 4) /* the request must be signed with AWS SigV4 by the runner */
+
+/* Where and what to ask: filled from the config's vendor entry. All borrowed. */
+struct probe_target {
+	const char *base_url;	 /* e.g. "https://api.openai.com/v1" (no trailing slash) */
+	const char *model;	 /* the model (or Bedrock modelId, Azure deployment) */
+	const char *api_key;	 /* the secret; may be NULL for keyless local servers */
+	const char *api_version; /* Azure "api-version", Anthropic "anthropic-version"; may be NULL */
+	const char *region;	 /* Bedrock: AWS region; may be NULL */
+	const char *api;	 /* variant within a probe, e.g. "responses" for OpenAI; may be NULL */
+};
+
+struct probe_message {
+	const char *role; /* "system", "user" or "assistant" */
+	const char *content;
+};
+
+/* What to send: one prompt, one sample. All borrowed. */
+struct probe_prompt {
+	const struct probe_message *messages;
+	size_t n_messages;
+	double temperature; /* < 0: leave to the vendor's default */
+	int max_tokens;	    /* <= 0: leave to the vendor's default */
+	int has_seed;
+	long long seed;
+	int logprobs;	      /* ask for token logprobs (PROBE_F_LOGPROBS) */
+	int top_logprobs;     /* 0..20 */
+	const json_t *schema; /* ask for structured output (PROBE_F_SCHEMA); may be NULL */
+	int stream;	      /* ask for a streamed answer (PROBE_F_STREAM) */
+};
+
+struct probe_header {
+	char *name; /* lower case */
+	char *value;
+};
+
+/* The HTTP request a probe builds. The runner sends it as is. */
+struct probe_request {
+	char *method; /* "POST" or "GET" */
+	char *url;
+	struct probe_header *headers; /* includes the credential header; never log them */
+	size_t n_headers;
+	char *body;
+	size_t body_len;
+	/* AWS SigV4 (PROBE_F_SIGV4): value for CURLOPT_AWS_SIGV4 ("aws:amz:REGION:bedrock") and
+	 * the key pair for CURLOPT_USERPWD ("ACCESS:SECRET"); NULL otherwise. Secret. */
+	char *sigv4_provider;
+	char *sigv4_userpwd;
+	/* AWS session token header value for SigV4 (x-amz-security-token); may be NULL. */
+	char *sigv4_session_token;
+};
+
+/* The HTTP response as the runner received it. Borrowed by parse. */
+struct probe_response {
+	long status; /* HTTP status; 0 when no response arrived */
+	const struct probe_header *headers;
+	size_t n_headers;
+	const char *body; /* whole body (for streams: every event, as received) */
+	size_t body_len;
+	double latency_ms; /* request sent -> last byte */
+	double ttfb_ms;	   /* request sent -> first body byte; < 0 if unknown */
+};
+
+/* How a request failed. PROBE_OK means the answer is a real answer (which may be a refusal
+ * or a block: those are behaviour, not faults). Every probe classifies the same way. */
+enum probe_fault {
+	PROBE_OK = 0,
+	PROBE_FAULT_AUTH,	    /* 401/403: key missing, wrong, or not allowed */
+	PROBE_FAULT_RATE_LIMIT,	    /* 429 / throttling; retry_after_ms when the vendor says */
+	PROBE_FAULT_OVERLOADED,	    /* 529 overloaded, 503 "unavailable" */
+	PROBE_FAULT_SERVER,	    /* other 5xx */
+	PROBE_FAULT_TIMEOUT,	    /* set by the runner: no (complete) answer in time */
+	PROBE_FAULT_NETWORK,	    /* set by the runner: connect/reset/TLS failure */
+	PROBE_FAULT_MALFORMED,	    /* 2xx whose body lacks a required field or is not JSON */
+	PROBE_FAULT_CONTENT_FILTER, /* the vendor's filter rejected the request (e.g. Azure 400) */
+	PROBE_FAULT_REQUEST,	    /* other 4xx: bad request, unknown model */
+	PROBE_FAULT_STREAM,	    /* a stream that stopped early or carried an error event */
+};
+
+/* True for faults worth retrying (rate limit, overloaded, server, timeout, network, stream). */
+int probe_fault_retryable(enum probe_fault f);
+const char *probe_fault_name(enum probe_fault f); /* "rate_limit", ... ("ok" for PROBE_OK) */
+
+/* The normalised answer. Every probe fills the same fields; unknown wire fields are ignored. */
+struct probe_answer {
+	enum probe_fault fault;
+	long status;
+	long retry_after_ms; /* from Retry-After, retry-after-ms or a RetryInfo body; -1 if none */
+	char *error_type;    /* vendor's error code/type, e.g. "rate_limit_error"; may be NULL */
+	char *error_message; /* vendor's message (never contains the request); may be NULL */
+
+	char *text;	     /* assembled answer text ("" when none); NULL only on a fault */
+	int refused;	     /* the model refused (OpenAI refusal, Anthropic stop_reason refusal) */
+	int blocked;	     /* the vendor's safety layer blocked it (Gemini blockReason, ...) */
+	char *block_reason;  /* refusal text or block reason; may be NULL */
+	char *finish_reason; /* vendor's own word: "stop", "length", "end_turn", "SAFETY", ... */
+	char *model;	     /* returned model name / version */
+	char *fingerprint;   /* system_fingerprint, modelVersion, ...; may be NULL */
+	char *response_id;   /* may be NULL */
+	long prompt_tokens;  /* -1 if unknown */
+	long completion_tokens;
+	long total_tokens;
+	double latency_ms;
+	double ttft_ms; /* time to first token when streamed; -1 otherwise */
+	/* Kept response headers that identify versions or rate limits (openai-version,
+	 * x-ratelimit-*, anthropic-ratelimit-*, request ids), lower-case names, sorted. */
+	struct probe_header *headers;
+	size_t n_headers;
+	json_t *logprobs; /* owned reference; NULL unless asked for and returned */
+};
+
+struct probe_ops {
+	const char *name; /* MUST be set: the config's "probe" value */
+	unsigned flags;	  /* PROBE_F_* */
+	/* MUST be set. Builds the request for one sample. Returns 0, or -1 with err set
+	 * (PL_E_INPUT: the prompt asks for something this vendor cannot do). */
+	int (*build)(const struct probe_target *t, const struct probe_prompt *p,
+		     struct probe_request *out, struct pl_err *err);
+	/* MUST be set. Parses a response (any status) into out, which the caller zeroed with
+	 * probe_answer_init. Never fails: every problem becomes out->fault. */
+	void (*parse)(const struct probe_target *t, const struct probe_prompt *p,
+		      const struct probe_response *r, struct probe_answer *out);
+};
+
+extern const struct probe_ops probe_openai;
+
+/* Finds a probe by name; NULL if none. */
+const struct probe_ops *probe_find(const char *name);
+/* The registered probes, for help texts and tests. */
+const struct probe_ops *const *probe_list(size_t *n);
+
+void probe_request_init(struct probe_request *r);
+void probe_request_release(struct probe_request *r); /* wipes secrets before freeing */
+void probe_request_add_header(struct probe_request *r, const char *name, const char *value);
+void probe_answer_init(struct probe_answer *a);
+void probe_answer_release(struct probe_answer *a);
+
+/* Helpers shared by the probes. */
+/* Case-insensitive header lookup; NULL if absent. */
+const char *probe_header_get(const struct probe_header *h, size_t n, const char *name);
+/* Retry delay in ms from Retry-After (seconds or HTTP date) / retry-after-ms; -1 if none. */
+long probe_retry_after_ms(const struct probe_response *r);
+/* Copies the headers worth keeping (versions, rate limits, request ids) into a. */
+void probe_keep_headers(struct probe_answer *a, const struct probe_response *r);
+/* Classifies by status when the body says nothing better (401/403 auth, 429 rate limit,
+ * 529/503 overloaded, 5xx server, other 4xx request). */
+enum probe_fault probe_fault_from_status(long status);
+
+#endif
