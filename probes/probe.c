@@ -1,0 +1,243 @@
+/* probe.c: the probe table and the helpers every probe shares. */
+#include "probe.h"
+#include "sbuf.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const struct probe_ops *const probes[] = {
+	&probe_openai,
+};
+
+const struct probe_ops *probe_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(probes); i++)
+		if (!strcmp(probes[i]->name, name))
+			return probes[i];
+	return NULL;
+}
+
+const struct probe_ops *const *probe_list(size_t *n)
+{
+	*n = ARRAY_SIZE(probes);
+	return probes;
+}
+
+int probe_fault_retryable(enum probe_fault f)
+{
+	switch (f) {
+	case PROBE_FAULT_RATE_LIMIT:
+	case PROBE_FAULT_OVERLOADED:
+	case PROBE_FAULT_SERVER:
+	case PROBE_FAULT_TIMEOUT:
+	case PROBE_FAULT_NETWORK:
+	case PROBE_FAULT_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *probe_fault_name(enum probe_fault f)
+{
+	static const char *const names[] = {
+		[PROBE_OK] = "ok",
+		[PROBE_FAULT_AUTH] = "auth",
+		[PROBE_FAULT_RATE_LIMIT] = "rate_limit",
+		[PROBE_FAULT_OVERLOADED] = "overloaded",
+		[PROBE_FAULT_SERVER] = "server_error",
+		[PROBE_FAULT_TIMEOUT] = "timeout",
+		[PROBE_FAULT_NETWORK] = "network",
+		[PROBE_FAULT_MALFORMED] = "malformed",
+		[PROBE_FAULT_CONTENT_FILTER] = "content_filter",
+		[PROBE_FAULT_REQUEST] = "bad_request",
+		[PROBE_FAULT_STREAM] = "stream_error",
+	};
+
+	if ((size_t)f < ARRAY_SIZE(names) && names[f])
+		return names[f];
+	return "unknown";
+}
+
+void probe_request_init(struct probe_request *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static void free_secret(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+void probe_request_release(struct probe_request *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n_headers; i++) {
+		free(r->headers[i].name);
+		/* Header values may carry credentials: wipe them all. */
+		free_secret(r->headers[i].value);
+	}
+	free(r->headers);
+	free(r->method);
+	free(r->url);
+	free(r->body);
+	free(r->sigv4_provider);
+	free_secret(r->sigv4_userpwd);
+	free_secret(r->sigv4_session_token);
+	memset(r, 0, sizeof(*r));
+}
+
+void probe_request_add_header(struct probe_request *r, const char *name, const char *value)
+{
+	r->headers = xrealloc(r->headers, (r->n_headers + 1) * sizeof(*r->headers));
+	r->headers[r->n_headers].name = xstrdup(name);
+	r->headers[r->n_headers].value = xstrdup(value);
+	r->n_headers++;
+}
+
+void probe_answer_init(struct probe_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->retry_after_ms = -1;
+	a->prompt_tokens = a->completion_tokens = a->total_tokens = -1;
+	a->ttft_ms = -1;
+}
+
+void probe_answer_release(struct probe_answer *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	free(a->error_type);
+	free(a->error_message);
+	free(a->text);
+	free(a->block_reason);
+	free(a->finish_reason);
+	free(a->model);
+	free(a->fingerprint);
+	free(a->response_id);
+	for (i = 0; i < a->n_headers; i++) {
+		free(a->headers[i].name);
+		free(a->headers[i].value);
+	}
+	free(a->headers);
+	json_decref(a->logprobs);
+	probe_answer_init(a);
+}
+
+const char *probe_header_get(const struct probe_header *h, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(h[i].name, name))
+			return h[i].value;
+	return NULL;
+}
+
+long probe_retry_after_ms(const struct probe_response *r)
+{
+	const char *v;
+	char *end;
+
+	v = probe_header_get(r->headers, r->n_headers, "retry-after-ms");
+	if (v) {
+		double ms = strtod(v, &end);
+
+		if (end != v && ms >= 0)
+			return (long)ms;
+	}
+	v = probe_header_get(r->headers, r->n_headers, "retry-after");
+	if (v) {
+		double s = strtod(v, &end);
+		struct tm tm;
+
+		if (end != v && s >= 0 && (*end == '\0' || *end == ' '))
+			return (long)(s * 1000.0);
+		memset(&tm, 0, sizeof(tm));
+		/* HTTP-date: "Wed, 21 Oct 2015 07:28:00 GMT" */
+		if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+			time_t when = timegm(&tm), now = time(NULL);
+
+			return when > now ? (long)(when - now) * 1000 : 0;
+		}
+	}
+	return -1;
+}
+
+static int keep_header(const char *name)
+{
+	static const char *const exact[] = {
+		"openai-version",  "openai-model",   "openai-processing-ms", "x-request-id",
+		"request-id",	   "anthropic-version", "x-amzn-requestid",	 "apim-request-id",
+		"azureml-model-deployment", "x-ms-region", "x-goog-api-version", "server",
+	};
+	static const char *const prefix[] = {
+		"x-ratelimit-", "anthropic-ratelimit-", "x-amzn-bedrock-", "x-plumbline-",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(exact); i++)
+		if (!strcasecmp(name, exact[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(prefix); i++)
+		if (!strncasecmp(name, prefix[i], strlen(prefix[i])))
+			return 1;
+	return 0;
+}
+
+static int header_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct probe_header *)a)->name, ((const struct probe_header *)b)->name);
+}
+
+void probe_keep_headers(struct probe_answer *a, const struct probe_response *r)
+{
+	size_t i;
+	char *p;
+
+	for (i = 0; i < r->n_headers; i++) {
+		if (!keep_header(r->headers[i].name))
+			continue;
+		a->headers = xrealloc(a->headers, (a->n_headers + 1) * sizeof(*a->headers));
+		a->headers[a->n_headers].name = xstrdup(r->headers[i].name);
+		for (p = a->headers[a->n_headers].name; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		a->headers[a->n_headers].value = xstrdup(r->headers[i].value);
+		a->n_headers++;
+	}
+	if (a->n_headers > 1)
+		qsort(a->headers, a->n_headers, sizeof(*a->headers), header_cmp);
+}
+
+enum probe_fault probe_fault_from_status(long status)
+{
+	if (status >= 200 && status < 300)
+		return PROBE_OK;
+	if (status == 401 || status == 403)
+		return PROBE_FAULT_AUTH;
+	if (status == 429)
+		return PROBE_FAULT_RATE_LIMIT;
+	if (status == 529 || status == 503)
+		return PROBE_FAULT_OVERLOADED;
+	if (status >= 500)
+		return PROBE_FAULT_SERVER;
+	if (status == 408)
+		return PROBE_FAULT_TIMEOUT;
+	if (status == 0)
+		return PROBE_FAULT_NETWORK;
+	return PROBE_FAULT_REQUEST;
+}
