@@ -1,0 +1,59 @@
+/* sim_model.h: the simulated model behind `plumbline simulate`: deterministic, sampled answers
+ * with realistic night-to-night variation, named drifts (behaviour changes) and an "unstable"
+ * mode. The HTTP server (sim.c) wraps it in each vendor's wire format; the detection benchmark
+ * calls it directly to simulate hundreds of nights without HTTP.
+ *
+ * Determinism: the same knobs, prompt, model, temperature and sample seed give the same answer,
+ * on every machine. */
+#ifndef PL_SIM_MODEL_H
+#define PL_SIM_MODEL_H
+
+#include "pl.h"
+
+/* Named behaviour changes (--drift NAME, several with commas). */
+#define SIM_DRIFT_LONGER      (1u << 0) /* "longer": answers grow by about half */
+#define SIM_DRIFT_FENCED      (1u << 1) /* "fenced": JSON answers wrapped in ```json fences */
+#define SIM_DRIFT_MODEL	      (1u << 2) /* "model": a different returned model name */
+#define SIM_DRIFT_REFUSALS    (1u << 3) /* "refusals": many more refusals */
+#define SIM_DRIFT_FINGERPRINT (1u << 4) /* "fingerprint": a different system_fingerprint */
+#define SIM_DRIFT_WORDING     (1u << 5) /* "wording": a share of answers reworded (strength) */
+#define SIM_DRIFT_TOKENIZER   (1u << 6) /* "tokenizer": prompt token counts change */
+#define SIM_DRIFT_SWAP	      (1u << 7) /* "swap": a different model's answer distribution */
+
+struct sim_knobs {
+	unsigned long long seed; /* --seed: the model's identity */
+	int night;		 /* night index: moves answer probabilities a little */
+	double night_noise;	 /* how much a night moves them (0 = idealised null); 0.05 default */
+	int unstable;		 /* an endpoint whose nights vary a lot */
+	unsigned drifts;	 /* SIM_DRIFT_* */
+	double drift_strength;	 /* share of answers a "wording" drift alters, 0..1 (default 0.1) */
+};
+
+struct sim_msg {
+	const char *role;
+	const char *content;
+};
+
+struct sim_answer {
+	char *text; /* owned */
+	int refused;
+	const char *finish_reason; /* static: "stop" or "length" */
+	const char *model;	   /* static or borrowed from the request */
+	const char *fingerprint;   /* static */
+	long prompt_tokens;
+	long completion_tokens;
+};
+
+/* Parses "longer,fenced" into SIM_DRIFT_* bits; returns -1 on an unknown name. */
+int sim_drift_parse(const char *names, unsigned *bits);
+/* The list of drift names, for help texts and tests. */
+const char *const *sim_drift_names(size_t *n);
+
+/* Generates one sampled answer. `sample_seed` distinguishes samples of the same prompt (the
+ * request's seed when given, mixed with a per-request counter otherwise). */
+void sim_model_answer(const struct sim_knobs *k, const char *model, const struct sim_msg *msgs,
+		      size_t n_msgs, double temperature, int max_tokens,
+		      unsigned long long sample_seed, struct sim_answer *out);
+void sim_answer_release(struct sim_answer *a);
+
+#endif
