@@ -607,7 +607,6 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 			v = json_object_get(ev, "delta");
 			if (json_is_string(v))
 				sbuf_add(&refusal, json_string_value(v), json_string_length(v));
-			a->refused = 1;
 		} else if (!strcmp(type, "response.completed") || !strcmp(type, "response."
 										"incomplete")) {
 			final = json_incref(json_object_get(ev, "response"));
@@ -629,18 +628,20 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
 				"stream ended before response.completed");
 	if (!a->fault) {
-		/* No deltas seen (e.g. a replayed final event only): use the final output. */
-		responses_fill(p, final, text.len == 0 && !a->refused, a);
-		if (!a->text)
+		/* The terminal event carries the whole output; the deltas are the fallback when
+		 * a server sends an empty output[] there. */
+		responses_fill(p, final, 1, a);
+		if (!a->text[0] && text.len) {
+			free(a->text);
 			a->text = sbuf_detach(&text, NULL);
-		if (refusal.len) {
+		}
+		if (refusal.len && !(a->block_reason && a->block_reason[0])) {
 			free(a->block_reason);
 			a->block_reason = sbuf_detach(&refusal, NULL);
+			a->refused = 1;
 		}
-		if (lp) {
-			json_decref(a->logprobs);
+		if (lp && !a->logprobs)
 			a->logprobs = json_incref(lp);
-		}
 		a->ttft_ms = r->ttfb_ms;
 	}
 	json_decref(final);

@@ -24,7 +24,7 @@ struct fx {
 	long status;
 };
 
-static char *fx_read(const char *rel, size_t *len)
+static PL_UNUSED char *fx_read(const char *rel, size_t *len)
 {
 	char path[1024];
 	FILE *f;
@@ -43,7 +43,7 @@ static char *fx_read(const char *rel, size_t *len)
 	return sbuf_detach(&sb, len);
 }
 
-static void fx_add_header(struct fx *x, const char *name, const char *value)
+static PL_UNUSED void fx_add_header(struct fx *x, const char *name, const char *value)
 {
 	x->h = xrealloc(x->h, (x->nh + 1) * sizeof(*x->h));
 	x->h[x->nh].name = xstrdup(name);
@@ -52,7 +52,8 @@ static void fx_add_header(struct fx *x, const char *name, const char *value)
 }
 
 /* headers_rel (may be NULL): {"status_code": N, "headers": [[name, value], ...]}. */
-static void fx_load(struct fx *x, const char *body_rel, const char *headers_rel, long status)
+static PL_UNUSED void fx_load(struct fx *x, const char *body_rel, const char *headers_rel,
+			      long status)
 {
 	memset(x, 0, sizeof(*x));
 	x->body = fx_read(body_rel, &x->len);
@@ -73,7 +74,7 @@ static void fx_load(struct fx *x, const char *body_rel, const char *headers_rel,
 	}
 }
 
-static void fx_release(struct fx *x)
+static PL_UNUSED void fx_release(struct fx *x)
 {
 	size_t i;
 
@@ -86,8 +87,9 @@ static void fx_release(struct fx *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static void fx_parse(const struct probe_ops *ops, const struct probe_target *t,
-		     const struct probe_prompt *p, const struct fx *x, struct probe_answer *a)
+static PL_UNUSED void fx_parse(const struct probe_ops *ops, const struct probe_target *t,
+			       const struct probe_prompt *p, const struct fx *x,
+			       struct probe_answer *a)
 {
 	struct probe_response r = {
 		.status = x->status,
@@ -103,13 +105,14 @@ static void fx_parse(const struct probe_ops *ops, const struct probe_target *t,
 	ops->parse(t, p, &r, a);
 }
 
-static const char *fx_kept(const struct probe_answer *a, const char *name)
+static PL_UNUSED const char *fx_kept(const struct probe_answer *a, const char *name)
 {
 	return probe_header_get(a->headers, a->n_headers, name);
 }
 
 /* Compares a possibly-NULL string with an expected possibly-NULL one. */
-static void fx_str_eq(const char *got, const char *want, const char *what, const char *file)
+static PL_UNUSED void fx_str_eq(const char *got, const char *want, const char *what,
+				const char *file)
 {
 	if (!want && !got)
 		return;
@@ -119,7 +122,7 @@ static void fx_str_eq(const char *got, const char *want, const char *what, const
 }
 
 /* The text starts with want and is exactly len bytes long. */
-static void fx_text(const char *got, const char *want, size_t len, const char *file)
+static PL_UNUSED void fx_text(const char *got, const char *want, size_t len, const char *file)
 {
 	if (!got)
 		fail_msg("%s: text is NULL", file);

@@ -339,50 +339,15 @@ static const struct raw_case raw_cases[] = {
 	  "stream carried no events" },
 };
 
+static void run_raw(const struct probe_target *t, const struct raw_case *c);
+
 static void test_chat_raw(void **state)
 {
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(raw_cases); i++) {
-		const struct raw_case *c = &raw_cases[i];
-		struct probe_header h[1];
-		char hname[64], *colon;
-		struct probe_response r = { .status = c->status,
-					    .body = c->body,
-					    .body_len = strlen(c->body),
-					    .ttfb_ms = -1 };
-		struct probe_prompt p = { .temperature = -1 };
-		struct probe_answer a;
-
-		if (c->header) {
-			snprintf(hname, sizeof(hname), "%s", c->header);
-			colon = strchr(hname, ':');
-			*colon = '\0';
-			h[0].name = hname;
-			h[0].value = colon + 2;
-			r.headers = h;
-			r.n_headers = 1;
-		}
-		probe_answer_init(&a);
-		probe_openai.parse(&chat_target, &p, &r, &a);
-		if (a.fault != c->fault)
-			fail_msg("%s: fault %s (%s), want %s", c->name, probe_fault_name(a.fault),
-				 a.error_message ? a.error_message : "",
-				 probe_fault_name(c->fault));
-		assert_int_equal(a.retry_after_ms, c->retry_after_ms);
-		fx_str_eq(a.error_type, c->error_type, "error_type", c->name);
-		if (c->error_msg)
-			fx_str_eq(a.error_message, c->error_msg, "error_message", c->name);
-		if (c->fault == PROBE_OK) {
-			assert_int_equal(a.blocked, 1);
-			fx_str_eq(a.block_reason, "content_filter", "block_reason", c->name);
-			fx_str_eq(a.text, "", "text", c->name);
-		} else {
-			assert_null(a.text);
-		}
-		probe_answer_release(&a);
-	}
+	for (i = 0; i < ARRAY_SIZE(raw_cases); i++)
+		run_raw(&chat_target, &raw_cases[i]);
 }
 
 static const char *req_header(const struct probe_request *r, const char *name)
@@ -476,12 +441,225 @@ static void test_chat_build(void **state)
 	json_decref(schema);
 }
 
+static const struct probe_target responses_target = {
+	.base_url = "https://api.openai.com/v1",
+	.model = "gpt-5",
+	.api_key = "sk-test",
+	.api = "responses",
+};
+
+/* Responses API: finish_reason is incomplete_details.reason or else the status. */
+static const struct chat_case responses_cases[] = {
+	{ "openai-responses/responses-basic-text.json", NULL, 200, 0, 0, PROBE_OK,
+	  "I can't provide real-time updates, but you can easily check ", 245, NULL,
+	  "gpt-4o-mini-2024-07-18", NULL, "resp_689a0b2545288193953c892439b42e2800b2e36c65a1fd4b",
+	  "completed", 14, 50, 64, NULL, NULL },
+	{ "openai-responses/responses-function-call.spec-example.json", NULL, 200, 0, 0, PROBE_OK,
+	  "", 0, NULL, "gpt-5.4", NULL, "resp_67ca09c5efe0819096d0511c92b8c890096610f474011cc0",
+	  "completed", 291, 23, 314, NULL, NULL },
+	{ "openai-responses/responses-reasoning.spec-example.json", NULL, 200, 0, 0, PROBE_OK,
+	  "The classic tongue twister...", 29, NULL, "o1-2024-12-17", NULL,
+	  "resp_67ccd7eca01881908ff0b5146584e408072912b2993db808", "completed", 81, 1035, 1116,
+	  NULL, NULL },
+	{ "derived/openai-responses/cassette-responses-moderation-block-policy.0.body",
+	  "derived/openai-responses/cassette-responses-moderation-block-policy.0.headers.json", 0,
+	  0, 0, PROBE_OK, "I'm really sorry you're feeling this much anger. I can't hel", 1144,
+	  NULL, "gpt-5-2025-08-07", NULL, "resp_0389eb20a98f6e92006a6103ba175481a3a46beaea833ed28d",
+	  "completed", 12, 1351, 1363, NULL, NULL },
+	{ "openai-responses/responses-stream-text.spec-example.sse", NULL, 200, 1, 0, PROBE_OK,
+	  "Hi there! How can I assist you today?", 37, NULL, "gpt-5.4", NULL,
+	  "resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654", "completed", 37, 11, 48, NULL,
+	  NULL },
+	{ "openai-responses/responses-stream-gpt5-reasoning-moderation.sse", NULL, 200, 1, 0,
+	  PROBE_OK, "Paris.", 6, NULL, "gpt-5-2025-08-07", NULL,
+	  "resp_06fe400e17c64daf006a5fa35305c0819c9417367f9fcf2e5e", "completed", 13, 59, 72, NULL,
+	  NULL },
+	{ "derived/openai-responses/cassette-responses-stream-gpt5-moderation.0.body",
+	  "derived/openai-responses/cassette-responses-stream-gpt5-moderation.0.headers.json", 0, 1,
+	  0, PROBE_OK, "Paris.", 6, NULL, "gpt-5-2025-08-07", NULL,
+	  "resp_06fe400e17c64daf006a5fa35305c0819c9417367f9fcf2e5e", "completed", 13, 59, 72, NULL,
+	  NULL },
+};
+
+static void test_responses_fixtures(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(responses_cases); i++)
+		check_case(&probe_openai, &responses_target, &responses_cases[i]);
+}
+
+/* A moderation policy that flags the input is the vendor's safety layer: blocked, with the
+ * flagged categories; an unflagged moderation result blocks nothing. */
+static void test_responses_moderation(void **state)
+{
+	struct probe_prompt p = { .temperature = -1 };
+	struct probe_answer a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, "derived/openai-responses/cassette-responses-moderation-block-policy.0.body",
+		NULL, 200);
+	fx_parse(&probe_openai, &responses_target, &p, &x, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_int_equal(a.blocked, 1);
+	assert_int_equal(a.refused, 0);
+	fx_str_eq(a.block_reason,
+		  "moderation input flagged: harassment,harassment/threatening,violence",
+		  "block_reason", "moderation");
+	probe_answer_release(&a);
+	fx_release(&x);
+
+	fx_load(&x, "openai-responses/responses-stream-gpt5-reasoning-moderation.sse", NULL, 200);
+	p.stream = 1;
+	fx_parse(&probe_openai, &responses_target, &p, &x, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_int_equal(a.blocked, 0);
+	assert_null(a.block_reason);
+	probe_answer_release(&a);
+	fx_release(&x);
+}
+
+static const struct raw_case responses_raw[] = {
+	{ "no output", 200, "{\"id\":\"r\",\"status\":\"completed\",\"model\":\"m\"}", NULL,
+	  PROBE_FAULT_MALFORMED, -1, NULL, "missing output" },
+	{ "no status", 200, "{\"id\":\"r\",\"output\":[],\"model\":\"m\"}", NULL,
+	  PROBE_FAULT_MALFORMED, -1, NULL, "missing status" },
+	{ "failed", 200,
+	  "{\"id\":\"r\",\"status\":\"failed\",\"output\":[],\"error\":{\"code\":\"server_error\","
+	  "\"message\":\"boom\"}}",
+	  NULL, PROBE_FAULT_SERVER, -1, "server_error", "boom" },
+	{ "incomplete is an answer", 200,
+	  "{\"id\":\"r\",\"status\":\"incomplete\",\"model\":\"m\",\"incomplete_details\":{"
+	  "\"reason\":\"content_filter\"},\"output\":[]}",
+	  NULL, PROBE_OK, -1, NULL, NULL },
+	{ "stream without completed", 200,
+	  "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{}}\n\n"
+	  "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+	  "\"delta\":\"Hi\"}\n\n",
+	  "content-type: text/event-stream", PROBE_FAULT_STREAM, -1, NULL,
+	  "stream ended before response.completed" },
+	{ "stream failed", 200,
+	  "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":"
+	  "\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"gone\"}}}\n\n",
+	  "content-type: text/event-stream", PROBE_FAULT_STREAM, -1, "server_error", "gone" },
+	{ "stream error event", 200,
+	  "event: error\ndata: {\"type\":\"error\",\"code\":\"ERR_SOMETHING\",\"message\":"
+	  "\"Something went wrong\",\"param\":null}\n\n",
+	  "content-type: text/event-stream", PROBE_FAULT_STREAM, -1, "ERR_SOMETHING",
+	  "Something went wrong" },
+};
+
+static void run_raw(const struct probe_target *t, const struct raw_case *c)
+{
+	struct probe_header h[1];
+	char hname[64], *colon;
+	struct probe_response r = {
+		.status = c->status, .body = c->body, .body_len = strlen(c->body), .ttfb_ms = -1
+	};
+	struct probe_prompt p = { .temperature = -1 };
+	struct probe_answer a;
+
+	if (c->header) {
+		snprintf(hname, sizeof(hname), "%s", c->header);
+		colon = strchr(hname, ':');
+		*colon = '\0';
+		h[0].name = hname;
+		h[0].value = colon + 2;
+		r.headers = h;
+		r.n_headers = 1;
+	}
+	probe_answer_init(&a);
+	probe_openai.parse(t, &p, &r, &a);
+	if (a.fault != c->fault)
+		fail_msg("%s: fault %s (%s), want %s", c->name, probe_fault_name(a.fault),
+			 a.error_message ? a.error_message : "", probe_fault_name(c->fault));
+	assert_int_equal(a.retry_after_ms, c->retry_after_ms);
+	fx_str_eq(a.error_type, c->error_type, "error_type", c->name);
+	if (c->error_msg)
+		fx_str_eq(a.error_message, c->error_msg, "error_message", c->name);
+	if (c->fault == PROBE_OK) {
+		assert_int_equal(a.blocked, 1);
+		fx_str_eq(a.block_reason, "content_filter", "block_reason", c->name);
+		fx_str_eq(a.text, "", "text", c->name);
+	} else {
+		assert_null(a.text);
+	}
+	probe_answer_release(&a);
+}
+
+static void test_responses_raw(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(responses_raw); i++)
+		run_raw(&responses_target, &responses_raw[i]);
+}
+
+static void test_responses_build(void **state)
+{
+	static const struct probe_message msgs[] = {
+		{ "system", "Be brief." },
+		{ "user", "Capital of France?" },
+	};
+	json_t *schema = json_pack("{s:s}", "type", "object");
+	struct probe_prompt p = { .messages = msgs,
+				  .n_messages = 2,
+				  .temperature = 0,
+				  .max_tokens = 100,
+				  .logprobs = 1,
+				  .top_logprobs = 2,
+				  .schema = schema };
+	struct probe_request req;
+	struct pl_err err = PL_ERR_INIT;
+	json_t *body, *input;
+
+	(void)state;
+	probe_request_init(&req);
+	assert_int_equal(probe_openai.build(&responses_target, &p, &req, &err), 0);
+	assert_string_equal(req.url, "https://api.openai.com/v1/responses");
+	body = json_loadb(req.body, req.body_len, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "instructions")), "Be brief.");
+	input = json_object_get(body, "input");
+	assert_int_equal(json_array_size(input), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(input, 0), "role")),
+			    "user");
+	assert_int_equal(json_integer_value(json_object_get(body, "max_output_tokens")), 100);
+	assert_int_equal(json_integer_value(json_object_get(body, "top_logprobs")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(body, "include"), 0)),
+			    "message.output_text.logprobs");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(body, "text"), "format"), "typ"
+											      "e")),
+			    "json_schema");
+	assert_true(json_is_false(json_object_get(body, "store")));
+	json_decref(body);
+	probe_request_release(&req);
+
+	/* No seed in the Responses API: asking for one is a suite error, not a silent drop. */
+	p.has_seed = 1;
+	probe_request_init(&req);
+	assert_int_equal(probe_openai.build(&responses_target, &p, &req, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(err.msg, "the responses api does not take a seed");
+	probe_request_release(&req);
+	json_decref(schema);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chat_fixtures), cmocka_unit_test(test_chat_headers_kept),
-		cmocka_unit_test(test_chat_logprobs), cmocka_unit_test(test_chat_raw),
+		cmocka_unit_test(test_chat_fixtures),
+		cmocka_unit_test(test_chat_headers_kept),
+		cmocka_unit_test(test_chat_logprobs),
+		cmocka_unit_test(test_chat_raw),
 		cmocka_unit_test(test_chat_build),
+		cmocka_unit_test(test_responses_fixtures),
+		cmocka_unit_test(test_responses_moderation),
+		cmocka_unit_test(test_responses_raw),
+		cmocka_unit_test(test_responses_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
