@@ -53,4 +53,21 @@ int runner_run(const struct plan *p, struct journal *j, const struct runner_opts
 	       struct runner_stats *st, struct pl_err *err);
 void runner_stats_release(struct runner_stats *st);
 
+/* What a plan will cost at the configured limits, for `run --dry-run`. Sends nothing. */
+struct runner_vendor_estimate {
+	const char *vendor; /* borrowed id */
+	size_t requests;
+	long tokens;	   /* estimated prompt + completion tokens */
+	double cost;	   /* from the vendor's price table; 0 when unknown */
+	double duration_s; /* at the vendor's concurrency, rpm and tpm limits */
+};
+
+struct runner_estimate {
+	struct runner_vendor_estimate *vendors; /* one per plan vendor; owned */
+	size_t n_vendors;
+};
+
+void runner_dry_run(const struct plan *p, struct runner_estimate *est);
+void runner_estimate_release(struct runner_estimate *est);
+
 #endif
