@@ -239,6 +239,15 @@ static size_t res_add(struct jsonschema *js, const char *uri, const json_t *root
 	return js->n_res++;
 }
 
+/* sbuf_detach leaves a fresh buffer behind: release it too. */
+static char *detach(struct sbuf *sb)
+{
+	char *s = sbuf_detach(sb, NULL);
+
+	sbuf_release(sb);
+	return s;
+}
+
 /* ---- URIs (RFC 3986 reference resolution) ---- */
 
 struct uri {
@@ -322,7 +331,7 @@ static char *remove_dots(const char *in)
 			p += n;
 		}
 	}
-	return sbuf_detach(&out, NULL);
+	return detach(&out);
 }
 
 /* Resolves ref against base; returns a new string. */
@@ -385,7 +394,7 @@ static char *uri_resolve(const char *base, const char *ref)
 	uri_release(&b);
 	uri_release(&r);
 	uri_release(&t);
-	return sbuf_detach(&out, NULL);
+	return detach(&out);
 }
 
 /* Splits uri at '#': returns the document part (new string) and points *frag into uri. */
@@ -466,10 +475,12 @@ static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t
 	if (id) {
 		const char *frag;
 		char *doc;
+		int has_frag;
 
 		newbase = uri_resolve(base, json_string_value(id));
 		doc = uri_split(newbase, &frag);
-		if (*frag && draft != D7) {
+		has_frag = *frag != '\0'; /* frag points into newbase, replaced below */
+		if (has_frag && draft != D7) {
 			free(doc);
 			rc = fail(err, ptr, "$id", "\"%s\" must not have a fragment",
 				  json_string_value(id));
@@ -486,7 +497,7 @@ static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t
 		sl = slot_add(js, s, newbase, res, draft, ptr);
 		if (json_string_value(id)[0] != '#') /* "#name" ids are anchors only */
 			uri_register(js, doc, js->n_slots - 1);
-		if (*frag) { /* draft-07 "$id": "#name" or "uri#name" */
+		if (has_frag) { /* draft-07 "$id": "#name" or "uri#name" */
 			char *full = uri_resolve(newbase, json_string_value(id));
 
 			uri_register(js, full, js->n_slots - 1);
@@ -603,7 +614,7 @@ static char *pct_decode(const char *s)
 			sbuf_addch(&out, *s++);
 		}
 	}
-	return sbuf_detach(&out, NULL);
+	return detach(&out);
 }
 
 /* Follows a JSON Pointer (already percent-decoded) from root; NULL when it does not exist. */
@@ -888,7 +899,7 @@ static char *ecma_rewrite(const char *p, size_t len)
 			in_class = 0;
 		}
 	}
-	return sbuf_detach(&out, NULL);
+	return detach(&out);
 }
 
 static int pattern_compile(struct pattern *pat, const json_t *v, const char *ptr, const char *kw,
