@@ -597,7 +597,9 @@ static int add_document(struct jsonschema *js, json_t *doc, const char *uri, int
 
 /* ---- compiling ---- */
 
-static struct node *compile_schema(struct jsonschema *js, const json_t *s, struct pl_err *err);
+static struct node *compile_at(struct jsonschema *js, const json_t *s, const char *ptr,
+			       const char *kw, const char *key, long idx, struct pl_err *err);
+#define compile_schema(js, s, err) compile_at(js, s, "", NULL, NULL, -1, err)
 
 static char *pct_decode(const char *s)
 {
@@ -943,7 +945,7 @@ static int compile_list(struct jsonschema *js, const json_t *s, const char *kw, 
 	*n = json_array_size(a);
 	json_array_foreach(a, i, v)
 	{
-		(*out)[i] = compile_schema(js, v, err);
+		(*out)[i] = compile_at(js, v, ptr, kw, NULL, (long)i, err);
 		if (!(*out)[i])
 			return -1;
 	}
@@ -954,11 +956,12 @@ static int compile_one(struct jsonschema *js, const json_t *s, const char *kw, s
 		       struct pl_err *err)
 {
 	const json_t *v = json_object_get(s, kw);
+	const struct slot *parent = slot_find(js, s);
 
 	*out = NULL;
 	if (!v)
 		return 0;
-	*out = compile_schema(js, v, err);
+	*out = compile_at(js, v, parent ? parent->ptr : "", kw, NULL, -1, err);
 	return *out ? 0 : -1;
 }
 
@@ -994,7 +997,7 @@ static int compile_object_kws(struct jsonschema *js, struct node *n, const json_
 		{
 			json_object_set_new(n->prop_index, key,
 					    json_integer((json_int_t)n->n_props));
-			n->props[n->n_props] = compile_schema(js, sub, err);
+			n->props[n->n_props] = compile_at(js, sub, ptr, "properties", key, -1, err);
 			if (!n->props[n->n_props++])
 				return -1;
 		}
@@ -1014,7 +1017,8 @@ static int compile_object_kws(struct jsonschema *js, struct node *n, const json_
 			json_decref(ks);
 			if (rc < 0)
 				return -1;
-			n->pprops[n->n_pprops].n = compile_schema(js, sub, err);
+			n->pprops[n->n_pprops].n =
+				compile_at(js, sub, ptr, "patternProperties", key, -1, err);
 			if (!n->pprops[n->n_pprops++].n)
 				return -1;
 		}
@@ -1057,7 +1061,8 @@ static int compile_object_kws(struct jsonschema *js, struct node *n, const json_
 				n->dep_schemas =
 					xrealloc(n->dep_schemas,
 						 (n->n_dep_schemas + 1) * sizeof(*n->dep_schemas));
-				n->dep_schemas[n->n_dep_schemas] = compile_schema(js, sub, err);
+				n->dep_schemas[n->n_dep_schemas] =
+					compile_at(js, sub, ptr, "dependencies", key, -1, err);
 				if (!n->dep_schemas[n->n_dep_schemas++]) {
 					json_decref(req);
 					return -1;
@@ -1084,7 +1089,8 @@ static int compile_object_kws(struct jsonschema *js, struct node *n, const json_
 					    json_integer((json_int_t)n->n_dep_schemas));
 			n->dep_schemas = xrealloc(n->dep_schemas,
 						  (n->n_dep_schemas + 1) * sizeof(*n->dep_schemas));
-			n->dep_schemas[n->n_dep_schemas] = compile_schema(js, sub, err);
+			n->dep_schemas[n->n_dep_schemas] =
+				compile_at(js, sub, ptr, "dependentSchemas", key, -1, err);
 			if (!n->dep_schemas[n->n_dep_schemas++])
 				return -1;
 		}
@@ -1227,19 +1233,30 @@ static int compile_keywords(struct jsonschema *js, struct node *n, const json_t 
 	return 0;
 }
 
-static struct node *compile_schema(struct jsonschema *js, const json_t *s, struct pl_err *err)
+/* Compiles the subschema s (memoised). ptr/kw/key/idx say where it stands for the error when
+ * s is not a schema at all (the scan skipped it, so it has no slot). */
+static struct node *compile_at(struct jsonschema *js, const json_t *s, const char *ptr,
+			       const char *kw, const char *key, long idx, struct pl_err *err)
 {
 	struct slot *sl = slot_find(js, s);
 	struct node *n;
+	char where[1024];
 
-	if (!sl) /* not reached by the scan (e.g. a malformed keyword value) */
-		sl = slot_add(js, s, DEFAULT_BASE, 0, D2020, "");
-	if (sl->node)
-		return sl->node;
 	if (!json_is_object(s) && !json_is_boolean(s)) {
-		fail(err, sl->ptr, NULL, "expected a schema (an object or a boolean)");
+		snprintf(where, sizeof(where), "%s", ptr);
+		if (kw)
+			jsonpos_push_key(where, sizeof(where), kw);
+		if (key)
+			jsonpos_push_key(where, sizeof(where), key);
+		if (idx >= 0)
+			jsonpos_push_index(where, sizeof(where), (size_t)idx);
+		fail(err, where, NULL, "expected a schema (an object or a boolean)");
 		return NULL;
 	}
+	if (!sl) /* defensive: every schema position was scanned */
+		sl = slot_add(js, s, DEFAULT_BASE, 0, D2020, ptr);
+	if (sl->node)
+		return sl->node;
 	n = xcalloc(1, sizeof(*n));
 	n->next_alloc = js->nodes;
 	js->nodes = n;
