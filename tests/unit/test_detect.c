@@ -62,15 +62,13 @@ static size_t pick(struct stats_rng *g, const double *logit, size_t n)
 }
 
 /* Prompt i is categorical when i is even, text when odd. */
-static void gen_answer(const struct vendor *v, size_t prompt, struct stats_rng *g,
-		       struct stats_rng *nightg, struct sbuf *out)
+static void gen_answer(const struct vendor *v, size_t prompt, struct stats_rng *g, struct sbuf *out)
 {
-	double logit[5] = { 2, 1.3, 0.6, 0.2, -0.3 };
+	double logit[8] = { 2, 1.3, 0.6, 0.2, -0.3, 1, 0.5, 0 };
 	size_t i;
 
-	(void)nightg;
 	sbuf_reset(out);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 8; i++) {
 		/* the night's noise: a fixed shift per (night, prompt, category) */
 		struct stats_rng ng;
 		double z;
@@ -118,7 +116,7 @@ static struct sampleset *gen_set(const struct vendor *v, size_t prompts, size_t 
 		for (i = 0; i < samples; i++) {
 			struct sample *sm = &ps->samples[i];
 
-			gen_answer(v, p, &g, NULL, &text);
+			gen_answer(v, p, &g, &text);
 			sm->index = (int)i;
 			sm->text = xstrdup(text.buf);
 			sm->refused = !strcmp(text.buf, "I can't help with that.");
