@@ -640,6 +640,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	if (out->completion_tokens < 1)
 		out->completion_tokens = 1;
 	out->text = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
 	if (d & SIM_DRIFT_TOKENIZER)
 		out->prompt_tokens = tokens_of(words, 1.45) + 3 * (long)n_msgs + 1;
 	else

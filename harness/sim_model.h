@@ -70,7 +70,7 @@ const char *sim_refusal_text(void);
  *  - twelve words or fewer: a one-word answer in a few spellings ("Paris", "Paris.", ...);
  *  - otherwise: three to five sentences from templates with synonym choices.
  * At temperature 0 the mode is returned almost always; refusals are ~1% of non-JSON answers
- * at temperature > 0 (prompts naming weapons/malware/poison are refused), 40% of all answers under "refusals".
- * Prompt tokens are round(words * 1.3) + 3 per message over all messages. */
+ * at temperature > 0 (prompts naming weapons/malware/poison are refused), 40% of all answers under
+ * "refusals". Prompt tokens are round(words * 1.3) + 3 per message over all messages. */
 
 #endif

@@ -108,6 +108,7 @@ int sim_req_add_msg(struct sim_req *rq, const char *role, json_t *content)
 		return -1;
 	}
 	rq->owned[rq->n_owned] = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
 	rq->msgs[rq->n_msgs].role = role;
 	rq->msgs[rq->n_msgs].content = rq->owned[rq->n_owned];
 	rq->n_owned++;
