@@ -103,7 +103,7 @@ static int night(const char *dir, int night_no, const char *drift, char **argv, 
 		return -1;
 	}
 	fflush(stdout);
-	rc = argv[0][0] == 'b' ? cmd_baseline(argc, argv) : cmd_run(argc, argv);
+	rc = !strcmp(argv[0], "baseline") ? cmd_baseline(argc, argv) : cmd_run(argc, argv);
 	fflush(stdout);
 	sim_stop(sim);
 	return rc;
@@ -172,7 +172,7 @@ int cmd_demo(int argc, char **argv)
 		char *a[] = { "baseline", "record", "--config", cfg, "--vendor", "sim",
 			      (char *)suite, NULL };
 
-		rc = night(dir, 0, NULL, a + 1, 6, &err);
+		rc = night(dir, 0, NULL, a, 7, &err);
 		if (rc != EXIT_OK)
 			goto fail;
 	}
