@@ -204,6 +204,16 @@ static int b64_decode(const char *s, size_t len, unsigned char *out, size_t want
 	return rc;
 }
 
+void sign_b64_add(struct sbuf *out, const unsigned char *data, size_t len)
+{
+	b64_add(out, data, len);
+}
+
+int sign_b64_decode(const char *s, size_t len, unsigned char *out, size_t want)
+{
+	return b64_decode(s, len, out, want);
+}
+
 static void keyid_hex(const unsigned char id[SIGN_KEYID_LEN], char buf[17])
 {
 	uint64_t v = 0;

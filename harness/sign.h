@@ -102,6 +102,11 @@ int sign_verify_file(const struct sign_pub *p, const char *path, char **tc, stru
  * Returns 0 if found, -1 if not. */
 int sign_tc_field(const char *tc, const char *key, char *buf, size_t len);
 
+/* Base64 (RFC 4648, padded) helpers shared with the register. decode returns 0 only when s
+ * decodes to exactly `want` bytes. */
+void sign_b64_add(struct sbuf *out, const unsigned char *data, size_t len);
+int sign_b64_decode(const char *s, size_t len, unsigned char *out, size_t want);
+
 /* SHA-256 of data as 64 lower-case hex digits + NUL. */
 void sign_sha256_hex(const void *data, size_t len, char hex[65]);
 /* SHA-256 of a file's bytes. Returns 0 or -1. */
