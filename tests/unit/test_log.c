@@ -198,6 +198,51 @@ static void test_progress_redrawn_around_log_lines(void **state)
 	log_set_stream(NULL, 0, 0);
 }
 
+static int parse_section(const char *text, struct log_opts *o, struct pl_err *err)
+{
+	struct jsonloc loc = { "cfg.json", text, strlen(text) };
+	json_t *root = json_parse_text(&loc, err);
+	int rc;
+
+	assert_non_null(root);
+	rc = log_opts_parse(&loc, "/logging", json_object_get(root, "logging"), o, err);
+	json_decref(root);
+	return rc;
+}
+
+static void test_opts_parse(void **state)
+{
+	struct log_opts o = LOG_OPTS_INIT;
+	struct pl_err err = PL_ERR_INIT;
+	char buf[1600];
+
+	(void)state;
+	assert_int_equal(parse_section("{\"logging\": {\"file\": \"/var/log/pl.log\", "
+				       "\"level\": \"warn\", \"color\": \"never\", "
+				       "\"metrics_file\": \"/m/pl.prom\"}}",
+				       &o, &err),
+			 0);
+	assert_string_equal(o.file, "/var/log/pl.log");
+	assert_string_equal(o.metrics_file, "/m/pl.prom");
+	assert_int_equal(o.level, LOG_WARN);
+	assert_int_equal(o.color, LOG_COLOR_NEVER);
+	log_opts_release(&o);
+
+	assert_int_equal(parse_section("{\"logging\": {\n  \"levle\": \"warn\"}}", &o, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(pl_err_str(&err, buf, sizeof(buf)), "cfg.json:2:12: logging.levle: "
+								"unknown key \"levle\" (expected "
+								"one of: "
+								"file, level, color, "
+								"metrics_file)");
+	pl_err_init(&err);
+	assert_int_equal(parse_section("{\"logging\": {\"level\": \"loud\"}}", &o, &err), -1);
+	assert_non_null(strstr(pl_err_str(&err, buf, sizeof(buf)), "logging.level: unknown level "
+								   "\"loud\" (expected debug, "
+								   "info, warn or error)"));
+	assert_null(o.file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_progress_format),
 		cmocka_unit_test(test_progress_only_on_tty),
 		cmocka_unit_test(test_progress_redrawn_around_log_lines),
+		cmocka_unit_test(test_opts_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
