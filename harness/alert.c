@@ -639,7 +639,7 @@ static int deliver(const struct alerts *a, struct alert_channel *ch, const struc
 			return 0;
 		pl_err_str(&e, buf, sizeof(buf));
 		if (!retryable || attempt == max) {
-			log_error("alert: %s (attempt %lld of %lld, giving up)", buf, attempt, max);
+			log_error("%s (attempt %lld of %lld, giving up)", buf, attempt, max);
 			pl_err_set(err, e.code, e.where, "%s (after %lld attempts)", e.msg,
 				   attempt);
 			return -1;
@@ -649,7 +649,7 @@ static int deliver(const struct alerts *a, struct alert_channel *ch, const struc
 			wait = (long)a->max_backoff_ms;
 		if (retry_after > wait)
 			wait = retry_after < 60000 ? retry_after : 60000;
-		log_warn("alert: %s (attempt %lld of %lld); retrying in %.1f s", buf, attempt, max,
+		log_warn("%s (attempt %lld of %lld); retrying in %.2f s", buf, attempt, max,
 			 (double)wait / 1000.0);
 		sleep_ms(wait);
 	}
@@ -723,7 +723,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 
 			a->outcomes[i] = ALERT_FAILED;
 			if (a->attempts[i] == 0)
-				log_error("alert: %s", pl_err_str(&e, buf, sizeof(buf)));
+				log_error("%s", pl_err_str(&e, buf, sizeof(buf)));
 			pl_err_set(err, e.code, e.where, "%s", e.msg);
 			rc = -1;
 		}
