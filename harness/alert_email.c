@@ -59,6 +59,12 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 			  "expected an smtp:// (STARTTLS) or smtps:// (TLS) URL");
 		goto out;
 	}
+	if (strchr(ch->url, '@')) {
+		json_fail(loc, pointer, "url", err,
+			  "credentials do not belong in the URL; use username_env and "
+			  "password_env");
+		goto out;
+	}
 	if (!address_ok(ch->from)) {
 		json_fail(loc, pointer, "from", err, "expected one e-mail address");
 		goto out;
@@ -291,7 +297,7 @@ static int email_send(const struct alert_channel *ch, const struct alert_msg *m,
 		/* Authentication, refused TLS and 5xx replies are final; the rest may pass. */
 		*retryable = cc != CURLE_LOGIN_DENIED && cc != CURLE_USE_SSL_FAILED &&
 			     !(code >= 500 && code < 600) && cc != CURLE_UNSUPPORTED_PROTOCOL;
-		if (code)
+		if (code >= 400)
 			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s (SMTP %ld)",
 				   curl_easy_strerror(cc), code);
 		else

@@ -149,6 +149,9 @@ static void test_config_errors(void **state)
 		     "x@y\"]}]}}",
 		     "alerts.channels[0].to[0]: expected one e-mail address");
 	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"smtp://u:pw@m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}]}}",
+		     "alerts.channels[0].url: credentials do not belong in the URL");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
 		     "\"smtp://m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], "
 		     "\"username_env\": \"U\"}]}}",
 		     "set both \"username_env\" and \"password_env\"");
