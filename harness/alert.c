@@ -35,6 +35,7 @@ struct alerts {
 	long long max_backoff_ms;
 	enum alert_outcome *outcomes;
 	int *attempts;
+	unsigned char *off; /* alerts_enable(..., 0) */
 };
 
 static const char *const kind_names[] = { "none", "change", "check_failures", "incomplete",
@@ -111,6 +112,7 @@ void alerts_free(struct alerts *a)
 	free(a->ch);
 	free(a->outcomes);
 	free(a->attempts);
+	free(a->off);
 	free(a);
 }
 
@@ -129,6 +131,12 @@ enum alert_outcome alerts_outcome(const struct alerts *a, size_t i, int *attempt
 	if (attempts)
 		*attempts = a && i < a->n ? a->attempts[i] : 0;
 	return a && i < a->n ? a->outcomes[i] : ALERT_SKIPPED_NOT_WANTED;
+}
+
+void alerts_enable(struct alerts *a, size_t i, int on)
+{
+	if (a && i < a->n)
+		a->off[i] = !on;
 }
 
 /* ---- config ---- */
@@ -339,6 +347,7 @@ done:
 	free(base);
 	a->outcomes = xcalloc(a->n + 1, sizeof(*a->outcomes));
 	a->attempts = xcalloc(a->n + 1, sizeof(*a->attempts));
+	a->off = xcalloc(a->n + 1, 1);
 	for (i = 0; i < a->n; i++)
 		a->outcomes[i] = ALERT_SKIPPED_NOT_WANTED;
 	return a;
@@ -691,7 +700,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		struct pl_err e = PL_ERR_INIT;
 		json_t *entry = NULL;
 
-		if (ev->kind != ALERT_TEST && !(ch->kinds & (1u << ev->kind)))
+		if (a->off[i] || (ev->kind != ALERT_TEST && !(ch->kinds & (1u << ev->kind))))
 			continue;
 		if (entries) {
 			dedup_key(ev, ch, &key);

@@ -133,6 +133,10 @@ void alerts_free(struct alerts *a); /* NULL-safe; wipes secrets */
 size_t alerts_count(const struct alerts *a);
 const struct alert_channel *alerts_channel(const struct alerts *a, size_t i);
 
+/* Turns channel i on or off for the following dispatches (all start on); `alert test
+ * --channel NAME` uses it. */
+void alerts_enable(struct alerts *a, size_t i, int on);
+
 /* Reports, by variable name, the first channel secret missing from the environment
  * (PL_E_INPUT), so `plumbline check` can tell before a night's run. Reads no more than it must;
  * wipes what it read. */
