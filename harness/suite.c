@@ -277,8 +277,12 @@ struct suite *suite_load(const char *path, struct pl_err *err)
 	st->path = xstrdup(path);
 	if (parse_suite(st, &f.loc, f.root, err) < 0) {
 		suite_free(st);
-		st = NULL;
+		jsonfile_release(&f);
+		return NULL;
 	}
+	st->text = f.text;
+	st->text_len = f.len;
+	f.text = NULL;
 	jsonfile_release(&f);
 	return st;
 }
@@ -312,7 +316,15 @@ void suite_free(struct suite *s)
 	free(s->path);
 	free(s->description);
 	json_decref(s->detection);
+	free(s->text);
 	free(s);
+}
+
+struct jsonloc suite_loc(const struct suite *s)
+{
+	struct jsonloc loc = { s->path, s->text, s->text_len };
+
+	return loc;
 }
 
 const struct prompt *suite_prompt(const struct suite *s, const char *id)
