@@ -19,7 +19,7 @@ enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
 struct detect_params {
 	long long permutations, seed, window, exclude_recent, min_history, persistence;
 	long long ngram, pad_len, long_len;
-	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin;
+	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
 	enum dist_choice distance;
 	enum stats_kernel kernel;
@@ -43,6 +43,7 @@ static const char *const param_keys[] = {
 	"min_answered",
 	"min_history",
 	"ngram",
+	"novel_margin",
 	"pad_len",
 	"permutations",
 	"persistence",
@@ -74,6 +75,7 @@ static void params_defaults(struct detect_params *p)
 	p->sigmas = 4;
 	p->tv_share = 0.5;
 	p->rate_margin = 0.1;
+	p->novel_margin = 0.03;
 	p->cusum_k = 0.5;
 	p->cusum_h = 8;
 	p->detectable = 0.1;
@@ -110,7 +112,7 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 			  struct pl_err *err)
 {
 	static const char *const dists[] = { "auto", "tv", "mmd", NULL };
-	static const char *const kernels[] = { "hamming", "ngram", NULL };
+	static const char *const kernels[] = { "hamming", "ngram", "novel_margin", NULL };
 	struct jsonloc none = { "detection", NULL, 0 };
 	const struct jsonloc *loc = loc_in ? loc_in : &none;
 	const char *ptr = "/detection";
@@ -140,6 +142,8 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	    json_get_num(loc, ptr, obj, "tv_distinct_share", 0, 1, p->tv_share, &p->tv_share,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "rate_margin", 0, 1, p->rate_margin, &p->rate_margin,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "novel_margin", 0, 1, p->novel_margin, &p->novel_margin,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "cusum_k", 0, 100, p->cusum_k, &p->cusum_k, err) ||
 	    json_get_num(loc, ptr, obj, "cusum_h", 0, 1000, p->cusum_h, &p->cusum_h, err) ||
@@ -300,10 +304,12 @@ static void pwork_build(const struct detect_params *p, struct pwork *w)
 	}
 }
 
+static const struct prompt_samples *find_prompt(const struct sampleset *s, const char *id);
+
 /* ---- rates ------------------------------------------------------------------------- */
 
-enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_N };
-static const char *const rate_names[R_N] = { "refusal", "json", "truncated" };
+enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_NOVEL, R_N };
+static const char *const rate_names[R_N] = { "refusal", "json", "truncated", "novel" };
 
 struct rates {
 	size_t hit[R_N], n;
@@ -322,12 +328,31 @@ static int parses_json(const char *text)
 	return v != NULL;
 }
 
-static void rates_count(const struct sampleset *s, struct rates *r)
+/* Novel answers: tonight's answers whose normal form never occurs among the baseline's
+ * answers to the prompt. For the baseline itself, the answers that occur once (Good-Turing:
+ * the chance that the next answer is one not seen before). Noise moves probability among
+ * known answers; a changed model says new things. */
+static int is_novel(const struct prompt_samples *ref, const struct sample *sm,
+		    const struct sample *self)
+{
+	size_t k;
+
+	for (k = 0; ref && k < ref->n; k++) {
+		if (&ref->samples[k] != self && same_answer(ref->samples[k].text, sm->text))
+			return 0;
+	}
+	return 1;
+}
+
+static void rates_count(const struct sampleset *s, const struct sampleset *base, struct rates *r)
 {
 	size_t p, i;
 
 	memset(r, 0, sizeof(*r));
 	for (p = 0; p < s->n_prompts; p++) {
+		const struct prompt_samples *ref =
+			s == base ? &s->prompts[p] : find_prompt(base, s->prompts[p].prompt_id);
+
 		for (i = 0; i < s->prompts[p].n; i++) {
 			const struct sample *sm = &s->prompts[p].samples[i];
 
@@ -337,6 +362,7 @@ static void rates_count(const struct sampleset *s, struct rates *r)
 			r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "len"
 											       "gt"
 											       "h");
+			r->hit[R_NOVEL] += ref && is_novel(ref, sm, s == base ? sm : NULL);
 		}
 	}
 }
@@ -627,6 +653,7 @@ static json_t *judge_rate(struct eval *ev, int k, int is_e1, int *changed)
 	char path[64];
 	struct level lv;
 	double now = rate_of(&ev->r_night, k), base = rate_of(&ev->r_base, k), m, fp;
+	double rm = k == R_NOVEL ? p->novel_margin : p->rate_margin;
 	size_t a = ev->r_base.hit[k], b = ev->r_base.n - a, c = ev->r_night.hit[k],
 	       d = ev->r_night.n - c;
 	int ch;
@@ -634,14 +661,17 @@ static json_t *judge_rate(struct eval *ev, int k, int is_e1, int *changed)
 	snprintf(path, sizeof(path), "rates.%s", rate_names[k]);
 	series_level(p, ev->recs, ev->cur_epoch, path, &lv);
 	fp = stats_fisher_exact(a, b, c, d);
-	if (lv.spread >= 0 && lv.nights) {
-		m = p->rate_margin > p->sigmas * lv.spread ? p->rate_margin : p->sigmas * lv.spread;
-		ch = fabs(now - lv.center) > m;
-	} else if (lv.nights && !is_e1) {
-		m = p->rate_margin;
-		ch = fabs(now - lv.center) > m;
+	if (lv.nights) {
+		/* binomial sampling noise of tonight's rate around the epoch's centre: a short
+		 * history must not make the margin thinner than that */
+		double pc = fmin(fmax(lv.center, 1.0 / (double)(ev->r_night.n + 1)), 1);
+		double se = sqrt(pc * (1 - pc) / (double)(ev->r_night.n ? ev->r_night.n : 1));
+		double spread = lv.spread >= 0 ? fmax(lv.spread, se) : sqrt(2) * se;
+
+		m = fmax(rm, p->sigmas * spread);
+		ch = fabs(now - lv.center) > m && (lv.spread >= 0 || !is_e1 || fp <= p->alpha);
 	} else {
-		m = p->rate_margin;
+		m = rm;
 		ch = fp <= p->alpha && fabs(now - base) >= m;
 	}
 	*changed |= ch;
@@ -820,7 +850,7 @@ static void decide(struct eval *ev, struct decision *d)
 			snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
 		} else {
 			d->new_epoch = 1;
-			fingerprint_epoch_id(ev->n_eps ? ev->n_eps : 1, d->epoch, sizeof(d->epoch));
+			fingerprint_epoch_next(ev->eps, ev->n_eps, d->epoch, sizeof(d->epoch));
 		}
 	}
 }
@@ -1038,8 +1068,8 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 	ev.hard_now = fingerprint_hard(night);
 	ev.hard_base = fingerprint_hard(baseline);
 	ev.sketch = fingerprint_sketch(night);
-	rates_count(baseline, &ev.r_base);
-	rates_count(night, &ev.r_night);
+	rates_count(baseline, baseline, &ev.r_base);
+	rates_count(night, baseline, &ev.r_night);
 	night_figures(&ev);
 	distances(&ev);
 	for (i = 0; i < night->n_prompts; i++)

@@ -370,6 +370,14 @@ static void test_drift_epochs_rollback(void **state)
 	assert_non_null(strstr(o.summary, "returned to epoch e1"));
 	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e1");
+	/* a different change later opens the next epoch, not e2 again */
+	{
+		struct vendor refusing = {.noise = 0.1, .refusals = 1};
+
+		assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
+		assert_true(o.new_epoch);
+		assert_string_equal(o.epoch, "e3");
+	}
 	fx_release(&f);
 }
 
