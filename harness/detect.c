@@ -645,39 +645,48 @@ struct decision {
 	int new_epoch, returned;
 };
 
-/* One rate: judged against the epoch's history once there is enough, else against the
- * baseline with Fisher's exact test at the conservative alpha. */
-static json_t *judge_rate(struct eval *ev, int k, int is_e1, int *changed)
+/* Whether tonight's rate k is off for an epoch: judged against the epoch's nights once
+ * there are any (margin: the larger of the rate's margin and `sigmas` spreads, the spread
+ * never below the binomial sampling noise), else against the baseline with Fisher's exact
+ * test at the conservative alpha. Fills the centre, margin and Fisher p used. */
+static int rate_off(const struct eval *ev, int k, const char *epoch, double *center, double *m,
+		    double *fp)
 {
 	const struct detect_params *p = ev->p;
 	char path[64];
 	struct level lv;
-	double now = rate_of(&ev->r_night, k), base = rate_of(&ev->r_base, k), m, fp;
+	double now = rate_of(&ev->r_night, k), base = rate_of(&ev->r_base, k);
 	double rm = k == R_NOVEL ? p->novel_margin : p->rate_margin;
 	size_t a = ev->r_base.hit[k], b = ev->r_base.n - a, c = ev->r_night.hit[k],
 	       d = ev->r_night.n - c;
-	int ch;
+	int is_e1 = !strcmp(epoch, "e1");
 
 	snprintf(path, sizeof(path), "rates.%s", rate_names[k]);
-	series_level(p, ev->recs, ev->cur_epoch, path, &lv);
-	fp = stats_fisher_exact(a, b, c, d);
+	series_level(p, ev->recs, epoch, path, &lv);
+	*fp = stats_fisher_exact(a, b, c, d);
 	if (lv.nights) {
-		/* binomial sampling noise of tonight's rate around the epoch's centre: a short
-		 * history must not make the margin thinner than that */
 		double pc = fmin(fmax(lv.center, 1.0 / (double)(ev->r_night.n + 1)), 1);
 		double se = sqrt(pc * (1 - pc) / (double)(ev->r_night.n ? ev->r_night.n : 1));
 		double spread = lv.spread >= 0 ? fmax(lv.spread, se) : sqrt(2) * se;
 
-		m = fmax(rm, p->sigmas * spread);
-		ch = fabs(now - lv.center) > m && (lv.spread >= 0 || !is_e1 || fp <= p->alpha);
-	} else {
-		m = rm;
-		ch = fp <= p->alpha && fabs(now - base) >= m;
+		*center = lv.center;
+		*m = fmax(rm, p->sigmas * spread);
+		return fabs(now - lv.center) > *m && (lv.spread >= 0 || !is_e1 || *fp <= p->alpha);
 	}
+	*center = base;
+	*m = rm;
+	return *fp <= p->alpha && fabs(now - base) >= rm;
+}
+
+static json_t *judge_rate(struct eval *ev, int k, int *changed)
+{
+	double center, m, fp;
+	int ch = rate_off(ev, k, ev->cur_epoch, &center, &m, &fp);
+
 	*changed |= ch;
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "baseline", num(base), "night", num(now),
-			 "center", num(lv.nights ? lv.center : base), "margin", num(m), "p",
-			 num(fp), "changed", ch);
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "baseline", num(rate_of(&ev->r_base, k)),
+			 "night", num(rate_of(&ev->r_night, k)), "center", num(center), "margin",
+			 num(m), "p", num(fp), "changed", ch);
 }
 
 static const char *const cusum_series[] = { "stat", "mean_len", "rates.refusal", "latency_p50",
@@ -766,7 +775,9 @@ static int match_older(struct eval *ev, const struct decision *d)
 	for (e = ev->n_eps; e-- > 0;) {
 		struct level lv;
 		json_t *known;
-		int hard;
+		int hard, off = 0;
+		double c, m, fp;
+		size_t k;
 
 		if (!strcmp(ev->eps[e].id, ev->cur_epoch))
 			continue;
@@ -778,7 +789,11 @@ static int match_older(struct eval *ev, const struct decision *d)
 		json_decref(known);
 		if (hard)
 			continue;
-		if (fabs(ev->suite.obs - lv.center) <= margin_for(ev->p, lv.center, d->spread))
+		if (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread))
+			continue;
+		for (k = 0; k < R_N && !off; k++)
+			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
+		if (!off)
 			return (int)e;
 	}
 	return -1;
@@ -825,7 +840,7 @@ static void decide(struct eval *ev, struct decision *d)
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++)
 		json_object_set_new(d->rates, rate_names[k],
-				    judge_rate(ev, (int)k, is_e1, &d->rate_change));
+				    judge_rate(ev, (int)k, &d->rate_change));
 	d->consecutive = (d->above || d->rate_change) ? consecutive_above(ev) + 1 : 0;
 	d->stat_change = d->consecutive >= p->persistence;
 	run_cusum(ev, d);
