@@ -70,17 +70,17 @@ static void params_defaults(struct detect_params *p)
 	p->long_len = 200;
 	p->alpha = 0.001;
 	p->fdr = 0.05;
-	p->abs_margin = 0.02;
+	p->abs_margin = 0.03;
 	p->rel_margin = 0.25;
 	p->sigmas = 4;
 	p->tv_share = 0.5;
 	p->rate_margin = 0.1;
-	p->novel_margin = 0.03;
+	p->novel_margin = 0.04;
 	p->cusum_k = 0.5;
 	p->cusum_h = 8;
 	p->detectable = 0.1;
 	p->min_answered = 0.5;
-	p->logprob_margin = 0.1;
+	p->logprob_margin = 0.05;
 	p->distance = DIST_AUTO;
 	p->kernel = STATS_K_HAMMING;
 	p->cusum = 1;
@@ -527,7 +527,7 @@ struct eval {
 	size_t n_eps, skipped;
 	const char *cur_epoch;
 	struct rates r_base, r_night;
-	double mean_len, lat50, lat95;
+	double mean_len, lat50, lat95, lp_stat;
 };
 
 static void eval_release(struct eval *ev)
@@ -636,11 +636,96 @@ static void distances(struct eval *ev)
 	free(pv);
 }
 
+/* ---- logprob test ------------------------------------------------------------------ */
+
+/* Adds the first token's distribution of one answer's logprobs to acc ({token: summed
+ * probability}). Accepts OpenAI's {"content": [...]} or the bare array; each position is
+ * {"token", "logprob", "top_logprobs": [{"token", "logprob"}]}. Returns 1 when it added. */
+static int first_token_add(const json_t *lp, json_t *acc)
+{
+	const json_t *arr = json_is_object(lp) ? json_object_get(lp, "content") : lp;
+	const json_t *first = json_array_get(arr, 0), *top, *t;
+	size_t i;
+
+	if (!json_is_object(first))
+		return 0;
+	top = json_object_get(first, "top_logprobs");
+	if (!json_is_array(top) || !json_array_size(top))
+		top = NULL;
+	for (i = 0; i < (top ? json_array_size(top) : 1); i++) {
+		const json_t *e = top ? json_array_get(top, i) : first;
+		const char *tok = json_string_value(json_object_get(e, "token"));
+
+		t = json_object_get(e, "logprob");
+		if (!tok || !json_is_number(t))
+			continue;
+		json_object_set_new(acc, tok,
+				    json_real(json_number_value(json_object_get(acc, tok)) +
+					      exp(json_number_value(t))));
+	}
+	return 1;
+}
+
+static size_t first_token_dist(const struct prompt_samples *ps, json_t *acc)
+{
+	size_t i, n = 0;
+
+	for (i = 0; ps && i < ps->n; i++) {
+		if (ps->samples[i].logprobs)
+			n += (size_t)first_token_add(ps->samples[i].logprobs, acc);
+	}
+	return n;
+}
+
+/* Mean over prompts of the total-variation distance between the baseline's and tonight's
+ * average first-token distributions (the mass outside the top tokens counts as one "other"
+ * token). One sample already carries the whole distribution, so this is far cheaper per unit
+ * of power than comparing sampled answers. Returns -1 when no prompt has logprobs on both
+ * sides. */
+static double logprob_stat(const struct eval *ev, size_t *n_prompts)
+{
+	double sum = 0;
+	size_t i;
+
+	*n_prompts = 0;
+	for (i = 0; i < ev->n_w; i++) {
+		json_t *a = json_object(), *b = json_object(), *v;
+		size_t na = first_token_dist(ev->w[i].a, a), nb = first_token_dist(ev->w[i].b, b);
+		double tv = 0, ma = 0, mb = 0;
+		const char *tok;
+
+		if (na && nb) {
+			json_object_foreach(a, tok, v)
+			{
+				double pa = json_number_value(v) / (double)na;
+				double pb = json_number_value(json_object_get(b, tok)) / (double)nb;
+
+				tv += fabs(pa - pb);
+				ma += pa;
+			}
+			json_object_foreach(b, tok, v)
+			{
+				double pb = json_number_value(v) / (double)nb;
+
+				mb += pb;
+				if (!json_object_get(a, tok))
+					tv += pb;
+			}
+			tv += fabs(fmax(0, 1 - ma) - fmax(0, 1 - mb));
+			sum += 0.5 * tv;
+			(*n_prompts)++;
+		}
+		json_decref(a);
+		json_decref(b);
+	}
+	return *n_prompts ? sum / (double)*n_prompts : -1;
+}
+
 struct decision {
-	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard;
+	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
 	struct level lv;
 	double margin, dev, conf, spread;
-	json_t *rates, *cusum, *drifted, *moved;
+	json_t *rates, *cusum, *drifted, *moved, *logprobs;
 	char epoch[64], since[64];
 	int new_epoch, returned;
 };
@@ -799,6 +884,30 @@ static int match_older(struct eval *ev, const struct decision *d)
 	return -1;
 }
 
+/* The logprob test (suite option "logprobs"): tonight's logprob statistic against the
+ * epoch's nights (margin: logprob_margin or `sigmas` spreads), or against logprob_margin
+ * alone before there is history. */
+static void judge_logprobs(struct eval *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	struct level lv;
+	size_t n = 0;
+	double m = p->logprob_margin;
+
+	ev->lp_stat = logprob_stat(ev, &n);
+	if (ev->lp_stat < 0) {
+		d->logprobs = json_pack("{s:I}", "prompts", (json_int_t)0);
+		return;
+	}
+	series_level(p, ev->recs, ev->cur_epoch, "logprob", &lv);
+	if (lv.nights && lv.spread >= 0)
+		m = fmax(m, p->sigmas * lv.spread);
+	d->lp_change = ev->lp_stat - (lv.nights ? lv.center : 0) > m;
+	d->logprobs = json_pack("{s:I,s:o,s:o,s:o,s:b}", "prompts", (json_int_t)n, "stat",
+				num(ev->lp_stat), "center", num(lv.nights ? lv.center : 0),
+				"margin", num(m), "changed", d->lp_change);
+}
+
 static void decide(struct eval *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
@@ -841,7 +950,10 @@ static void decide(struct eval *ev, struct decision *d)
 	for (k = 0; k < R_N; k++)
 		json_object_set_new(d->rates, rate_names[k],
 				    judge_rate(ev, (int)k, &d->rate_change));
-	d->consecutive = (d->above || d->rate_change) ? consecutive_above(ev) + 1 : 0;
+	if (p->logprobs)
+		judge_logprobs(ev, d);
+	d->consecutive = (d->above || d->rate_change || d->lp_change) ? consecutive_above(ev) + 1
+								      : 0;
 	d->stat_change = d->consecutive >= p->persistence;
 	run_cusum(ev, d);
 
@@ -876,6 +988,7 @@ static void decision_release(struct decision *d)
 	json_decref(d->cusum);
 	json_decref(d->drifted);
 	json_decref(d->moved);
+	json_decref(d->logprobs);
 }
 
 static void plan_text(const struct eval *ev, const struct decision *d, size_t samples,
@@ -944,6 +1057,8 @@ static json_t *record_json(const struct eval *ev, const struct decision *d, cons
 	json_object_set_new(rec, "prompts", pr);
 	json_object_set_new(rec, "rates", rates);
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
+	if (d->logprobs && ev->lp_stat >= 0)
+		json_object_set_new(rec, "logprob", num(ev->lp_stat));
 	json_object_set_new(rec, "latency_p50", num(ev->lat50));
 	json_object_set_new(rec, "latency_p95", num(ev->lat95));
 	json_object_set_new(rec, "hard", json_incref(ev->hard_now));
@@ -989,7 +1104,7 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 				sep = ",";
 			}
 		}
-		if (d->stat_change && (d->above || !d->rate_change)) {
+		if (d->stat_change && d->above) {
 			sbuf_addf(&sb, "%s mean distance %.4f (usual %.4f, margin %.4f)", sep,
 				  ev->suite.obs, d->lv.center, d->margin);
 			sep = ",";
@@ -1006,6 +1121,10 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 					sep = ",";
 				}
 			}
+		}
+		if (d->stat_change && d->lp_change) {
+			sbuf_addf(&sb, "%s logprob distance %.4f", sep, ev->lp_stat);
+			sep = ",";
 		}
 		if (d->drift) {
 			json_t *s;
@@ -1144,6 +1263,8 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 			  (json_int_t)d.consecutive, "persistence", (json_int_t)p->persistence,
 			  "alpha", num(p->alpha), "skipped_history_lines", (json_int_t)ev.skipped));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
+	if (d.logprobs)
+		json_object_set_new(sec, "logprobs", json_incref(d.logprobs));
 	json_object_set_new(sec, "drift",
 			    json_pack("{s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted));
 	json_object_set_new(sec, "figures",
