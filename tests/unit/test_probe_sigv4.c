@@ -107,6 +107,7 @@ static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	struct sbuf sb;
+	char *out;
 	char buf[4096];
 	size_t n;
 
@@ -116,7 +117,9 @@ static char *slurp(const char *path)
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		sbuf_add(&sb, buf, n);
 	fclose(f);
-	return sbuf_detach(&sb, NULL);
+	out = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
+	return out;
 }
 
 /* The loopback server: records the Authorization header of each request. */
