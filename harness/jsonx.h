@@ -35,4 +35,21 @@ int json_fail(const struct jsonloc *loc, const char *pointer, const char *key,
 /* Parses text as JSON; syntax errors name FILE:LINE:COL. Returns a new reference or NULL. */
 json_t *json_parse_text(const struct jsonloc *loc, struct pl_err *err);
 
+/* "an object", "a string", ... for messages. */
+const char *json_type_name(const json_t *v);
+
+/* A JSON file read whole, with what error messages need to point into it. */
+struct jsonfile {
+	char *path;
+	char *text;
+	size_t len;
+	json_t *root; /* owned */
+	struct jsonloc loc; /* points into path/text */
+};
+
+/* Reads and parses path (at most max_bytes). Returns 0, or -1 with err set (PL_E_INPUT for a
+ * missing or malformed file, naming FILE:LINE:COL). */
+int jsonfile_load(struct jsonfile *f, const char *path, size_t max_bytes, struct pl_err *err);
+void jsonfile_release(struct jsonfile *f);
+
 #endif
