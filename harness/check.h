@@ -67,6 +67,9 @@ const char *check_kind(const struct check *c); /* borrowed */
 const char *check_label(const struct check *c); /* borrowed, e.g. "regex match /Paris/i" */
 /* The check's optional "id" from the spec, else "<kind>#<index>" given at compile; borrowed. */
 const char *check_id(const struct check *c);
+/* The share of samples that must pass for the (prompt, check) to pass: the spec's optional
+ * "min_pass_rate" (0..1), default 1 (every sample). */
+double check_min_pass_rate(const struct check *c);
 void check_free(struct check *c); /* NULL-safe */
 
 const char *check_verdict_name(enum check_verdict v); /* "pass", "fail", "skip", "error" */

@@ -1,14 +1,148 @@
-/* cmd_baseline.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_baseline.c: `plumbline baseline record` (and dispatch of `baseline accept`). */
+#include "baseline.h"
 #include "cli.h"
+#include "fileio.h"
+#include "sbuf.h"
+#include "session.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char usage_baseline[] = "usage: plumbline baseline ...\n";
+const char usage_baseline[] =
+	"usage: plumbline baseline record --config FILE --vendor ID [--resume] SUITE...\n"
+	"       plumbline baseline accept --config FILE --report REPORT --reason TEXT [--by NAME]\n"
+	"\n"
+	"record  sends every prompt of each SUITE baseline_samples times to the vendor and\n"
+	"        writes baselines/<vendor>/<model>/<suite>.json (atomically). The detection\n"
+	"        history of that vendor/model/suite starts again from the new baseline.\n"
+	"accept  replaces the baseline with a run's answers after a detected change, and\n"
+	"        records the decision (who, when, why, which report) in the register.\n"
+	"\n"
+	"  -c, --config FILE   the config file\n"
+	"  -v, --vendor ID     the vendor entry to record (record: exactly one)\n"
+	"      --resume        continue a killed recording without re-sending answered requests\n"
+	"      --record DIR    also save every raw exchange (without credentials) under DIR\n";
+
+/* Baselines are only written when nearly every request was answered. */
+#define BASELINE_MIN_ANSWERED 0.9
+
+/* A new baseline starts the endpoint's detection history again: distances measured against
+ * the old baseline say nothing about the new one. The old history is kept beside it. */
+static void rotate_history(const struct config *cfg, const struct vendor *v, const char *suite)
+{
+	char hist[1024], stamp[32];
+	struct sbuf to;
+
+	session_history_path(cfg, v, suite, hist, sizeof(hist));
+	if (!fileio_exists(hist))
+		return;
+	session_now(stamp, sizeof(stamp));
+	sbuf_init(&to);
+	sbuf_addf(&to, "%s.before-%s", hist, stamp);
+	if (rename(hist, to.buf) == 0)
+		fprintf(stderr, "plumbline: detection history moved to %s\n", to.buf);
+	sbuf_release(&to);
+}
+
+static int record(int argc, char **argv)
+{
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+					      { "vendor", required_argument, NULL, 'v' },
+					      { "resume", no_argument, NULL, 'R' },
+					      { "record", required_argument, NULL, 'r' },
+					      { NULL, 0, NULL, 0 } };
+	struct pl_err err = PL_ERR_INIT;
+	struct session_opts so;
+	struct session s;
+	const char *config_path = NULL, *vendor = NULL;
+	char when[32];
+	int c, rc = EXIT_OK;
+	size_t i;
+
+	memset(&so, 0, sizeof(so));
+	so.progress = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:v:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'v':
+			if (vendor)
+				return cli_usage_error("baseline record", "give exactly one --vendor");
+			vendor = optarg;
+			break;
+		case 'R':
+			so.resume = 1;
+			break;
+		case 'r':
+			so.record_dir = optarg;
+			break;
+		default:
+			return cli_usage_error("baseline record", "unknown option");
+		}
+	}
+	if (!config_path || !vendor || optind >= argc)
+		return cli_usage_error("baseline record",
+				       "--config FILE, --vendor ID and at least one SUITE are required");
+	session_init(&s);
+	if (session_load(&s, config_path, argv + optind, (size_t)(argc - optind), &err) < 0 ||
+	    session_plan(&s, &vendor, 1, PLAN_BASELINE, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	fprintf(stderr, "plumbline: recording baseline: %zu requests to %s\n", s.plan.n_items,
+		vendor);
+	if (session_execute(&s, &so, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	session_now(when, sizeof(when));
+	for (i = 0; i < s.n_suites; i++) {
+		const struct vendor *v = s.plan.vendors[0];
+		struct sampleset *set = session_set(&s, v->id, s.suites[i]->id);
+		size_t planned = session_planned(&s, v->id, s.suites[i]->id), got = 0, p;
+		char path[1024];
+
+		for (p = 0; set && p < set->n_prompts; p++)
+			got += set->prompts[p].n;
+		if (!set || (double)got < BASELINE_MIN_ANSWERED * (double)planned) {
+			fprintf(stderr,
+				"plumbline: %s/%s: only %zu of %zu requests answered; baseline "
+				"not written (see %s, then use --resume)\n",
+				v->id, s.suites[i]->id, got, planned, s.journal_path);
+			rc = EXIT_INCOMPLETE;
+			continue;
+		}
+		free(set->model);
+		set->model = xstrdup(v->model);
+		baseline_path(path, sizeof(path), s.cfg->baselines_dir, v->id, v->model,
+			      s.suites[i]->id);
+		if (baseline_write(path, set, when, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		rotate_history(s.cfg, v, s.suites[i]->id);
+		printf("baseline written: %s (%zu prompts, %zu samples)\n", path, set->n_prompts,
+		       got);
+	}
+	if (rc == EXIT_OK && session_finish(&s, &err) < 0)
+		rc = cli_fail(&err);
+out:
+	session_release(&s);
+	return rc;
+}
 
 int cmd_baseline(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'baseline' is not built yet\n");
-	return EXIT_USAGE;
+	if (argc < 2)
+		return cli_usage_error("baseline", "expected 'record' or 'accept'");
+	if (!strcmp(argv[1], "record"))
+		return record(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "accept"))
+		return cmd_baseline_accept(argc - 1, argv + 1);
+	return cli_usage_error("baseline", "unknown subcommand '%s' (expected 'record' or 'accept')",
+			       argv[1]);
 }

@@ -1,14 +1,84 @@
-/* cmd_check.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_check.c: `plumbline check`: validate the config and suites without calling any vendor. */
 #include "cli.h"
+#include "config.h"
+#include "detect.h"
+#include "suite.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-const char usage_check[] = "usage: plumbline check ...\n";
+const char usage_check[] =
+	"usage: plumbline check --config FILE [SUITE...]\n"
+	"\n"
+	"Validates the config file and every SUITE file (keys, types, regexes, schemas,\n"
+	"detection settings) and prints what would run. Sends nothing; needs no API key.\n"
+	"\n"
+	"  -c, --config FILE   the config file (vendors, paths, detection, alerts, signing)\n";
 
 int cmd_check(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'check' is not built yet\n");
-	return EXIT_USAGE;
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+					      { NULL, 0, NULL, 0 } };
+	struct pl_err err = PL_ERR_INIT;
+	const char *config_path = NULL;
+	struct config *cfg = NULL;
+	struct detect_params *dp = NULL;
+	struct jsonloc cloc;
+	int c, i, rc = EXIT_OK;
+	size_t prompts = 0, checks = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (c == 'c')
+			config_path = optarg;
+		else
+			return cli_usage_error("check", "unknown option");
+	}
+	if (!config_path)
+		return cli_usage_error("check", "--config FILE is required");
+	cfg = config_load(config_path, &err);
+	if (!cfg)
+		return cli_fail(&err);
+	cloc = config_loc(cfg);
+	dp = detect_params_new(&cloc, cfg->detection, NULL, NULL, &err);
+	if (!dp) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	detect_params_free(dp);
+	printf("%s: ok (%zu vendor%s)\n", config_path, cfg->n_vendors,
+	       cfg->n_vendors == 1 ? "" : "s");
+	for (i = optind; i < argc; i++) {
+		struct suite *s = suite_load(argv[i], &err);
+		size_t p;
+
+		if (!s) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (s->detection) {
+			struct jsonloc sloc = suite_loc(s);
+
+			dp = detect_params_new(&cloc, cfg->detection, &sloc, s->detection, &err);
+			if (!dp) {
+				suite_free(s);
+				rc = cli_fail(&err);
+				goto out;
+			}
+			detect_params_free(dp);
+		}
+		for (p = 0; p < s->n_prompts; p++)
+			checks += s->prompts[p].n_checks;
+		prompts += s->n_prompts;
+		printf("%s: ok (suite \"%s\", %zu prompt%s)\n", argv[i], s->id, s->n_prompts,
+		       s->n_prompts == 1 ? "" : "s");
+		suite_free(s);
+	}
+	if (optind < argc)
+		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts, prompts == 1 ? "" : "s",
+		       checks, checks == 1 ? "" : "s", argc - optind, argc - optind == 1 ? "" : "s");
+out:
+	config_free(cfg);
+	return rc;
 }

@@ -1,14 +1,278 @@
-/* cmd_simulate.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_simulate.c: `plumbline simulate`: serves the simulated vendor on 127.0.0.1 until SIGINT or
+ * SIGTERM. */
 #include "cli.h"
+#include "fileio.h"
+#include "sim.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char usage_simulate[] = "usage: plumbline simulate ...\n";
+const char usage_simulate[] =
+	"usage: plumbline simulate [--port N] [--port-file PATH] [--latency MS]\n"
+	"                          [--drift NAME[,NAME]] [--drift-strength X]\n"
+	"                          [--fault NAME] [--fault-rate R] [--slow-ms MS]\n"
+	"                          [--seed N] [--night N] [--night-noise X] [--unstable]\n"
+	"                          [--format openai|anthropic|gemini|ollama|bedrock|azure]\n"
+	"                          [--require-key KEY] [--rate-limit-rpm N]\n"
+	"\n"
+	"Serves a simulated LLM vendor on 127.0.0.1 (never another interface) until SIGINT or\n"
+	"SIGTERM. Answers are sampled like a real model's and deterministic for a seed.\n"
+	"\n"
+	"  --port N            port to listen on; 0 (default) picks a free one\n"
+	"  --port-file PATH    write the bound port to PATH (for scripts)\n"
+	"  --latency MS        delay every answer by MS milliseconds (per connection)\n"
+	"  --drift NAMES       behaviour changes, comma-separated: longer, fenced, model,\n"
+	"                      refusals, fingerprint, wording, tokenizer, swap\n"
+	"  --drift-strength X  share of answers the 'wording' drift alters (default 0.1)\n"
+	"  --fault NAME        429, 429-noretry, 500, 503, 529, slow, slow-headers,\n"
+	"                      truncated, reset, wrong-content-type\n"
+	"  --fault-rate R      share of requests faulted, 0..1 (default 1)\n"
+	"  --slow-ms MS        how long slow faults last (default 120000)\n"
+	"  --seed N            the simulated model's identity (default 0)\n"
+	"  --night N           night index: moves answer probabilities a little (default 0)\n"
+	"  --night-noise X     how much a night moves them (default 0.05; 0 = none)\n"
+	"  --unstable          nights vary a lot (an endpoint too noisy to judge)\n"
+	"  --format NAME       serve only this wire format (default: every format, by path)\n"
+	"  --require-key KEY   demand exactly this API key (default: any non-empty key)\n"
+	"  --rate-limit-rpm N  answer 429 + Retry-After beyond N requests per minute\n"
+	"\n"
+	"Formats, chosen by path (auth header in brackets; any non-empty key unless\n"
+	"--require-key):\n"
+	"  openai     POST /v1/chat/completions, /v1/responses   [Authorization: Bearer]\n"
+	"  azure      POST /openai/deployments/D/chat/completions?api-version=V  [api-key]\n"
+	"  anthropic  POST /v1/messages                [x-api-key, anthropic-version]\n"
+	"  gemini     POST /v1beta/models/M:generateContent, :streamGenerateContent[?alt=sse]\n"
+	"                                              [x-goog-api-key or ?key=]\n"
+	"  ollama     POST /api/chat                   [none; Bearer with --require-key]\n"
+	"  bedrock    POST /model/ID/converse, /model/ID/converse-stream\n"
+	"                                              [SigV4 access key id or Bearer; not "
+	"verified]\n"
+	"GET /_sim/stats returns the request and token counters; POST /_sim/reset zeroes them.\n";
+
+enum opt_id {
+	O_DRIFT,
+	O_DRIFT_STRENGTH,
+	O_FAULT,
+	O_FAULT_RATE,
+	O_FORMAT,
+	O_LATENCY,
+	O_NIGHT,
+	O_NIGHT_NOISE,
+	O_PORT,
+	O_PORT_FILE,
+	O_RATE_LIMIT_RPM,
+	O_REQUIRE_KEY,
+	O_SEED,
+	O_SLOW_MS,
+	O_UNSTABLE,
+};
+
+static const struct opt {
+	const char *name;
+	enum opt_id id;
+	int has_arg;
+} opts[] = {
+	{ "--drift", O_DRIFT, 1 },
+	{ "--drift-strength", O_DRIFT_STRENGTH, 1 },
+	{ "--fault", O_FAULT, 1 },
+	{ "--fault-rate", O_FAULT_RATE, 1 },
+	{ "--format", O_FORMAT, 1 },
+	{ "--latency", O_LATENCY, 1 },
+	{ "--night", O_NIGHT, 1 },
+	{ "--night-noise", O_NIGHT_NOISE, 1 },
+	{ "--port", O_PORT, 1 },
+	{ "--port-file", O_PORT_FILE, 1 },
+	{ "--rate-limit-rpm", O_RATE_LIMIT_RPM, 1 },
+	{ "--require-key", O_REQUIRE_KEY, 1 },
+	{ "--seed", O_SEED, 1 },
+	{ "--slow-ms", O_SLOW_MS, 1 },
+	{ "--unstable", O_UNSTABLE, 0 },
+};
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg,
+		   const char **port_file)
+{
+	long l;
+	unsigned long long u;
+	char *end;
+
+	switch (op->id) {
+	case O_DRIFT:
+		if (sim_drift_parse(arg, &o->knobs.drifts) != 0)
+			return cli_usage_error("simulate", "unknown drift in '%s'", arg);
+		return 0;
+	case O_DRIFT_STRENGTH:
+		if (parse_double(arg, 0, 1, &o->knobs.drift_strength) != 0)
+			return cli_usage_error("simulate", "--drift-strength wants 0..1, not '%s'",
+					       arg);
+		return 0;
+	case O_FAULT:
+		if (sim_fault_parse(arg, &o->fault) != 0)
+			return cli_usage_error("simulate", "unknown fault '%s'", arg);
+		return 0;
+	case O_FAULT_RATE:
+		if (parse_double(arg, 0, 1, &o->fault_rate) != 0)
+			return cli_usage_error("simulate", "--fault-rate wants 0..1, not '%s'",
+					       arg);
+		return 0;
+	case O_FORMAT:
+		o->format = arg;
+		return 0;
+	case O_LATENCY:
+		if (parse_long(arg, 0, 3600000, &l) != 0)
+			return cli_usage_error("simulate", "--latency wants milliseconds, not '%s'",
+					       arg);
+		o->latency_ms = (int)l;
+		return 0;
+	case O_NIGHT:
+		if (parse_long(arg, 0, INT_MAX, &l) != 0)
+			return cli_usage_error("simulate", "--night wants a number >= 0, not '%s'",
+					       arg);
+		o->knobs.night = (int)l;
+		return 0;
+	case O_NIGHT_NOISE:
+		if (parse_double(arg, 0, 10, &o->knobs.night_noise) != 0)
+			return cli_usage_error("simulate", "--night-noise wants 0..10, not '%s'",
+					       arg);
+		return 0;
+	case O_PORT:
+		if (parse_long(arg, 0, 65535, &l) != 0)
+			return cli_usage_error("simulate", "--port wants 0..65535, not '%s'", arg);
+		o->port = (int)l;
+		return 0;
+	case O_PORT_FILE:
+		*port_file = arg;
+		return 0;
+	case O_RATE_LIMIT_RPM:
+		if (parse_long(arg, 1, 1000000, &l) != 0)
+			return cli_usage_error("simulate",
+					       "--rate-limit-rpm wants 1..1000000, not '%s'", arg);
+		o->rate_limit_rpm = l;
+		return 0;
+	case O_REQUIRE_KEY:
+		if (!*arg)
+			return cli_usage_error("simulate", "--require-key wants a non-empty key");
+		o->require_key = arg;
+		return 0;
+	case O_SEED:
+		errno = 0;
+		u = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-')
+			return cli_usage_error("simulate", "--seed wants a number, not '%s'", arg);
+		o->knobs.seed = u;
+		return 0;
+	case O_SLOW_MS:
+		if (parse_long(arg, 1, 86400000, &l) != 0)
+			return cli_usage_error("simulate", "--slow-ms wants milliseconds, not '%s'",
+					       arg);
+		o->slow_ms = (int)l;
+		return 0;
+	case O_UNSTABLE:
+		o->knobs.unstable = 1;
+		return 0;
+	}
+	return cli_usage_error("simulate", "internal: unhandled option");
+}
+
+static int parse_args(int argc, char **argv, struct sim_opts *o, const char **port_file)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
+		size_t n = eq ? (size_t)(eq - a) : strlen(a), j;
+
+		for (j = 0; j < ARRAY_SIZE(opts); j++)
+			if (strlen(opts[j].name) == n && !strncmp(a, opts[j].name, n))
+				break;
+		if (j == ARRAY_SIZE(opts))
+			return cli_usage_error("simulate", "unknown option '%s'", a);
+		if (opts[j].has_arg) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error("simulate", "%s needs a value",
+						       opts[j].name);
+		} else if (eq) {
+			return cli_usage_error("simulate", "%s takes no value", opts[j].name);
+		}
+		if (set_opt(o, &opts[j], val, port_file) != 0)
+			return EXIT_USAGE;
+	}
+	return 0;
+}
 
 int cmd_simulate(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'simulate' is not built yet\n");
-	return EXIT_USAGE;
+	struct sim_opts o;
+	struct pl_err err = PL_ERR_INIT;
+	struct sim *s = NULL;
+	const char *port_file = NULL;
+	sigset_t set;
+	int port = 0, sig = 0, rc;
+
+	if (cli_wants_help(argc, argv))
+		return cli_print_usage("simulate");
+	sim_opts_init(&o);
+	rc = parse_args(argc, argv, &o, &port_file);
+	if (rc)
+		return rc;
+
+	/* Block the stop signals before any server thread exists, then wait for one here. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	s = sim_start(&o, &port, &err);
+	if (!s)
+		return cli_fail(&err);
+	if (port_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d\n", port);
+
+		if (fileio_write_atomic(port_file, buf, (size_t)n, 0644, &err) != 0) {
+			sim_stop(s);
+			return cli_fail(&err);
+		}
+	}
+	printf("listening on http://127.0.0.1:%d\n", port);
+	fflush(stdout);
+	while (sigwait(&set, &sig) != 0)
+		;
+	sim_stop(s);
+	fprintf(stderr, "plumbline: simulate: stopped (signal %d)\n", sig);
+	return EXIT_OK;
 }

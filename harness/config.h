@@ -73,6 +73,11 @@ int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t 
 			struct pl_err *err);
 void config_free(struct config *c); /* NULL-safe; wipes keys */
 
+/* The config file as a jsonloc, for sections validated by other modules. */
+struct jsonloc config_loc(const struct config *c);
+/* 1 if s is a valid vendor/suite/prompt id: [A-Za-z0-9._-]{1,64}, not starting with '.'. */
+int config_valid_id(const char *s);
+
 const struct vendor *config_vendor(const struct config *c, const char *id);
 
 /* Builds "FILE:LINE:COL: field" for a JSON Pointer into the config, for error messages. */

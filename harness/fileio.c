@@ -46,8 +46,10 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int fileio_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 
@@ -107,7 +109,7 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
 		goto out;
 	}
 	/* open() applies the umask; the caller asked for this exact mode. */
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		pl_err_errno(err, PL_E_IO, path, "cannot write");
 		goto out;
 	}
@@ -141,7 +143,7 @@ int fileio_append(const char *path, const void *data, size_t len, mode_t mode,
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode);
 	if (fd < 0)
 		return pl_err_errno(err, PL_E_IO, path, "cannot open for appending");
-	if (write_all(fd, data, len) < 0 || fdatasync(fd) < 0) {
+	if (fileio_write_all(fd, data, len) < 0 || fdatasync(fd) < 0) {
 		pl_err_errno(err, PL_E_IO, path, "cannot append");
 		goto out;
 	}

@@ -28,6 +28,9 @@ int fileio_mkdirs(const char *dir, struct pl_err *err);
 int fileio_append(const char *path, const void *data, size_t len, mode_t mode,
 		  struct pl_err *err);
 
+/* Writes all of data to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno). */
+int fileio_write_all(int fd, const void *data, size_t len);
+
 /* Returns 1 if path exists, 0 if not. */
 int fileio_exists(const char *path);
 

@@ -11,6 +11,7 @@
 struct probe_answer;
 
 struct sample {
+	int index; /* sample number within the prompt (stable order) */
 	char *text; /* "" for an empty answer; never NULL */
 	int refused;
 	int blocked;
@@ -47,7 +48,20 @@ void sampleset_free(struct sampleset *s); /* NULL-safe */
 struct prompt_samples *sampleset_prompt(struct sampleset *s, const char *prompt_id);
 const struct prompt_samples *sampleset_find(const struct sampleset *s, const char *prompt_id);
 /* Appends a sample copied from a normalised answer (which must not be a fault). */
-void sampleset_add_answer(struct prompt_samples *ps, const struct probe_answer *a);
+void sampleset_add_answer(struct prompt_samples *ps, int index, const struct probe_answer *a);
+/* Counts a request that ended in a fault. */
+void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name);
+/* Sorts every prompt's samples by index (answers arrive in completion order). */
+void sampleset_sort(struct sampleset *s);
+
+/* Reads a journal and groups its final records by (vendor, suite) into new samplesets
+ * (*out is a new array of n new samplesets; model left NULL for the caller to set).
+ * Returns 0, or -1 with err set. */
+int sampleset_from_journal(const char *journal_path, struct sampleset ***out, size_t *n,
+			   struct pl_err *err);
+/* Sample <-> JSON as stored in baselines. */
+json_t *sample_to_json(const struct sample *s);
+int sample_from_json(const json_t *o, struct sample *s, struct pl_err *err);
 void sample_release(struct sample *s);
 
 #endif

@@ -23,10 +23,10 @@
 struct sim_knobs {
 	unsigned long long seed; /* --seed: the model's identity */
 	int night;		 /* night index: moves answer probabilities a little */
-	double night_noise;	 /* how much a night moves them (0 = idealised null); 0.05 default */
-	int unstable;		 /* an endpoint whose nights vary a lot */
-	unsigned drifts;	 /* SIM_DRIFT_* */
-	double drift_strength;	 /* share of answers a "wording" drift alters, 0..1 (default 0.1) */
+	double night_noise;    /* how much a night moves them (0 = idealised null); 0.05 default */
+	int unstable;	       /* an endpoint whose nights vary a lot */
+	unsigned drifts;       /* SIM_DRIFT_* */
+	double drift_strength; /* share of answers a "wording" drift alters, 0..1 (default 0.1) */
 };
 
 struct sim_msg {
@@ -37,12 +37,18 @@ struct sim_msg {
 struct sim_answer {
 	char *text; /* owned */
 	int refused;
+	int prompt_blocked; /* refused because of the prompt itself (a filter would block it) */
 	const char *finish_reason; /* static: "stop" or "length" */
-	const char *model;	   /* static or borrowed from the request */
-	const char *fingerprint;   /* static */
+	const char *model;	   /* borrowed from the request, or points into model_buf */
+	const char *fingerprint;   /* points into fp_buf */
 	long prompt_tokens;
 	long completion_tokens;
+	char model_buf[128];
+	char fp_buf[24];
 };
+
+/* Sets the documented defaults: seed 0, night 0, night_noise 0.05, drift_strength 0.1. */
+void sim_knobs_init(struct sim_knobs *k);
 
 /* Parses "longer,fenced" into SIM_DRIFT_* bits; returns -1 on an unknown name. */
 int sim_drift_parse(const char *names, unsigned *bits);
@@ -54,6 +60,20 @@ const char *const *sim_drift_names(size_t *n);
 void sim_model_answer(const struct sim_knobs *k, const char *model, const struct sim_msg *msgs,
 		      size_t n_msgs, double temperature, int max_tokens,
 		      unsigned long long sample_seed, struct sim_answer *out);
-void sim_answer_release(struct sim_answer *a);
+void sim_answer_release(struct sim_answer *a); /* NULL-safe */
+/* The refusal sentence refused answers carry. */
+const char *sim_refusal_text(void);
+
+/* Answer shapes, decided by the last user message:
+ *  - it contains "JSON" or "json": a JSON object {"name": str, "price": number, "currency":
+ *    "USD", "in_stock": bool} (with "description" under "longer"; in ```json fences under
+ *    "fenced");
+ *  - "one word", or twelve words or fewer without "explain", "describe", "sentence",
+ *    "paragraph", "summari", "why ", "how ": a one-word answer in a few spellings
+ *    ("Paris", "Paris.", ...);
+ *  - otherwise: three to five sentences from templates with synonym choices.
+ * At temperature 0 the mode is returned almost always; refusals are ~1% of non-JSON answers
+ * at temperature > 0 (prompts naming weapons/malware/poison are refused), 40% of all answers under
+ * "refusals". Prompt tokens are round(words * 1.3) + 3 per message over all messages. */
 
 #endif

@@ -40,7 +40,12 @@ struct suite {
 	struct prompt *prompts;
 	size_t n_prompts;
 	json_t *detection; /* suite-level detection settings (owned by detect.c); may be NULL */
+	char *text;	   /* the file's text, for located errors in sections checked later */
+	size_t text_len;
 };
+
+/* The suite file as a jsonloc (borrowed from s). */
+struct jsonloc suite_loc(const struct suite *s);
 
 /* Loads and validates a suite file. Returns a new suite or NULL with err set. */
 struct suite *suite_load(const char *path, struct pl_err *err);

@@ -2,14 +2,18 @@
 #include "probe.h"
 #include "sbuf.h"
 
+#include <limits.h>
 #include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 static const struct probe_ops *const probes[] = {
-	&probe_openai,
+	&probe_openai, &probe_azure_openai, &probe_anthropic,
+	&probe_gemini, &probe_ollama,	    &probe_bedrock,
 };
 
 const struct probe_ops *probe_find(const char *name)
@@ -180,12 +184,16 @@ long probe_retry_after_ms(const struct probe_response *r)
 static int keep_header(const char *name)
 {
 	static const char *const exact[] = {
-		"openai-version",  "openai-model",   "openai-processing-ms", "x-request-id",
-		"request-id",	   "anthropic-version", "x-amzn-requestid",	 "apim-request-id",
-		"azureml-model-deployment", "x-ms-region", "x-goog-api-version", "server",
+		"openai-version",   "openai-model",	  "openai-processing-ms",
+		"x-request-id",	    "request-id",	  "anthropic-version",
+		"x-amzn-requestid", "apim-request-id",	  "azureml-model-deployment",
+		"x-ms-region",	    "x-goog-api-version", "server",
 	};
 	static const char *const prefix[] = {
-		"x-ratelimit-", "anthropic-ratelimit-", "x-amzn-bedrock-", "x-plumbline-",
+		"x-ratelimit-",
+		"anthropic-ratelimit-",
+		"x-amzn-bedrock-",
+		"x-plumbline-",
 	};
 	size_t i;
 
@@ -200,7 +208,8 @@ static int keep_header(const char *name)
 
 static int header_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct probe_header *)a)->name, ((const struct probe_header *)b)->name);
+	return strcmp(((const struct probe_header *)a)->name,
+		      ((const struct probe_header *)b)->name);
 }
 
 void probe_keep_headers(struct probe_answer *a, const struct probe_response *r)
@@ -223,6 +232,15 @@ void probe_keep_headers(struct probe_answer *a, const struct probe_response *r)
 		qsort(a->headers, a->n_headers, sizeof(*a->headers), header_cmp);
 }
 
+void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value)
+{
+	a->headers = xrealloc(a->headers, (a->n_headers + 1) * sizeof(*a->headers));
+	a->headers[a->n_headers].name = xstrdup(name);
+	a->headers[a->n_headers].value = xstrdup(value);
+	a->n_headers++;
+	qsort(a->headers, a->n_headers, sizeof(*a->headers), header_cmp);
+}
+
 enum probe_fault probe_fault_from_status(long status)
 {
 	if (status >= 200 && status < 300)
@@ -240,4 +258,72 @@ enum probe_fault probe_fault_from_status(long status)
 	if (status == 0)
 		return PROBE_FAULT_NETWORK;
 	return PROBE_FAULT_REQUEST;
+}
+
+void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
+		     ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	a->fault = f;
+	if (type) {
+		free(a->error_type);
+		a->error_type = xstrdup(type);
+	}
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	free(a->error_message);
+	a->error_message = xstrdup(msg);
+}
+
+void probe_answer_begin(struct probe_answer *a, const struct probe_response *r)
+{
+	a->status = r->status;
+	a->latency_ms = r->latency_ms;
+	a->retry_after_ms = probe_retry_after_ms(r);
+	probe_keep_headers(a, r);
+}
+
+json_t *probe_json_body(const struct probe_response *r)
+{
+	json_t *root;
+
+	if (!r->body || !r->body_len)
+		return NULL;
+	root = json_loadb(r->body, r->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (root && !json_is_object(root)) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+char *probe_json_str(const json_t *obj, const char *key)
+{
+	const json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	return json_is_string(v) ? xstrndup(json_string_value(v), json_string_length(v)) : NULL;
+}
+
+long probe_json_count(const json_t *obj, const char *key)
+{
+	const json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= LONG_MAX)
+		return (long)json_integer_value(v);
+	return -1;
+}
+
+int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,
+		    const char *content_type)
+{
+	const char *ct = probe_header_get(r->headers, r->n_headers, "content-type");
+
+	if (ct)
+		return !strncasecmp(ct, content_type, strlen(content_type));
+	return p && p->stream;
 }

@@ -35,9 +35,10 @@ struct probe_target {
 	const char *base_url;	 /* e.g. "https://api.openai.com/v1" (no trailing slash) */
 	const char *model;	 /* the model (or Bedrock modelId, Azure deployment) */
 	const char *api_key;	 /* the secret; may be NULL for keyless local servers */
-	const char *api_version; /* Azure "api-version", Anthropic "anthropic-version"; may be NULL */
+	const char *api_version; /* Azure "api-version", Anthropic "anthropic-version"; may be NULL
+				  */
 	const char *region;	 /* Bedrock: AWS region; may be NULL */
-	const char *api;	 /* variant within a probe, e.g. "responses" for OpenAI; may be NULL */
+	const char *api; /* variant within a probe, e.g. "responses" for OpenAI; may be NULL */
 };
 
 struct probe_message {
@@ -153,6 +154,11 @@ struct probe_ops {
 };
 
 extern const struct probe_ops probe_openai;
+extern const struct probe_ops probe_azure_openai;
+extern const struct probe_ops probe_anthropic;
+extern const struct probe_ops probe_gemini;
+extern const struct probe_ops probe_ollama;
+extern const struct probe_ops probe_bedrock;
 
 /* Finds a probe by name; NULL if none. */
 const struct probe_ops *probe_find(const char *name);
@@ -175,5 +181,22 @@ void probe_keep_headers(struct probe_answer *a, const struct probe_response *r);
 /* Classifies by status when the body says nothing better (401/403 auth, 429 rate limit,
  * 529/503 overloaded, 5xx server, other 4xx request). */
 enum probe_fault probe_fault_from_status(long status);
+/* Adds a synthetic kept header (e.g. "x-plumbline-ollama-eval-duration-ns") for vendor
+ * facts that have no field of their own; keeps a->headers sorted. */
+void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value);
+/* Sets out->fault and replaces error_type / error_message (either may be NULL). */
+void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
+		     ...) PL_PRINTF(4, 5);
+/* Fills the fields every parse starts with: status, latency, kept headers, retry delay. */
+void probe_answer_begin(struct probe_answer *a, const struct probe_response *r);
+/* Parses the body as a JSON object; NULL if it is not one. Returns a new reference. */
+json_t *probe_json_body(const struct probe_response *r);
+/* A copy of obj[key] when it is a string, else NULL. obj may be NULL. */
+char *probe_json_str(const json_t *obj, const char *key);
+/* obj[key] when it is an integer >= 0, else -1. obj may be NULL. */
+long probe_json_count(const json_t *obj, const char *key);
+/* True when the response (or, if none, the prompt) says the body is an event stream. */
+int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,
+		    const char *content_type);
 
 #endif

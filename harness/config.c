@@ -1,0 +1,360 @@
+/* config.c: loading and validating the config file; reading API keys from env or 0600 files. */
+#include "config.h"
+#include "fileio.h"
+#include "jsonpos.h"
+#include "probe.h"
+#include "sbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_BYTES (4u << 20)
+
+static const char *const top_keys[] = { "description", "vendors", "paths", "detection", "alerts",
+					 "signing",	"budget",  "logging", NULL };
+static const char *const path_keys[] = { "baselines", "reports", "state", NULL };
+static const char *const vendor_keys[] = {
+	"id",	       "probe",		 "base_url",   "model",		  "api",
+	"api_version", "region",	 "api_key_env", "api_key_file",	  "ca_file",
+	"timeout_ms",  "connect_timeout_ms", "concurrency", "retries",	  "max_response_bytes",
+	"rpm",	       "tpm",		 "stream",     "prices",	  "description",
+	NULL
+};
+static const char *const price_keys[] = { "input_per_mtok", "output_per_mtok", NULL };
+
+int config_valid_id(const char *s)
+{
+	const char *p;
+
+	if (!s || !*s || strlen(s) > 64)
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return 0;
+	return s[0] != '.';
+}
+
+static int parse_prices(const struct jsonloc *loc, const char *ptr, const json_t *o,
+			struct vendor *v, struct pl_err *err)
+{
+	if (json_check_keys(loc, ptr, o, price_keys, err) < 0)
+		return -1;
+	if (json_get_num(loc, ptr, o, "input_per_mtok", 0, 1e6, 0, &v->price_in_per_mtok, err) < 0 ||
+	    json_get_num(loc, ptr, o, "output_per_mtok", 0, 1e6, 0, &v->price_out_per_mtok, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t *o,
+			struct vendor *v, struct pl_err *err)
+{
+	long long n;
+	char sub[512];
+	const json_t *prices;
+
+	if (json_check_keys(loc, ptr, o, vendor_keys, err) < 0)
+		return -1;
+	if (json_get_str(loc, ptr, o, "id", 1, &v->id, err) < 0 ||
+	    json_get_str(loc, ptr, o, "probe", 1, &v->probe, err) < 0 ||
+	    json_get_str(loc, ptr, o, "base_url", 1, &v->base_url, err) < 0 ||
+	    json_get_str(loc, ptr, o, "model", 1, &v->model, err) < 0 ||
+	    json_get_str(loc, ptr, o, "api", 0, &v->api, err) < 0 ||
+	    json_get_str(loc, ptr, o, "api_version", 0, &v->api_version, err) < 0 ||
+	    json_get_str(loc, ptr, o, "region", 0, &v->region, err) < 0 ||
+	    json_get_str(loc, ptr, o, "api_key_env", 0, &v->api_key_env, err) < 0 ||
+	    json_get_str(loc, ptr, o, "api_key_file", 0, &v->api_key_file, err) < 0 ||
+	    json_get_str(loc, ptr, o, "ca_file", 0, &v->ca_file, err) < 0)
+		return -1;
+	if (!config_valid_id(v->id))
+		return json_fail(loc, ptr, "id", err,
+				 "invalid vendor id \"%s\" (expected letters, digits, '.', '_', '-')",
+				 v->id);
+	if (!probe_find(v->probe)) {
+		struct sbuf names;
+		const struct probe_ops *const *list;
+		size_t i, np;
+
+		sbuf_init(&names);
+		list = probe_list(&np);
+		for (i = 0; i < np; i++)
+			sbuf_addf(&names, "%s%s", i ? ", " : "", list[i]->name);
+		json_fail(loc, ptr, "probe", err, "unknown probe \"%s\" (expected one of: %s)",
+			  v->probe, names.buf);
+		sbuf_release(&names);
+		return -1;
+	}
+	if (strncmp(v->base_url, "http://", 7) && strncmp(v->base_url, "https://", 8))
+		return json_fail(loc, ptr, "base_url", err,
+				 "expected an http:// or https:// URL, got \"%s\"", v->base_url);
+	while (strlen(v->base_url) > 8 && v->base_url[strlen(v->base_url) - 1] == '/')
+		v->base_url[strlen(v->base_url) - 1] = '\0';
+	if (v->api_key_env && v->api_key_file)
+		return json_fail(loc, ptr, "api_key_file", err,
+				 "give either api_key_env or api_key_file, not both");
+	if (v->api_key_env && !*v->api_key_env)
+		return json_fail(loc, ptr, "api_key_env", err,
+				 "expected the NAME of an environment variable");
+	if (json_get_int(loc, ptr, o, "timeout_ms", 100, 3600000, 60000, &n, err) < 0)
+		return -1;
+	v->timeout_ms = (long)n;
+	if (json_get_int(loc, ptr, o, "connect_timeout_ms", 10, 600000, 10000, &n, err) < 0)
+		return -1;
+	v->connect_timeout_ms = (long)n;
+	if (json_get_int(loc, ptr, o, "concurrency", 1, 1024, 4, &n, err) < 0)
+		return -1;
+	v->concurrency = (int)n;
+	if (json_get_int(loc, ptr, o, "retries", 0, 20, 4, &n, err) < 0)
+		return -1;
+	v->retries = (int)n;
+	if (json_get_int(loc, ptr, o, "max_response_bytes", 1024, 1LL << 30, 8LL << 20, &n, err) < 0)
+		return -1;
+	v->max_response_bytes = (long)n;
+	if (json_get_num(loc, ptr, o, "rpm", 0, 1e9, 0, &v->rpm, err) < 0 ||
+	    json_get_num(loc, ptr, o, "tpm", 0, 1e12, 0, &v->tpm, err) < 0 ||
+	    json_get_bool(loc, ptr, o, "stream", 0, &v->stream, err) < 0)
+		return -1;
+	prices = json_object_get(o, "prices");
+	if (prices) {
+		snprintf(sub, sizeof(sub), "%s", ptr);
+		jsonpos_push_key(sub, sizeof(sub), "prices");
+		if (parse_prices(loc, sub, prices, v, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_paths(struct config *c, const struct jsonloc *loc, struct pl_err *err)
+{
+	const json_t *p = json_object_get(c->root, "paths");
+
+	if (p) {
+		if (json_check_keys(loc, "/paths", p, path_keys, err) < 0 ||
+		    json_get_str(loc, "/paths", p, "baselines", 0, &c->baselines_dir, err) < 0 ||
+		    json_get_str(loc, "/paths", p, "reports", 0, &c->reports_dir, err) < 0 ||
+		    json_get_str(loc, "/paths", p, "state", 0, &c->state_dir, err) < 0)
+			return -1;
+	}
+	if (!c->baselines_dir)
+		c->baselines_dir = xstrdup("baselines");
+	if (!c->reports_dir)
+		c->reports_dir = xstrdup("reports");
+	if (!c->state_dir)
+		c->state_dir = xstrdup(".plumbline");
+	return 0;
+}
+
+static int parse_vendors(struct config *c, const struct jsonloc *loc, struct pl_err *err)
+{
+	const json_t *arr = json_object_get(c->root, "vendors");
+	size_t i, j;
+
+	if (!arr)
+		return json_fail(loc, "", NULL, err, "missing required key \"vendors\"");
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return json_fail(loc, "/vendors", NULL, err,
+				 "expected a non-empty array of vendor entries");
+	c->n_vendors = json_array_size(arr);
+	c->vendors = xcalloc(c->n_vendors, sizeof(*c->vendors));
+	for (i = 0; i < c->n_vendors; i++) {
+		char ptr[64];
+
+		snprintf(ptr, sizeof(ptr), "/vendors/%zu", i);
+		if (parse_vendor(loc, ptr, json_array_get(arr, i), &c->vendors[i], err) < 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (!strcmp(c->vendors[j].id, c->vendors[i].id))
+				return json_fail(loc, ptr, "id", err,
+						 "duplicate vendor id \"%s\"", c->vendors[i].id);
+	}
+	return 0;
+}
+
+static json_t *section(const json_t *root, const struct jsonloc *loc, const char *name,
+		       struct pl_err *err)
+{
+	json_t *s = json_object_get(root, name);
+	char ptr[64];
+
+	if (s && !json_is_object(s)) {
+		snprintf(ptr, sizeof(ptr), "/%s", name);
+		json_fail(loc, ptr, NULL, err, "expected an object, got %s", json_type_name(s));
+		return NULL;
+	}
+	return s;
+}
+
+struct config *config_load(const char *path, struct pl_err *err)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+	struct jsonfile f;
+	struct jsonloc loc;
+
+	if (jsonfile_load(&f, path, CONFIG_MAX_BYTES, err) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->path = f.path;
+	c->text = f.text;
+	c->text_len = f.len;
+	c->root = f.root;
+	loc.file = c->path;
+	loc.text = c->text;
+	loc.text_len = c->text_len;
+	if (json_check_keys(&loc, "", c->root, top_keys, err) < 0 ||
+	    parse_vendors(c, &loc, err) < 0 || parse_paths(c, &loc, err) < 0)
+		goto fail;
+	c->detection = section(c->root, &loc, "detection", err);
+	c->alerts = section(c->root, &loc, "alerts", err);
+	c->signing = section(c->root, &loc, "signing", err);
+	c->budget = section(c->root, &loc, "budget", err);
+	c->logging = section(c->root, &loc, "logging", err);
+	if (pl_err_isset(err))
+		goto fail;
+	return c;
+fail:
+	config_free(c);
+	return NULL;
+}
+
+struct jsonloc config_loc(const struct config *c)
+{
+	struct jsonloc loc = { c->path, c->text, c->text_len };
+
+	return loc;
+}
+
+const char *config_where(const struct config *c, const char *pointer, char *buf, size_t len)
+{
+	return jsonpos_where(buf, len, c->path, c->text, c->text_len, pointer);
+}
+
+const struct vendor *config_vendor(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vendors; i++)
+		if (!strcmp(c->vendors[i].id, id))
+			return &c->vendors[i];
+	return NULL;
+}
+
+/* Reads a key file: must be a regular file readable by its owner only. */
+static int read_key_file(const struct vendor *v, char **out, struct pl_err *err)
+{
+	char where[256], *text = NULL;
+	struct stat st;
+	size_t len;
+
+	snprintf(where, sizeof(where), "vendor \"%s\"", v->id);
+	if (stat(v->api_key_file, &st) < 0)
+		return pl_err_errno(err, PL_E_INPUT, where, "cannot read api_key_file \"%s\"",
+				    v->api_key_file);
+	if (!S_ISREG(st.st_mode))
+		return pl_err_set(err, PL_E_INPUT, where, "api_key_file \"%s\" is not a file",
+				  v->api_key_file);
+	if (st.st_mode & 077)
+		return pl_err_set(err, PL_E_INPUT, where,
+				  "api_key_file \"%s\" is readable by others (mode %03o); "
+				  "run: chmod 600 %s",
+				  v->api_key_file, (unsigned)(st.st_mode & 0777), v->api_key_file);
+	if (fileio_read_all(v->api_key_file, 64 * 1024, &text, &len, err) < 0)
+		return -1;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (len == 0) {
+		free(text);
+		return pl_err_set(err, PL_E_INPUT, where, "api_key_file \"%s\" is empty",
+				  v->api_key_file);
+	}
+	*out = text;
+	return 0;
+}
+
+static int selected(const char *id, const char *const *ids, size_t n)
+{
+	size_t i;
+
+	if (!ids || n == 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!strcmp(ids[i], id))
+			return 1;
+	return 0;
+}
+
+int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t n,
+			struct pl_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vendors; i++) {
+		struct vendor *v = &c->vendors[i];
+		char where[256];
+		const char *val;
+
+		if (!selected(v->id, vendor_ids, n) || v->api_key)
+			continue;
+		snprintf(where, sizeof(where), "vendor \"%s\"", v->id);
+		if (v->api_key_file) {
+			if (read_key_file(v, &v->api_key, err) < 0)
+				return -1;
+			continue;
+		}
+		if (!v->api_key_env)
+			continue;
+		val = getenv(v->api_key_env);
+		if (!val || !*val)
+			return pl_err_set(err, PL_E_INPUT, where,
+					  "environment variable %s is not set (it must hold the "
+					  "API key)",
+					  v->api_key_env);
+		v->api_key = xstrdup(val);
+	}
+	return 0;
+}
+
+static void free_secret(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+void config_free(struct config *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_vendors; i++) {
+		struct vendor *v = &c->vendors[i];
+
+		free(v->id);
+		free(v->probe);
+		free(v->base_url);
+		free(v->model);
+		free(v->api);
+		free(v->api_version);
+		free(v->region);
+		free(v->api_key_env);
+		free(v->api_key_file);
+		free(v->ca_file);
+		free_secret(v->api_key);
+	}
+	free(c->vendors);
+	free(c->baselines_dir);
+	free(c->reports_dir);
+	free(c->state_dir);
+	json_decref(c->root);
+	free(c->text);
+	free(c->path);
+	free(c);
+}

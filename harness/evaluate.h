@@ -1,0 +1,28 @@
+/* evaluate.h: applying a suite's checks to tonight's samples (and, for similarity checks, the
+ * baseline's samples of the same prompt). Pure: no I/O. */
+#ifndef PL_EVALUATE_H
+#define PL_EVALUATE_H
+
+#include "sampleset.h"
+#include "suite.h"
+
+#include <jansson.h>
+
+struct eval_counts {
+	size_t pass, fail, skip, error; /* per sample and check */
+	size_t checks_failed;		/* (prompt, check) pairs whose pass rate is too low */
+	size_t prompts_failed;		/* prompts with at least one failed check */
+	size_t samples, faults;
+	size_t refusals;
+};
+
+/* Evaluates every check of every prompt of suite on night (baseline may be NULL). Returns a
+ * new JSON array (one object per prompt, in suite order) for the report and fills counts.
+ * A (prompt, check) fails when its pass rate over the samples is below the check's
+ * min_pass_rate (default 1: every sample must pass). At most max_examples failing samples are
+ * quoted per check. */
+json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
+		       const struct sampleset *night, size_t max_examples,
+		       struct eval_counts *counts);
+
+#endif

@@ -1,0 +1,541 @@
+/* journal.c: the append-only results journal (JSON Lines) and its resume index. */
+#include "journal.h"
+#include "fileio.h"
+#include "sbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JOURNAL_LINE_MAX (64u << 20)
+
+/* A string map (open addressing) from "vendor\x1fsuite\x1fprompt\x1fsample" keys to a number
+ * (a line number; unused for the done set). */
+struct keyset {
+	char **slots;
+	size_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Returns the slot holding key, or -1. */
+static long keyset_find(const struct keyset *ks, const char *key)
+{
+	size_t i;
+
+	if (!ks->cap)
+		return -1;
+	for (i = fnv1a(key) & (ks->cap - 1); ks->slots[i]; i = (i + 1) & (ks->cap - 1))
+		if (!strcmp(ks->slots[i], key))
+			return (long)i;
+	return -1;
+}
+
+static int keyset_has(const struct keyset *ks, const char *key)
+{
+	return keyset_find(ks, key) >= 0;
+}
+
+static size_t keyset_get(const struct keyset *ks, const char *key)
+{
+	long i = keyset_find(ks, key);
+
+	return i < 0 ? 0 : ks->vals[i];
+}
+
+static void keyset_put(struct keyset *ks, const char *key, size_t val);
+
+static void keyset_grow(struct keyset *ks)
+{
+	struct keyset bigger = { NULL, NULL, ks->cap ? ks->cap * 2 : 1024, 0 };
+	size_t i;
+
+	bigger.slots = xcalloc(bigger.cap, sizeof(char *));
+	bigger.vals = xcalloc(bigger.cap, sizeof(size_t));
+	for (i = 0; i < ks->cap; i++)
+		if (ks->slots[i]) {
+			keyset_put(&bigger, ks->slots[i], ks->vals[i]);
+			free(ks->slots[i]);
+		}
+	free(ks->slots);
+	free(ks->vals);
+	*ks = bigger;
+}
+
+static void keyset_put(struct keyset *ks, const char *key, size_t val)
+{
+	long at = keyset_find(ks, key);
+	size_t i;
+
+	if (at >= 0) {
+		ks->vals[at] = val;
+		return;
+	}
+	if ((ks->n + 1) * 2 > ks->cap)
+		keyset_grow(ks);
+	for (i = fnv1a(key) & (ks->cap - 1); ks->slots[i]; i = (i + 1) & (ks->cap - 1))
+		;
+	ks->slots[i] = xstrdup(key);
+	ks->vals[i] = val;
+	ks->n++;
+}
+
+static void keyset_add(struct keyset *ks, const char *key)
+{
+	keyset_put(ks, key, 1);
+}
+
+static void keyset_release(struct keyset *ks)
+{
+	size_t i;
+
+	for (i = 0; i < ks->cap; i++)
+		free(ks->slots[i]);
+	free(ks->slots);
+	free(ks->vals);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static void make_key(struct sbuf *sb, const char *v, const char *s, const char *p, int i)
+{
+	sbuf_reset(sb);
+	sbuf_addf(sb, "%s\x1f%s\x1f%s\x1f%d", v, s, p, i);
+}
+
+struct journal {
+	char *path;
+	int fd;
+	struct keyset done;
+	size_t count;
+	struct sbuf line, key;
+};
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static void set_long(json_t *o, const char *k, long v)
+{
+	if (v >= 0)
+		json_object_set_new(o, k, json_integer(v));
+}
+
+/* Milliseconds as integers keep journals and reports identical across machines. */
+static void set_ms(json_t *o, const char *k, double v)
+{
+	if (v >= 0)
+		json_object_set_new(o, k, json_integer((json_int_t)(v + 0.5)));
+}
+
+json_t *journal_answer_to_json(const struct probe_answer *a)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	json_object_set_new(o, "fault", json_string(probe_fault_name(a->fault)));
+	if (a->status)
+		json_object_set_new(o, "status", json_integer(a->status));
+	set_long(o, "retry_after_ms", a->retry_after_ms);
+	set_str(o, "error_type", a->error_type);
+	set_str(o, "error_message", a->error_message);
+	set_str(o, "text", a->text);
+	if (a->refused)
+		json_object_set_new(o, "refused", json_true());
+	if (a->blocked)
+		json_object_set_new(o, "blocked", json_true());
+	set_str(o, "block_reason", a->block_reason);
+	set_str(o, "finish_reason", a->finish_reason);
+	set_str(o, "model", a->model);
+	set_str(o, "fingerprint", a->fingerprint);
+	set_str(o, "response_id", a->response_id);
+	set_long(o, "prompt_tokens", a->prompt_tokens);
+	set_long(o, "completion_tokens", a->completion_tokens);
+	set_long(o, "total_tokens", a->total_tokens);
+	set_ms(o, "latency_ms", a->latency_ms);
+	set_ms(o, "ttft_ms", a->ttft_ms);
+	if (a->n_headers) {
+		json_t *h = json_object();
+
+		for (i = 0; i < a->n_headers; i++)
+			json_object_set_new(h, a->headers[i].name, json_string(a->headers[i].value));
+		json_object_set_new(o, "headers", h);
+	}
+	if (a->logprobs)
+		json_object_set(o, "logprobs", a->logprobs);
+	return o;
+}
+
+static enum probe_fault fault_from_name(const char *s)
+{
+	int f;
+
+	for (f = PROBE_OK; f <= PROBE_FAULT_STREAM; f++)
+		if (!strcmp(probe_fault_name((enum probe_fault)f), s))
+			return (enum probe_fault)f;
+	return PROBE_FAULT_MALFORMED;
+}
+
+static char *dup_str(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? xstrndup(json_string_value(v), json_string_length(v)) : NULL;
+}
+
+static long get_long(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? (long)json_number_value(v) : -1;
+}
+
+int journal_answer_from_json(const json_t *o, struct probe_answer *a, struct pl_err *err)
+{
+	const json_t *f = json_object_get(o, "fault"), *h;
+	const char *k;
+	json_t *v;
+
+	probe_answer_init(a);
+	if (!json_is_object(o) || !json_is_string(f))
+		return pl_err_set(err, PL_E_INPUT, NULL, "answer record lacks \"fault\"");
+	a->fault = fault_from_name(json_string_value(f));
+	a->status = get_long(o, "status") < 0 ? 0 : get_long(o, "status");
+	a->retry_after_ms = get_long(o, "retry_after_ms");
+	a->error_type = dup_str(o, "error_type");
+	a->error_message = dup_str(o, "error_message");
+	a->text = dup_str(o, "text");
+	a->refused = json_is_true(json_object_get(o, "refused"));
+	a->blocked = json_is_true(json_object_get(o, "blocked"));
+	a->block_reason = dup_str(o, "block_reason");
+	a->finish_reason = dup_str(o, "finish_reason");
+	a->model = dup_str(o, "model");
+	a->fingerprint = dup_str(o, "fingerprint");
+	a->response_id = dup_str(o, "response_id");
+	a->prompt_tokens = get_long(o, "prompt_tokens");
+	a->completion_tokens = get_long(o, "completion_tokens");
+	a->total_tokens = get_long(o, "total_tokens");
+	a->latency_ms = (double)get_long(o, "latency_ms");
+	a->ttft_ms = (double)get_long(o, "ttft_ms");
+	if (a->fault == PROBE_OK && !a->text)
+		a->text = xstrdup("");
+	h = json_object_get(o, "headers");
+	if (json_is_object(h)) {
+		a->headers = xcalloc(json_object_size(h) + 1, sizeof(*a->headers));
+		json_object_foreach((json_t *)h, k, v) {
+			if (!json_is_string(v))
+				continue;
+			a->headers[a->n_headers].name = xstrdup(k);
+			a->headers[a->n_headers].value = xstrdup(json_string_value(v));
+			a->n_headers++;
+		}
+	}
+	if (json_object_get(o, "logprobs"))
+		a->logprobs = json_incref(json_object_get(o, "logprobs"));
+	return 0;
+}
+
+static int write_line(struct journal *j, json_t *o, struct pl_err *err)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	if (!s)
+		return pl_err_set(err, PL_E_INTERNAL, j->path, "cannot encode a journal record");
+	sbuf_reset(&j->line);
+	sbuf_addstr(&j->line, s);
+	sbuf_addch(&j->line, '\n');
+	free(s);
+	/* No fsync per record: a killed process loses nothing the kernel has; journal_close
+	 * syncs. Power loss may cost the last records, which a resume sends again. */
+	if (j->fd < 0) {
+		j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (j->fd < 0)
+			return pl_err_errno(err, PL_E_IO, j->path, "cannot open journal");
+	}
+	rc = fileio_write_all(j->fd, j->line.buf, j->line.len);
+	if (rc < 0)
+		return pl_err_errno(err, PL_E_IO, j->path, "cannot append to journal");
+	return 0;
+}
+
+static int index_existing(void *ctx, const struct journal_rec *r, struct pl_err *err)
+{
+	struct journal *j = ctx;
+
+	(void)err;
+	j->count++;
+	if (r->answer->fault == PROBE_OK || !probe_fault_retryable(r->answer->fault)) {
+		make_key(&j->key, r->vendor, r->suite, r->prompt, r->sample);
+		keyset_add(&j->done, j->key.buf);
+	}
+	return 0;
+}
+
+struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
+			     const char *mode, int resume, struct pl_err *err)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+	json_t *hdr = NULL;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	j->path = xstrdup(path);
+	j->fd = -1;
+	sbuf_init(&j->line);
+	sbuf_init(&j->key);
+	if (resume && fileio_exists(path)) {
+		const json_t *ph;
+
+		if (journal_read(path, index_existing, j, &hdr, err) < 0)
+			goto fail;
+		ph = json_object_get(hdr, "plan");
+		if (!json_is_string(ph) || strcmp(json_string_value(ph), plan_hash)) {
+			pl_err_set(err, PL_E_USAGE, path,
+				   "cannot resume: the journal belongs to a different plan (other "
+				   "vendors, suites or sample counts)");
+			goto fail;
+		}
+		json_decref(hdr);
+		return j;
+	}
+	if (fileio_exists(path) && unlink(path) < 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot replace the journal");
+		goto fail;
+	}
+	{
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+		int rc = 0;
+
+		if (slash) {
+			*slash = '\0';
+			rc = fileio_mkdirs(dir, err);
+		}
+		free(dir);
+		if (rc < 0)
+			goto fail;
+	}
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan",
+			plan_hash, "mode", mode, "started", when);
+	if (write_line(j, hdr, err) < 0)
+		goto fail;
+	json_decref(hdr);
+	return j;
+fail:
+	json_decref(hdr);
+	journal_close(j);
+	return NULL;
+}
+
+int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err *err)
+{
+	json_t *o = json_object();
+	int rc;
+
+	json_object_set_new(o, "vendor", json_string(r->vendor));
+	json_object_set_new(o, "suite", json_string(r->suite));
+	json_object_set_new(o, "prompt", json_string(r->prompt));
+	json_object_set_new(o, "sample", json_integer(r->sample));
+	json_object_set_new(o, "attempts", json_integer(r->attempts));
+	json_object_set_new(o, "answer", journal_answer_to_json(r->answer));
+	rc = write_line(j, o, err);
+	json_decref(o);
+	if (rc == 0) {
+		j->count++;
+		if (r->answer->fault == PROBE_OK || !probe_fault_retryable(r->answer->fault)) {
+			make_key(&j->key, r->vendor, r->suite, r->prompt, r->sample);
+			keyset_add(&j->done, j->key.buf);
+		}
+	}
+	return rc;
+}
+
+int journal_done(const struct journal *j, const char *vendor, const char *suite,
+		 const char *prompt, int sample)
+{
+	struct sbuf key;
+	int has;
+
+	sbuf_init(&key);
+	make_key(&key, vendor, suite, prompt, sample);
+	has = keyset_has(&j->done, key.buf);
+	sbuf_release(&key);
+	return has;
+}
+
+size_t journal_count(const struct journal *j)
+{
+	return j->count;
+}
+
+const char *journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0) {
+		fdatasync(j->fd);
+		close(j->fd);
+	}
+	keyset_release(&j->done);
+	sbuf_release(&j->line);
+	sbuf_release(&j->key);
+	free(j->path);
+	free(j);
+}
+
+/* Reads one line (any length up to JOURNAL_LINE_MAX); returns 1 for a complete line, 0 at EOF
+ * or for a torn (unterminated) last line. */
+static int read_line(FILE *f, struct sbuf *sb)
+{
+	int c;
+
+	sbuf_reset(sb);
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			return 1;
+		if (sb->len < JOURNAL_LINE_MAX)
+			sbuf_addch(sb, (char)c);
+	}
+	return 0;
+}
+
+/* Pass 1 of journal_read: for every item, the line number of its last record (a resumed run
+ * may have re-sent an item whose first record was a retryable fault: the last record wins). */
+static void last_lines(FILE *f, struct keyset *last)
+{
+	struct sbuf line, key;
+	size_t lineno = 0;
+
+	sbuf_init(&line);
+	sbuf_init(&key);
+	while (read_line(f, &line)) {
+		json_t *o = ++lineno > 1 ? json_loadb(line.buf, line.len, 0, NULL) : NULL;
+		const char *v, *s, *p;
+
+		if (!o)
+			continue;
+		v = json_string_value(json_object_get(o, "vendor"));
+		s = json_string_value(json_object_get(o, "suite"));
+		p = json_string_value(json_object_get(o, "prompt"));
+		if (v && s && p) {
+			make_key(&key, v, s, p, (int)json_integer_value(json_object_get(o, "sample")));
+			keyset_put(last, key.buf, lineno);
+		}
+		json_decref(o);
+	}
+	sbuf_release(&line);
+	sbuf_release(&key);
+}
+
+/* True when the record at lineno is superseded by a later one for the same item. */
+static int superseded(const struct keyset *last, const struct journal_rec *r, size_t lineno,
+		      struct sbuf *key)
+{
+	make_key(key, r->vendor, r->suite, r->prompt, r->sample);
+	return keyset_get(last, key->buf) > lineno;
+}
+
+int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header,
+		 struct pl_err *err)
+{
+	FILE *f = fopen(path, "r");
+	struct sbuf line, key;
+	struct keyset last = { NULL, NULL, 0, 0 };
+	size_t lineno = 0;
+	int rc = -1;
+
+	if (header)
+		*header = NULL;
+	if (!f)
+		return pl_err_errno(err, PL_E_INPUT, path, "cannot open journal");
+	last_lines(f, &last);
+	rewind(f);
+	sbuf_init(&line);
+	sbuf_init(&key);
+	while (read_line(f, &line)) {
+		json_error_t je;
+		json_t *o;
+		struct journal_rec r;
+		struct probe_answer a;
+		char where[600];
+		int frc;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%zu", path, lineno);
+		o = json_loadb(line.buf, line.len, 0, &je);
+		if (!o) {
+			pl_err_set(err, PL_E_INPUT, where, "corrupt journal line: %s", je.text);
+			goto out;
+		}
+		if (lineno == 1) {
+			if (!json_is_integer(json_object_get(o, "journal"))) {
+				json_decref(o);
+				pl_err_set(err, PL_E_INPUT, where, "not a plumbline journal");
+				goto out;
+			}
+			if (header)
+				*header = o;
+			else
+				json_decref(o);
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.vendor = json_string_value(json_object_get(o, "vendor"));
+		r.suite = json_string_value(json_object_get(o, "suite"));
+		r.prompt = json_string_value(json_object_get(o, "prompt"));
+		r.sample = (int)json_integer_value(json_object_get(o, "sample"));
+		r.attempts = (int)json_integer_value(json_object_get(o, "attempts"));
+		if (!r.vendor || !r.suite || !r.prompt ||
+		    journal_answer_from_json(json_object_get(o, "answer"), &a, err) < 0) {
+			json_decref(o);
+			pl_err_set(err, PL_E_INPUT, where, "journal record lacks a field");
+			goto out;
+		}
+		r.answer = &a;
+		frc = 0;
+		if (!superseded(&last, &r, lineno, &key))
+			frc = fn(ctx, &r, err);
+		probe_answer_release(&a);
+		json_decref(o);
+		if (frc < 0)
+			goto out;
+	}
+	if (lineno == 0) {
+		pl_err_set(err, PL_E_INPUT, path, "empty journal");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0 && header) {
+		json_decref(*header);
+		*header = NULL;
+	}
+	sbuf_release(&line);
+	sbuf_release(&key);
+	keyset_release(&last);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,212 @@
+/* session.c: config + suites -> plan -> runner -> journal -> samplesets, shared by commands. */
+#include "session.h"
+#include "baseline.h"
+#include "fileio.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+int session_load(struct session *s, const char *config_path, char *const *suites,
+		 size_t n_suites, struct pl_err *err)
+{
+	size_t i, j;
+
+	s->cfg = config_load(config_path, err);
+	if (!s->cfg)
+		return -1;
+	s->suites = xcalloc(n_suites + 1, sizeof(*s->suites));
+	for (i = 0; i < n_suites; i++) {
+		s->suites[i] = suite_load(suites[i], err);
+		if (!s->suites[i])
+			return -1;
+		s->n_suites++;
+		for (j = 0; j < i; j++)
+			if (!strcmp(s->suites[j]->id, s->suites[i]->id))
+				return pl_err_set(err, PL_E_USAGE, suites[i],
+						  "suite id \"%s\" is also used by %s",
+						  s->suites[i]->id, s->suites[j]->path);
+	}
+	return 0;
+}
+
+int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
+		 enum plan_mode mode, struct pl_err *err)
+{
+	const char **ids;
+	size_t i;
+	int rc;
+
+	if (plan_build(&s->plan, s->cfg, vendor_ids, n_vendor_ids,
+		       (const struct suite *const *)s->suites, s->n_suites, mode, err) < 0)
+		return -1;
+	ids = xcalloc(s->plan.n_vendors + 1, sizeof(*ids));
+	for (i = 0; i < s->plan.n_vendors; i++)
+		ids[i] = s->plan.vendors[i]->id;
+	rc = config_load_secrets(s->cfg, ids, s->plan.n_vendors, err);
+	free(ids);
+	return rc;
+}
+
+static int is_tty(void)
+{
+	return isatty(2) && !getenv("PLUMBLINE_NO_PROGRESS");
+}
+
+static void progress(void *ctx, const struct runner_progress *p)
+{
+	double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0;
+	double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+
+	(void)ctx;
+	fprintf(stderr, "\r%zu/%zu requests, %.1f/s, eta %.0fs, %zu errors, %zu retries   ",
+		p->done, p->total, rate, eta, p->errors, p->retries);
+	if (p->done == p->total)
+		fputc('\n', stderr);
+}
+
+int session_execute(struct session *s, const struct session_opts *o, struct pl_err *err)
+{
+	struct runner_opts ro;
+	struct journal *j;
+	struct sbuf path;
+	char runid[64], when[32];
+	int rc;
+
+	sbuf_init(&path);
+	sbuf_addf(&path, "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);
+	s->journal_path = sbuf_detach(&path, NULL);
+	sbuf_release(&path);
+	session_now(when, sizeof(when));
+	snprintf(runid, sizeof(runid), "%s-%.8s", when, s->plan.hash);
+	j = journal_open(s->journal_path, runid, s->plan.hash,
+			 s->plan.mode == PLAN_BASELINE ? "baseline" : "nightly", o->resume, err);
+	if (!j)
+		return -1;
+	memset(&ro, 0, sizeof(ro));
+	ro.record_dir = o->record_dir;
+	ro.max_requests = o->max_requests;
+	ro.max_tokens = o->max_tokens;
+	ro.max_cost = o->max_cost;
+	if (o->progress && is_tty())
+		ro.progress = progress;
+	rc = runner_run(&s->plan, j, &ro, &s->stats, err);
+	journal_close(j);
+	if (rc < 0)
+		return -1;
+	return sampleset_from_journal(s->journal_path, &s->sets, &s->n_sets, err);
+}
+
+struct sampleset *session_set(const struct session *s, const char *vendor, const char *suite)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_sets; i++)
+		if (!strcmp(s->sets[i]->vendor, vendor) && !strcmp(s->sets[i]->suite, suite))
+			return s->sets[i];
+	return NULL;
+}
+
+size_t session_planned(const struct session *s, const char *vendor, const char *suite)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->plan.n_items; i++)
+		if (!strcmp(s->plan.items[i].vendor->id, vendor) &&
+		    !strcmp(s->plan.items[i].suite->id, suite))
+			n++;
+	return n;
+}
+
+const struct runner_vendor_stats *session_vendor_stats(const struct session *s,
+						      const char *vendor)
+{
+	size_t i;
+
+	for (i = 0; i < s->stats.n_vendors; i++)
+		if (s->stats.vendors[i].vendor && !strcmp(s->stats.vendors[i].vendor, vendor))
+			return &s->stats.vendors[i];
+	return NULL;
+}
+
+int session_finish(struct session *s, struct pl_err *err)
+{
+	struct sbuf done;
+	char when[32];
+	int rc = 0;
+
+	if (!s->journal_path)
+		return 0;
+	sbuf_init(&done);
+	sbuf_addf(&done, "%s/journal/done", s->cfg->state_dir);
+	if (fileio_mkdirs(done.buf, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	session_now(when, sizeof(when));
+	sbuf_addf(&done, "/%s-%.12s.jsonl", when, s->plan.hash);
+	if (rename(s->journal_path, done.buf) < 0)
+		rc = pl_err_errno(err, PL_E_IO, s->journal_path, "cannot archive the journal");
+out:
+	sbuf_release(&done);
+	return rc;
+}
+
+void session_release(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_sets; i++)
+		sampleset_free(s->sets[i]);
+	free(s->sets);
+	runner_stats_release(&s->stats);
+	plan_release(&s->plan);
+	for (i = 0; i < s->n_suites; i++)
+		suite_free(s->suites[i]);
+	free(s->suites);
+	free(s->journal_path);
+	config_free(s->cfg);
+	memset(s, 0, sizeof(*s));
+}
+
+void session_today(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+void session_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+const char *session_history_path(const struct config *cfg, const struct vendor *v,
+				 const char *suite, char *buf, size_t len)
+{
+	struct sbuf dir;
+	size_t n;
+
+	sbuf_init(&dir);
+	sbuf_addf(&dir, "%s/history", cfg->state_dir);
+	baseline_path(buf, len, dir.buf, v->id, v->model, suite);
+	sbuf_release(&dir);
+	n = strlen(buf);
+	if (n > 5 && n + 1 < len) /* ".json" -> ".jsonl" */
+		snprintf(buf + n, len - n, "l");
+	return buf;
+}

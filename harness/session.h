@@ -1,0 +1,61 @@
+/* session.h: the steps every sending command shares (run, baseline record, compare, demo):
+ * load the config and suites, read the keys, build the plan, send it through the runner into
+ * a journal, and group the journal's answers into samplesets. Commands print; a session does
+ * not (progress goes through the runner's callback). */
+#ifndef PL_SESSION_H
+#define PL_SESSION_H
+
+#include "config.h"
+#include "plan.h"
+#include "runner.h"
+#include "sampleset.h"
+#include "suite.h"
+
+struct session {
+	struct config *cfg;
+	struct suite **suites;
+	size_t n_suites;
+	struct plan plan;
+	char *journal_path;
+	struct runner_stats stats;
+	struct sampleset **sets; /* one per (vendor, suite) that got any record */
+	size_t n_sets;
+};
+
+struct session_opts {
+	int resume;		/* continue the journal of the same plan */
+	const char *record_dir; /* may be NULL */
+	int progress;		/* print a progress line on stderr when it is a terminal */
+	long max_requests, max_tokens;
+	double max_cost;
+};
+
+void session_init(struct session *s);
+/* Loads the config and the suites (exit 2 class errors). */
+int session_load(struct session *s, const char *config_path, char *const *suites,
+		 size_t n_suites, struct pl_err *err);
+/* Builds the plan for the given vendors and reads their keys. */
+int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
+		 enum plan_mode mode, struct pl_err *err);
+/* Sends the plan (journal under the state dir, named by the plan hash) and groups answers. */
+int session_execute(struct session *s, const struct session_opts *o, struct pl_err *err);
+/* The sampleset of (vendor, suite), or NULL when nothing was recorded for it. */
+struct sampleset *session_set(const struct session *s, const char *vendor, const char *suite);
+/* Planned requests for (vendor, suite). */
+size_t session_planned(const struct session *s, const char *vendor, const char *suite);
+/* The runner's statistics for a vendor, or NULL. */
+const struct runner_vendor_stats *session_vendor_stats(const struct session *s,
+						      const char *vendor);
+/* Marks the journal finished: moves it to <state>/journal/done/. */
+int session_finish(struct session *s, struct pl_err *err);
+void session_release(struct session *s);
+
+/* "<state>/history/<vendor>/<model>/<suite>.jsonl": the detection history of an endpoint. */
+const char *session_history_path(const struct config *cfg, const struct vendor *v,
+				 const char *suite, char *buf, size_t len);
+
+/* UTC date "YYYY-MM-DD" and timestamp "YYYY-MM-DDTHH:MM:SSZ" of now. */
+void session_today(char *buf, size_t len);
+void session_now(char *buf, size_t len);
+
+#endif

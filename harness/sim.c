@@ -1,0 +1,767 @@
+/* sim.c: the simulated vendor's HTTP server: libmicrohttpd on 127.0.0.1, one thread per
+ * connection; picks the wire format by path, injects faults, paces answers, counts requests. */
+#include "sim.h"
+
+#include "sbuf.h"
+#include "sim_wire.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define MAX_BODY	(8u << 20)
+#define MAX_PATHS	32
+#define FAULT_SALT	0xfa017fa017ull
+#define CREATED_BASE	1750000000L
+#define DEFAULT_LIM_REQ 5000L
+#define DEFAULT_LIM_TOK 800000L
+#define SLOW_TICK_MS	1000
+
+/* Most specific paths first; --format NAME keeps the wires whose name starts with NAME. */
+static const struct sim_wire *const wires[] = {
+	&sim_wire_azure,  &sim_wire_responses, &sim_wire_openai,  &sim_wire_anthropic,
+	&sim_wire_gemini, &sim_wire_ollama,    &sim_wire_bedrock,
+};
+
+static const char *const fault_names[] = {
+	"none",	     "429",   "429-noretry",	    "500", "503", "529", "slow", "slow-headers",
+	"truncated", "reset", "wrong-content-type",
+};
+
+static const char *const format_names[] = {
+	"openai", "azure", "anthropic", "gemini", "ollama", "bedrock",
+};
+
+struct bucket {
+	long sec;
+	long reqs;
+	long tokens;
+	long ptokens;
+};
+
+struct path_count {
+	char path[64];
+	long n;
+};
+
+struct sim {
+	struct sim_opts o;
+	char *require_key;
+	char *format;
+	struct MHD_Daemon *d;
+	atomic_int stopping;
+	pthread_mutex_t mu;
+	struct timespec t0;
+	/* counters, under mu */
+	unsigned long long req_no;
+	long total, faulted, rate_limited, inflight, max_inflight, tokens;
+	long max_rps, max_rpm, max_tpm, max_ptpm;
+	struct bucket b[60];
+	struct path_count paths[MAX_PATHS];
+	size_t n_paths;
+	/* --rate-limit-rpm: times of accepted requests in the last minute (a ring) */
+	double *rl;
+	size_t rl_head, rl_n, rl_cap;
+	/* samples taken so far per (model, messages, temperature): the per-prompt counter */
+	uint64_t *keys;
+	unsigned long *cnt;
+	size_t cap, used;
+};
+
+struct conn_ctx {
+	struct sbuf body;
+	int too_large;
+	int counted;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t mix64(uint64_t a, uint64_t b)
+{
+	uint64_t z = (a ^ (b * 0xd6e8feb86659fd93ull)) + 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	h ^= 0xcbf29ce484222325ull;
+	for (; s && *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return mix64(h, 0x1234);
+}
+
+static double now_s(const struct sim *s)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - s->t0.tv_sec) + (t.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
+/* Sleeps ms milliseconds, returning early once the server stops. */
+static void nap(struct sim *s, long ms)
+{
+	while (ms > 0 && !atomic_load(&s->stopping)) {
+		long step = ms < 20 ? ms : 20;
+		struct timespec ts = { 0, step * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+static const char *hdr_get(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static const char *query_get(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- counting ---- */
+
+static struct bucket *bucket_for(struct sim *s, long sec)
+{
+	struct bucket *b = &s->b[sec % 60];
+
+	if (b->sec != sec) {
+		memset(b, 0, sizeof(*b));
+		b->sec = sec;
+	}
+	return b;
+}
+
+static void window_sums(struct sim *s, long sec, long *reqs, long *toks, long *ptoks)
+{
+	*reqs = *toks = *ptoks = 0;
+	for (int i = 0; i < 60; i++) {
+		if (s->b[i].sec > sec - 60 && s->b[i].sec <= sec &&
+		    (s->b[i].reqs || s->b[i].tokens)) {
+			*reqs += s->b[i].reqs;
+			*toks += s->b[i].tokens;
+			*ptoks += s->b[i].ptokens;
+		}
+	}
+}
+
+static void count_path(struct sim *s, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_paths; i++)
+		if (!strcmp(s->paths[i].path, path))
+			break;
+	if (i == s->n_paths) {
+		if (s->n_paths == MAX_PATHS)
+			return;
+		snprintf(s->paths[i].path, sizeof(s->paths[i].path), "%s", path);
+		s->n_paths++;
+	}
+	s->paths[i].n++;
+}
+
+/* Counts an arriving request; returns its number (1-based). Caller holds mu. */
+static unsigned long long count_request(struct sim *s, const char *path)
+{
+	long sec = (long)now_s(s), r, t, p;
+	struct bucket *b = bucket_for(s, sec);
+
+	s->total++;
+	b->reqs++;
+	if (b->reqs > s->max_rps)
+		s->max_rps = b->reqs;
+	window_sums(s, sec, &r, &t, &p);
+	if (r > s->max_rpm)
+		s->max_rpm = r;
+	count_path(s, path);
+	s->inflight++;
+	if (s->inflight > s->max_inflight)
+		s->max_inflight = s->inflight;
+	return ++s->req_no;
+}
+
+static void count_tokens(struct sim *s, long prompt, long completion)
+{
+	long sec, r, t, p;
+	struct bucket *b;
+
+	pthread_mutex_lock(&s->mu);
+	sec = (long)now_s(s);
+	b = bucket_for(s, sec);
+	b->tokens += prompt + completion;
+	b->ptokens += prompt;
+	s->tokens += prompt + completion;
+	window_sums(s, sec, &r, &t, &p);
+	if (t > s->max_tpm)
+		s->max_tpm = t;
+	if (p > s->max_ptpm)
+		s->max_ptpm = p;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* The sliding-minute limiter. Returns 0 to accept, or the milliseconds until a slot frees.
+ * Caller holds mu. */
+static long rate_limit(struct sim *s, double now, long *remaining)
+{
+	while (s->rl_n && now - s->rl[s->rl_head] >= 60.0) {
+		s->rl_head = (s->rl_head + 1) % s->rl_cap;
+		s->rl_n--;
+	}
+	if (s->rl_n >= s->rl_cap) {
+		long ms = (long)ceil((60.0 - (now - s->rl[s->rl_head])) * 1000.0);
+
+		*remaining = 0;
+		return ms > 0 ? ms : 1;
+	}
+	s->rl[(s->rl_head + s->rl_n) % s->rl_cap] = now;
+	s->rl_n++;
+	*remaining = (long)(s->rl_cap - s->rl_n);
+	return 0;
+}
+
+/* How many samples of this exact request were taken before. Caller holds mu. */
+static unsigned long sample_index(struct sim *s, uint64_t key)
+{
+	size_t i;
+
+	key |= 1;
+	if (2 * (s->used + 1) > s->cap) {
+		size_t ncap = s->cap ? 2 * s->cap : 1024;
+		uint64_t *nk = xcalloc(ncap, sizeof(*nk));
+		unsigned long *nc = xcalloc(ncap, sizeof(*nc));
+
+		for (i = 0; i < s->cap; i++) {
+			size_t j;
+
+			if (!s->keys[i])
+				continue;
+			for (j = s->keys[i] % ncap; nk[j]; j = (j + 1) % ncap)
+				;
+			nk[j] = s->keys[i];
+			nc[j] = s->cnt[i];
+		}
+		free(s->keys);
+		free(s->cnt);
+		s->keys = nk;
+		s->cnt = nc;
+		s->cap = ncap;
+	}
+	for (i = key % s->cap; s->keys[i] && s->keys[i] != key; i = (i + 1) % s->cap)
+		;
+	if (!s->keys[i]) {
+		s->keys[i] = key;
+		s->used++;
+	}
+	return s->cnt[i]++;
+}
+
+char *sim_stats_json(struct sim *s)
+{
+	json_t *o, *paths;
+	char *out;
+
+	pthread_mutex_lock(&s->mu);
+	paths = json_object();
+	for (size_t i = 0; i < s->n_paths; i++)
+		json_object_set_new(paths, s->paths[i].path, json_integer(s->paths[i].n));
+	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "requests",
+		      (json_int_t)s->total, "max_requests_per_second", (json_int_t)s->max_rps,
+		      "max_requests_per_minute", (json_int_t)s->max_rpm, "max_tokens_per_minute",
+		      (json_int_t)s->max_tpm, "max_prompt_tokens_per_minute",
+		      (json_int_t)s->max_ptpm, "tokens", (json_int_t)s->tokens, "rate_limited",
+		      (json_int_t)s->rate_limited, "faulted", (json_int_t)s->faulted,
+		      "max_inflight", (json_int_t)s->max_inflight, "inflight",
+		      (json_int_t)s->inflight, "paths", paths);
+	pthread_mutex_unlock(&s->mu);
+	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return out;
+}
+
+static void stats_reset(struct sim *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->total = s->faulted = s->rate_limited = s->tokens = 0;
+	s->max_rps = s->max_rpm = s->max_tpm = s->max_ptpm = 0;
+	s->max_inflight = s->inflight;
+	memset(s->b, 0, sizeof(s->b));
+	s->n_paths = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- responses ---- */
+
+struct trickle {
+	struct sim *s;
+	char *buf;
+	size_t len;
+	size_t limit; /* bytes sent before the error (truncated) */
+	int slow;
+	double start;
+};
+
+static ssize_t trickle_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct trickle *t = cls;
+
+	if (t->slow) {
+		/* one byte a second, never the last one, until slow_ms has passed */
+		if (atomic_load(&t->s->stopping) ||
+		    now_s(t->s) - t->start >= t->s->o.slow_ms / 1000.0 || pos + 1 >= t->len)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (pos > 0)
+			nap(t->s, SLOW_TICK_MS);
+		if (atomic_load(&t->s->stopping))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		buf[0] = t->buf[pos];
+		return 1;
+	}
+	if (pos >= t->limit || !max)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (max > t->limit - pos)
+		max = t->limit - pos;
+	memcpy(buf, t->buf + pos, max);
+	return (ssize_t)max;
+}
+
+static void trickle_free(void *cls)
+{
+	struct trickle *t = cls;
+
+	free(t->buf);
+	free(t);
+}
+
+static enum MHD_Result queue_reply(struct sim *s, struct MHD_Connection *conn, struct sim_reply *r,
+				   enum sim_fault how)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (how == SIM_FAULT_SLOW || how == SIM_FAULT_TRUNCATED) {
+		struct trickle *t = xcalloc(1, sizeof(*t));
+
+		t->s = s;
+		t->len = r->body.len;
+		t->buf = sbuf_detach(&r->body, NULL);
+		t->limit = t->len / 2;
+		t->slow = how == SIM_FAULT_SLOW;
+		t->start = now_s(s);
+		resp = MHD_create_response_from_callback(t->len, 1024, trickle_read, t,
+							 trickle_free);
+	} else {
+		resp = MHD_create_response_from_buffer(r->body.len, r->body.buf,
+						       MHD_RESPMEM_MUST_COPY);
+	}
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	for (size_t i = 0; i < r->n_hdrs; i++)
+		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
+	ret = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static const struct sim_wire *find_wire(const struct sim *s, const char *method, const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(wires); i++) {
+		if (s->format && strncmp(wires[i]->name, s->format, strlen(s->format)) != 0)
+			continue;
+		if (wires[i]->match(method, path))
+			return wires[i];
+	}
+	return NULL;
+}
+
+static int is_faulted(const struct sim *s, unsigned long long n)
+{
+	double u;
+
+	if (s->o.fault == SIM_FAULT_NONE)
+		return 0;
+	u = (double)(mix64(s->o.knobs.seed ^ FAULT_SALT, n) >> 11) * (1.0 / 9007199254740992.0);
+	return u < s->o.fault_rate;
+}
+
+static void fill_meta(struct sim *s, unsigned long long n, long remaining_req, long reset_ms,
+		      struct sim_meta *m)
+{
+	long sec, r, t, p;
+
+	memset(m, 0, sizeof(*m));
+	m->req_no = n;
+	snprintf(m->request_id, sizeof(m->request_id), "req_%016llx%016llx",
+		 (unsigned long long)mix64(s->o.knobs.seed, n),
+		 (unsigned long long)mix64(n, s->o.knobs.seed ^ 0x77));
+	m->created = CREATED_BASE + 86400L * s->o.knobs.night;
+	m->latency_ms = s->o.latency_ms;
+	pthread_mutex_lock(&s->mu);
+	sec = (long)now_s(s);
+	window_sums(s, sec, &r, &t, &p);
+	pthread_mutex_unlock(&s->mu);
+	m->limit_tokens = DEFAULT_LIM_TOK;
+	m->remaining_tokens = DEFAULT_LIM_TOK > p ? DEFAULT_LIM_TOK - p : 0;
+	if (s->o.rate_limit_rpm > 0) {
+		m->limit_requests = s->o.rate_limit_rpm;
+		m->remaining_requests = remaining_req;
+		m->reset_requests_ms = reset_ms;
+	} else {
+		m->limit_requests = DEFAULT_LIM_REQ;
+		m->remaining_requests = DEFAULT_LIM_REQ > r ? DEFAULT_LIM_REQ - r : 0;
+		m->reset_requests_ms = 12;
+	}
+}
+
+static uint64_t request_key(const struct sim_req *rq)
+{
+	uint64_t h = hash_str(0x5eed, rq->model);
+	double t = rq->temperature;
+	uint64_t tb;
+
+	memcpy(&tb, &t, sizeof(tb));
+	h = mix64(h, tb);
+	h = mix64(h, (uint64_t)rq->max_tokens);
+	for (size_t i = 0; i < rq->n_msgs; i++) {
+		h = hash_str(h, rq->msgs[i].role);
+		h = hash_str(h, rq->msgs[i].content);
+	}
+	return h;
+}
+
+/* Serves one API request (the body is complete). */
+static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
+				 const struct sim_wire *w, const char *method, const char *url,
+				 struct conn_ctx *cx)
+{
+	struct sim_http h = { method, url, hdr_get, query_get, conn };
+	struct sim_reply r;
+	struct sim_req rq;
+	struct sim_answer a;
+	struct sim_meta m;
+	json_t *body = NULL;
+	unsigned long long n;
+	long wait_ms = 0, remaining = 0;
+	enum sim_fault how = SIM_FAULT_NONE;
+	enum MHD_Result ret;
+	int faulted;
+	unsigned long long sseed;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(&a, 0, sizeof(a));
+	sim_reply_init(&r);
+
+	pthread_mutex_lock(&s->mu);
+	n = count_request(s, url);
+	cx->counted = 1;
+	if (s->o.rate_limit_rpm > 0)
+		wait_ms = rate_limit(s, now_s(s), &remaining);
+	if (wait_ms)
+		s->rate_limited++;
+	faulted = !wait_ms && is_faulted(s, n);
+	if (faulted)
+		s->faulted++;
+	pthread_mutex_unlock(&s->mu);
+	fill_meta(s, n, remaining,
+		  wait_ms ? wait_ms : (s->o.rate_limit_rpm > 0 ? 60000 / s->o.rate_limit_rpm : 0),
+		  &m);
+
+	if (w->auth(&h, s->require_key, &r) != 0)
+		goto send;
+	if (cx->too_large) {
+		w->error(413, "too_large", "request body too large", &r);
+		goto send;
+	}
+	if (wait_ms) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "Rate limit reached for requests per min (RPM): Limit %ld. Please try "
+			 "again in %.3fs.",
+			 s->o.rate_limit_rpm, wait_ms / 1000.0);
+		w->error(429, "rate_limit", msg, &r);
+		sim_reply_header(&r, "retry-after", "%ld", (wait_ms + 999) / 1000);
+		sim_reply_header(&r, "retry-after-ms", "%ld", wait_ms);
+		goto send;
+	}
+	if (faulted) {
+		how = s->o.fault;
+		switch (how) {
+		case SIM_FAULT_429:
+			w->error(429, "rate_limit", "Rate limit reached for requests.", &r);
+			sim_reply_header(&r, "retry-after", "1");
+			sim_reply_header(&r, "retry-after-ms", "1000");
+			goto send;
+		case SIM_FAULT_429_NORETRY:
+			w->error(429, "rate_limit", "Rate limit reached for requests.", &r);
+			goto send;
+		case SIM_FAULT_500:
+			w->error(500, "server",
+				 "The server had an error while processing your request. Sorry "
+				 "about "
+				 "that!",
+				 &r);
+			goto send;
+		case SIM_FAULT_503:
+			w->error(503, "unavailable", "The server is overloaded or not ready yet.",
+				 &r);
+			goto send;
+		case SIM_FAULT_529:
+			w->error(529, "overloaded", "Overloaded", &r);
+			goto send;
+		case SIM_FAULT_RESET:
+			ret = MHD_NO; /* libmicrohttpd closes the connection without a reply */
+			goto out;
+		case SIM_FAULT_SLOW_HEADERS:
+			nap(s, s->o.slow_ms);
+			how = SIM_FAULT_NONE;
+			break;
+		case SIM_FAULT_WRONG_CONTENT_TYPE:
+			r.content_type = "text/html; charset=utf-8";
+			sbuf_addstr(&r.body, "<html><head><title>502 Bad Gateway</title></head>"
+					     "<body><center><h1>502 Bad Gateway</h1></center>"
+					     "</body></html>\n");
+			goto send_raw;
+		default:
+			break; /* slow and truncated: a normal answer, sent badly */
+		}
+	}
+	body = json_loadb(cx->body.buf, cx->body.len, 0, NULL);
+	if (w->parse(&h, body, &rq, &r) != 0)
+		goto send;
+	sseed = rq.seed;
+	if (!rq.has_seed) {
+		/* the k-th sample of a request: the same multiset of answers whatever the order */
+		pthread_mutex_lock(&s->mu);
+		sseed = mix64(0xa11ce, sample_index(s, request_key(&rq)));
+		pthread_mutex_unlock(&s->mu);
+	}
+	sim_model_answer(&s->o.knobs, rq.model ? rq.model : rq.path_model, rq.msgs, rq.n_msgs,
+			 rq.temperature, rq.max_tokens, sseed, &a);
+	count_tokens(s, a.prompt_tokens, a.completion_tokens);
+	nap(s, s->o.latency_ms);
+	w->render(&rq, &a, &m, &r);
+send:
+	if (w->headers)
+		w->headers(&m, &r);
+send_raw:
+	ret = queue_reply(s, conn, &r, how);
+out:
+	sim_answer_release(&a);
+	sim_req_release(&rq);
+	json_decref(body);
+	sim_reply_release(&r);
+	return ret;
+}
+
+static enum MHD_Result serve_plain(struct MHD_Connection *conn, unsigned status, const char *ct,
+				   const char *text)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct sim *s = cls;
+	struct conn_ctx *cx = *con_cls;
+	const struct sim_wire *w;
+
+	(void)version;
+	if (!cx) {
+		cx = xcalloc(1, sizeof(*cx));
+		sbuf_init(&cx->body);
+		*con_cls = cx;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (cx->body.len + *upload_size > MAX_BODY)
+			cx->too_large = 1;
+		else
+			sbuf_add(&cx->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!strcmp(url, "/_sim/stats") && !strcmp(method, "GET")) {
+		char *js = sim_stats_json(s);
+		enum MHD_Result ret = serve_plain(conn, 200, "application/json", js ? js : "{}");
+
+		free(js);
+		return ret;
+	}
+	if (!strcmp(url, "/_sim/reset") && !strcmp(method, "POST")) {
+		stats_reset(s);
+		return serve_plain(conn, 200, "application/json", "{\"reset\":true}");
+	}
+	w = find_wire(s, method, url);
+	if (!w) {
+		struct sim_reply r;
+		enum MHD_Result ret;
+
+		sim_reply_init(&r);
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "Invalid URL (%s %.150s)", method, url);
+		sim_openai_error(404, "not_found", msg, &r);
+		ret = queue_reply(s, conn, &r, SIM_FAULT_NONE);
+		sim_reply_release(&r);
+		return ret;
+	}
+	return serve_api(s, conn, w, method, url, cx);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct sim *s = cls;
+	struct conn_ctx *cx = *con_cls;
+
+	(void)conn;
+	(void)code;
+	if (!cx)
+		return;
+	if (cx->counted) {
+		pthread_mutex_lock(&s->mu);
+		s->inflight--;
+		pthread_mutex_unlock(&s->mu);
+	}
+	sbuf_release(&cx->body);
+	free(cx);
+	*con_cls = NULL;
+}
+
+/* ---- public ---- */
+
+void sim_opts_init(struct sim_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	sim_knobs_init(&o->knobs);
+	o->fault_rate = 1.0;
+	o->slow_ms = 120000;
+}
+
+int sim_fault_parse(const char *name, enum sim_fault *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fault_names); i++) {
+		if (!strcmp(name, fault_names[i])) {
+			*f = (enum sim_fault)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *const *sim_fault_names(size_t *n)
+{
+	*n = ARRAY_SIZE(fault_names) - 1;
+	return fault_names + 1;
+}
+
+const char *const *sim_format_names(size_t *n)
+{
+	*n = ARRAY_SIZE(format_names);
+	return format_names;
+}
+
+struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
+{
+	struct sim *s = NULL;
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+	size_t i;
+
+	if (o->port < 0 || o->port > 65535) {
+		pl_err_set(err, PL_E_USAGE, "--port", "port %d out of range 0..65535", o->port);
+		return NULL;
+	}
+	if (o->fault_rate < 0 || o->fault_rate > 1 || o->latency_ms < 0) {
+		pl_err_set(err, PL_E_USAGE, NULL, "fault rate must be 0..1 and latency >= 0");
+		return NULL;
+	}
+	if (o->format) {
+		for (i = 0; i < ARRAY_SIZE(format_names); i++)
+			if (!strcmp(o->format, format_names[i]))
+				break;
+		if (i == ARRAY_SIZE(format_names)) {
+			pl_err_set(err, PL_E_USAGE, "--format", "unknown format \"%s\"", o->format);
+			return NULL;
+		}
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->o = *o;
+	s->require_key = o->require_key ? xstrdup(o->require_key) : NULL;
+	s->format = o->format ? xstrdup(o->format) : NULL;
+	s->o.require_key = s->require_key;
+	s->o.format = s->format;
+	if (s->o.slow_ms <= 0)
+		s->o.slow_ms = 120000;
+	pthread_mutex_init(&s->mu, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	for (i = 0; i < 60; i++)
+		s->b[i].sec = -1000;
+	if (o->rate_limit_rpm > 0) {
+		s->rl_cap = o->rate_limit_rpm > 1000000 ? 1000000 : (size_t)o->rate_limit_rpm;
+		s->rl = xcalloc(s->rl_cap, sizeof(*s->rl));
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)o->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0,
+		NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		(unsigned)1024, MHD_OPTION_END);
+	if (!s->d) {
+		pl_err_set(err, PL_E_IO, "127.0.0.1", "cannot listen on port %d (in use?)",
+			   o->port);
+		sim_stop(s);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	if (port)
+		*port = info ? info->port : o->port;
+	return s;
+}
+
+void sim_stop(struct sim *s)
+{
+	if (!s)
+		return;
+	atomic_store(&s->stopping, 1);
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->mu);
+	free(s->rl);
+	free(s->keys);
+	free(s->cnt);
+	free(s->require_key);
+	free(s->format);
+	free(s);
+}

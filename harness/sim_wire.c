@@ -1,0 +1,183 @@
+/* sim_wire.c: helpers shared by the simulator's wire formats (replies, request fields). */
+#include "sim_wire.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void sim_reply_init(struct sim_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = 200;
+	r->content_type = "application/json";
+	sbuf_init(&r->body);
+}
+
+void sim_reply_release(struct sim_reply *r)
+{
+	if (!r)
+		return;
+	sbuf_release(&r->body);
+}
+
+void sim_reply_header(struct sim_reply *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	struct sim_hdr *h;
+
+	if (r->n_hdrs >= SIM_MAX_HDRS)
+		return;
+	h = &r->hdrs[r->n_hdrs++];
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	va_start(ap, fmt);
+	vsnprintf(h->value, sizeof(h->value), fmt, ap);
+	va_end(ap);
+}
+
+void sim_reply_json(struct sim_reply *r, unsigned status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	r->status = status;
+	r->content_type = "application/json";
+	sbuf_reset(&r->body);
+	if (s)
+		sbuf_addstr(&r->body, s);
+	free(s);
+	json_decref(body);
+}
+
+void sim_req_sampling(json_t *body, const char *max_key, struct sim_req *rq)
+{
+	json_t *v;
+
+	rq->temperature = 1.0;
+	v = json_object_get(body, "temperature");
+	if (json_is_number(v))
+		rq->temperature = json_number_value(v);
+	v = json_object_get(body, "seed");
+	if (json_is_integer(v)) {
+		rq->has_seed = 1;
+		rq->seed = (unsigned long long)json_integer_value(v);
+	}
+	rq->stream = json_is_true(json_object_get(body, "stream"));
+	v = max_key ? json_object_get(body, max_key) : NULL;
+	if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 1000000)
+		rq->max_tokens = (int)json_integer_value(v);
+}
+
+void sim_req_release(struct sim_req *rq)
+{
+	if (!rq)
+		return;
+	for (size_t i = 0; i < rq->n_owned; i++)
+		free(rq->owned[i]);
+	rq->n_owned = 0;
+}
+
+int sim_req_add_msg(struct sim_req *rq, const char *role, json_t *content)
+{
+	struct sbuf sb;
+	size_t i;
+	json_t *part;
+
+	if (rq->n_msgs >= SIM_MAX_MSGS)
+		return 0; /* very long conversations: the tail is ignored */
+	if (json_is_string(content)) {
+		rq->msgs[rq->n_msgs].role = role;
+		rq->msgs[rq->n_msgs].content = json_string_value(content);
+		rq->n_msgs++;
+		return 0;
+	}
+	if (!json_is_array(content))
+		return -1;
+	sbuf_init(&sb);
+	json_array_foreach(content, i, part)
+	{
+		json_t *t = json_object_get(part, "text");
+
+		if (json_is_string(t)) {
+			if (sb.len)
+				sbuf_addch(&sb, '\n');
+			sbuf_addstr(&sb, json_string_value(t));
+		}
+	}
+	if (!sb.len && json_array_size(content)) {
+		sbuf_release(&sb);
+		return -1;
+	}
+	rq->owned[rq->n_owned] = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
+	rq->msgs[rq->n_msgs].role = role;
+	rq->msgs[rq->n_msgs].content = rq->owned[rq->n_owned];
+	rq->n_owned++;
+	rq->n_msgs++;
+	return 0;
+}
+
+void sim_split_words(const char *text, void (*fn)(void *arg, const char *piece, size_t len),
+		     void *arg)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		size_t n = 0;
+
+		/* a piece is leading spaces plus one word, like a tokenizer's " word" tokens */
+		while (p[n] == ' ' || p[n] == '\n')
+			n++;
+		while (p[n] && p[n] != ' ' && p[n] != '\n')
+			n++;
+		fn(arg, p, n);
+		p += n;
+	}
+}
+
+int sim_path_segment(const char *path, const char *prefix, char stop, char *out, size_t outsz)
+{
+	size_t pl = strlen(prefix), n;
+
+	if (strncmp(path, prefix, pl) != 0)
+		return -1;
+	path += pl;
+	n = strcspn(path, stop ? (char[]){ stop, '\0' } : "");
+	if (!n || n >= outsz)
+		return -1;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	return 0;
+}
+
+void sim_sse(struct sbuf *sb, const char *name, json_t *data)
+{
+	char *s = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (name)
+		sbuf_addf(sb, "event: %s\n", name);
+	sbuf_addf(sb, "data: %s\n\n", s ? s : "{}");
+	free(s);
+	json_decref(data);
+}
+
+void sim_iso_time(long t, int frac, char *buf, size_t sz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	if (frac)
+		strftime(buf, sz, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+	else
+		strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int sim_key_check(const char *got, const char *key)
+{
+	if (!got || !*got)
+		return 1;
+	if (key && strcmp(got, key) != 0)
+		return 2;
+	return 0;
+}

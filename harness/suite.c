@@ -1,0 +1,338 @@
+/* suite.c: loading and validating golden-prompt suite files; checks compile at load. */
+#include "suite.h"
+#include "config.h"
+#include "jsonpos.h"
+#include "jsonx.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUITE_MAX_BYTES (16u << 20)
+
+static const char *const suite_keys[] = { "id", "description", "defaults", "prompts", "detection",
+					   NULL };
+static const char *const default_keys[] = { "temperature",  "max_tokens", "seed",
+					     "samples",	     "baseline_samples", "logprobs",
+					     "top_logprobs", "system",	   NULL };
+static const char *const prompt_keys[] = { "id",	   "description",      "messages",
+					    "prompt",	   "system",	       "temperature",
+					    "max_tokens",  "seed",	       "samples",
+					    "baseline_samples", "logprobs",    "top_logprobs",
+					    "response_schema", "checks",       NULL };
+static const char *const message_keys[] = { "role", "content", NULL };
+
+struct sampling {
+	double temperature;
+	long long max_tokens, seed, samples, baseline_samples, top_logprobs;
+	int has_seed, logprobs;
+	char *system;
+};
+
+/* Reads the sampling keys of obj over the values in *s (defaults, then per prompt). */
+static int parse_sampling(const struct jsonloc *loc, const char *ptr, const json_t *obj,
+			  struct sampling *s, struct pl_err *err)
+{
+	if (json_get_num(loc, ptr, obj, "temperature", 0, 2, s->temperature, &s->temperature,
+			 err) < 0 ||
+	    json_get_int(loc, ptr, obj, "max_tokens", 1, 1000000, s->max_tokens, &s->max_tokens,
+			 err) < 0 ||
+	    json_get_int(loc, ptr, obj, "samples", 1, 10000, s->samples, &s->samples, err) < 0 ||
+	    json_get_int(loc, ptr, obj, "baseline_samples", 1, 100000, s->baseline_samples,
+			 &s->baseline_samples, err) < 0 ||
+	    json_get_bool(loc, ptr, obj, "logprobs", s->logprobs, &s->logprobs, err) < 0 ||
+	    json_get_int(loc, ptr, obj, "top_logprobs", 0, 20, s->top_logprobs, &s->top_logprobs,
+			 err) < 0)
+		return -1;
+	if (json_object_get(obj, "seed")) {
+		if (json_get_int(loc, ptr, obj, "seed", -(1LL << 53), 1LL << 53, 0, &s->seed,
+				 err) < 0)
+			return -1;
+		s->has_seed = 1;
+	}
+	if (json_object_get(obj, "system")) {
+		char *sys;
+
+		if (json_get_str(loc, ptr, obj, "system", 0, &sys, err) < 0)
+			return -1;
+		free(s->system);
+		s->system = sys;
+	}
+	return 0;
+}
+
+static void add_message(struct prompt *p, const char *role, const char *content)
+{
+	p->messages = xrealloc(p->messages, (p->n_messages + 1) * sizeof(*p->messages));
+	p->messages[p->n_messages].role = xstrdup(role);
+	p->messages[p->n_messages].content = xstrdup(content);
+	p->n_messages++;
+}
+
+static int parse_messages(const struct jsonloc *loc, const char *ptr, const json_t *obj,
+			  struct prompt *p, const char *system, struct pl_err *err)
+{
+	const json_t *msgs = json_object_get(obj, "messages");
+	const json_t *text = json_object_get(obj, "prompt");
+	char mptr[512];
+	size_t i;
+
+	if (msgs && text)
+		return json_fail(loc, ptr, "prompt", err,
+				 "give either \"prompt\" or \"messages\", not both");
+	if (!msgs && !text)
+		return json_fail(loc, ptr, NULL, err,
+				 "missing \"messages\" (or the \"prompt\" shorthand)");
+	if (system && msgs)
+		for (i = 0; i < json_array_size(msgs); i++) {
+			const json_t *r = json_object_get(json_array_get(msgs, i), "role");
+
+			if (json_is_string(r) && !strcmp(json_string_value(r), "system")) {
+				system = NULL;
+				break;
+			}
+		}
+	if (system)
+		add_message(p, "system", system);
+	if (text) {
+		if (!json_is_string(text))
+			return json_fail(loc, ptr, "prompt", err, "expected a string, got %s",
+					 json_type_name(text));
+		add_message(p, "user", json_string_value(text));
+		return 0;
+	}
+	if (!json_is_array(msgs) || json_array_size(msgs) == 0)
+		return json_fail(loc, ptr, "messages", err,
+				 "expected a non-empty array of {\"role\", \"content\"} objects");
+	for (i = 0; i < json_array_size(msgs); i++) {
+		const json_t *m = json_array_get(msgs, i);
+		char *role = NULL, *content = NULL;
+		int rc = -1;
+
+		snprintf(mptr, sizeof(mptr), "%s", ptr);
+		jsonpos_push_key(mptr, sizeof(mptr), "messages");
+		jsonpos_push_index(mptr, sizeof(mptr), i);
+		if (json_check_keys(loc, mptr, m, message_keys, err) < 0 ||
+		    json_get_str(loc, mptr, m, "role", 1, &role, err) < 0 ||
+		    json_get_str(loc, mptr, m, "content", 1, &content, err) < 0)
+			goto next;
+		if (strcmp(role, "system") && strcmp(role, "user") && strcmp(role, "assistant")) {
+			json_fail(loc, mptr, "role", err,
+				  "expected \"system\", \"user\" or \"assistant\", got \"%s\"", role);
+			goto next;
+		}
+		add_message(p, role, content);
+		rc = 0;
+next:
+		free(role);
+		free(content);
+		if (rc < 0)
+			return -1;
+	}
+	if (strcmp(p->messages[p->n_messages - 1].role, "user"))
+		return json_fail(loc, ptr, "messages", err,
+				 "the last message must have role \"user\"");
+	return 0;
+}
+
+static int parse_checks(const struct jsonloc *loc, const char *ptr, const json_t *obj,
+			struct prompt *p, struct pl_err *err)
+{
+	const json_t *arr = json_object_get(obj, "checks");
+	char cptr[512];
+	size_t i;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return json_fail(loc, ptr, "checks", err, "expected an array of checks, got %s",
+				 json_type_name(arr));
+	p->checks = xcalloc(json_array_size(arr) + 1, sizeof(*p->checks));
+	for (i = 0; i < json_array_size(arr); i++) {
+		snprintf(cptr, sizeof(cptr), "%s", ptr);
+		jsonpos_push_key(cptr, sizeof(cptr), "checks");
+		jsonpos_push_index(cptr, sizeof(cptr), i);
+		p->checks[i] = check_compile(loc, cptr, json_array_get(arr, i), err);
+		if (!p->checks[i])
+			return -1;
+		p->n_checks++;
+	}
+	return 0;
+}
+
+static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t *obj,
+			const struct sampling *defaults, struct prompt *p, struct pl_err *err)
+{
+	struct sampling s = *defaults;
+	const json_t *schema;
+	int rc = -1;
+
+	s.system = defaults->system ? xstrdup(defaults->system) : NULL;
+	if (json_check_keys(loc, ptr, obj, prompt_keys, err) < 0 ||
+	    json_get_str(loc, ptr, obj, "id", 1, &p->id, err) < 0)
+		goto out;
+	if (!config_valid_id(p->id)) {
+		json_fail(loc, ptr, "id", err,
+			  "invalid prompt id \"%s\" (expected letters, digits, '.', '_', '-')",
+			  p->id);
+		goto out;
+	}
+	if (parse_sampling(loc, ptr, obj, &s, err) < 0 ||
+	    parse_messages(loc, ptr, obj, p, s.system, err) < 0 ||
+	    parse_checks(loc, ptr, obj, p, err) < 0)
+		goto out;
+	p->temperature = s.temperature;
+	p->max_tokens = (int)s.max_tokens;
+	p->has_seed = s.has_seed;
+	p->seed = s.seed;
+	p->samples = (int)s.samples;
+	p->baseline_samples = (int)s.baseline_samples;
+	p->logprobs = s.logprobs;
+	p->top_logprobs = (int)s.top_logprobs;
+	schema = json_object_get(obj, "response_schema");
+	if (schema) {
+		if (!json_is_object(schema)) {
+			json_fail(loc, ptr, "response_schema", err,
+				  "expected a JSON Schema object, got %s", json_type_name(schema));
+			goto out;
+		}
+		p->response_schema = json_incref((json_t *)schema);
+	}
+	rc = 0;
+out:
+	free(s.system);
+	return rc;
+}
+
+static int parse_suite(struct suite *st, const struct jsonloc *loc, const json_t *root,
+		       struct pl_err *err)
+{
+	struct sampling defaults = { -1, 0, 0, 10, 30, 0, 0, 0, NULL };
+	const json_t *d, *arr;
+	size_t i, j;
+	int rc = -1;
+
+	if (json_check_keys(loc, "", root, suite_keys, err) < 0 ||
+	    json_get_str(loc, "", root, "id", 1, &st->id, err) < 0 ||
+	    json_get_str(loc, "", root, "description", 0, &st->description, err) < 0)
+		goto out;
+	if (!config_valid_id(st->id)) {
+		json_fail(loc, "", "id", err,
+			  "invalid suite id \"%s\" (expected letters, digits, '.', '_', '-')",
+			  st->id);
+		goto out;
+	}
+	d = json_object_get(root, "defaults");
+	if (d && (json_check_keys(loc, "/defaults", d, default_keys, err) < 0 ||
+		  parse_sampling(loc, "/defaults", d, &defaults, err) < 0))
+		goto out;
+	if (json_object_get(root, "detection")) {
+		st->detection = json_incref(json_object_get(root, "detection"));
+		if (!json_is_object(st->detection)) {
+			json_fail(loc, "/detection", NULL, err, "expected an object");
+			goto out;
+		}
+	}
+	arr = json_object_get(root, "prompts");
+	if (!arr) {
+		json_fail(loc, "", NULL, err, "missing required key \"prompts\"");
+		goto out;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		json_fail(loc, "/prompts", NULL, err, "expected a non-empty array of prompts");
+		goto out;
+	}
+	st->prompts = xcalloc(json_array_size(arr), sizeof(*st->prompts));
+	for (i = 0; i < json_array_size(arr); i++) {
+		char ptr[64];
+
+		snprintf(ptr, sizeof(ptr), "/prompts/%zu", i);
+		st->n_prompts++;
+		if (parse_prompt(loc, ptr, json_array_get(arr, i), &defaults, &st->prompts[i],
+				 err) < 0)
+			goto out;
+		for (j = 0; j < i; j++)
+			if (!strcmp(st->prompts[j].id, st->prompts[i].id)) {
+				json_fail(loc, ptr, "id", err, "duplicate prompt id \"%s\"",
+					  st->prompts[i].id);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	free(defaults.system);
+	return rc;
+}
+
+struct suite *suite_load(const char *path, struct pl_err *err)
+{
+	struct suite *st = xcalloc(1, sizeof(*st));
+	struct jsonfile f;
+
+	if (jsonfile_load(&f, path, SUITE_MAX_BYTES, err) < 0) {
+		free(st);
+		return NULL;
+	}
+	st->path = xstrdup(path);
+	if (parse_suite(st, &f.loc, f.root, err) < 0) {
+		suite_free(st);
+		jsonfile_release(&f);
+		return NULL;
+	}
+	st->text = f.text;
+	st->text_len = f.len;
+	f.text = NULL;
+	jsonfile_release(&f);
+	return st;
+}
+
+static void prompt_release(struct prompt *p)
+{
+	size_t i;
+
+	free(p->id);
+	for (i = 0; i < p->n_messages; i++) {
+		free(p->messages[i].role);
+		free(p->messages[i].content);
+	}
+	free(p->messages);
+	json_decref(p->response_schema);
+	for (i = 0; i < p->n_checks; i++)
+		check_free(p->checks[i]);
+	free(p->checks);
+}
+
+void suite_free(struct suite *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_prompts; i++)
+		prompt_release(&s->prompts[i]);
+	free(s->prompts);
+	free(s->id);
+	free(s->path);
+	free(s->description);
+	json_decref(s->detection);
+	free(s->text);
+	free(s);
+}
+
+struct jsonloc suite_loc(const struct suite *s)
+{
+	struct jsonloc loc = { s->path, s->text, s->text_len };
+
+	return loc;
+}
+
+const struct prompt *suite_prompt(const struct suite *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_prompts; i++)
+		if (!strcmp(s->prompts[i].id, id))
+			return &s->prompts[i];
+	return NULL;
+}
