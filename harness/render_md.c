@@ -14,6 +14,46 @@ static const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+const char *render_report_field(const json_t *r, const char *what)
+{
+	static const struct {
+		const char *what, *flat, *obj, *key;
+	} map[] = {
+		{ "vendor", "vendor", "vendor", "id" },	    { "model", "model", "vendor", "model" },
+		{ "suite", "suite", "suite", "id" },	    { "date", "date", "run", "date" },
+		{ "epoch", "epoch", "detection", "epoch" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
+		if (strcmp(map[i].what, what))
+			continue;
+		if (sget(r, map[i].flat))
+			return sget(r, map[i].flat);
+		return sget(json_object_get(r, map[i].obj), map[i].key);
+	}
+	return NULL;
+}
+
+const char *render_check_name(const json_t *c)
+{
+	static const char *const keys[] = { "label", "name", "id", "kind", "type" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (sget(c, keys[i]))
+			return sget(c, keys[i]);
+	return "check";
+}
+
+/* A check's detail: its own, or its first failed sample's. */
+static const char *check_detail(const json_t *c)
+{
+	if (sget(c, "detail"))
+		return sget(c, "detail");
+	return sget(json_array_get(json_object_get(c, "failed_samples"), 0), "detail");
+}
+
 /* Table-cell text: one line, pipes escaped, cut at CELL_MAX bytes on a UTF-8 boundary. */
 static void cell(struct sbuf *out, const char *s)
 {
@@ -64,6 +104,12 @@ static const char *verdict_label(const char *v)
 		return "🔴 CHANGED";
 	if (!strcmp(v, "no_change"))
 		return "🟢 no change";
+	if (!strcmp(v, "pass"))
+		return "🟢 pass";
+	if (!strcmp(v, "checks_failed"))
+		return "🔴 checks failed";
+	if (!strcmp(v, "incomplete"))
+		return "🟠 incomplete";
 	if (!strcmp(v, "unstable"))
 		return "🟠 unstable";
 	if (!strcmp(v, "insufficient"))
@@ -102,11 +148,11 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 		n_err += v && !strcmp(v, "error");
 	}
 	sbuf_addstr(out, "### plumbline: ");
-	cell(out, sget(r, "vendor"));
+	cell(out, render_report_field(r, "vendor"));
 	sbuf_addstr(out, " / ");
-	cell(out, sget(r, "model"));
+	cell(out, render_report_field(r, "model"));
 	sbuf_addstr(out, " / ");
-	cell(out, sget(r, "suite"));
+	cell(out, render_report_field(r, "suite"));
 	sbuf_addf(out, ": **%s**\n\n", verdict_label(sget(r, "verdict")));
 	if (sget(r, "summary")) {
 		sbuf_addstr(out, "> ");
@@ -115,14 +161,14 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 	}
 	sbuf_addf(out, "%zu prompts, %zu checks: %zu failed, %zu could not be evaluated.",
 		  json_array_size(prompts), n_checks, n_failed, n_err);
-	if (sget(r, "date")) {
+	if (render_report_field(r, "date")) {
 		sbuf_addstr(out, " Run ");
-		cell(out, sget(r, "date"));
+		cell(out, render_report_field(r, "date"));
 		sbuf_addch(out, '.');
 	}
-	if (sget(r, "epoch")) {
+	if (render_report_field(r, "epoch")) {
 		sbuf_addstr(out, " Epoch `");
-		cell(out, sget(r, "epoch"));
+		cell(out, render_report_field(r, "epoch"));
 		sbuf_addstr(out, "`.");
 	}
 	sbuf_addstr(out, "\n\n");
@@ -133,14 +179,17 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 			json_array_foreach(json_object_get(p, "checks"), j, c)
 		{
 			const char *v = sget(c, "verdict");
-			const json_t *score = json_object_get(c, "score");
+			const json_t *score = json_object_get(c, "score_mean");
+
+			if (!score)
+				score = json_object_get(c, "score");
 
 			if (!v || (strcmp(v, "fail") && strcmp(v, "error")))
 				continue;
 			sbuf_addstr(out, "| ");
 			cell(out, sget(p, "id"));
 			sbuf_addstr(out, " | ");
-			cell(out, sget(c, "name") ? sget(c, "name") : sget(c, "type"));
+			cell(out, render_check_name(c));
 			sbuf_addf(out, " | %s | ", !strcmp(v, "fail") ? "❌ fail" : "⚠️ error");
 			if (json_is_number(score) &&
 			    canon_number(json_number_value(score), num, sizeof(num)) > 0)
@@ -148,7 +197,14 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 			else
 				sbuf_addstr(out, "-");
 			sbuf_addstr(out, " | ");
-			cell(out, sget(c, "detail"));
+			cell(out, check_detail(c));
+			if (json_is_integer(json_object_get(c, "fail")))
+				sbuf_addf(out, " (%lld of %lld samples failed)",
+					  (long long)json_integer_value(json_object_get(c, "fail")),
+					  (long long)(json_integer_value(json_object_get(c, "fai"
+											    "l")) +
+						      json_integer_value(json_object_get(c, "pas"
+											    "s"))));
 			sbuf_addstr(out, " |\n");
 			if (++rows >= 50)
 				goto table_done;
@@ -169,18 +225,23 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 			sbuf_addstr(out, " | ");
 			any_value(out, json_object_get(c, "baseline"));
 			sbuf_addstr(out, " | ");
-			any_value(out, json_object_get(c, "now"));
+			any_value(out, json_object_get(c, "tonight") ? json_object_get(c, "tonight")
+								     : json_object_get(c, "now"));
 			sbuf_addstr(out, " |\n");
 		}
 		sbuf_addch(out, '\n');
 	}
 	stats = json_object_get(r, "stats");
+	if (!stats)
+		stats = json_object_get(r, "counts");
 	if (json_is_object(stats)) {
 		size_t before = out->len;
 
+		stat_num(out, stats, "planned", "planned", "");
 		stat_num(out, stats, "requests", "requests", "");
 		stat_num(out, stats, "answers", "answers", "");
 		stat_num(out, stats, "faults", "faults", "");
+		stat_num(out, stats, "refusals", "refusals", "");
 		stat_num(out, stats, "latency_p50_ms", "latency p50", " ms");
 		stat_num(out, stats, "latency_p95_ms", "p95", " ms");
 		stat_num(out, stats, "cost", "cost", "");

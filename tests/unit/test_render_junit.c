@@ -43,12 +43,13 @@ static int xmllint(const char *file)
 
 static void test_valid(void **state)
 {
-	json_t *changed = load("report-changed.json");
+	json_t *changed = load("report-changed.json"), *v1 = load("report-v1.json");
 	json_t *clean = json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:s}]}]}", "vendor", "v\"<&>",
 				  "model", "m", "suite", "s", "verdict", "no_change", "prompts",
 				  "id", "p1", "checks", "name", "format json", "verdict", "pass");
-	const json_t *reports[2];
-	const char *names[2] = { "reports/2026-11-27/openai-prod-core.json", NULL };
+	const json_t *reports[3];
+	const char *names[3] = { "reports/2026-11-27/openai-prod-core.json", NULL,
+				 "reports/2026-11-27/sim-core.json" };
 	struct pl_err err = PL_ERR_INIT;
 	struct sbuf a, b;
 	char path[] = "/tmp/pl_test_junit.XXXXXX";
@@ -58,15 +59,21 @@ static void test_valid(void **state)
 	assert_non_null(changed);
 	reports[0] = changed;
 	reports[1] = clean;
+	reports[2] = v1;
 	sbuf_init(&a);
 	sbuf_init(&b);
-	assert_int_equal(render_junit(reports, names, 2, &a, &err), 0);
-	assert_int_equal(render_junit(reports, names, 2, &b, &err), 0);
+	assert_int_equal(render_junit(reports, names, 3, &a, &err), 0);
+	assert_int_equal(render_junit(reports, names, 3, &b, &err), 0);
 	assert_string_equal(a.buf, b.buf);
 	print_message("%s", a.buf);
-	/* 1 decision + 5 checks, and 1 decision + 1 check */
-	assert_non_null(strstr(a.buf, "<testsuites name=\"plumbline\" tests=\"8\" failures=\"3\" "
+	/* 1 decision + 5 checks, 1 decision + 1 check, 1 decision + 3 checks */
+	assert_non_null(strstr(a.buf, "<testsuites name=\"plumbline\" tests=\"12\" failures=\"5\" "
 				      "errors=\"1\">"));
+	assert_non_null(strstr(a.buf, "<testsuite name=\"sim/sim-1/core\" tests=\"4\" "
+				      "failures=\"2\""));
+	assert_non_null(strstr(a.buf, "3 of 3 samples failed. score 0\n--- failed sample #0: not "
+				      "valid "
+				      "JSON: fenced code block ---\n```json"));
 	assert_non_null(strstr(a.buf, "<failure type=\"behaviour_changed\""));
 	assert_non_null(strstr(a.buf, "name=\"v&quot;&lt;&amp;&gt;/m/s\""));
 	assert_non_null(strstr(a.buf, "<skipped message=\"no baseline yet\"/>"));
@@ -100,6 +107,7 @@ static void test_valid(void **state)
 	sbuf_release(&b);
 	json_decref(changed);
 	json_decref(clean);
+	json_decref(v1);
 }
 
 int main(void)

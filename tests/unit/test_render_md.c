@@ -74,11 +74,34 @@ static void test_minimal(void **state)
 	sbuf_release(&sb);
 }
 
+/* the shape report.c writes ("plumbline-report/1") */
+static void test_report_v1(void **state)
+{
+	json_t *r = load("report-v1.json");
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+
+	(void)state;
+	assert_non_null(r);
+	sbuf_init(&sb);
+	assert_int_equal(render_md_report(r, &sb, &err), 0);
+	print_message("%s", sb.buf);
+	assert_non_null(strstr(sb.buf, "### plumbline: sim / sim-1 / core: **🔴 CHANGED**"));
+	assert_non_null(strstr(sb.buf, "Run 2026-11-27. Epoch `e2`."));
+	assert_non_null(strstr(sb.buf, "| json-answer | format json | ❌ fail | 0 | not valid JSON: "
+				       "fenced code block (3 of 3 samples failed) |"));
+	assert_non_null(strstr(sb.buf, "| models | [\"sim-1\"] | [\"sim-2\"] |"));
+	assert_non_null(strstr(sb.buf, "planned 6 · answers 6 · faults 0 · refusals 0"));
+	sbuf_release(&sb);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changed),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_report_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
