@@ -324,7 +324,7 @@ int sign_config_load_file(const char *config_path, struct sign_config *out, stru
 {
 	struct jsonfile f;
 	char *state = NULL;
-	json_t *section;
+	json_t *section, *paths;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -335,7 +335,9 @@ int sign_config_load_file(const char *config_path, struct sign_config *out, stru
 		json_fail(&f.loc, "", NULL, err, "expected an object");
 		goto out;
 	}
-	if (json_get_str(&f.loc, "", f.root, "state_dir", 0, &state, err) < 0)
+	paths = json_object_get(f.root, "paths");
+	if (json_is_object(paths) &&
+	    json_get_str(&f.loc, "/paths", paths, "state", 0, &state, err) < 0)
 		goto out;
 	section = json_object_get(f.root, "signing");
 	if (section && !json_is_object(section)) {
