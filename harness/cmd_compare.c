@@ -271,15 +271,14 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	if (sa.refusals != sb.refusals)
 		sbuf_addf(&line, "; refusals %.0f -> %.0f", sa.refusals, sb.refusals);
 	report = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
-			   "s:o, "
-			   "s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}}",
+			   "s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}}",
 			   "format", "plumbline-compare/1", "date", date, "vendor", "id", va->id,
 			   "model", va->model, "against", "id", vb->id, "model", vb->model, "suite",
 			   "id", q->id, "path", q->path, "verdict",
 			   json_array_size(regressed) ? "regression" : "no_regression", "summary",
-			   line.buf, "regressed", regressed, "improved", improved, "distribution",
-			   "verdict", detect_verdict_name(det.verdict), "confidence",
-			   num4(det.confidence), "summary", det.summary, "detail",
+			   line.buf, "regressed", regressed, "improved", improved, "diverged",
+			   diverged, "distribution", "verdict", detect_verdict_name(det.verdict),
+			   "confidence", num4(det.confidence), "summary", det.summary, "detail",
 			   section ? json_incref(section) : json_null(), "prompts", prompts,
 			   "totals", "vendor", side_json(&sa, va), "against", side_json(&sb, vb),
 			   "checks", "vendor", json_incref(ea), "against", json_incref(eb));

@@ -47,5 +47,7 @@ expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same -
 cat "$tmp/last.out"
 rep2="$dir/reports/compare/2026-03-01/cur-vs-same-demo.json"
 [ "$(json_get "$rep2" 'd["verdict"]')" = no_regression ] || fail "identical candidate regressed"
+[ "$(json_get "$rep2" 'isinstance(d["diverged"], list) and d["distribution"]["verdict"] in ("no_change", "changed", "unstable", "insufficient")')" = True ] ||
+	fail "diverged / distribution fields"
 expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against cur "$suite"
 echo "compare: ok"
