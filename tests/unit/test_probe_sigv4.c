@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <strings.h>
@@ -15,6 +16,21 @@
 
 /* The AWS suite (service "service") and Bedrock-shaped vectors signed by botocore (service
  * "bedrock", a percent-encoded modelId in the path): see bedrock-botocore/make_vectors.py. */
+/* snprintf that fails the test instead of truncating a path. */
+static void fmt_path(char *buf, size_t len, const char *fmt, ...) PL_PRINTF(3, 4);
+
+static void fmt_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		fail_msg("path too long: %s", buf);
+}
+
 static const struct {
 	const char *dir;
 	const char *prefix;
@@ -85,10 +101,10 @@ static void collect(const char *dir, const char *rel, const char *provider)
 			free(ents[i]);
 			continue;
 		}
-		snprintf(sub, sizeof(sub), "%s/%s", dir, nm);
-		snprintf(subrel, sizeof(subrel), "%s%s%s", rel, *rel ? "/" : "", nm);
+		fmt_path(sub, sizeof(sub), "%s/%s", dir, nm);
+		fmt_path(subrel, sizeof(subrel), "%s%s%s", rel, *rel ? "/" : "", nm);
 		if (!stat(sub, &st) && S_ISDIR(st.st_mode)) {
-			snprintf(req, sizeof(req), "%s/%s.req", sub, nm);
+			fmt_path(req, sizeof(req), "%s/%s.req", sub, nm);
 			if (!stat(req, &st) && n_cases < MAX_CASES) {
 				snprintf(cases[n_cases].name, sizeof(cases[n_cases].name), "%s",
 					 subrel);
@@ -285,13 +301,13 @@ static void test_vectors(void **state)
 		int ok;
 
 		base = base ? base + 1 : cases[i].name;
-		snprintf(p, sizeof(p), "%s/%s.req", cases[i].dir, base);
+		fmt_path(p, sizeof(p), "%s/%s.req", cases[i].dir, base);
 		req = slurp(p);
-		snprintf(p, sizeof(p), "%s/%s.authz", cases[i].dir, base);
+		fmt_path(p, sizeof(p), "%s/%s.authz", cases[i].dir, base);
 		authz = slurp(p);
 		assert_non_null(req);
 		assert_non_null(authz);
-		snprintf(p, sizeof(p), "%s/%s.creq", cases[i].dir, base);
+		fmt_path(p, sizeof(p), "%s/%s.creq", cases[i].dir, base);
 		creq = slurp(p);
 		token = creq ? strstr(creq, "x-amz-security-token:") : NULL;
 		if (token) {
