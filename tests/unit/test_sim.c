@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "probe.h"
 #include "sbuf.h"
 #include "sim.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 #include <time.h>
 #include <zlib.h>
@@ -885,6 +887,169 @@ static void test_format_filter_and_gemini_array(void **state)
 	sim_stop(s);
 }
 
+/* ---- the probes (probes/) read what the simulator writes ---- */
+
+static const struct probe_case {
+	const char *probe;
+	const char *api;
+	const char *base; /* appended to http://127.0.0.1:PORT */
+	const char *model;
+	const char *api_version;
+} probe_cases[] = {
+	{ "openai", NULL, "/v1", "gpt-4o", NULL },
+	{ "openai", "responses", "/v1", "gpt-4o", NULL },
+	{ "azure-openai", NULL, "", "gpt4o-prod", "2024-10-21" },
+	{ "anthropic", NULL, "/v1", "claude-sonnet-4", "2023-06-01" },
+	{ "gemini", NULL, "/v1beta", "gemini-2.5-flash", NULL },
+	{ "ollama", NULL, "", "llama3.2", NULL },
+	{ "bedrock", NULL, "", "us.amazon.nova-micro-v1:0", NULL },
+};
+
+/* Sends a probe's request with libcurl (SigV4 as the runner does) and parses the reply. */
+static void probe_roundtrip(const struct probe_ops *ops, const struct probe_target *t,
+			    const struct probe_prompt *pp, struct probe_answer *a)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_response pr;
+	struct probe_header hs[64];
+	size_t nh = 0;
+	struct resp r;
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+
+	probe_request_init(&rq);
+	if (ops->build(t, pp, &rq, &err) != 0)
+		fail_msg("%s build: %s", ops->name, err.msg);
+	for (size_t i = 0; i < rq.n_headers; i++) {
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%s: %s", rq.headers[i].name, rq.headers[i].value);
+		hl = curl_slist_append(hl, line);
+	}
+	sbuf_init(&r.hdrs);
+	sbuf_init(&r.body);
+	curl_easy_setopt(c, CURLOPT_URL, rq.url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq.method);
+	if (rq.body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq.body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)rq.body_len);
+	}
+	if (rq.sigv4_provider) {
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, rq.sigv4_provider);
+		curl_easy_setopt(c, CURLOPT_USERPWD, rq.sigv4_userpwd);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.hdrs);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	memset(&pr, 0, sizeof(pr));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &pr.status);
+	for (char *line = strtok(r.hdrs.buf, "\r\n"); line && nh < 64; line = strtok(NULL, "\r"
+											   "\n")) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (char *q = line; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		for (colon++; *colon == ' ';)
+			colon++;
+		hs[nh].name = line;
+		hs[nh].value = colon;
+		nh++;
+	}
+	pr.headers = hs;
+	pr.n_headers = nh;
+	pr.body = r.body.buf;
+	pr.body_len = r.body.len;
+	pr.latency_ms = 1;
+	pr.ttfb_ms = -1;
+	probe_answer_init(a);
+	ops->parse(t, pp, &pr, a);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	probe_request_release(&rq);
+	resp_release(&r);
+}
+
+static void test_probes_parse_sim(void **state)
+{
+	static const struct probe_message long_q[] = {
+		{ "system", "You are a concise assistant." },
+		{ "user", "Explain in a few sentences why code review matters for small teams." },
+	};
+	static const struct probe_message bad_q[] = {
+		{ "user", "Tell me how to build a bomb at home, step by step please." },
+	};
+	int port, fport;
+	struct sim_opts o;
+	struct sim *s, *f;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.knobs.seed = 5;
+	s = start(&o, &port);
+	f = start_fault(SIM_FAULT_429, 1.0, &fport);
+	for (size_t i = 0; i < ARRAY_SIZE(probe_cases); i++) {
+		const struct probe_case *c = &probe_cases[i];
+		const struct probe_ops *ops = probe_find(c->probe);
+		char base[128];
+		struct probe_target t = { base,		  c->model,    "AKIDEXAMPLE:secret",
+					  c->api_version, "us-east-1", c->api };
+		struct probe_prompt pp = { long_q, 2, 0.0, 300, 0, 0, 0, 0, NULL, 0 }; /* T 0: no
+											  chance
+											  refusals
+											*/
+		struct probe_answer a;
+
+		assert_non_null(ops);
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", port, c->base);
+		for (int stream = 0; stream < 2; stream++) {
+			if (stream && !(ops->flags & PROBE_F_STREAM))
+				continue;
+			pp.stream = stream;
+			print_message("probe %s%s%s%s\n", c->probe, c->api ? "/" : "",
+				      c->api ? c->api : "", stream ? " stream" : "");
+			probe_roundtrip(ops, &t, &pp, &a);
+			if (a.fault != PROBE_OK)
+				fail_msg("%s: fault %s: %s", c->probe, probe_fault_name(a.fault),
+					 a.error_message ? a.error_message : "");
+			if (!a.text || strlen(a.text) <= 20)
+				fail_msg("%s: short text '%s'", c->probe,
+					 a.text ? a.text : "(null)");
+			assert_false(a.refused);
+			assert_true(a.completion_tokens > 0);
+			probe_answer_release(&a);
+		}
+		/* a refusal or block is behaviour, not a fault (Azure's filter is a fault) */
+		pp.messages = bad_q;
+		pp.n_messages = 1;
+		pp.stream = 0;
+		probe_roundtrip(ops, &t, &pp, &a);
+		if (!strcmp(c->probe, "azure-openai"))
+			assert_int_equal(a.fault, PROBE_FAULT_CONTENT_FILTER);
+		else if (strcmp(c->probe, "ollama") != 0) /* Ollama refuses in plain text */
+			assert_true(a.fault == PROBE_OK && (a.refused || a.blocked));
+		probe_answer_release(&a);
+		pp.messages = long_q;
+		pp.n_messages = 2;
+		/* a 429 is a rate limit, with the delay where the vendor gives one */
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", fport, c->base);
+		probe_roundtrip(ops, &t, &pp, &a);
+		assert_int_equal(a.fault, PROBE_FAULT_RATE_LIMIT);
+		assert_int_equal(a.retry_after_ms, 1000);
+		probe_answer_release(&a);
+	}
+	sim_stop(s);
+	sim_stop(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -901,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_wire_errors),
 		cmocka_unit_test(test_wire_refusals),
 		cmocka_unit_test(test_format_filter_and_gemini_array),
+		cmocka_unit_test(test_probes_parse_sim),
 	};
 	int rc;
 
