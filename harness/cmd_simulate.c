@@ -259,6 +259,9 @@ int cmd_simulate(int argc, char **argv)
 	s = sim_start(&o, &port, &err);
 	if (!s)
 		return cli_fail(&err);
+	/* the line first: a script that waits for the port file may then read it */
+	printf("listening on http://127.0.0.1:%d\n", port);
+	fflush(stdout);
 	if (port_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d\n", port);
@@ -268,8 +271,6 @@ int cmd_simulate(int argc, char **argv)
 			return cli_fail(&err);
 		}
 	}
-	printf("listening on http://127.0.0.1:%d\n", port);
-	fflush(stdout);
 	while (sigwait(&set, &sig) != 0)
 		;
 	sim_stop(s);
