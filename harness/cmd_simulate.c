@@ -30,7 +30,7 @@ const char usage_simulate[] =
 	"                      refusals, fingerprint, wording, tokenizer, swap\n"
 	"  --drift-strength X  share of answers the 'wording' drift alters (default 0.1)\n"
 	"  --fault NAME        429, 429-noretry, 500, 503, 529, slow, slow-headers,\n"
-	"                      truncated, reset, wrong-content-type\n"
+	"                      truncated, reset, wrong-content-type, stream-error\n"
 	"  --fault-rate R      share of requests faulted, 0..1 (default 1)\n"
 	"  --slow-ms MS        how long slow faults last (default 120000)\n"
 	"  --seed N            the simulated model's identity (default 0)\n"

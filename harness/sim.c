@@ -32,8 +32,18 @@ static const struct sim_wire *const wires[] = {
 };
 
 static const char *const fault_names[] = {
-	"none",	     "429",   "429-noretry",	    "500", "503", "529", "slow", "slow-headers",
-	"truncated", "reset", "wrong-content-type",
+	"none",
+	"429",
+	"429-noretry",
+	"500",
+	"503",
+	"529",
+	"slow",
+	"slow-headers",
+	"truncated",
+	"reset",
+	"wrong-content-type",
+	"stream-error",
 };
 
 static const char *const format_names[] = {
@@ -537,6 +547,8 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 					     "<body><center><h1>502 Bad Gateway</h1></center>"
 					     "</body></html>\n");
 			goto send_raw;
+		case SIM_FAULT_STREAM_ERROR:
+			break; /* decided after parsing: only streams get it */
 		default:
 			break; /* slow and truncated: a normal answer, sent badly */
 		}
@@ -555,7 +567,17 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 			 rq.temperature, rq.max_tokens, sseed, &a);
 	count_tokens(s, a.prompt_tokens, a.completion_tokens);
 	nap(s, s->o.latency_ms);
+	if (how == SIM_FAULT_STREAM_ERROR && !(rq.stream && w->stream_error)) {
+		w->error(500, "server", "The server had an error while processing your request.",
+			 &r);
+		how = SIM_FAULT_NONE;
+		goto send;
+	}
 	w->render(&rq, &a, &m, &r);
+	if (how == SIM_FAULT_STREAM_ERROR) {
+		w->stream_error(&r);
+		how = SIM_FAULT_NONE;
+	}
 send:
 	if (w->headers)
 		w->headers(&m, &r);

@@ -23,6 +23,8 @@ enum sim_fault {
 	SIM_FAULT_TRUNCATED,	      /* Content-Length larger than the body sent; JSON cut */
 	SIM_FAULT_RESET,	      /* connection closed without a response */
 	SIM_FAULT_WRONG_CONTENT_TYPE, /* 200 with a text/html page */
+	SIM_FAULT_STREAM_ERROR,	      /* streams: half the events, then the vendor's error event;
+				       * non-streamed requests: 500 */
 };
 
 struct sim_opts {
@@ -41,7 +43,7 @@ struct sim;
 
 void sim_opts_init(struct sim_opts *o);
 /* Parses a fault name ("429", "429-noretry", "500", "503", "529", "slow", "slow-headers",
- * "truncated", "reset", "wrong-content-type"); -1 if unknown. */
+ * "truncated", "reset", "wrong-content-type", "stream-error"); -1 if unknown. */
 int sim_fault_parse(const char *name, enum sim_fault *f);
 const char *const *sim_fault_names(size_t *n);
 /* Names of the wire formats, for --format and help texts. */
