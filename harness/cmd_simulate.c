@@ -16,6 +16,7 @@ const char usage_simulate[] =
 	"usage: plumbline simulate [--port N] [--port-file PATH] [--latency MS]\n"
 	"                          [--drift NAME[,NAME]] [--drift-strength X]\n"
 	"                          [--fault NAME] [--fault-rate R] [--slow-ms MS]\n"
+	"                          [--token-ms MS]\n"
 	"                          [--seed N] [--night N] [--night-noise X] [--unstable]\n"
 	"                          [--format openai|anthropic|gemini|ollama|bedrock|azure]\n"
 	"                          [--require-key KEY] [--rate-limit-rpm N]\n"
@@ -26,6 +27,7 @@ const char usage_simulate[] =
 	"  --port N            port to listen on; 0 (default) picks a free one\n"
 	"  --port-file PATH    write the bound port to PATH (for scripts)\n"
 	"  --latency MS        delay every answer by MS milliseconds (per connection)\n"
+	"  --token-ms MS       streams: MS milliseconds between events (default 0)\n"
 	"  --drift NAMES       behaviour changes, comma-separated: longer, fenced, model,\n"
 	"                      refusals, fingerprint, wording, tokenizer, swap\n"
 	"  --drift-strength X  share of answers the 'wording' drift alters (default 0.1)\n"
@@ -69,6 +71,7 @@ enum opt_id {
 	O_REQUIRE_KEY,
 	O_SEED,
 	O_SLOW_MS,
+	O_TOKEN_MS,
 	O_UNSTABLE,
 };
 
@@ -91,6 +94,7 @@ static const struct opt {
 	{ "--require-key", O_REQUIRE_KEY, 1 },
 	{ "--seed", O_SEED, 1 },
 	{ "--slow-ms", O_SLOW_MS, 1 },
+	{ "--token-ms", O_TOKEN_MS, 1 },
 	{ "--unstable", O_UNSTABLE, 0 },
 };
 
@@ -197,6 +201,12 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg,
 			return cli_usage_error("simulate", "--slow-ms wants milliseconds, not '%s'",
 					       arg);
 		o->slow_ms = (int)l;
+		return 0;
+	case O_TOKEN_MS:
+		if (parse_long(arg, 0, 60000, &l) != 0)
+			return cli_usage_error("simulate",
+					       "--token-ms wants milliseconds, not '%s'", arg);
+		o->token_ms = (int)l;
 		return 0;
 	case O_UNSTABLE:
 		o->knobs.unstable = 1;

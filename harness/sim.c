@@ -323,12 +323,56 @@ struct trickle {
 	size_t limit; /* bytes sent before the error (truncated) */
 	int slow;
 	double start;
+	/* paced streams (--token-ms): one event at a time */
+	int paced;
+	int frames;	 /* AWS event-stream: events are length-prefixed frames */
+	const char *sep; /* otherwise events end with this ("\n\n" SSE, "\n" NDJSON) */
+	size_t ev_end;
 };
+
+static size_t event_end(const struct trickle *t, size_t pos)
+{
+	size_t end = t->len;
+
+	if (t->frames && pos + 4 <= t->len) {
+		const unsigned char *p = (const unsigned char *)t->buf + pos;
+
+		end = pos + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+	} else if (!t->frames) {
+		const char *e = strstr(t->buf + pos, t->sep);
+
+		if (e)
+			end = (size_t)(e - t->buf) + strlen(t->sep);
+	}
+	return end > t->len || end <= pos ? t->len : end;
+}
+
+static ssize_t paced_read(struct trickle *t, uint64_t pos, char *buf, size_t max)
+{
+	size_t n;
+
+	if (pos >= t->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (pos >= t->ev_end) {
+		if (pos > 0)
+			nap(t->s, t->s->o.token_ms);
+		if (atomic_load(&t->s->stopping))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		t->ev_end = event_end(t, (size_t)pos);
+	}
+	n = t->ev_end - (size_t)pos;
+	if (n > max)
+		n = max;
+	memcpy(buf, t->buf + pos, n);
+	return (ssize_t)n;
+}
 
 static ssize_t trickle_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct trickle *t = cls;
 
+	if (t->paced)
+		return paced_read(t, pos, buf, max);
 	if (t->slow) {
 		/* one byte a second, never the last one, until slow_ms has passed */
 		if (atomic_load(&t->s->stopping) ||
@@ -363,7 +407,25 @@ static enum MHD_Result queue_reply(struct sim *s, struct MHD_Connection *conn, s
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	if (how == SIM_FAULT_SLOW || how == SIM_FAULT_TRUNCATED) {
+	const char *ct = r->content_type;
+	int frames = !strncmp(ct, "application/vnd.amazon.eventstream", 34);
+	const char *sep = !strncmp(ct, "text/event-stream", 17)	     ? "\n\n"
+			  : !strncmp(ct, "application/x-ndjson", 20) ? "\n"
+								     : NULL;
+
+	if (how == SIM_FAULT_NONE && s->o.token_ms > 0 && r->status == 200 && (frames || sep)) {
+		struct trickle *t = xcalloc(1, sizeof(*t));
+
+		t->s = s;
+		t->len = r->body.len;
+		t->buf = sbuf_detach(&r->body, NULL);
+		t->paced = 1;
+		t->frames = frames;
+		t->sep = sep;
+		/* chunked, as real vendors stream */
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, trickle_read, t,
+							 trickle_free);
+	} else if (how == SIM_FAULT_SLOW || how == SIM_FAULT_TRUNCATED) {
 		struct trickle *t = xcalloc(1, sizeof(*t));
 
 		t->s = s;

@@ -31,6 +31,7 @@ struct sim_opts {
 	struct sim_knobs knobs;
 	int port;	/* 0 = ephemeral */
 	int latency_ms; /* delay before each answer (per connection) */
+	int token_ms;	/* streams: delay between events (0 = send at once) */
 	enum sim_fault fault;
 	double fault_rate;	 /* share of requests faulted, 0..1 (default 1) */
 	const char *require_key; /* exact key demanded; NULL = any non-empty key (borrowed) */

@@ -1075,6 +1075,61 @@ static void test_probes_parse_sim(void **state)
 	sim_stop(e);
 }
 
+/* --token-ms: a stream arrives event by event (chunked), so time to first byte < total. */
+static void test_paced_stream(void **state)
+{
+	struct sim_opts o;
+	int port, frames = 0;
+	struct sim *s;
+	char body[1024];
+	const char *const br[] = { wire_cases[6].auth, NULL };
+	struct sbuf text;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.latency_ms = 100;
+	o.token_ms = 15;
+	s = start(&o, &port);
+	for (int k = 0; k < 2; k++) {
+		const struct wire_case *c = &wire_cases[k ? 6 : 0];
+		const char *const *hdrs = k ? br : auth;
+		CURL *h = curl_easy_init();
+		struct sbuf b;
+		struct curl_slist *hl = NULL;
+		char url[256];
+		curl_off_t ttfb = 0, total = 0;
+
+		sbuf_init(&b);
+		fill(body, sizeof(body), c->stream_body, q_text);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, c->stream_path);
+		hl = curl_slist_append(hl, hdrs[0]);
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+		assert_int_equal(curl_easy_perform(h), CURLE_OK);
+		curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
+		assert_true(ttfb >= 95000);	     /* the latency comes first */
+		assert_true(total - ttfb >= 100000); /* then > 6 events x 15 ms */
+		sbuf_init(&text);
+		if (k) {
+			assemble_eventstream(&b, &text, &frames);
+			assert_true(frames > 6);
+		} else {
+			assert_non_null(strstr(b.buf, "data: [DONE]"));
+			assemble_lines(b.buf, 1, NULL, c->delta_path, &text);
+		}
+		assert_true(text.len > 20);
+		sbuf_release(&text);
+		sbuf_release(&b);
+		curl_slist_free_all(hl);
+		curl_easy_cleanup(h);
+	}
+	sim_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1092,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_wire_refusals),
 		cmocka_unit_test(test_format_filter_and_gemini_array),
 		cmocka_unit_test(test_probes_parse_sim),
+		cmocka_unit_test(test_paced_stream),
 	};
 	int rc;
 
