@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -66,6 +67,8 @@ struct sim {
 	struct sim_opts o;
 	char *require_key;
 	char *format;
+	char *tls_cert;
+	char *tls_key; /* wiped before it is freed */
 	struct MHD_Daemon *d;
 	atomic_int stopping;
 	pthread_mutex_t mu;
@@ -778,6 +781,11 @@ struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	size_t i;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_POLL;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL } };
 
 	if (o->port < 0 || o->port > 65535) {
 		pl_err_set(err, PL_E_USAGE, "--port", "port %d out of range 0..65535", o->port);
@@ -812,18 +820,40 @@ struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
 		s->rl_cap = o->rate_limit_rpm > 1000000 ? 1000000 : (size_t)o->rate_limit_rpm;
 		s->rl = xcalloc(s->rl_cap, sizeof(*s->rl));
 	}
+	if (!o->tls_cert_pem != !o->tls_key_pem) {
+		pl_err_set(err, PL_E_USAGE, "--tls-cert", "TLS needs both a certificate and a key");
+		sim_stop(s);
+		return NULL;
+	}
+	if (o->tls_cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			pl_err_set(err, PL_E_USAGE, "--tls-cert",
+				   "this libmicrohttpd was built without TLS");
+			sim_stop(s);
+			return NULL;
+		}
+		s->tls_cert = xstrdup(o->tls_cert_pem);
+		s->tls_key = xstrdup(o->tls_key_pem);
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
+	}
+	s->o.tls_cert_pem = s->tls_cert;
+	s->o.tls_key_pem = s->tls_key;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)o->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0,
-		NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
-		(unsigned)1024, MHD_OPTION_END);
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+				MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY,
+				tls, MHD_OPTION_END);
 	if (!s->d) {
-		pl_err_set(err, PL_E_IO, "127.0.0.1", "cannot listen on port %d (in use?)",
+		pl_err_set(err, PL_E_IO, "127.0.0.1",
+			   s->tls_key ? "cannot listen on port %d (in use, or a bad TLS key/cert?)"
+				      : "cannot listen on port %d (in use?)",
 			   o->port);
 		sim_stop(s);
 		return NULL;
@@ -847,5 +877,10 @@ void sim_stop(struct sim *s)
 	free(s->cnt);
 	free(s->require_key);
 	free(s->format);
+	free(s->tls_cert);
+	if (s->tls_key) {
+		OPENSSL_cleanse(s->tls_key, strlen(s->tls_key));
+		free(s->tls_key);
+	}
 	free(s);
 }

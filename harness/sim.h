@@ -33,11 +33,13 @@ struct sim_opts {
 	int latency_ms; /* delay before each answer (per connection) */
 	int token_ms;	/* streams: delay between events (0 = send at once) */
 	enum sim_fault fault;
-	double fault_rate;	 /* share of requests faulted, 0..1 (default 1) */
-	const char *require_key; /* exact key demanded; NULL = any non-empty key (borrowed) */
-	const char *format;	 /* only this wire format ("openai", ...); NULL = all by path */
-	long rate_limit_rpm;	 /* > 0: 429 + Retry-After beyond N requests per sliding minute */
-	int slow_ms;		 /* how long slow faults last (default 120000) */
+	double fault_rate;	  /* share of requests faulted, 0..1 (default 1) */
+	const char *require_key;  /* exact key demanded; NULL = any non-empty key (borrowed) */
+	const char *format;	  /* only this wire format ("openai", ...); NULL = all by path */
+	long rate_limit_rpm;	  /* > 0: 429 + Retry-After beyond N requests per sliding minute */
+	int slow_ms;		  /* how long slow faults last (default 120000) */
+	const char *tls_cert_pem; /* PEM text: serve HTTPS (both or neither; borrowed) */
+	const char *tls_key_pem;
 };
 
 struct sim;

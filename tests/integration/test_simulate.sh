@@ -99,8 +99,21 @@ code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'x-api-key: k' -H 'anthropic-
 [ "$code" = 200 ] || fail "anthropic path gave $code"
 grep -q '"stop_reason":"end_turn"' "$tmp/body" || fail "anthropic body: $(cat "$tmp/body")"
 
+# 3d. TLS with a self-signed certificate: rejected unless trusted explicitly
+fx=${PL_SOURCE_DIR:?}/tests/fixtures/sim
+start tls --tls-cert "$fx/loopback-cert.pem" --tls-key "$fx/loopback-key.pem"
+grep -q "^listening on https://127.0.0.1:$port\$" "$tmp/tls.out" || fail "tls listening line"
+set +e
+curl -s -o /dev/null -H 'Authorization: Bearer k' -d "$body" "https://127.0.0.1:$port/v1/chat/completions"
+rc=$?
+set -e
+[ "$rc" = 60 ] || fail "self-signed certificate accepted (curl exit $rc)"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$fx/loopback-cert.pem" -H 'Authorization: Bearer k' \
+	-d "$body" "https://127.0.0.1:$port/v1/chat/completions")
+[ "$code" = 200 ] || fail "trusted TLS gave $code"
+
 # 4. usage errors exit 2
-for bad in "--fault nope" "--drift longer,nope" "--port 70000" "--fault-rate 2" "--bogus" "--format cobol"; do
+for bad in "--tls-cert /nonexistent" "--fault nope" "--drift longer,nope" "--port 70000" "--fault-rate 2" "--bogus" "--format cobol"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$PLUMBLINE" simulate $bad >/dev/null 2>"$tmp/usage.err"

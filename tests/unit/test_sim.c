@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fileio.h"
 #include "probe.h"
 #include "sbuf.h"
 #include "sim.h"
@@ -1130,6 +1131,63 @@ static void test_paced_stream(void **state)
 	sim_stop(s);
 }
 
+/* --tls-cert/--tls-key: HTTPS on loopback; a client must reject the self-signed certificate
+ * unless it is told to trust it. */
+static CURLcode tls_get(int port, const char *cafile, long *status)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = curl_slist_append(NULL, auth[0]);
+	struct sbuf b;
+	char url[128];
+	CURLcode rc;
+
+	sbuf_init(&b);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/v1/chat/completions", port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, chat_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	if (cafile)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+	rc = curl_easy_perform(c);
+	*status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	sbuf_release(&b);
+	return rc;
+}
+
+static void test_tls(void **state)
+{
+	const char *cert_path = PL_FIXTURES "/sim/loopback-cert.pem";
+	struct pl_err err = PL_ERR_INIT;
+	struct sim_opts o;
+	char *cert = NULL, *key = NULL;
+	struct sim *s;
+	int port;
+	long status;
+
+	(void)state;
+	assert_int_equal(fileio_read_all(cert_path, 1u << 20, &cert, NULL, &err), 0);
+	assert_int_equal(fileio_read_all(PL_FIXTURES "/sim/loopback-key.pem", 1u << 20, &key, NULL,
+					 &err),
+			 0);
+	sim_opts_init(&o);
+	o.tls_cert_pem = cert;
+	o.tls_key_pem = key;
+	s = start(&o, &port);
+	assert_int_equal(tls_get(port, NULL, &status), CURLE_PEER_FAILED_VERIFICATION);
+	assert_int_equal(status, 0);
+	assert_int_equal(tls_get(port, cert_path, &status), CURLE_OK);
+	assert_int_equal(status, 200);
+	sim_stop(s);
+	free(cert);
+	free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1148,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_format_filter_and_gemini_array),
 		cmocka_unit_test(test_probes_parse_sim),
 		cmocka_unit_test(test_paced_stream),
+		cmocka_unit_test(test_tls),
 	};
 	int rc;
 
