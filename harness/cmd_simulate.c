@@ -21,6 +21,7 @@ const char usage_simulate[] =
 	"                          [--seed N] [--night N] [--night-noise X] [--unstable]\n"
 	"                          [--format openai|anthropic|gemini|ollama|bedrock|azure]\n"
 	"                          [--require-key KEY] [--rate-limit-rpm N]\n"
+	"                          [--rate-limit-tpm N]\n"
 	"\n"
 	"Serves a simulated LLM vendor on 127.0.0.1 (never another interface) until SIGINT or\n"
 	"SIGTERM. Answers are sampled like a real model's and deterministic for a seed.\n"
@@ -43,6 +44,8 @@ const char usage_simulate[] =
 	"  --format NAME       serve only this wire format (default: every format, by path)\n"
 	"  --require-key KEY   demand exactly this API key (default: any non-empty key)\n"
 	"  --rate-limit-rpm N  answer 429 + Retry-After beyond N requests per minute\n"
+	"  --rate-limit-tpm N  answer 429 + Retry-After beyond N tokens (prompt + answer) per\n"
+	"                      minute\n"
 	"  --tls-cert PEM      serve HTTPS with this certificate (and --tls-key PEM), e.g. to\n"
 	"                      test that a self-signed certificate is rejected\n"
 	"\n"
@@ -71,6 +74,7 @@ enum opt_id {
 	O_PORT,
 	O_PORT_FILE,
 	O_RATE_LIMIT_RPM,
+	O_RATE_LIMIT_TPM,
 	O_REQUIRE_KEY,
 	O_SEED,
 	O_SLOW_MS,
@@ -96,6 +100,7 @@ static const struct opt {
 	{ "--port", O_PORT, 1 },
 	{ "--port-file", O_PORT_FILE, 1 },
 	{ "--rate-limit-rpm", O_RATE_LIMIT_RPM, 1 },
+	{ "--rate-limit-tpm", O_RATE_LIMIT_TPM, 1 },
 	{ "--require-key", O_REQUIRE_KEY, 1 },
 	{ "--seed", O_SEED, 1 },
 	{ "--slow-ms", O_SLOW_MS, 1 },
@@ -201,6 +206,12 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg, st
 			return cli_usage_error("simulate",
 					       "--rate-limit-rpm wants 1..1000000, not '%s'", arg);
 		o->rate_limit_rpm = l;
+		return 0;
+	case O_RATE_LIMIT_TPM:
+		if (parse_long(arg, 1, 1000000000, &l) != 0)
+			return cli_usage_error(
+				"simulate", "--rate-limit-tpm wants 1..1000000000, not '%s'", arg);
+		o->rate_limit_tpm = l;
 		return 0;
 	case O_REQUIRE_KEY:
 		if (!*arg)

@@ -208,13 +208,29 @@ static unsigned long long count_request(struct sim *s, const char *path)
 	return ++s->req_no;
 }
 
-static void count_tokens(struct sim *s, long prompt, long completion)
+/* Records a request's tokens. With --rate-limit-tpm, refuses a request whose tokens would
+ * exceed the limit in the sliding minute (unless the minute is empty): returns the milliseconds
+ * until the oldest counted second leaves the window, or 0 when accepted. */
+static long count_tokens(struct sim *s, long prompt, long completion)
 {
-	long sec, r, t, p;
+	long sec, r, t, p, oldest;
+	double now;
 	struct bucket *b;
 
 	pthread_mutex_lock(&s->mu);
-	sec = (long)now_s(s);
+	now = now_s(s);
+	sec = (long)now;
+	window_sums(s, sec, &r, &t, &p);
+	if (s->o.rate_limit_tpm > 0 && t > 0 && t + prompt + completion > s->o.rate_limit_tpm) {
+		oldest = sec;
+		for (int i = 0; i < 60; i++)
+			if (s->b[i].tokens && s->b[i].sec > sec - 60 && s->b[i].sec < oldest)
+				oldest = s->b[i].sec;
+		s->rate_limited++;
+		pthread_mutex_unlock(&s->mu);
+		t = (long)ceil(((double)oldest + 60.0 - now) * 1000.0);
+		return t > 0 ? t : 1;
+	}
 	b = bucket_for(s, sec);
 	b->tokens += prompt + completion;
 	b->ptokens += prompt;
@@ -225,6 +241,7 @@ static void count_tokens(struct sim *s, long prompt, long completion)
 	if (p > s->max_ptpm)
 		s->max_ptpm = p;
 	pthread_mutex_unlock(&s->mu);
+	return 0;
 }
 
 /* The sliding-minute limiter. Returns 0 to accept, or the milliseconds until a slot frees.
@@ -492,6 +509,10 @@ static void fill_meta(struct sim *s, unsigned long long n, long remaining_req, l
 	pthread_mutex_unlock(&s->mu);
 	m->limit_tokens = DEFAULT_LIM_TOK;
 	m->remaining_tokens = DEFAULT_LIM_TOK > p ? DEFAULT_LIM_TOK - p : 0;
+	if (s->o.rate_limit_tpm > 0) {
+		m->limit_tokens = s->o.rate_limit_tpm;
+		m->remaining_tokens = s->o.rate_limit_tpm > t ? s->o.rate_limit_tpm - t : 0;
+	}
 	if (s->o.rate_limit_rpm > 0) {
 		m->limit_requests = s->o.rate_limit_rpm;
 		m->remaining_requests = remaining_req;
@@ -630,7 +651,20 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 	}
 	sim_model_answer(&s->o.knobs, rq.model ? rq.model : rq.path_model, rq.msgs, rq.n_msgs,
 			 rq.temperature, rq.max_tokens, sseed, &a);
-	count_tokens(s, a.prompt_tokens, a.completion_tokens);
+	wait_ms = count_tokens(s, a.prompt_tokens, a.completion_tokens);
+	if (wait_ms) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "Rate limit reached for %.40s on tokens per min (TPM): Limit %ld, "
+			 "Requested %ld. Please try again in %.3fs.",
+			 a.model, s->o.rate_limit_tpm, a.prompt_tokens + a.completion_tokens,
+			 wait_ms / 1000.0);
+		w->error(429, "rate_limit", msg, &r);
+		sim_reply_header(&r, "retry-after", "%ld", (wait_ms + 999) / 1000);
+		sim_reply_header(&r, "retry-after-ms", "%ld", wait_ms);
+		goto send;
+	}
 	nap(s, s->o.latency_ms);
 	if (how == SIM_FAULT_STREAM_ERROR && !(rq.stream && w->stream_error)) {
 		w->error(500, "server", "The server had an error while processing your request.",

@@ -37,6 +37,7 @@ struct sim_opts {
 	const char *require_key;  /* exact key demanded; NULL = any non-empty key (borrowed) */
 	const char *format;	  /* only this wire format ("openai", ...); NULL = all by path */
 	long rate_limit_rpm;	  /* > 0: 429 + Retry-After beyond N requests per sliding minute */
+	long rate_limit_tpm;	  /* > 0: 429 + Retry-After beyond N tokens (in + out) per minute */
 	int slow_ms;		  /* how long slow faults last (default 120000) */
 	const char *tls_cert_pem; /* PEM text: serve HTTPS (both or neither; borrowed) */
 	const char *tls_key_pem;

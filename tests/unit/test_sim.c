@@ -467,6 +467,43 @@ static void test_rate_limit_rpm(void **state)
 	sim_stop(s);
 }
 
+static void test_rate_limit_tpm(void **state)
+{
+	struct sim_opts o;
+	int port, ok = 0, limited = 0;
+	struct sim *s;
+	struct resp r;
+	char h[64];
+	json_t *st;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.rate_limit_tpm = 300;
+	s = start(&o, &port);
+	for (int i = 0; i < 20; i++) {
+		req(port, "/v1/chat/completions", auth, chat_body, 5000, &r);
+		if (r.status == 200) {
+			assert_int_equal(limited, 0); /* no answer after the first refusal */
+			assert_string_equal(header(&r, "x-ratelimit-limit-tokens", h, sizeof(h)),
+					    "300");
+			ok++;
+		} else {
+			assert_int_equal(r.status, 429);
+			assert_true(num(header(&r, "retry-after", h, sizeof(h))) >= 55);
+			limited++;
+		}
+		resp_release(&r);
+	}
+	assert_true(ok >= 2 && limited > 0);
+	req(port, "/_sim/stats", NULL, NULL, 5000, &r);
+	st = json_loads(r.body.buf, 0, NULL);
+	assert_true(json_integer_value(json_object_get(st, "max_tokens_per_minute")) <= 300);
+	assert_int_equal(json_integer_value(json_object_get(st, "rate_limited")), limited);
+	json_decref(st);
+	resp_release(&r);
+	sim_stop(s);
+}
+
 /* 16 slow answers at once finish in about one latency, not sixteen. */
 static void test_latency_concurrent(void **state)
 {
@@ -1199,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_fault_transport),
 		cmocka_unit_test(test_fault_rate_and_stats),
 		cmocka_unit_test(test_rate_limit_rpm),
+		cmocka_unit_test(test_rate_limit_tpm),
 		cmocka_unit_test(test_latency_concurrent),
 		cmocka_unit_test(test_wire_formats),
 		cmocka_unit_test(test_wire_errors),
