@@ -302,10 +302,22 @@ static unsigned long sample_index(struct sim *s, uint64_t key)
 
 char *sim_stats_json(struct sim *s)
 {
-	json_t *o, *paths;
+	json_t *o, *paths, *minute;
 	char *out;
+	long sec;
 
 	pthread_mutex_lock(&s->mu);
+	sec = (long)now_s(s);
+	/* the last 60 whole seconds, oldest first: [second, requests, tokens] */
+	minute = json_array();
+	for (long t = sec - 59; t <= sec; t++) {
+		const struct bucket *b = &s->b[(t < 0 ? t + 60 : t) % 60];
+
+		if (t >= 0 && b->sec == t && (b->reqs || b->tokens))
+			json_array_append_new(minute, json_pack("[I,I,I]", (json_int_t)t,
+								(json_int_t)b->reqs,
+								(json_int_t)b->tokens));
+	}
 	paths = json_object();
 	for (size_t i = 0; i < s->n_paths; i++)
 		json_object_set_new(paths, s->paths[i].path, json_integer(s->paths[i].n));
@@ -317,6 +329,8 @@ char *sim_stats_json(struct sim *s)
 		      (json_int_t)s->rate_limited, "faulted", (json_int_t)s->faulted,
 		      "max_inflight", (json_int_t)s->max_inflight, "inflight",
 		      (json_int_t)s->inflight, "paths", paths);
+	json_object_set_new(o, "uptime_seconds", json_integer(sec));
+	json_object_set_new(o, "last_minute", minute);
 	pthread_mutex_unlock(&s->mu);
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);

@@ -62,7 +62,9 @@ void sim_stop(struct sim *s);
 /* The counters GET /_sim/stats serves, as a JSON text (caller frees):
  * {"requests": N, "max_requests_per_second": N, "max_requests_per_minute": N,
  *  "max_tokens_per_minute": N, "max_prompt_tokens_per_minute": N, "tokens": N,
- *  "rate_limited": N, "faulted": N, "max_inflight": N, "paths": {"/v1/chat/completions": N}}
+ *  "rate_limited": N, "faulted": N, "max_inflight": N, "inflight": N,
+ *  "paths": {"/v1/chat/completions": N}, "uptime_seconds": N,
+ *  "last_minute": [[second, requests, tokens], ...]}   (seconds with traffic, oldest first)
  * Seconds are whole wall seconds since start; minutes are sliding 60-second windows.
  * POST /_sim/reset zeroes them. */
 char *sim_stats_json(struct sim *s);

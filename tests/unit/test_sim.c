@@ -435,6 +435,15 @@ static void test_fault_rate_and_stats(void **state)
 			 200);
 	assert_true(json_integer_value(json_object_get(st, "max_requests_per_second")) >= 1);
 	assert_true(json_integer_value(json_object_get(st, "max_tokens_per_minute")) > 0);
+	{
+		json_t *lm = json_object_get(st, "last_minute"), *row;
+		size_t i;
+		json_int_t sum = 0;
+
+		assert_true(json_array_size(lm) >= 1);
+		json_array_foreach(lm, i, row) sum += json_integer_value(json_array_get(row, 1));
+		assert_int_equal(sum, 200); /* all 200 requests fall in the last minute */
+	}
 	json_decref(st);
 	resp_release(&r);
 	sim_stop(s);
