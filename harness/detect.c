@@ -19,7 +19,7 @@ enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
 struct detect_params {
 	long long permutations, seed, window, exclude_recent, min_history, persistence;
 	long long ngram, pad_len, long_len;
-	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin;
+	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
 	enum dist_choice distance;
 	enum stats_kernel kernel;
@@ -43,6 +43,7 @@ static const char *const param_keys[] = {
 	"min_answered",
 	"min_history",
 	"ngram",
+	"novel_margin",
 	"pad_len",
 	"permutations",
 	"persistence",
@@ -69,16 +70,17 @@ static void params_defaults(struct detect_params *p)
 	p->long_len = 200;
 	p->alpha = 0.001;
 	p->fdr = 0.05;
-	p->abs_margin = 0.02;
+	p->abs_margin = 0.03;
 	p->rel_margin = 0.25;
 	p->sigmas = 4;
 	p->tv_share = 0.5;
 	p->rate_margin = 0.1;
+	p->novel_margin = 0.04;
 	p->cusum_k = 0.5;
 	p->cusum_h = 8;
 	p->detectable = 0.1;
 	p->min_answered = 0.5;
-	p->logprob_margin = 0.1;
+	p->logprob_margin = 0.05;
 	p->distance = DIST_AUTO;
 	p->kernel = STATS_K_HAMMING;
 	p->cusum = 1;
@@ -110,7 +112,7 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 			  struct pl_err *err)
 {
 	static const char *const dists[] = { "auto", "tv", "mmd", NULL };
-	static const char *const kernels[] = { "hamming", "ngram", NULL };
+	static const char *const kernels[] = { "hamming", "ngram", "novel_margin", NULL };
 	struct jsonloc none = { "detection", NULL, 0 };
 	const struct jsonloc *loc = loc_in ? loc_in : &none;
 	const char *ptr = "/detection";
@@ -140,6 +142,8 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	    json_get_num(loc, ptr, obj, "tv_distinct_share", 0, 1, p->tv_share, &p->tv_share,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "rate_margin", 0, 1, p->rate_margin, &p->rate_margin,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "novel_margin", 0, 1, p->novel_margin, &p->novel_margin,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "cusum_k", 0, 100, p->cusum_k, &p->cusum_k, err) ||
 	    json_get_num(loc, ptr, obj, "cusum_h", 0, 1000, p->cusum_h, &p->cusum_h, err) ||
@@ -300,10 +304,12 @@ static void pwork_build(const struct detect_params *p, struct pwork *w)
 	}
 }
 
+static const struct prompt_samples *find_prompt(const struct sampleset *s, const char *id);
+
 /* ---- rates ------------------------------------------------------------------------- */
 
-enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_N };
-static const char *const rate_names[R_N] = { "refusal", "json", "truncated" };
+enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_NOVEL, R_N };
+static const char *const rate_names[R_N] = { "refusal", "json", "truncated", "novel" };
 
 struct rates {
 	size_t hit[R_N], n;
@@ -322,12 +328,31 @@ static int parses_json(const char *text)
 	return v != NULL;
 }
 
-static void rates_count(const struct sampleset *s, struct rates *r)
+/* Novel answers: tonight's answers whose normal form never occurs among the baseline's
+ * answers to the prompt. For the baseline itself, the answers that occur once (Good-Turing:
+ * the chance that the next answer is one not seen before). Noise moves probability among
+ * known answers; a changed model says new things. */
+static int is_novel(const struct prompt_samples *ref, const struct sample *sm,
+		    const struct sample *self)
+{
+	size_t k;
+
+	for (k = 0; ref && k < ref->n; k++) {
+		if (&ref->samples[k] != self && same_answer(ref->samples[k].text, sm->text))
+			return 0;
+	}
+	return 1;
+}
+
+static void rates_count(const struct sampleset *s, const struct sampleset *base, struct rates *r)
 {
 	size_t p, i;
 
 	memset(r, 0, sizeof(*r));
 	for (p = 0; p < s->n_prompts; p++) {
+		const struct prompt_samples *ref =
+			s == base ? &s->prompts[p] : find_prompt(base, s->prompts[p].prompt_id);
+
 		for (i = 0; i < s->prompts[p].n; i++) {
 			const struct sample *sm = &s->prompts[p].samples[i];
 
@@ -337,6 +362,7 @@ static void rates_count(const struct sampleset *s, struct rates *r)
 			r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "len"
 											       "gt"
 											       "h");
+			r->hit[R_NOVEL] += ref && is_novel(ref, sm, s == base ? sm : NULL);
 		}
 	}
 }
@@ -501,7 +527,7 @@ struct eval {
 	size_t n_eps, skipped;
 	const char *cur_epoch;
 	struct rates r_base, r_night;
-	double mean_len, lat50, lat95;
+	double mean_len, lat50, lat95, lp_stat;
 };
 
 static void eval_release(struct eval *ev)
@@ -610,44 +636,142 @@ static void distances(struct eval *ev)
 	free(pv);
 }
 
+/* ---- logprob test ------------------------------------------------------------------ */
+
+/* Adds the first token's distribution of one answer's logprobs to acc ({token: summed
+ * probability}). Accepts OpenAI's {"content": [...]} or the bare array; each position is
+ * {"token", "logprob", "top_logprobs": [{"token", "logprob"}]}. Returns 1 when it added. */
+static int first_token_add(const json_t *lp, json_t *acc)
+{
+	const json_t *arr = json_is_object(lp) ? json_object_get(lp, "content") : lp;
+	const json_t *first = json_array_get(arr, 0), *top, *t;
+	size_t i;
+
+	if (!json_is_object(first))
+		return 0;
+	top = json_object_get(first, "top_logprobs");
+	if (!json_is_array(top) || !json_array_size(top))
+		top = NULL;
+	for (i = 0; i < (top ? json_array_size(top) : 1); i++) {
+		const json_t *e = top ? json_array_get(top, i) : first;
+		const char *tok = json_string_value(json_object_get(e, "token"));
+
+		t = json_object_get(e, "logprob");
+		if (!tok || !json_is_number(t))
+			continue;
+		json_object_set_new(acc, tok,
+				    json_real(json_number_value(json_object_get(acc, tok)) +
+					      exp(json_number_value(t))));
+	}
+	return 1;
+}
+
+static size_t first_token_dist(const struct prompt_samples *ps, json_t *acc)
+{
+	size_t i, n = 0;
+
+	for (i = 0; ps && i < ps->n; i++) {
+		if (ps->samples[i].logprobs)
+			n += (size_t)first_token_add(ps->samples[i].logprobs, acc);
+	}
+	return n;
+}
+
+/* Mean over prompts of the total-variation distance between the baseline's and tonight's
+ * average first-token distributions (the mass outside the top tokens counts as one "other"
+ * token). One sample already carries the whole distribution, so this is far cheaper per unit
+ * of power than comparing sampled answers. Returns -1 when no prompt has logprobs on both
+ * sides. */
+static double logprob_stat(const struct eval *ev, size_t *n_prompts)
+{
+	double sum = 0;
+	size_t i;
+
+	*n_prompts = 0;
+	for (i = 0; i < ev->n_w; i++) {
+		json_t *a = json_object(), *b = json_object(), *v;
+		size_t na = first_token_dist(ev->w[i].a, a), nb = first_token_dist(ev->w[i].b, b);
+		double tv = 0, ma = 0, mb = 0;
+		const char *tok;
+
+		if (na && nb) {
+			json_object_foreach(a, tok, v)
+			{
+				double pa = json_number_value(v) / (double)na;
+				double pb = json_number_value(json_object_get(b, tok)) / (double)nb;
+
+				tv += fabs(pa - pb);
+				ma += pa;
+			}
+			json_object_foreach(b, tok, v)
+			{
+				double pb = json_number_value(v) / (double)nb;
+
+				mb += pb;
+				if (!json_object_get(a, tok))
+					tv += pb;
+			}
+			tv += fabs(fmax(0, 1 - ma) - fmax(0, 1 - mb));
+			sum += 0.5 * tv;
+			(*n_prompts)++;
+		}
+		json_decref(a);
+		json_decref(b);
+	}
+	return *n_prompts ? sum / (double)*n_prompts : -1;
+}
+
 struct decision {
-	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard;
+	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
 	struct level lv;
 	double margin, dev, conf, spread;
-	json_t *rates, *cusum, *drifted, *moved;
+	json_t *rates, *cusum, *drifted, *moved, *logprobs;
 	char epoch[64], since[64];
 	int new_epoch, returned;
 };
 
-/* One rate: judged against the epoch's history once there is enough, else against the
- * baseline with Fisher's exact test at the conservative alpha. */
-static json_t *judge_rate(struct eval *ev, int k, int is_e1, int *changed)
+/* Whether tonight's rate k is off for an epoch: judged against the epoch's nights once
+ * there are any (margin: the larger of the rate's margin and `sigmas` spreads, the spread
+ * never below the binomial sampling noise), else against the baseline with Fisher's exact
+ * test at the conservative alpha. Fills the centre, margin and Fisher p used. */
+static int rate_off(const struct eval *ev, int k, const char *epoch, double *center, double *m,
+		    double *fp)
 {
 	const struct detect_params *p = ev->p;
 	char path[64];
 	struct level lv;
-	double now = rate_of(&ev->r_night, k), base = rate_of(&ev->r_base, k), m, fp;
+	double now = rate_of(&ev->r_night, k), base = rate_of(&ev->r_base, k);
+	double rm = k == R_NOVEL ? p->novel_margin : p->rate_margin;
 	size_t a = ev->r_base.hit[k], b = ev->r_base.n - a, c = ev->r_night.hit[k],
 	       d = ev->r_night.n - c;
-	int ch;
+	int is_e1 = !strcmp(epoch, "e1");
 
 	snprintf(path, sizeof(path), "rates.%s", rate_names[k]);
-	series_level(p, ev->recs, ev->cur_epoch, path, &lv);
-	fp = stats_fisher_exact(a, b, c, d);
-	if (lv.spread >= 0 && lv.nights) {
-		m = p->rate_margin > p->sigmas * lv.spread ? p->rate_margin : p->sigmas * lv.spread;
-		ch = fabs(now - lv.center) > m;
-	} else if (lv.nights && !is_e1) {
-		m = p->rate_margin;
-		ch = fabs(now - lv.center) > m;
-	} else {
-		m = p->rate_margin;
-		ch = fp <= p->alpha && fabs(now - base) >= m;
+	series_level(p, ev->recs, epoch, path, &lv);
+	*fp = stats_fisher_exact(a, b, c, d);
+	if (lv.nights) {
+		double pc = fmin(fmax(lv.center, 1.0 / (double)(ev->r_night.n + 1)), 1);
+		double se = sqrt(pc * (1 - pc) / (double)(ev->r_night.n ? ev->r_night.n : 1));
+		double spread = lv.spread >= 0 ? fmax(lv.spread, se) : sqrt(2) * se;
+
+		*center = lv.center;
+		*m = fmax(rm, p->sigmas * spread);
+		return fabs(now - lv.center) > *m && (lv.spread >= 0 || !is_e1 || *fp <= p->alpha);
 	}
+	*center = base;
+	*m = rm;
+	return *fp <= p->alpha && fabs(now - base) >= rm;
+}
+
+static json_t *judge_rate(struct eval *ev, int k, int *changed)
+{
+	double center, m, fp;
+	int ch = rate_off(ev, k, ev->cur_epoch, &center, &m, &fp);
+
 	*changed |= ch;
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "baseline", num(base), "night", num(now),
-			 "center", num(lv.nights ? lv.center : base), "margin", num(m), "p",
-			 num(fp), "changed", ch);
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "baseline", num(rate_of(&ev->r_base, k)),
+			 "night", num(rate_of(&ev->r_night, k)), "center", num(center), "margin",
+			 num(m), "p", num(fp), "changed", ch);
 }
 
 static const char *const cusum_series[] = { "stat", "mean_len", "rates.refusal", "latency_p50",
@@ -736,7 +860,9 @@ static int match_older(struct eval *ev, const struct decision *d)
 	for (e = ev->n_eps; e-- > 0;) {
 		struct level lv;
 		json_t *known;
-		int hard;
+		int hard, off = 0;
+		double c, m, fp;
+		size_t k;
 
 		if (!strcmp(ev->eps[e].id, ev->cur_epoch))
 			continue;
@@ -748,10 +874,38 @@ static int match_older(struct eval *ev, const struct decision *d)
 		json_decref(known);
 		if (hard)
 			continue;
-		if (fabs(ev->suite.obs - lv.center) <= margin_for(ev->p, lv.center, d->spread))
+		if (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread))
+			continue;
+		for (k = 0; k < R_N && !off; k++)
+			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
+		if (!off)
 			return (int)e;
 	}
 	return -1;
+}
+
+/* The logprob test (suite option "logprobs"): tonight's logprob statistic against the
+ * epoch's nights (margin: logprob_margin or `sigmas` spreads), or against logprob_margin
+ * alone before there is history. */
+static void judge_logprobs(struct eval *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	struct level lv;
+	size_t n = 0;
+	double m = p->logprob_margin;
+
+	ev->lp_stat = logprob_stat(ev, &n);
+	if (ev->lp_stat < 0) {
+		d->logprobs = json_pack("{s:I}", "prompts", (json_int_t)0);
+		return;
+	}
+	series_level(p, ev->recs, ev->cur_epoch, "logprob", &lv);
+	if (lv.nights && lv.spread >= 0)
+		m = fmax(m, p->sigmas * lv.spread);
+	d->lp_change = ev->lp_stat - (lv.nights ? lv.center : 0) > m;
+	d->logprobs = json_pack("{s:I,s:o,s:o,s:o,s:b}", "prompts", (json_int_t)n, "stat",
+				num(ev->lp_stat), "center", num(lv.nights ? lv.center : 0),
+				"margin", num(m), "changed", d->lp_change);
 }
 
 static void decide(struct eval *ev, struct decision *d)
@@ -795,8 +949,11 @@ static void decide(struct eval *ev, struct decision *d)
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++)
 		json_object_set_new(d->rates, rate_names[k],
-				    judge_rate(ev, (int)k, is_e1, &d->rate_change));
-	d->consecutive = (d->above || d->rate_change) ? consecutive_above(ev) + 1 : 0;
+				    judge_rate(ev, (int)k, &d->rate_change));
+	if (p->logprobs)
+		judge_logprobs(ev, d);
+	d->consecutive = (d->above || d->rate_change || d->lp_change) ? consecutive_above(ev) + 1
+								      : 0;
 	d->stat_change = d->consecutive >= p->persistence;
 	run_cusum(ev, d);
 
@@ -820,7 +977,7 @@ static void decide(struct eval *ev, struct decision *d)
 			snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
 		} else {
 			d->new_epoch = 1;
-			fingerprint_epoch_id(ev->n_eps ? ev->n_eps : 1, d->epoch, sizeof(d->epoch));
+			fingerprint_epoch_next(ev->eps, ev->n_eps, d->epoch, sizeof(d->epoch));
 		}
 	}
 }
@@ -831,6 +988,7 @@ static void decision_release(struct decision *d)
 	json_decref(d->cusum);
 	json_decref(d->drifted);
 	json_decref(d->moved);
+	json_decref(d->logprobs);
 }
 
 static void plan_text(const struct eval *ev, const struct decision *d, size_t samples,
@@ -899,6 +1057,8 @@ static json_t *record_json(const struct eval *ev, const struct decision *d, cons
 	json_object_set_new(rec, "prompts", pr);
 	json_object_set_new(rec, "rates", rates);
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
+	if (d->logprobs && ev->lp_stat >= 0)
+		json_object_set_new(rec, "logprob", num(ev->lp_stat));
 	json_object_set_new(rec, "latency_p50", num(ev->lat50));
 	json_object_set_new(rec, "latency_p95", num(ev->lat95));
 	json_object_set_new(rec, "hard", json_incref(ev->hard_now));
@@ -944,7 +1104,7 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 				sep = ",";
 			}
 		}
-		if (d->stat_change && (d->above || !d->rate_change)) {
+		if (d->stat_change && d->above) {
 			sbuf_addf(&sb, "%s mean distance %.4f (usual %.4f, margin %.4f)", sep,
 				  ev->suite.obs, d->lv.center, d->margin);
 			sep = ",";
@@ -961,6 +1121,10 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 					sep = ",";
 				}
 			}
+		}
+		if (d->stat_change && d->lp_change) {
+			sbuf_addf(&sb, "%s logprob distance %.4f", sep, ev->lp_stat);
+			sep = ",";
 		}
 		if (d->drift) {
 			json_t *s;
@@ -1038,8 +1202,8 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 	ev.hard_now = fingerprint_hard(night);
 	ev.hard_base = fingerprint_hard(baseline);
 	ev.sketch = fingerprint_sketch(night);
-	rates_count(baseline, &ev.r_base);
-	rates_count(night, &ev.r_night);
+	rates_count(baseline, baseline, &ev.r_base);
+	rates_count(night, baseline, &ev.r_night);
 	night_figures(&ev);
 	distances(&ev);
 	for (i = 0; i < night->n_prompts; i++)
@@ -1099,6 +1263,8 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 			  (json_int_t)d.consecutive, "persistence", (json_int_t)p->persistence,
 			  "alpha", num(p->alpha), "skipped_history_lines", (json_int_t)ev.skipped));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
+	if (d.logprobs)
+		json_object_set_new(sec, "logprobs", json_incref(d.logprobs));
 	json_object_set_new(sec, "drift",
 			    json_pack("{s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted));
 	json_object_set_new(sec, "figures",

@@ -317,9 +317,21 @@ double fingerprint_sketch_agreement(const json_t *a, const json_t *b)
 	return shared ? (double)agree / (double)shared : 1;
 }
 
-void fingerprint_epoch_id(size_t n, char *buf, size_t len)
+void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len)
 {
-	snprintf(buf, len, "e%zu", n + 1);
+	unsigned long max = 1, v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *end;
+
+		if (eps[i].id[0] != 'e')
+			continue;
+		v = strtoul(eps[i].id + 1, &end, 10);
+		if (!*end && v > max)
+			max = v;
+	}
+	snprintf(buf, len, "e%lu", max + 1);
 }
 
 void fingerprint_epochs(const json_t *records, struct epoch_info **out, size_t *n)

@@ -45,8 +45,9 @@ struct epoch_info {
 /* Lists the epochs named by the history records, in order of first appearance (*out is a
  * new array of *n; free() it). Records without an epoch count as "e1". */
 void fingerprint_epochs(const json_t *records, struct epoch_info **out, size_t *n);
-/* The next epoch ID after n existing epochs ("e<n+1>"). */
-void fingerprint_epoch_id(size_t n, char *buf, size_t len);
+/* The ID of a new epoch: one above the highest "e<N>" among eps (e1 always counts as taken,
+ * it is the baseline's). */
+void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len);
 
 /* Trims surrounding white space: the normal form answers are compared in. Returns the start
  * and sets *len. */

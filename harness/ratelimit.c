@@ -10,6 +10,7 @@
 #define LOW_FRACTION  0.2
 #define DEFAULT_PAUSE 0.5
 #define MAX_PAUSE     120.0
+#define EPS	      1e-6
 
 static double max2(double a, double b)
 {
@@ -56,16 +57,17 @@ double ratelimit_delay(struct ratelimit *rl, double now, double est_tokens)
 	double d = 0, need;
 
 	refill(rl, now);
-	if (rl->pause_until > now)
+	if (rl->pause_until > now + EPS)
 		d = rl->pause_until - now;
-	if (rl->rpm > 0 && rl->req_level < 1.0)
+	/* EPS: a level a rounding error short of the need is enough (else we spin on 1e-17 s). */
+	if (rl->rpm > 0 && rl->req_level < 1.0 - EPS)
 		d = max2(d, (1.0 - rl->req_level) * 60.0 / (rl->rpm * rl->factor));
 	if (rl->tpm > 0) {
 		need = min2(est_tokens > 0 ? est_tokens : 1.0, rl->tok_cap);
-		if (rl->tok_level < need)
+		if (rl->tok_level < need - EPS)
 			d = max2(d, (need - rl->tok_level) * 60.0 / (rl->tpm * rl->factor));
 	}
-	if (rl->pace_until > now && rl->last_send + rl->pace_interval > now)
+	if (rl->pace_until > now && rl->last_send + rl->pace_interval > now + EPS)
 		d = max2(d, rl->last_send + rl->pace_interval - now);
 	return d;
 }

@@ -1,5 +1,6 @@
 /* sign.c: Ed25519 keys and signatures in minisign's formats, and raw signatures for openssl. */
 #include "sign.h"
+#include "config.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -322,30 +323,18 @@ int sign_config_parse(const struct jsonloc *loc, const char *pointer, const json
 
 int sign_config_load_file(const char *config_path, struct sign_config *out, struct pl_err *err)
 {
-	struct jsonfile f;
-	char *state = NULL;
-	json_t *section;
-	int rc = -1;
+	struct config *cfg;
+	struct jsonloc loc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&f, 0, sizeof(f));
-	if (jsonfile_load(&f, config_path, (size_t)16 << 20, err) < 0)
-		goto out;
-	if (!json_is_object(f.root)) {
-		json_fail(&f.loc, "", NULL, err, "expected an object");
-		goto out;
-	}
-	if (json_get_str(&f.loc, "", f.root, "state_dir", 0, &state, err) < 0)
-		goto out;
-	section = json_object_get(f.root, "signing");
-	if (section && !json_is_object(section)) {
-		json_fail(&f.loc, "", "signing", err, "expected an object");
-		goto out;
-	}
-	rc = sign_config_parse(&f.loc, "/signing", section, state, out, err);
-out:
-	free(state);
-	jsonfile_release(&f);
+	/* The whole config is validated: a typo elsewhere is still a typo. */
+	cfg = config_load(config_path, err);
+	if (!cfg)
+		return -1;
+	loc = config_loc(cfg);
+	rc = sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, out, err);
+	config_free(cfg);
 	return rc;
 }
 

@@ -35,6 +35,7 @@ struct vendor {
 	long tok_extra; /* added to prompt token counts */
 	int refusals;	/* refuse 40% */
 	int logprobs;
+	double lp_shift;     /* moves the first token's probability (logprob test) */
 	const char *version; /* an "openai-version" header value, or NULL */
 };
 
@@ -130,8 +131,17 @@ static struct sampleset *gen_set(const struct vendor *v, size_t prompts, size_t 
 			if (v->version)
 				sm->headers = json_pack("{s:s,s:s}", "openai-version", v->version,
 							"x-ratelimit-remaining", "99");
-			if (v->logprobs)
-				sm->logprobs = json_pack("{s:[]}", "content");
+			if (v->logprobs) {
+				/* P(first token "A") = 0.8, moved a little each night */
+				double pa =
+					0.8 + v->lp_shift + 0.01 * sin(v->night * 1.7 + (double)p);
+
+				sm->logprobs = json_pack("{s:[{s:s,s:f,s:[{s:s,s:f},{s:s,s:f}]}]}",
+							 "content", "token", "A", "logprob",
+							 log(pa), "top_logprobs", "token", "A",
+							 "logprob", log(pa), "token", "B",
+							 "logprob", log(1 - pa));
+			}
 		}
 		ps->n = samples;
 	}
@@ -370,6 +380,14 @@ static void test_drift_epochs_rollback(void **state)
 	assert_non_null(strstr(o.summary, "returned to epoch e1"));
 	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e1");
+	/* a different change later opens the next epoch, not e2 again */
+	{
+		struct vendor refusing = { .noise = 0.1, .refusals = 1 };
+
+		assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
+		assert_true(o.new_epoch);
+		assert_string_equal(o.epoch, "e3");
+	}
 	fx_release(&f);
 }
 
@@ -551,6 +569,34 @@ static void test_deterministic_and_torn(void **state)
 	fx_release(&f);
 }
 
+/* The logprob test: one sample carries the first token's distribution, so a small move is
+ * caught that sampled answers would not show. */
+static void test_logprobs(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor lp = { .noise = 0.1, .logprobs = 1 };
+	struct vendor moved = { .noise = 0.1, .logprobs = 1, .lp_shift = -0.1 };
+	json_t *sec = NULL;
+	int n;
+
+	(void)state;
+	fx_init(&f, "{\"logprobs\": true}");
+	sampleset_free(f.base);
+	f.base = gen_set(&lp, NP, 30, 999);
+	for (n = 0; n < 10; n++)
+		assert_int_equal(night(&f, &lp, n, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &moved, n, &o, &sec), DETECT_CHANGED);
+	assert_non_null(strstr(o.summary, "logprob distance"));
+	assert_true(json_is_true(json_object_get(json_object_get(sec, "logprobs"), "changed")));
+	/* TV of (0.8, 0.2) against (0.7, 0.3) is 0.1, give or take the night noise */
+	assert_true(fabs(json_number_value(json_object_get(json_object_get(sec, "logprobs"), "sta"
+											     "t")) -
+			 0.1) < 0.03);
+	json_decref(sec);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),
+		cmocka_unit_test(test_logprobs),
 		cmocka_unit_test(test_deterministic_and_torn),
 	};
 
