@@ -24,6 +24,7 @@ struct check {
 	void *state;
 	char *id;
 	char label[160];
+	double min_pass_rate;
 };
 
 static const struct check_ops *find_kind(const char *name)
@@ -56,6 +57,7 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	const struct check_ops *ops;
 	const json_t *type, *id;
 	struct sbuf names = { 0 };
+	json_t *own = NULL;
 	size_t i;
 
 	if (!json_is_object(spec)) {
@@ -89,7 +91,15 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ops = ops;
-	c->state = ops->compile(loc, pointer, spec, err);
+	/* min_pass_rate is common to every kind: read it here, hide it from the kind. */
+	if (json_get_num(loc, pointer, spec, "min_pass_rate", 0, 1, 1, &c->min_pass_rate, err) < 0) {
+		check_free(c);
+		c = NULL;
+		goto out;
+	}
+	own = json_copy((json_t *)spec);
+	json_object_del(own, "min_pass_rate");
+	c->state = ops->compile(loc, pointer, own, err);
 	if (!c->state) {
 		pl_err_set(err, PL_E_INTERNAL, pointer, "check \"%s\" failed to compile",
 			   ops->name);
@@ -110,6 +120,7 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	else
 		snprintf(c->label, sizeof(c->label), "%s", ops->name);
 out:
+	json_decref(own);
 	if (names.buf)
 		sbuf_release(&names);
 	return c;
@@ -131,6 +142,11 @@ const char *check_kind(const struct check *c)
 const char *check_label(const struct check *c)
 {
 	return c->label;
+}
+
+double check_min_pass_rate(const struct check *c)
+{
+	return c->min_pass_rate;
 }
 
 const char *check_id(const struct check *c)

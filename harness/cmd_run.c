@@ -241,14 +241,18 @@ static void print_dry_run(const struct session *s)
 	struct runner_estimate est;
 	size_t i;
 
-	runner_dry_run(&s->plan, &est);
+	runner_dry_run(&s->plan, NULL, &est);
 	printf("plan %.12s: %zu requests\n", s->plan.hash, s->plan.n_items);
 	for (i = 0; i < est.n_vendors; i++) {
 		const struct runner_vendor_estimate *e = &est.vendors[i];
 
-		printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s\n", e->vendor,
-		       e->requests, e->tokens, e->cost, e->duration_s);
+		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  ~%.4f cost  "
+		       "~%.0f s\n",
+		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, e->cost,
+		       e->duration_s);
 	}
+	printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s (vendors in parallel)\n",
+	       "total", est.requests, est.tokens, est.cost, est.duration_s);
 	runner_estimate_release(&est);
 }
 

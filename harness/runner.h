@@ -19,6 +19,9 @@ struct runner_progress {
 
 struct runner_opts {
 	const char *record_dir; /* --record: save raw exchanges (no credentials); may be NULL */
+	/* --replay: answer every request from the recordings in this directory instead of the
+	 * network (see record.h); may be NULL. A request with no recording is a network fault. */
+	const char *replay_dir;
 	/* Budgets for the whole run; 0 = none. Reaching one stops sending, lets what is in
 	 * flight finish, and sets stats->budget_hit. */
 	long max_requests;
@@ -27,6 +30,14 @@ struct runner_opts {
 	/* Called at most every 200 ms and at the end; may be NULL. */
 	void (*progress)(void *ctx, const struct runner_progress *p);
 	void *progress_ctx;
+	/* Tuning, mostly for tests; 0 = default. */
+	long backoff_base_ms;	 /* first retry waits up to this (full jitter); default 500 */
+	long backoff_max_ms;	 /* cap on any retry wait, Retry-After included; default 30000 */
+	unsigned long long seed; /* jitter PRNG seed; 0: from the clock */
+	int circuit_threshold;	 /* consecutive connection failures that open a vendor's circuit;
+				    default 5 */
+	/* Finds the probe for a vendor's "probe" name; NULL: probe_find. */
+	const struct probe_ops *(*probe_lookup)(const char *name);
 };
 
 struct runner_vendor_stats {
@@ -53,21 +64,31 @@ int runner_run(const struct plan *p, struct journal *j, const struct runner_opts
 	       struct runner_stats *st, struct pl_err *err);
 void runner_stats_release(struct runner_stats *st);
 
-/* What a plan will cost at the configured limits, for `run --dry-run`. Sends nothing. */
+/* What a run would cost, for `run --dry-run`. Sends nothing. */
 struct runner_vendor_estimate {
 	const char *vendor; /* borrowed id */
 	size_t requests;
-	long tokens;	   /* estimated prompt + completion tokens */
-	double cost;	   /* from the vendor's price table; 0 when unknown */
-	double duration_s; /* at the vendor's concurrency, rpm and tpm limits */
+	long prompt_tokens, completion_tokens; /* estimated: prompt chars / 4, max_tokens (or 256)
+						*/
+	double cost;			       /* from the vendor's prices; 0 when unknown */
+	double duration_s; /* at the vendor's rpm / tpm, else at concurrency x 1 s per answer */
 };
 
 struct runner_estimate {
 	struct runner_vendor_estimate *vendors; /* one per plan vendor; owned */
 	size_t n_vendors;
+	size_t requests;
+	long tokens;
+	double cost;
+	double duration_s; /* vendors run in parallel: the slowest one */
 };
 
-void runner_dry_run(const struct plan *p, struct runner_estimate *est);
-void runner_estimate_release(struct runner_estimate *est);
+/* Fills e for the items of p that are not already done in j (j may be NULL). Returns 0. */
+int runner_dry_run(const struct plan *p, const struct journal *j, struct runner_estimate *e);
+void runner_estimate_release(struct runner_estimate *e);
+
+/* Token estimate the runner charges a request before it is answered (rate limits, budgets):
+ * about four characters per token for the messages, plus max_tokens (256 when unset). */
+long runner_estimate_tokens(const struct prompt *pr, long *prompt_tokens, long *completion_tokens);
 
 #endif

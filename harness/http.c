@@ -1,0 +1,406 @@
+/* http.c: vendor HTTP over one libcurl multi handle: size-capped bodies, lower-cased headers,
+ * timings, and transport failures mapped to probe faults. */
+#include "http.h"
+#include "sbuf.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct http {
+	CURLM *multi;
+	size_t running;
+};
+
+struct http_xfer {
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct sbuf body;
+	struct probe_header *headers;
+	size_t n_headers, cap_headers;
+	struct probe_response resp;
+	enum probe_fault fault;
+	int connect_failed;
+	int too_big;
+	int running;
+	long max_bytes;
+	long timeout_ms;
+	void *user;
+	char errbuf[CURL_ERROR_SIZE];
+	char msg[CURL_ERROR_SIZE + 64];
+};
+
+static const char *const secret_headers[] = {
+	"authorization", "proxy-authorization",	 "api-key", "x-api-key", "x-goog-api-key",
+	"cookie",	 "x-amz-security-token",
+};
+
+static int contains_nocase(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s; s++)
+		if (!strncasecmp(s, word, n))
+			return 1;
+	return 0;
+}
+
+int http_header_is_secret(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(secret_headers); i++)
+		if (!strcasecmp(name, secret_headers[i]))
+			return 1;
+	/* Anything that looks like a credential is treated as one. */
+	return contains_nocase(name, "key") || contains_nocase(name, "token") ||
+	       contains_nocase(name, "secret") || contains_nocase(name, "auth");
+}
+
+struct http *http_new(struct pl_err *err)
+{
+	struct http *h;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl could not be initialised");
+		return NULL;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->multi = curl_multi_init();
+	if (!h->multi) {
+		free(h);
+		pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl multi handle could not be created");
+		return NULL;
+	}
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	return h;
+}
+
+static void clear_headers(struct http_xfer *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->n_headers; i++) {
+		free(x->headers[i].name);
+		free(x->headers[i].value);
+	}
+	x->n_headers = 0;
+}
+
+static void free_slist(struct http_xfer *x)
+{
+	struct curl_slist *s;
+
+	/* Request headers carry credentials: wipe before freeing. */
+	for (s = x->hdrs; s; s = s->next)
+		OPENSSL_cleanse(s->data, strlen(s->data));
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+}
+
+struct http_xfer *http_xfer_new(void)
+{
+	struct http_xfer *x = xcalloc(1, sizeof(*x));
+
+	sbuf_init(&x->body);
+	return x;
+}
+
+void http_xfer_free(struct http_xfer *x)
+{
+	if (!x)
+		return;
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	free_slist(x);
+	clear_headers(x);
+	free(x->headers);
+	sbuf_release(&x->body);
+	free(x);
+}
+
+void http_free(struct http *h)
+{
+	if (!h)
+		return;
+	/* Transfers still running belong to their owners, who free them after this. */
+	curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct http_xfer *x = ctx;
+	size_t len = size * n;
+
+	if (x->max_bytes > 0 && x->body.len + len > (size_t)x->max_bytes) {
+		x->too_big = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	sbuf_add(&x->body, data, len);
+	return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+	struct http_xfer *x = ctx;
+	size_t len = size * n, nl, vl, i;
+	const char *colon, *v;
+	char *name;
+
+	if (len >= 5 && !memcmp(data, "HTTP/", 5)) {
+		/* A new response (after 100 Continue or a proxy): forget earlier headers. */
+		clear_headers(x);
+		return len;
+	}
+	colon = memchr(data, ':', len);
+	if (!colon || colon == data)
+		return len;
+	nl = (size_t)(colon - data);
+	v = colon + 1;
+	vl = len - nl - 1;
+	while (vl && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	if (x->n_headers == x->cap_headers) {
+		x->cap_headers = x->cap_headers ? 2 * x->cap_headers : 16;
+		x->headers = xrealloc(x->headers, x->cap_headers * sizeof(*x->headers));
+	}
+	name = xstrndup(data, nl);
+	for (i = 0; i < nl; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	x->headers[x->n_headers].name = name;
+	x->headers[x->n_headers].value = xstrndup(v, vl);
+	x->n_headers++;
+	return len;
+}
+
+static int add_header(struct http_xfer *x, const char *name, const char *value)
+{
+	struct sbuf line;
+	struct curl_slist *s;
+
+	sbuf_init(&line);
+	sbuf_addf(&line, "%s: %s", name, value);
+	s = curl_slist_append(x->hdrs, line.buf);
+	OPENSSL_cleanse(line.buf, line.len);
+	sbuf_release(&line);
+	if (!s)
+		return -1;
+	x->hdrs = s;
+	return 0;
+}
+
+static int setup(struct http_xfer *x, const struct probe_request *rq, const struct http_opts *o)
+{
+	CURL *e = x->easy;
+	size_t i;
+
+	for (i = 0; i < rq->n_headers; i++)
+		if (add_header(x, rq->headers[i].name, rq->headers[i].value))
+			return -1;
+	if (rq->sigv4_session_token &&
+	    add_header(x, "x-amz-security-token", rq->sigv4_session_token))
+		return -1;
+	/* No "Expect: 100-continue" round trip for large bodies. */
+	if (add_header(x, "expect", ""))
+		return -1;
+
+	curl_easy_setopt(e, CURLOPT_URL, rq->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "plumbline/" PL_VERSION);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if (o->timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	if (o->connect_timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	if (o->max_response_bytes > 0)
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response_bytes);
+	if (o->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+	if (rq->sigv4_provider) {
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, rq->sigv4_provider);
+		if (rq->sigv4_userpwd)
+			curl_easy_setopt(e, CURLOPT_USERPWD, rq->sigv4_userpwd);
+	}
+	if (rq->method && !strcmp(rq->method, "GET")) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+		if (rq->method && strcmp(rq->method, "POST"))
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
+	}
+	return 0;
+}
+
+int http_start(struct http *h, struct http_xfer *x, const struct probe_request *rq,
+	       const struct http_opts *o, void *user, struct pl_err *err)
+{
+	if (x->running)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "transfer started twice");
+	if (!x->easy)
+		x->easy = curl_easy_init();
+	else
+		curl_easy_reset(x->easy); /* keeps the connection and DNS caches */
+	if (!x->easy)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl handle could not be created");
+	free_slist(x);
+	clear_headers(x);
+	sbuf_reset(&x->body);
+	memset(&x->resp, 0, sizeof(x->resp));
+	x->resp.ttfb_ms = -1;
+	x->fault = PROBE_OK;
+	x->connect_failed = 0;
+	x->too_big = 0;
+	x->errbuf[0] = '\0';
+	x->msg[0] = '\0';
+	x->max_bytes = o->max_response_bytes;
+	x->timeout_ms = o->timeout_ms;
+	x->user = user;
+	if (setup(x, rq, o))
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "request headers could not be set");
+	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "transfer could not be started");
+	x->running = 1;
+	h->running++;
+	return 0;
+}
+
+static void classify(struct http_xfer *x, CURLcode rc)
+{
+	curl_off_t connect_us = 0;
+	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_OK:
+		x->fault = PROBE_OK;
+		return;
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		if (rc == CURLE_FILESIZE_EXCEEDED || x->too_big) {
+			x->fault = PROBE_FAULT_MALFORMED;
+			snprintf(x->msg, sizeof(x->msg), "response larger than %ld bytes",
+				 x->max_bytes);
+			return;
+		}
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+		x->fault = PROBE_FAULT_TIMEOUT;
+		x->connect_failed = connect_us == 0;
+		if (x->connect_failed)
+			snprintf(x->msg, sizeof(x->msg), "connect timeout: %s", detail);
+		else
+			snprintf(x->msg, sizeof(x->msg), "no complete answer within %ld ms",
+				 x->timeout_ms);
+		return;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		x->fault = PROBE_FAULT_NETWORK;
+		x->connect_failed = 1;
+		snprintf(x->msg, sizeof(x->msg), "connection failed: %s", detail);
+		return;
+	default:
+		break;
+	}
+	x->fault = PROBE_FAULT_NETWORK;
+	snprintf(x->msg, sizeof(x->msg), "transfer failed: %s", detail);
+}
+
+static void finish(struct http *h, CURL *e, CURLcode rc, http_done_fn done, void *ctx)
+{
+	struct http_xfer *x = NULL;
+	curl_off_t total_us = 0, start_us = 0;
+	long status = 0;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+	curl_multi_remove_handle(h->multi, e);
+	x->running = 0;
+	h->running--;
+	classify(x, rc);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
+	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start_us);
+	x->resp.status = x->fault == PROBE_OK ? status : 0;
+	x->resp.headers = x->headers;
+	x->resp.n_headers = x->n_headers;
+	x->resp.body = x->body.buf;
+	x->resp.body_len = x->body.len;
+	x->resp.latency_ms = (double)total_us / 1000.0;
+	x->resp.ttfb_ms = start_us > 0 ? (double)start_us / 1000.0 : -1;
+	/* The secrets in the request headers are no longer needed. */
+	free_slist(x);
+	done(ctx, x, x->user);
+}
+
+int http_poll(struct http *h, long timeout_ms, http_done_fn done, void *ctx, struct pl_err *err)
+{
+	int still = 0, left = 0;
+	CURLMsg *m;
+
+	if (curl_multi_perform(h->multi, &still) != CURLM_OK)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl multi loop failed");
+	if (timeout_ms > 0 && (size_t)still == h->running) {
+		if (curl_multi_poll(h->multi, NULL, 0, (int)timeout_ms, NULL) != CURLM_OK)
+			return pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl poll failed");
+		if (curl_multi_perform(h->multi, &still) != CURLM_OK)
+			return pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl multi loop failed");
+	}
+	for (;;) {
+		m = curl_multi_info_read(h->multi, &left);
+		if (!m)
+			break;
+		if (m->msg == CURLMSG_DONE)
+			finish(h, m->easy_handle, m->data.result, done, ctx);
+	}
+	return (int)h->running;
+}
+
+size_t http_running(const struct http *h)
+{
+	return h->running;
+}
+
+const struct probe_response *http_xfer_response(const struct http_xfer *x)
+{
+	return &x->resp;
+}
+
+enum probe_fault http_xfer_fault(const struct http_xfer *x)
+{
+	return x->fault;
+}
+
+const char *http_xfer_error(const struct http_xfer *x)
+{
+	return x->msg;
+}
+
+int http_xfer_connect_failed(const struct http_xfer *x)
+{
+	return x->connect_failed;
+}

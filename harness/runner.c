@@ -1,0 +1,741 @@
+/* runner.c: sends a plan through the probes in one event loop (see runner.h): per-vendor job
+ * slots, pacing (ratelimit.c), retries with full-jitter backoff, circuit breaker, budgets,
+ * record/replay (record.c), and one journal line per finished item. */
+#include "runner.h"
+#include "http.h"
+#include "ratelimit.h"
+#include "record.h"
+#include "sbuf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_BACKOFF_BASE_MS 500
+#define DEFAULT_BACKOFF_MAX_MS	30000
+#define DEFAULT_CIRCUIT		5
+#define DEFAULT_MAX_TOKENS	256
+#define PROGRESS_EVERY_S	0.2
+#define UNREACHABLE_MSG		"vendor unreachable (circuit open)"
+
+enum job_state {
+	JOB_FREE,    /* no item */
+	JOB_PENDING, /* item assigned, request built, to send at `wake` (0: as soon as allowed) */
+	JOB_RUNNING, /* on the wire */
+};
+
+struct vstate;
+
+/* One concurrency slot of a vendor. Its buffers are reused from item to item. */
+struct job {
+	enum job_state state;
+	struct vstate *v;
+	size_t item;
+	int attempts;
+	double wake;
+	long est_tokens;
+	double est_cost;
+	struct probe_prompt pp;
+	struct probe_message *msgs;
+	size_t cap_msgs;
+	struct probe_request rq;
+	struct probe_answer last; /* the last retryable fault, journaled if no retry happens */
+	int has_last;
+	struct http_xfer *x;
+};
+
+struct vstate {
+	const struct vendor *vendor;
+	const struct probe_ops *ops;
+	struct probe_target target;
+	struct http_opts hopts;
+	struct ratelimit rl;
+	struct job *jobs;
+	size_t n_jobs;
+	size_t cursor; /* next plan item to look at */
+	size_t in_flight;
+	int consec_conn_fail;
+	int circuit_open;
+	int drained; /* remaining items were journaled as unreachable */
+	struct runner_vendor_stats *st;
+};
+
+struct run {
+	const struct plan *p;
+	struct journal *j;
+	const struct runner_opts *o;
+	struct runner_stats *st;
+	struct http *h;
+	struct vstate *vs;
+	size_t nv;
+	uint64_t rng;
+	int stop;   /* a budget was reached: send nothing more */
+	int failed; /* a fatal error (journal, recording) is in err */
+	struct pl_err *err;
+	double t0, last_progress;
+	long requests_sent;
+	long tokens_used, tokens_in_flight;
+	double cost_used, cost_in_flight;
+	size_t done, errors, retries;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* splitmix64: small, seedable, good enough for jitter. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static double rng_unit(uint64_t *s)
+{
+	return (double)(rng_next(s) >> 11) / 9007199254740992.0;
+}
+
+long runner_estimate_tokens(const struct prompt *pr, long *prompt_tokens, long *completion_tokens)
+{
+	size_t i, chars = 0;
+	long pt, ct;
+
+	for (i = 0; i < pr->n_messages; i++)
+		chars += strlen(pr->messages[i].content) + 4;
+	pt = (long)(chars / 4) + 1;
+	ct = pr->max_tokens > 0 ? pr->max_tokens : DEFAULT_MAX_TOKENS;
+	if (prompt_tokens)
+		*prompt_tokens = pt;
+	if (completion_tokens)
+		*completion_tokens = ct;
+	return pt + ct;
+}
+
+static double price(const struct vendor *v, long pt, long ct)
+{
+	return ((double)(pt > 0 ? pt : 0) * v->price_in_per_mtok +
+		(double)(ct > 0 ? ct : 0) * v->price_out_per_mtok) /
+	       1e6;
+}
+
+static void progress(struct run *r, int force)
+{
+	struct runner_progress pg;
+	double t = now_s();
+
+	if (!r->o || !r->o->progress)
+		return;
+	if (!force && t - r->last_progress < PROGRESS_EVERY_S)
+		return;
+	r->last_progress = t;
+	pg.done = r->done;
+	pg.total = r->p->n_items;
+	pg.errors = r->errors;
+	pg.retries = r->retries;
+	pg.elapsed_s = t - r->t0;
+	r->o->progress(r->o->progress_ctx, &pg);
+}
+
+/* Appends the final record of an item and accounts for it. */
+static void finalize(struct run *r, struct vstate *v, size_t item, int attempts,
+		     const struct probe_answer *a)
+{
+	const struct plan_item *it = &r->p->items[item];
+	struct journal_rec rec = {
+		.vendor = v->vendor->id,
+		.suite = it->suite->id,
+		.prompt = it->prompt->id,
+		.sample = it->sample,
+		.attempts = attempts,
+		.answer = a,
+	};
+
+	if (!r->failed && journal_append(r->j, &rec, r->err))
+		r->failed = 1;
+	r->done++;
+	if (a->fault == PROBE_OK) {
+		r->st->answered++;
+		v->st->answers++;
+	} else {
+		r->errors++;
+		r->st->faults++;
+		v->st->faults++;
+	}
+}
+
+static void job_clear(struct job *jb)
+{
+	probe_request_release(&jb->rq);
+	if (jb->has_last)
+		probe_answer_release(&jb->last);
+	jb->has_last = 0;
+	jb->state = JOB_FREE;
+	jb->attempts = 0;
+	jb->wake = 0;
+}
+
+static void unreachable(struct run *r, struct vstate *v, size_t item, int attempts)
+{
+	struct probe_answer a;
+
+	probe_answer_init(&a);
+	a.fault = PROBE_FAULT_NETWORK;
+	a.error_message = xstrdup(UNREACHABLE_MSG);
+	finalize(r, v, item, attempts, &a);
+	probe_answer_release(&a);
+	r->st->unreachable++;
+	v->st->unreachable++;
+}
+
+/* Finds the vendor's next item not yet done; 0 when there is none. */
+static int next_item(struct run *r, struct vstate *v, size_t *item)
+{
+	const struct plan_item *it;
+
+	for (; v->cursor < r->p->n_items; v->cursor++) {
+		it = &r->p->items[v->cursor];
+		if (it->vendor != v->vendor)
+			continue;
+		if (r->j &&
+		    journal_done(r->j, v->vendor->id, it->suite->id, it->prompt->id, it->sample)) {
+			r->st->skipped_resumed++;
+			r->done++;
+			continue;
+		}
+		*item = v->cursor++;
+		return 1;
+	}
+	return 0;
+}
+
+static void fill_prompt(struct job *jb, const struct plan_item *it)
+{
+	const struct prompt *pr = it->prompt;
+	size_t i;
+
+	if (pr->n_messages > jb->cap_msgs) {
+		jb->cap_msgs = pr->n_messages;
+		jb->msgs = xrealloc(jb->msgs, jb->cap_msgs * sizeof(*jb->msgs));
+	}
+	for (i = 0; i < pr->n_messages; i++) {
+		jb->msgs[i].role = pr->messages[i].role;
+		jb->msgs[i].content = pr->messages[i].content;
+	}
+	memset(&jb->pp, 0, sizeof(jb->pp));
+	jb->pp.messages = jb->msgs;
+	jb->pp.n_messages = pr->n_messages;
+	jb->pp.temperature = pr->temperature;
+	jb->pp.max_tokens = pr->max_tokens;
+	jb->pp.has_seed = pr->has_seed;
+	jb->pp.seed = pr->has_seed ? pr->seed + it->sample : 0;
+	jb->pp.logprobs = pr->logprobs;
+	jb->pp.top_logprobs = pr->top_logprobs;
+	jb->pp.schema = pr->response_schema;
+	jb->pp.stream = it->vendor->stream;
+}
+
+/* Assigns the next item to a free job and builds its request. A request the probe cannot
+ * build is final at once (a bad-request fault). Returns 1 when the job got an item. */
+static int assign(struct run *r, struct vstate *v, struct job *jb)
+{
+	struct pl_err e = PL_ERR_INIT;
+	struct probe_answer a;
+	const struct plan_item *it;
+	long pt, ct;
+	size_t item;
+
+	while (next_item(r, v, &item)) {
+		it = &r->p->items[item];
+		fill_prompt(jb, it);
+		probe_request_init(&jb->rq);
+		if (v->ops->build(&v->target, &jb->pp, &jb->rq, &e)) {
+			probe_request_release(&jb->rq);
+			probe_answer_init(&a);
+			a.fault = PROBE_FAULT_REQUEST;
+			a.error_message = xstrdup(e.msg);
+			finalize(r, v, item, 0, &a);
+			probe_answer_release(&a);
+			pl_err_init(&e);
+			continue;
+		}
+		jb->item = item;
+		jb->attempts = 0;
+		jb->wake = 0;
+		jb->est_tokens = runner_estimate_tokens(it->prompt, &pt, &ct);
+		jb->est_cost = price(v->vendor, pt, ct);
+		jb->state = JOB_PENDING;
+		return 1;
+	}
+	return 0;
+}
+
+static int budget_allows(struct run *r, const struct job *jb)
+{
+	const struct runner_opts *o = r->o;
+
+	if (r->stop)
+		return 0;
+	if (o->max_requests > 0 && r->requests_sent >= o->max_requests)
+		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
+			 "request budget reached (max_requests %ld)", o->max_requests);
+	else if (o->max_tokens > 0 &&
+		 r->tokens_used + r->tokens_in_flight + jb->est_tokens > o->max_tokens)
+		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
+			 "token budget reached (max_tokens %ld)", o->max_tokens);
+	else if (o->max_cost > 0 && r->cost_used + r->cost_in_flight + jb->est_cost > o->max_cost)
+		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
+			 "cost budget reached (max_cost %.4f)", o->max_cost);
+	else
+		return 1;
+	r->stop = 1;
+	r->st->budget_hit = 1;
+	return 0;
+}
+
+static void complete(struct run *r, struct job *jb, const struct probe_response *resp,
+		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final);
+
+static void send_job(struct run *r, struct vstate *v, struct job *jb, double now)
+{
+	struct record_reply rep;
+	struct pl_err e = PL_ERR_INIT;
+	struct probe_response none;
+	int rc;
+
+	jb->attempts++;
+	r->requests_sent++;
+	r->st->sent++;
+	v->st->requests++;
+	v->in_flight++;
+	r->tokens_in_flight += jb->est_tokens;
+	r->cost_in_flight += jb->est_cost;
+	jb->state = JOB_RUNNING;
+	memset(&none, 0, sizeof(none));
+	none.ttfb_ms = -1;
+	if (r->o->replay_dir) {
+		memset(&rep, 0, sizeof(rep));
+		rc = record_load(r->o->replay_dir, &jb->rq, r->p->items[jb->item].sample, &rep, &e);
+		if (rc == 0)
+			complete(r, jb, &rep.resp, PROBE_OK, "", 0, 1);
+		else if (rc == 1)
+			complete(r, jb, &none, PROBE_FAULT_NETWORK,
+				 "replay: no recording of this request", 0, 1);
+		else
+			complete(r, jb, &none, PROBE_FAULT_NETWORK, e.msg, 0, 1);
+		record_reply_release(&rep);
+		return;
+	}
+	ratelimit_take(&v->rl, now, (double)jb->est_tokens);
+	if (http_start(r->h, jb->x, &jb->rq, &v->hopts, jb, &e))
+		complete(r, jb, &none, PROBE_FAULT_NETWORK, e.msg, 0, 1);
+}
+
+static double backoff_s(struct run *r, int attempt, long retry_after_ms)
+{
+	double base = r->o->backoff_base_ms > 0 ? (double)r->o->backoff_base_ms
+						: DEFAULT_BACKOFF_BASE_MS;
+	double cap = r->o->backoff_max_ms > 0 ? (double)r->o->backoff_max_ms
+					      : DEFAULT_BACKOFF_MAX_MS;
+	double ceil_ms = base * ldexp(1.0, attempt > 30 ? 30 : attempt - 1);
+	double d;
+
+	if (ceil_ms > cap)
+		ceil_ms = cap;
+	d = rng_unit(&r->rng) * ceil_ms; /* full jitter */
+	if (retry_after_ms >= 0 && (double)retry_after_ms > d)
+		d = (double)retry_after_ms;
+	if (d > cap)
+		d = cap;
+	return d / 1000.0;
+}
+
+static void open_circuit(struct run *r, struct vstate *v)
+{
+	size_t i, item;
+	struct job *jb;
+
+	v->circuit_open = 1;
+	v->st->circuit_open = 1;
+	for (i = 0; i < v->n_jobs; i++) {
+		jb = &v->jobs[i];
+		if (jb->state != JOB_PENDING)
+			continue;
+		unreachable(r, v, jb->item, jb->attempts);
+		job_clear(jb);
+	}
+	while (next_item(r, v, &item))
+		unreachable(r, v, item, 0);
+	v->drained = 1;
+}
+
+static void account_usage(struct run *r, struct vstate *v, struct job *jb,
+			  const struct probe_answer *a)
+{
+	long pt = a->prompt_tokens, ct = a->completion_tokens, used;
+	double cost;
+
+	r->tokens_in_flight -= jb->est_tokens;
+	r->cost_in_flight -= jb->est_cost;
+	if (pt < 0 && ct < 0) {
+		/* No usage reported: an answer is charged its estimate, a fault nothing. */
+		if (a->fault != PROBE_OK)
+			return;
+		used = jb->est_tokens;
+		cost = jb->est_cost;
+	} else {
+		used = (pt > 0 ? pt : 0) + (ct > 0 ? ct : 0);
+		cost = price(v->vendor, pt, ct);
+		v->st->prompt_tokens += pt > 0 ? pt : 0;
+		v->st->completion_tokens += ct > 0 ? ct : 0;
+	}
+	ratelimit_settle(&v->rl, (double)jb->est_tokens, (double)used);
+	r->tokens_used += used;
+	r->cost_used += cost;
+	v->st->cost += cost;
+}
+
+/* A request came back (or failed): parse, learn, then retry or finalize. */
+static void complete(struct run *r, struct job *jb, const struct probe_response *resp,
+		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final)
+{
+	struct vstate *v = jb->v;
+	const struct plan_item *it = &r->p->items[jb->item];
+	struct probe_answer a;
+	struct pl_err e = PL_ERR_INIT;
+	double now = now_s();
+
+	v->in_flight--;
+	probe_answer_init(&a);
+	if (tfault != PROBE_OK) {
+		a.fault = tfault;
+		a.error_message = xstrdup(tmsg);
+		a.latency_ms = resp->latency_ms;
+	} else {
+		v->ops->parse(&v->target, &jb->pp, resp, &a);
+		if (a.latency_ms <= 0)
+			a.latency_ms = resp->latency_ms;
+		if (r->o->record_dir && !r->failed &&
+		    record_save(r->o->record_dir, &jb->rq, it->sample, resp, v->vendor->api_key,
+				&e)) {
+			pl_err_set(r->err, e.code, e.where, "%s", e.msg);
+			r->failed = 1;
+		}
+	}
+	account_usage(r, v, jb, &a);
+	if (!r->o->replay_dir) {
+		ratelimit_on_headers(&v->rl, now, resp->headers, resp->n_headers);
+		if (a.fault == PROBE_FAULT_RATE_LIMIT)
+			ratelimit_on_429(&v->rl, now,
+					 a.retry_after_ms >= 0 ? (double)a.retry_after_ms / 1000.0
+							       : -1);
+		else if (a.fault == PROBE_OK)
+			ratelimit_on_success(&v->rl);
+	}
+	if (connect_failed)
+		v->consec_conn_fail++;
+	else if (resp->status > 0)
+		v->consec_conn_fail = 0;
+
+	if (!final && !v->circuit_open && !r->stop && !r->failed &&
+	    probe_fault_retryable(a.fault) && jb->attempts <= v->vendor->retries) {
+		if (jb->has_last)
+			probe_answer_release(&jb->last);
+		jb->last = a; /* moved */
+		jb->has_last = 1;
+		jb->state = JOB_PENDING;
+		jb->wake = now + backoff_s(r, jb->attempts, a.retry_after_ms);
+		r->retries++;
+		v->st->retries++;
+	} else {
+		finalize(r, v, jb->item, jb->attempts, &a);
+		probe_answer_release(&a);
+		job_clear(jb);
+	}
+	if (!v->circuit_open &&
+	    v->consec_conn_fail >=
+		    (r->o->circuit_threshold > 0 ? r->o->circuit_threshold : DEFAULT_CIRCUIT))
+		open_circuit(r, v);
+}
+
+static void on_done(void *ctx, struct http_xfer *x, void *user)
+{
+	struct run *r = ctx;
+	struct job *jb = user;
+
+	complete(r, jb, http_xfer_response(x), http_xfer_fault(x), http_xfer_error(x),
+		 http_xfer_connect_failed(x), 0);
+}
+
+/* Budget reached: jobs waiting to (re)send stop here; those with a fault already journal it
+ * (a retryable fault, so a resume tries again), the others go back unsent. */
+static void stop_pending(struct run *r, struct vstate *v)
+{
+	size_t i;
+	struct job *jb;
+
+	for (i = 0; i < v->n_jobs; i++) {
+		jb = &v->jobs[i];
+		if (jb->state != JOB_PENDING)
+			continue;
+		if (jb->has_last)
+			finalize(r, v, jb->item, jb->attempts, &jb->last);
+		job_clear(jb);
+	}
+}
+
+/* Starts what a vendor may start now; lowers *wake to when it may start more. Returns 1 if the
+ * vendor still has work (in flight, waiting or unsent). */
+static int pump(struct run *r, struct vstate *v, double now, double *wake)
+{
+	struct job *jb;
+	size_t i;
+	double d;
+	int more = 0;
+
+	if (r->stop)
+		stop_pending(r, v);
+	for (i = 0; i < v->n_jobs && !r->stop && !v->circuit_open && !r->failed; i++) {
+		jb = &v->jobs[i];
+		if (jb->state == JOB_FREE)
+			assign(r, v, jb);
+		if (jb->state != JOB_PENDING)
+			continue;
+		if (jb->wake > now) {
+			if (jb->wake < *wake)
+				*wake = jb->wake;
+			continue;
+		}
+		if (!r->o->replay_dir) {
+			if (v->in_flight >= (size_t)ratelimit_slots(&v->rl))
+				continue;
+			d = ratelimit_delay(&v->rl, now, (double)jb->est_tokens);
+			if (d > 0) {
+				if (now + d < *wake)
+					*wake = now + d;
+				continue;
+			}
+		}
+		if (!budget_allows(r, jb)) {
+			stop_pending(r, v);
+			break;
+		}
+		send_job(r, v, jb, now);
+	}
+	for (i = 0; i < v->n_jobs; i++)
+		if (v->jobs[i].state != JOB_FREE)
+			more = 1;
+	/* A free job just ran the cursor to the end unless the vendor stopped sending. */
+	if (!r->stop && !v->circuit_open && !r->failed && v->cursor < r->p->n_items)
+		more = 1;
+	return more;
+}
+
+static const struct probe_ops *lookup(const struct runner_opts *o, const char *name)
+{
+	if (o->probe_lookup)
+		return o->probe_lookup(name);
+	return probe_find(name);
+}
+
+static int setup(struct run *r, struct pl_err *err)
+{
+	const struct vendor *vd;
+	struct vstate *v;
+	size_t i, k;
+	double t = now_s();
+
+	r->nv = r->p->n_vendors;
+	r->vs = xcalloc(r->nv ? r->nv : 1, sizeof(*r->vs));
+	r->st->vendors = xcalloc(r->nv ? r->nv : 1, sizeof(*r->st->vendors));
+	r->st->n_vendors = r->nv;
+	r->st->planned = r->p->n_items;
+	for (i = 0; i < r->nv; i++) {
+		vd = r->p->vendors[i];
+		v = &r->vs[i];
+		v->vendor = vd;
+		v->st = &r->st->vendors[i];
+		v->st->vendor = vd->id;
+		v->ops = lookup(r->o, vd->probe);
+		if (!v->ops)
+			return pl_err_set(err, PL_E_INPUT, NULL,
+					  "vendor \"%s\": unknown probe \"%s\"", vd->id, vd->probe);
+		v->target.base_url = vd->base_url;
+		v->target.model = vd->model;
+		v->target.api_key = vd->api_key;
+		v->target.api_version = vd->api_version;
+		v->target.region = vd->region;
+		v->target.api = vd->api;
+		v->hopts.timeout_ms = vd->timeout_ms;
+		v->hopts.connect_timeout_ms = vd->connect_timeout_ms;
+		v->hopts.max_response_bytes = vd->max_response_bytes;
+		v->hopts.ca_file = vd->ca_file;
+		ratelimit_init(&v->rl, vd->rpm, vd->tpm, vd->concurrency, t);
+		v->n_jobs = (size_t)(vd->concurrency > 0 ? vd->concurrency : 1);
+		v->jobs = xcalloc(v->n_jobs, sizeof(*v->jobs));
+		for (k = 0; k < v->n_jobs; k++) {
+			v->jobs[k].v = v;
+			v->jobs[k].x = http_xfer_new();
+			probe_answer_init(&v->jobs[k].last);
+		}
+	}
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	size_t i, k;
+	struct vstate *v;
+
+	/* Abort what is still on the wire before freeing the transfers. */
+	http_free(r->h);
+	r->h = NULL;
+	for (i = 0; r->vs && i < r->nv; i++) {
+		v = &r->vs[i];
+		for (k = 0; k < v->n_jobs; k++) {
+			job_clear(&v->jobs[k]);
+			free(v->jobs[k].msgs);
+			http_xfer_free(v->jobs[k].x);
+		}
+		free(v->jobs);
+	}
+	free(r->vs);
+}
+
+int runner_run(const struct plan *p, struct journal *j, const struct runner_opts *o,
+	       struct runner_stats *st, struct pl_err *err)
+{
+	static const struct runner_opts no_opts;
+	struct run r;
+	double now, wake;
+	long timeout_ms;
+	size_t i;
+	int more, ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.j = j;
+	r.o = o ? o : &no_opts;
+	r.st = st;
+	r.err = err;
+	r.t0 = now_s();
+	r.last_progress = r.t0;
+	r.rng = r.o->seed ? r.o->seed : (uint64_t)time(NULL) ^ (uint64_t)(r.t0 * 1e9);
+	if (setup(&r, err))
+		goto out;
+	if (!r.o->replay_dir) {
+		r.h = http_new(err);
+		if (!r.h)
+			goto out;
+	}
+	for (;;) {
+		now = now_s();
+		wake = now + PROGRESS_EVERY_S;
+		more = 0;
+		for (i = 0; i < r.nv; i++)
+			more |= pump(&r, &r.vs[i], now, &wake);
+		if (r.failed || !more)
+			break;
+		timeout_ms = (long)ceil((wake - now) * 1000.0);
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		if (r.h && http_poll(r.h, timeout_ms, on_done, &r, err) < 0) {
+			r.failed = 1;
+			break;
+		}
+		progress(&r, 0);
+	}
+	/* After a fatal error, let what is in flight finish so nothing half-done is lost. */
+	while (r.h && http_running(r.h) > 0) {
+		if (http_poll(r.h, 100, on_done, &r, err) < 0)
+			break;
+	}
+	ret = r.failed ? -1 : 0;
+out:
+	st->wall_s = now_s() - r.t0;
+	progress(&r, 1);
+	teardown(&r);
+	return ret;
+}
+
+void runner_stats_release(struct runner_stats *st)
+{
+	if (!st)
+		return;
+	free(st->vendors);
+	st->vendors = NULL;
+	st->n_vendors = 0;
+}
+
+static struct runner_vendor_estimate *
+vendor_estimate(const struct plan *p, struct runner_estimate *e, const struct vendor *vd)
+{
+	size_t k;
+
+	for (k = 0; k < p->n_vendors; k++)
+		if (p->vendors[k] == vd)
+			return &e->vendors[k];
+	return NULL;
+}
+
+int runner_dry_run(const struct plan *p, const struct journal *j, struct runner_estimate *e)
+{
+	struct runner_vendor_estimate *ve;
+	const struct plan_item *it;
+	const struct vendor *vd;
+	double by_rpm, by_tpm, by_conc;
+	long pt, ct;
+	size_t i, k;
+
+	memset(e, 0, sizeof(*e));
+	e->n_vendors = p->n_vendors;
+	e->vendors = xcalloc(p->n_vendors ? p->n_vendors : 1, sizeof(*e->vendors));
+	for (k = 0; k < p->n_vendors; k++)
+		e->vendors[k].vendor = p->vendors[k]->id;
+	for (i = 0; i < p->n_items; i++) {
+		it = &p->items[i];
+		if (j && journal_done(j, it->vendor->id, it->suite->id, it->prompt->id, it->sample))
+			continue;
+		ve = vendor_estimate(p, e, it->vendor);
+		if (!ve)
+			continue;
+		runner_estimate_tokens(it->prompt, &pt, &ct);
+		ve->requests++;
+		ve->prompt_tokens += pt;
+		ve->completion_tokens += ct;
+		ve->cost += price(it->vendor, pt, ct);
+	}
+	for (k = 0; k < p->n_vendors; k++) {
+		ve = &e->vendors[k];
+		vd = p->vendors[k];
+		by_rpm = vd->rpm > 0 ? (double)ve->requests * 60.0 / vd->rpm : 0;
+		by_tpm = vd->tpm > 0 ? (double)(ve->prompt_tokens + ve->completion_tokens) * 60.0 /
+					       vd->tpm
+				     : 0;
+		/* Without limits, assume about a second per answer. */
+		by_conc = (double)ve->requests / (vd->concurrency > 0 ? vd->concurrency : 1);
+		ve->duration_s = fmax(by_conc, fmax(by_rpm, by_tpm));
+		e->requests += ve->requests;
+		e->tokens += ve->prompt_tokens + ve->completion_tokens;
+		e->cost += ve->cost;
+		e->duration_s = fmax(e->duration_s, ve->duration_s);
+	}
+	return 0;
+}
+
+void runner_estimate_release(struct runner_estimate *e)
+{
+	if (!e)
+		return;
+	free(e->vendors);
+	memset(e, 0, sizeof(*e));
+}
