@@ -20,7 +20,12 @@
 #define RE_MATCH_LIMIT 1000000u
 #define RE_DEPTH_LIMIT 10000u
 
-enum { D2020 = 1, D7 = 2 };
+/* Dialects. D2020_NOVAL: 2020-12 under a custom meta-schema whose "$vocabulary" leaves out the
+ * validation vocabulary (then type, enum, minimum, required... are not assertions). */
+enum { D2020 = 1, D7 = 2, D2020_NOVAL = 3 };
+
+#define META_2020   "https://json-schema.org/draft/2020-12/schema"
+#define VOCAB_VALID "https://json-schema.org/draft/2020-12/vocab/validation"
 
 enum {
 	T_NULL = 1 << 0,
@@ -447,6 +452,47 @@ static const char *const kw_map[] = { "properties",  "patternProperties", "$defs
 				      "definitions", "dependentSchemas",  "dependencies",
 				      NULL };
 
+static int add_document(struct jsonschema *js, json_t *doc, const char *uri, int draft,
+			const char *ptr, struct pl_err *err);
+
+/* A "$schema" naming a custom meta-schema: when its "$vocabulary" lacks the validation
+ * vocabulary, the schema's dialect becomes D2020_NOVAL. The meta-schema is found among known
+ * documents or through the loader; one that cannot be found leaves the dialect as it was. */
+static int custom_dialect(struct jsonschema *js, const json_t *s, int *draft, const char *ptr,
+			  struct pl_err *err)
+{
+	const json_t *v = json_is_object(s) ? json_object_get(s, "$schema") : NULL, *idx, *vocab;
+	const char *frag;
+	char *doc;
+	int rc = 0;
+
+	if (!json_is_string(v))
+		return 0;
+	doc = uri_split(json_string_value(v), &frag);
+	if (strstr(doc, "json-schema.org/")) { /* the standard meta-schemas: every vocabulary */
+		free(doc);
+		return 0;
+	}
+	idx = json_object_get(js->uris, doc);
+	if (!idx && js->o.load) {
+		struct pl_err lerr = PL_ERR_INIT;
+		json_t *meta = js->o.load(js->o.load_ctx, doc, &lerr);
+
+		if (meta) {
+			rc = add_document(js, meta, doc, D2020, ptr, err);
+			json_decref(meta);
+			idx = rc < 0 ? NULL : json_object_get(js->uris, doc);
+		}
+	}
+	if (idx) {
+		vocab = json_object_get(js->slots[json_integer_value(idx)]->schema, "$vocabulary");
+		if (json_is_object(vocab) && !json_object_get(vocab, VOCAB_VALID))
+			*draft = D2020_NOVAL;
+	}
+	free(doc);
+	return rc;
+}
+
 static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t res, int draft,
 		const char *ptr, struct pl_err *err)
 {
@@ -462,6 +508,8 @@ static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t
 	if (slot_find(js, s))
 		return 0;
 	draft = draft_of(s, draft);
+	if (draft != D7 && custom_dialect(js, s, &draft, ptr, err) < 0)
+		return -1;
 	if (json_is_boolean(s)) {
 		slot_add(js, s, base, res, draft, ptr);
 		return 0;
@@ -1230,6 +1278,17 @@ static int compile_keywords(struct jsonschema *js, struct node *n, const json_t 
 		return -1;
 	if (n->multiple_of && json_number_value(n->multiple_of) <= 0)
 		return fail(err, ptr, "multipleOf", "expected a number greater than 0");
+	if (n->draft == D2020_NOVAL) { /* the validation vocabulary is off: no assertions */
+		n->types = 0;
+		n->enum_ = n->const_ = NULL;
+		n->minimum = n->maximum = n->ex_minimum = n->ex_maximum = n->multiple_of = NULL;
+		n->min_len = n->max_len = n->min_items = n->max_items = -1;
+		n->min_props = n->max_props = n->min_contains = n->max_contains = -1;
+		n->unique = 0;
+		n->required = n->dep_required = NULL;
+		pcre2_code_free(n->pattern.re);
+		n->pattern.re = NULL;
+	}
 	return 0;
 }
 
