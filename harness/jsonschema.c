@@ -1724,19 +1724,39 @@ static int fmt_hostname(const char *s, size_t n)
 
 static int fmt_email(const char *s, size_t n)
 {
-	const char *at = memchr(s, '@', n);
+	const char *at = NULL;
 	size_t i, local;
 
+	for (i = n; i > 0; i--) /* the last '@': a quoted local part may hold one */
+		if (s[i - 1] == '@') {
+			at = s + i - 1;
+			break;
+		}
 	if (!at || at == s)
 		return 0;
 	local = (size_t)(at - s);
-	if (s[0] == '.' || s[local - 1] == '.')
-		return 0;
-	for (i = 0; i < local; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
+	if (s[0] == '"') { /* quoted-string: printable ASCII, \ and " escaped */
+		if (local < 2 || s[local - 1] != '"')
 			return 0;
-		if (!isalnum((unsigned char)s[i]) && !strchr("!#$%&'*+-/=?^_`{|}~.", s[i]))
+		for (i = 1; i + 1 < local; i++) {
+			if (s[i] == '\\') {
+				i++;
+				if (i + 1 >= local)
+					return 0;
+			} else if (s[i] == '"' || (unsigned char)s[i] < 0x20 ||
+				   (unsigned char)s[i] > 0x7E) {
+				return 0;
+			}
+		}
+	} else {
+		if (s[0] == '.' || s[local - 1] == '.')
 			return 0;
+		for (i = 0; i < local; i++) {
+			if (s[i] == '.' && s[i + 1] == '.')
+				return 0;
+			if (!isalnum((unsigned char)s[i]) && !strchr("!#$%&'*+-/=?^_`{|}~.", s[i]))
+				return 0;
+		}
 	}
 	if (at[1] == '[') { /* address literal */
 		char buf[64];
@@ -1806,18 +1826,12 @@ static int fmt_uuid(const char *s, size_t n)
 	return 1;
 }
 
-/* An absolute URI (RFC 3986): scheme ":" then only URI characters and valid %XX escapes. */
-static int fmt_uri(const char *s, size_t n)
+/* Characters of RFC 3986 classes, "%XX" escapes allowed when pct. */
+static int uri_chars(const char *s, size_t n, const char *extra)
 {
-	size_t i = 0;
+	size_t i;
 
-	if (n == 0 || !isalpha((unsigned char)s[0]))
-		return 0;
-	while (i < n && (isalnum((unsigned char)s[i]) || strchr("+-.", s[i])))
-		i++;
-	if (i >= n || s[i] != ':')
-		return 0;
-	for (i++; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
@@ -1825,10 +1839,77 @@ static int fmt_uri(const char *s, size_t n)
 			    !isxdigit((unsigned char)s[i + 2]))
 				return 0;
 			i += 2;
-		} else if (!isalnum(c) && !strchr("-._~:/?#[]@!$&'()*+,;=", c)) {
+		} else if (!isalnum(c) && !strchr("-._~!$&'()*+,;=", c) && !strchr(extra, c)) {
 			return 0;
 		}
 	}
+	return 1;
+}
+
+/* An absolute URI (RFC 3986): scheme ":" ["//" authority] path ["?" query] ["#" fragment]. */
+static int fmt_uri(const char *s, size_t n)
+{
+	size_t i = 0, e;
+
+	if (n == 0 || !isalpha((unsigned char)s[0]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || strchr("+-.", s[i])))
+		i++;
+	if (i >= n || s[i] != ':')
+		return 0;
+	i++;
+	if (n - i >= 2 && s[i] == '/' && s[i + 1] == '/') {
+		const char *auth = s + i + 2, *at, *host, *hend, *colon;
+		size_t alen;
+
+		i += 2;
+		e = i;
+		while (e < n && !strchr("/?#", s[e]))
+			e++;
+		alen = e - i;
+		at = memchr(auth, '@', alen);
+		if (at && !uri_chars(auth, (size_t)(at - auth), ":"))
+			return 0;
+		host = at ? at + 1 : auth;
+		hend = auth + alen;
+		if (host < hend && *host == '[') {
+			const char *close = memchr(host, ']', (size_t)(hend - host));
+			char buf[64];
+			unsigned char a6[16];
+
+			if (!close || (size_t)(close - host - 1) >= sizeof(buf))
+				return 0;
+			memcpy(buf, host + 1, (size_t)(close - host - 1));
+			buf[close - host - 1] = '\0';
+			if (buf[0] != 'v' && buf[0] != 'V' && inet_pton(AF_INET6, buf, a6) != 1)
+				return 0;
+			colon = close + 1 < hend ? close + 1 : NULL;
+			if (colon && *colon != ':')
+				return 0;
+		} else {
+			colon = memchr(host, ':', (size_t)(hend - host));
+			if (!uri_chars(host, (size_t)((colon ? colon : hend) - host), ""))
+				return 0;
+		}
+		if (colon && !digits(colon + 1, (size_t)(hend - colon - 1)))
+			return 0;
+		i = e;
+	}
+	e = i;
+	while (e < n && !strchr("?#", s[e]))
+		e++;
+	if (!uri_chars(s + i, e - i, ":@/"))
+		return 0;
+	if (e < n && s[e] == '?') {
+		i = e + 1;
+		e = i;
+		while (e < n && s[e] != '#')
+			e++;
+		if (!uri_chars(s + i, e - i, ":@/?"))
+			return 0;
+	}
+	if (e < n && s[e] == '#' && !uri_chars(s + e + 1, n - e - 1, ":@/?"))
+		return 0;
 	return 1;
 }
 
