@@ -936,14 +936,6 @@ static void test_format_filter_and_gemini_array(void **state)
 
 /* ---- the probes (probes/) read what the simulator writes ---- */
 
-/* Known leaks in probes/ (not the simulator): anthropic.c, gemini.c and bedrock.c build the URL
- * with sbuf_detach and never release the sbuf that detach re-initialises. Reported to their
- * owner; remove these lines once fixed. LeakSanitizer reads this hook at exit. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:anthropic_build\nleak:gemini_build\nleak:bedrock_build\n";
-}
 
 static const struct probe_case {
 	const char *probe;
