@@ -11,13 +11,13 @@ if ! "$PLUMBLINE" run --help | grep -q -- '--lock-wait'; then
 	exit 0
 fi
 
-sim_start sim --latency 100
+sim_start sim --latency 60
 write_config "$tmp/c" "$port"
 suite="$PL_SOURCE_DIR/suites/demo.json"
 cfg="$tmp/c/plumbline.json"
 lock="$tmp/c/state/locks/sim.demo.lock"
 expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sed -i 's/"concurrency": 8/"concurrency": 1/' "$cfg" # ~5 s per run
+sed -i 's/"concurrency": 8/"concurrency": 1/' "$cfg" # ~3 s per run
 
 wait_for_lock() {
 	for _ in $(seq 200); do
