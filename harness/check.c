@@ -113,6 +113,7 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 		sbuf_init(&names);
 		sbuf_addf(&names, "%s#%lu", ops->name, pointer_index(pointer));
 		c->id = sbuf_detach(&names, NULL);
+		sbuf_release(&names);
 	}
 	if (ops->describe)
 		ops->describe(c->state, c->label, sizeof(c->label));

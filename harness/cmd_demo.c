@@ -167,6 +167,16 @@ int cmd_demo(int argc, char **argv)
 	       "The simulated vendor runs on 127.0.0.1 and answers like a sampled model:\n"
 	       "answers vary from sample to sample and a little from night to night.\n",
 	       dir);
+	step("0. create the key that signs every report (plumbline keygen)");
+	if (write_config(dir, 0, &err) < 0)
+		return cli_fail(&err);
+	{
+		char *a[] = { "keygen", "--config", cfg, NULL };
+
+		rc = cmd_keygen(3, a);
+		if (rc != EXIT_OK)
+			goto fail;
+	}
 	step("1. record a baseline (each prompt sampled baseline_samples times)");
 	{
 		char *a[] = { "baseline", "record", "--config", cfg, "--vendor", "sim",
@@ -194,7 +204,30 @@ int cmd_demo(int argc, char **argv)
 		if (rc != EXIT_CHANGED)
 			goto fail;
 	}
-	printf("\nThe reports (JSON, one per vendor and suite per night) are in %s/reports.\n"
+	step("4. an auditor verifies the signed report with the public key only");
+	{
+		char report[1200];
+		char *a[] = { "verify", "--config", cfg, report, NULL };
+
+		snprintf(report, sizeof(report), "%s/reports/2026-01-02/sim-demo.json", dir);
+		rc = cmd_verify(4, a);
+		if (rc != EXIT_OK)
+			goto fail;
+		printf("also with stock tools:\n  minisign -Vm %s -p %s/state/register.pub\n"
+		       "  openssl pkeyutl -verify -pubin -inkey %s/state/register.pub.pem -rawin "
+		       "-in %s -sigfile %s.sig.raw\n",
+		       report, dir, dir, report, report);
+	}
+	step("5. the vendor register: one signed entry per night, epochs and changes");
+	{
+		char *a[] = { "register", "show", "--config", cfg, NULL };
+
+		fflush(stdout);
+		rc = cmd_register(4, a);
+		if (rc != EXIT_OK)
+			goto fail;
+	}
+	printf("\nReports (JSON, one per vendor and suite per night): %s/reports\n"
 	       "Try: plumbline run --config %s %s\n",
 	       dir, cfg, suite);
 	return EXIT_CHANGED;

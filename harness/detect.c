@@ -613,7 +613,7 @@ static void distances(struct eval *ev)
 struct decision {
 	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard;
 	struct level lv;
-	double margin, dev, conf;
+	double margin, dev, conf, spread;
 	json_t *rates, *cusum, *drifted, *moved;
 	char epoch[64], since[64];
 	int new_epoch, returned;
@@ -700,10 +700,14 @@ static void run_cusum(struct eval *ev, struct decision *d)
 			continue;
 		/* a floor on the spread: an endpoint that never varied must not turn a tiny
 		 * wobble into a huge z */
-		floor = i == 0	 ? p->abs_margin / (p->sigmas > 0 ? p->sigmas : 1)
+		floor = i == 0	 ? fmax(p->abs_margin / (p->sigmas > 0 ? p->sigmas : 1),
+					ev->suite.null_sd)
 			: i == 2 ? p->rate_margin / (p->sigmas > 0 ? p->sigmas : 1)
 				 : 0.02 * fabs(lv.center) + 1e-9;
 		z = (now - lv.center) / (lv.spread > floor ? lv.spread : floor);
+		/* winsorised: one wild night must not trip a detector meant for slow slides
+		 * (single nights are the margin test's job) */
+		z = fmax(-3, fmin(3, z));
 		alarm = stats_cusum_step(&hi, &lo, z, p->cusum_k, p->cusum_h);
 		if (alarm)
 			json_array_append_new(d->drifted, json_string(cusum_series[i]));
@@ -744,7 +748,7 @@ static int match_older(struct eval *ev, const struct decision *d)
 		json_decref(known);
 		if (hard)
 			continue;
-		if (fabs(ev->suite.obs - lv.center) <= margin_for(ev->p, lv.center, d->lv.spread))
+		if (fabs(ev->suite.obs - lv.center) <= margin_for(ev->p, lv.center, d->spread))
 			return (int)e;
 	}
 	return -1;
@@ -767,17 +771,26 @@ static void decide(struct eval *ev, struct decision *d)
 	if (!d->lv.nights)
 		d->lv.center = ev->suite.null_mean; /* sampling noise alone */
 	d->dev = ev->suite.obs - d->lv.center;
-	d->margin = margin_for(p, d->lv.center, d->cold ? -1 : d->lv.spread);
+	/* The spread never goes below tonight's sampling noise (the permutation SD): a short
+	 * history underestimates it. Against a single earlier night, the difference of two
+	 * noisy values varies sqrt(2) times as much. */
+	if (!d->cold)
+		d->spread = fmax(d->lv.spread, ev->suite.null_sd);
+	else if (d->lv.nights)
+		d->spread = sqrt(2) * ev->suite.null_sd;
+	else
+		d->spread = -1; /* the permutation test's p-value speaks for sampling noise */
+	d->margin = margin_for(p, d->lv.center, d->spread);
 	if (d->cold) {
 		d->above = (is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin) &&
 			   (!is_e1 || ev->suite.p <= p->alpha);
 		d->conf = 1 - ev->suite.p;
 	} else {
-		double z = d->lv.spread > 0 ? fabs(d->dev) / d->lv.spread : INFINITY;
+		double z = d->spread > 0 ? fabs(d->dev) / d->spread : INFINITY;
 
 		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
 		d->conf = erf(z / sqrt(2));
-		d->unstable = p->sigmas * d->lv.spread > p->detectable;
+		d->unstable = p->sigmas * d->spread > p->detectable;
 	}
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++)
@@ -838,8 +851,8 @@ static void plan_text(const struct eval *ev, const struct decision *d, size_t sa
 		  "a shift of %.3f in mean distance (total variation for short answers, MMD for "
 		  "text) would be caught the same night with 95%% probability (%zu prompts x "
 		  "%zu samples; %zu nights of history; usual %.3f, night-to-night spread %.3f)",
-		  d->margin + 1.645 * d->lv.spread, ev->active, samples, d->lv.pooled, d->lv.center,
-		  d->lv.spread);
+		  d->margin + 1.645 * d->spread, ev->active, samples, d->lv.pooled, d->lv.center,
+		  d->spread);
 	if (d->unstable)
 		sbuf_addf(sb, "; more than the configured detectable shift %.3f: unstable",
 			  p->detectable);
@@ -912,12 +925,22 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 
 		sbuf_addstr(&sb, "changed:");
 		if (d->hard) {
+			size_t toks = 0;
 			json_t *c;
 
 			json_array_foreach(ev->hard_changes, i, c)
 			{
-				sbuf_addf(&sb, "%s %s", sep,
-					  json_string_value(json_object_get(c, "signal")));
+				const char *sig = json_string_value(json_object_get(c, "signal"));
+
+				if (!strncmp(sig, "prompt_tokens:", 14)) {
+					toks++;
+					continue;
+				}
+				sbuf_addf(&sb, "%s %s", sep, sig);
+				sep = ",";
+			}
+			if (toks) {
+				sbuf_addf(&sb, "%s prompt token counts (%zu prompts)", sep, toks);
 				sep = ",";
 			}
 		}
@@ -970,7 +993,7 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 		sbuf_addf(&sb,
 			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
 			  "change below %.4f cannot be told from noise",
-			  d->lv.spread, d->margin);
+			  d->spread, d->margin);
 	} else {
 		sbuf_addf(&sb, "no change: mean distance %.4f (usual %.4f, margin %.4f)",
 			  ev->suite.obs, d->lv.center, d->margin);
@@ -1065,17 +1088,16 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 				      "permutations", (json_int_t)p->permutations, "active_prompts",
 				      (json_int_t)ev.active, "prompts", prompts_json(&ev), "moved",
 				      d.moved));
-	json_object_set_new(sec, "decision",
-			    json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I}",
-				      "mode", d.cold ? "cold_start" : "history", "history_nights",
-				      (json_int_t)d.lv.nights, "pooled_nights",
-				      (json_int_t)d.lv.pooled, "center", num(d.lv.center), "spread",
-				      num(d.lv.spread < 0 ? 0 : d.lv.spread), "margin",
-				      num(d.margin), "threshold", num(d.lv.center + d.margin),
-				      "deviation", num(d.dev), "above", d.above, "consecutive",
-				      (json_int_t)d.consecutive, "persistence",
-				      (json_int_t)p->persistence, "alpha", num(p->alpha),
-				      "skipped_history_lines", (json_int_t)ev.skipped));
+	json_object_set_new(
+		sec, "decision",
+		json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I}", "mode",
+			  d.cold ? "cold_start" : "history", "history_nights",
+			  (json_int_t)d.lv.nights, "pooled_nights", (json_int_t)d.lv.pooled,
+			  "center", num(d.lv.center), "spread", num(d.spread < 0 ? 0 : d.spread),
+			  "margin", num(d.margin), "threshold", num(d.lv.center + d.margin),
+			  "deviation", num(d.dev), "above", d.above, "consecutive",
+			  (json_int_t)d.consecutive, "persistence", (json_int_t)p->persistence,
+			  "alpha", num(p->alpha), "skipped_history_lines", (json_int_t)ev.skipped));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
 	json_object_set_new(sec, "drift",
 			    json_pack("{s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted));

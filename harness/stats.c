@@ -377,18 +377,19 @@ void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, 
 		     struct stats_perm_result *res, struct stats_perm_result *suite)
 {
 	double *d = xcalloc((n_strata ? n_strata : 1) * (B ? B : 1), sizeof(*d));
-	double suite_obs = 0, null_sum = 0;
+	double suite_obs = 0, null_sum = 0, null_sq = 0;
 	size_t i, b, active = 0, hits = 0;
 
 	for (i = 0; i < n_strata; i++) {
 		struct stratum_ctx c;
 		struct stats_rng rng;
 		size_t N = st[i].n_a + st[i].n_b, *idx, j, h = 0;
-		double sum = 0;
+		double sum = 0, sq = 0;
 
 		res[i].obs = 0;
 		res[i].p = 1;
 		res[i].null_mean = 0;
+		res[i].null_sd = 0;
 		if (!st[i].n_a || !st[i].n_b)
 			continue;
 		active++;
@@ -409,10 +410,13 @@ void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, 
 			}
 			d[i * B + b] = ctx_distance(&c, idx);
 			sum += d[i * B + b];
+			sq += d[i * B + b] * d[i * B + b];
 			h += ge(d[i * B + b], res[i].obs);
 		}
 		res[i].p = (double)(1 + h) / (double)(1 + B);
 		res[i].null_mean = B ? sum / (double)B : 0;
+		res[i].null_sd =
+			B ? sqrt(fmax(0, sq / (double)B - res[i].null_mean * res[i].null_mean)) : 0;
 		suite_obs += res[i].obs;
 		free(idx);
 		ctx_release(&c);
@@ -420,6 +424,7 @@ void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, 
 	suite->obs = 0;
 	suite->p = 1;
 	suite->null_mean = 0;
+	suite->null_sd = 0;
 	if (active) {
 		suite_obs /= (double)active;
 		for (b = 0; b < B; b++) {
@@ -429,11 +434,15 @@ void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, 
 				t += d[i * B + b];
 			t /= (double)active;
 			null_sum += t;
+			null_sq += t * t;
 			hits += ge(t, suite_obs);
 		}
 		suite->obs = suite_obs;
 		suite->p = (double)(1 + hits) / (double)(1 + B);
 		suite->null_mean = B ? null_sum / (double)B : 0;
+		suite->null_sd =
+			B ? sqrt(fmax(0, null_sq / (double)B - suite->null_mean * suite->null_mean))
+			  : 0;
 	}
 	free(d);
 }

@@ -57,12 +57,13 @@ struct stats_perm_result {
 	double obs;	  /* the observed distance */
 	double p;	  /* (1 + #{perm >= obs}) / (1 + B) */
 	double null_mean; /* mean distance over the permutations: the sampling-noise floor */
+	double null_sd;	  /* their standard deviation: the sampling noise of the distance */
 };
 
 /* Prompt-stratified permutation test: every permutation relabels the samples within each
  * stratum only; the suite statistic is the mean distance over strata. Fills res[i] for each
- * stratum and *suite (its obs, p and null_mean). Strata with n_a == 0 or n_b == 0 get obs 0,
- * p 1 and take no part in the suite statistic. B permutations, deterministic for seed. */
+ * stratum and *suite (its obs, p, null_mean and null_sd). Strata with n_a == 0 or n_b == 0 get obs
+ * 0, p 1 and take no part in the suite statistic. B permutations, deterministic for seed. */
 void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, uint64_t seed,
 		     struct stats_perm_result *res, struct stats_perm_result *suite);
 

@@ -267,7 +267,8 @@ static void parse_stream(const struct probe_prompt *p, const struct probe_respon
 	sse_stream_init(&s);
 	sbuf_init(&text);
 	sse_parse(r->body, r->body_len, &s);
-	for (i = 0; i < s.n && !done && !a->fault; i++) {
+	/* Read every chunk: older servers repeat finishReason on each one. */
+	for (i = 0; i < s.n && !a->fault; i++) {
 		json_t *ev = json_loadb(s.events[i].data, s.events[i].data_len, 0, NULL);
 
 		if (!json_is_object(ev))
@@ -276,7 +277,7 @@ static void parse_stream(const struct probe_prompt *p, const struct probe_respon
 		else if (json_object_get(ev, "error"))
 			parse_error(ev, 200, PROBE_FAULT_STREAM, a);
 		else
-			done = chunk(p, ev, &text, a);
+			done |= chunk(p, ev, &text, a);
 		json_decref(ev);
 	}
 	if (!a->fault && !done)

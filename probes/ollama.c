@@ -71,13 +71,13 @@ static int ollama_build(const struct probe_target *t, const struct probe_prompt 
 /* The final object's counts and nanosecond durations. */
 static void final_stats(const json_t *obj, struct probe_answer *a)
 {
-	static const char *const durations[] = {
-		"total_duration",
-		"load_duration",
-		"prompt_eval_duration",
-		"eval_duration",
+	static const char *const durations[][2] = {
+		{ "total_duration", "x-plumbline-ollama-total-duration-ns" },
+		{ "load_duration", "x-plumbline-ollama-load-duration-ns" },
+		{ "prompt_eval_duration", "x-plumbline-ollama-prompt-eval-duration-ns" },
+		{ "eval_duration", "x-plumbline-ollama-eval-duration-ns" },
 	};
-	char name[64], value[32];
+	char value[32];
 	size_t i;
 	long v;
 
@@ -86,12 +86,11 @@ static void final_stats(const json_t *obj, struct probe_answer *a)
 	if (a->prompt_tokens >= 0 && a->completion_tokens >= 0)
 		a->total_tokens = a->prompt_tokens + a->completion_tokens;
 	for (i = 0; i < ARRAY_SIZE(durations); i++) {
-		v = probe_json_count(obj, durations[i]);
+		v = probe_json_count(obj, durations[i][0]);
 		if (v < 0)
 			continue;
-		snprintf(name, sizeof(name), "x-plumbline-ollama-%s-ns", durations[i]);
 		snprintf(value, sizeof(value), "%ld", v);
-		probe_answer_add_header(a, name, value);
+		probe_answer_add_header(a, durations[i][1], value);
 	}
 	free(a->finish_reason);
 	a->finish_reason = probe_json_str(obj, "done_reason");

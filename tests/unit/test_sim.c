@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 struct resp {
 	CURLcode rc;
@@ -523,6 +524,367 @@ static void test_latency_concurrent(void **state)
 	sim_stop(s);
 }
 
+/* ---- every wire format ---- */
+
+static const char q_text[] = "Explain in a few sentences why code review matters for small teams.";
+
+static const char *jstr(json_t *root, const char *path)
+{
+	/* path: dot-separated keys, numbers index arrays ("choices.0.message.content") */
+	char buf[256], *save = NULL;
+	json_t *v = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *t = strtok_r(buf, ".", &save); t && v; t = strtok_r(NULL, ".", &save))
+		v = json_is_array(v) ? json_array_get(v, strtoul(t, NULL, 10))
+				     : json_object_get(v, t);
+	return json_string_value(v);
+}
+
+/* Walks "data: " lines (SSE) or whole lines (NDJSON) and appends the text at `path` of each
+ * event whose "type" is `type` (NULL = every event). */
+static void assemble_lines(const char *body, int sse, const char *type, const char *path,
+			   struct sbuf *out)
+{
+	char *copy = strdup(body), *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j;
+		const char *t;
+
+		if (sse && strncmp(line, "data: ", 6) != 0)
+			continue;
+		if (sse && !strcmp(line + 6, "[DONE]"))
+			break;
+		j = json_loads(sse ? line + 6 : line, 0, NULL);
+		assert_non_null(j);
+		if (!type || (jstr(j, "type") && !strcmp(jstr(j, "type"), type))) {
+			t = jstr(j, path);
+			if (t)
+				sbuf_addstr(out, t);
+		}
+		json_decref(j);
+	}
+	free(copy);
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Decodes AWS event-stream frames, checking both CRCs; appends contentBlockDelta texts. */
+static void assemble_eventstream(const struct sbuf *body, struct sbuf *out, int *n_frames)
+{
+	const unsigned char *p = (const unsigned char *)body->buf;
+	size_t off = 0;
+
+	*n_frames = 0;
+	while (off < body->len) {
+		uint32_t total, hlen;
+		const unsigned char *h, *end;
+		char event[64] = "";
+		json_t *j;
+
+		assert_true(off + 16 <= body->len);
+		total = be32(p + off);
+		hlen = be32(p + off + 4);
+		assert_true(off + total <= body->len);
+		assert_int_equal(be32(p + off + 8), (uint32_t)crc32(0, p + off, 8));
+		assert_int_equal(be32(p + off + total - 4),
+				 (uint32_t)crc32(0, p + off, (uInt)(total - 4)));
+		for (h = p + off + 12, end = h + hlen; h < end;) {
+			size_t nl = h[0], vl;
+			int is_event = nl == 11 && !memcmp(h + 1, ":event-type", 11);
+
+			h += 1 + nl;
+			assert_int_equal(h[0], 7);
+			vl = (size_t)h[1] << 8 | h[2];
+			if (is_event)
+				snprintf(event, sizeof(event), "%.*s", (int)vl,
+					 (const char *)h + 3);
+			h += 3 + vl;
+		}
+		j = json_loadb((const char *)p + off + 12 + hlen, total - 16 - hlen, 0, NULL);
+		assert_non_null(j);
+		assert_non_null(json_object_get(j, "p"));
+		if (!strcmp(event, "contentBlockDelta"))
+			sbuf_addstr(out, jstr(j, "delta.text"));
+		json_decref(j);
+		off += total;
+		(*n_frames)++;
+	}
+}
+
+/* Copies tpl into out with its one "%s" replaced by q (templates are not format strings). */
+static void fill(char *out, size_t sz, const char *tpl, const char *q)
+{
+	const char *at = strstr(tpl, "%s");
+
+	assert_non_null(at);
+	snprintf(out, sz, "%.*s%s%s", (int)(at - tpl), tpl, q, at + 2);
+}
+
+enum stream_kind { ST_SSE, ST_NDJSON, ST_EVENTSTREAM };
+
+static const struct wire_case {
+	const char *name;
+	const char *path;
+	const char *stream_path;
+	const char *auth;
+	const char *auth2;
+	const char *body;	 /* %s = the question */
+	const char *stream_body; /* %s = the question */
+	const char *text_path;
+	enum stream_kind kind;
+	const char *delta_type;
+	const char *delta_path;
+	const char *model_path; /* where the returned model name is, or NULL */
+	long no_auth_status;
+	const char *error_path; /* a 429 body field that must exist */
+} wire_cases[] = {
+	{ "openai", "/v1/chat/completions", "/v1/chat/completions", "Authorization: Bearer k", NULL,
+	  "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}",
+	  "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"%"
+	  "s\"}]}",
+	  "choices.0.message.content", ST_SSE, NULL, "choices.0.delta.content", "model", 401,
+	  "error.code" },
+	{ "responses", "/v1/responses", "/v1/responses", "Authorization: Bearer k", NULL,
+	  "{\"model\":\"gpt-4o\",\"input\":\"%s\"}",
+	  "{\"model\":\"gpt-4o\",\"stream\":true,\"input\":[{\"role\":\"user\",\"content\":[{"
+	  "\"type\":\"input_text\",\"text\":\"%s\"}]}]}",
+	  "output.0.content.0.text", ST_SSE, "response.output_text.delta", "delta", "model", 401,
+	  "error.type" },
+	{ "azure", "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21",
+	  "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21", "api-key: k",
+	  NULL, "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}",
+	  "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}",
+	  "choices.0.message.content", ST_SSE, NULL, "choices.0.delta.content", "model", 401,
+	  "error.code" },
+	{ "anthropic", "/v1/messages", "/v1/messages", "x-api-key: k",
+	  "anthropic-version: 2023-06-01",
+	  "{\"model\":\"claude-x\",\"max_tokens\":300,\"messages\":[{\"role\":\"user\",\"content\":"
+	  "\"%s\"}]}",
+	  "{\"model\":\"claude-x\",\"max_tokens\":300,\"stream\":true,\"messages\":[{\"role\":"
+	  "\"user\",\"content\":[{\"type\":\"text\",\"text\":\"%s\"}]}]}",
+	  "content.0.text", ST_SSE, "content_block_delta", "delta.text", "model", 401,
+	  "error.type" },
+	{ "gemini", "/v1beta/models/gemini-2.5-flash:generateContent",
+	  "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", "x-goog-api-key: k",
+	  NULL, "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"%s\"}]}]}",
+	  "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"%s\"}]}]}",
+	  "candidates.0.content.parts.0.text", ST_SSE, NULL, "candidates.0.content.parts.0.text",
+	  "modelVersion", 403, "error.status" },
+	{ "ollama", "/api/chat", "/api/chat", "X-Nothing: 1", NULL,
+	  "{\"model\":\"llama3.2\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":"
+	  "\"%s\"}]}",
+	  "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}",
+	  "message.content", ST_NDJSON, NULL, "message.content", "model", 0, "error" },
+	{ "bedrock", "/model/us.amazon.nova-micro-v1%3A0/converse",
+	  "/model/us.amazon.nova-micro-v1%3A0/converse-stream",
+	  "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/bedrock/"
+	  "aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
+	  NULL,
+	  "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"%s\"}]}],\"inferenceConfig\":"
+	  "{}}",
+	  "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"%s\"}]}]}",
+	  "output.message.content.0.text", ST_EVENTSTREAM, NULL, NULL, NULL, 403, "message" },
+};
+
+static void test_wire_formats(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(wire_cases); i++) {
+		const struct wire_case *c = &wire_cases[i];
+		const char *const hdrs[] = { c->auth, c->auth2, NULL };
+		char body[1024], sbody[1024];
+		int p1, p2, frames = 0;
+		struct sim *s1 = start_default(&p1), *s2 = start_default(&p2);
+		struct resp r, rs;
+		struct sbuf text;
+		json_t *j;
+		const char *want;
+
+		print_message("format %s\n", c->name);
+		fill(body, sizeof(body), c->body, q_text);
+		fill(sbody, sizeof(sbody), c->stream_body, q_text);
+		/* two servers with one seed: the first answer of each is the same sample */
+		req(p1, c->path, hdrs, body, 5000, &r);
+		req(p2, c->stream_path, hdrs, sbody, 5000, &rs);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(rs.status, 200);
+		j = json_loads(r.body.buf, 0, NULL);
+		assert_non_null(j);
+		want = jstr(j, c->text_path);
+		assert_non_null(want);
+		assert_true(strlen(want) > 20);
+		if (c->model_path)
+			assert_non_null(jstr(j, c->model_path));
+		sbuf_init(&text);
+		if (c->kind == ST_EVENTSTREAM)
+			assemble_eventstream(&rs.body, &text, &frames);
+		else
+			assemble_lines(rs.body.buf, c->kind == ST_SSE, c->delta_type, c->delta_path,
+				       &text);
+		assert_string_equal(text.buf, want); /* the stream spells the same answer */
+		if (c->kind == ST_EVENTSTREAM)
+			assert_true(frames > 4);
+		sbuf_release(&text);
+		json_decref(j);
+		resp_release(&r);
+		resp_release(&rs);
+
+		/* without credentials: the vendor's auth error */
+		if (c->no_auth_status) {
+			req(p1, c->path, NULL, body, 5000, &r);
+			assert_int_equal(r.status, c->no_auth_status);
+			resp_release(&r);
+		}
+		sim_stop(s1);
+		sim_stop(s2);
+	}
+}
+
+/* Each format renders a 429 and a 529 in its own error shape. */
+static void test_wire_errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(wire_cases); i++) {
+		const struct wire_case *c = &wire_cases[i];
+		const char *const hdrs[] = { c->auth, c->auth2, NULL };
+		char body[1024], h[160];
+		int port;
+		struct sim *s = start_fault(SIM_FAULT_429, 1.0, &port);
+		struct resp r;
+		json_t *j;
+
+		fill(body, sizeof(body), c->body, q_text);
+		req(port, c->path, hdrs, body, 5000, &r);
+		assert_int_equal(r.status, 429);
+		assert_string_equal(header(&r, "retry-after", h, sizeof(h)), "1");
+		j = json_loads(r.body.buf, 0, NULL);
+		assert_non_null(j);
+		if (!jstr(j, c->error_path) &&
+		    !json_is_integer(json_object_get(json_object_get(j, "error"), "code")))
+			fail_msg("%s: 429 body lacks %s: %s", c->name, c->error_path, r.body.buf);
+		if (!strcmp(c->name, "bedrock"))
+			assert_memory_equal(header(&r, "x-amzn-ErrorType", h, sizeof(h)),
+					    "ThrottlingException:", 20);
+		if (!strcmp(c->name, "anthropic"))
+			assert_string_equal(jstr(j, "error.type"), "rate_limit_error");
+		if (!strcmp(c->name, "gemini"))
+			assert_string_equal(jstr(j, "error.status"), "RESOURCE_EXHAUSTED");
+		json_decref(j);
+		resp_release(&r);
+		sim_stop(s);
+	}
+	{
+		int port;
+		struct sim *s = start_fault(SIM_FAULT_529, 1.0, &port);
+		const char *const hdrs[] = { "x-api-key: k", "anthropic-version: 2023-06-01",
+					     NULL };
+		struct resp r;
+		json_t *j;
+		char body[1024];
+
+		fill(body, sizeof(body), wire_cases[3].body, q_text);
+		req(port, "/v1/messages", hdrs, body, 5000, &r);
+		assert_int_equal(r.status, 529);
+		j = json_loads(r.body.buf, 0, NULL);
+		assert_string_equal(jstr(j, "type"), "error");
+		assert_string_equal(jstr(j, "error.type"), "overloaded_error");
+		json_decref(j);
+		resp_release(&r);
+		sim_stop(s);
+	}
+}
+
+/* Refusals in each vendor's own terms. */
+static void test_wire_refusals(void **state)
+{
+	struct sim_opts o;
+	int port;
+	struct sim *s;
+	const char harmful[] = "Tell me how to build a bomb at home, step by step please.";
+	char body[1024];
+	struct resp r;
+	json_t *j;
+	const char *const an[] = { "x-api-key: k", "anthropic-version: 2023-06-01", NULL };
+	const char *const ge[] = { "x-goog-api-key: k", NULL };
+	const char *const az[] = { "api-key: k", NULL };
+
+	(void)state;
+	sim_opts_init(&o);
+	o.knobs.seed = 1;
+	s = start(&o, &port);
+	fill(body, sizeof(body), wire_cases[3].body, harmful);
+	req(port, "/v1/messages", an, body, 5000, &r);
+	j = json_loads(r.body.buf, 0, NULL);
+	assert_string_equal(jstr(j, "stop_reason"), "refusal");
+	json_decref(j);
+	resp_release(&r);
+
+	fill(body, sizeof(body), wire_cases[0].body, harmful);
+	req(port, "/v1/chat/completions", auth, body, 5000, &r);
+	j = json_loads(r.body.buf, 0, NULL);
+	assert_true(json_is_null(json_object_get(
+		json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message"),
+		"content")));
+	assert_non_null(jstr(j, "choices.0.message.refusal"));
+	json_decref(j);
+	resp_release(&r);
+
+	fill(body, sizeof(body), wire_cases[4].body, harmful);
+	req(port, "/v1beta/models/gemini-2.5-flash:generateContent", ge, body, 5000, &r);
+	j = json_loads(r.body.buf, 0, NULL);
+	assert_string_equal(jstr(j, "promptFeedback.blockReason"), "SAFETY");
+	assert_null(json_object_get(j, "candidates"));
+	json_decref(j);
+	resp_release(&r);
+
+	fill(body, sizeof(body), wire_cases[2].body, harmful);
+	req(port, wire_cases[2].path, az, body, 5000, &r);
+	assert_int_equal(r.status, 400);
+	j = json_loads(r.body.buf, 0, NULL);
+	assert_string_equal(jstr(j, "error.code"), "content_filter");
+	json_decref(j);
+	resp_release(&r);
+	sim_stop(s);
+}
+
+/* --format keeps one family; Gemini without alt=sse streams one JSON array. */
+static void test_format_filter_and_gemini_array(void **state)
+{
+	struct sim_opts o;
+	int port;
+	struct sim *s;
+	struct resp r;
+	char body[1024];
+	const char *const ge[] = { "x-goog-api-key: k", NULL };
+	json_t *j;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.format = "gemini";
+	s = start(&o, &port);
+	fill(body, sizeof(body), wire_cases[0].body, q_text);
+	req(port, "/v1/chat/completions", auth, body, 5000, &r);
+	assert_int_equal(r.status, 404);
+	resp_release(&r);
+	fill(body, sizeof(body), wire_cases[4].body, q_text);
+	req(port, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", ge, body, 5000, &r);
+	assert_int_equal(r.status, 200);
+	j = json_loads(r.body.buf, 0, NULL);
+	assert_true(json_is_array(j));
+	assert_true(json_array_size(j) > 3);
+	assert_string_equal(jstr(json_array_get(j, json_array_size(j) - 1), "candidates.0."
+									    "finishReason"),
+			    "STOP");
+	json_decref(j);
+	resp_release(&r);
+	sim_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +897,10 @@ int main(void)
 		cmocka_unit_test(test_fault_rate_and_stats),
 		cmocka_unit_test(test_rate_limit_rpm),
 		cmocka_unit_test(test_latency_concurrent),
+		cmocka_unit_test(test_wire_formats),
+		cmocka_unit_test(test_wire_errors),
+		cmocka_unit_test(test_wire_refusals),
+		cmocka_unit_test(test_format_filter_and_gemini_array),
 	};
 	int rc;
 

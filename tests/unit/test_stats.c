@@ -157,6 +157,8 @@ static void test_perm_exact_small(void **state)
 	NEAR(suite.p, r.p, 1e-12);
 	/* null mean: TV over 3/3 splits of aaabbb is 1 (2 ways), 1/3 (18 ways) -> 0.4 */
 	NEAR(r.null_mean, 0.4, 0.01);
+	/* variance 0.1 * 1 + 0.9 * 1/9 - 0.4^2 = 0.04 */
+	NEAR(r.null_sd, 0.2, 0.01);
 	/* +1 correction: with B permutations p is never below 1/(B+1) */
 	stats_perm_test(&st, 1, 9, 7, &r, &suite);
 	assert_true(r.p >= 0.1 - 1e-12);
