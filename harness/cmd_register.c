@@ -1,14 +1,322 @@
-/* cmd_register.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_register.c: `plumbline register show|verify|prove|report|add`: the vendor register. */
+#include "canon.h"
 #include "cli.h"
+#include "fileio.h"
+#include "register.h"
+#include "render.h"
+#include "sign.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char usage_register[] = "usage: plumbline register ...\n";
+const char usage_register[] =
+	"usage: plumbline register show    [COMMON]\n"
+	"       plumbline register verify  [COMMON] [--checkpoint SAVED]\n"
+	"       plumbline register prove   [COMMON] (--entry SEQ | --consistency OLD_SIZE)\n"
+	"       plumbline register prove   --check PROOF.json\n"
+	"       plumbline register report  [COMMON] --html [--out FILE] [--title TEXT]\n"
+	"       plumbline register add     [COMMON] --secret-key PATH REPORT --vendor ID\n"
+	"                                  --model NAME --suite ID --verdict V [--epoch E]\n"
+	"                                  [--new-epoch] [--date ISO] [--summary TEXT]\n"
+	"                                  [--availability 0..1] [--latency-ms MS]\n"
+	"COMMON: [--config FILE] [--register PATH] [--public-key PATH]\n"
+	"\n"
+	"The register (default STATE_DIR/register.jsonl) is append-only JSON Lines: one signed\n"
+	"entry per run per vendor/model/suite, and one per decision ('baseline accept'), each\n"
+	"with the SHA-256 of the previous entry. After every append a checkpoint (tree size +\n"
+	"RFC 6962 Merkle root, signed) is written to REGISTER.checkpoint.\n"
+	"\n"
+	"  show     per vendor/model: current epoch, last change, changes in the last 30/90\n"
+	"           days, availability, median latency; then every change and decision.\n"
+	"  verify   checks every entry's signature, sequence number and hash chain, and the\n"
+	"           signed checkpoint; names the first entry that does not verify. With\n"
+	"           --checkpoint, also proves the register extends a checkpoint saved earlier\n"
+	"           (this catches a rollback). Exit 1 when anything does not verify.\n"
+	"  prove    prints an inclusion proof for entry SEQ, or a consistency proof from the\n"
+	"           tree of OLD_SIZE entries to today's (JSON); --check verifies a proof file.\n"
+	"  report   writes the self-contained HTML stability report (stdout or --out).\n"
+	"  add      signs REPORT (REPORT.minisig, REPORT.sig.raw) and appends its run entry:\n"
+	"           what 'plumbline run' does after each report, for reports made elsewhere.\n";
+
+struct opts {
+	const char *config, *reg, *pub, *checkpoint, *out, *title, *check, *sk;
+	const char *report, *vendor, *model, *suite, *verdict, *epoch, *date, *summary;
+	long long entry, consistency;
+	double availability, latency;
+	int html, new_epoch;
+};
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	return *s && !*end ? 0 : -1;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->entry = o->consistency = -1;
+	o->availability = o->latency = -1;
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char **slot = NULL;
+		char *end;
+
+		if (!strcmp(a, "--html")) {
+			o->html = 1;
+			continue;
+		}
+		if (!strcmp(a, "--new-epoch")) {
+			o->new_epoch = 1;
+			continue;
+		}
+		if (a[0] != '-') {
+			if (o->report)
+				return cli_usage_error("register", "unexpected argument '%s'", a);
+			o->report = a;
+			continue;
+		}
+		if (!v)
+			return cli_usage_error("register", "option '%s' needs a value", a);
+		i++;
+		if (!strcmp(a, "--entry") || !strcmp(a, "--consistency")) {
+			long long n = strtoll(v, &end, 10);
+
+			if (*end || n < 0)
+				return cli_usage_error("register", "%s wants a number", a);
+			*(!strcmp(a, "--entry") ? &o->entry : &o->consistency) = n;
+			continue;
+		}
+		if (!strcmp(a, "--availability") || !strcmp(a, "--latency-ms")) {
+			if (parse_double(v, !strcmp(a, "--latency-ms") ? &o->latency
+								       : &o->availability) < 0)
+				return cli_usage_error("register", "%s wants a number", a);
+			continue;
+		}
+		slot = !strcmp(a, "--config")	    ? &o->config
+		       : !strcmp(a, "--register")   ? &o->reg
+		       : !strcmp(a, "--public-key") ? &o->pub
+		       : !strcmp(a, "--checkpoint") ? &o->checkpoint
+		       : !strcmp(a, "--out")	    ? &o->out
+		       : !strcmp(a, "--title")	    ? &o->title
+		       : !strcmp(a, "--check")	    ? &o->check
+		       : !strcmp(a, "--secret-key") ? &o->sk
+		       : !strcmp(a, "--vendor")	    ? &o->vendor
+		       : !strcmp(a, "--model")	    ? &o->model
+		       : !strcmp(a, "--suite")	    ? &o->suite
+		       : !strcmp(a, "--verdict")    ? &o->verdict
+		       : !strcmp(a, "--epoch")	    ? &o->epoch
+		       : !strcmp(a, "--date")	    ? &o->date
+		       : !strcmp(a, "--summary")    ? &o->summary
+						    : NULL;
+		if (!slot)
+			return cli_usage_error("register", "unknown option '%s'", a);
+		*slot = v;
+	}
+	return 0;
+}
+
+static int print_json(const json_t *v)
+{
+	struct sbuf sb;
+	struct pl_err err = PL_ERR_INIT;
+
+	sbuf_init(&sb);
+	if (canon_pretty(v, &sb, &err) < 0) {
+		sbuf_release(&sb);
+		return cli_fail(&err);
+	}
+	fputs(sb.buf, stdout);
+	sbuf_release(&sb);
+	return EXIT_OK;
+}
+
+static int do_prove(const struct opts *o, const char *reg, const struct sign_pub *pub)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *p = NULL;
+	int rc;
+
+	if (o->entry >= 0)
+		rc = register_prove_inclusion(reg, pub, o->entry, &p, &err);
+	else
+		rc = register_prove_consistency(reg, pub, (size_t)o->consistency, &p, &err);
+	if (rc < 0)
+		return cli_fail(&err);
+	rc = print_json(p);
+	json_decref(p);
+	return rc;
+}
+
+static int do_check(const char *file)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct jsonfile f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if (jsonfile_load(&f, file, 1 << 20, &err) < 0)
+		return cli_fail(&err);
+	if (register_check_proof(f.root, &err) < 0) {
+		if (!err.where[0])
+			snprintf(err.where, sizeof(err.where), "%s", file);
+		rc = cli_fail(&err);
+	} else {
+		printf("ok: %s: the proof verifies\n", file);
+		rc = EXIT_OK;
+	}
+	jsonfile_release(&f);
+	return rc;
+}
+
+static int do_add(const struct opts *o, const char *reg, const char *skpath)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sign_key *k = NULL;
+	struct reg *r = NULL;
+	struct reg_run_entry e;
+	long long seq;
+	int rc;
+
+	if (!o->report || !o->vendor || !o->model || !o->suite || !o->verdict)
+		return cli_usage_error("register", "add needs REPORT, --vendor, --model, --suite "
+						   "and --verdict");
+	if (o->date && register_parse_date(o->date) < 0)
+		return cli_usage_error("register", "--date wants YYYY-MM-DDTHH:MM:SSZ");
+	memset(&e, 0, sizeof(e));
+	e.date = o->date;
+	e.vendor = o->vendor;
+	e.model = o->model;
+	e.suite = o->suite;
+	e.verdict = o->verdict;
+	e.epoch = o->epoch;
+	e.new_epoch = o->new_epoch;
+	e.summary = o->summary;
+	e.report = o->report;
+	e.availability = o->availability;
+	e.latency_p50_ms = o->latency;
+	e.latency_p95_ms = -1;
+	k = sign_key_load(skpath, &err);
+	r = k ? register_open(reg, k, &err) : NULL;
+	seq = r ? register_sign_and_append(r, k, &e, &err) : -1;
+	if (seq < 0) {
+		rc = cli_fail(&err);
+	} else {
+		printf("signed %s; register entry #%lld\n", o->report, seq);
+		rc = EXIT_OK;
+	}
+	register_close(r);
+	sign_key_free(k);
+	return rc;
+}
+
+static int do_report(const struct opts *o, const char *reg)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct render_html_opts ho;
+	json_t *entries = NULL;
+	struct sbuf sb;
+	int rc = EXIT_OK;
+
+	if (!o->html)
+		return cli_usage_error("register", "report needs --html");
+	sbuf_init(&sb);
+	memset(&ho, 0, sizeof(ho));
+	ho.title = o->title;
+	ho.now = time(NULL);
+	if (register_load(reg, &entries, &err) < 0 ||
+	    render_html_register(entries, &ho, &sb, &err) < 0 ||
+	    (o->out && fileio_write_atomic(o->out, sb.buf, sb.len, 0644, &err) < 0)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (o->out)
+		printf("wrote %s\n", o->out);
+	else
+		fwrite(sb.buf, 1, sb.len, stdout);
+out:
+	json_decref(entries);
+	sbuf_release(&sb);
+	return rc;
+}
 
 int cmd_register(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'register' is not built yet\n");
-	return EXIT_USAGE;
+	struct sign_config sc;
+	struct pl_err err = PL_ERR_INIT;
+	struct sign_pub *pub = NULL;
+	struct reg_verify_result res;
+	const char *sub = argc > 1 ? argv[1] : NULL, *reg;
+	struct opts o;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	if (!sub)
+		return cli_usage_error("register", "which: show, verify, prove, report or add?");
+	rc = parse(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (!strcmp(sub, "prove") && o.check)
+		return do_check(o.check);
+	if (o.config ? sign_config_load_file(o.config, &sc, &err) < 0
+		     : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0)
+		return cli_fail(&err);
+	reg = o.reg ? o.reg : sc.register_path;
+	if (!strcmp(sub, "show")) {
+		json_t *entries = NULL;
+		struct sbuf sb;
+
+		if (register_load(reg, &entries, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		sbuf_init(&sb);
+		register_show(entries, time(NULL), &sb);
+		fputs(sb.buf, stdout);
+		sbuf_release(&sb);
+		json_decref(entries);
+		rc = EXIT_OK;
+	} else if (!strcmp(sub, "report")) {
+		rc = do_report(&o, reg);
+	} else if (!strcmp(sub, "add")) {
+		rc = do_add(&o, reg, o.sk ? o.sk : sc.secret_key);
+	} else if (!strcmp(sub, "verify") || !strcmp(sub, "prove")) {
+		pub = sign_pub_load(o.pub ? o.pub : sc.public_key, &err);
+		if (!pub) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (!strcmp(sub, "prove")) {
+			if ((o.entry < 0) == (o.consistency < 0)) {
+				rc = cli_usage_error("register", "prove needs --entry SEQ or "
+								 "--consistency SIZE");
+				goto out;
+			}
+			rc = do_prove(&o, reg, pub);
+			goto out;
+		}
+		if (register_verify(reg, pub, o.checkpoint, &res, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		printf("ok: %s: %zu entries (%zu runs, %zu decisions)\n", reg, res.entries,
+		       res.runs, res.decisions);
+		printf("checkpoint: size %zu, root %s, signed %s\n", res.checkpoint_size,
+		       res.root_hex, res.checkpoint_date);
+		if (res.old_checkpoint_checked)
+			printf("extends the saved checkpoint of size %zu\n",
+			       res.old_checkpoint_size);
+		rc = EXIT_OK;
+	} else {
+		rc = cli_usage_error("register", "unknown subcommand '%s'", sub);
+	}
+out:
+	sign_pub_free(pub);
+	sign_config_release(&sc);
+	return rc;
 }

@@ -1,14 +1,498 @@
-/* cmd_run.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_run.c: `plumbline run`: the nightly job. Sends the suites, compares with the baselines,
+ * decides whether each vendor changed, writes reports, and maps the outcome to an exit code. */
+#include "baseline.h"
 #include "cli.h"
+#include "detect.h"
+#include "lock.h"
+#include "publish.h"
+#include "report.h"
+#include "sbuf.h"
+#include "session.h"
 
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-const char usage_run[] = "usage: plumbline run ...\n";
+const char usage_run[] =
+	"usage: plumbline run --config FILE [--vendor ID]... [options] SUITE...\n"
+	"\n"
+	"Sends every prompt of each SUITE to each vendor (all vendors of the config unless\n"
+	"--vendor is given), compares the answers with the stored baselines, decides whether\n"
+	"the vendor changed, writes reports/<date>/<vendor>-<suite>.json and prints a summary.\n"
+	"\n"
+	"  -c, --config FILE      the config file\n"
+	"  -v, --vendor ID        run only this vendor entry (repeatable)\n"
+	"      --date YYYY-MM-DD  the night this run stands for (default: today, UTC)\n"
+	"      --resume           continue a killed run without re-sending answered requests\n"
+	"      --dry-run          print the plan (requests, tokens, cost, duration); send nothing\n"
+	"      --record DIR       also save every raw exchange (without credentials) under DIR\n"
+	"      --max-requests N   stop sending after N requests (budget; exit 3)\n"
+	"      --max-tokens N     stop sending after N tokens (budget; exit 3)\n"
+	"      --max-cost X       stop sending after an estimated cost of X (budget; exit 3)\n"
+	"      --lock-wait SECS   wait up to SECS for another run of the same vendor/suite\n"
+	"                         (default 0: exit 3 at once, naming the other run's pid)\n"
+	"  -q, --quiet            print only changes and errors\n"
+	"\n"
+	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
+	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n";
+
+/* A vendor/suite with fewer answers than this share of its plan is "incomplete". */
+#define RUN_MIN_ANSWERED 0.8
+
+struct run_args {
+	const char *config_path;
+	const char **vendors;
+	size_t n_vendors;
+	const char *date;
+	int resume, dry_run, quiet;
+	double lock_wait;
+	struct session_opts so;
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "vendor", required_argument, NULL, 'v' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "max-requests", required_argument, NULL, 'M' },
+		{ "max-tokens", required_argument, NULL, 'T' },
+		{ "max-cost", required_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "lock-wait", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:v:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a->config_path = optarg;
+			break;
+		case 'v':
+			a->vendors = xrealloc(a->vendors, (a->n_vendors + 1) * sizeof(char *));
+			a->vendors[a->n_vendors++] = optarg;
+			break;
+		case 'd':
+			if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-')
+				return cli_usage_error("run", "--date expects YYYY-MM-DD, got '%s'",
+						       optarg);
+			a->date = optarg;
+			break;
+		case 'R':
+			a->so.resume = 1;
+			break;
+		case 'n':
+			a->dry_run = 1;
+			break;
+		case 'r':
+			a->so.record_dir = optarg;
+			break;
+		case 'M':
+		case 'T':
+			a->so.max_requests = c == 'M' ? strtol(optarg, &end, 10) : a->so.max_requests;
+			a->so.max_tokens = c == 'T' ? strtol(optarg, &end, 10) : a->so.max_tokens;
+			if (*end || end == optarg)
+				return cli_usage_error("run", "expected a whole number, got '%s'",
+						       optarg);
+			break;
+		case 'C':
+			a->so.max_cost = strtod(optarg, &end);
+			if (*end || end == optarg || a->so.max_cost < 0)
+				return cli_usage_error("run", "--max-cost expects a number, got '%s'",
+						       optarg);
+			break;
+		case 'q':
+			a->quiet = 1;
+			break;
+		case 'L':
+			a->lock_wait = strtod(optarg, &end);
+			if (*end || end == optarg || a->lock_wait < 0)
+				return cli_usage_error("run", "--lock-wait expects seconds, got '%s'",
+						       optarg);
+			break;
+		default:
+			return cli_usage_error("run", "unknown option");
+		}
+	}
+	if (!a->config_path)
+		return cli_usage_error("run", "--config FILE is required");
+	if (optind >= argc)
+		return cli_usage_error("run", "name at least one SUITE file");
+	return 0;
+}
+
+/* Everything judged for one (vendor, suite). */
+struct target {
+	const struct vendor *vendor;
+	const struct suite *suite;
+	struct detect_params *params;
+	struct sampleset *baseline;
+	char baseline_path[1024];
+	struct lock *lock;
+	/* Filled by judge. */
+	struct detect_outcome det;
+	int have_detect;
+	char report_path[1024];
+	char sha[65];
+	char summary[768];
+	const char *signals[16];
+	char signal_buf[16][64];
+	size_t n_signals;
+};
+
+static int prepare(struct session *s, struct target **out, size_t *n, struct pl_err *err)
+{
+	struct jsonloc cloc = config_loc(s->cfg);
+	struct target *t;
+	size_t v, q, k = 0;
+
+	t = xcalloc(s->plan.n_vendors * s->n_suites + 1, sizeof(*t));
+	*out = t;
+	for (v = 0; v < s->plan.n_vendors; v++)
+		for (q = 0; q < s->n_suites; q++, k++) {
+			struct jsonloc sloc = suite_loc(s->suites[q]);
+
+			*n = k + 1;
+			t[k].vendor = s->plan.vendors[v];
+			t[k].suite = s->suites[q];
+			t[k].params = detect_params_new(&cloc, s->cfg->detection, &sloc,
+							s->suites[q]->detection, err);
+			if (!t[k].params)
+				return -1;
+			baseline_path(t[k].baseline_path, sizeof(t[k].baseline_path),
+				      s->cfg->baselines_dir, t[k].vendor->id, t[k].vendor->model,
+				      t[k].suite->id);
+			t[k].baseline = baseline_load(t[k].baseline_path, err);
+			if (!t[k].baseline)
+				return -1;
+		}
+	return 0;
+}
+
+static int lock_targets(const struct session *s, struct target *t, size_t n, double wait_s,
+			struct pl_err *err)
+{
+	char name[256];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lock_name(name, sizeof(name), t[i].vendor->id, t[i].suite->id);
+		if (lock_acquire(s->cfg->state_dir, name, wait_s, &t[i].lock, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void release_targets(struct target *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		detect_params_free(t[i].params);
+		sampleset_free(t[i].baseline);
+		lock_release(t[i].lock);
+	}
+	free(t);
+}
+
+static const char *incomplete_reason(const struct session *s, const struct vendor *v,
+				     char *buf, size_t len)
+{
+	const struct runner_vendor_stats *vs = session_vendor_stats(s, v->id);
+
+	if (s->stats.budget_hit) {
+		snprintf(buf, len, "budget reached: %s", s->stats.budget_reason);
+		return buf;
+	}
+	if (vs && vs->circuit_open) {
+		snprintf(buf, len, "vendor unreachable");
+		return buf;
+	}
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Latency figures of tonight's answers for the register and the metrics. */
+static void latency_figures(const struct sampleset *night, struct publish_item *it)
+{
+	double *v;
+	size_t p, i, n = 0;
+
+	it->latency_p50_ms = it->latency_p95_ms = it->latency_p99_ms = -1;
+	for (p = 0; p < night->n_prompts; p++)
+		n += night->prompts[p].n;
+	if (!n)
+		return;
+	v = xcalloc(n, sizeof(*v));
+	n = 0;
+	for (p = 0; p < night->n_prompts; p++)
+		for (i = 0; i < night->prompts[p].n; i++)
+			if (night->prompts[p].samples[i].latency_ms >= 0) {
+				v[n] = night->prompts[p].samples[i].latency_ms;
+				it->latency_sum_ms += v[n++];
+			}
+	if (n) {
+		qsort(v, n, sizeof(*v), cmp_double);
+		it->latency_p50_ms = v[(size_t)floor(0.50 * (double)(n - 1))];
+		it->latency_p95_ms = v[(size_t)floor(0.95 * (double)(n - 1))];
+		it->latency_p99_ms = v[(size_t)floor(0.99 * (double)(n - 1))];
+	}
+	it->latency_count = n;
+	free(v);
+}
+
+static void add_signal(struct target *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_signals; i++)
+		if (!strcmp(t->signals[i], name))
+			return;
+	if (t->n_signals >= ARRAY_SIZE(t->signals))
+		return;
+	snprintf(t->signal_buf[t->n_signals], sizeof(t->signal_buf[0]), "%s", name);
+	t->signals[t->n_signals] = t->signal_buf[t->n_signals];
+	t->n_signals++;
+}
+
+/* Which signals moved, in words, from the report's detection section and checks. */
+static void collect_signals(struct target *t, const json_t *report)
+{
+	const json_t *det = json_object_get(report, "detection"), *v, *rates;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(det, "hard"), "changes"), i, v) {
+		const char *sig = json_string_value(json_object_get(v, "signal"));
+
+		if (sig && !strncmp(sig, "prompt_tokens", 13))
+			sig = "prompt token counts";
+		if (sig)
+			add_signal(t, sig);
+	}
+	if (json_array_size(json_object_get(json_object_get(det, "distance"), "moved")))
+		add_signal(t, "answer distribution");
+	rates = json_object_get(det, "rates");
+	json_object_foreach((json_t *)rates, k, v) {
+		char name[64];
+
+		if (!json_is_true(json_object_get(v, "changed")))
+			continue;
+		snprintf(name, sizeof(name), "%s rate", k);
+		add_signal(t, name);
+	}
+	if (json_integer_value(json_object_get(json_object_get(report, "counts"), "checks_failed")))
+		add_signal(t, "check failures");
+}
+
+/* Judges one target: detection, report, signature and register entry; fills it. */
+static int judge(struct session *s, struct target *t, struct publish *pub, const char *date,
+		 struct publish_item *it, struct report_summary *sum, struct pl_err *err)
+{
+	struct sampleset *night = session_set(s, t->vendor->id, t->suite->id);
+	struct sampleset empty = { 0 };
+	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
+	struct report_input in;
+	json_t *section = NULL, *report = NULL;
+	char reason[256], hist[1024];
+	int rc = -1;
+
+	memset(&in, 0, sizeof(in));
+	memset(it, 0, sizeof(*it));
+	if (!night) {
+		empty.vendor = t->vendor->id;
+		empty.suite = t->suite->id;
+		night = &empty;
+	}
+	in.planned = session_planned(s, t->vendor->id, t->suite->id);
+	in.incomplete_reason = incomplete_reason(s, t->vendor, reason, sizeof(reason));
+	in.min_answered = RUN_MIN_ANSWERED;
+	if (!in.incomplete_reason) {
+		size_t got = 0, p;
+
+		for (p = 0; p < night->n_prompts; p++)
+			got += night->prompts[p].n;
+		/* Too few answers say nothing about behaviour; they must not enter the history. */
+		if ((double)got >= RUN_MIN_ANSWERED * (double)in.planned) {
+			session_history_path(s->cfg, t->vendor, t->suite->id, hist, sizeof(hist));
+			if (detect_evaluate(t->params, t->baseline, night, hist, date, 0, &t->det,
+					    &section, err) < 0)
+				goto out;
+			t->have_detect = 1;
+		}
+	}
+	in.run_id = s->journal_path ? strrchr(s->journal_path, '/') + 1 : "run";
+	in.date = date;
+	in.mode = "nightly";
+	in.vendor = t->vendor;
+	in.suite = t->suite;
+	in.baseline = t->baseline;
+	in.baseline_path = t->baseline_path;
+	in.night = night;
+	in.detect = t->have_detect ? &t->det : NULL;
+	in.detect_section = section;
+	report = report_build(&in, sum);
+	report_path(t->report_path, sizeof(t->report_path), s->cfg->reports_dir, date,
+		    t->vendor->id, t->suite->id);
+	if (report_write(t->report_path, report, t->sha, err) < 0)
+		goto out;
+	snprintf(t->summary, sizeof(t->summary), "%s", sum->line);
+	collect_signals(t, report);
+
+	it->vendor = t->vendor;
+	it->suite = t->suite->id;
+	it->report_path = t->report_path;
+	it->report_sha256 = t->sha;
+	it->verdict = sum->verdict;
+	it->detect = t->have_detect ? &t->det : NULL;
+	it->summary = t->summary;
+	it->incomplete_reason = in.incomplete_reason ? xstrdup(in.incomplete_reason) : NULL;
+	it->planned = in.planned;
+	it->answers = sum->counts.samples;
+	it->faults = sum->counts.faults;
+	it->retries = vs ? vs->retries : 0;
+	it->checks_total = sum->counts.pass + sum->counts.fail + sum->counts.error;
+	it->checks_failed = sum->counts.fail + sum->counts.error;
+	it->signals = t->signals;
+	it->n_signals = t->n_signals;
+	latency_figures(night, it);
+	if (publish_report(pub, date, it, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(section);
+	json_decref(report);
+	return rc;
+}
+
+static void print_result(const struct target *t, const struct publish_item *it,
+			 const struct run_args *a)
+{
+	if (a->quiet && it->verdict == REPORT_PASS)
+		return;
+	printf("%s\n  report: %s\n", t->summary, t->report_path);
+	if (it->register_seq >= 0)
+		printf("  signed: %s.minisig, register entry %lld\n", t->report_path,
+		       it->register_seq);
+}
+
+static void print_dry_run(const struct session *s)
+{
+	struct runner_estimate est;
+	size_t i;
+
+	runner_dry_run(&s->plan, NULL, &est);
+	printf("plan %.12s: %zu requests\n", s->plan.hash, s->plan.n_items);
+	for (i = 0; i < est.n_vendors; i++) {
+		const struct runner_vendor_estimate *e = &est.vendors[i];
+
+		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  ~%.4f cost  "
+		       "~%.0f s\n",
+		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, e->cost,
+		       e->duration_s);
+	}
+	printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s (vendors in parallel)\n",
+	       "total", est.requests, est.tokens, est.cost, est.duration_s);
+	runner_estimate_release(&est);
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'run' is not built yet\n");
-	return EXIT_USAGE;
+	struct pl_err err = PL_ERR_INIT;
+	struct run_args a;
+	struct session s;
+	struct publish *pub = NULL;
+	struct target *targets = NULL;
+	struct publish_item *items = NULL;
+	size_t n_targets = 0, i, changed = 0, failed = 0, incomplete = 0;
+	char today[16];
+	time_t started = time(NULL);
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.so.progress = 1;
+	session_init(&s);
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		goto out;
+	if (session_load(&s, a.config_path, argv + optind, (size_t)(argc - optind), &err) < 0 ||
+	    session_plan(&s, a.vendors, a.n_vendors, PLAN_NIGHTLY, &err) < 0 ||
+	    prepare(&s, &targets, &n_targets, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (a.dry_run) {
+		print_dry_run(&s);
+		rc = EXIT_OK;
+		goto out;
+	}
+	pub = publish_open(s.cfg, &err);
+	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (!a.date) {
+		session_today(today, sizeof(today));
+		a.date = today;
+	}
+	if (session_execute(&s, &a.so, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	items = xcalloc(n_targets + 1, sizeof(*items));
+	for (i = 0; i < n_targets; i++) {
+		struct report_summary sum;
+
+		if (judge(&s, &targets[i], pub, a.date, &items[i], &sum, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		print_result(&targets[i], &items[i], &a);
+		changed += sum.verdict == REPORT_CHANGED;
+		failed += sum.verdict == REPORT_CHECKS_FAILED;
+		incomplete += sum.verdict == REPORT_INCOMPLETE;
+	}
+	if (!publish_signing(pub) && !a.quiet)
+		printf("note: reports are not signed (create a key with 'plumbline keygen --config "
+		       "%s')\n",
+		       a.config_path);
+	if (session_finish(&s, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	/* A change is what the nightly job exists to find: it wins over an incomplete vendor. */
+	rc = changed || failed ? EXIT_CHANGED : incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+	/* Evidence is on disk: now tell people. A failed alert is logged, never fatal. */
+	pl_err_init(&err);
+	publish_alerts(pub, items, n_targets, &err);
+	pl_err_init(&err);
+	if (publish_metrics(pub, items, n_targets, started, rc, &err) < 0)
+		cli_fail(&err);
+	if (!a.quiet || rc != EXIT_OK)
+		printf("%zu changed, %zu with failed checks, %zu incomplete, %zu unchanged\n",
+		       changed, failed, incomplete, n_targets - changed - failed - incomplete);
+out:
+	for (i = 0; items && i < n_targets; i++)
+		free((char *)items[i].incomplete_reason);
+	free(items);
+	publish_close(pub);
+	release_targets(targets, n_targets);
+	session_release(&s);
+	free(a.vendors);
+	return rc;
 }

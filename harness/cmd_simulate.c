@@ -41,8 +41,18 @@ const char usage_simulate[] =
 	"  --require-key KEY   demand exactly this API key (default: any non-empty key)\n"
 	"  --rate-limit-rpm N  answer 429 + Retry-After beyond N requests per minute\n"
 	"\n"
-	"Paths: POST /v1/chat/completions (OpenAI). GET /_sim/stats returns the request and\n"
-	"token counters; POST /_sim/reset zeroes them.\n";
+	"Formats, chosen by path (auth header in brackets; any non-empty key unless\n"
+	"--require-key):\n"
+	"  openai     POST /v1/chat/completions, /v1/responses   [Authorization: Bearer]\n"
+	"  azure      POST /openai/deployments/D/chat/completions?api-version=V  [api-key]\n"
+	"  anthropic  POST /v1/messages                [x-api-key, anthropic-version]\n"
+	"  gemini     POST /v1beta/models/M:generateContent, :streamGenerateContent[?alt=sse]\n"
+	"                                              [x-goog-api-key or ?key=]\n"
+	"  ollama     POST /api/chat                   [none; Bearer with --require-key]\n"
+	"  bedrock    POST /model/ID/converse, /model/ID/converse-stream\n"
+	"                                              [SigV4 access key id or Bearer; not "
+	"verified]\n"
+	"GET /_sim/stats returns the request and token counters; POST /_sim/reset zeroes them.\n";
 
 enum opt_id {
 	O_DRIFT,

@@ -1,14 +1,200 @@
-/* cmd_verify.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_verify.c: `plumbline verify`: checks signed reports and the register with the public key
+ * only: no network, no secret. */
 #include "cli.h"
+#include "register.h"
+#include "fileio.h"
+#include "sbuf.h"
+#include "sign.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char usage_verify[] = "usage: plumbline verify ...\n";
+const char usage_verify[] =
+	"usage: plumbline verify [--config FILE] [--public-key PATH] [--register PATH]\n"
+	"                        [--checkpoint SAVED] FILE...\n"
+	"\n"
+	"Verifies each FILE with the public key only (no network, no secret):\n"
+	"  a report (any file with FILE.minisig beside it): the minisign signature and its\n"
+	"    trusted comment, FILE.sig.raw when present, the SHA-256 in the comment, and, when "
+	"the\n"
+	"    register is available, that register entry #register_seq names this report and hash;\n"
+	"  a register (*.jsonl): every entry's signature, sequence and hash chain, and the signed\n"
+	"    checkpoint (see 'plumbline register verify').\n"
+	"The public key and register default to the config's \"signing\" section\n"
+	"(STATE_DIR/register.pub, STATE_DIR/register.jsonl).\n"
+	"Exit 0 when everything verifies, 1 when anything does not, 2 on usage or missing files.\n"
+	"\n"
+	"The same checks with stock tools:\n"
+	"  minisign -Vm REPORT -p register.pub\n"
+	"  openssl pkeyutl -verify -pubin -inkey register.pub.pem -rawin -in REPORT \\\n"
+	"          -sigfile REPORT.sig.raw\n";
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* Checks that the register's entry #seq is this report. entries is the loaded register. */
+static int check_entry(const json_t *entries, const char *file, const char *tc, const char *sha,
+		       struct sign_pub *pub, struct pl_err *err)
+{
+	char seqs[32], tcfile[256], *end;
+	const json_t *e;
+	const char *rep, *rsha;
+	long long seq;
+
+	(void)pub;
+	if (sign_tc_field(tc, "register_seq", seqs, sizeof(seqs)) < 0)
+		return pl_err_set(err, PL_E_INTEGRITY, file,
+				  "the trusted comment names no register entry");
+	seq = strtoll(seqs, &end, 10);
+	e = json_array_get(entries, (size_t)seq);
+	if (*end || seq < 0 || !e)
+		return pl_err_set(err, PL_E_INTEGRITY, file,
+				  "register entry #%s named by the signature does not exist", seqs);
+	rep = json_string_value(json_object_get(e, "report"));
+	rsha = json_string_value(json_object_get(e, "report_sha256"));
+	sign_tc_field(tc, "file", tcfile, sizeof(tcfile));
+	if (!rsha || strcmp(rsha, sha))
+		return pl_err_set(err, PL_E_INTEGRITY, file,
+				  "register entry #%lld records another report hash", seq);
+	if (!rep || strcmp(base_name(rep), tcfile))
+		return pl_err_set(err, PL_E_INTEGRITY, file,
+				  "register entry #%lld names another report file", seq);
+	return 0;
+}
 
 int cmd_verify(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'verify' is not built yet\n");
-	return EXIT_USAGE;
+	struct sign_config sc;
+	struct pl_err err = PL_ERR_INIT;
+	const char *config = NULL, *pubpath = NULL, *regpath = NULL, *saved = NULL;
+	struct sign_pub *pub = NULL;
+	json_t *entries = NULL;
+	int i, rc = EXIT_OK, reg_state = 0; /* 0 unchecked, 1 verified, -1 failed/absent */
+	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
+	size_t n_files = 0, fi;
+	int dashdash = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[++i];
+		else if (!strcmp(argv[i], "--public-key") && i + 1 < argc)
+			pubpath = argv[++i];
+		else if (!strcmp(argv[i], "--register") && i + 1 < argc)
+			regpath = argv[++i];
+		else if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc)
+			saved = argv[++i];
+		else if (!dashdash && !strcmp(argv[i], "--"))
+			dashdash = 1;
+		else if (!dashdash && argv[i][0] == '-') {
+			free(files);
+			return cli_usage_error("verify", "unknown option '%s'", argv[i]);
+		} else
+			files[n_files++] = argv[i];
+	}
+	if (!n_files) {
+		free(files);
+		return cli_usage_error("verify", "no FILE to verify");
+	}
+	if (config ? sign_config_load_file(config, &sc, &err) < 0
+		   : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	pub = sign_pub_load(pubpath ? pubpath : sc.public_key, &err);
+	if (!pub) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (!regpath)
+		regpath = sc.register_path;
+	for (fi = 0; fi < n_files; fi++) {
+		const char *f = files[fi];
+		struct reg_verify_result res;
+		char *tc = NULL, sha[65], tcsha[80], id[17], tcfile[256];
+
+		pl_err_init(&err);
+		if (ends_with(f, ".jsonl")) {
+			if (register_verify(f, pub, saved, &res, &err) < 0) {
+				int c = cli_fail(&err);
+
+				rc = rc == EXIT_USAGE ? rc : c;
+				continue;
+			}
+			printf("ok: %s: %zu entries (%zu runs, %zu decisions), checkpoint size %zu "
+			       "root %s\n",
+			       f, res.entries, res.runs, res.decisions, res.checkpoint_size,
+			       res.root_hex);
+			continue;
+		}
+		if (sign_verify_file(pub, f, &tc, &err) < 0 || sign_sha256_file(f, sha, &err) < 0) {
+			int c = cli_fail(&err);
+
+			rc = rc == EXIT_USAGE ? rc : c;
+			continue;
+		}
+		sign_tc_field(tc, "sha256", tcsha, sizeof(tcsha));
+		sign_tc_field(tc, "file", tcfile, sizeof(tcfile));
+		if (tcfile[0] && strcmp(tcfile, base_name(f))) {
+			pl_err_set(&err, PL_E_INTEGRITY, f,
+				   "the signature was made for the file \"%s\": this report was "
+				   "renamed or swapped",
+				   tcfile);
+		} else if (strcmp(tcsha, sha)) {
+			pl_err_set(&err, PL_E_INTEGRITY, f,
+				   "the signed comment records sha256 %s, the file has %s", tcsha,
+				   sha);
+		} else if (fileio_exists(regpath)) {
+			if (reg_state == 0) {
+				struct pl_err rerr = PL_ERR_INIT;
+
+				reg_state =
+					register_verify(regpath, pub, saved, &res, &rerr) == 0 &&
+							register_load(regpath, &entries, &rerr) == 0
+						? 1
+						: -1;
+				if (reg_state < 0)
+					cli_fail(&rerr);
+			}
+			if (reg_state < 0)
+				pl_err_set(&err, PL_E_INTEGRITY, f,
+					   "signature is valid but the register does not verify");
+			else
+				check_entry(entries, f, tc, sha, pub, &err);
+		}
+		if (pl_err_isset(&err)) {
+			int c = cli_fail(&err);
+
+			rc = rc == EXIT_USAGE ? rc : c;
+		} else {
+			char seq[32] = "", date[40] = "";
+
+			sign_tc_field(tc, "register_seq", seq, sizeof(seq));
+			sign_tc_field(tc, "date", date, sizeof(date));
+			printf("ok: %s: signed by key %s; %s%s%s%s\n", f,
+			       sign_pub_keyid(pub, id)[0] ? id : "(pem)", date,
+			       seq[0] ? ", register entry #" : "", seq,
+			       reg_state == 1 ? " (register verified)"
+					      : (seq[0] ? " (register not checked)" : ""));
+		}
+		free(tc);
+	}
+out:
+	free(files);
+	json_decref(entries);
+	sign_pub_free(pub);
+	sign_config_release(&sc);
+	return rc;
 }

@@ -71,6 +71,7 @@ static int skip_container(struct scan *sc, int depth)
 		return 0;
 	}
 	for (;;) {
+		ws(sc);
 		if (obj) {
 			if (str(sc, NULL, 0) < 0)
 				return -1;

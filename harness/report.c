@@ -129,8 +129,13 @@ json_t *report_build(const struct report_input *in, struct report_summary *sum)
 		sbuf_addf(&line, " (%s; %zu of %zu answered)",
 			  in->incomplete_reason ? in->incomplete_reason : "too many vendor faults",
 			  c->samples, in->planned);
-	if (in->detect && in->detect->verdict == DETECT_CHANGED && in->detect->summary[0])
-		sbuf_addf(&line, ": %s", in->detect->summary);
+	if (in->detect && in->detect->verdict == DETECT_CHANGED && in->detect->summary[0]) {
+		const char *d = in->detect->summary;
+
+		if (!strncmp(d, "changed: ", 9))
+			d += 9;
+		sbuf_addf(&line, ": %s", d);
+	}
 	if (c->checks_failed)
 		sbuf_addf(&line, "; %zu check%s failed on %zu prompt%s", c->checks_failed,
 			  c->checks_failed == 1 ? "" : "s", c->prompts_failed,

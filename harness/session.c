@@ -1,7 +1,7 @@
 /* session.c: config + suites -> plan -> runner -> journal -> samplesets, shared by commands. */
 #include "session.h"
-#include "baseline.h"
 #include "fileio.h"
+#include "history.h"
 #include "sbuf.h"
 
 #include <stdio.h>
@@ -198,15 +198,11 @@ void session_now(char *buf, size_t len)
 const char *session_history_path(const struct config *cfg, const struct vendor *v,
 				 const char *suite, char *buf, size_t len)
 {
-	struct sbuf dir;
-	size_t n;
+	struct sbuf p;
 
-	sbuf_init(&dir);
-	sbuf_addf(&dir, "%s/history", cfg->state_dir);
-	baseline_path(buf, len, dir.buf, v->id, v->model, suite);
-	sbuf_release(&dir);
-	n = strlen(buf);
-	if (n > 5 && n + 1 < len) /* ".json" -> ".jsonl" */
-		snprintf(buf + n, len - n, "l");
+	sbuf_init(&p);
+	history_path(&p, cfg->state_dir, v->id, v->model, suite);
+	snprintf(buf, len, "%s", p.buf);
+	sbuf_release(&p);
 	return buf;
 }

@@ -25,8 +25,10 @@
 #define DEFAULT_LIM_TOK 800000L
 #define SLOW_TICK_MS	1000
 
+/* Most specific paths first; --format NAME keeps the wires whose name starts with NAME. */
 static const struct sim_wire *const wires[] = {
-	&sim_wire_openai,
+	&sim_wire_azure,  &sim_wire_responses, &sim_wire_openai,  &sim_wire_anthropic,
+	&sim_wire_gemini, &sim_wire_ollama,    &sim_wire_bedrock,
 };
 
 static const char *const fault_names[] = {
@@ -35,7 +37,7 @@ static const char *const fault_names[] = {
 };
 
 static const char *const format_names[] = {
-	"openai",
+	"openai", "azure", "anthropic", "gemini", "ollama", "bedrock",
 };
 
 struct bucket {

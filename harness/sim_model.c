@@ -501,10 +501,21 @@ static int looks_harmful(const char *s)
 	return 0;
 }
 
-/* Short prompts (a question of a few words) get one-word answers. */
+/* Short questions get one-word answers; requests for prose never do. */
 static int is_short(const char *s)
 {
-	return count_words(s) <= 12 || (s && strstr(s, "one word"));
+	static const char *const prose[] = { "xplain", "escribe", "sentence", "paragraph",
+					     "ummari", "why ",	  "how " };
+	size_t i;
+
+	if (!s)
+		return 1;
+	if (strstr(s, "one word") || strstr(s, "single word"))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(prose); i++)
+		if (strstr(s, prose[i]))
+			return 0;
+	return count_words(s) <= 12;
 }
 
 static void truncate_tokens(struct sbuf *sb, long max_tokens)
@@ -615,9 +626,12 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	u_refuse = rng_unit(&side);
 	u_reword = rng_unit(&side);
 	sbuf_init(&sb);
-	if ((d & SIM_DRIFT_REFUSALS && u_refuse < DRIFT_REFUSAL) ||
-	    (looks_harmful(user) && u_refuse < 0.95) ||
-	    (temperature > 0 && !wants_json(user) && u_refuse < BASE_REFUSAL)) {
+	if (looks_harmful(user) && u_refuse < 0.95) {
+		sbuf_addstr(&sb, refusal_text);
+		out->refused = 1;
+		out->prompt_blocked = 1;
+	} else if ((d & SIM_DRIFT_REFUSALS && u_refuse < DRIFT_REFUSAL) ||
+		   (temperature > 0 && !wants_json(user) && u_refuse < BASE_REFUSAL)) {
 		sbuf_addstr(&sb, refusal_text);
 		out->refused = 1;
 	} else {
@@ -640,6 +654,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	if (out->completion_tokens < 1)
 		out->completion_tokens = 1;
 	out->text = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
 	if (d & SIM_DRIFT_TOKENIZER)
 		out->prompt_tokens = tokens_of(words, 1.45) + 3 * (long)n_msgs + 1;
 	else

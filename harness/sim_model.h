@@ -37,6 +37,7 @@ struct sim_msg {
 struct sim_answer {
 	char *text; /* owned */
 	int refused;
+	int prompt_blocked; /* refused because of the prompt itself (a filter would block it) */
 	const char *finish_reason; /* static: "stop" or "length" */
 	const char *model;	   /* borrowed from the request, or points into model_buf */
 	const char *fingerprint;   /* points into fp_buf */
@@ -67,10 +68,12 @@ const char *sim_refusal_text(void);
  *  - it contains "JSON" or "json": a JSON object {"name": str, "price": number, "currency":
  *    "USD", "in_stock": bool} (with "description" under "longer"; in ```json fences under
  *    "fenced");
- *  - twelve words or fewer: a one-word answer in a few spellings ("Paris", "Paris.", ...);
+ *  - "one word", or twelve words or fewer without "explain", "describe", "sentence",
+ *    "paragraph", "summari", "why ", "how ": a one-word answer in a few spellings
+ *    ("Paris", "Paris.", ...);
  *  - otherwise: three to five sentences from templates with synonym choices.
  * At temperature 0 the mode is returned almost always; refusals are ~1% of non-JSON answers
- * at temperature > 0 (prompts naming weapons/malware/poison are refused), 40% of all answers under "refusals".
- * Prompt tokens are round(words * 1.3) + 3 per message over all messages. */
+ * at temperature > 0 (prompts naming weapons/malware/poison are refused), 40% of all answers under
+ * "refusals". Prompt tokens are round(words * 1.3) + 3 per message over all messages. */
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void sim_reply_init(struct sim_reply *r)
 {
@@ -108,6 +109,7 @@ int sim_req_add_msg(struct sim_req *rq, const char *role, json_t *content)
 		return -1;
 	}
 	rq->owned[rq->n_owned] = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
 	rq->msgs[rq->n_msgs].role = role;
 	rq->msgs[rq->n_msgs].content = rq->owned[rq->n_owned];
 	rq->n_owned++;
@@ -145,5 +147,37 @@ int sim_path_segment(const char *path, const char *prefix, char stop, char *out,
 		return -1;
 	memcpy(out, path, n);
 	out[n] = '\0';
+	return 0;
+}
+
+void sim_sse(struct sbuf *sb, const char *name, json_t *data)
+{
+	char *s = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (name)
+		sbuf_addf(sb, "event: %s\n", name);
+	sbuf_addf(sb, "data: %s\n\n", s ? s : "{}");
+	free(s);
+	json_decref(data);
+}
+
+void sim_iso_time(long t, int frac, char *buf, size_t sz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	if (frac)
+		strftime(buf, sz, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+	else
+		strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int sim_key_check(const char *got, const char *key)
+{
+	if (!got || !*got)
+		return 1;
+	if (key && strcmp(got, key) != 0)
+		return 2;
 	return 0;
 }

@@ -27,8 +27,9 @@ struct sim_req {
 	int has_seed;
 	unsigned long long seed;
 	int stream;
-	int include_usage;	   /* OpenAI stream_options.include_usage */
-	char path_model[128];	   /* model, deployment or model id taken from the URL */
+	int include_usage;    /* OpenAI stream_options.include_usage */
+	int stream_array;     /* Gemini streamGenerateContent without alt=sse: one JSON array */
+	char path_model[128]; /* model, deployment or model id taken from the URL */
 	char *owned[SIM_MAX_MSGS]; /* joined content parts; freed by sim_req_release */
 	size_t n_owned;
 };
@@ -116,6 +117,13 @@ int sim_req_add_msg(struct sim_req *rq, const char *role, json_t *content);
 /* Splits text into stream pieces of about one word each: calls fn for each piece. */
 void sim_split_words(const char *text, void (*fn)(void *arg, const char *piece, size_t len),
 		     void *arg);
+/* Appends one SSE event ("event: NAME\n" when name is not NULL, then "data: JSON\n\n");
+ * steals data. */
+void sim_sse(struct sbuf *sb, const char *name, json_t *data);
+/* Formats unix time t as "2025-06-15T00:00:00Z" (frac: add ".000000" microseconds). */
+void sim_iso_time(long t, int frac, char *buf, size_t sz);
+/* Checks a key taken from a header: missing/empty -> 1, wrong (key given) -> 2, fine -> 0. */
+int sim_key_check(const char *got, const char *key);
 /* Copies the URL segment after `prefix` up to `stop` (e.g. ':' or '/') into out. Returns 0 if the
  * prefix matched and the segment is non-empty. */
 int sim_path_segment(const char *path, const char *prefix, char stop, char *out, size_t outsz);

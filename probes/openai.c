@@ -346,7 +346,8 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 			break;
 		}
 		have_chunk = 1;
-		if (!a->model)
+		/* Azure opens with a choices:[] chunk whose model is "". */
+		if (!a->model || !*a->model)
 			chat_ids(chunk, a);
 		else if (!a->fingerprint)
 			a->fingerprint = probe_json_str(chunk, "system_fingerprint");

@@ -12,7 +12,8 @@
 #include <time.h>
 
 static const struct probe_ops *const probes[] = {
-	&probe_openai,
+	&probe_openai, &probe_azure_openai, &probe_anthropic,
+	&probe_gemini, &probe_ollama,	    &probe_bedrock,
 };
 
 const struct probe_ops *probe_find(const char *name)
@@ -229,6 +230,15 @@ void probe_keep_headers(struct probe_answer *a, const struct probe_response *r)
 	}
 	if (a->n_headers > 1)
 		qsort(a->headers, a->n_headers, sizeof(*a->headers), header_cmp);
+}
+
+void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value)
+{
+	a->headers = xrealloc(a->headers, (a->n_headers + 1) * sizeof(*a->headers));
+	a->headers[a->n_headers].name = xstrdup(name);
+	a->headers[a->n_headers].value = xstrdup(value);
+	a->n_headers++;
+	qsort(a->headers, a->n_headers, sizeof(*a->headers), header_cmp);
 }
 
 enum probe_fault probe_fault_from_status(long status)

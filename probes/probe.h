@@ -181,6 +181,9 @@ void probe_keep_headers(struct probe_answer *a, const struct probe_response *r);
 /* Classifies by status when the body says nothing better (401/403 auth, 429 rate limit,
  * 529/503 overloaded, 5xx server, other 4xx request). */
 enum probe_fault probe_fault_from_status(long status);
+/* Adds a synthetic kept header (e.g. "x-plumbline-ollama-eval-duration-ns") for vendor
+ * facts that have no field of their own; keeps a->headers sorted. */
+void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value);
 /* Sets out->fault and replaces error_type / error_message (either may be NULL). */
 void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
 		     ...) PL_PRINTF(4, 5);

@@ -131,4 +131,122 @@ static PL_UNUSED void fx_text(const char *got, const char *want, size_t len, con
 			 strlen(got), want, len);
 }
 
+/* One recorded response and what the probe must extract from it. */
+struct fx_case {
+	const char *body;
+	const char *headers; /* may be NULL */
+	long status;	     /* when headers is NULL */
+	int stream;
+	int logprobs;
+	enum probe_fault fault;
+	const char *text; /* prefix */
+	size_t text_len;
+	const char *refusal;
+	const char *model;
+	const char *fingerprint;
+	const char *id;
+	const char *finish;
+	long prompt, completion, total;
+	const char *error_type;
+	const char *error_msg; /* prefix */
+	int blocked;
+	const char *block_reason; /* when blocked */
+};
+
+static PL_UNUSED void fx_check(const struct probe_ops *ops, const struct probe_target *t,
+			       const struct fx_case *c)
+{
+	struct probe_prompt p = { .temperature = -1, .stream = c->stream, .logprobs = c->logprobs };
+	struct probe_answer a;
+	struct fx x;
+
+	fx_load(&x, c->body, c->headers, c->status);
+	fx_parse(ops, t, &p, &x, &a);
+	if (a.fault != c->fault)
+		fail_msg("%s: fault %s (%s), want %s", c->body, probe_fault_name(a.fault),
+			 a.error_message ? a.error_message : "", probe_fault_name(c->fault));
+	assert_int_equal(a.status, x.status);
+	assert_true(a.latency_ms == 123.0);
+	if (c->fault == PROBE_OK) {
+		fx_text(a.text, c->text, c->text_len, c->body);
+		assert_int_equal(a.refused, c->refusal != NULL);
+		if (a.blocked != c->blocked)
+			fail_msg("%s: blocked %d, want %d", c->body, a.blocked, c->blocked);
+		if (c->blocked)
+			fx_str_eq(a.block_reason, c->block_reason, "block_reason", c->body);
+		fx_str_eq(a.refused ? a.block_reason : NULL, c->refusal, "refusal", c->body);
+		fx_str_eq(a.model, c->model, "model", c->body);
+		fx_str_eq(a.fingerprint, c->fingerprint, "fingerprint", c->body);
+		fx_str_eq(a.response_id, c->id, "id", c->body);
+		fx_str_eq(a.finish_reason, c->finish, "finish_reason", c->body);
+		assert_int_equal(a.prompt_tokens, c->prompt);
+		assert_int_equal(a.completion_tokens, c->completion);
+		assert_int_equal(a.total_tokens, c->total);
+		assert_true(a.ttft_ms == (c->stream ? 45.0 : -1.0));
+		if (c->logprobs)
+			assert_non_null(a.logprobs);
+		else
+			assert_null(a.logprobs);
+	} else {
+		assert_null(a.text);
+		fx_str_eq(a.error_type, c->error_type, "error_type", c->body);
+		assert_non_null(a.error_message);
+		assert_true(!strncmp(a.error_message, c->error_msg, strlen(c->error_msg)));
+	}
+	probe_answer_release(&a);
+	fx_release(&x);
+}
+
+/* A hand-written response (edge cases, faults) and the expected classification. */
+struct fx_raw {
+	const char *name;
+	long status;
+	const char *body;
+	const char *header; /* "name: value" or NULL */
+	enum probe_fault fault;
+	long retry_after_ms;
+	const char *error_type;
+	const char *error_msg;	  /* exact */
+	const char *block_reason; /* PROBE_OK cases: the answer is blocked for this reason */
+};
+
+static PL_UNUSED void fx_run_raw(const struct probe_ops *ops, const struct probe_target *t,
+				 const struct fx_raw *c)
+{
+	struct probe_header h[1];
+	char hname[64], *colon;
+	struct probe_response r = {
+		.status = c->status, .body = c->body, .body_len = strlen(c->body), .ttfb_ms = -1
+	};
+	struct probe_prompt p = { .temperature = -1 };
+	struct probe_answer a;
+
+	if (c->header) {
+		snprintf(hname, sizeof(hname), "%s", c->header);
+		colon = strchr(hname, ':');
+		*colon = '\0';
+		h[0].name = hname;
+		h[0].value = colon + 2;
+		r.headers = h;
+		r.n_headers = 1;
+	}
+	probe_answer_init(&a);
+	ops->parse(t, &p, &r, &a);
+	if (a.fault != c->fault)
+		fail_msg("%s: fault %s (%s), want %s", c->name, probe_fault_name(a.fault),
+			 a.error_message ? a.error_message : "", probe_fault_name(c->fault));
+	assert_int_equal(a.retry_after_ms, c->retry_after_ms);
+	fx_str_eq(a.error_type, c->error_type, "error_type", c->name);
+	if (c->error_msg)
+		fx_str_eq(a.error_message, c->error_msg, "error_message", c->name);
+	if (c->fault == PROBE_OK) {
+		assert_int_equal(a.blocked, c->block_reason != NULL);
+		fx_str_eq(a.block_reason, c->block_reason, "block_reason", c->name);
+		assert_non_null(a.text);
+	} else {
+		assert_null(a.text);
+	}
+	probe_answer_release(&a);
+}
+
 #endif

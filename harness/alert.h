@@ -1,0 +1,195 @@
+/* alert.h: telling people that a vendor changed: the config's "alerts" section, the decision
+ * whether an event deserves an alert, deduplication, and delivery to the channels (Slack,
+ * Microsoft Teams, a signed generic webhook, e-mail).
+ *
+ * Calling order: alerts_new (validates the section; reads no secret) ... alerts_dispatch after
+ * the report and the register are written (never before: a failed delivery must not lose
+ * them) ... alerts_free.
+ *
+ * Decision: an alert is sent for a detected change at or above min_confidence, for check
+ * failures at or above the threshold, and for a run that could not complete. Nothing else
+ * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
+ * channel, a change is sent once per epoch; check failures and incomplete runs at most once per
+ * cooldown (check failures again at once when the epoch moves). The state is
+ * STATE_DIR/alerts/state.json, rewritten atomically after each dispatch.
+ *
+ * Delivery: each channel is tried with retries and exponential backoff (5xx, 429 with
+ * Retry-After, network errors; other 4xx are final), bounded by timeout_ms per attempt, and
+ * logged through log.h. A channel that failed is not marked as sent, so the next run tries
+ * again. Secrets (webhook URLs, HMAC keys, SMTP passwords) come from environment variables named
+ * in the config, are read only when sending, wiped after use, and never appear in a log line,
+ * an error or a message.
+ *
+ * Ownership: alerts_new borrows `section` for the call only (it copies what it keeps).
+ *
+ * Adding a channel: write harness/alert_<name>.c with `const struct alert_ops alert_<name>`
+ * (designated initializers), declare it below, add it to the table in alert.c. A channel
+ * parses its own keys (parse), turns an event into a payload without I/O (build, unit-tested),
+ * and either uses the generic HTTP POST in alert.c (send == NULL) or does its own I/O. */
+#ifndef PL_ALERT_H
+#define PL_ALERT_H
+
+#include "err.h"
+#include "jsonx.h"
+#include "sbuf.h"
+
+#include <jansson.h>
+#include <time.h>
+
+enum alert_kind {
+	ALERT_NONE = 0,	      /* a clean run: never alerts */
+	ALERT_CHANGE,	      /* the detector decided the vendor changed */
+	ALERT_CHECK_FAILURES, /* checks failed, no change detected */
+	ALERT_INCOMPLETE,     /* the run could not complete (exit 3) */
+	ALERT_TEST,	      /* `plumbline alert test`: always sent, never deduplicated */
+};
+
+/* What happened, as the run saw it. Every pointer is borrowed for the call; any may be NULL
+ * unless marked. */
+struct alert_event {
+	enum alert_kind kind;
+	const char *vendor; /* vendor id; MUST be set except for ALERT_TEST */
+	const char *model;
+	const char *suite;
+	const char *const *signals; /* which signals moved: "answer length", "system_fingerprint" */
+	size_t n_signals;
+	double confidence;	 /* 0..1, how sure the detector is (ALERT_CHANGE) */
+	const char *epoch;	 /* the behaviour epoch the vendor is now in (detect.h) */
+	const char *report_path; /* where the signed report is */
+	const char *summary;	 /* one line, e.g. the run's printed summary */
+	const char *reason;	 /* ALERT_INCOMPLETE: why ("vendor unreachable", "budget") */
+	size_t checks_total, checks_failed;
+	size_t requests, errors;
+	time_t when; /* 0 = now */
+};
+
+struct alerts;
+struct alert_channel;
+
+/* The generic request a channel's build produces (HTTP channels) or consumes (e-mail). */
+struct alert_msg {
+	struct sbuf body;      /* JSON for HTTP channels, RFC 5322 text for e-mail */
+	struct sbuf headers;   /* extra header lines, each "Name: value\n" */
+	char subject[256];     /* one line, for e-mail and logs */
+	char content_type[64]; /* default "application/json" */
+};
+
+void alert_msg_init(struct alert_msg *m);
+void alert_msg_release(struct alert_msg *m);
+
+/* A channel's table of functions. */
+struct alert_ops {
+	const char *name; /* "slack", "teams", "webhook", "email": the config's "type"; MUST */
+	/* Keys the channel accepts besides "type", "name", "on" (NULL-terminated); MUST. */
+	const char *const *keys;
+	/* Reads the channel's own keys from obj (already key-checked) into ch's fields; may be
+	 * NULL. Returns 0 or -1 with err set (PL_E_INPUT, located). */
+	int (*parse)(struct alert_channel *ch, const struct jsonloc *loc, const char *pointer,
+		     const json_t *obj, struct pl_err *err);
+	/* Turns the event into m (body, extra headers, subject). Pure: no I/O, no secret other
+	 * than ch->secret when the format signs with it. MUST be set. */
+	int (*build)(const struct alert_channel *ch, const struct alert_event *ev, time_t now,
+		     struct alert_msg *m, struct pl_err *err);
+	/* Delivers m once (no retries: the caller retries). NULL = HTTP POST of m to ch->url.
+	 * Returns 0, or -1 with err set; *retryable says whether another attempt may help and
+	 * *retry_after_ms (may stay 0) what the server asked for. */
+	int (*send)(const struct alert_channel *ch, const struct alert_msg *m, int *retryable,
+		    long *retry_after_ms, struct pl_err *err);
+};
+
+extern const struct alert_ops alert_slack, alert_teams, alert_webhook, alert_email;
+
+/* One configured channel. Filled by alerts_new (config) and alerts_dispatch (secrets). */
+struct alert_channel {
+	const struct alert_ops *ops;
+	char *name;	  /* "type" or the config's "name"; unique */
+	char *url;	  /* from "url" (non-secret) or, when sending, from url_env; wiped */
+	char *url_env;	  /* variable that holds the URL (Slack/Teams: the URL is a secret) */
+	char *secret_env; /* webhook: variable holding the HMAC key */
+	char *secret;	  /* webhook: the HMAC key while sending; wiped */
+	char *ca_file;	  /* extra CA bundle for a private endpoint; may be NULL */
+	/* e-mail */
+	char *from;
+	char **to;
+	size_t n_to;
+	char *username_env, *password_env;
+	char *username, *password; /* while sending; wiped */
+	int tls;		   /* email: ALERT_TLS_* */
+	/* which kinds this channel receives (bit 1 << kind); default all */
+	unsigned kinds;
+	char *report_url_base; /* copied from the section; may be NULL */
+	long timeout_ms;       /* per attempt, from the section */
+};
+
+enum { ALERT_TLS_REQUIRED = 0, ALERT_TLS_NONE = 1 };
+
+/* Validates the "alerts" section (borrowed; NULL = no alerts) strictly and returns a new
+ * struct alerts, or NULL with err set (PL_E_INPUT, "FILE:LINE:COL: alerts.channels[1].type:
+ * unknown channel type \"slak\" (expected slack, teams, webhook or email)"). */
+struct alerts *alerts_new(const struct jsonloc *loc, const char *pointer, const json_t *section,
+			  struct pl_err *err);
+void alerts_free(struct alerts *a); /* NULL-safe; wipes secrets */
+
+size_t alerts_count(const struct alerts *a);
+const struct alert_channel *alerts_channel(const struct alerts *a, size_t i);
+
+/* Turns channel i on or off for the following dispatches (all start on); `alert test
+ * --channel NAME` uses it. */
+void alerts_enable(struct alerts *a, size_t i, int on);
+
+/* Reports, by variable name, the first channel secret missing from the environment
+ * (PL_E_INPUT), so `plumbline check` can tell before a night's run. Reads no more than it must;
+ * wipes what it read. */
+int alerts_check_env(const struct alerts *a, struct pl_err *err);
+
+/* 1 if the event deserves an alert under the section's thresholds (before deduplication). */
+int alerts_wanted(const struct alerts *a, const struct alert_event *ev);
+
+/* Per channel outcome of one dispatch. */
+enum alert_outcome {
+	ALERT_SENT = 0,
+	ALERT_SKIPPED_NOT_WANTED, /* below thresholds, or the channel does not take this kind */
+	ALERT_SKIPPED_DUPLICATE,  /* already sent for this epoch / within the cooldown */
+	ALERT_FAILED,		  /* every attempt failed (logged) */
+};
+
+/* Decides, deduplicates and delivers ev to every channel. state_dir holds the dedup state
+ * (NULL: no deduplication). Returns 0 when every wanted channel delivered or was skipped; -1
+ * with err set (PL_E_VENDOR naming the channel by name, never its URL) when a channel failed
+ * after its retries, or the state could not be written (PL_E_IO). The other channels are still
+ * tried: a failing channel never stops the rest. */
+int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *state_dir,
+		    struct pl_err *err);
+/* The outcome of the last dispatch for channel i (ALERT_SKIPPED_NOT_WANTED before any), and
+ * how many attempts it took (0 when skipped). */
+enum alert_outcome alerts_outcome(const struct alerts *a, size_t i, int *attempts);
+
+/* Helpers shared by the channels. */
+const char *alert_kind_name(enum alert_kind k); /* "change", "check_failures", ... */
+/* The one-line title: "plumbline: acme/gpt-x changed on suite core (confidence 0.97)". */
+void alert_title(const struct alert_event *ev, char *buf, size_t len);
+/* "2026-11-27T09:38:03Z" for t. */
+void alert_time(time_t t, char *buf, size_t len);
+/* The link to the report: report_url_base + report_path when the section sets
+ * report_url_base, else NULL. Returned string is the caller's. */
+char *alert_report_url(const struct alert_channel *ch, const struct alert_event *ev);
+
+/* For the HTTP channels' parse: reads "url" / "url_env" (exactly one) and "ca_file". With
+ * secret_urls, "url" is refused (Slack and Teams URLs carry their secret in the path). */
+int alert_parse_url(struct alert_channel *ch, const struct jsonloc *loc, const char *pointer,
+		    const json_t *obj, int secret_urls, struct pl_err *err);
+/* Appends the channel-neutral facts of ev (vendor, model, suite, confidence, epoch, checks,
+ * requests/errors) as {label, value} pairs to arr (a JSON array of 2-element arrays); only
+ * the facts that are set. */
+void alert_facts(const struct alert_event *ev, json_t *arr);
+
+/* Generic webhook signing (Stripe's scheme): the header value is "t=TS,v1=HEX" with HEX the
+ * lower-case HMAC-SHA256 under secret of "TS.BODY". alert_webhook_verify returns 0 when header
+ * carries a valid v1 signature of body made within tolerance_s of now, -1 otherwise; the
+ * comparison is constant-time. Receivers may copy it. */
+void alert_webhook_sign(const char *secret, long long ts, const char *body, size_t len,
+			char hex[65]);
+int alert_webhook_verify(const char *secret, const char *header, const char *body, size_t len,
+			 time_t now, long tolerance_s);
+
+#endif

@@ -1,0 +1,321 @@
+/* alert_email.c: e-mail through SMTP with libcurl. TLS is required (STARTTLS for smtp://,
+ * implicit TLS for smtps://); "tls": "none" is accepted only for a loopback server. The user
+ * name and password come from the variables named by username_env / password_env. */
+#include "alert.h"
+
+#include "jsonpos.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const email_keys[] = { "url",	  "from", "to",	     "username_env",
+					  "password_env", "tls",  "ca_file", NULL };
+
+static int loopback_url(const char *url)
+{
+	const char *h = strstr(url, "://");
+	size_t i;
+	static const char *const hosts[] = { "127.0.0.1", "localhost", "[::1]" };
+
+	if (!h)
+		return 0;
+	h += 3;
+	for (i = 0; i < ARRAY_SIZE(hosts); i++) {
+		size_t n = strlen(hosts[i]);
+
+		if (!strncmp(h, hosts[i], n) && (h[n] == ':' || h[n] == '/' || h[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* An address is one line without CR/LF, '<' or '>', with an '@'. */
+static int address_ok(const char *s)
+{
+	return s && strchr(s, '@') && !strpbrk(s, "\r\n<>,; \t");
+}
+
+static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, const char *pointer,
+		       const json_t *obj, struct pl_err *err)
+{
+	const json_t *to = json_object_get(obj, "to"), *v;
+	char *tls = NULL, ptr[512];
+	size_t i;
+	int rc = -1;
+
+	if (json_get_str(loc, pointer, obj, "url", 1, &ch->url, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "from", 1, &ch->from, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "username_env", 0, &ch->username_env, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "password_env", 0, &ch->password_env, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "ca_file", 0, &ch->ca_file, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "tls", 0, &tls, err) < 0)
+		goto out;
+	if (strncmp(ch->url, "smtp://", 7) && strncmp(ch->url, "smtps://", 8)) {
+		json_fail(loc, pointer, "url", err,
+			  "expected an smtp:// (STARTTLS) or smtps:// (TLS) URL");
+		goto out;
+	}
+	if (strchr(ch->url, '@')) {
+		json_fail(loc, pointer, "url", err,
+			  "credentials do not belong in the URL; use username_env and "
+			  "password_env");
+		goto out;
+	}
+	if (!address_ok(ch->from)) {
+		json_fail(loc, pointer, "from", err, "expected one e-mail address");
+		goto out;
+	}
+	if (!tls || !strcmp(tls, "required")) {
+		ch->tls = ALERT_TLS_REQUIRED;
+	} else if (!strcmp(tls, "none")) {
+		if (!loopback_url(ch->url)) {
+			json_fail(loc, pointer, "tls", err,
+				  "\"none\" is allowed only for a server on 127.0.0.1 or "
+				  "localhost; SMTP credentials must not cross a network in clear");
+			goto out;
+		}
+		ch->tls = ALERT_TLS_NONE;
+	} else {
+		json_fail(loc, pointer, "tls", err, "expected \"required\" or \"none\"");
+		goto out;
+	}
+	if ((ch->username_env == NULL) != (ch->password_env == NULL)) {
+		json_fail(loc, pointer, ch->username_env ? "password_env" : "username_env", err,
+			  "set both \"username_env\" and \"password_env\", or neither");
+		goto out;
+	}
+	if (!json_is_array(to) || json_array_size(to) == 0) {
+		json_fail(loc, pointer, "to", err, "expected a non-empty array of addresses");
+		goto out;
+	}
+	ch->to = xcalloc(json_array_size(to), sizeof(*ch->to));
+	json_array_foreach(to, i, v)
+	{
+		snprintf(ptr, sizeof(ptr), "%s", pointer);
+		jsonpos_push_key(ptr, sizeof(ptr), "to");
+		jsonpos_push_index(ptr, sizeof(ptr), i);
+		if (!address_ok(json_string_value(v))) {
+			json_fail(loc, ptr, NULL, err, "expected one e-mail address");
+			goto out;
+		}
+		ch->to[ch->n_to++] = xstrdup(json_string_value(v));
+	}
+	rc = 0;
+out:
+	free(tls);
+	return rc;
+}
+
+/* Header values are one line: CR and LF would let a vendor name inject headers. */
+static void header_value(struct sbuf *sb, const char *s)
+{
+	const unsigned char *p;
+	int ascii = 1;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80)
+			ascii = 0;
+	if (ascii) {
+		for (; *s; s++)
+			sbuf_addch(sb, *s == '\r' || *s == '\n' ? ' ' : *s);
+		return;
+	}
+	/* RFC 2047 encoded-word, base64, split so that no word exceeds 75 characters. */
+	while (*s) {
+		unsigned char out[80];
+		size_t n = strlen(s), take = n < 42 ? n : 42;
+
+		while (take < n && ((unsigned char)s[take] & 0xC0) == 0x80)
+			take--; /* do not split a UTF-8 sequence */
+		EVP_EncodeBlock(out, (const unsigned char *)s, (int)take);
+		sbuf_addf(sb,
+			  "%s=?UTF-8?B?%s?=", sb->len && sb->buf[sb->len - 1] != ' ' ? "\r\n " : "",
+			  out);
+		s += take;
+	}
+}
+
+static void body_line(struct sbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			sbuf_addstr(sb, "\r\n");
+		else if (*s != '\r')
+			sbuf_addch(sb, *s);
+	}
+	sbuf_addstr(sb, "\r\n");
+}
+
+static int email_build(const struct alert_channel *ch, const struct alert_event *ev, time_t now,
+		       struct alert_msg *m, struct pl_err *err)
+{
+	json_t *facts = json_array(), *f;
+	char title[256], date[64], *url = alert_report_url(ch, ev);
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	struct sbuf line;
+	struct tm tm;
+	size_t i;
+
+	(void)err;
+	sbuf_init(&line);
+	alert_title(ev, title, sizeof(title));
+	snprintf(m->subject, sizeof(m->subject), "%s", title);
+	snprintf(m->content_type, sizeof(m->content_type), "text/plain");
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+
+	sbuf_addf(&m->body, "Date: %s\r\nFrom: <%s>\r\nTo: ", date, ch->from);
+	for (i = 0; i < ch->n_to; i++)
+		sbuf_addf(&m->body, "%s<%s>", i ? ", " : "", ch->to[i]);
+	sbuf_addstr(&m->body, "\r\nSubject: ");
+	header_value(&m->body, title);
+	sbuf_addstr(&m->body, "\r\n");
+	sbuf_addf(&line, "%s|%lld|%s", title, (long long)now, ch->from);
+	SHA256((const unsigned char *)line.buf, line.len, digest);
+	sbuf_addstr(&m->body, "Message-ID: <");
+	for (i = 0; i < 12; i++)
+		sbuf_addf(&m->body, "%02x", digest[i]);
+	sbuf_addf(&m->body, ".%lld@plumbline.invalid>\r\n", (long long)now);
+	sbuf_addf(&m->body,
+		  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		  "Content-Transfer-Encoding: 8bit\r\nX-Plumbline-Kind: %s\r\n\r\n",
+		  alert_kind_name(ev->kind));
+
+	if (ev->kind == ALERT_TEST)
+		body_line(&m->body, "This is a test message from `plumbline alert test`: the "
+				    "channel works.");
+	else
+		body_line(&m->body, ev->summary ? ev->summary : title);
+	sbuf_addstr(&m->body, "\r\n");
+	alert_facts(ev, facts);
+	json_array_foreach(facts, i, f)
+	{
+		sbuf_reset(&line);
+		sbuf_addf(&line, "%-11s %s", json_string_value(json_array_get(f, 0)),
+			  json_string_value(json_array_get(f, 1)));
+		body_line(&m->body, line.buf);
+	}
+	if (ev->n_signals) {
+		sbuf_addstr(&m->body, "\r\nSignals that moved:\r\n");
+		for (i = 0; i < ev->n_signals; i++) {
+			sbuf_reset(&line);
+			sbuf_addf(&line, "  - %s", ev->signals[i]);
+			body_line(&m->body, line.buf);
+		}
+	}
+	if (ev->report_path) {
+		sbuf_reset(&line);
+		sbuf_addf(&line, "\nSigned report: %s", ev->report_path);
+		body_line(&m->body, line.buf);
+	}
+	if (url) {
+		sbuf_reset(&line);
+		sbuf_addf(&line, "Link: %s", url);
+		body_line(&m->body, line.buf);
+	}
+	body_line(&m->body, "\n-- \nplumbline " PL_VERSION);
+	json_decref(facts);
+	free(url);
+	sbuf_release(&line);
+	return 0;
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct upload *u = ud;
+	size_t k = size * n < u->left ? size * n : u->left;
+
+	memcpy(buf, u->p, k);
+	u->p += k;
+	u->left -= k;
+	return k;
+}
+
+static size_t on_discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+static int email_send(const struct alert_channel *ch, const struct alert_msg *m, int *retryable,
+		      long *retry_after_ms, struct pl_err *err)
+{
+	struct curl_slist *rcpt = NULL;
+	struct upload up = { m->body.buf, m->body.len };
+	char where[300], addr[600];
+	long code = 0;
+	CURL *h;
+	CURLcode cc;
+	size_t i;
+	int rc = -1;
+
+	*retryable = 0;
+	*retry_after_ms = 0;
+	snprintf(where, sizeof(where), "alert channel \"%s\"", ch->name);
+	h = curl_easy_init();
+	if (!h)
+		return pl_err_set(err, PL_E_INTERNAL, where, "cannot start libcurl");
+	for (i = 0; i < ch->n_to; i++) {
+		snprintf(addr, sizeof(addr), "<%s>", ch->to[i]);
+		rcpt = curl_slist_append(rcpt, addr);
+	}
+	snprintf(addr, sizeof(addr), "<%s>", ch->from);
+	curl_easy_setopt(h, CURLOPT_URL, ch->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &up);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_discard);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->body.len);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ch->timeout_ms > 0 ? ch->timeout_ms : 10000L);
+	/* STARTTLS for smtp:// (fails if the server does not offer it); smtps:// is TLS from
+	 * the first byte. Only a loopback server may be spoken to in clear. */
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+			 ch->tls == ALERT_TLS_NONE ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	if (ch->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, ch->ca_file);
+	if (ch->username) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, ch->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, ch->password);
+	}
+	cc = curl_easy_perform(h);
+	if (cc != CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+		/* Authentication, refused TLS and 5xx replies are final; the rest may pass. */
+		*retryable = cc != CURLE_LOGIN_DENIED && cc != CURLE_USE_SSL_FAILED &&
+			     !(code >= 500 && code < 600) && cc != CURLE_UNSUPPORTED_PROTOCOL;
+		if (code >= 400)
+			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s (SMTP %ld)",
+				   curl_easy_strerror(cc), code);
+		else
+			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s",
+				   curl_easy_strerror(cc));
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
+const struct alert_ops alert_email = {
+	.name = "email",
+	.keys = email_keys,
+	.parse = email_parse,
+	.build = email_build,
+	.send = email_send,
+};

@@ -1,0 +1,97 @@
+/* alert_teams.c: Microsoft Teams through a Workflows ("Post to a channel when a webhook request
+ * is received") webhook: a message with one Adaptive Card attachment (TextBlocks, a FactSet,
+ * an Action.OpenUrl to the report). The URL is a secret: only url_env. */
+#include "alert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const teams_keys[] = { "url_env", "ca_file", NULL };
+
+static int teams_parse(struct alert_channel *ch, const struct jsonloc *loc, const char *pointer,
+		       const json_t *obj, struct pl_err *err)
+{
+	return alert_parse_url(ch, loc, pointer, obj, 1, err);
+}
+
+static json_t *text_block(const char *text, const char *size, const char *weight, const char *color)
+{
+	json_t *b = json_pack("{s:s,s:s,s:b}", "type", "TextBlock", "text", text, "wrap", 1);
+
+	if (size)
+		json_object_set_new(b, "size", json_string(size));
+	if (weight)
+		json_object_set_new(b, "weight", json_string(weight));
+	if (color)
+		json_object_set_new(b, "color", json_string(color));
+	return b;
+}
+
+static int teams_build(const struct alert_channel *ch, const struct alert_event *ev, time_t now,
+		       struct alert_msg *m, struct pl_err *err)
+{
+	json_t *facts = json_array(), *body = json_array(), *factset = json_array(), *card, *root,
+	       *f;
+	char title[256], stamp[40], *url = alert_report_url(ch, ev), *dump;
+	struct sbuf sb;
+	size_t i;
+
+	(void)err;
+	sbuf_init(&sb);
+	alert_title(ev, title, sizeof(title));
+	alert_time(now, stamp, sizeof(stamp));
+	snprintf(m->subject, sizeof(m->subject), "%s", title);
+
+	json_array_append_new(body, text_block(title, "Medium", "Bolder",
+					       ev->kind == ALERT_TEST ? "Good" : "Attention"));
+	json_array_append_new(body, text_block(ev->kind == ALERT_TEST
+						       ? "This is a test message from plumbline "
+							 "alert test: the "
+							 "channel works."
+						       : (ev->summary ? ev->summary : title),
+					       NULL, NULL, NULL));
+	alert_facts(ev, facts);
+	json_array_foreach(facts, i, f)
+	{
+		json_array_append_new(factset, json_pack("{s:O,s:O}", "title", json_array_get(f, 0),
+							 "value", json_array_get(f, 1)));
+	}
+	if (ev->report_path)
+		json_array_append_new(factset, json_pack("{s:s,s:s}", "title", "Report", "value",
+							 ev->report_path));
+	json_array_append_new(factset, json_pack("{s:s,s:s}", "title", "Time", "value", stamp));
+	json_array_append_new(body, json_pack("{s:s,s:o}", "type", "FactSet", "facts", factset));
+	if (ev->n_signals) {
+		sbuf_addstr(&sb, "Signals that moved:");
+		for (i = 0; i < ev->n_signals; i++)
+			sbuf_addf(&sb, "\n- %s", ev->signals[i]);
+		json_array_append_new(body, text_block(sb.buf, NULL, NULL, NULL));
+	}
+	card = json_pack("{s:s,s:s,s:s,s:o,s:{s:s}}", "$schema",
+			 "http://adaptivecards.io/schemas/adaptive-card.json", "type",
+			 "AdaptiveCard", "version", "1.4", "body", body, "msteams", "width",
+			 "Full");
+	if (url)
+		json_object_set_new(card, "actions",
+				    json_pack("[{s:s,s:s,s:s}]", "type", "Action.OpenUrl", "title",
+					      "Open the signed report", "url", url));
+	root = json_pack("{s:s,s:[{s:s,s:n,s:o}]}", "type", "message", "attachments", "contentType",
+			 "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
+	dump = json_dumps(root, JSON_COMPACT);
+	sbuf_addstr(&m->body, dump);
+	free(dump);
+	json_decref(root);
+	json_decref(facts);
+	free(url);
+	sbuf_release(&sb);
+	return 0;
+}
+
+const struct alert_ops alert_teams = {
+	.name = "teams",
+	.keys = teams_keys,
+	.parse = teams_parse,
+	.build = teams_build,
+	.send = NULL, /* HTTP POST; the workflow answers 202 Accepted */
+};

@@ -1,0 +1,180 @@
+/* check.c: the table of check kinds and the generic compile/eval wrapper around them. */
+#include "check.h"
+#include "sbuf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct check_ops check_json_ops;
+extern const struct check_ops check_json_schema_ops;
+extern const struct check_ops check_length_ops;
+extern const struct check_ops check_regex_ops;
+extern const struct check_ops check_similarity_ops;
+
+/* Sorted by name. */
+static const struct check_ops *const kinds[] = {
+	&check_json_ops,  &check_json_schema_ops, &check_length_ops,
+	&check_regex_ops, &check_similarity_ops,
+};
+
+struct check {
+	const struct check_ops *ops;
+	void *state;
+	char *id;
+	char label[160];
+	double min_pass_rate;
+};
+
+static const struct check_ops *find_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kinds[i]->name, name))
+			return kinds[i];
+	return NULL;
+}
+
+/* The index of the last reference token of pointer when it is a number, else 0. */
+static unsigned long pointer_index(const char *pointer)
+{
+	const char *slash = pointer ? strrchr(pointer, '/') : NULL;
+	char *end;
+	unsigned long v;
+
+	if (!slash || !slash[1])
+		return 0;
+	v = strtoul(slash + 1, &end, 10);
+	return *end ? 0 : v;
+}
+
+struct check *check_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
+			    struct pl_err *err)
+{
+	struct check *c = NULL;
+	const struct check_ops *ops;
+	const json_t *type, *id;
+	struct sbuf names = { 0 };
+	json_t *own = NULL;
+	size_t i;
+
+	if (!json_is_object(spec)) {
+		json_fail(loc, pointer, NULL, err, "expected a check object, got %s",
+			  json_is_array(spec) ? "an array" : "a scalar");
+		goto out;
+	}
+	type = json_object_get(spec, "type");
+	if (!type) {
+		json_fail(loc, pointer, "type", err, "missing check type");
+		goto out;
+	}
+	if (!json_is_string(type)) {
+		json_fail(loc, pointer, "type", err, "expected a string");
+		goto out;
+	}
+	ops = find_kind(json_string_value(type));
+	if (!ops) {
+		sbuf_init(&names);
+		for (i = 0; i < ARRAY_SIZE(kinds); i++)
+			sbuf_addf(&names, "%s%s", i ? ", " : "", kinds[i]->name);
+		json_fail(loc, pointer, "type", err,
+			  "unknown check type \"%s\" (expected one of: %s)",
+			  json_string_value(type), names.buf);
+		goto out;
+	}
+	id = json_object_get(spec, "id");
+	if (id && (!json_is_string(id) || !json_string_length(id))) {
+		json_fail(loc, pointer, "id", err, "expected a non-empty string");
+		goto out;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->ops = ops;
+	/* min_pass_rate is common to every kind: read it here, hide it from the kind. */
+	if (json_get_num(loc, pointer, spec, "min_pass_rate", 0, 1, 1, &c->min_pass_rate, err) < 0) {
+		check_free(c);
+		c = NULL;
+		goto out;
+	}
+	own = json_copy((json_t *)spec);
+	json_object_del(own, "min_pass_rate");
+	c->state = ops->compile(loc, pointer, own, err);
+	if (!c->state) {
+		pl_err_set(err, PL_E_INTERNAL, pointer, "check \"%s\" failed to compile",
+			   ops->name);
+		check_free(c);
+		c = NULL;
+		goto out;
+	}
+	if (id) {
+		c->id = xstrdup(json_string_value(id));
+	} else {
+		sbuf_init(&names);
+		sbuf_addf(&names, "%s#%lu", ops->name, pointer_index(pointer));
+		c->id = sbuf_detach(&names, NULL);
+		sbuf_release(&names);
+	}
+	if (ops->describe)
+		ops->describe(c->state, c->label, sizeof(c->label));
+	else
+		snprintf(c->label, sizeof(c->label), "%s", ops->name);
+out:
+	json_decref(own);
+	if (names.buf)
+		sbuf_release(&names);
+	return c;
+}
+
+void check_eval(const struct check *c, const struct check_input *in, struct check_result *out)
+{
+	out->verdict = CHECK_ERROR;
+	out->score = NAN;
+	out->detail[0] = '\0';
+	c->ops->eval(c->state, in, out);
+}
+
+const char *check_kind(const struct check *c)
+{
+	return c->ops->name;
+}
+
+const char *check_label(const struct check *c)
+{
+	return c->label;
+}
+
+double check_min_pass_rate(const struct check *c)
+{
+	return c->min_pass_rate;
+}
+
+const char *check_id(const struct check *c)
+{
+	return c->id;
+}
+
+void check_free(struct check *c)
+{
+	if (!c)
+		return;
+	if (c->state)
+		c->ops->release(c->state);
+	free(c->id);
+	free(c);
+}
+
+const char *check_verdict_name(enum check_verdict v)
+{
+	switch (v) {
+	case CHECK_PASS:
+		return "pass";
+	case CHECK_FAIL:
+		return "fail";
+	case CHECK_SKIP:
+		return "skip";
+	case CHECK_ERROR:
+		return "error";
+	}
+	return "error";
+}

@@ -1,0 +1,1289 @@
+/* detect.c: decides "changed" from a baseline, tonight's samples and the endpoint's history:
+ * hard signals, per-prompt distances with a stratified permutation test, rates, slow drift
+ * (CUSUM), epochs, and a plain-words statement of what the suite can detect. */
+#include "detect.h"
+#include "fingerprint.h"
+#include "history.h"
+#include "sbuf.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEC 4 /* decimals of every number in reports and history */
+
+enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
+
+struct detect_params {
+	long long permutations, seed, window, exclude_recent, min_history, persistence;
+	long long ngram, pad_len, long_len;
+	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
+	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
+	enum dist_choice distance;
+	enum stats_kernel kernel;
+	int cusum, logprobs;
+};
+
+static const char *const param_keys[] = {
+	"abs_margin",
+	"alpha",
+	"cusum",
+	"cusum_h",
+	"cusum_k",
+	"detectable_shift",
+	"distance",
+	"exclude_recent",
+	"fdr",
+	"kernel",
+	"logprob_margin",
+	"logprobs",
+	"long_len",
+	"min_answered",
+	"min_history",
+	"ngram",
+	"novel_margin",
+	"pad_len",
+	"permutations",
+	"persistence",
+	"rate_margin",
+	"rel_margin",
+	"seed",
+	"sigmas",
+	"tv_distinct_share",
+	"window",
+	NULL,
+};
+
+static void params_defaults(struct detect_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->permutations = 1000;
+	p->seed = 1;
+	p->window = 30;
+	p->exclude_recent = 2;
+	p->min_history = 7;
+	p->persistence = 1;
+	p->ngram = 3;
+	p->pad_len = 1000;
+	p->long_len = 200;
+	p->alpha = 0.001;
+	p->fdr = 0.05;
+	p->abs_margin = 0.03;
+	p->rel_margin = 0.25;
+	p->sigmas = 4;
+	p->tv_share = 0.5;
+	p->rate_margin = 0.1;
+	p->novel_margin = 0.04;
+	p->cusum_k = 0.5;
+	p->cusum_h = 8;
+	p->detectable = 0.1;
+	p->min_answered = 0.5;
+	p->logprob_margin = 0.05;
+	p->distance = DIST_AUTO;
+	p->kernel = STATS_K_HAMMING;
+	p->cusum = 1;
+	p->logprobs = 0;
+}
+
+static int get_enum(const struct jsonloc *loc, const json_t *obj, const char *key,
+		    const char *const *names, int *val, struct pl_err *err)
+{
+	char *s = NULL;
+	int i, rc = 0;
+
+	if (json_get_str(loc, "/detection", obj, key, 0, &s, err))
+		return -1;
+	if (!s)
+		return 0;
+	for (i = 0; names[i] && strcmp(names[i], s); i++)
+		;
+	if (names[i])
+		*val = i;
+	else
+		rc = json_fail(loc, "/detection", key, err, "unknown value \"%s\"", s);
+	free(s);
+	return rc;
+}
+
+/* Overlays one "detection" object onto p; the current values are the defaults. */
+static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in, const json_t *obj,
+			  struct pl_err *err)
+{
+	static const char *const dists[] = { "auto", "tv", "mmd", NULL };
+	static const char *const kernels[] = { "hamming", "ngram", "novel_margin", NULL };
+	struct jsonloc none = { "detection", NULL, 0 };
+	const struct jsonloc *loc = loc_in ? loc_in : &none;
+	const char *ptr = "/detection";
+	int d = (int)p->distance, k = (int)p->kernel;
+
+	if (!obj)
+		return 0;
+	if (json_check_keys(loc, ptr, obj, param_keys, err) ||
+	    json_get_int(loc, ptr, obj, "permutations", 99, 1000000, p->permutations,
+			 &p->permutations, err) ||
+	    json_get_int(loc, ptr, obj, "seed", 0, INT64_MAX, p->seed, &p->seed, err) ||
+	    json_get_int(loc, ptr, obj, "window", 3, 10000, p->window, &p->window, err) ||
+	    json_get_int(loc, ptr, obj, "exclude_recent", 0, 100, p->exclude_recent,
+			 &p->exclude_recent, err) ||
+	    json_get_int(loc, ptr, obj, "min_history", 3, 10000, p->min_history, &p->min_history,
+			 err) ||
+	    json_get_int(loc, ptr, obj, "persistence", 1, 30, p->persistence, &p->persistence,
+			 err) ||
+	    json_get_int(loc, ptr, obj, "ngram", 1, 16, p->ngram, &p->ngram, err) ||
+	    json_get_int(loc, ptr, obj, "pad_len", 1, 100000, p->pad_len, &p->pad_len, err) ||
+	    json_get_int(loc, ptr, obj, "long_len", 0, 1000000, p->long_len, &p->long_len, err) ||
+	    json_get_num(loc, ptr, obj, "alpha", 0, 1, p->alpha, &p->alpha, err) ||
+	    json_get_num(loc, ptr, obj, "fdr", 0, 1, p->fdr, &p->fdr, err) ||
+	    json_get_num(loc, ptr, obj, "abs_margin", 0, 10, p->abs_margin, &p->abs_margin, err) ||
+	    json_get_num(loc, ptr, obj, "rel_margin", 0, 100, p->rel_margin, &p->rel_margin, err) ||
+	    json_get_num(loc, ptr, obj, "sigmas", 0, 100, p->sigmas, &p->sigmas, err) ||
+	    json_get_num(loc, ptr, obj, "tv_distinct_share", 0, 1, p->tv_share, &p->tv_share,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "rate_margin", 0, 1, p->rate_margin, &p->rate_margin,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "novel_margin", 0, 1, p->novel_margin, &p->novel_margin,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "cusum_k", 0, 100, p->cusum_k, &p->cusum_k, err) ||
+	    json_get_num(loc, ptr, obj, "cusum_h", 0, 1000, p->cusum_h, &p->cusum_h, err) ||
+	    json_get_num(loc, ptr, obj, "detectable_shift", 0, 10, p->detectable, &p->detectable,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "min_answered", 0, 1, p->min_answered, &p->min_answered,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "logprob_margin", 0, 1, p->logprob_margin,
+			 &p->logprob_margin, err) ||
+	    json_get_bool(loc, ptr, obj, "cusum", p->cusum, &p->cusum, err) ||
+	    json_get_bool(loc, ptr, obj, "logprobs", p->logprobs, &p->logprobs, err) ||
+	    get_enum(loc, obj, "distance", dists, &d, err) ||
+	    get_enum(loc, obj, "kernel", kernels, &k, err))
+		return -1;
+	p->distance = (enum dist_choice)d;
+	p->kernel = (enum stats_kernel)k;
+	return 0;
+}
+
+struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const json_t *cfg,
+					const struct jsonloc *suite_loc, const json_t *suite,
+					struct pl_err *err)
+{
+	struct detect_params *p = xcalloc(1, sizeof(*p));
+
+	params_defaults(p);
+	if (params_overlay(p, cfg_loc, cfg, err) || params_overlay(p, suite_loc, suite, err)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void detect_params_free(struct detect_params *p)
+{
+	free(p);
+}
+
+const char *detect_verdict_name(enum detect_verdict v)
+{
+	switch (v) {
+	case DETECT_NO_CHANGE:
+		return "no_change";
+	case DETECT_CHANGED:
+		return "changed";
+	case DETECT_UNSTABLE:
+		return "unstable";
+	case DETECT_INSUFFICIENT:
+		return "insufficient";
+	}
+	return "unknown";
+}
+
+static json_t *num(double x)
+{
+	return json_real(stats_round(x, DEC));
+}
+
+/* ---- per-prompt distances ---------------------------------------------------------- */
+
+struct pwork {
+	const char *id;
+	const struct prompt_samples *a, *b; /* baseline, tonight (b may be NULL) */
+	struct stats_stratum st;
+	unsigned *labels;
+	double *K;
+	size_t L;
+};
+
+static size_t cp_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static int same_answer(const char *x, const char *y)
+{
+	size_t nx, ny;
+	const char *tx = fingerprint_trim(x, &nx), *ty = fingerprint_trim(y, &ny);
+
+	return nx == ny && !memcmp(tx, ty, nx);
+}
+
+static const struct sample *pooled(const struct pwork *w, size_t i)
+{
+	return i < w->st.n_a ? &w->a->samples[i] : &w->b->samples[i - w->st.n_a];
+}
+
+/* TV for categorical answers (few distinct answers, not long), MMD for text. */
+static enum stats_dist choose_dist(const struct detect_params *p, const struct prompt_samples *a)
+{
+	size_t distinct = 0, i, j;
+	double *lens, med;
+
+	if (p->distance == DIST_TV)
+		return STATS_TV;
+	if (p->distance == DIST_MMD)
+		return STATS_MMD;
+	if (!a->n)
+		return STATS_TV;
+	lens = xmalloc(a->n * sizeof(*lens));
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < i && !same_answer(a->samples[i].text, a->samples[j].text); j++)
+			;
+		distinct += j == i;
+		lens[i] = (double)cp_len(a->samples[i].text);
+	}
+	med = stats_median(lens, a->n);
+	free(lens);
+	if ((double)distinct <= p->tv_share * (double)a->n && med <= (double)p->long_len)
+		return STATS_TV;
+	return STATS_MMD;
+}
+
+static void pwork_build(const struct detect_params *p, struct pwork *w)
+{
+	size_t N, i, j;
+
+	w->st.dist = choose_dist(p, w->a);
+	w->st.n_a = w->a->n;
+	w->st.n_b = w->b ? w->b->n : 0;
+	N = w->st.n_a + w->st.n_b;
+	if (!w->st.n_a || !w->st.n_b)
+		return;
+	if (w->st.dist == STATS_TV) {
+		w->labels = xcalloc(N, sizeof(*w->labels));
+		for (i = 0; i < N; i++) {
+			for (j = 0; j < i && !same_answer(pooled(w, i)->text, pooled(w, j)->text);
+			     j++)
+				;
+			w->labels[i] = j < i ? w->labels[j] : (unsigned)w->st.k++;
+		}
+		w->st.labels = w->labels;
+		return;
+	} else {
+		uint32_t **cps = xcalloc(N, sizeof(*cps));
+		size_t *lens = xcalloc(N, sizeof(*lens)), maxa = 1;
+
+		for (i = 0; i < N; i++) {
+			cps[i] = stats_codepoints(pooled(w, i)->text, &lens[i]);
+			if (i < w->st.n_a && lens[i] > maxa)
+				maxa = lens[i];
+		}
+		/* L: the longest baseline answer, at most pad_len, so the kernel's scale suits
+		 * the prompt and stays the same from night to night. */
+		w->L = maxa < (size_t)p->pad_len ? maxa : (size_t)p->pad_len;
+		w->K = xmalloc(N * N * sizeof(*w->K));
+		stats_kernel_matrix(p->kernel, (const uint32_t *const *)cps, lens, N,
+				    p->kernel == STATS_K_NGRAM ? (size_t)p->ngram : w->L, w->K);
+		w->st.K = w->K;
+		for (i = 0; i < N; i++)
+			free(cps[i]);
+		free(cps);
+		free(lens);
+	}
+}
+
+static const struct prompt_samples *find_prompt(const struct sampleset *s, const char *id);
+
+/* ---- rates ------------------------------------------------------------------------- */
+
+enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_NOVEL, R_N };
+static const char *const rate_names[R_N] = { "refusal", "json", "truncated", "novel" };
+
+struct rates {
+	size_t hit[R_N], n;
+};
+
+static int parses_json(const char *text)
+{
+	size_t n;
+	const char *t = fingerprint_trim(text, &n);
+	json_t *v;
+
+	if (!n || (*t != '{' && *t != '['))
+		return 0;
+	v = json_loadb(t, n, 0, NULL);
+	json_decref(v);
+	return v != NULL;
+}
+
+/* Novel answers: tonight's answers whose normal form never occurs among the baseline's
+ * answers to the prompt. For the baseline itself, the answers that occur once (Good-Turing:
+ * the chance that the next answer is one not seen before). Noise moves probability among
+ * known answers; a changed model says new things. */
+static int is_novel(const struct prompt_samples *ref, const struct sample *sm,
+		    const struct sample *self)
+{
+	size_t k;
+
+	for (k = 0; ref && k < ref->n; k++) {
+		if (&ref->samples[k] != self && same_answer(ref->samples[k].text, sm->text))
+			return 0;
+	}
+	return 1;
+}
+
+static void rates_count(const struct sampleset *s, const struct sampleset *base, struct rates *r)
+{
+	size_t p, i;
+
+	memset(r, 0, sizeof(*r));
+	for (p = 0; p < s->n_prompts; p++) {
+		const struct prompt_samples *ref =
+			s == base ? &s->prompts[p] : find_prompt(base, s->prompts[p].prompt_id);
+
+		for (i = 0; i < s->prompts[p].n; i++) {
+			const struct sample *sm = &s->prompts[p].samples[i];
+
+			r->n++;
+			r->hit[R_REFUSAL] += sm->refused || sm->blocked;
+			r->hit[R_JSON] += parses_json(sm->text);
+			r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "len"
+											       "gt"
+											       "h");
+			r->hit[R_NOVEL] += ref && is_novel(ref, sm, s == base ? sm : NULL);
+		}
+	}
+}
+
+static double rate_of(const struct rates *r, int k)
+{
+	return r->n ? (double)r->hit[k] / (double)r->n : 0;
+}
+
+/* ---- history ----------------------------------------------------------------------- */
+
+static const char *rec_epoch(const json_t *r)
+{
+	const char *e = json_string_value(json_object_get(r, "epoch"));
+
+	return e ? e : "e1";
+}
+
+static int rec_usable(const json_t *r)
+{
+	const char *v = json_string_value(json_object_get(r, "verdict"));
+
+	return json_is_number(json_object_get(r, "stat")) && !(v && !strcmp(v, "insufficient"));
+}
+
+/* A number at a dotted path of one record ("stat", "rates.refusal"); NAN when absent. */
+static double rec_num(const json_t *r, const char *path)
+{
+	char buf[64];
+	const char *dot = strchr(path, '.');
+	const json_t *v;
+
+	if (!dot) {
+		v = json_object_get(r, path);
+	} else {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(dot - path), path);
+		v = json_object_get(json_object_get(r, buf), dot + 1);
+	}
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The trailing window of one epoch: indices of its usable records, the most recent
+ * `exclude_recent` left out when enough remain. Returns a new array of *n indices. */
+static size_t *epoch_window(const struct detect_params *p, const json_t *recs, const char *epoch,
+			    size_t *n)
+{
+	size_t total = json_array_size(recs), cnt = 0, i, keep, drop;
+	size_t *idx = xmalloc((total ? total : 1) * sizeof(*idx));
+
+	for (i = 0; i < total; i++) {
+		const json_t *r = json_array_get(recs, i);
+
+		if (rec_usable(r) && !strcmp(rec_epoch(r), epoch))
+			idx[cnt++] = i;
+	}
+	drop = cnt > (size_t)p->exclude_recent ? (size_t)p->exclude_recent : 0;
+	keep = cnt - drop;
+	if (keep > (size_t)p->window)
+		keep = (size_t)p->window;
+	memmove(idx, idx + (cnt - drop - keep), keep * sizeof(*idx));
+	*n = keep;
+	return idx;
+}
+
+struct level {
+	double center, spread; /* spread < 0: not enough history */
+	size_t nights;	       /* nights in the epoch's window */
+	size_t pooled;	       /* nights behind the spread */
+};
+
+/* Centre of one epoch's window, and the endpoint's night-to-night spread pooled over all
+ * epochs (deviations from each epoch's own median), for the series at `path`. */
+static void series_level(const struct detect_params *p, const json_t *recs, const char *epoch,
+			 const char *path, struct level *lv)
+{
+	struct epoch_info *eps = NULL;
+	size_t n_eps = 0, e, i, n, nd = 0;
+	size_t *idx = epoch_window(p, recs, epoch, &n);
+	double *x = xmalloc((json_array_size(recs) + 1) * sizeof(*x));
+	double *dev = xmalloc((json_array_size(recs) + 1) * sizeof(*dev));
+	size_t m = 0;
+
+	for (i = 0; i < n; i++) {
+		double v = rec_num(json_array_get(recs, idx[i]), path);
+
+		if (!isnan(v))
+			x[m++] = v;
+	}
+	lv->center = stats_median(x, m);
+	lv->nights = m;
+	free(idx);
+	fingerprint_epochs(recs, &eps, &n_eps);
+	for (e = 0; e < n_eps; e++) {
+		size_t k = 0, j;
+		double med;
+
+		idx = epoch_window(p, recs, eps[e].id, &n);
+		for (j = 0; j < n; j++) {
+			double v = rec_num(json_array_get(recs, idx[j]), path);
+
+			if (!isnan(v))
+				x[k++] = v;
+		}
+		med = stats_median(x, k);
+		for (j = 0; j < k; j++)
+			dev[nd++] = fabs(x[j] - med);
+		free(idx);
+	}
+	lv->pooled = nd;
+	lv->spread = nd >= (size_t)p->min_history ? 1.4826 * stats_median(dev, nd) : -1;
+	free(eps);
+	free(x);
+	free(dev);
+}
+
+/* The hard objects known for an epoch: the baseline's for e1, then its nights'. */
+static json_t *epoch_known(const struct detect_params *p, const json_t *recs, const char *epoch,
+			   const json_t *base_hard)
+{
+	json_t *known = json_array(), *r;
+	size_t i, n = json_array_size(recs), from = 0, cnt = 0;
+
+	if (!strcmp(epoch, "e1"))
+		json_array_append(known, (json_t *)base_hard);
+	for (i = n; i-- > 0;) {
+		r = json_array_get(recs, i);
+		if (!strcmp(rec_epoch(r), epoch) && ++cnt > (size_t)p->window) {
+			from = i + 1;
+			break;
+		}
+	}
+	for (i = from; i < n; i++) {
+		r = json_array_get(recs, i);
+		if (!strcmp(rec_epoch(r), epoch) && json_is_object(json_object_get(r, "hard")))
+			json_array_append(known, json_object_get(r, "hard"));
+	}
+	return known;
+}
+
+static double margin_for(const struct detect_params *p, double center, double spread)
+{
+	double m = p->abs_margin;
+
+	if (p->rel_margin * center > m)
+		m = p->rel_margin * center;
+	if (spread >= 0 && p->sigmas * spread > m)
+		m = p->sigmas * spread;
+	return m;
+}
+
+/* ---- the evaluation ---------------------------------------------------------------- */
+
+struct eval {
+	const struct detect_params *p;
+	const struct sampleset *base, *night;
+	struct pwork *w;
+	size_t n_w, active;
+	struct stats_perm_result *res, suite;
+	double *q;
+	json_t *recs, *hard_now, *hard_base, *sketch, *hard_changes;
+	struct epoch_info *eps;
+	size_t n_eps, skipped;
+	const char *cur_epoch;
+	struct rates r_base, r_night;
+	double mean_len, lat50, lat95, lp_stat;
+};
+
+static void eval_release(struct eval *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n_w; i++) {
+		free(ev->w[i].labels);
+		free(ev->w[i].K);
+	}
+	free(ev->w);
+	free(ev->res);
+	free(ev->q);
+	free(ev->eps);
+	json_decref(ev->recs);
+	json_decref(ev->hard_now);
+	json_decref(ev->hard_base);
+	json_decref(ev->sketch);
+	json_decref(ev->hard_changes);
+}
+
+static const struct prompt_samples *find_prompt(const struct sampleset *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_prompts; i++) {
+		if (!strcmp(s->prompts[i].prompt_id, id))
+			return &s->prompts[i];
+	}
+	return NULL;
+}
+
+static void night_figures(struct eval *ev)
+{
+	size_t p, i, n = 0, nl = 0, tot = 0;
+	double len = 0, *lat;
+
+	for (p = 0; p < ev->night->n_prompts; p++)
+		tot += ev->night->prompts[p].n;
+	lat = xmalloc((tot ? tot : 1) * sizeof(*lat));
+	for (p = 0; p < ev->night->n_prompts; p++) {
+		for (i = 0; i < ev->night->prompts[p].n; i++) {
+			const struct sample *sm = &ev->night->prompts[p].samples[i];
+
+			len += (double)cp_len(sm->text);
+			n++;
+			if (sm->latency_ms > 0)
+				lat[nl++] = sm->latency_ms;
+		}
+	}
+	ev->mean_len = n ? len / (double)n : 0;
+	ev->lat50 = ev->lat95 = 0;
+	if (nl) {
+		size_t k;
+		double *s = lat;
+
+		/* nearest-rank percentiles */
+		for (i = 1; i < nl; i++) {
+			double v = s[i];
+
+			for (k = i; k > 0 && s[k - 1] > v; k--)
+				s[k] = s[k - 1];
+			s[k] = v;
+		}
+		ev->lat50 = s[(size_t)ceil(0.50 * (double)nl) - 1];
+		ev->lat95 = s[(size_t)ceil(0.95 * (double)nl) - 1];
+	}
+	free(lat);
+}
+
+static void distances(struct eval *ev)
+{
+	size_t i;
+	double *pv;
+
+	ev->n_w = ev->base->n_prompts;
+	ev->w = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*ev->w));
+	for (i = 0; i < ev->n_w; i++) {
+		struct pwork *w = &ev->w[i];
+
+		w->id = ev->base->prompts[i].prompt_id;
+		w->a = &ev->base->prompts[i];
+		w->b = find_prompt(ev->night, w->id);
+		pwork_build(ev->p, w);
+		if (w->st.n_a && w->st.n_b &&
+		    (w->st.dist == STATS_TV || (w->st.n_a >= 2 && w->st.n_b >= 2)))
+			ev->active++;
+		else
+			w->st.n_b = 0; /* too few answers: the stratum sits out */
+	}
+	ev->res = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*ev->res));
+	ev->q = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*ev->q));
+	{
+		struct stats_stratum *st = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*st));
+
+		for (i = 0; i < ev->n_w; i++)
+			st[i] = ev->w[i].st;
+		stats_perm_test(st, ev->n_w, (size_t)ev->p->permutations, (uint64_t)ev->p->seed,
+				ev->res, &ev->suite);
+		free(st);
+	}
+	pv = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*pv));
+	for (i = 0; i < ev->n_w; i++)
+		pv[i] = ev->res[i].p;
+	stats_bh(pv, ev->n_w, ev->q);
+	free(pv);
+}
+
+/* ---- logprob test ------------------------------------------------------------------ */
+
+/* Adds the first token's distribution of one answer's logprobs to acc ({token: summed
+ * probability}). Accepts OpenAI's {"content": [...]} or the bare array; each position is
+ * {"token", "logprob", "top_logprobs": [{"token", "logprob"}]}. Returns 1 when it added. */
+static int first_token_add(const json_t *lp, json_t *acc)
+{
+	const json_t *arr = json_is_object(lp) ? json_object_get(lp, "content") : lp;
+	const json_t *first = json_array_get(arr, 0), *top, *t;
+	size_t i;
+
+	if (!json_is_object(first))
+		return 0;
+	top = json_object_get(first, "top_logprobs");
+	if (!json_is_array(top) || !json_array_size(top))
+		top = NULL;
+	for (i = 0; i < (top ? json_array_size(top) : 1); i++) {
+		const json_t *e = top ? json_array_get(top, i) : first;
+		const char *tok = json_string_value(json_object_get(e, "token"));
+
+		t = json_object_get(e, "logprob");
+		if (!tok || !json_is_number(t))
+			continue;
+		json_object_set_new(acc, tok,
+				    json_real(json_number_value(json_object_get(acc, tok)) +
+					      exp(json_number_value(t))));
+	}
+	return 1;
+}
+
+static size_t first_token_dist(const struct prompt_samples *ps, json_t *acc)
+{
+	size_t i, n = 0;
+
+	for (i = 0; ps && i < ps->n; i++) {
+		if (ps->samples[i].logprobs)
+			n += (size_t)first_token_add(ps->samples[i].logprobs, acc);
+	}
+	return n;
+}
+
+/* Mean over prompts of the total-variation distance between the baseline's and tonight's
+ * average first-token distributions (the mass outside the top tokens counts as one "other"
+ * token). One sample already carries the whole distribution, so this is far cheaper per unit
+ * of power than comparing sampled answers. Returns -1 when no prompt has logprobs on both
+ * sides. */
+static double logprob_stat(const struct eval *ev, size_t *n_prompts)
+{
+	double sum = 0;
+	size_t i;
+
+	*n_prompts = 0;
+	for (i = 0; i < ev->n_w; i++) {
+		json_t *a = json_object(), *b = json_object(), *v;
+		size_t na = first_token_dist(ev->w[i].a, a), nb = first_token_dist(ev->w[i].b, b);
+		double tv = 0, ma = 0, mb = 0;
+		const char *tok;
+
+		if (na && nb) {
+			json_object_foreach(a, tok, v)
+			{
+				double pa = json_number_value(v) / (double)na;
+				double pb = json_number_value(json_object_get(b, tok)) / (double)nb;
+
+				tv += fabs(pa - pb);
+				ma += pa;
+			}
+			json_object_foreach(b, tok, v)
+			{
+				double pb = json_number_value(v) / (double)nb;
+
+				mb += pb;
+				if (!json_object_get(a, tok))
+					tv += pb;
+			}
+			tv += fabs(fmax(0, 1 - ma) - fmax(0, 1 - mb));
+			sum += 0.5 * tv;
+			(*n_prompts)++;
+		}
+		json_decref(a);
+		json_decref(b);
+	}
+	return *n_prompts ? sum / (double)*n_prompts : -1;
+}
+
+struct decision {
+	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
+	struct level lv;
+	double margin, dev, conf, spread;
+	json_t *rates, *cusum, *drifted, *moved, *logprobs;
+	char epoch[64], since[64];
+	int new_epoch, returned;
+};
+
+/* Whether tonight's rate k is off for an epoch: judged against the epoch's nights once
+ * there are any (margin: the larger of the rate's margin and `sigmas` spreads, the spread
+ * never below the binomial sampling noise), else against the baseline with Fisher's exact
+ * test at the conservative alpha. Fills the centre, margin and Fisher p used. */
+static int rate_off(const struct eval *ev, int k, const char *epoch, double *center, double *m,
+		    double *fp)
+{
+	const struct detect_params *p = ev->p;
+	char path[64];
+	struct level lv;
+	double now = rate_of(&ev->r_night, k), base = rate_of(&ev->r_base, k);
+	double rm = k == R_NOVEL ? p->novel_margin : p->rate_margin;
+	size_t a = ev->r_base.hit[k], b = ev->r_base.n - a, c = ev->r_night.hit[k],
+	       d = ev->r_night.n - c;
+	int is_e1 = !strcmp(epoch, "e1");
+
+	snprintf(path, sizeof(path), "rates.%s", rate_names[k]);
+	series_level(p, ev->recs, epoch, path, &lv);
+	*fp = stats_fisher_exact(a, b, c, d);
+	if (lv.nights) {
+		double pc = fmin(fmax(lv.center, 1.0 / (double)(ev->r_night.n + 1)), 1);
+		double se = sqrt(pc * (1 - pc) / (double)(ev->r_night.n ? ev->r_night.n : 1));
+		double spread = lv.spread >= 0 ? fmax(lv.spread, se) : sqrt(2) * se;
+
+		*center = lv.center;
+		*m = fmax(rm, p->sigmas * spread);
+		return fabs(now - lv.center) > *m && (lv.spread >= 0 || !is_e1 || *fp <= p->alpha);
+	}
+	*center = base;
+	*m = rm;
+	return *fp <= p->alpha && fabs(now - base) >= rm;
+}
+
+static json_t *judge_rate(struct eval *ev, int k, int *changed)
+{
+	double center, m, fp;
+	int ch = rate_off(ev, k, ev->cur_epoch, &center, &m, &fp);
+
+	*changed |= ch;
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "baseline", num(rate_of(&ev->r_base, k)),
+			 "night", num(rate_of(&ev->r_night, k)), "center", num(center), "margin",
+			 num(m), "p", num(fp), "changed", ch);
+}
+
+static const char *const cusum_series[] = { "stat", "mean_len", "rates.refusal", "latency_p50",
+					    "latency_p95" };
+
+static double series_now(const struct eval *ev, size_t i)
+{
+	switch (i) {
+	case 0:
+		return ev->suite.obs;
+	case 1:
+		return ev->mean_len;
+	case 2:
+		return rate_of(&ev->r_night, R_REFUSAL);
+	case 3:
+		return ev->lat50;
+	default:
+		return ev->lat95;
+	}
+}
+
+/* Two-sided CUSUM over the nightly series of the current epoch, standardised by the
+ * epoch's centre and the pooled spread; the running sums are carried in the history. */
+static void run_cusum(struct eval *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	const json_t *last = NULL, *r;
+	size_t i, n = json_array_size(ev->recs);
+
+	d->cusum = json_object();
+	d->drifted = json_array();
+	for (i = n; i-- > 0 && !last;) {
+		r = json_array_get(ev->recs, i);
+		if (rec_usable(r) && !strcmp(rec_epoch(r), ev->cur_epoch))
+			last = r;
+	}
+	for (i = 0; i < ARRAY_SIZE(cusum_series); i++) {
+		const json_t *prev =
+			json_object_get(json_object_get(last, "cusum"), cusum_series[i]);
+		double hi = json_number_value(json_array_get(prev, 0));
+		double lo = json_number_value(json_array_get(prev, 1));
+		double now = series_now(ev, i), floor, z;
+		struct level lv;
+		int alarm;
+
+		if (!p->cusum || d->cold)
+			continue;
+		series_level(p, ev->recs, ev->cur_epoch, cusum_series[i], &lv);
+		if (lv.spread < 0 || !lv.nights || (now <= 0 && lv.center <= 0))
+			continue;
+		/* a floor on the spread: an endpoint that never varied must not turn a tiny
+		 * wobble into a huge z */
+		floor = i == 0	 ? fmax(p->abs_margin / (p->sigmas > 0 ? p->sigmas : 1),
+					ev->suite.null_sd)
+			: i == 2 ? p->rate_margin / (p->sigmas > 0 ? p->sigmas : 1)
+				 : 0.02 * fabs(lv.center) + 1e-9;
+		z = (now - lv.center) / (lv.spread > floor ? lv.spread : floor);
+		/* winsorised: one wild night must not trip a detector meant for slow slides
+		 * (single nights are the margin test's job) */
+		z = fmax(-3, fmin(3, z));
+		alarm = stats_cusum_step(&hi, &lo, z, p->cusum_k, p->cusum_h);
+		if (alarm)
+			json_array_append_new(d->drifted, json_string(cusum_series[i]));
+		json_object_set_new(d->cusum, cusum_series[i],
+				    json_pack("[o,o]", num(alarm ? 0 : hi), num(alarm ? 0 : lo)));
+	}
+	d->drift = json_array_size(d->drifted) > 0;
+}
+
+static int consecutive_above(const struct eval *ev)
+{
+	size_t n = json_array_size(ev->recs);
+	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
+
+	if (!last || strcmp(rec_epoch(last), ev->cur_epoch))
+		return 0;
+	return (int)json_integer_value(json_object_get(last, "above"));
+}
+
+/* Finds an older epoch tonight matches (hard signals known there, statistic within its
+ * margin). Returns its index or -1. */
+static int match_older(struct eval *ev, const struct decision *d)
+{
+	size_t e;
+
+	for (e = ev->n_eps; e-- > 0;) {
+		struct level lv;
+		json_t *known;
+		int hard, off = 0;
+		double c, m, fp;
+		size_t k;
+
+		if (!strcmp(ev->eps[e].id, ev->cur_epoch))
+			continue;
+		series_level(ev->p, ev->recs, ev->eps[e].id, "stat", &lv);
+		if (!lv.nights)
+			continue;
+		known = epoch_known(ev->p, ev->recs, ev->eps[e].id, ev->hard_base);
+		hard = fingerprint_hard_diff(known, ev->hard_now, NULL);
+		json_decref(known);
+		if (hard)
+			continue;
+		if (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread))
+			continue;
+		for (k = 0; k < R_N && !off; k++)
+			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
+		if (!off)
+			return (int)e;
+	}
+	return -1;
+}
+
+/* The logprob test (suite option "logprobs"): tonight's logprob statistic against the
+ * epoch's nights (margin: logprob_margin or `sigmas` spreads), or against logprob_margin
+ * alone before there is history. */
+static void judge_logprobs(struct eval *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	struct level lv;
+	size_t n = 0;
+	double m = p->logprob_margin;
+
+	ev->lp_stat = logprob_stat(ev, &n);
+	if (ev->lp_stat < 0) {
+		d->logprobs = json_pack("{s:I}", "prompts", (json_int_t)0);
+		return;
+	}
+	series_level(p, ev->recs, ev->cur_epoch, "logprob", &lv);
+	if (lv.nights && lv.spread >= 0)
+		m = fmax(m, p->sigmas * lv.spread);
+	d->lp_change = ev->lp_stat - (lv.nights ? lv.center : 0) > m;
+	d->logprobs = json_pack("{s:I,s:o,s:o,s:o,s:b}", "prompts", (json_int_t)n, "stat",
+				num(ev->lp_stat), "center", num(lv.nights ? lv.center : 0),
+				"margin", num(m), "changed", d->lp_change);
+}
+
+static void decide(struct eval *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	int is_e1 = !strcmp(ev->cur_epoch, "e1");
+	json_t *known;
+	size_t i, k;
+
+	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->hard_base);
+	ev->hard_changes = json_array();
+	d->hard = fingerprint_hard_diff(known, ev->hard_now, ev->hard_changes) > 0;
+	json_decref(known);
+
+	series_level(p, ev->recs, ev->cur_epoch, "stat", &d->lv);
+	d->cold = d->lv.spread < 0 || !d->lv.nights;
+	if (!d->lv.nights)
+		d->lv.center = ev->suite.null_mean; /* sampling noise alone */
+	d->dev = ev->suite.obs - d->lv.center;
+	/* The spread never goes below tonight's sampling noise (the permutation SD): a short
+	 * history underestimates it. Against a single earlier night, the difference of two
+	 * noisy values varies sqrt(2) times as much. */
+	if (!d->cold)
+		d->spread = fmax(d->lv.spread, ev->suite.null_sd);
+	else if (d->lv.nights)
+		d->spread = sqrt(2) * ev->suite.null_sd;
+	else
+		d->spread = -1; /* the permutation test's p-value speaks for sampling noise */
+	d->margin = margin_for(p, d->lv.center, d->spread);
+	if (d->cold) {
+		d->above = (is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin) &&
+			   (!is_e1 || ev->suite.p <= p->alpha);
+		d->conf = 1 - ev->suite.p;
+	} else {
+		double z = d->spread > 0 ? fabs(d->dev) / d->spread : INFINITY;
+
+		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
+		d->conf = erf(z / sqrt(2));
+		d->unstable = p->sigmas * d->spread > p->detectable;
+	}
+	d->rates = json_object();
+	for (k = 0; k < R_N; k++)
+		json_object_set_new(d->rates, rate_names[k],
+				    judge_rate(ev, (int)k, &d->rate_change));
+	if (p->logprobs)
+		judge_logprobs(ev, d);
+	d->consecutive = (d->above || d->rate_change || d->lp_change) ? consecutive_above(ev) + 1
+								      : 0;
+	d->stat_change = d->consecutive >= p->persistence;
+	run_cusum(ev, d);
+
+	d->moved = json_array();
+	for (i = 0; i < ev->n_w; i++) {
+		if (ev->w[i].st.n_b && ev->q[i] <= p->fdr)
+			json_array_append_new(d->moved, json_string(ev->w[i].id));
+	}
+
+	snprintf(d->epoch, sizeof(d->epoch), "%s", ev->cur_epoch);
+	for (i = 0; i < ev->n_eps; i++) {
+		if (!strcmp(ev->eps[i].id, ev->cur_epoch))
+			snprintf(d->since, sizeof(d->since), "%s", ev->eps[i].since);
+	}
+	if (d->hard || d->stat_change || d->drift) {
+		int e = match_older(ev, d);
+
+		if (e >= 0) {
+			d->returned = 1;
+			snprintf(d->epoch, sizeof(d->epoch), "%s", ev->eps[e].id);
+			snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
+		} else {
+			d->new_epoch = 1;
+			fingerprint_epoch_next(ev->eps, ev->n_eps, d->epoch, sizeof(d->epoch));
+		}
+	}
+}
+
+static void decision_release(struct decision *d)
+{
+	json_decref(d->rates);
+	json_decref(d->cusum);
+	json_decref(d->drifted);
+	json_decref(d->moved);
+	json_decref(d->logprobs);
+}
+
+static void plan_text(const struct eval *ev, const struct decision *d, size_t samples,
+		      struct sbuf *sb)
+{
+	const struct detect_params *p = ev->p;
+
+	if (d->cold) {
+		sbuf_addf(sb,
+			  "no usable history yet (%zu of %lld nights): tonight is judged by "
+			  "the permutation test at alpha %g; a shift of at least %.3f in mean "
+			  "distance beyond sampling noise (%.3f) is reported the same night",
+			  d->lv.pooled, p->min_history, p->alpha, d->margin, d->lv.center);
+		return;
+	}
+	/* caught with 95% probability when the shift clears the margin by 1.645 spreads */
+	sbuf_addf(sb,
+		  "a shift of %.3f in mean distance (total variation for short answers, MMD for "
+		  "text) would be caught the same night with 95%% probability (%zu prompts x "
+		  "%zu samples; %zu nights of history; usual %.3f, night-to-night spread %.3f)",
+		  d->margin + 1.645 * d->spread, ev->active, samples, d->lv.pooled, d->lv.center,
+		  d->spread);
+	if (d->unstable)
+		sbuf_addf(sb, "; more than the configured detectable shift %.3f: unstable",
+			  p->detectable);
+}
+
+static json_t *prompts_json(const struct eval *ev)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct pwork *w = &ev->w[i];
+
+		json_array_append_new(
+			arr,
+			json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "id", w->id, "kind",
+				  w->st.dist == STATS_TV ? "tv" : "mmd", "n_baseline",
+				  (json_int_t)w->a->n, "n_night", (json_int_t)(w->b ? w->b->n : 0),
+				  "distance", num(ev->res[i].obs), "noise",
+				  num(ev->res[i].null_mean), "p", num(ev->res[i].p), "q",
+				  num(ev->q[i]), "moved", w->st.n_b && ev->q[i] <= ev->p->fdr));
+	}
+	return arr;
+}
+
+static json_t *record_json(const struct eval *ev, const struct decision *d, const char *night,
+			   enum detect_verdict v)
+{
+	json_t *rec = json_object(), *pr = json_object(), *rates = json_object();
+	size_t i;
+
+	for (i = 0; i < ev->n_w; i++) {
+		if (ev->w[i].st.n_b)
+			json_object_set_new(pr, ev->w[i].id, num(ev->res[i].obs));
+	}
+	for (i = 0; i < R_N; i++)
+		json_object_set_new(rates, rate_names[i], num(rate_of(&ev->r_night, (int)i)));
+	json_object_set_new(rec, "night", json_string(night));
+	json_object_set_new(rec, "epoch", json_string(d->epoch));
+	json_object_set_new(rec, "verdict", json_string(detect_verdict_name(v)));
+	json_object_set_new(rec, "stat", num(ev->suite.obs));
+	json_object_set_new(rec, "noise", num(ev->suite.null_mean));
+	json_object_set_new(rec, "p", num(ev->suite.p));
+	json_object_set_new(rec, "prompts", pr);
+	json_object_set_new(rec, "rates", rates);
+	json_object_set_new(rec, "mean_len", num(ev->mean_len));
+	if (d->logprobs && ev->lp_stat >= 0)
+		json_object_set_new(rec, "logprob", num(ev->lp_stat));
+	json_object_set_new(rec, "latency_p50", num(ev->lat50));
+	json_object_set_new(rec, "latency_p95", num(ev->lat95));
+	json_object_set_new(rec, "hard", json_incref(ev->hard_now));
+	json_object_set_new(rec, "sketch", json_incref(ev->sketch));
+	json_object_set_new(rec, "cusum", json_incref(d->cusum));
+	/* a new or returned epoch starts counting afresh */
+	json_object_set_new(rec, "above",
+			    json_integer(d->new_epoch || d->returned ? 0 : d->consecutive));
+	return rec;
+}
+
+static void summary_text(const struct eval *ev, const struct decision *d, enum detect_verdict v,
+			 char *buf, size_t len)
+{
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb);
+	if (v == DETECT_INSUFFICIENT) {
+		sbuf_addf(&sb, "insufficient answers: %zu of %zu prompts answered", ev->active,
+			  ev->n_w);
+	} else if (v == DETECT_CHANGED) {
+		const char *sep = "";
+
+		sbuf_addstr(&sb, "changed:");
+		if (d->hard) {
+			size_t toks = 0;
+			json_t *c;
+
+			json_array_foreach(ev->hard_changes, i, c)
+			{
+				const char *sig = json_string_value(json_object_get(c, "signal"));
+
+				if (!strncmp(sig, "prompt_tokens:", 14)) {
+					toks++;
+					continue;
+				}
+				sbuf_addf(&sb, "%s %s", sep, sig);
+				sep = ",";
+			}
+			if (toks) {
+				sbuf_addf(&sb, "%s prompt token counts (%zu prompts)", sep, toks);
+				sep = ",";
+			}
+		}
+		if (d->stat_change && d->above) {
+			sbuf_addf(&sb, "%s mean distance %.4f (usual %.4f, margin %.4f)", sep,
+				  ev->suite.obs, d->lv.center, d->margin);
+			sep = ",";
+		}
+		if (d->stat_change && d->rate_change) {
+			const char *k;
+			json_t *r;
+
+			json_object_foreach(d->rates, k, r)
+			{
+				if (json_is_true(json_object_get(r, "changed"))) {
+					sbuf_addf(&sb, "%s %s rate %.3f", sep, k,
+						  json_number_value(json_object_get(r, "night")));
+					sep = ",";
+				}
+			}
+		}
+		if (d->stat_change && d->lp_change) {
+			sbuf_addf(&sb, "%s logprob distance %.4f", sep, ev->lp_stat);
+			sep = ",";
+		}
+		if (d->drift) {
+			json_t *s;
+
+			json_array_foreach(d->drifted, i, s)
+			{
+				sbuf_addf(&sb, "%s slow drift in %s", sep, json_string_value(s));
+				sep = ",";
+			}
+		}
+		if (json_array_size(d->moved)) {
+			json_t *s;
+
+			sbuf_addstr(&sb, "; moved prompts:");
+			json_array_foreach(d->moved, i, s)
+			{
+				if (i == 5) {
+					sbuf_addf(&sb, " (+%zu more)",
+						  json_array_size(d->moved) - 5);
+					break;
+				}
+				sbuf_addf(&sb, " %s", json_string_value(s));
+			}
+		}
+		if (d->returned)
+			sbuf_addf(&sb, "; returned to epoch %s (since %s)", d->epoch, d->since);
+		else
+			sbuf_addf(&sb, "; new epoch %s", d->epoch);
+	} else if (v == DETECT_UNSTABLE) {
+		sbuf_addf(&sb,
+			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
+			  "change below %.4f cannot be told from noise",
+			  d->spread, d->margin);
+	} else {
+		sbuf_addf(&sb, "no change: mean distance %.4f (usual %.4f, margin %.4f)",
+			  ev->suite.obs, d->lv.center, d->margin);
+		if (d->consecutive)
+			sbuf_addf(&sb, "; above the margin %d of %lld nights needed",
+				  d->consecutive, ev->p->persistence);
+	}
+	snprintf(buf, len, "%s", sb.buf);
+	sbuf_release(&sb);
+}
+
+int detect_evaluate(const struct detect_params *p, const struct sampleset *baseline,
+		    const struct sampleset *night, const char *history_path, const char *night_id,
+		    int dry, struct detect_outcome *out, json_t **section, struct pl_err *err)
+{
+	struct eval ev;
+	struct decision d;
+	enum detect_verdict v;
+	json_t *sec = NULL, *rec = NULL;
+	struct sbuf plan;
+	size_t i, samples = 0;
+	int rc = -1;
+
+	memset(&ev, 0, sizeof(ev));
+	memset(&d, 0, sizeof(d));
+	memset(out, 0, sizeof(*out));
+	sbuf_init(&plan);
+	*section = NULL;
+	if (!p || !baseline || !night || !history_path || !night_id) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "detect_evaluate: missing argument");
+		goto out;
+	}
+	ev.p = p;
+	ev.base = baseline;
+	ev.night = night;
+	if (history_load(history_path, &ev.recs, &ev.skipped, err))
+		goto out;
+	fingerprint_epochs(ev.recs, &ev.eps, &ev.n_eps);
+	ev.cur_epoch = json_array_size(ev.recs)
+			       ? rec_epoch(json_array_get(ev.recs, json_array_size(ev.recs) - 1))
+			       : "e1";
+	ev.hard_now = fingerprint_hard(night);
+	ev.hard_base = fingerprint_hard(baseline);
+	ev.sketch = fingerprint_sketch(night);
+	rates_count(baseline, baseline, &ev.r_base);
+	rates_count(night, baseline, &ev.r_night);
+	night_figures(&ev);
+	distances(&ev);
+	for (i = 0; i < night->n_prompts; i++)
+		samples = night->prompts[i].n > samples ? night->prompts[i].n : samples;
+	decide(&ev, &d);
+
+	if ((double)ev.active < p->min_answered * (double)ev.n_w || !ev.active)
+		v = DETECT_INSUFFICIENT;
+	else if (d.hard || d.stat_change || d.drift)
+		v = DETECT_CHANGED;
+	else if (d.unstable)
+		v = DETECT_UNSTABLE;
+	else
+		v = DETECT_NO_CHANGE;
+	if (v == DETECT_INSUFFICIENT || v == DETECT_UNSTABLE) {
+		/* no epoch move on nights that cannot be judged */
+		d.new_epoch = d.returned = 0;
+		snprintf(d.epoch, sizeof(d.epoch), "%s", ev.cur_epoch);
+	}
+
+	out->verdict = v;
+	out->hard_change = d.hard;
+	out->confidence = stats_round(d.hard ? 1 : d.conf, DEC);
+	out->new_epoch = d.new_epoch;
+	out->returned_epoch = d.returned;
+	snprintf(out->epoch, sizeof(out->epoch), "%s", d.epoch);
+	summary_text(&ev, &d, v, out->summary, sizeof(out->summary));
+	plan_text(&ev, &d, samples, &plan);
+
+	sec = json_object();
+	json_object_set_new(sec, "verdict", json_string(detect_verdict_name(v)));
+	json_object_set_new(sec, "summary", json_string(out->summary));
+	json_object_set_new(sec, "confidence", num(out->confidence));
+	json_object_set_new(sec, "night", json_string(night_id));
+	json_object_set_new(sec, "plan", json_string(plan.buf));
+	json_object_set_new(sec, "epoch",
+			    json_pack("{s:s,s:s,s:b,s:b,s:s}", "id", d.epoch, "since",
+				      d.new_epoch ? night_id : d.since, "new", d.new_epoch,
+				      "returned", d.returned, "previous", ev.cur_epoch));
+	json_object_set_new(sec, "hard",
+			    json_pack("{s:b,s:O,s:O}", "changed", d.hard, "changes",
+				      ev.hard_changes, "now", ev.hard_now));
+	json_object_set_new(sec, "distance",
+			    json_pack("{s:o,s:o,s:o,s:I,s:I,s:o,s:O}", "stat", num(ev.suite.obs),
+				      "noise", num(ev.suite.null_mean), "p", num(ev.suite.p),
+				      "permutations", (json_int_t)p->permutations, "active_prompts",
+				      (json_int_t)ev.active, "prompts", prompts_json(&ev), "moved",
+				      d.moved));
+	json_object_set_new(
+		sec, "decision",
+		json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I}", "mode",
+			  d.cold ? "cold_start" : "history", "history_nights",
+			  (json_int_t)d.lv.nights, "pooled_nights", (json_int_t)d.lv.pooled,
+			  "center", num(d.lv.center), "spread", num(d.spread < 0 ? 0 : d.spread),
+			  "margin", num(d.margin), "threshold", num(d.lv.center + d.margin),
+			  "deviation", num(d.dev), "above", d.above, "consecutive",
+			  (json_int_t)d.consecutive, "persistence", (json_int_t)p->persistence,
+			  "alpha", num(p->alpha), "skipped_history_lines", (json_int_t)ev.skipped));
+	json_object_set_new(sec, "rates", json_incref(d.rates));
+	if (d.logprobs)
+		json_object_set_new(sec, "logprobs", json_incref(d.logprobs));
+	json_object_set_new(sec, "drift",
+			    json_pack("{s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted));
+	json_object_set_new(sec, "figures",
+			    json_pack("{s:o,s:o,s:o}", "mean_len", num(ev.mean_len), "latency_p50",
+				      num(ev.lat50), "latency_p95", num(ev.lat95)));
+
+	if (!dry && v != DETECT_INSUFFICIENT) {
+		rec = record_json(&ev, &d, night_id, v);
+		if (history_append(history_path, rec, err))
+			goto out;
+	}
+	*section = sec;
+	sec = NULL;
+	rc = 0;
+out:
+	json_decref(sec);
+	json_decref(rec);
+	sbuf_release(&plan);
+	decision_release(&d);
+	eval_release(&ev);
+	return rc;
+}

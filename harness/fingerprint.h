@@ -1,0 +1,58 @@
+/* fingerprint.h: the behaviour fingerprint of one night (hard signals plus compact sketches of
+ * the answer distributions) and the epochs it is grouped into.
+ *
+ * Hard signals are facts the vendor reports, compared without statistics: returned model
+ * names, system fingerprints, each prompt's prompt-token count (same input, so a change means
+ * a new tokenizer or a hidden system prompt), version headers, logprob availability.
+ * An epoch is a stretch of nights with one behaviour: "e1" holds the baseline; a confirmed
+ * change opens "e2" (the ID) on that night (the date); a night that matches an older epoch
+ * again is a return to it. Epochs live in the history: every night record names its epoch.
+ * All json_t results are new references (the caller owns them); arguments are borrowed. */
+#ifndef PL_FINGERPRINT_H
+#define PL_FINGERPRINT_H
+
+#include "sampleset.h"
+
+#include <jansson.h>
+
+/* Hard signals as {"models": [sorted distinct], "fingerprints": [...], "headers": ["name=value"
+ * of version headers, sorted], "prompt_tokens": {prompt: most common count}, "logprobs": bool}.
+ * Version headers: names containing "version", "model", "fingerprint" or "build", except
+ * rate-limit, request-id and date headers, which change on every request. */
+json_t *fingerprint_hard(const struct sampleset *s);
+
+/* Compares tonight's hard signals with what is known of an epoch: `known` is an array of hard
+ * objects (the baseline's and/or earlier nights'); a model name, fingerprint or header value
+ * never seen in any of them is a change, as is a prompt-token count or logprob availability
+ * different from the last known one. Appends {"signal", "was", "now"} objects to `changes`
+ * (may be NULL) and returns the number of changed signals. */
+int fingerprint_hard_diff(const json_t *known, const json_t *now, json_t *changes);
+
+/* Sketch of the answers: {prompt: {"mode": 16 hex digits of the most common answer's hash,
+ * "share": its share, "len": mean length in code points}}. Answers are compared after trimming
+ * surrounding white space. */
+json_t *fingerprint_sketch(const struct sampleset *s);
+/* Share of the prompts present in both sketches whose most common answers agree (0..1);
+ * 1 when no prompt is shared. */
+double fingerprint_sketch_agreement(const json_t *a, const json_t *b);
+
+struct epoch_info {
+	char id[32];	/* "e1", "e2", ... */
+	char since[64]; /* the night that opened it */
+	size_t last;	/* index in the history of its latest night */
+	size_t nights;
+};
+/* Lists the epochs named by the history records, in order of first appearance (*out is a
+ * new array of *n; free() it). Records without an epoch count as "e1". */
+void fingerprint_epochs(const json_t *records, struct epoch_info **out, size_t *n);
+/* The ID of a new epoch: one above the highest "e<N>" among eps (e1 always counts as taken,
+ * it is the baseline's). */
+void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len);
+
+/* Trims surrounding white space: the normal form answers are compared in. Returns the start
+ * and sets *len. */
+const char *fingerprint_trim(const char *s, size_t *len);
+/* 64-bit FNV-1a of the normal form. */
+uint64_t fingerprint_answer_hash(const char *s);
+
+#endif

@@ -1,0 +1,137 @@
+/* history.c: per vendor/model/suite JSON Lines history of nightly detection statistics. */
+#include "history.h"
+#include "fileio.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HISTORY_MAX_BYTES (256u << 20)
+
+int history_load(const char *path, json_t **records, size_t *skipped, struct pl_err *err)
+{
+	char *text = NULL, *line, *end;
+	size_t len = 0, skip = 0;
+	json_t *arr = json_array();
+	int rc = -1;
+
+	*records = NULL;
+	if (skipped)
+		*skipped = 0;
+	if (!fileio_exists(path)) {
+		rc = 0;
+		goto out;
+	}
+	if (fileio_read_all(path, HISTORY_MAX_BYTES, &text, &len, err))
+		goto out;
+	for (line = text; line < text + len; line = end + 1) {
+		json_t *rec;
+
+		end = memchr(line, '\n', (size_t)(text + len - line));
+		if (!end)
+			end = text + len;
+		if (end == line)
+			continue;
+		rec = json_loadb(line, (size_t)(end - line), 0, NULL);
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			skip++;
+			continue;
+		}
+		json_array_append_new(arr, rec);
+	}
+	rc = 0;
+out:
+	free(text);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	if (skipped)
+		*skipped = skip;
+	*records = arr;
+	return 0;
+}
+
+/* Returns 1 when the file exists, is not empty and does not end in a newline. */
+static int ends_torn(const char *path)
+{
+	char c = '\n';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t size;
+
+	if (fd < 0)
+		return 0;
+	size = lseek(fd, 0, SEEK_END);
+	if (size > 0 && pread(fd, &c, 1, size - 1) != 1)
+		c = '\n';
+	close(fd);
+	return c != '\n';
+}
+
+static int make_parent(const char *path, struct pl_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int rc;
+
+	if (!slash || slash == path)
+		return 0;
+	dir = xstrndup(path, (size_t)(slash - path));
+	rc = fileio_mkdirs(dir, err);
+	free(dir);
+	return rc;
+}
+
+int history_append(const char *path, const json_t *record, struct pl_err *err)
+{
+	char *line = NULL;
+	struct sbuf sb;
+	int rc;
+
+	sbuf_init(&sb);
+	if (!json_is_object(record)) {
+		sbuf_release(&sb);
+		return pl_err_set(err, PL_E_INTERNAL, path, "history record is not an object");
+	}
+	if (make_parent(path, err)) {
+		sbuf_release(&sb);
+		return -1;
+	}
+	if (ends_torn(path))
+		sbuf_addch(&sb, '\n');
+	line = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+	sbuf_addstr(&sb, line);
+	sbuf_addch(&sb, '\n');
+	rc = fileio_append(path, sb.buf, sb.len, 0644, err);
+	free(line);
+	sbuf_release(&sb);
+	return rc;
+}
+
+static void add_part(struct sbuf *out, const char *name)
+{
+	const char *p = name && *name ? name : "_";
+
+	sbuf_addch(out, '/');
+	for (; *p; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			 (*p == '.' && p != (name && *name ? name : "_"));
+
+		sbuf_addch(out, ok ? *p : '_');
+	}
+}
+
+void history_path(struct sbuf *out, const char *state_dir, const char *vendor, const char *model,
+		  const char *suite)
+{
+	sbuf_reset(out);
+	sbuf_addstr(out, state_dir && *state_dir ? state_dir : ".plumbline");
+	sbuf_addstr(out, "/history");
+	add_part(out, vendor);
+	add_part(out, model);
+	add_part(out, suite);
+	sbuf_addstr(out, ".jsonl");
+}

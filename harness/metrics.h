@@ -1,0 +1,53 @@
+/* metrics.h: the Prometheus textfile-collector file, so the monitoring that already watches the
+ * machine (node_exporter --collector.textfile.directory) also watches plumbline: when the last
+ * run finished, how it ended, the verdict per vendor/model/suite, how many signals changed,
+ * errors, and request latency per vendor.
+ *
+ * The file is rewritten whole through fileio_write_atomic (node_exporter never reads half a
+ * file) in the text exposition format 0.0.4. Values describe the last run (gauges), except the
+ * latency summary, which covers the last run's requests. */
+#ifndef PL_METRICS_H
+#define PL_METRICS_H
+
+#include "err.h"
+#include "sbuf.h"
+
+#include <time.h>
+
+enum metrics_verdict {
+	METRICS_OK = 0,		/* no change, every check passed */
+	METRICS_CHANGED,	/* a change was detected */
+	METRICS_CHECK_FAILURES, /* checks failed, no change */
+	METRICS_INCOMPLETE,	/* the run could not complete */
+};
+
+/* One vendor/model/suite of the run. Strings are borrowed. */
+struct metrics_row {
+	const char *vendor; /* MUST be set */
+	const char *model;  /* may be NULL */
+	const char *suite;  /* may be NULL */
+	enum metrics_verdict verdict;
+	size_t changes; /* signals that moved */
+	size_t checks_total, checks_failed;
+	size_t requests, errors, retries;
+	/* Request latency over the run: sum and count, and quantiles (< 0 = unknown). */
+	double latency_sum_s;
+	size_t latency_count;
+	double latency_p50_s, latency_p90_s, latency_p99_s;
+};
+
+struct metrics_run {
+	time_t started;
+	time_t finished;
+	int exit_code; /* the CLI's exit code (cli.h) */
+	const struct metrics_row *rows;
+	size_t n_rows;
+};
+
+/* Appends the exposition text for r to out. Pure. */
+void metrics_render(const struct metrics_run *r, struct sbuf *out);
+/* Renders and writes path atomically (0644). Returns 0, or -1 with err set (PL_E_IO). */
+int metrics_write(const char *path, const struct metrics_run *r, struct pl_err *err);
+const char *metrics_verdict_name(enum metrics_verdict v);
+
+#endif

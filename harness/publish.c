@@ -1,0 +1,225 @@
+/* publish.c: signing reports, the register entry, alerts and metrics after a run. */
+#include "publish.h"
+#include "alert.h"
+#include "fileio.h"
+#include "log.h"
+#include "metrics.h"
+#include "register.h"
+#include "sign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct publish {
+	const struct config *cfg;
+	struct sign_config sc;
+	struct sign_key *key;
+	struct reg *reg;
+	struct alerts *alerts;
+	struct log_opts log;
+};
+
+struct publish *publish_open(const struct config *cfg, struct pl_err *err)
+{
+	struct publish *p = xcalloc(1, sizeof(*p));
+	struct jsonloc loc = config_loc(cfg);
+	struct log_opts lo = LOG_OPTS_INIT;
+
+	p->cfg = cfg;
+	p->log = lo;
+	if (sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, &p->sc, err) < 0 ||
+	    log_opts_parse(&loc, "/logging", cfg->logging, &p->log, err) < 0)
+		goto fail;
+	p->alerts = alerts_new(&loc, "/alerts", cfg->alerts, err);
+	if (!p->alerts)
+		goto fail;
+	if (cfg->signing || fileio_exists(p->sc.secret_key)) {
+		/* An explicit signing section means the auditors expect signatures: a missing key
+		 * is an error, not a silent unsigned report. */
+		if (!fileio_exists(p->sc.secret_key)) {
+			pl_err_set(err, PL_E_INPUT, cfg->path,
+				   "signing.secret_key \"%s\" does not exist (create it with "
+				   "'plumbline keygen --config %s')",
+				   p->sc.secret_key, cfg->path);
+			goto fail;
+		}
+		p->key = sign_key_load(p->sc.secret_key, err);
+		if (!p->key)
+			goto fail;
+		p->reg = register_open(p->sc.register_path, p->key, err);
+		if (!p->reg)
+			goto fail;
+	}
+	if (log_open(&p->log, err) < 0)
+		goto fail;
+	return p;
+fail:
+	publish_close(p);
+	return NULL;
+}
+
+int publish_signing(const struct publish *p)
+{
+	return p->reg != NULL;
+}
+
+int publish_report(struct publish *p, const char *date, struct publish_item *it,
+		   struct pl_err *err)
+{
+	struct reg_run_entry e;
+	char when[32], iso[48];
+	time_t now = time(NULL);
+	struct tm tm;
+	long long seq;
+
+	it->register_seq = -1;
+	if (!p->reg)
+		return 0;
+	/* The entry is dated by the night it stands for (--date), at the time of day it ran. */
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "T%H:%M:%SZ", &tm);
+	snprintf(iso, sizeof(iso), "%s%s", date, when);
+	memset(&e, 0, sizeof(e));
+	e.date = iso;
+	e.vendor = it->vendor->id;
+	e.model = it->vendor->model;
+	e.suite = it->suite;
+	e.verdict = report_verdict_name(it->verdict);
+	e.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
+	e.new_epoch = it->detect ? it->detect->new_epoch : 0;
+	e.summary = it->summary;
+	e.report = it->report_path;
+	e.report_sha256 = it->report_sha256;
+	e.availability = it->planned ? (double)it->answers / (double)it->planned : -1;
+	e.latency_p50_ms = it->latency_p50_ms;
+	e.latency_p95_ms = it->latency_p95_ms;
+	seq = register_sign_and_append(p->reg, p->key, &e, err);
+	if (seq < 0)
+		return -1;
+	it->register_seq = seq;
+	return 0;
+}
+
+static enum alert_kind alert_kind_for(const struct publish_item *it)
+{
+	switch (it->verdict) {
+	case REPORT_CHANGED:
+		return ALERT_CHANGE;
+	case REPORT_CHECKS_FAILED:
+		return ALERT_CHECK_FAILURES;
+	case REPORT_INCOMPLETE:
+		return ALERT_INCOMPLETE;
+	default:
+		return ALERT_NONE;
+	}
+}
+
+int publish_alerts(struct publish *p, const struct publish_item *items, size_t n,
+		   struct pl_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct publish_item *it = &items[i];
+		struct alert_event ev;
+		struct pl_err e2 = PL_ERR_INIT;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = alert_kind_for(it);
+		if (ev.kind == ALERT_NONE)
+			continue;
+		ev.vendor = it->vendor->id;
+		ev.model = it->vendor->model;
+		ev.suite = it->suite;
+		ev.signals = it->signals;
+		ev.n_signals = it->n_signals;
+		ev.confidence = it->detect ? it->detect->confidence : 0;
+		ev.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
+		ev.report_path = it->report_path;
+		ev.summary = it->summary;
+		ev.reason = it->incomplete_reason;
+		ev.checks_total = it->checks_total;
+		ev.checks_failed = it->checks_failed;
+		ev.requests = it->planned;
+		ev.errors = it->faults;
+		if (alerts_dispatch(p->alerts, &ev, p->cfg->state_dir, &e2) < 0) {
+			char buf[1600];
+
+			pl_log(LOG_ERROR, "alert delivery failed: %s", pl_err_str(&e2, buf, sizeof(buf)));
+			if (!pl_err_isset(err))
+				*err = e2;
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static enum metrics_verdict metrics_verdict_for(enum report_verdict v)
+{
+	switch (v) {
+	case REPORT_CHANGED:
+		return METRICS_CHANGED;
+	case REPORT_CHECKS_FAILED:
+		return METRICS_CHECK_FAILURES;
+	case REPORT_INCOMPLETE:
+		return METRICS_INCOMPLETE;
+	default:
+		return METRICS_OK;
+	}
+}
+
+int publish_metrics(struct publish *p, const struct publish_item *items, size_t n,
+		    time_t started, int exit_code, struct pl_err *err)
+{
+	struct metrics_row *rows;
+	struct metrics_run run;
+	size_t i;
+	int rc;
+
+	if (!p->log.metrics_file)
+		return 0;
+	rows = xcalloc(n + 1, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		const struct publish_item *it = &items[i];
+
+		rows[i].vendor = it->vendor->id;
+		rows[i].model = it->vendor->model;
+		rows[i].suite = it->suite;
+		rows[i].verdict = metrics_verdict_for(it->verdict);
+		rows[i].changes = it->n_signals;
+		rows[i].checks_total = it->checks_total;
+		rows[i].checks_failed = it->checks_failed;
+		rows[i].requests = it->planned;
+		rows[i].errors = it->faults;
+		rows[i].retries = it->retries;
+		rows[i].latency_sum_s = it->latency_sum_ms / 1000.0;
+		rows[i].latency_count = it->latency_count;
+		rows[i].latency_p50_s = it->latency_p50_ms < 0 ? -1 : it->latency_p50_ms / 1000.0;
+		rows[i].latency_p90_s = -1;
+		rows[i].latency_p99_s = it->latency_p99_ms < 0 ? -1 : it->latency_p99_ms / 1000.0;
+	}
+	memset(&run, 0, sizeof(run));
+	run.started = started;
+	run.finished = time(NULL);
+	run.exit_code = exit_code;
+	run.rows = rows;
+	run.n_rows = n;
+	rc = metrics_write(p->log.metrics_file, &run, err);
+	free(rows);
+	return rc;
+}
+
+void publish_close(struct publish *p)
+{
+	if (!p)
+		return;
+	register_close(p->reg);
+	sign_key_free(p->key);
+	alerts_free(p->alerts);
+	sign_config_release(&p->sc);
+	log_opts_release(&p->log);
+	log_close();
+	free(p);
+}

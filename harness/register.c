@@ -1,0 +1,1004 @@
+/* register.c: the append-only, signed, Merkle-checkpointed vendor register. */
+#include "register.h"
+#include "canon.h"
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define REGISTER_MAX ((size_t)1 << 30)
+#define ZERO_HASH    "0000000000000000000000000000000000000000000000000000000000000000"
+
+struct reg {
+	char *path;
+	const struct sign_key *key; /* borrowed; NULL: read-only */
+	int lock_fd;
+	struct merkle_hash *leaves;
+	size_t n;
+	char prev_hex[65]; /* SHA-256 of the last line */
+};
+
+struct ckpt {
+	size_t size;
+	struct merkle_hash root;
+	char date[32];
+};
+
+/* ---- dates ---- */
+
+time_t register_parse_date(const char *iso)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+
+	if (!iso)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
+	    iso[n]) {
+		n = 0;
+		if (sscanf(iso, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || iso[n])
+			return -1;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	return timegm(&tm);
+}
+
+void register_format_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- checkpoints ---- */
+
+static char *ckpt_path(const char *path)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "%s.checkpoint", path);
+	return sbuf_detach(&sb, NULL);
+}
+
+static int ckpt_write(const struct reg *r, struct pl_err *err)
+{
+	struct sign_pub *pub = sign_key_pub(r->key);
+	struct merkle_hash root;
+	unsigned char sig[SIGN_SIG_LEN];
+	char hex[65], date[32], id[17], *cp = ckpt_path(r->path);
+	struct sbuf sb;
+	int rc = -1;
+
+	sbuf_init(&sb);
+	merkle_root(r->leaves, r->n, &root);
+	merkle_hex(&root, hex);
+	register_format_date(time(NULL), date, sizeof(date));
+	sbuf_addf(&sb, "plumbline register checkpoint v1\nsize %zu\nroot %s\ndate %s\nkey %s\n",
+		  r->n, hex, date, sign_pub_keyid(pub, id));
+	if (sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
+		goto out;
+	sbuf_addstr(&sb, "sig ");
+	sign_b64_add(&sb, sig, sizeof(sig));
+	sbuf_addch(&sb, '\n');
+	rc = fileio_write_atomic(cp, sb.buf, sb.len, 0644, err);
+out:
+	sign_pub_free(pub);
+	sbuf_release(&sb);
+	free(cp);
+	return rc;
+}
+
+/* Reads and verifies a checkpoint file. Returns 0, or -1 (PL_E_INTEGRITY when its signature
+ * fails, PL_E_INPUT when malformed). */
+static int ckpt_read(const char *file, const struct sign_pub *pub, struct ckpt *c,
+		     struct pl_err *err)
+{
+	char *text = NULL, *sigline, hex[80];
+	unsigned char sig[SIGN_SIG_LEN];
+	size_t len, body_len;
+	unsigned long long size;
+	char *nl;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (fileio_read_all(file, 65536, &text, &len, err) < 0)
+		return -1;
+	sigline = strstr(text, "\nsig ");
+	if (strncmp(text, "plumbline register checkpoint v1\n", 33) || !sigline ||
+	    sscanf(text, "plumbline register checkpoint v1\nsize %llu\nroot %70s\ndate %31s", &size,
+		   hex, c->date) != 3 ||
+	    merkle_from_hex(hex, &c->root) < 0) {
+		pl_err_set(err, PL_E_INPUT, file, "not a plumbline register checkpoint");
+		goto out;
+	}
+	body_len = (size_t)(sigline - text) + 1;
+	sigline += 5;
+	nl = strchr(sigline, '\n');
+	if (!nl || sign_b64_decode(sigline, (size_t)(nl - sigline), sig, sizeof(sig)) < 0) {
+		pl_err_set(err, PL_E_INPUT, file, "checkpoint signature is malformed");
+		goto out;
+	}
+	if (sign_verify_raw(pub, text, body_len, sig, NULL) < 0) {
+		pl_err_set(err, PL_E_INTEGRITY, file,
+			   "checkpoint signature does not verify with the public key: the "
+			   "checkpoint was replaced or edited");
+		goto out;
+	}
+	c->size = (size_t)size;
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/* ---- scanning and verifying entries ---- */
+
+struct scan {
+	struct merkle_hash *leaves;
+	size_t n;
+	char last_hex[65];
+	size_t runs, decisions;
+};
+
+static void scan_release(struct scan *s)
+{
+	free(s->leaves);
+	memset(s, 0, sizeof(*s));
+}
+
+static int entry_fail(struct pl_err *err, const char *path, size_t line, size_t idx,
+		      const char *msg)
+{
+	char where[600];
+
+	snprintf(where, sizeof(where), "%s:%zu: entry %zu", path, line, idx);
+	return pl_err_set(err, PL_E_INTEGRITY, where, "%s", msg);
+}
+
+/* Checks one line (without newline) as entry number idx. */
+static int check_entry(const char *path, size_t idx, const char *line, size_t len,
+		       const char *prev_hex, const struct sign_pub *pub, struct scan *s,
+		       struct pl_err *err)
+{
+	json_t *obj = NULL, *copy = NULL;
+	struct sbuf sb;
+	unsigned char sig[SIGN_SIG_LEN];
+	const char *sig_b64, *prev, *type;
+	json_int_t seq;
+	char msg[160];
+	int rc = -1;
+
+	sbuf_init(&sb);
+	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(obj)) {
+		entry_fail(err, path, idx + 1, idx, "not a json object: the line was edited");
+		goto out;
+	}
+	if (canon_jcs(obj, &sb, NULL) < 0 || sb.len != len || memcmp(sb.buf, line, len)) {
+		entry_fail(err, path, idx + 1, idx, "not in canonical form: the line was edited");
+		goto out;
+	}
+	sig_b64 = json_string_value(json_object_get(obj, "sig"));
+	copy = json_deep_copy(obj);
+	json_object_del(copy, "sig");
+	sbuf_reset(&sb);
+	if (!sig_b64 || canon_jcs(copy, &sb, NULL) < 0 ||
+	    sign_b64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
+	    sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) < 0) {
+		entry_fail(err, path, idx + 1, idx,
+			   "signature does not verify: the entry was edited or forged");
+		goto out;
+	}
+	seq = json_integer_value(json_object_get(obj, "seq"));
+	if (!json_is_integer(json_object_get(obj, "seq")) || seq != (json_int_t)idx) {
+		snprintf(msg, sizeof(msg),
+			 "has seq %lld: an entry was deleted, inserted or reordered before it",
+			 (long long)seq);
+		entry_fail(err, path, idx + 1, idx, msg);
+		goto out;
+	}
+	prev = json_string_value(json_object_get(obj, "prev"));
+	if (!prev || strcmp(prev, prev_hex)) {
+		entry_fail(err, path, idx + 1, idx,
+			   "prev does not match the hash of the entry before it: that entry was "
+			   "changed, removed or moved");
+		goto out;
+	}
+	type = json_string_value(json_object_get(obj, "type"));
+	if (type && !strcmp(type, "run"))
+		s->runs++;
+	else if (type && !strcmp(type, "decision"))
+		s->decisions++;
+	rc = 0;
+out:
+	json_decref(obj);
+	json_decref(copy);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* Reads and verifies every entry of path (a missing file is empty). */
+static int scan_entries(const char *path, const struct sign_pub *pub, struct scan *s,
+			struct pl_err *err)
+{
+	char *text = NULL, *p, *nl;
+	size_t len = 0, idx = 0;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->last_hex, sizeof(s->last_hex), "%s", ZERO_HASH);
+	if (!fileio_exists(path))
+		return 0;
+	if (fileio_read_all(path, REGISTER_MAX, &text, &len, err) < 0)
+		return -1;
+	for (p = text; p < text + len; p = nl + 1, idx++) {
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (!nl) {
+			entry_fail(err, path, idx + 1, idx,
+				   "incomplete last line (interrupted append, or truncated)");
+			goto out;
+		}
+		if (check_entry(path, idx, p, (size_t)(nl - p), s->last_hex, pub, s, err) < 0)
+			goto out;
+		s->leaves = xrealloc(s->leaves, (idx + 1) * sizeof(*s->leaves));
+		merkle_leaf_hash(p, (size_t)(nl - p), &s->leaves[idx]);
+		sign_sha256_hex(p, (size_t)(nl - p), s->last_hex);
+		s->n = idx + 1;
+	}
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/* Verifies entries and the checkpoint together. */
+static int verify_all(const char *path, const struct sign_pub *pub, struct scan *s, struct ckpt *c,
+		      struct pl_err *err)
+{
+	char *cp = ckpt_path(path);
+	struct merkle_hash root;
+	int rc = -1;
+
+	if (scan_entries(path, pub, s, err) < 0)
+		goto out;
+	if (!fileio_exists(cp)) {
+		if (s->n) {
+			pl_err_set(err, PL_E_INTEGRITY, cp,
+				   "the register has %zu entries but no signed checkpoint", s->n);
+			goto out;
+		}
+		memset(c, 0, sizeof(*c));
+		merkle_root(NULL, 0, &c->root);
+		rc = 0;
+		goto out;
+	}
+	if (ckpt_read(cp, pub, c, err) < 0)
+		goto out;
+	if (c->size != s->n) {
+		char where[600];
+
+		snprintf(where, sizeof(where), "%s", cp);
+		pl_err_set(err, PL_E_INTEGRITY, where,
+			   c->size < s->n ? "the signed checkpoint covers %zu entries but the "
+					    "register has %zu: entries were added without signing"
+					  : "the signed checkpoint covers %zu entries but the "
+					    "register has %zu: the register was truncated",
+			   c->size, s->n);
+		goto out;
+	}
+	merkle_root(s->leaves, s->n, &root);
+	if (memcmp(root.h, c->root.h, MERKLE_HASH_LEN)) {
+		pl_err_set(err, PL_E_INTEGRITY, cp,
+			   "the register's merkle root does not match the signed checkpoint");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(cp);
+	return rc;
+}
+
+/* ---- open / append ---- */
+
+struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err)
+{
+	struct reg *r = xcalloc(1, sizeof(*r));
+	struct sign_pub *pub = NULL;
+	struct scan s;
+	struct ckpt c;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct sbuf lock;
+
+	memset(&s, 0, sizeof(s));
+	sbuf_init(&lock);
+	r->lock_fd = -1;
+	r->path = xstrdup(path);
+	r->key = key;
+	if (slash) {
+		*slash = '\0';
+		if (*dir && fileio_mkdirs(dir, err) < 0)
+			goto fail;
+	}
+	sbuf_addf(&lock, "%s.lock", path);
+	r->lock_fd = open(lock.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX) < 0) {
+		pl_err_errno(err, PL_E_IO, lock.buf, "cannot lock the register");
+		goto fail;
+	}
+	if (key) {
+		pub = sign_key_pub(key);
+		if (verify_all(path, pub, &s, &c, err) < 0) {
+			pl_err_set(err, PL_E_INTEGRITY, path, "register does not verify");
+			goto fail;
+		}
+		r->leaves = s.leaves;
+		r->n = s.n;
+		memcpy(r->prev_hex, s.last_hex, sizeof(r->prev_hex));
+		s.leaves = NULL;
+	}
+	sign_pub_free(pub);
+	sbuf_release(&lock);
+	free(dir);
+	return r;
+fail:
+	scan_release(&s);
+	sign_pub_free(pub);
+	sbuf_release(&lock);
+	free(dir);
+	register_close(r);
+	return NULL;
+}
+
+void register_close(struct reg *r)
+{
+	if (!r)
+		return;
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* releases the flock */
+	free(r->leaves);
+	free(r->path);
+	free(r);
+}
+
+size_t register_size(const struct reg *r)
+{
+	return r->n;
+}
+
+long long register_next_seq(const struct reg *r)
+{
+	return (long long)r->n;
+}
+
+/* Seals obj (stolen) as the next entry: seq, prev, sig; appends it and the checkpoint. */
+static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
+{
+	unsigned char sig[SIGN_SIG_LEN];
+	struct sbuf sb, b64;
+	long long seq = -1;
+
+	sbuf_init(&sb);
+	sbuf_init(&b64);
+	if (!r->key) {
+		pl_err_set(err, PL_E_INTERNAL, r->path, "register opened without a signing key");
+		goto out;
+	}
+	json_object_set_new(obj, "seq", json_integer((json_int_t)r->n));
+	json_object_set_new(obj, "prev", json_string(r->prev_hex));
+	if (canon_jcs(obj, &sb, err) < 0 || sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
+		goto out;
+	sign_b64_add(&b64, sig, sizeof(sig));
+	json_object_set_new(obj, "sig", json_string(b64.buf));
+	sbuf_reset(&sb);
+	if (canon_jcs(obj, &sb, err) < 0)
+		goto out;
+	r->leaves = xrealloc(r->leaves, (r->n + 1) * sizeof(*r->leaves));
+	merkle_leaf_hash(sb.buf, sb.len, &r->leaves[r->n]);
+	sign_sha256_hex(sb.buf, sb.len, r->prev_hex);
+	sbuf_addch(&sb, '\n');
+	if (fileio_append(r->path, sb.buf, sb.len, 0644, err) < 0)
+		goto out;
+	r->n++;
+	if (ckpt_write(r, err) < 0)
+		goto out;
+	seq = (long long)r->n - 1;
+out:
+	json_decref(obj);
+	sbuf_release(&sb);
+	sbuf_release(&b64);
+	return seq;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static void set_num(json_t *o, const char *k, double v)
+{
+	if (v >= 0 && isfinite(v))
+		json_object_set_new(o, k, json_real(v));
+}
+
+static void set_date(json_t *o, const char *date)
+{
+	char now[32];
+
+	if (!date) {
+		register_format_date(time(NULL), now, sizeof(now));
+		date = now;
+	}
+	json_object_set_new(o, "date", json_string(date));
+}
+
+/* Non-empty and valid UTF-8 (what a json string can hold). */
+static int valid_str(const char *s)
+{
+	json_t *j;
+
+	if (!s || !*s)
+		return 0;
+	j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
+long long register_append_run(struct reg *r, const struct reg_run_entry *e, struct pl_err *err)
+{
+	char sha[65];
+	json_t *o;
+
+	if (!valid_str(e->vendor) || !valid_str(e->model) || !valid_str(e->suite) ||
+	    !valid_str(e->verdict) || !valid_str(e->report))
+		return pl_err_set(err, PL_E_INTERNAL, r->path,
+				  "run entry lacks vendor, model, suite, verdict or report");
+	if (e->date && register_parse_date(e->date) < 0)
+		return pl_err_set(err, PL_E_INTERNAL, r->path, "bad date \"%s\"", e->date);
+	if (!e->report_sha256 && sign_sha256_file(e->report, sha, err) < 0)
+		return -1;
+	o = json_object();
+	json_object_set_new(o, "type", json_string("run"));
+	set_date(o, e->date);
+	set_str(o, "vendor", e->vendor);
+	set_str(o, "model", e->model);
+	set_str(o, "suite", e->suite);
+	set_str(o, "verdict", e->verdict);
+	set_str(o, "epoch", e->epoch);
+	json_object_set_new(o, "new_epoch", json_boolean(e->new_epoch));
+	set_str(o, "summary", e->summary);
+	set_str(o, "report", e->report);
+	set_str(o, "report_sha256", e->report_sha256 ? e->report_sha256 : sha);
+	set_num(o, "availability", e->availability);
+	set_num(o, "latency_p50_ms", e->latency_p50_ms);
+	set_num(o, "latency_p95_ms", e->latency_p95_ms);
+	return append_obj(r, o, err);
+}
+
+long long register_append_decision(struct reg *r, const struct reg_decision_entry *e,
+				   struct pl_err *err)
+{
+	json_t *o;
+
+	if (!valid_str(e->action) || !valid_str(e->by) || !valid_str(e->reason) ||
+	    !valid_str(e->vendor) || !valid_str(e->model) || !valid_str(e->suite) ||
+	    !valid_str(e->new_baseline_sha256))
+		return pl_err_set(err, PL_E_INTERNAL, r->path,
+				  "decision entry lacks action, by, reason, vendor, model, suite "
+				  "or new baseline hash");
+	o = json_object();
+	json_object_set_new(o, "type", json_string("decision"));
+	set_date(o, e->date);
+	set_str(o, "action", e->action);
+	set_str(o, "by", e->by);
+	set_str(o, "reason", e->reason);
+	set_str(o, "vendor", e->vendor);
+	set_str(o, "model", e->model);
+	set_str(o, "suite", e->suite);
+	if (e->accepts_seq >= 0)
+		json_object_set_new(o, "accepts_seq", json_integer(e->accepts_seq));
+	set_str(o, "report", e->report);
+	set_str(o, "report_sha256", e->report_sha256);
+	set_str(o, "epoch", e->epoch);
+	set_str(o, "old_baseline_sha256", e->old_baseline_sha256);
+	set_str(o, "new_baseline_sha256", e->new_baseline_sha256);
+	return append_obj(r, o, err);
+}
+
+static void add_field(struct sbuf *out, const char *key, const char *val)
+{
+	const char *p;
+
+	if (out->len)
+		sbuf_addch(out, '\t');
+	sbuf_addf(out, "%s:", key);
+	for (p = val ? val : ""; *p; p++)
+		sbuf_addch(out, ((unsigned char)*p < 0x20 || *p == 0x7f) ? '_' : *p);
+}
+
+void register_trusted_comment(struct sbuf *out, const struct reg_run_entry *e, long long seq,
+			      const char *sha256_hex)
+{
+	const char *base = strrchr(e->report, '/');
+	char num[32], now[32];
+	time_t t = e->date ? register_parse_date(e->date) : time(NULL);
+
+	sbuf_reset(out);
+	if (!e->date)
+		register_format_date(t, now, sizeof(now));
+	snprintf(num, sizeof(num), "%lld", (long long)t);
+	add_field(out, "timestamp", num);
+	add_field(out, "file", base ? base + 1 : e->report);
+	add_field(out, "date", e->date ? e->date : now);
+	snprintf(num, sizeof(num), "%lld", seq);
+	add_field(out, "register_seq", num);
+	add_field(out, "sha256", sha256_hex);
+	add_field(out, "vendor", e->vendor);
+	add_field(out, "model", e->model);
+	add_field(out, "suite", e->suite);
+	if (out->len > SIGN_COMMENT_MAX - 20) { /* long names: keep the binding fields */
+		out->len = SIGN_COMMENT_MAX - 20;
+		out->buf[out->len] = '\0';
+	}
+}
+
+long long register_sign_and_append(struct reg *r, const struct sign_key *key,
+				   const struct reg_run_entry *e, struct pl_err *err)
+{
+	struct reg_run_entry copy = *e;
+	char sha[65], now[32];
+	struct sbuf tc;
+	long long seq = -1;
+
+	sbuf_init(&tc);
+	if (!copy.date) { /* one date for the comment and the entry */
+		register_format_date(time(NULL), now, sizeof(now));
+		copy.date = now;
+	}
+	if (sign_sha256_file(e->report, sha, err) < 0)
+		goto out;
+	copy.report_sha256 = sha;
+	/* the lock is held, so the next seq is the one this entry gets */
+	register_trusted_comment(&tc, &copy, register_next_seq(r), sha);
+	if (sign_file(key, e->report, tc.buf, err) < 0)
+		goto out;
+	seq = register_append_run(r, &copy, err);
+out:
+	sbuf_release(&tc);
+	return seq;
+}
+
+/* ---- verification and proofs ---- */
+
+int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
+		    struct reg_verify_result *out, struct pl_err *err)
+{
+	struct scan s;
+	struct ckpt c, old;
+	struct merkle_hash *proof = NULL;
+	size_t plen = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (verify_all(path, pub, &s, &c, err) < 0)
+		goto out;
+	out->entries = s.n;
+	out->runs = s.runs;
+	out->decisions = s.decisions;
+	out->checkpoint_size = c.size;
+	merkle_hex(&c.root, out->root_hex);
+	snprintf(out->checkpoint_date, sizeof(out->checkpoint_date), "%s", c.date);
+	if (old_checkpoint) {
+		if (ckpt_read(old_checkpoint, pub, &old, err) < 0)
+			goto out;
+		if (old.size > s.n) {
+			pl_err_set(err, PL_E_INTEGRITY, old_checkpoint,
+				   "the saved checkpoint covers %zu entries but the register has "
+				   "only %zu: the register was rolled back",
+				   old.size, s.n);
+			goto out;
+		}
+		if (old.size > 0) {
+			struct pl_err why = PL_ERR_INIT;
+
+			if (merkle_consistency_proof(s.leaves, s.n, old.size, &proof, &plen, &why) <
+				    0 ||
+			    merkle_verify_consistency(old.size, s.n, &old.root, &c.root, proof,
+						      plen, &why) < 0) {
+				pl_err_set(err, PL_E_INTEGRITY, old_checkpoint,
+					   "the register is not an extension of this saved "
+					   "checkpoint: its first %zu entries were changed (%s)",
+					   old.size, why.msg);
+				goto out;
+			}
+		}
+		out->old_checkpoint_checked = 1;
+		out->old_checkpoint_size = old.size;
+	}
+	rc = 0;
+out:
+	free(proof);
+	scan_release(&s);
+	return rc;
+}
+
+int register_load(const char *path, json_t **entries, struct pl_err *err)
+{
+	char *text = NULL, *p, *nl;
+	size_t len = 0, line = 1;
+	json_t *arr = json_array();
+	int rc = -1;
+
+	*entries = NULL;
+	if (fileio_exists(path) && fileio_read_all(path, REGISTER_MAX, &text, &len, err) < 0)
+		goto out;
+	for (p = text; p && p < text + len; p = nl + 1, line++) {
+		json_t *o;
+
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (!nl)
+			break; /* a torn last line: verify reports it */
+		o = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		if (!json_is_object(o)) {
+			char where[600];
+
+			json_decref(o);
+			snprintf(where, sizeof(where), "%s:%zu", path, line);
+			pl_err_set(err, PL_E_INPUT, where, "register entry is not a json object");
+			goto out;
+		}
+		json_array_append_new(arr, o);
+	}
+	*entries = arr;
+	arr = NULL;
+	rc = 0;
+out:
+	json_decref(arr);
+	free(text);
+	return rc;
+}
+
+static json_t *hex_array(const struct merkle_hash *h, size_t n)
+{
+	json_t *a = json_array();
+	char hex[65];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		merkle_hex(&h[i], hex);
+		json_array_append_new(a, json_string(hex));
+	}
+	return a;
+}
+
+static json_t *hex_str(const struct merkle_hash *h)
+{
+	char hex[65];
+
+	merkle_hex(h, hex);
+	return json_string(hex);
+}
+
+int register_prove_inclusion(const char *path, const struct sign_pub *pub, long long seq,
+			     json_t **out, struct pl_err *err)
+{
+	struct scan s;
+	struct ckpt c;
+	struct merkle_hash *proof = NULL;
+	size_t plen = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (verify_all(path, pub, &s, &c, err) < 0)
+		goto out;
+	if (seq < 0 || (size_t)seq >= s.n) {
+		pl_err_set(err, PL_E_INPUT, path, "no entry %lld (the register has %zu)", seq, s.n);
+		goto out;
+	}
+	if (merkle_inclusion_proof(s.leaves, s.n, (size_t)seq, &proof, &plen, err) < 0)
+		goto out;
+	*out = json_pack("{s:s, s:I, s:I, s:o, s:o, s:o}", "type", "inclusion", "seq",
+			 (json_int_t)seq, "tree_size", (json_int_t)s.n, "leaf_hash",
+			 hex_str(&s.leaves[seq]), "root", hex_str(&c.root), "proof",
+			 hex_array(proof, plen));
+	rc = 0;
+out:
+	free(proof);
+	scan_release(&s);
+	return rc;
+}
+
+int register_prove_consistency(const char *path, const struct sign_pub *pub, size_t old_size,
+			       json_t **out, struct pl_err *err)
+{
+	struct scan s;
+	struct ckpt c;
+	struct merkle_hash *proof = NULL, old_root;
+	size_t plen = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (verify_all(path, pub, &s, &c, err) < 0)
+		goto out;
+	if (merkle_consistency_proof(s.leaves, s.n, old_size, &proof, &plen, err) < 0)
+		goto out;
+	merkle_root(s.leaves, old_size, &old_root);
+	*out = json_pack("{s:s, s:I, s:I, s:o, s:o, s:o}", "type", "consistency", "old_size",
+			 (json_int_t)old_size, "new_size", (json_int_t)s.n, "old_root",
+			 hex_str(&old_root), "new_root", hex_str(&c.root), "proof",
+			 hex_array(proof, plen));
+	rc = 0;
+out:
+	free(proof);
+	scan_release(&s);
+	return rc;
+}
+
+static int hex_field(const json_t *o, const char *k, struct merkle_hash *h)
+{
+	return merkle_from_hex(json_string_value(json_object_get(o, k)), h);
+}
+
+int register_check_proof(const json_t *p, struct pl_err *err)
+{
+	const char *type = json_string_value(json_object_get(p, "type"));
+	const json_t *arr = json_object_get(p, "proof"), *v;
+	struct merkle_hash *proof = NULL, a, b;
+	size_t n = json_array_size(arr), i;
+	int rc = -1;
+
+	proof = xcalloc(n + 1, sizeof(*proof));
+	json_array_foreach(arr, i, v)
+	{
+		if (merkle_from_hex(json_string_value(v), &proof[i]) < 0) {
+			pl_err_set(err, PL_E_INPUT, NULL, "proof[%zu] is not a sha-256 hex hash",
+				   i);
+			goto out;
+		}
+	}
+	if (type && !strcmp(type, "inclusion")) {
+		json_int_t seq = json_integer_value(json_object_get(p, "seq"));
+		json_int_t size = json_integer_value(json_object_get(p, "tree_size"));
+
+		if (hex_field(p, "leaf_hash", &a) < 0 || hex_field(p, "root", &b) < 0 || seq < 0 ||
+		    size < 1) {
+			pl_err_set(err, PL_E_INPUT, NULL, "malformed inclusion proof");
+			goto out;
+		}
+		rc = merkle_verify_inclusion((size_t)seq, (size_t)size, &a, proof, n, &b, err);
+	} else if (type && !strcmp(type, "consistency")) {
+		json_int_t s1 = json_integer_value(json_object_get(p, "old_size"));
+		json_int_t s2 = json_integer_value(json_object_get(p, "new_size"));
+
+		if (hex_field(p, "old_root", &a) < 0 || hex_field(p, "new_root", &b) < 0 ||
+		    s1 < 1 || s2 < s1) {
+			pl_err_set(err, PL_E_INPUT, NULL, "malformed consistency proof");
+			goto out;
+		}
+		rc = merkle_verify_consistency((size_t)s1, (size_t)s2, &a, &b, proof, n, err);
+	} else {
+		pl_err_set(err, PL_E_INPUT, NULL, "unknown proof type");
+	}
+out:
+	free(proof);
+	return rc;
+}
+
+/* ---- summaries ---- */
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int sum_cmp(const void *a, const void *b)
+{
+	const struct reg_summary *x = a, *y = b;
+	int c = strcmp(x->vendor, y->vendor);
+
+	return c ? c : strcmp(x->model, y->model);
+}
+
+static void set_dup(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+int register_summarise(const json_t *entries, time_t now, struct reg_summary **out, size_t *n)
+{
+	struct reg_summary *sums = NULL;
+	size_t ns = 0, i, j;
+	const json_t *e;
+
+	json_array_foreach(entries, i, e)
+	{
+		const char *vendor = sget(e, "vendor"), *model = sget(e, "model");
+
+		if (!vendor || !model)
+			continue;
+		for (j = 0; j < ns; j++)
+			if (!strcmp(sums[j].vendor, vendor) && !strcmp(sums[j].model, model))
+				break;
+		if (j == ns) {
+			sums = xrealloc(sums, (ns + 1) * sizeof(*sums));
+			memset(&sums[ns], 0, sizeof(*sums));
+			sums[ns].vendor = xstrdup(vendor);
+			sums[ns].model = xstrdup(model);
+			ns++;
+		}
+	}
+	for (j = 0; j < ns; j++) {
+		struct reg_summary *s = &sums[j];
+		double avail_sum = 0, *lat = xcalloc(json_array_size(entries) + 1, sizeof(double));
+		size_t avail_n = 0, lat_n = 0;
+
+		json_array_foreach(entries, i, e)
+		{
+			const char *type = sget(e, "type"), *date = sget(e, "date");
+			time_t t = register_parse_date(date);
+			double age = t < 0 ? 1e12 : difftime(now, t) / 86400.0;
+			int changed;
+
+			if (strcmp(s->vendor, sget(e, "vendor") ? sget(e, "vendor") : "") ||
+			    strcmp(s->model, sget(e, "model") ? sget(e, "model") : ""))
+				continue;
+			if (type && !strcmp(type, "decision")) {
+				s->decisions++;
+				continue;
+			}
+			s->runs++;
+			set_dup(&s->last_run, date);
+			if (sget(e, "epoch"))
+				set_dup(&s->epoch, sget(e, "epoch"));
+			changed = (sget(e, "verdict") && !strcmp(sget(e, "verdict"), "changed")) ||
+				  json_is_true(json_object_get(e, "new_epoch"));
+			if (changed) {
+				set_dup(&s->last_change, date);
+				s->changes_30d += age <= 30;
+				s->changes_90d += age <= 90;
+			}
+			if (age <= 30) {
+				const json_t *a = json_object_get(e, "availability");
+				const json_t *l = json_object_get(e, "latency_p50_ms");
+
+				if (json_is_number(a)) {
+					avail_sum += json_number_value(a);
+					avail_n++;
+				}
+				if (json_is_number(l))
+					lat[lat_n++] = json_number_value(l);
+			}
+		}
+		s->availability = avail_n ? avail_sum / (double)avail_n : -1;
+		if (lat_n) {
+			qsort(lat, lat_n, sizeof(double), dcmp);
+			s->latency_p50_ms = lat_n % 2 ? lat[lat_n / 2]
+						      : (lat[lat_n / 2 - 1] + lat[lat_n / 2]) / 2;
+		} else {
+			s->latency_p50_ms = -1;
+		}
+		free(lat);
+	}
+	if (ns)
+		qsort(sums, ns, sizeof(*sums), sum_cmp);
+	*out = sums;
+	*n = ns;
+	return 0;
+}
+
+void register_summaries_free(struct reg_summary *s, size_t n)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++) {
+		free(s[i].vendor);
+		free(s[i].model);
+		free(s[i].epoch);
+		free(s[i].last_change);
+		free(s[i].last_run);
+	}
+	free(s);
+}
+
+static void date_only(const char *iso, char buf[11])
+{
+	snprintf(buf, 11, "%s", iso ? iso : "-");
+}
+
+void register_show(const json_t *entries, time_t now, struct sbuf *out)
+{
+	struct reg_summary *s = NULL;
+	size_t n = 0, i;
+	const json_t *e;
+	char d[11], name[160], avail[16], lat[24];
+	int any = 0;
+
+	register_summarise(entries, now, &s, &n);
+	if (!n) {
+		sbuf_addstr(out, "the register is empty\n");
+		return;
+	}
+	sbuf_addf(out, "%-36s %-14s %-11s %4s %4s %7s %10s %5s\n", "vendor/model", "epoch",
+		  "last change", "30d", "90d", "avail", "p50 ms", "runs");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s/%s", s[i].vendor, s[i].model);
+		date_only(s[i].last_change, d);
+		if (s[i].availability >= 0)
+			snprintf(avail, sizeof(avail), "%.1f%%", 100 * s[i].availability);
+		else
+			snprintf(avail, sizeof(avail), "-");
+		if (s[i].latency_p50_ms >= 0)
+			snprintf(lat, sizeof(lat), "%.0f", s[i].latency_p50_ms);
+		else
+			snprintf(lat, sizeof(lat), "-");
+		sbuf_addf(out, "%-36s %-14s %-11s %4d %4d %7s %10s %5zu\n", name,
+			  s[i].epoch ? s[i].epoch : "-", d, s[i].changes_30d, s[i].changes_90d,
+			  avail, lat, s[i].runs);
+	}
+	json_array_foreach(entries, i, e)
+	{
+		const char *type = sget(e, "type");
+		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
+
+		if (!type)
+			continue;
+		if (!strcmp(type, "run") && sget(e, "verdict") &&
+		    !strcmp(sget(e, "verdict"), "changed")) {
+			if (!any++)
+				sbuf_addstr(out, "\nchanges and decisions:\n");
+			date_only(sget(e, "date"), d);
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: CHANGED%s%s (report %s)\n",
+				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
+				  sget(e, "suite") ? sget(e, "suite") : "",
+				  sget(e, "summary") ? ": " : "",
+				  sget(e, "summary") ? sget(e, "summary") : "",
+				  sget(e, "report") ? sget(e, "report") : "-");
+		} else if (!strcmp(type, "decision")) {
+			const json_t *acc = json_object_get(e, "accepts_seq");
+
+			if (!any++)
+				sbuf_addstr(out, "\nchanges and decisions:\n");
+			date_only(sget(e, "date"), d);
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: DECISION %s by %s: \"%s\"",
+				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
+				  sget(e, "suite") ? sget(e, "suite") : "",
+				  sget(e, "action") ? sget(e, "action") : "?",
+				  sget(e, "by") ? sget(e, "by") : "?",
+				  sget(e, "reason") ? sget(e, "reason") : "");
+			if (json_is_integer(acc))
+				sbuf_addf(out, " (accepts run #%lld",
+					  (long long)json_integer_value(acc));
+			if (sget(e, "epoch"))
+				sbuf_addf(out, "%sepoch %s", json_is_integer(acc) ? ", " : " (",
+					  sget(e, "epoch"));
+			if (json_is_integer(acc) || sget(e, "epoch"))
+				sbuf_addch(out, ')');
+			sbuf_addch(out, '\n');
+		}
+	}
+	register_summaries_free(s, n);
+}

@@ -1,0 +1,152 @@
+/* register.h: the vendor register: an append-only JSON Lines file (one entry per run per
+ * vendor/model/suite, plus decision entries such as `baseline accept`), hash-chained, each
+ * entry signed, with an RFC 6962 Merkle tree over the entries whose signed checkpoint (size +
+ * root) is rewritten atomically after every append.
+ *
+ * Files: PATH (entries), PATH.checkpoint (latest signed tree head), PATH.lock (flock held by an
+ * open struct reg so two runs cannot append at once).
+ *
+ * An entry is one line: the RFC 8785 (canon_jcs) text of an object with
+ *   "seq"  0, 1, 2, ...                       "type"  "run" | "decision"
+ *   "date" ISO 8601 UTC                        "prev"  SHA-256 hex of the previous line's
+ *   "sig"  base64 Ed25519 over the JCS text            bytes (64 zeros for seq 0)
+ *          of the entry without "sig"
+ * plus the type's fields (see struct reg_run_entry / reg_decision_entry). The Merkle leaf of
+ * an entry is its line without the newline.
+ *
+ * Checkpoint file (text; signature = Ed25519 over every byte before the "sig " line):
+ *   plumbline register checkpoint v1\n size N\n root HEX\n date ISO\n key KEYID\n sig BASE64\n
+ *
+ * What verify catches, naming the entry: an edited or forged entry (signature), a deleted,
+ * inserted or reordered entry (seq and prev), entries appended without a checkpoint or a
+ * truncated register (checkpoint size), a replaced checkpoint (its signature or root). A
+ * rollback to an older, consistent state (truncate + restore an old checkpoint) is only caught
+ * against a checkpoint saved earlier: `register verify --checkpoint SAVED` checks consistency.
+ *
+ * Ownership: struct reg is a heap object (register_open/register_close). Entry structs are
+ * borrowed for the call. json_t results are new references (caller decrefs). */
+#ifndef PL_REGISTER_H
+#define PL_REGISTER_H
+
+#include "err.h"
+#include "merkle.h"
+#include "sbuf.h"
+#include "sign.h"
+
+#include <jansson.h>
+#include <time.h>
+
+struct reg;
+
+struct reg_run_entry {
+	const char *date;	   /* ISO 8601 UTC ("2026-11-27T02:00:00Z"); NULL: now */
+	const char *vendor;	   /* MUST */
+	const char *model;	   /* MUST */
+	const char *suite;	   /* MUST */
+	const char *verdict;	   /* MUST: detect_verdict_name() or "checks_failed" */
+	const char *epoch;	   /* epoch id after this run; may be NULL */
+	int new_epoch;		   /* this run opened a new epoch */
+	const char *summary;	   /* one line; may be NULL */
+	const char *report;	   /* MUST: the report's path, stored as given */
+	const char *report_sha256; /* hex; NULL: computed from the report file */
+	double availability;	   /* answered / requested, 0..1; < 0 unknown */
+	double latency_p50_ms;	   /* < 0 unknown */
+	double latency_p95_ms;	   /* < 0 unknown */
+};
+
+struct reg_decision_entry {
+	const char *date;		    /* NULL: now */
+	const char *action;		    /* MUST: "accept" (baseline accepted) or "raise" */
+	const char *by;			    /* MUST: who decided */
+	const char *reason;		    /* MUST: why */
+	const char *vendor, *model, *suite; /* MUST */
+	long long accepts_seq;		    /* register seq of the run being accepted; -1 none */
+	const char *report;		    /* that run's report path; may be NULL */
+	const char *report_sha256;	    /* may be NULL */
+	const char *epoch;		    /* the epoch accepted; may be NULL */
+	const char *old_baseline_sha256;    /* may be NULL (no baseline before) */
+	const char *new_baseline_sha256;    /* MUST */
+};
+
+/* Opens (creating on first append) the register at path and locks it. key signs entries and
+ * checkpoints; it may be NULL for a read-only handle (appends then fail). Refuses to open a
+ * register whose existing entries or checkpoint do not verify with key's public half, so a
+ * tampered register is never extended. Returns a new reg or NULL with err set. */
+struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err);
+void register_close(struct reg *r); /* NULL-safe; releases the lock */
+size_t register_size(const struct reg *r);
+/* The sequence number the next append will get. */
+long long register_next_seq(const struct reg *r);
+
+/* Appends an entry, then rewrites the signed checkpoint. Returns the entry's seq (>= 0), or -1
+ * with err set. */
+long long register_append_run(struct reg *r, const struct reg_run_entry *e, struct pl_err *err);
+long long register_append_decision(struct reg *r, const struct reg_decision_entry *e,
+				   struct pl_err *err);
+
+/* What `plumbline run` calls after writing a report's bytes: hashes the report, signs it
+ * (REPORT.minisig with a trusted comment binding it to the register entry, REPORT.sig.raw),
+ * and appends the run entry. Returns the seq, or -1 with err set. */
+long long register_sign_and_append(struct reg *r, const struct sign_key *key,
+				   const struct reg_run_entry *e, struct pl_err *err);
+
+/* The trusted comment for a report: tab-separated "timestamp:UNIX file:BASENAME date:ISO
+ * register_seq:N sha256:HEX vendor:ID model:NAME suite:ID" (control characters replaced). */
+void register_trusted_comment(struct sbuf *out, const struct reg_run_entry *e, long long seq,
+			      const char *sha256_hex);
+
+struct reg_verify_result {
+	size_t entries;
+	size_t runs, decisions;
+	size_t checkpoint_size;
+	char root_hex[65];
+	char checkpoint_date[32];
+	int old_checkpoint_checked; /* a saved checkpoint was proved consistent */
+	size_t old_checkpoint_size;
+};
+
+/* Verifies the whole register with the public key only (see the list above). old_checkpoint
+ * (a saved checkpoint file) may be NULL. Returns 0, or -1 with err set: PL_E_INTEGRITY for
+ * tampering, err.where naming "PATH:LINE: entry N". */
+int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
+		    struct reg_verify_result *out, struct pl_err *err);
+
+/* Loads the entries (parsed, NOT verified) as a new JSON array. A missing file is an empty
+ * register. */
+int register_load(const char *path, json_t **entries, struct pl_err *err);
+
+/* Proofs, as new JSON objects (hex hashes), after verifying the register:
+ * inclusion {"seq","tree_size","leaf_hash","root","proof":[...]}
+ * consistency {"old_size","new_size","old_root","new_root","proof":[...]} */
+int register_prove_inclusion(const char *path, const struct sign_pub *pub, long long seq,
+			     json_t **out, struct pl_err *err);
+int register_prove_consistency(const char *path, const struct sign_pub *pub, size_t old_size,
+			       json_t **out, struct pl_err *err);
+/* Checks a proof object made by the functions above (offline, from its own fields). */
+int register_check_proof(const json_t *proof, struct pl_err *err);
+
+/* Per vendor/model figures for `register show` and the HTML report. */
+struct reg_summary {
+	char *vendor, *model;
+	char *epoch;	   /* latest run's epoch; may be NULL */
+	char *last_change; /* date of the latest "changed" run or new epoch; may be NULL */
+	char *last_run;	   /* date of the latest run */
+	int changes_30d, changes_90d;
+	double availability;   /* mean over the last 30 days' runs; < 0 unknown */
+	double latency_p50_ms; /* median of the last 30 days' runs' p50; < 0 unknown */
+	size_t runs, decisions;
+};
+/* Groups entries (a register_load array) by vendor/model, sorted by vendor then model. now is
+ * the reference time for the 30/90-day windows. *out is a new array (register_summaries_free).
+ */
+int register_summarise(const json_t *entries, time_t now, struct reg_summary **out, size_t *n);
+void register_summaries_free(struct reg_summary *s, size_t n);
+/* Appends the `register show` text. */
+void register_show(const json_t *entries, time_t now, struct sbuf *out);
+
+/* Parses "YYYY-MM-DDTHH:MM:SSZ" (or a bare date). Returns -1 when malformed. */
+time_t register_parse_date(const char *iso);
+/* Formats t as ISO 8601 UTC into buf (at least 21 bytes). */
+void register_format_date(time_t t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,431 @@
+/* render_html.c: the self-contained HTML stability report over the vendor register: per
+ * vendor/model, changes over time, availability and latency as inline SVG; no scripts, no
+ * external assets, so it opens offline years later exactly as it was signed. */
+#include "register.h"
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W     720
+#define H     150
+#define LEFT  56
+#define RIGHT 16
+#define TOP   14
+#define BOT   26
+
+static const char css[] =
+	"body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;"
+	"max-width:980px;color:#1d2430;background:#fff}"
+	"h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px "
+	"solid #d8dee6;padding-bottom:4px}h3{font-size:14px;margin:16px 0 4px;color:#4a5566}"
+	"table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:4px "
+	"8px;border-bottom:1px solid #e6eaf0;vertical-align:top}th{background:#f4f6f9;font-weight:"
+	"600}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	".changed{color:#b42318;font-weight:600}.ok{color:#067647}.other{color:#8a5a00}"
+	".muted{color:#6b7685}svg{display:block;margin:4px 0 12px;background:#fbfcfd;border:1px "
+	"solid #e6eaf0}code{font-size:12px;background:#f4f6f9;padding:1px 4px}"
+	"footer{margin-top:32px;font-size:12px;color:#6b7685}";
+
+void render_xml_escape(struct sbuf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	while (*p) {
+		unsigned char c = *p;
+		size_t n = c < 0x80		? 1
+			   : (c & 0xe0) == 0xc0 ? 2
+			   : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 ? 4
+						: 0;
+		size_t i;
+		int ok = n > 0;
+
+		for (i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (!ok || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+			sbuf_addstr(out, "\xef\xbf\xbd"); /* U+FFFD */
+			p += ok ? n : 1;
+			continue;
+		}
+		switch (c) {
+		case '&':
+			sbuf_addstr(out, "&amp;");
+			break;
+		case '<':
+			sbuf_addstr(out, "&lt;");
+			break;
+		case '>':
+			sbuf_addstr(out, "&gt;");
+			break;
+		case '"':
+			sbuf_addstr(out, "&quot;");
+			break;
+		case '\'':
+			sbuf_addstr(out, "&#39;");
+			break;
+		default:
+			sbuf_add(out, p, n);
+		}
+		p += n;
+	}
+}
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int same_vm(const json_t *e, const struct reg_summary *s)
+{
+	const char *v = sget(e, "vendor"), *m = sget(e, "model");
+
+	return v && m && !strcmp(v, s->vendor) && !strcmp(m, s->model);
+}
+
+struct span {
+	double t0, t1;
+};
+
+static double xpos(const struct span *sp, double t)
+{
+	if (sp->t1 <= sp->t0)
+		return LEFT + (W - LEFT - RIGHT) / 2.0;
+	return LEFT + (t - sp->t0) / (sp->t1 - sp->t0) * (W - LEFT - RIGHT);
+}
+
+static void axis(struct sbuf *out, const struct span *sp, const char *label)
+{
+	char d0[32], d1[32];
+
+	register_format_date((time_t)sp->t0, d0, sizeof(d0));
+	register_format_date((time_t)sp->t1, d1, sizeof(d1));
+	d0[10] = d1[10] = '\0';
+	sbuf_addf(out,
+		  "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#9aa5b4\"/>"
+		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#6b7685\">%s</text>"
+		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#6b7685\" "
+		  "text-anchor=\"end\">%s</text>"
+		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#4a5566\">",
+		  LEFT, H - BOT, W - RIGHT, H - BOT, LEFT, H - 8, d0, W - RIGHT, H - 8, d1,
+		  LEFT + 4, TOP);
+	render_xml_escape(out, label);
+	sbuf_addstr(out, "</text>");
+}
+
+/* The verdict timeline: one dot per run, a diamond per decision. */
+static void timeline(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
+		     const struct span *sp)
+{
+	const json_t *e;
+	size_t i;
+	int y = (H - BOT + TOP) / 2;
+
+	sbuf_addf(out,
+		  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		  "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"verdicts over time\">",
+		  W, H, W, H);
+	axis(out, sp,
+	     "verdict per run (red: changed, green: no change, amber: other; "
+	     "blue diamond: decision)");
+	sbuf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e6eaf0\"/>", LEFT,
+		  y, W - RIGHT, y);
+	json_array_foreach(entries, i, e)
+	{
+		const char *type = sget(e, "type"), *verdict = sget(e, "verdict");
+		double x = xpos(sp, (double)register_parse_date(sget(e, "date")));
+
+		if (!same_vm(e, s) || !type)
+			continue;
+		if (!strcmp(type, "decision")) {
+			sbuf_addf(out,
+				  "<path d=\"M%.1f %d l7 7 l-7 7 l-7 -7 z\" fill=\"#1f6feb\">"
+				  "<title>",
+				  x, y - 30);
+			render_xml_escape(out, sget(e, "date"));
+			sbuf_addstr(out, ": ");
+			render_xml_escape(out, sget(e, "action"));
+			sbuf_addstr(out, " by ");
+			render_xml_escape(out, sget(e, "by"));
+			sbuf_addstr(out, "</title></path>");
+			continue;
+		}
+		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%d\" r=\"%d\" fill=\"%s\"><title>", x, y,
+			  verdict && !strcmp(verdict, "changed") ? 7 : 5,
+			  !verdict			  ? "#8a5a00"
+			  : !strcmp(verdict, "changed")	  ? "#d92d20"
+			  : !strcmp(verdict, "no_change") ? "#12b76a"
+							  : "#f79009");
+		render_xml_escape(out, sget(e, "date"));
+		sbuf_addstr(out, " ");
+		render_xml_escape(out, sget(e, "suite"));
+		sbuf_addstr(out, ": ");
+		render_xml_escape(out, verdict);
+		sbuf_addstr(out, "</title></circle>");
+	}
+	sbuf_addstr(out, "</svg>\n");
+}
+
+/* A line chart of one numeric field of the runs. scale multiplies the value for display. */
+static void line_chart(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
+		       const struct span *sp, const char *field, const char *label, double scale,
+		       double ymin, double ymax_hint, const char *unit)
+{
+	const json_t *e;
+	size_t i, n = 0;
+	double ymax = ymax_hint, v;
+	int first = 1;
+
+	json_array_foreach(entries, i, e)
+	{
+		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+			continue;
+		v = json_number_value(json_object_get(e, field)) * scale;
+		if (v > ymax)
+			ymax = v;
+		n++;
+	}
+	if (ymax <= ymin)
+		ymax = ymin + 1;
+	sbuf_addf(out,
+		  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		  "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">",
+		  W, H, W, H, label);
+	axis(out, sp, label);
+	sbuf_addf(out,
+		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#6b7685\" "
+		  "text-anchor=\"end\">%.0f%s</text>"
+		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#6b7685\" "
+		  "text-anchor=\"end\">%.0f%s</text>",
+		  LEFT - 6, TOP + 18, ymax, unit, LEFT - 6, H - BOT, ymin, unit);
+	if (!n) {
+		sbuf_addf(out,
+			  "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#6b7685\">no "
+			  "data</text>",
+			  W / 2 - 20, H / 2);
+		sbuf_addstr(out, "</svg>\n");
+		return;
+	}
+	sbuf_addstr(out, "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"");
+	json_array_foreach(entries, i, e)
+	{
+		double x, y;
+
+		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+			continue;
+		v = json_number_value(json_object_get(e, field)) * scale;
+		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
+		y = (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+		sbuf_addf(out, "%s%.1f,%.1f", first ? "" : " ", x, y);
+		first = 0;
+	}
+	sbuf_addstr(out, "\"/>");
+	json_array_foreach(entries, i, e)
+	{
+		double x, y;
+
+		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+			continue;
+		v = json_number_value(json_object_get(e, field)) * scale;
+		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
+		y = (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
+			  x, y);
+		render_xml_escape(out, sget(e, "date"));
+		sbuf_addf(out, ": %.1f%s</title></circle>", v, unit);
+	}
+	sbuf_addstr(out, "</svg>\n");
+}
+
+static void link(struct sbuf *out, const char *base, const char *report, const char *suffix,
+		 const char *text)
+{
+	sbuf_addstr(out, "<a href=\"");
+	render_xml_escape(out, base);
+	render_xml_escape(out, report);
+	sbuf_addstr(out, suffix);
+	sbuf_addstr(out, "\">");
+	sbuf_addstr(out, text);
+	sbuf_addstr(out, "</a>");
+}
+
+static void section(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
+		    const struct render_html_opts *o)
+{
+	const char *base = o->report_base ? o->report_base : "";
+	struct span sp = { 1e300, -1e300 };
+	const json_t *e;
+	size_t i;
+	int decisions = 0;
+
+	json_array_foreach(entries, i, e)
+	{
+		double t = (double)register_parse_date(sget(e, "date"));
+
+		if (!same_vm(e, s) || t < 0)
+			continue;
+		if (t < sp.t0)
+			sp.t0 = t;
+		if (t > sp.t1)
+			sp.t1 = t;
+	}
+	if (sp.t1 < sp.t0)
+		sp.t0 = sp.t1 = (double)o->now;
+	sbuf_addstr(out, "<h2 id=\"");
+	render_xml_escape(out, s->vendor);
+	sbuf_addch(out, '-');
+	render_xml_escape(out, s->model);
+	sbuf_addstr(out, "\">");
+	render_xml_escape(out, s->vendor);
+	sbuf_addstr(out, " / ");
+	render_xml_escape(out, s->model);
+	sbuf_addstr(out, "</h2>\n");
+	timeline(out, entries, s, &sp);
+	line_chart(out, entries, s, &sp, "availability", "availability (answered / requested)", 100,
+		   0, 100, "%");
+	line_chart(out, entries, s, &sp, "latency_p50_ms", "median latency", 1, 0, 0, " ms");
+	sbuf_addstr(out, "<h3>runs</h3>\n<table><tr><th>#</th><th>date</th><th>suite</th>"
+			 "<th>verdict</th><th>epoch</th><th>summary</th><th>signed report</th>"
+			 "</tr>\n");
+	json_array_foreach(entries, i, e)
+	{
+		const char *type = sget(e, "type"), *verdict = sget(e, "verdict");
+		const char *report = sget(e, "report");
+
+		if (!same_vm(e, s) || !type)
+			continue;
+		if (strcmp(type, "run")) {
+			decisions++;
+			continue;
+		}
+		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
+			  (long long)json_integer_value(json_object_get(e, "seq")));
+		render_xml_escape(out, sget(e, "date"));
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "suite"));
+		sbuf_addf(out, "</td><td class=\"%s\">",
+			  !verdict			  ? "other"
+			  : !strcmp(verdict, "changed")	  ? "changed"
+			  : !strcmp(verdict, "no_change") ? "ok"
+							  : "other");
+		render_xml_escape(out, verdict);
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "epoch"));
+		if (json_is_true(json_object_get(e, "new_epoch")))
+			sbuf_addstr(out, " (new)");
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "summary"));
+		sbuf_addstr(out, "</td><td>");
+		if (report) {
+			link(out, base, report, "", "report");
+			sbuf_addstr(out, " · ");
+			link(out, base, report, ".minisig", "minisig");
+			sbuf_addstr(out, "<br><code title=\"SHA-256\">");
+			render_xml_escape(out, sget(e, "report_sha256"));
+			sbuf_addstr(out, "</code>");
+		}
+		sbuf_addstr(out, "</td></tr>\n");
+	}
+	sbuf_addstr(out, "</table>\n");
+	if (!decisions)
+		return;
+	sbuf_addstr(out, "<h3>decisions</h3>\n<table><tr><th>#</th><th>date</th><th>suite</th>"
+			 "<th>decision</th><th>by</th><th>reason</th><th>accepts</th></tr>\n");
+	json_array_foreach(entries, i, e)
+	{
+		const char *type = sget(e, "type");
+		const json_t *acc = json_object_get(e, "accepts_seq");
+
+		if (!same_vm(e, s) || !type || strcmp(type, "decision"))
+			continue;
+		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
+			  (long long)json_integer_value(json_object_get(e, "seq")));
+		render_xml_escape(out, sget(e, "date"));
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "suite"));
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "action"));
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "by"));
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, sget(e, "reason"));
+		sbuf_addstr(out, "</td><td>");
+		if (json_is_integer(acc))
+			sbuf_addf(out, "run #%lld ", (long long)json_integer_value(acc));
+		if (sget(e, "epoch")) {
+			sbuf_addstr(out, "epoch ");
+			render_xml_escape(out, sget(e, "epoch"));
+		}
+		sbuf_addstr(out, "</td></tr>\n");
+	}
+	sbuf_addstr(out, "</table>\n");
+}
+
+int render_html_register(const json_t *entries, const struct render_html_opts *o, struct sbuf *out,
+			 struct pl_err *err)
+{
+	const char *title = o->title ? o->title : "Vendor stability report";
+	struct reg_summary *s = NULL;
+	size_t n = 0, i;
+	char now[32];
+
+	if (!json_is_array(entries))
+		return pl_err_set(err, PL_E_INPUT, NULL, "register entries are not an array");
+	register_summarise(entries, o->now, &s, &n);
+	register_format_date(o->now, now, sizeof(now));
+	sbuf_addstr(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			 "<meta name=\"viewport\" content=\"width=device-width, "
+			 "initial-scale=1\">\n"
+			 "<title>");
+	render_xml_escape(out, title);
+	sbuf_addf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
+	render_xml_escape(out, title);
+	sbuf_addf(out,
+		  "</h1>\n<p class=\"muted\">%zu register entries, %zu vendor/model pairs; "
+		  "as of %s.</p>\n",
+		  json_array_size(entries), n, now);
+	sbuf_addstr(out, "<table><tr><th>vendor / model</th><th>epoch</th><th>last change</th>"
+			 "<th>changes 30d</th><th>changes 90d</th><th>availability 30d</th>"
+			 "<th>median latency 30d</th><th>runs</th><th>decisions</th></tr>\n");
+	for (i = 0; i < n; i++) {
+		sbuf_addstr(out, "<tr><td><a href=\"#");
+		render_xml_escape(out, s[i].vendor);
+		sbuf_addch(out, '-');
+		render_xml_escape(out, s[i].model);
+		sbuf_addstr(out, "\">");
+		render_xml_escape(out, s[i].vendor);
+		sbuf_addstr(out, " / ");
+		render_xml_escape(out, s[i].model);
+		sbuf_addstr(out, "</a></td><td>");
+		render_xml_escape(out, s[i].epoch ? s[i].epoch : "-");
+		sbuf_addstr(out, "</td><td>");
+		render_xml_escape(out, s[i].last_change ? s[i].last_change : "-");
+		sbuf_addf(out, "</td><td class=\"n%s\">%d</td><td class=\"n\">%d</td>",
+			  s[i].changes_30d ? " changed" : "", s[i].changes_30d, s[i].changes_90d);
+		if (s[i].availability >= 0)
+			sbuf_addf(out, "<td class=\"n\">%.1f%%</td>", 100 * s[i].availability);
+		else
+			sbuf_addstr(out, "<td class=\"n\">-</td>");
+		if (s[i].latency_p50_ms >= 0)
+			sbuf_addf(out, "<td class=\"n\">%.0f ms</td>", s[i].latency_p50_ms);
+		else
+			sbuf_addstr(out, "<td class=\"n\">-</td>");
+		sbuf_addf(out, "<td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n", s[i].runs,
+			  s[i].decisions);
+	}
+	sbuf_addstr(out, "</table>\n");
+	for (i = 0; i < n; i++)
+		section(out, entries, &s[i], o);
+	sbuf_addstr(out, "<footer>Every run report is signed (Ed25519, minisign format). Verify "
+			 "one "
+			 "with <code>minisign -Vm REPORT -p register.pub</code> or <code>openssl "
+			 "pkeyutl -verify -pubin -inkey register.pub.pem -rawin -in REPORT "
+			 "-sigfile "
+			 "REPORT.sig.raw</code>, and the register with <code>plumbline register "
+			 "verify</code>. This page has no scripts and loads nothing.</footer>\n"
+			 "</body>\n</html>\n");
+	register_summaries_free(s, n);
+	return 0;
+}

@@ -1,0 +1,268 @@
+/* sim_wire_gemini.c: the simulator's Gemini format (POST /v1beta/models/{m}:generateContent and
+ * :streamGenerateContent, SSE with alt=sse or one JSON array), google.rpc errors. */
+#include "sim_wire.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *model_end(const char *path, const char **prefix_end)
+{
+	static const char *const prefixes[] = { "/v1beta/models/", "/v1/models/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (!strncmp(path, prefixes[i], n)) {
+			*prefix_end = path + n;
+			return strchr(path + n, ':');
+		}
+	}
+	return NULL;
+}
+
+static int ge_match(const char *method, const char *path)
+{
+	const char *start, *colon = model_end(path, &start);
+
+	return !strcmp(method, "POST") && colon && colon > start &&
+	       (!strcmp(colon, ":generateContent") || !strcmp(colon, ":streamGenerateContent"));
+}
+
+static const char *status_name(unsigned status)
+{
+	switch (status) {
+	case 400:
+		return "INVALID_ARGUMENT";
+	case 401:
+		return "UNAUTHENTICATED";
+	case 403:
+		return "PERMISSION_DENIED";
+	case 404:
+		return "NOT_FOUND";
+	case 429:
+		return "RESOURCE_EXHAUSTED";
+	case 500:
+		return "INTERNAL";
+	default:
+		return "UNAVAILABLE";
+	}
+}
+
+static void ge_error(unsigned status, const char *kind, const char *msg, struct sim_reply *r)
+{
+	json_t *e = json_pack("{s:i,s:s,s:s}", "code", (json_int_t)status, "message", msg, "status",
+			      status_name(status));
+
+	if (!strcmp(kind, "rate_limit"))
+		json_object_set_new(
+			e, "details",
+			json_pack("[{s:s,s:[{s:s,s:s}]},{s:s,s:s}]", "@type",
+				  "type.googleapis.com/google.rpc.QuotaFailure", "violations",
+				  "quotaMetric",
+				  "generativelanguage.googleapis.com/generate_content_requests",
+				  "quotaId", "GenerateRequestsPerMinutePerProjectPerModel", "@type",
+				  "type.googleapis.com/google.rpc.RetryInfo", "retryDelay", "1s"));
+	else if (!strcmp(kind, "auth"))
+		json_object_set_new(e, "details",
+				    json_pack("[{s:s,s:s,s:s}]", "@type",
+					      "type.googleapis.com/google.rpc.ErrorInfo", "reason",
+					      "API_KEY_INVALID", "domain", "googleapis.com"));
+	sim_reply_json(r, status, json_pack("{s:o}", "error", e));
+	r->content_type = "application/json; charset=UTF-8";
+}
+
+static int ge_auth(const struct sim_http *h, const char *key, struct sim_reply *r)
+{
+	const char *got = h->header(h->conn, "x-goog-api-key");
+
+	if (!got)
+		got = h->query(h->conn, "key");
+	switch (sim_key_check(got, key)) {
+	case 1:
+		ge_error(403, "permission",
+			 "Method doesn't allow unregistered callers (callers without established "
+			 "identity). Please use API Key or other form of API consumer identity to "
+			 "call this API.",
+			 r);
+		return -1;
+	case 2:
+		ge_error(400, "auth", "API key not valid. Please pass a valid API key.", r);
+		return -1;
+	}
+	return 0;
+}
+
+static int ge_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
+{
+	const char *start, *colon = model_end(h->url, &start);
+	json_t *contents = json_object_get(body, "contents"), *c, *cfg, *v;
+	const char *alt = h->query(h->conn, "alt");
+	size_t i, n = (size_t)(colon - start);
+
+	if (n >= sizeof(rq->path_model))
+		n = sizeof(rq->path_model) - 1;
+	memcpy(rq->path_model, start, n);
+	rq->path_model[n] = '\0';
+	if (!json_is_object(body) || !json_is_array(contents) || !json_array_size(contents)) {
+		ge_error(400, "bad_request",
+			 "* GenerateContentRequest.contents: contents is not "
+			 "specified",
+			 r);
+		return -1;
+	}
+	v = json_object_get(json_object_get(body, "systemInstruction"), "parts");
+	if (v && sim_req_add_msg(rq, "system", v) != 0) {
+		ge_error(400, "bad_request", "Invalid value at 'system_instruction'", r);
+		return -1;
+	}
+	json_array_foreach(contents, i, c)
+	{
+		const char *role = json_string_value(json_object_get(c, "role"));
+
+		if (sim_req_add_msg(rq, role && !strcmp(role, "model") ? "assistant" : "user",
+				    json_object_get(c, "parts")) != 0) {
+			ge_error(400, "bad_request", "Invalid value at 'contents'", r);
+			return -1;
+		}
+	}
+	cfg = json_object_get(body, "generationConfig");
+	sim_req_sampling(cfg, "maxOutputTokens", rq);
+	rq->stream = !strcmp(colon, ":streamGenerateContent");
+	rq->stream_array = rq->stream && !(alt && !strcmp(alt, "sse"));
+	return 0;
+}
+
+static const char *finish(const struct sim_answer *a)
+{
+	if (a->refused)
+		return "SAFETY";
+	return strcmp(a->finish_reason, "length") ? "STOP" : "MAX_TOKENS";
+}
+
+static json_t *ratings(int blocked)
+{
+	return json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s,s:b}]", "category",
+			 "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability", "NEGLIGIBLE", "category",
+			 "HARM_CATEGORY_HATE_SPEECH", "probability", "NEGLIGIBLE", "category",
+			 "HARM_CATEGORY_HARASSMENT", "probability", "NEGLIGIBLE", "category",
+			 "HARM_CATEGORY_DANGEROUS_CONTENT", "probability",
+			 blocked ? "HIGH" : "NEGLIGIBLE", "blocked", blocked);
+}
+
+/* One GenerateContentResponse; text NULL = a candidate without content. */
+static json_t *response(const struct sim_answer *a, const struct sim_meta *m, const char *text,
+			size_t len, const char *finish_reason, long out_tokens)
+{
+	json_t *o = json_object(), *cand;
+	char rid[40];
+
+	snprintf(rid, sizeof(rid), "%.22s", m->request_id + 4);
+	if (a->prompt_blocked) {
+		json_object_set_new(o, "promptFeedback",
+				    json_pack("{s:s,s:o}", "blockReason", "SAFETY", "safetyRatings",
+					      ratings(1)));
+	} else {
+		cand = json_object();
+		if (text)
+			json_object_set_new(cand, "content",
+					    json_pack("{s:[{s:s%}],s:s}", "parts", "text", text,
+						      len, "role", "model"));
+		if (finish_reason)
+			json_object_set_new(cand, "finishReason", json_string(finish_reason));
+		json_object_set_new(cand, "index", json_integer(0));
+		if (a->refused)
+			json_object_set_new(cand, "safetyRatings", ratings(1));
+		json_object_set_new(o, "candidates", json_pack("[o]", cand));
+	}
+	json_object_set_new(o, "usageMetadata",
+			    json_pack("{s:i,s:i,s:i}", "promptTokenCount",
+				      (json_int_t)a->prompt_tokens, "candidatesTokenCount",
+				      (json_int_t)out_tokens, "totalTokenCount",
+				      (json_int_t)(a->prompt_tokens + out_tokens)));
+	json_object_set_new(o, "modelVersion", json_string(a->model));
+	json_object_set_new(o, "responseId", json_string(rid));
+	return o;
+}
+
+struct streamer {
+	struct sim_reply *r;
+	const struct sim_answer *a;
+	const struct sim_meta *m;
+	json_t *arr; /* stream_array mode */
+	long done_tokens;
+	const char *pending; /* the previous piece: the last one carries finishReason */
+	size_t pending_len;
+};
+
+static void emit(struct streamer *s, json_t *o)
+{
+	if (s->arr)
+		json_array_append_new(s->arr, o);
+	else
+		sim_sse(&s->r->body, NULL, o);
+}
+
+static void flush(struct streamer *s, const char *finish_reason)
+{
+	if (!s->pending)
+		return;
+	s->done_tokens++;
+	emit(s, response(s->a, s->m, s->pending, s->pending_len, finish_reason,
+			 finish_reason ? s->a->completion_tokens : s->done_tokens));
+	s->pending = NULL;
+}
+
+static void piece(void *arg, const char *p, size_t len)
+{
+	struct streamer *s = arg;
+
+	flush(s, NULL);
+	s->pending = p;
+	s->pending_len = len;
+}
+
+static void ge_render(const struct sim_req *rq, const struct sim_answer *a,
+		      const struct sim_meta *m, struct sim_reply *r)
+{
+	r->status = 200;
+	if (!rq->stream) {
+		const char *t = a->refused ? NULL : a->text;
+
+		sim_reply_json(r, 200,
+			       response(a, m, t, t ? strlen(t) : 0,
+					a->prompt_blocked ? NULL : finish(a),
+					a->refused ? 0 : a->completion_tokens));
+		r->content_type = "application/json; charset=UTF-8";
+		return;
+	}
+	{
+		struct streamer s = { r, a, m, rq->stream_array ? json_array() : NULL, 0, NULL, 0 };
+
+		if (a->refused) {
+			emit(&s, response(a, m, NULL, 0, a->prompt_blocked ? NULL : "SAFETY", 0));
+		} else {
+			sim_split_words(a->text, piece, &s);
+			if (!s.pending) {
+				s.pending = "";
+				s.pending_len = 0;
+			}
+			flush(&s, finish(a));
+		}
+		if (s.arr) {
+			sim_reply_json(r, 200, s.arr);
+			r->content_type = "application/json; charset=UTF-8";
+		} else {
+			r->content_type = "text/event-stream";
+		}
+	}
+}
+
+const struct sim_wire sim_wire_gemini = {
+	.name = "gemini",
+	.match = ge_match,
+	.auth = ge_auth,
+	.parse = ge_parse,
+	.render = ge_render,
+	.error = ge_error,
+	.headers = NULL,
+};

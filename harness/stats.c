@@ -1,0 +1,566 @@
+/* stats.c: distances, kernels, permutation tests and robust summaries for detection.
+ * The permutation test computes each prompt's kernel matrix once and then only permutes
+ * indices, so a thousand permutations of a 50-prompt suite cost milliseconds. */
+#include "stats.h"
+#include "sbuf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void stats_rng_seed(struct stats_rng *r, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t stats_rng_next(struct stats_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+size_t stats_rng_below(struct stats_rng *r, size_t n)
+{
+	/* Rejection sampling: no modulo bias, so permutations are exactly uniform. */
+	uint64_t lim = UINT64_MAX - UINT64_MAX % (uint64_t)n;
+	uint64_t x;
+
+	do
+		x = stats_rng_next(r);
+	while (x >= lim);
+	return (size_t)(x % (uint64_t)n);
+}
+
+double stats_rng_unit(struct stats_rng *r)
+{
+	return (double)(stats_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+double stats_tv_counts(const size_t *a, size_t na, const size_t *b, size_t nb, size_t k)
+{
+	double sum = 0;
+	size_t i;
+
+	if (!na || !nb)
+		return 0;
+	for (i = 0; i < k; i++)
+		sum += fabs((double)a[i] / (double)na - (double)b[i] / (double)nb);
+	return 0.5 * sum;
+}
+
+uint32_t *stats_codepoints(const char *s, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, o = 0;
+	uint32_t *out = xmalloc((len + 1) * sizeof(*out));
+
+	while (i < len) {
+		unsigned c = p[i];
+		size_t need = 0, j;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			out[o++] = c;
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			out[o++] = 0xfffd;
+			i++;
+			continue;
+		}
+		for (j = 1; j <= need; j++) {
+			if (i + j >= len || (p[i + j] & 0xc0) != 0x80)
+				break;
+			cp = (cp << 6) | (p[i + j] & 0x3f);
+		}
+		if (j <= need) {
+			out[o++] = 0xfffd;
+			i++;
+			continue;
+		}
+		out[o++] = cp;
+		i += need + 1;
+	}
+	*n = o;
+	return out;
+}
+
+double stats_kernel_hamming(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t L)
+{
+	size_t la = na < L ? na : L, lb = nb < L ? nb : L;
+	size_t m = la < lb ? la : lb, hi = la > lb ? la : lb;
+	size_t agree = 0, i;
+
+	if (!L)
+		return 1;
+	for (i = 0; i < m; i++)
+		agree += a[i] == b[i];
+	/* Past the longer string both are padding and agree; in between, text meets padding. */
+	agree += L - hi;
+	return (double)agree / (double)L;
+}
+
+/* An n-gram profile: sorted distinct n-gram hashes with their counts. */
+struct ngrams {
+	uint64_t *h;
+	double *c;
+	size_t n;
+	double norm;
+};
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+static void ngrams_build(struct ngrams *g, const uint32_t *cp, size_t len, size_t n)
+{
+	size_t cnt = len >= n ? len - n + 1 : (len ? 1 : 0), i, j, o = 0;
+	uint64_t *h = xmalloc((cnt ? cnt : 1) * sizeof(*h));
+	double norm = 0;
+
+	for (i = 0; i < cnt; i++) {
+		uint64_t x = 1469598103934665603ULL;
+		size_t end = len >= n ? i + n : len;
+
+		for (j = i; j < end; j++)
+			x = (x ^ cp[j]) * 1099511628211ULL;
+		h[i] = x;
+	}
+	qsort(h, cnt, sizeof(*h), cmp_u64);
+	g->c = xmalloc((cnt ? cnt : 1) * sizeof(*g->c));
+	for (i = 0; i < cnt; i++) {
+		if (o && h[o - 1] == h[i]) {
+			g->c[o - 1] += 1;
+			continue;
+		}
+		h[o] = h[i];
+		g->c[o++] = 1;
+	}
+	for (i = 0; i < o; i++)
+		norm += g->c[i] * g->c[i];
+	g->h = h;
+	g->n = o;
+	g->norm = sqrt(norm);
+}
+
+static double ngrams_cosine(const struct ngrams *a, const struct ngrams *b)
+{
+	size_t i = 0, j = 0;
+	double dot = 0;
+
+	if (!a->n && !b->n)
+		return 1;
+	if (!a->n || !b->n)
+		return 0;
+	while (i < a->n && j < b->n) {
+		if (a->h[i] == b->h[j])
+			dot += a->c[i++] * b->c[j++];
+		else if (a->h[i] < b->h[j])
+			i++;
+		else
+			j++;
+	}
+	return dot / (a->norm * b->norm);
+}
+
+void stats_kernel_matrix(enum stats_kernel kind, const uint32_t *const *cps, const size_t *lens,
+			 size_t N, size_t param, double *K)
+{
+	struct ngrams *g = NULL;
+	size_t i, j;
+
+	if (kind == STATS_K_NGRAM) {
+		g = xcalloc(N ? N : 1, sizeof(*g));
+		for (i = 0; i < N; i++)
+			ngrams_build(&g[i], cps[i], lens[i], param ? param : 1);
+	}
+	for (i = 0; i < N; i++) {
+		K[i * N + i] = 1;
+		for (j = i + 1; j < N; j++) {
+			double k = kind == STATS_K_NGRAM
+					   ? ngrams_cosine(&g[i], &g[j])
+					   : stats_kernel_hamming(cps[i], lens[i], cps[j], lens[j],
+								  param);
+			K[i * N + j] = k;
+			K[j * N + i] = k;
+		}
+	}
+	if (g) {
+		for (i = 0; i < N; i++) {
+			free(g[i].h);
+			free(g[i].c);
+		}
+		free(g);
+	}
+}
+
+/* MMD^2 from pair sums: pss over pairs inside S, poo inside O, pso across. */
+static double mmd_from_sums(double pss, double poo, double pso, size_t ns, size_t no)
+{
+	if (ns < 2 || no < 2)
+		return 0;
+	return 2 * pss / ((double)ns * (double)(ns - 1)) +
+	       2 * poo / ((double)no * (double)(no - 1)) - 2 * pso / ((double)ns * (double)no);
+}
+
+double stats_mmd2(const double *K, size_t N, const unsigned char *in_y)
+{
+	double pxx = 0, pyy = 0, pxy = 0;
+	size_t i, j, nx = 0, ny = 0;
+
+	for (i = 0; i < N; i++) {
+		if (in_y[i])
+			ny++;
+		else
+			nx++;
+		for (j = i + 1; j < N; j++) {
+			if (in_y[i] && in_y[j])
+				pyy += K[i * N + j];
+			else if (!in_y[i] && !in_y[j])
+				pxx += K[i * N + j];
+			else
+				pxy += K[i * N + j];
+		}
+	}
+	return mmd_from_sums(pyy, pxx, pxy, ny, nx);
+}
+
+/* Precomputed per-stratum state for fast relabelling: the smaller group S is drawn as a
+ * random subset; everything about the other group follows from totals. */
+struct stratum_ctx {
+	const struct stats_stratum *st;
+	size_t N, ns;
+	size_t *tot;   /* TV: category totals */
+	size_t *cs;    /* TV: scratch counts of S */
+	double *rsum;  /* MMD: off-diagonal row sums */
+	double tpairs; /* MMD: sum over all pairs i < j */
+};
+
+static void ctx_init(struct stratum_ctx *c, const struct stats_stratum *st)
+{
+	size_t i, j;
+
+	memset(c, 0, sizeof(*c));
+	c->st = st;
+	c->N = st->n_a + st->n_b;
+	c->ns = st->n_a < st->n_b ? st->n_a : st->n_b;
+	if (st->dist == STATS_TV) {
+		c->tot = xcalloc(st->k ? st->k : 1, sizeof(*c->tot));
+		c->cs = xcalloc(st->k ? st->k : 1, sizeof(*c->cs));
+		for (i = 0; i < c->N; i++)
+			c->tot[st->labels[i]]++;
+		return;
+	}
+	c->rsum = xcalloc(c->N ? c->N : 1, sizeof(*c->rsum));
+	for (i = 0; i < c->N; i++) {
+		for (j = 0; j < c->N; j++) {
+			if (j != i)
+				c->rsum[i] += st->K[i * c->N + j];
+		}
+		c->tpairs += c->rsum[i];
+	}
+	c->tpairs /= 2;
+}
+
+static void ctx_release(struct stratum_ctx *c)
+{
+	free(c->tot);
+	free(c->cs);
+	free(c->rsum);
+}
+
+/* Distance when sel[0..ns) form one group and the rest the other. */
+static double ctx_distance(struct stratum_ctx *c, const size_t *sel)
+{
+	const struct stats_stratum *st = c->st;
+	size_t ns = c->ns, no = c->N - c->ns, i, j;
+
+	if (st->dist == STATS_TV) {
+		double sum = 0;
+
+		memset(c->cs, 0, st->k * sizeof(*c->cs));
+		for (i = 0; i < ns; i++)
+			c->cs[st->labels[sel[i]]]++;
+		for (i = 0; i < st->k; i++)
+			sum += fabs((double)c->cs[i] / (double)ns -
+				    (double)(c->tot[i] - c->cs[i]) / (double)no);
+		return 0.5 * sum;
+	} else {
+		double pss = 0, rs = 0, pso, poo;
+
+		for (i = 0; i < ns; i++) {
+			const double *row = st->K + sel[i] * c->N;
+
+			rs += c->rsum[sel[i]];
+			for (j = i + 1; j < ns; j++)
+				pss += row[sel[j]];
+		}
+		pso = rs - 2 * pss;
+		poo = c->tpairs - pss - pso;
+		return mmd_from_sums(pss, poo, pso, ns, no);
+	}
+}
+
+double stats_stratum_distance(const struct stats_stratum *st, const unsigned char *in_y)
+{
+	struct stratum_ctx c;
+	size_t N = st->n_a + st->n_b, i, ny = 0, *sel;
+	double d;
+
+	if (!st->n_a || !st->n_b)
+		return 0;
+	for (i = 0; i < N; i++)
+		ny += in_y[i] != 0;
+	if (ny != st->n_b)
+		return 0;
+	ctx_init(&c, st);
+	sel = xmalloc(N * sizeof(*sel));
+	ny = 0;
+	/* S is the smaller group; the distances are symmetric in the two groups. */
+	for (i = 0; i < N; i++) {
+		int in_s = st->n_b <= st->n_a ? in_y[i] != 0 : !in_y[i];
+
+		if (in_s)
+			sel[ny++] = i;
+	}
+	d = ctx_distance(&c, sel);
+	free(sel);
+	ctx_release(&c);
+	return d;
+}
+
+static int ge(double x, double obs)
+{
+	return x >= obs - 1e-12 * (fabs(obs) > 1 ? fabs(obs) : 1);
+}
+
+void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, uint64_t seed,
+		     struct stats_perm_result *res, struct stats_perm_result *suite)
+{
+	double *d = xcalloc((n_strata ? n_strata : 1) * (B ? B : 1), sizeof(*d));
+	double suite_obs = 0, null_sum = 0, null_sq = 0;
+	size_t i, b, active = 0, hits = 0;
+
+	for (i = 0; i < n_strata; i++) {
+		struct stratum_ctx c;
+		struct stats_rng rng;
+		size_t N = st[i].n_a + st[i].n_b, *idx, j, h = 0;
+		double sum = 0, sq = 0;
+
+		res[i].obs = 0;
+		res[i].p = 1;
+		res[i].null_mean = 0;
+		res[i].null_sd = 0;
+		if (!st[i].n_a || !st[i].n_b)
+			continue;
+		active++;
+		ctx_init(&c, &st[i]);
+		idx = xmalloc(N * sizeof(*idx));
+		for (j = 0; j < N; j++)
+			idx[j] = st[i].n_b <= st[i].n_a ? (st[i].n_a + j) % N : j;
+		res[i].obs = ctx_distance(&c, idx);
+		stats_rng_seed(&rng, seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)));
+		for (b = 0; b < B; b++) {
+			/* A partial Fisher-Yates shuffle leaves a uniform random subset in
+			 * idx[0..ns), whatever order idx was in before. */
+			for (j = 0; j < c.ns; j++) {
+				size_t r = j + stats_rng_below(&rng, N - j), t = idx[j];
+
+				idx[j] = idx[r];
+				idx[r] = t;
+			}
+			d[i * B + b] = ctx_distance(&c, idx);
+			sum += d[i * B + b];
+			sq += d[i * B + b] * d[i * B + b];
+			h += ge(d[i * B + b], res[i].obs);
+		}
+		res[i].p = (double)(1 + h) / (double)(1 + B);
+		res[i].null_mean = B ? sum / (double)B : 0;
+		res[i].null_sd =
+			B ? sqrt(fmax(0, sq / (double)B - res[i].null_mean * res[i].null_mean)) : 0;
+		suite_obs += res[i].obs;
+		free(idx);
+		ctx_release(&c);
+	}
+	suite->obs = 0;
+	suite->p = 1;
+	suite->null_mean = 0;
+	suite->null_sd = 0;
+	if (active) {
+		suite_obs /= (double)active;
+		for (b = 0; b < B; b++) {
+			double t = 0;
+
+			for (i = 0; i < n_strata; i++)
+				t += d[i * B + b];
+			t /= (double)active;
+			null_sum += t;
+			null_sq += t * t;
+			hits += ge(t, suite_obs);
+		}
+		suite->obs = suite_obs;
+		suite->p = (double)(1 + hits) / (double)(1 + B);
+		suite->null_mean = B ? null_sum / (double)B : 0;
+		suite->null_sd =
+			B ? sqrt(fmax(0, null_sq / (double)B - suite->null_mean * suite->null_mean))
+			  : 0;
+	}
+	free(d);
+}
+
+struct pidx {
+	double p;
+	size_t i;
+};
+
+static int cmp_pidx(const void *x, const void *y)
+{
+	const struct pidx *a = x, *b = y;
+
+	if (a->p != b->p)
+		return a->p < b->p ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+void stats_bh(const double *p, size_t n, double *q)
+{
+	struct pidx *s;
+	double run = 1;
+	size_t i;
+
+	if (!n)
+		return;
+	s = xmalloc(n * sizeof(*s));
+	for (i = 0; i < n; i++) {
+		s[i].p = p[i];
+		s[i].i = i;
+	}
+	qsort(s, n, sizeof(*s), cmp_pidx);
+	/* q_(i) = min over j >= i of n p_(j) / j, capped at 1: a running minimum from the top. */
+	for (i = n; i-- > 0;) {
+		double v = s[i].p * (double)n / (double)(i + 1);
+
+		if (v < run)
+			run = v;
+		q[s[i].i] = run;
+	}
+	free(s);
+}
+
+static double log_hyper(size_t a, size_t b, size_t c, size_t d)
+{
+	return lgamma((double)(a + b + 1)) + lgamma((double)(c + d + 1)) +
+	       lgamma((double)(a + c + 1)) + lgamma((double)(b + d + 1)) -
+	       lgamma((double)(a + b + c + d + 1)) - lgamma((double)(a + 1)) -
+	       lgamma((double)(b + 1)) - lgamma((double)(c + 1)) - lgamma((double)(d + 1));
+}
+
+double stats_fisher_exact(size_t a, size_t b, size_t c, size_t d)
+{
+	size_t r1 = a + b, c1 = a + c, n = a + b + c + d, lo, hi, x;
+	double pobs = log_hyper(a, b, c, d), sum = 0;
+
+	lo = c1 + r1 > n ? c1 + r1 - n : 0;
+	hi = r1 < c1 ? r1 : c1;
+	for (x = lo; x <= hi; x++) {
+		double lp = log_hyper(x, r1 - x, c1 - x, n - r1 - c1 + x);
+
+		/* Relative tolerance as in R and scipy, so ties in probability count. */
+		if (lp <= pobs + 1e-7)
+			sum += exp(lp);
+	}
+	return sum > 1 ? 1 : sum;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+double stats_median(const double *x, size_t n)
+{
+	double *c, m;
+
+	if (!n)
+		return 0;
+	c = xmalloc(n * sizeof(*c));
+	memcpy(c, x, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_double);
+	m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
+	free(c);
+	return m;
+}
+
+double stats_mad_sd(const double *x, size_t n)
+{
+	double med, *dev, mad;
+	size_t i;
+
+	if (!n)
+		return 0;
+	med = stats_median(x, n);
+	dev = xmalloc(n * sizeof(*dev));
+	for (i = 0; i < n; i++)
+		dev[i] = fabs(x[i] - med);
+	mad = stats_median(dev, n);
+	free(dev);
+	return 1.4826 * mad;
+}
+
+int stats_cusum_step(double *hi, double *lo, double z, double k, double h)
+{
+	*hi = fmax(0, *hi + z - k);
+	*lo = fmax(0, *lo - z - k);
+	return *hi > h || *lo > h;
+}
+
+double stats_round(double x, int decimals)
+{
+	double f = pow(10, decimals), r;
+
+	if (!isfinite(x))
+		return 0;
+	r = round(x * f) / f;
+	return r == 0 ? 0 : r; /* no "-0" in reports */
+}

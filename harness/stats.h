@@ -1,0 +1,94 @@
+/* stats.h: the statistics behind detection: total-variation distance, MMD with string kernels,
+ * prompt-stratified permutation tests, Benjamini-Hochberg, Fisher's exact test, two-sided
+ * CUSUM and robust (median/MAD) summaries. Pure computation: no I/O, no allocation failures
+ * reported (allocation aborts, as everywhere in plumbline), deterministic for a seed. */
+#ifndef PL_STATS_H
+#define PL_STATS_H
+
+#include "pl.h"
+
+/* A small deterministic generator (xoshiro256** seeded through splitmix64): the same seed
+ * gives the same permutations on every machine, so reports are reproducible. */
+struct stats_rng {
+	uint64_t s[4];
+};
+void stats_rng_seed(struct stats_rng *r, uint64_t seed);
+uint64_t stats_rng_next(struct stats_rng *r);
+size_t stats_rng_below(struct stats_rng *r, size_t n); /* uniform in [0, n); n > 0 */
+double stats_rng_unit(struct stats_rng *r);	       /* uniform in [0, 1) */
+
+/* Total-variation distance 0.5 * sum_i |a_i/na - b_i/nb| between two count vectors of k
+ * categories. Returns 0 when either total is 0. */
+double stats_tv_counts(const size_t *a, size_t na, const size_t *b, size_t nb, size_t k);
+
+/* Decodes UTF-8 into code points (invalid bytes become U+FFFD). Returns a new array
+ * (caller frees) and its length in *n. */
+uint32_t *stats_codepoints(const char *s, size_t *n);
+
+/* String kernels, each in [0, 1] with k(x, x) = 1:
+ *  hamming: the share of positions 0..L-1 whose code points agree, both strings padded to L
+ *           with a pad symbol no text contains (Gao, Liang, Guestrin, ICLR 2025);
+ *  ngram:   cosine similarity of the character n-gram count vectors (strings shorter than n
+ *           count as one n-gram of themselves; two empty strings have similarity 1). */
+double stats_kernel_hamming(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t L);
+enum stats_kernel { STATS_K_HAMMING = 0, STATS_K_NGRAM };
+/* Fills the symmetric N x N matrix K (row-major, caller-allocated) for N strings given as
+ * code-point arrays. `param` is L for hamming and n for ngram. */
+void stats_kernel_matrix(enum stats_kernel kind, const uint32_t *const *cps, const size_t *lens,
+			 size_t N, size_t param, double *K);
+
+/* Unbiased MMD^2 (a U-statistic) between group X = {i : in_y[i] == 0} and Y = the rest, from
+ * the N x N kernel matrix. Needs at least 2 members in each group; returns 0 otherwise. */
+double stats_mmd2(const double *K, size_t N, const unsigned char *in_y);
+
+/* One stratum of a permutation test: the pooled samples of one prompt, the first n_a from
+ * the reference (baseline), the next n_b from tonight. */
+enum stats_dist { STATS_TV = 0, STATS_MMD };
+struct stats_stratum {
+	enum stats_dist dist;
+	size_t n_a, n_b;
+	const unsigned *labels; /* TV: category of each pooled sample, in [0, k) */
+	size_t k;
+	const double *K; /* MMD: (n_a + n_b)^2 kernel matrix */
+};
+
+/* Per-stratum results of stats_perm_test. */
+struct stats_perm_result {
+	double obs;	  /* the observed distance */
+	double p;	  /* (1 + #{perm >= obs}) / (1 + B) */
+	double null_mean; /* mean distance over the permutations: the sampling-noise floor */
+	double null_sd;	  /* their standard deviation: the sampling noise of the distance */
+};
+
+/* Prompt-stratified permutation test: every permutation relabels the samples within each
+ * stratum only; the suite statistic is the mean distance over strata. Fills res[i] for each
+ * stratum and *suite (its obs, p, null_mean and null_sd). Strata with n_a == 0 or n_b == 0 get obs
+ * 0, p 1 and take no part in the suite statistic. B permutations, deterministic for seed. */
+void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, uint64_t seed,
+		     struct stats_perm_result *res, struct stats_perm_result *suite);
+
+/* The distance of one stratum for a labelling: in_y[i] != 0 puts sample i in group B. */
+double stats_stratum_distance(const struct stats_stratum *st, const unsigned char *in_y);
+
+/* Benjamini-Hochberg adjusted p-values (q[i] for p[i]; same as R's p.adjust "BH" and
+ * scipy.stats.false_discovery_control). Prompt i is "moved" at level f when q[i] <= f. */
+void stats_bh(const double *p, size_t n, double *q);
+
+/* Two-sided Fisher exact test for the 2x2 table [[a, b], [c, d]]: the probability of tables
+ * with the same margins no more likely than the observed one. */
+double stats_fisher_exact(size_t a, size_t b, size_t c, size_t d);
+
+/* Robust centre and spread: the median, and 1.4826 * MAD (the normal-consistent scale).
+ * Both 0 when n == 0. x is not modified. */
+double stats_median(const double *x, size_t n);
+double stats_mad_sd(const double *x, size_t n);
+
+/* One step of a two-sided CUSUM on a standardised value z: hi = max(0, hi + z - k),
+ * lo = max(0, lo - z - k). Returns 1 when either exceeds h. */
+int stats_cusum_step(double *hi, double *lo, double z, double k, double h);
+
+/* Rounds to `decimals` places (half away from zero); non-finite values become 0. Reports use
+ * it so the same data always serialise to the same bytes. */
+double stats_round(double x, int decimals);
+
+#endif

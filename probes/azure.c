@@ -1,0 +1,118 @@
+/* azure.c: the "azure-openai" probe: Azure OpenAI chat completions. The wire body is OpenAI's,
+ * so this wraps probe_openai and adds the deployment URL, api-version, the api-key header and
+ * Azure's content-filter results. */
+#include "probe.h"
+#include "sbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AZURE_DEFAULT_API_VERSION "2024-10-21"
+
+static int azure_build(const struct probe_target *t, const struct probe_prompt *p,
+		       struct probe_request *out, struct pl_err *err)
+{
+	struct probe_target chat = *t;
+	struct sbuf base;
+	int ret;
+
+	if (!t->model || !*t->model)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "azure-openai needs the deployment name as its model");
+	sbuf_init(&base);
+	sbuf_addf(&base, "%s/openai/deployments/%s", t->base_url ? t->base_url : "", t->model);
+	chat.base_url = base.buf;
+	chat.api = NULL;
+	chat.api_key = NULL; /* Azure takes the key in api-key, not Authorization */
+	ret = probe_openai.build(&chat, p, out, err);
+	if (!ret) {
+		sbuf_reset(&base);
+		sbuf_addf(&base, "%s?api-version=%s", out->url,
+			  t->api_version ? t->api_version : AZURE_DEFAULT_API_VERSION);
+		free(out->url);
+		out->url = sbuf_detach(&base, NULL);
+		if (t->api_key)
+			probe_request_add_header(out, "api-key", t->api_key);
+	}
+	sbuf_release(&base);
+	return ret;
+}
+
+/* Appends the filtered categories of a content_filter_results object to why. */
+static void filtered(const json_t *results, const char *side, struct sbuf *why)
+{
+	const char *cat;
+	json_t *v;
+	int first = 1;
+
+	json_object_foreach((json_t *)results, cat, v)
+	{
+		if (!json_is_true(json_object_get(v, "filtered")))
+			continue;
+		if (first)
+			sbuf_addf(why, "%s%s filtered: ", why->len ? "; " : "", side);
+		sbuf_addf(why, "%s%s", first ? "" : ",", cat);
+		first = 0;
+	}
+}
+
+/* prompt_filter_results[] and choices[0].content_filter_results: a filtered category means
+ * Azure's safety layer cut the answer (behaviour, not a fault). */
+static void filter_results(const json_t *root, struct probe_answer *a)
+{
+	const json_t *pfr = json_object_get(root, "prompt_filter_results"), *c0, *item;
+	struct sbuf why;
+	size_t i;
+
+	sbuf_init(&why);
+	json_array_foreach(pfr, i, item)
+		filtered(json_object_get(item, "content_filter_results"), "prompt", &why);
+	c0 = json_array_get(json_object_get(root, "choices"), 0);
+	filtered(json_object_get(c0, "content_filter_results"), "completion", &why);
+	if (why.len) {
+		a->blocked = 1;
+		free(a->block_reason);
+		a->block_reason = sbuf_detach(&why, NULL);
+	}
+	sbuf_release(&why);
+}
+
+static int contains(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (!memcmp(s + i, needle, k))
+			return 1;
+	return 0;
+}
+
+static void azure_parse(const struct probe_target *t, const struct probe_prompt *p,
+			const struct probe_response *r, struct probe_answer *a)
+{
+	struct probe_target chat = *t;
+	json_t *root;
+
+	chat.api = NULL;
+	probe_openai.parse(&chat, p, r, a);
+	if (a->fault == PROBE_FAULT_REQUEST && r->status == 400 && r->body &&
+	    contains(r->body, r->body_len, "content_filter")) {
+		/* Azure's documented filter error is not always valid JSON (line breaks in the
+		 * message), but a 400 naming content_filter is the filter either way. */
+		probe_set_fault(a, PROBE_FAULT_CONTENT_FILTER, "content_filter", NULL);
+		return;
+	}
+	if (a->fault != PROBE_OK || probe_is_stream(p, r, "text/event-stream"))
+		return;
+	root = probe_json_body(r);
+	if (root)
+		filter_results(root, a);
+	json_decref(root);
+}
+
+const struct probe_ops probe_azure_openai = {
+	.name = "azure-openai",
+	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA,
+	.build = azure_build,
+	.parse = azure_parse,
+};

@@ -1,0 +1,367 @@
+/* bedrock.c: the "bedrock" probe: AWS Bedrock Converse (POST {base}/model/{modelId}/converse)
+ * and ConverseStream (binary AWS event-stream), signed with SigV4 by the runner (libcurl's
+ * CURLOPT_AWS_SIGV4) from the request's sigv4_* fields; error names from x-amzn-ErrorType. */
+#include "probe.h"
+#include "sbuf.h"
+#include "stream_eventstream.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* RFC 3986 unreserved characters stay; everything else (":" in "v1:0") is %XX. */
+static void add_path_segment(struct sbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			sbuf_addch(sb, (char)c);
+		} else {
+			sbuf_addch(sb, '%');
+			sbuf_addch(sb, hex[c >> 4]);
+			sbuf_addch(sb, hex[c & 15]);
+		}
+	}
+}
+
+static json_t *converse_body(const struct probe_prompt *p)
+{
+	json_t *body = json_object(), *msgs = json_array(), *sys = json_array();
+	json_t *cfg = json_object();
+	size_t i;
+
+	for (i = 0; i < p->n_messages; i++) {
+		const struct probe_message *m = &p->messages[i];
+
+		if (!strcmp(m->role, "system"))
+			json_array_append_new(sys, json_pack("{s:s}", "text", m->content));
+		else
+			json_array_append_new(msgs, json_pack("{s:s, s:[{s:s}]}", "role", m->role,
+							      "content", "text", m->content));
+	}
+	json_object_set_new(body, "messages", msgs);
+	if (json_array_size(sys))
+		json_object_set_new(body, "system", sys);
+	else
+		json_decref(sys);
+	if (p->max_tokens > 0)
+		json_object_set_new(cfg, "maxTokens", json_integer(p->max_tokens));
+	if (p->temperature >= 0)
+		json_object_set_new(cfg, "temperature", json_real(p->temperature));
+	if (json_object_size(cfg))
+		json_object_set_new(body, "inferenceConfig", cfg);
+	else
+		json_decref(cfg);
+	return body;
+}
+
+/* api_key is "ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]" (SigV4) or, without a colon,
+ * a Bedrock API key sent as a bearer token. */
+static int credentials(const struct probe_target *t, struct probe_request *out, struct pl_err *err)
+{
+	const char *key = t->api_key, *c1, *c2;
+	struct sbuf sb;
+
+	if (!key)
+		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock needs credentials");
+	sbuf_init(&sb);
+	c1 = strchr(key, ':');
+	if (!c1) {
+		sbuf_addf(&sb, "Bearer %s", key);
+		probe_request_add_header(out, "authorization", sb.buf);
+		goto out;
+	}
+	if (!t->region || !*t->region) {
+		sbuf_release(&sb);
+		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock with sigv4 needs a region");
+	}
+	c2 = strchr(c1 + 1, ':');
+	if (c1 == key || c1[1] == '\0' || c2 == c1 + 1) {
+		sbuf_release(&sb);
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "bedrock key must be ACCESS_KEY_ID:SECRET_ACCESS_KEY"
+				  "[:SESSION_TOKEN]");
+	}
+	sbuf_addf(&sb, "aws:amz:%s:bedrock", t->region);
+	out->sigv4_provider = sbuf_detach(&sb, NULL);
+	if (c2) {
+		sbuf_add(&sb, key, (size_t)(c2 - key));
+		if (c2[1])
+			out->sigv4_session_token = xstrdup(c2 + 1);
+	} else {
+		sbuf_addstr(&sb, key);
+	}
+	out->sigv4_userpwd = sbuf_detach(&sb, NULL);
+out:
+	OPENSSL_cleanse(sb.buf, sb.cap);
+	sbuf_release(&sb);
+	return 0;
+}
+
+static int bedrock_build(const struct probe_target *t, const struct probe_prompt *p,
+			 struct probe_request *out, struct pl_err *err)
+{
+	json_t *body;
+	struct sbuf url;
+
+	if (!t->model || !*t->model)
+		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock needs a modelId as its model");
+	if (p->has_seed)
+		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock converse does not take a seed");
+	if (p->logprobs)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "bedrock converse does not return logprobs");
+	if (p->schema)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "the bedrock probe does not ask for structured output");
+	if (credentials(t, out, err))
+		return -1;
+	body = converse_body(p);
+	out->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!out->body)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
+	out->body_len = strlen(out->body);
+	sbuf_init(&url);
+	if (t->base_url && *t->base_url)
+		sbuf_addstr(&url, t->base_url);
+	else
+		sbuf_addf(&url, "https://bedrock-runtime.%s.amazonaws.com",
+			  t->region ? t->region : "us-east-1");
+	sbuf_addstr(&url, "/model/");
+	add_path_segment(&url, t->model);
+	sbuf_addstr(&url, p->stream ? "/converse-stream" : "/converse");
+	out->url = sbuf_detach(&url, NULL);
+	out->method = xstrdup("POST");
+	probe_request_add_header(out, "content-type", "application/json");
+	probe_request_add_header(out, "accept",
+				 p->stream ? "application/vnd.amazon.eventstream"
+					   : "application/json");
+	return 0;
+}
+
+static enum probe_fault fault_from_name(const char *name, long status)
+{
+	static const struct {
+		const char *name;
+		enum probe_fault fault;
+	} map[] = {
+		{ "ThrottlingException", PROBE_FAULT_RATE_LIMIT },
+		{ "ServiceQuotaExceededException", PROBE_FAULT_RATE_LIMIT },
+		{ "ModelNotReadyException", PROBE_FAULT_OVERLOADED },
+		{ "ServiceUnavailableException", PROBE_FAULT_OVERLOADED },
+		{ "AccessDeniedException", PROBE_FAULT_AUTH },
+		{ "UnrecognizedClientException", PROBE_FAULT_AUTH },
+		{ "InvalidSignatureException", PROBE_FAULT_AUTH },
+		{ "ExpiredTokenException", PROBE_FAULT_AUTH },
+		{ "IncompleteSignatureException", PROBE_FAULT_AUTH },
+		{ "ValidationException", PROBE_FAULT_REQUEST },
+		{ "ResourceNotFoundException", PROBE_FAULT_REQUEST },
+		{ "ModelTimeoutException", PROBE_FAULT_TIMEOUT },
+		{ "InternalServerException", PROBE_FAULT_SERVER },
+		{ "ModelErrorException", PROBE_FAULT_SERVER },
+		{ "ModelStreamErrorException", PROBE_FAULT_STREAM },
+	};
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(map); i++)
+		if (!strcmp(name, map[i].name))
+			return map[i].fault;
+	return status >= 200 && status < 300 ? PROBE_FAULT_SERVER : probe_fault_from_status(status);
+}
+
+/* "ThrottlingException:http://internal..." or "aws.protocoltests#ThrottlingException" ->
+ * "ThrottlingException". Returns a new string or NULL. */
+static char *error_name(const char *raw)
+{
+	const char *s, *e;
+
+	if (!raw)
+		return NULL;
+	s = strchr(raw, '#');
+	s = s ? s + 1 : raw;
+	e = strchr(s, ':');
+	return e ? xstrndup(s, (size_t)(e - s)) : xstrdup(s);
+}
+
+static void parse_error(const struct probe_response *r, struct probe_answer *a)
+{
+	json_t *root = probe_json_body(r);
+	char *name = error_name(probe_header_get(r->headers, r->n_headers, "x-amzn-errortype"));
+	const char *msg = json_string_value(json_object_get(root, "message"));
+
+	if (!msg)
+		msg = json_string_value(json_object_get(root, "Message"));
+	if (!name)
+		name = error_name(json_string_value(json_object_get(root, "__type")));
+	if (msg)
+		probe_set_fault(a, fault_from_name(name, r->status), name, "%s", msg);
+	else
+		probe_set_fault(a, fault_from_name(name, r->status), name, "http status %ld",
+				r->status);
+	free(name);
+	json_decref(root);
+}
+
+static void set_stop(struct probe_answer *a, const char *stop)
+{
+	if (!stop)
+		return;
+	free(a->finish_reason);
+	a->finish_reason = xstrdup(stop);
+	if (!strcmp(stop, "guardrail_intervened") || !strcmp(stop, "content_filtered")) {
+		a->blocked = 1;
+		free(a->block_reason);
+		a->block_reason = xstrdup(stop);
+	}
+}
+
+static void usage_metrics(const json_t *obj, struct probe_answer *a)
+{
+	const json_t *u = json_object_get(obj, "usage");
+	long ms = probe_json_count(json_object_get(obj, "metrics"), "latencyMs");
+	char v[32];
+
+	if (json_is_object(u)) {
+		a->prompt_tokens = probe_json_count(u, "inputTokens");
+		a->completion_tokens = probe_json_count(u, "outputTokens");
+		a->total_tokens = probe_json_count(u, "totalTokens");
+	}
+	if (ms >= 0) {
+		snprintf(v, sizeof(v), "%ld", ms);
+		probe_answer_add_header(a, "x-plumbline-bedrock-latency-ms", v);
+	}
+}
+
+static void parse_json(const json_t *root, struct probe_answer *a)
+{
+	const json_t *content =
+		json_object_get(json_object_get(json_object_get(root, "output"), "message"), "conte"
+											     "nt");
+	const json_t *block;
+	struct sbuf text;
+	size_t i;
+
+	if (!json_is_array(content)) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing output.message.content");
+		return;
+	}
+	if (!json_is_string(json_object_get(root, "stopReason"))) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing stopReason");
+		return;
+	}
+	sbuf_init(&text);
+	json_array_foreach(content, i, block)
+	{
+		const json_t *v = json_object_get(block, "text");
+
+		if (json_is_string(v))
+			sbuf_add(&text, json_string_value(v), json_string_length(v));
+	}
+	a->text = sbuf_detach(&text, NULL);
+	set_stop(a, json_string_value(json_object_get(root, "stopReason")));
+	usage_metrics(root, a);
+	sbuf_release(&text);
+}
+
+/* messageStart, contentBlockDelta*, contentBlockStop, messageStop, metadata. An exception
+ * frame, a bad CRC or a cut frame is a stream fault; so is a stream without messageStop. */
+static void parse_stream(const struct probe_response *r, struct probe_answer *a)
+{
+	struct es_stream s;
+	struct sbuf text;
+	int stopped = 0, bad;
+	size_t i;
+
+	es_stream_init(&s);
+	sbuf_init(&text);
+	bad = es_parse(r->body, r->body_len, &s);
+	for (i = 0; i < s.n && !a->fault; i++) {
+		const struct es_frame *f = &s.frames[i];
+		json_t *ev;
+
+		if (f->message_type && strcmp(f->message_type, "event")) {
+			json_t *e = json_loadb(f->payload, f->payload_len, 0, NULL);
+			const char *msg = json_string_value(json_object_get(e, "message"));
+
+			probe_set_fault(a, PROBE_FAULT_STREAM, f->exception_type, "%s",
+					msg ? msg : "exception in the stream");
+			json_decref(e);
+			break;
+		}
+		ev = json_loadb(f->payload, f->payload_len, 0, NULL);
+		if (!json_is_object(ev)) {
+			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
+					"frame %zu: payload is not a json object", i);
+		} else if (!f->event_type) {
+			probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "frame %zu: no :event-type",
+					i);
+		} else if (!strcmp(f->event_type, "contentBlockDelta")) {
+			const json_t *v = json_object_get(json_object_get(ev, "delta"), "text");
+
+			if (json_is_string(v))
+				sbuf_add(&text, json_string_value(v), json_string_length(v));
+		} else if (!strcmp(f->event_type, "messageStop")) {
+			stopped = 1;
+			set_stop(a, json_string_value(json_object_get(ev, "stopReason")));
+		} else if (!strcmp(f->event_type, "metadata")) {
+			usage_metrics(ev, a);
+		}
+		json_decref(ev);
+	}
+	if (!a->fault && bad)
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", s.error);
+	if (!a->fault && !stopped)
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "stream ended before messageStop");
+	if (!a->fault) {
+		a->text = sbuf_detach(&text, NULL);
+		a->ttft_ms = r->ttfb_ms;
+	}
+	sbuf_release(&text);
+	es_stream_release(&s);
+}
+
+static void bedrock_parse(const struct probe_target *t, const struct probe_prompt *p,
+			  const struct probe_response *r, struct probe_answer *a)
+{
+	json_t *root = NULL;
+	const char *rid;
+
+	probe_answer_begin(a, r);
+	/* Converse returns no model name: the modelId asked for is the identity. */
+	a->model = t && t->model ? xstrdup(t->model) : NULL;
+	rid = probe_header_get(r->headers, r->n_headers, "x-amzn-requestid");
+	a->response_id = rid ? xstrdup(rid) : NULL;
+	if (r->status < 200 || r->status >= 300) {
+		parse_error(r, a);
+		goto out;
+	}
+	if (probe_is_stream(p, r, "application/vnd.amazon.eventstream")) {
+		parse_stream(r, a);
+		goto out;
+	}
+	root = probe_json_body(r);
+	if (!root) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+		goto out;
+	}
+	parse_json(root, a);
+out:
+	if (a->fault) {
+		free(a->text);
+		a->text = NULL;
+	}
+	json_decref(root);
+}
+
+const struct probe_ops probe_bedrock = {
+	.name = "bedrock",
+	.flags = PROBE_F_STREAM | PROBE_F_SIGV4,
+	.build = bedrock_build,
+	.parse = bedrock_parse,
+};

@@ -1,0 +1,217 @@
+/* ollama.c: the "ollama" probe: Ollama's native POST {base}/api/chat, plain and NDJSON-streamed
+ * (including error lines after the 200), with its token counts and durations. */
+#include "probe.h"
+#include "sbuf.h"
+#include "stream_ndjson.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *chat_body(const struct probe_target *t, const struct probe_prompt *p)
+{
+	json_t *body = json_object(), *msgs = json_array(), *opts = json_object();
+	size_t i;
+
+	for (i = 0; i < p->n_messages; i++)
+		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", p->messages[i].role,
+						      "content", p->messages[i].content));
+	json_object_set_new(body, "model", json_string(t->model ? t->model : ""));
+	json_object_set_new(body, "messages", msgs);
+	/* Ollama streams unless told not to. */
+	json_object_set_new(body, "stream", json_boolean(p->stream));
+	if (p->schema)
+		json_object_set_new(body, "format", json_deep_copy(p->schema));
+	if (p->temperature >= 0)
+		json_object_set_new(opts, "temperature", json_real(p->temperature));
+	if (p->max_tokens > 0)
+		json_object_set_new(opts, "num_predict", json_integer(p->max_tokens));
+	if (p->has_seed)
+		json_object_set_new(opts, "seed", json_integer(p->seed));
+	if (json_object_size(opts))
+		json_object_set_new(body, "options", opts);
+	else
+		json_decref(opts);
+	return body;
+}
+
+static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
+			struct probe_request *out, struct pl_err *err)
+{
+	json_t *body;
+	struct sbuf sb;
+
+	if (p->logprobs)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "ollama's /api/chat does not return logprobs");
+	body = chat_body(t, p);
+	out->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!out->body)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
+	out->body_len = strlen(out->body);
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "%s/api/chat", t->base_url ? t->base_url : "");
+	out->url = sbuf_detach(&sb, NULL);
+	out->method = xstrdup("POST");
+	probe_request_add_header(out, "content-type", "application/json");
+	probe_request_add_header(out, "accept",
+				 p->stream ? "application/x-ndjson" : "application/json");
+	/* Local servers are keyless; ollama.com takes a bearer key. */
+	if (t->api_key) {
+		sbuf_addf(&sb, "Bearer %s", t->api_key);
+		probe_request_add_header(out, "authorization", sb.buf);
+		OPENSSL_cleanse(sb.buf, sb.len);
+	}
+	sbuf_release(&sb);
+	return 0;
+}
+
+/* The final object's counts and nanosecond durations. */
+static void final_stats(const json_t *obj, struct probe_answer *a)
+{
+	static const char *const durations[][2] = {
+		{ "total_duration", "x-plumbline-ollama-total-duration-ns" },
+		{ "load_duration", "x-plumbline-ollama-load-duration-ns" },
+		{ "prompt_eval_duration", "x-plumbline-ollama-prompt-eval-duration-ns" },
+		{ "eval_duration", "x-plumbline-ollama-eval-duration-ns" },
+	};
+	char value[32];
+	size_t i;
+	long v;
+
+	a->prompt_tokens = probe_json_count(obj, "prompt_eval_count");
+	a->completion_tokens = probe_json_count(obj, "eval_count");
+	if (a->prompt_tokens >= 0 && a->completion_tokens >= 0)
+		a->total_tokens = a->prompt_tokens + a->completion_tokens;
+	for (i = 0; i < ARRAY_SIZE(durations); i++) {
+		v = probe_json_count(obj, durations[i][0]);
+		if (v < 0)
+			continue;
+		snprintf(value, sizeof(value), "%ld", v);
+		probe_answer_add_header(a, durations[i][1], value);
+	}
+	free(a->finish_reason);
+	a->finish_reason = probe_json_str(obj, "done_reason");
+	if (!a->finish_reason)
+		a->finish_reason = xstrdup("stop");
+}
+
+static void error_line(const json_t *obj, enum probe_fault f, struct probe_answer *a)
+{
+	const char *msg = json_string_value(json_object_get(obj, "error"));
+
+	probe_set_fault(a, f, NULL, "%s", msg ? msg : "error");
+}
+
+/* One chat object: appends message.content; returns 1 when it is the final (done) one. */
+static int chat_object(const json_t *obj, struct sbuf *text, struct probe_answer *a)
+{
+	const json_t *c = json_object_get(json_object_get(obj, "message"), "content");
+
+	if (!a->model)
+		a->model = probe_json_str(obj, "model");
+	if (json_is_string(c))
+		sbuf_add(text, json_string_value(c), json_string_length(c));
+	if (!json_is_true(json_object_get(obj, "done")))
+		return 0;
+	final_stats(obj, a);
+	return 1;
+}
+
+static void parse_stream(const struct probe_response *r, struct probe_answer *a)
+{
+	struct ndjson_stream s;
+	struct sbuf text;
+	int done = 0;
+	size_t i;
+
+	ndjson_stream_init(&s);
+	sbuf_init(&text);
+	ndjson_parse(r->body, r->body_len, &s);
+	for (i = 0; i < s.n && !done && !a->fault; i++) {
+		json_t *obj = json_loadb(s.lines[i].text, s.lines[i].len, 0, NULL);
+
+		if (!json_is_object(obj))
+			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
+					"stream line %zu is not a json object", i + 1);
+		else if (json_object_get(obj, "error"))
+			error_line(obj, PROBE_FAULT_STREAM, a);
+		else
+			done = chat_object(obj, &text, a);
+		json_decref(obj);
+	}
+	if (!a->fault && !done)
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
+				s.n ? "stream ended before \"done\":true"
+				    : "stream carried no lines");
+	if (!a->fault) {
+		a->text = sbuf_detach(&text, NULL);
+		a->ttft_ms = r->ttfb_ms;
+	}
+	sbuf_release(&text);
+	ndjson_stream_release(&s);
+}
+
+static void parse_json(const json_t *root, struct probe_answer *a)
+{
+	const json_t *msg = json_object_get(root, "message");
+	struct sbuf text;
+
+	if (!json_is_object(msg)) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing message");
+		return;
+	}
+	if (!json_is_true(json_object_get(root, "done"))) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing done");
+		return;
+	}
+	sbuf_init(&text);
+	chat_object(root, &text, a);
+	a->text = sbuf_detach(&text, NULL);
+	sbuf_release(&text);
+}
+
+static void ollama_parse(const struct probe_target *t, const struct probe_prompt *p,
+			 const struct probe_response *r, struct probe_answer *a)
+{
+	json_t *root = NULL;
+
+	(void)t;
+	probe_answer_begin(a, r);
+	if (r->status < 200 || r->status >= 300) {
+		root = probe_json_body(r);
+		error_line(root, probe_fault_from_status(r->status), a);
+		if (!root)
+			probe_set_fault(a, a->fault, NULL, "http status %ld", r->status);
+		goto out;
+	}
+	if (probe_is_stream(p, r, "application/x-ndjson")) {
+		parse_stream(r, a);
+		goto out;
+	}
+	root = probe_json_body(r);
+	if (!root) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+		goto out;
+	}
+	if (json_object_get(root, "error")) {
+		error_line(root, PROBE_FAULT_SERVER, a);
+		goto out;
+	}
+	parse_json(root, a);
+out:
+	if (a->fault) {
+		free(a->text);
+		a->text = NULL;
+	}
+	json_decref(root);
+}
+
+const struct probe_ops probe_ollama = {
+	.name = "ollama",
+	.flags = PROBE_F_SEED | PROBE_F_STREAM | PROBE_F_SCHEMA,
+	.build = ollama_build,
+	.parse = ollama_parse,
+};

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# test_bad_input.sh: every file in tests/fixtures/bad/ makes `plumbline check` exit 2 with the
+# exact error line in its .expected file (paths relative to tests/fixtures/bad).
+source "$(dirname "$0")/lib.sh"
+
+cd "$PL_SOURCE_DIR/tests/fixtures/bad"
+good_config=good-config.json
+n=0
+for f in config-*.json suite-*.json; do
+	want=$(cat "${f%.json}.expected")
+	if [[ $f == config-* ]]; then
+		expect_exit 2 "$PLUMBLINE" check --config "$f"
+	else
+		expect_exit 2 "$PLUMBLINE" check --config "$good_config" "$f"
+	fi
+	got=$(cat "$tmp/last.err")
+	[ "$got" = "$want" ] || fail "$f:
+  got  $got
+  want $want"
+	n=$((n + 1))
+done
+echo "$n bad files rejected with the expected message"
+
+# Usage errors are exit 2 too, and say where to look.
+expect_exit 2 "$PLUMBLINE" check
+grep -q "config FILE is required" "$tmp/last.err" || fail "usage message"
+expect_exit 2 "$PLUMBLINE" nosuchcommand
+expect_exit 0 "$PLUMBLINE" check --config "$good_config" "$PL_SOURCE_DIR/suites/demo.json"
+expect_exit 0 "$PLUMBLINE" help run
+grep -q "exit codes" "$tmp/last.out" || fail "help run shows exit codes"
+expect_exit 0 "$PLUMBLINE" run --help
+echo "ok"

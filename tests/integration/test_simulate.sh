@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# test_simulate.sh: `plumbline simulate` as a user runs it: ephemeral port, port file, answers,
+# drifts, faults, stats, usage errors, clean stop on SIGTERM/SIGINT.
+set -euo pipefail
+
+PLUMBLINE=${PLUMBLINE:?PLUMBLINE must point at the binary}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start NAME ARGS...: starts a simulator, waits for its port file, sets $port
+start() {
+	local name=$1; shift
+	rm -f "$tmp/$name.port"
+	"$PLUMBLINE" simulate --port 0 --port-file "$tmp/$name.port" "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pids+=($!)
+	last_pid=$!
+	for _ in $(seq 100); do
+		[ -s "$tmp/$name.port" ] && break
+		sleep 0.05
+	done
+	[ -s "$tmp/$name.port" ] || fail "$name: no port file"
+	port=$(cat "$tmp/$name.port")
+}
+
+body='{"model":"gpt-4o","temperature":0,"messages":[{"role":"user","content":"Return a JSON object for a product with a name and a price."}]}'
+ask() { # ask PORT [extra curl args]: prints "STATUS BODY"
+	local p=$1; shift
+	curl -s -o "$tmp/body" -w '%{http_code}' -H 'Authorization: Bearer test-key' \
+		-H 'Content-Type: application/json' -d "$body" "$@" \
+		"http://127.0.0.1:$p/v1/chat/completions" || true
+}
+
+# 1. a clean simulator: listening line, port file, valid answers
+start clean --seed 11
+grep -q "^listening on http://127.0.0.1:$port\$" "$tmp/clean.out" || fail "listening line: $(cat "$tmp/clean.out")"
+[ "$(ask "$port")" = 200 ] || fail "clean answer"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=json.loads(d["choices"][0]["message"]["content"]); assert isinstance(c["name"],str) and isinstance(c["price"],(int,float)); assert d["object"]=="chat.completion"' "$tmp/body" \
+	|| fail "clean answer is not the expected JSON: $(cat "$tmp/body")"
+cp "$tmp/body" "$tmp/clean.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' -d "$body" "http://127.0.0.1:$port/v1/chat/completions")
+[ "$code" = 401 ] || fail "missing key gave $code"
+curl -s "http://127.0.0.1:$port/_sim/stats" | grep -q '"requests":2' || fail "stats count"
+kill -TERM "$last_pid"
+wait "$last_pid" || fail "SIGTERM exit status $?"
+grep -q "stopped" "$tmp/clean.err" || fail "no stop message"
+
+# 2. drifts: fenced + model + fingerprint change exactly those things
+start drift --seed 11 --drift fenced,model,fingerprint
+[ "$(ask "$port")" = 200 ] || fail "drift answer"
+python3 - "$tmp/clean.json" "$tmp/body" <<'EOF' || fail "drift not visible"
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert a["model"] != b["model"], "model"
+assert a["system_fingerprint"] != b["system_fingerprint"], "fingerprint"
+assert b["choices"][0]["message"]["content"].startswith("```json"), "fence"
+EOF
+kill -INT "$last_pid"
+wait "$last_pid" || fail "SIGINT exit status"
+
+# 3. faults: a 429 with Retry-After; half the requests with --fault-rate 0.5
+start f429 --fault 429
+[ "$(ask "$port" -D "$tmp/hdrs")" = 429 ] || fail "429 fault"
+grep -qi '^retry-after: 1' "$tmp/hdrs" || fail "429 without Retry-After"
+start fhalf --fault 500 --fault-rate 0.5 --seed 1
+n500=0
+for _ in $(seq 40); do [ "$(ask "$port")" = 500 ] && n500=$((n500 + 1)); done
+[ "$n500" -gt 8 ] && [ "$n500" -lt 32 ] || fail "fault rate 0.5 gave $n500/40"
+start freset --fault reset
+curl -s -m 5 -H 'Authorization: Bearer k' -d "$body" "http://127.0.0.1:$port/v1/chat/completions" \
+	&& fail "reset fault answered"
+
+# 4. usage errors exit 2
+for bad in "--fault nope" "--drift longer,nope" "--port 70000" "--fault-rate 2" "--bogus" "--format cobol"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$PLUMBLINE" simulate $bad >/dev/null 2>"$tmp/usage.err"
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] || fail "'simulate $bad' exited $rc, wanted 2"
+done
+"$PLUMBLINE" simulate --help | grep -q -- "--fault-rate" || fail "help text"
+
+# 5. the port is in use: a clear error, exit 3
+start busy
+set +e
+"$PLUMBLINE" simulate --port "$port" >/dev/null 2>"$tmp/busy.err"
+rc=$?
+set -e
+[ "$rc" = 3 ] || fail "busy port exited $rc"
+grep -q "cannot listen" "$tmp/busy.err" || fail "busy port message: $(cat "$tmp/busy.err")"
+
+echo "ok"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tests/quickstart.sh: the README's two quick-start commands.
+#   tests/quickstart.sh demo   install what is missing, build, run `plumbline demo`
+#   tests/quickstart.sh test   install what is missing, build, run every test (ctest), then
+#                              build again with ASan+UBSan and run every test again
+# Missing Debian packages are installed with apt-get when run as root; otherwise the script
+# names them and stops.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+jobs=${JOBS:-2}
+
+build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libpcre2-dev
+	libssl-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev)
+test_pkgs=(minisign libxml2-utils prometheus chromium clang iproute2 util-linux python3 curl)
+
+need_install() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "quickstart: missing Debian packages: ${missing[*]}" >&2
+		echo "quickstart: run as root, or: sudo apt-get install ${missing[*]}" >&2
+		exit 2
+	fi
+	echo "quickstart: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$jobs" >/dev/null
+}
+
+case "${1:-}" in
+demo)
+	need_install "${build_pkgs[@]}"
+	build build
+	exec ./build/plumbline demo
+	;;
+test)
+	need_install "${build_pkgs[@]}" "${test_pkgs[@]}"
+	build build
+	(cd build && ctest --output-on-failure -j "$jobs")
+	build build-asan -DPL_SANITIZE=ON
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
+	;;
+*)
+	echo "usage: tests/quickstart.sh demo|test" >&2
+	exit 2
+	;;
+esac

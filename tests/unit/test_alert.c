@@ -1,0 +1,500 @@
+/* test_alert.c: the "alerts" section, the decision (no alert on noise), deduplication over
+ * several nights, retries with backoff after 500s, and that secrets stay out of logs/errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "alert.h"
+
+#include "fileio.h"
+#include "log.h"
+#include "receiver.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DAY    (24 * 3600)
+#define NIGHT1 1795737600 /* 2026-11-27T00:00:00Z */
+
+static char statedir[64];
+
+static struct alerts *load(const char *text, struct pl_err *err)
+{
+	struct jsonloc loc = { "plumbline.json", text, strlen(text) };
+	json_t *root = json_parse_text(&loc, err);
+	struct alerts *a;
+
+	assert_non_null(root);
+	a = alerts_new(&loc, "/alerts", json_object_get(root, "alerts"), err);
+	json_decref(root);
+	return a;
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char buf[1600];
+
+	assert_null(load(text, &err));
+	assert_int_equal(err.code, PL_E_INPUT);
+	pl_err_str(&err, buf, sizeof(buf));
+	if (!strstr(buf, want))
+		fail_msg("error \"%s\" does not contain \"%s\"", buf, want);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(statedir, sizeof(statedir), "/tmp/pl_test_alert_XXXXXX");
+	if (!mkdtemp(statedir))
+		return -1;
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	pid_t pid = fork();
+
+	(void)state;
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", statedir, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	curl_global_cleanup();
+	return 0;
+}
+
+static void test_config_valid(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a;
+	const struct alert_channel *ch;
+
+	(void)state;
+	a = load("{\"alerts\": {\"min_confidence\": 0.9, \"cooldown_hours\": 12,"
+		 " \"report_url_base\": \"https://ci.example/pl/\", \"channels\": ["
+		 "  {\"type\": \"slack\", \"url_env\": \"SLACK_URL\"},"
+		 "  {\"type\": \"teams\", \"name\": \"ops\", \"url_env\": \"TEAMS_URL\","
+		 "   \"on\": [\"incomplete\"]},"
+		 "  {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:9/h\","
+		 "   \"secret_env\": \"HOOK_KEY\"},"
+		 "  {\"type\": \"email\", \"url\": \"smtp://mail.example:587\","
+		 "   \"from\": \"pl@example.com\", \"to\": [\"a@example.com\"],"
+		 "   \"username_env\": \"SMTP_USER\", \"password_env\": \"SMTP_PASS\"}]}}",
+		 &err);
+	assert_non_null(a);
+	assert_int_equal(alerts_count(a), 4);
+	ch = alerts_channel(a, 0);
+	assert_string_equal(ch->name, "slack");
+	assert_ptr_equal(ch->ops, &alert_slack);
+	assert_null(ch->url); /* read from the environment only when sending */
+	ch = alerts_channel(a, 1);
+	assert_string_equal(ch->name, "ops");
+	assert_int_equal(ch->kinds, 1u << ALERT_INCOMPLETE);
+	assert_string_equal(alerts_channel(a, 2)->url, "http://127.0.0.1:9/h");
+	assert_int_equal(alerts_channel(a, 3)->tls, ALERT_TLS_REQUIRED);
+	assert_null(alerts_channel(a, 4));
+	alerts_free(a);
+	alerts_free(NULL);
+	/* No section: no channels, dispatch does nothing. */
+	a = alerts_new(NULL, "/alerts", NULL, &err);
+	assert_non_null(a);
+	assert_int_equal(alerts_count(a), 0);
+	alerts_free(a);
+}
+
+static void test_config_errors(void **state)
+{
+	(void)state;
+	expect_error("{\"alerts\": {\"chanels\": []}}", "plumbline.json:1:24: alerts.chanels: "
+							"unknown key \"chanels\"");
+	expect_error("{\"alerts\": {\"min_confidence\": 0.9}}", "missing \"channels\"");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"slak\", \"url_env\": \"X\"}]}}",
+		     "alerts.channels[0].type: unknown channel type \"slak\" (expected email, "
+		     "slack, teams or webhook)");
+	/* A Slack URL is a secret: it may not be written into the config. */
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"slack\", \"url\": "
+		     "\"https://hooks.slack.com/services/T/B/x\"}]}}",
+		     "alerts.channels[0].url: unknown key \"url\"");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"teams\"}]}}", "missing "
+									      "\"url_env\"");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"slack\", \"url_env\": \"A-B\"}]}}",
+		     "alerts.channels[0].url_env: expected the name of an environment variable");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": "
+		     "\"http://x\"}]}}",
+		     "missing required key \"secret_env\"");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"slack\", \"url_env\": \"A\"},"
+		     "{\"type\": \"slack\", \"url_env\": \"B\"}]}}",
+		     "alerts.channels[1].name: duplicate channel name \"slack\"");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"slack\", \"url_env\": \"A\", "
+		     "\"on\": [\"noise\"]}]}}",
+		     "alerts.channels[0].on[0]: expected \"change\"");
+	expect_error("{\"alerts\": {\"min_confidence\": 1.5, \"channels\": []}}", "alerts.min_"
+										  "confidence");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"smtp://mail.example.com\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], "
+		     "\"tls\": \"none\"}]}}",
+		     "alerts.channels[0].tls: \"none\" is allowed only for a server on 127.0.0.1");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"http://mail.example.com\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}]}}",
+		     "expected an smtp:// (STARTTLS) or smtps:// (TLS) URL");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"smtp://m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\\r\\nBcc: "
+		     "x@y\"]}]}}",
+		     "alerts.channels[0].to[0]: expected one e-mail address");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"smtp://u:pw@m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}]}}",
+		     "alerts.channels[0].url: credentials do not belong in the URL");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"smtp://m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], "
+		     "\"username_env\": \"U\"}]}}",
+		     "set both \"username_env\" and \"password_env\"");
+}
+
+static void test_wanted(void **state)
+{
+	static const struct {
+		enum alert_kind kind;
+		double confidence;
+		size_t total, failed;
+		int want;
+	} cases[] = {
+		{ ALERT_NONE, 0, 0, 0, 0 },
+		{ ALERT_CHANGE, 0.99, 0, 0, 1 },
+		{ ALERT_CHANGE, 0.90, 0, 0, 1 },	/* == min_confidence */
+		{ ALERT_CHANGE, 0.89, 0, 0, 0 },	/* noise */
+		{ ALERT_CHECK_FAILURES, 0, 100, 2, 0 }, /* 2 < min_failed_checks 3 */
+		{ ALERT_CHECK_FAILURES, 0, 100, 3, 0 }, /* 3% < 5% */
+		{ ALERT_CHECK_FAILURES, 0, 100, 5, 1 },
+		{ ALERT_CHECK_FAILURES, 0, 10, 3, 1 },
+		{ ALERT_CHECK_FAILURES, 0, 0, 0, 0 },
+		{ ALERT_INCOMPLETE, 0, 0, 0, 1 },
+		{ ALERT_TEST, 0, 0, 0, 1 },
+	};
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = load("{\"alerts\": {\"min_confidence\": 0.9, \"min_failed_checks\": 3,"
+				" \"min_failed_fraction\": 0.05, \"channels\": []}}",
+				&err);
+	size_t i;
+
+	(void)state;
+	assert_non_null(a);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct alert_event ev = { 0 };
+
+		ev.kind = cases[i].kind;
+		ev.vendor = "acme";
+		ev.confidence = cases[i].confidence;
+		ev.checks_total = cases[i].total;
+		ev.checks_failed = cases[i].failed;
+		if (alerts_wanted(a, &ev) != cases[i].want)
+			fail_msg("case %zu: wanted %d", i, cases[i].want);
+	}
+	alerts_free(a);
+	a = load("{\"alerts\": {\"on_incomplete\": false, \"channels\": []}}", &err);
+	{
+		struct alert_event ev = { .kind = ALERT_INCOMPLETE, .vendor = "acme" };
+
+		assert_int_equal(alerts_wanted(a, &ev), 0);
+	}
+	alerts_free(a);
+}
+
+/* A webhook channel pointed at the receiver, with fast retries. */
+static struct alerts *hook_alerts(struct receiver *r, const char *extra)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char url[128], text[1024];
+	struct alerts *a;
+
+	setenv("PL_TEST_HOOK_KEY", "k3y-for-tests", 1);
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {\"retries\": 3, \"backoff_ms\": 20, \"cooldown_hours\": 24 %s,"
+		 " \"channels\": [{\"type\": \"webhook\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\"}]}}",
+		 extra ? extra : "", receiver_url(r, "/hook", url, sizeof(url)));
+	a = load(text, &err);
+	assert_non_null(a);
+	return a;
+}
+
+static struct alert_event change_event(const char *epoch, time_t when)
+{
+	static const char *const signals[] = { "answer length", "system_fingerprint" };
+	struct alert_event ev = { 0 };
+
+	ev.kind = ALERT_CHANGE;
+	ev.vendor = "acme";
+	ev.model = "gpt-x";
+	ev.suite = "core";
+	ev.signals = signals;
+	ev.n_signals = 2;
+	ev.confidence = 0.99;
+	ev.epoch = epoch;
+	ev.report_path = "reports/2026-11-27/acme-core.json";
+	ev.when = when;
+	return ev;
+}
+
+static void test_retry_after_500(void **state)
+{
+	static const int statuses[] = { 500, 502 };
+	struct receiver *r = receiver_start(statuses, 2, 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	struct alert_event ev = change_event("e1", NIGHT1);
+	int attempts = 0;
+
+	(void)state;
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, &attempts), ALERT_SENT);
+	assert_int_equal(attempts, 3);
+	assert_int_equal(receiver_count(r), 3);
+	/* Every attempt carries the same message (same delivery id). */
+	{
+		char b1[128], b3[128];
+
+		assert_string_equal(receiver_header(receiver_get(r, 0), "x-plumbline-delivery", b1,
+						    sizeof(b1)),
+				    receiver_header(receiver_get(r, 2), "x-plumbline-delivery", b3,
+						    sizeof(b3)));
+		assert_string_equal(receiver_get(r, 0)->body, receiver_get(r, 2)->body);
+	}
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+static void test_gives_up_and_4xx_is_final(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 500, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	struct alert_event ev = change_event("e1", NIGHT1);
+	int attempts = 0;
+
+	(void)state;
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), -1);
+	assert_int_equal(alerts_outcome(a, 0, &attempts), ALERT_FAILED);
+	assert_int_equal(attempts, 4); /* 1 + retries */
+	assert_int_equal(receiver_count(r), 4);
+	assert_int_equal(err.code, PL_E_VENDOR);
+	assert_string_equal(err.where, "alert channel \"webhook\"");
+	assert_string_equal(err.msg, "delivery failed: HTTP 500 (after 4 attempts)");
+	alerts_free(a);
+	receiver_stop(r);
+
+	r = receiver_start(NULL, 0, 404, NULL);
+	a = hook_alerts(r, NULL);
+	pl_err_init(&err);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), -1);
+	assert_int_equal(receiver_count(r), 1);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+static void test_retry_after_header_honoured(void **state)
+{
+	static const int statuses[] = { 429 };
+	struct receiver *r = receiver_start(statuses, 1, 200, "1");
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	struct alert_event ev = change_event("e1", NIGHT1);
+	struct timespec t0, t1;
+	double s;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s >= 0.95); /* waited Retry-After: 1, not the 20 ms backoff */
+	assert_int_equal(receiver_count(r), 2);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+static void test_dedup_over_nights(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	struct alert_event ev;
+	char path[128], *text = NULL;
+	size_t expect = 0;
+	int night;
+
+	(void)state;
+	/* Nights 1-4: the vendor changed into epoch e1 on night 1 and stays there. */
+	for (night = 0; night < 4; night++) {
+		ev = change_event("e1", NIGHT1 + night * DAY);
+		assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+		assert_int_equal(alerts_outcome(a, 0, NULL),
+				 night == 0 ? ALERT_SENT : ALERT_SKIPPED_DUPLICATE);
+		expect += night == 0;
+		assert_int_equal(receiver_count(r), expect);
+	}
+	/* Night 5: a new change (epoch e2): sent even within the cooldown of nothing. */
+	ev = change_event("e2", NIGHT1 + 4 * DAY);
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+	assert_int_equal(receiver_count(r), ++expect);
+	/* Another model of the same vendor is another key. */
+	ev = change_event("e2", NIGHT1 + 4 * DAY);
+	ev.model = "gpt-y";
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+	assert_int_equal(receiver_count(r), ++expect);
+
+	/* Incomplete runs: once per cooldown (24 h). */
+	ev = (struct alert_event){ .kind = ALERT_INCOMPLETE,
+				   .vendor = "acme",
+				   .model = "gpt-x",
+				   .suite = "core",
+				   .reason = "vendor unreachable" };
+	ev.when = NIGHT1 + 5 * DAY;
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+	assert_int_equal(receiver_count(r), ++expect);
+	ev.when = NIGHT1 + 5 * DAY + 6 * 3600; /* a retry 6 h later */
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_DUPLICATE);
+	assert_int_equal(receiver_count(r), expect);
+	ev.when = NIGHT1 + 6 * DAY + 60; /* the next night, past the cooldown */
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+	assert_int_equal(receiver_count(r), ++expect);
+
+	/* Noise never alerts and leaves no trace. */
+	ev = change_event("e3", NIGHT1 + 7 * DAY);
+	ev.confidence = 0.5;
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_NOT_WANTED);
+	assert_int_equal(receiver_count(r), expect);
+
+	/* The state is readable JSON written through the atomic writer. */
+	snprintf(path, sizeof(path), "%s/alerts/state.json", statedir);
+	assert_int_equal(fileio_read_all(path, 1 << 20, &text, NULL, &err), 0);
+	assert_non_null(strstr(text, "\"acme/gpt-x/core|change|webhook\""));
+	assert_non_null(strstr(text, "\"epoch\": \"e2\""));
+	free(text);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+static void test_failed_delivery_retried_next_night(void **state)
+{
+	struct receiver *down = receiver_start(NULL, 0, 503, NULL), *up;
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(down, NULL);
+	struct alert_event ev = change_event("f1", NIGHT1);
+	char dir[96];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/retry", statedir);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), -1);
+	alerts_free(a);
+	receiver_stop(down);
+	/* Not marked as sent: the next night tries again and succeeds. */
+	up = receiver_start(NULL, 0, 200, NULL);
+	a = hook_alerts(up, NULL);
+	ev.when = NIGHT1 + DAY;
+	pl_err_init(&err);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(up), 1);
+	alerts_free(a);
+	receiver_stop(up);
+}
+
+static void test_secrets_stay_out_of_logs(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 500, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a;
+	struct alert_event ev = change_event("s1", NIGHT1);
+	char url[128], buf[1600], *out;
+	FILE *f = tmpfile();
+	long n;
+
+	(void)state;
+	a = load("{\"alerts\": {\"retries\": 1, \"backoff_ms\": 1, \"channels\": ["
+		 "{\"type\": \"slack\", \"url_env\": \"PL_TEST_SLACK\"},"
+		 "{\"type\": \"teams\", \"url_env\": \"PL_TEST_TEAMS_UNSET\"}]}}",
+		 &err);
+	assert_non_null(a);
+	unsetenv("PL_TEST_TEAMS_UNSET");
+	receiver_url(r, "/services/T000/B000/SECRETxyz", url, sizeof(url));
+	setenv("PL_TEST_SLACK", url, 1);
+	log_set_stream(f, 0, 0);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), -1);
+	log_set_stream(NULL, 0, 0);
+	/* The first failure wins: slack's, by name; teams still tried (and named its variable). */
+	pl_err_str(&err, buf, sizeof(buf));
+	assert_null(strstr(buf, "SECRETxyz"));
+	assert_string_equal(buf, "alert channel \"slack\": delivery failed: HTTP 500 (after 2 "
+				 "attempts)");
+	assert_int_equal(alerts_outcome(a, 1, NULL), ALERT_FAILED);
+	fflush(f);
+	n = ftell(f);
+	out = calloc(1, (size_t)n + 1);
+	rewind(f);
+	assert_int_equal(fread(out, 1, (size_t)n, f), (size_t)n);
+	assert_null(strstr(out, "SECRETxyz"));
+	assert_non_null(strstr(out, "environment variable PL_TEST_TEAMS_UNSET is not set"));
+	assert_non_null(strstr(out, "retrying in"));
+	assert_int_equal(receiver_count(r), 2);
+	/* alerts_check_env names the missing variable. */
+	pl_err_init(&err);
+	assert_int_equal(alerts_check_env(a, &err), -1);
+	assert_string_equal(err.msg, "environment variable PL_TEST_TEAMS_UNSET is not set");
+	/* Secrets are not kept after sending. */
+	assert_null(alerts_channel(a, 0)->url);
+	free(out);
+	fclose(f);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+static void test_channel_kinds_filter(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a;
+	struct alert_event ev = change_event("k1", NIGHT1);
+	char url[128], text[512];
+
+	(void)state;
+	setenv("PL_TEST_HOOK_KEY", "k", 1);
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\", \"on\": [\"incomplete\"]}]}}",
+		 receiver_url(r, "/", url, sizeof(url)));
+	a = load(text, &err);
+	assert_non_null(a);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(receiver_count(r), 0);
+	ev.kind = ALERT_TEST; /* alert test reaches every channel */
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(receiver_count(r), 1);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_valid),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_retry_after_500),
+		cmocka_unit_test(test_gives_up_and_4xx_is_final),
+		cmocka_unit_test(test_retry_after_header_honoured),
+		cmocka_unit_test(test_dedup_over_nights),
+		cmocka_unit_test(test_failed_delivery_retried_next_night),
+		cmocka_unit_test(test_secrets_stay_out_of_logs),
+		cmocka_unit_test(test_channel_kinds_filter),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,203 @@
+/* test_alert_teams.c: the Teams message, received over loopback, checked against the Workflows
+ * webhook format (a "message" with one Adaptive Card attachment) and the Adaptive Card schema
+ * elements it uses (TextBlock, FactSet, Action.OpenUrl; version <= 1.5 for Teams). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "alert.h"
+
+#include "receiver.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void check_card(const json_t *card)
+{
+	const json_t *body = json_object_get(card, "body"), *el, *f, *act;
+	const char *version = json_string_value(json_object_get(card, "version"));
+	size_t i, j;
+
+	assert_string_equal(json_string_value(json_object_get(card, "type")), "AdaptiveCard");
+	assert_string_equal(json_string_value(json_object_get(card, "$schema")), "http://"
+										 "adaptivecards.io/"
+										 "schemas/"
+										 "adaptive-card."
+										 "json");
+	assert_non_null(version);
+	assert_true(!strcmp(version, "1.0") || !strcmp(version, "1.2") || !strcmp(version, "1.3") ||
+		    !strcmp(version, "1.4") || !strcmp(version, "1.5"));
+	assert_true(json_array_size(body) >= 1);
+	json_array_foreach(body, i, el)
+	{
+		const char *type = json_string_value(json_object_get(el, "type"));
+
+		assert_non_null(type);
+		if (!strcmp(type, "TextBlock")) {
+			const char *size = json_string_value(json_object_get(el, "size"));
+			const char *weight = json_string_value(json_object_get(el, "weight"));
+
+			assert_true(json_string_length(json_object_get(el, "text")) > 0);
+			assert_true(!size || !strcmp(size, "Small") || !strcmp(size, "Default") ||
+				    !strcmp(size, "Medium") || !strcmp(size, "Large") ||
+				    !strcmp(size, "ExtraLarge"));
+			assert_true(!weight || !strcmp(weight, "Lighter") ||
+				    !strcmp(weight, "Default") || !strcmp(weight, "Bolder"));
+		} else if (!strcmp(type, "FactSet")) {
+			assert_true(json_array_size(json_object_get(el, "facts")) >= 1);
+			json_array_foreach(json_object_get(el, "facts"), j, f)
+			{
+				assert_int_equal(json_object_size(f), 2);
+				assert_true(json_is_string(json_object_get(f, "title")));
+				assert_true(json_is_string(json_object_get(f, "value")));
+			}
+		} else {
+			fail_msg("unexpected element \"%s\"", type);
+		}
+	}
+	json_array_foreach(json_object_get(card, "actions"), i, act)
+	{
+		assert_string_equal(json_string_value(json_object_get(act, "type")), "Action."
+										     "OpenUrl");
+		assert_true(json_string_length(json_object_get(act, "title")) > 0);
+		assert_non_null(json_string_value(json_object_get(act, "url")));
+	}
+}
+
+static const char *fact(const json_t *card, const char *title)
+{
+	const json_t *el, *f;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(card, "body"), i, el)
+	{
+		json_array_foreach(json_object_get(el, "facts"), j, f)
+		{
+			if (!strcmp(json_string_value(json_object_get(f, "title")), title))
+				return json_string_value(json_object_get(f, "value"));
+		}
+	}
+	return NULL;
+}
+
+static struct alerts *teams_alerts(struct receiver *r, int with_base)
+{
+	char text[512], url[128];
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a;
+	struct jsonloc loc;
+	json_t *root;
+
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {%s \"channels\": [{\"type\": \"teams\","
+		 " \"url_env\": \"PL_TEST_TEAMS_URL\"}]}}",
+		 with_base ? "\"report_url_base\": \"https://ci.example/pl/\"," : "");
+	loc = (struct jsonloc){ "c.json", text, strlen(text) };
+	root = json_parse_text(&loc, &err);
+	setenv("PL_TEST_TEAMS_URL", receiver_url(r, "/workflows/abc/sig=SECRET", url, sizeof(url)),
+	       1);
+	a = alerts_new(&loc, "/alerts", json_object_get(root, "alerts"), &err);
+	json_decref(root);
+	assert_non_null(a);
+	return a;
+}
+
+static json_t *received_card(struct receiver *r, size_t i)
+{
+	const struct receiver_req *q = receiver_get(r, i);
+	json_t *root = json_loads(q->body, 0, NULL), *att, *card;
+	char hdr[128];
+
+	assert_non_null(root);
+	assert_string_equal(receiver_header(q, "content-type", hdr, sizeof(hdr)), "application/"
+										  "json");
+	assert_string_equal(json_string_value(json_object_get(root, "type")), "message");
+	assert_int_equal(json_array_size(json_object_get(root, "attachments")), 1);
+	att = json_array_get(json_object_get(root, "attachments"), 0);
+	assert_string_equal(json_string_value(json_object_get(att, "contentType")), "application/"
+										    "vnd.microsoft."
+										    "card."
+										    "adaptive");
+	assert_true(json_is_null(json_object_get(att, "contentUrl")));
+	card = json_incref(json_object_get(att, "content"));
+	json_decref(root);
+	check_card(card);
+	return card;
+}
+
+static void test_change_card(void **state)
+{
+	static const char *const signals[] = { "refusal rate" };
+	struct receiver *r = receiver_start(NULL, 0, 202, NULL); /* workflows answer 202 */
+	struct alerts *a = teams_alerts(r, 1);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *card;
+	char *all;
+
+	(void)state;
+	ev.kind = ALERT_CHANGE;
+	ev.vendor = "acme";
+	ev.model = "gpt-x";
+	ev.suite = "core";
+	ev.signals = signals;
+	ev.n_signals = 1;
+	ev.confidence = 0.99;
+	ev.epoch = "e7";
+	ev.report_path = "reports/2026-11-27/acme-core.json";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	card = received_card(r, 0);
+	assert_string_equal(fact(card, "Vendor"), "acme");
+	assert_string_equal(fact(card, "Epoch"), "e7");
+	assert_string_equal(fact(card, "Confidence"), "0.99");
+	assert_string_equal(fact(card, "Report"), "reports/2026-11-27/acme-core.json");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(card, "actions"), 0), "url")),
+			    "https://ci.example/pl/reports/2026-11-27/acme-core.json");
+	all = json_dumps(card, 0);
+	assert_non_null(strstr(all, "refusal rate"));
+	assert_null(strstr(all, "SECRET"));
+	free(all);
+	json_decref(card);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+static void test_incomplete_card_without_link(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 202, NULL);
+	struct alerts *a = teams_alerts(r, 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *card;
+
+	(void)state;
+	ev.kind = ALERT_INCOMPLETE;
+	ev.vendor = "acme";
+	ev.suite = "core";
+	ev.reason = "vendor unreachable after 5 attempts";
+	ev.requests = 40;
+	ev.errors = 40;
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	card = received_card(r, 0);
+	assert_null(json_object_get(card, "actions"));
+	assert_string_equal(fact(card, "Reason"), "vendor unreachable after 5 attempts");
+	assert_string_equal(fact(card, "Requests"), "40 (40 errors)");
+	json_decref(card);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_change_card),
+		cmocka_unit_test(test_incomplete_card_without_link),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,208 @@
+/* test_check.c: check_compile over the check table: spec errors located at FILE:LINE:COL and
+ * field, ids and labels, verdict names. */
+#include "check.h"
+#include "err.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* Compiles the single check in "{\"checks\": [\n<spec>\n]}" located as suite.json. */
+static struct check *compile_text(const char *spec, struct pl_err *err)
+{
+	char text[2048];
+	struct jsonloc loc;
+	json_t *root;
+	struct check *c;
+
+	snprintf(text, sizeof(text), "{\"checks\": [\n%s\n]}", spec);
+	loc.file = "suite.json";
+	loc.text = text;
+	loc.text_len = strlen(text);
+	root = json_loads(text, 0, NULL);
+	assert_non_null(root);
+	c = check_compile(&loc, "/checks/0", json_array_get(json_object_get(root, "checks"), 0),
+			  err);
+	json_decref(root);
+	return c;
+}
+
+static const struct {
+	const char *spec;
+	const char *error; /* exact "where: msg" */
+} bad_specs[] = {
+	{ "[1]", "suite.json:2:1: checks[0]: expected a check object, got an array" },
+	{ "{\"pattern\": \"x\"}", "suite.json:2:1: checks[0].type: missing check type" },
+	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
+	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
+				    "\"regexp\" (expected one of: json, "
+				    "json_schema, length, regex, similarity)" },
+	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
+							 "invalid regex at offset 3: missing "
+							 "closing "
+							 "parenthesis" },
+	{ "{\"type\": \"regex\", \"patern\": \"x\"}", "suite.json:2:29: checks[0].patern: unknown "
+						      "key \"patern\" (expected one of: type, id, "
+						      "pattern, flags, mode)" },
+	{ "{\"type\": \"regex\", \"pattern\": \"x\", \"flags\": \"iq\"}", "suite.json:2:44: "
+									  "checks[0].flags: "
+									  "unknown flag 'q' "
+									  "(expected some of "
+									  "\"imsxu\")" },
+	{ "{\"type\": \"regex\", \"pattern\": \"x\", \"mode\": \"nomatch\"}", "suite.json:2:43: "
+									      "checks[0].mode: "
+									      "unknown mode "
+									      "\"nomatch\" "
+									      "(expected \"match\" "
+									      "or "
+									      "\"not_match\")" },
+	{ "{\"type\": \"regex\"}", "suite.json:2:1: checks[0]: missing required key \"pattern\"" },
+	{ "{\"type\": \"json\", \"fenced\": \"yes\"}", "suite.json:2:28: checks[0].fenced: "
+						       "expected true or false, got a string" },
+	{ "{\"type\": \"json_schema\"}", "suite.json:2:1: checks[0].schema: missing schema" },
+	{ "{\"type\": \"json_schema\", \"schema\": {\"properties\": {\"a\": {\"type\": "
+	  "\"integr\"}}}}",
+	  "suite.json:2:65: checks[0].schema.properties.a.type: invalid schema: unknown type "
+	  "\"integr\"" },
+	{ "{\"type\": \"json_schema\", \"schema\": {\"pattern\": \"[a\"}}", "suite.json:2:47: "
+									    "checks[0].schema."
+									    "pattern: invalid "
+									    "schema: invalid regex "
+									    "\"[a\": missing "
+									    "terminating ] for "
+									    "character class" },
+	{ "{\"type\": \"json_schema\", \"schema\": {\"$ref\": \"#/$defs/nope\"}}",
+	  "suite.json:2:44: checks[0].schema.$ref: invalid schema: reference \"#/$defs/nope\" "
+	  "points to no schema" },
+	{ "{\"type\": \"length\", \"unit\": \"lines\", \"max\": 3}", "suite.json:2:28: "
+								     "checks[0].unit: unknown unit "
+								     "\"lines\" (expected "
+								     "\"chars\" or \"words\")" },
+	{ "{\"type\": \"length\"}", "suite.json:2:1: checks[0]: a length check needs \"min\" or "
+				    "\"max\"" },
+	{ "{\"type\": \"length\", \"min\": 5, \"max\": 2}", "suite.json:2:37: checks[0].max: max 2 "
+							    "is below min 5" },
+	{ "{\"type\": \"length\", \"min\": -1}", "suite.json:2:27: checks[0].min: expected an "
+						 "integer from 0 to 9223372036854775807, got -1" },
+	{ "{\"type\": \"similarity\", \"metric\": \"cosine\", \"threshold\": 0.5}",
+	  "suite.json:2:34: checks[0].metric: unknown metric \"cosine\" (expected \"levenshtein\", "
+	  "\"jaccard\" or \"ngram_cosine\")" },
+	{ "{\"type\": \"similarity\", \"metric\": \"jaccard\"}", "suite.json:2:1: "
+								 "checks[0].threshold: missing "
+								 "threshold (a number in 0..1)" },
+	{ "{\"type\": \"similarity\", \"metric\": \"jaccard\", \"threshold\": 1.5}", "suite.json:2:"
+										     "58: "
+										     "checks[0]."
+										     "threshold: "
+										     "expected a "
+										     "number from "
+										     "0 to 1, got "
+										     "1.5" },
+	{ "{\"type\": \"similarity\", \"metric\": \"jaccard\", \"threshold\": 0.5, \"n\": 2}",
+	  "suite.json:2:68: checks[0].n: \"n\" applies only to metric \"ngram_cosine\"" },
+	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
+								     "checks[0].id: expected a "
+								     "non-empty string" },
+};
+
+static void test_bad_specs(void **state)
+{
+	size_t i, failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_specs) / sizeof(bad_specs[0]); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		char buf[1600];
+		struct check *c = compile_text(bad_specs[i].spec, &err);
+
+		pl_err_str(&err, buf, sizeof(buf));
+		if (c || err.code != PL_E_INPUT || strcmp(buf, bad_specs[i].error)) {
+			print_error("case %zu: %s\n got: %s\nwant: %s\n", i, bad_specs[i].spec,
+				    c ? "(compiled)" : buf, bad_specs[i].error);
+			failed++;
+		}
+		check_free(c);
+	}
+	assert_int_equal(failed, 0);
+}
+
+static const struct {
+	const char *spec, *kind, *id, *label;
+} good_specs[] = {
+	{ "{\"type\": \"regex\", \"pattern\": \"Paris\", \"flags\": \"i\"}", "regex", "regex#0",
+	  "regex match /Paris/i" },
+	{ "{\"type\": \"regex\", \"id\": \"no-sorry\", \"pattern\": \"sorry\", \"mode\": "
+	  "\"not_match\"}",
+	  "regex", "no-sorry", "regex not_match /sorry/" },
+	{ "{\"type\": \"json\", \"fenced\": true}", "json", "json#0", "json (fenced ok)" },
+	{ "{\"type\": \"json_schema\", \"schema\": {\"type\": \"object\"}}", "json_schema",
+	  "json_schema#0", "json_schema" },
+	{ "{\"type\": \"length\", \"unit\": \"words\", \"min\": 1, \"max\": 50}", "length",
+	  "length#0", "length words 1..50" },
+	{ "{\"type\": \"length\", \"min\": 10}", "length", "length#0", "length chars >= 10" },
+	{ "{\"type\": \"similarity\", \"metric\": \"ngram_cosine\", \"threshold\": 0.7, \"n\": 4}",
+	  "similarity", "similarity#0", "similarity ngram_cosine(n=4) >= 0.70" },
+	{ "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.8}",
+	  "similarity", "similarity#0", "similarity levenshtein >= 0.80" },
+};
+
+static void test_good_specs(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good_specs) / sizeof(good_specs[0]); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		char buf[1600];
+		struct check *c = compile_text(good_specs[i].spec, &err);
+
+		if (!c)
+			print_error("case %zu: %s\n", i, pl_err_str(&err, buf, sizeof(buf)));
+		assert_non_null(c);
+		assert_string_equal(check_kind(c), good_specs[i].kind);
+		assert_string_equal(check_id(c), good_specs[i].id);
+		assert_string_equal(check_label(c), good_specs[i].label);
+		check_free(c);
+	}
+}
+
+static void test_id_from_pointer_index(void **state)
+{
+	const char *text = "{\"type\": \"json\"}";
+	struct jsonloc loc = { "s.json", text, strlen(text) };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *spec = json_loads(text, 0, NULL);
+	struct check *c = check_compile(&loc, "/prompts/2/checks/7", spec, &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(check_id(c), "json#7");
+	check_free(c);
+	check_free(NULL);
+	json_decref(spec);
+}
+
+static void test_verdict_names(void **state)
+{
+	(void)state;
+	assert_string_equal(check_verdict_name(CHECK_PASS), "pass");
+	assert_string_equal(check_verdict_name(CHECK_FAIL), "fail");
+	assert_string_equal(check_verdict_name(CHECK_SKIP), "skip");
+	assert_string_equal(check_verdict_name(CHECK_ERROR), "error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_good_specs),
+		cmocka_unit_test(test_id_from_pointer_index),
+		cmocka_unit_test(test_verdict_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

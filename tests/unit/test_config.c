@@ -1,0 +1,169 @@
+/* test_config.c: config validation (located errors, unknown keys) and secret loading. */
+#include "testutil.h"
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char good[] = "{\n"
+			   "  \"vendors\": [\n"
+			   "    {\"id\": \"a\", \"probe\": \"openai\", \"base_url\": "
+			   "\"https://api.example.com/v1/\",\n"
+			   "     \"model\": \"m1\", \"api_key_env\": \"PLTEST_KEY\", \"rpm\": 60},\n"
+			   "    {\"id\": \"b\", \"probe\": \"openai\", \"base_url\": "
+			   "\"http://127.0.0.1:9/v1\", \"model\": \"m2\"}\n"
+			   "  ],\n"
+			   "  \"paths\": {\"reports\": \"out\"}\n"
+			   "}\n";
+
+static void test_good_config(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path = tu_write(dir, "c.json", good);
+	struct config *c = config_load(path, &err);
+	const struct vendor *v;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->n_vendors, 2);
+	v = config_vendor(c, "a");
+	assert_non_null(v);
+	assert_string_equal(v->base_url, "https://api.example.com/v1"); /* slash trimmed */
+	assert_int_equal(v->concurrency, 4);
+	assert_int_equal(v->timeout_ms, 60000);
+	assert_true(v->rpm == 60);
+	assert_string_equal(c->reports_dir, "out");
+	assert_string_equal(c->baselines_dir, "baselines");
+	assert_null(config_vendor(c, "zzz"));
+	config_free(c);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
+/* Each bad config and the exact error it must give. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad[] = {
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\", \"concurency\": 3}]}",
+	  "c.json:1:98: vendors[0].concurency: unknown key \"concurency\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"nope\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}]}",
+	  "c.json:1:35: vendors[0].probe: unknown probe \"nope\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"ftp://x\", "
+	  "\"model\": \"m\"}]}",
+	  "c.json:1:57: vendors[0].base_url: expected an http:// or https:// URL" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\", \"concurrency\": \"4\"}]}",
+	  "c.json:1:99: vendors[0].concurrency: expected an integer, got a string" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\", \"concurrency\": 0}]}",
+	  "vendors[0].concurrency: expected an integer from 1 to 1024, got 0" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\"}]}",
+	  "c.json:1:14: vendors[0]: missing required key \"model\"" },
+	{ "{\"vendors\": []}", "c.json:1:13: vendors: expected a non-empty array" },
+	{ "{}", "c.json:1:1: missing required key \"vendors\"" },
+	{ "{\"vendors\": [1,]}", "c.json:1:16: invalid JSON" },
+	{ "", "c.json:1:0: invalid JSON" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}, {\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://y\", "
+	  "\"model\": \"m\"}]}",
+	  "vendors[1].id: duplicate vendor id \"a\"" },
+	{ "{\"vendors\": [{\"id\": \"a b\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}]}",
+	  "vendors[0].id: invalid vendor id \"a b\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}], \"alerts\": []}",
+	  "c.json:1:96: alerts: expected an object, got an array" },
+};
+
+static void test_bad_configs(void **state)
+{
+	char *dir = tu_tmpdir();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		char *path = tu_write(dir, "c.json", bad[i].text), full[2048], msg[1600];
+		struct config *c;
+
+		c = config_load(path, &err);
+		if (c)
+			fail_msg("case %zu: loaded, want error '%s'", i, bad[i].want);
+		assert_int_equal(err.code, PL_E_INPUT);
+		pl_err_str(&err, msg, sizeof(msg));
+		/* The path prefix is the temp dir; compare from the file name on. */
+		snprintf(full, sizeof(full), "%s", strstr(msg, "c.json") ? strstr(msg, "c.json") : msg);
+		if (!strstr(full, bad[i].want))
+			fail_msg("case %zu:\n got  %s\n want %s", i, full, bad[i].want);
+		free(path);
+	}
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_secrets(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path = tu_write(dir, "c.json", good), *keyfile, cfgtext[1024];
+	struct config *c;
+
+	(void)state;
+	unsetenv("PLTEST_KEY");
+	c = config_load(path, &err);
+	assert_non_null(c);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
+	assert_string_equal(err.where, "vendor \"a\"");
+	assert_non_null(strstr(err.msg, "PLTEST_KEY is not set"));
+	/* Only selected vendors need keys. */
+	pl_err_init(&err);
+	{
+		const char *ids[] = { "b" };
+
+		assert_int_equal(config_load_secrets(c, ids, 1, &err), 0);
+	}
+	setenv("PLTEST_KEY", "sk-test-canary", 1);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), 0);
+	assert_string_equal(config_vendor(c, "a")->api_key, "sk-test-canary");
+	config_free(c);
+	unsetenv("PLTEST_KEY");
+
+	/* A key file must be 0600. */
+	keyfile = tu_write(dir, "key", "sk-from-file\n");
+	snprintf(cfgtext, sizeof(cfgtext),
+		 "{\"vendors\": [{\"id\": \"f\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+		 "\"model\": \"m\", \"api_key_file\": \"%s\"}]}",
+		 keyfile);
+	free(path);
+	path = tu_write(dir, "c2.json", cfgtext);
+	c = config_load(path, &err);
+	assert_non_null(c);
+	chmod(keyfile, 0644);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "readable by others"));
+	assert_null(strstr(err.msg, "sk-from-file"));
+	pl_err_init(&err);
+	chmod(keyfile, 0600);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), 0);
+	assert_string_equal(config_vendor(c, "f")->api_key, "sk-from-file");
+	config_free(c);
+	tu_rmrf(dir);
+	free(keyfile);
+	free(path);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_config),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_secrets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

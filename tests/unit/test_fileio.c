@@ -1,0 +1,138 @@
+/* test_fileio.c: atomic writes, modes, size caps, appends. */
+#include "testutil.h"
+#include "fileio.h"
+#include "sbuf.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void test_atomic_write_creates_dirs_and_mode(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *text;
+	struct sbuf p;
+	struct stat st;
+	size_t len;
+
+	(void)state;
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/a/b/c.json", dir);
+	assert_int_equal(fileio_write_atomic(p.buf, "one", 3, 0600, &err), 0);
+	assert_int_equal(stat(p.buf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(fileio_write_atomic(p.buf, "second", 6, 0644, &err), 0);
+	text = tu_read(p.buf, &len);
+	assert_string_equal(text, "second");
+	assert_int_equal(stat(p.buf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	free(text);
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_atomic_write_leaves_no_temp_files(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir();
+	struct sbuf p;
+	DIR *d;
+	struct dirent *e;
+	int n = 0, i;
+
+	(void)state;
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/x", dir);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(fileio_write_atomic(p.buf, "data", 4, 0644, &err), 0);
+	d = opendir(dir);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	assert_int_equal(n, 1);
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_write_fails_cleanly(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(fileio_write_atomic("/proc/no/such/dir/x", "a", 1, 0644, &err), -1);
+	assert_int_equal(err.code, PL_E_IO);
+	assert_non_null(strstr(err.where, "/proc/no"));
+}
+
+static void test_read_caps_size(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path = tu_write(dir, "big", "0123456789"), *out = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(fileio_read_all(path, 5, &out, &len, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_non_null(strstr(err.msg, "larger than 5 bytes"));
+	assert_null(out);
+	pl_err_init(&err);
+	assert_int_equal(fileio_read_all(path, 10, &out, &len, &err), 0);
+	assert_int_equal(len, 10);
+	free(out);
+	pl_err_init(&err);
+	assert_int_equal(fileio_read_all("/nonexistent/file", 10, &out, &len, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_append(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *text;
+	struct sbuf p;
+
+	(void)state;
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/log", dir);
+	assert_int_equal(fileio_append(p.buf, "a\n", 2, 0644, &err), 0);
+	assert_int_equal(fileio_append(p.buf, "b\n", 2, 0644, &err), 0);
+	text = tu_read(p.buf, NULL);
+	assert_string_equal(text, "a\nb\n");
+	free(text);
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_first_error_wins(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(pl_err_set(&err, PL_E_INPUT, "f.json:1:2: a", "inner %d", 1), -1);
+	pl_err_set(&err, PL_E_IO, "outer", "outer");
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(pl_err_str(&err, buf, sizeof(buf)), "f.json:1:2: a: inner 1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_atomic_write_creates_dirs_and_mode),
+		cmocka_unit_test(test_atomic_write_leaves_no_temp_files),
+		cmocka_unit_test(test_write_fails_cleanly),
+		cmocka_unit_test(test_read_caps_size),
+		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_first_error_wins),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,191 @@
+/* test_fingerprint.c: hard signals, their comparison with what an epoch knows, answer
+ * sketches and epoch bookkeeping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fingerprint.h"
+#include "sbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add(struct sampleset *s, const char *pid, const char *text, const char *model,
+		const char *fp, long toks, json_t *headers)
+{
+	struct prompt_samples *ps = sampleset_prompt(s, pid);
+	struct sample *sm;
+
+	ps->samples = xrealloc(ps->samples, (ps->n + 1) * sizeof(*ps->samples));
+	sm = &ps->samples[ps->n];
+	memset(sm, 0, sizeof(*sm));
+	sm->index = (int)ps->n++;
+	sm->text = xstrdup(text);
+	sm->model = model ? xstrdup(model) : NULL;
+	sm->fingerprint = fp ? xstrdup(fp) : NULL;
+	sm->prompt_tokens = toks;
+	sm->completion_tokens = -1;
+	sm->latency_ms = -1;
+	sm->ttft_ms = -1;
+	sm->headers = headers;
+}
+
+static void test_hard(void **state)
+{
+	struct sampleset *s = sampleset_new("v", "m", "s");
+	json_t *h;
+	char *dump;
+
+	(void)state;
+	add(s, "a", "Paris", "gpt-b", "fp_2", 12, NULL);
+	add(s, "a", "Paris.", "gpt-a", "fp_1", 12, NULL);
+	add(s, "a", "paris", "gpt-a", NULL, 13, NULL);
+	add(s, "b", "x", NULL, NULL, -1,
+	    json_pack("{s:s,s:s,s:s,s:s}", "openai-version", "2020-10-01", "x-ratelimit-remaining",
+		      "41", "x-request-id", "abc", "anthropic-model-build", "7"));
+	h = fingerprint_hard(s);
+	dump = json_dumps(h, JSON_SORT_KEYS | JSON_COMPACT);
+	/* sorted sets; the most common token count; only version headers; no logprobs */
+	assert_string_equal(dump, "{\"fingerprints\":[\"fp_1\",\"fp_2\"],\"headers\":[\"anthropic-"
+				  "model-build=7\",\"openai-version=2020-10-01\"],\"logprobs\":"
+				  "false,"
+				  "\"models\":[\"gpt-a\",\"gpt-b\"],\"prompt_tokens\":{\"a\":12}}");
+	free(dump);
+	json_decref(h);
+	sampleset_free(s);
+}
+
+static void test_hard_diff(void **state)
+{
+	json_t *base = json_loads("{\"models\":[\"m1\"],\"fingerprints\":[\"fp_a\"],\"headers\":[],"
+				  "\"prompt_tokens\":{\"p\":10,\"q\":5},\"logprobs\":false}",
+				  0, NULL);
+	json_t *night1 = json_loads("{\"models\":[\"m1\"],\"fingerprints\":[\"fp_b\"],\"headers\":["
+				    "],"
+				    "\"prompt_tokens\":{\"p\":10},\"logprobs\":false}",
+				    0, NULL);
+	json_t *known = json_array(), *changes = json_array(), *now;
+
+	(void)state;
+	json_array_append(known, base);
+	/* identical: nothing changed */
+	assert_int_equal(fingerprint_hard_diff(known, base, changes), 0);
+	/* a fingerprint never seen: a change, naming what was known and what is new */
+	assert_int_equal(fingerprint_hard_diff(known, night1, changes), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 0), "signa"
+											  "l")),
+			    "fingerprint");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_array_get(changes, 0), "now"), 0)),
+			    "fp_b");
+	/* once the epoch knows fp_b (rotating fingerprints), either value is fine */
+	json_array_append(known, night1);
+	assert_int_equal(fingerprint_hard_diff(known, base, NULL), 0);
+	/* token count of p changes; q missing tonight is not a change */
+	now = json_loads("{\"models\":[\"m1\",\"m2\"],\"fingerprints\":[\"fp_a\"],\"headers\":[\"v="
+			 "2\"],"
+			 "\"prompt_tokens\":{\"p\":11},\"logprobs\":true}",
+			 0, NULL);
+	json_array_clear(changes);
+	assert_int_equal(fingerprint_hard_diff(known, now, changes), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 0), "signa"
+											  "l")),
+			    "model");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 1), "signa"
+											  "l")),
+			    "version_headers");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 2), "signa"
+											  "l")),
+			    "prompt_tokens:p");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(changes, 3), "signa"
+											  "l")),
+			    "logprobs");
+	/* nothing known: nothing to compare */
+	json_array_clear(known);
+	assert_int_equal(fingerprint_hard_diff(known, now, NULL), 0);
+	json_decref(now);
+	json_decref(known);
+	json_decref(changes);
+	json_decref(base);
+	json_decref(night1);
+}
+
+static void test_sketch(void **state)
+{
+	struct sampleset *s = sampleset_new("v", "m", "s"), *t = sampleset_new("v", "m", "s");
+	json_t *a, *b;
+	char hex[17];
+
+	(void)state;
+	add(s, "a", "Paris", NULL, NULL, -1, NULL);
+	add(s, "a", " Paris\n", NULL, NULL, -1, NULL); /* same answer after trimming */
+	add(s, "a", "Lyon", NULL, NULL, -1, NULL);
+	add(s, "a", "\xc3\xa9t\xc3\xa9", NULL, NULL, -1, NULL); /* 3 code points */
+	add(s, "b", "x", NULL, NULL, -1, NULL);
+	a = fingerprint_sketch(s);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)fingerprint_answer_hash("Paris"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "a"), "mode")),
+			    hex);
+	assert_true(json_real_value(json_object_get(json_object_get(a, "a"), "share")) == 0.5);
+	/* raw lengths (5 + 7 + 4 + 3) / 4 = 4.75 -> 4.8 (one decimal) */
+	assert_true(json_real_value(json_object_get(json_object_get(a, "a"), "len")) == 4.8);
+
+	add(t, "a", "Paris", NULL, NULL, -1, NULL);
+	add(t, "b", "y", NULL, NULL, -1, NULL);
+	add(t, "c", "z", NULL, NULL, -1, NULL);
+	b = fingerprint_sketch(t);
+	/* shared prompts a (agree) and b (differ) */
+	assert_true(fingerprint_sketch_agreement(a, b) == 0.5);
+	assert_true(fingerprint_sketch_agreement(a, a) == 1.0);
+	json_decref(a);
+	json_decref(b);
+	sampleset_free(s);
+	sampleset_free(t);
+}
+
+static void test_epochs(void **state)
+{
+	json_t *recs = json_loads("[{\"night\":\"d1\"},{\"night\":\"d2\",\"epoch\":\"e1\"},"
+				  "{\"night\":\"d3\",\"epoch\":\"e2\"},{\"night\":\"d4\",\"epoch\":"
+				  "\"e2\"},"
+				  "{\"night\":\"d5\",\"epoch\":\"e1\"},{\"night\":\"d6\",\"epoch\":"
+				  "\"e7\"}]",
+				  0, NULL);
+	struct epoch_info *e = NULL;
+	size_t n = 0;
+	char id[32];
+
+	(void)state;
+	fingerprint_epochs(recs, &e, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].id, "e1");
+	assert_string_equal(e[0].since, "d1");
+	assert_int_equal(e[0].nights, 3);
+	assert_int_equal(e[0].last, 4);
+	assert_string_equal(e[1].id, "e2");
+	assert_string_equal(e[1].since, "d3");
+	assert_int_equal(e[1].nights, 2);
+	fingerprint_epoch_next(e, n, id, sizeof(id));
+	assert_string_equal(id, "e8");
+	fingerprint_epoch_next(e, 1, id, sizeof(id));
+	assert_string_equal(id, "e2");
+	fingerprint_epoch_next(NULL, 0, id, sizeof(id)); /* e1 is the baseline's */
+	assert_string_equal(id, "e2");
+	free(e);
+	json_decref(recs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hard),
+		cmocka_unit_test(test_hard_diff),
+		cmocka_unit_test(test_sketch),
+		cmocka_unit_test(test_epochs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,112 @@
+/* test_history.c: the nightly history file: append, load, torn lines, safe paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fileio.h"
+#include "history.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_append_load(void **state)
+{
+	char dir[] = "/tmp/pl_test_history_XXXXXX", path[256], sub[256];
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *r;
+	size_t skipped = 9;
+	char *text = NULL;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	snprintf(path, sizeof(path), "%s/a/h.jsonl", dir);
+	/* a missing file is an empty history */
+	assert_int_equal(history_load(path, &recs, &skipped, &err), 0);
+	assert_int_equal(json_array_size(recs), 0);
+	assert_int_equal(skipped, 0);
+	json_decref(recs);
+
+	r = json_pack("{s:s,s:f,s:s}", "night", "n1", "stat", 0.25, "epoch", "e1");
+	assert_int_equal(history_append(path, r, &err), 0); /* creates the directory */
+	json_decref(r);
+	r = json_pack("{s:s,s:f}", "night", "n2", "stat", 0.5);
+	assert_int_equal(history_append(path, r, &err), 0);
+	json_decref(r);
+	assert_int_equal(fileio_read_all(path, 1 << 20, &text, &len, &err), 0);
+	/* compact lines with sorted keys */
+	assert_string_equal(text, "{\"epoch\":\"e1\",\"night\":\"n1\",\"stat\":0.25}\n"
+				  "{\"night\":\"n2\",\"stat\":0.5}\n");
+	free(text);
+
+	/* a crash leaves a torn line: it is skipped, and the next append starts a new line */
+	assert_int_equal(fileio_append(path, "{\"night\":\"n3\",\"st", 17, 0644, &err), 0);
+	assert_int_equal(history_load(path, &recs, &skipped, &err), 0);
+	assert_int_equal(json_array_size(recs), 2);
+	assert_int_equal(skipped, 1);
+	json_decref(recs);
+	r = json_pack("{s:s}", "night", "n4");
+	assert_int_equal(history_append(path, r, &err), 0);
+	json_decref(r);
+	assert_int_equal(history_load(path, &recs, &skipped, &err), 0);
+	assert_int_equal(json_array_size(recs), 3);
+	assert_int_equal(skipped, 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 2), "night")),
+			    "n4");
+	json_decref(recs);
+
+	/* not an object: refused */
+	r = json_array();
+	assert_int_equal(history_append(path, r, &err), -1);
+	json_decref(r);
+
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+static void test_unreadable(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL;
+
+	(void)state;
+	/* a directory where the file should be */
+	assert_int_equal(history_load("/tmp", &recs, NULL, &err), -1);
+	assert_null(recs);
+	assert_true(pl_err_isset(&err));
+}
+
+static void test_path(void **state)
+{
+	struct sbuf sb;
+
+	(void)state;
+	sbuf_init(&sb);
+	history_path(&sb, "/var/lib/pl", "openai-prod", "gpt-4o-2024-08-06", "core");
+	assert_string_equal(sb.buf, "/var/lib/pl/history/openai-prod/gpt-4o-2024-08-06/core.jsonl");
+	/* names cannot leave the directory */
+	history_path(&sb, "s", "../etc", "a/b", ".hidden");
+	assert_string_equal(sb.buf, "s/history/_._etc/a_b/_hidden.jsonl");
+	history_path(&sb, NULL, "", "m", "x y");
+	assert_string_equal(sb.buf, ".plumbline/history/_/m/x_y.jsonl");
+	sbuf_release(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_append_load),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,132 @@
+/* test_journal.c: append, torn lines, resume index, last-record-wins reading, samplesets. */
+#include "testutil.h"
+#include "journal.h"
+#include "sampleset.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void answer(struct probe_answer *a, enum probe_fault f, const char *text)
+{
+	probe_answer_init(a);
+	a->fault = f;
+	a->text = text ? xstrdup(text) : NULL;
+	a->model = xstrdup("m-2025");
+	a->prompt_tokens = 12;
+	a->latency_ms = 41.6;
+	a->headers = xcalloc(1, sizeof(*a->headers));
+	a->headers[0].name = xstrdup("openai-version");
+	a->headers[0].value = xstrdup("2020-10-01");
+	a->n_headers = 1;
+}
+
+static void append(struct journal *j, const char *prompt, int sample, enum probe_fault f,
+		   const char *text)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	struct journal_rec r = { "v", "s", prompt, sample, 1, &a };
+
+	answer(&a, f, text);
+	assert_int_equal(journal_append(j, &r, &err), 0);
+	probe_answer_release(&a);
+}
+
+static void test_roundtrip_and_resume(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir();
+	struct sbuf path;
+	struct journal *j;
+	struct sampleset **sets;
+	size_t n;
+
+	(void)state;
+	sbuf_init(&path);
+	sbuf_addf(&path, "%s/j/run.jsonl", dir);
+	j = journal_open(path.buf, "run1", "hash1", "nightly", 0, &err);
+	assert_non_null(j);
+	append(j, "p1", 0, PROBE_OK, "Paris");
+	append(j, "p1", 1, PROBE_FAULT_RATE_LIMIT, NULL);
+	append(j, "p2", 0, PROBE_FAULT_AUTH, NULL);
+	append(j, "p1", 2, PROBE_OK, "paris");
+	journal_close(j);
+
+	/* A different plan cannot resume this journal. */
+	assert_null(journal_open(path.buf, "run2", "other", "nightly", 1, &err));
+	assert_non_null(strstr(err.msg, "different plan"));
+	pl_err_init(&err);
+
+	j = journal_open(path.buf, "run2", "hash1", "nightly", 1, &err);
+	assert_non_null(j);
+	assert_true(journal_done(j, "v", "s", "p1", 0));
+	assert_false(journal_done(j, "v", "s", "p1", 1)); /* retryable fault: send again */
+	assert_true(journal_done(j, "v", "s", "p2", 0));	 /* final fault */
+	assert_true(journal_done(j, "v", "s", "p1", 2));
+	append(j, "p1", 1, PROBE_OK, "Paris.");
+	journal_close(j);
+
+	/* A torn last line (a crash mid-write) is ignored. */
+	{
+		FILE *f = fopen(path.buf, "a");
+
+		fputs("{\"vendor\":\"v\",\"suite\":\"s\",\"prom", f);
+		fclose(f);
+	}
+	assert_int_equal(sampleset_from_journal(path.buf, &sets, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(sets[0]->vendor, "v");
+	{
+		const struct prompt_samples *p1 = sampleset_find(sets[0], "p1");
+		const struct prompt_samples *p2 = sampleset_find(sets[0], "p2");
+
+		assert_non_null(p1);
+		assert_int_equal(p1->n, 3); /* the rate-limited record was superseded */
+		assert_int_equal(p1->faults, 0);
+		assert_string_equal(p1->samples[0].text, "Paris");
+		assert_string_equal(p1->samples[1].text, "Paris.");
+		assert_string_equal(p1->samples[2].text, "paris");
+		assert_string_equal(p1->samples[1].model, "m-2025");
+		assert_true(p1->samples[1].latency_ms == 42);
+		assert_string_equal(json_string_value(json_object_get(p1->samples[0].headers,
+								      "openai-version")),
+				    "2020-10-01");
+		assert_non_null(p2);
+		assert_int_equal(p2->n, 0);
+		assert_int_equal(p2->faults, 1);
+		assert_string_equal(p2->fault_kinds, "auth");
+	}
+	sampleset_free(sets[0]);
+	free(sets);
+	sbuf_release(&path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_corrupt_line_is_an_error(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir();
+	char *path = tu_write(dir, "j.jsonl", "{\"journal\":1,\"plan\":\"h\"}\nnot json\n{}\n");
+	struct sampleset **sets;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sampleset_from_journal(path, &sets, &n, &err), -1);
+	assert_non_null(strstr(err.where, "j.jsonl:2"));
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_and_resume),
+		cmocka_unit_test(test_corrupt_line_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

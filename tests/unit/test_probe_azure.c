@@ -1,0 +1,216 @@
+/* test_probe_azure.c: the "azure-openai" probe on every Azure OpenAI example in
+ * tests/fixtures/vendors/azure-openai (chat answer, content-filter annotations, the 400
+ * content_filter error), its deployment URL and api-key header, and its filter handling. */
+#include "test_probe_fixture.h"
+
+#define D "derived/azure-openai/"
+
+static const struct fx_case azure_cases[] = {
+	{ D "chat-completions-2024-10-21.spec-example.200.body",
+	  D "chat-completions-2024-10-21.spec-example.200.headers.json",
+	  0,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "Ahoy matey! So ye be wantin' to care for",
+	  2061,
+	  NULL,
+	  NULL,
+	  NULL,
+	  "chatcmpl-7R1nGnsXO8n4oi9UPz2f3UHdgAYMn",
+	  "stop",
+	  33,
+	  557,
+	  590,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ "azure-openai/completion-content-filter-annotations.docs.json",
+	  NULL,
+	  200,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "Example model response will be returned ",
+	  40,
+	  NULL,
+	  "gpt-35-turbo-instruct",
+	  NULL,
+	  "chatcmpl-8IMI4HzcmcK6I77vpOJCPt0Vcf8zJ",
+	  "stop",
+	  11,
+	  40,
+	  417,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ D "error-400-content-filter.docs.400.body",
+	  D "error-400-content-filter.docs.400.headers.json",
+	  0,
+	  0,
+	  0,
+	  PROBE_FAULT_CONTENT_FILTER,
+	  NULL,
+	  0,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  -1,
+	  -1,
+	  -1,
+	  "content_filter",
+	  "The response was filtered due to the prompt triggering Azure Content management policy. "
+	  "Please modify",
+	  0,
+	  NULL },
+	/* The docs' own text is not valid JSON (line breaks inside the message string). */
+	{ "azure-openai/error-400-content-filter.docs.txt",
+	  NULL,
+	  400,
+	  0,
+	  0,
+	  PROBE_FAULT_CONTENT_FILTER,
+	  NULL,
+	  0,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  -1,
+	  -1,
+	  -1,
+	  "content_filter",
+	  "http status 400",
+	  0,
+	  NULL },
+};
+
+static const struct probe_target target = {
+	.base_url = "https://example-resource.openai.azure.com",
+	.model = "gpt-4o-prod",
+	.api_key = "azure-key-test",
+	.api_version = "2024-10-21",
+};
+
+static void test_fixtures(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(azure_cases); i++)
+		fx_check(&probe_azure_openai, &target, &azure_cases[i]);
+}
+
+#define SSE "content-type: text/event-stream"
+
+static const struct fx_raw azure_raw[] = {
+	{ "completion filtered", 200,
+	  "{\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"finish_reason\":"
+	  "\"content_filter\",\"message\":{\"role\":\"assistant\",\"content\":null},"
+	  "\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"},"
+	  "\"violence\":{\"filtered\":true,\"severity\":\"high\"}}}],\"prompt_filter_results\":[{"
+	  "\"prompt_index\":0,\"content_filter_results\":{\"jailbreak\":{\"filtered\":false,"
+	  "\"detected\":false}}}]}",
+	  NULL, PROBE_OK, -1, NULL, NULL, "completion filtered: violence" },
+	{ "prompt annotation filtered", 200,
+	  "{\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
+	  "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],\"prompt_filter_results\":[{"
+	  "\"prompt_index\":0,\"content_filter_results\":{\"jailbreak\":{\"filtered\":true,"
+	  "\"detected\":true},\"hate\":{\"filtered\":true,\"severity\":\"medium\"}}}]}",
+	  NULL, PROBE_OK, -1, NULL, NULL, "prompt filtered: jailbreak,hate" },
+	{ "404 deployment", 404,
+	  "{\"error\":{\"code\":\"DeploymentNotFound\",\"message\":\"The API deployment for this "
+	  "resource does not exist.\"}}",
+	  NULL, PROBE_FAULT_REQUEST, -1, "DeploymentNotFound",
+	  "The API deployment for this resource does not exist.", NULL },
+	{ "429 retry-after-ms", 429,
+	  "{\"error\":{\"code\":\"429\",\"message\":\"Requests limited\"}}", "retry-after-ms: 1500",
+	  PROBE_FAULT_RATE_LIMIT, 1500, "429", "Requests limited", NULL },
+};
+
+static void test_raw(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(azure_raw); i++)
+		fx_run_raw(&probe_azure_openai, &target, &azure_raw[i]);
+}
+
+/* Azure streams open with a choices:[] chunk holding prompt_filter_results and model "". */
+static void test_stream(void **state)
+{
+	static const char body[] =
+		"data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+		"\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}"
+		"\n\n"
+		"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\",\"role\":\"assistant\"},"
+		"\"finish_reason\":null,\"index\":0}],\"created\":1,\"id\":\"chatcmpl-1\","
+		"\"model\":"
+		"\"gpt-4o-2024-05-13\",\"object\":\"chat.completion.chunk\",\"system_fingerprint\":"
+		"\"fp_1\"}\n\n"
+		"data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\",\"index\":0}],"
+		"\"created\":1,\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-2024-05-13\"}\n\n"
+		"data: [DONE]\n\n";
+	struct probe_header h = { "content-type", "text/event-stream" };
+	struct probe_response r = { .status = 200,
+				    .headers = &h,
+				    .n_headers = 1,
+				    .body = body,
+				    .body_len = sizeof(body) - 1,
+				    .ttfb_ms = 9 };
+	struct probe_prompt p = { .temperature = -1, .stream = 1 };
+	struct probe_answer a;
+
+	(void)state;
+	probe_answer_init(&a);
+	probe_azure_openai.parse(&target, &p, &r, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_string_equal(a.text, "Hi");
+	assert_string_equal(a.model, "gpt-4o-2024-05-13");
+	assert_string_equal(a.fingerprint, "fp_1");
+	assert_string_equal(a.finish_reason, "stop");
+	probe_answer_release(&a);
+}
+
+static void test_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Hi" } };
+	struct probe_prompt p = { .messages = msgs, .n_messages = 1, .temperature = -1 };
+	struct probe_target t = target;
+	struct probe_request req;
+	struct pl_err err = PL_ERR_INIT;
+
+	(void)state;
+	probe_request_init(&req);
+	assert_int_equal(probe_azure_openai.build(&t, &p, &req, &err), 0);
+	assert_string_equal(req.url, "https://example-resource.openai.azure.com/openai/deployments/"
+				     "gpt-4o-prod/chat/completions?api-version=2024-10-21");
+	assert_string_equal(probe_header_get(req.headers, req.n_headers, "api-key"), "azure-key-"
+										     "test");
+	assert_null(probe_header_get(req.headers, req.n_headers, "authorization"));
+	probe_request_release(&req);
+
+	t.api_version = NULL;
+	probe_request_init(&req);
+	assert_int_equal(probe_azure_openai.build(&t, &p, &req, &err), 0);
+	assert_non_null(strstr(req.url, "?api-version=2024-10-21"));
+	probe_request_release(&req);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_build),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,383 @@
+/* test_probe_bedrock.c: the "bedrock" probe on every recorded Converse / ConverseStream
+ * response in tests/fixtures/vendors/bedrock, hand-built event-stream frames (exceptions, bad
+ * CRCs, cuts), its SigV4 request fields and its faults. */
+#include "test_probe_fixture.h"
+
+#include <zlib.h>
+
+#define D "derived/bedrock/"
+#define THROTTLE(n)                                                                                \
+	{                                                                                          \
+		D "cassette-converse-429-throttling.unverified." #n ".body",                       \
+			D "cassette-converse-429-throttling.unverified." #n ".headers.json", 0, 0, \
+			0, PROBE_FAULT_RATE_LIMIT, NULL, 0, NULL, "us.amazon.nova-micro-v1:0",     \
+			NULL, NULL, NULL, -1, -1, -1, "ThrottlingException", "Rate exceeded", 0,   \
+			NULL                                                                       \
+	}
+
+static const struct fx_case bedrock_cases[] = {
+	{ D "cassette-converse-nova-micro-200.0.body",
+	  D "cassette-converse-nova-micro-200.0.headers.json",
+	  0,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "Hello! How can I assist you today? Whether you have questions",
+	  120,
+	  NULL,
+	  "us.amazon.nova-micro-v1:0",
+	  NULL,
+	  NULL,
+	  "end_turn",
+	  7,
+	  30,
+	  37,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ D "cassette-converse-400-invalid-model-id.0.body",
+	  D "cassette-converse-400-invalid-model-id.0.headers.json",
+	  0,
+	  0,
+	  0,
+	  PROBE_FAULT_REQUEST,
+	  NULL,
+	  0,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  -1,
+	  -1,
+	  -1,
+	  NULL,
+	  "The provided model identifier is invalid.",
+	  0,
+	  NULL },
+	THROTTLE(0),
+	THROTTLE(1),
+	THROTTLE(2),
+	THROTTLE(3),
+	THROTTLE(4),
+	{ D "cassette-converse-stream-eventstream.0.body",
+	  D "cassette-converse-stream-eventstream.0.headers.json",
+	  0,
+	  1,
+	  0,
+	  PROBE_OK,
+	  "The capital of France is Paris. Paris is not only the capita",
+	  375,
+	  NULL,
+	  "us.amazon.nova-micro-v1:0",
+	  NULL,
+	  NULL,
+	  "end_turn",
+	  13,
+	  82,
+	  95,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ "bedrock/converse-stream-body.eventstream.bin",
+	  NULL,
+	  200,
+	  1,
+	  0,
+	  PROBE_OK,
+	  "The capital of France is Paris. Paris is not only the capita",
+	  375,
+	  NULL,
+	  "us.amazon.nova-micro-v1:0",
+	  NULL,
+	  NULL,
+	  "end_turn",
+	  13,
+	  82,
+	  95,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+};
+
+static const struct probe_target target = {
+	.model = "us.amazon.nova-micro-v1:0",
+	.region = "us-east-1",
+	.api_key = "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+};
+
+static void test_fixtures(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bedrock_cases); i++)
+		fx_check(&probe_bedrock, &target, &bedrock_cases[i]);
+}
+
+static void test_metrics(void **state)
+{
+	struct probe_prompt p = { .temperature = -1 };
+	struct probe_answer a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, D "cassette-converse-nova-micro-200.0.body", NULL, 200);
+	fx_parse(&probe_bedrock, &target, &p, &x, &a);
+	fx_str_eq(fx_kept(&a, "x-plumbline-bedrock-latency-ms"), "268", "latency", "converse");
+	probe_answer_release(&a);
+	fx_release(&x);
+}
+
+/* Appends one event-stream frame with string headers to sb. */
+static void frame(struct sbuf *sb, const char *const *hdrs, size_t nh, const char *payload)
+{
+	struct sbuf h;
+	unsigned char pre[12], crcb[4];
+	uint32_t total, c;
+	size_t i, start = sb->len;
+
+	sbuf_init(&h);
+	for (i = 0; i + 1 < nh; i += 2) {
+		size_t vl = strlen(hdrs[i + 1]);
+
+		sbuf_addch(&h, (char)strlen(hdrs[i]));
+		sbuf_addstr(&h, hdrs[i]);
+		sbuf_addch(&h, 7);
+		sbuf_addch(&h, (char)(vl >> 8));
+		sbuf_addch(&h, (char)(vl & 0xff));
+		sbuf_addstr(&h, hdrs[i + 1]);
+	}
+	total = (uint32_t)(16 + h.len + strlen(payload));
+	pre[0] = (unsigned char)(total >> 24);
+	pre[1] = (unsigned char)(total >> 16);
+	pre[2] = (unsigned char)(total >> 8);
+	pre[3] = (unsigned char)total;
+	pre[4] = (unsigned char)(h.len >> 24);
+	pre[5] = (unsigned char)(h.len >> 16);
+	pre[6] = (unsigned char)(h.len >> 8);
+	pre[7] = (unsigned char)h.len;
+	c = (uint32_t)crc32(0, pre, 8);
+	pre[8] = (unsigned char)(c >> 24);
+	pre[9] = (unsigned char)(c >> 16);
+	pre[10] = (unsigned char)(c >> 8);
+	pre[11] = (unsigned char)c;
+	sbuf_add(sb, pre, 12);
+	sbuf_add(sb, h.buf, h.len);
+	sbuf_addstr(sb, payload);
+	c = (uint32_t)crc32(0, (const unsigned char *)sb->buf + start, (uInt)(sb->len - start));
+	crcb[0] = (unsigned char)(c >> 24);
+	crcb[1] = (unsigned char)(c >> 16);
+	crcb[2] = (unsigned char)(c >> 8);
+	crcb[3] = (unsigned char)c;
+	sbuf_add(sb, crcb, 4);
+	sbuf_release(&h);
+}
+
+static void event(struct sbuf *sb, const char *type, const char *payload)
+{
+	const char *h[] = { ":event-type",   type,   ":content-type", "application/json",
+			    ":message-type", "event" };
+
+	frame(sb, h, ARRAY_SIZE(h), payload);
+}
+
+static void parse_frames(const struct sbuf *sb, struct probe_answer *a)
+{
+	struct probe_header h = { "content-type", "application/vnd.amazon.eventstream" };
+	struct probe_response r = { .status = 200,
+				    .headers = &h,
+				    .n_headers = 1,
+				    .body = sb->buf,
+				    .body_len = sb->len,
+				    .ttfb_ms = 3 };
+	struct probe_prompt p = { .temperature = -1, .stream = 1 };
+
+	probe_answer_init(a);
+	probe_bedrock.parse(&target, &p, &r, a);
+}
+
+static void test_stream_frames(void **state)
+{
+	static const char *const exc[] = { ":exception-type", "throttlingException",
+					   ":content-type",   "application/json",
+					   ":message-type",   "exception" };
+	struct sbuf sb;
+	struct probe_answer a;
+
+	(void)state;
+	sbuf_init(&sb);
+	event(&sb, "messageStart", "{\"role\":\"assistant\"}");
+	event(&sb, "contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Par\"}}");
+	event(&sb, "contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"is\"}}");
+	event(&sb, "messageStop", "{\"stopReason\":\"guardrail_intervened\"}");
+	event(&sb, "metadata",
+	      "{\"usage\":{\"inputTokens\":1,\"outputTokens\":2,\"totalTokens\":3}}");
+	parse_frames(&sb, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_string_equal(a.text, "Paris");
+	assert_int_equal(a.blocked, 1);
+	assert_string_equal(a.block_reason, "guardrail_intervened");
+	assert_int_equal(a.total_tokens, 3);
+	assert_true(a.ttft_ms == 3);
+	probe_answer_release(&a);
+
+	/* One flipped payload bit: the message CRC catches it. */
+	sb.buf[sb.len - 10] ^= 1;
+	parse_frames(&sb, &a);
+	assert_int_equal(a.fault, PROBE_FAULT_STREAM);
+	assert_string_equal(a.error_message, "frame 4: message crc mismatch");
+	probe_answer_release(&a);
+	sb.buf[sb.len - 10] ^= 1;
+
+	/* Cut inside the last frame. */
+	sb.len -= 7;
+	parse_frames(&sb, &a);
+	assert_int_equal(a.fault, PROBE_FAULT_STREAM);
+	assert_non_null(strstr(a.error_message, "frame 4: cut"));
+	probe_answer_release(&a);
+
+	/* No messageStop at all. */
+	sbuf_reset(&sb);
+	event(&sb, "messageStart", "{\"role\":\"assistant\"}");
+	event(&sb, "contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Par\"}}");
+	parse_frames(&sb, &a);
+	assert_int_equal(a.fault, PROBE_FAULT_STREAM);
+	assert_string_equal(a.error_message, "stream ended before messageStop");
+	probe_answer_release(&a);
+
+	/* An exception frame after the 200. */
+	frame(&sb, exc, ARRAY_SIZE(exc), "{\"message\":\"Too many tokens, please wait.\"}");
+	parse_frames(&sb, &a);
+	assert_int_equal(a.fault, PROBE_FAULT_STREAM);
+	assert_string_equal(a.error_type, "throttlingException");
+	assert_string_equal(a.error_message, "Too many tokens, please wait.");
+	assert_null(a.text);
+	probe_answer_release(&a);
+	sbuf_release(&sb);
+}
+
+static const struct fx_raw bedrock_raw[] = {
+	{ "x-amzn-ErrorType wins", 400, "{\"message\":\"Malformed input request\"}",
+	  "x-amzn-ErrorType: ValidationException:http://internal.amazon.com/coral/"
+	  "com.amazon.bedrock/",
+	  PROBE_FAULT_REQUEST, -1, "ValidationException", "Malformed input request", NULL },
+	{ "403 access denied", 403, "{\"Message\":\"no access\"}",
+	  "x-amzn-ErrorType: AccessDeniedException", PROBE_FAULT_AUTH, -1, "AccessDeniedException",
+	  "no access", NULL },
+	{ "503 service unavailable", 503, "{\"message\":\"busy\"}",
+	  "x-amzn-ErrorType: ServiceUnavailableException", PROBE_FAULT_OVERLOADED, -1,
+	  "ServiceUnavailableException", "busy", NULL },
+	{ "424 model error", 424, "{\"message\":\"model failed\",\"originalStatusCode\":500}",
+	  "x-amzn-ErrorType: ModelErrorException", PROBE_FAULT_SERVER, -1, "ModelErrorException",
+	  "model failed", NULL },
+	{ "408 model timeout", 408, "{\"message\":\"slow\"}",
+	  "x-amzn-ErrorType: ModelTimeoutException", PROBE_FAULT_TIMEOUT, -1,
+	  "ModelTimeoutException", "slow", NULL },
+	{ "namespaced __type", 429, "{\"__type\":\"com.amazon.coral#ThrottlingException\"}", NULL,
+	  PROBE_FAULT_RATE_LIMIT, -1, "ThrottlingException", "http status 429", NULL },
+	{ "missing content", 200, "{\"output\":{\"message\":{}},\"stopReason\":\"end_turn\"}", NULL,
+	  PROBE_FAULT_MALFORMED, -1, NULL, "missing output.message.content", NULL },
+	{ "missing stopReason", 200, "{\"output\":{\"message\":{\"content\":[]}}}", NULL,
+	  PROBE_FAULT_MALFORMED, -1, NULL, "missing stopReason", NULL },
+};
+
+static void test_raw(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bedrock_raw); i++)
+		fx_run_raw(&probe_bedrock, &target, &bedrock_raw[i]);
+}
+
+static void test_build(void **state)
+{
+	static const struct probe_message msgs[] = {
+		{ "system", "Be terse." },
+		{ "user", "Capital of France?" },
+	};
+	struct probe_prompt p = {
+		.messages = msgs, .n_messages = 2, .temperature = 0.5, .max_tokens = 64
+	};
+	struct probe_target t = target;
+	struct probe_request req;
+	struct pl_err err = PL_ERR_INIT;
+	json_t *body;
+
+	(void)state;
+	probe_request_init(&req);
+	assert_int_equal(probe_bedrock.build(&t, &p, &req, &err), 0);
+	assert_string_equal(req.url, "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+				     "us.amazon.nova-micro-v1%3A0/converse");
+	assert_string_equal(req.sigv4_provider, "aws:amz:us-east-1:bedrock");
+	assert_string_equal(req.sigv4_userpwd, "AKIDEXAMPLE:wJalrXUtnFEMI/"
+					       "K7MDENG+bPxRfiCYEXAMPLEKEY");
+	assert_null(req.sigv4_session_token);
+	assert_null(probe_header_get(req.headers, req.n_headers, "authorization"));
+	body = json_loadb(req.body, req.body_len, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(body, "system"), 0), "text")),
+			    "Be terse.");
+	assert_int_equal(json_array_size(json_object_get(body, "messages")), 1);
+	assert_int_equal(json_integer_value(
+				 json_object_get(json_object_get(body, "inferenceConfig"), "maxToke"
+											   "ns")),
+			 64);
+	json_decref(body);
+	probe_request_release(&req);
+
+	/* Temporary credentials: the third field is the session token. */
+	t.api_key = "ASIAEXAMPLE:secret:FwoGZXIvYXdzEXAMPLE";
+	t.base_url = "http://127.0.0.1:9999";
+	p.stream = 1;
+	probe_request_init(&req);
+	assert_int_equal(probe_bedrock.build(&t, &p, &req, &err), 0);
+	assert_string_equal(req.url, "http://127.0.0.1:9999/model/us.amazon.nova-micro-v1%3A0/"
+				     "converse-stream");
+	assert_string_equal(req.sigv4_userpwd, "ASIAEXAMPLE:secret");
+	assert_string_equal(req.sigv4_session_token, "FwoGZXIvYXdzEXAMPLE");
+	probe_request_release(&req);
+
+	/* A Bedrock API key (no colon) is a bearer token, no SigV4. */
+	t.api_key = "bedrock-api-key-EXAMPLE";
+	probe_request_init(&req);
+	assert_int_equal(probe_bedrock.build(&t, &p, &req, &err), 0);
+	assert_null(req.sigv4_provider);
+	assert_string_equal(probe_header_get(req.headers, req.n_headers, "authorization"), "Bearer "
+											   "bedrock"
+											   "-api-"
+											   "key-"
+											   "EXAMPL"
+											   "E");
+	probe_request_release(&req);
+
+	t.api_key = "AKID:";
+	probe_request_init(&req);
+	assert_int_equal(probe_bedrock.build(&t, &p, &req, &err), -1);
+	assert_string_equal(err.msg, "bedrock key must be "
+				     "ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]");
+	probe_request_release(&req);
+
+	pl_err_init(&err);
+	t.api_key = "AKID:SECRET";
+	t.region = NULL;
+	probe_request_init(&req);
+	assert_int_equal(probe_bedrock.build(&t, &p, &req, &err), -1);
+	assert_string_equal(err.msg, "bedrock with sigv4 needs a region");
+	probe_request_release(&req);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures),      cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_stream_frames), cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_build),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,327 @@
+/* test_probe_ollama.c: the "ollama" probe on every /api/chat response in
+ * tests/fixtures/vendors/ollama (plain, NDJSON streams assembled from the documented lines,
+ * mid-stream errors), its requests and its faults. */
+#include "test_probe_fixture.h"
+
+#define O "ollama/"
+
+static const struct fx_case ollama_cases[] = {
+	{ O "api-chat-nonstream-recorded.json",
+	  O "api-chat-nonstream-recorded.headers.json",
+	  0,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "Hello! \xF0\x9F\x91\x8B  How can I help you today?",
+	  38,
+	  NULL,
+	  "gemma2",
+	  NULL,
+	  NULL,
+	  "stop",
+	  26,
+	  12,
+	  38,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ O "api-chat-nonstream-tool-call.docs.json",
+	  NULL,
+	  200,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "",
+	  0,
+	  NULL,
+	  "llama3.2",
+	  NULL,
+	  NULL,
+	  "stop",
+	  169,
+	  18,
+	  187,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ O "api-chat-structured-output.docs.json",
+	  NULL,
+	  200,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "{\"age\": 22, \"available\": false}",
+	  31,
+	  NULL,
+	  "llama3.1",
+	  NULL,
+	  NULL,
+	  "stop",
+	  34,
+	  12,
+	  46,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	{ O "api-chat-stream-final.docs.json",
+	  NULL,
+	  200,
+	  0,
+	  0,
+	  PROBE_OK,
+	  "",
+	  0,
+	  NULL,
+	  "llama3.2",
+	  NULL,
+	  NULL,
+	  "stop",
+	  26,
+	  282,
+	  308,
+	  NULL,
+	  NULL,
+	  0,
+	  NULL },
+	/* A lone streamed chunk is not an answer: done is false. */
+	{ O "api-chat-stream-chunk.docs.json",
+	  NULL,
+	  200,
+	  0,
+	  0,
+	  PROBE_FAULT_MALFORMED,
+	  NULL,
+	  0,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  -1,
+	  -1,
+	  -1,
+	  NULL,
+	  "missing done",
+	  0,
+	  NULL },
+	{ O "api-generate-stream-midstream-error.docs.ndjson",
+	  NULL,
+	  200,
+	  1,
+	  0,
+	  PROBE_FAULT_STREAM,
+	  NULL,
+	  0,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  NULL,
+	  -1,
+	  -1,
+	  -1,
+	  NULL,
+	  "an error was encountered while running the model",
+	  0,
+	  NULL },
+};
+
+static const struct probe_target target = {
+	.base_url = "http://127.0.0.1:11434",
+	.model = "llama3.2",
+};
+
+static void test_fixtures(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ollama_cases); i++)
+		fx_check(&probe_ollama, &target, &ollama_cases[i]);
+}
+
+static void test_durations(void **state)
+{
+	struct probe_prompt p = { .temperature = -1 };
+	struct probe_answer a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, O "api-chat-nonstream-recorded.json",
+		O "api-chat-nonstream-recorded.headers.json", 0);
+	fx_parse(&probe_ollama, &target, &p, &x, &a);
+	fx_str_eq(fx_kept(&a, "x-plumbline-ollama-total-duration-ns"), "9819624917", "total", "d");
+	fx_str_eq(fx_kept(&a, "x-plumbline-ollama-load-duration-ns"), "4533008625", "load", "d");
+	fx_str_eq(fx_kept(&a, "x-plumbline-ollama-prompt-eval-duration-ns"), "4819809375", "pe",
+		  "d");
+	fx_str_eq(fx_kept(&a, "x-plumbline-ollama-eval-duration-ns"), "462770333", "eval", "d");
+	probe_answer_release(&a);
+	fx_release(&x);
+}
+
+/* The documented stream lines (pretty-printed in the docs) re-joined as NDJSON. */
+static char *ndjson_of(const char *const *files, size_t n, int cut_last)
+{
+	struct sbuf sb;
+	size_t i, len;
+
+	sbuf_init(&sb);
+	for (i = 0; i < n; i++) {
+		char *text = fx_read(files[i], &len), *line;
+		json_t *obj = json_loadb(text, len, 0, NULL);
+
+		assert_non_null(obj);
+		line = json_dumps(obj, JSON_COMPACT);
+		sbuf_addstr(&sb, line);
+		if (!(cut_last && i + 1 == n))
+			sbuf_addch(&sb, '\n');
+		free(line);
+		json_decref(obj);
+		free(text);
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+static void parse_stream_body(const char *body, struct probe_answer *a)
+{
+	struct probe_header h = { "Content-Type", "application/x-ndjson" };
+	struct probe_response r = { .status = 200,
+				    .headers = &h,
+				    .n_headers = 1,
+				    .body = body,
+				    .body_len = strlen(body),
+				    .ttfb_ms = 12.5 };
+	struct probe_prompt p = { .temperature = -1, .stream = 1 };
+
+	probe_answer_init(a);
+	probe_ollama.parse(&target, &p, &r, a);
+}
+
+static void test_stream(void **state)
+{
+	static const char *const text_stream[] = {
+		O "api-chat-stream-chunk.docs.json",
+		O "api-chat-stream-chunk.docs.json",
+		O "api-chat-stream-final.docs.json",
+	};
+	static const char *const tool_stream[] = {
+		O "api-chat-stream-tool-call-chunk.docs.json",
+		O "api-chat-stream-final.docs.json",
+	};
+	struct probe_answer a;
+	char *body;
+
+	(void)state;
+	body = ndjson_of(text_stream, 3, 0);
+	parse_stream_body(body, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_string_equal(a.text, "TheThe");
+	assert_string_equal(a.model, "llama3.2");
+	assert_string_equal(a.finish_reason, "stop");
+	assert_int_equal(a.prompt_tokens, 26);
+	assert_int_equal(a.completion_tokens, 282);
+	assert_true(a.ttft_ms == 12.5);
+	fx_str_eq(fx_kept(&a, "x-plumbline-ollama-eval-duration-ns"), "4535599000", "eval", "s");
+	probe_answer_release(&a);
+	free(body);
+
+	body = ndjson_of(tool_stream, 2, 0);
+	parse_stream_body(body, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_string_equal(a.text, "");
+	probe_answer_release(&a);
+	free(body);
+
+	/* Without the final line the stream was cut: a fault, not a short answer. */
+	body = ndjson_of(text_stream, 2, 0);
+	parse_stream_body(body, &a);
+	assert_int_equal(a.fault, PROBE_FAULT_STREAM);
+	assert_string_equal(a.error_message, "stream ended before \"done\":true");
+	assert_null(a.text);
+	probe_answer_release(&a);
+	free(body);
+
+	/* The final line itself cut mid-object. */
+	body = ndjson_of(text_stream, 3, 1);
+	body[strlen(body) - 5] = '\0';
+	parse_stream_body(body, &a);
+	assert_int_equal(a.fault, PROBE_FAULT_STREAM);
+	assert_string_equal(a.error_message, "stream line 3 is not a json object");
+	probe_answer_release(&a);
+	free(body);
+}
+
+static const struct fx_raw ollama_raw[] = {
+	{ "404 model", 404, "{\"error\":\"model 'nope' not found\"}", NULL, PROBE_FAULT_REQUEST, -1,
+	  NULL, "model 'nope' not found", NULL },
+	{ "500", 500, "{\"error\":\"llama runner process has terminated\"}", NULL,
+	  PROBE_FAULT_SERVER, -1, NULL, "llama runner process has terminated", NULL },
+	{ "502 html", 502, "<html></html>", NULL, PROBE_FAULT_SERVER, -1, NULL, "http status 502",
+	  NULL },
+	{ "no message", 200, "{\"model\":\"m\",\"done\":true}", NULL, PROBE_FAULT_MALFORMED, -1,
+	  NULL, "missing message", NULL },
+	{ "empty stream", 200, "", "content-type: application/x-ndjson", PROBE_FAULT_STREAM, -1,
+	  NULL, "stream carried no lines", NULL },
+};
+
+static void test_raw(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ollama_raw); i++)
+		fx_run_raw(&probe_ollama, &target, &ollama_raw[i]);
+}
+
+static void test_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Why is the sky blue?" } };
+	json_t *schema = json_pack("{s:s}", "type", "object");
+	struct probe_prompt p = { .messages = msgs,
+				  .n_messages = 1,
+				  .temperature = 0,
+				  .max_tokens = 30,
+				  .has_seed = 1,
+				  .seed = 3,
+				  .schema = schema };
+	struct probe_request req;
+	struct pl_err err = PL_ERR_INIT;
+	json_t *body, *opts;
+
+	(void)state;
+	probe_request_init(&req);
+	assert_int_equal(probe_ollama.build(&target, &p, &req, &err), 0);
+	assert_string_equal(req.url, "http://127.0.0.1:11434/api/chat");
+	assert_null(probe_header_get(req.headers, req.n_headers, "authorization"));
+	body = json_loadb(req.body, req.body_len, 0, NULL);
+	/* Ollama streams by default: a plain request must say stream:false. */
+	assert_true(json_is_false(json_object_get(body, "stream")));
+	opts = json_object_get(body, "options");
+	assert_int_equal(json_integer_value(json_object_get(opts, "num_predict")), 30);
+	assert_int_equal(json_integer_value(json_object_get(opts, "seed")), 3);
+	assert_true(json_real_value(json_object_get(opts, "temperature")) == 0.0);
+	assert_true(json_equal(json_object_get(body, "format"), schema));
+	json_decref(body);
+	probe_request_release(&req);
+
+	p.logprobs = 1;
+	probe_request_init(&req);
+	assert_int_equal(probe_ollama.build(&target, &p, &req, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	probe_request_release(&req);
+	json_decref(schema);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures), cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_stream),	 cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_build),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,461 @@
+/* test_register.c: the signed, hash-chained, Merkle-checkpointed register: appends, reports
+ * bound by trusted comments, proofs, `show`, determinism, and forgeries that must fail and
+ * name the entry (edited, deleted, reordered, inserted, truncated, replaced checkpoint). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fileio.h"
+#include "register.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64], sk[128], pk[128], sk2[128], pk2[128];
+static struct sign_key *key, *key2;
+static struct sign_pub *pub;
+
+static char *path_in(const char *name)
+{
+	static char bufs[8][256];
+	static int i;
+	char *b = bufs[i++ % 8];
+
+	snprintf(b, 256, "%s/%s", dir, name);
+	return b;
+}
+
+static void put(const char *path, const char *text, size_t len)
+{
+	struct pl_err err = PL_ERR_INIT;
+
+	assert_int_equal(fileio_write_atomic(path, text, len, 0644, &err), 0);
+}
+
+static char *get(const char *path, size_t *len)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *buf = NULL;
+
+	assert_int_equal(fileio_read_all(path, 1 << 24, &buf, len, &err), 0);
+	return buf;
+}
+
+static void copy(const char *from, const char *to)
+{
+	size_t len;
+	char *b = get(from, &len);
+
+	put(to, b, len);
+	free(b);
+}
+
+static int setup(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/pl_test_register.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(sk, sizeof(sk), "%s/k.key", dir);
+	snprintf(pk, sizeof(pk), "%s/k.pub", dir);
+	snprintf(sk2, sizeof(sk2), "%s/k2.key", dir);
+	snprintf(pk2, sizeof(pk2), "%s/k2.pub", dir);
+	if (sign_keygen(sk, pk, NULL, &err) < 0 || sign_keygen(sk2, pk2, NULL, &err) < 0)
+		return -1;
+	key = sign_key_load(sk, &err);
+	key2 = sign_key_load(sk2, &err);
+	pub = sign_pub_load(pk, &err);
+	return key && key2 && pub ? 0 : -1;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sign_key_free(key);
+	sign_key_free(key2);
+	sign_pub_free(pub);
+	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Builds a register at reg with 4 runs and 1 decision; saves the checkpoint after 2 entries
+ * as reg.ck2. */
+static void build(const char *reg, const struct sign_key *k)
+{
+	static const char *const verdicts[] = { "no_change", "no_change", "changed", "no_change" };
+	struct pl_err err = PL_ERR_INIT;
+	struct reg *r = register_open(reg, k, &err);
+	char report[300], ck[300], ck2[300], date[32], ep[16];
+	struct reg_decision_entry d;
+	int i;
+
+	assert_non_null(r);
+	for (i = 0; i < 4; i++) {
+		struct reg_run_entry e;
+		char body[64];
+
+		memset(&e, 0, sizeof(e));
+		snprintf(report, sizeof(report), "%s.r%d.json", reg, i);
+		snprintf(body, sizeof(body), "{\"night\":%d}\n", i);
+		put(report, body, strlen(body));
+		snprintf(date, sizeof(date), "2026-11-%02dT02:00:00Z", 20 + i);
+		snprintf(ep, sizeof(ep), "e%d", i >= 2 ? 2 : 1);
+		e.date = date;
+		e.vendor = "openai-prod";
+		e.model = "gpt-4o";
+		e.suite = "core";
+		e.verdict = verdicts[i];
+		e.epoch = ep;
+		e.new_epoch = i == 2;
+		e.summary = i == 2 ? "answers 40% longer" : NULL;
+		e.report = report;
+		e.availability = 0.9 + 0.025 * i;
+		e.latency_p50_ms = 800 + 10 * i;
+		e.latency_p95_ms = -1;
+		assert_int_equal(register_sign_and_append(r, k, &e, &err), i);
+		if (i == 1) {
+			snprintf(ck, sizeof(ck), "%s.checkpoint", reg);
+			snprintf(ck2, sizeof(ck2), "%s.ck2", reg);
+			copy(ck, ck2);
+		}
+	}
+	memset(&d, 0, sizeof(d));
+	d.date = "2026-11-24T09:00:00Z";
+	d.action = "accept";
+	d.by = "alice";
+	d.reason = "longer answers are fine";
+	d.vendor = "openai-prod";
+	d.model = "gpt-4o";
+	d.suite = "core";
+	d.accepts_seq = 2;
+	d.epoch = "e2";
+	d.old_baseline_sha256 = "aa";
+	d.new_baseline_sha256 = "bb";
+	assert_int_equal(register_append_decision(r, &d, &err), 4);
+	assert_int_equal(register_next_seq(r), 5);
+	register_close(r);
+}
+
+static void test_append_verify(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	const char *reg = path_in("a/register.jsonl");
+	char report[300], *tc = NULL, field[80], sha[65];
+	struct reg *r;
+
+	(void)state;
+	build(reg, key);
+	assert_int_equal(register_verify(reg, pub, NULL, &res, &err), 0);
+	assert_int_equal(res.entries, 5);
+	assert_int_equal(res.runs, 4);
+	assert_int_equal(res.decisions, 1);
+	assert_int_equal(res.checkpoint_size, 5);
+	/* the saved checkpoint after 2 entries is consistent with today's */
+	snprintf(report, sizeof(report), "%s.ck2", reg);
+	assert_int_equal(register_verify(reg, pub, report, &res, &err), 0);
+	assert_int_equal(res.old_checkpoint_size, 2);
+	/* the report's trusted comment binds it to its entry */
+	snprintf(report, sizeof(report), "%s.r2.json", reg);
+	assert_int_equal(sign_verify_file(pub, report, &tc, &err), 0);
+	assert_int_equal(sign_tc_field(tc, "register_seq", field, sizeof(field)), 0);
+	assert_string_equal(field, "2");
+	assert_int_equal(sign_sha256_file(report, sha, &err), 0);
+	assert_int_equal(sign_tc_field(tc, "sha256", field, sizeof(field)), 0);
+	assert_string_equal(field, sha);
+	assert_int_equal(sign_tc_field(tc, "file", field, sizeof(field)), 0);
+	assert_string_equal(field, "register.jsonl.r2.json");
+	free(tc);
+	/* reopening continues the sequence */
+	r = register_open(reg, key, &err);
+	assert_non_null(r);
+	assert_int_equal(register_next_seq(r), 5);
+	register_close(r);
+	/* another key cannot extend it */
+	r = register_open(reg, key2, &err);
+	assert_null(r);
+	assert_int_equal(err.code, PL_E_INTEGRITY);
+}
+
+static void test_deterministic(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	const char *a = path_in("d1/register.jsonl"), *b = path_in("d2/register.jsonl");
+	struct reg_run_entry e;
+	size_t la, lb;
+	char *ta, *tb;
+	int pass;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		struct reg *r = register_open(pass ? b : a, key, &err);
+
+		assert_non_null(r);
+		memset(&e, 0, sizeof(e));
+		e.date = "2026-11-27T02:00:00Z";
+		e.vendor = "v";
+		e.model = "m";
+		e.suite = "s";
+		e.verdict = "no_change";
+		e.report = "reports/2026-11-27/v-s.json";
+		e.report_sha256 = "00";
+		e.availability = 0.5;
+		e.latency_p50_ms = 1234.5;
+		assert_int_equal(register_append_run(r, &e, &err), 0);
+		register_close(r);
+	}
+	ta = get(a, &la);
+	tb = get(b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(ta, tb, la);
+	assert_non_null(strstr(ta, "\"availability\":0.5,"));
+	free(ta);
+	free(tb);
+}
+
+/* Applies an edit to a copy of the good register and expects verify to fail with where/msg. */
+static void expect_forgery(const char *name, char *(*edit)(char *text, size_t *len),
+			   const char *want_where, const char *want_msg)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	const char *good = path_in("a/register.jsonl");
+	char bad[200], bad_ck[300], good_ck[300], *text;
+	size_t len;
+
+	snprintf(bad, sizeof(bad), "%s/forged-%s.jsonl", dir, name);
+	snprintf(bad_ck, sizeof(bad_ck), "%s.checkpoint", bad);
+	snprintf(good_ck, sizeof(good_ck), "%s.checkpoint", good);
+	copy(good_ck, bad_ck);
+	text = get(good, &len);
+	text = edit(text, &len);
+	put(bad, text, len);
+	free(text);
+	assert_int_equal(register_verify(bad, pub, NULL, &res, &err), -1);
+	print_message("%s: %s: %s\n", name, err.where, err.msg);
+	assert_int_equal(err.code, PL_E_INTEGRITY);
+	assert_non_null(strstr(err.where, want_where));
+	assert_non_null(strstr(err.msg, want_msg));
+}
+
+/* line i (0-based) start and length */
+static char *line_at(char *text, int i, size_t *ll)
+{
+	char *p = text;
+
+	while (i-- > 0)
+		p = strchr(p, '\n') + 1;
+	*ll = (size_t)(strchr(p, '\n') - p) + 1;
+	return p;
+}
+
+static char *edit_byte(char *t, size_t *len)
+{
+	char *p = strstr(t, "\"changed\"");
+
+	(void)len;
+	p[1] = 'k'; /* "kchanged" is still canonical JSON, but not what was signed */
+	return t;
+}
+
+static char *delete_line(char *t, size_t *len)
+{
+	size_t ll;
+	char *p = line_at(t, 1, &ll);
+
+	memmove(p, p + ll, *len - (size_t)(p - t) - ll);
+	*len -= ll;
+	return t;
+}
+
+static char *swap_lines(char *t, size_t *len)
+{
+	size_t l1, l2;
+	char *p1 = line_at(t, 1, &l1), *p2 = line_at(t, 2, &l2), *tmp = malloc(l1 + l2);
+
+	(void)len;
+	memcpy(tmp, p2, l2);
+	memcpy(tmp + l2, p1, l1);
+	memcpy(p1, tmp, l1 + l2);
+	free(tmp);
+	return t;
+}
+
+static char *insert_line(char *t, size_t *len)
+{
+	size_t ll;
+	char *p = line_at(t, 1, &ll), *n = malloc(*len + ll);
+	size_t off = (size_t)(p - t) + ll;
+
+	memcpy(n, t, off); /* duplicates entry 1 (a validly signed line) after itself */
+	memcpy(n + off, p, ll);
+	memcpy(n + off + ll, t + off, *len - off);
+	*len += ll;
+	free(t);
+	return n;
+}
+
+static char *truncate_last(char *t, size_t *len)
+{
+	size_t ll;
+
+	line_at(t, 4, &ll);
+	*len -= ll;
+	return t;
+}
+
+static char *tear_last(char *t, size_t *len)
+{
+	*len -= 5;
+	return t;
+}
+
+static void test_forgeries(void **state)
+{
+	(void)state;
+	expect_forgery("edited", edit_byte, ":3: entry 2", "signature does not verify");
+	expect_forgery("deleted", delete_line, ":2: entry 1", "has seq 2");
+	expect_forgery("reordered", swap_lines, ":2: entry 1", "has seq 2");
+	expect_forgery("inserted", insert_line, ":3: entry 2", "has seq 1");
+	expect_forgery("truncated", truncate_last, ".checkpoint", "truncated");
+	expect_forgery("torn", tear_last, ":5: entry 4", "incomplete last line");
+}
+
+static void test_bad_checkpoints(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	const char *good = path_in("a/register.jsonl");
+	const char *other = path_in("o/register.jsonl");
+	char ck[300], ck2[300], octk[300], saved[300];
+
+	(void)state;
+	snprintf(ck, sizeof(ck), "%s.checkpoint", good);
+	snprintf(ck2, sizeof(ck2), "%s.ck2", good);
+	snprintf(saved, sizeof(saved), "%s.saved", good);
+	copy(ck, saved);
+	/* replaced by an older, genuinely signed checkpoint */
+	copy(ck2, ck);
+	assert_int_equal(register_verify(good, pub, NULL, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "added without signing"));
+	/* replaced by one signed with another key */
+	build(other, key2);
+	snprintf(octk, sizeof(octk), "%s.checkpoint", other);
+	copy(octk, ck);
+	pl_err_init(&err);
+	assert_int_equal(register_verify(good, pub, NULL, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "checkpoint signature does not verify"));
+	copy(saved, ck);
+	pl_err_init(&err);
+	assert_int_equal(register_verify(good, pub, NULL, &res, &err), 0);
+	/* history rewritten by an insider holding the key: a saved checkpoint catches it */
+	{
+		const char *alt = path_in("alt/register.jsonl");
+		struct reg *r = register_open(alt, key, &err);
+		struct reg_run_entry e;
+		int i;
+
+		memset(&e, 0, sizeof(e));
+		e.vendor = "openai-prod", e.model = "gpt-4o", e.suite = "core";
+		e.verdict = "no_change", e.report = "x", e.report_sha256 = "11";
+		e.availability = e.latency_p50_ms = e.latency_p95_ms = -1;
+		for (i = 0; i < 5; i++)
+			assert_true(register_append_run(r, &e, &err) >= 0);
+		register_close(r);
+		pl_err_init(&err);
+		assert_int_equal(register_verify(alt, pub, ck2, &res, &err), -1);
+		assert_non_null(strstr(err.msg, "its first 2 entries were changed"));
+	}
+}
+
+static void test_proofs(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	const char *good = path_in("a/register.jsonl");
+	json_t *p;
+	long long seq;
+	size_t m;
+
+	(void)state;
+	for (seq = 0; seq < 5; seq++) {
+		assert_int_equal(register_prove_inclusion(good, pub, seq, &p, &err), 0);
+		assert_int_equal(register_check_proof(p, &err), 0);
+		/* a proof for another seq must not verify */
+		json_object_set_new(p, "seq", json_integer((seq + 1) % 5));
+		assert_int_equal(register_check_proof(p, NULL), -1);
+		json_decref(p);
+	}
+	for (m = 1; m <= 5; m++) {
+		assert_int_equal(register_prove_consistency(good, pub, m, &p, &err), 0);
+		assert_int_equal(register_check_proof(p, &err), 0);
+		if (m < 5) {
+			json_object_set_new(p, "old_root",
+					    json_string("00000000000000000000000000"
+							"00000000000000000000000000"
+							"000000000000"));
+			assert_int_equal(register_check_proof(p, NULL), -1);
+		}
+		json_decref(p);
+	}
+	assert_int_equal(register_prove_inclusion(good, pub, 5, &p, &err), -1);
+}
+
+static void test_show(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	const char *good = path_in("a/register.jsonl");
+	struct reg_summary *s;
+	json_t *entries;
+	struct sbuf sb;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(register_load(good, &entries, &err), 0);
+	assert_int_equal(json_array_size(entries), 5);
+	register_summarise(entries, register_parse_date("2026-11-30"), &s, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(s[0].epoch, "e2");
+	assert_string_equal(s[0].last_change, "2026-11-22T02:00:00Z");
+	assert_int_equal(s[0].changes_30d, 1);
+	assert_int_equal(s[0].runs, 4);
+	assert_int_equal(s[0].decisions, 1);
+	assert_true(s[0].availability > 0.9374 && s[0].availability < 0.9376);
+	assert_true(s[0].latency_p50_ms == 815);
+	register_summaries_free(s, n);
+	/* 100 days later, the change is outside both windows */
+	register_summarise(entries, register_parse_date("2027-03-10"), &s, &n);
+	assert_int_equal(s[0].changes_90d, 0);
+	assert_true(s[0].availability < 0);
+	register_summaries_free(s, n);
+	sbuf_init(&sb);
+	register_show(entries, register_parse_date("2026-11-30"), &sb);
+	print_message("%s", sb.buf);
+	assert_non_null(strstr(sb.buf, "openai-prod/gpt-4o"));
+	assert_non_null(strstr(sb.buf, "CHANGED: answers 40% longer"));
+	assert_non_null(strstr(sb.buf, "DECISION accept by alice: \"longer answers are fine\" "
+				       "(accepts run #2, epoch e2)"));
+	sbuf_release(&sb);
+	json_decref(entries);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_append_verify), cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_forgeries),     cmocka_unit_test(test_bad_checkpoints),
+		cmocka_unit_test(test_proofs),	      cmocka_unit_test(test_show),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
