@@ -1,7 +1,9 @@
 /* test_sigv4.c: the SigV4 signer (probes/sigv4.c) against every header-signing vector of the AWS
  * suites (the original suite as kept by botocore, the aws-c-auth suite) and of botocore-signed
  * Bedrock requests, byte for byte (canonical request, string to sign, Authorization); then
- * probe_sign_request on requests the bedrock probe builds, and forgery checks. */
+ * probe_sign_request on requests the bedrock probe builds, and forgery checks. Replaces
+ * test_probe_sigv4.c, which showed libcurl 7.88's CURLOPT_AWS_SIGV4 matching 22 of these 36
+ * botocore-layout vectors (not the Bedrock one): plumbline no longer signs with libcurl. */
 #include "sigv4.h"
 #include "test_probe_fixture.h"
 
@@ -358,10 +360,326 @@ static void test_vectors(void **state)
 	}
 }
 
+static const struct probe_message hi_msg[] = { { "user", "Hi" } };
+
+/* Builds the bedrock probe's request for "Hi" and signs it at when. */
+static void build_signed(const char *base, const char *model, const char *region, const char *key,
+			 int stream, time_t when, struct probe_request *rq)
+{
+	struct probe_target t = {
+		.base_url = base, .model = model, .api_key = key, .region = region
+	};
+	struct probe_prompt pp = {
+		.messages = hi_msg, .n_messages = 1, .temperature = -1, .stream = stream
+	};
+	struct pl_err err = PL_ERR_INIT;
+
+	probe_request_init(rq);
+	assert_int_equal(probe_bedrock.build(&t, &pp, rq, &err), 0);
+	assert_int_equal(probe_sign_request(rq, when, &err), 0);
+}
+
+static size_t count_header(const struct probe_request *rq, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rq->n_headers; i++)
+		n += !strcmp(rq->headers[i].name, name);
+	return n;
+}
+
+static const char *signed_line(const char *text, const char *name)
+{
+	static char buf[1024];
+	const char *p = strstr(text, name);
+
+	assert_non_null(p);
+	p += strlen(name);
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(p, "\r\n"), p);
+	return buf;
+}
+
+/* End to end without the network: the probe builds, probe_sign_request signs, and the result is
+ * what botocore signed for the same request (bedrock-probe vectors, which also hold the body). */
+static void test_probe_vectors(void **state)
+{
+	static const char *const names[] = { "probe-converse", "probe-converse-stream-token",
+					     "probe-converse-arn", "probe-converse-loopback" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		char path[512], key[512];
+		json_t *ctx, *cred;
+		char *signed_req, *request;
+		const char *tok, *body;
+		struct probe_request rq;
+
+		path_fmt(path, sizeof(path), "%sbedrock-probe/%s/context.json", SIG_DIR, names[i]);
+		ctx = json_load_file(path, 0, NULL);
+		assert_non_null(ctx);
+		cred = json_object_get(ctx, "credentials");
+		tok = json_string_value(json_object_get(cred, "token"));
+		path_fmt(key, sizeof(key), "%s:%s%s%s",
+			 json_string_value(json_object_get(cred, "access_key_id")),
+			 json_string_value(json_object_get(cred, "secret_access_key")),
+			 tok ? ":" : "", tok ? tok : "");
+		build_signed(json_string_value(json_object_get(ctx, "base_url")),
+			     json_string_value(json_object_get(ctx, "model")),
+			     json_string_value(json_object_get(ctx, "region")), key,
+			     json_is_true(json_object_get(ctx, "stream")), T_2015, &rq);
+		path_fmt(path, sizeof(path), "%sbedrock-probe/%s/header-signed-request.txt",
+			 SIG_DIR, names[i]);
+		signed_req = slurp(path);
+		path_fmt(path, sizeof(path), "%sbedrock-probe/%s/request.txt", SIG_DIR, names[i]);
+		request = slurp(path);
+		assert_true(signed_req && request);
+		/* The vector is the probe's request: same path, same body. */
+		assert_non_null(strstr(request, strstr(rq.url, "/model/")));
+		body = strstr(request, "\n\n");
+		assert_non_null(body);
+		assert_string_equal(body + 2, rq.body);
+		assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "authorization"),
+				    signed_line(signed_req, "\nAuthorization:"));
+		assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "x-amz-date"), "2015"
+											      "0830"
+											      "T123"
+											      "600"
+											      "Z");
+		assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "host"),
+				    signed_line(request, "\nhost:"));
+		if (tok)
+			assert_string_equal(probe_header_get(rq.headers, rq.n_headers,
+							     "x-amz-security-token"),
+					    tok);
+		else
+			assert_int_equal(count_header(&rq, "x-amz-security-token"), 0);
+		printf("  %-32s probe request signed as botocore signs it\n", names[i]);
+		probe_request_release(&rq);
+		free(signed_req);
+		free(request);
+		json_decref(ctx);
+	}
+}
+
+/* The brief's case: a modelId with ':' ("%3A" in the URL, "%253A" signed). The probe's request
+ * without its accept header is exactly bedrock-botocore/bedrock-converse. */
+static void test_bedrock_botocore_vector(void **state)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	char *want;
+	size_t i, k = 0;
+
+	(void)state;
+	build_signed("https://example.amazonaws.com", "us.amazon.nova-micro-v1:0", "us-east-1",
+		     AKID ":" SECRET, 0, T_2015, &rq);
+	assert_string_equal(rq.url, "https://example.amazonaws.com/model/"
+				    "us.amazon.nova-micro-v1%3A0/converse");
+	for (i = 0; i < rq.n_headers; i++) {
+		if (!strcmp(rq.headers[i].name, "accept")) {
+			free(rq.headers[i].name);
+			free(rq.headers[i].value);
+			continue;
+		}
+		rq.headers[k++] = rq.headers[i];
+	}
+	rq.n_headers = k;
+	assert_int_equal(probe_sign_request(&rq, T_2015, &err), 0);
+	want = slurp(SIG_DIR "bedrock-botocore/bedrock-converse/bedrock-converse.authz");
+	assert_non_null(want);
+	assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "authorization"), want);
+	free(want);
+	probe_request_release(&rq);
+}
+
+/* A retry signs again: one of each signing header, the new date, a new signature; the same
+ * time gives the same signature. */
+static void test_resign(void **state)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	char *first;
+
+	(void)state;
+	build_signed(NULL, "amazon.titan-text-express-v1", "eu-central-1",
+		     AKID ":" SECRET ":SESSIONTOKEN", 0, T_2015, &rq);
+	first = xstrdup(probe_header_get(rq.headers, rq.n_headers, "authorization"));
+	assert_int_equal(probe_sign_request(&rq, T_2015 + 3600, &err), 0);
+	assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "x-amz-date"), "20150830T133"
+										      "600Z");
+	assert_string_not_equal(probe_header_get(rq.headers, rq.n_headers, "authorization"), first);
+	assert_int_equal(probe_sign_request(&rq, T_2015, &err), 0);
+	assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "authorization"), first);
+	assert_string_equal(probe_header_get(rq.headers, rq.n_headers, "host"), "bedrock-runtime."
+										"eu-central-1."
+										"amazonaws.com");
+	assert_int_equal(count_header(&rq, "authorization"), 1);
+	assert_int_equal(count_header(&rq, "x-amz-date"), 1);
+	assert_int_equal(count_header(&rq, "host"), 1);
+	assert_int_equal(count_header(&rq, "x-amz-security-token"), 1);
+	assert_int_equal(count_header(&rq, "content-type"), 1);
+	assert_non_null(strstr(first, "SignedHeaders=accept;content-type;host;x-amz-date;"
+				      "x-amz-security-token, "));
+	free(first);
+	probe_request_release(&rq);
+}
+
+/* Forgery: any change to what was signed (body byte, model, secret, date, region, session
+ * token) gives another signature, so AWS would refuse the altered request. */
+static void test_forgery(void **state)
+{
+	static const struct {
+		const char *model, *region, *key;
+		time_t when;
+		int flip_body;
+	} alt[] = {
+		{ "us.amazon.nova-micro-v1:0", "us-east-1", AKID ":" SECRET, T_2015, 1 },
+		{ "us.amazon.nova-micro-v1:1", "us-east-1", AKID ":" SECRET, T_2015, 0 },
+		{ "us.amazon.nova-micro-v1:0", "us-east-1", AKID ":" SECRET "x", T_2015, 0 },
+		{ "us.amazon.nova-micro-v1:0", "us-east-1", AKID ":" SECRET, T_2015 + 1, 0 },
+		{ "us.amazon.nova-micro-v1:0", "us-west-2", AKID ":" SECRET, T_2015, 0 },
+		{ "us.amazon.nova-micro-v1:0", "us-east-1", AKID ":" SECRET ":tok", T_2015, 0 },
+	};
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	char *base;
+	size_t i;
+
+	(void)state;
+	build_signed("https://example.amazonaws.com", alt[0].model, "us-east-1", AKID ":" SECRET, 0,
+		     T_2015, &rq);
+	base = xstrdup(probe_header_get(rq.headers, rq.n_headers, "authorization"));
+	probe_request_release(&rq);
+	for (i = 0; i < ARRAY_SIZE(alt); i++) {
+		build_signed("https://example.amazonaws.com", alt[i].model, alt[i].region,
+			     alt[i].key, 0, alt[i].when, &rq);
+		if (alt[i].flip_body) {
+			rq.body[rq.body_len - 3] ^= 1;
+			assert_int_equal(probe_sign_request(&rq, alt[i].when, &err), 0);
+		}
+		assert_string_not_equal(probe_header_get(rq.headers, rq.n_headers, "authorization"),
+					base);
+		probe_request_release(&rq);
+	}
+	free(base);
+}
+
+/* Bad inputs fail with a message that never holds the secret; unsigned requests are left as
+ * they are. */
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *provider, *userpwd, *url, *msg;
+	} bad[] = {
+		{ "aws:amz:us-east-1", AKID ":" SECRET, "https://h/x",
+		  "sigv4: provider \"aws:amz:us-east-1\" is not \"aws:amz:REGION:SERVICE\"" },
+		{ "aws:amz::bedrock", AKID ":" SECRET, "https://h/x",
+		  "sigv4: provider \"aws:amz::bedrock\" is not \"aws:amz:REGION:SERVICE\"" },
+		{ "aws:amz:us-east-1:bedrock", SECRET, "https://h/x",
+		  "sigv4: key pair must be ACCESS_KEY_ID:SECRET_ACCESS_KEY" },
+		{ "aws:amz:us-east-1:bedrock", AKID ":", "https://h/x",
+		  "sigv4: key pair must be ACCESS_KEY_ID:SECRET_ACCESS_KEY" },
+		{ "aws:amz:us-east-1:bedrock", AKID ":" SECRET, "h/x",
+		  "sigv4: cannot find the host in the url" },
+		{ "aws:amz:us-east-1:bedrock", AKID ":" SECRET, "https:///x",
+		  "sigv4: cannot find the host in the url" },
+	};
+	struct sigv4_params p = { .access_key_id = AKID,
+				  .secret_access_key = SECRET,
+				  .region = "us-east-1",
+				  .service = "s",
+				  .when = T_2015 };
+	struct sigv4_request sr = { .method = "GET", .target = "/" };
+	struct sigv4_result res;
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		pl_err_init(&err);
+		probe_request_init(&rq);
+		rq.method = xstrdup("POST");
+		rq.url = xstrdup(bad[i].url);
+		rq.sigv4_provider = xstrdup(bad[i].provider);
+		rq.sigv4_userpwd = xstrdup(bad[i].userpwd);
+		assert_int_equal(probe_sign_request(&rq, T_2015, &err), -1);
+		assert_string_equal(err.msg, bad[i].msg);
+		assert_null(strstr(err.msg, SECRET));
+		assert_int_equal(err.code, PL_E_INPUT);
+		probe_request_release(&rq);
+	}
+	/* No host header. */
+	pl_err_init(&err);
+	sigv4_result_init(&res);
+	assert_int_equal(sigv4_sign(&sr, &p, &res, &err), -1);
+	assert_string_equal(err.msg, "sigv4: the request has no host header");
+	assert_null(res.authorization);
+	/* No secret. */
+	pl_err_init(&err);
+	p.secret_access_key = "";
+	assert_int_equal(sigv4_sign(&sr, &p, &res, &err), -1);
+	assert_string_equal(err.msg, "sigv4: missing access key id or secret key");
+	sigv4_result_release(&res);
+	/* A bearer-key request is not touched. */
+	probe_request_init(&rq);
+	probe_request_add_header(&rq, "authorization", "Bearer k");
+	assert_int_equal(probe_sign_request(&rq, T_2015, &err), 0);
+	assert_int_equal(rq.n_headers, 1);
+	probe_request_release(&rq);
+}
+
+static void assert_prefix(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix)))
+		fail_msg("\"%s\" does not start with \"%s\"", s, prefix);
+}
+
+/* S3's rules (no normalisation, one encoding) and the default rule on the same path, and the
+ * secret never appears in what the signer exposes. */
+static void test_path_rules(void **state)
+{
+	static const struct probe_header h[] = { { "Host", "example.amazonaws.com" } };
+	struct sigv4_params p = { .access_key_id = AKID,
+				  .secret_access_key = SECRET,
+				  .region = "us-east-1",
+				  .service = "s3",
+				  .when = T_2015 };
+	struct sigv4_request sr = {
+		.method = "GET", .target = "/a//b/./%3A c?b=2&a=%7e&a", .headers = h, .n_headers = 1
+	};
+	struct sigv4_result res;
+	struct pl_err err = PL_ERR_INIT;
+
+	(void)state;
+	sigv4_result_init(&res);
+	p.flags = SIGV4_F_NO_NORMALIZE | SIGV4_F_SINGLE_ENCODE | SIGV4_F_SIGN_BODY;
+	assert_int_equal(sigv4_sign(&sr, &p, &res, &err), 0);
+	assert_prefix(res.canonical_request, "GET\n/a//b/./%3A%20c\na=&a=~&b=2\n");
+	assert_non_null(strstr(res.canonical_request, "\nx-amz-content-sha256:"
+						      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4"
+						      "649b934ca495991b7852b855\n"));
+	assert_true(res.sign_body);
+	p.flags = 0;
+	assert_int_equal(sigv4_sign(&sr, &p, &res, &err), 0);
+	assert_prefix(res.canonical_request, "GET\n/a/b/%253A%20c\na=&a=~&b=2\n");
+	assert_null(strstr(res.canonical_request, SECRET));
+	assert_null(strstr(res.string_to_sign, SECRET));
+	assert_null(strstr(res.authorization, SECRET));
+	sigv4_result_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_probe_vectors),
+		cmocka_unit_test(test_bedrock_botocore_vector),
+		cmocka_unit_test(test_resign),
+		cmocka_unit_test(test_forgery),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_path_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
