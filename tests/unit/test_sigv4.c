@@ -7,7 +7,12 @@
 #include "sigv4.h"
 #include "test_probe_fixture.h"
 
+#include "http.h"
+#include "sim.h"
+
 #include <dirent.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #define AKID	  "AKIDEXAMPLE"
@@ -670,6 +675,208 @@ static void test_path_rules(void **state)
 	sigv4_result_release(&res);
 }
 
+/* What the capture server saw: the raw request target, every header, the body. */
+struct seen {
+	char target[1024];
+	char method[16];
+	struct probe_header h[32];
+	size_t nh;
+	struct sbuf body;
+};
+
+static enum MHD_Result keep_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	struct seen *s = cls;
+
+	(void)kind;
+	if (s->nh < ARRAY_SIZE(s->h)) {
+		s->h[s->nh].name = xstrdup(k);
+		s->h[s->nh].value = xstrdup(v ? v : "");
+		s->nh++;
+	}
+	return MHD_YES;
+}
+
+/* Keeps the target as it arrived ("%3A" stays), which is what AWS verifies. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static enum MHD_Result capture(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	static int marker;
+	struct seen *s = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!*con_cls) {
+		*con_cls = &marker;
+		snprintf(s->target, sizeof(s->target), "%s", url);
+		snprintf(s->method, sizeof(s->method), "%s", method);
+		MHD_get_connection_values(c, MHD_HEADER_KIND, keep_header, s);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		sbuf_add(&s->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	resp = MHD_create_response_from_buffer(2, (void *)"{}", MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void on_done(void *ctx, struct http_xfer *x, void *user)
+{
+	(void)x;
+	(void)user;
+	*(int *)ctx = 1;
+}
+
+/* Sends rq with the runner's http module (which signs it) and waits for the answer. */
+static void send_once(struct probe_request *rq, struct http_xfer *x)
+{
+	struct http_opts o = { .timeout_ms = 10000 };
+	struct pl_err err = PL_ERR_INIT;
+	struct http *h = http_new(&err);
+	int done = 0, i;
+
+	assert_non_null(h);
+	assert_int_equal(http_start(h, x, rq, &o, NULL, &err), 0);
+	for (i = 0; i < 200 && !done; i++)
+		assert_true(http_poll(h, 50, on_done, &done, &err) >= 0);
+	assert_true(done);
+	assert_int_equal(http_xfer_fault(x), PROBE_OK);
+	http_free(h);
+}
+
+/* On the wire: what libcurl sent (target, signed headers, body) re-signs to the Authorization
+ * it carried, so no header was rewritten after signing. AWS checks exactly this. */
+static void test_wire(void **state)
+{
+	struct sockaddr_in sin;
+	struct MHD_Daemon *d;
+	struct seen s;
+	struct probe_request rq;
+	struct http_xfer *x = http_xfer_new();
+	struct sigv4_request sr;
+	struct sigv4_params p = { .access_key_id = AKID,
+				  .secret_access_key = SECRET,
+				  .session_token = "TOKEN/+=",
+				  .region = "us-west-2",
+				  .service = "bedrock" };
+	struct sigv4_result res;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_header signed_h[32];
+	char base[64], *names, *name, *save = NULL;
+	const char *authz, *date;
+	struct tm tm;
+	size_t i, n = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	sbuf_init(&s.body);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, capture, &s,
+			     MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
+			     NULL, MHD_OPTION_END);
+	assert_non_null(d);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u",
+		 (unsigned)MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port);
+	build_signed(base, "us.amazon.nova-micro-v1:0", "us-west-2", AKID ":" SECRET ":TOKEN/+=", 0,
+		     T_2015, &rq);
+	send_once(&rq, x); /* signs again, for now */
+	MHD_stop_daemon(d);
+
+	assert_string_equal(s.target, "/model/us.amazon.nova-micro-v1%3A0/converse");
+	authz = probe_header_get(s.h, s.nh, "authorization");
+	date = probe_header_get(s.h, s.nh, "x-amz-date");
+	assert_true(authz && date);
+	assert_string_equal(probe_header_get(s.h, s.nh, "x-amz-security-token"), "TOKEN/+=");
+	/* Only the headers listed in SignedHeaders take part, as on the AWS side. */
+	names = xstrdup(strstr(authz, "SignedHeaders=") + strlen("SignedHeaders="));
+	names[strcspn(names, ",")] = '\0';
+	assert_string_equal(names, "accept;content-type;host;x-amz-date;x-amz-security-token");
+	for (name = strtok_r(names, ";", &save); name; name = strtok_r(NULL, ";", &save)) {
+		signed_h[n].name = name;
+		signed_h[n].value = (char *)probe_header_get(s.h, s.nh, name);
+		assert_non_null(signed_h[n].value);
+		n++;
+	}
+	memset(&tm, 0, sizeof(tm));
+	assert_non_null(strptime(date, "%Y%m%dT%H%M%SZ", &tm));
+	p.when = timegm(&tm);
+	sr.method = s.method;
+	sr.target = s.target;
+	sr.headers = signed_h;
+	sr.n_headers = n;
+	sr.body = s.body.buf;
+	sr.body_len = s.body.len;
+	sigv4_result_init(&res);
+	assert_int_equal(sigv4_sign(&sr, &p, &res, &err), 0);
+	assert_string_equal(res.authorization, authz);
+	assert_string_equal(s.body.buf, rq.body);
+	sigv4_result_release(&res);
+	free(names);
+	for (i = 0; i < s.nh; i++) {
+		free(s.h[i].name);
+		free(s.h[i].value);
+	}
+	sbuf_release(&s.body);
+	probe_request_release(&rq);
+	http_xfer_free(x);
+}
+
+/* The simulator's bedrock path (which checks the access key id, not the signature) accepts
+ * the signed request and the probe reads its answer. */
+static void test_sim_accepts(void **state)
+{
+	struct sim_opts o;
+	struct sim *sim;
+	struct probe_request rq;
+	struct probe_answer a;
+	struct probe_target t = { .model = "us.amazon.nova-micro-v1:0", .region = "us-east-1" };
+	struct probe_prompt pp = { .messages = hi_msg, .n_messages = 1, .temperature = -1 };
+	struct http_xfer *x = http_xfer_new();
+	struct pl_err err = PL_ERR_INIT;
+	char base[64];
+	int port = 0;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.require_key = AKID;
+	sim = sim_start(&o, &port, &err);
+	assert_non_null(sim);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	build_signed(base, t.model, "us-east-1", AKID ":" SECRET, 0, T_2015, &rq);
+	send_once(&rq, x);
+	assert_int_equal(http_xfer_response(x)->status, 200);
+	probe_answer_init(&a);
+	probe_bedrock.parse(&t, &pp, http_xfer_response(x), &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_non_null(a.text);
+	assert_true(strlen(a.text) > 0);
+	probe_answer_release(&a);
+	probe_request_release(&rq);
+
+	/* A wrong access key id is refused as an auth fault. */
+	build_signed(base, t.model, "us-east-1", "AKIDWRONG:" SECRET, 0, T_2015, &rq);
+	send_once(&rq, x);
+	assert_int_equal(http_xfer_response(x)->status, 403);
+	probe_request_release(&rq);
+	http_xfer_free(x);
+	sim_stop(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +887,8 @@ int main(void)
 		cmocka_unit_test(test_forgery),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_path_rules),
+		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_sim_accepts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
