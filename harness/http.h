@@ -31,8 +31,10 @@ struct http_xfer *http_xfer_new(void);
 void http_xfer_free(struct http_xfer *x); /* NULL-safe; must not be running */
 
 /* Starts sending rq (borrowed until the transfer is done). user is handed back by http_poll.
+ * A SigV4 request (rq->sigv4_provider set) is first signed in place for the current time
+ * (probe_sign_request, probes/sigv4.h: host, x-amz-date, authorization headers replaced).
  * Returns 0, or -1 with err set (the transfer is then not running). */
-int http_start(struct http *h, struct http_xfer *x, const struct probe_request *rq,
+int http_start(struct http *h, struct http_xfer *x, struct probe_request *rq,
 	       const struct http_opts *o, void *user, struct pl_err *err);
 
 /* Runs the loop for at most timeout_ms (0: no wait) and calls done for every transfer that

@@ -1,6 +1,7 @@
 /* bedrock.c: the "bedrock" probe: AWS Bedrock Converse (POST {base}/model/{modelId}/converse)
- * and ConverseStream (binary AWS event-stream), signed with SigV4 by the runner (libcurl's
- * CURLOPT_AWS_SIGV4) from the request's sigv4_* fields; error names from x-amzn-ErrorType. */
+ * and ConverseStream (binary AWS event-stream), signed with SigV4 by the runner at send time
+ * (probe_sign_request, probes/sigv4.c) from the request's sigv4_* fields; error names from
+ * x-amzn-ErrorType. */
 #include "probe.h"
 #include "sbuf.h"
 #include "stream_eventstream.h"
@@ -10,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RFC 3986 unreserved characters stay; everything else (":" in "v1:0") is %XX. */
+/* RFC 3986 unreserved characters stay; everything else (":" in "v1:0") is %XX. The signer
+ * encodes this path once more ("%253A"), as AWS does for every service but S3. */
 static void add_path_segment(struct sbuf *sb, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

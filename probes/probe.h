@@ -73,11 +73,13 @@ struct probe_request {
 	size_t n_headers;
 	char *body;
 	size_t body_len;
-	/* AWS SigV4 (PROBE_F_SIGV4): value for CURLOPT_AWS_SIGV4 ("aws:amz:REGION:bedrock") and
-	 * the key pair for CURLOPT_USERPWD ("ACCESS:SECRET"); NULL otherwise. Secret. */
+	/* AWS SigV4 (PROBE_F_SIGV4): the scope "aws:amz:REGION:SERVICE" (libcurl's provider
+	 * form) and the key pair "ACCESS_KEY_ID:SECRET_ACCESS_KEY"; NULL otherwise. Secret. The
+	 * runner signs at send time with probe_sign_request (probes/sigv4.h), which adds the
+	 * host, x-amz-date, x-amz-security-token and authorization headers. */
 	char *sigv4_provider;
 	char *sigv4_userpwd;
-	/* AWS session token header value for SigV4 (x-amz-security-token); may be NULL. */
+	/* AWS session token for SigV4 (signed and sent as x-amz-security-token); may be NULL. */
 	char *sigv4_session_token;
 };
 
