@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_RECORDING_BYTES (256L * 1024 * 1024)
 #define REDACTED	    "[redacted]"
@@ -84,8 +85,13 @@ void record_key(const struct probe_request *rq, char key[65])
 	clean_url(rq->url ? rq->url : "", &s);
 	sbuf_addch(&s, '\n');
 	h = public_headers(rq, &n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* SigV4 adds these when the request is sent (signed at send time): the key must
+		 * be the same before signing (replay lookup) and after (recording). */
+		if (!strcasecmp(h[i]->name, "x-amz-date") || !strcasecmp(h[i]->name, "host"))
+			continue;
 		sbuf_addf(&s, "%s:%s\n", h[i]->name, h[i]->value);
+	}
 	free(h);
 	sbuf_addch(&s, '\n');
 	if (rq->body)
