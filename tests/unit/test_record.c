@@ -77,6 +77,25 @@ static void test_key_ignores_credentials(void **state)
 	probe_request_release(&c);
 }
 
+/* A SigV4 request is signed when it is sent: the recording (made after signing) and the
+ * replay lookup (before signing) must find the same key. */
+static void test_key_ignores_sigv4_send_headers(void **state)
+{
+	struct probe_request a, b;
+	char ka[65], kb[65];
+
+	(void)state;
+	make_request(&a, "Bearer " KEY, "{\"seed\":1}");
+	make_request(&b, "Bearer " KEY, "{\"seed\":1}");
+	probe_request_add_header(&b, "x-amz-date", "20260101T000000Z");
+	probe_request_add_header(&b, "host", "bedrock-runtime.us-east-1.amazonaws.com");
+	record_key(&a, ka);
+	record_key(&b, kb);
+	assert_string_equal(ka, kb);
+	probe_request_release(&a);
+	probe_request_release(&b);
+}
+
 static void test_save_has_no_credentials(void **state)
 {
 	struct probe_request rq;
@@ -173,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_ignores_credentials),
+		cmocka_unit_test(test_key_ignores_sigv4_send_headers),
 		cmocka_unit_test(test_save_has_no_credentials),
 		cmocka_unit_test(test_replay_round_trip_binary),
 		cmocka_unit_test(test_corrupt_recording_is_an_error),
