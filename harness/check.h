@@ -38,8 +38,8 @@ struct check_input {
 
 struct check_result {
 	enum check_verdict verdict;
-	double score;	   /* check-specific: similarity, length, 1/0; NAN if none */
-	char detail[256];  /* one line a reviewer reads: why it failed ("" when passed) */
+	double score;	  /* check-specific: similarity, length, 1/0; NAN if none */
+	char detail[256]; /* one line a reviewer reads: why it failed ("" when passed) */
 };
 
 struct check;
@@ -63,7 +63,7 @@ struct check_ops {
 struct check *check_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			    struct pl_err *err);
 void check_eval(const struct check *c, const struct check_input *in, struct check_result *out);
-const char *check_kind(const struct check *c); /* borrowed */
+const char *check_kind(const struct check *c);	/* borrowed */
 const char *check_label(const struct check *c); /* borrowed, e.g. "regex match /Paris/i" */
 /* The check's optional "id" from the spec, else "<kind>#<index>" given at compile; borrowed. */
 const char *check_id(const struct check *c);

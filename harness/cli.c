@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const struct cmd commands[] = {
-	{ "alert", cmd_alert, "send a test message to every configured alert channel", usage_alert },
+	{ "alert", cmd_alert, "send a test message to every configured alert channel",
+	  usage_alert },
 	{ "baseline", cmd_baseline, "record a baseline, or accept a run's answers as the new one",
 	  usage_baseline },
 	{ "check", cmd_check, "validate the config and suites; calls no vendor", usage_check },
@@ -31,12 +32,13 @@ const char usage_help[] = "usage: plumbline help [COMMAND]\n"
 
 const char usage_version[] = "usage: plumbline version  (or plumbline --version)\n";
 
-static const char exit_codes[] =
-	"exit codes:\n"
-	"  0  no change detected and every check passed\n"
-	"  1  a change was detected, or checks failed (compare: a regression)\n"
-	"  2  usage, config or suite error (nothing was sent)\n"
-	"  3  the run could not complete: vendor unreachable, authentication, budget, I/O\n";
+static const char exit_codes[] = "exit codes:\n"
+				 "  0  no change detected and every check passed\n"
+				 "  1  a change was detected, or checks failed (compare: a "
+				 "regression)\n"
+				 "  2  usage, config or suite error (nothing was sent)\n"
+				 "  3  the run could not complete: vendor unreachable, "
+				 "authentication, budget, I/O\n";
 
 const struct cmd *cli_find(const char *name)
 {

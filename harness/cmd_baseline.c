@@ -74,7 +74,8 @@ static int record(int argc, char **argv)
 			break;
 		case 'v':
 			if (vendor)
-				return cli_usage_error("baseline record", "give exactly one --vendor");
+				return cli_usage_error("baseline record", "give exactly one "
+									  "--vendor");
 			vendor = optarg;
 			break;
 		case 'R':
@@ -88,8 +89,8 @@ static int record(int argc, char **argv)
 		}
 	}
 	if (!config_path || !vendor || optind >= argc)
-		return cli_usage_error("baseline record",
-				       "--config FILE, --vendor ID and at least one SUITE are required");
+		return cli_usage_error("baseline record", "--config FILE, --vendor ID and at least "
+							  "one SUITE are required");
 	session_init(&s);
 	if (session_load(&s, config_path, argv + optind, (size_t)(argc - optind), &err) < 0 ||
 	    session_plan(&s, &vendor, 1, PLAN_BASELINE, &err) < 0) {
@@ -146,6 +147,6 @@ int cmd_baseline(int argc, char **argv)
 		return record(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "accept"))
 		return cmd_baseline_accept(argc - 1, argv + 1);
-	return cli_usage_error("baseline", "unknown subcommand '%s' (expected 'record' or 'accept')",
-			       argv[1]);
+	return cli_usage_error("baseline",
+			       "unknown subcommand '%s' (expected 'record' or 'accept')", argv[1]);
 }

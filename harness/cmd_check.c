@@ -9,13 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char usage_check[] =
-	"usage: plumbline check --config FILE [SUITE...]\n"
-	"\n"
-	"Validates the config file and every SUITE file (keys, types, regexes, schemas,\n"
-	"detection settings) and prints what would run. Sends nothing; needs no API key.\n"
-	"\n"
-	"  -c, --config FILE   the config file (vendors, paths, detection, alerts, signing)\n";
+const char usage_check[] = "usage: plumbline check --config FILE [SUITE...]\n"
+			   "\n"
+			   "Validates the config file and every SUITE file (keys, types, regexes, "
+			   "schemas,\n"
+			   "detection settings) and prints what would run. Sends nothing; needs no "
+			   "API key.\n"
+			   "\n"
+			   "  -c, --config FILE   the config file (vendors, paths, detection, "
+			   "alerts, signing)\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -82,8 +84,9 @@ int cmd_check(int argc, char **argv)
 		suite_free(s);
 	}
 	if (optind < argc)
-		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts, prompts == 1 ? "" : "s",
-		       checks, checks == 1 ? "" : "s", argc - optind, argc - optind == 1 ? "" : "s");
+		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts,
+		       prompts == 1 ? "" : "s", checks, checks == 1 ? "" : "s", argc - optind,
+		       argc - optind == 1 ? "" : "s");
 out:
 	config_free(cfg);
 	return rc;

@@ -36,7 +36,7 @@ const char usage_demo[] =
 static const char *find_suite(void)
 {
 	static const char *const candidates[] = { "suites/demo.json", PL_DEMO_SUITE_SRC,
-						   PL_DEMO_SUITE_INSTALLED };
+						  PL_DEMO_SUITE_INSTALLED };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(candidates); i++)
@@ -179,8 +179,8 @@ int cmd_demo(int argc, char **argv)
 	}
 	step("1. record a baseline (each prompt sampled baseline_samples times)");
 	{
-		char *a[] = { "baseline", "record", "--config", cfg, "--vendor", "sim",
-			      (char *)suite, NULL };
+		char *a[] = { "baseline", "record", "--config",	   cfg,
+			      "--vendor", "sim",    (char *)suite, NULL };
 
 		rc = night(dir, 0, NULL, a, 7, &err);
 		if (rc != EXIT_OK)

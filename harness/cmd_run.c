@@ -105,7 +105,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'M':
 		case 'T':
-			a->so.max_requests = c == 'M' ? strtol(optarg, &end, 10) : a->so.max_requests;
+			a->so.max_requests = c == 'M' ? strtol(optarg, &end, 10)
+						      : a->so.max_requests;
 			a->so.max_tokens = c == 'T' ? strtol(optarg, &end, 10) : a->so.max_tokens;
 			if (*end || end == optarg)
 				return cli_usage_error("run", "expected a whole number, got '%s'",
@@ -114,8 +115,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'C':
 			a->so.max_cost = strtod(optarg, &end);
 			if (*end || end == optarg || a->so.max_cost < 0)
-				return cli_usage_error("run", "--max-cost expects a number, got '%s'",
-						       optarg);
+				return cli_usage_error(
+					"run", "--max-cost expects a number, got '%s'", optarg);
 			break;
 		case 'q':
 			a->quiet = 1;
@@ -129,8 +130,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'L':
 			a->lock_wait = strtod(optarg, &end);
 			if (*end || end == optarg || a->lock_wait < 0)
-				return cli_usage_error("run", "--lock-wait expects seconds, got '%s'",
-						       optarg);
+				return cli_usage_error(
+					"run", "--lock-wait expects seconds, got '%s'", optarg);
 			break;
 		default:
 			return cli_usage_error("run", "unknown option");
@@ -219,8 +220,8 @@ static void release_targets(struct target *t, size_t n)
 	free(t);
 }
 
-static const char *incomplete_reason(const struct session *s, const struct vendor *v,
-				     char *buf, size_t len)
+static const char *incomplete_reason(const struct session *s, const struct vendor *v, char *buf,
+				     size_t len)
 {
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, v->id);
 
@@ -292,7 +293,8 @@ static void collect_signals(struct target *t, const json_t *report)
 	const char *k;
 	size_t i;
 
-	json_array_foreach(json_object_get(json_object_get(det, "hard"), "changes"), i, v) {
+	json_array_foreach(json_object_get(json_object_get(det, "hard"), "changes"), i, v)
+	{
 		const char *sig = json_string_value(json_object_get(v, "signal"));
 
 		if (sig && !strncmp(sig, "prompt_tokens", 13))
@@ -303,7 +305,8 @@ static void collect_signals(struct target *t, const json_t *report)
 	if (json_array_size(json_object_get(json_object_get(det, "distance"), "moved")))
 		add_signal(t, "answer distribution");
 	rates = json_object_get(det, "rates");
-	json_object_foreach((json_t *)rates, k, v) {
+	json_object_foreach((json_t *)rates, k, v)
+	{
 		char name[64];
 
 		if (!json_is_true(json_object_get(v, "changed")))
@@ -419,8 +422,8 @@ static int write_renderings(const struct run_args *a, const struct target *t, si
 	}
 	if (a->junit && rc == 0) {
 		sbuf_reset(&out);
-		rc = render_junit((const json_t *const *)reports, (const char *const *)names, n, &out,
-				  err);
+		rc = render_junit((const json_t *const *)reports, (const char *const *)names, n,
+				  &out, err);
 		if (rc == 0)
 			rc = fileio_write_atomic(a->junit, out.buf, out.len, 0644, err);
 	}

@@ -16,16 +16,16 @@
 
 #define CONFIG_MAX_BYTES (4u << 20)
 
-static const char *const top_keys[] = { "description", "vendors", "paths", "detection", "alerts",
-					 "signing",	"budget",  "logging", NULL };
+static const char *const top_keys[] = { "description", "vendors", "paths",   "detection", "alerts",
+					"signing",     "budget",  "logging", NULL };
 static const char *const path_keys[] = { "baselines", "reports", "state", NULL };
-static const char *const vendor_keys[] = {
-	"id",	       "probe",		 "base_url",   "model",		  "api",
-	"api_version", "region",	 "api_key_env", "api_key_file",	  "ca_file",
-	"timeout_ms",  "connect_timeout_ms", "concurrency", "retries",	  "max_response_bytes",
-	"rpm",	       "tpm",		 "stream",     "prices",	  "description",
-	NULL
-};
+static const char *const vendor_keys[] = { "id",	  "probe",	 "base_url",
+					   "model",	  "api",	 "api_version",
+					   "region",	  "api_key_env", "api_key_file",
+					   "ca_file",	  "timeout_ms",	 "connect_timeout_ms",
+					   "concurrency", "retries",	 "max_response_bytes",
+					   "rpm",	  "tpm",	 "stream",
+					   "prices",	  "description", NULL };
 static const char *const budget_keys[] = { "max_requests", "max_tokens", "max_cost", NULL };
 static const char *const price_keys[] = { "input_per_mtok", "output_per_mtok", NULL };
 
@@ -47,8 +47,10 @@ static int parse_prices(const struct jsonloc *loc, const char *ptr, const json_t
 {
 	if (json_check_keys(loc, ptr, o, price_keys, err) < 0)
 		return -1;
-	if (json_get_num(loc, ptr, o, "input_per_mtok", 0, 1e6, 0, &v->price_in_per_mtok, err) < 0 ||
-	    json_get_num(loc, ptr, o, "output_per_mtok", 0, 1e6, 0, &v->price_out_per_mtok, err) < 0)
+	if (json_get_num(loc, ptr, o, "input_per_mtok", 0, 1e6, 0, &v->price_in_per_mtok, err) <
+		    0 ||
+	    json_get_num(loc, ptr, o, "output_per_mtok", 0, 1e6, 0, &v->price_out_per_mtok, err) <
+		    0)
 		return -1;
 	return 0;
 }
@@ -75,7 +77,8 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 		return -1;
 	if (!config_valid_id(v->id))
 		return json_fail(loc, ptr, "id", err,
-				 "invalid vendor id \"%s\" (expected letters, digits, '.', '_', '-')",
+				 "invalid vendor id \"%s\" (expected letters, digits, '.', '_', "
+				 "'-')",
 				 v->id);
 	if (!probe_find(v->probe)) {
 		struct sbuf names;
@@ -114,7 +117,8 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 	if (json_get_int(loc, ptr, o, "retries", 0, 20, 4, &n, err) < 0)
 		return -1;
 	v->retries = (int)n;
-	if (json_get_int(loc, ptr, o, "max_response_bytes", 1024, 1LL << 30, 8LL << 20, &n, err) < 0)
+	if (json_get_int(loc, ptr, o, "max_response_bytes", 1024, 1LL << 30, 8LL << 20, &n, err) <
+	    0)
 		return -1;
 	v->max_response_bytes = (long)n;
 	if (json_get_num(loc, ptr, o, "rpm", 0, 1e9, 0, &v->rpm, err) < 0 ||
@@ -171,8 +175,8 @@ static int parse_vendors(struct config *c, const struct jsonloc *loc, struct pl_
 			return -1;
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->vendors[j].id, c->vendors[i].id))
-				return json_fail(loc, ptr, "id", err,
-						 "duplicate vendor id \"%s\"", c->vendors[i].id);
+				return json_fail(loc, ptr, "id", err, "duplicate vendor id \"%s\"",
+						 c->vendors[i].id);
 	}
 	return 0;
 }
@@ -186,7 +190,8 @@ static int parse_budget(struct config *c, const struct jsonloc *loc, struct pl_e
 	if (json_check_keys(loc, "/budget", b, budget_keys, err) < 0 ||
 	    json_get_int(loc, "/budget", b, "max_requests", 0, 1LL << 40, 0, &c->max_requests,
 			 err) < 0 ||
-	    json_get_int(loc, "/budget", b, "max_tokens", 0, 1LL << 50, 0, &c->max_tokens, err) < 0 ||
+	    json_get_int(loc, "/budget", b, "max_tokens", 0, 1LL << 50, 0, &c->max_tokens, err) <
+		    0 ||
 	    json_get_num(loc, "/budget", b, "max_cost", 0, 1e12, 0, &c->max_cost, err) < 0)
 		return -1;
 	return 0;

@@ -20,24 +20,24 @@
 #include <jansson.h>
 
 struct vendor {
-	char *id;	   /* unique, [A-Za-z0-9._-]+ */
-	char *probe;	   /* probe name, e.g. "openai" */
-	char *base_url;	   /* no trailing slash */
-	char *model;	   /* model / deployment / modelId */
-	char *api;	   /* probe variant ("chat", "responses"); may be NULL */
-	char *api_version; /* may be NULL */
-	char *region;	   /* may be NULL */
-	char *api_key_env; /* name of the env var holding the key; may be NULL (keyless) */
-	char *api_key_file; /* path of a 0600 file holding the key; may be NULL */
-	char *ca_file;	    /* extra CA bundle for a private endpoint; may be NULL */
-	long timeout_ms;    /* whole request; default 60000 */
-	long connect_timeout_ms; /* default 10000 */
-	int concurrency;	 /* parallel requests; default 4 */
-	int retries;		 /* retries after the first attempt; default 4 */
-	long max_response_bytes; /* default 8 MiB */
-	double rpm;		 /* requests per minute; 0 = unlimited */
-	double tpm;		 /* tokens per minute; 0 = unlimited */
-	int stream;		 /* ask for streamed answers; default 0 */
+	char *id;		   /* unique, [A-Za-z0-9._-]+ */
+	char *probe;		   /* probe name, e.g. "openai" */
+	char *base_url;		   /* no trailing slash */
+	char *model;		   /* model / deployment / modelId */
+	char *api;		   /* probe variant ("chat", "responses"); may be NULL */
+	char *api_version;	   /* may be NULL */
+	char *region;		   /* may be NULL */
+	char *api_key_env;	   /* name of the env var holding the key; may be NULL (keyless) */
+	char *api_key_file;	   /* path of a 0600 file holding the key; may be NULL */
+	char *ca_file;		   /* extra CA bundle for a private endpoint; may be NULL */
+	long timeout_ms;	   /* whole request; default 60000 */
+	long connect_timeout_ms;   /* default 10000 */
+	int concurrency;	   /* parallel requests; default 4 */
+	int retries;		   /* retries after the first attempt; default 4 */
+	long max_response_bytes;   /* default 8 MiB */
+	double rpm;		   /* requests per minute; 0 = unlimited */
+	double tpm;		   /* tokens per minute; 0 = unlimited */
+	int stream;		   /* ask for streamed answers; default 0 */
 	double price_in_per_mtok;  /* price per million prompt tokens; 0 = unknown */
 	double price_out_per_mtok; /* price per million completion tokens */
 	/* Filled by config_load_secrets; wiped by config_free. Never print it. */

@@ -17,18 +17,18 @@
 enum detect_verdict {
 	DETECT_NO_CHANGE = 0,
 	DETECT_CHANGED,
-	DETECT_UNSTABLE,	/* the endpoint varies too much to tell; figures in the section */
-	DETECT_INSUFFICIENT,	/* not enough answers to decide (e.g. most requests faulted) */
+	DETECT_UNSTABLE,     /* the endpoint varies too much to tell; figures in the section */
+	DETECT_INSUFFICIENT, /* not enough answers to decide (e.g. most requests faulted) */
 };
 
 struct detect_outcome {
 	enum detect_verdict verdict;
-	int hard_change;      /* a hard signal changed */
-	double confidence;    /* 0..1: how sure "changed" is (1 - p or margin based) */
-	char summary[512];    /* one line: what changed, for the run summary and alerts */
-	char epoch[64];	      /* epoch ID after tonight */
-	int new_epoch;	      /* tonight opened a new epoch */
-	int returned_epoch;   /* tonight matches an earlier epoch again (rollback) */
+	int hard_change;    /* a hard signal changed */
+	double confidence;  /* 0..1: how sure "changed" is (1 - p or margin based) */
+	char summary[512];  /* one line: what changed, for the run summary and alerts */
+	char epoch[64];	    /* epoch ID after tonight */
+	int new_epoch;	    /* tonight opened a new epoch */
+	int returned_epoch; /* tonight matches an earlier epoch again (rollback) */
 };
 
 struct detect_params; /* opaque; compiled from settings */
@@ -45,9 +45,8 @@ void detect_params_free(struct detect_params *p);
  * or a run id). Returns 0 and fills out plus *section (a new JSON object for the report:
  * signals, per-prompt distances, p-values, decision figures), or -1 with err set. */
 int detect_evaluate(const struct detect_params *p, const struct sampleset *baseline,
-		    const struct sampleset *night, const char *history_path,
-		    const char *night_id, int dry, struct detect_outcome *out, json_t **section,
-		    struct pl_err *err);
+		    const struct sampleset *night, const char *history_path, const char *night_id,
+		    int dry, struct detect_outcome *out, json_t **section, struct pl_err *err);
 
 const char *detect_verdict_name(enum detect_verdict v); /* "no_change", "changed", ... */
 

@@ -12,12 +12,12 @@
 
 enum pl_ecode {
 	PL_E_NONE = 0,
-	PL_E_USAGE,    /* bad command line */
-	PL_E_INPUT,    /* bad config, suite, baseline or other user file */
-	PL_E_VENDOR,   /* the vendor could not be used: unreachable, auth, budget */
-	PL_E_IO,       /* local file system or OS failure */
+	PL_E_USAGE,	/* bad command line */
+	PL_E_INPUT,	/* bad config, suite, baseline or other user file */
+	PL_E_VENDOR,	/* the vendor could not be used: unreachable, auth, budget */
+	PL_E_IO,	/* local file system or OS failure */
 	PL_E_INTEGRITY, /* a signature, hash chain or proof does not verify */
-	PL_E_INTERNAL, /* a bug or resource exhaustion */
+	PL_E_INTERNAL,	/* a bug or resource exhaustion */
 };
 
 struct pl_err {
@@ -26,7 +26,10 @@ struct pl_err {
 	char msg[1024];
 };
 
-#define PL_ERR_INIT { PL_E_NONE, "", "" }
+#define PL_ERR_INIT               \
+	{                         \
+		PL_E_NONE, "", "" \
+	}
 
 void pl_err_init(struct pl_err *e);
 /* Records the error unless one is already set. Returns -1 so callers can `return pl_err_set(...)`.

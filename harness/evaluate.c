@@ -99,7 +99,8 @@ json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseli
 	for (p = 0; p < suite->n_prompts; p++) {
 		const struct prompt *pr = &suite->prompts[p];
 		const struct prompt_samples *ns = sampleset_find(night, pr->id);
-		const struct prompt_samples *bs = baseline ? sampleset_find(baseline, pr->id) : NULL;
+		const struct prompt_samples *bs = baseline ? sampleset_find(baseline, pr->id)
+							   : NULL;
 		const char **base = NULL;
 		size_t n_base = bs ? bs->n : 0, refusals = 0;
 		json_t *po = json_object(), *checks = json_array();

@@ -135,8 +135,7 @@ out:
 	return rc;
 }
 
-int fileio_append(const char *path, const void *data, size_t len, mode_t mode,
-		  struct pl_err *err)
+int fileio_append(const char *path, const void *data, size_t len, mode_t mode, struct pl_err *err)
 {
 	int fd, rc = -1;
 
@@ -153,8 +152,7 @@ out:
 	return rc;
 }
 
-int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
-		    struct pl_err *err)
+int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len, struct pl_err *err)
 {
 	struct sbuf sb;
 	char chunk[65536];
@@ -180,7 +178,8 @@ int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
 		if (n == 0)
 			break;
 		if (sb.len + (size_t)n > max_bytes) {
-			pl_err_set(err, PL_E_INPUT, path, "file is larger than %zu bytes", max_bytes);
+			pl_err_set(err, PL_E_INPUT, path, "file is larger than %zu bytes",
+				   max_bytes);
 			goto out;
 		}
 		sbuf_add(&sb, chunk, (size_t)n);

@@ -25,8 +25,7 @@ int fileio_mkdirs(const char *dir, struct pl_err *err);
 
 /* Appends data to path (O_APPEND|O_CREAT, mode), then fdatasync. For journals and logs that
  * grow line by line; a crash may leave a torn last line, which readers must skip. */
-int fileio_append(const char *path, const void *data, size_t len, mode_t mode,
-		  struct pl_err *err);
+int fileio_append(const char *path, const void *data, size_t len, mode_t mode, struct pl_err *err);
 
 /* Writes all of data to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno). */
 int fileio_write_all(int fd, const void *data, size_t len);

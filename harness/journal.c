@@ -173,7 +173,8 @@ json_t *journal_answer_to_json(const struct probe_answer *a)
 		json_t *h = json_object();
 
 		for (i = 0; i < a->n_headers; i++)
-			json_object_set_new(h, a->headers[i].name, json_string(a->headers[i].value));
+			json_object_set_new(h, a->headers[i].name,
+					    json_string(a->headers[i].value));
 		json_object_set_new(o, "headers", h);
 	}
 	if (a->logprobs)
@@ -237,7 +238,8 @@ int journal_answer_from_json(const json_t *o, struct probe_answer *a, struct pl_
 	h = json_object_get(o, "headers");
 	if (json_is_object(h)) {
 		a->headers = xcalloc(json_object_size(h) + 1, sizeof(*a->headers));
-		json_object_foreach((json_t *)h, k, v) {
+		json_object_foreach((json_t *)h, k, v)
+		{
 			if (!json_is_string(v))
 				continue;
 			a->headers[a->n_headers].name = xstrdup(k);
@@ -333,8 +335,8 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan",
-			plan_hash, "mode", mode, "started", when);
+	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan", plan_hash,
+			"mode", mode, "started", when);
 	if (write_line(j, hdr, err) < 0)
 		goto fail;
 	json_decref(hdr);
@@ -368,8 +370,8 @@ int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err
 	return rc;
 }
 
-int journal_done(const struct journal *j, const char *vendor, const char *suite,
-		 const char *prompt, int sample)
+int journal_done(const struct journal *j, const char *vendor, const char *suite, const char *prompt,
+		 int sample)
 {
 	struct sbuf key;
 	int has;
@@ -441,7 +443,8 @@ static void last_lines(FILE *f, struct keyset *last)
 		s = json_string_value(json_object_get(o, "suite"));
 		p = json_string_value(json_object_get(o, "prompt"));
 		if (v && s && p) {
-			make_key(&key, v, s, p, (int)json_integer_value(json_object_get(o, "sample")));
+			make_key(&key, v, s, p,
+				 (int)json_integer_value(json_object_get(o, "sample")));
 			keyset_put(last, key.buf, lineno);
 		}
 		json_decref(o);
@@ -458,8 +461,7 @@ static int superseded(const struct keyset *last, const struct journal_rec *r, si
 	return keyset_get(last, key->buf) > lineno;
 }
 
-int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header,
-		 struct pl_err *err)
+int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header, struct pl_err *err)
 {
 	FILE *f = fopen(path, "r");
 	struct sbuf line, key;

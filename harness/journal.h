@@ -32,8 +32,8 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 			     const char *mode, int resume, struct pl_err *err);
 int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err *err);
 /* 1 if the journal already holds a final record (answer, or a non-retryable fault) for it. */
-int journal_done(const struct journal *j, const char *vendor, const char *suite,
-		 const char *prompt, int sample);
+int journal_done(const struct journal *j, const char *vendor, const char *suite, const char *prompt,
+		 int sample);
 size_t journal_count(const struct journal *j);
 const char *journal_path(const struct journal *j);
 void journal_close(struct journal *j); /* NULL-safe */
@@ -41,8 +41,7 @@ void journal_close(struct journal *j); /* NULL-safe */
 /* Reading: calls fn for every complete record in file order. The answer passed to fn is
  * borrowed for the call. fn returns 0 to go on, -1 to stop (the error it set is returned). */
 typedef int (*journal_fn)(void *ctx, const struct journal_rec *r, struct pl_err *err);
-int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header,
-		 struct pl_err *err);
+int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header, struct pl_err *err);
 
 /* Normalised answer <-> JSON (shared with baselines and recordings). New / filled objects. */
 json_t *journal_answer_to_json(const struct probe_answer *a);

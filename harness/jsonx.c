@@ -31,8 +31,8 @@ const char *json_type_name(const json_t *v)
 	}
 }
 
-int json_fail(const struct jsonloc *loc, const char *pointer, const char *key,
-	      struct pl_err *err, const char *fmt, ...)
+int json_fail(const struct jsonloc *loc, const char *pointer, const char *key, struct pl_err *err,
+	      const char *fmt, ...)
 {
 	char ptr[512], where[512], msg[900];
 	va_list ap;
@@ -70,7 +70,8 @@ int json_check_keys(const struct jsonloc *loc, const char *pointer, const json_t
 	if (!json_is_object(obj))
 		return json_fail(loc, pointer, NULL, err, "expected an object, got %s",
 				 json_type_name(obj));
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const char *const *a;
 		struct sbuf list;
 		int known = 0;
@@ -92,8 +93,8 @@ int json_check_keys(const struct jsonloc *loc, const char *pointer, const json_t
 	return 0;
 }
 
-int json_get_str(const struct jsonloc *loc, const char *pointer, const json_t *obj,
-		 const char *key, int required, char **out, struct pl_err *err)
+int json_get_str(const struct jsonloc *loc, const char *pointer, const json_t *obj, const char *key,
+		 int required, char **out, struct pl_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -111,9 +112,8 @@ int json_get_str(const struct jsonloc *loc, const char *pointer, const json_t *o
 	return 0;
 }
 
-int json_get_int(const struct jsonloc *loc, const char *pointer, const json_t *obj,
-		 const char *key, long long min, long long max, long long def, long long *out,
-		 struct pl_err *err)
+int json_get_int(const struct jsonloc *loc, const char *pointer, const json_t *obj, const char *key,
+		 long long min, long long max, long long def, long long *out, struct pl_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 	long long n;
@@ -130,15 +130,14 @@ int json_get_int(const struct jsonloc *loc, const char *pointer, const json_t *o
 		return json_fail(loc, pointer, key, err, "expected an integer, got %s",
 				 json_type_name(v));
 	if (n < min || n > max)
-		return json_fail(loc, pointer, key, err, "expected an integer from %lld to %lld, got %lld",
-				 min, max, n);
+		return json_fail(loc, pointer, key, err,
+				 "expected an integer from %lld to %lld, got %lld", min, max, n);
 	*out = n;
 	return 0;
 }
 
-int json_get_num(const struct jsonloc *loc, const char *pointer, const json_t *obj,
-		 const char *key, double min, double max, double def, double *out,
-		 struct pl_err *err)
+int json_get_num(const struct jsonloc *loc, const char *pointer, const json_t *obj, const char *key,
+		 double min, double max, double def, double *out, struct pl_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 	double d;

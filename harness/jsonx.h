@@ -19,19 +19,17 @@ int json_check_keys(const struct jsonloc *loc, const char *pointer, const json_t
 		    const char *const *allowed, struct pl_err *err);
 /* Typed getters: key absent -> default (or error if required); wrong type -> error naming the
  * field and the expected type. The string getter returns a new copy (NULL if absent). */
-int json_get_str(const struct jsonloc *loc, const char *pointer, const json_t *obj,
-		 const char *key, int required, char **out, struct pl_err *err);
-int json_get_int(const struct jsonloc *loc, const char *pointer, const json_t *obj,
-		 const char *key, long long min, long long max, long long def, long long *out,
-		 struct pl_err *err);
-int json_get_num(const struct jsonloc *loc, const char *pointer, const json_t *obj,
-		 const char *key, double min, double max, double def, double *out,
-		 struct pl_err *err);
+int json_get_str(const struct jsonloc *loc, const char *pointer, const json_t *obj, const char *key,
+		 int required, char **out, struct pl_err *err);
+int json_get_int(const struct jsonloc *loc, const char *pointer, const json_t *obj, const char *key,
+		 long long min, long long max, long long def, long long *out, struct pl_err *err);
+int json_get_num(const struct jsonloc *loc, const char *pointer, const json_t *obj, const char *key,
+		 double min, double max, double def, double *out, struct pl_err *err);
 int json_get_bool(const struct jsonloc *loc, const char *pointer, const json_t *obj,
 		  const char *key, int def, int *out, struct pl_err *err);
 /* Fails with "FILE:L:C: field: MSG" for the value at pointer/key (key may be NULL). */
-int json_fail(const struct jsonloc *loc, const char *pointer, const char *key,
-	      struct pl_err *err, const char *fmt, ...) PL_PRINTF(5, 6);
+int json_fail(const struct jsonloc *loc, const char *pointer, const char *key, struct pl_err *err,
+	      const char *fmt, ...) PL_PRINTF(5, 6);
 /* Parses text as JSON; syntax errors name FILE:LINE:COL. Returns a new reference or NULL. */
 json_t *json_parse_text(const struct jsonloc *loc, struct pl_err *err);
 
@@ -43,7 +41,7 @@ struct jsonfile {
 	char *path;
 	char *text;
 	size_t len;
-	json_t *root; /* owned */
+	json_t *root;	    /* owned */
 	struct jsonloc loc; /* points into path/text */
 };
 

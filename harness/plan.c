@@ -20,8 +20,8 @@ static void hash_plan(struct plan *p)
 	for (k = 0; k < p->n_items; k++) {
 		const struct plan_item *it = &p->items[k];
 
-		sbuf_addf(&sb, "%s/%s/%s/%s/%d\n", it->vendor->id, it->vendor->model,
-			  it->suite->id, it->prompt->id, it->sample);
+		sbuf_addf(&sb, "%s/%s/%s/%s/%d\n", it->vendor->id, it->vendor->model, it->suite->id,
+			  it->prompt->id, it->sample);
 	}
 	if (!md)
 		abort();

@@ -87,8 +87,7 @@ int publish_signing(const struct publish *p)
 	return p->reg != NULL;
 }
 
-int publish_report(struct publish *p, const char *date, struct publish_item *it,
-		   struct pl_err *err)
+int publish_report(struct publish *p, const char *date, struct publish_item *it, struct pl_err *err)
 {
 	struct reg_run_entry e;
 	char when[32], iso[48];
@@ -170,7 +169,8 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		if (alerts_dispatch(p->alerts, &ev, p->cfg->state_dir, &e2) < 0) {
 			char buf[1600];
 
-			pl_log(LOG_ERROR, "alert delivery failed: %s", pl_err_str(&e2, buf, sizeof(buf)));
+			pl_log(LOG_ERROR, "alert delivery failed: %s",
+			       pl_err_str(&e2, buf, sizeof(buf)));
 			if (!pl_err_isset(err))
 				*err = e2;
 			rc = -1;
@@ -193,8 +193,8 @@ static enum metrics_verdict metrics_verdict_for(enum report_verdict v)
 	}
 }
 
-int publish_metrics(struct publish *p, const struct publish_item *items, size_t n,
-		    time_t started, int exit_code, struct pl_err *err)
+int publish_metrics(struct publish *p, const struct publish_item *items, size_t n, time_t started,
+		    int exit_code, struct pl_err *err)
 {
 	struct metrics_row *rows;
 	struct metrics_run run;

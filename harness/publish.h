@@ -52,8 +52,8 @@ int publish_report(struct publish *p, const char *date, struct publish_item *ite
 int publish_alerts(struct publish *p, const struct publish_item *items, size_t n,
 		   struct pl_err *err);
 /* Rewrites the metrics file, when one is configured. */
-int publish_metrics(struct publish *p, const struct publish_item *items, size_t n,
-		    time_t started, int exit_code, struct pl_err *err);
+int publish_metrics(struct publish *p, const struct publish_item *items, size_t n, time_t started,
+		    int exit_code, struct pl_err *err);
 void publish_close(struct publish *p); /* NULL-safe */
 
 #endif

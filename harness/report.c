@@ -37,7 +37,8 @@ static json_t *set_to_array(json_t *set)
 	const char **keys = xcalloc(json_object_size(set) + 1, sizeof(char *));
 	size_t n = 0, i;
 
-	json_object_foreach(set, k, v) {
+	json_object_foreach(set, k, v)
+	{
 		(void)v;
 		keys[n++] = k;
 	}
@@ -82,7 +83,8 @@ static json_t *metadata_changes(json_t *base, json_t *night)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fields); i++) {
-		json_t *b = json_object_get(base, fields[i]), *n = json_object_get(night, fields[i]);
+		json_t *b = json_object_get(base, fields[i]),
+		       *n = json_object_get(night, fields[i]);
 
 		if (json_array_size(n) && !json_equal(b, n))
 			json_array_append_new(changes,
@@ -154,14 +156,15 @@ json_t *report_build(const struct report_input *in, struct report_summary *sum)
 			   fixed4(answered_share));
 	r = json_object();
 	json_object_set_new(r, "format", json_string(REPORT_FORMAT));
-	json_object_set_new(r, "run", json_pack("{s:s, s:s, s:s}", "id", in->run_id, "date",
-						 in->date, "mode", in->mode));
+	json_object_set_new(r, "run",
+			    json_pack("{s:s, s:s, s:s}", "id", in->run_id, "date", in->date, "mode",
+				      in->mode));
 	json_object_set_new(r, "vendor",
 			    json_pack("{s:s, s:s, s:s, s:s}", "id", in->vendor->id, "probe",
 				      in->vendor->probe, "model", in->vendor->model, "base_url",
 				      in->vendor->base_url));
-	json_object_set_new(r, "suite", json_pack("{s:s, s:s}", "id", in->suite->id, "path",
-						   in->suite->path));
+	json_object_set_new(r, "suite",
+			    json_pack("{s:s, s:s}", "id", in->suite->id, "path", in->suite->path));
 	json_object_set_new(r, "baseline",
 			    in->baseline ? json_pack("{s:s, s:o}", "path",
 						     in->baseline_path ? in->baseline_path : "",

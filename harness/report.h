@@ -20,11 +20,11 @@
 #define REPORT_FORMAT "plumbline-report/1"
 
 enum report_verdict {
-	REPORT_PASS = 0,     /* no change, every check passed */
-	REPORT_CHANGED,	     /* detection says the vendor changed */
+	REPORT_PASS = 0,      /* no change, every check passed */
+	REPORT_CHANGED,	      /* detection says the vendor changed */
 	REPORT_CHECKS_FAILED, /* no change detected, but checks failed */
-	REPORT_INCOMPLETE,   /* too few answers to judge (faults, budget, vendor down) */
-	REPORT_UNSTABLE,     /* the endpoint varies too much to judge */
+	REPORT_INCOMPLETE,    /* too few answers to judge (faults, budget, vendor down) */
+	REPORT_UNSTABLE,      /* the endpoint varies too much to judge */
 };
 
 struct report_input {
@@ -36,7 +36,7 @@ struct report_input {
 	const struct sampleset *baseline; /* may be NULL */
 	const char *baseline_path;
 	const struct sampleset *night;
-	size_t planned;		  /* requests planned for this vendor/suite */
+	size_t planned;		       /* requests planned for this vendor/suite */
 	const char *incomplete_reason; /* non-NULL: the run could not complete (budget, ...) */
 	const struct detect_outcome *detect; /* may be NULL (no baseline) */
 	json_t *detect_section;		     /* borrowed; may be NULL */

@@ -161,7 +161,8 @@ static int group_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
 
 	(void)err;
 	for (i = g->n; i-- > 0;)
-		if (!strcmp(g->sets[i]->vendor, r->vendor) && !strcmp(g->sets[i]->suite, r->suite)) {
+		if (!strcmp(g->sets[i]->vendor, r->vendor) &&
+		    !strcmp(g->sets[i]->suite, r->suite)) {
 			set = g->sets[i];
 			break;
 		}
@@ -218,7 +219,8 @@ json_t *sample_to_json(const struct sample *s)
 	if (s->completion_tokens >= 0)
 		json_object_set_new(o, "completion_tokens", json_integer(s->completion_tokens));
 	if (s->latency_ms >= 0)
-		json_object_set_new(o, "latency_ms", json_integer((json_int_t)(s->latency_ms + 0.5)));
+		json_object_set_new(o, "latency_ms",
+				    json_integer((json_int_t)(s->latency_ms + 0.5)));
 	if (s->ttft_ms >= 0)
 		json_object_set_new(o, "ttft_ms", json_integer((json_int_t)(s->ttft_ms + 0.5)));
 	if (s->headers)

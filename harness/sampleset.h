@@ -11,7 +11,7 @@
 struct probe_answer;
 
 struct sample {
-	int index; /* sample number within the prompt (stable order) */
+	int index;  /* sample number within the prompt (stable order) */
 	char *text; /* "" for an empty answer; never NULL */
 	int refused;
 	int blocked;
@@ -30,7 +30,7 @@ struct prompt_samples {
 	char *prompt_id;
 	struct sample *samples; /* answers only: faults are not samples */
 	size_t n;
-	size_t faults; /* requests for this prompt that ended in a vendor fault */
+	size_t faults;	   /* requests for this prompt that ended in a vendor fault */
 	char *fault_kinds; /* comma-separated distinct fault names, or NULL */
 };
 

@@ -15,8 +15,8 @@ void session_init(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int session_load(struct session *s, const char *config_path, char *const *suites,
-		 size_t n_suites, struct pl_err *err)
+int session_load(struct session *s, const char *config_path, char *const *suites, size_t n_suites,
+		 struct pl_err *err)
 {
 	size_t i, j;
 
@@ -127,8 +127,7 @@ size_t session_planned(const struct session *s, const char *vendor, const char *
 	return n;
 }
 
-const struct runner_vendor_stats *session_vendor_stats(const struct session *s,
-						      const char *vendor)
+const struct runner_vendor_stats *session_vendor_stats(const struct session *s, const char *vendor)
 {
 	size_t i;
 

@@ -32,8 +32,8 @@ struct session_opts {
 
 void session_init(struct session *s);
 /* Loads the config and the suites (exit 2 class errors). */
-int session_load(struct session *s, const char *config_path, char *const *suites,
-		 size_t n_suites, struct pl_err *err);
+int session_load(struct session *s, const char *config_path, char *const *suites, size_t n_suites,
+		 struct pl_err *err);
 /* Builds the plan for the given vendors and reads their keys. */
 int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
 		 enum plan_mode mode, struct pl_err *err);
@@ -44,8 +44,7 @@ struct sampleset *session_set(const struct session *s, const char *vendor, const
 /* Planned requests for (vendor, suite). */
 size_t session_planned(const struct session *s, const char *vendor, const char *suite);
 /* The runner's statistics for a vendor, or NULL. */
-const struct runner_vendor_stats *session_vendor_stats(const struct session *s,
-						      const char *vendor);
+const struct runner_vendor_stats *session_vendor_stats(const struct session *s, const char *vendor);
 /* Marks the journal finished: moves it to <state>/journal/done/. */
 int session_finish(struct session *s, struct pl_err *err);
 void session_release(struct session *s);

@@ -11,16 +11,26 @@
 
 #define SUITE_MAX_BYTES (16u << 20)
 
-static const char *const suite_keys[] = { "id", "description", "defaults", "prompts", "detection",
+static const char *const suite_keys[] = { "id",	     "description", "defaults",
+					  "prompts", "detection",   NULL };
+static const char *const default_keys[] = { "temperature",  "max_tokens",	"seed",
+					    "samples",	    "baseline_samples", "logprobs",
+					    "top_logprobs", "system",		NULL };
+static const char *const prompt_keys[] = { "id",
+					   "description",
+					   "messages",
+					   "prompt",
+					   "system",
+					   "temperature",
+					   "max_tokens",
+					   "seed",
+					   "samples",
+					   "baseline_samples",
+					   "logprobs",
+					   "top_logprobs",
+					   "response_schema",
+					   "checks",
 					   NULL };
-static const char *const default_keys[] = { "temperature",  "max_tokens", "seed",
-					     "samples",	     "baseline_samples", "logprobs",
-					     "top_logprobs", "system",	   NULL };
-static const char *const prompt_keys[] = { "id",	   "description",      "messages",
-					    "prompt",	   "system",	       "temperature",
-					    "max_tokens",  "seed",	       "samples",
-					    "baseline_samples", "logprobs",    "top_logprobs",
-					    "response_schema", "checks",       NULL };
 static const char *const message_keys[] = { "role", "content", NULL };
 
 struct sampling {
@@ -34,8 +44,8 @@ struct sampling {
 static int parse_sampling(const struct jsonloc *loc, const char *ptr, const json_t *obj,
 			  struct sampling *s, struct pl_err *err)
 {
-	if (json_get_num(loc, ptr, obj, "temperature", 0, 2, s->temperature, &s->temperature,
-			 err) < 0 ||
+	if (json_get_num(loc, ptr, obj, "temperature", 0, 2, s->temperature, &s->temperature, err) <
+		    0 ||
 	    json_get_int(loc, ptr, obj, "max_tokens", 1, 1000000, s->max_tokens, &s->max_tokens,
 			 err) < 0 ||
 	    json_get_int(loc, ptr, obj, "samples", 1, 10000, s->samples, &s->samples, err) < 0 ||
@@ -46,8 +56,8 @@ static int parse_sampling(const struct jsonloc *loc, const char *ptr, const json
 			 err) < 0)
 		return -1;
 	if (json_object_get(obj, "seed")) {
-		if (json_get_int(loc, ptr, obj, "seed", -(1LL << 53), 1LL << 53, 0, &s->seed,
-				 err) < 0)
+		if (json_get_int(loc, ptr, obj, "seed", -(1LL << 53), 1LL << 53, 0, &s->seed, err) <
+		    0)
 			return -1;
 		s->has_seed = 1;
 	}
@@ -119,12 +129,13 @@ static int parse_messages(const struct jsonloc *loc, const char *ptr, const json
 			goto next;
 		if (strcmp(role, "system") && strcmp(role, "user") && strcmp(role, "assistant")) {
 			json_fail(loc, mptr, "role", err,
-				  "expected \"system\", \"user\" or \"assistant\", got \"%s\"", role);
+				  "expected \"system\", \"user\" or \"assistant\", got \"%s\"",
+				  role);
 			goto next;
 		}
 		add_message(p, role, content);
 		rc = 0;
-next:
+	next:
 		free(role);
 		free(content);
 		if (rc < 0)

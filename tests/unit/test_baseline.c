@@ -87,8 +87,8 @@ static void test_bad_baselines(void **state)
 		{ "{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": \"m\", "
 		  "\"suite\": \"s\", \"prompts\": [{\"id\": \"p\", \"samples\": [{\"txt\": 1}]}]}",
 		  "prompts[0].samples[0]: expected a sample object with \"text\"" },
-		{ "{\"format\": \"plumbline-baseline/1\", \"extra\": 1}",
-		  "b.json:1:45: extra: unknown key" },
+		{ "{\"format\": \"plumbline-baseline/1\", \"extra\": 1}", "b.json:1:45: extra: "
+									  "unknown key" },
 	};
 	char *dir = tu_tmpdir();
 	size_t i;

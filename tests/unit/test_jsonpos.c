@@ -35,8 +35,8 @@ static void test_find(void **state)
 
 		assert_int_equal(jsonpos_find(doc, strlen(doc), cases[i].ptr, &line, &col), 0);
 		if (line != cases[i].line || col != cases[i].col)
-			fail_msg("%s: got %d:%d, want %d:%d", cases[i].ptr, line, col, cases[i].line,
-				 cases[i].col);
+			fail_msg("%s: got %d:%d, want %d:%d", cases[i].ptr, line, col,
+				 cases[i].line, cases[i].col);
 	}
 }
 

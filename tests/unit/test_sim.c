@@ -936,7 +936,6 @@ static void test_format_filter_and_gemini_array(void **state)
 
 /* ---- the probes (probes/) read what the simulator writes ---- */
 
-
 static const struct probe_case {
 	const char *probe;
 	const char *api;
