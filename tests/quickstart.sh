@@ -13,7 +13,7 @@ jobs=${JOBS:-2}
 
 build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libpcre2-dev
 	libssl-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev)
-test_pkgs=(minisign libxml2-utils prometheus chromium clang iproute2 util-linux python3 curl)
+test_pkgs=(minisign libxml2-utils prometheus chromium clang clang-format iproute2 util-linux python3 curl)
 
 need_install() {
 	local missing=()
