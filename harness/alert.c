@@ -8,6 +8,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <math.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -513,6 +516,50 @@ static int is_duplicate(const struct alerts *a, const json_t *entry, const struc
 	}
 }
 
+/* Merges our new entries into the state on disk and writes it back, under an flock so that
+ * runs on other vendors/suites dispatching at the same time do not lose each other's entries. */
+static int state_save(const char *spath, const json_t *ours, struct pl_err *err)
+{
+	struct sbuf lockpath;
+	json_t *disk = NULL;
+	char *text = NULL;
+	int fd = -1, rc = -1;
+
+	sbuf_init(&lockpath);
+	sbuf_addstr(&lockpath, spath);
+	*strrchr(lockpath.buf, '/') = '\0'; /* spath is STATE_DIR/alerts/state.json */
+	if (fileio_mkdirs(lockpath.buf, err) < 0)
+		goto out;
+	sbuf_reset(&lockpath);
+	sbuf_addf(&lockpath, "%s.lock", spath);
+	fd = open(lockpath.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pl_err_errno(err, PL_E_IO, lockpath.buf, "cannot open");
+		goto out;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			pl_err_errno(err, PL_E_IO, lockpath.buf, "cannot lock");
+			goto out;
+		}
+	}
+	disk = state_load(spath);
+	json_object_update(json_object_get(disk, "entries"), (json_t *)ours);
+	text = json_dumps(disk, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!text) {
+		pl_err_set(err, PL_E_INTERNAL, spath, "cannot serialise alert state");
+		goto out;
+	}
+	rc = fileio_write_atomic(spath, text, strlen(text), 0644, err);
+out:
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+	free(text);
+	json_decref(disk);
+	sbuf_release(&lockpath);
+	return rc;
+}
+
 /* ---- delivery ---- */
 
 struct http_ctx {
@@ -672,10 +719,10 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		    struct pl_err *err)
 {
 	struct sbuf key;
-	json_t *state = NULL, *entries = NULL;
+	json_t *state = NULL, *entries = NULL, *ours = json_object();
 	char *spath = NULL, stamp[40];
 	time_t now = ev->when ? ev->when : time(NULL);
-	int rc = 0, dirty = 0;
+	int rc = 0;
 	size_t i;
 
 	if (!a || a->n == 0)
@@ -723,13 +770,11 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			a->outcomes[i] = ALERT_SENT;
 			log_info("alert: sent %s to \"%s\" (%s)", alert_kind_name(ev->kind),
 				 ch->name, ch->ops->name);
-			if (entries) {
-				json_object_set_new(entries, key.buf,
+			if (entries)
+				json_object_set_new(ours, key.buf,
 						    json_pack("{s:s?,s:s,s:I}", "epoch", ev->epoch,
 							      "sent", stamp, "sent_unix",
 							      (json_int_t)now));
-				dirty = 1;
-			}
 		} else {
 			char buf[1600];
 
@@ -742,22 +787,20 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		channel_wipe_secrets(ch);
 		alert_msg_release(&m);
 	}
-	if (dirty) {
-		char *text = json_dumps(state, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (json_object_size(ours)) {
 		struct pl_err e = PL_ERR_INIT;
 
-		if (!text || fileio_write_atomic(spath, text, strlen(text), 0644, &e) < 0) {
+		if (state_save(spath, ours, &e) < 0) {
 			char buf[1600];
 
 			log_error("alert: cannot save dedup state: %s",
 				  pl_err_str(&e, buf, sizeof(buf)));
-			pl_err_set(err, e.code ? e.code : PL_E_IO, spath,
-				   "cannot save alert state");
+			pl_err_set(err, e.code, e.where, "cannot save alert state: %s", e.msg);
 			rc = -1;
 		}
-		free(text);
 	}
 out:
+	json_decref(ours);
 	json_decref(state);
 	free(spath);
 	sbuf_release(&key);

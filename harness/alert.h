@@ -11,7 +11,8 @@
  * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
  * channel, a change is sent once per epoch; check failures and incomplete runs at most once per
  * cooldown (check failures again at once when the epoch moves). The state is
- * STATE_DIR/alerts/state.json, rewritten atomically after each dispatch.
+ * STATE_DIR/alerts/state.json, merged and rewritten atomically after each dispatch under an
+ * flock (STATE_DIR/alerts/state.json.lock), so concurrent runs keep each other's entries.
  *
  * Delivery: each channel is tried with retries and exponential backoff (5xx, 429 with
  * Retry-After, network errors; other 4xx are final), bounded by timeout_ms per attempt, and

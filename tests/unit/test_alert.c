@@ -12,6 +12,7 @@
 #include "receiver.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,69 @@ static void test_channel_kinds_filter(void **state)
 	receiver_stop(r);
 }
 
+/* Runs on different vendors dispatch at the same moment: no entry is lost. The receiver runs
+ * in its own process so that this one has no threads when it forks the dispatchers. */
+static void test_concurrent_dispatch_keeps_every_entry(void **state)
+{
+	enum { N = 6 };
+	static const char *const vendors[N] = { "v0", "v1", "v2", "v3", "v4", "v5" };
+	struct pl_err err = PL_ERR_INIT;
+	char dir[96], path[128], url[128], text_cfg[512], *text = NULL;
+	pid_t server, kids[N];
+	int p[2], i, st, port = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/concurrent", statedir);
+	assert_int_equal(pipe(p), 0);
+	server = fork();
+	if (server == 0) {
+		struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+
+		port = r ? receiver_port(r) : 0;
+		if (write(p[1], &port, sizeof(port)) != (ssize_t)sizeof(port))
+			_exit(1);
+		pause(); /* until killed */
+		_exit(0);
+	}
+	assert_int_equal(read(p[0], &port, sizeof(port)), (ssize_t)sizeof(port));
+	assert_true(port > 0);
+	close(p[0]);
+	close(p[1]);
+	setenv("PL_TEST_HOOK_KEY", "k", 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", port);
+	snprintf(text_cfg, sizeof(text_cfg),
+		 "{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\"}]}}",
+		 url);
+	for (i = 0; i < N; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			struct pl_err e = PL_ERR_INIT;
+			struct alerts *a = load(text_cfg, &e);
+			struct alert_event ev = change_event("c1", NIGHT1);
+
+			ev.vendor = vendors[i];
+			_exit(a && alerts_dispatch(a, &ev, dir, &e) == 0 ? 0 : 1);
+		}
+	}
+	for (i = 0; i < N; i++) {
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	kill(server, SIGTERM);
+	waitpid(server, NULL, 0);
+	snprintf(path, sizeof(path), "%s/alerts/state.json", dir);
+	assert_int_equal(fileio_read_all(path, 1 << 20, &text, NULL, &err), 0);
+	for (i = 0; i < N; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "\"%s/gpt-x/core|change|webhook\"", vendors[i]);
+		if (!strstr(text, key))
+			fail_msg("entry %s lost:\n%s", key, text);
+	}
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_failed_delivery_retried_next_night),
 		cmocka_unit_test(test_secrets_stay_out_of_logs),
 		cmocka_unit_test(test_channel_kinds_filter),
+		cmocka_unit_test(test_concurrent_dispatch_keeps_every_entry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
