@@ -151,7 +151,6 @@ struct target {
 	struct detect_params *params;
 	struct sampleset *baseline;
 	char baseline_path[1024];
-	struct lock *lock;
 	/* Filled by judge. */
 	json_t *report;
 	struct detect_outcome det;
@@ -193,18 +192,24 @@ static int prepare(struct session *s, struct target **out, size_t *n, struct pl_
 	return 0;
 }
 
-static int lock_targets(const struct session *s, struct target *t, size_t n, double wait_s,
-			struct pl_err *err)
+/* One lock per (vendor, suite), all taken at once in sorted order: two runs over overlapping
+ * sets cannot deadlock. */
+static int lock_targets(const struct session *s, const struct target *t, size_t n, double wait_s,
+			struct lockset **locks, struct pl_err *err)
 {
-	char name[256];
+	char(*names)[256] = xcalloc(n + 1, sizeof(*names));
+	const char **ptrs = xcalloc(n + 1, sizeof(*ptrs));
 	size_t i;
+	int rc;
 
 	for (i = 0; i < n; i++) {
-		lock_name(name, sizeof(name), t[i].vendor->id, t[i].suite->id);
-		if (lock_acquire(s->cfg->state_dir, name, wait_s, &t[i].lock, NULL, err) < 0)
-			return -1;
+		lock_name(names[i], sizeof(names[i]), t[i].vendor->id, t[i].suite->id);
+		ptrs[i] = names[i];
 	}
-	return 0;
+	rc = lock_acquire_all(s->cfg->state_dir, ptrs, n, wait_s, locks, NULL, err);
+	free(ptrs);
+	free(names);
+	return rc;
 }
 
 static void release_targets(struct target *t, size_t n)
@@ -214,7 +219,6 @@ static void release_targets(struct target *t, size_t n)
 	for (i = 0; i < n; i++) {
 		detect_params_free(t[i].params);
 		sampleset_free(t[i].baseline);
-		lock_release(t[i].lock);
 		json_decref(t[i].report);
 	}
 	free(t);
@@ -249,7 +253,7 @@ static void latency_figures(const struct sampleset *night, struct publish_item *
 	double *v;
 	size_t p, i, n = 0;
 
-	it->latency_p50_ms = it->latency_p95_ms = it->latency_p99_ms = -1;
+	it->latency_p50_ms = it->latency_p90_ms = it->latency_p95_ms = it->latency_p99_ms = -1;
 	for (p = 0; p < night->n_prompts; p++)
 		n += night->prompts[p].n;
 	if (!n)
@@ -265,6 +269,7 @@ static void latency_figures(const struct sampleset *night, struct publish_item *
 	if (n) {
 		qsort(v, n, sizeof(*v), cmp_double);
 		it->latency_p50_ms = v[(size_t)floor(0.50 * (double)(n - 1))];
+		it->latency_p90_ms = v[(size_t)floor(0.90 * (double)(n - 1))];
 		it->latency_p95_ms = v[(size_t)floor(0.95 * (double)(n - 1))];
 		it->latency_p99_ms = v[(size_t)floor(0.99 * (double)(n - 1))];
 	}
@@ -382,6 +387,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	it->summary = t->summary;
 	it->incomplete_reason = in.incomplete_reason ? xstrdup(in.incomplete_reason) : NULL;
 	it->planned = in.planned;
+	it->sent = sum->counts.samples + sum->counts.faults;
 	it->answers = sum->counts.samples;
 	it->faults = sum->counts.faults;
 	it->retries = vs ? vs->retries : 0;
@@ -470,6 +476,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a;
 	struct session s;
 	struct publish *pub = NULL;
+	struct lockset *locks = NULL;
 	struct target *targets = NULL;
 	struct publish_item *items = NULL;
 	size_t n_targets = 0, i, changed = 0, failed = 0, incomplete = 0;
@@ -495,7 +502,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	pub = publish_open(s.cfg, &err);
-	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &err) < 0) {
+	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &locks, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -548,6 +555,7 @@ out:
 		free((char *)items[i].incomplete_reason);
 	free(items);
 	publish_close(pub);
+	lock_release_all(locks);
 	release_targets(targets, n_targets);
 	session_release(&s);
 	free(a.vendors);

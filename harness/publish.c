@@ -164,7 +164,7 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.reason = it->incomplete_reason;
 		ev.checks_total = it->checks_total;
 		ev.checks_failed = it->checks_failed;
-		ev.requests = it->planned;
+		ev.requests = it->sent;
 		ev.errors = it->faults;
 		if (alerts_dispatch(p->alerts, &ev, p->cfg->state_dir, &e2) < 0) {
 			char buf[1600];
@@ -220,7 +220,7 @@ int publish_metrics(struct publish *p, const struct publish_item *items, size_t 
 		rows[i].latency_sum_s = it->latency_sum_ms / 1000.0;
 		rows[i].latency_count = it->latency_count;
 		rows[i].latency_p50_s = it->latency_p50_ms < 0 ? -1 : it->latency_p50_ms / 1000.0;
-		rows[i].latency_p90_s = -1;
+		rows[i].latency_p90_s = it->latency_p90_ms < 0 ? -1 : it->latency_p90_ms / 1000.0;
 		rows[i].latency_p99_s = it->latency_p99_ms < 0 ? -1 : it->latency_p99_ms / 1000.0;
 	}
 	memset(&run, 0, sizeof(run));

@@ -27,9 +27,9 @@ struct publish_item {
 	const struct detect_outcome *detect; /* may be NULL */
 	const char *summary;
 	const char *incomplete_reason; /* may be NULL */
-	size_t planned, answers, faults, retries;
+	size_t planned, sent, answers, faults, retries;
 	size_t checks_total, checks_failed;
-	double latency_p50_ms, latency_p95_ms, latency_p99_ms, latency_sum_ms;
+	double latency_p50_ms, latency_p90_ms, latency_p95_ms, latency_p99_ms, latency_sum_ms;
 	size_t latency_count;
 	const char *const *signals; /* what moved, for alerts */
 	size_t n_signals;

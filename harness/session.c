@@ -2,6 +2,7 @@
 #include "session.h"
 #include "fileio.h"
 #include "history.h"
+#include "log.h"
 #include "sbuf.h"
 
 #include <stdio.h>
@@ -56,21 +57,12 @@ int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vend
 	return rc;
 }
 
-static int is_tty(void)
-{
-	return isatty(2) && !getenv("PLUMBLINE_NO_PROGRESS");
-}
-
 static void progress(void *ctx, const struct runner_progress *p)
 {
-	double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0;
-	double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-
 	(void)ctx;
-	fprintf(stderr, "\r%zu/%zu requests, %.1f/s, eta %.0fs, %zu errors, %zu retries   ",
-		p->done, p->total, rate, eta, p->errors, p->retries);
+	log_progress(p->done, p->total, p->errors, p->elapsed_s);
 	if (p->done == p->total)
-		fputc('\n', stderr);
+		log_progress_end();
 }
 
 int session_execute(struct session *s, const struct session_opts *o, struct pl_err *err)
@@ -97,8 +89,8 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	ro.max_requests = o->max_requests ? o->max_requests : (long)s->cfg->max_requests;
 	ro.max_tokens = o->max_tokens ? o->max_tokens : (long)s->cfg->max_tokens;
 	ro.max_cost = o->max_cost > 0 ? o->max_cost : s->cfg->max_cost;
-	if (o->progress && is_tty())
-		ro.progress = progress;
+	if (o->progress && !getenv("PLUMBLINE_NO_PROGRESS"))
+		ro.progress = progress; /* drawn only when stderr is a terminal */
 	rc = runner_run(&s->plan, j, &ro, &s->stats, err);
 	journal_close(j);
 	if (rc < 0)
