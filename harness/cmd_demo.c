@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char usage_demo[] =
@@ -125,6 +126,9 @@ int cmd_demo(int argc, char **argv)
 	const char *drift = "longer,fingerprint", *suite = NULL;
 	char *dir = NULL, tmpl[] = "/tmp/plumbline-demo.XXXXXX", cfg[1100];
 	unsigned bits;
+	char night1[16], night2[16];
+	time_t now = time(NULL);
+	struct tm tm;
 	int c, rc;
 
 	optind = 1;
@@ -162,6 +166,13 @@ int cmd_demo(int argc, char **argv)
 	setenv("PLUMBLINE_DEMO_KEY", "demo-key-not-a-secret", 1);
 	setenv("PLUMBLINE_NO_PROGRESS", "1", 1);
 	snprintf(cfg, sizeof(cfg), "%s/plumbline.json", dir);
+	/* The nights are yesterday and today, so the register's 30-day view counts them. */
+	now -= 86400;
+	gmtime_r(&now, &tm);
+	strftime(night1, sizeof(night1), "%Y-%m-%d", &tm);
+	now += 86400;
+	gmtime_r(&now, &tm);
+	strftime(night2, sizeof(night2), "%Y-%m-%d", &tm);
 
 	printf("plumbline demo: everything goes to %s\n"
 	       "The simulated vendor runs on 127.0.0.1 and answers like a sampled model:\n"
@@ -188,7 +199,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	step("2. a normal night: same model, ordinary sampling noise -> no change (exit 0)");
 	{
-		char *a[] = { "run", "--config", cfg, "--date", "2026-01-01", (char *)suite, NULL };
+		char *a[] = { "run", "--config", cfg, "--date", night1, (char *)suite, NULL };
 
 		rc = night(dir, 1, NULL, a, 6, &err);
 		printf("exit code: %d\n", rc);
@@ -197,7 +208,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	printf("\n== 3. the vendor silently changes behaviour (drift: %s)\n", drift);
 	{
-		char *a[] = { "run", "--config", cfg, "--date", "2026-01-02", (char *)suite, NULL };
+		char *a[] = { "run", "--config", cfg, "--date", night2, (char *)suite, NULL };
 
 		rc = night(dir, 2, drift, a, 6, &err);
 		printf("exit code: %d\n", rc);
@@ -209,7 +220,7 @@ int cmd_demo(int argc, char **argv)
 		char report[1200];
 		char *a[] = { "verify", "--config", cfg, report, NULL };
 
-		snprintf(report, sizeof(report), "%s/reports/2026-01-02/sim-demo.json", dir);
+		snprintf(report, sizeof(report), "%s/reports/%s/sim-demo.json", dir, night2);
 		rc = cmd_verify(4, a);
 		if (rc != EXIT_OK)
 			goto fail;
@@ -228,8 +239,11 @@ int cmd_demo(int argc, char **argv)
 			goto fail;
 	}
 	printf("\nReports (JSON, one per vendor and suite per night): %s/reports\n"
-	       "Try: plumbline run --config %s %s\n",
-	       dir, cfg, suite);
+	       "The stability report procurement reads:\n"
+	       "  plumbline register report --html --config %s --out %s/stability.html\n"
+	       "Another behaviour change: plumbline demo --drift refusals (or fenced, model, swap, "
+	       "wording, tokenizer)\n",
+	       dir, cfg, dir);
 	return EXIT_CHANGED;
 fail:
 	if (pl_err_isset(&err))

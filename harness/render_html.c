@@ -16,6 +16,12 @@
 #define TOP   14
 #define BOT   26
 
+/* Run verdicts that mean "nothing changed": "pass" (run reports) or "no_change" (detection). */
+static int verdict_ok(const char *v)
+{
+	return !strcmp(v, "pass") || !strcmp(v, "no_change");
+}
+
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;"
 	"max-width:980px;color:#1d2430;background:#fff}"
@@ -155,10 +161,10 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 		}
 		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%d\" r=\"%d\" fill=\"%s\"><title>", x, y,
 			  verdict && !strcmp(verdict, "changed") ? 7 : 5,
-			  !verdict			  ? "#8a5a00"
-			  : !strcmp(verdict, "changed")	  ? "#d92d20"
-			  : !strcmp(verdict, "no_change") ? "#12b76a"
-							  : "#f79009");
+			  !verdict			? "#8a5a00"
+			  : !strcmp(verdict, "changed") ? "#d92d20"
+			  : verdict_ok(verdict)		? "#12b76a"
+							: "#f79009");
 		render_xml_escape(out, sget(e, "date"));
 		sbuf_addstr(out, " ");
 		render_xml_escape(out, sget(e, "suite"));
@@ -307,10 +313,10 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "suite"));
 		sbuf_addf(out, "</td><td class=\"%s\">",
-			  !verdict			  ? "other"
-			  : !strcmp(verdict, "changed")	  ? "changed"
-			  : !strcmp(verdict, "no_change") ? "ok"
-							  : "other");
+			  !verdict			? "other"
+			  : !strcmp(verdict, "changed") ? "changed"
+			  : verdict_ok(verdict)		? "ok"
+							: "other");
 		render_xml_escape(out, verdict);
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "epoch"));
