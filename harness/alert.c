@@ -446,10 +446,13 @@ int alerts_wanted(const struct alerts *a, const struct alert_event *ev)
 static char *state_path(const char *state_dir)
 {
 	struct sbuf p;
+	char *r;
 
 	sbuf_init(&p);
 	sbuf_addf(&p, "%s/alerts/state.json", state_dir);
-	return sbuf_detach(&p, NULL);
+	r = sbuf_detach(&p, NULL);
+	sbuf_release(&p); /* detach leaves an empty, allocated buffer */
+	return r;
 }
 
 static json_t *state_load(const char *path)
@@ -802,6 +805,7 @@ void alert_title(const struct alert_event *ev, char *buf, size_t len)
 char *alert_report_url(const struct alert_channel *ch, const struct alert_event *ev)
 {
 	struct sbuf u;
+	char *r;
 	size_t n;
 
 	if (!ch->report_url_base || !ev->report_path)
@@ -814,7 +818,9 @@ char *alert_report_url(const struct alert_channel *ch, const struct alert_event 
 	sbuf_addstr(&u, ev->report_path[0] == '/' && n && ch->report_url_base[n - 1] == '/'
 				? ev->report_path + 1
 				: ev->report_path);
-	return sbuf_detach(&u, NULL);
+	r = sbuf_detach(&u, NULL);
+	sbuf_release(&u); /* detach leaves an empty, allocated buffer */
+	return r;
 }
 
 static void fact(json_t *arr, const char *label, const char *value)

@@ -56,9 +56,11 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	struct check *c = NULL;
 	const struct check_ops *ops;
 	const json_t *type, *id;
-	struct sbuf names = { 0 };
+	struct sbuf names;
 	json_t *own = NULL;
 	size_t i;
+
+	sbuf_init(&names);
 
 	if (!json_is_object(spec)) {
 		json_fail(loc, pointer, NULL, err, "expected a check object, got %s",
@@ -76,7 +78,6 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	}
 	ops = find_kind(json_string_value(type));
 	if (!ops) {
-		sbuf_init(&names);
 		for (i = 0; i < ARRAY_SIZE(kinds); i++)
 			sbuf_addf(&names, "%s%s", i ? ", " : "", kinds[i]->name);
 		json_fail(loc, pointer, "type", err,
@@ -110,7 +111,7 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	if (id) {
 		c->id = xstrdup(json_string_value(id));
 	} else {
-		sbuf_init(&names);
+		sbuf_reset(&names);
 		sbuf_addf(&names, "%s#%lu", ops->name, pointer_index(pointer));
 		c->id = sbuf_detach(&names, NULL);
 		sbuf_release(&names);
@@ -121,8 +122,7 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 		snprintf(c->label, sizeof(c->label), "%s", ops->name);
 out:
 	json_decref(own);
-	if (names.buf)
-		sbuf_release(&names);
+	sbuf_release(&names);
 	return c;
 }
 

@@ -1,14 +1,340 @@
-/* cmd_baseline_accept.c: placeholder until its owner lands it (see cli.h). */
+/* cmd_baseline_accept.c: `plumbline baseline accept`: after a detected change, makes the run's
+ * answers the new baseline and records the decision (who, when, why, which report and epoch,
+ * old and new baseline hashes) as a signed register entry. */
+#include "baseline.h"
 #include "cli.h"
+#include "config.h"
+#include "fileio.h"
+#include "register.h"
+#include "sampleset.h"
+#include "session.h"
+#include "sign.h"
 
+#include <dirent.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+struct accept_args {
+	const char *config, *report, *reason, *by, *journal;
+};
 
+static int parse(int argc, char **argv, struct accept_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		const char **slot = !strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")
+					    ? &a->config
+				    : !strcmp(argv[i], "--report")  ? &a->report
+				    : !strcmp(argv[i], "--reason")  ? &a->reason
+				    : !strcmp(argv[i], "--by")	    ? &a->by
+				    : !strcmp(argv[i], "--journal") ? &a->journal
+								    : NULL;
+
+		if (!slot)
+			return cli_usage_error("baseline", "accept: unexpected argument '%s'",
+					       argv[i]);
+		if (i + 1 >= argc)
+			return cli_usage_error("baseline", "accept: %s needs a value", argv[i]);
+		*slot = argv[++i];
+	}
+	if (!a->config || !a->report || !a->reason || !*a->reason)
+		return cli_usage_error("baseline", "accept needs --config FILE, --report REPORT "
+						   "and --reason TEXT");
+	return 0;
+}
+
+static const char *who(const char *by)
+{
+	struct passwd *pw;
+	const char *u;
+
+	if (by && *by)
+		return by;
+	u = getenv("USER");
+	if (u && *u)
+		return u;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "unknown";
+}
+
+/* The run's answers must be the ones the report judged: the same sample count per prompt, and
+ * every failing sample the report quotes (by index) has the same text. */
+static int matches_report(const struct sampleset *s, const json_t *report, const char *journal,
+			  struct pl_err *err)
+{
+	const json_t *p, *c, *ex;
+	size_t i, j, k, m;
+
+	json_array_foreach(json_object_get(report, "prompts"), i, p)
+	{
+		const char *id = json_string_value(json_object_get(p, "id"));
+		const struct prompt_samples *ps = id ? sampleset_find(s, id) : NULL;
+		json_int_t want = json_integer_value(json_object_get(p, "samples"));
+
+		if ((ps ? (json_int_t)ps->n : 0) != want)
+			return pl_err_set(err, PL_E_INPUT, journal,
+					  "journal holds %zu answers for prompt \"%s\", the report "
+					  "%lld",
+					  ps ? ps->n : 0, id ? id : "?", (long long)want);
+		json_array_foreach(json_object_get(p, "checks"), j, c)
+			json_array_foreach(json_object_get(c, "failed_samples"), k, ex)
+		{
+			json_int_t idx = json_integer_value(json_object_get(ex, "sample"));
+			const char *text = json_string_value(json_object_get(ex, "text"));
+			int found = 0;
+
+			for (m = 0; ps && m < ps->n && text; m++)
+				found |= ps->samples[m].index == idx &&
+					 !strcmp(ps->samples[m].text, text);
+			if (text && !found)
+				return pl_err_set(err, PL_E_INPUT, journal,
+						  "sample %lld of prompt \"%s\" differs from "
+						  "the one the report quotes",
+						  (long long)idx, id ? id : "?");
+		}
+	}
+	return 0;
+}
+
+static int name_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Finds the journal of the run that wrote the report and loads vendor/suite's answers from it.
+ * The report names the live journal ("<plan>.jsonl"); a finished run archives it as
+ * journal/done/<when>-<plan:12>.jsonl, and the same plan runs every night, so the archives
+ * are tried newest first and the first whose answers match the report is taken. */
+static struct sampleset *load_answers(const struct config *cfg, const char *given,
+				      const char *run_id, const char *vendor, const char *suite,
+				      const json_t *report, char **used, struct pl_err *err)
+{
+	struct sbuf dir;
+	char hash12[13], **cand = NULL;
+	size_t n_cand = 0, c, i, live = 0;
+	struct sampleset *found = NULL;
+	struct pl_err last = PL_ERR_INIT;
+	struct dirent *e;
+	DIR *d;
+
+	sbuf_init(&dir);
+	*used = NULL;
+	if (given) {
+		cand = xcalloc(1, sizeof(*cand));
+		cand[n_cand++] = xstrdup(given);
+	} else {
+		sbuf_addf(&dir, "%s/journal/%s", cfg->state_dir, run_id);
+		if (fileio_exists(dir.buf)) {
+			cand = xrealloc(cand, (n_cand + 1) * sizeof(*cand));
+			cand[n_cand++] = xstrdup(dir.buf);
+			live = 1;
+		}
+		snprintf(hash12, sizeof(hash12), "%.12s", run_id);
+		sbuf_reset(&dir);
+		sbuf_addf(&dir, "%s/journal/done", cfg->state_dir);
+		d = opendir(dir.buf);
+		while (d && (e = readdir(d))) {
+			size_t n = strlen(e->d_name);
+			struct sbuf f;
+
+			if (n < 19 || strncmp(e->d_name + n - 18, hash12, 12) ||
+			    strcmp(e->d_name + n - 6, ".jsonl"))
+				continue;
+			sbuf_init(&f);
+			sbuf_addf(&f, "%s/%s", dir.buf, e->d_name);
+			cand = xrealloc(cand, (n_cand + 1) * sizeof(*cand));
+			cand[n_cand++] = sbuf_detach(&f, NULL);
+			sbuf_release(&f);
+		}
+		if (d)
+			closedir(d);
+		/* the live journal (if any) first, then the archives newest first */
+		if (n_cand > live)
+			qsort(cand + live, n_cand - live, sizeof(*cand), name_desc);
+	}
+	for (c = 0; c < n_cand && !found; c++) {
+		struct sampleset **sets = NULL;
+		size_t n_sets = 0;
+
+		pl_err_init(&last);
+		if (sampleset_from_journal(cand[c], &sets, &n_sets, &last) < 0)
+			continue;
+		for (i = 0; i < n_sets; i++) {
+			if (!found && !strcmp(sets[i]->vendor, vendor) &&
+			    !strcmp(sets[i]->suite, suite) &&
+			    matches_report(sets[i], report, cand[c], &last) == 0) {
+				found = sets[i];
+				*used = xstrdup(cand[c]);
+				continue;
+			}
+			sampleset_free(sets[i]);
+		}
+		free(sets);
+	}
+	if (!found) {
+		if (!n_cand)
+			pl_err_set(err, PL_E_INPUT, dir.buf,
+				   "no journal of run %s is left; name it with --journal FILE",
+				   run_id);
+		else
+			pl_err_set(err, PL_E_INPUT, last.where[0] ? last.where : NULL,
+				   "no journal holds the answers this report judged (%s); name it "
+				   "with --journal FILE",
+				   last.msg[0] ? last.msg : "none found");
+	}
+	for (c = 0; c < n_cand; c++)
+		free(cand[c]);
+	free(cand);
+	sbuf_release(&dir);
+	return found;
+}
+
+static int file_sha(const char *path, char hex[65], struct pl_err *err)
+{
+	if (!fileio_exists(path)) {
+		hex[0] = '\0';
+		return 0;
+	}
+	return sign_sha256_file(path, hex, err);
+}
 
 int cmd_baseline_accept(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "plumbline: 'baseline_accept' is not built yet\n");
-	return EXIT_USAGE;
+	struct accept_args a;
+	struct pl_err err = PL_ERR_INIT;
+	struct config *cfg = NULL;
+	struct sign_config sc;
+	struct jsonloc loc;
+	struct jsonfile rep;
+	struct sign_key *key = NULL;
+	struct sign_pub *pub = NULL;
+	struct reg *reg = NULL;
+	struct sampleset *set = NULL;
+	char *tc = NULL, *journal = NULL, seqs[32], *end, rsha[65], old_sha[65], new_sha[65];
+	char bpath[1024], hist[1024], now[32], keep[1200];
+	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch;
+	const struct vendor *v;
+	struct reg_decision_entry d;
+	long long seq;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	memset(&rep, 0, sizeof(rep));
+	rc = parse(argc, argv, &a);
+	if (rc)
+		return rc;
+	rc = EXIT_INCOMPLETE;
+	cfg = config_load(a.config, &err);
+	if (!cfg)
+		goto fail;
+	loc.file = cfg->path;
+	loc.text = cfg->text;
+	loc.text_len = cfg->text_len;
+	if (sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, &sc, &err) < 0 ||
+	    jsonfile_load(&rep, a.report, (size_t)64 << 20, &err) < 0)
+		goto fail;
+	vendor_id = json_string_value(json_object_get(json_object_get(rep.root, "vendor"), "id"));
+	suite_id = json_string_value(json_object_get(json_object_get(rep.root, "suite"), "id"));
+	run_id = json_string_value(json_object_get(json_object_get(rep.root, "run"), "id"));
+	verdict = json_string_value(json_object_get(rep.root, "verdict"));
+	epoch = json_string_value(json_object_get(json_object_get(rep.root, "detection"), "epoch"));
+	if (!vendor_id || !suite_id || !run_id || !verdict) {
+		pl_err_set(&err, PL_E_INPUT, a.report, "not a plumbline run report");
+		goto fail;
+	}
+	if (!strcmp(verdict, "incomplete")) {
+		pl_err_set(&err, PL_E_INPUT, a.report,
+			   "the run was incomplete: its answers cannot become a baseline");
+		goto fail;
+	}
+	v = config_vendor(cfg, vendor_id);
+	if (!v) {
+		pl_err_set(&err, PL_E_INPUT, a.report, "vendor \"%s\" is not in %s", vendor_id,
+			   cfg->path);
+		goto fail;
+	}
+	/* Only a report that verifies can be accepted: the decision cites its signature. */
+	pub = sign_pub_load(sc.public_key, &err);
+	if (!pub || sign_verify_file(pub, a.report, &tc, &err) < 0)
+		goto fail;
+	if (sign_tc_field(tc, "register_seq", seqs, sizeof(seqs)) < 0) {
+		pl_err_set(&err, PL_E_INTEGRITY, a.report, "the signature names no register entry");
+		goto fail;
+	}
+	seq = strtoll(seqs, &end, 10);
+	if (file_sha(a.report, rsha, &err) < 0)
+		goto fail;
+	set = load_answers(cfg, a.journal, run_id, vendor_id, suite_id, rep.root, &journal, &err);
+	if (!set)
+		goto fail;
+	free(set->model);
+	set->model = xstrdup(v->model);
+	/* Lock and verify the register before touching the baseline. */
+	key = sign_key_load(sc.secret_key, &err);
+	reg = key ? register_open(sc.register_path, key, &err) : NULL;
+	if (!reg)
+		goto fail;
+	baseline_path(bpath, sizeof(bpath), cfg->baselines_dir, vendor_id, v->model, suite_id);
+	if (file_sha(bpath, old_sha, &err) < 0)
+		goto fail;
+	session_now(now, sizeof(now));
+	if (old_sha[0]) { /* the replaced baseline stays beside it, named by its hash */
+		snprintf(keep, sizeof(keep), "%s.%.12s.replaced", bpath, old_sha);
+		if (rename(bpath, keep) < 0) {
+			pl_err_errno(&err, PL_E_IO, bpath, "cannot keep the old baseline");
+			goto fail;
+		}
+	}
+	if (baseline_write(bpath, set, now, &err) < 0 || file_sha(bpath, new_sha, &err) < 0)
+		goto fail;
+	/* detection history measured against the old baseline says nothing about the new one */
+	session_history_path(cfg, v, suite_id, hist, sizeof(hist));
+	if (fileio_exists(hist)) {
+		snprintf(keep, sizeof(keep), "%s.before-%s", hist, now);
+		if (rename(hist, keep) < 0)
+			fprintf(stderr, "plumbline: cannot move the detection history %s aside\n",
+				hist);
+	}
+	memset(&d, 0, sizeof(d));
+	d.date = now;
+	d.action = "accept";
+	d.by = who(a.by);
+	d.reason = a.reason;
+	d.vendor = vendor_id;
+	d.model = v->model;
+	d.suite = suite_id;
+	d.accepts_seq = *end ? -1 : seq;
+	d.report = a.report;
+	d.report_sha256 = rsha;
+	d.epoch = epoch;
+	d.old_baseline_sha256 = old_sha[0] ? old_sha : NULL;
+	d.new_baseline_sha256 = new_sha;
+	seq = register_append_decision(reg, &d, &err);
+	if (seq < 0)
+		goto fail;
+	printf("accepted %s/%s [%s] from %s (register entry #%s) as the new baseline\n"
+	       "  baseline: %s (sha256 %.16s…, was %.16s…)\n"
+	       "  decision: register entry #%lld by %s: \"%s\"\n",
+	       vendor_id, suite_id, v->model, a.report, seqs, bpath, new_sha,
+	       old_sha[0] ? old_sha : "none", seq, d.by, a.reason);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	sampleset_free(set);
+	free(journal);
+	free(tc);
+	register_close(reg);
+	sign_key_free(key);
+	sign_pub_free(pub);
+	jsonfile_release(&rep);
+	sign_config_release(&sc);
+	config_free(cfg);
+	return rc;
 }

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "detect.h"
+#include "publish.h"
 #include "suite.h"
 
 #include <getopt.h>
@@ -47,6 +48,11 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	detect_params_free(dp);
+	dp = NULL;
+	if (publish_validate(cfg, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	printf("%s: ok (%zu vendor%s)\n", config_path, cfg->n_vendors,
 	       cfg->n_vendors == 1 ? "" : "s");
 	for (i = optind; i < argc; i++) {

@@ -5,6 +5,8 @@
 #include "detect.h"
 #include "lock.h"
 #include "publish.h"
+#include "render.h"
+#include "fileio.h"
 #include "report.h"
 #include "sbuf.h"
 #include "session.h"
@@ -34,6 +36,8 @@ const char usage_run[] =
 	"      --max-cost X       stop sending after an estimated cost of X (budget; exit 3)\n"
 	"      --lock-wait SECS   wait up to SECS for another run of the same vendor/suite\n"
 	"                         (default 0: exit 3 at once, naming the other run's pid)\n"
+	"      --markdown FILE    also write a Markdown summary (pull requests, chat)\n"
+	"      --junit FILE       also write JUnit XML (one test case per prompt and check)\n"
 	"  -q, --quiet            print only changes and errors\n"
 	"\n"
 	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
@@ -49,6 +53,7 @@ struct run_args {
 	const char *date;
 	int resume, dry_run, quiet;
 	double lock_wait;
+	const char *markdown, *junit;
 	struct session_opts so;
 };
 
@@ -66,6 +71,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "max-cost", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "lock-wait", required_argument, NULL, 'L' },
+		{ "markdown", required_argument, NULL, 'm' },
+		{ "junit", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -113,6 +120,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'q':
 			a->quiet = 1;
 			break;
+		case 'm':
+			a->markdown = optarg;
+			break;
+		case 'j':
+			a->junit = optarg;
+			break;
 		case 'L':
 			a->lock_wait = strtod(optarg, &end);
 			if (*end || end == optarg || a->lock_wait < 0)
@@ -139,6 +152,7 @@ struct target {
 	char baseline_path[1024];
 	struct lock *lock;
 	/* Filled by judge. */
+	json_t *report;
 	struct detect_outcome det;
 	int have_detect;
 	char report_path[1024];
@@ -200,6 +214,7 @@ static void release_targets(struct target *t, size_t n)
 		detect_params_free(t[i].params);
 		sampleset_free(t[i].baseline);
 		lock_release(t[i].lock);
+		json_decref(t[i].report);
 	}
 	free(t);
 }
@@ -351,6 +366,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 		    t->vendor->id, t->suite->id);
 	if (report_write(t->report_path, report, t->sha, err) < 0)
 		goto out;
+	t->report = json_incref(report);
 	snprintf(t->summary, sizeof(t->summary), "%s", sum->line);
 	collect_signals(t, report);
 
@@ -377,6 +393,40 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 out:
 	json_decref(section);
 	json_decref(report);
+	return rc;
+}
+
+/* The Markdown and JUnit renderings of every report of the run, written atomically. */
+static int write_renderings(const struct run_args *a, const struct target *t, size_t n,
+			    struct pl_err *err)
+{
+	const json_t **reports = xcalloc(n + 1, sizeof(*reports));
+	const char **names = xcalloc(n + 1, sizeof(*names));
+	struct sbuf out;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		reports[i] = t[i].report;
+		names[i] = t[i].report_path;
+	}
+	sbuf_init(&out);
+	if (a->markdown) {
+		for (i = 0; i < n && rc == 0; i++)
+			rc = render_md_report(reports[i], &out, err);
+		if (rc == 0)
+			rc = fileio_write_atomic(a->markdown, out.buf, out.len, 0644, err);
+	}
+	if (a->junit && rc == 0) {
+		sbuf_reset(&out);
+		rc = render_junit((const json_t *const *)reports, (const char *const *)names, n, &out,
+				  err);
+		if (rc == 0)
+			rc = fileio_write_atomic(a->junit, out.buf, out.len, 0644, err);
+	}
+	sbuf_release(&out);
+	free(reports);
+	free(names);
 	return rc;
 }
 
@@ -466,6 +516,10 @@ int cmd_run(int argc, char **argv)
 		changed += sum.verdict == REPORT_CHANGED;
 		failed += sum.verdict == REPORT_CHECKS_FAILED;
 		incomplete += sum.verdict == REPORT_INCOMPLETE;
+	}
+	if (write_renderings(&a, targets, n_targets, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
 	}
 	if (!publish_signing(pub) && !a.quiet)
 		printf("note: reports are not signed (create a key with 'plumbline keygen --config "

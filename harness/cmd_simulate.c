@@ -5,6 +5,7 @@
 #include "sim.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,9 +17,11 @@ const char usage_simulate[] =
 	"usage: plumbline simulate [--port N] [--port-file PATH] [--latency MS]\n"
 	"                          [--drift NAME[,NAME]] [--drift-strength X]\n"
 	"                          [--fault NAME] [--fault-rate R] [--slow-ms MS]\n"
+	"                          [--token-ms MS] [--tls-cert PEM --tls-key PEM]\n"
 	"                          [--seed N] [--night N] [--night-noise X] [--unstable]\n"
 	"                          [--format openai|anthropic|gemini|ollama|bedrock|azure]\n"
 	"                          [--require-key KEY] [--rate-limit-rpm N]\n"
+	"                          [--rate-limit-tpm N]\n"
 	"\n"
 	"Serves a simulated LLM vendor on 127.0.0.1 (never another interface) until SIGINT or\n"
 	"SIGTERM. Answers are sampled like a real model's and deterministic for a seed.\n"
@@ -26,11 +29,12 @@ const char usage_simulate[] =
 	"  --port N            port to listen on; 0 (default) picks a free one\n"
 	"  --port-file PATH    write the bound port to PATH (for scripts)\n"
 	"  --latency MS        delay every answer by MS milliseconds (per connection)\n"
+	"  --token-ms MS       streams: MS milliseconds between events (default 0)\n"
 	"  --drift NAMES       behaviour changes, comma-separated: longer, fenced, model,\n"
 	"                      refusals, fingerprint, wording, tokenizer, swap\n"
 	"  --drift-strength X  share of answers the 'wording' drift alters (default 0.1)\n"
 	"  --fault NAME        429, 429-noretry, 500, 503, 529, slow, slow-headers,\n"
-	"                      truncated, reset, wrong-content-type\n"
+	"                      truncated, reset, wrong-content-type, stream-error\n"
 	"  --fault-rate R      share of requests faulted, 0..1 (default 1)\n"
 	"  --slow-ms MS        how long slow faults last (default 120000)\n"
 	"  --seed N            the simulated model's identity (default 0)\n"
@@ -40,6 +44,10 @@ const char usage_simulate[] =
 	"  --format NAME       serve only this wire format (default: every format, by path)\n"
 	"  --require-key KEY   demand exactly this API key (default: any non-empty key)\n"
 	"  --rate-limit-rpm N  answer 429 + Retry-After beyond N requests per minute\n"
+	"  --rate-limit-tpm N  answer 429 + Retry-After beyond N tokens (prompt + answer) per\n"
+	"                      minute\n"
+	"  --tls-cert PEM      serve HTTPS with this certificate (and --tls-key PEM), e.g. to\n"
+	"                      test that a self-signed certificate is rejected\n"
 	"\n"
 	"Formats, chosen by path (auth header in brackets; any non-empty key unless\n"
 	"--require-key):\n"
@@ -66,9 +74,13 @@ enum opt_id {
 	O_PORT,
 	O_PORT_FILE,
 	O_RATE_LIMIT_RPM,
+	O_RATE_LIMIT_TPM,
 	O_REQUIRE_KEY,
 	O_SEED,
 	O_SLOW_MS,
+	O_TLS_CERT,
+	O_TLS_KEY,
+	O_TOKEN_MS,
 	O_UNSTABLE,
 };
 
@@ -88,9 +100,13 @@ static const struct opt {
 	{ "--port", O_PORT, 1 },
 	{ "--port-file", O_PORT_FILE, 1 },
 	{ "--rate-limit-rpm", O_RATE_LIMIT_RPM, 1 },
+	{ "--rate-limit-tpm", O_RATE_LIMIT_TPM, 1 },
 	{ "--require-key", O_REQUIRE_KEY, 1 },
 	{ "--seed", O_SEED, 1 },
 	{ "--slow-ms", O_SLOW_MS, 1 },
+	{ "--tls-cert", O_TLS_CERT, 1 },
+	{ "--tls-key", O_TLS_KEY, 1 },
+	{ "--token-ms", O_TOKEN_MS, 1 },
 	{ "--unstable", O_UNSTABLE, 0 },
 };
 
@@ -120,8 +136,13 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg,
-		   const char **port_file)
+struct files {
+	const char *port_file;
+	const char *tls_cert;
+	const char *tls_key;
+};
+
+static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg, struct files *f)
 {
 	long l;
 	unsigned long long u;
@@ -172,13 +193,25 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg,
 		o->port = (int)l;
 		return 0;
 	case O_PORT_FILE:
-		*port_file = arg;
+		f->port_file = arg;
+		return 0;
+	case O_TLS_CERT:
+		f->tls_cert = arg;
+		return 0;
+	case O_TLS_KEY:
+		f->tls_key = arg;
 		return 0;
 	case O_RATE_LIMIT_RPM:
 		if (parse_long(arg, 1, 1000000, &l) != 0)
 			return cli_usage_error("simulate",
 					       "--rate-limit-rpm wants 1..1000000, not '%s'", arg);
 		o->rate_limit_rpm = l;
+		return 0;
+	case O_RATE_LIMIT_TPM:
+		if (parse_long(arg, 1, 1000000000, &l) != 0)
+			return cli_usage_error(
+				"simulate", "--rate-limit-tpm wants 1..1000000000, not '%s'", arg);
+		o->rate_limit_tpm = l;
 		return 0;
 	case O_REQUIRE_KEY:
 		if (!*arg)
@@ -198,6 +231,12 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg,
 					       arg);
 		o->slow_ms = (int)l;
 		return 0;
+	case O_TOKEN_MS:
+		if (parse_long(arg, 0, 60000, &l) != 0)
+			return cli_usage_error("simulate",
+					       "--token-ms wants milliseconds, not '%s'", arg);
+		o->token_ms = (int)l;
+		return 0;
 	case O_UNSTABLE:
 		o->knobs.unstable = 1;
 		return 0;
@@ -205,7 +244,7 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg,
 	return cli_usage_error("simulate", "internal: unhandled option");
 }
 
-static int parse_args(int argc, char **argv, struct sim_opts *o, const char **port_file)
+static int parse_args(int argc, char **argv, struct sim_opts *o, struct files *f)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
@@ -227,27 +266,19 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, const char **po
 		} else if (eq) {
 			return cli_usage_error("simulate", "%s takes no value", opts[j].name);
 		}
-		if (set_opt(o, &opts[j], val, port_file) != 0)
+		if (set_opt(o, &opts[j], val, f) != 0)
 			return EXIT_USAGE;
 	}
 	return 0;
 }
 
-int cmd_simulate(int argc, char **argv)
+/* Starts the server and waits for SIGINT/SIGTERM. Returns the exit code. */
+static int serve(struct sim_opts *o, const struct files *f)
 {
-	struct sim_opts o;
 	struct pl_err err = PL_ERR_INIT;
-	struct sim *s = NULL;
-	const char *port_file = NULL;
+	struct sim *s;
 	sigset_t set;
-	int port = 0, sig = 0, rc;
-
-	if (cli_wants_help(argc, argv))
-		return cli_print_usage("simulate");
-	sim_opts_init(&o);
-	rc = parse_args(argc, argv, &o, &port_file);
-	if (rc)
-		return rc;
+	int port = 0, sig = 0;
 
 	/* Block the stop signals before any server thread exists, then wait for one here. */
 	sigemptyset(&set);
@@ -256,23 +287,58 @@ int cmd_simulate(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	s = sim_start(&o, &port, &err);
+	s = sim_start(o, &port, &err);
 	if (!s)
 		return cli_fail(&err);
-	if (port_file) {
+	/* the line first: a script that waits for the port file may then read it */
+	printf("listening on %s://127.0.0.1:%d\n", o->tls_cert_pem ? "https" : "http", port);
+	fflush(stdout);
+	if (f->port_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d\n", port);
 
-		if (fileio_write_atomic(port_file, buf, (size_t)n, 0644, &err) != 0) {
+		if (fileio_write_atomic(f->port_file, buf, (size_t)n, 0644, &err) != 0) {
 			sim_stop(s);
 			return cli_fail(&err);
 		}
 	}
-	printf("listening on http://127.0.0.1:%d\n", port);
-	fflush(stdout);
 	while (sigwait(&set, &sig) != 0)
 		;
 	sim_stop(s);
 	fprintf(stderr, "plumbline: simulate: stopped (signal %d)\n", sig);
 	return EXIT_OK;
+}
+
+int cmd_simulate(int argc, char **argv)
+{
+	struct sim_opts o;
+	struct pl_err err = PL_ERR_INIT;
+	struct files f = { NULL, NULL, NULL };
+	char *cert = NULL, *key = NULL;
+	size_t key_len = 0;
+	int rc;
+
+	if (cli_wants_help(argc, argv))
+		return cli_print_usage("simulate");
+	sim_opts_init(&o);
+	rc = parse_args(argc, argv, &o, &f);
+	if (rc)
+		return rc;
+	if (!f.tls_cert != !f.tls_key)
+		return cli_usage_error("simulate", "--tls-cert and --tls-key go together");
+	if (f.tls_cert && (fileio_read_all(f.tls_cert, 1u << 20, &cert, NULL, &err) != 0 ||
+			   fileio_read_all(f.tls_key, 1u << 20, &key, &key_len, &err) != 0)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	o.tls_cert_pem = cert;
+	o.tls_key_pem = key;
+	rc = serve(&o, &f);
+out:
+	free(cert);
+	if (key) {
+		OPENSSL_cleanse(key, key_len);
+		free(key);
+	}
+	return rc;
 }

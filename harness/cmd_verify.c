@@ -156,7 +156,7 @@ int cmd_verify(int argc, char **argv)
 			pl_err_set(&err, PL_E_INTEGRITY, f,
 				   "the signed comment records sha256 %s, the file has %s", tcsha,
 				   sha);
-		} else if (fileio_exists(regpath)) {
+		} else if (fileio_exists(regpath) && strstr(tc, "register_seq:")) {
 			if (reg_state == 0) {
 				struct pl_err rerr = PL_ERR_INIT;
 

@@ -26,6 +26,7 @@ static const char *const vendor_keys[] = {
 	"rpm",	       "tpm",		 "stream",     "prices",	  "description",
 	NULL
 };
+static const char *const budget_keys[] = { "max_requests", "max_tokens", "max_cost", NULL };
 static const char *const price_keys[] = { "input_per_mtok", "output_per_mtok", NULL };
 
 int config_valid_id(const char *s)
@@ -176,6 +177,21 @@ static int parse_vendors(struct config *c, const struct jsonloc *loc, struct pl_
 	return 0;
 }
 
+static int parse_budget(struct config *c, const struct jsonloc *loc, struct pl_err *err)
+{
+	const json_t *b = c->budget;
+
+	if (!b)
+		return 0;
+	if (json_check_keys(loc, "/budget", b, budget_keys, err) < 0 ||
+	    json_get_int(loc, "/budget", b, "max_requests", 0, 1LL << 40, 0, &c->max_requests,
+			 err) < 0 ||
+	    json_get_int(loc, "/budget", b, "max_tokens", 0, 1LL << 50, 0, &c->max_tokens, err) < 0 ||
+	    json_get_num(loc, "/budget", b, "max_cost", 0, 1e12, 0, &c->max_cost, err) < 0)
+		return -1;
+	return 0;
+}
+
 static json_t *section(const json_t *root, const struct jsonloc *loc, const char *name,
 		       struct pl_err *err)
 {
@@ -215,7 +231,7 @@ struct config *config_load(const char *path, struct pl_err *err)
 	c->signing = section(c->root, &loc, "signing", err);
 	c->budget = section(c->root, &loc, "budget", err);
 	c->logging = section(c->root, &loc, "logging", err);
-	if (pl_err_isset(err))
+	if (pl_err_isset(err) || parse_budget(c, &loc, err) < 0)
 		goto fail;
 	return c;
 fail:

@@ -57,6 +57,10 @@ struct config {
 	char *reports_dir;   /* default "reports" */
 	char *state_dir;     /* journals, history, locks; default ".plumbline" */
 
+	/* "budget": limits for one run; 0 = none. The command line may lower them. */
+	long long max_requests, max_tokens;
+	double max_cost;
+
 	/* Sections owned by other modules: borrowed from root, NULL when absent. */
 	json_t *detection;
 	json_t *alerts;

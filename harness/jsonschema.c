@@ -20,7 +20,12 @@
 #define RE_MATCH_LIMIT 1000000u
 #define RE_DEPTH_LIMIT 10000u
 
-enum { D2020 = 1, D7 = 2 };
+/* Dialects. D2020_NOVAL: 2020-12 under a custom meta-schema whose "$vocabulary" leaves out the
+ * validation vocabulary (then type, enum, minimum, required... are not assertions). */
+enum { D2020 = 1, D7 = 2, D2020_NOVAL = 3 };
+
+#define META_2020   "https://json-schema.org/draft/2020-12/schema"
+#define VOCAB_VALID "https://json-schema.org/draft/2020-12/vocab/validation"
 
 enum {
 	T_NULL = 1 << 0,
@@ -447,6 +452,47 @@ static const char *const kw_map[] = { "properties",  "patternProperties", "$defs
 				      "definitions", "dependentSchemas",  "dependencies",
 				      NULL };
 
+static int add_document(struct jsonschema *js, json_t *doc, const char *uri, int draft,
+			const char *ptr, struct pl_err *err);
+
+/* A "$schema" naming a custom meta-schema: when its "$vocabulary" lacks the validation
+ * vocabulary, the schema's dialect becomes D2020_NOVAL. The meta-schema is found among known
+ * documents or through the loader; one that cannot be found leaves the dialect as it was. */
+static int custom_dialect(struct jsonschema *js, const json_t *s, int *draft, const char *ptr,
+			  struct pl_err *err)
+{
+	const json_t *v = json_is_object(s) ? json_object_get(s, "$schema") : NULL, *idx, *vocab;
+	const char *frag;
+	char *doc;
+	int rc = 0;
+
+	if (!json_is_string(v))
+		return 0;
+	doc = uri_split(json_string_value(v), &frag);
+	if (strstr(doc, "json-schema.org/")) { /* the standard meta-schemas: every vocabulary */
+		free(doc);
+		return 0;
+	}
+	idx = json_object_get(js->uris, doc);
+	if (!idx && js->o.load) {
+		struct pl_err lerr = PL_ERR_INIT;
+		json_t *meta = js->o.load(js->o.load_ctx, doc, &lerr);
+
+		if (meta) {
+			rc = add_document(js, meta, doc, D2020, ptr, err);
+			json_decref(meta);
+			idx = rc < 0 ? NULL : json_object_get(js->uris, doc);
+		}
+	}
+	if (idx) {
+		vocab = json_object_get(js->slots[json_integer_value(idx)]->schema, "$vocabulary");
+		if (json_is_object(vocab) && !json_object_get(vocab, VOCAB_VALID))
+			*draft = D2020_NOVAL;
+	}
+	free(doc);
+	return rc;
+}
+
 static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t res, int draft,
 		const char *ptr, struct pl_err *err)
 {
@@ -462,6 +508,8 @@ static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t
 	if (slot_find(js, s))
 		return 0;
 	draft = draft_of(s, draft);
+	if (draft != D7 && custom_dialect(js, s, &draft, ptr, err) < 0)
+		return -1;
 	if (json_is_boolean(s)) {
 		slot_add(js, s, base, res, draft, ptr);
 		return 0;
@@ -1230,6 +1278,17 @@ static int compile_keywords(struct jsonschema *js, struct node *n, const json_t 
 		return -1;
 	if (n->multiple_of && json_number_value(n->multiple_of) <= 0)
 		return fail(err, ptr, "multipleOf", "expected a number greater than 0");
+	if (n->draft == D2020_NOVAL) { /* the validation vocabulary is off: no assertions */
+		n->types = 0;
+		n->enum_ = n->const_ = NULL;
+		n->minimum = n->maximum = n->ex_minimum = n->ex_maximum = n->multiple_of = NULL;
+		n->min_len = n->max_len = n->min_items = n->max_items = -1;
+		n->min_props = n->max_props = n->min_contains = n->max_contains = -1;
+		n->unique = 0;
+		n->required = n->dep_required = NULL;
+		pcre2_code_free(n->pattern.re);
+		n->pattern.re = NULL;
+	}
 	return 0;
 }
 
@@ -1665,19 +1724,39 @@ static int fmt_hostname(const char *s, size_t n)
 
 static int fmt_email(const char *s, size_t n)
 {
-	const char *at = memchr(s, '@', n);
+	const char *at = NULL;
 	size_t i, local;
 
+	for (i = n; i > 0; i--) /* the last '@': a quoted local part may hold one */
+		if (s[i - 1] == '@') {
+			at = s + i - 1;
+			break;
+		}
 	if (!at || at == s)
 		return 0;
 	local = (size_t)(at - s);
-	if (s[0] == '.' || s[local - 1] == '.')
-		return 0;
-	for (i = 0; i < local; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
+	if (s[0] == '"') { /* quoted-string: printable ASCII, \ and " escaped */
+		if (local < 2 || s[local - 1] != '"')
 			return 0;
-		if (!isalnum((unsigned char)s[i]) && !strchr("!#$%&'*+-/=?^_`{|}~.", s[i]))
+		for (i = 1; i + 1 < local; i++) {
+			if (s[i] == '\\') {
+				i++;
+				if (i + 1 >= local)
+					return 0;
+			} else if (s[i] == '"' || (unsigned char)s[i] < 0x20 ||
+				   (unsigned char)s[i] > 0x7E) {
+				return 0;
+			}
+		}
+	} else {
+		if (s[0] == '.' || s[local - 1] == '.')
 			return 0;
+		for (i = 0; i < local; i++) {
+			if (s[i] == '.' && s[i + 1] == '.')
+				return 0;
+			if (!isalnum((unsigned char)s[i]) && !strchr("!#$%&'*+-/=?^_`{|}~.", s[i]))
+				return 0;
+		}
 	}
 	if (at[1] == '[') { /* address literal */
 		char buf[64];
@@ -1747,18 +1826,12 @@ static int fmt_uuid(const char *s, size_t n)
 	return 1;
 }
 
-/* An absolute URI (RFC 3986): scheme ":" then only URI characters and valid %XX escapes. */
-static int fmt_uri(const char *s, size_t n)
+/* Characters of RFC 3986 classes, "%XX" escapes allowed when pct. */
+static int uri_chars(const char *s, size_t n, const char *extra)
 {
-	size_t i = 0;
+	size_t i;
 
-	if (n == 0 || !isalpha((unsigned char)s[0]))
-		return 0;
-	while (i < n && (isalnum((unsigned char)s[i]) || strchr("+-.", s[i])))
-		i++;
-	if (i >= n || s[i] != ':')
-		return 0;
-	for (i++; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
@@ -1766,10 +1839,77 @@ static int fmt_uri(const char *s, size_t n)
 			    !isxdigit((unsigned char)s[i + 2]))
 				return 0;
 			i += 2;
-		} else if (!isalnum(c) && !strchr("-._~:/?#[]@!$&'()*+,;=", c)) {
+		} else if (!isalnum(c) && !strchr("-._~!$&'()*+,;=", c) && !strchr(extra, c)) {
 			return 0;
 		}
 	}
+	return 1;
+}
+
+/* An absolute URI (RFC 3986): scheme ":" ["//" authority] path ["?" query] ["#" fragment]. */
+static int fmt_uri(const char *s, size_t n)
+{
+	size_t i = 0, e;
+
+	if (n == 0 || !isalpha((unsigned char)s[0]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || strchr("+-.", s[i])))
+		i++;
+	if (i >= n || s[i] != ':')
+		return 0;
+	i++;
+	if (n - i >= 2 && s[i] == '/' && s[i + 1] == '/') {
+		const char *auth = s + i + 2, *at, *host, *hend, *colon;
+		size_t alen;
+
+		i += 2;
+		e = i;
+		while (e < n && !strchr("/?#", s[e]))
+			e++;
+		alen = e - i;
+		at = memchr(auth, '@', alen);
+		if (at && !uri_chars(auth, (size_t)(at - auth), ":"))
+			return 0;
+		host = at ? at + 1 : auth;
+		hend = auth + alen;
+		if (host < hend && *host == '[') {
+			const char *close = memchr(host, ']', (size_t)(hend - host));
+			char buf[64];
+			unsigned char a6[16];
+
+			if (!close || (size_t)(close - host - 1) >= sizeof(buf))
+				return 0;
+			memcpy(buf, host + 1, (size_t)(close - host - 1));
+			buf[close - host - 1] = '\0';
+			if (buf[0] != 'v' && buf[0] != 'V' && inet_pton(AF_INET6, buf, a6) != 1)
+				return 0;
+			colon = close + 1 < hend ? close + 1 : NULL;
+			if (colon && *colon != ':')
+				return 0;
+		} else {
+			colon = memchr(host, ':', (size_t)(hend - host));
+			if (!uri_chars(host, (size_t)((colon ? colon : hend) - host), ""))
+				return 0;
+		}
+		if (colon && !digits(colon + 1, (size_t)(hend - colon - 1)))
+			return 0;
+		i = e;
+	}
+	e = i;
+	while (e < n && !strchr("?#", s[e]))
+		e++;
+	if (!uri_chars(s + i, e - i, ":@/"))
+		return 0;
+	if (e < n && s[e] == '?') {
+		i = e + 1;
+		e = i;
+		while (e < n && s[e] != '#')
+			e++;
+		if (!uri_chars(s + i, e - i, ":@/?"))
+			return 0;
+	}
+	if (e < n && s[e] == '#' && !uri_chars(s + e + 1, n - e - 1, ":@/?"))
+		return 0;
 	return 1;
 }
 

@@ -301,3 +301,57 @@ void lock_release(struct lock *l)
 	free(l->path);
 	free(l);
 }
+
+struct lockset {
+	struct lock **locks;
+	size_t n;
+};
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void lock_release_all(struct lockset *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = s->n; i > 0; i--)
+		lock_release(s->locks[i - 1]);
+	free(s->locks);
+	free(s);
+}
+
+int lock_acquire_all(const char *state_dir, const char *const *names, size_t n, double wait_s,
+		     struct lockset **out, struct lock_holder *holder, struct pl_err *err)
+{
+	const char **sorted = xcalloc(n + 1, sizeof(*sorted));
+	struct lockset *s = xcalloc(1, sizeof(*s));
+	double deadline = mono() + (wait_s > 0 ? wait_s : 0);
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	memcpy(sorted, names, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_names);
+	s->locks = xcalloc(n + 1, sizeof(*s->locks));
+	for (i = 0; i < n; i++) {
+		double left = deadline - mono();
+
+		if (i > 0 && !strcmp(sorted[i], sorted[i - 1]))
+			continue; /* the same vendor/suite twice */
+		if (lock_acquire(state_dir, sorted[i], left > 0 ? left : 0, &s->locks[s->n], holder,
+				 err) < 0)
+			goto out;
+		s->n++;
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	lock_release_all(s);
+	free(sorted);
+	return rc;
+}

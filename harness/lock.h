@@ -42,6 +42,14 @@ int lock_acquire(const char *state_dir, const char *name, double wait_s, struct 
 void lock_release(struct lock *l);
 const char *lock_path(const struct lock *l);
 
+/* Several locks at once (a run over several vendors and suites): takes them in sorted name
+ * order, so two runs over overlapping sets cannot deadlock, sharing one wait_s deadline. On
+ * failure the ones already taken are released and err says which lock is held by whom. */
+struct lockset;
+int lock_acquire_all(const char *state_dir, const char *const *names, size_t n, double wait_s,
+		     struct lockset **out, struct lock_holder *holder, struct pl_err *err);
+void lock_release_all(struct lockset *s); /* NULL-safe */
+
 /* Reads a lock file. Returns 0, or -1 (absent, unreadable or malformed). */
 int lock_read(const char *path, struct lock_holder *h);
 /* 1 if the holder still runs (or may: another host, or no permission to tell), 0 if dead. */

@@ -59,6 +59,29 @@ fail:
 	return NULL;
 }
 
+int publish_validate(const struct config *cfg, struct pl_err *err)
+{
+	struct jsonloc loc = config_loc(cfg);
+	struct sign_config sc;
+	struct log_opts lo = LOG_OPTS_INIT;
+	struct alerts *al;
+	int rc = -1;
+
+	memset(&sc, 0, sizeof(sc));
+	if (sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, &sc, err) < 0 ||
+	    log_opts_parse(&loc, "/logging", cfg->logging, &lo, err) < 0)
+		goto out;
+	al = alerts_new(&loc, "/alerts", cfg->alerts, err);
+	if (!al)
+		goto out;
+	alerts_free(al);
+	rc = 0;
+out:
+	sign_config_release(&sc);
+	log_opts_release(&lo);
+	return rc;
+}
+
 int publish_signing(const struct publish *p)
 {
 	return p->reg != NULL;

@@ -39,6 +39,9 @@ struct publish_item {
 /* Validates the config's signing, alerts and logging sections and opens the register (locked)
  * when a secret key is configured or present. Returns a new publisher or NULL with err set. */
 struct publish *publish_open(const struct config *cfg, struct pl_err *err);
+/* Validates the signing, alerts and logging sections only (for `plumbline check`): opens no
+ * file, reads no secret. */
+int publish_validate(const struct config *cfg, struct pl_err *err);
 /* 1 when reports are signed and registered. */
 int publish_signing(const struct publish *p);
 /* Signs the report and appends its run entry; fills item->register_seq. */

@@ -68,10 +68,13 @@ void register_format_date(time_t t, char *buf, size_t len)
 static char *ckpt_path(const char *path)
 {
 	struct sbuf sb;
+	char *out;
 
 	sbuf_init(&sb);
 	sbuf_addf(&sb, "%s.checkpoint", path);
-	return sbuf_detach(&sb, NULL);
+	out = xstrdup(sb.buf);
+	sbuf_release(&sb);
+	return out;
 }
 
 static int ckpt_write(const struct reg *r, struct pl_err *err)

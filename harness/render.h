@@ -3,12 +3,15 @@
  * stability report over the vendor register (inline SVG charts; no external assets, no
  * scripts). All three are deterministic: the same input gives byte-identical output.
  *
- * The run report is read tolerantly (absent fields are left out). Fields used:
- *   vendor, model, suite, date, verdict, summary, epoch         strings
- *   prompts[]: id, verdict, checks[]: name|type, verdict ("pass" "fail" "skip" "error"),
- *              score (number), detail; failed_samples[]: text, check, detail
- *   metadata_changes[]: field, baseline, now                     (what the vendor reported)
- *   stats: requests, answers, faults, latency_p50_ms, latency_p95_ms, cost
+ * The run report (report.h, "plumbline-report/1") is read tolerantly; absent fields are left
+ * out. Fields used (either spelling):
+ *   vendor.id | vendor, vendor.model | model, suite.id | suite, run.date | date,
+ *   detection.epoch | epoch, verdict, summary
+ *   prompts[]: id, checks[]: label|name|id|kind|type, verdict ("pass" "fail" "skip" "error"),
+ *              score_mean|score, pass, fail, detail,
+ *              failed_samples[]: sample, text, detail   (also prompt-level, with "check")
+ *   metadata_changes[]: field, baseline, tonight|now
+ *   counts|stats: planned|requests, answers, faults, refusals, latency_p50_ms, cost
  * json_t arguments are borrowed. Output is appended to a caller-owned sbuf. */
 #ifndef PL_RENDER_H
 #define PL_RENDER_H
@@ -18,6 +21,12 @@
 
 #include <jansson.h>
 #include <time.h>
+
+/* The report's vendor id, model, suite id, date, epoch, whichever spelling it uses; NULL when
+ * absent. what: "vendor" "model" "suite" "date" "epoch". */
+const char *render_report_field(const json_t *report, const char *what);
+/* A check's display name (label, name, id, kind or type). */
+const char *render_check_name(const json_t *check);
 
 /* Markdown summary of one run report. Returns 0 or -1 (PL_E_INPUT: not a report object). */
 int render_md_report(const json_t *report, struct sbuf *out, struct pl_err *err);

@@ -27,7 +27,8 @@ static const char css[] =
 	".changed{color:#b42318;font-weight:600}.ok{color:#067647}.other{color:#8a5a00}"
 	".muted{color:#6b7685}svg{display:block;margin:4px 0 12px;background:#fbfcfd;border:1px "
 	"solid #e6eaf0}code{font-size:12px;background:#f4f6f9;padding:1px 4px}"
-	"footer{margin-top:32px;font-size:12px;color:#6b7685}";
+	"footer{margin-top:32px;font-size:12px;color:#6b7685}td:nth-child(2){white-space:nowrap}"
+	"svg{max-width:100%;height:auto}";
 
 void render_xml_escape(struct sbuf *out, const char *s)
 {

@@ -53,40 +53,50 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* An empty sbuf points here and owns nothing (git's strbuf_slopbuf): initialising, resetting
+ * and detaching never allocate, so an sbuf left empty needs no release. Never written. */
+static char slop[1];
+
 void sbuf_init(struct sbuf *sb)
 {
-	sb->cap = 64;
+	sb->cap = 0;
 	sb->len = 0;
-	sb->buf = xmalloc(sb->cap);
-	sb->buf[0] = '\0';
+	sb->buf = slop;
 }
 
 void sbuf_release(struct sbuf *sb)
 {
 	if (!sb)
 		return;
-	free(sb->buf);
-	sb->buf = NULL;
-	sb->len = sb->cap = 0;
+	if (sb->cap)
+		free(sb->buf);
+	sbuf_init(sb);
 }
 
 void sbuf_reset(struct sbuf *sb)
 {
 	sb->len = 0;
-	sb->buf[0] = '\0';
+	if (sb->cap)
+		sb->buf[0] = '\0';
 }
 
 void sbuf_grow(struct sbuf *sb, size_t extra)
 {
-	size_t need = sb->len + extra + 1;
+	size_t need = sb->len + extra + 1, cap = sb->cap;
 
 	if (need < sb->len)
 		die_oom(SIZE_MAX);
-	if (need <= sb->cap)
+	if (need <= cap)
 		return;
-	while (sb->cap < need)
-		sb->cap = sb->cap < 64 ? 64 : sb->cap * 2;
-	sb->buf = xrealloc(sb->buf, sb->cap);
+	while (cap < need)
+		cap = cap < 64 ? 64 : cap * 2;
+	if (sb->cap) {
+		sb->buf = xrealloc(sb->buf, cap);
+	} else {
+		sb->buf = xmalloc(cap);
+		sb->buf[0] = '\0';
+	}
+	sb->cap = cap;
 }
 
 void sbuf_add(struct sbuf *sb, const void *data, size_t len)
@@ -112,11 +122,14 @@ void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	sbuf_grow(sb, 64);
 	va_start(ap, fmt);
 	n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		sb->buf[sb->len] = '\0';
 		return;
+	}
 	if ((size_t)n >= sb->cap - sb->len) {
 		sbuf_grow(sb, (size_t)n);
 		va_start(ap, fmt);
@@ -128,8 +141,11 @@ void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 
 char *sbuf_detach(struct sbuf *sb, size_t *len)
 {
-	char *p = sb->buf;
+	char *p;
 
+	if (!sb->cap)
+		sbuf_grow(sb, 0); /* the caller always gets a buffer it can free() */
+	p = sb->buf;
 	if (len)
 		*len = sb->len;
 	sbuf_init(sb);

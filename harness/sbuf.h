@@ -1,13 +1,15 @@
 /* sbuf.h: a growable, always NUL-terminated byte buffer (git's strbuf, smaller).
- * An sbuf is embedded: sbuf_init / sbuf_release. Allocation failure aborts the process: a
- * harness that cannot allocate a few kilobytes cannot report anything useful either. */
+ * An sbuf is embedded: sbuf_init / sbuf_release. An empty sbuf (after init, release or detach)
+ * owns no memory, so forgetting to release an sbuf that was detached leaks nothing.
+ * Allocation failure aborts the process: a harness that cannot allocate a few kilobytes
+ * cannot report anything useful either. */
 #ifndef PL_SBUF_H
 #define PL_SBUF_H
 
 #include "pl.h"
 
 struct sbuf {
-	char *buf; /* never NULL after sbuf_init; always NUL-terminated */
+	char *buf; /* never NULL after sbuf_init; always NUL-terminated; read-only while cap 0 */
 	size_t len;
 	size_t cap;
 };

@@ -93,9 +93,10 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 		return -1;
 	memset(&ro, 0, sizeof(ro));
 	ro.record_dir = o->record_dir;
-	ro.max_requests = o->max_requests;
-	ro.max_tokens = o->max_tokens;
-	ro.max_cost = o->max_cost;
+	/* The config's budget holds unless the command line sets a budget of its own. */
+	ro.max_requests = o->max_requests ? o->max_requests : (long)s->cfg->max_requests;
+	ro.max_tokens = o->max_tokens ? o->max_tokens : (long)s->cfg->max_tokens;
+	ro.max_cost = o->max_cost > 0 ? o->max_cost : s->cfg->max_cost;
 	if (o->progress && is_tty())
 		ro.progress = progress;
 	rc = runner_run(&s->plan, j, &ro, &s->stats, err);

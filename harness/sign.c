@@ -287,10 +287,13 @@ static int ed_verify(EVP_PKEY *pkey, const void *data, size_t len, const unsigne
 static char *join(const char *dir, const char *name)
 {
 	struct sbuf sb;
+	char *out;
 
 	sbuf_init(&sb);
 	sbuf_addf(&sb, "%s/%s", dir, name);
-	return sbuf_detach(&sb, NULL);
+	out = xstrdup(sb.buf);
+	sbuf_release(&sb);
+	return out;
 }
 
 int sign_config_parse(const struct jsonloc *loc, const char *pointer, const json_t *section,

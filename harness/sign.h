@@ -36,7 +36,8 @@
 struct sign_key; /* a secret key (with its public half and key id) */
 struct sign_pub; /* a public key; key id unknown when loaded from PEM */
 
-/* The config's "signing" section. Paths default to files in the state directory. */
+/* The config's "signing" section. Paths default to files in the state directory
+ * (config "paths.state", default ".plumbline"). */
 struct sign_config {
 	char *secret_key;    /* default STATE/plumbline.key */
 	char *public_key;    /* default STATE/register.pub (the PEM beside it: register.pub.pem) */
@@ -49,7 +50,7 @@ struct sign_config {
 int sign_config_parse(const struct jsonloc *loc, const char *pointer, const json_t *section,
 		      const char *state_dir, struct sign_config *out, struct pl_err *err);
 void sign_config_release(struct sign_config *c); /* NULL-safe */
-/* Reads only "state_dir" and "signing" from a config file (commands that need no vendor: keygen,
+/* Reads only "paths.state" and "signing" from a config file (commands that need no vendor: keygen,
  * verify, register). Returns 0 or -1 (PL_E_INPUT naming FILE:LINE:COL). */
 int sign_config_load_file(const char *config_path, struct sign_config *out, struct pl_err *err);
 

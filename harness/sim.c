@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,8 +33,18 @@ static const struct sim_wire *const wires[] = {
 };
 
 static const char *const fault_names[] = {
-	"none",	     "429",   "429-noretry",	    "500", "503", "529", "slow", "slow-headers",
-	"truncated", "reset", "wrong-content-type",
+	"none",
+	"429",
+	"429-noretry",
+	"500",
+	"503",
+	"529",
+	"slow",
+	"slow-headers",
+	"truncated",
+	"reset",
+	"wrong-content-type",
+	"stream-error",
 };
 
 static const char *const format_names[] = {
@@ -56,6 +67,8 @@ struct sim {
 	struct sim_opts o;
 	char *require_key;
 	char *format;
+	char *tls_cert;
+	char *tls_key; /* wiped before it is freed */
 	struct MHD_Daemon *d;
 	atomic_int stopping;
 	pthread_mutex_t mu;
@@ -195,13 +208,29 @@ static unsigned long long count_request(struct sim *s, const char *path)
 	return ++s->req_no;
 }
 
-static void count_tokens(struct sim *s, long prompt, long completion)
+/* Records a request's tokens. With --rate-limit-tpm, refuses a request whose tokens would
+ * exceed the limit in the sliding minute (unless the minute is empty): returns the milliseconds
+ * until the oldest counted second leaves the window, or 0 when accepted. */
+static long count_tokens(struct sim *s, long prompt, long completion)
 {
-	long sec, r, t, p;
+	long sec, r, t, p, oldest;
+	double now;
 	struct bucket *b;
 
 	pthread_mutex_lock(&s->mu);
-	sec = (long)now_s(s);
+	now = now_s(s);
+	sec = (long)now;
+	window_sums(s, sec, &r, &t, &p);
+	if (s->o.rate_limit_tpm > 0 && t > 0 && t + prompt + completion > s->o.rate_limit_tpm) {
+		oldest = sec;
+		for (int i = 0; i < 60; i++)
+			if (s->b[i].tokens && s->b[i].sec > sec - 60 && s->b[i].sec < oldest)
+				oldest = s->b[i].sec;
+		s->rate_limited++;
+		pthread_mutex_unlock(&s->mu);
+		t = (long)ceil(((double)oldest + 60.0 - now) * 1000.0);
+		return t > 0 ? t : 1;
+	}
 	b = bucket_for(s, sec);
 	b->tokens += prompt + completion;
 	b->ptokens += prompt;
@@ -212,6 +241,7 @@ static void count_tokens(struct sim *s, long prompt, long completion)
 	if (p > s->max_ptpm)
 		s->max_ptpm = p;
 	pthread_mutex_unlock(&s->mu);
+	return 0;
 }
 
 /* The sliding-minute limiter. Returns 0 to accept, or the milliseconds until a slot frees.
@@ -272,10 +302,22 @@ static unsigned long sample_index(struct sim *s, uint64_t key)
 
 char *sim_stats_json(struct sim *s)
 {
-	json_t *o, *paths;
+	json_t *o, *paths, *minute;
 	char *out;
+	long sec;
 
 	pthread_mutex_lock(&s->mu);
+	sec = (long)now_s(s);
+	/* the last 60 whole seconds, oldest first: [second, requests, tokens] */
+	minute = json_array();
+	for (long t = sec - 59; t <= sec; t++) {
+		const struct bucket *b = &s->b[(t < 0 ? t + 60 : t) % 60];
+
+		if (t >= 0 && b->sec == t && (b->reqs || b->tokens))
+			json_array_append_new(minute, json_pack("[I,I,I]", (json_int_t)t,
+								(json_int_t)b->reqs,
+								(json_int_t)b->tokens));
+	}
 	paths = json_object();
 	for (size_t i = 0; i < s->n_paths; i++)
 		json_object_set_new(paths, s->paths[i].path, json_integer(s->paths[i].n));
@@ -287,6 +329,8 @@ char *sim_stats_json(struct sim *s)
 		      (json_int_t)s->rate_limited, "faulted", (json_int_t)s->faulted,
 		      "max_inflight", (json_int_t)s->max_inflight, "inflight",
 		      (json_int_t)s->inflight, "paths", paths);
+	json_object_set_new(o, "uptime_seconds", json_integer(sec));
+	json_object_set_new(o, "last_minute", minute);
 	pthread_mutex_unlock(&s->mu);
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -313,12 +357,56 @@ struct trickle {
 	size_t limit; /* bytes sent before the error (truncated) */
 	int slow;
 	double start;
+	/* paced streams (--token-ms): one event at a time */
+	int paced;
+	int frames;	 /* AWS event-stream: events are length-prefixed frames */
+	const char *sep; /* otherwise events end with this ("\n\n" SSE, "\n" NDJSON) */
+	size_t ev_end;
 };
+
+static size_t event_end(const struct trickle *t, size_t pos)
+{
+	size_t end = t->len;
+
+	if (t->frames && pos + 4 <= t->len) {
+		const unsigned char *p = (const unsigned char *)t->buf + pos;
+
+		end = pos + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+	} else if (!t->frames) {
+		const char *e = strstr(t->buf + pos, t->sep);
+
+		if (e)
+			end = (size_t)(e - t->buf) + strlen(t->sep);
+	}
+	return end > t->len || end <= pos ? t->len : end;
+}
+
+static ssize_t paced_read(struct trickle *t, uint64_t pos, char *buf, size_t max)
+{
+	size_t n;
+
+	if (pos >= t->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (pos >= t->ev_end) {
+		if (pos > 0)
+			nap(t->s, t->s->o.token_ms);
+		if (atomic_load(&t->s->stopping))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		t->ev_end = event_end(t, (size_t)pos);
+	}
+	n = t->ev_end - (size_t)pos;
+	if (n > max)
+		n = max;
+	memcpy(buf, t->buf + pos, n);
+	return (ssize_t)n;
+}
 
 static ssize_t trickle_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct trickle *t = cls;
 
+	if (t->paced)
+		return paced_read(t, pos, buf, max);
 	if (t->slow) {
 		/* one byte a second, never the last one, until slow_ms has passed */
 		if (atomic_load(&t->s->stopping) ||
@@ -353,7 +441,25 @@ static enum MHD_Result queue_reply(struct sim *s, struct MHD_Connection *conn, s
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	if (how == SIM_FAULT_SLOW || how == SIM_FAULT_TRUNCATED) {
+	const char *ct = r->content_type;
+	int frames = !strncmp(ct, "application/vnd.amazon.eventstream", 34);
+	const char *sep = !strncmp(ct, "text/event-stream", 17)	     ? "\n\n"
+			  : !strncmp(ct, "application/x-ndjson", 20) ? "\n"
+								     : NULL;
+
+	if (how == SIM_FAULT_NONE && s->o.token_ms > 0 && r->status == 200 && (frames || sep)) {
+		struct trickle *t = xcalloc(1, sizeof(*t));
+
+		t->s = s;
+		t->len = r->body.len;
+		t->buf = sbuf_detach(&r->body, NULL);
+		t->paced = 1;
+		t->frames = frames;
+		t->sep = sep;
+		/* chunked, as real vendors stream */
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, trickle_read, t,
+							 trickle_free);
+	} else if (how == SIM_FAULT_SLOW || how == SIM_FAULT_TRUNCATED) {
 		struct trickle *t = xcalloc(1, sizeof(*t));
 
 		t->s = s;
@@ -417,6 +523,10 @@ static void fill_meta(struct sim *s, unsigned long long n, long remaining_req, l
 	pthread_mutex_unlock(&s->mu);
 	m->limit_tokens = DEFAULT_LIM_TOK;
 	m->remaining_tokens = DEFAULT_LIM_TOK > p ? DEFAULT_LIM_TOK - p : 0;
+	if (s->o.rate_limit_tpm > 0) {
+		m->limit_tokens = s->o.rate_limit_tpm;
+		m->remaining_tokens = s->o.rate_limit_tpm > t ? s->o.rate_limit_tpm - t : 0;
+	}
 	if (s->o.rate_limit_rpm > 0) {
 		m->limit_requests = s->o.rate_limit_rpm;
 		m->remaining_requests = remaining_req;
@@ -537,6 +647,8 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 					     "<body><center><h1>502 Bad Gateway</h1></center>"
 					     "</body></html>\n");
 			goto send_raw;
+		case SIM_FAULT_STREAM_ERROR:
+			break; /* decided after parsing: only streams get it */
 		default:
 			break; /* slow and truncated: a normal answer, sent badly */
 		}
@@ -553,9 +665,32 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 	}
 	sim_model_answer(&s->o.knobs, rq.model ? rq.model : rq.path_model, rq.msgs, rq.n_msgs,
 			 rq.temperature, rq.max_tokens, sseed, &a);
-	count_tokens(s, a.prompt_tokens, a.completion_tokens);
+	wait_ms = count_tokens(s, a.prompt_tokens, a.completion_tokens);
+	if (wait_ms) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "Rate limit reached for %.40s on tokens per min (TPM): Limit %ld, "
+			 "Requested %ld. Please try again in %.3fs.",
+			 a.model, s->o.rate_limit_tpm, a.prompt_tokens + a.completion_tokens,
+			 wait_ms / 1000.0);
+		w->error(429, "rate_limit", msg, &r);
+		sim_reply_header(&r, "retry-after", "%ld", (wait_ms + 999) / 1000);
+		sim_reply_header(&r, "retry-after-ms", "%ld", wait_ms);
+		goto send;
+	}
 	nap(s, s->o.latency_ms);
+	if (how == SIM_FAULT_STREAM_ERROR && !(rq.stream && w->stream_error)) {
+		w->error(500, "server", "The server had an error while processing your request.",
+			 &r);
+		how = SIM_FAULT_NONE;
+		goto send;
+	}
 	w->render(&rq, &a, &m, &r);
+	if (how == SIM_FAULT_STREAM_ERROR) {
+		w->stream_error(&r);
+		how = SIM_FAULT_NONE;
+	}
 send:
 	if (w->headers)
 		w->headers(&m, &r);
@@ -694,6 +829,11 @@ struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	size_t i;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_POLL;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL },
+					 { MHD_OPTION_END, 0, NULL } };
 
 	if (o->port < 0 || o->port > 65535) {
 		pl_err_set(err, PL_E_USAGE, "--port", "port %d out of range 0..65535", o->port);
@@ -728,18 +868,40 @@ struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
 		s->rl_cap = o->rate_limit_rpm > 1000000 ? 1000000 : (size_t)o->rate_limit_rpm;
 		s->rl = xcalloc(s->rl_cap, sizeof(*s->rl));
 	}
+	if (!o->tls_cert_pem != !o->tls_key_pem) {
+		pl_err_set(err, PL_E_USAGE, "--tls-cert", "TLS needs both a certificate and a key");
+		sim_stop(s);
+		return NULL;
+	}
+	if (o->tls_cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			pl_err_set(err, PL_E_USAGE, "--tls-cert",
+				   "this libmicrohttpd was built without TLS");
+			sim_stop(s);
+			return NULL;
+		}
+		s->tls_cert = xstrdup(o->tls_cert_pem);
+		s->tls_key = xstrdup(o->tls_key_pem);
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
+	}
+	s->o.tls_cert_pem = s->tls_cert;
+	s->o.tls_key_pem = s->tls_key;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)o->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0,
-		NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
-		(unsigned)1024, MHD_OPTION_END);
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+				MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_ARRAY,
+				tls, MHD_OPTION_END);
 	if (!s->d) {
-		pl_err_set(err, PL_E_IO, "127.0.0.1", "cannot listen on port %d (in use?)",
+		pl_err_set(err, PL_E_IO, "127.0.0.1",
+			   s->tls_key ? "cannot listen on port %d (in use, or a bad TLS key/cert?)"
+				      : "cannot listen on port %d (in use?)",
 			   o->port);
 		sim_stop(s);
 		return NULL;
@@ -763,5 +925,10 @@ void sim_stop(struct sim *s)
 	free(s->cnt);
 	free(s->require_key);
 	free(s->format);
+	free(s->tls_cert);
+	if (s->tls_key) {
+		OPENSSL_cleanse(s->tls_key, strlen(s->tls_key));
+		free(s->tls_key);
+	}
 	free(s);
 }

@@ -23,25 +23,31 @@ enum sim_fault {
 	SIM_FAULT_TRUNCATED,	      /* Content-Length larger than the body sent; JSON cut */
 	SIM_FAULT_RESET,	      /* connection closed without a response */
 	SIM_FAULT_WRONG_CONTENT_TYPE, /* 200 with a text/html page */
+	SIM_FAULT_STREAM_ERROR,	      /* streams: half the events, then the vendor's error event;
+				       * non-streamed requests: 500 */
 };
 
 struct sim_opts {
 	struct sim_knobs knobs;
 	int port;	/* 0 = ephemeral */
 	int latency_ms; /* delay before each answer (per connection) */
+	int token_ms;	/* streams: delay between events (0 = send at once) */
 	enum sim_fault fault;
-	double fault_rate;	 /* share of requests faulted, 0..1 (default 1) */
-	const char *require_key; /* exact key demanded; NULL = any non-empty key (borrowed) */
-	const char *format;	 /* only this wire format ("openai", ...); NULL = all by path */
-	long rate_limit_rpm;	 /* > 0: 429 + Retry-After beyond N requests per sliding minute */
-	int slow_ms;		 /* how long slow faults last (default 120000) */
+	double fault_rate;	  /* share of requests faulted, 0..1 (default 1) */
+	const char *require_key;  /* exact key demanded; NULL = any non-empty key (borrowed) */
+	const char *format;	  /* only this wire format ("openai", ...); NULL = all by path */
+	long rate_limit_rpm;	  /* > 0: 429 + Retry-After beyond N requests per sliding minute */
+	long rate_limit_tpm;	  /* > 0: 429 + Retry-After beyond N tokens (in + out) per minute */
+	int slow_ms;		  /* how long slow faults last (default 120000) */
+	const char *tls_cert_pem; /* PEM text: serve HTTPS (both or neither; borrowed) */
+	const char *tls_key_pem;
 };
 
 struct sim;
 
 void sim_opts_init(struct sim_opts *o);
 /* Parses a fault name ("429", "429-noretry", "500", "503", "529", "slow", "slow-headers",
- * "truncated", "reset", "wrong-content-type"); -1 if unknown. */
+ * "truncated", "reset", "wrong-content-type", "stream-error"); -1 if unknown. */
 int sim_fault_parse(const char *name, enum sim_fault *f);
 const char *const *sim_fault_names(size_t *n);
 /* Names of the wire formats, for --format and help texts. */
@@ -56,7 +62,9 @@ void sim_stop(struct sim *s);
 /* The counters GET /_sim/stats serves, as a JSON text (caller frees):
  * {"requests": N, "max_requests_per_second": N, "max_requests_per_minute": N,
  *  "max_tokens_per_minute": N, "max_prompt_tokens_per_minute": N, "tokens": N,
- *  "rate_limited": N, "faulted": N, "max_inflight": N, "paths": {"/v1/chat/completions": N}}
+ *  "rate_limited": N, "faulted": N, "max_inflight": N, "inflight": N,
+ *  "paths": {"/v1/chat/completions": N}, "uptime_seconds": N,
+ *  "last_minute": [[second, requests, tokens], ...]}   (seconds with traffic, oldest first)
  * Seconds are whole wall seconds since start; minutes are sliding 60-second windows.
  * POST /_sim/reset zeroes them. */
 char *sim_stats_json(struct sim *s);

@@ -72,8 +72,12 @@ const char *sim_refusal_text(void);
  *    "paragraph", "summari", "why ", "how ": a one-word answer in a few spellings
  *    ("Paris", "Paris.", ...);
  *  - otherwise: three to five sentences from templates with synonym choices.
- * At temperature 0 the mode is returned almost always; refusals are ~1% of non-JSON answers
- * at temperature > 0 (prompts naming weapons/malware/poison are refused), 40% of all answers under
- * "refusals". Prompt tokens are round(words * 1.3) + 3 per message over all messages. */
+ * At temperature 0 the mode is returned almost always; refusals are ~1% of non-JSON answers at
+ * temperature > 0, 40% of all answers under "refusals", and ~95% for prompts naming weapons,
+ * bombs, malware, poison or stealing (those set prompt_blocked). Prompt tokens are
+ * round(words * 1.3) + 3 per message over all messages ("tokenizer": words * 1.45, + 1).
+ * The model's identity is the seed and the requested model name together, so two model names
+ * answer differently; "model" returns "<requested>-2025-06-30"; "fingerprint" another fp_ value;
+ * "swap" another identity's distributions (same facts, other phrasings and templates). */
 
 #endif

@@ -161,6 +161,23 @@ void sim_sse(struct sbuf *sb, const char *name, json_t *data)
 	json_decref(data);
 }
 
+void sim_cut_half(struct sbuf *sb, const char *sep)
+{
+	size_t keep = 0, n = strlen(sep);
+	const char *p = sb->buf;
+
+	while ((p = strstr(p, sep)) && (size_t)(p - sb->buf) + n <= sb->len / 2 + 1) {
+		keep = (size_t)(p - sb->buf) + n;
+		p += n;
+	}
+	if (!keep) {
+		p = strstr(sb->buf, sep);
+		keep = p ? (size_t)(p - sb->buf) + n : sb->len;
+	}
+	sb->len = keep;
+	sb->buf[keep] = '\0';
+}
+
 void sim_iso_time(long t, int frac, char *buf, size_t sz)
 {
 	time_t tt = (time_t)t;

@@ -86,6 +86,9 @@ struct sim_wire {
 	void (*error)(unsigned status, const char *kind, const char *msg, struct sim_reply *r);
 	/* Adds this vendor's usual headers (versions, rate limits) to every reply. May be NULL. */
 	void (*headers)(const struct sim_meta *m, struct sim_reply *r);
+	/* Cuts a rendered stream in r after about half its events and appends this vendor's
+	 * in-stream error event. MUST be set for formats that stream. */
+	void (*stream_error)(struct sim_reply *r);
 };
 
 extern const struct sim_wire sim_wire_openai;
@@ -101,6 +104,7 @@ extern const struct sim_wire sim_wire_bedrock;
 int sim_openai_auth(const struct sim_http *h, const char *key, struct sim_reply *r);
 void sim_openai_error(unsigned status, const char *kind, const char *msg, struct sim_reply *r);
 void sim_openai_headers(const struct sim_meta *m, struct sim_reply *r);
+void sim_openai_stream_error(struct sim_reply *r);
 
 /* Shared helpers (sim_wire.c). */
 void sim_reply_init(struct sim_reply *r);
@@ -124,6 +128,9 @@ void sim_sse(struct sbuf *sb, const char *name, json_t *data);
 void sim_iso_time(long t, int frac, char *buf, size_t sz);
 /* Checks a key taken from a header: missing/empty -> 1, wrong (key given) -> 2, fine -> 0. */
 int sim_key_check(const char *got, const char *key);
+/* Cuts sb after the last event separator `sep` ("\n\n" for SSE, "\n" for NDJSON) that lies
+ * in its first half (keeps at least one event). */
+void sim_cut_half(struct sbuf *sb, const char *sep);
 /* Copies the URL segment after `prefix` up to `stop` (e.g. ':' or '/') into out. Returns 0 if the
  * prefix matched and the segment is non-empty. */
 int sim_path_segment(const char *path, const char *prefix, char stop, char *out, size_t outsz);

@@ -184,6 +184,14 @@ static void an_headers(const struct sim_meta *m, struct sim_reply *r)
 	sim_reply_header(r, "anthropic-ratelimit-input-tokens-reset", "%s", reset);
 }
 
+static void an_stream_error(struct sim_reply *r)
+{
+	sim_cut_half(&r->body, "\n\n");
+	sim_sse(&r->body, "error",
+		json_pack("{s:s,s:{s:s,s:s}}", "type", "error", "error", "type", "overloaded_error",
+			  "message", "Overloaded"));
+}
+
 const struct sim_wire sim_wire_anthropic = {
 	.name = "anthropic",
 	.match = an_match,
@@ -192,4 +200,5 @@ const struct sim_wire sim_wire_anthropic = {
 	.render = an_render,
 	.error = an_error,
 	.headers = an_headers,
+	.stream_error = an_stream_error,
 };

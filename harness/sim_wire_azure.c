@@ -154,4 +154,5 @@ const struct sim_wire sim_wire_azure = {
 	.render = az_render,
 	.error = az_error,
 	.headers = az_headers,
+	.stream_error = sim_openai_stream_error,
 };

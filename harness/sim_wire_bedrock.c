@@ -155,7 +155,17 @@ static void header7(struct sbuf *sb, const char *name, const char *value)
 /* One AWS event-stream message: prelude (total length, headers length, CRC32), headers,
  * payload, CRC32 of everything before it. Steals payload; adds the "p" padding real Bedrock
  * sends. */
+static void frame_typed(struct sbuf *out, const char *event, json_t *payload, unsigned pad,
+			int exception);
+
 static void frame(struct sbuf *out, const char *event, json_t *payload, unsigned pad)
+{
+	frame_typed(out, event, payload, pad, 0);
+}
+
+/* exception: an in-stream error (":exception-type", ":message-type: exception", no padding). */
+static void frame_typed(struct sbuf *out, const char *event, json_t *payload, unsigned pad,
+			int exception)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"
 				       "789";
@@ -168,14 +178,15 @@ static void frame(struct sbuf *out, const char *event, json_t *payload, unsigned
 	pad = pad % (sizeof(p) - 2) + 1;
 	memcpy(p, alphabet, pad);
 	p[pad] = '\0';
-	json_object_set_new(payload, "p", json_string(p));
+	if (!exception)
+		json_object_set_new(payload, "p", json_string(p));
 	js = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(payload);
 	plen = js ? strlen(js) : 0;
 	sbuf_init(&hdr);
-	header7(&hdr, ":event-type", event);
+	header7(&hdr, exception ? ":exception-type" : ":event-type", event);
 	header7(&hdr, ":content-type", "application/json");
-	header7(&hdr, ":message-type", "event");
+	header7(&hdr, ":message-type", exception ? "exception" : "event");
 	sbuf_init(&msg);
 	put32(&msg, (uint32_t)(12 + hdr.len + plen + 4));
 	put32(&msg, (uint32_t)hdr.len);
@@ -237,6 +248,29 @@ static void br_headers(const struct sim_meta *m, struct sim_reply *r)
 			 m->request_id + 24);
 }
 
+/* Keeps the first half of the frames, then a modelStreamErrorException frame. */
+static void br_stream_error(struct sim_reply *r)
+{
+	const unsigned char *p = (const unsigned char *)r->body.buf;
+	size_t off = 0, frames = 0, keep = 0, i;
+
+	while (off + 12 <= r->body.len) {
+		off += (size_t)p[off] << 24 | (size_t)p[off + 1] << 16 | (size_t)p[off + 2] << 8 |
+		       p[off + 3];
+		frames++;
+	}
+	for (off = 0, i = 0; i < (frames + 1) / 2; i++)
+		off += (size_t)p[off] << 24 | (size_t)p[off + 1] << 16 | (size_t)p[off + 2] << 8 |
+		       p[off + 3];
+	keep = off;
+	r->body.len = keep;
+	r->body.buf[keep] = '\0';
+	frame_typed(&r->body, "modelStreamErrorException",
+		    json_pack("{s:s,s:i}", "message", "The model stream was interrupted.",
+			      "originalStatusCode", 500),
+		    0, 1);
+}
+
 const struct sim_wire sim_wire_bedrock = {
 	.name = "bedrock",
 	.match = br_match,
@@ -245,4 +279,5 @@ const struct sim_wire sim_wire_bedrock = {
 	.render = br_render,
 	.error = br_error,
 	.headers = br_headers,
+	.stream_error = br_stream_error,
 };

@@ -257,6 +257,28 @@ static void ge_render(const struct sim_req *rq, const struct sim_answer *a,
 	}
 }
 
+static void ge_stream_error(struct sim_reply *r)
+{
+	json_t *e = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 503, "message",
+			      "The model is overloaded. Please try again later.", "status",
+			      "UNAVAILABLE");
+
+	if (r->body.len && r->body.buf[0] == '[') {
+		/* the JSON-array stream: cut to half its elements, then the error element */
+		json_t *arr = json_loadb(r->body.buf, r->body.len, 0, NULL);
+		size_t n = json_array_size(arr);
+
+		while (json_array_size(arr) > (n + 1) / 2)
+			json_array_remove(arr, json_array_size(arr) - 1);
+		json_array_append_new(arr, e);
+		sim_reply_json(r, 200, arr);
+		r->content_type = "application/json; charset=UTF-8";
+		return;
+	}
+	sim_cut_half(&r->body, "\n\n");
+	sim_sse(&r->body, NULL, e);
+}
+
 const struct sim_wire sim_wire_gemini = {
 	.name = "gemini",
 	.match = ge_match,
@@ -265,4 +287,5 @@ const struct sim_wire sim_wire_gemini = {
 	.render = ge_render,
 	.error = ge_error,
 	.headers = NULL,
+	.stream_error = ge_stream_error,
 };

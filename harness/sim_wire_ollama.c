@@ -141,6 +141,12 @@ static void ol_render(const struct sim_req *rq, const struct sim_answer *a,
 	r->content_type = "application/x-ndjson";
 }
 
+static void ol_stream_error(struct sim_reply *r)
+{
+	sim_cut_half(&r->body, "\n");
+	sbuf_addstr(&r->body, "{\"error\":\"an error was encountered while running the model\"}\n");
+}
+
 const struct sim_wire sim_wire_ollama = {
 	.name = "ollama",
 	.match = ol_match,
@@ -149,4 +155,5 @@ const struct sim_wire sim_wire_ollama = {
 	.render = ol_render,
 	.error = ol_error,
 	.headers = NULL,
+	.stream_error = ol_stream_error,
 };

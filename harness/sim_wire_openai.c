@@ -224,6 +224,16 @@ static void oa_render(const struct sim_req *rq, const struct sim_answer *a,
 			  "service_tier", "default", "system_fingerprint", a->fingerprint));
 }
 
+void sim_openai_stream_error(struct sim_reply *r)
+{
+	sim_cut_half(&r->body, "\n\n");
+	sim_sse(&r->body, NULL,
+		json_pack("{s:{s:s,s:s,s:n,s:n}}", "error", "message",
+			  "The server had an error while processing your request. Sorry about "
+			  "that!",
+			  "type", "server_error", "param", "code"));
+}
+
 const struct sim_wire sim_wire_openai = {
 	.name = "openai",
 	.match = oa_match,
@@ -232,4 +242,5 @@ const struct sim_wire sim_wire_openai = {
 	.render = oa_render,
 	.error = sim_openai_error,
 	.headers = sim_openai_headers,
+	.stream_error = sim_openai_stream_error,
 };

@@ -183,6 +183,15 @@ static void rs_render(const struct sim_req *rq, const struct sim_answer *a,
 	      json_pack("{s:o}", "response", response_obj(rq, a, m, &id, 1)));
 }
 
+static void rs_stream_error(struct sim_reply *r)
+{
+	sim_cut_half(&r->body, "\n\n");
+	sim_sse(&r->body, "error",
+		json_pack("{s:s,s:s,s:s,s:n,s:i}", "type", "error", "code", "server_error",
+			  "message", "The server had an error while processing your request.",
+			  "param", "sequence_number", 999));
+}
+
 const struct sim_wire sim_wire_responses = {
 	.name = "openai-responses",
 	.match = rs_match,
@@ -191,4 +200,5 @@ const struct sim_wire sim_wire_responses = {
 	.render = rs_render,
 	.error = sim_openai_error,
 	.headers = sim_openai_headers,
+	.stream_error = rs_stream_error,
 };

@@ -8,6 +8,10 @@
 #include <string.h>
 
 #define WBITS 64
+/* Largest dense match table (words): 16 MiB. Above it, match vectors are built per column. */
+#ifndef PEQ_DENSE_MAX
+#define PEQ_DENSE_MAX ((size_t)1 << 21)
+#endif
 
 size_t textsim_decode(const char *s, size_t len, uint32_t *out, size_t max)
 {
@@ -117,7 +121,8 @@ size_t textsim_levenshtein_cp(const uint32_t *a, size_t n, const uint32_t *b, si
 	const uint32_t *pat = a, *txt = b;
 	size_t plen = n, tlen = m, k = 0, nb, i, j, bl;
 	uint32_t *alpha = NULL;
-	uint64_t *peq = NULL, *pv = NULL, *mv = NULL;
+	uint64_t *peq = NULL, *pv = NULL, *mv = NULL, *col = NULL;
+	size_t *start = NULL, *pos = NULL, *fill = NULL;
 	size_t score;
 	unsigned last_bit;
 
@@ -136,11 +141,29 @@ size_t textsim_levenshtein_cp(const uint32_t *a, size_t n, const uint32_t *b, si
 		if (k == 0 || alpha[k - 1] != alpha[i])
 			alpha[k++] = alpha[i];
 	nb = (plen + WBITS - 1) / WBITS;
-	peq = xcalloc(k * nb, sizeof(*peq));
-	for (i = 0; i < plen; i++) {
-		long c = find_cp(alpha, k, pat[i]);
+	if (k * nb <= PEQ_DENSE_MAX) {
+		peq = xcalloc(k * nb, sizeof(*peq));
+		for (i = 0; i < plen; i++) {
+			long c = find_cp(alpha, k, pat[i]);
 
-		peq[(size_t)c * nb + i / WBITS] |= (uint64_t)1 << (i % WBITS);
+			peq[(size_t)c * nb + i / WBITS] |= (uint64_t)1 << (i % WBITS);
+		}
+	} else {
+		/* Many distinct code points in a long pattern: a dense table would need
+		 * k * nb words, so keep each code point's positions and build its bit-vector
+		 * per column instead (at most twice the work of the block loop). */
+		start = xcalloc(k + 1, sizeof(*start));
+		pos = xmalloc(plen * sizeof(*pos));
+		col = xcalloc(nb, sizeof(*col));
+		for (i = 0; i < plen; i++)
+			start[find_cp(alpha, k, pat[i]) + 1]++;
+		for (i = 0; i < k; i++)
+			start[i + 1] += start[i];
+		fill = xmalloc(k * sizeof(*fill));
+		memcpy(fill, start, k * sizeof(*fill));
+		for (i = 0; i < plen; i++)
+			pos[fill[find_cp(alpha, k, pat[i])]++] = i;
+		free(fill);
 	}
 	pv = xmalloc(nb * sizeof(*pv));
 	mv = xcalloc(nb, sizeof(*mv));
@@ -150,14 +173,27 @@ size_t textsim_levenshtein_cp(const uint32_t *a, size_t n, const uint32_t *b, si
 	last_bit = (unsigned)((plen - 1) % WBITS);
 	for (j = 0; j < tlen; j++) {
 		long c = find_cp(alpha, k, txt[j]);
-		const uint64_t *eq = c < 0 ? NULL : peq + (size_t)c * nb;
+		const uint64_t *eq = NULL;
 		int h = 1; /* top row D[0][j] = j: horizontal delta +1 */
 
+		if (c >= 0 && peq) {
+			eq = peq + (size_t)c * nb;
+		} else if (c >= 0) {
+			for (i = start[c]; i < start[c + 1]; i++)
+				col[pos[i] / WBITS] |= (uint64_t)1 << (pos[i] % WBITS);
+			eq = col;
+		}
 		for (bl = 0; bl < nb; bl++)
 			h = block_step(&pv[bl], &mv[bl], eq ? eq[bl] : 0, h,
 				       bl + 1 == nb ? last_bit : WBITS - 1);
 		score = (size_t)((long long)score + h);
+		if (col && eq == col)
+			for (i = start[c]; i < start[c + 1]; i++)
+				col[pos[i] / WBITS] = 0;
 	}
+	free(start);
+	free(pos);
+	free(col);
 	free(alpha);
 	free(peq);
 	free(pv);

@@ -74,6 +74,7 @@ static int anthropic_build(const struct probe_target *t, const struct probe_prom
 	sbuf_init(&url);
 	sbuf_addf(&url, "%s/messages", t->base_url ? t->base_url : "");
 	out->url = sbuf_detach(&url, NULL);
+	sbuf_release(&url);
 	out->method = xstrdup("POST");
 	probe_request_add_header(out, "content-type", "application/json");
 	probe_request_add_header(out, "accept",

@@ -137,6 +137,7 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 	add_path_segment(&url, t->model);
 	sbuf_addstr(&url, p->stream ? "/converse-stream" : "/converse");
 	out->url = sbuf_detach(&url, NULL);
+	sbuf_release(&url);
 	out->method = xstrdup("POST");
 	probe_request_add_header(out, "content-type", "application/json");
 	probe_request_add_header(out, "accept",

@@ -78,6 +78,7 @@ static int gemini_build(const struct probe_target *t, const struct probe_prompt 
 	sbuf_addf(&url, "%s/models/%s:%s", t->base_url ? t->base_url : "", t->model,
 		  p->stream ? "streamGenerateContent?alt=sse" : "generateContent");
 	out->url = sbuf_detach(&url, NULL);
+	sbuf_release(&url);
 	out->method = xstrdup("POST");
 	probe_request_add_header(out, "content-type", "application/json");
 	probe_request_add_header(out, "accept",

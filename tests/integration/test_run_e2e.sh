@@ -38,6 +38,25 @@ expect_exit 0 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-02-01 
 grep -q "sim/demo \[sim-gpt-1\]: pass" "$tmp/last.out" || fail "summary line: $(cat "$tmp/last.out")"
 sim_stop
 
+# A budget stops sending, writes a partial report that says so, and exits 3.
+scenario budget
+expect_exit 3 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-02-01 --max-requests 12 "$suite"
+[ "$(json_get "$report" 'd["verdict"]')" = incomplete ] || fail "budget: verdict"
+json_get "$report" 'd["incomplete_reason"]' | grep -q "budget reached" || fail "budget: reason"
+[ "$(json_get "$report" 'd["counts"]["answers"] <= 12')" = True ] || fail "budget: answers"
+# --dry-run prints the plan and sends nothing.
+expect_exit 0 "$PLUMBLINE" run --config "$dir/plumbline.json" --dry-run "$suite"
+grep -q "50 requests" "$tmp/last.out" || fail "dry run: $(cat "$tmp/last.out")"
+# Markdown and JUnit renderings of the night.
+expect_exit 0 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-02-02 \
+	--markdown "$dir/night.md" --junit "$dir/night.xml" "$suite"
+grep -q "plumbline: sim / sim-gpt-1 / demo" "$dir/night.md" || fail "markdown summary"
+if command -v xmllint >/dev/null; then
+	xmllint --noout --schema "$PL_SOURCE_DIR/tests/fixtures/ci-schemas/jenkins-xunit-junit-10.xsd" \
+		"$dir/night.xml" || fail "junit xml does not validate"
+fi
+sim_stop
+
 # 3. Every drift is detected on its first night, and the report names it.
 #    drift:python expression over the report that must be true
 checks=(

@@ -78,8 +78,42 @@ start freset --fault reset
 curl -s -m 5 -H 'Authorization: Bearer k' -d "$body" "http://127.0.0.1:$port/v1/chat/completions" \
 	&& fail "reset fault answered"
 
+# 3b. --rate-limit-rpm: the 4th request in a minute gets 429 + Retry-After; stats count it
+start rpm --rate-limit-rpm 3
+for _ in 1 2 3; do [ "$(ask "$port")" = 200 ] || fail "rpm: early request refused"; done
+[ "$(ask "$port" -D "$tmp/hdrs")" = 429 ] || fail "rpm: 4th request not limited"
+grep -qi '^retry-after: [0-9]' "$tmp/hdrs" || fail "rpm: no Retry-After"
+curl -s "http://127.0.0.1:$port/_sim/stats" >"$tmp/stats.json"
+python3 - "$tmp/stats.json" <<'EOF2' || fail "rpm stats: $(cat "$tmp/stats.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["requests"] == 4 and s["rate_limited"] == 1, s
+assert s["max_requests_per_minute"] == 4 and s["paths"]["/v1/chat/completions"] == 4, s
+EOF2
+
+# 3c. another format by path: Anthropic Messages
+start anthropic
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'x-api-key: k' -H 'anthropic-version: 2023-06-01' \
+	-d '{"model":"claude-x","max_tokens":100,"messages":[{"role":"user","content":"Capital of France?"}]}' \
+	"http://127.0.0.1:$port/v1/messages")
+[ "$code" = 200 ] || fail "anthropic path gave $code"
+grep -q '"stop_reason":"end_turn"' "$tmp/body" || fail "anthropic body: $(cat "$tmp/body")"
+
+# 3d. TLS with a self-signed certificate: rejected unless trusted explicitly
+fx=${PL_SOURCE_DIR:?}/tests/fixtures/sim
+start tls --tls-cert "$fx/loopback-cert.pem" --tls-key "$fx/loopback-key.pem"
+grep -q "^listening on https://127.0.0.1:$port\$" "$tmp/tls.out" || fail "tls listening line"
+set +e
+curl -s -o /dev/null -H 'Authorization: Bearer k' -d "$body" "https://127.0.0.1:$port/v1/chat/completions"
+rc=$?
+set -e
+[ "$rc" = 60 ] || fail "self-signed certificate accepted (curl exit $rc)"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$fx/loopback-cert.pem" -H 'Authorization: Bearer k' \
+	-d "$body" "https://127.0.0.1:$port/v1/chat/completions")
+[ "$code" = 200 ] || fail "trusted TLS gave $code"
+
 # 4. usage errors exit 2
-for bad in "--fault nope" "--drift longer,nope" "--port 70000" "--fault-rate 2" "--bogus" "--format cobol"; do
+for bad in "--tls-cert /nonexistent" "--fault nope" "--drift longer,nope" "--port 70000" "--fault-rate 2" "--bogus" "--format cobol"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$PLUMBLINE" simulate $bad >/dev/null 2>"$tmp/usage.err"

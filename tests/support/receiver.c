@@ -78,6 +78,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	q.method = xstrdup(method);
 	q.path = xstrdup(url);
 	q.headers = sbuf_detach(&hdrs, NULL);
+	sbuf_release(&hdrs); /* detach leaves an empty, allocated buffer */
 	q.body = sbuf_detach(&cc->body, &q.body_len);
 	pthread_mutex_lock(&r->mu);
 	if (r->n == r->cap) {

@@ -104,6 +104,9 @@ static const struct {
 										     "1.5" },
 	{ "{\"type\": \"similarity\", \"metric\": \"jaccard\", \"threshold\": 0.5, \"n\": 2}",
 	  "suite.json:2:68: checks[0].n: \"n\" applies only to metric \"ngram_cosine\"" },
+	{ "{\"type\": \"json\", \"min_pass_rate\": 1.5}", "suite.json:2:35: "
+							  "checks[0].min_pass_rate: expected a "
+							  "number from 0 to 1, got 1.5" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -186,6 +189,23 @@ static void test_id_from_pointer_index(void **state)
 	json_decref(spec);
 }
 
+static void test_min_pass_rate(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct check *c = compile_text("{\"type\": \"regex\", \"pattern\": \"x\", "
+				       "\"min_pass_rate\": 0.8}",
+				       &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_true(check_min_pass_rate(c) == 0.8);
+	check_free(c);
+	c = compile_text("{\"type\": \"length\", \"max\": 3}", &err);
+	assert_non_null(c);
+	assert_true(check_min_pass_rate(c) == 1.0);
+	check_free(c);
+}
+
 static void test_verdict_names(void **state)
 {
 	(void)state;
@@ -201,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_good_specs),
 		cmocka_unit_test(test_id_from_pointer_index),
+		cmocka_unit_test(test_min_pass_rate),
 		cmocka_unit_test(test_verdict_names),
 	};
 

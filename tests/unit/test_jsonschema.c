@@ -140,6 +140,10 @@ static const struct {
 	{ "{\"format\":\"hostname\"}", "\"-bad.example\"", 1, "/: not a valid hostname (format)" },
 	{ "{\"format\":\"uuid\"}", "\"2eb8aa08-aa98-11ea-b4aa-73b441d16380\"", 1, "" },
 	{ "{\"format\":\"uri\"}", "\"//no-scheme\"", 1, "/: not a valid uri (format)" },
+	{ "{\"format\":\"uri\"}", "\"https://u:p@[::1]:8080/a/b?q=1#f\"", 1, "" },
+	{ "{\"format\":\"uri\"}", "\"http://host:80a/\"", 1, "/: not a valid uri (format)" },
+	{ "{\"format\":\"uri\"}", "\"http://h/a[1]\"", 1, "/: not a valid uri (format)" },
+	{ "{\"format\":\"email\"}", "\"\\\"joe bloggs\\\"@example.com\"", 1, "" },
 	{ "{\"format\":\"duration\"}", "\"whatever\"", 1, "" }, /* unknown: annotation */
 };
 

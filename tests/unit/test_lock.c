@@ -264,6 +264,32 @@ static void test_race_for_stale_lock(void **state)
 	assert_int_equal(lost, N - 1);
 }
 
+static void test_acquire_all(void **state)
+{
+	const char *names[] = { "v2.s", "v1.s", "v2.s" };
+	struct pl_err err = PL_ERR_INIT;
+	struct lockset *set = NULL, *other = NULL;
+	struct lock *one = NULL;
+	char path[256];
+
+	(void)state;
+	assert_int_equal(lock_acquire_all(dir, names, 3, 0, &set, NULL, &err), 0);
+	lockfile(path, sizeof(path), "v1.s");
+	assert_true(fileio_exists(path));
+	/* A second set overlapping the first cannot be taken, and keeps nothing. */
+	assert_int_equal(lock_acquire_all(dir, names + 1, 1, 0, &other, NULL, &err), -1);
+	assert_null(other);
+	lock_release_all(set);
+	assert_false(fileio_exists(path));
+	/* Failing half-way releases what was taken: v1.s free again afterwards. */
+	pl_err_init(&err);
+	assert_int_equal(lock_acquire(dir, "v2.s", 0, &one, NULL, &err), 0);
+	assert_int_equal(lock_acquire_all(dir, names, 2, 0, &other, NULL, &err), -1);
+	assert_false(fileio_exists(path));
+	lock_release(one);
+	lock_release_all(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_other_host_not_taken),
 		cmocka_unit_test(test_release_keeps_successors_lock),
 		cmocka_unit_test(test_race_for_stale_lock),
+		cmocka_unit_test(test_acquire_all),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

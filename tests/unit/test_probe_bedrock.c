@@ -323,9 +323,10 @@ static void test_build(void **state)
 				    json_array_get(json_object_get(body, "system"), 0), "text")),
 			    "Be terse.");
 	assert_int_equal(json_array_size(json_object_get(body, "messages")), 1);
-	assert_int_equal(json_integer_value(
-				 json_object_get(json_object_get(body, "inferenceConfig"), "maxToke"
-											   "ns")),
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(body, "inferenceConfi"
+										  "g"),
+							    "maxToke"
+							    "ns")),
 			 64);
 	json_decref(body);
 	probe_request_release(&req);

@@ -29,7 +29,7 @@ static PL_UNUSED char *fx_read(const char *rel, size_t *len)
 	char path[1024];
 	FILE *f;
 	struct sbuf sb;
-	char buf[8192];
+	char buf[8192], *body;
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s%s", FX_DIR, rel);
@@ -40,7 +40,9 @@ static PL_UNUSED char *fx_read(const char *rel, size_t *len)
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		sbuf_add(&sb, buf, n);
 	fclose(f);
-	return sbuf_detach(&sb, len);
+	body = sbuf_detach(&sb, len);
+	sbuf_release(&sb);
+	return body;
 }
 
 static PL_UNUSED void fx_add_header(struct fx *x, const char *name, const char *value)

@@ -166,6 +166,7 @@ static void test_durations(void **state)
 static char *ndjson_of(const char *const *files, size_t n, int cut_last)
 {
 	struct sbuf sb;
+	char *out;
 	size_t i, len;
 
 	sbuf_init(&sb);
@@ -182,7 +183,9 @@ static char *ndjson_of(const char *const *files, size_t n, int cut_last)
 		json_decref(obj);
 		free(text);
 	}
-	return sbuf_detach(&sb, NULL);
+	out = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
+	return out;
 }
 
 static void parse_stream_body(const char *body, struct probe_answer *a)

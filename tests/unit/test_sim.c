@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fileio.h"
+#include "probe.h"
 #include "sbuf.h"
 #include "sim.h"
 
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 #include <time.h>
 #include <zlib.h>
@@ -432,6 +435,15 @@ static void test_fault_rate_and_stats(void **state)
 			 200);
 	assert_true(json_integer_value(json_object_get(st, "max_requests_per_second")) >= 1);
 	assert_true(json_integer_value(json_object_get(st, "max_tokens_per_minute")) > 0);
+	{
+		json_t *lm = json_object_get(st, "last_minute"), *row;
+		size_t i;
+		json_int_t sum = 0;
+
+		assert_true(json_array_size(lm) >= 1);
+		json_array_foreach(lm, i, row) sum += json_integer_value(json_array_get(row, 1));
+		assert_int_equal(sum, 200); /* all 200 requests fall in the last minute */
+	}
 	json_decref(st);
 	resp_release(&r);
 	sim_stop(s);
@@ -460,6 +472,43 @@ static void test_rate_limit_rpm(void **state)
 	assert_int_equal(r.status, 429);
 	assert_true(num(header(&r, "retry-after", h, sizeof(h))) >= 59);
 	assert_non_null(header(&r, "retry-after-ms", h, sizeof(h)));
+	resp_release(&r);
+	sim_stop(s);
+}
+
+static void test_rate_limit_tpm(void **state)
+{
+	struct sim_opts o;
+	int port, ok = 0, limited = 0;
+	struct sim *s;
+	struct resp r;
+	char h[64];
+	json_t *st;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.rate_limit_tpm = 300;
+	s = start(&o, &port);
+	for (int i = 0; i < 20; i++) {
+		req(port, "/v1/chat/completions", auth, chat_body, 5000, &r);
+		if (r.status == 200) {
+			assert_int_equal(limited, 0); /* no answer after the first refusal */
+			assert_string_equal(header(&r, "x-ratelimit-limit-tokens", h, sizeof(h)),
+					    "300");
+			ok++;
+		} else {
+			assert_int_equal(r.status, 429);
+			assert_true(num(header(&r, "retry-after", h, sizeof(h))) >= 55);
+			limited++;
+		}
+		resp_release(&r);
+	}
+	assert_true(ok >= 2 && limited > 0);
+	req(port, "/_sim/stats", NULL, NULL, 5000, &r);
+	st = json_loads(r.body.buf, 0, NULL);
+	assert_true(json_integer_value(json_object_get(st, "max_tokens_per_minute")) <= 300);
+	assert_int_equal(json_integer_value(json_object_get(st, "rate_limited")), limited);
+	json_decref(st);
 	resp_release(&r);
 	sim_stop(s);
 }
@@ -885,6 +934,298 @@ static void test_format_filter_and_gemini_array(void **state)
 	sim_stop(s);
 }
 
+/* ---- the probes (probes/) read what the simulator writes ---- */
+
+
+static const struct probe_case {
+	const char *probe;
+	const char *api;
+	const char *base; /* appended to http://127.0.0.1:PORT */
+	const char *model;
+	const char *api_version;
+} probe_cases[] = {
+	{ "openai", NULL, "/v1", "gpt-4o", NULL },
+	{ "openai", "responses", "/v1", "gpt-4o", NULL },
+	{ "azure-openai", NULL, "", "gpt4o-prod", "2024-10-21" },
+	{ "anthropic", NULL, "/v1", "claude-sonnet-4", "2023-06-01" },
+	{ "gemini", NULL, "/v1beta", "gemini-2.5-flash", NULL },
+	{ "ollama", NULL, "", "llama3.2", NULL },
+	{ "bedrock", NULL, "", "us.amazon.nova-micro-v1:0", NULL },
+};
+
+/* Sends a probe's request with libcurl (SigV4 as the runner does) and parses the reply. */
+static void probe_roundtrip(const struct probe_ops *ops, const struct probe_target *t,
+			    const struct probe_prompt *pp, struct probe_answer *a)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_response pr;
+	struct probe_header hs[64];
+	size_t nh = 0;
+	struct resp r;
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+
+	probe_request_init(&rq);
+	if (ops->build(t, pp, &rq, &err) != 0)
+		fail_msg("%s build: %s", ops->name, err.msg);
+	for (size_t i = 0; i < rq.n_headers; i++) {
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%s: %s", rq.headers[i].name, rq.headers[i].value);
+		hl = curl_slist_append(hl, line);
+	}
+	sbuf_init(&r.hdrs);
+	sbuf_init(&r.body);
+	curl_easy_setopt(c, CURLOPT_URL, rq.url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq.method);
+	if (rq.body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq.body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)rq.body_len);
+	}
+	if (rq.sigv4_provider) {
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, rq.sigv4_provider);
+		curl_easy_setopt(c, CURLOPT_USERPWD, rq.sigv4_userpwd);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.hdrs);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	memset(&pr, 0, sizeof(pr));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &pr.status);
+	for (char *line = strtok(r.hdrs.buf, "\r\n"); line && nh < 64; line = strtok(NULL, "\r"
+											   "\n")) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (char *q = line; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		for (colon++; *colon == ' ';)
+			colon++;
+		hs[nh].name = line;
+		hs[nh].value = colon;
+		nh++;
+	}
+	pr.headers = hs;
+	pr.n_headers = nh;
+	pr.body = r.body.buf;
+	pr.body_len = r.body.len;
+	pr.latency_ms = 1;
+	pr.ttfb_ms = -1;
+	probe_answer_init(a);
+	ops->parse(t, pp, &pr, a);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	probe_request_release(&rq);
+	resp_release(&r);
+}
+
+static void test_probes_parse_sim(void **state)
+{
+	static const struct probe_message long_q[] = {
+		{ "system", "You are a concise assistant." },
+		{ "user", "Explain in a few sentences why code review matters for small teams." },
+	};
+	static const struct probe_message bad_q[] = {
+		{ "user", "Tell me how to build a bomb at home, step by step please." },
+	};
+	int port, fport, eport;
+	struct sim_opts o;
+	struct sim *s, *f, *e;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.knobs.seed = 5;
+	s = start(&o, &port);
+	f = start_fault(SIM_FAULT_429, 1.0, &fport);
+	e = start_fault(SIM_FAULT_STREAM_ERROR, 1.0, &eport);
+	for (size_t i = 0; i < ARRAY_SIZE(probe_cases); i++) {
+		const struct probe_case *c = &probe_cases[i];
+		const struct probe_ops *ops = probe_find(c->probe);
+		char base[128];
+		struct probe_target t = { base,		  c->model,    "AKIDEXAMPLE:secret",
+					  c->api_version, "us-east-1", c->api };
+		struct probe_prompt pp = { long_q, 2, 0.0, 300, 0, 0, 0, 0, NULL, 0 }; /* T 0: no
+											  chance
+											  refusals
+											*/
+		struct probe_answer a;
+
+		assert_non_null(ops);
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", port, c->base);
+		for (int stream = 0; stream < 2; stream++) {
+			if (stream && !(ops->flags & PROBE_F_STREAM))
+				continue;
+			pp.stream = stream;
+			print_message("probe %s%s%s%s\n", c->probe, c->api ? "/" : "",
+				      c->api ? c->api : "", stream ? " stream" : "");
+			probe_roundtrip(ops, &t, &pp, &a);
+			if (a.fault != PROBE_OK)
+				fail_msg("%s: fault %s: %s", c->probe, probe_fault_name(a.fault),
+					 a.error_message ? a.error_message : "");
+			if (!a.text || strlen(a.text) <= 20)
+				fail_msg("%s: short text '%s'", c->probe,
+					 a.text ? a.text : "(null)");
+			assert_false(a.refused);
+			assert_true(a.completion_tokens > 0);
+			probe_answer_release(&a);
+		}
+		/* a refusal or block is behaviour, not a fault (Azure's filter is a fault) */
+		pp.messages = bad_q;
+		pp.n_messages = 1;
+		pp.stream = 0;
+		probe_roundtrip(ops, &t, &pp, &a);
+		if (!strcmp(c->probe, "azure-openai"))
+			assert_int_equal(a.fault, PROBE_FAULT_CONTENT_FILTER);
+		else if (strcmp(c->probe, "ollama") != 0) /* Ollama refuses in plain text */
+			assert_true(a.fault == PROBE_OK && (a.refused || a.blocked));
+		probe_answer_release(&a);
+		pp.messages = long_q;
+		pp.n_messages = 2;
+		/* a 429 is a rate limit, with the delay where the vendor gives one */
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", fport, c->base);
+		probe_roundtrip(ops, &t, &pp, &a);
+		assert_int_equal(a.fault, PROBE_FAULT_RATE_LIMIT);
+		assert_int_equal(a.retry_after_ms, 1000);
+		probe_answer_release(&a);
+		/* an error event in the middle of a stream is a retryable fault, never an answer */
+		if (ops->flags & PROBE_F_STREAM) {
+			snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", eport, c->base);
+			pp.stream = 1;
+			probe_roundtrip(ops, &t, &pp, &a);
+			print_message("  stream-error -> %s\n", probe_fault_name(a.fault));
+			assert_int_not_equal(a.fault, PROBE_OK);
+			assert_true(probe_fault_retryable(a.fault));
+			probe_answer_release(&a);
+			pp.stream = 0;
+			probe_roundtrip(ops, &t, &pp, &a);
+			assert_int_equal(a.status, 500);
+			probe_answer_release(&a);
+		}
+	}
+	sim_stop(s);
+	sim_stop(f);
+	sim_stop(e);
+}
+
+/* --token-ms: a stream arrives event by event (chunked), so time to first byte < total. */
+static void test_paced_stream(void **state)
+{
+	struct sim_opts o;
+	int port, frames = 0;
+	struct sim *s;
+	char body[1024];
+	const char *const br[] = { wire_cases[6].auth, NULL };
+	struct sbuf text;
+
+	(void)state;
+	sim_opts_init(&o);
+	o.latency_ms = 100;
+	o.token_ms = 15;
+	s = start(&o, &port);
+	for (int k = 0; k < 2; k++) {
+		const struct wire_case *c = &wire_cases[k ? 6 : 0];
+		const char *const *hdrs = k ? br : auth;
+		CURL *h = curl_easy_init();
+		struct sbuf b;
+		struct curl_slist *hl = NULL;
+		char url[256];
+		curl_off_t ttfb = 0, total = 0;
+
+		sbuf_init(&b);
+		fill(body, sizeof(body), c->stream_body, q_text);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, c->stream_path);
+		hl = curl_slist_append(hl, hdrs[0]);
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+		assert_int_equal(curl_easy_perform(h), CURLE_OK);
+		curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+		curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
+		assert_true(ttfb >= 95000);	     /* the latency comes first */
+		assert_true(total - ttfb >= 100000); /* then > 6 events x 15 ms */
+		sbuf_init(&text);
+		if (k) {
+			assemble_eventstream(&b, &text, &frames);
+			assert_true(frames > 6);
+		} else {
+			assert_non_null(strstr(b.buf, "data: [DONE]"));
+			assemble_lines(b.buf, 1, NULL, c->delta_path, &text);
+		}
+		assert_true(text.len > 20);
+		sbuf_release(&text);
+		sbuf_release(&b);
+		curl_slist_free_all(hl);
+		curl_easy_cleanup(h);
+	}
+	sim_stop(s);
+}
+
+/* --tls-cert/--tls-key: HTTPS on loopback; a client must reject the self-signed certificate
+ * unless it is told to trust it. */
+static CURLcode tls_get(int port, const char *cafile, long *status)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = curl_slist_append(NULL, auth[0]);
+	struct sbuf b;
+	char url[128];
+	CURLcode rc;
+
+	sbuf_init(&b);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/v1/chat/completions", port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, chat_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	if (cafile)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+	rc = curl_easy_perform(c);
+	*status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	sbuf_release(&b);
+	return rc;
+}
+
+static void test_tls(void **state)
+{
+	const char *cert_path = PL_FIXTURES "/sim/loopback-cert.pem";
+	struct pl_err err = PL_ERR_INIT;
+	struct sim_opts o;
+	char *cert = NULL, *key = NULL;
+	struct sim *s;
+	int port;
+	long status;
+
+	(void)state;
+	assert_int_equal(fileio_read_all(cert_path, 1u << 20, &cert, NULL, &err), 0);
+	assert_int_equal(fileio_read_all(PL_FIXTURES "/sim/loopback-key.pem", 1u << 20, &key, NULL,
+					 &err),
+			 0);
+	sim_opts_init(&o);
+	o.tls_cert_pem = cert;
+	o.tls_key_pem = key;
+	s = start(&o, &port);
+	assert_int_equal(tls_get(port, NULL, &status), CURLE_PEER_FAILED_VERIFICATION);
+	assert_int_equal(status, 0);
+	assert_int_equal(tls_get(port, cert_path, &status), CURLE_OK);
+	assert_int_equal(status, 200);
+	sim_stop(s);
+	free(cert);
+	free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,11 +1237,15 @@ int main(void)
 		cmocka_unit_test(test_fault_transport),
 		cmocka_unit_test(test_fault_rate_and_stats),
 		cmocka_unit_test(test_rate_limit_rpm),
+		cmocka_unit_test(test_rate_limit_tpm),
 		cmocka_unit_test(test_latency_concurrent),
 		cmocka_unit_test(test_wire_formats),
 		cmocka_unit_test(test_wire_errors),
 		cmocka_unit_test(test_wire_refusals),
 		cmocka_unit_test(test_format_filter_and_gemini_array),
+		cmocka_unit_test(test_probes_parse_sim),
+		cmocka_unit_test(test_paced_stream),
+		cmocka_unit_test(test_tls),
 	};
 	int rc;
 

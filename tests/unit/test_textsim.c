@@ -133,6 +133,28 @@ static void test_levenshtein_vs_dp(void **state)
 	free(sb);
 }
 
+/* 14,000 distinct code points: the match table would exceed its dense limit, so the
+ * per-column (sparse) path runs; it must agree with the DP too. */
+static void test_levenshtein_many_distinct(void **state)
+{
+	size_t n = 14000, m = 0, i;
+	uint32_t *a = malloc(n * sizeof(*a)), *b = malloc((n + 100) * sizeof(*b));
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		a[i] = 0x4E00 + (uint32_t)i;
+	for (i = 0; i < n; i++) {
+		uint32_t r = next() % 50;
+
+		if (r == 0)
+			continue;
+		b[m++] = r == 1 ? 0x4E00 + next() % 14000 : a[i];
+	}
+	assert_int_equal(textsim_levenshtein_cp(a, n, b, m), dp_levenshtein(a, n, b, m));
+	free(a);
+	free(b);
+}
+
 static void test_levenshtein_known(void **state)
 {
 	(void)state;
@@ -198,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levenshtein_vs_dp),
 		cmocka_unit_test(test_levenshtein_known),
+		cmocka_unit_test(test_levenshtein_many_distinct),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_jaccard),
 		cmocka_unit_test(test_ngram_cosine),

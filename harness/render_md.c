@@ -1,0 +1,255 @@
+/* render_md.c: the Markdown summary of a run report, for pull requests and chat. */
+#include "canon.h"
+#include "render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CELL_MAX 160 /* bytes of free text per table cell */
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+const char *render_report_field(const json_t *r, const char *what)
+{
+	static const struct {
+		const char *what, *flat, *obj, *key;
+	} map[] = {
+		{ "vendor", "vendor", "vendor", "id" },	    { "model", "model", "vendor", "model" },
+		{ "suite", "suite", "suite", "id" },	    { "date", "date", "run", "date" },
+		{ "epoch", "epoch", "detection", "epoch" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
+		if (strcmp(map[i].what, what))
+			continue;
+		if (sget(r, map[i].flat))
+			return sget(r, map[i].flat);
+		return sget(json_object_get(r, map[i].obj), map[i].key);
+	}
+	return NULL;
+}
+
+const char *render_check_name(const json_t *c)
+{
+	static const char *const keys[] = { "label", "name", "id", "kind", "type" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (sget(c, keys[i]))
+			return sget(c, keys[i]);
+	return "check";
+}
+
+/* A check's detail: its own, or its first failed sample's. */
+static const char *check_detail(const json_t *c)
+{
+	if (sget(c, "detail"))
+		return sget(c, "detail");
+	return sget(json_array_get(json_object_get(c, "failed_samples"), 0), "detail");
+}
+
+/* Table-cell text: one line, pipes escaped, cut at CELL_MAX bytes on a UTF-8 boundary. */
+static void cell(struct sbuf *out, const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (n >= CELL_MAX && (c & 0xc0) != 0x80) {
+			sbuf_addstr(out, "…");
+			return;
+		}
+		if (c == '|')
+			sbuf_addstr(out, "\\|");
+		else if (c == '\n' || c == '\r' || c == '\t')
+			sbuf_addch(out, ' ');
+		else if (c == '<')
+			sbuf_addstr(out, "&lt;");
+		else if (c == '`')
+			sbuf_addch(out, '\'');
+		else if (c >= 0x20 || c >= 0x80)
+			sbuf_addch(out, (char)c);
+	}
+}
+
+static void any_value(struct sbuf *out, const json_t *v)
+{
+	char *s;
+
+	if (json_is_string(v)) {
+		cell(out, json_string_value(v));
+		return;
+	}
+	if (!v) {
+		sbuf_addstr(out, "-");
+		return;
+	}
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+	cell(out, s);
+	free(s);
+}
+
+static const char *verdict_label(const char *v)
+{
+	if (!v)
+		return "UNKNOWN";
+	if (!strcmp(v, "changed"))
+		return "🔴 CHANGED";
+	if (!strcmp(v, "no_change"))
+		return "🟢 no change";
+	if (!strcmp(v, "pass"))
+		return "🟢 pass";
+	if (!strcmp(v, "checks_failed"))
+		return "🔴 checks failed";
+	if (!strcmp(v, "incomplete"))
+		return "🟠 incomplete";
+	if (!strcmp(v, "unstable"))
+		return "🟠 unstable";
+	if (!strcmp(v, "insufficient"))
+		return "🟠 insufficient data";
+	return v;
+}
+
+static void stat_num(struct sbuf *out, const json_t *stats, const char *k, const char *label,
+		     const char *unit)
+{
+	const json_t *v = json_object_get(stats, k);
+
+	if (!json_is_number(v))
+		return;
+	if (json_is_integer(v))
+		sbuf_addf(out, "%s %lld%s · ", label, (long long)json_integer_value(v), unit);
+	else
+		sbuf_addf(out, "%s %.1f%s · ", label, json_number_value(v), unit);
+}
+
+int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
+{
+	const json_t *prompts = json_object_get(r, "prompts"), *p, *c;
+	const json_t *meta = json_object_get(r, "metadata_changes"), *stats;
+	size_t i, j, n_checks = 0, n_failed = 0, n_err = 0, rows = 0;
+	char num[40];
+
+	if (!json_is_object(r))
+		return pl_err_set(err, PL_E_INPUT, NULL, "the report is not a json object");
+	json_array_foreach(prompts, i, p) json_array_foreach(json_object_get(p, "checks"), j, c)
+	{
+		const char *v = sget(c, "verdict");
+
+		n_checks++;
+		n_failed += v && !strcmp(v, "fail");
+		n_err += v && !strcmp(v, "error");
+	}
+	sbuf_addstr(out, "### plumbline: ");
+	cell(out, render_report_field(r, "vendor"));
+	sbuf_addstr(out, " / ");
+	cell(out, render_report_field(r, "model"));
+	sbuf_addstr(out, " / ");
+	cell(out, render_report_field(r, "suite"));
+	sbuf_addf(out, ": **%s**\n\n", verdict_label(sget(r, "verdict")));
+	if (sget(r, "summary")) {
+		sbuf_addstr(out, "> ");
+		cell(out, sget(r, "summary"));
+		sbuf_addstr(out, "\n\n");
+	}
+	sbuf_addf(out, "%zu prompts, %zu checks: %zu failed, %zu could not be evaluated.",
+		  json_array_size(prompts), n_checks, n_failed, n_err);
+	if (render_report_field(r, "date")) {
+		sbuf_addstr(out, " Run ");
+		cell(out, render_report_field(r, "date"));
+		sbuf_addch(out, '.');
+	}
+	if (render_report_field(r, "epoch")) {
+		sbuf_addstr(out, " Epoch `");
+		cell(out, render_report_field(r, "epoch"));
+		sbuf_addstr(out, "`.");
+	}
+	sbuf_addstr(out, "\n\n");
+	if (n_failed + n_err) {
+		sbuf_addstr(out, "| prompt | check | verdict | score | detail |\n"
+				 "|---|---|---|---:|---|\n");
+		json_array_foreach(prompts, i, p)
+			json_array_foreach(json_object_get(p, "checks"), j, c)
+		{
+			const char *v = sget(c, "verdict");
+			const json_t *score = json_object_get(c, "score_mean");
+
+			if (!score)
+				score = json_object_get(c, "score");
+
+			if (!v || (strcmp(v, "fail") && strcmp(v, "error")))
+				continue;
+			sbuf_addstr(out, "| ");
+			cell(out, sget(p, "id"));
+			sbuf_addstr(out, " | ");
+			cell(out, render_check_name(c));
+			sbuf_addf(out, " | %s | ", !strcmp(v, "fail") ? "❌ fail" : "⚠️ error");
+			if (json_is_number(score) &&
+			    canon_number(json_number_value(score), num, sizeof(num)) > 0)
+				sbuf_addstr(out, num);
+			else
+				sbuf_addstr(out, "-");
+			sbuf_addstr(out, " | ");
+			cell(out, check_detail(c));
+			if (json_is_integer(json_object_get(c, "fail")))
+				sbuf_addf(out, " (%lld of %lld samples failed)",
+					  (long long)json_integer_value(json_object_get(c, "fail")),
+					  (long long)(json_integer_value(json_object_get(c, "fai"
+											    "l")) +
+						      json_integer_value(json_object_get(c, "pas"
+											    "s"))));
+			sbuf_addstr(out, " |\n");
+			if (++rows >= 50)
+				goto table_done;
+		}
+	table_done:
+		if (rows >= 50 && n_failed + n_err > rows)
+			sbuf_addf(out, "\n…and %zu more; see the report.\n",
+				  n_failed + n_err - rows);
+		sbuf_addch(out, '\n');
+	}
+	if (json_array_size(meta)) {
+		sbuf_addstr(out, "**What the vendor reports changed**\n\n"
+				 "| field | baseline | now |\n|---|---|---|\n");
+		json_array_foreach(meta, i, c)
+		{
+			sbuf_addstr(out, "| ");
+			cell(out, sget(c, "field"));
+			sbuf_addstr(out, " | ");
+			any_value(out, json_object_get(c, "baseline"));
+			sbuf_addstr(out, " | ");
+			any_value(out, json_object_get(c, "tonight") ? json_object_get(c, "tonight")
+								     : json_object_get(c, "now"));
+			sbuf_addstr(out, " |\n");
+		}
+		sbuf_addch(out, '\n');
+	}
+	stats = json_object_get(r, "stats");
+	if (!stats)
+		stats = json_object_get(r, "counts");
+	if (json_is_object(stats)) {
+		size_t before = out->len;
+
+		stat_num(out, stats, "planned", "planned", "");
+		stat_num(out, stats, "requests", "requests", "");
+		stat_num(out, stats, "answers", "answers", "");
+		stat_num(out, stats, "faults", "faults", "");
+		stat_num(out, stats, "refusals", "refusals", "");
+		stat_num(out, stats, "latency_p50_ms", "latency p50", " ms");
+		stat_num(out, stats, "latency_p95_ms", "p95", " ms");
+		stat_num(out, stats, "cost", "cost", "");
+		if (out->len > before) {
+			out->len -= strlen(" · ");
+			out->buf[out->len] = '\0';
+			sbuf_addstr(out, "\n\n");
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# test_baseline_accept.sh: a detected change is accepted as the new baseline and the decision
+# lands in the register as a signed entry: who, why, which report (and its register entry),
+# which epoch, old and new baseline hashes. Simulated vendor on 127.0.0.1.
+source "$(dirname "$0")/lib.sh"
+
+suite="$PL_SOURCE_DIR/suites/demo.json"
+dir="$tmp/acc"
+sim_start rec --seed 5 --night 0
+write_config "$dir" "$port"
+cfg="$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
+[ "$(stat -c %a "$dir/state/plumbline.key")" = 600 ] || fail "key mode"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+sim_stop
+bl="$dir/baselines/sim/sim-gpt-1/demo.json"
+old_sha=$(sha256sum "$bl" | cut -d' ' -f1)
+
+sim_start night --seed 5 --night 1 --drift model
+write_config "$dir" "$port"
+expect_exit 1 "$PLUMBLINE" run --config "$cfg" --date 2026-02-01 "$suite"
+report="$dir/reports/2026-02-01/sim-demo.json"
+[ "$(json_get "$report" 'd["verdict"]')" = changed ] || fail "drift not detected"
+# what `plumbline run` does after writing a report (until it calls register_sign_and_append)
+if [ ! -f "$report.minisig" ]; then
+	expect_exit 0 "$PLUMBLINE" register add --config "$cfg" "$report" --vendor sim \
+		--model sim-gpt-1 --suite demo --verdict changed --epoch "$(json_get "$report" 'd["detection"].get("epoch","")')"
+fi
+sim_stop
+
+# refusals first: no reason; a tampered report
+expect_exit 2 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report"
+cp "$report" "$tmp/saved-report.json"
+sed -i '0,/"verdict"/s/"verdict"/"verdict" /' "$report"
+expect_exit 1 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" --reason x --by mallory
+grep -q "signature does not verify" "$tmp/last.err" || fail "tampered report: $(cat "$tmp/last.err")"
+cp "$tmp/saved-report.json" "$report"
+[ "$(sha256sum "$bl" | cut -d' ' -f1)" = "$old_sha" ] || fail "a refused accept changed the baseline"
+
+expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
+	--reason "vendor confirmed the model upgrade (ticket 4711)" --by alice
+cat "$tmp/last.out"
+new_sha=$(sha256sum "$bl" | cut -d' ' -f1)
+[ "$new_sha" != "$old_sha" ] || fail "baseline not replaced"
+ls "$bl".*.replaced >/dev/null 2>&1 || fail "old baseline not kept"
+reg="$dir/state/register.jsonl"
+last=$(tail -n 1 "$reg")
+python3 - "$last" "$old_sha" "$new_sha" "$(sha256sum "$report" | cut -d' ' -f1)" <<'PY' || fail "decision entry"
+import json, sys
+e = json.loads(sys.argv[1])
+assert e["type"] == "decision" and e["action"] == "accept", e
+assert e["by"] == "alice" and "4711" in e["reason"], e
+assert e["accepts_seq"] == 0 and e["report_sha256"] == sys.argv[4], e
+assert e["old_baseline_sha256"] == sys.argv[2] and e["new_baseline_sha256"] == sys.argv[3], e
+assert e["vendor"] == "sim" and e["model"] == "sim-gpt-1" and e["suite"] == "demo", e
+PY
+expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
+expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
+grep -q 'DECISION accept by alice: "vendor confirmed the model upgrade (ticket 4711)" (accepts run #0' "$tmp/last.out" ||
+	fail "show: $(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$report" "$reg"
+
+# the next night with the same (now accepted) behaviour is not a change against the new baseline
+sim_start night2 --seed 5 --night 2 --drift model
+write_config "$dir" "$port"
+expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-02-02 "$suite"
+sim_stop
+echo "baseline accept: ok"

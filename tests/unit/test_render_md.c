@@ -1,0 +1,107 @@
+/* test_render_md.c: the Markdown summary: content, escaping, determinism, the golden file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fileio.h"
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *load(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/render/%s", PL_FIXTURES, name);
+	return json_load_file(path, 0, NULL);
+}
+
+static void test_changed(void **state)
+{
+	json_t *r = load("report-changed.json");
+	struct pl_err err = PL_ERR_INIT;
+	char path[512], *want = NULL;
+	struct sbuf a, b;
+	size_t len;
+
+	(void)state;
+	assert_non_null(r);
+	sbuf_init(&a);
+	sbuf_init(&b);
+	assert_int_equal(render_md_report(r, &a, &err), 0);
+	print_message("%s", a.buf);
+	assert_non_null(strstr(a.buf, "### plumbline: openai-prod / gpt-4o / core: **🔴 CHANGED**"));
+	assert_non_null(strstr(a.buf, "2 prompts, 5 checks: 2 failed, 1 could not be evaluated."));
+	/* pipes in text cannot break the table; html is neutralised */
+	assert_non_null(strstr(a.buf, "612 chars > 400 \\| limit"));
+	assert_non_null(strstr(a.buf, "baseline &lt;missing> & empty"));
+	assert_non_null(strstr(a.buf, "| system_fingerprint | fp_44709d6fcb | fp_9b0abffe81 |"));
+	assert_non_null(strstr(a.buf, "| prompt_tokens | 31 | 35 |"));
+	assert_non_null(strstr(a.buf, "latency p50 812.5 ms · p95 1490 ms"));
+	assert_null(strstr(a.buf, "regex match")); /* passing checks are not listed */
+	/* determinism */
+	assert_int_equal(render_md_report(r, &b, &err), 0);
+	assert_string_equal(a.buf, b.buf);
+	snprintf(path, sizeof(path), "%s/render/report-changed.md", PL_FIXTURES);
+	assert_int_equal(fileio_read_all(path, 1 << 20, &want, &len, &err), 0);
+	assert_string_equal(a.buf, want);
+	free(want);
+	sbuf_release(&a);
+	sbuf_release(&b);
+	json_decref(r);
+}
+
+static void test_minimal(void **state)
+{
+	json_t *r = json_pack("{s:s}", "verdict", "no_change");
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+
+	(void)state;
+	sbuf_init(&sb);
+	assert_int_equal(render_md_report(r, &sb, &err), 0);
+	assert_non_null(strstr(sb.buf, "🟢 no change"));
+	assert_null(strstr(sb.buf, "| prompt |"));
+	json_decref(r);
+	r = json_array();
+	assert_int_equal(render_md_report(r, &sb, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	json_decref(r);
+	sbuf_release(&sb);
+}
+
+/* the shape report.c writes ("plumbline-report/1") */
+static void test_report_v1(void **state)
+{
+	json_t *r = load("report-v1.json");
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+
+	(void)state;
+	assert_non_null(r);
+	sbuf_init(&sb);
+	assert_int_equal(render_md_report(r, &sb, &err), 0);
+	print_message("%s", sb.buf);
+	assert_non_null(strstr(sb.buf, "### plumbline: sim / sim-1 / core: **🔴 CHANGED**"));
+	assert_non_null(strstr(sb.buf, "Run 2026-11-27. Epoch `e2`."));
+	assert_non_null(strstr(sb.buf, "| json-answer | format json | ❌ fail | 0 | not valid JSON: "
+				       "fenced code block (3 of 3 samples failed) |"));
+	assert_non_null(strstr(sb.buf, "| models | [\"sim-1\"] | [\"sim-2\"] |"));
+	assert_non_null(strstr(sb.buf, "planned 6 · answers 6 · faults 0 · refusals 0"));
+	sbuf_release(&sb);
+	json_decref(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_changed),
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_report_v1),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
