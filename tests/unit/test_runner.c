@@ -120,7 +120,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	pthread_mutex_unlock(&srv.mu);
 
 	if (!strcmp(url, "/slow") || !strcmp(url, "/wait50"))
-		usleep(!strcmp(url, "/slow") ? 2000000 : 50000);
+		usleep(!strcmp(url, "/slow") ? 1000000 : 50000);
 	if (storm) {
 		ret = reply(c, 429, "{\"error\":\"slow down\"}", NULL, NULL);
 	} else if (flaky) {
