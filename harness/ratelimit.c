@@ -239,14 +239,11 @@ void ratelimit_on_headers(struct ratelimit *rl, double now, const struct probe_h
 	rr = probe_header_get(h, n, "x-ratelimit-remaining-tokens");
 	if (!rr)
 		rr = probe_header_get(h, n, "anthropic-ratelimit-tokens-remaining");
-	rl_ = probe_header_get(h, n, "x-ratelimit-limit-tokens");
-	if (!rl_)
-		rl_ = probe_header_get(h, n, "anthropic-ratelimit-tokens-limit");
 	rs = probe_header_get(h, n, "x-ratelimit-reset-tokens");
 	if (!rs)
 		rs = probe_header_get(h, n, "anthropic-ratelimit-tokens-reset");
-	/* Tokens run out per request, not per token: only a pause when none are left. */
+	/* A request needs many tokens, so spreading them out helps little: pause when none are
+	 * left. */
 	if (rr && num(rr) >= 0 && num(rr) < 1)
 		pause_for(rl, now, reset_seconds(rs) >= 0 ? reset_seconds(rs) : 1.0);
-	(void)rl_;
 }

@@ -433,7 +433,8 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 	account_usage(r, v, jb, &a);
 	if (!r->o->replay_dir) {
 		ratelimit_on_headers(&v->rl, now, resp->headers, resp->n_headers);
-		if (a.fault == PROBE_FAULT_RATE_LIMIT)
+		/* An overloaded vendor (529, 503) is slowed down like a rate-limited one. */
+		if (a.fault == PROBE_FAULT_RATE_LIMIT || a.fault == PROBE_FAULT_OVERLOADED)
 			ratelimit_on_429(&v->rl, now,
 					 a.retry_after_ms >= 0 ? (double)a.retry_after_ms / 1000.0
 							       : -1);

@@ -4,7 +4,23 @@
  * a cap on response size. Each finished request is appended to the journal at once.
  *
  * One failing prompt or vendor does not stop the others. The runner never decides "changed":
- * it only collects answers and faults. It prints nothing; progress goes through a callback. */
+ * it only collects answers and faults. It prints nothing; progress goes through a callback.
+ *
+ * Behaviour, per vendor (struct vendor):
+ *  - at most `concurrency` requests in flight (halved on 429/overload, regained slowly);
+ *    rpm/tpm token buckets (ratelimit.h): tokens are estimated before sending (see
+ *    runner_estimate_tokens) and corrected from the answer's usage; x-ratelimit-* and
+ *    anthropic-ratelimit-* headers pause or spread the requests when they run low;
+ *  - retryable faults (probe_fault_retryable) are retried up to `retries` times after a full
+ *    jitter backoff (up to base * 2^(attempt-1)), never sooner than the answer's Retry-After,
+ *    never later than backoff_max_ms; the journal records the attempts;
+ *  - after circuit_threshold consecutive connection failures the vendor's circuit opens: its
+ *    remaining items are journaled as PROBE_FAULT_NETWORK "vendor unreachable (circuit open)"
+ *    without being sent, while the other vendors go on;
+ *  - items journal_done already holds are skipped (stats->skipped_resumed);
+ *  - a prompt with a seed sends seed + sample index; without one, no seed is sent.
+ * Memory: the runner holds one request and one answer per concurrency slot, never the plan's
+ * answers. */
 #ifndef PL_RUNNER_H
 #define PL_RUNNER_H
 

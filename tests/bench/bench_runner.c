@@ -13,6 +13,7 @@
 #include "sbuf.h"
 #include "sim.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ static int run_once(int port, long n, int concurrency)
 	char url[64], dir[256], jpath[300], (*ids)[16], (*texts)[64];
 	long i, samples = n / N_PROMPTS > 0 ? n / N_PROMPTS : 1, k = 0;
 	int s, rc;
+	size_t heap_plan, heap_index;
 
 	/* PL_BENCH_DIR: where the journal goes (its fdatasync per answer is what a disk costs). */
 	snprintf(dir, sizeof(dir), "%s/pl-bench-XXXXXX",
@@ -149,12 +151,17 @@ static int run_once(int port, long n, int concurrency)
 	memset(&o, 0, sizeof(o));
 	if (getenv("PL_BENCH_VERBOSE"))
 		o.progress = on_progress;
+	heap_plan = mallinfo2().uordblks + mallinfo2().hblkhd;
 	rc = runner_run(&p, j, &o, &st, &err);
+	heap_index = mallinfo2().uordblks + mallinfo2().hblkhd;
 	journal_close(j);
 	if (rc)
 		fprintf(stderr, "bench: %s\n", err.msg);
-	printf("%zu %zu %.3f %zu\n", st.answered, st.faults, st.wall_s,
-	       st.n_vendors ? st.vendors[0].retries : 0);
+	/* Heap in use with the plan built, and after the run with the journal still open: the
+	 * difference is the journal's index of done items; the runner's own is freed. */
+	printf("%zu %zu %.3f %zu %.1f %.1f\n", st.answered, st.faults, st.wall_s,
+	       st.n_vendors ? st.vendors[0].retries : 0, (double)heap_plan / 1048576.0,
+	       (double)(heap_index - heap_plan) / 1048576.0);
 	fflush(stdout);
 	runner_stats_release(&st);
 	if (getenv("PL_BENCH_KEEP"))
@@ -175,6 +182,7 @@ int main(int argc, char **argv)
 	char line[128];
 	ssize_t got;
 	size_t answered = 0, faults = 0, retries = 0;
+	double heap_plan = 0, heap_index = 0;
 	double wall = 0, cpu, t0;
 
 	while ((opt = getopt(argc, argv, "c:l:")) != -1) {
@@ -203,10 +211,9 @@ int main(int argc, char **argv)
 	printf("runner benchmark: openai probe -> simulator on 127.0.0.1, latency %d ms, "
 	       "concurrency %d\n\n",
 	       latency, concurrency);
-	printf("| requests | answered | faults | retries | wall s | requests/s | CPU s | CPU "
-	       "us/request | "
-	       "peak RSS MiB |\n");
-	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("| requests | answered | faults | retries | wall s | requests/s | CPU s | "
+	       "CPU us/request | peak RSS MiB | heap: plan MiB | heap: journal index MiB |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	fflush(stdout);
 	for (i = 0; i < nn; i++) {
 		if (pipe(out_pipe))
@@ -224,13 +231,16 @@ int main(int argc, char **argv)
 		line[got > 0 ? got : 0] = '\0';
 		if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 			fprintf(stderr, "bench: run of %ld requests failed\n", ns[i]);
-		if (sscanf(line, "%zu %zu %lf %zu", &answered, &faults, &wall, &retries) != 4)
+		if (sscanf(line, "%zu %zu %lf %zu %lf %lf", &answered, &faults, &wall, &retries,
+			   &heap_plan, &heap_index) != 6)
 			wall = mono() - t0;
 		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-		printf("| %ld | %zu | %zu | %zu | %.2f | %.0f | %.2f | %.1f | %.1f |\n", ns[i],
-		       answered, faults, retries, wall, wall > 0 ? (double)answered / wall : 0, cpu,
-		       cpu * 1e6 / (double)ns[i], (double)ru.ru_maxrss / 1024.0);
+		printf("| %ld | %zu | %zu | %zu | %.2f | %.0f | %.2f | %.1f | %.1f | %.1f | %.1f "
+		       "|\n",
+		       ns[i], answered, faults, retries, wall,
+		       wall > 0 ? (double)answered / wall : 0, cpu, cpu * 1e6 / (double)ns[i],
+		       (double)ru.ru_maxrss / 1024.0, heap_plan, heap_index);
 		fflush(stdout);
 	}
 	close(stop_pipe[1]);

@@ -20,6 +20,9 @@ static struct {
 	int connections;
 	char method[16];
 	char custom[64];
+	char auth[512];
+	char amz_date[64];
+	char amz_token[64];
 	char body[256];
 } srv;
 
@@ -57,6 +60,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	snprintf(srv.method, sizeof(srv.method), "%s", method);
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Custom");
 	snprintf(srv.custom, sizeof(srv.custom), "%s", v ? v : "");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	snprintf(srv.auth, sizeof(srv.auth), "%s", v ? v : "");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Date");
+	snprintf(srv.amz_date, sizeof(srv.amz_date), "%s", v ? v : "");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Security-Token");
+	snprintf(srv.amz_token, sizeof(srv.amz_token), "%s", v ? v : "");
 	if (!strcmp(url, "/slow"))
 		usleep(1500000);
 	if (!strcmp(url, "/big")) {
@@ -212,6 +221,43 @@ static void test_refused_and_timeout(void **state)
 	http_free(h);
 }
 
+static void test_sigv4_signed_by_libcurl(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct http *h = http_new(&err);
+	struct http_xfer *x = http_xfer_new();
+	struct http_opts o = { 5000, 2000, 1 << 20, NULL };
+	struct probe_request rq;
+	struct got g = { 0, NULL };
+	char url[128];
+	int i;
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/model/m/converse", srv.port);
+	probe_request_init(&rq);
+	rq.method = xstrdup("POST");
+	rq.url = xstrdup(url);
+	rq.body = xstrdup("{}");
+	rq.body_len = 2;
+	probe_request_add_header(&rq, "content-type", "application/json");
+	rq.sigv4_provider = xstrdup("aws:amz:us-east-1:bedrock");
+	rq.sigv4_userpwd = xstrdup("AKIDEXAMPLE:wJalrXUtnFEMI");
+	rq.sigv4_session_token = xstrdup("session-token-1");
+	assert_int_equal(http_start(h, x, &rq, &o, NULL, &err), 0);
+	for (i = 0; i < 500 && !g.n; i++)
+		assert_true(http_poll(h, 20, done, &g, &err) >= 0);
+	assert_int_equal(http_xfer_fault(x), PROBE_OK);
+	assert_non_null(strstr(srv.auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"));
+	assert_non_null(strstr(srv.auth, "/us-east-1/bedrock/aws4_request"));
+	assert_non_null(strstr(srv.auth, "Signature="));
+	assert_null(strstr(srv.auth, "wJalrXUtnFEMI"));
+	assert_int_equal(strlen(srv.amz_date), 16); /* 20240101T000000Z */
+	assert_string_equal(srv.amz_token, "session-token-1");
+	probe_request_release(&rq);
+	http_xfer_free(x);
+	http_free(h);
+}
+
 static void test_secret_headers(void **state)
 {
 	static const struct {
@@ -243,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_response_headers_timings_and_reuse),
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_refused_and_timeout),
+		cmocka_unit_test(test_sigv4_signed_by_libcurl),
 		cmocka_unit_test(test_secret_headers),
 	};
 

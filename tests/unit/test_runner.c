@@ -120,7 +120,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	pthread_mutex_unlock(&srv.mu);
 
 	if (!strcmp(url, "/slow") || !strcmp(url, "/wait50"))
-		usleep(!strcmp(url, "/slow") ? 2000000 : 50000);
+		usleep(!strcmp(url, "/slow") ? 1000000 : 50000);
 	if (storm) {
 		ret = reply(c, 429, "{\"error\":\"slow down\"}", NULL, NULL);
 	} else if (flaky) {
@@ -584,6 +584,34 @@ static void test_rpm_held_as_server_sees_it(void **state)
 	plan_done(&f);
 }
 
+static void test_tpm_held_as_server_sees_it(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	double rate;
+	int n;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/ok");
+	/* 300 tokens a second; each request is estimated at 24 tokens but uses 15 (the server's
+	 * usage): corrected by usage, 20 requests a second. */
+	f.v[0].tpm = 18000;
+	f.v[0].concurrency = 8;
+	plan_make(&f, 1, 8, 5);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	n = srv.requests;
+	assert_int_equal(n, 40);
+	rate = 15.0 * (double)(n - 1) / (srv.seen_at[n - 1] - srv.seen_at[0]);
+	print_message("tpm 18000: server saw %.1f tokens/s (limit 300.0)\n", rate);
+	assert_true(rate <= 300.0 * 1.05);
+	assert_true(rate >= 300.0 * 0.95);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
 static void test_429_storm_slows_down_and_completes(void **state)
 {
 	struct fixture f;
@@ -961,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_retry_honours_retry_after),
 		cmocka_unit_test(test_retries_exhausted_and_non_retryable),
 		cmocka_unit_test(test_rpm_held_as_server_sees_it),
+		cmocka_unit_test(test_tpm_held_as_server_sees_it),
 		cmocka_unit_test(test_429_storm_slows_down_and_completes),
 		cmocka_unit_test(test_dead_vendor_circuit_others_complete),
 		cmocka_unit_test(test_budget_stops_sending),
