@@ -69,13 +69,14 @@ for n in $(seq 1 12); do
 	v=$(json_get "$r" 'd["detection"]["verdict"]')
 	echo "  unstable endpoint night $n: $v"
 	[ "$v" = unstable ] && unstable=$((unstable + 1))
-	[ "$v" = changed ] && alarms=$((alarms + 1))
+	[ "$v" = changed ] && [ "$n" -ge 10 ] && alarms=$((alarms + 1))
 done
-echo "unstable endpoint over 12 nights: $unstable unstable, $alarms changed"
+echo "unstable endpoint over 12 nights: $unstable unstable, $alarms changed once history existed"
 # Once there is enough history (min_history 7 + exclude_recent 2) the endpoint is judged too
-# noisy: the last nights are "unstable", and it does not alarm night after night.
+# noisy: the last nights are "unstable" and none alarms. (Before that, with no history to tell
+# noise from change, the cold-start permutation test may alarm on such an endpoint.)
 [ "$v" = unstable ] || fail "an unstable endpoint was not reported as unstable (night 12: $v)"
 [ "$unstable" -ge 3 ] || fail "an unstable endpoint was not reported as unstable"
-[ "$alarms" -le 2 ] || fail "an unstable endpoint alarmed $alarms nights of 12"
+[ "$alarms" -eq 0 ] || fail "an unstable endpoint alarmed $alarms times once history existed"
 json_get "$r" 'd["detection"]["plan"]' | grep -q "spread" || fail "unstable: no figures"
 echo ok
