@@ -26,7 +26,8 @@ const char usage_baseline[] =
 	"  -c, --config FILE   the config file\n"
 	"  -v, --vendor ID     the vendor entry to record (record: exactly one)\n"
 	"      --resume        continue a killed recording without re-sending answered requests\n"
-	"      --record DIR    also save every raw exchange (without credentials) under DIR\n";
+	"      --record DIR    also save every raw exchange (without credentials) under DIR\n"
+	"      --replay DIR    answer from recordings made with --record (no network)\n";
 
 /* Baselines are only written when nearly every request was answered. */
 #define BASELINE_MIN_ANSWERED 0.9
@@ -55,6 +56,7 @@ static int record(int argc, char **argv)
 					      { "vendor", required_argument, NULL, 'v' },
 					      { "resume", no_argument, NULL, 'R' },
 					      { "record", required_argument, NULL, 'r' },
+					      { "replay", required_argument, NULL, 'P' },
 					      { NULL, 0, NULL, 0 } };
 	struct pl_err err = PL_ERR_INIT;
 	struct session_opts so;
@@ -83,6 +85,9 @@ static int record(int argc, char **argv)
 			break;
 		case 'r':
 			so.record_dir = optarg;
+			break;
+		case 'P':
+			so.replay_dir = optarg;
 			break;
 		default:
 			return cli_usage_error("baseline record", "unknown option");

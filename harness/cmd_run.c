@@ -31,6 +31,7 @@ const char usage_run[] =
 	"      --resume           continue a killed run without re-sending answered requests\n"
 	"      --dry-run          print the plan (requests, tokens, cost, duration); send nothing\n"
 	"      --record DIR       also save every raw exchange (without credentials) under DIR\n"
+	"      --replay DIR       answer from recordings made with --record (no network)\n"
 	"      --max-requests N   stop sending after N requests (budget; exit 3)\n"
 	"      --max-tokens N     stop sending after N tokens (budget; exit 3)\n"
 	"      --max-cost X       stop sending after an estimated cost of X (budget; exit 3)\n"
@@ -66,6 +67,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "resume", no_argument, NULL, 'R' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "record", required_argument, NULL, 'r' },
+		{ "replay", required_argument, NULL, 'P' },
 		{ "max-requests", required_argument, NULL, 'M' },
 		{ "max-tokens", required_argument, NULL, 'T' },
 		{ "max-cost", required_argument, NULL, 'C' },
@@ -102,6 +104,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'r':
 			a->so.record_dir = optarg;
+			break;
+		case 'P':
+			a->so.replay_dir = optarg;
 			break;
 		case 'M':
 		case 'T':
@@ -163,7 +168,8 @@ struct target {
 	size_t n_signals;
 };
 
-static int prepare(struct session *s, struct target **out, size_t *n, struct pl_err *err)
+static int prepare(struct session *s, int need_baselines, struct target **out, size_t *n,
+		   struct pl_err *err)
 {
 	struct jsonloc cloc = config_loc(s->cfg);
 	struct target *t;
@@ -185,6 +191,8 @@ static int prepare(struct session *s, struct target **out, size_t *n, struct pl_
 			baseline_path(t[k].baseline_path, sizeof(t[k].baseline_path),
 				      s->cfg->baselines_dir, t[k].vendor->id, t[k].vendor->model,
 				      t[k].suite->id);
+			if (!need_baselines)
+				continue;
 			t[k].baseline = baseline_load(t[k].baseline_path, err);
 			if (!t[k].baseline)
 				return -1;
@@ -492,7 +500,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (session_load(&s, a.config_path, argv + optind, (size_t)(argc - optind), &err) < 0 ||
 	    session_plan(&s, a.vendors, a.n_vendors, PLAN_NIGHTLY, &err) < 0 ||
-	    prepare(&s, &targets, &n_targets, &err) < 0) {
+	    prepare(&s, !a.dry_run, &targets, &n_targets, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}

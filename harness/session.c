@@ -61,8 +61,6 @@ static void progress(void *ctx, const struct runner_progress *p)
 {
 	(void)ctx;
 	log_progress(p->done, p->total, p->errors, p->elapsed_s);
-	if (p->done == p->total)
-		log_progress_end();
 }
 
 int session_execute(struct session *s, const struct session_opts *o, struct pl_err *err)
@@ -85,6 +83,7 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 		return -1;
 	memset(&ro, 0, sizeof(ro));
 	ro.record_dir = o->record_dir;
+	ro.replay_dir = o->replay_dir;
 	/* The config's budget holds unless the command line sets a budget of its own. */
 	ro.max_requests = o->max_requests ? o->max_requests : (long)s->cfg->max_requests;
 	ro.max_tokens = o->max_tokens ? o->max_tokens : (long)s->cfg->max_tokens;
@@ -92,6 +91,8 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	if (o->progress && !getenv("PLUMBLINE_NO_PROGRESS"))
 		ro.progress = progress; /* drawn only when stderr is a terminal */
 	rc = runner_run(&s->plan, j, &ro, &s->stats, err);
+	if (ro.progress)
+		log_progress_end(); /* a budget stop ends before done == total */
 	journal_close(j);
 	if (rc < 0)
 		return -1;

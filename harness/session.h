@@ -25,6 +25,7 @@ struct session {
 struct session_opts {
 	int resume;		/* continue the journal of the same plan */
 	const char *record_dir; /* may be NULL */
+	const char *replay_dir; /* answer from recordings instead of the network; may be NULL */
 	int progress;		/* print a progress line on stderr when it is a terminal */
 	long max_requests, max_tokens;
 	double max_cost;
