@@ -272,3 +272,78 @@ void jsonpos_push_index(char *ptr, size_t len, size_t index)
 	snprintf(tmp, sizeof(tmp), "%zu", index);
 	push(ptr, len, tmp, 0);
 }
+
+int jsonpos_members(const char *text, size_t len, jsonpos_member_fn fn, void *ctx)
+{
+	struct scan sc = { text, text + len, 1, 1 };
+	char key[256];
+
+	ws(&sc);
+	if (sc.s >= sc.end || *sc.s != '{')
+		return -1;
+	adv(&sc);
+	ws(&sc);
+	if (sc.s < sc.end && *sc.s == '}')
+		return 0;
+	for (;;) {
+		const char *start;
+		int rc;
+
+		ws(&sc);
+		if (str(&sc, key, sizeof(key)) < 0)
+			return -1;
+		ws(&sc);
+		if (sc.s >= sc.end || *sc.s != ':')
+			return -1;
+		adv(&sc);
+		ws(&sc);
+		start = sc.s;
+		if (skip_value(&sc, 0) < 0)
+			return -1;
+		rc = fn(ctx, key, start, (size_t)(sc.s - start));
+		if (rc)
+			return rc;
+		ws(&sc);
+		if (sc.s >= sc.end)
+			return -1;
+		if (*sc.s == '}')
+			return 0;
+		if (*sc.s != ',')
+			return -1;
+		adv(&sc);
+	}
+}
+
+int jsonpos_elements(const char *text, size_t len, jsonpos_element_fn fn, void *ctx)
+{
+	struct scan sc = { text, text + len, 1, 1 };
+	size_t i;
+
+	ws(&sc);
+	if (sc.s >= sc.end || *sc.s != '[')
+		return -1;
+	adv(&sc);
+	ws(&sc);
+	if (sc.s < sc.end && *sc.s == ']')
+		return 0;
+	for (i = 0;; i++) {
+		const char *start;
+		int rc;
+
+		ws(&sc);
+		start = sc.s;
+		if (skip_value(&sc, 0) < 0)
+			return -1;
+		rc = fn(ctx, i, start, (size_t)(sc.s - start));
+		if (rc)
+			return rc;
+		ws(&sc);
+		if (sc.s >= sc.end)
+			return -1;
+		if (*sc.s == ']')
+			return 0;
+		if (*sc.s != ',')
+			return -1;
+		adv(&sc);
+	}
+}

@@ -22,4 +22,15 @@ const char *jsonpos_where(char *buf, size_t len, const char *file, const char *t
 void jsonpos_push_key(char *ptr, size_t len, const char *key);
 void jsonpos_push_index(char *ptr, size_t len, size_t index);
 
+/* Walks the members of the object at the top of text without building a tree: fn gets each
+ * key (raw, still escaped; NUL-terminated, at most 255 bytes) and the exact text of its value.
+ * Lets large files be parsed one value at a time (see baseline.c). Returns 0, -1 when text is
+ * not an object as far as the scan can tell (the caller then parses it whole for a precise
+ * error), or fn's non-zero return. */
+typedef int (*jsonpos_member_fn)(void *ctx, const char *key, const char *val, size_t len);
+int jsonpos_members(const char *text, size_t len, jsonpos_member_fn fn, void *ctx);
+/* The same for the elements of an array: fn gets the index and the element's text. */
+typedef int (*jsonpos_element_fn)(void *ctx, size_t index, const char *val, size_t len);
+int jsonpos_elements(const char *text, size_t len, jsonpos_element_fn fn, void *ctx);
+
 #endif
