@@ -6,19 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char suite_text[] =
-	"{\n"
-	"  \"id\": \"s1\",\n"
-	"  \"defaults\": {\"temperature\": 0.5, \"samples\": 3, \"baseline_samples\": 7,\n"
-	"               \"system\": \"Be brief.\", \"seed\": 100},\n"
-	"  \"prompts\": [\n"
-	"    {\"id\": \"a\", \"prompt\": \"Hi?\", \"checks\": [{\"type\": \"regex\", \"pattern\": \"h\"}]},\n"
-	"    {\"id\": \"b\", \"messages\": [{\"role\": \"system\", \"content\": \"Own.\"},\n"
-	"                                {\"role\": \"user\", \"content\": \"Q\"}],\n"
-	"     \"temperature\": 0, \"samples\": 2, \"max_tokens\": 9,\n"
-	"     \"response_schema\": {\"type\": \"object\"}}\n"
-	"  ]\n"
-	"}\n";
+static const char suite_text[] = "{\n"
+				 "  \"id\": \"s1\",\n"
+				 "  \"defaults\": {\"temperature\": 0.5, \"samples\": 3, "
+				 "\"baseline_samples\": 7,\n"
+				 "               \"system\": \"Be brief.\", \"seed\": 100},\n"
+				 "  \"prompts\": [\n"
+				 "    {\"id\": \"a\", \"prompt\": \"Hi?\", \"checks\": [{\"type\": "
+				 "\"regex\", \"pattern\": \"h\"}]},\n"
+				 "    {\"id\": \"b\", \"messages\": [{\"role\": \"system\", "
+				 "\"content\": \"Own.\"},\n"
+				 "                                {\"role\": \"user\", "
+				 "\"content\": \"Q\"}],\n"
+				 "     \"temperature\": 0, \"samples\": 2, \"max_tokens\": 9,\n"
+				 "     \"response_schema\": {\"type\": \"object\"}}\n"
+				 "  ]\n"
+				 "}\n";
 
 static void test_load(void **state)
 {
@@ -67,8 +70,8 @@ static const struct {
 	const char *text, *want;
 } bad[] = {
 	{ "{\"prompts\": [{\"id\": \"a\", \"prompt\": \"x\"}]}", "missing required key \"id\"" },
-	{ "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\"}]}",
-	  "prompts[0]: missing \"messages\" (or the \"prompt\" shorthand)" },
+	{ "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\"}]}", "prompts[0]: missing \"messages\" (or "
+							     "the \"prompt\" shorthand)" },
 	{ "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\", \"messages\": []}]}",
 	  "prompts[0].prompt: give either \"prompt\" or \"messages\", not both" },
 	{ "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\", \"messages\": [{\"role\": \"user\", "
@@ -84,8 +87,9 @@ static const struct {
 	{ "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\", \"checks\": "
 	  "[{\"type\": \"length\", \"min\": 1, \"min_pass_rate\": 2}]}]}",
 	  "prompts[0].checks[0].min_pass_rate: expected a number from 0 to 1, got 2" },
-	{ "{\"id\": \"../x\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\"}]}",
-	  "id: invalid suite id \"../x\"" },
+	{ "{\"id\": \"../x\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\"}]}", "id: invalid "
+										   "suite id "
+										   "\"../x\"" },
 };
 
 static void test_bad(void **state)
@@ -113,10 +117,11 @@ static void test_bad(void **state)
 
 static void test_plan(void **state)
 {
-	static const char cfg_text[] =
-		"{\"vendors\": [{\"id\": \"v1\", \"probe\": \"openai\", \"base_url\": \"https://a\", "
-		"\"model\": \"m\"}, {\"id\": \"v2\", \"probe\": \"openai\", \"base_url\": "
-		"\"https://b\", \"model\": \"m\"}]}";
+	static const char cfg_text[] = "{\"vendors\": [{\"id\": \"v1\", \"probe\": \"openai\", "
+				       "\"base_url\": \"https://a\", "
+				       "\"model\": \"m\"}, {\"id\": \"v2\", \"probe\": \"openai\", "
+				       "\"base_url\": "
+				       "\"https://b\", \"model\": \"m\"}]}";
 	struct pl_err err = PL_ERR_INIT;
 	char *dir = tu_tmpdir(), *sp = tu_write(dir, "s.json", suite_text);
 	char *cp = tu_write(dir, "c.json", cfg_text);
