@@ -229,6 +229,14 @@ static void indent(struct sbuf *out, int depth)
 
 #define MAX_INT_EXACT 9007199254740992LL /* 2^53 */
 
+/* 1 if the double nearest n is n itself (n = m * 2^k with |m| <= 2^53). */
+static int exact_double(json_int_t n)
+{
+	double d = (double)n;
+
+	return d < 9223372036854775808.0 && d >= -9223372036854775808.0 && (json_int_t)d == n;
+}
+
 static int put_value(const json_t *v, struct sbuf *out, int pretty, int depth, struct pl_err *err);
 
 static int put_object(const json_t *v, struct sbuf *out, int pretty, int depth, struct pl_err *err)
@@ -306,7 +314,10 @@ static int put_value(const json_t *v, struct sbuf *out, int pretty, int depth, s
 	case JSON_INTEGER: {
 		json_int_t n = json_integer_value(v);
 
-		if (!pretty && (n > MAX_INT_EXACT || n < -MAX_INT_EXACT))
+		/* Beyond 2^53 only the integers a double holds exactly are JCS numbers; they are
+		 * what canon_number writes for such doubles, so JCS text reads back and
+		 * canonicalises to the same bytes. */
+		if (!pretty && (n > MAX_INT_EXACT || n < -MAX_INT_EXACT) && !exact_double(n))
 			return pl_err_set(err, PL_E_INPUT, NULL,
 					  "integer %lld cannot be represented exactly in jcs",
 					  (long long)n);
