@@ -41,6 +41,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_one() { # run_one TARGET: fuzzes it for $secs; its log in $build/fuzz-logs/TARGET.log
 	local t=$1 seeds="tests/fuzz/corpus/$1" work="$build/fuzz-corpus/$1" rc=0
 	mkdir -p "$work"
+	rm -f "$build/fuzz-artifacts/$t-"* # findings of an earlier run: copy them before re-running
 	[ -d "$seeds" ] || seeds=""
 	"$build/tests/$t" -max_total_time="$secs" -seed="$seed" -timeout=10 -rss_limit_mb=2048 \
 		-max_len=65536 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t-" \
