@@ -173,7 +173,8 @@ json_t *journal_answer_to_json(const struct probe_answer *a)
 		json_t *h = json_object();
 
 		for (i = 0; i < a->n_headers; i++)
-			json_object_set_new(h, a->headers[i].name, json_string(a->headers[i].value));
+			json_object_set_new(h, a->headers[i].name,
+					    json_string(a->headers[i].value));
 		json_object_set_new(o, "headers", h);
 	}
 	if (a->logprobs)
@@ -237,7 +238,8 @@ int journal_answer_from_json(const json_t *o, struct probe_answer *a, struct pl_
 	h = json_object_get(o, "headers");
 	if (json_is_object(h)) {
 		a->headers = xcalloc(json_object_size(h) + 1, sizeof(*a->headers));
-		json_object_foreach((json_t *)h, k, v) {
+		json_object_foreach((json_t *)h, k, v)
+		{
 			if (!json_is_string(v))
 				continue;
 			a->headers[a->n_headers].name = xstrdup(k);
@@ -287,6 +289,51 @@ static int index_existing(void *ctx, const struct journal_rec *r, struct pl_err 
 	return 0;
 }
 
+/* The last '\n' in buf[0..n), or NULL. */
+static char *memrchr_nl(char *buf, size_t n)
+{
+	while (n-- > 0)
+		if (buf[n] == '\n')
+			return buf + n;
+	return NULL;
+}
+
+/* Cuts a torn last line (a write cut short by a crash or a full disk) off the journal, so the
+ * records a resumed run appends start on a line of their own. */
+static int drop_torn_tail(const char *path, struct pl_err *err)
+{
+	char buf[4096];
+	off_t end, pos;
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return pl_err_errno(err, PL_E_IO, path, "cannot open journal");
+	end = lseek(fd, 0, SEEK_END);
+	for (pos = end; pos > 0;) {
+		size_t n = pos < (off_t)sizeof(buf) ? (size_t)pos : sizeof(buf);
+		char *nl;
+
+		if (pread(fd, buf, n, pos - (off_t)n) != (ssize_t)n) {
+			pl_err_errno(err, PL_E_IO, path, "cannot read journal");
+			goto out;
+		}
+		nl = memrchr_nl(buf, n);
+		if (nl) {
+			pos = pos - (off_t)n + (nl - buf) + 1;
+			break;
+		}
+		pos -= (off_t)n;
+	}
+	if (end > 0 && pos < end && (ftruncate(fd, pos) < 0 || fsync(fd) < 0)) {
+		pl_err_errno(err, PL_E_IO, path, "cannot cut the torn last line of the journal");
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
 			     const char *mode, int resume, struct pl_err *err)
 {
@@ -312,6 +359,8 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 				   "vendors, suites or sample counts)");
 			goto fail;
 		}
+		if (drop_torn_tail(path, err) < 0)
+			goto fail;
 		json_decref(hdr);
 		return j;
 	}
@@ -333,8 +382,8 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan",
-			plan_hash, "mode", mode, "started", when);
+	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan", plan_hash,
+			"mode", mode, "started", when);
 	if (write_line(j, hdr, err) < 0)
 		goto fail;
 	json_decref(hdr);
@@ -368,8 +417,8 @@ int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err
 	return rc;
 }
 
-int journal_done(const struct journal *j, const char *vendor, const char *suite,
-		 const char *prompt, int sample)
+int journal_done(const struct journal *j, const char *vendor, const char *suite, const char *prompt,
+		 int sample)
 {
 	struct sbuf key;
 	int has;
@@ -441,7 +490,8 @@ static void last_lines(FILE *f, struct keyset *last)
 		s = json_string_value(json_object_get(o, "suite"));
 		p = json_string_value(json_object_get(o, "prompt"));
 		if (v && s && p) {
-			make_key(&key, v, s, p, (int)json_integer_value(json_object_get(o, "sample")));
+			make_key(&key, v, s, p,
+				 (int)json_integer_value(json_object_get(o, "sample")));
 			keyset_put(last, key.buf, lineno);
 		}
 		json_decref(o);
@@ -458,8 +508,7 @@ static int superseded(const struct keyset *last, const struct journal_rec *r, si
 	return keyset_get(last, key->buf) > lineno;
 }
 
-int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header,
-		 struct pl_err *err)
+int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header, struct pl_err *err)
 {
 	FILE *f = fopen(path, "r");
 	struct sbuf line, key;

@@ -9,10 +9,12 @@
 
 #include "canon.h"
 #include "fileio.h"
+#include "journal.h"
 #include "register.h"
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -217,6 +219,59 @@ static void test_keygen_crash_states(void **state)
 	tu_rmrf(dir);
 }
 
+static int count_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
+{
+	(void)r, (void)err;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void journal_put(struct journal *j, int sample)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	struct journal_rec r = { "v", "s", "p", sample, 1, &a };
+
+	probe_answer_init(&a);
+	a.status = 200;
+	a.text = xstrdup("Paris");
+	assert_int_equal(journal_append(j, &r, &err), 0);
+	probe_answer_release(&a);
+}
+
+/* test_hardening_crash.sh (disk full): a journal append cut short by ENOSPC left a torn last
+ * line; `run --resume` appended its records right after it, so the torn line ended up in the
+ * middle and every later read failed ("corrupt journal line"). Resume now cuts the tail. */
+static void test_journal_resume_after_torn_line(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), path[512];
+	struct journal *j;
+	int fd, n = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/j.jsonl", dir);
+	j = journal_open(path, "run1", "plan1", "nightly", 0, &err);
+	assert_non_null(j);
+	journal_put(j, 0);
+	journal_put(j, 1);
+	journal_close(j);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"answer\":{\"fau", 16), 16);
+	close(fd);
+
+	j = journal_open(path, "run1", "plan1", "nightly", 1, &err);
+	assert_non_null(j);
+	assert_true(journal_done(j, "v", "s", "p", 1));
+	assert_false(journal_done(j, "v", "s", "p", 2));
+	journal_put(j, 2);
+	journal_close(j);
+	assert_int_equal(journal_read(path, count_rec, &n, NULL, &err), 0);
+	assert_int_equal(n, 3);
+	tu_rmrf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_canon_inexact_integer),
 		cmocka_unit_test(test_register_interrupted_append),
 		cmocka_unit_test(test_keygen_crash_states),
+		cmocka_unit_test(test_journal_resume_after_torn_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
