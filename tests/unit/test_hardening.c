@@ -166,6 +166,7 @@ static void test_register_interrupted_append(void **state)
 	sign_key_free(k);
 	sign_pub_free(pub);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 /* test_hardening_crash.sh: SIGKILL during keygen left a secret key without its public key, or
@@ -217,6 +218,7 @@ static void test_keygen_crash_states(void **state)
 	free(pub1);
 	free(pub2);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 static int count_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
@@ -270,6 +272,7 @@ static void test_journal_resume_after_torn_line(void **state)
 	assert_int_equal(journal_read(path, count_rec, &n, NULL, &err), 0);
 	assert_int_equal(n, 3);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 int main(void)
