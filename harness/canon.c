@@ -229,12 +229,15 @@ static void indent(struct sbuf *out, int depth)
 
 #define MAX_INT_EXACT 9007199254740992LL /* 2^53 */
 
-/* 1 if the double nearest n is n itself (n = m * 2^k with |m| <= 2^53). */
-static int exact_double(json_int_t n)
+/* 1 if n's digits are the ECMAScript form of the double nearest n, i.e. what canon_number
+ * writes for that double: then the text reads back as the same number. True for every
+ * integer up to 2^53 and for the integers canon_number writes for larger doubles. */
+static int jcs_integer(json_int_t n)
 {
-	double d = (double)n;
+	char a[32], b[32];
 
-	return d < 9223372036854775808.0 && d >= -9223372036854775808.0 && (json_int_t)d == n;
+	snprintf(a, sizeof(a), "%lld", (long long)n);
+	return canon_number((double)n, b, sizeof(b)) >= 0 && !strcmp(a, b);
 }
 
 static int put_value(const json_t *v, struct sbuf *out, int pretty, int depth, struct pl_err *err);
@@ -314,10 +317,10 @@ static int put_value(const json_t *v, struct sbuf *out, int pretty, int depth, s
 	case JSON_INTEGER: {
 		json_int_t n = json_integer_value(v);
 
-		/* Beyond 2^53 only the integers a double holds exactly are JCS numbers; they are
-		 * what canon_number writes for such doubles, so JCS text reads back and
-		 * canonicalises to the same bytes. */
-		if (!pretty && (n > MAX_INT_EXACT || n < -MAX_INT_EXACT) && !exact_double(n))
+		/* Beyond 2^53 an integer is a JCS number only if it is written the way
+		 * canon_number writes its double, so JCS text reads back and canonicalises to the
+		 * same bytes; others (2^53 + 1) would change value. */
+		if (!pretty && (n > MAX_INT_EXACT || n < -MAX_INT_EXACT) && !jcs_integer(n))
 			return pl_err_set(err, PL_E_INPUT, NULL,
 					  "integer %lld cannot be represented exactly in jcs",
 					  (long long)n);
