@@ -16,8 +16,9 @@ static void safe_name(struct sbuf *sb, const char *s)
 		sbuf_addch(sb, '_');
 	for (; *s; s++) {
 		char c = *s;
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '.' || c == '_' || c == '-' || c == ':' || c == '@';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == ':' ||
+			 c == '@';
 
 		sbuf_addch(sb, ok ? c : '_');
 	}
@@ -67,7 +68,8 @@ char *baseline_serialize(const struct sampleset *s, const char *recorded_at)
 		json_object_set_new(p, "id", json_string(order[i]->prompt_id));
 		json_object_set_new(p, "samples", samples);
 		if (order[i]->faults)
-			json_object_set_new(p, "faults", json_integer((json_int_t)order[i]->faults));
+			json_object_set_new(p, "faults",
+					    json_integer((json_int_t)order[i]->faults));
 		json_array_append_new(prompts, p);
 	}
 	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "format", BASELINE_FORMAT, "vendor",
@@ -97,8 +99,8 @@ int baseline_write(const char *path, const struct sampleset *s, const char *reco
 	return rc;
 }
 
-static const char *const top_keys[] = { "format", "vendor", "model", "suite", "recorded_at",
-					 "prompts", NULL };
+static const char *const top_keys[] = { "format",      "vendor",  "model", "suite",
+					"recorded_at", "prompts", NULL };
 
 struct sampleset *baseline_load(const char *path, struct pl_err *err)
 {
@@ -145,13 +147,19 @@ struct sampleset *baseline_load(const char *path, struct pl_err *err)
 				  "expected an object with \"id\" and \"samples\"");
 			goto fail;
 		}
+		if (sampleset_find(s, json_string_value(id))) {
+			json_fail(&f.loc, ptr, "id", err, "duplicate prompt id \"%s\"",
+				  json_string_value(id));
+			goto fail;
+		}
 		ps = sampleset_prompt(s, json_string_value(id));
 		ps->faults = (size_t)json_integer_value(json_object_get(p, "faults"));
 		ps->samples = xcalloc(json_array_size(samples) + 1, sizeof(*ps->samples));
 		for (j = 0; j < json_array_size(samples); j++) {
 			struct pl_err e2 = PL_ERR_INIT;
 
-			if (sample_from_json(json_array_get(samples, j), &ps->samples[j], &e2) < 0) {
+			if (sample_from_json(json_array_get(samples, j), &ps->samples[j], &e2) <
+			    0) {
 				char sptr[128];
 
 				snprintf(sptr, sizeof(sptr), "%s/samples/%zu", ptr, j);
