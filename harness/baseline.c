@@ -132,6 +132,11 @@ static int bl_prompt(void *ctx, size_t index, const char *val, size_t len)
 			  "expected an object with \"id\" and \"samples\"");
 		goto out;
 	}
+	if (sampleset_find(b->s, json_string_value(id))) {
+		json_fail(&b->loc, ptr, "id", b->err, "duplicate prompt id \"%s\"",
+			  json_string_value(id));
+		goto out;
+	}
 	ps = sampleset_prompt(b->s, json_string_value(id));
 	ps->faults = (size_t)json_integer_value(json_object_get(p, "faults"));
 	ps->samples = xcalloc(json_array_size(samples) + 1, sizeof(*ps->samples));

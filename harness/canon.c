@@ -229,6 +229,17 @@ static void indent(struct sbuf *out, int depth)
 
 #define MAX_INT_EXACT 9007199254740992LL /* 2^53 */
 
+/* 1 if n's digits are the ECMAScript form of the double nearest n, i.e. what canon_number
+ * writes for that double: then the text reads back as the same number. True for every
+ * integer up to 2^53 and for the integers canon_number writes for larger doubles. */
+static int jcs_integer(json_int_t n)
+{
+	char a[32], b[32];
+
+	snprintf(a, sizeof(a), "%lld", (long long)n);
+	return canon_number((double)n, b, sizeof(b)) >= 0 && !strcmp(a, b);
+}
+
 static int put_value(const json_t *v, struct sbuf *out, int pretty, int depth, struct pl_err *err);
 
 static int put_object(const json_t *v, struct sbuf *out, int pretty, int depth, struct pl_err *err)
@@ -306,7 +317,10 @@ static int put_value(const json_t *v, struct sbuf *out, int pretty, int depth, s
 	case JSON_INTEGER: {
 		json_int_t n = json_integer_value(v);
 
-		if (!pretty && (n > MAX_INT_EXACT || n < -MAX_INT_EXACT))
+		/* Beyond 2^53 an integer is a JCS number only if it is written the way
+		 * canon_number writes its double, so JCS text reads back and canonicalises to the
+		 * same bytes; others (2^53 + 1) would change value. */
+		if (!pretty && (n > MAX_INT_EXACT || n < -MAX_INT_EXACT) && !jcs_integer(n))
 			return pl_err_set(err, PL_E_INPUT, NULL,
 					  "integer %lld cannot be represented exactly in jcs",
 					  (long long)n);

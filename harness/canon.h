@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 /* Appends the RFC 8785 form of v to out. Fails (PL_E_INPUT, out left partly written) on a
- * string that is not valid UTF-8 or an integer beyond +-2^53, which a double cannot hold
+ * string that is not valid UTF-8 or an integer beyond +-2^53 that a double cannot hold
  * exactly and JCS therefore cannot represent. Returns 0 or -1 with err set. */
 int canon_jcs(const json_t *v, struct sbuf *out, struct pl_err *err);
 

@@ -289,6 +289,51 @@ static int index_existing(void *ctx, const struct journal_rec *r, struct pl_err 
 	return 0;
 }
 
+/* The last '\n' in buf[0..n), or NULL. */
+static char *memrchr_nl(char *buf, size_t n)
+{
+	while (n-- > 0)
+		if (buf[n] == '\n')
+			return buf + n;
+	return NULL;
+}
+
+/* Cuts a torn last line (a write cut short by a crash or a full disk) off the journal, so the
+ * records a resumed run appends start on a line of their own. */
+static int drop_torn_tail(const char *path, struct pl_err *err)
+{
+	char buf[4096];
+	off_t end, pos;
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return pl_err_errno(err, PL_E_IO, path, "cannot open journal");
+	end = lseek(fd, 0, SEEK_END);
+	for (pos = end; pos > 0;) {
+		size_t n = pos < (off_t)sizeof(buf) ? (size_t)pos : sizeof(buf);
+		char *nl;
+
+		if (pread(fd, buf, n, pos - (off_t)n) != (ssize_t)n) {
+			pl_err_errno(err, PL_E_IO, path, "cannot read journal");
+			goto out;
+		}
+		nl = memrchr_nl(buf, n);
+		if (nl) {
+			pos = pos - (off_t)n + (nl - buf) + 1;
+			break;
+		}
+		pos -= (off_t)n;
+	}
+	if (end > 0 && pos < end && (ftruncate(fd, pos) < 0 || fsync(fd) < 0)) {
+		pl_err_errno(err, PL_E_IO, path, "cannot cut the torn last line of the journal");
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
 			     const char *mode, int resume, struct pl_err *err)
 {
@@ -314,6 +359,8 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 				   "vendors, suites or sample counts)");
 			goto fail;
 		}
+		if (drop_torn_tail(path, err) < 0)
+			goto fail;
 		json_decref(hdr);
 		return j;
 	}

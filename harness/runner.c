@@ -403,6 +403,47 @@ static void account_usage(struct run *r, struct vstate *v, struct job *jb,
 	v->st->cost += cost;
 }
 
+/* Replaces every occurrence of key in *field (vendors have echoed credentials back in errors
+ * and answers; nothing a vendor sends may carry the key into journals, reports, baselines). */
+static void redact(char **field, const char *key)
+{
+	struct sbuf sb;
+	const char *p, *hit;
+	size_t n = strlen(key);
+
+	if (!*field || !strstr(*field, key))
+		return;
+	sbuf_init(&sb);
+	p = *field;
+	for (hit = strstr(p, key); hit; hit = strstr(p, key)) {
+		sbuf_add(&sb, p, (size_t)(hit - p));
+		sbuf_addstr(&sb, "[redacted]");
+		p = hit + n;
+	}
+	sbuf_addstr(&sb, p);
+	free(*field);
+	*field = sbuf_detach(&sb, NULL);
+	sbuf_release(&sb);
+}
+
+static void redact_answer(struct probe_answer *a, const char *key)
+{
+	size_t i;
+
+	if (!key || strlen(key) < 4)
+		return;
+	redact(&a->error_type, key);
+	redact(&a->error_message, key);
+	redact(&a->text, key);
+	redact(&a->block_reason, key);
+	redact(&a->finish_reason, key);
+	redact(&a->model, key);
+	redact(&a->fingerprint, key);
+	redact(&a->response_id, key);
+	for (i = 0; i < a->n_headers; i++)
+		redact(&a->headers[i].value, key);
+}
+
 /* A request came back (or failed): parse, learn, then retry or finalize. */
 static void complete(struct run *r, struct job *jb, const struct probe_response *resp,
 		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final)
@@ -430,6 +471,7 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 			r->failed = 1;
 		}
 	}
+	redact_answer(&a, v->vendor->api_key);
 	account_usage(r, v, jb, &a);
 	if (!r->o->replay_dir) {
 		ratelimit_on_headers(&v->rl, now, resp->headers, resp->n_headers);

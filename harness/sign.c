@@ -363,49 +363,54 @@ static void sk_checksum(const unsigned char *blob, unsigned char chk[32])
 	OPENSSL_cleanse(in, sizeof(in));
 }
 
+/* Writes the secret key without ever leaving a torn one at path: the bytes go to a private
+ * temp file (0600, O_EXCL) in the same directory, are synced, and are then linked to path,
+ * which fails if path exists, so an existing key is never overwritten. A crash leaves no key
+ * (keygen can be run again) or the whole key, plus at worst a stray PATH.tmp-* file. */
 static int write_secret_file(const char *path, const char *data, size_t len, struct pl_err *err)
 {
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	size_t off = 0;
-	int fd = -1, rc = -1;
+	struct sbuf tmp;
+	int fd = -1, dfd, rc = -1;
 
+	sbuf_init(&tmp);
 	if (slash) {
 		*slash = '\0';
 		if (*dir && fileio_mkdirs(dir, err) < 0)
 			goto out;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	sbuf_addf(&tmp, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(tmp.buf); /* O_CREAT | O_EXCL, mode 0600 */
 	if (fd < 0) {
-		pl_err_errno(err, PL_E_IO, path,
-			     errno == EEXIST ? "refusing to overwrite an existing secret key"
-					     : "cannot create secret key file");
+		pl_err_errno(err, PL_E_IO, path, "cannot create secret key file");
 		goto out;
 	}
 	if (fchmod(fd, 0600) < 0) {
 		pl_err_errno(err, PL_E_IO, path, "cannot set mode 0600");
 		goto out;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			pl_err_errno(err, PL_E_IO, path, "cannot write secret key");
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
+	if (fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		pl_err_errno(err, PL_E_IO, path, "cannot write secret key");
 		goto out;
 	}
+	if (link(tmp.buf, path) < 0) {
+		pl_err_errno(err, PL_E_IO, path,
+			     errno == EEXIST ? "refusing to overwrite an existing secret key"
+					     : "cannot create secret key file");
+		goto out;
+	}
+	dfd = open(slash && *dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
 	rc = 0;
 out:
-	if (fd >= 0)
+	if (fd >= 0) {
 		close(fd);
-	if (rc < 0 && fd >= 0)
-		unlink(path);
+		unlink(tmp.buf);
+	}
+	sbuf_release(&tmp);
 	free(dir);
 	return rc;
 }
@@ -526,8 +531,12 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 	sbuf_addstr(&sb, "untrusted comment: minisign secret key (unencrypted)\n");
 	b64_add(&sb, blob, sizeof(blob));
 	sbuf_addch(&sb, '\n');
-	if (write_secret_file(sk_path, sb.buf, sb.len, err) < 0)
+	/* The public files first, the secret key last: a crash in between leaves no secret key,
+	 * so keygen can simply be run again (it then replaces the public files). */
+	if (fileio_exists(sk_path)) {
+		pl_err_set(err, PL_E_IO, sk_path, "refusing to overwrite an existing secret key");
 		goto out;
+	}
 	pub = sign_key_pub(&k);
 	if (!pem_path) {
 		sbuf_addf(&pem_default, "%s.pem", pk_path);
@@ -537,6 +546,8 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 		pl_err_set(err, PL_E_INTERNAL, pk_path, "cannot write the public key");
 		goto out;
 	}
+	if (write_secret_file(sk_path, sb.buf, sb.len, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	OPENSSL_cleanse(blob, sizeof(blob));

@@ -2,7 +2,8 @@
 # tests/quickstart.sh: the README's two quick-start commands.
 #   tests/quickstart.sh demo   install what is missing, build, run `plumbline demo`
 #   tests/quickstart.sh test   install what is missing, build, run every test (ctest), then
-#                              build again with ASan+UBSan and run every test again
+#                              build again with ASan+UBSan and run every test again, then
+#                              build the libFuzzer targets with clang and run each briefly
 # Missing Debian packages are installed with apt-get when run as root; otherwise the script
 # names them and stops.
 set -euo pipefail
@@ -52,6 +53,13 @@ test)
 	(cd build && ctest --output-on-failure -j "$jobs")
 	build build-asan -DPL_SANITIZE=ON
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
+	# The libFuzzer targets (clang, ASan+UBSan): each replays its corpus and fuzzes 5 s.
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+		-DPL_FUZZ=ON >/dev/null
+	fuzzers=()
+	for f in tests/fuzz/fuzz_*.c; do fuzzers+=("$(basename "$f" .c)"); done
+	cmake --build build-fuzz -j "$jobs" --target "${fuzzers[@]}" >/dev/null
+	(cd build-fuzz && ctest -L fuzz --output-on-failure)
 	;;
 *)
 	echo "usage: tests/quickstart.sh demo|test" >&2

@@ -1,0 +1,38 @@
+/* fuzz_jsonpos.c: libFuzzer target for jsonpos (error positions in hand-edited files). Input:
+ * "POINTER\nTEXT". Any text and pointer give a position inside the text or -1, never a read
+ * past the text (the copy has no NUL terminator, so ASan sees any overrun). */
+#include "jsonpos.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *nl = memchr(data, '\n', size);
+	size_t plen = nl ? (size_t)(nl - data) : 0, tlen;
+	char *pointer, *text, where[600];
+	int line = 0, col = 0;
+
+	if (plen > 400)
+		return 0;
+	pointer = strndup((const char *)data, plen);
+	tlen = nl ? size - plen - 1 : size;
+	text = malloc(tlen ? tlen : 1);
+	if (!pointer || !text)
+		abort();
+	memcpy(text, nl ? (const char *)nl + 1 : (const char *)data, tlen);
+	if (jsonpos_find(text, tlen, pointer, &line, &col) == 0) {
+		if (line < 1 || col < 1 || (size_t)line > tlen + 1 || (size_t)col > tlen + 1)
+			abort();
+	}
+	jsonpos_where(where, sizeof(where), "f.json", text, tlen, pointer);
+	if (!memchr(where, '\0', sizeof(where)))
+		abort();
+	jsonpos_push_key(pointer, strlen(pointer) + 1, "k/~");
+	free(pointer);
+	free(text);
+	return 0;
+}
