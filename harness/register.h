@@ -72,7 +72,8 @@ struct reg_decision_entry {
  * checkpoints; it may be NULL for a read-only handle (appends then fail). Refuses to open a
  * register whose existing entries or checkpoint do not verify with key's public half, so a
  * tampered register is never extended; the one exception is a single verified entry past a
- * valid checkpoint (a crash between an append and its checkpoint), whose checkpoint it signs. Returns a new reg or NULL with err set. */
+ * valid checkpoint (a crash between an append and its checkpoint), whose checkpoint it signs.
+ * Returns a new reg or NULL with err set. */
 struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err);
 void register_close(struct reg *r); /* NULL-safe; releases the lock */
 size_t register_size(const struct reg *r);
