@@ -181,6 +181,9 @@ static int bl_member(void *ctx, const char *key, const char *val, size_t len)
 		return -1;
 	}
 	if (!strcmp(key, "prompts")) {
+		if (b->have_prompts)
+			return json_fail(&b->loc, "", "prompts", b->err,
+					 "duplicate key \"prompts\"");
 		b->have_prompts = 1;
 		b->s = sampleset_new("", NULL, "");
 		if (jsonpos_elements(val, len, bl_prompt, b) != 0)

@@ -1,6 +1,8 @@
-/* fuzz_jsonpos.c: libFuzzer target for jsonpos (error positions in hand-edited files). Input:
+/* fuzz_jsonpos.c: libFuzzer target for jsonpos (error positions in hand-edited files, and the
+ * member/element scanner that loads large baselines a value at a time). Input:
  * "POINTER\nTEXT". Any text and pointer give a position inside the text or -1, never a read
- * past the text (the copy has no NUL terminator, so ASan sees any overrun). */
+ * past the text (the copy has no NUL terminator, so ASan sees any overrun); every value the
+ * scanner hands out lies inside the text. */
 #include "jsonpos.h"
 
 #include <stdint.h>
@@ -8,6 +10,32 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct span {
+	const char *text;
+	size_t len;
+};
+
+static void inside(const struct span *s, const char *val, size_t len)
+{
+	if (val < s->text || len > s->len || val + len > s->text + s->len)
+		abort();
+}
+
+static int on_member(void *ctx, const char *key, const char *val, size_t len)
+{
+	if (strlen(key) > 255)
+		abort();
+	inside(ctx, val, len);
+	return 0;
+}
+
+static int on_element(void *ctx, size_t index, const char *val, size_t len)
+{
+	(void)index;
+	inside(ctx, val, len);
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,6 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jsonpos_where(where, sizeof(where), "f.json", text, tlen, pointer);
 	if (!memchr(where, '\0', sizeof(where)))
 		abort();
+	{
+		struct span sp = { text, tlen };
+
+		jsonpos_members(text, tlen, on_member, &sp);
+		jsonpos_elements(text, tlen, on_element, &sp);
+	}
 	jsonpos_push_key(pointer, strlen(pointer) + 1, "k/~");
 	free(pointer);
 	free(text);

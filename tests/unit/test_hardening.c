@@ -300,6 +300,19 @@ static void test_baseline_duplicate_prompt(void **state)
 	assert_non_null(strstr(err.msg, "duplicate prompt id \"p\""));
 	assert_non_null(strstr(err.where, "b.json:4:"));
 	free(path);
+
+	/* fuzz_baseline on the streaming loader: a second "prompts" key leaked the first
+	 * sampleset. */
+	pl_err_init(&err);
+	path = tu_write(dir, "c.json",
+			"{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": "
+			"\"m\",\n"
+			" \"suite\": \"s\", \"prompts\": [{\"id\": \"p\", \"samples\": []}],\n"
+			" \"prompts\": [{\"id\": \"q\", \"samples\": [{\"text\": \"b\"}]}]}\n");
+	s = baseline_load(path, &err);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "duplicate key \"prompts\""));
+	free(path);
 	tu_rmrf(dir);
 	free(dir);
 }
