@@ -52,7 +52,7 @@ struct run_args {
 	const char **vendors;
 	size_t n_vendors;
 	const char *date;
-	int resume, dry_run, quiet;
+	int dry_run, quiet;
 	double lock_wait;
 	const char *markdown, *junit;
 	struct session_opts so;

@@ -31,7 +31,8 @@ struct journal_rec {
 struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
 			     const char *mode, int resume, struct pl_err *err);
 int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err *err);
-/* 1 if the journal already holds a final record (answer, or a non-retryable fault) for it. */
+/* 1 if the journal held a final record (answer, or a non-retryable fault) for the item when it
+ * was opened for resuming. Records appended since are not indexed (memory stays flat). */
 int journal_done(const struct journal *j, const char *vendor, const char *suite, const char *prompt,
 		 int sample);
 size_t journal_count(const struct journal *j);
