@@ -247,14 +247,9 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 		}
 		json_decref(ev);
 	}
-	if (!a->fault && !stopped)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				started ? "stream ended before message_stop"
-					: "stream carried no message_start");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, stopped,
+			 started ? "stream ended before message_stop"
+				 : "stream carried no message_start");
 	sbuf_release(&text);
 	sse_stream_release(&s);
 }
@@ -275,22 +270,16 @@ static void anthropic_parse(const struct probe_target *t, const struct probe_pro
 		parse_stream(r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	if (str_is(json_object_get(root, "type"), "error")) {
 		parse_error(root, r->status, PROBE_OK, a);
 		goto out;
 	}
 	parse_message(root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_anthropic = {

@@ -319,12 +319,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	}
 	if (!a->fault && bad)
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", s.error);
-	if (!a->fault && !stopped)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "stream ended before messageStop");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, stopped, "stream ended before messageStop");
 	sbuf_release(&text);
 	es_stream_release(&s);
 }
@@ -348,18 +343,12 @@ static void bedrock_parse(const struct probe_target *t, const struct probe_promp
 		parse_stream(r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	parse_json(root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_bedrock = {

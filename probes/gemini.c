@@ -281,14 +281,8 @@ static void parse_stream(const struct probe_prompt *p, const struct probe_respon
 			done |= chunk(p, ev, &text, a);
 		json_decref(ev);
 	}
-	if (!a->fault && !done)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				s.n ? "stream ended without a finishReason"
-				    : "stream carried no events");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, done,
+			 s.n ? "stream ended without a finishReason" : "stream carried no events");
 	sbuf_release(&text);
 	sse_stream_release(&s);
 }
@@ -317,22 +311,16 @@ static void gemini_parse(const struct probe_target *t, const struct probe_prompt
 		parse_stream(p, r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	if (json_object_get(root, "error")) {
 		parse_error(root, r->status, PROBE_OK, a);
 		goto out;
 	}
 	parse_json(p, root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_gemini = {

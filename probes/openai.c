@@ -402,20 +402,17 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 		}
 		json_decref(chunk);
 	}
-	if (!a->fault && !done)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				have_chunk ? "stream ended before data: [DONE]"
-					   : "stream carried no events");
-	if (!a->fault && !a->finish_reason)
+	if (!a->fault && done && !a->finish_reason)
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
 				"stream ended without a finish_reason");
+	probe_stream_end(a, r, &text, done,
+			 have_chunk ? "stream ended before data: [DONE]"
+				    : "stream carried no events");
 	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
 		if (refusal.len) {
 			a->refused = 1;
 			a->block_reason = sbuf_detach(&refusal, NULL);
 		}
-		a->ttft_ms = r->ttfb_ms;
 		if (lp) {
 			json_decref(a->logprobs);
 			a->logprobs = json_incref(lp);
@@ -681,11 +678,9 @@ static void openai_parse(const struct probe_target *t, const struct probe_prompt
 			chat_parse_stream(p, r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	if (json_object_get(root, "error") && !json_object_get(root, "choices") &&
 	    !json_object_get(root, "output")) {
 		parse_error(root, r, a);
@@ -696,11 +691,7 @@ static void openai_parse(const struct probe_target *t, const struct probe_prompt
 	else
 		chat_parse_json(p, root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_openai = {

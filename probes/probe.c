@@ -327,3 +327,32 @@ int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r
 		return !strncasecmp(ct, content_type, strlen(content_type));
 	return p && p->stream;
 }
+
+json_t *probe_parse_body(const struct probe_response *r, struct probe_answer *a)
+{
+	json_t *root = probe_json_body(r);
+
+	if (!root)
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	return root;
+}
+
+void probe_stream_end(struct probe_answer *a, const struct probe_response *r, struct sbuf *text,
+		      int ended, const char *missing)
+{
+	if (!a->fault && !ended)
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", missing);
+	if (!a->fault) {
+		a->text = sbuf_detach(text, NULL);
+		a->ttft_ms = r->ttfb_ms;
+	}
+}
+
+void probe_parse_end(struct probe_answer *a, json_t *root)
+{
+	if (a->fault) {
+		free(a->text);
+		a->text = NULL;
+	}
+	json_decref(root);
+}

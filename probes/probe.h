@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+struct sbuf;
+
 /* Capability flags: what a probe's wire format supports. */
 #define PROBE_F_SEED	 (1u << 0) /* honours a sampling seed */
 #define PROBE_F_LOGPROBS (1u << 1) /* can return token logprobs */
@@ -200,5 +202,22 @@ long probe_json_count(const json_t *obj, const char *key);
 /* True when the response (or, if none, the prompt) says the body is an event stream. */
 int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,
 		    const char *content_type);
+
+/* The common steps of a parse, in the order they are called:
+ *   probe_answer_begin; a non-2xx status -> the vendor's error body; probe_is_stream -> the
+ *   vendor's stream parser, which ends with probe_stream_end; else probe_parse_body and the
+ *   vendor's JSON (or error object) reader; always probe_parse_end. */
+/* Parses a 2xx body as a JSON object (a new reference); NULL with PROBE_FAULT_MALFORMED
+ * "body is not a json object" set when it is not one. */
+json_t *probe_parse_body(const struct probe_response *r, struct probe_answer *a);
+/* Ends a stream parse. Unless a fault is set already, a stream that did not reach its terminal
+ * event (!ended) becomes PROBE_FAULT_STREAM with the message missing; otherwise the assembled
+ * text moves into a->text and ttft_ms is the time to the first byte. The caller still
+ * releases text. */
+void probe_stream_end(struct probe_answer *a, const struct probe_response *r, struct sbuf *text,
+		      int ended, const char *missing);
+/* Ends every parse: a faulted answer has no text (a->text is NULL exactly on a fault). Steals
+ * root (may be NULL). */
+void probe_parse_end(struct probe_answer *a, json_t *root);
 
 #endif
