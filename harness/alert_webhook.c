@@ -2,6 +2,7 @@
  * "X-Plumbline-Signature: t=TS,v1=HEX" header (Stripe's scheme), so the receiver can check both
  * who sent it and that it is fresh. The key comes from the variable named by secret_env. */
 #include "alert.h"
+#include "hex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -22,18 +23,6 @@ static int webhook_parse(struct alert_channel *ch, const struct jsonloc *loc, co
 	return 0;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void alert_webhook_sign(const char *secret, long long ts, const char *body, size_t len,
 			char out[65])
 {
@@ -46,7 +35,7 @@ void alert_webhook_sign(const char *secret, long long ts, const char *body, size
 	sbuf_add(&msg, body, len);
 	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg.buf, msg.len,
 	     mac, &maclen);
-	hex(mac, maclen, out);
+	hex_encode(mac, maclen, out);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	sbuf_release(&msg);
 }
@@ -134,7 +123,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 
 	alert_webhook_sign(ch->secret, (long long)now, m->body.buf, m->body.len, sig);
 	SHA256((const unsigned char *)m->body.buf, m->body.len, digest);
-	hex(digest, 16, id);
+	hex_encode(digest, 16, id);
 	sbuf_addf(&m->headers, "X-Plumbline-Event: %s\n", alert_kind_name(ev->kind));
 	sbuf_addf(&m->headers, "X-Plumbline-Delivery: %s\n", id);
 	sbuf_addf(&m->headers, "X-Plumbline-Signature: t=%lld,v1=%s\n", (long long)now, sig);
