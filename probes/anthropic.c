@@ -11,11 +11,6 @@
 /* max_tokens is required by the Messages API; used when the prompt leaves it open. */
 #define ANTHROPIC_DEFAULT_MAX_TOKENS 1024
 
-static int str_is(const json_t *v, const char *s)
-{
-	return json_is_string(v) && !strcmp(json_string_value(v), s);
-}
-
 static json_t *messages_body(const struct probe_target *t, const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *msgs = json_array();
@@ -156,7 +151,7 @@ static void stop(const json_t *obj, struct probe_answer *a)
 		return;
 	free(a->finish_reason);
 	a->finish_reason = xstrdup(json_string_value(sr));
-	if (!str_is(sr, "refusal"))
+	if (!probe_json_str_is(sr, "refusal"))
 		return;
 	a->refused = 1;
 	details = json_object_get(obj, "stop_details");
@@ -196,7 +191,7 @@ static void parse_message(const json_t *root, struct probe_answer *a)
 	{
 		const json_t *v = json_object_get(block, "text");
 
-		if (str_is(json_object_get(block, "type"), "text") && json_is_string(v))
+		if (probe_json_str_is(json_object_get(block, "type"), "text") && json_is_string(v))
 			sbuf_add(&text, json_string_value(v), json_string_length(v));
 	}
 	a->text = sbuf_detach(&text, NULL);
@@ -235,7 +230,8 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 			const json_t *d = json_object_get(ev, "delta");
 			const json_t *v = json_object_get(d, "text");
 
-			if (str_is(json_object_get(d, "type"), "text_delta") && json_is_string(v))
+			if (probe_json_str_is(json_object_get(d, "type"), "text_delta") &&
+			    json_is_string(v))
 				sbuf_add(&text, json_string_value(v), json_string_length(v));
 		} else if (!strcmp(type, "message_delta")) {
 			stop(json_object_get(ev, "delta"), a);
@@ -273,7 +269,7 @@ static void anthropic_parse(const struct probe_target *t, const struct probe_pro
 	root = probe_parse_body(r, a);
 	if (!root)
 		goto out;
-	if (str_is(json_object_get(root, "type"), "error")) {
+	if (probe_json_str_is(json_object_get(root, "type"), "error")) {
 		parse_error(root, r->status, PROBE_OK, a);
 		goto out;
 	}

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int str_is(const json_t *v, const char *s)
-{
-	return json_is_string(v) && !strcmp(json_string_value(v), s);
-}
-
 static json_t *gemini_body(const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *contents = json_array(), *gc = json_object();
@@ -142,7 +137,7 @@ static void parse_error(const json_t *root, long status, enum probe_fault force,
 			continue;
 		/* A wrong key comes back as 400 INVALID_ARGUMENT with reason API_KEY_INVALID. */
 		if (strstr(type, "google.rpc.ErrorInfo") &&
-		    str_is(json_object_get(d, "reason"), "API_KEY_INVALID"))
+		    probe_json_str_is(json_object_get(d, "reason"), "API_KEY_INVALID"))
 			f = PROBE_FAULT_AUTH;
 		if (strstr(type, "google.rpc.RetryInfo") && a->retry_after_ms < 0)
 			a->retry_after_ms = duration_ms(json_string_value(json_object_get(d, "retry"

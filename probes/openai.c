@@ -9,11 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int str_is(const json_t *v, const char *s)
-{
-	return json_is_string(v) && !strcmp(json_string_value(v), s);
-}
-
 static int is_responses(const struct probe_target *t)
 {
 	return t->api && !strcmp(t->api, "responses");
@@ -491,7 +486,7 @@ static void responses_fill(const struct probe_prompt *p, const json_t *root, int
 	sbuf_init(&refusal);
 	json_array_foreach(json_object_get(root, "output"), i, item)
 	{
-		if (!str_is(json_object_get(item, "type"), "message"))
+		if (!probe_json_str_is(json_object_get(item, "type"), "message"))
 			continue;
 		json_array_foreach(json_object_get(item, "content"), j, part)
 		{

@@ -309,6 +309,11 @@ char *probe_json_str(const json_t *obj, const char *key)
 	return json_is_string(v) ? xstrndup(json_string_value(v), json_string_length(v)) : NULL;
 }
 
+int probe_json_str_is(const json_t *v, const char *s)
+{
+	return json_is_string(v) && !strcmp(json_string_value(v), s);
+}
+
 long probe_json_count(const json_t *obj, const char *key)
 {
 	const json_t *v = obj ? json_object_get(obj, key) : NULL;

@@ -197,6 +197,8 @@ void probe_answer_begin(struct probe_answer *a, const struct probe_response *r);
 json_t *probe_json_body(const struct probe_response *r);
 /* A copy of obj[key] when it is a string, else NULL. obj may be NULL. */
 char *probe_json_str(const json_t *obj, const char *key);
+/* True when v is a JSON string equal to s. v may be NULL. */
+int probe_json_str_is(const json_t *v, const char *s);
 /* obj[key] when it is an integer >= 0, else -1. obj may be NULL. */
 long probe_json_count(const json_t *obj, const char *key);
 /* True when the response (or, if none, the prompt) says the body is an event stream. */
