@@ -84,7 +84,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 			 struct alert_msg *m, struct pl_err *err)
 {
 	json_t *root, *signals = json_array();
-	char title[256], stamp[40], sig[65], *url = alert_report_url(ch, ev), *dump;
+	char title[256], stamp[40], sig[65], *url = alert_report_url(ch, ev);
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	char id[65];
 	size_t i;
@@ -116,10 +116,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	}
 	if (ev->kind == ALERT_CHANGE)
 		json_object_set_new(root, "confidence", json_real(ev->confidence));
-	dump = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(root);
-	sbuf_addstr(&m->body, dump);
-	free(dump);
+	alert_msg_add_json(m, root, JSON_COMPACT | JSON_SORT_KEYS);
 
 	alert_webhook_sign(ch->secret, (long long)now, m->body.buf, m->body.len, sig);
 	SHA256((const unsigned char *)m->body.buf, m->body.len, digest);
