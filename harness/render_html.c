@@ -175,6 +175,21 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 	sbuf_addstr(out, "</svg>\n");
 }
 
+/* True when e is a run of s's vendor and model with a number in field; *v is it times scale. */
+static int run_value(const json_t *e, const struct reg_summary *s, const char *field, double scale,
+		     double *v)
+{
+	if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		return 0;
+	*v = json_number_value(json_object_get(e, field)) * scale;
+	return 1;
+}
+
+static double ypos(double v, double ymin, double ymax)
+{
+	return (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+}
+
 /* A line chart of one numeric field of the runs. scale multiplies the value for display. */
 static void line_chart(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
 		       const struct span *sp, const char *field, const char *label, double scale,
@@ -187,9 +202,8 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 
 	json_array_foreach(entries, i, e)
 	{
-		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		if (!run_value(e, s, field, scale, &v))
 			continue;
-		v = json_number_value(json_object_get(e, field)) * scale;
 		if (v > ymax)
 			ymax = v;
 		n++;
@@ -220,11 +234,10 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 	{
 		double x, y;
 
-		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		if (!run_value(e, s, field, scale, &v))
 			continue;
-		v = json_number_value(json_object_get(e, field)) * scale;
 		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
-		y = (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+		y = ypos(v, ymin, ymax);
 		sbuf_addf(out, "%s%.1f,%.1f", first ? "" : " ", x, y);
 		first = 0;
 	}
@@ -233,11 +246,10 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 	{
 		double x, y;
 
-		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		if (!run_value(e, s, field, scale, &v))
 			continue;
-		v = json_number_value(json_object_get(e, field)) * scale;
 		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
-		y = (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+		y = ypos(v, ymin, ymax);
 		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
 			  x, y);
 		render_xml_escape(out, sget(e, "date"));
