@@ -198,6 +198,7 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 	const json_t *e;
 	size_t i, n = 0;
 	double ymax = ymax_hint, v;
+	struct sbuf dots;
 	int first = 1;
 
 	json_array_foreach(entries, i, e)
@@ -229,6 +230,8 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 		sbuf_addstr(out, "</svg>\n");
 		return;
 	}
+	/* One pass: the line's points go out now, the dots (drawn over the line) after it. */
+	sbuf_init(&dots);
 	sbuf_addstr(out, "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"");
 	json_array_foreach(entries, i, e)
 	{
@@ -240,21 +243,14 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 		y = ypos(v, ymin, ymax);
 		sbuf_addf(out, "%s%.1f,%.1f", first ? "" : " ", x, y);
 		first = 0;
+		sbuf_addf(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
+			  x, y);
+		render_xml_escape(&dots, sget(e, "date"));
+		sbuf_addf(&dots, ": %.1f%s</title></circle>", v, unit);
 	}
 	sbuf_addstr(out, "\"/>");
-	json_array_foreach(entries, i, e)
-	{
-		double x, y;
-
-		if (!run_value(e, s, field, scale, &v))
-			continue;
-		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
-		y = ypos(v, ymin, ymax);
-		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
-			  x, y);
-		render_xml_escape(out, sget(e, "date"));
-		sbuf_addf(out, ": %.1f%s</title></circle>", v, unit);
-	}
+	sbuf_add(out, dots.buf, dots.len);
+	sbuf_release(&dots);
 	sbuf_addstr(out, "</svg>\n");
 }
 
