@@ -85,10 +85,7 @@ static int anthropic_build(const struct probe_target *t, const struct probe_prom
  * stream, rate_limit_error). */
 static enum probe_fault fault_from_type(const char *type, long status)
 {
-	static const struct {
-		const char *type;
-		enum probe_fault fault;
-	} map[] = {
+	static const struct probe_fault_code map[] = {
 		{ "authentication_error", PROBE_FAULT_AUTH },
 		{ "permission_error", PROBE_FAULT_AUTH },
 		{ "billing_error", PROBE_FAULT_AUTH },
@@ -100,12 +97,10 @@ static enum probe_fault fault_from_type(const char *type, long status)
 		{ "not_found_error", PROBE_FAULT_REQUEST },
 		{ "request_too_large", PROBE_FAULT_REQUEST },
 	};
-	size_t i;
+	enum probe_fault dflt = status >= 200 && status < 300 ? PROBE_FAULT_SERVER
+							      : probe_fault_from_status(status);
 
-	for (i = 0; type && i < ARRAY_SIZE(map); i++)
-		if (!strcmp(type, map[i].type))
-			return map[i].fault;
-	return status >= 200 && status < 300 ? PROBE_FAULT_SERVER : probe_fault_from_status(status);
+	return probe_fault_by_code(map, ARRAY_SIZE(map), type, dflt);
 }
 
 /* {"type":"error","error":{"type","message"},"request_id"} */

@@ -150,10 +150,7 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 
 static enum probe_fault fault_from_name(const char *name, long status)
 {
-	static const struct {
-		const char *name;
-		enum probe_fault fault;
-	} map[] = {
+	static const struct probe_fault_code map[] = {
 		{ "ThrottlingException", PROBE_FAULT_RATE_LIMIT },
 		{ "ServiceQuotaExceededException", PROBE_FAULT_RATE_LIMIT },
 		{ "ModelNotReadyException", PROBE_FAULT_OVERLOADED },
@@ -170,12 +167,10 @@ static enum probe_fault fault_from_name(const char *name, long status)
 		{ "ModelErrorException", PROBE_FAULT_SERVER },
 		{ "ModelStreamErrorException", PROBE_FAULT_STREAM },
 	};
-	size_t i;
+	enum probe_fault dflt = status >= 200 && status < 300 ? PROBE_FAULT_SERVER
+							      : probe_fault_from_status(status);
 
-	for (i = 0; name && i < ARRAY_SIZE(map); i++)
-		if (!strcmp(name, map[i].name))
-			return map[i].fault;
-	return status >= 200 && status < 300 ? PROBE_FAULT_SERVER : probe_fault_from_status(status);
+	return probe_fault_by_code(map, ARRAY_SIZE(map), name, dflt);
 }
 
 /* "ThrottlingException:http://internal..." or "aws.protocoltests#ThrottlingException" ->

@@ -106,10 +106,7 @@ static long duration_ms(const char *s)
 static void parse_error(const json_t *root, long status, enum probe_fault force,
 			struct probe_answer *a)
 {
-	static const struct {
-		const char *status;
-		enum probe_fault fault;
-	} map[] = {
+	static const struct probe_fault_code map[] = {
 		{ "UNAUTHENTICATED", PROBE_FAULT_AUTH },
 		{ "PERMISSION_DENIED", PROBE_FAULT_AUTH },
 		{ "RESOURCE_EXHAUSTED", PROBE_FAULT_RATE_LIMIT },
@@ -123,12 +120,10 @@ static void parse_error(const json_t *root, long status, enum probe_fault force,
 	const json_t *e = json_object_get(root, "error"), *d;
 	const char *st = json_string_value(json_object_get(e, "status"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
-	enum probe_fault f = probe_fault_from_status(status);
+	enum probe_fault f =
+		probe_fault_by_code(map, ARRAY_SIZE(map), st, probe_fault_from_status(status));
 	size_t i;
 
-	for (i = 0; st && i < ARRAY_SIZE(map); i++)
-		if (!strcmp(st, map[i].status))
-			f = map[i].fault;
 	json_array_foreach(json_object_get(e, "details"), i, d)
 	{
 		const char *type = json_string_value(json_object_get(d, "@type"));

@@ -260,6 +260,17 @@ enum probe_fault probe_fault_from_status(long status)
 	return PROBE_FAULT_REQUEST;
 }
 
+enum probe_fault probe_fault_by_code(const struct probe_fault_code *map, size_t n, const char *code,
+				     enum probe_fault dflt)
+{
+	size_t i;
+
+	for (i = 0; code && i < n; i++)
+		if (!strcmp(code, map[i].code))
+			return map[i].fault;
+	return dflt;
+}
+
 void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
 		     ...)
 {

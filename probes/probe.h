@@ -185,6 +185,14 @@ void probe_keep_headers(struct probe_answer *a, const struct probe_response *r);
 /* Classifies by status when the body says nothing better (401/403 auth, 429 rate limit,
  * 529/503 overloaded, 5xx server, other 4xx request). */
 enum probe_fault probe_fault_from_status(long status);
+/* One vendor error code (error.type, an exception name, a google.rpc status) and its fault. */
+struct probe_fault_code {
+	const char *code;
+	enum probe_fault fault;
+};
+/* The fault map[0..n) gives code (may be NULL), or dflt when code is not in it. */
+enum probe_fault probe_fault_by_code(const struct probe_fault_code *map, size_t n, const char *code,
+				     enum probe_fault dflt);
 /* Adds a synthetic kept header (e.g. "x-plumbline-ollama-eval-duration-ns") for vendor
  * facts that have no field of their own; keeps a->headers sorted. */
 void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value);
