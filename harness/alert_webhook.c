@@ -7,7 +7,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +84,6 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 {
 	json_t *root, *signals = json_array();
 	char title[256], stamp[40], sig[65], *url = alert_report_url(ch, ev);
-	unsigned char digest[SHA256_DIGEST_LENGTH];
 	char id[65];
 	size_t i;
 	int rc = -1;
@@ -119,8 +117,8 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	alert_msg_add_json(m, root, JSON_COMPACT | JSON_SORT_KEYS);
 
 	alert_webhook_sign(ch->secret, (long long)now, m->body.buf, m->body.len, sig);
-	SHA256((const unsigned char *)m->body.buf, m->body.len, digest);
-	hex_encode(digest, 16, id);
+	hex_sha256(m->body.buf, m->body.len, id);
+	id[32] = '\0'; /* the delivery id: the body's SHA-256, first 128 bits */
 	sbuf_addf(&m->headers, "X-Plumbline-Event: %s\n", alert_kind_name(ev->kind));
 	sbuf_addf(&m->headers, "X-Plumbline-Delivery: %s\n", id);
 	sbuf_addf(&m->headers, "X-Plumbline-Signature: t=%lld,v1=%s\n", (long long)now, sig);
