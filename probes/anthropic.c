@@ -53,19 +53,14 @@ static json_t *messages_body(const struct probe_target *t, const struct probe_pr
 static int anthropic_build(const struct probe_target *t, const struct probe_prompt *p,
 			   struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf url;
 
 	if (p->has_seed)
 		return pl_err_set(err, PL_E_INPUT, NULL, "anthropic does not take a seed");
 	if (p->logprobs)
 		return pl_err_set(err, PL_E_INPUT, NULL, "anthropic does not return logprobs");
-	body = messages_body(t, p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, messages_body(t, p), err) < 0)
+		return -1;
 	sbuf_init(&url);
 	sbuf_addf(&url, "%s/messages", t->base_url ? t->base_url : "");
 	out->url = sbuf_detach(&url, NULL);

@@ -108,7 +108,6 @@ out:
 static int bedrock_build(const struct probe_target *t, const struct probe_prompt *p,
 			 struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf url;
 
 	if (!t->model || !*t->model)
@@ -123,12 +122,8 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 				  "the bedrock probe does not ask for structured output");
 	if (credentials(t, out, err))
 		return -1;
-	body = converse_body(p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, converse_body(p), err) < 0)
+		return -1;
 	sbuf_init(&url);
 	if (t->base_url && *t->base_url)
 		sbuf_addstr(&url, t->base_url);

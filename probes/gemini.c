@@ -58,17 +58,12 @@ static json_t *gemini_body(const struct probe_prompt *p)
 static int gemini_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf url;
 
 	if (!t->model || !*t->model)
 		return pl_err_set(err, PL_E_INPUT, NULL, "gemini needs a model");
-	body = gemini_body(p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, gemini_body(p), err) < 0)
+		return -1;
 	sbuf_init(&url);
 	sbuf_addf(&url, "%s/models/%s:%s", t->base_url ? t->base_url : "", t->model,
 		  p->stream ? "streamGenerateContent?alt=sse" : "generateContent");

@@ -39,18 +39,13 @@ static json_t *chat_body(const struct probe_target *t, const struct probe_prompt
 static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf sb;
 
 	if (p->logprobs)
 		return pl_err_set(err, PL_E_INPUT, NULL,
 				  "ollama's /api/chat does not return logprobs");
-	body = chat_body(t, p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, chat_body(t, p), err) < 0)
+		return -1;
 	sbuf_init(&sb);
 	sbuf_addf(&sb, "%s/api/chat", t->base_url ? t->base_url : "");
 	out->url = sbuf_detach(&sb, NULL);

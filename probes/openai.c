@@ -121,7 +121,7 @@ static json_t *responses_body(const struct probe_target *t, const struct probe_p
 static int openai_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	json_t *body = NULL;
+	json_t *body;
 	struct sbuf url;
 	int ret = -1;
 
@@ -131,12 +131,8 @@ static int openai_build(const struct probe_target *t, const struct probe_prompt 
 		goto out;
 	}
 	body = is_responses(t) ? responses_body(t, p) : chat_body(t, p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	if (!out->body) {
-		pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
+	if (probe_request_set_body(out, body, err) < 0)
 		goto out;
-	}
-	out->body_len = strlen(out->body);
 	sbuf_addstr(&url, t->base_url ? t->base_url : "");
 	sbuf_addstr(&url, is_responses(t) ? "/responses" : "/chat/completions");
 	out->url = sbuf_detach(&url, NULL);
@@ -144,7 +140,6 @@ static int openai_build(const struct probe_target *t, const struct probe_prompt 
 	add_common_headers(t, p, out);
 	ret = 0;
 out:
-	json_decref(body);
 	sbuf_release(&url);
 	return ret;
 }

@@ -110,6 +110,16 @@ void probe_request_add_header(struct probe_request *r, const char *name, const c
 	r->n_headers++;
 }
 
+int probe_request_set_body(struct probe_request *r, json_t *body, struct pl_err *err)
+{
+	r->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!r->body)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
+	r->body_len = strlen(r->body);
+	return 0;
+}
+
 void probe_answer_init(struct probe_answer *a)
 {
 	memset(a, 0, sizeof(*a));

@@ -172,6 +172,9 @@ const struct probe_ops *const *probe_list(size_t *n);
 void probe_request_init(struct probe_request *r);
 void probe_request_release(struct probe_request *r); /* wipes secrets before freeing */
 void probe_request_add_header(struct probe_request *r, const char *name, const char *value);
+/* Sets r->body (and body_len) to body serialised compactly. Steals body. Returns 0, or -1
+ * with PL_E_INTERNAL when jansson cannot encode it. */
+int probe_request_set_body(struct probe_request *r, json_t *body, struct pl_err *err);
 void probe_answer_init(struct probe_answer *a);
 void probe_answer_release(struct probe_answer *a);
 
