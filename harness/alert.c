@@ -65,6 +65,15 @@ void alert_msg_release(struct alert_msg *m)
 	sbuf_release(&m->headers);
 }
 
+void alert_msg_add_json(struct alert_msg *m, json_t *root, size_t flags)
+{
+	char *dump = json_dumps(root, flags);
+
+	json_decref(root);
+	sbuf_addstr(&m->body, dump);
+	free(dump);
+}
+
 static void wipe_free(char *s)
 {
 	if (!s)

@@ -77,6 +77,8 @@ struct alert_msg {
 
 void alert_msg_init(struct alert_msg *m);
 void alert_msg_release(struct alert_msg *m);
+/* Appends root, serialised with jansson's dump flags, to m->body. Steals root. */
+void alert_msg_add_json(struct alert_msg *m, json_t *root, size_t flags);
 
 /* A channel's table of functions. */
 struct alert_ops {

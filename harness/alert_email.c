@@ -3,11 +3,11 @@
  * name and password come from the variables named by username_env / password_env. */
 #include "alert.h"
 
+#include "hex.h"
 #include "jsonpos.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +155,7 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 {
 	json_t *facts = json_array(), *f;
 	char title[256], date[64], *url = alert_report_url(ch, ev);
-	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char digest[65];
 	struct sbuf line;
 	struct tm tm;
 	size_t i;
@@ -175,11 +175,9 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 	header_value(&m->body, title);
 	sbuf_addstr(&m->body, "\r\n");
 	sbuf_addf(&line, "%s|%lld|%s", title, (long long)now, ch->from);
-	SHA256((const unsigned char *)line.buf, line.len, digest);
-	sbuf_addstr(&m->body, "Message-ID: <");
-	for (i = 0; i < 12; i++)
-		sbuf_addf(&m->body, "%02x", digest[i]);
-	sbuf_addf(&m->body, ".%lld@plumbline.invalid>\r\n", (long long)now);
+	hex_sha256(line.buf, line.len, digest);
+	digest[24] = '\0'; /* 96 bits are unique enough for a Message-ID */
+	sbuf_addf(&m->body, "Message-ID: <%s.%lld@plumbline.invalid>\r\n", digest, (long long)now);
 	sbuf_addf(&m->body,
 		  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		  "Content-Transfer-Encoding: 8bit\r\nX-Plumbline-Kind: %s\r\n\r\n",

@@ -67,7 +67,7 @@ static int slack_build(const struct alert_channel *ch, const struct alert_event 
 		       struct alert_msg *m, struct pl_err *err)
 {
 	json_t *root, *blocks, *fields, *facts = json_array(), *f;
-	char title[256], stamp[40], *header, *url = alert_report_url(ch, ev), *dump;
+	char title[256], stamp[40], *header, *url = alert_report_url(ch, ev);
 	struct sbuf sb;
 	size_t i;
 
@@ -137,10 +137,7 @@ static int slack_build(const struct alert_channel *ch, const struct alert_event 
 						text_obj("mrkdwn", sb.buf)));
 
 	root = json_pack("{s:s,s:o}", "text", title, "blocks", blocks);
-	dump = json_dumps(root, JSON_COMPACT);
-	sbuf_addstr(&m->body, dump);
-	free(dump);
-	json_decref(root);
+	alert_msg_add_json(m, root, JSON_COMPACT);
 	json_decref(facts);
 	free(header);
 	free(url);

@@ -33,7 +33,7 @@ static int teams_build(const struct alert_channel *ch, const struct alert_event 
 {
 	json_t *facts = json_array(), *body = json_array(), *factset = json_array(), *card, *root,
 	       *f;
-	char title[256], stamp[40], *url = alert_report_url(ch, ev), *dump;
+	char title[256], stamp[40], *url = alert_report_url(ch, ev);
 	struct sbuf sb;
 	size_t i;
 
@@ -78,10 +78,7 @@ static int teams_build(const struct alert_channel *ch, const struct alert_event 
 					      "Open the signed report", "url", url));
 	root = json_pack("{s:s,s:[{s:s,s:n,s:o}]}", "type", "message", "attachments", "contentType",
 			 "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
-	dump = json_dumps(root, JSON_COMPACT);
-	sbuf_addstr(&m->body, dump);
-	free(dump);
-	json_decref(root);
+	alert_msg_add_json(m, root, JSON_COMPACT);
 	json_decref(facts);
 	free(url);
 	sbuf_release(&sb);

@@ -2,11 +2,11 @@
  * "X-Plumbline-Signature: t=TS,v1=HEX" header (Stripe's scheme), so the receiver can check both
  * who sent it and that it is fresh. The key comes from the variable named by secret_env. */
 #include "alert.h"
+#include "hex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +22,6 @@ static int webhook_parse(struct alert_channel *ch, const struct jsonloc *loc, co
 	return 0;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void alert_webhook_sign(const char *secret, long long ts, const char *body, size_t len,
 			char out[65])
 {
@@ -46,7 +34,7 @@ void alert_webhook_sign(const char *secret, long long ts, const char *body, size
 	sbuf_add(&msg, body, len);
 	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg.buf, msg.len,
 	     mac, &maclen);
-	hex(mac, maclen, out);
+	hex_encode(mac, maclen, out);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	sbuf_release(&msg);
 }
@@ -95,8 +83,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 			 struct alert_msg *m, struct pl_err *err)
 {
 	json_t *root, *signals = json_array();
-	char title[256], stamp[40], sig[65], *url = alert_report_url(ch, ev), *dump;
-	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char title[256], stamp[40], sig[65], *url = alert_report_url(ch, ev);
 	char id[65];
 	size_t i;
 	int rc = -1;
@@ -127,14 +114,11 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	}
 	if (ev->kind == ALERT_CHANGE)
 		json_object_set_new(root, "confidence", json_real(ev->confidence));
-	dump = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(root);
-	sbuf_addstr(&m->body, dump);
-	free(dump);
+	alert_msg_add_json(m, root, JSON_COMPACT | JSON_SORT_KEYS);
 
 	alert_webhook_sign(ch->secret, (long long)now, m->body.buf, m->body.len, sig);
-	SHA256((const unsigned char *)m->body.buf, m->body.len, digest);
-	hex(digest, 16, id);
+	hex_sha256(m->body.buf, m->body.len, id);
+	id[32] = '\0'; /* the delivery id: the body's SHA-256, first 128 bits */
 	sbuf_addf(&m->headers, "X-Plumbline-Event: %s\n", alert_kind_name(ev->kind));
 	sbuf_addf(&m->headers, "X-Plumbline-Delivery: %s\n", id);
 	sbuf_addf(&m->headers, "X-Plumbline-Signature: t=%lld,v1=%s\n", (long long)now, sig);

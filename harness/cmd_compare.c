@@ -8,6 +8,7 @@
 #include "detect.h"
 #include "evaluate.h"
 #include "fileio.h"
+#include "hex.h"
 #include "register.h"
 #include "render.h"
 #include "session.h"
@@ -292,7 +293,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	if (canon_pretty(report, &bytes, err) < 0 ||
 	    fileio_write_atomic(path, bytes.buf, bytes.len, 0644, err) < 0)
 		goto out;
-	sign_sha256_hex(bytes.buf, bytes.len, sha);
+	hex_sha256(bytes.buf, bytes.len, sha);
 	printf("%s\n  report: %s\n", line.buf, path);
 	if (md)
 		sbuf_addf(md, "- %s (`%s`)\n", line.buf, path);

@@ -1,8 +1,8 @@
 /* merkle.c: RFC 6962 Merkle tree hashes, proofs and their verification. */
 #include "merkle.h"
+#include "hex.h"
 #include "sbuf.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,10 +247,7 @@ int merkle_verify_consistency(size_t size1, size_t size2, const struct merkle_ha
 
 void merkle_hex(const struct merkle_hash *h, char out[65])
 {
-	size_t i;
-
-	for (i = 0; i < MERKLE_HASH_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02x", h->h[i]);
+	hex_encode(h->h, MERKLE_HASH_LEN, out);
 }
 
 int merkle_from_hex(const char *hex, struct merkle_hash *out)

@@ -1,17 +1,14 @@
 /* plan.c: expanding config + suites into the list of requests a run sends. */
 #include "plan.h"
+#include "hex.h"
 #include "sbuf.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void hash_plan(struct plan *p)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char dig[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0, i;
 	struct sbuf sb;
 	size_t k;
 
@@ -23,14 +20,8 @@ static void hash_plan(struct plan *p)
 		sbuf_addf(&sb, "%s/%s/%s/%s/%d\n", it->vendor->id, it->vendor->model, it->suite->id,
 			  it->prompt->id, it->sample);
 	}
-	if (!md)
-		abort();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, sb.buf, sb.len);
-	EVP_DigestFinal_ex(md, dig, &dlen);
-	EVP_MD_CTX_free(md);
-	for (i = 0; i < dlen && i < 32; i++)
-		snprintf(p->hash + 2 * i, 3, "%02x", dig[i]);
+	if (hex_sha256(sb.buf, sb.len, p->hash) < 0)
+		abort(); /* out of memory, as everywhere */
 	sbuf_release(&sb);
 }
 

@@ -2,6 +2,7 @@
  * (see record.h for the file format). */
 #include "record.h"
 #include "fileio.h"
+#include "hex.h"
 #include "http.h"
 #include "sbuf.h"
 
@@ -72,10 +73,7 @@ static const struct probe_header **public_headers(const struct probe_request *rq
 
 void record_key(const struct probe_request *rq, char key[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	const struct probe_header **h;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	struct sbuf s;
 	size_t n, i;
 
@@ -96,12 +94,7 @@ void record_key(const struct probe_request *rq, char key[65])
 	sbuf_addch(&s, '\n');
 	if (rq->body)
 		sbuf_add(&s, rq->body, rq->body_len);
-	EVP_Digest(s.buf, s.len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++) {
-		key[2 * i] = hex[md[i] >> 4];
-		key[2 * i + 1] = hex[md[i] & 15];
-	}
-	key[64] = '\0';
+	hex_sha256(s.buf, s.len, key);
 	sbuf_release(&s);
 }
 

@@ -2,6 +2,7 @@
 #include "register.h"
 #include "canon.h"
 #include "fileio.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,7 +261,7 @@ static int scan_entries(const char *path, const struct sign_pub *pub, struct sca
 			goto out;
 		s->leaves = xrealloc(s->leaves, (idx + 1) * sizeof(*s->leaves));
 		merkle_leaf_hash(p, (size_t)(nl - p), &s->leaves[idx]);
-		sign_sha256_hex(p, (size_t)(nl - p), s->last_hex);
+		hex_sha256(p, (size_t)(nl - p), s->last_hex);
 		s->n = idx + 1;
 	}
 	rc = 0;
@@ -426,7 +427,7 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 		goto out;
 	r->leaves = xrealloc(r->leaves, (r->n + 1) * sizeof(*r->leaves));
 	merkle_leaf_hash(sb.buf, sb.len, &r->leaves[r->n]);
-	sign_sha256_hex(sb.buf, sb.len, r->prev_hex);
+	hex_sha256(sb.buf, sb.len, r->prev_hex);
 	sbuf_addch(&sb, '\n');
 	if (fileio_append(r->path, sb.buf, sb.len, 0644, err) < 0)
 		goto out;

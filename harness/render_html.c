@@ -175,6 +175,21 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 	sbuf_addstr(out, "</svg>\n");
 }
 
+/* True when e is a run of s's vendor and model with a number in field; *v is it times scale. */
+static int run_value(const json_t *e, const struct reg_summary *s, const char *field, double scale,
+		     double *v)
+{
+	if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		return 0;
+	*v = json_number_value(json_object_get(e, field)) * scale;
+	return 1;
+}
+
+static double ypos(double v, double ymin, double ymax)
+{
+	return (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+}
+
 /* A line chart of one numeric field of the runs. scale multiplies the value for display. */
 static void line_chart(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
 		       const struct span *sp, const char *field, const char *label, double scale,
@@ -183,13 +198,13 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 	const json_t *e;
 	size_t i, n = 0;
 	double ymax = ymax_hint, v;
+	struct sbuf dots;
 	int first = 1;
 
 	json_array_foreach(entries, i, e)
 	{
-		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		if (!run_value(e, s, field, scale, &v))
 			continue;
-		v = json_number_value(json_object_get(e, field)) * scale;
 		if (v > ymax)
 			ymax = v;
 		n++;
@@ -215,34 +230,27 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 		sbuf_addstr(out, "</svg>\n");
 		return;
 	}
+	/* One pass: the line's points go out now, the dots (drawn over the line) after it. */
+	sbuf_init(&dots);
 	sbuf_addstr(out, "<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"");
 	json_array_foreach(entries, i, e)
 	{
 		double x, y;
 
-		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		if (!run_value(e, s, field, scale, &v))
 			continue;
-		v = json_number_value(json_object_get(e, field)) * scale;
 		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
-		y = (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
+		y = ypos(v, ymin, ymax);
 		sbuf_addf(out, "%s%.1f,%.1f", first ? "" : " ", x, y);
 		first = 0;
+		sbuf_addf(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
+			  x, y);
+		render_xml_escape(&dots, sget(e, "date"));
+		sbuf_addf(&dots, ": %.1f%s</title></circle>", v, unit);
 	}
 	sbuf_addstr(out, "\"/>");
-	json_array_foreach(entries, i, e)
-	{
-		double x, y;
-
-		if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
-			continue;
-		v = json_number_value(json_object_get(e, field)) * scale;
-		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
-		y = (H - BOT) - (v - ymin) / (ymax - ymin) * (H - BOT - TOP - 18);
-		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
-			  x, y);
-		render_xml_escape(out, sget(e, "date"));
-		sbuf_addf(out, ": %.1f%s</title></circle>", v, unit);
-	}
+	sbuf_add(out, dots.buf, dots.len);
+	sbuf_release(&dots);
 	sbuf_addstr(out, "</svg>\n");
 }
 

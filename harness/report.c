@@ -1,10 +1,10 @@
 /* report.c: assembling, serialising and writing the per-vendor, per-suite run report. */
 #include "report.h"
 #include "fileio.h"
+#include "hex.h"
 #include "sbuf.h"
 
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,17 +217,6 @@ const char *report_path(char *buf, size_t len, const char *dir, const char *date
 	return buf;
 }
 
-void report_sha256_hex(const void *data, size_t len, char *out)
-{
-	unsigned char dig[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0, i;
-
-	EVP_Digest(data, len, dig, &dlen, EVP_sha256(), NULL);
-	for (i = 0; i < dlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", dig[i]);
-	out[64] = '\0';
-}
-
 int report_write(const char *path, const json_t *report, char *sha256_hex, struct pl_err *err)
 {
 	size_t len;
@@ -238,7 +227,7 @@ int report_write(const char *path, const json_t *report, char *sha256_hex, struc
 		return pl_err_set(err, PL_E_INTERNAL, path, "cannot encode the report");
 	rc = fileio_write_atomic(path, bytes, len, 0644, err);
 	if (rc == 0 && sha256_hex)
-		report_sha256_hex(bytes, len, sha256_hex);
+		hex_sha256(bytes, len, sha256_hex);
 	free(bytes);
 	return rc;
 }

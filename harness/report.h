@@ -59,7 +59,5 @@ const char *report_path(char *buf, size_t len, const char *dir, const char *date
 /* Writes the report atomically and returns its SHA-256 (hex) in sha256_hex (65 bytes). */
 int report_write(const char *path, const json_t *report, char *sha256_hex, struct pl_err *err);
 const char *report_verdict_name(enum report_verdict v);
-/* SHA-256 of bytes as lower-case hex into out (65 bytes). */
-void report_sha256_hex(const void *data, size_t len, char *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include "http.h"
 #include "ratelimit.h"
 #include "record.h"
+#include "rng.h"
 #include "sbuf.h"
 
 #include <math.h>
@@ -90,18 +91,9 @@ static double now_s(void)
 }
 
 /* splitmix64: small, seedable, good enough for jitter. */
-static uint64_t rng_next(uint64_t *s)
+static double jitter_unit(uint64_t *s)
 {
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) / 9007199254740992.0;
+	return (double)(rng_splitmix64(s) >> 11) / 9007199254740992.0;
 }
 
 long runner_estimate_tokens(const struct prompt *pr, long *prompt_tokens, long *completion_tokens)
@@ -350,7 +342,7 @@ static double backoff_s(struct run *r, int attempt, long retry_after_ms)
 
 	if (ceil_ms > cap)
 		ceil_ms = cap;
-	d = rng_unit(&r->rng) * ceil_ms; /* full jitter */
+	d = jitter_unit(&r->rng) * ceil_ms; /* full jitter */
 	if (retry_after_ms >= 0 && (double)retry_after_ms > d)
 		d = (double)retry_after_ms;
 	if (d > cap)

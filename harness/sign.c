@@ -2,6 +2,7 @@
 #include "sign.h"
 #include "config.h"
 #include "fileio.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -148,16 +149,6 @@ void sign_blake2b(unsigned char *out, size_t outlen, const void *data, size_t le
 
 /* ---- small helpers ---- */
 
-void sign_sha256_hex(const void *data, size_t len, char hex[65])
-{
-	unsigned char md[32];
-	size_t i;
-
-	EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 int sign_sha256_file(const char *path, char hex[65], struct pl_err *err)
 {
 	char *buf = NULL;
@@ -165,7 +156,7 @@ int sign_sha256_file(const char *path, char hex[65], struct pl_err *err)
 
 	if (fileio_read_all(path, (size_t)1 << 30, &buf, &len, err) < 0)
 		return -1;
-	sign_sha256_hex(buf, len, hex);
+	hex_sha256(buf, len, hex);
 	free(buf);
 	return 0;
 }

@@ -108,8 +108,6 @@ int sign_tc_field(const char *tc, const char *key, char *buf, size_t len);
 void sign_b64_add(struct sbuf *out, const unsigned char *data, size_t len);
 int sign_b64_decode(const char *s, size_t len, unsigned char *out, size_t want);
 
-/* SHA-256 of data as 64 lower-case hex digits + NUL. */
-void sign_sha256_hex(const void *data, size_t len, char hex[65]);
 /* SHA-256 of a file's bytes. Returns 0 or -1. */
 int sign_sha256_file(const char *path, char hex[65], struct pl_err *err);
 

@@ -2,6 +2,7 @@
  * connection; picks the wire format by path, injects faults, paces answers, counts requests. */
 #include "sim.h"
 
+#include "rng.h"
 #include "sbuf.h"
 #include "sim_wire.h"
 
@@ -97,15 +98,6 @@ struct conn_ctx {
 
 /* ---- small helpers ---- */
 
-static uint64_t mix64(uint64_t a, uint64_t b)
-{
-	uint64_t z = (a ^ (b * 0xd6e8feb86659fd93ull)) + 0x9e3779b97f4a7c15ull;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t hash_str(uint64_t h, const char *s)
 {
 	h ^= 0xcbf29ce484222325ull;
@@ -113,7 +105,7 @@ static uint64_t hash_str(uint64_t h, const char *s)
 		h ^= (unsigned char)*s;
 		h *= 0x100000001b3ull;
 	}
-	return mix64(h, 0x1234);
+	return rng_mix(h, 0x1234);
 }
 
 static double now_s(const struct sim *s)
@@ -501,7 +493,7 @@ static int is_faulted(const struct sim *s, unsigned long long n)
 
 	if (s->o.fault == SIM_FAULT_NONE)
 		return 0;
-	u = (double)(mix64(s->o.knobs.seed ^ FAULT_SALT, n) >> 11) * (1.0 / 9007199254740992.0);
+	u = (double)(rng_mix(s->o.knobs.seed ^ FAULT_SALT, n) >> 11) * (1.0 / 9007199254740992.0);
 	return u < s->o.fault_rate;
 }
 
@@ -513,8 +505,8 @@ static void fill_meta(struct sim *s, unsigned long long n, long remaining_req, l
 	memset(m, 0, sizeof(*m));
 	m->req_no = n;
 	snprintf(m->request_id, sizeof(m->request_id), "req_%016llx%016llx",
-		 (unsigned long long)mix64(s->o.knobs.seed, n),
-		 (unsigned long long)mix64(n, s->o.knobs.seed ^ 0x77));
+		 (unsigned long long)rng_mix(s->o.knobs.seed, n),
+		 (unsigned long long)rng_mix(n, s->o.knobs.seed ^ 0x77));
 	m->created = CREATED_BASE + 86400L * s->o.knobs.night;
 	m->latency_ms = s->o.latency_ms;
 	pthread_mutex_lock(&s->mu);
@@ -545,8 +537,8 @@ static uint64_t request_key(const struct sim_req *rq)
 	uint64_t tb;
 
 	memcpy(&tb, &t, sizeof(tb));
-	h = mix64(h, tb);
-	h = mix64(h, (uint64_t)rq->max_tokens);
+	h = rng_mix(h, tb);
+	h = rng_mix(h, (uint64_t)rq->max_tokens);
 	for (size_t i = 0; i < rq->n_msgs; i++) {
 		h = hash_str(h, rq->msgs[i].role);
 		h = hash_str(h, rq->msgs[i].content);
@@ -660,7 +652,7 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 	if (!rq.has_seed) {
 		/* the k-th sample of a request: the same multiset of answers whatever the order */
 		pthread_mutex_lock(&s->mu);
-		sseed = mix64(0xa11ce, sample_index(s, request_key(&rq)));
+		sseed = rng_mix(0xa11ce, sample_index(s, request_key(&rq)));
 		pthread_mutex_unlock(&s->mu);
 	}
 	sim_model_answer(&s->o.knobs, rq.model ? rq.model : rq.path_model, rq.msgs, rq.n_msgs,

@@ -2,6 +2,7 @@
  * moved a little each night, sampled with temperature, and altered by the named drifts. */
 #include "sim_model.h"
 
+#include "rng.h"
 #include "sbuf.h"
 
 #include <ctype.h>
@@ -28,22 +29,6 @@ static const char refusal_text[] = "I'm sorry, but I can't help with that.";
 
 /* ---- hashing and random numbers ---- */
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t mix(uint64_t a, uint64_t b)
-{
-	uint64_t s = a ^ (b * 0xd6e8feb86659fd93ull);
-
-	return splitmix(&s);
-}
-
 static uint64_t fnv(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -55,48 +40,14 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
-/* xoshiro256** */
-struct rng {
-	uint64_t s[4];
-};
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t res = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
-}
-
-static double rng_unit(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static size_t rng_below(struct rng *r, size_t n)
+/* Not rng_below(): scaling the unit draw is what the simulator always did, and its pinned
+ * answers (tests, benchmarks, the demo) depend on this exact sequence. */
+static size_t scaled_below(struct rng *r, size_t n)
 {
 	return n ? (size_t)(rng_unit(r) * (double)n) % n : 0;
 }
 
-static double rng_gauss(struct rng *r)
+static double gauss(struct rng *r)
 {
 	double u = rng_unit(r), v = rng_unit(r);
 
@@ -133,7 +84,7 @@ static size_t pick(struct gen *g, size_t n)
 	for (i = 1; i < n; i++)
 		logit[i] = logit[i - 1] - (0.6 + 2.0 * rng_unit(&g->shape));
 	for (i = 0; i < n; i++)
-		logit[i] += g->night_sd * rng_gauss(&g->night);
+		logit[i] += g->night_sd * gauss(&g->night);
 	top = logit[0];
 	for (i = 1; i < n; i++)
 		if (logit[i] > top)
@@ -270,14 +221,14 @@ static void add_slot(struct gen *g, struct sbuf *sb, char kind)
 		ng = ARRAY_SIZE(syn_conn);
 		break;
 	case 'T':
-		sbuf_addstr(sb, g->topic[rng_below(&g->shape, 2)]);
+		sbuf_addstr(sb, g->topic[scaled_below(&g->shape, 2)]);
 		return;
 	default:
 		sbuf_addch(sb, '%');
 		sbuf_addch(sb, kind);
 		return;
 	}
-	gi = rng_below(&g->shape, ng);
+	gi = scaled_below(&g->shape, ng);
 	wi = pick(g, 4);
 	sbuf_addstr(sb, grp[gi][wi]);
 }
@@ -319,13 +270,13 @@ static void add_sentence(struct gen *g, struct sbuf *sb, const char *tpl)
 
 static void gen_long(struct gen *g, struct sbuf *sb, int reword, int longer)
 {
-	size_t n = 3 + rng_below(&g->shape, 3), i;
+	size_t n = 3 + scaled_below(&g->shape, 3), i;
 
 	for (i = 0; i < n; i++) {
-		const char *tpl = templates[rng_below(&g->shape, ARRAY_SIZE(templates))];
+		const char *tpl = templates[scaled_below(&g->shape, ARRAY_SIZE(templates))];
 
 		if (reword && i % 2 == 0)
-			tpl = reworded[(i / 2 + rng_below(&g->shape, 5)) % ARRAY_SIZE(reworded)];
+			tpl = reworded[(i / 2 + scaled_below(&g->shape, 5)) % ARRAY_SIZE(reworded)];
 		add_sentence(g, sb, tpl);
 	}
 	if (longer)
@@ -349,8 +300,8 @@ static const char *known_fact(const char *q)
 
 static void gen_short(struct gen *g, struct sbuf *sb, const char *q, int reword, int longer)
 {
-	const char *w = one_words[rng_below(&g->shape, ARRAY_SIZE(one_words))];
-	const char *alt = one_words[rng_below(&g->shape, ARRAY_SIZE(one_words))];
+	const char *w = one_words[scaled_below(&g->shape, ARRAY_SIZE(one_words))];
+	const char *alt = one_words[scaled_below(&g->shape, ARRAY_SIZE(one_words))];
 	const char *fact = known_fact(q);
 
 	/* a swapped model still knows the facts, but says them its own way */
@@ -389,8 +340,8 @@ static void gen_short(struct gen *g, struct sbuf *sb, const char *q, int reword,
 
 static void gen_json(struct gen *g, struct sbuf *sb, int reword, int longer, int fenced)
 {
-	const char *name = product_names[rng_below(&g->shape, ARRAY_SIZE(product_names))];
-	size_t pi = rng_below(&g->shape, ARRAY_SIZE(prices) - 2);
+	const char *name = product_names[scaled_below(&g->shape, ARRAY_SIZE(product_names))];
+	size_t pi = scaled_below(&g->shape, ARRAY_SIZE(prices) - 2);
 	const char *variant[] = { "", "Classic ", "Premium " };
 	size_t v = pick(g, 3), p = pick(g, 3), s = pick(g, 2);
 
@@ -601,8 +552,8 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	if (!model || !*model)
 		model = "sim-1";
 	for (size_t i = 0; i < n_msgs; i++) {
-		ph = mix(ph, fnv(msgs[i].role));
-		ph = mix(ph, fnv(msgs[i].content));
+		ph = rng_mix(ph, fnv(msgs[i].role));
+		ph = rng_mix(ph, fnv(msgs[i].content));
 		words += count_words(msgs[i].content);
 		if (msgs[i].role && !strcmp(msgs[i].role, "user"))
 			user = msgs[i].content;
@@ -610,13 +561,14 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	if (!user && n_msgs)
 		user = msgs[n_msgs - 1].content;
 
-	ident = mix(k->seed, fnv(model));
+	ident = rng_mix(k->seed, fnv(model));
 	memset(&g, 0, sizeof(g));
 	g.k = k;
-	rng_seed(&g.shape, mix(d & SIM_DRIFT_SWAP ? ident ^ SWAP_SALT : ident, ph));
-	rng_seed(&g.night, mix(mix(ident, ph), 0x6e69676874ull + (uint64_t)(unsigned)k->night));
-	rng_seed(&g.draw, mix(mix(ident, ph), mix((uint64_t)k->night, sample_seed)));
-	rng_seed(&side, mix(mix(ident, ph), mix(sample_seed, 0x51de)));
+	rng_seed(&g.shape, rng_mix(d & SIM_DRIFT_SWAP ? ident ^ SWAP_SALT : ident, ph));
+	rng_seed(&g.night,
+		 rng_mix(rng_mix(ident, ph), 0x6e69676874ull + (uint64_t)(unsigned)k->night));
+	rng_seed(&g.draw, rng_mix(rng_mix(ident, ph), rng_mix((uint64_t)k->night, sample_seed)));
+	rng_seed(&side, rng_mix(rng_mix(ident, ph), rng_mix(sample_seed, 0x51de)));
 	g.temp = temperature > 0 ? temperature : T0_EFFECTIVE;
 	g.night_sd = k->night_noise * NIGHT_SCALE;
 	if (k->unstable && g.night_sd < UNSTABLE_SD)
@@ -667,7 +619,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 		out->model = model;
 	}
 	snprintf(out->fp_buf, sizeof(out->fp_buf), "fp_%010llx",
-		 (unsigned long long)(mix(k->seed, d & SIM_DRIFT_FINGERPRINT ? FP_SALT : 1) &
+		 (unsigned long long)(rng_mix(k->seed, d & SIM_DRIFT_FINGERPRINT ? FP_SALT : 1) &
 				      0xffffffffffull));
 	out->fingerprint = out->fp_buf;
 }

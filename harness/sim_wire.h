@@ -105,6 +105,10 @@ int sim_openai_auth(const struct sim_http *h, const char *key, struct sim_reply 
 void sim_openai_error(unsigned status, const char *kind, const char *msg, struct sim_reply *r);
 void sim_openai_headers(const struct sim_meta *m, struct sim_reply *r);
 void sim_openai_stream_error(struct sim_reply *r);
+/* Reads a chat completions body whose "messages" is a non-empty array: the messages, the
+ * sampling fields (max_completion_tokens, else max_tokens) and stream_options.include_usage.
+ * Returns 0, or -1 after replying 400 to a message without a role or usable content. */
+int sim_openai_chat_body(json_t *body, struct sim_req *rq, struct sim_reply *r);
 
 /* Shared helpers (sim_wire.c). */
 void sim_reply_init(struct sim_reply *r);

@@ -53,8 +53,7 @@ static int az_auth(const struct sim_http *h, const char *key, struct sim_reply *
 
 static int az_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
 {
-	json_t *msgs = json_object_get(body, "messages"), *m;
-	size_t i;
+	json_t *msgs = json_object_get(body, "messages");
 
 	if (!h->query(h->conn, "api-version")) {
 		az_error(404, "not_found", "Resource not found", r);
@@ -65,24 +64,9 @@ static int az_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 		sim_openai_error(400, "bad_request", "'messages' is a required property", r);
 		return -1;
 	}
-	json_array_foreach(msgs, i, m)
-	{
-		const char *role = json_string_value(json_object_get(m, "role"));
-
-		if (!role || sim_req_add_msg(rq, role, json_object_get(m, "content")) != 0) {
-			sim_openai_error(400, "bad_request", "Invalid value for 'messages'.", r);
-			return -1;
-		}
-	}
 	/* the deployment decides the model; the body's model is ignored */
 	rq->model = NULL;
-	sim_req_sampling(body, "max_completion_tokens", rq);
-	if (!rq->max_tokens)
-		sim_req_sampling(body, "max_tokens", rq);
-	rq->include_usage =
-		json_is_true(json_object_get(json_object_get(body, "stream_options"), "include_"
-										      "usage"));
-	return 0;
+	return sim_openai_chat_body(body, rq, r);
 }
 
 static json_t *filter_results(int prompt)

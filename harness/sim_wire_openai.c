@@ -87,10 +87,31 @@ void sim_openai_headers(const struct sim_meta *m, struct sim_reply *r)
 	sim_reply_header(r, "x-ratelimit-reset-tokens", "%s", d);
 }
 
+int sim_openai_chat_body(json_t *body, struct sim_req *rq, struct sim_reply *r)
+{
+	json_t *msgs = json_object_get(body, "messages"), *m, *opts;
+	size_t i;
+
+	json_array_foreach(msgs, i, m)
+	{
+		const char *role = json_string_value(json_object_get(m, "role"));
+
+		if (!role || sim_req_add_msg(rq, role, json_object_get(m, "content")) != 0) {
+			sim_openai_error(400, "bad_request", "Invalid value for 'messages'.", r);
+			return -1;
+		}
+	}
+	sim_req_sampling(body, "max_completion_tokens", rq);
+	if (!rq->max_tokens)
+		sim_req_sampling(body, "max_tokens", rq);
+	opts = json_object_get(body, "stream_options");
+	rq->include_usage = json_is_true(json_object_get(opts, "include_usage"));
+	return 0;
+}
+
 static int oa_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
 {
-	json_t *msgs = json_object_get(body, "messages"), *m;
-	size_t i;
+	json_t *msgs = json_object_get(body, "messages");
 
 	(void)h;
 	if (!json_is_object(body)) {
@@ -107,22 +128,7 @@ static int oa_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 		sim_openai_error(400, "bad_request", "'messages' must be a non-empty array.", r);
 		return -1;
 	}
-	json_array_foreach(msgs, i, m)
-	{
-		const char *role = json_string_value(json_object_get(m, "role"));
-
-		if (!role || sim_req_add_msg(rq, role, json_object_get(m, "content")) != 0) {
-			sim_openai_error(400, "bad_request", "Invalid value for 'messages'.", r);
-			return -1;
-		}
-	}
-	sim_req_sampling(body, "max_completion_tokens", rq);
-	if (!rq->max_tokens)
-		sim_req_sampling(body, "max_tokens", rq);
-	rq->include_usage =
-		json_is_true(json_object_get(json_object_get(body, "stream_options"), "include_"
-										      "usage"));
-	return 0;
+	return sim_openai_chat_body(body, rq, r);
 }
 
 /* chatcmpl-<29 chars> from the request id's hex digits */

@@ -2,65 +2,13 @@
  * The permutation test computes each prompt's kernel matrix once and then only permutes
  * indices, so a thousand permutations of a 50-prompt suite cost milliseconds. */
 #include "stats.h"
+
+#include "rng.h"
 #include "sbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-void stats_rng_seed(struct stats_rng *r, uint64_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t stats_rng_next(struct stats_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-size_t stats_rng_below(struct stats_rng *r, size_t n)
-{
-	/* Rejection sampling: no modulo bias, so permutations are exactly uniform. */
-	uint64_t lim = UINT64_MAX - UINT64_MAX % (uint64_t)n;
-	uint64_t x;
-
-	do
-		x = stats_rng_next(r);
-	while (x >= lim);
-	return (size_t)(x % (uint64_t)n);
-}
-
-double stats_rng_unit(struct stats_rng *r)
-{
-	return (double)(stats_rng_next(r) >> 11) * 0x1.0p-53;
-}
 
 double stats_tv_counts(const size_t *a, size_t na, const size_t *b, size_t nb, size_t k)
 {
@@ -382,7 +330,7 @@ void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, 
 
 	for (i = 0; i < n_strata; i++) {
 		struct stratum_ctx c;
-		struct stats_rng rng;
+		struct rng rng;
 		size_t N = st[i].n_a + st[i].n_b, *idx, j, h = 0;
 		double sum = 0, sq = 0;
 
@@ -398,12 +346,12 @@ void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, 
 		for (j = 0; j < N; j++)
 			idx[j] = st[i].n_b <= st[i].n_a ? (st[i].n_a + j) % N : j;
 		res[i].obs = ctx_distance(&c, idx);
-		stats_rng_seed(&rng, seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)));
+		rng_seed(&rng, seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)));
 		for (b = 0; b < B; b++) {
 			/* A partial Fisher-Yates shuffle leaves a uniform random subset in
 			 * idx[0..ns), whatever order idx was in before. */
 			for (j = 0; j < c.ns; j++) {
-				size_t r = j + stats_rng_below(&rng, N - j), t = idx[j];
+				size_t r = j + rng_below(&rng, N - j), t = idx[j];
 
 				idx[j] = idx[r];
 				idx[r] = t;

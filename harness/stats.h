@@ -7,16 +7,6 @@
 
 #include "pl.h"
 
-/* A small deterministic generator (xoshiro256** seeded through splitmix64): the same seed
- * gives the same permutations on every machine, so reports are reproducible. */
-struct stats_rng {
-	uint64_t s[4];
-};
-void stats_rng_seed(struct stats_rng *r, uint64_t seed);
-uint64_t stats_rng_next(struct stats_rng *r);
-size_t stats_rng_below(struct stats_rng *r, size_t n); /* uniform in [0, n); n > 0 */
-double stats_rng_unit(struct stats_rng *r);	       /* uniform in [0, 1) */
-
 /* Total-variation distance 0.5 * sum_i |a_i/na - b_i/nb| between two count vectors of k
  * categories. Returns 0 when either total is 0. */
 double stats_tv_counts(const size_t *a, size_t na, const size_t *b, size_t nb, size_t k);

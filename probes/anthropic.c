@@ -11,11 +11,6 @@
 /* max_tokens is required by the Messages API; used when the prompt leaves it open. */
 #define ANTHROPIC_DEFAULT_MAX_TOKENS 1024
 
-static int str_is(const json_t *v, const char *s)
-{
-	return json_is_string(v) && !strcmp(json_string_value(v), s);
-}
-
 static json_t *messages_body(const struct probe_target *t, const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *msgs = json_array();
@@ -58,19 +53,14 @@ static json_t *messages_body(const struct probe_target *t, const struct probe_pr
 static int anthropic_build(const struct probe_target *t, const struct probe_prompt *p,
 			   struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf url;
 
 	if (p->has_seed)
 		return pl_err_set(err, PL_E_INPUT, NULL, "anthropic does not take a seed");
 	if (p->logprobs)
 		return pl_err_set(err, PL_E_INPUT, NULL, "anthropic does not return logprobs");
-	body = messages_body(t, p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, messages_body(t, p), err) < 0)
+		return -1;
 	sbuf_init(&url);
 	sbuf_addf(&url, "%s/messages", t->base_url ? t->base_url : "");
 	out->url = sbuf_detach(&url, NULL);
@@ -90,10 +80,7 @@ static int anthropic_build(const struct probe_target *t, const struct probe_prom
  * stream, rate_limit_error). */
 static enum probe_fault fault_from_type(const char *type, long status)
 {
-	static const struct {
-		const char *type;
-		enum probe_fault fault;
-	} map[] = {
+	static const struct probe_fault_code map[] = {
 		{ "authentication_error", PROBE_FAULT_AUTH },
 		{ "permission_error", PROBE_FAULT_AUTH },
 		{ "billing_error", PROBE_FAULT_AUTH },
@@ -105,12 +92,10 @@ static enum probe_fault fault_from_type(const char *type, long status)
 		{ "not_found_error", PROBE_FAULT_REQUEST },
 		{ "request_too_large", PROBE_FAULT_REQUEST },
 	};
-	size_t i;
+	enum probe_fault dflt = status >= 200 && status < 300 ? PROBE_FAULT_SERVER
+							      : probe_fault_from_status(status);
 
-	for (i = 0; type && i < ARRAY_SIZE(map); i++)
-		if (!strcmp(type, map[i].type))
-			return map[i].fault;
-	return status >= 200 && status < 300 ? PROBE_FAULT_SERVER : probe_fault_from_status(status);
+	return probe_fault_by_code(map, ARRAY_SIZE(map), type, dflt);
 }
 
 /* {"type":"error","error":{"type","message"},"request_id"} */
@@ -156,7 +141,7 @@ static void stop(const json_t *obj, struct probe_answer *a)
 		return;
 	free(a->finish_reason);
 	a->finish_reason = xstrdup(json_string_value(sr));
-	if (!str_is(sr, "refusal"))
+	if (!probe_json_str_is(sr, "refusal"))
 		return;
 	a->refused = 1;
 	details = json_object_get(obj, "stop_details");
@@ -196,7 +181,7 @@ static void parse_message(const json_t *root, struct probe_answer *a)
 	{
 		const json_t *v = json_object_get(block, "text");
 
-		if (str_is(json_object_get(block, "type"), "text") && json_is_string(v))
+		if (probe_json_str_is(json_object_get(block, "type"), "text") && json_is_string(v))
 			sbuf_add(&text, json_string_value(v), json_string_length(v));
 	}
 	a->text = sbuf_detach(&text, NULL);
@@ -235,7 +220,8 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 			const json_t *d = json_object_get(ev, "delta");
 			const json_t *v = json_object_get(d, "text");
 
-			if (str_is(json_object_get(d, "type"), "text_delta") && json_is_string(v))
+			if (probe_json_str_is(json_object_get(d, "type"), "text_delta") &&
+			    json_is_string(v))
 				sbuf_add(&text, json_string_value(v), json_string_length(v));
 		} else if (!strcmp(type, "message_delta")) {
 			stop(json_object_get(ev, "delta"), a);
@@ -247,14 +233,9 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 		}
 		json_decref(ev);
 	}
-	if (!a->fault && !stopped)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				started ? "stream ended before message_stop"
-					: "stream carried no message_start");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, stopped,
+			 started ? "stream ended before message_stop"
+				 : "stream carried no message_start");
 	sbuf_release(&text);
 	sse_stream_release(&s);
 }
@@ -275,22 +256,16 @@ static void anthropic_parse(const struct probe_target *t, const struct probe_pro
 		parse_stream(r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
-	if (str_is(json_object_get(root, "type"), "error")) {
+	if (probe_json_str_is(json_object_get(root, "type"), "error")) {
 		parse_error(root, r->status, PROBE_OK, a);
 		goto out;
 	}
 	parse_message(root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_anthropic = {

@@ -108,7 +108,6 @@ out:
 static int bedrock_build(const struct probe_target *t, const struct probe_prompt *p,
 			 struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf url;
 
 	if (!t->model || !*t->model)
@@ -123,12 +122,8 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 				  "the bedrock probe does not ask for structured output");
 	if (credentials(t, out, err))
 		return -1;
-	body = converse_body(p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, converse_body(p), err) < 0)
+		return -1;
 	sbuf_init(&url);
 	if (t->base_url && *t->base_url)
 		sbuf_addstr(&url, t->base_url);
@@ -150,10 +145,7 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 
 static enum probe_fault fault_from_name(const char *name, long status)
 {
-	static const struct {
-		const char *name;
-		enum probe_fault fault;
-	} map[] = {
+	static const struct probe_fault_code map[] = {
 		{ "ThrottlingException", PROBE_FAULT_RATE_LIMIT },
 		{ "ServiceQuotaExceededException", PROBE_FAULT_RATE_LIMIT },
 		{ "ModelNotReadyException", PROBE_FAULT_OVERLOADED },
@@ -170,12 +162,10 @@ static enum probe_fault fault_from_name(const char *name, long status)
 		{ "ModelErrorException", PROBE_FAULT_SERVER },
 		{ "ModelStreamErrorException", PROBE_FAULT_STREAM },
 	};
-	size_t i;
+	enum probe_fault dflt = status >= 200 && status < 300 ? PROBE_FAULT_SERVER
+							      : probe_fault_from_status(status);
 
-	for (i = 0; name && i < ARRAY_SIZE(map); i++)
-		if (!strcmp(name, map[i].name))
-			return map[i].fault;
-	return status >= 200 && status < 300 ? PROBE_FAULT_SERVER : probe_fault_from_status(status);
+	return probe_fault_by_code(map, ARRAY_SIZE(map), name, dflt);
 }
 
 /* "ThrottlingException:http://internal..." or "aws.protocoltests#ThrottlingException" ->
@@ -319,12 +309,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	}
 	if (!a->fault && bad)
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", s.error);
-	if (!a->fault && !stopped)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "stream ended before messageStop");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, stopped, "stream ended before messageStop");
 	sbuf_release(&text);
 	es_stream_release(&s);
 }
@@ -348,18 +333,12 @@ static void bedrock_parse(const struct probe_target *t, const struct probe_promp
 		parse_stream(r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	parse_json(root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_bedrock = {

@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int str_is(const json_t *v, const char *s)
-{
-	return json_is_string(v) && !strcmp(json_string_value(v), s);
-}
-
 static json_t *gemini_body(const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *contents = json_array(), *gc = json_object();
@@ -63,17 +58,12 @@ static json_t *gemini_body(const struct probe_prompt *p)
 static int gemini_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf url;
 
 	if (!t->model || !*t->model)
 		return pl_err_set(err, PL_E_INPUT, NULL, "gemini needs a model");
-	body = gemini_body(p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, gemini_body(p), err) < 0)
+		return -1;
 	sbuf_init(&url);
 	sbuf_addf(&url, "%s/models/%s:%s", t->base_url ? t->base_url : "", t->model,
 		  p->stream ? "streamGenerateContent?alt=sse" : "generateContent");
@@ -111,10 +101,7 @@ static long duration_ms(const char *s)
 static void parse_error(const json_t *root, long status, enum probe_fault force,
 			struct probe_answer *a)
 {
-	static const struct {
-		const char *status;
-		enum probe_fault fault;
-	} map[] = {
+	static const struct probe_fault_code map[] = {
 		{ "UNAUTHENTICATED", PROBE_FAULT_AUTH },
 		{ "PERMISSION_DENIED", PROBE_FAULT_AUTH },
 		{ "RESOURCE_EXHAUSTED", PROBE_FAULT_RATE_LIMIT },
@@ -128,12 +115,10 @@ static void parse_error(const json_t *root, long status, enum probe_fault force,
 	const json_t *e = json_object_get(root, "error"), *d;
 	const char *st = json_string_value(json_object_get(e, "status"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
-	enum probe_fault f = probe_fault_from_status(status);
+	enum probe_fault f =
+		probe_fault_by_code(map, ARRAY_SIZE(map), st, probe_fault_from_status(status));
 	size_t i;
 
-	for (i = 0; st && i < ARRAY_SIZE(map); i++)
-		if (!strcmp(st, map[i].status))
-			f = map[i].fault;
 	json_array_foreach(json_object_get(e, "details"), i, d)
 	{
 		const char *type = json_string_value(json_object_get(d, "@type"));
@@ -142,7 +127,7 @@ static void parse_error(const json_t *root, long status, enum probe_fault force,
 			continue;
 		/* A wrong key comes back as 400 INVALID_ARGUMENT with reason API_KEY_INVALID. */
 		if (strstr(type, "google.rpc.ErrorInfo") &&
-		    str_is(json_object_get(d, "reason"), "API_KEY_INVALID"))
+		    probe_json_str_is(json_object_get(d, "reason"), "API_KEY_INVALID"))
 			f = PROBE_FAULT_AUTH;
 		if (strstr(type, "google.rpc.RetryInfo") && a->retry_after_ms < 0)
 			a->retry_after_ms = duration_ms(json_string_value(json_object_get(d, "retry"
@@ -281,14 +266,8 @@ static void parse_stream(const struct probe_prompt *p, const struct probe_respon
 			done |= chunk(p, ev, &text, a);
 		json_decref(ev);
 	}
-	if (!a->fault && !done)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				s.n ? "stream ended without a finishReason"
-				    : "stream carried no events");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, done,
+			 s.n ? "stream ended without a finishReason" : "stream carried no events");
 	sbuf_release(&text);
 	sse_stream_release(&s);
 }
@@ -317,22 +296,16 @@ static void gemini_parse(const struct probe_target *t, const struct probe_prompt
 		parse_stream(p, r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	if (json_object_get(root, "error")) {
 		parse_error(root, r->status, PROBE_OK, a);
 		goto out;
 	}
 	parse_json(p, root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_gemini = {

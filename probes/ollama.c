@@ -39,18 +39,13 @@ static json_t *chat_body(const struct probe_target *t, const struct probe_prompt
 static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	json_t *body;
 	struct sbuf sb;
 
 	if (p->logprobs)
 		return pl_err_set(err, PL_E_INPUT, NULL,
 				  "ollama's /api/chat does not return logprobs");
-	body = chat_body(t, p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!out->body)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
-	out->body_len = strlen(out->body);
+	if (probe_request_set_body(out, chat_body(t, p), err) < 0)
+		return -1;
 	sbuf_init(&sb);
 	sbuf_addf(&sb, "%s/api/chat", t->base_url ? t->base_url : "");
 	out->url = sbuf_detach(&sb, NULL);
@@ -142,14 +137,8 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 			done = chat_object(obj, &text, a);
 		json_decref(obj);
 	}
-	if (!a->fault && !done)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				s.n ? "stream ended before \"done\":true"
-				    : "stream carried no lines");
-	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
-		a->ttft_ms = r->ttfb_ms;
-	}
+	probe_stream_end(a, r, &text, done,
+			 s.n ? "stream ended before \"done\":true" : "stream carried no lines");
 	sbuf_release(&text);
 	ndjson_stream_release(&s);
 }
@@ -191,22 +180,16 @@ static void ollama_parse(const struct probe_target *t, const struct probe_prompt
 		parse_stream(r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	if (json_object_get(root, "error")) {
 		error_line(root, PROBE_FAULT_SERVER, a);
 		goto out;
 	}
 	parse_json(root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_ollama = {

@@ -9,11 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-static int str_is(const json_t *v, const char *s)
-{
-	return json_is_string(v) && !strcmp(json_string_value(v), s);
-}
-
 static int is_responses(const struct probe_target *t)
 {
 	return t->api && !strcmp(t->api, "responses");
@@ -126,7 +121,7 @@ static json_t *responses_body(const struct probe_target *t, const struct probe_p
 static int openai_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	json_t *body = NULL;
+	json_t *body;
 	struct sbuf url;
 	int ret = -1;
 
@@ -136,12 +131,8 @@ static int openai_build(const struct probe_target *t, const struct probe_prompt 
 		goto out;
 	}
 	body = is_responses(t) ? responses_body(t, p) : chat_body(t, p);
-	out->body = json_dumps(body, JSON_COMPACT);
-	if (!out->body) {
-		pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
+	if (probe_request_set_body(out, body, err) < 0)
 		goto out;
-	}
-	out->body_len = strlen(out->body);
 	sbuf_addstr(&url, t->base_url ? t->base_url : "");
 	sbuf_addstr(&url, is_responses(t) ? "/responses" : "/chat/completions");
 	out->url = sbuf_detach(&url, NULL);
@@ -149,7 +140,6 @@ static int openai_build(const struct probe_target *t, const struct probe_prompt 
 	add_common_headers(t, p, out);
 	ret = 0;
 out:
-	json_decref(body);
 	sbuf_release(&url);
 	return ret;
 }
@@ -402,20 +392,17 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 		}
 		json_decref(chunk);
 	}
-	if (!a->fault && !done)
-		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-				have_chunk ? "stream ended before data: [DONE]"
-					   : "stream carried no events");
-	if (!a->fault && !a->finish_reason)
+	if (!a->fault && done && !a->finish_reason)
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
 				"stream ended without a finish_reason");
+	probe_stream_end(a, r, &text, done,
+			 have_chunk ? "stream ended before data: [DONE]"
+				    : "stream carried no events");
 	if (!a->fault) {
-		a->text = sbuf_detach(&text, NULL);
 		if (refusal.len) {
 			a->refused = 1;
 			a->block_reason = sbuf_detach(&refusal, NULL);
 		}
-		a->ttft_ms = r->ttfb_ms;
 		if (lp) {
 			json_decref(a->logprobs);
 			a->logprobs = json_incref(lp);
@@ -494,7 +481,7 @@ static void responses_fill(const struct probe_prompt *p, const json_t *root, int
 	sbuf_init(&refusal);
 	json_array_foreach(json_object_get(root, "output"), i, item)
 	{
-		if (!str_is(json_object_get(item, "type"), "message"))
+		if (!probe_json_str_is(json_object_get(item, "type"), "message"))
 			continue;
 		json_array_foreach(json_object_get(item, "content"), j, part)
 		{
@@ -681,11 +668,9 @@ static void openai_parse(const struct probe_target *t, const struct probe_prompt
 			chat_parse_stream(p, r, a);
 		goto out;
 	}
-	root = probe_json_body(r);
-	if (!root) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	root = probe_parse_body(r, a);
+	if (!root)
 		goto out;
-	}
 	if (json_object_get(root, "error") && !json_object_get(root, "choices") &&
 	    !json_object_get(root, "output")) {
 		parse_error(root, r, a);
@@ -696,11 +681,7 @@ static void openai_parse(const struct probe_target *t, const struct probe_prompt
 	else
 		chat_parse_json(p, root, a);
 out:
-	if (a->fault) {
-		free(a->text);
-		a->text = NULL;
-	}
-	json_decref(root);
+	probe_parse_end(a, root);
 }
 
 const struct probe_ops probe_openai = {

@@ -110,6 +110,16 @@ void probe_request_add_header(struct probe_request *r, const char *name, const c
 	r->n_headers++;
 }
 
+int probe_request_set_body(struct probe_request *r, json_t *body, struct pl_err *err)
+{
+	r->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!r->body)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the request body");
+	r->body_len = strlen(r->body);
+	return 0;
+}
+
 void probe_answer_init(struct probe_answer *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -260,6 +270,17 @@ enum probe_fault probe_fault_from_status(long status)
 	return PROBE_FAULT_REQUEST;
 }
 
+enum probe_fault probe_fault_by_code(const struct probe_fault_code *map, size_t n, const char *code,
+				     enum probe_fault dflt)
+{
+	size_t i;
+
+	for (i = 0; code && i < n; i++)
+		if (!strcmp(code, map[i].code))
+			return map[i].fault;
+	return dflt;
+}
+
 void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
 		     ...)
 {
@@ -309,6 +330,11 @@ char *probe_json_str(const json_t *obj, const char *key)
 	return json_is_string(v) ? xstrndup(json_string_value(v), json_string_length(v)) : NULL;
 }
 
+int probe_json_str_is(const json_t *v, const char *s)
+{
+	return json_is_string(v) && !strcmp(json_string_value(v), s);
+}
+
 long probe_json_count(const json_t *obj, const char *key)
 {
 	const json_t *v = obj ? json_object_get(obj, key) : NULL;
@@ -326,4 +352,33 @@ int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r
 	if (ct)
 		return !strncasecmp(ct, content_type, strlen(content_type));
 	return p && p->stream;
+}
+
+json_t *probe_parse_body(const struct probe_response *r, struct probe_answer *a)
+{
+	json_t *root = probe_json_body(r);
+
+	if (!root)
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "body is not a json object");
+	return root;
+}
+
+void probe_stream_end(struct probe_answer *a, const struct probe_response *r, struct sbuf *text,
+		      int ended, const char *missing)
+{
+	if (!a->fault && !ended)
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", missing);
+	if (!a->fault) {
+		a->text = sbuf_detach(text, NULL);
+		a->ttft_ms = r->ttfb_ms;
+	}
+}
+
+void probe_parse_end(struct probe_answer *a, json_t *root)
+{
+	if (a->fault) {
+		free(a->text);
+		a->text = NULL;
+	}
+	json_decref(root);
 }

@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+struct sbuf;
+
 /* Capability flags: what a probe's wire format supports. */
 #define PROBE_F_SEED	 (1u << 0) /* honours a sampling seed */
 #define PROBE_F_LOGPROBS (1u << 1) /* can return token logprobs */
@@ -170,6 +172,9 @@ const struct probe_ops *const *probe_list(size_t *n);
 void probe_request_init(struct probe_request *r);
 void probe_request_release(struct probe_request *r); /* wipes secrets before freeing */
 void probe_request_add_header(struct probe_request *r, const char *name, const char *value);
+/* Sets r->body (and body_len) to body serialised compactly. Steals body. Returns 0, or -1
+ * with PL_E_INTERNAL when jansson cannot encode it. */
+int probe_request_set_body(struct probe_request *r, json_t *body, struct pl_err *err);
 void probe_answer_init(struct probe_answer *a);
 void probe_answer_release(struct probe_answer *a);
 
@@ -183,6 +188,14 @@ void probe_keep_headers(struct probe_answer *a, const struct probe_response *r);
 /* Classifies by status when the body says nothing better (401/403 auth, 429 rate limit,
  * 529/503 overloaded, 5xx server, other 4xx request). */
 enum probe_fault probe_fault_from_status(long status);
+/* One vendor error code (error.type, an exception name, a google.rpc status) and its fault. */
+struct probe_fault_code {
+	const char *code;
+	enum probe_fault fault;
+};
+/* The fault map[0..n) gives code (may be NULL), or dflt when code is not in it. */
+enum probe_fault probe_fault_by_code(const struct probe_fault_code *map, size_t n, const char *code,
+				     enum probe_fault dflt);
 /* Adds a synthetic kept header (e.g. "x-plumbline-ollama-eval-duration-ns") for vendor
  * facts that have no field of their own; keeps a->headers sorted. */
 void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value);
@@ -195,10 +208,29 @@ void probe_answer_begin(struct probe_answer *a, const struct probe_response *r);
 json_t *probe_json_body(const struct probe_response *r);
 /* A copy of obj[key] when it is a string, else NULL. obj may be NULL. */
 char *probe_json_str(const json_t *obj, const char *key);
+/* True when v is a JSON string equal to s. v may be NULL. */
+int probe_json_str_is(const json_t *v, const char *s);
 /* obj[key] when it is an integer >= 0, else -1. obj may be NULL. */
 long probe_json_count(const json_t *obj, const char *key);
 /* True when the response (or, if none, the prompt) says the body is an event stream. */
 int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,
 		    const char *content_type);
+
+/* The common steps of a parse, in the order they are called:
+ *   probe_answer_begin; a non-2xx status -> the vendor's error body; probe_is_stream -> the
+ *   vendor's stream parser, which ends with probe_stream_end; else probe_parse_body and the
+ *   vendor's JSON (or error object) reader; always probe_parse_end. */
+/* Parses a 2xx body as a JSON object (a new reference); NULL with PROBE_FAULT_MALFORMED
+ * "body is not a json object" set when it is not one. */
+json_t *probe_parse_body(const struct probe_response *r, struct probe_answer *a);
+/* Ends a stream parse. Unless a fault is set already, a stream that did not reach its terminal
+ * event (!ended) becomes PROBE_FAULT_STREAM with the message missing; otherwise the assembled
+ * text moves into a->text and ttft_ms is the time to the first byte. The caller still
+ * releases text. */
+void probe_stream_end(struct probe_answer *a, const struct probe_response *r, struct sbuf *text,
+		      int ended, const char *missing);
+/* Ends every parse: a faulted answer has no text (a->text is NULL exactly on a fault). Steals
+ * root (may be NULL). */
+void probe_parse_end(struct probe_answer *a, json_t *root);
 
 #endif

@@ -1,6 +1,7 @@
 /* sigv4.c: AWS Signature Version 4 over OpenSSL (canonical request, string to sign, derived
  * key, Authorization header) and probe_sign_request for the runner. Pure: no I/O, no clock. */
 #include "sigv4.h"
+#include "hex.h"
 #include "sbuf.h"
 
 #include <openssl/crypto.h>
@@ -30,29 +31,6 @@ struct canon_header {
 	char *value;
 	size_t order; /* position in the request: repeated names keep their order */
 };
-
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return -1;
-	hex(md, 32, out);
-	return 0;
-}
 
 static int hmac(const unsigned char *key, size_t klen, const char *msg, size_t mlen,
 		unsigned char out[32])
@@ -374,7 +352,7 @@ static int sign_sts(const struct sigv4_params *p, const char *date, const char *
 	    hmac(k, sizeof(k), "aws4_request", strlen("aws4_request"), k2) ||
 	    hmac(k2, sizeof(k2), sts, strlen(sts), mac))
 		goto out;
-	hex(mac, sizeof(mac), sig);
+	hex_encode(mac, sizeof(mac), sig);
 	ret = 0;
 out:
 	OPENSSL_cleanse(k0.buf, k0.cap);
@@ -440,7 +418,7 @@ int sigv4_sign(const struct sigv4_request *rq, const struct sigv4_params *p,
 	}
 	memcpy(date, out->amz_date, 8);
 	date[8] = '\0';
-	if (sha256_hex(rq->body, rq->body_len, out->content_sha256)) {
+	if (hex_sha256(rq->body, rq->body_len, out->content_sha256)) {
 		pl_err_set(err, PL_E_INTERNAL, NULL, "sigv4: sha-256 failed");
 		goto out;
 	}
@@ -461,7 +439,7 @@ int sigv4_sign(const struct sigv4_request *rq, const struct sigv4_params *p,
 	sbuf_addf(&creq, "\n%s\n%s", sh.buf, out->content_sha256);
 
 	/* Task 2: the string to sign. */
-	if (sha256_hex(creq.buf, creq.len, hash)) {
+	if (hex_sha256(creq.buf, creq.len, hash)) {
 		pl_err_set(err, PL_E_INTERNAL, NULL, "sigv4: sha-256 failed");
 		goto out;
 	}

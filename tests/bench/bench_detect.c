@@ -7,6 +7,7 @@
  * (--settings: a "detection" object, e.g. '{"kernel": "ngram"}')
  * The figures are deterministic (fixed seeds) except the compute times. */
 #include "detect.h"
+#include "rng.h"
 #include "sampleset.h"
 #include "sbuf.h"
 #include "sim_model.h"
@@ -295,13 +296,13 @@ static void compute_time(const struct detect_params *prm, size_t n_base, double 
 	static const char *const w[] = { "alpha", "beta", "gamma", "delta", "epsilon",
 					 "zeta",  "eta",  "theta", "iota",  "kappa" };
 	struct sampleset *a = sampleset_new("x", "m", "s"), *b = sampleset_new("x", "m", "s");
-	struct stats_rng g;
+	struct rng g;
 	struct sbuf sb;
 	size_t p, i;
 	double t0;
 
 	sbuf_init(&sb);
-	stats_rng_seed(&g, 5);
+	rng_seed(&g, 5);
 	for (p = 0; p < 50; p++) {
 		char id[16];
 		struct prompt_samples *pa, *pb;
@@ -314,7 +315,7 @@ static void compute_time(const struct detect_params *prm, size_t n_base, double 
 
 			sbuf_reset(&sb);
 			while (sb.len < 1000)
-				sbuf_addf(&sb, "%s ", w[stats_rng_below(&g, 10)]);
+				sbuf_addf(&sb, "%s ", w[rng_below(&g, 10)]);
 			sb.len = 1000;
 			sb.buf[1000] = 0;
 			ans.text = sb.buf;

@@ -13,6 +13,7 @@
 #include "detect.h"
 #include "fileio.h"
 #include "history.h"
+#include "rng.h"
 #include "sbuf.h"
 #include "stats.h"
 
@@ -46,14 +47,14 @@ static const char *const words[4][3] = {
 	{ "is ready.", "follows.", "holds." },
 };
 
-static size_t pick(struct stats_rng *g, const double *logit, size_t n)
+static size_t pick(struct rng *g, const double *logit, size_t n)
 {
 	double w[8], sum = 0, u;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		sum += w[i] = exp(logit[i]);
-	u = stats_rng_unit(g) * sum;
+	u = rng_unit(g) * sum;
 	for (i = 0; i + 1 < n; i++) {
 		if (u < w[i])
 			return i;
@@ -63,7 +64,7 @@ static size_t pick(struct stats_rng *g, const double *logit, size_t n)
 }
 
 /* Prompt i is categorical when i is even, text when odd. */
-static void gen_answer(const struct vendor *v, size_t prompt, struct stats_rng *g, struct sbuf *out)
+static void gen_answer(const struct vendor *v, size_t prompt, struct rng *g, struct sbuf *out)
 {
 	double logit[8] = { 2, 1.3, 0.6, 0.2, -0.3, 1, 0.5, 0 };
 	size_t i;
@@ -71,14 +72,14 @@ static void gen_answer(const struct vendor *v, size_t prompt, struct stats_rng *
 	sbuf_reset(out);
 	for (i = 0; i < 8; i++) {
 		/* the night's noise: a fixed shift per (night, prompt, category) */
-		struct stats_rng ng;
+		struct rng ng;
 		double z;
 
-		stats_rng_seed(&ng, ((uint64_t)v->night << 32) ^ (prompt * 131 + i));
-		z = stats_rng_unit(&ng) + stats_rng_unit(&ng) + stats_rng_unit(&ng) - 1.5;
+		rng_seed(&ng, ((uint64_t)v->night << 32) ^ (prompt * 131 + i));
+		z = rng_unit(&ng) + rng_unit(&ng) + rng_unit(&ng) - 1.5;
 		logit[i] += v->noise * 2 * z;
 	}
-	if (v->refusals && stats_rng_unit(g) < 0.4) {
+	if (v->refusals && rng_unit(g) < 0.4) {
 		sbuf_addstr(out, "I can't help with that.");
 		return;
 	}
@@ -89,7 +90,7 @@ static void gen_answer(const struct vendor *v, size_t prompt, struct stats_rng *
 			sbuf_addf(out, "%s%s", i ? " " : "", words[i][pick(g, logit + i, 3)]);
 		sbuf_addf(out, " (prompt %zu)", prompt);
 	}
-	if (v->wording > 0 && stats_rng_unit(g) < v->wording) {
+	if (v->wording > 0 && rng_unit(g) < v->wording) {
 		char *t = sbuf_detach(out, NULL);
 
 		sbuf_addf(out, "Well, to put it differently: %s", t);
@@ -108,11 +109,11 @@ static struct sampleset *gen_set(const struct vendor *v, size_t prompts, size_t 
 	for (p = 0; p < prompts; p++) {
 		char id[32];
 		struct prompt_samples *ps;
-		struct stats_rng g;
+		struct rng g;
 
 		snprintf(id, sizeof(id), "p%02zu", p);
 		ps = sampleset_prompt(s, id);
-		stats_rng_seed(&g, seed * 1000003 + p);
+		rng_seed(&g, seed * 1000003 + p);
 		ps->samples = xcalloc(samples, sizeof(*ps->samples));
 		for (i = 0; i < samples; i++) {
 			struct sample *sm = &ps->samples[i];

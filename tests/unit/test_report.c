@@ -1,6 +1,7 @@
 /* test_report.c: checks evaluated per prompt, verdicts, and byte-identical report bytes. */
 #include "testutil.h"
 #include "config.h"
+#include "hex.h"
 #include "probe.h"
 #include "report.h"
 #include "sbuf.h"
@@ -176,8 +177,8 @@ static void test_deterministic_bytes(void **state)
 		if (p > b1 && p[-1] >= '0' && p[-1] <= '9' && digits > 4)
 			fail_msg("a number with %zu decimals in the report", digits);
 	}
-	report_sha256_hex(b1, l1, sha1);
-	report_sha256_hex(b2, l2, sha2);
+	hex_sha256(b1, l1, sha1);
+	hex_sha256(b2, l2, sha2);
 	assert_string_equal(sha1, sha2);
 	assert_int_equal(sum.verdict, REPORT_PASS);
 	free(b1);

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "rng.h"
 #include "stats.h"
 
 #include <math.h>
@@ -207,7 +208,7 @@ static void test_perm_uniform_null(void **state)
 
 	(void)state;
 	for (seed = 0; seed < n; seed++) {
-		struct stats_rng g;
+		struct rng g;
 		unsigned labels[20];
 		struct stats_stratum st = {
 			.dist = STATS_TV, .n_a = 10, .n_b = 10, .labels = labels, .k = 4
@@ -215,9 +216,9 @@ static void test_perm_uniform_null(void **state)
 		struct stats_perm_result r, suite;
 		size_t i;
 
-		stats_rng_seed(&g, 1000 + seed);
+		rng_seed(&g, 1000 + seed);
 		for (i = 0; i < 20; i++) {
-			double u = stats_rng_unit(&g);
+			double u = rng_unit(&g);
 
 			labels[i] = u < 0.4 ? 0 : u < 0.7 ? 1 : u < 0.9 ? 2 : 3;
 		}
@@ -243,16 +244,16 @@ static void test_perm_uniform_null_mmd(void **state)
 
 	(void)state;
 	for (seed = 0; seed < n; seed++) {
-		struct stats_rng g;
+		struct rng g;
 		const char *s[8];
 		double K[64];
 		struct stats_stratum st = { .dist = STATS_MMD, .n_a = 4, .n_b = 4, .K = K };
 		struct stats_perm_result r, suite;
 		size_t i;
 
-		stats_rng_seed(&g, 5000 + seed);
+		rng_seed(&g, 5000 + seed);
 		for (i = 0; i < 8; i++)
-			s[i] = words[stats_rng_below(&g, 5)];
+			s[i] = words[rng_below(&g, 5)];
 		kmat(STATS_K_HAMMING, s, 8, 16, K);
 		stats_perm_test(&st, 1, 199, seed, &r, &suite);
 		le10 += r.p <= 0.10;
