@@ -728,7 +728,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		    struct pl_err *err)
 {
 	struct sbuf key;
-	json_t *state = NULL, *entries = NULL, *ours = json_object();
+	json_t *state = NULL, *entries = NULL, *ours;
 	char *spath = NULL, stamp[40];
 	time_t now = ev->when ? ev->when : time(NULL);
 	int rc = 0;
@@ -736,6 +736,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 
 	if (!a || a->n == 0)
 		return 0;
+	ours = json_object(); /* after the early return, or a run without channels leaks it */
 	sbuf_init(&key);
 	for (i = 0; i < a->n; i++) {
 		a->outcomes[i] = ALERT_SKIPPED_NOT_WANTED;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "alert.h"
 #include "baseline.h"
 #include "canon.h"
 #include "fileio.h"
@@ -317,6 +318,29 @@ static void test_baseline_duplicate_prompt(void **state)
 	free(dir);
 }
 
+/* test_hardening_faults.sh under ASan: every incomplete run without alert channels leaked a
+ * JSON object in alerts_dispatch (LeakSanitizer turned exit 3 into exit 1). This test fails
+ * under -DPL_SANITIZE=ON if it comes back. */
+static void test_alerts_dispatch_without_channels(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct jsonloc loc = { "c.json", "{}", 2 };
+	struct alerts *a = alerts_new(&loc, "/alerts", NULL, &err);
+	struct alert_event ev;
+
+	(void)state;
+	assert_non_null(a);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = ALERT_INCOMPLETE;
+	ev.vendor = "v";
+	ev.model = "m";
+	ev.suite = "s";
+	ev.reason = "vendor unreachable";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(alerts_dispatch(NULL, &ev, NULL, &err), 0);
+	alerts_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_keygen_crash_states),
 		cmocka_unit_test(test_journal_resume_after_torn_line),
 		cmocka_unit_test(test_baseline_duplicate_prompt),
+		cmocka_unit_test(test_alerts_dispatch_without_channels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
