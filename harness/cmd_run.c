@@ -512,6 +512,10 @@ int cmd_run(int argc, char **argv)
 	pub = publish_open(s.cfg, &err);
 	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &locks, &err) < 0) {
 		rc = cli_fail(&err);
+		/* A register that does not verify stops the night (it is never extended): the run
+		 * could not complete, which is not "the vendor changed". */
+		if (err.code == PL_E_INTEGRITY)
+			rc = EXIT_INCOMPLETE;
 		goto out;
 	}
 	if (!a.date) {
