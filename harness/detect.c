@@ -7,6 +7,7 @@
 #include "sbuf.h"
 #include "stats.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,7 @@ static void params_defaults(struct detect_params *p)
 	p->long_len = 200;
 	p->alpha = 0.001;
 	p->fdr = 0.05;
-	p->abs_margin = 0.03;
+	p->abs_margin = 0.04;
 	p->rel_margin = 0.25;
 	p->sigmas = 4;
 	p->tv_share = 0.5;
@@ -328,15 +329,164 @@ static int parses_json(const char *text)
 	return v != NULL;
 }
 
-/* Novel answers: tonight's answers whose normal form never occurs among the baseline's
- * answers to the prompt. For the baseline itself, the answers that occur once (Good-Turing:
- * the chance that the next answer is one not seen before). Noise moves probability among
- * known answers; a changed model says new things. */
-static int is_novel(const struct prompt_samples *ref, const struct sample *sm,
-		    const struct sample *self)
+/* Novel answers: tonight's answers that say something the baseline never said for the prompt.
+ * A short answer is novel when its normal form never occurs among the baseline's answers; a
+ * long one (prose, where nearly every sampled answer is a new combination) when it uses a word
+ * the baseline's answers never use. For the baseline itself, an answer is novel when it alone
+ * says it (Good-Turing: the chance that the next answer is one not seen before). Noise moves
+ * probability among known answers and known words; a changed model says new things. */
+#define NOVEL_LONG_CHARS 80
+
+/* The words of the baseline's answers to one prompt, with how many answers use each. */
+struct vocab {
+	char **word;
+	unsigned *count;
+	size_t cap, n;
+};
+
+static uint64_t word_hash(const char *w, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)w[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static size_t vocab_slot(const struct vocab *v, const char *w, size_t n)
+{
+	size_t i = word_hash(w, n) & (v->cap - 1);
+
+	while (v->word[i] && (strlen(v->word[i]) != n || memcmp(v->word[i], w, n)))
+		i = (i + 1) & (v->cap - 1);
+	return i;
+}
+
+static void vocab_grow(struct vocab *v)
+{
+	struct vocab b = { NULL, NULL, v->cap ? v->cap * 2 : 256, 0 };
+	size_t i;
+
+	b.word = xcalloc(b.cap, sizeof(*b.word));
+	b.count = xcalloc(b.cap, sizeof(*b.count));
+	for (i = 0; i < v->cap; i++)
+		if (v->word[i]) {
+			size_t k = vocab_slot(&b, v->word[i], strlen(v->word[i]));
+
+			b.word[k] = v->word[i];
+			b.count[k] = v->count[i];
+			b.n++;
+		}
+	free(v->word);
+	free(v->count);
+	*v = b;
+}
+
+/* Calls fn for each distinct lower-cased word (letters and digits) of text. */
+static int each_word(const char *text, int (*fn)(void *ctx, const char *w, size_t n), void *ctx)
+{
+	char buf[64];
+	const char *t = text;
+
+	while (*t) {
+		size_t n = 0;
+
+		while (*t && !isalnum((unsigned char)*t))
+			t++;
+		while (*t && isalnum((unsigned char)*t)) {
+			if (n < sizeof(buf))
+				buf[n++] = (char)tolower((unsigned char)*t);
+			t++;
+		}
+		if (n && fn(ctx, buf, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Words already counted for the current answer, so an answer counts each word once. */
+struct seen {
+	struct vocab *v;
+	struct vocab local;
+};
+
+static int add_word(void *ctx, const char *w, size_t n)
+{
+	struct seen *s = ctx;
+	size_t k;
+
+	if ((s->local.n + 1) * 2 > s->local.cap)
+		vocab_grow(&s->local);
+	k = vocab_slot(&s->local, w, n);
+	if (s->local.word[k])
+		return 0;
+	s->local.word[k] = xstrndup(w, n);
+	s->local.n++;
+	if ((s->v->n + 1) * 2 > s->v->cap)
+		vocab_grow(s->v);
+	k = vocab_slot(s->v, w, n);
+	if (!s->v->word[k]) {
+		s->v->word[k] = xstrndup(w, n);
+		s->v->n++;
+	}
+	s->v->count[k]++;
+	return 0;
+}
+
+static void vocab_release(struct vocab *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->cap; i++)
+		free(v->word[i]);
+	free(v->word);
+	free(v->count);
+	memset(v, 0, sizeof(*v));
+}
+
+static void vocab_build(struct vocab *v, const struct prompt_samples *ref)
 {
 	size_t k;
 
+	memset(v, 0, sizeof(*v));
+	vocab_grow(v);
+	for (k = 0; ref && k < ref->n; k++) {
+		struct seen s = { v, { NULL, NULL, 0, 0 } };
+
+		vocab_grow(&s.local);
+		each_word(ref->samples[k].text, add_word, &s);
+		vocab_release(&s.local);
+	}
+}
+
+struct novel_word {
+	const struct vocab *v;
+	int self; /* the answer is one of the baseline's: a word only it uses is novel */
+};
+
+static int word_is_new(void *ctx, const char *w, size_t n)
+{
+	const struct novel_word *nw = ctx;
+	size_t k = vocab_slot(nw->v, w, n);
+	unsigned c = nw->v->word[k] ? nw->v->count[k] : 0;
+
+	return c <= (unsigned)nw->self;
+}
+
+static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
+		    const struct sample *sm, const struct sample *self)
+{
+	size_t k, n;
+
+	fingerprint_trim(sm->text, &n);
+	if (n > NOVEL_LONG_CHARS && v->cap) {
+		struct novel_word nw = { v, self != NULL };
+
+		return each_word(sm->text, word_is_new, &nw);
+	}
 	for (k = 0; ref && k < ref->n; k++) {
 		if (&ref->samples[k] != self && same_answer(ref->samples[k].text, sm->text))
 			return 0;
@@ -353,6 +503,9 @@ static void rates_count(const struct sampleset *s, const struct sampleset *base,
 		const struct prompt_samples *ref =
 			s == base ? &s->prompts[p] : find_prompt(base, s->prompts[p].prompt_id);
 
+		struct vocab v;
+
+		vocab_build(&v, ref);
 		for (i = 0; i < s->prompts[p].n; i++) {
 			const struct sample *sm = &s->prompts[p].samples[i];
 
@@ -362,8 +515,9 @@ static void rates_count(const struct sampleset *s, const struct sampleset *base,
 			r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "len"
 											       "gt"
 											       "h");
-			r->hit[R_NOVEL] += ref && is_novel(ref, sm, s == base ? sm : NULL);
+			r->hit[R_NOVEL] += ref && is_novel(ref, &v, sm, s == base ? sm : NULL);
 		}
+		vocab_release(&v);
 	}
 }
 
