@@ -334,6 +334,21 @@ out:
 	return rc;
 }
 
+/* 1 when path holds at least one complete line (the header). A run killed while creating
+ * its journal leaves none: nothing was answered yet, so resuming starts afresh. */
+static int has_header(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c = EOF;
+
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+	fclose(f);
+	return c == '\n';
+}
+
 struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
 			     const char *mode, int resume, struct pl_err *err)
 {
@@ -347,7 +362,7 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 	j->fd = -1;
 	sbuf_init(&j->line);
 	sbuf_init(&j->key);
-	if (resume && fileio_exists(path)) {
+	if (resume && fileio_exists(path) && has_header(path)) {
 		const json_t *ph;
 
 		if (journal_read(path, index_existing, j, &hdr, err) < 0)
@@ -368,24 +383,26 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 		pl_err_errno(err, PL_E_IO, path, "cannot replace the journal");
 		goto fail;
 	}
-	{
-		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-		int rc = 0;
-
-		if (slash) {
-			*slash = '\0';
-			rc = fileio_mkdirs(dir, err);
-		}
-		free(dir);
-		if (rc < 0)
-			goto fail;
-	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan", plan_hash,
 			"mode", mode, "started", when);
-	if (write_line(j, hdr, err) < 0)
-		goto fail;
+	{
+		/* The header is written atomically (with the directories): a journal exists
+		 * complete with its header or not at all. Records are appended after it. */
+		char *line = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
+		struct sbuf sb;
+		int rc;
+
+		sbuf_init(&sb);
+		sbuf_addstr(&sb, line ? line : "");
+		sbuf_addch(&sb, '\n');
+		free(line);
+		rc = fileio_write_atomic(path, sb.buf, sb.len, 0644, err);
+		sbuf_release(&sb);
+		if (rc < 0)
+			goto fail;
+	}
 	json_decref(hdr);
 	return j;
 fail:

@@ -108,6 +108,29 @@ static void test_roundtrip_and_resume(void **state)
 	free(dir);
 }
 
+/* A run killed while creating its journal left an empty file (found by the SIGKILL trials):
+ * resuming starts afresh instead of failing on an "empty journal". */
+static void test_resume_empty_journal(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path = tu_write(dir, "j.jsonl", "");
+	struct journal *j;
+
+	(void)state;
+	j = journal_open(path, "run", "h", "nightly", 1, &err);
+	assert_non_null(j);
+	assert_false(journal_done(j, "v", "s", "p", 0));
+	append(j, "p", 0, PROBE_OK, "x");
+	journal_close(j);
+	j = journal_open(path, "run", "h", "nightly", 1, &err);
+	assert_non_null(j);
+	assert_true(journal_done(j, "v", "s", "p", 0));
+	journal_close(j);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void test_corrupt_line_is_an_error(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -128,6 +151,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_and_resume),
+		cmocka_unit_test(test_resume_empty_journal),
 		cmocka_unit_test(test_corrupt_line_is_an_error),
 	};
 
