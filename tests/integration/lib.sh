@@ -75,4 +75,4 @@ json_get() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-export PL_TEST_KEY=${PL_TEST_KEY:-sk-test-CANARY-0123456789abcdef}
+export PL_TEST_KEY=${PL_TEST_KEY:-fake-test-key-CANARY-0123456789abcdef}

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KEY "sk-live-abcdef0123456789"
+#define KEY "fake-live-key-abcdef0123456789"
 
 static void make_request(struct probe_request *rq, const char *auth, const char *body)
 {

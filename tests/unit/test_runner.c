@@ -300,7 +300,7 @@ static void vendor_init(struct fixture *f, int i, const char *id, const char *pa
 	v->concurrency = 4;
 	v->retries = 2;
 	v->max_response_bytes = 1 << 20;
-	v->api_key = (char *)"sk-test-SECRET-0123456789";
+	v->api_key = (char *)"fake-test-key-SECRET-0123456789";
 	f->vp[i] = v;
 }
 
@@ -465,7 +465,7 @@ static void test_all_answered_with_concurrency(void **state)
 	assert_int_equal(srv.max_in_flight, 4);
 	assert_true(st.wall_s < 0.8);
 	/* The key reached the server but the journal never holds it. */
-	assert_string_equal(srv.auth_seen, "Bearer sk-test-SECRET-0123456789");
+	assert_string_equal(srv.auth_seen, "Bearer fake-test-key-SECRET-0123456789");
 	runner_stats_release(&st);
 	plan_done(&f);
 }
