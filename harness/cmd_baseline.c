@@ -32,24 +32,6 @@ const char usage_baseline[] =
 /* Baselines are only written when nearly every request was answered. */
 #define BASELINE_MIN_ANSWERED 0.9
 
-/* A new baseline starts the endpoint's detection history again: distances measured against
- * the old baseline say nothing about the new one. The old history is kept beside it. */
-static void rotate_history(const struct config *cfg, const struct vendor *v, const char *suite)
-{
-	char hist[1024], stamp[32];
-	struct sbuf to;
-
-	session_history_path(cfg, v, suite, hist, sizeof(hist));
-	if (!fileio_exists(hist))
-		return;
-	session_now(stamp, sizeof(stamp));
-	sbuf_init(&to);
-	sbuf_addf(&to, "%s.before-%s", hist, stamp);
-	if (rename(hist, to.buf) == 0)
-		fprintf(stderr, "plumbline: detection history moved to %s\n", to.buf);
-	sbuf_release(&to);
-}
-
 static int record(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
@@ -133,7 +115,19 @@ static int record(int argc, char **argv)
 			rc = cli_fail(&err);
 			goto out;
 		}
-		rotate_history(s.cfg, v, s.suites[i]->id);
+		{
+			char moved[1200];
+			int m = session_restart_history(s.cfg, v, s.suites[i]->id, moved,
+							sizeof(moved), &err);
+
+			if (m < 0) {
+				rc = cli_fail(&err);
+				goto out;
+			}
+			if (m > 0)
+				fprintf(stderr, "plumbline: detection history moved to %s\n",
+					moved);
+		}
 		printf("baseline written: %s (%zu prompts, %zu samples)\n", path, set->n_prompts,
 		       got);
 	}

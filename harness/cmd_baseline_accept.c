@@ -216,7 +216,7 @@ int cmd_baseline_accept(int argc, char **argv)
 	struct reg *reg = NULL;
 	struct sampleset *set = NULL;
 	char *tc = NULL, *journal = NULL, seqs[32], *end, rsha[65], old_sha[65], new_sha[65];
-	char bpath[1024], hist[1024], now[32], keep[1200];
+	char bpath[1024], now[32], keep[1200];
 	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch;
 	const struct vendor *v;
 	struct reg_decision_entry d;
@@ -292,13 +292,15 @@ int cmd_baseline_accept(int argc, char **argv)
 	}
 	if (baseline_write(bpath, set, now, &err) < 0 || file_sha(bpath, new_sha, &err) < 0)
 		goto fail;
-	/* detection history measured against the old baseline says nothing about the new one */
-	session_history_path(cfg, v, suite_id, hist, sizeof(hist));
-	if (fileio_exists(hist)) {
-		snprintf(keep, sizeof(keep), "%s.before-%s", hist, now);
-		if (rename(hist, keep) < 0)
-			fprintf(stderr, "plumbline: cannot move the detection history %s aside\n",
-				hist);
+	{
+		/* The baseline is already replaced: the decision must still be recorded, so a
+		 * history that cannot be moved is only a warning here. */
+		struct pl_err herr = PL_ERR_INIT;
+		char msg[1600];
+
+		if (session_restart_history(cfg, v, suite_id, keep, sizeof(keep), &herr) < 0)
+			fprintf(stderr, "plumbline: warning: %s\n",
+				pl_err_str(&herr, msg, sizeof(msg)));
 	}
 	memset(&d, 0, sizeof(d));
 	d.date = now;

@@ -199,3 +199,18 @@ const char *session_history_path(const struct config *cfg, const struct vendor *
 	sbuf_release(&p);
 	return buf;
 }
+
+int session_restart_history(const struct config *cfg, const struct vendor *v, const char *suite,
+			    char *moved_to, size_t len, struct pl_err *err)
+{
+	char hist[1024], stamp[32];
+
+	session_history_path(cfg, v, suite, hist, sizeof(hist));
+	if (!fileio_exists(hist))
+		return 0;
+	session_now(stamp, sizeof(stamp));
+	snprintf(moved_to, len, "%s.before-%s", hist, stamp);
+	if (rename(hist, moved_to) < 0)
+		return pl_err_errno(err, PL_E_IO, hist, "cannot move the detection history aside");
+	return 1;
+}

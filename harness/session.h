@@ -54,6 +54,13 @@ void session_release(struct session *s);
 const char *session_history_path(const struct config *cfg, const struct vendor *v,
 				 const char *suite, char *buf, size_t len);
 
+/* A new baseline starts the endpoint's detection history again: distances measured against
+ * the old baseline say nothing about the new one. Moves the history aside to
+ * "<history>.before-<now>" (kept for audits) and writes that name into moved_to. Returns 1
+ * when a history was moved, 0 when there was none, -1 with err set (PL_E_IO). */
+int session_restart_history(const struct config *cfg, const struct vendor *v, const char *suite,
+			    char *moved_to, size_t len, struct pl_err *err);
+
 /* UTC date "YYYY-MM-DD" and timestamp "YYYY-MM-DDTHH:MM:SSZ" of now. */
 void session_today(char *buf, size_t len);
 void session_now(char *buf, size_t len);
