@@ -1,7 +1,6 @@
 /* cmd_baseline.c: `plumbline baseline record` (and dispatch of `baseline accept`). */
 #include "baseline.h"
 #include "cli.h"
-#include "fileio.h"
 #include "sbuf.h"
 #include "session.h"
 
