@@ -44,35 +44,86 @@ void sampleset_free(struct sampleset *s)
 		free(s->prompts[i].fault_kinds);
 	}
 	free(s->prompts);
+	free(s->index);
 	free(s->vendor);
 	free(s->model);
 	free(s->suite);
 	free(s);
 }
 
+static uint64_t id_hash(const char *id)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *id; id++) {
+		h ^= (unsigned char)*id;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The slot for id in the index: its position + 1, or 0 for an empty slot to fill. */
+static size_t *index_slot(const struct sampleset *s, const char *id)
+{
+	size_t i = id_hash(id) & (s->index_cap - 1);
+
+	while (s->index[i] && strcmp(s->prompts[s->index[i] - 1].prompt_id, id))
+		i = (i + 1) & (s->index_cap - 1);
+	return &s->index[i];
+}
+
+static void index_add(struct sampleset *s, size_t pos)
+{
+	if ((s->index_n + 1) * 2 > s->index_cap) {
+		size_t k;
+
+		free(s->index);
+		s->index_cap = s->index_cap ? s->index_cap * 2 : 64;
+		s->index = xcalloc(s->index_cap, sizeof(*s->index));
+		s->index_n = 0;
+		for (k = 0; k < pos; k++) {
+			*index_slot(s, s->prompts[k].prompt_id) = k + 1;
+			s->index_n++;
+		}
+	}
+	*index_slot(s, s->prompts[pos].prompt_id) = pos + 1;
+	s->index_n++;
+}
+
+/* Position of id, or -1. */
+static long find_pos(const struct sampleset *s, const char *id)
+{
+	size_t i, at;
+
+	if (s->index && s->index_n == s->n_prompts) {
+		at = *index_slot(s, id);
+		return at ? (long)at - 1 : -1;
+	}
+	for (i = 0; i < s->n_prompts; i++)
+		if (!strcmp(s->prompts[i].prompt_id, id))
+			return (long)i;
+	return -1;
+}
+
 struct prompt_samples *sampleset_prompt(struct sampleset *s, const char *prompt_id)
 {
-	size_t i;
+	long at = find_pos(s, prompt_id);
 
-	/* Suites are small enough (thousands of prompts) that a scan from the end, where the
-	 * journal's current prompt usually is, stays cheap. */
-	for (i = s->n_prompts; i-- > 0;)
-		if (!strcmp(s->prompts[i].prompt_id, prompt_id))
-			return &s->prompts[i];
+	if (at >= 0)
+		return &s->prompts[at];
 	s->prompts = xrealloc(s->prompts, (s->n_prompts + 1) * sizeof(*s->prompts));
 	memset(&s->prompts[s->n_prompts], 0, sizeof(*s->prompts));
 	s->prompts[s->n_prompts].prompt_id = xstrdup(prompt_id);
+	if (s->index_n == s->n_prompts)
+		index_add(s, s->n_prompts);
 	return &s->prompts[s->n_prompts++];
 }
 
 const struct prompt_samples *sampleset_find(const struct sampleset *s, const char *prompt_id)
 {
-	size_t i;
+	long at = find_pos(s, prompt_id);
 
-	for (i = 0; i < s->n_prompts; i++)
-		if (!strcmp(s->prompts[i].prompt_id, prompt_id))
-			return &s->prompts[i];
-	return NULL;
+	return at >= 0 ? &s->prompts[at] : NULL;
 }
 
 static char *dup_or_null(const char *s)

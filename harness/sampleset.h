@@ -40,6 +40,10 @@ struct sampleset {
 	char *suite;
 	struct prompt_samples *prompts; /* in suite order */
 	size_t n_prompts;
+	/* Private: prompt id -> position, kept by sampleset_prompt so lookups stay O(1) for
+	 * suites of thousands of prompts. Lookups fall back to a scan when it is absent. */
+	size_t *index;
+	size_t index_cap, index_n;
 };
 
 struct sampleset *sampleset_new(const char *vendor, const char *model, const char *suite);
