@@ -28,7 +28,7 @@ const char usage_simulate[] =
 	"\n"
 	"  --port N            port to listen on; 0 (default) picks a free one\n"
 	"  --port-file PATH    write the bound port to PATH (for scripts)\n"
-	"  --latency MS        delay every answer by MS milliseconds (per connection)\n"
+	"  --latency MS        answer MS milliseconds after each request arrives\n"
 	"  --token-ms MS       streams: MS milliseconds between events (default 0)\n"
 	"  --drift NAMES       behaviour changes, comma-separated: longer, fenced, model,\n"
 	"                      refusals, fingerprint, wording, tokenizer, swap\n"

@@ -217,7 +217,11 @@ static int setup(struct http_xfer *x, const struct probe_request *rq, const stru
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Waiting for a connection that may multiplex only pays off where HTTP/2 is negotiated
+	 * (ALPN, during the TLS handshake). Over cleartext HTTP/1.1 it would hold every request
+	 * but the first until the first answer came back: one whole vendor latency per run. */
+	if (!strncmp(rq->url, "https:", 6))
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "plumbline/" PL_VERSION);

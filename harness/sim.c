@@ -94,6 +94,7 @@ struct conn_ctx {
 	struct sbuf body;
 	int too_large;
 	int counted;
+	struct timespec arrived; /* the request's headers were read (CLOCK_MONOTONIC) */
 };
 
 /* ---- small helpers ---- */
@@ -125,6 +126,40 @@ static void nap(struct sim *s, long ms)
 
 		nanosleep(&ts, NULL);
 		ms -= step;
+	}
+}
+
+/* Sleeps until `ms` milliseconds after `from` (CLOCK_MONOTONIC), so the time spent reading and
+ * answering the request is part of the latency, not added to it; returns early once the
+ * server stops. */
+static void nap_since(struct sim *s, const struct timespec *from, long ms)
+{
+	struct timespec until = *from, now;
+
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!atomic_load(&s->stopping)) {
+		struct timespec step;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > until.tv_sec ||
+		    (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+			return;
+		/* at most 20 ms at a time, to notice a stop */
+		step = now;
+		step.tv_nsec += 20000000L;
+		if (step.tv_nsec >= 1000000000L) {
+			step.tv_sec++;
+			step.tv_nsec -= 1000000000L;
+		}
+		if (step.tv_sec > until.tv_sec ||
+		    (step.tv_sec == until.tv_sec && step.tv_nsec > until.tv_nsec))
+			step = until;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &step, NULL);
 	}
 }
 
@@ -671,7 +706,7 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 		sim_reply_header(&r, "retry-after-ms", "%ld", wait_ms);
 		goto send;
 	}
-	nap(s, s->o.latency_ms);
+	nap_since(s, &cx->arrived, s->o.latency_ms);
 	if (how == SIM_FAULT_STREAM_ERROR && !(rq.stream && w->stream_error)) {
 		w->error(500, "server", "The server had an error while processing your request.",
 			 &r);
@@ -723,6 +758,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!cx) {
 		cx = xcalloc(1, sizeof(*cx));
 		sbuf_init(&cx->body);
+		clock_gettime(CLOCK_MONOTONIC, &cx->arrived);
 		*con_cls = cx;
 		return MHD_YES;
 	}

@@ -30,7 +30,7 @@ enum sim_fault {
 struct sim_opts {
 	struct sim_knobs knobs;
 	int port;	/* 0 = ephemeral */
-	int latency_ms; /* delay before each answer (per connection) */
+	int latency_ms; /* each answer leaves this long after its request arrived */
 	int token_ms;	/* streams: delay between events (0 = send at once) */
 	enum sim_fault fault;
 	double fault_rate;	  /* share of requests faulted, 0..1 (default 1) */
