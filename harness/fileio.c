@@ -80,59 +80,107 @@ static void fsync_dir(const char *path)
 	free(dir);
 }
 
-int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			struct pl_err *err)
+int fileio_atomic_open(struct fileio_atomic *a, const char *path, mode_t mode, struct pl_err *err)
 {
 	struct sbuf tmp;
-	char *dir = NULL, *slash;
-	int fd = -1, rc = -1, tries;
+	char *dir, *slash;
+	int tries;
 
-	sbuf_init(&tmp);
+	a->fd = -1;
+	a->path = a->tmp = NULL;
 	dir = xstrdup(path);
 	slash = strrchr(dir, '/');
 	if (slash) {
 		*slash = '\0';
-		if (fileio_mkdirs(dir, err) < 0)
-			goto out;
-	}
-	for (tries = 0; tries < 100 && fd < 0; tries++) {
-		sbuf_reset(&tmp);
-		sbuf_addf(&tmp, "%s.tmp.%ld.%d", path, (long)getpid(), tries);
-		fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd < 0 && errno != EEXIST) {
-			pl_err_errno(err, PL_E_IO, path, "cannot create temporary file");
-			goto out;
+		if (fileio_mkdirs(dir, err) < 0) {
+			free(dir);
+			return -1;
 		}
 	}
-	if (fd < 0) {
-		pl_err_set(err, PL_E_IO, path, "cannot create a unique temporary file");
-		goto out;
-	}
-	/* open() applies the umask; the caller asked for this exact mode. */
-	if (fchmod(fd, mode) < 0 || fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		pl_err_errno(err, PL_E_IO, path, "cannot write");
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		pl_err_errno(err, PL_E_IO, path, "cannot write");
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.buf, path) < 0) {
-		pl_err_errno(err, PL_E_IO, path, "cannot replace");
-		goto out;
-	}
-	fsync_dir(path);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp.len)
-		unlink(tmp.buf);
-	sbuf_release(&tmp);
 	free(dir);
-	return rc;
+	sbuf_init(&tmp);
+	for (tries = 0; tries < 100 && a->fd < 0; tries++) {
+		sbuf_reset(&tmp);
+		sbuf_addf(&tmp, "%s.tmp.%ld.%d", path, (long)getpid(), tries);
+		a->fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (a->fd < 0 && errno != EEXIST) {
+			sbuf_release(&tmp);
+			return pl_err_errno(err, PL_E_IO, path, "cannot create temporary file");
+		}
+	}
+	if (a->fd < 0) {
+		sbuf_release(&tmp);
+		return pl_err_set(err, PL_E_IO, path, "cannot create a unique temporary file");
+	}
+	a->tmp = sbuf_detach(&tmp, NULL);
+	a->path = xstrdup(path);
+	/* open() applies the umask; the caller asked for this exact mode. */
+	if (fchmod(a->fd, mode) < 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot write");
+		fileio_atomic_abort(a);
+		return -1;
+	}
+	return 0;
+}
+
+int fileio_atomic_write(struct fileio_atomic *a, const void *data, size_t len, struct pl_err *err)
+{
+	if (a->fd < 0)
+		return pl_err_set(err, PL_E_INTERNAL, a->path, "write to a closed file");
+	if (fileio_write_all(a->fd, data, len) < 0)
+		return pl_err_errno(err, PL_E_IO, a->path, "cannot write");
+	return 0;
+}
+
+int fileio_atomic_commit(struct fileio_atomic *a, struct pl_err *err)
+{
+	int fd = a->fd;
+
+	if (fd < 0)
+		return pl_err_set(err, PL_E_INTERNAL, a->path, "commit of a closed file");
+	a->fd = -1;
+	if (fsync(fd) < 0) {
+		pl_err_errno(err, PL_E_IO, a->path, "cannot write");
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return pl_err_errno(err, PL_E_IO, a->path, "cannot write");
+	if (rename(a->tmp, a->path) < 0)
+		return pl_err_errno(err, PL_E_IO, a->path, "cannot replace");
+	fsync_dir(a->path);
+	free(a->tmp);
+	free(a->path);
+	a->tmp = a->path = NULL;
+	return 0;
+}
+
+void fileio_atomic_abort(struct fileio_atomic *a)
+{
+	if (!a)
+		return;
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	if (a->tmp)
+		unlink(a->tmp);
+	free(a->tmp);
+	free(a->path);
+	a->tmp = a->path = NULL;
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			struct pl_err *err)
+{
+	struct fileio_atomic a;
+
+	if (fileio_atomic_open(&a, path, mode, err) < 0)
+		return -1;
+	if (fileio_atomic_write(&a, data, len, err) < 0 || fileio_atomic_commit(&a, err) < 0) {
+		fileio_atomic_abort(&a);
+		return -1;
+	}
+	return 0;
 }
 
 int fileio_append(const char *path, const void *data, size_t len, mode_t mode, struct pl_err *err)

@@ -14,6 +14,19 @@
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			struct pl_err *err);
 
+/* The same, for a file written piece by piece (a report streamed prompt by prompt): open
+ * creates the temp file beside path, write appends to it, commit fsyncs it, renames it over
+ * path and fsyncs the directory. abort (also after a failed write or commit; NULL-safe and
+ * idempotent) removes the temp file. Nothing is visible at path before commit succeeds. */
+struct fileio_atomic {
+	int fd;
+	char *path, *tmp;
+};
+int fileio_atomic_open(struct fileio_atomic *a, const char *path, mode_t mode, struct pl_err *err);
+int fileio_atomic_write(struct fileio_atomic *a, const void *data, size_t len, struct pl_err *err);
+int fileio_atomic_commit(struct fileio_atomic *a, struct pl_err *err);
+void fileio_atomic_abort(struct fileio_atomic *a);
+
 /* Reads a whole file into a new NUL-terminated buffer (caller frees *out). Files larger than
  * max_bytes are refused (PL_E_INPUT) so a stray multi-gigabyte file cannot exhaust memory.
  * Returns 0, or -1 with err set. */

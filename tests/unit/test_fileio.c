@@ -59,6 +59,59 @@ static void test_atomic_write_leaves_no_temp_files(void **state)
 	free(dir);
 }
 
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A file written piece by piece: nothing at the path until commit; the old file stays whole
+ * until then; abort leaves neither the new file nor a temp file. */
+static void test_atomic_stream(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct fileio_atomic a;
+	char *dir = tu_tmpdir(), *text;
+	struct sbuf p;
+	size_t len;
+
+	(void)state;
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/r/report.json", dir);
+	assert_int_equal(fileio_atomic_open(&a, p.buf, 0644, &err), 0);
+	assert_int_equal(fileio_atomic_write(&a, "{\"a\": ", 6, &err), 0);
+	assert_int_equal(fileio_exists(p.buf), 0);
+	assert_int_equal(fileio_atomic_write(&a, "1}\n", 3, &err), 0);
+	assert_int_equal(fileio_atomic_commit(&a, &err), 0);
+	fileio_atomic_abort(&a); /* after a commit: nothing to undo */
+	text = tu_read(p.buf, &len);
+	assert_string_equal(text, "{\"a\": 1}\n");
+	free(text);
+
+	/* a second writer that gives up: the first file is untouched, no temp file is left */
+	assert_int_equal(fileio_atomic_open(&a, p.buf, 0644, &err), 0);
+	assert_int_equal(fileio_atomic_write(&a, "half", 4, &err), 0);
+	fileio_atomic_abort(&a);
+	fileio_atomic_abort(&a);
+	text = tu_read(p.buf, &len);
+	assert_string_equal(text, "{\"a\": 1}\n");
+	free(text);
+	sbuf_reset(&p);
+	sbuf_addf(&p, "%s/r", dir);
+	assert_int_equal(count_entries(p.buf), 1);
+	assert_int_equal(fileio_atomic_write(&a, "x", 1, &err), -1); /* closed */
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void test_write_fails_cleanly(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -128,6 +181,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_atomic_write_creates_dirs_and_mode),
 		cmocka_unit_test(test_atomic_write_leaves_no_temp_files),
+		cmocka_unit_test(test_atomic_stream),
 		cmocka_unit_test(test_write_fails_cleanly),
 		cmocka_unit_test(test_read_caps_size),
 		cmocka_unit_test(test_append),
