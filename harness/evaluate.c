@@ -88,56 +88,63 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 	return o;
 }
 
+json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
+			const struct prompt_samples *ns, size_t max_examples,
+			struct eval_counts *counts)
+{
+	const char **base = NULL;
+	size_t n_base = bs ? bs->n : 0, refusals = 0, c, i;
+	json_t *po = json_object(), *checks = json_array();
+	int prompt_failed = 0;
+
+	if (n_base) {
+		base = xcalloc(n_base, sizeof(*base));
+		for (i = 0; i < n_base; i++)
+			base[i] = bs->samples[i].text;
+	}
+	for (i = 0; ns && i < ns->n; i++)
+		refusals += ns->samples[i].refused || ns->samples[i].blocked;
+	for (c = 0; c < pr->n_checks; c++) {
+		int failed = 0;
+
+		json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base,
+							 max_examples, counts, &failed));
+		if (failed) {
+			counts->checks_failed++;
+			prompt_failed = 1;
+		}
+	}
+	counts->prompts_failed += prompt_failed;
+	counts->samples += ns ? ns->n : 0;
+	counts->faults += ns ? ns->faults : 0;
+	counts->refusals += refusals;
+	json_object_set_new(po, "id", json_string(pr->id));
+	json_object_set_new(po, "samples", json_integer(ns ? (json_int_t)ns->n : 0));
+	json_object_set_new(po, "baseline_samples", json_integer((json_int_t)n_base));
+	json_object_set_new(po, "faults", json_integer(ns ? (json_int_t)ns->faults : 0));
+	if (ns && ns->fault_kinds)
+		json_object_set_new(po, "fault_kinds", json_string(ns->fault_kinds));
+	json_object_set_new(po, "refusals", json_integer((json_int_t)refusals));
+	json_object_set_new(po, "checks", checks);
+	json_object_set_new(po, "verdict", json_string(prompt_failed ? "fail" : "pass"));
+	free(base);
+	return po;
+}
+
 json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
 		       const struct sampleset *night, size_t max_examples,
 		       struct eval_counts *counts)
 {
 	json_t *arr = json_array();
-	size_t p, c, i;
+	size_t p;
 
 	memset(counts, 0, sizeof(*counts));
 	for (p = 0; p < suite->n_prompts; p++) {
 		const struct prompt *pr = &suite->prompts[p];
-		const struct prompt_samples *ns = sampleset_find(night, pr->id);
-		const struct prompt_samples *bs = baseline ? sampleset_find(baseline, pr->id)
-							   : NULL;
-		const char **base = NULL;
-		size_t n_base = bs ? bs->n : 0, refusals = 0;
-		json_t *po = json_object(), *checks = json_array();
-		int prompt_failed = 0;
 
-		if (n_base) {
-			base = xcalloc(n_base, sizeof(*base));
-			for (i = 0; i < n_base; i++)
-				base[i] = bs->samples[i].text;
-		}
-		for (i = 0; ns && i < ns->n; i++)
-			refusals += ns->samples[i].refused || ns->samples[i].blocked;
-		for (c = 0; c < pr->n_checks; c++) {
-			int failed = 0;
-
-			json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base,
-								 max_examples, counts, &failed));
-			if (failed) {
-				counts->checks_failed++;
-				prompt_failed = 1;
-			}
-		}
-		counts->prompts_failed += prompt_failed;
-		counts->samples += ns ? ns->n : 0;
-		counts->faults += ns ? ns->faults : 0;
-		counts->refusals += refusals;
-		json_object_set_new(po, "id", json_string(pr->id));
-		json_object_set_new(po, "samples", json_integer(ns ? (json_int_t)ns->n : 0));
-		json_object_set_new(po, "baseline_samples", json_integer((json_int_t)n_base));
-		json_object_set_new(po, "faults", json_integer(ns ? (json_int_t)ns->faults : 0));
-		if (ns && ns->fault_kinds)
-			json_object_set_new(po, "fault_kinds", json_string(ns->fault_kinds));
-		json_object_set_new(po, "refusals", json_integer((json_int_t)refusals));
-		json_object_set_new(po, "checks", checks);
-		json_object_set_new(po, "verdict", json_string(prompt_failed ? "fail" : "pass"));
-		json_array_append_new(arr, po);
-		free(base);
+		json_array_append_new(
+			arr, evaluate_prompt(pr, baseline ? sampleset_find(baseline, pr->id) : NULL,
+					     sampleset_find(night, pr->id), max_examples, counts));
 	}
 	return arr;
 }

@@ -21,6 +21,11 @@ struct eval_counts {
  * A (prompt, check) fails when its pass rate over the samples is below the check's
  * min_pass_rate (default 1: every sample must pass). At most max_examples failing samples are
  * quoted per check. */
+/* The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
+ * Returns its report entry and adds to counts (which the caller zeroes once per suite). */
+json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
+			const struct prompt_samples *ns, size_t max_examples,
+			struct eval_counts *counts);
 json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
 		       const struct sampleset *night, size_t max_examples,
 		       struct eval_counts *counts);

@@ -5,6 +5,7 @@
 #include "sbuf.h"
 
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,21 +60,57 @@ static json_t *set_to_array(json_t *set)
 	return arr;
 }
 
-/* What the vendor reported across a sampleset: returned models, fingerprints, finish
- * reasons. */
+/* What the vendor reported: returned models, fingerprints, finish reasons, each a set (a JSON
+ * object used as a set) filled prompt by prompt and turned into sorted arrays at the end. */
+struct meta_sets {
+	json_t *models, *fps, *finish;
+};
+
+static void meta_init(struct meta_sets *m)
+{
+	m->models = json_object();
+	m->fps = json_object();
+	m->finish = json_object();
+}
+
+static void meta_add(struct meta_sets *m, const struct prompt_samples *ps)
+{
+	size_t i;
+
+	for (i = 0; ps && i < ps->n; i++) {
+		collect(m->models, ps->samples[i].model);
+		collect(m->fps, ps->samples[i].fingerprint);
+		collect(m->finish, ps->samples[i].finish_reason);
+	}
+}
+
+/* Consumes the sets. */
+static json_t *meta_json(struct meta_sets *m)
+{
+	json_t *o = json_pack("{s:o, s:o, s:o}", "models", set_to_array(m->models), "fingerprints",
+			      set_to_array(m->fps), "finish_reasons", set_to_array(m->finish));
+
+	m->models = m->fps = m->finish = NULL;
+	return o;
+}
+
+static void meta_release(struct meta_sets *m)
+{
+	json_decref(m->models);
+	json_decref(m->fps);
+	json_decref(m->finish);
+	m->models = m->fps = m->finish = NULL;
+}
+
 static json_t *vendor_meta(const struct sampleset *s)
 {
-	json_t *models = json_object(), *fps = json_object(), *finish = json_object();
-	size_t p, i;
+	struct meta_sets m;
+	size_t p;
 
+	meta_init(&m);
 	for (p = 0; s && p < s->n_prompts; p++)
-		for (i = 0; i < s->prompts[p].n; i++) {
-			collect(models, s->prompts[p].samples[i].model);
-			collect(fps, s->prompts[p].samples[i].fingerprint);
-			collect(finish, s->prompts[p].samples[i].finish_reason);
-		}
-	return json_pack("{s:o, s:o, s:o}", "models", set_to_array(models), "fingerprints",
-			 set_to_array(fps), "finish_reasons", set_to_array(finish));
+		meta_add(&m, &s->prompts[p]);
+	return meta_json(&m);
 }
 
 static json_t *metadata_changes(json_t *base, json_t *night)
@@ -99,17 +136,16 @@ static json_t *fixed4(double x)
 	return json_real(round(x * 10000.0) / 10000.0);
 }
 
-json_t *report_build(const struct report_input *in, struct report_summary *sum)
+/* Everything but the prompts: the verdict, the summary line, the counts, both sides' metadata
+ * (consumed) and the detection section. has_baseline: a baseline was compared with. */
+static json_t *report_head(const struct report_input *in, int has_baseline, json_t *bmeta,
+			   json_t *nmeta, struct report_summary *sum)
 {
-	json_t *r, *prompts, *bmeta, *nmeta, *changes, *counts;
+	json_t *r, *changes, *counts;
 	const struct eval_counts *c = &sum->counts;
 	double answered_share;
 	struct sbuf line;
 
-	memset(sum, 0, sizeof(*sum));
-	prompts = evaluate_suite(in->suite, in->baseline, in->night, 3, &sum->counts);
-	bmeta = vendor_meta(in->baseline);
-	nmeta = vendor_meta(in->night);
 	changes = metadata_changes(bmeta, nmeta);
 	answered_share = in->planned ? (double)c->samples / (double)in->planned : 1.0;
 
@@ -166,11 +202,11 @@ json_t *report_build(const struct report_input *in, struct report_summary *sum)
 	json_object_set_new(r, "suite",
 			    json_pack("{s:s, s:s}", "id", in->suite->id, "path", in->suite->path));
 	json_object_set_new(r, "baseline",
-			    in->baseline ? json_pack("{s:s, s:o}", "path",
+			    has_baseline ? json_pack("{s:s, s:o}", "path",
 						     in->baseline_path ? in->baseline_path : "",
 						     "metadata", bmeta)
 					 : json_null());
-	if (!in->baseline)
+	if (!has_baseline)
 		json_decref(bmeta);
 	json_object_set_new(r, "tonight", json_pack("{s:o}", "metadata", nmeta));
 	json_object_set_new(r, "metadata_changes", changes);
@@ -179,7 +215,6 @@ json_t *report_build(const struct report_input *in, struct report_summary *sum)
 	if (in->incomplete_reason)
 		json_object_set_new(r, "incomplete_reason", json_string(in->incomplete_reason));
 	json_object_set_new(r, "counts", counts);
-	json_object_set_new(r, "prompts", prompts);
 	if (in->detect) {
 		json_t *d = in->detect_section ? json_deep_copy(in->detect_section) : json_object();
 
@@ -194,11 +229,26 @@ json_t *report_build(const struct report_input *in, struct report_summary *sum)
 	return r;
 }
 
+json_t *report_build(const struct report_input *in, struct report_summary *sum)
+{
+	json_t *prompts, *r;
+
+	memset(sum, 0, sizeof(*sum));
+	prompts = evaluate_suite(in->suite, in->baseline, in->night, REPORT_MAX_EXAMPLES,
+				 &sum->counts);
+	r = report_head(in, in->baseline != NULL, vendor_meta(in->baseline), vendor_meta(in->night),
+			sum);
+	json_object_set_new(r, "prompts", prompts);
+	return r;
+}
+
+/* Sorted keys; reals are rounded to 4 decimals before they get here, so 10 significant digits
+ * print them exactly the same on every IEEE-754 machine. */
+#define REPORT_DUMP_FLAGS (JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10))
+
 char *report_serialize(const json_t *report, size_t *len)
 {
-	/* Sorted keys; reals are rounded to 4 decimals before they get here, so 10 significant
-	 * digits print them exactly the same on every IEEE-754 machine. */
-	char *s = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+	char *s = json_dumps(report, REPORT_DUMP_FLAGS);
 	struct sbuf sb;
 
 	if (!s)
@@ -230,4 +280,150 @@ int report_write(const char *path, const json_t *report, char *sha256_hex, struc
 		hex_sha256(bytes, len, sha256_hex);
 	free(bytes);
 	return rc;
+}
+
+/* ---- the report written prompt by prompt ---------------------------------------------- */
+
+/* The top-level "prompts" array, as report_serialize prints it when empty: the streamed
+ * entries go in its place. Top-level keys are the only ones indented by two spaces, and
+ * strings never hold a raw newline, so the marker cannot appear anywhere else. */
+static const char prompts_marker[] = "\n  \"prompts\": []";
+
+struct report_stream {
+	FILE *spool; /* the prompt entries, already indented for their place */
+	size_t n;
+	struct eval_counts counts;
+	struct meta_sets base, night;
+	int has_baseline;
+};
+
+struct report_stream *report_stream_new(int has_baseline, struct pl_err *err)
+{
+	struct report_stream *rs = xcalloc(1, sizeof(*rs));
+
+	rs->spool = tmpfile();
+	if (!rs->spool) {
+		pl_err_errno(err, PL_E_IO, NULL, "cannot create a temporary file for the report");
+		free(rs);
+		return NULL;
+	}
+	rs->has_baseline = has_baseline;
+	meta_init(&rs->base);
+	meta_init(&rs->night);
+	return rs;
+}
+
+struct eval_counts *report_stream_counts(struct report_stream *rs)
+{
+	return &rs->counts;
+}
+
+int report_stream_add(struct report_stream *rs, json_t *entry, const struct prompt_samples *base,
+		      const struct prompt_samples *night, struct pl_err *err)
+{
+	char *text = json_dumps(entry, REPORT_DUMP_FLAGS), *p;
+	int bad;
+
+	json_decref(entry);
+	if (!text)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode a report entry");
+	/* an element of a top-level array sits four spaces in */
+	bad = fputs(rs->n ? ",\n    " : "\n    ", rs->spool) == EOF;
+	for (p = text; !bad && *p; p++)
+		bad = putc(*p, rs->spool) == EOF || (*p == '\n' && fputs("    ", rs->spool) == EOF);
+	free(text);
+	if (bad)
+		return pl_err_errno(err, PL_E_IO, NULL, "cannot write the report's temporary file");
+	rs->n++;
+	meta_add(&rs->base, base);
+	meta_add(&rs->night, night);
+	return 0;
+}
+
+void report_stream_add_baseline(struct report_stream *rs, const struct prompt_samples *base)
+{
+	meta_add(&rs->base, base);
+}
+
+/* Writes data to the report file and the running hash. */
+static int put(struct fileio_atomic *f, EVP_MD_CTX *md, const void *data, size_t len,
+	       struct pl_err *err)
+{
+	if (fileio_atomic_write(f, data, len, err) < 0)
+		return -1;
+	if (EVP_DigestUpdate(md, data, len) != 1)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "sha-256 failed");
+	return 0;
+}
+
+int report_stream_finish(struct report_stream *rs, const struct report_input *in, const char *path,
+			 char *sha256_hex, struct report_summary *sum, json_t **head_out,
+			 struct pl_err *err)
+{
+	struct fileio_atomic f = { -1, NULL, NULL };
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char digest[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned dlen = 0;
+	json_t *head;
+	size_t len, n, at;
+	char *text = NULL, *mark;
+	int rc = -1;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->counts = rs->counts;
+	head = report_head(in, rs->has_baseline, meta_json(&rs->base), meta_json(&rs->night), sum);
+	json_object_set_new(head, "prompts", json_array());
+	text = report_serialize(head, &len);
+	json_object_del(head, "prompts");
+	mark = text ? strstr(text, prompts_marker) : NULL;
+	if (!md || !mark) {
+		pl_err_set(err, PL_E_INTERNAL, path, "cannot encode the report");
+		goto out;
+	}
+	at = (size_t)(mark - text) + sizeof(prompts_marker) - 2; /* up to and with '[' */
+	if (fflush(rs->spool) == EOF || fseek(rs->spool, 0, SEEK_SET) != 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot read the report's temporary file");
+		goto out;
+	}
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    fileio_atomic_open(&f, path, 0644, err) < 0 || put(&f, md, text, at, err) < 0)
+		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), rs->spool)) > 0)
+		if (put(&f, md, buf, n, err) < 0)
+			goto out;
+	if (ferror(rs->spool)) {
+		pl_err_errno(err, PL_E_IO, path, "cannot read the report's temporary file");
+		goto out;
+	}
+	if ((rs->n && put(&f, md, "\n  ", 3, err) < 0) ||
+	    put(&f, md, text + at, len - at, err) < 0 || fileio_atomic_commit(&f, err) < 0)
+		goto out;
+	if (EVP_DigestFinal_ex(md, digest, &dlen) != 1) {
+		pl_err_set(err, PL_E_INTERNAL, path, "sha-256 failed");
+		goto out;
+	}
+	if (sha256_hex)
+		hex_encode(digest, dlen, sha256_hex);
+	if (head_out) {
+		*head_out = head;
+		head = NULL;
+	}
+	rc = 0;
+out:
+	fileio_atomic_abort(&f);
+	EVP_MD_CTX_free(md);
+	json_decref(head);
+	free(text);
+	return rc;
+}
+
+void report_stream_free(struct report_stream *rs)
+{
+	if (!rs)
+		return;
+	if (rs->spool)
+		fclose(rs->spool);
+	meta_release(&rs->base);
+	meta_release(&rs->night);
+	free(rs);
 }

@@ -18,6 +18,8 @@
 #include <jansson.h>
 
 #define REPORT_FORMAT "plumbline-report/1"
+/* Failing samples quoted per check. */
+#define REPORT_MAX_EXAMPLES 3
 
 enum report_verdict {
 	REPORT_PASS = 0,      /* no change, every check passed */
@@ -59,5 +61,29 @@ const char *report_path(char *buf, size_t len, const char *dir, const char *date
 /* Writes the report atomically and returns its SHA-256 (hex) in sha256_hex (65 bytes). */
 int report_write(const char *path, const json_t *report, char *sha256_hex, struct pl_err *err);
 const char *report_verdict_name(enum report_verdict v);
+
+/* The nightly run writes its report prompt by prompt, never holding every entry: each judged
+ * prompt's entry goes to a temporary spool file, and finish writes the report atomically with
+ * exactly the bytes report_serialize would give for the same data (same order: add the prompts
+ * in suite order). Memory: the vendor metadata sets and the counts, not the entries. */
+struct report_stream;
+/* has_baseline: a baseline is compared with (the report's "baseline" is null otherwise). */
+struct report_stream *report_stream_new(int has_baseline, struct pl_err *err);
+/* The counts evaluate_prompt adds to (zeroed by new). */
+struct eval_counts *report_stream_counts(struct report_stream *rs);
+/* Adds the next prompt's entry (from evaluate_prompt; consumed, also on error) and the vendor
+ * metadata of its samples (base, night: may be NULL). */
+int report_stream_add(struct report_stream *rs, json_t *entry, const struct prompt_samples *base,
+		      const struct prompt_samples *night, struct pl_err *err);
+/* The metadata of a baseline prompt the suite no longer has (report_build counts every
+ * baseline sample). */
+void report_stream_add_baseline(struct report_stream *rs, const struct prompt_samples *base);
+/* Writes the report to path atomically; in gives everything but the samples (in->baseline,
+ * in->night and in->suite's prompts are not read). Fills sha256_hex (65 bytes) and sum;
+ * *head (may be NULL) gets the report without its "prompts" (a new reference). */
+int report_stream_finish(struct report_stream *rs, const struct report_input *in, const char *path,
+			 char *sha256_hex, struct report_summary *sum, json_t **head,
+			 struct pl_err *err);
+void report_stream_free(struct report_stream *rs); /* NULL-safe */
 
 #endif

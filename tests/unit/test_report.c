@@ -1,6 +1,7 @@
 /* test_report.c: checks evaluated per prompt, verdicts, and byte-identical report bytes. */
 #include "testutil.h"
 #include "config.h"
+#include "evaluate.h"
 #include "hex.h"
 #include "probe.h"
 #include "report.h"
@@ -190,11 +191,147 @@ static void test_deterministic_bytes(void **state)
 	fixture_release(&f);
 }
 
+/* Streams the report of (base, night) prompt by prompt into dir/name and returns its bytes. */
+static char *stream_bytes(struct fixture *f, const struct sampleset *base,
+			  const struct sampleset *night, const struct detect_outcome *det,
+			  json_t *section, const char *name, size_t *len, char *sha,
+			  struct report_summary *sum, json_t **head)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct report_stream *rs = report_stream_new(base != NULL, &err);
+	struct report_input in;
+	struct sbuf path;
+	size_t i;
+	char *bytes;
+
+	assert_non_null(rs);
+	for (i = 0; i < f->suite->n_prompts; i++) {
+		const struct prompt *pr = &f->suite->prompts[i];
+		const struct prompt_samples *bs = base ? sampleset_find(base, pr->id) : NULL;
+		const struct prompt_samples *ns = sampleset_find(night, pr->id);
+
+		assert_int_equal(report_stream_add(rs,
+						   evaluate_prompt(pr, bs, ns, REPORT_MAX_EXAMPLES,
+								   report_stream_counts(rs)),
+						   bs, ns, &err),
+				 0);
+	}
+	for (i = 0; base && i < base->n_prompts; i++)
+		if (!suite_prompt(f->suite, base->prompts[i].prompt_id))
+			report_stream_add_baseline(rs, &base->prompts[i]);
+	memset(&in, 0, sizeof(in));
+	in.run_id = "r1";
+	in.date = "2026-01-01";
+	in.mode = "nightly";
+	in.vendor = &f->vendor;
+	in.suite = f->suite;
+	in.baseline_path = "b.json";
+	in.planned = 5;
+	in.min_answered = 0.8;
+	in.detect = det;
+	in.detect_section = section;
+	sbuf_init(&path);
+	sbuf_addf(&path, "%s/%s", f->dir, name);
+	assert_int_equal(report_stream_finish(rs, &in, path.buf, sha, sum, head, &err), 0);
+	report_stream_free(rs);
+	bytes = tu_read(path.buf, len);
+	sbuf_release(&path);
+	return bytes;
+}
+
+/* The nightly run streams its report: the bytes, the hash and the summary must be exactly
+ * those of report_build + report_write, with and without a baseline, with a baseline prompt
+ * the suite no longer has, with no answers at all, and with a detection section. */
+static void test_stream_matches_build(void **state)
+{
+	static const char *const cap[] = { "Paris", "Paris.", "Lyon" };
+	static const char *const js[] = { "{\"a\":1}", "```json\n{\"b\":2}\n```" };
+	struct pl_err err = PL_ERR_INIT;
+	struct fixture f;
+	struct sampleset *base, *night, *empty;
+	struct detect_outcome det;
+	json_t *section = json_pack("{s:s,s:[i,i]}", "plan", "x\ny", "moved", 1, 2);
+	int k;
+
+	(void)state;
+	fixture_init(&f);
+	base = set_of(cap, 3, js, 2, "fp_a");
+	/* a prompt the suite dropped: its metadata still counts for the baseline */
+	{
+		struct probe_answer a;
+
+		probe_answer_init(&a);
+		a.text = xstrdup("old");
+		a.model = xstrdup("m-0");
+		sampleset_add_answer(sampleset_prompt(base, "gone"), 0, &a);
+		probe_answer_release(&a);
+	}
+	night = set_of(cap, 2, js, 2, "fp_b");
+	empty = sampleset_new("v", "m", "s");
+	memset(&det, 0, sizeof(det));
+	det.verdict = DETECT_CHANGED;
+	det.confidence = 0.97;
+	snprintf(det.summary, sizeof(det.summary), "changed: answer distribution");
+	snprintf(det.epoch, sizeof(det.epoch), "e2");
+	for (k = 0; k < 4; k++) {
+		const struct sampleset *b = k == 1 ? NULL : base, *n = k == 2 ? empty : night;
+		const struct detect_outcome *d = k == 3 ? &det : NULL;
+		struct report_summary s1, s2;
+		struct report_input in;
+		struct sbuf path;
+		char sha1[65], sha2[65], *b1, *b2;
+		size_t l1, l2;
+		json_t *r, *head = NULL;
+
+		memset(&in, 0, sizeof(in));
+		in.run_id = "r1";
+		in.date = "2026-01-01";
+		in.mode = "nightly";
+		in.vendor = &f.vendor;
+		in.suite = f.suite;
+		in.baseline = b;
+		in.baseline_path = "b.json";
+		in.night = n;
+		in.planned = 5;
+		in.min_answered = 0.8;
+		in.detect = d;
+		in.detect_section = d ? section : NULL;
+		r = report_build(&in, &s1);
+		sbuf_init(&path);
+		sbuf_addf(&path, "%s/built-%d.json", f.dir, k);
+		assert_int_equal(report_write(path.buf, r, sha1, &err), 0);
+		b1 = tu_read(path.buf, &l1);
+		b2 = stream_bytes(&f, b, n, d, d ? section : NULL, "streamed.json", &l2, sha2, &s2,
+				  &head);
+		assert_int_equal(l1, l2);
+		assert_memory_equal(b1, b2, l1);
+		assert_string_equal(sha1, sha2);
+		assert_int_equal(s1.verdict, s2.verdict);
+		assert_string_equal(s1.line, s2.line);
+		assert_int_equal(s1.counts.checks_failed, s2.counts.checks_failed);
+		assert_int_equal(s1.counts.samples, s2.counts.samples);
+		assert_null(json_object_get(head, "prompts"));
+		assert_true(json_equal(json_object_get(head, "counts"), json_object_get(r, "count"
+											   "s")));
+		json_decref(head);
+		json_decref(r);
+		free(b1);
+		free(b2);
+		sbuf_release(&path);
+	}
+	json_decref(section);
+	sampleset_free(base);
+	sampleset_free(night);
+	sampleset_free(empty);
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks_and_verdicts),
 		cmocka_unit_test(test_deterministic_bytes),
+		cmocka_unit_test(test_stream_matches_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
