@@ -5,9 +5,11 @@
 #include "jsonx.h"
 #include "sbuf.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BASELINE_MAX_BYTES (512u << 20)
 
@@ -113,31 +115,24 @@ struct bl_load {
 	struct pl_err *err;
 };
 
-static int bl_prompt(void *ctx, size_t index, const char *val, size_t len)
+/* Parses one element of "prompts" (its text val) into ps (zeroed by the caller); the id is
+ * checked by the caller. Errors name ptr ("/prompts/N") within loc. */
+static int prompt_parse(const struct jsonloc *loc, const char *ptr, const char *val, size_t len,
+			struct prompt_samples *ps, char **id_out, struct pl_err *err)
 {
-	struct bl_load *b = ctx;
 	const json_t *id, *samples;
-	struct prompt_samples *ps;
 	json_t *p;
-	char ptr[64];
 	size_t j;
 	int rc = -1;
 
-	snprintf(ptr, sizeof(ptr), "/prompts/%zu", index);
 	p = json_loadb(val, len, 0, NULL);
 	id = json_object_get(p, "id");
 	samples = json_object_get(p, "samples");
 	if (!json_is_string(id) || !json_is_array(samples)) {
-		json_fail(&b->loc, ptr, NULL, b->err,
-			  "expected an object with \"id\" and \"samples\"");
+		json_fail(loc, ptr, NULL, err, "expected an object with \"id\" and \"samples\"");
 		goto out;
 	}
-	if (sampleset_find(b->s, json_string_value(id))) {
-		json_fail(&b->loc, ptr, "id", b->err, "duplicate prompt id \"%s\"",
-			  json_string_value(id));
-		goto out;
-	}
-	ps = sampleset_prompt(b->s, json_string_value(id));
+	*id_out = xstrdup(json_string_value(id));
 	ps->faults = (size_t)json_integer_value(json_object_get(p, "faults"));
 	ps->samples = xcalloc(json_array_size(samples) + 1, sizeof(*ps->samples));
 	for (j = 0; j < json_array_size(samples); j++) {
@@ -147,7 +142,7 @@ static int bl_prompt(void *ctx, size_t index, const char *val, size_t len)
 			char sptr[128];
 
 			snprintf(sptr, sizeof(sptr), "%s/samples/%zu", ptr, j);
-			json_fail(&b->loc, sptr, NULL, b->err, "%s", e2.msg);
+			json_fail(loc, sptr, NULL, err, "%s", e2.msg);
 			goto out;
 		}
 		ps->samples[j].index = (int)j;
@@ -157,6 +152,32 @@ static int bl_prompt(void *ctx, size_t index, const char *val, size_t len)
 out:
 	json_decref(p);
 	return rc;
+}
+
+static int bl_prompt(void *ctx, size_t index, const char *val, size_t len)
+{
+	struct bl_load *b = ctx;
+	struct prompt_samples tmp, *ps;
+	char ptr[64], *id = NULL;
+
+	snprintf(ptr, sizeof(ptr), "/prompts/%zu", index);
+	memset(&tmp, 0, sizeof(tmp));
+	if (prompt_parse(&b->loc, ptr, val, len, &tmp, &id, b->err) < 0)
+		goto fail;
+	if (sampleset_find(b->s, id)) {
+		json_fail(&b->loc, ptr, "id", b->err, "duplicate prompt id \"%s\"", id);
+		goto fail;
+	}
+	ps = sampleset_prompt(b->s, id);
+	ps->faults = tmp.faults;
+	ps->samples = tmp.samples;
+	ps->n = tmp.n;
+	free(id);
+	return 0;
+fail:
+	tmp.prompt_id = id;
+	prompt_samples_release(&tmp);
+	return -1;
 }
 
 static int bl_member(void *ctx, const char *key, const char *val, size_t len)
@@ -270,4 +291,276 @@ fail:
 		free(b.str[i]);
 	free(text);
 	return NULL;
+}
+
+/* ---- reading a baseline prompt by prompt ---------------------------------------------- */
+
+struct bl_entry {
+	char *id;
+	off_t off;
+	size_t len;
+};
+
+struct baseline_reader {
+	char *path;
+	int fd;
+	struct bl_entry *e; /* file order */
+	size_t n;
+	size_t *by_id; /* positions sorted by id, for lookups */
+	char *model;
+};
+
+struct bl_index {
+	struct baseline_reader *r;
+	const char *text;
+	struct jsonloc loc;
+	struct pl_err *err;
+	int have_prompts;
+	char *str[4];
+};
+
+struct id_scan {
+	char *id;
+};
+
+static int id_member(void *ctx, const char *key, const char *val, size_t len)
+{
+	struct id_scan *s = ctx;
+	json_t *v;
+
+	if (strcmp(key, "id") || s->id)
+		return 0;
+	v = json_loadb(val, len, JSON_DECODE_ANY, NULL);
+	if (json_is_string(v))
+		s->id = xstrdup(json_string_value(v));
+	json_decref(v);
+	return 0;
+}
+
+static int ix_prompt(void *ctx, size_t index, const char *val, size_t len)
+{
+	struct bl_index *x = ctx;
+	struct id_scan s = { NULL };
+	char ptr[64];
+
+	snprintf(ptr, sizeof(ptr), "/prompts/%zu", index);
+	if (jsonpos_members(val, len, id_member, &s) != 0 || !s.id) {
+		free(s.id);
+		return json_fail(&x->loc, ptr, NULL, x->err,
+				 "expected an object with \"id\" and \"samples\"");
+	}
+	x->r->e = xrealloc(x->r->e, (x->r->n + 1) * sizeof(*x->r->e));
+	x->r->e[x->r->n].id = s.id;
+	x->r->e[x->r->n].off = (off_t)(val - x->text);
+	x->r->e[x->r->n].len = len;
+	x->r->n++;
+	return 0;
+}
+
+static int ix_member(void *ctx, const char *key, const char *val, size_t len)
+{
+	struct bl_index *x = ctx;
+	struct bl_load b;
+	int rc;
+
+	/* the same key checks as a whole load, with a load context that only keeps strings */
+	if (!strcmp(key, "prompts")) {
+		if (x->have_prompts)
+			return json_fail(&x->loc, "", "prompts", x->err,
+					 "duplicate key \"prompts\"");
+		x->have_prompts = 1;
+		if (jsonpos_elements(val, len, ix_prompt, x) != 0)
+			return pl_err_isset(x->err) ? -1
+						    : json_fail(&x->loc, "", "prompts", x->err,
+								"expected an array of prompts");
+		return 0;
+	}
+	memset(&b, 0, sizeof(b));
+	b.loc = x->loc;
+	b.err = x->err;
+	memcpy(b.str, x->str, sizeof(b.str));
+	rc = bl_member(&b, key, val, len);
+	memcpy(x->str, b.str, sizeof(b.str));
+	return rc;
+}
+
+static struct baseline_reader *reader_sorted;
+
+static int by_reader_id(const void *a, const void *b)
+{
+	return strcmp(reader_sorted->e[*(const size_t *)a].id,
+		      reader_sorted->e[*(const size_t *)b].id);
+}
+
+void baseline_close(struct baseline_reader *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	for (i = 0; i < r->n; i++)
+		free(r->e[i].id);
+	free(r->e);
+	free(r->by_id);
+	free(r->model);
+	free(r->path);
+	free(r);
+}
+
+struct baseline_reader *baseline_open(const char *path, struct pl_err *err)
+{
+	struct baseline_reader *r;
+	struct bl_index x;
+	char *text = NULL;
+	size_t len = 0, i;
+
+	if (!fileio_exists(path)) {
+		pl_err_set(err, PL_E_INPUT, path,
+			   "no baseline here (record one with 'plumbline baseline record')");
+		return NULL;
+	}
+	if (fileio_read_all(path, BASELINE_MAX_BYTES, &text, &len, err) < 0)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->fd = -1;
+	r->path = xstrdup(path);
+	memset(&x, 0, sizeof(x));
+	x.r = r;
+	x.text = text;
+	x.err = err;
+	x.loc.file = path;
+	x.loc.text = text;
+	x.loc.text_len = len;
+	if (jsonpos_members(text, len, ix_member, &x) == -1 && !pl_err_isset(err)) {
+		json_t *root = json_parse_text(&x.loc, err);
+
+		if (root)
+			json_fail(&x.loc, "", NULL, err, "expected a plumbline baseline object");
+		json_decref(root);
+	}
+	if (!pl_err_isset(err)) {
+		if (!x.str[0])
+			json_fail(&x.loc, "", NULL, err, "missing required key \"format\"");
+		else if (strcmp(x.str[0], BASELINE_FORMAT))
+			json_fail(&x.loc, "", "format", err, "expected \"%s\"", BASELINE_FORMAT);
+		else if (!x.str[1] || !x.str[2] || !x.str[3])
+			json_fail(&x.loc, "", NULL, err, "missing required key \"%s\"",
+				  !x.str[1]   ? "vendor"
+				  : !x.str[2] ? "model"
+					      : "suite");
+		else if (!x.have_prompts)
+			json_fail(&x.loc, "", NULL, err, "missing required key \"prompts\"");
+	}
+	if (!pl_err_isset(err)) {
+		r->by_id = xcalloc(r->n + 1, sizeof(*r->by_id));
+		for (i = 0; i < r->n; i++)
+			r->by_id[i] = i;
+		reader_sorted = r;
+		qsort(r->by_id, r->n, sizeof(*r->by_id), by_reader_id);
+		reader_sorted = NULL;
+		for (i = 1; i < r->n; i++)
+			if (!strcmp(r->e[r->by_id[i - 1]].id, r->e[r->by_id[i]].id)) {
+				char ptr[64];
+				size_t later = r->by_id[i] > r->by_id[i - 1] ? r->by_id[i]
+									     : r->by_id[i - 1];
+
+				snprintf(ptr, sizeof(ptr), "/prompts/%zu", later);
+				json_fail(&x.loc, ptr, "id", err, "duplicate prompt id \"%s\"",
+					  r->e[later].id);
+				break;
+			}
+	}
+	if (!pl_err_isset(err)) {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
+			pl_err_errno(err, PL_E_IO, path, "cannot open");
+	}
+	r->model = x.str[2];
+	x.str[2] = NULL;
+	for (i = 0; i < 4; i++)
+		free(x.str[i]);
+	free(text);
+	if (pl_err_isset(err)) {
+		baseline_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+size_t baseline_count(const struct baseline_reader *r)
+{
+	return r->n;
+}
+
+const char *baseline_prompt_id(const struct baseline_reader *r, size_t i)
+{
+	return i < r->n ? r->e[i].id : NULL;
+}
+
+size_t baseline_find(const struct baseline_reader *r, const char *id)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->e[r->by_id[mid]].id, id);
+
+		if (!c)
+			return r->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return BASELINE_NONE;
+}
+
+int baseline_read_prompt(struct baseline_reader *r, size_t i, struct prompt_samples *ps,
+			 struct pl_err *err)
+{
+	struct jsonloc loc;
+	char *buf, *text = NULL, *id = NULL, ptr[64];
+	size_t len = 0;
+	ssize_t got;
+	int rc;
+
+	memset(ps, 0, sizeof(*ps));
+	if (i >= r->n)
+		return pl_err_set(err, PL_E_INTERNAL, r->path, "no prompt %zu in the baseline", i);
+	buf = xmalloc(r->e[i].len + 1);
+	got = pread(r->fd, buf, r->e[i].len, r->e[i].off);
+	if (got != (ssize_t)r->e[i].len) {
+		free(buf);
+		return pl_err_errno(err, PL_E_IO, r->path, "cannot read (changed while in use?)");
+	}
+	snprintf(ptr, sizeof(ptr), "/prompts/%zu", i);
+	memset(&loc, 0, sizeof(loc));
+	loc.file = r->path;
+	rc = prompt_parse(&loc, ptr, buf, r->e[i].len, ps, &id, err);
+	free(buf);
+	if (rc == 0 && strcmp(id, r->e[i].id))
+		rc = pl_err_set(err, PL_E_IO, r->path, "changed while in use");
+	if (rc < 0 && err->code != PL_E_IO &&
+	    fileio_read_all(r->path, BASELINE_MAX_BYTES, &text, &len, NULL) == 0) {
+		/* Located errors need the whole text: only on this path. */
+		struct pl_err e2 = PL_ERR_INIT;
+
+		loc.text = text;
+		loc.text_len = len;
+		prompt_samples_release(ps);
+		free(id);
+		id = NULL;
+		if (prompt_parse(&loc, ptr, text + r->e[i].off, r->e[i].len, ps, &id, &e2) < 0)
+			*err = e2;
+	}
+	free(text);
+	if (rc < 0) {
+		free(id);
+		prompt_samples_release(ps);
+		return -1;
+	}
+	ps->prompt_id = id;
+	return 0;
 }

@@ -22,4 +22,23 @@ int baseline_write(const char *path, const struct sampleset *s, const char *reco
  * Returns a new sampleset or NULL with err set. */
 struct sampleset *baseline_load(const char *path, struct pl_err *err);
 
+/* A baseline read one prompt at a time (the nightly run): open checks the file's shape and
+ * keeps, per prompt, only its id and where its text lies in the file; read_prompt parses one
+ * prompt from disk when it is needed. Memory: the index, never the samples of every prompt.
+ * Errors are located like baseline_load's. A sample the index pass could not check (a
+ * malformed sample of a hand-edited file) is reported when its prompt is read. */
+struct baseline_reader;
+#define BASELINE_NONE ((size_t)-1)
+struct baseline_reader *baseline_open(const char *path, struct pl_err *err);
+void baseline_close(struct baseline_reader *r); /* NULL-safe */
+/* Prompts in file order: count, and the id at a position. */
+size_t baseline_count(const struct baseline_reader *r);
+const char *baseline_prompt_id(const struct baseline_reader *r, size_t i);
+/* The position of a prompt id, or BASELINE_NONE. O(log n). */
+size_t baseline_find(const struct baseline_reader *r, const char *id);
+/* Reads prompt i into ps (filled; release with prompt_samples_release). Returns 0, or -1 with
+ * err set. */
+int baseline_read_prompt(struct baseline_reader *r, size_t i, struct prompt_samples *ps,
+			 struct pl_err *err);
+
 #endif

@@ -30,19 +30,28 @@ void sample_release(struct sample *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void prompt_samples_release(struct prompt_samples *ps)
+{
+	size_t j;
+
+	if (!ps)
+		return;
+	for (j = 0; j < ps->n; j++)
+		sample_release(&ps->samples[j]);
+	free(ps->samples);
+	free(ps->prompt_id);
+	free(ps->fault_kinds);
+	memset(ps, 0, sizeof(*ps));
+}
+
 void sampleset_free(struct sampleset *s)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!s)
 		return;
-	for (i = 0; i < s->n_prompts; i++) {
-		for (j = 0; j < s->prompts[i].n; j++)
-			sample_release(&s->prompts[i].samples[j]);
-		free(s->prompts[i].samples);
-		free(s->prompts[i].prompt_id);
-		free(s->prompts[i].fault_kinds);
-	}
+	for (i = 0; i < s->n_prompts; i++)
+		prompt_samples_release(&s->prompts[i]);
 	free(s->prompts);
 	free(s->index);
 	free(s->vendor);

@@ -48,6 +48,9 @@ struct sampleset {
 
 struct sampleset *sampleset_new(const char *vendor, const char *model, const char *suite);
 void sampleset_free(struct sampleset *s); /* NULL-safe */
+/* Releases what a prompt's group owns and zeroes it (NULL-safe). For groups held outside a
+ * sampleset (the nightly run hands them over one at a time). */
+void prompt_samples_release(struct prompt_samples *ps);
 /* Finds or appends the prompt's group; returns it (owned by s). */
 struct prompt_samples *sampleset_prompt(struct sampleset *s, const char *prompt_id);
 const struct prompt_samples *sampleset_find(const struct sampleset *s, const char *prompt_id);

@@ -114,12 +114,94 @@ static void test_bad_baselines(void **state)
 	free(dir);
 }
 
+/* Prompt by prompt: the same samples as a whole load, found by id, and errors located. */
+static void test_reader(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sampleset *s = make_set(), *whole;
+	struct baseline_reader *r;
+	struct prompt_samples ps;
+	char *dir = tu_tmpdir(), *path, msg[1600];
+	struct sbuf p;
+	size_t i, j;
+
+	(void)state;
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/x.json", dir);
+	assert_int_equal(baseline_write(p.buf, s, "2026-01-01T00:00:00Z", &err), 0);
+	whole = baseline_load(p.buf, &err);
+	assert_non_null(whole);
+	r = baseline_open(p.buf, &err);
+	assert_non_null(r);
+	assert_int_equal(baseline_count(r), 2);
+	assert_int_equal(baseline_find(r, "zeta"), 1); /* the file is sorted by id */
+	assert_int_equal(baseline_find(r, "alpha"), 0);
+	assert_int_equal(baseline_find(r, "beta"), BASELINE_NONE);
+	for (i = 2; i-- > 0;) {
+		const struct prompt_samples *w = &whole->prompts[i];
+
+		assert_int_equal(baseline_read_prompt(r, i, &ps, &err), 0);
+		assert_string_equal(ps.prompt_id, baseline_prompt_id(r, i));
+		assert_string_equal(ps.prompt_id, w->prompt_id);
+		assert_int_equal(ps.n, w->n);
+		for (j = 0; j < ps.n; j++) {
+			assert_string_equal(ps.samples[j].text, w->samples[j].text);
+			assert_int_equal(ps.samples[j].index, w->samples[j].index);
+			assert_int_equal(ps.samples[j].prompt_tokens, w->samples[j].prompt_tokens);
+		}
+		prompt_samples_release(&ps);
+	}
+	baseline_close(r);
+
+	/* a malformed sample is found when its prompt is read, with file, line and field */
+	path = tu_write(dir, "bad.json",
+			"{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": "
+			"\"m\",\n \"suite\": \"s\", \"prompts\": [{\"id\": \"a\", \"samples\": "
+			"[]},\n {\"id\": \"p\", \"samples\": [{\"txt\": 1}]}]}");
+	r = baseline_open(path, &err);
+	assert_non_null(r);
+	assert_int_equal(baseline_read_prompt(r, 0, &ps, &err), 0);
+	prompt_samples_release(&ps);
+	assert_int_equal(baseline_read_prompt(r, 1, &ps, &err), -1);
+	pl_err_str(&err, msg, sizeof(msg));
+	if (!strstr(msg, "bad.json:3:") || !strstr(msg, "prompts[1].samples[0]"))
+		fail_msg("got '%s'", msg);
+	baseline_close(r);
+	free(path);
+
+	/* shape errors and duplicate ids are found when it is opened */
+	pl_err_init(&err);
+	path = tu_write(dir, "dup.json",
+			"{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": "
+			"\"m\", \"suite\": \"s\", \"prompts\": [{\"id\": \"a\", \"samples\": "
+			"[]}, {\"id\": \"a\", \"samples\": []}]}");
+	assert_null(baseline_open(path, &err));
+	assert_non_null(strstr(err.msg, "duplicate prompt id"));
+	free(path);
+	pl_err_init(&err);
+	path = tu_write(dir, "fmt.json", "{\"format\": \"x\", \"prompts\": []}");
+	assert_null(baseline_open(path, &err));
+	pl_err_str(&err, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "fmt.json:1:12: format"));
+	free(path);
+	pl_err_init(&err);
+	assert_null(baseline_open("/nonexistent/b.json", &err));
+	assert_non_null(strstr(err.msg, "baseline record"));
+
+	sampleset_free(s);
+	sampleset_free(whole);
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_is_safe),
 		cmocka_unit_test(test_roundtrip_sorted_and_deterministic),
 		cmocka_unit_test(test_bad_baselines),
+		cmocka_unit_test(test_reader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
