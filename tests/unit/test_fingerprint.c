@@ -150,7 +150,7 @@ static void test_sketch(void **state)
 /* One prompt's answers of the accumulator test; "lp" answers carry logprobs. */
 static void fill(struct sampleset *s, int prompt)
 {
-	char pid[8];
+	char pid[16];
 	struct prompt_samples *ps;
 
 	snprintf(pid, sizeof(pid), "p%d", prompt);
