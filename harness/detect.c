@@ -1,6 +1,7 @@
 /* detect.c: decides "changed" from a baseline, tonight's samples and the endpoint's history:
  * hard signals, per-prompt distances with a stratified permutation test, rates, slow drift
- * (CUSUM), epochs, and a plain-words statement of what the suite can detect. */
+ * (CUSUM), epochs, and a plain-words statement of what the suite can detect. Prompts are taken
+ * one at a time (detect_add) and reduced at once to a few figures each; detect_end decides. */
 #include "detect.h"
 #include "fingerprint.h"
 #include "history.h"
@@ -493,7 +494,8 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 }
 
 /* Counts one prompt's answers s against its baseline answers ref (NULL when the baseline lacks
- * the prompt; v: ref's vocabulary). self: s is ref, counted for the baseline's own rates. */
+ * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
+ * own rates. Whole-number counts: the order prompts arrive in does not matter. */
 static void rates_add(const struct prompt_samples *s, const struct prompt_samples *ref,
 		      const struct vocab *v, int self, struct rates *r)
 {
@@ -1380,8 +1382,7 @@ void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_sa
 			return;
 		fingerprint_acc_add(ev->fp_night, night);
 		figures_add(ev, night);
-		memset(&v, 0, sizeof(v));
-		rates_add(night, NULL, &v, 0, &ev->r_night);
+		rates_add(night, NULL, NULL, 0, &ev->r_night);
 		return;
 	}
 	if (base_index >= ev->n_w || !base) {
