@@ -1,6 +1,7 @@
 /* detect.c: decides "changed" from a baseline, tonight's samples and the endpoint's history:
  * hard signals, per-prompt distances with a stratified permutation test, rates, slow drift
- * (CUSUM), epochs, and a plain-words statement of what the suite can detect. */
+ * (CUSUM), epochs, and a plain-words statement of what the suite can detect. Prompts are taken
+ * one at a time (detect_add) and reduced at once to a few figures each; detect_end decides. */
 #include "detect.h"
 #include "fingerprint.h"
 #include "history.h"
@@ -205,8 +206,8 @@ static json_t *num(double x)
 
 /* ---- per-prompt distances ---------------------------------------------------------- */
 
+/* One prompt's stratum while detect_add builds and tests it (freed before detect_add returns). */
 struct pwork {
-	const char *id;
 	const struct prompt_samples *a, *b; /* baseline, tonight (b may be NULL) */
 	struct stats_stratum st;
 	unsigned *labels;
@@ -304,8 +305,6 @@ static void pwork_build(const struct detect_params *p, struct pwork *w)
 		free(lens);
 	}
 }
-
-static const struct prompt_samples *find_prompt(const struct sampleset *s, const char *id);
 
 /* ---- rates ------------------------------------------------------------------------- */
 
@@ -494,30 +493,22 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 	return 1;
 }
 
-static void rates_count(const struct sampleset *s, const struct sampleset *base, struct rates *r)
+/* Counts one prompt's answers s against its baseline answers ref (NULL when the baseline lacks
+ * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
+ * own rates. Whole-number counts: the order prompts arrive in does not matter. */
+static void rates_add(const struct prompt_samples *s, const struct prompt_samples *ref,
+		      const struct vocab *v, int self, struct rates *r)
 {
-	size_t p, i;
+	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	for (p = 0; p < s->n_prompts; p++) {
-		const struct prompt_samples *ref =
-			s == base ? &s->prompts[p] : find_prompt(base, s->prompts[p].prompt_id);
+	for (i = 0; i < s->n; i++) {
+		const struct sample *sm = &s->samples[i];
 
-		struct vocab v;
-
-		vocab_build(&v, ref);
-		for (i = 0; i < s->prompts[p].n; i++) {
-			const struct sample *sm = &s->prompts[p].samples[i];
-
-			r->n++;
-			r->hit[R_REFUSAL] += sm->refused || sm->blocked;
-			r->hit[R_JSON] += parses_json(sm->text);
-			r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "len"
-											       "gt"
-											       "h");
-			r->hit[R_NOVEL] += ref && is_novel(ref, &v, sm, s == base ? sm : NULL);
-		}
-		vocab_release(&v);
+		r->n++;
+		r->hit[R_REFUSAL] += sm->refused || sm->blocked;
+		r->hit[R_JSON] += parses_json(sm->text);
+		r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "length");
+		r->hit[R_NOVEL] += ref && is_novel(ref, v, sm, self ? sm : NULL);
 	}
 }
 
@@ -669,123 +660,146 @@ static double margin_for(const struct detect_params *p, double center, double sp
 
 /* ---- the evaluation ---------------------------------------------------------------- */
 
-struct eval {
+/* What a night keeps of one baseline prompt once detect_add returns: small figures only. */
+struct slot {
+	char *id; /* NULL: never added (not answered tonight) */
+	enum stats_dist dist;
+	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
+	size_t n_night;	 /* tonight's answers */
+	struct stats_perm_result res;
+};
+
+struct detect_run {
 	const struct detect_params *p;
-	const struct sampleset *base, *night;
-	struct pwork *w;
+	char *history_path, *night_id;
+	int dry, ended;
+	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
+	struct slot *w;	    /* one per baseline position */
 	size_t n_w, active;
-	struct stats_perm_result *res, suite;
+	double *null_sums, obs_sum; /* the suite's permutation null, summed over strata */
+	struct stats_perm_result suite;
 	double *q;
+	struct fingerprint_acc *fp_night, *fp_base;
 	json_t *recs, *hard_now, *hard_base, *sketch, *hard_changes;
 	struct epoch_info *eps;
 	size_t n_eps, skipped;
 	const char *cur_epoch;
 	struct rates r_base, r_night;
+	double len_sum, *lat;
+	size_t len_n, n_lat, cap_lat, samples;
+	double lp_sum;
+	size_t lp_n;
 	double mean_len, lat50, lat95, lp_stat;
 };
 
-static void eval_release(struct eval *ev)
+void detect_run_free(struct detect_run *ev)
 {
 	size_t i;
 
-	for (i = 0; i < ev->n_w; i++) {
-		free(ev->w[i].labels);
-		free(ev->w[i].K);
-	}
+	if (!ev)
+		return;
+	for (i = 0; i < ev->n_w; i++)
+		free(ev->w[i].id);
 	free(ev->w);
-	free(ev->res);
+	free(ev->null_sums);
 	free(ev->q);
+	free(ev->lat);
 	free(ev->eps);
+	free(ev->history_path);
+	free(ev->night_id);
+	fingerprint_acc_free(ev->fp_night);
+	fingerprint_acc_free(ev->fp_base);
 	json_decref(ev->recs);
 	json_decref(ev->hard_now);
 	json_decref(ev->hard_base);
 	json_decref(ev->sketch);
 	json_decref(ev->hard_changes);
+	free(ev);
 }
 
-static const struct prompt_samples *find_prompt(const struct sampleset *s, const char *id)
+/* Length and latency figures of tonight's answers to one prompt. */
+static void figures_add(struct detect_run *ev, const struct prompt_samples *night)
 {
 	size_t i;
 
-	for (i = 0; i < s->n_prompts; i++) {
-		if (!strcmp(s->prompts[i].prompt_id, id))
-			return &s->prompts[i];
-	}
-	return NULL;
-}
+	if (night->n > ev->samples)
+		ev->samples = night->n;
+	for (i = 0; i < night->n; i++) {
+		const struct sample *sm = &night->samples[i];
 
-static void night_figures(struct eval *ev)
-{
-	size_t p, i, n = 0, nl = 0, tot = 0;
-	double len = 0, *lat;
-
-	for (p = 0; p < ev->night->n_prompts; p++)
-		tot += ev->night->prompts[p].n;
-	lat = xmalloc((tot ? tot : 1) * sizeof(*lat));
-	for (p = 0; p < ev->night->n_prompts; p++) {
-		for (i = 0; i < ev->night->prompts[p].n; i++) {
-			const struct sample *sm = &ev->night->prompts[p].samples[i];
-
-			len += (double)cp_len(sm->text);
-			n++;
-			if (sm->latency_ms > 0)
-				lat[nl++] = sm->latency_ms;
+		/* a sum of whole numbers: exact, whatever order prompts arrive in */
+		ev->len_sum += (double)cp_len(sm->text);
+		ev->len_n++;
+		if (sm->latency_ms > 0) {
+			if (ev->n_lat == ev->cap_lat) {
+				ev->cap_lat = ev->cap_lat ? ev->cap_lat * 2 : 256;
+				ev->lat = xrealloc(ev->lat, ev->cap_lat * sizeof(*ev->lat));
+			}
+			ev->lat[ev->n_lat++] = sm->latency_ms;
 		}
 	}
-	ev->mean_len = n ? len / (double)n : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void figures_finish(struct detect_run *ev)
+{
+	size_t nl = ev->n_lat;
+
+	ev->mean_len = ev->len_n ? ev->len_sum / (double)ev->len_n : 0;
 	ev->lat50 = ev->lat95 = 0;
 	if (nl) {
-		size_t k;
-		double *s = lat;
-
 		/* nearest-rank percentiles */
-		for (i = 1; i < nl; i++) {
-			double v = s[i];
-
-			for (k = i; k > 0 && s[k - 1] > v; k--)
-				s[k] = s[k - 1];
-			s[k] = v;
-		}
-		ev->lat50 = s[(size_t)ceil(0.50 * (double)nl) - 1];
-		ev->lat95 = s[(size_t)ceil(0.95 * (double)nl) - 1];
+		qsort(ev->lat, nl, sizeof(*ev->lat), cmp_double);
+		ev->lat50 = ev->lat[(size_t)ceil(0.50 * (double)nl) - 1];
+		ev->lat95 = ev->lat[(size_t)ceil(0.95 * (double)nl) - 1];
 	}
-	free(lat);
 }
 
-static void distances(struct eval *ev)
+/* Builds baseline prompt i's stratum, runs its permutation test into the suite's null sums,
+ * and keeps its figures in slot i. */
+static void distance_add(struct detect_run *ev, size_t i, const struct prompt_samples *base,
+			 const struct prompt_samples *night)
+{
+	struct slot *sl = &ev->w[i];
+	struct pwork w;
+
+	memset(&w, 0, sizeof(w));
+	w.a = base;
+	w.b = night;
+	pwork_build(ev->p, &w);
+	if (w.st.n_a && w.st.n_b && (w.st.dist == STATS_TV || (w.st.n_a >= 2 && w.st.n_b >= 2)))
+		ev->active++;
+	else
+		w.st.n_b = 0; /* too few answers: the stratum sits out */
+	if (stats_perm_stratum(&w.st, i, (size_t)ev->p->permutations, (uint64_t)ev->p->seed,
+			       &sl->res, ev->null_sums))
+		ev->obs_sum += sl->res.obs;
+	sl->dist = w.st.dist;
+	sl->n_a = w.st.n_a;
+	sl->n_b = w.st.n_b;
+	sl->n_night = night ? night->n : 0;
+	free(w.labels);
+	free(w.K);
+}
+
+/* The suite's permutation result and the Benjamini-Hochberg q of every baseline prompt (a
+ * prompt never added keeps p = 1). */
+static void distances_finish(struct detect_run *ev)
 {
 	size_t i;
-	double *pv;
+	double *pv = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*pv));
 
-	ev->n_w = ev->base->n_prompts;
-	ev->w = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*ev->w));
-	for (i = 0; i < ev->n_w; i++) {
-		struct pwork *w = &ev->w[i];
-
-		w->id = ev->base->prompts[i].prompt_id;
-		w->a = &ev->base->prompts[i];
-		w->b = find_prompt(ev->night, w->id);
-		pwork_build(ev->p, w);
-		if (w->st.n_a && w->st.n_b &&
-		    (w->st.dist == STATS_TV || (w->st.n_a >= 2 && w->st.n_b >= 2)))
-			ev->active++;
-		else
-			w->st.n_b = 0; /* too few answers: the stratum sits out */
-	}
-	ev->res = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*ev->res));
+	stats_perm_suite(ev->null_sums, (size_t)ev->p->permutations, ev->obs_sum, ev->active,
+			 &ev->suite);
 	ev->q = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*ev->q));
-	{
-		struct stats_stratum *st = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*st));
-
-		for (i = 0; i < ev->n_w; i++)
-			st[i] = ev->w[i].st;
-		stats_perm_test(st, ev->n_w, (size_t)ev->p->permutations, (uint64_t)ev->p->seed,
-				ev->res, &ev->suite);
-		free(st);
-	}
-	pv = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*pv));
 	for (i = 0; i < ev->n_w; i++)
-		pv[i] = ev->res[i].p;
+		pv[i] = ev->w[i].res.p;
 	stats_bh(pv, ev->n_w, ev->q);
 	free(pv);
 }
@@ -831,48 +845,42 @@ static size_t first_token_dist(const struct prompt_samples *ps, json_t *acc)
 	return n;
 }
 
-/* Mean over prompts of the total-variation distance between the baseline's and tonight's
- * average first-token distributions (the mass outside the top tokens counts as one "other"
- * token). One sample already carries the whole distribution, so this is far cheaper per unit
- * of power than comparing sampled answers. Returns -1 when no prompt has logprobs on both
- * sides. */
-static double logprob_stat(const struct eval *ev, size_t *n_prompts)
+/* The logprob statistic is the mean over prompts of the total-variation distance between the
+ * baseline's and tonight's average first-token distributions (the mass outside the top tokens
+ * counts as one "other" token). One sample already carries the whole distribution, so this is
+ * far cheaper per unit of power than comparing sampled answers. logprob_add adds one prompt's
+ * distance when both sides have logprobs. */
+static void logprob_add(struct detect_run *ev, const struct prompt_samples *base,
+			const struct prompt_samples *night)
 {
-	double sum = 0;
-	size_t i;
+	json_t *a = json_object(), *b = json_object(), *v;
+	size_t na = first_token_dist(base, a), nb = first_token_dist(night, b);
+	double tv = 0, ma = 0, mb = 0;
+	const char *tok;
 
-	*n_prompts = 0;
-	for (i = 0; i < ev->n_w; i++) {
-		json_t *a = json_object(), *b = json_object(), *v;
-		size_t na = first_token_dist(ev->w[i].a, a), nb = first_token_dist(ev->w[i].b, b);
-		double tv = 0, ma = 0, mb = 0;
-		const char *tok;
+	if (na && nb) {
+		json_object_foreach(a, tok, v)
+		{
+			double pa = json_number_value(v) / (double)na;
+			double pb = json_number_value(json_object_get(b, tok)) / (double)nb;
 
-		if (na && nb) {
-			json_object_foreach(a, tok, v)
-			{
-				double pa = json_number_value(v) / (double)na;
-				double pb = json_number_value(json_object_get(b, tok)) / (double)nb;
-
-				tv += fabs(pa - pb);
-				ma += pa;
-			}
-			json_object_foreach(b, tok, v)
-			{
-				double pb = json_number_value(v) / (double)nb;
-
-				mb += pb;
-				if (!json_object_get(a, tok))
-					tv += pb;
-			}
-			tv += fabs(fmax(0, 1 - ma) - fmax(0, 1 - mb));
-			sum += 0.5 * tv;
-			(*n_prompts)++;
+			tv += fabs(pa - pb);
+			ma += pa;
 		}
-		json_decref(a);
-		json_decref(b);
+		json_object_foreach(b, tok, v)
+		{
+			double pb = json_number_value(v) / (double)nb;
+
+			mb += pb;
+			if (!json_object_get(a, tok))
+				tv += pb;
+		}
+		tv += fabs(fmax(0, 1 - ma) - fmax(0, 1 - mb));
+		ev->lp_sum += 0.5 * tv;
+		ev->lp_n++;
 	}
-	return *n_prompts ? sum / (double)*n_prompts : -1;
+	json_decref(a);
+	json_decref(b);
 }
 
 struct decision {
@@ -888,8 +896,8 @@ struct decision {
  * there are any (margin: the larger of the rate's margin and `sigmas` spreads, the spread
  * never below the binomial sampling noise), else against the baseline with Fisher's exact
  * test at the conservative alpha. Fills the centre, margin and Fisher p used. */
-static int rate_off(const struct eval *ev, int k, const char *epoch, double *center, double *m,
-		    double *fp)
+static int rate_off(const struct detect_run *ev, int k, const char *epoch, double *center,
+		    double *m, double *fp)
 {
 	const struct detect_params *p = ev->p;
 	char path[64];
@@ -917,7 +925,7 @@ static int rate_off(const struct eval *ev, int k, const char *epoch, double *cen
 	return *fp <= p->alpha && fabs(now - base) >= rm;
 }
 
-static json_t *judge_rate(struct eval *ev, int k, int *changed)
+static json_t *judge_rate(struct detect_run *ev, int k, int *changed)
 {
 	double center, m, fp;
 	int ch = rate_off(ev, k, ev->cur_epoch, &center, &m, &fp);
@@ -931,7 +939,7 @@ static json_t *judge_rate(struct eval *ev, int k, int *changed)
 static const char *const cusum_series[] = { "stat", "mean_len", "rates.refusal", "latency_p50",
 					    "latency_p95" };
 
-static double series_now(const struct eval *ev, size_t i)
+static double series_now(const struct detect_run *ev, size_t i)
 {
 	switch (i) {
 	case 0:
@@ -949,7 +957,7 @@ static double series_now(const struct eval *ev, size_t i)
 
 /* Two-sided CUSUM over the nightly series of the current epoch, standardised by the
  * epoch's centre and the pooled spread; the running sums are carried in the history. */
-static void run_cusum(struct eval *ev, struct decision *d)
+static void run_cusum(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
 	const json_t *last = NULL, *r;
@@ -995,7 +1003,7 @@ static void run_cusum(struct eval *ev, struct decision *d)
 	d->drift = json_array_size(d->drifted) > 0;
 }
 
-static int consecutive_above(const struct eval *ev)
+static int consecutive_above(const struct detect_run *ev)
 {
 	size_t n = json_array_size(ev->recs);
 	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
@@ -1007,7 +1015,7 @@ static int consecutive_above(const struct eval *ev)
 
 /* Finds an older epoch tonight matches (hard signals known there, statistic within its
  * margin). Returns its index or -1. */
-static int match_older(struct eval *ev, const struct decision *d)
+static int match_older(struct detect_run *ev, const struct decision *d)
 {
 	size_t e;
 
@@ -1041,14 +1049,15 @@ static int match_older(struct eval *ev, const struct decision *d)
 /* The logprob test (suite option "logprobs"): tonight's logprob statistic against the
  * epoch's nights (margin: logprob_margin or `sigmas` spreads), or against logprob_margin
  * alone before there is history. */
-static void judge_logprobs(struct eval *ev, struct decision *d)
+static void judge_logprobs(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
 	struct level lv;
-	size_t n = 0;
+	size_t n = ev->lp_n;
 	double m = p->logprob_margin;
 
-	ev->lp_stat = logprob_stat(ev, &n);
+	/* -1: no prompt has logprobs on both sides */
+	ev->lp_stat = n ? ev->lp_sum / (double)n : -1;
 	if (ev->lp_stat < 0) {
 		d->logprobs = json_pack("{s:I}", "prompts", (json_int_t)0);
 		return;
@@ -1062,7 +1071,7 @@ static void judge_logprobs(struct eval *ev, struct decision *d)
 				"margin", num(m), "changed", d->lp_change);
 }
 
-static void decide(struct eval *ev, struct decision *d)
+static void decide(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
 	int is_e1 = !strcmp(ev->cur_epoch, "e1");
@@ -1113,7 +1122,7 @@ static void decide(struct eval *ev, struct decision *d)
 
 	d->moved = json_array();
 	for (i = 0; i < ev->n_w; i++) {
-		if (ev->w[i].st.n_b && ev->q[i] <= p->fdr)
+		if (ev->w[i].n_b && ev->q[i] <= p->fdr)
 			json_array_append_new(d->moved, json_string(ev->w[i].id));
 	}
 
@@ -1145,7 +1154,7 @@ static void decision_release(struct decision *d)
 	json_decref(d->logprobs);
 }
 
-static void plan_text(const struct eval *ev, const struct decision *d, size_t samples,
+static void plan_text(const struct detect_run *ev, const struct decision *d, size_t samples,
 		      struct sbuf *sb)
 {
 	const struct detect_params *p = ev->p;
@@ -1170,35 +1179,36 @@ static void plan_text(const struct eval *ev, const struct decision *d, size_t sa
 			  p->detectable);
 }
 
-static json_t *prompts_json(const struct eval *ev)
+static json_t *prompts_json(const struct detect_run *ev)
 {
 	json_t *arr = json_array();
 	size_t i;
 
 	for (i = 0; i < ev->n_w; i++) {
-		const struct pwork *w = &ev->w[i];
+		const struct slot *w = &ev->w[i];
 
+		if (!w->id)
+			continue; /* never added: nothing known of it but its absence */
 		json_array_append_new(
-			arr,
-			json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "id", w->id, "kind",
-				  w->st.dist == STATS_TV ? "tv" : "mmd", "n_baseline",
-				  (json_int_t)w->a->n, "n_night", (json_int_t)(w->b ? w->b->n : 0),
-				  "distance", num(ev->res[i].obs), "noise",
-				  num(ev->res[i].null_mean), "p", num(ev->res[i].p), "q",
-				  num(ev->q[i]), "moved", w->st.n_b && ev->q[i] <= ev->p->fdr));
+			arr, json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "id", w->id, "kind",
+				       w->dist == STATS_TV ? "tv" : "mmd", "n_baseline",
+				       (json_int_t)w->n_a, "n_night", (json_int_t)w->n_night,
+				       "distance", num(w->res.obs), "noise", num(w->res.null_mean),
+				       "p", num(w->res.p), "q", num(ev->q[i]), "moved",
+				       w->n_b && ev->q[i] <= ev->p->fdr));
 	}
 	return arr;
 }
 
-static json_t *record_json(const struct eval *ev, const struct decision *d, const char *night,
+static json_t *record_json(const struct detect_run *ev, const struct decision *d, const char *night,
 			   enum detect_verdict v)
 {
 	json_t *rec = json_object(), *pr = json_object(), *rates = json_object();
 	size_t i;
 
 	for (i = 0; i < ev->n_w; i++) {
-		if (ev->w[i].st.n_b)
-			json_object_set_new(pr, ev->w[i].id, num(ev->res[i].obs));
+		if (ev->w[i].n_b)
+			json_object_set_new(pr, ev->w[i].id, num(ev->w[i].res.obs));
 	}
 	for (i = 0; i < R_N; i++)
 		json_object_set_new(rates, rate_names[i], num(rate_of(&ev->r_night, (int)i)));
@@ -1224,8 +1234,8 @@ static json_t *record_json(const struct eval *ev, const struct decision *d, cons
 	return rec;
 }
 
-static void summary_text(const struct eval *ev, const struct decision *d, enum detect_verdict v,
-			 char *buf, size_t len)
+static void summary_text(const struct detect_run *ev, const struct decision *d,
+			 enum detect_verdict v, char *buf, size_t len)
 {
 	struct sbuf sb;
 	size_t i;
@@ -1323,48 +1333,110 @@ static void summary_text(const struct eval *ev, const struct decision *d, enum d
 	sbuf_release(&sb);
 }
 
-int detect_evaluate(const struct detect_params *p, const struct sampleset *baseline,
-		    const struct sampleset *night, const char *history_path, const char *night_id,
-		    int dry, struct detect_outcome *out, json_t **section, struct pl_err *err)
+struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
+				const char *history_path, const char *night_id, int dry,
+				struct pl_err *err)
 {
-	struct eval ev;
+	struct detect_run *ev;
+	size_t i;
+
+	if (!p || !history_path || !night_id) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "detect_begin: missing argument");
+		return NULL;
+	}
+	ev = xcalloc(1, sizeof(*ev));
+	ev->p = p;
+	ev->dry = dry;
+	ev->history_path = xstrdup(history_path);
+	ev->night_id = xstrdup(night_id);
+	ev->n_w = n_base;
+	ev->w = xcalloc(n_base ? n_base : 1, sizeof(*ev->w));
+	for (i = 0; i < n_base; i++)
+		ev->w[i].res.p = 1;
+	ev->null_sums =
+		xcalloc(p->permutations ? (size_t)p->permutations : 1, sizeof(*ev->null_sums));
+	ev->fp_night = fingerprint_acc_new(1);
+	ev->fp_base = fingerprint_acc_new(0);
+	if (history_load(history_path, &ev->recs, &ev->skipped, err)) {
+		detect_run_free(ev);
+		return NULL;
+	}
+	fingerprint_epochs(ev->recs, &ev->eps, &ev->n_eps);
+	ev->cur_epoch = json_array_size(ev->recs)
+				? rec_epoch(json_array_get(ev->recs, json_array_size(ev->recs) - 1))
+				: "e1";
+	return ev;
+}
+
+void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
+		const struct prompt_samples *night)
+{
+	struct vocab v;
+
+	if (ev->ended) {
+		ev->misuse = "detect_add: called after detect_end";
+		return;
+	}
+	if (base_index == DETECT_NOT_IN_BASELINE) {
+		if (!night)
+			return;
+		fingerprint_acc_add(ev->fp_night, night);
+		figures_add(ev, night);
+		rates_add(night, NULL, NULL, 0, &ev->r_night);
+		return;
+	}
+	if (base_index >= ev->n_w || !base) {
+		ev->misuse = "detect_add: baseline index out of range or baseline prompt missing";
+		return;
+	}
+	if (ev->w[base_index].id) {
+		ev->misuse = "detect_add: baseline prompt added twice";
+		return;
+	}
+	ev->w[base_index].id = xstrdup(base->prompt_id);
+	fingerprint_acc_add(ev->fp_base, base);
+	vocab_build(&v, base);
+	rates_add(base, base, &v, 1, &ev->r_base);
+	if (night) {
+		fingerprint_acc_add(ev->fp_night, night);
+		figures_add(ev, night);
+		rates_add(night, base, &v, 0, &ev->r_night);
+	}
+	vocab_release(&v);
+	distance_add(ev, base_index, base, night);
+	if (ev->p->logprobs)
+		logprob_add(ev, base, night);
+}
+
+int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **section,
+	       struct pl_err *err)
+{
+	const struct detect_params *p = ev->p;
+	const char *night_id = ev->night_id;
 	struct decision d;
 	enum detect_verdict v;
 	json_t *sec = NULL, *rec = NULL;
 	struct sbuf plan;
-	size_t i, samples = 0;
 	int rc = -1;
 
-	memset(&ev, 0, sizeof(ev));
 	memset(&d, 0, sizeof(d));
 	memset(out, 0, sizeof(*out));
 	sbuf_init(&plan);
 	*section = NULL;
-	if (!p || !baseline || !night || !history_path || !night_id) {
-		pl_err_set(err, PL_E_INTERNAL, NULL, "detect_evaluate: missing argument");
+	if (ev->ended || ev->misuse) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "%s",
+			   ev->misuse ? ev->misuse : "detect_end: called twice");
 		goto out;
 	}
-	ev.p = p;
-	ev.base = baseline;
-	ev.night = night;
-	if (history_load(history_path, &ev.recs, &ev.skipped, err))
-		goto out;
-	fingerprint_epochs(ev.recs, &ev.eps, &ev.n_eps);
-	ev.cur_epoch = json_array_size(ev.recs)
-			       ? rec_epoch(json_array_get(ev.recs, json_array_size(ev.recs) - 1))
-			       : "e1";
-	ev.hard_now = fingerprint_hard(night);
-	ev.hard_base = fingerprint_hard(baseline);
-	ev.sketch = fingerprint_sketch(night);
-	rates_count(baseline, baseline, &ev.r_base);
-	rates_count(night, baseline, &ev.r_night);
-	night_figures(&ev);
-	distances(&ev);
-	for (i = 0; i < night->n_prompts; i++)
-		samples = night->prompts[i].n > samples ? night->prompts[i].n : samples;
-	decide(&ev, &d);
+	ev->ended = 1;
+	ev->hard_now = fingerprint_acc_hard(ev->fp_night);
+	ev->hard_base = fingerprint_acc_hard(ev->fp_base);
+	ev->sketch = fingerprint_acc_sketch(ev->fp_night);
+	figures_finish(ev);
+	distances_finish(ev);
+	decide(ev, &d);
 
-	if ((double)ev.active < p->min_answered * (double)ev.n_w || !ev.active)
+	if ((double)ev->active < p->min_answered * (double)ev->n_w || !ev->active)
 		v = DETECT_INSUFFICIENT;
 	else if (d.hard || d.stat_change || d.drift)
 		v = DETECT_CHANGED;
@@ -1375,7 +1447,7 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 	if (v == DETECT_INSUFFICIENT || v == DETECT_UNSTABLE) {
 		/* no epoch move on nights that cannot be judged */
 		d.new_epoch = d.returned = 0;
-		snprintf(d.epoch, sizeof(d.epoch), "%s", ev.cur_epoch);
+		snprintf(d.epoch, sizeof(d.epoch), "%s", ev->cur_epoch);
 	}
 
 	out->verdict = v;
@@ -1384,8 +1456,8 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 	out->new_epoch = d.new_epoch;
 	out->returned_epoch = d.returned;
 	snprintf(out->epoch, sizeof(out->epoch), "%s", d.epoch);
-	summary_text(&ev, &d, v, out->summary, sizeof(out->summary));
-	plan_text(&ev, &d, samples, &plan);
+	summary_text(ev, &d, v, out->summary, sizeof(out->summary));
+	plan_text(ev, &d, ev->samples, &plan);
 
 	sec = json_object();
 	json_object_set_new(sec, "verdict", json_string(detect_verdict_name(v)));
@@ -1396,38 +1468,39 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 	json_object_set_new(sec, "epoch",
 			    json_pack("{s:s,s:s,s:b,s:b,s:s}", "id", d.epoch, "since",
 				      d.new_epoch ? night_id : d.since, "new", d.new_epoch,
-				      "returned", d.returned, "previous", ev.cur_epoch));
+				      "returned", d.returned, "previous", ev->cur_epoch));
 	json_object_set_new(sec, "hard",
 			    json_pack("{s:b,s:O,s:O}", "changed", d.hard, "changes",
-				      ev.hard_changes, "now", ev.hard_now));
+				      ev->hard_changes, "now", ev->hard_now));
 	json_object_set_new(sec, "distance",
-			    json_pack("{s:o,s:o,s:o,s:I,s:I,s:o,s:O}", "stat", num(ev.suite.obs),
-				      "noise", num(ev.suite.null_mean), "p", num(ev.suite.p),
+			    json_pack("{s:o,s:o,s:o,s:I,s:I,s:o,s:O}", "stat", num(ev->suite.obs),
+				      "noise", num(ev->suite.null_mean), "p", num(ev->suite.p),
 				      "permutations", (json_int_t)p->permutations, "active_prompts",
-				      (json_int_t)ev.active, "prompts", prompts_json(&ev), "moved",
+				      (json_int_t)ev->active, "prompts", prompts_json(ev), "moved",
 				      d.moved));
-	json_object_set_new(
-		sec, "decision",
-		json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I}", "mode",
-			  d.cold ? "cold_start" : "history", "history_nights",
-			  (json_int_t)d.lv.nights, "pooled_nights", (json_int_t)d.lv.pooled,
-			  "center", num(d.lv.center), "spread", num(d.spread < 0 ? 0 : d.spread),
-			  "margin", num(d.margin), "threshold", num(d.lv.center + d.margin),
-			  "deviation", num(d.dev), "above", d.above, "consecutive",
-			  (json_int_t)d.consecutive, "persistence", (json_int_t)p->persistence,
-			  "alpha", num(p->alpha), "skipped_history_lines", (json_int_t)ev.skipped));
+	json_object_set_new(sec, "decision",
+			    json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I}",
+				      "mode", d.cold ? "cold_start" : "history", "history_nights",
+				      (json_int_t)d.lv.nights, "pooled_nights",
+				      (json_int_t)d.lv.pooled, "center", num(d.lv.center), "spread",
+				      num(d.spread < 0 ? 0 : d.spread), "margin", num(d.margin),
+				      "threshold", num(d.lv.center + d.margin), "deviation",
+				      num(d.dev), "above", d.above, "consecutive",
+				      (json_int_t)d.consecutive, "persistence",
+				      (json_int_t)p->persistence, "alpha", num(p->alpha),
+				      "skipped_history_lines", (json_int_t)ev->skipped));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
 	if (d.logprobs)
 		json_object_set_new(sec, "logprobs", json_incref(d.logprobs));
 	json_object_set_new(sec, "drift",
 			    json_pack("{s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted));
 	json_object_set_new(sec, "figures",
-			    json_pack("{s:o,s:o,s:o}", "mean_len", num(ev.mean_len), "latency_p50",
-				      num(ev.lat50), "latency_p95", num(ev.lat95)));
+			    json_pack("{s:o,s:o,s:o}", "mean_len", num(ev->mean_len), "latency_p50",
+				      num(ev->lat50), "latency_p95", num(ev->lat95)));
 
-	if (!dry && v != DETECT_INSUFFICIENT) {
-		rec = record_json(&ev, &d, night_id, v);
-		if (history_append(history_path, rec, err))
+	if (!ev->dry && v != DETECT_INSUFFICIENT) {
+		rec = record_json(ev, &d, night_id, v);
+		if (history_append(ev->history_path, rec, err))
 			goto out;
 	}
 	*section = sec;
@@ -1438,6 +1511,34 @@ out:
 	json_decref(rec);
 	sbuf_release(&plan);
 	decision_release(&d);
-	eval_release(&ev);
+	return rc;
+}
+
+int detect_evaluate(const struct detect_params *p, const struct sampleset *baseline,
+		    const struct sampleset *night, const char *history_path, const char *night_id,
+		    int dry, struct detect_outcome *out, json_t **section, struct pl_err *err)
+{
+	struct detect_run *r;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*section = NULL;
+	if (!p || !baseline || !night || !history_path || !night_id) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "detect_evaluate: missing argument");
+		return -1;
+	}
+	r = detect_begin(p, baseline->n_prompts, history_path, night_id, dry, err);
+	if (!r)
+		return -1;
+	for (i = 0; i < baseline->n_prompts; i++)
+		detect_add(r, i, &baseline->prompts[i],
+			   sampleset_find(night, baseline->prompts[i].prompt_id));
+	for (i = 0; i < night->n_prompts; i++) {
+		if (!sampleset_find(baseline, night->prompts[i].prompt_id))
+			detect_add(r, DETECT_NOT_IN_BASELINE, NULL, &night->prompts[i]);
+	}
+	rc = detect_end(r, out, section, err);
+	detect_run_free(r);
 	return rc;
 }

@@ -48,6 +48,39 @@ int detect_evaluate(const struct detect_params *p, const struct sampleset *basel
 		    const struct sampleset *night, const char *history_path, const char *night_id,
 		    int dry, struct detect_outcome *out, json_t **section, struct pl_err *err);
 
+/* The same decision fed one prompt at a time, so a night's answers need never be held
+ * together: detect_begin, then detect_add for each prompt, then detect_end once, then
+ * detect_run_free. detect_evaluate is exactly this with every baseline prompt added in
+ * baseline order, then the night's prompts the baseline lacks. */
+struct detect_run; /* opaque */
+
+#define DETECT_NOT_IN_BASELINE ((size_t)-1)
+
+/* Starts a night's detection: n_base is the number of baseline prompts (positions 0..n_base-1
+ * in the baseline's own order, the order of baseline->prompts: the position seeds the prompt's
+ * permutations). Loads the history (created when missing). `p` is borrowed and must outlive
+ * the run; history_path and night_id are copied. Returns a new run, or NULL with err set. */
+struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
+				const char *history_path, const char *night_id, int dry,
+				struct pl_err *err);
+/* Adds one prompt. base_index: its position in the baseline, or DETECT_NOT_IN_BASELINE when the
+ * baseline lacks it (base is then NULL). night may be NULL or have n == 0 (nothing answered).
+ * Prompts arrive in any order, each at most once. Add every baseline prompt, with night NULL
+ * when tonight's suite lacks it: the baseline's own rates count the prompts added. A baseline
+ * prompt never added counts as not answered tonight but is left out of the per-prompt list
+ * (its id is unknown). Nothing of base or night is kept: their texts, samples and logprobs
+ * may be freed as soon as this returns. Memory per prompt: its id and a few figures; per night:
+ * B permutation sums and one double per answer's latency. A misuse (index out of range or
+ * added twice, base NULL) is reported by detect_end. */
+void detect_add(struct detect_run *r, size_t base_index, const struct prompt_samples *base,
+		const struct prompt_samples *night);
+/* Decides, appends tonight's history entry (unless dry or insufficient) and fills out and
+ * *section (a new reference), as detect_evaluate does. Call once. Returns 0, or -1 with err
+ * set (history write failure, misuse). */
+int detect_end(struct detect_run *r, struct detect_outcome *out, json_t **section,
+	       struct pl_err *err);
+void detect_run_free(struct detect_run *r); /* NULL-safe */
+
 const char *detect_verdict_name(enum detect_verdict v); /* "no_change", "changed", ... */
 
 #endif

@@ -104,48 +104,137 @@ static long modal_tokens(const struct prompt_samples *ps)
 	return best;
 }
 
-json_t *fingerprint_hard(const struct sampleset *s)
+struct fingerprint_acc {
+	json_t *models, *fps, *hdrs; /* distinct values, sorted when the JSON is made */
+	json_t *toks;		     /* {prompt: most common prompt-token count} */
+	json_t *sketch;		     /* {prompt: sketch entry}, or NULL when not kept */
+	int logprobs;
+};
+
+struct fingerprint_acc *fingerprint_acc_new(int sketch)
 {
-	json_t *models = json_array(), *fps = json_array(), *hdrs = json_array();
-	json_t *toks = json_object(), *o = json_object();
-	int logprobs = 0;
-	size_t p, i;
+	struct fingerprint_acc *a = xcalloc(1, sizeof(*a));
 
-	for (p = 0; p < s->n_prompts; p++) {
-		const struct prompt_samples *ps = &s->prompts[p];
-		long t = modal_tokens(ps);
+	a->models = json_array();
+	a->fps = json_array();
+	a->hdrs = json_array();
+	a->toks = json_object();
+	a->sketch = sketch ? json_object() : NULL;
+	return a;
+}
 
-		if (t >= 0)
-			json_object_set_new(toks, ps->prompt_id, json_integer(t));
-		for (i = 0; i < ps->n; i++) {
-			const struct sample *sm = &ps->samples[i];
-			const char *name;
-			json_t *v;
+void fingerprint_acc_free(struct fingerprint_acc *a)
+{
+	if (!a)
+		return;
+	json_decref(a->models);
+	json_decref(a->fps);
+	json_decref(a->hdrs);
+	json_decref(a->toks);
+	json_decref(a->sketch);
+	free(a);
+}
 
-			if (sm->model)
-				set_add(models, sm->model);
-			if (sm->fingerprint)
-				set_add(fps, sm->fingerprint);
-			if (sm->logprobs && !json_is_null(sm->logprobs))
-				logprobs = 1;
-			if (!json_is_object(sm->headers))
-				continue;
-			json_object_foreach(sm->headers, name, v)
-			{
-				char buf[512];
+/* The sketch entry of one prompt's answers; NULL when it has none. */
+static json_t *sketch_entry(const struct prompt_samples *ps)
+{
+	uint64_t *h, mode = 0;
+	size_t best = 0, i, j;
+	double len = 0;
+	char hex[17];
 
-				if (!json_is_string(v) || !version_header(name))
-					continue;
-				snprintf(buf, sizeof(buf), "%s=%s", name, json_string_value(v));
-				set_add(hdrs, buf);
-			}
+	if (!ps->n)
+		return NULL;
+	h = xmalloc(ps->n * sizeof(*h));
+	for (i = 0; i < ps->n; i++) {
+		size_t n;
+
+		h[i] = fingerprint_answer_hash(ps->samples[i].text);
+		free(stats_codepoints(ps->samples[i].text, &n));
+		len += (double)n;
+	}
+	for (i = 0; i < ps->n; i++) {
+		size_t c = 0;
+
+		for (j = 0; j < ps->n; j++)
+			c += h[j] == h[i];
+		if (c > best || (c == best && h[i] < mode)) {
+			best = c;
+			mode = h[i];
 		}
 	}
-	json_object_set_new(o, "models", set_sorted(models));
-	json_object_set_new(o, "fingerprints", set_sorted(fps));
-	json_object_set_new(o, "headers", set_sorted(hdrs));
-	json_object_set_new(o, "prompt_tokens", toks);
-	json_object_set_new(o, "logprobs", json_boolean(logprobs));
+	free(h);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)mode);
+	return json_pack("{s:s,s:f,s:f}", "mode", hex, "share",
+			 stats_round((double)best / (double)ps->n, 4), "len",
+			 stats_round(len / (double)ps->n, 1));
+}
+
+void fingerprint_acc_add(struct fingerprint_acc *a, const struct prompt_samples *ps)
+{
+	long t = modal_tokens(ps);
+	size_t i;
+
+	if (t >= 0)
+		json_object_set_new(a->toks, ps->prompt_id, json_integer(t));
+	for (i = 0; i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+		const char *name;
+		json_t *v;
+
+		if (sm->model)
+			set_add(a->models, sm->model);
+		if (sm->fingerprint)
+			set_add(a->fps, sm->fingerprint);
+		if (sm->logprobs && !json_is_null(sm->logprobs))
+			a->logprobs = 1;
+		if (!json_is_object(sm->headers))
+			continue;
+		json_object_foreach(sm->headers, name, v)
+		{
+			char buf[512];
+
+			if (!json_is_string(v) || !version_header(name))
+				continue;
+			snprintf(buf, sizeof(buf), "%s=%s", name, json_string_value(v));
+			set_add(a->hdrs, buf);
+		}
+	}
+	if (a->sketch) {
+		json_t *e = sketch_entry(ps);
+
+		if (e)
+			json_object_set_new(a->sketch, ps->prompt_id, e);
+	}
+}
+
+json_t *fingerprint_acc_hard(const struct fingerprint_acc *a)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "models", set_sorted(json_copy(a->models)));
+	json_object_set_new(o, "fingerprints", set_sorted(json_copy(a->fps)));
+	json_object_set_new(o, "headers", set_sorted(json_copy(a->hdrs)));
+	json_object_set_new(o, "prompt_tokens", json_deep_copy(a->toks));
+	json_object_set_new(o, "logprobs", json_boolean(a->logprobs));
+	return o;
+}
+
+json_t *fingerprint_acc_sketch(const struct fingerprint_acc *a)
+{
+	return a->sketch ? json_deep_copy(a->sketch) : json_object();
+}
+
+json_t *fingerprint_hard(const struct sampleset *s)
+{
+	struct fingerprint_acc *a = fingerprint_acc_new(0);
+	json_t *o;
+	size_t p;
+
+	for (p = 0; p < s->n_prompts; p++)
+		fingerprint_acc_add(a, &s->prompts[p]);
+	o = fingerprint_acc_hard(a);
+	fingerprint_acc_free(a);
 	return o;
 }
 
@@ -257,43 +346,14 @@ int fingerprint_hard_diff(const json_t *known, const json_t *now, json_t *change
 
 json_t *fingerprint_sketch(const struct sampleset *s)
 {
-	json_t *o = json_object();
-	size_t p, i, j;
+	struct fingerprint_acc *a = fingerprint_acc_new(1);
+	json_t *o;
+	size_t p;
 
-	for (p = 0; p < s->n_prompts; p++) {
-		const struct prompt_samples *ps = &s->prompts[p];
-		uint64_t *h, mode = 0;
-		size_t best = 0;
-		double len = 0;
-		char hex[17];
-
-		if (!ps->n)
-			continue;
-		h = xmalloc(ps->n * sizeof(*h));
-		for (i = 0; i < ps->n; i++) {
-			size_t n;
-
-			h[i] = fingerprint_answer_hash(ps->samples[i].text);
-			free(stats_codepoints(ps->samples[i].text, &n));
-			len += (double)n;
-		}
-		for (i = 0; i < ps->n; i++) {
-			size_t c = 0;
-
-			for (j = 0; j < ps->n; j++)
-				c += h[j] == h[i];
-			if (c > best || (c == best && h[i] < mode)) {
-				best = c;
-				mode = h[i];
-			}
-		}
-		free(h);
-		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)mode);
-		json_object_set_new(o, ps->prompt_id,
-				    json_pack("{s:s,s:f,s:f}", "mode", hex, "share",
-					      stats_round((double)best / (double)ps->n, 4), "len",
-					      stats_round(len / (double)ps->n, 1)));
-	}
+	for (p = 0; p < s->n_prompts; p++)
+		fingerprint_acc_add(a, &s->prompts[p]);
+	o = fingerprint_acc_sketch(a);
+	fingerprint_acc_free(a);
 	return o;
 }
 

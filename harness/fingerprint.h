@@ -36,6 +36,19 @@ json_t *fingerprint_sketch(const struct sampleset *s);
  * 1 when no prompt is shared. */
 double fingerprint_sketch_agreement(const json_t *a, const json_t *b);
 
+/* The same hard signals and sketch built one prompt at a time, so a night's answers need not
+ * be held together: new (sketch: also keep the sketch), add each prompt once (in any order:
+ * the JSON is the same up to the order of object keys; nothing of ps is kept), then make the
+ * JSON as often as wanted (new references, equal to fingerprint_hard / fingerprint_sketch of
+ * a sampleset holding the prompts added). fingerprint_acc_sketch gives {} without sketch.
+ * Memory: the distinct model, fingerprint and header values, and O(1) per prompt. */
+struct fingerprint_acc;
+struct fingerprint_acc *fingerprint_acc_new(int sketch);
+void fingerprint_acc_add(struct fingerprint_acc *a, const struct prompt_samples *ps);
+json_t *fingerprint_acc_hard(const struct fingerprint_acc *a);
+json_t *fingerprint_acc_sketch(const struct fingerprint_acc *a);
+void fingerprint_acc_free(struct fingerprint_acc *a); /* NULL-safe */
+
 struct epoch_info {
 	char id[32];	/* "e1", "e2", ... */
 	char since[64]; /* the night that opened it */

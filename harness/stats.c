@@ -321,78 +321,92 @@ static int ge(double x, double obs)
 	return x >= obs - 1e-12 * (fabs(obs) > 1 ? fabs(obs) : 1);
 }
 
-void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, uint64_t seed,
-		     struct stats_perm_result *res, struct stats_perm_result *suite)
+int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, uint64_t seed,
+		       struct stats_perm_result *res, double *null_sums)
 {
-	double *d = xcalloc((n_strata ? n_strata : 1) * (B ? B : 1), sizeof(*d));
-	double suite_obs = 0, null_sum = 0, null_sq = 0;
-	size_t i, b, active = 0, hits = 0;
+	struct stratum_ctx c;
+	struct rng rng;
+	size_t N = st->n_a + st->n_b, *idx, j, b, h = 0;
+	double sum = 0, sq = 0;
 
-	for (i = 0; i < n_strata; i++) {
-		struct stratum_ctx c;
-		struct rng rng;
-		size_t N = st[i].n_a + st[i].n_b, *idx, j, h = 0;
-		double sum = 0, sq = 0;
+	res->obs = 0;
+	res->p = 1;
+	res->null_mean = 0;
+	res->null_sd = 0;
+	if (!st->n_a || !st->n_b)
+		return 0;
+	ctx_init(&c, st);
+	idx = xmalloc(N * sizeof(*idx));
+	for (j = 0; j < N; j++)
+		idx[j] = st->n_b <= st->n_a ? (st->n_a + j) % N : j;
+	res->obs = ctx_distance(&c, idx);
+	rng_seed(&rng, seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(index + 1)));
+	for (b = 0; b < B; b++) {
+		double d;
 
-		res[i].obs = 0;
-		res[i].p = 1;
-		res[i].null_mean = 0;
-		res[i].null_sd = 0;
-		if (!st[i].n_a || !st[i].n_b)
-			continue;
-		active++;
-		ctx_init(&c, &st[i]);
-		idx = xmalloc(N * sizeof(*idx));
-		for (j = 0; j < N; j++)
-			idx[j] = st[i].n_b <= st[i].n_a ? (st[i].n_a + j) % N : j;
-		res[i].obs = ctx_distance(&c, idx);
-		rng_seed(&rng, seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)));
-		for (b = 0; b < B; b++) {
-			/* A partial Fisher-Yates shuffle leaves a uniform random subset in
-			 * idx[0..ns), whatever order idx was in before. */
-			for (j = 0; j < c.ns; j++) {
-				size_t r = j + rng_below(&rng, N - j), t = idx[j];
+		/* A partial Fisher-Yates shuffle leaves a uniform random subset in idx[0..ns),
+		 * whatever order idx was in before. */
+		for (j = 0; j < c.ns; j++) {
+			size_t r = j + rng_below(&rng, N - j), t = idx[j];
 
-				idx[j] = idx[r];
-				idx[r] = t;
-			}
-			d[i * B + b] = ctx_distance(&c, idx);
-			sum += d[i * B + b];
-			sq += d[i * B + b] * d[i * B + b];
-			h += ge(d[i * B + b], res[i].obs);
+			idx[j] = idx[r];
+			idx[r] = t;
 		}
-		res[i].p = (double)(1 + h) / (double)(1 + B);
-		res[i].null_mean = B ? sum / (double)B : 0;
-		res[i].null_sd =
-			B ? sqrt(fmax(0, sq / (double)B - res[i].null_mean * res[i].null_mean)) : 0;
-		suite_obs += res[i].obs;
-		free(idx);
-		ctx_release(&c);
+		d = ctx_distance(&c, idx);
+		null_sums[b] += d;
+		sum += d;
+		sq += d * d;
+		h += ge(d, res->obs);
 	}
+	res->p = (double)(1 + h) / (double)(1 + B);
+	res->null_mean = B ? sum / (double)B : 0;
+	res->null_sd = B ? sqrt(fmax(0, sq / (double)B - res->null_mean * res->null_mean)) : 0;
+	free(idx);
+	ctx_release(&c);
+	return 1;
+}
+
+void stats_perm_suite(const double *null_sums, size_t B, double obs_sum, size_t active,
+		      struct stats_perm_result *suite)
+{
+	double obs, null_sum = 0, null_sq = 0;
+	size_t b, hits = 0;
+
 	suite->obs = 0;
 	suite->p = 1;
 	suite->null_mean = 0;
 	suite->null_sd = 0;
-	if (active) {
-		suite_obs /= (double)active;
-		for (b = 0; b < B; b++) {
-			double t = 0;
+	if (!active)
+		return;
+	obs = obs_sum / (double)active;
+	for (b = 0; b < B; b++) {
+		double t = null_sums[b] / (double)active;
 
-			for (i = 0; i < n_strata; i++)
-				t += d[i * B + b];
-			t /= (double)active;
-			null_sum += t;
-			null_sq += t * t;
-			hits += ge(t, suite_obs);
-		}
-		suite->obs = suite_obs;
-		suite->p = (double)(1 + hits) / (double)(1 + B);
-		suite->null_mean = B ? null_sum / (double)B : 0;
-		suite->null_sd =
-			B ? sqrt(fmax(0, null_sq / (double)B - suite->null_mean * suite->null_mean))
-			  : 0;
+		null_sum += t;
+		null_sq += t * t;
+		hits += ge(t, obs);
 	}
-	free(d);
+	suite->obs = obs;
+	suite->p = (double)(1 + hits) / (double)(1 + B);
+	suite->null_mean = B ? null_sum / (double)B : 0;
+	suite->null_sd =
+		B ? sqrt(fmax(0, null_sq / (double)B - suite->null_mean * suite->null_mean)) : 0;
+}
+
+void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, uint64_t seed,
+		     struct stats_perm_result *res, struct stats_perm_result *suite)
+{
+	double *sums = xcalloc(B ? B : 1, sizeof(*sums)), obs = 0;
+	size_t i, active = 0;
+
+	for (i = 0; i < n_strata; i++) {
+		if (stats_perm_stratum(&st[i], i, B, seed, &res[i], sums)) {
+			obs += res[i].obs;
+			active++;
+		}
+	}
+	stats_perm_suite(sums, B, obs, active, suite);
+	free(sums);
 }
 
 struct pidx {

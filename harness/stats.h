@@ -57,6 +57,19 @@ struct stats_perm_result {
 void stats_perm_test(const struct stats_stratum *st, size_t n_strata, size_t B, uint64_t seed,
 		     struct stats_perm_result *res, struct stats_perm_result *suite);
 
+/* The same test one stratum at a time, so strata need not be held together: stratum `index`
+ * (its seed, as in stats_perm_test) fills *res and adds its B permuted distances into
+ * null_sums[0..B) (the caller zeroes them once for the suite). Returns 1 when the stratum takes
+ * part in the suite statistic (n_a and n_b both > 0; the caller then adds res->obs to its obs
+ * sum and counts it active), 0 when it sits out (obs 0, p 1, nothing added). Strata added in
+ * index order give bit-for-bit the results of stats_perm_test. */
+int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, uint64_t seed,
+		       struct stats_perm_result *res, double *null_sums);
+/* The suite result from the summed null distances of the active strata, the sum of their
+ * observed distances and their count (obs 0 and p 1 when active == 0). */
+void stats_perm_suite(const double *null_sums, size_t B, double obs_sum, size_t active,
+		      struct stats_perm_result *suite);
+
 /* The distance of one stratum for a labelling: in_y[i] != 0 puts sample i in group B. */
 double stats_stratum_distance(const struct stats_stratum *st, const unsigned char *in_y);
 

@@ -598,6 +598,429 @@ static void test_logprobs(void **state)
 	fx_release(&f);
 }
 
+/* ---- one prompt at a time (detect_begin / detect_add / detect_end) ---------------------- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A heap copy of one prompt's answers, sharing nothing with src. */
+static struct prompt_samples *clone_prompt(const struct prompt_samples *src)
+{
+	struct prompt_samples *ps = xcalloc(1, sizeof(*ps));
+	size_t i;
+
+	ps->prompt_id = xstrdup(src->prompt_id);
+	ps->n = src->n;
+	ps->faults = src->faults;
+	ps->fault_kinds = dup_or_null(src->fault_kinds);
+	ps->samples = xcalloc(src->n ? src->n : 1, sizeof(*ps->samples));
+	for (i = 0; i < src->n; i++) {
+		const struct sample *a = &src->samples[i];
+		struct sample *b = &ps->samples[i];
+
+		*b = *a;
+		b->text = xstrdup(a->text);
+		b->finish_reason = dup_or_null(a->finish_reason);
+		b->model = dup_or_null(a->model);
+		b->fingerprint = dup_or_null(a->fingerprint);
+		b->headers = a->headers ? json_deep_copy(a->headers) : NULL;
+		b->logprobs = a->logprobs ? json_deep_copy(a->logprobs) : NULL;
+	}
+	return ps;
+}
+
+/* Scribbles over the copy, then frees it: a run that kept any of it would read garbage (or,
+ * under ASan, freed memory). */
+static void free_prompt(struct prompt_samples *ps)
+{
+	size_t i;
+
+	if (!ps)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		memset(ps->samples[i].text, 'Z', strlen(ps->samples[i].text));
+		sample_release(&ps->samples[i]);
+	}
+	memset(ps->prompt_id, 'Z', strlen(ps->prompt_id));
+	free(ps->prompt_id);
+	free(ps->fault_kinds);
+	free(ps->samples);
+	free(ps);
+}
+
+/* Runs a night one prompt at a time: items 0..n_base-1 are the baseline's prompts (with the
+ * night's of the same id, if any), items n_base.. the night's prompts the baseline lacks;
+ * order lists the items to add (some may be left out). Every prompt is a heap copy freed
+ * right after its detect_add. */
+static int run_stream(struct fx *f, const struct sampleset *night, const size_t *order,
+		      size_t n_order, const char *hist, const char *id, int dry,
+		      struct detect_outcome *o, json_t **sec)
+{
+	struct pl_err err = PL_ERR_INIT;
+	size_t n_base = f->base->n_prompts, i, k, *extra, n_extra = 0;
+	struct detect_run *r = detect_begin(f->p, n_base, hist, id, dry, &err);
+	int rc;
+
+	assert_non_null(r);
+	extra = xcalloc(night->n_prompts + 1, sizeof(*extra));
+	for (i = 0; i < night->n_prompts; i++) {
+		if (!sampleset_find(f->base, night->prompts[i].prompt_id))
+			extra[n_extra++] = i;
+	}
+	for (k = 0; k < n_order; k++) {
+		size_t it = order[k];
+		struct prompt_samples *b = NULL, *nt = NULL;
+		const struct prompt_samples *src;
+
+		if (it < n_base) {
+			b = clone_prompt(&f->base->prompts[it]);
+			src = sampleset_find(night, b->prompt_id);
+			nt = src ? clone_prompt(src) : NULL;
+			detect_add(r, it, b, nt);
+		} else {
+			assert_true(it - n_base < n_extra);
+			nt = clone_prompt(&night->prompts[extra[it - n_base]]);
+			detect_add(r, DETECT_NOT_IN_BASELINE, NULL, nt);
+		}
+		free_prompt(b);
+		free_prompt(nt);
+	}
+	free(extra);
+	rc = detect_end(r, o, sec, &err);
+	detect_run_free(r);
+	return rc;
+}
+
+/* Numbers equal within eps, everything else exactly (object keys in any order). */
+static int near_json(const json_t *a, const json_t *b, double eps)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_number(a) && json_is_number(b))
+		return fabs(json_number_value(a) - json_number_value(b)) <= eps;
+	if (json_typeof(a) != json_typeof(b))
+		return 0;
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_foreach((json_t *)a, k, v)
+		{
+			if (!json_object_get(b, k) || !near_json(v, json_object_get(b, k), eps))
+				return 0;
+		}
+		return 1;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach(a, i, v)
+		{
+			if (!near_json(v, json_array_get(b, i), eps))
+				return 0;
+		}
+		return 1;
+	}
+	return json_equal((json_t *)a, (json_t *)b);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(fileio_read_all(from, 1 << 24, &buf, &len, &err), 0);
+	assert_int_equal(fileio_write_atomic(to, buf, len, 0644, &err), 0);
+	free(buf);
+}
+
+static json_t *last_record(const char *hist)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *last;
+	size_t skipped = 0;
+
+	assert_int_equal(history_load(hist, &recs, &skipped, &err), 0);
+	assert_true(json_array_size(recs) > 0);
+	last = json_incref(json_array_get(recs, json_array_size(recs) - 1));
+	json_decref(recs);
+	return last;
+}
+
+/* Latencies, so the latency figures take part in the comparisons. */
+static void set_latencies(struct sampleset *s)
+{
+	size_t p, i;
+
+	for (p = 0; p < s->n_prompts; p++)
+		for (i = 0; i < s->prompts[p].n; i++)
+			s->prompts[p].samples[i].latency_ms = 100 + (double)((p * 7 + i * 13) % 50);
+}
+
+static void assert_same_night(const struct detect_outcome *a, const json_t *sa,
+			      const struct detect_outcome *b, const json_t *sb)
+{
+	assert_int_equal(a->verdict, b->verdict);
+	assert_int_equal(a->hard_change, b->hard_change);
+	assert_string_equal(a->epoch, b->epoch);
+	assert_string_equal(a->summary, b->summary);
+	assert_true(fabs(a->confidence - b->confidence) <= 1e-9);
+	assert_true(json_equal(json_object_get(json_object_get(sa, "distance"), "moved"),
+			       json_object_get(json_object_get(sb, "distance"), "moved")));
+	assert_true(near_json(sa, sb, 1e-9));
+}
+
+/* Prompts added in reverse and in shuffled order, each freed right after its detect_add, give
+ * the verdict, moved prompts, section and history line of detect_evaluate. */
+static void test_stream_any_order(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o, oe, os;
+	struct vendor lp = { .noise = 0.1, .logprobs = 1 };
+	struct vendor drift = { .noise = 0.1, .logprobs = 1, .wording = 0.3, .night = 10 };
+	struct sampleset *s;
+	json_t *se = NULL, *ss = NULL, *re, *rs;
+	char h2[320], h3[320];
+	size_t order[NP], i;
+	struct rng g;
+	int n;
+
+	(void)state;
+	fx_init(&f, "{\"logprobs\": true}");
+	sampleset_free(f.base);
+	f.base = gen_set(&lp, NP, 30, 999);
+	set_latencies(f.base);
+	for (n = 0; n < 10; n++)
+		assert_int_equal(night(&f, &lp, n, &o, NULL), DETECT_NO_CHANGE);
+	snprintf(h2, sizeof(h2), "%s/h/two.jsonl", f.dir);
+	snprintf(h3, sizeof(h3), "%s/h/three.jsonl", f.dir);
+	copy_file(f.hist, h2);
+	copy_file(f.hist, h3);
+	s = gen_set(&drift, NP, 10, 7010);
+	set_latencies(s);
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n10", 0, &oe, &se, &err), 0);
+	assert_int_equal(oe.verdict, DETECT_CHANGED);
+	assert_true(json_array_size(json_object_get(json_object_get(se, "distance"), "moved")) > 0);
+	assert_true(json_number_value(json_object_get(json_object_get(se, "figures"), "latency_"
+										      "p95")) > 0);
+
+	/* reverse */
+	for (i = 0; i < NP; i++)
+		order[i] = NP - 1 - i;
+	assert_int_equal(run_stream(&f, s, order, NP, h2, "n10", 0, &os, &ss), 0);
+	assert_same_night(&oe, se, &os, ss);
+	json_decref(ss);
+	/* shuffled */
+	for (i = 0; i < NP; i++)
+		order[i] = i;
+	rng_seed(&g, 77);
+	for (i = NP - 1; i > 0; i--) {
+		size_t j = rng_below(&g, i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	assert_int_equal(run_stream(&f, s, order, NP, h3, "n10", 0, &os, &ss), 0);
+	assert_same_night(&oe, se, &os, ss);
+	json_decref(ss);
+	/* the history lines agree too */
+	re = last_record(f.hist);
+	rs = last_record(h2);
+	assert_true(near_json(re, rs, 1e-9));
+	json_decref(rs);
+	rs = last_record(h3);
+	assert_true(near_json(re, rs, 1e-9));
+	assert_non_null(json_object_get(re, "logprob"));
+	json_decref(rs);
+	json_decref(re);
+	json_decref(se);
+	sampleset_free(s);
+	unlink(h2);
+	unlink(h3);
+	fx_release(&f);
+}
+
+/* A baseline prompt never added counts as not answered, as when the night lacks it. */
+static void test_stream_missing_prompt(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o, oe, os;
+	struct vendor quiet = { .noise = 0.1 }, drift = { .noise = 0.1, .wording = 0.3 };
+	struct sampleset *s, *lacking;
+	json_t *se = NULL, *ss = NULL, *de, *ds;
+	size_t order[NP], i, k = 0;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 8; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	drift.night = 8;
+	s = gen_set(&drift, NP, 10, 7008);
+	/* tonight's set without p03 */
+	lacking = sampleset_new("sim", "m", "core");
+	for (i = 0; i < s->n_prompts; i++) {
+		struct prompt_samples *ps;
+
+		if (!strcmp(s->prompts[i].prompt_id, "p03"))
+			continue;
+		ps = sampleset_prompt(lacking, s->prompts[i].prompt_id);
+		ps->samples = s->prompts[i].samples;
+		ps->n = s->prompts[i].n;
+		s->prompts[i].samples = NULL;
+		s->prompts[i].n = 0;
+	}
+	assert_int_equal(detect_evaluate(f.p, f.base, lacking, f.hist, "n8", 1, &oe, &se, &err), 0);
+	for (i = NP; i-- > 0;) {
+		if (i != 3)
+			order[k++] = i;
+	}
+	assert_int_equal(run_stream(&f, lacking, order, k, f.hist, "n8", 1, &os, &ss), 0);
+	assert_int_equal(oe.verdict, DETECT_CHANGED);
+	assert_int_equal(os.verdict, oe.verdict);
+	assert_string_equal(os.summary, oe.summary);
+	de = json_object_get(se, "distance");
+	ds = json_object_get(ss, "distance");
+	assert_int_equal(json_integer_value(json_object_get(ds, "active_prompts")), NP - 1);
+	assert_true(near_json(json_object_get(de, "active_prompts"),
+			      json_object_get(ds, "active_prompts"), 0));
+	assert_true(near_json(json_object_get(de, "stat"), json_object_get(ds, "stat"), 1e-9));
+	assert_true(near_json(json_object_get(de, "p"), json_object_get(ds, "p"), 1e-9));
+	assert_true(json_equal(json_object_get(de, "moved"), json_object_get(ds, "moved")));
+	assert_true(
+		near_json(json_object_get(se, "decision"), json_object_get(ss, "decision"), 1e-9));
+	assert_true(
+		near_json(json_object_get(se, "figures"), json_object_get(ss, "figures"), 1e-9));
+	assert_true(near_json(json_object_get(se, "hard"), json_object_get(ss, "hard"), 0));
+	/* the per-prompt q values count p03 (p = 1) in both; only its entry is missing */
+	assert_int_equal(json_array_size(json_object_get(de, "prompts")), NP);
+	assert_int_equal(json_array_size(json_object_get(ds, "prompts")), NP - 1);
+	for (i = 0, k = 0; i < NP; i++) {
+		const json_t *pe = json_array_get(json_object_get(de, "prompts"), i);
+
+		if (!strcmp(json_string_value(json_object_get(pe, "id")), "p03")) {
+			assert_int_equal(json_integer_value(json_object_get(pe, "n_night")), 0);
+			continue;
+		}
+		assert_true(
+			near_json(pe, json_array_get(json_object_get(ds, "prompts"), k++), 1e-9));
+	}
+	json_decref(se);
+	json_decref(ss);
+	/* with too few prompts added the night is insufficient, as when most went unanswered */
+	order[0] = 0;
+	assert_int_equal(run_stream(&f, lacking, order, 1, f.hist, "n8", 1, &os, &ss), 0);
+	assert_int_equal(os.verdict, DETECT_INSUFFICIENT);
+	assert_non_null(strstr(os.summary, "1 of 24 prompts answered"));
+	json_decref(ss);
+	sampleset_free(lacking);
+	sampleset_free(s);
+	fx_release(&f);
+}
+
+/* A night prompt the baseline lacks counts in tonight's figures, hard signals and rates but
+ * has no distance; streamed in the middle of the night it gives detect_evaluate's result. */
+static void test_stream_extra_prompt(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o, oe, os, on;
+	struct vendor quiet = { .noise = 0.1, .night = 5 };
+	struct sampleset *s;
+	struct prompt_samples *ps;
+	json_t *se = NULL, *ss = NULL, *sn = NULL, *toks;
+	size_t order[NP + 1], i, k = 0;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 5; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	s = gen_set(&quiet, NP, 10, 7005);
+	/* without the extra prompt first, to see that it counts */
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n5", 1, &on, &sn, &err), 0);
+	ps = sampleset_prompt(s, "extra");
+	ps->samples = xcalloc(4, sizeof(*ps->samples));
+	for (i = 0; i < 4; i++) {
+		struct sample *sm = &ps->samples[i];
+
+		sm->index = (int)i;
+		sm->text = xstrdup("An answer to a prompt the baseline never asked, long enough to "
+				   "move the mean length of the night.");
+		sm->refused = i == 0;
+		sm->model = xstrdup("sim-1");
+		sm->fingerprint = xstrdup("fp_a");
+		sm->prompt_tokens = 99;
+		sm->latency_ms = -1;
+		sm->ttft_ms = -1;
+	}
+	ps->n = 4;
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n5", 1, &oe, &se, &err), 0);
+	for (i = 0; i < NP; i++) {
+		order[k++] = i;
+		if (i == NP / 2)
+			order[k++] = NP; /* the extra prompt, mid-night */
+	}
+	assert_int_equal(run_stream(&f, s, order, k, f.hist, "n5", 1, &os, &ss), 0);
+	assert_same_night(&oe, se, &os, ss);
+	/* it counts where it should and only there */
+	toks = json_object_get(json_object_get(json_object_get(ss, "hard"), "now"), "prompt_"
+										    "tokens");
+	assert_int_equal(json_integer_value(json_object_get(toks, "extra")), 99);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(ss, "distance"), "prompt"
+											  "s")),
+			 NP);
+	assert_true(json_number_value(json_object_get(json_object_get(ss, "figures"), "mean_len")) >
+		    json_number_value(json_object_get(json_object_get(sn, "figures"), "mean_len")));
+	assert_true(json_number_value(json_object_get(
+			    json_object_get(json_object_get(ss, "rates"), "refusal"), "night")) >
+		    json_number_value(json_object_get(
+			    json_object_get(json_object_get(sn, "rates"), "refusal"), "night")));
+	json_decref(se);
+	json_decref(ss);
+	json_decref(sn);
+	sampleset_free(s);
+	fx_release(&f);
+}
+
+/* Broken contracts are reported by detect_end, not silently absorbed. */
+static void test_stream_misuse(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o;
+	struct detect_run *r;
+	json_t *sec = NULL;
+
+	(void)state;
+	fx_init(&f, NULL);
+	r = detect_begin(f.p, f.base->n_prompts, f.hist, "n1", 1, &err);
+	assert_non_null(r);
+	detect_add(r, 0, &f.base->prompts[0], NULL);
+	detect_add(r, 0, &f.base->prompts[0], NULL);
+	assert_int_equal(detect_end(r, &o, &sec, &err), -1);
+	assert_null(sec);
+	assert_non_null(strstr(err.msg, "added twice"));
+	detect_run_free(r);
+	pl_err_init(&err);
+	r = detect_begin(f.p, 2, f.hist, "n1", 1, &err);
+	detect_add(r, 5, &f.base->prompts[0], NULL);
+	assert_int_equal(detect_end(r, &o, &sec, &err), -1);
+	assert_non_null(strstr(err.msg, "out of range"));
+	detect_run_free(r);
+	detect_run_free(NULL);
+	pl_err_init(&err);
+	assert_null(detect_begin(f.p, 2, NULL, "n1", 1, &err));
+	assert_int_equal(err.code, PL_E_INTERNAL);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +1036,10 @@ int main(void)
 		cmocka_unit_test(test_insufficient),
 		cmocka_unit_test(test_logprobs),
 		cmocka_unit_test(test_deterministic_and_torn),
+		cmocka_unit_test(test_stream_any_order),
+		cmocka_unit_test(test_stream_missing_prompt),
+		cmocka_unit_test(test_stream_extra_prompt),
+		cmocka_unit_test(test_stream_misuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

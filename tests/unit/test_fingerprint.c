@@ -10,6 +10,7 @@
 #include "fingerprint.h"
 #include "sbuf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,98 @@ static void test_sketch(void **state)
 	sampleset_free(t);
 }
 
+/* One prompt's answers of the accumulator test; "lp" answers carry logprobs. */
+static void fill(struct sampleset *s, int prompt)
+{
+	char pid[16];
+	struct prompt_samples *ps;
+
+	snprintf(pid, sizeof(pid), "p%d", prompt);
+	switch (prompt) {
+	case 0:
+		add(s, pid, "Paris", "gpt-b", "fp_2", 12, NULL);
+		add(s, pid, " Paris ", "gpt-a", "fp_1", 12, NULL);
+		add(s, pid, "Lyon", "gpt-a", NULL, 13, NULL);
+		break;
+	case 1:
+		add(s, pid, "x", NULL, NULL, -1,
+		    json_pack("{s:s,s:s}", "openai-version", "2020-10-01", "x-request-id", "r1"));
+		add(s, pid, "\xc3\xa9t\xc3\xa9", "gpt-c", NULL, 40, NULL);
+		break;
+	case 2:
+		sampleset_prompt(s, pid); /* asked, nothing answered */
+		break;
+	default:
+		add(s, pid, "lp", "gpt-a", "fp_3", 7, NULL);
+		ps = sampleset_prompt(s, pid);
+		ps->samples[0].logprobs = json_pack("[{s:s,s:f}]", "token", "lp", "logprob", -0.1);
+		add(s, pid, "lp2", "gpt-a", "fp_3", 8, NULL);
+		add(s, pid, "lp2", "gpt-a", "fp_3", 8, NULL);
+		break;
+	}
+}
+
+/* The accumulator, fed one prompt at a time in another order from prompts freed right after
+ * each add, gives the JSON of fingerprint_hard / fingerprint_sketch on the whole set. */
+static void test_acc(void **state)
+{
+	struct sampleset *s = sampleset_new("v", "m", "s");
+	struct fingerprint_acc *a = fingerprint_acc_new(1), *h = fingerprint_acc_new(0);
+	json_t *want_hard, *want_sketch, *got;
+	char *d1, *d2;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		fill(s, i);
+	want_hard = fingerprint_hard(s);
+	want_sketch = fingerprint_sketch(s);
+	for (i = 3; i >= 0; i--) {
+		struct sampleset *one = sampleset_new("v", "m", "s");
+
+		fill(one, i);
+		fingerprint_acc_add(a, &one->prompts[0]);
+		fingerprint_acc_add(h, &one->prompts[0]);
+		sampleset_free(one);
+	}
+	got = fingerprint_acc_hard(a);
+	d1 = json_dumps(want_hard, JSON_SORT_KEYS | JSON_COMPACT);
+	d2 = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(d1, d2);
+	/* the case is not trivial: every kind of hard signal is present */
+	assert_non_null(strstr(d1, "openai-version=2020-10-01"));
+	assert_non_null(strstr(d1, "\"logprobs\":true"));
+	assert_non_null(strstr(d1, "\"p3\":8"));
+	free(d1);
+	free(d2);
+	json_decref(got);
+	got = fingerprint_acc_hard(h);
+	assert_true(json_equal(got, want_hard));
+	json_decref(got);
+	got = fingerprint_acc_sketch(a);
+	d1 = json_dumps(want_sketch, JSON_SORT_KEYS | JSON_COMPACT);
+	d2 = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(d1, d2);
+	assert_int_equal(json_object_size(got), 3); /* p2 has no answers */
+	free(d1);
+	free(d2);
+	json_decref(got);
+	/* without a sketch: {} */
+	got = fingerprint_acc_sketch(h);
+	assert_int_equal(json_object_size(got), 0);
+	json_decref(got);
+	/* the JSON can be made again, unchanged */
+	got = fingerprint_acc_hard(a);
+	assert_true(json_equal(got, want_hard));
+	json_decref(got);
+	fingerprint_acc_free(a);
+	fingerprint_acc_free(h);
+	fingerprint_acc_free(NULL);
+	json_decref(want_hard);
+	json_decref(want_sketch);
+	sampleset_free(s);
+}
+
 static void test_epochs(void **state)
 {
 	json_t *recs = json_loads("[{\"night\":\"d1\"},{\"night\":\"d2\",\"epoch\":\"e1\"},"
@@ -181,9 +274,8 @@ static void test_epochs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hard),
-		cmocka_unit_test(test_hard_diff),
-		cmocka_unit_test(test_sketch),
+		cmocka_unit_test(test_hard),   cmocka_unit_test(test_hard_diff),
+		cmocka_unit_test(test_sketch), cmocka_unit_test(test_acc),
 		cmocka_unit_test(test_epochs),
 	};
 

@@ -200,6 +200,83 @@ static void test_perm_stratified(void **state)
 	assert_true(suite.p < 0.002);
 }
 
+static int same_result(const struct stats_perm_result *a, const struct stats_perm_result *b)
+{
+	return a->obs == b->obs && a->p == b->p && a->null_mean == b->null_mean &&
+	       a->null_sd == b->null_sd;
+}
+
+/* stats_perm_test is the per-stratum test plus the suite from the summed nulls: added in index
+ * order the results are bit for bit the same; in another order, the same up to the order of
+ * the floating-point sums (each stratum's permutations are seeded by its index, not its turn). */
+static void test_perm_stratum_suite(void **state)
+{
+	enum { NS = 5, B = 499 };
+	unsigned same[] = { 0, 1, 2, 0, 1, 2, 0, 1, 2, 0 };
+	unsigned moved[] = { 0, 0, 0, 0, 0, 1, 1, 1, 2, 2 };
+	const char *txt[8] = { "alpha beta", "alpha beta!", "alpha bet",  "alpha",
+			       "omega psi",  "omega chi",   "alpha beta", "omega psi" };
+	uint32_t *cps[8];
+	size_t lens[8], i, b, active = 0;
+	double K[64], sums[B], obs = 0;
+	struct stats_stratum st[NS] = {
+		{ .dist = STATS_TV, .n_a = 5, .n_b = 5, .labels = same, .k = 3 },
+		{ .dist = STATS_TV, .n_a = 5, .n_b = 5, .labels = moved, .k = 3 },
+		{ .dist = STATS_TV, .n_a = 0, .n_b = 5, .labels = moved, .k = 3 }, /* sits out */
+		{ .dist = STATS_MMD, .n_a = 4, .n_b = 4, .K = K },
+		{ .dist = STATS_TV, .n_a = 7, .n_b = 3, .labels = moved, .k = 3 },
+	};
+	struct stats_perm_result r[NS], r2[NS], suite, suite2;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		cps[i] = stats_codepoints(txt[i], &lens[i]);
+	stats_kernel_matrix(STATS_K_HAMMING, (const uint32_t *const *)cps, lens, 8, 11, K);
+	stats_perm_test(st, NS, B, 42, r, &suite);
+	assert_true(suite.p < 1);
+
+	memset(sums, 0, sizeof(sums));
+	for (i = 0; i < NS; i++) {
+		if (stats_perm_stratum(&st[i], i, B, 42, &r2[i], sums)) {
+			obs += r2[i].obs;
+			active++;
+		}
+		assert_true(same_result(&r[i], &r2[i]));
+	}
+	assert_int_equal(active, 4);
+	stats_perm_suite(sums, B, obs, active, &suite2);
+	assert_true(same_result(&suite, &suite2));
+
+	/* reverse order */
+	memset(sums, 0, sizeof(sums));
+	obs = 0;
+	active = 0;
+	for (i = NS; i-- > 0;) {
+		if (stats_perm_stratum(&st[i], i, B, 42, &r2[i], sums)) {
+			obs += r2[i].obs;
+			active++;
+		}
+		assert_true(same_result(&r[i], &r2[i]));
+	}
+	stats_perm_suite(sums, B, obs, active, &suite2);
+	NEAR(suite.obs, suite2.obs, 1e-12);
+	NEAR(suite.null_mean, suite2.null_mean, 1e-12);
+	NEAR(suite.null_sd, suite2.null_sd, 1e-12);
+	NEAR(suite.p, suite2.p, 1e-12);
+
+	/* a sitting-out stratum adds nothing to the sums; no active stratum: obs 0, p 1 */
+	memset(sums, 0, sizeof(sums));
+	assert_int_equal(stats_perm_stratum(&st[2], 2, B, 42, &r2[2], sums), 0);
+	for (b = 0; b < B; b++)
+		assert_true(sums[b] == 0);
+	NEAR(r2[2].p, 1, 0);
+	stats_perm_suite(sums, B, 0, 0, &suite2);
+	NEAR(suite2.obs, 0, 0);
+	NEAR(suite2.p, 1, 0);
+	for (i = 0; i < 8; i++)
+		free(cps[i]);
+}
+
 /* Under an exchangeable null the p-values are (close to) uniform: a loose, deterministic
  * check over 300 seeds of data drawn from one distribution for both groups. */
 static void test_perm_uniform_null(void **state)
@@ -357,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_mmd_fast_matches_direct),
 		cmocka_unit_test(test_perm_exact_small),
 		cmocka_unit_test(test_perm_stratified),
+		cmocka_unit_test(test_perm_stratum_suite),
 		cmocka_unit_test(test_perm_uniform_null),
 		cmocka_unit_test(test_perm_uniform_null_mmd),
 		cmocka_unit_test(test_bh),
