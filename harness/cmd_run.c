@@ -3,6 +3,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "detect.h"
+#include "evaluate.h"
 #include "lock.h"
 #include "publish.h"
 #include "render.h"
@@ -149,15 +150,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return 0;
 }
 
-/* Everything judged for one (vendor, suite). */
+/* Everything judged for one (vendor, suite). Prompts are judged one at a time as their
+ * answers come in (on_prompt); judge finishes what they left. */
 struct target {
 	const struct vendor *vendor;
 	const struct suite *suite;
 	struct detect_params *params;
-	struct sampleset *baseline;
+	struct baseline_reader *baseline;
 	char baseline_path[1024];
+	/* Filled prompt by prompt. */
+	struct report_stream *rs;
+	struct detect_run *drun;
+	unsigned char *seen; /* per baseline prompt: judged tonight */
+	double *lat;	     /* tonight's latencies (register and metrics figures) */
+	size_t n_lat, answers;
 	/* Filled by judge. */
-	json_t *report;
+	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
 	int have_detect;
 	char report_path[1024];
@@ -193,10 +201,108 @@ static int prepare(struct session *s, int need_baselines, struct target **out, s
 				      t[k].suite->id);
 			if (!need_baselines)
 				continue;
-			t[k].baseline = baseline_load(t[k].baseline_path, err);
+			t[k].baseline = baseline_open(t[k].baseline_path, err);
 			if (!t[k].baseline)
 				return -1;
 		}
+	return 0;
+}
+
+/* Opens each target's report and detection before the first answer arrives. */
+static int start_targets(struct session *s, struct target *t, size_t n, const char *date,
+			 struct pl_err *err)
+{
+	char hist[1024];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t[i].rs = report_stream_new(1, err);
+		if (!t[i].rs)
+			return -1;
+		session_history_path(s->cfg, t[i].vendor, t[i].suite->id, hist, sizeof(hist));
+		t[i].drun = detect_begin(t[i].params, baseline_count(t[i].baseline), hist, date, 0,
+					 err);
+		if (!t[i].drun)
+			return -1;
+		t[i].seen = xcalloc(baseline_count(t[i].baseline) + 1, 1);
+	}
+	return 0;
+}
+
+/* Judges one prompt of one target and frees its answers: checks, the report entry and the
+ * detection figures. */
+static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt_samples *ps,
+			struct pl_err *err)
+{
+	struct prompt_samples bs;
+	size_t bi = baseline_find(t->baseline, pr->id), i;
+	int rc = -1;
+
+	memset(&bs, 0, sizeof(bs));
+	if (bi != BASELINE_NONE) {
+		if (t->seen[bi] || baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
+			goto out;
+		t->seen[bi] = 1;
+	}
+	if (report_stream_add(t->rs,
+			      evaluate_prompt(pr, bi != BASELINE_NONE ? &bs : NULL, ps,
+					      REPORT_MAX_EXAMPLES, report_stream_counts(t->rs)),
+			      bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
+		goto out;
+	detect_add(t->drun, bi != BASELINE_NONE ? bi : DETECT_NOT_IN_BASELINE,
+		   bi != BASELINE_NONE ? &bs : NULL, ps);
+	t->lat = xrealloc(t->lat, (t->n_lat + ps->n + 1) * sizeof(*t->lat));
+	for (i = 0; i < ps->n; i++)
+		if (ps->samples[i].latency_ms >= 0)
+			t->lat[t->n_lat++] = ps->samples[i].latency_ms;
+	t->answers += ps->n;
+	rc = 0;
+out:
+	prompt_samples_release(&bs);
+	return rc;
+}
+
+struct run_ctx {
+	struct session *s;
+	struct target *t;
+	size_t n;
+};
+
+/* collect_fn: a prompt's answers are all in. */
+static int on_prompt(void *ctx, const struct plan_group *g, struct prompt_samples *ps,
+		     struct pl_err *err)
+{
+	struct run_ctx *rc = ctx;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < rc->n; i++)
+		if (rc->t[i].vendor == g->vendor && rc->t[i].suite == g->suite)
+			break;
+	if (i < rc->n)
+		r = judge_prompt(&rc->t[i], g->prompt, ps, err);
+	prompt_samples_release(ps);
+	return r;
+}
+
+/* Baseline prompts tonight's suite does not have still count for detection (the baseline's
+ * own rates) and for the report's baseline metadata. */
+static int judge_rest(struct target *t, struct pl_err *err)
+{
+	size_t i, n = baseline_count(t->baseline);
+
+	for (i = 0; i < n; i++) {
+		struct prompt_samples bs;
+
+		if (t->seen[i])
+			continue;
+		if (baseline_read_prompt(t->baseline, i, &bs, err) < 0)
+			return -1;
+		detect_add(t->drun, i, &bs, NULL);
+		report_stream_add_baseline(t->rs, &bs);
+		prompt_samples_release(&bs);
+		t->seen[i] = 1;
+	}
 	return 0;
 }
 
@@ -226,7 +332,11 @@ static void release_targets(struct target *t, size_t n)
 
 	for (i = 0; i < n; i++) {
 		detect_params_free(t[i].params);
-		sampleset_free(t[i].baseline);
+		baseline_close(t[i].baseline);
+		report_stream_free(t[i].rs);
+		detect_run_free(t[i].drun);
+		free(t[i].seen);
+		free(t[i].lat);
 		json_decref(t[i].report);
 	}
 	free(t);
@@ -256,33 +366,22 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Latency figures of tonight's answers for the register and the metrics. */
-static void latency_figures(const struct sampleset *night, struct publish_item *it)
+static void latency_figures(struct target *t, struct publish_item *it)
 {
-	double *v;
-	size_t p, i, n = 0;
+	double *v = t->lat;
+	size_t i, n = t->n_lat;
 
 	it->latency_p50_ms = it->latency_p90_ms = it->latency_p95_ms = it->latency_p99_ms = -1;
-	for (p = 0; p < night->n_prompts; p++)
-		n += night->prompts[p].n;
 	if (!n)
 		return;
-	v = xcalloc(n, sizeof(*v));
-	n = 0;
-	for (p = 0; p < night->n_prompts; p++)
-		for (i = 0; i < night->prompts[p].n; i++)
-			if (night->prompts[p].samples[i].latency_ms >= 0) {
-				v[n] = night->prompts[p].samples[i].latency_ms;
-				it->latency_sum_ms += v[n++];
-			}
-	if (n) {
-		qsort(v, n, sizeof(*v), cmp_double);
-		it->latency_p50_ms = v[(size_t)floor(0.50 * (double)(n - 1))];
-		it->latency_p90_ms = v[(size_t)floor(0.90 * (double)(n - 1))];
-		it->latency_p95_ms = v[(size_t)floor(0.95 * (double)(n - 1))];
-		it->latency_p99_ms = v[(size_t)floor(0.99 * (double)(n - 1))];
-	}
+	for (i = 0; i < n; i++)
+		it->latency_sum_ms += v[i];
+	qsort(v, n, sizeof(*v), cmp_double);
+	it->latency_p50_ms = v[(size_t)floor(0.50 * (double)(n - 1))];
+	it->latency_p90_ms = v[(size_t)floor(0.90 * (double)(n - 1))];
+	it->latency_p95_ms = v[(size_t)floor(0.95 * (double)(n - 1))];
+	it->latency_p99_ms = v[(size_t)floor(0.99 * (double)(n - 1))];
 	it->latency_count = n;
-	free(v);
 }
 
 static void add_signal(struct target *t, const char *name)
@@ -331,60 +430,48 @@ static void collect_signals(struct target *t, const json_t *report)
 		add_signal(t, "check failures");
 }
 
-/* Judges one target: detection, report, signature and register entry; fills it. */
+/* Finishes one target once the run is over: detection's decision, the report, its signature
+ * and register entry; fills it. */
 static int judge(struct session *s, struct target *t, struct publish *pub, const char *date,
 		 struct publish_item *it, struct report_summary *sum, struct pl_err *err)
 {
-	struct sampleset *night = session_set(s, t->vendor->id, t->suite->id);
-	struct sampleset empty = { 0 };
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL, *report = NULL;
-	char reason[256], hist[1024];
+	json_t *section = NULL;
+	char reason[256];
 	int rc = -1;
 
 	memset(&in, 0, sizeof(in));
 	memset(it, 0, sizeof(*it));
-	if (!night) {
-		empty.vendor = t->vendor->id;
-		empty.suite = t->suite->id;
-		night = &empty;
-	}
 	in.planned = session_planned(s, t->vendor->id, t->suite->id);
 	in.incomplete_reason = incomplete_reason(s, t->vendor, reason, sizeof(reason));
 	in.min_answered = RUN_MIN_ANSWERED;
-	if (!in.incomplete_reason) {
-		size_t got = 0, p;
-
-		for (p = 0; p < night->n_prompts; p++)
-			got += night->prompts[p].n;
-		/* Too few answers say nothing about behaviour; they must not enter the history. */
-		if ((double)got >= RUN_MIN_ANSWERED * (double)in.planned) {
-			session_history_path(s->cfg, t->vendor, t->suite->id, hist, sizeof(hist));
-			if (detect_evaluate(t->params, t->baseline, night, hist, date, 0, &t->det,
-					    &section, err) < 0)
-				goto out;
-			t->have_detect = 1;
-		}
+	if (judge_rest(t, err) < 0)
+		goto out;
+	/* Too few answers say nothing about behaviour; they must not enter the history. */
+	if (!in.incomplete_reason && (double)t->answers >= RUN_MIN_ANSWERED * (double)in.planned) {
+		if (detect_end(t->drun, &t->det, &section, err) < 0)
+			goto out;
+		t->have_detect = 1;
 	}
+	detect_run_free(t->drun);
+	t->drun = NULL;
 	in.run_id = s->journal_path ? strrchr(s->journal_path, '/') + 1 : "run";
 	in.date = date;
 	in.mode = "nightly";
 	in.vendor = t->vendor;
 	in.suite = t->suite;
-	in.baseline = t->baseline;
 	in.baseline_path = t->baseline_path;
-	in.night = night;
 	in.detect = t->have_detect ? &t->det : NULL;
 	in.detect_section = section;
-	report = report_build(&in, sum);
 	report_path(t->report_path, sizeof(t->report_path), s->cfg->reports_dir, date,
 		    t->vendor->id, t->suite->id);
-	if (report_write(t->report_path, report, t->sha, err) < 0)
+	if (report_stream_finish(t->rs, &in, t->report_path, t->sha, sum, &t->report, err) < 0)
 		goto out;
-	t->report = json_incref(report);
+	report_stream_free(t->rs);
+	t->rs = NULL;
 	snprintf(t->summary, sizeof(t->summary), "%s", sum->line);
-	collect_signals(t, report);
+	collect_signals(t, t->report);
 
 	it->vendor = t->vendor;
 	it->suite = t->suite->id;
@@ -403,32 +490,41 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	it->checks_failed = sum->counts.fail + sum->counts.error;
 	it->signals = t->signals;
 	it->n_signals = t->n_signals;
-	latency_figures(night, it);
+	latency_figures(t, it);
 	if (publish_report(pub, date, it, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	json_decref(section);
-	json_decref(report);
 	return rc;
 }
 
-/* The Markdown and JUnit renderings of every report of the run, written atomically. */
+/* The Markdown and JUnit renderings of every report of the run, written atomically. The
+ * reports were streamed to disk; they are read back whole only for these. */
 static int write_renderings(const struct run_args *a, const struct target *t, size_t n,
 			    struct pl_err *err)
 {
-	const json_t **reports = xcalloc(n + 1, sizeof(*reports));
-	const char **names = xcalloc(n + 1, sizeof(*names));
+	json_t **reports;
+	const char **names;
 	struct sbuf out;
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < n; i++) {
-		reports[i] = t[i].report;
+	if (!a->markdown && !a->junit)
+		return 0;
+	reports = xcalloc(n + 1, sizeof(*reports));
+	names = xcalloc(n + 1, sizeof(*names));
+	for (i = 0; i < n && rc == 0; i++) {
+		json_error_t je;
+
 		names[i] = t[i].report_path;
+		reports[i] = json_load_file(t[i].report_path, 0, &je);
+		if (!reports[i])
+			rc = pl_err_set(err, PL_E_IO, t[i].report_path, "cannot read back: %s",
+					je.text);
 	}
 	sbuf_init(&out);
-	if (a->markdown) {
+	if (a->markdown && rc == 0) {
 		for (i = 0; i < n && rc == 0; i++)
 			rc = render_md_report(reports[i], &out, err);
 		if (rc == 0)
@@ -442,6 +538,8 @@ static int write_renderings(const struct run_args *a, const struct target *t, si
 			rc = fileio_write_atomic(a->junit, out.buf, out.len, 0644, err);
 	}
 	sbuf_release(&out);
+	for (i = 0; i < n; i++)
+		json_decref(reports[i]);
 	free(reports);
 	free(names);
 	return rc;
@@ -487,6 +585,8 @@ int cmd_run(int argc, char **argv)
 	struct lockset *locks = NULL;
 	struct target *targets = NULL;
 	struct publish_item *items = NULL;
+	struct collect *collect = NULL;
+	struct run_ctx rctx;
 	size_t n_targets = 0, i, changed = 0, failed = 0, incomplete = 0;
 	char today[16];
 	time_t started = time(NULL);
@@ -522,6 +622,14 @@ int cmd_run(int argc, char **argv)
 		session_today(today, sizeof(today));
 		a.date = today;
 	}
+	if (start_targets(&s, targets, n_targets, a.date, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	rctx.s = &s;
+	rctx.t = targets;
+	rctx.n = n_targets;
+	a.so.collect = collect = collect_new(&s.plan, on_prompt, &rctx);
 	if (session_execute(&s, &a.so, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -568,6 +676,7 @@ out:
 	free(items);
 	publish_close(pub);
 	lock_release_all(locks);
+	collect_free(collect);
 	release_targets(targets, n_targets);
 	session_release(&s);
 	free(a.vendors);

@@ -90,12 +90,24 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	ro.max_cost = o->max_cost > 0 ? o->max_cost : s->cfg->max_cost;
 	if (o->progress && !getenv("PLUMBLINE_NO_PROGRESS"))
 		ro.progress = progress; /* drawn only when stderr is a terminal */
+	if (o->collect) {
+		ro.on_final = collect_on_final;
+		ro.final_ctx = o->collect;
+		/* what a resumed journal already holds is judged with the rest */
+		if (o->resume && journal_count(j) &&
+		    journal_read(s->journal_path, collect_record, o->collect, NULL, err) < 0) {
+			journal_close(j);
+			return -1;
+		}
+	}
 	rc = runner_run(&s->plan, j, &ro, &s->stats, err);
 	if (ro.progress)
 		log_progress_end(); /* a budget stop ends before done == total */
 	journal_close(j);
 	if (rc < 0)
 		return -1;
+	if (o->collect)
+		return collect_finish(o->collect, err);
 	return sampleset_from_journal(s->journal_path, &s->sets, &s->n_sets, err);
 }
 

@@ -5,6 +5,7 @@
 #ifndef PL_SESSION_H
 #define PL_SESSION_H
 
+#include "collect.h"
 #include "config.h"
 #include "plan.h"
 #include "runner.h"
@@ -29,6 +30,10 @@ struct session_opts {
 	int progress;		/* print a progress line on stderr when it is a terminal */
 	long max_requests, max_tokens;
 	double max_cost;
+	/* When set, answers are handed over prompt by prompt while the run goes (collect.h; a
+	 * resumed journal's records first), collect_finish is called at the end, and no
+	 * samplesets are built: nothing holds every answer. */
+	struct collect *collect;
 };
 
 void session_init(struct session *s);
