@@ -1,36 +1,53 @@
-/* plan.c: expanding config + suites into the list of requests a run sends. */
+/* plan.c: expanding config + suites into the groups of requests a run sends, their hash, and
+ * finding an item's group. */
 #include "plan.h"
 #include "hex.h"
 #include "sbuf.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* SHA-256 of "mode=M\n" then one "vendor/model/suite/prompt/sample\n" line per item, in plan
+ * order: journals name and check resumes by this text, so it must never change. Fed line by
+ * line, so hashing needs no memory in proportion to the plan. */
 static void hash_plan(struct plan *p)
 {
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
 	struct sbuf sb;
-	size_t k;
+	size_t g;
+	int i, ok;
 
 	sbuf_init(&sb);
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
 	sbuf_addf(&sb, "mode=%d\n", (int)p->mode);
-	for (k = 0; k < p->n_items; k++) {
-		const struct plan_item *it = &p->items[k];
+	ok = ok && EVP_DigestUpdate(ctx, sb.buf, sb.len) == 1;
+	for (g = 0; ok && g < p->n_groups; g++) {
+		const struct plan_group *gr = &p->groups[g];
 
-		sbuf_addf(&sb, "%s/%s/%s/%s/%d\n", it->vendor->id, it->vendor->model, it->suite->id,
-			  it->prompt->id, it->sample);
+		for (i = 0; ok && i < gr->n; i++) {
+			sbuf_reset(&sb);
+			sbuf_addf(&sb, "%s/%s/%s/%s/%d\n", gr->vendor->id, gr->vendor->model,
+				  gr->suite->id, gr->prompt->id, i);
+			ok = EVP_DigestUpdate(ctx, sb.buf, sb.len) == 1;
+		}
 	}
-	if (hex_sha256(sb.buf, sb.len, p->hash) < 0)
-		abort(); /* out of memory, as everywhere */
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
 	sbuf_release(&sb);
+	if (!ok)
+		abort(); /* out of memory, as everywhere */
+	hex_encode(md, mdlen, p->hash);
 }
 
 int plan_build(struct plan *p, const struct config *c, const char *const *vendor_ids,
 	       size_t n_vendor_ids, const struct suite *const *suites, size_t n_suites,
 	       enum plan_mode mode, struct pl_err *err)
 {
-	size_t v, s, q, total = 0, k = 0;
-	int i;
+	size_t v, s, q, n_prompts = 0, g = 0, k = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->mode = mode;
@@ -38,7 +55,7 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 	p->n_suites = n_suites;
 	if (n_vendor_ids == 0) {
 		p->n_vendors = c->n_vendors;
-		p->vendors = xcalloc(c->n_vendors, sizeof(*p->vendors));
+		p->vendors = xcalloc(c->n_vendors ? c->n_vendors : 1, sizeof(*p->vendors));
 		for (v = 0; v < c->n_vendors; v++)
 			p->vendors[v] = &c->vendors[v];
 	} else {
@@ -60,27 +77,22 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 		}
 	}
 	for (s = 0; s < n_suites; s++)
-		for (q = 0; q < suites[s]->n_prompts; q++) {
-			const struct prompt *pr = &suites[s]->prompts[q];
-
-			total += (size_t)(mode == PLAN_BASELINE ? pr->baseline_samples
-								: pr->samples);
-		}
-	total *= p->n_vendors;
-	p->items = xcalloc(total ? total : 1, sizeof(*p->items));
+		n_prompts += suites[s]->n_prompts;
+	p->n_groups = n_prompts * p->n_vendors;
+	p->groups = xcalloc(p->n_groups ? p->n_groups : 1, sizeof(*p->groups));
 	for (v = 0; v < p->n_vendors; v++)
 		for (s = 0; s < n_suites; s++)
 			for (q = 0; q < suites[s]->n_prompts; q++) {
 				const struct prompt *pr = &suites[s]->prompts[q];
 				int n = mode == PLAN_BASELINE ? pr->baseline_samples : pr->samples;
+				struct plan_group *gr = &p->groups[g++];
 
-				for (i = 0; i < n; i++) {
-					p->items[k].vendor = p->vendors[v];
-					p->items[k].suite = suites[s];
-					p->items[k].prompt = pr;
-					p->items[k].sample = i;
-					k++;
-				}
+				gr->vendor = p->vendors[v];
+				gr->suite = suites[s];
+				gr->prompt = pr;
+				gr->first = k;
+				gr->n = n > 0 ? n : 0;
+				k += (size_t)gr->n;
 			}
 	p->n_items = k;
 	hash_plan(p);
@@ -91,7 +103,42 @@ void plan_release(struct plan *p)
 {
 	if (!p)
 		return;
-	free(p->items);
+	free(p->groups);
 	free(p->vendors);
 	memset(p, 0, sizeof(*p));
+}
+
+size_t plan_group_of(const struct plan *p, size_t item)
+{
+	size_t lo = 0, hi = p->n_groups, mid;
+
+	if (item >= p->n_items)
+		return p->n_groups;
+	/* The last group starting at or before item: groups tile the items, so it holds item
+	 * (an empty group shares its first with the next one, which comes after it). */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (p->groups[mid].first <= item)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void plan_item(const struct plan *p, size_t i, struct plan_item *out)
+{
+	size_t g = plan_group_of(p, i);
+	const struct plan_group *gr;
+
+	if (g >= p->n_groups) {
+		memset(out, 0, sizeof(*out));
+		out->sample = -1;
+		return;
+	}
+	gr = &p->groups[g];
+	out->vendor = gr->vendor;
+	out->suite = gr->suite;
+	out->prompt = gr->prompt;
+	out->sample = (int)(i - gr->first);
 }

@@ -1,6 +1,8 @@
 /* plan.h: what a run will send: one item per (vendor, suite, prompt, sample), in a stable order
- * (vendor, suite, prompt, sample), each with its deterministic seed.
- * The plan is pure data built from the config and the suites; it sends nothing. */
+ * (vendor, suite, prompt, sample), each with its deterministic seed. The plan stores one group
+ * per (vendor, suite, prompt), not one record per request, so its size does not grow with the
+ * number of samples. The plan is pure data built from the config and the suites; it sends
+ * nothing. */
 #ifndef PL_PLAN_H
 #define PL_PLAN_H
 
@@ -12,6 +14,7 @@ enum plan_mode {
 	PLAN_BASELINE, /* prompt->baseline_samples per prompt */
 };
 
+/* One request of the plan, as plan_item() describes it. */
 struct plan_item {
 	const struct vendor *vendor; /* borrowed from the config */
 	const struct suite *suite;   /* borrowed */
@@ -19,9 +22,22 @@ struct plan_item {
 	int sample;		     /* 0-based */
 };
 
+/* The samples of one (vendor, suite, prompt): items first .. first + n - 1 are its samples
+ * 0 .. n - 1. Groups are in plan order and tile the items: groups[g + 1].first ==
+ * groups[g].first + groups[g].n. n may be 0 (a prompt with no samples in this mode, possible
+ * only for suites built in code): such a group holds no item. */
+struct plan_group {
+	const struct vendor *vendor; /* borrowed from the config */
+	const struct suite *suite;   /* borrowed */
+	const struct prompt *prompt; /* borrowed */
+	size_t first;
+	int n;
+};
+
 struct plan {
-	struct plan_item *items;
-	size_t n_items;
+	struct plan_group *groups; /* one per (vendor, suite, prompt), in plan order */
+	size_t n_groups;
+	size_t n_items;		       /* sum of the groups' n */
 	const struct vendor **vendors; /* the selected vendors, in config order */
 	size_t n_vendors;
 	const struct suite *const *suites;
@@ -36,5 +52,14 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 	       size_t n_vendor_ids, const struct suite *const *suites, size_t n_suites,
 	       enum plan_mode mode, struct pl_err *err);
 void plan_release(struct plan *p);
+
+/* Fills *out with item i (i < p->n_items) in O(log n_groups). An i out of range gives NULL
+ * pointers and sample -1. Walk a range of items through the groups rather than calling this
+ * for each one. */
+void plan_item(const struct plan *p, size_t i, struct plan_item *out);
+
+/* Index of the group holding item (item < p->n_items; never a group with n == 0), in
+ * O(log n_groups); p->n_groups when item is out of range. */
+size_t plan_group_of(const struct plan *p, size_t item);
 
 #endif

@@ -33,7 +33,8 @@ struct vstate;
 struct job {
 	enum job_state state;
 	struct vstate *v;
-	size_t item;
+	size_t item;	     /* plan index */
+	struct plan_item it; /* what item is, from the vendor's group cursor */
 	int attempts;
 	double wake;
 	long est_tokens;
@@ -55,6 +56,7 @@ struct vstate {
 	struct ratelimit rl;
 	struct job *jobs;
 	size_t n_jobs;
+	size_t group;  /* plan group holding the next item to look at (n_groups: none left) */
 	size_t cursor; /* next plan item to look at */
 	size_t in_flight;
 	int consec_conn_fail;
@@ -137,11 +139,11 @@ static void progress(struct run *r, int force)
 	r->o->progress(r->o->progress_ctx, &pg);
 }
 
-/* Appends the final record of an item and accounts for it. */
-static void finalize(struct run *r, struct vstate *v, size_t item, int attempts,
-		     const struct probe_answer *a)
+/* Appends the final record of an item, tells the caller (on_final) once it is journaled, and
+ * accounts for it. */
+static void finalize(struct run *r, struct vstate *v, size_t item, const struct plan_item *it,
+		     int attempts, const struct probe_answer *a)
 {
-	const struct plan_item *it = &r->p->items[item];
 	struct journal_rec rec = {
 		.vendor = v->vendor->id,
 		.suite = it->suite->id,
@@ -151,8 +153,12 @@ static void finalize(struct run *r, struct vstate *v, size_t item, int attempts,
 		.answer = a,
 	};
 
-	if (!r->failed && journal_append(r->j, &rec, r->err))
-		r->failed = 1;
+	if (!r->failed) {
+		if (journal_append(r->j, &rec, r->err))
+			r->failed = 1;
+		else if (r->o->on_final)
+			r->o->on_final(r->o->final_ctx, item, a);
+	}
 	r->done++;
 	if (a->fault == PROBE_OK) {
 		r->st->answered++;
@@ -175,34 +181,48 @@ static void job_clear(struct job *jb)
 	jb->wake = 0;
 }
 
-static void unreachable(struct run *r, struct vstate *v, size_t item, int attempts)
+static void unreachable(struct run *r, struct vstate *v, size_t item, const struct plan_item *it,
+			int attempts)
 {
 	struct probe_answer a;
 
 	probe_answer_init(&a);
 	a.fault = PROBE_FAULT_NETWORK;
 	a.error_message = xstrdup(UNREACHABLE_MSG);
-	finalize(r, v, item, attempts, &a);
+	finalize(r, v, item, it, attempts, &a);
 	probe_answer_release(&a);
 	r->st->unreachable++;
 	v->st->unreachable++;
 }
 
-/* Finds the vendor's next item not yet done; 0 when there is none. */
-static int next_item(struct run *r, struct vstate *v, size_t *item)
+/* Finds the vendor's next item not yet done and what it is; 0 when there is none. Walks the
+ * groups in order from the vendor's cursor, skipping other vendors' groups whole. */
+static int next_item(struct run *r, struct vstate *v, size_t *item, struct plan_item *it)
 {
-	const struct plan_item *it;
+	const struct plan_group *gr;
+	int sample;
 
-	for (; v->cursor < r->p->n_items; v->cursor++) {
-		it = &r->p->items[v->cursor];
-		if (it->vendor != v->vendor)
-			continue;
-		if (r->j &&
-		    journal_done(r->j, v->vendor->id, it->suite->id, it->prompt->id, it->sample)) {
-			r->st->skipped_resumed++;
-			r->done++;
+	while (v->group < r->p->n_groups) {
+		gr = &r->p->groups[v->group];
+		if (v->cursor < gr->first)
+			v->cursor = gr->first;
+		if (gr->vendor != v->vendor || v->cursor >= gr->first + (size_t)gr->n) {
+			v->cursor = gr->first + (size_t)gr->n;
+			v->group++;
 			continue;
 		}
+		sample = (int)(v->cursor - gr->first);
+		if (r->j &&
+		    journal_done(r->j, v->vendor->id, gr->suite->id, gr->prompt->id, sample)) {
+			r->st->skipped_resumed++;
+			r->done++;
+			v->cursor++;
+			continue;
+		}
+		it->vendor = gr->vendor;
+		it->suite = gr->suite;
+		it->prompt = gr->prompt;
+		it->sample = sample;
 		*item = v->cursor++;
 		return 1;
 	}
@@ -241,28 +261,28 @@ static int assign(struct run *r, struct vstate *v, struct job *jb)
 {
 	struct pl_err e = PL_ERR_INIT;
 	struct probe_answer a;
-	const struct plan_item *it;
+	struct plan_item it;
 	long pt, ct;
 	size_t item;
 
-	while (next_item(r, v, &item)) {
-		it = &r->p->items[item];
-		fill_prompt(jb, it);
+	while (next_item(r, v, &item, &it)) {
+		fill_prompt(jb, &it);
 		probe_request_init(&jb->rq);
 		if (v->ops->build(&v->target, &jb->pp, &jb->rq, &e)) {
 			probe_request_release(&jb->rq);
 			probe_answer_init(&a);
 			a.fault = PROBE_FAULT_REQUEST;
 			a.error_message = xstrdup(e.msg);
-			finalize(r, v, item, 0, &a);
+			finalize(r, v, item, &it, 0, &a);
 			probe_answer_release(&a);
 			pl_err_init(&e);
 			continue;
 		}
 		jb->item = item;
+		jb->it = it;
 		jb->attempts = 0;
 		jb->wake = 0;
-		jb->est_tokens = runner_estimate_tokens(it->prompt, &pt, &ct);
+		jb->est_tokens = runner_estimate_tokens(it.prompt, &pt, &ct);
 		jb->est_cost = price(v->vendor, pt, ct);
 		jb->state = JOB_PENDING;
 		return 1;
@@ -315,7 +335,7 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 	none.ttfb_ms = -1;
 	if (r->o->replay_dir) {
 		memset(&rep, 0, sizeof(rep));
-		rc = record_load(r->o->replay_dir, &jb->rq, r->p->items[jb->item].sample, &rep, &e);
+		rc = record_load(r->o->replay_dir, &jb->rq, jb->it.sample, &rep, &e);
 		if (rc == 0)
 			complete(r, jb, &rep.resp, PROBE_OK, "", 0, 1);
 		else if (rc == 1)
@@ -353,6 +373,7 @@ static double backoff_s(struct run *r, int attempt, long retry_after_ms)
 static void open_circuit(struct run *r, struct vstate *v)
 {
 	size_t i, item;
+	struct plan_item it;
 	struct job *jb;
 
 	v->circuit_open = 1;
@@ -361,11 +382,11 @@ static void open_circuit(struct run *r, struct vstate *v)
 		jb = &v->jobs[i];
 		if (jb->state != JOB_PENDING)
 			continue;
-		unreachable(r, v, jb->item, jb->attempts);
+		unreachable(r, v, jb->item, &jb->it, jb->attempts);
 		job_clear(jb);
 	}
-	while (next_item(r, v, &item))
-		unreachable(r, v, item, 0);
+	while (next_item(r, v, &item, &it))
+		unreachable(r, v, item, &it, 0);
 	v->drained = 1;
 }
 
@@ -441,7 +462,6 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final)
 {
 	struct vstate *v = jb->v;
-	const struct plan_item *it = &r->p->items[jb->item];
 	struct probe_answer a;
 	struct pl_err e = PL_ERR_INIT;
 	double now = now_s();
@@ -457,7 +477,7 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		if (a.latency_ms <= 0)
 			a.latency_ms = resp->latency_ms;
 		if (r->o->record_dir && !r->failed &&
-		    record_save(r->o->record_dir, &jb->rq, it->sample, resp, v->vendor->api_key,
+		    record_save(r->o->record_dir, &jb->rq, jb->it.sample, resp, v->vendor->api_key,
 				&e)) {
 			pl_err_set(r->err, e.code, e.where, "%s", e.msg);
 			r->failed = 1;
@@ -491,7 +511,7 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		r->retries++;
 		v->st->retries++;
 	} else {
-		finalize(r, v, jb->item, jb->attempts, &a);
+		finalize(r, v, jb->item, &jb->it, jb->attempts, &a);
 		probe_answer_release(&a);
 		job_clear(jb);
 	}
@@ -522,7 +542,7 @@ static void stop_pending(struct run *r, struct vstate *v)
 		if (jb->state != JOB_PENDING)
 			continue;
 		if (jb->has_last)
-			finalize(r, v, jb->item, jb->attempts, &jb->last);
+			finalize(r, v, jb->item, &jb->it, jb->attempts, &jb->last);
 		job_clear(jb);
 	}
 }
@@ -569,7 +589,7 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 		if (v->jobs[i].state != JOB_FREE)
 			more = 1;
 	/* A free job just ran the cursor to the end unless the vendor stopped sending. */
-	if (!r->stop && !v->circuit_open && !r->failed && v->cursor < r->p->n_items)
+	if (!r->stop && !v->circuit_open && !r->failed && v->group < r->p->n_groups)
 		more = 1;
 	return more;
 }
@@ -725,29 +745,33 @@ vendor_estimate(const struct plan *p, struct runner_estimate *e, const struct ve
 int runner_dry_run(const struct plan *p, const struct journal *j, struct runner_estimate *e)
 {
 	struct runner_vendor_estimate *ve;
-	const struct plan_item *it;
+	const struct plan_group *gr;
 	const struct vendor *vd;
 	double by_rpm, by_tpm, by_conc;
 	long pt, ct;
-	size_t i, k;
+	size_t g, k;
+	int i;
 
 	memset(e, 0, sizeof(*e));
 	e->n_vendors = p->n_vendors;
 	e->vendors = xcalloc(p->n_vendors ? p->n_vendors : 1, sizeof(*e->vendors));
 	for (k = 0; k < p->n_vendors; k++)
 		e->vendors[k].vendor = p->vendors[k]->id;
-	for (i = 0; i < p->n_items; i++) {
-		it = &p->items[i];
-		if (j && journal_done(j, it->vendor->id, it->suite->id, it->prompt->id, it->sample))
-			continue;
-		ve = vendor_estimate(p, e, it->vendor);
+	for (g = 0; g < p->n_groups; g++) {
+		gr = &p->groups[g];
+		ve = vendor_estimate(p, e, gr->vendor);
 		if (!ve)
 			continue;
-		runner_estimate_tokens(it->prompt, &pt, &ct);
-		ve->requests++;
-		ve->prompt_tokens += pt;
-		ve->completion_tokens += ct;
-		ve->cost += price(it->vendor, pt, ct);
+		/* The samples of a prompt cost the same: estimate once, charge each. */
+		runner_estimate_tokens(gr->prompt, &pt, &ct);
+		for (i = 0; i < gr->n; i++) {
+			if (j && journal_done(j, gr->vendor->id, gr->suite->id, gr->prompt->id, i))
+				continue;
+			ve->requests++;
+			ve->prompt_tokens += pt;
+			ve->completion_tokens += ct;
+			ve->cost += price(gr->vendor, pt, ct);
+		}
 	}
 	for (k = 0; k < p->n_vendors; k++) {
 		ve = &e->vendors[k];

@@ -52,6 +52,13 @@ struct runner_opts {
 	unsigned long long seed; /* jitter PRNG seed; 0: from the clock */
 	int circuit_threshold;	 /* consecutive connection failures that open a vendor's circuit;
 				    default 5 */
+	/* Called once for each item whose final record (an answer or a final fault, including
+	 * "vendor unreachable" for items of a vendor whose circuit opened) has just been appended
+	 * to the journal, with the item's plan index; the answer is borrowed for the call. Items
+	 * skipped because the journal already held them (resume) and items never sent (budget
+	 * stop) are not reported. May be NULL. */
+	void (*on_final)(void *ctx, size_t item, const struct probe_answer *a);
+	void *final_ctx;
 	/* Finds the probe for a vendor's "probe" name; NULL: probe_find. */
 	const struct probe_ops *(*probe_lookup)(const char *name);
 };

@@ -123,12 +123,14 @@ struct sampleset *session_set(const struct session *s, const char *vendor, const
 
 size_t session_planned(const struct session *s, const char *vendor, const char *suite)
 {
+	const struct plan_group *g;
 	size_t i, n = 0;
 
-	for (i = 0; i < s->plan.n_items; i++)
-		if (!strcmp(s->plan.items[i].vendor->id, vendor) &&
-		    !strcmp(s->plan.items[i].suite->id, suite))
-			n++;
+	for (i = 0; i < s->plan.n_groups; i++) {
+		g = &s->plan.groups[i];
+		if (!strcmp(g->vendor->id, vendor) && !strcmp(g->suite->id, suite))
+			n += (size_t)g->n;
+	}
 	return n;
 }
 

@@ -5,8 +5,9 @@
  *
  *   build/tests/bench_runner [N...] [-c CONCURRENCY] [-l LATENCY_MS]
  *
- * Peak RSS must stay flat as N grows: answers go to the journal as they finish. What grows
- * is the plan itself (one 32-byte item per request) and the journal's index of done items. */
+ * Peak RSS must stay flat as N grows: answers go to the journal as they finish, and the plan
+ * holds one group per (vendor, suite, prompt), not one record per request. What still grows
+ * is the journal's index of done items. */
 #include "journal.h"
 #include "plan.h"
 #include "runner.h"
@@ -85,7 +86,7 @@ static int run_once(int port, long n, int concurrency)
 	struct runner_stats st;
 	char url[64], dir[256], jpath[300], (*ids)[16], (*texts)[64];
 	long i, samples = n / N_PROMPTS > 0 ? n / N_PROMPTS : 1, k = 0;
-	int s, rc;
+	int rc;
 	size_t heap_plan, heap_index;
 
 	/* PL_BENCH_DIR: where the journal goes (its fdatasync per answer is what a disk costs). */
@@ -128,14 +129,16 @@ static int run_once(int port, long n, int concurrency)
 	su.prompts = pr;
 	su.n_prompts = N_PROMPTS;
 	memset(&p, 0, sizeof(p));
-	p.items = calloc((size_t)n, sizeof(*p.items));
-	for (i = 0; i < N_PROMPTS && k < n; i++)
-		for (s = 0; s < samples && k < n; s++, k++) {
-			p.items[k].vendor = vp;
-			p.items[k].suite = sp;
-			p.items[k].prompt = &pr[i];
-			p.items[k].sample = s;
-		}
+	p.groups = calloc(N_PROMPTS, sizeof(*p.groups));
+	for (i = 0; i < N_PROMPTS && k < n; i++) {
+		p.groups[i].vendor = vp;
+		p.groups[i].suite = sp;
+		p.groups[i].prompt = &pr[i];
+		p.groups[i].first = (size_t)k;
+		p.groups[i].n = (int)(n - k < samples ? n - k : samples);
+		k += p.groups[i].n;
+	}
+	p.n_groups = (size_t)i;
 	p.n_items = (size_t)k;
 	p.vendors = &vp;
 	p.n_vendors = 1;

@@ -277,6 +277,7 @@ struct fixture {
 	char ids[8][16];
 	struct suite suite;
 	const struct suite *suites[1];
+	struct plan_group groups[MAX_V * 8];
 	struct plan plan;
 	char dir[64];
 	char jpath[128];
@@ -307,8 +308,8 @@ static void vendor_init(struct fixture *f, int i, const char *id, const char *pa
 /* n_vendors vendors (set up by the caller with vendor_init), n_prompts prompts x samples. */
 static void plan_make(struct fixture *f, size_t n_vendors, int n_prompts, int samples)
 {
-	size_t k, n = 0;
-	int i, s;
+	size_t k, n = 0, g = 0;
+	int i;
 
 	f->msg.role = (char *)"user";
 	f->msg.content = (char *)"say hello";
@@ -330,16 +331,18 @@ static void plan_make(struct fixture *f, size_t n_vendors, int n_prompts, int sa
 	f->suite.n_prompts = (size_t)n_prompts;
 	f->suites[0] = &f->suite;
 	memset(&f->plan, 0, sizeof(f->plan));
-	f->plan.items = calloc(n_vendors * (size_t)(n_prompts * samples), sizeof(*f->plan.items));
 	for (k = 0; k < n_vendors; k++)
-		for (i = 0; i < n_prompts; i++)
-			for (s = 0; s < samples; s++) {
-				f->plan.items[n].vendor = f->vp[k];
-				f->plan.items[n].suite = &f->suite;
-				f->plan.items[n].prompt = &f->prompts[i];
-				f->plan.items[n].sample = s;
-				n++;
-			}
+		for (i = 0; i < n_prompts; i++) {
+			f->groups[g].vendor = f->vp[k];
+			f->groups[g].suite = &f->suite;
+			f->groups[g].prompt = &f->prompts[i];
+			f->groups[g].first = n;
+			f->groups[g].n = samples;
+			n += (size_t)samples;
+			g++;
+		}
+	f->plan.groups = f->groups;
+	f->plan.n_groups = g;
 	f->plan.n_items = n;
 	f->plan.vendors = f->vp;
 	f->plan.n_vendors = n_vendors;
@@ -374,7 +377,6 @@ static void rm_rf(const char *dir)
 
 static void plan_done(struct fixture *f)
 {
-	free(f->plan.items);
 	rm_rf(f->dir);
 }
 
@@ -402,6 +404,8 @@ static int run(struct fixture *f, struct runner_opts *o, int resume, struct runn
 struct recs {
 	int n, ok, faults;
 	char vendor[256][16];
+	char prompt[256][16];
+	int sample[256];
 	int attempts[256];
 	enum probe_fault fault[256];
 	char msg[256][96];
@@ -417,6 +421,8 @@ static int collect(void *ctx, const struct journal_rec *r, struct pl_err *err)
 	if (i >= 256)
 		return 0;
 	snprintf(rs->vendor[i], sizeof(rs->vendor[i]), "%s", r->vendor);
+	snprintf(rs->prompt[i], sizeof(rs->prompt[i]), "%s", r->prompt);
+	rs->sample[i] = r->sample;
 	rs->attempts[i] = r->attempts;
 	rs->fault[i] = r->answer->fault;
 	snprintf(rs->msg[i], sizeof(rs->msg[i]), "%s",
@@ -983,6 +989,150 @@ static void test_dry_run(void **state)
 	plan_done(&f);
 }
 
+/* on_final, counted per plan item. */
+struct finals {
+	int calls[256];
+	enum probe_fault fault[256];
+	char text[256][64];
+	int total;
+};
+
+static void on_final(void *ctx, size_t item, const struct probe_answer *a)
+{
+	struct finals *fc = ctx;
+
+	assert_true(item < 256);
+	fc->calls[item]++;
+	fc->fault[item] = a->fault;
+	snprintf(fc->text[item], sizeof(fc->text[item]), "%s", a->text ? a->text : "");
+	fc->total++;
+}
+
+/* The plan index of a journal record. */
+static size_t item_of(const struct plan *p, const struct recs *rs, int r)
+{
+	struct plan_item it;
+	size_t i;
+
+	for (i = 0; i < p->n_items; i++) {
+		plan_item(p, i, &it);
+		if (!strcmp(it.vendor->id, rs->vendor[r]) &&
+		    !strcmp(it.prompt->id, rs->prompt[r]) && it.sample == rs->sample[r])
+			return i;
+	}
+	fail_msg("record %d (%s/%s/%d) is not in the plan", r, rs->vendor[r], rs->prompt[r],
+		 rs->sample[r]);
+	return 0;
+}
+
+/* Every journal record was reported once, with its answer; nothing else was reported. */
+static void finals_match_journal(const struct fixture *f, const struct finals *fc,
+				 const struct recs *rs)
+{
+	int seen[256] = { 0 }, r;
+	size_t i;
+
+	assert_int_equal(fc->total, rs->n);
+	for (r = 0; r < rs->n; r++) {
+		i = item_of(&f->plan, rs, r);
+		assert_int_equal(fc->calls[i], 1);
+		assert_int_equal(fc->fault[i], rs->fault[r]);
+		assert_string_equal(fc->text[i], rs->text[r]);
+		seen[i]++;
+	}
+	for (i = 0; i < f->plan.n_items; i++)
+		assert_int_equal(fc->calls[i], seen[i]);
+}
+
+static void test_on_final_once_per_item(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	struct finals fc;
+	struct message bad = { (char *)"user", (char *)"unbuildable" };
+	size_t i;
+
+	(void)state;
+	server_reset();
+	srv.flaky_left = 3;
+	vendor_init(&f, 0, "flaky", "/flaky"); /* 429 + Retry-After: 1, then answers */
+	vendor_init(&f, 1, "bad", "/bad");     /* final faults at once */
+	vendor_init(&f, 2, "dead", ":1");      /* connection refused: circuit opens */
+	f.v[0].retries = 3;
+	f.v[2].concurrency = 1;
+	plan_make(&f, 3, 3, 2);
+	f.prompts[2].messages = &bad; /* a fault before sending, for every vendor */
+	memset(&o, 0, sizeof(o));
+	memset(&fc, 0, sizeof(fc));
+	o.backoff_base_ms = 10;
+	o.circuit_threshold = 2;
+	o.on_final = on_final;
+	o.final_ctx = &fc;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 18);
+	assert_int_equal(st.vendors[0].retries, 3);
+	assert_true(st.vendors[2].circuit_open);
+	assert_true(st.unreachable > 0);
+	for (i = 0; i < f.plan.n_items; i++)
+		assert_int_equal(fc.calls[i], 1);
+	finals_match_journal(&f, &fc, &rs);
+	/* Items 0-3 are the flaky vendor's answers, 4-5 its unbuildable prompt. */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(fc.fault[i], PROBE_OK);
+		assert_non_null(strstr(fc.text[i], "answer seed"));
+	}
+	assert_int_equal(fc.fault[4], PROBE_FAULT_REQUEST);
+	assert_int_equal(fc.fault[6], PROBE_FAULT_REQUEST); /* 400 */
+	assert_int_equal(fc.fault[17], PROBE_FAULT_NETWORK);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+static void test_on_final_budget_and_resume(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	struct finals fc;
+	size_t i;
+	int before[256];
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/ok");
+	plan_make(&f, 1, 5, 4);
+	memset(&o, 0, sizeof(o));
+	memset(&fc, 0, sizeof(fc));
+	o.max_requests = 7;
+	o.on_final = on_final;
+	o.final_ctx = &fc;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	assert_true(st.budget_hit);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 7);
+	assert_int_equal(fc.total, 7);
+	finals_match_journal(&f, &fc, &rs); /* the 13 items never sent are not reported */
+	runner_stats_release(&st);
+
+	/* Resume: the 7 journaled items are skipped, not reported; the 13 others are. */
+	memcpy(before, fc.calls, sizeof(before));
+	memset(&fc, 0, sizeof(fc));
+	memset(&o, 0, sizeof(o));
+	o.on_final = on_final;
+	o.final_ctx = &fc;
+	assert_int_equal(run(&f, &o, 1, &st), 0);
+	assert_int_equal(st.skipped_resumed, 7);
+	assert_int_equal(fc.total, 13);
+	for (i = 0; i < f.plan.n_items; i++)
+		assert_int_equal(fc.calls[i] + before[i], 1);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1002,6 +1152,8 @@ int main(void)
 		cmocka_unit_test(test_progress_throttled),
 		cmocka_unit_test(test_record_replay_round_trip),
 		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_on_final_once_per_item),
+		cmocka_unit_test(test_on_final_budget_and_resume),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);

@@ -1,5 +1,6 @@
 /* test_suite.c: suite files: defaults, shorthands, messages, checks compiled at load. */
 #include "testutil.h"
+#include "config.h"
 #include "plan.h"
 #include "suite.h"
 
@@ -130,6 +131,7 @@ static void test_plan(void **state)
 	const struct suite *suites[1];
 	const char *only[] = { "v2" }, *unknown[] = { "nope" };
 	struct plan p, q;
+	struct plan_item it;
 	char hash[65];
 
 	(void)state;
@@ -140,11 +142,16 @@ static void test_plan(void **state)
 	assert_int_equal(p.n_vendors, 2);
 	assert_int_equal(p.n_items, 2 * (3 + 2));
 	/* Stable order: vendor, suite, prompt, sample. */
-	assert_string_equal(p.items[0].vendor->id, "v1");
-	assert_string_equal(p.items[0].prompt->id, "a");
-	assert_int_equal(p.items[2].sample, 2);
-	assert_string_equal(p.items[3].prompt->id, "b");
-	assert_string_equal(p.items[5].vendor->id, "v2");
+	assert_int_equal(p.n_groups, 2 * 2);
+	plan_item(&p, 0, &it);
+	assert_string_equal(it.vendor->id, "v1");
+	assert_string_equal(it.prompt->id, "a");
+	plan_item(&p, 2, &it);
+	assert_int_equal(it.sample, 2);
+	plan_item(&p, 3, &it);
+	assert_string_equal(it.prompt->id, "b");
+	plan_item(&p, 5, &it);
+	assert_string_equal(it.vendor->id, "v2");
 	memcpy(hash, p.hash, sizeof(hash));
 	plan_release(&p);
 	assert_int_equal(plan_build(&p, c, NULL, 0, suites, 1, PLAN_NIGHTLY, &err), 0);
@@ -165,12 +172,204 @@ static void test_plan(void **state)
 	free(dir);
 }
 
+/* A fixed plan over three vendors and two suites with varying samples (s2's "d" gets 0). */
+static const char fixed_cfg[] = "{\"vendors\": ["
+				"{\"id\": \"v1\", \"probe\": \"openai\", \"base_url\": "
+				"\"https://a\", "
+				"\"model\": \"m1\"}, "
+				"{\"id\": \"v2\", \"probe\": \"openai\", \"base_url\": "
+				"\"https://b\", "
+				"\"model\": \"m2\"}, "
+				"{\"id\": \"v3\", \"probe\": \"openai\", \"base_url\": "
+				"\"https://c\", "
+				"\"model\": \"m3\"}]}";
+static const char fixed_suite2[] = "{\"id\": \"s2\", \"defaults\": {\"samples\": 2, "
+				   "\"baseline_samples\": 3},\n"
+				   " \"prompts\": [{\"id\": \"c\", \"prompt\": \"C?\"},\n"
+				   "   {\"id\": \"d\", \"prompt\": \"D?\", \"samples\": 4},\n"
+				   "   {\"id\": \"e\", \"prompt\": \"E?\", \"samples\": 1, "
+				   "\"baseline_samples\": 1}]}\n";
+
+struct fixed {
+	char *dir;
+	struct config *c;
+	struct suite *s1, *s2;
+	const struct suite *suites[2]; /* s2, s1 */
+};
+
+static void fixed_load(struct fixed *f)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *p1, *p2, *pc;
+
+	f->dir = tu_tmpdir();
+	p1 = tu_write(f->dir, "s1.json", suite_text);
+	p2 = tu_write(f->dir, "s2.json", fixed_suite2);
+	pc = tu_write(f->dir, "c.json", fixed_cfg);
+	f->s1 = suite_load(p1, &err);
+	f->s2 = suite_load(p2, &err);
+	f->c = config_load(pc, &err);
+	assert_non_null(f->s1);
+	assert_non_null(f->s2);
+	assert_non_null(f->c);
+	/* Files cannot say 0 samples; a suite built in code can. */
+	f->s2->prompts[1].samples = 0;
+	f->suites[0] = f->s2;
+	f->suites[1] = f->s1;
+	free(p1);
+	free(p2);
+	free(pc);
+}
+
+static void fixed_free(struct fixed *f)
+{
+	config_free(f->c);
+	suite_free(f->s1);
+	suite_free(f->s2);
+	tu_rmrf(f->dir);
+	free(f->dir);
+}
+
+/* The items of f's plans, expanded by nested loops the way the plan orders them. */
+struct expect {
+	const char *vendor, *suite, *prompt;
+	int sample;
+	size_t group;
+};
+
+static size_t expand(const struct plan *p, struct expect *e, size_t cap)
+{
+	size_t g, n = 0;
+	int i;
+
+	for (g = 0; g < p->n_groups; g++)
+		for (i = 0; i < p->groups[g].n; i++) {
+			assert_true(n < cap);
+			e[n].vendor = p->groups[g].vendor->id;
+			e[n].suite = p->groups[g].suite->id;
+			e[n].prompt = p->groups[g].prompt->id;
+			e[n].sample = i;
+			e[n].group = g;
+			n++;
+		}
+	return n;
+}
+
+static void test_plan_item_and_group_of(void **state)
+{
+	static const char *const want_groups[] = {
+		"v3/s2/c/2", "v3/s2/d/0", "v3/s2/e/1", "v3/s1/a/3", "v3/s1/b/2",
+		"v1/s2/c/2", "v1/s2/d/0", "v1/s2/e/1", "v1/s1/a/3", "v1/s1/b/2",
+	};
+	struct pl_err err = PL_ERR_INIT;
+	const char *sel[] = { "v3", "v1", "v3" };
+	struct expect e[64];
+	struct plan_item it;
+	struct fixed f;
+	struct plan p;
+	char buf[64];
+	size_t i, n, first = 0;
+
+	(void)state;
+	fixed_load(&f);
+	assert_int_equal(plan_build(&p, f.c, sel, 3, f.suites, 2, PLAN_NIGHTLY, &err), 0);
+	/* One group per (vendor, suite, prompt) in plan order, the empty one included. */
+	assert_int_equal(p.n_vendors, 2);
+	assert_int_equal(p.n_groups, ARRAY_SIZE(want_groups));
+	for (i = 0; i < p.n_groups; i++) {
+		snprintf(buf, sizeof(buf), "%s/%s/%s/%d", p.groups[i].vendor->id,
+			 p.groups[i].suite->id, p.groups[i].prompt->id, p.groups[i].n);
+		assert_string_equal(buf, want_groups[i]);
+		assert_int_equal(p.groups[i].first, first);
+		first += (size_t)p.groups[i].n;
+	}
+	assert_int_equal(p.n_items, 16);
+	n = expand(&p, e, ARRAY_SIZE(e));
+	assert_int_equal(n, p.n_items);
+	for (i = 0; i < n; i++) {
+		plan_item(&p, i, &it);
+		assert_string_equal(it.vendor->id, e[i].vendor);
+		assert_string_equal(it.suite->id, e[i].suite);
+		assert_string_equal(it.prompt->id, e[i].prompt);
+		assert_int_equal(it.sample, e[i].sample);
+		/* Never the empty group "d", though it starts where "e" does. */
+		assert_int_equal(plan_group_of(&p, i), e[i].group);
+	}
+	/* Spot checks against the order by hand: v3 s2 c0 c1 e0 s1 a0 a1 a2 b0 b1, then v1. */
+	plan_item(&p, 2, &it);
+	assert_string_equal(it.prompt->id, "e");
+	assert_int_equal(plan_group_of(&p, 2), 2);
+	plan_item(&p, 8, &it);
+	assert_string_equal(it.vendor->id, "v1");
+	assert_string_equal(it.prompt->id, "c");
+	assert_int_equal(it.sample, 0);
+	/* Out of range. */
+	assert_int_equal(plan_group_of(&p, p.n_items), p.n_groups);
+	plan_item(&p, p.n_items, &it);
+	assert_null(it.vendor);
+	assert_int_equal(it.sample, -1);
+	plan_release(&p);
+
+	/* Baseline mode: every vendor, baseline samples ("d" has 3 there). */
+	assert_int_equal(plan_build(&p, f.c, NULL, 0, f.suites, 2, PLAN_BASELINE, &err), 0);
+	assert_int_equal(p.n_groups, 3 * 5);
+	n = expand(&p, e, ARRAY_SIZE(e));
+	assert_int_equal(n, 63);
+	assert_int_equal(p.n_items, 63);
+	for (i = 0; i < n; i++) {
+		plan_item(&p, i, &it);
+		assert_string_equal(it.vendor->id, e[i].vendor);
+		assert_string_equal(it.prompt->id, e[i].prompt);
+		assert_int_equal(it.sample, e[i].sample);
+		assert_int_equal(plan_group_of(&p, i), e[i].group);
+	}
+	plan_release(&p);
+
+	/* No suites: no groups, no items. */
+	assert_int_equal(plan_build(&p, f.c, NULL, 0, f.suites, 0, PLAN_NIGHTLY, &err), 0);
+	assert_int_equal(p.n_groups, 0);
+	assert_int_equal(p.n_items, 0);
+	assert_int_equal(plan_group_of(&p, 0), 0);
+	plan_release(&p);
+	fixed_free(&f);
+}
+
+/* Journals are named and resumed by the plan hash: these values were computed by the plan
+ * code before plans were stored as groups (commit 794b857, one string of every item hashed at
+ * once), and checked against sha256 of the same text computed outside C. */
+static void test_plan_hash_unchanged(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	const char *sel[] = { "v3", "v1", "v3" };
+	struct fixed f;
+	struct plan p;
+
+	(void)state;
+	fixed_load(&f);
+	assert_int_equal(plan_build(&p, f.c, sel, 3, f.suites, 2, PLAN_NIGHTLY, &err), 0);
+	assert_string_equal(p.hash, "839ecc666c02c38daa9e8eadc22d9be1443515ea1618051c017d9b11a48925"
+				    "09");
+	plan_release(&p);
+	assert_int_equal(plan_build(&p, f.c, NULL, 0, f.suites, 2, PLAN_BASELINE, &err), 0);
+	assert_string_equal(p.hash, "eb7b34d4c4c673bb16bb1a516797695b29d3987a96f412838220957fdb8ce8"
+				    "0c");
+	plan_release(&p);
+	/* sha256("mode=0\n") */
+	assert_int_equal(plan_build(&p, f.c, NULL, 0, f.suites, 0, PLAN_NIGHTLY, &err), 0);
+	assert_string_equal(p.hash, "163256e517dd592ad3c7e17ac75faafaf67c9863b823f678dfb8582678626f"
+				    "e5");
+	plan_release(&p);
+	fixed_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_item_and_group_of),
+		cmocka_unit_test(test_plan_hash_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
