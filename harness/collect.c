@@ -18,7 +18,7 @@ struct collect {
 	int *got;			 /* final records per group; -1: handed over */
 	struct target *t;
 	size_t n_t;
-	int failed;
+	int failed, ready; /* ready: some prompt may be complete */
 	struct pl_err err;
 };
 
@@ -101,21 +101,6 @@ static void advance(struct collect *c, struct target *t)
 	}
 }
 
-static struct target *target_of(struct collect *c, size_t g)
-{
-	size_t lo = 0, hi = c->n_t;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->t[mid].first <= g)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return &c->t[lo];
-}
-
 static void add(struct collect *c, size_t g, int sample, const struct probe_answer *a)
 {
 	struct prompt_samples *ps;
@@ -132,7 +117,20 @@ static void add(struct collect *c, size_t g, int sample, const struct probe_answ
 	else
 		sampleset_add_fault(ps, probe_fault_name(a->fault));
 	c->got[g]++;
-	advance(c, target_of(c, g));
+	if (c->got[g] == c->p->groups[g].n)
+		c->ready = 1;
+}
+
+void collect_idle(void *ctx)
+{
+	struct collect *c = ctx;
+	size_t k;
+
+	if (!c->ready)
+		return;
+	c->ready = 0;
+	for (k = 0; k < c->n_t; k++)
+		advance(c, &c->t[k]);
 }
 
 void collect_on_final(void *ctx, size_t item, const struct probe_answer *a)
@@ -180,6 +178,7 @@ int collect_finish(struct collect *c, struct pl_err *err)
 {
 	size_t k;
 
+	collect_idle(c);
 	for (k = 0; k < c->n_t; k++) {
 		struct target *t = &c->t[k];
 

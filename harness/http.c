@@ -359,6 +359,15 @@ static void finish(struct http *h, CURL *e, CURLcode rc, http_done_fn done, void
 	done(ctx, x, x->user);
 }
 
+int http_kick(struct http *h, struct pl_err *err)
+{
+	int still = 0;
+
+	if (curl_multi_perform(h->multi, &still) != CURLM_OK)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl multi loop failed");
+	return 0;
+}
+
 int http_poll(struct http *h, long timeout_ms, http_done_fn done, void *ctx, struct pl_err *err)
 {
 	int still = 0, left = 0;

@@ -41,6 +41,9 @@ int http_start(struct http *h, struct http_xfer *x, struct probe_request *rq,
  * finished. Returns the number of transfers still running, or -1 with err set. */
 typedef void (*http_done_fn)(void *ctx, struct http_xfer *x, void *user);
 int http_poll(struct http *h, long timeout_ms, http_done_fn done, void *ctx, struct pl_err *err);
+/* Lets libcurl send what was just added (and read what is ready) without waiting or reporting
+ * finished transfers (the next http_poll does). Returns 0, or -1 with err set. */
+int http_kick(struct http *h, struct pl_err *err);
 size_t http_running(const struct http *h);
 
 /* Results of a finished transfer (borrowed from x). */

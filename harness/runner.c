@@ -700,6 +700,15 @@ int runner_run(const struct plan *p, struct journal *j, const struct runner_opts
 			more |= pump(&r, &r.vs[i], now, &wake);
 		if (r.failed || !more)
 			break;
+		if (r.o->on_idle) {
+			/* send first, then work on what came in */
+			if (r.h && http_kick(r.h, err) < 0) {
+				r.failed = 1;
+				break;
+			}
+			r.o->on_idle(r.o->idle_ctx);
+			now = now_s();
+		}
 		timeout_ms = (long)ceil((wake - now) * 1000.0);
 		if (timeout_ms < 0)
 			timeout_ms = 0;

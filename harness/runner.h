@@ -59,6 +59,11 @@ struct runner_opts {
 	 * stop) are not reported. May be NULL. */
 	void (*on_final)(void *ctx, size_t item, const struct probe_answer *a);
 	void *final_ctx;
+	/* Called once per turn of the event loop, after the turn's new requests went out and
+	 * before waiting for answers: the place for work on the answers (judging them), so it
+	 * never holds back a request. on_final should only take note. May be NULL. */
+	void (*on_idle)(void *ctx);
+	void *idle_ctx;
 	/* Finds the probe for a vendor's "probe" name; NULL: probe_find. */
 	const struct probe_ops *(*probe_lookup)(const char *name);
 };

@@ -93,6 +93,8 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	if (o->collect) {
 		ro.on_final = collect_on_final;
 		ro.final_ctx = o->collect;
+		ro.on_idle = collect_idle;
+		ro.idle_ctx = o->collect;
 		/* what a resumed journal already holds is judged with the rest */
 		if (o->resume && journal_count(j) &&
 		    journal_read(s->journal_path, collect_record, o->collect, NULL, err) < 0) {

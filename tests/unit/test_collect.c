@@ -91,6 +91,7 @@ static void final(struct collect *c, size_t item, int fault)
 	a.text = xstrdup("answer");
 	collect_on_final(c, item, &a);
 	probe_answer_release(&a);
+	collect_idle(c);
 }
 
 /* Items: v1 a(0) b(1,2) c(3,4,5); v2 a(6) b(7,8) c(9,10,11). */
@@ -116,7 +117,18 @@ static void test_order_and_completion(void **state)
 	final(c, 0, 0);
 	assert_int_equal(f.n_seen, 2); /* v1/a; b still lacks sample 0 */
 	assert_string_equal(f.seen[1], "v1/a");
-	final(c, 1, 0);
+	{
+		struct probe_answer a;
+		size_t before = f.n_seen;
+
+		/* the runner takes note; prompts are handed over when it is idle */
+		probe_answer_init(&a);
+		a.text = xstrdup("late");
+		collect_on_final(c, 1, &a);
+		probe_answer_release(&a);
+		assert_int_equal(f.n_seen, before);
+		collect_idle(c);
+	}
 	final(c, 1, 0); /* a duplicate final record changes nothing */
 	assert_int_equal(f.n_seen, 4);
 	assert_string_equal(f.seen[2], "v1/b");
@@ -170,6 +182,7 @@ static void test_resumed_records(void **state)
 		assert_int_equal(collect_record(c, &r, &err), 0);
 	}
 	probe_answer_release(&a);
+	collect_idle(c);
 	assert_int_equal(f.n_seen, 1); /* v1/a */
 	final(c, 1, 0);		       /* the rest of v1/b arrives from the runner */
 	assert_int_equal(f.n_seen, 2);

@@ -995,7 +995,18 @@ struct finals {
 	enum probe_fault fault[256];
 	char text[256][64];
 	int total;
+	int idles, idle_seen_partial; /* on_idle calls; one of them saw some but not all finals */
+	size_t n_items;
 };
+
+static void on_idle(void *ctx)
+{
+	struct finals *fc = ctx;
+
+	fc->idles++;
+	if (fc->total > 0 && (size_t)fc->total < fc->n_items)
+		fc->idle_seen_partial = 1;
+}
 
 static void on_final(void *ctx, size_t item, const struct probe_answer *a)
 {
@@ -1070,9 +1081,15 @@ static void test_on_final_once_per_item(void **state)
 	o.circuit_threshold = 2;
 	o.on_final = on_final;
 	o.final_ctx = &fc;
+	o.on_idle = on_idle;
+	o.idle_ctx = &fc;
+	fc.n_items = f.plan.n_items;
 	assert_int_equal(run(&f, &o, 0, &st), 0);
 	read_journal(&f, &rs);
 	assert_int_equal(rs.n, 18);
+	/* the caller gets turns while the run goes, not only at its end */
+	assert_true(fc.idles > 1);
+	assert_true(fc.idle_seen_partial);
 	assert_int_equal(st.vendors[0].retries, 3);
 	assert_true(st.vendors[2].circuit_open);
 	assert_true(st.unreachable > 0);
