@@ -5,9 +5,9 @@
  *
  *   build/tests/bench_runner [N...] [-c CONCURRENCY] [-l LATENCY_MS]
  *
- * Peak RSS must stay flat as N grows: answers go to the journal as they finish, and the plan
- * holds one group per (vendor, suite, prompt), not one record per request. What still grows
- * is the journal's index of done items. */
+ * Peak RSS must stay flat as N grows: answers go to the journal as they finish, the plan
+ * holds one group per (vendor, suite, prompt), not one record per request, and the journal
+ * indexes only what it held when opened for resuming (nothing, here). */
 #include "journal.h"
 #include "plan.h"
 #include "runner.h"
