@@ -1,13 +1,14 @@
-/* bench_runner.c: the runner at scale. Sends N requests (default 1k, 10k, 100k; short
- * answers, no latency) through the real openai probe to the simulated vendor on 127.0.0.1,
- * each run in a child process of its own, and prints wall time, CPU and peak RSS of the
- * runner process (the simulator runs in another process, so it is not counted).
+/* bench_runner.c: the runner at scale. Sends N requests (default 1k, 10k, 100k: 1,000
+ * prompts x N / 1,000 samples, planned by plan_build as a run plans them; short answers, no
+ * latency) through the real openai probe to the simulated vendor on 127.0.0.1, each run in a
+ * child process of its own, and prints wall time, CPU and peak RSS of the runner process (the
+ * simulator runs in another process, so it is not counted).
  *
  *   build/tests/bench_runner [N...] [-c CONCURRENCY] [-l LATENCY_MS]
  *
- * Peak RSS must stay flat as N grows: answers go to the journal as they finish, and the plan
- * holds one group per (vendor, suite, prompt), not one record per request. What still grows
- * is the journal's index of done items. */
+ * Peak RSS must stay flat as N grows: answers go to the journal as they finish, the plan
+ * holds one group per (vendor, suite, prompt), not one record per request, and the journal
+ * indexes only what it held when opened for resuming (nothing, here). */
 #include "journal.h"
 #include "plan.h"
 #include "runner.h"
@@ -75,7 +76,7 @@ static int run_once(int port, long n, int concurrency)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct vendor v;
-	const struct vendor *vp = &v;
+	struct config c;
 	struct suite su;
 	const struct suite *sp = &su;
 	struct prompt *pr;
@@ -85,7 +86,7 @@ static int run_once(int port, long n, int concurrency)
 	struct runner_opts o;
 	struct runner_stats st;
 	char url[64], dir[256], jpath[300], (*ids)[16], (*texts)[64];
-	long i, samples = n / N_PROMPTS > 0 ? n / N_PROMPTS : 1, k = 0;
+	long i, n_prompts = n < N_PROMPTS ? (n > 0 ? n : 1) : N_PROMPTS, samples = n / n_prompts;
 	int rc;
 	size_t heap_plan, heap_index;
 
@@ -112,7 +113,7 @@ static int run_once(int port, long n, int concurrency)
 	msg = calloc(N_PROMPTS, sizeof(*msg));
 	ids = calloc(N_PROMPTS, sizeof(*ids));
 	texts = calloc(N_PROMPTS, sizeof(*texts));
-	for (i = 0; i < N_PROMPTS; i++) {
+	for (i = 0; i < n_prompts; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "p%ld", i);
 		snprintf(texts[i], sizeof(texts[i]), "colour %ld", i);
 		msg[i].role = (char *)"user";
@@ -122,29 +123,21 @@ static int run_once(int port, long n, int concurrency)
 		pr[i].n_messages = 1;
 		pr[i].temperature = 0.7;
 		pr[i].max_tokens = 16;
-		pr[i].samples = (int)samples;
+		pr[i].samples = samples > 0 ? (int)samples : 1;
 	}
 	memset(&su, 0, sizeof(su));
 	su.id = (char *)"bench";
 	su.prompts = pr;
-	su.n_prompts = N_PROMPTS;
-	memset(&p, 0, sizeof(p));
-	p.groups = calloc(N_PROMPTS, sizeof(*p.groups));
-	for (i = 0; i < N_PROMPTS && k < n; i++) {
-		p.groups[i].vendor = vp;
-		p.groups[i].suite = sp;
-		p.groups[i].prompt = &pr[i];
-		p.groups[i].first = (size_t)k;
-		p.groups[i].n = (int)(n - k < samples ? n - k : samples);
-		k += p.groups[i].n;
+	su.n_prompts = (size_t)n_prompts;
+	memset(&c, 0, sizeof(c));
+	c.path = (char *)"bench";
+	c.vendors = &v;
+	c.n_vendors = 1;
+	/* The real plan, hash included, as a run builds it. */
+	if (plan_build(&p, &c, NULL, 0, &sp, 1, PLAN_NIGHTLY, &err)) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		return 1;
 	}
-	p.n_groups = (size_t)i;
-	p.n_items = (size_t)k;
-	p.vendors = &vp;
-	p.n_vendors = 1;
-	p.suites = &sp;
-	p.n_suites = 1;
-	snprintf(p.hash, sizeof(p.hash), "%064ld", n);
 
 	j = journal_open(jpath, "bench", p.hash, "nightly", 0, &err);
 	if (!j) {
@@ -158,6 +151,7 @@ static int run_once(int port, long n, int concurrency)
 	rc = runner_run(&p, j, &o, &st, &err);
 	heap_index = mallinfo2().uordblks + mallinfo2().hblkhd;
 	journal_close(j);
+	plan_release(&p);
 	if (rc)
 		fprintf(stderr, "bench: %s\n", err.msg);
 	/* Heap in use with the plan built, and after the run with the journal still open: the
