@@ -105,16 +105,6 @@ int baseline_write(const char *path, const struct sampleset *s, const char *reco
 static const char *const top_keys[] = { "format",      "vendor",  "model", "suite",
 					"recorded_at", "prompts", NULL };
 
-/* Baselines can be large (thousands of prompts x tens of samples): they are parsed one prompt
- * at a time, so a whole file's JSON tree never exists in memory (issue 7). */
-struct bl_load {
-	struct jsonloc loc;
-	struct sampleset *s;
-	char *str[4]; /* format, vendor, model, suite */
-	int have_prompts;
-	struct pl_err *err;
-};
-
 /* Parses one element of "prompts" (its text val) into ps (zeroed by the caller); the id is
  * checked by the caller. Errors name ptr ("/prompts/N") within loc. */
 static int prompt_parse(const struct jsonloc *loc, const char *ptr, const char *val, size_t len,
@@ -154,145 +144,6 @@ out:
 	return rc;
 }
 
-static int bl_prompt(void *ctx, size_t index, const char *val, size_t len)
-{
-	struct bl_load *b = ctx;
-	struct prompt_samples tmp, *ps;
-	char ptr[64], *id = NULL;
-
-	snprintf(ptr, sizeof(ptr), "/prompts/%zu", index);
-	memset(&tmp, 0, sizeof(tmp));
-	if (prompt_parse(&b->loc, ptr, val, len, &tmp, &id, b->err) < 0)
-		goto fail;
-	if (sampleset_find(b->s, id)) {
-		json_fail(&b->loc, ptr, "id", b->err, "duplicate prompt id \"%s\"", id);
-		goto fail;
-	}
-	ps = sampleset_prompt(b->s, id);
-	ps->faults = tmp.faults;
-	ps->samples = tmp.samples;
-	ps->n = tmp.n;
-	free(id);
-	return 0;
-fail:
-	tmp.prompt_id = id;
-	prompt_samples_release(&tmp);
-	return -1;
-}
-
-static int bl_member(void *ctx, const char *key, const char *val, size_t len)
-{
-	static const char *const strs[] = { "format", "vendor", "model", "suite" };
-	struct bl_load *b = ctx;
-	const char *const *k;
-	json_t *v;
-	size_t i;
-
-	for (k = top_keys; *k && strcmp(*k, key); k++)
-		;
-	if (!*k) {
-		struct sbuf list;
-
-		sbuf_init(&list);
-		for (k = top_keys; *k; k++)
-			sbuf_addf(&list, "%s%s", k == top_keys ? "" : ", ", *k);
-		json_fail(&b->loc, "", key, b->err, "unknown key \"%s\" (expected one of: %s)", key,
-			  list.buf);
-		sbuf_release(&list);
-		return -1;
-	}
-	if (!strcmp(key, "prompts")) {
-		if (b->have_prompts)
-			return json_fail(&b->loc, "", "prompts", b->err,
-					 "duplicate key \"prompts\"");
-		b->have_prompts = 1;
-		b->s = sampleset_new("", NULL, "");
-		if (jsonpos_elements(val, len, bl_prompt, b) != 0)
-			return json_fail(&b->loc, "", "prompts", b->err,
-					 "expected an array of prompts");
-		return 0;
-	}
-	for (i = 0; i < ARRAY_SIZE(strs); i++) {
-		if (strcmp(strs[i], key))
-			continue;
-		v = json_loadb(val, len, JSON_DECODE_ANY, NULL);
-		if (!json_is_string(v)) {
-			json_decref(v);
-			return json_fail(&b->loc, "", key, b->err, "expected a string");
-		}
-		free(b->str[i]);
-		b->str[i] = xstrdup(json_string_value(v));
-		json_decref(v);
-	}
-	return 0;
-}
-
-struct sampleset *baseline_load(const char *path, struct pl_err *err)
-{
-	struct bl_load b;
-	char *text = NULL;
-	size_t len = 0, i;
-	int rc;
-
-	memset(&b, 0, sizeof(b));
-	b.err = err;
-	if (!fileio_exists(path)) {
-		pl_err_set(err, PL_E_INPUT, path,
-			   "no baseline here (record one with 'plumbline baseline record')");
-		return NULL;
-	}
-	if (fileio_read_all(path, BASELINE_MAX_BYTES, &text, &len, err) < 0)
-		return NULL;
-	b.loc.file = path;
-	b.loc.text = text;
-	b.loc.text_len = len;
-	rc = jsonpos_members(text, len, bl_member, &b);
-	if (rc == -1 && !pl_err_isset(err)) {
-		/* Not an object as far as the scan can tell: let jansson say exactly where. */
-		json_t *root = json_parse_text(&b.loc, err);
-
-		if (root)
-			json_fail(&b.loc, "", NULL, err, "expected a plumbline baseline object");
-		json_decref(root);
-	}
-	if (pl_err_isset(err))
-		goto fail;
-	if (!b.str[0]) {
-		json_fail(&b.loc, "", NULL, err, "missing required key \"format\"");
-		goto fail;
-	}
-	if (strcmp(b.str[0], BASELINE_FORMAT)) {
-		json_fail(&b.loc, "", "format", err, "expected \"%s\"", BASELINE_FORMAT);
-		goto fail;
-	}
-	for (i = 1; i < 4; i++)
-		if (!b.str[i]) {
-			json_fail(&b.loc, "", NULL, err, "missing required key \"%s\"",
-				  i == 1   ? "vendor"
-				  : i == 2 ? "model"
-					   : "suite");
-			goto fail;
-		}
-	if (!b.have_prompts) {
-		json_fail(&b.loc, "", NULL, err, "missing required key \"prompts\"");
-		goto fail;
-	}
-	free(b.s->vendor);
-	free(b.s->suite);
-	b.s->vendor = b.str[1];
-	b.s->model = b.str[2];
-	b.s->suite = b.str[3];
-	free(b.str[0]);
-	free(text);
-	return b.s;
-fail:
-	sampleset_free(b.s);
-	for (i = 0; i < 4; i++)
-		free(b.str[i]);
-	free(text);
-	return NULL;
-}
-
 /* ---- reading a baseline prompt by prompt ---------------------------------------------- */
 
 struct bl_entry {
@@ -307,7 +158,7 @@ struct baseline_reader {
 	struct bl_entry *e; /* file order */
 	size_t n;
 	size_t *by_id; /* positions sorted by id, for lookups */
-	char *model;
+	char *vendor, *model, *suite;
 };
 
 struct bl_index {
@@ -359,11 +210,25 @@ static int ix_prompt(void *ctx, size_t index, const char *val, size_t len)
 
 static int ix_member(void *ctx, const char *key, const char *val, size_t len)
 {
+	static const char *const strs[] = { "format", "vendor", "model", "suite" };
 	struct bl_index *x = ctx;
-	struct bl_load b;
-	int rc;
+	const char *const *k;
+	json_t *v;
+	size_t i;
 
-	/* the same key checks as a whole load, with a load context that only keeps strings */
+	for (k = top_keys; *k && strcmp(*k, key); k++)
+		;
+	if (!*k) {
+		struct sbuf list;
+
+		sbuf_init(&list);
+		for (k = top_keys; *k; k++)
+			sbuf_addf(&list, "%s%s", k == top_keys ? "" : ", ", *k);
+		json_fail(&x->loc, "", key, x->err, "unknown key \"%s\" (expected one of: %s)", key,
+			  list.buf);
+		sbuf_release(&list);
+		return -1;
+	}
 	if (!strcmp(key, "prompts")) {
 		if (x->have_prompts)
 			return json_fail(&x->loc, "", "prompts", x->err,
@@ -375,13 +240,19 @@ static int ix_member(void *ctx, const char *key, const char *val, size_t len)
 								"expected an array of prompts");
 		return 0;
 	}
-	memset(&b, 0, sizeof(b));
-	b.loc = x->loc;
-	b.err = x->err;
-	memcpy(b.str, x->str, sizeof(b.str));
-	rc = bl_member(&b, key, val, len);
-	memcpy(x->str, b.str, sizeof(b.str));
-	return rc;
+	for (i = 0; i < ARRAY_SIZE(strs); i++) {
+		if (strcmp(strs[i], key))
+			continue;
+		v = json_loadb(val, len, JSON_DECODE_ANY, NULL);
+		if (!json_is_string(v)) {
+			json_decref(v);
+			return json_fail(&x->loc, "", key, x->err, "expected a string");
+		}
+		free(x->str[i]);
+		x->str[i] = xstrdup(json_string_value(v));
+		json_decref(v);
+	}
+	return 0;
 }
 
 static struct baseline_reader *reader_sorted;
@@ -404,7 +275,9 @@ void baseline_close(struct baseline_reader *r)
 		free(r->e[i].id);
 	free(r->e);
 	free(r->by_id);
+	free(r->vendor);
 	free(r->model);
+	free(r->suite);
 	free(r->path);
 	free(r);
 }
@@ -477,8 +350,10 @@ struct baseline_reader *baseline_open(const char *path, struct pl_err *err)
 		if (r->fd < 0)
 			pl_err_errno(err, PL_E_IO, path, "cannot open");
 	}
+	r->vendor = x.str[1];
 	r->model = x.str[2];
-	x.str[2] = NULL;
+	r->suite = x.str[3];
+	x.str[1] = x.str[2] = x.str[3] = NULL;
 	for (i = 0; i < 4; i++)
 		free(x.str[i]);
 	free(text);
@@ -563,4 +438,33 @@ int baseline_read_prompt(struct baseline_reader *r, size_t i, struct prompt_samp
 	}
 	ps->prompt_id = id;
 	return 0;
+}
+
+struct sampleset *baseline_load(const char *path, struct pl_err *err)
+{
+	struct baseline_reader *r = baseline_open(path, err);
+	struct sampleset *s;
+	size_t i;
+
+	if (!r)
+		return NULL;
+	s = sampleset_new(r->vendor, r->model, r->suite);
+	for (i = 0; i < r->n; i++) {
+		struct prompt_samples one, *ps;
+
+		if (baseline_read_prompt(r, i, &one, err) < 0) {
+			sampleset_free(s);
+			s = NULL;
+			break;
+		}
+		ps = sampleset_prompt(s, one.prompt_id);
+		ps->samples = one.samples;
+		ps->n = one.n;
+		ps->faults = one.faults;
+		one.samples = NULL;
+		one.n = 0;
+		prompt_samples_release(&one);
+	}
+	baseline_close(r);
+	return s;
 }

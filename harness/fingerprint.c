@@ -225,15 +225,22 @@ json_t *fingerprint_acc_sketch(const struct fingerprint_acc *a)
 	return a->sketch ? json_deep_copy(a->sketch) : json_object();
 }
 
-json_t *fingerprint_hard(const struct sampleset *s)
+/* The accumulator over a whole sampleset (for the callers that hold one). */
+static struct fingerprint_acc *acc_over(const struct sampleset *s, int sketch)
 {
-	struct fingerprint_acc *a = fingerprint_acc_new(0);
-	json_t *o;
+	struct fingerprint_acc *a = fingerprint_acc_new(sketch);
 	size_t p;
 
 	for (p = 0; p < s->n_prompts; p++)
 		fingerprint_acc_add(a, &s->prompts[p]);
-	o = fingerprint_acc_hard(a);
+	return a;
+}
+
+json_t *fingerprint_hard(const struct sampleset *s)
+{
+	struct fingerprint_acc *a = acc_over(s, 0);
+	json_t *o = fingerprint_acc_hard(a);
+
 	fingerprint_acc_free(a);
 	return o;
 }
@@ -346,13 +353,9 @@ int fingerprint_hard_diff(const json_t *known, const json_t *now, json_t *change
 
 json_t *fingerprint_sketch(const struct sampleset *s)
 {
-	struct fingerprint_acc *a = fingerprint_acc_new(1);
-	json_t *o;
-	size_t p;
+	struct fingerprint_acc *a = acc_over(s, 1);
+	json_t *o = fingerprint_acc_sketch(a);
 
-	for (p = 0; p < s->n_prompts; p++)
-		fingerprint_acc_add(a, &s->prompts[p]);
-	o = fingerprint_acc_sketch(a);
 	fingerprint_acc_free(a);
 	return o;
 }

@@ -72,17 +72,25 @@ static void fixture_release(struct fixture *f)
 	free(f->dir);
 }
 
+/* The run's identity every report of these tests shares. */
+static void input_init(struct fixture *f, struct report_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->run_id = "r1";
+	in->date = "2026-01-01";
+	in->mode = "nightly";
+	in->vendor = &f->vendor;
+	in->suite = f->suite;
+	in->baseline_path = "b.json";
+	in->min_answered = 0.8;
+}
+
 static json_t *build(struct fixture *f, const struct sampleset *base, const struct sampleset *night,
 		     size_t planned, const char *incomplete, struct report_summary *sum)
 {
 	struct report_input in;
 
-	memset(&in, 0, sizeof(in));
-	in.run_id = "r1";
-	in.date = "2026-01-01";
-	in.mode = "nightly";
-	in.vendor = &f->vendor;
-	in.suite = f->suite;
+	input_init(f, &in);
 	in.baseline = base;
 	in.baseline_path = "b.json";
 	in.night = night;
@@ -219,12 +227,7 @@ static char *stream_bytes(struct fixture *f, const struct sampleset *base,
 	for (i = 0; base && i < base->n_prompts; i++)
 		if (!suite_prompt(f->suite, base->prompts[i].prompt_id))
 			report_stream_add_baseline(rs, &base->prompts[i]);
-	memset(&in, 0, sizeof(in));
-	in.run_id = "r1";
-	in.date = "2026-01-01";
-	in.mode = "nightly";
-	in.vendor = &f->vendor;
-	in.suite = f->suite;
+	input_init(f, &in);
 	in.baseline_path = "b.json";
 	in.planned = 5;
 	in.min_answered = 0.8;
@@ -283,12 +286,7 @@ static void test_stream_matches_build(void **state)
 		size_t l1, l2;
 		json_t *r, *head = NULL;
 
-		memset(&in, 0, sizeof(in));
-		in.run_id = "r1";
-		in.date = "2026-01-01";
-		in.mode = "nightly";
-		in.vendor = &f.vendor;
-		in.suite = f.suite;
+		input_init(&f, &in);
 		in.baseline = b;
 		in.baseline_path = "b.json";
 		in.night = n;
