@@ -56,8 +56,8 @@ struct runner_opts {
 	 * "vendor unreachable" for items of a vendor whose circuit opened) has just been appended
 	 * to the journal, with the item's plan index; the answer is borrowed for the call. Items
 	 * skipped because the journal already held them (resume) and items never sent (budget
-	 * stop) are not reported. Called from runner_run, in journal order, before the next
-	 * request is assigned. May be NULL. */
+	 * stop) are not reported. Called synchronously from inside runner_run (one thread),
+	 * in journal order. May be NULL. */
 	void (*on_final)(void *ctx, size_t item, const struct probe_answer *a);
 	void *final_ctx;
 	/* Finds the probe for a vendor's "probe" name; NULL: probe_find. */
