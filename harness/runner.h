@@ -56,7 +56,8 @@ struct runner_opts {
 	 * "vendor unreachable" for items of a vendor whose circuit opened) has just been appended
 	 * to the journal, with the item's plan index; the answer is borrowed for the call. Items
 	 * skipped because the journal already held them (resume) and items never sent (budget
-	 * stop) are not reported. May be NULL. */
+	 * stop) are not reported. Called synchronously from inside runner_run (one thread),
+	 * in journal order. May be NULL. */
 	void (*on_final)(void *ctx, size_t item, const struct probe_answer *a);
 	void *final_ctx;
 	/* Called once per turn of the event loop, after the turn's new requests went out and
