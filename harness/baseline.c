@@ -5,10 +5,12 @@
 #include "jsonx.h"
 #include "sbuf.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BASELINE_MAX_BYTES (512u << 20)
@@ -156,14 +158,15 @@ struct baseline_reader {
 	char *path;
 	int fd;
 	struct bl_entry *e; /* file order */
-	size_t n;
+	size_t n, cap;
 	size_t *by_id; /* positions sorted by id, for lookups */
 	char *vendor, *model, *suite;
 };
 
 struct bl_index {
 	struct baseline_reader *r;
-	const char *text;
+	const char *text; /* the whole file (second, located pass); NULL while streaming */
+	off_t off;	  /* streaming: the file offset of the value handed to a callback */
 	struct jsonloc loc;
 	struct pl_err *err;
 	int have_prompts;
@@ -200,9 +203,12 @@ static int ix_prompt(void *ctx, size_t index, const char *val, size_t len)
 		return json_fail(&x->loc, ptr, NULL, x->err,
 				 "expected an object with \"id\" and \"samples\"");
 	}
-	x->r->e = xrealloc(x->r->e, (x->r->n + 1) * sizeof(*x->r->e));
+	if (x->r->n == x->r->cap) {
+		x->r->cap = x->r->cap ? 2 * x->r->cap : 64;
+		x->r->e = xrealloc(x->r->e, x->r->cap * sizeof(*x->r->e));
+	}
 	x->r->e[x->r->n].id = s.id;
-	x->r->e[x->r->n].off = (off_t)(val - x->text);
+	x->r->e[x->r->n].off = x->text ? (off_t)(val - x->text) : x->off;
 	x->r->e[x->r->n].len = len;
 	x->r->n++;
 	return 0;
@@ -263,6 +269,212 @@ static int by_reader_id(const void *a, const void *b)
 		      reader_sorted->e[*(const size_t *)b].id);
 }
 
+/* ---- the index pass, streamed --------------------------------------------------------- */
+
+/* One JSON value being copied out of the stream: its bytes so far and where it stands. */
+struct capture {
+	struct sbuf v;
+	int depth, in_str, esc;
+};
+
+/* Feeds one byte of a value. Returns 1 when the value is complete with this byte, 2 when it
+ * was complete before it (a number or literal ends at a delimiter, which is not part of it and
+ * must be read again by the caller), 0 otherwise. */
+static int capture_byte(struct capture *c, int ch)
+{
+	if (c->in_str) {
+		sbuf_addch(&c->v, (char)ch);
+		if (c->esc)
+			c->esc = 0;
+		else if (ch == '\\')
+			c->esc = 1;
+		else if (ch == '"')
+			c->in_str = 0;
+		return !c->in_str && !c->depth;
+	}
+	if (!c->depth && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'))
+		return c->v.len ? 2 : 0; /* inside a value, white space is kept: offsets count it */
+	if (!c->depth && c->v.len && (ch == ',' || ch == '}' || ch == ']'))
+		return 2;
+	sbuf_addch(&c->v, (char)ch);
+	if (ch == '"')
+		c->in_str = 1;
+	else if (ch == '{' || ch == '[')
+		c->depth++;
+	else if (ch == '}' || ch == ']')
+		return --c->depth <= 0;
+	return 0;
+}
+
+enum ix_state {
+	IX_START,     /* before the top-level '{' */
+	IX_KEY,	      /* expecting a key or '}' */
+	IX_KEY_STR,   /* inside a key */
+	IX_COLON,     /* after a key */
+	IX_VALUE,     /* a value starts */
+	IX_CAPTURE,   /* copying a member's value */
+	IX_ARR_START, /* "prompts": '[' seen, an element or ']' */
+	IX_ELEM,      /* copying an element of "prompts" */
+	IX_ARR_NEXT,  /* after an element: ',' or ']' */
+	IX_NEXT,      /* after a member: ',' or '}' */
+	IX_END,	      /* after the top-level '}' */
+};
+
+/* The index pass without the file in memory: reads it in chunks and holds only the value
+ * being scanned (one prompt, or a header string); each is handed to ix_member / ix_prompt as
+ * the whole-text pass would. Returns 0, or -1 (err set, unlocated, or PL_E_IO) when the file
+ * is not a well-formed baseline: the caller then makes the located pass. */
+static int index_stream(int fd, struct bl_index *x)
+{
+	struct capture c;
+	enum ix_state st = IX_START;
+	char key[256], buf[65536];
+	size_t klen = 0, index = 0;
+	off_t pos = 0, start = 0;
+	int rc = -1, kesc = 0;
+
+	memset(&c, 0, sizeof(c));
+	sbuf_init(&c.v);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf)), i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pl_err_errno(x->err, PL_E_IO, x->loc.file, "cannot read");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++, pos++) {
+			int ch = (unsigned char)buf[i],
+			    ws = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+			int done;
+
+			switch (st) {
+			case IX_START:
+				if (ws)
+					break;
+				if (ch != '{')
+					goto out;
+				st = IX_KEY;
+				break;
+			case IX_KEY:
+				if (ws)
+					break;
+				if (ch == '}') {
+					st = IX_END;
+					break;
+				}
+				if (ch != '"')
+					goto out;
+				klen = 0;
+				kesc = 0;
+				st = IX_KEY_STR;
+				break;
+			case IX_KEY_STR:
+				if (!kesc && ch == '"') {
+					key[klen] = '\0';
+					st = IX_COLON;
+					break;
+				}
+				kesc = !kesc && ch == '\\';
+				if (klen + 1 >= sizeof(key))
+					goto out;
+				key[klen++] = (char)ch;
+				break;
+			case IX_COLON:
+				if (ws)
+					break;
+				if (ch != ':')
+					goto out;
+				st = IX_VALUE;
+				break;
+			case IX_VALUE:
+				if (ws)
+					break;
+				if (!strcmp(key, "prompts") && ch == '[') {
+					if (x->have_prompts)
+						goto out;
+					x->have_prompts = 1;
+					st = IX_ARR_START;
+					break;
+				}
+				sbuf_reset(&c.v);
+				c.depth = c.in_str = c.esc = 0;
+				start = pos;
+				st = IX_CAPTURE;
+				/* fall through: the first byte of the value */
+				/* FALLTHROUGH */
+			case IX_CAPTURE:
+				done = capture_byte(&c, ch);
+				if (!done)
+					break;
+				x->off = start;
+				if (ix_member(x, key, c.v.buf, c.v.len) != 0)
+					goto out;
+				st = IX_NEXT;
+				if (done == 2)
+					goto next;
+				break;
+			case IX_ARR_START:
+			case IX_ARR_NEXT:
+				if (ws)
+					break;
+				if (ch == ']') {
+					st = IX_NEXT;
+					break;
+				}
+				if (st == IX_ARR_NEXT) {
+					if (ch != ',')
+						goto out;
+					st = IX_ARR_START;
+					break;
+				}
+				sbuf_reset(&c.v);
+				c.depth = c.in_str = c.esc = 0;
+				start = pos;
+				st = IX_ELEM;
+				/* FALLTHROUGH */
+			case IX_ELEM:
+				done = capture_byte(&c, ch);
+				if (!done)
+					break;
+				x->off = start;
+				if (ix_prompt(x, index++, c.v.buf, c.v.len) != 0)
+					goto out;
+				st = IX_ARR_NEXT;
+				if (done == 2) {
+					i--;
+					pos--;
+				}
+				break;
+			case IX_NEXT:
+			next:
+				if (ws)
+					break;
+				if (ch == ',')
+					st = IX_KEY;
+				else if (ch == '}')
+					st = IX_END;
+				else
+					goto out;
+				break;
+			case IX_END:
+				if (!ws)
+					goto out;
+				break;
+			}
+		}
+	}
+	rc = st == IX_END ? 0 : -1;
+out:
+	sbuf_release(&c.v);
+	if (rc < 0 && !pl_err_isset(x->err))
+		pl_err_set(x->err, PL_E_INPUT, x->loc.file, "not a plumbline baseline");
+	return rc;
+}
+
 void baseline_close(struct baseline_reader *r)
 {
 	size_t i;
@@ -282,73 +494,113 @@ void baseline_close(struct baseline_reader *r)
 	free(r);
 }
 
+/* What the index pass must have found: the header strings, the prompts, unique ids (sorts the
+ * lookup table). Returns 0 or -1 with err set (located when x->loc has the text). */
+static int index_checks(struct baseline_reader *r, struct bl_index *x, struct pl_err *err)
+{
+	size_t i;
+
+	if (!x->str[0])
+		return json_fail(&x->loc, "", NULL, err, "missing required key \"format\"");
+	if (strcmp(x->str[0], BASELINE_FORMAT))
+		return json_fail(&x->loc, "", "format", err, "expected \"%s\"", BASELINE_FORMAT);
+	if (!x->str[1] || !x->str[2] || !x->str[3])
+		return json_fail(&x->loc, "", NULL, err, "missing required key \"%s\"",
+				 !x->str[1]   ? "vendor"
+				 : !x->str[2] ? "model"
+					      : "suite");
+	if (!x->have_prompts)
+		return json_fail(&x->loc, "", NULL, err, "missing required key \"prompts\"");
+	free(r->by_id);
+	r->by_id = xcalloc(r->n + 1, sizeof(*r->by_id));
+	for (i = 0; i < r->n; i++)
+		r->by_id[i] = i;
+	reader_sorted = r;
+	qsort(r->by_id, r->n, sizeof(*r->by_id), by_reader_id);
+	reader_sorted = NULL;
+	for (i = 1; i < r->n; i++)
+		if (!strcmp(r->e[r->by_id[i - 1]].id, r->e[r->by_id[i]].id)) {
+			char ptr[64];
+			size_t later = r->by_id[i] > r->by_id[i - 1] ? r->by_id[i]
+								     : r->by_id[i - 1];
+
+			snprintf(ptr, sizeof(ptr), "/prompts/%zu", later);
+			return json_fail(&x->loc, ptr, "id", err, "duplicate prompt id \"%s\"",
+					 r->e[later].id);
+		}
+	return 0;
+}
+
+/* Forgets what an index pass found (before the located pass). */
+static void index_reset(struct baseline_reader *r, struct bl_index *x)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->e[i].id);
+	r->n = 0;
+	for (i = 0; i < 4; i++) {
+		free(x->str[i]);
+		x->str[i] = NULL;
+	}
+	x->have_prompts = 0;
+}
+
+/* The whole file in memory, for errors people can locate: only when the streamed pass failed.
+ * Leaves err set (or, should the file have changed in between and now be fine, the index). */
+static void index_located(struct baseline_reader *r, struct bl_index *x, struct pl_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	index_reset(r, x);
+	pl_err_init(err);
+	if (fileio_read_all(r->path, BASELINE_MAX_BYTES, &text, &len, err) < 0)
+		return;
+	x->text = text;
+	x->loc.text = text;
+	x->loc.text_len = len;
+	if (jsonpos_members(text, len, ix_member, x) == -1 && !pl_err_isset(err)) {
+		json_t *root = json_parse_text(&x->loc, err);
+
+		if (root)
+			json_fail(&x->loc, "", NULL, err, "expected a plumbline baseline object");
+		json_decref(root);
+	}
+	if (!pl_err_isset(err))
+		index_checks(r, x, err);
+	x->text = x->loc.text = NULL;
+	x->loc.text_len = 0;
+	free(text);
+}
+
 struct baseline_reader *baseline_open(const char *path, struct pl_err *err)
 {
 	struct baseline_reader *r;
 	struct bl_index x;
-	char *text = NULL;
-	size_t len = 0, i;
+	struct stat st;
+	size_t i;
 
 	if (!fileio_exists(path)) {
 		pl_err_set(err, PL_E_INPUT, path,
 			   "no baseline here (record one with 'plumbline baseline record')");
 		return NULL;
 	}
-	if (fileio_read_all(path, BASELINE_MAX_BYTES, &text, &len, err) < 0)
-		return NULL;
 	r = xcalloc(1, sizeof(*r));
-	r->fd = -1;
 	r->path = xstrdup(path);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	memset(&x, 0, sizeof(x));
 	x.r = r;
-	x.text = text;
 	x.err = err;
-	x.loc.file = path;
-	x.loc.text = text;
-	x.loc.text_len = len;
-	if (jsonpos_members(text, len, ix_member, &x) == -1 && !pl_err_isset(err)) {
-		json_t *root = json_parse_text(&x.loc, err);
-
-		if (root)
-			json_fail(&x.loc, "", NULL, err, "expected a plumbline baseline object");
-		json_decref(root);
-	}
-	if (!pl_err_isset(err)) {
-		if (!x.str[0])
-			json_fail(&x.loc, "", NULL, err, "missing required key \"format\"");
-		else if (strcmp(x.str[0], BASELINE_FORMAT))
-			json_fail(&x.loc, "", "format", err, "expected \"%s\"", BASELINE_FORMAT);
-		else if (!x.str[1] || !x.str[2] || !x.str[3])
-			json_fail(&x.loc, "", NULL, err, "missing required key \"%s\"",
-				  !x.str[1]   ? "vendor"
-				  : !x.str[2] ? "model"
-					      : "suite");
-		else if (!x.have_prompts)
-			json_fail(&x.loc, "", NULL, err, "missing required key \"prompts\"");
-	}
-	if (!pl_err_isset(err)) {
-		r->by_id = xcalloc(r->n + 1, sizeof(*r->by_id));
-		for (i = 0; i < r->n; i++)
-			r->by_id[i] = i;
-		reader_sorted = r;
-		qsort(r->by_id, r->n, sizeof(*r->by_id), by_reader_id);
-		reader_sorted = NULL;
-		for (i = 1; i < r->n; i++)
-			if (!strcmp(r->e[r->by_id[i - 1]].id, r->e[r->by_id[i]].id)) {
-				char ptr[64];
-				size_t later = r->by_id[i] > r->by_id[i - 1] ? r->by_id[i]
-									     : r->by_id[i - 1];
-
-				snprintf(ptr, sizeof(ptr), "/prompts/%zu", later);
-				json_fail(&x.loc, ptr, "id", err, "duplicate prompt id \"%s\"",
-					  r->e[later].id);
-				break;
-			}
-	}
-	if (!pl_err_isset(err)) {
-		r->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (r->fd < 0)
-			pl_err_errno(err, PL_E_IO, path, "cannot open");
+	x.loc.file = r->path;
+	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+		pl_err_errno(err, PL_E_IO, path, "cannot open");
+	} else if ((size_t)st.st_size > BASELINE_MAX_BYTES) {
+		pl_err_set(err, PL_E_INPUT, path, "file is larger than %zu bytes",
+			   (size_t)BASELINE_MAX_BYTES);
+	} else if (index_stream(r->fd, &x) < 0 || index_checks(r, &x, err) < 0) {
+		if (err->code != PL_E_IO)
+			index_located(r, &x, err);
 	}
 	r->vendor = x.str[1];
 	r->model = x.str[2];
@@ -356,7 +608,6 @@ struct baseline_reader *baseline_open(const char *path, struct pl_err *err)
 	x.str[1] = x.str[2] = x.str[3] = NULL;
 	for (i = 0; i < 4; i++)
 		free(x.str[i]);
-	free(text);
 	if (pl_err_isset(err)) {
 		baseline_close(r);
 		return NULL;

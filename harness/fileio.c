@@ -214,6 +214,14 @@ int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
 		return pl_err_errno(err, errno == ENOENT ? PL_E_INPUT : PL_E_IO, path,
 				    "cannot open");
 	sbuf_init(&sb);
+	{
+		struct stat st;
+
+		/* one allocation of the right size for a regular file (no doubling slack) */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    (size_t)st.st_size <= max_bytes)
+			sbuf_grow(&sb, (size_t)st.st_size + 1);
+	}
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 

@@ -88,8 +88,12 @@ void sbuf_grow(struct sbuf *sb, size_t extra)
 		die_oom(SIZE_MAX);
 	if (need <= cap)
 		return;
+	/* the first allocation is what is asked for (a file read whole: no slack); later ones
+	 * double */
+	if (!cap)
+		cap = need < 64 ? 64 : need;
 	while (cap < need)
-		cap = cap < 64 ? 64 : cap * 2;
+		cap *= 2;
 	if (sb->cap) {
 		sb->buf = xrealloc(sb->buf, cap);
 	} else {

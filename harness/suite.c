@@ -291,9 +291,13 @@ struct suite *suite_load(const char *path, struct pl_err *err)
 		jsonfile_release(&f);
 		return NULL;
 	}
-	st->text = f.text;
-	st->text_len = f.len;
-	f.text = NULL;
+	/* The text serves located errors of sections checked later (only "detection", by
+	 * detect_params_new); without one, a suite of thousands of prompts need not keep it. */
+	if (st->detection) {
+		st->text = f.text;
+		st->text_len = f.len;
+		f.text = NULL;
+	}
 	jsonfile_release(&f);
 	return st;
 }

@@ -40,7 +40,8 @@ struct suite {
 	struct prompt *prompts;
 	size_t n_prompts;
 	json_t *detection; /* suite-level detection settings (owned by detect.c); may be NULL */
-	char *text;	   /* the file's text, for located errors in sections checked later */
+	char *text;	   /* the file's text, for located errors in the detection section (checked
+			      later); NULL when the suite has none */
 	size_t text_len;
 };
 

@@ -195,6 +195,125 @@ static void test_reader(void **state)
 	free(dir);
 }
 
+/* The index pass reads the file in 64 KB chunks: prompts straddle chunk boundaries, texts hold
+ * every character that matters to a scanner, and a hand-formatted file (other key order, tabs,
+ * CRLF, no spaces) reads the same. */
+static void test_reader_streamed(void **state)
+{
+	static const char *const tricky[] = {
+		"plain",
+		"quote \" and backslash \\ and \\\" together",
+		"braces } ] { [ , :",
+		"unicode \xc3\xa9\xe2\x82\xac \xf0\x9f\x98\x80",
+		"tab\tnew\nline\r",
+		"",
+	};
+	struct pl_err err = PL_ERR_INIT;
+	struct sampleset *s = sampleset_new("v", "m", "s"), *back;
+	struct baseline_reader *r;
+	struct prompt_samples ps;
+	char *dir = tu_tmpdir(), *path, id[32], big[700];
+	struct sbuf p;
+	size_t i, j;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 400; i++) {
+		struct prompt_samples *pp;
+
+		snprintf(id, sizeof(id), "p%03zu", i);
+		pp = sampleset_prompt(s, id);
+		for (j = 0; j < 3; j++) {
+			struct probe_answer a;
+
+			probe_answer_init(&a);
+			a.text = xstrdup(j == 2 ? big + (i % 600) : tricky[(i + j) % 6]);
+			a.latency_ms = (double)i;
+			sampleset_add_answer(pp, (int)j, &a);
+			probe_answer_release(&a);
+		}
+	}
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/big.json", dir);
+	assert_int_equal(baseline_write(p.buf, s, "2026-01-01T00:00:00Z", &err), 0);
+	{
+		size_t len;
+		char *text = tu_read(p.buf, &len);
+
+		assert_true(len > 4 * 65536);
+		free(text);
+	}
+	back = baseline_load(p.buf, &err);
+	assert_non_null(back);
+	assert_int_equal(back->n_prompts, 400);
+	for (i = 0; i < 400; i++) {
+		const struct prompt_samples *a = sampleset_find(s, back->prompts[i].prompt_id);
+
+		assert_non_null(a);
+		assert_int_equal(back->prompts[i].n, 3);
+		for (j = 0; j < 3; j++)
+			assert_string_equal(back->prompts[i].samples[j].text, a->samples[j].text);
+	}
+	sampleset_free(back);
+
+	path = tu_write(dir, "hand.json",
+			"\r\n{\"prompts\":[{\"samples\":[{\"text\":\"a\"},{\"text\":\"b\"}],"
+			"\"id\":\"z\"},\r\n\t{ \"id\" : \"y\" , \"samples\" : [ ] , \"faults\" :"
+			" 2 }\t],\"recorded_at\":\"x\",\"suite\":\"s\",\"model\":\"m\","
+			"\"vendor\":\"v\",\"format\":\"plumbline-baseline/1\"}\r\n");
+	r = baseline_open(path, &err);
+	assert_non_null(r);
+	assert_int_equal(baseline_count(r), 2);
+	assert_int_equal(baseline_find(r, "y"), 1);
+	assert_int_equal(baseline_read_prompt(r, 0, &ps, &err), 0);
+	assert_string_equal(ps.prompt_id, "z");
+	assert_int_equal(ps.n, 2);
+	assert_string_equal(ps.samples[1].text, "b");
+	prompt_samples_release(&ps);
+	assert_int_equal(baseline_read_prompt(r, 1, &ps, &err), 0);
+	assert_int_equal(ps.faults, 2);
+	prompt_samples_release(&ps);
+	baseline_close(r);
+	free(path);
+
+	/* broken files get the located error of the whole-text pass */
+	{
+		static const struct {
+			const char *text, *want;
+		} bad[] = {
+			{ "{\"format\": \"plumbline-baseline/1\", \"prompts\": [{\"id\": \"a\"",
+			  "bad.json:1:" },
+			{ "{\"format\": \"plumbline-baseline/1\"} trailing", "bad.json:1:" },
+			{ "[1, 2]", "bad.json:1:1" },
+			{ "{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": "
+			  "\"m\", "
+			  "\"suite\": \"s\", \"prompts\": [], \"prompts\": []}",
+			  "duplicate key" },
+			{ "{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": "
+			  "\"m\", "
+			  "\"suite\": \"s\", \"prompts\": 5}",
+			  "expected an array of prompts" },
+		};
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char msg[1600];
+
+			pl_err_init(&err);
+			path = tu_write(dir, "bad.json", bad[i].text);
+			assert_null(baseline_open(path, &err));
+			pl_err_str(&err, msg, sizeof(msg));
+			if (!strstr(msg, bad[i].want))
+				fail_msg("case %zu: got '%s', want '%s'", i, msg, bad[i].want);
+			free(path);
+		}
+	}
+	sampleset_free(s);
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_sorted_and_deterministic),
 		cmocka_unit_test(test_bad_baselines),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_reader_streamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
