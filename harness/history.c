@@ -3,6 +3,7 @@
 #include "fileio.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,42 +12,55 @@
 
 int history_load(const char *path, json_t **records, size_t *skipped, struct pl_err *err)
 {
-	char *text = NULL, *line, *end;
-	size_t len = 0, skip = 0;
+	char *line = NULL;
+	size_t cap = 0, skip = 0, total = 0;
+	ssize_t n;
 	json_t *arr = json_array();
-	int rc = -1;
+	FILE *f;
+	int rc = 0;
 
 	*records = NULL;
 	if (skipped)
 		*skipped = 0;
 	if (!fileio_exists(path)) {
-		rc = 0;
-		goto out;
+		*records = arr;
+		return 0;
 	}
-	if (fileio_read_all(path, HISTORY_MAX_BYTES, &text, &len, err))
-		goto out;
-	for (line = text; line < text + len; line = end + 1) {
+	f = fopen(path, "re");
+	if (!f) {
+		json_decref(arr);
+		return pl_err_errno(err, PL_E_IO, path, "cannot open");
+	}
+	/* one night at a time: a long history of a large suite is never read whole */
+	while ((n = getline(&line, &cap, f)) > 0) {
 		json_t *rec;
 
-		end = memchr(line, '\n', (size_t)(text + len - line));
-		if (!end)
-			end = text + len;
-		if (end == line)
+		total += (size_t)n;
+		if (total > HISTORY_MAX_BYTES) {
+			rc = pl_err_set(err, PL_E_INPUT, path, "file is larger than %zu bytes",
+					(size_t)HISTORY_MAX_BYTES);
+			break;
+		}
+		if (line[n - 1] == '\n')
+			n--;
+		if (!n)
 			continue;
-		rec = json_loadb(line, (size_t)(end - line), 0, NULL);
+		rec = json_loadb(line, (size_t)n, 0, NULL);
 		if (!json_is_object(rec)) {
 			json_decref(rec);
 			skip++;
 			continue;
 		}
+		json_object_del(rec, "sketch");
 		json_array_append_new(arr, rec);
 	}
-	rc = 0;
-out:
-	free(text);
+	if (!rc && ferror(f))
+		rc = pl_err_errno(err, PL_E_IO, path, "cannot read");
+	fclose(f);
+	free(line);
 	if (rc) {
 		json_decref(arr);
-		return rc;
+		return -1;
 	}
 	if (skipped)
 		*skipped = skip;

@@ -14,7 +14,9 @@
 /* Reads the history at path into a new JSON array of the night objects (oldest first). A
  * missing file is an empty history. Lines that are not a JSON object (a torn last line, a
  * line cut by a crash before a later append) are skipped and counted in *skipped (may be
- * NULL). Returns 0, or -1 with err set (unreadable file). */
+ * NULL). Each night's answer sketch ("sketch": one entry per prompt, kept in the file for
+ * audits) is dropped on loading: decisions do not read it, and with thousands of prompts it
+ * would be most of the memory a long history takes. Returns 0, or -1 with err set. */
 int history_load(const char *path, json_t **records, size_t *skipped, struct pl_err *err);
 
 /* Appends one record (an object, borrowed) as a compact line with sorted keys. If the file

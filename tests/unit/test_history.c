@@ -84,6 +84,49 @@ static void test_unreadable(void **state)
 	assert_true(pl_err_isset(&err));
 }
 
+/* Nights of a large suite: lines far longer than any read buffer load whole, one at a time;
+ * the per-prompt answer sketch stays in the file but is not loaded. */
+static void test_long_lines_without_sketch(void **state)
+{
+	char dir[] = "/tmp/pl_test_history_XXXXXX", path[256];
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *rec, *sketch;
+	size_t i, k, skipped = 9;
+	char id[32];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/h.jsonl", dir);
+	for (k = 0; k < 3; k++) {
+		sketch = json_object();
+		for (i = 0; i < 5000; i++) {
+			snprintf(id, sizeof(id), "prompt-%05zu", i);
+			json_object_set_new(sketch, id,
+					    json_pack("{s:s,s:f,s:i}", "mode", "0123456789abcdef",
+						      "share", 0.5, "len", (int)i));
+		}
+		rec = json_pack("{s:s,s:f,s:o,s:{s:[s]}}", "night", k == 0 ? "n1" : "n2", "stat",
+				0.25 + (double)k, "sketch", sketch, "hard", "models", "m-1");
+		assert_int_equal(history_append(path, rec, &err), 0);
+		json_decref(rec);
+	}
+	assert_int_equal(history_load(path, &recs, &skipped, &err), 0);
+	assert_int_equal(json_array_size(recs), 3);
+	assert_int_equal(skipped, 0);
+	for (k = 0; k < 3; k++) {
+		rec = json_array_get(recs, k);
+		assert_null(json_object_get(rec, "sketch"));
+		assert_true(json_real_value(json_object_get(rec, "stat")) == 0.25 + (double)k);
+		assert_string_equal(
+			json_string_value(json_array_get(
+				json_object_get(json_object_get(rec, "hard"), "models"), 0)),
+			"m-1");
+	}
+	json_decref(recs);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_path(void **state)
 {
 	struct sbuf sb;
@@ -105,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_load),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_long_lines_without_sketch),
 		cmocka_unit_test(test_path),
 	};
 
