@@ -472,6 +472,9 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	t->rs = NULL;
 	snprintf(t->summary, sizeof(t->summary), "%s", sum->line);
 	collect_signals(t, t->report);
+	/* the head (its detection section lists every prompt) is not needed any more */
+	json_decref(t->report);
+	t->report = NULL;
 
 	it->vendor = t->vendor;
 	it->suite = t->suite->id;

@@ -216,7 +216,8 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 		json_object_set_new(r, "incomplete_reason", json_string(in->incomplete_reason));
 	json_object_set_new(r, "counts", counts);
 	if (in->detect) {
-		json_t *d = in->detect_section ? json_deep_copy(in->detect_section) : json_object();
+		/* a shallow copy: the section's members are shared, only the top keys are set */
+		json_t *d = in->detect_section ? json_copy(in->detect_section) : json_object();
 
 		json_object_set_new(d, "verdict",
 				    json_string(detect_verdict_name(in->detect->verdict)));
@@ -284,11 +285,6 @@ int report_write(const char *path, const json_t *report, char *sha256_hex, struc
 
 /* ---- the report written prompt by prompt ---------------------------------------------- */
 
-/* The top-level "prompts" array, as report_serialize prints it when empty: the streamed
- * entries go in its place. Top-level keys are the only ones indented by two spaces, and
- * strings never hold a raw newline, so the marker cannot appear anywhere else. */
-static const char prompts_marker[] = "\n  \"prompts\": []";
-
 struct report_stream {
 	FILE *spool; /* the prompt entries, already indented for their place */
 	size_t n;
@@ -345,14 +341,101 @@ void report_stream_add_baseline(struct report_stream *rs, const struct prompt_sa
 	meta_add(&rs->base, base);
 }
 
-/* Writes data to the report file and the running hash. */
-static int put(struct fileio_atomic *f, EVP_MD_CTX *md, const void *data, size_t len,
-	       struct pl_err *err)
+/* The report file being written and its running hash. */
+struct rout {
+	struct fileio_atomic f;
+	EVP_MD_CTX *md;
+	struct pl_err *err;
+	int failed;
+	/* json_dump_callback filter: bytes to drop at the start, bytes held back at the end */
+	size_t skip;
+	char tail[2];
+	size_t n_tail, hold;
+};
+
+static int put(struct rout *o, const void *data, size_t len);
+
+static int puts_(struct rout *o, const char *s)
 {
-	if (fileio_atomic_write(f, data, len, err) < 0)
+	return put(o, s, strlen(s));
+}
+
+static int put(struct rout *o, const void *data, size_t len)
+{
+	if (o->failed)
 		return -1;
-	if (EVP_DigestUpdate(md, data, len) != 1)
-		return pl_err_set(err, PL_E_INTERNAL, NULL, "sha-256 failed");
+	if (fileio_atomic_write(&o->f, data, len, o->err) < 0) {
+		o->failed = 1;
+		return -1;
+	}
+	if (EVP_DigestUpdate(o->md, data, len) != 1) {
+		o->failed = 1;
+		return pl_err_set(o->err, PL_E_INTERNAL, NULL, "sha-256 failed");
+	}
+	return 0;
+}
+
+/* json_dump_callback sink: drops the first o->skip bytes and holds back the last o->hold,
+ * so the two halves of the top-level object join around the streamed "prompts". */
+static int put_cb(const char *buf, size_t size, void *data)
+{
+	struct rout *o = data;
+	size_t cut, emit, from_tail, i;
+	char keep[2];
+
+	cut = size < o->skip ? size : o->skip;
+	buf += cut;
+	size -= cut;
+	o->skip -= cut;
+	if (o->n_tail + size <= o->hold) {
+		memcpy(o->tail + o->n_tail, buf, size);
+		o->n_tail += size;
+		return 0;
+	}
+	/* emit all but the last `hold` bytes of (tail, buf); keep those as the new tail */
+	emit = o->n_tail + size - o->hold;
+	from_tail = emit < o->n_tail ? emit : o->n_tail;
+	if (from_tail && put(o, o->tail, from_tail) < 0)
+		return -1;
+	if (emit > from_tail && put(o, buf, emit - from_tail) < 0)
+		return -1;
+	for (i = 0; i < o->hold; i++) {
+		size_t at = emit + i; /* position in (tail, buf) */
+
+		keep[i] = at < o->n_tail ? o->tail[at] : buf[at - o->n_tail];
+	}
+	memcpy(o->tail, keep, o->hold);
+	o->n_tail = o->hold;
+	return 0;
+}
+
+/* Dumps the members of head for which (strcmp(key, "prompts") < 0) == before, as
+ * report_serialize would print them inside the whole object. */
+static int dump_half(struct rout *o, const json_t *head, int before)
+{
+	json_t *half = json_object();
+	const char *k;
+	json_t *v;
+	int rc;
+
+	json_object_foreach((json_t *)head, k, v)
+	{
+		if ((strcmp(k, "prompts") < 0) == before)
+			json_object_set(half, k, v);
+	}
+	/* the first half ends before its closing "\n}"; the second starts after its "{\n" */
+	o->skip = before ? 0 : 2;
+	o->hold = before ? 2 : 0;
+	o->n_tail = 0;
+	rc = json_dump_callback(half, put_cb, o, REPORT_DUMP_FLAGS);
+	json_decref(half);
+	if (rc != 0 || o->failed) {
+		if (!o->failed)
+			pl_err_set(o->err, PL_E_INTERNAL, NULL, "cannot encode the report");
+		return -1;
+	}
+	if (before && (o->n_tail != 2 || memcmp(o->tail, "\n}", 2)))
+		return pl_err_set(o->err, PL_E_INTERNAL, NULL, "unexpected report layout");
 	return 0;
 }
 
@@ -360,45 +443,44 @@ int report_stream_finish(struct report_stream *rs, const struct report_input *in
 			 char *sha256_hex, struct report_summary *sum, json_t **head_out,
 			 struct pl_err *err)
 {
-	struct fileio_atomic f = { -1, NULL, NULL };
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct rout o;
 	unsigned char digest[EVP_MAX_MD_SIZE], buf[65536];
 	unsigned dlen = 0;
 	json_t *head;
-	size_t len, n, at;
-	char *text = NULL, *mark;
+	size_t n;
 	int rc = -1;
 
+	memset(&o, 0, sizeof(o));
+	o.f.fd = -1;
+	o.err = err;
+	o.md = EVP_MD_CTX_new();
 	memset(sum, 0, sizeof(*sum));
 	sum->counts = rs->counts;
 	head = report_head(in, rs->has_baseline, meta_json(&rs->base), meta_json(&rs->night), sum);
-	json_object_set_new(head, "prompts", json_array());
-	text = report_serialize(head, &len);
-	json_object_del(head, "prompts");
-	mark = text ? strstr(text, prompts_marker) : NULL;
-	if (!md || !mark) {
-		pl_err_set(err, PL_E_INTERNAL, path, "cannot encode the report");
+	if (!o.md || EVP_DigestInit_ex(o.md, EVP_sha256(), NULL) != 1) {
+		pl_err_set(err, PL_E_INTERNAL, path, "sha-256 failed");
 		goto out;
 	}
-	at = (size_t)(mark - text) + sizeof(prompts_marker) - 2; /* up to and with '[' */
 	if (fflush(rs->spool) == EOF || fseek(rs->spool, 0, SEEK_SET) != 0) {
 		pl_err_errno(err, PL_E_IO, path, "cannot read the report's temporary file");
 		goto out;
 	}
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    fileio_atomic_open(&f, path, 0644, err) < 0 || put(&f, md, text, at, err) < 0)
+	/* {head members before "prompts", "prompts": [spooled entries], the others}: the bytes
+	 * report_serialize gives, without the whole text in memory */
+	if (fileio_atomic_open(&o.f, path, 0644, err) < 0 || dump_half(&o, head, 1) < 0 ||
+	    puts_(&o, ",\n  \"prompts\": [") < 0)
 		goto out;
 	while ((n = fread(buf, 1, sizeof(buf), rs->spool)) > 0)
-		if (put(&f, md, buf, n, err) < 0)
+		if (put(&o, buf, n) < 0)
 			goto out;
 	if (ferror(rs->spool)) {
 		pl_err_errno(err, PL_E_IO, path, "cannot read the report's temporary file");
 		goto out;
 	}
-	if ((rs->n && put(&f, md, "\n  ", 3, err) < 0) ||
-	    put(&f, md, text + at, len - at, err) < 0 || fileio_atomic_commit(&f, err) < 0)
+	if (puts_(&o, rs->n ? "\n  ],\n" : "],\n") < 0 || dump_half(&o, head, 0) < 0 ||
+	    puts_(&o, "\n") < 0 || fileio_atomic_commit(&o.f, err) < 0)
 		goto out;
-	if (EVP_DigestFinal_ex(md, digest, &dlen) != 1) {
+	if (EVP_DigestFinal_ex(o.md, digest, &dlen) != 1) {
 		pl_err_set(err, PL_E_INTERNAL, path, "sha-256 failed");
 		goto out;
 	}
@@ -410,10 +492,9 @@ int report_stream_finish(struct report_stream *rs, const struct report_input *in
 	}
 	rc = 0;
 out:
-	fileio_atomic_abort(&f);
-	EVP_MD_CTX_free(md);
+	fileio_atomic_abort(&o.f);
+	EVP_MD_CTX_free(o.md);
 	json_decref(head);
-	free(text);
 	return rc;
 }
 
