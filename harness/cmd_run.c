@@ -240,7 +240,12 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 
 	memset(&bs, 0, sizeof(bs));
 	if (bi != BASELINE_NONE) {
-		if (t->seen[bi] || baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
+		if (t->seen[bi]) {
+			pl_err_set(err, PL_E_INTERNAL, t->baseline_path,
+				   "prompt \"%s\" judged twice", pr->id);
+			goto out;
+		}
+		if (baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
 			goto out;
 		t->seen[bi] = 1;
 	}
