@@ -154,12 +154,17 @@ struct bl_entry {
 	size_t len;
 };
 
+struct bl_key {
+	const char *id; /* borrowed from e[pos] */
+	size_t pos;
+};
+
 struct baseline_reader {
 	char *path;
 	int fd;
 	struct bl_entry *e; /* file order */
 	size_t n, cap;
-	size_t *by_id; /* positions sorted by id, for lookups */
+	struct bl_key *by_id; /* sorted by id, for lookups */
 	char *vendor, *model, *suite;
 };
 
@@ -261,12 +266,11 @@ static int ix_member(void *ctx, const char *key, const char *val, size_t len)
 	return 0;
 }
 
-static struct baseline_reader *reader_sorted;
-
-static int by_reader_id(const void *a, const void *b)
+static int by_key(const void *a, const void *b)
 {
-	return strcmp(reader_sorted->e[*(const size_t *)a].id,
-		      reader_sorted->e[*(const size_t *)b].id);
+	const struct bl_key *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
 }
 
 /* ---- the index pass, streamed --------------------------------------------------------- */
@@ -304,6 +308,12 @@ static int capture_byte(struct capture *c, int ch)
 	else if (ch == '}' || ch == ']')
 		return --c->depth <= 0;
 	return 0;
+}
+
+static void capture_reset(struct capture *c)
+{
+	sbuf_reset(&c->v);
+	c->depth = c->in_str = c->esc = 0;
 }
 
 enum ix_state {
@@ -400,8 +410,7 @@ static int index_stream(int fd, struct bl_index *x)
 					st = IX_ARR_START;
 					break;
 				}
-				sbuf_reset(&c.v);
-				c.depth = c.in_str = c.esc = 0;
+				capture_reset(&c);
 				start = pos;
 				st = IX_CAPTURE;
 				/* fall through: the first byte of the value */
@@ -431,8 +440,7 @@ static int index_stream(int fd, struct bl_index *x)
 					st = IX_ARR_START;
 					break;
 				}
-				sbuf_reset(&c.v);
-				c.depth = c.in_str = c.esc = 0;
+				capture_reset(&c);
 				start = pos;
 				st = IX_ELEM;
 				/* FALLTHROUGH */
@@ -513,16 +521,15 @@ static int index_checks(struct baseline_reader *r, struct bl_index *x, struct pl
 		return json_fail(&x->loc, "", NULL, err, "missing required key \"prompts\"");
 	free(r->by_id);
 	r->by_id = xcalloc(r->n + 1, sizeof(*r->by_id));
-	for (i = 0; i < r->n; i++)
-		r->by_id[i] = i;
-	reader_sorted = r;
-	qsort(r->by_id, r->n, sizeof(*r->by_id), by_reader_id);
-	reader_sorted = NULL;
+	for (i = 0; i < r->n; i++) {
+		r->by_id[i].id = r->e[i].id;
+		r->by_id[i].pos = i;
+	}
+	qsort(r->by_id, r->n, sizeof(*r->by_id), by_key);
 	for (i = 1; i < r->n; i++)
-		if (!strcmp(r->e[r->by_id[i - 1]].id, r->e[r->by_id[i]].id)) {
+		if (!strcmp(r->by_id[i - 1].id, r->by_id[i].id)) {
 			char ptr[64];
-			size_t later = r->by_id[i] > r->by_id[i - 1] ? r->by_id[i]
-								     : r->by_id[i - 1];
+			size_t a = r->by_id[i - 1].pos, b = r->by_id[i].pos, later = a > b ? a : b;
 
 			snprintf(ptr, sizeof(ptr), "/prompts/%zu", later);
 			return json_fail(&x->loc, ptr, "id", err, "duplicate prompt id \"%s\"",
@@ -631,10 +638,10 @@ size_t baseline_find(const struct baseline_reader *r, const char *id)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(r->e[r->by_id[mid]].id, id);
+		int c = strcmp(r->by_id[mid].id, id);
 
 		if (!c)
-			return r->by_id[mid];
+			return r->by_id[mid].pos;
 		if (c < 0)
 			lo = mid + 1;
 		else
