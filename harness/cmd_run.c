@@ -163,7 +163,7 @@ struct target {
 	struct detect_run *drun;
 	unsigned char *seen; /* per baseline prompt: judged tonight */
 	double *lat;	     /* tonight's latencies (register and metrics figures) */
-	size_t n_lat, answers;
+	size_t n_lat, cap_lat, answers;
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -256,7 +256,10 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		goto out;
 	detect_add(t->drun, bi != BASELINE_NONE ? bi : DETECT_NOT_IN_BASELINE,
 		   bi != BASELINE_NONE ? &bs : NULL, ps);
-	t->lat = xrealloc(t->lat, (t->n_lat + ps->n + 1) * sizeof(*t->lat));
+	if (t->n_lat + ps->n > t->cap_lat) {
+		t->cap_lat = 2 * (t->n_lat + ps->n) + 16;
+		t->lat = xrealloc(t->lat, t->cap_lat * sizeof(*t->lat));
+	}
 	for (i = 0; i < ps->n; i++)
 		if (ps->samples[i].latency_ms >= 0)
 			t->lat[t->n_lat++] = ps->samples[i].latency_ms;
