@@ -15,6 +15,10 @@
 #include <string.h>
 
 #define DEC 4 /* decimals of every number in reports and history */
+/* Latencies are whole milliseconds and move with the network and the load of the machine
+ * measuring them: a drift is judged against a spread of at least 5% or this many ms, so a
+ * fast endpoint's wobble of a few ms is never a slow drift. */
+#define LATENCY_FLOOR_MS 5.0
 
 enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
 
@@ -989,6 +993,7 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
 		floor = i == 0	 ? fmax(p->abs_margin / (p->sigmas > 0 ? p->sigmas : 1),
 					ev->suite.null_sd)
 			: i == 2 ? p->rate_margin / (p->sigmas > 0 ? p->sigmas : 1)
+			: i >= 3 ? fmax(0.05 * fabs(lv.center), LATENCY_FLOOR_MS)
 				 : 0.02 * fabs(lv.center) + 1e-9;
 		z = (now - lv.center) / (lv.spread > floor ? lv.spread : floor);
 		/* winsorised: one wild night must not trip a detector meant for slow slides

@@ -38,6 +38,8 @@ struct vendor {
 	int logprobs;
 	double lp_shift;     /* moves the first token's probability (logprob test) */
 	const char *version; /* an "openai-version" header value, or NULL */
+	double latency;	     /* > 0: answers take this many ms (+ up to `jitter`) */
+	double jitter;
 };
 
 static const char *const words[4][3] = {
@@ -127,7 +129,8 @@ static struct sampleset *gen_set(const struct vendor *v, size_t prompts, size_t 
 			sm->fingerprint = xstrdup(v->fp ? v->fp : "fp_a");
 			sm->prompt_tokens = 20 + (long)p + v->tok_extra;
 			sm->completion_tokens = 5;
-			sm->latency_ms = -1;
+			sm->latency_ms =
+				v->latency > 0 ? floor(v->latency + v->jitter * rng_unit(&g)) : -1;
 			sm->ttft_ms = -1;
 			if (v->version)
 				sm->headers = json_pack("{s:s,s:s}", "openai-version", v->version,
@@ -388,6 +391,43 @@ static void test_drift_epochs_rollback(void **state)
 		assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
 		assert_true(o.new_epoch);
 		assert_string_equal(o.epoch, "e3");
+	}
+	fx_release(&f);
+}
+
+/* Latency drifts: a fast endpoint whose few milliseconds wobble with the machine's load never
+ * drifts (whole-ms figures, 1-6 ms from night to night), while a real slide of a slow one (800
+ * ms, +5% a night) is caught as a drift of latency within a week. */
+static void test_latency_drift(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor fast = { .noise = 0.1, .latency = 1, .jitter = 2 };
+	int n, alarms = 0, caught = -1;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 30; n++) {
+		/* some nights the machine is busy: everything takes a few ms longer */
+		fast.latency = n % 3 == 2 ? 4 : 1;
+		alarms += night(&f, &fast, n, &o, NULL) != DETECT_NO_CHANGE;
+	}
+	assert_int_equal(alarms, 0);
+	fx_release(&f);
+
+	fx_init(&f, NULL);
+	{
+		struct vendor slow = { .noise = 0.1, .latency = 800, .jitter = 40 };
+
+		for (n = 0; n < 12; n++)
+			assert_int_equal(night(&f, &slow, n, &o, NULL), DETECT_NO_CHANGE);
+		for (; n < 30 && caught < 0; n++) {
+			slow.latency *= 1.05;
+			if (night(&f, &slow, n, &o, NULL) == DETECT_CHANGED)
+				caught = n - 12;
+		}
+		assert_true(caught >= 0 && caught <= 7);
+		assert_non_null(strstr(o.summary, "latency"));
 	}
 	fx_release(&f);
 }
@@ -1029,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_hard_signals),
 		cmocka_unit_test(test_version_header),
 		cmocka_unit_test(test_drift_epochs_rollback),
+		cmocka_unit_test(test_latency_drift),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
 		cmocka_unit_test(test_refusal_rate),
