@@ -215,14 +215,14 @@ json_t *fingerprint_acc_hard(const struct fingerprint_acc *a)
 	json_object_set_new(o, "models", set_sorted(json_copy(a->models)));
 	json_object_set_new(o, "fingerprints", set_sorted(json_copy(a->fps)));
 	json_object_set_new(o, "headers", set_sorted(json_copy(a->hdrs)));
-	json_object_set_new(o, "prompt_tokens", json_deep_copy(a->toks));
+	json_object_set_new(o, "prompt_tokens", json_incref(a->toks));
 	json_object_set_new(o, "logprobs", json_boolean(a->logprobs));
 	return o;
 }
 
 json_t *fingerprint_acc_sketch(const struct fingerprint_acc *a)
 {
-	return a->sketch ? json_deep_copy(a->sketch) : json_object();
+	return a->sketch ? json_incref(a->sketch) : json_object();
 }
 
 /* The accumulator over a whole sampleset (for the callers that hold one). */

@@ -41,6 +41,9 @@ double fingerprint_sketch_agreement(const json_t *a, const json_t *b);
  * the JSON is the same up to the order of object keys; nothing of ps is kept), then make the
  * JSON as often as wanted (new references, equal to fingerprint_hard / fingerprint_sketch of
  * a sampleset holding the prompts added). fingerprint_acc_sketch gives {} without sketch.
+ * The per-prompt maps ("prompt_tokens", the sketch) are shared with the accumulator, not
+ * copied (one entry per prompt, at the night's memory peak): read them, change nothing, and
+ * add no prompt after making the JSON.
  * Memory: the distinct model, fingerprint and header values, and O(1) per prompt. */
 struct fingerprint_acc;
 struct fingerprint_acc *fingerprint_acc_new(int sketch);
