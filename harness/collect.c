@@ -84,10 +84,11 @@ static void hand_over(struct collect *c, size_t g)
 	} else if (ps->n > 1) {
 		qsort(ps->samples, ps->n, sizeof(*ps->samples), by_index);
 	}
-	if (!c->failed && c->fn(c->ctx, &c->p->groups[g], ps, &c->err) < 0)
-		c->failed = 1;
-	else if (c->failed)
+	/* the callee owns ps; after a failure nobody takes it */
+	if (c->failed)
 		prompt_samples_release(ps);
+	else if (c->fn(c->ctx, &c->p->groups[g], ps, &c->err) < 0)
+		c->failed = 1;
 	if (ps != &empty)
 		free(ps);
 }
