@@ -9,6 +9,7 @@ static const char *model_end(const char *path, const char **prefix_end)
 {
 	static const char *const prefixes[] = { "/v1beta/models/", "/v1/models/" };
 
+	*prefix_end = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
 		size_t n = strlen(prefixes[i]);
 
@@ -22,7 +23,7 @@ static const char *model_end(const char *path, const char **prefix_end)
 
 static int ge_match(const char *method, const char *path)
 {
-	const char *start, *colon = model_end(path, &start);
+	const char *start = NULL, *colon = model_end(path, &start);
 
 	return !strcmp(method, "POST") && colon && colon > start &&
 	       (!strcmp(colon, ":generateContent") || !strcmp(colon, ":streamGenerateContent"));
@@ -94,10 +95,10 @@ static int ge_auth(const struct sim_http *h, const char *key, struct sim_reply *
 
 static int ge_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
 {
-	const char *start, *colon = model_end(h->url, &start);
+	const char *start = NULL, *colon = model_end(h->url, &start);
 	json_t *contents = json_object_get(body, "contents"), *c, *cfg, *v;
 	const char *alt = h->query(h->conn, "alt");
-	size_t i, n = (size_t)(colon - start);
+	size_t i, n = colon && start ? (size_t)(colon - start) : 0; /* matched by ge_match */
 
 	if (n >= sizeof(rq->path_model))
 		n = sizeof(rq->path_model) - 1;

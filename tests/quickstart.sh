@@ -3,7 +3,10 @@
 #   tests/quickstart.sh demo   install what is missing, build, run `plumbline demo`
 #   tests/quickstart.sh test   install what is missing, build, run every test (ctest), then
 #                              build again with ASan+UBSan and run every test again, then
-#                              build the libFuzzer targets with clang and run each briefly
+#                              build the libFuzzer targets with clang and run each briefly, then
+#                              compile as packagers do (Release -O3; Debian's dpkg-buildflags)
+# Developer and CI builds treat warnings as errors (-DPL_WERROR=ON); the demo's build, like a
+# packager's, does not.
 # Missing Debian packages are installed with apt-get when run as root; otherwise the script
 # names them and stops.
 set -euo pipefail
@@ -49,13 +52,20 @@ demo)
 	;;
 test)
 	need_install "${build_pkgs[@]}" "${test_pkgs[@]}"
-	build build
+	build build -DPL_WERROR=ON
 	(cd build && ctest --output-on-failure -j "$jobs")
-	build build-asan -DPL_SANITIZE=ON
+	build build-asan -DPL_SANITIZE=ON -DPL_WERROR=ON
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
+	# Packagers' builds compile too (compile only; warnings are errors here so CI sees them):
+	# Release (-O3 -DNDEBUG) and Debian's hardening flags from dpkg-buildflags.
+	build build-release -DCMAKE_BUILD_TYPE=Release -DPL_WERROR=ON
+	CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
+		build build-dpkg -DCMAKE_BUILD_TYPE=None -DPL_WERROR=ON
+	echo "quickstart: Release and dpkg-buildflags builds compile"
 	# The libFuzzer targets (clang, ASan+UBSan): each replays its corpus and fuzzes 5 s.
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-		-DPL_FUZZ=ON >/dev/null
+		-DPL_FUZZ=ON -DPL_WERROR=ON >/dev/null
 	fuzzers=()
 	for f in tests/fuzz/fuzz_*.c; do fuzzers+=("$(basename "$f" .c)"); done
 	cmake --build build-fuzz -j "$jobs" --target "${fuzzers[@]}" >/dev/null
