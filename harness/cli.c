@@ -1,7 +1,7 @@
 /* cli.c: git-style command table, help, and the mapping from errors to exit codes. */
 #include "cli.h"
+#include "http.h"
 
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,6 +142,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int cli_main(int argc, char **argv)
 {
+	struct pl_err err = PL_ERR_INIT;
 	const struct cmd *c;
 	int rc;
 
@@ -159,11 +160,9 @@ int cli_main(int argc, char **argv)
 	if (c->fn != cmd_help && cli_wants_help(argc - 1, argv + 1))
 		return cli_print_usage(c->name);
 	/* --version must stay fast: libcurl is initialised only for real commands. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "plumbline: cannot initialise libcurl\n");
-		return EXIT_INCOMPLETE;
-	}
+	if (http_global_init(&err) < 0)
+		return cli_fail(&err);
 	rc = c->fn(argc - 1, argv + 1);
-	curl_global_cleanup();
+	http_global_cleanup();
 	return rc;
 }

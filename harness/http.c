@@ -63,6 +63,18 @@ int http_header_is_secret(const char *name)
 	       contains_nocase(name, "secret") || contains_nocase(name, "auth");
 }
 
+int http_global_init(struct pl_err *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return pl_err_set(err, PL_E_INTERNAL, NULL, "libcurl could not be initialised");
+	return 0;
+}
+
+void http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 struct http *http_new(struct pl_err *err)
 {
 	struct http *h;

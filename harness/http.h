@@ -22,6 +22,11 @@ struct http_opts {
 	const char *ca_file;	 /* extra CA bundle; may be NULL */
 };
 
+/* libcurl's process-wide state: once at program start, before any thread, and once at the end
+ * (the CLI does it for every command but --version and help). Returns 0 or -1 (PL_E_INTERNAL). */
+int http_global_init(struct pl_err *err);
+void http_global_cleanup(void);
+
 /* Returns a new multi handle (HTTP/2 multiplexing on, connections reused), or NULL with err
  * set (PL_E_INTERNAL) when libcurl cannot start. */
 struct http *http_new(struct pl_err *err);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tests/lint.sh: mechanical style checks (STYLE.md habit 13): every C file is clang-formatted
-# with the repository's .clang-format, and no banned call appears in the sources.
+# tests/lint.sh: mechanical style checks (STYLE.md habits 13 and 16): every C file is
+# clang-formatted with the repository's .clang-format, no banned call appears in the sources,
+# and every #include respects the layer table in CMakeLists.txt (tests/lint_layers.cmake).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -27,5 +28,7 @@ if command -v clang-format >/dev/null 2>&1; then
 else
 	echo "lint: clang-format not installed; format check skipped" >&2
 fi
+cmake -DSRC="$PWD" -P tests/lint_layers.cmake || status=1
+
 [ $status -eq 0 ] && echo "lint: ok ($(echo $files | wc -w) files)"
 exit $status
