@@ -3,10 +3,10 @@
 #include "alert.h"
 
 #include "fileio.h"
+#include "http.h"
 #include "jsonpos.h"
 #include "log.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const struct alert_ops *const channel_types[] = {
 	&alert_email,
@@ -571,104 +570,45 @@ out:
 
 /* ---- delivery ---- */
 
-struct http_ctx {
-	long retry_after_ms;
-	size_t got;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-	struct http_ctx *c = ud;
-
-	(void)p;
-	c->got += size * n;
-	return c->got > (1u << 20) ? 0 : size * n; /* a webhook answer is small; cap it */
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-	struct http_ctx *c = ud;
-	size_t len = size * n;
-
-	if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
-		char buf[32];
-		size_t k = len - 12 < sizeof(buf) - 1 ? len - 12 : sizeof(buf) - 1;
-		char *end;
-		double s;
-
-		memcpy(buf, p + 12, k);
-		buf[k] = '\0';
-		s = strtod(buf, &end);
-		if (end != buf && s >= 0 && s < 86400)
-			c->retry_after_ms = (long)(s * 1000.0);
-	}
-	return len;
-}
-
+/* Posts m to ch's URL (through the HTTP module's one-request path). */
 static int http_post(const struct alert_channel *ch, const struct alert_msg *m, int *retryable,
 		     long *retry_after_ms, struct pl_err *err)
 {
-	struct curl_slist *hdrs = NULL;
-	struct http_ctx ctx = { 0, 0 };
-	char where[300], line[512];
+	struct http_once rq = { 0 };
+	struct http_once_result res;
+	const char **lines = NULL;
+	char where[300];
+	size_t n = 1;
 	const char *p, *nl;
-	long status = 0;
-	CURL *h = NULL;
-	CURLcode cc;
-	int rc = -1;
+	struct sbuf all = SBUF_INIT;
+	int rc;
 
-	*retryable = 0;
 	snprintf(where, sizeof(where), "alert channel \"%s\"", ch->name);
-	if (!ch->url)
-		return pl_err_set(err, PL_E_INPUT, where, "no URL");
-	h = curl_easy_init();
-	if (!h)
-		return pl_err_set(err, PL_E_INTERNAL, where, "cannot start libcurl");
-	snprintf(line, sizeof(line), "Content-Type: %s", m->content_type);
-	hdrs = curl_slist_append(hdrs, line);
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	for (p = m->headers.buf; *p; p = nl + 1) {
+	/* One "Name: value" line each: the content type, then the message's own headers. */
+	sbuf_addf(&all, "Content-Type: %s\n%s", m->content_type, m->headers.buf);
+	for (p = all.buf; *p; p++)
+		n += *p == '\n';
+	lines = xcalloc(n, sizeof(*lines));
+	n = 0;
+	for (p = all.buf; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (!nl)
 			break;
-		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
-		hdrs = curl_slist_append(hdrs, line);
+		all.buf[nl - all.buf] = '\0';
+		lines[n++] = p;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, ch->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, m->body.buf);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)m->body.len);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "plumbline/" PL_VERSION);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ch->timeout_ms > 0 ? ch->timeout_ms : 10000L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 ch->timeout_ms > 0 && ch->timeout_ms < 5000 ? ch->timeout_ms : 5000L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &ctx);
-	if (ch->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, ch->ca_file);
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		/* curl_easy_strerror names the failure without the URL (which is a secret). */
-		*retryable = 1;
-		pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s", curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299) {
-		*retryable = status >= 500 || status == 429 || status == 408;
-		*retry_after_ms = ctx.retry_after_ms;
-		pl_err_set(err, PL_E_VENDOR, where, "delivery failed: HTTP %ld", status);
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	rq.url = ch->url;
+	rq.body = m->body.buf;
+	rq.body_len = m->body.len;
+	rq.headers = lines;
+	rq.n_headers = n;
+	rq.timeout_ms = ch->timeout_ms;
+	rq.ca_file = ch->ca_file;
+	rc = http_once(&rq, where, &res, err);
+	*retryable = res.retryable;
+	*retry_after_ms = res.retry_after_ms > 0 ? res.retry_after_ms : 0;
+	free(lines);
+	sbuf_release(&all);
 	return rc;
 }
 

@@ -1,12 +1,13 @@
-/* alert_email.c: e-mail through SMTP with libcurl. TLS is required (STARTTLS for smtp://,
- * implicit TLS for smtps://); "tls": "none" is accepted only for a loopback server. The user
- * name and password come from the variables named by username_env / password_env. */
+/* alert_email.c: e-mail through SMTP (the HTTP module's one-request path). TLS is required
+ * (STARTTLS for smtp://, implicit TLS for smtps://); "tls": "none" is accepted only for a loopback
+ * server. The user name and password come from the variables named by username_env / password_env.
+ */
 #include "alert.h"
 
 #include "hex.h"
+#include "http.h"
 #include "jsonpos.h"
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,91 +223,31 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 	return 0;
 }
 
-struct upload {
-	const char *p;
-	size_t left;
-};
-
-static size_t on_read(char *buf, size_t size, size_t n, void *ud)
-{
-	struct upload *u = ud;
-	size_t k = size * n < u->left ? size * n : u->left;
-
-	memcpy(buf, u->p, k);
-	u->p += k;
-	u->left -= k;
-	return k;
-}
-
-static size_t on_discard(char *p, size_t size, size_t n, void *ud)
-{
-	(void)p;
-	(void)ud;
-	return size * n;
-}
-
 static int email_send(const struct alert_channel *ch, const struct alert_msg *m, int *retryable,
 		      long *retry_after_ms, struct pl_err *err)
 {
-	struct curl_slist *rcpt = NULL;
-	struct upload up = { m->body.buf, m->body.len };
-	char where[300], addr[600];
-	long code = 0;
-	CURL *h;
-	CURLcode cc;
-	size_t i;
-	int rc = -1;
+	struct http_once rq = { 0 };
+	struct http_once_result res;
+	char where[300];
+	int rc;
 
-	*retryable = 0;
-	*retry_after_ms = 0;
 	snprintf(where, sizeof(where), "alert channel \"%s\"", ch->name);
-	h = curl_easy_init();
-	if (!h)
-		return pl_err_set(err, PL_E_INTERNAL, where, "cannot start libcurl");
-	for (i = 0; i < ch->n_to; i++) {
-		snprintf(addr, sizeof(addr), "<%s>", ch->to[i]);
-		rcpt = curl_slist_append(rcpt, addr);
-	}
-	snprintf(addr, sizeof(addr), "<%s>", ch->from);
-	curl_easy_setopt(h, CURLOPT_URL, ch->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(h, CURLOPT_READDATA, &up);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_discard);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->body.len);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ch->timeout_ms > 0 ? ch->timeout_ms : 10000L);
-	/* STARTTLS for smtp:// (fails if the server does not offer it); smtps:// is TLS from
-	 * the first byte. Only a loopback server may be spoken to in clear. */
-	curl_easy_setopt(h, CURLOPT_USE_SSL,
-			 ch->tls == ALERT_TLS_NONE ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
-	if (ch->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, ch->ca_file);
-	if (ch->username) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, ch->username);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, ch->password);
-	}
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-		/* Authentication, refused TLS and 5xx replies are final; the rest may pass. */
-		*retryable = cc != CURLE_LOGIN_DENIED && cc != CURLE_USE_SSL_FAILED &&
-			     !(code >= 500 && code < 600) && cc != CURLE_UNSUPPORTED_PROTOCOL;
-		if (code >= 400)
-			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s (SMTP %ld)",
-				   curl_easy_strerror(cc), code);
-		else
-			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s",
-				   curl_easy_strerror(cc));
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(h);
+	rq.url = ch->url;
+	rq.smtp = 1;
+	rq.body = m->body.buf;
+	rq.body_len = m->body.len;
+	rq.mail_from = ch->from;
+	rq.mail_rcpt = (const char *const *)ch->to;
+	rq.n_rcpt = ch->n_to;
+	rq.username = ch->username;
+	rq.password = ch->password;
+	/* Only a loopback server may be spoken to in clear (email_parse checks it). */
+	rq.smtp_cleartext = ch->tls == ALERT_TLS_NONE;
+	rq.timeout_ms = ch->timeout_ms;
+	rq.ca_file = ch->ca_file;
+	rc = http_once(&rq, where, &res, err);
+	*retryable = res.retryable;
+	*retry_after_ms = 0;
 	return rc;
 }
 

@@ -427,3 +427,192 @@ int http_xfer_connect_failed(const struct http_xfer *x)
 {
 	return x->connect_failed;
 }
+
+/* ---- one request, synchronously ---- */
+
+struct once_ctx {
+	struct probe_header hdrs[2]; /* retry-after, retry-after-ms */
+	char vals[2][64];
+	size_t got;
+	const char *body;
+	size_t left;
+};
+
+static size_t once_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct once_ctx *c = ud;
+
+	(void)p;
+	c->got += size * n;
+	return c->got > (1u << 20) ? 0 : size * n; /* an alert endpoint's answer is small */
+}
+
+static size_t once_header(char *p, size_t size, size_t n, void *ud)
+{
+	static const char *const names[] = { "retry-after", "retry-after-ms" };
+	struct once_ctx *c = ud;
+	size_t len = size * n, i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		size_t k = strlen(names[i]), v;
+		const char *val;
+
+		if (len <= k + 1 || strncasecmp(p, names[i], k) || p[k] != ':')
+			continue;
+		val = p + k + 1;
+		while (val < p + len && (*val == ' ' || *val == '\t'))
+			val++;
+		v = (size_t)(p + len - val);
+		while (v && (val[v - 1] == '\r' || val[v - 1] == '\n' || val[v - 1] == ' '))
+			v--;
+		if (v >= sizeof(c->vals[i]))
+			v = sizeof(c->vals[i]) - 1;
+		memcpy(c->vals[i], val, v);
+		c->vals[i][v] = '\0';
+		c->hdrs[i].name = (char *)names[i];
+		c->hdrs[i].value = c->vals[i];
+	}
+	return len;
+}
+
+static size_t once_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct once_ctx *c = ud;
+	size_t k = size * n < c->left ? size * n : c->left;
+
+	memcpy(buf, c->body, k);
+	c->body += k;
+	c->left -= k;
+	return k;
+}
+
+static long once_retry_after(const struct once_ctx *c)
+{
+	struct probe_header h[2];
+	struct probe_response r;
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(c->hdrs); i++)
+		if (c->hdrs[i].name)
+			h[n++] = c->hdrs[i];
+	memset(&r, 0, sizeof(r));
+	r.headers = h;
+	r.n_headers = n;
+	return probe_retry_after_ms(&r);
+}
+
+static struct curl_slist *once_list(const char *const *items, size_t n, int angle)
+{
+	struct curl_slist *l = NULL, *t;
+	struct sbuf b = SBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sbuf_reset(&b);
+		sbuf_addf(&b, angle ? "<%s>" : "%s", items[i]);
+		t = curl_slist_append(l, b.buf);
+		if (!t)
+			break;
+		l = t;
+	}
+	sbuf_release(&b);
+	return l;
+}
+
+int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,
+	      struct pl_err *err)
+{
+	struct once_ctx ctx;
+	struct curl_slist *list = NULL;
+	struct sbuf from = SBUF_INIT;
+	long timeout = rq->timeout_ms > 0 ? rq->timeout_ms : 10000L;
+	long connect = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms
+		       : timeout < 5000		  ? timeout
+						  : 5000L;
+	CURLcode cc;
+	CURL *h;
+	int rc = -1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	res->status = 0;
+	res->retry_after_ms = -1;
+	res->retryable = 0;
+	if (!rq->url)
+		return pl_err_set(err, PL_E_INPUT, where, "no URL");
+	h = curl_easy_init();
+	if (!h)
+		return pl_err_set(err, PL_E_INTERNAL, where, "cannot start libcurl");
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, once_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &ctx);
+	if (rq->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, rq->ca_file);
+	if (rq->smtp) {
+		ctx.body = rq->body;
+		ctx.left = rq->body_len;
+		sbuf_addf(&from, "<%s>", rq->mail_from ? rq->mail_from : "");
+		list = once_list(rq->mail_rcpt, rq->n_rcpt, 1);
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+		curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.buf);
+		curl_easy_setopt(h, CURLOPT_MAIL_RCPT, list);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, once_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, &ctx);
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->body_len);
+		/* STARTTLS for smtp:// (fails if the server does not offer it); smtps:// is TLS
+		 * from the first byte. */
+		curl_easy_setopt(h, CURLOPT_USE_SSL,
+				 rq->smtp_cleartext ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+		if (rq->username) {
+			curl_easy_setopt(h, CURLOPT_USERNAME, rq->username);
+			curl_easy_setopt(h, CURLOPT_PASSWORD, rq->password ? rq->password : "");
+		}
+	} else {
+		list = once_list(rq->headers, rq->n_headers, 0);
+		list = curl_slist_append(list, "Expect:");
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		curl_easy_setopt(h, CURLOPT_USERAGENT, "plumbline/" PL_VERSION);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, once_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, &ctx);
+	}
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+	if (rq->smtp && cc != CURLE_OK) {
+		/* Authentication, refused TLS and 5xx replies are final; the rest may pass. */
+		res->retryable = cc != CURLE_LOGIN_DENIED && cc != CURLE_USE_SSL_FAILED &&
+				 !(res->status >= 500 && res->status < 600) &&
+				 cc != CURLE_UNSUPPORTED_PROTOCOL;
+		if (res->status >= 400)
+			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s (SMTP %ld)",
+				   curl_easy_strerror(cc), res->status);
+		else
+			pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s",
+				   curl_easy_strerror(cc));
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		/* curl_easy_strerror names the failure without the URL (which may be a secret). */
+		res->retryable = 1;
+		pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s", curl_easy_strerror(cc));
+		goto out;
+	}
+	if (!rq->smtp && (res->status < 200 || res->status > 299)) {
+		res->retryable = res->status >= 500 || res->status == 429 || res->status == 408;
+		res->retry_after_ms = once_retry_after(&ctx);
+		pl_err_set(err, PL_E_VENDOR, where, "delivery failed: HTTP %ld", res->status);
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_slist_free_all(list);
+	curl_easy_cleanup(h);
+	sbuf_release(&from);
+	return rc;
+}

@@ -66,4 +66,43 @@ int http_xfer_connect_failed(const struct http_xfer *x);
 /* Credential-bearing request headers that must never be logged or recorded. */
 int http_header_is_secret(const char *name);
 
+/* ---- one request, synchronously (alerts and e-mail: the one other libcurl path) ----
+ * Same rules as the runner's transfers: redirects never followed, TLS always verified (ca_file
+ * adds a CA bundle), only the protocols named. http: a POST of body with the header lines given.
+ * smtp: mail_from / mail_rcpt (addresses without <>), body as the message, STARTTLS required
+ * unless smtp_cleartext (the caller allows that for loopback servers only). All pointers are
+ * borrowed for the call. */
+struct http_once {
+	const char *url; /* may hold a secret (a Slack webhook): never put in messages */
+	int smtp;	 /* 0: HTTP(S) POST; 1: SMTP(S) */
+	const char *body;
+	size_t body_len;
+	const char *const *headers; /* http: "Name: value" lines, n_headers of them */
+	size_t n_headers;
+	const char *mail_from;	      /* smtp */
+	const char *const *mail_rcpt; /* smtp: n_rcpt addresses */
+	size_t n_rcpt;
+	const char *username, *password; /* smtp: may be NULL */
+	int smtp_cleartext;		 /* smtp: no TLS (loopback only) */
+	long timeout_ms;		 /* <= 0: 10 s */
+	long connect_timeout_ms;	 /* <= 0: min(timeout, 5 s) */
+	const char *ca_file;		 /* may be NULL */
+};
+
+/* What came back. status: the HTTP status or SMTP reply code (0 when none arrived);
+ * retry_after_ms: from Retry-After (seconds or an HTTP date, as probes read it) or
+ * retry-after-ms, -1 when none; retryable: a network failure, a timeout, HTTP 408/429/5xx
+ * (SMTP: anything but refused login, refused TLS, 5xx replies and an unknown protocol). */
+struct http_once_result {
+	long status;
+	long retry_after_ms;
+	int retryable;
+};
+
+/* Sends rq and waits for the answer. Returns 0 when it was delivered (HTTP 2xx, SMTP accepted),
+ * or -1 with err set (PL_E_VENDOR "delivery failed: <libcurl's reason or HTTP status>", naming
+ * `where`; never the URL) and *res filled. */
+int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,
+	      struct pl_err *err);
+
 #endif

@@ -55,13 +55,13 @@ char *xstrndup(const char *s, size_t n)
 
 /* An empty sbuf points here and owns nothing (git's strbuf_slopbuf): initialising, resetting
  * and detaching never allocate, so an sbuf left empty needs no release. Never written. */
-static char slop[1];
+char sbuf_slopbuf[1];
 
 void sbuf_init(struct sbuf *sb)
 {
 	sb->cap = 0;
 	sb->len = 0;
-	sb->buf = slop;
+	sb->buf = sbuf_slopbuf;
 }
 
 void sbuf_release(struct sbuf *sb)

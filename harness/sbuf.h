@@ -14,6 +14,14 @@ struct sbuf {
 	size_t cap;
 };
 
+/* The empty buffer every empty sbuf points at (git's strbuf_slopbuf); never written. */
+extern char sbuf_slopbuf[];
+/* An initialised, empty sbuf, as a declaration's initialiser: struct sbuf b = SBUF_INIT; */
+#define SBUF_INIT                  \
+	{                          \
+		sbuf_slopbuf, 0, 0 \
+	}
+
 void sbuf_init(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb); /* frees; sb may then be sbuf_init'ed again */
 void sbuf_reset(struct sbuf *sb);   /* len = 0, keeps the allocation */

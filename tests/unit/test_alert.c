@@ -320,6 +320,36 @@ static void test_retry_after_header_honoured(void **state)
 	receiver_stop(r);
 }
 
+/* Retry-After as an HTTP date (RFC 9110 allows both forms): alerts read it as the probes do,
+ * through the HTTP module, and wait until then instead of the 20 ms backoff. */
+static void test_retry_after_http_date_honoured(void **state)
+{
+	static const int statuses[] = { 503 };
+	time_t when = time(NULL) + 2;
+	char date[64];
+	struct receiver *r;
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a;
+	struct alert_event ev = change_event("e1", NIGHT1);
+	struct timespec t0, t1;
+	struct tm tm;
+	double s;
+
+	(void)state;
+	gmtime_r(&when, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	r = receiver_start(statuses, 1, 200, date);
+	a = hook_alerts(r, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s >= 0.9); /* at least until the date (1-2 s away), not 20 ms */
+	assert_int_equal(receiver_count(r), 2);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 static void test_dedup_over_nights(void **state)
 {
 	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
@@ -554,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_retry_after_500),
 		cmocka_unit_test(test_gives_up_and_4xx_is_final),
 		cmocka_unit_test(test_retry_after_header_honoured),
+		cmocka_unit_test(test_retry_after_http_date_honoured),
 		cmocka_unit_test(test_dedup_over_nights),
 		cmocka_unit_test(test_failed_delivery_retried_next_night),
 		cmocka_unit_test(test_secrets_stay_out_of_logs),
