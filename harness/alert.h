@@ -23,10 +23,12 @@
  *
  * Ownership: alerts_new borrows `section` for the call only (it copies what it keeps).
  *
- * Adding a channel: write harness/alert_<name>.c with `const struct alert_ops alert_<name>`
- * (designated initializers), declare it below, add it to the table in alert.c. A channel
- * parses its own keys (parse), turns an event into a payload without I/O (build, unit-tested),
- * and either uses the generic HTTP POST in alert.c (send == NULL) or does its own I/O. */
+ * Adding a channel (CONTRIBUTING.md lists every file): write harness/alert_<name>.c with
+ * `const struct alert_ops alert_<name>` (designated initializers), declare it below, add it to
+ * the registry in alert.c and to the output layer in CMakeLists.txt. A channel parses its own
+ * keys (parse), turns an event into a payload without I/O (build, unit-tested in
+ * tests/unit/test_alert_<name>.c), and either uses the generic HTTP POST (send == NULL) or
+ * delivers through http_once (http.h) itself, as e-mail does. */
 #ifndef PL_ALERT_H
 #define PL_ALERT_H
 

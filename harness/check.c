@@ -7,13 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct check_ops check_json_ops;
-extern const struct check_ops check_json_schema_ops;
-extern const struct check_ops check_length_ops;
-extern const struct check_ops check_regex_ops;
-extern const struct check_ops check_similarity_ops;
-
-/* Sorted by name. */
+/* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
 	&check_json_ops,  &check_json_schema_ops, &check_length_ops,
 	&check_regex_ops, &check_similarity_ops,

@@ -5,11 +5,14 @@
  * Checks know nothing of HTTP or vendors: they see text, a refusal/block flag, and the
  * baseline's samples of the same prompt.
  *
- * Adding a new check kind:
+ * Adding a new check kind (CONTRIBUTING.md lists every file):
  *  1. harness/check_<kind>.c defines `const struct check_ops check_<kind>_ops = { .name = ...}`
- *     with designated initializers.
- *  2. Add it to the table in harness/check.c.
- *  3. tests/unit/test_check_<kind>.c with table-driven cases.
+ *     with designated initializers; add the file to the checks layer in CMakeLists.txt.
+ *  2. Declare it below and add it to the registry in harness/check.c (sorted by name).
+ *  3. Table-driven cases in tests/unit/test_check.c (compile: accepted and rejected specs with
+ *     the exact located error) and tests/unit/test_check_eval.c (verdicts on answers); a fuzz
+ *     target in tests/fuzz/ when the kind parses its own language (as fuzz_check_regex does).
+ *  4. A row in README.md's table of check kinds and an entry in harness/plumbline.1.
  */
 #ifndef PL_CHECK_H
 #define PL_CHECK_H
@@ -73,5 +76,12 @@ double check_min_pass_rate(const struct check *c);
 void check_free(struct check *c); /* NULL-safe */
 
 const char *check_verdict_name(enum check_verdict v); /* "pass", "fail", "skip", "error" */
+
+/* The check kinds, one per file (check_<kind>.c); the registry in check.c lists them. */
+extern const struct check_ops check_json_ops;
+extern const struct check_ops check_json_schema_ops;
+extern const struct check_ops check_length_ops;
+extern const struct check_ops check_regex_ops;
+extern const struct check_ops check_similarity_ops;
 
 #endif

@@ -9,12 +9,17 @@
  * memory owned by that struct and released by probe_request_release / probe_answer_release. The
  * inputs (target, prompt, response) are borrowed for the duration of the call.
  *
- * Adding a new probe:
+ * Adding a new probe (CONTRIBUTING.md lists every file):
  *  1. probes/<name>.c defines `const struct probe_ops probe_<name> = { .name = "<name>", ... };`
- *     with designated initializers; build and parse MUST be set, the rest may be NULL.
- *  2. Declare it below and add it to the table in probes/probe.c.
- *  3. tests/unit/test_probe_<name>.c parses the vendor's real responses from tests/fixtures and
- *     checks the extracted fields; the simulator (harness/sim*.c) learns the wire format.
+ *     with designated initializers; build and parse MUST be set, the rest may be NULL. Add it
+ *     to the probes layer in CMakeLists.txt.
+ *  2. Declare it below and add it to the registry in probes/probe.c.
+ *  3. tests/unit/test_probe_<name>.c parses the vendor's real responses copied into
+ *     tests/fixtures/vendors/<name>/ (with SOURCES) and checks the extracted fields;
+ *     tests/fuzz/fuzz_probe_<name>.c fuzzes parse.
+ *  4. The simulator learns the wire format: harness/sim_wire_<name>.c (declared in sim_wire.h,
+ *     registered in the wires table of harness/sim.c, and in the sim layer of CMakeLists.txt).
+ *  5. README.md's vendor table and harness/plumbline.1 name the new "probe" value.
  */
 #ifndef PL_PROBE_H
 #define PL_PROBE_H
