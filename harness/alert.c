@@ -83,14 +83,16 @@ static void wipe_free(char *s)
 
 static void channel_wipe_secrets(struct alert_channel *ch)
 {
+	size_t i;
+
 	if (ch->url_env) {
 		wipe_free(ch->url); /* came from the environment: a secret */
 		ch->url = NULL;
 	}
-	wipe_free(ch->secret);
-	wipe_free(ch->username);
-	wipe_free(ch->password);
-	ch->secret = ch->username = ch->password = NULL;
+	for (i = 0; i < ALERT_MAX_SECRETS; i++) {
+		wipe_free(ch->secret[i]);
+		ch->secret[i] = NULL;
+	}
 }
 
 static void channel_release(struct alert_channel *ch)
@@ -101,14 +103,11 @@ static void channel_release(struct alert_channel *ch)
 	free(ch->url);
 	free(ch->name);
 	free(ch->url_env);
-	free(ch->secret_env);
+	for (i = 0; i < ALERT_MAX_SECRETS; i++)
+		free(ch->secret_env[i]);
 	free(ch->ca_file);
-	free(ch->from);
-	for (i = 0; i < ch->n_to; i++)
-		free(ch->to[i]);
-	free(ch->to);
-	free(ch->username_env);
-	free(ch->password_env);
+	if (ch->ops && ch->ops->release)
+		ch->ops->release(ch->priv);
 	free(ch->report_url_base);
 }
 
@@ -394,6 +393,7 @@ static int getenv_copy(const char *chname, const char *var, int required, char *
 static int load_secrets(struct alert_channel *ch, struct pl_err *err)
 {
 	char *url = NULL;
+	size_t i;
 
 	if (ch->url_env) {
 		if (getenv_copy(ch->name, ch->url_env, 1, &url, err) < 0)
@@ -401,18 +401,18 @@ static int load_secrets(struct alert_channel *ch, struct pl_err *err)
 		free(ch->url);
 		ch->url = url;
 	}
-	if (getenv_copy(ch->name, ch->secret_env, 1, &ch->secret, err) < 0 ||
-	    getenv_copy(ch->name, ch->username_env, 1, &ch->username, err) < 0 ||
-	    getenv_copy(ch->name, ch->password_env, 1, &ch->password, err) < 0) {
-		channel_wipe_secrets(ch);
-		return -1;
+	for (i = 0; i < ALERT_MAX_SECRETS; i++) {
+		if (getenv_copy(ch->name, ch->secret_env[i], 1, &ch->secret[i], err) < 0) {
+			channel_wipe_secrets(ch);
+			return -1;
+		}
 	}
 	return 0;
 }
 
 int alerts_check_env(const struct alerts *a, struct pl_err *err)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; a && i < a->n; i++) {
 		struct alert_channel tmp = a->ch[i];
@@ -420,7 +420,8 @@ int alerts_check_env(const struct alerts *a, struct pl_err *err)
 
 		/* Load into a copy so the config stays secret-free; wipe at once. */
 		tmp.url = NULL;
-		tmp.secret = tmp.username = tmp.password = NULL;
+		for (k = 0; k < ALERT_MAX_SECRETS; k++)
+			tmp.secret[k] = NULL;
 		rc = load_secrets(&tmp, err);
 		channel_wipe_secrets(&tmp);
 		if (rc < 0)

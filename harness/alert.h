@@ -91,8 +91,10 @@ struct alert_ops {
 	 * NULL. Returns 0 or -1 with err set (PL_E_INPUT, located). */
 	int (*parse)(struct alert_channel *ch, const struct jsonloc *loc, const char *pointer,
 		     const json_t *obj, struct pl_err *err);
+	/* Frees what parse kept in ch->priv (NULL-safe); may be NULL when parse keeps nothing. */
+	void (*release)(void *priv);
 	/* Turns the event into m (body, extra headers, subject). Pure: no I/O, no secret other
-	 * than ch->secret when the format signs with it. MUST be set. */
+	 * than ch->secret[] when the format signs with it. MUST be set. */
 	int (*build)(const struct alert_channel *ch, const struct alert_event *ev, time_t now,
 		     struct alert_msg *m, struct pl_err *err);
 	/* Delivers m once (no retries: the caller retries). NULL = HTTP POST of m to ch->url.
@@ -104,29 +106,27 @@ struct alert_ops {
 
 extern const struct alert_ops alert_slack, alert_teams, alert_webhook, alert_email;
 
-/* One configured channel. Filled by alerts_new (config) and alerts_dispatch (secrets). */
+#define ALERT_MAX_SECRETS 2
+
+/* One configured channel. Filled by alerts_new (config) and alerts_dispatch (secrets). What only
+ * one channel type needs (e-mail's addresses, say) is that type's own state in priv. */
 struct alert_channel {
 	const struct alert_ops *ops;
-	char *name;	  /* "type" or the config's "name"; unique */
-	char *url;	  /* from "url" (non-secret) or, when sending, from url_env; wiped */
-	char *url_env;	  /* variable that holds the URL (Slack/Teams: the URL is a secret) */
-	char *secret_env; /* webhook: variable holding the HMAC key */
-	char *secret;	  /* webhook: the HMAC key while sending; wiped */
-	char *ca_file;	  /* extra CA bundle for a private endpoint; may be NULL */
-	/* e-mail */
-	char *from;
-	char **to;
-	size_t n_to;
-	char *username_env, *password_env;
-	char *username, *password; /* while sending; wiped */
-	int tls;		   /* email: ALERT_TLS_* */
+	char *name;    /* "type" or the config's "name"; unique */
+	char *url;     /* from "url" (non-secret) or, when sending, from url_env; wiped */
+	char *url_env; /* variable that holds the URL (Slack/Teams: the URL is a secret) */
+	char *ca_file; /* extra CA bundle for a private endpoint; may be NULL */
+	/* Variables the channel's parse names for its other secrets (the webhook's HMAC key;
+	 * e-mail's user name and password), NULL where unused; secret[i] holds secret_env[i]'s
+	 * value only while sending (wiped after), and a missing variable is an error. */
+	char *secret_env[ALERT_MAX_SECRETS];
+	char *secret[ALERT_MAX_SECRETS];
+	void *priv; /* the type's own parsed settings; freed by ops->release */
 	/* which kinds this channel receives (bit 1 << kind); default all */
 	unsigned kinds;
 	char *report_url_base; /* copied from the section; may be NULL */
 	long timeout_ms;       /* per attempt, from the section */
 };
-
-enum { ALERT_TLS_REQUIRED = 0, ALERT_TLS_NONE = 1 };
 
 /* Validates the "alerts" section (borrowed; NULL = no alerts) strictly and returns a new
  * struct alerts, or NULL with err set (PL_E_INPUT, "FILE:LINE:COL: alerts.channels[1].type:

@@ -13,6 +13,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { EMAIL_TLS_REQUIRED = 0, EMAIL_TLS_NONE = 1 };
+
+/* The channel's own settings (ch->priv). The user name and password are ch->secret[0] and
+ * ch->secret[1], read from username_env / password_env only while sending. */
+struct email {
+	char *from;
+	char **to;
+	size_t n_to;
+	int tls; /* EMAIL_TLS_* */
+};
+
+static void email_release(void *priv)
+{
+	struct email *e = priv;
+	size_t i;
+
+	if (!e)
+		return;
+	free(e->from);
+	for (i = 0; i < e->n_to; i++)
+		free(e->to[i]);
+	free(e->to);
+	free(e);
+}
+
 static const char *const email_keys[] = { "url",	  "from", "to",	     "username_env",
 					  "password_env", "tls",  "ca_file", NULL };
 
@@ -44,14 +69,16 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 		       const json_t *obj, struct pl_err *err)
 {
 	const json_t *to = json_object_get(obj, "to"), *v;
+	struct email *e = xcalloc(1, sizeof(*e));
 	char *tls = NULL, ptr[512];
 	size_t i;
 	int rc = -1;
 
+	ch->priv = e;
 	if (json_get_str(loc, pointer, obj, "url", 1, &ch->url, err) < 0 ||
-	    json_get_str(loc, pointer, obj, "from", 1, &ch->from, err) < 0 ||
-	    json_get_str(loc, pointer, obj, "username_env", 0, &ch->username_env, err) < 0 ||
-	    json_get_str(loc, pointer, obj, "password_env", 0, &ch->password_env, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "from", 1, &e->from, err) < 0 ||
+	    json_get_str(loc, pointer, obj, "username_env", 0, &ch->secret_env[0], err) < 0 ||
+	    json_get_str(loc, pointer, obj, "password_env", 0, &ch->secret_env[1], err) < 0 ||
 	    json_get_str(loc, pointer, obj, "ca_file", 0, &ch->ca_file, err) < 0 ||
 	    json_get_str(loc, pointer, obj, "tls", 0, &tls, err) < 0)
 		goto out;
@@ -66,12 +93,12 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 			  "password_env");
 		goto out;
 	}
-	if (!address_ok(ch->from)) {
+	if (!address_ok(e->from)) {
 		json_fail(loc, pointer, "from", err, "expected one e-mail address");
 		goto out;
 	}
 	if (!tls || !strcmp(tls, "required")) {
-		ch->tls = ALERT_TLS_REQUIRED;
+		e->tls = EMAIL_TLS_REQUIRED;
 	} else if (!strcmp(tls, "none")) {
 		if (!loopback_url(ch->url)) {
 			json_fail(loc, pointer, "tls", err,
@@ -79,13 +106,13 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 				  "localhost; SMTP credentials must not cross a network in clear");
 			goto out;
 		}
-		ch->tls = ALERT_TLS_NONE;
+		e->tls = EMAIL_TLS_NONE;
 	} else {
 		json_fail(loc, pointer, "tls", err, "expected \"required\" or \"none\"");
 		goto out;
 	}
-	if ((ch->username_env == NULL) != (ch->password_env == NULL)) {
-		json_fail(loc, pointer, ch->username_env ? "password_env" : "username_env", err,
+	if ((ch->secret_env[0] == NULL) != (ch->secret_env[1] == NULL)) {
+		json_fail(loc, pointer, ch->secret_env[0] ? "password_env" : "username_env", err,
 			  "set both \"username_env\" and \"password_env\", or neither");
 		goto out;
 	}
@@ -93,7 +120,7 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 		json_fail(loc, pointer, "to", err, "expected a non-empty array of addresses");
 		goto out;
 	}
-	ch->to = xcalloc(json_array_size(to), sizeof(*ch->to));
+	e->to = xcalloc(json_array_size(to), sizeof(*e->to));
 	json_array_foreach(to, i, v)
 	{
 		snprintf(ptr, sizeof(ptr), "%s", pointer);
@@ -103,7 +130,7 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 			json_fail(loc, ptr, NULL, err, "expected one e-mail address");
 			goto out;
 		}
-		ch->to[ch->n_to++] = xstrdup(json_string_value(v));
+		e->to[e->n_to++] = xstrdup(json_string_value(v));
 	}
 	rc = 0;
 out:
@@ -154,6 +181,7 @@ static void body_line(struct sbuf *sb, const char *s)
 static int email_build(const struct alert_channel *ch, const struct alert_event *ev, time_t now,
 		       struct alert_msg *m, struct pl_err *err)
 {
+	const struct email *e = ch->priv;
 	json_t *facts = json_array(), *f;
 	char title[256], date[64], *url = alert_report_url(ch, ev);
 	char digest[65];
@@ -169,13 +197,13 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 
-	sbuf_addf(&m->body, "Date: %s\r\nFrom: <%s>\r\nTo: ", date, ch->from);
-	for (i = 0; i < ch->n_to; i++)
-		sbuf_addf(&m->body, "%s<%s>", i ? ", " : "", ch->to[i]);
+	sbuf_addf(&m->body, "Date: %s\r\nFrom: <%s>\r\nTo: ", date, e->from);
+	for (i = 0; i < e->n_to; i++)
+		sbuf_addf(&m->body, "%s<%s>", i ? ", " : "", e->to[i]);
 	sbuf_addstr(&m->body, "\r\nSubject: ");
 	header_value(&m->body, title);
 	sbuf_addstr(&m->body, "\r\n");
-	sbuf_addf(&line, "%s|%lld|%s", title, (long long)now, ch->from);
+	sbuf_addf(&line, "%s|%lld|%s", title, (long long)now, e->from);
 	hex_sha256(line.buf, line.len, digest);
 	digest[24] = '\0'; /* 96 bits are unique enough for a Message-ID */
 	sbuf_addf(&m->body, "Message-ID: <%s.%lld@plumbline.invalid>\r\n", digest, (long long)now);
@@ -226,6 +254,7 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 static int email_send(const struct alert_channel *ch, const struct alert_msg *m, int *retryable,
 		      long *retry_after_ms, struct pl_err *err)
 {
+	const struct email *e = ch->priv;
 	struct http_once rq = { 0 };
 	struct http_once_result res;
 	char where[300];
@@ -236,13 +265,13 @@ static int email_send(const struct alert_channel *ch, const struct alert_msg *m,
 	rq.smtp = 1;
 	rq.body = m->body.buf;
 	rq.body_len = m->body.len;
-	rq.mail_from = ch->from;
-	rq.mail_rcpt = (const char *const *)ch->to;
-	rq.n_rcpt = ch->n_to;
-	rq.username = ch->username;
-	rq.password = ch->password;
+	rq.mail_from = e->from;
+	rq.mail_rcpt = (const char *const *)e->to;
+	rq.n_rcpt = e->n_to;
+	rq.username = ch->secret[0];
+	rq.password = ch->secret[1];
 	/* Only a loopback server may be spoken to in clear (email_parse checks it). */
-	rq.smtp_cleartext = ch->tls == ALERT_TLS_NONE;
+	rq.smtp_cleartext = e->tls == EMAIL_TLS_NONE;
 	rq.timeout_ms = ch->timeout_ms;
 	rq.ca_file = ch->ca_file;
 	rc = http_once(&rq, where, &res, err);
@@ -255,6 +284,7 @@ const struct alert_ops alert_email = {
 	.name = "email",
 	.keys = email_keys,
 	.parse = email_parse,
+	.release = email_release,
 	.build = email_build,
 	.send = email_send,
 };

@@ -17,7 +17,7 @@ static int webhook_parse(struct alert_channel *ch, const struct jsonloc *loc, co
 			 const json_t *obj, struct pl_err *err)
 {
 	if (alert_parse_url(ch, loc, pointer, obj, 0, err) < 0 ||
-	    json_get_str(loc, pointer, obj, "secret_env", 1, &ch->secret_env, err) < 0)
+	    json_get_str(loc, pointer, obj, "secret_env", 1, &ch->secret_env[0], err) < 0)
 		return -1;
 	return 0;
 }
@@ -88,7 +88,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	size_t i;
 	int rc = -1;
 
-	if (!ch->secret) {
+	if (!ch->secret[0]) {
 		pl_err_set(err, PL_E_INPUT, ch->name, "no signing key");
 		goto out;
 	}
@@ -116,7 +116,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 		json_object_set_new(root, "confidence", json_real(ev->confidence));
 	alert_msg_add_json(m, root, JSON_COMPACT | JSON_SORT_KEYS);
 
-	alert_webhook_sign(ch->secret, (long long)now, m->body.buf, m->body.len, sig);
+	alert_webhook_sign(ch->secret[0], (long long)now, m->body.buf, m->body.len, sig);
 	hex_sha256(m->body.buf, m->body.len, id);
 	id[32] = '\0'; /* the delivery id: the body's SHA-256, first 128 bits */
 	sbuf_addf(&m->headers, "X-Plumbline-Event: %s\n", alert_kind_name(ev->kind));

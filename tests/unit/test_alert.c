@@ -99,7 +99,9 @@ static void test_config_valid(void **state)
 	assert_string_equal(ch->name, "ops");
 	assert_int_equal(ch->kinds, 1u << ALERT_INCOMPLETE);
 	assert_string_equal(alerts_channel(a, 2)->url, "http://127.0.0.1:9/h");
-	assert_int_equal(alerts_channel(a, 3)->tls, ALERT_TLS_REQUIRED);
+	assert_ptr_equal(alerts_channel(a, 3)->ops, &alert_email);
+	assert_non_null(alerts_channel(a, 3)->priv); /* e-mail's own settings (TLS required:
+							test_alert_email.c, test_tls_required) */
 	assert_null(alerts_channel(a, 4));
 	alerts_free(a);
 	alerts_free(NULL);
