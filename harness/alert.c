@@ -4,12 +4,11 @@
 
 #include "fileio.h"
 #include "http.h"
+#include "lock.h"
 #include "jsonpos.h"
 #include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <math.h>
 #include <openssl/crypto.h>
@@ -541,17 +540,9 @@ static int state_save(const char *spath, const json_t *ours, struct pl_err *err)
 		goto out;
 	sbuf_reset(&lockpath);
 	sbuf_addf(&lockpath, "%s.lock", spath);
-	fd = open(lockpath.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		pl_err_errno(err, PL_E_IO, lockpath.buf, "cannot open");
+	fd = lock_file_acquire(lockpath.buf, err);
+	if (fd < 0)
 		goto out;
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			pl_err_errno(err, PL_E_IO, lockpath.buf, "cannot lock");
-			goto out;
-		}
-	}
 	disk = state_load(spath);
 	json_object_update(json_object_get(disk, "entries"), (json_t *)ours);
 	text = json_dumps(disk, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -561,8 +552,7 @@ static int state_save(const char *spath, const json_t *ours, struct pl_err *err)
 	}
 	rc = fileio_write_atomic(spath, text, strlen(text), 0644, err);
 out:
-	if (fd >= 0)
-		close(fd); /* releases the flock */
+	lock_file_release(fd);
 	free(text);
 	json_decref(disk);
 	sbuf_release(&lockpath);

@@ -158,6 +158,28 @@ out:
 	return rc;
 }
 
+int lock_file_acquire(const char *path, struct pl_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return pl_err_errno(err, PL_E_IO, path, "cannot open lock file");
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			pl_err_errno(err, PL_E_IO, path, "cannot lock");
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+void lock_file_release(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
 /* Removes path if it still is the stale lock we read (same pid and start), under the guard's
  * flock so that a concurrent taker cannot remove a lock we have just created. */
 static int take_over(const char *path, const struct lock_holder *stale, struct pl_err *err)
@@ -168,17 +190,9 @@ static int take_over(const char *path, const struct lock_holder *stale, struct p
 
 	sbuf_init(&guard);
 	sbuf_addf(&guard, "%s.guard", path);
-	fd = open(guard.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		pl_err_errno(err, PL_E_IO, guard.buf, "cannot open lock guard");
+	fd = lock_file_acquire(guard.buf, err);
+	if (fd < 0)
 		goto out;
-	}
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			pl_err_errno(err, PL_E_IO, guard.buf, "cannot lock guard");
-			goto out;
-		}
-	}
 	if (lock_read(path, &again) == 0 && again.pid == stale->pid &&
 	    again.proc_start == stale->proc_start && !strcmp(again.started, stale->started) &&
 	    !lock_holder_alive(&again)) {
@@ -189,8 +203,7 @@ static int take_over(const char *path, const struct lock_holder *stale, struct p
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd); /* releases the flock */
+	lock_file_release(fd);
 	sbuf_release(&guard);
 	return rc;
 }

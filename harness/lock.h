@@ -50,6 +50,13 @@ int lock_acquire_all(const char *state_dir, const char *const *names, size_t n, 
 		     struct lockset **out, struct lock_holder *holder, struct pl_err *err);
 void lock_release_all(struct lockset *s); /* NULL-safe */
 
+/* The one flock routine: opens (creating it, never through a symbolic link) the guard file at
+ * path and waits for an exclusive flock on it. Returns the descriptor (closing it releases the
+ * lock: lock_file_release), or -1 with err set (PL_E_IO naming path). For short critical
+ * sections between processes: the alert state, the register, a stale lock's take-over. */
+int lock_file_acquire(const char *path, struct pl_err *err);
+void lock_file_release(int fd); /* -1 is a no-op */
+
 /* Reads a lock file. Returns 0, or -1 (absent, unreadable or malformed). */
 int lock_read(const char *path, struct lock_holder *h);
 /* 1 if the holder still runs (or may: another host, or no permission to tell), 0 if dead. */

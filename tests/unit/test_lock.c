@@ -10,10 +10,12 @@
 #include "fileio.h"
 #include "sbuf.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -264,6 +266,54 @@ static void test_race_for_stale_lock(void **state)
 	assert_int_equal(lost, N - 1);
 }
 
+/* lock_file_acquire: the one flock routine is exclusive between processes, waits for the
+ * holder, and never opens a planted symbolic link. */
+static void test_lock_file_exclusive(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char path[256], link[256];
+	int fd, p[2], status;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/guard.lock", dir);
+	fd = lock_file_acquire(path, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct pl_err e = PL_ERR_INIT;
+		int cfd;
+
+		close(p[0]);
+		cfd = open(path, O_RDWR);
+		/* held by the parent: a non-blocking attempt fails */
+		if (cfd < 0 || flock(cfd, LOCK_EX | LOCK_NB) == 0)
+			_exit(2);
+		close(cfd);
+		if (write(p[1], "w", 1) != 1)
+			_exit(3);
+		cfd = lock_file_acquire(path, &e); /* waits until the parent releases */
+		_exit(cfd >= 0 ? 0 : 4);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1); /* the child found it held */
+	lock_file_release(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(p[0]);
+	lock_file_release(-1); /* a no-op */
+
+	snprintf(link, sizeof(link), "%s/planted.lock", dir);
+	assert_int_equal(symlink("/tmp/pl_test_lock_elsewhere", link), 0);
+	pl_err_init(&err);
+	assert_int_equal(lock_file_acquire(link, &err), -1);
+	assert_int_equal(err.code, PL_E_IO);
+	assert_int_equal(access("/tmp/pl_test_lock_elsewhere", F_OK), -1); /* not created */
+}
+
 static void test_acquire_all(void **state)
 {
 	const char *names[] = { "v2.s", "v1.s", "v2.s" };
@@ -294,6 +344,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name),
+		cmocka_unit_test(test_lock_file_exclusive),
 		cmocka_unit_test(test_exclusive_and_holder_named),
 		cmocka_unit_test(test_waits_for_release),
 		cmocka_unit_test(test_stale_dead_pid_taken_over),
