@@ -287,6 +287,7 @@ static void test_lock_file_exclusive(void **state)
 		int cfd;
 
 		close(p[0]);
+		close(fd); /* the inherited copy would keep the parent's lock alive */
 		cfd = open(path, O_RDWR);
 		/* held by the parent: a non-blocking attempt fails */
 		if (cfd < 0 || flock(cfd, LOCK_EX | LOCK_NB) == 0)
