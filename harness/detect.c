@@ -835,9 +835,10 @@ static int first_token_add(const json_t *lp, json_t *acc)
 		t = json_object_get(e, "logprob");
 		if (!tok || !json_is_number(t))
 			continue;
+		/* a logprob is <= 0; a vendor's larger one would make exp() overflow */
 		json_object_set_new(acc, tok,
 				    json_real(json_number_value(json_object_get(acc, tok)) +
-					      exp(json_number_value(t))));
+					      exp(fmin(json_number_value(t), 0))));
 	}
 	return 1;
 }
