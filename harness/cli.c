@@ -2,8 +2,12 @@
 #include "cli.h"
 #include "http.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct cmd commands[] = {
@@ -102,6 +106,58 @@ int cli_wants_help(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return 1;
 	}
+	return 0;
+}
+
+/* strto* skip leading blanks and stop at trailing text; an option value has neither. */
+static int whole_token(const char *s)
+{
+	return s && *s && !isspace((unsigned char)*s);
+}
+
+int cli_parse_ll(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!whole_token(s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	if (!whole_token(s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	/* !(v >= lo && v <= hi) also refuses NaN */
+	if (errno || end == s || *end || !isfinite(v) || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!whole_token(s) || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
 	return 0;
 }
 

@@ -40,6 +40,13 @@ int cli_exit_for(const struct pl_err *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) PL_PRINTF(2, 3);
 /* 1 if argv contains -h or --help (before a "--"); the command then prints its usage. */
 int cli_wants_help(int argc, char **argv);
+/* Numeric option values, for every command: the whole string is one number (no blanks, no
+ * trailing text), finite, within [lo, hi]; cli_parse_ll wants a whole number (decimal digits
+ * with an optional sign), cli_parse_u64 digits only. Return 0, or -1 leaving *out unchanged;
+ * the caller prints the usage error naming the option and the range. */
+int cli_parse_ll(const char *s, long long lo, long long hi, long long *out);
+int cli_parse_double(const char *s, double lo, double hi, double *out);
+int cli_parse_u64(const char *s, unsigned long long *out);
 int cli_print_usage(const char *cmd);
 
 int cmd_alert(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "render.h"
 #include "sign.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,14 +48,6 @@ struct opts {
 	int html, new_epoch;
 };
 
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	return *s && !*end ? 0 : -1;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
 	int i;
@@ -65,7 +58,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		const char **slot = NULL;
-		char *end;
 
 		if (!strcmp(a, "--html")) {
 			o->html = 1;
@@ -85,17 +77,26 @@ static int parse(int argc, char **argv, struct opts *o)
 			return cli_usage_error("register", "option '%s' needs a value", a);
 		i++;
 		if (!strcmp(a, "--entry") || !strcmp(a, "--consistency")) {
-			long long n = strtoll(v, &end, 10);
+			long long n;
 
-			if (*end || n < 0)
-				return cli_usage_error("register", "%s wants a number", a);
+			if (cli_parse_ll(v, 0, LLONG_MAX, &n) < 0)
+				return cli_usage_error(
+					"register", "%s wants a whole number >= 0, got '%s'", a, v);
 			*(!strcmp(a, "--entry") ? &o->entry : &o->consistency) = n;
 			continue;
 		}
-		if (!strcmp(a, "--availability") || !strcmp(a, "--latency-ms")) {
-			if (parse_double(v, !strcmp(a, "--latency-ms") ? &o->latency
-								       : &o->availability) < 0)
-				return cli_usage_error("register", "%s wants a number", a);
+		if (!strcmp(a, "--availability")) {
+			if (cli_parse_double(v, 0, 1, &o->availability) < 0)
+				return cli_usage_error("register",
+						       "%s wants a number 0..1, got '%s'", a, v);
+			continue;
+		}
+		if (!strcmp(a, "--latency-ms")) {
+			if (cli_parse_double(v, 0, 86400000, &o->latency) < 0)
+				return cli_usage_error("register",
+						       "%s wants milliseconds 0..86400000, got "
+						       "'%s'",
+						       a, v);
 			continue;
 		}
 		slot = !strcmp(a, "--config")	    ? &o->config

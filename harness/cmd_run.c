@@ -78,7 +78,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "junit", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	long long ll;
 	int c;
 
 	optind = 1;
@@ -110,19 +110,28 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->so.replay_dir = optarg;
 			break;
 		case 'M':
-		case 'T':
-			a->so.max_requests = c == 'M' ? strtol(optarg, &end, 10)
-						      : a->so.max_requests;
-			a->so.max_tokens = c == 'T' ? strtol(optarg, &end, 10) : a->so.max_tokens;
-			if (*end || end == optarg)
-				return cli_usage_error("run", "expected a whole number, got '%s'",
+			/* the ranges are the config's budget ranges */
+			if (cli_parse_ll(optarg, 0, 1LL << 40, &ll) < 0)
+				return cli_usage_error("run",
+						       "--max-requests wants a whole number "
+						       "0..2^40, got '%s'",
 						       optarg);
+			a->so.max_requests = (long)ll;
+			break;
+		case 'T':
+			if (cli_parse_ll(optarg, 0, 1LL << 50, &ll) < 0)
+				return cli_usage_error("run",
+						       "--max-tokens wants a whole number 0..2^50, "
+						       "got '%s'",
+						       optarg);
+			a->so.max_tokens = (long)ll;
 			break;
 		case 'C':
-			a->so.max_cost = strtod(optarg, &end);
-			if (*end || end == optarg || a->so.max_cost < 0)
-				return cli_usage_error(
-					"run", "--max-cost expects a number, got '%s'", optarg);
+			if (cli_parse_double(optarg, 0, 1e12, &a->so.max_cost) < 0)
+				return cli_usage_error("run",
+						       "--max-cost wants a number 0..1e12, got "
+						       "'%s'",
+						       optarg);
 			break;
 		case 'q':
 			a->quiet = 1;
@@ -134,10 +143,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->junit = optarg;
 			break;
 		case 'L':
-			a->lock_wait = strtod(optarg, &end);
-			if (*end || end == optarg || a->lock_wait < 0)
-				return cli_usage_error(
-					"run", "--lock-wait expects seconds, got '%s'", optarg);
+			if (cli_parse_double(optarg, 0, 604800, &a->lock_wait) < 0)
+				return cli_usage_error("run",
+						       "--lock-wait wants seconds 0..604800, got "
+						       "'%s'",
+						       optarg);
 			break;
 		default:
 			return cli_usage_error("run", "unknown option");

@@ -110,30 +110,20 @@ static const struct opt {
 	{ "--unstable", O_UNSTABLE, 0 },
 };
 
+/* Every number goes through the CLI's one parser (finite, whole, in range). */
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
-	char *end;
-	long v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
+	if (cli_parse_ll(s, lo, hi, &v) < 0)
 		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
+	return cli_parse_double(s, lo, hi, out);
 }
 
 struct files {
@@ -146,7 +136,6 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg, st
 {
 	long l;
 	unsigned long long u;
-	char *end;
 
 	switch (op->id) {
 	case O_DRIFT:
@@ -219,9 +208,7 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg, st
 		o->require_key = arg;
 		return 0;
 	case O_SEED:
-		errno = 0;
-		u = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-')
+		if (cli_parse_u64(arg, &u) < 0)
 			return cli_usage_error("simulate", "--seed wants a number, not '%s'", arg);
 		o->knobs.seed = u;
 		return 0;

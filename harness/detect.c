@@ -680,6 +680,8 @@ struct detect_run {
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
 	struct slot *w;	    /* one per baseline position */
 	size_t n_w, active;
+	size_t asked, answered;	    /* baseline prompts in tonight's suite; those with an answer */
+	int enough;		    /* active meets min_answered: the distance can be judged */
 	double *null_sums, obs_sum; /* the suite's permutation null, summed over strata */
 	struct stats_perm_result suite;
 	double *q;
@@ -777,6 +779,8 @@ static void distance_add(struct detect_run *ev, size_t i, const struct prompt_sa
 	w.a = base;
 	w.b = night;
 	pwork_build(ev->p, &w);
+	ev->asked += night != NULL;
+	ev->answered += night && night->n;
 	if (w.st.n_a && w.st.n_b && (w.st.dist == STATS_TV || (w.st.n_a >= 2 && w.st.n_b >= 2)))
 		ev->active++;
 	else
@@ -831,9 +835,10 @@ static int first_token_add(const json_t *lp, json_t *acc)
 		t = json_object_get(e, "logprob");
 		if (!tok || !json_is_number(t))
 			continue;
+		/* a logprob is <= 0; a vendor's larger one would make exp() overflow */
 		json_object_set_new(acc, tok,
 				    json_real(json_number_value(json_object_get(acc, tok)) +
-					      exp(json_number_value(t))));
+					      exp(fmin(json_number_value(t), 0))));
 	}
 	return 1;
 }
@@ -1041,7 +1046,8 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 		json_decref(known);
 		if (hard)
 			continue;
-		if (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread))
+		if (ev->enough &&
+		    fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread))
 			continue;
 		for (k = 0; k < R_N && !off; k++)
 			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
@@ -1124,6 +1130,12 @@ static void decide(struct detect_run *ev, struct decision *d)
 								      : 0;
 	d->stat_change = d->consecutive >= p->persistence;
 	run_cusum(ev, d);
+	if (!ev->enough) {
+		/* Too few prompts to judge the distance: its figures say nothing tonight. The hard
+		 * signals above still count (they need one answer, not a sample). */
+		d->above = d->stat_change = d->rate_change = d->lp_change = d->drift = 0;
+		d->consecutive = 0;
+	}
 
 	d->moved = json_array();
 	for (i = 0; i < ev->n_w; i++) {
@@ -1220,7 +1232,8 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "night", json_string(night));
 	json_object_set_new(rec, "epoch", json_string(d->epoch));
 	json_object_set_new(rec, "verdict", json_string(detect_verdict_name(v)));
-	json_object_set_new(rec, "stat", num(ev->suite.obs));
+	/* null when the distance was not judged: such a night is no level for later ones */
+	json_object_set_new(rec, "stat", ev->enough ? num(ev->suite.obs) : json_null());
 	json_object_set_new(rec, "noise", num(ev->suite.null_mean));
 	json_object_set_new(rec, "p", num(ev->suite.p));
 	json_object_set_new(rec, "prompts", pr);
@@ -1239,6 +1252,17 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	return rec;
 }
 
+/* "A of N prompts answered[ (M asked tonight)][, J with enough samples to judge the
+ * distance]": N counts the baseline's prompts. */
+static void answered_text(const struct detect_run *ev, struct sbuf *sb)
+{
+	sbuf_addf(sb, "%zu of %zu prompts answered", ev->answered, ev->n_w);
+	if (ev->asked < ev->n_w)
+		sbuf_addf(sb, " (%zu asked tonight)", ev->asked);
+	if (ev->active < ev->answered)
+		sbuf_addf(sb, ", %zu with enough samples to judge the distance", ev->active);
+}
+
 static void summary_text(const struct detect_run *ev, const struct decision *d,
 			 enum detect_verdict v, char *buf, size_t len)
 {
@@ -1247,8 +1271,8 @@ static void summary_text(const struct detect_run *ev, const struct decision *d,
 
 	sbuf_init(&sb);
 	if (v == DETECT_INSUFFICIENT) {
-		sbuf_addf(&sb, "insufficient answers: %zu of %zu prompts answered", ev->active,
-			  ev->n_w);
+		sbuf_addstr(&sb, "insufficient answers: ");
+		answered_text(ev, &sb);
 	} else if (v == DETECT_CHANGED) {
 		const char *sep = "";
 
@@ -1317,6 +1341,10 @@ static void summary_text(const struct detect_run *ev, const struct decision *d,
 				}
 				sbuf_addf(&sb, " %s", json_string_value(s));
 			}
+		}
+		if (!ev->enough) {
+			sbuf_addstr(&sb, "; distance not judged: ");
+			answered_text(ev, &sb);
 		}
 		if (d->returned)
 			sbuf_addf(&sb, "; returned to epoch %s (since %s)", d->epoch, d->since);
@@ -1439,11 +1467,16 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	ev->sketch = fingerprint_acc_sketch(ev->fp_night);
 	figures_finish(ev);
 	distances_finish(ev);
+	ev->enough = ev->active && (double)ev->active >= p->min_answered * (double)ev->n_w;
 	decide(ev, &d);
 
-	if ((double)ev->active < p->min_answered * (double)ev->n_w || !ev->active)
+	/* Hard signals first: a changed model id, fingerprint or prompt token count needs one
+	 * answer, so too few answers for the distance never hides it. */
+	if (d.hard)
+		v = DETECT_CHANGED;
+	else if (!ev->enough)
 		v = DETECT_INSUFFICIENT;
-	else if (d.hard || d.stat_change || d.drift)
+	else if (d.stat_change || d.drift)
 		v = DETECT_CHANGED;
 	else if (d.unstable)
 		v = DETECT_UNSTABLE;

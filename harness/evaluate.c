@@ -1,5 +1,6 @@
 /* evaluate.c: runs the suite's checks over tonight's samples, prompt by prompt. */
 #include "evaluate.h"
+#include "hex.h"
 #include "sbuf.h"
 
 #include <math.h>
@@ -10,6 +11,25 @@
 static json_t *fixed4(double x)
 {
 	return json_real(round(x * 10000.0) / 10000.0);
+}
+
+/* A failing sample's quote: its first EVAL_QUOTE_BYTES bytes, never cutting a UTF-8
+ * sequence, with the full text's length and SHA-256, and whether it was cut. */
+static void quote_text(json_t *ex, const char *text)
+{
+	size_t n = strlen(text), cut = n;
+	char sha[65];
+
+	if (cut > EVAL_QUOTE_BYTES) {
+		cut = EVAL_QUOTE_BYTES;
+		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	hex_sha256(text, n, sha);
+	json_object_set_new(ex, "text", json_stringn(text, cut));
+	json_object_set_new(ex, "bytes", json_integer((json_int_t)n));
+	json_object_set_new(ex, "sha256", json_string(sha));
+	json_object_set_new(ex, "truncated", json_boolean(cut < n));
 }
 
 static json_t *eval_check(const struct check *c, const struct prompt_samples *night,
@@ -50,8 +70,10 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 		}
 		if ((r.verdict == CHECK_FAIL || r.verdict == CHECK_ERROR) &&
 		    json_array_size(examples) < max_examples) {
-			json_t *ex = json_pack("{s:i, s:s, s:s}", "sample", s->index, "detail",
-					       r.detail, "text", s->text);
+			json_t *ex =
+				json_pack("{s:i, s:s}", "sample", s->index, "detail", r.detail);
+
+			quote_text(ex, s->text);
 
 			if (!isnan(r.score))
 				json_object_set_new(ex, "score", fixed4(r.score));

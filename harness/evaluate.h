@@ -16,6 +16,11 @@ struct eval_counts {
 	size_t refusals;
 };
 
+/* A failing sample is quoted in the report by at most its first EVAL_QUOTE_BYTES bytes (cut on
+ * a UTF-8 boundary), with "bytes" (its full length), "sha256" (of the full text) and
+ * "truncated": 20 failing samples of a 7 MB answer made a 147 MB report. */
+#define EVAL_QUOTE_BYTES 4096
+
 /* Evaluates every check of every prompt of suite on night (baseline may be NULL). Returns a
  * new JSON array (one object per prompt, in suite order) for the report and fills counts.
  * A (prompt, check) fails when its pass rate over the samples is below the check's

@@ -199,11 +199,10 @@ static char *dup_str(const json_t *o, const char *k)
 	return json_is_string(v) ? xstrndup(json_string_value(v), json_string_length(v)) : NULL;
 }
 
+/* A journal is a file on disk: its numbers are clamped like a vendor's (probe_count_of). */
 static long get_long(const json_t *o, const char *k)
 {
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_number(v) ? (long)json_number_value(v) : -1;
+	return probe_count_of(json_object_get(o, k));
 }
 
 int journal_answer_from_json(const json_t *o, struct probe_answer *a, struct pl_err *err)
@@ -231,8 +230,9 @@ int journal_answer_from_json(const json_t *o, struct probe_answer *a, struct pl_
 	a->prompt_tokens = get_long(o, "prompt_tokens");
 	a->completion_tokens = get_long(o, "completion_tokens");
 	a->total_tokens = get_long(o, "total_tokens");
-	a->latency_ms = (double)get_long(o, "latency_ms");
-	a->ttft_ms = (double)get_long(o, "ttft_ms");
+	a->latency_ms = probe_ms_clamp((double)get_long(o, "latency_ms"));
+	a->ttft_ms = probe_ms_clamp((double)get_long(o, "ttft_ms"));
+	a->retry_after_ms = probe_ms_long((double)a->retry_after_ms);
 	if (a->fault == PROBE_OK && !a->text)
 		a->text = xstrdup("");
 	h = json_object_get(o, "headers");

@@ -1582,6 +1582,115 @@ static int equal(const json_t *a, const json_t *b)
 	}
 }
 
+/* uniqueItems in O(n log n): items are sorted by a hash that agrees with equal() (numbers by
+ * their double value, so 1 and 1.0 hash alike; objects whatever their key order), and only
+ * items with the same hash are compared. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return mix64(h ^ n);
+}
+
+static uint64_t hash_value(const json_t *v)
+{
+	const char *key;
+	const json_t *x;
+	uint64_t h, bits;
+	double d;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+	case JSON_REAL:
+		d = json_number_value(v);
+		if (d == 0)
+			d = 0; /* -0.0 equals 0 */
+		memcpy(&bits, &d, sizeof(bits));
+		return mix64(bits ^ 0x1111);
+	case JSON_STRING:
+		return hash_bytes(json_string_value(v), json_string_length(v));
+	case JSON_ARRAY:
+		h = 0x2222 + json_array_size(v);
+		json_array_foreach((json_t *)v, i, x) h = mix64(h ^ hash_value(x));
+		return h;
+	case JSON_OBJECT:
+		/* a sum does not depend on the key order */
+		h = 0x3333 + json_object_size(v);
+		json_object_foreach((json_t *)v, key, x)
+			h += mix64(hash_bytes(key, strlen(key)) ^ hash_value(x));
+		return mix64(h);
+	default:
+		return mix64((uint64_t)json_typeof(v) + 0x4444);
+	}
+}
+
+struct hashed {
+	uint64_t h;
+	size_t i;
+};
+
+static int hashed_cmp(const void *a, const void *b)
+{
+	const struct hashed *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The first pair of equal items (smallest first index, then second), as a pairwise scan
+ * finds it. Returns 1 and sets *first < *second, or 0 when the items are unique. */
+static int find_duplicate(const json_t *arr, size_t *first, size_t *second)
+{
+	size_t n = json_array_size(arr), k, a, b, end;
+	struct hashed *hs;
+	int found = 0;
+
+	if (n < 2)
+		return 0;
+	hs = xmalloc(n * sizeof(*hs));
+	for (k = 0; k < n; k++) {
+		hs[k].h = hash_value(json_array_get(arr, k));
+		hs[k].i = k;
+	}
+	qsort(hs, n, sizeof(*hs), hashed_cmp);
+	for (k = 0; k < n; k = end) {
+		for (end = k + 1; end < n && hs[end].h == hs[k].h; end++)
+			;
+		/* within a run of one hash, indices ascend: the first equal pair is its smallest */
+		for (a = k; a + 1 < end; a++) {
+			for (b = a + 1; b < end; b++)
+				if (equal(json_array_get(arr, hs[a].i),
+					  json_array_get(arr, hs[b].i)))
+					break;
+			if (b < end) {
+				if (!found || hs[a].i < *first ||
+				    (hs[a].i == *first && hs[b].i < *second)) {
+					*first = hs[a].i;
+					*second = hs[b].i;
+				}
+				found = 1;
+				break;
+			}
+		}
+	}
+	free(hs);
+	return found;
+}
+
 static size_t utf8_len(const char *s, size_t n)
 {
 	size_t i, c = 0;
@@ -2100,17 +2209,12 @@ static int eval_array(struct vctx *v, const struct node *n, const json_t *inst, 
 		report(v, "maxItems", "expected at most %lld items, got %zu", n->max_items, size);
 		ok = 0;
 	}
-	if (n->unique) {
-		for (i = 0; i < size && ok; i++) {
-			size_t j;
+	if (n->unique && ok) {
+		size_t a = 0, b = 0;
 
-			for (j = i + 1; j < size; j++)
-				if (equal(json_array_get(inst, i), json_array_get(inst, j))) {
-					report(v, "uniqueItems", "items %zu and %zu are equal", i,
-					       j);
-					ok = 0;
-					break;
-				}
+		if (find_duplicate(inst, &a, &b)) {
+			report(v, "uniqueItems", "items %zu and %zu are equal", a, b);
+			ok = 0;
 		}
 	}
 	if (!ok && !collecting(v))

@@ -283,9 +283,10 @@ static int parse_reply(const char *path, const char *text, size_t len, struct re
 	out->resp.headers = out->headers;
 	out->resp.n_headers = out->n_headers;
 	out->resp.body = out->body;
-	out->resp.latency_ms = json_number_value(json_object_get(resp, "latency_ms"));
+	out->resp.latency_ms = probe_ms_clamp(json_number_value(json_object_get(resp, "latency_"
+										      "ms")));
 	val = json_object_get(resp, "ttfb_ms");
-	out->resp.ttfb_ms = json_is_number(val) ? json_number_value(val) : -1;
+	out->resp.ttfb_ms = json_is_number(val) ? probe_ms_clamp(json_number_value(val)) : -1;
 	ret = 0;
 out:
 	json_decref(root);

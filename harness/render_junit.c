@@ -72,13 +72,29 @@ static void sample_text(struct sbuf *out, const json_t *s)
 	render_xml_escape(out, sget(s, "detail"));
 	sbuf_addstr(out, " ---\n");
 	if (text && strlen(text) > 2000) {
-		char *cut = xstrndup(text, 2000);
+		size_t n = 2000;
+		char *cut;
 
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--; /* never split a UTF-8 sequence: the XML must stay valid */
+		cut = xstrndup(text, n);
 		render_xml_escape(out, cut);
 		sbuf_addstr(out, "…");
 		free(cut);
 	} else {
 		render_xml_escape(out, text);
+	}
+	/* the report quotes long answers cut; say so, with what identifies the whole */
+	if (json_is_true(json_object_get(s, "truncated")) || (text && strlen(text) > 2000)) {
+		sbuf_addstr(out, "\n--- quoted in part");
+		if (json_is_integer(json_object_get(s, "bytes")))
+			sbuf_addf(out, ": the answer has %lld bytes",
+				  (long long)json_integer_value(json_object_get(s, "bytes")));
+		if (sget(s, "sha256")) {
+			sbuf_addstr(out, ", sha256 ");
+			render_xml_escape(out, sget(s, "sha256"));
+		}
+		sbuf_addstr(out, " ---");
 	}
 }
 

@@ -54,6 +54,22 @@ static const char *check_detail(const json_t *c)
 	return sget(json_array_get(json_object_get(c, "failed_samples"), 0), "detail");
 }
 
+/* A failed sample the report quotes in part: its full length and hash, so a reader knows
+ * the quote is not the whole answer and can match it to the journal. */
+static void quoted_note(struct sbuf *out, const json_t *c)
+{
+	const json_t *s = json_array_get(json_object_get(c, "failed_samples"), 0);
+	const char *sha = sget(s, "sha256");
+
+	if (!json_is_true(json_object_get(s, "truncated")))
+		return;
+	sbuf_addf(out, " (sample quoted in part: %lld bytes",
+		  (long long)json_integer_value(json_object_get(s, "bytes")));
+	if (sha && strlen(sha) == 64)
+		sbuf_addf(out, ", sha256 %.12s…", sha);
+	sbuf_addstr(out, ")");
+}
+
 /* Table-cell text: one line, pipes escaped, cut at CELL_MAX bytes on a UTF-8 boundary. */
 static void cell(struct sbuf *out, const char *s)
 {
@@ -205,6 +221,7 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 											    "l")) +
 						      json_integer_value(json_object_get(c, "pas"
 											    "s"))));
+			quoted_note(out, c);
 			sbuf_addstr(out, " |\n");
 			if (++rows >= 50)
 				goto table_done;

@@ -8,6 +8,7 @@
 #include "rng.h"
 #include "sbuf.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,17 @@ long runner_estimate_tokens(const struct prompt *pr, long *prompt_tokens, long *
 	if (completion_tokens)
 		*completion_tokens = ct;
 	return pt + ct;
+}
+
+/* Token sums saturate at LONG_MAX: counts are clamped (probe_answer_clamp), but a run adds
+ * many of them and the budget check must never wrap to a small or negative figure. */
+static long sat_add(long a, long b)
+{
+	if (b > 0 && a > LONG_MAX - b)
+		return LONG_MAX;
+	if (b < 0 && a < LONG_MIN - b)
+		return LONG_MIN;
+	return a + b;
 }
 
 static double price(const struct vendor *v, long pt, long ct)
@@ -299,8 +311,8 @@ static int budget_allows(struct run *r, const struct job *jb)
 	if (o->max_requests > 0 && r->requests_sent >= o->max_requests)
 		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
 			 "request budget reached (max_requests %ld)", o->max_requests);
-	else if (o->max_tokens > 0 &&
-		 r->tokens_used + r->tokens_in_flight + jb->est_tokens > o->max_tokens)
+	else if (o->max_tokens > 0 && sat_add(sat_add(r->tokens_used, r->tokens_in_flight),
+					      jb->est_tokens) > o->max_tokens)
 		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
 			 "token budget reached (max_tokens %ld)", o->max_tokens);
 	else if (o->max_cost > 0 && r->cost_used + r->cost_in_flight + jb->est_cost > o->max_cost)
@@ -328,7 +340,7 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 	r->st->sent++;
 	v->st->requests++;
 	v->in_flight++;
-	r->tokens_in_flight += jb->est_tokens;
+	r->tokens_in_flight = sat_add(r->tokens_in_flight, jb->est_tokens);
 	r->cost_in_flight += jb->est_cost;
 	jb->state = JOB_RUNNING;
 	memset(&none, 0, sizeof(none));
@@ -396,7 +408,7 @@ static void account_usage(struct run *r, struct vstate *v, struct job *jb,
 	long pt = a->prompt_tokens, ct = a->completion_tokens, used;
 	double cost;
 
-	r->tokens_in_flight -= jb->est_tokens;
+	r->tokens_in_flight = sat_add(r->tokens_in_flight, -jb->est_tokens);
 	r->cost_in_flight -= jb->est_cost;
 	if (pt < 0 && ct < 0) {
 		/* No usage reported: an answer is charged its estimate, a fault nothing. */
@@ -405,13 +417,13 @@ static void account_usage(struct run *r, struct vstate *v, struct job *jb,
 		used = jb->est_tokens;
 		cost = jb->est_cost;
 	} else {
-		used = (pt > 0 ? pt : 0) + (ct > 0 ? ct : 0);
+		used = sat_add(pt > 0 ? pt : 0, ct > 0 ? ct : 0);
 		cost = price(v->vendor, pt, ct);
-		v->st->prompt_tokens += pt > 0 ? pt : 0;
-		v->st->completion_tokens += ct > 0 ? ct : 0;
+		v->st->prompt_tokens = sat_add(v->st->prompt_tokens, pt > 0 ? pt : 0);
+		v->st->completion_tokens = sat_add(v->st->completion_tokens, ct > 0 ? ct : 0);
 	}
 	ratelimit_settle(&v->rl, (double)jb->est_tokens, (double)used);
-	r->tokens_used += used;
+	r->tokens_used = sat_add(r->tokens_used, used);
 	r->cost_used += cost;
 	v->st->cost += cost;
 }
@@ -483,6 +495,8 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 			r->failed = 1;
 		}
 	}
+	/* the one place a vendor's numbers enter: clamp before anything counts them */
+	probe_answer_clamp(&a);
 	redact_answer(&a, v->vendor->api_key);
 	account_usage(r, v, jb, &a);
 	if (!r->o->replay_dir) {

@@ -290,11 +290,13 @@ json_t *sample_to_json(const struct sample *s)
 	return o;
 }
 
+/* Baselines are files on disk: counts are clamped like a vendor's (probe_count_of); a
+ * negative, NaN or absent number is def. */
 static long num_or(const json_t *o, const char *k, long def)
 {
-	const json_t *v = json_object_get(o, k);
+	long v = probe_count_of(json_object_get(o, k));
 
-	return json_is_number(v) ? (long)json_number_value(v) : def;
+	return v < 0 ? def : v;
 }
 
 int sample_from_json(const json_t *o, struct sample *s, struct pl_err *err)
@@ -315,8 +317,8 @@ int sample_from_json(const json_t *o, struct sample *s, struct pl_err *err)
 	s->fingerprint = json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 	s->prompt_tokens = num_or(o, "prompt_tokens", -1);
 	s->completion_tokens = num_or(o, "completion_tokens", -1);
-	s->latency_ms = (double)num_or(o, "latency_ms", -1);
-	s->ttft_ms = (double)num_or(o, "ttft_ms", -1);
+	s->latency_ms = probe_ms_clamp((double)num_or(o, "latency_ms", -1));
+	s->ttft_ms = probe_ms_clamp((double)num_or(o, "ttft_ms", -1));
 	v = json_object_get(o, "headers");
 	s->headers = json_is_object(v) ? json_incref((json_t *)v) : NULL;
 	v = json_object_get(o, "logprobs");

@@ -91,9 +91,9 @@ static long duration_ms(const char *s)
 	if (end == s || v < 0)
 		return -1;
 	if (!strcmp(end, "ms"))
-		return (long)v;
+		return probe_ms_long(v);
 	if (!strcmp(end, "s"))
-		return (long)(v * 1000.0);
+		return probe_ms_long(v * 1000.0);
 	return -1;
 }
 

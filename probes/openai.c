@@ -159,11 +159,11 @@ static long delay_from_message(const char *msg)
 	if (end == s || v < 0)
 		return -1;
 	if (!strncmp(end, "ms", 2))
-		return (long)v;
+		return probe_ms_long(v);
 	if (*end == 's')
-		return (long)(v * 1000.0);
+		return probe_ms_long(v * 1000.0);
 	if (*end == 'm')
-		return (long)(v * 60000.0);
+		return probe_ms_long(v * 60000.0);
 	return -1;
 }
 

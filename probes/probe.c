@@ -171,7 +171,7 @@ long probe_retry_after_ms(const struct probe_response *r)
 		double ms = strtod(v, &end);
 
 		if (end != v && ms >= 0)
-			return (long)ms;
+			return probe_ms_long(ms);
 	}
 	v = probe_header_get(r->headers, r->n_headers, "retry-after");
 	if (v) {
@@ -179,13 +179,13 @@ long probe_retry_after_ms(const struct probe_response *r)
 		struct tm tm;
 
 		if (end != v && s >= 0 && (*end == '\0' || *end == ' '))
-			return (long)(s * 1000.0);
+			return probe_ms_long(s * 1000.0);
 		memset(&tm, 0, sizeof(tm));
 		/* HTTP-date: "Wed, 21 Oct 2015 07:28:00 GMT" */
 		if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
 			time_t when = timegm(&tm), now = time(NULL);
 
-			return when > now ? (long)(when - now) * 1000 : 0;
+			return when > now ? probe_ms_long((double)(when - now) * 1000.0) : 0;
 		}
 	}
 	return -1;
@@ -339,9 +339,53 @@ long probe_json_count(const json_t *obj, const char *key)
 {
 	const json_t *v = obj ? json_object_get(obj, key) : NULL;
 
-	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= LONG_MAX)
-		return (long)json_integer_value(v);
-	return -1;
+	return json_is_integer(v) ? probe_count_of(v) : -1;
+}
+
+long probe_count_of(const json_t *v)
+{
+	double d;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return -1;
+		return json_integer_value(v) > PROBE_COUNT_MAX ? PROBE_COUNT_MAX
+							       : (long)json_integer_value(v);
+	}
+	if (!json_is_real(v))
+		return -1;
+	d = json_real_value(v);
+	if (!(d >= 0)) /* NaN too */
+		return -1;
+	return d >= (double)PROBE_COUNT_MAX ? PROBE_COUNT_MAX : (long)d;
+}
+
+double probe_ms_clamp(double ms)
+{
+	if (!(ms >= 0)) /* negative or NaN */
+		return -1;
+	return ms > PROBE_MS_MAX ? PROBE_MS_MAX : ms;
+}
+
+long probe_ms_long(double ms)
+{
+	ms = probe_ms_clamp(ms);
+	return ms < 0 ? -1 : (long)ms;
+}
+
+static long clamp_count(long v)
+{
+	return v < 0 ? -1 : v > PROBE_COUNT_MAX ? PROBE_COUNT_MAX : v;
+}
+
+void probe_answer_clamp(struct probe_answer *a)
+{
+	a->prompt_tokens = clamp_count(a->prompt_tokens);
+	a->completion_tokens = clamp_count(a->completion_tokens);
+	a->total_tokens = clamp_count(a->total_tokens);
+	a->latency_ms = probe_ms_clamp(a->latency_ms);
+	a->ttft_ms = probe_ms_clamp(a->ttft_ms);
+	a->retry_after_ms = a->retry_after_ms < 0 ? -1 : probe_ms_long((double)a->retry_after_ms);
 }
 
 int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,

@@ -215,8 +215,25 @@ json_t *probe_json_body(const struct probe_response *r);
 char *probe_json_str(const json_t *obj, const char *key);
 /* True when v is a JSON string equal to s. v may be NULL. */
 int probe_json_str_is(const json_t *v, const char *s);
-/* obj[key] when it is an integer >= 0, else -1. obj may be NULL. */
+/* obj[key] when it is an integer >= 0 (at most PROBE_COUNT_MAX, below), else -1. obj may
+ * be NULL. */
 long probe_json_count(const json_t *obj, const char *key);
+
+/* Vendor numbers are untrusted, and so are the journals and baselines that keep them: every
+ * count and duration is read through these, so no sum of them overflows a long and no
+ * out-of-range double is converted to an integer. */
+#define PROBE_COUNT_MAX (1L << 50)	   /* tokens: larger counts are clamped to this */
+#define PROBE_MS_MAX	(7.0 * 86400000.0) /* durations: a week */
+/* A JSON number as a count: -1 unless a number >= 0 (a real is truncated), at most
+ * PROBE_COUNT_MAX. NULL gives -1. */
+long probe_count_of(const json_t *v);
+/* A duration: -1 unless finite and >= 0, at most PROBE_MS_MAX. */
+double probe_ms_clamp(double ms);
+/* The same, rounded down to a whole number of milliseconds. */
+long probe_ms_long(double ms);
+/* Clamps what a probe (or a journal read back) put in a: token counts as probe_count_of
+ * (negative -> -1), latency and ttft as probe_ms_clamp, retry_after_ms likewise. */
+void probe_answer_clamp(struct probe_answer *a);
 /* True when the response (or, if none, the prompt) says the body is an event stream. */
 int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,
 		    const char *content_type);

@@ -213,7 +213,18 @@ PY
 	[ -f "$r" ] || fail "vendor $mode: no report"
 	v=$(json_get "$r" 'd["verdict"]')
 	k=$(json_get "$r" '",".join(sorted({k for p in d["prompts"] for k in p.get("fault_kinds", "").split(",") if k})) or "-"')
-	[ "$v" != changed ] || fail "vendor $mode: a broken vendor gave a changed verdict"
+	if [ "$v" = changed ]; then
+		# ok, nul and hugenum do answer, as another model ("bad-1" for the baseline's
+		# sim-gpt-1): that hard signal is a real change (a suite smaller than its baseline
+		# no longer hides it). A vendor that only fails never looks like a change.
+		case $mode in
+		ok | nul | hugenum)
+			json_get "$r" '[c["signal"] for c in d["detection"]["hard"]["changes"]]' | grep -q "'model'" ||
+				fail "vendor $mode: changed, but not by the model: $(json_get "$r" 'd["summary"]')"
+			;;
+		*) fail "vendor $mode: a broken vendor gave a changed verdict" ;;
+		esac
+	fi
 	if [ "$want" = 3 ]; then
 		[ "$v" = incomplete ] && [ "$k" != - ] || fail "vendor $mode: verdict $v, fault kinds $k"
 	fi

@@ -534,6 +534,42 @@ static void test_insufficient(void **state)
 	fx_release(&f);
 }
 
+/* One sample a prompt with the MMD distance: no prompt can be judged by the distance, yet a
+ * changed model id (a hard signal, one answer is enough) is reported, and the summary counts
+ * every answered prompt (it said "insufficient answers: 0 of 24 prompts answered"). */
+static void test_hard_before_insufficient(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o;
+	struct vendor same = { .noise = 0.1 }, swapped = { .noise = 0.1, .model = "sim-2" };
+	struct sampleset *s;
+	json_t *sec = NULL;
+
+	(void)state;
+	fx_init(&f, "{\"distance\":\"mmd\"}");
+	s = gen_set(&same, NP, 1, 501);
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n1", 0, &o, &sec, &err), 0);
+	assert_int_equal(o.verdict, DETECT_INSUFFICIENT);
+	assert_non_null(strstr(o.summary, "24 of 24 prompts answered, 0 with enough samples"));
+	assert_false(fileio_exists(f.hist));
+	json_decref(sec);
+	sampleset_free(s);
+
+	s = gen_set(&swapped, NP, 1, 502);
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n2", 0, &o, &sec, &err), 0);
+	assert_int_equal(o.verdict, DETECT_CHANGED);
+	assert_true(o.hard_change);
+	assert_true(o.new_epoch);
+	assert_non_null(strstr(o.summary, "changed: model"));
+	assert_non_null(strstr(o.summary, "distance not judged: 24 of 24 prompts answered"));
+	/* recorded for its hard signals, with no distance to learn from */
+	assert_true(fileio_exists(f.hist));
+	json_decref(sec);
+	sampleset_free(s);
+	fx_release(&f);
+}
+
 /* Every real in the report has at most 4 decimals. */
 static int all_rounded(const json_t *v)
 {
@@ -1075,6 +1111,7 @@ int main(void)
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),
+		cmocka_unit_test(test_hard_before_insufficient),
 		cmocka_unit_test(test_logprobs),
 		cmocka_unit_test(test_deterministic_and_torn),
 		cmocka_unit_test(test_stream_any_order),

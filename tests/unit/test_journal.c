@@ -4,6 +4,7 @@
 #include "sampleset.h"
 #include "sbuf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,12 +148,65 @@ static void test_corrupt_line_is_an_error(void **state)
 	free(dir);
 }
 
+/* Journals and baselines are files on disk: a hostile one must not overflow either. Counts
+ * come back clamped to 0..PROBE_COUNT_MAX (negative: unknown), durations to 0..PROBE_MS_MAX;
+ * 1e308 as a long was undefined (UBSan: float-cast-overflow) and came out negative. */
+static void test_hostile_numbers_clamped(void **state)
+{
+	static const char *const values[] = {
+		"9223372036854775807", "1e308", "-5", "-1e308", "1.5", "0"
+	};
+	static const long want_count[] = { PROBE_COUNT_MAX, PROBE_COUNT_MAX, -1, -1, 1, 0 };
+	static const double want_ms[] = { PROBE_MS_MAX, PROBE_MS_MAX, -1, -1, 1, 0 };
+	struct pl_err err = PL_ERR_INIT;
+	char buf[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct probe_answer a;
+		struct sample sm;
+		json_t *o;
+		const char *v = values[i];
+
+		snprintf(buf, sizeof(buf),
+			 "{\"fault\":\"ok\",\"text\":\"x\",\"prompt_tokens\":%s,"
+			 "\"completion_tokens\":%s,\"total_tokens\":%s,\"latency_ms\":%s,"
+			 "\"ttft_ms\":%s,\"retry_after_ms\":%s}",
+			 v, v, v, v, v, v);
+		o = json_loads(buf, 0, NULL);
+		assert_non_null(o);
+		assert_int_equal(journal_answer_from_json(o, &a, &err), 0);
+		assert_int_equal(a.prompt_tokens, want_count[i]);
+		assert_int_equal(a.completion_tokens, want_count[i]);
+		assert_int_equal(a.total_tokens, want_count[i]);
+		assert_true(a.latency_ms == want_ms[i]);
+		assert_true(a.ttft_ms == want_ms[i]);
+		assert_int_equal(a.retry_after_ms, (long)want_ms[i]);
+		probe_answer_release(&a);
+		assert_int_equal(sample_from_json(o, &sm, &err), 0);
+		assert_int_equal(sm.prompt_tokens, want_count[i]);
+		assert_int_equal(sm.completion_tokens, want_count[i]);
+		assert_true(sm.latency_ms == want_ms[i]);
+		assert_true(sm.ttft_ms == want_ms[i]);
+		sample_release(&sm);
+		json_decref(o);
+	}
+	/* the helpers themselves: NULL, non-numbers, non-finite doubles */
+	assert_int_equal(probe_count_of(NULL), -1);
+	assert_true(probe_ms_clamp(NAN) == -1);
+	assert_true(probe_ms_clamp(INFINITY) == PROBE_MS_MAX);
+	assert_true(probe_ms_clamp(-INFINITY) == -1);
+	assert_int_equal(probe_ms_long(1e308), (long)PROBE_MS_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_and_resume),
 		cmocka_unit_test(test_resume_empty_journal),
 		cmocka_unit_test(test_corrupt_line_is_an_error),
+		cmocka_unit_test(test_hostile_numbers_clamped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

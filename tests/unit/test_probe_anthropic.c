@@ -232,6 +232,15 @@ static const struct fx_raw anthropic_raw[] = {
 	  .retry_after_ms = 12000,
 	  .error_type = "rate_limit_error",
 	  .error_msg = "slow" },
+	/* a Retry-After beyond any sane wait (inf after * 1000) is clamped, not converted */
+	{ .name = "429 retry-after 1e308",
+	  .status = 429,
+	  .body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}",
+	  .header = "retry-after: 1e308",
+	  .fault = PROBE_FAULT_RATE_LIMIT,
+	  .retry_after_ms = (long)PROBE_MS_MAX,
+	  .error_type = "rate_limit_error",
+	  .error_msg = "slow" },
 	{ .name = "500 api_error",
 	  .status = 500,
 	  .body = "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal\"}}",
@@ -296,6 +305,32 @@ static void test_raw(void **state)
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(anthropic_raw); i++)
 		fx_run_raw(&probe_anthropic, &target, &anthropic_raw[i]);
+}
+
+/* Usage of 2^63-1 tokens each way: counts are clamped and their total does not overflow
+ * (UBSan: signed overflow before the clamp). */
+static void test_huge_usage(void **state)
+{
+	static const char body[] = "{\"id\":\"m\",\"type\":\"message\",\"model\":\"c\",\"content\":"
+				   "[{\"type\":"
+				   "\"text\",\"text\":\"Hi\"}],\"stop_reason\":\"end_turn\","
+				   "\"usage\":{"
+				   "\"input_tokens\":9223372036854775807,\"output_tokens\":"
+				   "9223372036854775807}}";
+	struct probe_response r = {
+		.status = 200, .body = body, .body_len = sizeof(body) - 1, .ttfb_ms = -1
+	};
+	struct probe_prompt p = { .temperature = -1 };
+	struct probe_answer a;
+
+	(void)state;
+	probe_answer_init(&a);
+	probe_anthropic.parse(&target, &p, &r, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_int_equal(a.prompt_tokens, PROBE_COUNT_MAX);
+	assert_int_equal(a.completion_tokens, PROBE_COUNT_MAX);
+	assert_int_equal(a.total_tokens, 2 * PROBE_COUNT_MAX);
+	probe_answer_release(&a);
 }
 
 static void test_build(void **state)
@@ -365,9 +400,8 @@ static void test_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures),
-		cmocka_unit_test(test_headers_kept),
-		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_fixtures), cmocka_unit_test(test_headers_kept),
+		cmocka_unit_test(test_raw),	 cmocka_unit_test(test_huge_usage),
 		cmocka_unit_test(test_build),
 	};
 

@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -131,6 +132,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		ret = reply(c, 200, big, NULL, NULL);
 	} else if (!strcmp(url, "/bad")) {
 		ret = reply(c, 400, "{\"error\":\"bad\"}", NULL, NULL);
+	} else if (!strcmp(url, "/huge")) {
+		/* a hostile or broken vendor: usage of 2^63-1 tokens each way */
+		ret = reply(c, 200,
+			    "{\"text\":\"x\",\"pt\":9223372036854775807,"
+			    "\"ct\":9223372036854775807}",
+			    NULL, NULL);
 	} else {
 		snprintf(out, sizeof(out), "{\"text\":\"answer seed %lld\",\"pt\":10,\"ct\":5}",
 			 seed);
@@ -248,7 +255,10 @@ static void fake_parse(const struct probe_target *t, const struct probe_prompt *
 	out->text = xstrdup(json_string_value(json_object_get(o, "text")));
 	out->prompt_tokens = (long)json_integer_value(json_object_get(o, "pt"));
 	out->completion_tokens = (long)json_integer_value(json_object_get(o, "ct"));
-	out->total_tokens = out->prompt_tokens + out->completion_tokens;
+	/* like a probe that trusts the vendor: the runner must clamp what comes out */
+	out->total_tokens = out->prompt_tokens > LONG_MAX - out->completion_tokens
+				    ? LONG_MAX
+				    : out->prompt_tokens + out->completion_tokens;
 	json_decref(o);
 }
 
@@ -733,6 +743,31 @@ static void test_budget_stops_sending(void **state)
 	plan_done(&f);
 }
 
+/* Usage of 2^63-1 tokens neither overflows the budget's sum (which then wrapped negative and
+ * let every request through) nor the vendor's totals: counts are clamped, sums saturate. */
+static void test_budget_huge_usage(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/huge");
+	f.v[0].concurrency = 1;
+	plan_make(&f, 1, 5, 4);
+	memset(&o, 0, sizeof(o));
+	o.max_tokens = 1000;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	assert_true(st.budget_hit);
+	assert_non_null(strstr(st.budget_reason, "max_tokens 1000"));
+	assert_int_equal(srv.requests, 1);
+	assert_int_equal(st.vendors[0].prompt_tokens, PROBE_COUNT_MAX);
+	assert_int_equal(st.vendors[0].completion_tokens, PROBE_COUNT_MAX);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
 static void test_response_size_cap(void **state)
 {
 	struct fixture f;
@@ -1155,6 +1190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_answered_with_concurrency),
 		cmocka_unit_test(test_seeds_are_prompt_seed_plus_sample),
+		cmocka_unit_test(test_budget_huge_usage),
 		cmocka_unit_test(test_retry_honours_retry_after),
 		cmocka_unit_test(test_retries_exhausted_and_non_retryable),
 		cmocka_unit_test(test_rpm_held_as_server_sees_it),
