@@ -470,12 +470,53 @@ static void test_show(void **state)
 	json_decref(entries);
 }
 
+/* A backfilled night (made later, about an earlier night) is listed and counted by its night;
+ * entries older than "night" fall back to their date. */
+static void test_show_by_night(void **state)
+{
+	json_t *entries = json_pack("[{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+				    " {s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+				    " {s:i, s:s, s:s, s:s, s:s, s:s, s:s}]",
+				    "seq", 0, "type", "run", "date", "2026-11-20T02:00:00Z",
+				    "night", "2026-11-20", "vendor", "v", "model", "m", "suite",
+				    "core", "verdict", "changed", "seq", 1, "type", "run", "date",
+				    "2026-11-28T09:00:00Z", "night", "2026-11-10", "vendor", "v",
+				    "model", "m", "suite", "core", "verdict", "changed", "seq", 2,
+				    "type", "run", "date", "2026-11-15T02:00:00Z", "vendor", "v",
+				    "model", "m", "suite", "core", "verdict", "changed");
+	struct reg_summary *sum;
+	struct sbuf sb;
+	const char *a, *b, *c;
+	size_t n;
+
+	(void)state;
+	sbuf_init(&sb);
+	register_show(entries, register_parse_date("2026-12-15"), &sb);
+	a = strstr(sb.buf, "#1    2026-11-10");
+	b = strstr(sb.buf, "#2    2026-11-15");
+	c = strstr(sb.buf, "#0    2026-11-20");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(a < b && b < c);
+	/* the backfilled change is 35 days old by its night: outside the 30-day window */
+	register_summarise(entries, register_parse_date("2026-12-15"), &sum, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(sum[0].changes_30d, 2); /* #0 and #2 */
+	assert_int_equal(sum[0].changes_90d, 3);
+	assert_string_equal(sum[0].last_change, "2026-11-20");
+	register_summaries_free(sum, n);
+	sbuf_release(&sb);
+	json_decref(entries);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_verify), cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_forgeries),     cmocka_unit_test(test_bad_checkpoints),
 		cmocka_unit_test(test_proofs),	      cmocka_unit_test(test_show),
+		cmocka_unit_test(test_show_by_night),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
