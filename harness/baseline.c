@@ -595,7 +595,7 @@ struct baseline_reader *baseline_open(const char *path, struct pl_err *err)
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->path = xstrdup(path);
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	memset(&x, 0, sizeof(x));
 	x.r = r;
 	x.err = err;

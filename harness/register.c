@@ -358,6 +358,8 @@ struct reg *register_open(const char *path, const struct sign_key *key, struct p
 			goto fail;
 	}
 	sbuf_addf(&lock, "%s.lock", path);
+	if (fileio_check_dirs(path, 1, err) < 0)
+		goto fail;
 	r->lock_fd = open(lock.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX) < 0) {
 		pl_err_errno(err, PL_E_IO, lock.buf, "cannot lock the register");
