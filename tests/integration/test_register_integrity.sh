@@ -12,8 +12,14 @@ sim_start rec --seed 5 --night 0
 write_config "$dir" "$port"
 cfg="$dir/plumbline.json"
 expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+# the baseline is recorded for a past night too: its night beside the wall-clock recorded_at
+expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim --date 2026-01-31 "$suite"
 sim_stop
+bl="$dir/baselines/sim/sim-gpt-1/demo.json"
+[ "$(json_get "$bl" 'd["night"]')" = 2026-01-31 ] || fail "baseline night"
+[ "$(json_get "$bl" 'd["recorded_at"][:10]')" = "$(date -u +%F)" ] ||
+	[ "$(json_get "$bl" 'd["recorded_at"][:10]')" = "$(date -u -d yesterday +%F)" ] || fail "baseline recorded_at"
+expect_exit 2 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim --date 2026-1-31 "$suite"
 
 # night 2026-02-03 first, then 2026-02-01 backfilled (a changed night)
 sim_start night --seed 5 --night 1
@@ -54,6 +60,16 @@ import re, sys
 h = open(sys.argv[1]).read()
 rows = re.findall(r'<tr><td class="n">(\d+)</td><td>(\d{4}-\d\d-\d\d)</td>', h)
 assert rows[:2] == [("1", "2026-02-01"), ("0", "2026-02-03")], rows
+PY
+
+# accepting the backfilled night's report: the decision is about that night, made today
+expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$old" --reason "backfill test" --by bob
+python3 - "$reg" <<'PY' || fail "decision entry: night / date"
+import json, sys
+es = [json.loads(l) for l in open(sys.argv[1])]
+d = es[-1]
+assert d["type"] == "decision" and d["night"] == "2026-02-01", d
+assert d["date"] >= es[-2]["date"] and not d["date"].startswith("2026-02-01"), d
 PY
 
 # --- item 4: an old signed report copied over a newer one --------------------------------
