@@ -80,6 +80,8 @@ char *baseline_serialize(const struct sampleset *s, const char *recorded_at)
 	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "format", BASELINE_FORMAT, "vendor",
 			 s->vendor, "model", s->model ? s->model : "", "suite", s->suite,
 			 "recorded_at", recorded_at, "prompts", prompts);
+	if (s->night) /* recorded for a past night: recorded_at stays the wall clock */
+		json_object_set_new(root, "night", json_string(s->night));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(root);
 	free(order);
@@ -105,7 +107,7 @@ int baseline_write(const char *path, const struct sampleset *s, const char *reco
 }
 
 static const char *const top_keys[] = { "format",      "vendor",  "model", "suite",
-					"recorded_at", "prompts", NULL };
+					"recorded_at", "prompts", "night", NULL };
 
 /* Parses one element of "prompts" (its text val) into ps (zeroed by the caller); the id is
  * checked by the caller. Errors name ptr ("/prompts/N") within loc. */
@@ -595,7 +597,7 @@ struct baseline_reader *baseline_open(const char *path, struct pl_err *err)
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->path = xstrdup(path);
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	memset(&x, 0, sizeof(x));
 	x.r = r;
 	x.err = err;

@@ -1,6 +1,7 @@
 /* cmd_baseline.c: `plumbline baseline record` (and dispatch of `baseline accept`). */
 #include "baseline.h"
 #include "cli.h"
+#include "register.h"
 #include "sbuf.h"
 #include "session.h"
 
@@ -10,7 +11,8 @@
 #include <string.h>
 
 const char usage_baseline[] =
-	"usage: plumbline baseline record --config FILE --vendor ID [--resume] SUITE...\n"
+	"usage: plumbline baseline record --config FILE --vendor ID [--resume]\n"
+	"                                 [--date YYYY-MM-DD] SUITE...\n"
 	"       plumbline baseline accept --config FILE --report REPORT --reason TEXT [--by NAME]\n"
 	"                                 [--journal FILE]\n"
 	"\n"
@@ -25,6 +27,8 @@ const char usage_baseline[] =
 	"  -c, --config FILE   the config file\n"
 	"  -v, --vendor ID     the vendor entry to record (record: exactly one)\n"
 	"      --resume        continue a killed recording without re-sending answered requests\n"
+	"      --date DAY      record: the night the baseline stands for (backfilling; kept as\n"
+	"                      \"night\" beside the wall-clock \"recorded_at\")\n"
 	"      --record DIR    also save every raw exchange (without credentials) under DIR\n"
 	"      --replay DIR    answer from recordings made with --record (no network)\n";
 
@@ -38,11 +42,12 @@ static int record(int argc, char **argv)
 					      { "resume", no_argument, NULL, 'R' },
 					      { "record", required_argument, NULL, 'r' },
 					      { "replay", required_argument, NULL, 'P' },
+					      { "date", required_argument, NULL, 'd' },
 					      { NULL, 0, NULL, 0 } };
 	struct pl_err err = PL_ERR_INIT;
 	struct session_opts so;
 	struct session s;
-	const char *config_path = NULL, *vendor = NULL;
+	const char *config_path = NULL, *vendor = NULL, *night = NULL;
 	char when[32];
 	int c, rc = EXIT_OK;
 	size_t i;
@@ -69,6 +74,13 @@ static int record(int argc, char **argv)
 			break;
 		case 'P':
 			so.replay_dir = optarg;
+			break;
+		case 'd':
+			if (strlen(optarg) != 10 || register_parse_date(optarg) < 0)
+				return cli_usage_error("baseline record",
+						       "--date expects YYYY-MM-DD, got '%s'",
+						       optarg);
+			night = optarg;
 			break;
 		default:
 			return cli_usage_error("baseline record", "unknown option");
@@ -108,6 +120,8 @@ static int record(int argc, char **argv)
 		}
 		free(set->model);
 		set->model = xstrdup(v->model);
+		free(set->night);
+		set->night = night ? xstrdup(night) : NULL;
 		baseline_path(path, sizeof(path), s.cfg->baselines_dir, v->id, v->model,
 			      s.suites[i]->id);
 		if (baseline_write(path, set, when, &err) < 0) {

@@ -217,7 +217,7 @@ int cmd_baseline_accept(int argc, char **argv)
 	struct sampleset *set = NULL;
 	char *tc = NULL, *journal = NULL, seqs[32], *end, rsha[65], old_sha[65], new_sha[65];
 	char bpath[1024], now[32], keep[1200];
-	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch;
+	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch, *night;
 	const struct vendor *v;
 	struct reg_decision_entry d;
 	long long seq;
@@ -304,6 +304,10 @@ int cmd_baseline_accept(int argc, char **argv)
 	}
 	memset(&d, 0, sizeof(d));
 	d.date = now;
+	/* the decision is about the accepted run's night, which a backfill makes differ from
+	 * today (the date stays the wall clock) */
+	night = json_string_value(json_object_get(json_object_get(rep.root, "run"), "date"));
+	d.night = night && strlen(night) == 10 && register_parse_date(night) >= 0 ? night : NULL;
 	d.action = "accept";
 	d.by = who(a.by);
 	d.reason = a.reason;

@@ -15,11 +15,13 @@ const char usage_register[] =
 	"usage: plumbline register show    [COMMON]\n"
 	"       plumbline register verify  [COMMON] [--checkpoint SAVED]\n"
 	"       plumbline register prove   [COMMON] (--entry SEQ | --consistency OLD_SIZE)\n"
-	"       plumbline register prove   --check PROOF.json\n"
+	"       plumbline register prove   [COMMON] --check PROOF.json [--checkpoint SAVED |\n"
+	"                                  --root HEX]\n"
 	"       plumbline register report  [COMMON] --html [--out FILE] [--title TEXT]\n"
 	"       plumbline register add     [COMMON] --secret-key PATH REPORT --vendor ID\n"
 	"                                  --model NAME --suite ID --verdict V [--epoch E]\n"
-	"                                  [--new-epoch] [--date ISO] [--summary TEXT]\n"
+	"                                  [--new-epoch] [--date ISO] [--night YYYY-MM-DD]\n"
+	"                                  [--report-path REL] [--summary TEXT]\n"
 	"                                  [--availability 0..1] [--latency-ms MS]\n"
 	"COMMON: [--config FILE] [--register PATH] [--public-key PATH]\n"
 	"\n"
@@ -35,14 +37,20 @@ const char usage_register[] =
 	"           --checkpoint, also proves the register extends a checkpoint saved earlier\n"
 	"           (this catches a rollback). Exit 1 when anything does not verify.\n"
 	"  prove    prints an inclusion proof for entry SEQ, or a consistency proof from the\n"
-	"           tree of OLD_SIZE entries to today's (JSON); --check verifies a proof file.\n"
+	"           tree of OLD_SIZE entries to today's (JSON); --check verifies a proof file\n"
+	"           against the register's signed checkpoint (signature checked), a saved one\n"
+	"           (--checkpoint), or a root you trust given with --root HEX.\n"
 	"  report   writes the self-contained HTML stability report (stdout or --out).\n"
 	"  add      signs REPORT (REPORT.minisig, REPORT.sig.raw) and appends its run entry:\n"
-	"           what 'plumbline run' does after each report, for reports made elsewhere.\n";
+	"           what 'plumbline run' does after each report, for reports made elsewhere.\n"
+	"           --date is the entry's time (default now), --night the night it is about\n"
+	"           (default: --date's day), --report-path its path relative to the reports\n"
+	"           folder (default: REPORT's last two components, NIGHT/FILE).\n";
 
 struct opts {
 	const char *config, *reg, *pub, *checkpoint, *out, *title, *check, *sk;
 	const char *report, *vendor, *model, *suite, *verdict, *epoch, *date, *summary;
+	const char *night, *report_path, *root;
 	long long entry, consistency;
 	double availability, latency;
 	int html, new_epoch;
@@ -99,22 +107,25 @@ static int parse(int argc, char **argv, struct opts *o)
 						       a, v);
 			continue;
 		}
-		slot = !strcmp(a, "--config")	    ? &o->config
-		       : !strcmp(a, "--register")   ? &o->reg
-		       : !strcmp(a, "--public-key") ? &o->pub
-		       : !strcmp(a, "--checkpoint") ? &o->checkpoint
-		       : !strcmp(a, "--out")	    ? &o->out
-		       : !strcmp(a, "--title")	    ? &o->title
-		       : !strcmp(a, "--check")	    ? &o->check
-		       : !strcmp(a, "--secret-key") ? &o->sk
-		       : !strcmp(a, "--vendor")	    ? &o->vendor
-		       : !strcmp(a, "--model")	    ? &o->model
-		       : !strcmp(a, "--suite")	    ? &o->suite
-		       : !strcmp(a, "--verdict")    ? &o->verdict
-		       : !strcmp(a, "--epoch")	    ? &o->epoch
-		       : !strcmp(a, "--date")	    ? &o->date
-		       : !strcmp(a, "--summary")    ? &o->summary
-						    : NULL;
+		slot = !strcmp(a, "--config")	     ? &o->config
+		       : !strcmp(a, "--register")    ? &o->reg
+		       : !strcmp(a, "--public-key")  ? &o->pub
+		       : !strcmp(a, "--checkpoint")  ? &o->checkpoint
+		       : !strcmp(a, "--out")	     ? &o->out
+		       : !strcmp(a, "--title")	     ? &o->title
+		       : !strcmp(a, "--check")	     ? &o->check
+		       : !strcmp(a, "--secret-key")  ? &o->sk
+		       : !strcmp(a, "--vendor")	     ? &o->vendor
+		       : !strcmp(a, "--model")	     ? &o->model
+		       : !strcmp(a, "--suite")	     ? &o->suite
+		       : !strcmp(a, "--verdict")     ? &o->verdict
+		       : !strcmp(a, "--epoch")	     ? &o->epoch
+		       : !strcmp(a, "--date")	     ? &o->date
+		       : !strcmp(a, "--night")	     ? &o->night
+		       : !strcmp(a, "--report-path") ? &o->report_path
+		       : !strcmp(a, "--root")	     ? &o->root
+		       : !strcmp(a, "--summary")     ? &o->summary
+						     : NULL;
 		if (!slot)
 			return cli_usage_error("register", "unknown option '%s'", a);
 		*slot = v;
@@ -154,24 +165,61 @@ static int do_prove(const struct opts *o, const char *reg, const struct sign_pub
 	return rc;
 }
 
-static int do_check(const char *file)
+/* A proof is checked against a root the user trusts: the signed checkpoint (the register's
+ * latest, or one saved earlier), or --root HEX. */
+static int do_check(const struct opts *o, const char *reg, const struct sign_pub *pub)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct jsonfile f;
+	struct merkle_hash root;
+	size_t size = 0;
+	char hex[65], *cp = NULL;
+	const char *against;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
-	if (jsonfile_load(&f, file, 1 << 20, &err) < 0)
-		return cli_fail(&err);
-	if (register_check_proof(f.root, &err) < 0) {
+	if (o->root) {
+		if (merkle_from_hex(o->root, &root) < 0)
+			return cli_usage_error("register", "--root wants a 64-digit sha-256 hex "
+							   "root");
+		against = "the root given with --root";
+	} else {
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		sbuf_addf(&sb, "%s.checkpoint", reg);
+		cp = sbuf_detach(&sb, NULL);
+		against = o->checkpoint ? o->checkpoint : cp;
+		if (register_read_checkpoint(against, pub, &size, &root, &err) < 0) {
+			if (err.code == PL_E_INPUT && !fileio_exists(against))
+				err.code = PL_E_INTEGRITY; /* no signed root: nothing to trust */
+			rc = cli_fail(&err);
+			goto out;
+		}
+	}
+	if (jsonfile_load(&f, o->check, 1 << 20, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	merkle_hex(&root, hex);
+	if (register_check_proof(f.root, &root, size, &err) < 0) {
 		if (!err.where[0])
-			snprintf(err.where, sizeof(err.where), "%s", file);
+			snprintf(err.where, sizeof(err.where), "%s", o->check);
 		rc = cli_fail(&err);
 	} else {
-		printf("ok: %s: the proof verifies\n", file);
+		if (o->root)
+			printf("ok: %s: the proof verifies against root %s (given with --root, "
+			       "not a signed checkpoint)\n",
+			       o->check, hex);
+		else
+			printf("ok: %s: the proof verifies against the signed checkpoint %s (size "
+			       "%zu, root %s)\n",
+			       o->check, against, size, hex);
 		rc = EXIT_OK;
 	}
+out:
 	jsonfile_release(&f);
+	free(cp);
 	return rc;
 }
 
@@ -189,8 +237,12 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 						   "and --verdict");
 	if (o->date && register_parse_date(o->date) < 0)
 		return cli_usage_error("register", "--date wants YYYY-MM-DDTHH:MM:SSZ");
+	if (o->night && (strlen(o->night) != 10 || register_parse_date(o->night) < 0))
+		return cli_usage_error("register", "--night wants YYYY-MM-DD");
 	memset(&e, 0, sizeof(e));
 	e.date = o->date;
+	e.night = o->night;
+	e.report_path = o->report_path;
 	e.vendor = o->vendor;
 	e.model = o->model;
 	e.suite = o->suite;
@@ -262,8 +314,6 @@ int cmd_register(int argc, char **argv)
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;
-	if (!strcmp(sub, "prove") && o.check)
-		return do_check(o.check);
 	if (o.config ? sign_config_load_file(o.config, &sc, &err) < 0
 		     : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0)
 		return cli_fail(&err);
@@ -287,9 +337,15 @@ int cmd_register(int argc, char **argv)
 	} else if (!strcmp(sub, "add")) {
 		rc = do_add(&o, reg, o.sk ? o.sk : sc.secret_key);
 	} else if (!strcmp(sub, "verify") || !strcmp(sub, "prove")) {
-		pub = sign_pub_load(o.pub ? o.pub : sc.public_key, &err);
-		if (!pub) {
+		/* a proof checked against --root needs no key */
+		if (!(o.check && o.root))
+			pub = sign_pub_load(o.pub ? o.pub : sc.public_key, &err);
+		if (!pub && !(o.check && o.root)) {
 			rc = cli_fail(&err);
+			goto out;
+		}
+		if (!strcmp(sub, "prove") && o.check) {
+			rc = do_check(&o, reg, pub);
 			goto out;
 		}
 		if (!strcmp(sub, "prove")) {

@@ -12,13 +12,15 @@
 
 const char usage_verify[] =
 	"usage: plumbline verify [--config FILE] [--public-key PATH] [--register PATH]\n"
-	"                        [--checkpoint SAVED] FILE...\n"
+	"                        [--checkpoint SAVED] [--no-register] FILE...\n"
 	"\n"
 	"Verifies each FILE with the public key only (no network, no secret):\n"
 	"  a report (any file with FILE.minisig beside it): the minisign signature and its\n"
-	"    trusted comment, FILE.sig.raw when present, the SHA-256 in the comment, and, when "
-	"the\n"
-	"    register is available, that register entry #register_seq names this report and hash;\n"
+	"    trusted comment, FILE.sig.raw when present, the SHA-256 in the comment, and that\n"
+	"    register entry #register_seq is this report: its SHA-256, its path relative to the\n"
+	"    reports folder (NIGHT/VENDOR-SUITE.json: an old report copied over a newer one\n"
+	"    fails), and the comment's date and night. A missing register fails; --no-register\n"
+	"    checks the signature alone (and says so);\n"
 	"  a register (*.jsonl): every entry's signature, sequence and hash chain, and the signed\n"
 	"    checkpoint (see 'plumbline register verify').\n"
 	"The public key and register default to the config's \"signing\" section\n"
@@ -46,14 +48,12 @@ static const char *base_name(const char *p)
 
 /* Checks that the register's entry #seq is this report. entries is the loaded register. */
 static int check_entry(const json_t *entries, const char *file, const char *tc, const char *sha,
-		       struct sign_pub *pub, struct pl_err *err)
+		       struct pl_err *err)
 {
-	char seqs[32], tcfile[256], *end;
+	char seqs[32], *end;
 	const json_t *e;
-	const char *rep, *rsha;
 	long long seq;
 
-	(void)pub;
 	if (sign_tc_field(tc, "register_seq", seqs, sizeof(seqs)) < 0)
 		return pl_err_set(err, PL_E_INTEGRITY, file,
 				  "the trusted comment names no register entry");
@@ -62,16 +62,7 @@ static int check_entry(const json_t *entries, const char *file, const char *tc, 
 	if (*end || seq < 0 || !e)
 		return pl_err_set(err, PL_E_INTEGRITY, file,
 				  "register entry #%s named by the signature does not exist", seqs);
-	rep = json_string_value(json_object_get(e, "report"));
-	rsha = json_string_value(json_object_get(e, "report_sha256"));
-	sign_tc_field(tc, "file", tcfile, sizeof(tcfile));
-	if (!rsha || strcmp(rsha, sha))
-		return pl_err_set(err, PL_E_INTEGRITY, file,
-				  "register entry #%lld records another report hash", seq);
-	if (!rep || strcmp(base_name(rep), tcfile))
-		return pl_err_set(err, PL_E_INTEGRITY, file,
-				  "register entry #%lld names another report file", seq);
-	return 0;
+	return register_check_report(e, seq, file, sha, tc, err);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -84,7 +75,7 @@ int cmd_verify(int argc, char **argv)
 	int i, rc = EXIT_OK, reg_state = 0; /* 0 unchecked, 1 verified, -1 failed/absent */
 	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
 	size_t n_files = 0, fi;
-	int dashdash = 0;
+	int dashdash = 0, no_register = 0;
 
 	memset(&sc, 0, sizeof(sc));
 	for (i = 1; i < argc; i++) {
@@ -96,6 +87,8 @@ int cmd_verify(int argc, char **argv)
 			regpath = argv[++i];
 		else if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc)
 			saved = argv[++i];
+		else if (!strcmp(argv[i], "--no-register"))
+			no_register = 1;
 		else if (!dashdash && !strcmp(argv[i], "--"))
 			dashdash = 1;
 		else if (!dashdash && argv[i][0] == '-') {
@@ -156,7 +149,14 @@ int cmd_verify(int argc, char **argv)
 			pl_err_set(&err, PL_E_INTEGRITY, f,
 				   "the signed comment records sha256 %s, the file has %s", tcsha,
 				   sha);
-		} else if (fileio_exists(regpath) && strstr(tc, "register_seq:")) {
+		} else if (!no_register && strstr(tc, "register_seq:") && !fileio_exists(regpath)) {
+			/* the signature names a register entry: without the register that claim
+			 * is unchecked, which is a failure unless asked for */
+			pl_err_set(&err, PL_E_INTEGRITY, f,
+				   "the register %s does not exist, so the entry this report names "
+				   "cannot be checked (--no-register checks the signature alone)",
+				   regpath);
+		} else if (!no_register && strstr(tc, "register_seq:")) {
 			if (reg_state == 0) {
 				struct pl_err rerr = PL_ERR_INIT;
 
@@ -172,22 +172,25 @@ int cmd_verify(int argc, char **argv)
 				pl_err_set(&err, PL_E_INTEGRITY, f,
 					   "signature is valid but the register does not verify");
 			else
-				check_entry(entries, f, tc, sha, pub, &err);
+				check_entry(entries, f, tc, sha, &err);
 		}
 		if (pl_err_isset(&err)) {
 			int c = cli_fail(&err);
 
 			rc = rc == EXIT_USAGE ? rc : c;
 		} else {
-			char seq[32] = "", date[40] = "";
+			char seq[32] = "", date[40] = "", night[16] = "";
 
 			sign_tc_field(tc, "register_seq", seq, sizeof(seq));
 			sign_tc_field(tc, "date", date, sizeof(date));
-			printf("ok: %s: signed by key %s; %s%s%s%s\n", f,
+			sign_tc_field(tc, "night", night, sizeof(night));
+			printf("ok: %s: signed by key %s; %s%s%s%s%s%s\n", f,
 			       sign_pub_keyid(pub, id)[0] ? id : "(pem)", date,
+			       night[0] ? ", night " : "", night,
 			       seq[0] ? ", register entry #" : "", seq,
-			       reg_state == 1 ? " (register verified)"
-					      : (seq[0] ? " (register not checked)" : ""));
+			       !seq[0]	     ? ""
+			       : no_register ? " (register not checked: --no-register)"
+					     : " (register verified)");
 		}
 		free(tc);
 	}

@@ -46,6 +46,51 @@ out:
 	return rc;
 }
 
+int fileio_check_dirs(const char *path, int levels, struct pl_err *err)
+{
+	char *dir = xstrdup(path), *slash;
+	struct stat st;
+	int rc = 0;
+
+	while (levels-- > 0) {
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break; /* "file" or "/file": the current or the root folder */
+		*slash = '\0';
+		if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+			rc = pl_err_set(err, PL_E_IO, dir,
+					"is a symbolic link: plumbline does not create files "
+					"through a linked folder (make it a real folder)");
+			break;
+		}
+	}
+	free(dir);
+	return rc;
+}
+
+FILE *fileio_fopen_read(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* The error of a failed open: a link where a file was expected is named as such. */
+static int open_fail(struct pl_err *err, const char *path, const char *what)
+{
+	if (errno == ELOOP)
+		return pl_err_set(err, PL_E_IO, path,
+				  "is a symbolic link: plumbline does not follow links in its "
+				  "folders");
+	return pl_err_errno(err, PL_E_IO, path, "%s", what);
+}
+
 int fileio_write_all(int fd, const void *buf, size_t len)
 {
 	const char *data = buf;
@@ -98,6 +143,8 @@ int fileio_atomic_open(struct fileio_atomic *a, const char *path, mode_t mode, s
 		}
 	}
 	free(dir);
+	if (fileio_check_dirs(path, 1, err) < 0)
+		return -1;
 	sbuf_init(&tmp);
 	for (tries = 0; tries < 100 && a->fd < 0; tries++) {
 		sbuf_reset(&tmp);
@@ -187,9 +234,11 @@ int fileio_append(const char *path, const void *data, size_t len, mode_t mode, s
 {
 	int fd, rc = -1;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode);
+	if (fileio_check_dirs(path, 1, err) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
-		return pl_err_errno(err, PL_E_IO, path, "cannot open for appending");
+		return open_fail(err, path, "cannot open for appending");
 	if (fileio_write_all(fd, data, len) < 0 || fdatasync(fd) < 0) {
 		pl_err_errno(err, PL_E_IO, path, "cannot append");
 		goto out;

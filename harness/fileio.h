@@ -7,6 +7,7 @@
 
 #include "err.h"
 
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Writes len bytes of data to path atomically with the given mode (e.g. 0644, 0600).
@@ -36,9 +37,21 @@ int fileio_read_all(const char *path, size_t max_bytes, char **out, size_t *len,
 /* mkdir -p with mode 0755. Returns 0, or -1 with err set. */
 int fileio_mkdirs(const char *dir, struct pl_err *err);
 
-/* Appends data to path (O_APPEND|O_CREAT, mode), then fdatasync. For journals and logs that
- * grow line by line; a crash may leave a torn last line, which readers must skip. */
+/* Appends data to path (O_APPEND|O_CREAT|O_NOFOLLOW, mode), then fdatasync. For journals and logs
+ * that grow line by line; a crash may leave a torn last line, which readers must skip. */
 int fileio_append(const char *path, const void *data, size_t len, mode_t mode, struct pl_err *err);
+
+/* Refuses (PL_E_IO, "... is a symbolic link") when any of the `levels` folders nearest to
+ * path (its parent, the parent's parent, ...) is a symbolic link: plumbline never creates
+ * files through a linked folder planted under its state, reports or baselines folders. A
+ * missing folder is fine (it will be created as a real one). Every write in this module
+ * checks the parent (levels 1) and opens with O_NOFOLLOW, so a link planted where a file is
+ * expected is refused too, never followed. Returns 0 or -1 with err set. */
+int fileio_check_dirs(const char *path, int levels, struct pl_err *err);
+
+/* Opens path for reading without following a symbolic link (O_NOFOLLOW), as a stdio stream
+ * ("re"). Returns the stream, or NULL with errno set (ELOOP for a link). */
+FILE *fileio_fopen_read(const char *path);
 
 /* Writes all of data to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno). */
 int fileio_write_all(int fd, const void *data, size_t len);

@@ -26,7 +26,7 @@ int history_load(const char *path, json_t **records, size_t *skipped, struct pl_
 		*records = arr;
 		return 0;
 	}
-	f = fopen(path, "re");
+	f = fileio_fopen_read(path);
 	if (!f) {
 		json_decref(arr);
 		return pl_err_errno(err, PL_E_IO, path, "cannot open");
@@ -72,7 +72,7 @@ int history_load(const char *path, json_t **records, size_t *skipped, struct pl_
 static int ends_torn(const char *path)
 {
 	char c = '\n';
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	off_t size;
 
 	if (fd < 0)
@@ -109,7 +109,9 @@ int history_append(const char *path, const json_t *record, struct pl_err *err)
 		sbuf_release(&sb);
 		return pl_err_set(err, PL_E_INTERNAL, path, "history record is not an object");
 	}
-	if (make_parent(path, err)) {
+	/* STATE/history/VENDOR/MODEL/SUITE.jsonl: no linked folder on the way (and
+	 * fileio_append refuses a link in place of the file) */
+	if (fileio_check_dirs(path, 4, err) < 0 || make_parent(path, err)) {
 		sbuf_release(&sb);
 		return -1;
 	}

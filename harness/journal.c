@@ -266,7 +266,15 @@ static int write_line(struct journal *j, json_t *o, struct pl_err *err)
 	/* No fsync per record: a killed process loses nothing the kernel has; journal_close
 	 * syncs. Power loss may cost the last records, which a resume sends again. */
 	if (j->fd < 0) {
-		j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		/* never through a link planted in the state folder (O_NOFOLLOW), nor in a
+		 * linked journal folder */
+		if (fileio_check_dirs(j->path, 2, err) < 0)
+			return -1;
+		j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (j->fd < 0 && errno == ELOOP)
+			return pl_err_set(err, PL_E_IO, j->path,
+					  "is a symbolic link: plumbline does not follow links "
+					  "in its folders");
 		if (j->fd < 0)
 			return pl_err_errno(err, PL_E_IO, j->path, "cannot open journal");
 	}
@@ -304,7 +312,7 @@ static int drop_torn_tail(const char *path, struct pl_err *err)
 {
 	char buf[4096];
 	off_t end, pos;
-	int fd = open(path, O_RDWR | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc = -1;
 
 	if (fd < 0)
 		return pl_err_errno(err, PL_E_IO, path, "cannot open journal");
@@ -338,7 +346,7 @@ out:
  * its journal leaves none: nothing was answered yet, so resuming starts afresh. */
 static int has_header(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fileio_fopen_read(path);
 	int c = EOF;
 
 	if (!f)
@@ -525,7 +533,7 @@ static int superseded(const struct keyset *last, const struct journal_rec *r, si
 
 int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header, struct pl_err *err)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fileio_fopen_read(path);
 	struct sbuf line, key;
 	struct keyset last = { NULL, NULL, 0, 0 };
 	size_t lineno = 0;

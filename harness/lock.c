@@ -242,7 +242,7 @@ int lock_acquire(const char *state_dir, const char *name, double wait_s, struct 
 	memset(&h, 0, sizeof(h));
 	sbuf_addf(&dir, "%s/locks", state_dir && *state_dir ? state_dir : ".");
 	sbuf_addf(&path, "%s/%s.lock", dir.buf, name);
-	if (fileio_mkdirs(dir.buf, err) < 0)
+	if (fileio_mkdirs(dir.buf, err) < 0 || fileio_check_dirs(path.buf, 2, err) < 0)
 		goto out;
 	if (write_tmp(path.buf, &tmp, err) < 0)
 		goto out;

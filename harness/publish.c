@@ -90,20 +90,16 @@ int publish_signing(const struct publish *p)
 int publish_report(struct publish *p, const char *date, struct publish_item *it, struct pl_err *err)
 {
 	struct reg_run_entry e;
-	char when[32], iso[48];
-	time_t now = time(NULL);
-	struct tm tm;
 	long long seq;
 
 	it->register_seq = -1;
 	if (!p->reg)
 		return 0;
-	/* The entry is dated by the night it stands for (--date), at the time of day it ran. */
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "T%H:%M:%SZ", &tm);
-	snprintf(iso, sizeof(iso), "%s%s", date, when);
+	/* The entry's date is the wall clock (signed timestamps never go back, even for a
+	 * backfilled night); the night it stands for (--date) is kept apart. */
 	memset(&e, 0, sizeof(e));
-	e.date = iso;
+	e.date = NULL;
+	e.night = date;
 	e.vendor = it->vendor->id;
 	e.model = it->vendor->model;
 	e.suite = it->suite;

@@ -149,6 +149,18 @@ out:
 	return rc;
 }
 
+int register_read_checkpoint(const char *file, const struct sign_pub *pub, size_t *size,
+			     struct merkle_hash *root, struct pl_err *err)
+{
+	struct ckpt c;
+
+	if (ckpt_read(file, pub, &c, err) < 0)
+		return -1;
+	*size = c.size;
+	*root = c.root;
+	return 0;
+}
+
 /* ---- scanning and verifying entries ---- */
 
 struct scan {
@@ -346,6 +358,8 @@ struct reg *register_open(const char *path, const struct sign_key *key, struct p
 			goto fail;
 	}
 	sbuf_addf(&lock, "%s.lock", path);
+	if (fileio_check_dirs(path, 1, err) < 0)
+		goto fail;
 	r->lock_fd = open(lock.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX) < 0) {
 		pl_err_errno(err, PL_E_IO, lock.buf, "cannot lock the register");
@@ -465,6 +479,46 @@ static void set_date(json_t *o, const char *date)
 	json_object_set_new(o, "date", json_string(date));
 }
 
+/* "night": the given day, else the day of the entry's date (already set in o). */
+static int set_night(json_t *o, const char *night, struct pl_err *err, const char *path)
+{
+	char day[11];
+
+	if (night) {
+		if (strlen(night) != 10 || register_parse_date(night) < 0)
+			return pl_err_set(err, PL_E_INTERNAL, path, "bad night \"%s\"", night);
+		json_object_set_new(o, "night", json_string(night));
+		return 0;
+	}
+	snprintf(day, sizeof(day), "%s", json_string_value(json_object_get(o, "date")));
+	json_object_set_new(o, "night", json_string(day));
+	return 0;
+}
+
+/* The default report_path: the last two components of the report's path (REPORTS/NIGHT/
+ * VENDOR-SUITE.json gives NIGHT/VENDOR-SUITE.json), or its name alone. */
+static const char *tail_path(const char *path, int parts)
+{
+	const char *p = path + strlen(path);
+	int seen = 0;
+
+	while (p > path) {
+		if (p[-1] == '/' && ++seen == parts)
+			return p;
+		p--;
+	}
+	return path;
+}
+
+static const char *default_rel(const char *report)
+{
+	const char *t = tail_path(report, 2);
+
+	while (!strncmp(t, "./", 2))
+		t += 2;
+	return t;
+}
+
 /* Non-empty and valid UTF-8 (what a json string can hold). */
 static int valid_str(const char *s)
 {
@@ -493,6 +547,10 @@ long long register_append_run(struct reg *r, const struct reg_run_entry *e, stru
 	o = json_object();
 	json_object_set_new(o, "type", json_string("run"));
 	set_date(o, e->date);
+	if (set_night(o, e->night, err, r->path) < 0) {
+		json_decref(o);
+		return -1;
+	}
 	set_str(o, "vendor", e->vendor);
 	set_str(o, "model", e->model);
 	set_str(o, "suite", e->suite);
@@ -501,6 +559,7 @@ long long register_append_run(struct reg *r, const struct reg_run_entry *e, stru
 	json_object_set_new(o, "new_epoch", json_boolean(e->new_epoch));
 	set_str(o, "summary", e->summary);
 	set_str(o, "report", e->report);
+	set_str(o, "report_path", e->report_path ? e->report_path : default_rel(e->report));
 	set_str(o, "report_sha256", e->report_sha256 ? e->report_sha256 : sha);
 	set_num(o, "availability", e->availability);
 	set_num(o, "latency_p50_ms", e->latency_p50_ms);
@@ -522,6 +581,10 @@ long long register_append_decision(struct reg *r, const struct reg_decision_entr
 	o = json_object();
 	json_object_set_new(o, "type", json_string("decision"));
 	set_date(o, e->date);
+	if (set_night(o, e->night, err, r->path) < 0) {
+		json_decref(o);
+		return -1;
+	}
 	set_str(o, "action", e->action);
 	set_str(o, "by", e->by);
 	set_str(o, "reason", e->reason);
@@ -566,6 +629,9 @@ void register_trusted_comment(struct sbuf *out, const struct reg_run_entry *e, l
 	snprintf(num, sizeof(num), "%lld", seq);
 	add_field(out, "register_seq", num);
 	add_field(out, "sha256", sha256_hex);
+	if (e->night)
+		add_field(out, "night", e->night);
+	add_field(out, "path", e->report_path ? e->report_path : default_rel(e->report));
 	add_field(out, "vendor", e->vendor);
 	add_field(out, "model", e->model);
 	add_field(out, "suite", e->suite);
@@ -579,7 +645,7 @@ long long register_sign_and_append(struct reg *r, const struct sign_key *key,
 				   const struct reg_run_entry *e, struct pl_err *err)
 {
 	struct reg_run_entry copy = *e;
-	char sha[65], now[32];
+	char sha[65], now[32], night[11];
 	struct sbuf tc;
 	long long seq = -1;
 
@@ -587,6 +653,10 @@ long long register_sign_and_append(struct reg *r, const struct sign_key *key,
 	if (!copy.date) { /* one date for the comment and the entry */
 		register_format_date(time(NULL), now, sizeof(now));
 		copy.date = now;
+	}
+	if (!copy.night) { /* and one night */
+		snprintf(night, sizeof(night), "%s", copy.date);
+		copy.night = night;
 	}
 	if (sign_sha256_file(e->report, sha, err) < 0)
 		goto out;
@@ -613,6 +683,26 @@ int register_verify(const char *path, const struct sign_pub *pub, const char *ol
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	memset(&s, 0, sizeof(s));
+	/* verify_all treats a missing file as a new, empty register (what register_open needs);
+	 * for verify a missing register or checkpoint is missing evidence. */
+	if (!fileio_exists(path)) {
+		pl_err_set(err, PL_E_INTEGRITY, path,
+			   "the register does not exist: nothing to verify (it was deleted, or "
+			   "the path is wrong)");
+		goto out;
+	}
+	{
+		char *cp = ckpt_path(path);
+		int have = fileio_exists(cp);
+
+		if (!have)
+			pl_err_set(err, PL_E_INTEGRITY, cp,
+				   "the register has no signed checkpoint (it was deleted)");
+		free(cp);
+		if (!have)
+			goto out;
+	}
 	if (verify_all(path, pub, &s, &c, err) < 0)
 		goto out;
 	out->entries = s.n;
@@ -652,6 +742,78 @@ int register_verify(const char *path, const struct sign_pub *pub, const char *ol
 out:
 	free(proof);
 	scan_release(&s);
+	return rc;
+}
+
+static const char *sget(const json_t *o, const char *k);
+
+void register_entry_night(const json_t *entry, char buf[11])
+{
+	const char *n = json_string_value(json_object_get(entry, "night"));
+
+	if (!n)
+		n = json_string_value(json_object_get(entry, "date"));
+	snprintf(buf, 11, "%s", n ? n : "");
+}
+
+/* 1 when path ends with tail at a component boundary ("a/b/c" ends with "b/c", not "/c"). */
+static int ends_with_path(const char *path, const char *tail)
+{
+	size_t a = strlen(path), b = strlen(tail);
+
+	if (!b || b > a || strcmp(path + a - b, tail))
+		return 0;
+	return a == b || path[a - b - 1] == '/';
+}
+
+static int tc_differs(const char *tc, const char *key, const char *want)
+{
+	char got[SIGN_COMMENT_MAX];
+
+	if (!tc || sign_tc_field(tc, key, got, sizeof(got)) < 0 || !want)
+		return 0; /* older comments lack night and path */
+	return strcmp(got, want) != 0;
+}
+
+int register_check_report(const json_t *e, long long seq, const char *file, const char *sha,
+			  const char *tc, struct pl_err *err)
+{
+	const char *type = sget(e, "type"), *rsha = sget(e, "report_sha256");
+	const char *rel = sget(e, "report_path"), *rep = sget(e, "report");
+	char *real = realpath(file, NULL);
+	const char *have = real ? real : file;
+	int rc = -1;
+
+	if (!type || strcmp(type, "run")) {
+		pl_err_set(err, PL_E_INTEGRITY, file, "register entry #%lld is not a run entry",
+			   seq);
+	} else if (!rsha || strcmp(rsha, sha)) {
+		pl_err_set(err, PL_E_INTEGRITY, file,
+			   "register entry #%lld records another report hash (%s): this is not "
+			   "the report it registered",
+			   seq, rsha ? rsha : "none");
+	} else if (rel && !ends_with_path(have, rel)) {
+		pl_err_set(err, PL_E_INTEGRITY, file,
+			   "register entry #%lld is the report at \"%s\" (night %s, %s/%s): this "
+			   "file is at another path, an old report copied over a newer one?",
+			   seq, rel, sget(e, "night") ? sget(e, "night") : "?",
+			   sget(e, "vendor") ? sget(e, "vendor") : "?",
+			   sget(e, "suite") ? sget(e, "suite") : "?");
+	} else if (!rel && (!rep || !ends_with_path(have, tail_path(rep, 2)))) {
+		/* an entry older than report_path: its night folder and name */
+		pl_err_set(err, PL_E_INTEGRITY, file,
+			   "register entry #%lld names another report file (\"%s\")", seq,
+			   rep ? rep : "none");
+	} else if (tc_differs(tc, "date", sget(e, "date")) ||
+		   tc_differs(tc, "night", sget(e, "night")) || tc_differs(tc, "path", rel)) {
+		pl_err_set(err, PL_E_INTEGRITY, file,
+			   "the signed comment's date, night or path differs from register "
+			   "entry #%lld",
+			   seq);
+	} else {
+		rc = 0;
+	}
+	free(real);
 	return rc;
 }
 
@@ -772,7 +934,8 @@ static int hex_field(const json_t *o, const char *k, struct merkle_hash *h)
 	return merkle_from_hex(json_string_value(json_object_get(o, k)), h);
 }
 
-int register_check_proof(const json_t *p, struct pl_err *err)
+int register_check_proof(const json_t *p, const struct merkle_hash *root, size_t want_size,
+			 struct pl_err *err)
 {
 	const char *type = json_string_value(json_object_get(p, "type"));
 	const json_t *arr = json_object_get(p, "proof"), *v;
@@ -798,6 +961,12 @@ int register_check_proof(const json_t *p, struct pl_err *err)
 			pl_err_set(err, PL_E_INPUT, NULL, "malformed inclusion proof");
 			goto out;
 		}
+		if (memcmp(b.h, root->h, MERKLE_HASH_LEN) ||
+		    (want_size && (size_t)size != want_size)) {
+			pl_err_set(err, PL_E_INTEGRITY, NULL,
+				   "the proof's root or tree size is not the trusted (signed) one");
+			goto out;
+		}
 		rc = merkle_verify_inclusion((size_t)seq, (size_t)size, &a, proof, n, &b, err);
 	} else if (type && !strcmp(type, "consistency")) {
 		json_int_t s1 = json_integer_value(json_object_get(p, "old_size"));
@@ -806,6 +975,12 @@ int register_check_proof(const json_t *p, struct pl_err *err)
 		if (hex_field(p, "old_root", &a) < 0 || hex_field(p, "new_root", &b) < 0 ||
 		    s1 < 1 || s2 < s1) {
 			pl_err_set(err, PL_E_INPUT, NULL, "malformed consistency proof");
+			goto out;
+		}
+		if (memcmp(b.h, root->h, MERKLE_HASH_LEN) ||
+		    (want_size && (size_t)s2 != want_size)) {
+			pl_err_set(err, PL_E_INTEGRITY, NULL,
+				   "the proof's new root or size is not the trusted (signed) one");
 			goto out;
 		}
 		rc = merkle_verify_consistency((size_t)s1, (size_t)s2, &a, &b, proof, n, err);
@@ -875,10 +1050,15 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 
 		json_array_foreach(entries, i, e)
 		{
-			const char *type = sget(e, "type"), *date = sget(e, "date");
-			time_t t = register_parse_date(date);
-			double age = t < 0 ? 1e12 : difftime(now, t) / 86400.0;
+			const char *type = sget(e, "type");
+			char date[11]; /* the night: a backfilled night counts where it belongs */
+			time_t t;
+			double age;
 			int changed;
+
+			register_entry_night(e, date);
+			t = register_parse_date(date);
+			age = t < 0 ? 1e12 : difftime(now, t) / 86400.0;
 
 			if (strcmp(s->vendor, sget(e, "vendor") ? sget(e, "vendor") : "") ||
 			    strcmp(s->model, sget(e, "model") ? sget(e, "model") : ""))
@@ -888,13 +1068,15 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 				continue;
 			}
 			s->runs++;
-			set_dup(&s->last_run, date);
+			if (!s->last_run || strcmp(date, s->last_run) >= 0)
+				set_dup(&s->last_run, date);
 			if (sget(e, "epoch"))
 				set_dup(&s->epoch, sget(e, "epoch"));
 			changed = (sget(e, "verdict") && !strcmp(sget(e, "verdict"), "changed")) ||
 				  json_is_true(json_object_get(e, "new_epoch"));
 			if (changed) {
-				set_dup(&s->last_change, date);
+				if (!s->last_change || strcmp(date, s->last_change) >= 0)
+					set_dup(&s->last_change, date);
 				s->changes_30d += age <= 30;
 				s->changes_90d += age <= 90;
 			}
@@ -945,12 +1127,44 @@ void register_summaries_free(struct reg_summary *s, size_t n)
 
 static void date_only(const char *iso, char buf[11])
 {
-	snprintf(buf, 11, "%s", iso ? iso : "-");
+	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
+}
+
+struct by_night {
+	char night[11];
+	size_t i;
+};
+
+static int by_night_cmp(const void *a, const void *b)
+{
+	const struct by_night *x = a, *y = b;
+	int c = strcmp(x->night, y->night);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+json_t *register_by_night(const json_t *entries)
+{
+	size_t n = json_array_size(entries), i;
+	struct by_night *order = xcalloc(n + 1, sizeof(*order));
+	json_t *out = json_array();
+
+	for (i = 0; i < n; i++) {
+		register_entry_night(json_array_get(entries, i), order[i].night);
+		order[i].i = i;
+	}
+	if (n)
+		qsort(order, n, sizeof(*order), by_night_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(out, json_array_get(entries, order[i].i));
+	free(order);
+	return out;
 }
 
 void register_show(const json_t *entries, time_t now, struct sbuf *out)
 {
 	struct reg_summary *s = NULL;
+	json_t *order;
 	size_t n = 0, i;
 	const json_t *e;
 	char d[11], name[160], avail[16], lat[24];
@@ -978,18 +1192,23 @@ void register_show(const json_t *entries, time_t now, struct sbuf *out)
 			  s[i].epoch ? s[i].epoch : "-", d, s[i].changes_30d, s[i].changes_90d,
 			  avail, lat, s[i].runs);
 	}
-	json_array_foreach(entries, i, e)
+	/* changes and decisions in the order of the nights they are about (a backfilled night
+	 * among its neighbours), then in register order */
+	order = register_by_night(entries);
+	json_array_foreach(order, i, e)
 	{
 		const char *type = sget(e, "type");
 		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
+		char night[11];
 
 		if (!type)
 			continue;
+		register_entry_night(e, night);
 		if (!strcmp(type, "run") && sget(e, "verdict") &&
 		    !strcmp(sget(e, "verdict"), "changed")) {
 			if (!any++)
 				sbuf_addstr(out, "\nchanges and decisions:\n");
-			date_only(sget(e, "date"), d);
+			date_only(night, d);
 			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: CHANGED%s%s (report %s)\n",
 				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
 				  sget(e, "suite") ? sget(e, "suite") : "",
@@ -1001,7 +1220,7 @@ void register_show(const json_t *entries, time_t now, struct sbuf *out)
 
 			if (!any++)
 				sbuf_addstr(out, "\nchanges and decisions:\n");
-			date_only(sget(e, "date"), d);
+			date_only(night, d);
 			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: DECISION %s by %s: \"%s\"",
 				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
 				  sget(e, "suite") ? sget(e, "suite") : "",
@@ -1019,5 +1238,6 @@ void register_show(const json_t *entries, time_t now, struct sbuf *out)
 			sbuf_addch(out, '\n');
 		}
 	}
+	json_decref(order);
 	register_summaries_free(s, n);
 }

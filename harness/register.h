@@ -8,11 +8,16 @@
  *
  * An entry is one line: the RFC 8785 (canon_jcs) text of an object with
  *   "seq"  0, 1, 2, ...                       "type"  "run" | "decision"
- *   "date" ISO 8601 UTC                        "prev"  SHA-256 hex of the previous line's
+ *   "date" ISO 8601 UTC: when the entry was    "prev"  SHA-256 hex of the previous line's
+ *          made (wall clock)
  *   "sig"  base64 Ed25519 over the JCS text            bytes (64 zeros for seq 0)
  *          of the entry without "sig"
  * plus the type's fields (see struct reg_run_entry / reg_decision_entry). The Merkle leaf of
- * an entry is its line without the newline.
+ * an entry is its line without the newline. Entries made since the register kept nights apart
+ * also carry "night" (YYYY-MM-DD, the night the entry is about: a backfilled night has an old
+ * night and today's date), and run entries "report_path" (the report's path relative to the
+ * reports folder, NIGHT/VENDOR-SUITE.json). Older entries lack them; readers fall back to the
+ * date (see register_entry_night) and verify checks what an entry carries.
  *
  * Checkpoint file (text; signature = Ed25519 over every byte before the "sig " line):
  *   plumbline register checkpoint v1\n size N\n root HEX\n date ISO\n key KEYID\n sig BASE64\n
@@ -40,6 +45,7 @@ struct reg;
 
 struct reg_run_entry {
 	const char *date;	   /* ISO 8601 UTC ("2026-11-27T02:00:00Z"); NULL: now */
+	const char *night;	   /* YYYY-MM-DD the run stands for; NULL: date's day */
 	const char *vendor;	   /* MUST */
 	const char *model;	   /* MUST */
 	const char *suite;	   /* MUST */
@@ -48,6 +54,8 @@ struct reg_run_entry {
 	int new_epoch;		   /* this run opened a new epoch */
 	const char *summary;	   /* one line; may be NULL */
 	const char *report;	   /* MUST: the report's path, stored as given */
+	const char *report_path;   /* relative to the reports folder; NULL: the last two
+				      components of report (NIGHT/FILE), or its name */
 	const char *report_sha256; /* hex; NULL: computed from the report file */
 	double availability;	   /* answered / requested, 0..1; < 0 unknown */
 	double latency_p50_ms;	   /* < 0 unknown */
@@ -56,6 +64,7 @@ struct reg_run_entry {
 
 struct reg_decision_entry {
 	const char *date;		    /* NULL: now */
+	const char *night;		    /* YYYY-MM-DD it is about; NULL: date's day */
 	const char *action;		    /* MUST: "accept" (baseline accepted) or "raise" */
 	const char *by;			    /* MUST: who decided */
 	const char *reason;		    /* MUST: why */
@@ -93,7 +102,8 @@ long long register_sign_and_append(struct reg *r, const struct sign_key *key,
 				   const struct reg_run_entry *e, struct pl_err *err);
 
 /* The trusted comment for a report: tab-separated "timestamp:UNIX file:BASENAME date:ISO
- * register_seq:N sha256:HEX vendor:ID model:NAME suite:ID" (control characters replaced). */
+ * register_seq:N sha256:HEX night:DAY path:REL vendor:ID model:NAME suite:ID" (control
+ * characters replaced). timestamp and date are the wall clock (never the backfilled night). */
 void register_trusted_comment(struct sbuf *out, const struct reg_run_entry *e, long long seq,
 			      const char *sha256_hex);
 
@@ -108,10 +118,32 @@ struct reg_verify_result {
 };
 
 /* Verifies the whole register with the public key only (see the list above). old_checkpoint
- * (a saved checkpoint file) may be NULL. Returns 0, or -1 with err set: PL_E_INTEGRITY for
- * tampering, err.where naming "PATH:LINE: entry N". */
+ * (a saved checkpoint file) may be NULL. A missing register or checkpoint is missing evidence
+ * and fails. Returns 0, or -1 with err set: PL_E_INTEGRITY for tampering or a missing file,
+ * err.where naming "PATH:LINE: entry N". */
 int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
 		    struct reg_verify_result *out, struct pl_err *err);
+
+/* Checks that a register entry (from a verified register) is the signed report at file
+ * whose SHA-256 is sha256_hex and whose trusted comment is tc: a run entry, the same hash,
+ * the file's path ending in the entry's report_path (legacy entries without one: the last two
+ * components of their "report"), and the comment's date, night and path equal to the
+ * entry's. Returns 0, or -1 with err set (PL_E_INTEGRITY, naming what differs). */
+int register_check_report(const json_t *entry, long long seq, const char *file,
+			  const char *sha256_hex, const char *tc, struct pl_err *err);
+
+/* The night an entry is about: its "night", else the day of its "date" (older entries, whose
+ * date was the night). Writes YYYY-MM-DD (or "" when neither) into buf[11]. */
+void register_entry_night(const json_t *entry, char buf[11]);
+
+/* The entries (borrowed from entries, new array) ordered by night, then by seq: where a
+ * backfilled night belongs in a timeline. */
+json_t *register_by_night(const json_t *entries);
+
+/* Reads and verifies a signed checkpoint file (REGISTER.checkpoint, or one saved earlier).
+ * Returns 0, or -1 with err set (PL_E_INTEGRITY: signature; PL_E_INPUT: malformed). */
+int register_read_checkpoint(const char *file, const struct sign_pub *pub, size_t *size,
+			     struct merkle_hash *root, struct pl_err *err);
 
 /* Loads the entries (parsed, NOT verified) as a new JSON array. A missing file is an empty
  * register. */
@@ -124,8 +156,12 @@ int register_prove_inclusion(const char *path, const struct sign_pub *pub, long 
 			     json_t **out, struct pl_err *err);
 int register_prove_consistency(const char *path, const struct sign_pub *pub, size_t old_size,
 			       json_t **out, struct pl_err *err);
-/* Checks a proof object made by the functions above (offline, from its own fields). */
-int register_check_proof(const json_t *proof, struct pl_err *err);
+/* Checks a proof object made by the functions above against a trusted root: root (the
+ * signed checkpoint's, or one the user gave) must be the proof's root (inclusion) or new
+ * root (consistency), and size, when > 0, its tree size. A proof is never trusted from its
+ * own fields alone (any leaf is the root of a one-leaf tree). Returns 0, or -1 with err set. */
+int register_check_proof(const json_t *proof, const struct merkle_hash *root, size_t size,
+			 struct pl_err *err);
 
 /* Per vendor/model figures for `register show` and the HTML report. */
 struct reg_summary {

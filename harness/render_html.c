@@ -85,6 +85,23 @@ static const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* Entries are placed by the night they are about (a backfilled night where it belongs). */
+static double night_t(const json_t *e)
+{
+	char night[11];
+
+	register_entry_night(e, night);
+	return (double)register_parse_date(night);
+}
+
+static void night_text(struct sbuf *out, const json_t *e)
+{
+	char night[11];
+
+	register_entry_night(e, night);
+	render_xml_escape(out, night);
+}
+
 static int same_vm(const json_t *e, const struct reg_summary *s)
 {
 	const char *v = sget(e, "vendor"), *m = sget(e, "model");
@@ -142,7 +159,7 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 	json_array_foreach(entries, i, e)
 	{
 		const char *type = sget(e, "type"), *verdict = sget(e, "verdict");
-		double x = xpos(sp, (double)register_parse_date(sget(e, "date")));
+		double x = xpos(sp, (double)night_t(e));
 
 		if (!same_vm(e, s) || !type)
 			continue;
@@ -151,7 +168,7 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 				  "<path d=\"M%.1f %d l7 7 l-7 7 l-7 -7 z\" fill=\"#1f6feb\">"
 				  "<title>",
 				  x, y - 30);
-			render_xml_escape(out, sget(e, "date"));
+			night_text(out, e);
 			sbuf_addstr(out, ": ");
 			render_xml_escape(out, sget(e, "action"));
 			sbuf_addstr(out, " by ");
@@ -165,7 +182,7 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 			  : !strcmp(verdict, "changed") ? "#d92d20"
 			  : verdict_ok(verdict)		? "#12b76a"
 							: "#f79009");
-		render_xml_escape(out, sget(e, "date"));
+		night_text(out, e);
 		sbuf_addstr(out, " ");
 		render_xml_escape(out, sget(e, "suite"));
 		sbuf_addstr(out, ": ");
@@ -239,13 +256,13 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 
 		if (!run_value(e, s, field, scale, &v))
 			continue;
-		x = xpos(sp, (double)register_parse_date(sget(e, "date")));
+		x = xpos(sp, (double)night_t(e));
 		y = ypos(v, ymin, ymax);
 		sbuf_addf(out, "%s%.1f,%.1f", first ? "" : " ", x, y);
 		first = 0;
 		sbuf_addf(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6feb\"><title>",
 			  x, y);
-		render_xml_escape(&dots, sget(e, "date"));
+		night_text(&dots, e);
 		sbuf_addf(&dots, ": %.1f%s</title></circle>", v, unit);
 	}
 	sbuf_addstr(out, "\"/>");
@@ -277,7 +294,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 
 	json_array_foreach(entries, i, e)
 	{
-		double t = (double)register_parse_date(sget(e, "date"));
+		double t = (double)night_t(e);
 
 		if (!same_vm(e, s) || t < 0)
 			continue;
@@ -301,7 +318,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	line_chart(out, entries, s, &sp, "availability", "availability (answered / requested)", 100,
 		   0, 100, "%");
 	line_chart(out, entries, s, &sp, "latency_p50_ms", "median latency", 1, 0, 0, " ms");
-	sbuf_addstr(out, "<h3>runs</h3>\n<table><tr><th>#</th><th>date</th><th>suite</th>"
+	sbuf_addstr(out, "<h3>runs</h3>\n<table><tr><th>#</th><th>night</th><th>suite</th>"
 			 "<th>verdict</th><th>epoch</th><th>summary</th><th>signed report</th>"
 			 "</tr>\n");
 	json_array_foreach(entries, i, e)
@@ -317,7 +334,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		}
 		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
 			  (long long)json_integer_value(json_object_get(e, "seq")));
-		render_xml_escape(out, sget(e, "date"));
+		night_text(out, e);
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "suite"));
 		sbuf_addf(out, "</td><td class=\"%s\">",
@@ -346,7 +363,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	sbuf_addstr(out, "</table>\n");
 	if (!decisions)
 		return;
-	sbuf_addstr(out, "<h3>decisions</h3>\n<table><tr><th>#</th><th>date</th><th>suite</th>"
+	sbuf_addstr(out, "<h3>decisions</h3>\n<table><tr><th>#</th><th>night</th><th>suite</th>"
 			 "<th>decision</th><th>by</th><th>reason</th><th>accepts</th></tr>\n");
 	json_array_foreach(entries, i, e)
 	{
@@ -357,7 +374,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 			continue;
 		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
 			  (long long)json_integer_value(json_object_get(e, "seq")));
-		render_xml_escape(out, sget(e, "date"));
+		night_text(out, e);
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "suite"));
 		sbuf_addstr(out, "</td><td>");
@@ -383,6 +400,7 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 {
 	const char *title = o->title ? o->title : "Vendor stability report";
 	struct reg_summary *s = NULL;
+	json_t *byn;
 	size_t n = 0, i;
 	char now[32];
 
@@ -431,8 +449,10 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 			  s[i].decisions);
 	}
 	sbuf_addstr(out, "</table>\n");
+	byn = register_by_night(entries);
 	for (i = 0; i < n; i++)
-		section(out, entries, &s[i], o);
+		section(out, byn, &s[i], o);
+	json_decref(byn);
 	sbuf_addstr(out, "<footer>Every run report is signed (Ed25519, minisign format). Verify "
 			 "one "
 			 "with <code>minisign -Vm REPORT -p register.pub</code> or <code>openssl "

@@ -57,6 +57,7 @@ void sampleset_free(struct sampleset *s)
 	free(s->vendor);
 	free(s->model);
 	free(s->suite);
+	free(s->night);
 	free(s);
 }
 

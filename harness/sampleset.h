@@ -38,6 +38,7 @@ struct sampleset {
 	char *vendor;
 	char *model; /* the configured model */
 	char *suite;
+	char *night; /* a baseline's night (baseline record --date YYYY-MM-DD); may be NULL */
 	struct prompt_samples *prompts; /* in suite order */
 	size_t n_prompts;
 	/* Private: prompt id -> position, kept by sampleset_prompt so lookups stay O(1) for

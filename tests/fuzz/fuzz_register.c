@@ -28,6 +28,7 @@ static const uint8_t *last_checkpoint(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sign_pub *pub;
+	static const struct merkle_hash zero;
 	const uint8_t *cp = last_checkpoint(data, size);
 	size_t reg_len = cp ? (size_t)(cp - data) : size;
 	const char *path;
@@ -62,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_array_foreach(entries, i, e)
 		{
 			pl_err_init(&err);
-			register_check_proof(e, &err);
+			register_check_proof(e, &zero, 0, &err);
 		}
 		json_decref(entries);
 	} else if (!err.msg[0]) {

@@ -43,9 +43,9 @@ expect_ok "register show" "$PLUMBLINE" register show --register $REG
 grep -q "sim/sim-1" out.txt || { bad "show lists sim/sim-1"; cat out.txt; }
 expect_ok "prove inclusion" "$PLUMBLINE" register prove --public-key $PUB --register $REG --entry 1
 cp out.txt proof.json
-expect_ok "check inclusion proof" "$PLUMBLINE" register prove --check proof.json
+expect_ok "check inclusion proof" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check proof.json
 sed -i 's/"seq": 1/"seq": 0/' proof.json
-expect_fail "a proof moved to another entry" "$PLUMBLINE" register prove --check proof.json
+expect_fail "a proof moved to another entry" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check proof.json
 
 # a fourth entry, then the saved checkpoint must still be consistent
 printf '{"night":4}\n' > reports/sim-core-4.json
@@ -53,7 +53,7 @@ printf '{"night":4}\n' > reports/sim-core-4.json
 expect_ok "register extends the saved checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG --checkpoint saved.checkpoint
 expect_ok "prove consistency 3 -> 4" "$PLUMBLINE" register prove --public-key $PUB --register $REG --consistency 3
 cp out.txt cons.json
-expect_ok "check consistency proof" "$PLUMBLINE" register prove --check cons.json
+expect_ok "check consistency proof" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check cons.json
 
 # --- forgeries ---
 cp $R forged.json; cp $R.minisig forged.json.minisig; cp $R.sig.raw forged.json.sig.raw

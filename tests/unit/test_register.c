@@ -386,30 +386,50 @@ static void test_proofs(void **state)
 	const char *good = path_in("a/register.jsonl");
 	json_t *p;
 	long long seq;
-	size_t m;
+	size_t m, size;
+	struct merkle_hash root;
+	char ck[300];
 
 	(void)state;
+	snprintf(ck, sizeof(ck), "%s.checkpoint", good);
+	assert_int_equal(register_read_checkpoint(ck, pub, &size, &root, &err), 0);
+	assert_int_equal(size, 5);
 	for (seq = 0; seq < 5; seq++) {
 		assert_int_equal(register_prove_inclusion(good, pub, seq, &p, &err), 0);
-		assert_int_equal(register_check_proof(p, &err), 0);
+		assert_int_equal(register_check_proof(p, &root, size, &err), 0);
 		/* a proof for another seq must not verify */
 		json_object_set_new(p, "seq", json_integer((seq + 1) % 5));
-		assert_int_equal(register_check_proof(p, NULL), -1);
+		assert_int_equal(register_check_proof(p, &root, size, NULL), -1);
 		json_decref(p);
 	}
 	for (m = 1; m <= 5; m++) {
 		assert_int_equal(register_prove_consistency(good, pub, m, &p, &err), 0);
-		assert_int_equal(register_check_proof(p, &err), 0);
+		assert_int_equal(register_check_proof(p, &root, size, &err), 0);
 		if (m < 5) {
 			json_object_set_new(p, "old_root",
 					    json_string("00000000000000000000000000"
 							"00000000000000000000000000"
 							"000000000000"));
-			assert_int_equal(register_check_proof(p, NULL), -1);
+			assert_int_equal(register_check_proof(p, &root, size, NULL), -1);
 		}
 		json_decref(p);
 	}
 	assert_int_equal(register_prove_inclusion(good, pub, 5, &p, &err), -1);
+	/* forgery: a made-up one-leaf tree (its leaf is its root, no proof needed) is
+	 * consistent with itself, but its root is not the signed checkpoint's */
+	p = json_pack("{s:s, s:i, s:i, s:s, s:s, s:[]}", "type", "inclusion", "seq", 0, "tree_size",
+		      1, "leaf_hash",
+		      "ab00000000000000000000000000000000000000000000000000000000000000", "root",
+		      "ab00000000000000000000000000000000000000000000000000000000000000", "proof");
+	pl_err_init(&err);
+	assert_int_equal(register_check_proof(p, &root, size, &err), -1);
+	assert_non_null(strstr(err.msg, "not the trusted"));
+	/* nor is a genuine proof of an older tree accepted as the signed tree's */
+	json_decref(p);
+	assert_int_equal(register_prove_consistency(good, pub, 2, &p, &err), 0);
+	json_object_set_new(p, "new_size", json_integer(4));
+	assert_int_equal(register_check_proof(p, &root, size, NULL), -1);
+	json_decref(p);
 }
 
 static void test_show(void **state)
@@ -427,7 +447,7 @@ static void test_show(void **state)
 	register_summarise(entries, register_parse_date("2026-11-30"), &s, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(s[0].epoch, "e2");
-	assert_string_equal(s[0].last_change, "2026-11-22T02:00:00Z");
+	assert_string_equal(s[0].last_change, "2026-11-22"); /* the night */
 	assert_int_equal(s[0].changes_30d, 1);
 	assert_int_equal(s[0].runs, 4);
 	assert_int_equal(s[0].decisions, 1);
@@ -450,12 +470,53 @@ static void test_show(void **state)
 	json_decref(entries);
 }
 
+/* A backfilled night (made later, about an earlier night) is listed and counted by its night;
+ * entries older than "night" fall back to their date. */
+static void test_show_by_night(void **state)
+{
+	json_t *entries = json_pack("[{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+				    " {s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+				    " {s:i, s:s, s:s, s:s, s:s, s:s, s:s}]",
+				    "seq", 0, "type", "run", "date", "2026-11-20T02:00:00Z",
+				    "night", "2026-11-20", "vendor", "v", "model", "m", "suite",
+				    "core", "verdict", "changed", "seq", 1, "type", "run", "date",
+				    "2026-11-28T09:00:00Z", "night", "2026-11-10", "vendor", "v",
+				    "model", "m", "suite", "core", "verdict", "changed", "seq", 2,
+				    "type", "run", "date", "2026-11-15T02:00:00Z", "vendor", "v",
+				    "model", "m", "suite", "core", "verdict", "changed");
+	struct reg_summary *sum;
+	struct sbuf sb;
+	const char *a, *b, *c;
+	size_t n;
+
+	(void)state;
+	sbuf_init(&sb);
+	register_show(entries, register_parse_date("2026-12-15"), &sb);
+	a = strstr(sb.buf, "#1    2026-11-10");
+	b = strstr(sb.buf, "#2    2026-11-15");
+	c = strstr(sb.buf, "#0    2026-11-20");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(a < b && b < c);
+	/* the backfilled change is 35 days old by its night: outside the 30-day window */
+	register_summarise(entries, register_parse_date("2026-12-15"), &sum, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(sum[0].changes_30d, 2); /* #0 and #2 */
+	assert_int_equal(sum[0].changes_90d, 3);
+	assert_string_equal(sum[0].last_change, "2026-11-20");
+	register_summaries_free(sum, n);
+	sbuf_release(&sb);
+	json_decref(entries);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_verify), cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_forgeries),     cmocka_unit_test(test_bad_checkpoints),
 		cmocka_unit_test(test_proofs),	      cmocka_unit_test(test_show),
+		cmocka_unit_test(test_show_by_night),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
