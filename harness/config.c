@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "jsonpos.h"
 #include "probe.h"
+#include "redact.h"
 #include "sbuf.h"
 
 #include <errno.h>
@@ -326,6 +327,7 @@ int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t 
 		if (v->api_key_file) {
 			if (read_key_file(v, &v->api_key, err) < 0)
 				return -1;
+			redact_add_credential(v->api_key);
 			continue;
 		}
 		if (!v->api_key_env)
@@ -337,6 +339,7 @@ int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t 
 					  "API key)",
 					  v->api_key_env);
 		v->api_key = xstrdup(val);
+		redact_add_credential(v->api_key);
 	}
 	return 0;
 }
