@@ -2,7 +2,8 @@
 # test_redact_echo.sh: vendors that echo the credentials back where plumbline keeps vendor bytes
 # whole: into logprobs (tokens, top_logprobs, an extra field), the model name, a kept header,
 # an error body (\u-escaped, base64, URL-encoded) and, for Bedrock, the access key id and the
-# session token each on its own. After baselines, runs with --record, a replay, a debug log and
+# session token each on its own (tests/fixtures/hardening/bad_vendor.py, then `plumbline
+# simulate --fault echo-key`). After baselines, runs with --record, a replay, a debug log and
 # the register, no byte of any secret may be found anywhere plumbline wrote or printed: not
 # literally, not base64-encoded (any alignment), not \u-escaped, not URL-encoded.
 source "$(dirname "$0")/lib.sh"
@@ -61,6 +62,37 @@ pl 1,2,3 baseline record "${cfg[@]}" --vendor bad "$plain"
 pl 0,1 run "${cfg[@]}" --vendor oa --date 2026-07-03 --replay "$d/rec" "$lp"
 pl 0 register show "${cfg[@]}"
 
+# The same through `plumbline simulate --fault echo-key` (every other request a 400 quoting the
+# key; the rest answers echoing it in text, model, a header and the logprobs): baselines from a
+# clean simulator, then a leaky night.
+sim_start clean --seed 3
+sim_vendors() {
+	python3 - "$d/plumbline.json" "$1" <<'PY'
+import json, sys
+path, port = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+c["vendors"] = [v for v in c["vendors"] if not v["id"].startswith("sim")] + [
+    {"id": "simoa", "probe": "openai", "base_url": "http://127.0.0.1:%s/v1" % port,
+     "model": "sim-gpt-1", "api_key_env": "PL_TEST_KEY", "retries": 0, "timeout_ms": 5000},
+    {"id": "simbr", "probe": "bedrock", "base_url": "http://127.0.0.1:%s" % port,
+     "model": "anthropic.claude-x", "region": "us-east-1", "api_key_env": "PL_BR_KEY",
+     "retries": 0, "timeout_ms": 5000}]
+json.dump(c, open(path, "w"), indent=1)
+PY
+}
+sim_vendors "$port"
+pl 0 baseline record "${cfg[@]}" --vendor simoa "$lp"
+pl 0 baseline record "${cfg[@]}" --vendor simbr "$plain"
+sim_stop
+sim_start leaky --seed 3 --fault echo-key
+sim_vendors "$port"
+pl 0,1,3 run "${cfg[@]}" --vendor simoa --date 2026-07-04 --record "$d/rec" \
+	--markdown "$d/leaky.md" "$lp"
+pl 0,1,3 run "${cfg[@]}" --vendor simbr --date 2026-07-04 --record "$d/rec" "$plain"
+sim_stop
+cp "$tmp"/*.sim.out "$tmp"/*.sim.err "$outs/" 2>/dev/null || true
+rm -f "$outs"/leaky.sim.* # the leaky simulator prints nothing, but it is the vendor: not ours
+
 # The echoes reached plumbline (else the scan proves nothing): the journals hold logprobs
 # and the marks where the secrets were.
 grep -rq '"logprobs"' "$d/state" || fail "no logprobs were kept"
@@ -68,6 +100,11 @@ grep -rq 'x_echo_\[redacted\]' "$d/state" || fail "the logprobs' extra field was
 grep -rq 'id \[redacted\] token \[redacted\]' "$d/state" || fail "the bedrock echo is missing"
 grep -rq 'is not valid for \[redacted\]' "$d/state" || fail "the error echo is missing"
 [ -n "$(ls -A "$d/rec")" ] || fail "nothing was recorded"
+grep -rqF 'x_echo_[redacted]\":{\"b64\":\"[redacted]\"}' "$d/rec" ||
+	fail "the simulator's logprobs echo was not recorded"
+grep -rq 'Incorrect API key provided: \[redacted\] (escaped: \[redacted\]; base64: \[redacted\])' \
+	"$d/state" || fail "the simulator's error echo is missing"
+grep -rq '(you sent \[redacted\] \[redacted\])' "$d/state" || fail "the simulator's bedrock echo is missing"
 
 python3 - "$d" "$outs" "$key" "$akid" "$secret" "$token" <<'PY'
 import base64, os, sys, urllib.parse
