@@ -114,7 +114,7 @@ int fileio_atomic_open(struct fileio_atomic *a, const char *path, mode_t mode, s
 	}
 	a->tmp = sbuf_detach(&tmp, NULL);
 	a->path = xstrdup(path);
-	/* open() applied the umask: mode is the most the file gets (0600 stays 0600), and a
+	/* open() applied the umask: mode is the most the file can have: 0600 stays 0600, and a
 	 * user's umask 077 keeps everything private (no fchmod back to mode). */
 	return 0;
 }
