@@ -1,6 +1,7 @@
 /* alert_slack.c: Slack incoming webhook, as a Block Kit message (header, summary, fields,
  * signals, report link) with a plain-text fallback. The webhook URL is a secret: only url_env. */
 #include "alert.h"
+#include "render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,23 +21,11 @@ static int slack_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 	return alert_parse_url(ch, loc, pointer, obj, 1, err);
 }
 
-/* mrkdwn needs &, < and > escaped (api.slack.com/reference/surfaces/formatting#escaping). */
+/* mrkdwn text from report and vendor fields: inert (render.h: entities, no formatting, no
+ * mentions, no links). */
 static void mrkdwn(struct sbuf *sb, const char *s, size_t max)
 {
-	size_t start = sb->len;
-
-	for (; s && *s; s++) {
-		if (sb->len - start + 5 > max)
-			break;
-		if (*s == '&')
-			sbuf_addstr(sb, "&amp;");
-		else if (*s == '<')
-			sbuf_addstr(sb, "&lt;");
-		else if (*s == '>')
-			sbuf_addstr(sb, "&gt;");
-		else
-			sbuf_addch(sb, *s);
-	}
+	render_md_escape(sb, s, RENDER_MD_SLACK, max);
 }
 
 /* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
@@ -123,7 +112,7 @@ static int slack_build(const struct alert_channel *ch, const struct alert_event 
 	if (url) {
 		/* <url|text>: the URL must not carry '|' or '>' (it is ours, but be safe). */
 		sbuf_addstr(&sb, "Signed report: <");
-		mrkdwn(&sb, url, 1500);
+		render_md_escape(&sb, url, RENDER_MD_SLACK_URL, 1500);
 		sbuf_addstr(&sb, "|");
 		mrkdwn(&sb, ev->report_path, 500);
 		sbuf_addstr(&sb, ">");
@@ -136,7 +125,10 @@ static int slack_build(const struct alert_channel *ch, const struct alert_event 
 	json_array_append_new(blocks, json_pack("{s:s,s:[o]}", "type", "context", "elements",
 						text_obj("mrkdwn", sb.buf)));
 
-	root = json_pack("{s:s,s:o}", "text", title, "blocks", blocks);
+	/* The fallback text is mrkdwn too (notifications): "<!channel>" must not form there. */
+	sbuf_reset(&sb);
+	mrkdwn(&sb, title, SLACK_TEXT_MAX);
+	root = json_pack("{s:s,s:o}", "text", sb.buf, "blocks", blocks);
 	alert_msg_add_json(m, root, JSON_COMPACT);
 	json_decref(facts);
 	free(header);

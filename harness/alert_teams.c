@@ -2,6 +2,7 @@
  * is received") webhook: a message with one Adaptive Card attachment (TextBlocks, a FactSet,
  * an Action.OpenUrl to the report). The URL is a secret: only url_env. */
 #include "alert.h"
+#include "render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,23 @@ static int teams_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 	return alert_parse_url(ch, loc, pointer, obj, 1, err);
 }
 
+/* Text from report and vendor fields, inert in the card's markdown (render.h). */
+static json_t *md_string(const char *text)
+{
+	struct sbuf sb;
+	json_t *s;
+
+	sbuf_init(&sb);
+	render_md_escape(&sb, text, RENDER_MD_TEAMS, 0);
+	s = json_string(sb.buf);
+	sbuf_release(&sb);
+	return s;
+}
+
 static json_t *text_block(const char *text, const char *size, const char *weight, const char *color)
 {
-	json_t *b = json_pack("{s:s,s:s,s:b}", "type", "TextBlock", "text", text, "wrap", 1);
+	json_t *b =
+		json_pack("{s:s,s:o,s:b}", "type", "TextBlock", "text", md_string(text), "wrap", 1);
 
 	if (size)
 		json_object_set_new(b, "size", json_string(size));
@@ -54,12 +69,15 @@ static int teams_build(const struct alert_channel *ch, const struct alert_event 
 	alert_facts(ev, facts);
 	json_array_foreach(facts, i, f)
 	{
-		json_array_append_new(factset, json_pack("{s:O,s:O}", "title", json_array_get(f, 0),
-							 "value", json_array_get(f, 1)));
+		json_array_append_new(
+			factset,
+			json_pack("{s:o,s:o}", "title",
+				  md_string(json_string_value(json_array_get(f, 0))), "value",
+				  md_string(json_string_value(json_array_get(f, 1)))));
 	}
 	if (ev->report_path)
-		json_array_append_new(factset, json_pack("{s:s,s:s}", "title", "Report", "value",
-							 ev->report_path));
+		json_array_append_new(factset, json_pack("{s:s,s:o}", "title", "Report", "value",
+							 md_string(ev->report_path)));
 	json_array_append_new(factset, json_pack("{s:s,s:s}", "title", "Time", "value", stamp));
 	json_array_append_new(body, json_pack("{s:s,s:o}", "type", "FactSet", "facts", factset));
 	if (ev->n_signals) {

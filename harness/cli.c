@@ -1,6 +1,8 @@
 /* cli.c: git-style command table, help, and the mapping from errors to exit codes. */
 #include "cli.h"
 #include "http.h"
+#include "redact.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -179,8 +181,13 @@ int cli_exit_for(const struct pl_err *err)
 int cli_fail(const struct pl_err *err)
 {
 	char buf[1600];
+	struct sbuf msg;
 
-	fprintf(stderr, "plumbline: %s\n", pl_err_str(err, buf, sizeof(buf)));
+	sbuf_init(&msg);
+	sbuf_addstr(&msg, pl_err_str(err, buf, sizeof(buf)));
+	redact_sbuf(&msg);
+	fprintf(stderr, "plumbline: %s\n", msg.buf);
+	sbuf_release(&msg);
 	return cli_exit_for(err);
 }
 

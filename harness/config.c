@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "jsonpos.h"
 #include "probe.h"
+#include "redact.h"
 #include "sbuf.h"
 
 #include <errno.h>
@@ -40,6 +41,37 @@ int config_valid_id(const char *s)
 		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
 			return 0;
 	return s[0] != '.';
+}
+
+/* A portable environment variable name: [A-Za-z_][A-Za-z0-9_]{0,127}. */
+static int valid_env_name(const char *s)
+{
+	size_t i;
+
+	if (!*s || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (i >= 128 || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+				  (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* Whether a valid name may be printed: some keys (hex, base64 without '+' or '/') are valid
+ * names too. A name with an underscore or without digits is printed; "a3f09c..." is not. */
+static int printable_env_name(const char *s)
+{
+	return strchr(s, '_') || !strpbrk(s, "0123456789");
+}
+
+/* 1 if the key holds a control character (CR, LF, NUL-free text only): sent in a header, it
+ * would start a new header line. */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
 }
 
 static int parse_prices(const struct jsonloc *loc, const char *ptr, const json_t *o,
@@ -102,9 +134,13 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 	if (v->api_key_env && v->api_key_file)
 		return json_fail(loc, ptr, "api_key_file", err,
 				 "give either api_key_env or api_key_file, not both");
-	if (v->api_key_env && !*v->api_key_env)
+	/* The value is never quoted: a key pasted here instead of a name must not be echoed. */
+	if (v->api_key_env && !valid_env_name(v->api_key_env))
 		return json_fail(loc, ptr, "api_key_env", err,
-				 "expected the NAME of an environment variable");
+				 "expected the NAME of an environment variable (letters, digits, "
+				 "'_'; not starting with a digit), not the key itself (the value "
+				 "is "
+				 "not shown)");
 	if (json_get_int(loc, ptr, o, "timeout_ms", 100, 3600000, 60000, &n, err) < 0)
 		return -1;
 	v->timeout_ms = (long)n;
@@ -266,6 +302,14 @@ const struct vendor *config_vendor(const struct config *c, const char *id)
 	return NULL;
 }
 
+static void free_secret(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
 /* Reads a key file: must be a regular file readable by its owner only. */
 static int read_key_file(const struct vendor *v, char **out, struct pl_err *err)
 {
@@ -326,27 +370,41 @@ int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t 
 		if (v->api_key_file) {
 			if (read_key_file(v, &v->api_key, err) < 0)
 				return -1;
+			redact_add_credential(v->api_key);
+			if (has_control(v->api_key)) {
+				free_secret(v->api_key);
+				v->api_key = NULL;
+				return pl_err_set(err, PL_E_INPUT, where,
+						  "the key in api_key_file \"%s\" holds a control "
+						  "character (CR, LF, tab, ...); refused",
+						  v->api_key_file);
+			}
 			continue;
 		}
 		if (!v->api_key_env)
 			continue;
 		val = getenv(v->api_key_env);
-		if (!val || !*val)
+		if (!val || !*val) {
+			if (printable_env_name(v->api_key_env))
+				return pl_err_set(err, PL_E_INPUT, where,
+						  "environment variable %s is not set (it must "
+						  "hold "
+						  "the API key)",
+						  v->api_key_env);
 			return pl_err_set(err, PL_E_INPUT, where,
-					  "environment variable %s is not set (it must hold the "
-					  "API key)",
-					  v->api_key_env);
+					  "the environment variable named by api_key_env is not "
+					  "set (the name is not shown: it looks like a key)");
+		}
+		redact_add_credential(val);
+		if (has_control(val))
+			return pl_err_set(err, PL_E_INPUT, where,
+					  "the key in environment variable %s holds a control "
+					  "character (CR, LF, tab, ...); refused",
+					  printable_env_name(v->api_key_env) ? v->api_key_env
+									     : "(not shown)");
 		v->api_key = xstrdup(val);
 	}
 	return 0;
-}
-
-static void free_secret(char *s)
-{
-	if (!s)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
 }
 
 void config_free(struct config *c)

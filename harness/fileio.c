@@ -161,12 +161,8 @@ int fileio_atomic_open(struct fileio_atomic *a, const char *path, mode_t mode, s
 	}
 	a->tmp = sbuf_detach(&tmp, NULL);
 	a->path = xstrdup(path);
-	/* open() applies the umask; the caller asked for this exact mode. */
-	if (fchmod(a->fd, mode) < 0) {
-		pl_err_errno(err, PL_E_IO, path, "cannot write");
-		fileio_atomic_abort(a);
-		return -1;
-	}
+	/* open() applied the umask: mode is the most the file can have: 0600 stays 0600, and a
+	 * user's umask 077 keeps everything private (no fchmod back to mode). */
 	return 0;
 }
 

@@ -10,8 +10,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Writes len bytes of data to path atomically with the given mode (e.g. 0644, 0600).
- * Creates missing parent directories (0755). Returns 0, or -1 with err set (PL_E_IO). */
+/* Writes len bytes of data to path atomically with the given mode (e.g. 0644, 0600) less the
+ * umask, as open(2) does (a replaced file gets the new mode too). Creates missing parent
+ * directories (0755). Returns 0, or -1 with err set (PL_E_IO). */
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			struct pl_err *err);
 

@@ -1,6 +1,7 @@
 /* journal.c: the append-only results journal (JSON Lines) and its resume index. */
 #include "journal.h"
 #include "fileio.h"
+#include "redact.h"
 #include "sbuf.h"
 
 #include <errno.h>
@@ -145,7 +146,7 @@ static void set_ms(json_t *o, const char *k, double v)
 
 json_t *journal_answer_to_json(const struct probe_answer *a)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *r;
 	size_t i;
 
 	json_object_set_new(o, "fault", json_string(probe_fault_name(a->fault)));
@@ -179,7 +180,10 @@ json_t *journal_answer_to_json(const struct probe_answer *a)
 	}
 	if (a->logprobs)
 		json_object_set(o, "logprobs", a->logprobs);
-	return o;
+	/* Whatever a vendor sent is stored only through the redactor. */
+	r = redact_json(o);
+	json_decref(o);
+	return r;
 }
 
 static enum probe_fault fault_from_name(const char *s)

@@ -1,6 +1,7 @@
 /* log.c: timestamped, levelled log lines to a file or stderr, and the TTY-only progress line. */
 #include "log.h"
 
+#include "redact.h"
 #include "sbuf.h"
 
 #include <errno.h>
@@ -237,6 +238,7 @@ void pl_log(enum log_level level, const char *fmt, ...)
 	}
 	va_end(ap);
 	sbuf_addch(&line, '\n');
+	redact_sbuf(&line);
 	if (shares && g.progress_on)
 		sbuf_addf(&line, "%s", g.progress);
 	fwrite(line.buf, 1, line.len, f);

@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "hex.h"
 #include "http.h"
+#include "redact.h"
 #include "sbuf.h"
 
 #include <openssl/evp.h>
@@ -12,7 +13,6 @@
 #include <strings.h>
 
 #define MAX_RECORDING_BYTES (256L * 1024 * 1024)
-#define REDACTED	    "[redacted]"
 
 static int cmp_header(const void *a, const void *b)
 {
@@ -98,46 +98,30 @@ void record_key(const struct probe_request *rq, char key[65])
 	sbuf_release(&s);
 }
 
-/* Sets key to the body as a string, or as base64 under key_b64 when it is not UTF-8. */
-static void set_body(json_t *o, const char *key, const char *key_b64, const char *body, size_t len)
+/* Sets key to the body as a string, or as base64 under key_b64 when it is not UTF-8. The body
+ * is redacted first: once base64-encoded, a secret in it would no longer be found. */
+static void set_body(json_t *o, const char *key, const char *key_b64, const char *raw, size_t rlen)
 {
-	json_t *str = json_stringn(body ? body : "", body ? len : 0);
+	struct sbuf body;
+	json_t *str;
 	unsigned char *b64;
 	int n;
 
+	sbuf_init(&body);
+	if (raw)
+		sbuf_add(&body, raw, rlen);
+	redact_sbuf(&body);
+	str = json_stringn(body.buf, body.len);
 	if (str) {
 		json_object_set_new(o, key, str);
-		return;
+		goto out;
 	}
-	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
-	n = EVP_EncodeBlock(b64, (const unsigned char *)body, (int)len);
+	b64 = xmalloc(4 * ((body.len + 2) / 3) + 1);
+	n = EVP_EncodeBlock(b64, (const unsigned char *)body.buf, (int)body.len);
 	json_object_set_new(o, key_b64, json_stringn((const char *)b64, (size_t)n));
 	free(b64);
-}
-
-/* Replaces every occurrence of secret in s. */
-static void blank(struct sbuf *s, const char *secret)
-{
-	struct sbuf out;
-	size_t n, i = 0;
-	char *hit;
-
-	if (!secret || strlen(secret) < 4)
-		return;
-	n = strlen(secret);
-	sbuf_init(&out);
-	while (i < s->len) {
-		hit = strstr(s->buf + i, secret);
-		if (!hit) {
-			sbuf_add(&out, s->buf + i, s->len - i);
-			break;
-		}
-		sbuf_add(&out, s->buf + i, (size_t)(hit - (s->buf + i)));
-		sbuf_addstr(&out, REDACTED);
-		i = (size_t)(hit - s->buf) + n;
-	}
-	sbuf_release(s);
-	*s = out;
+out:
+	sbuf_release(&body);
 }
 
 static json_t *request_json(const struct probe_request *rq)
@@ -189,6 +173,7 @@ int record_save(const char *dir, const struct probe_request *rq, int sample,
 
 	sbuf_init(&path);
 	sbuf_init(&body);
+	redact_add_credential(secret);
 	record_key(rq, key);
 	root = json_object();
 	json_object_set_new(root, "recording", json_integer(1));
@@ -203,7 +188,7 @@ int record_save(const char *dir, const struct probe_request *rq, int sample,
 	}
 	sbuf_addstr(&body, text);
 	sbuf_addch(&body, '\n');
-	blank(&body, secret);
+	redact_sbuf(&body);
 	sbuf_addf(&path, "%s/%s-%d.json", dir, key, sample);
 	if (fileio_write_atomic(path.buf, body.buf, body.len, 0600, err))
 		goto out;

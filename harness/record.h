@@ -7,9 +7,10 @@
  *    "response":{"status":N,"headers":{name:value,..},"body":..,"latency_ms":X,"ttfb_ms":X}}
  * The request is stored without credentials: credential headers (authorization, api-key,
  * x-api-key, x-goog-api-key, cookies, anything named like a key, token or secret), SigV4 keys
- * and "key=" URL parameters are dropped, and the vendor's key is blanked wherever else it
- * appears. KEY is the SHA-256 (hex) of the credential-free request (method, URL, non-secret
- * headers sorted by name, body); the file name adds the sample index ("<KEY>-<N>.json"), so
+ * and "key=" URL parameters are dropped, and every registered secret (redact.h: literal,
+ * escaped or base64, each part of a composite key too) is redacted wherever else it appears.
+ * KEY is the SHA-256 (hex) of the credential-free request (method, URL, non-secret headers
+ * sorted by name, body); the file name adds the sample index ("<KEY>-<N>.json"), so
  * unseeded samples of one prompt keep their own answers. Replay looks up "<KEY>-<N>.json" and
  * falls back to "<KEY>-0.json". Files are written atomically with mode 0600. */
 #ifndef PL_RECORD_H
@@ -29,8 +30,9 @@ struct record_reply {
 /* Fills key (65 bytes) with the hex SHA-256 of the credential-free request. */
 void record_key(const struct probe_request *rq, char key[65]);
 
-/* Saves one exchange into dir. secret (may be NULL) is the vendor's key, blanked wherever it
- * would otherwise appear. Returns 0, or -1 with err set (PL_E_IO). */
+/* Saves one exchange into dir. secret (may be NULL) is the vendor's key: it is registered with
+ * redact_add_credential, and every registered secret is redacted from what is saved. Returns 0, or
+ * -1 with err set (PL_E_IO). */
 int record_save(const char *dir, const struct probe_request *rq, int sample,
 		const struct probe_response *resp, const char *secret, struct pl_err *err);
 

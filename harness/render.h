@@ -47,6 +47,26 @@ struct render_html_opts {
 int render_html_register(const json_t *entries, const struct render_html_opts *o, struct sbuf *out,
 			 struct pl_err *err);
 
+/* The Markdown dialects render_md_escape writes for. */
+enum render_md_flavor {
+	RENDER_MD_GITHUB,    /* GitHub Markdown, one line (table cells, summaries) */
+	RENDER_MD_CODE,	     /* inside a `code span`: backticks become ', one line */
+	RENDER_MD_SLACK,     /* Slack mrkdwn (keeps line breaks) */
+	RENDER_MD_SLACK_URL, /* the URL of a Slack <url|text> link */
+	RENDER_MD_TEAMS,     /* Teams Adaptive Card TextBlock markdown (keeps line breaks) */
+};
+
+/* Appends s as inert literal text: the one escaping used for every Markdown-like text built
+ * from report or vendor fields (render_md.c, alert_slack.c, alert_teams.c). Links and images
+ * cannot form ('[' ']' escaped), nor emphasis, strike-through or code ('*', '~', '`', and '_'
+ * unless inside a word), table cells stay whole ('|'), HTML cannot start ('<' as &lt;). In
+ * Slack, '&' '<' '>' become entities (so "<url|text>", "<!channel>", "<@U1>" cannot form),
+ * formatting characters get a zero-width space before them, and "@here", "@channel" one after
+ * the '@'. Control characters are dropped (line breaks become spaces where one line is
+ * needed). max > 0: at most max bytes are appended, cut between characters with "…". s may be
+ * NULL. */
+void render_md_escape(struct sbuf *out, const char *s, enum render_md_flavor f, size_t max);
+
 /* Escapes text for HTML/XML element content and attribute values (& < > " '). Invalid UTF-8
  * and control characters XML 1.0 forbids are replaced with U+FFFD. */
 void render_xml_escape(struct sbuf *out, const char *s);

@@ -70,29 +70,88 @@ static void quoted_note(struct sbuf *out, const json_t *c)
 	sbuf_addstr(out, ")");
 }
 
-/* Table-cell text: one line, pipes escaped, cut at CELL_MAX bytes on a UTF-8 boundary. */
-static void cell(struct sbuf *out, const char *s)
+#define ZWSP "\xe2\x80\x8b" /* U+200B: breaks Slack's formatting, invisible */
+
+static int word_char(unsigned char c)
 {
-	size_t n = 0;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
 
-	for (; s && *s; s++, n++) {
-		unsigned char c = (unsigned char)*s;
+/* One character of s at p (prev: the one before, or 0) for flavor f. */
+static void escape_char(struct sbuf *out, const unsigned char *p, unsigned char prev,
+			enum render_md_flavor f)
+{
+	unsigned char c = *p;
+	int md = f == RENDER_MD_GITHUB || f == RENDER_MD_TEAMS;
+	int slack = f == RENDER_MD_SLACK;
+	int intraword = word_char(prev) && word_char(p[1]);
 
-		if (n >= CELL_MAX && (c & 0xc0) != 0x80) {
+	if (c == '\n' || c == '\r' || c == '\t') {
+		sbuf_addch(out, c == '\n' && (slack || f == RENDER_MD_TEAMS) ? '\n' : ' ');
+		return;
+	}
+	if (c < 0x20 || c == 0x7f)
+		return;
+	if (f == RENDER_MD_CODE) {
+		sbuf_addch(out, c == '`' ? '\'' : (char)c);
+		return;
+	}
+	if (f == RENDER_MD_SLACK_URL || slack) {
+		if (c == '&')
+			sbuf_addstr(out, "&amp;");
+		else if (c == '<')
+			sbuf_addstr(out, "&lt;");
+		else if (c == '>')
+			sbuf_addstr(out, "&gt;");
+		else if (c == '|' && f == RENDER_MD_SLACK_URL)
+			sbuf_addstr(out, "%7C");
+		else if (slack && (c == '*' || c == '~' || c == '`' || (c == '_' && !intraword)))
+			sbuf_addf(out, ZWSP "%c", c);
+		else if (slack && c == '@' && !word_char(prev) && word_char(p[1]))
+			sbuf_addstr(out, "@" ZWSP);
+		else
+			sbuf_addch(out, (char)c);
+		return;
+	}
+	if (md && (c == '\\' || c == '`' || c == '*' || c == '[' || c == ']' || c == '|' ||
+		   c == '~' || (c == '_' && !intraword) || (c == '!' && p[1] == '['))) {
+		sbuf_addch(out, '\\');
+		sbuf_addch(out, (char)c);
+	} else if (c == '<' && f == RENDER_MD_GITHUB) {
+		sbuf_addstr(out, "&lt;");
+	} else {
+		sbuf_addch(out, (char)c);
+	}
+}
+
+void render_md_escape(struct sbuf *out, const char *s, enum render_md_flavor f, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = out->len, cut = out->len;
+	unsigned char prev = 0;
+
+	for (; p && *p; prev = *p, p++) {
+		/* the last place a cut may go: between characters, leaving room for the "…" */
+		if ((*p & 0xc0) != 0x80 && out->len - start + 3 <= max)
+			cut = out->len;
+		if ((*p & 0xc0) == 0x80)
+			sbuf_addch(out, (char)*p);
+		else
+			escape_char(out, p, prev, f);
+		if (max && out->len - start > max) {
+			out->len = cut;
+			out->buf[cut] = '\0';
 			sbuf_addstr(out, "…");
 			return;
 		}
-		if (c == '|')
-			sbuf_addstr(out, "\\|");
-		else if (c == '\n' || c == '\r' || c == '\t')
-			sbuf_addch(out, ' ');
-		else if (c == '<')
-			sbuf_addstr(out, "&lt;");
-		else if (c == '`')
-			sbuf_addch(out, '\'');
-		else if (c >= 0x20 || c >= 0x80)
-			sbuf_addch(out, (char)c);
 	}
+}
+
+/* Table-cell text: one line, inert, cut at CELL_MAX bytes. */
+static void cell(struct sbuf *out, const char *s)
+{
+	render_md_escape(out, s, RENDER_MD_GITHUB, CELL_MAX);
 }
 
 static void any_value(struct sbuf *out, const json_t *v)
@@ -184,7 +243,7 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 	}
 	if (render_report_field(r, "epoch")) {
 		sbuf_addstr(out, " Epoch `");
-		cell(out, render_report_field(r, "epoch"));
+		render_md_escape(out, render_report_field(r, "epoch"), RENDER_MD_CODE, CELL_MAX);
 		sbuf_addstr(out, "`.");
 	}
 	sbuf_addstr(out, "\n\n");

@@ -5,6 +5,7 @@
 #include "http.h"
 #include "ratelimit.h"
 #include "record.h"
+#include "redact.h"
 #include "rng.h"
 #include "sbuf.h"
 
@@ -428,47 +429,6 @@ static void account_usage(struct run *r, struct vstate *v, struct job *jb,
 	v->st->cost += cost;
 }
 
-/* Replaces every occurrence of key in *field (vendors have echoed credentials back in errors
- * and answers; nothing a vendor sends may carry the key into journals, reports, baselines). */
-static void redact(char **field, const char *key)
-{
-	struct sbuf sb;
-	const char *p, *hit;
-	size_t n = strlen(key);
-
-	if (!*field || !strstr(*field, key))
-		return;
-	sbuf_init(&sb);
-	p = *field;
-	for (hit = strstr(p, key); hit; hit = strstr(p, key)) {
-		sbuf_add(&sb, p, (size_t)(hit - p));
-		sbuf_addstr(&sb, "[redacted]");
-		p = hit + n;
-	}
-	sbuf_addstr(&sb, p);
-	free(*field);
-	*field = sbuf_detach(&sb, NULL);
-	sbuf_release(&sb);
-}
-
-static void redact_answer(struct probe_answer *a, const char *key)
-{
-	size_t i;
-
-	if (!key || strlen(key) < 4)
-		return;
-	redact(&a->error_type, key);
-	redact(&a->error_message, key);
-	redact(&a->text, key);
-	redact(&a->block_reason, key);
-	redact(&a->finish_reason, key);
-	redact(&a->model, key);
-	redact(&a->fingerprint, key);
-	redact(&a->response_id, key);
-	for (i = 0; i < a->n_headers; i++)
-		redact(&a->headers[i].value, key);
-}
-
 /* A request came back (or failed): parse, learn, then retry or finalize. */
 static void complete(struct run *r, struct job *jb, const struct probe_response *resp,
 		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final)
@@ -497,7 +457,7 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 	}
 	/* the one place a vendor's numbers enter: clamp before anything counts them */
 	probe_answer_clamp(&a);
-	redact_answer(&a, v->vendor->api_key);
+	probe_answer_redact(&a);
 	account_usage(r, v, jb, &a);
 	if (!r->o->replay_dir) {
 		ratelimit_on_headers(&v->rl, now, resp->headers, resp->n_headers);
@@ -699,6 +659,8 @@ int runner_run(const struct plan *p, struct journal *j, const struct runner_opts
 	r.t0 = now_s();
 	r.last_progress = r.t0;
 	r.rng = r.o->seed ? r.o->seed : (uint64_t)time(NULL) ^ (uint64_t)(r.t0 * 1e9);
+	for (i = 0; i < p->n_vendors; i++)
+		redact_add_credential(p->vendors[i]->api_key);
 	if (setup(&r, err))
 		goto out;
 	if (!r.o->replay_dir) {

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -46,6 +47,7 @@ static const char *const fault_names[] = {
 	"reset",
 	"wrong-content-type",
 	"stream-error",
+	"echo-key",
 };
 
 static const char *const format_names[] = {
@@ -581,6 +583,89 @@ static uint64_t request_key(const struct sim_req *rq)
 	return h;
 }
 
+/* ---- echo-key: a vendor that leaks the credentials it received ---- */
+
+/* The credentials a request carried, space-separated: a bearer key, a SigV4 access key id and
+ * session token, an api-key / x-api-key / x-goog-api-key header, a "key" URL parameter. */
+static void request_secrets(struct MHD_Connection *conn, struct sbuf *out)
+{
+	static const char *const names[] = { "x-api-key", "api-key", "x-goog-api-key",
+					     "x-amz-security-token" };
+	const char *v = hdr_get(conn, "Authorization"), *c;
+	size_t i;
+
+	if (v && !strncmp(v, "Bearer ", 7)) {
+		sbuf_addstr(out, v + 7);
+	} else if (v && (c = strstr(v, "Credential=")) != NULL) {
+		c += strlen("Credential=");
+		sbuf_add(out, c, strcspn(c, "/,"));
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		v = hdr_get(conn, names[i]);
+		if (v && *v)
+			sbuf_addf(out, "%s%s", out->len ? " " : "", v);
+	}
+	v = query_get(conn, "key");
+	if (v && *v)
+		sbuf_addf(out, "%s%s", out->len ? " " : "", v);
+}
+
+static char *base64_of(const char *s)
+{
+	size_t n = strlen(s);
+	char *b = xmalloc(4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)b, (const unsigned char *)s, (int)n);
+	return b;
+}
+
+/* The 400 of a vendor that quotes the key back, plainly, \u-escaped and in base64. */
+static void echo_error(const struct sim_wire *w, const char *secrets, struct sim_reply *r)
+{
+	struct sbuf msg;
+	char *b64 = base64_of(secrets);
+	const char *p;
+
+	sbuf_init(&msg);
+	sbuf_addf(&msg, "Incorrect API key provided: %s (escaped: ", secrets);
+	for (p = secrets; *p; p++)
+		sbuf_addf(&msg, "\\u%04x", (unsigned)(unsigned char)*p);
+	sbuf_addf(&msg, "; base64: %s)", b64);
+	w->error(400, "bad_request", msg.buf, r);
+	sbuf_release(&msg);
+	free(b64);
+}
+
+/* Adds the echoes to a rendered JSON answer: a top-level field, and for chat completions the
+ * logprobs (tokens, top_logprobs and an extra field named after the key). */
+static void echo_json(const char *secrets, struct sim_reply *r)
+{
+	json_t *root = json_loadb(r->body.buf, r->body.len, 0, NULL), *c0, *lp;
+	char *b64 = base64_of(secrets), *text, field[256];
+
+	if (!json_is_object(root))
+		goto out;
+	json_object_set_new(root, "x_echo", json_pack("{s:s,s:s}", "key", secrets, "b64", b64));
+	c0 = json_array_get(json_object_get(root, "choices"), 0);
+	if (json_is_object(c0)) {
+		snprintf(field, sizeof(field), "x_echo_%s", secrets);
+		lp = json_pack("{s:[{s:s,s:f,s:n,s:[{s:s,s:f}]}],s:n}", "content", "token", secrets,
+			       "logprob", -0.01, "bytes", "top_logprobs", "token", secrets,
+			       "logprob", -0.01, "refusal");
+		json_object_set_new(lp, field, json_pack("{s:s}", "b64", b64));
+		json_object_set_new(c0, "logprobs", lp);
+	}
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text) {
+		sbuf_reset(&r->body);
+		sbuf_addstr(&r->body, text);
+		free(text);
+	}
+out:
+	free(b64);
+	json_decref(root);
+}
+
 /* Serves one API request (the body is complete). */
 static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 				 const struct sim_wire *w, const char *method, const char *url,
@@ -596,12 +681,15 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 	long wait_ms = 0, remaining = 0;
 	enum sim_fault how = SIM_FAULT_NONE;
 	enum MHD_Result ret;
-	int faulted;
+	int faulted, echo = 0;
 	unsigned long long sseed;
+	struct sbuf secrets, echo_model;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&a, 0, sizeof(a));
 	sim_reply_init(&r);
+	sbuf_init(&secrets);
+	sbuf_init(&echo_model);
 
 	pthread_mutex_lock(&s->mu);
 	n = count_request(s, url);
@@ -676,6 +764,15 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 			goto send_raw;
 		case SIM_FAULT_STREAM_ERROR:
 			break; /* decided after parsing: only streams get it */
+		case SIM_FAULT_ECHO_KEY:
+			request_secrets(conn, &secrets);
+			how = SIM_FAULT_NONE;
+			if (n % 2) {
+				echo_error(w, secrets.buf, &r);
+				goto send;
+			}
+			echo = 1;
+			break;
 		default:
 			break; /* slow and truncated: a normal answer, sent badly */
 		}
@@ -692,6 +789,18 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 	}
 	sim_model_answer(&s->o.knobs, rq.model ? rq.model : rq.path_model, rq.msgs, rq.n_msgs,
 			 rq.temperature, rq.max_tokens, sseed, &a);
+	if (echo) {
+		char *t = a.text;
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		sbuf_addf(&sb, "%s (you sent %s)", t ? t : "", secrets.buf);
+		a.text = sbuf_detach(&sb, NULL);
+		free(t);
+		sbuf_addf(&echo_model, "%s-%.*s", a.model, (int)strcspn(secrets.buf, " "),
+			  secrets.buf);
+		a.model = echo_model.buf;
+	}
 	wait_ms = count_tokens(s, a.prompt_tokens, a.completion_tokens);
 	if (wait_ms) {
 		char msg[200];
@@ -714,6 +823,12 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 		goto send;
 	}
 	w->render(&rq, &a, &m, &r);
+	if (echo) {
+		if (!rq.stream && !strncmp(r.content_type, "application/json", 16))
+			echo_json(secrets.buf, &r);
+		sim_reply_header(&r, "x-ratelimit-echo", "%.*s", (int)strcspn(secrets.buf, " "),
+				 secrets.buf);
+	}
 	if (how == SIM_FAULT_STREAM_ERROR) {
 		w->stream_error(&r);
 		how = SIM_FAULT_NONE;
@@ -724,6 +839,8 @@ send:
 send_raw:
 	ret = queue_reply(s, conn, &r, how);
 out:
+	sbuf_release(&secrets);
+	sbuf_release(&echo_model);
 	sim_answer_release(&a);
 	sim_req_release(&rq);
 	json_decref(body);

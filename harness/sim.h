@@ -25,6 +25,10 @@ enum sim_fault {
 	SIM_FAULT_WRONG_CONTENT_TYPE, /* 200 with a text/html page */
 	SIM_FAULT_STREAM_ERROR,	      /* streams: half the events, then the vendor's error event;
 				       * non-streamed requests: 500 */
+	SIM_FAULT_ECHO_KEY, /* a leaky vendor: odd requests get a 400 repeating the credentials
+			     * (also \u-escaped and base64); even ones an answer whose text, model,
+			     * a kept header and (chat JSON) logprobs tokens, top_logprobs, an extra
+			     * logprobs field and a top-level field repeat them */
 };
 
 struct sim_opts {
@@ -47,7 +51,7 @@ struct sim;
 
 void sim_opts_init(struct sim_opts *o);
 /* Parses a fault name ("429", "429-noretry", "500", "503", "529", "slow", "slow-headers",
- * "truncated", "reset", "wrong-content-type", "stream-error"); -1 if unknown. */
+ * "truncated", "reset", "wrong-content-type", "stream-error", "echo-key"); -1 if unknown. */
 int sim_fault_parse(const char *name, enum sim_fault *f);
 const char *const *sim_fault_names(size_t *n);
 /* Names of the wire formats, for --format and help texts. */

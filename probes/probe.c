@@ -1,5 +1,6 @@
 /* probe.c: the probe table and the helpers every probe shares. */
 #include "probe.h"
+#include "redact.h"
 #include "sbuf.h"
 
 #include <limits.h>
@@ -425,4 +426,37 @@ void probe_parse_end(struct probe_answer *a, json_t *root)
 		a->text = NULL;
 	}
 	json_decref(root);
+}
+
+static int cmp_header(const void *a, const void *b)
+{
+	const struct probe_header *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+void probe_answer_redact(struct probe_answer *a)
+{
+	json_t *lp;
+	size_t i, names = 0;
+
+	redact_str(&a->error_type);
+	redact_str(&a->error_message);
+	redact_str(&a->text);
+	redact_str(&a->block_reason);
+	redact_str(&a->finish_reason);
+	redact_str(&a->model);
+	redact_str(&a->fingerprint);
+	redact_str(&a->response_id);
+	for (i = 0; i < a->n_headers; i++) {
+		names += redact_str(&a->headers[i].name);
+		redact_str(&a->headers[i].value);
+	}
+	if (names) /* kept headers stay sorted by name */
+		qsort(a->headers, a->n_headers, sizeof(*a->headers), cmp_header);
+	if (a->logprobs) {
+		lp = redact_json(a->logprobs);
+		json_decref(a->logprobs);
+		a->logprobs = lp;
+	}
 }

@@ -234,6 +234,10 @@ long probe_ms_long(double ms);
 /* Clamps what a probe (or a journal read back) put in a: token counts as probe_count_of
  * (negative -> -1), latency and ttft as probe_ms_clamp, retry_after_ms likewise. */
 void probe_answer_clamp(struct probe_answer *a);
+/* Takes every registered secret (redact.h) out of every string a probe filled in a: texts,
+ * error, model, fingerprint, ids, kept header names and values, logprobs. The runner calls it
+ * on each answer before anything stores or counts it. */
+void probe_answer_redact(struct probe_answer *a);
 /* True when the response (or, if none, the prompt) says the body is an event stream. */
 int probe_is_stream(const struct probe_prompt *p, const struct probe_response *r,
 		    const char *content_type);

@@ -150,9 +150,10 @@ static void test_change_message(void **state)
 	check_block_kit(root);
 	blocks = json_object_get(root, "blocks");
 	assert_string_equal(json_string_value(json_object_get(root, "text")), "plumbline: "
-									      "acme<&>/gpt-x "
-									      "changed on suite "
-									      "core (confidence "
+									      "acme&lt;&amp;&gt;/"
+									      "gpt-x changed on "
+									      "suite core "
+									      "(confidence "
 									      "0.97)");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_array_get(blocks, 0), "text"), "text")),
@@ -166,6 +167,49 @@ static void test_change_message(void **state)
 	assert_non_null(strstr(all, "<https://ci.example/pl/reports/2026-11-27/acme-core.json|"
 				    "reports/2026-11-27/acme-core.json>"));
 	assert_null(strstr(all, "xyz")); /* the webhook's secret path is nowhere in the message */
+	free(all);
+	json_decref(root);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+/* Vendor-supplied text cannot mention the channel, link or format in any mrkdwn text,
+ * the notification fallback included. */
+static void test_vendor_text_is_inert(void **state)
+{
+	static const char *const signals[] = { "<!here> moved", "model *x*" };
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct alerts *a = slack_alerts(r);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *root;
+	char *all;
+
+	(void)state;
+	ev.kind = ALERT_CHANGE;
+	ev.vendor = "acme-inert";
+	ev.epoch = "e-inert";
+	ev.model = "<!channel> <https://evil.example/|login>";
+	ev.suite = "core";
+	ev.signals = signals;
+	ev.n_signals = 2;
+	ev.confidence = 0.99;
+	ev.summary = "@here see <@U123> and *urgent* `now`";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(receiver_count(r), 1);
+	root = json_loads(receiver_get(r, 0)->body, 0, NULL);
+	assert_non_null(root);
+	check_block_kit(root);
+	json_object_del(json_array_get(json_object_get(root, "blocks"), 0), "text"); /* plain */
+	all = json_dumps(root, 0);
+	assert_null(strstr(all, "<!channel>"));
+	assert_null(strstr(all, "<!here>"));
+	assert_null(strstr(all, "<@U123>"));
+	assert_null(strstr(all, "<https://evil"));
+	assert_null(strstr(all, "@here"));
+	assert_null(strstr(all, " *urgent*"));
+	assert_null(strstr(all, " *x*"));
+	assert_non_null(strstr(all, "&lt;!channel&gt; &lt;https://evil.example/|login&gt;"));
 	free(all);
 	json_decref(root);
 	alerts_free(a);
@@ -210,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_change_message),
 		cmocka_unit_test(test_long_title_cut_to_limit),
+		cmocka_unit_test(test_vendor_text_is_inert),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

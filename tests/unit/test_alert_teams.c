@@ -166,6 +166,42 @@ static void test_change_card(void **state)
 	receiver_stop(r);
 }
 
+/* Vendor-supplied text cannot become a link, an image or emphasis in the card. */
+static void test_vendor_text_is_inert(void **state)
+{
+	static const char *const signals[] = { "see [here](https://evil.example/)" };
+	struct receiver *r = receiver_start(NULL, 0, 202, NULL);
+	struct alerts *a = teams_alerts(r, 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *card;
+	char *all;
+
+	(void)state;
+	ev.kind = ALERT_CHANGE;
+	ev.vendor = "acme-inert";
+	ev.epoch = "e-inert";
+	ev.model = "![x](https://evil.example/p.png)";
+	ev.suite = "core";
+	ev.signals = signals;
+	ev.n_signals = 1;
+	ev.confidence = 0.99;
+	ev.summary = "**urgent**: [login](https://evil.example/login)";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	card = received_card(r, 0);
+	all = json_dumps(card, 0);
+	assert_null(strstr(all, "![x]("));
+	assert_null(strstr(all, "[login]("));
+	assert_null(strstr(all, "[here]("));
+	assert_null(strstr(all, "**urgent"));
+	assert_non_null(strstr(all, "\\\\!\\\\[x\\\\](https://evil.example/p.png)"));
+	assert_non_null(strstr(all, "\\\\*\\\\*urgent\\\\*\\\\*: \\\\[login\\\\]"));
+	free(all);
+	json_decref(card);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 static void test_incomplete_card_without_link(void **state)
 {
 	struct receiver *r = receiver_start(NULL, 0, 202, NULL);
@@ -196,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_change_card),
 		cmocka_unit_test(test_incomplete_card_without_link),
+		cmocka_unit_test(test_vendor_text_is_inert),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -160,12 +160,92 @@ static void test_secrets(void **state)
 	free(dir);
 }
 
+/* A key pasted into api_key_env is refused without being printed; a key that happens to be a
+ * valid name is not printed when it is missing; a key holding CR/LF (a header injection) is
+ * refused, from the environment and from a key file. */
+static void test_key_hygiene(void **state)
+{
+	static const char pasted[] = "sk-proj-Abc123/def+ghiJKL";
+	static const char hexkey[] = "a3f09c1d2e4b5a6978c0d1e2f3a4b5c6";
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path, *keyfile, text[1024], msg[1600];
+	struct config *c;
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": "
+		 "\"https://x\", \"model\": \"m\", \"api_key_env\": \"%s\"}]}",
+		 pasted);
+	path = tu_write(dir, "c.json", text);
+	assert_null(config_load(path, &err));
+	pl_err_str(&err, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "vendors[0].api_key_env: expected the NAME"));
+	assert_null(strstr(msg, "sk-proj"));
+	assert_null(strstr(msg, "ghiJKL"));
+	free(path);
+
+	/* a valid name that looks like a key: not shown when the variable is missing */
+	pl_err_init(&err);
+	snprintf(text, sizeof(text),
+		 "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": "
+		 "\"https://x\", \"model\": \"m\", \"api_key_env\": \"%s\"}]}",
+		 hexkey);
+	path = tu_write(dir, "c.json", text);
+	c = config_load(path, &err);
+	assert_non_null(c);
+	unsetenv(hexkey);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
+	pl_err_str(&err, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "not set"));
+	assert_null(strstr(msg, "a3f09c1d"));
+	config_free(c);
+	free(path);
+
+	/* CR/LF in the key from the environment */
+	pl_err_init(&err);
+	path = tu_write(dir, "c.json", good);
+	c = config_load(path, &err);
+	assert_non_null(c);
+	setenv("PLTEST_KEY", "sk-crlf-canary\r\nX-Injected: 1", 1);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
+	pl_err_str(&err, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "PLTEST_KEY holds a control character"));
+	assert_null(strstr(msg, "canary"));
+	assert_null(config_vendor(c, "a")->api_key);
+	unsetenv("PLTEST_KEY");
+	config_free(c);
+	free(path);
+
+	/* ... and from a key file (a trailing newline is fine, an inner one is not) */
+	pl_err_init(&err);
+	keyfile = tu_write(dir, "key", "sk-file-canary\nX-Injected: 1\n");
+	chmod(keyfile, 0600);
+	snprintf(text, sizeof(text),
+		 "{\"vendors\": [{\"id\": \"f\", \"probe\": \"openai\", \"base_url\": "
+		 "\"https://x\", \"model\": \"m\", \"api_key_file\": \"%s\"}]}",
+		 keyfile);
+	path = tu_write(dir, "c2.json", text);
+	c = config_load(path, &err);
+	assert_non_null(c);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
+	pl_err_str(&err, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "holds a control character"));
+	assert_null(strstr(msg, "canary"));
+	assert_null(config_vendor(c, "f")->api_key);
+	config_free(c);
+	tu_rmrf(dir);
+	free(keyfile);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_config),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_key_hygiene),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

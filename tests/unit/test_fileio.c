@@ -17,6 +17,8 @@ static void test_atomic_write_creates_dirs_and_mode(void **state)
 	struct stat st;
 	size_t len;
 
+	mode_t old = umask(022);
+
 	(void)state;
 	sbuf_init(&p);
 	sbuf_addf(&p, "%s/a/b/c.json", dir);
@@ -29,6 +31,19 @@ static void test_atomic_write_creates_dirs_and_mode(void **state)
 	assert_int_equal(stat(p.buf, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
 	free(text);
+	/* The user's umask is respected: 077 keeps a report private, a key stays 0600. */
+	umask(077);
+	assert_int_equal(fileio_write_atomic(p.buf, "third", 5, 0644, &err), 0);
+	assert_int_equal(stat(p.buf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	umask(027);
+	assert_int_equal(fileio_write_atomic(p.buf, "fourth", 6, 0644, &err), 0);
+	assert_int_equal(stat(p.buf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fileio_write_atomic(p.buf, "key", 3, 0600, &err), 0);
+	assert_int_equal(stat(p.buf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	umask(old);
 	sbuf_release(&p);
 	tu_rmrf(dir);
 	free(dir);

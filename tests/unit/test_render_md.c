@@ -90,10 +90,75 @@ static void test_report_v1(void **state)
 	assert_non_null(strstr(sb.buf, "Run 2026-11-27. Epoch `e2`."));
 	assert_non_null(strstr(sb.buf, "| json-answer | format json | ❌ fail | 0 | not valid JSON: "
 				       "fenced code block (3 of 3 samples failed) |"));
-	assert_non_null(strstr(sb.buf, "| models | [\"sim-1\"] | [\"sim-2\"] |"));
+	assert_non_null(strstr(sb.buf, "| models | \\[\"sim-1\"\\] | \\[\"sim-2\"\\] |"));
 	assert_non_null(strstr(sb.buf, "planned 6 · answers 6 · faults 0 · refusals 0"));
 	sbuf_release(&sb);
 	json_decref(r);
+}
+
+/* Vendor-supplied text (a model name, a check detail) cannot become a live link, an image,
+ * emphasis, code or HTML, nor break the table. */
+static void test_vendor_markdown_is_inert(void **state)
+{
+	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:s,s:s}]}]}", "vendor", "acme",
+			      "model", "![x](https://evil.example/p.png)", "suite", "core",
+			      "verdict", "checks_failed", "prompts", "id", "p_1", "checks", "name",
+			      "regex", "verdict", "fail", "detail",
+			      "see [click](https://evil.example/) **bold** _it_ `code` ~~gone~~ "
+			      "<img src=x> a|b "
+			      "snake_case");
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+
+	(void)state;
+	sbuf_init(&sb);
+	assert_int_equal(render_md_report(r, &sb, &err), 0);
+	print_message("%s", sb.buf);
+	assert_null(strstr(sb.buf, "![x]("));
+	assert_null(strstr(sb.buf, "[click]("));
+	assert_null(strstr(sb.buf, "**bold"));
+	assert_null(strstr(sb.buf, "<img"));
+	assert_non_null(strstr(sb.buf, "acme / \\!\\[x\\](https://evil.example/p.png) / core"));
+	assert_non_null(strstr(sb.buf, "see \\[click\\](https://evil.example/) \\*\\*bold\\*\\* "
+				       "\\_it\\_ \\`code\\` \\~\\~gone\\~\\~ &lt;img src=x> a\\|b "
+				       "snake_case |"));
+	assert_non_null(strstr(sb.buf, "| p_1 | regex |"));
+	sbuf_release(&sb);
+	json_decref(r);
+}
+
+/* The same escaping, for Slack mrkdwn and Teams, and the cut. */
+static void test_escape_flavors(void **state)
+{
+	struct sbuf sb;
+
+	(void)state;
+	sbuf_init(&sb);
+	render_md_escape(&sb, "<!channel> <https://evil|x> @here *b* a_b _i_ `c` me@x.io\nl2",
+			 RENDER_MD_SLACK, 0);
+	assert_string_equal(sb.buf, "&lt;!channel&gt; &lt;https://evil|x&gt; @\xe2\x80\x8bhere "
+				    "\xe2\x80\x8b*b\xe2\x80\x8b* a_b \xe2\x80\x8b_i\xe2\x80\x8b_ "
+				    "\xe2\x80\x8b`c\xe2\x80\x8b` me@x.io\nl2");
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "https://x/a?b=1&c=2|<", RENDER_MD_SLACK_URL, 0);
+	assert_string_equal(sb.buf, "https://x/a?b=1&amp;c=2%7C&lt;");
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "[a](http://e) ![i](http://e/i.png)\nnext", RENDER_MD_TEAMS, 0);
+	assert_string_equal(sb.buf, "\\[a\\](http://e) \\!\\[i\\](http://e/i.png)\nnext");
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "a`b\nc", RENDER_MD_CODE, 0);
+	assert_string_equal(sb.buf, "a'b c");
+	/* a cut never splits an escape or a UTF-8 sequence, and keeps within max */
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "abc[[[[", RENDER_MD_GITHUB, 7);
+	assert_string_equal(sb.buf, "abc…");
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "ab\xc3\xa9\xc3\xa9\xc3\xa9", RENDER_MD_GITHUB, 7);
+	assert_string_equal(sb.buf, "ab\xc3\xa9…");
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "short", RENDER_MD_GITHUB, 5);
+	assert_string_equal(sb.buf, "short");
+	sbuf_release(&sb);
 }
 
 int main(void)
@@ -102,6 +167,8 @@ int main(void)
 		cmocka_unit_test(test_changed),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_report_v1),
+		cmocka_unit_test(test_vendor_markdown_is_inert),
+		cmocka_unit_test(test_escape_flavors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
