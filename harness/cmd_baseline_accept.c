@@ -500,15 +500,17 @@ int cmd_baseline_accept(int argc, char **argv)
 			topped += (long)set->prompts[q].n;
 		topped -= (long)before;
 	}
-	for (q = 0; q < su->n_prompts; q++)
-		if (!sampleset_find(set, su->prompts[q].id) ||
-		    !sampleset_find(set, su->prompts[q].id)->n) {
-			pl_err_set(&err, PL_E_VENDOR, a.report,
-				   "prompt \"%s\" has no answer (every request failed): it "
-				   "would get an empty baseline",
-				   su->prompts[q].id);
-			goto fail;
-		}
+	/* A short top-up (vendor faults) leaves no short baseline either: the command can be
+	 * run again, and sends every missing sample again. */
+	pr = short_prompt(su, set, &have);
+	if (pr) {
+		pl_err_set(&err, PL_E_VENDOR, a.report,
+			   "prompt \"%s\" has only %zu of the %d answers a baseline needs (vendor "
+			   "faults in the top-up): the baseline is unchanged; run the command "
+			   "again",
+			   pr->id, have, pr->baseline_samples);
+		goto fail;
+	}
 	free(set->model);
 	set->model = xstrdup(v->model);
 	/* Lock and verify the register before touching the baseline. */
