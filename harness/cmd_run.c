@@ -871,7 +871,9 @@ int cmd_run(int argc, char **argv)
 	rc = check_night(&s, targets, n_targets, &a, &err);
 	if (rc) {
 		if (rc > 0)
-			printf("night %s is finished: nothing to resume\n", a.date);
+			printf("night %s is finished (its reports exist): nothing to resume; "
+			       "--force runs it again\n",
+			       a.date);
 		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
 		goto out;
 	}
