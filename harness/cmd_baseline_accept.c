@@ -21,6 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A prompt's share of baseline_samples that must be answered (as for `baseline record`). */
+#define ACCEPT_MIN_ANSWERED 0.9
+
 struct accept_args {
 	const char *config, *report, *reason, *by, *journal, *suite;
 	int top_up;
@@ -331,9 +334,10 @@ out:
 	return set;
 }
 
-/* The first suite prompt with fewer answers than its baseline_samples (want), or NULL. */
+/* The first suite prompt without answers, or with fewer than share x its baseline_samples,
+ * or NULL. */
 static const struct prompt *short_prompt(const struct suite *su, const struct sampleset *set,
-					 size_t *have)
+					 double share, size_t *have)
 {
 	size_t q;
 
@@ -342,7 +346,7 @@ static const struct prompt *short_prompt(const struct suite *su, const struct sa
 		const struct prompt_samples *ps = sampleset_find(set, pr->id);
 
 		*have = ps ? ps->n : 0;
-		if ((long)*have < (long)pr->baseline_samples)
+		if (!*have || (double)*have < share * (double)pr->baseline_samples - 1e-9)
 			return pr;
 	}
 	return NULL;
@@ -378,6 +382,7 @@ int cmd_baseline_accept(int argc, char **argv)
 	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch, *jsha, *night, *suite_path;
 	const struct vendor *v;
 	const struct prompt *pr;
+	const json_t *run;
 	size_t have, before = 0, q;
 	long topped = 0;
 	struct reg_decision_entry d;
@@ -404,9 +409,9 @@ int cmd_baseline_accept(int argc, char **argv)
 	run_id = json_string_value(json_object_get(json_object_get(rep.root, "run"), "id"));
 	verdict = json_string_value(json_object_get(rep.root, "verdict"));
 	epoch = json_string_value(json_object_get(json_object_get(rep.root, "detection"), "epoch"));
-	jsha = json_string_value(json_object_get(json_object_get(rep.root, "run"), "journal_"
-										   "sha256"));
-	night = json_string_value(json_object_get(json_object_get(rep.root, "run"), "date"));
+	run = json_object_get(rep.root, "run");
+	jsha = json_string_value(json_object_get(run, "journal_sha256"));
+	night = json_string_value(json_object_get(run, "date"));
 	suite_path = a.suite ? a.suite
 			     : json_string_value(
 				       json_object_get(json_object_get(rep.root, "suite"), "path"));
@@ -451,18 +456,21 @@ int cmd_baseline_accept(int argc, char **argv)
 	/* A baseline holds baseline_samples answers per prompt: a night's few answers would
 	 * make detection call a stable endpoint unstable for weeks, and a prompt without
 	 * answers would get an empty baseline. */
-	su = suite_path ? suite_load(suite_path, &err) : NULL;
-	if (!su) {
-		pl_err_set(&err, PL_E_INPUT, a.report,
-			   "the report names no suite file; name it with --suite FILE");
+	if (!suite_path || !fileio_exists(suite_path)) {
+		pl_err_set(&err, PL_E_INPUT, suite_path ? suite_path : a.report,
+			   "the suite file the report names is not there; name it with --suite "
+			   "FILE");
 		goto fail;
 	}
+	su = suite_load(suite_path, &err);
+	if (!su)
+		goto fail;
 	if (strcmp(su->id, suite_id)) {
 		pl_err_set(&err, PL_E_INPUT, su->path, "suite id \"%s\", the report's is \"%s\"",
 			   su->id, suite_id);
 		goto fail;
 	}
-	pr = short_prompt(su, set, &have);
+	pr = short_prompt(su, set, 1.0, &have);
 	if (pr && !a.top_up) {
 		struct sbuf cmd;
 
@@ -500,9 +508,9 @@ int cmd_baseline_accept(int argc, char **argv)
 			topped += (long)set->prompts[q].n;
 		topped -= (long)before;
 	}
-	/* A short top-up (vendor faults) leaves no short baseline either: the command can be
-	 * run again, and sends every missing sample again. */
-	pr = short_prompt(su, set, &have);
+	/* A top-up short of answers (vendor faults) leaves no short or empty baseline either;
+	 * as with `baseline record`, 90% of the samples answered is enough. */
+	pr = short_prompt(su, set, ACCEPT_MIN_ANSWERED, &have);
 	if (pr) {
 		pl_err_set(&err, PL_E_VENDOR, a.report,
 			   "prompt \"%s\" has only %zu of the %d answers a baseline needs (vendor "

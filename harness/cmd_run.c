@@ -702,8 +702,9 @@ static void find_leftovers(struct session *s, const struct run_args *a, struct l
 			(*n)++;
 		} else {
 			fprintf(stderr,
-				"plumbline: warning: %s: the run of night %s was killed before it "
-				"finished (other vendors or suites); finish it with 'plumbline run "
+				"plumbline: warning: %s: a run of night %s (other vendors or "
+				"suites) "
+				"has not finished; if it was killed, finish it with 'plumbline run "
 				"--date %s --resume' and that run's arguments\n",
 				f.buf, day, day);
 		}
