@@ -880,11 +880,19 @@ int cmd_run(int argc, char **argv)
 	}
 	/* A killed night is never lost: it is reported (incomplete) before tonight's run. */
 	find_leftovers(&s, &a, &left, &n_left);
-	for (i = 0; i < n_left; i++)
-		if (report_killed_night(&a, pub, &left[i], &err) < 0) {
-			rc = cli_fail(&err);
-			goto out;
-		}
+	for (i = 0; i < n_left; i++) {
+		char msg[1600];
+
+		/* A journal that cannot be reported (damaged) is kept and named; it must not
+		 * stop every night after it. */
+		pl_err_init(&err);
+		if (report_killed_night(&a, pub, &left[i], &err) < 0)
+			fprintf(stderr,
+				"plumbline: warning: the killed run of night %s could not be "
+				"reported; its journal is kept: %s\n",
+				left[i].night, pl_err_str(&err, msg, sizeof(msg)));
+	}
+	pl_err_init(&err);
 	if (start_targets(&s, targets, n_targets, a.date, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

@@ -115,4 +115,13 @@ PY
 [ -z "$(find "$killed/state/journal" -maxdepth 1 -name '*.jsonl')" ] || fail "a journal was left behind"
 expect_exit 0 "$PLUMBLINE" register verify --config "$killed/plumbline.json"
 expect_exit 0 "$PLUMBLINE" verify --config "$killed/plumbline.json" "$lost" "$killed/state/register.jsonl"
+
+# A killed night's journal that cannot be read (damaged) does not stop the nights after it: it
+# is named and kept.
+kill_night 2026-01-04
+sed -i '3s/.*/not json/' "$journal"
+expect_exit 0 "$PLUMBLINE" run --config "$killed/plumbline.json" --date 2026-01-05 "$suite"
+grep -q "night 2026-01-04 could not be reported; its journal is kept" "$tmp/last.err" ||
+	fail "damaged journal: $(cat "$tmp/last.err")"
+[ -f "$journal" ] || fail "the damaged journal was not kept"
 echo ok
