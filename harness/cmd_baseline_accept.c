@@ -1,24 +1,32 @@
 /* cmd_baseline_accept.c: `plumbline baseline accept`: after a detected change, makes the run's
  * answers the new baseline and records the decision (who, when, why, which report and epoch,
- * old and new baseline hashes) as a signed register entry. */
+ * old and new baseline hashes) as a signed register entry. The answers are exactly those the
+ * report judged (the journal whose SHA-256 the signed report names), filled up to the suite's
+ * baseline_samples with --top-up; the old baseline is replaced atomically. */
 #include "baseline.h"
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
+#include "journal.h"
 #include "register.h"
 #include "sampleset.h"
 #include "session.h"
 #include "sign.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* A prompt's share of baseline_samples that must be answered (as for `baseline record`). */
+#define ACCEPT_MIN_ANSWERED 0.9
+
 struct accept_args {
-	const char *config, *report, *reason, *by, *journal;
+	const char *config, *report, *reason, *by, *journal, *suite;
+	int top_up;
 };
 
 static int parse(int argc, char **argv, struct accept_args *a)
@@ -33,8 +41,13 @@ static int parse(int argc, char **argv, struct accept_args *a)
 				    : !strcmp(argv[i], "--reason")  ? &a->reason
 				    : !strcmp(argv[i], "--by")	    ? &a->by
 				    : !strcmp(argv[i], "--journal") ? &a->journal
+				    : !strcmp(argv[i], "--suite")   ? &a->suite
 								    : NULL;
 
+		if (!strcmp(argv[i], "--top-up")) {
+			a->top_up = 1;
+			continue;
+		}
 		if (!slot)
 			return cli_usage_error("baseline", "accept: unexpected argument '%s'",
 					       argv[i]);
@@ -106,13 +119,17 @@ static int name_desc(const void *a, const void *b)
 	return strcmp(*(char *const *)b, *(char *const *)a);
 }
 
+static int file_sha(const char *path, char hex[65], struct pl_err *err);
+
 /* Finds the journal of the run that wrote the report and loads vendor/suite's answers from it.
- * The report names the live journal ("<plan>.jsonl"); a finished run archives it as
- * journal/done/<when>-<plan:12>.jsonl, and the same plan runs every night, so the archives
- * are tried newest first and the first whose answers match the report is taken. */
+ * The report names the live journal ("<plan>.jsonl", the plan naming its night); a finished
+ * run archives it as journal/done/<when>-<plan:12>.jsonl. Only the journal whose SHA-256 is
+ * the one the signed report binds (run.journal_sha256) is taken: any other file, planted or
+ * from another night, is passed over, and without it accept refuses. */
 static struct sampleset *load_answers(const struct config *cfg, const char *given,
-				      const char *run_id, const char *vendor, const char *suite,
-				      const json_t *report, char **used, struct pl_err *err)
+				      const char *run_id, const char *want_sha, const char *vendor,
+				      const char *suite, const json_t *report, char **used,
+				      struct pl_err *err)
 {
 	struct sbuf dir;
 	char hash12[13], **cand = NULL;
@@ -157,10 +174,21 @@ static struct sampleset *load_answers(const struct config *cfg, const char *give
 		if (n_cand > live)
 			qsort(cand + live, n_cand - live, sizeof(*cand), name_desc);
 	}
+	pl_err_set(&last, PL_E_INPUT, NULL, "none has sha256 %.16s…", want_sha);
 	for (c = 0; c < n_cand && !found; c++) {
 		struct sampleset **sets = NULL;
 		size_t n_sets = 0;
+		char sha[65];
 
+		if (file_sha(cand[c], sha, &last) < 0 || strcmp(sha, want_sha)) {
+			if (given) {
+				pl_err_init(&last);
+				pl_err_set(&last, PL_E_INPUT, cand[c],
+					   "not the journal the report judged (its sha256 is not "
+					   "the report's run.journal_sha256)");
+			}
+			continue;
+		}
 		pl_err_init(&last);
 		if (sampleset_from_journal(cand[c], &sets, &n_sets, &last) < 0)
 			continue;
@@ -181,8 +209,10 @@ static struct sampleset *load_answers(const struct config *cfg, const char *give
 			pl_err_set(err, PL_E_INPUT, dir.buf,
 				   "no journal of run %s is left; name it with --journal FILE",
 				   run_id);
+		else if (given)
+			*err = last;
 		else
-			pl_err_set(err, PL_E_INPUT, last.where[0] ? last.where : NULL,
+			pl_err_set(err, PL_E_INPUT, last.where[0] ? last.where : dir.buf,
 				   "no journal holds the answers this report judged (%s); name it "
 				   "with --journal FILE",
 				   last.msg[0] ? last.msg : "none found");
@@ -203,6 +233,137 @@ static int file_sha(const char *path, char hex[65], struct pl_err *err)
 	return sign_sha256_file(path, hex, err);
 }
 
+/* Keeps the baseline about to be replaced as keep (a hard link, else a copy). The baseline
+ * itself is not moved: the new one is renamed over it, so a kill at any point leaves one. */
+static int keep_old(const char *bpath, const char *keep, struct pl_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (link(bpath, keep) == 0 || errno == EEXIST) /* named by its hash: the same bytes */
+		return 0;
+	if (fileio_read_all(bpath, (size_t)1 << 30, &buf, &len, err) < 0)
+		return -1;
+	rc = fileio_write_atomic(keep, buf, len, 0644, err);
+	free(buf);
+	return rc;
+}
+
+struct copy_ctx {
+	struct journal *j;
+	const char *vendor, *suite;
+};
+
+static int copy_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
+{
+	struct copy_ctx *c = ctx;
+
+	if (strcmp(r->vendor, c->vendor) || strcmp(r->suite, c->suite))
+		return 0;
+	return journal_append(c->j, r, err);
+}
+
+/* Fills the accepted night's answers up to each prompt's baseline_samples, the way `baseline
+ * record` samples (same seeds, the config's budgets): a baseline plan of the vendor and suite,
+ * named with the night, gets a journal that starts with the night's records, and the runner
+ * sends only the samples they lack. Returns the full set (model unset), or NULL with err set. */
+static struct sampleset *top_up(const struct accept_args *a, const char *suite_path,
+				const char *vendor, const char *suite, const char *night,
+				const char *journal, struct pl_err *err)
+{
+	struct session s;
+	struct session_opts so;
+	struct journal *j = NULL;
+	struct copy_ctx cc;
+	struct sbuf path;
+	struct sampleset *set = NULL;
+	const char *vid = vendor;
+	char *suites[1];
+	size_t i;
+
+	session_init(&s);
+	sbuf_init(&path);
+	suites[0] = (char *)suite_path;
+	if (session_load(&s, a->config, suites, 1, err) < 0 ||
+	    session_plan(&s, &vid, 1, PLAN_BASELINE, err) < 0)
+		goto out;
+	plan_set_night(&s.plan, night);
+	sbuf_addf(&path, "%s/journal/%s.jsonl", s.cfg->state_dir, s.plan.hash);
+	j = journal_open_night(path.buf, "accept", s.plan.hash, "baseline", night, 0, err);
+	if (!j)
+		goto out;
+	cc.j = j;
+	cc.vendor = vendor;
+	cc.suite = suite;
+	if (journal_read(journal, copy_rec, &cc, NULL, err) < 0)
+		goto out;
+	journal_close(j);
+	j = NULL;
+	memset(&so, 0, sizeof(so));
+	so.resume = 1;
+	so.progress = 1;
+	fprintf(stderr, "plumbline: topping the baseline up: %zu requests to %s\n", s.plan.n_items,
+		vendor);
+	if (session_execute(&s, &so, err) < 0)
+		goto out;
+	if (s.stats.budget_hit) {
+		pl_err_set(err, PL_E_VENDOR, path.buf,
+			   "the top-up stopped: budget reached (%s); run the same command again to "
+			   "continue it",
+			   s.stats.budget_reason);
+		goto out;
+	}
+	for (i = 0; i < s.n_sets; i++)
+		if (!strcmp(s.sets[i]->vendor, vendor) && !strcmp(s.sets[i]->suite, suite)) {
+			set = s.sets[i];
+			s.sets[i] = NULL;
+		}
+	if (!set) {
+		pl_err_set(err, PL_E_VENDOR, path.buf, "the top-up got no answer");
+		goto out;
+	}
+	if (session_finish(&s, err) < 0) {
+		sampleset_free(set);
+		set = NULL;
+	}
+out:
+	journal_close(j);
+	sbuf_release(&path);
+	session_release(&s);
+	return set;
+}
+
+/* The first suite prompt without answers, or with fewer than share x its baseline_samples,
+ * or NULL. */
+static const struct prompt *short_prompt(const struct suite *su, const struct sampleset *set,
+					 double share, size_t *have)
+{
+	size_t q;
+
+	for (q = 0; q < su->n_prompts; q++) {
+		const struct prompt *pr = &su->prompts[q];
+		const struct prompt_samples *ps = sampleset_find(set, pr->id);
+
+		*have = ps ? ps->n : 0;
+		if (!*have || (double)*have < share * (double)pr->baseline_samples - 1e-9)
+			return pr;
+	}
+	return NULL;
+}
+
+/* Appends s to sb quoted for a POSIX shell. */
+static void add_quoted(struct sbuf *sb, const char *s)
+{
+	sbuf_addch(sb, '\'');
+	for (; *s; s++)
+		if (*s == '\'')
+			sbuf_addstr(sb, "'\\''");
+		else
+			sbuf_addch(sb, *s);
+	sbuf_addch(sb, '\'');
+}
+
 int cmd_baseline_accept(int argc, char **argv)
 {
 	struct accept_args a;
@@ -215,10 +376,15 @@ int cmd_baseline_accept(int argc, char **argv)
 	struct sign_pub *pub = NULL;
 	struct reg *reg = NULL;
 	struct sampleset *set = NULL;
+	struct suite *su = NULL;
 	char *tc = NULL, *journal = NULL, seqs[32], *end, rsha[65], old_sha[65], new_sha[65];
 	char bpath[1024], now[32], keep[1200];
-	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch, *night;
+	const char *vendor_id, *suite_id, *run_id, *verdict, *epoch, *jsha, *night, *suite_path;
 	const struct vendor *v;
+	const struct prompt *pr;
+	const json_t *run;
+	size_t have, before = 0, q;
+	long topped = 0;
 	struct reg_decision_entry d;
 	long long seq;
 	int rc;
@@ -243,8 +409,22 @@ int cmd_baseline_accept(int argc, char **argv)
 	run_id = json_string_value(json_object_get(json_object_get(rep.root, "run"), "id"));
 	verdict = json_string_value(json_object_get(rep.root, "verdict"));
 	epoch = json_string_value(json_object_get(json_object_get(rep.root, "detection"), "epoch"));
-	if (!vendor_id || !suite_id || !run_id || !verdict) {
+	run = json_object_get(rep.root, "run");
+	jsha = json_string_value(json_object_get(run, "journal_sha256"));
+	night = json_string_value(json_object_get(run, "date"));
+	suite_path = a.suite ? a.suite
+			     : json_string_value(
+				       json_object_get(json_object_get(rep.root, "suite"), "path"));
+	if (!vendor_id || !suite_id || !run_id || !verdict || !night ||
+	    !session_valid_date(night) || strchr(run_id, '/') || run_id[0] == '.') {
 		pl_err_set(&err, PL_E_INPUT, a.report, "not a plumbline run report");
+		goto fail;
+	}
+	if (!jsha || strlen(jsha) != 64) {
+		pl_err_set(&err, PL_E_INPUT, a.report,
+			   "the report does not bind the answers it judged (no "
+			   "run.journal_sha256: written by an older plumbline); run the night "
+			   "again and accept that report");
 		goto fail;
 	}
 	if (!strcmp(verdict, "incomplete")) {
@@ -269,9 +449,76 @@ int cmd_baseline_accept(int argc, char **argv)
 	seq = strtoll(seqs, &end, 10);
 	if (file_sha(a.report, rsha, &err) < 0)
 		goto fail;
-	set = load_answers(cfg, a.journal, run_id, vendor_id, suite_id, rep.root, &journal, &err);
+	set = load_answers(cfg, a.journal, run_id, jsha, vendor_id, suite_id, rep.root, &journal,
+			   &err);
 	if (!set)
 		goto fail;
+	/* A baseline holds baseline_samples answers per prompt: a night's few answers would
+	 * make detection call a stable endpoint unstable for weeks, and a prompt without
+	 * answers would get an empty baseline. */
+	if (!suite_path || !fileio_exists(suite_path)) {
+		pl_err_set(&err, PL_E_INPUT, suite_path ? suite_path : a.report,
+			   "the suite file the report names is not there; name it with --suite "
+			   "FILE");
+		goto fail;
+	}
+	su = suite_load(suite_path, &err);
+	if (!su)
+		goto fail;
+	if (strcmp(su->id, suite_id)) {
+		pl_err_set(&err, PL_E_INPUT, su->path, "suite id \"%s\", the report's is \"%s\"",
+			   su->id, suite_id);
+		goto fail;
+	}
+	pr = short_prompt(su, set, 1.0, &have);
+	if (pr && !a.top_up) {
+		struct sbuf cmd;
+
+		sbuf_init(&cmd);
+		sbuf_addstr(&cmd, "plumbline baseline accept --config ");
+		add_quoted(&cmd, a.config);
+		sbuf_addstr(&cmd, " --report ");
+		add_quoted(&cmd, a.report);
+		sbuf_addstr(&cmd, " --reason ");
+		add_quoted(&cmd, a.reason);
+		if (a.by) {
+			sbuf_addstr(&cmd, " --by ");
+			add_quoted(&cmd, a.by);
+		}
+		sbuf_addstr(&cmd, " --top-up");
+		pl_err_set(&err, PL_E_INPUT, a.report,
+			   "prompt \"%s\" has %zu answers that night, a baseline needs %d "
+			   "(baseline_samples): sample the rest from the vendor (budgets apply) "
+			   "with: %s",
+			   pr->id, have, pr->baseline_samples, cmd.buf);
+		sbuf_release(&cmd);
+		goto fail;
+	}
+	if (pr) {
+		struct sampleset *full;
+
+		for (q = 0; q < set->n_prompts; q++)
+			before += set->prompts[q].n;
+		full = top_up(&a, su->path, vendor_id, suite_id, night, journal, &err);
+		if (!full)
+			goto fail;
+		sampleset_free(set);
+		set = full;
+		for (q = 0; q < set->n_prompts; q++)
+			topped += (long)set->prompts[q].n;
+		topped -= (long)before;
+	}
+	/* A top-up short of answers (vendor faults) leaves no short or empty baseline either;
+	 * as with `baseline record`, 90% of the samples answered is enough. */
+	pr = short_prompt(su, set, ACCEPT_MIN_ANSWERED, &have);
+	if (pr) {
+		pl_err_set(&err, PL_E_VENDOR, a.report,
+			   "prompt \"%s\" has only %zu of the %d answers a baseline needs (vendor "
+			   "faults in the top-up): the baseline is unchanged; run the command "
+			   "again",
+			   pr->id, have, pr->baseline_samples);
+		goto fail;
+	}
 	free(set->model);
 	set->model = xstrdup(v->model);
 	/* Lock and verify the register before touching the baseline. */
@@ -285,10 +532,8 @@ int cmd_baseline_accept(int argc, char **argv)
 	session_now(now, sizeof(now));
 	if (old_sha[0]) { /* the replaced baseline stays beside it, named by its hash */
 		snprintf(keep, sizeof(keep), "%s.%.12s.replaced", bpath, old_sha);
-		if (rename(bpath, keep) < 0) {
-			pl_err_errno(&err, PL_E_IO, bpath, "cannot keep the old baseline");
+		if (keep_old(bpath, keep, &err) < 0)
 			goto fail;
-		}
 	}
 	if (baseline_write(bpath, set, now, &err) < 0 || file_sha(bpath, new_sha, &err) < 0)
 		goto fail;
@@ -320,6 +565,8 @@ int cmd_baseline_accept(int argc, char **argv)
 	d.epoch = epoch;
 	d.old_baseline_sha256 = old_sha[0] ? old_sha : NULL;
 	d.new_baseline_sha256 = new_sha;
+	d.journal_sha256 = jsha;
+	d.topped_up = topped;
 	seq = register_append_decision(reg, &d, &err);
 	if (seq < 0)
 		goto fail;
@@ -334,6 +581,7 @@ fail:
 	rc = cli_fail(&err);
 out:
 	sampleset_free(set);
+	suite_free(su);
 	free(journal);
 	free(tc);
 	register_close(reg);

@@ -11,7 +11,9 @@
 #include "report.h"
 #include "sbuf.h"
 #include "session.h"
+#include "sign.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,7 +31,10 @@ const char usage_run[] =
 	"  -c, --config FILE      the config file\n"
 	"  -v, --vendor ID        run only this vendor entry (repeatable)\n"
 	"      --date YYYY-MM-DD  the night this run stands for (default: today, UTC)\n"
-	"      --resume           continue a killed run without re-sending answered requests\n"
+	"      --resume           continue the killed run of that night without re-sending\n"
+	"                         answered requests\n"
+	"      --force            run a night again although its report exists (the new\n"
+	"                         report replaces it; the register records the re-run)\n"
 	"      --dry-run          print the plan (requests, tokens, cost, duration); send nothing\n"
 	"      --record DIR       also save every raw exchange (without credentials) under DIR\n"
 	"      --replay DIR       answer from recordings made with --record (no network)\n"
@@ -43,7 +48,9 @@ const char usage_run[] =
 	"  -q, --quiet            print only changes and errors\n"
 	"\n"
 	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
-	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n";
+	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n"
+	"A night whose run was killed is reported as incomplete by the next run of the same\n"
+	"vendors and suites, unless it is finished first with --date NIGHT --resume.\n";
 
 /* A vendor/suite with fewer answers than this share of its plan is "incomplete". */
 #define RUN_MIN_ANSWERED 0.8
@@ -53,7 +60,9 @@ struct run_args {
 	const char **vendors;
 	size_t n_vendors;
 	const char *date;
-	int dry_run, quiet;
+	char *const *suites;
+	size_t n_suites;
+	int dry_run, quiet, force;
 	double lock_wait;
 	const char *markdown, *junit;
 	struct session_opts so;
@@ -66,6 +75,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "vendor", required_argument, NULL, 'v' },
 		{ "date", required_argument, NULL, 'd' },
 		{ "resume", no_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "replay", required_argument, NULL, 'P' },
@@ -92,13 +102,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->vendors[a->n_vendors++] = optarg;
 			break;
 		case 'd':
-			if (strlen(optarg) != 10 || optarg[4] != '-' || optarg[7] != '-')
-				return cli_usage_error("run", "--date expects YYYY-MM-DD, got '%s'",
-						       optarg);
+			if (!session_valid_date(optarg))
+				return cli_usage_error("run", "--date expects a calendar date "
+							      "YYYY-MM-DD");
 			a->date = optarg;
 			break;
 		case 'R':
 			a->so.resume = 1;
+			break;
+		case 'F':
+			a->force = 1;
 			break;
 		case 'n':
 			a->dry_run = 1;
@@ -157,6 +170,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		return cli_usage_error("run", "--config FILE is required");
 	if (optind >= argc)
 		return cli_usage_error("run", "name at least one SUITE file");
+	a->suites = argv + optind;
+	a->n_suites = (size_t)(argc - optind);
 	return 0;
 }
 
@@ -448,11 +463,21 @@ static void collect_signals(struct target *t, const json_t *report)
 		add_signal(t, "check failures");
 }
 
+/* One night judged: tonight's run, or the night a killed run left (its journal read as it is,
+ * nothing sent). */
+struct pass {
+	const char *date;
+	const char *killed_reason; /* non-NULL: a killed night, reported as incomplete */
+	char journal_sha[65];	   /* the journal's answers, bound into reports and entries */
+	int forced;
+};
+
 /* Finishes one target once the run is over: detection's decision, the report, its signature
  * and register entry; fills it. */
-static int judge(struct session *s, struct target *t, struct publish *pub, const char *date,
+static int judge(struct session *s, struct target *t, struct publish *pub, const struct pass *ps,
 		 struct publish_item *it, struct report_summary *sum, struct pl_err *err)
 {
+	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
 	json_t *section = NULL;
@@ -462,7 +487,9 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	memset(&in, 0, sizeof(in));
 	memset(it, 0, sizeof(*it));
 	in.planned = session_planned(s, t->vendor->id, t->suite->id);
-	in.incomplete_reason = incomplete_reason(s, t->vendor, reason, sizeof(reason));
+	in.incomplete_reason = ps->killed_reason
+				       ? ps->killed_reason
+				       : incomplete_reason(s, t->vendor, reason, sizeof(reason));
 	in.min_answered = RUN_MIN_ANSWERED;
 	if (judge_rest(t, err) < 0)
 		goto out;
@@ -475,6 +502,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	detect_run_free(t->drun);
 	t->drun = NULL;
 	in.run_id = s->journal_path ? strrchr(s->journal_path, '/') + 1 : "run";
+	in.journal_sha256 = ps->journal_sha[0] ? ps->journal_sha : NULL;
 	in.date = date;
 	in.mode = "nightly";
 	in.vendor = t->vendor;
@@ -511,6 +539,8 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	it->checks_failed = sum->counts.fail + sum->counts.error;
 	it->signals = t->signals;
 	it->n_signals = t->n_signals;
+	it->journal_sha256 = in.journal_sha256;
+	it->forced = ps->forced;
 	latency_figures(t, it);
 	if (publish_report(pub, date, it, err) < 0)
 		goto out;
@@ -597,6 +627,206 @@ static void print_dry_run(const struct session *s)
 	runner_estimate_release(&est);
 }
 
+/* The first line of a journal as a JSON object, or NULL. */
+static json_t *journal_header(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	json_t *h = NULL;
+
+	if (!f)
+		return NULL;
+	n = getline(&line, &cap, f);
+	if (n > 0)
+		h = json_loadb(line, (size_t)n, 0, NULL);
+	free(line);
+	fclose(f);
+	if (h && !json_is_object(h)) {
+		json_decref(h);
+		h = NULL;
+	}
+	return h;
+}
+
+/* A journal a killed nightly run left in <state>/journal/: its night, and whether it is a
+ * night of this very plan (the same vendors and suites). */
+struct leftover {
+	char *path;
+	char night[11];
+};
+
+static int cmp_leftover(const void *a, const void *b)
+{
+	return strcmp(((const struct leftover *)a)->night, ((const struct leftover *)b)->night);
+}
+
+/* Finds the journals killed runs left. The nights of this plan are returned (oldest first) to
+ * be reported as incomplete; the others are kept and named, with the command that finishes
+ * them. Journals from before the night was part of the plan are dated by their start. */
+static void find_leftovers(struct session *s, const struct run_args *a, struct leftover **out,
+			   size_t *n)
+{
+	struct sbuf dir, f;
+	struct dirent *e;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	sbuf_init(&dir);
+	sbuf_init(&f);
+	sbuf_addf(&dir, "%s/journal", s->cfg->state_dir);
+	d = opendir(dir.buf);
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		json_t *h;
+		const char *mode, *night, *started, *plan;
+		char day[11];
+		int legacy, ours;
+
+		if (len < 7 || strcmp(e->d_name + len - 6, ".jsonl"))
+			continue;
+		sbuf_reset(&f);
+		sbuf_addf(&f, "%s/%s", dir.buf, e->d_name);
+		if (!strncmp(e->d_name, s->plan.hash, 64))
+			continue; /* tonight's own journal: --resume continues it */
+		h = journal_header(f.buf);
+		mode = json_string_value(json_object_get(h, "mode"));
+		night = json_string_value(json_object_get(h, "night"));
+		started = json_string_value(json_object_get(h, "started"));
+		plan = json_string_value(json_object_get(h, "plan"));
+		legacy = !night;
+		snprintf(day, sizeof(day), "%s", night ? night : started ? started : "");
+		if (!mode || strcmp(mode, "nightly") || !plan || !session_valid_date(day)) {
+			json_decref(h);
+			continue; /* a baseline recording's journal, or not a journal */
+		}
+		plan_set_night(&s->plan, legacy ? NULL : day);
+		ours = !strcmp(s->plan.hash, plan) && strcmp(day, a->date);
+		plan_set_night(&s->plan, a->date);
+		if (ours) {
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+			(*out)[*n].path = xstrdup(f.buf);
+			memcpy((*out)[*n].night, day, sizeof(day));
+			(*n)++;
+		} else {
+			fprintf(stderr,
+				"plumbline: warning: %s: a run of night %s (other vendors or "
+				"suites) "
+				"has not finished; if it was killed, finish it with 'plumbline run "
+				"--date %s --resume' and that run's arguments\n",
+				f.buf, day, day);
+		}
+		json_decref(h);
+	}
+	if (d)
+		closedir(d);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_leftover);
+	sbuf_release(&dir);
+	sbuf_release(&f);
+}
+
+/* Reports a night whose run was killed, from the answers its journal holds (nothing is sent),
+ * as incomplete, signed and registered; then archives the journal. Targets whose report of
+ * that night exists (the killed run got that far) are left as they are. */
+static int report_killed_night(const struct run_args *a, struct publish *pub,
+			       const struct leftover *lo, struct pl_err *err)
+{
+	struct session s;
+	struct session_opts so;
+	struct target *t = NULL;
+	struct collect *col = NULL;
+	struct run_ctx rctx;
+	struct pass ps;
+	char reason[160], path[1024];
+	size_t n = 0, i;
+	int rc = -1;
+
+	session_init(&s);
+	memset(&ps, 0, sizeof(ps));
+	ps.date = lo->night;
+	snprintf(reason, sizeof(reason),
+		 "the run was killed before it finished; reported by the run of %s", a->date);
+	ps.killed_reason = reason;
+	if (session_load(&s, a->config_path, a->suites, a->n_suites, err) < 0 ||
+	    session_plan(&s, a->vendors, a->n_vendors, PLAN_NIGHTLY, err) < 0)
+		goto out;
+	plan_set_night(&s.plan, lo->night);
+	if (prepare(&s, 1, &t, &n, err) < 0 || start_targets(&s, t, n, lo->night, err) < 0)
+		goto out;
+	rctx.s = &s;
+	rctx.t = t;
+	rctx.n = n;
+	so = a->so;
+	so.collect = col = collect_new(&s.plan, on_prompt, &rctx);
+	so.close_journal = lo->path;
+	if (session_execute(&s, &so, err) < 0 ||
+	    sign_sha256_file(s.journal_path, ps.journal_sha, err) < 0)
+		goto out;
+	fprintf(stderr, "plumbline: the run of night %s was killed before it finished (%s)\n",
+		lo->night, lo->path);
+	for (i = 0; i < n; i++) {
+		struct publish_item it;
+		struct report_summary sum;
+
+		report_path(path, sizeof(path), s.cfg->reports_dir, lo->night, t[i].vendor->id,
+			    t[i].suite->id);
+		if (fileio_exists(path))
+			continue;
+		if (judge(&s, &t[i], pub, &ps, &it, &sum, err) < 0) {
+			free((char *)it.incomplete_reason);
+			goto out;
+		}
+		print_result(&t[i], &it, a);
+		free((char *)it.incomplete_reason);
+	}
+	if (session_finish(&s, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	collect_free(col);
+	release_targets(t, n);
+	session_release(&s);
+	return rc;
+}
+
+/* A night is run once: a second run would replace its signed report and add the night to the
+ * history again. --force allows it (the register entry says so); --resume finishes the
+ * night's killed run. Returns 0 to go on, 1 when --resume has nothing left to do, -1 (err
+ * set, PL_E_USAGE) to refuse. */
+static int check_night(const struct session *s, const struct target *t, size_t n,
+		       const struct run_args *a, struct pl_err *err)
+{
+	char live[1024], path[1024];
+	size_t i, done = 0;
+
+	snprintf(live, sizeof(live), "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);
+	if (fileio_exists(live)) {
+		if (a->so.resume || a->force)
+			return 0;
+		return pl_err_set(err, PL_E_USAGE, live,
+				  "the run of night %s was killed before it finished: finish it "
+				  "with --resume, or run the night again with --force",
+				  a->date);
+	}
+	for (i = 0; i < n; i++) {
+		report_path(path, sizeof(path), s->cfg->reports_dir, a->date, t[i].vendor->id,
+			    t[i].suite->id);
+		if (fileio_exists(path))
+			done++;
+	}
+	if (!done || a->force)
+		return 0;
+	if (a->so.resume && done == n)
+		return 1;
+	return pl_err_set(err, PL_E_USAGE, path,
+			  "night %s was already run (its report is signed and registered): give "
+			  "another --date, or --force to run it again (the register records it)",
+			  a->date);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -607,24 +837,34 @@ int cmd_run(int argc, char **argv)
 	struct target *targets = NULL;
 	struct publish_item *items = NULL;
 	struct collect *collect = NULL;
+	struct leftover *left = NULL;
 	struct run_ctx rctx;
-	size_t n_targets = 0, i, changed = 0, failed = 0, incomplete = 0;
+	struct pass ps;
+	size_t n_targets = 0, n_left = 0, i, changed = 0, failed = 0, incomplete = 0;
 	char today[16];
 	time_t started = time(NULL);
 	int rc;
 
 	memset(&a, 0, sizeof(a));
+	memset(&ps, 0, sizeof(ps));
 	a.so.progress = 1;
 	session_init(&s);
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		goto out;
-	if (session_load(&s, a.config_path, argv + optind, (size_t)(argc - optind), &err) < 0 ||
+	if (!a.date) {
+		session_today(today, sizeof(today));
+		a.date = today;
+	}
+	ps.date = a.date;
+	ps.forced = a.force;
+	if (session_load(&s, a.config_path, a.suites, a.n_suites, &err) < 0 ||
 	    session_plan(&s, a.vendors, a.n_vendors, PLAN_NIGHTLY, &err) < 0 ||
 	    prepare(&s, !a.dry_run, &targets, &n_targets, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
+	plan_set_night(&s.plan, a.date);
 	if (a.dry_run) {
 		print_dry_run(&s);
 		rc = EXIT_OK;
@@ -639,10 +879,30 @@ int cmd_run(int argc, char **argv)
 			rc = EXIT_INCOMPLETE;
 		goto out;
 	}
-	if (!a.date) {
-		session_today(today, sizeof(today));
-		a.date = today;
+	rc = check_night(&s, targets, n_targets, &a, &err);
+	if (rc) {
+		if (rc > 0)
+			printf("night %s is finished (its reports exist): nothing to resume; "
+			       "--force runs it again\n",
+			       a.date);
+		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
+		goto out;
 	}
+	/* A killed night is never lost: it is reported (incomplete) before tonight's run. */
+	find_leftovers(&s, &a, &left, &n_left);
+	for (i = 0; i < n_left; i++) {
+		char msg[1600];
+
+		/* A journal that cannot be reported (damaged) is kept and named; it must not
+		 * stop every night after it. */
+		pl_err_init(&err);
+		if (report_killed_night(&a, pub, &left[i], &err) < 0)
+			fprintf(stderr,
+				"plumbline: warning: the killed run of night %s could not be "
+				"reported; its journal is kept: %s\n",
+				left[i].night, pl_err_str(&err, msg, sizeof(msg)));
+	}
+	pl_err_init(&err);
 	if (start_targets(&s, targets, n_targets, a.date, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -651,7 +911,8 @@ int cmd_run(int argc, char **argv)
 	rctx.t = targets;
 	rctx.n = n_targets;
 	a.so.collect = collect = collect_new(&s.plan, on_prompt, &rctx);
-	if (session_execute(&s, &a.so, &err) < 0) {
+	if (session_execute(&s, &a.so, &err) < 0 ||
+	    sign_sha256_file(s.journal_path, ps.journal_sha, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -659,7 +920,7 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < n_targets; i++) {
 		struct report_summary sum;
 
-		if (judge(&s, &targets[i], pub, a.date, &items[i], &sum, &err) < 0) {
+		if (judge(&s, &targets[i], pub, &ps, &items[i], &sum, &err) < 0) {
 			rc = cli_fail(&err);
 			goto out;
 		}
@@ -692,6 +953,9 @@ int cmd_run(int argc, char **argv)
 		printf("%zu changed, %zu with failed checks, %zu incomplete, %zu unchanged\n",
 		       changed, failed, incomplete, n_targets - changed - failed - incomplete);
 out:
+	for (i = 0; i < n_left; i++)
+		free(left[i].path);
+	free(left);
 	for (i = 0; items && i < n_targets; i++)
 		free((char *)items[i].incomplete_reason);
 	free(items);

@@ -364,6 +364,13 @@ static int has_header(const char *path)
 struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
 			     const char *mode, int resume, struct pl_err *err)
 {
+	return journal_open_night(path, run_id, plan_hash, mode, NULL, resume, err);
+}
+
+struct journal *journal_open_night(const char *path, const char *run_id, const char *plan_hash,
+				   const char *mode, const char *night, int resume,
+				   struct pl_err *err)
+{
 	struct journal *j = xcalloc(1, sizeof(*j));
 	json_t *hdr = NULL;
 	char when[32];
@@ -399,6 +406,8 @@ struct journal *journal_open(const char *path, const char *run_id, const char *p
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	hdr = json_pack("{s:i, s:s, s:s, s:s, s:s}", "journal", 1, "run", run_id, "plan", plan_hash,
 			"mode", mode, "started", when);
+	if (hdr && night)
+		json_object_set_new(hdr, "night", json_string(night));
 	{
 		/* The header is written atomically (with the directories): a journal exists
 		 * complete with its header or not at all. Records are appended after it. */

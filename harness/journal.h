@@ -2,7 +2,8 @@
  * fdatasync'ed) as answers arrive, so a killed run keeps everything it got.
  *
  * Line 1 is a header: {"journal":1,"run":RUN_ID,"plan":PLAN_HASH,"mode":"nightly",
- * "started":ISO8601}. Every other line is a record:
+ * "started":ISO8601} and, for a nightly run, "night":"YYYY-MM-DD" (the --date it stands for;
+ * journals written before the night was part of the plan lack it). Every other line is a record:
  * {"vendor":ID,"suite":ID,"prompt":ID,"sample":N,"attempts":N,"answer":{...normalised...}}.
  * A torn last line (crash mid-write) is ignored by readers. Records never hold secrets or
  * request headers. */
@@ -30,6 +31,10 @@ struct journal_rec {
  * error. Without resume, an existing file is replaced. Returns NULL with err set. */
 struct journal *journal_open(const char *path, const char *run_id, const char *plan_hash,
 			     const char *mode, int resume, struct pl_err *err);
+/* The same, writing "night" (may be NULL: none) into a new journal's header. */
+struct journal *journal_open_night(const char *path, const char *run_id, const char *plan_hash,
+				   const char *mode, const char *night, int resume,
+				   struct pl_err *err);
 int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err *err);
 /* 1 if the journal held a final record (answer, or a non-retryable fault) for the item when it
  * was opened for resuming. Records appended since are not indexed (memory stays flat). */

@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* SHA-256 of "mode=M\n" then one "vendor/model/suite/prompt/sample\n" line per item, in plan
- * order: journals name and check resumes by this text, so it must never change. Fed line by
- * line, so hashing needs no memory in proportion to the plan. */
+/* SHA-256 of "mode=M\n", "night=YYYY-MM-DD\n" when the plan has a night, then one
+ * "vendor/model/suite/prompt/sample\n" line per item, in plan order: journals name and check
+ * resumes by this text, so it must never change. Fed line by line, so hashing needs no memory in
+ * proportion to the plan. */
 static void hash_plan(struct plan *p)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -24,6 +25,8 @@ static void hash_plan(struct plan *p)
 	sbuf_init(&sb);
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
 	sbuf_addf(&sb, "mode=%d\n", (int)p->mode);
+	if (p->night[0])
+		sbuf_addf(&sb, "night=%s\n", p->night);
 	ok = ok && EVP_DigestUpdate(ctx, sb.buf, sb.len) == 1;
 	for (g = 0; ok && g < p->n_groups; g++) {
 		const struct plan_group *gr = &p->groups[g];
@@ -97,6 +100,12 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 	p->n_items = k;
 	hash_plan(p);
 	return 0;
+}
+
+void plan_set_night(struct plan *p, const char *night)
+{
+	snprintf(p->night, sizeof(p->night), "%s", night ? night : "");
+	hash_plan(p);
 }
 
 void plan_release(struct plan *p)

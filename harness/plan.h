@@ -43,7 +43,8 @@ struct plan {
 	const struct suite *const *suites;
 	size_t n_suites;
 	enum plan_mode mode;
-	char hash[65]; /* SHA-256 hex over the plan's identity: resumes must match it */
+	char night[11]; /* the night a nightly run stands for ("" when none, see plan_set_night) */
+	char hash[65];	/* SHA-256 hex over the plan's identity: resumes must match it */
 };
 
 /* Builds the plan for the given vendors (n_vendors 0: all in the config) and suites.
@@ -52,6 +53,11 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 	       size_t n_vendor_ids, const struct suite *const *suites, size_t n_suites,
 	       enum plan_mode mode, struct pl_err *err);
 void plan_release(struct plan *p);
+
+/* Makes the night (YYYY-MM-DD; NULL or "": none) part of the plan's identity and hashes it
+ * again: each night of the same plan gets its own journal, and a resume continues only the
+ * night it names. A plan without a night hashes as it always did. */
+void plan_set_night(struct plan *p, const char *night);
 
 /* Fills *out with item i (i < p->n_items) in O(log n_groups). An i out of range gives NULL
  * pointers and sample -1. Walk a range of items through the groups rather than calling this

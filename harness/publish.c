@@ -112,6 +112,8 @@ int publish_report(struct publish *p, const char *date, struct publish_item *it,
 	e.availability = it->planned ? (double)it->answers / (double)it->planned : -1;
 	e.latency_p50_ms = it->latency_p50_ms;
 	e.latency_p95_ms = it->latency_p95_ms;
+	e.journal_sha256 = it->journal_sha256;
+	e.forced = it->forced;
 	seq = register_sign_and_append(p->reg, p->key, &e, err);
 	if (seq < 0)
 		return -1;

@@ -33,7 +33,9 @@ struct publish_item {
 	size_t latency_count;
 	const char *const *signals; /* what moved, for alerts */
 	size_t n_signals;
-	long long register_seq; /* filled by publish_report: -1 when not registered */
+	long long register_seq;	    /* filled by publish_report: -1 when not registered */
+	const char *journal_sha256; /* the answers the report judged; may be NULL */
+	int forced;		    /* --force ran the night again */
 };
 
 /* Validates the config's signing, alerts and logging sections and opens the register (locked)

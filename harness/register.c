@@ -564,6 +564,9 @@ long long register_append_run(struct reg *r, const struct reg_run_entry *e, stru
 	set_num(o, "availability", e->availability);
 	set_num(o, "latency_p50_ms", e->latency_p50_ms);
 	set_num(o, "latency_p95_ms", e->latency_p95_ms);
+	set_str(o, "journal_sha256", e->journal_sha256);
+	if (e->forced)
+		json_object_set_new(o, "forced", json_true());
 	return append_obj(r, o, err);
 }
 
@@ -598,6 +601,9 @@ long long register_append_decision(struct reg *r, const struct reg_decision_entr
 	set_str(o, "epoch", e->epoch);
 	set_str(o, "old_baseline_sha256", e->old_baseline_sha256);
 	set_str(o, "new_baseline_sha256", e->new_baseline_sha256);
+	set_str(o, "journal_sha256", e->journal_sha256);
+	if (e->topped_up > 0)
+		json_object_set_new(o, "topped_up", json_integer(e->topped_up));
 	return append_obj(r, o, err);
 }
 

@@ -44,22 +44,24 @@
 struct reg;
 
 struct reg_run_entry {
-	const char *date;	   /* ISO 8601 UTC ("2026-11-27T02:00:00Z"); NULL: now */
-	const char *night;	   /* YYYY-MM-DD the run stands for; NULL: date's day */
-	const char *vendor;	   /* MUST */
-	const char *model;	   /* MUST */
-	const char *suite;	   /* MUST */
-	const char *verdict;	   /* MUST: detect_verdict_name() or "checks_failed" */
-	const char *epoch;	   /* epoch id after this run; may be NULL */
-	int new_epoch;		   /* this run opened a new epoch */
-	const char *summary;	   /* one line; may be NULL */
-	const char *report;	   /* MUST: the report's path, stored as given */
-	const char *report_path;   /* relative to the reports folder; NULL: the last two
-				      components of report (NIGHT/FILE), or its name */
-	const char *report_sha256; /* hex; NULL: computed from the report file */
-	double availability;	   /* answered / requested, 0..1; < 0 unknown */
-	double latency_p50_ms;	   /* < 0 unknown */
-	double latency_p95_ms;	   /* < 0 unknown */
+	const char *date;	    /* ISO 8601 UTC ("2026-11-27T02:00:00Z"); NULL: now */
+	const char *night;	    /* YYYY-MM-DD the run stands for; NULL: date's day */
+	const char *vendor;	    /* MUST */
+	const char *model;	    /* MUST */
+	const char *suite;	    /* MUST */
+	const char *verdict;	    /* MUST: detect_verdict_name() or "checks_failed" */
+	const char *epoch;	    /* epoch id after this run; may be NULL */
+	int new_epoch;		    /* this run opened a new epoch */
+	const char *summary;	    /* one line; may be NULL */
+	const char *report;	    /* MUST: the report's path, stored as given */
+	const char *report_path;    /* relative to the reports folder; NULL: the last two
+				       components of report (NIGHT/FILE), or its name */
+	const char *report_sha256;  /* hex; NULL: computed from the report file */
+	double availability;	    /* answered / requested, 0..1; < 0 unknown */
+	double latency_p50_ms;	    /* < 0 unknown */
+	double latency_p95_ms;	    /* < 0 unknown */
+	const char *journal_sha256; /* the answers the report judged (its journal); may be NULL */
+	int forced;		    /* the night was run again over an existing report (--force) */
 };
 
 struct reg_decision_entry {
@@ -75,6 +77,8 @@ struct reg_decision_entry {
 	const char *epoch;		    /* the epoch accepted; may be NULL */
 	const char *old_baseline_sha256;    /* may be NULL (no baseline before) */
 	const char *new_baseline_sha256;    /* MUST */
+	const char *journal_sha256; /* the journal the new baseline came from; may be NULL */
+	long topped_up;		    /* answers sampled to fill the baseline up; <= 0 none */
 };
 
 /* Opens (creating on first append) the register at path and locks it. key signs entries and

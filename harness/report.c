@@ -195,6 +195,10 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	json_object_set_new(r, "run",
 			    json_pack("{s:s, s:s, s:s}", "id", in->run_id, "date", in->date, "mode",
 				      in->mode));
+	/* binds the report to the exact answers it judged (baseline accept takes only those) */
+	if (in->journal_sha256)
+		json_object_set_new(json_object_get(r, "run"), "journal_sha256",
+				    json_string(in->journal_sha256));
 	json_object_set_new(r, "vendor",
 			    json_pack("{s:s, s:s, s:s, s:s}", "id", in->vendor->id, "probe",
 				      in->vendor->probe, "model", in->vendor->model, "base_url",

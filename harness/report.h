@@ -31,8 +31,9 @@ enum report_verdict {
 
 struct report_input {
 	const char *run_id;
-	const char *date; /* the night, YYYY-MM-DD */
-	const char *mode; /* "nightly" */
+	const char *journal_sha256; /* the journal holding the answers judged; may be NULL */
+	const char *date;	    /* the night, YYYY-MM-DD */
+	const char *mode;	    /* "nightly" */
 	const struct vendor *vendor;
 	const struct suite *suite;
 	const struct sampleset *baseline; /* may be NULL */

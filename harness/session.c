@@ -71,14 +71,21 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	char runid[64], when[32];
 	int rc;
 
+	if (o->close_journal && o->collect) {
+		s->journal_path = xstrdup(o->close_journal);
+		if (journal_read(s->journal_path, collect_record, o->collect, NULL, err) < 0)
+			return -1;
+		return collect_finish(o->collect, err);
+	}
 	sbuf_init(&path);
 	sbuf_addf(&path, "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);
 	s->journal_path = sbuf_detach(&path, NULL);
 	sbuf_release(&path);
 	session_now(when, sizeof(when));
 	snprintf(runid, sizeof(runid), "%s-%.8s", when, s->plan.hash);
-	j = journal_open(s->journal_path, runid, s->plan.hash,
-			 s->plan.mode == PLAN_BASELINE ? "baseline" : "nightly", o->resume, err);
+	j = journal_open_night(s->journal_path, runid, s->plan.hash,
+			       s->plan.mode == PLAN_BASELINE ? "baseline" : "nightly",
+			       s->plan.night[0] ? s->plan.night : NULL, o->resume, err);
 	if (!j)
 		return -1;
 	memset(&ro, 0, sizeof(ro));
@@ -193,6 +200,26 @@ void session_today(char *buf, size_t len)
 
 	gmtime_r(&now, &tm);
 	strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+int session_valid_date(const char *s)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int i, y = 0, m, d, leap;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	for (i = 0; i < 4; i++)
+		y = y * 10 + (s[i] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1)
+		return 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
 void session_now(char *buf, size_t len)

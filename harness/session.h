@@ -34,6 +34,10 @@ struct session_opts {
 	 * resumed journal's records first), collect_finish is called at the end, and no
 	 * samplesets are built: nothing holds every answer. */
 	struct collect *collect;
+	/* When set (with collect), nothing is sent: the answers of this journal, left by a run
+	 * that was killed, are handed over as they are, so the night can be reported (as
+	 * incomplete) and the journal archived by session_finish. */
+	const char *close_journal;
 };
 
 void session_init(struct session *s);
@@ -69,5 +73,8 @@ int session_restart_history(const struct config *cfg, const struct vendor *v, co
 /* UTC date "YYYY-MM-DD" and timestamp "YYYY-MM-DDTHH:MM:SSZ" of now. */
 void session_today(char *buf, size_t len);
 void session_now(char *buf, size_t len);
+/* 1 when s is a real calendar date "YYYY-MM-DD" (years 1970-9999), else 0: a night's date
+ * names files and register entries, so nothing else may pass. */
+int session_valid_date(const char *s);
 
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_baseline_accept.sh: a detected change is accepted as the new baseline and the decision
 # lands in the register as a signed entry: who, why, which report (and its register entry),
-# which epoch, old and new baseline hashes. Simulated vendor on 127.0.0.1.
+# which epoch, old and new baseline hashes. The night's 10 answers per prompt are topped up to
+# baseline_samples (30) from the vendor, or accept refuses naming the command that does it.
+# Simulated vendor on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
@@ -26,7 +28,6 @@ if [ ! -f "$report.minisig" ]; then
 	expect_exit 0 "$PLUMBLINE" register add --config "$cfg" "$report" --vendor sim \
 		--model sim-gpt-1 --suite demo --verdict changed --epoch "$(json_get "$report" 'd["detection"].get("epoch","")')"
 fi
-sim_stop
 
 # refusals first: no reason; a tampered report
 expect_exit 2 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report"
@@ -37,9 +38,35 @@ grep -q "signature does not verify" "$tmp/last.err" || fail "tampered report: $(
 cp "$tmp/saved-report.json" "$report"
 [ "$(sha256sum "$bl" | cut -d' ' -f1)" = "$old_sha" ] || fail "a refused accept changed the baseline"
 
-expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
+# The night holds 10 answers per prompt, a baseline 30: without --top-up accept refuses and
+# names the command that samples the rest.
+expect_exit 2 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
 	--reason "vendor confirmed the model upgrade (ticket 4711)" --by alice
+grep -q "has 10 answers that night, a baseline needs 30" "$tmp/last.err" ||
+	fail "short baseline: $(cat "$tmp/last.err")"
+grep -qF -- "--reason 'vendor confirmed the model upgrade (ticket 4711)' --by 'alice' --top-up" "$tmp/last.err" ||
+	fail "the refusal does not name the command: $(cat "$tmp/last.err")"
+[ "$(sha256sum "$bl" | cut -d' ' -f1)" = "$old_sha" ] || fail "a refused accept changed the baseline"
+# A top-up that gets no answers (the vendor is down) leaves the baseline as it was: never a
+# baseline short of answers, nor an empty one.
+sim_stop
+expect_exit 3 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
+	--reason "vendor confirmed the model upgrade (ticket 4711)" --by alice --top-up
+grep -q "has only 10 of the 30 answers a baseline needs" "$tmp/last.err" ||
+	fail "failed top-up: $(cat "$tmp/last.err")"
+[ "$(sha256sum "$bl" | cut -d' ' -f1)" = "$old_sha" ] || fail "a failed top-up changed the baseline"
+sim_start night --seed 5 --night 1 --drift model
+write_config "$dir" "$port"
+expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
+	--reason "vendor confirmed the model upgrade (ticket 4711)" --by alice --top-up
 cat "$tmp/last.out"
+sim_stop
+# every prompt holds baseline_samples answers: the night's 10 and 20 sampled now
+python3 - "$bl" "$report" <<'PY' || fail "the new baseline was not topped up"
+import json, sys
+b, r = (json.load(open(p)) for p in sys.argv[1:3])
+assert [len(p["samples"]) for p in b["prompts"]] == [30] * len(r["prompts"]), b["prompts"]
+PY
 new_sha=$(sha256sum "$bl" | cut -d' ' -f1)
 [ "$new_sha" != "$old_sha" ] || fail "baseline not replaced"
 ls "$bl".*.replaced >/dev/null 2>&1 || fail "old baseline not kept"
@@ -53,6 +80,7 @@ assert e["by"] == "alice" and "4711" in e["reason"], e
 assert e["accepts_seq"] == 0 and e["report_sha256"] == sys.argv[4], e
 assert e["old_baseline_sha256"] == sys.argv[2] and e["new_baseline_sha256"] == sys.argv[3], e
 assert e["vendor"] == "sim" and e["model"] == "sim-gpt-1" and e["suite"] == "demo", e
+assert e["topped_up"] == 100 and len(e["journal_sha256"]) == 64, e
 PY
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
 expect_exit 0 "$PLUMBLINE" register show --config "$cfg"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_resume.sh: a run killed with SIGKILL mid-way and continued with `run --resume` sends only
 # the requests it had not answered, leaves no half-written file, and reports exactly what an
-# uninterrupted run reports.
+# uninterrupted run reports. A killed night that is not resumed is never lost: the next
+# night's run reports it as incomplete (signed, registered), and `--resume` with another
+# --date never reuses that night's answers.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -22,19 +24,24 @@ planned=$(json_get "$base/reports/2026-01-01/sim-demo.json" 'd["counts"]["planne
 
 stats() { curl -s "http://127.0.0.1:$port/_sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
 
-# Start the run, let it answer part of the plan, then SIGKILL it.
-"$PLUMBLINE" run --config "$killed/plumbline.json" --date 2026-01-01 "$suite" \
-	>"$tmp/killed.out" 2>"$tmp/killed.err" &
-run_pid=$!
-journal=""
-for _ in $(seq 300); do
-	journal=$(find "$killed/state/journal" -maxdepth 1 -name '*.jsonl' 2>/dev/null | head -1 || true)
-	if [ -n "$journal" ] && [ "$(wc -l <"$journal")" -ge 15 ]; then break; fi
-	sleep 0.05
-done
-[ -n "$journal" ] || fail "no journal appeared"
-kill -KILL "$run_pid"
-wait "$run_pid" 2>/dev/null || true
+# kill_night DATE: starts the night's run, lets it answer part of the plan, then SIGKILLs it;
+# sets $journal.
+kill_night() {
+	local run_pid
+	"$PLUMBLINE" run --config "$killed/plumbline.json" --date "$1" "$suite" \
+		>"$tmp/killed.out" 2>"$tmp/killed.err" &
+	run_pid=$!
+	journal=""
+	for _ in $(seq 300); do
+		journal=$(find "$killed/state/journal" -maxdepth 1 -name '*.jsonl' 2>/dev/null | head -1 || true)
+		if [ -n "$journal" ] && [ "$(wc -l <"$journal")" -ge 15 ]; then break; fi
+		sleep 0.05
+	done
+	[ -n "$journal" ] || fail "no journal appeared"
+	kill -KILL "$run_pid"
+	wait "$run_pid" 2>/dev/null || true
+}
+kill_night 2026-01-01
 at_kill=$(stats)
 records=$(($(wc -l <"$journal") - 1)) # line 1 is the header
 [ "$records" -lt "$planned" ] || fail "the run finished before it was killed ($records records)"
@@ -80,4 +87,41 @@ assert a["detection"]["epoch"] == b["detection"]["epoch"]
 assert a["detection"]["hard"]["changed"] == b["detection"]["hard"]["changed"]
 PY
 	fail "resumed report differs from the uninterrupted one"
+
+# A killed night that is not resumed: the next night keeps its journal (the night is part of
+# the plan identity) and reports it as incomplete, signed and registered. `--resume` with the
+# next night's --date sends that night's whole plan (never the killed night's answers).
+expect_exit 0 "$PLUMBLINE" keygen --config "$killed/plumbline.json"
+kill_night 2026-01-02
+records=$(($(wc -l <"$journal") - 1))
+jsha=$(sha256sum "$journal" | cut -d' ' -f1)
+at_kill=$(stats)
+expect_exit 0 "$PLUMBLINE" run --config "$killed/plumbline.json" --date 2026-01-03 --resume "$suite"
+sent=$(($(stats) - at_kill))
+[ "$sent" = "$planned" ] || fail "--resume of another night sent $sent of $planned requests"
+lost="$killed/reports/2026-01-02/sim-demo.json"
+[ -f "$lost" ] && [ -f "$lost.minisig" ] || fail "the killed night left no signed report"
+python3 - "$lost" "$killed/state/register.jsonl" "$records" "$jsha" <<'PY' || fail "killed night report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "incomplete" and "killed" in r["incomplete_reason"], r["summary"]
+assert r["run"]["date"] == "2026-01-02" and r["run"]["journal_sha256"] == sys.argv[4], r["run"]
+assert r["counts"]["answers"] <= int(sys.argv[3]), r["counts"]
+entries = [json.loads(l) for l in open(sys.argv[2])]
+assert [e["date"][:10] for e in entries] == ["2026-01-02", "2026-01-03"], entries
+assert entries[0]["verdict"] == "incomplete", entries[0]
+PY
+[ "$(json_get "$killed/reports/2026-01-03/sim-demo.json" 'd["verdict"]')" = pass ] || fail "night 3"
+[ -z "$(find "$killed/state/journal" -maxdepth 1 -name '*.jsonl')" ] || fail "a journal was left behind"
+expect_exit 0 "$PLUMBLINE" register verify --config "$killed/plumbline.json"
+expect_exit 0 "$PLUMBLINE" verify --config "$killed/plumbline.json" "$lost" "$killed/state/register.jsonl"
+
+# A killed night's journal that cannot be read (damaged) does not stop the nights after it: it
+# is named and kept.
+kill_night 2026-01-04
+sed -i '3s/.*/not json/' "$journal"
+expect_exit 0 "$PLUMBLINE" run --config "$killed/plumbline.json" --date 2026-01-05 "$suite"
+grep -q "night 2026-01-04 could not be reported; its journal is kept" "$tmp/last.err" ||
+	fail "damaged journal: $(cat "$tmp/last.err")"
+[ -f "$journal" ] || fail "the damaged journal was not kept"
 echo ok

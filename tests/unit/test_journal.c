@@ -132,6 +132,47 @@ static void test_resume_empty_journal(void **state)
 	free(dir);
 }
 
+static int count_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
+{
+	(void)r;
+	(void)err;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A nightly journal names its night in the header (the next run reports a killed night by
+ * it); a journal without a night (baseline recordings, older journals) has none. */
+static void test_header_names_night(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir();
+	struct sbuf path;
+	struct journal *j;
+	json_t *hdr = NULL;
+	int n = 0;
+
+	(void)state;
+	sbuf_init(&path);
+	sbuf_addf(&path, "%s/n.jsonl", dir);
+	j = journal_open_night(path.buf, "run", "h", "nightly", "2026-01-02", 0, &err);
+	assert_non_null(j);
+	append(j, "p", 0, PROBE_OK, "x");
+	journal_close(j);
+	assert_int_equal(journal_read(path.buf, count_rec, &n, &hdr, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(json_string_value(json_object_get(hdr, "night")), "2026-01-02");
+	json_decref(hdr);
+	j = journal_open(path.buf, "run", "h", "baseline", 0, &err);
+	assert_non_null(j);
+	journal_close(j);
+	assert_int_equal(journal_read(path.buf, count_rec, &n, &hdr, &err), 0);
+	assert_null(json_object_get(hdr, "night"));
+	json_decref(hdr);
+	sbuf_release(&path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void test_corrupt_line_is_an_error(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -205,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_and_resume),
 		cmocka_unit_test(test_resume_empty_journal),
+		cmocka_unit_test(test_header_names_night),
 		cmocka_unit_test(test_corrupt_line_is_an_error),
 		cmocka_unit_test(test_hostile_numbers_clamped),
 	};

@@ -362,12 +362,40 @@ static void test_plan_hash_unchanged(void **state)
 	fixed_free(&f);
 }
 
+/* A nightly run's plan names its night: the same suites on two nights are two journals, and a
+ * resume with another --date cannot continue (reuse) another night's answers. Without a night
+ * the hash is the one above (journals of baseline recordings keep their names). */
+static void test_plan_night(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct fixed f;
+	struct plan p;
+	char plain[65], one[65];
+
+	(void)state;
+	fixed_load(&f);
+	assert_int_equal(plan_build(&p, f.c, NULL, 0, f.suites, 0, PLAN_NIGHTLY, &err), 0);
+	memcpy(plain, p.hash, sizeof(plain));
+	plan_set_night(&p, "2026-01-01");
+	memcpy(one, p.hash, sizeof(one));
+	/* sha256("mode=0\nnight=2026-01-01\n") */
+	assert_string_equal(one, "10b0219e8c52b85da4fc92b2cf289c013699d5b881b75ca80525af9739ab38"
+				 "3e");
+	plan_set_night(&p, "2026-01-02");
+	assert_string_not_equal(p.hash, one);
+	plan_set_night(&p, NULL);
+	assert_string_equal(p.hash, plain);
+	plan_release(&p);
+	fixed_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_night),
 		cmocka_unit_test(test_plan_item_and_group_of),
 		cmocka_unit_test(test_plan_hash_unchanged),
 	};
