@@ -63,7 +63,11 @@ assert rows[:2] == [("1", "2026-02-01"), ("0", "2026-02-03")], rows
 PY
 
 # accepting the backfilled night's report: the decision is about that night, made today
-expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$old" --reason "backfill test" --by bob
+# (the night's 10 answers a prompt are topped up to baseline_samples from the changed vendor)
+sim_start night2b --seed 5 --night 2 --drift model
+write_config "$dir" "$port"
+expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$old" --reason "backfill test" --by bob --top-up
+sim_stop
 python3 - "$reg" <<'PY' || fail "decision entry: night / date"
 import json, sys
 es = [json.loads(l) for l in open(sys.argv[1])]

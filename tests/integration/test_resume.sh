@@ -108,7 +108,7 @@ assert r["verdict"] == "incomplete" and "killed" in r["incomplete_reason"], r["s
 assert r["run"]["date"] == "2026-01-02" and r["run"]["journal_sha256"] == sys.argv[4], r["run"]
 assert r["counts"]["answers"] <= int(sys.argv[3]), r["counts"]
 entries = [json.loads(l) for l in open(sys.argv[2])]
-assert [e["date"][:10] for e in entries] == ["2026-01-02", "2026-01-03"], entries
+assert [e["night"] for e in entries] == ["2026-01-02", "2026-01-03"], entries
 assert entries[0]["verdict"] == "incomplete", entries[0]
 PY
 [ "$(json_get "$killed/reports/2026-01-03/sim-demo.json" 'd["verdict"]')" = pass ] || fail "night 3"
