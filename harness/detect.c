@@ -29,6 +29,7 @@ struct detect_params {
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
 	enum dist_choice distance;
 	enum stats_kernel kernel;
+	enum fp_norm norm;
 	int cusum, logprobs;
 };
 
@@ -49,6 +50,7 @@ static const char *const param_keys[] = {
 	"min_answered",
 	"min_history",
 	"ngram",
+	"normalize",
 	"novel_margin",
 	"pad_len",
 	"permutations",
@@ -89,6 +91,7 @@ static void params_defaults(struct detect_params *p)
 	p->logprob_margin = 0.05;
 	p->distance = DIST_AUTO;
 	p->kernel = STATS_K_HAMMING;
+	p->norm = FP_NORM_NONE;
 	p->cusum = 1;
 	p->logprobs = 0;
 }
@@ -122,7 +125,7 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	struct jsonloc none = { "detection", NULL, 0 };
 	const struct jsonloc *loc = loc_in ? loc_in : &none;
 	const char *ptr = "/detection";
-	int d = (int)p->distance, k = (int)p->kernel;
+	int d = (int)p->distance, k = (int)p->kernel, nm = (int)p->norm;
 
 	if (!obj)
 		return 0;
@@ -162,10 +165,12 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	    json_get_bool(loc, ptr, obj, "cusum", p->cusum, &p->cusum, err) ||
 	    json_get_bool(loc, ptr, obj, "logprobs", p->logprobs, &p->logprobs, err) ||
 	    get_enum(loc, obj, "distance", dists, &d, err) ||
-	    get_enum(loc, obj, "kernel", kernels, &k, err))
+	    get_enum(loc, obj, "kernel", kernels, &k, err) ||
+	    get_enum(loc, obj, "normalize", fingerprint_norm_names, &nm, err))
 		return -1;
 	p->distance = (enum dist_choice)d;
 	p->kernel = (enum stats_kernel)k;
+	p->norm = (enum fp_norm)nm;
 	return 0;
 }
 
@@ -228,12 +233,10 @@ static size_t cp_len(const char *s)
 	return n;
 }
 
+/* Answers arrive in the suite's normal form (detect_add): compared byte for byte. */
 static int same_answer(const char *x, const char *y)
 {
-	size_t nx, ny;
-	const char *tx = fingerprint_trim(x, &nx), *ty = fingerprint_trim(y, &ny);
-
-	return nx == ny && !memcmp(tx, ty, nx);
+	return !strcmp(x, y);
 }
 
 static const struct sample *pooled(const struct pwork *w, size_t i)
@@ -482,9 +485,8 @@ static int word_is_new(void *ctx, const char *w, size_t n)
 static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 		    const struct sample *sm, const struct sample *self)
 {
-	size_t k, n;
+	size_t k, n = strlen(sm->text);
 
-	fingerprint_trim(sm->text, &n);
 	if (n > NOVEL_LONG_CHARS && v->cap) {
 		struct novel_word nw = { v, self != NULL };
 
@@ -1373,29 +1375,46 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 	return ev;
 }
 
-void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
-		const struct prompt_samples *night)
+/* A prompt's answers in the suite's normal form ("normalize"): a copy of ps whose texts are
+ * the normal forms (only they and the array are owned), kept in buf; ps itself when answers
+ * are compared as the vendor returned them (or ps is NULL). */
+static const struct prompt_samples *normal_form(const struct detect_params *p,
+						const struct prompt_samples *ps,
+						struct prompt_samples *buf)
+{
+	size_t i;
+
+	if (!ps || p->norm == FP_NORM_NONE)
+		return ps;
+	*buf = *ps;
+	buf->samples = xmalloc((ps->n ? ps->n : 1) * sizeof(*buf->samples));
+	for (i = 0; i < ps->n; i++) {
+		buf->samples[i] = ps->samples[i];
+		buf->samples[i].text = fingerprint_normalize(ps->samples[i].text, p->norm);
+	}
+	return buf;
+}
+
+static void normal_release(const struct prompt_samples *nf, struct prompt_samples *buf)
+{
+	size_t i;
+
+	if (nf != buf)
+		return;
+	for (i = 0; i < buf->n; i++)
+		free(buf->samples[i].text);
+	free(buf->samples);
+}
+
+/* detect_add on answers in the suite's normal form (figures and logprobs: as returned). */
+static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
+		       const struct prompt_samples *night)
 {
 	struct vocab v;
 
-	if (ev->ended) {
-		ev->misuse = "detect_add: called after detect_end";
-		return;
-	}
 	if (base_index == DETECT_NOT_IN_BASELINE) {
-		if (!night)
-			return;
 		fingerprint_acc_add(ev->fp_night, night);
-		figures_add(ev, night);
 		rates_add(night, NULL, NULL, 0, &ev->r_night);
-		return;
-	}
-	if (base_index >= ev->n_w || !base) {
-		ev->misuse = "detect_add: baseline index out of range or baseline prompt missing";
-		return;
-	}
-	if (ev->w[base_index].id) {
-		ev->misuse = "detect_add: baseline prompt added twice";
 		return;
 	}
 	ev->w[base_index].id = xstrdup(base->prompt_id);
@@ -1404,12 +1423,43 @@ void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_sa
 	rates_add(base, base, &v, 1, &ev->r_base);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
-		figures_add(ev, night);
 		rates_add(night, base, &v, 0, &ev->r_night);
 	}
 	vocab_release(&v);
 	distance_add(ev, base_index, base, night);
-	if (ev->p->logprobs)
+}
+
+void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
+		const struct prompt_samples *night)
+{
+	struct prompt_samples bbuf, nbuf;
+	const struct prompt_samples *nb, *nn;
+
+	if (ev->ended) {
+		ev->misuse = "detect_add: called after detect_end";
+		return;
+	}
+	if (base_index == DETECT_NOT_IN_BASELINE && !night)
+		return;
+	if (base_index != DETECT_NOT_IN_BASELINE) {
+		if (base_index >= ev->n_w || !base) {
+			ev->misuse = "detect_add: baseline index out of range or baseline prompt "
+				     "missing";
+			return;
+		}
+		if (ev->w[base_index].id) {
+			ev->misuse = "detect_add: baseline prompt added twice";
+			return;
+		}
+	}
+	nb = normal_form(ev->p, base_index == DETECT_NOT_IN_BASELINE ? NULL : base, &bbuf);
+	nn = normal_form(ev->p, night, &nbuf);
+	add_normal(ev, base_index, nb, nn);
+	normal_release(nb, &bbuf);
+	normal_release(nn, &nbuf);
+	if (night)
+		figures_add(ev, night); /* lengths and latencies of what the vendor returned */
+	if (base_index != DETECT_NOT_IN_BASELINE && ev->p->logprobs)
 		logprob_add(ev, base, night);
 }
 

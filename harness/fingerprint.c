@@ -24,13 +24,40 @@ const char *fingerprint_trim(const char *s, size_t *len)
 
 uint64_t fingerprint_answer_hash(const char *s)
 {
-	size_t n, i;
-	const char *t = fingerprint_trim(s, &n);
 	uint64_t h = 1469598103934665603ULL;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)t[i]) * 1099511628211ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
+}
+
+const char *const fingerprint_norm_names[] = { "none", "trim", "whitespace", "lower", NULL };
+
+char *fingerprint_normalize(const char *s, enum fp_norm m)
+{
+	size_t n, i, o = 0;
+	const char *t;
+	char *out;
+
+	if (m == FP_NORM_NONE)
+		return xstrdup(s);
+	t = fingerprint_trim(s, &n);
+	if (m == FP_NORM_TRIM)
+		return xstrndup(t, n);
+	out = xmalloc(n + 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+
+		if (isspace(c)) {
+			/* trimmed: a run inside is always followed by a non-space */
+			if (!o || out[o - 1] != ' ')
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = (char)(m == FP_NORM_LOWER ? tolower(c) : c);
+	}
+	out[o] = 0;
+	return out;
 }
 
 /* Adds str to the array unless present; the array is sorted at the end. */

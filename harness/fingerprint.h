@@ -29,8 +29,8 @@ json_t *fingerprint_hard(const struct sampleset *s);
 int fingerprint_hard_diff(const json_t *known, const json_t *now, json_t *changes);
 
 /* Sketch of the answers: {prompt: {"mode": 16 hex digits of the most common answer's hash,
- * "share": its share, "len": mean length in code points}}. Answers are compared after trimming
- * surrounding white space. */
+ * "share": its share, "len": mean length in code points}}. Answers are compared as given:
+ * a caller that compares normal forms (fingerprint_normalize) hands those in. */
 json_t *fingerprint_sketch(const struct sampleset *s);
 /* Share of the prompts present in both sketches whose most common answers agree (0..1);
  * 1 when no prompt is shared. */
@@ -65,10 +65,20 @@ void fingerprint_epochs(const json_t *records, struct epoch_info **out, size_t *
  * it is the baseline's). */
 void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len);
 
-/* Trims surrounding white space: the normal form answers are compared in. Returns the start
- * and sets *len. */
+/* Trims surrounding white space. Returns the start and sets *len. */
 const char *fingerprint_trim(const char *s, size_t *len);
-/* 64-bit FNV-1a of the normal form. */
+/* 64-bit FNV-1a of the answer's bytes, as given. */
 uint64_t fingerprint_answer_hash(const char *s);
+
+/* The normal form answers are compared in (a suite's detection setting "normalize"). By
+ * default none: for one-token answers " It" and "It" are different tokens, so what the vendor
+ * returned is compared byte for byte. FP_NORM_TRIM drops surrounding white space;
+ * FP_NORM_SPACE also turns each run of white space inside into one space; FP_NORM_LOWER
+ * also lower-cases ASCII letters. */
+enum fp_norm { FP_NORM_NONE = 0, FP_NORM_TRIM, FP_NORM_SPACE, FP_NORM_LOWER };
+/* The setting's values, indexed by enum fp_norm, NULL-terminated. */
+extern const char *const fingerprint_norm_names[];
+/* The normal form of s (a new string: free() it). */
+char *fingerprint_normalize(const char *s, enum fp_norm m);
 
 #endif

@@ -1061,6 +1061,93 @@ static void test_stream_misuse(void **state)
 	fx_release(&f);
 }
 
+/* One-token answers: " It" and "It" are different tokens, so by default (answers compared as
+ * the vendor returned them) a night answering " It" where the baseline said "It" is a full
+ * change (total variation 1 on every prompt); with the suite's "normalize": "trim" the two
+ * are one answer (distance 0), "whitespace" also folds inner runs, "lower" also the case. */
+static struct sampleset *same_answers(const char *text)
+{
+	struct sampleset *s = sampleset_new("sim", "m", "core");
+	size_t p, i;
+
+	for (p = 0; p < 4; p++) {
+		char id[16];
+		struct prompt_samples *ps;
+
+		snprintf(id, sizeof(id), "p%zu", p);
+		ps = sampleset_prompt(s, id);
+		ps->samples = xcalloc(10, sizeof(*ps->samples));
+		for (i = 0; i < 10; i++) {
+			struct sample *sm = &ps->samples[i];
+
+			sm->index = (int)i;
+			sm->text = xstrdup(text);
+			sm->prompt_tokens = 9;
+			sm->completion_tokens = 1;
+			sm->latency_ms = -1;
+			sm->ttft_ms = -1;
+		}
+		ps->n = 10;
+	}
+	return s;
+}
+
+/* The distance of every prompt (all equal) between answers a and b under the given
+ * detection settings. */
+static double norm_distance(const char *settings, const char *a, const char *b)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *cfg = json_loads(settings, 0, NULL), *sec = NULL, *pr;
+	struct detect_params *p = detect_params_new(NULL, cfg, NULL, NULL, &err);
+	struct sampleset *base = same_answers(a), *night = same_answers(b);
+	struct detect_outcome o;
+	double d = -1;
+	size_t i;
+
+	assert_non_null(p);
+	assert_int_equal(detect_evaluate(p, base, night, "/nonexistent-dir/x.jsonl", "n1", 1, &o,
+					 &sec, &err),
+			 0);
+	json_array_foreach(json_object_get(json_object_get(sec, "distance"), "prompts"), i, pr)
+	{
+		assert_string_equal(json_string_value(json_object_get(pr, "kind")), "tv");
+		if (i)
+			assert_true(json_real_value(json_object_get(pr, "distance")) == d);
+		d = json_real_value(json_object_get(pr, "distance"));
+	}
+	assert_int_equal(i, 4);
+	json_decref(sec);
+	json_decref(cfg);
+	sampleset_free(base);
+	sampleset_free(night);
+	detect_params_free(p);
+	return d;
+}
+
+static void test_normalize(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	const char *text = "{\n  \"detection\": {\n    \"normalize\": \"upper\"}\n}";
+	struct jsonloc loc = { "suite.json", text, strlen(text) };
+	json_t *root = json_loads(text, 0, NULL);
+
+	(void)state;
+	assert_true(norm_distance("{}", "It", " It") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"none\"}", "It", " It") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"trim\"}", "It", " It") == 0.0);
+	assert_true(norm_distance("{\"normalize\": \"trim\"}", "It is", "It  is\n") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"whitespace\"}", "It is", " It \t is\n") ==
+		    0.0);
+	assert_true(norm_distance("{\"normalize\": \"whitespace\"}", "It", "it") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"lower\"}", "It  is", "it is ") == 0.0);
+	/* an unknown value is an error naming the file, line and key */
+	assert_null(detect_params_new(NULL, NULL, &loc, json_object_get(root, "detection"), &err));
+	assert_non_null(strstr(err.msg, "unknown value \"upper\""));
+	assert_non_null(strstr(err.where, "suite.json:3:"));
+	assert_non_null(strstr(err.where, "normalize"));
+	json_decref(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1081,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_stream_missing_prompt),
 		cmocka_unit_test(test_stream_extra_prompt),
 		cmocka_unit_test(test_stream_misuse),
+		cmocka_unit_test(test_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
