@@ -4,6 +4,7 @@
 #include "stats.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +406,35 @@ double fingerprint_sketch_agreement(const json_t *a, const json_t *b)
 		agree += !strcmp(ma, mb);
 	}
 	return shared ? (double)agree / (double)shared : 1;
+}
+
+int fingerprint_sketch_same(const json_t *was, const json_t *now)
+{
+	size_t decisive = 0, agree = 0, shared = 0;
+	double len_was = 0, len_now = 0;
+	const char *pid;
+	json_t *va;
+
+	json_object_foreach((json_t *)was, pid, va)
+	{
+		const json_t *vb = json_object_get(now, pid);
+		const char *ma = json_string_value(json_object_get(va, "mode"));
+		const char *mb = json_string_value(json_object_get(vb, "mode"));
+
+		if (!ma || !mb)
+			continue;
+		shared++;
+		len_was += json_number_value(json_object_get(va, "len"));
+		len_now += json_number_value(json_object_get(vb, "len"));
+		if (json_number_value(json_object_get(va, "share")) > 0.5 &&
+		    json_number_value(json_object_get(vb, "share")) > 0.5) {
+			decisive++;
+			agree += !strcmp(ma, mb);
+		}
+	}
+	if (!shared || !decisive || (double)agree < 0.8 * (double)decisive)
+		return 0;
+	return fabs(len_now - len_was) <= 0.25 * fmax(len_was, len_now);
 }
 
 void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len)

@@ -4,9 +4,10 @@
  * Hard signals are facts the vendor reports, compared without statistics: returned model
  * names, system fingerprints, each prompt's prompt-token count (same input, so a change means
  * a new tokenizer or a hidden system prompt), version headers, logprob availability.
- * An epoch is a stretch of nights with one behaviour: "e1" holds the baseline; a confirmed
- * change opens "e2" (the ID) on that night (the date); a night that matches an older epoch
- * again is a return to it. Epochs live in the history: every night record names its epoch.
+ * An epoch is a behaviour: "e1" holds the first baseline; a confirmed change opens "e2" (the
+ * ID) on that night (the date); a night that matches an older epoch again is a return to it.
+ * Every night record of the history names its epoch; the registry beside it (history.h) keeps
+ * the epochs across new baselines.
  * All json_t results are new references (the caller owns them); arguments are borrowed. */
 #ifndef PL_FINGERPRINT_H
 #define PL_FINGERPRINT_H
@@ -35,6 +36,13 @@ json_t *fingerprint_sketch(const struct sampleset *s);
 /* Share of the prompts present in both sketches whose most common answers agree (0..1);
  * 1 when no prompt is shared. */
 double fingerprint_sketch_agreement(const json_t *a, const json_t *b);
+
+/* Whether two sketches show the same behaviour, for an epoch whose nights were measured
+ * against another baseline (their distances cannot be compared with tonight's): the prompts
+ * both answer mostly one way (share above one half on both sides) must exist and at least
+ * 80% of them give the same most common answer, and the mean answer length over the shared
+ * prompts may differ by at most 25%. */
+int fingerprint_sketch_same(const json_t *was, const json_t *now);
 
 /* The same hard signals and sketch built one prompt at a time, so a night's answers need not
  * be held together: new (sketch: also keep the sketch), add each prompt once (in any order:

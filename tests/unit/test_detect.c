@@ -184,6 +184,8 @@ static void fx_release(struct fx *f)
 	detect_params_free(f->p);
 	sampleset_free(f->base);
 	unlink(f->hist);
+	snprintf(cmd, sizeof(cmd), "%s/h/sim.epochs.json", f->dir); /* the epoch registry */
+	unlink(cmd);
 	snprintf(cmd, sizeof(cmd), "%s/h", f->dir);
 	rmdir(cmd);
 	rmdir(f->dir);
