@@ -1,7 +1,6 @@
 /* history.c: per vendor/model/suite JSON Lines history of nightly detection statistics. */
 #include "history.h"
 #include "fileio.h"
-#include "fingerprint.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -178,28 +177,36 @@ json_t *history_epochs_find(const json_t *reg, const char *id)
 	return NULL;
 }
 
-/* A registry built from a history written before registries existed. */
+/* A registry built from a history written before registries existed: its epochs in order of
+ * first appearance (a night without one is e1), each with the hard signals of its latest. */
 static json_t *epochs_from_history(const json_t *records)
 {
-	struct epoch_info *eps = NULL;
-	size_t n = 0, i;
-	json_t *reg = json_pack("{s:[]}", "epochs");
+	json_t *reg = json_pack("{s:[]}", "epochs"), *list = json_object_get(reg, "epochs"), *r;
+	size_t i;
 
-	fingerprint_epochs(records, &eps, &n);
-	for (i = 0; i < n; i++) {
-		const json_t *last = json_array_get(records, eps[i].last);
-		json_t *e = json_pack("{s:s,s:s,s:I}", "id", eps[i].id, "since", eps[i].since,
-				      "nights", (json_int_t)eps[i].nights);
+	json_array_foreach(records, i, r)
+	{
+		const char *id = json_string_value(json_object_get(r, "epoch"));
+		const json_t *night = json_object_get(r, "night"), *hard = json_object_get(r, "har"
+											      "d");
+		json_t *e = history_epochs_find(reg, id ? id : "e1");
 
-		if (json_is_string(json_object_get(last, "night")))
-			json_object_set(e, "last", json_object_get(last, "night"));
-		if (json_is_object(json_object_get(last, "hard")))
-			json_object_set(e, "hard", json_object_get(last, "hard"));
-		json_array_append_new(json_object_get(reg, "epochs"), e);
+		if (!e) {
+			e = json_pack("{s:s,s:s,s:i}", "id", id ? id : "e1", "since",
+				      json_is_string(night) ? json_string_value(night) : "",
+				      "nights", 0);
+			json_array_append_new(list, e);
+		}
+		json_object_set_new(
+			e, "nights",
+			json_integer(json_integer_value(json_object_get(e, "nights")) + 1));
+		if (json_is_string(night))
+			json_object_set(e, "last", (json_t *)night);
+		if (json_is_object(hard))
+			json_object_set(e, "hard", (json_t *)hard);
 	}
-	if (n) /* the baseline of a history without a registry was always e1 */
+	if (json_array_size(list)) /* the baseline of a history without a registry was e1 */
 		json_object_set_new(reg, "baseline", json_string("e1"));
-	free(eps);
 	return reg;
 }
 
