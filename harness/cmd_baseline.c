@@ -133,7 +133,7 @@ static int record(int argc, char **argv)
 		}
 		{
 			char moved[1200];
-			int m = session_restart_history(s.cfg, v, s.suites[i]->id, moved,
+			int m = session_restart_history(s.cfg, v, s.suites[i]->id, NULL, moved,
 							sizeof(moved), &err);
 
 			if (m < 0) {

@@ -543,7 +543,8 @@ int cmd_baseline_accept(int argc, char **argv)
 		struct pl_err herr = PL_ERR_INIT;
 		char msg[1600];
 
-		if (session_restart_history(cfg, v, suite_id, keep, sizeof(keep), &herr) < 0)
+		/* the accepted behaviour keeps its epoch ID under the new baseline */
+		if (session_restart_history(cfg, v, suite_id, epoch, keep, sizeof(keep), &herr) < 0)
 			fprintf(stderr, "plumbline: warning: %s\n",
 				pl_err_str(&herr, msg, sizeof(msg)));
 	}

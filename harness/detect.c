@@ -29,6 +29,7 @@ struct detect_params {
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
 	enum dist_choice distance;
 	enum stats_kernel kernel;
+	enum fp_norm norm;
 	int cusum, logprobs;
 };
 
@@ -49,6 +50,7 @@ static const char *const param_keys[] = {
 	"min_answered",
 	"min_history",
 	"ngram",
+	"normalize",
 	"novel_margin",
 	"pad_len",
 	"permutations",
@@ -89,6 +91,7 @@ static void params_defaults(struct detect_params *p)
 	p->logprob_margin = 0.05;
 	p->distance = DIST_AUTO;
 	p->kernel = STATS_K_HAMMING;
+	p->norm = FP_NORM_NONE;
 	p->cusum = 1;
 	p->logprobs = 0;
 }
@@ -122,7 +125,7 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	struct jsonloc none = { "detection", NULL, 0 };
 	const struct jsonloc *loc = loc_in ? loc_in : &none;
 	const char *ptr = "/detection";
-	int d = (int)p->distance, k = (int)p->kernel;
+	int d = (int)p->distance, k = (int)p->kernel, nm = (int)p->norm;
 
 	if (!obj)
 		return 0;
@@ -162,10 +165,12 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	    json_get_bool(loc, ptr, obj, "cusum", p->cusum, &p->cusum, err) ||
 	    json_get_bool(loc, ptr, obj, "logprobs", p->logprobs, &p->logprobs, err) ||
 	    get_enum(loc, obj, "distance", dists, &d, err) ||
-	    get_enum(loc, obj, "kernel", kernels, &k, err))
+	    get_enum(loc, obj, "kernel", kernels, &k, err) ||
+	    get_enum(loc, obj, "normalize", fingerprint_norm_names, &nm, err))
 		return -1;
 	p->distance = (enum dist_choice)d;
 	p->kernel = (enum stats_kernel)k;
+	p->norm = (enum fp_norm)nm;
 	return 0;
 }
 
@@ -228,12 +233,10 @@ static size_t cp_len(const char *s)
 	return n;
 }
 
+/* Answers arrive in the suite's normal form (detect_add): compared byte for byte. */
 static int same_answer(const char *x, const char *y)
 {
-	size_t nx, ny;
-	const char *tx = fingerprint_trim(x, &nx), *ty = fingerprint_trim(y, &ny);
-
-	return nx == ny && !memcmp(tx, ty, nx);
+	return !strcmp(x, y);
 }
 
 static const struct sample *pooled(const struct pwork *w, size_t i)
@@ -482,9 +485,8 @@ static int word_is_new(void *ctx, const char *w, size_t n)
 static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 		    const struct sample *sm, const struct sample *self)
 {
-	size_t k, n;
+	size_t k, n = strlen(sm->text);
 
-	fingerprint_trim(sm->text, &n);
 	if (n > NOVEL_LONG_CHARS && v->cap) {
 		struct novel_word nw = { v, self != NULL };
 
@@ -627,14 +629,15 @@ static void series_level(const struct detect_params *p, const json_t *recs, cons
 	free(dev);
 }
 
-/* The hard objects known for an epoch: the baseline's for e1, then its nights'. */
+/* The hard objects known for an epoch: the baseline's for the baseline's epoch, then its
+ * nights'. */
 static json_t *epoch_known(const struct detect_params *p, const json_t *recs, const char *epoch,
-			   const json_t *base_hard)
+			   const char *base_epoch, const json_t *base_hard)
 {
 	json_t *known = json_array(), *r;
 	size_t i, n = json_array_size(recs), from = 0, cnt = 0;
 
-	if (!strcmp(epoch, "e1"))
+	if (!strcmp(epoch, base_epoch))
 		json_array_append(known, (json_t *)base_hard);
 	for (i = n; i-- > 0;) {
 		r = json_array_get(recs, i);
@@ -686,10 +689,12 @@ struct detect_run {
 	struct stats_perm_result suite;
 	double *q;
 	struct fingerprint_acc *fp_night, *fp_base;
-	json_t *recs, *hard_now, *hard_base, *sketch, *hard_changes;
-	struct epoch_info *eps;
+	json_t *recs, *hard_now, *hard_base, *sketch, *sketch_base, *hard_changes;
+	json_t *reg;		/* the endpoint's epoch registry (history.h) */
+	struct epoch_info *eps; /* the history's epochs, then the registry's others (nights 0) */
 	size_t n_eps, skipped;
 	const char *cur_epoch;
+	char base_epoch[32]; /* the epoch the baseline shows ("" until known: detect_end) */
 	struct rates r_base, r_night;
 	double len_sum, *lat;
 	size_t len_n, n_lat, cap_lat, samples;
@@ -719,6 +724,8 @@ void detect_run_free(struct detect_run *ev)
 	json_decref(ev->hard_now);
 	json_decref(ev->hard_base);
 	json_decref(ev->sketch);
+	json_decref(ev->sketch_base);
+	json_decref(ev->reg);
 	json_decref(ev->hard_changes);
 	free(ev);
 }
@@ -915,7 +922,7 @@ static int rate_off(const struct detect_run *ev, int k, const char *epoch, doubl
 	double rm = k == R_NOVEL ? p->novel_margin : p->rate_margin;
 	size_t a = ev->r_base.hit[k], b = ev->r_base.n - a, c = ev->r_night.hit[k],
 	       d = ev->r_night.n - c;
-	int is_e1 = !strcmp(epoch, "e1");
+	int is_e1 = !strcmp(epoch, ev->base_epoch); /* the baseline's epoch */
 
 	snprintf(path, sizeof(path), "rates.%s", rate_names[k]);
 	series_level(p, ev->recs, epoch, path, &lv);
@@ -1023,8 +1030,43 @@ static int consecutive_above(const struct detect_run *ev)
 	return (int)json_integer_value(json_object_get(last, "above"));
 }
 
-/* Finds an older epoch tonight matches (hard signals known there, statistic within its
- * margin). Returns its index or -1. */
+/* Finds an epoch without nights in this history (one from before the baseline) whose
+ * behaviour the given hard signals and sketch show: its hard signals known, its sketch the
+ * same (fingerprint_sketch_same; distances measured against another baseline say nothing
+ * about tonight's), the best agreeing one. Returns its index in ev->eps or -1. */
+static int match_registry(const struct detect_run *ev, const json_t *hard, const json_t *sketch)
+{
+	double best_agree = -1;
+	int best = -1;
+	size_t e;
+
+	for (e = 0; e < ev->n_eps; e++) {
+		const json_t *ent = history_epochs_find(ev->reg, ev->eps[e].id);
+		json_t *eh = json_object_get(ent, "hard"), *es = json_object_get(ent, "sketch");
+		json_t *known;
+		double agree;
+		int diff;
+
+		if (ev->eps[e].nights || !strcmp(ev->eps[e].id, ev->cur_epoch) ||
+		    !json_is_object(eh) || !json_is_object(es))
+			continue;
+		known = json_pack("[O]", eh);
+		diff = fingerprint_hard_diff(known, hard, NULL);
+		json_decref(known);
+		if (diff || !fingerprint_sketch_same(es, sketch))
+			continue;
+		agree = fingerprint_sketch_agreement(es, sketch);
+		if (agree >= best_agree) {
+			best_agree = agree;
+			best = (int)e;
+		}
+	}
+	return best;
+}
+
+/* Finds an older epoch tonight matches: one of this history (hard signals known there,
+ * statistic and rates within its margins), else one from before the baseline
+ * (match_registry). Returns its index or -1. */
 static int match_older(struct detect_run *ev, const struct decision *d)
 {
 	size_t e;
@@ -1041,7 +1083,7 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 		series_level(ev->p, ev->recs, ev->eps[e].id, "stat", &lv);
 		if (!lv.nights)
 			continue;
-		known = epoch_known(ev->p, ev->recs, ev->eps[e].id, ev->hard_base);
+		known = epoch_known(ev->p, ev->recs, ev->eps[e].id, ev->base_epoch, ev->hard_base);
 		hard = fingerprint_hard_diff(known, ev->hard_now, NULL);
 		json_decref(known);
 		if (hard)
@@ -1054,7 +1096,7 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 		if (!off)
 			return (int)e;
 	}
-	return -1;
+	return match_registry(ev, ev->hard_now, ev->sketch);
 }
 
 /* The logprob test (suite option "logprobs"): tonight's logprob statistic against the
@@ -1085,11 +1127,11 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
 static void decide(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
-	int is_e1 = !strcmp(ev->cur_epoch, "e1");
+	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch); /* the baseline's epoch */
 	json_t *known;
 	size_t i, k;
 
-	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->hard_base);
+	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->base_epoch, ev->hard_base);
 	ev->hard_changes = json_array();
 	d->hard = fingerprint_hard_diff(known, ev->hard_now, ev->hard_changes) > 0;
 	json_decref(known);
@@ -1366,6 +1408,83 @@ static void summary_text(const struct detect_run *ev, const struct decision *d,
 	sbuf_release(&sb);
 }
 
+/* Adds to ev->eps the registry's epochs this history has no night of (nights 0), and dates
+ * every epoch by the night that first opened it. */
+static void epochs_merge(struct detect_run *ev)
+{
+	json_t *e;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(ev->reg, "epochs"), i, e)
+	{
+		const char *id = json_string_value(json_object_get(e, "id"));
+		const char *since = json_string_value(json_object_get(e, "since"));
+
+		for (j = 0; j < ev->n_eps && strcmp(ev->eps[j].id, id); j++)
+			;
+		if (j == ev->n_eps) {
+			ev->eps = xrealloc(ev->eps, (ev->n_eps + 1) * sizeof(*ev->eps));
+			memset(&ev->eps[j], 0, sizeof(*ev->eps));
+			snprintf(ev->eps[j].id, sizeof(ev->eps[j].id), "%s", id);
+			ev->n_eps++;
+		}
+		if (since)
+			snprintf(ev->eps[j].since, sizeof(ev->eps[j].since), "%s", since);
+	}
+}
+
+/* Adds epoch id to ev->eps (dated by since) unless it is there. */
+static void epochs_add(struct detect_run *ev, const char *id, const char *since)
+{
+	size_t j;
+
+	for (j = 0; j < ev->n_eps; j++)
+		if (!strcmp(ev->eps[j].id, id))
+			return;
+	ev->eps = xrealloc(ev->eps, (ev->n_eps + 1) * sizeof(*ev->eps));
+	memset(&ev->eps[j], 0, sizeof(*ev->eps));
+	snprintf(ev->eps[j].id, sizeof(ev->eps[j].id), "%s", id);
+	snprintf(ev->eps[j].since, sizeof(ev->eps[j].since), "%s", since);
+	ev->n_eps++;
+}
+
+/* A new baseline of unknown behaviour (recorded, not accepted): the epoch its answers show,
+ * an earlier one when they match it (match_registry), else a new ID. */
+static void base_epoch_find(struct detect_run *ev)
+{
+	int e = match_registry(ev, ev->hard_base, ev->sketch_base);
+
+	if (e >= 0)
+		snprintf(ev->base_epoch, sizeof(ev->base_epoch), "%s", ev->eps[e].id);
+	else
+		fingerprint_epoch_next(ev->eps, ev->n_eps, ev->base_epoch, sizeof(ev->base_epoch));
+}
+
+/* Records tonight in the epoch registry: the baseline's epoch, and tonight's epoch with its
+ * latest night, hard signals and sketch. */
+static int registry_update(struct detect_run *ev, const struct decision *d, struct pl_err *err)
+{
+	json_t *list = json_object_get(ev->reg, "epochs"), *e;
+
+	json_object_set_new(ev->reg, "baseline", json_string(ev->base_epoch));
+	if (!history_epochs_find(ev->reg, ev->base_epoch))
+		json_array_append_new(list, json_pack("{s:s,s:s,s:i,s:O,s:O}", "id", ev->base_epoch,
+						      "since", ev->night_id, "nights", 0, "hard",
+						      ev->hard_base, "sketch", ev->sketch_base));
+	e = history_epochs_find(ev->reg, d->epoch);
+	if (!e) {
+		e = json_pack("{s:s,s:s,s:i}", "id", d->epoch, "since",
+			      d->new_epoch || !d->since[0] ? ev->night_id : d->since, "nights", 0);
+		json_array_append_new(list, e);
+	}
+	json_object_set_new(e, "last", json_string(ev->night_id));
+	json_object_set_new(e, "nights",
+			    json_integer(json_integer_value(json_object_get(e, "nights")) + 1));
+	json_object_set(e, "hard", ev->hard_now);
+	json_object_set(e, "sketch", ev->sketch);
+	return history_epochs_save(ev->history_path, ev->reg, err);
+}
+
 struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 				const char *history_path, const char *night_id, int dry,
 				struct pl_err *err)
@@ -1389,41 +1508,66 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 	ev->null_sums =
 		xcalloc(p->permutations ? (size_t)p->permutations : 1, sizeof(*ev->null_sums));
 	ev->fp_night = fingerprint_acc_new(1);
-	ev->fp_base = fingerprint_acc_new(0);
-	if (history_load(history_path, &ev->recs, &ev->skipped, err)) {
+	ev->fp_base = fingerprint_acc_new(1);
+	if (history_load(history_path, &ev->recs, &ev->skipped, err) ||
+	    history_epochs_load(history_path, ev->recs, &ev->reg, err)) {
 		detect_run_free(ev);
 		return NULL;
 	}
 	fingerprint_epochs(ev->recs, &ev->eps, &ev->n_eps);
+	epochs_merge(ev);
+	if (json_is_string(json_object_get(ev->reg, "baseline")))
+		snprintf(ev->base_epoch, sizeof(ev->base_epoch), "%s",
+			 json_string_value(json_object_get(ev->reg, "baseline")));
+	else if (!json_array_size(json_object_get(ev->reg, "epochs")))
+		snprintf(ev->base_epoch, sizeof(ev->base_epoch), "e1"); /* the first baseline */
+	/* else a new baseline of unknown behaviour: found by detect_end (base_epoch_find) */
 	ev->cur_epoch = json_array_size(ev->recs)
 				? rec_epoch(json_array_get(ev->recs, json_array_size(ev->recs) - 1))
-				: "e1";
+				: ev->base_epoch;
 	return ev;
 }
 
-void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
-		const struct prompt_samples *night)
+/* A prompt's answers in the suite's normal form ("normalize"): a copy of ps whose texts are
+ * the normal forms (only they and the array are owned), kept in buf; ps itself when answers
+ * are compared as the vendor returned them (or ps is NULL). */
+static const struct prompt_samples *normal_form(const struct detect_params *p,
+						const struct prompt_samples *ps,
+						struct prompt_samples *buf)
+{
+	size_t i;
+
+	if (!ps || p->norm == FP_NORM_NONE)
+		return ps;
+	*buf = *ps;
+	buf->samples = xmalloc((ps->n ? ps->n : 1) * sizeof(*buf->samples));
+	for (i = 0; i < ps->n; i++) {
+		buf->samples[i] = ps->samples[i];
+		buf->samples[i].text = fingerprint_normalize(ps->samples[i].text, p->norm);
+	}
+	return buf;
+}
+
+static void normal_release(const struct prompt_samples *nf, struct prompt_samples *buf)
+{
+	size_t i;
+
+	if (nf != buf)
+		return;
+	for (i = 0; i < buf->n; i++)
+		free(buf->samples[i].text);
+	free(buf->samples);
+}
+
+/* detect_add on answers in the suite's normal form (figures and logprobs: as returned). */
+static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
+		       const struct prompt_samples *night)
 {
 	struct vocab v;
 
-	if (ev->ended) {
-		ev->misuse = "detect_add: called after detect_end";
-		return;
-	}
 	if (base_index == DETECT_NOT_IN_BASELINE) {
-		if (!night)
-			return;
 		fingerprint_acc_add(ev->fp_night, night);
-		figures_add(ev, night);
 		rates_add(night, NULL, NULL, 0, &ev->r_night);
-		return;
-	}
-	if (base_index >= ev->n_w || !base) {
-		ev->misuse = "detect_add: baseline index out of range or baseline prompt missing";
-		return;
-	}
-	if (ev->w[base_index].id) {
-		ev->misuse = "detect_add: baseline prompt added twice";
 		return;
 	}
 	ev->w[base_index].id = xstrdup(base->prompt_id);
@@ -1432,12 +1576,43 @@ void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_sa
 	rates_add(base, base, &v, 1, &ev->r_base);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
-		figures_add(ev, night);
 		rates_add(night, base, &v, 0, &ev->r_night);
 	}
 	vocab_release(&v);
 	distance_add(ev, base_index, base, night);
-	if (ev->p->logprobs)
+}
+
+void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
+		const struct prompt_samples *night)
+{
+	struct prompt_samples bbuf, nbuf;
+	const struct prompt_samples *nb, *nn;
+
+	if (ev->ended) {
+		ev->misuse = "detect_add: called after detect_end";
+		return;
+	}
+	if (base_index == DETECT_NOT_IN_BASELINE && !night)
+		return;
+	if (base_index != DETECT_NOT_IN_BASELINE) {
+		if (base_index >= ev->n_w || !base) {
+			ev->misuse = "detect_add: baseline index out of range or baseline prompt "
+				     "missing";
+			return;
+		}
+		if (ev->w[base_index].id) {
+			ev->misuse = "detect_add: baseline prompt added twice";
+			return;
+		}
+	}
+	nb = normal_form(ev->p, base_index == DETECT_NOT_IN_BASELINE ? NULL : base, &bbuf);
+	nn = normal_form(ev->p, night, &nbuf);
+	add_normal(ev, base_index, nb, nn);
+	normal_release(nb, &bbuf);
+	normal_release(nn, &nbuf);
+	if (night)
+		figures_add(ev, night); /* lengths and latencies of what the vendor returned */
+	if (base_index != DETECT_NOT_IN_BASELINE && ev->p->logprobs)
 		logprob_add(ev, base, night);
 }
 
@@ -1465,6 +1640,10 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	ev->hard_now = fingerprint_acc_hard(ev->fp_night);
 	ev->hard_base = fingerprint_acc_hard(ev->fp_base);
 	ev->sketch = fingerprint_acc_sketch(ev->fp_night);
+	ev->sketch_base = fingerprint_acc_sketch(ev->fp_base);
+	if (!ev->base_epoch[0])
+		base_epoch_find(ev);
+	epochs_add(ev, ev->base_epoch, ev->night_id);
 	figures_finish(ev);
 	distances_finish(ev);
 	ev->enough = ev->active && (double)ev->active >= p->min_answered * (double)ev->n_w;
@@ -1538,7 +1717,7 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 
 	if (!ev->dry && v != DETECT_INSUFFICIENT) {
 		rec = record_json(ev, &d, night_id, v);
-		if (history_append(ev->history_path, rec, err))
+		if (history_append(ev->history_path, rec, err) || registry_update(ev, &d, err))
 			goto out;
 	}
 	*section = sec;

@@ -41,7 +41,8 @@ struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const jso
 void detect_params_free(struct detect_params *p);
 
 /* Compares tonight with the baseline, judged against the history file (JSON Lines, created
- * when missing; tonight's entry is appended unless dry). `night_id` names the night (ISO date
+ * when missing; tonight's entry is appended unless dry) and the epoch registry beside it
+ * (history.h; rewritten with tonight's epoch unless dry). `night_id` names the night (ISO date
  * or a run id). Returns 0 and fills out plus *section (a new JSON object for the report:
  * signals, per-prompt distances, p-values, decision figures), or -1 with err set. */
 int detect_evaluate(const struct detect_params *p, const struct sampleset *baseline,
@@ -58,7 +59,8 @@ struct detect_run; /* opaque */
 
 /* Starts a night's detection: n_base is the number of baseline prompts (positions 0..n_base-1
  * in the baseline's own order, the order of baseline->prompts: the position seeds the prompt's
- * permutations). Loads the history (created when missing). `p` is borrowed and must outlive
+ * permutations). Loads the history (created when missing) and its epoch registry (a bad
+ * registry is an error). `p` is borrowed and must outlive
  * the run; history_path and night_id are copied. Returns a new run, or NULL with err set. */
 struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 				const char *history_path, const char *night_id, int dry,

@@ -4,6 +4,7 @@
 #include "stats.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,40 @@ const char *fingerprint_trim(const char *s, size_t *len)
 
 uint64_t fingerprint_answer_hash(const char *s)
 {
-	size_t n, i;
-	const char *t = fingerprint_trim(s, &n);
 	uint64_t h = 1469598103934665603ULL;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)t[i]) * 1099511628211ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
+}
+
+const char *const fingerprint_norm_names[] = { "none", "trim", "whitespace", "lower", NULL };
+
+char *fingerprint_normalize(const char *s, enum fp_norm m)
+{
+	size_t n, i, o = 0;
+	const char *t;
+	char *out;
+
+	if (m == FP_NORM_NONE)
+		return xstrdup(s);
+	t = fingerprint_trim(s, &n);
+	if (m == FP_NORM_TRIM)
+		return xstrndup(t, n);
+	out = xmalloc(n + 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+
+		if (isspace(c)) {
+			/* trimmed: a run inside is always followed by a non-space */
+			if (!o || out[o - 1] != ' ')
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = (char)(m == FP_NORM_LOWER ? tolower(c) : c);
+	}
+	out[o] = 0;
+	return out;
 }
 
 /* Adds str to the array unless present; the array is sorted at the end. */
@@ -378,6 +406,35 @@ double fingerprint_sketch_agreement(const json_t *a, const json_t *b)
 		agree += !strcmp(ma, mb);
 	}
 	return shared ? (double)agree / (double)shared : 1;
+}
+
+int fingerprint_sketch_same(const json_t *was, const json_t *now)
+{
+	size_t decisive = 0, agree = 0, shared = 0;
+	double len_was = 0, len_now = 0;
+	const char *pid;
+	json_t *va;
+
+	json_object_foreach((json_t *)was, pid, va)
+	{
+		const json_t *vb = json_object_get(now, pid);
+		const char *ma = json_string_value(json_object_get(va, "mode"));
+		const char *mb = json_string_value(json_object_get(vb, "mode"));
+
+		if (!ma || !mb)
+			continue;
+		shared++;
+		len_was += json_number_value(json_object_get(va, "len"));
+		len_now += json_number_value(json_object_get(vb, "len"));
+		if (json_number_value(json_object_get(va, "share")) > 0.5 &&
+		    json_number_value(json_object_get(vb, "share")) > 0.5) {
+			decisive++;
+			agree += !strcmp(ma, mb);
+		}
+	}
+	if (!shared || !decisive || (double)agree < 0.8 * (double)decisive)
+		return 0;
+	return fabs(len_now - len_was) <= 0.25 * fmax(len_was, len_now);
 }
 
 void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len)

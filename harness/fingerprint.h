@@ -4,9 +4,10 @@
  * Hard signals are facts the vendor reports, compared without statistics: returned model
  * names, system fingerprints, each prompt's prompt-token count (same input, so a change means
  * a new tokenizer or a hidden system prompt), version headers, logprob availability.
- * An epoch is a stretch of nights with one behaviour: "e1" holds the baseline; a confirmed
- * change opens "e2" (the ID) on that night (the date); a night that matches an older epoch
- * again is a return to it. Epochs live in the history: every night record names its epoch.
+ * An epoch is a behaviour: "e1" holds the first baseline; a confirmed change opens "e2" (the
+ * ID) on that night (the date); a night that matches an older epoch again is a return to it.
+ * Every night record of the history names its epoch; the registry beside it (history.h) keeps
+ * the epochs across new baselines.
  * All json_t results are new references (the caller owns them); arguments are borrowed. */
 #ifndef PL_FINGERPRINT_H
 #define PL_FINGERPRINT_H
@@ -29,12 +30,19 @@ json_t *fingerprint_hard(const struct sampleset *s);
 int fingerprint_hard_diff(const json_t *known, const json_t *now, json_t *changes);
 
 /* Sketch of the answers: {prompt: {"mode": 16 hex digits of the most common answer's hash,
- * "share": its share, "len": mean length in code points}}. Answers are compared after trimming
- * surrounding white space. */
+ * "share": its share, "len": mean length in code points}}. Answers are compared as given:
+ * a caller that compares normal forms (fingerprint_normalize) hands those in. */
 json_t *fingerprint_sketch(const struct sampleset *s);
 /* Share of the prompts present in both sketches whose most common answers agree (0..1);
  * 1 when no prompt is shared. */
 double fingerprint_sketch_agreement(const json_t *a, const json_t *b);
+
+/* Whether two sketches show the same behaviour, for an epoch whose nights were measured
+ * against another baseline (their distances cannot be compared with tonight's): the prompts
+ * both answer mostly one way (share above one half on both sides) must exist and at least
+ * 80% of them give the same most common answer, and the mean answer length over the shared
+ * prompts may differ by at most 25%. */
+int fingerprint_sketch_same(const json_t *was, const json_t *now);
 
 /* The same hard signals and sketch built one prompt at a time, so a night's answers need not
  * be held together: new (sketch: also keep the sketch), add each prompt once (in any order:
@@ -65,10 +73,20 @@ void fingerprint_epochs(const json_t *records, struct epoch_info **out, size_t *
  * it is the baseline's). */
 void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, size_t len);
 
-/* Trims surrounding white space: the normal form answers are compared in. Returns the start
- * and sets *len. */
+/* Trims surrounding white space. Returns the start and sets *len. */
 const char *fingerprint_trim(const char *s, size_t *len);
-/* 64-bit FNV-1a of the normal form. */
+/* 64-bit FNV-1a of the answer's bytes, as given. */
 uint64_t fingerprint_answer_hash(const char *s);
+
+/* The normal form answers are compared in (a suite's detection setting "normalize"). By
+ * default none: for one-token answers " It" and "It" are different tokens, so what the vendor
+ * returned is compared byte for byte. FP_NORM_TRIM drops surrounding white space;
+ * FP_NORM_SPACE also turns each run of white space inside into one space; FP_NORM_LOWER
+ * also lower-cases ASCII letters. */
+enum fp_norm { FP_NORM_NONE = 0, FP_NORM_TRIM, FP_NORM_SPACE, FP_NORM_LOWER };
+/* The setting's values, indexed by enum fp_norm, NULL-terminated. */
+extern const char *const fingerprint_norm_names[];
+/* The normal form of s (a new string: free() it). */
+char *fingerprint_normalize(const char *s, enum fp_norm m);
 
 #endif

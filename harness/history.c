@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #define HISTORY_MAX_BYTES (256u << 20)
+#define EPOCHS_MAX_BYTES  (64u << 20)
 
 int history_load(const char *path, json_t **records, size_t *skipped, struct pl_err *err)
 {
@@ -150,4 +151,124 @@ void history_path(struct sbuf *out, const char *state_dir, const char *vendor, c
 	add_part(out, model);
 	add_part(out, suite);
 	sbuf_addstr(out, ".jsonl");
+}
+
+void history_epochs_path(struct sbuf *out, const char *history_path)
+{
+	size_t n = strlen(history_path);
+
+	sbuf_reset(out);
+	if (n > 6 && !strcmp(history_path + n - 6, ".jsonl"))
+		n -= 6;
+	sbuf_add(out, history_path, n);
+	sbuf_addstr(out, ".epochs.json");
+}
+
+json_t *history_epochs_find(const json_t *reg, const char *id)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(reg, "epochs"), i, e)
+	{
+		const char *eid = json_string_value(json_object_get(e, "id"));
+
+		if (eid && !strcmp(eid, id))
+			return e;
+	}
+	return NULL;
+}
+
+/* A registry built from a history written before registries existed: its epochs in order of
+ * first appearance (a night without one is e1), each with the hard signals of its latest. */
+static json_t *epochs_from_history(const json_t *records)
+{
+	json_t *reg = json_pack("{s:[]}", "epochs"), *list = json_object_get(reg, "epochs"), *r;
+	size_t i;
+
+	json_array_foreach(records, i, r)
+	{
+		const char *id = json_string_value(json_object_get(r, "epoch"));
+		const json_t *night = json_object_get(r, "night"), *hard = json_object_get(r, "har"
+											      "d");
+		json_t *e = history_epochs_find(reg, id ? id : "e1");
+
+		if (!e) {
+			e = json_pack("{s:s,s:s,s:i}", "id", id ? id : "e1", "since",
+				      json_is_string(night) ? json_string_value(night) : "",
+				      "nights", 0);
+			json_array_append_new(list, e);
+		}
+		json_object_set_new(
+			e, "nights",
+			json_integer(json_integer_value(json_object_get(e, "nights")) + 1));
+		if (json_is_string(night))
+			json_object_set(e, "last", (json_t *)night);
+		if (json_is_object(hard))
+			json_object_set(e, "hard", (json_t *)hard);
+	}
+	if (json_array_size(list)) /* the baseline of a history without a registry was e1 */
+		json_object_set_new(reg, "baseline", json_string("e1"));
+	return reg;
+}
+
+int history_epochs_load(const char *history_path, const json_t *records, json_t **reg,
+			struct pl_err *err)
+{
+	struct sbuf path;
+	char *text = NULL;
+	size_t len, i;
+	json_t *r = NULL, *e;
+	int rc = -1;
+
+	*reg = NULL;
+	sbuf_init(&path);
+	history_epochs_path(&path, history_path);
+	if (!fileio_exists(path.buf)) {
+		*reg = epochs_from_history(records);
+		rc = 0;
+		goto out;
+	}
+	if (fileio_read_all(path.buf, EPOCHS_MAX_BYTES, &text, &len, err) < 0)
+		goto out;
+	r = json_loadb(text, len, 0, NULL);
+	if (!json_is_object(r) || !json_is_array(json_object_get(r, "epochs")) ||
+	    (json_object_get(r, "baseline") && !json_is_string(json_object_get(r, "baseline")))) {
+		pl_err_set(err, PL_E_INPUT, path.buf, "not an epoch registry");
+		goto out;
+	}
+	json_array_foreach(json_object_get(r, "epochs"), i, e)
+	{
+		if (!json_is_string(json_object_get(e, "id"))) {
+			pl_err_set(err, PL_E_INPUT, path.buf, "epochs[%zu]: no \"id\"", i);
+			goto out;
+		}
+	}
+	*reg = r;
+	r = NULL;
+	rc = 0;
+out:
+	json_decref(r);
+	free(text);
+	sbuf_release(&path);
+	return rc;
+}
+
+int history_epochs_save(const char *history_path, const json_t *reg, struct pl_err *err)
+{
+	struct sbuf path;
+	char *text = json_dumps(reg, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	sbuf_init(&path);
+	history_epochs_path(&path, history_path);
+	if (!text) {
+		rc = pl_err_set(err, PL_E_INTERNAL, path.buf,
+				"cannot serialise the epoch registry");
+	} else {
+		rc = fileio_write_atomic(path.buf, text, strlen(text), 0644, err);
+	}
+	free(text);
+	sbuf_release(&path);
+	return rc;
 }

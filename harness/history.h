@@ -24,6 +24,27 @@ int history_load(const char *path, json_t **records, size_t *skipped, struct pl_
  * Creates the file (0644) and its directories when missing. Returns 0, or -1 with err set. */
 int history_append(const char *path, const json_t *record, struct pl_err *err);
 
+/* The epoch registry of the endpoint, beside its history: "<history without .jsonl>.epochs.json",
+ * {"baseline": ID of the epoch the current baseline shows (absent until known), "epochs":
+ * [{"id", "since" (the night that opened it), "last" (its latest night), "nights", "hard"
+ * (the hard signals of its latest night), "sketch" (that night's answer sketch)}, ...]}.
+ * A new baseline moves the history aside but keeps the registry, so an epoch keeps its ID
+ * across accepts and a new epoch's ID is never one used before. */
+void history_epochs_path(struct sbuf *out, const char *history_path);
+/* Reads the registry of the history at history_path into a new object. When its file is
+ * missing, it is built from the history's nights `records` (borrowed; the history as
+ * history_load gives it, written before registries existed): its epochs in order of first
+ * appearance with the hard signals of their latest night and no sketch, the baseline e1;
+ * no nights give {"epochs": []}. A file that is not such an object is an error (PL_E_INPUT).
+ * Returns 0, or -1 with err set. */
+int history_epochs_load(const char *history_path, const json_t *records, json_t **reg,
+			struct pl_err *err);
+/* Writes the registry (borrowed) atomically (0644, sorted keys). Returns 0, or -1 with err
+ * set. */
+int history_epochs_save(const char *history_path, const json_t *reg, struct pl_err *err);
+/* The entry of epoch id in the registry (borrowed), or NULL. */
+json_t *history_epochs_find(const json_t *reg, const char *id);
+
 /* Sets out to <state_dir>/history/<vendor>/<model>/<suite>.jsonl; characters outside
  * [A-Za-z0-9._-] in the three names become '_' and a leading '.' becomes '_', so a name
  * cannot leave the directory. */

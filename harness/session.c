@@ -243,12 +243,43 @@ const char *session_history_path(const struct config *cfg, const struct vendor *
 	return buf;
 }
 
+/* Hands the registry over to a new baseline showing `epoch` (NULL: not known yet). A
+ * registry still to be built from a history written before registries existed is built
+ * first, so the history's epochs keep their IDs. */
+static int rebase_epochs(const char *hist, const char *epoch, struct pl_err *err)
+{
+	struct sbuf reg_path;
+	json_t *recs = NULL, *reg = NULL;
+	int rc = -1;
+
+	sbuf_init(&reg_path);
+	history_epochs_path(&reg_path, hist);
+	if (!fileio_exists(reg_path.buf) && !fileio_exists(hist) && !epoch) {
+		rc = 0; /* nothing known of this endpoint yet */
+		goto out;
+	}
+	if (history_load(hist, &recs, NULL, err) || history_epochs_load(hist, recs, &reg, err))
+		goto out;
+	if (epoch)
+		json_object_set_new(reg, "baseline", json_string(epoch));
+	else
+		json_object_del(reg, "baseline");
+	rc = history_epochs_save(hist, reg, err);
+out:
+	json_decref(recs);
+	json_decref(reg);
+	sbuf_release(&reg_path);
+	return rc;
+}
+
 int session_restart_history(const struct config *cfg, const struct vendor *v, const char *suite,
-			    char *moved_to, size_t len, struct pl_err *err)
+			    const char *epoch, char *moved_to, size_t len, struct pl_err *err)
 {
 	char hist[1024], stamp[32];
 
 	session_history_path(cfg, v, suite, hist, sizeof(hist));
+	if (rebase_epochs(hist, epoch, err) < 0)
+		return -1;
 	if (!fileio_exists(hist))
 		return 0;
 	session_now(stamp, sizeof(stamp));

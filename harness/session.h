@@ -65,10 +65,14 @@ const char *session_history_path(const struct config *cfg, const struct vendor *
 
 /* A new baseline starts the endpoint's detection history again: distances measured against
  * the old baseline say nothing about the new one. Moves the history aside to
- * "<history>.before-<now>" (kept for audits) and writes that name into moved_to. Returns 1
- * when a history was moved, 0 when there was none, -1 with err set (PL_E_IO). */
+ * "<history>.before-<now>" (kept for audits) and writes that name into moved_to. The epoch
+ * registry stays (history.h: IDs are kept across baselines); it records `epoch`, the epoch
+ * the new baseline shows (accept: the accepted report's), or, when NULL (a recorded
+ * baseline), that it is not known yet (the first night finds it). Returns 1 when a history
+ * was moved, 0 when there was none, -1 with err set (PL_E_IO, PL_E_INPUT for a registry
+ * that cannot be read). */
 int session_restart_history(const struct config *cfg, const struct vendor *v, const char *suite,
-			    char *moved_to, size_t len, struct pl_err *err);
+			    const char *epoch, char *moved_to, size_t len, struct pl_err *err);
 
 /* UTC date "YYYY-MM-DD" and timestamp "YYYY-MM-DDTHH:MM:SSZ" of now. */
 void session_today(char *buf, size_t len);

@@ -7,6 +7,7 @@
  * (--settings: a "detection" object, e.g. '{"kernel": "ngram"}')
  * The figures are deterministic (fixed seeds) except the compute times. */
 #include "detect.h"
+#include "history.h"
 #include "rng.h"
 #include "sampleset.h"
 #include "sbuf.h"
@@ -218,6 +219,18 @@ struct tally {
 	int pl, exact, sim, perm, unstable, n;
 };
 
+/* Removes a history and the epoch registry beside it (a fresh endpoint). */
+static void forget(const char *hist)
+{
+	struct sbuf reg;
+
+	sbuf_init(&reg);
+	history_epochs_path(&reg, hist);
+	unlink(hist);
+	unlink(reg.buf);
+	sbuf_release(&reg);
+}
+
 static void false_alarms(const struct detect_params *prm, double temp, int nights, const char *dir,
 			 struct tally *t)
 {
@@ -226,7 +239,7 @@ static void false_alarms(const struct detect_params *prm, double temp, int night
 	int n;
 
 	snprintf(hist, sizeof(hist), "%s/fa-%g.jsonl", dir, temp);
-	unlink(hist);
+	forget(hist);
 	memset(t, 0, sizeof(*t));
 	for (n = 1; n <= nights; n++) {
 		struct sampleset *s = run_night(n, 0, temp, N_SAMPLES, 2);
@@ -241,7 +254,7 @@ static void false_alarms(const struct detect_params *prm, double temp, int night
 		sampleset_free(s);
 	}
 	sampleset_free(base);
-	unlink(hist);
+	forget(hist);
 }
 
 /* Each trial: `hist_nights` quiet nights of history, then the drift's first night. Trials
@@ -258,7 +271,7 @@ static void detection(const struct detect_params *prm, double temp, const struct
 		int n, k;
 
 		snprintf(hist, sizeof(hist), "%s/det-%d.jsonl", dir, h);
-		unlink(hist);
+		forget(hist);
 		for (n = 1; n <= hist_nights; n++) {
 			struct sampleset *s = run_night(1000 * h + n, 0, temp, N_SAMPLES, 3 + h);
 
@@ -277,7 +290,7 @@ static void detection(const struct detect_params *prm, double temp, const struct
 			t->n++;
 			sampleset_free(s);
 		}
-		unlink(hist);
+		forget(hist);
 	}
 	sampleset_free(base);
 }

@@ -177,13 +177,25 @@ static void fx_init(struct fx *f, const char *settings)
 	f->base = gen_set(&v, NP, 30, 999);
 }
 
+/* Removes a history and the epoch registry beside it. */
+static void forget(const char *hist)
+{
+	struct sbuf reg;
+
+	sbuf_init(&reg);
+	history_epochs_path(&reg, hist);
+	unlink(hist);
+	unlink(reg.buf);
+	sbuf_release(&reg);
+}
+
 static void fx_release(struct fx *f)
 {
 	char cmd[400];
 
 	detect_params_free(f->p);
 	sampleset_free(f->base);
-	unlink(f->hist);
+	forget(f->hist);
 	snprintf(cmd, sizeof(cmd), "%s/h", f->dir);
 	rmdir(cmd);
 	rmdir(f->dir);
@@ -916,8 +928,8 @@ static void test_stream_any_order(void **state)
 	json_decref(re);
 	json_decref(se);
 	sampleset_free(s);
-	unlink(h2);
-	unlink(h3);
+	forget(h2);
+	forget(h3);
 	fx_release(&f);
 }
 
@@ -1097,6 +1109,178 @@ static void test_stream_misuse(void **state)
 	fx_release(&f);
 }
 
+/* One-token answers: " It" and "It" are different tokens, so by default (answers compared as
+ * the vendor returned them) a night answering " It" where the baseline said "It" is a full
+ * change (total variation 1 on every prompt); with the suite's "normalize": "trim" the two
+ * are one answer (distance 0), "whitespace" also folds inner runs, "lower" also the case. */
+static struct sampleset *same_answers(const char *text)
+{
+	struct sampleset *s = sampleset_new("sim", "m", "core");
+	size_t p, i;
+
+	for (p = 0; p < 4; p++) {
+		char id[16];
+		struct prompt_samples *ps;
+
+		snprintf(id, sizeof(id), "p%zu", p);
+		ps = sampleset_prompt(s, id);
+		ps->samples = xcalloc(10, sizeof(*ps->samples));
+		for (i = 0; i < 10; i++) {
+			struct sample *sm = &ps->samples[i];
+
+			sm->index = (int)i;
+			sm->text = xstrdup(text);
+			sm->prompt_tokens = 9;
+			sm->completion_tokens = 1;
+			sm->latency_ms = -1;
+			sm->ttft_ms = -1;
+		}
+		ps->n = 10;
+	}
+	return s;
+}
+
+/* The distance of every prompt (all equal) between answers a and b under the given
+ * detection settings. */
+static double norm_distance(const char *settings, const char *a, const char *b)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *cfg = json_loads(settings, 0, NULL), *sec = NULL, *pr;
+	struct detect_params *p = detect_params_new(NULL, cfg, NULL, NULL, &err);
+	struct sampleset *base = same_answers(a), *night = same_answers(b);
+	struct detect_outcome o;
+	double d = -1;
+	size_t i;
+
+	assert_non_null(p);
+	assert_int_equal(detect_evaluate(p, base, night, "/nonexistent-dir/x.jsonl", "n1", 1, &o,
+					 &sec, &err),
+			 0);
+	json_array_foreach(json_object_get(json_object_get(sec, "distance"), "prompts"), i, pr)
+	{
+		assert_string_equal(json_string_value(json_object_get(pr, "kind")), "tv");
+		if (i)
+			assert_true(json_real_value(json_object_get(pr, "distance")) == d);
+		d = json_real_value(json_object_get(pr, "distance"));
+	}
+	assert_int_equal(i, 4);
+	json_decref(sec);
+	json_decref(cfg);
+	sampleset_free(base);
+	sampleset_free(night);
+	detect_params_free(p);
+	return d;
+}
+
+static void test_normalize(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	const char *text = "{\n  \"detection\": {\n    \"normalize\": \"upper\"}\n}";
+	struct jsonloc loc = { "suite.json", text, strlen(text) };
+	json_t *root = json_loads(text, 0, NULL);
+
+	(void)state;
+	assert_true(norm_distance("{}", "It", " It") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"none\"}", "It", " It") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"trim\"}", "It", " It") == 0.0);
+	assert_true(norm_distance("{\"normalize\": \"trim\"}", "It is", "It  is\n") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"whitespace\"}", "It is", " It \t is\n") ==
+		    0.0);
+	assert_true(norm_distance("{\"normalize\": \"whitespace\"}", "It", "it") == 1.0);
+	assert_true(norm_distance("{\"normalize\": \"lower\"}", "It  is", "it is ") == 0.0);
+	/* an unknown value is an error naming the file, line and key */
+	assert_null(detect_params_new(NULL, NULL, &loc, json_object_get(root, "detection"), &err));
+	assert_non_null(strstr(err.msg, "unknown value \"upper\""));
+	assert_non_null(strstr(err.where, "suite.json:3:"));
+	assert_non_null(strstr(err.where, "normalize"));
+	json_decref(root);
+}
+
+/* One night of the endpoint whose every answer to prompt p is "<behaviour>-p" (no hard
+ * signal tells behaviours apart: only the answers do). Returns the outcome's epoch. */
+static enum detect_verdict behaviour_night(const struct detect_params *p, const char *behaviour,
+					   const char *base_behaviour, const char *hist,
+					   const char *night_id, struct detect_outcome *o)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sampleset *base = same_answers(base_behaviour), *night = same_answers(behaviour);
+	json_t *sec = NULL;
+
+	assert_int_equal(detect_evaluate(p, base, night, hist, night_id, 0, o, &sec, &err), 0);
+	if (getenv("PL_DEBUG"))
+		printf("%s: %s [%s] %s\n", night_id, detect_verdict_name(o->verdict), o->epoch,
+		       o->summary);
+	json_decref(sec);
+	sampleset_free(base);
+	sampleset_free(night);
+	return o->verdict;
+}
+
+/* A new baseline moves the history aside (session_restart_history): here by hand, naming
+ * the epoch it shows (accept) or NULL (record). */
+static void new_baseline(const char *hist, const char *epoch)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *reg = NULL;
+
+	assert_int_equal(history_load(hist, &recs, NULL, &err), 0);
+	assert_int_equal(history_epochs_load(hist, recs, &reg, &err), 0);
+	if (epoch)
+		json_object_set_new(reg, "baseline", json_string(epoch));
+	else
+		json_object_del(reg, "baseline");
+	assert_int_equal(history_epochs_save(hist, reg, &err), 0);
+	unlink(hist);
+	json_decref(recs);
+	json_decref(reg);
+}
+
+/* Epochs are behaviours kept across new baselines: after an accept the accepted behaviour
+ * keeps its ID, a return to the behaviour from before is a return to its epoch (recognised by
+ * the answers alone), a recorded baseline gets the epoch its answers show, and a behaviour
+ * never seen gets an ID never used before. */
+static void test_epochs_across_baselines(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_params *p = detect_params_new(NULL, NULL, NULL, NULL, &err);
+	struct detect_outcome o;
+	char dir[] = "/tmp/pl_test_detect_XXXXXX", hist[300];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(hist, sizeof(hist), "%s/core.jsonl", dir);
+	assert_int_equal(behaviour_night(p, "It", "It", hist, "d1", &o), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	assert_int_equal(behaviour_night(p, "That", "It", hist, "d2", &o), DETECT_CHANGED);
+	assert_true(o.new_epoch);
+	assert_string_equal(o.epoch, "e2");
+	/* accepted: the baseline now answers "That" */
+	new_baseline(hist, "e2");
+	assert_int_equal(behaviour_night(p, "That", "That", hist, "d3", &o), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e2");
+	assert_int_equal(behaviour_night(p, "It", "That", hist, "d4", &o), DETECT_CHANGED);
+	assert_true(o.returned_epoch);
+	assert_string_equal(o.epoch, "e1");
+	assert_non_null(strstr(o.summary, "returned to epoch e1 (since d1)"));
+	assert_int_equal(behaviour_night(p, "It", "That", hist, "d5", &o), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	/* recorded again on "It": the baseline shows e1 */
+	new_baseline(hist, NULL);
+	assert_int_equal(behaviour_night(p, "It", "It", hist, "d6", &o), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	/* recorded on a behaviour never seen: a new ID; e2 is still known two baselines on */
+	new_baseline(hist, NULL);
+	assert_int_equal(behaviour_night(p, "Yes", "Yes", hist, "d7", &o), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e3");
+	assert_int_equal(behaviour_night(p, "That", "Yes", hist, "d8", &o), DETECT_CHANGED);
+	assert_true(o.returned_epoch);
+	assert_string_equal(o.epoch, "e2");
+
+	forget(hist);
+	rmdir(dir);
+	detect_params_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1118,6 +1302,8 @@ int main(void)
 		cmocka_unit_test(test_stream_missing_prompt),
 		cmocka_unit_test(test_stream_extra_prompt),
 		cmocka_unit_test(test_stream_misuse),
+		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_epochs_across_baselines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

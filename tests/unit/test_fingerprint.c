@@ -122,8 +122,8 @@ static void test_sketch(void **state)
 
 	(void)state;
 	add(s, "a", "Paris", NULL, NULL, -1, NULL);
-	add(s, "a", " Paris\n", NULL, NULL, -1, NULL); /* same answer after trimming */
-	add(s, "a", "Lyon", NULL, NULL, -1, NULL);
+	add(s, "a", " Paris\n", NULL, NULL, -1, NULL); /* another answer: compared as given */
+	add(s, "a", "Paris", NULL, NULL, -1, NULL);
 	add(s, "a", "\xc3\xa9t\xc3\xa9", NULL, NULL, -1, NULL); /* 3 code points */
 	add(s, "b", "x", NULL, NULL, -1, NULL);
 	a = fingerprint_sketch(s);
@@ -131,8 +131,8 @@ static void test_sketch(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "a"), "mode")),
 			    hex);
 	assert_true(json_real_value(json_object_get(json_object_get(a, "a"), "share")) == 0.5);
-	/* raw lengths (5 + 7 + 4 + 3) / 4 = 4.75 -> 4.8 (one decimal) */
-	assert_true(json_real_value(json_object_get(json_object_get(a, "a"), "len")) == 4.8);
+	/* raw lengths (5 + 7 + 5 + 3) / 4 = 5.0 */
+	assert_true(json_real_value(json_object_get(json_object_get(a, "a"), "len")) == 5.0);
 
 	add(t, "a", "Paris", NULL, NULL, -1, NULL);
 	add(t, "b", "y", NULL, NULL, -1, NULL);
@@ -271,12 +271,42 @@ static void test_epochs(void **state)
 	json_decref(recs);
 }
 
+/* The normal forms of the detection setting "normalize". */
+static void test_normalize(void **state)
+{
+	static const struct {
+		enum fp_norm m;
+		const char *in, *want;
+	} cases[] = {
+		{ FP_NORM_NONE, " It\n", " It\n" },
+		{ FP_NORM_TRIM, " It\n", "It" },
+		{ FP_NORM_TRIM, "\t It  is \r\n", "It  is" },
+		{ FP_NORM_SPACE, "\t It  is \r\n", "It is" },
+		{ FP_NORM_SPACE, "a\n\nb\tc", "a b c" },
+		{ FP_NORM_SPACE, " \n ", "" },
+		{ FP_NORM_LOWER, " It  IS\n", "it is" },
+		{ FP_NORM_LOWER, "\xc3\x89t\xc3\xa9", "\xc3\x89t\xc3\xa9" }, /* ASCII only */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = fingerprint_normalize(cases[i].in, cases[i].m);
+
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+	assert_string_equal(fingerprint_norm_names[FP_NORM_SPACE], "whitespace");
+	/* the sketch hashes answers as given: " It" and "It" differ */
+	assert_true(fingerprint_answer_hash(" It") != fingerprint_answer_hash("It"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hard),   cmocka_unit_test(test_hard_diff),
 		cmocka_unit_test(test_sketch), cmocka_unit_test(test_acc),
-		cmocka_unit_test(test_epochs),
+		cmocka_unit_test(test_epochs), cmocka_unit_test(test_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,77 @@ static void test_path(void **state)
 	sbuf_release(&sb);
 }
 
+/* The epoch registry: a history written before registries existed still loads (its epochs,
+ * dated and with their latest hard signals, the baseline e1); a saved registry loads back;
+ * one that is not a registry is an error naming the file. */
+static void test_epochs(void **state)
+{
+	char dir[] = "/tmp/pl_test_history_XXXXXX", path[256], reg_path[300];
+	static const char *const lines[] = {
+		"{\"night\":\"d1\",\"epoch\":\"e1\",\"stat\":0.1,\"hard\":{\"models\":[\"a\"]}}",
+		"{\"night\":\"d2\",\"epoch\":\"e2\",\"stat\":0.5,\"hard\":{\"models\":[\"b\"]}}",
+		"{\"night\":\"d3\",\"epoch\":\"e1\",\"stat\":0.1,\"hard\":{\"models\":[\"c\"]}}",
+	};
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *reg = NULL, *again = NULL, *e;
+	struct sbuf sb;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/core.jsonl", dir);
+	sbuf_init(&sb);
+	history_epochs_path(&sb, path);
+	snprintf(reg_path, sizeof(reg_path), "%s", sb.buf);
+	assert_string_equal(reg_path + strlen(dir), "/core.epochs.json");
+	/* nothing known yet */
+	assert_int_equal(history_load(path, &recs, NULL, &err), 0);
+	assert_int_equal(history_epochs_load(path, recs, &reg, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(reg, "epochs")), 0);
+	assert_null(json_object_get(reg, "baseline"));
+	json_decref(reg);
+	json_decref(recs);
+	for (i = 0; i < 3; i++) {
+		json_t *r = json_loads(lines[i], 0, NULL);
+
+		assert_int_equal(history_append(path, r, &err), 0);
+		json_decref(r);
+	}
+	assert_int_equal(history_load(path, &recs, NULL, &err), 0);
+	assert_int_equal(history_epochs_load(path, recs, &reg, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(reg, "baseline")), "e1");
+	assert_int_equal(json_array_size(json_object_get(reg, "epochs")), 2);
+	e = history_epochs_find(reg, "e1");
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "since")), "d1");
+	assert_string_equal(json_string_value(json_object_get(e, "last")), "d3");
+	assert_int_equal(json_integer_value(json_object_get(e, "nights")), 2);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(e, "hard"), "models"), 0)),
+			    "c");
+	e = history_epochs_find(reg, "e2");
+	assert_string_equal(json_string_value(json_object_get(e, "since")), "d2");
+	assert_null(history_epochs_find(reg, "e3"));
+	/* saved, it is read back as it was, whatever the history says now */
+	json_object_set_new(reg, "baseline", json_string("e2"));
+	assert_int_equal(history_epochs_save(path, reg, &err), 0);
+	unlink(path);
+	assert_int_equal(history_epochs_load(path, NULL, &again, &err), 0);
+	assert_true(json_equal(reg, again));
+	json_decref(again);
+	/* not a registry */
+	assert_int_equal(fileio_write_atomic(reg_path, "{\"epochs\": 3}", 13, 0644, &err), 0);
+	assert_int_equal(history_epochs_load(path, NULL, &again, &err), -1);
+	assert_null(again);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_non_null(strstr(err.where, "core.epochs.json"));
+	sbuf_release(&sb);
+	json_decref(reg);
+	json_decref(recs);
+	unlink(reg_path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_long_lines_without_sketch),
 		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_epochs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
