@@ -539,6 +539,18 @@ static void copy_message(char *dst, size_t len, const char *s)
 	dst[n] = '\0';
 }
 
+/* The failure streak that opens the circuit when an item runs out of retries in it: long
+ * enough that a partial outage (30% of requests failing) practically never reaches it. */
+static int exhausted_streak(const struct run *r, const struct vstate *v)
+{
+	int max = r->o->outage_threshold > 0 ? r->o->outage_threshold : DEFAULT_OUTAGE;
+	int n = 3 * (v->vendor->retries + 1);
+
+	if (n < SLOW_STREAK)
+		n = SLOW_STREAK;
+	return n < max ? n : max;
+}
+
 /* An outage-class failure: extends the streak and opens the circuit on enough evidence. */
 static void vendor_failed(struct run *r, struct vstate *v, const struct job *jb,
 			  const struct probe_answer *a, const char *tkind, int connect_failed,
@@ -688,6 +700,12 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 	else if (tfault == PROBE_OK || resp->status > 0)
 		vendor_alive(v, now);
 	jb->probe = 0;
+	/* An item out of retries in a long enough streak is evidence enough: open before it is
+	 * lost, so it waits for the recovery like the others. */
+	if (outage_fault(r, a.fault) && !v->circuit_open && !v->gave_up && !final &&
+	    jb->attempts - jb->base_attempts > v->vendor->retries &&
+	    v->consec_fail >= exhausted_streak(r, v))
+		open_circuit(r, v, now);
 
 	/* While the circuit is open an outage fault waits for the vendor's recovery whatever
 	 * its attempts; otherwise retries count from the circuit's last closing. */
