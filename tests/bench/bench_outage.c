@@ -10,7 +10,7 @@
  *
  * Vendor settings: retries 5, concurrency 8, timeout_ms -t (default 5000), max_outage -o
  * (default 30 s) and probe_interval -p (default 10 s); -o/-p 0 keep the config defaults
- * (300 s and 30 s). The baseline is recorded first against a healthy simulator (2 samples a
+ * (300 s and 30 s). The baseline is recorded first against a healthy simulator (10 samples a
  * prompt). Runs under /tmp; nothing leaves 127.0.0.1. */
 #include "cli.h"
 #include "sbuf.h"
@@ -59,7 +59,7 @@ static void write_suite(const struct bench *b)
 
 	sbuf_init(&s);
 	sbuf_addstr(&s, "{\"id\": \"night\", \"defaults\": {\"temperature\": 0.7, \"max_tokens\": "
-			"40, \"samples\": 10, \"baseline_samples\": 2}, \"prompts\": [");
+			"40, \"samples\": 10, \"baseline_samples\": 10}, \"prompts\": [");
 	for (i = 0; i < b->n_prompts; i++)
 		sbuf_addf(&s, "%s{\"id\": \"p%d\", \"prompt\": \"Question %d: name a colour.\"}",
 			  i ? "," : "", i, i);
