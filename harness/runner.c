@@ -324,9 +324,6 @@ static int budget_allows(struct run *r, const struct job *jb)
 	else if (o->max_cost > 0 && r->cost_used + r->cost_in_flight + jb->est_cost > o->max_cost)
 		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
 			 "cost budget reached (max_cost %.4f)", o->max_cost);
-	else if (o->max_duration_s > 0 && now_s() - r->t0 >= o->max_duration_s)
-		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
-			 "time budget reached (max_duration %.0f s)", o->max_duration_s);
 	else
 		return 1;
 	r->stop = 1;
@@ -822,6 +819,13 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 	double d;
 	int more = 0;
 
+	/* the run's wall clock is checked even while nothing is due to be sent */
+	if (!r->stop && r->o->max_duration_s > 0 && now - r->t0 >= r->o->max_duration_s) {
+		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
+			 "time budget reached (max_duration %.0f s)", r->o->max_duration_s);
+		r->stop = 1;
+		r->st->budget_hit = 1;
+	}
 	if (r->stop)
 		stop_pending(r, v);
 	if (!r->stop && !r->failed && !v->gave_up)
