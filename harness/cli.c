@@ -43,8 +43,8 @@ static const char exit_codes[] = "exit codes:\n"
 				 "  1  a change was detected, or checks failed (compare: a "
 				 "regression)\n"
 				 "  2  usage, config or suite error (nothing was sent)\n"
-				 "  3  the run could not complete: vendor unreachable, "
-				 "authentication, budget, I/O\n";
+				 "  3  the run could not complete: vendor outage (circuit "
+				 "open past max_outage), authentication, budget, I/O\n";
 
 const struct cmd *cli_find(const char *name)
 {

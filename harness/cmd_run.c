@@ -384,11 +384,40 @@ static const char *incomplete_reason(const struct session *s, const struct vendo
 		snprintf(buf, len, "budget reached: %s", s->stats.budget_reason);
 		return buf;
 	}
+	if (vs && vs->stop_reason[0]) {
+		snprintf(buf, len, "%s", vs->stop_reason);
+		return buf;
+	}
 	if (vs && vs->circuit_open) {
 		snprintf(buf, len, "vendor unreachable");
 		return buf;
 	}
 	return NULL;
+}
+
+static json_t *iso_time(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* The report's "outage" object (README "Vendor outages"); NULL when the circuit never
+ * opened. The message was redacted by the runner. */
+static json_t *outage_json(const struct runner_outage *o, const char *summary)
+{
+	if (!o->opened)
+		return NULL;
+	return json_pack("{s:s, s:o, s:s, s:o, s:o, s:i, s:b, s:i, s:i, s:i, s:s}", "kind", o->kind,
+			 "status", o->status > 0 ? json_integer(o->status) : json_null(), "message",
+			 o->message, "first_seen", iso_time(o->first_seen), "last_seen",
+			 iso_time(o->last_seen), "times_opened", (json_int_t)o->opened, "recovered",
+			 o->recovered, "probes", (json_int_t)o->probes, "circuit_open_seconds",
+			 (json_int_t)llround(o->open_s), "not_sent", (json_int_t)o->not_sent,
+			 "summary", summary);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -480,8 +509,8 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL;
-	char reason[256];
+	json_t *section = NULL, *outage = NULL;
+	char reason[256], outage_line[256];
 	int rc = -1;
 
 	memset(&in, 0, sizeof(in));
@@ -490,6 +519,11 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	in.incomplete_reason = ps->killed_reason
 				       ? ps->killed_reason
 				       : incomplete_reason(s, t->vendor, reason, sizeof(reason));
+	if (vs && vs->outage.opened) {
+		in.outage_summary =
+			runner_outage_describe(&vs->outage, outage_line, sizeof(outage_line));
+		in.outage = outage = outage_json(&vs->outage, outage_line);
+	}
 	in.min_answered = RUN_MIN_ANSWERED;
 	if (judge_rest(t, err) < 0)
 		goto out;
@@ -547,6 +581,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	rc = 0;
 out:
 	json_decref(section);
+	json_decref(outage);
 	return rc;
 }
 

@@ -16,7 +16,8 @@
 const char usage_simulate[] =
 	"usage: plumbline simulate [--port N] [--port-file PATH] [--latency MS]\n"
 	"                          [--drift NAME[,NAME]] [--drift-strength X]\n"
-	"                          [--fault NAME] [--fault-rate R] [--slow-ms MS]\n"
+	"                          [--fault NAME] [--fault-rate R] [--fault-for SECS]\n"
+	"                          [--slow-ms MS]\n"
 	"                          [--token-ms MS] [--tls-cert PEM --tls-key PEM]\n"
 	"                          [--seed N] [--night N] [--night-noise X] [--unstable]\n"
 	"                          [--format openai|anthropic|gemini|ollama|bedrock|azure]\n"
@@ -33,10 +34,14 @@ const char usage_simulate[] =
 	"  --drift NAMES       behaviour changes, comma-separated: longer, fenced, model,\n"
 	"                      refusals, fingerprint, wording, tokenizer, swap\n"
 	"  --drift-strength X  share of answers the 'wording' drift alters (default 0.1)\n"
-	"  --fault NAME        429, 429-noretry, 500, 503, 529, slow, slow-headers,\n"
-	"                      truncated, reset, wrong-content-type, stream-error,\n"
+	"  --fault NAME        429, 429-noretry, 500, 502-html, 503, 529, slow,\n"
+	"                      slow-headers, timeout (no answer for --slow-ms, then\n"
+	"                      closed), truncated, reset (TCP RST), empty-reply (closed\n"
+	"                      without an answer), wrong-content-type, stream-error,\n"
 	"                      echo-key (a vendor that repeats the credentials it got)\n"
 	"  --fault-rate R      share of requests faulted, 0..1 (default 1)\n"
+	"  --fault-for SECS    fault only in the first SECS seconds, then recover (an\n"
+	"                      outage that ends; default: for ever)\n"
 	"  --slow-ms MS        how long slow faults last (default 120000)\n"
 	"  --seed N            the simulated model's identity (default 0)\n"
 	"  --night N           night index: moves answer probabilities a little (default 0)\n"
@@ -67,6 +72,7 @@ enum opt_id {
 	O_DRIFT,
 	O_DRIFT_STRENGTH,
 	O_FAULT,
+	O_FAULT_FOR,
 	O_FAULT_RATE,
 	O_FORMAT,
 	O_LATENCY,
@@ -93,6 +99,7 @@ static const struct opt {
 	{ "--drift", O_DRIFT, 1 },
 	{ "--drift-strength", O_DRIFT_STRENGTH, 1 },
 	{ "--fault", O_FAULT, 1 },
+	{ "--fault-for", O_FAULT_FOR, 1 },
 	{ "--fault-rate", O_FAULT_RATE, 1 },
 	{ "--format", O_FORMAT, 1 },
 	{ "--latency", O_LATENCY, 1 },
@@ -151,6 +158,11 @@ static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg, st
 	case O_FAULT:
 		if (sim_fault_parse(arg, &o->fault) != 0)
 			return cli_usage_error("simulate", "unknown fault '%s'", arg);
+		return 0;
+	case O_FAULT_FOR:
+		if (parse_double(arg, 0.001, 1e7, &o->fault_for_s) != 0)
+			return cli_usage_error("simulate",
+					       "--fault-for wants seconds > 0, not '%s'", arg);
 		return 0;
 	case O_FAULT_RATE:
 		if (parse_double(arg, 0, 1, &o->fault_rate) != 0)

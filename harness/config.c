@@ -20,14 +20,17 @@
 static const char *const top_keys[] = { "description", "vendors", "paths",   "detection", "alerts",
 					"signing",     "budget",  "logging", NULL };
 static const char *const path_keys[] = { "baselines", "reports", "state", NULL };
-static const char *const vendor_keys[] = { "id",	  "probe",	 "base_url",
-					   "model",	  "api",	 "api_version",
-					   "region",	  "api_key_env", "api_key_file",
-					   "ca_file",	  "timeout_ms",	 "connect_timeout_ms",
-					   "concurrency", "retries",	 "max_response_bytes",
-					   "rpm",	  "tpm",	 "stream",
-					   "prices",	  "description", NULL };
-static const char *const budget_keys[] = { "max_requests", "max_tokens", "max_cost", NULL };
+static const char *const vendor_keys[] = { "id",	  "probe",	  "base_url",
+					   "model",	  "api",	  "api_version",
+					   "region",	  "api_key_env",  "api_key_file",
+					   "ca_file",	  "timeout_ms",	  "connect_timeout_ms",
+					   "concurrency", "retries",	  "max_response_bytes",
+					   "rpm",	  "tpm",	  "stream",
+					   "prices",	  "description",  "max_outage",
+					   "max_wait",	  "max_duration", "probe_interval",
+					   NULL };
+static const char *const budget_keys[] = { "max_requests", "max_tokens", "max_cost", "max_duration",
+					   NULL };
 static const char *const price_keys[] = { "input_per_mtok", "output_per_mtok", NULL };
 
 int config_valid_id(const char *s)
@@ -161,6 +164,12 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 	    json_get_num(loc, ptr, o, "tpm", 0, 1e12, 0, &v->tpm, err) < 0 ||
 	    json_get_bool(loc, ptr, o, "stream", 0, &v->stream, err) < 0)
 		return -1;
+	if (json_get_num(loc, ptr, o, "max_outage", 0, 86400, 300, &v->max_outage_s, err) < 0 ||
+	    json_get_num(loc, ptr, o, "probe_interval", 0.1, 3600, 30, &v->probe_interval_s, err) <
+		    0 ||
+	    json_get_num(loc, ptr, o, "max_wait", 1, 86400, 300, &v->max_wait_s, err) < 0 ||
+	    json_get_num(loc, ptr, o, "max_duration", 0, 604800, 0, &v->max_duration_s, err) < 0)
+		return -1;
 	prices = json_object_get(o, "prices");
 	if (prices) {
 		snprintf(sub, sizeof(sub), "%s", ptr);
@@ -228,7 +237,9 @@ static int parse_budget(struct config *c, const struct jsonloc *loc, struct pl_e
 			 err) < 0 ||
 	    json_get_int(loc, "/budget", b, "max_tokens", 0, 1LL << 50, 0, &c->max_tokens, err) <
 		    0 ||
-	    json_get_num(loc, "/budget", b, "max_cost", 0, 1e12, 0, &c->max_cost, err) < 0)
+	    json_get_num(loc, "/budget", b, "max_cost", 0, 1e12, 0, &c->max_cost, err) < 0 ||
+	    json_get_num(loc, "/budget", b, "max_duration", 0, 604800, 0, &c->max_duration, err) <
+		    0)
 		return -1;
 	return 0;
 }

@@ -40,6 +40,11 @@ struct vendor {
 	int stream;		   /* ask for streamed answers; default 0 */
 	double price_in_per_mtok;  /* price per million prompt tokens; 0 = unknown */
 	double price_out_per_mtok; /* price per million completion tokens */
+	/* Outages (runner.h). A zeroed struct (tests) gives up at once and caps waits at 300 s. */
+	double max_outage_s;	 /* open circuit: probe this long before giving up; default 300 */
+	double probe_interval_s; /* open circuit: one probe request this often; default 30 */
+	double max_wait_s;	 /* longest rate-limit wait before giving up; default 300 */
+	double max_duration_s;	 /* the vendor's wall-clock budget; 0 = none */
 	/* Filled by config_load_secrets; wiped by config_free. Never print it. */
 	char *api_key;
 };
@@ -60,6 +65,7 @@ struct config {
 	/* "budget": limits for one run; 0 = none. The command line may lower them. */
 	long long max_requests, max_tokens;
 	double max_cost;
+	double max_duration; /* seconds of wall clock for the whole run */
 
 	/* Sections owned by other modules: borrowed from root, NULL when absent. */
 	json_t *detection;

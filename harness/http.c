@@ -26,6 +26,7 @@ struct http_xfer {
 	size_t n_headers, cap_headers;
 	struct probe_response resp;
 	enum probe_fault fault;
+	const char *kind; /* transport failure class (http_xfer_kind) */
 	int connect_failed;
 	int too_big;
 	int running;
@@ -280,6 +281,7 @@ int http_start(struct http *h, struct http_xfer *x, struct probe_request *rq,
 	memset(&x->resp, 0, sizeof(x->resp));
 	x->resp.ttfb_ms = -1;
 	x->fault = PROBE_OK;
+	x->kind = "";
 	x->connect_failed = 0;
 	x->too_big = 0;
 	x->errbuf[0] = '\0';
@@ -300,11 +302,38 @@ int http_start(struct http *h, struct http_xfer *x, struct probe_request *rq,
 	return 0;
 }
 
+/* The outage class of a transport failure, for the circuit breaker's report. */
+static const char *kind_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "dns";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	case CURLE_COULDNT_CONNECT:
+		return "connect";
+	case CURLE_GOT_NOTHING:
+		return "empty_reply";
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		return "reset";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	default:
+		return "network";
+	}
+}
+
 static void classify(struct http_xfer *x, CURLcode rc)
 {
 	curl_off_t connect_us = 0;
 	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 
+	x->kind = rc == CURLE_OK ? "" : kind_of(rc);
 	switch (rc) {
 	case CURLE_OK:
 		x->fault = PROBE_OK;
@@ -313,6 +342,7 @@ static void classify(struct http_xfer *x, CURLcode rc)
 	case CURLE_FILESIZE_EXCEEDED:
 		if (rc == CURLE_FILESIZE_EXCEEDED || x->too_big) {
 			x->fault = PROBE_FAULT_MALFORMED;
+			x->kind = "";
 			snprintf(x->msg, sizeof(x->msg), "response larger than %ld bytes",
 				 x->max_bytes);
 			return;
@@ -322,11 +352,13 @@ static void classify(struct http_xfer *x, CURLcode rc)
 		curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
 		x->fault = PROBE_FAULT_TIMEOUT;
 		x->connect_failed = connect_us == 0;
-		if (x->connect_failed)
+		if (x->connect_failed) {
+			x->kind = "connect";
 			snprintf(x->msg, sizeof(x->msg), "connect timeout: %s", detail);
-		else
+		} else {
 			snprintf(x->msg, sizeof(x->msg), "no complete answer within %ld ms",
 				 x->timeout_ms);
+		}
 		return;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -615,4 +647,9 @@ out:
 	curl_easy_cleanup(h);
 	sbuf_release(&from);
 	return rc;
+}
+
+const char *http_xfer_kind(const struct http_xfer *x)
+{
+	return x->kind ? x->kind : "";
 }

@@ -62,6 +62,10 @@ const char *http_xfer_error(const struct http_xfer *x);
 /* 1 when no connection could be made (refused, unresolvable, connect timeout, TLS handshake):
  * what a circuit breaker counts. */
 int http_xfer_connect_failed(const struct http_xfer *x);
+/* The class of a transport failure, for outage reports: "connect", "dns", "tls", "reset",
+ * "empty_reply" (the server closed without answering), "timeout", "network" (other); "" when
+ * an HTTP response arrived (or the body was over the size cap). A static string. */
+const char *http_xfer_kind(const struct http_xfer *x);
 
 /* Credential-bearing request headers that must never be logged or recorded. */
 int http_header_is_secret(const char *name);

@@ -72,6 +72,11 @@ double ratelimit_delay(struct ratelimit *rl, double now, double est_tokens)
 	return d;
 }
 
+double ratelimit_asked_wait(const struct ratelimit *rl, double now)
+{
+	return max2(0, rl->asked_until - now);
+}
+
 int ratelimit_slots(const struct ratelimit *rl)
 {
 	int s = (int)rl->slots;
@@ -98,6 +103,12 @@ void ratelimit_settle(struct ratelimit *rl, double est_tokens, double actual_tok
 	rl->tok_level = min2(rl->tok_cap, rl->tok_level + est_tokens - actual_tokens);
 }
 
+/* What the vendor asked for, before any cap: the runner gives up past max_wait. */
+static void asked(struct ratelimit *rl, double now, double s)
+{
+	rl->asked_until = max2(rl->asked_until, now + s);
+}
+
 static void pause_for(struct ratelimit *rl, double now, double s)
 {
 	s = min2(s, MAX_PAUSE);
@@ -121,6 +132,8 @@ void ratelimit_on_429(struct ratelimit *rl, double now, double retry_after_s)
 		if (rl->tpm > 0)
 			rl->tok_level = min2(rl->tok_level, 0);
 	}
+	if (retry_after_s > 0)
+		asked(rl, now, retry_after_s);
 	pause_for(rl, now, retry_after_s > 0 ? retry_after_s : DEFAULT_PAUSE);
 }
 
@@ -210,10 +223,12 @@ static void pace(struct ratelimit *rl, double now, double remaining, double limi
 	if (reset < 0)
 		reset = 1.0;
 	if (remaining < 1) {
+		asked(rl, now, reset);
 		pause_for(rl, now, reset);
 		return;
 	}
 	if (limit > 0 && remaining < limit * LOW_FRACTION && reset > 0) {
+		asked(rl, now, reset / remaining);
 		rl->pace_interval =
 			max2(rl->pace_interval * (rl->pace_until > now), reset / remaining);
 		rl->pace_until = now + reset;
@@ -244,6 +259,8 @@ void ratelimit_on_headers(struct ratelimit *rl, double now, const struct probe_h
 		rs = probe_header_get(h, n, "anthropic-ratelimit-tokens-reset");
 	/* A request needs many tokens, so spreading them out helps little: pause when none are
 	 * left. */
-	if (rr && num(rr) >= 0 && num(rr) < 1)
+	if (rr && num(rr) >= 0 && num(rr) < 1) {
+		asked(rl, now, reset_seconds(rs) >= 0 ? reset_seconds(rs) : 1.0);
 		pause_for(rl, now, reset_seconds(rs) >= 0 ? reset_seconds(rs) : 1.0);
+	}
 }

@@ -25,8 +25,9 @@ struct ratelimit {
 	double pace_interval; /* from headers: at least this long between sends... */
 	double pace_until;    /* ...until then */
 	double last_send;
-	long n_429;    /* 429 answers seen */
-	long n_pauses; /* pauses ordered by headers or 429s */
+	double asked_until; /* the longest wait the headers asked for, uncapped (see max_wait) */
+	long n_429;	    /* 429 answers seen */
+	long n_pauses;	    /* pauses ordered by headers or 429s */
 };
 
 /* rpm / tpm 0: unlimited. concurrency >= 1. */
@@ -48,6 +49,11 @@ void ratelimit_on_success(struct ratelimit *rl);
  * none left -> pause until the reset; under 20% of the limit left -> spread what is left evenly
  * over the time to the reset. */
 void ratelimit_on_headers(struct ratelimit *rl, double now, const struct probe_header *h, size_t n);
+
+/* Seconds the vendor's headers asked the next request to wait, before the 120 s cap on a
+ * pause (a reset of "999999h" asks for 3.6e9 s): the runner gives the vendor up when it is
+ * over max_wait; 0 when nothing is asked. */
+double ratelimit_asked_wait(const struct ratelimit *rl, double now);
 
 /* Parses an OpenAI reset duration ("1s", "6m0s", "20ms", "1h2m3.5s") into seconds;
  * -1 if it is not one. */

@@ -180,6 +180,9 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 			  c->prompts_failed == 1 ? "" : "s");
 	if (c->faults)
 		sbuf_addf(&line, "; %zu vendor fault%s", c->faults, c->faults == 1 ? "" : "s");
+	if (in->outage_summary && *in->outage_summary &&
+	    (!in->incomplete_reason || strcmp(in->incomplete_reason, in->outage_summary)))
+		sbuf_addf(&line, "; %s", in->outage_summary);
 	snprintf(sum->line, sizeof(sum->line), "%s", line.buf);
 	sbuf_release(&line);
 
@@ -219,6 +222,8 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	if (in->incomplete_reason)
 		json_object_set_new(r, "incomplete_reason", json_string(in->incomplete_reason));
 	json_object_set_new(r, "counts", counts);
+	if (in->outage)
+		json_object_set_new(r, "outage", json_deep_copy(in->outage));
 	if (in->detect) {
 		/* a shallow copy: the section's members are shared, only the top keys are set */
 		json_t *d = in->detect_section ? json_copy(in->detect_section) : json_object();

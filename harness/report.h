@@ -44,6 +44,11 @@ struct report_input {
 	const struct detect_outcome *detect; /* may be NULL (no baseline) */
 	json_t *detect_section;		     /* borrowed; may be NULL */
 	double min_answered;		     /* below this share of answers: incomplete */
+	/* The vendor's outage during the run, or NULL: "outage" object of the report (borrowed,
+	 * see README "Vendor outages") and its one-line description, added to the summary line
+	 * unless it is the incomplete_reason already. */
+	const json_t *outage;
+	const char *outage_summary;
 };
 
 struct report_summary {

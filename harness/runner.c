@@ -19,9 +19,16 @@
 #define DEFAULT_BACKOFF_BASE_MS 500
 #define DEFAULT_BACKOFF_MAX_MS	30000
 #define DEFAULT_CIRCUIT		5
+#define DEFAULT_OUTAGE		20
+#define SLOW_STREAK		5 /* failures in a row that open it when they span an interval */
+#define DEFAULT_MAX_WAIT_S	300.0
+#define DEFAULT_PROBE_S		30.0
 #define DEFAULT_MAX_TOKENS	256
 #define PROGRESS_EVERY_S	0.2
 #define UNREACHABLE_MSG		"vendor unreachable (circuit open)"
+#define OUTAGE_MSG		"not sent: vendor outage (circuit open)"
+#define WAIT_MSG		"not sent: rate-limit wait over max_wait"
+#define DURATION_MSG		"not sent: vendor max_duration reached"
 
 enum job_state {
 	JOB_FREE,    /* no item */
@@ -47,6 +54,9 @@ struct job {
 	struct probe_request rq;
 	struct probe_answer last; /* the last retryable fault, journaled if no retry happens */
 	int has_last;
+	int base_attempts; /* attempts made before the vendor's circuit last closed */
+	int probe;	   /* this request is the half-open probe */
+	double sent_at;
 	struct http_xfer *x;
 };
 
@@ -62,8 +72,13 @@ struct vstate {
 	size_t cursor; /* next plan item to look at */
 	size_t in_flight;
 	int consec_conn_fail;
+	int consec_fail;	   /* outage-class failures in a row (any attempt) */
+	double streak_start;	   /* when the first request of that streak was sent */
+	struct runner_outage cand; /* the streak so far: becomes the outage if it opens */
 	int circuit_open;
-	int drained; /* remaining items were journaled as unreachable */
+	double open_at, probe_at;
+	int probing; /* the half-open probe is on the wire */
+	int gave_up; /* remaining items were journaled without being sent */
 	struct runner_vendor_stats *st;
 };
 
@@ -191,18 +206,21 @@ static void job_clear(struct job *jb)
 	jb->has_last = 0;
 	jb->state = JOB_FREE;
 	jb->attempts = 0;
+	jb->base_attempts = 0;
+	jb->probe = 0;
 	jb->wake = 0;
 }
 
-static void unreachable(struct run *r, struct vstate *v, size_t item, const struct plan_item *it,
-			int attempts)
+/* Journals an item the vendor gave up on without sending it. */
+static void not_sent(struct run *r, struct vstate *v, size_t item, const struct plan_item *it,
+		     enum probe_fault f, const char *msg)
 {
 	struct probe_answer a;
 
 	probe_answer_init(&a);
-	a.fault = PROBE_FAULT_NETWORK;
-	a.error_message = xstrdup(UNREACHABLE_MSG);
-	finalize(r, v, item, it, attempts, &a);
+	a.fault = f;
+	a.error_message = xstrdup(msg);
+	finalize(r, v, item, it, 0, &a);
 	probe_answer_release(&a);
 	r->st->unreachable++;
 	v->st->unreachable++;
@@ -327,7 +345,8 @@ static int budget_allows(struct run *r, const struct job *jb)
 }
 
 static void complete(struct run *r, struct job *jb, const struct probe_response *resp,
-		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final);
+		     enum probe_fault tfault, const char *tmsg, const char *tkind,
+		     int connect_failed, int final);
 
 static void send_job(struct run *r, struct vstate *v, struct job *jb, double now)
 {
@@ -337,6 +356,7 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 	int rc;
 
 	jb->attempts++;
+	jb->sent_at = now;
 	r->requests_sent++;
 	r->st->sent++;
 	v->st->requests++;
@@ -350,18 +370,18 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 		memset(&rep, 0, sizeof(rep));
 		rc = record_load(r->o->replay_dir, &jb->rq, jb->it.sample, &rep, &e);
 		if (rc == 0)
-			complete(r, jb, &rep.resp, PROBE_OK, "", 0, 1);
+			complete(r, jb, &rep.resp, PROBE_OK, "", "", 0, 1);
 		else if (rc == 1)
 			complete(r, jb, &none, PROBE_FAULT_NETWORK,
-				 "replay: no recording of this request", 0, 1);
+				 "replay: no recording of this request", "", 0, 1);
 		else
-			complete(r, jb, &none, PROBE_FAULT_NETWORK, e.msg, 0, 1);
+			complete(r, jb, &none, PROBE_FAULT_NETWORK, e.msg, "", 0, 1);
 		record_reply_release(&rep);
 		return;
 	}
 	ratelimit_take(&v->rl, now, (double)jb->est_tokens);
 	if (http_start(r->h, jb->x, &jb->rq, &v->hopts, jb, &e))
-		complete(r, jb, &none, PROBE_FAULT_NETWORK, e.msg, 0, 1);
+		complete(r, jb, &none, PROBE_FAULT_NETWORK, e.msg, "", 0, 1);
 }
 
 static double backoff_s(struct run *r, int attempt, long retry_after_ms)
@@ -383,24 +403,198 @@ static double backoff_s(struct run *r, int attempt, long retry_after_ms)
 	return d / 1000.0;
 }
 
-static void open_circuit(struct run *r, struct vstate *v)
+static double wall_now(void)
 {
-	size_t i, item;
+	return (double)time(NULL);
+}
+
+static double probe_interval(const struct vstate *v)
+{
+	return v->vendor->probe_interval_s > 0 ? v->vendor->probe_interval_s : DEFAULT_PROBE_S;
+}
+
+/* Gives the vendor up: items waiting for a retry are journaled with their last fault, the
+ * rest without being sent (fault f, message msg); what is in flight is journaled as it
+ * finishes, never retried. reason goes to stats (why the vendor stopped). */
+static void give_up(struct run *r, struct vstate *v, enum probe_fault f, const char *msg,
+		    const char *reason, double now)
+{
+	size_t i, item, n0 = v->st->unreachable;
 	struct plan_item it;
 	struct job *jb;
 
-	v->circuit_open = 1;
-	v->st->circuit_open = 1;
+	v->gave_up = 1;
+	snprintf(v->st->stop_reason, sizeof(v->st->stop_reason), "%s", reason);
 	for (i = 0; i < v->n_jobs; i++) {
 		jb = &v->jobs[i];
 		if (jb->state != JOB_PENDING)
 			continue;
-		unreachable(r, v, jb->item, &jb->it, jb->attempts);
+		if (jb->has_last)
+			finalize(r, v, jb->item, &jb->it, jb->attempts, &jb->last);
+		else
+			not_sent(r, v, jb->item, &jb->it, f, msg);
 		job_clear(jb);
 	}
 	while (next_item(r, v, &item, &it))
-		unreachable(r, v, item, &it, 0);
-	v->drained = 1;
+		not_sent(r, v, item, &it, f, msg);
+	if (v->circuit_open) {
+		v->st->circuit_open = 1;
+		v->st->outage.open_s += now - v->open_at;
+		v->st->outage.not_sent += v->st->unreachable - n0;
+		v->circuit_open = 0;
+	}
+}
+
+static int connect_kind(const char *kind)
+{
+	return !strcmp(kind, "connect") || !strcmp(kind, "dns") || !strcmp(kind, "tls");
+}
+
+/* The circuit has been open for max_outage: the remaining items are incomplete. */
+static void outage_give_up(struct run *r, struct vstate *v, double now)
+{
+	struct runner_outage *o = &v->st->outage;
+	enum probe_fault f = PROBE_FAULT_NETWORK;
+	char reason[256];
+
+	if (!strcmp(o->kind, "overloaded"))
+		f = PROBE_FAULT_OVERLOADED;
+	else if (!strcmp(o->kind, "server_error"))
+		f = PROBE_FAULT_SERVER;
+	else if (!strcmp(o->kind, "timeout"))
+		f = PROBE_FAULT_TIMEOUT;
+	o->last_seen = o->last_seen ? o->last_seen : (time_t)wall_now();
+	give_up(r, v, f, connect_kind(o->kind) ? UNREACHABLE_MSG : OUTAGE_MSG, "", now);
+	runner_outage_describe(o, reason, sizeof(reason));
+	snprintf(v->st->stop_reason, sizeof(v->st->stop_reason), "%s", reason);
+}
+
+static void open_circuit(struct run *r, struct vstate *v, double now)
+{
+	struct runner_outage *o = &v->st->outage;
+	double budget = v->vendor->max_outage_s;
+
+	if (!o->opened) {
+		int opened = o->opened;
+
+		*o = v->cand;
+		o->opened = opened;
+	}
+	o->opened++;
+	o->recovered = 0;
+	o->last_seen = v->cand.last_seen;
+	v->circuit_open = 1;
+	v->open_at = now;
+	v->probe_at = now + probe_interval(v);
+	if (budget <= 0)
+		outage_give_up(r, v, now);
+}
+
+/* The vendor answered (anything but an outage fault): the failure streak ends and an open
+ * circuit closes; the items that were waiting go again with their retries afresh. */
+static void vendor_alive(struct vstate *v, double now)
+{
+	size_t i;
+
+	v->consec_fail = 0;
+	v->consec_conn_fail = 0;
+	if (!v->circuit_open || v->gave_up)
+		return;
+	v->circuit_open = 0;
+	v->st->outage.recovered = 1;
+	v->st->outage.open_s += now - v->open_at;
+	for (i = 0; i < v->n_jobs; i++)
+		if (v->jobs[i].state == JOB_PENDING) {
+			v->jobs[i].base_attempts = v->jobs[i].attempts;
+			v->jobs[i].wake = 0;
+		}
+}
+
+static const char *outage_kind(const struct probe_answer *a, const char *tkind)
+{
+	if (tkind && *tkind)
+		return tkind;
+	switch (a->fault) {
+	case PROBE_FAULT_OVERLOADED:
+		return "overloaded";
+	case PROBE_FAULT_SERVER:
+		return "server_error";
+	case PROBE_FAULT_TIMEOUT:
+		return "timeout";
+	default:
+		return "network";
+	}
+}
+
+/* Faults that say the vendor (or the way to it) is down. Rate limits and 4xx do not. */
+static int outage_fault(const struct run *r, enum probe_fault f)
+{
+	if (r->o->replay_dir)
+		return 0;
+	return f == PROBE_FAULT_NETWORK || f == PROBE_FAULT_TIMEOUT || f == PROBE_FAULT_SERVER ||
+	       f == PROBE_FAULT_OVERLOADED;
+}
+
+/* Copies s into a fixed field, control characters replaced, cut at a character boundary. */
+static void copy_message(char *dst, size_t len, const char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s && s[i] && n + 1 < len; i++)
+		dst[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+	while (n > 0 && n + 1 >= len && ((unsigned char)dst[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0 && n + 1 >= len && (unsigned char)dst[n - 1] >= 0xc0)
+		n--;
+	dst[n] = '\0';
+}
+
+/* The failure streak that opens the circuit when an item runs out of retries in it: long
+ * enough that a partial outage (30% of requests failing) practically never reaches it. */
+static int exhausted_streak(const struct run *r, const struct vstate *v)
+{
+	int max = r->o->outage_threshold > 0 ? r->o->outage_threshold : DEFAULT_OUTAGE;
+	int n = 3 * (v->vendor->retries + 1);
+
+	if (n < SLOW_STREAK)
+		n = SLOW_STREAK;
+	return n < max ? n : max;
+}
+
+/* An outage-class failure: extends the streak and opens the circuit on enough evidence. */
+static void vendor_failed(struct run *r, struct vstate *v, const struct job *jb,
+			  const struct probe_answer *a, const char *tkind, int connect_failed,
+			  double now)
+{
+	int conn_max = r->o->circuit_threshold > 0 ? r->o->circuit_threshold : DEFAULT_CIRCUIT;
+	int max = r->o->outage_threshold > 0 ? r->o->outage_threshold : DEFAULT_OUTAGE;
+	time_t wall = (time_t)wall_now();
+
+	if (v->consec_fail == 0 && !v->circuit_open) {
+		memset(&v->cand, 0, sizeof(v->cand));
+		v->streak_start = jb->sent_at;
+		snprintf(v->cand.kind, sizeof(v->cand.kind), "%s", outage_kind(a, tkind));
+		v->cand.status = a->status > 0 ? a->status : 0;
+		copy_message(v->cand.message, sizeof(v->cand.message), a->error_message);
+		v->cand.first_seen = wall;
+	}
+	if (jb->sent_at < v->streak_start)
+		v->streak_start = jb->sent_at;
+	v->consec_fail++;
+	v->cand.last_seen = wall;
+	if (connect_failed)
+		v->consec_conn_fail++;
+	if (v->circuit_open) {
+		v->st->outage.last_seen = wall;
+		if (jb->probe)
+			v->probe_at = now + probe_interval(v);
+		return;
+	}
+	if (v->gave_up)
+		return;
+	if (v->consec_conn_fail >= conn_max || v->consec_fail >= max ||
+	    (v->consec_fail >= SLOW_STREAK && now - v->streak_start >= probe_interval(v)))
+		open_circuit(r, v, now);
 }
 
 static void account_usage(struct run *r, struct vstate *v, struct job *jb,
@@ -431,7 +625,8 @@ static void account_usage(struct run *r, struct vstate *v, struct job *jb,
 
 /* A request came back (or failed): parse, learn, then retry or finalize. */
 static void complete(struct run *r, struct job *jb, const struct probe_response *resp,
-		     enum probe_fault tfault, const char *tmsg, int connect_failed, int final)
+		     enum probe_fault tfault, const char *tmsg, const char *tkind,
+		     int connect_failed, int final)
 {
 	struct vstate *v = jb->v;
 	struct probe_answer a;
@@ -469,19 +664,31 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		else if (a.fault == PROBE_OK)
 			ratelimit_on_success(&v->rl);
 	}
-	if (connect_failed)
-		v->consec_conn_fail++;
-	else if (resp->status > 0)
-		v->consec_conn_fail = 0;
+	if (jb->probe)
+		v->probing = 0;
+	if (outage_fault(r, a.fault))
+		vendor_failed(r, v, jb, &a, tkind, connect_failed, now);
+	else if (tfault == PROBE_OK || resp->status > 0)
+		vendor_alive(v, now);
+	jb->probe = 0;
+	/* An item out of retries in a long enough streak is evidence enough: open before it is
+	 * lost, so it waits for the recovery like the others. */
+	if (outage_fault(r, a.fault) && !v->circuit_open && !v->gave_up && !final &&
+	    jb->attempts - jb->base_attempts > v->vendor->retries &&
+	    v->consec_fail >= exhausted_streak(r, v))
+		open_circuit(r, v, now);
 
-	if (!final && !v->circuit_open && !r->stop && !r->failed &&
-	    probe_fault_retryable(a.fault) && jb->attempts <= v->vendor->retries) {
+	/* While the circuit is open an outage fault waits for the vendor's recovery whatever
+	 * its attempts; otherwise retries count from the circuit's last closing. */
+	if (!final && !v->gave_up && !r->stop && !r->failed && probe_fault_retryable(a.fault) &&
+	    ((v->circuit_open && outage_fault(r, a.fault)) ||
+	     jb->attempts - jb->base_attempts <= v->vendor->retries)) {
 		if (jb->has_last)
 			probe_answer_release(&jb->last);
 		jb->last = a; /* moved */
 		jb->has_last = 1;
 		jb->state = JOB_PENDING;
-		jb->wake = now + backoff_s(r, jb->attempts, a.retry_after_ms);
+		jb->wake = v->circuit_open ? 0 : now + backoff_s(r, jb->attempts, a.retry_after_ms);
 		r->retries++;
 		v->st->retries++;
 	} else {
@@ -489,10 +696,6 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		probe_answer_release(&a);
 		job_clear(jb);
 	}
-	if (!v->circuit_open &&
-	    v->consec_conn_fail >=
-		    (r->o->circuit_threshold > 0 ? r->o->circuit_threshold : DEFAULT_CIRCUIT))
-		open_circuit(r, v);
 }
 
 static void on_done(void *ctx, struct http_xfer *x, void *user)
@@ -501,7 +704,7 @@ static void on_done(void *ctx, struct http_xfer *x, void *user)
 	struct job *jb = user;
 
 	complete(r, jb, http_xfer_response(x), http_xfer_fault(x), http_xfer_error(x),
-		 http_xfer_connect_failed(x), 0);
+		 http_xfer_kind(x), http_xfer_connect_failed(x), 0);
 }
 
 /* Budget reached: jobs waiting to (re)send stop here; those with a fault already journal it
@@ -521,6 +724,66 @@ static void stop_pending(struct run *r, struct vstate *v)
 	}
 }
 
+/* An open circuit: once what is on the wire has come back, one probe request every interval
+ * (an item that was waiting, else the next one), until max_outage runs out. */
+static void half_open(struct run *r, struct vstate *v, double now, double *wake)
+{
+	double end = v->open_at + v->vendor->max_outage_s;
+	struct job *jb = NULL;
+	size_t i;
+
+	if (v->probing || v->in_flight > 0)
+		return;
+	for (i = 0; i < v->n_jobs && !jb; i++)
+		if (v->jobs[i].state == JOB_PENDING)
+			jb = &v->jobs[i];
+	for (i = 0; i < v->n_jobs && !jb; i++)
+		if (v->jobs[i].state == JOB_FREE && assign(r, v, &v->jobs[i]))
+			jb = &v->jobs[i];
+	if (!jb)
+		return; /* nothing left to send */
+	if (now >= end) {
+		outage_give_up(r, v, now);
+		return;
+	}
+	if (now < v->probe_at) {
+		if (fmin(v->probe_at, end) < *wake)
+			*wake = fmin(v->probe_at, end);
+		return;
+	}
+	if (!budget_allows(r, jb)) {
+		stop_pending(r, v);
+		return;
+	}
+	jb->probe = 1;
+	v->probing = 1;
+	v->probe_at = now + probe_interval(v);
+	v->st->outage.probes++;
+	send_job(r, v, jb, now);
+}
+
+/* Stops a vendor whose own budget or rate-limit wait ran out; 1 when it did. */
+static int vendor_budget(struct run *r, struct vstate *v, double now, double delay)
+{
+	double max_wait = v->vendor->max_wait_s > 0 ? v->vendor->max_wait_s : DEFAULT_MAX_WAIT_S;
+	char reason[256];
+
+	if (v->vendor->max_duration_s > 0 && now - r->t0 >= v->vendor->max_duration_s) {
+		snprintf(reason, sizeof(reason), "vendor time budget reached (max_duration %.0f s)",
+			 v->vendor->max_duration_s);
+		give_up(r, v, PROBE_FAULT_TIMEOUT, DURATION_MSG, reason, now);
+		return 1;
+	}
+	if (delay > max_wait) {
+		snprintf(reason, sizeof(reason),
+			 "rate limit: the vendor asked to wait %.0f s, over max_wait %.0f s", delay,
+			 max_wait);
+		give_up(r, v, PROBE_FAULT_RATE_LIMIT, WAIT_MSG, reason, now);
+		return 1;
+	}
+	return 0;
+}
+
 /* Starts what a vendor may start now; lowers *wake to when it may start more. Returns 1 if the
  * vendor still has work (in flight, waiting or unsent). */
 static int pump(struct run *r, struct vstate *v, double now, double *wake)
@@ -530,9 +793,21 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 	double d;
 	int more = 0;
 
+	/* the run's wall clock is checked even while nothing is due to be sent */
+	if (!r->stop && r->o->max_duration_s > 0 && now - r->t0 >= r->o->max_duration_s) {
+		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
+			 "time budget reached (max_duration %.0f s)", r->o->max_duration_s);
+		r->stop = 1;
+		r->st->budget_hit = 1;
+	}
 	if (r->stop)
 		stop_pending(r, v);
-	for (i = 0; i < v->n_jobs && !r->stop && !v->circuit_open && !r->failed; i++) {
+	if (!r->stop && !r->failed && !v->gave_up)
+		vendor_budget(r, v, now, 0);
+	if (v->circuit_open && !v->gave_up && !r->stop && !r->failed)
+		half_open(r, v, now, wake);
+	for (i = 0; i < v->n_jobs && !r->stop && !v->circuit_open && !v->gave_up && !r->failed;
+	     i++) {
 		jb = &v->jobs[i];
 		if (jb->state == JOB_FREE)
 			assign(r, v, jb);
@@ -547,6 +822,8 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 			if (v->in_flight >= (size_t)ratelimit_slots(&v->rl))
 				continue;
 			d = ratelimit_delay(&v->rl, now, (double)jb->est_tokens);
+			if (vendor_budget(r, v, now, fmax(d, ratelimit_asked_wait(&v->rl, now))))
+				break;
 			if (d > 0) {
 				if (now + d < *wake)
 					*wake = now + d;
@@ -563,7 +840,7 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 		if (v->jobs[i].state != JOB_FREE)
 			more = 1;
 	/* A free job just ran the cursor to the end unless the vendor stopped sending. */
-	if (!r->stop && !v->circuit_open && !r->failed && v->group < r->p->n_groups)
+	if (!r->stop && !v->gave_up && !r->failed && v->group < r->p->n_groups)
 		more = 1;
 	return more;
 }
@@ -699,12 +976,63 @@ int runner_run(const struct plan *p, struct journal *j, const struct runner_opts
 		if (http_poll(r.h, 100, on_done, &r, err) < 0)
 			break;
 	}
+	for (i = 0; i < r.nv; i++)
+		if (r.vs[i].circuit_open)
+			r.vs[i].st->outage.open_s += now_s() - r.vs[i].open_at;
 	ret = r.failed ? -1 : 0;
 out:
 	st->wall_s = now_s() - r.t0;
 	progress(&r, 1);
 	teardown(&r);
 	return ret;
+}
+
+static const char *kind_words(const char *kind)
+{
+	static const char *const words[][2] = {
+		{ "overloaded", "overloaded" },	  { "server_error", "server error" },
+		{ "timeout", "timeouts" },	  { "connect", "connection failures" },
+		{ "dns", "DNS failures" },	  { "tls", "TLS failures" },
+		{ "reset", "connection resets" }, { "empty_reply", "empty replies" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcmp(kind, words[i][0]))
+			return words[i][1];
+	return "network failures";
+}
+
+const char *runner_outage_describe(const struct runner_outage *o, char *buf, size_t len)
+{
+	char t1[16], t2[16], what[64];
+	struct tm tm;
+
+	if (!o->opened) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	gmtime_r(&o->first_seen, &tm);
+	strftime(t1, sizeof(t1), "%H:%M:%S", &tm);
+	gmtime_r(&o->last_seen, &tm);
+	strftime(t2, sizeof(t2), "%H:%M:%S", &tm);
+	if (o->status > 0)
+		snprintf(what, sizeof(what), "HTTP %ld %s", o->status, kind_words(o->kind));
+	else
+		snprintf(what, sizeof(what), "%s", kind_words(o->kind));
+	if (o->recovered)
+		snprintf(buf, len,
+			 "vendor outage: %s from %s to %s UTC (recovered after %zu probe%s, "
+			 "circuit "
+			 "open %.0f s)",
+			 what, t1, t2, o->probes, o->probes == 1 ? "" : "s", o->open_s);
+	else
+		snprintf(buf, len,
+			 "vendor outage: %s from %s to %s UTC (circuit open, %zu request%s not "
+			 "sent)",
+			 what, t1, t2, o->not_sent, o->not_sent == 1 ? "" : "s");
+	return buf;
 }
 
 void runner_stats_release(struct runner_stats *st)

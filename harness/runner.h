@@ -14,9 +14,23 @@
  *  - retryable faults (probe_fault_retryable) are retried up to `retries` times after a full
  *    jitter backoff (up to base * 2^(attempt-1)), never sooner than the answer's Retry-After,
  *    never later than backoff_max_ms; the journal records the attempts;
- *  - after circuit_threshold consecutive connection failures the vendor's circuit opens: its
- *    remaining items are journaled as PROBE_FAULT_NETWORK "vendor unreachable (circuit open)"
- *    without being sent, while the other vendors go on;
+ *  - a circuit breaker per vendor for every outage class (connect, DNS, TLS, reset, empty
+ *    reply, timeout, 5xx, 503/529 overload; not 429, not 4xx): the circuit opens after
+ *    circuit_threshold consecutive connection failures, or outage_threshold consecutive
+ *    outage-class failures, or 5 of them in a row spanning at least a probe interval (slow
+ *    timeouts). While it is open the vendor sends nothing but one probe request every
+ *    vendor->probe_interval_s (the items that were retrying wait, keeping their place); the
+ *    first answer that is not an outage fault closes it and the night goes on where it
+ *    stopped (waiting items get their retries afresh). When the circuit has been open for
+ *    vendor->max_outage_s (0: at once) the vendor gives up: waiting items are journaled with
+ *    their last fault, its remaining items without being sent ("vendor unreachable (circuit
+ *    open)" for connection failures, "not sent: vendor outage (circuit open)" with the
+ *    outage's fault class otherwise); stats say what was seen (struct runner_outage) and why
+ *    (stop_reason). The other vendors go on;
+ *  - every wait has a cap: a rate-limit pause longer than vendor->max_wait_s (default 300 s)
+ *    gives the vendor up at once (its remaining items "not sent: rate-limit wait over
+ *    max_wait"), and so does the vendor's own wall-clock budget vendor->max_duration_s
+ *    ("not sent: vendor max_duration reached"); the run's max_duration_s is a budget;
  *  - items journal_done already holds are skipped (stats->skipped_resumed);
  *  - a prompt with a seed sends seed + sample index; without one, no seed is sent.
  * Memory: the runner holds one request and one answer per concurrency slot, never the plan's
@@ -27,6 +41,8 @@
 #include "err.h"
 #include "journal.h"
 #include "plan.h"
+
+#include <time.h>
 
 struct runner_progress {
 	size_t done, total, errors, retries;
@@ -43,6 +59,7 @@ struct runner_opts {
 	long max_requests;
 	long max_tokens;
 	double max_cost;
+	double max_duration_s; /* wall clock, seconds from the start of the run */
 	/* Called at most every 200 ms and at the end; may be NULL. */
 	void (*progress)(void *ctx, const struct runner_progress *p);
 	void *progress_ctx;
@@ -52,6 +69,8 @@ struct runner_opts {
 	unsigned long long seed; /* jitter PRNG seed; 0: from the clock */
 	int circuit_threshold;	 /* consecutive connection failures that open a vendor's circuit;
 				    default 5 */
+	int outage_threshold;	 /* consecutive outage-class failures (any kind) that open it;
+				    default 20 */
 	/* Called once for each item whose final record (an answer or a final fault, including
 	 * "vendor unreachable" for items of a vendor whose circuit opened) has just been appended
 	 * to the journal, with the item's plan index; the answer is borrowed for the call. Items
@@ -69,13 +88,35 @@ struct runner_opts {
 	const struct probe_ops *(*probe_lookup)(const char *name);
 };
 
+/* What a vendor's circuit breaker saw. Times are wall clock (UTC seconds). */
+struct runner_outage {
+	int opened;	   /* times the circuit opened; 0: no outage */
+	int recovered;	   /* the vendor answered again after the last opening */
+	char kind[32];	   /* "overloaded" (503, 529), "server_error" (other 5xx), "timeout",
+			      "connect", "dns", "tls", "reset", "empty_reply", "network" */
+	long status;	   /* HTTP status of the first failure; 0: a transport failure */
+	char message[200]; /* the first failure's vendor message, redacted; may be "" */
+	time_t first_seen; /* first failure of the outage */
+	time_t last_seen;  /* last failure seen (probes included) */
+	double open_s;	   /* seconds the circuit was open, in total */
+	size_t probes;	   /* half-open probe requests sent */
+	size_t not_sent;   /* items given up without being sent because of it */
+};
+
 struct runner_vendor_stats {
 	const char *vendor; /* borrowed id */
-	size_t requests, answers, faults, retries, unreachable;
+	size_t requests, answers, faults, retries;
+	size_t unreachable; /* items journaled without being sent (the vendor was given up) */
 	long prompt_tokens, completion_tokens;
 	double cost;
-	int circuit_open; /* the vendor was declared down */
+	int circuit_open; /* the vendor was declared down (its outage outlasted max_outage) */
+	struct runner_outage outage;
+	char stop_reason[256]; /* why the vendor's remaining items were not sent; "" when none */
 };
+
+/* "vendor outage: HTTP 529 overloaded from 14:02:11 to 14:06:40 (circuit open, 9600 requests
+ * not sent)" or "... (recovered after 3 probes)" (times UTC); "" when o->opened is 0. */
+const char *runner_outage_describe(const struct runner_outage *o, char *buf, size_t len);
 
 struct runner_stats {
 	size_t planned, sent, answered, faults, skipped_resumed, unreachable;

@@ -95,6 +95,7 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	ro.max_requests = o->max_requests ? o->max_requests : (long)s->cfg->max_requests;
 	ro.max_tokens = o->max_tokens ? o->max_tokens : (long)s->cfg->max_tokens;
 	ro.max_cost = o->max_cost > 0 ? o->max_cost : s->cfg->max_cost;
+	ro.max_duration_s = s->cfg->max_duration;
 	if (o->progress && !getenv("PLUMBLINE_NO_PROGRESS"))
 		ro.progress = progress; /* drawn only when stderr is a terminal */
 	if (o->collect) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_BODY	(8u << 20)
 #define MAX_PATHS	32
@@ -48,6 +49,9 @@ static const char *const fault_names[] = {
 	"wrong-content-type",
 	"stream-error",
 	"echo-key",
+	"502-html",
+	"empty-reply",
+	"timeout",
 };
 
 static const char *const format_names[] = {
@@ -530,6 +534,8 @@ static int is_faulted(const struct sim *s, unsigned long long n)
 
 	if (s->o.fault == SIM_FAULT_NONE)
 		return 0;
+	if (s->o.fault_for_s > 0 && now_s(s) >= s->o.fault_for_s)
+		return 0; /* the outage is over */
 	u = (double)(rng_mix(s->o.knobs.seed ^ FAULT_SALT, n) >> 11) * (1.0 / 9007199254740992.0);
 	return u < s->o.fault_rate;
 }
@@ -666,6 +672,28 @@ out:
 	json_decref(root);
 }
 
+/* Resets the connection (RST), as a crashed peer or a middlebox does, rather than ending it
+ * cleanly: libmicrohttpd shuts a connection down (FIN) before closing it, so the socket is
+ * closed here with a zero linger, by putting a fresh unconnected socket in its place (dup2);
+ * libmicrohttpd then closes that one. */
+static void reset_connection(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct linger lg = { 1, 0 };
+	int spare;
+
+	if (!ci)
+		return;
+	setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	spare = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (spare < 0)
+		return;
+	if (dup2(spare, ci->connect_fd) < 0)
+		shutdown(ci->connect_fd, SHUT_RDWR);
+	close(spare);
+}
+
 /* Serves one API request (the body is complete). */
 static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 				 const struct sim_wire *w, const char *method, const char *url,
@@ -750,8 +778,26 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 			w->error(529, "overloaded", "Overloaded", &r);
 			goto send;
 		case SIM_FAULT_RESET:
+			reset_connection(conn);
+			ret = MHD_NO;
+			goto out;
+		case SIM_FAULT_EMPTY_REPLY:
 			ret = MHD_NO; /* libmicrohttpd closes the connection without a reply */
 			goto out;
+		case SIM_FAULT_TIMEOUT:
+			nap(s, s->o.slow_ms);
+			ret = MHD_NO;
+			goto out;
+		case SIM_FAULT_502_HTML:
+			r.status = 502;
+			r.content_type = "text/html";
+			sbuf_addstr(&r.body, "<html>\r\n<head><title>502 Bad "
+					     "Gateway</title></head>\r\n"
+					     "<body>\r\n<center><h1>502 Bad "
+					     "Gateway</h1></center>\r\n"
+					     "<hr><center>nginx</center>\r\n</body>\r\n</"
+					     "html>\r\n");
+			goto send_raw;
 		case SIM_FAULT_SLOW_HEADERS:
 			nap(s, s->o.slow_ms);
 			how = SIM_FAULT_NONE;

@@ -21,14 +21,17 @@ enum sim_fault {
 	SIM_FAULT_SLOW,		      /* 200, then a body that trickles 1 byte/s and never ends */
 	SIM_FAULT_SLOW_HEADERS,	      /* nothing at all until slow_ms has passed */
 	SIM_FAULT_TRUNCATED,	      /* Content-Length larger than the body sent; JSON cut */
-	SIM_FAULT_RESET,	      /* connection closed without a response */
+	SIM_FAULT_RESET,	      /* connection reset (TCP RST) without a response */
 	SIM_FAULT_WRONG_CONTENT_TYPE, /* 200 with a text/html page */
 	SIM_FAULT_STREAM_ERROR,	      /* streams: half the events, then the vendor's error event;
 				       * non-streamed requests: 500 */
-	SIM_FAULT_ECHO_KEY, /* a leaky vendor: odd requests get a 400 repeating the credentials
-			     * (also \u-escaped and base64); even ones an answer whose text, model,
-			     * a kept header and (chat JSON) logprobs tokens, top_logprobs, an extra
-			     * logprobs field and a top-level field repeat them */
+	SIM_FAULT_ECHO_KEY,    /* a leaky vendor: odd requests get a 400 repeating the credentials
+				* (also \u-escaped and base64); even ones an answer whose text, model,
+				* a kept header and (chat JSON) logprobs tokens, top_logprobs, an extra
+				* logprobs field and a top-level field repeat them */
+	SIM_FAULT_502_HTML,    /* 502 with a proxy's text/html page */
+	SIM_FAULT_EMPTY_REPLY, /* connection closed cleanly without a response */
+	SIM_FAULT_TIMEOUT,     /* no response for slow_ms, then closed without one */
 };
 
 struct sim_opts {
@@ -38,6 +41,7 @@ struct sim_opts {
 	int token_ms;	/* streams: delay between events (0 = send at once) */
 	enum sim_fault fault;
 	double fault_rate;	  /* share of requests faulted, 0..1 (default 1) */
+	double fault_for_s;	  /* > 0: faults only in the first N seconds after start */
 	const char *require_key;  /* exact key demanded; NULL = any non-empty key (borrowed) */
 	const char *format;	  /* only this wire format ("openai", ...); NULL = all by path */
 	long rate_limit_rpm;	  /* > 0: 429 + Retry-After beyond N requests per sliding minute */
@@ -51,7 +55,8 @@ struct sim;
 
 void sim_opts_init(struct sim_opts *o);
 /* Parses a fault name ("429", "429-noretry", "500", "503", "529", "slow", "slow-headers",
- * "truncated", "reset", "wrong-content-type", "stream-error", "echo-key"); -1 if unknown. */
+ * "truncated", "reset", "wrong-content-type", "stream-error", "echo-key", "502-html",
+ * "empty-reply", "timeout"); -1 if unknown. */
 int sim_fault_parse(const char *name, enum sim_fault *f);
 const char *const *sim_fault_names(size_t *n);
 /* Names of the wire formats, for --format and help texts. */

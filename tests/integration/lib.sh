@@ -43,6 +43,8 @@ sim_stop() {
 }
 
 # write_config DIR PORT [EXTRA_VENDOR_JSON]: a config with one vendor "sim" on the port.
+# Outages are short here (max_outage 3 s, a probe every second): a vendor faulted for good
+# gives up in seconds, not after the default 5 minutes.
 write_config() {
 	local dir=$1 p=$2 extra=${3:-}
 	mkdir -p "$dir"
@@ -51,7 +53,7 @@ write_config() {
   "vendors": [
     {"id": "sim", "probe": "openai", "base_url": "http://127.0.0.1:$p/v1",
      "model": "sim-gpt-1", "api_key_env": "PL_TEST_KEY", "concurrency": 8,
-     "retries": 3, "timeout_ms": 5000 $extra}
+     "retries": 3, "timeout_ms": 5000, "max_outage": 3, "probe_interval": 1 $extra}
   ],
   "paths": {"baselines": "$dir/baselines", "reports": "$dir/reports", "state": "$dir/state"}
 }

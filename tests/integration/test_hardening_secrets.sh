@@ -53,10 +53,11 @@ config() {
 {
   "vendors": [
     {"id": "sim", "probe": "openai", "base_url": "http://127.0.0.1:$1/v1", "model": "sim-gpt-1",
-     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 2, "timeout_ms": 5000},
+     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 2, "timeout_ms": 5000,
+     "max_outage": 2, "probe_interval": 1},
     {"id": "claude", "probe": "anthropic", "base_url": "http://127.0.0.1:$1/v1",
      "model": "sim-claude-1", "api_key_file": "$d/anthropic.key", "concurrency": 8,
-     "retries": 2, "timeout_ms": 5000}
+     "retries": 2, "timeout_ms": 5000, "max_outage": 2, "probe_interval": 1}
   ],
   "paths": {"baselines": "$d/baselines", "reports": "$d/reports", "state": "$d/state"},
   "logging": {"file": "$d/plumbline.log", "level": "debug", "metrics_file": "$d/plumbline.prom"},

@@ -34,6 +34,9 @@ static void test_good_config(void **state)
 	assert_int_equal(v->concurrency, 4);
 	assert_int_equal(v->timeout_ms, 60000);
 	assert_true(v->rpm == 60);
+	/* outages: probe every 30 s for up to 5 minutes, waits capped at 5 minutes */
+	assert_true(v->max_outage_s == 300 && v->probe_interval_s == 30);
+	assert_true(v->max_wait_s == 300 && v->max_duration_s == 0 && c->max_duration == 0);
 	assert_string_equal(c->reports_dir, "out");
 	assert_string_equal(c->baselines_dir, "baselines");
 	assert_null(config_vendor(c, "zzz"));
@@ -66,6 +69,18 @@ static const struct {
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\"}]}",
 	  "c.json:1:14: vendors[0]: missing required key \"model\"" },
 	{ "{\"vendors\": []}", "c.json:1:13: vendors: expected a non-empty array" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\", \"max_outage\": -1}]}",
+	  "vendors[0].max_outage: expected a number from 0 to 86400, got -1" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\", \"probe_interval\": 0}]}",
+	  "vendors[0].probe_interval: expected a number from 0.1 to 3600, got 0" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\", \"max_wait\": \"5m\"}]}",
+	  "vendors[0].max_wait: expected a number, got a string" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}], \"budget\": {\"max_duration\": -5}}",
+	  "budget.max_duration: expected a number from 0 to 604800, got -5" },
 	{ "{}", "c.json:1:1: missing required key \"vendors\"" },
 	{ "{\"vendors\": [1,]}", "c.json:1:16: invalid JSON" },
 	{ "", "c.json:1:0: invalid JSON" },

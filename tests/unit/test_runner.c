@@ -37,6 +37,7 @@ static struct server {
 	long long seeds[MAX_SEEN];
 	int in_flight, max_in_flight;
 	char auth_seen[128];
+	double down_until; /* /down: 529 overloaded until then */
 } srv;
 
 struct conn {
@@ -60,8 +61,15 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "X-Test-Version", "Sim-1");
-	if (h1)
+	if (h1 && strchr(v1, ';')) { /* "remaining;reset" */
+		char rem[32];
+
+		snprintf(rem, sizeof(rem), "%.*s", (int)(strchr(v1, ';') - v1), v1);
+		MHD_add_response_header(r, h1, rem);
+		MHD_add_response_header(r, "X-RateLimit-Reset-Requests", strchr(v1, ';') + 1);
+	} else if (h1) {
 		MHD_add_response_header(r, h1, v1);
+	}
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -76,7 +84,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	long long seed = -1;
 	char big[4096], out[256];
 	const char *auth;
-	int n, storm = 0, flaky = 0;
+	int n, storm = 0, flaky = 0, down;
 	enum MHD_Result ret;
 
 	(void)cls;
@@ -115,6 +123,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		srv.flaky_left--;
 		flaky = 1;
 	}
+	down = !strcmp(url, "/down") && mono() < srv.down_until;
 	srv.in_flight++;
 	if (srv.in_flight > srv.max_in_flight)
 		srv.max_in_flight = srv.in_flight;
@@ -122,7 +131,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	if (!strcmp(url, "/slow") || !strcmp(url, "/wait50"))
 		usleep(!strcmp(url, "/slow") ? 1000000 : 50000);
-	if (storm) {
+	if (down) {
+		ret = reply(c, 529, "{\"error\":\"overloaded\"}", NULL, NULL);
+	} else if (!strcmp(url, "/p30") && ((unsigned)n * 2654435761u >> 8) % 100 < 30) {
+		ret = reply(c, 500, "{\"error\":\"oops\"}", NULL, NULL);
+	} else if (!strcmp(url, "/stall")) {
+		/* none left until a reset a century away: a wait no run may sit out */
+		snprintf(out, sizeof(out), "{\"text\":\"answer seed %lld\",\"pt\":10,\"ct\":5}",
+			 seed);
+		ret = reply(c, 200, out, "X-RateLimit-Remaining-Requests", "0;999999h");
+	} else if (storm) {
 		ret = reply(c, 429, "{\"error\":\"slow down\"}", NULL, NULL);
 	} else if (flaky) {
 		ret = reply(c, 429, "{\"error\":\"slow down\"}", "Retry-After", "1");
@@ -197,6 +215,7 @@ static void server_reset(void)
 	srv.flaky_left = 0;
 	srv.max_in_flight = 0;
 	srv.auth_seen[0] = '\0';
+	srv.down_until = 0;
 	pthread_mutex_unlock(&srv.mu);
 }
 
@@ -1185,6 +1204,210 @@ static void test_on_final_budget_and_resume(void **state)
 	plan_done(&f);
 }
 
+/* A vendor overloaded (529) for the first 0.8 s: its circuit opens, one probe goes out every
+ * 0.2 s, the first answer closes it, and the night completes: every item answered, none lost
+ * to the outage (the old runner retried 3 times and journaled the rest as faults). */
+static void test_outage_recovers_night_completes(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	const struct runner_outage *ou;
+	char line[256];
+
+	(void)state;
+	server_reset();
+	srv.down_until = mono() + 0.8;
+	vendor_init(&f, 0, "v", "/down");
+	f.v[0].retries = 3;
+	f.v[0].max_outage_s = 10;
+	f.v[0].probe_interval_s = 0.2;
+	plan_make(&f, 1, 4, 5);
+	memset(&o, 0, sizeof(o));
+	o.backoff_base_ms = 20;
+	o.outage_threshold = 6;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 20);
+	assert_int_equal(rs.ok, 20);
+	ou = &st.vendors[0].outage;
+	assert_true(ou->opened >= 1);
+	assert_true(ou->recovered);
+	assert_true(ou->probes >= 1);
+	assert_string_equal(ou->kind, "overloaded");
+	assert_int_equal(ou->status, 529);
+	assert_string_equal(ou->message, "http error");
+	assert_true(ou->first_seen > 0 && ou->last_seen >= ou->first_seen);
+	assert_int_equal(ou->not_sent, 0);
+	assert_false(st.vendors[0].circuit_open);
+	assert_string_equal(st.vendors[0].stop_reason, "");
+	assert_non_null(strstr(runner_outage_describe(ou, line, sizeof(line)), "vendor outage: "
+									       "HTTP 529 "
+									       "overloaded from "));
+	assert_non_null(strstr(line, "recovered after"));
+	/* while it was open the vendor got probes, not the night's requests */
+	assert_true(st.vendors[0].requests < 20 * 4);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+/* A vendor overloaded for good: after max_outage its remaining items are journaled without
+ * being sent, with the outage's fault and a reason naming it, while the other vendor
+ * completes; the run takes about max_outage, not retries x items. */
+static void test_outage_gives_up_after_max_outage(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	const struct runner_outage *ou;
+	int i, not_sent = 0;
+
+	(void)state;
+	server_reset();
+	srv.down_until = mono() + 3600;
+	vendor_init(&f, 0, "down", "/down");
+	vendor_init(&f, 1, "live", "/ok");
+	f.v[0].retries = 3;
+	f.v[0].max_outage_s = 0.6;
+	f.v[0].probe_interval_s = 0.2;
+	plan_make(&f, 2, 8, 5);
+	memset(&o, 0, sizeof(o));
+	o.backoff_base_ms = 20;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 80);
+	for (i = 0; i < rs.n; i++) {
+		if (strcmp(rs.vendor[i], "down"))
+			continue;
+		assert_int_equal(rs.fault[i], PROBE_FAULT_OVERLOADED);
+		not_sent += !strcmp(rs.msg[i], "not sent: vendor outage (circuit open)");
+	}
+	assert_int_equal(st.vendors[1].answers, 40);
+	assert_int_equal(st.vendors[0].answers, 0);
+	ou = &st.vendors[0].outage;
+	assert_true(ou->opened >= 1);
+	assert_false(ou->recovered);
+	assert_true(ou->probes >= 2);
+	assert_true(not_sent > 0);
+	assert_int_equal(ou->not_sent, (size_t)not_sent);
+	assert_int_equal(st.vendors[0].unreachable, (size_t)not_sent);
+	assert_true(st.vendors[0].circuit_open);
+	assert_non_null(strstr(st.vendors[0].stop_reason, "vendor outage: HTTP 529 overloaded"));
+	assert_non_null(strstr(st.vendors[0].stop_reason, "requests not sent)"));
+	assert_true(st.vendors[0].requests < 40);
+	assert_true(st.wall_s < 5.0);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+/* Rate-limit headers asking for a wait of 999999 hours: the vendor is given up at once with
+ * the reason (the old runner paused 120 s per request, for ever, holding the lock). */
+static void test_huge_ratelimit_reset_capped(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	int i, waited = 0;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/stall");
+	vendor_init(&f, 1, "live", "/ok");
+	f.v[0].concurrency = 1;
+	plan_make(&f, 2, 4, 3);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 24);
+	for (i = 0; i < rs.n; i++)
+		if (!strcmp(rs.vendor[i], "v") && rs.fault[i] != PROBE_OK) {
+			assert_int_equal(rs.fault[i], PROBE_FAULT_RATE_LIMIT);
+			assert_string_equal(rs.msg[i], "not sent: rate-limit wait over max_wait");
+			waited++;
+		}
+	assert_int_equal(st.vendors[0].answers, 1);
+	assert_int_equal(waited, 11);
+	assert_int_equal(st.vendors[1].answers, 12);
+	assert_non_null(strstr(st.vendors[0].stop_reason, "over max_wait 300 s"));
+	assert_int_equal(st.vendors[0].outage.opened, 0);
+	assert_true(st.wall_s < 10.0);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+/* A vendor's own max_duration stops it (its other items journaled, not sent); the run's
+ * max_duration is a budget like the others. */
+static void test_max_duration(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	int i, not_sent = 0;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/slow"); /* one second per answer */
+	f.v[0].concurrency = 1;
+	f.v[0].max_duration_s = 0.5;
+	plan_make(&f, 1, 2, 2);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.ok, 1); /* the one in flight */
+	for (i = 0; i < rs.n; i++)
+		not_sent += !strcmp(rs.msg[i], "not sent: vendor max_duration reached");
+	assert_int_equal(not_sent, 3);
+	assert_string_equal(st.vendors[0].stop_reason, "vendor time budget reached (max_duration 0 "
+						       "s)");
+	assert_true(st.wall_s < 3.0);
+	runner_stats_release(&st);
+	plan_done(&f);
+
+	server_reset();
+	vendor_init(&f, 0, "v", "/slow");
+	f.v[0].concurrency = 1;
+	plan_make(&f, 1, 2, 2);
+	memset(&o, 0, sizeof(o));
+	o.max_duration_s = 0.5;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	assert_true(st.budget_hit);
+	assert_string_equal(st.budget_reason, "time budget reached (max_duration 0 s)");
+	assert_int_equal(st.sent, 1);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+/* 30% of requests fail with 500: retries carry the night, the circuit never opens. */
+static void test_partial_outage_no_circuit(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/p30");
+	f.v[0].retries = 8;
+	f.v[0].max_outage_s = 60;
+	plan_make(&f, 1, 8, 8);
+	memset(&o, 0, sizeof(o));
+	o.backoff_base_ms = 10;
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 64);
+	assert_int_equal(rs.ok, 64);
+	assert_int_equal(st.vendors[0].outage.opened, 0);
+	assert_true(st.vendors[0].retries > 0);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1207,6 +1430,11 @@ int main(void)
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_on_final_once_per_item),
 		cmocka_unit_test(test_on_final_budget_and_resume),
+		cmocka_unit_test(test_outage_recovers_night_completes),
+		cmocka_unit_test(test_outage_gives_up_after_max_outage),
+		cmocka_unit_test(test_huge_ratelimit_reset_capped),
+		cmocka_unit_test(test_max_duration),
+		cmocka_unit_test(test_partial_outage_no_circuit),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
