@@ -121,7 +121,7 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 			  struct pl_err *err)
 {
 	static const char *const dists[] = { "auto", "tv", "mmd", NULL };
-	static const char *const kernels[] = { "hamming", "ngram", "novel_margin", NULL };
+	static const char *const kernels[] = { "hamming", "ngram", NULL };
 	struct jsonloc none = { "detection", NULL, 0 };
 	const struct jsonloc *loc = loc_in ? loc_in : &none;
 	const char *ptr = "/detection";

@@ -43,8 +43,12 @@ night 2 2026-03-02 1 --drift swap
 summary | grep -q "new epoch e2" || fail "swap: $(summary)"
 changed="$report"
 
+# (the night's 10 answers a prompt are topped up to baseline_samples from the swapped vendor)
+sim_start topup --seed 5 --night 2 --drift swap
+write_config "$dir" "$port"
 expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$changed" \
-	--reason "vendor confirmed the model swap" --by alice
+	--reason "vendor confirmed the model swap" --by alice --top-up
+sim_stop
 hist="$dir/state/history/sim/sim-gpt-1/demo.jsonl"
 [ ! -f "$hist" ] || fail "the history was not moved aside"
 

@@ -251,6 +251,13 @@ static void test_params(void **state)
 	assert_non_null(strstr(err.msg, "unknown value \"cosine\""));
 	json_decref(root);
 
+	/* "novel_margin" is a setting, not a kernel (it was once accepted as kernel 2) */
+	pl_err_init(&err);
+	root = json_loads("{\"detection\": {\"kernel\": \"novel_margin\"}}", 0, NULL);
+	assert_null(detect_params_new(NULL, json_object_get(root, "detection"), NULL, NULL, &err));
+	assert_non_null(strstr(err.msg, "unknown value \"novel_margin\""));
+	json_decref(root);
+
 	pl_err_init(&err);
 	root = json_loads("{\"detection\": {\"alpha\": 2}}", 0, NULL);
 	assert_null(detect_params_new(NULL, json_object_get(root, "detection"), NULL, NULL, &err));
