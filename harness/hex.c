@@ -28,3 +28,14 @@ int hex_sha256(const void *data, size_t len, char out[65])
 	hex_encode(md, 32, out);
 	return 0;
 }
+
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -1,6 +1,7 @@
 /* redact.c: the process-wide secret set and the one matcher every stored vendor byte passes
  * through (see redact.h for what matches). */
 #include "redact.h"
+#include "hex.h"
 #include "sbuf.h"
 
 #include <openssl/crypto.h>
@@ -119,20 +120,9 @@ void redact_add_credential(const char *key)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int hex2(const char *p)
 {
-	int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+	int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
 
 	return lo < 0 ? -1 : hi * 16 + lo;
 }

@@ -69,25 +69,15 @@ static void uri_encode(struct sbuf *sb, const char *s, size_t n, int keep_slash)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes %XX (a '%' not followed by two hex digits stays literal); '+' is not a space here. */
 static void pct_decode(struct sbuf *sb, const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			sbuf_addch(sb, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+		if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
+		    hex_digit(s[i + 2]) >= 0) {
+			sbuf_addch(sb, (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
 			i += 2;
 		} else {
 			sbuf_addch(sb, s[i]);

@@ -20,6 +20,23 @@ static void test_encode(void **state)
 	assert_string_equal(out, "");
 }
 
+static void test_digit(void **state)
+{
+	static const char all[] = "0123456789abcdefABCDEF";
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		assert_int_equal(hex_digit(all[i]), (int)i);
+	for (i = 16; i < 22; i++)
+		assert_int_equal(hex_digit(all[i]), (int)i - 6);
+	assert_int_equal(hex_digit('g'), -1);
+	assert_int_equal(hex_digit('G'), -1);
+	assert_int_equal(hex_digit('/'), -1);
+	assert_int_equal(hex_digit(':'), -1);
+	assert_int_equal(hex_digit('\0'), -1);
+}
+
 static void test_sha256(void **state)
 {
 	char out[65];
@@ -38,6 +55,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_digit),
 		cmocka_unit_test(test_sha256),
 	};
 
