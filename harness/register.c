@@ -3,6 +3,7 @@
 #include "canon.h"
 #include "fileio.h"
 #include "hex.h"
+#include "lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define REGISTER_MAX ((size_t)1 << 30)
@@ -360,11 +360,9 @@ struct reg *register_open(const char *path, const struct sign_key *key, struct p
 	sbuf_addf(&lock, "%s.lock", path);
 	if (fileio_check_dirs(path, 1, err) < 0)
 		goto fail;
-	r->lock_fd = open(lock.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX) < 0) {
-		pl_err_errno(err, PL_E_IO, lock.buf, "cannot lock the register");
+	r->lock_fd = lock_file_acquire(lock.buf, err);
+	if (r->lock_fd < 0)
 		goto fail;
-	}
 	if (key) {
 		struct pl_err why = PL_ERR_INIT;
 
@@ -400,8 +398,7 @@ void register_close(struct reg *r)
 {
 	if (!r)
 		return;
-	if (r->lock_fd >= 0)
-		close(r->lock_fd); /* releases the flock */
+	lock_file_release(r->lock_fd);
 	free(r->leaves);
 	free(r->path);
 	free(r);
