@@ -54,10 +54,6 @@ static const char *const fault_names[] = {
 	"timeout",
 };
 
-static const char *const format_names[] = {
-	"openai", "azure", "anthropic", "gemini", "ollama", "bedrock",
-};
-
 struct bucket {
 	long sec;
 	long reqs;
@@ -1008,12 +1004,6 @@ const char *const *sim_fault_names(size_t *n)
 	return fault_names + 1;
 }
 
-const char *const *sim_format_names(size_t *n)
-{
-	*n = ARRAY_SIZE(format_names);
-	return format_names;
-}
-
 struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
 {
 	struct sim *s = NULL;
@@ -1035,10 +1025,15 @@ struct sim *sim_start(const struct sim_opts *o, int *port, struct pl_err *err)
 		return NULL;
 	}
 	if (o->format) {
-		for (i = 0; i < ARRAY_SIZE(format_names); i++)
-			if (!strcmp(o->format, format_names[i]))
+		/* a format names a wire, or the family of wires "<format>-..." (openai serves
+		 * both chat completions and the Responses API): the wires table is the one list */
+		size_t n = strlen(o->format);
+
+		for (i = 0; i < ARRAY_SIZE(wires); i++)
+			if (n && !strncmp(wires[i]->name, o->format, n) &&
+			    (wires[i]->name[n] == '\0' || wires[i]->name[n] == '-'))
 				break;
-		if (i == ARRAY_SIZE(format_names)) {
+		if (i == ARRAY_SIZE(wires)) {
 			pl_err_set(err, PL_E_USAGE, "--format", "unknown format \"%s\"", o->format);
 			return NULL;
 		}

@@ -59,8 +59,6 @@ void sim_opts_init(struct sim_opts *o);
  * "empty-reply", "timeout"); -1 if unknown. */
 int sim_fault_parse(const char *name, enum sim_fault *f);
 const char *const *sim_fault_names(size_t *n);
-/* Names of the wire formats, for --format and help texts. */
-const char *const *sim_format_names(size_t *n);
 
 /* Starts serving on 127.0.0.1. Returns the server (caller's; sim_stop frees it) and the bound
  * port in *port, or NULL with err set (bad option, port in use). */

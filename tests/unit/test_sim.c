@@ -901,6 +901,36 @@ static void test_wire_refusals(void **state)
 	sim_stop(s);
 }
 
+/* --format names a wire or a family of wires (the wires table is the one list): a prefix that
+ * is neither is refused. */
+static void test_format_names(void **state)
+{
+	static const char *const ok[] = { "openai", "openai-responses", "azure",  "anthropic",
+					  "gemini", "ollama",		"bedrock" };
+	static const char *const bad[] = { "open", "openai-", "gem", "", "vertex" };
+	struct pl_err err = PL_ERR_INIT;
+	struct sim_opts o;
+	struct sim *s;
+	size_t i;
+	int port;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		sim_opts_init(&o);
+		o.format = ok[i];
+		s = start(&o, &port);
+		sim_stop(s);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		sim_opts_init(&o);
+		o.format = bad[i];
+		pl_err_init(&err);
+		o.port = 0;
+		assert_null(sim_start(&o, &port, &err));
+		assert_non_null(strstr(err.msg, "unknown format"));
+	}
+}
+
 /* --format keeps one family; Gemini without alt=sse streams one JSON array. */
 static void test_format_filter_and_gemini_array(void **state)
 {
@@ -1239,6 +1269,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_tpm),
 		cmocka_unit_test(test_latency_concurrent),
 		cmocka_unit_test(test_wire_formats),
+		cmocka_unit_test(test_format_names),
 		cmocka_unit_test(test_wire_errors),
 		cmocka_unit_test(test_wire_refusals),
 		cmocka_unit_test(test_format_filter_and_gemini_array),
