@@ -657,8 +657,8 @@ long long register_sign_and_append(struct reg *r, const struct sign_key *key,
 		register_format_date(time(NULL), now, sizeof(now));
 		copy.date = now;
 	}
-	if (!copy.night) { /* and one night */
-		snprintf(night, sizeof(night), "%s", copy.date);
+	if (!copy.night) {					    /* and one night */
+		snprintf(night, sizeof(night), "%.10s", copy.date); /* the day of the date */
 		copy.night = night;
 	}
 	if (sign_sha256_file(e->report, sha, err) < 0)
