@@ -4,6 +4,7 @@
  * one at a time (detect_add) and reduced at once to a few figures each; detect_end decides. */
 #include "detect.h"
 #include "fingerprint.h"
+#include "hash.h"
 #include "history.h"
 #include "sbuf.h"
 #include "stats.h"
@@ -350,21 +351,9 @@ struct vocab {
 	size_t cap, n;
 };
 
-static uint64_t word_hash(const char *w, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)w[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static size_t vocab_slot(const struct vocab *v, const char *w, size_t n)
 {
-	size_t i = word_hash(w, n) & (v->cap - 1);
+	size_t i = hash_fnv1a(w, n) & (v->cap - 1);
 
 	while (v->word[i] && (strlen(v->word[i]) != n || memcmp(v->word[i], w, n)))
 		i = (i + 1) & (v->cap - 1);

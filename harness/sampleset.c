@@ -1,5 +1,6 @@
 /* sampleset.c: answers grouped by prompt, from a journal or a baseline file. */
 #include "sampleset.h"
+#include "hash.h"
 #include "journal.h"
 #include "probe.h"
 #include "sbuf.h"
@@ -61,21 +62,10 @@ void sampleset_free(struct sampleset *s)
 	free(s);
 }
 
-static uint64_t id_hash(const char *id)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *id; id++) {
-		h ^= (unsigned char)*id;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* The slot for id in the index: its position + 1, or 0 for an empty slot to fill. */
 static size_t *index_slot(const struct sampleset *s, const char *id)
 {
-	size_t i = id_hash(id) & (s->index_cap - 1);
+	size_t i = hash_fnv1a_str(id) & (s->index_cap - 1);
 
 	while (s->index[i] && strcmp(s->prompts[s->index[i] - 1].prompt_id, id))
 		i = (i + 1) & (s->index_cap - 1);
