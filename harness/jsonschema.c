@@ -134,7 +134,8 @@ struct jsonschema {
 	json_t *uris; /* absolute URI (with fragment for anchors) -> slot index */
 	struct slot **slots;
 	size_t n_slots, cap_slots;
-	struct slot **map; /* open addressing: json_t * -> slot */
+	/* open addressing: json_t * -> slot; keyed by pointer, so not hash.h's string hmap */
+	struct slot **map;
 	size_t map_cap;
 	struct res *res;
 	size_t n_res, cap_res;

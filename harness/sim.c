@@ -290,7 +290,8 @@ static long rate_limit(struct sim *s, double now, long *remaining)
 	return 0;
 }
 
-/* How many samples of this exact request were taken before. Caller holds mu. */
+/* How many samples of this exact request were taken before. Caller holds mu. The table is
+ * keyed by a uint64 request hash, not a string, so it is not hash.h's hmap. */
 static unsigned long sample_index(struct sim *s, uint64_t key)
 {
 	size_t i;
