@@ -4,6 +4,7 @@
  * one at a time (detect_add) and reduced at once to a few figures each; detect_end decides. */
 #include "detect.h"
 #include "fingerprint.h"
+#include "hash.h"
 #include "history.h"
 #include "sbuf.h"
 #include "stats.h"
@@ -343,58 +344,22 @@ static int parses_json(const char *text)
  * probability among known answers and known words; a changed model says new things. */
 #define NOVEL_LONG_CHARS 80
 
-/* The words of the baseline's answers to one prompt, with how many answers use each. */
-struct vocab {
-	char **word;
-	unsigned *count;
-	size_t cap, n;
-};
+/* The words of the baseline's answers to one prompt, with how many answers use each: an hmap
+ * (hash.h) from the word to its count. Words are at most 64 bytes (each_word). */
+#define WORD_MAX 64
 
-static uint64_t word_hash(const char *w, size_t n)
+/* w[0..n) as a string in buf (n <= WORD_MAX). */
+static const char *word_str(char buf[WORD_MAX + 1], const char *w, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)w[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static size_t vocab_slot(const struct vocab *v, const char *w, size_t n)
-{
-	size_t i = word_hash(w, n) & (v->cap - 1);
-
-	while (v->word[i] && (strlen(v->word[i]) != n || memcmp(v->word[i], w, n)))
-		i = (i + 1) & (v->cap - 1);
-	return i;
-}
-
-static void vocab_grow(struct vocab *v)
-{
-	struct vocab b = { NULL, NULL, v->cap ? v->cap * 2 : 256, 0 };
-	size_t i;
-
-	b.word = xcalloc(b.cap, sizeof(*b.word));
-	b.count = xcalloc(b.cap, sizeof(*b.count));
-	for (i = 0; i < v->cap; i++)
-		if (v->word[i]) {
-			size_t k = vocab_slot(&b, v->word[i], strlen(v->word[i]));
-
-			b.word[k] = v->word[i];
-			b.count[k] = v->count[i];
-			b.n++;
-		}
-	free(v->word);
-	free(v->count);
-	*v = b;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Calls fn for each distinct lower-cased word (letters and digits) of text. */
 static int each_word(const char *text, int (*fn)(void *ctx, const char *w, size_t n), void *ctx)
 {
-	char buf[64];
+	char buf[WORD_MAX];
 	const char *t = text;
 
 	while (*t) {
@@ -415,75 +380,55 @@ static int each_word(const char *text, int (*fn)(void *ctx, const char *w, size_
 
 /* Words already counted for the current answer, so an answer counts each word once. */
 struct seen {
-	struct vocab *v;
-	struct vocab local;
+	struct hmap *v;
+	struct hmap local;
 };
 
 static int add_word(void *ctx, const char *w, size_t n)
 {
 	struct seen *s = ctx;
-	size_t k;
+	char buf[WORD_MAX + 1];
+	const char *key = word_str(buf, w, n);
+	size_t c = 0;
 
-	if ((s->local.n + 1) * 2 > s->local.cap)
-		vocab_grow(&s->local);
-	k = vocab_slot(&s->local, w, n);
-	if (s->local.word[k])
+	if (hmap_get(&s->local, key, NULL))
 		return 0;
-	s->local.word[k] = xstrndup(w, n);
-	s->local.n++;
-	if ((s->v->n + 1) * 2 > s->v->cap)
-		vocab_grow(s->v);
-	k = vocab_slot(s->v, w, n);
-	if (!s->v->word[k]) {
-		s->v->word[k] = xstrndup(w, n);
-		s->v->n++;
-	}
-	s->v->count[k]++;
+	hmap_put(&s->local, key, 1);
+	hmap_get(s->v, key, &c);
+	hmap_put(s->v, key, c + 1);
 	return 0;
 }
 
-static void vocab_release(struct vocab *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->cap; i++)
-		free(v->word[i]);
-	free(v->word);
-	free(v->count);
-	memset(v, 0, sizeof(*v));
-}
-
-static void vocab_build(struct vocab *v, const struct prompt_samples *ref)
+static void vocab_build(struct hmap *v, const struct prompt_samples *ref)
 {
 	size_t k;
 
-	memset(v, 0, sizeof(*v));
-	vocab_grow(v);
+	hmap_init(v);
 	for (k = 0; ref && k < ref->n; k++) {
-		struct seen s = { v, { NULL, NULL, 0, 0 } };
+		struct seen s = { v, HMAP_INIT };
 
-		vocab_grow(&s.local);
 		each_word(ref->samples[k].text, add_word, &s);
-		vocab_release(&s.local);
+		hmap_release(&s.local);
 	}
 }
 
 struct novel_word {
-	const struct vocab *v;
+	const struct hmap *v;
 	int self; /* the answer is one of the baseline's: a word only it uses is novel */
 };
 
 static int word_is_new(void *ctx, const char *w, size_t n)
 {
 	const struct novel_word *nw = ctx;
-	size_t k = vocab_slot(nw->v, w, n);
-	unsigned c = nw->v->word[k] ? nw->v->count[k] : 0;
+	char buf[WORD_MAX + 1];
+	size_t c = 0;
 
-	return c <= (unsigned)nw->self;
+	hmap_get(nw->v, word_str(buf, w, n), &c);
+	return c <= (size_t)nw->self;
 }
 
-static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
-		    const struct sample *sm, const struct sample *self)
+static int is_novel(const struct prompt_samples *ref, const struct hmap *v, const struct sample *sm,
+		    const struct sample *self)
 {
 	size_t k, n = strlen(sm->text);
 
@@ -503,7 +448,7 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
  * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
  * own rates. Whole-number counts: the order prompts arrive in does not matter. */
 static void rates_add(const struct prompt_samples *s, const struct prompt_samples *ref,
-		      const struct vocab *v, int self, struct rates *r)
+		      const struct hmap *v, int self, struct rates *r)
 {
 	size_t i;
 
@@ -1563,7 +1508,7 @@ static void normal_release(const struct prompt_samples *nf, struct prompt_sample
 static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
 		       const struct prompt_samples *night)
 {
-	struct vocab v;
+	struct hmap v;
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
 		fingerprint_acc_add(ev->fp_night, night);
@@ -1578,7 +1523,7 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 		fingerprint_acc_add(ev->fp_night, night);
 		rates_add(night, base, &v, 0, &ev->r_night);
 	}
-	vocab_release(&v);
+	hmap_release(&v);
 	distance_add(ev, base_index, base, night);
 }
 

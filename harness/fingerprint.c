@@ -1,5 +1,6 @@
 /* fingerprint.c: hard signals, answer sketches and epochs of a vendor's behaviour. */
 #include "fingerprint.h"
+#include "hash.h"
 #include "sbuf.h"
 #include "stats.h"
 
@@ -25,11 +26,9 @@ const char *fingerprint_trim(const char *s, size_t *len)
 
 uint64_t fingerprint_answer_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	/* FNV-1a from offset basis 1469598103934665603 (the decimal basis 14695981039346656037
+	 * missing its last digit), not hash.h's: these values are in baselines' sketches. */
+	return hash_fnv1a_add(1469598103934665603ULL, s, strlen(s));
 }
 
 const char *const fingerprint_norm_names[] = { "none", "trim", "whitespace", "lower", NULL };

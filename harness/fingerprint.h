@@ -75,7 +75,8 @@ void fingerprint_epoch_next(const struct epoch_info *eps, size_t n, char *buf, s
 
 /* Trims surrounding white space. Returns the start and sets *len. */
 const char *fingerprint_trim(const char *s, size_t *len);
-/* 64-bit FNV-1a of the answer's bytes, as given. */
+/* 64-bit FNV-1a of the answer's bytes, as given, from offset basis 1469598103934665603 (not
+ * the standard one): baselines store these values, so they never change. */
 uint64_t fingerprint_answer_hash(const char *s);
 
 /* The normal form answers are compared in (a suite's detection setting "normalize"). By

@@ -1,6 +1,7 @@
 /* journal.c: the append-only results journal (JSON Lines) and its resume index. */
 #include "journal.h"
 #include "fileio.h"
+#include "hash.h"
 #include "redact.h"
 #include "sbuf.h"
 
@@ -14,102 +15,8 @@
 
 #define JOURNAL_LINE_MAX (64u << 20)
 
-/* A string map (open addressing) from "vendor\x1fsuite\x1fprompt\x1fsample" keys to a number
- * (a line number; unused for the done set). */
-struct keyset {
-	char **slots;
-	size_t *vals;
-	size_t cap, n;
-};
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* Returns the slot holding key, or -1. */
-static long keyset_find(const struct keyset *ks, const char *key)
-{
-	size_t i;
-
-	if (!ks->cap)
-		return -1;
-	for (i = fnv1a(key) & (ks->cap - 1); ks->slots[i]; i = (i + 1) & (ks->cap - 1))
-		if (!strcmp(ks->slots[i], key))
-			return (long)i;
-	return -1;
-}
-
-static int keyset_has(const struct keyset *ks, const char *key)
-{
-	return keyset_find(ks, key) >= 0;
-}
-
-static size_t keyset_get(const struct keyset *ks, const char *key)
-{
-	long i = keyset_find(ks, key);
-
-	return i < 0 ? 0 : ks->vals[i];
-}
-
-static void keyset_put(struct keyset *ks, const char *key, size_t val);
-
-static void keyset_grow(struct keyset *ks)
-{
-	struct keyset bigger = { NULL, NULL, ks->cap ? ks->cap * 2 : 1024, 0 };
-	size_t i;
-
-	bigger.slots = xcalloc(bigger.cap, sizeof(char *));
-	bigger.vals = xcalloc(bigger.cap, sizeof(size_t));
-	for (i = 0; i < ks->cap; i++)
-		if (ks->slots[i]) {
-			keyset_put(&bigger, ks->slots[i], ks->vals[i]);
-			free(ks->slots[i]);
-		}
-	free(ks->slots);
-	free(ks->vals);
-	*ks = bigger;
-}
-
-static void keyset_put(struct keyset *ks, const char *key, size_t val)
-{
-	long at = keyset_find(ks, key);
-	size_t i;
-
-	if (at >= 0) {
-		ks->vals[at] = val;
-		return;
-	}
-	if ((ks->n + 1) * 2 > ks->cap)
-		keyset_grow(ks);
-	for (i = fnv1a(key) & (ks->cap - 1); ks->slots[i]; i = (i + 1) & (ks->cap - 1))
-		;
-	ks->slots[i] = xstrdup(key);
-	ks->vals[i] = val;
-	ks->n++;
-}
-
-static void keyset_add(struct keyset *ks, const char *key)
-{
-	keyset_put(ks, key, 1);
-}
-
-static void keyset_release(struct keyset *ks)
-{
-	size_t i;
-
-	for (i = 0; i < ks->cap; i++)
-		free(ks->slots[i]);
-	free(ks->slots);
-	free(ks->vals);
-	memset(ks, 0, sizeof(*ks));
-}
+/* Keys are "vendor\x1fsuite\x1fprompt\x1fsample" in hmaps (hash.h): the done set (value 1) and,
+ * in journal_read, each item's last line number. */
 
 static void make_key(struct sbuf *sb, const char *v, const char *s, const char *p, int i)
 {
@@ -120,7 +27,7 @@ static void make_key(struct sbuf *sb, const char *v, const char *s, const char *
 struct journal {
 	char *path;
 	int fd;
-	struct keyset done;
+	struct hmap done;
 	size_t count;
 	struct sbuf line, key;
 };
@@ -296,7 +203,7 @@ static int index_existing(void *ctx, const struct journal_rec *r, struct pl_err 
 	j->count++;
 	if (r->answer->fault == PROBE_OK || !probe_fault_retryable(r->answer->fault)) {
 		make_key(&j->key, r->vendor, r->suite, r->prompt, r->sample);
-		keyset_add(&j->done, j->key.buf);
+		hmap_put(&j->done, j->key.buf, 1);
 	}
 	return 0;
 }
@@ -379,6 +286,7 @@ struct journal *journal_open_night(const char *path, const char *run_id, const c
 
 	j->path = xstrdup(path);
 	j->fd = -1;
+	hmap_init(&j->done);
 	sbuf_init(&j->line);
 	sbuf_init(&j->key);
 	if (resume && fileio_exists(path) && has_header(path)) {
@@ -461,7 +369,7 @@ int journal_done(const struct journal *j, const char *vendor, const char *suite,
 
 	sbuf_init(&key);
 	make_key(&key, vendor, suite, prompt, sample);
-	has = keyset_has(&j->done, key.buf);
+	has = hmap_get(&j->done, key.buf, NULL);
 	sbuf_release(&key);
 	return has;
 }
@@ -484,7 +392,7 @@ void journal_close(struct journal *j)
 		fdatasync(j->fd);
 		close(j->fd);
 	}
-	keyset_release(&j->done);
+	hmap_release(&j->done);
 	sbuf_release(&j->line);
 	sbuf_release(&j->key);
 	free(j->path);
@@ -509,7 +417,7 @@ static int read_line(FILE *f, struct sbuf *sb)
 
 /* Pass 1 of journal_read: for every item, the line number of its last record (a resumed run
  * may have re-sent an item whose first record was a retryable fault: the last record wins). */
-static void last_lines(FILE *f, struct keyset *last)
+static void last_lines(FILE *f, struct hmap *last)
 {
 	struct sbuf line, key;
 	size_t lineno = 0;
@@ -528,7 +436,7 @@ static void last_lines(FILE *f, struct keyset *last)
 		if (v && s && p) {
 			make_key(&key, v, s, p,
 				 (int)json_integer_value(json_object_get(o, "sample")));
-			keyset_put(last, key.buf, lineno);
+			hmap_put(last, key.buf, lineno);
 		}
 		json_decref(o);
 	}
@@ -537,18 +445,20 @@ static void last_lines(FILE *f, struct keyset *last)
 }
 
 /* True when the record at lineno is superseded by a later one for the same item. */
-static int superseded(const struct keyset *last, const struct journal_rec *r, size_t lineno,
+static int superseded(const struct hmap *last, const struct journal_rec *r, size_t lineno,
 		      struct sbuf *key)
 {
+	size_t at = 0;
+
 	make_key(key, r->vendor, r->suite, r->prompt, r->sample);
-	return keyset_get(last, key->buf) > lineno;
+	return hmap_get(last, key->buf, &at) && at > lineno;
 }
 
 int journal_read(const char *path, journal_fn fn, void *ctx, json_t **header, struct pl_err *err)
 {
 	FILE *f = fileio_fopen_read(path);
 	struct sbuf line, key;
-	struct keyset last = { NULL, NULL, 0, 0 };
+	struct hmap last = HMAP_INIT;
 	size_t lineno = 0;
 	int rc = -1;
 
@@ -620,7 +530,7 @@ out:
 	}
 	sbuf_release(&line);
 	sbuf_release(&key);
-	keyset_release(&last);
+	hmap_release(&last);
 	fclose(f);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * over jansson values; references resolved at compile time, annotations for unevaluated*. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "jsonschema.h"
+#include "hash.h"
 #include "jsonpos.h"
 #include "sbuf.h"
 
@@ -133,7 +134,8 @@ struct jsonschema {
 	json_t *uris; /* absolute URI (with fragment for anchors) -> slot index */
 	struct slot **slots;
 	size_t n_slots, cap_slots;
-	struct slot **map; /* open addressing: json_t * -> slot */
+	/* open addressing: json_t * -> slot; keyed by pointer, so not hash.h's string hmap */
+	struct slot **map;
 	size_t map_cap;
 	struct res *res;
 	size_t n_res, cap_res;
@@ -1596,12 +1598,7 @@ static uint64_t mix64(uint64_t x)
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return mix64(h ^ n);
+	return mix64(hash_fnv1a(s, n) ^ n);
 }
 
 static uint64_t hash_value(const json_t *v)

@@ -1,5 +1,6 @@
 /* sampleset.c: answers grouped by prompt, from a journal or a baseline file. */
 #include "sampleset.h"
+#include "hash.h"
 #include "journal.h"
 #include "probe.h"
 #include "sbuf.h"
@@ -14,6 +15,7 @@ struct sampleset *sampleset_new(const char *vendor, const char *model, const cha
 	s->vendor = xstrdup(vendor);
 	s->model = model ? xstrdup(model) : NULL;
 	s->suite = xstrdup(suite);
+	hmap_init(&s->index);
 	return s;
 }
 
@@ -53,7 +55,7 @@ void sampleset_free(struct sampleset *s)
 	for (i = 0; i < s->n_prompts; i++)
 		prompt_samples_release(&s->prompts[i]);
 	free(s->prompts);
-	free(s->index);
+	hmap_release(&s->index);
 	free(s->vendor);
 	free(s->model);
 	free(s->suite);
@@ -61,58 +63,12 @@ void sampleset_free(struct sampleset *s)
 	free(s);
 }
 
-static uint64_t id_hash(const char *id)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *id; id++) {
-		h ^= (unsigned char)*id;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* The slot for id in the index: its position + 1, or 0 for an empty slot to fill. */
-static size_t *index_slot(const struct sampleset *s, const char *id)
-{
-	size_t i = id_hash(id) & (s->index_cap - 1);
-
-	while (s->index[i] && strcmp(s->prompts[s->index[i] - 1].prompt_id, id))
-		i = (i + 1) & (s->index_cap - 1);
-	return &s->index[i];
-}
-
-static void index_add(struct sampleset *s, size_t pos)
-{
-	if ((s->index_n + 1) * 2 > s->index_cap) {
-		size_t k;
-
-		free(s->index);
-		s->index_cap = s->index_cap ? s->index_cap * 2 : 64;
-		s->index = xcalloc(s->index_cap, sizeof(*s->index));
-		s->index_n = 0;
-		for (k = 0; k < pos; k++) {
-			*index_slot(s, s->prompts[k].prompt_id) = k + 1;
-			s->index_n++;
-		}
-	}
-	*index_slot(s, s->prompts[pos].prompt_id) = pos + 1;
-	s->index_n++;
-}
-
 /* Position of id, or -1. */
 static long find_pos(const struct sampleset *s, const char *id)
 {
-	size_t i, at;
+	size_t at;
 
-	if (s->index && s->index_n == s->n_prompts) {
-		at = *index_slot(s, id);
-		return at ? (long)at - 1 : -1;
-	}
-	for (i = 0; i < s->n_prompts; i++)
-		if (!strcmp(s->prompts[i].prompt_id, id))
-			return (long)i;
-	return -1;
+	return hmap_get(&s->index, id, &at) ? (long)at : -1;
 }
 
 struct prompt_samples *sampleset_prompt(struct sampleset *s, const char *prompt_id)
@@ -124,8 +80,7 @@ struct prompt_samples *sampleset_prompt(struct sampleset *s, const char *prompt_
 	s->prompts = xrealloc(s->prompts, (s->n_prompts + 1) * sizeof(*s->prompts));
 	memset(&s->prompts[s->n_prompts], 0, sizeof(*s->prompts));
 	s->prompts[s->n_prompts].prompt_id = xstrdup(prompt_id);
-	if (s->index_n == s->n_prompts)
-		index_add(s, s->n_prompts);
+	hmap_put(&s->index, prompt_id, s->n_prompts);
 	return &s->prompts[s->n_prompts++];
 }
 

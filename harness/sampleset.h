@@ -5,6 +5,7 @@
 #define PL_SAMPLESET_H
 
 #include "err.h"
+#include "hash.h"
 
 #include <jansson.h>
 
@@ -42,9 +43,8 @@ struct sampleset {
 	struct prompt_samples *prompts; /* in suite order */
 	size_t n_prompts;
 	/* Private: prompt id -> position, kept by sampleset_prompt so lookups stay O(1) for
-	 * suites of thousands of prompts. Lookups fall back to a scan when it is absent. */
-	size_t *index;
-	size_t index_cap, index_n;
+	 * suites of thousands of prompts. */
+	struct hmap index;
 };
 
 struct sampleset *sampleset_new(const char *vendor, const char *model, const char *suite);

@@ -2,6 +2,7 @@
  * connection; picks the wire format by path, injects faults, paces answers, counts requests. */
 #include "sim.h"
 
+#include "hash.h"
 #include "rng.h"
 #include "sbuf.h"
 #include "sim_wire.h"
@@ -103,12 +104,8 @@ struct conn_ctx {
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	h ^= 0xcbf29ce484222325ull;
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return rng_mix(h, 0x1234);
+	/* FNV-1a continued from h ^ the offset basis (a seed mixed in), then mixed */
+	return rng_mix(hash_fnv1a_add(h ^ HASH_FNV1A_INIT, s, s ? strlen(s) : 0), 0x1234);
 }
 
 static double now_s(const struct sim *s)
@@ -293,7 +290,8 @@ static long rate_limit(struct sim *s, double now, long *remaining)
 	return 0;
 }
 
-/* How many samples of this exact request were taken before. Caller holds mu. */
+/* How many samples of this exact request were taken before. Caller holds mu. The table is
+ * keyed by a uint64 request hash, not a string, so it is not hash.h's hmap. */
 static unsigned long sample_index(struct sim *s, uint64_t key)
 {
 	size_t i;

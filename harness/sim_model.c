@@ -2,6 +2,7 @@
  * moved a little each night, sampled with temperature, and altered by the named drifts. */
 #include "sim_model.h"
 
+#include "hash.h"
 #include "rng.h"
 #include "sbuf.h"
 
@@ -29,15 +30,10 @@ static const char refusal_text[] = "I'm sorry, but I can't help with that.";
 
 /* ---- hashing and random numbers ---- */
 
+/* FNV-1a 64 of s; NULL hashes as "". */
 static uint64_t fnv(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return hash_fnv1a_str(s ? s : "");
 }
 
 /* Not rng_below(): scaling the unit draw is what the simulator always did, and its pinned

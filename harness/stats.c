@@ -106,6 +106,7 @@ static void ngrams_build(struct ngrams *g, const uint32_t *cp, size_t len, size_
 	double norm = 0;
 
 	for (i = 0; i < cnt; i++) {
+		/* not hash.h's FNV-1a: XORs whole code points, basis 1469598103934665603 */
 		uint64_t x = 1469598103934665603ULL;
 		size_t end = len >= n ? i + n : len;
 

@@ -256,7 +256,9 @@ static uint32_t lower(uint32_t c)
 }
 
 /* 64-bit FNV-1a over code points: token and n-gram identities (collisions are negligible at
- * the sizes of LLM answers and would only nudge a score). */
+ * the sizes of LLM answers and would only nudge a score). Not hash.h's byte FNV-1a: it XORs
+ * whole uint32_t code points and starts from basis 1469598103934665603 (the standard decimal
+ * basis missing its last digit); kept, as scores must not move. */
 static uint64_t fnv(const uint32_t *cp, size_t n)
 {
 	uint64_t h = 1469598103934665603ull;

@@ -114,6 +114,15 @@ static void test_hard_diff(void **state)
 	json_decref(night1);
 }
 
+/* The answer hash names a sketch's mode in baseline files: its values must never change
+ * (offset basis 1469598103934665603, not the standard FNV-1a basis). */
+static void test_answer_hash_pinned(void **state)
+{
+	(void)state;
+	assert_true(fingerprint_answer_hash("") == 0x14650fb0739d0383ULL);
+	assert_true(fingerprint_answer_hash("Paris") == 0x6551772444f39992ULL);
+}
+
 static void test_sketch(void **state)
 {
 	struct sampleset *s = sampleset_new("v", "m", "s"), *t = sampleset_new("v", "m", "s");
@@ -304,9 +313,13 @@ static void test_normalize(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hard),   cmocka_unit_test(test_hard_diff),
-		cmocka_unit_test(test_sketch), cmocka_unit_test(test_acc),
-		cmocka_unit_test(test_epochs), cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_hard),
+		cmocka_unit_test(test_hard_diff),
+		cmocka_unit_test(test_answer_hash_pinned),
+		cmocka_unit_test(test_sketch),
+		cmocka_unit_test(test_acc),
+		cmocka_unit_test(test_epochs),
+		cmocka_unit_test(test_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
