@@ -14,27 +14,27 @@
 
 static const struct cmd commands[] = {
 	{ "alert", cmd_alert, "send a test message to every configured alert channel", usage_alert,
-	  NULL, NULL },
+	  NULL },
 	{ "baseline", cmd_baseline, "record a baseline, or accept a run's answers as the new one",
-	  usage_baseline, NULL, NULL },
-	{ "check", cmd_check, "validate the config and suites; calls no vendor", usage_check, NULL,
+	  usage_baseline, usage_baseline_parts },
+	{ "check", cmd_check, "validate the config and suites; calls no vendor", usage_check,
 	  NULL },
 	{ "compare", cmd_compare, "run the same suites on two vendor entries before an upgrade",
-	  usage_compare, NULL, NULL },
-	{ "demo", cmd_demo, "offline tour against the built-in simulated vendor", usage_demo, NULL,
+	  usage_compare, NULL },
+	{ "demo", cmd_demo, "offline tour against the built-in simulated vendor", usage_demo,
 	  NULL },
-	{ "help", cmd_help, "show help for plumbline or one command", usage_help, NULL, NULL },
+	{ "help", cmd_help, "show help for plumbline or one command", usage_help, NULL },
 	{ "keygen", cmd_keygen, "create the Ed25519 key pair that signs reports", usage_keygen,
-	  NULL, NULL },
+	  NULL },
 	{ "register", cmd_register, "show, verify, prove or render the vendor register",
-	  usage_register, NULL, NULL },
+	  usage_register, NULL },
 	{ "run", cmd_run, "run suites, compare with the baselines, report and alert", usage_run,
-	  run_options, usage_run_tail },
-	{ "simulate", cmd_simulate, "serve the simulated vendor on 127.0.0.1", usage_simulate, NULL,
+	  usage_run_parts },
+	{ "simulate", cmd_simulate, "serve the simulated vendor on 127.0.0.1", usage_simulate,
 	  NULL },
 	{ "verify", cmd_verify, "verify signed reports and the register with the public key",
-	  usage_verify, NULL, NULL },
-	{ "version", cmd_version, "print the version", usage_version, NULL, NULL },
+	  usage_verify, NULL },
+	{ "version", cmd_version, "print the version", usage_version, NULL },
 };
 
 const char usage_help[] = "usage: plumbline help [COMMAND]\n"
@@ -77,19 +77,22 @@ static void list_commands(FILE *f)
 int cli_print_usage(const char *name)
 {
 	const struct cmd *c = cli_find(name);
+	const struct cli_usage_part *p;
 
 	if (!c)
 		return cli_usage_error("help", "unknown command '%s'", name);
 	fputs(c->usage, stdout);
-	if (c->opts) {
-		struct sbuf o;
+	for (p = c->parts; p && (p->opts || p->text); p++) {
+		if (p->opts) {
+			struct sbuf o;
 
-		sbuf_init(&o);
-		cli_usage_options(&o, c->opts);
-		fputs(o.buf, stdout);
-		sbuf_release(&o);
-		if (c->usage_tail)
-			fputs(c->usage_tail, stdout);
+			sbuf_init(&o);
+			cli_usage_options(&o, p->opts);
+			fputs(o.buf, stdout);
+			sbuf_release(&o);
+		}
+		if (p->text)
+			fputs(p->text, stdout);
 	}
 	if (strcmp(name, "help") && strcmp(name, "version"))
 		printf("\n%s", exit_codes);

@@ -100,15 +100,20 @@ int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_o
  * to a common column, then the help. */
 void cli_usage_options(struct sbuf *out, const struct cli_option *opts);
 
+/* The generated part of a usage text: an options block, then text (either may be NULL). */
+struct cli_usage_part {
+	const struct cli_option *opts;
+	const char *text;
+};
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary; /* one line for `plumbline help` */
-	/* `plumbline help NAME` and `NAME --help` print usage, then (when opts is set) the
-	 * generated options block and usage_tail */
+	/* `plumbline help NAME` and `NAME --help` print usage, then each of parts (when set; ends
+	 * with a part whose opts and text are NULL) */
 	const char *usage;
-	const struct cli_option *opts;
-	const char *usage_tail;
+	const struct cli_usage_part *parts;
 };
 
 int cli_main(int argc, char **argv);
@@ -149,7 +154,8 @@ extern const char usage_alert[], usage_baseline[], usage_check[], usage_compare[
 	usage_help[], usage_keygen[], usage_register[], usage_run[], usage_simulate[],
 	usage_verify[], usage_version[];
 /* Commands whose options come from a table: the text after the options block, and the table. */
-extern const char usage_run_tail[];
-extern const struct cli_option run_options[];
+extern const struct cli_usage_part usage_run_parts[], usage_baseline_parts[];
+/* The tables themselves, for the check that the man page names every option. */
+extern const struct cli_option run_options[], baseline_record_options[], baseline_accept_options[];
 
 #endif

@@ -28,7 +28,7 @@ const char usage_run[] =
 	"the vendor changed, writes reports/<date>/<vendor>-<suite>.json and prints a summary.\n"
 	"\n";
 
-const char usage_run_tail[] =
+static const char usage_run_tail[] =
 	"\n"
 	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
 	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n"
@@ -85,6 +85,11 @@ const struct cli_option run_options[] = {
 		   "also write JUnit XML (one test case per prompt and check)"),
 	CLI_BOOL('q', "quiet", struct run_args, quiet, "print only changes and errors"),
 	CLI_END,
+};
+
+const struct cli_usage_part usage_run_parts[] = {
+	{ run_options, usage_run_tail },
+	{ NULL, NULL },
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
