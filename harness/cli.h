@@ -153,9 +153,11 @@ int cmd_version(int argc, char **argv);
 extern const char usage_alert[], usage_baseline[], usage_check[], usage_compare[], usage_demo[],
 	usage_help[], usage_keygen[], usage_register[], usage_run[], usage_simulate[],
 	usage_verify[], usage_version[];
-/* Commands whose options come from a table: the text after the options block, and the table. */
-extern const struct cli_usage_part usage_run_parts[], usage_baseline_parts[];
+/* The usage parts of the commands whose options come from a table. */
+extern const struct cli_usage_part usage_run_parts[], usage_baseline_parts[], usage_check_parts[],
+	usage_keygen_parts[];
 /* The tables themselves, for the check that the man page names every option. */
-extern const struct cli_option run_options[], baseline_record_options[], baseline_accept_options[];
+extern const struct cli_option run_options[], baseline_record_options[], baseline_accept_options[],
+	check_options[], keygen_options[];
 
 #endif

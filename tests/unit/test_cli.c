@@ -168,6 +168,8 @@ static void test_tables_in_usage_and_man(void **state)
 		{ "run", "run", run_options },
 		{ "baseline", "baseline record", baseline_record_options },
 		{ "baseline", "baseline accept", baseline_accept_options },
+		{ "check", "check", check_options },
+		{ "keygen", "keygen", keygen_options },
 	};
 	struct sbuf man = SBUF_INIT, sect = SBUF_INIT;
 	char buf[4096];
