@@ -13,23 +13,28 @@
 #include <string.h>
 
 static const struct cmd commands[] = {
-	{ "alert", cmd_alert, "send a test message to every configured alert channel",
-	  usage_alert },
+	{ "alert", cmd_alert, "send a test message to every configured alert channel", usage_alert,
+	  NULL },
 	{ "baseline", cmd_baseline, "record a baseline, or accept a run's answers as the new one",
-	  usage_baseline },
-	{ "check", cmd_check, "validate the config and suites; calls no vendor", usage_check },
+	  usage_baseline, usage_baseline_parts },
+	{ "check", cmd_check, "validate the config and suites; calls no vendor", usage_check,
+	  usage_check_parts },
 	{ "compare", cmd_compare, "run the same suites on two vendor entries before an upgrade",
-	  usage_compare },
-	{ "demo", cmd_demo, "offline tour against the built-in simulated vendor", usage_demo },
-	{ "help", cmd_help, "show help for plumbline or one command", usage_help },
-	{ "keygen", cmd_keygen, "create the Ed25519 key pair that signs reports", usage_keygen },
+	  usage_compare, NULL },
+	{ "demo", cmd_demo, "offline tour against the built-in simulated vendor", usage_demo,
+	  NULL },
+	{ "help", cmd_help, "show help for plumbline or one command", usage_help, NULL },
+	{ "keygen", cmd_keygen, "create the Ed25519 key pair that signs reports", usage_keygen,
+	  usage_keygen_parts },
 	{ "register", cmd_register, "show, verify, prove or render the vendor register",
-	  usage_register },
-	{ "run", cmd_run, "run suites, compare with the baselines, report and alert", usage_run },
-	{ "simulate", cmd_simulate, "serve the simulated vendor on 127.0.0.1", usage_simulate },
+	  usage_register, NULL },
+	{ "run", cmd_run, "run suites, compare with the baselines, report and alert", usage_run,
+	  usage_run_parts },
+	{ "simulate", cmd_simulate, "serve the simulated vendor on 127.0.0.1", usage_simulate,
+	  NULL },
 	{ "verify", cmd_verify, "verify signed reports and the register with the public key",
-	  usage_verify },
-	{ "version", cmd_version, "print the version", usage_version },
+	  usage_verify, NULL },
+	{ "version", cmd_version, "print the version", usage_version, NULL },
 };
 
 const char usage_help[] = "usage: plumbline help [COMMAND]\n"
@@ -72,10 +77,23 @@ static void list_commands(FILE *f)
 int cli_print_usage(const char *name)
 {
 	const struct cmd *c = cli_find(name);
+	const struct cli_usage_part *p;
 
 	if (!c)
 		return cli_usage_error("help", "unknown command '%s'", name);
 	fputs(c->usage, stdout);
+	for (p = c->parts; p && (p->opts || p->text); p++) {
+		if (p->opts) {
+			struct sbuf o;
+
+			sbuf_init(&o);
+			cli_usage_options(&o, p->opts);
+			fputs(o.buf, stdout);
+			sbuf_release(&o);
+		}
+		if (p->text)
+			fputs(p->text, stdout);
+	}
 	if (strcmp(name, "help") && strcmp(name, "version"))
 		printf("\n%s", exit_codes);
 	return EXIT_OK;
@@ -161,6 +179,215 @@ int cli_parse_u64(const char *s, unsigned long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* "  -c, --config FILE" or "      --date YYYY-MM-DD" */
+static void option_left(struct sbuf *out, const struct cli_option *o)
+{
+	if (o->short_name)
+		sbuf_addf(out, "  -%c, --%s", o->short_name, o->long_name);
+	else
+		sbuf_addf(out, "      --%s", o->long_name);
+	if (o->argname)
+		sbuf_addf(out, " %s", o->argname);
+}
+
+void cli_usage_options(struct sbuf *out, const struct cli_option *opts)
+{
+	const struct cli_option *o;
+	struct sbuf left;
+	size_t width = 0;
+
+	sbuf_init(&left);
+	for (o = opts; o->type != CLI_OPT_END; o++) {
+		sbuf_reset(&left);
+		option_left(&left, o);
+		if (left.len > width)
+			width = left.len;
+	}
+	width += 2;
+	for (o = opts; o->type != CLI_OPT_END; o++) {
+		const char *h = o->help, *nl;
+
+		sbuf_reset(&left);
+		option_left(&left, o);
+		sbuf_addf(out, "%-*s", (int)width, left.buf);
+		while ((nl = strchr(h, '\n'))) {
+			sbuf_add(out, h, (size_t)(nl - h));
+			sbuf_addf(out, "\n%*s", (int)width, "");
+			h = nl + 1;
+		}
+		sbuf_addf(out, "%s\n", h);
+	}
+	sbuf_release(&left);
+}
+
+static int option_range_error(const char *cmd, const struct cli_option *o, const char *val)
+{
+	if (o->want)
+		return cli_usage_error(cmd, "--%s wants %s, got '%s'", o->long_name, o->want, val);
+	if (o->type == CLI_OPT_INT)
+		return cli_usage_error(cmd, "--%s wants a whole number %lld..%lld, got '%s'",
+				       o->long_name, (long long)o->min, (long long)o->max, val);
+	return cli_usage_error(cmd, "--%s wants a number %g..%g, got '%s'", o->long_name, o->min,
+			       o->max, val);
+}
+
+/* Stores val (NULL for a boolean) into o's field; returns 0 or EXIT_USAGE (printed). */
+static int option_store(const char *cmd, const struct cli_option *o, const char *val, void *base)
+{
+	char *field = (char *)base + o->offset;
+	long long ll;
+	double d;
+
+	switch (o->type) {
+	case CLI_OPT_BOOL:
+		*(int *)(void *)field = 1;
+		return 0;
+	case CLI_OPT_STRING:
+		*(const char **)(void *)field = val;
+		return 0;
+	case CLI_OPT_STRING_LIST: {
+		struct cli_strings *l = (struct cli_strings *)(void *)field;
+
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = val;
+		return 0;
+	}
+	case CLI_OPT_INT:
+		if (cli_parse_ll(val, (long long)o->min, (long long)o->max, &ll) < 0)
+			return option_range_error(cmd, o, val);
+		*(long long *)(void *)field = ll;
+		return 0;
+	case CLI_OPT_DOUBLE:
+		if (cli_parse_double(val, o->min, o->max, &d) < 0)
+			return option_range_error(cmd, o, val);
+		*(double *)(void *)field = d;
+		return 0;
+	case CLI_OPT_END:
+		break;
+	}
+	return cli_usage_error(cmd, "internal: bad option table");
+}
+
+static const struct cli_option *find_long(const struct cli_option *opts, const char *name,
+					  size_t len)
+{
+	for (; opts->type != CLI_OPT_END; opts++)
+		if (strlen(opts->long_name) == len && !strncmp(opts->long_name, name, len))
+			return opts;
+	return NULL;
+}
+
+static const struct cli_option *find_short(const struct cli_option *opts, char c)
+{
+	for (; opts->type != CLI_OPT_END; opts++)
+		if (opts->short_name && opts->short_name == c)
+			return opts;
+	return NULL;
+}
+
+static int print_help(const char *cmd)
+{
+	char name[64];
+	size_t n = strcspn(cmd, " ");
+
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, cmd, n);
+	name[n] = '\0';
+	return cli_print_usage(name);
+}
+
+/* Parses one option word at argv[*i] (advancing *i past a separate value); 0 or an exit code
+ * (-1 stands for "help printed"). */
+static int parse_one(const char *cmd, int argc, char **argv, int *i, const struct cli_option *opts,
+		     void *base)
+{
+	const char *arg = argv[*i];
+	const struct cli_option *o;
+
+	if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+		return -1;
+	if (arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+		o = find_long(opts, name, len);
+		if (!o)
+			return cli_usage_error(cmd, "unknown option '--%.*s'", (int)len, name);
+		if (o->type == CLI_OPT_BOOL) {
+			if (eq)
+				return cli_usage_error(cmd, "--%s takes no value", o->long_name);
+			return option_store(cmd, o, NULL, base);
+		}
+		if (eq)
+			return option_store(cmd, o, eq + 1, base);
+		if (*i + 1 >= argc)
+			return cli_usage_error(cmd, "--%s needs a value (%s)", o->long_name,
+					       o->argname);
+		return option_store(cmd, o, argv[++*i], base);
+	}
+	/* short options: "-qn" (booleans), "-c FILE", "-cFILE" */
+	for (arg++; *arg; arg++) {
+		int rc;
+
+		o = find_short(opts, *arg);
+		if (!o)
+			return cli_usage_error(cmd, "unknown option '-%c'", *arg);
+		if (o->type == CLI_OPT_BOOL) {
+			rc = option_store(cmd, o, NULL, base);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (arg[1])
+			return option_store(cmd, o, arg + 1, base);
+		if (*i + 1 >= argc)
+			return cli_usage_error(cmd, "-%c needs a value (%s)", o->short_name,
+					       o->argname);
+		return option_store(cmd, o, argv[++*i], base);
+	}
+	return 0;
+}
+
+int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_option *opts,
+		      void *base, int *exit_code)
+{
+	char **pos = xcalloc((size_t)argc + 1, sizeof(*pos));
+	int i, n_pos = 0, n_opt = 1, rc = 0, first = -1;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		int at = i;
+
+		if (!strcmp(arg, "--")) {
+			for (i++; i < argc; i++)
+				pos[n_pos++] = argv[i];
+			break;
+		}
+		if (arg[0] != '-' || !arg[1]) { /* "-" alone is a positional (stdin) */
+			pos[n_pos++] = argv[i];
+			continue;
+		}
+		rc = parse_one(cmd, argc, argv, &i, opts, base);
+		if (rc == -1) {
+			*exit_code = print_help(cmd);
+			goto out;
+		}
+		if (rc) {
+			*exit_code = rc;
+			goto out;
+		}
+		/* keep the option words, in order, before the positionals */
+		for (; at <= i; at++)
+			argv[n_opt++] = argv[at];
+	}
+	memcpy(argv + n_opt, pos, (size_t)n_pos * sizeof(*pos));
+	first = n_opt;
+out:
+	free(pos);
+	return first;
 }
 
 int cli_exit_for(const struct pl_err *err)

@@ -15,6 +15,9 @@
 #define PL_CLI_H
 
 #include "err.h"
+#include "sbuf.h"
+
+#include <stddef.h>
 
 enum pl_exit {
 	EXIT_OK = 0,
@@ -23,11 +26,94 @@ enum pl_exit {
 	EXIT_INCOMPLETE = 3,
 };
 
+/* Option tables (git's parse-options in spirit): one table per command drives both the parser
+ * and the OPTIONS block of its usage text, so the two cannot drift. `offset` is the offset of
+ * the target field in the struct the caller hands to cli_parse_options (offsetof), so a table
+ * is a constant the help printer can share. Targets by type:
+ *   CLI_OPT_BOOL         int, set to 1
+ *   CLI_OPT_STRING       const char *, the last one given wins
+ *   CLI_OPT_STRING_LIST  struct cli_strings, repeatable, in order (the caller frees .v)
+ *   CLI_OPT_INT          long long, a whole number within [min, max] (cli_parse_ll)
+ *   CLI_OPT_DOUBLE       double, finite, within [min, max] (cli_parse_double)
+ * A range error reads "--NAME wants WANT, got 'VALUE'"; WANT is `want` if set, else "a whole
+ * number MIN..MAX" or "a number MIN..MAX". A help text may hold '\n': continuation lines are
+ * indented to the help column. The table ends with CLI_OPT_END. */
+enum cli_opt_type {
+	CLI_OPT_END = 0,
+	CLI_OPT_BOOL,
+	CLI_OPT_STRING,
+	CLI_OPT_STRING_LIST,
+	CLI_OPT_INT,
+	CLI_OPT_DOUBLE,
+};
+
+struct cli_strings {
+	const char **v;
+	size_t n;
+};
+
+struct cli_option {
+	enum cli_opt_type type;
+	char short_name; /* 0: none */
+	const char *long_name;
+	size_t offset;
+	const char *argname; /* NULL for CLI_OPT_BOOL */
+	const char *help;
+	double min, max;  /* CLI_OPT_INT and CLI_OPT_DOUBLE */
+	const char *want; /* optional range text for the error message */
+};
+
+#define CLI_BOOL(s, l, st, f, h)                                               \
+	{                                                                      \
+		CLI_OPT_BOOL, (s), (l), offsetof(st, f), NULL, (h), 0, 0, NULL \
+	}
+#define CLI_STRING(s, l, st, f, a, h)                                           \
+	{                                                                       \
+		CLI_OPT_STRING, (s), (l), offsetof(st, f), (a), (h), 0, 0, NULL \
+	}
+#define CLI_STRING_LIST(s, l, st, f, a, h)                                           \
+	{                                                                            \
+		CLI_OPT_STRING_LIST, (s), (l), offsetof(st, f), (a), (h), 0, 0, NULL \
+	}
+#define CLI_INT(s, l, st, f, a, lo, hi, w, h)                                     \
+	{                                                                         \
+		CLI_OPT_INT, (s), (l), offsetof(st, f), (a), (h), (lo), (hi), (w) \
+	}
+#define CLI_DOUBLE(s, l, st, f, a, lo, hi, w, h)                                     \
+	{                                                                            \
+		CLI_OPT_DOUBLE, (s), (l), offsetof(st, f), (a), (h), (lo), (hi), (w) \
+	}
+#define CLI_END                                                 \
+	{                                                       \
+		CLI_OPT_END, 0, NULL, 0, NULL, NULL, 0, 0, NULL \
+	}
+
+/* Parses argv[1..argc-1] against opts into the struct at base: "--name value", "--name=value",
+ * "-x value", "-xvalue", clustered short booleans ("-qn"), "--" (the rest is positional) and
+ * "-h"/"--help" (prints cmd's usage). Options and positionals may be mixed; argv is reordered so
+ * the positionals come last, in their order. Returns the index of the first positional (argc if
+ * none), or -1 with *exit_code set: EXIT_USAGE after an error printed as cli_usage_error does
+ * ("plumbline CMD: --max-cost wants ..."), EXIT_OK after the help was printed. */
+int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_option *opts,
+		      void *base, int *exit_code);
+/* Appends the OPTIONS block for opts to out: one line per option, "  -c, --config FILE" padded
+ * to a common column, then the help. */
+void cli_usage_options(struct sbuf *out, const struct cli_option *opts);
+
+/* The generated part of a usage text: an options block, then text (either may be NULL). */
+struct cli_usage_part {
+	const struct cli_option *opts;
+	const char *text;
+};
+
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary; /* one line for `plumbline help` */
-	const char *usage;   /* full text for `plumbline help NAME` and `NAME --help` */
+	/* `plumbline help NAME` and `NAME --help` print usage, then each of parts (when set; ends
+	 * with a part whose opts and text are NULL) */
+	const char *usage;
+	const struct cli_usage_part *parts;
 };
 
 int cli_main(int argc, char **argv);
@@ -67,5 +153,11 @@ int cmd_version(int argc, char **argv);
 extern const char usage_alert[], usage_baseline[], usage_check[], usage_compare[], usage_demo[],
 	usage_help[], usage_keygen[], usage_register[], usage_run[], usage_simulate[],
 	usage_verify[], usage_version[];
+/* The usage parts of the commands whose options come from a table. */
+extern const struct cli_usage_part usage_run_parts[], usage_baseline_parts[], usage_check_parts[],
+	usage_keygen_parts[];
+/* The tables themselves, for the check that the man page names every option. */
+extern const struct cli_option run_options[], baseline_record_options[], baseline_accept_options[],
+	check_options[], keygen_options[];
 
 #endif

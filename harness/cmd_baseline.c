@@ -5,7 +5,6 @@
 #include "sbuf.h"
 #include "session.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,73 +26,74 @@ const char usage_baseline[] =
 	"        without it a night short of answers is refused. --suite FILE: the suite, when\n"
 	"        the path the report names has moved.\n"
 	"\n"
-	"  -c, --config FILE   the config file\n"
-	"  -v, --vendor ID     the vendor entry to record (record: exactly one)\n"
-	"      --resume        continue a killed recording without re-sending answered requests\n"
-	"      --date DAY      record: the night the baseline stands for (backfilling; kept as\n"
-	"                      \"night\" beside the wall-clock \"recorded_at\")\n"
-	"      --record DIR    also save every raw exchange (without credentials) under DIR\n"
-	"      --replay DIR    answer from recordings made with --record (no network)\n";
+	"record options:\n";
+
+struct record_args {
+	const char *config_path, *night;
+	struct cli_strings vendors;
+	struct session_opts so;
+};
+
+const struct cli_option baseline_record_options[] = {
+	CLI_STRING('c', "config", struct record_args, config_path, "FILE", "the config file"),
+	CLI_STRING_LIST('v', "vendor", struct record_args, vendors, "ID",
+			"the vendor entry to record (exactly one)"),
+	CLI_BOOL(0, "resume", struct record_args, so.resume,
+		 "continue a killed recording without re-sending answered requests"),
+	CLI_STRING(0, "date", struct record_args, night, "DAY",
+		   "the night the baseline stands for (backfilling; kept as\n\"night\" beside the "
+		   "wall-clock \"recorded_at\")"),
+	CLI_STRING(0, "record", struct record_args, so.record_dir, "DIR",
+		   "also save every raw exchange (without credentials) under DIR"),
+	CLI_STRING(0, "replay", struct record_args, so.replay_dir, "DIR",
+		   "answer from recordings made with --record (no network)"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_baseline_parts[] = {
+	{ baseline_record_options, "\naccept options:\n" },
+	{ baseline_accept_options, NULL },
+	{ NULL, NULL },
+};
 
 /* Baselines are only written when nearly every request was answered. */
 #define BASELINE_MIN_ANSWERED 0.9
 
 static int record(int argc, char **argv)
 {
-	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-					      { "vendor", required_argument, NULL, 'v' },
-					      { "resume", no_argument, NULL, 'R' },
-					      { "record", required_argument, NULL, 'r' },
-					      { "replay", required_argument, NULL, 'P' },
-					      { "date", required_argument, NULL, 'd' },
-					      { NULL, 0, NULL, 0 } };
 	struct pl_err err = PL_ERR_INIT;
+	struct record_args ra;
 	struct session_opts so;
 	struct session s;
-	const char *config_path = NULL, *vendor = NULL, *night = NULL;
+	const char *config_path, *vendor, *night;
 	char when[32];
-	int c, rc = EXIT_OK;
+	int first, rc = EXIT_USAGE;
 	size_t i;
 
-	memset(&so, 0, sizeof(so));
-	so.progress = 1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:v:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'v':
-			if (vendor)
-				return cli_usage_error("baseline record", "give exactly one "
-									  "--vendor");
-			vendor = optarg;
-			break;
-		case 'R':
-			so.resume = 1;
-			break;
-		case 'r':
-			so.record_dir = optarg;
-			break;
-		case 'P':
-			so.replay_dir = optarg;
-			break;
-		case 'd':
-			if (strlen(optarg) != 10 || register_parse_date(optarg) < 0)
-				return cli_usage_error("baseline record",
-						       "--date expects YYYY-MM-DD, got '%s'",
-						       optarg);
-			night = optarg;
-			break;
-		default:
-			return cli_usage_error("baseline record", "unknown option");
-		}
+	memset(&ra, 0, sizeof(ra));
+	first = cli_parse_options("baseline record", argc, argv, baseline_record_options, &ra, &rc);
+	if (first < 0) {
+		free(ra.vendors.v);
+		return rc;
 	}
-	if (!config_path || !vendor || optind >= argc)
+	rc = EXIT_OK;
+	so = ra.so;
+	so.progress = 1;
+	config_path = ra.config_path;
+	night = ra.night;
+	vendor = ra.vendors.n ? ra.vendors.v[0] : NULL;
+	i = ra.vendors.n;
+	free(ra.vendors.v);
+	if (i > 1)
+		return cli_usage_error("baseline record", "give exactly one --vendor");
+	if (night && (strlen(night) != 10 || register_parse_date(night) < 0))
+		return cli_usage_error("baseline record", "--date expects YYYY-MM-DD, got '%s'",
+				       night);
+	if (!config_path || !vendor || first >= argc)
 		return cli_usage_error("baseline record", "--config FILE, --vendor ID and at least "
 							  "one SUITE are required");
 	session_init(&s);
-	if (session_load(&s, config_path, argv + optind, (size_t)(argc - optind), &err) < 0 ||
+	if (session_load(&s, config_path, argv + first, (size_t)(argc - first), &err) < 0 ||
 	    session_plan(&s, &vendor, 1, PLAN_BASELINE, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

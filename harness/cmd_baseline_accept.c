@@ -29,32 +29,32 @@ struct accept_args {
 	int top_up;
 };
 
+const struct cli_option baseline_accept_options[] = {
+	CLI_STRING('c', "config", struct accept_args, config, "FILE", "the config file"),
+	CLI_STRING(0, "report", struct accept_args, report, "REPORT",
+		   "the run's report whose answers become the baseline"),
+	CLI_STRING(0, "reason", struct accept_args, reason, "TEXT",
+		   "why (entered in the register; not empty)"),
+	CLI_STRING(0, "by", struct accept_args, by, "NAME", "who decided (default: the user)"),
+	CLI_BOOL(0, "top-up", struct accept_args, top_up,
+		 "sample the vendor for the answers beyond the night's"),
+	CLI_STRING(0, "suite", struct accept_args, suite, "FILE",
+		   "the suite, when the path the report names has moved"),
+	CLI_STRING(0, "journal", struct accept_args, journal, "FILE",
+		   "the journal to take (the one the report names)"),
+	CLI_END,
+};
+
 static int parse(int argc, char **argv, struct accept_args *a)
 {
-	int i;
+	int rc = EXIT_USAGE, first;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 1; i < argc; i++) {
-		const char **slot = !strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")
-					    ? &a->config
-				    : !strcmp(argv[i], "--report")  ? &a->report
-				    : !strcmp(argv[i], "--reason")  ? &a->reason
-				    : !strcmp(argv[i], "--by")	    ? &a->by
-				    : !strcmp(argv[i], "--journal") ? &a->journal
-				    : !strcmp(argv[i], "--suite")   ? &a->suite
-								    : NULL;
-
-		if (!strcmp(argv[i], "--top-up")) {
-			a->top_up = 1;
-			continue;
-		}
-		if (!slot)
-			return cli_usage_error("baseline", "accept: unexpected argument '%s'",
-					       argv[i]);
-		if (i + 1 >= argc)
-			return cli_usage_error("baseline", "accept: %s needs a value", argv[i]);
-		*slot = argv[++i];
-	}
+	first = cli_parse_options("baseline accept", argc, argv, baseline_accept_options, a, &rc);
+	if (first < 0)
+		return rc;
+	if (first < argc)
+		return cli_usage_error("baseline accept", "unexpected argument '%s'", argv[first]);
 	if (!a->config || !a->report || !a->reason || !*a->reason)
 		return cli_usage_error("baseline", "accept needs --config FILE, --report REPORT "
 						   "and --reason TEXT");

@@ -5,7 +5,6 @@
 #include "publish.h"
 #include "suite.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,29 +14,39 @@ const char usage_check[] = "usage: plumbline check --config FILE [SUITE...]\n"
 			   "schemas,\n"
 			   "detection settings) and prints what would run. Sends nothing; needs no "
 			   "API key.\n"
-			   "\n"
-			   "  -c, --config FILE   the config file (vendors, paths, detection, "
-			   "alerts, signing)\n";
+			   "\n";
+
+struct check_args {
+	const char *config_path;
+};
+
+const struct cli_option check_options[] = {
+	CLI_STRING('c', "config", struct check_args, config_path, "FILE",
+		   "the config file (vendors, paths, detection, alerts, signing)"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_check_parts[] = {
+	{ check_options, NULL },
+	{ NULL, NULL },
+};
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-					      { NULL, 0, NULL, 0 } };
 	struct pl_err err = PL_ERR_INIT;
 	const char *config_path = NULL;
 	struct config *cfg = NULL;
 	struct detect_params *dp = NULL;
 	struct jsonloc cloc;
-	int c, i, rc = EXIT_OK;
+	struct check_args ca = { NULL };
+	int first, i, rc = EXIT_USAGE;
 	size_t prompts = 0, checks = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		if (c == 'c')
-			config_path = optarg;
-		else
-			return cli_usage_error("check", "unknown option");
-	}
+	first = cli_parse_options("check", argc, argv, check_options, &ca, &rc);
+	if (first < 0)
+		return rc;
+	rc = EXIT_OK;
+	config_path = ca.config_path;
 	if (!config_path)
 		return cli_usage_error("check", "--config FILE is required");
 	cfg = config_load(config_path, &err);
@@ -57,7 +66,7 @@ int cmd_check(int argc, char **argv)
 	}
 	printf("%s: ok (%zu vendor%s)\n", config_path, cfg->n_vendors,
 	       cfg->n_vendors == 1 ? "" : "s");
-	for (i = optind; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		struct suite *s = suite_load(argv[i], &err);
 		size_t p;
 
@@ -83,10 +92,10 @@ int cmd_check(int argc, char **argv)
 		       s->n_prompts == 1 ? "" : "s");
 		suite_free(s);
 	}
-	if (optind < argc)
+	if (first < argc)
 		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts,
-		       prompts == 1 ? "" : "s", checks, checks == 1 ? "" : "s", argc - optind,
-		       argc - optind == 1 ? "" : "s");
+		       prompts == 1 ? "" : "s", checks, checks == 1 ? "" : "s", argc - first,
+		       argc - first == 1 ? "" : "s");
 out:
 	config_free(cfg);
 	return rc;

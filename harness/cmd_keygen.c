@@ -9,6 +9,9 @@
 
 const char usage_keygen[] =
 	"usage: plumbline keygen [--config FILE] [--secret-key PATH] [--public-key PATH]\n"
+	"\n";
+
+static const char usage_keygen_tail[] =
 	"\n"
 	"Creates an Ed25519 key pair in minisign's formats:\n"
 	"  secret key  (default STATE_DIR/plumbline.key, mode 0600, never overwritten; stored\n"
@@ -20,6 +23,25 @@ const char usage_keygen[] =
 	"Paths come from the config's \"signing\" section (secret_key, public_key); the options\n"
 	"override it. Without --config, STATE_DIR is .plumbline.\n";
 
+struct keygen_args {
+	const char *config, *sk, *pk;
+};
+
+const struct cli_option keygen_options[] = {
+	CLI_STRING(0, "config", struct keygen_args, config, "FILE",
+		   "the config file (its \"signing\" section and state_dir)"),
+	CLI_STRING(0, "secret-key", struct keygen_args, sk, "PATH",
+		   "where to write the secret key"),
+	CLI_STRING(0, "public-key", struct keygen_args, pk, "PATH",
+		   "where to write the public key (and PATH.pem)"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_keygen_parts[] = {
+	{ keygen_options, usage_keygen_tail },
+	{ NULL, NULL },
+};
+
 int cmd_keygen(int argc, char **argv)
 {
 	struct sign_config sc;
@@ -28,19 +50,19 @@ int cmd_keygen(int argc, char **argv)
 	struct sign_key *k = NULL;
 	struct sign_pub *pub = NULL;
 	char id[17];
-	int i, rc;
+	struct keygen_args ka;
+	int first, rc = EXIT_USAGE;
 
 	memset(&sc, 0, sizeof(sc));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config = argv[++i];
-		else if (!strcmp(argv[i], "--secret-key") && i + 1 < argc)
-			sk = argv[++i];
-		else if (!strcmp(argv[i], "--public-key") && i + 1 < argc)
-			pk = argv[++i];
-		else
-			return cli_usage_error("keygen", "unexpected argument '%s'", argv[i]);
-	}
+	memset(&ka, 0, sizeof(ka));
+	first = cli_parse_options("keygen", argc, argv, keygen_options, &ka, &rc);
+	if (first < 0)
+		return rc;
+	if (first < argc)
+		return cli_usage_error("keygen", "unexpected argument '%s'", argv[first]);
+	config = ka.config;
+	sk = ka.sk;
+	pk = ka.pk;
 	if (config ? sign_config_load_file(config, &sc, &err) < 0
 		   : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
 		rc = cli_fail(&err);

@@ -14,7 +14,6 @@
 #include "sign.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,25 +26,9 @@ const char usage_run[] =
 	"Sends every prompt of each SUITE to each vendor (all vendors of the config unless\n"
 	"--vendor is given), compares the answers with the stored baselines, decides whether\n"
 	"the vendor changed, writes reports/<date>/<vendor>-<suite>.json and prints a summary.\n"
-	"\n"
-	"  -c, --config FILE      the config file\n"
-	"  -v, --vendor ID        run only this vendor entry (repeatable)\n"
-	"      --date YYYY-MM-DD  the night this run stands for (default: today, UTC)\n"
-	"      --resume           continue the killed run of that night without re-sending\n"
-	"                         answered requests\n"
-	"      --force            run a night again although its report exists (the new\n"
-	"                         report replaces it; the register records the re-run)\n"
-	"      --dry-run          print the plan (requests, tokens, cost, duration); send nothing\n"
-	"      --record DIR       also save every raw exchange (without credentials) under DIR\n"
-	"      --replay DIR       answer from recordings made with --record (no network)\n"
-	"      --max-requests N   stop sending after N requests (budget; exit 3)\n"
-	"      --max-tokens N     stop sending after N tokens (budget; exit 3)\n"
-	"      --max-cost X       stop sending after an estimated cost of X (budget; exit 3)\n"
-	"      --lock-wait SECS   wait up to SECS for another run of the same vendor/suite\n"
-	"                         (default 0: exit 3 at once, naming the other run's pid)\n"
-	"      --markdown FILE    also write a Markdown summary (pull requests, chat)\n"
-	"      --junit FILE       also write JUnit XML (one test case per prompt and check)\n"
-	"  -q, --quiet            print only changes and errors\n"
+	"\n";
+
+static const char usage_run_tail[] =
 	"\n"
 	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
 	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n"
@@ -57,121 +40,75 @@ const char usage_run[] =
 
 struct run_args {
 	const char *config_path;
-	const char **vendors;
-	size_t n_vendors;
+	struct cli_strings vendors;
 	const char *date;
 	char *const *suites;
 	size_t n_suites;
 	int dry_run, quiet, force;
 	double lock_wait;
+	long long max_requests, max_tokens;
 	const char *markdown, *junit;
 	struct session_opts so;
 };
 
+/* The budget ranges are the config's budget ranges. */
+const struct cli_option run_options[] = {
+	CLI_STRING('c', "config", struct run_args, config_path, "FILE", "the config file"),
+	CLI_STRING_LIST('v', "vendor", struct run_args, vendors, "ID",
+			"run only this vendor entry (repeatable)"),
+	CLI_STRING(0, "date", struct run_args, date, "YYYY-MM-DD",
+		   "the night this run stands for (default: today, UTC)"),
+	CLI_BOOL(0, "resume", struct run_args, so.resume,
+		 "continue the killed run of that night without re-sending\nanswered requests"),
+	CLI_BOOL(0, "force", struct run_args, force,
+		 "run a night again although its report exists (the new\nreport replaces it; "
+		 "the register records the re-run)"),
+	CLI_BOOL(0, "dry-run", struct run_args, dry_run,
+		 "print the plan (requests, tokens, cost, duration); send nothing"),
+	CLI_STRING(0, "record", struct run_args, so.record_dir, "DIR",
+		   "also save every raw exchange (without credentials) under DIR"),
+	CLI_STRING(0, "replay", struct run_args, so.replay_dir, "DIR",
+		   "answer from recordings made with --record (no network)"),
+	CLI_INT(0, "max-requests", struct run_args, max_requests, "N", 0, 1LL << 40,
+		"a whole number 0..2^40", "stop sending after N requests (budget; exit 3)"),
+	CLI_INT(0, "max-tokens", struct run_args, max_tokens, "N", 0, 1LL << 50,
+		"a whole number 0..2^50", "stop sending after N tokens (budget; exit 3)"),
+	CLI_DOUBLE(0, "max-cost", struct run_args, so.max_cost, "X", 0, 1e12, "a number 0..1e12",
+		   "stop sending after an estimated cost of X (budget; exit 3)"),
+	CLI_DOUBLE(0, "lock-wait", struct run_args, lock_wait, "SECS", 0, 604800,
+		   "seconds 0..604800",
+		   "wait up to SECS for another run of the same vendor/suite\n(default 0: exit 3 "
+		   "at once, naming the other run's pid)"),
+	CLI_STRING(0, "markdown", struct run_args, markdown, "FILE",
+		   "also write a Markdown summary (pull requests, chat)"),
+	CLI_STRING(0, "junit", struct run_args, junit, "FILE",
+		   "also write JUnit XML (one test case per prompt and check)"),
+	CLI_BOOL('q', "quiet", struct run_args, quiet, "print only changes and errors"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_run_parts[] = {
+	{ run_options, usage_run_tail },
+	{ NULL, NULL },
+};
+
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "vendor", required_argument, NULL, 'v' },
-		{ "date", required_argument, NULL, 'd' },
-		{ "resume", no_argument, NULL, 'R' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "record", required_argument, NULL, 'r' },
-		{ "replay", required_argument, NULL, 'P' },
-		{ "max-requests", required_argument, NULL, 'M' },
-		{ "max-tokens", required_argument, NULL, 'T' },
-		{ "max-cost", required_argument, NULL, 'C' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "lock-wait", required_argument, NULL, 'L' },
-		{ "markdown", required_argument, NULL, 'm' },
-		{ "junit", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long long ll;
-	int c;
+	int rc = EXIT_USAGE, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:v:q", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			a->config_path = optarg;
-			break;
-		case 'v':
-			a->vendors = xrealloc(a->vendors, (a->n_vendors + 1) * sizeof(char *));
-			a->vendors[a->n_vendors++] = optarg;
-			break;
-		case 'd':
-			if (!session_valid_date(optarg))
-				return cli_usage_error("run", "--date expects a calendar date "
-							      "YYYY-MM-DD");
-			a->date = optarg;
-			break;
-		case 'R':
-			a->so.resume = 1;
-			break;
-		case 'F':
-			a->force = 1;
-			break;
-		case 'n':
-			a->dry_run = 1;
-			break;
-		case 'r':
-			a->so.record_dir = optarg;
-			break;
-		case 'P':
-			a->so.replay_dir = optarg;
-			break;
-		case 'M':
-			/* the ranges are the config's budget ranges */
-			if (cli_parse_ll(optarg, 0, 1LL << 40, &ll) < 0)
-				return cli_usage_error("run",
-						       "--max-requests wants a whole number "
-						       "0..2^40, got '%s'",
-						       optarg);
-			a->so.max_requests = (long)ll;
-			break;
-		case 'T':
-			if (cli_parse_ll(optarg, 0, 1LL << 50, &ll) < 0)
-				return cli_usage_error("run",
-						       "--max-tokens wants a whole number 0..2^50, "
-						       "got '%s'",
-						       optarg);
-			a->so.max_tokens = (long)ll;
-			break;
-		case 'C':
-			if (cli_parse_double(optarg, 0, 1e12, &a->so.max_cost) < 0)
-				return cli_usage_error("run",
-						       "--max-cost wants a number 0..1e12, got "
-						       "'%s'",
-						       optarg);
-			break;
-		case 'q':
-			a->quiet = 1;
-			break;
-		case 'm':
-			a->markdown = optarg;
-			break;
-		case 'j':
-			a->junit = optarg;
-			break;
-		case 'L':
-			if (cli_parse_double(optarg, 0, 604800, &a->lock_wait) < 0)
-				return cli_usage_error("run",
-						       "--lock-wait wants seconds 0..604800, got "
-						       "'%s'",
-						       optarg);
-			break;
-		default:
-			return cli_usage_error("run", "unknown option");
-		}
-	}
+	first = cli_parse_options("run", argc, argv, run_options, a, &rc);
+	if (first < 0)
+		return rc;
+	if (a->date && !session_valid_date(a->date))
+		return cli_usage_error("run", "--date expects a calendar date YYYY-MM-DD");
+	a->so.max_requests = (long)a->max_requests;
+	a->so.max_tokens = (long)a->max_tokens;
 	if (!a->config_path)
 		return cli_usage_error("run", "--config FILE is required");
-	if (optind >= argc)
+	if (first >= argc)
 		return cli_usage_error("run", "name at least one SUITE file");
-	a->suites = argv + optind;
-	a->n_suites = (size_t)(argc - optind);
+	a->suites = argv + first;
+	a->n_suites = (size_t)(argc - first);
 	return 0;
 }
 
@@ -786,7 +723,7 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 		 "the run was killed before it finished; reported by the run of %s", a->date);
 	ps.killed_reason = reason;
 	if (session_load(&s, a->config_path, a->suites, a->n_suites, err) < 0 ||
-	    session_plan(&s, a->vendors, a->n_vendors, PLAN_NIGHTLY, err) < 0)
+	    session_plan(&s, a->vendors.v, a->vendors.n, PLAN_NIGHTLY, err) < 0)
 		goto out;
 	plan_set_night(&s.plan, lo->night);
 	if (prepare(&s, 1, &t, &n, err) < 0 || start_targets(&s, t, n, lo->night, err) < 0)
@@ -894,7 +831,7 @@ int cmd_run(int argc, char **argv)
 	ps.date = a.date;
 	ps.forced = a.force;
 	if (session_load(&s, a.config_path, a.suites, a.n_suites, &err) < 0 ||
-	    session_plan(&s, a.vendors, a.n_vendors, PLAN_NIGHTLY, &err) < 0 ||
+	    session_plan(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err) < 0 ||
 	    prepare(&s, !a.dry_run, &targets, &n_targets, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -999,6 +936,6 @@ out:
 	collect_free(collect);
 	release_targets(targets, n_targets);
 	session_release(&s);
-	free(a.vendors);
+	free(a.vendors.v);
 	return rc;
 }
