@@ -41,7 +41,7 @@ int cmd_keygen(int argc, char **argv)
 		else
 			return cli_usage_error("keygen", "unexpected argument '%s'", argv[i]);
 	}
-	if (config ? sign_config_load_file(config, &sc, &err) < 0
+	if (config ? cli_signing_config(config, &sc, &err) < 0
 		   : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

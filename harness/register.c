@@ -1,5 +1,6 @@
 /* register.c: the append-only, signed, Merkle-checkpointed vendor register. */
 #include "register.h"
+#include "base64.h"
 #include "canon.h"
 #include "fileio.h"
 #include "hex.h"
@@ -96,7 +97,7 @@ static int ckpt_write(const struct reg *r, struct pl_err *err)
 	if (sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
 		goto out;
 	sbuf_addstr(&sb, "sig ");
-	sign_b64_add(&sb, sig, sizeof(sig));
+	base64_add(&sb, sig, sizeof(sig));
 	sbuf_addch(&sb, '\n');
 	rc = fileio_write_atomic(cp, sb.buf, sb.len, 0644, err);
 out:
@@ -132,7 +133,7 @@ static int ckpt_read(const char *file, const struct sign_pub *pub, struct ckpt *
 	body_len = (size_t)(sigline - text) + 1;
 	sigline += 5;
 	nl = strchr(sigline, '\n');
-	if (!nl || sign_b64_decode(sigline, (size_t)(nl - sigline), sig, sizeof(sig)) < 0) {
+	if (!nl || base64_decode(sigline, (size_t)(nl - sigline), sig, sizeof(sig)) < 0) {
 		pl_err_set(err, PL_E_INPUT, file, "checkpoint signature is malformed");
 		goto out;
 	}
@@ -214,7 +215,7 @@ static int check_entry(const char *path, size_t idx, const char *line, size_t le
 	json_object_del(copy, "sig");
 	sbuf_reset(&sb);
 	if (!sig_b64 || canon_jcs(copy, &sb, NULL) < 0 ||
-	    sign_b64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
+	    base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
 	    sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) < 0) {
 		entry_fail(err, path, idx + 1, idx,
 			   "signature does not verify: the entry was edited or forged");
@@ -431,7 +432,7 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 	json_object_set_new(obj, "prev", json_string(r->prev_hex));
 	if (canon_jcs(obj, &sb, err) < 0 || sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
 		goto out;
-	sign_b64_add(&b64, sig, sizeof(sig));
+	base64_add(&b64, sig, sizeof(sig));
 	json_object_set_new(obj, "sig", json_string(b64.buf));
 	sbuf_reset(&sb);
 	if (canon_jcs(obj, &sb, err) < 0)
