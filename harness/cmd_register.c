@@ -327,7 +327,7 @@ int cmd_register(int argc, char **argv)
 			goto out;
 		}
 		sbuf_init(&sb);
-		register_show(entries, time(NULL), &sb);
+		render_register_show(entries, time(NULL), &sb);
 		fputs(sb.buf, stdout);
 		sbuf_release(&sb);
 		json_decref(entries);
