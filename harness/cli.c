@@ -1,8 +1,10 @@
 /* cli.c: git-style command table, help, and the mapping from errors to exit codes. */
 #include "cli.h"
+#include "config.h"
 #include "http.h"
 #include "redact.h"
 #include "sbuf.h"
+#include "sign.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -388,6 +390,23 @@ int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_o
 out:
 	free(pos);
 	return first;
+}
+
+int cli_signing_config(const char *config_path, struct sign_config *out, struct pl_err *err)
+{
+	struct config *cfg;
+	struct jsonloc loc;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* The whole config is validated: a typo elsewhere is still a typo. */
+	cfg = config_load(config_path, err);
+	if (!cfg)
+		return -1;
+	loc = config_loc(cfg);
+	rc = sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, out, err);
+	config_free(cfg);
+	return rc;
 }
 
 int cli_exit_for(const struct pl_err *err)

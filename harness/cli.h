@@ -134,6 +134,11 @@ int cli_parse_ll(const char *s, long long lo, long long hi, long long *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 int cli_parse_u64(const char *s, unsigned long long *out);
 int cli_print_usage(const char *cmd);
+/* Reads only "paths.state" and "signing" from a config file (commands that need no vendor: keygen,
+ * verify, register); the whole file is validated all the same. Returns 0 or -1 (PL_E_INPUT naming
+ * FILE:LINE:COL). */
+struct sign_config;
+int cli_signing_config(const char *config_path, struct sign_config *out, struct pl_err *err);
 
 int cmd_alert(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);

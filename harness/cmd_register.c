@@ -314,7 +314,7 @@ int cmd_register(int argc, char **argv)
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;
-	if (o.config ? sign_config_load_file(o.config, &sc, &err) < 0
+	if (o.config ? cli_signing_config(o.config, &sc, &err) < 0
 		     : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0)
 		return cli_fail(&err);
 	reg = o.reg ? o.reg : sc.register_path;
@@ -327,7 +327,7 @@ int cmd_register(int argc, char **argv)
 			goto out;
 		}
 		sbuf_init(&sb);
-		register_show(entries, time(NULL), &sb);
+		render_register_show(entries, time(NULL), &sb);
 		fputs(sb.buf, stdout);
 		sbuf_release(&sb);
 		json_decref(entries);

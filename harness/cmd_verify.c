@@ -101,7 +101,7 @@ int cmd_verify(int argc, char **argv)
 		free(files);
 		return cli_usage_error("verify", "no FILE to verify");
 	}
-	if (config ? sign_config_load_file(config, &sc, &err) < 0
+	if (config ? cli_signing_config(config, &sc, &err) < 0
 		   : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

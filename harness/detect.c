@@ -1,10 +1,12 @@
 /* detect.c: decides "changed" from a baseline, tonight's samples and the endpoint's history:
  * hard signals, per-prompt distances with a stratified permutation test, rates, slow drift
  * (CUSUM), epochs, and a plain-words statement of what the suite can detect. Prompts are taken
- * one at a time (detect_add) and reduced at once to a few figures each; detect_end decides. */
+ * one at a time (detect_add) and reduced at once to a few figures each; detect_end decides.
+ * The settings are parsed in detect_params.c, the baseline's word set is detect_words.c, the
+ * plain-words text detect_text.c (detect_int.h is what they share). */
 #include "detect.h"
+#include "detect_int.h"
 #include "fingerprint.h"
-#include "hash.h"
 #include "history.h"
 #include "sbuf.h"
 #include "stats.h"
@@ -20,179 +22,6 @@
  * measuring them: a drift is judged against a spread of at least 5% or this many ms, so a
  * fast endpoint's wobble of a few ms is never a slow drift. */
 #define LATENCY_FLOOR_MS 5.0
-
-enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
-
-struct detect_params {
-	long long permutations, seed, window, exclude_recent, min_history, persistence;
-	long long ngram, pad_len, long_len;
-	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
-	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
-	enum dist_choice distance;
-	enum stats_kernel kernel;
-	enum fp_norm norm;
-	int cusum, logprobs;
-};
-
-static const char *const param_keys[] = {
-	"abs_margin",
-	"alpha",
-	"cusum",
-	"cusum_h",
-	"cusum_k",
-	"detectable_shift",
-	"distance",
-	"exclude_recent",
-	"fdr",
-	"kernel",
-	"logprob_margin",
-	"logprobs",
-	"long_len",
-	"min_answered",
-	"min_history",
-	"ngram",
-	"normalize",
-	"novel_margin",
-	"pad_len",
-	"permutations",
-	"persistence",
-	"rate_margin",
-	"rel_margin",
-	"seed",
-	"sigmas",
-	"tv_distinct_share",
-	"window",
-	NULL,
-};
-
-static void params_defaults(struct detect_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->permutations = 1000;
-	p->seed = 1;
-	p->window = 30;
-	p->exclude_recent = 2;
-	p->min_history = 7;
-	p->persistence = 1;
-	p->ngram = 3;
-	p->pad_len = 1000;
-	p->long_len = 200;
-	p->alpha = 0.001;
-	p->fdr = 0.05;
-	p->abs_margin = 0.04;
-	p->rel_margin = 0.25;
-	p->sigmas = 4;
-	p->tv_share = 0.5;
-	p->rate_margin = 0.1;
-	p->novel_margin = 0.04;
-	p->cusum_k = 0.5;
-	p->cusum_h = 8;
-	p->detectable = 0.1;
-	p->min_answered = 0.5;
-	p->logprob_margin = 0.05;
-	p->distance = DIST_AUTO;
-	p->kernel = STATS_K_HAMMING;
-	p->norm = FP_NORM_NONE;
-	p->cusum = 1;
-	p->logprobs = 0;
-}
-
-static int get_enum(const struct jsonloc *loc, const json_t *obj, const char *key,
-		    const char *const *names, int *val, struct pl_err *err)
-{
-	char *s = NULL;
-	int i, rc = 0;
-
-	if (json_get_str(loc, "/detection", obj, key, 0, &s, err))
-		return -1;
-	if (!s)
-		return 0;
-	for (i = 0; names[i] && strcmp(names[i], s); i++)
-		;
-	if (names[i])
-		*val = i;
-	else
-		rc = json_fail(loc, "/detection", key, err, "unknown value \"%s\"", s);
-	free(s);
-	return rc;
-}
-
-/* Overlays one "detection" object onto p; the current values are the defaults. */
-static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in, const json_t *obj,
-			  struct pl_err *err)
-{
-	static const char *const dists[] = { "auto", "tv", "mmd", NULL };
-	static const char *const kernels[] = { "hamming", "ngram", NULL };
-	struct jsonloc none = { "detection", NULL, 0 };
-	const struct jsonloc *loc = loc_in ? loc_in : &none;
-	const char *ptr = "/detection";
-	int d = (int)p->distance, k = (int)p->kernel, nm = (int)p->norm;
-
-	if (!obj)
-		return 0;
-	if (json_check_keys(loc, ptr, obj, param_keys, err) ||
-	    json_get_int(loc, ptr, obj, "permutations", 99, 1000000, p->permutations,
-			 &p->permutations, err) ||
-	    json_get_int(loc, ptr, obj, "seed", 0, INT64_MAX, p->seed, &p->seed, err) ||
-	    json_get_int(loc, ptr, obj, "window", 3, 10000, p->window, &p->window, err) ||
-	    json_get_int(loc, ptr, obj, "exclude_recent", 0, 100, p->exclude_recent,
-			 &p->exclude_recent, err) ||
-	    json_get_int(loc, ptr, obj, "min_history", 3, 10000, p->min_history, &p->min_history,
-			 err) ||
-	    json_get_int(loc, ptr, obj, "persistence", 1, 30, p->persistence, &p->persistence,
-			 err) ||
-	    json_get_int(loc, ptr, obj, "ngram", 1, 16, p->ngram, &p->ngram, err) ||
-	    json_get_int(loc, ptr, obj, "pad_len", 1, 100000, p->pad_len, &p->pad_len, err) ||
-	    json_get_int(loc, ptr, obj, "long_len", 0, 1000000, p->long_len, &p->long_len, err) ||
-	    json_get_num(loc, ptr, obj, "alpha", 0, 1, p->alpha, &p->alpha, err) ||
-	    json_get_num(loc, ptr, obj, "fdr", 0, 1, p->fdr, &p->fdr, err) ||
-	    json_get_num(loc, ptr, obj, "abs_margin", 0, 10, p->abs_margin, &p->abs_margin, err) ||
-	    json_get_num(loc, ptr, obj, "rel_margin", 0, 100, p->rel_margin, &p->rel_margin, err) ||
-	    json_get_num(loc, ptr, obj, "sigmas", 0, 100, p->sigmas, &p->sigmas, err) ||
-	    json_get_num(loc, ptr, obj, "tv_distinct_share", 0, 1, p->tv_share, &p->tv_share,
-			 err) ||
-	    json_get_num(loc, ptr, obj, "rate_margin", 0, 1, p->rate_margin, &p->rate_margin,
-			 err) ||
-	    json_get_num(loc, ptr, obj, "novel_margin", 0, 1, p->novel_margin, &p->novel_margin,
-			 err) ||
-	    json_get_num(loc, ptr, obj, "cusum_k", 0, 100, p->cusum_k, &p->cusum_k, err) ||
-	    json_get_num(loc, ptr, obj, "cusum_h", 0, 1000, p->cusum_h, &p->cusum_h, err) ||
-	    json_get_num(loc, ptr, obj, "detectable_shift", 0, 10, p->detectable, &p->detectable,
-			 err) ||
-	    json_get_num(loc, ptr, obj, "min_answered", 0, 1, p->min_answered, &p->min_answered,
-			 err) ||
-	    json_get_num(loc, ptr, obj, "logprob_margin", 0, 1, p->logprob_margin,
-			 &p->logprob_margin, err) ||
-	    json_get_bool(loc, ptr, obj, "cusum", p->cusum, &p->cusum, err) ||
-	    json_get_bool(loc, ptr, obj, "logprobs", p->logprobs, &p->logprobs, err) ||
-	    get_enum(loc, obj, "distance", dists, &d, err) ||
-	    get_enum(loc, obj, "kernel", kernels, &k, err) ||
-	    get_enum(loc, obj, "normalize", fingerprint_norm_names, &nm, err))
-		return -1;
-	p->distance = (enum dist_choice)d;
-	p->kernel = (enum stats_kernel)k;
-	p->norm = (enum fp_norm)nm;
-	return 0;
-}
-
-struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const json_t *cfg,
-					const struct jsonloc *suite_loc, const json_t *suite,
-					struct pl_err *err)
-{
-	struct detect_params *p = xcalloc(1, sizeof(*p));
-
-	params_defaults(p);
-	if (params_overlay(p, cfg_loc, cfg, err) || params_overlay(p, suite_loc, suite, err)) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
-void detect_params_free(struct detect_params *p)
-{
-	free(p);
-}
 
 const char *detect_verdict_name(enum detect_verdict v)
 {
@@ -316,12 +145,7 @@ static void pwork_build(const struct detect_params *p, struct pwork *w)
 
 /* ---- rates ------------------------------------------------------------------------- */
 
-enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_NOVEL, R_N };
 static const char *const rate_names[R_N] = { "refusal", "json", "truncated", "novel" };
-
-struct rates {
-	size_t hit[R_N], n;
-};
 
 static int parses_json(const char *text)
 {
@@ -344,98 +168,13 @@ static int parses_json(const char *text)
  * probability among known answers and known words; a changed model says new things. */
 #define NOVEL_LONG_CHARS 80
 
-/* The words of the baseline's answers to one prompt, with how many answers use each: an hmap
- * (hash.h) from the word to its count. Words are at most 64 bytes (each_word). */
-#define WORD_MAX 64
-
-/* w[0..n) as a string in buf (n <= WORD_MAX). */
-static const char *word_str(char buf[WORD_MAX + 1], const char *w, size_t n)
-{
-	memcpy(buf, w, n);
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Calls fn for each distinct lower-cased word (letters and digits) of text. */
-static int each_word(const char *text, int (*fn)(void *ctx, const char *w, size_t n), void *ctx)
-{
-	char buf[WORD_MAX];
-	const char *t = text;
-
-	while (*t) {
-		size_t n = 0;
-
-		while (*t && !isalnum((unsigned char)*t))
-			t++;
-		while (*t && isalnum((unsigned char)*t)) {
-			if (n < sizeof(buf))
-				buf[n++] = (char)tolower((unsigned char)*t);
-			t++;
-		}
-		if (n && fn(ctx, buf, n))
-			return 1;
-	}
-	return 0;
-}
-
-/* Words already counted for the current answer, so an answer counts each word once. */
-struct seen {
-	struct hmap *v;
-	struct hmap local;
-};
-
-static int add_word(void *ctx, const char *w, size_t n)
-{
-	struct seen *s = ctx;
-	char buf[WORD_MAX + 1];
-	const char *key = word_str(buf, w, n);
-	size_t c = 0;
-
-	if (hmap_get(&s->local, key, NULL))
-		return 0;
-	hmap_put(&s->local, key, 1);
-	hmap_get(s->v, key, &c);
-	hmap_put(s->v, key, c + 1);
-	return 0;
-}
-
-static void vocab_build(struct hmap *v, const struct prompt_samples *ref)
-{
-	size_t k;
-
-	hmap_init(v);
-	for (k = 0; ref && k < ref->n; k++) {
-		struct seen s = { v, HMAP_INIT };
-
-		each_word(ref->samples[k].text, add_word, &s);
-		hmap_release(&s.local);
-	}
-}
-
-struct novel_word {
-	const struct hmap *v;
-	int self; /* the answer is one of the baseline's: a word only it uses is novel */
-};
-
-static int word_is_new(void *ctx, const char *w, size_t n)
-{
-	const struct novel_word *nw = ctx;
-	char buf[WORD_MAX + 1];
-	size_t c = 0;
-
-	hmap_get(nw->v, word_str(buf, w, n), &c);
-	return c <= (size_t)nw->self;
-}
-
-static int is_novel(const struct prompt_samples *ref, const struct hmap *v, const struct sample *sm,
-		    const struct sample *self)
+static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
+		    const struct sample *sm, const struct sample *self)
 {
 	size_t k, n = strlen(sm->text);
 
 	if (n > NOVEL_LONG_CHARS && v->cap) {
-		struct novel_word nw = { v, self != NULL };
-
-		return each_word(sm->text, word_is_new, &nw);
+		return detect_vocab_new_word(v, sm->text, self != NULL);
 	}
 	for (k = 0; ref && k < ref->n; k++) {
 		if (&ref->samples[k] != self && same_answer(ref->samples[k].text, sm->text))
@@ -448,7 +187,7 @@ static int is_novel(const struct prompt_samples *ref, const struct hmap *v, cons
  * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
  * own rates. Whole-number counts: the order prompts arrive in does not matter. */
 static void rates_add(const struct prompt_samples *s, const struct prompt_samples *ref,
-		      const struct hmap *v, int self, struct rates *r)
+		      const struct vocab *v, int self, struct rates *r)
 {
 	size_t i;
 
@@ -522,12 +261,6 @@ static size_t *epoch_window(const struct detect_params *p, const json_t *recs, c
 	*n = keep;
 	return idx;
 }
-
-struct level {
-	double center, spread; /* spread < 0: not enough history */
-	size_t nights;	       /* nights in the epoch's window */
-	size_t pooled;	       /* nights behind the spread */
-};
 
 /* Centre of one epoch's window, and the endpoint's night-to-night spread pooled over all
  * epochs (deviations from each epoch's own median), for the series at `path`. */
@@ -611,42 +344,6 @@ static double margin_for(const struct detect_params *p, double center, double sp
 }
 
 /* ---- the evaluation ---------------------------------------------------------------- */
-
-/* What a night keeps of one baseline prompt once detect_add returns: small figures only. */
-struct slot {
-	char *id; /* NULL: never added (not answered tonight) */
-	enum stats_dist dist;
-	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
-	size_t n_night;	 /* tonight's answers */
-	struct stats_perm_result res;
-};
-
-struct detect_run {
-	const struct detect_params *p;
-	char *history_path, *night_id;
-	int dry, ended;
-	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
-	struct slot *w;	    /* one per baseline position */
-	size_t n_w, active;
-	size_t asked, answered;	    /* baseline prompts in tonight's suite; those with an answer */
-	int enough;		    /* active meets min_answered: the distance can be judged */
-	double *null_sums, obs_sum; /* the suite's permutation null, summed over strata */
-	struct stats_perm_result suite;
-	double *q;
-	struct fingerprint_acc *fp_night, *fp_base;
-	json_t *recs, *hard_now, *hard_base, *sketch, *sketch_base, *hard_changes;
-	json_t *reg;		/* the endpoint's epoch registry (history.h) */
-	struct epoch_info *eps; /* the history's epochs, then the registry's others (nights 0) */
-	size_t n_eps, skipped;
-	const char *cur_epoch;
-	char base_epoch[32]; /* the epoch the baseline shows ("" until known: detect_end) */
-	struct rates r_base, r_night;
-	double len_sum, *lat;
-	size_t len_n, n_lat, cap_lat, samples;
-	double lp_sum;
-	size_t lp_n;
-	double mean_len, lat50, lat95, lp_stat;
-};
 
 void detect_run_free(struct detect_run *ev)
 {
@@ -843,15 +540,6 @@ static void logprob_add(struct detect_run *ev, const struct prompt_samples *base
 	json_decref(a);
 	json_decref(b);
 }
-
-struct decision {
-	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
-	struct level lv;
-	double margin, dev, conf, spread;
-	json_t *rates, *cusum, *drifted, *moved, *logprobs;
-	char epoch[64], since[64];
-	int new_epoch, returned;
-};
 
 /* Whether tonight's rate k is off for an epoch: judged against the epoch's nights once
  * there are any (margin: the larger of the rate's margin and `sigmas` spreads, the spread
@@ -1158,31 +846,6 @@ static void decision_release(struct decision *d)
 	json_decref(d->logprobs);
 }
 
-static void plan_text(const struct detect_run *ev, const struct decision *d, size_t samples,
-		      struct sbuf *sb)
-{
-	const struct detect_params *p = ev->p;
-
-	if (d->cold) {
-		sbuf_addf(sb,
-			  "no usable history yet (%zu of %lld nights): tonight is judged by "
-			  "the permutation test at alpha %g; a shift of at least %.3f in mean "
-			  "distance beyond sampling noise (%.3f) is reported the same night",
-			  d->lv.pooled, p->min_history, p->alpha, d->margin, d->lv.center);
-		return;
-	}
-	/* caught with 95% probability when the shift clears the margin by 1.645 spreads */
-	sbuf_addf(sb,
-		  "a shift of %.3f in mean distance (total variation for short answers, MMD for "
-		  "text) would be caught the same night with 95%% probability (%zu prompts x "
-		  "%zu samples; %zu nights of history; usual %.3f, night-to-night spread %.3f)",
-		  d->margin + 1.645 * d->spread, ev->active, samples, d->lv.pooled, d->lv.center,
-		  d->spread);
-	if (d->unstable)
-		sbuf_addf(sb, "; more than the configured detectable shift %.3f: unstable",
-			  p->detectable);
-}
-
 static json_t *prompts_json(const struct detect_run *ev)
 {
 	json_t *arr = json_array();
@@ -1237,120 +900,6 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "above",
 			    json_integer(d->new_epoch || d->returned ? 0 : d->consecutive));
 	return rec;
-}
-
-/* "A of N prompts answered[ (M asked tonight)][, J with enough samples to judge the
- * distance]": N counts the baseline's prompts. */
-static void answered_text(const struct detect_run *ev, struct sbuf *sb)
-{
-	sbuf_addf(sb, "%zu of %zu prompts answered", ev->answered, ev->n_w);
-	if (ev->asked < ev->n_w)
-		sbuf_addf(sb, " (%zu asked tonight)", ev->asked);
-	if (ev->active < ev->answered)
-		sbuf_addf(sb, ", %zu with enough samples to judge the distance", ev->active);
-}
-
-static void summary_text(const struct detect_run *ev, const struct decision *d,
-			 enum detect_verdict v, char *buf, size_t len)
-{
-	struct sbuf sb;
-	size_t i;
-
-	sbuf_init(&sb);
-	if (v == DETECT_INSUFFICIENT) {
-		sbuf_addstr(&sb, "insufficient answers: ");
-		answered_text(ev, &sb);
-	} else if (v == DETECT_CHANGED) {
-		const char *sep = "";
-
-		sbuf_addstr(&sb, "changed:");
-		if (d->hard) {
-			size_t toks = 0;
-			json_t *c;
-
-			json_array_foreach(ev->hard_changes, i, c)
-			{
-				const char *sig = json_string_value(json_object_get(c, "signal"));
-
-				if (!strncmp(sig, "prompt_tokens:", 14)) {
-					toks++;
-					continue;
-				}
-				sbuf_addf(&sb, "%s %s", sep, sig);
-				sep = ",";
-			}
-			if (toks) {
-				sbuf_addf(&sb, "%s prompt token counts (%zu prompts)", sep, toks);
-				sep = ",";
-			}
-		}
-		if (d->stat_change && d->above) {
-			sbuf_addf(&sb, "%s mean distance %.4f (usual %.4f, margin %.4f)", sep,
-				  ev->suite.obs, d->lv.center, d->margin);
-			sep = ",";
-		}
-		if (d->stat_change && d->rate_change) {
-			const char *k;
-			json_t *r;
-
-			json_object_foreach(d->rates, k, r)
-			{
-				if (json_is_true(json_object_get(r, "changed"))) {
-					sbuf_addf(&sb, "%s %s rate %.3f", sep, k,
-						  json_number_value(json_object_get(r, "night")));
-					sep = ",";
-				}
-			}
-		}
-		if (d->stat_change && d->lp_change) {
-			sbuf_addf(&sb, "%s logprob distance %.4f", sep, ev->lp_stat);
-			sep = ",";
-		}
-		if (d->drift) {
-			json_t *s;
-
-			json_array_foreach(d->drifted, i, s)
-			{
-				sbuf_addf(&sb, "%s slow drift in %s", sep, json_string_value(s));
-				sep = ",";
-			}
-		}
-		if (json_array_size(d->moved)) {
-			json_t *s;
-
-			sbuf_addstr(&sb, "; moved prompts:");
-			json_array_foreach(d->moved, i, s)
-			{
-				if (i == 5) {
-					sbuf_addf(&sb, " (+%zu more)",
-						  json_array_size(d->moved) - 5);
-					break;
-				}
-				sbuf_addf(&sb, " %s", json_string_value(s));
-			}
-		}
-		if (!ev->enough) {
-			sbuf_addstr(&sb, "; distance not judged: ");
-			answered_text(ev, &sb);
-		}
-		if (d->returned)
-			sbuf_addf(&sb, "; returned to epoch %s (since %s)", d->epoch, d->since);
-		else
-			sbuf_addf(&sb, "; new epoch %s", d->epoch);
-	} else if (v == DETECT_UNSTABLE) {
-		sbuf_addf(&sb,
-			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
-			  "change below %.4f cannot be told from noise",
-			  d->spread, d->margin);
-	} else {
-		sbuf_addf(&sb, "no change: mean distance %.4f (usual %.4f, margin %.4f)",
-			  ev->suite.obs, d->lv.center, d->margin);
-		if (d->consecutive)
-			sbuf_addf(&sb, "; above the margin %d of %lld nights needed",
-				  d->consecutive, ev->p->persistence);
-	}
-	snprintf(buf, len, "%s", sb.buf);
-	sbuf_release(&sb);
 }
 
 /* Adds to ev->eps the registry's epochs this history has no night of (nights 0), and dates
@@ -1508,7 +1057,7 @@ static void normal_release(const struct prompt_samples *nf, struct prompt_sample
 static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
 		       const struct prompt_samples *night)
 {
-	struct hmap v;
+	struct vocab v;
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
 		fingerprint_acc_add(ev->fp_night, night);
@@ -1517,13 +1066,13 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 	}
 	ev->w[base_index].id = xstrdup(base->prompt_id);
 	fingerprint_acc_add(ev->fp_base, base);
-	vocab_build(&v, base);
+	detect_vocab_build(&v, base);
 	rates_add(base, base, &v, 1, &ev->r_base);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
 		rates_add(night, base, &v, 0, &ev->r_night);
 	}
-	hmap_release(&v);
+	detect_vocab_release(&v);
 	distance_add(ev, base_index, base, night);
 }
 
@@ -1618,8 +1167,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	out->new_epoch = d.new_epoch;
 	out->returned_epoch = d.returned;
 	snprintf(out->epoch, sizeof(out->epoch), "%s", d.epoch);
-	summary_text(ev, &d, v, out->summary, sizeof(out->summary));
-	plan_text(ev, &d, ev->samples, &plan);
+	detect_summary_text(ev, &d, v, out->summary, sizeof(out->summary));
+	detect_plan_text(ev, &d, ev->samples, &plan);
 
 	sec = json_object();
 	json_object_set_new(sec, "verdict", json_string(detect_verdict_name(v)));

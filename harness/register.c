@@ -1,5 +1,6 @@
 /* register.c: the append-only, signed, Merkle-checkpointed vendor register. */
 #include "register.h"
+#include "base64.h"
 #include "canon.h"
 #include "fileio.h"
 #include "hex.h"
@@ -96,7 +97,7 @@ static int ckpt_write(const struct reg *r, struct pl_err *err)
 	if (sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
 		goto out;
 	sbuf_addstr(&sb, "sig ");
-	sign_b64_add(&sb, sig, sizeof(sig));
+	base64_add(&sb, sig, sizeof(sig));
 	sbuf_addch(&sb, '\n');
 	rc = fileio_write_atomic(cp, sb.buf, sb.len, 0644, err);
 out:
@@ -132,7 +133,7 @@ static int ckpt_read(const char *file, const struct sign_pub *pub, struct ckpt *
 	body_len = (size_t)(sigline - text) + 1;
 	sigline += 5;
 	nl = strchr(sigline, '\n');
-	if (!nl || sign_b64_decode(sigline, (size_t)(nl - sigline), sig, sizeof(sig)) < 0) {
+	if (!nl || base64_decode(sigline, (size_t)(nl - sigline), sig, sizeof(sig)) < 0) {
 		pl_err_set(err, PL_E_INPUT, file, "checkpoint signature is malformed");
 		goto out;
 	}
@@ -214,7 +215,7 @@ static int check_entry(const char *path, size_t idx, const char *line, size_t le
 	json_object_del(copy, "sig");
 	sbuf_reset(&sb);
 	if (!sig_b64 || canon_jcs(copy, &sb, NULL) < 0 ||
-	    sign_b64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
+	    base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
 	    sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) < 0) {
 		entry_fail(err, path, idx + 1, idx,
 			   "signature does not verify: the entry was edited or forged");
@@ -431,7 +432,7 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 	json_object_set_new(obj, "prev", json_string(r->prev_hex));
 	if (canon_jcs(obj, &sb, err) < 0 || sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
 		goto out;
-	sign_b64_add(&b64, sig, sizeof(sig));
+	base64_add(&b64, sig, sizeof(sig));
 	json_object_set_new(obj, "sig", json_string(b64.buf));
 	sbuf_reset(&sb);
 	if (canon_jcs(obj, &sb, err) < 0)
@@ -1128,11 +1129,6 @@ void register_summaries_free(struct reg_summary *s, size_t n)
 	free(s);
 }
 
-static void date_only(const char *iso, char buf[11])
-{
-	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
-}
-
 struct by_night {
 	char night[11];
 	size_t i;
@@ -1162,85 +1158,4 @@ json_t *register_by_night(const json_t *entries)
 		json_array_append(out, json_array_get(entries, order[i].i));
 	free(order);
 	return out;
-}
-
-void register_show(const json_t *entries, time_t now, struct sbuf *out)
-{
-	struct reg_summary *s = NULL;
-	json_t *order;
-	size_t n = 0, i;
-	const json_t *e;
-	char d[11], name[160], avail[16], lat[24];
-	int any = 0;
-
-	register_summarise(entries, now, &s, &n);
-	if (!n) {
-		sbuf_addstr(out, "the register is empty\n");
-		return;
-	}
-	sbuf_addf(out, "%-36s %-14s %-11s %4s %4s %7s %10s %5s\n", "vendor/model", "epoch",
-		  "last change", "30d", "90d", "avail", "p50 ms", "runs");
-	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "%s/%s", s[i].vendor, s[i].model);
-		date_only(s[i].last_change, d);
-		if (s[i].availability >= 0)
-			snprintf(avail, sizeof(avail), "%.1f%%", 100 * s[i].availability);
-		else
-			snprintf(avail, sizeof(avail), "-");
-		if (s[i].latency_p50_ms >= 0)
-			snprintf(lat, sizeof(lat), "%.0f", s[i].latency_p50_ms);
-		else
-			snprintf(lat, sizeof(lat), "-");
-		sbuf_addf(out, "%-36s %-14s %-11s %4d %4d %7s %10s %5zu\n", name,
-			  s[i].epoch ? s[i].epoch : "-", d, s[i].changes_30d, s[i].changes_90d,
-			  avail, lat, s[i].runs);
-	}
-	/* changes and decisions in the order of the nights they are about (a backfilled night
-	 * among its neighbours), then in register order */
-	order = register_by_night(entries);
-	json_array_foreach(order, i, e)
-	{
-		const char *type = sget(e, "type");
-		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
-		char night[11];
-
-		if (!type)
-			continue;
-		register_entry_night(e, night);
-		if (!strcmp(type, "run") && sget(e, "verdict") &&
-		    !strcmp(sget(e, "verdict"), "changed")) {
-			if (!any++)
-				sbuf_addstr(out, "\nchanges and decisions:\n");
-			date_only(night, d);
-			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: CHANGED%s%s (report %s)\n",
-				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
-				  sget(e, "suite") ? sget(e, "suite") : "",
-				  sget(e, "summary") ? ": " : "",
-				  sget(e, "summary") ? sget(e, "summary") : "",
-				  sget(e, "report") ? sget(e, "report") : "-");
-		} else if (!strcmp(type, "decision")) {
-			const json_t *acc = json_object_get(e, "accepts_seq");
-
-			if (!any++)
-				sbuf_addstr(out, "\nchanges and decisions:\n");
-			date_only(night, d);
-			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: DECISION %s by %s: \"%s\"",
-				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
-				  sget(e, "suite") ? sget(e, "suite") : "",
-				  sget(e, "action") ? sget(e, "action") : "?",
-				  sget(e, "by") ? sget(e, "by") : "?",
-				  sget(e, "reason") ? sget(e, "reason") : "");
-			if (json_is_integer(acc))
-				sbuf_addf(out, " (accepts run #%lld",
-					  (long long)json_integer_value(acc));
-			if (sget(e, "epoch"))
-				sbuf_addf(out, "%sepoch %s", json_is_integer(acc) ? ", " : " (",
-					  sget(e, "epoch"));
-			if (json_is_integer(acc) || sget(e, "epoch"))
-				sbuf_addch(out, ')');
-			sbuf_addch(out, '\n');
-		}
-	}
-	json_decref(order);
-	register_summaries_free(s, n);
 }

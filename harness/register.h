@@ -183,8 +183,6 @@ struct reg_summary {
  */
 int register_summarise(const json_t *entries, time_t now, struct reg_summary **out, size_t *n);
 void register_summaries_free(struct reg_summary *s, size_t n);
-/* Appends the `register show` text. */
-void register_show(const json_t *entries, time_t now, struct sbuf *out);
 
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (or a bare date). Returns -1 when malformed. */
 time_t register_parse_date(const char *iso);

@@ -47,6 +47,11 @@ struct render_html_opts {
 int render_html_register(const json_t *entries, const struct render_html_opts *o, struct sbuf *out,
 			 struct pl_err *err);
 
+/* Appends the `register show` text over register entries (a register_load array): a table of
+ * register_summarise's rows (now is the reference time for the 30/90-day windows), then the
+ * changes and decisions in the order of their nights. */
+void render_register_show(const json_t *entries, time_t now, struct sbuf *out);
+
 /* The Markdown dialects render_md_escape writes for. */
 enum render_md_flavor {
 	RENDER_MD_GITHUB,    /* GitHub Markdown, one line (table cells, summaries) */

@@ -1,6 +1,7 @@
 /* sign.c: Ed25519 keys and signatures in minisign's formats, and raw signatures for openssl. */
 #include "sign.h"
-#include "config.h"
+#include "base64.h"
+#include "blake2b.h"
 #include "fileio.h"
 #include "hex.h"
 
@@ -40,113 +41,6 @@ struct sign_pub {
 	EVP_PKEY *pkey;
 };
 
-/* ---- BLAKE2b (RFC 7693), for minisign's BLAKE2b-256 key checksum only ---- */
-
-static const uint64_t b2_iv[8] = {
-	0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
-	0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL,
-};
-
-static const uint8_t b2_sigma[12][16] = {
-	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
-	{ 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
-	{ 11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4 },
-	{ 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8 },
-	{ 9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13 },
-	{ 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9 },
-	{ 12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11 },
-	{ 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10 },
-	{ 6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5 },
-	{ 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0 },
-	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
-	{ 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
-};
-
-static uint64_t rotr64(uint64_t x, unsigned n)
-{
-	return (x >> n) | (x << (64 - n));
-}
-
-static void b2_compress(uint64_t h[8], const unsigned char block[128], uint64_t t, int last)
-{
-	uint64_t v[16], m[16];
-	int i, r;
-
-	for (i = 0; i < 16; i++) {
-		int j;
-
-		m[i] = 0;
-		for (j = 7; j >= 0; j--)
-			m[i] = (m[i] << 8) | block[i * 8 + j];
-	}
-	for (i = 0; i < 8; i++) {
-		v[i] = h[i];
-		v[i + 8] = b2_iv[i];
-	}
-	v[12] ^= t;
-	if (last)
-		v[14] = ~v[14];
-#define G(a, b, c, d, x, y)                     \
-	do {                                    \
-		v[a] = v[a] + v[b] + (x);       \
-		v[d] = rotr64(v[d] ^ v[a], 32); \
-		v[c] = v[c] + v[d];             \
-		v[b] = rotr64(v[b] ^ v[c], 24); \
-		v[a] = v[a] + v[b] + (y);       \
-		v[d] = rotr64(v[d] ^ v[a], 16); \
-		v[c] = v[c] + v[d];             \
-		v[b] = rotr64(v[b] ^ v[c], 63); \
-	} while (0)
-	for (r = 0; r < 12; r++) {
-		const uint8_t *s = b2_sigma[r];
-
-		G(0, 4, 8, 12, m[s[0]], m[s[1]]);
-		G(1, 5, 9, 13, m[s[2]], m[s[3]]);
-		G(2, 6, 10, 14, m[s[4]], m[s[5]]);
-		G(3, 7, 11, 15, m[s[6]], m[s[7]]);
-		G(0, 5, 10, 15, m[s[8]], m[s[9]]);
-		G(1, 6, 11, 12, m[s[10]], m[s[11]]);
-		G(2, 7, 8, 13, m[s[12]], m[s[13]]);
-		G(3, 4, 9, 14, m[s[14]], m[s[15]]);
-	}
-#undef G
-	for (i = 0; i < 8; i++)
-		h[i] ^= v[i] ^ v[i + 8];
-	OPENSSL_cleanse(m, sizeof(m));
-	OPENSSL_cleanse(v, sizeof(v));
-}
-
-void sign_blake2b(unsigned char *out, size_t outlen, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	unsigned char block[128], full[64];
-	uint64_t h[8];
-	uint64_t t = 0;
-	size_t i;
-
-	if (outlen < 1 || outlen > 64)
-		return;
-	memcpy(h, b2_iv, sizeof(h));
-	h[0] ^= 0x01010000ULL ^ (uint64_t)outlen;
-	while (len > 128) {
-		t += 128;
-		b2_compress(h, p, t, 0);
-		p += 128;
-		len -= 128;
-	}
-	memset(block, 0, sizeof(block));
-	if (len)
-		memcpy(block, p, len);
-	t += len;
-	b2_compress(h, block, t, 1);
-	for (i = 0; i < 64; i++)
-		full[i] = (unsigned char)(h[i / 8] >> (8 * (i % 8)));
-	memcpy(out, full, outlen);
-	OPENSSL_cleanse(block, sizeof(block));
-	OPENSSL_cleanse(full, sizeof(full));
-	OPENSSL_cleanse(h, sizeof(h));
-}
-
 /* ---- small helpers ---- */
 
 int sign_sha256_file(const char *path, char hex[65], struct pl_err *err)
@@ -159,51 +53,6 @@ int sign_sha256_file(const char *path, char hex[65], struct pl_err *err)
 	hex_sha256(buf, len, hex);
 	free(buf);
 	return 0;
-}
-
-static void b64_add(struct sbuf *out, const unsigned char *data, size_t len)
-{
-	size_t need = 4 * ((len + 2) / 3) + 1;
-
-	sbuf_grow(out, need);
-	out->len += (size_t)EVP_EncodeBlock((unsigned char *)out->buf + out->len, data, (int)len);
-	out->buf[out->len] = '\0';
-}
-
-/* Decodes exactly `want` bytes of base64 from s[0..len). Returns 0 or -1. */
-static int b64_decode(const char *s, size_t len, unsigned char *out, size_t want)
-{
-	unsigned char *tmp;
-	size_t pad = 0;
-	int n, rc = -1;
-
-	while (len && (s[len - 1] == '\r' || s[len - 1] == ' '))
-		len--;
-	if (len == 0 || len % 4 || len > 4096)
-		return -1;
-	if (s[len - 1] == '=')
-		pad++;
-	if (len > 1 && s[len - 2] == '=')
-		pad++;
-	tmp = xmalloc(len);
-	n = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len);
-	if (n >= 0 && (size_t)n - pad == want) {
-		memcpy(out, tmp, want);
-		rc = 0;
-	}
-	OPENSSL_cleanse(tmp, len);
-	free(tmp);
-	return rc;
-}
-
-void sign_b64_add(struct sbuf *out, const unsigned char *data, size_t len)
-{
-	b64_add(out, data, len);
-}
-
-int sign_b64_decode(const char *s, size_t len, unsigned char *out, size_t want)
-{
-	return b64_decode(s, len, out, want);
 }
 
 static void keyid_hex(const unsigned char id[SIGN_KEYID_LEN], char buf[17])
@@ -315,23 +164,6 @@ int sign_config_parse(const struct jsonloc *loc, const char *pointer, const json
 	return 0;
 }
 
-int sign_config_load_file(const char *config_path, struct sign_config *out, struct pl_err *err)
-{
-	struct config *cfg;
-	struct jsonloc loc;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	/* The whole config is validated: a typo elsewhere is still a typo. */
-	cfg = config_load(config_path, err);
-	if (!cfg)
-		return -1;
-	loc = config_loc(cfg);
-	rc = sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, out, err);
-	config_free(cfg);
-	return rc;
-}
-
 void sign_config_release(struct sign_config *c)
 {
 	if (!c)
@@ -350,7 +182,7 @@ static void sk_checksum(const unsigned char *blob, unsigned char chk[32])
 
 	memcpy(in, blob, 2);		   /* sig_alg */
 	memcpy(in + 2, blob + 54, 8 + 64); /* keynum, sk */
-	sign_blake2b(chk, 32, in, sizeof(in));
+	blake2b_hash(chk, 32, in, sizeof(in));
 	OPENSSL_cleanse(in, sizeof(in));
 }
 
@@ -423,7 +255,7 @@ static int write_pub_files(const struct sign_pub *p, const char *pk_path, const 
 	memcpy(blob + 10, p->pk, 32);
 	keyid_hex(p->keyid, id);
 	sbuf_addf(&sb, "untrusted comment: minisign public key %s\n", id);
-	b64_add(&sb, blob, sizeof(blob));
+	base64_add(&sb, blob, sizeof(blob));
 	sbuf_addch(&sb, '\n');
 	if (fileio_write_atomic(pk_path, sb.buf, sb.len, 0644, err) < 0)
 		goto out;
@@ -520,7 +352,7 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 	memcpy(blob + 94, k.pk, 32);
 	sk_checksum(blob, blob + 126);
 	sbuf_addstr(&sb, "untrusted comment: minisign secret key (unencrypted)\n");
-	b64_add(&sb, blob, sizeof(blob));
+	base64_add(&sb, blob, sizeof(blob));
 	sbuf_addch(&sb, '\n');
 	/* The public files first, the secret key last: a crash in between leaves no secret key,
 	 * so keygen can simply be run again (it then replaces the public files). */
@@ -615,7 +447,7 @@ struct sign_key *sign_key_load(const char *path, struct pl_err *err)
 		return NULL;
 	if (split_lines(text, len, lines, lens, 2) != 2 ||
 	    !has_prefix(lines[0], lens[0], "untrusted comment: ") ||
-	    b64_decode(lines[1], lens[1], blob, sizeof(blob)) < 0) {
+	    base64_decode(lines[1], lens[1], blob, sizeof(blob)) < 0) {
 		pl_err_set(err, PL_E_INPUT, path, "not a minisign secret key file");
 		goto out;
 	}
@@ -680,7 +512,7 @@ struct sign_pub *sign_pub_load(const char *path, struct pl_err *err)
 	}
 	if (split_lines(text, len, lines, lens, 2) != 2 ||
 	    !has_prefix(lines[0], lens[0], "untrusted comment: ") ||
-	    b64_decode(lines[1], lens[1], blob, sizeof(blob)) < 0 || memcmp(blob, "Ed", 2)) {
+	    base64_decode(lines[1], lens[1], blob, sizeof(blob)) < 0 || memcmp(blob, "Ed", 2)) {
 		pl_err_set(err, PL_E_INPUT, path, "not a minisign public key file");
 		goto out;
 	}
@@ -746,9 +578,9 @@ int sign_minisig(const struct sign_key *k, const void *data, size_t len,
 	if (ed_sign(k->pkey, gmsg, SIGN_SIG_LEN + tclen, global, err) < 0)
 		goto out;
 	sbuf_addstr(out, "untrusted comment: signature from plumbline secret key\n");
-	b64_add(out, blob, sizeof(blob));
+	base64_add(out, blob, sizeof(blob));
 	sbuf_addf(out, "\ntrusted comment: %s\n", trusted_comment);
-	b64_add(out, global, sizeof(global));
+	base64_add(out, global, sizeof(global));
 	sbuf_addch(out, '\n');
 	rc = 0;
 out:
@@ -771,8 +603,8 @@ int sign_verify_minisig(const struct sign_pub *p, const void *data, size_t len, 
 	if (split_lines(sigtext, siglen, lines, lens, 4) != 4 ||
 	    !has_prefix(lines[0], lens[0], "untrusted comment: ") ||
 	    !has_prefix(lines[2], lens[2], "trusted comment: ") ||
-	    b64_decode(lines[1], lens[1], blob, sizeof(blob)) < 0 ||
-	    b64_decode(lines[3], lens[3], global, sizeof(global)) < 0)
+	    base64_decode(lines[1], lens[1], blob, sizeof(blob)) < 0 ||
+	    base64_decode(lines[3], lens[3], global, sizeof(global)) < 0)
 		return pl_err_set(err, PL_E_INPUT, NULL, "not a minisign signature");
 	if (p->has_keyid && memcmp(blob + 2, p->keyid, 8)) {
 		keyid_hex(blob + 2, got);

@@ -50,10 +50,6 @@ struct sign_config {
 int sign_config_parse(const struct jsonloc *loc, const char *pointer, const json_t *section,
 		      const char *state_dir, struct sign_config *out, struct pl_err *err);
 void sign_config_release(struct sign_config *c); /* NULL-safe */
-/* Reads only "paths.state" and "signing" from a config file (commands that need no vendor: keygen,
- * verify, register). Returns 0 or -1 (PL_E_INPUT naming FILE:LINE:COL). */
-int sign_config_load_file(const char *config_path, struct sign_config *out, struct pl_err *err);
-
 /* Creates a new key pair: the secret key at sk_path (O_EXCL, 0600: an existing file is never
  * overwritten), the minisign public key at pk_path and its PEM at pem_path (pem_path may be
  * NULL: then pk_path + ".pem"). Public files are written atomically (0644). */
@@ -103,17 +99,7 @@ int sign_verify_file(const struct sign_pub *p, const char *path, char **tc, stru
  * Returns 0 if found, -1 if not. */
 int sign_tc_field(const char *tc, const char *key, char *buf, size_t len);
 
-/* Base64 (RFC 4648, padded) helpers shared with the register. decode returns 0 only when s
- * decodes to exactly `want` bytes. */
-void sign_b64_add(struct sbuf *out, const unsigned char *data, size_t len);
-int sign_b64_decode(const char *s, size_t len, unsigned char *out, size_t want);
-
 /* SHA-256 of a file's bytes. Returns 0 or -1. */
 int sign_sha256_file(const char *path, char hex[65], struct pl_err *err);
-
-/* Unkeyed BLAKE2b (RFC 7693) with outlen 1..64. OpenSSL 3.0 offers only the fixed 64-byte
- * variant, and minisign's secret-key checksum is BLAKE2b-256; exposed for the tests, which
- * check it against OpenSSL's BLAKE2B-512. */
-void sign_blake2b(unsigned char *out, size_t outlen, const void *data, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "register.h"
+#include "render.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -460,7 +461,7 @@ static void test_show(void **state)
 	assert_true(s[0].availability < 0);
 	register_summaries_free(s, n);
 	sbuf_init(&sb);
-	register_show(entries, register_parse_date("2026-11-30"), &sb);
+	render_register_show(entries, register_parse_date("2026-11-30"), &sb);
 	print_message("%s", sb.buf);
 	assert_non_null(strstr(sb.buf, "openai-prod/gpt-4o"));
 	assert_non_null(strstr(sb.buf, "CHANGED: answers 40% longer"));
@@ -491,7 +492,7 @@ static void test_show_by_night(void **state)
 
 	(void)state;
 	sbuf_init(&sb);
-	register_show(entries, register_parse_date("2026-12-15"), &sb);
+	render_register_show(entries, register_parse_date("2026-12-15"), &sb);
 	a = strstr(sb.buf, "#1    2026-11-10");
 	b = strstr(sb.buf, "#2    2026-11-15");
 	c = strstr(sb.buf, "#0    2026-11-20");

@@ -1,0 +1,55 @@
+/* alert_int.h: what the alert files share and nobody else sees: the configured set of channels
+ * (struct alerts) and the steps alerts_dispatch (alert.c) takes through the other files:
+ * alert_config.c (the "alerts" section), alert_secrets.c (secrets from the environment),
+ * alert_state.c (the decision and the deduplication state), alert_deliver.c (retries and
+ * backoff, the generic HTTP POST). */
+#ifndef PL_ALERT_INT_H
+#define PL_ALERT_INT_H
+
+#include "alert.h"
+#include "err.h"
+#include "sbuf.h"
+
+#include <jansson.h>
+#include <time.h>
+
+struct alerts {
+	struct alert_channel *ch;
+	size_t n;
+	double min_confidence;	     /* change alerts below this are noise */
+	long long min_failed_checks; /* check-failure alerts need at least this many ... */
+	double min_failed_fraction;  /* ... and at least this share of the checks */
+	int on_incomplete;
+	double cooldown_s;
+	long long retries;
+	long long backoff_ms;
+	long long max_backoff_ms;
+	enum alert_outcome *outcomes;
+	int *attempts;
+	unsigned char *off; /* alerts_enable(..., 0) */
+};
+
+/* alert.c: the registry's channel type called name (the config's "type"), or NULL. */
+const struct alert_ops *alert_find_type(const char *name);
+
+/* alert_secrets.c: reads ch's secrets from the environment into ch (0, or -1 with err set and
+ * nothing kept); wipes and frees them. */
+int alert_load_secrets(struct alert_channel *ch, struct pl_err *err);
+void alert_channel_wipe_secrets(struct alert_channel *ch);
+
+/* alert_state.c: the deduplication state file STATE_DIR/alerts/state.json (a new string), its
+ * contents (never NULL: afresh when absent or unreadable), an event's key for a channel, whether
+ * entry makes the event a duplicate (1) or not (0), and the merge-and-save under the lock. */
+char *alert_state_path(const char *state_dir);
+json_t *alert_state_load(const char *path);
+void alert_dedup_key(const struct alert_event *ev, const struct alert_channel *ch, struct sbuf *k);
+int alert_is_duplicate(const struct alerts *a, const json_t *entry, const struct alert_event *ev,
+		       time_t now);
+int alert_state_save(const char *spath, const json_t *ours, struct pl_err *err);
+
+/* alert_deliver.c: sends m on ch with retries and backoff; 0 or -1 with err set; *attempts
+ * counts the tries. */
+int alert_deliver(const struct alerts *a, struct alert_channel *ch, const struct alert_msg *m,
+		  int *attempts, struct pl_err *err);
+
+#endif

@@ -1,0 +1,139 @@
+/* alert_state.c: whether an event deserves an alert (the thresholds), and the deduplication
+ * state: once per epoch for a change, a cooldown otherwise, in STATE_DIR/alerts/state.json,
+ * merged and rewritten atomically under its flock. */
+#include "alert.h"
+#include "alert_int.h"
+
+#include "fileio.h"
+#include "lock.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int alerts_wanted(const struct alerts *a, const struct alert_event *ev)
+{
+	if (!a)
+		return 0;
+	switch (ev->kind) {
+	case ALERT_CHANGE:
+		return ev->confidence >= a->min_confidence;
+	case ALERT_CHECK_FAILURES:
+		if (ev->checks_total == 0 || (long long)ev->checks_failed < a->min_failed_checks)
+			return 0;
+		return (double)ev->checks_failed / (double)ev->checks_total >=
+		       a->min_failed_fraction;
+	case ALERT_INCOMPLETE:
+		return a->on_incomplete;
+	case ALERT_TEST:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+char *alert_state_path(const char *state_dir)
+{
+	struct sbuf p;
+	char *r;
+
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/alerts/state.json", state_dir);
+	r = sbuf_detach(&p, NULL);
+	sbuf_release(&p); /* detach leaves an empty, allocated buffer */
+	return r;
+}
+
+json_t *alert_state_load(const char *path)
+{
+	struct pl_err e = PL_ERR_INIT;
+	json_t *root = NULL, *entries;
+	char *text = NULL;
+	size_t len;
+
+	if (fileio_read_all(path, 16 << 20, &text, &len, &e) == 0)
+		root = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (root && !json_is_object(json_object_get(root, "entries"))) {
+		json_decref(root);
+		root = NULL;
+	}
+	if (!root) {
+		/* Absent, or unreadable: start afresh (at worst one duplicate alert). */
+		if (fileio_exists(path))
+			log_warn("alert: dedup state %s is unreadable; starting afresh", path);
+		root = json_pack("{s:i}", "version", 1);
+		entries = json_object();
+		json_object_set_new(root, "entries", entries);
+	}
+	return root;
+}
+
+void alert_dedup_key(const struct alert_event *ev, const struct alert_channel *ch, struct sbuf *k)
+{
+	sbuf_reset(k);
+	sbuf_addf(k, "%s/%s/%s|%s|%s", ev->vendor ? ev->vendor : "-", ev->model ? ev->model : "-",
+		  ev->suite ? ev->suite : "-", alert_kind_name(ev->kind), ch->name);
+}
+
+/* 1 if an alert for this key was already sent and this one is a duplicate. */
+int alert_is_duplicate(const struct alerts *a, const json_t *entry, const struct alert_event *ev,
+		       time_t now)
+{
+	const char *epoch;
+	double since;
+
+	if (!entry || ev->kind == ALERT_TEST)
+		return 0;
+	epoch = json_string_value(json_object_get(entry, "epoch"));
+	since = difftime(now, (time_t)json_integer_value(json_object_get(entry, "sent_unix")));
+	switch (ev->kind) {
+	case ALERT_CHANGE:
+		/* Once per epoch; a change without an epoch falls back to the cooldown. */
+		if (ev->epoch && epoch)
+			return !strcmp(epoch, ev->epoch);
+		return since < a->cooldown_s;
+	case ALERT_CHECK_FAILURES:
+		if (ev->epoch && epoch && strcmp(epoch, ev->epoch))
+			return 0;
+		return since < a->cooldown_s;
+	default:
+		return since < a->cooldown_s;
+	}
+}
+
+/* Merges our new entries into the state on disk and writes it back, under an flock so that
+ * runs on other vendors/suites dispatching at the same time do not lose each other's entries. */
+int alert_state_save(const char *spath, const json_t *ours, struct pl_err *err)
+{
+	struct sbuf lockpath;
+	json_t *disk = NULL;
+	char *text = NULL;
+	int fd = -1, rc = -1;
+
+	sbuf_init(&lockpath);
+	sbuf_addstr(&lockpath, spath);
+	*strrchr(lockpath.buf, '/') = '\0'; /* spath is STATE_DIR/alerts/state.json */
+	if (fileio_mkdirs(lockpath.buf, err) < 0)
+		goto out;
+	sbuf_reset(&lockpath);
+	sbuf_addf(&lockpath, "%s.lock", spath);
+	fd = lock_file_acquire(lockpath.buf, err);
+	if (fd < 0)
+		goto out;
+	disk = alert_state_load(spath);
+	json_object_update(json_object_get(disk, "entries"), (json_t *)ours);
+	text = json_dumps(disk, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!text) {
+		pl_err_set(err, PL_E_INTERNAL, spath, "cannot serialise alert state");
+		goto out;
+	}
+	rc = fileio_write_atomic(spath, text, strlen(text), 0644, err);
+out:
+	lock_file_release(fd);
+	free(text);
+	json_decref(disk);
+	sbuf_release(&lockpath);
+	return rc;
+}

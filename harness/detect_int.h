@@ -1,0 +1,107 @@
+/* detect_int.h: what the detection files share and nobody else sees: the settings
+ * (detect_params.c parses them), the baseline's word set (detect_words.c), the state of one
+ * night's evaluation and the decision detect.c takes, which detect_text.c puts into words. */
+#ifndef PL_DETECT_INT_H
+#define PL_DETECT_INT_H
+
+#include "detect.h"
+#include "fingerprint.h"
+#include "history.h"
+#include "sbuf.h"
+#include "stats.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
+
+struct detect_params {
+	long long permutations, seed, window, exclude_recent, min_history, persistence;
+	long long ngram, pad_len, long_len;
+	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
+	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
+	enum dist_choice distance;
+	enum stats_kernel kernel;
+	enum fp_norm norm;
+	int cusum, logprobs;
+};
+
+enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_NOVEL, R_N };
+
+struct rates {
+	size_t hit[R_N], n;
+};
+
+/* The words of the baseline's answers to one prompt, with how many answers use each. */
+struct vocab {
+	char **word;
+	unsigned *count;
+	size_t cap, n;
+};
+
+struct level {
+	double center, spread; /* spread < 0: not enough history */
+	size_t nights;	       /* nights in the epoch's window */
+	size_t pooled;	       /* nights behind the spread */
+};
+
+/* What a night keeps of one baseline prompt once detect_add returns: small figures only. */
+struct slot {
+	char *id; /* NULL: never added (not answered tonight) */
+	enum stats_dist dist;
+	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
+	size_t n_night;	 /* tonight's answers */
+	struct stats_perm_result res;
+};
+
+struct detect_run {
+	const struct detect_params *p;
+	char *history_path, *night_id;
+	int dry, ended;
+	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
+	struct slot *w;	    /* one per baseline position */
+	size_t n_w, active;
+	size_t asked, answered;	    /* baseline prompts in tonight's suite; those with an answer */
+	int enough;		    /* active meets min_answered: the distance can be judged */
+	double *null_sums, obs_sum; /* the suite's permutation null, summed over strata */
+	struct stats_perm_result suite;
+	double *q;
+	struct fingerprint_acc *fp_night, *fp_base;
+	json_t *recs, *hard_now, *hard_base, *sketch, *sketch_base, *hard_changes;
+	json_t *reg;		/* the endpoint's epoch registry (history.h) */
+	struct epoch_info *eps; /* the history's epochs, then the registry's others (nights 0) */
+	size_t n_eps, skipped;
+	const char *cur_epoch;
+	char base_epoch[32]; /* the epoch the baseline shows ("" until known: detect_end) */
+	struct rates r_base, r_night;
+	double len_sum, *lat;
+	size_t len_n, n_lat, cap_lat, samples;
+	double lp_sum;
+	size_t lp_n;
+	double mean_len, lat50, lat95, lp_stat;
+};
+
+struct decision {
+	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
+	struct level lv;
+	double margin, dev, conf, spread;
+	json_t *rates, *cusum, *drifted, *moved, *logprobs;
+	char epoch[64], since[64];
+	int new_epoch, returned;
+};
+
+/* detect_words.c: builds v from the baseline answers ref (NULL: empty) and releases it; whether
+ * text uses a word v's answers never use (self: text is one of them, so a word only it uses
+ * counts as new). */
+void detect_vocab_build(struct vocab *v, const struct prompt_samples *ref);
+void detect_vocab_release(struct vocab *v);
+int detect_vocab_new_word(const struct vocab *v, const char *text, int self);
+
+/* detect_text.c: the plain-words statement of what the suite can detect (appended to sb), and
+ * the one-line summary of the verdict v (into buf). */
+void detect_plan_text(const struct detect_run *ev, const struct decision *d, size_t samples,
+		      struct sbuf *sb);
+void detect_summary_text(const struct detect_run *ev, const struct decision *d,
+			 enum detect_verdict v, char *buf, size_t len);
+
+#endif

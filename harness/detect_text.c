@@ -1,0 +1,146 @@
+/* detect_text.c: detection in plain words: what the suite can detect (the plan) and the
+ * one-line summary of the night's verdict. */
+#include "detect.h"
+#include "detect_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void detect_plan_text(const struct detect_run *ev, const struct decision *d, size_t samples,
+		      struct sbuf *sb)
+{
+	const struct detect_params *p = ev->p;
+
+	if (d->cold) {
+		sbuf_addf(sb,
+			  "no usable history yet (%zu of %lld nights): tonight is judged by "
+			  "the permutation test at alpha %g; a shift of at least %.3f in mean "
+			  "distance beyond sampling noise (%.3f) is reported the same night",
+			  d->lv.pooled, p->min_history, p->alpha, d->margin, d->lv.center);
+		return;
+	}
+	/* caught with 95% probability when the shift clears the margin by 1.645 spreads */
+	sbuf_addf(sb,
+		  "a shift of %.3f in mean distance (total variation for short answers, MMD for "
+		  "text) would be caught the same night with 95%% probability (%zu prompts x "
+		  "%zu samples; %zu nights of history; usual %.3f, night-to-night spread %.3f)",
+		  d->margin + 1.645 * d->spread, ev->active, samples, d->lv.pooled, d->lv.center,
+		  d->spread);
+	if (d->unstable)
+		sbuf_addf(sb, "; more than the configured detectable shift %.3f: unstable",
+			  p->detectable);
+}
+
+/* "A of N prompts answered[ (M asked tonight)][, J with enough samples to judge the
+ * distance]": N counts the baseline's prompts. */
+static void answered_text(const struct detect_run *ev, struct sbuf *sb)
+{
+	sbuf_addf(sb, "%zu of %zu prompts answered", ev->answered, ev->n_w);
+	if (ev->asked < ev->n_w)
+		sbuf_addf(sb, " (%zu asked tonight)", ev->asked);
+	if (ev->active < ev->answered)
+		sbuf_addf(sb, ", %zu with enough samples to judge the distance", ev->active);
+}
+
+void detect_summary_text(const struct detect_run *ev, const struct decision *d,
+			 enum detect_verdict v, char *buf, size_t len)
+{
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb);
+	if (v == DETECT_INSUFFICIENT) {
+		sbuf_addstr(&sb, "insufficient answers: ");
+		answered_text(ev, &sb);
+	} else if (v == DETECT_CHANGED) {
+		const char *sep = "";
+
+		sbuf_addstr(&sb, "changed:");
+		if (d->hard) {
+			size_t toks = 0;
+			json_t *c;
+
+			json_array_foreach(ev->hard_changes, i, c)
+			{
+				const char *sig = json_string_value(json_object_get(c, "signal"));
+
+				if (!strncmp(sig, "prompt_tokens:", 14)) {
+					toks++;
+					continue;
+				}
+				sbuf_addf(&sb, "%s %s", sep, sig);
+				sep = ",";
+			}
+			if (toks) {
+				sbuf_addf(&sb, "%s prompt token counts (%zu prompts)", sep, toks);
+				sep = ",";
+			}
+		}
+		if (d->stat_change && d->above) {
+			sbuf_addf(&sb, "%s mean distance %.4f (usual %.4f, margin %.4f)", sep,
+				  ev->suite.obs, d->lv.center, d->margin);
+			sep = ",";
+		}
+		if (d->stat_change && d->rate_change) {
+			const char *k;
+			json_t *r;
+
+			json_object_foreach(d->rates, k, r)
+			{
+				if (json_is_true(json_object_get(r, "changed"))) {
+					sbuf_addf(&sb, "%s %s rate %.3f", sep, k,
+						  json_number_value(json_object_get(r, "night")));
+					sep = ",";
+				}
+			}
+		}
+		if (d->stat_change && d->lp_change) {
+			sbuf_addf(&sb, "%s logprob distance %.4f", sep, ev->lp_stat);
+			sep = ",";
+		}
+		if (d->drift) {
+			json_t *s;
+
+			json_array_foreach(d->drifted, i, s)
+			{
+				sbuf_addf(&sb, "%s slow drift in %s", sep, json_string_value(s));
+				sep = ",";
+			}
+		}
+		if (json_array_size(d->moved)) {
+			json_t *s;
+
+			sbuf_addstr(&sb, "; moved prompts:");
+			json_array_foreach(d->moved, i, s)
+			{
+				if (i == 5) {
+					sbuf_addf(&sb, " (+%zu more)",
+						  json_array_size(d->moved) - 5);
+					break;
+				}
+				sbuf_addf(&sb, " %s", json_string_value(s));
+			}
+		}
+		if (!ev->enough) {
+			sbuf_addstr(&sb, "; distance not judged: ");
+			answered_text(ev, &sb);
+		}
+		if (d->returned)
+			sbuf_addf(&sb, "; returned to epoch %s (since %s)", d->epoch, d->since);
+		else
+			sbuf_addf(&sb, "; new epoch %s", d->epoch);
+	} else if (v == DETECT_UNSTABLE) {
+		sbuf_addf(&sb,
+			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
+			  "change below %.4f cannot be told from noise",
+			  d->spread, d->margin);
+	} else {
+		sbuf_addf(&sb, "no change: mean distance %.4f (usual %.4f, margin %.4f)",
+			  ev->suite.obs, d->lv.center, d->margin);
+		if (d->consecutive)
+			sbuf_addf(&sb, "; above the margin %d of %lld nights needed",
+				  d->consecutive, ev->p->persistence);
+	}
+	snprintf(buf, len, "%s", sb.buf);
+	sbuf_release(&sb);
+}

@@ -1,0 +1,99 @@
+/* render_register.c: the `register show` text: one line per vendor/model (epoch, last change,
+ * changes in 30 and 90 days, availability, p50 latency, runs), then the changes and decisions
+ * in the order of the nights they are about. */
+#include "register.h"
+#include "render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void date_only(const char *iso, char buf[11])
+{
+	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
+}
+
+void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
+{
+	struct reg_summary *s = NULL;
+	json_t *order;
+	size_t n = 0, i;
+	const json_t *e;
+	char d[11], name[160], avail[16], lat[24];
+	int any = 0;
+
+	register_summarise(entries, now, &s, &n);
+	if (!n) {
+		sbuf_addstr(out, "the register is empty\n");
+		return;
+	}
+	sbuf_addf(out, "%-36s %-14s %-11s %4s %4s %7s %10s %5s\n", "vendor/model", "epoch",
+		  "last change", "30d", "90d", "avail", "p50 ms", "runs");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s/%s", s[i].vendor, s[i].model);
+		date_only(s[i].last_change, d);
+		if (s[i].availability >= 0)
+			snprintf(avail, sizeof(avail), "%.1f%%", 100 * s[i].availability);
+		else
+			snprintf(avail, sizeof(avail), "-");
+		if (s[i].latency_p50_ms >= 0)
+			snprintf(lat, sizeof(lat), "%.0f", s[i].latency_p50_ms);
+		else
+			snprintf(lat, sizeof(lat), "-");
+		sbuf_addf(out, "%-36s %-14s %-11s %4d %4d %7s %10s %5zu\n", name,
+			  s[i].epoch ? s[i].epoch : "-", d, s[i].changes_30d, s[i].changes_90d,
+			  avail, lat, s[i].runs);
+	}
+	/* changes and decisions in the order of the nights they are about (a backfilled night
+	 * among its neighbours), then in register order */
+	order = register_by_night(entries);
+	json_array_foreach(order, i, e)
+	{
+		const char *type = sget(e, "type");
+		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
+		char night[11];
+
+		if (!type)
+			continue;
+		register_entry_night(e, night);
+		if (!strcmp(type, "run") && sget(e, "verdict") &&
+		    !strcmp(sget(e, "verdict"), "changed")) {
+			if (!any++)
+				sbuf_addstr(out, "\nchanges and decisions:\n");
+			date_only(night, d);
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: CHANGED%s%s (report %s)\n",
+				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
+				  sget(e, "suite") ? sget(e, "suite") : "",
+				  sget(e, "summary") ? ": " : "",
+				  sget(e, "summary") ? sget(e, "summary") : "",
+				  sget(e, "report") ? sget(e, "report") : "-");
+		} else if (!strcmp(type, "decision")) {
+			const json_t *acc = json_object_get(e, "accepts_seq");
+
+			if (!any++)
+				sbuf_addstr(out, "\nchanges and decisions:\n");
+			date_only(night, d);
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: DECISION %s by %s: \"%s\"",
+				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
+				  sget(e, "suite") ? sget(e, "suite") : "",
+				  sget(e, "action") ? sget(e, "action") : "?",
+				  sget(e, "by") ? sget(e, "by") : "?",
+				  sget(e, "reason") ? sget(e, "reason") : "");
+			if (json_is_integer(acc))
+				sbuf_addf(out, " (accepts run #%lld",
+					  (long long)json_integer_value(acc));
+			if (sget(e, "epoch"))
+				sbuf_addf(out, "%sepoch %s", json_is_integer(acc) ? ", " : " (",
+					  sget(e, "epoch"));
+			if (json_is_integer(acc) || sget(e, "epoch"))
+				sbuf_addch(out, ')');
+			sbuf_addch(out, '\n');
+		}
+	}
+	json_decref(order);
+	register_summaries_free(s, n);
+}
