@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 canary="sk-plcanary-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-file_canary="sk-ant-filecanary-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+file_canary="fake-file-key-canary-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 hook_canary="whsec-canary-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 slack_canary="SLACKCANARY$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export PL_TEST_KEY=$canary PL_HOOK_SECRET=$hook_canary

@@ -9,10 +9,10 @@
 source "$(dirname "$0")/lib.sh"
 
 rand() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-key="sk-proj-echo-$(rand)"
-akid="AKIAECHO$(rand | tr a-f A-F | head -c 12)"
-secret="wJalrEcho/$(rand)+SECRETKEY"
-token="FwoGZXIvYXdzECHO$(rand)TOKEN"
+key="fake-test-key-echo-$(rand)"
+akid="FAKEAKIDECHO$(rand | tr a-f A-F | head -c 12)"
+secret="fake-secret-echo/$(rand)+KEY"
+token="fake-session-token-echo$(rand)"
 export PL_TEST_KEY=$key PL_BR_KEY="$akid:$secret:$token"
 fx="$PL_SOURCE_DIR/tests/fixtures"
 d="$tmp/w"

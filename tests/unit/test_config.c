@@ -180,7 +180,7 @@ static void test_secrets(void **state)
  * refused, from the environment and from a key file. */
 static void test_key_hygiene(void **state)
 {
-	static const char pasted[] = "sk-proj-Abc123/def+ghiJKL";
+	static const char pasted[] = "fake-pasted-key/def+ghiJKL";
 	static const char hexkey[] = "a3f09c1d2e4b5a6978c0d1e2f3a4b5c6";
 	struct pl_err err = PL_ERR_INIT;
 	char *dir = tu_tmpdir(), *path, *keyfile, text[1024], msg[1600];
@@ -195,7 +195,7 @@ static void test_key_hygiene(void **state)
 	assert_null(config_load(path, &err));
 	pl_err_str(&err, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "vendors[0].api_key_env: expected the NAME"));
-	assert_null(strstr(msg, "sk-proj"));
+	assert_null(strstr(msg, "fake-pasted"));
 	assert_null(strstr(msg, "ghiJKL"));
 	free(path);
 
@@ -221,7 +221,7 @@ static void test_key_hygiene(void **state)
 	path = tu_write(dir, "c.json", good);
 	c = config_load(path, &err);
 	assert_non_null(c);
-	setenv("PLTEST_KEY", "sk-crlf-canary\r\nX-Injected: 1", 1);
+	setenv("PLTEST_KEY", "fake-crlf-canary\r\nX-Injected: 1", 1);
 	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
 	pl_err_str(&err, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "PLTEST_KEY holds a control character"));
@@ -233,7 +233,7 @@ static void test_key_hygiene(void **state)
 
 	/* ... and from a key file (a trailing newline is fine, an inner one is not) */
 	pl_err_init(&err);
-	keyfile = tu_write(dir, "key", "sk-file-canary\nX-Injected: 1\n");
+	keyfile = tu_write(dir, "key", "fake-file-canary\nX-Injected: 1\n");
 	chmod(keyfile, 0600);
 	snprintf(text, sizeof(text),
 		 "{\"vendors\": [{\"id\": \"f\", \"probe\": \"openai\", \"base_url\": "

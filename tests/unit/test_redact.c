@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY "sk-proj-Canary0123456789abcdefXYZ"
+#define KEY "fake-test-key-Canary0123456789abcdefXYZ"
 
 static int setup(void **state)
 {
@@ -65,7 +65,7 @@ static void test_literal_and_escaped(void **state)
 	(void)state;
 	assert_redacts_to("key " KEY " end", "key [redacted] end");
 	assert_redacts_to(KEY KEY, "[redacted][redacted]");
-	assert_redacts_to("nothing here sk-proj-Canary", "nothing here sk-proj-Canary");
+	assert_redacts_to("nothing here fake-test-key-Canary", "nothing here fake-test-key-Canary");
 	/* every character escaped, lower- and upper-case hex, and behind a second backslash
 	 * (an escaped body inside a JSON string) */
 	sbuf_init(&sb);
@@ -81,8 +81,9 @@ static void test_literal_and_escaped(void **state)
 	free(s);
 	sbuf_release(&sb);
 	/* a few characters escaped, a few URL-encoded */
-	assert_redacts_to("x sk\\u002dproj-Canary0123456789abcdefXYZ y", "x [redacted] y");
-	assert_redacts_to("?k=sk%2Dproj%2dCanary0123456789abcdefXYZ&a=1", "?k=[redacted]&a=1");
+	assert_redacts_to("x fake\\u002dtest-key-Canary0123456789abcdefXYZ y", "x [redacted] y");
+	assert_redacts_to("?k=fake%2Dtest-key%2dCanary0123456789abcdefXYZ&a=1",
+			  "?k=[redacted]&a=1");
 	/* a key holding a slash, escaped as "\/" by some encoders */
 	redact_add("abc/def/ghi/jkl");
 	assert_redacts_to("\"abc\\/def\\/ghi\\/jkl\"", "\"[redacted]\"");
@@ -134,9 +135,9 @@ static void test_base64_alignments(void **state)
 
 static void test_composite_parts(void **state)
 {
-	static const char akid[] = "AKIAEXAMPLE123456789";
-	static const char secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	static const char token[] = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN";
+	static const char akid[] = "FAKEACCESSKEYID12345";
+	static const char secret[] = "fake/secret+access-key-0123456789";
+	static const char token[] = "fake-session-token-0123456789";
 	struct sbuf sb;
 	char *s;
 
