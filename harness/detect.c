@@ -173,7 +173,7 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 {
 	size_t k, n = strlen(sm->text);
 
-	if (n > NOVEL_LONG_CHARS && v->cap) {
+	if (n > NOVEL_LONG_CHARS && v) { /* v is built whenever ref is */
 		return detect_vocab_new_word(v, sm->text, self != NULL);
 	}
 	for (k = 0; ref && k < ref->n; k++) {

@@ -5,6 +5,7 @@
 #define PL_DETECT_INT_H
 
 #include "detect.h"
+#include "hash.h"
 #include "fingerprint.h"
 #include "history.h"
 #include "sbuf.h"
@@ -32,11 +33,10 @@ struct rates {
 	size_t hit[R_N], n;
 };
 
-/* The words of the baseline's answers to one prompt, with how many answers use each. */
+/* The words of the baseline's answers to one prompt, with how many answers use each: a map
+ * (hash.h) from the word to its count. */
 struct vocab {
-	char **word;
-	unsigned *count;
-	size_t cap, n;
+	struct hmap words;
 };
 
 struct level {

@@ -4,55 +4,23 @@
 #include "detect_int.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t word_hash(const char *w, size_t n)
+#define WORD_MAX 64 /* longer words are cut (each_word) */
+
+/* w[0..n) as a string in buf (n <= WORD_MAX). */
+static const char *word_str(char buf[WORD_MAX + 1], const char *w, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)w[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static size_t vocab_slot(const struct vocab *v, const char *w, size_t n)
-{
-	size_t i = word_hash(w, n) & (v->cap - 1);
-
-	while (v->word[i] && (strlen(v->word[i]) != n || memcmp(v->word[i], w, n)))
-		i = (i + 1) & (v->cap - 1);
-	return i;
-}
-
-static void vocab_grow(struct vocab *v)
-{
-	struct vocab b = { NULL, NULL, v->cap ? v->cap * 2 : 256, 0 };
-	size_t i;
-
-	b.word = xcalloc(b.cap, sizeof(*b.word));
-	b.count = xcalloc(b.cap, sizeof(*b.count));
-	for (i = 0; i < v->cap; i++)
-		if (v->word[i]) {
-			size_t k = vocab_slot(&b, v->word[i], strlen(v->word[i]));
-
-			b.word[k] = v->word[i];
-			b.count[k] = v->count[i];
-			b.n++;
-		}
-	free(v->word);
-	free(v->count);
-	*v = b;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Calls fn for each distinct lower-cased word (letters and digits) of text. */
 static int each_word(const char *text, int (*fn)(void *ctx, const char *w, size_t n), void *ctx)
 {
-	char buf[64];
+	char buf[WORD_MAX];
 	const char *t = text;
 
 	while (*t) {
@@ -73,56 +41,40 @@ static int each_word(const char *text, int (*fn)(void *ctx, const char *w, size_
 
 /* Words already counted for the current answer, so an answer counts each word once. */
 struct seen {
-	struct vocab *v;
-	struct vocab local;
+	struct hmap *v;
+	struct hmap local;
 };
 
 static int add_word(void *ctx, const char *w, size_t n)
 {
 	struct seen *s = ctx;
-	size_t k;
+	char buf[WORD_MAX + 1];
+	const char *key = word_str(buf, w, n);
+	size_t c = 0;
 
-	if ((s->local.n + 1) * 2 > s->local.cap)
-		vocab_grow(&s->local);
-	k = vocab_slot(&s->local, w, n);
-	if (s->local.word[k])
+	if (hmap_get(&s->local, key, NULL))
 		return 0;
-	s->local.word[k] = xstrndup(w, n);
-	s->local.n++;
-	if ((s->v->n + 1) * 2 > s->v->cap)
-		vocab_grow(s->v);
-	k = vocab_slot(s->v, w, n);
-	if (!s->v->word[k]) {
-		s->v->word[k] = xstrndup(w, n);
-		s->v->n++;
-	}
-	s->v->count[k]++;
+	hmap_put(&s->local, key, 1);
+	hmap_get(s->v, key, &c);
+	hmap_put(s->v, key, c + 1);
 	return 0;
 }
 
 void detect_vocab_release(struct vocab *v)
 {
-	size_t i;
-
-	for (i = 0; i < v->cap; i++)
-		free(v->word[i]);
-	free(v->word);
-	free(v->count);
-	memset(v, 0, sizeof(*v));
+	hmap_release(&v->words);
 }
 
 void detect_vocab_build(struct vocab *v, const struct prompt_samples *ref)
 {
 	size_t k;
 
-	memset(v, 0, sizeof(*v));
-	vocab_grow(v);
+	hmap_init(&v->words);
 	for (k = 0; ref && k < ref->n; k++) {
-		struct seen s = { v, { NULL, NULL, 0, 0 } };
+		struct seen s = { &v->words, HMAP_INIT };
 
-		vocab_grow(&s.local);
 		each_word(ref->samples[k].text, add_word, &s);
-		detect_vocab_release(&s.local);
+		hmap_release(&s.local);
 	}
 }
 
@@ -134,10 +86,11 @@ struct novel_word {
 static int word_is_new(void *ctx, const char *w, size_t n)
 {
 	const struct novel_word *nw = ctx;
-	size_t k = vocab_slot(nw->v, w, n);
-	unsigned c = nw->v->word[k] ? nw->v->count[k] : 0;
+	char buf[WORD_MAX + 1];
+	size_t c = 0;
 
-	return c <= (unsigned)nw->self;
+	hmap_get(&nw->v->words, word_str(buf, w, n), &c);
+	return c <= (size_t)nw->self;
 }
 
 int detect_vocab_new_word(const struct vocab *v, const char *text, int self)
