@@ -831,7 +831,8 @@ int cmd_run(int argc, char **argv)
 	ps.date = a.date;
 	ps.forced = a.force;
 	if (session_load(&s, a.config_path, a.suites, a.n_suites, &err) < 0 ||
-	    session_plan(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err) < 0 ||
+	    (a.dry_run ? session_plan_keyless(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err)
+		       : session_plan(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err)) < 0 ||
 	    prepare(&s, !a.dry_run, &targets, &n_targets, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

@@ -39,6 +39,13 @@ int session_load(struct session *s, const char *config_path, char *const *suites
 	return 0;
 }
 
+int session_plan_keyless(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
+			 enum plan_mode mode, struct pl_err *err)
+{
+	return plan_build(&s->plan, s->cfg, vendor_ids, n_vendor_ids,
+			  (const struct suite *const *)s->suites, s->n_suites, mode, err);
+}
+
 int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
 		 enum plan_mode mode, struct pl_err *err)
 {
@@ -46,8 +53,7 @@ int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vend
 	size_t i;
 	int rc;
 
-	if (plan_build(&s->plan, s->cfg, vendor_ids, n_vendor_ids,
-		       (const struct suite *const *)s->suites, s->n_suites, mode, err) < 0)
+	if (session_plan_keyless(s, vendor_ids, n_vendor_ids, mode, err) < 0)
 		return -1;
 	ids = xcalloc(s->plan.n_vendors + 1, sizeof(*ids));
 	for (i = 0; i < s->plan.n_vendors; i++)

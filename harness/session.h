@@ -47,6 +47,9 @@ int session_load(struct session *s, const char *config_path, char *const *suites
 /* Builds the plan for the given vendors and reads their keys. */
 int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
 		 enum plan_mode mode, struct pl_err *err);
+/* Builds the plan only, reading no key: for what sends nothing (`run --dry-run`). */
+int session_plan_keyless(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
+			 enum plan_mode mode, struct pl_err *err);
 /* Sends the plan (journal under the state dir, named by the plan hash) and groups answers. */
 int session_execute(struct session *s, const struct session_opts *o, struct pl_err *err);
 /* The sampleset of (vendor, suite), or NULL when nothing was recorded for it. */
