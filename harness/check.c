@@ -21,6 +21,12 @@ struct check {
 	double min_pass_rate;
 };
 
+const struct check_ops *const *check_kinds(size_t *n)
+{
+	*n = ARRAY_SIZE(kinds);
+	return kinds;
+}
+
 static const struct check_ops *find_kind(const char *name)
 {
 	size_t i;

@@ -12,7 +12,10 @@
  *  3. Table-driven cases in tests/unit/test_check.c (compile: accepted and rejected specs with
  *     the exact located error) and tests/unit/test_check_eval.c (verdicts on answers); a fuzz
  *     target in tests/fuzz/ when the kind parses its own language (as fuzz_check_regex does).
- *  4. A row in README.md's table of check kinds and an entry in harness/plumbline.1.
+ *  4. A row in README.md's table of check kinds, an entry in harness/plumbline.1 and its keys
+ *     in harness/plumbline-suite.5 (tests/integration/test_man_keys.sh checks them).
+ *  5. A starter example (example_prompt, example): `plumbline init` puts it in the starter
+ *     suite it writes.
  */
 #ifndef PL_CHECK_H
 #define PL_CHECK_H
@@ -60,6 +63,12 @@ struct check_ops {
 	void (*release)(void *state);
 	/* MAY be NULL. Writes a short label such as "regex match /Paris/i" into buf. */
 	void (*describe)(const void *state, char *buf, size_t len);
+	/* SHOULD be set (`plumbline init` leaves a kind without them out of its starter suite,
+	 * and tests/integration/test_init.sh fails): a starter example, as JSON text.
+	 * example_prompt is a suite prompt without "checks"; kinds whose prompts have the same
+	 * "id" share that prompt (the first kind's text is used). example is the check spec. */
+	const char *example_prompt;
+	const char *example;
 };
 
 /* Compiles the check spec at loc:pointer. Returns a new check or NULL with err set. */
@@ -76,6 +85,8 @@ double check_min_pass_rate(const struct check *c);
 void check_free(struct check *c); /* NULL-safe */
 
 const char *check_verdict_name(enum check_verdict v); /* "pass", "fail", "skip", "error" */
+/* The registered check kinds, sorted by name (for `plumbline init` and help texts). */
+const struct check_ops *const *check_kinds(size_t *n);
 
 /* The check kinds, one per file (check_<kind>.c); the registry in check.c lists them. */
 extern const struct check_ops check_json_ops;

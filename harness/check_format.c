@@ -197,12 +197,21 @@ static void schema_describe(const void *state, char *buf, size_t len)
 	snprintf(buf, len, "json_schema%s", f->fenced ? " (fenced ok)" : "");
 }
 
+/* The starter example both kinds share (`plumbline init`). */
+static const char format_example_prompt[] =
+	"{\"id\": \"product-json\", \"description\": \"A structured answer: the json check wants "
+	"valid JSON, the json_schema check these keys and types.\", \"prompt\": \"Return a JSON "
+	"object describing a product with the keys name (string), price (number), currency (ISO "
+	"code) and in_stock (boolean). Return only the JSON.\"}";
+
 const struct check_ops check_json_ops = {
 	.name = "json",
 	.compile = json_compile,
 	.eval = json_eval,
 	.release = format_release,
 	.describe = json_describe,
+	.example_prompt = format_example_prompt,
+	.example = "{\"type\": \"json\"}",
 };
 
 const struct check_ops check_json_schema_ops = {
@@ -211,4 +220,11 @@ const struct check_ops check_json_schema_ops = {
 	.eval = schema_eval,
 	.release = format_release,
 	.describe = schema_describe,
+	.example_prompt = format_example_prompt,
+	.example = "{\"type\": \"json_schema\", \"schema\": {\"type\": \"object\", "
+		   "\"required\": [\"name\", \"price\", \"currency\", \"in_stock\"], "
+		   "\"properties\": {\"name\": {\"type\": \"string\", \"minLength\": 1}, "
+		   "\"price\": {\"type\": \"number\", \"exclusiveMinimum\": 0}, "
+		   "\"currency\": {\"type\": \"string\", \"pattern\": \"^[A-Z]{3}$\"}, "
+		   "\"in_stock\": {\"type\": \"boolean\"}}}}",
 };

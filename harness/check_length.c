@@ -137,10 +137,18 @@ static void length_describe(const void *state, char *buf, size_t len)
 		snprintf(buf, len, "length %s %lld..%lld", unit, l->min, l->max);
 }
 
+/* The starter example regex and length share; identical in check_regex.c (`plumbline init`). */
+static const char capital_example_prompt[] =
+	"{\"id\": \"capital\", \"description\": \"A one-word answer: the regex check wants "
+	"Paris, the length check a few words at most.\", \"prompt\": \"What is the capital of "
+	"France? Answer with one word.\", \"max_tokens\": 16}";
+
 const struct check_ops check_length_ops = {
 	.name = "length",
 	.compile = length_compile,
 	.eval = length_eval,
 	.release = length_release,
 	.describe = length_describe,
+	.example_prompt = capital_example_prompt,
+	.example = "{\"type\": \"length\", \"unit\": \"words\", \"min\": 1, \"max\": 8}",
 };

@@ -169,10 +169,19 @@ static void regex_describe(const void *state, char *buf, size_t len)
 		 r->flags);
 }
 
+/* The starter example regex and length share; identical in check_length.c (`plumbline init`). */
+static const char capital_example_prompt[] =
+	"{\"id\": \"capital\", \"description\": \"A one-word answer: the regex check wants "
+	"Paris, the length check a few words at most.\", \"prompt\": \"What is the capital of "
+	"France? Answer with one word.\", \"max_tokens\": 16}";
+
 const struct check_ops check_regex_ops = {
 	.name = "regex",
 	.compile = regex_compile,
 	.eval = regex_eval,
 	.release = regex_release,
 	.describe = regex_describe,
+	.example_prompt = capital_example_prompt,
+	.example = "{\"type\": \"regex\", \"pattern\": \"\\\\bParis\\\\b\", \"flags\": \"i\", "
+		   "\"min_pass_rate\": 0.8}",
 };

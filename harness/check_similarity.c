@@ -139,10 +139,19 @@ static void sim_describe(const void *state, char *buf, size_t len)
 		snprintf(buf, len, "similarity %s >= %.2f", metric_names[s->metric], s->threshold);
 }
 
+/* The starter example (`plumbline init`). */
+static const char similarity_example_prompt[] =
+	"{\"id\": \"backup-summary\", \"description\": \"Free text: the similarity check "
+	"wants answers close to the baseline's (needs a recorded baseline).\", \"prompt\": \"In "
+	"a short paragraph, explain why regular backups matter for a small business.\"}";
+
 const struct check_ops check_similarity_ops = {
 	.name = "similarity",
 	.compile = sim_compile,
 	.eval = sim_eval,
 	.release = sim_release,
 	.describe = sim_describe,
+	.example_prompt = similarity_example_prompt,
+	.example = "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.4, "
+		   "\"min_pass_rate\": 0.8}",
 };
