@@ -146,7 +146,9 @@ int cmd_baseline_accept(int argc, char **argv); /* `baseline accept`, see cmd_ba
 int cmd_check(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_register(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -161,6 +163,9 @@ extern const char usage_alert[], usage_baseline[], usage_check[], usage_compare[
 /* The usage parts of the commands whose options come from a table. */
 extern const struct cli_usage_part usage_run_parts[], usage_baseline_parts[], usage_check_parts[],
 	usage_keygen_parts[];
+extern const char usage_doctor[], usage_init[];
+extern const struct cli_usage_part usage_doctor_parts[], usage_init_parts[];
+extern const struct cli_option doctor_options[], init_options[];
 /* The tables themselves, for the check that the man page names every option. */
 extern const struct cli_option run_options[], baseline_record_options[], baseline_accept_options[],
 	check_options[], keygen_options[];

@@ -67,6 +67,11 @@ static int printable_env_name(const char *s)
 	return strchr(s, '_') || !strpbrk(s, "0123456789");
 }
 
+int config_env_name_printable(const char *name)
+{
+	return printable_env_name(name);
+}
+
 /* 1 if the key holds a control character (CR, LF, NUL-free text only): sent in a header, it
  * would start a new header line. */
 static int has_control(const char *s)

@@ -88,6 +88,11 @@ struct jsonloc config_loc(const struct config *c);
 /* 1 if s is a valid vendor/suite/prompt id: [A-Za-z0-9._-]{1,64}, not starting with '.'. */
 int config_valid_id(const char *s);
 
+/* 1 if the name of a key's environment variable may be printed: some keys are valid variable
+ * names too (hex, base64 without '+' or '/'), and a key pasted in place of a name must not be
+ * echoed. A name with an underscore or without digits is printed. */
+int config_env_name_printable(const char *name);
+
 const struct vendor *config_vendor(const struct config *c, const char *id);
 
 /* Builds "FILE:LINE:COL: field" for a JSON Pointer into the config, for error messages. */
