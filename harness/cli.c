@@ -67,6 +67,12 @@ const struct cmd *cli_find(const char *name)
 	return NULL;
 }
 
+const struct cmd *cli_commands(size_t *n)
+{
+	*n = ARRAY_SIZE(commands);
+	return commands;
+}
+
 static void list_commands(FILE *f)
 {
 	size_t i;
@@ -467,6 +473,8 @@ int cli_main(int argc, char **argv)
 		return cmd_version(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(1, argv + 1);
+	if (!strcmp(argv[1], "--list-options"))
+		return cli_list_options(argc - 1, argv + 1);
 	c = cli_find(argv[1]);
 	if (!c)
 		return cli_usage_error(argv[1], "unknown command (see 'plumbline help')");

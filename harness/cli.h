@@ -118,6 +118,12 @@ struct cmd {
 
 int cli_main(int argc, char **argv);
 const struct cmd *cli_find(const char *name);
+/* The command table, sorted by name. */
+const struct cmd *cli_commands(size_t *n);
+/* The hidden `plumbline --list-options [COMMAND]` the shell completions call (cmd_complete.c):
+ * without COMMAND the command names, else the command's subcommands and then its long options,
+ * one per line. */
+int cli_list_options(int argc, char **argv);
 /* Prints "plumbline: <where>: <msg>" to stderr and returns the exit code for err's class. */
 int cli_fail(const struct pl_err *err);
 /* Maps an error class to an exit code (PL_E_INPUT/PL_E_USAGE -> 2, others -> 3). */
