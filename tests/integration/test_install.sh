@@ -12,7 +12,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 DESTDIR="$tmp/root" cmake --install "$PL_BUILD_DIR" --prefix /usr >"$tmp/install.log" ||
 	fail "cmake --install: $(cat "$tmp/install.log")"
 r="$tmp/root/usr"
-for f in bin/plumbline share/man/man1/plumbline.1 share/plumbline/example-config.json \
+for f in bin/plumbline share/man/man1/plumbline.1 share/man/man5/plumbline-config.5 \
+	share/man/man5/plumbline-suite.5 share/bash-completion/completions/plumbline \
+	share/zsh/vendor-completions/_plumbline share/plumbline/example-config.json \
 	share/plumbline/suites/demo.json lib/systemd/system/plumbline-nightly.service \
 	lib/systemd/system/plumbline-nightly.timer; do
 	[ -e "$r/$f" ] || fail "not installed: /usr/$f"
@@ -23,13 +25,20 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$r/share/plumbline/e
 # The man page: no template left, one section per command, renders without warnings.
 man1="$r/share/man/man1/plumbline.1"
 if grep -q '@[A-Z_]*@' "$man1"; then fail "unexpanded template in the man page"; fi
-for c in check baseline run compare simulate demo keygen verify register alert help; do
+for c in init doctor check baseline run compare simulate demo keygen verify register alert help; do
 	grep -q "^\.SS \"plumbline $c" "$man1" || fail "man page has no section for '$c'"
 done
-if command -v groff >/dev/null; then
-	warn=$(groff -man -Tutf8 -ww -z "$man1" 2>&1 || true)
-	[ -z "$warn" ] || fail "man page warnings: $warn"
-fi
+for m in "$man1" "$r/share/man/man5/plumbline-config.5" "$r/share/man/man5/plumbline-suite.5"; do
+	if grep -q '@[A-Z_]*@' "$m"; then fail "unexpanded template in $m"; fi
+	if command -v groff >/dev/null; then
+		warn=$(groff -man -Tutf8 -ww -z "$m" 2>&1 || true)
+		[ -z "$warn" ] || fail "man page warnings in $m: $warn"
+	fi
+done
+# The installed bash completion works against the installed binary.
+got=$(PATH="$r/bin:$PATH" bash -c 'source "$1"; COMP_WORDS=(plumbline run --dry); COMP_CWORD=2
+	_plumbline; echo "${COMPREPLY[*]}"' _ "$r/share/bash-completion/completions/plumbline")
+[ "$got" = "--dry-run" ] || fail "installed completion: '$got'"
 
 # The units: ExecStart points at the installed binary; systemd-analyze accepts them.
 unit="$r/lib/systemd/system/plumbline-nightly.service"

@@ -170,6 +170,8 @@ static void test_tables_in_usage_and_man(void **state)
 		{ "baseline", "baseline accept", baseline_accept_options },
 		{ "check", "check", check_options },
 		{ "keygen", "keygen", keygen_options },
+		{ "init", "init", init_options },
+		{ "doctor", "doctor", doctor_options },
 	};
 	struct sbuf man = SBUF_INIT, sect = SBUF_INIT;
 	char buf[4096];
