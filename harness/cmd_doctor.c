@@ -568,10 +568,14 @@ static void send_requests(struct doctor *d, struct config *cfg)
 		if (!r->done)
 			item_fail(d, "check base_url and that this host can reach it",
 				  "request to vendor \"%s\": no answer", id);
-		else if (r->fault != PROBE_OK)
+		else if (r->fault != PROBE_OK && r->status > 0)
 			item_fail(d, fault_fix(r->fault),
 				  "request to vendor \"%s\": %s (HTTP %ld)%s%s", id,
 				  probe_fault_name(r->fault), r->status, r->message ? ": " : "",
+				  r->message ? r->message : "");
+		else if (r->fault != PROBE_OK)
+			item_fail(d, fault_fix(r->fault), "request to vendor \"%s\": %s%s%s", id,
+				  probe_fault_name(r->fault), r->message ? ": " : "",
 				  r->message ? r->message : "");
 		else
 			item_ok(d, "request to vendor \"%s\": answered in %.0f ms (model %s)", id,

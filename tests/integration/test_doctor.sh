@@ -130,6 +130,11 @@ sed -i "s#127.0.0.1:[0-9]*/v1#127.0.0.1:$port/v1#" plumbline.json
 expect_exit 1 "$PLUMBLINE" doctor --send --config plumbline.json suites/starter.json
 grep -q '^FAIL  request to vendor "openai": auth (HTTP 401)' "$tmp/last.out" || fail "auth: $(cat "$tmp/last.out")"
 grep -qF 'fix: check the key in' "$tmp/last.out" || fail "auth fix"
+# A vendor that is not there: network, with its fix.
+sim_stop
+expect_exit 1 "$PLUMBLINE" doctor --send --config plumbline.json suites/starter.json
+grep -q '^FAIL  request to vendor "openai": network: ' "$tmp/last.out" || fail "network: $(cat "$tmp/last.out")"
+grep -qF 'fix: check base_url and that this host can reach it' "$tmp/last.out" || fail "network fix"
 
 # A key file readable by others; a bad config (exit 2, located).
 python3 - <<'PY'
