@@ -122,14 +122,12 @@ void hmap64_release(struct hmap64 *m)
 	hmap64_init(m);
 }
 
-/* The home slot of key: MurmurHash3's 64-bit finaliser, so keys that differ only in their low
- * or high bits (aligned pointers, counters) land far apart. m->cap > 0. */
+/* The home slot of key: one round of MurmurHash3's finaliser, so keys that differ only in
+ * their low bits (aligned pointers, counters) land far apart. m->cap > 0. */
 static size_t hmap64_home(const struct hmap64 *m, uint64_t key)
 {
 	key ^= key >> 33;
 	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	key *= 0xc4ceb9fe1a85ec53ULL;
 	key ^= key >> 33;
 	return (size_t)key & (m->cap - 1);
 }
@@ -160,7 +158,7 @@ static void hmap64_grow(struct hmap64 *m)
 
 size_t *hmap64_ref(struct hmap64 *m, uint64_t key, size_t init)
 {
-	size_t i;
+	size_t i = 0;
 
 	if (m->cap) {
 		i = hmap64_slot(m, key);
@@ -168,9 +166,10 @@ size_t *hmap64_ref(struct hmap64 *m, uint64_t key, size_t init)
 			return &m->e[i].val;
 	}
 	/* (n + 1) / cap > 0.5 */
-	if (!m->cap || (m->n + 1) * 2 > m->cap)
+	if (!m->cap || (m->n + 1) * 2 > m->cap) {
 		hmap64_grow(m);
-	i = hmap64_slot(m, key);
+		i = hmap64_slot(m, key);
+	}
 	m->e[i].key = key;
 	m->e[i].val = init;
 	m->e[i].used = 1;
