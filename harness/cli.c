@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,15 +17,15 @@
 
 static const struct cmd commands[] = {
 	{ "alert", cmd_alert, "send a test message to every configured alert channel", usage_alert,
-	  NULL },
+	  usage_alert_parts },
 	{ "baseline", cmd_baseline, "record a baseline, or accept a run's answers as the new one",
 	  usage_baseline, usage_baseline_parts },
 	{ "check", cmd_check, "validate the config and suites; calls no vendor", usage_check,
 	  usage_check_parts },
 	{ "compare", cmd_compare, "run the same suites on two vendor entries before an upgrade",
-	  usage_compare, NULL },
+	  usage_compare, usage_compare_parts },
 	{ "demo", cmd_demo, "offline tour against the built-in simulated vendor", usage_demo,
-	  NULL },
+	  usage_demo_parts },
 	{ "doctor", cmd_doctor, "check that everything a night needs is in place", usage_doctor,
 	  usage_doctor_parts },
 	{ "help", cmd_help, "show help for plumbline or one command", usage_help, NULL },
@@ -33,13 +34,13 @@ static const struct cmd commands[] = {
 	{ "keygen", cmd_keygen, "create the Ed25519 key pair that signs reports", usage_keygen,
 	  usage_keygen_parts },
 	{ "register", cmd_register, "show, verify, prove or render the vendor register",
-	  usage_register, NULL },
+	  usage_register, usage_register_parts },
 	{ "run", cmd_run, "run suites, compare with the baselines, report and alert", usage_run,
 	  usage_run_parts },
 	{ "simulate", cmd_simulate, "serve the simulated vendor on 127.0.0.1", usage_simulate,
-	  NULL },
+	  usage_simulate_parts },
 	{ "verify", cmd_verify, "verify signed reports and the register with the public key",
-	  usage_verify, NULL },
+	  usage_verify, usage_verify_parts },
 	{ "version", cmd_version, "print the version", usage_version, NULL },
 };
 
@@ -234,13 +235,26 @@ void cli_usage_options(struct sbuf *out, const struct cli_option *opts)
 	sbuf_release(&left);
 }
 
+/* A CLI_OPT_INT bound: (double)LLONG_MAX is 2^63, which does not convert back. */
+static long long ll_bound(double b)
+{
+	if (b >= 9223372036854775807.0)
+		return LLONG_MAX;
+	if (b <= -9223372036854775807.0)
+		return LLONG_MIN;
+	return (long long)b;
+}
+
 static int option_range_error(const char *cmd, const struct cli_option *o, const char *val)
 {
 	if (o->want)
 		return cli_usage_error(cmd, "--%s wants %s, got '%s'", o->long_name, o->want, val);
 	if (o->type == CLI_OPT_INT)
 		return cli_usage_error(cmd, "--%s wants a whole number %lld..%lld, got '%s'",
-				       o->long_name, (long long)o->min, (long long)o->max, val);
+				       o->long_name, ll_bound(o->min), ll_bound(o->max), val);
+	if (o->type == CLI_OPT_U64)
+		return cli_usage_error(cmd, "--%s wants a whole number 0..%llu, got '%s'",
+				       o->long_name, ULLONG_MAX, val);
 	return cli_usage_error(cmd, "--%s wants a number %g..%g, got '%s'", o->long_name, o->min,
 			       o->max, val);
 }
@@ -249,6 +263,7 @@ static int option_range_error(const char *cmd, const struct cli_option *o, const
 static int option_store(const char *cmd, const struct cli_option *o, const char *val, void *base)
 {
 	char *field = (char *)base + o->offset;
+	unsigned long long u;
 	long long ll;
 	double d;
 
@@ -267,7 +282,7 @@ static int option_store(const char *cmd, const struct cli_option *o, const char 
 		return 0;
 	}
 	case CLI_OPT_INT:
-		if (cli_parse_ll(val, (long long)o->min, (long long)o->max, &ll) < 0)
+		if (cli_parse_ll(val, ll_bound(o->min), ll_bound(o->max), &ll) < 0)
 			return option_range_error(cmd, o, val);
 		*(long long *)(void *)field = ll;
 		return 0;
@@ -275,6 +290,11 @@ static int option_store(const char *cmd, const struct cli_option *o, const char 
 		if (cli_parse_double(val, o->min, o->max, &d) < 0)
 			return option_range_error(cmd, o, val);
 		*(double *)(void *)field = d;
+		return 0;
+	case CLI_OPT_U64:
+		if (cli_parse_u64(val, &u) < 0)
+			return option_range_error(cmd, o, val);
+		*(unsigned long long *)(void *)field = u;
 		return 0;
 	case CLI_OPT_END:
 		break;

@@ -33,11 +33,14 @@ enum pl_exit {
  *   CLI_OPT_BOOL         int, set to 1
  *   CLI_OPT_STRING       const char *, the last one given wins
  *   CLI_OPT_STRING_LIST  struct cli_strings, repeatable, in order (the caller frees .v)
- *   CLI_OPT_INT          long long, a whole number within [min, max] (cli_parse_ll)
+ *   CLI_OPT_INT          long long, a whole number within [min, max] (cli_parse_ll; a bound at
+ *                        or beyond +-2^63, e.g. (double)LLONG_MAX, stands for LLONG_MAX/MIN)
+ *   CLI_OPT_U64          unsigned long long, digits only, any 64-bit value (cli_parse_u64)
  *   CLI_OPT_DOUBLE       double, finite, within [min, max] (cli_parse_double)
  * A range error reads "--NAME wants WANT, got 'VALUE'"; WANT is `want` if set, else "a whole
- * number MIN..MAX" or "a number MIN..MAX". A help text may hold '\n': continuation lines are
- * indented to the help column. The table ends with CLI_OPT_END. */
+ * number MIN..MAX", "a whole number 0..18446744073709551615" or "a number MIN..MAX". A help text
+ * may hold '\n': continuation lines are indented to the help column. The table ends with
+ * CLI_OPT_END. */
 enum cli_opt_type {
 	CLI_OPT_END = 0,
 	CLI_OPT_BOOL,
@@ -45,6 +48,7 @@ enum cli_opt_type {
 	CLI_OPT_STRING_LIST,
 	CLI_OPT_INT,
 	CLI_OPT_DOUBLE,
+	CLI_OPT_U64,
 };
 
 struct cli_strings {
@@ -82,6 +86,10 @@ struct cli_option {
 #define CLI_DOUBLE(s, l, st, f, a, lo, hi, w, h)                                     \
 	{                                                                            \
 		CLI_OPT_DOUBLE, (s), (l), offsetof(st, f), (a), (h), (lo), (hi), (w) \
+	}
+#define CLI_U64(s, l, st, f, a, w, h)                                       \
+	{                                                                   \
+		CLI_OPT_U64, (s), (l), offsetof(st, f), (a), (h), 0, 0, (w) \
 	}
 #define CLI_END                                                 \
 	{                                                       \
@@ -166,14 +174,16 @@ int cmd_version(int argc, char **argv);
 extern const char usage_alert[], usage_baseline[], usage_check[], usage_compare[], usage_demo[],
 	usage_help[], usage_keygen[], usage_register[], usage_run[], usage_simulate[],
 	usage_verify[], usage_version[];
-/* The usage parts of the commands whose options come from a table. */
-extern const struct cli_usage_part usage_run_parts[], usage_baseline_parts[], usage_check_parts[],
-	usage_keygen_parts[];
+/* The usage parts of the commands (their options come from a table). */
+extern const struct cli_usage_part usage_alert_parts[], usage_baseline_parts[], usage_check_parts[],
+	usage_compare_parts[], usage_demo_parts[], usage_keygen_parts[], usage_register_parts[],
+	usage_run_parts[], usage_simulate_parts[], usage_verify_parts[];
 extern const char usage_doctor[], usage_init[];
 extern const struct cli_usage_part usage_doctor_parts[], usage_init_parts[];
 extern const struct cli_option doctor_options[], init_options[];
 /* The tables themselves, for the check that the man page names every option. */
-extern const struct cli_option run_options[], baseline_record_options[], baseline_accept_options[],
-	check_options[], keygen_options[];
+extern const struct cli_option alert_test_options[], baseline_record_options[],
+	baseline_accept_options[], check_options[], compare_options[], demo_options[],
+	keygen_options[], register_options[], run_options[], simulate_options[], verify_options[];
 
 #endif

@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char usage_alert[] =
@@ -17,16 +18,34 @@ const char usage_alert[] =
 	"Secrets (webhook URLs, HMAC keys, SMTP passwords) are read from the environment\n"
 	"variables the config names; they are never printed.\n"
 	"\n"
-	"options:\n"
-	"  --config FILE    the plumbline config (JSON)\n"
-	"  --channel NAME   only this channel (its \"name\", or its type when unnamed)\n"
+	"options:\n";
+
+static const char usage_alert_tail[] =
 	"\n"
 	"exit: 0 every channel got the message; 2 usage or config error, or no channel;\n"
 	"      3 a channel could not be reached (see the log lines above the table).\n";
 
+struct alert_args {
+	const char *config;
+	struct cli_strings channels;
+};
+
+const struct cli_option alert_test_options[] = {
+	CLI_STRING(0, "config", struct alert_args, config, "FILE", "the plumbline config (JSON)"),
+	CLI_STRING_LIST(0, "channel", struct alert_args, channels, "NAME",
+			"only this channel (its \"name\", or its type when unnamed);\n"
+			"repeatable"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_alert_parts[] = {
+	{ alert_test_options, usage_alert_tail },
+	{ NULL, NULL },
+};
+
 static const char *const outcome_names[] = { "sent", "skipped", "skipped (duplicate)", "FAILED" };
 
-static int selected(const char *name, char **names, size_t n)
+static int selected(const char *name, const char **names, size_t n)
 {
 	size_t i;
 
@@ -38,31 +57,44 @@ static int selected(const char *name, char **names, size_t n)
 	return 0;
 }
 
+/* Returns 0, -1 after the help was printed, or the exit code after a usage error (printed). */
+static int parse(int argc, char **argv, struct alert_args *aa)
+{
+	int rc = EXIT_USAGE, first;
+
+	first = cli_parse_options("alert", argc, argv, alert_test_options, aa, &rc);
+	if (first < 0)
+		return rc == EXIT_OK ? -1 : rc;
+	if (first < argc)
+		return cli_usage_error("alert", "unexpected argument '%s'", argv[first]);
+	if (aa->channels.n > 32)
+		return cli_usage_error("alert", "too many --channel options");
+	if (!aa->config)
+		return cli_usage_error("alert", "missing --config FILE");
+	return 0;
+}
+
 static int alert_test(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct config *cfg = NULL;
 	struct alerts *a = NULL;
 	struct alert_event ev = { .kind = ALERT_TEST };
-	const char *config = NULL;
-	char *names[32];
-	size_t n_names = 0, i, sent = 0, failed = 0;
+	struct alert_args aa = { NULL, { NULL, 0 } };
+	const char *config, **names;
+	size_t n_names, i, sent = 0, failed = 0;
 	struct jsonloc loc;
-	int rc = EXIT_USAGE, k;
+	int rc;
 
-	for (k = 1; k < argc; k++) {
-		if (!strcmp(argv[k], "--config") && k + 1 < argc) {
-			config = argv[++k];
-		} else if (!strcmp(argv[k], "--channel") && k + 1 < argc) {
-			if (n_names == ARRAY_SIZE(names))
-				return cli_usage_error("alert", "too many --channel options");
-			names[n_names++] = argv[++k];
-		} else {
-			return cli_usage_error("alert", "unexpected argument '%s'", argv[k]);
-		}
+	rc = parse(argc, argv, &aa);
+	if (rc) {
+		free(aa.channels.v);
+		return rc < 0 ? EXIT_OK : rc;
 	}
-	if (!config)
-		return cli_usage_error("alert", "missing --config FILE");
+	rc = EXIT_USAGE;
+	config = aa.config;
+	names = aa.channels.v;
+	n_names = aa.channels.n;
 	log_open(NULL, NULL);
 	cfg = config_load(config, &err);
 	if (!cfg) {
@@ -118,6 +150,7 @@ out:
 	alerts_free(a);
 	config_free(cfg);
 	log_close();
+	free(aa.channels.v);
 	return rc;
 }
 

@@ -22,6 +22,9 @@
 const char usage_compare[] =
 	"usage: plumbline compare --config FILE --vendor ID --against ID [--date YYYY-MM-DD]\n"
 	"                         [--resume] [--markdown FILE] SUITE...\n"
+	"\n";
+
+static const char usage_compare_tail[] =
 	"\n"
 	"Runs every SUITE on both vendor entries (--vendor: what you use now; --against: the\n"
 	"candidate, e.g. a new model), applies the suites' checks to both, tests whether the\n"
@@ -42,43 +45,43 @@ struct cargs {
 	int first_suite;
 };
 
+const struct cli_option compare_options[] = {
+	CLI_STRING(0, "config", struct cargs, config, "FILE", "the config file (JSON)"),
+	CLI_STRING(0, "vendor", struct cargs, vendor, "ID",
+		   "the vendor entry in use now (the reference)"),
+	CLI_STRING(0, "against", struct cargs, against, "ID",
+		   "the candidate entry (e.g. the new model)"),
+	CLI_STRING(0, "date", struct cargs, date, "YYYY-MM-DD",
+		   "the date the reports are filed under (default: today, UTC)"),
+	CLI_BOOL(0, "resume", struct cargs, resume,
+		 "continue a killed comparison without re-sending answered\nrequests"),
+	CLI_STRING(0, "markdown", struct cargs, markdown, "FILE",
+		   "also write a Markdown summary (pull requests, chat)"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_compare_parts[] = {
+	{ compare_options, usage_compare_tail },
+	{ NULL, NULL },
+};
+
+/* Returns 0, -1 after the help was printed, or the exit code after a usage error (printed). */
 static int parse(int argc, char **argv, struct cargs *a)
 {
-	int i;
+	int rc = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 1; i < argc; i++) {
-		const char **slot = !strcmp(argv[i], "--config")     ? &a->config
-				    : !strcmp(argv[i], "--vendor")   ? &a->vendor
-				    : !strcmp(argv[i], "--against")  ? &a->against
-				    : !strcmp(argv[i], "--date")     ? &a->date
-				    : !strcmp(argv[i], "--markdown") ? &a->markdown
-								     : NULL;
-
-		if (!strcmp(argv[i], "--resume")) {
-			a->resume = 1;
-			continue;
-		}
-		if (argv[i][0] != '-')
-			break;
-		if (!slot)
-			return cli_usage_error("compare", "unknown option '%s'", argv[i]);
-		if (i + 1 >= argc)
-			return cli_usage_error("compare", "%s needs a value", argv[i]);
-		*slot = argv[++i];
-	}
-	a->first_suite = i;
+	a->first_suite = cli_parse_options("compare", argc, argv, compare_options, a, &rc);
+	if (a->first_suite < 0)
+		return rc == EXIT_OK ? -1 : rc;
 	if (!a->config || !a->vendor || !a->against)
 		return cli_usage_error("compare", "--config, --vendor and --against are required");
 	if (!strcmp(a->vendor, a->against))
 		return cli_usage_error("compare", "--vendor and --against name the same entry");
 	if (a->date && register_parse_date(a->date) < 0)
 		return cli_usage_error("compare", "--date expects YYYY-MM-DD");
-	if (i >= argc)
+	if (a->first_suite >= argc)
 		return cli_usage_error("compare", "name at least one SUITE file");
-	for (; i < argc; i++)
-		if (argv[i][0] == '-')
-			return cli_usage_error("compare", "options go before the SUITE files");
 	return 0;
 }
 
@@ -353,7 +356,7 @@ int cmd_compare(int argc, char **argv)
 
 	rc = parse(argc, argv, &a);
 	if (rc)
-		return rc;
+		return rc < 0 ? EXIT_OK : rc;
 	session_init(&s);
 	sbuf_init(&md);
 	memset(&so, 0, sizeof(so));

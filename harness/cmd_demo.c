@@ -6,7 +6,6 @@
 #include "sbuf.h"
 #include "sim.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +19,28 @@ const char usage_demo[] =
 	"demo suite, runs one normal night (exit 0), then one night with a behaviour change\n"
 	"(default drift: longer,fingerprint) and shows how plumbline reports it (exit 1).\n"
 	"Needs no API key and no network; takes a few seconds.\n"
-	"\n"
-	"      --dir DIR      where the config, baselines, reports and state go\n"
-	"                     (default: a new directory under /tmp)\n"
-	"      --drift NAMES  the behaviour change for the last night: longer, fenced, model,\n"
-	"                     refusals, fingerprint, wording, tokenizer, swap\n"
-	"      --suite FILE   the suite to use (default: the shipped suites/demo.json)\n";
+	"\n";
+
+struct demo_args {
+	const char *dir, *drift, *suite;
+};
+
+const struct cli_option demo_options[] = {
+	CLI_STRING(0, "dir", struct demo_args, dir, "DIR",
+		   "where the config, baselines, reports and state go\n"
+		   "(default: a new directory under /tmp)"),
+	CLI_STRING(0, "drift", struct demo_args, drift, "NAMES",
+		   "the behaviour change for the last night: longer, fenced, model,\n"
+		   "refusals, fingerprint, wording, tokenizer, swap"),
+	CLI_STRING(0, "suite", struct demo_args, suite, "FILE",
+		   "the suite to use (default: the shipped suites/demo.json)"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_demo_parts[] = {
+	{ demo_options, NULL },
+	{ NULL, NULL },
+};
 
 #ifndef PL_DEMO_SUITE_SRC
 #define PL_DEMO_SUITE_SRC "suites/demo.json"
@@ -118,35 +133,24 @@ static void step(const char *title)
 
 int cmd_demo(int argc, char **argv)
 {
-	static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
-					      { "drift", required_argument, NULL, 'D' },
-					      { "suite", required_argument, NULL, 's' },
-					      { NULL, 0, NULL, 0 } };
+	struct demo_args da = { NULL, "longer,fingerprint", NULL };
 	struct pl_err err = PL_ERR_INIT;
-	const char *drift = "longer,fingerprint", *suite = NULL;
-	char *dir = NULL, tmpl[] = "/tmp/plumbline-demo.XXXXXX", cfg[1100];
+	const char *drift, *suite, *dir;
+	char tmpl[] = "/tmp/plumbline-demo.XXXXXX", cfg[1100];
 	unsigned bits;
 	char night1[16], night2[16];
 	time_t now = time(NULL);
 	struct tm tm;
-	int c, rc;
+	int first, rc = EXIT_USAGE;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'D':
-			drift = optarg;
-			break;
-		case 's':
-			suite = optarg;
-			break;
-		default:
-			return cli_usage_error("demo", "unknown option");
-		}
-	}
+	first = cli_parse_options("demo", argc, argv, demo_options, &da, &rc);
+	if (first < 0)
+		return rc;
+	if (first < argc)
+		return cli_usage_error("demo", "unexpected argument '%s'", argv[first]);
+	dir = da.dir;
+	drift = da.drift;
+	suite = da.suite;
 	if (sim_drift_parse(drift, &bits) < 0)
 		return cli_usage_error("demo", "unknown drift '%s'", drift);
 	if (!suite)

@@ -24,6 +24,9 @@ const char usage_register[] =
 	"                                  [--report-path REL] [--summary TEXT]\n"
 	"                                  [--availability 0..1] [--latency-ms MS]\n"
 	"COMMON: [--config FILE] [--register PATH] [--public-key PATH]\n"
+	"\n";
+
+static const char usage_register_tail[] =
 	"\n"
 	"The register (default STATE_DIR/register.jsonl) is append-only JSON Lines: one signed\n"
 	"entry per run per vendor/model/suite, and one per decision ('baseline accept'), each\n"
@@ -56,80 +59,72 @@ struct opts {
 	int html, new_epoch;
 };
 
+/* Every option of every subcommand: each subcommand reads the ones it needs. */
+const struct cli_option register_options[] = {
+	CLI_STRING(0, "config", struct opts, config, "FILE",
+		   "the config file (its \"signing\" section and state_dir)"),
+	CLI_STRING(0, "register", struct opts, reg, "PATH",
+		   "the register (default STATE_DIR/register.jsonl)"),
+	CLI_STRING(0, "public-key", struct opts, pub, "PATH",
+		   "the public key (default STATE_DIR/register.pub)"),
+	CLI_STRING(0, "checkpoint", struct opts, checkpoint, "SAVED",
+		   "verify, prove --check: a checkpoint saved earlier"),
+	CLI_INT(0, "entry", struct opts, entry, "SEQ", 0, LLONG_MAX, "a whole number >= 0",
+		"prove: an inclusion proof for entry SEQ"),
+	CLI_INT(0, "consistency", struct opts, consistency, "OLD_SIZE", 0, LLONG_MAX,
+		"a whole number >= 0",
+		"prove: a consistency proof from the tree of OLD_SIZE entries"),
+	CLI_STRING(0, "check", struct opts, check, "PROOF.json",
+		   "prove: verify this proof file (against the signed checkpoint)"),
+	CLI_STRING(0, "root", struct opts, root, "HEX",
+		   "prove --check: against this trusted sha-256 root instead"),
+	CLI_BOOL(0, "html", struct opts, html, "report: the HTML stability report"),
+	CLI_STRING(0, "out", struct opts, out, "FILE", "report: write it here (default stdout)"),
+	CLI_STRING(0, "title", struct opts, title, "TEXT", "report: its title"),
+	CLI_STRING(0, "secret-key", struct opts, sk, "PATH",
+		   "add: the signing key (default STATE_DIR/plumbline.key)"),
+	CLI_STRING(0, "vendor", struct opts, vendor, "ID", "add: the entry's vendor"),
+	CLI_STRING(0, "model", struct opts, model, "NAME", "add: the entry's model"),
+	CLI_STRING(0, "suite", struct opts, suite, "ID", "add: the entry's suite"),
+	CLI_STRING(0, "verdict", struct opts, verdict, "V", "add: the entry's verdict"),
+	CLI_STRING(0, "epoch", struct opts, epoch, "E", "add: the entry's epoch"),
+	CLI_BOOL(0, "new-epoch", struct opts, new_epoch, "add: the entry starts a new epoch"),
+	CLI_STRING(0, "date", struct opts, date, "ISO",
+		   "add: the entry's time, YYYY-MM-DDTHH:MM:SSZ (default now)"),
+	CLI_STRING(0, "night", struct opts, night, "YYYY-MM-DD",
+		   "add: the night it is about (default: --date's day)"),
+	CLI_STRING(0, "report-path", struct opts, report_path, "REL",
+		   "add: REPORT's path relative to the reports folder"),
+	CLI_STRING(0, "summary", struct opts, summary, "TEXT", "add: the entry's summary"),
+	CLI_DOUBLE(0, "availability", struct opts, availability, "A", 0, 1, NULL,
+		   "add: the night's availability, 0..1"),
+	CLI_DOUBLE(0, "latency-ms", struct opts, latency, "MS", 0, 86400000,
+		   "milliseconds 0..86400000", "add: the night's median latency"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_register_parts[] = {
+	{ register_options, usage_register_tail },
+	{ NULL, NULL },
+};
+
+/* argv[1] is the subcommand. Returns 0, -1 after the help was printed, or the exit code
+ * after a usage error (printed). */
 static int parse(int argc, char **argv, struct opts *o)
 {
-	int i;
+	int rc = EXIT_USAGE, first;
 
 	memset(o, 0, sizeof(*o));
 	o->entry = o->consistency = -1;
 	o->availability = o->latency = -1;
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		const char **slot = NULL;
-
-		if (!strcmp(a, "--html")) {
-			o->html = 1;
-			continue;
-		}
-		if (!strcmp(a, "--new-epoch")) {
-			o->new_epoch = 1;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (o->report)
-				return cli_usage_error("register", "unexpected argument '%s'", a);
-			o->report = a;
-			continue;
-		}
-		if (!v)
-			return cli_usage_error("register", "option '%s' needs a value", a);
-		i++;
-		if (!strcmp(a, "--entry") || !strcmp(a, "--consistency")) {
-			long long n;
-
-			if (cli_parse_ll(v, 0, LLONG_MAX, &n) < 0)
-				return cli_usage_error(
-					"register", "%s wants a whole number >= 0, got '%s'", a, v);
-			*(!strcmp(a, "--entry") ? &o->entry : &o->consistency) = n;
-			continue;
-		}
-		if (!strcmp(a, "--availability")) {
-			if (cli_parse_double(v, 0, 1, &o->availability) < 0)
-				return cli_usage_error("register",
-						       "%s wants a number 0..1, got '%s'", a, v);
-			continue;
-		}
-		if (!strcmp(a, "--latency-ms")) {
-			if (cli_parse_double(v, 0, 86400000, &o->latency) < 0)
-				return cli_usage_error("register",
-						       "%s wants milliseconds 0..86400000, got "
-						       "'%s'",
-						       a, v);
-			continue;
-		}
-		slot = !strcmp(a, "--config")	     ? &o->config
-		       : !strcmp(a, "--register")    ? &o->reg
-		       : !strcmp(a, "--public-key")  ? &o->pub
-		       : !strcmp(a, "--checkpoint")  ? &o->checkpoint
-		       : !strcmp(a, "--out")	     ? &o->out
-		       : !strcmp(a, "--title")	     ? &o->title
-		       : !strcmp(a, "--check")	     ? &o->check
-		       : !strcmp(a, "--secret-key")  ? &o->sk
-		       : !strcmp(a, "--vendor")	     ? &o->vendor
-		       : !strcmp(a, "--model")	     ? &o->model
-		       : !strcmp(a, "--suite")	     ? &o->suite
-		       : !strcmp(a, "--verdict")     ? &o->verdict
-		       : !strcmp(a, "--epoch")	     ? &o->epoch
-		       : !strcmp(a, "--date")	     ? &o->date
-		       : !strcmp(a, "--night")	     ? &o->night
-		       : !strcmp(a, "--report-path") ? &o->report_path
-		       : !strcmp(a, "--root")	     ? &o->root
-		       : !strcmp(a, "--summary")     ? &o->summary
-						     : NULL;
-		if (!slot)
-			return cli_usage_error("register", "unknown option '%s'", a);
-		*slot = v;
-	}
+	first = cli_parse_options("register", argc - 1, argv + 1, register_options, o, &rc);
+	if (first < 0)
+		return rc == EXIT_OK ? -1 : rc;
+	first++; /* an index into argv */
+	if (first < argc)
+		o->report = argv[first];
+	if (first + 1 < argc)
+		return cli_usage_error("register", "unexpected argument '%s'", argv[first + 1]);
 	return 0;
 }
 
@@ -313,7 +308,7 @@ int cmd_register(int argc, char **argv)
 		return cli_usage_error("register", "which: show, verify, prove, report or add?");
 	rc = parse(argc, argv, &o);
 	if (rc)
-		return rc;
+		return rc < 0 ? EXIT_OK : rc;
 	if (o.config ? cli_signing_config(o.config, &sc, &err) < 0
 		     : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0)
 		return cli_fail(&err);

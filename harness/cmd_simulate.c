@@ -26,34 +26,9 @@ const char usage_simulate[] =
 	"\n"
 	"Serves a simulated LLM vendor on 127.0.0.1 (never another interface) until SIGINT or\n"
 	"SIGTERM. Answers are sampled like a real model's and deterministic for a seed.\n"
-	"\n"
-	"  --port N            port to listen on; 0 (default) picks a free one\n"
-	"  --port-file PATH    write the bound port to PATH (for scripts)\n"
-	"  --latency MS        answer MS milliseconds after each request arrives\n"
-	"  --token-ms MS       streams: MS milliseconds between events (default 0)\n"
-	"  --drift NAMES       behaviour changes, comma-separated: longer, fenced, model,\n"
-	"                      refusals, fingerprint, wording, tokenizer, swap\n"
-	"  --drift-strength X  share of answers the 'wording' drift alters (default 0.1)\n"
-	"  --fault NAME        429, 429-noretry, 500, 502-html, 503, 529, slow,\n"
-	"                      slow-headers, timeout (no answer for --slow-ms, then\n"
-	"                      closed), truncated, reset (TCP RST), empty-reply (closed\n"
-	"                      without an answer), wrong-content-type, stream-error,\n"
-	"                      echo-key (a vendor that repeats the credentials it got)\n"
-	"  --fault-rate R      share of requests faulted, 0..1 (default 1)\n"
-	"  --fault-for SECS    fault only in the first SECS seconds, then recover (an\n"
-	"                      outage that ends; default: for ever)\n"
-	"  --slow-ms MS        how long slow faults last (default 120000)\n"
-	"  --seed N            the simulated model's identity (default 0)\n"
-	"  --night N           night index: moves answer probabilities a little (default 0)\n"
-	"  --night-noise X     how much a night moves them (default 0.05; 0 = none)\n"
-	"  --unstable          nights vary a lot (an endpoint too noisy to judge)\n"
-	"  --format NAME       serve only this wire format (default: every format, by path)\n"
-	"  --require-key KEY   demand exactly this API key (default: any non-empty key)\n"
-	"  --rate-limit-rpm N  answer 429 + Retry-After beyond N requests per minute\n"
-	"  --rate-limit-tpm N  answer 429 + Retry-After beyond N tokens (prompt + answer) per\n"
-	"                      minute\n"
-	"  --tls-cert PEM      serve HTTPS with this certificate (and --tls-key PEM), e.g. to\n"
-	"                      test that a self-signed certificate is rejected\n"
+	"\n";
+
+static const char usage_simulate_tail[] =
 	"\n"
 	"Formats, chosen by path (auth header in brackets; any non-empty key unless\n"
 	"--require-key):\n"
@@ -68,212 +43,123 @@ const char usage_simulate[] =
 	"verified]\n"
 	"GET /_sim/stats returns the request and token counters; POST /_sim/reset zeroes them.\n";
 
-enum opt_id {
-	O_DRIFT,
-	O_DRIFT_STRENGTH,
-	O_FAULT,
-	O_FAULT_FOR,
-	O_FAULT_RATE,
-	O_FORMAT,
-	O_LATENCY,
-	O_NIGHT,
-	O_NIGHT_NOISE,
-	O_PORT,
-	O_PORT_FILE,
-	O_RATE_LIMIT_RPM,
-	O_RATE_LIMIT_TPM,
-	O_REQUIRE_KEY,
-	O_SEED,
-	O_SLOW_MS,
-	O_TLS_CERT,
-	O_TLS_KEY,
-	O_TOKEN_MS,
-	O_UNSTABLE,
-};
-
-static const struct opt {
-	const char *name;
-	enum opt_id id;
-	int has_arg;
-} opts[] = {
-	{ "--drift", O_DRIFT, 1 },
-	{ "--drift-strength", O_DRIFT_STRENGTH, 1 },
-	{ "--fault", O_FAULT, 1 },
-	{ "--fault-for", O_FAULT_FOR, 1 },
-	{ "--fault-rate", O_FAULT_RATE, 1 },
-	{ "--format", O_FORMAT, 1 },
-	{ "--latency", O_LATENCY, 1 },
-	{ "--night", O_NIGHT, 1 },
-	{ "--night-noise", O_NIGHT_NOISE, 1 },
-	{ "--port", O_PORT, 1 },
-	{ "--port-file", O_PORT_FILE, 1 },
-	{ "--rate-limit-rpm", O_RATE_LIMIT_RPM, 1 },
-	{ "--rate-limit-tpm", O_RATE_LIMIT_TPM, 1 },
-	{ "--require-key", O_REQUIRE_KEY, 1 },
-	{ "--seed", O_SEED, 1 },
-	{ "--slow-ms", O_SLOW_MS, 1 },
-	{ "--tls-cert", O_TLS_CERT, 1 },
-	{ "--tls-key", O_TLS_KEY, 1 },
-	{ "--token-ms", O_TOKEN_MS, 1 },
-	{ "--unstable", O_UNSTABLE, 0 },
+struct sim_args {
+	const char *drift, *fault, *format, *require_key;
+	const char *port_file, *tls_cert, *tls_key;
+	long long port, latency_ms, token_ms, night, slow_ms, rpm, tpm;
+	double drift_strength, fault_rate, fault_for_s, night_noise;
+	unsigned long long seed;
+	int unstable;
 };
 
 /* Every number goes through the CLI's one parser (finite, whole, in range). */
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	long long v;
-
-	if (cli_parse_ll(s, lo, hi, &v) < 0)
-		return -1;
-	*out = (long)v;
-	return 0;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-	return cli_parse_double(s, lo, hi, out);
-}
-
-struct files {
-	const char *port_file;
-	const char *tls_cert;
-	const char *tls_key;
+const struct cli_option simulate_options[] = {
+	CLI_INT(0, "port", struct sim_args, port, "N", 0, 65535, "0..65535",
+		"port to listen on; 0 (default) picks a free one"),
+	CLI_STRING(0, "port-file", struct sim_args, port_file, "PATH",
+		   "write the bound port to PATH (for scripts)"),
+	CLI_INT(0, "latency", struct sim_args, latency_ms, "MS", 0, 3600000,
+		"milliseconds 0..3600000", "answer MS milliseconds after each request arrives"),
+	CLI_INT(0, "token-ms", struct sim_args, token_ms, "MS", 0, 60000, "milliseconds 0..60000",
+		"streams: MS milliseconds between events (default 0)"),
+	CLI_STRING(0, "drift", struct sim_args, drift, "NAMES",
+		   "behaviour changes, comma-separated: longer, fenced, model,\n"
+		   "refusals, fingerprint, wording, tokenizer, swap"),
+	CLI_DOUBLE(0, "drift-strength", struct sim_args, drift_strength, "X", 0, 1, "0..1",
+		   "share of answers the 'wording' drift alters (default 0.1)"),
+	CLI_STRING(0, "fault", struct sim_args, fault, "NAME",
+		   "429, 429-noretry, 500, 502-html, 503, 529, slow,\n"
+		   "slow-headers, timeout (no answer for --slow-ms, then\n"
+		   "closed), truncated, reset (TCP RST), empty-reply (closed\n"
+		   "without an answer), wrong-content-type, stream-error,\n"
+		   "echo-key (a vendor that repeats the credentials it got)"),
+	CLI_DOUBLE(0, "fault-rate", struct sim_args, fault_rate, "R", 0, 1, "0..1",
+		   "share of requests faulted, 0..1 (default 1)"),
+	CLI_DOUBLE(0, "fault-for", struct sim_args, fault_for_s, "SECS", 0.001, 1e7, "seconds > 0",
+		   "fault only in the first SECS seconds, then recover (an\n"
+		   "outage that ends; default: for ever)"),
+	CLI_INT(0, "slow-ms", struct sim_args, slow_ms, "MS", 1, 86400000,
+		"milliseconds 1..86400000", "how long slow faults last (default 120000)"),
+	CLI_U64(0, "seed", struct sim_args, seed, "N", "a whole number >= 0",
+		"the simulated model's identity (default 0)"),
+	CLI_INT(0, "night", struct sim_args, night, "N", 0, INT_MAX, "a whole number >= 0",
+		"night index: moves answer probabilities a little (default 0)"),
+	CLI_DOUBLE(0, "night-noise", struct sim_args, night_noise, "X", 0, 10, "0..10",
+		   "how much a night moves them (default 0.05; 0 = none)"),
+	CLI_BOOL(0, "unstable", struct sim_args, unstable,
+		 "nights vary a lot (an endpoint too noisy to judge)"),
+	CLI_STRING(0, "format", struct sim_args, format, "NAME",
+		   "serve only this wire format (default: every format, by path)"),
+	CLI_STRING(0, "require-key", struct sim_args, require_key, "KEY",
+		   "demand exactly this API key (default: any non-empty key)"),
+	CLI_INT(0, "rate-limit-rpm", struct sim_args, rpm, "N", 1, 1000000, "1..1000000",
+		"answer 429 + Retry-After beyond N requests per minute"),
+	CLI_INT(0, "rate-limit-tpm", struct sim_args, tpm, "N", 1, 1000000000, "1..1000000000",
+		"answer 429 + Retry-After beyond N tokens (prompt + answer) per\nminute"),
+	CLI_STRING(0, "tls-cert", struct sim_args, tls_cert, "PEM",
+		   "serve HTTPS with this certificate (and --tls-key PEM), e.g. to\n"
+		   "test that a self-signed certificate is rejected"),
+	CLI_STRING(0, "tls-key", struct sim_args, tls_key, "PEM",
+		   "the certificate's private key (with --tls-cert)"),
+	CLI_END,
 };
 
-static int set_opt(struct sim_opts *o, const struct opt *op, const char *arg, struct files *f)
+const struct cli_usage_part usage_simulate_parts[] = {
+	{ simulate_options, usage_simulate_tail },
+	{ NULL, NULL },
+};
+
+/* Parses argv into o (its defaults set) and a's file names. Returns 0, -1 after the help was
+ * printed, or the exit code after a usage error (printed). */
+static int parse_args(int argc, char **argv, struct sim_opts *o, struct sim_args *a)
 {
-	long l;
-	unsigned long long u;
+	int rc = EXIT_USAGE, first;
 
-	switch (op->id) {
-	case O_DRIFT:
-		if (sim_drift_parse(arg, &o->knobs.drifts) != 0)
-			return cli_usage_error("simulate", "unknown drift in '%s'", arg);
-		return 0;
-	case O_DRIFT_STRENGTH:
-		if (parse_double(arg, 0, 1, &o->knobs.drift_strength) != 0)
-			return cli_usage_error("simulate", "--drift-strength wants 0..1, not '%s'",
-					       arg);
-		return 0;
-	case O_FAULT:
-		if (sim_fault_parse(arg, &o->fault) != 0)
-			return cli_usage_error("simulate", "unknown fault '%s'", arg);
-		return 0;
-	case O_FAULT_FOR:
-		if (parse_double(arg, 0.001, 1e7, &o->fault_for_s) != 0)
-			return cli_usage_error("simulate",
-					       "--fault-for wants seconds > 0, not '%s'", arg);
-		return 0;
-	case O_FAULT_RATE:
-		if (parse_double(arg, 0, 1, &o->fault_rate) != 0)
-			return cli_usage_error("simulate", "--fault-rate wants 0..1, not '%s'",
-					       arg);
-		return 0;
-	case O_FORMAT:
-		o->format = arg;
-		return 0;
-	case O_LATENCY:
-		if (parse_long(arg, 0, 3600000, &l) != 0)
-			return cli_usage_error("simulate", "--latency wants milliseconds, not '%s'",
-					       arg);
-		o->latency_ms = (int)l;
-		return 0;
-	case O_NIGHT:
-		if (parse_long(arg, 0, INT_MAX, &l) != 0)
-			return cli_usage_error("simulate", "--night wants a number >= 0, not '%s'",
-					       arg);
-		o->knobs.night = (int)l;
-		return 0;
-	case O_NIGHT_NOISE:
-		if (parse_double(arg, 0, 10, &o->knobs.night_noise) != 0)
-			return cli_usage_error("simulate", "--night-noise wants 0..10, not '%s'",
-					       arg);
-		return 0;
-	case O_PORT:
-		if (parse_long(arg, 0, 65535, &l) != 0)
-			return cli_usage_error("simulate", "--port wants 0..65535, not '%s'", arg);
-		o->port = (int)l;
-		return 0;
-	case O_PORT_FILE:
-		f->port_file = arg;
-		return 0;
-	case O_TLS_CERT:
-		f->tls_cert = arg;
-		return 0;
-	case O_TLS_KEY:
-		f->tls_key = arg;
-		return 0;
-	case O_RATE_LIMIT_RPM:
-		if (parse_long(arg, 1, 1000000, &l) != 0)
-			return cli_usage_error("simulate",
-					       "--rate-limit-rpm wants 1..1000000, not '%s'", arg);
-		o->rate_limit_rpm = l;
-		return 0;
-	case O_RATE_LIMIT_TPM:
-		if (parse_long(arg, 1, 1000000000, &l) != 0)
-			return cli_usage_error(
-				"simulate", "--rate-limit-tpm wants 1..1000000000, not '%s'", arg);
-		o->rate_limit_tpm = l;
-		return 0;
-	case O_REQUIRE_KEY:
-		if (!*arg)
-			return cli_usage_error("simulate", "--require-key wants a non-empty key");
-		o->require_key = arg;
-		return 0;
-	case O_SEED:
-		if (cli_parse_u64(arg, &u) < 0)
-			return cli_usage_error("simulate", "--seed wants a number, not '%s'", arg);
-		o->knobs.seed = u;
-		return 0;
-	case O_SLOW_MS:
-		if (parse_long(arg, 1, 86400000, &l) != 0)
-			return cli_usage_error("simulate", "--slow-ms wants milliseconds, not '%s'",
-					       arg);
-		o->slow_ms = (int)l;
-		return 0;
-	case O_TOKEN_MS:
-		if (parse_long(arg, 0, 60000, &l) != 0)
-			return cli_usage_error("simulate",
-					       "--token-ms wants milliseconds, not '%s'", arg);
-		o->token_ms = (int)l;
-		return 0;
-	case O_UNSTABLE:
-		o->knobs.unstable = 1;
-		return 0;
-	}
-	return cli_usage_error("simulate", "internal: unhandled option");
-}
-
-static int parse_args(int argc, char **argv, struct sim_opts *o, struct files *f)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
-		size_t n = eq ? (size_t)(eq - a) : strlen(a), j;
-
-		for (j = 0; j < ARRAY_SIZE(opts); j++)
-			if (strlen(opts[j].name) == n && !strncmp(a, opts[j].name, n))
-				break;
-		if (j == ARRAY_SIZE(opts))
-			return cli_usage_error("simulate", "unknown option '%s'", a);
-		if (opts[j].has_arg) {
-			if (eq)
-				val = eq + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return cli_usage_error("simulate", "%s needs a value",
-						       opts[j].name);
-		} else if (eq) {
-			return cli_usage_error("simulate", "%s takes no value", opts[j].name);
-		}
-		if (set_opt(o, &opts[j], val, f) != 0)
-			return EXIT_USAGE;
-	}
+	memset(a, 0, sizeof(*a));
+	a->port = o->port;
+	a->latency_ms = o->latency_ms;
+	a->token_ms = o->token_ms;
+	a->night = o->knobs.night;
+	a->slow_ms = o->slow_ms;
+	a->rpm = o->rate_limit_rpm;
+	a->tpm = o->rate_limit_tpm;
+	a->drift_strength = o->knobs.drift_strength;
+	a->fault_rate = o->fault_rate;
+	a->fault_for_s = o->fault_for_s;
+	a->night_noise = o->knobs.night_noise;
+	a->seed = o->knobs.seed;
+	a->unstable = o->knobs.unstable;
+	first = cli_parse_options("simulate", argc, argv, simulate_options, a, &rc);
+	if (first < 0)
+		return rc == EXIT_OK ? -1 : rc;
+	if (first < argc)
+		return cli_usage_error("simulate", "unexpected argument '%s'", argv[first]);
+	if (a->drift && sim_drift_parse(a->drift, &o->knobs.drifts) != 0)
+		return cli_usage_error("simulate", "unknown drift in '%s'", a->drift);
+	if (a->fault && sim_fault_parse(a->fault, &o->fault) != 0)
+		return cli_usage_error("simulate", "unknown fault '%s'", a->fault);
+	if (a->require_key && !*a->require_key)
+		return cli_usage_error("simulate", "--require-key wants a non-empty key");
+	o->port = (int)a->port;
+	o->latency_ms = (int)a->latency_ms;
+	o->token_ms = (int)a->token_ms;
+	o->knobs.night = (int)a->night;
+	o->slow_ms = (int)a->slow_ms;
+	o->rate_limit_rpm = (long)a->rpm;
+	o->rate_limit_tpm = (long)a->tpm;
+	o->knobs.drift_strength = a->drift_strength;
+	o->fault_rate = a->fault_rate;
+	o->fault_for_s = a->fault_for_s;
+	o->knobs.night_noise = a->night_noise;
+	o->knobs.seed = a->seed;
+	o->knobs.unstable = a->unstable;
+	o->format = a->format;
+	o->require_key = a->require_key;
 	return 0;
 }
 
 /* Starts the server and waits for SIGINT/SIGTERM. Returns the exit code. */
-static int serve(struct sim_opts *o, const struct files *f)
+static int serve(struct sim_opts *o, const struct sim_args *f)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct sim *s;
@@ -313,17 +199,15 @@ int cmd_simulate(int argc, char **argv)
 {
 	struct sim_opts o;
 	struct pl_err err = PL_ERR_INIT;
-	struct files f = { NULL, NULL, NULL };
+	struct sim_args f;
 	char *cert = NULL, *key = NULL;
 	size_t key_len = 0;
 	int rc;
 
-	if (cli_wants_help(argc, argv))
-		return cli_print_usage("simulate");
 	sim_opts_init(&o);
 	rc = parse_args(argc, argv, &o, &f);
 	if (rc)
-		return rc;
+		return rc < 0 ? EXIT_OK : rc;
 	if (!f.tls_cert != !f.tls_key)
 		return cli_usage_error("simulate", "--tls-cert and --tls-key go together");
 	if (f.tls_cert && (fileio_read_all(f.tls_cert, 1u << 20, &cert, NULL, &err) != 0 ||

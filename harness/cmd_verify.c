@@ -13,6 +13,9 @@
 const char usage_verify[] =
 	"usage: plumbline verify [--config FILE] [--public-key PATH] [--register PATH]\n"
 	"                        [--checkpoint SAVED] [--no-register] FILE...\n"
+	"\n";
+
+static const char usage_verify_tail[] =
 	"\n"
 	"Verifies each FILE with the public key only (no network, no secret):\n"
 	"  a report (any file with FILE.minisig beside it): the minisign signature and its\n"
@@ -31,6 +34,30 @@ const char usage_verify[] =
 	"  minisign -Vm REPORT -p register.pub\n"
 	"  openssl pkeyutl -verify -pubin -inkey register.pub.pem -rawin -in REPORT \\\n"
 	"          -sigfile REPORT.sig.raw\n";
+
+struct verify_args {
+	const char *config, *pub, *reg, *checkpoint;
+	int no_register;
+};
+
+const struct cli_option verify_options[] = {
+	CLI_STRING(0, "config", struct verify_args, config, "FILE",
+		   "the config file (its \"signing\" section and state_dir)"),
+	CLI_STRING(0, "public-key", struct verify_args, pub, "PATH",
+		   "the public key (default STATE_DIR/register.pub)"),
+	CLI_STRING(0, "register", struct verify_args, reg, "PATH",
+		   "the register (default STATE_DIR/register.jsonl)"),
+	CLI_STRING(0, "checkpoint", struct verify_args, checkpoint, "SAVED",
+		   "also prove the register extends this checkpoint saved earlier"),
+	CLI_BOOL(0, "no-register", struct verify_args, no_register,
+		 "check a report's signature alone, without its register entry"),
+	CLI_END,
+};
+
+const struct cli_usage_part usage_verify_parts[] = {
+	{ verify_options, usage_verify_tail },
+	{ NULL, NULL },
+};
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -69,44 +96,34 @@ int cmd_verify(int argc, char **argv)
 {
 	struct sign_config sc;
 	struct pl_err err = PL_ERR_INIT;
-	const char *config = NULL, *pubpath = NULL, *regpath = NULL, *saved = NULL;
+	struct verify_args va;
+	const char *regpath, *saved;
 	struct sign_pub *pub = NULL;
 	json_t *entries = NULL;
-	int i, rc = EXIT_OK, reg_state = 0; /* 0 unchecked, 1 verified, -1 failed/absent */
-	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
-	size_t n_files = 0, fi;
-	int dashdash = 0, no_register = 0;
+	int first, rc = EXIT_USAGE, reg_state = 0; /* 0 unchecked, 1 verified, -1 failed/absent */
+	char **files;
+	size_t n_files, fi;
+	int no_register;
 
 	memset(&sc, 0, sizeof(sc));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config = argv[++i];
-		else if (!strcmp(argv[i], "--public-key") && i + 1 < argc)
-			pubpath = argv[++i];
-		else if (!strcmp(argv[i], "--register") && i + 1 < argc)
-			regpath = argv[++i];
-		else if (!strcmp(argv[i], "--checkpoint") && i + 1 < argc)
-			saved = argv[++i];
-		else if (!strcmp(argv[i], "--no-register"))
-			no_register = 1;
-		else if (!dashdash && !strcmp(argv[i], "--"))
-			dashdash = 1;
-		else if (!dashdash && argv[i][0] == '-') {
-			free(files);
-			return cli_usage_error("verify", "unknown option '%s'", argv[i]);
-		} else
-			files[n_files++] = argv[i];
-	}
-	if (!n_files) {
-		free(files);
+	memset(&va, 0, sizeof(va));
+	first = cli_parse_options("verify", argc, argv, verify_options, &va, &rc);
+	if (first < 0)
+		return rc;
+	if (first >= argc)
 		return cli_usage_error("verify", "no FILE to verify");
-	}
-	if (config ? cli_signing_config(config, &sc, &err) < 0
-		   : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
+	files = argv + first;
+	n_files = (size_t)(argc - first);
+	regpath = va.reg;
+	saved = va.checkpoint;
+	no_register = va.no_register;
+	rc = EXIT_OK;
+	if (va.config ? cli_signing_config(va.config, &sc, &err) < 0
+		      : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	pub = sign_pub_load(pubpath ? pubpath : sc.public_key, &err);
+	pub = sign_pub_load(va.pub ? va.pub : sc.public_key, &err);
 	if (!pub) {
 		rc = cli_fail(&err);
 		goto out;
@@ -195,7 +212,6 @@ int cmd_verify(int argc, char **argv)
 		free(tc);
 	}
 out:
-	free(files);
 	json_decref(entries);
 	sign_pub_free(pub);
 	sign_config_release(&sc);

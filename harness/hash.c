@@ -1,4 +1,4 @@
-/* hash.c: FNV-1a 64 and the string map of hash.h. */
+/* hash.c: FNV-1a 64 and the string and integer maps of hash.h. */
 #include "hash.h"
 #include "sbuf.h"
 
@@ -106,5 +106,115 @@ int hmap_get(const struct hmap *m, const char *key, size_t *val)
 		return 0;
 	if (val)
 		*val = m->vals[i];
+	return 1;
+}
+
+void hmap64_init(struct hmap64 *m)
+{
+	m->e = NULL;
+	m->cap = 0;
+	m->n = 0;
+}
+
+void hmap64_release(struct hmap64 *m)
+{
+	free(m->e);
+	hmap64_init(m);
+}
+
+/* The home slot of key: one round of MurmurHash3's finaliser, so keys that differ only in
+ * their low bits (aligned pointers, counters) land far apart. m->cap > 0. */
+static size_t hmap64_home(const struct hmap64 *m, uint64_t key)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (size_t)key & (m->cap - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go; m->cap > 0. */
+static size_t hmap64_slot(const struct hmap64 *m, uint64_t key)
+{
+	size_t i = hmap64_home(m, key);
+
+	while (m->e[i].used && m->e[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static void hmap64_grow(struct hmap64 *m)
+{
+	struct hmap64 bigger = { NULL, m->cap ? m->cap * 2 : 16, 0 };
+	size_t i;
+
+	bigger.e = xcalloc(bigger.cap, sizeof(*bigger.e));
+	for (i = 0; i < m->cap; i++)
+		if (m->e[i].used)
+			bigger.e[hmap64_slot(&bigger, m->e[i].key)] = m->e[i];
+	bigger.n = m->n;
+	free(m->e);
+	*m = bigger;
+}
+
+size_t *hmap64_ref(struct hmap64 *m, uint64_t key, size_t init)
+{
+	size_t i = 0;
+
+	if (m->cap) {
+		i = hmap64_slot(m, key);
+		if (m->e[i].used)
+			return &m->e[i].val;
+	}
+	/* (n + 1) / cap > 0.5 */
+	if (!m->cap || (m->n + 1) * 2 > m->cap) {
+		hmap64_grow(m);
+		i = hmap64_slot(m, key);
+	}
+	m->e[i].key = key;
+	m->e[i].val = init;
+	m->e[i].used = 1;
+	m->n++;
+	return &m->e[i].val;
+}
+
+void hmap64_put(struct hmap64 *m, uint64_t key, size_t val)
+{
+	*hmap64_ref(m, key, val) = val;
+}
+
+int hmap64_get(const struct hmap64 *m, uint64_t key, size_t *val)
+{
+	size_t i;
+
+	if (!m->cap)
+		return 0;
+	i = hmap64_slot(m, key);
+	if (!m->e[i].used)
+		return 0;
+	if (val)
+		*val = m->e[i].val;
+	return 1;
+}
+
+int hmap64_del(struct hmap64 *m, uint64_t key)
+{
+	size_t mask = m->cap - 1, i, j, home;
+
+	if (!m->cap)
+		return 0;
+	i = hmap64_slot(m, key);
+	if (!m->e[i].used)
+		return 0;
+	/* Backward shift: each later entry of the run moves into the hole unless its home lies
+	 * cyclically in (hole, its slot], where a lookup would then miss it. */
+	for (j = (i + 1) & mask; m->e[j].used; j = (j + 1) & mask) {
+		home = hmap64_home(m, m->e[j].key);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->e[i] = m->e[j];
+			i = j;
+		}
+	}
+	m->e[i].used = 0;
+	m->n--;
 	return 1;
 }

@@ -134,9 +134,7 @@ struct jsonschema {
 	json_t *uris; /* absolute URI (with fragment for anchors) -> slot index */
 	struct slot **slots;
 	size_t n_slots, cap_slots;
-	/* open addressing: json_t * -> slot; keyed by pointer, so not hash.h's string hmap */
-	struct slot **map;
-	size_t map_cap;
+	struct hmap64 map; /* a schema's address (json_t *) -> its index in slots */
 	struct res *res;
 	size_t n_res, cap_res;
 	struct node *nodes;
@@ -162,50 +160,11 @@ static int fail(struct pl_err *err, const char *ptr, const char *kw, const char 
 	return pl_err_set(err, PL_E_INPUT, where, "%s", msg);
 }
 
-static size_t hash_ptr(const void *p, size_t cap)
-{
-	uint64_t x = (uint64_t)(uintptr_t)p;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return (size_t)x & (cap - 1);
-}
-
 static struct slot *slot_find(const struct jsonschema *js, const json_t *s)
 {
 	size_t i;
 
-	if (!js->map_cap)
-		return NULL;
-	for (i = hash_ptr(s, js->map_cap); js->map[i]; i = (i + 1) & (js->map_cap - 1))
-		if (js->map[i]->schema == s)
-			return js->map[i];
-	return NULL;
-}
-
-static void map_put(struct jsonschema *js, struct slot *sl)
-{
-	size_t i;
-
-	if ((js->n_slots + 1) * 2 > js->map_cap) {
-		struct slot **old = js->map;
-		size_t oc = js->map_cap, k;
-
-		js->map_cap = oc ? oc * 2 : 64;
-		js->map = xcalloc(js->map_cap, sizeof(*js->map));
-		for (k = 0; k < oc; k++)
-			if (old[k]) {
-				for (i = hash_ptr(old[k]->schema, js->map_cap); js->map[i];
-				     i = (i + 1) & (js->map_cap - 1))
-					;
-				js->map[i] = old[k];
-			}
-		free(old);
-	}
-	for (i = hash_ptr(sl->schema, js->map_cap); js->map[i]; i = (i + 1) & (js->map_cap - 1))
-		;
-	js->map[i] = sl;
+	return hmap64_get(&js->map, (uintptr_t)s, &i) ? js->slots[i] : NULL;
 }
 
 static struct slot *slot_add(struct jsonschema *js, const json_t *s, const char *base, size_t res,
@@ -221,7 +180,7 @@ static struct slot *slot_add(struct jsonschema *js, const json_t *s, const char 
 	sl->res = res;
 	sl->draft = draft;
 	sl->ptr = xstrdup(ptr);
-	map_put(js, sl);
+	hmap64_put(&js->map, (uintptr_t)s, js->n_slots);
 	if (js->n_slots == js->cap_slots) {
 		js->cap_slots = js->cap_slots ? js->cap_slots * 2 : 64;
 		js->slots = xrealloc(js->slots, js->cap_slots * sizeof(*js->slots));
@@ -1378,7 +1337,7 @@ void jsonschema_free(struct jsonschema *js)
 		free(js->slots[i]);
 	}
 	free(js->slots);
-	free(js->map);
+	hmap64_release(&js->map);
 	for (i = 0; i < js->n_res; i++) {
 		for (k = 0; k < js->res[i].n_dyn; k++)
 			free(js->res[i].dyn[k].name);

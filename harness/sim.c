@@ -88,9 +88,7 @@ struct sim {
 	double *rl;
 	size_t rl_head, rl_n, rl_cap;
 	/* samples taken so far per (model, messages, temperature): the per-prompt counter */
-	uint64_t *keys;
-	unsigned long *cnt;
-	size_t cap, used;
+	struct hmap64 samples;
 };
 
 struct conn_ctx {
@@ -290,41 +288,11 @@ static long rate_limit(struct sim *s, double now, long *remaining)
 	return 0;
 }
 
-/* How many samples of this exact request were taken before. Caller holds mu. The table is
- * keyed by a uint64 request hash, not a string, so it is not hash.h's hmap. */
+/* How many samples of this exact request were taken before. Caller holds mu. Keys that differ
+ * only in bit 0 share a counter (key | 1), as they always have: the seeds stay the same. */
 static unsigned long sample_index(struct sim *s, uint64_t key)
 {
-	size_t i;
-
-	key |= 1;
-	if (2 * (s->used + 1) > s->cap) {
-		size_t ncap = s->cap ? 2 * s->cap : 1024;
-		uint64_t *nk = xcalloc(ncap, sizeof(*nk));
-		unsigned long *nc = xcalloc(ncap, sizeof(*nc));
-
-		for (i = 0; i < s->cap; i++) {
-			size_t j;
-
-			if (!s->keys[i])
-				continue;
-			for (j = s->keys[i] % ncap; nk[j]; j = (j + 1) % ncap)
-				;
-			nk[j] = s->keys[i];
-			nc[j] = s->cnt[i];
-		}
-		free(s->keys);
-		free(s->cnt);
-		s->keys = nk;
-		s->cnt = nc;
-		s->cap = ncap;
-	}
-	for (i = key % s->cap; s->keys[i] && s->keys[i] != key; i = (i + 1) % s->cap)
-		;
-	if (!s->keys[i]) {
-		s->keys[i] = key;
-		s->used++;
-	}
-	return s->cnt[i]++;
+	return (unsigned long)(*hmap64_ref(&s->samples, key | 1, 0))++;
 }
 
 char *sim_stats_json(struct sim *s)
@@ -1105,8 +1073,7 @@ void sim_stop(struct sim *s)
 		MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->mu);
 	free(s->rl);
-	free(s->keys);
-	free(s->cnt);
+	hmap64_release(&s->samples);
 	free(s->require_key);
 	free(s->format);
 	free(s->tls_cert);

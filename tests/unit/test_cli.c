@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,9 @@ struct args {
 	const char *config;
 	struct cli_strings vendors;
 	int quiet, dry;
-	long long n;
+	long long n, entry;
 	double cost;
+	unsigned long long seed;
 };
 
 static const struct cli_option opts[] = {
@@ -30,6 +32,8 @@ static const struct cli_option opts[] = {
 	CLI_BOOL('n', "dry-run", struct args, dry, "plan only\nsecond line"),
 	CLI_INT(0, "max-requests", struct args, n, "N", 0, 100, NULL, "at most N"),
 	CLI_DOUBLE(0, "max-cost", struct args, cost, "X", 0, 1e12, "a number 0..1e12", "cost"),
+	CLI_INT(0, "entry", struct args, entry, "SEQ", 0, LLONG_MAX, NULL, "an entry"),
+	CLI_U64(0, "seed", struct args, seed, "N", NULL, "a seed"),
 	CLI_END,
 };
 
@@ -134,6 +138,33 @@ static void test_errors(void **state)
 	assert_int_equal(a.cost, 0);
 }
 
+/* LLONG_MAX as a bound is 2^63 as a double, which does not convert back to long long: the
+ * whole range up to LLONG_MAX is accepted and named. A CLI_OPT_U64 takes any 64-bit value. */
+static void test_64bit_bounds(void **state)
+{
+	struct args a;
+	int rc;
+
+	(void)state;
+	assert_int_equal(parse(&a, &rc, WORDS("--entry", "9223372036854775807")), 3);
+	assert_true(a.entry == LLONG_MAX);
+	assert_int_equal(parse(&a, &rc, WORDS("--entry", "0")), 3);
+	assert_int_equal(parse(&a, &rc, WORDS("--entry", "9223372036854775808")), -1);
+	assert_non_null(strstr(stderr_text, "--entry wants a whole number 0..9223372036854775807, "
+					    "got '9223372036854775808'"));
+	assert_int_equal(parse(&a, &rc, WORDS("--entry", "-1")), -1);
+	assert_int_equal(parse(&a, &rc, WORDS("--seed=18446744073709551615")), 2);
+	assert_true(a.seed == ULLONG_MAX);
+	assert_int_equal(parse(&a, &rc, WORDS("--seed", "18446744073709551616")), -1);
+	assert_int_equal(rc, EXIT_USAGE);
+	assert_non_null(strstr(stderr_text, "--seed wants a whole number 0..18446744073709551615, "
+					    "got '18446744073709551616'"));
+	assert_int_equal(parse(&a, &rc, WORDS("--seed", "-1")), -1);
+	assert_int_equal(parse(&a, &rc, WORDS("--seed", " 1")), -1);
+	assert_int_equal(parse(&a, &rc, WORDS("--seed", "1.5")), -1);
+	assert_true(a.seed == 0);
+}
+
 static void test_usage_block(void **state)
 {
 	struct sbuf out = SBUF_INIT;
@@ -172,6 +203,12 @@ static void test_tables_in_usage_and_man(void **state)
 		{ "keygen", "keygen", keygen_options },
 		{ "init", "init", init_options },
 		{ "doctor", "doctor", doctor_options },
+		{ "compare", "compare", compare_options },
+		{ "verify", "verify", verify_options },
+		{ "register", "register", register_options },
+		{ "alert", "alert test", alert_test_options },
+		{ "simulate", "simulate", simulate_options },
+		{ "demo", "demo", demo_options },
 	};
 	struct sbuf man = SBUF_INIT, sect = SBUF_INIT;
 	char buf[4096];
@@ -224,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_long_short_and_equals),
 		cmocka_unit_test(test_double_dash_and_lone_dash),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_64bit_bounds),
 		cmocka_unit_test(test_usage_block),
 		cmocka_unit_test(test_tables_in_usage_and_man),
 	};

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# test_help_options.sh: `plumbline COMMAND --help` and `plumbline help COMMAND` print the
+# options block generated from the command's option table (one line per option, aligned), and
+# the table's parser refuses an unknown option with exit 2 naming it.
+source "$(dirname "$0")/lib.sh"
+
+# check CMD... LINE: the help of CMD contains LINE (a generated option line: the option, blanks
+# up to the help column, its help) and exits 0.
+check() {
+	local line=${*: -1} rc=0
+	"$PLUMBLINE" "${@:1:$#-1}" --help >"$tmp/h" 2>"$tmp/e" || rc=$?
+	[ "$rc" = 0 ] || fail "'${*:1:$#-1} --help' exited $rc: $(cat "$tmp/e")"
+	grep -qE -- "^$line" "$tmp/h" || fail "'${*:1:$#-1} --help' lacks '$line'"
+	"$PLUMBLINE" help "$1" >"$tmp/h2"
+	grep -qE -- "^$line" "$tmp/h2" || fail "'help $1' lacks '$line'"
+}
+
+check compare "      --against ID +the candidate entry"
+check verify "      --no-register +check a report's signature alone"
+check register "      --latency-ms MS +add: the night's median latency"
+check alert test "      --channel NAME +only this channel"
+check simulate "      --tls-key PEM +the certificate's private key"
+check demo "      --suite FILE +the suite to use"
+
+for c in compare verify "register show" "alert test" simulate demo; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$PLUMBLINE" $c --no-such-option >"$tmp/o" 2>"$tmp/e" </dev/null || rc=$?
+	[ "$rc" = 2 ] || fail "'$c --no-such-option' exited $rc, want 2"
+	grep -q "unknown option '--no-such-option'" "$tmp/e" || fail "'$c': $(cat "$tmp/e")"
+done
+echo ok
