@@ -48,6 +48,7 @@ static const struct scenario scenarios[] = {
 	  SCEN_FENCE, 0.10 },
 	{ "sim-longer10", "prose answers 10% longer, lumpy", SCEN_SIM, SCEN_LUMPY, 0, SCEN_LONGER,
 	  0.10 },
+	{ "cat-quiet", "unchanged, quiet nights", SCEN_CAT, SCEN_QUIET, 0, SCEN_NONE, 0 },
 	{ "cat-lumpy", "unchanged, lumpy nights", SCEN_CAT, SCEN_LUMPY, 0, SCEN_NONE, 0 },
 	{ "cat-backends", "unchanged, two backends, lumpy", SCEN_CAT, SCEN_LUMPY, 1, SCEN_NONE, 0 },
 	{ "cat-move1", "1 of 25 prompts moves (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
