@@ -517,10 +517,10 @@ static void backend_offsets(struct gen *g, double *logit, size_t n)
 }
 
 /* Moves `share` of probability (at most all of it) from the likeliest option to the
- * runner-up: on a one-choice answer the total variation is exactly that amount. */
+ * runner-up: on a one-choice answer the total variation is exactly that amount. n >= 2. */
 static void remix_mass(double *p, size_t n, double share)
 {
-	size_t top = 0, next = n > 1 ? 1 : 0, i;
+	size_t top = 0, next, i;
 	double moved;
 
 	for (i = 1; i < n; i++)

@@ -96,6 +96,7 @@ struct result {
 	struct verdicts second; /* its second night */
 	int by_second;		/* changed on the first or the second night */
 	int night1;		/* false alarms on the first night after the baseline */
+	int bad;		/* false alarms on bad nights (lumpy noise at least twice usual) */
 	int trials;
 };
 
@@ -117,6 +118,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		if (!changed) {
 			count(&res->quiet, v);
 			res->night1 += n == 1 && v == DETECT_CHANGED;
+			res->bad += scenario_noise_factor(sc, trial, n) >= 2 && v == DETECT_CHANGED;
 		} else if (n == history + 1) {
 			count(&res->first, v);
 			v1 = v;
@@ -153,8 +155,8 @@ static void print_row(const struct scenario *sc, const struct result *r)
 	int fa = count_of(&r->quiet, "changed");
 
 	others(&r->quiet, o_quiet, sizeof(o_quiet));
-	printf("| %s | %s | %d | %d (%.1f) | %d | %s |", sc->name, sc->what, r->quiet.total, fa,
-	       r->quiet.total ? 100.0 * fa / r->quiet.total : 0.0, r->night1, o_quiet);
+	printf("| %s | %s | %d | %d (%.1f) | %d / %d | %s |", sc->name, sc->what, r->quiet.total,
+	       fa, r->quiet.total ? 100.0 * fa / r->quiet.total : 0.0, r->night1, r->bad, o_quiet);
 	if (sc->change == SCEN_NONE) {
 		printf(" - | - | - |\n");
 	} else {
@@ -249,7 +251,7 @@ int main(int argc, char **argv)
 	       "%d unchanged nights of history, then the change on 2 nights\n\n",
 	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, N_BASE, history);
 	printf("| scenario | what | unchanged nights | false alarms: changed (per 100) | "
-	       "of which on night 1 | other verdicts on unchanged nights (per 100) | "
+	       "of which on night 1 / on bad nights | other verdicts on unchanged nights (per 100) | "
 	       "first night: changed | first night: other verdicts | by second night: changed "
 	       "|\n|---|---|---|---|---|---|---|---|---|\n");
 	for (s = 0; s < n_list; s++) {
