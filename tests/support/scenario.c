@@ -44,7 +44,7 @@ static const struct scenario scenarios[] = {
 	  SCEN_TEXT_REFUSE, 0.05 },
 	{ "sim-refusal10", "plain-text refusals, 10% of answers, lumpy", SCEN_SIM, SCEN_LUMPY, 0,
 	  SCEN_TEXT_REFUSE, 0.10 },
-	{ "sim-fence10", "```json fences on 10% of JSON answers, lumpy", SCEN_SIM, SCEN_LUMPY, 0,
+	{ "sim-fence10", "code fences around 10% of JSON answers, lumpy", SCEN_SIM, SCEN_LUMPY, 0,
 	  SCEN_FENCE, 0.10 },
 	{ "sim-longer10", "prose answers 10% longer, lumpy", SCEN_SIM, SCEN_LUMPY, 0, SCEN_LONGER,
 	  0.10 },
