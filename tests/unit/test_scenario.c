@@ -337,6 +337,37 @@ static void test_backends_alternate(void **state)
 	free(b.samples);
 }
 
+/* prompt_noise rescales a prompt's night noise: the same sample of the same night changes on
+ * some nights, and with the knob at 0 nothing does. */
+static void prompt_noise_moves(void)
+{
+	struct sim_knobs k;
+	struct sim_msg m = { "user", "Name a metal. One word." };
+	int differ = 0;
+
+	sim_knobs_init(&k);
+	k.seed = 5;
+	for (int night = 1; night <= 20; night++) {
+		for (unsigned long long i = 0; i < 20; i++) {
+			struct sim_answer x, y, z;
+
+			k.night = night;
+			k.prompt_noise = 0;
+			sim_model_answer(&k, "sim-1", &m, 1, 0.7, 256, i, &x);
+			k.prompt_noise = 0.5;
+			sim_model_answer(&k, "sim-1", &m, 1, 0.7, 256, i, &y);
+			k.prompt_noise = 0;
+			sim_model_answer(&k, "sim-1", &m, 1, 0.7, 256, i, &z);
+			differ += strcmp(x.text, y.text) != 0;
+			assert_string_equal(x.text, z.text);
+			sim_answer_release(&x);
+			sim_answer_release(&y);
+			sim_answer_release(&z);
+		}
+	}
+	assert_true(differ > 0);
+}
+
 /* Lumpy nights: a heavy tail (some nights several times noisier), quiet ones all alike. */
 static void test_lumpy_nights(void **state)
 {
@@ -354,6 +385,7 @@ static void test_lumpy_nights(void **state)
 	}
 	assert_true(bad >= 40 && bad <= 140); /* about 8% bad nights */
 	assert_true(calm >= 400);	      /* most nights are ordinary */
+	prompt_noise_moves();
 }
 
 /* One-token labels: every answer is one token ("length" at max_tokens 1); the rare-label
