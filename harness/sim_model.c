@@ -21,12 +21,17 @@
 #define BASE_REFUSAL  0.01
 #define DRIFT_REFUSAL 0.40
 #define MAX_CAND      6
+#define BACKEND_SALT  0xbac0e7d5ull
+#define BACKEND_SD    0.4 /* logit sd of a second backend's fixed differences */
+#define EXTRA_SALT    0xe17aull
+#define PNOISE_SALT   0x9e015eull
 
 static const char *const drift_names[] = {
 	"longer", "fenced", "model", "refusals", "fingerprint", "wording", "tokenizer", "swap",
 };
 
 static const char refusal_text[] = "I'm sorry, but I can't help with that.";
+static const char text_refusal[] = "I'm sorry, but I can't help with that request.";
 
 /* ---- hashing and random numbers ---- */
 
@@ -62,7 +67,13 @@ struct gen {
 	double temp;	  /* effective temperature, > 0 */
 	double night_sd;
 	char topic[2][32];
+	double remix;	    /* knob remix */
+	int on_backend;	    /* knob backend set: offsets from the backend stream */
+	struct rng backend; /* the backend's fixed differences (consumed like night) */
 };
+
+static void backend_offsets(struct gen *g, double *logit, size_t n);
+static void remix_mass(double *p, size_t n, double share);
 
 /* Makes n logits for a slot (fixed per prompt), moves them for tonight, and samples one index
  * with the temperature. The shape and night streams are consumed the same way for every
@@ -81,6 +92,8 @@ static size_t pick(struct gen *g, size_t n)
 		logit[i] = logit[i - 1] - (0.6 + 2.0 * rng_unit(&g->shape));
 	for (i = 0; i < n; i++)
 		logit[i] += g->night_sd * gauss(&g->night);
+	if (g->on_backend)
+		backend_offsets(g, logit, n);
 	top = logit[0];
 	for (i = 1; i < n; i++)
 		if (logit[i] > top)
@@ -88,6 +101,12 @@ static size_t pick(struct gen *g, size_t n)
 	for (i = 0; i < n; i++) {
 		p[i] = exp((logit[i] - top) / g->temp);
 		sum += p[i];
+	}
+	if (g->remix > 0) {
+		for (i = 0; i < n; i++)
+			p[i] /= sum;
+		sum = 1;
+		remix_mass(p, n, g->remix);
 	}
 	u = rng_unit(&g->draw) * sum;
 	for (i = 0; i < n; i++) {
@@ -488,6 +507,65 @@ static void truncate_tokens(struct sbuf *sb, long max_tokens)
 	}
 }
 
+/* ---- realistic-scenario knobs (remix, backend, prompt_noise, lengthen) ---- */
+
+/* A second backend: fixed logit offsets per prompt and choice, the same every night. */
+static void backend_offsets(struct gen *g, double *logit, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		logit[i] += BACKEND_SD * gauss(&g->backend);
+}
+
+/* Moves `share` of probability (at most all of it) from the likeliest option to the
+ * runner-up: on a one-choice answer the total variation is exactly that amount. n >= 2. */
+static void remix_mass(double *p, size_t n, double share)
+{
+	size_t top = 0, next, i;
+	double moved;
+
+	for (i = 1; i < n; i++)
+		if (p[i] > p[top])
+			top = i;
+	next = top ? 0 : 1;
+	for (i = 0; i < n; i++)
+		if (i != top && p[i] > p[next])
+			next = i;
+	moved = share < p[top] ? share : p[top];
+	p[top] -= moved;
+	p[next] += moved;
+}
+
+/* The per-prompt, per-night factor on the night noise: exp(sd * N(0, 1)). */
+static double prompt_noise_factor(const struct sim_knobs *k, uint64_t prompt_ident)
+{
+	struct rng r;
+
+	rng_seed(&r, rng_mix(rng_mix(prompt_ident, PNOISE_SALT), (uint64_t)(unsigned)k->night));
+	return exp(k->prompt_noise * gauss(&r));
+}
+
+static void scenario_setup(struct gen *g, const struct sim_knobs *k, uint64_t prompt_ident)
+{
+	g->remix = k->remix;
+	g->on_backend = k->backend != 0;
+	if (g->on_backend)
+		rng_seed(&g->backend, rng_mix(prompt_ident, BACKEND_SALT + (uint64_t)k->backend));
+}
+
+/* Appends closing sentences until the prose is about `share` longer. */
+static void lengthen_prose(struct sbuf *sb, double share)
+{
+	static const char *const tail[] = {
+		"It depends on the team.",
+		"Start small and adjust.",
+		"Details vary by project.",
+	};
+	size_t target = sb->len + (size_t)((double)sb->len * share + 0.5), i = 0;
+
+	while (sb->len < target)
+		sbuf_addf(sb, " %s", tail[i++ % ARRAY_SIZE(tail)]);
+}
+
 /* ---- public ---- */
 
 void sim_knobs_init(struct sim_knobs *k)
@@ -531,6 +609,11 @@ const char *sim_refusal_text(void)
 	return refusal_text;
 }
 
+const char *sim_text_refusal_text(void)
+{
+	return text_refusal;
+}
+
 void sim_model_answer(const struct sim_knobs *k, const char *model, const struct sim_msg *msgs,
 		      size_t n_msgs, double temperature, int max_tokens,
 		      unsigned long long sample_seed, struct sim_answer *out)
@@ -542,7 +625,8 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	long words = 0;
 	unsigned d = k->drifts;
 	double u_refuse, u_reword;
-	struct rng side;
+	struct rng side, extra;
+	double u_text, u_fence;
 
 	memset(out, 0, sizeof(*out));
 	if (!model || !*model)
@@ -567,9 +651,16 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	rng_seed(&side, rng_mix(rng_mix(ident, ph), rng_mix(sample_seed, 0x51de)));
 	g.temp = temperature > 0 ? temperature : T0_EFFECTIVE;
 	g.night_sd = k->night_noise * NIGHT_SCALE;
+	if (k->prompt_noise > 0)
+		g.night_sd *= prompt_noise_factor(k, rng_mix(ident, ph));
 	if (k->unstable && g.night_sd < UNSTABLE_SD)
 		g.night_sd = UNSTABLE_SD;
 	find_topics(user, g.topic);
+	scenario_setup(&g, k, rng_mix(ident, ph));
+	/* a stream of its own, so the other knobs' answers stay exactly as they were */
+	rng_seed(&extra, rng_mix(rng_mix(ident, ph), rng_mix(sample_seed, EXTRA_SALT)));
+	u_text = rng_unit(&extra);
+	u_fence = rng_unit(&extra);
 
 	u_refuse = rng_unit(&side);
 	u_reword = rng_unit(&side);
@@ -582,16 +673,21 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 		   (temperature > 0 && !wants_json(user) && u_refuse < BASE_REFUSAL)) {
 		sbuf_addstr(&sb, refusal_text);
 		out->refused = 1;
+	} else if (u_text < k->text_refusals) {
+		sbuf_addstr(&sb, text_refusal); /* a refusal the API does not flag */
 	} else {
 		int reword = d & SIM_DRIFT_WORDING && u_reword < k->drift_strength;
 		int longer = !!(d & SIM_DRIFT_LONGER);
 
 		if (wants_json(user))
-			gen_json(&g, &sb, reword, longer, !!(d & SIM_DRIFT_FENCED));
+			gen_json(&g, &sb, reword, longer,
+				 d & SIM_DRIFT_FENCED || u_fence < k->fence_share);
 		else if (is_short(user))
 			gen_short(&g, &sb, user, reword, longer);
 		else
 			gen_long(&g, &sb, reword, longer);
+		if (k->lengthen > 0 && !wants_json(user) && !is_short(user))
+			lengthen_prose(&sb, k->lengthen);
 	}
 	out->finish_reason = "stop";
 	if (max_tokens > 0 && tokens_of(count_words(sb.buf), 1.3) > max_tokens) {

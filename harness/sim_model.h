@@ -27,6 +27,15 @@ struct sim_knobs {
 	int unstable;	       /* an endpoint whose nights vary a lot */
 	unsigned drifts;       /* SIM_DRIFT_* */
 	double drift_strength; /* share of answers a "wording" drift alters, 0..1 (default 0.1) */
+	/* Knobs for realistic scenarios (tests/support/scenario.c, bench_scenarios); 0 = off,
+	 * and with all of them off the answers are exactly those of the knobs above. */
+	double remix;	      /* probability moved from each choice's likeliest option to the
+			       * runner-up (0..1): a strong shift of the answer mix, no new answers */
+	double text_refusals; /* share of answers that are a plain-text refusal, not flagged */
+	double fence_share;   /* share of JSON answers wrapped in ```json fences */
+	double lengthen;      /* prose answers grow by about this share of their length */
+	int backend; /* serving state: 0, or another backend with a slightly different mix */
+	double prompt_noise; /* sd of a log factor on night_noise, per prompt and night (lumpy) */
 };
 
 struct sim_msg {
@@ -63,6 +72,8 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 void sim_answer_release(struct sim_answer *a); /* NULL-safe */
 /* The refusal sentence refused answers carry. */
 const char *sim_refusal_text(void);
+/* The plain-text refusal of the text_refusals knob (not flagged as a refusal). */
+const char *sim_text_refusal_text(void);
 
 /* Answer shapes, decided by the last user message:
  *  - it contains "JSON" or "json": a JSON object {"name": str, "price": number, "currency":

@@ -1,0 +1,73 @@
+/* scenario.h: realistic vendor scenarios for the detection benchmark (bench_scenarios) and
+ * their tests. Two families: "sim" drives the simulated model (sim_model) with its realistic
+ * knobs; "cat" is written independently of it: answers drawn from explicit per-prompt
+ * categorical distributions with its own noise. Detection sees both only through samplesets.
+ *
+ * A scenario is an endpoint observed night after night: night 0 is the baseline's night,
+ * later nights are either unchanged or carry the scenario's change. Every figure is fixed by
+ * (scenario, trial, night, sample): a trial is another model with other prompts' mixes. */
+#ifndef PL_SCENARIO_H
+#define PL_SCENARIO_H
+
+#include "sampleset.h"
+
+#include <stddef.h>
+
+#define SCEN_PROMPTS	  25  /* prompts a night */
+#define SCEN_TEMP	  0.7 /* sampling temperature (sim family) */
+#define SCEN_MOVE_TV	  0.5 /* total variation of a prompt the "prompts" change moves */
+#define SCEN_MAX_OPT	  5   /* options of one part of a cat answer */
+#define SCEN_TEXT_REFUSAL "I'm sorry, but I can't help with that request."
+
+enum scen_family {
+	SCEN_SIM,	 /* sim_model: 10 one-word, 10 prose and 5 JSON prompts */
+	SCEN_CAT,	 /* explicit distributions: 8 one-token labels, 7 short, 5 prose, 5 JSON */
+	SCEN_CAT_LABELS, /* explicit distributions: 25 one-token classification prompts */
+};
+
+enum scen_noise {
+	SCEN_QUIET, /* the same small night-to-night noise every night and prompt */
+	SCEN_LUMPY, /* heavy-tailed nights (some bad nights at 3x) and per-prompt noise */
+};
+
+enum scen_change {
+	SCEN_NONE,	   /* an unchanged endpoint: every night is a false-alarm chance */
+	SCEN_MOVE_PROMPTS, /* `amount` prompts (chosen per trial) move by SCEN_MOVE_TV */
+	SCEN_TEXT_REFUSE,  /* `amount` of answers become SCEN_TEXT_REFUSAL (not flagged) */
+	SCEN_FENCE,	   /* `amount` of JSON answers wrapped in ```json fences (sim only) */
+	SCEN_LONGER,	   /* prose answers about `amount` longer (sim only) */
+	SCEN_RARE_LABEL,   /* `amount` of each prompt's mass moves to its rarest option (cat) */
+};
+
+struct scenario {
+	const char *name; /* short, for --only and the table */
+	const char *what; /* one line for the table */
+	enum scen_family family;
+	enum scen_noise noise;
+	int backends; /* two serving states with slightly different mixes, one a night */
+	enum scen_change change;
+	double amount;
+};
+
+/* The benchmark's scenarios, in table order. */
+const struct scenario *scenario_list(size_t *n);
+
+/* How noisy a night is relative to a typical one (always 1 for SCEN_QUIET). */
+double scenario_noise_factor(const struct scenario *sc, unsigned long long trial, int night);
+/* The serving state (0 or 1) on a night; always 0 without backends. */
+int scenario_backend(const struct scenario *sc, unsigned long long trial, int night);
+/* Whether the change touches prompt p: for SCEN_MOVE_PROMPTS exactly `amount` prompts,
+ * chosen per trial; for the other changes every prompt it can apply to. */
+int scenario_touches(const struct scenario *sc, unsigned long long trial, size_t p);
+/* One night's answers: SCEN_PROMPTS prompts ("p00".."p24") x n samples; changed: the change
+ * applies tonight. Returns a new sampleset (vendor "scen"). */
+struct sampleset *scenario_night(const struct scenario *sc, unsigned long long trial, int night,
+				 int changed, size_t n);
+
+/* Cat families: the distribution of prompt p's answers on a night, for tests. An answer is
+ * the concatenation of parts; fills texts/probs of part `part` (texts borrowed until the next
+ * call) and returns its number of options (0 past the last part). */
+size_t scenario_cat_part(const struct scenario *sc, unsigned long long trial, int night,
+			 int changed, size_t p, size_t part, const char **texts, double *probs);
+
+#endif
