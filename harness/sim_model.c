@@ -23,10 +23,14 @@
 #define MAX_CAND      6
 
 static const char *const drift_names[] = {
-	"longer", "fenced", "model", "refusals", "fingerprint", "wording", "tokenizer", "swap",
+	"longer",  "fenced",	"model", "refusals",	 "fingerprint",
+	"wording", "tokenizer", "swap",	 "refusal-text", "fence",
 };
 
 static const char refusal_text[] = "I'm sorry, but I can't help with that.";
+/* "refusal-text": a refusal in the answer's text alone, as OpenAI's chat models often send it
+ * (the API's refusal field empty) */
+static const char plain_refusal_text[] = "I'm sorry, but I can't help with that request.";
 
 /* ---- hashing and random numbers ---- */
 
@@ -541,7 +545,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	const char *user = NULL;
 	long words = 0;
 	unsigned d = k->drifts;
-	double u_refuse, u_reword;
+	double u_refuse, u_reword, u_plain, u_fence;
 	struct rng side;
 
 	memset(out, 0, sizeof(*out));
@@ -573,6 +577,9 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 
 	u_refuse = rng_unit(&side);
 	u_reword = rng_unit(&side);
+	/* drawn after the others, so the older drifts answer as they always did */
+	u_plain = rng_unit(&side);
+	u_fence = rng_unit(&side);
 	sbuf_init(&sb);
 	if (looks_harmful(user) && u_refuse < 0.95) {
 		sbuf_addstr(&sb, refusal_text);
@@ -582,12 +589,16 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 		   (temperature > 0 && !wants_json(user) && u_refuse < BASE_REFUSAL)) {
 		sbuf_addstr(&sb, refusal_text);
 		out->refused = 1;
+	} else if (d & SIM_DRIFT_REFUSAL_TEXT && u_plain < k->drift_strength) {
+		sbuf_addstr(&sb, plain_refusal_text);
 	} else {
 		int reword = d & SIM_DRIFT_WORDING && u_reword < k->drift_strength;
 		int longer = !!(d & SIM_DRIFT_LONGER);
 
 		if (wants_json(user))
-			gen_json(&g, &sb, reword, longer, !!(d & SIM_DRIFT_FENCED));
+			gen_json(&g, &sb, reword, longer,
+				 d & SIM_DRIFT_FENCED ||
+					 (d & SIM_DRIFT_FENCE && u_fence < k->drift_strength));
 		else if (is_short(user))
 			gen_short(&g, &sb, user, reword, longer);
 		else
