@@ -87,11 +87,16 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 
 			json_object_foreach(d->rates, k, r)
 			{
-				if (json_is_true(json_object_get(r, "changed"))) {
+				const char *w = json_string_value(json_object_get(r, "words"));
+
+				if (!json_is_true(json_object_get(r, "changed")))
+					continue;
+				if (w) /* per-prompt rates: "p03: refusals 0% -> 12%" */
+					sbuf_addf(&sb, "%s %s", sep, w);
+				else
 					sbuf_addf(&sb, "%s %s rate %.3f", sep, k,
 						  json_number_value(json_object_get(r, "night")));
-					sep = ",";
-				}
+				sep = ",";
 			}
 		}
 		if (d->stat_change && d->lp_change) {

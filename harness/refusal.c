@@ -167,6 +167,12 @@ struct refusal *refusal_compile(const struct jsonloc *loc, const char *pointer,
 	return r;
 }
 
+int refusal_extend(struct refusal *r, const struct jsonloc *loc, const char *pointer,
+		   const char *key, const json_t *arr, struct pl_err *err)
+{
+	return add_list(r, loc, pointer, key, arr, err);
+}
+
 struct refusal *refusal_new_default(void)
 {
 	struct refusal *r = refusal_empty();

@@ -31,6 +31,10 @@ const char *const *refusal_default_patterns(void);
 struct refusal *refusal_compile(const struct jsonloc *loc, const char *pointer,
 				const char *replace_key, const json_t *replace,
 				const char *extra_key, const json_t *extra, struct pl_err *err);
+/* Adds the patterns of the array at loc:pointer/key to r. Returns 0, or -1 with err set (r then
+ * holds the patterns before the bad one). */
+int refusal_extend(struct refusal *r, const struct jsonloc *loc, const char *pointer,
+		   const char *key, const json_t *arr, struct pl_err *err);
 /* The defaults alone (never fails). */
 struct refusal *refusal_new_default(void);
 void refusal_free(struct refusal *r); /* NULL-safe */
