@@ -392,11 +392,17 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	/* The pooled figures of each signal say which changed, in the plain words of its most
 	 * telling test. */
 	for (k = 0; k < RS_N; k++) {
-		const struct entry *best = NULL;
+		const struct entry *best = NULL, *top = NULL;
 
 		for (i = 0; i < n && !best; i++) {
 			if (es[i].t.signal == (int)k && es[i].changed)
 				best = &es[i];
+		}
+		/* the prompt that tells most, named beside a change over prompts */
+		for (i = 0; i < n && best && !top; i++) {
+			if (es[i].t.signal == (int)k && es[i].prompt &&
+			    (es[i].t.effect > 0) == (best->t.effect > 0))
+				top = &es[i];
 		}
 		r = json_object_get(d->rates, detect_rate_signals[k]);
 		if (!r) { /* a signal only per prompt: the pooled reference and night */
@@ -411,11 +417,15 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		json_object_set_new(r, "changed", json_boolean(best != NULL));
 		json_object_set_new(r, "per_prompt", json_true());
 		if (best) {
-			char words[200];
+			char words[320];
 
 			if (best->prompt)
 				snprintf(words, sizeof(words), "%s: %s", best->prompt,
 					 best->t.words);
+			else if (top)
+				snprintf(words, sizeof(words),
+					 "%s over %zu prompts (most in %s: %s)", best->t.words,
+					 best->prompts, top->prompt, top->t.words);
 			else
 				snprintf(words, sizeof(words), "%s over %zu prompts", best->t.words,
 					 best->prompts);
