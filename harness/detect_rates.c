@@ -394,8 +394,17 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	for (k = 0; k < RS_N; k++) {
 		const struct entry *best = NULL, *top = NULL;
 
-		for (i = 0; i < n && !best; i++) {
+		int ch = 0;
+
+		for (i = 0; i < n && !ch; i++) {
 			if (es[i].t.signal == (int)k && es[i].changed)
+				best = &es[i];
+			ch = best != NULL;
+		}
+		/* else the most telling suspected one: its words go to the summary as a
+		 * suspicion */
+		for (i = 0; i < n && !best; i++) {
+			if (es[i].t.signal == (int)k && es[i].suspected)
 				best = &es[i];
 		}
 		/* the prompt that tells most, named beside a change over prompts */
@@ -414,7 +423,8 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 						 : 0));
 			json_object_set_new(d->rates, detect_rate_signals[k], r);
 		}
-		json_object_set_new(r, "changed", json_boolean(best != NULL));
+		json_object_set_new(r, "changed", json_boolean(ch));
+		json_object_set_new(r, "suspected", json_boolean(best != NULL));
 		json_object_set_new(r, "per_prompt", json_true());
 		if (best) {
 			char words[320];
