@@ -14,6 +14,9 @@
 #define REFUSAL_MATCH_LIMIT 1000000u
 #define REFUSAL_DEPTH_LIMIT 10000u
 #define REFUSAL_HEAP_LIMIT  20000u /* KiB */
+/* Patterns see the answer's opening only: a refusal opens the answer, and PCRE2 checks the
+ * UTF-8 of the whole subject on every match (most of the cost on long answers). */
+#define REFUSAL_SCAN 400
 
 /* The building blocks of the defaults. Every default pattern starts at the answer's start
  * (white space, quotes, markdown emphasis or a quote marker may come first) and stays in the
@@ -107,6 +110,9 @@ static int add_pattern(struct refusal *r, const char *pattern, char *emsg, size_
 		*eoff = (size_t)off;
 		return -1;
 	}
+	/* Every answer of every night goes through every pattern: compiled to machine code where
+	 * PCRE2 can (else pcre2_match interprets it, as it would anyway). */
+	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	r->code = xrealloc(r->code, (r->n + 1) * sizeof(*r->code));
 	r->code[r->n++] = c;
 	return 0;
@@ -199,6 +205,11 @@ int refusal_text(const struct refusal *r, const char *text, size_t len)
 
 	if (!r || !r->n || !text)
 		return 0;
+	if (len > REFUSAL_SCAN) {
+		len = REFUSAL_SCAN;
+		while (len && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--; /* not inside a character */
+	}
 	md = pcre2_match_data_create(1, NULL);
 	if (!md)
 		abort();

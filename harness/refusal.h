@@ -8,7 +8,8 @@
  * The defaults are anchored on the start of the answer (after white space, quotes or markdown
  * emphasis), so an answer that merely mentions inability mid-text ("... I can't stress enough
  * how important backups are") is not a refusal. A user's pattern is matched as written
- * (anchor it with ^ to keep that property). */
+ * (anchor it with ^ to keep that property). Patterns see the answer's first 400 bytes (its
+ * opening: a refusal later in the answer is not one). */
 #ifndef PL_REFUSAL_H
 #define PL_REFUSAL_H
 
