@@ -106,6 +106,31 @@ static void test_flags(void **state)
 	refusal_free(NULL);
 }
 
+/* Only the opening counts: a long refusal is one, a refusal after 400 bytes is not, and the
+ * cut never splits a character (an "é" across byte 400 is no invalid UTF-8 for PCRE2). */
+static void test_long_answers(void **state)
+{
+	struct refusal *r = refusal_new_default();
+	char text[1200];
+	size_t i;
+
+	(void)state;
+	snprintf(text, sizeof(text), "I'm sorry, but I can't help with that. ");
+	for (i = strlen(text); i < sizeof(text) - 1; i++)
+		text[i] = 'x';
+	text[sizeof(text) - 1] = '\0';
+	assert_true(refusal_text(r, text, strlen(text)));
+	/* white space may open a refusal, but not 401 bytes of it */
+	memset(text, ' ', 401);
+	snprintf(text + 401, sizeof(text) - 401, "I can't help with that.");
+	assert_true(refusal_text(r, text + 100, strlen(text + 100)));
+	assert_false(refusal_text(r, text, strlen(text)));
+	memset(text, ' ', 399);
+	snprintf(text + 399, sizeof(text) - 399, "\xc3\xa9 I can't help with that.");
+	assert_false(refusal_text(r, text, strlen(text)));
+	refusal_free(r);
+}
+
 static struct refusal *compile(const char *text, struct pl_err *err)
 {
 	struct jsonloc loc = { "suite.json", text, strlen(text) };
@@ -185,9 +210,8 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_configured),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_long_answers), cmocka_unit_test(test_configured),
 		cmocka_unit_test(test_errors),
 	};
 
