@@ -360,8 +360,10 @@ void detect_run_free(struct detect_run *ev)
 
 	if (!ev)
 		return;
-	for (i = 0; i < ev->n_w; i++)
+	for (i = 0; i < ev->n_w; i++) {
 		free(ev->w[i].id);
+		detect_rates_slot_release(&ev->w[i]);
+	}
 	free(ev->w);
 	free(ev->null_sums);
 	free(ev->q);

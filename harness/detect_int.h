@@ -44,9 +44,16 @@ struct rate_counts {
 	size_t n, hit[RS_N];
 };
 
+/* One check's passes on one prompt: of the answers it judged (pass or fail). */
+struct check_counts {
+	char *id;			/* the check's id, owned */
+	struct rate_counts base, night; /* hit[0]: passes */
+};
+
 /* One rate of one prompt, tonight against its reference. */
 struct rate_test {
-	int signal; /* RS_* */
+	int signal;	   /* RS_*, or RS_N: a check's pass rate */
+	const char *check; /* RS_N: the check's id (borrowed) */
 	size_t n_ref, hits_ref, n_night, hits_night;
 	double before, now; /* the reference's rate, tonight's */
 	double effect;	    /* now - before */
@@ -72,6 +79,8 @@ struct level {
 struct slot {
 	char *id;			      /* NULL: never added (not answered tonight) */
 	struct rate_counts rc_base, rc_night; /* per-prompt rates (detect_rates.c) */
+	struct check_counts *chk;	      /* per check: pass rates (detect_add_checks) */
+	size_t n_chk;
 	enum stats_dist dist;
 	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
 	size_t n_night;	 /* tonight's answers */
@@ -145,6 +154,8 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * fdr). Sets d->rate_change (or leaves it), d->rate_suspected, d->prompt_rates (new) and the
  * refusal/json/fenced entries of d->rates. */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
+/* Releases what detect_add_checks keeps in a slot. */
+void detect_rates_slot_release(struct slot *w);
 /* Tonight's per-prompt counts for the history record ({id: {"n", signal: hits}}; new). */
 json_t *detect_rates_record(const struct detect_run *ev);
 

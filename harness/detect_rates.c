@@ -3,6 +3,7 @@
  * epoch's recent nights) by Fisher's exact test, and over prompts by the exact stratified
  * test; Benjamini-Hochberg over every test that can come out significant; margins from the
  * prompt's own night-to-night variation beyond sampling noise. */
+#include "check.h"
 #include "detect_int.h"
 #include "refusal.h"
 #include "stats.h"
@@ -75,6 +76,66 @@ void detect_rates_count(const struct detect_params *p, const struct prompt_sampl
 		out->hit[RS_JSON] += (size_t)(fenced || parses_json(sm->text, len));
 		out->hit[RS_FENCED] += (size_t)fenced;
 	}
+}
+
+/* Passes (hit[0]) of answers a check judged (n: pass or fail; a skip or an error is no
+ * verdict on the answer). */
+static void check_count(const struct check *c, const struct prompt_samples *ps,
+			struct rate_counts *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; ps && i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+		struct check_input in = { sm->text, strlen(sm->text), sm->refused || sm->blocked,
+					  NULL, 0 };
+		struct check_result r;
+
+		check_eval(c, &in, &r);
+		if (r.verdict == CHECK_PASS || r.verdict == CHECK_FAIL) {
+			out->n++;
+			out->hit[0] += r.verdict == CHECK_PASS;
+		}
+	}
+}
+
+void detect_add_checks(struct detect_run *ev, size_t base_index, struct check *const *checks,
+		       size_t n_checks, const struct prompt_samples *base,
+		       const struct prompt_samples *night)
+{
+	struct slot *w;
+	size_t j;
+
+	if (base_index == DETECT_NOT_IN_BASELINE || !base || !night || !night->n || ev->ended)
+		return;
+	if (base_index >= ev->n_w || !ev->w[base_index].id || ev->w[base_index].chk) {
+		ev->misuse = "detect_add_checks: prompt not added, or its checks added twice";
+		return;
+	}
+	w = &ev->w[base_index];
+	w->chk = xcalloc(n_checks ? n_checks : 1, sizeof(*w->chk));
+	for (j = 0; j < n_checks; j++) {
+		struct check_counts *cc = &w->chk[w->n_chk];
+
+		check_count(checks[j], base, &cc->base);
+		check_count(checks[j], night, &cc->night);
+		if (!cc->base.n || !cc->night.n)
+			continue; /* no verdict on one side (similarity without a baseline list) */
+		cc->id = xstrdup(check_id(checks[j]));
+		w->n_chk++;
+	}
+}
+
+void detect_rates_slot_release(struct slot *w)
+{
+	size_t j;
+
+	for (j = 0; j < w->n_chk; j++)
+		free(w->chk[j].id);
+	free(w->chk);
+	w->chk = NULL;
+	w->n_chk = 0;
 }
 
 json_t *detect_rates_record(const struct detect_run *ev)
@@ -215,12 +276,41 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
 	case RS_JSON:
 		snprintf(buf, len, "valid JSON %s -> %s", b, n);
 		break;
-	default:
+	case RS_FENCED:
 		if (before == 0 && now > 0)
 			snprintf(buf, len, "JSON now wrapped in ``` fences in %s of answers", n);
 		else
 			snprintf(buf, len, "JSON in ``` fences %s -> %s", b, n);
+		break;
+	default:
+		snprintf(buf, len, "passing %s -> %s", b, n);
 	}
+}
+
+/* Fills rt for `signal` (a hits of n_ref in the reference, c of n_night tonight); 0 when the
+ * test cannot come out significant: margins that allow one table only (no hit or no miss on
+ * either side) give p = 1 whatever happens, left out of the multiple-testing count (Tarone). */
+static int fill_test(int signal, size_t a, size_t n_ref, size_t c, size_t n_night, double margin,
+		     struct rate_test *rt)
+{
+	size_t b = n_ref - a, d = n_night - c;
+
+	if (!n_ref || !n_night || !(a + c) || !(b + d))
+		return 0;
+	memset(rt, 0, sizeof(*rt));
+	rt->signal = signal;
+	rt->n_ref = n_ref;
+	rt->n_night = n_night;
+	rt->hits_ref = a;
+	rt->hits_night = c;
+	rt->before = (double)a / (double)n_ref;
+	rt->now = (double)c / (double)n_night;
+	rt->effect = rt->now - rt->before;
+	rt->margin = margin;
+	rt->p = stats_fisher_exact(a, b, c, d);
+	rt->p_min = min_attainable(a, b, c, d);
+	detect_rates_words(signal, rt->before, rt->now, rt->words, sizeof(rt->words));
+	return 1;
 }
 
 size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
@@ -228,32 +318,23 @@ size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
 {
 	size_t k, t = 0;
 
-	if (!ref->n || !night->n)
-		return 0;
-	for (k = 0; k < RS_N; k++) {
-		size_t a = ref->hit[k], b = ref->n - a, c = night->hit[k], d = night->n - c;
-		struct rate_test *rt = &out[t];
-
-		/* A test whose margins allow only one table (no hit or no miss on either side)
-		 * has p = 1 whatever happens: left out of the multiple-testing count (Tarone). */
-		if (!(a + c) || !(b + d))
-			continue;
-		memset(rt, 0, sizeof(*rt));
-		rt->signal = (int)k;
-		rt->n_ref = ref->n;
-		rt->n_night = night->n;
-		rt->hits_ref = a;
-		rt->hits_night = c;
-		rt->before = (double)a / (double)ref->n;
-		rt->now = (double)c / (double)night->n;
-		rt->effect = rt->now - rt->before;
-		rt->margin = margin ? margin[k] : 0;
-		rt->p = stats_fisher_exact(a, b, c, d);
-		rt->p_min = min_attainable(a, b, c, d);
-		detect_rates_words((int)k, rt->before, rt->now, rt->words, sizeof(rt->words));
-		t++;
-	}
+	for (k = 0; k < RS_N; k++)
+		t += (size_t)fill_test((int)k, ref->hit[k], ref->n, night->hit[k], night->n,
+				       margin ? margin[k] : 0, &out[t]);
 	return t;
+}
+
+/* A check's pass rate on one prompt (against the baseline's). */
+static int check_test(const struct check_counts *cc, struct rate_test *rt)
+{
+	char w[sizeof(rt->words)];
+
+	if (!fill_test(RS_N, cc->base.hit[0], cc->base.n, cc->night.hit[0], cc->night.n, 0, rt))
+		return 0;
+	rt->check = cc->id;
+	snprintf(w, sizeof(w), "%s", rt->words);
+	snprintf(rt->words, sizeof(rt->words), "check %.40s %.40s", cc->id, w);
+	return 1;
 }
 
 /* ---- the night's judgement ----------------------------------------------------------- */
@@ -278,22 +359,28 @@ static int by_p(const void *x, const void *y)
 
 static json_t *entry_json(const struct entry *e)
 {
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:s}", "prompt",
-			 e->prompt ? e->prompt : "*", "signal", detect_rate_signals[e->t.signal],
-			 "n_reference", (json_int_t)e->t.n_ref, "hits_reference",
-			 (json_int_t)e->t.hits_ref, "n_night", (json_int_t)e->t.n_night,
-			 "hits_night", (json_int_t)e->t.hits_night, "reference", num(e->t.before),
-			 "night", num(e->t.now), "effect", num(e->t.effect), "margin",
-			 num(e->t.margin), "p", num(e->t.p), "q", num(e->q), "changed", e->changed,
-			 "suspected", e->suspected, "words", e->t.words);
+	json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:s}",
+			      "prompt", e->prompt ? e->prompt : "*", "signal",
+			      e->t.signal < RS_N ? detect_rate_signals[e->t.signal] : "check",
+			      "n_reference", (json_int_t)e->t.n_ref, "hits_reference",
+			      (json_int_t)e->t.hits_ref, "n_night", (json_int_t)e->t.n_night,
+			      "hits_night", (json_int_t)e->t.hits_night, "reference",
+			      num(e->t.before), "night", num(e->t.now), "effect", num(e->t.effect),
+			      "margin", num(e->t.margin), "p", num(e->t.p), "q", num(e->q),
+			      "changed", e->changed, "suspected", e->suspected, "words",
+			      e->t.words);
+
+	if (e->t.check)
+		json_object_set_new(o, "check", json_string(e->t.check));
+	return o;
 }
 
 void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
-	struct entry *es = xcalloc(ev->n_w * RS_N + RS_N + 1, sizeof(*es));
+	struct entry *es;
 	struct stats_2x2 *st = xcalloc(ev->n_w + 1, sizeof(*st));
-	size_t n_win, i, k, j, n = 0, per_prompt;
+	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
 	size_t *win = detect_window(p, ev->recs, ev->cur_epoch, &n_win);
 	struct rate_counts tot_ref[1], tot_night[1];
 	double msum[RS_N] = { 0 }, *pv, *q;
@@ -303,6 +390,9 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 
 	memset(tot_ref, 0, sizeof(tot_ref));
 	memset(tot_night, 0, sizeof(tot_night));
+	for (i = 0; i < ev->n_w; i++)
+		n_chk += ev->w[i].n_chk;
+	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *w = &ev->w[i];
 		struct reference ref;
@@ -317,6 +407,10 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			es[n].prompt = w->id;
 			es[n].t = t[j];
 			n++;
+		}
+		for (j = 0; j < w->n_chk; j++) {
+			es[n].prompt = w->id;
+			n += (size_t)check_test(&w->chk[j], &es[n].t);
 		}
 		if (!ref.c.n)
 			continue;
@@ -346,7 +440,7 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		}
 		if (nst[k] < 2)
 			continue;
-		e->prompt = NULL;
+		memset(e, 0, sizeof(*e));
 		e->prompts = nst[k];
 		e->t.signal = (int)k;
 		e->t.n_ref = tot_ref->n;
@@ -391,9 +485,9 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 
 	/* The pooled figures of each signal say which changed, in the plain words of its most
 	 * telling test. */
-	for (k = 0; k < RS_N; k++) {
+	for (k = 0; k <= RS_N; k++) {
+		const char *name = k < RS_N ? detect_rate_signals[k] : "check";
 		const struct entry *best = NULL, *top = NULL;
-
 		int ch = 0;
 
 		for (i = 0; i < n && !ch; i++) {
@@ -413,15 +507,20 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			    (es[i].t.effect > 0) == (best->t.effect > 0))
 				top = &es[i];
 		}
-		r = json_object_get(d->rates, detect_rate_signals[k]);
-		if (!r) { /* a signal only per prompt: the pooled reference and night */
+		if (k == RS_N && !best)
+			continue; /* checks' pass rates: an entry when one moved */
+		r = json_object_get(d->rates, name);
+		if (!r && k == RS_N) {
+			r = json_object();
+			json_object_set_new(d->rates, name, r);
+		} else if (!r) { /* a signal only per prompt: the pooled reference and night */
 			r = json_pack(
 				"{s:o,s:o}", "reference",
 				num(tot_ref->n ? (double)tot_ref->hit[k] / (double)tot_ref->n : 0),
 				"night",
 				num(tot_night->n ? (double)tot_night->hit[k] / (double)tot_night->n
 						 : 0));
-			json_object_set_new(d->rates, detect_rate_signals[k], r);
+			json_object_set_new(d->rates, name, r);
 		}
 		json_object_set_new(r, "changed", json_boolean(ch));
 		json_object_set_new(r, "suspected", json_boolean(best != NULL));

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "detect.h"
 #include "detect_int.h"
 #include "history.h"
@@ -423,6 +424,62 @@ static void test_patterns_setting(void **state)
 	fx_release(&f);
 }
 
+/* A check's pass rate per prompt: the json check (fences not accepted) of the JSON prompt falls
+ * when answers come fenced; a similarity check, which skips without a baseline list, takes no
+ * part. */
+static void test_check_rates(void **state)
+{
+	const char *specs[] = { "{\"type\": \"json\"}",
+				"{\"type\": \"similarity\", \"metric\": \"jaccard\", "
+				"\"threshold\": 0.5}" };
+	struct behaviour quiet = { 0 }, fenced = { .fence = 300, .night = 4 };
+	struct sampleset *base = night_set(&quiet, 6, 50), *night = night_set(&fenced, 6, 50);
+	struct check *checks[2];
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o;
+	json_t *sec = NULL, *e, *found = NULL;
+	struct detect_run *r;
+	struct fx f;
+	size_t i;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (i = 0; i < 2; i++) {
+		struct jsonloc loc = { "suite.json", specs[i], strlen(specs[i]) };
+		json_t *j = json_loads(specs[i], 0, NULL);
+
+		checks[i] = check_compile(&loc, "/checks/0", j, &err);
+		assert_non_null(checks[i]);
+		json_decref(j);
+	}
+	r = detect_begin(f.p, base->n_prompts, f.hist, "n1", 1, &err);
+	assert_non_null(r);
+	for (i = 0; i < base->n_prompts; i++) {
+		detect_add(r, i, &base->prompts[i], &night->prompts[i]);
+		detect_add_checks(r, i, checks, i ? 0 : 2, &base->prompts[i], &night->prompts[i]);
+	}
+	assert_int_equal(detect_end(r, &o, &sec, &err), 0);
+	detect_run_free(r);
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "signal")), "check"))
+			found = e;
+	}
+	assert_non_null(found);
+	assert_string_equal(json_string_value(json_object_get(found, "check")), "json#0");
+	assert_string_equal(json_string_value(json_object_get(found, "prompt")), "p00");
+	assert_non_null(strstr(json_string_value(json_object_get(found, "words")),
+			       "check json#0 passing 100% -> "));
+	assert_true(json_is_true(json_object_get(found, "changed")));
+	assert_true(json_is_true(json_object_get(rate_entry(sec, "check"), "changed")));
+	json_decref(sec);
+	check_free(checks[0]);
+	check_free(checks[1]);
+	sampleset_free(base);
+	sampleset_free(night);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_nights),
 		cmocka_unit_test(test_margin_from_history),
 		cmocka_unit_test(test_patterns_setting),
+		cmocka_unit_test(test_check_rates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
