@@ -383,8 +383,8 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
 	size_t *win = detect_window(p, ev->recs, ev->cur_epoch, &n_win);
 	struct rate_counts tot_ref[1], tot_night[1];
-	double msum[RS_N] = { 0 }, *pv, *q;
-	size_t nst[RS_N] = { 0 }, mn[RS_N] = { 0 };
+	double *pv, *q;
+	size_t nst[RS_N] = { 0 };
 	json_t *list = json_array(), *r;
 	int changed = 0, suspected = 0;
 
@@ -419,8 +419,6 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		for (k = 0; k < RS_N; k++) {
 			tot_ref->hit[k] += ref.c.hit[k];
 			tot_night->hit[k] += w->rc_night.hit[k];
-			msum[k] += ref.margin[k] * (double)w->rc_night.n;
-			mn[k] += w->rc_night.n;
 		}
 	}
 	per_prompt = n;
@@ -443,14 +441,22 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		memset(e, 0, sizeof(*e));
 		e->prompts = nst[k];
 		e->t.signal = (int)k;
-		e->t.n_ref = tot_ref->n;
-		e->t.n_night = tot_night->n;
-		e->t.hits_ref = tot_ref->hit[k];
-		e->t.hits_night = tot_night->hit[k];
-		e->t.before = tot_ref->n ? (double)tot_ref->hit[k] / (double)tot_ref->n : 0;
-		e->t.now = tot_night->n ? (double)tot_night->hit[k] / (double)tot_night->n : 0;
+		/* the rates of the prompts it combines */
+		for (j = 0; j < nst[k]; j++) {
+			e->t.n_ref += st[j].a + st[j].b;
+			e->t.hits_ref += st[j].a;
+			e->t.n_night += st[j].c + st[j].d;
+			e->t.hits_night += st[j].c;
+		}
+		e->t.before = (double)e->t.hits_ref / (double)e->t.n_ref;
+		e->t.now = (double)e->t.hits_night / (double)e->t.n_night;
 		e->t.effect = e->t.now - e->t.before;
-		e->t.margin = mn[k] ? msum[k] / (double)mn[k] : 0;
+		/* the prompts' margins, weighted by their answers tonight */
+		for (j = 0; j < per_prompt; j++) {
+			if (es[j].t.signal == (int)k)
+				e->t.margin += es[j].t.margin * (double)es[j].t.n_night /
+					       (double)e->t.n_night;
+		}
 		e->t.p = stats_fisher_strata(st, nst[k]);
 		e->t.p_min = min_attainable_strata(st, nst[k]);
 		detect_rates_words((int)k, e->t.before, e->t.now, e->t.words, sizeof(e->t.words));
