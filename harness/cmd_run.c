@@ -218,6 +218,8 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		goto out;
 	detect_add(t->drun, bi != BASELINE_NONE ? bi : DETECT_NOT_IN_BASELINE,
 		   bi != BASELINE_NONE ? &bs : NULL, ps);
+	if (bi != BASELINE_NONE) /* the checks' pass rates, per prompt against the baseline's */
+		detect_add_checks(t->drun, bi, pr->checks, pr->n_checks, &bs, ps);
 	if (t->n_lat + ps->n > t->cap_lat) {
 		t->cap_lat = 2 * (t->n_lat + ps->n) + 16;
 		t->lat = xrealloc(t->lat, t->cap_lat * sizeof(*t->lat));

@@ -8,6 +8,7 @@
 #include "detect_int.h"
 #include "fingerprint.h"
 #include "history.h"
+#include "refusal.h"
 #include "sbuf.h"
 #include "stats.h"
 
@@ -186,8 +187,9 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 /* Counts one prompt's answers s against its baseline answers ref (NULL when the baseline lacks
  * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
  * own rates. Whole-number counts: the order prompts arrive in does not matter. */
-static void rates_add(const struct prompt_samples *s, const struct prompt_samples *ref,
-		      const struct vocab *v, int self, struct rates *r)
+static void rates_add(const struct detect_params *p, const struct prompt_samples *s,
+		      const struct prompt_samples *ref, const struct vocab *v, int self,
+		      struct rates *r)
 {
 	size_t i;
 
@@ -195,7 +197,8 @@ static void rates_add(const struct prompt_samples *s, const struct prompt_sample
 		const struct sample *sm = &s->samples[i];
 
 		r->n++;
-		r->hit[R_REFUSAL] += sm->refused || sm->blocked;
+		r->hit[R_REFUSAL] += (size_t)refusal_is(p->refusal, sm->text, strlen(sm->text),
+							sm->refused, sm->blocked);
 		r->hit[R_JSON] += parses_json(sm->text);
 		r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "length");
 		r->hit[R_NOVEL] += ref && is_novel(ref, v, sm, self ? sm : NULL);
@@ -260,6 +263,12 @@ static size_t *epoch_window(const struct detect_params *p, const json_t *recs, c
 	memmove(idx, idx + (cnt - drop - keep), keep * sizeof(*idx));
 	*n = keep;
 	return idx;
+}
+
+size_t *detect_window(const struct detect_params *p, const json_t *recs, const char *epoch,
+		      size_t *n)
+{
+	return epoch_window(p, recs, epoch, n);
 }
 
 /* Centre of one epoch's window, and the endpoint's night-to-night spread pooled over all
@@ -351,8 +360,10 @@ void detect_run_free(struct detect_run *ev)
 
 	if (!ev)
 		return;
-	for (i = 0; i < ev->n_w; i++)
+	for (i = 0; i < ev->n_w; i++) {
 		free(ev->w[i].id);
+		detect_rates_slot_release(&ev->w[i]);
+	}
 	free(ev->w);
 	free(ev->null_sums);
 	free(ev->q);
@@ -796,9 +807,15 @@ static void decide(struct detect_run *ev, struct decision *d)
 		d->unstable = p->sigmas * d->spread > p->detectable;
 	}
 	d->rates = json_object();
-	for (k = 0; k < R_N; k++)
+	for (k = 0; k < R_N; k++) {
+		int pooled = 0; /* refusals and JSON are judged per prompt (detect_rates.c) */
+
 		json_object_set_new(d->rates, rate_names[k],
-				    judge_rate(ev, (int)k, &d->rate_change));
+				    judge_rate(ev, (int)k,
+					       k == R_REFUSAL || k == R_JSON ? &pooled
+									     : &d->rate_change));
+	}
+	detect_rates_judge(ev, d);
 	if (p->logprobs)
 		judge_logprobs(ev, d);
 	d->consecutive = (d->above || d->rate_change || d->lp_change) ? consecutive_above(ev) + 1
@@ -844,6 +861,7 @@ static void decision_release(struct decision *d)
 	json_decref(d->drifted);
 	json_decref(d->moved);
 	json_decref(d->logprobs);
+	json_decref(d->prompt_rates);
 }
 
 static json_t *prompts_json(const struct detect_run *ev)
@@ -888,6 +906,7 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "p", num(ev->suite.p));
 	json_object_set_new(rec, "prompts", pr);
 	json_object_set_new(rec, "rates", rates);
+	json_object_set_new(rec, "prompt_rates", detect_rates_record(ev));
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
 	if (d->logprobs && ev->lp_stat >= 0)
 		json_object_set_new(rec, "logprob", num(ev->lp_stat));
@@ -1061,16 +1080,16 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(night, NULL, NULL, 0, &ev->r_night);
+		rates_add(ev->p, night, NULL, NULL, 0, &ev->r_night);
 		return;
 	}
 	ev->w[base_index].id = xstrdup(base->prompt_id);
 	fingerprint_acc_add(ev->fp_base, base);
 	detect_vocab_build(&v, base);
-	rates_add(base, base, &v, 1, &ev->r_base);
+	rates_add(ev->p, base, base, &v, 1, &ev->r_base);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(night, base, &v, 0, &ev->r_night);
+		rates_add(ev->p, night, base, &v, 0, &ev->r_night);
 	}
 	detect_vocab_release(&v);
 	distance_add(ev, base_index, base, night);
@@ -1106,6 +1125,10 @@ void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_sa
 	normal_release(nn, &nbuf);
 	if (night)
 		figures_add(ev, night); /* lengths and latencies of what the vendor returned */
+	if (base_index != DETECT_NOT_IN_BASELINE) { /* rates of what the vendor returned */
+		detect_rates_count(ev->p, base, &ev->w[base_index].rc_base);
+		detect_rates_count(ev->p, night, &ev->w[base_index].rc_night);
+	}
 	if (base_index != DETECT_NOT_IN_BASELINE && ev->p->logprobs)
 		logprob_add(ev, base, night);
 }
@@ -1201,6 +1224,7 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 				      (json_int_t)p->persistence, "alpha", num(p->alpha),
 				      "skipped_history_lines", (json_int_t)ev->skipped));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
+	json_object_set_new(sec, "prompt_rates", json_incref(d.prompt_rates));
 	if (d.logprobs)
 		json_object_set_new(sec, "logprobs", json_incref(d.logprobs));
 	json_object_set_new(sec, "drift",

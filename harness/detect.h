@@ -76,6 +76,15 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
  * added twice, base NULL) is reported by detect_end. */
 void detect_add(struct detect_run *r, size_t base_index, const struct prompt_samples *base,
 		const struct prompt_samples *night);
+/* Adds the pass rates of one baseline prompt's checks (the suite's, borrowed for the call),
+ * evaluated on its baseline answers and on tonight's: each check's rate is compared like the
+ * other per-prompt rates (detect_rates.c). Checks that skip without a baseline list
+ * (similarity) take no part. Call after detect_add for the same prompt; a prompt not in the
+ * baseline or not answered tonight is ignored. */
+struct check;
+void detect_add_checks(struct detect_run *r, size_t base_index, struct check *const *checks,
+		       size_t n_checks, const struct prompt_samples *base,
+		       const struct prompt_samples *night);
 /* Decides, appends tonight's history entry (unless dry or insufficient) and fills out and
  * *section (a new reference), as detect_evaluate does. Call once. Returns 0, or -1 with err
  * set (history write failure, misuse). */

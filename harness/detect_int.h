@@ -6,6 +6,7 @@
 
 #include "detect.h"
 #include "hash.h"
+#include "refusal.h"
 #include "fingerprint.h"
 #include "history.h"
 #include "sbuf.h"
@@ -21,6 +22,7 @@ struct detect_params {
 	long long ngram, pad_len, long_len;
 	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
+	struct refusal *refusal; /* the refusal classifier's patterns (owned) */
 	enum dist_choice distance;
 	enum stats_kernel kernel;
 	enum fp_norm norm;
@@ -31,6 +33,34 @@ enum { R_REFUSAL, R_JSON, R_TRUNCATED, R_NOVEL, R_N };
 
 struct rates {
 	size_t hit[R_N], n;
+};
+
+/* Per-prompt rates (detect_rates.c): refusals (the classifier or the API's flags), answers that
+ * are valid JSON, JSON in ``` fences. */
+enum { RS_REFUSAL, RS_JSON, RS_FENCED, RS_N };
+extern const char *const detect_rate_signals[RS_N]; /* "refusal", "json", "fenced" */
+
+struct rate_counts {
+	size_t n, hit[RS_N];
+};
+
+/* One check's passes on one prompt: of the answers it judged (pass or fail). */
+struct check_counts {
+	char *id;			/* the check's id, owned */
+	struct rate_counts base, night; /* hit[0]: passes */
+};
+
+/* One rate of one prompt, tonight against its reference. */
+struct rate_test {
+	int signal;	   /* RS_*, or RS_N: a check's pass rate */
+	const char *check; /* RS_N: the check's id (borrowed) */
+	size_t n_ref, hits_ref, n_night, hits_night;
+	double before, now; /* the reference's rate, tonight's */
+	double effect;	    /* now - before */
+	double margin;	    /* the prompt's own night-to-night variation beyond sampling noise */
+	double p;	    /* Fisher's exact test, two-sided */
+	double p_min;	    /* the least p the test can give with these margins */
+	char words[96];	    /* "refusals 0% -> 12%" */
 };
 
 /* The words of the baseline's answers to one prompt, with how many answers use each: a map
@@ -47,7 +77,10 @@ struct level {
 
 /* What a night keeps of one baseline prompt once detect_add returns: small figures only. */
 struct slot {
-	char *id; /* NULL: never added (not answered tonight) */
+	char *id;			      /* NULL: never added (not answered tonight) */
+	struct rate_counts rc_base, rc_night; /* per-prompt rates (detect_rates.c) */
+	struct check_counts *chk;	      /* per check: pass rates (detect_add_checks) */
+	size_t n_chk;
 	enum stats_dist dist;
 	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
 	size_t n_night;	 /* tonight's answers */
@@ -86,6 +119,8 @@ struct decision {
 	struct level lv;
 	double margin, dev, conf, spread;
 	json_t *rates, *cusum, *drifted, *moved, *logprobs;
+	json_t *prompt_rates; /* detect_rates_judge: the per-prompt rate tests */
+	int rate_suspected;   /* a per-prompt rate test at the fdr level (not yet a verdict) */
 	char epoch[64], since[64];
 	int new_epoch, returned;
 };
@@ -96,6 +131,33 @@ struct decision {
 void detect_vocab_build(struct vocab *v, const struct prompt_samples *ref);
 void detect_vocab_release(struct vocab *v);
 int detect_vocab_new_word(const struct vocab *v, const char *text, int self);
+
+/* detect.c: the usable records of an epoch's trailing window (indices into recs; a new array of
+ * *n), the window every level is judged on. */
+size_t *detect_window(const struct detect_params *p, const json_t *recs, const char *epoch,
+		      size_t *n);
+
+/* detect_rates.c: counts one prompt's answers (NULL: none) into out. */
+void detect_rates_count(const struct detect_params *p, const struct prompt_samples *ps,
+			struct rate_counts *out);
+/* Tests one prompt's rates: tonight's counts against the reference's, each signal's margin
+ * margin[k] (NULL: 0). Fills out[0..RS_N) with the tests that can come out significant (a hit
+ * and a miss somewhere) and returns their number; 0 when either side has no answer. */
+size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
+			   const struct rate_counts *night, struct rate_test *out);
+/* The plain words of a rate's move ("refusals 0% -> 12%", "JSON now wrapped in ``` fences in
+ * 10% of answers"). */
+void detect_rates_words(int signal, double before, double now, char *buf, size_t len);
+/* Judges every prompt's rates (and each signal over prompts) against the reference: the
+ * baseline (in the baseline's epoch) and the epoch's window of nights. Benjamini-Hochberg over
+ * the tests: a rate changed when its q <= alpha and it moved beyond its margin (suspected: q <=
+ * fdr). Sets d->rate_change (or leaves it), d->rate_suspected, d->prompt_rates (new) and the
+ * refusal/json/fenced entries of d->rates. */
+void detect_rates_judge(const struct detect_run *ev, struct decision *d);
+/* Releases what detect_add_checks keeps in a slot. */
+void detect_rates_slot_release(struct slot *w);
+/* Tonight's per-prompt counts for the history record ({id: {"n", signal: hits}}; new). */
+json_t *detect_rates_record(const struct detect_run *ev);
 
 /* detect_text.c: the plain-words statement of what the suite can detect (appended to sb), and
  * the one-line summary of the verdict v (into buf). */

@@ -30,6 +30,8 @@ static const char *const param_keys[] = {
 	"permutations",
 	"persistence",
 	"rate_margin",
+	"refusal_patterns",
+	"refusal_patterns_extra",
 	"rel_margin",
 	"seed",
 	"sigmas",
@@ -148,6 +150,32 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	return 0;
 }
 
+/* The refusal classifier's patterns: the defaults, replaced by a "refusal_patterns" list and
+ * extended by a "refusal_patterns_extra" one, the config's first, then the suite's (whose
+ * "refusal_patterns" replaces the config's list and extras too). */
+static int refusal_overlay(struct detect_params *p, const struct jsonloc *loc_in, const json_t *obj,
+			   struct pl_err *err)
+{
+	struct jsonloc none = { "detection", NULL, 0 };
+	const struct jsonloc *loc = loc_in ? loc_in : &none;
+	const json_t *repl = json_object_get(obj, "refusal_patterns");
+	const json_t *extra = json_object_get(obj, "refusal_patterns_extra");
+	struct refusal *r;
+
+	if (!repl && !extra)
+		return 0;
+	if (repl || !p->refusal) {
+		r = refusal_compile(loc, "/detection", "refusal_patterns", repl,
+				    "refusal_patterns_extra", extra, err);
+		if (!r)
+			return -1;
+		refusal_free(p->refusal);
+		p->refusal = r;
+		return 0;
+	}
+	return refusal_extend(p->refusal, loc, "/detection", "refusal_patterns_extra", extra, err);
+}
+
 struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const json_t *cfg,
 					const struct jsonloc *suite_loc, const json_t *suite,
 					struct pl_err *err)
@@ -155,14 +183,20 @@ struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const jso
 	struct detect_params *p = xcalloc(1, sizeof(*p));
 
 	params_defaults(p);
-	if (params_overlay(p, cfg_loc, cfg, err) || params_overlay(p, suite_loc, suite, err)) {
-		free(p);
+	if (params_overlay(p, cfg_loc, cfg, err) || params_overlay(p, suite_loc, suite, err) ||
+	    refusal_overlay(p, cfg_loc, cfg, err) || refusal_overlay(p, suite_loc, suite, err)) {
+		detect_params_free(p);
 		return NULL;
 	}
+	if (!p->refusal)
+		p->refusal = refusal_new_default();
 	return p;
 }
 
 void detect_params_free(struct detect_params *p)
 {
+	if (!p)
+		return;
+	refusal_free(p->refusal);
 	free(p);
 }

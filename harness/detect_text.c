@@ -87,11 +87,16 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 
 			json_object_foreach(d->rates, k, r)
 			{
-				if (json_is_true(json_object_get(r, "changed"))) {
+				const char *w = json_string_value(json_object_get(r, "words"));
+
+				if (!json_is_true(json_object_get(r, "changed")))
+					continue;
+				if (w) /* per-prompt rates: "p03: refusals 0% -> 12%" */
+					sbuf_addf(&sb, "%s %s", sep, w);
+				else
 					sbuf_addf(&sb, "%s %s rate %.3f", sep, k,
 						  json_number_value(json_object_get(r, "night")));
-					sep = ",";
-				}
+				sep = ",";
 			}
 		}
 		if (d->stat_change && d->lp_change) {
@@ -140,6 +145,20 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 		if (d->consecutive)
 			sbuf_addf(&sb, "; above the margin %d of %lld nights needed",
 				  d->consecutive, ev->p->persistence);
+		if (d->rate_suspected) { /* per-prompt rates at the fdr level, not at alpha */
+			const char *k, *sep = "; suspected:";
+			json_t *r;
+
+			json_object_foreach(d->rates, k, r)
+			{
+				const char *w = json_string_value(json_object_get(r, "words"));
+
+				if (w && json_is_true(json_object_get(r, "suspected"))) {
+					sbuf_addf(&sb, "%s %s", sep, w);
+					sep = ",";
+				}
+			}
+		}
 	}
 	snprintf(buf, len, "%s", sb.buf);
 	sbuf_release(&sb);

@@ -27,10 +27,13 @@
 #define PNOISE_SALT   0x9e015eull
 
 static const char *const drift_names[] = {
-	"longer", "fenced", "model", "refusals", "fingerprint", "wording", "tokenizer", "swap",
+	"longer",  "fenced",	"model", "refusals",	 "fingerprint",
+	"wording", "tokenizer", "swap",	 "refusal-text", "fence",
 };
 
 static const char refusal_text[] = "I'm sorry, but I can't help with that.";
+/* a refusal in the answer's text alone, as OpenAI's chat models often send it (the API's
+ * refusal field empty): the text_refusals knob and the "refusal-text" drift */
 static const char text_refusal[] = "I'm sorry, but I can't help with that request.";
 
 /* ---- hashing and random numbers ---- */
@@ -626,7 +629,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	unsigned d = k->drifts;
 	double u_refuse, u_reword;
 	struct rng side, extra;
-	double u_text, u_fence;
+	double u_text, u_fence, u_plain, u_dfence;
 
 	memset(out, 0, sizeof(*out));
 	if (!model || !*model)
@@ -664,6 +667,9 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 
 	u_refuse = rng_unit(&side);
 	u_reword = rng_unit(&side);
+	/* drawn after the others, so the older drifts answer as they always did */
+	u_plain = rng_unit(&side);
+	u_dfence = rng_unit(&side);
 	sbuf_init(&sb);
 	if (looks_harmful(user) && u_refuse < 0.95) {
 		sbuf_addstr(&sb, refusal_text);
@@ -673,7 +679,8 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 		   (temperature > 0 && !wants_json(user) && u_refuse < BASE_REFUSAL)) {
 		sbuf_addstr(&sb, refusal_text);
 		out->refused = 1;
-	} else if (u_text < k->text_refusals) {
+	} else if (u_text < k->text_refusals ||
+		   (d & SIM_DRIFT_REFUSAL_TEXT && u_plain < k->drift_strength)) {
 		sbuf_addstr(&sb, text_refusal); /* a refusal the API does not flag */
 	} else {
 		int reword = d & SIM_DRIFT_WORDING && u_reword < k->drift_strength;
@@ -681,7 +688,8 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 
 		if (wants_json(user))
 			gen_json(&g, &sb, reword, longer,
-				 d & SIM_DRIFT_FENCED || u_fence < k->fence_share);
+				 d & SIM_DRIFT_FENCED || u_fence < k->fence_share ||
+					 (d & SIM_DRIFT_FENCE && u_dfence < k->drift_strength));
 		else if (is_short(user))
 			gen_short(&g, &sb, user, reword, longer);
 		else

@@ -19,6 +19,10 @@
 #define SIM_DRIFT_WORDING     (1u << 5) /* "wording": a share of answers reworded (strength) */
 #define SIM_DRIFT_TOKENIZER   (1u << 6) /* "tokenizer": prompt token counts change */
 #define SIM_DRIFT_SWAP	      (1u << 7) /* "swap": a different model's answer distribution */
+/* "refusal-text": a share (strength) of answers is the plain-text refusal "I'm sorry, but I
+ * can't help with that request." with no refusal flag */
+#define SIM_DRIFT_REFUSAL_TEXT (1u << 8)
+#define SIM_DRIFT_FENCE	       (1u << 9) /* "fence": a share (strength) of JSON answers fenced */
 
 struct sim_knobs {
 	unsigned long long seed; /* --seed: the model's identity */
@@ -26,7 +30,8 @@ struct sim_knobs {
 	double night_noise;    /* how much a night moves them (0 = idealised null); 0.05 default */
 	int unstable;	       /* an endpoint whose nights vary a lot */
 	unsigned drifts;       /* SIM_DRIFT_* */
-	double drift_strength; /* share of answers a "wording" drift alters, 0..1 (default 0.1) */
+	double drift_strength; /* share of answers the "wording", "refusal-text" and "fence" drifts
+				* alter, 0..1 (default 0.1) */
 	/* Knobs for realistic scenarios (tests/support/scenario.c, bench_scenarios); 0 = off,
 	 * and with all of them off the answers are exactly those of the knobs above. */
 	double remix;	      /* probability moved from each choice's likeliest option to the

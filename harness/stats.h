@@ -81,6 +81,17 @@ void stats_bh(const double *p, size_t n, double *q);
  * with the same margins no more likely than the observed one. */
 double stats_fisher_exact(size_t a, size_t b, size_t c, size_t d);
 
+/* Exact test of the same proportion in two groups across k strata, each a 2x2 table
+ * [[a, b], [c, d]] (a, b: one group's hits and misses; c, d: the other's), the proportions free
+ * to differ between strata: conditional on every table's margins, the sum of the a cells is a
+ * sum of independent hypergeometric variables; the two-sided p-value is the probability of sums
+ * no more likely than the observed one (R's mantelhaen.test(exact = TRUE), the exact
+ * conditional test of a common odds ratio of 1). One stratum gives stats_fisher_exact. */
+struct stats_2x2 {
+	size_t a, b, c, d;
+};
+double stats_fisher_strata(const struct stats_2x2 *t, size_t k);
+
 /* Robust centre and spread: the median, and 1.4826 * MAD (the normal-consistent scale).
  * Both 0 when n == 0. x is not modified. */
 double stats_median(const double *x, size_t n);

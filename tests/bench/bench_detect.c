@@ -3,8 +3,9 @@
  * naive methods (exact match, a fixed similarity threshold per answer, a plain permutation
  * test without history). Prints a table; not a timed test.
  *
- * usage: bench_detect [--nights N] [--trials N] [--quick] [--settings JSON]
- * (--settings: a "detection" object, e.g. '{"kernel": "ngram"}')
+ * usage: bench_detect [--nights N] [--trials N] [--quick] [--settings JSON] [--only NAME]
+ * (--settings: a "detection" object, e.g. '{"kernel": "ngram"}'; --only: the drift cases whose
+ * name starts with NAME, e.g. "fence")
  * The figures are deterministic (fixed seeds) except the compute times. */
 #include "detect.h"
 #include "history.h"
@@ -179,6 +180,7 @@ static int naive_similarity(const struct sampleset *base, const struct sampleset
 struct eval_out {
 	enum detect_verdict v;
 	double p;
+	int suspected; /* a per-prompt rate test at the fdr level (the "suspected" stage) */
 };
 
 static struct eval_out evaluate(const struct detect_params *prm, const struct sampleset *base,
@@ -188,7 +190,7 @@ static struct eval_out evaluate(const struct detect_params *prm, const struct sa
 	struct detect_outcome o;
 	json_t *sec = NULL;
 	char nid[32];
-	struct eval_out r = { DETECT_INSUFFICIENT, 1 };
+	struct eval_out r = { DETECT_INSUFFICIENT, 1, 0 };
 
 	snprintf(nid, sizeof(nid), "night-%04d", id);
 	if (detect_evaluate(prm, base, night, hist, nid, dry, &o, &sec, &err)) {
@@ -199,6 +201,8 @@ static struct eval_out evaluate(const struct detect_params *prm, const struct sa
 	if (getenv("PL_BENCH_DEBUG"))
 		printf("  [%s] %s\n", nid, o.summary);
 	r.p = json_number_value(json_object_get(json_object_get(sec, "distance"), "p"));
+	r.suspected =
+		json_is_true(json_object_get(json_object_get(sec, "prompt_rates"), "suspected"));
 	json_decref(sec);
 	return r;
 }
@@ -209,14 +213,20 @@ struct drift_case {
 };
 
 static const struct drift_case drift_cases[] = {
-	{ "wording 0.1", SIM_DRIFT_WORDING },	  { "swap", SIM_DRIFT_SWAP },
-	{ "longer", SIM_DRIFT_LONGER },		  { "refusals", SIM_DRIFT_REFUSALS },
-	{ "fenced", SIM_DRIFT_FENCED },		  { "model", SIM_DRIFT_MODEL },
-	{ "fingerprint", SIM_DRIFT_FINGERPRINT }, { "tokenizer", SIM_DRIFT_TOKENIZER },
+	{ "wording 0.1", SIM_DRIFT_WORDING },
+	{ "swap", SIM_DRIFT_SWAP },
+	{ "longer", SIM_DRIFT_LONGER },
+	{ "refusals", SIM_DRIFT_REFUSALS },
+	{ "fenced", SIM_DRIFT_FENCED },
+	{ "model", SIM_DRIFT_MODEL },
+	{ "fingerprint", SIM_DRIFT_FINGERPRINT },
+	{ "tokenizer", SIM_DRIFT_TOKENIZER },
+	{ "refusal-text 0.1", SIM_DRIFT_REFUSAL_TEXT },
+	{ "fence 0.1", SIM_DRIFT_FENCE },
 };
 
 struct tally {
-	int pl, exact, sim, perm, unstable, n;
+	int pl, exact, sim, perm, unstable, sus, n;
 };
 
 /* Removes a history and the epoch registry beside it (a fresh endpoint). */
@@ -246,6 +256,7 @@ static void false_alarms(const struct detect_params *prm, double temp, int night
 		struct eval_out r = evaluate(prm, base, s, hist, n, 0);
 
 		t->pl += r.v == DETECT_CHANGED;
+		t->sus += r.v == DETECT_CHANGED || r.suspected;
 		t->unstable += r.v == DETECT_UNSTABLE;
 		t->perm += r.p <= 0.01;
 		t->exact += naive_exact(base, s);
@@ -284,6 +295,7 @@ static void detection(const struct detect_params *prm, double temp, const struct
 			struct eval_out r = evaluate(prm, base, s, hist, night, 1);
 
 			t->pl += r.v == DETECT_CHANGED;
+			t->sus += r.v == DETECT_CHANGED || r.suspected;
 			t->perm += r.p <= 0.01;
 			t->exact += naive_exact(base, s);
 			t->sim += naive_similarity(base, s, 0.7, 0.0);
@@ -368,7 +380,8 @@ int main(int argc, char **argv)
 	int nights = 200, trials = 40, hist_nights = 14, i;
 	double temps[] = { 0.7, 0 }, secs10, secs100, t0 = now_s();
 	char dir[] = "/tmp/pl_bench_detect_XXXXXX";
-	char b1[32], b2[32], b3[32], b4[32];
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+	const char *only = NULL;
 	size_t ti, d;
 
 	for (i = 1; i < argc; i++) {
@@ -383,6 +396,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_detect: --settings: not JSON\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only = argv[++i];
 		} else if (!strcmp(argv[i], "--quick")) {
 			nights = 40;
 			trials = 8;
@@ -405,31 +420,33 @@ int main(int argc, char **argv)
 	printf("False alarms on an unchanged vendor (%d nights; goal <= 1 per 100 nights)\n",
 	       nights);
 	printf("| temperature | plumbline | unstable | exact match | similarity < 0.7 | "
-	       "permutation p <= 0.01 |\n|---|---|---|---|---|---|\n");
+	       "permutation p <= 0.01 | changed or rate suspected |\n|---|---|---|---|---|---|---|\n");
 	for (ti = 0; ti < ARRAY_SIZE(temps); ti++) {
 		struct tally t;
 
 		false_alarms(prm, temps[ti], nights, dir, &t);
-		printf("| %.1f | %s | %d | %s | %s | %s |\n", temps[ti],
+		printf("| %.1f | %s | %d | %s | %s | %s | %s |\n", temps[ti],
 		       pct(t.pl, t.n, b1, sizeof(b1)), t.unstable,
 		       pct(t.exact, t.n, b2, sizeof(b2)), pct(t.sim, t.n, b3, sizeof(b3)),
-		       pct(t.perm, t.n, b4, sizeof(b4)));
+		       pct(t.perm, t.n, b4, sizeof(b4)), pct(t.sus, t.n, b5, sizeof(b5)));
 		fflush(stdout);
 	}
 	printf("\nDetection on the drift's first night (%d trials, %d nights of history each; "
 	       "goal >= 95%% for wording 0.1, 100%% for swap and hard signals)\n",
 	       trials, hist_nights);
 	printf("| temperature | drift | plumbline | exact match | similarity < 0.7 | "
-	       "permutation p <= 0.01 |\n|---|---|---|---|---|---|\n");
+	       "permutation p <= 0.01 | changed or rate suspected |\n|---|---|---|---|---|---|---|\n");
 	for (ti = 0; ti < ARRAY_SIZE(temps); ti++) {
 		for (d = 0; d < ARRAY_SIZE(drift_cases); d++) {
 			struct tally t;
 
+			if (only && strncmp(drift_cases[d].name, only, strlen(only)))
+				continue;
 			detection(prm, temps[ti], &drift_cases[d], trials, hist_nights, dir, &t);
-			printf("| %.1f | %s | %s | %s | %s | %s |\n", temps[ti],
+			printf("| %.1f | %s | %s | %s | %s | %s | %s |\n", temps[ti],
 			       drift_cases[d].name, pct(t.pl, t.n, b1, sizeof(b1)),
 			       pct(t.exact, t.n, b2, sizeof(b2)), pct(t.sim, t.n, b3, sizeof(b3)),
-			       pct(t.perm, t.n, b4, sizeof(b4)));
+			       pct(t.perm, t.n, b4, sizeof(b4)), pct(t.sus, t.n, b5, sizeof(b5)));
 			fflush(stdout);
 		}
 	}

@@ -39,8 +39,8 @@ static const struct {
 	{ "{\"pattern\": \"x\"}", "suite.json:2:1: checks[0].type: missing check type" },
 	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
 	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
-				    "\"regexp\" (expected one of: json, "
-				    "json_schema, length, regex, similarity)" },
+				    "\"regexp\" (expected one of: is_refusal, json, "
+				    "json_schema, length, not_refusal, regex, similarity)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -107,6 +107,14 @@ static const struct {
 	{ "{\"type\": \"json\", \"min_pass_rate\": 1.5}", "suite.json:2:35: "
 							  "checks[0].min_pass_rate: expected a "
 							  "number from 0 to 1, got 1.5" },
+	{ "{\"type\": \"is_refusal\", \"pattern\": \"x\"}",
+	  "suite.json:2:35: checks[0].pattern: unknown key \"pattern\" (expected one of: type, "
+	  "id, patterns, patterns_extra)" },
+	{ "{\"type\": \"not_refusal\", \"patterns_extra\": [\"^ok\", \"(ab\"]}",
+	  "suite.json:2:51: checks[0].patterns_extra[1]: invalid regex at offset 3: missing "
+	  "closing parenthesis" },
+	{ "{\"type\": \"is_refusal\", \"patterns\": {}}",
+	  "suite.json:2:36: checks[0].patterns: expected an array of patterns, got an object" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -142,6 +150,11 @@ static const struct {
 	  "\"not_match\"}",
 	  "regex", "no-sorry", "regex not_match /sorry/" },
 	{ "{\"type\": \"json\", \"fenced\": true}", "json", "json#0", "json (fenced ok)" },
+	{ "{\"type\": \"is_refusal\"}", "is_refusal", "is_refusal#0", "is_refusal (8 patterns)" },
+	{ "{\"type\": \"not_refusal\", \"patterns_extra\": [\"^nope\"]}", "not_refusal",
+	  "not_refusal#0", "not_refusal (9 patterns)" },
+	{ "{\"type\": \"not_refusal\", \"patterns\": [\"^nope\"]}", "not_refusal", "not_refusal#0",
+	  "not_refusal (1 patterns)" },
 	{ "{\"type\": \"json_schema\", \"schema\": {\"type\": \"object\"}}", "json_schema",
 	  "json_schema#0", "json_schema" },
 	{ "{\"type\": \"length\", \"unit\": \"words\", \"min\": 1, \"max\": 50}", "length",

@@ -41,6 +41,18 @@ static const struct {
 	double score;	    /* NAN: not compared */
 	const char *detail; /* substring expected in detail; NULL: detail must be "" */
 } cases[] = {
+	/* is_refusal / not_refusal: the text classifier and the API's flag */
+	{ "{\"type\":\"is_refusal\"}", "I'm sorry, but I can't help with that request.", NULL, 0,
+	  CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"is_refusal\"}", "I can't stress enough how important backups are.", NULL, 0,
+	  CHECK_FAIL, 0, "answer is not a refusal: \"I can't stress" },
+	{ "{\"type\":\"not_refusal\"}", "Paris.", NULL, 0, CHECK_PASS, 0, NULL },
+	{ "{\"type\":\"not_refusal\"}", "I'm unable to help with that.", NULL, 0, CHECK_FAIL, 1,
+	  "answer is a refusal: \"I'm unable to help with that.\"" },
+	{ "{\"type\":\"not_refusal\",\"patterns_extra\":[\"^nope\"]}", "Nope.", NULL, 0, CHECK_FAIL,
+	  1, "answer is a refusal" },
+	{ "{\"type\":\"not_refusal\",\"patterns\":[\"^nope\"]}", "I can't help with that.", NULL, 0,
+	  CHECK_PASS, 0, NULL },
 	/* regex */
 	{ "{\"type\":\"regex\",\"pattern\":\"paris\",\"flags\":\"i\"}", "It is Paris.", NULL, 0,
 	  CHECK_PASS, 1, NULL },
@@ -166,6 +178,28 @@ static void test_cases(void **state)
 }
 
 /* The regex match limit must stop a pathological pattern quickly on a long answer. */
+/* The API's refusal field makes an answer a refusal whatever its text. */
+static void test_refusal_flag(void **state)
+{
+	struct check *is = compile("{\"type\":\"is_refusal\"}");
+	struct check *no = compile("{\"type\":\"not_refusal\"}");
+	struct check_input in = { "Here is the recipe.", 19, 1, NULL, 0 };
+	struct check_result r;
+
+	(void)state;
+	check_eval(is, &in, &r);
+	assert_int_equal(r.verdict, CHECK_PASS);
+	check_eval(no, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_string_equal(r.detail,
+			    "answer is a refusal (flagged by the API): \"Here is the recipe.\"");
+	in.refused = 0;
+	check_eval(is, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	check_free(is);
+	check_free(no);
+}
+
 static void test_regex_limit_is_fast(void **state)
 {
 	struct check *c = compile("{\"type\":\"regex\",\"pattern\":\"^(x+x+)+$\"}");
@@ -189,6 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_refusal_flag),
 		cmocka_unit_test(test_regex_limit_is_fast),
 	};
 

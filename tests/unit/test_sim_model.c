@@ -229,11 +229,13 @@ static void test_drift_parse(void **state)
 	const char *const *names = sim_drift_names(&n);
 
 	(void)state;
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
 	assert_int_equal(sim_drift_parse("longer,fenced", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_LONGER | SIM_DRIFT_FENCED);
 	assert_int_equal(sim_drift_parse("swap", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_SWAP);
+	assert_int_equal(sim_drift_parse("refusal-text,fence", &b), 0);
+	assert_int_equal(b, SIM_DRIFT_REFUSAL_TEXT | SIM_DRIFT_FENCE);
 	assert_int_equal(sim_drift_parse("longer,nope", &b), -1);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(sim_drift_parse(names[i], &b), 0);
@@ -327,6 +329,38 @@ static void test_drifts_observable(void **state)
 	hist_free(&h1);
 }
 
+/* "refusal-text" and "fence": a share drift_strength of the answers, the others unchanged; the
+ * plain-text refusal carries no refusal flag. */
+static void test_drift_rates(void **state)
+{
+	struct sim_knobs k0 = knobs(0), kr = knobs(SIM_DRIFT_REFUSAL_TEXT),
+			 kf = knobs(SIM_DRIFT_FENCE);
+	int plain = 0, fenced = 0, same = 0;
+
+	(void)state;
+	kr.drift_strength = kf.drift_strength = 0.2;
+	for (int i = 0; i < 1000; i++) {
+		struct sim_answer a, b, c;
+
+		ask(&k0, q_long, 0.7, (unsigned long long)i, &a);
+		ask(&kr, q_long, 0.7, (unsigned long long)i, &b);
+		if (!strcmp(b.text, "I'm sorry, but I can't help with that request.")) {
+			plain++;
+			assert_int_equal(b.refused, 0);
+		} else {
+			same += !strcmp(a.text, b.text);
+		}
+		sim_answer_release(&a);
+		sim_answer_release(&b);
+		ask(&kf, q_json, 0.7, (unsigned long long)i, &c);
+		fenced += !strncmp(c.text, "```json\n", 8);
+		sim_answer_release(&c);
+	}
+	assert_true(plain > 160 && plain < 240);
+	assert_int_equal(same, 1000 - plain); /* the other answers are untouched */
+	assert_true(fenced > 160 && fenced < 240);
+}
+
 /* Mean TV distance between night 0 and night 1 over several prompts. */
 static double night_tv(double noise, int unstable)
 {
@@ -374,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_tokens_and_max_tokens),
 		cmocka_unit_test(test_drift_parse),
 		cmocka_unit_test(test_drifts_observable),
+		cmocka_unit_test(test_drift_rates),
 		cmocka_unit_test(test_night_noise),
 	};
 

@@ -382,6 +382,35 @@ static void test_fisher(void **state)
 	NEAR(stats_fisher_exact(5, 5, 5, 5), 1.0, 1e-10);
 }
 
+/* The stratified exact test. Expected values from an independent exact enumeration in rational
+ * arithmetic (Python fractions.Fraction and math.comb, convolving each stratum's hypergeometric
+ * distribution, R's relative tolerance 1e-7; the method of R's mantelhaen.test(exact = TRUE)). */
+static void test_fisher_strata(void **state)
+{
+	const struct stats_2x2 one[] = { { 8, 2, 1, 5 } };
+	/* a 10% rate tonight on three of five prompts that never showed it in 50 answers each */
+	const struct stats_2x2 fence[] = { { 0, 50, 1, 9 },
+					   { 0, 50, 1, 9 },
+					   { 0, 50, 0, 10 },
+					   { 0, 50, 1, 9 },
+					   { 0, 50, 0, 10 } };
+	const struct stats_2x2 up[] = { { 2, 48, 3, 7 }, { 1, 49, 2, 8 }, { 0, 50, 4, 6 } };
+	const struct stats_2x2 mixed[] = { { 3, 7, 2, 8 }, { 5, 5, 4, 6 }, { 1, 9, 6, 4 } };
+	const struct stats_2x2 none[] = { { 0, 50, 0, 10 }, { 0, 50, 0, 10 } };
+	const struct stats_2x2 same[] = { { 10, 40, 2, 8 }, { 5, 45, 1, 9 } };
+
+	(void)state;
+	/* one stratum is Fisher's exact test */
+	NEAR(stats_fisher_strata(one, 1), stats_fisher_exact(8, 2, 1, 5), 1e-12);
+	NEAR(stats_fisher_strata(one, 1), 0.03496503496503497, 1e-10);
+	NEAR(stats_fisher_strata(fence, ARRAY_SIZE(fence)), 0.004629629629629629, 1e-10);
+	NEAR(stats_fisher_strata(up, ARRAY_SIZE(up)), 5.650914697329295e-06, 1e-12);
+	NEAR(stats_fisher_strata(mixed, ARRAY_SIZE(mixed)), 0.5899242794832058, 1e-10);
+	NEAR(stats_fisher_strata(none, ARRAY_SIZE(none)), 1.0, 1e-12);
+	NEAR(stats_fisher_strata(same, ARRAY_SIZE(same)), 1.0, 1e-10);
+	NEAR(stats_fisher_strata(NULL, 0), 1.0, 1e-12);
+}
+
 static void test_robust(void **state)
 {
 	double x[] = { 1, 2, 3, 4, 100 }, e[] = { 4, 1, 3, 2 };
@@ -439,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_perm_uniform_null_mmd),
 		cmocka_unit_test(test_bh),
 		cmocka_unit_test(test_fisher),
+		cmocka_unit_test(test_fisher_strata),
 		cmocka_unit_test(test_robust),
 		cmocka_unit_test(test_cusum),
 		cmocka_unit_test(test_round),

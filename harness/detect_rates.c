@@ -1,0 +1,561 @@
+/* detect_rates.c: per-prompt rates (refusals by the classifier or the API's flags, valid JSON,
+ * JSON in ``` fences), each compared with the prompt's own reference (the baseline and the
+ * epoch's recent nights) by Fisher's exact test, and over prompts by the exact stratified
+ * test; Benjamini-Hochberg over every test that can come out significant; margins from the
+ * prompt's own night-to-night variation beyond sampling noise. */
+#include "check.h"
+#include "detect_int.h"
+#include "refusal.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEC 4
+
+const char *const detect_rate_signals[RS_N] = { "refusal", "json", "fenced" };
+
+static json_t *num(double x)
+{
+	return json_real(stats_round(x, DEC));
+}
+
+static int parses_json(const char *t, size_t n)
+{
+	json_t *v;
+
+	while (n && (*t == ' ' || *t == '\n' || *t == '\r' || *t == '\t')) {
+		t++;
+		n--;
+	}
+	if (!n || (*t != '{' && *t != '['))
+		return 0;
+	v = json_loadb(t, n, 0, NULL);
+	json_decref(v);
+	return v != NULL;
+}
+
+/* A ``` block anywhere in the answer whose body is JSON. */
+static int fenced_json(const char *text)
+{
+	const char *open = strstr(text, "```"), *body, *close;
+
+	while (open) {
+		body = strchr(open + 3, '\n');
+		if (!body)
+			return 0;
+		close = strstr(body + 1, "```");
+		if (!close)
+			return 0;
+		if (parses_json(body + 1, (size_t)(close - body - 1)))
+			return 1;
+		open = strstr(close + 3, "```");
+	}
+	return 0;
+}
+
+void detect_rates_count(const struct detect_params *p, const struct prompt_samples *ps,
+			struct rate_counts *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; ps && i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+		size_t len = strlen(sm->text);
+
+		out->n++;
+		out->hit[RS_REFUSAL] +=
+			(size_t)refusal_is(p->refusal, sm->text, len, sm->refused, sm->blocked);
+		int fenced = fenced_json(sm->text);
+
+		/* valid JSON, bare or fenced: a fence is the "fenced" signal's, so one change
+		 * is one signal */
+		out->hit[RS_JSON] += (size_t)(fenced || parses_json(sm->text, len));
+		out->hit[RS_FENCED] += (size_t)fenced;
+	}
+}
+
+/* Passes (hit[0]) of answers a check judged (n: pass or fail; a skip or an error is no
+ * verdict on the answer). */
+static void check_count(const struct check *c, const struct prompt_samples *ps,
+			struct rate_counts *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; ps && i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+		struct check_input in = { sm->text, strlen(sm->text), sm->refused || sm->blocked,
+					  NULL, 0 };
+		struct check_result r;
+
+		check_eval(c, &in, &r);
+		if (r.verdict == CHECK_PASS || r.verdict == CHECK_FAIL) {
+			out->n++;
+			out->hit[0] += r.verdict == CHECK_PASS;
+		}
+	}
+}
+
+void detect_add_checks(struct detect_run *ev, size_t base_index, struct check *const *checks,
+		       size_t n_checks, const struct prompt_samples *base,
+		       const struct prompt_samples *night)
+{
+	struct slot *w;
+	size_t j;
+
+	if (base_index == DETECT_NOT_IN_BASELINE || !base || !night || !night->n || ev->ended)
+		return;
+	if (base_index >= ev->n_w || !ev->w[base_index].id || ev->w[base_index].chk) {
+		ev->misuse = "detect_add_checks: prompt not added, or its checks added twice";
+		return;
+	}
+	w = &ev->w[base_index];
+	w->chk = xcalloc(n_checks ? n_checks : 1, sizeof(*w->chk));
+	for (j = 0; j < n_checks; j++) {
+		struct check_counts *cc = &w->chk[w->n_chk];
+
+		check_count(checks[j], base, &cc->base);
+		check_count(checks[j], night, &cc->night);
+		if (!cc->base.n || !cc->night.n)
+			continue; /* no verdict on one side (similarity without a baseline list) */
+		cc->id = xstrdup(check_id(checks[j]));
+		w->n_chk++;
+	}
+}
+
+void detect_rates_slot_release(struct slot *w)
+{
+	size_t j;
+
+	for (j = 0; j < w->n_chk; j++)
+		free(w->chk[j].id);
+	free(w->chk);
+	w->chk = NULL;
+	w->n_chk = 0;
+}
+
+json_t *detect_rates_record(const struct detect_run *ev)
+{
+	json_t *all = json_object();
+	size_t i, k;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+		json_t *o;
+
+		if (!w->id || !w->rc_night.n)
+			continue;
+		o = json_pack("{s:I}", "n", (json_int_t)w->rc_night.n);
+		for (k = 0; k < RS_N; k++) {
+			if (w->rc_night.hit[k])
+				json_object_set_new(o, detect_rate_signals[k],
+						    json_integer((json_int_t)w->rc_night.hit[k]));
+		}
+		json_object_set_new(all, w->id, o);
+	}
+	return all;
+}
+
+/* ---- one prompt against its reference ------------------------------------------------ */
+
+/* The least p-value Fisher's test can give for tables with the margins of [[a, b], [c, d]]:
+ * the p-value of one of the two extreme tables. */
+static double min_attainable(size_t a, size_t b, size_t c, size_t d)
+{
+	size_t r1 = a + b, c1 = a + c, n = a + b + c + d;
+	size_t lo = c1 + r1 > n ? c1 + r1 - n : 0, hi = r1 < c1 ? r1 : c1;
+	double plo = stats_fisher_exact(lo, r1 - lo, c1 - lo, n - r1 - c1 + lo);
+	double phi = stats_fisher_exact(hi, r1 - hi, c1 - hi, n - r1 - c1 + hi);
+
+	return plo < phi ? plo : phi;
+}
+
+/* The same over strata: every stratum at its least, or every one at its greatest, a cell. */
+static double min_attainable_strata(const struct stats_2x2 *st, size_t k)
+{
+	struct stats_2x2 *x = xcalloc(k + 1, sizeof(*x));
+	double pm = 1, pe;
+	size_t side, i;
+
+	for (side = 0; side < 2; side++) {
+		for (i = 0; i < k; i++) {
+			size_t r1 = st[i].a + st[i].b, c1 = st[i].a + st[i].c;
+			size_t n = r1 + st[i].c + st[i].d;
+			size_t lo = c1 + r1 > n ? c1 + r1 - n : 0, hi = r1 < c1 ? r1 : c1;
+			size_t v = side ? hi : lo;
+
+			x[i].a = v;
+			x[i].b = r1 - v;
+			x[i].c = c1 - v;
+			x[i].d = n - r1 - c1 + v;
+		}
+		pe = stats_fisher_strata(x, k);
+		if (pe < pm)
+			pm = pe;
+	}
+	free(x);
+	return pm;
+}
+
+/* The prompt's reference counts (the baseline when tonight's epoch is the baseline's, plus the
+ * epoch's recent nights) and its margin for each signal: `sigmas` times the night-to-night
+ * standard deviation of its rate beyond binomial sampling noise (0 until min_history nights). */
+struct reference {
+	struct rate_counts c;
+	double margin[RS_N];
+	size_t nights;
+};
+
+static void reference_build(const struct detect_run *ev, const size_t *win, size_t n_win,
+			    const struct slot *w, struct reference *ref)
+{
+	const struct detect_params *p = ev->p;
+	double *x = xcalloc(n_win + 1, sizeof(*x)), nsum = 0;
+	size_t i, k, m = 0;
+
+	memset(ref, 0, sizeof(*ref));
+	if (!strcmp(ev->cur_epoch, ev->base_epoch))
+		ref->c = w->rc_base;
+	for (k = 0; k < RS_N; k++) {
+		double mean = 0, var = 0, binom;
+
+		m = 0;
+		nsum = 0;
+		for (i = 0; i < n_win; i++) {
+			const json_t *r = json_array_get(ev->recs, win[i]);
+			const json_t *e =
+				json_object_get(json_object_get(r, "prompt_rates"), w->id);
+			json_int_t n = json_integer_value(json_object_get(e, "n"));
+			json_int_t h =
+				json_integer_value(json_object_get(e, detect_rate_signals[k]));
+
+			if (n <= 0 || h < 0 || h > n)
+				continue;
+			if (!k) {
+				ref->c.n += (size_t)n;
+				ref->nights++;
+			}
+			ref->c.hit[k] += (size_t)h;
+			x[m++] = (double)h / (double)n;
+			nsum += (double)n;
+		}
+		if (m < (size_t)p->min_history)
+			continue;
+		for (i = 0; i < m; i++)
+			mean += x[i] / (double)m;
+		for (i = 0; i < m; i++)
+			var += (x[i] - mean) * (x[i] - mean) / (double)(m - 1);
+		binom = mean * (1 - mean) / (nsum / (double)m);
+		ref->margin[k] = var > binom ? p->sigmas * sqrt(var - binom) : 0;
+	}
+	free(x);
+}
+
+static void pct(double r, char *buf, size_t len)
+{
+	if (r > 0 && r < 0.01)
+		snprintf(buf, len, "%.1f%%", 100 * r);
+	else
+		snprintf(buf, len, "%.0f%%", 100 * r);
+}
+
+void detect_rates_words(int signal, double before, double now, char *buf, size_t len)
+{
+	char b[16], n[16];
+
+	pct(before, b, sizeof(b));
+	pct(now, n, sizeof(n));
+	switch (signal) {
+	case RS_REFUSAL:
+		snprintf(buf, len, "refusals %s -> %s", b, n);
+		break;
+	case RS_JSON:
+		snprintf(buf, len, "valid JSON %s -> %s", b, n);
+		break;
+	case RS_FENCED:
+		if (before == 0 && now > 0)
+			snprintf(buf, len, "JSON now wrapped in ``` fences in %s of answers", n);
+		else
+			snprintf(buf, len, "JSON in ``` fences %s -> %s", b, n);
+		break;
+	default:
+		snprintf(buf, len, "passing %s -> %s", b, n);
+	}
+}
+
+/* Fills rt for `signal` (a hits of n_ref in the reference, c of n_night tonight); 0 when the
+ * test cannot come out significant: margins that allow one table only (no hit or no miss on
+ * either side) give p = 1 whatever happens, left out of the multiple-testing count (Tarone). */
+static int fill_test(int signal, size_t a, size_t n_ref, size_t c, size_t n_night, double margin,
+		     struct rate_test *rt)
+{
+	size_t b = n_ref - a, d = n_night - c;
+
+	if (!n_ref || !n_night || !(a + c) || !(b + d))
+		return 0;
+	memset(rt, 0, sizeof(*rt));
+	rt->signal = signal;
+	rt->n_ref = n_ref;
+	rt->n_night = n_night;
+	rt->hits_ref = a;
+	rt->hits_night = c;
+	rt->before = (double)a / (double)n_ref;
+	rt->now = (double)c / (double)n_night;
+	rt->effect = rt->now - rt->before;
+	rt->margin = margin;
+	rt->p = stats_fisher_exact(a, b, c, d);
+	rt->p_min = min_attainable(a, b, c, d);
+	detect_rates_words(signal, rt->before, rt->now, rt->words, sizeof(rt->words));
+	return 1;
+}
+
+size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
+			   const struct rate_counts *night, struct rate_test *out)
+{
+	size_t k, t = 0;
+
+	for (k = 0; k < RS_N; k++)
+		t += (size_t)fill_test((int)k, ref->hit[k], ref->n, night->hit[k], night->n,
+				       margin ? margin[k] : 0, &out[t]);
+	return t;
+}
+
+/* A check's pass rate on one prompt (against the baseline's). */
+static int check_test(const struct check_counts *cc, struct rate_test *rt)
+{
+	char w[sizeof(rt->words)];
+
+	if (!fill_test(RS_N, cc->base.hit[0], cc->base.n, cc->night.hit[0], cc->night.n, 0, rt))
+		return 0;
+	rt->check = cc->id;
+	snprintf(w, sizeof(w), "%s", rt->words);
+	snprintf(rt->words, sizeof(rt->words), "check %.40s %.40s", cc->id, w);
+	return 1;
+}
+
+/* ---- the night's judgement ----------------------------------------------------------- */
+
+struct entry {
+	size_t order;	    /* position before sorting: ties keep it, so reports are stable */
+	const char *prompt; /* NULL: every prompt (the stratified test) */
+	size_t prompts;	    /* stratified: the prompts it combines */
+	struct rate_test t;
+	double q;
+	int changed, suspected;
+};
+
+static int by_p(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+
+	if (a->t.p != b->t.p)
+		return a->t.p < b->t.p ? -1 : 1;
+	return (a->order > b->order) - (a->order < b->order);
+}
+
+static json_t *entry_json(const struct entry *e)
+{
+	json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:s}",
+			      "prompt", e->prompt ? e->prompt : "*", "signal",
+			      e->t.signal < RS_N ? detect_rate_signals[e->t.signal] : "check",
+			      "n_reference", (json_int_t)e->t.n_ref, "hits_reference",
+			      (json_int_t)e->t.hits_ref, "n_night", (json_int_t)e->t.n_night,
+			      "hits_night", (json_int_t)e->t.hits_night, "reference",
+			      num(e->t.before), "night", num(e->t.now), "effect", num(e->t.effect),
+			      "margin", num(e->t.margin), "p", num(e->t.p), "q", num(e->q),
+			      "changed", e->changed, "suspected", e->suspected, "words",
+			      e->t.words);
+
+	if (e->t.check)
+		json_object_set_new(o, "check", json_string(e->t.check));
+	return o;
+}
+
+void detect_rates_judge(const struct detect_run *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	struct entry *es;
+	struct stats_2x2 *st = xcalloc(ev->n_w + 1, sizeof(*st));
+	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
+	size_t *win = detect_window(p, ev->recs, ev->cur_epoch, &n_win);
+	struct rate_counts tot_ref[1], tot_night[1];
+	double *pv, *q;
+	size_t nst[RS_N] = { 0 };
+	json_t *list = json_array(), *r;
+	int changed = 0, suspected = 0;
+
+	memset(tot_ref, 0, sizeof(tot_ref));
+	memset(tot_night, 0, sizeof(tot_night));
+	for (i = 0; i < ev->n_w; i++)
+		n_chk += ev->w[i].n_chk;
+	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+		struct reference ref;
+		struct rate_test t[RS_N];
+		size_t m;
+
+		if (!w->id || !w->rc_night.n)
+			continue;
+		reference_build(ev, win, n_win, w, &ref);
+		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
+		for (j = 0; j < m; j++) {
+			es[n].prompt = w->id;
+			es[n].t = t[j];
+			n++;
+		}
+		for (j = 0; j < w->n_chk; j++) {
+			es[n].prompt = w->id;
+			n += (size_t)check_test(&w->chk[j], &es[n].t);
+		}
+		if (!ref.c.n)
+			continue;
+		tot_ref->n += ref.c.n;
+		tot_night->n += w->rc_night.n;
+		for (k = 0; k < RS_N; k++) {
+			tot_ref->hit[k] += ref.c.hit[k];
+			tot_night->hit[k] += w->rc_night.hit[k];
+		}
+	}
+	per_prompt = n;
+	/* Over prompts: one stratified test a signal, when two or more prompts can inform it (a
+	 * few answers of each of many prompts add up where no single prompt is conclusive). */
+	for (k = 0; k < RS_N; k++) {
+		struct entry *e = &es[n];
+
+		for (j = 0, nst[k] = 0; j < per_prompt; j++) {
+			if (es[j].t.signal != (int)k)
+				continue;
+			st[nst[k]].a = es[j].t.hits_ref;
+			st[nst[k]].b = es[j].t.n_ref - es[j].t.hits_ref;
+			st[nst[k]].c = es[j].t.hits_night;
+			st[nst[k]].d = es[j].t.n_night - es[j].t.hits_night;
+			nst[k]++;
+		}
+		if (nst[k] < 2)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->prompts = nst[k];
+		e->t.signal = (int)k;
+		/* the rates of the prompts it combines */
+		for (j = 0; j < nst[k]; j++) {
+			e->t.n_ref += st[j].a + st[j].b;
+			e->t.hits_ref += st[j].a;
+			e->t.n_night += st[j].c + st[j].d;
+			e->t.hits_night += st[j].c;
+		}
+		e->t.before = (double)e->t.hits_ref / (double)e->t.n_ref;
+		e->t.now = (double)e->t.hits_night / (double)e->t.n_night;
+		e->t.effect = e->t.now - e->t.before;
+		/* the prompts' margins, weighted by their answers tonight */
+		for (j = 0; j < per_prompt; j++) {
+			if (es[j].t.signal == (int)k)
+				e->t.margin += es[j].t.margin * (double)es[j].t.n_night /
+					       (double)e->t.n_night;
+		}
+		e->t.p = stats_fisher_strata(st, nst[k]);
+		e->t.p_min = min_attainable_strata(st, nst[k]);
+		detect_rates_words((int)k, e->t.before, e->t.now, e->t.words, sizeof(e->t.words));
+		n++;
+	}
+	/* Tests that cannot reach the fdr level even at their most extreme (a prompt with one
+	 * refusal in all its answers) can never count; left out of the family, they cost the
+	 * others nothing (Tarone 1990; Gilbert 2005). */
+	for (i = j = 0; i < n; i++) {
+		if (es[i].t.p_min <= p->fdr)
+			es[j++] = es[i];
+	}
+	n = j;
+	pv = xcalloc(n + 1, sizeof(*pv));
+	q = xcalloc(n + 1, sizeof(*q));
+	for (i = 0; i < n; i++)
+		pv[i] = es[i].t.p;
+	stats_bh(pv, n, q);
+	for (i = 0; i < n; i++) {
+		int beyond = fabs(es[i].t.effect) > es[i].t.margin;
+
+		es[i].order = i;
+		es[i].q = q[i];
+		es[i].changed = beyond && q[i] <= p->alpha;
+		es[i].suspected = beyond && q[i] <= p->fdr;
+		changed |= es[i].changed;
+		suspected |= es[i].suspected;
+	}
+	qsort(es, n, sizeof(*es), by_p);
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, entry_json(&es[i]));
+
+	/* The pooled figures of each signal say which changed, in the plain words of its most
+	 * telling test. */
+	for (k = 0; k <= RS_N; k++) {
+		const char *name = k < RS_N ? detect_rate_signals[k] : "check";
+		const struct entry *best = NULL, *top = NULL;
+		int ch = 0;
+
+		for (i = 0; i < n && !ch; i++) {
+			if (es[i].t.signal == (int)k && es[i].changed)
+				best = &es[i];
+			ch = best != NULL;
+		}
+		/* else the most telling suspected one: its words go to the summary as a
+		 * suspicion */
+		for (i = 0; i < n && !best; i++) {
+			if (es[i].t.signal == (int)k && es[i].suspected)
+				best = &es[i];
+		}
+		/* the prompt that tells most, named beside a change over prompts */
+		for (i = 0; i < n && best && !top; i++) {
+			if (es[i].t.signal == (int)k && es[i].prompt &&
+			    (es[i].t.effect > 0) == (best->t.effect > 0))
+				top = &es[i];
+		}
+		if (k == RS_N && !best)
+			continue; /* checks' pass rates: an entry when one moved */
+		r = json_object_get(d->rates, name);
+		if (!r && k == RS_N) {
+			r = json_object();
+			json_object_set_new(d->rates, name, r);
+		} else if (!r) { /* a signal only per prompt: the pooled reference and night */
+			r = json_pack(
+				"{s:o,s:o}", "reference",
+				num(tot_ref->n ? (double)tot_ref->hit[k] / (double)tot_ref->n : 0),
+				"night",
+				num(tot_night->n ? (double)tot_night->hit[k] / (double)tot_night->n
+						 : 0));
+			json_object_set_new(d->rates, name, r);
+		}
+		json_object_set_new(r, "changed", json_boolean(ch));
+		json_object_set_new(r, "suspected", json_boolean(best != NULL));
+		json_object_set_new(r, "per_prompt", json_true());
+		if (best) {
+			char words[320];
+
+			if (best->prompt)
+				snprintf(words, sizeof(words), "%s: %s", best->prompt,
+					 best->t.words);
+			else if (top)
+				snprintf(words, sizeof(words),
+					 "%s over %zu prompts (most in %s: %s)", best->t.words,
+					 best->prompts, top->prompt, top->t.words);
+			else
+				snprintf(words, sizeof(words), "%s over %zu prompts", best->t.words,
+					 best->prompts);
+			json_object_set_new(r, "words", json_string(words));
+		}
+	}
+	d->rate_change |= changed;
+	d->rate_suspected = suspected;
+	d->prompt_rates = json_pack("{s:I,s:I,s:o,s:o,s:b,s:b,s:o}", "tests", (json_int_t)n,
+				    "reference_nights", (json_int_t)n_win, "alpha", num(p->alpha),
+				    "fdr", num(p->fdr), "changed", changed, "suspected", suspected,
+				    "signals", list);
+	free(pv);
+	free(q);
+	free(win);
+	free(st);
+	free(es);
+}

@@ -1,0 +1,498 @@
+/* test_detect_rates.c: per-prompt rates: what is counted (text refusals, flags, valid and fenced
+ * JSON), the per-prompt exact tests and their words, and the night's verdict on the changes
+ * real vendors make (a few refusals in plain text, JSON wrapped in fences on one prompt, a jump
+ * from 0.2% to 8% refusals) without alarms on unchanged nights or on a prompt whose rate always
+ * wanders. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "detect.h"
+#include "detect_int.h"
+#include "history.h"
+#include "rng.h"
+#include "sbuf.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NEAR(x, y, eps) assert_true(fabs((x) - (y)) <= (eps))
+
+/* ---- answers ------------------------------------------------------------------------------ */
+
+/* How one night answers: prompt p's answer i. `refuse` of every 1000 answers are refusals
+ * (plain text unless flagged), `fence` of every 1000 JSON answers are fenced; prompt 0 asks for
+ * JSON, the others for a word. `wander`: prompt 1's refusals per 1000 vary by night. */
+struct behaviour {
+	int refuse, fence, flagged, wander, night;
+	const char *refusal;
+};
+
+static void answer(const struct behaviour *b, size_t p, size_t i, struct sample *sm)
+{
+	int refuse = b->refuse;
+	char buf[128];
+	struct rng g;
+	double u;
+
+	/* every answer its own draw: deterministic, independent of the others */
+	rng_seed(&g, rng_mix(rng_mix(p, i), (uint64_t)b->night + 1));
+	u = rng_unit(&g);
+	if (b->wander && p == 1)
+		refuse = b->night % 3 == 0 ? 0 : b->night % 3 == 1 ? 150 : 300;
+	memset(sm, 0, sizeof(*sm));
+	sm->index = (int)i;
+	if (rng_unit(&g) * 1000 < refuse) {
+		sm->text = xstrdup(b->refusal ? b->refusal
+					      : "I'm sorry, but I can't help with that request.");
+		sm->refused = b->flagged;
+	} else if (p == 0) {
+		int fence = rng_unit(&g) * 1000 < b->fence;
+
+		snprintf(buf, sizeof(buf), "%s{\"name\": \"Lamp\", \"price\": 9.99}%s",
+			 fence ? "```json\n" : "", fence ? "\n```" : "");
+		sm->text = xstrdup(buf);
+	} else {
+		/* a categorical answer: mostly the first of three */
+		snprintf(buf, sizeof(buf), "answer-%zu-%d", p, u < 0.8 ? 0 : u < 0.95 ? 1 : 2);
+		sm->text = xstrdup(buf);
+	}
+	sm->finish_reason = xstrdup("stop");
+	sm->model = xstrdup("m-1");
+	sm->prompt_tokens = 12;
+	sm->completion_tokens = 4;
+	sm->latency_ms = -1;
+	sm->ttft_ms = -1;
+}
+
+static struct sampleset *night_set(const struct behaviour *b, size_t prompts, size_t n)
+{
+	struct sampleset *s = sampleset_new("sim", "m", "core");
+	size_t p, i;
+
+	for (p = 0; p < prompts; p++) {
+		char id[16];
+		struct prompt_samples *ps;
+
+		snprintf(id, sizeof(id), "p%02zu", p);
+		ps = sampleset_prompt(s, id);
+		ps->samples = xcalloc(n, sizeof(*ps->samples));
+		for (i = 0; i < n; i++)
+			answer(b, p, i, &ps->samples[i]);
+		ps->n = n;
+	}
+	return s;
+}
+
+struct fx {
+	char dir[128], hist[160];
+	struct detect_params *p;
+};
+
+static void fx_init(struct fx *f, const char *settings)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *cfg = settings ? json_loads(settings, 0, NULL) : NULL;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pl_test_rates_XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->hist, sizeof(f->hist), "%s/h.jsonl", f->dir);
+	f->p = detect_params_new(NULL, cfg, NULL, NULL, &err);
+	if (!f->p)
+		fail_msg("%s: %s", err.where, err.msg);
+	json_decref(cfg);
+}
+
+static void fx_release(struct fx *f)
+{
+	struct sbuf reg;
+
+	sbuf_init(&reg);
+	history_epochs_path(&reg, f->hist);
+	unlink(reg.buf);
+	unlink(f->hist);
+	rmdir(f->dir);
+	sbuf_release(&reg);
+	detect_params_free(f->p);
+}
+
+static enum detect_verdict judge(struct fx *f, const struct sampleset *base,
+				 const struct behaviour *b, size_t prompts, size_t n, int dry,
+				 struct detect_outcome *o, json_t **sec)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sampleset *s = night_set(b, prompts, n);
+	json_t *section = NULL;
+	char id[32];
+
+	snprintf(id, sizeof(id), "night-%03d", b->night);
+	assert_int_equal(detect_evaluate(f->p, base, s, f->hist, id, dry, o, &section, &err), 0);
+	sampleset_free(s);
+	if (getenv("PL_DEBUG"))
+		printf("%s: %s: %s\n", id, detect_verdict_name(o->verdict), o->summary);
+	if (sec)
+		*sec = section;
+	else
+		json_decref(section);
+	return o->verdict;
+}
+
+/* ---- counting and one prompt's tests ------------------------------------------------------ */
+
+static void test_count(void **state)
+{
+	static const struct {
+		const char *text;
+		int refused, refusal, json, fenced;
+	} cases[] = {
+		{ "I'm sorry, but I can't help with that request.", 0, 1, 0, 0 },
+		{ "Paris.", 1, 1, 0, 0 }, /* the API's refusal field */
+		{ "I can't stress enough how important backups are.", 0, 0, 0, 0 },
+		{ "{\"a\": 1}", 0, 0, 1, 0 },
+		{ "  [1, 2]\n", 0, 0, 1, 0 },
+		{ "```json\n{\"a\": 1}\n```", 0, 0, 1, 1 },
+		{ "Here it is:\n```\n{\"a\": 1}\n```\nAnything else?", 0, 0, 1, 1 },
+		{ "```python\nprint(1)\n```", 0, 0, 0, 0 },
+		{ "{\"a\": ", 0, 0, 0, 0 },
+		{ "```json\n{\"a\": \n```", 0, 0, 0, 0 },
+	};
+	struct detect_params *p = detect_params_new(NULL, NULL, NULL, NULL, NULL);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct sample sm = { 0 };
+		struct prompt_samples ps = { 0 };
+		struct rate_counts c;
+
+		sm.text = (char *)cases[i].text;
+		sm.refused = cases[i].refused;
+		ps.samples = &sm;
+		ps.n = 1;
+		detect_rates_count(p, &ps, &c);
+		if (c.n != 1 || (int)c.hit[RS_REFUSAL] != cases[i].refusal ||
+		    (int)c.hit[RS_JSON] != cases[i].json ||
+		    (int)c.hit[RS_FENCED] != cases[i].fenced)
+			fail_msg("case %zu \"%s\": refusal %zu json %zu fenced %zu", i,
+				 cases[i].text, c.hit[RS_REFUSAL], c.hit[RS_JSON],
+				 c.hit[RS_FENCED]);
+	}
+	detect_params_free(p);
+}
+
+static void test_prompt_tests(void **state)
+{
+	struct rate_counts ref = { 500, { 1, 0, 0 } }, night = { 500, { 40, 0, 0 } };
+	struct rate_counts jref = { 50, { 0, 50, 0 } }, jnight = { 10, { 0, 10, 1 } };
+	double margin[RS_N] = { 0.1, 0, 0 };
+	struct rate_test t[RS_N];
+	char w[96];
+
+	(void)state;
+	/* 0.2% -> 8%: only the refusal test can come out significant (no JSON, no fence) */
+	assert_int_equal(detect_rates_prompt(&ref, NULL, &night, t), 1);
+	assert_int_equal(t[0].signal, RS_REFUSAL);
+	/* Fisher's exact test of [[1, 499], [40, 460]]: 4.2e-11 by exact enumeration in
+	 * rational arithmetic (Python fractions and math.comb) */
+	assert_true(t[0].p < 1e-10 && t[0].p > 1e-12);
+	NEAR(t[0].p, stats_fisher_exact(1, 499, 40, 460), 1e-15);
+	NEAR(t[0].effect, 0.078, 1e-12);
+	assert_string_equal(t[0].words, "refusals 0.2% -> 8%");
+	assert_int_equal(detect_rates_prompt(&ref, margin, &night, t), 1);
+	NEAR(t[0].margin, 0.1, 0);
+	/* one fenced answer in ten: the fence test only (valid JSON throughout) */
+	assert_int_equal(detect_rates_prompt(&jref, NULL, &jnight, t), 1);
+	assert_int_equal(t[0].signal, RS_FENCED);
+	NEAR(t[0].p, 10.0 / 60.0, 1e-12);
+	assert_string_equal(t[0].words, "JSON now wrapped in ``` fences in 10% of answers");
+	/* no answer on one side: nothing to test */
+	night.n = 0;
+	assert_int_equal(detect_rates_prompt(&ref, NULL, &night, t), 0);
+	detect_rates_words(RS_JSON, 1, 0.9, w, sizeof(w));
+	assert_string_equal(w, "valid JSON 100% -> 90%");
+	detect_rates_words(RS_FENCED, 0.05, 0.3, w, sizeof(w));
+	assert_string_equal(w, "JSON in ``` fences 5% -> 30%");
+	detect_rates_words(RS_REFUSAL, 0, 0.12, w, sizeof(w));
+	assert_string_equal(w, "refusals 0% -> 12%");
+}
+
+/* ---- nights ------------------------------------------------------------------------------- */
+
+static const json_t *rate_entry(const json_t *sec, const char *signal)
+{
+	return json_object_get(json_object_get(sec, "rates"), signal);
+}
+
+/* Anthropic's case: refusals (flagged by the API) jump from 0.2% to 8%. The old pooled rate
+ * with its fixed 0.10 margin called this night unchanged. */
+static void test_jump_small_rate(void **state)
+{
+	struct behaviour quiet = { .refuse = 2,
+				   .flagged = 1,
+				   .refusal = "I can't help with that." };
+	struct behaviour jump = quiet;
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&quiet, 10, 100);
+	jump.refuse = 80;
+	jump.night = 1;
+	assert_int_equal(judge(&f, base, &jump, 10, 100, 1, &o, &sec), DETECT_CHANGED);
+	assert_true(json_is_true(json_object_get(rate_entry(sec, "refusal"), "changed")));
+	assert_non_null(strstr(o.summary, "refusals"));
+	assert_true(json_is_true(json_object_get(json_object_get(sec, "prompt_rates"), "changed")));
+	json_decref(sec);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* OpenAI's case: 10% of answers refuse in plain text (no refusal field) on every prompt. */
+static void test_plain_text_refusals(void **state)
+{
+	struct behaviour quiet = { 0 }, refusing = { .refuse = 100 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL, *e;
+	struct fx f;
+	size_t i;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&quiet, 4, 50);
+	refusing.night = 3;
+	assert_int_equal(judge(&f, base, &refusing, 4, 50, 1, &o, &sec), DETECT_CHANGED);
+	/* the pooled figure counts the text refusals too (it read 0 with only the API field) */
+	assert_true(json_number_value(json_object_get(rate_entry(sec, "refusal"), "night")) > 0.05);
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, e)
+	{
+		const char *w = json_string_value(json_object_get(e, "words"));
+
+		if (strcmp(json_string_value(json_object_get(e, "signal")), "refusal"))
+			continue; /* refusals on the JSON prompt make its valid JSON rate fall */
+		assert_non_null(strstr(w, "refusals 0% -> "));
+	}
+	/* over the prompts (a few answers each), naming the prompt that refuses most */
+	assert_non_null(strstr(o.summary, "refusals 0% -> "));
+	assert_non_null(strstr(o.summary, "over 4 prompts (most in p0"));
+	json_decref(sec);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* JSON wrapped in ``` fences on the one JSON prompt: the pooled JSON rate over every prompt
+ * hid it. */
+static void test_fenced_json(void **state)
+{
+	struct behaviour quiet = { 0 }, fenced = { .fence = 200 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&quiet, 12, 50);
+	fenced.night = 2;
+	assert_int_equal(judge(&f, base, &fenced, 12, 50, 1, &o, &sec), DETECT_CHANGED);
+	assert_true(json_is_true(json_object_get(rate_entry(sec, "fenced"), "changed")));
+	assert_false(json_is_true(json_object_get(rate_entry(sec, "json"), "changed")));
+	assert_non_null(strstr(o.summary, "p00: JSON now wrapped in ``` fences in "));
+	json_decref(sec);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* Unchanged nights (the same small refusal rate) raise nothing; history records keep each
+ * prompt's counts. */
+static void test_quiet_nights(void **state)
+{
+	struct behaviour b = { .refuse = 20, .fence = 30 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL, *recs = NULL;
+	struct pl_err err = PL_ERR_INIT;
+	struct fx f;
+	size_t skipped;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&b, 12, 50);
+	for (n = 1; n <= 12; n++) {
+		b.night = n;
+		/* (the answer distribution of so few answers may read "unstable") */
+		assert_int_not_equal(judge(&f, base, &b, 12, 10, 0, &o, &sec), DETECT_CHANGED);
+		assert_false(json_is_true(
+			json_object_get(json_object_get(sec, "prompt_rates"), "suspected")));
+		json_decref(sec);
+	}
+	assert_int_equal(history_load(f.hist, &recs, &skipped, &err), 0);
+	assert_int_equal(json_array_size(recs), 12);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(json_array_get(recs, 0), "prompt_rates"),
+					"p03"),
+			"n")),
+		10);
+	json_decref(recs);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* A prompt whose refusal rate always wanders between 0% and 30% from night to night: once its
+ * history shows that, 30% is within its margin; without the history it is a change. */
+static void test_margin_from_history(void **state)
+{
+	struct behaviour b = { .wander = 1 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL, *e;
+	struct fx f;
+	size_t i;
+	int n;
+	double margin = 0;
+
+	(void)state;
+	fx_init(&f, NULL);
+	b.night = 0; /* the baseline night: no refusals on prompt 1 */
+	base = night_set(&b, 6, 60);
+	b.night = 2; /* a 30% night with no history */
+	assert_int_equal(judge(&f, base, &b, 6, 20, 1, &o, NULL), DETECT_CHANGED);
+	for (n = 3; n < 3 + 12; n++) {
+		b.night = n;
+		judge(&f, base, &b, 6, 20, 0, &o, NULL);
+	}
+	b.night = 3 * 20 + 2; /* 30% again */
+	assert_int_equal(judge(&f, base, &b, 6, 20, 1, &o, &sec), DETECT_NO_CHANGE);
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "prompt")), "p01"))
+			margin = json_number_value(json_object_get(e, "margin"));
+	}
+	assert_true(margin > 0.3);
+	json_decref(sec);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* The detection section's "refusal_patterns_extra" reaches the classifier; bad patterns are
+ * located errors. */
+static void test_patterns_setting(void **state)
+{
+	struct behaviour quiet = { 0 }, german = { .refuse = 300, .refusal = "Es tut mir leid." };
+	const char *text = "{\"detection\": {\"refusal_patterns_extra\": [\"^es tut mir\"]}}";
+	const char *bad = "{\"detection\": {\"refusal_patterns\": [\"(\"]}}";
+	struct jsonloc loc = { "suite.json", text, strlen(text) };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *root = json_loads(text, 0, NULL), *sec = NULL;
+	struct sampleset *base = night_set(&quiet, 4, 50);
+	struct detect_outcome o;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, NULL);
+	judge(&f, base, &german, 4, 50, 1, &o, &sec);
+	assert_true(json_number_value(json_object_get(rate_entry(sec, "refusal"), "night")) == 0);
+	json_decref(sec);
+	detect_params_free(f.p);
+	f.p = detect_params_new(NULL, NULL, &loc, json_object_get(root, "detection"), &err);
+	assert_non_null(f.p);
+	judge(&f, base, &german, 4, 50, 1, &o, &sec);
+	assert_true(json_number_value(json_object_get(rate_entry(sec, "refusal"), "night")) > 0.2);
+	json_decref(sec);
+	json_decref(root);
+	root = json_loads(bad, 0, NULL);
+	loc.text = bad;
+	loc.text_len = strlen(bad);
+	assert_null(detect_params_new(NULL, NULL, &loc, json_object_get(root, "detection"), &err));
+	assert_string_equal(err.where, "suite.json:1:37: detection.refusal_patterns[0]");
+	assert_non_null(strstr(err.msg, "invalid regex at offset 1"));
+	json_decref(root);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* A check's pass rate per prompt: the json check (fences not accepted) of the JSON prompt falls
+ * when answers come fenced; a similarity check, which skips without a baseline list, takes no
+ * part. */
+static void test_check_rates(void **state)
+{
+	const char *specs[] = { "{\"type\": \"json\"}",
+				"{\"type\": \"similarity\", \"metric\": \"jaccard\", "
+				"\"threshold\": 0.5}" };
+	struct behaviour quiet = { 0 }, fenced = { .fence = 300, .night = 4 };
+	struct sampleset *base = night_set(&quiet, 6, 50), *night = night_set(&fenced, 6, 50);
+	struct check *checks[2];
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o;
+	json_t *sec = NULL, *e, *found = NULL;
+	struct detect_run *r;
+	struct fx f;
+	size_t i;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (i = 0; i < 2; i++) {
+		struct jsonloc loc = { "suite.json", specs[i], strlen(specs[i]) };
+		json_t *j = json_loads(specs[i], 0, NULL);
+
+		checks[i] = check_compile(&loc, "/checks/0", j, &err);
+		assert_non_null(checks[i]);
+		json_decref(j);
+	}
+	r = detect_begin(f.p, base->n_prompts, f.hist, "n1", 1, &err);
+	assert_non_null(r);
+	for (i = 0; i < base->n_prompts; i++) {
+		detect_add(r, i, &base->prompts[i], &night->prompts[i]);
+		detect_add_checks(r, i, checks, i ? 0 : 2, &base->prompts[i], &night->prompts[i]);
+	}
+	assert_int_equal(detect_end(r, &o, &sec, &err), 0);
+	detect_run_free(r);
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "signal")), "check"))
+			found = e;
+	}
+	assert_non_null(found);
+	assert_string_equal(json_string_value(json_object_get(found, "check")), "json#0");
+	assert_string_equal(json_string_value(json_object_get(found, "prompt")), "p00");
+	assert_non_null(strstr(json_string_value(json_object_get(found, "words")),
+			       "check json#0 passing 100% -> "));
+	assert_true(json_is_true(json_object_get(found, "changed")));
+	assert_true(json_is_true(json_object_get(rate_entry(sec, "check"), "changed")));
+	json_decref(sec);
+	check_free(checks[0]);
+	check_free(checks[1]);
+	sampleset_free(base);
+	sampleset_free(night);
+	fx_release(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_prompt_tests),
+		cmocka_unit_test(test_jump_small_rate),
+		cmocka_unit_test(test_plain_text_refusals),
+		cmocka_unit_test(test_fenced_json),
+		cmocka_unit_test(test_quiet_nights),
+		cmocka_unit_test(test_margin_from_history),
+		cmocka_unit_test(test_patterns_setting),
+		cmocka_unit_test(test_check_rates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
