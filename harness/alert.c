@@ -226,8 +226,13 @@ void alert_title(const struct alert_event *ev, char *buf, size_t len)
 
 	switch (ev->kind) {
 	case ALERT_CHANGE:
-		snprintf(buf, len, "plumbline: %s/%s changed on suite %s (confidence %.2f)", v, m,
-			 s, ev->confidence);
+		if (ev->retracted)
+			snprintf(buf, len,
+				 "plumbline: %s/%s on suite %s: the suspected change is retracted",
+				 v, m, s);
+		else
+			snprintf(buf, len, "plumbline: %s/%s changed on suite %s (confidence %.2f)",
+				 v, m, s, ev->confidence);
 		break;
 	case ALERT_CHECK_FAILURES:
 		snprintf(buf, len, "plumbline: %zu of %zu checks failed for %s/%s on suite %s",

@@ -57,6 +57,7 @@ struct alert_event {
 	const char *const *signals; /* which signals moved: "answer length", "system_fingerprint" */
 	size_t n_signals;
 	double confidence;	 /* 0..1, how sure the detector is (ALERT_CHANGE) */
+	int retracted;		 /* ALERT_CHANGE: last night's suspected change did not hold */
 	const char *epoch;	 /* the behaviour epoch the vendor is now in (detect.h) */
 	const char *report_path; /* where the signed report is */
 	const char *summary;	 /* one line, e.g. the run's printed summary */

@@ -18,7 +18,8 @@ int alerts_wanted(const struct alerts *a, const struct alert_event *ev)
 		return 0;
 	switch (ev->kind) {
 	case ALERT_CHANGE:
-		return ev->confidence >= a->min_confidence;
+		/* a retraction follows the alert it withdraws, whatever tonight's confidence */
+		return ev->retracted || ev->confidence >= a->min_confidence;
 	case ALERT_CHECK_FAILURES:
 		if (ev->checks_total == 0 || (long long)ev->checks_failed < a->min_failed_checks)
 			return 0;

@@ -23,6 +23,8 @@
  * measuring them: a drift is judged against a spread of at least 5% or this many ms, so a
  * fast endpoint's wobble of a few ms is never a slow drift. */
 #define LATENCY_FLOOR_MS 5.0
+/* The standard normal's 99th percentile: a permutation null's upper tail in its units. */
+#define Z99 2.3263
 
 const char *detect_verdict_name(enum detect_verdict v)
 {
@@ -35,6 +37,21 @@ const char *detect_verdict_name(enum detect_verdict v)
 		return "unstable";
 	case DETECT_INSUFFICIENT:
 		return "insufficient";
+	}
+	return "unknown";
+}
+
+const char *detect_stage_name(enum detect_stage s)
+{
+	switch (s) {
+	case DETECT_STAGE_NONE:
+		return "none";
+	case DETECT_STAGE_SUSPECTED:
+		return "suspected";
+	case DETECT_STAGE_CONFIRMED:
+		return "confirmed";
+	case DETECT_STAGE_RETRACTED:
+		return "retracted";
 	}
 	return "unknown";
 }
@@ -247,7 +264,7 @@ static double rec_num(const json_t *r, const char *path)
 static size_t *epoch_window(const struct detect_params *p, const json_t *recs, const char *epoch,
 			    size_t *n)
 {
-	size_t total = json_array_size(recs), cnt = 0, i, keep, drop;
+	size_t total = json_array_size(recs), cnt = 0, i, keep, drop, excl;
 	size_t *idx = xmalloc((total ? total : 1) * sizeof(*idx));
 
 	for (i = 0; i < total; i++) {
@@ -256,8 +273,14 @@ static size_t *epoch_window(const struct detect_params *p, const json_t *recs, c
 		if (rec_usable(r) && !strcmp(rec_epoch(r), epoch))
 			idx[cnt++] = i;
 	}
-	drop = cnt > (size_t)p->exclude_recent ? (size_t)p->exclude_recent : 0;
-	keep = cnt - drop;
+	/* The most recent nights are left out only as far as as many remain: the nights in use
+	 * never go down as nights come in (they went 1, 2, 1, 2, 3 when the recent ones were
+	 * dropped as soon as there were more). */
+	excl = (size_t)p->exclude_recent;
+	keep = cnt > excl ? cnt - excl : 0;
+	if (keep < (cnt < excl ? cnt : excl))
+		keep = cnt < excl ? cnt : excl;
+	drop = cnt - keep;
 	if (keep > (size_t)p->window)
 		keep = (size_t)p->window;
 	memmove(idx, idx + (cnt - drop - keep), keep * sizeof(*idx));
@@ -350,6 +373,268 @@ static double margin_for(const struct detect_params *p, double center, double sp
 	if (spread >= 0 && p->sigmas * spread > m)
 		m = p->sigmas * spread;
 	return m;
+}
+
+/* ---- per-prompt evidence ----------------------------------------------------------- */
+
+void detect_evidence_add(struct slot *sl, const char *signal, double p, double effect,
+			 double margin, int level)
+{
+	struct evidence *e;
+
+	if (sl->n_ev >= DETECT_MAX_EVIDENCE)
+		return;
+	e = &sl->ev[sl->n_ev++];
+	memset(e, 0, sizeof(*e));
+	e->signal = signal;
+	e->p = p;
+	e->effect = effect;
+	e->margin = margin;
+	e->q = 1;
+	e->level = level;
+}
+
+/* P(at least r of m independent uniform p-values are at most t): Wilkinson's test of the r-th
+ * smallest p-value. */
+static double wilkinson(size_t m, size_t r, double t)
+{
+	double term, below = 0;
+	size_t i;
+
+	if (t >= 1 || r == 0)
+		return 1;
+	if (r > m)
+		return 1;
+	term = pow(1 - t, (double)m);
+	for (i = 0; i < r; i++) {
+		below += term;
+		term *= (double)(m - i) / (double)(i + 1) * t / (1 - t);
+	}
+	return fmin(1, fmax(0, 1 - below));
+}
+
+static int cmp_double(const void *a, const void *b);
+
+size_t detect_evidence_combine(struct slot *w, size_t n, double prompt_alpha, double alpha,
+			       size_t r)
+{
+	size_t total = 0, i, k, j = 0, moved = 0, m = 0;
+	double *pv, *q, *best, pr = 0, wk = 1;
+
+	for (i = 0; i < n; i++)
+		total += w[i].n_ev;
+	if (!total)
+		return 0;
+	pv = xmalloc(total * sizeof(*pv));
+	q = xmalloc(total * sizeof(*q));
+	best = xmalloc(n * sizeof(*best));
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < w[i].n_ev; k++)
+			pv[j++] = w[i].ev[k].p;
+		if (w[i].n_ev && !w[i].ev[0].level) {
+			/* a prompt's smallest p-value, Bonferroni over its signals */
+			double b = 1;
+
+			for (k = 0; k < w[i].n_ev; k++)
+				b = fmin(b, w[i].ev[k].p * (double)w[i].n_ev);
+			best[m++] = fmin(1, b);
+		}
+	}
+	/* one family: every signal of every prompt, so adding signals or prompts never raises
+	 * the chance of a false alarm on a quiet night above the level */
+	stats_bh(pv, total, q);
+	/* and the r-th smallest prompt p-value against r of m uniforms (Wilkinson): r prompts
+	 * moving together are less likely by chance than one, which BH alone cannot use */
+	if (r >= 2 && m >= r) {
+		qsort(best, m, sizeof(*best), cmp_double);
+		pr = best[r - 1];
+		wk = wilkinson(m, r, pr);
+	}
+	for (i = 0, j = 0; i < n; i++) {
+		int any = 0;
+
+		for (k = 0; k < w[i].n_ev; k++) {
+			struct evidence *e = &w[i].ev[k];
+			int sig;
+
+			e->q = q[j++];
+			sig = e->q <= (e->level ? alpha : prompt_alpha);
+			if (!e->level && wk <= prompt_alpha && e->p * (double)w[i].n_ev <= pr)
+				sig = 1;
+			e->over = sig && e->effect > e->margin;
+			any |= e->over;
+		}
+		moved += any;
+	}
+	free(pv);
+	free(q);
+	free(best);
+	return moved;
+}
+
+/* Prompt id's distance on one night; NAN when the night did not judge it. */
+static double prompt_num(const json_t *rec, const char *id)
+{
+	const json_t *v = json_object_get(json_object_get(rec, "prompts"), id);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The median of prompt id's distances over the nights idx[0..n) (x: scratch of n); fills *m
+ * with how many had one. */
+static double prompt_median(const json_t *recs, const size_t *idx, size_t n, const char *id,
+			    double *x, size_t *m)
+{
+	size_t j;
+
+	*m = 0;
+	for (j = 0; j < n; j++) {
+		double v = prompt_num(json_array_get(recs, idx[j]), id);
+
+		if (!isnan(v))
+			x[(*m)++] = v;
+	}
+	return stats_median(x, *m);
+}
+
+/* Each judged prompt as a stratum of its own: its distance tonight against its own trailing
+ * nights in the current epoch (centre: their median; spread: the night-to-night MAD pooled
+ * over epochs as series_level does, never below tonight's sampling noise, widened by
+ * sqrt(1 + 1/m) for an estimate from m nights). The evidence is the normal tail of the
+ * standardised deviation, with the permutation p when that is larger than fdr (a prompt that
+ * does not differ from the baseline beyond sampling noise has not moved); the margin is
+ * prompt_sigmas spreads, at least prompt_floor. Before min_history nights the evidence is the
+ * permutation p alone, judged at alpha. */
+static void prompt_evidence(struct detect_run *ev)
+{
+	const struct detect_params *p = ev->p;
+	struct epoch_info *eps = NULL;
+	size_t n_eps = 0, e, i, j, n_cur, n_pool = 0, cap = json_array_size(ev->recs) + 1;
+	size_t **win, *n_win, *cur;
+	double *x = xmalloc(cap * sizeof(*x)), *dev = xmalloc(cap * sizeof(*dev));
+	double *sp = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*sp)), *pool;
+	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch);
+
+	fingerprint_epochs(ev->recs, &eps, &n_eps);
+	win = xcalloc(n_eps ? n_eps : 1, sizeof(*win));
+	n_win = xcalloc(n_eps ? n_eps : 1, sizeof(*n_win));
+	for (e = 0; e < n_eps; e++)
+		win[e] = epoch_window(p, ev->recs, eps[e].id, &n_win[e]);
+	cur = epoch_window(p, ev->recs, ev->cur_epoch, &n_cur);
+	pool = xmalloc((ev->n_w * n_cur + 1) * sizeof(*pool));
+	/* each prompt's level, and the standardised deviations of its trailing nights (the
+	 * pool: how far out the endpoint's prompts go on ordinary nights) */
+	for (i = 0; i < ev->n_w; i++) {
+		struct slot *sl = &ev->w[i];
+		size_t m, nd = 0, k;
+		double sq = 0;
+
+		sp[i] = -1;
+		if (!sl->n_b)
+			continue;
+		sl->lv.center = prompt_median(ev->recs, cur, n_cur, sl->id, x, &m);
+		sl->lv.nights = m;
+		if (!m)
+			sl->lv.center = sl->res.null_mean; /* sampling noise alone */
+		for (e = 0; e < n_eps; e++) {
+			double med =
+				prompt_median(ev->recs, win[e], n_win[e], sl->id, dev + nd, &k);
+
+			for (j = 0; j < k; j++)
+				dev[nd + j] = fabs(dev[nd + j] - med);
+			nd += k;
+		}
+		sl->lv.pooled = nd;
+		sl->lv.spread = -1;
+		if (nd < (size_t)p->min_history || m < (size_t)p->min_history)
+			continue;
+		/* the larger of the MAD and the root mean square deviation: a prompt whose answers
+		 * flip on a few nights (the MAD of a distance that is mostly 0 is 0) keeps them in
+		 * its spread */
+		for (j = 0; j < nd; j++)
+			sq += dev[j] * dev[j];
+		sl->lv.spread = fmax(1.4826 * stats_median(dev, nd), sqrt(sq / (double)nd));
+		sp[i] = fmax(fmax(sl->lv.spread, sl->res.null_sd),
+			     (sl->res.null_q99 - sl->res.null_mean) / Z99) *
+			sqrt(1 + 1 / (double)m);
+		prompt_median(ev->recs, cur, n_cur, sl->id, x, &m);
+		for (j = 0; j < m && sp[i] > 0; j++) {
+			double z = (x[j] - sl->lv.center) / sp[i];
+
+			pool[n_pool++] = is_e1 ? z : fabs(z);
+		}
+	}
+	qsort(pool, n_pool, sizeof(*pool), cmp_double);
+	for (i = 0; i < ev->n_w; i++) {
+		struct slot *sl = &ev->w[i];
+		double effect = sl->res.obs - sl->lv.center, pv, s;
+		size_t lo = 0, hi = n_pool;
+
+		if (!sl->n_b)
+			continue;
+		if (!is_e1)
+			effect = fabs(effect); /* away from a later epoch's usual, either way */
+		if (sp[i] < 0) {
+			s = (sl->lv.nights ? sqrt(2) : 1) * sl->res.null_sd;
+			detect_evidence_add(sl, "distance", sl->res.p, effect,
+					    fmax(p->prompt_floor, p->prompt_sigmas * s), 1);
+			continue;
+		}
+		s = sp[i];
+		pv = s > 0 ? 0.5 * erfc(effect / s / sqrt(2)) : (effect > 0 ? 0 : 1);
+		/* as far out as some ordinary prompt-nights went: their share is the p-value */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (pool[mid] < effect / s)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (s > 0 && lo < n_pool)
+			pv = fmax(pv, (double)(1 + n_pool - lo) / (double)(1 + n_pool));
+		if (sl->res.p > p->fdr)
+			pv = fmax(pv, sl->res.p);
+		detect_evidence_add(sl, "distance", pv, effect,
+				    fmax(p->prompt_floor, p->prompt_sigmas * s), 0);
+	}
+	for (e = 0; e < n_eps; e++)
+		free(win[e]);
+	free(win);
+	free(n_win);
+	free(cur);
+	free(eps);
+	free(x);
+	free(dev);
+	free(sp);
+	free(pool);
+}
+
+/* Whether the prompts that moved tonight sit at epoch's usual distances (within each
+ * prompt's margin): a known state must explain them too, not only the suite's mean. As for
+ * an alarm, it takes prompt_min prompts outside to say no, and a state of min_history nights
+ * (fewer give no usual value per prompt to speak of: its suite figures decide). */
+static int prompts_match(const struct detect_run *ev, const char *epoch)
+{
+	size_t n, i, k, m, off = 0;
+	size_t *idx = epoch_window(ev->p, ev->recs, epoch, &n);
+	double *x = xmalloc((n ? n : 1) * sizeof(*x));
+
+	for (i = 0; i < ev->n_w && n >= (size_t)ev->p->min_history; i++) {
+		const struct slot *sl = &ev->w[i];
+
+		for (k = 0; k < sl->n_ev; k++) {
+			double c;
+
+			if (!sl->ev[k].over || strcmp(sl->ev[k].signal, "distance"))
+				continue;
+			c = prompt_median(ev->recs, idx, n, sl->id, x, &m);
+			off += !m || fabs(sl->res.obs - c) > sl->ev[k].margin;
+		}
+	}
+	free(idx);
+	free(x);
+	return off < (size_t)ev->p->prompt_min;
 }
 
 /* ---- the evaluation ---------------------------------------------------------------- */
@@ -669,7 +954,8 @@ static int consecutive_above(const struct detect_run *ev)
 	size_t n = json_array_size(ev->recs);
 	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
 
-	if (!last || strcmp(rec_epoch(last), ev->cur_epoch))
+	/* last night's suspected epoch is not the current one, yet its count carries on */
+	if (!last || (strcmp(rec_epoch(last), ev->cur_epoch) && !ev->suspect[0]))
 		return 0;
 	return (int)json_integer_value(json_object_get(last, "above"));
 }
@@ -733,7 +1019,8 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 		if (hard)
 			continue;
 		if (ev->enough &&
-		    fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread))
+		    (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread) ||
+		     !prompts_match(ev, ev->eps[e].id)))
 			continue;
 		for (k = 0; k < R_N && !off; k++)
 			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
@@ -766,6 +1053,67 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
 	d->logprobs = json_pack("{s:I,s:o,s:o,s:o,s:b}", "prompts", (json_int_t)n, "stat",
 				num(ev->lp_stat), "center", num(lv.nights ? lv.center : 0),
 				"margin", num(m), "changed", d->lp_change);
+}
+
+/* Suspected, confirmed, retracted. A night over its margins against the current state is a
+ * change only when it is no state the endpoint has shown before (match_older: one of this
+ * history's epochs, or the registry's): a return to a known state is no alarm, and marks the
+ * endpoint multi-state. A new state is suspected on its first night (a tentative epoch); the
+ * next night, judged against the state before it, confirms it (still changed: the epoch
+ * stands, dated by the suspected night) or retracts it (back at the old state; the one night
+ * stays in the registry as a state the endpoint has shown). */
+static void stage_decide(struct detect_run *ev, struct decision *d)
+{
+	int alarm = d->hard || d->stat_change || d->drift, e;
+
+	if (!alarm) {
+		if (ev->suspect[0])
+			d->stage = DETECT_STAGE_RETRACTED;
+		return;
+	}
+	e = match_older(ev, d);
+	if (e >= 0 && !(ev->suspect[0] && !strcmp(ev->eps[e].id, ev->suspect))) {
+		d->returned = d->multi_state = 1;
+		d->stage = ev->suspect[0] ? DETECT_STAGE_RETRACTED : DETECT_STAGE_NONE;
+		snprintf(d->epoch, sizeof(d->epoch), "%s", ev->eps[e].id);
+		snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
+		return;
+	}
+	d->new_epoch = 1;
+	if (ev->suspect[0]) {
+		d->stage = DETECT_STAGE_CONFIRMED;
+		snprintf(d->epoch, sizeof(d->epoch), "%s", ev->suspect);
+		snprintf(d->since, sizeof(d->since), "%s", ev->suspect_night);
+		return;
+	}
+	d->stage = DETECT_STAGE_SUSPECTED;
+	fingerprint_epoch_next(ev->eps, ev->n_eps, d->epoch, sizeof(d->epoch));
+	snprintf(d->since, sizeof(d->since), "%s", ev->night_id);
+}
+
+/* A multi-state endpoint (tonight, or a night of the last `window`, returned to a known
+ * state): the states it served over those nights, in order of first appearance. */
+static void states_list(const struct detect_run *ev, struct decision *d)
+{
+	size_t n = json_array_size(ev->recs), i, j, from;
+	const char *id;
+	json_t *s;
+
+	from = n > (size_t)ev->p->window ? n - (size_t)ev->p->window : 0;
+	for (i = from; i < n && !d->multi_state; i++)
+		d->multi_state =
+			json_is_true(json_object_get(json_array_get(ev->recs, i), "returned"));
+	d->states = json_array();
+	if (!d->multi_state)
+		return;
+	for (i = from; i <= n; i++) {
+		int seen = 0;
+
+		id = i < n ? rec_epoch(json_array_get(ev->recs, i)) : d->epoch;
+		json_array_foreach(d->states, j, s) seen |= !strcmp(json_string_value(s), id);
+		if (!seen)
+			json_array_append_new(d->states, json_string(id));
+	}
 }
 
 static void decide(struct detect_run *ev, struct decision *d)
@@ -806,6 +1154,14 @@ static void decide(struct detect_run *ev, struct decision *d)
 		d->conf = erf(z / sqrt(2));
 		d->unstable = p->sigmas * d->spread > p->detectable;
 	}
+	/* each prompt against its own nights: a change confined to a few prompts drowns in the
+	 * suite's mean distance */
+	prompt_evidence(ev);
+	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
+						       (size_t)p->prompt_min);
+	d->suite_above = d->above;
+	/* an endpoint too noisy to tell is reported unstable, not alarmed by a prompt or two */
+	d->above = d->suite_above || (d->prompts_over >= p->prompt_min && !d->unstable);
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++) {
 		int pooled = 0; /* refusals and JSON are judged per prompt (detect_rates.c) */
@@ -826,12 +1182,19 @@ static void decide(struct detect_run *ev, struct decision *d)
 		/* Too few prompts to judge the distance: its figures say nothing tonight. The hard
 		 * signals above still count (they need one answer, not a sample). */
 		d->above = d->stat_change = d->rate_change = d->lp_change = d->drift = 0;
+		d->suite_above = d->prompts_over = 0;
 		d->consecutive = 0;
 	}
 
+	/* the moved prompts: those over their own margins, else those the permutation test
+	 * names at fdr */
 	d->moved = json_array();
 	for (i = 0; i < ev->n_w; i++) {
-		if (ev->w[i].n_b && ev->q[i] <= p->fdr)
+		int over = 0;
+
+		for (k = 0; k < ev->w[i].n_ev; k++)
+			over |= ev->w[i].ev[k].over;
+		if (d->prompts_over ? over : ev->w[i].n_b && ev->q[i] <= p->fdr)
 			json_array_append_new(d->moved, json_string(ev->w[i].id));
 	}
 
@@ -840,18 +1203,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 		if (!strcmp(ev->eps[i].id, ev->cur_epoch))
 			snprintf(d->since, sizeof(d->since), "%s", ev->eps[i].since);
 	}
-	if (d->hard || d->stat_change || d->drift) {
-		int e = match_older(ev, d);
-
-		if (e >= 0) {
-			d->returned = 1;
-			snprintf(d->epoch, sizeof(d->epoch), "%s", ev->eps[e].id);
-			snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
-		} else {
-			d->new_epoch = 1;
-			fingerprint_epoch_next(ev->eps, ev->n_eps, d->epoch, sizeof(d->epoch));
-		}
-	}
+	stage_decide(ev, d);
+	states_list(ev, d);
 }
 
 static void decision_release(struct decision *d)
@@ -862,25 +1215,45 @@ static void decision_release(struct decision *d)
 	json_decref(d->moved);
 	json_decref(d->logprobs);
 	json_decref(d->prompt_rates);
+	json_decref(d->states);
 }
 
 static json_t *prompts_json(const struct detect_run *ev)
 {
-	json_t *arr = json_array();
-	size_t i;
+	json_t *arr = json_array(), *o;
+	size_t i, k;
 
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *w = &ev->w[i];
 
 		if (!w->id)
 			continue; /* never added: nothing known of it but its absence */
-		json_array_append_new(
-			arr, json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "id", w->id, "kind",
-				       w->dist == STATS_TV ? "tv" : "mmd", "n_baseline",
-				       (json_int_t)w->n_a, "n_night", (json_int_t)w->n_night,
-				       "distance", num(w->res.obs), "noise", num(w->res.null_mean),
-				       "p", num(w->res.p), "q", num(ev->q[i]), "moved",
-				       w->n_b && ev->q[i] <= ev->p->fdr));
+		o = json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "id", w->id, "kind",
+			      w->dist == STATS_TV ? "tv" : "mmd", "n_baseline", (json_int_t)w->n_a,
+			      "n_night", (json_int_t)w->n_night, "distance", num(w->res.obs),
+			      "noise", num(w->res.null_mean), "p", num(w->res.p), "q",
+			      num(ev->q[i]), "moved", w->n_b && ev->q[i] <= ev->p->fdr);
+		if (w->n_ev) {
+			json_t *evs = json_array();
+			int over = 0;
+
+			for (k = 0; k < w->n_ev; k++) {
+				const struct evidence *e = &w->ev[k];
+
+				json_array_append_new(
+					evs, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "signal",
+						       e->signal, "p", num(e->p), "q", num(e->q),
+						       "effect", num(e->effect), "margin",
+						       num(e->margin), "over", e->over));
+				over |= e->over;
+			}
+			json_object_set_new(o, "usual", num(w->lv.center));
+			json_object_set_new(o, "history_nights",
+					    json_integer((json_int_t)w->lv.nights));
+			json_object_set_new(o, "evidence", evs);
+			json_object_set_new(o, "over", json_boolean(over));
+		}
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
@@ -915,9 +1288,18 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "hard", json_incref(ev->hard_now));
 	json_object_set_new(rec, "sketch", json_incref(ev->sketch));
 	json_object_set_new(rec, "cusum", json_incref(d->cusum));
-	/* a new or returned epoch starts counting afresh */
+	/* a new or returned epoch starts counting afresh (a suspected one once confirmed) */
 	json_object_set_new(rec, "above",
-			    json_integer(d->new_epoch || d->returned ? 0 : d->consecutive));
+			    json_integer((d->new_epoch || d->returned) &&
+							 d->stage != DETECT_STAGE_SUSPECTED
+						 ? 0
+						 : d->consecutive));
+	if (d->stage != DETECT_STAGE_NONE)
+		json_object_set_new(rec, "stage", json_string(detect_stage_name(d->stage)));
+	if (d->stage == DETECT_STAGE_SUSPECTED)
+		json_object_set_new(rec, "from", json_string(ev->cur_epoch));
+	if (d->returned)
+		json_object_set_new(rec, "returned", json_true());
 	return rec;
 }
 
@@ -998,6 +1380,23 @@ static int registry_update(struct detect_run *ev, const struct decision *d, stru
 	return history_epochs_save(ev->history_path, ev->reg, err);
 }
 
+/* Last night suspected a change: tonight is judged against the state before it ("from"),
+ * to confirm or retract it. */
+static void suspect_load(struct detect_run *ev)
+{
+	size_t n = json_array_size(ev->recs);
+	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
+	const char *stage = json_string_value(json_object_get(last, "stage"));
+	const char *from = json_string_value(json_object_get(last, "from"));
+	const char *night = json_string_value(json_object_get(last, "night"));
+
+	if (!stage || strcmp(stage, "suspected") || !from)
+		return;
+	snprintf(ev->suspect, sizeof(ev->suspect), "%s", rec_epoch(last));
+	snprintf(ev->suspect_night, sizeof(ev->suspect_night), "%s", night ? night : "");
+	ev->cur_epoch = from;
+}
+
 struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 				const char *history_path, const char *night_id, int dry,
 				struct pl_err *err)
@@ -1038,6 +1437,7 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 	ev->cur_epoch = json_array_size(ev->recs)
 				? rec_epoch(json_array_get(ev->recs, json_array_size(ev->recs) - 1))
 				: ev->base_epoch;
+	suspect_load(ev);
 	return ev;
 }
 
@@ -1133,6 +1533,19 @@ void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_sa
 		logprob_add(ev, base, night);
 }
 
+/* "e1,e2" from the states array (cut at len). */
+static void states_text(const json_t *states, char *buf, size_t len)
+{
+	struct sbuf sb;
+	json_t *s;
+	size_t i;
+
+	sbuf_init(&sb);
+	json_array_foreach(states, i, s) sbuf_addf(&sb, "%s%s", i ? "," : "", json_string_value(s));
+	snprintf(buf, len, "%s", sb.buf);
+	sbuf_release(&sb);
+}
+
 int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **section,
 	       struct pl_err *err)
 {
@@ -1168,27 +1581,35 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 
 	/* Hard signals first: a changed model id, fingerprint or prompt token count needs one
 	 * answer, so too few answers for the distance never hides it. */
-	if (d.hard)
+	/* A change (suspected or confirmed) is a new state: a return to a known one is not.
+	 * Hard signals first: a changed model id, fingerprint or prompt token count needs one
+	 * answer, so too few answers for the distance never hides it. */
+	if (d.stage == DETECT_STAGE_SUSPECTED || d.stage == DETECT_STAGE_CONFIRMED)
 		v = DETECT_CHANGED;
-	else if (!ev->enough)
+	else if (!ev->enough && !d.returned)
 		v = DETECT_INSUFFICIENT;
-	else if (d.stat_change || d.drift)
-		v = DETECT_CHANGED;
-	else if (d.unstable)
+	else if (d.unstable && !d.returned)
 		v = DETECT_UNSTABLE;
 	else
 		v = DETECT_NO_CHANGE;
 	if (v == DETECT_INSUFFICIENT || v == DETECT_UNSTABLE) {
-		/* no epoch move on nights that cannot be judged */
+		/* no epoch move on nights that cannot be judged; a suspicion waits for a night
+		 * that can (an unstable one retracts it: nothing stood out) */
 		d.new_epoch = d.returned = 0;
+		if (v == DETECT_INSUFFICIENT)
+			d.stage = DETECT_STAGE_NONE;
 		snprintf(d.epoch, sizeof(d.epoch), "%s", ev->cur_epoch);
 	}
 
 	out->verdict = v;
 	out->hard_change = d.hard;
 	out->confidence = stats_round(d.hard ? 1 : d.conf, DEC);
-	out->new_epoch = d.new_epoch;
+	/* the epoch is new once confirmed; a suspected one is tentative */
+	out->new_epoch = d.new_epoch && d.stage != DETECT_STAGE_SUSPECTED;
 	out->returned_epoch = d.returned;
+	out->stage = d.stage;
+	out->multi_state = d.multi_state;
+	states_text(d.states, out->states, sizeof(out->states));
 	snprintf(out->epoch, sizeof(out->epoch), "%s", d.epoch);
 	detect_summary_text(ev, &d, v, out->summary, sizeof(out->summary));
 	detect_plan_text(ev, &d, ev->samples, &plan);
@@ -1200,9 +1621,12 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	json_object_set_new(sec, "night", json_string(night_id));
 	json_object_set_new(sec, "plan", json_string(plan.buf));
 	json_object_set_new(sec, "epoch",
-			    json_pack("{s:s,s:s,s:b,s:b,s:s}", "id", d.epoch, "since",
-				      d.new_epoch ? night_id : d.since, "new", d.new_epoch,
-				      "returned", d.returned, "previous", ev->cur_epoch));
+			    json_pack("{s:s,s:s,s:b,s:b,s:s,s:s,s:b,s:O}", "id", d.epoch, "since",
+				      d.since[0] ? d.since : night_id, "new", out->new_epoch,
+				      "returned", d.returned, "previous", ev->cur_epoch, "stage",
+				      detect_stage_name(d.stage), "multi_state", d.multi_state,
+				      "states", d.states));
+	json_object_set_new(sec, "stage", json_string(detect_stage_name(d.stage)));
 	json_object_set_new(sec, "hard",
 			    json_pack("{s:b,s:O,s:O}", "changed", d.hard, "changes",
 				      ev->hard_changes, "now", ev->hard_now));
@@ -1223,6 +1647,11 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 				      (json_int_t)d.consecutive, "persistence",
 				      (json_int_t)p->persistence, "alpha", num(p->alpha),
 				      "skipped_history_lines", (json_int_t)ev->skipped));
+	json_object_set_new(json_object_get(sec, "decision"), "prompts_over",
+			    json_integer(d.prompts_over));
+	json_object_set_new(json_object_get(sec, "decision"), "suite_above",
+			    json_boolean(d.suite_above));
+	json_object_set_new(json_object_get(sec, "decision"), "prompt_alpha", num(p->prompt_alpha));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
 	json_object_set_new(sec, "prompt_rates", json_incref(d.prompt_rates));
 	if (d.logprobs)

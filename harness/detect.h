@@ -21,14 +21,29 @@ enum detect_verdict {
 	DETECT_INSUFFICIENT, /* not enough answers to decide (e.g. most requests faulted) */
 };
 
+/* A change is first suspected (an alert the night it shows), then confirmed by the next night
+ * (still changed against the state before) or retracted (back at that state: a one-night
+ * blip). */
+enum detect_stage {
+	DETECT_STAGE_NONE = 0,
+	DETECT_STAGE_SUSPECTED,
+	DETECT_STAGE_CONFIRMED,
+	DETECT_STAGE_RETRACTED,
+};
+
 struct detect_outcome {
 	enum detect_verdict verdict;
-	int hard_change;    /* a hard signal changed */
-	double confidence;  /* 0..1: how sure "changed" is (1 - p or margin based) */
-	char summary[512];  /* one line: what changed, for the run summary and alerts */
-	char epoch[64];	    /* epoch ID after tonight */
-	int new_epoch;	    /* tonight opened a new epoch */
-	int returned_epoch; /* tonight matches an earlier epoch again (rollback) */
+	int hard_change;	 /* a hard signal changed */
+	double confidence;	 /* 0..1: how sure "changed" is (1 - p or margin based) */
+	char summary[512];	 /* one line: what changed, for the run summary and alerts */
+	char epoch[64];		 /* epoch ID after tonight */
+	int new_epoch;		 /* tonight opened a new epoch */
+	int returned_epoch;	 /* tonight matches an earlier epoch again (rollback) */
+	enum detect_stage stage; /* suspected and confirmed come with DETECT_CHANGED, retracted
+				  * with another verdict */
+	int multi_state;	 /* the endpoint serves several known states (epochs); returning
+				  * to one is no change */
+	char states[128];	 /* their IDs, "e1,e2" (multi_state) */
 };
 
 struct detect_params; /* opaque; compiled from settings */
@@ -93,5 +108,6 @@ int detect_end(struct detect_run *r, struct detect_outcome *out, json_t **sectio
 void detect_run_free(struct detect_run *r); /* NULL-safe */
 
 const char *detect_verdict_name(enum detect_verdict v); /* "no_change", "changed", ... */
+const char *detect_stage_name(enum detect_stage s);	/* "none", "suspected", ... */
 
 #endif

@@ -19,10 +19,11 @@ enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
 
 struct detect_params {
 	long long permutations, seed, window, exclude_recent, min_history, persistence;
-	long long ngram, pad_len, long_len;
+	long long ngram, pad_len, long_len, prompt_min;
 	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
 	struct refusal *refusal; /* the refusal classifier's patterns (owned) */
+	double prompt_alpha, prompt_floor, prompt_sigmas;
 	enum dist_choice distance;
 	enum stats_kernel kernel;
 	enum fp_norm norm;
@@ -75,6 +76,23 @@ struct level {
 	size_t pooled;	       /* nights behind the spread */
 };
 
+/* One piece of per-prompt evidence: a test of one signal of one prompt ("distance"; further
+ * signals, e.g. a prompt's refusal or format rate, add their own with detect_evidence_add).
+ * p is the test's p-value against the prompt's own usual value (its trailing nights, or
+ * sampling noise before there are enough); effect is tonight minus that usual value and
+ * margin the least effect that counts as a change (sigmas of the prompt's night-to-night
+ * spread, with a floor), both in the signal's units. detect_evidence_combine fills q and
+ * over. */
+struct evidence {
+	const char *signal; /* static */
+	double p, effect, margin;
+	double q;  /* Benjamini-Hochberg adjusted over every piece of evidence of the night */
+	int over;  /* q <= the night's level and effect > margin: this prompt moved */
+	int level; /* 0: judged at prompt_alpha (history), 1: at alpha (cold start) */
+};
+
+#define DETECT_MAX_EVIDENCE 6
+
 /* What a night keeps of one baseline prompt once detect_add returns: small figures only. */
 struct slot {
 	char *id;			      /* NULL: never added (not answered tonight) */
@@ -85,6 +103,9 @@ struct slot {
 	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
 	size_t n_night;	 /* tonight's answers */
 	struct stats_perm_result res;
+	struct evidence ev[DETECT_MAX_EVIDENCE];
+	size_t n_ev;
+	struct level lv; /* the prompt's distance over its trailing nights */
 };
 
 struct detect_run {
@@ -105,7 +126,9 @@ struct detect_run {
 	struct epoch_info *eps; /* the history's epochs, then the registry's others (nights 0) */
 	size_t n_eps, skipped;
 	const char *cur_epoch;
-	char base_epoch[32]; /* the epoch the baseline shows ("" until known: detect_end) */
+	char suspect[32];	/* last night's suspected epoch, to confirm or retract ("" none) */
+	char suspect_night[64]; /* the night it was suspected */
+	char base_epoch[32];	/* the epoch the baseline shows ("" until known: detect_end) */
 	struct rates r_base, r_night;
 	double len_sum, *lat;
 	size_t len_n, n_lat, cap_lat, samples;
@@ -116,6 +139,11 @@ struct detect_run {
 
 struct decision {
 	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
+	int prompts_over; /* prompts whose evidence says they moved (detect_evidence_combine) */
+	int suite_above;  /* the suite's mean distance is over its margin */
+	enum detect_stage stage;
+	int multi_state;
+	json_t *states; /* the known states (epoch IDs) a multi-state endpoint serves */
 	struct level lv;
 	double margin, dev, conf, spread;
 	json_t *rates, *cusum, *drifted, *moved, *logprobs;
@@ -124,6 +152,21 @@ struct decision {
 	char epoch[64], since[64];
 	int new_epoch, returned;
 };
+
+/* Adds one piece of evidence to a prompt's slot (ignored when DETECT_MAX_EVIDENCE are there).
+ * level: 0 when p is calibrated against the prompt's own nights, 1 when only against sampling
+ * noise (judged at the stricter alpha). */
+void detect_evidence_add(struct slot *sl, const char *signal, double p, double effect,
+			 double margin, int level);
+/* Combines the evidence of n slots. A piece is significant when its Benjamini-Hochberg q
+ * over every piece of evidence of the night (one family) is at most its level's alpha
+ * (prompt_alpha, or alpha in cold start), or, for r >= 2, when its prompt is among the r
+ * with the smallest p-values (each prompt's smallest, Bonferroni over its signals) and
+ * Wilkinson's test of the r-th smallest (the chance that r of the prompts' uniform p-values
+ * are that small) is at most prompt_alpha. It is "over" when significant and its effect
+ * exceeds its margin. Returns the number of slots with a piece over. */
+size_t detect_evidence_combine(struct slot *w, size_t n, double prompt_alpha, double alpha,
+			       size_t r);
 
 /* detect_words.c: builds v from the baseline answers ref (NULL: empty) and releases it; whether
  * text uses a word v's answers never use (self: text is one of them, so a word only it uses

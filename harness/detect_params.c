@@ -29,6 +29,10 @@ static const char *const param_keys[] = {
 	"pad_len",
 	"permutations",
 	"persistence",
+	"prompt_alpha",
+	"prompt_floor",
+	"prompt_min",
+	"prompt_sigmas",
 	"rate_margin",
 	"refusal_patterns",
 	"refusal_patterns_extra",
@@ -65,6 +69,10 @@ static void params_defaults(struct detect_params *p)
 	p->detectable = 0.1;
 	p->min_answered = 0.5;
 	p->logprob_margin = 0.05;
+	p->prompt_alpha = 0.02;
+	p->prompt_floor = 0.1;
+	p->prompt_sigmas = 2.5;
+	p->prompt_min = 2;
 	p->distance = DIST_AUTO;
 	p->kernel = STATS_K_HAMMING;
 	p->norm = FP_NORM_NONE;
@@ -138,6 +146,14 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "logprob_margin", 0, 1, p->logprob_margin,
 			 &p->logprob_margin, err) ||
+	    json_get_int(loc, ptr, obj, "prompt_min", 1, 1000000, p->prompt_min, &p->prompt_min,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "prompt_alpha", 0, 1, p->prompt_alpha, &p->prompt_alpha,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "prompt_floor", 0, 10, p->prompt_floor, &p->prompt_floor,
+			 err) ||
+	    json_get_num(loc, ptr, obj, "prompt_sigmas", 0, 100, p->prompt_sigmas,
+			 &p->prompt_sigmas, err) ||
 	    json_get_bool(loc, ptr, obj, "cusum", p->cusum, &p->cusum, err) ||
 	    json_get_bool(loc, ptr, obj, "logprobs", p->logprobs, &p->logprobs, err) ||
 	    get_enum(loc, obj, "distance", dists, &d, err) ||

@@ -76,9 +76,15 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				sep = ",";
 			}
 		}
-		if (d->stat_change && d->above) {
+		if (d->stat_change && d->suite_above) {
 			sbuf_addf(&sb, "%s mean distance %.4f (usual %.4f, margin %.4f)", sep,
 				  ev->suite.obs, d->lv.center, d->margin);
+			sep = ",";
+		}
+		if (d->stat_change && d->prompts_over >= ev->p->prompt_min) {
+			sbuf_addf(&sb, "%s %d prompt%s beyond %s own night-to-night variation", sep,
+				  d->prompts_over, d->prompts_over == 1 ? "" : "s",
+				  d->prompts_over == 1 ? "its" : "their");
 			sep = ",";
 		}
 		if (d->stat_change && d->rate_change) {
@@ -130,19 +136,28 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			sbuf_addstr(&sb, "; distance not judged: ");
 			answered_text(ev, &sb);
 		}
-		if (d->returned)
-			sbuf_addf(&sb, "; returned to epoch %s (since %s)", d->epoch, d->since);
+		if (d->stage == DETECT_STAGE_CONFIRMED)
+			sbuf_addf(&sb, "; confirmed: new epoch %s (since %s)", d->epoch, d->since);
 		else
-			sbuf_addf(&sb, "; new epoch %s", d->epoch);
+			sbuf_addf(&sb, "; suspected: epoch %s unless tomorrow retracts it",
+				  d->epoch);
 	} else if (v == DETECT_UNSTABLE) {
+		if (d->stage == DETECT_STAGE_RETRACTED)
+			sbuf_addf(&sb, "retracted: the change suspected on %s did not hold; ",
+				  ev->suspect_night);
 		sbuf_addf(&sb,
 			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
 			  "change below %.4f cannot be told from noise",
 			  d->spread, d->margin);
 	} else {
+		if (d->stage == DETECT_STAGE_RETRACTED)
+			sbuf_addf(&sb, "retracted: the change suspected on %s did not hold; ",
+				  ev->suspect_night);
+		if (d->returned)
+			sbuf_addf(&sb, "back at known state %s (since %s); ", d->epoch, d->since);
 		sbuf_addf(&sb, "no change: mean distance %.4f (usual %.4f, margin %.4f)",
 			  ev->suite.obs, d->lv.center, d->margin);
-		if (d->consecutive)
+		if (d->consecutive && !d->returned)
 			sbuf_addf(&sb, "; above the margin %d of %lld nights needed",
 				  d->consecutive, ev->p->persistence);
 		if (d->rate_suspected) { /* per-prompt rates at the fdr level, not at alpha */
@@ -159,6 +174,13 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				}
 			}
 		}
+	}
+	if (d->multi_state && json_array_size(d->states) > 1) {
+		json_t *s;
+
+		sbuf_addstr(&sb, "; multi-state endpoint, known states:");
+		json_array_foreach(d->states, i, s)
+			sbuf_addf(&sb, "%s %s", i ? "," : "", json_string_value(s));
 	}
 	snprintf(buf, len, "%s", sb.buf);
 	sbuf_release(&sb);

@@ -117,6 +117,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 	const char **base = NULL;
 	size_t n_base = bs ? bs->n : 0, refusals = 0, c, i;
 	json_t *po = json_object(), *checks = json_array();
+	const char *verdict;
 	int prompt_failed = 0;
 
 	if (n_base) {
@@ -148,7 +149,11 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 		json_object_set_new(po, "fault_kinds", json_string(ns->fault_kinds));
 	json_object_set_new(po, "refusals", json_integer((json_int_t)refusals));
 	json_object_set_new(po, "checks", checks);
-	json_object_set_new(po, "verdict", json_string(prompt_failed ? "fail" : "pass"));
+	/* nothing answered: nothing passed; "skip", like each of its checks */
+	verdict = prompt_failed ? "fail" : "pass";
+	if (!ns || !ns->n)
+		verdict = "skip";
+	json_object_set_new(po, "verdict", json_string(verdict));
 	free(base);
 	return po;
 }

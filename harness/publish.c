@@ -123,6 +123,10 @@ int publish_report(struct publish *p, const char *date, struct publish_item *it,
 
 static enum alert_kind alert_kind_for(const struct publish_item *it)
 {
+	/* last night's alert withdrawn: told on the channel that carried it */
+	if (it->detect && it->detect->stage == DETECT_STAGE_RETRACTED &&
+	    it->verdict != REPORT_INCOMPLETE)
+		return ALERT_CHANGE;
 	switch (it->verdict) {
 	case REPORT_CHANGED:
 		return ALERT_CHANGE;
@@ -156,6 +160,7 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.signals = it->signals;
 		ev.n_signals = it->n_signals;
 		ev.confidence = it->detect ? it->detect->confidence : 0;
+		ev.retracted = it->detect && it->detect->stage == DETECT_STAGE_RETRACTED;
 		ev.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
 		ev.report_path = it->report_path;
 		ev.summary = it->summary;

@@ -174,6 +174,12 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 			d += 9;
 		sbuf_addf(&line, ": %s", d);
 	}
+	if (in->detect && in->detect->stage == DETECT_STAGE_RETRACTED)
+		sbuf_addstr(&line, "; retracted: last night's suspected change did not hold");
+	if (in->detect && in->detect->verdict != DETECT_CHANGED && in->detect->returned_epoch)
+		sbuf_addf(&line, "; back at known state %s", in->detect->epoch);
+	if (in->detect && in->detect->multi_state && in->detect->states[0])
+		sbuf_addf(&line, " (multi-state: %s)", in->detect->states);
 	if (c->checks_failed)
 		sbuf_addf(&line, "; %zu check%s failed on %zu prompt%s", c->checks_failed,
 			  c->checks_failed == 1 ? "" : "s", c->prompts_failed,
@@ -231,6 +237,7 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 		json_object_set_new(d, "verdict",
 				    json_string(detect_verdict_name(in->detect->verdict)));
 		json_object_set_new(d, "confidence", fixed4(in->detect->confidence));
+		json_object_set_new(d, "stage", json_string(detect_stage_name(in->detect->stage)));
 		json_object_set_new(d, "summary", json_string(in->detect->summary));
 		if (in->detect->epoch[0])
 			json_object_set_new(d, "epoch", json_string(in->detect->epoch));

@@ -322,20 +322,33 @@ static int ge(double x, double obs)
 	return x >= obs - 1e-12 * (fabs(obs) > 1 ? fabs(obs) : 1);
 }
 
+static int cmp_double(const void *x, const void *y);
+
+/* The nearest-rank 99th percentile of x[0..n) (reorders x); 0 when n == 0. */
+static double q99(double *x, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(x, n, sizeof(*x), cmp_double);
+	return x[(size_t)ceil(0.99 * (double)n) - 1];
+}
+
 int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, uint64_t seed,
 		       struct stats_perm_result *res, double *null_sums)
 {
 	struct stratum_ctx c;
 	struct rng rng;
 	size_t N = st->n_a + st->n_b, *idx, j, b, h = 0;
-	double sum = 0, sq = 0;
+	double sum = 0, sq = 0, *ds;
 
 	res->obs = 0;
 	res->p = 1;
 	res->null_mean = 0;
 	res->null_sd = 0;
+	res->null_q99 = 0;
 	if (!st->n_a || !st->n_b)
 		return 0;
+	ds = xmalloc((B ? B : 1) * sizeof(*ds));
 	ctx_init(&c, st);
 	idx = xmalloc(N * sizeof(*idx));
 	for (j = 0; j < N; j++)
@@ -354,6 +367,7 @@ int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, u
 			idx[r] = t;
 		}
 		d = ctx_distance(&c, idx);
+		ds[b] = d;
 		null_sums[b] += d;
 		sum += d;
 		sq += d * d;
@@ -362,6 +376,8 @@ int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, u
 	res->p = (double)(1 + h) / (double)(1 + B);
 	res->null_mean = B ? sum / (double)B : 0;
 	res->null_sd = B ? sqrt(fmax(0, sq / (double)B - res->null_mean * res->null_mean)) : 0;
+	res->null_q99 = q99(ds, B);
+	free(ds);
 	free(idx);
 	ctx_release(&c);
 	return 1;
@@ -377,6 +393,7 @@ void stats_perm_suite(const double *null_sums, size_t B, double obs_sum, size_t 
 	suite->p = 1;
 	suite->null_mean = 0;
 	suite->null_sd = 0;
+	suite->null_q99 = 0;
 	if (!active)
 		return;
 	obs = obs_sum / (double)active;

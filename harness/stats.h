@@ -48,6 +48,8 @@ struct stats_perm_result {
 	double p;	  /* (1 + #{perm >= obs}) / (1 + B) */
 	double null_mean; /* mean distance over the permutations: the sampling-noise floor */
 	double null_sd;	  /* their standard deviation: the sampling noise of the distance */
+	double null_q99;  /* their 99th percentile (strata only; 0 for the suite): the upper
+			   * tail of the sampling noise, skewed for TV and MMD */
 };
 
 /* Prompt-stratified permutation test: every permutation relabels the samples within each

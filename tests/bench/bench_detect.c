@@ -3,7 +3,8 @@
  * naive methods (exact match, a fixed similarity threshold per answer, a plain permutation
  * test without history). Prints a table; not a timed test.
  *
- * usage: bench_detect [--nights N] [--trials N] [--quick] [--settings JSON] [--only NAME]
+ * usage: bench_detect [--nights N] [--trials N] [--quick] [--settings JSON] [--night-noise X]
+ *                     [--only NAME]
  * (--settings: a "detection" object, e.g. '{"kernel": "ngram"}'; --only: the drift cases whose
  * name starts with NAME, e.g. "fence")
  * The figures are deterministic (fixed seeds) except the compute times. */
@@ -79,9 +80,27 @@ static void add_sample(struct prompt_samples *ps, const struct sim_answer *a, in
 	s->ttft_ms = -1;
 }
 
-/* One night of the simulated vendor: every prompt sampled n times. */
-static struct sampleset *run_night(int night, unsigned drifts, double temp, size_t n,
-				   unsigned long long salt)
+static double night_noise = 0.05; /* --night-noise */
+
+/* A change confined to a few prompts moves these first (prompts whose answers the "swap"
+ * drift moves entirely), and half of their answers: their answer mix moves by a total
+ * variation of about 0.5, the rest of the suite not at all. */
+static const size_t confined_order[] = { 6, 7, 8, 10, 11, 12 };
+
+static int is_confined(size_t p, size_t confined)
+{
+	size_t i;
+
+	for (i = 0; i < confined && i < ARRAY_SIZE(confined_order); i++)
+		if (confined_order[i] == p)
+			return 1;
+	return 0;
+}
+
+/* One night of the simulated vendor: every prompt sampled n times; when `confined` is not 0
+ * the drifts apply only to half the answers of that many prompts (confined_order). */
+static struct sampleset *run_night_in(int night, unsigned drifts, size_t confined, double temp,
+				      size_t n, unsigned long long salt)
 {
 	struct sampleset *s = sampleset_new("sim", "sim-1", "bench");
 	struct sim_knobs k;
@@ -90,7 +109,7 @@ static struct sampleset *run_night(int night, unsigned drifts, double temp, size
 	sim_knobs_init(&k);
 	k.seed = 42;
 	k.night = night;
-	k.drifts = drifts;
+	k.night_noise = night_noise;
 	for (p = 0; p < N_PROMPTS; p++) {
 		char id[16];
 		struct prompt_samples *ps;
@@ -99,6 +118,7 @@ static struct sampleset *run_night(int night, unsigned drifts, double temp, size
 		snprintf(id, sizeof(id), "p%02zu", p);
 		ps = sampleset_prompt(s, id);
 		for (i = 0; i < n; i++) {
+			k.drifts = !confined || (is_confined(p, confined) && i % 2) ? drifts : 0;
 			struct sim_answer a;
 
 			sim_model_answer(&k, "sim-1", &msg, 1, temp, 256,
@@ -109,6 +129,12 @@ static struct sampleset *run_night(int night, unsigned drifts, double temp, size
 		}
 	}
 	return s;
+}
+
+static struct sampleset *run_night(int night, unsigned drifts, double temp, size_t n,
+				   unsigned long long salt)
+{
+	return run_night_in(night, drifts, 0, temp, n, salt);
 }
 
 /* ---- naive methods -------------------------------------------------------------------- */
@@ -175,13 +201,23 @@ static int naive_similarity(const struct sampleset *base, const struct sampleset
 	return total && (double)fails / (double)total > share;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(getenv("PL_BENCH_CPU") ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* ---- plumbline ------------------------------------------------------------------------ */
 
 struct eval_out {
 	enum detect_verdict v;
+	enum detect_stage stage;
 	double p;
-	int suspected; /* a per-prompt rate test at the fdr level (the "suspected" stage) */
 };
+
+static double eval_secs; /* time spent in detect_evaluate on the false-alarm nights */
 
 static struct eval_out evaluate(const struct detect_params *prm, const struct sampleset *base,
 				const struct sampleset *night, const char *hist, int id, int dry)
@@ -190,7 +226,7 @@ static struct eval_out evaluate(const struct detect_params *prm, const struct sa
 	struct detect_outcome o;
 	json_t *sec = NULL;
 	char nid[32];
-	struct eval_out r = { DETECT_INSUFFICIENT, 1, 0 };
+	struct eval_out r = { DETECT_INSUFFICIENT, DETECT_STAGE_NONE, 1 };
 
 	snprintf(nid, sizeof(nid), "night-%04d", id);
 	if (detect_evaluate(prm, base, night, hist, nid, dry, &o, &sec, &err)) {
@@ -198,11 +234,10 @@ static struct eval_out evaluate(const struct detect_params *prm, const struct sa
 		exit(1);
 	}
 	r.v = o.verdict;
+	r.stage = o.stage;
 	if (getenv("PL_BENCH_DEBUG"))
 		printf("  [%s] %s\n", nid, o.summary);
 	r.p = json_number_value(json_object_get(json_object_get(sec, "distance"), "p"));
-	r.suspected =
-		json_is_true(json_object_get(json_object_get(sec, "prompt_rates"), "suspected"));
 	json_decref(sec);
 	return r;
 }
@@ -210,23 +245,27 @@ static struct eval_out evaluate(const struct detect_params *prm, const struct sa
 struct drift_case {
 	const char *name;
 	unsigned bits;
+	size_t confined; /* 0: every prompt; else only the first this many */
 };
 
 static const struct drift_case drift_cases[] = {
-	{ "wording 0.1", SIM_DRIFT_WORDING },
-	{ "swap", SIM_DRIFT_SWAP },
-	{ "longer", SIM_DRIFT_LONGER },
-	{ "refusals", SIM_DRIFT_REFUSALS },
-	{ "fenced", SIM_DRIFT_FENCED },
-	{ "model", SIM_DRIFT_MODEL },
-	{ "fingerprint", SIM_DRIFT_FINGERPRINT },
-	{ "tokenizer", SIM_DRIFT_TOKENIZER },
-	{ "refusal-text 0.1", SIM_DRIFT_REFUSAL_TEXT },
-	{ "fence 0.1", SIM_DRIFT_FENCE },
+	{ "wording 0.1", SIM_DRIFT_WORDING, 0 },
+	{ "swap", SIM_DRIFT_SWAP, 0 },
+	{ "longer", SIM_DRIFT_LONGER, 0 },
+	{ "refusals", SIM_DRIFT_REFUSALS, 0 },
+	{ "fenced", SIM_DRIFT_FENCED, 0 },
+	{ "model", SIM_DRIFT_MODEL, 0 },
+	{ "fingerprint", SIM_DRIFT_FINGERPRINT, 0 },
+	{ "tokenizer", SIM_DRIFT_TOKENIZER, 0 },
+	{ "refusal-text 0.1", SIM_DRIFT_REFUSAL_TEXT, 0 },
+	{ "fence 0.1", SIM_DRIFT_FENCE, 0 },
+	{ "swap, 2 of 25 prompts (TV ~0.5)", SIM_DRIFT_SWAP, 2 },
+	{ "swap, 6 of 25 prompts (TV ~0.5)", SIM_DRIFT_SWAP, 6 },
 };
 
 struct tally {
-	int pl, exact, sim, perm, unstable, sus, n;
+	int pl, exact, sim, perm, unstable, n;
+	int suspected, confirmed, retracted;
 };
 
 /* Removes a history and the epoch registry beside it (a fresh endpoint). */
@@ -253,10 +292,14 @@ static void false_alarms(const struct detect_params *prm, double temp, int night
 	memset(t, 0, sizeof(*t));
 	for (n = 1; n <= nights; n++) {
 		struct sampleset *s = run_night(n, 0, temp, N_SAMPLES, 2);
+		double t0 = now_s();
 		struct eval_out r = evaluate(prm, base, s, hist, n, 0);
 
+		eval_secs += now_s() - t0;
 		t->pl += r.v == DETECT_CHANGED;
-		t->sus += r.v == DETECT_CHANGED || r.suspected;
+		t->suspected += r.stage == DETECT_STAGE_SUSPECTED;
+		t->confirmed += r.stage == DETECT_STAGE_CONFIRMED;
+		t->retracted += r.stage == DETECT_STAGE_RETRACTED;
 		t->unstable += r.v == DETECT_UNSTABLE;
 		t->perm += r.p <= 0.01;
 		t->exact += naive_exact(base, s);
@@ -291,11 +334,11 @@ static void detection(const struct detect_params *prm, double temp, const struct
 		}
 		for (k = 0; k < (trials + histories - 1) / histories && tr < trials; k++, tr++) {
 			int night = 1000 * h + hist_nights + 1 + k;
-			struct sampleset *s = run_night(night, dc->bits, temp, N_SAMPLES, 3 + h);
+			struct sampleset *s =
+				run_night_in(night, dc->bits, dc->confined, temp, N_SAMPLES, 3 + h);
 			struct eval_out r = evaluate(prm, base, s, hist, night, 1);
 
 			t->pl += r.v == DETECT_CHANGED;
-			t->sus += r.v == DETECT_CHANGED || r.suspected;
 			t->perm += r.p <= 0.01;
 			t->exact += naive_exact(base, s);
 			t->sim += naive_similarity(base, s, 0.7, 0.0);
@@ -305,14 +348,6 @@ static void detection(const struct detect_params *prm, double temp, const struct
 		forget(hist);
 	}
 	sampleset_free(base);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* 50 prompts x 10 samples x 1,000-character answers, 1,000 permutations. */
@@ -380,7 +415,7 @@ int main(int argc, char **argv)
 	int nights = 200, trials = 40, hist_nights = 14, i;
 	double temps[] = { 0.7, 0 }, secs10, secs100, t0 = now_s();
 	char dir[] = "/tmp/pl_bench_detect_XXXXXX";
-	char b1[32], b2[32], b3[32], b4[32], b5[32];
+	char b1[32], b2[32], b3[32], b4[32];
 	const char *only = NULL;
 	size_t ti, d;
 
@@ -398,6 +433,8 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
+		} else if (!strcmp(argv[i], "--night-noise") && i + 1 < argc) {
+			night_noise = strtod(argv[++i], NULL);
 		} else if (!strcmp(argv[i], "--quick")) {
 			nights = 40;
 			trials = 8;
@@ -414,28 +451,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	make_prompts();
-	printf("plumbline detection benchmark: simulated vendor (night_noise 0.05), %d prompts x "
+	printf("plumbline detection benchmark: simulated vendor (night_noise %g), %d prompts x "
 	       "%d samples a night, baseline %d samples a prompt, default detection settings\n\n",
-	       N_PROMPTS, N_SAMPLES, N_BASE);
+	       night_noise, N_PROMPTS, N_SAMPLES, N_BASE);
 	printf("False alarms on an unchanged vendor (%d nights; goal <= 1 per 100 nights)\n",
 	       nights);
-	printf("| temperature | plumbline | unstable | exact match | similarity < 0.7 | "
-	       "permutation p <= 0.01 | changed or rate suspected |\n|---|---|---|---|---|---|---|\n");
+	printf("| temperature | plumbline (nights exit 1) | suspected | confirmed | retracted | "
+	       "unstable | exact match | similarity < 0.7 | permutation p <= 0.01 |\n"
+	       "|---|---|---|---|---|---|---|---|---|\n");
 	for (ti = 0; ti < ARRAY_SIZE(temps); ti++) {
 		struct tally t;
 
 		false_alarms(prm, temps[ti], nights, dir, &t);
-		printf("| %.1f | %s | %d | %s | %s | %s | %s |\n", temps[ti],
-		       pct(t.pl, t.n, b1, sizeof(b1)), t.unstable,
-		       pct(t.exact, t.n, b2, sizeof(b2)), pct(t.sim, t.n, b3, sizeof(b3)),
-		       pct(t.perm, t.n, b4, sizeof(b4)), pct(t.sus, t.n, b5, sizeof(b5)));
+		printf("| %.1f | %s | %d | %d | %d | %d | %s | %s | %s |\n", temps[ti],
+		       pct(t.pl, t.n, b1, sizeof(b1)), t.suspected, t.confirmed, t.retracted,
+		       t.unstable, pct(t.exact, t.n, b2, sizeof(b2)),
+		       pct(t.sim, t.n, b3, sizeof(b3)), pct(t.perm, t.n, b4, sizeof(b4)));
 		fflush(stdout);
 	}
 	printf("\nDetection on the drift's first night (%d trials, %d nights of history each; "
 	       "goal >= 95%% for wording 0.1, 100%% for swap and hard signals)\n",
 	       trials, hist_nights);
 	printf("| temperature | drift | plumbline | exact match | similarity < 0.7 | "
-	       "permutation p <= 0.01 | changed or rate suspected |\n|---|---|---|---|---|---|---|\n");
+	       "permutation p <= 0.01 |\n|---|---|---|---|---|---|\n");
 	for (ti = 0; ti < ARRAY_SIZE(temps); ti++) {
 		for (d = 0; d < ARRAY_SIZE(drift_cases); d++) {
 			struct tally t;
@@ -443,13 +481,15 @@ int main(int argc, char **argv)
 			if (only && strncmp(drift_cases[d].name, only, strlen(only)))
 				continue;
 			detection(prm, temps[ti], &drift_cases[d], trials, hist_nights, dir, &t);
-			printf("| %.1f | %s | %s | %s | %s | %s | %s |\n", temps[ti],
+			printf("| %.1f | %s | %s | %s | %s | %s |\n", temps[ti],
 			       drift_cases[d].name, pct(t.pl, t.n, b1, sizeof(b1)),
 			       pct(t.exact, t.n, b2, sizeof(b2)), pct(t.sim, t.n, b3, sizeof(b3)),
-			       pct(t.perm, t.n, b4, sizeof(b4)), pct(t.sus, t.n, b5, sizeof(b5)));
+			       pct(t.perm, t.n, b4, sizeof(b4)));
 			fflush(stdout);
 		}
 	}
+	printf("\nDetection CPU per unchanged night (25 prompts, growing history): %.1f ms\n",
+	       1000 * eval_secs / (2.0 * nights));
 	compute_time(prm, 10, &secs10);
 	compute_time(prm, 100, &secs100);
 	printf("\nCompute time, 50 prompts x 1,000-character answers, 1,000 permutations "

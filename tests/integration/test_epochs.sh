@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_epochs.sh: an epoch is a behaviour, kept across accepts. Baseline (e1) -> a changed night
-# (new epoch e2) -> the change is accepted as the new baseline -> a night back at the original
-# behaviour is recognised as a return to e1 (not "new epoch e2" again, as when numbering
-# restarted with the new baseline), a night of the accepted behaviour again is a return to e2,
-# and no epoch ID ever names two behaviours (reports, history, `register show`).
+# (suspected epoch e2) -> the change is accepted as the new baseline -> a night back at the
+# original behaviour is recognised as a return to the known state e1 (not "new epoch e2" again,
+# as when numbering restarted with the new baseline; no alarm), a night of the accepted
+# behaviour again is a return to e2, and no epoch ID ever names two behaviours (reports,
+# history, `register show`).
 # Simulated vendor on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 
@@ -40,7 +41,7 @@ night 1 2026-03-01 0
 [ "$(epoch)" = e1 ] || fail "first night: epoch $(epoch)"
 night 2 2026-03-02 1 --drift swap
 [ "$(epoch)" = e2 ] || fail "swap: epoch $(epoch)"
-summary | grep -q "new epoch e2" || fail "swap: $(summary)"
+summary | grep -q "suspected: epoch e2" || fail "swap: $(summary)"
 changed="$report"
 
 # (the night's 10 answers a prompt are topped up to baseline_samples from the swapped vendor)
@@ -59,16 +60,17 @@ night 3 2026-03-03 0 --drift swap
 # back at the original behaviour: a return to e1, from before the accept
 night 4 2026-03-04 1
 [ "$(epoch)" = e1 ] || fail "return to the pre-accept behaviour: epoch $(epoch) ($(summary))"
-summary | grep -q "returned to epoch e1 (since 2026-03-01)" || fail "return not named: $(summary)"
+summary | grep -q "back at known state e1" || fail "return not named: $(summary)"
+[ "$(json_get "$report" 'd["detection"]["verdict"]')" = no_change ] || fail "return alarmed: $(summary)"
 # (exit 1: the checks, written for the accepted answers, fail; detection sees no change)
 night 5 2026-03-05 1
 [ "$(epoch)" = e1 ] || fail "after the return: epoch $(epoch)"
 [ "$(json_get "$report" 'd["detection"]["verdict"]')" = no_change ] || fail "after the return: $(summary)"
 
-# and the accepted behaviour again: a return to e2 (never a new e3)
-night 6 2026-03-06 1 --drift swap
+# and the accepted behaviour again: a return to e2 (never a new e3), no alarm, checks pass
+night 6 2026-03-06 0 --drift swap
 [ "$(epoch)" = e2 ] || fail "return to the accepted behaviour: epoch $(epoch) ($(summary))"
-summary | grep -q "returned to epoch e2" || fail "return not named: $(summary)"
+summary | grep -q "back at known state e2" || fail "return not named: $(summary)"
 
 # one behaviour per epoch ID: over every night in the history (the current one and the one
 # moved aside by the accept), an ID's nights give the same most common answer to
@@ -86,8 +88,9 @@ assert seen["e1"] != seen["e2"], seen
 PY
 expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
 cat "$tmp/last.out"
-[ "$(grep -c 'new epoch e2' "$tmp/last.out")" = 1 ] || fail "register show: e2 opened more than once"
-grep -q 'returned to epoch e1' "$tmp/last.out" || fail "register show: no return to e1"
+[ "$(grep -c 'new epoch e2' "$tmp/last.out")" -le 1 ] || fail "register show: e2 opened more than once"
+# the returns to known states are no changes: the swap is the only one
+[ "$(grep -c ': CHANGED' "$tmp/last.out")" = 1 ] || fail "register show: a return listed as a change"
 grep -q 'sim/sim-gpt-1 *e2 ' "$tmp/last.out" || fail "register show: current epoch"
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
 # the epoch registry beside the history: the baseline's epoch and both epochs, e1 dated by

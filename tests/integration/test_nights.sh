@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_nights.sh: detection over many simulated nights through `plumbline run`: ordinary
-# night-to-night variation never alarms, a change is caught on its first night and opens a new
-# epoch, a rollback is recognised as a return to the earlier epoch, and an endpoint too noisy
-# to judge is reported as unstable instead of alarming.
+# night-to-night variation never alarms, a change is suspected on its first night and confirmed
+# on the next (a new epoch), a rollback is a return to the known earlier state (no alarm), and
+# an endpoint too noisy to judge is reported as unstable instead of alarming.
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
@@ -33,20 +33,26 @@ done
 	fail "history did not build up"
 echo "12 ordinary nights: no alarm"
 
-# 2. The vendor swaps the model behind the name: caught on the first night, new epoch.
+# 2. The vendor swaps the model behind the name: suspected on the first night (exit 1),
+#    confirmed on the next (exit 1, new epoch e2 dated by the first).
 night "$dir" 13 1 --drift swap
 [ "$(json_get "$report" 'd["detection"]["epoch"]')" = e2 ] || fail "no new epoch"
+[ "$(json_get "$report" 'd["detection"]["stage"]')" = suspected ] || fail "swap not suspected"
 echo "swap: $(json_get "$report" 'd["summary"]')"
+night "$dir" 14 1 --drift swap
+[ "$(json_get "$report" 'd["detection"]["stage"]')" = confirmed ] || fail "swap not confirmed"
+json_get "$report" 'd["summary"]' | grep -q "confirmed: new epoch e2 (since 2026-04-14)" ||
+	fail "confirmation not named: $(json_get "$report" 'd["summary"]')"
 
-# 3. The vendor rolls back: reported as a return to the first epoch.
-night "$dir" 14 1
+# 3. The vendor rolls back: a return to the known state e1, no alarm (exit 0).
+night "$dir" 15 0
 [ "$(json_get "$report" 'd["detection"]["epoch"]')" = e1 ] || fail "rollback: epoch $(json_get "$report" 'd["detection"]["epoch"]')"
-json_get "$report" 'd["summary"]' | grep -q "returned to epoch e1" || fail "rollback not named: $(json_get "$report" 'd["summary"]')"
+json_get "$report" 'd["summary"]' | grep -q "back at known state e1" || fail "rollback not named: $(json_get "$report" 'd["summary"]')"
 echo "rollback: $(json_get "$report" 'd["summary"]')"
 
 # 4. Back on e1, ordinary nights are quiet again.
-night "$dir" 15 0
 night "$dir" 16 0
+night "$dir" 17 0
 echo "after the rollback: quiet"
 
 # 5. An unstable endpoint (nights vary a lot): reported as unstable, with figures, not alarmed

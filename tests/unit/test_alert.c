@@ -199,6 +199,22 @@ static void test_wanted(void **state)
 		if (alerts_wanted(a, &ev) != cases[i].want)
 			fail_msg("case %zu: wanted %d", i, cases[i].want);
 	}
+	/* a retraction follows the alert it withdraws, whatever tonight's confidence, and says
+	 * so in its title */
+	{
+		struct alert_event ev = { .kind = ALERT_CHANGE,
+					  .vendor = "acme",
+					  .model = "m",
+					  .suite = "s",
+					  .confidence = 0.1,
+					  .retracted = 1 };
+		char title[256];
+
+		assert_int_equal(alerts_wanted(a, &ev), 1);
+		alert_title(&ev, title, sizeof(title));
+		assert_string_equal(
+			title, "plumbline: acme/m on suite s: the suspected change is retracted");
+	}
 	alerts_free(a);
 	a = load("{\"alerts\": {\"on_incomplete\": false, \"channels\": []}}", &err);
 	{

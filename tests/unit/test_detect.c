@@ -40,6 +40,7 @@ struct vendor {
 	const char *version; /* an "openai-version" header value, or NULL */
 	double latency;	     /* > 0: answers take this many ms (+ up to `jitter`) */
 	double jitter;
+	unsigned moved; /* bit i: categorical prompt 2i gives a new answer half the time */
 };
 
 static const char *const words[4][3] = {
@@ -85,7 +86,10 @@ static void gen_answer(const struct vendor *v, size_t prompt, struct rng *g, str
 		sbuf_addstr(out, "I can't help with that.");
 		return;
 	}
-	if (prompt % 2 == 0) {
+	if (prompt % 2 == 0 && prompt / 2 < 32 && (v->moved >> (prompt / 2) & 1) &&
+	    rng_unit(g) < 0.8) {
+		sbuf_addf(out, "answer-%zu-new", prompt);
+	} else if (prompt % 2 == 0) {
 		sbuf_addf(out, "answer-%zu-%zu", prompt, pick(g, logit, 5));
 	} else {
 		for (i = 0; i < 4; i++)
@@ -313,12 +317,21 @@ static void expect_hard(const struct vendor *v, const char *signal)
 	assert_int_equal(night(&f, v, 3, &o, &sec), DETECT_CHANGED);
 	assert_int_equal(o.hard_change, 1);
 	assert_non_null(strstr(o.summary, signal));
-	assert_true(o.new_epoch);
+	/* suspected on its first night: the epoch is tentative */
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_false(o.new_epoch);
 	assert_string_equal(o.epoch, "e2");
 	assert_true(json_is_true(json_object_get(json_object_get(sec, "hard"), "changed")));
 	json_decref(sec);
-	/* the next night of the same behaviour is the new epoch, not a new alarm */
-	assert_int_equal(night(&f, v, 4, &o, NULL), DETECT_NO_CHANGE);
+	/* the next night of the same behaviour confirms it: the new epoch, dated by the first */
+	assert_int_equal(night(&f, v, 4, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_true(o.new_epoch);
+	assert_string_equal(o.epoch, "e2");
+	assert_non_null(strstr(o.summary, "confirmed: new epoch e2 (since 2026-01-04)"));
+	/* then it is the epoch's usual behaviour, not a new alarm */
+	assert_int_equal(night(&f, v, 5, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(o.stage, DETECT_STAGE_NONE);
 	assert_string_equal(o.epoch, "e2");
 	fx_release(&f);
 }
@@ -365,8 +378,9 @@ static void test_version_header(void **state)
 	fx_release(&f);
 }
 
-/* Nuisance variation over many nights: no alarm; then a 10% wording drift is caught on its
- * first night and opens epoch e2; its next nights stay in e2; the rollback returns to e1. */
+/* Nuisance variation over many nights: no alarm; then a 10% wording drift is suspected on its
+ * first night and confirmed on the next, opening epoch e2; its next nights stay in e2; the
+ * rollback is a return to the known state e1, no alarm, and the endpoint is multi-state. */
 static void test_drift_epochs_rollback(void **state)
 {
 	struct fx f;
@@ -383,7 +397,8 @@ static void test_drift_epochs_rollback(void **state)
 	assert_string_equal(o.epoch, "e1");
 	assert_int_equal(night(&f, &drift, n++, &o, &sec), DETECT_CHANGED);
 	assert_int_equal(o.hard_change, 0);
-	assert_true(o.new_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_false(o.new_epoch);
 	assert_string_equal(o.epoch, "e2");
 	assert_true(o.confidence > 0.99);
 	assert_string_equal(
@@ -393,14 +408,21 @@ static void test_drift_epochs_rollback(void **state)
 	assert_true(json_array_size(json_object_get(json_object_get(sec, "distance"), "moved")) >
 		    0);
 	json_decref(sec);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_true(o.new_epoch);
+	assert_string_equal(o.epoch, "e2");
 	for (int k = 0; k < 3; k++) {
 		assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_NO_CHANGE);
 		assert_string_equal(o.epoch, "e2");
 	}
-	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
 	assert_true(o.returned_epoch);
+	assert_true(o.multi_state);
+	assert_string_equal(o.states, "e1,e2");
 	assert_string_equal(o.epoch, "e1");
-	assert_non_null(strstr(o.summary, "returned to epoch e1"));
+	assert_non_null(strstr(o.summary, "back at known state e1"));
+	assert_non_null(strstr(o.summary, "multi-state endpoint, known states: e1, e2"));
 	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e1");
 	/* a different change later opens the next epoch, not e2 again */
@@ -408,7 +430,7 @@ static void test_drift_epochs_rollback(void **state)
 		struct vendor refusing = { .noise = 0.1, .refusals = 1 };
 
 		assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
-		assert_true(o.new_epoch);
+		assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
 		assert_string_equal(o.epoch, "e3");
 	}
 	fx_release(&f);
@@ -478,7 +500,7 @@ static void test_unstable(void **state)
 	struct detect_outcome o;
 	struct vendor wild = { .noise = 1.5 };
 	json_t *sec = NULL;
-	int n, unstable = 0, changed = 0;
+	int n, unstable = 0, suspected = 0;
 
 	(void)state;
 	fx_init(&f, "{\"detectable_shift\": 0.05}");
@@ -486,10 +508,11 @@ static void test_unstable(void **state)
 		enum detect_verdict v = night(&f, &wild, n, &o, n == 19 ? &sec : NULL);
 
 		unstable += v == DETECT_UNSTABLE;
-		changed += v == DETECT_CHANGED;
+		suspected += o.stage == DETECT_STAGE_SUSPECTED;
 	}
 	assert_true(unstable >= 8);
-	assert_true(changed <= 1);
+	/* the first night, before there is any history, may look like a change; no more */
+	assert_true(suspected <= 1);
 	assert_non_null(strstr(json_string_value(json_object_get(sec, "plan")), "unstable"));
 	assert_true(json_number_value(json_object_get(json_object_get(sec, "decision"), "spread")) >
 		    0);
@@ -579,7 +602,7 @@ static void test_hard_before_insufficient(void **state)
 	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n2", 0, &o, &sec, &err), 0);
 	assert_int_equal(o.verdict, DETECT_CHANGED);
 	assert_true(o.hard_change);
-	assert_true(o.new_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
 	assert_non_null(strstr(o.summary, "changed: model"));
 	assert_non_null(strstr(o.summary, "distance not judged: 24 of 24 prompts answered"));
 	/* recorded for its hard signals, with no distance to learn from */
@@ -1259,16 +1282,17 @@ static void test_epochs_across_baselines(void **state)
 	assert_int_equal(behaviour_night(p, "It", "It", hist, "d1", &o), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e1");
 	assert_int_equal(behaviour_night(p, "That", "It", hist, "d2", &o), DETECT_CHANGED);
-	assert_true(o.new_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
 	assert_string_equal(o.epoch, "e2");
 	/* accepted: the baseline now answers "That" */
 	new_baseline(hist, "e2");
 	assert_int_equal(behaviour_night(p, "That", "That", hist, "d3", &o), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e2");
-	assert_int_equal(behaviour_night(p, "It", "That", hist, "d4", &o), DETECT_CHANGED);
+	/* a known state: no alarm */
+	assert_int_equal(behaviour_night(p, "It", "That", hist, "d4", &o), DETECT_NO_CHANGE);
 	assert_true(o.returned_epoch);
 	assert_string_equal(o.epoch, "e1");
-	assert_non_null(strstr(o.summary, "returned to epoch e1 (since d1)"));
+	assert_non_null(strstr(o.summary, "back at known state e1 (since d1)"));
 	assert_int_equal(behaviour_night(p, "It", "That", hist, "d5", &o), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e1");
 	/* recorded again on "It": the baseline shows e1 */
@@ -1279,13 +1303,188 @@ static void test_epochs_across_baselines(void **state)
 	new_baseline(hist, NULL);
 	assert_int_equal(behaviour_night(p, "Yes", "Yes", hist, "d7", &o), DETECT_NO_CHANGE);
 	assert_string_equal(o.epoch, "e3");
-	assert_int_equal(behaviour_night(p, "That", "Yes", hist, "d8", &o), DETECT_CHANGED);
+	assert_int_equal(behaviour_night(p, "That", "Yes", hist, "d8", &o), DETECT_NO_CHANGE);
 	assert_true(o.returned_epoch);
 	assert_string_equal(o.epoch, "e2");
 
 	forget(hist);
 	rmdir(dir);
 	detect_params_free(p);
+}
+
+/* A change confined to two prompts (80% of their answers new)
+ * barely moves the suite's mean distance; judged against their own nights, the two prompts are
+ * caught on the first night (the mean-distance rule alone said "no change"). A prompt whose
+ * distance is high every night is judged against its own usual value: no alarm. */
+static void test_prompt_evidence(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1, .moved = 1u << 5 }; /* p10 always moved */
+	struct vendor two = { .noise = 0.1, .moved = 1u << 5 | 1u << 1 | 1u << 3 };
+	json_t *sec = NULL, *dec, *p02;
+	int n, alarms = 0;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		alarms += night(&f, &quiet, n, &o, NULL) != DETECT_NO_CHANGE;
+	/* the first night, before any history, sees p10's constant move */
+	assert_true(alarms <= 2);
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	night(&f, &two, n, &o, &sec);
+	if (getenv("PL_DEBUG")) {
+		char *t = json_dumps(json_object_get(sec, "distance"), JSON_INDENT(1));
+
+		printf("%s\n", t);
+		free(t);
+	}
+	assert_int_equal(o.verdict, DETECT_CHANGED);
+	dec = json_object_get(sec, "decision");
+	assert_false(json_is_true(json_object_get(dec, "suite_above")));
+	assert_int_equal(json_integer_value(json_object_get(dec, "prompts_over")), 2);
+	assert_non_null(strstr(o.summary, "2 prompts beyond their own night-to-night variation"));
+	assert_non_null(strstr(o.summary, "moved prompts: p02 p06"));
+	p02 = json_array_get(json_object_get(json_object_get(sec, "distance"), "prompts"), 2);
+	assert_string_equal(json_string_value(json_object_get(p02, "id")), "p02");
+	assert_true(json_is_true(json_object_get(p02, "over")));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(p02, "evidence"), 0), "signal")),
+			    "distance");
+	json_decref(sec);
+	fx_release(&f);
+}
+
+/* A suspected change that holds the next night is confirmed: the epoch opens, dated by the
+ * night it was suspected; the night after is the new epoch's usual. The history records the
+ * stages. */
+static void test_stage_confirmed(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, two = { .noise = 0.1, .moved = 1u << 1 | 1u << 3 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		night(&f, &quiet, n, &o, NULL);
+	assert_int_equal(night(&f, &two, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_false(o.new_epoch);
+	assert_string_equal(o.epoch, "e2");
+	assert_non_null(strstr(o.summary, "suspected: epoch e2"));
+	{
+		json_t *rec = last_record(f.hist);
+
+		assert_string_equal(json_string_value(json_object_get(rec, "stage")), "suspected");
+		assert_string_equal(json_string_value(json_object_get(rec, "from")), "e1");
+		json_decref(rec);
+	}
+	assert_int_equal(night(&f, &two, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_true(o.new_epoch);
+	assert_string_equal(o.epoch, "e2");
+	assert_non_null(strstr(o.summary, "confirmed: new epoch e2 (since 2026-01-15)"));
+	assert_int_equal(night(&f, &two, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(o.stage, DETECT_STAGE_NONE);
+	assert_string_equal(o.epoch, "e2");
+	fx_release(&f);
+}
+
+/* A one-night blip is one alarm: suspected, then retracted the next night (no change, exit 0
+ * for the CLI), back in e1; the night after is plain. */
+static void test_stage_retracted(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, two = { .noise = 0.1, .moved = 1u << 1 | 1u << 3 };
+	int n, changed = 0;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		night(&f, &quiet, n, &o, NULL);
+	changed += night(&f, &two, n++, &o, NULL) == DETECT_CHANGED;
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	changed += night(&f, &quiet, n++, &o, NULL) == DETECT_CHANGED;
+	assert_int_equal(o.stage, DETECT_STAGE_RETRACTED);
+	assert_int_equal(o.verdict, DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	assert_false(o.new_epoch);
+	assert_non_null(strstr(o.summary, "retracted: the change suspected on 2026-01-15"));
+	{
+		json_t *rec = last_record(f.hist);
+
+		assert_string_equal(json_string_value(json_object_get(rec, "stage")), "retracted");
+		assert_string_equal(json_string_value(json_object_get(rec, "epoch")), "e1");
+		json_decref(rec);
+	}
+	changed += night(&f, &quiet, n++, &o, NULL) == DETECT_CHANGED;
+	assert_int_equal(o.stage, DETECT_STAGE_NONE);
+	assert_int_equal(changed, 1);
+	fx_release(&f);
+}
+
+/* An endpoint that switches between two serving states: the second state is suspected and
+ * confirmed once; after that every switch, either way, is a return to a known state (no
+ * alarm), and the endpoint is reported multi-state with both states. */
+static void test_multi_state(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor a = { .noise = 0.1 }, b = { .noise = 0.1, .wording = 0.3, .fp = "fp_b" };
+	int n, changed = 0, k;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 12; n++)
+		changed += night(&f, &a, n, &o, NULL) == DETECT_CHANGED;
+	assert_int_equal(changed, 0);
+	changed += night(&f, &b, n++, &o, NULL) == DETECT_CHANGED;
+	changed += night(&f, &b, n++, &o, NULL) == DETECT_CHANGED;
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_int_equal(changed, 2);
+	for (k = 0; k < 8; k++) {
+		int in_a = k % 4 < 2; /* a, a, b, b, a, a, b, b */
+
+		changed += night(&f, in_a ? &a : &b, n++, &o, NULL) == DETECT_CHANGED;
+		assert_string_equal(o.epoch, in_a ? "e1" : "e2");
+		assert_true(o.multi_state);
+		assert_string_equal(o.states, "e1,e2");
+	}
+	assert_int_equal(changed, 2);
+	assert_non_null(strstr(o.summary, "multi-state endpoint, known states: e1, e2"));
+	fx_release(&f);
+}
+
+/* The nights of history in use never go down as nights come in (they went 0, 1, 2, 1, 2, 3
+ * when the most recent were left out as soon as there were more of them). */
+static void test_cold_start_count(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.05 };
+	json_int_t prev = -1;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 12; n++) {
+		json_t *sec = NULL;
+		json_int_t now;
+
+		night(&f, &quiet, n, &o, &sec);
+		now = json_integer_value(
+			json_object_get(json_object_get(sec, "decision"), "pooled_nights"));
+		assert_true(now >= prev);
+		if (n <= 2)
+			assert_int_equal(now, n); /* nights 1 and 2 count at once */
+		prev = now;
+		json_decref(sec);
+	}
+	assert_int_equal(prev, 9); /* 11 nights, the 2 most recent left out */
+	fx_release(&f);
 }
 
 int main(void)
@@ -1311,6 +1510,11 @@ int main(void)
 		cmocka_unit_test(test_stream_misuse),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_epochs_across_baselines),
+		cmocka_unit_test(test_prompt_evidence),
+		cmocka_unit_test(test_stage_confirmed),
+		cmocka_unit_test(test_stage_retracted),
+		cmocka_unit_test(test_multi_state),
+		cmocka_unit_test(test_cold_start_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

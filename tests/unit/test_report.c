@@ -155,6 +155,39 @@ static void test_checks_and_verdicts(void **state)
 	fixture_release(&f);
 }
 
+/* An incomplete night: a prompt nobody answered passed nothing. Its checks skip, and so does
+ * the prompt (it read "pass" before). */
+static void test_unanswered_prompt_skips(void **state)
+{
+	static const char *const cap[] = { "Paris", "Paris.", "paris" };
+	static const char *const js[] = { "{\"a\":1}" };
+	struct fixture f;
+	struct sampleset *base, *night;
+	struct report_summary sum;
+	json_t *r, *jsp, *chk;
+
+	(void)state;
+	fixture_init(&f);
+	base = set_of(cap, 3, js, 1, "fp_a");
+	night = set_of(cap, 3, NULL, 0, "fp_a"); /* "js" got no answer */
+	r = build(&f, base, night, 8, "vendor unreachable", &sum);
+	assert_int_equal(sum.verdict, REPORT_INCOMPLETE);
+	jsp = json_array_get(json_object_get(r, "prompts"), 1);
+	chk = json_array_get(json_object_get(jsp, "checks"), 0);
+	assert_string_equal(json_string_value(json_object_get(jsp, "id")), "js");
+	assert_int_equal(json_integer_value(json_object_get(jsp, "samples")), 0);
+	assert_string_equal(json_string_value(json_object_get(chk, "verdict")), "skip");
+	assert_string_equal(json_string_value(json_object_get(jsp, "verdict")), "skip");
+	/* the answered prompt still passes */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(r, "prompts"), 0), "verdict")),
+			    "pass");
+	json_decref(r);
+	sampleset_free(base);
+	sampleset_free(night);
+	fixture_release(&f);
+}
+
 static void test_deterministic_bytes(void **state)
 {
 	static const char *const cap[] = { "Paris", "Paris.", "Lyon" };
@@ -328,6 +361,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks_and_verdicts),
+		cmocka_unit_test(test_unanswered_prompt_skips),
 		cmocka_unit_test(test_deterministic_bytes),
 		cmocka_unit_test(test_stream_matches_build),
 	};

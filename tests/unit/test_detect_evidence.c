@@ -1,0 +1,119 @@
+/* test_detect_evidence.c: the combination of per-prompt evidence (detect_evidence_combine):
+ * Benjamini-Hochberg over every signal of every prompt as one family, a prompt moved only
+ * when its q clears its level and its effect clears its margin. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "detect_int.h"
+#include "stats.h"
+
+#include <math.h>
+#include <string.h>
+
+static void test_bh_family(void **state)
+{
+	/* five prompts, the second with two signals: one family of six p-values */
+	static const double ps[] = { 0.001, 0.004, 0.3, 0.02, 0.5, 0.9 };
+	struct slot w[5];
+	double q[6];
+	size_t moved;
+
+	(void)state;
+	memset(w, 0, sizeof(w));
+	detect_evidence_add(&w[0], "distance", ps[0], 0.5, 0.2, 0);
+	detect_evidence_add(&w[1], "distance", ps[1], 0.5, 0.2, 0);
+	detect_evidence_add(&w[1], "refusal", ps[2], 0.5, 0.2, 0);
+	detect_evidence_add(&w[2], "distance", ps[3], 0.5, 0.2, 0);
+	detect_evidence_add(&w[3], "distance", ps[4], 0.5, 0.2, 0);
+	detect_evidence_add(&w[4], "distance", ps[5], 0.5, 0.2, 0);
+	moved = detect_evidence_combine(w, 5, 0.02, 0.001, 1);
+	stats_bh(ps, 6, q);
+	assert_true(fabs(w[0].ev[0].q - q[0]) < 1e-12);
+	assert_true(fabs(w[1].ev[0].q - q[1]) < 1e-12);
+	assert_true(fabs(w[1].ev[1].q - q[2]) < 1e-12);
+	assert_true(fabs(w[2].ev[0].q - q[3]) < 1e-12);
+	/* q = 0.006 and 0.012 are at most 0.02; the third smallest p (0.02) gets q 0.04 */
+	assert_true(w[0].ev[0].over);
+	assert_true(w[1].ev[0].over);
+	assert_false(w[1].ev[1].over);
+	assert_false(w[2].ev[0].over);
+	assert_int_equal(moved, 2);
+}
+
+static void test_margin_and_level(void **state)
+{
+	struct slot w[3];
+
+	(void)state;
+	memset(w, 0, sizeof(w));
+	/* significant, but the effect is within the prompt's margin: not moved */
+	detect_evidence_add(&w[0], "distance", 1e-6, 0.15, 0.2, 0);
+	/* cold start (level 1): judged at alpha, not prompt_alpha */
+	detect_evidence_add(&w[1], "distance", 0.002, 0.9, 0.2, 1);
+	detect_evidence_add(&w[2], "distance", 1e-6, 0.5, 0.2, 0);
+	assert_int_equal(detect_evidence_combine(w, 3, 0.02, 0.001, 1), 1);
+	assert_false(w[0].ev[0].over);
+	assert_true(w[0].ev[0].q <= 0.02);
+	assert_false(w[1].ev[0].over); /* q 0.002 > alpha 0.001 */
+	assert_true(w[1].ev[0].q <= 0.02);
+	assert_true(w[2].ev[0].over);
+	/* nothing to combine */
+	memset(w, 0, sizeof(w));
+	assert_int_equal(detect_evidence_combine(w, 3, 0.02, 0.001, 1), 0);
+}
+
+/* Two prompts at p 0.005 among 25: BH names neither (q 0.0625), but two such prompts at once
+ * happen by chance with probability P(Bin(25, 0.005) >= 2) = 0.0069 (Wilkinson): with r = 2
+ * both are over; one alone is not. */
+static void test_wilkinson_pair(void **state)
+{
+	struct slot w[25];
+	size_t i;
+
+	(void)state;
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 25; i++)
+		detect_evidence_add(&w[i], "distance", i < 2 ? 0.005 : 0.5, i < 2 ? 0.4 : 0, 0.3,
+				    0);
+	assert_int_equal(detect_evidence_combine(w, 25, 0.02, 0.001, 1), 0);
+	assert_true(fabs(w[0].ev[0].q - 0.0625) < 1e-12);
+	assert_int_equal(detect_evidence_combine(w, 25, 0.02, 0.001, 2), 2);
+	assert_true(w[0].ev[0].over && w[1].ev[0].over && !w[2].ev[0].over);
+	/* three at r = 3 need P(Bin(25, 0.005) >= 3): still smaller */
+	assert_int_equal(detect_evidence_combine(w, 25, 0.02, 0.001, 3), 0); /* third is 0.5 */
+	/* one alone: the second smallest is 0.5 */
+	w[1].ev[0].p = 0.5;
+	assert_int_equal(detect_evidence_combine(w, 25, 0.02, 0.001, 2), 0);
+	/* a prompt within its margin is not over, however small its p */
+	w[1].ev[0].p = 0.005;
+	w[1].ev[0].effect = 0.2;
+	assert_int_equal(detect_evidence_combine(w, 25, 0.02, 0.001, 2), 1);
+}
+
+static void test_evidence_capacity(void **state)
+{
+	struct slot w;
+	size_t i;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < DETECT_MAX_EVIDENCE + 3; i++)
+		detect_evidence_add(&w, "distance", 0.5, 0, 1, 0);
+	assert_int_equal(w.n_ev, DETECT_MAX_EVIDENCE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bh_family),
+		cmocka_unit_test(test_margin_and_level),
+		cmocka_unit_test(test_wilkinson_pair),
+		cmocka_unit_test(test_evidence_capacity),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
