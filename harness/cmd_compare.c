@@ -21,7 +21,8 @@
 
 const char usage_compare[] =
 	"usage: plumbline compare --config FILE --vendor ID --against ID [--date YYYY-MM-DD]\n"
-	"                         [--resume] [--markdown FILE] SUITE...\n"
+	"                         [--resume] [--markdown FILE] [--dry-run]\n"
+	"                         [--max-requests N] [--max-cost X] SUITE...\n"
 	"\n"
 	"Runs every SUITE on both vendor entries (--vendor: what you use now; --against: the\n"
 	"candidate, e.g. a new model), applies the suites' checks to both, tests whether the\n"
@@ -32,6 +33,8 @@ const char usage_compare[] =
 	"in\n"
 	"answer length, refusal rate, latency, tokens and cost. The report is signed like run\n"
 	"reports (REPORT.minisig, REPORT.sig.raw) when the signing key exists.\n"
+	"--dry-run prints the plan (requests, tokens, cost, duration) and sends nothing;\n"
+	"--max-requests N and --max-cost X stop sending there (budget; exit 3), as for run.\n"
 	"\n"
 	"Exit 0: no regression; 1: at least one regression; 2: usage or config error; 3: the\n"
 	"comparison could not complete (a vendor unreachable, too few answers).\n";
@@ -39,6 +42,7 @@ const char usage_compare[] =
 struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
 	int resume;
+	struct cli_budget budget;
 	int first_suite;
 };
 
@@ -57,6 +61,24 @@ static int parse(int argc, char **argv, struct cargs *a)
 
 		if (!strcmp(argv[i], "--resume")) {
 			a->resume = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--dry-run")) {
+			a->budget.dry_run = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--max-requests") || !strcmp(argv[i], "--max-cost")) {
+			int cost = !strcmp(argv[i], "--max-cost");
+
+			if (i + 1 >= argc)
+				return cli_usage_error("compare", "%s needs a value", argv[i]);
+			if (cost ? cli_parse_double(argv[i + 1], 0, 1e12, &a->budget.max_cost)
+				 : cli_parse_ll(argv[i + 1], 0, 1LL << 40, &a->budget.max_requests))
+				return cli_usage_error("compare", "%s wants %s, got '%s'", argv[i],
+						       cost ? "a number 0..1e12"
+							    : "a whole number 0..2^40",
+						       argv[i + 1]);
+			i++;
 			continue;
 		}
 		if (argv[i][0] != '-')
@@ -359,12 +381,21 @@ int cmd_compare(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	so.resume = a.resume;
 	so.progress = 1;
+	cli_budget_apply(&a.budget, &so);
 	ids[0] = a.vendor;
 	ids[1] = a.against;
 	if (session_load(&s, a.config, argv + a.first_suite, (size_t)(argc - a.first_suite), &err) <
 		    0 ||
-	    session_plan(&s, ids, 2, PLAN_NIGHTLY, &err) < 0 ||
-	    session_execute(&s, &so, &err) < 0) {
+	    session_plan(&s, ids, 2, PLAN_NIGHTLY, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (a.budget.dry_run) {
+		cli_print_plan(&s);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (session_execute(&s, &so, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
