@@ -121,6 +121,7 @@ struct target {
 	/* Prompts run but not judged against the baseline (format checks only): edited since
 	 * their baseline (another request hash), or new (not in the baseline). */
 	struct cli_strings edited, unbaselined;
+	struct cli_strings failing; /* those of them whose format checks failed tonight */
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -312,11 +313,28 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		strings_add(&t->unbaselined, pr->id);
 	}
 	/* A prompt without a baseline of its own request is run and its format checks are
-	 * reported, but nothing compares it with a baseline: no similarity, no detection. */
-	entry = evaluate_prompt(pr, bi != BASELINE_NONE ? &bs : NULL, ps, REPORT_MAX_EXAMPLES,
-				report_stream_counts(t->rs));
-	if (status)
+	 * reported, but nothing compares it with a baseline (no similarity, no detection), and
+	 * its checks do not decide the verdict: the night is incomplete for it (exit 3) until
+	 * it is recorded. */
+	if (status) {
+		struct eval_counts own, *c = report_stream_counts(t->rs);
+
+		memset(&own, 0, sizeof(own));
+		entry = evaluate_prompt(pr, NULL, ps, REPORT_MAX_EXAMPLES, &own);
+		c->pass += own.pass;
+		c->fail += own.fail;
+		c->skip += own.skip;
+		c->error += own.error;
+		c->samples += own.samples;
+		c->faults += own.faults;
+		c->refusals += own.refusals;
+		if (own.prompts_failed)
+			strings_add(&t->failing, pr->id);
 		json_object_set_new(entry, "baseline_status", json_string(status));
+	} else {
+		entry = evaluate_prompt(pr, &bs, ps, REPORT_MAX_EXAMPLES,
+					report_stream_counts(t->rs));
+	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
 	if (!status)
@@ -413,6 +431,7 @@ static void release_targets(struct target *t, size_t n)
 		json_decref(t[i].report);
 		strings_free(&t[i].edited);
 		strings_free(&t[i].unbaselined);
+		strings_free(&t[i].failing);
 	}
 	free(t);
 }
@@ -685,6 +704,16 @@ static int write_renderings(const struct run_args *a, const struct target *t, si
 	return rc;
 }
 
+static const char *failing_note(const struct target *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < t->failing.n; i++)
+		if (!strcmp(t->failing.v[i], id))
+			return " (a format check failed tonight: see the report)";
+	return "";
+}
+
 static void print_result(const struct target *t, const struct publish_item *it,
 			 const struct run_args *a)
 {
@@ -697,15 +726,15 @@ static void print_result(const struct target *t, const struct publish_item *it,
 		printf("  signed: %s.minisig, register entry %lld\n", t->report_path,
 		       it->register_seq);
 	for (i = 0; i < t->edited.n; i++)
-		printf("  suite edited: prompt %s changed since its baseline; re-record it with "
+		printf("  suite edited: prompt %s changed since its baseline%s; re-record it with "
 		       "'plumbline baseline record --config %s --vendor %s --prompt %s %s'\n",
-		       t->edited.v[i], a->config_path, t->vendor->id, t->edited.v[i],
-		       t->suite->path);
+		       t->edited.v[i], failing_note(t, t->edited.v[i]), a->config_path,
+		       t->vendor->id, t->edited.v[i], t->suite->path);
 	for (i = 0; i < t->unbaselined.n; i++)
-		printf("  not baselined: prompt %s is not in the baseline; record it with "
+		printf("  not baselined: prompt %s is not in the baseline%s; record it with "
 		       "'plumbline baseline record --config %s --vendor %s --prompt %s %s'\n",
-		       t->unbaselined.v[i], a->config_path, t->vendor->id, t->unbaselined.v[i],
-		       t->suite->path);
+		       t->unbaselined.v[i], failing_note(t, t->unbaselined.v[i]), a->config_path,
+		       t->vendor->id, t->unbaselined.v[i], t->suite->path);
 }
 
 /* The first line of a journal as a JSON object, or NULL. */
