@@ -52,7 +52,8 @@ static const char exit_codes[] = "exit codes:\n"
 				 "regression)\n"
 				 "  2  usage, config or suite error (nothing was sent)\n"
 				 "  3  the run could not complete: vendor outage (circuit "
-				 "open past max_outage), authentication, budget, I/O\n";
+				 "open past max_outage), authentication, budget, I/O;\n"
+				 "     run: a vendor/suite or prompt not baselined\n";
 
 const struct cmd *cli_find(const char *name)
 {

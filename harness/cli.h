@@ -6,7 +6,8 @@
  *   1  a change was detected, or checks failed (compare: a regression)
  *   2  usage, config or suite error (nothing was sent)
  *   3  the run could not complete: vendor unreachable, authentication, budget reached, I/O,
- *      a register that does not verify (verify itself reports that with 1)
+ *      a register that does not verify (verify itself reports that with 1), a vendor/suite or
+ *      prompt not baselined (run)
  *
  * Adding a command: write harness/cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`
  * (argv[0] is the command name) and its usage text, declare it here, add a row to the table in
