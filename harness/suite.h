@@ -61,8 +61,8 @@ const struct prompt *suite_prompt(const struct suite *s, const char *id);
  *    "seed", "temperature", "top_logprobs"}
  * (vendor defaults as null): everything a prompt sends, nothing that only judges (checks,
  * samples). Key order in the suite file and number spelling do not matter. suite_load fills
- * prompt->request_sha256 with it. Returns 0, or -1 (PL_E_INPUT: the schema holds an integer
- * JCS cannot write) with err set, unlocated. */
-int suite_request_hash(const struct prompt *p, char out[65], struct pl_err *err);
+ * prompt->request_sha256 with it. (A schema integer beyond 2^53, which RFC 8785 cannot write,
+ * is hashed from jansson's sorted compact text instead: as stable, and never an error.) */
+void suite_request_hash(const struct prompt *p, char out[65]);
 
 #endif

@@ -457,6 +457,13 @@ static void test_request_hash(void **state)
 		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]}}]}",
 		b);
 	assert_string_not_equal(a, b);
+
+	/* a schema integer RFC 8785 cannot write still loads (and hashes) */
+	hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\",\n"
+		"   \"response_schema\": {\"maximum\": 9007199254740993}}]}",
+		b);
+	assert_int_equal(strlen(b), 64);
+	assert_string_not_equal(a, b);
 }
 
 static int keep_not_d(void *ctx, const struct plan_group *g)
