@@ -53,30 +53,37 @@ static int by_id(const void *a, const void *b)
 		      (*(const struct prompt_samples *const *)b)->prompt_id);
 }
 
+/* One element of "prompts". */
+static json_t *prompt_json(const struct prompt_samples *ps)
+{
+	json_t *p = json_object(), *samples = json_array();
+	size_t j;
+
+	for (j = 0; j < ps->n; j++)
+		json_array_append_new(samples, sample_to_json(&ps->samples[j]));
+	json_object_set_new(p, "id", json_string(ps->prompt_id));
+	json_object_set_new(p, "samples", samples);
+	if (ps->faults)
+		json_object_set_new(p, "faults", json_integer((json_int_t)ps->faults));
+	if (ps->request_sha256[0])
+		json_object_set_new(p, "request_sha256", json_string(ps->request_sha256));
+	return p;
+}
+
 char *baseline_serialize(const struct sampleset *s, const char *recorded_at)
 {
 	const struct prompt_samples **order;
 	json_t *root, *prompts;
 	char *text;
-	size_t i, j;
+	size_t i;
 
 	order = xcalloc(s->n_prompts + 1, sizeof(*order));
 	for (i = 0; i < s->n_prompts; i++)
 		order[i] = &s->prompts[i];
 	qsort(order, s->n_prompts, sizeof(*order), by_id);
 	prompts = json_array();
-	for (i = 0; i < s->n_prompts; i++) {
-		json_t *p = json_object(), *samples = json_array();
-
-		for (j = 0; j < order[i]->n; j++)
-			json_array_append_new(samples, sample_to_json(&order[i]->samples[j]));
-		json_object_set_new(p, "id", json_string(order[i]->prompt_id));
-		json_object_set_new(p, "samples", samples);
-		if (order[i]->faults)
-			json_object_set_new(p, "faults",
-					    json_integer((json_int_t)order[i]->faults));
-		json_array_append_new(prompts, p);
-	}
+	for (i = 0; i < s->n_prompts; i++)
+		json_array_append_new(prompts, prompt_json(order[i]));
 	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "format", BASELINE_FORMAT, "vendor",
 			 s->vendor, "model", s->model ? s->model : "", "suite", s->suite,
 			 "recorded_at", recorded_at, "prompts", prompts);
@@ -109,6 +116,25 @@ int baseline_write(const char *path, const struct sampleset *s, const char *reco
 static const char *const top_keys[] = { "format",      "vendor",  "model", "suite",
 					"recorded_at", "prompts", "night", NULL };
 
+/* A prompt's "request_sha256" (v may be NULL: unknown, out ""). Returns 0, or -1 when v is
+ * not 64 lower-case hex digits. */
+static int request_parse(const json_t *v, char out[65])
+{
+	const char *h = json_string_value(v);
+	size_t i;
+
+	out[0] = '\0';
+	if (!v)
+		return 0;
+	if (!h || strlen(h) != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return -1;
+	memcpy(out, h, 65);
+	return 0;
+}
+
 /* Parses one element of "prompts" (its text val) into ps (zeroed by the caller); the id is
  * checked by the caller. Errors name ptr ("/prompts/N") within loc. */
 static int prompt_parse(const struct jsonloc *loc, const char *ptr, const char *val, size_t len,
@@ -128,6 +154,10 @@ static int prompt_parse(const struct jsonloc *loc, const char *ptr, const char *
 	}
 	*id_out = xstrdup(json_string_value(id));
 	ps->faults = (size_t)json_integer_value(json_object_get(p, "faults"));
+	if (request_parse(json_object_get(p, "request_sha256"), ps->request_sha256) < 0) {
+		json_fail(loc, ptr, "request_sha256", err, "expected 64 lower-case hex digits");
+		goto out;
+	}
 	ps->samples = xcalloc(json_array_size(samples) + 1, sizeof(*ps->samples));
 	for (j = 0; j < json_array_size(samples); j++) {
 		struct pl_err e2 = PL_ERR_INIT;
@@ -152,6 +182,7 @@ out:
 
 struct bl_entry {
 	char *id;
+	char request[65]; /* "" when the baseline does not say */
 	off_t off;
 	size_t len;
 };
@@ -182,6 +213,8 @@ struct bl_index {
 
 struct id_scan {
 	char *id;
+	char request[65];
+	int bad_request;
 };
 
 static int id_member(void *ctx, const char *key, const char *val, size_t len)
@@ -189,6 +222,12 @@ static int id_member(void *ctx, const char *key, const char *val, size_t len)
 	struct id_scan *s = ctx;
 	json_t *v;
 
+	if (!strcmp(key, "request_sha256")) {
+		v = json_loadb(val, len, JSON_DECODE_ANY, NULL);
+		s->bad_request = request_parse(v, s->request) < 0;
+		json_decref(v);
+		return 0;
+	}
 	if (strcmp(key, "id") || s->id)
 		return 0;
 	v = json_loadb(val, len, JSON_DECODE_ANY, NULL);
@@ -201,20 +240,27 @@ static int id_member(void *ctx, const char *key, const char *val, size_t len)
 static int ix_prompt(void *ctx, size_t index, const char *val, size_t len)
 {
 	struct bl_index *x = ctx;
-	struct id_scan s = { NULL };
+	struct id_scan s;
 	char ptr[64];
 
+	memset(&s, 0, sizeof(s));
 	snprintf(ptr, sizeof(ptr), "/prompts/%zu", index);
 	if (jsonpos_members(val, len, id_member, &s) != 0 || !s.id) {
 		free(s.id);
 		return json_fail(&x->loc, ptr, NULL, x->err,
 				 "expected an object with \"id\" and \"samples\"");
 	}
+	if (s.bad_request) {
+		free(s.id);
+		return json_fail(&x->loc, ptr, "request_sha256", x->err,
+				 "expected 64 lower-case hex digits");
+	}
 	if (x->r->n == x->r->cap) {
 		x->r->cap = x->r->cap ? 2 * x->r->cap : 64;
 		x->r->e = xrealloc(x->r->e, x->r->cap * sizeof(*x->r->e));
 	}
 	x->r->e[x->r->n].id = s.id;
+	memcpy(x->r->e[x->r->n].request, s.request, sizeof(s.request));
 	x->r->e[x->r->n].off = x->text ? (off_t)(val - x->text) : x->off;
 	x->r->e[x->r->n].len = len;
 	x->r->n++;
@@ -634,6 +680,11 @@ const char *baseline_prompt_id(const struct baseline_reader *r, size_t i)
 	return i < r->n ? r->e[i].id : NULL;
 }
 
+const char *baseline_prompt_request(const struct baseline_reader *r, size_t i)
+{
+	return i < r->n && r->e[i].request[0] ? r->e[i].request : NULL;
+}
+
 size_t baseline_find(const struct baseline_reader *r, const char *id)
 {
 	size_t lo = 0, hi = r->n;
@@ -721,10 +772,149 @@ struct sampleset *baseline_load(const char *path, struct pl_err *err)
 		ps->samples = one.samples;
 		ps->n = one.n;
 		ps->faults = one.faults;
+		memcpy(ps->request_sha256, one.request_sha256, sizeof(ps->request_sha256));
 		one.samples = NULL;
 		one.n = 0;
 		prompt_samples_release(&one);
 	}
 	baseline_close(r);
 	return s;
+}
+
+/* ---- replacing some prompts of a baseline --------------------------------------------- */
+
+struct splice {
+	struct sbuf out;
+	const char *sep; /* between two elements */
+	size_t sep_len;
+	const char *indent; /* the white space an element's lines start with */
+	size_t indent_len;
+	int first;
+};
+
+static void splice_raw(struct splice *sp, const char *text, size_t len)
+{
+	if (!sp->first)
+		sbuf_add(&sp->out, sp->sep, sp->sep_len);
+	sp->first = 0;
+	sbuf_add(&sp->out, text, len);
+}
+
+/* A new element, laid out as baseline_serialize lays out its elements. */
+static void splice_new(struct splice *sp, const struct prompt_samples *ps, const char *recorded_at)
+{
+	json_t *p = prompt_json(ps);
+	char *text, *c;
+
+	json_object_set_new(p, "recorded_at", json_string(recorded_at));
+	text = json_dumps(p, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(p);
+	if (!text)
+		abort(); /* out of memory, as everywhere */
+	if (!sp->first)
+		sbuf_add(&sp->out, sp->sep, sp->sep_len);
+	sp->first = 0;
+	for (c = text; *c; c++) {
+		sbuf_addch(&sp->out, *c);
+		if (*c == '\n')
+			sbuf_add(&sp->out, sp->indent, sp->indent_len);
+	}
+	free(text);
+}
+
+static int cmp_ps_id(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct prompt_samples *const *)elem)->prompt_id);
+}
+
+int baseline_update(const char *path, const struct sampleset *s, const char *recorded_at,
+		    struct pl_err *err)
+{
+	struct baseline_reader *r;
+	const struct prompt_samples **add = NULL, **hit;
+	unsigned char *placed = NULL;
+	struct splice sp;
+	char *text = NULL;
+	size_t len = 0, i, k, end, ind;
+	json_t *check = NULL;
+	struct sbuf sep;
+	int rc = -1;
+
+	memset(&sp, 0, sizeof(sp));
+	sbuf_init(&sp.out);
+	sbuf_init(&sep);
+	sp.first = 1;
+	r = baseline_open(path, err);
+	if (!r)
+		goto out;
+	if (!r->n) {
+		pl_err_set(
+			err, PL_E_INPUT, path,
+			"the baseline has no prompts: record the whole suite (without --prompt)");
+		goto out;
+	}
+	if (fileio_read_all(path, BASELINE_MAX_BYTES, &text, &len, err) < 0)
+		goto out;
+	for (i = 0; i < r->n; i++)
+		if ((size_t)r->e[i].off + r->e[i].len > len) {
+			pl_err_set(err, PL_E_IO, path, "changed while in use");
+			goto out;
+		}
+	add = xcalloc(s->n_prompts + 1, sizeof(*add));
+	placed = xcalloc(s->n_prompts + 1, 1);
+	for (i = 0; i < s->n_prompts; i++)
+		add[i] = &s->prompts[i];
+	qsort(add, s->n_prompts, sizeof(*add), by_id);
+	ind = (size_t)r->e[0].off;
+	while (ind > 0 && (text[ind - 1] == ' ' || text[ind - 1] == '\t'))
+		ind--;
+	sp.indent = text + ind;
+	sp.indent_len = (size_t)r->e[0].off - ind;
+	end = (size_t)r->e[0].off + r->e[0].len;
+	if (r->n > 1) {
+		sp.sep = text + end;
+		sp.sep_len = (size_t)r->e[1].off - end;
+	} else { /* one element: the layout baseline_serialize gives */
+		sbuf_addstr(&sep, ",\n");
+		sbuf_add(&sep, sp.indent, sp.indent_len);
+		sp.sep = sep.buf;
+		sp.sep_len = sep.len;
+	}
+	sbuf_add(&sp.out, text, (size_t)r->e[0].off);
+	for (i = 0; i < r->n; i++) {
+		/* new prompts go where their id sorts (the file is sorted by id) */
+		for (k = 0; k < s->n_prompts && strcmp(add[k]->prompt_id, r->e[i].id) < 0; k++)
+			if (!placed[k] && baseline_find(r, add[k]->prompt_id) == BASELINE_NONE) {
+				splice_new(&sp, add[k], recorded_at);
+				placed[k] = 1;
+			}
+		hit = bsearch(r->e[i].id, add, s->n_prompts, sizeof(*add), cmp_ps_id);
+		if (hit) {
+			splice_new(&sp, *hit, recorded_at);
+			placed[hit - add] = 1;
+		} else {
+			splice_raw(&sp, text + r->e[i].off, r->e[i].len);
+		}
+	}
+	for (k = 0; k < s->n_prompts; k++)
+		if (!placed[k])
+			splice_new(&sp, add[k], recorded_at);
+	end = (size_t)r->e[r->n - 1].off + r->e[r->n - 1].len;
+	sbuf_add(&sp.out, text + end, len - end);
+	/* never write what would not load */
+	check = json_loadb(sp.out.buf, sp.out.len, 0, NULL);
+	if (!check) {
+		pl_err_set(err, PL_E_INTERNAL, path, "cannot splice the new prompts in");
+		goto out;
+	}
+	rc = fileio_write_atomic(path, sp.out.buf, sp.out.len, 0644, err);
+out:
+	json_decref(check);
+	sbuf_release(&sp.out);
+	sbuf_release(&sep);
+	free(add);
+	free(placed);
+	free(text);
+	baseline_close(r);
+	return rc;
 }

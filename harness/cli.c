@@ -4,6 +4,7 @@
 #include "http.h"
 #include "redact.h"
 #include "sbuf.h"
+#include "session.h"
 #include "sign.h"
 
 #include <ctype.h>
@@ -56,7 +57,8 @@ static const char exit_codes[] = "exit codes:\n"
 				 "regression)\n"
 				 "  2  usage, config or suite error (nothing was sent)\n"
 				 "  3  the run could not complete: vendor outage (circuit "
-				 "open past max_outage), authentication, budget, I/O\n";
+				 "open past max_outage), authentication, budget, I/O;\n"
+				 "     run: a vendor/suite or prompt not baselined\n";
 
 const struct cmd *cli_find(const char *name)
 {
@@ -420,6 +422,33 @@ int cli_parse_options(const char *cmd, int argc, char **argv, const struct cli_o
 out:
 	free(pos);
 	return first;
+}
+
+void cli_budget_apply(const struct cli_budget *b, struct session_opts *so)
+{
+	so->max_requests = (long)b->max_requests;
+	so->max_tokens = (long)b->max_tokens;
+	so->max_cost = b->max_cost;
+}
+
+void cli_print_plan(const struct session *s)
+{
+	struct runner_estimate est;
+	size_t i;
+
+	runner_dry_run(&s->plan, NULL, &est);
+	printf("plan %.12s: %zu requests\n", s->plan.hash, s->plan.n_items);
+	for (i = 0; i < est.n_vendors; i++) {
+		const struct runner_vendor_estimate *e = &est.vendors[i];
+
+		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  ~%.4f cost  "
+		       "~%.0f s\n",
+		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, e->cost,
+		       e->duration_s);
+	}
+	printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s (vendors in parallel)\n",
+	       "total", est.requests, est.tokens, est.cost, est.duration_s);
+	runner_estimate_release(&est);
 }
 
 int cli_signing_config(const char *config_path, struct sign_config *out, struct pl_err *err)

@@ -6,7 +6,8 @@
  *   1  a change was detected, or checks failed (compare: a regression)
  *   2  usage, config or suite error (nothing was sent)
  *   3  the run could not complete: vendor unreachable, authentication, budget reached, I/O,
- *      a register that does not verify (verify itself reports that with 1)
+ *      a register that does not verify (verify itself reports that with 1), a vendor/suite or
+ *      prompt not baselined (run)
  *
  * Adding a command: write harness/cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`
  * (argv[0] is the command name) and its usage text, declare it here, add a row to the table in
@@ -95,6 +96,34 @@ struct cli_option {
 	{                                                       \
 		CLI_OPT_END, 0, NULL, 0, NULL, NULL, 0, 0, NULL \
 	}
+
+/* The plan and budget options every sending command shares (run, baseline record): one
+ * block of rows for their tables, so the flags and their help read the same everywhere.
+ * CLI_BUDGET_OPTIONS(st, f) expands to the rows for a struct cli_budget member f of st. */
+struct cli_budget {
+	int dry_run;
+	long long max_requests, max_tokens;
+	double max_cost;
+};
+
+#define CLI_BUDGET_OPTIONS(st, f)                                                                  \
+	CLI_BOOL(0, "dry-run", st, f.dry_run,                                                      \
+		 "print the plan (requests, tokens, cost, duration); send nothing"),               \
+		CLI_INT(0, "max-requests", st, f.max_requests, "N", 0, 1LL << 40,                  \
+			"a whole number 0..2^40",                                                  \
+			"stop sending after N requests (budget; exit 3)"),                         \
+		CLI_INT(0, "max-tokens", st, f.max_tokens, "N", 0, 1LL << 50,                      \
+			"a whole number 0..2^50", "stop sending after N tokens (budget; exit 3)"), \
+		CLI_DOUBLE(0, "max-cost", st, f.max_cost, "X", 0, 1e12, "a number 0..1e12",        \
+			   "stop sending after an estimated cost of X (budget; exit 3)")
+
+struct session;
+struct session_opts;
+/* Copies the budget into the session options (0: no limit). */
+void cli_budget_apply(const struct cli_budget *b, struct session_opts *so);
+/* --dry-run: prints the session's plan (requests, tokens, cost, duration per vendor) on
+ * stdout. */
+void cli_print_plan(const struct session *s);
 
 /* Parses argv[1..argc-1] against opts into the struct at base: "--name value", "--name=value",
  * "-x value", "-xvalue", clustered short booleans ("-qn"), "--" (the rest is positional) and

@@ -21,7 +21,8 @@
 
 const char usage_compare[] =
 	"usage: plumbline compare --config FILE --vendor ID --against ID [--date YYYY-MM-DD]\n"
-	"                         [--resume] [--markdown FILE] SUITE...\n"
+	"                         [--resume] [--markdown FILE] [--dry-run]\n"
+	"                         [--max-requests N] [--max-tokens N] [--max-cost X] SUITE...\n"
 	"\n";
 
 static const char usage_compare_tail[] =
@@ -35,6 +36,8 @@ static const char usage_compare_tail[] =
 	"in\n"
 	"answer length, refusal rate, latency, tokens and cost. The report is signed like run\n"
 	"reports (REPORT.minisig, REPORT.sig.raw) when the signing key exists.\n"
+	"--dry-run prints the plan (requests, tokens, cost, duration) and sends nothing;\n"
+	"--max-requests N and --max-cost X stop sending there (budget; exit 3), as for run.\n"
 	"\n"
 	"Exit 0: no regression; 1: at least one regression; 2: usage or config error; 3: the\n"
 	"comparison could not complete (a vendor unreachable, too few answers).\n";
@@ -42,6 +45,7 @@ static const char usage_compare_tail[] =
 struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
 	int resume;
+	struct cli_budget budget;
 	int first_suite;
 };
 
@@ -57,6 +61,7 @@ const struct cli_option compare_options[] = {
 		 "continue a killed comparison without re-sending answered\nrequests"),
 	CLI_STRING(0, "markdown", struct cargs, markdown, "FILE",
 		   "also write a Markdown summary (pull requests, chat)"),
+	CLI_BUDGET_OPTIONS(struct cargs, budget),
 	CLI_END,
 };
 
@@ -362,12 +367,22 @@ int cmd_compare(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	so.resume = a.resume;
 	so.progress = 1;
+	cli_budget_apply(&a.budget, &so);
 	ids[0] = a.vendor;
 	ids[1] = a.against;
 	if (session_load(&s, a.config, argv + a.first_suite, (size_t)(argc - a.first_suite), &err) <
 		    0 ||
-	    session_plan(&s, ids, 2, PLAN_NIGHTLY, &err) < 0 ||
-	    session_execute(&s, &so, &err) < 0) {
+	    (a.budget.dry_run ? session_plan_keyless(&s, ids, 2, PLAN_NIGHTLY, &err)
+			      : session_plan(&s, ids, 2, PLAN_NIGHTLY, &err)) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (a.budget.dry_run) {
+		cli_print_plan(&s);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (session_execute(&s, &so, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -44,9 +44,9 @@ struct run_args {
 	const char *date;
 	char *const *suites;
 	size_t n_suites;
-	int dry_run, quiet, force;
+	int quiet, force;
 	double lock_wait;
-	long long max_requests, max_tokens;
+	struct cli_budget budget;
 	const char *markdown, *junit;
 	struct session_opts so;
 };
@@ -63,18 +63,11 @@ const struct cli_option run_options[] = {
 	CLI_BOOL(0, "force", struct run_args, force,
 		 "run a night again although its report exists (the new\nreport replaces it; "
 		 "the register records the re-run)"),
-	CLI_BOOL(0, "dry-run", struct run_args, dry_run,
-		 "print the plan (requests, tokens, cost, duration); send nothing"),
 	CLI_STRING(0, "record", struct run_args, so.record_dir, "DIR",
 		   "also save every raw exchange (without credentials) under DIR"),
 	CLI_STRING(0, "replay", struct run_args, so.replay_dir, "DIR",
 		   "answer from recordings made with --record (no network)"),
-	CLI_INT(0, "max-requests", struct run_args, max_requests, "N", 0, 1LL << 40,
-		"a whole number 0..2^40", "stop sending after N requests (budget; exit 3)"),
-	CLI_INT(0, "max-tokens", struct run_args, max_tokens, "N", 0, 1LL << 50,
-		"a whole number 0..2^50", "stop sending after N tokens (budget; exit 3)"),
-	CLI_DOUBLE(0, "max-cost", struct run_args, so.max_cost, "X", 0, 1e12, "a number 0..1e12",
-		   "stop sending after an estimated cost of X (budget; exit 3)"),
+	CLI_BUDGET_OPTIONS(struct run_args, budget),
 	CLI_DOUBLE(0, "lock-wait", struct run_args, lock_wait, "SECS", 0, 604800,
 		   "seconds 0..604800",
 		   "wait up to SECS for another run of the same vendor/suite\n(default 0: exit 3 "
@@ -101,8 +94,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		return rc;
 	if (a->date && !session_valid_date(a->date))
 		return cli_usage_error("run", "--date expects a calendar date YYYY-MM-DD");
-	a->so.max_requests = (long)a->max_requests;
-	a->so.max_tokens = (long)a->max_tokens;
+	cli_budget_apply(&a->budget, &a->so);
 	if (!a->config_path)
 		return cli_usage_error("run", "--config FILE is required");
 	if (first >= argc)
@@ -126,6 +118,10 @@ struct target {
 	unsigned char *seen; /* per baseline prompt: judged tonight */
 	double *lat;	     /* tonight's latencies (register and metrics figures) */
 	size_t n_lat, cap_lat, answers;
+	/* Prompts run but not judged against the baseline (format checks only): edited since
+	 * their baseline (another request hash), or new (not in the baseline). */
+	struct cli_strings edited, unbaselined;
+	struct cli_strings failing; /* those of them whose format checks failed tonight */
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -138,8 +134,35 @@ struct target {
 	size_t n_signals;
 };
 
+/* A vendor/suite pair without a baseline: not run, reported with the command that records
+ * it; the other pairs go on without it. */
+struct missing {
+	const struct vendor *vendor;
+	const struct suite *suite;
+	char path[1024];
+};
+
+struct missing_list {
+	struct missing *v;
+	size_t n;
+};
+
+/* plan_filter: the groups of pairs that have a baseline. */
+static int keep_baselined(void *ctx, const struct plan_group *g)
+{
+	const struct missing_list *m = ctx;
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].vendor == g->vendor && m->v[i].suite == g->suite)
+			return 0;
+	return 1;
+}
+
+/* One target per (vendor, suite) that has a baseline (opened unless need_baselines is 0); the
+ * pairs without one go to *miss and out of the plan. */
 static int prepare(struct session *s, int need_baselines, struct target **out, size_t *n,
-		   struct pl_err *err)
+		   struct missing_list *miss, struct pl_err *err)
 {
 	struct jsonloc cloc = config_loc(s->cfg);
 	struct target *t;
@@ -147,27 +170,93 @@ static int prepare(struct session *s, int need_baselines, struct target **out, s
 
 	t = xcalloc(s->plan.n_vendors * s->n_suites + 1, sizeof(*t));
 	*out = t;
+	miss->v = xcalloc(s->plan.n_vendors * s->n_suites + 1, sizeof(*miss->v));
+	miss->n = 0;
 	for (v = 0; v < s->plan.n_vendors; v++)
-		for (q = 0; q < s->n_suites; q++, k++) {
+		for (q = 0; q < s->n_suites; q++) {
 			struct jsonloc sloc = suite_loc(s->suites[q]);
+			const struct vendor *vd = s->plan.vendors[v];
+			char path[1024];
 
+			baseline_path(path, sizeof(path), s->cfg->baselines_dir, vd->id, vd->model,
+				      s->suites[q]->id);
+			if (!fileio_exists(path)) {
+				struct missing *m = &miss->v[miss->n++];
+
+				m->vendor = vd;
+				m->suite = s->suites[q];
+				snprintf(m->path, sizeof(m->path), "%s", path);
+				continue;
+			}
 			*n = k + 1;
-			t[k].vendor = s->plan.vendors[v];
+			t[k].vendor = vd;
 			t[k].suite = s->suites[q];
+			snprintf(t[k].baseline_path, sizeof(t[k].baseline_path), "%s", path);
 			t[k].params = detect_params_new(&cloc, s->cfg->detection, &sloc,
 							s->suites[q]->detection, err);
 			if (!t[k].params)
 				return -1;
-			baseline_path(t[k].baseline_path, sizeof(t[k].baseline_path),
-				      s->cfg->baselines_dir, t[k].vendor->id, t[k].vendor->model,
-				      t[k].suite->id);
-			if (!need_baselines)
-				continue;
-			t[k].baseline = baseline_open(t[k].baseline_path, err);
-			if (!t[k].baseline)
-				return -1;
+			if (need_baselines) {
+				t[k].baseline = baseline_open(t[k].baseline_path, err);
+				if (!t[k].baseline)
+					return -1;
+			}
+			k++;
 		}
+	if (miss->n)
+		plan_filter(&s->plan, keep_baselined, miss);
 	return 0;
+}
+
+/* "V/S: not baselined", with the command that records it. */
+static void print_missing(const struct run_args *a, const struct missing_list *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		printf("%s/%s [%s]: not baselined: no baseline at %s; record it with 'plumbline "
+		       "baseline record --config %s --vendor %s %s'\n",
+		       m->v[i].vendor->id, m->v[i].suite->id, m->v[i].vendor->model, m->v[i].path,
+		       a->config_path, m->v[i].vendor->id, m->v[i].suite->path);
+}
+
+/* A baseline recorded before request hashes were kept cannot tell an edited prompt from a
+ * vendor change: said once per baseline, judged as before. */
+static void warn_unknown_hashes(const struct run_args *a, const struct target *t, size_t n)
+{
+	size_t i, p;
+
+	for (i = 0; i < n; i++) {
+		size_t nb = baseline_count(t[i].baseline);
+
+		for (p = 0; p < nb; p++)
+			if (!baseline_prompt_request(t[i].baseline, p))
+				break;
+		if (p == nb)
+			continue;
+		fprintf(stderr,
+			"plumbline: warning: %s was recorded without request hashes: an edited "
+			"prompt cannot be told from a vendor change; re-record it with 'plumbline "
+			"baseline record --config %s --vendor %s %s'\n",
+			t[i].baseline_path, a->config_path, t[i].vendor->id, t[i].suite->path);
+	}
+}
+
+static void strings_add(struct cli_strings *l, const char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = xstrdup(s);
+}
+
+static void strings_free(struct cli_strings *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free((char *)l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
 /* Opens each target's report and detection before the first answer arrives. */
@@ -198,6 +287,8 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 {
 	struct prompt_samples bs;
 	size_t bi = baseline_find(t->baseline, pr->id), i;
+	const char *status = NULL, *was;
+	json_t *entry;
 	int rc = -1;
 
 	memset(&bs, 0, sizeof(bs));
@@ -207,19 +298,50 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 				   "prompt \"%s\" judged twice", pr->id);
 			goto out;
 		}
-		if (baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
-			goto out;
 		t->seen[bi] = 1;
+		was = baseline_prompt_request(t->baseline, bi);
+		if (was && strcmp(was, pr->request_sha256)) {
+			/* the suite's own edit: the old answers say nothing about this request */
+			status = "edited";
+			strings_add(&t->edited, pr->id);
+			bi = BASELINE_NONE;
+		} else if (baseline_read_prompt(t->baseline, bi, &bs, err) < 0) {
+			goto out;
+		}
+	} else {
+		status = "not_baselined";
+		strings_add(&t->unbaselined, pr->id);
 	}
-	if (report_stream_add(t->rs,
-			      evaluate_prompt(pr, bi != BASELINE_NONE ? &bs : NULL, ps,
-					      REPORT_MAX_EXAMPLES, report_stream_counts(t->rs)),
-			      bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
+	/* A prompt without a baseline of its own request is run and its format checks are
+	 * reported, but nothing compares it with a baseline (no similarity, no detection), and
+	 * its checks do not decide the verdict: the night is incomplete for it (exit 3) until
+	 * it is recorded. */
+	if (status) {
+		struct eval_counts own, *c = report_stream_counts(t->rs);
+
+		memset(&own, 0, sizeof(own));
+		entry = evaluate_prompt(pr, NULL, ps, REPORT_MAX_EXAMPLES, &own);
+		c->pass += own.pass;
+		c->fail += own.fail;
+		c->skip += own.skip;
+		c->error += own.error;
+		c->samples += own.samples;
+		c->faults += own.faults;
+		c->refusals += own.refusals;
+		if (own.prompts_failed)
+			strings_add(&t->failing, pr->id);
+		json_object_set_new(entry, "baseline_status", json_string(status));
+	} else {
+		entry = evaluate_prompt(pr, &bs, ps, REPORT_MAX_EXAMPLES,
+					report_stream_counts(t->rs));
+	}
+	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
-	detect_add(t->drun, bi != BASELINE_NONE ? bi : DETECT_NOT_IN_BASELINE,
-		   bi != BASELINE_NONE ? &bs : NULL, ps);
-	if (bi != BASELINE_NONE) /* the checks' pass rates, per prompt against the baseline's */
+	if (!status) {
+		detect_add(t->drun, bi, &bs, ps);
+		/* the checks' pass rates, per prompt against the baseline's */
 		detect_add_checks(t->drun, bi, pr->checks, pr->n_checks, &bs, ps);
+	}
 	if (t->n_lat + ps->n > t->cap_lat) {
 		t->cap_lat = 2 * (t->n_lat + ps->n) + 16;
 		t->lat = xrealloc(t->lat, t->cap_lat * sizeof(*t->lat));
@@ -310,6 +432,9 @@ static void release_targets(struct target *t, size_t n)
 		free(t[i].seen);
 		free(t[i].lat);
 		json_decref(t[i].report);
+		strings_free(&t[i].edited);
+		strings_free(&t[i].unbaselined);
+		strings_free(&t[i].failing);
 	}
 	free(t);
 }
@@ -450,10 +575,21 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	struct report_input in;
 	json_t *section = NULL, *outage = NULL;
 	char reason[256], outage_line[256];
+	struct sbuf note = SBUF_INIT;
+	size_t i;
 	int rc = -1;
 
 	memset(&in, 0, sizeof(in));
 	memset(it, 0, sizeof(*it));
+	for (i = 0; i < t->edited.n; i++)
+		sbuf_addf(&note, "%s%s", i ? ", " : "suite edited: ", t->edited.v[i]);
+	for (i = 0; i < t->unbaselined.n; i++)
+		sbuf_addf(&note, "%s%s",
+			  i	     ? ", "
+			  : note.len ? "; not baselined: "
+				     : "not baselined: ",
+			  t->unbaselined.v[i]);
+	in.note = note.buf;
 	in.planned = session_planned(s, t->vendor->id, t->suite->id);
 	in.incomplete_reason = ps->killed_reason
 				       ? ps->killed_reason
@@ -519,6 +655,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 		goto out;
 	rc = 0;
 out:
+	sbuf_release(&note);
 	json_decref(section);
 	json_decref(outage);
 	return rc;
@@ -570,35 +707,37 @@ static int write_renderings(const struct run_args *a, const struct target *t, si
 	return rc;
 }
 
+static const char *failing_note(const struct target *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < t->failing.n; i++)
+		if (!strcmp(t->failing.v[i], id))
+			return " (a format check failed tonight: see the report)";
+	return "";
+}
+
 static void print_result(const struct target *t, const struct publish_item *it,
 			 const struct run_args *a)
 {
-	if (a->quiet && it->verdict == REPORT_PASS)
+	size_t i;
+
+	if (a->quiet && it->verdict == REPORT_PASS && !t->edited.n && !t->unbaselined.n)
 		return;
 	printf("%s\n  report: %s\n", t->summary, t->report_path);
 	if (it->register_seq >= 0)
 		printf("  signed: %s.minisig, register entry %lld\n", t->report_path,
 		       it->register_seq);
-}
-
-static void print_dry_run(const struct session *s)
-{
-	struct runner_estimate est;
-	size_t i;
-
-	runner_dry_run(&s->plan, NULL, &est);
-	printf("plan %.12s: %zu requests\n", s->plan.hash, s->plan.n_items);
-	for (i = 0; i < est.n_vendors; i++) {
-		const struct runner_vendor_estimate *e = &est.vendors[i];
-
-		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  ~%.4f cost  "
-		       "~%.0f s\n",
-		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, e->cost,
-		       e->duration_s);
-	}
-	printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s (vendors in parallel)\n",
-	       "total", est.requests, est.tokens, est.cost, est.duration_s);
-	runner_estimate_release(&est);
+	for (i = 0; i < t->edited.n; i++)
+		printf("  suite edited: prompt %s changed since its baseline%s; re-record it with "
+		       "'plumbline baseline record --config %s --vendor %s --prompt %s %s'\n",
+		       t->edited.v[i], failing_note(t, t->edited.v[i]), a->config_path,
+		       t->vendor->id, t->edited.v[i], t->suite->path);
+	for (i = 0; i < t->unbaselined.n; i++)
+		printf("  not baselined: prompt %s is not in the baseline%s; record it with "
+		       "'plumbline baseline record --config %s --vendor %s --prompt %s %s'\n",
+		       t->unbaselined.v[i], failing_note(t, t->unbaselined.v[i]), a->config_path,
+		       t->vendor->id, t->unbaselined.v[i], t->suite->path);
 }
 
 /* The first line of a journal as a JSON object, or NULL. */
@@ -712,6 +851,7 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	struct session_opts so;
 	struct target *t = NULL;
 	struct collect *col = NULL;
+	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
 	struct pass ps;
 	char reason[160], path[1024];
@@ -728,7 +868,7 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	    session_plan(&s, a->vendors.v, a->vendors.n, PLAN_NIGHTLY, err) < 0)
 		goto out;
 	plan_set_night(&s.plan, lo->night);
-	if (prepare(&s, 1, &t, &n, err) < 0 || start_targets(&s, t, n, lo->night, err) < 0)
+	if (prepare(&s, 1, &t, &n, &miss, err) < 0 || start_targets(&s, t, n, lo->night, err) < 0)
 		goto out;
 	rctx.s = &s;
 	rctx.t = t;
@@ -760,6 +900,7 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 		goto out;
 	rc = 0;
 out:
+	free(miss.v);
 	collect_free(col);
 	release_targets(t, n);
 	session_release(&s);
@@ -812,9 +953,10 @@ int cmd_run(int argc, char **argv)
 	struct publish_item *items = NULL;
 	struct collect *collect = NULL;
 	struct leftover *left = NULL;
+	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
 	struct pass ps;
-	size_t n_targets = 0, n_left = 0, i, changed = 0, failed = 0, incomplete = 0;
+	size_t n_targets = 0, n_left = 0, i, changed = 0, failed = 0, incomplete = 0, unjudged = 0;
 	char today[16];
 	time_t started = time(NULL);
 	int rc;
@@ -833,18 +975,28 @@ int cmd_run(int argc, char **argv)
 	ps.date = a.date;
 	ps.forced = a.force;
 	if (session_load(&s, a.config_path, a.suites, a.n_suites, &err) < 0 ||
-	    (a.dry_run ? session_plan_keyless(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err)
-		       : session_plan(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err)) < 0 ||
-	    prepare(&s, !a.dry_run, &targets, &n_targets, &err) < 0) {
+	    (a.budget.dry_run
+		     ? session_plan_keyless(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err)
+		     : session_plan(&s, a.vendors.v, a.vendors.n, PLAN_NIGHTLY, &err)) < 0 ||
+	    prepare(&s, !a.budget.dry_run, &targets, &n_targets, &miss, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	plan_set_night(&s.plan, a.date);
-	if (a.dry_run) {
-		print_dry_run(&s);
+	/* A pair without a baseline stops only itself: named now, with the command that records
+	 * it; the night is incomplete (exit 3) unless another pair changed. */
+	print_missing(&a, &miss);
+	if (a.budget.dry_run) {
+		cli_print_plan(&s);
 		rc = EXIT_OK;
 		goto out;
 	}
+	if (!n_targets) {
+		printf("nothing to run: no vendor/suite has a baseline\n");
+		rc = EXIT_INCOMPLETE;
+		goto out;
+	}
+	warn_unknown_hashes(&a, targets, n_targets);
 	pub = publish_open(s.cfg, &err);
 	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &locks, &err) < 0) {
 		rc = cli_fail(&err);
@@ -903,6 +1055,7 @@ int cmd_run(int argc, char **argv)
 		changed += sum.verdict == REPORT_CHANGED;
 		failed += sum.verdict == REPORT_CHECKS_FAILED;
 		incomplete += sum.verdict == REPORT_INCOMPLETE;
+		unjudged += targets[i].edited.n || targets[i].unbaselined.n;
 	}
 	if (write_renderings(&a, targets, n_targets, &err) < 0) {
 		rc = cli_fail(&err);
@@ -916,18 +1069,28 @@ int cmd_run(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	/* A change is what the nightly job exists to find: it wins over an incomplete vendor. */
-	rc = changed || failed ? EXIT_CHANGED : incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+	/* A change is what the nightly job exists to find: it wins over an incomplete vendor. A
+	 * pair or prompt without a baseline was not judged: never a silent pass. */
+	rc = changed || failed			? EXIT_CHANGED
+	     : incomplete || miss.n || unjudged ? EXIT_INCOMPLETE
+						: EXIT_OK;
 	/* Evidence is on disk: now tell people. A failed alert is logged, never fatal. */
 	pl_err_init(&err);
 	publish_alerts(pub, items, n_targets, &err);
 	pl_err_init(&err);
 	if (publish_metrics(pub, items, n_targets, started, rc, &err) < 0)
 		cli_fail(&err);
-	if (!a.quiet || rc != EXIT_OK)
-		printf("%zu changed, %zu with failed checks, %zu incomplete, %zu unchanged\n",
+	if (!a.quiet || rc != EXIT_OK) {
+		printf("%zu changed, %zu with failed checks, %zu incomplete, %zu unchanged",
 		       changed, failed, incomplete, n_targets - changed - failed - incomplete);
+		if (miss.n)
+			printf(", %zu not baselined", miss.n);
+		if (unjudged)
+			printf(", %zu with prompts not judged (edited or new)", unjudged);
+		printf("\n");
+	}
 out:
+	free(miss.v);
 	for (i = 0; i < n_left; i++)
 		free(left[i].path);
 	free(left);

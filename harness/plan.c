@@ -108,6 +108,22 @@ void plan_set_night(struct plan *p, const char *night)
 	hash_plan(p);
 }
 
+void plan_filter(struct plan *p, int (*keep)(void *ctx, const struct plan_group *g), void *ctx)
+{
+	size_t g, k = 0;
+
+	for (g = 0; g < p->n_groups; g++) {
+		struct plan_group *gr = &p->groups[g];
+
+		if (!keep(ctx, gr))
+			gr->n = 0;
+		gr->first = k;
+		k += (size_t)gr->n;
+	}
+	p->n_items = k;
+	hash_plan(p);
+}
+
 void plan_release(struct plan *p)
 {
 	if (!p)

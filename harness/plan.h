@@ -54,6 +54,12 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 	       enum plan_mode mode, struct pl_err *err);
 void plan_release(struct plan *p);
 
+/* Keeps only the groups keep(ctx, group) answers 1 for: the others are left with no item
+ * (n = 0), the items are tiled again and the plan hashed again (a dropped group is not part of
+ * it, as if it had no samples). For the vendor/suite pairs a run cannot judge (no baseline) and
+ * the prompts `baseline record --prompt` records. */
+void plan_filter(struct plan *p, int (*keep)(void *ctx, const struct plan_group *g), void *ctx);
+
 /* Makes the night (YYYY-MM-DD; NULL or "": none) part of the plan's identity and hashes it
  * again: each night of the same plan gets its own journal, and a resume continues only the
  * night it names. A plan without a night hashes as it always did. */

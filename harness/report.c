@@ -189,6 +189,8 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	if (in->outage_summary && *in->outage_summary &&
 	    (!in->incomplete_reason || strcmp(in->incomplete_reason, in->outage_summary)))
 		sbuf_addf(&line, "; %s", in->outage_summary);
+	if (in->note && *in->note)
+		sbuf_addf(&line, "; %s", in->note);
 	snprintf(sum->line, sizeof(sum->line), "%s", line.buf);
 	sbuf_release(&line);
 

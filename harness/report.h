@@ -49,6 +49,9 @@ struct report_input {
 	 * unless it is the incomplete_reason already. */
 	const json_t *outage;
 	const char *outage_summary;
+	/* Added to the summary line ("; NOTE"), e.g. the prompts not judged against the baseline
+	 * (the run's "suite edited: ..."); may be NULL. */
+	const char *note;
 };
 
 struct report_summary {

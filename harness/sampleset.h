@@ -33,6 +33,9 @@ struct prompt_samples {
 	size_t n;
 	size_t faults;	   /* requests for this prompt that ended in a vendor fault */
 	char *fault_kinds; /* comma-separated distinct fault names, or NULL */
+	/* a baseline's: the prompt's request hash when recorded (suite_request_hash), "" when
+	 * unknown (baselines recorded before it was kept) */
+	char request_sha256[65];
 };
 
 struct sampleset {

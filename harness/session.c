@@ -137,6 +137,19 @@ struct sampleset *session_set(const struct session *s, const char *vendor, const
 	return NULL;
 }
 
+void session_stamp_requests(struct sampleset *set, const struct suite *su)
+{
+	size_t i;
+
+	for (i = 0; i < set->n_prompts; i++) {
+		const struct prompt *pr = suite_prompt(su, set->prompts[i].prompt_id);
+
+		if (pr)
+			memcpy(set->prompts[i].request_sha256, pr->request_sha256,
+			       sizeof(pr->request_sha256));
+	}
+}
+
 size_t session_planned(const struct session *s, const char *vendor, const char *suite)
 {
 	const struct plan_group *g;

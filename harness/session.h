@@ -62,6 +62,11 @@ const struct runner_vendor_stats *session_vendor_stats(const struct session *s, 
 int session_finish(struct session *s, struct pl_err *err);
 void session_release(struct session *s);
 
+/* Gives each prompt of set (a baseline about to be written) the request hash of the suite's
+ * prompt of the same id (suite_request_hash), so a later run tells an edited prompt from a
+ * vendor change. Prompts the suite lacks keep theirs. */
+void session_stamp_requests(struct sampleset *set, const struct suite *su);
+
 /* "<state>/history/<vendor>/<model>/<suite>.jsonl": the detection history of an endpoint. */
 const char *session_history_path(const struct config *cfg, const struct vendor *v,
 				 const char *suite, char *buf, size_t len);

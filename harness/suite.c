@@ -1,6 +1,8 @@
 /* suite.c: loading and validating golden-prompt suite files; checks compile at load. */
 #include "suite.h"
+#include "canon.h"
 #include "config.h"
+#include "hex.h"
 #include "jsonpos.h"
 #include "jsonx.h"
 #include "sbuf.h"
@@ -210,6 +212,7 @@ static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t
 		}
 		p->response_schema = json_incref((json_t *)schema);
 	}
+	suite_request_hash(p, p->request_sha256);
 	rc = 0;
 out:
 	free(s.system);
@@ -350,4 +353,41 @@ const struct prompt *suite_prompt(const struct suite *s, const char *id)
 		if (!strcmp(s->prompts[i].id, id))
 			return &s->prompts[i];
 	return NULL;
+}
+
+void suite_request_hash(const struct prompt *p, char out[65])
+{
+	struct pl_err jerr = PL_ERR_INIT;
+	json_t *req = json_object(), *msgs = json_array();
+	struct sbuf sb;
+	size_t i;
+
+	for (i = 0; i < p->n_messages; i++)
+		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", p->messages[i].role,
+						      "content", p->messages[i].content));
+	json_object_set_new(req, "messages", msgs);
+	json_object_set_new(req, "temperature",
+			    p->temperature < 0 ? json_null() : json_real(p->temperature));
+	json_object_set_new(req, "max_tokens",
+			    p->max_tokens <= 0 ? json_null() : json_integer(p->max_tokens));
+	json_object_set_new(req, "seed", p->has_seed ? json_integer(p->seed) : json_null());
+	json_object_set_new(req, "logprobs", json_boolean(p->logprobs));
+	json_object_set_new(req, "top_logprobs", json_integer(p->top_logprobs));
+	json_object_set_new(req, "response_schema",
+			    p->response_schema ? json_incref(p->response_schema) : json_null());
+	sbuf_init(&sb);
+	if (canon_jcs(req, &sb, &jerr) < 0) {
+		/* a schema integer beyond 2^53 has no RFC 8785 form: jansson's sorted compact
+		 * text is just as stable, and a suite that loaded before must load still */
+		char *text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+
+		if (!text)
+			abort(); /* out of memory, as everywhere */
+		sbuf_reset(&sb);
+		sbuf_addstr(&sb, text);
+		free(text);
+	}
+	hex_sha256(sb.buf, sb.len, out);
+	sbuf_release(&sb);
+	json_decref(req);
 }

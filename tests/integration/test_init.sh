@@ -74,8 +74,12 @@ mkdir "$tmp/cwd"
 [ -f "$tmp/cwd/plumbline.json" ] || fail "init without DIR"
 if grep -q "^  cd " "$tmp/last.out"; then fail "no cd for the current folder"; fi
 (cd "$tmp/cwd" && expect_exit 0 "$PLUMBLINE" run --dry-run --config plumbline.json suites/starter.json)
-# every starter prompt, 10 samples (the starter's default), on both vendors
-want=$(json_get "$tmp/cwd/suites/starter.json" 'len(d["prompts"]) * d["defaults"]["samples"] * 2')
+# nothing recorded yet: each pair is named with the command that records it
+grep -q "^anthropic/starter .*not baselined.*plumbline baseline record" "$tmp/last.out" ||
+	fail "dry-run before any baseline: $(cat "$tmp/last.out")"
+(cd "$tmp/cwd" && expect_exit 0 "$PLUMBLINE" baseline record --dry-run --vendor all --config plumbline.json suites/starter.json)
+# every starter prompt, its baseline samples (the starter's default), on both vendors
+want=$(json_get "$tmp/cwd/suites/starter.json" 'len(d["prompts"]) * d["defaults"]["baseline_samples"] * 2')
 grep -q "^plan [0-9a-f]*: $want requests" "$tmp/last.out" || fail "dry-run plan (want $want): $(cat "$tmp/last.out")"
 grep -q "anthropic .* $((want / 2)) requests" "$tmp/last.out" || fail "dry-run per vendor: $(cat "$tmp/last.out")"
 [ ! -e "$tmp/cwd/.plumbline" ] || fail "dry-run wrote state"

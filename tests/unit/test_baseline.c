@@ -314,6 +314,121 @@ static void test_reader_streamed(void **state)
 	free(dir);
 }
 
+/* A prompt group of n answers with text t (sample i: index i). */
+static void fill(struct prompt_samples *ps, int n, const char *t)
+{
+	struct probe_answer a;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		probe_answer_init(&a);
+		a.text = xstrdup(t);
+		a.prompt_tokens = 11;
+		sampleset_add_answer(ps, i, &a);
+		probe_answer_release(&a);
+	}
+}
+
+/* The bytes of the element of "prompts" whose id is id, in a file baseline_serialize wrote
+ * (keys sorted: "id" opens an element without faults). */
+static void element(const char *text, const char *id, size_t *start, size_t *end)
+{
+	char open[64];
+	const char *b, *e;
+
+	snprintf(open, sizeof(open), "{\n      \"id\": \"%s\"", id);
+	b = strstr(text, open);
+	assert_non_null(b);
+	e = strstr(b, "\n    }");
+	assert_non_null(e);
+	*start = (size_t)(b - text);
+	*end = (size_t)(e - text) + 6;
+}
+
+/* baseline record --prompt: the prompts given are replaced or added (sorted in, with their
+ * request hash and when they were recorded); every other byte of the file stays. */
+static void test_update_keeps_the_rest(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sampleset *s = sampleset_new("ven", "m1", "suite1"), *add, *back;
+	struct baseline_reader *r;
+	char *dir = tu_tmpdir(), *before, *after, *bad;
+	const char *ids[] = { "alpha", "mid", "zeta" };
+	size_t as, ae, zs, ze, ms, me, i;
+	struct sbuf p;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct prompt_samples *ps = sampleset_prompt(s, ids[i]);
+
+		fill(ps, 2, "old");
+		memset(ps->request_sha256, 'a' + (int)i, 64);
+	}
+	sbuf_init(&p);
+	sbuf_addf(&p, "%s/b.json", dir);
+	assert_int_equal(baseline_write(p.buf, s, "2026-01-01T00:00:00Z", &err), 0);
+	before = tu_read(p.buf, NULL);
+
+	add = sampleset_new("ven", "m1", "suite1");
+	fill(sampleset_prompt(add, "mid"), 3, "new answer");
+	memset(sampleset_prompt(add, "mid")->request_sha256, 'f', 64);
+	fill(sampleset_prompt(add, "beta"), 1, "added");
+	assert_int_equal(baseline_update(p.buf, add, "2026-02-02T00:00:00Z", &err), 0);
+	after = tu_read(p.buf, NULL);
+
+	/* alpha, zeta and the header are the same bytes; mid is new; beta sorts in after alpha */
+	element(before, "alpha", &as, &ae);
+	element(before, "zeta", &zs, &ze);
+	assert_int_equal(strncmp(after, before, ae), 0);
+	assert_string_equal(after + strlen(after) - (strlen(before) - zs), before + zs);
+	element(after, "beta", &ms, &me);
+	assert_true(ms > ae);
+	element(after, "mid", &ms, &me);
+	assert_non_null(strstr(after + ms, "\"recorded_at\": \"2026-02-02T00:00:00Z\""));
+	assert_true(strstr(after + ms, "new answer") < after + me);
+
+	/* it reads back: four prompts, mid's new hash and answers, the others' hashes kept */
+	r = baseline_open(p.buf, &err);
+	assert_non_null(r);
+	assert_int_equal(baseline_count(r), 4);
+	assert_int_equal(baseline_find(r, "beta"), 1);
+	assert_null(baseline_prompt_request(r, baseline_find(r, "beta")));
+	assert_int_equal(baseline_prompt_request(r, baseline_find(r, "mid"))[0], 'f');
+	assert_int_equal(baseline_prompt_request(r, baseline_find(r, "zeta"))[0], 'c');
+	baseline_close(r);
+	back = baseline_load(p.buf, &err);
+	assert_non_null(back);
+	assert_int_equal(sampleset_find(back, "mid")->n, 3);
+	assert_string_equal(sampleset_find(back, "mid")->samples[0].text, "new answer");
+	assert_int_equal(sampleset_find(back, "mid")->request_sha256[0], 'f');
+	sampleset_free(back);
+
+	/* no baseline there: nothing to add to */
+	sbuf_reset(&p);
+	sbuf_addf(&p, "%s/none.json", dir);
+	assert_int_equal(baseline_update(p.buf, add, "2026-02-02T00:00:00Z", &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+
+	/* a request hash that is not one is a located baseline error */
+	pl_err_init(&err);
+	bad = tu_write(
+		dir, "bad.json",
+		"{\"format\": \"plumbline-baseline/1\", \"vendor\": \"v\", \"model\": "
+		"\"m\",\n \"suite\": \"s\", \"prompts\": [{\"id\": \"a\", \"samples\": [],\n "
+		"\"request_sha256\": \"xyz\"}]}");
+	assert_null(baseline_open(bad, &err));
+	assert_non_null(strstr(err.msg, "64 lower-case hex digits"));
+	free(bad);
+
+	free(before);
+	free(after);
+	sampleset_free(add);
+	sampleset_free(s);
+	sbuf_release(&p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_bad_baselines),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_reader_streamed),
+		cmocka_unit_test(test_update_keeps_the_rest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

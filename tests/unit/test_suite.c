@@ -1,6 +1,7 @@
 /* test_suite.c: suite files: defaults, shorthands, messages, checks compiled at load. */
 #include "testutil.h"
 #include "config.h"
+#include "hex.h"
 #include "plan.h"
 #include "suite.h"
 
@@ -389,6 +390,115 @@ static void test_plan_night(void **state)
 	fixed_free(&f);
 }
 
+/* The request hash of the first prompt of a suite text. */
+static void hash_of(const char *text, char out[65])
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path = tu_write(dir, "s.json", text);
+	struct suite *s = suite_load(path, &err);
+
+	if (!s)
+		fail_msg("%s", err.msg);
+	memcpy(out, s->prompts[0].request_sha256, 65);
+	suite_free(s);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* Baselines keep each prompt's request hash: it must follow what is sent and nothing else. */
+static void test_request_hash(void **state)
+{
+	static const char jcs[] = "{\"logprobs\":false,\"max_tokens\":null,\"messages\":[{"
+				  "\"content\":\"Hi?\",\"role\":\"user\"}],\"response_schema\":"
+				  "null,\"seed\":null,\"temperature\":null,\"top_logprobs\":0}";
+	char a[65], b[65], want[65];
+
+	(void)state;
+	/* the RFC 8785 text of the request, vendor defaults as null: the format never changes
+	 * silently (every stored baseline would read as edited) */
+	hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\"}]}", a);
+	hex_sha256(jcs, strlen(jcs), want);
+	assert_string_equal(a, want);
+
+	/* stable under key order, number spelling, defaults vs inline, the system shorthand vs
+	 * messages, and what only judges (checks, samples, description) */
+	hash_of("{\"id\": \"s\", \"defaults\": {\"temperature\": 0.5, \"system\": \"Be brief.\"},\n"
+		" \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", \"max_tokens\": 9,\n"
+		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]},\n"
+		"   \"checks\": [{\"type\": \"length\", \"min\": 1}], \"samples\": 3}]}",
+		a);
+	hash_of("{\"prompts\": [{\"samples\": 7, \"description\": \"d\", \"max_tokens\": 9,\n"
+		"   \"response_schema\": {\"required\": [\"x\"], \"type\": \"object\"},\n"
+		"   \"messages\": [{\"content\": \"Be brief.\", \"role\": \"system\"},\n"
+		"                {\"role\": \"user\", \"content\": \"Hi?\"}],\n"
+		"   \"temperature\": 0.50, \"id\": \"p\"}], \"id\": \"other\"}",
+		b);
+	assert_string_equal(a, b);
+
+	/* what is sent changes it: the text, the temperature, the system prompt, a seed */
+	hash_of("{\"id\": \"s\", \"defaults\": {\"temperature\": 0.5, \"system\": \"Be brief.\"},\n"
+		" \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi!\", \"max_tokens\": 9,\n"
+		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]}}]}",
+		b);
+	assert_string_not_equal(a, b);
+	hash_of("{\"id\": \"s\", \"defaults\": {\"temperature\": 0.6, \"system\": \"Be brief.\"},\n"
+		" \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", \"max_tokens\": 9,\n"
+		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]}}]}",
+		b);
+	assert_string_not_equal(a, b);
+	hash_of("{\"id\": \"s\", \"defaults\": {\"temperature\": 0.5, \"system\": \"Be short.\"},\n"
+		" \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", \"max_tokens\": 9,\n"
+		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]}}]}",
+		b);
+	assert_string_not_equal(a, b);
+	hash_of("{\"id\": \"s\", \"defaults\": {\"temperature\": 0.5, \"system\": \"Be brief.\"},\n"
+		" \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", \"max_tokens\": 9, \"seed\": 1,\n"
+		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]}}]}",
+		b);
+	assert_string_not_equal(a, b);
+
+	/* a schema integer RFC 8785 cannot write still loads (and hashes) */
+	hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\",\n"
+		"   \"response_schema\": {\"maximum\": 9007199254740993}}]}",
+		b);
+	assert_int_equal(strlen(b), 64);
+	assert_string_not_equal(a, b);
+}
+
+static int keep_not_d(void *ctx, const struct plan_group *g)
+{
+	(void)ctx;
+	return strcmp(g->prompt->id, "d") != 0;
+}
+
+/* plan_filter: dropped groups hold no item, the others are tiled again, the hash follows. */
+static void test_plan_filter(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct fixed f;
+	struct plan p;
+	struct plan_item it;
+	char before[65];
+	size_t i, items;
+
+	(void)state;
+	fixed_load(&f);
+	assert_int_equal(plan_build(&p, f.c, NULL, 0, f.suites, 2, PLAN_BASELINE, &err), 0);
+	memcpy(before, p.hash, sizeof(before));
+	items = p.n_items;
+	plan_filter(&p, keep_not_d, NULL);
+	assert_int_equal(p.n_items, items - 3 * 3); /* "d": 3 baseline samples, 3 vendors */
+	assert_string_not_equal(p.hash, before);
+	for (i = 0; i < p.n_items; i++) {
+		plan_item(&p, i, &it);
+		assert_string_not_equal(it.prompt->id, "d");
+		assert_int_equal(p.groups[plan_group_of(&p, i)].first + (size_t)it.sample, i);
+	}
+	plan_release(&p);
+	fixed_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +508,8 @@ int main(void)
 		cmocka_unit_test(test_plan_night),
 		cmocka_unit_test(test_plan_item_and_group_of),
 		cmocka_unit_test(test_plan_hash_unchanged),
+		cmocka_unit_test(test_request_hash),
+		cmocka_unit_test(test_plan_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
