@@ -5,7 +5,9 @@
 #include "detect.h"
 #include "evaluate.h"
 #include "lock.h"
+#include "log.h"
 #include "publish.h"
+#include "redact.h"
 #include "render.h"
 #include "fileio.h"
 #include "report.h"
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char usage_run[] =
 	"usage: plumbline run --config FILE [--vendor ID]... [options] SUITE...\n"
@@ -126,6 +129,7 @@ struct target {
 	unsigned char *seen; /* per baseline prompt: judged tonight */
 	double *lat;	     /* tonight's latencies (register and metrics figures) */
 	size_t n_lat, cap_lat, answers;
+	size_t faults; /* requests of tonight's journal that ended in a fault */
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -226,6 +230,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		if (ps->samples[i].latency_ms >= 0)
 			t->lat[t->n_lat++] = ps->samples[i].latency_ms;
 	t->answers += ps->n;
+	t->faults += ps->faults;
 	rc = 0;
 out:
 	prompt_samples_release(&bs);
@@ -312,24 +317,41 @@ static void release_targets(struct target *t, size_t n)
 	free(t);
 }
 
-static const char *incomplete_reason(const struct session *s, const struct vendor *v, char *buf,
-				     size_t len)
+/* Why a target is incomplete, or NULL when it is not: what stopped the vendor (a budget, an
+ * outage, failed authentication), then how many of its requests failed, with the fault most
+ * of the vendor's failed requests ended with and its first (redacted) message:
+ * "50 of 50 requests failed: network (connection failed: Could not resolve host: ...)". */
+static const char *incomplete_reason(const struct session *s, const struct target *t,
+				     size_t planned, char *buf, size_t len)
 {
-	const struct runner_vendor_stats *vs = session_vendor_stats(s, v->id);
+	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
+	const char *head = NULL;
+	char fault[320] = "";
+	struct sbuf sb;
 
 	if (s->stats.budget_hit) {
 		snprintf(buf, len, "budget reached: %s", s->stats.budget_reason);
 		return buf;
 	}
-	if (vs && vs->stop_reason[0]) {
-		snprintf(buf, len, "%s", vs->stop_reason);
-		return buf;
-	}
-	if (vs && vs->circuit_open) {
-		snprintf(buf, len, "vendor unreachable");
-		return buf;
-	}
-	return NULL;
+	if (vs && vs->stop_reason[0])
+		head = vs->stop_reason;
+	else if (vs && vs->circuit_open)
+		head = "vendor unreachable";
+	/* Few enough faults leave the night complete: nothing to explain. */
+	if (!head && (!t->faults || (double)t->answers >= RUN_MIN_ANSWERED * (double)planned))
+		return NULL;
+	if (vs)
+		runner_fault_describe(vs, fault, sizeof(fault));
+	sbuf_init(&sb);
+	if (head)
+		sbuf_addstr(&sb, head);
+	if (t->faults)
+		sbuf_addf(&sb, "%s%zu of %zu requests failed%s%s", head ? "; " : "", t->faults,
+			  planned, fault[0] ? ": " : "", fault);
+	redact_sbuf(&sb);
+	snprintf(buf, len, "%s", sb.buf);
+	sbuf_release(&sb);
+	return buf;
 }
 
 static json_t *iso_time(time_t t)
@@ -447,15 +469,15 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
 	json_t *section = NULL, *outage = NULL;
-	char reason[256], outage_line[256];
+	char reason[768], outage_line[256];
 	int rc = -1;
 
 	memset(&in, 0, sizeof(in));
 	memset(it, 0, sizeof(*it));
 	in.planned = session_planned(s, t->vendor->id, t->suite->id);
-	in.incomplete_reason = ps->killed_reason
-				       ? ps->killed_reason
-				       : incomplete_reason(s, t->vendor, reason, sizeof(reason));
+	in.incomplete_reason =
+		ps->killed_reason ? ps->killed_reason
+				  : incomplete_reason(s, t, in.planned, reason, sizeof(reason));
 	if (vs && vs->outage.opened) {
 		in.outage_summary =
 			runner_outage_describe(&vs->outage, outage_line, sizeof(outage_line));
@@ -582,6 +604,7 @@ static void print_result(const struct target *t, const struct publish_item *it,
 static void print_dry_run(const struct session *s)
 {
 	struct runner_estimate est;
+	char cost[64];
 	size_t i;
 
 	runner_dry_run(&s->plan, NULL, &est);
@@ -589,14 +612,87 @@ static void print_dry_run(const struct session *s)
 	for (i = 0; i < est.n_vendors; i++) {
 		const struct runner_vendor_estimate *e = &est.vendors[i];
 
-		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  ~%.4f cost  "
+		/* a vendor without prices is not free: its cost is unknown */
+		if (e->cost_known)
+			snprintf(cost, sizeof(cost), "~%.4f", e->cost);
+		else
+			snprintf(cost, sizeof(cost), "unknown");
+		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  %s cost  "
 		       "~%.0f s\n",
-		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, e->cost,
+		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, cost,
 		       e->duration_s);
 	}
-	printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s (vendors in parallel)\n",
-	       "total", est.requests, est.tokens, est.cost, est.duration_s);
+	if (!est.unpriced)
+		snprintf(cost, sizeof(cost), "~%.4f", est.cost);
+	else if (est.unpriced == est.n_vendors)
+		snprintf(cost, sizeof(cost), "unknown");
+	else
+		snprintf(cost, sizeof(cost), "~%.4f + unknown", est.cost);
+	printf("  %-20s %6zu requests  ~%ld tokens  %s cost  ~%.0f s (vendors in parallel)\n",
+	       "total", est.requests, est.tokens, cost, est.duration_s);
 	runner_estimate_release(&est);
+}
+
+/* A vendor without prices would show a cost of 0 and pass every cost budget: say so at the
+ * start of every run (and in `plumbline check`). */
+static void warn_unpriced(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_vendors; i++)
+		if (!p->vendors[i]->has_prices)
+			fprintf(stderr, "plumbline: warning: vendor \"%s\" %s\n", p->vendors[i]->id,
+				CONFIG_UNPRICED_WARNING);
+}
+
+/* The run log records the run as well as its alerts: what it plans, how each vendor did, and
+ * how it ended. On a terminal without a log file the summary printed says it already. */
+static int run_logged(const struct run_args *a)
+{
+	return log_to_file() || (!a->quiet && !isatty(STDERR_FILENO));
+}
+
+static void log_plan(const struct session *s, const char *date)
+{
+	struct sbuf suites, vendors;
+	size_t i;
+
+	sbuf_init(&suites);
+	sbuf_init(&vendors);
+	for (i = 0; i < s->n_suites; i++)
+		sbuf_addf(&suites, "%s%s", i ? ", " : "", s->suites[i]->id);
+	for (i = 0; i < s->plan.n_vendors; i++)
+		sbuf_addf(&vendors, "%s%s", i ? ", " : "", s->plan.vendors[i]->id);
+	log_info("run started: night %s, plan %.12s: %zu suite%s (%s), %zu vendor%s (%s), %zu "
+		 "requests",
+		 date, s->plan.hash, s->n_suites, s->n_suites == 1 ? "" : "s", suites.buf,
+		 s->plan.n_vendors, s->plan.n_vendors == 1 ? "" : "s", vendors.buf,
+		 s->plan.n_items);
+	sbuf_release(&suites);
+	sbuf_release(&vendors);
+}
+
+static void log_vendors(const struct session *s)
+{
+	char fault[320], cost[32];
+	size_t i;
+
+	for (i = 0; i < s->stats.n_vendors; i++) {
+		const struct runner_vendor_stats *vs = &s->stats.vendors[i];
+		const struct vendor *vd = s->plan.vendors[i];
+
+		runner_fault_describe(vs, fault, sizeof(fault));
+		if (vd->has_prices)
+			snprintf(cost, sizeof(cost), "%.4f", vs->cost);
+		else
+			snprintf(cost, sizeof(cost), "unknown");
+		pl_log(vs->faults || vs->stop_reason[0] ? LOG_WARN : LOG_INFO,
+		       "vendor %s: %zu requests sent, %zu answers, %zu faults, %zu retries, %zu not "
+		       "sent, cost %s%s%s%s%s",
+		       vs->vendor, vs->requests, vs->answers, vs->faults, vs->retries,
+		       vs->unreachable, cost, vs->stop_reason[0] ? "; stopped: " : "",
+		       vs->stop_reason, fault[0] ? "; most faults: " : "", fault);
+	}
 }
 
 /* The first line of a journal as a JSON object, or NULL. */
@@ -837,6 +933,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	plan_set_night(&s.plan, a.date);
+	warn_unpriced(&s.plan);
+	/* a cost budget that cannot count a vendor's cost is refused before anything is sent */
+	if (plan_check_max_cost(&s.plan, a.so.max_cost, "--max-cost", &err) < 0 ||
+	    (a.so.max_cost <= 0 &&
+	     plan_check_max_cost(&s.plan, s.cfg->max_cost, "budget.max_cost", &err) < 0)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	if (a.dry_run) {
 		print_dry_run(&s);
 		rc = EXIT_OK;
@@ -860,6 +964,8 @@ int cmd_run(int argc, char **argv)
 		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
 		goto out;
 	}
+	if (run_logged(&a))
+		log_plan(&s, a.date);
 	/* A killed night is never lost: it is reported (incomplete) before tonight's run. */
 	find_leftovers(&s, &a, &left, &n_left);
 	for (i = 0; i < n_left; i++) {
@@ -888,6 +994,8 @@ int cmd_run(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (run_logged(&a))
+		log_vendors(&s);
 	items = xcalloc(n_targets + 1, sizeof(*items));
 	for (i = 0; i < n_targets; i++) {
 		struct report_summary sum;
@@ -897,6 +1005,9 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		print_result(&targets[i], &items[i], &a);
+		if (run_logged(&a))
+			pl_log(sum.verdict == REPORT_PASS ? LOG_INFO : LOG_WARN, "%s",
+			       targets[i].summary);
 		changed += sum.verdict == REPORT_CHANGED;
 		failed += sum.verdict == REPORT_CHECKS_FAILED;
 		incomplete += sum.verdict == REPORT_INCOMPLETE;
@@ -925,6 +1036,11 @@ int cmd_run(int argc, char **argv)
 		printf("%zu changed, %zu with failed checks, %zu incomplete, %zu unchanged\n",
 		       changed, failed, incomplete, n_targets - changed - failed - incomplete);
 out:
+	if (pub && run_logged(&a)) /* the run's end is recorded whatever ended it */
+		pl_log(rc == EXIT_OK || rc == EXIT_CHANGED ? LOG_INFO : LOG_WARN,
+		       "run finished: night %s, exit %d (%zu changed, %zu with failed checks, %zu "
+		       "incomplete) in %.0f s",
+		       a.date, rc, changed, failed, incomplete, difftime(time(NULL), started));
 	for (i = 0; i < n_left; i++)
 		free(left[i].path);
 	free(left);
