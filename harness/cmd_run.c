@@ -317,10 +317,11 @@ static void release_targets(struct target *t, size_t n)
 	free(t);
 }
 
-/* Why a target is incomplete, or NULL when it is not: what stopped the vendor (a budget, an
- * outage, failed authentication), then how many of its requests failed, with the fault most
- * of the vendor's failed requests ended with and its first (redacted) message:
- * "50 of 50 requests failed: network (connection failed: Could not resolve host: ...)". */
+/* Why a target is incomplete, or NULL when it is not: how many of its requests failed, with
+ * the fault most of the vendor's failed requests ended with and its first (redacted) message
+ * ("50 of 50 requests failed: network (connection failed: Could not resolve host: ...)"), and
+ * what stopped the vendor (an outage); failed authentication, the one cause the user must fix,
+ * comes first. */
 static const char *incomplete_reason(const struct session *s, const struct target *t,
 				     size_t planned, char *buf, size_t len)
 {
@@ -343,11 +344,15 @@ static const char *incomplete_reason(const struct session *s, const struct targe
 	if (vs)
 		runner_fault_describe(vs, fault, sizeof(fault));
 	sbuf_init(&sb);
-	if (head)
-		sbuf_addstr(&sb, head);
+	if (head && vs->auth_failed)
+		sbuf_addf(&sb, "%s; ", head);
 	if (t->faults)
-		sbuf_addf(&sb, "%s%zu of %zu requests failed%s%s", head ? "; " : "", t->faults,
-			  planned, fault[0] ? ": " : "", fault);
+		sbuf_addf(&sb, "%zu of %zu requests failed%s%s; ", t->faults, planned,
+			  fault[0] ? ": " : "", fault);
+	if (head && !vs->auth_failed)
+		sbuf_addf(&sb, "%s; ", head);
+	sb.len -= 2; /* the last "; " (head or faults is there) */
+	sb.buf[sb.len] = '\0';
 	redact_sbuf(&sb);
 	snprintf(buf, len, "%s", sb.buf);
 	sbuf_release(&sb);
