@@ -70,9 +70,6 @@ int cmd_check(int argc, char **argv)
 			rc = cli_fail(&err);
 			goto out;
 		}
-		if (!cfg->vendors[v].has_prices)
-			fprintf(stderr, "plumbline: warning: vendor \"%s\" %s\n",
-				cfg->vendors[v].id, CONFIG_UNPRICED_WARNING);
 	}
 	printf("%s: ok (%zu vendor%s)\n", config_path, cfg->n_vendors,
 	       cfg->n_vendors == 1 ? "" : "s");
@@ -106,6 +103,11 @@ int cmd_check(int argc, char **argv)
 		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts,
 		       prompts == 1 ? "" : "s", checks, checks == 1 ? "" : "s", argc - first,
 		       argc - first == 1 ? "" : "s");
+	/* once everything is valid: a warning never hides an error's message */
+	for (v = 0; v < cfg->n_vendors; v++)
+		if (!cfg->vendors[v].has_prices)
+			fprintf(stderr, "plumbline: warning: vendor \"%s\" %s\n",
+				cfg->vendors[v].id, CONFIG_UNPRICED_WARNING);
 out:
 	config_free(cfg);
 	return rc;

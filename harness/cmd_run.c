@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 const char usage_run[] =
 	"usage: plumbline run --config FILE [--vendor ID]... [options] SUITE...\n"
@@ -650,13 +649,8 @@ static void warn_unpriced(const struct plan *p)
 				CONFIG_UNPRICED_WARNING);
 }
 
-/* The run log records the run as well as its alerts: what it plans, how each vendor did, and
- * how it ended. On a terminal without a log file the summary printed says it already. */
-static int run_logged(const struct run_args *a)
-{
-	return log_to_file() || (!a->quiet && !isatty(STDERR_FILENO));
-}
-
+/* The log file records the run as well as its alerts: what it plans, how each vendor did, and
+ * how it ended (log_to_file). Without one, the summary printed on stdout says it already. */
 static void log_plan(const struct session *s, const char *date)
 {
 	struct sbuf suites, vendors;
@@ -969,7 +963,7 @@ int cmd_run(int argc, char **argv)
 		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
 		goto out;
 	}
-	if (run_logged(&a))
+	if (log_to_file())
 		log_plan(&s, a.date);
 	/* A killed night is never lost: it is reported (incomplete) before tonight's run. */
 	find_leftovers(&s, &a, &left, &n_left);
@@ -999,7 +993,7 @@ int cmd_run(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (run_logged(&a))
+	if (log_to_file())
 		log_vendors(&s);
 	items = xcalloc(n_targets + 1, sizeof(*items));
 	for (i = 0; i < n_targets; i++) {
@@ -1010,7 +1004,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		print_result(&targets[i], &items[i], &a);
-		if (run_logged(&a))
+		if (log_to_file())
 			pl_log(sum.verdict == REPORT_PASS ? LOG_INFO : LOG_WARN, "%s",
 			       targets[i].summary);
 		changed += sum.verdict == REPORT_CHANGED;
@@ -1041,7 +1035,7 @@ int cmd_run(int argc, char **argv)
 		printf("%zu changed, %zu with failed checks, %zu incomplete, %zu unchanged\n",
 		       changed, failed, incomplete, n_targets - changed - failed - incomplete);
 out:
-	if (pub && run_logged(&a)) /* the run's end is recorded whatever ended it */
+	if (pub && log_to_file()) /* the run's end is recorded whatever ended it */
 		pl_log(rc == EXIT_OK || rc == EXIT_CHANGED ? LOG_INFO : LOG_WARN,
 		       "run finished: night %s, exit %d (%zu changed, %zu with failed checks, %zu "
 		       "incomplete) in %.0f s",

@@ -21,7 +21,8 @@
 #define DEFAULT_CIRCUIT		5
 #define DEFAULT_OUTAGE		20
 #define DEFAULT_AUTH		3
-#define SLOW_STREAK		5 /* failures in a row that open it when they span an interval */
+#define WARMUP_S		2.0 /* a vendor's first request goes alone this long at most */
+#define SLOW_STREAK		5   /* failures in a row that open it when they span an interval */
 #define DEFAULT_MAX_WAIT_S	300.0
 #define DEFAULT_PROBE_S		30.0
 #define DEFAULT_MAX_TOKENS	256
@@ -79,10 +80,11 @@ struct vstate {
 	struct runner_outage cand; /* the streak so far: becomes the outage if it opens */
 	int circuit_open;
 	double open_at, probe_at;
-	int probing;	 /* the half-open probe is on the wire */
-	int gave_up;	 /* remaining items were journaled without being sent */
-	int heard;	 /* a request came back with something other than an auth fault */
-	int auth_streak; /* auth faults in a row with no answer between them */
+	int probing;	   /* the half-open probe is on the wire */
+	int gave_up;	   /* remaining items were journaled without being sent */
+	int heard;	   /* a request came back with something other than an auth fault */
+	double first_sent; /* when the vendor's first request went out (0: none yet) */
+	int auth_streak;   /* auth faults in a row with no answer between them */
 	struct runner_vendor_stats *st;
 };
 
@@ -393,6 +395,8 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 
 	jb->attempts++;
 	jb->sent_at = now;
+	if (!v->first_sent)
+		v->first_sent = now;
 	r->requests_sent++;
 	r->st->sent++;
 	v->st->requests++;
@@ -900,10 +904,15 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 		if (!r->o->replay_dir) {
 			if (v->in_flight >= (size_t)ratelimit_slots(&v->rl))
 				continue;
-			/* Until the vendor first answers, and after an auth fault, one request at
-			 * a time: a wrong key costs a few requests, not a wave of them. */
-			if ((!v->heard || v->auth_streak > 0) && v->in_flight > 0)
+			/* After an auth fault, and until the vendor first answers (a 401 comes
+			 * back at once; a real answer may take long, so for WARMUP_S at most),
+			 * one request at a time: a wrong key costs a few requests, not a wave. */
+			if (v->in_flight > 0 &&
+			    (v->auth_streak > 0 || (!v->heard && now < v->first_sent + WARMUP_S))) {
+				if (!v->heard && v->first_sent + WARMUP_S < *wake)
+					*wake = v->first_sent + WARMUP_S;
 				continue;
+			}
 			d = ratelimit_delay(&v->rl, now, (double)jb->est_tokens);
 			if (vendor_budget(r, v, now, fmax(d, ratelimit_asked_wait(&v->rl, now))))
 				break;

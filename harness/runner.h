@@ -126,8 +126,9 @@ struct runner_vendor_stats {
 	/* The auth circuit: auth_threshold auth faults in a row with no answer stop the vendor
 	 * (its remaining items "not sent: authentication failed", fault auth) and stop_reason
 	 * says "authentication failed (HTTP 401 from HOST): check VAR" (the api_key_env name,
-	 * never the key). Until the vendor's first answer that is not an auth fault, and after
-	 * every auth fault, it has one request in flight, so a wrong key costs a few requests. */
+	 * never the key). After an auth fault, and until the vendor's first answer that is not
+	 * one (for 2 s at most: a real answer may take long), it has one request in flight, so a
+	 * wrong key costs a few requests. */
 	int auth_failed;
 	struct runner_fault_class by_fault[RUNNER_FAULT_CLASSES]; /* by enum probe_fault */
 };
