@@ -42,10 +42,35 @@ expect_exit 0 "$PLUMBLINE" keygen --config "$base/plumbline.json"
 expect_exit 0 "$PLUMBLINE" baseline record --config "$base/plumbline.json" --vendor sim "$suite"
 sim_stop
 
+# A loopback webhook receiver: each alert's body as a JSON line.
+cat >"$tmp/recv.py" <<'PY'
+import http.server, json, os, sys
+out, portfile = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with open(out, "a") as f:
+            f.write(json.dumps({"body": body}) + "\n")
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+python3 "$tmp/recv.py" "$tmp/alerts.jsonl" "$tmp/recv.port" &
+sim_pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/recv.port" ] && break; sleep 0.05; done
+[ -s "$tmp/recv.port" ] || fail "receiver did not start"
+export PL_IT_HOOK_KEY=hook-secret-0123456789
+
 # 1. A wrong key: the simulator wants another one. Every request used to be sent (50) and the
-#    night read "too many vendor faults"; now 3 go out and the reason names the variable.
+#    night read "too many vendor faults"; now 3 go out and the reason names the variable, on
+#    the console, in the report, the Markdown and the alert.
 sim_start auth --seed 7 --night 1 --require-key "$PL_TEST_KEY"
 dir=$(copy_night auth)
+vendor_set "$dir/plumbline.json" "{\"alerts\": {\"retries\": 1, \"channels\": [{\"type\": \"webhook\",
+	\"url\": \"http://127.0.0.1:$(cat "$tmp/recv.port")/hook\", \"secret_env\": \"PL_IT_HOOK_KEY\"}]}}"
 wrong=wrong-key-CANARY-fedcba9876543210
 PL_TEST_KEY=$wrong expect_exit 3 "$PLUMBLINE" run --config "$dir/plumbline.json" \
 	--date 2026-05-01 --markdown "$dir/night.md" "$suite"
@@ -59,6 +84,7 @@ reason=$(json_get "$report" 'd["incomplete_reason"]')
 [[ "$reason" == "$want; 50 of 50 requests failed: auth (HTTP 401: "* ]] ||
 	fail "wrong key: reason '$reason'"
 grep -qF "$want" "$dir/night.md" || fail "wrong key: the Markdown does not say why"
+grep -qF "$want" "$tmp/alerts.jsonl" || fail "wrong key: the alert does not say why: $(cat "$tmp/alerts.jsonl" 2>&1)"
 ! grep -rqF "$wrong" "$dir" "$tmp/last.out" "$tmp/last.err" || fail "wrong key: the key leaked"
 echo "wrong key: $sent requests sent; $reason"
 
