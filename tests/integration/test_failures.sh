@@ -123,6 +123,11 @@ vendor_set "$dir/plumbline.json" '{"budget": {"max_cost": 5}}'
 expect_exit 2 "$PLUMBLINE" check --config "$dir/plumbline.json"
 grep -qF 'budget.max_cost: vendor "sim" has no prices' "$tmp/last.err" ||
 	fail "check budget.max_cost: $(cat "$tmp/last.err")"
+# every sending command refuses it (session_execute), before a request
+expect_exit 2 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
+grep -qF 'budget.max_cost: vendor "sim" has no prices' "$tmp/last.err" ||
+	fail "baseline record budget.max_cost: $(cat "$tmp/last.err")"
+[ "$(sim_requests)" = 0 ] || fail "budget.max_cost refused, but requests were sent"
 vendor_set "$dir/plumbline.json" '{"vendor": {"prices": {"input_per_mtok": 2, "output_per_mtok": 8}}}'
 expect_exit 0 "$PLUMBLINE" run --config "$dir/plumbline.json" --dry-run --max-cost 1 "$suite"
 grep -q "~[0-9.]* cost" "$tmp/last.out" || fail "priced dry run: $(cat "$tmp/last.out")"
