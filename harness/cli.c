@@ -434,6 +434,7 @@ void cli_budget_apply(const struct cli_budget *b, struct session_opts *so)
 void cli_print_plan(const struct session *s)
 {
 	struct runner_estimate est;
+	char cost[64];
 	size_t i;
 
 	runner_dry_run(&s->plan, NULL, &est);
@@ -441,13 +442,24 @@ void cli_print_plan(const struct session *s)
 	for (i = 0; i < est.n_vendors; i++) {
 		const struct runner_vendor_estimate *e = &est.vendors[i];
 
-		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  ~%.4f cost  "
+		/* a vendor without prices is not free: its cost is unknown */
+		if (e->cost_known)
+			snprintf(cost, sizeof(cost), "~%.4f", e->cost);
+		else
+			snprintf(cost, sizeof(cost), "unknown");
+		printf("  %-20s %6zu requests  ~%ld prompt + ~%ld completion tokens  %s cost  "
 		       "~%.0f s\n",
-		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, e->cost,
+		       e->vendor, e->requests, e->prompt_tokens, e->completion_tokens, cost,
 		       e->duration_s);
 	}
-	printf("  %-20s %6zu requests  ~%ld tokens  ~%.4f cost  ~%.0f s (vendors in parallel)\n",
-	       "total", est.requests, est.tokens, est.cost, est.duration_s);
+	if (!est.unpriced)
+		snprintf(cost, sizeof(cost), "~%.4f", est.cost);
+	else if (est.unpriced == est.n_vendors)
+		snprintf(cost, sizeof(cost), "unknown");
+	else
+		snprintf(cost, sizeof(cost), "~%.4f + unknown", est.cost);
+	printf("  %-20s %6zu requests  ~%ld tokens  %s cost  ~%.0f s (vendors in parallel)\n",
+	       "total", est.requests, est.tokens, cost, est.duration_s);
 	runner_estimate_release(&est);
 }
 

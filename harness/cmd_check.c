@@ -40,7 +40,7 @@ int cmd_check(int argc, char **argv)
 	struct jsonloc cloc;
 	struct check_args ca = { NULL };
 	int first, i, rc = EXIT_USAGE;
-	size_t prompts = 0, checks = 0;
+	size_t prompts = 0, checks = 0, v;
 
 	first = cli_parse_options("check", argc, argv, check_options, &ca, &rc);
 	if (first < 0)
@@ -63,6 +63,13 @@ int cmd_check(int argc, char **argv)
 	if (publish_validate(cfg, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
+	}
+	for (v = 0; v < cfg->n_vendors; v++) {
+		if (config_vendor_cost_check(&cfg->vendors[v], cfg->max_cost, "budget.max_cost",
+					     &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
 	}
 	printf("%s: ok (%zu vendor%s)\n", config_path, cfg->n_vendors,
 	       cfg->n_vendors == 1 ? "" : "s");
@@ -96,6 +103,11 @@ int cmd_check(int argc, char **argv)
 		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts,
 		       prompts == 1 ? "" : "s", checks, checks == 1 ? "" : "s", argc - first,
 		       argc - first == 1 ? "" : "s");
+	/* once everything is valid: a warning never hides an error's message */
+	for (v = 0; v < cfg->n_vendors; v++)
+		if (!cfg->vendors[v].has_prices)
+			fprintf(stderr, "plumbline: warning: vendor \"%s\" %s\n",
+				cfg->vendors[v].id, CONFIG_UNPRICED_WARNING);
 out:
 	config_free(cfg);
 	return rc;

@@ -5,7 +5,9 @@
 #include "detect.h"
 #include "evaluate.h"
 #include "lock.h"
+#include "log.h"
 #include "publish.h"
+#include "redact.h"
 #include "render.h"
 #include "fileio.h"
 #include "report.h"
@@ -122,6 +124,7 @@ struct target {
 	 * their baseline (another request hash), or new (not in the baseline). */
 	struct cli_strings edited, unbaselined;
 	struct cli_strings failing; /* those of them whose format checks failed tonight */
+	size_t faults;		    /* requests of tonight's journal that ended in a fault */
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -350,6 +353,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		if (ps->samples[i].latency_ms >= 0)
 			t->lat[t->n_lat++] = ps->samples[i].latency_ms;
 	t->answers += ps->n;
+	t->faults += ps->faults;
 	rc = 0;
 out:
 	prompt_samples_release(&bs);
@@ -439,24 +443,46 @@ static void release_targets(struct target *t, size_t n)
 	free(t);
 }
 
-static const char *incomplete_reason(const struct session *s, const struct vendor *v, char *buf,
-				     size_t len)
+/* Why a target is incomplete, or NULL when it is not: how many of its requests failed, with
+ * the fault most of the vendor's failed requests ended with and its first (redacted) message
+ * ("50 of 50 requests failed: network (connection failed: Could not resolve host: ...)"), and
+ * what stopped the vendor (an outage); failed authentication, the one cause the user must fix,
+ * comes first. */
+static const char *incomplete_reason(const struct session *s, const struct target *t,
+				     size_t planned, char *buf, size_t len)
 {
-	const struct runner_vendor_stats *vs = session_vendor_stats(s, v->id);
+	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
+	const char *head = NULL;
+	char fault[320] = "";
+	struct sbuf sb;
 
 	if (s->stats.budget_hit) {
 		snprintf(buf, len, "budget reached: %s", s->stats.budget_reason);
 		return buf;
 	}
-	if (vs && vs->stop_reason[0]) {
-		snprintf(buf, len, "%s", vs->stop_reason);
-		return buf;
-	}
-	if (vs && vs->circuit_open) {
-		snprintf(buf, len, "vendor unreachable");
-		return buf;
-	}
-	return NULL;
+	if (vs && vs->stop_reason[0])
+		head = vs->stop_reason;
+	else if (vs && vs->circuit_open)
+		head = "vendor unreachable";
+	/* Few enough faults leave the night complete: nothing to explain. */
+	if (!head && (!t->faults || (double)t->answers >= RUN_MIN_ANSWERED * (double)planned))
+		return NULL;
+	if (vs)
+		runner_fault_describe(vs, fault, sizeof(fault));
+	sbuf_init(&sb);
+	if (head && vs->auth_failed)
+		sbuf_addf(&sb, "%s; ", head);
+	if (t->faults)
+		sbuf_addf(&sb, "%zu of %zu requests failed%s%s; ", t->faults, planned,
+			  fault[0] ? ": " : "", fault);
+	if (head && !vs->auth_failed)
+		sbuf_addf(&sb, "%s; ", head);
+	sb.len -= 2; /* the last "; " (head or faults is there) */
+	sb.buf[sb.len] = '\0';
+	redact_sbuf(&sb);
+	snprintf(buf, len, "%s", sb.buf);
+	sbuf_release(&sb);
+	return buf;
 }
 
 static json_t *iso_time(time_t t)
@@ -574,7 +600,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
 	json_t *section = NULL, *outage = NULL;
-	char reason[256], outage_line[256];
+	char reason[768], outage_line[256];
 	struct sbuf note = SBUF_INIT;
 	size_t i;
 	int rc = -1;
@@ -591,9 +617,9 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 			  t->unbaselined.v[i]);
 	in.note = note.buf;
 	in.planned = session_planned(s, t->vendor->id, t->suite->id);
-	in.incomplete_reason = ps->killed_reason
-				       ? ps->killed_reason
-				       : incomplete_reason(s, t->vendor, reason, sizeof(reason));
+	in.incomplete_reason =
+		ps->killed_reason ? ps->killed_reason
+				  : incomplete_reason(s, t, in.planned, reason, sizeof(reason));
 	if (vs && vs->outage.opened) {
 		in.outage_summary =
 			runner_outage_describe(&vs->outage, outage_line, sizeof(outage_line));
@@ -738,6 +764,63 @@ static void print_result(const struct target *t, const struct publish_item *it,
 		       "'plumbline baseline record --config %s --vendor %s --prompt %s %s'\n",
 		       t->unbaselined.v[i], failing_note(t, t->unbaselined.v[i]), a->config_path,
 		       t->vendor->id, t->unbaselined.v[i], t->suite->path);
+}
+
+/* A vendor without prices would show a cost of 0 and pass every cost budget: say so at the
+ * start of every run (and in `plumbline check`). */
+static void warn_unpriced(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_vendors; i++)
+		if (!p->vendors[i]->has_prices)
+			fprintf(stderr, "plumbline: warning: vendor \"%s\" %s\n", p->vendors[i]->id,
+				CONFIG_UNPRICED_WARNING);
+}
+
+/* The log file records the run as well as its alerts: what it plans, how each vendor did, and
+ * how it ended (log_to_file). Without one, the summary printed on stdout says it already. */
+static void log_plan(const struct session *s, const char *date)
+{
+	struct sbuf suites, vendors;
+	size_t i;
+
+	sbuf_init(&suites);
+	sbuf_init(&vendors);
+	for (i = 0; i < s->n_suites; i++)
+		sbuf_addf(&suites, "%s%s", i ? ", " : "", s->suites[i]->id);
+	for (i = 0; i < s->plan.n_vendors; i++)
+		sbuf_addf(&vendors, "%s%s", i ? ", " : "", s->plan.vendors[i]->id);
+	log_info("run started: night %s, plan %.12s: %zu suite%s (%s), %zu vendor%s (%s), %zu "
+		 "requests",
+		 date, s->plan.hash, s->n_suites, s->n_suites == 1 ? "" : "s", suites.buf,
+		 s->plan.n_vendors, s->plan.n_vendors == 1 ? "" : "s", vendors.buf,
+		 s->plan.n_items);
+	sbuf_release(&suites);
+	sbuf_release(&vendors);
+}
+
+static void log_vendors(const struct session *s)
+{
+	char fault[320], cost[32];
+	size_t i;
+
+	for (i = 0; i < s->stats.n_vendors; i++) {
+		const struct runner_vendor_stats *vs = &s->stats.vendors[i];
+		const struct vendor *vd = s->plan.vendors[i];
+
+		runner_fault_describe(vs, fault, sizeof(fault));
+		if (vd->has_prices)
+			snprintf(cost, sizeof(cost), "%.4f", vs->cost);
+		else
+			snprintf(cost, sizeof(cost), "unknown");
+		pl_log(vs->faults || vs->stop_reason[0] ? LOG_WARN : LOG_INFO,
+		       "vendor %s: %zu requests sent, %zu answers, %zu faults, %zu retries, %zu not "
+		       "sent, cost %s%s%s%s%s",
+		       vs->vendor, vs->requests, vs->answers, vs->faults, vs->retries,
+		       vs->unreachable, cost, vs->stop_reason[0] ? "; stopped: " : "",
+		       vs->stop_reason, fault[0] ? "; most faults: " : "", fault);
+	}
 }
 
 /* The first line of a journal as a JSON object, or NULL. */
@@ -986,6 +1069,14 @@ int cmd_run(int argc, char **argv)
 	/* A pair without a baseline stops only itself: named now, with the command that records
 	 * it; the night is incomplete (exit 3) unless another pair changed. */
 	print_missing(&a, &miss);
+	warn_unpriced(&s.plan);
+	/* a cost budget that cannot count a vendor's cost is refused before anything is sent */
+	if (plan_check_max_cost(&s.plan, a.so.max_cost, "--max-cost", &err) < 0 ||
+	    (a.so.max_cost <= 0 &&
+	     plan_check_max_cost(&s.plan, s.cfg->max_cost, "budget.max_cost", &err) < 0)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	if (a.budget.dry_run) {
 		cli_print_plan(&s);
 		rc = EXIT_OK;
@@ -1015,6 +1106,8 @@ int cmd_run(int argc, char **argv)
 		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
 		goto out;
 	}
+	if (log_to_file())
+		log_plan(&s, a.date);
 	/* A killed night is never lost: it is reported (incomplete) before tonight's run. */
 	find_leftovers(&s, &a, &left, &n_left);
 	for (i = 0; i < n_left; i++) {
@@ -1043,6 +1136,8 @@ int cmd_run(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (log_to_file())
+		log_vendors(&s);
 	items = xcalloc(n_targets + 1, sizeof(*items));
 	for (i = 0; i < n_targets; i++) {
 		struct report_summary sum;
@@ -1052,6 +1147,9 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		print_result(&targets[i], &items[i], &a);
+		if (log_to_file())
+			pl_log(sum.verdict == REPORT_PASS ? LOG_INFO : LOG_WARN, "%s",
+			       targets[i].summary);
 		changed += sum.verdict == REPORT_CHANGED;
 		failed += sum.verdict == REPORT_CHECKS_FAILED;
 		incomplete += sum.verdict == REPORT_INCOMPLETE;
@@ -1090,6 +1188,11 @@ int cmd_run(int argc, char **argv)
 		printf("\n");
 	}
 out:
+	if (pub && log_to_file()) /* the run's end is recorded whatever ended it */
+		pl_log(rc == EXIT_OK || rc == EXIT_CHANGED ? LOG_INFO : LOG_WARN,
+		       "run finished: night %s, exit %d (%zu changed, %zu with failed checks, %zu "
+		       "incomplete) in %.0f s",
+		       a.date, rc, changed, failed, incomplete, difftime(time(NULL), started));
 	free(miss.v);
 	for (i = 0; i < n_left; i++)
 		free(left[i].path);

@@ -181,6 +181,8 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 		jsonpos_push_key(sub, sizeof(sub), "prices");
 		if (parse_prices(loc, sub, prices, v, err) < 0)
 			return -1;
+		/* an empty object prices nothing; 0 given explicitly is free (a local model) */
+		v->has_prices = json_object_size(prices) > 0;
 	}
 	return 0;
 }
@@ -452,4 +454,17 @@ void config_free(struct config *c)
 	free(c->text);
 	free(c->path);
 	free(c);
+}
+
+int config_vendor_cost_check(const struct vendor *v, double max_cost, const char *what,
+			     struct pl_err *err)
+{
+	if (max_cost <= 0 || v->has_prices)
+		return 0;
+	return pl_err_set(err, PL_E_USAGE, what,
+			  "vendor \"%s\" has no prices in the config, so its cost is unknown and "
+			  "a cost budget (%.4f) cannot stop it: give it \"prices\": "
+			  "{\"input_per_mtok\": X, \"output_per_mtok\": Y} (0 for a free model) "
+			  "or drop the cost budget",
+			  v->id, max_cost);
 }

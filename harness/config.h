@@ -40,6 +40,8 @@ struct vendor {
 	int stream;		   /* ask for streamed answers; default 0 */
 	double price_in_per_mtok;  /* price per million prompt tokens; 0 = unknown */
 	double price_out_per_mtok; /* price per million completion tokens */
+	int has_prices;		   /* "prices" gives at least one price (0 = free); without
+				      it the vendor's cost is unknown (plan_check_max_cost) */
 	/* Outages (runner.h). A zeroed struct (tests) gives up at once and caps waits at 300 s. */
 	double max_outage_s;	 /* open circuit: probe this long before giving up; default 300 */
 	double probe_interval_s; /* open circuit: one probe request this often; default 30 */
@@ -94,6 +96,18 @@ int config_valid_id(const char *s);
 int config_env_name_printable(const char *name);
 
 const struct vendor *config_vendor(const struct config *c, const char *id);
+
+/* What a warning says after "vendor \"ID\" " when the vendor has no prices. */
+#define CONFIG_UNPRICED_WARNING                                                            \
+	"has no prices in the config (\"prices\"): its cost is unknown and a cost budget " \
+	"cannot stop it"
+
+/* A cost budget (max_cost > 0) needs the vendor's prices: without them its cost is unknown and
+ * the budget could never stop it. Returns 0, or -1 with err set (PL_E_USAGE, where = `what`,
+ * the option or key that set the budget: "--max-cost", "budget.max_cost") naming the vendor.
+ * For a plan's vendors call plan_check_max_cost (plan.h). */
+int config_vendor_cost_check(const struct vendor *v, double max_cost, const char *what,
+			     struct pl_err *err);
 
 /* Builds "FILE:LINE:COL: field" for a JSON Pointer into the config, for error messages. */
 const char *config_where(const struct config *c, const char *pointer, char *buf, size_t len);

@@ -23,6 +23,10 @@ static struct {
 	int progress_on;  /* a progress line is drawn on stderr */
 	double last_draw; /* monotonic seconds of the last draw */
 	char progress[160];
+	/* Without a TTY (cron, systemd) progress is logged as lines instead. */
+	int lines_on;	/* a run's progress lines have started */
+	int line_step;	/* the last tenth of the total logged */
+	double line_at; /* wall seconds of the last progress line */
 } g = { .level = LOG_INFO };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -119,10 +123,16 @@ int log_use_color(int fd, enum log_color mode)
 	return isatty(fd) == 1;
 }
 
+/* "cannot write log file /var/log/plumbline/plumbline.log: Permission denied" */
+static int cannot_write(const char *path, int e, struct pl_err *err)
+{
+	return pl_err_set(err, PL_E_IO, NULL, "cannot write log file %s: %s", path, strerror(e));
+}
+
 int log_open(const struct log_opts *o, struct pl_err *err)
 {
 	struct log_opts def = LOG_OPTS_INIT;
-	int fd;
+	int fd, e;
 
 	log_close();
 	if (!o)
@@ -131,13 +141,16 @@ int log_open(const struct log_opts *o, struct pl_err *err)
 	if (o->file) {
 		fd = open(o->file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 		if (fd < 0) {
+			/* errno first: the colour test's isatty() sets it (ENOTTY) */
+			e = errno;
 			g.color = log_use_color(STDERR_FILENO, o->color);
-			return pl_err_errno(err, PL_E_IO, o->file, "cannot open log file");
+			return cannot_write(o->file, e, err);
 		}
 		g.file = fdopen(fd, "a");
 		if (!g.file) {
+			e = errno;
 			close(fd);
-			return pl_err_errno(err, PL_E_IO, o->file, "cannot open log file");
+			return cannot_write(o->file, e, err);
 		}
 		g.color = log_use_color(fd, o->color);
 	} else {
@@ -278,13 +291,38 @@ const char *log_progress_format(char *buf, size_t len, size_t done, size_t total
 	return buf;
 }
 
+/* No TTY: a log line at every tenth of the total and at least every PROGRESS_LINE_S, so an
+ * unattended run's log shows it is alive and how far it got. */
+#define PROGRESS_LINE_S 60.0
+
+static void progress_line(size_t done, size_t total, size_t errors, double elapsed_s)
+{
+	int step = total ? (int)((double)done * 10.0 / (double)total) : 10;
+	double t = now_wall();
+	char buf[160];
+
+	if (!g.lines_on) {
+		g.lines_on = 1;
+		g.line_step = 0;
+		g.line_at = t;
+	}
+	if (step <= g.line_step && t - g.line_at < PROGRESS_LINE_S)
+		return;
+	g.line_step = step > g.line_step ? step : g.line_step;
+	g.line_at = t;
+	pl_log(LOG_INFO, "progress %s",
+	       log_progress_format(buf, sizeof(buf), done, total, errors, elapsed_s));
+}
+
 void log_progress(size_t done, size_t total, size_t errors, double elapsed_s)
 {
 	FILE *f = progress_stream();
 	double m;
 
-	if (!f)
+	if (!f) {
+		progress_line(done, total, errors, elapsed_s);
 		return;
+	}
 	m = now_mono();
 	if (g.progress_on && done < total && m - g.last_draw < 0.1)
 		return;
@@ -299,6 +337,7 @@ void log_progress_end(void)
 {
 	FILE *f = progress_stream();
 
+	g.lines_on = 0;
 	if (!g.progress_on)
 		return;
 	g.progress_on = 0;
@@ -306,4 +345,9 @@ void log_progress_end(void)
 		fputc('\n', f);
 		fflush(f);
 	}
+}
+
+int log_to_file(void)
+{
+	return g.file != NULL;
 }

@@ -7,7 +7,8 @@
  * Line format: "2026-11-27T09:38:03.123Z LEVEL message\n" (UTC, ISO 8601, milliseconds).
  * Colour is used only when the destination is a TTY, NO_COLOR is unset or empty, and TERM is
  * not "dumb" (https://no-color.org). The progress line is drawn on stderr only when stderr is a
- * TTY; log lines written to the same TTY erase it first and redraw it after.
+ * TTY; log lines written to the same TTY erase it first and redraw it after. Without a TTY,
+ * progress is logged as lines instead (log_progress).
  *
  * Messages never contain secrets: callers pass names of variables, never their values. */
 #ifndef PL_LOG_H
@@ -76,12 +77,16 @@ int log_use_color(int fd, enum log_color mode);
  * and done > 0, "ETA --" before. Returns buf. */
 const char *log_progress_format(char *buf, size_t len, size_t done, size_t total, size_t errors,
 				double elapsed_s);
-/* Draws (or redraws) the progress line on stderr when stderr is a TTY; otherwise does nothing.
- * Callers may call it as often as they like; it redraws at most every 100 ms and always when
- * done == total. */
+/* Draws (or redraws) the progress line on stderr when stderr is a TTY. Otherwise (cron,
+ * systemd) it logs "progress [ 120/400]  30% ..." as an info line each time another tenth of
+ * the total is done, and at least every 60 s while the run goes on. Callers may call it as
+ * often as they like; it redraws at most every 100 ms and always when done == total. */
 void log_progress(size_t done, size_t total, size_t errors, double elapsed_s);
-/* Ends the progress line (newline) if one is drawn. */
+/* Ends the progress line (newline) if one is drawn; the next log_progress starts a new run. */
 void log_progress_end(void);
+
+/* 1 when log lines go to the log file (logging.file), not to stderr. */
+int log_to_file(void);
 
 /* Test hook: write log lines to f instead of the configured destination (NULL restores), with
  * a fixed "now" (0 = real clock) so output is reproducible. */

@@ -6,12 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const verdict_names[] = { "ok", "changed", "check_failures", "incomplete" };
-
-const char *metrics_verdict_name(enum metrics_verdict v)
-{
-	return (unsigned)v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "unknown";
-}
+/* Every verdict a report can reach, labelled with the same word as the report. */
+#define VERDICTS (REPORT_UNSTABLE + 1)
 
 /* Label values escape backslash, double quote and newline (exposition format). */
 static void label(struct sbuf *out, const char *name, const char *value, int first)
@@ -109,10 +105,11 @@ void metrics_render(const struct metrics_run *r, struct sbuf *out)
 		     "Verdict of the last run per vendor, model and suite (1 for the verdict "
 		     "reached).");
 		for (i = 0; i < r->n_rows; i++) {
-			for (v = 0; v < (int)ARRAY_SIZE(verdict_names); v++) {
+			for (v = 0; v < VERDICTS; v++) {
 				sbuf_addstr(out, "plumbline_verdict{");
 				row_labels(out, &r->rows[i]);
-				label(out, "verdict", verdict_names[v], 0);
+				label(out, "verdict", report_verdict_name((enum report_verdict)v),
+				      0);
 				sbuf_addf(out, "} %d\n", (int)r->rows[i].verdict == v);
 			}
 		}

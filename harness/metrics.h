@@ -10,24 +10,18 @@
 #define PL_METRICS_H
 
 #include "err.h"
+#include "report.h"
 #include "sbuf.h"
 
 #include <time.h>
 
-enum metrics_verdict {
-	METRICS_OK = 0,		/* no change, every check passed */
-	METRICS_CHANGED,	/* a change was detected */
-	METRICS_CHECK_FAILURES, /* checks failed, no change */
-	METRICS_INCOMPLETE,	/* the run could not complete */
-};
-
 /* One vendor/model/suite of the run. Strings are borrowed. */
 struct metrics_row {
-	const char *vendor; /* MUST be set */
-	const char *model;  /* may be NULL */
-	const char *suite;  /* may be NULL */
-	enum metrics_verdict verdict;
-	size_t changes; /* signals that moved */
+	const char *vendor;	     /* MUST be set */
+	const char *model;	     /* may be NULL */
+	const char *suite;	     /* may be NULL */
+	enum report_verdict verdict; /* labelled with the report's words (report_verdict_name) */
+	size_t changes;		     /* signals that moved */
 	size_t checks_total, checks_failed;
 	size_t requests, errors, retries;
 	/* Request latency over the run: sum and count, and quantiles (< 0 = unknown). */
@@ -48,6 +42,5 @@ struct metrics_run {
 void metrics_render(const struct metrics_run *r, struct sbuf *out);
 /* Renders and writes path atomically (0644). Returns 0, or -1 with err set (PL_E_IO). */
 int metrics_write(const char *path, const struct metrics_run *r, struct pl_err *err);
-const char *metrics_verdict_name(enum metrics_verdict v);
 
 #endif

@@ -167,3 +167,13 @@ void plan_item(const struct plan *p, size_t i, struct plan_item *out)
 	out->prompt = gr->prompt;
 	out->sample = (int)(i - gr->first);
 }
+
+int plan_check_max_cost(const struct plan *p, double max_cost, const char *what, struct pl_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_vendors; i++)
+		if (config_vendor_cost_check(p->vendors[i], max_cost, what, err) < 0)
+			return -1;
+	return 0;
+}

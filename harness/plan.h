@@ -65,6 +65,14 @@ void plan_filter(struct plan *p, int (*keep)(void *ctx, const struct plan_group 
  * night it names. A plan without a night hashes as it always did. */
 void plan_set_night(struct plan *p, const char *night);
 
+/* A cost budget needs every vendor's prices: a vendor without them (config "prices") would
+ * count as free and never stop. Returns 0 when max_cost is 0 (no budget) or every vendor of
+ * the plan has prices; otherwise -1 with err set (PL_E_USAGE) naming the first unpriced
+ * vendor and `what` (the option or config key that asked for the budget, e.g. "--max-cost").
+ * Every command that takes a cost budget calls it before sending anything. */
+int plan_check_max_cost(const struct plan *p, double max_cost, const char *what,
+			struct pl_err *err);
+
 /* Fills *out with item i (i < p->n_items) in O(log n_groups). An i out of range gives NULL
  * pointers and sample -1. Walk a range of items through the groups rather than calling this
  * for each one. */

@@ -182,20 +182,6 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 	return rc;
 }
 
-static enum metrics_verdict metrics_verdict_for(enum report_verdict v)
-{
-	switch (v) {
-	case REPORT_CHANGED:
-		return METRICS_CHANGED;
-	case REPORT_CHECKS_FAILED:
-		return METRICS_CHECK_FAILURES;
-	case REPORT_INCOMPLETE:
-		return METRICS_INCOMPLETE;
-	default:
-		return METRICS_OK;
-	}
-}
-
 int publish_metrics(struct publish *p, const struct publish_item *items, size_t n, time_t started,
 		    int exit_code, struct pl_err *err)
 {
@@ -213,7 +199,7 @@ int publish_metrics(struct publish *p, const struct publish_item *items, size_t 
 		rows[i].vendor = it->vendor->id;
 		rows[i].model = it->vendor->model;
 		rows[i].suite = it->suite;
-		rows[i].verdict = metrics_verdict_for(it->verdict);
+		rows[i].verdict = it->verdict;
 		rows[i].changes = it->n_signals;
 		rows[i].checks_total = it->checks_total;
 		rows[i].checks_failed = it->checks_failed;

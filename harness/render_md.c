@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CELL_MAX 160 /* bytes of free text per table cell */
+#define CELL_MAX   160 /* bytes of free text per table cell */
+#define REASON_MAX 800 /* bytes of an incomplete report's reason */
 
 static const char *sget(const json_t *o, const char *k)
 {
@@ -232,6 +233,12 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 	if (sget(r, "summary")) {
 		sbuf_addstr(out, "> ");
 		cell(out, sget(r, "summary"));
+		sbuf_addstr(out, "\n\n");
+	}
+	/* the summary line is cut like any cell; why a night is incomplete is not */
+	if (sget(r, "incomplete_reason")) {
+		sbuf_addstr(out, "Incomplete: ");
+		render_md_escape(out, sget(r, "incomplete_reason"), RENDER_MD_GITHUB, REASON_MAX);
 		sbuf_addstr(out, "\n\n");
 	}
 	sbuf_addf(out, "%zu prompts, %zu checks: %zu failed, %zu could not be evaluated.",

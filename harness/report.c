@@ -187,7 +187,7 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	if (c->faults)
 		sbuf_addf(&line, "; %zu vendor fault%s", c->faults, c->faults == 1 ? "" : "s");
 	if (in->outage_summary && *in->outage_summary &&
-	    (!in->incomplete_reason || strcmp(in->incomplete_reason, in->outage_summary)))
+	    (!in->incomplete_reason || !strstr(in->incomplete_reason, in->outage_summary)))
 		sbuf_addf(&line, "; %s", in->outage_summary);
 	if (in->note && *in->note)
 		sbuf_addf(&line, "; %s", in->note);

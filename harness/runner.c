@@ -20,7 +20,9 @@
 #define DEFAULT_BACKOFF_MAX_MS	30000
 #define DEFAULT_CIRCUIT		5
 #define DEFAULT_OUTAGE		20
-#define SLOW_STREAK		5 /* failures in a row that open it when they span an interval */
+#define DEFAULT_AUTH		3
+#define WARMUP_S		2.0 /* a vendor's first request goes alone this long at most */
+#define SLOW_STREAK		5   /* failures in a row that open it when they span an interval */
 #define DEFAULT_MAX_WAIT_S	300.0
 #define DEFAULT_PROBE_S		30.0
 #define DEFAULT_MAX_TOKENS	256
@@ -29,6 +31,7 @@
 #define OUTAGE_MSG		"not sent: vendor outage (circuit open)"
 #define WAIT_MSG		"not sent: rate-limit wait over max_wait"
 #define DURATION_MSG		"not sent: vendor max_duration reached"
+#define AUTH_MSG		"not sent: authentication failed"
 
 enum job_state {
 	JOB_FREE,    /* no item */
@@ -77,8 +80,11 @@ struct vstate {
 	struct runner_outage cand; /* the streak so far: becomes the outage if it opens */
 	int circuit_open;
 	double open_at, probe_at;
-	int probing; /* the half-open probe is on the wire */
-	int gave_up; /* remaining items were journaled without being sent */
+	int probing;	   /* the half-open probe is on the wire */
+	int gave_up;	   /* remaining items were journaled without being sent */
+	int heard;	   /* a request came back with something other than an auth fault */
+	double first_sent; /* when the vendor's first request went out (0: none yet) */
+	int auth_streak;   /* auth faults in a row with no answer between them */
 	struct runner_vendor_stats *st;
 };
 
@@ -149,6 +155,35 @@ static double price(const struct vendor *v, long pt, long ct)
 	       1e6;
 }
 
+/* Copies s into a fixed field, control characters replaced, cut at a character boundary. */
+static void copy_message(char *dst, size_t len, const char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s && s[i] && n + 1 < len; i++)
+		dst[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+	while (n > 0 && n + 1 >= len && ((unsigned char)dst[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0 && n + 1 >= len && (unsigned char)dst[n - 1] >= 0xc0)
+		n--;
+	dst[n] = '\0';
+}
+
+/* Keeps the first message of each fault class the vendor sent (the answer is redacted):
+ * the incomplete reason quotes it. */
+static void note_fault(struct vstate *v, const struct probe_answer *a)
+{
+	struct runner_fault_class *fc;
+
+	if (a->fault == PROBE_OK || (size_t)a->fault >= RUNNER_FAULT_CLASSES)
+		return;
+	fc = &v->st->by_fault[a->fault];
+	if (fc->message[0] || fc->status)
+		return;
+	fc->status = a->status > 0 ? a->status : 0;
+	copy_message(fc->message, sizeof(fc->message), a->error_message);
+}
+
 static void progress(struct run *r, int force)
 {
 	struct runner_progress pg;
@@ -195,6 +230,8 @@ static void finalize(struct run *r, struct vstate *v, size_t item, const struct 
 		r->errors++;
 		r->st->faults++;
 		v->st->faults++;
+		if ((size_t)a->fault < RUNNER_FAULT_CLASSES)
+			v->st->by_fault[a->fault].n++;
 	}
 }
 
@@ -304,6 +341,7 @@ static int assign(struct run *r, struct vstate *v, struct job *jb)
 			probe_answer_init(&a);
 			a.fault = PROBE_FAULT_REQUEST;
 			a.error_message = xstrdup(e.msg);
+			note_fault(v, &a);
 			finalize(r, v, item, &it, 0, &a);
 			probe_answer_release(&a);
 			pl_err_init(&e);
@@ -357,6 +395,8 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 
 	jb->attempts++;
 	jb->sent_at = now;
+	if (!v->first_sent)
+		v->first_sent = now;
 	r->requests_sent++;
 	r->st->sent++;
 	v->st->requests++;
@@ -535,18 +575,48 @@ static int outage_fault(const struct run *r, enum probe_fault f)
 	       f == PROBE_FAULT_OVERLOADED;
 }
 
-/* Copies s into a fixed field, control characters replaced, cut at a character boundary. */
-static void copy_message(char *dst, size_t len, const char *s)
+/* "api.openai.com" from "https://user:pw@api.openai.com/v1": host and port, never the
+ * user part of the URL. */
+static void url_host(const char *url, char *buf, size_t len)
 {
-	size_t i, n = 0;
+	const char *p = strstr(url, "://"), *end, *q;
 
-	for (i = 0; s && s[i] && n + 1 < len; i++)
-		dst[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-	while (n > 0 && n + 1 >= len && ((unsigned char)dst[n - 1] & 0xc0) == 0x80)
-		n--;
-	if (n > 0 && n + 1 >= len && (unsigned char)dst[n - 1] >= 0xc0)
-		n--;
-	dst[n] = '\0';
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	for (q = p; q < end; q++)
+		if (*q == '@')
+			p = q + 1;
+	snprintf(buf, len, "%.*s", (int)(end - p), p);
+}
+
+static void give_up(struct run *r, struct vstate *v, enum probe_fault f, const char *msg,
+		    const char *reason, double now);
+
+/* An auth fault (401/403): auth_threshold of them in a row with no answer between stop the
+ * vendor for the night; a wrong key is not worth another request. */
+static void auth_failed(struct run *r, struct vstate *v, long status, double now)
+{
+	const struct vendor *vd = v->vendor;
+	int max = r->o->auth_threshold > 0 ? r->o->auth_threshold : DEFAULT_AUTH;
+	char host[96], what[32], hint[96], reason[sizeof(v->st->stop_reason)];
+
+	v->auth_streak++;
+	if (v->auth_streak < max || v->gave_up || r->o->replay_dir)
+		return;
+	url_host(vd->base_url, host, sizeof(host));
+	if (status > 0)
+		snprintf(what, sizeof(what), "HTTP %ld from ", status);
+	else
+		snprintf(what, sizeof(what), "from ");
+	if (vd->api_key_env)
+		snprintf(hint, sizeof(hint), "check %s", vd->api_key_env);
+	else if (vd->api_key_file)
+		snprintf(hint, sizeof(hint), "check the key in %s", vd->api_key_file);
+	else
+		snprintf(hint, sizeof(hint), "check the vendor's credentials");
+	snprintf(reason, sizeof(reason), "authentication failed (%s%s): %s", what, host, hint);
+	v->st->auth_failed = 1;
+	give_up(r, v, PROBE_FAULT_AUTH, AUTH_MSG, reason, now);
 }
 
 /* The failure streak that opens the circuit when an item runs out of retries in it: long
@@ -632,6 +702,8 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 	struct probe_answer a;
 	struct pl_err e = PL_ERR_INIT;
 	double now = now_s();
+	enum probe_fault fault;
+	long status;
 
 	v->in_flight--;
 	probe_answer_init(&a);
@@ -653,6 +725,9 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 	/* the one place a vendor's numbers enter: clamp before anything counts them */
 	probe_answer_clamp(&a);
 	probe_answer_redact(&a);
+	note_fault(v, &a);
+	fault = a.fault;
+	status = a.status;
 	account_usage(r, v, jb, &a);
 	if (!r->o->replay_dir) {
 		ratelimit_on_headers(&v->rl, now, resp->headers, resp->n_headers);
@@ -695,6 +770,14 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		finalize(r, v, jb->item, &jb->it, jb->attempts, &a);
 		probe_answer_release(&a);
 		job_clear(jb);
+	}
+	/* after the item is journaled, so the vendor's last auth fault is the item's own */
+	if (fault == PROBE_FAULT_AUTH) {
+		auth_failed(r, v, status, now);
+	} else {
+		v->heard = 1;
+		if (fault == PROBE_OK)
+			v->auth_streak = 0;
 	}
 }
 
@@ -821,6 +904,15 @@ static int pump(struct run *r, struct vstate *v, double now, double *wake)
 		if (!r->o->replay_dir) {
 			if (v->in_flight >= (size_t)ratelimit_slots(&v->rl))
 				continue;
+			/* After an auth fault, and until the vendor first answers (a 401 comes
+			 * back at once; a real answer may take long, so for WARMUP_S at most),
+			 * one request at a time: a wrong key costs a few requests, not a wave. */
+			if (v->in_flight > 0 &&
+			    (v->auth_streak > 0 || (!v->heard && now < v->first_sent + WARMUP_S))) {
+				if (!v->heard && v->first_sent + WARMUP_S < *wake)
+					*wake = v->first_sent + WARMUP_S;
+				continue;
+			}
 			d = ratelimit_delay(&v->rl, now, (double)jb->est_tokens);
 			if (vendor_budget(r, v, now, fmax(d, ratelimit_asked_wait(&v->rl, now))))
 				break;
@@ -987,6 +1079,32 @@ out:
 	return ret;
 }
 
+const char *runner_fault_describe(const struct runner_vendor_stats *vs, char *buf, size_t len)
+{
+	const struct runner_fault_class *fc = NULL;
+	size_t i, best = 0;
+
+	for (i = 1; i < RUNNER_FAULT_CLASSES; i++)
+		if (vs->by_fault[i].n > (fc ? fc->n : 0)) {
+			fc = &vs->by_fault[i];
+			best = i;
+		}
+	if (!fc)
+		snprintf(buf, len, "%s", "");
+	else if (fc->status > 0 && fc->message[0])
+		snprintf(buf, len, "%s (HTTP %ld: %s)", probe_fault_name((enum probe_fault)best),
+			 fc->status, fc->message);
+	else if (fc->status > 0)
+		snprintf(buf, len, "%s (HTTP %ld)", probe_fault_name((enum probe_fault)best),
+			 fc->status);
+	else if (fc->message[0])
+		snprintf(buf, len, "%s (%s)", probe_fault_name((enum probe_fault)best),
+			 fc->message);
+	else
+		snprintf(buf, len, "%s", probe_fault_name((enum probe_fault)best));
+	return buf;
+}
+
 static const char *kind_words(const char *kind)
 {
 	static const char *const words[][2] = {
@@ -1068,8 +1186,11 @@ int runner_dry_run(const struct plan *p, const struct journal *j, struct runner_
 	memset(e, 0, sizeof(*e));
 	e->n_vendors = p->n_vendors;
 	e->vendors = xcalloc(p->n_vendors ? p->n_vendors : 1, sizeof(*e->vendors));
-	for (k = 0; k < p->n_vendors; k++)
+	for (k = 0; k < p->n_vendors; k++) {
 		e->vendors[k].vendor = p->vendors[k]->id;
+		e->vendors[k].cost_known = p->vendors[k]->has_prices;
+		e->unpriced += !p->vendors[k]->has_prices;
+	}
 	for (g = 0; g < p->n_groups; g++) {
 		gr = &p->groups[g];
 		ve = vendor_estimate(p, e, gr->vendor);

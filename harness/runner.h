@@ -71,6 +71,8 @@ struct runner_opts {
 				    default 5 */
 	int outage_threshold;	 /* consecutive outage-class failures (any kind) that open it;
 				    default 20 */
+	int auth_threshold;	 /* consecutive auth faults (401/403) with no answer between
+				    them that stop the vendor; default 3 */
 	/* Called once for each item whose final record (an answer or a final fault, including
 	 * "vendor unreachable" for items of a vendor whose circuit opened) has just been appended
 	 * to the journal, with the item's plan index; the answer is borrowed for the call. Items
@@ -103,6 +105,15 @@ struct runner_outage {
 	size_t not_sent;   /* items given up without being sent because of it */
 };
 
+/* The faults of one class (enum probe_fault) a vendor's items ended with. */
+struct runner_fault_class {
+	size_t n;	   /* items journaled with this fault (given up without sending too) */
+	long status;	   /* HTTP status of the first one sent; 0: a transport failure */
+	char message[200]; /* its vendor or libcurl message, redacted; "" when none was sent */
+};
+
+#define RUNNER_FAULT_CLASSES (PROBE_FAULT_STREAM + 1)
+
 struct runner_vendor_stats {
 	const char *vendor; /* borrowed id */
 	size_t requests, answers, faults, retries;
@@ -112,7 +123,20 @@ struct runner_vendor_stats {
 	int circuit_open; /* the vendor was declared down (its outage outlasted max_outage) */
 	struct runner_outage outage;
 	char stop_reason[256]; /* why the vendor's remaining items were not sent; "" when none */
+	/* The auth circuit: auth_threshold auth faults in a row with no answer stop the vendor
+	 * (its remaining items "not sent: authentication failed", fault auth) and stop_reason
+	 * says "authentication failed (HTTP 401 from HOST): check VAR" (the api_key_env name,
+	 * never the key). After an auth fault, and until the vendor's first answer that is not
+	 * one (for 2 s at most: a real answer may take long), it has one request in flight, so a
+	 * wrong key costs a few requests. */
+	int auth_failed;
+	struct runner_fault_class by_fault[RUNNER_FAULT_CLASSES]; /* by enum probe_fault */
 };
+
+/* The fault class most of the vendor's failed items ended with, and its first message:
+ * "network (connection failed: Could not resolve host: api.example.invalid)" or
+ * "auth (HTTP 401: Incorrect API key provided)"; "" when no item failed. */
+const char *runner_fault_describe(const struct runner_vendor_stats *vs, char *buf, size_t len);
 
 /* "vendor outage: HTTP 529 overloaded from 14:02:11 to 14:06:40 (circuit open, 9600 requests
  * not sent)" or "... (recovered after 3 probes)" (times UTC); "" when o->opened is 0. */
@@ -141,6 +165,7 @@ struct runner_vendor_estimate {
 	long prompt_tokens, completion_tokens; /* estimated: prompt chars / 4, max_tokens (or 256)
 						*/
 	double cost;			       /* from the vendor's prices; 0 when unknown */
+	int cost_known;			       /* the vendor has prices (config "prices") */
 	double duration_s; /* at the vendor's rpm / tpm, else at concurrency x 1 s per answer */
 };
 
@@ -149,7 +174,8 @@ struct runner_estimate {
 	size_t n_vendors;
 	size_t requests;
 	long tokens;
-	double cost;
+	double cost;	   /* of the vendors with prices */
+	size_t unpriced;   /* vendors without prices: their cost is unknown */
 	double duration_s; /* vendors run in parallel: the slowest one */
 };
 

@@ -83,6 +83,10 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 			return -1;
 		return collect_finish(o->collect, err);
 	}
+	/* every sending command: a cost budget must be able to count every vendor's cost */
+	if (plan_check_max_cost(&s->plan, o->max_cost > 0 ? o->max_cost : s->cfg->max_cost,
+				o->max_cost > 0 ? "--max-cost" : "budget.max_cost", err) < 0)
+		return -1;
 	sbuf_init(&path);
 	sbuf_addf(&path, "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);
 	s->journal_path = sbuf_detach(&path, NULL);

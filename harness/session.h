@@ -50,7 +50,9 @@ int session_plan(struct session *s, const char *const *vendor_ids, size_t n_vend
 /* Builds the plan only, reading no key: for what sends nothing (`run --dry-run`). */
 int session_plan_keyless(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
 			 enum plan_mode mode, struct pl_err *err);
-/* Sends the plan (journal under the state dir, named by the plan hash) and groups answers. */
+/* Sends the plan (journal under the state dir, named by the plan hash) and groups answers.
+ * A cost budget (o->max_cost, else the config's) with a vendor without prices is refused
+ * first (plan_check_max_cost: PL_E_USAGE); nothing is sent. */
 int session_execute(struct session *s, const struct session_opts *o, struct pl_err *err);
 /* The sampleset of (vendor, suite), or NULL when nothing was recorded for it. */
 struct sampleset *session_set(const struct session *s, const char *vendor, const char *suite);

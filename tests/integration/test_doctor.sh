@@ -60,7 +60,8 @@ expect_exit 0 "$PLUMBLINE" doctor --config plumbline.json suites/starter.json
 grep -q '^all [0-9]* checks passed' "$tmp/last.out" || fail "all ok: $(cat "$tmp/last.out")"
 if grep -q '^FAIL' "$tmp/last.out"; then fail "a FAIL line: $(cat "$tmp/last.out")"; fi
 grep -q '^ok    signing key .plumbline/plumbline.key (mode 0600)' "$tmp/last.out" || fail "signing ok"
-grep -q '^ok    baseline of vendor "anthropic", suite "starter": .* (3 prompts)' "$tmp/last.out" || fail "baseline ok"
+np=$(json_get suites/starter.json 'len(d["prompts"])')
+grep -q "^ok    baseline of vendor \"anthropic\", suite \"starter\": .* ($np prompts)" "$tmp/last.out" || fail "baseline ok"
 stats() { curl -s "http://127.0.0.1:$port/_sim/stats"; }
 before=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 expect_exit 0 "$PLUMBLINE" doctor --config plumbline.json suites/starter.json

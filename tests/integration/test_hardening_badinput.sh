@@ -27,7 +27,8 @@ case_run() {
 	fi
 	[[ ",$want," == *",$rc,"* ]] ||
 		fail "$kind $name: exit $rc, want $want: $(cat "$tmp/case.out" "$tmp/case.err" | head -5)"
-	msg=$(grep -m1 -v '^$' "$tmp/case.err" || true)
+	# the message is the first line that is not a warning (an unpriced vendor warns first)
+	msg=$(grep -m1 -v -e '^$' -e '^plumbline: warning: ' "$tmp/case.err" || true)
 	msg=${msg//$tmp/TMP}
 	[ -n "$msg" ] || msg=$(grep -m1 -E 'incomplete|fault|error' "$tmp/case.out" || true)
 	[ -n "$msg" ] || fail "$kind $name: exit $rc without a message"

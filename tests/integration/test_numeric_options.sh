@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
-write_config "$tmp/c" 9
+# priced: a cost budget needs the vendor's prices (a vendor without them is refused)
+write_config "$tmp/c" 9 ', "prices": {"input_per_mtok": 1, "output_per_mtok": 2}'
 
 # bad CMD... -- OPTION VALUE: the command must exit 2 and name OPTION.
 bad() {

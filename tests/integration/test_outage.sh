@@ -60,12 +60,13 @@ checks = [
     o.get("not_sent", 0) > 0 and o.get("probes", 0) >= 1,
     o.get("first_seen", "z") <= o.get("last_seen", ""),
     status is None or o.get("message"),
-    d.get("incomplete_reason") == o.get("summary"),
+    d.get("incomplete_reason", "").endswith("; " + o.get("summary", "?")),
 ]
 sys.exit(0 if all(checks) else 1)
 PY
 	reason=$(json_get "$report" 'd["incomplete_reason"]')
-	[[ "$reason" == "vendor outage: "*" from "*" to "*" (circuit open, "*" not sent)" ]] ||
+	# the failed requests with the dominant fault and its first message, then the outage
+	[[ "$reason" == *" of "*" requests failed: "*"; vendor outage: "*" from "*" to "*" (circuit open, "*" not sent)" ]] ||
 		fail "$fault: reason '$reason'"
 	grep -qF "$reason" "$tmp/last.out" || fail "$fault: the console does not name the outage"
 	reg=$(find "$dir" -name register.jsonl | head -1)

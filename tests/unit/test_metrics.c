@@ -21,7 +21,7 @@ static const struct metrics_row rows[] = {
 	{ .vendor = "acme",
 	  .model = "gpt-x",
 	  .suite = "core",
-	  .verdict = METRICS_CHANGED,
+	  .verdict = REPORT_CHANGED,
 	  .changes = 2,
 	  .checks_total = 40,
 	  .checks_failed = 3,
@@ -36,7 +36,7 @@ static const struct metrics_row rows[] = {
 	{ .vendor = "we\"ird\\v\nendor",
 	  .model = NULL,
 	  .suite = "s",
-	  .verdict = METRICS_INCOMPLETE,
+	  .verdict = REPORT_INCOMPLETE,
 	  .requests = 5,
 	  .errors = 5,
 	  .latency_p50_s = -1,
@@ -61,7 +61,7 @@ static void test_render(void **state)
 	assert_non_null(strstr(out.buf, "plumbline_last_run_exit_code 1\n"));
 	assert_non_null(strstr(out.buf, "plumbline_last_run_completed 1\n"));
 	assert_non_null(strstr(out.buf, "plumbline_verdict{vendor=\"acme\",model=\"gpt-x\","
-					"suite=\"core\",verdict=\"ok\"} 0\n"
+					"suite=\"core\",verdict=\"pass\"} 0\n"
 					"plumbline_verdict{vendor=\"acme\",model=\"gpt-x\","
 					"suite=\"core\",verdict=\"changed\"} 1\n"));
 	assert_non_null(strstr(out.buf, "plumbline_changed_signals{vendor=\"acme\",model=\"gpt-x\","
@@ -74,6 +74,14 @@ static void test_render(void **state)
 					"0.410000\n"));
 	assert_non_null(strstr(out.buf, "plumbline_request_latency_seconds_count{vendor=\"acme\","
 					"model=\"gpt-x\",suite=\"core\"} 40\n"));
+	/* The labels are the reports' verdict words, every one of them (no "ok", no
+	 * "check_failures": a dashboard query reads like the report). */
+	assert_non_null(strstr(out.buf, "suite=\"core\",verdict=\"checks_failed\"} 0\n"
+					"plumbline_verdict{vendor=\"acme\",model=\"gpt-x\","
+					"suite=\"core\",verdict=\"incomplete\"} 0\n"
+					"plumbline_verdict{vendor=\"acme\",model=\"gpt-x\","
+					"suite=\"core\",verdict=\"unstable\"} 0\n"));
+	assert_null(strstr(out.buf, "verdict=\"ok\""));
 	/* Escaped label values; unknown quantiles are left out. */
 	assert_non_null(strstr(out.buf, "vendor=\"we\\\"ird\\\\v\\nendor\",model=\"\",suite=\"s\","
 					"verdict=\"incomplete\"} 1\n"));

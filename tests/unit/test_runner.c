@@ -133,6 +133,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		usleep(!strcmp(url, "/slow") ? 1000000 : 50000);
 	if (down) {
 		ret = reply(c, 529, "{\"error\":\"overloaded\"}", NULL, NULL);
+	} else if (!strcmp(url, "/auth") || (!strcmp(url, "/auth2") && n % 2 == 0)) {
+		/* a wrong key (/auth2: every other request, as if two keys took turns) */
+		ret = reply(c, 401, "{\"error\":\"bad key\"}", NULL, NULL);
 	} else if (!strcmp(url, "/p30") && ((unsigned)n * 2654435761u >> 8) % 100 < 30) {
 		ret = reply(c, 500, "{\"error\":\"oops\"}", NULL, NULL);
 	} else if (!strcmp(url, "/stall")) {
@@ -1204,9 +1207,11 @@ static void test_on_final_budget_and_resume(void **state)
 	plan_done(&f);
 }
 
-/* A vendor overloaded (529) for the first 0.8 s: its circuit opens, one probe goes out every
+/* A vendor overloaded (529) for the first second: its circuit opens, one probe goes out every
  * 0.2 s, the first answer closes it, and the night completes: every item answered, none lost
- * to the outage (the old runner retried 3 times and journaled the rest as faults). */
+ * to the outage (the old runner retried 3 times and journaled the rest as faults). The first
+ * request goes alone (the auth circuit's warm-up), then the 529 pauses the vendor 0.5 s: 3
+ * failures in a row open the circuit well inside the second. */
 static void test_outage_recovers_night_completes(void **state)
 {
 	struct fixture f;
@@ -1218,7 +1223,7 @@ static void test_outage_recovers_night_completes(void **state)
 
 	(void)state;
 	server_reset();
-	srv.down_until = mono() + 0.8;
+	srv.down_until = mono() + 1.0;
 	vendor_init(&f, 0, "v", "/down");
 	f.v[0].retries = 3;
 	f.v[0].max_outage_s = 10;
@@ -1226,7 +1231,7 @@ static void test_outage_recovers_night_completes(void **state)
 	plan_make(&f, 1, 4, 5);
 	memset(&o, 0, sizeof(o));
 	o.backoff_base_ms = 20;
-	o.outage_threshold = 6;
+	o.outage_threshold = 3;
 	assert_int_equal(run(&f, &o, 0, &st), 0);
 	read_journal(&f, &rs);
 	assert_int_equal(rs.n, 20);
@@ -1408,6 +1413,101 @@ static void test_partial_outage_no_circuit(void **state)
 	plan_done(&f);
 }
 
+/* A wrong key: every request is refused (401). After 3 in a row with no answer the vendor is
+ * stopped for the night: the first request goes alone and after an auth fault one at a time,
+ * so 3 requests reach the server, not a wave of `concurrency`; the rest are journaled as not
+ * sent, and the reason names the key's variable (never the key). The old runner sent all 20. */
+static void test_auth_circuit_stops_vendor(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+	char want[256], buf[320];
+	int i;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/auth");
+	f.v[0].concurrency = 8;
+	f.v[0].api_key_env = (char *)"ACME_API_KEY";
+	plan_make(&f, 1, 4, 5);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 20);
+	assert_int_equal(rs.ok, 0);
+	for (i = 0; i < rs.n; i++)
+		assert_int_equal(rs.fault[i], PROBE_FAULT_AUTH);
+	assert_int_equal(srv.requests, 3);
+	assert_int_equal(srv.max_in_flight, 1);
+	assert_int_equal(st.vendors[0].requests, 3);
+	assert_int_equal(st.vendors[0].unreachable, 17);
+	assert_true(st.vendors[0].auth_failed);
+	snprintf(want, sizeof(want),
+		 "authentication failed (HTTP 401 from 127.0.0.1:%u): check ACME_API_KEY",
+		 srv.port);
+	assert_string_equal(st.vendors[0].stop_reason, want);
+	assert_int_equal(st.vendors[0].by_fault[PROBE_FAULT_AUTH].n, 20);
+	assert_string_equal(runner_fault_describe(&st.vendors[0], buf, sizeof(buf)),
+			    "auth (HTTP 401: http error)");
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+/* Auth faults with answers between them never stop the vendor: the circuit counts faults in a
+ * row with no answer. Every item gets one request (auth faults are not retried). */
+static void test_auth_faults_between_answers_no_circuit(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	struct recs rs;
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/auth2");
+	f.v[0].concurrency = 4;
+	plan_make(&f, 1, 4, 5);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	read_journal(&f, &rs);
+	assert_int_equal(rs.n, 20);
+	assert_int_equal(rs.ok, 10);
+	assert_int_equal(srv.requests, 20);
+	assert_false(st.vendors[0].auth_failed);
+	assert_string_equal(st.vendors[0].stop_reason, "");
+	assert_int_equal(st.vendors[0].by_fault[PROBE_FAULT_AUTH].n, 10);
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
+/* A host that does not resolve: the items' fault keeps libcurl's own words, and the fault
+ * summary quotes them. */
+static void test_dns_failure_message_kept(void **state)
+{
+	struct fixture f;
+	struct runner_opts o;
+	struct runner_stats st;
+	char buf[320];
+
+	(void)state;
+	server_reset();
+	vendor_init(&f, 0, "v", "/x");
+	snprintf(f.urls[0], sizeof(f.urls[0]), "http://api.example.invalid/v1");
+	f.v[0].retries = 0;
+	plan_make(&f, 1, 2, 2);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(run(&f, &o, 0, &st), 0);
+	assert_int_equal(st.answered, 0);
+	assert_int_equal(st.vendors[0].by_fault[PROBE_FAULT_NETWORK].n, 4);
+	runner_fault_describe(&st.vendors[0], buf, sizeof(buf));
+	assert_non_null(strstr(buf, "network ("));
+	assert_non_null(strstr(buf, "Could not resolve host: api.example.invalid"));
+	runner_stats_release(&st);
+	plan_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1435,6 +1535,9 @@ int main(void)
 		cmocka_unit_test(test_huge_ratelimit_reset_capped),
 		cmocka_unit_test(test_max_duration),
 		cmocka_unit_test(test_partial_outage_no_circuit),
+		cmocka_unit_test(test_auth_circuit_stops_vendor),
+		cmocka_unit_test(test_auth_faults_between_answers_no_circuit),
+		cmocka_unit_test(test_dns_failure_message_kept),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
