@@ -72,6 +72,28 @@ enum render_md_flavor {
  * NULL. */
 void render_md_escape(struct sbuf *out, const char *s, enum render_md_flavor f, size_t max);
 
+/* The report's "what_changed" array (whatchanged.h: per moved prompt, worst first, the prompt,
+ * what moved in words with its figures, a typical baseline and tonight answer), rendered and
+ * never recomputed; nothing is appended for an empty or absent array. Vendor and suite text is
+ * made inert for the target and cut: _text for a terminal (control characters become spaces,
+ * so escape sequences cannot pass), _md for GitHub Markdown, Slack mrkdwn or Teams markdown
+ * (flavor f; quotes of answers cut to quote_max bytes), _html for an HTML page. */
+void render_whatchanged_text(const json_t *wc, struct sbuf *out);
+void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quote_max,
+			   struct sbuf *out);
+void render_whatchanged_html(const json_t *wc, struct sbuf *out);
+/* The parts of render_whatchanged_md, for messages that need each prompt in its own block
+ * (Slack sections, Teams TextBlocks): the heading line, and entry e (number i from 0). */
+void render_whatchanged_md_head(const json_t *wc, enum render_md_flavor f, struct sbuf *out);
+void render_whatchanged_md_entry(const json_t *e, size_t i, enum render_md_flavor f,
+				 size_t quote_max, struct sbuf *out);
+
+/* The HTML page of one run report (REPORT.html beside REPORT.json, written by the run): the
+ * verdict and summary, what changed, the counts, the failed checks when the report carries its
+ * prompts, and the vendor metadata that moved. Self-contained (no scripts, no external
+ * assets), prints on A4. Returns 0 or -1 (PL_E_INPUT: not a report object). */
+int render_html_report(const json_t *report, struct sbuf *out, struct pl_err *err);
+
 /* Escapes text for HTML/XML element content and attribute values (& < > " '). Invalid UTF-8
  * and control characters XML 1.0 forbids are replaced with U+FFFD. */
 void render_xml_escape(struct sbuf *out, const char *s);

@@ -1,6 +1,7 @@
 /* render_html.c: the self-contained HTML stability report over the vendor register: per
  * vendor/model, changes over time, availability and latency as inline SVG; no scripts, no
  * external assets, so it opens offline years later exactly as it was signed. */
+#include "evaluate.h"
 #include "register.h"
 #include "render.h"
 
@@ -34,7 +35,15 @@ static const char css[] =
 	".muted{color:#6b7685}svg{display:block;margin:4px 0 12px;background:#fbfcfd;border:1px "
 	"solid #e6eaf0}code{font-size:12px;background:#f4f6f9;padding:1px 4px}"
 	"footer{margin-top:32px;font-size:12px;color:#6b7685}td:nth-child(2){white-space:nowrap}"
-	"svg{max-width:100%;height:auto}";
+	"svg{max-width:100%;height:auto}"
+	"pre.answer{white-space:pre-wrap;word-break:break-word;margin:0;font-size:12px;"
+	"max-height:18em;overflow:hidden}table.answers td{width:50%}.moved{margin:2px 0}"
+	".lead{font-size:15px;background:#f4f6f9;border-left:4px solid #9aa5b4;padding:8px 12px}"
+	"dl.glossary dt{font-weight:600;margin-top:6px}dl.glossary dd{margin:0 0 0 16px}"
+	"@page{size:A4;margin:14mm}"
+	"@media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:inherit;"
+	"text-decoration:none}h2{break-after:avoid}section.vm{break-before:page}"
+	"svg,tr,li,.lead{break-inside:avoid}pre.answer{max-height:none}footer{break-before:avoid}}";
 
 void render_xml_escape(struct sbuf *out, const char *s)
 {
@@ -462,5 +471,111 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 			 "verify</code>. This page has no scripts and loads nothing.</footer>\n"
 			 "</body>\n</html>\n");
 	register_summaries_free(s, n);
+	return 0;
+}
+
+/* ---- one run report ------------------------------------------------------------------ */
+
+static void page_head(struct sbuf *out, const char *title)
+{
+	sbuf_addstr(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			 "<meta name=\"viewport\" content=\"width=device-width, "
+			 "initial-scale=1\">\n<title>");
+	render_xml_escape(out, title);
+	sbuf_addf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+}
+
+static long long iget(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+int render_html_report(const json_t *r, struct sbuf *out, struct pl_err *err)
+{
+	const json_t *counts = json_object_get(r, "counts"), *p, *c, *mc;
+	const char *verdict = sget(r, "verdict");
+	struct sbuf title;
+	char phrase[128];
+	size_t i, j, failed_rows = 0;
+
+	if (!json_is_object(r))
+		return pl_err_set(err, PL_E_INPUT, NULL, "the report is not a json object");
+	sbuf_init(&title);
+	sbuf_addf(&title, "plumbline: %s / %s / %s, night %s",
+		  render_report_field(r, "vendor") ? render_report_field(r, "vendor") : "?",
+		  render_report_field(r, "model") ? render_report_field(r, "model") : "?",
+		  render_report_field(r, "suite") ? render_report_field(r, "suite") : "?",
+		  render_report_field(r, "date") ? render_report_field(r, "date") : "?");
+	page_head(out, title.buf);
+	sbuf_addstr(out, "<h1>");
+	render_xml_escape(out, title.buf);
+	sbuf_addstr(out, "</h1>\n<p class=\"lead\">verdict: <span class=\"");
+	sbuf_addstr(out, !verdict		       ? "other"
+			 : !strcmp(verdict, "changed") ? "changed"
+			 : verdict_ok(verdict)	       ? "ok"
+						       : "other");
+	sbuf_addstr(out, "\">");
+	render_xml_escape(out, verdict ? verdict : "unknown");
+	sbuf_addstr(out, "</span><br>");
+	render_xml_escape(out, sget(r, "summary"));
+	sbuf_addstr(out, "</p>\n");
+	render_whatchanged_html(json_object_get(r, "what_changed"), out);
+
+	sbuf_addstr(out, "<h2>Counts</h2>\n<p>");
+	evaluate_checks_phrase((size_t)iget(counts, "checks_failed"),
+			       (size_t)iget(counts, "checks_total"),
+			       (size_t)iget(counts, "prompts_failed"), phrase, sizeof(phrase));
+	render_xml_escape(out, phrase);
+	sbuf_addf(out,
+		  ". %lld of %lld planned requests answered; %lld vendor fault%s; %lld "
+		  "refusal%s.</p>\n",
+		  iget(counts, "answers"), iget(counts, "planned"), iget(counts, "vendor_faults"),
+		  iget(counts, "vendor_faults") == 1 ? "" : "s", iget(counts, "refusals"),
+		  iget(counts, "refusals") == 1 ? "" : "s");
+	if (json_array_size(json_object_get(r, "metadata_changes"))) {
+		sbuf_addstr(out, "<h2>Vendor metadata that moved</h2>\n<table><tr><th>field</th>"
+				 "<th>baseline</th><th>tonight</th></tr>\n");
+		json_array_foreach(json_object_get(r, "metadata_changes"), i, mc)
+		{
+			char *b = json_dumps(json_object_get(mc, "baseline"),
+					     JSON_COMPACT | JSON_ENCODE_ANY),
+			     *t = json_dumps(json_object_get(mc, "tonight"),
+					     JSON_COMPACT | JSON_ENCODE_ANY);
+
+			sbuf_addstr(out, "<tr><td>");
+			render_xml_escape(out, sget(mc, "field"));
+			sbuf_addstr(out, "</td><td><code>");
+			render_xml_escape(out, b ? b : "");
+			sbuf_addstr(out, "</code></td><td><code>");
+			render_xml_escape(out, t ? t : "");
+			sbuf_addstr(out, "</code></td></tr>\n");
+			free(b);
+			free(t);
+		}
+		sbuf_addstr(out, "</table>\n");
+	}
+	json_array_foreach(json_object_get(r, "prompts"), i, p)
+		json_array_foreach(json_object_get(p, "checks"), j, c)
+	{
+		const char *v = sget(c, "verdict");
+
+		if (!v || strcmp(v, "fail"))
+			continue;
+		if (!failed_rows++)
+			sbuf_addstr(out, "<h2>Failed checks</h2>\n<table><tr><th>prompt</th>"
+					 "<th>check</th><th>passed</th></tr>\n");
+		sbuf_addstr(out, "<tr><td><code>");
+		render_xml_escape(out, sget(p, "id"));
+		sbuf_addstr(out, "</code></td><td>");
+		render_xml_escape(out, render_check_name(c));
+		sbuf_addf(out, "</td><td class=\"n\">%lld of %lld</td></tr>\n", iget(c, "pass"),
+			  iget(c, "pass") + iget(c, "fail"));
+	}
+	if (failed_rows)
+		sbuf_addstr(out, "</table>\n");
+	sbuf_addstr(out, "<footer>The signed report is the JSON file of the same name (with its "
+			 ".minisig); every figure here is read from it. This page has no scripts "
+			 "and loads nothing.</footer>\n</body>\n</html>\n");
+	sbuf_release(&title);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "evaluate.h"
 #include "sampleset.h"
 #include "suite.h"
+#include "whatchanged.h"
 
 #include <jansson.h>
 
@@ -49,6 +50,10 @@ struct report_input {
 	 * unless it is the incomplete_reason already. */
 	const json_t *outage;
 	const char *outage_summary;
+	/* "What changed?" (whatchanged.h), borrowed; written as the report's "what_changed" on a
+	 * changed night. NULL: report_build computes it from baseline, night and the detection
+	 * section; report_stream_finish writes none. */
+	const json_t *what_changed;
 };
 
 struct report_summary {
