@@ -565,6 +565,8 @@ long long register_append_run(struct reg *r, const struct reg_run_entry *e, stru
 	set_str(o, "journal_sha256", e->journal_sha256);
 	if (e->forced)
 		json_object_set_new(o, "forced", json_true());
+	if (e->returned_epoch)
+		json_object_set_new(o, "returned_epoch", json_true());
 	return append_obj(r, o, err);
 }
 
@@ -1049,9 +1051,10 @@ json_t *register_events(const json_t *entries)
 			json_object_set_new(state, key, st);
 		}
 		prev = sget(st, "prev");
-		ret = ep && prev && strcmp(ep, prev) &&
-		      json_object_get(json_object_get(st, "seen"), ep) &&
-		      !json_is_true(json_object_get(e, "new_epoch"));
+		ret = json_is_true(json_object_get(e, "returned_epoch")) ||
+		      (ep && prev && strcmp(ep, prev) &&
+		       json_object_get(json_object_get(st, "seen"), ep) &&
+		       !json_is_true(json_object_get(e, "new_epoch")));
 		change = !ret && (json_is_true(json_object_get(e, "new_epoch")) ||
 				  (v && !strcmp(v, "changed")));
 		snprintf(seq, sizeof(seq), "%lld",

@@ -62,6 +62,8 @@ struct reg_run_entry {
 	double latency_p95_ms;	    /* < 0 unknown */
 	const char *journal_sha256; /* the answers the report judged (its journal); may be NULL */
 	int forced;		    /* the night was run again over an existing report (--force) */
+	int returned_epoch;	    /* this run went back to an earlier epoch (detect.h), written as
+				       "returned_epoch": true (a return, not a new change) */
 };
 
 struct reg_decision_entry {
@@ -170,7 +172,8 @@ int register_check_proof(const json_t *proof, const struct merkle_hash *root, si
 /* Classifies the run entries of entries (a register_load array) by what each did to the
  * behaviour of its vendor/model/suite, taken in night order (register_by_night): "change" (a
  * new behaviour: a new epoch, or a "changed" verdict that is not a return) or "return" (back
- * to an epoch the same vendor/model/suite had before, not the one of its previous run). A new
+ * to an earlier epoch: the entry's "returned_epoch", or an epoch the same vendor/model/suite
+ * had before, not the one of its previous run). A new
  * object {"SEQ": "change" | "return"} holding only the entries that did either. */
 json_t *register_events(const json_t *entries);
 

@@ -41,6 +41,14 @@ struct render_html_opts {
 	const char *title;	 /* NULL: "Vendor stability report" */
 	time_t now;		 /* reference time for the 30/90-day windows and the footer */
 	const char *report_base; /* prefix for links to reports (e.g. "../"); NULL: "" */
+	/* Where the page goes and where relative report paths start, both absolute: links are
+	 * then made relative to out_dir, so they work wherever the page is written (out_dir
+	 * NULL: report_base + the entry's report path). */
+	const char *out_dir, *cwd;
+	/* What each change was, in plain words: {"SEQ": "answers got longer"} from the changed
+	 * night's report (render_whatchanged_gist); borrowed; may be NULL (the entry's summary
+	 * is used). */
+	const json_t *change_words;
 };
 
 /* The HTML stability report over register entries (a register_load array). */
@@ -82,6 +90,9 @@ void render_whatchanged_text(const json_t *wc, struct sbuf *out);
 void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quote_max,
 			   struct sbuf *out);
 void render_whatchanged_html(const json_t *wc, struct sbuf *out);
+/* The gist of the block in a few plain words, raw (escape to show): the distinct signals that
+ * moved, first seen first: "answers got longer, model id A -> B". Nothing for an empty array. */
+void render_whatchanged_gist(const json_t *wc, struct sbuf *out);
 /* The parts of render_whatchanged_md, for messages that need each prompt in its own block
  * (Slack sections, Teams TextBlocks): the heading line, and entry e (number i from 0). */
 void render_whatchanged_md_head(const json_t *wc, enum render_md_flavor f, struct sbuf *out);

@@ -235,3 +235,38 @@ void render_whatchanged_html(const json_t *wc, struct sbuf *out)
 	}
 	sbuf_addstr(out, "</ol>\n</section>\n");
 }
+
+void render_whatchanged_gist(const json_t *wc, struct sbuf *out)
+{
+	json_t *seen = json_object();
+	const json_t *e, *m;
+	size_t i, j, n = 0;
+
+	json_array_foreach(wc, i, e) json_array_foreach(json_object_get(e, "moved"), j, m)
+	{
+		const char *sig = sget(m, "signal"), *w = NULL;
+		const json_t *b = json_object_get(m, "baseline"),
+			     *t = json_object_get(m, "tonight");
+		int up = json_is_number(b) && json_is_number(t) &&
+			 json_number_value(t) > json_number_value(b);
+
+		if (!sig || json_object_get(seen, sig))
+			continue;
+		json_object_set_new(seen, sig, json_true());
+		if (!strcmp(sig, "length"))
+			w = up ? "answers got longer" : "answers got shorter";
+		else if (!strcmp(sig, "refusals"))
+			w = up ? "more refusals" : "fewer refusals";
+		else if (!strcmp(sig, "fences"))
+			w = up ? "answers wrapped in ``` fences" : "``` fences dropped";
+		else if (!strcmp(sig, "json"))
+			w = up ? "more valid JSON" : "less valid JSON";
+		else if (!strcmp(sig, "distribution"))
+			w = "answers worded differently";
+		else
+			w = sget(m, "words"); /* model id A -> B */
+		if (w)
+			sbuf_addf(out, "%s%s", n++ ? ", " : "", w);
+	}
+	json_decref(seen);
+}
