@@ -251,18 +251,13 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 
 json_t *report_build(const struct report_input *in, struct report_summary *sum)
 {
-	struct report_input own = *in;
-	json_t *prompts, *r, *wc = NULL;
+	json_t *prompts, *r;
 
 	memset(sum, 0, sizeof(*sum));
 	prompts = evaluate_suite(in->suite, in->baseline, in->night, REPORT_MAX_EXAMPLES,
 				 &sum->counts);
-	if (!own.what_changed && in->detect && in->detect->verdict == DETECT_CHANGED)
-		own.what_changed = wc =
-			whatchanged_build(in->suite, in->baseline, in->night, in->detect_section);
-	r = report_head(&own, in->baseline != NULL, vendor_meta(in->baseline),
-			vendor_meta(in->night), sum);
-	json_decref(wc);
+	r = report_head(in, in->baseline != NULL, vendor_meta(in->baseline), vendor_meta(in->night),
+			sum);
 	json_object_set_new(r, "prompts", prompts);
 	return r;
 }

@@ -50,9 +50,9 @@ struct report_input {
 	 * unless it is the incomplete_reason already. */
 	const json_t *outage;
 	const char *outage_summary;
-	/* "What changed?" (whatchanged.h), borrowed; written as the report's "what_changed" on a
-	 * changed night. NULL: report_build computes it from baseline, night and the detection
-	 * section; report_stream_finish writes none. */
+	/* "What changed?" (whatchanged.h: whatchanged_build, or whatchanged_finish prompt by
+	 * prompt), borrowed; written as the report's "what_changed" on a changed night; may be
+	 * NULL (none written). */
 	const json_t *what_changed;
 };
 

@@ -46,6 +46,7 @@ struct fixture {
 	char *dir;
 	struct suite *suite;
 	struct vendor vendor;
+	const json_t *what_changed;
 };
 
 static void fixture_init(struct fixture *f)
@@ -83,6 +84,7 @@ static void input_init(struct fixture *f, struct report_input *in)
 	in->suite = f->suite;
 	in->baseline_path = "b.json";
 	in->min_answered = 0.8;
+	in->what_changed = f->what_changed;
 }
 
 static json_t *build(struct fixture *f, const struct sampleset *base, const struct sampleset *night,
@@ -139,7 +141,9 @@ static void test_checks_and_verdicts(void **state)
 		json_string_value(json_object_get(
 			json_array_get(json_object_get(r, "metadata_changes"), 0), "field")),
 		"fingerprints");
-	assert_non_null(strstr(sum.line, "1 check failed on 1 prompt"));
+	/* one counting: (prompt, check) pairs, one phrase */
+	assert_int_equal(sum.counts.checks_total, 3);
+	assert_non_null(strstr(sum.line, "; 1 of 3 checks failed on 1 prompt"));
 	json_decref(r);
 
 	/* Too few answers for the plan: incomplete, whatever the checks say. */
@@ -284,8 +288,11 @@ static void test_stream_matches_build(void **state)
 		struct sbuf path;
 		char sha1[65], sha2[65], *b1, *b2;
 		size_t l1, l2;
-		json_t *r, *head = NULL;
+		json_t *r, *head = NULL, *wc;
 
+		/* the changed night carries the block, the same through both paths */
+		wc = d ? whatchanged_build(f.suite, b, n, section) : NULL;
+		f.what_changed = wc;
 		input_init(&f, &in);
 		in.baseline = b;
 		in.baseline_path = "b.json";
@@ -311,6 +318,11 @@ static void test_stream_matches_build(void **state)
 		assert_null(json_object_get(head, "prompts"));
 		assert_true(json_equal(json_object_get(head, "counts"), json_object_get(r, "count"
 											   "s")));
+		assert_true(d ? json_equal(json_object_get(head, "what_changed"),
+					   json_object_get(r, "what_changed"))
+			      : !json_object_get(head, "what_changed") &&
+					    !json_object_get(r, "what_changed"));
+		json_decref(wc);
 		json_decref(head);
 		json_decref(r);
 		free(b1);
