@@ -264,7 +264,7 @@ void render_whatchanged_gist(const json_t *wc, struct sbuf *out)
 		else if (!strcmp(sig, "distribution"))
 			w = "answers worded differently";
 		else
-			w = sget(m, "words"); /* model id A -> B */
+			w = sget(m, "words"); /* model id A -> B, system fingerprint A -> B */
 		if (w)
 			sbuf_addf(out, "%s%s", n++ ? ", " : "", w);
 	}

@@ -20,8 +20,9 @@
 struct side {
 	size_t n;
 	double mean_chars, refusal, fenced, json;
-	char *model;  /* the most frequent returned model; may be NULL */
-	char *answer; /* the typical answer, cut to WHATCHANGED_QUOTE; may be NULL */
+	char *model;	   /* the most frequent returned model; may be NULL */
+	char *fingerprint; /* the most frequent fingerprint; may be NULL */
+	char *answer;	   /* the typical answer, cut to WHATCHANGED_QUOTE; may be NULL */
 	size_t answer_bytes;
 	int answer_refused; /* the typical answer is a refusal */
 };
@@ -132,23 +133,28 @@ long whatchanged_typical(const struct prompt_samples *ps)
 	return r;
 }
 
-/* The most frequent non-NULL returned model (ties: the first seen). */
-static const char *top_model(const struct prompt_samples *ps)
+static const char *field(const struct sample *s, int fp)
+{
+	return fp ? s->fingerprint : s->model;
+}
+
+/* The most frequent non-NULL returned model (fp: fingerprint); ties: the first seen. */
+static const char *top_value(const struct prompt_samples *ps, int fp)
 {
 	size_t i, j, best = 0;
 	const char *m = NULL;
 
 	for (i = 0; i < ps->n; i++) {
+		const char *v = field(&ps->samples[i], fp);
 		size_t c = 0;
 
-		if (!ps->samples[i].model)
+		if (!v)
 			continue;
 		for (j = 0; j < ps->n; j++)
-			c += ps->samples[j].model &&
-			     !strcmp(ps->samples[i].model, ps->samples[j].model);
+			c += field(&ps->samples[j], fp) && !strcmp(v, field(&ps->samples[j], fp));
 		if (c > best) {
 			best = c;
-			m = ps->samples[i].model;
+			m = v;
 		}
 	}
 	return m;
@@ -175,8 +181,10 @@ static void side_fill(struct side *sd, const struct prompt_samples *ps)
 	sd->refusal = (double)ref / (double)ps->n;
 	sd->fenced = (double)fen / (double)ps->n;
 	sd->json = (double)js / (double)ps->n;
-	if (top_model(ps))
-		sd->model = xstrdup(top_model(ps));
+	if (top_value(ps, 0))
+		sd->model = xstrdup(top_value(ps, 0));
+	if (top_value(ps, 1))
+		sd->fingerprint = xstrdup(top_value(ps, 1));
 	t = whatchanged_typical(ps);
 	if (t >= 0) {
 		const char *a = ps->samples[t].text;
@@ -190,6 +198,7 @@ static void side_fill(struct side *sd, const struct prompt_samples *ps)
 static void side_release(struct side *sd)
 {
 	free(sd->model);
+	free(sd->fingerprint);
 	free(sd->answer);
 }
 
@@ -277,6 +286,13 @@ static void moves(const struct wc_prompt *p, json_t *arr)
 				      json_pack("{s:s,s:s,s:s,s:s}", "signal", "model", "words", w,
 						"baseline", b->model, "tonight", t->model));
 	}
+	if (b->fingerprint && t->fingerprint && strcmp(b->fingerprint, t->fingerprint)) {
+		snprintf(w, sizeof(w), "system fingerprint %s -> %s", b->fingerprint,
+			 t->fingerprint);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "signal", "fingerprint",
+						     "words", w, "baseline", b->fingerprint,
+						     "tonight", t->fingerprint));
+	}
 	if (fabs(t->refusal - b->refusal) >= RATE_STEP) {
 		snprintf(w, sizeof(w), "refusals %.0f%% -> %.0f%%", pct(b->refusal),
 			 pct(t->refusal));
@@ -337,6 +353,8 @@ static json_t *side_json(const struct side *sd)
 	json_object_set_new(o, "json_rate", fixed4(sd->json));
 	if (sd->model)
 		json_object_set_new(o, "model", json_string(sd->model));
+	if (sd->fingerprint)
+		json_object_set_new(o, "fingerprint", json_string(sd->fingerprint));
 	return o;
 }
 

@@ -1,7 +1,8 @@
 /* whatchanged.h: the answer to "what changed?" for a changed night, as data: per moved prompt,
  * worst first, at most WHATCHANGED_MAX of them, the prompt (id and the start of its text), a
  * typical baseline answer and a typical answer tonight, what moved in plain words ("answers
- * are 2.31x longer", "refusals 0% -> 12%", "JSON now wrapped in ``` fences", "model id A -> B")
+ * are 2.31x longer", "refusals 0% -> 12%", "JSON now wrapped in ``` fences", "model id A -> B",
+ * "system fingerprint A -> B")
  * and the figures behind it (distance, p-value).
  *
  * Built once, in the judge layer, from the raw samples of both sides (lengths, refusal flags,
@@ -14,7 +15,7 @@
  *   prompt, prompt_text, prompt_text_truncated,
  *   baseline / tonight: {answer, answer_bytes, answer_truncated, answer_refused, samples,
  *                        mean_chars,
- *                        refusal_rate, fenced_rate, json_rate, model},
+ *                        refusal_rate, fenced_rate, json_rate, model, fingerprint},
  *   moved: [{signal, words, baseline, tonight}], words (the moved words joined by "; "),
  *   distance, p, q, flagged (the detector marked the prompt as moved).
  * Answers and prompt texts are vendor or suite text: raw (cut on a UTF-8 boundary), to be
