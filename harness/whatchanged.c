@@ -280,19 +280,6 @@ static void moves(const struct wc_prompt *p, json_t *arr)
 
 	if (!b->n || !t->n)
 		return;
-	if (b->model && t->model && strcmp(b->model, t->model)) {
-		snprintf(w, sizeof(w), "model id %s -> %s", b->model, t->model);
-		json_array_append_new(arr,
-				      json_pack("{s:s,s:s,s:s,s:s}", "signal", "model", "words", w,
-						"baseline", b->model, "tonight", t->model));
-	}
-	if (b->fingerprint && t->fingerprint && strcmp(b->fingerprint, t->fingerprint)) {
-		snprintf(w, sizeof(w), "system fingerprint %s -> %s", b->fingerprint,
-			 t->fingerprint);
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "signal", "fingerprint",
-						     "words", w, "baseline", b->fingerprint,
-						     "tonight", t->fingerprint));
-	}
 	if (fabs(t->refusal - b->refusal) >= RATE_STEP) {
 		snprintf(w, sizeof(w), "refusals %.0f%% -> %.0f%%", pct(b->refusal),
 			 pct(t->refusal));
@@ -332,6 +319,19 @@ static void moves(const struct wc_prompt *p, json_t *arr)
 	} else if (b->mean_chars == 0 && t->mean_chars > 0) {
 		snprintf(w, sizeof(w), "answers were empty, now %.0f characters", t->mean_chars);
 		moved(arr, "length", w, 0, t->mean_chars);
+	}
+	if (b->model && t->model && strcmp(b->model, t->model)) {
+		snprintf(w, sizeof(w), "model id %s -> %s", b->model, t->model);
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:s,s:s,s:s}", "signal", "model", "words", w,
+						"baseline", b->model, "tonight", t->model));
+	}
+	if (b->fingerprint && t->fingerprint && strcmp(b->fingerprint, t->fingerprint)) {
+		snprintf(w, sizeof(w), "system fingerprint %s -> %s", b->fingerprint,
+			 t->fingerprint);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "signal", "fingerprint",
+						     "words", w, "baseline", b->fingerprint,
+						     "tonight", t->fingerprint));
 	}
 }
 
