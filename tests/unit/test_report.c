@@ -336,12 +336,43 @@ static void test_stream_matches_build(void **state)
 	fixture_release(&f);
 }
 
+/* Availability holds only the vendor's faults against it: a revoked key (auth), a request it
+ * rejected as ours (bad_request) and its content filter's answer are not vendor faults. */
+static void test_vendor_faults(void **state)
+{
+	static const char *const cap[] = { "Paris" };
+	static const char *const js[] = { "{}" };
+	static const char *const kinds[] = { "auth",	       "auth",	       "bad_request",
+					     "content_filter", "server_error", "timeout" };
+	struct fixture f;
+	struct sampleset *night;
+	struct report_summary sum;
+	json_t *r;
+	size_t i;
+
+	(void)state;
+	fixture_init(&f);
+	night = set_of(cap, 1, js, 1, "fp");
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		sampleset_add_fault(sampleset_prompt(night, "cap"), kinds[i]);
+	r = build(&f, NULL, night, 8, NULL, &sum);
+	assert_int_equal(sum.counts.faults, 6);
+	assert_int_equal(sum.counts.vendor_faults, 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "counts"), "vendor_faults")),
+		2);
+	json_decref(r);
+	sampleset_free(night);
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks_and_verdicts),
 		cmocka_unit_test(test_deterministic_bytes),
 		cmocka_unit_test(test_stream_matches_build),
+		cmocka_unit_test(test_vendor_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
