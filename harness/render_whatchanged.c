@@ -16,28 +16,19 @@ static const char *sget(const json_t *o, const char *k)
 static void one_line(struct sbuf *out, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t start = out->len, cut = 0;
+	size_t start = out->len;
 
 	for (; *p; p++) {
-		if (max && out->len - start >= max) {
-			cut = 1;
-			break;
+		/* stop only before a character's first byte: a cut never splits one */
+		if (max && (*p & 0xC0) != 0x80 && out->len - start >= max) {
+			sbuf_addstr(out, "\xe2\x80\xa6");
+			return;
 		}
 		if (*p < 0x20 || *p == 0x7f)
 			sbuf_addch(out, ' ');
 		else
 			sbuf_addch(out, (char)*p);
 	}
-	if (cut) {
-		size_t n = out->len;
-
-		while (n > start && ((unsigned char)out->buf[n] & 0xC0) == 0x80)
-			n--;
-		out->len = n;
-		out->buf[n] = '\0';
-	}
-	if (cut)
-		sbuf_addstr(out, "\xe2\x80\xa6");
 }
 
 /* "distance 0.5320, p 0.0010" from the entry's figures; "" when it has none. */

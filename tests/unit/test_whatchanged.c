@@ -346,12 +346,62 @@ static void test_hostile_text(void **state)
 	sampleset_free(n);
 }
 
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : 4, i;
+
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* Cuts fall between characters, in every rendering, whatever the byte limits hit. */
+static void test_cuts_keep_utf8(void **state)
+{
+	struct sbuf text, out;
+	json_t *wc;
+	int i, k;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		sbuf_init(&text);
+		for (i = 0; i < 400; i++)
+			sbuf_addstr(&text, k == 0   ? "\xc3\xa9"
+					   : k == 1 ? "a\xe2\x82\xac"
+						    : "\xf0\x9f\x98\x80");
+		wc = json_pack("[{s:s,s:s,s:s,s:{s:s},s:{s:s}}]", "prompt", "p", "prompt_text",
+			       text.buf, "words", text.buf, "baseline", "answer", text.buf,
+			       "tonight", "answer", text.buf);
+		sbuf_init(&out);
+		render_whatchanged_text(wc, &out);
+		assert_true(utf8_valid(out.buf));
+		sbuf_reset(&out);
+		render_whatchanged_md(wc, RENDER_MD_GITHUB, 301, &out);
+		assert_true(utf8_valid(out.buf));
+		sbuf_reset(&out);
+		render_whatchanged_md(wc, RENDER_MD_SLACK, 199, &out);
+		assert_true(utf8_valid(out.buf));
+		sbuf_reset(&out);
+		render_whatchanged_html(wc, &out);
+		assert_true(utf8_valid(out.buf));
+		sbuf_release(&out);
+		sbuf_release(&text);
+		json_decref(wc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longer_answers), cmocka_unit_test(test_model_fences_refusals),
 		cmocka_unit_test(test_ranking),	       cmocka_unit_test(test_typical),
-		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_hostile_text),   cmocka_unit_test(test_cuts_keep_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
