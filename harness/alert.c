@@ -4,6 +4,7 @@
 #include "alert.h"
 #include "alert_int.h"
 
+#include "evaluate.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -234,10 +235,14 @@ void alert_title(const struct alert_event *ev, char *buf, size_t len)
 			snprintf(buf, len, "plumbline: %s/%s changed on suite %s (confidence %.2f)",
 				 v, m, s, ev->confidence);
 		break;
-	case ALERT_CHECK_FAILURES:
-		snprintf(buf, len, "plumbline: %zu of %zu checks failed for %s/%s on suite %s",
-			 ev->checks_failed, ev->checks_total, v, m, s);
+	case ALERT_CHECK_FAILURES: {
+		char phrase[128];
+
+		evaluate_checks_phrase(ev->checks_failed, ev->checks_total, ev->prompts_failed,
+				       phrase, sizeof(phrase));
+		snprintf(buf, len, "plumbline: %s for %s/%s on suite %s", phrase, v, m, s);
 		break;
+	}
 	case ALERT_INCOMPLETE:
 		snprintf(buf, len, "plumbline: the run for %s/%s on suite %s could not complete", v,
 			 m, s);
@@ -294,8 +299,8 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 	if (ev->epoch)
 		fact(arr, "Epoch", ev->epoch);
 	if (ev->checks_total) {
-		snprintf(buf, sizeof(buf), "%zu of %zu failed", ev->checks_failed,
-			 ev->checks_total);
+		evaluate_checks_phrase(ev->checks_failed, ev->checks_total, ev->prompts_failed, buf,
+				       sizeof(buf));
 		fact(arr, "Checks", buf);
 	}
 	if (ev->requests) {

@@ -62,8 +62,13 @@ struct alert_event {
 	const char *report_path; /* where the signed report is */
 	const char *summary;	 /* one line, e.g. the run's printed summary */
 	const char *reason;	 /* ALERT_INCOMPLETE: why ("vendor unreachable", "budget") */
-	size_t checks_total, checks_failed;
+	/* checks as evaluate.h counts them ((prompt, check) pairs), said with
+	 * evaluate_checks_phrase */
+	size_t checks_total, checks_failed, prompts_failed;
 	size_t requests, errors;
+	/* The report's "what_changed" array (whatchanged.h), borrowed: what moved per prompt,
+	 * rendered by every channel, never recomputed. */
+	const json_t *what_changed;
 	time_t when; /* 0 = now */
 };
 

@@ -7,6 +7,7 @@
 #include "hex.h"
 #include "http.h"
 #include "jsonpos.h"
+#include "render.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -233,6 +234,14 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 			sbuf_addf(&line, "  - %s", ev->signals[i]);
 			body_line(&m->body, line.buf);
 		}
+	}
+	if (json_array_size(ev->what_changed)) {
+		sbuf_reset(&line);
+		sbuf_addch(&line, '\n');
+		render_whatchanged_text(ev->what_changed, &line);
+		while (line.len && line.buf[line.len - 1] == '\n')
+			line.buf[--line.len] = '\0';
+		body_line(&m->body, line.buf);
 	}
 	if (ev->report_path) {
 		sbuf_reset(&line);

@@ -108,6 +108,27 @@ static int slack_build(const struct alert_channel *ch, const struct alert_event 
 							text_obj("mrkdwn", sb.buf)));
 	}
 
+	/* what changed, one section per prompt (a section holds at most 3000 characters) */
+	if (json_array_size(ev->what_changed)) {
+		const json_t *e;
+
+		sbuf_reset(&sb);
+		render_whatchanged_md_head(ev->what_changed, RENDER_MD_SLACK, &sb);
+		json_array_append_new(blocks, json_pack("{s:s,s:o}", "type", "section", "text",
+							text_obj("mrkdwn", sb.buf)));
+		json_array_foreach(ev->what_changed, i, e)
+		{
+			char *cut;
+
+			sbuf_reset(&sb);
+			render_whatchanged_md_entry(e, i, RENDER_MD_SLACK, 200, &sb);
+			cut = cut_utf8(sb.buf, SLACK_TEXT_MAX);
+			json_array_append_new(blocks, json_pack("{s:s,s:o}", "type", "section",
+								"text", text_obj("mrkdwn", cut)));
+			free(cut);
+		}
+	}
+
 	sbuf_reset(&sb);
 	if (url) {
 		/* <url|text>: the URL must not carry '|' or '>' (it is ours, but be safe). */

@@ -86,6 +86,23 @@ static int teams_build(const struct alert_channel *ch, const struct alert_event 
 			sbuf_addf(&sb, "\n- %s", ev->signals[i]);
 		json_array_append_new(body, text_block(sb.buf, NULL, NULL, NULL));
 	}
+	if (json_array_size(ev->what_changed)) {
+		const json_t *e;
+
+		/* already escaped for the card's markdown by the renderer */
+		sbuf_reset(&sb);
+		render_whatchanged_md_head(ev->what_changed, RENDER_MD_TEAMS, &sb);
+		json_array_append_new(body,
+				      json_pack("{s:s,s:s,s:b,s:s}", "type", "TextBlock", "text",
+						sb.buf, "wrap", 1, "weight", "Bolder"));
+		json_array_foreach(ev->what_changed, i, e)
+		{
+			sbuf_reset(&sb);
+			render_whatchanged_md_entry(e, i, RENDER_MD_TEAMS, 300, &sb);
+			json_array_append_new(body, json_pack("{s:s,s:s,s:b}", "type", "TextBlock",
+							      "text", sb.buf, "wrap", 1));
+		}
+	}
 	card = json_pack("{s:s,s:s,s:s,s:o,s:{s:s}}", "$schema",
 			 "http://adaptivecards.io/schemas/adaptive-card.json", "type",
 			 "AdaptiveCard", "version", "1.4", "body", body, "msteams", "width",

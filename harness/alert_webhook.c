@@ -114,6 +114,11 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	}
 	if (ev->kind == ALERT_CHANGE)
 		json_object_set_new(root, "confidence", json_real(ev->confidence));
+	json_object_set_new(json_object_get(root, "counts"), "prompts_failed",
+			    json_integer((json_int_t)ev->prompts_failed));
+	/* the report's block as data: the receiver escapes the vendor text it shows */
+	if (json_array_size(ev->what_changed))
+		json_object_set_new(root, "what_changed", json_deep_copy(ev->what_changed));
 	alert_msg_add_json(m, root, JSON_COMPACT | JSON_SORT_KEYS);
 
 	alert_webhook_sign(ch->secret[0], (long long)now, m->body.buf, m->body.len, sig);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char usage_register[] =
 	"usage: plumbline register show    [COMMON]\n"
@@ -263,12 +264,45 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	return rc;
 }
 
+/* {"SEQ": words} for every change in the register: the gist of its report's "what_changed",
+ * read from the report file the entry names (skipped when it is gone or has none). */
+static json_t *change_words(const json_t *entries)
+{
+	json_t *events = register_events(entries), *words = json_object();
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(entries, i, e)
+	{
+		char key[32];
+		const char *ev, *report = json_string_value(json_object_get(e, "report"));
+		json_t *r;
+		struct sbuf sb;
+
+		snprintf(key, sizeof(key), "%lld",
+			 (long long)json_integer_value(json_object_get(e, "seq")));
+		ev = json_string_value(json_object_get(events, key));
+		if (!ev || strcmp(ev, "change") || !report)
+			continue;
+		r = json_load_file(report, 0, NULL);
+		sbuf_init(&sb);
+		render_whatchanged_gist(json_object_get(r, "what_changed"), &sb);
+		if (sb.len)
+			json_object_set_new(words, key, json_string(sb.buf));
+		sbuf_release(&sb);
+		json_decref(r);
+	}
+	json_decref(events);
+	return words;
+}
+
 static int do_report(const struct opts *o, const char *reg)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct render_html_opts ho;
-	json_t *entries = NULL;
-	struct sbuf sb;
+	json_t *entries = NULL, *words = NULL;
+	struct sbuf sb, dir;
+	char cwd[PATH_MAX];
 	int rc = EXIT_OK;
 
 	if (!o->html)
@@ -277,8 +311,23 @@ static int do_report(const struct opts *o, const char *reg)
 	memset(&ho, 0, sizeof(ho));
 	ho.title = o->title;
 	ho.now = time(NULL);
-	if (register_load(reg, &entries, &err) < 0 ||
-	    render_html_register(entries, &ho, &sb, &err) < 0 ||
+	/* links relative to where the page is written: they work wherever --out puts it */
+	sbuf_init(&dir);
+	if (getcwd(cwd, sizeof(cwd))) {
+		const char *slash = o->out ? strrchr(o->out, '/') : NULL;
+
+		if (slash)
+			sbuf_add(&dir, o->out, (size_t)(slash - o->out) + (slash == o->out));
+		else
+			sbuf_addstr(&dir, ".");
+		ho.cwd = cwd;
+		ho.out_dir = dir.buf;
+	}
+	if (register_load(reg, &entries, &err) == 0) {
+		words = change_words(entries);
+		ho.change_words = words;
+	}
+	if (!words || render_html_register(entries, &ho, &sb, &err) < 0 ||
 	    (o->out && fileio_write_atomic(o->out, sb.buf, sb.len, 0644, &err) < 0)) {
 		rc = cli_fail(&err);
 		goto out;
@@ -289,7 +338,9 @@ static int do_report(const struct opts *o, const char *reg)
 		fwrite(sb.buf, 1, sb.len, stdout);
 out:
 	json_decref(entries);
+	json_decref(words);
 	sbuf_release(&sb);
+	sbuf_release(&dir);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "sbuf.h"
 #include "session.h"
 #include "sign.h"
+#include "whatchanged.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -117,8 +118,9 @@ struct target {
 	/* Filled prompt by prompt. */
 	struct report_stream *rs;
 	struct detect_run *drun;
-	unsigned char *seen; /* per baseline prompt: judged tonight */
-	double *lat;	     /* tonight's latencies (register and metrics figures) */
+	unsigned char *seen;	/* per baseline prompt: judged tonight */
+	struct whatchanged *wc; /* "what changed?" figures, prompt by prompt */
+	double *lat;		/* tonight's latencies (register and metrics figures) */
 	size_t n_lat, cap_lat, answers;
 	/* Prompts run but not judged against the baseline (format checks only): edited since
 	 * their baseline (another request hash), or new (not in the baseline). */
@@ -129,6 +131,7 @@ struct target {
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
 	int have_detect;
+	json_t *what_changed; /* the report's "what_changed" (changed nights); may be NULL */
 	char report_path[1024];
 	char sha[65];
 	char summary[768];
@@ -279,6 +282,7 @@ static int start_targets(struct session *s, struct target *t, size_t n, const ch
 		if (!t[i].drun)
 			return -1;
 		t[i].seen = xcalloc(baseline_count(t[i].baseline) + 1, 1);
+		t[i].wc = whatchanged_new();
 	}
 	return 0;
 }
@@ -330,6 +334,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		c->error += own.error;
 		c->samples += own.samples;
 		c->faults += own.faults;
+		c->vendor_faults += own.vendor_faults;
 		c->refusals += own.refusals;
 		if (own.prompts_failed)
 			strings_add(&t->failing, pr->id);
@@ -345,6 +350,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		/* the checks' pass rates, per prompt against the baseline's */
 		detect_add_checks(t->drun, bi, pr->checks, pr->n_checks, &bs, ps);
 	}
+	whatchanged_add(t->wc, pr, bi != BASELINE_NONE ? &bs : NULL, ps);
 	if (t->n_lat + ps->n > t->cap_lat) {
 		t->cap_lat = 2 * (t->n_lat + ps->n) + 16;
 		t->lat = xrealloc(t->lat, t->cap_lat * sizeof(*t->lat));
@@ -435,6 +441,8 @@ static void release_targets(struct target *t, size_t n)
 		detect_run_free(t[i].drun);
 		free(t[i].seen);
 		free(t[i].lat);
+		whatchanged_free(t[i].wc);
+		json_decref(t[i].what_changed);
 		json_decref(t[i].report);
 		strings_free(&t[i].edited);
 		strings_free(&t[i].unbaselined);
@@ -591,6 +599,27 @@ struct pass {
 	int forced;
 };
 
+/* REPORT.html beside REPORT.json: the night for people (what changed first), from the report
+ * without its prompts (the signed JSON holds every prompt's figures). */
+static int write_report_html(const struct target *t, struct pl_err *err)
+{
+	struct sbuf out, path;
+	size_t n = strlen(t->report_path);
+	int rc;
+
+	sbuf_init(&out);
+	sbuf_init(&path);
+	sbuf_add(&path, t->report_path,
+		 n > 5 && !strcmp(t->report_path + n - 5, ".json") ? n - 5 : n);
+	sbuf_addstr(&path, ".html");
+	rc = render_html_report(t->report, &out, err);
+	if (rc == 0)
+		rc = fileio_write_atomic(path.buf, out.buf, out.len, 0644, err);
+	sbuf_release(&out);
+	sbuf_release(&path);
+	return rc;
+}
+
 /* Finishes one target once the run is over: detection's decision, the report, its signature
  * and register entry; fills it. */
 static int judge(struct session *s, struct target *t, struct publish *pub, const struct pass *ps,
@@ -599,7 +628,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL, *outage = NULL;
+	json_t *section = NULL, *outage = NULL, *wc = NULL;
 	char reason[768], outage_line[256];
 	struct sbuf note = SBUF_INIT;
 	size_t i;
@@ -636,6 +665,12 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	}
 	detect_run_free(t->drun);
 	t->drun = NULL;
+	/* what moved, per prompt, once: the report carries it and everything else reads it */
+	if (t->have_detect && t->det.verdict == DETECT_CHANGED)
+		wc = whatchanged_finish(t->wc, section);
+	whatchanged_free(t->wc);
+	t->wc = NULL;
+	in.what_changed = wc;
 	in.run_id = s->journal_path ? strrchr(s->journal_path, '/') + 1 : "run";
 	in.journal_sha256 = ps->journal_sha[0] ? ps->journal_sha : NULL;
 	in.date = date;
@@ -653,6 +688,9 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	t->rs = NULL;
 	snprintf(t->summary, sizeof(t->summary), "%s", sum->line);
 	collect_signals(t, t->report);
+	t->what_changed = json_incref(json_object_get(t->report, "what_changed"));
+	if (write_report_html(t, err) < 0)
+		goto out;
 	/* the head (its detection section lists every prompt) is not needed any more */
 	json_decref(t->report);
 	t->report = NULL;
@@ -670,8 +708,11 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	it->answers = sum->counts.samples;
 	it->faults = sum->counts.faults;
 	it->retries = vs ? vs->retries : 0;
-	it->checks_total = sum->counts.pass + sum->counts.fail + sum->counts.error;
-	it->checks_failed = sum->counts.fail + sum->counts.error;
+	it->vendor_faults = sum->counts.vendor_faults;
+	it->checks_total = sum->counts.checks_total;
+	it->checks_failed = sum->counts.checks_failed;
+	it->prompts_failed = sum->counts.prompts_failed;
+	it->what_changed = t->what_changed;
 	it->signals = t->signals;
 	it->n_signals = t->n_signals;
 	it->journal_sha256 = in.journal_sha256;
@@ -684,6 +725,7 @@ out:
 	sbuf_release(&note);
 	json_decref(section);
 	json_decref(outage);
+	json_decref(wc);
 	return rc;
 }
 
@@ -751,6 +793,14 @@ static void print_result(const struct target *t, const struct publish_item *it,
 	if (a->quiet && it->verdict == REPORT_PASS && !t->edited.n && !t->unbaselined.n)
 		return;
 	printf("%s\n  report: %s\n", t->summary, t->report_path);
+	if (json_array_size(t->what_changed)) {
+		struct sbuf sb;
+
+		sbuf_init(&sb);
+		render_whatchanged_text(t->what_changed, &sb);
+		fputs(sb.buf, stdout);
+		sbuf_release(&sb);
+	}
 	if (it->register_seq >= 0)
 		printf("  signed: %s.minisig, register entry %lld\n", t->report_path,
 		       it->register_seq);

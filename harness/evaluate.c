@@ -4,6 +4,7 @@
 #include "sbuf.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 
 		json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base,
 							 max_examples, counts, &failed));
+		counts->checks_total++;
 		if (failed) {
 			counts->checks_failed++;
 			prompt_failed = 1;
@@ -140,6 +142,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 	counts->prompts_failed += prompt_failed;
 	counts->samples += ns ? ns->n : 0;
 	counts->faults += ns ? ns->faults : 0;
+	counts->vendor_faults += ns ? ns->faults - ns->own_faults : 0;
 	counts->refusals += refusals;
 	json_object_set_new(po, "id", json_string(pr->id));
 	json_object_set_new(po, "samples", json_integer(ns ? (json_int_t)ns->n : 0));
@@ -156,6 +159,13 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 	json_object_set_new(po, "verdict", json_string(verdict));
 	free(base);
 	return po;
+}
+
+void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, char *buf,
+			    size_t len)
+{
+	snprintf(buf, len, "%zu of %zu check%s failed on %zu prompt%s", failed, total,
+		 total == 1 ? "" : "s", prompts_failed, prompts_failed == 1 ? "" : "s");
 }
 
 json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,

@@ -8,13 +8,25 @@
 
 #include <jansson.h>
 
+/* How a night's checks are counted, defined once: a check is one (prompt, check) pair of the
+ * suite; it failed when its pass rate over tonight's samples is below its min_pass_rate. The
+ * report's counts, its summary line, the renderings, the alerts and the metrics all use
+ * checks_total / checks_failed / prompts_failed and say them with evaluate_checks_phrase. The
+ * per-sample tallies (pass, fail, skip, error) are figures behind them, never "checks". */
 struct eval_counts {
 	size_t pass, fail, skip, error; /* per sample and check */
+	size_t checks_total;		/* (prompt, check) pairs judged */
 	size_t checks_failed;		/* (prompt, check) pairs whose pass rate is too low */
 	size_t prompts_failed;		/* prompts with at least one failed check */
 	size_t samples, faults;
+	size_t vendor_faults; /* faults that count against the vendor's availability */
 	size_t refusals;
 };
+
+/* The one phrase for the counts above: "4 of 30 checks failed on 2 prompts" ("1 of 1 check
+ * failed on 1 prompt"). Always NUL-terminates buf. */
+void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, char *buf,
+			    size_t len);
 
 /* A failing sample is quoted in the report by at most its first EVAL_QUOTE_BYTES bytes (cut on
  * a UTF-8 boundary), with "bytes" (its full length), "sha256" (of the full text) and

@@ -106,10 +106,15 @@ int publish_report(struct publish *p, const char *date, struct publish_item *it,
 	e.verdict = report_verdict_name(it->verdict);
 	e.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
 	e.new_epoch = it->detect ? it->detect->new_epoch : 0;
+	e.returned_epoch = it->detect ? it->detect->returned_epoch : 0;
 	e.summary = it->summary;
 	e.report = it->report_path;
 	e.report_sha256 = it->report_sha256;
-	e.availability = it->planned ? (double)it->answers / (double)it->planned : -1;
+	/* Availability holds only the vendor's faults against it: requests a budget stopped
+	 * were never sent, and our own faults (a revoked key, a bad request) are not its. */
+	e.availability = it->answers + it->vendor_faults
+				 ? (double)it->answers / (double)(it->answers + it->vendor_faults)
+				 : -1;
 	e.latency_p50_ms = it->latency_p50_ms;
 	e.latency_p95_ms = it->latency_p95_ms;
 	e.journal_sha256 = it->journal_sha256;
@@ -167,6 +172,8 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.reason = it->incomplete_reason;
 		ev.checks_total = it->checks_total;
 		ev.checks_failed = it->checks_failed;
+		ev.prompts_failed = it->prompts_failed;
+		ev.what_changed = it->what_changed;
 		ev.requests = it->sent;
 		ev.errors = it->faults;
 		if (alerts_dispatch(p->alerts, &ev, p->cfg->state_dir, &e2) < 0) {

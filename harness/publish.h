@@ -28,7 +28,10 @@ struct publish_item {
 	const char *summary;
 	const char *incomplete_reason; /* may be NULL */
 	size_t planned, sent, answers, faults, retries;
-	size_t checks_total, checks_failed;
+	size_t vendor_faults; /* faults held against the vendor (report counts.vendor_faults) */
+	/* checks counted as evaluate.h defines them: (prompt, check) pairs */
+	size_t checks_total, checks_failed, prompts_failed;
+	const json_t *what_changed; /* the report's "what_changed"; borrowed; may be NULL */
 	double latency_p50_ms, latency_p90_ms, latency_p95_ms, latency_p99_ms, latency_sum_ms;
 	size_t latency_count;
 	const char *const *signals; /* what moved, for alerts */

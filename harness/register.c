@@ -565,6 +565,8 @@ long long register_append_run(struct reg *r, const struct reg_run_entry *e, stru
 	set_str(o, "journal_sha256", e->journal_sha256);
 	if (e->forced)
 		json_object_set_new(o, "forced", json_true());
+	if (e->returned_epoch)
+		json_object_set_new(o, "returned_epoch", json_true());
 	return append_obj(r, o, err);
 }
 
@@ -1024,8 +1026,54 @@ static void set_dup(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
+json_t *register_events(const json_t *entries)
+{
+	json_t *byn = register_by_night(entries), *state = json_object(), *out = json_object();
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(byn, i, e)
+	{
+		const char *type = sget(e, "type"), *ep = sget(e, "epoch"), *v = sget(e, "verdict");
+		const char *prev;
+		json_t *st;
+		char key[1024], seq[32];
+		int ret, change;
+
+		if (!type || strcmp(type, "run") || !sget(e, "vendor") || !sget(e, "model"))
+			continue;
+		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", sget(e, "vendor"), sget(e, "model"),
+			 sget(e, "suite") ? sget(e, "suite") : "");
+		st = json_object_get(state, key);
+		if (!st) {
+			st = json_object();
+			json_object_set_new(st, "seen", json_object());
+			json_object_set_new(state, key, st);
+		}
+		prev = sget(st, "prev");
+		ret = json_is_true(json_object_get(e, "returned_epoch")) ||
+		      (ep && prev && strcmp(ep, prev) &&
+		       json_object_get(json_object_get(st, "seen"), ep) &&
+		       !json_is_true(json_object_get(e, "new_epoch")));
+		change = !ret && (json_is_true(json_object_get(e, "new_epoch")) ||
+				  (v && !strcmp(v, "changed")));
+		snprintf(seq, sizeof(seq), "%lld",
+			 (long long)json_integer_value(json_object_get(e, "seq")));
+		if (ret || change)
+			json_object_set_new(out, seq, json_string(ret ? "return" : "change"));
+		if (ep) {
+			json_object_set_new(json_object_get(st, "seen"), ep, json_true());
+			json_object_set_new(st, "prev", json_string(ep));
+		}
+	}
+	json_decref(state);
+	json_decref(byn);
+	return out;
+}
+
 int register_summarise(const json_t *entries, time_t now, struct reg_summary **out, size_t *n)
 {
+	json_t *events;
 	struct reg_summary *sums = NULL;
 	size_t ns = 0, i, j;
 	const json_t *e;
@@ -1047,6 +1095,7 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 			ns++;
 		}
 	}
+	events = register_events(entries);
 	for (j = 0; j < ns; j++) {
 		struct reg_summary *s = &sums[j];
 		double avail_sum = 0, *lat = xcalloc(json_array_size(entries) + 1, sizeof(double));
@@ -1058,7 +1107,8 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 			char date[11]; /* the night: a backfilled night counts where it belongs */
 			time_t t;
 			double age;
-			int changed;
+			const char *ev;
+			char seq[32];
 
 			register_entry_night(e, date);
 			t = register_parse_date(date);
@@ -1076,13 +1126,20 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 				set_dup(&s->last_run, date);
 			if (sget(e, "epoch"))
 				set_dup(&s->epoch, sget(e, "epoch"));
-			changed = (sget(e, "verdict") && !strcmp(sget(e, "verdict"), "changed")) ||
-				  json_is_true(json_object_get(e, "new_epoch"));
-			if (changed) {
+			if (!s->first_run || strcmp(date, s->first_run) < 0)
+				set_dup(&s->first_run, date);
+			snprintf(seq, sizeof(seq), "%lld",
+				 (long long)json_integer_value(json_object_get(e, "seq")));
+			ev = json_string_value(json_object_get(events, seq));
+			if (ev && (!s->last_event || strcmp(date, s->last_event) >= 0))
+				set_dup(&s->last_event, date);
+			if (ev && !strcmp(ev, "change")) {
 				if (!s->last_change || strcmp(date, s->last_change) >= 0)
 					set_dup(&s->last_change, date);
 				s->changes_30d += age <= 30;
 				s->changes_90d += age <= 90;
+			} else if (ev) {
+				s->returns_90d += age <= 90;
 			}
 			if (age <= 30) {
 				const json_t *a = json_object_get(e, "availability");
@@ -1106,6 +1163,7 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 		}
 		free(lat);
 	}
+	json_decref(events);
 	if (ns)
 		qsort(sums, ns, sizeof(*sums), sum_cmp);
 	*out = sums;
@@ -1125,6 +1183,8 @@ void register_summaries_free(struct reg_summary *s, size_t n)
 		free(s[i].epoch);
 		free(s[i].last_change);
 		free(s[i].last_run);
+		free(s[i].last_event);
+		free(s[i].first_run);
 	}
 	free(s);
 }

@@ -62,6 +62,8 @@ struct reg_run_entry {
 	double latency_p95_ms;	    /* < 0 unknown */
 	const char *journal_sha256; /* the answers the report judged (its journal); may be NULL */
 	int forced;		    /* the night was run again over an existing report (--force) */
+	int returned_epoch;	    /* this run went back to an earlier epoch (detect.h), written as
+				       "returned_epoch": true (a return, not a new change) */
 };
 
 struct reg_decision_entry {
@@ -167,13 +169,25 @@ int register_prove_consistency(const char *path, const struct sign_pub *pub, siz
 int register_check_proof(const json_t *proof, const struct merkle_hash *root, size_t size,
 			 struct pl_err *err);
 
-/* Per vendor/model figures for `register show` and the HTML report. */
+/* Classifies the run entries of entries (a register_load array) by what each did to the
+ * behaviour of its vendor/model/suite, taken in night order (register_by_night): "change" (a
+ * new behaviour: a new epoch, or a "changed" verdict that is not a return) or "return" (back
+ * to an earlier epoch: the entry's "returned_epoch", or an epoch the same vendor/model/suite
+ * had before, not the one of its previous run). A new
+ * object {"SEQ": "change" | "return"} holding only the entries that did either. */
+json_t *register_events(const json_t *entries);
+
+/* Per vendor/model figures for `register show` and the HTML report. Changes are
+ * register_events' "change"s: a return to an earlier behaviour is not counted as one. */
 struct reg_summary {
 	char *vendor, *model;
 	char *epoch;	   /* latest run's epoch; may be NULL */
 	char *last_change; /* date of the latest "changed" run or new epoch; may be NULL */
 	char *last_run;	   /* date of the latest run */
 	int changes_30d, changes_90d;
+	int returns_90d;       /* returns to an earlier behaviour in 90 days */
+	char *last_event;      /* night of the latest change or return; may be NULL */
+	char *first_run;       /* night of the first run */
 	double availability;   /* mean over the last 30 days' runs; < 0 unknown */
 	double latency_p50_ms; /* median of the last 30 days' runs' p50; < 0 unknown */
 	size_t runs, decisions;

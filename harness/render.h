@@ -41,6 +41,14 @@ struct render_html_opts {
 	const char *title;	 /* NULL: "Vendor stability report" */
 	time_t now;		 /* reference time for the 30/90-day windows and the footer */
 	const char *report_base; /* prefix for links to reports (e.g. "../"); NULL: "" */
+	/* Where the page goes and where relative report paths start, both absolute: links are
+	 * then made relative to out_dir, so they work wherever the page is written (out_dir
+	 * NULL: report_base + the entry's report path). */
+	const char *out_dir, *cwd;
+	/* What each change was, in plain words: {"SEQ": "answers got longer"} from the changed
+	 * night's report (render_whatchanged_gist); borrowed; may be NULL (the entry's summary
+	 * is used). */
+	const json_t *change_words;
 };
 
 /* The HTML stability report over register entries (a register_load array). */
@@ -71,6 +79,31 @@ enum render_md_flavor {
  * needed). max > 0: at most max bytes are appended, cut between characters with "…". s may be
  * NULL. */
 void render_md_escape(struct sbuf *out, const char *s, enum render_md_flavor f, size_t max);
+
+/* The report's "what_changed" array (whatchanged.h: per moved prompt, worst first, the prompt,
+ * what moved in words with its figures, a typical baseline and tonight answer), rendered and
+ * never recomputed; nothing is appended for an empty or absent array. Vendor and suite text is
+ * made inert for the target and cut: _text for a terminal (control characters become spaces,
+ * so escape sequences cannot pass), _md for GitHub Markdown, Slack mrkdwn or Teams markdown
+ * (flavor f; quotes of answers cut to quote_max bytes), _html for an HTML page. */
+void render_whatchanged_text(const json_t *wc, struct sbuf *out);
+void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quote_max,
+			   struct sbuf *out);
+void render_whatchanged_html(const json_t *wc, struct sbuf *out);
+/* The gist of the block in a few plain words, raw (escape to show): the distinct signals that
+ * moved, first seen first: "answers got longer, model id A -> B". Nothing for an empty array. */
+void render_whatchanged_gist(const json_t *wc, struct sbuf *out);
+/* The parts of render_whatchanged_md, for messages that need each prompt in its own block
+ * (Slack sections, Teams TextBlocks): the heading line, and entry e (number i from 0). */
+void render_whatchanged_md_head(const json_t *wc, enum render_md_flavor f, struct sbuf *out);
+void render_whatchanged_md_entry(const json_t *e, size_t i, enum render_md_flavor f,
+				 size_t quote_max, struct sbuf *out);
+
+/* The HTML page of one run report (REPORT.html beside REPORT.json, written by the run): the
+ * verdict and summary, what changed, the counts, the failed checks when the report carries its
+ * prompts, and the vendor metadata that moved. Self-contained (no scripts, no external
+ * assets), prints on A4. Returns 0 or -1 (PL_E_INPUT: not a report object). */
+int render_html_report(const json_t *report, struct sbuf *out, struct pl_err *err);
 
 /* Escapes text for HTML/XML element content and attribute values (& < > " '). Invalid UTF-8
  * and control characters XML 1.0 forbids are replaced with U+FFFD. */

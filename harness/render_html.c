@@ -1,6 +1,7 @@
 /* render_html.c: the self-contained HTML stability report over the vendor register: per
  * vendor/model, changes over time, availability and latency as inline SVG; no scripts, no
  * external assets, so it opens offline years later exactly as it was signed. */
+#include "evaluate.h"
 #include "register.h"
 #include "render.h"
 
@@ -24,7 +25,7 @@ static int verdict_ok(const char *v)
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;"
-	"max-width:980px;color:#1d2430;background:#fff}"
+	"max-width:980px;padding:0 12px;color:#1d2430;background:#fff}"
 	"h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px "
 	"solid #d8dee6;padding-bottom:4px}h3{font-size:14px;margin:16px 0 4px;color:#4a5566}"
 	"table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:4px "
@@ -34,7 +35,15 @@ static const char css[] =
 	".muted{color:#6b7685}svg{display:block;margin:4px 0 12px;background:#fbfcfd;border:1px "
 	"solid #e6eaf0}code{font-size:12px;background:#f4f6f9;padding:1px 4px}"
 	"footer{margin-top:32px;font-size:12px;color:#6b7685}td:nth-child(2){white-space:nowrap}"
-	"svg{max-width:100%;height:auto}";
+	"svg{max-width:100%;height:auto}"
+	"pre.answer{white-space:pre-wrap;word-break:break-word;margin:0;font-size:12px;"
+	"max-height:18em;overflow:hidden}table.answers td{width:50%}.moved{margin:2px 0}"
+	".lead{font-size:15px;background:#f4f6f9;border-left:4px solid #9aa5b4;padding:8px 12px}"
+	"dl.glossary dt{font-weight:600;margin-top:6px}dl.glossary dd{margin:0 0 0 16px}"
+	"@page{size:A4;margin:14mm}"
+	"@media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:inherit;"
+	"text-decoration:none}h2{break-after:avoid}section.vm{break-before:page}"
+	"svg,tr,li,.lead{break-inside:avoid}pre.answer{max-height:none}footer{break-before:avoid}}";
 
 void render_xml_escape(struct sbuf *out, const char *s)
 {
@@ -109,6 +118,13 @@ static int same_vm(const json_t *e, const struct reg_summary *s)
 	return v && m && !strcmp(v, s->vendor) && !strcmp(m, s->model);
 }
 
+/* The entry's seq as an object key ("12"), in key. */
+static const char *seq_key(const json_t *e, char key[32])
+{
+	snprintf(key, 32, "%lld", (long long)json_integer_value(json_object_get(e, "seq")));
+	return key;
+}
+
 struct span {
 	double t0, t1;
 };
@@ -120,9 +136,20 @@ static double xpos(const struct span *sp, double t)
 	return LEFT + (t - sp->t0) / (sp->t1 - sp->t0) * (W - LEFT - RIGHT);
 }
 
-static void axis(struct sbuf *out, const struct span *sp, const char *label)
+static void axis(struct sbuf *out, const struct span *sp, const char *label, const char *ylabel)
 {
 	char d0[32], d1[32];
+
+	/* axis titles: nights along x, the measure up y */
+	sbuf_addf(out,
+		  "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#9aa5b4\"/>"
+		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#4a5566\" "
+		  "text-anchor=\"middle\">night (UTC)</text>"
+		  "<text transform=\"translate(12 %d) rotate(-90)\" font-size=\"11\" "
+		  "fill=\"#4a5566\" text-anchor=\"middle\">",
+		  LEFT, TOP, LEFT, H - BOT, (LEFT + W - RIGHT) / 2, H - 8, (TOP + H - BOT) / 2);
+	render_xml_escape(out, ylabel);
+	sbuf_addstr(out, "</text>");
 
 	register_format_date((time_t)sp->t0, d0, sizeof(d0));
 	register_format_date((time_t)sp->t1, d1, sizeof(d1));
@@ -141,7 +168,7 @@ static void axis(struct sbuf *out, const struct span *sp, const char *label)
 
 /* The verdict timeline: one dot per run, a diamond per decision. */
 static void timeline(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
-		     const struct span *sp)
+		     const struct span *sp, const json_t *events)
 {
 	const json_t *e;
 	size_t i;
@@ -152,14 +179,16 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 		  "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"verdicts over time\">",
 		  W, H, W, H);
 	axis(out, sp,
-	     "verdict per run (red: changed, green: no change, amber: other; "
-	     "blue diamond: decision)");
+	     "runs: red = change, purple ring = return, green = no change, amber = other, "
+	     "diamond = decision",
+	     "runs");
 	sbuf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e6eaf0\"/>", LEFT,
 		  y, W - RIGHT, y);
 	json_array_foreach(entries, i, e)
 	{
-		const char *type = sget(e, "type"), *verdict = sget(e, "verdict");
+		const char *type = sget(e, "type"), *verdict = sget(e, "verdict"), *ev;
 		double x = xpos(sp, (double)night_t(e));
+		char key[32];
 
 		if (!same_vm(e, s) || !type)
 			continue;
@@ -176,12 +205,26 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 			sbuf_addstr(out, "</title></path>");
 			continue;
 		}
+		ev = json_string_value(json_object_get(events, seq_key(e, key)));
+		if (ev && !strcmp(ev, "return")) {
+			sbuf_addf(out,
+				  "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"#fff\" "
+				  "stroke=\"#7a2fd0\" stroke-width=\"3\"><title>",
+				  x, y);
+			night_text(out, e);
+			sbuf_addstr(out, " ");
+			render_xml_escape(out, sget(e, "suite"));
+			sbuf_addstr(out, ": returned to an earlier behaviour (epoch ");
+			render_xml_escape(out, sget(e, "epoch"));
+			sbuf_addstr(out, ")</title></circle>");
+			continue;
+		}
 		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%d\" r=\"%d\" fill=\"%s\"><title>", x, y,
-			  verdict && !strcmp(verdict, "changed") ? 7 : 5,
-			  !verdict			? "#8a5a00"
-			  : !strcmp(verdict, "changed") ? "#d92d20"
-			  : verdict_ok(verdict)		? "#12b76a"
-							: "#f79009");
+			  ev ? 7 : 5,
+			  !verdict		? "#8a5a00"
+			  : ev			? "#d92d20"
+			  : verdict_ok(verdict) ? "#12b76a"
+						: "#f79009");
 		night_text(out, e);
 		sbuf_addstr(out, " ");
 		render_xml_escape(out, sget(e, "suite"));
@@ -209,8 +252,9 @@ static double ypos(double v, double ymin, double ymax)
 
 /* A line chart of one numeric field of the runs. scale multiplies the value for display. */
 static void line_chart(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
-		       const struct span *sp, const char *field, const char *label, double scale,
-		       double ymin, double ymax_hint, const char *unit)
+		       const struct span *sp, const char *field, const char *label,
+		       const char *ylabel, double scale, double ymin, double ymax_hint,
+		       const char *unit)
 {
 	const json_t *e;
 	size_t i, n = 0;
@@ -232,7 +276,7 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 		  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		  "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">",
 		  W, H, W, H, label);
-	axis(out, sp, label);
+	axis(out, sp, label, ylabel);
 	sbuf_addf(out,
 		  "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#6b7685\" "
 		  "text-anchor=\"end\">%.0f%s</text>"
@@ -271,22 +315,111 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 	sbuf_addstr(out, "</svg>\n");
 }
 
-static void link(struct sbuf *out, const char *base, const char *report, const char *suffix,
-		 const char *text)
+/* Appends path's components (absolute, or relative to cwd) to parts, resolving "." and
+ * "..": parts is a JSON array of strings. */
+static void path_parts(json_t *parts, const char *cwd, const char *path)
+{
+	const char *srcs[2] = { path[0] == '/' ? NULL : cwd, path };
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		const char *p = srcs[k];
+
+		while (p && *p) {
+			const char *q = strchr(p, '/');
+			size_t n = q ? (size_t)(q - p) : strlen(p);
+
+			if (n == 2 && !strncmp(p, "..", 2))
+				json_array_remove(parts, json_array_size(parts)
+								 ? json_array_size(parts) - 1
+								 : 0);
+			else if (n && !(n == 1 && *p == '.'))
+				json_array_append_new(parts, json_stringn(p, n));
+			p += n + (q != NULL);
+		}
+	}
+}
+
+/* Percent-encodes what a relative URL path must not carry raw. */
+static void url_path(struct sbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~/", c))
+			sbuf_addch(out, (char)c);
+		else
+			sbuf_addf(out, "%%%02X", c);
+	}
+}
+
+/* The href of report (+ suffix): relative to the page's directory when the options say where
+ * it is, else base + report as it stands. */
+static void href(struct sbuf *out, const struct render_html_opts *o, const char *report,
+		 const char *suffix)
+{
+	json_t *to, *from;
+	struct sbuf u;
+	size_t i = 0, k;
+
+	sbuf_init(&u);
+	if (!o->out_dir || !o->cwd) {
+		sbuf_addstr(&u, o->report_base ? o->report_base : "");
+		sbuf_addstr(&u, report);
+		sbuf_addstr(&u, suffix);
+		render_xml_escape(out, u.buf);
+		sbuf_release(&u);
+		return;
+	}
+	to = json_array();
+	from = json_array();
+	path_parts(to, o->cwd, report);
+	path_parts(from, o->cwd, o->out_dir);
+	while (i < json_array_size(from) && i + 1 < json_array_size(to) &&
+	       json_equal(json_array_get(from, i), json_array_get(to, i)))
+		i++;
+	for (k = i; k < json_array_size(from); k++)
+		sbuf_addstr(&u, "../");
+	for (k = i; k < json_array_size(to); k++)
+		sbuf_addf(&u, "%s%s", k > i ? "/" : "", json_string_value(json_array_get(to, k)));
+	sbuf_addstr(&u, suffix);
+	{
+		struct sbuf enc;
+
+		sbuf_init(&enc);
+		url_path(&enc, u.buf);
+		render_xml_escape(out, enc.buf);
+		sbuf_release(&enc);
+	}
+	sbuf_release(&u);
+	json_decref(to);
+	json_decref(from);
+}
+
+static void link(struct sbuf *out, const struct render_html_opts *o, const char *report,
+		 const char *suffix, const char *text)
 {
 	sbuf_addstr(out, "<a href=\"");
-	render_xml_escape(out, base);
-	render_xml_escape(out, report);
-	sbuf_addstr(out, suffix);
+	href(out, o, report, suffix);
 	sbuf_addstr(out, "\">");
 	sbuf_addstr(out, text);
 	sbuf_addstr(out, "</a>");
 }
 
-static void section(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
-		    const struct render_html_opts *o)
+/* REPORT.html for REPORT.json: the rendering the run writes beside the signed JSON. */
+static void html_link(struct sbuf *out, const struct render_html_opts *o, const char *report)
 {
-	const char *base = o->report_base ? o->report_base : "";
+	size_t n = strlen(report);
+	char *stem = xstrndup(report, n > 5 && !strcmp(report + n - 5, ".json") ? n - 5 : n);
+
+	link(out, o, stem, ".html", "report");
+	free(stem);
+}
+
+static void section(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
+		    const struct render_html_opts *o, const json_t *events)
+{
 	struct span sp = { 1e300, -1e300 };
 	const json_t *e;
 	size_t i;
@@ -305,7 +438,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	}
 	if (sp.t1 < sp.t0)
 		sp.t0 = sp.t1 = (double)o->now;
-	sbuf_addstr(out, "<h2 id=\"");
+	sbuf_addstr(out, "<section class=\"vm\">\n<h2 id=\"");
 	render_xml_escape(out, s->vendor);
 	sbuf_addch(out, '-');
 	render_xml_escape(out, s->model);
@@ -314,10 +447,12 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	sbuf_addstr(out, " / ");
 	render_xml_escape(out, s->model);
 	sbuf_addstr(out, "</h2>\n");
-	timeline(out, entries, s, &sp);
-	line_chart(out, entries, s, &sp, "availability", "availability (answered / requested)", 100,
-		   0, 100, "%");
-	line_chart(out, entries, s, &sp, "latency_p50_ms", "median latency", 1, 0, 0, " ms");
+	timeline(out, entries, s, &sp, events);
+	line_chart(out, entries, s, &sp, "availability",
+		   "availability: answered / (answered + vendor faults), per run",
+		   "availability (%)", 100, 0, 100, "%");
+	line_chart(out, entries, s, &sp, "latency_p50_ms", "median latency per run", "latency (ms)",
+		   1, 0, 0, " ms");
 	sbuf_addstr(out, "<h3>runs</h3>\n<table><tr><th>#</th><th>night</th><th>suite</th>"
 			 "<th>verdict</th><th>epoch</th><th>summary</th><th>signed report</th>"
 			 "</tr>\n");
@@ -351,9 +486,11 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		render_xml_escape(out, sget(e, "summary"));
 		sbuf_addstr(out, "</td><td>");
 		if (report) {
-			link(out, base, report, "", "report");
+			html_link(out, o, report);
 			sbuf_addstr(out, " · ");
-			link(out, base, report, ".minisig", "minisig");
+			link(out, o, report, "", "signed JSON");
+			sbuf_addstr(out, " · ");
+			link(out, o, report, ".minisig", "minisig");
 			sbuf_addstr(out, "<br><code title=\"SHA-256\">");
 			render_xml_escape(out, sget(e, "report_sha256"));
 			sbuf_addstr(out, "</code>");
@@ -361,8 +498,10 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addstr(out, "</td></tr>\n");
 	}
 	sbuf_addstr(out, "</table>\n");
-	if (!decisions)
+	if (!decisions) {
+		sbuf_addstr(out, "</section>\n");
 		return;
+	}
 	sbuf_addstr(out, "<h3>decisions</h3>\n<table><tr><th>#</th><th>night</th><th>suite</th>"
 			 "<th>decision</th><th>by</th><th>reason</th><th>accepts</th></tr>\n");
 	json_array_foreach(entries, i, e)
@@ -393,20 +532,201 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addstr(out, "</td></tr>\n");
 	}
 	sbuf_addstr(out, "</table>\n");
+	sbuf_addstr(out, "</section>\n");
 }
+
+/* Days from night (YYYY-MM-DD) to now, never negative; -1 when night is malformed. */
+static long days_since(const char *night, time_t now)
+{
+	time_t t = night ? register_parse_date(night) : -1;
+	double d;
+
+	if (t < 0)
+		return -1;
+	d = difftime(now, t) / 86400.0;
+	return d < 0 ? 0 : (long)d;
+}
+
+/* What a change was, in plain words: the report's gist (o->change_words), else the entry's
+ * summary after "changed: ", cut. */
+static void change_words(struct sbuf *out, const json_t *e, const struct render_html_opts *o)
+{
+	char key[32];
+	const char *w = json_string_value(json_object_get(o->change_words, seq_key(e, key)));
+	const char *sum = sget(e, "summary"), *p;
+	struct sbuf cut;
+
+	if (w && *w) {
+		render_xml_escape(out, w);
+		return;
+	}
+	if (!sum) {
+		sbuf_addstr(out, "behaviour changed");
+		return;
+	}
+	p = strstr(sum, "changed: ");
+	p = p ? p + 9 : sum;
+	sbuf_init(&cut);
+	sbuf_add(&cut, p, strlen(p) > 120 ? 120 : strlen(p));
+	while (cut.len && ((unsigned char)cut.buf[cut.len - 1] & 0xC0) == 0x80)
+		cut.buf[--cut.len] = '\0';
+	if (cut.len && ((unsigned char)cut.buf[cut.len - 1] & 0xC0) == 0xC0)
+		cut.buf[--cut.len] = '\0';
+	render_xml_escape(out, cut.buf);
+	if (strlen(p) > 120)
+		sbuf_addstr(out, "\xe2\x80\xa6");
+	sbuf_release(&cut);
+}
+
+/* The decision that accepted run e (by accepts_seq, else the same suite and epoch), or NULL. */
+static const json_t *acceptance(const json_t *entries, const json_t *e)
+{
+	const json_t *d, *best = NULL;
+	size_t i;
+
+	json_array_foreach(entries, i, d)
+	{
+		const char *type = sget(d, "type"), *action = sget(d, "action");
+		const json_t *acc = json_object_get(d, "accepts_seq");
+
+		if (!type || strcmp(type, "decision") || !action || strcmp(action, "accept") ||
+		    !sget(d, "vendor") || strcmp(sget(d, "vendor"), sget(e, "vendor")) ||
+		    !sget(d, "model") || strcmp(sget(d, "model"), sget(e, "model")))
+			continue;
+		if (json_is_integer(acc) &&
+		    json_integer_value(acc) == json_integer_value(json_object_get(e, "seq")))
+			return d;
+		if (!json_is_integer(acc) && sget(d, "epoch") && sget(e, "epoch") &&
+		    !strcmp(sget(d, "epoch"), sget(e, "epoch")) && sget(d, "suite") &&
+		    sget(e, "suite") && !strcmp(sget(d, "suite"), sget(e, "suite")))
+			best = d;
+	}
+	return best;
+}
+
+/* The plain-language lead of one vendor/model: how long it has been stable, its changes and
+ * returns in 90 days with their words and acceptances, availability and latency. */
+static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_summary *s,
+			  const struct render_html_opts *o, const json_t *events)
+{
+	const char *since = s->last_event ? s->last_event : s->first_run;
+	long days = days_since(since, o->now);
+	const json_t *e;
+	size_t i;
+	int k = 0;
+
+	sbuf_addstr(out, "<p class=\"lead summary\"><b>");
+	render_xml_escape(out, s->vendor);
+	sbuf_addstr(out, " / ");
+	render_xml_escape(out, s->model);
+	sbuf_addstr(out, "</b>: ");
+	if (days >= 0)
+		sbuf_addf(out, "stable for %ld day%s (%s ", days, days == 1 ? "" : "s",
+			  s->last_event ? "since the behaviour moved on"
+					: "since the first run on");
+	else
+		sbuf_addstr(out, "stable (");
+	render_xml_escape(out, since ? since : "-");
+	sbuf_addf(out, "); %d behaviour change%s in 90 days", s->changes_90d,
+		  s->changes_90d == 1 ? "" : "s");
+	json_array_foreach(byn, i, e)
+	{
+		char key[32], night[11];
+		const char *ev = json_string_value(json_object_get(events, seq_key(e, key)));
+		const json_t *acc;
+		long age;
+
+		register_entry_night(e, night);
+		age = days_since(night, o->now);
+		if (!ev || strcmp(ev, "change") || !same_vm(e, s) || age < 0 || age > 90)
+			continue;
+		sbuf_addstr(out, k++ ? "; " : " (");
+		render_xml_escape(out, night);
+		sbuf_addstr(out, ": ");
+		change_words(out, e, o);
+		acc = acceptance(byn, e);
+		if (acc) {
+			sbuf_addstr(out, "; accepted by ");
+			render_xml_escape(out, sget(acc, "by"));
+			sbuf_addstr(out, ": \xe2\x80\x98");
+			render_xml_escape(out, sget(acc, "reason"));
+			sbuf_addstr(out, "\xe2\x80\x99");
+		} else {
+			sbuf_addstr(out, "; not accepted yet");
+		}
+	}
+	if (k)
+		sbuf_addch(out, ')');
+	if (s->returns_90d) {
+		k = 0;
+		sbuf_addf(out, "; returned to an earlier behaviour %d time%s", s->returns_90d,
+			  s->returns_90d == 1 ? "" : "s");
+		json_array_foreach(byn, i, e)
+		{
+			char key[32], night[11];
+			const char *ev =
+				json_string_value(json_object_get(events, seq_key(e, key)));
+			long age;
+
+			register_entry_night(e, night);
+			age = days_since(night, o->now);
+			if (!ev || strcmp(ev, "return") || !same_vm(e, s) || age < 0 || age > 90)
+				continue;
+			sbuf_addstr(out, k++ ? "; " : " (");
+			render_xml_escape(out, night);
+			sbuf_addstr(out, ": back to epoch ");
+			render_xml_escape(out, sget(e, "epoch"));
+		}
+		if (k)
+			sbuf_addch(out, ')');
+	}
+	if (s->availability >= 0)
+		sbuf_addf(out, "; available %.1f%% of the time over 30 days (vendor faults only)",
+			  100 * s->availability);
+	if (s->latency_p50_ms >= 0)
+		sbuf_addf(out, "; median latency %.0f ms", s->latency_p50_ms);
+	sbuf_addstr(out, ".</p>\n");
+}
+
+static const char glossary[] =
+	"<h2>Glossary</h2>\n<dl class=\"glossary\">\n"
+	"<dt>behaviour change</dt><dd>the vendor's answers to the same prompts moved beyond "
+	"their usual night-to-night variation (longer answers, more refusals, another format, "
+	"another model id, different wording), or a hard signal moved (the returned model, "
+	"fingerprint or token counts). Each one starts a new epoch.</dd>\n"
+	"<dt>epoch</dt><dd>a stretch of nights with one behaviour (e1, e2, ...).</dd>\n"
+	"<dt>return to an earlier behaviour</dt><dd>the vendor went back to an epoch it had "
+	"before (a rollback); shown as a return, not counted as a new change.</dd>\n"
+	"<dt>accepted</dt><dd>a person reviewed a change and made it the new baseline "
+	"(<code>plumbline baseline accept</code>), with the reason given; the decision is "
+	"signed in the register.</dd>\n"
+	"<dt>availability</dt><dd>answered requests / (answered + vendor faults: server "
+	"errors, overload, rate limits, timeouts, network failures, malformed answers). Our "
+	"own faults are left out: a revoked or wrong key, a request the vendor rejected as "
+	"malformed, a budget that stopped the run, a configuration error.</dd>\n"
+	"<dt>median latency</dt><dd>the middle time to a complete answer in a run.</dd>\n"
+	"<dt>verdict</dt><dd>per run: <i>pass</i> or <i>no_change</i> (nothing moved), "
+	"<i>changed</i>, <i>checks_failed</i> (the suite's own checks failed without a "
+	"behaviour change), <i>incomplete</i> (too few answers to judge), <i>unstable</i> "
+	"(the endpoint varies too much to judge).</dd>\n"
+	"<dt>signed report</dt><dd>each run's report is a JSON file signed with Ed25519 "
+	"(the .minisig beside it) and entered in a tamper-evident register; the report link "
+	"opens its rendering.</dd>\n</dl>\n";
 
 int render_html_register(const json_t *entries, const struct render_html_opts *o, struct sbuf *out,
 			 struct pl_err *err)
 {
 	const char *title = o->title ? o->title : "Vendor stability report";
 	struct reg_summary *s = NULL;
-	json_t *byn;
+	json_t *byn, *events;
 	size_t n = 0, i;
 	char now[32];
 
 	if (!json_is_array(entries))
 		return pl_err_set(err, PL_E_INPUT, NULL, "register entries are not an array");
 	register_summarise(entries, o->now, &s, &n);
+	events = register_events(entries);
+	byn = register_by_night(entries);
 	register_format_date(o->now, now, sizeof(now));
 	sbuf_addstr(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			 "<meta name=\"viewport\" content=\"width=device-width, "
@@ -419,8 +739,12 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 		  "</h1>\n<p class=\"muted\">%zu register entries, %zu vendor/model pairs; "
 		  "as of %s.</p>\n",
 		  json_array_size(entries), n, now);
+	sbuf_addstr(out, "<h2>Summary</h2>\n");
+	for (i = 0; i < n; i++)
+		plain_summary(out, byn, &s[i], o, events);
 	sbuf_addstr(out, "<table><tr><th>vendor / model</th><th>epoch</th><th>last change</th>"
-			 "<th>changes 30d</th><th>changes 90d</th><th>availability 30d</th>"
+			 "<th>changes 30d</th><th>changes 90d</th><th>availability 30d (vendor "
+			 "faults only)</th>"
 			 "<th>median latency 30d</th><th>runs</th><th>decisions</th></tr>\n");
 	for (i = 0; i < n; i++) {
 		sbuf_addstr(out, "<tr><td><a href=\"#");
@@ -449,10 +773,11 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 			  s[i].decisions);
 	}
 	sbuf_addstr(out, "</table>\n");
-	byn = register_by_night(entries);
+	sbuf_addstr(out, glossary);
 	for (i = 0; i < n; i++)
-		section(out, byn, &s[i], o);
+		section(out, byn, &s[i], o, events);
 	json_decref(byn);
+	json_decref(events);
 	sbuf_addstr(out, "<footer>Every run report is signed (Ed25519, minisign format). Verify "
 			 "one "
 			 "with <code>minisign -Vm REPORT -p register.pub</code> or <code>openssl "
@@ -462,5 +787,111 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 			 "verify</code>. This page has no scripts and loads nothing.</footer>\n"
 			 "</body>\n</html>\n");
 	register_summaries_free(s, n);
+	return 0;
+}
+
+/* ---- one run report ------------------------------------------------------------------ */
+
+static void page_head(struct sbuf *out, const char *title)
+{
+	sbuf_addstr(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			 "<meta name=\"viewport\" content=\"width=device-width, "
+			 "initial-scale=1\">\n<title>");
+	render_xml_escape(out, title);
+	sbuf_addf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+}
+
+static long long iget(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+int render_html_report(const json_t *r, struct sbuf *out, struct pl_err *err)
+{
+	const json_t *counts = json_object_get(r, "counts"), *p, *c, *mc;
+	const char *verdict = sget(r, "verdict");
+	struct sbuf title;
+	char phrase[128];
+	size_t i, j, failed_rows = 0;
+
+	if (!json_is_object(r))
+		return pl_err_set(err, PL_E_INPUT, NULL, "the report is not a json object");
+	sbuf_init(&title);
+	sbuf_addf(&title, "plumbline: %s / %s / %s, night %s",
+		  render_report_field(r, "vendor") ? render_report_field(r, "vendor") : "?",
+		  render_report_field(r, "model") ? render_report_field(r, "model") : "?",
+		  render_report_field(r, "suite") ? render_report_field(r, "suite") : "?",
+		  render_report_field(r, "date") ? render_report_field(r, "date") : "?");
+	page_head(out, title.buf);
+	sbuf_addstr(out, "<h1>");
+	render_xml_escape(out, title.buf);
+	sbuf_addstr(out, "</h1>\n<p class=\"lead\">verdict: <span class=\"");
+	sbuf_addstr(out, !verdict		       ? "other"
+			 : !strcmp(verdict, "changed") ? "changed"
+			 : verdict_ok(verdict)	       ? "ok"
+						       : "other");
+	sbuf_addstr(out, "\">");
+	render_xml_escape(out, verdict ? verdict : "unknown");
+	sbuf_addstr(out, "</span><br>");
+	render_xml_escape(out, sget(r, "summary"));
+	sbuf_addstr(out, "</p>\n");
+	render_whatchanged_html(json_object_get(r, "what_changed"), out);
+
+	sbuf_addstr(out, "<h2>Counts</h2>\n<p>");
+	evaluate_checks_phrase((size_t)iget(counts, "checks_failed"),
+			       (size_t)iget(counts, "checks_total"),
+			       (size_t)iget(counts, "prompts_failed"), phrase, sizeof(phrase));
+	render_xml_escape(out, phrase);
+	sbuf_addf(out,
+		  ". %lld of %lld planned requests answered; %lld vendor fault%s; %lld "
+		  "refusal%s.</p>\n",
+		  iget(counts, "answers"), iget(counts, "planned"), iget(counts, "vendor_faults"),
+		  iget(counts, "vendor_faults") == 1 ? "" : "s", iget(counts, "refusals"),
+		  iget(counts, "refusals") == 1 ? "" : "s");
+	if (json_array_size(json_object_get(r, "metadata_changes"))) {
+		sbuf_addstr(out, "<h2>Vendor metadata that moved</h2>\n<table><tr><th>field</th>"
+				 "<th>baseline</th><th>tonight</th></tr>\n");
+		json_array_foreach(json_object_get(r, "metadata_changes"), i, mc)
+		{
+			char *b = json_dumps(json_object_get(mc, "baseline"),
+					     JSON_COMPACT | JSON_ENCODE_ANY),
+			     *t = json_dumps(json_object_get(mc, "tonight"),
+					     JSON_COMPACT | JSON_ENCODE_ANY);
+
+			sbuf_addstr(out, "<tr><td>");
+			render_xml_escape(out, sget(mc, "field"));
+			sbuf_addstr(out, "</td><td><code>");
+			render_xml_escape(out, b ? b : "");
+			sbuf_addstr(out, "</code></td><td><code>");
+			render_xml_escape(out, t ? t : "");
+			sbuf_addstr(out, "</code></td></tr>\n");
+			free(b);
+			free(t);
+		}
+		sbuf_addstr(out, "</table>\n");
+	}
+	json_array_foreach(json_object_get(r, "prompts"), i, p)
+		json_array_foreach(json_object_get(p, "checks"), j, c)
+	{
+		const char *v = sget(c, "verdict");
+
+		if (!v || strcmp(v, "fail"))
+			continue;
+		if (!failed_rows++)
+			sbuf_addstr(out, "<h2>Failed checks</h2>\n<table><tr><th>prompt</th>"
+					 "<th>check</th><th>passed</th></tr>\n");
+		sbuf_addstr(out, "<tr><td><code>");
+		render_xml_escape(out, sget(p, "id"));
+		sbuf_addstr(out, "</code></td><td>");
+		render_xml_escape(out, render_check_name(c));
+		sbuf_addf(out, "</td><td class=\"n\">%lld of %lld</td></tr>\n", iget(c, "pass"),
+			  iget(c, "pass") + iget(c, "fail"));
+	}
+	if (failed_rows)
+		sbuf_addstr(out, "</table>\n");
+	sbuf_addstr(out, "<footer>The signed report is the JSON file of the same name (with its "
+			 ".minisig); every figure here is read from it. This page has no scripts "
+			 "and loads nothing.</footer>\n</body>\n</html>\n");
+	sbuf_release(&title);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* render_md.c: the Markdown summary of a run report, for pull requests and chat. */
 #include "canon.h"
+#include "evaluate.h"
 #include "render.h"
 
 #include <math.h>
@@ -210,19 +211,33 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 {
 	const json_t *prompts = json_object_get(r, "prompts"), *p, *c;
 	const json_t *meta = json_object_get(r, "metadata_changes"), *stats;
-	size_t i, j, n_checks = 0, n_failed = 0, n_err = 0, rows = 0;
-	char num[40];
+	const json_t *counts = json_object_get(r, "counts");
+	size_t i, j, n_checks = 0, n_failed = 0, n_err = 0, n_pfailed = 0, rows = 0;
+	char num[40], phrase[128];
 
 	if (!json_is_object(r))
 		return pl_err_set(err, PL_E_INPUT, NULL, "the report is not a json object");
-	json_array_foreach(prompts, i, p) json_array_foreach(json_object_get(p, "checks"), j, c)
+	json_array_foreach(prompts, i, p)
 	{
-		const char *v = sget(c, "verdict");
+		size_t before = n_failed;
 
-		n_checks++;
-		n_failed += v && !strcmp(v, "fail");
-		n_err += v && !strcmp(v, "error");
+		json_array_foreach(json_object_get(p, "checks"), j, c)
+		{
+			const char *v = sget(c, "verdict");
+
+			n_checks++;
+			n_failed += v && !strcmp(v, "fail");
+			n_err += v && !strcmp(v, "error");
+		}
+		n_pfailed += n_failed > before;
 	}
+	/* the report's own counts, when it has them: one counting (evaluate.h) everywhere */
+	if (json_is_integer(json_object_get(counts, "checks_total"))) {
+		n_checks = (size_t)json_integer_value(json_object_get(counts, "checks_total"));
+		n_failed = (size_t)json_integer_value(json_object_get(counts, "checks_failed"));
+		n_pfailed = (size_t)json_integer_value(json_object_get(counts, "prompts_failed"));
+	}
+	evaluate_checks_phrase(n_failed, n_checks, n_pfailed, phrase, sizeof(phrase));
 	sbuf_addstr(out, "### plumbline: ");
 	cell(out, render_report_field(r, "vendor"));
 	sbuf_addstr(out, " / ");
@@ -241,8 +256,15 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 		render_md_escape(out, sget(r, "incomplete_reason"), RENDER_MD_GITHUB, REASON_MAX);
 		sbuf_addstr(out, "\n\n");
 	}
-	sbuf_addf(out, "%zu prompts, %zu checks: %zu failed, %zu could not be evaluated.",
-		  json_array_size(prompts), n_checks, n_failed, n_err);
+	if (json_array_size(json_object_get(r, "what_changed"))) {
+		render_whatchanged_md(json_object_get(r, "what_changed"), RENDER_MD_GITHUB, 300,
+				      out);
+		sbuf_addch(out, '\n');
+	}
+	sbuf_addf(out, "%zu prompts; %s", json_array_size(prompts), phrase);
+	if (n_err)
+		sbuf_addf(out, "; %zu could not be evaluated", n_err);
+	sbuf_addch(out, '.');
 	if (render_report_field(r, "date")) {
 		sbuf_addstr(out, " Run ");
 		cell(out, render_report_field(r, "date"));

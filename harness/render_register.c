@@ -20,7 +20,7 @@ static void date_only(const char *iso, char buf[11])
 void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 {
 	struct reg_summary *s = NULL;
-	json_t *order;
+	json_t *order, *events;
 	size_t n = 0, i;
 	const json_t *e;
 	char d[11], name[160], avail[16], lat[24];
@@ -51,23 +51,27 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 	/* changes and decisions in the order of the nights they are about (a backfilled night
 	 * among its neighbours), then in register order */
 	order = register_by_night(entries);
+	events = register_events(entries);
 	json_array_foreach(order, i, e)
 	{
-		const char *type = sget(e, "type");
+		const char *type = sget(e, "type"), *ev;
 		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
-		char night[11];
+		char night[11], key[32];
 
 		if (!type)
 			continue;
 		register_entry_night(e, night);
-		if (!strcmp(type, "run") && sget(e, "verdict") &&
-		    !strcmp(sget(e, "verdict"), "changed")) {
+		snprintf(key, sizeof(key), "%lld", (long long)seq);
+		ev = json_string_value(json_object_get(events, key));
+		if (!strcmp(type, "run") && ev) {
 			if (!any++)
 				sbuf_addstr(out, "\nchanges and decisions:\n");
 			date_only(night, d);
-			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: CHANGED%s%s (report %s)\n",
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: %s%s%s (report %s)\n",
 				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
 				  sget(e, "suite") ? sget(e, "suite") : "",
+				  !strcmp(ev, "return") ? "RETURNED to an earlier behaviour"
+							: "CHANGED",
 				  sget(e, "summary") ? ": " : "",
 				  sget(e, "summary") ? sget(e, "summary") : "",
 				  sget(e, "report") ? sget(e, "report") : "-");
@@ -95,5 +99,6 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 		}
 	}
 	json_decref(order);
+	json_decref(events);
 	register_summaries_free(s, n);
 }

@@ -180,10 +180,13 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 		sbuf_addf(&line, "; back at known state %s", in->detect->epoch);
 	if (in->detect && in->detect->multi_state && in->detect->states[0])
 		sbuf_addf(&line, " (multi-state: %s)", in->detect->states);
-	if (c->checks_failed)
-		sbuf_addf(&line, "; %zu check%s failed on %zu prompt%s", c->checks_failed,
-			  c->checks_failed == 1 ? "" : "s", c->prompts_failed,
-			  c->prompts_failed == 1 ? "" : "s");
+	if (c->checks_failed) {
+		char phrase[128];
+
+		evaluate_checks_phrase(c->checks_failed, c->checks_total, c->prompts_failed, phrase,
+				       sizeof(phrase));
+		sbuf_addf(&line, "; %s", phrase);
+	}
 	if (c->faults)
 		sbuf_addf(&line, "; %zu vendor fault%s", c->faults, c->faults == 1 ? "" : "s");
 	if (in->outage_summary && *in->outage_summary &&
@@ -201,6 +204,11 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 			   "checks_error", (json_int_t)c->error, "checks_skip", (json_int_t)c->skip,
 			   "checks_failed", (json_int_t)c->checks_failed, "answered_share",
 			   fixed4(answered_share));
+	/* the one count of checks (evaluate.h), and the faults availability holds against the
+	 * vendor */
+	json_object_set_new(counts, "checks_total", json_integer((json_int_t)c->checks_total));
+	json_object_set_new(counts, "prompts_failed", json_integer((json_int_t)c->prompts_failed));
+	json_object_set_new(counts, "vendor_faults", json_integer((json_int_t)c->vendor_faults));
 	r = json_object();
 	json_object_set_new(r, "format", json_string(REPORT_FORMAT));
 	json_object_set_new(r, "run",
@@ -245,6 +253,8 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 			json_object_set_new(d, "epoch", json_string(in->detect->epoch));
 		json_object_set_new(r, "detection", d);
 	}
+	if (sum->verdict == REPORT_CHANGED && in->what_changed)
+		json_object_set_new(r, "what_changed", json_deep_copy(in->what_changed));
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include "evaluate.h"
 #include "sampleset.h"
 #include "suite.h"
+#include "whatchanged.h"
 
 #include <jansson.h>
 
@@ -52,6 +53,10 @@ struct report_input {
 	/* Added to the summary line ("; NOTE"), e.g. the prompts not judged against the baseline
 	 * (the run's "suite edited: ..."); may be NULL. */
 	const char *note;
+	/* "What changed?" (whatchanged.h: whatchanged_build, or whatchanged_finish prompt by
+	 * prompt), borrowed; written as the report's "what_changed" on a changed night; may be
+	 * NULL (none written). */
+	const json_t *what_changed;
 };
 
 struct report_summary {

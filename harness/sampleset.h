@@ -31,7 +31,10 @@ struct prompt_samples {
 	char *prompt_id;
 	struct sample *samples; /* answers only: faults are not samples */
 	size_t n;
-	size_t faults;	   /* requests for this prompt that ended in a vendor fault */
+	size_t faults; /* requests for this prompt that ended in a vendor fault */
+	/* ... of which the vendor is not to blame for (auth: our key; bad_request: our config;
+	 * content_filter: the vendor answered, with a refusal): availability leaves them out */
+	size_t own_faults;
 	char *fault_kinds; /* comma-separated distinct fault names, or NULL */
 	/* a baseline's: the prompt's request hash when recorded (suite_request_hash), "" when
 	 * unknown (baselines recorded before it was kept) */

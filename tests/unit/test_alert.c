@@ -593,10 +593,46 @@ static void test_concurrent_dispatch_keeps_every_entry(void **state)
 	free(text);
 }
 
+/* Checks are said one way: the title and the facts use the report's count of (prompt, check)
+ * pairs and its phrase, never a per-sample tally. */
+static void test_checks_phrase(void **state)
+{
+	struct alert_event ev;
+	json_t *facts = json_array(), *f;
+	char title[256];
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = ALERT_CHECK_FAILURES;
+	ev.vendor = "acme";
+	ev.model = "m";
+	ev.suite = "core";
+	ev.checks_total = 30;
+	ev.checks_failed = 4;
+	ev.prompts_failed = 2;
+	alert_title(&ev, title, sizeof(title));
+	assert_string_equal(title, "plumbline: 4 of 30 checks failed on 2 prompts for acme/m on "
+				   "suite core");
+	alert_facts(&ev, facts);
+	json_array_foreach(facts, i, f)
+	{
+		if (strcmp(json_string_value(json_array_get(f, 0)), "Checks"))
+			continue;
+		assert_string_equal(json_string_value(json_array_get(f, 1)),
+				    "4 of 30 checks failed on 2 prompts");
+		seen = 1;
+	}
+	assert_true(seen);
+	json_decref(facts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_valid),
+		cmocka_unit_test(test_checks_phrase),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_retry_after_500),

@@ -44,7 +44,7 @@ static json_t *entries(void)
 
 static void test_html(void **state)
 {
-	struct render_html_opts o = { "Q4 <vendors>", 0, "../" };
+	struct render_html_opts o = { .title = "Q4 <vendors>", .report_base = "../" };
 	struct pl_err err = PL_ERR_INIT;
 	json_t *e = entries();
 	struct sbuf a, b;
@@ -69,6 +69,18 @@ static void test_html(void **state)
 	assert_non_null(strstr(a.buf, "<svg xmlns=\"http:"));
 	assert_non_null(strstr(a.buf, "<polyline"));
 	assert_non_null(strstr(a.buf, "href=\"../reports/x&quot;.json.minisig\""));
+	/* the report link opens the rendering beside the signed JSON */
+	assert_non_null(strstr(a.buf, "href=\"../reports/x&quot;.html\">report</a>"));
+	/* a reader's help: a summary per vendor, a glossary, axes with titles, print styles */
+	assert_non_null(strstr(a.buf, "<h2>Summary</h2>"));
+	assert_non_null(strstr(a.buf, "<b>openai-prod / gpt-4o</b>: stable for 14 days"));
+	assert_non_null(strstr(a.buf, "1 behaviour change in 90 days (2026-11-16: "));
+	assert_non_null(strstr(a.buf, "accepted by alice &amp; bob: \xe2\x80\x98"
+				      "fine\xe2\x80\x99"));
+	assert_non_null(strstr(a.buf, "<h2>Glossary</h2>"));
+	assert_non_null(strstr(a.buf, ">night (UTC)</text>"));
+	assert_non_null(strstr(a.buf, ">availability (%)</text>"));
+	assert_non_null(strstr(a.buf, "@media print"));
 	assert_non_null(strstr(a.buf, "alice &amp; bob"));
 	assert_non_null(strstr(a.buf, "run #6 epoch e2"));
 	json_decref(e);
@@ -78,7 +90,7 @@ static void test_html(void **state)
 
 static void test_empty(void **state)
 {
-	struct render_html_opts o = { NULL, 0, NULL };
+	struct render_html_opts o = { .title = NULL };
 	struct pl_err err = PL_ERR_INIT;
 	json_t *e = json_array();
 	struct sbuf sb;
@@ -94,11 +106,60 @@ static void test_empty(void **state)
 	sbuf_release(&sb);
 }
 
+/* A vendor back on its earlier behaviour: a return, not a second change; the words of the
+ * change come from its report's gist; links are relative to the page's folder. */
+static void test_return_and_links(void **state)
+{
+	struct render_html_opts o = { .title = "t", .cwd = "/srv/pl", .out_dir = "site/sub" };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *a = json_array(), *words;
+	const char *verdicts[] = { "no_change", "changed", "no_change", "changed" };
+	const char *epochs[] = { "e1", "e2", "e2", "e1" };
+	struct sbuf sb;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		char date[32], report[64];
+
+		snprintf(date, sizeof(date), "2026-11-%02dT02:00:00Z", 20 + i);
+		snprintf(report, sizeof(report),
+			 i == 3 ? "/srv/pl/reports/n%d.json" : "./reports/../reports/n%d.json", i);
+		json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s}",
+						   "type", "run", "seq", (json_int_t)i, "date",
+						   date, "vendor", "v", "model", "m", "suite",
+						   "core", "verdict", verdicts[i], "epoch",
+						   epochs[i], "new_epoch", i == 1, "returned_epoch",
+						   i == 3, "report", report));
+	}
+	words = json_pack("{s:s}", "1", "answers got <longer>");
+	o.change_words = words;
+	o.now = register_parse_date("2026-11-30");
+	sbuf_init(&sb);
+	assert_int_equal(render_html_register(a, &o, &sb, &err), 0);
+	assert_non_null(
+		strstr(sb.buf, "stable for 7 days (since the behaviour moved on 2026-11-23)"));
+	assert_non_null(strstr(sb.buf, "1 behaviour change in 90 days (2026-11-21: answers got "
+				       "&lt;longer&gt;; not accepted yet)"));
+	assert_non_null(strstr(sb.buf, "returned to an earlier behaviour 1 time (2026-11-23: back "
+				       "to epoch e1)"));
+	/* the table counts the change once, never the return */
+	assert_non_null(strstr(sb.buf, "<td class=\"n changed\">1</td><td class=\"n\">1</td>"));
+	assert_non_null(strstr(sb.buf, "returned to an earlier behaviour (epoch e1)</title>"));
+	assert_non_null(strstr(sb.buf, "href=\"../../reports/n0.html\">report</a>"));
+	assert_non_null(strstr(sb.buf, "href=\"../../reports/n3.html\">report</a>"));
+	assert_non_null(strstr(sb.buf, "href=\"../../reports/n3.json.minisig\""));
+	sbuf_release(&sb);
+	json_decref(words);
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_return_and_links),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,15 @@ static void test_changed(void **state)
 	assert_int_equal(render_md_report(r, &a, &err), 0);
 	print_message("%s", a.buf);
 	assert_non_null(strstr(a.buf, "### plumbline: openai-prod / gpt-4o / core: **🔴 CHANGED**"));
-	assert_non_null(strstr(a.buf, "2 prompts, 5 checks: 2 failed, 1 could not be evaluated."));
+	/* one counting, one phrase (evaluate.h) */
+	assert_non_null(strstr(a.buf, "2 prompts; 2 of 5 checks failed on 2 prompts; 1 could not "
+				      "be evaluated."));
+	/* what changed, read from the report's block: hostile vendor text stays inert */
+	assert_non_null(strstr(a.buf, "**What changed** (1 prompt, worst first)"));
+	assert_non_null(strstr(a.buf, "model id gpt-4o-2024-08-06 -> gpt-4o-2024-11-20"));
+	assert_non_null(strstr(a.buf, "**tonight:** “&lt;img src=x onerror=alert(1)> @channel "
+				      "\\*\\*bold\\*\\* \\`\\`\\` \\| \\!\\[i\\](https"));
+	assert_null(strstr(a.buf, "<img"));
 	/* pipes in text cannot break the table; html is neutralised */
 	assert_non_null(strstr(a.buf, "612 chars > 400 \\| limit"));
 	assert_non_null(strstr(a.buf, "baseline &lt;missing> & empty"));

@@ -46,6 +46,7 @@ struct fixture {
 	char *dir;
 	struct suite *suite;
 	struct vendor vendor;
+	const json_t *what_changed;
 };
 
 static void fixture_init(struct fixture *f)
@@ -83,6 +84,7 @@ static void input_init(struct fixture *f, struct report_input *in)
 	in->suite = f->suite;
 	in->baseline_path = "b.json";
 	in->min_answered = 0.8;
+	in->what_changed = f->what_changed;
 }
 
 static json_t *build(struct fixture *f, const struct sampleset *base, const struct sampleset *night,
@@ -139,7 +141,9 @@ static void test_checks_and_verdicts(void **state)
 		json_string_value(json_object_get(
 			json_array_get(json_object_get(r, "metadata_changes"), 0), "field")),
 		"fingerprints");
-	assert_non_null(strstr(sum.line, "1 check failed on 1 prompt"));
+	/* one counting: (prompt, check) pairs, one phrase */
+	assert_int_equal(sum.counts.checks_total, 3);
+	assert_non_null(strstr(sum.line, "; 1 of 3 checks failed on 1 prompt"));
 	json_decref(r);
 
 	/* Too few answers for the plan: incomplete, whatever the checks say. */
@@ -317,8 +321,11 @@ static void test_stream_matches_build(void **state)
 		struct sbuf path;
 		char sha1[65], sha2[65], *b1, *b2;
 		size_t l1, l2;
-		json_t *r, *head = NULL;
+		json_t *r, *head = NULL, *wc;
 
+		/* the changed night carries the block, the same through both paths */
+		wc = d ? whatchanged_build(f.suite, b, n, section) : NULL;
+		f.what_changed = wc;
 		input_init(&f, &in);
 		in.baseline = b;
 		in.baseline_path = "b.json";
@@ -344,6 +351,11 @@ static void test_stream_matches_build(void **state)
 		assert_null(json_object_get(head, "prompts"));
 		assert_true(json_equal(json_object_get(head, "counts"), json_object_get(r, "count"
 											   "s")));
+		assert_true(d ? json_equal(json_object_get(head, "what_changed"),
+					   json_object_get(r, "what_changed"))
+			      : !json_object_get(head, "what_changed") &&
+					    !json_object_get(r, "what_changed"));
+		json_decref(wc);
 		json_decref(head);
 		json_decref(r);
 		free(b1);
@@ -357,6 +369,36 @@ static void test_stream_matches_build(void **state)
 	fixture_release(&f);
 }
 
+/* Availability holds only the vendor's faults against it: a revoked key (auth), a request it
+ * rejected as ours (bad_request) and its content filter's answer are not vendor faults. */
+static void test_vendor_faults(void **state)
+{
+	static const char *const cap[] = { "Paris" };
+	static const char *const js[] = { "{}" };
+	static const char *const kinds[] = { "auth",	       "auth",	       "bad_request",
+					     "content_filter", "server_error", "timeout" };
+	struct fixture f;
+	struct sampleset *night;
+	struct report_summary sum;
+	json_t *r;
+	size_t i;
+
+	(void)state;
+	fixture_init(&f);
+	night = set_of(cap, 1, js, 1, "fp");
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		sampleset_add_fault(sampleset_prompt(night, "cap"), kinds[i]);
+	r = build(&f, NULL, night, 8, NULL, &sum);
+	assert_int_equal(sum.counts.faults, 6);
+	assert_int_equal(sum.counts.vendor_faults, 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "counts"), "vendor_faults")),
+		2);
+	json_decref(r);
+	sampleset_free(night);
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_unanswered_prompt_skips),
 		cmocka_unit_test(test_deterministic_bytes),
 		cmocka_unit_test(test_stream_matches_build),
+		cmocka_unit_test(test_vendor_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

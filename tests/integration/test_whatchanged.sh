@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# test_whatchanged.sh: a changed night answers "what changed?" everywhere from the one block in
+# the report: the simulated vendor's answers get longer (--drift longer), the run exits 1, and
+# the console, the Markdown, the night's HTML, the webhook and the Slack message all show the
+# moved prompt, a typical baseline and tonight answer and the words ("2.xx longer"); checks
+# are said one way. Then the stability report (`register report --html`): a plain-language
+# summary per vendor with the change's words and its acceptance, the return to the earlier
+# behaviour shown as a return, a glossary, labelled axes, links relative to where --out puts
+# the page that open the night's HTML; printed to PDF (A4) and screenshot at A4 width in
+# headless Chromium.
+source "$(dirname "$0")/lib.sh"
+
+suite="$PL_SOURCE_DIR/suites/demo.json"
+dir="$tmp/wc"
+# nights a few days back: the stability report looks at the last 30 and 90 days
+n1=$(date -u -d "-3 days" +%F)
+n2=$(date -u -d "-2 days" +%F)
+cfg="$dir/plumbline.json"
+
+# A loopback receiver for the webhook and the Slack message: answers 200, keeps each body.
+cat >"$tmp/recv.py" <<'PY'
+import http.server, json, os, sys
+out, portfile = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with open(out, "a") as f:
+            f.write(json.dumps({"path": self.path, "body": body}) + "\n")
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+python3 "$tmp/recv.py" "$tmp/requests.jsonl" "$tmp/recv.port" &
+sim_pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/recv.port" ] && break; sleep 0.05; done
+[ -s "$tmp/recv.port" ] || fail "receiver did not start"
+rport=$(cat "$tmp/recv.port")
+export PL_IT_HOOK_KEY=hook-secret-CANARY
+export PL_IT_SLACK_URL="http://127.0.0.1:$rport/services/T0/B0/SLACKSECRET"
+
+# config with_alerts: the lib's config plus the two channels
+config() {
+	write_config "$dir" "$port"
+	python3 - "$cfg" "$rport" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
+    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"},
+    {"type": "slack", "url_env": "PL_IT_SLACK_URL"}]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+}
+
+sim_start rec --seed 5 --night 0
+config
+expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+sim_stop
+
+# Night 1: answers get longer. Exit 1, and every rendering shows what changed.
+sim_start longer --seed 5 --night 1 --drift longer
+config
+expect_exit 1 "$PLUMBLINE" run --config "$cfg" --date "$n1" --markdown "$dir/night.md" "$suite"
+sim_stop
+report="$dir/reports/$n1/sim-demo.json"
+html="$dir/reports/$n1/sim-demo.html"
+cp "$tmp/last.out" "$tmp/night1.out"
+[ "$(json_get "$report" 'd["verdict"]')" = changed ] || fail "longer: not a changed night"
+# the block is data in the report, worst first, at most 5, built from both sides' samples
+python3 - "$report" <<'PY' || fail "report what_changed: $(json_get "$report" 'd.get("what_changed")')"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+wc = d["what_changed"]
+assert 1 <= len(wc) <= 5, len(wc)
+top = wc[0]
+assert top["flagged"] and top["prompt"] in d["detection"]["distance"]["moved"], top
+assert re.search(r"answers are [0-9]+\.[0-9]{2}x longer", top["words"]), top["words"]
+assert top["baseline"]["answer"] and top["tonight"]["answer"], top
+assert top["tonight"]["mean_chars"] > top["baseline"]["mean_chars"], top
+assert "distance" in top and "p" in top, top
+# flagged prompts come first, then by distance
+keys = [(not e["flagged"], -e.get("distance", -1)) for e in wc]
+assert keys == sorted(keys), keys
+PY
+top=$(json_get "$report" 'd["what_changed"][0]["prompt"]')
+base_answer=$(json_get "$report" 'd["what_changed"][0]["baseline"]["answer"][:40]')
+night_answer=$(json_get "$report" 'd["what_changed"][0]["tonight"]["answer"][:40]')
+# console
+grep -q "what changed" "$tmp/night1.out" || fail "console: no what-changed block: $(cat "$tmp/night1.out")"
+grep -q "$top" "$tmp/night1.out" || fail "console: no prompt $top"
+grep -Eq "moved: answers are [0-9]+\.[0-9]{2}x longer" "$tmp/night1.out" || fail "console: no words"
+grep -qF "baseline: \"$base_answer" "$tmp/night1.out" || fail "console: no baseline answer"
+grep -qF "tonight:  \"$night_answer" "$tmp/night1.out" || fail "console: no tonight answer"
+# one counting: the summary line says checks one way
+grep -Eq "[0-9]+ of [0-9]+ checks? failed on [0-9]+ prompts?" "$tmp/night1.out" ||
+	fail "console: checks not counted as 'N of M checks failed on K prompts'"
+# Markdown
+grep -q "What changed" "$dir/night.md" || fail "markdown: no block"
+grep -q "\`$top\`" "$dir/night.md" || fail "markdown: no prompt"
+grep -q "baseline:\*\* “" "$dir/night.md" || fail "markdown: no baseline answer"
+grep -q "tonight:\*\* “" "$dir/night.md" || fail "markdown: no tonight answer"
+grep -Eq "answers are [0-9]+\.[0-9]{2}x longer" "$dir/night.md" || fail "markdown: no words"
+# the night's HTML beside the report
+[ -s "$html" ] || fail "no HTML rendering beside the report"
+grep -q "<h2>What changed</h2>" "$html" || fail "html: no block"
+grep -q "<code>$top</code>" "$html" || fail "html: no prompt"
+grep -q "baseline (typical)" "$html" && grep -q "tonight (typical)" "$html" || fail "html: no answers"
+grep -Eq "answers are [0-9]+\.[0-9]{2}x longer" "$html" || fail "html: no words"
+grep -qi '<script' "$html" && fail "html: a script"
+# the alerts: the webhook carries the block as data, Slack as text
+python3 - "$tmp/requests.jsonl" "$top" <<'PY' || fail "alerts do not carry what changed: $(cat "$tmp/requests.jsonl")"
+import json, re, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+hook = [json.loads(r["body"]) for r in reqs if r["path"] == "/hook"]
+slack = [json.loads(r["body"]) for r in reqs if r["path"].startswith("/services/")]
+assert len(hook) == 1 and len(slack) == 1, (len(hook), len(slack))
+wc = hook[0]["what_changed"]
+assert wc[0]["prompt"] == sys.argv[2] and wc[0]["baseline"]["answer"] and wc[0]["tonight"]["answer"]
+assert re.search(r"[0-9]+\.[0-9]{2}x longer", wc[0]["words"])
+text = "\n".join(b.get("text", {}).get("text", "") for b in slack[0]["blocks"] if b["type"] == "section")
+assert "What changed" in text and sys.argv[2] in text, text
+assert re.search(r"[0-9]+\.[0-9]{2}x longer", text), text
+assert "*baseline:*" in text and "*tonight:*" in text, text
+PY
+
+# Night 2: the vendor is back to its old answers (a return, not a new change). Then the
+# changed night is accepted with a reason.
+sim_start normal --seed 5 --night 2
+config
+"$PLUMBLINE" run --config "$cfg" --date "$n2" "$suite" >"$tmp/night2.out" 2>&1 || true
+sim_stop
+# the baseline needs more samples than a night has: the rest come from the (drifted) vendor
+sim_start topup --seed 5 --night 1 --drift longer
+config
+expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
+	--reason "expected from the release notes" --by "the platform lead" --top-up
+sim_stop
+
+# The stability report, written two folders down: its links must still open the nights' HTML.
+mkdir -p "$dir/out/sub"
+(cd "$dir" && "$PLUMBLINE" register report --config "$cfg" --html --out out/sub/stability.html \
+	--title "Stability (test)") >"$tmp/last.out" 2>&1 || fail "register report: $(cat "$tmp/last.out")"
+page="$dir/out/sub/stability.html"
+grep -q '<h2>Summary</h2>' "$page" || fail "stability: no summary"
+grep -Eq 'stable for [0-9]+ days? \(since the behaviour moved on '"$n2" "$page" || fail "stability: no 'stable for N days'"
+grep -Eq "1 behaviour change in 90 days \\($n1: answers got longer; accepted by the platform lead: ‘expected from the release notes’" "$page" ||
+	fail "stability: the change, its words and its acceptance: $(grep -o '<p class="lead summary">.*</p>' "$page")"
+if [ "$(json_get "$dir/reports/$n2/sim-demo.json" 'd["detection"]["epoch"]')" = e1 ]; then
+	grep -qF "returned to an earlier behaviour 1 time ($n2: back to epoch e1)" "$page" ||
+		fail "stability: the return is not shown as one: $(grep -o '<p class="lead summary">.*</p>' "$page")"
+fi
+grep -q '<h2>Glossary</h2>' "$page" || fail "stability: no glossary"
+grep -q 'night (UTC)</text>' "$page" || fail "stability: x axis not labelled"
+grep -q 'availability (%)</text>' "$page" && grep -q 'latency (ms)</text>' "$page" ||
+	fail "stability: y axes not labelled"
+grep -q '@media print' "$page" || fail "stability: no print styles"
+# every report link is relative to the page and opens an existing HTML rendering
+python3 - "$page" <<'PY' || fail "stability: links"
+import os, re, sys
+page = sys.argv[1]
+links = re.findall(r'href="([^"#][^"]*)">report</a>', open(page).read())
+assert links, "no report links"
+for l in links:
+    assert not l.startswith("/") and l.endswith(".html"), l
+    assert os.path.isfile(os.path.join(os.path.dirname(page), l)), l
+PY
+
+# Print: Chromium prints the page on A4 and draws it at A4 width.
+CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -z "$CHROME" ]; then
+	echo "SKIP print check: chromium is not installed"
+	exit 0
+fi
+NET=""
+unshare -n true 2>/dev/null && NET="unshare -n"
+PROFILE=$(mktemp -d)
+rc=0
+timeout 120 $NET "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
+	--user-data-dir="$PROFILE" --no-pdf-header-footer --print-to-pdf="$tmp/stability.pdf" \
+	"file://$page" >"$tmp/chrome.log" 2>&1 || rc=$?
+[ $rc = 0 ] && [ -s "$tmp/stability.pdf" ] || fail "chromium could not print (rc=$rc): $(tail -5 "$tmp/chrome.log")"
+# 794 px is A4's width at 96 dpi
+timeout 120 $NET "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
+	--user-data-dir="$PROFILE" --window-size=794,1123 --hide-scrollbars \
+	--screenshot="$tmp/a4.png" "file://$page" >>"$tmp/chrome.log" 2>&1 || rc=$?
+rm -rf -- "$PROFILE"
+[ $rc = 0 ] && [ -s "$tmp/a4.png" ] || fail "chromium could not take the screenshot (rc=$rc)"
+python3 - "$tmp/stability.pdf" "$tmp/a4.png" <<'PY' || fail "print check"
+import re, struct, sys, zlib
+pdf = open(sys.argv[1], "rb").read()
+assert pdf.startswith(b"%PDF"), "not a PDF"
+pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+# A4 is 595 x 842 points
+boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\]", pdf)
+assert pages >= 2, "pages: %d (summary, then a page per vendor)" % pages
+assert boxes and all(abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2 for w, h in boxes), boxes
+png = open(sys.argv[2], "rb").read()
+w, h = struct.unpack(">II", png[16:24])
+assert w == 794, "screenshot width %d" % w
+# non-blank: the decoded rows hold more than one colour
+idat = b"".join(png[i + 8:i + 8 + struct.unpack(">I", png[i:i + 4])[0]]
+                for i in [m.start() - 4 for m in re.finditer(b"IDAT", png)])
+raw = zlib.decompress(idat)
+assert len(set(raw[: len(raw) // 3])) > 8, "blank screenshot"
+print("ok: %d A4 pages; screenshot %dx%d" % (pages, w, h))
+PY
+[ -n "${PL_BUILD_DIR:-}" ] && cp "$tmp/stability.pdf" "$PL_BUILD_DIR/stability-print.pdf" &&
+	cp "$tmp/a4.png" "$PL_BUILD_DIR/stability-a4.png"
+echo "ok: what changed in console, Markdown, HTML, webhook and Slack; stability report prints"
