@@ -107,6 +107,9 @@ int publish_report(struct publish *p, const char *date, struct publish_item *it,
 	e.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
 	e.new_epoch = it->detect ? it->detect->new_epoch : 0;
 	e.returned_epoch = it->detect ? it->detect->returned_epoch : 0;
+	e.stage = it->detect && it->detect->stage != DETECT_STAGE_NONE
+			  ? detect_stage_name(it->detect->stage)
+			  : NULL;
 	e.summary = it->summary;
 	e.report = it->report_path;
 	e.report_sha256 = it->report_sha256;

@@ -567,6 +567,7 @@ long long register_append_run(struct reg *r, const struct reg_run_entry *e, stru
 		json_object_set_new(o, "forced", json_true());
 	if (e->returned_epoch)
 		json_object_set_new(o, "returned_epoch", json_true());
+	set_str(o, "stage", e->stage);
 	return append_obj(r, o, err);
 }
 
@@ -1051,7 +1052,9 @@ json_t *register_events(const json_t *entries)
 			json_object_set_new(state, key, st);
 		}
 		prev = sget(st, "prev");
+		/* a retracted suspicion is the vendor back at the behaviour before it */
 		ret = json_is_true(json_object_get(e, "returned_epoch")) ||
+		      (sget(e, "stage") && !strcmp(sget(e, "stage"), "retracted")) ||
 		      (ep && prev && strcmp(ep, prev) &&
 		       json_object_get(json_object_get(st, "seen"), ep) &&
 		       !json_is_true(json_object_get(e, "new_epoch")));

@@ -64,6 +64,8 @@ struct reg_run_entry {
 	int forced;		    /* the night was run again over an existing report (--force) */
 	int returned_epoch;	    /* this run went back to an earlier epoch (detect.h), written as
 				       "returned_epoch": true (a return, not a new change) */
+	const char *stage;	    /* detect.h's stage: "suspected", "confirmed" or "retracted" (a
+				     * retraction is a return to the behaviour before); NULL: none */
 };
 
 struct reg_decision_entry {

@@ -145,7 +145,7 @@ mkdir -p "$dir/out/sub"
 	--title "Stability (test)") >"$tmp/last.out" 2>&1 || fail "register report: $(cat "$tmp/last.out")"
 page="$dir/out/sub/stability.html"
 grep -q '<h2>Summary</h2>' "$page" || fail "stability: no summary"
-grep -Eq 'stable for [0-9]+ days? \(since the behaviour moved on '"$n2" "$page" || fail "stability: no 'stable for N days'"
+grep -Eq 'stable for [0-9]+ days? \(since the behaviour moved on '"$n2" "$page" || fail "stability: no 'stable for N days': $(grep -o '<p class="lead summary">.*</p>' "$page")"
 grep -Eq "1 behaviour change in 90 days \\($n1: answers got longer; accepted by the platform lead: ‘expected from the release notes’" "$page" ||
 	fail "stability: the change, its words and its acceptance: $(grep -o '<p class="lead summary">.*</p>' "$page")"
 if [ "$(json_get "$dir/reports/$n2/sim-demo.json" 'd["detection"]["epoch"]')" = e1 ]; then

@@ -511,13 +511,41 @@ static void test_show_by_night(void **state)
 	json_decref(entries);
 }
 
+/* register_events: a suspected change is a change; the next night's retraction is the vendor
+ * back at the behaviour before (a return), never a second change. */
+static void test_events_retraction(void **state)
+{
+	const char *text =
+		"["
+		"{\"seq\": 1, \"type\": \"run\", \"night\": \"2026-11-01\", \"vendor\": \"v\","
+		" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"pass\", \"epoch\": \"e1\"},"
+		"{\"seq\": 2, \"type\": \"run\", \"night\": \"2026-11-02\", \"vendor\": \"v\","
+		" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"changed\", \"epoch\": \"e1\","
+		" \"stage\": \"suspected\"},"
+		"{\"seq\": 3, \"type\": \"run\", \"night\": \"2026-11-03\", \"vendor\": \"v\","
+		" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"pass\", \"epoch\": \"e1\","
+		" \"stage\": \"retracted\"}"
+		"]";
+	json_t *entries = json_loads(text, 0, NULL), *ev;
+
+	(void)state;
+	assert_non_null(entries);
+	ev = register_events(entries);
+	assert_non_null(ev);
+	assert_int_equal(json_object_size(ev), 2);
+	assert_string_equal(json_string_value(json_object_get(ev, "2")), "change");
+	assert_string_equal(json_string_value(json_object_get(ev, "3")), "return");
+	json_decref(ev);
+	json_decref(entries);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_verify), cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_forgeries),     cmocka_unit_test(test_bad_checkpoints),
 		cmocka_unit_test(test_proofs),	      cmocka_unit_test(test_show),
-		cmocka_unit_test(test_show_by_night),
+		cmocka_unit_test(test_show_by_night), cmocka_unit_test(test_events_retraction),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
