@@ -160,8 +160,10 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 		if (d->consecutive && !d->returned)
 			sbuf_addf(&sb, "; above the margin %d of %lld nights needed",
 				  d->consecutive, ev->p->persistence);
-		if (d->rate_suspected) { /* per-prompt rates at the fdr level, not at alpha */
-			const char *k, *sep = "; suspected:";
+		/* per-prompt rates at the fdr level, not at alpha: worth watching, no alarm (not
+		 * the "suspected" stage, which is an alarm) */
+		if (d->rate_suspected) {
+			const char *k, *sep = "; watch (below the alarm level):";
 			json_t *r;
 
 			json_object_foreach(d->rates, k, r)

@@ -66,10 +66,10 @@ echo "$sum" | grep -q 'product-json: JSON now wrapped in ``` fences in [0-9]*% o
 [ "$(json_get "$report" 'd["detection"]["rates"]["json"]["changed"]')" = False ] ||
 	fail "fenced JSON counted as invalid JSON"
 
-# 4. 30% fenced, here 4 of 20 answers against none of 40 (p 0.01) is a suspicion, not yet a change at
+# 4. 30% fenced, here 4 of 20 answers against none of 40 (p 0.01) is worth watching, not yet a change at
 #    alpha 0.001: the summary says so (the json check fails the night: exit 1).
 night fenced-few 2026-06-04 1 --drift fence --drift-strength 0.3
 [ "$(json_get "$report" 'd["detection"]["verdict"]')" = no_change ] || fail "verdict: $sum"
-echo "$sum" | grep -q 'suspected: product-json: JSON now wrapped in ``` fences' ||
+echo "$sum" | grep -q 'watch (below the alarm level): product-json: JSON now wrapped in ``` fences' ||
 	fail "summary: $sum"
 echo "ok"
