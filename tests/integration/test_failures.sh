@@ -43,25 +43,7 @@ expect_exit 0 "$PLUMBLINE" baseline record --config "$base/plumbline.json" --ven
 sim_stop
 
 # A loopback webhook receiver: each alert's body as a JSON line.
-cat >"$tmp/recv.py" <<'PY'
-import http.server, json, os, sys
-out, portfile = sys.argv[1], sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        with open(out, "a") as f:
-            f.write(json.dumps({"body": body}) + "\n")
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PY
-python3 "$tmp/recv.py" "$tmp/alerts.jsonl" "$tmp/recv.port" &
-sim_pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/recv.port" ] && break; sleep 0.05; done
-[ -s "$tmp/recv.port" ] || fail "receiver did not start"
+receiver_start "$tmp/alerts.jsonl"
 export PL_IT_HOOK_KEY=hook-secret-0123456789
 
 # 1. A wrong key: the simulator wants another one. Every request used to be sent (50) and the

@@ -18,26 +18,7 @@ n2=$(date -u -d "-2 days" +%F)
 cfg="$dir/plumbline.json"
 
 # A loopback receiver for the webhook and the Slack message: answers 200, keeps each body.
-cat >"$tmp/recv.py" <<'PY'
-import http.server, json, os, sys
-out, portfile = sys.argv[1], sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        with open(out, "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body}) + "\n")
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PY
-python3 "$tmp/recv.py" "$tmp/requests.jsonl" "$tmp/recv.port" &
-sim_pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/recv.port" ] && break; sleep 0.05; done
-[ -s "$tmp/recv.port" ] || fail "receiver did not start"
-rport=$(cat "$tmp/recv.port")
+receiver_start "$tmp/requests.jsonl"
 export PL_IT_HOOK_KEY=hook-secret-CANARY
 export PL_IT_SLACK_URL="http://127.0.0.1:$rport/services/T0/B0/SLACKSECRET"
 
