@@ -1,11 +1,15 @@
 /* compare_stats.c: compare's per-(prompt, signal) exact tests, Benjamini-Hochberg and power. */
 #include "compare_stats.h"
 
+#include "detect_int.h"
+#include "refusal.h"
+#include "sampleset.h"
 #include "sbuf.h"
 #include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t compare_decide(struct cmp_test *t, size_t n, const struct cmp_params *par, size_t *improved)
 {
@@ -96,4 +100,22 @@ double compare_power(double rate, double min_drop, size_t n_a, size_t n_b, doubl
 double compare_power_alpha(double fdr, size_t m)
 {
 	return m ? fdr / (double)m : fdr;
+}
+
+int compare_is_refusal(const struct detect_params *params, const struct prompt_samples *ps,
+		       size_t i)
+{
+	const struct sample *sm = &ps->samples[i];
+
+	return refusal_is(params ? params->refusal : NULL, sm->text, strlen(sm->text), sm->refused,
+			  sm->blocked);
+}
+
+size_t compare_not_refused(const struct detect_params *params, const struct prompt_samples *ps)
+{
+	size_t i, good = 0;
+
+	for (i = 0; ps && i < ps->n; i++)
+		good += !compare_is_refusal(params, ps, i);
+	return good;
 }

@@ -12,6 +12,9 @@
 
 #include "pl.h"
 
+struct detect_params;
+struct prompt_samples;
+
 struct cmp_test {
 	size_t good_a, n_a;	  /* --vendor: good samples, samples */
 	size_t good_b, n_b;	  /* --against */
@@ -44,5 +47,12 @@ size_t compare_decide(struct cmp_test *t, size_t n, const struct cmp_params *par
  * when several tests regress together). */
 double compare_power(double rate, double min_drop, size_t n_a, size_t n_b, double alpha);
 double compare_power_alpha(double fdr, size_t m);
+
+/* The answers of ps (NULL: none) that are no refusal by the detection's classifier (its patterns,
+ * or the API's refused/blocked flags), the good count of a prompt's refusal test. */
+size_t compare_not_refused(const struct detect_params *params, const struct prompt_samples *ps);
+/* 1 when sample i of ps is a refusal by the same classifier. */
+int compare_is_refusal(const struct detect_params *params, const struct prompt_samples *ps,
+		       size_t i);
 
 #endif
