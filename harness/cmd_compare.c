@@ -113,7 +113,10 @@ struct side {
 	long ptok, ctok;
 };
 
-static void measure(const struct prompt_samples *ps, struct side *s)
+/* Adds ps's answers to s; refusals by the detection's classifier (its patterns or the API's
+ * flags), as the refusal tests count them. */
+static void measure(const struct detect_params *params, const struct prompt_samples *ps,
+		    struct side *s)
 {
 	size_t i;
 
@@ -122,7 +125,7 @@ static void measure(const struct prompt_samples *ps, struct side *s)
 
 		s->len_sum += (double)strlen(x->text);
 		s->lat_sum += x->latency_ms;
-		s->refusals += x->refused || x->blocked;
+		s->refusals += compare_is_refusal(params, ps, i);
 		s->fenced += !strncmp(x->text, "```", 3);
 		if (x->prompt_tokens > 0)
 			s->ptok += x->prompt_tokens;
@@ -430,10 +433,10 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 
 		memset(&pa, 0, sizeof(pa));
 		memset(&pb, 0, sizeof(pb));
-		measure(sampleset_find(A, q->prompts[i].id), &pa);
-		measure(sampleset_find(B, q->prompts[i].id), &pb);
-		measure(sampleset_find(A, q->prompts[i].id), &sa);
-		measure(sampleset_find(B, q->prompts[i].id), &sb);
+		measure(params, sampleset_find(A, q->prompts[i].id), &pa);
+		measure(params, sampleset_find(B, q->prompts[i].id), &pb);
+		measure(params, sampleset_find(A, q->prompts[i].id), &sa);
+		measure(params, sampleset_find(B, q->prompts[i].id), &sb);
 		json_array_append_new(prompts, json_pack("{s:s, s:o, s:o, s:o, s:o}", "id",
 							 q->prompts[i].id, "length_chars_mean",
 							 pair(pa.len_sum / (pa.n ? pa.n : 1),
