@@ -42,7 +42,7 @@ rep="$dir/reports/compare/2026-03-01/cur-vs-new-demo.json"
 grep -q "not safe: 1 prompt regressed" "$tmp/last.out" || fail "verdict line"
 grep -q "regressed: product-json json: 1.00 -> 0.00, q " "$tmp/last.out" || fail "regressed prompt line"
 [ "$(json_get "$rep" 'd["verdict"]')" = not_safe ] || fail "verdict"
-[ "$(json_get "$rep" 'any(r["prompt"] == "product-json" and r["signal"] == "json" and r["q_worse"] <= 0.05 and r["vendor_rate"] - r["against_rate"] >= 0.05 and r["against_example"].startswith("\x60\x60\x60") for r in d["regressed"])')" = True ] ||
+[ "$(json_get "$rep" 'any(r["prompt"] == "product-json" and r["signal"] == "json" and r["q_worse"] <= 0.05 and r["vendor_rate"] - r["against_rate"] >= 0.05 and r["against_example"].startswith("\x60\x60\x60json ") and not any(ord(ch) < 32 for ch in r["against_example"]) for r in d["regressed"])')" = True ] ||
 	fail "regressed list: $(json_get "$rep" 'd["regressed"]')"
 [ "$(json_get "$rep" 'len(d["tests"]) == d["statistics"]["tests"] and all(t["regressed"] == any(r["prompt"] == t["prompt"] and r["signal"] == t["signal"] for r in d["regressed"]) for t in d["tests"])')" = True ] ||
 	fail "tests and regressed disagree"
