@@ -53,8 +53,8 @@ const char usage_version[] = "usage: plumbline version  (or plumbline --version)
 
 static const char exit_codes[] = "exit codes:\n"
 				 "  0  no change detected and every check passed\n"
-				 "  1  a change was detected, or checks failed (compare: a "
-				 "regression)\n"
+				 "  1  a change was detected, or checks failed (compare: not "
+				 "safe to switch)\n"
 				 "  2  usage, config or suite error (nothing was sent)\n"
 				 "  3  the run could not complete: vendor outage (circuit "
 				 "open past max_outage), authentication, budget, I/O;\n"

@@ -3,7 +3,7 @@
  *
  * Exit codes (documented in `plumbline help` and the README):
  *   0  no change detected and every check passed
- *   1  a change was detected, or checks failed (compare: a regression)
+ *   1  a change was detected, or checks failed (compare: not safe to switch)
  *   2  usage, config or suite error (nothing was sent)
  *   3  the run could not complete: vendor unreachable, authentication, budget reached, I/O,
  *      a register that does not verify (verify itself reports that with 1), a vendor/suite or

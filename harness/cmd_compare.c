@@ -4,6 +4,7 @@
  * latency and cost. Exit 1 on a regression, so CI can gate the upgrade. */
 #include "canon.h"
 #include "cli.h"
+#include "compare_stats.h"
 #include "config.h"
 #include "detect.h"
 #include "evaluate.h"
@@ -13,6 +14,7 @@
 #include "render.h"
 #include "session.h"
 #include "sign.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@
 
 const char usage_compare[] =
 	"usage: plumbline compare --config FILE --vendor ID --against ID [--date YYYY-MM-DD]\n"
-	"                         [--resume] [--markdown FILE] [--dry-run]\n"
+	"                         [--resume] [--markdown FILE] [--fdr Q] [--min-drop E] [--dry-run]\n"
 	"                         [--max-requests N] [--max-tokens N] [--max-cost X] SUITE...\n"
 	"\n";
 
@@ -30,21 +32,26 @@ static const char usage_compare_tail[] =
 	"Runs every SUITE on both vendor entries (--vendor: what you use now; --against: the\n"
 	"candidate, e.g. a new model), applies the suites' checks to both, tests whether the\n"
 	"answer distributions differ (the detection's tests, with --vendor as the reference), and\n"
-	"writes REPORTS/compare/DATE/VENDOR-vs-AGAINST-SUITE.json: which prompts regressed (a\n"
-	"check passes on --vendor and fails on --against), which improved, which answers are\n"
-	"unlike today's (similarity checks, measured against --vendor's answers), and the change "
-	"in\n"
-	"answer length, refusal rate, latency, tokens and cost. The report is signed like run\n"
-	"reports (REPORT.minisig, REPORT.sig.raw) when the signing key exists.\n"
+	"writes REPORTS/compare/DATE/VENDOR-vs-AGAINST-SUITE.json. Each (prompt, check) pass rate\n"
+	"and each prompt's refusal rate is compared with a one-sided Fisher exact test;\n"
+	"Benjamini-Hochberg at --fdr Q (default 0.05) across all of them; a prompt regressed when\n"
+	"a test survives it with the candidate worse by at least half of --min-drop E (default\n"
+	"0.1, the smallest drop that matters). The verdict says \"safe to switch\" with the power\n"
+	"to see a drop of E (a pass rate of 0.9 -> 0.9-E at the sample counts), or \"not safe\"\n"
+	"with each regressed prompt: its rates, q-value and an answer from each side. The report\n"
+	"also lists improvements, answers unlike today's (similarity checks), and the change in\n"
+	"answer length, refusal rate, latency, tokens and cost. It is signed like run reports\n"
+	"(REPORT.minisig, REPORT.sig.raw) when the signing key exists.\n"
 	"--dry-run prints the plan (requests, tokens, cost, duration) and sends nothing;\n"
 	"--max-requests N and --max-cost X stop sending there (budget; exit 3), as for run.\n"
 	"\n"
-	"Exit 0: no regression; 1: at least one regression; 2: usage or config error; 3: the\n"
+	"Exit 0: safe to switch; 1: not safe (a prompt regressed); 2: usage or config error; 3: the\n"
 	"comparison could not complete (a vendor unreachable, too few answers).\n";
 
 struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
 	int resume;
+	double fdr, min_drop;
 	struct cli_budget budget;
 	int first_suite;
 };
@@ -61,6 +68,10 @@ const struct cli_option compare_options[] = {
 		 "continue a killed comparison without re-sending answered\nrequests"),
 	CLI_STRING(0, "markdown", struct cargs, markdown, "FILE",
 		   "also write a Markdown summary (pull requests, chat)"),
+	CLI_DOUBLE(0, "fdr", struct cargs, fdr, "Q", 0.0001, 0.5, "0.0001..0.5",
+		   "the false discovery rate of the regression tests (default\n0.05)"),
+	CLI_DOUBLE(0, "min-drop", struct cargs, min_drop, "E", 0, 1, "0..1",
+		   "the smallest drop in a pass or non-refusal rate that\nmatters (default 0.1)"),
 	CLI_BUDGET_OPTIONS(struct cargs, budget),
 	CLI_END,
 };
@@ -76,6 +87,8 @@ static int parse(int argc, char **argv, struct cargs *a)
 	int rc = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
+	a->fdr = CMP_DEFAULT_FDR;
+	a->min_drop = CMP_DEFAULT_MIN_DROP;
 	a->first_suite = cli_parse_options("compare", argc, argv, compare_options, a, &rc);
 	if (a->first_suite < 0)
 		return rc == EXIT_OK ? -1 : rc;
@@ -100,7 +113,10 @@ struct side {
 	long ptok, ctok;
 };
 
-static void measure(const struct prompt_samples *ps, struct side *s)
+/* Adds ps's answers to s; refusals by the detection's classifier (its patterns or the API's
+ * flags), as the refusal tests count them. */
+static void measure(const struct detect_params *params, const struct prompt_samples *ps,
+		    struct side *s)
 {
 	size_t i;
 
@@ -109,7 +125,7 @@ static void measure(const struct prompt_samples *ps, struct side *s)
 
 		s->len_sum += (double)strlen(x->text);
 		s->lat_sum += x->latency_ms;
-		s->refusals += x->refused || x->blocked;
+		s->refusals += compare_is_refusal(params, ps, i);
 		s->fenced += !strncmp(x->text, "```", 3);
 		if (x->prompt_tokens > 0)
 			s->ptok += x->prompt_tokens;
@@ -143,9 +159,9 @@ static const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* Regressed / improved (prompt, check) pairs from the two evaluations. */
-static void diff_checks(const json_t *ea, const json_t *eb, json_t *regressed, json_t *improved,
-			json_t *diverged)
+/* Similarity checks whose verdict differs (no reference on --vendor: skip there): the
+ * candidate's answers unlike today's. Pass/fail checks are judged by stat_tests. */
+static void diff_checks(const json_t *ea, const json_t *eb, json_t *diverged)
 {
 	const json_t *pa, *ca;
 	size_t i, j;
@@ -158,8 +174,6 @@ static void diff_checks(const json_t *ea, const json_t *eb, json_t *regressed, j
 		{
 			const json_t *cb = json_array_get(json_object_get(pb, "checks"), j);
 			const char *va = sget(ca, "verdict"), *vb = sget(cb, "verdict");
-			json_t *row;
-			const json_t *fs;
 
 			/* Only pass <-> fail is a verdict on the candidate. A similarity check has
 			 * no reference on --vendor (skip) and goes to "diverged" instead. */
@@ -175,14 +189,180 @@ static void diff_checks(const json_t *ea, const json_t *eb, json_t *regressed, j
 								"against", vb));
 				continue;
 			}
-			row = json_pack("{s:s?, s:s, s:s, s:s}", "prompt", sget(pa, "id"), "check",
-					render_check_name(ca), "vendor", va, "against", vb);
-			fs = json_object_get(!strcmp(vb, "fail") ? cb : ca, "failed_samples");
-			if (json_array_size(fs))
-				json_object_set(row, "example", json_array_get(fs, 0));
-			json_array_append_new(!strcmp(vb, "fail") ? regressed : improved, row);
 		}
 	}
+}
+
+/* An answer quoted in the verdict: its first 100 bytes (cut on a UTF-8 boundary, "..." when
+ * cut), control characters as spaces. */
+static json_t *quote_short(const char *text)
+{
+	size_t n = strlen(text), cut = n, i;
+	struct sbuf sb;
+	json_t *j;
+
+	if (!n)
+		return json_string("(empty answer)");
+
+	if (cut > 100) {
+		cut = 100;
+		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	sbuf_init(&sb);
+	for (i = 0; i < cut; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		sbuf_addch(&sb, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+	}
+	if (cut < n)
+		sbuf_addstr(&sb, "...");
+	j = json_string(sb.buf ? sb.buf : "");
+	sbuf_release(&sb);
+	return j ? j : json_string("");
+}
+
+/* An answer of ps for the verdict: a bad one (a failing sample of check c, or a refusal) when
+ * bad, else a good one; the first answer when none is of that kind; "" when ps has none. */
+static json_t *example(const struct detect_params *params, const struct prompt_samples *ps,
+		       const json_t *c, int bad)
+{
+	const json_t *fs = c ? json_object_get(c, "failed_samples") : NULL;
+	size_t i;
+
+	if (!ps || !ps->n)
+		return json_string("");
+	if (c && bad && json_array_size(fs) && sget(json_array_get(fs, 0), "text"))
+		return quote_short(sget(json_array_get(fs, 0), "text"));
+	for (i = 0; !c && i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+
+		if (compare_is_refusal(params, ps, i) != bad)
+			continue;
+		if (!*sm->text && (sm->refused || sm->blocked))
+			return json_string(sm->blocked ? "(blocked by the API, no text)"
+						       : "(refused by the API, no text)");
+		return quote_short(sm->text);
+	}
+	if (c && !bad) {
+		/* a sample not among the quoted failing ones */
+		for (i = 0; i < ps->n; i++) {
+			const json_t *f;
+			size_t k;
+			int failed = 0;
+
+			json_array_foreach(fs, k, f)
+				failed |= json_integer_value(json_object_get(f, "sample")) ==
+					  ps->samples[i].index;
+			if (!failed)
+				return quote_short(ps->samples[i].text);
+		}
+	}
+	return quote_short(ps->samples[0].text);
+}
+
+/* The statistical verdict: one test per (prompt, check with pass/fail verdicts on both sides)
+ * and per prompt's refusal rate (compare_stats.h). Appends every test to tests, the regressed and
+ * improved ones (with an answer from each side) to regressed / improved. Returns the number of
+ * prompts with a regressed test; sets *power, *m, *n_a and *n_b (the smallest sample counts). */
+static size_t stat_tests(const struct suite *q, const struct sampleset *A,
+			 const struct sampleset *B, const json_t *ea, const json_t *eb,
+			 const struct detect_params *params, const struct cargs *a, json_t *tests,
+			 json_t *regressed, json_t *improved, double *power, size_t *m, size_t *n_a,
+			 size_t *n_b)
+{
+	struct cmp_params par = { a->fdr, a->min_drop };
+	size_t cap = 0, n = 0, i, j, imp, prompts = 0, last = (size_t)-1;
+	struct cmp_test *t;
+	size_t *pi;
+	const json_t **ca, **cb;
+
+	for (i = 0; i < q->n_prompts; i++)
+		cap += q->prompts[i].n_checks + 1;
+	t = xcalloc(cap ? cap : 1, sizeof(*t));
+	pi = xcalloc(cap ? cap : 1, sizeof(*pi));
+	ca = xcalloc(cap ? cap : 1, sizeof(*ca));
+	cb = xcalloc(cap ? cap : 1, sizeof(*cb));
+	for (i = 0; i < q->n_prompts; i++) {
+		const struct prompt_samples *sa = sampleset_find(A, q->prompts[i].id);
+		const struct prompt_samples *sb = sampleset_find(B, q->prompts[i].id);
+		const json_t *xa = json_object_get(json_array_get(ea, i), "checks");
+		const json_t *xb = json_object_get(json_array_get(eb, i), "checks");
+
+		for (j = 0; j < json_array_size(xa); j++) {
+			const json_t *c1 = json_array_get(xa, j), *c2 = json_array_get(xb, j);
+			json_int_t pa = json_integer_value(json_object_get(c1, "pass"));
+			json_int_t fa = json_integer_value(json_object_get(c1, "fail"));
+			json_int_t pb = json_integer_value(json_object_get(c2, "pass"));
+			json_int_t fb = json_integer_value(json_object_get(c2, "fail"));
+
+			if (pa + fa <= 0 || pb + fb <= 0)
+				continue; /* skipped on a side (similarity checks on --vendor) */
+			t[n].good_a = (size_t)pa;
+			t[n].n_a = (size_t)(pa + fa);
+			t[n].good_b = (size_t)pb;
+			t[n].n_b = (size_t)(pb + fb);
+			pi[n] = i;
+			ca[n] = c1;
+			cb[n++] = c2;
+		}
+		if (sa && sa->n && sb && sb->n) {
+			t[n].good_a = compare_not_refused(params, sa);
+			t[n].n_a = sa->n;
+			t[n].good_b = compare_not_refused(params, sb);
+			t[n].n_b = sb->n;
+			pi[n] = i;
+			ca[n] = cb[n] = NULL;
+			n++;
+		}
+	}
+	compare_decide(t, n, &par, &imp);
+	*m = n;
+	*n_a = *n_b = 0;
+	for (i = 0; i < n; i++) {
+		const struct prompt_samples *sa = sampleset_find(A, q->prompts[pi[i]].id);
+		const struct prompt_samples *sb = sampleset_find(B, q->prompts[pi[i]].id);
+		const char *signal = ca[i] ? render_check_name(ca[i]) : "refusal";
+		json_t *row;
+
+		if (!*n_a || t[i].n_a < *n_a)
+			*n_a = t[i].n_a;
+		if (!*n_b || t[i].n_b < *n_b)
+			*n_b = t[i].n_b;
+		row = json_pack(
+			"{s:s, s:s, s:{s:I, s:I}, s:{s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:o, "
+			"s:b, s:b}",
+			"prompt", q->prompts[pi[i]].id, "signal", signal, "vendor_counts", "good",
+			(json_int_t)t[i].good_a, "n", (json_int_t)t[i].n_a, "against_counts",
+			"good", (json_int_t)t[i].good_b, "n", (json_int_t)t[i].n_b, "vendor_rate",
+			num4(t[i].rate_a), "against_rate", num4(t[i].rate_b), "p_worse",
+			json_real(stats_round(t[i].p_worse, 8)), "q_worse",
+			json_real(stats_round(t[i].q_worse, 8)), "p_better",
+			json_real(stats_round(t[i].p_better, 8)), "q_better",
+			json_real(stats_round(t[i].q_better, 8)), "regressed", t[i].regressed,
+			"improved", t[i].improved);
+		if (t[i].regressed || t[i].improved) {
+			json_t *r = json_deep_copy(row);
+
+			json_object_set_new(r, "vendor_example",
+					    example(params, sa, ca[i], t[i].improved));
+			json_object_set_new(r, "against_example",
+					    example(params, sb, cb[i], t[i].regressed));
+			json_array_append_new(t[i].regressed ? regressed : improved, r);
+		}
+		if (t[i].regressed && pi[i] != last) {
+			prompts++;
+			last = pi[i];
+		}
+		json_array_append_new(tests, row);
+	}
+	*power = compare_power(CMP_POWER_RATE, a->min_drop, *n_a, *n_b,
+			       compare_power_alpha(a->fdr, n));
+	free(t);
+	free(pi);
+	free(ca);
+	free(cb);
+	return prompts;
 }
 
 static void pct(struct sbuf *sb, const char *what, double a, double b, const char *unit)
@@ -210,7 +390,9 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	struct eval_counts cA, cB;
 	struct side sa, sb;
 	json_t *ea = NULL, *eb = NULL, *section = NULL, *report = NULL, *prompts, *regressed,
-	       *improved, *diverged;
+	       *improved, *diverged, *tests;
+	size_t n_regressed = 0, m = 0, n_a = 0, n_b = 0;
+	double power = 0;
 	char path[1024], hist[1024], sha[65], tcbuf[64];
 	struct sbuf bytes, line, tc;
 	struct sign_config sc;
@@ -229,6 +411,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	improved = json_array();
 	diverged = json_array();
 	prompts = json_array();
+	tests = json_array();
 	if (!A || !B) {
 		pl_err_set(err, PL_E_VENDOR, q->id, "no answers from %s",
 			   !A ? a->vendor : a->against);
@@ -236,8 +419,11 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	}
 	ea = evaluate_suite(q, NULL, A, 3, &cA);
 	eb = evaluate_suite(q, A, B, 3, &cB); /* similarity checks: the candidate vs today's */
-	diff_checks(ea, eb, regressed, improved, diverged);
+	diff_checks(ea, eb, diverged);
 	params = detect_params_new(&cloc, s->cfg->detection, &sloc, q->detection, err);
+	if (params)
+		n_regressed = stat_tests(q, A, B, ea, eb, params, a, tests, regressed, improved,
+					 &power, &m, &n_a, &n_b);
 	snprintf(hist, sizeof(hist), "%s/compare/%s-vs-%s-%s.jsonl", s->cfg->state_dir, a->vendor,
 		 a->against, q->id);
 	if (!params || detect_evaluate(params, A, B, hist, date, 1, &det, &section, err) < 0)
@@ -247,10 +433,10 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 
 		memset(&pa, 0, sizeof(pa));
 		memset(&pb, 0, sizeof(pb));
-		measure(sampleset_find(A, q->prompts[i].id), &pa);
-		measure(sampleset_find(B, q->prompts[i].id), &pb);
-		measure(sampleset_find(A, q->prompts[i].id), &sa);
-		measure(sampleset_find(B, q->prompts[i].id), &sb);
+		measure(params, sampleset_find(A, q->prompts[i].id), &pa);
+		measure(params, sampleset_find(B, q->prompts[i].id), &pb);
+		measure(params, sampleset_find(A, q->prompts[i].id), &sa);
+		measure(params, sampleset_find(B, q->prompts[i].id), &sb);
 		json_array_append_new(prompts, json_pack("{s:s, s:o, s:o, s:o, s:o}", "id",
 							 q->prompts[i].id, "length_chars_mean",
 							 pair(pa.len_sum / (pa.n ? pa.n : 1),
@@ -265,10 +451,17 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 							 pair(pa.lat_sum / (pa.n ? pa.n : 1),
 							      pb.lat_sum / (pb.n ? pb.n : 1))));
 	}
-	sbuf_addf(&line, "%s [%s] vs %s [%s] on %s: %s: %zu regressed, %zu improved", a->vendor,
-		  va->model, a->against, vb->model, q->id,
-		  json_array_size(regressed) ? "REGRESSION" : "no regression",
-		  json_array_size(regressed), json_array_size(improved));
+	sbuf_addf(&line, "%s [%s] vs %s [%s] on %s: ", a->vendor, va->model, a->against, vb->model,
+		  q->id);
+	if (n_regressed)
+		sbuf_addf(&line, "not safe: %zu prompt%s regressed", n_regressed,
+			  n_regressed == 1 ? "" : "s");
+	else
+		sbuf_addf(&line,
+			  "safe to switch: no prompt regressed (%zu prompts, power %.2f at a drop "
+			  "of %.2g)",
+			  q->n_prompts, power, a->min_drop);
+	sbuf_addf(&line, "; %zu improved", json_array_size(improved));
 	if (json_array_size(diverged))
 		sbuf_addf(&line, ", %zu unlike today's answers", json_array_size(diverged));
 	if (det.verdict == DETECT_CHANGED)
@@ -279,19 +472,24 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	    " ms");
 	if (sa.refusals != sb.refusals)
 		sbuf_addf(&line, "; refusals %.0f -> %.0f", sa.refusals, sb.refusals);
-	report = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
-			   "s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}}",
-			   "format", "plumbline-compare/1", "date", date, "vendor", "id", va->id,
-			   "model", va->model, "against", "id", vb->id, "model", vb->model, "suite",
-			   "id", q->id, "path", q->path, "verdict",
-			   json_array_size(regressed) ? "regression" : "no_regression", "summary",
-			   line.buf, "regressed", regressed, "improved", improved, "diverged",
-			   diverged, "distribution", "verdict", detect_verdict_name(det.verdict),
-			   "confidence", num4(det.confidence), "summary", det.summary, "detail",
-			   section ? json_incref(section) : json_null(), "prompts", prompts,
-			   "totals", "vendor", side_json(&sa, va), "against", side_json(&sb, vb),
-			   "checks", "vendor", json_incref(ea), "against", json_incref(eb));
-	regressed = improved = diverged = prompts = NULL; /* stolen by the pack */
+	report = json_pack(
+		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
+		"s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}, "
+		"s:{s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o}, s:o}",
+		"format", "plumbline-compare/2", "date", date, "vendor", "id", va->id, "model",
+		va->model, "against", "id", vb->id, "model", vb->model, "suite", "id", q->id,
+		"path", q->path, "verdict", n_regressed ? "not_safe" : "safe", "summary", line.buf,
+		"regressed", regressed, "improved", improved, "diverged", diverged, "distribution",
+		"verdict", detect_verdict_name(det.verdict), "confidence", num4(det.confidence),
+		"summary", det.summary, "detail", section ? json_incref(section) : json_null(),
+		"prompts", prompts, "totals", "vendor", side_json(&sa, va), "against",
+		side_json(&sb, vb), "checks", "vendor", json_incref(ea), "against", json_incref(eb),
+		"statistics", "fdr", num4(a->fdr), "min_drop", num4(a->min_drop), "tests",
+		(json_int_t)m, "power", num4(power), "power_rate", num4(CMP_POWER_RATE),
+		"power_n_vendor", (json_int_t)n_a, "power_n_against", (json_int_t)n_b,
+		"power_alpha", json_real(stats_round(compare_power_alpha(a->fdr, m), 8)), "tests",
+		tests);
+	regressed = improved = diverged = prompts = tests = NULL; /* stolen by the pack */
 	if (!report) {
 		pl_err_set(err, PL_E_INTERNAL, q->id, "cannot build the compare report");
 		goto out;
@@ -302,9 +500,30 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	    fileio_write_atomic(path, bytes.buf, bytes.len, 0644, err) < 0)
 		goto out;
 	hex_sha256(bytes.buf, bytes.len, sha);
-	printf("%s\n  report: %s\n", line.buf, path);
+	printf("%s\n", line.buf);
 	if (md)
 		sbuf_addf(md, "- %s (`%s`)\n", line.buf, path);
+	{
+		const json_t *r;
+		size_t k;
+
+		json_array_foreach(json_object_get(report, "regressed"), k, r)
+		{
+			char row[2048];
+
+			snprintf(row, sizeof(row),
+				 "regressed: %s %s: %.2f -> %.2f, q %.2g; %s: \"%s\"; %s: \"%s\"",
+				 sget(r, "prompt"), sget(r, "signal"),
+				 json_number_value(json_object_get(r, "vendor_rate")),
+				 json_number_value(json_object_get(r, "against_rate")),
+				 json_number_value(json_object_get(r, "q_worse")), a->vendor,
+				 sget(r, "vendor_example"), a->against, sget(r, "against_example"));
+			printf("  %s\n", row);
+			if (md)
+				sbuf_addf(md, "  - %s\n", row);
+		}
+	}
+	printf("  report: %s\n", path);
 	/* sign like run reports, when the key is there */
 	{
 		struct jsonloc l = config_loc(s->cfg);
@@ -328,8 +547,9 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	} else {
 		printf("  not signed: no secret key at %s (plumbline keygen)\n", sc.secret_key);
 	}
-	rc = json_array_size(json_object_get(report, "regressed")) ? 1 : 0;
+	rc = n_regressed ? 1 : 0;
 out:
+	json_decref(tests);
 	json_decref(regressed);
 	json_decref(improved);
 	json_decref(diverged);

@@ -491,6 +491,17 @@ double stats_fisher_exact(size_t a, size_t b, size_t c, size_t d)
 	return sum > 1 ? 1 : sum;
 }
 
+double stats_fisher_greater(size_t a, size_t b, size_t c, size_t d)
+{
+	size_t r1 = a + b, c1 = a + c, n = a + b + c + d, hi, x;
+	double sum = 0;
+
+	hi = r1 < c1 ? r1 : c1;
+	for (x = a; x <= hi; x++)
+		sum += exp(log_hyper(x, r1 - x, c1 - x, n - r1 - c1 + x));
+	return sum > 1 ? 1 : sum;
+}
+
 double stats_fisher_strata(const struct stats_2x2 *t, size_t k)
 {
 	double *dist = xcalloc(1, sizeof(*dist)), *next, pobs, sum = 0;

@@ -82,6 +82,10 @@ void stats_bh(const double *p, size_t n, double *q);
 /* Two-sided Fisher exact test for the 2x2 table [[a, b], [c, d]]: the probability of tables
  * with the same margins no more likely than the observed one. */
 double stats_fisher_exact(size_t a, size_t b, size_t c, size_t d);
+/* One-sided Fisher exact test for the same table: the probability, given the margins, of a top-left
+ * cell at least as large as a (R's fisher.test(alternative = "greater")): small when the first
+ * row's proportion a / (a + b) is above the second's c / (c + d). Swap the rows for "less". */
+double stats_fisher_greater(size_t a, size_t b, size_t c, size_t d);
 
 /* Exact test of the same proportion in two groups across k strata, each a 2x2 table
  * [[a, b], [c, d]] (a, b: one group's hits and misses; c, d: the other's), the proportions free

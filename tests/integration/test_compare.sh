@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_compare.sh: `plumbline compare` on two vendor entries served by two simulators on
-# 127.0.0.1: a candidate that wraps JSON in code fences regresses (exit 1, named in the signed
-# diff report); an identical candidate does not (exit 0).
+# 127.0.0.1: a candidate that wraps JSON in code fences regresses (exit 1 "not safe", named in the
+# signed diff report with its exact-test q-value); one that refuses much more is not safe either,
+# naming the prompt; the same model (same seed) is "safe to switch" (exit 0) with its power.
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
@@ -13,6 +14,8 @@ sim_start new --seed 5 --night 1 --drift fenced
 p_new=$port
 sim_start same --seed 5 --night 1
 p_same=$port
+sim_start ref --seed 5 --night 1 --drift refusals
+p_ref=$port
 cat >"$dir/plumbline.json" <<JSON
 {
   "vendors": [
@@ -21,6 +24,8 @@ cat >"$dir/plumbline.json" <<JSON
     {"id": "new", "probe": "openai", "base_url": "http://127.0.0.1:$p_new/v1", "model": "sim-gpt-2",
      "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000},
     {"id": "same", "probe": "openai", "base_url": "http://127.0.0.1:$p_same/v1", "model": "sim-gpt-1b",
+     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000},
+    {"id": "ref", "probe": "openai", "base_url": "http://127.0.0.1:$p_ref/v1", "model": "sim-gpt-1r",
      "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000}
   ],
   "paths": {"baselines": "$dir/baselines", "reports": "$dir/reports", "state": "$dir/state"}
@@ -34,20 +39,45 @@ expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --
 cat "$tmp/last.out"
 rep="$dir/reports/compare/2026-03-01/cur-vs-new-demo.json"
 [ -f "$rep" ] || fail "no compare report"
-[ "$(json_get "$rep" 'd["verdict"]')" = regression ] || fail "verdict"
-[ "$(json_get "$rep" 'any(r["against"] == "fail" and r["vendor"] == "pass" for r in d["regressed"])')" = True ] ||
+grep -q "not safe: 1 prompt regressed" "$tmp/last.out" || fail "verdict line"
+grep -q "regressed: product-json json: 1.00 -> 0.00, q " "$tmp/last.out" || fail "regressed prompt line"
+[ "$(json_get "$rep" 'd["verdict"]')" = not_safe ] || fail "verdict"
+[ "$(json_get "$rep" 'any(r["prompt"] == "product-json" and r["signal"] == "json" and r["q_worse"] <= 0.05 and r["vendor_rate"] - r["against_rate"] >= 0.05 and r["against_example"].startswith("\x60\x60\x60json ") and not any(ord(ch) < 32 for ch in r["against_example"]) for r in d["regressed"])')" = True ] ||
 	fail "regressed list: $(json_get "$rep" 'd["regressed"]')"
+[ "$(json_get "$rep" 'len(d["tests"]) == d["statistics"]["tests"] and all(t["regressed"] == any(r["prompt"] == t["prompt"] and r["signal"] == t["signal"] for r in d["regressed"]) for t in d["tests"])')" = True ] ||
+	fail "tests and regressed disagree"
+[ "$(json_get "$rep" 'd["statistics"]["fdr"] == 0.05 and d["statistics"]["min_drop"] == 0.1 and 0 <= d["statistics"]["power"] <= 1')" = True ] ||
+	fail "statistics block: $(json_get "$rep" 'd["statistics"]')"
 [ "$(json_get "$rep" 'd["totals"]["against"]["fenced_rate"] > d["totals"]["vendor"]["fenced_rate"]')" = True ] ||
 	fail "fenced rate"
-grep -q "REGRESSION" "$dir/compare.md" || fail "markdown summary"
+grep -q "not safe" "$dir/compare.md" || fail "markdown summary"
+grep -q "regressed: product-json json" "$dir/compare.md" || fail "markdown regressed prompt"
 command -v minisign >/dev/null && { minisign -Vm "$rep" -p "$dir/state/register.pub" >/dev/null || fail "minisign -Vm on the compare report"; }
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$rep"
 
 expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 "$suite"
 cat "$tmp/last.out"
 rep2="$dir/reports/compare/2026-03-01/cur-vs-same-demo.json"
-[ "$(json_get "$rep2" 'd["verdict"]')" = no_regression ] || fail "identical candidate regressed"
+[ "$(json_get "$rep2" 'd["verdict"]')" = safe ] || fail "identical candidate regressed"
+grep -q "safe to switch: no prompt regressed (5 prompts, power 0.[0-9][0-9] at a drop of 0.1)" "$tmp/last.out" ||
+	fail "safe verdict line"
 [ "$(json_get "$rep2" 'isinstance(d["diverged"], list) and d["distribution"]["verdict"] in ("no_change", "changed", "unstable", "insufficient")')" = True ] ||
 	fail "diverged / distribution fields"
+
+# many more refusals: not safe, naming the prompt and the refusal signal
+expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against ref --date 2026-03-01 "$suite"
+cat "$tmp/last.out"
+grep -q "not safe: " "$tmp/last.out" || fail "refusals: verdict line"
+grep -Eq "regressed: [a-z-]+ refusal: 1.00 -> 0.[0-9]+, q " "$tmp/last.out" || fail "refusals: the prompt"
+rep3="$dir/reports/compare/2026-03-01/cur-vs-ref-demo.json"
+[ "$(json_get "$rep3" 'any(r["signal"] == "refusal" for r in d["regressed"])')" = True ] || fail "refusal row"
+grep -Eq "regressed: [a-z-]+ refusal: .*; ref: \"\(refused" "$tmp/last.out" || fail "refusals: the refused answer"
+# --fdr and --min-drop reach the tests and the report (the fenced JSON: 1.00 -> 0.00)
+expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --date 2026-03-02 \
+	--fdr 0.01 --min-drop 0.2 "$suite"
+rep4="$dir/reports/compare/2026-03-02/cur-vs-new-demo.json"
+[ "$(json_get "$rep4" 'd["statistics"]["fdr"] == 0.01 and d["statistics"]["min_drop"] == 0.2')" = True ] ||
+	fail "--fdr / --min-drop: $(json_get "$rep4" 'd["statistics"]')"
+expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against ref --fdr 0 "$suite"
 expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against cur "$suite"
 echo "compare: ok"

@@ -382,6 +382,23 @@ static void test_fisher(void **state)
 	NEAR(stats_fisher_exact(5, 5, 5, 5), 1.0, 1e-10);
 }
 
+/* The one-sided test: expected values from an exact enumeration in rational arithmetic (Python
+ * fractions.Fraction and math.comb, the sum of P(X = x) for x >= a; R's fisher.test(alternative =
+ * "greater") gives 0.02448 for the first). */
+static void test_fisher_greater(void **state)
+{
+	(void)state;
+	NEAR(stats_fisher_greater(8, 2, 1, 5), 0.024475524475524476, 1e-10);
+	NEAR(stats_fisher_greater(3, 1, 1, 3), 0.24285714285714285, 1e-10);
+	NEAR(stats_fisher_greater(10, 0, 0, 10), 5.412544112234515e-06, 1e-12);
+	NEAR(stats_fisher_greater(2, 7, 8, 2), 0.9990149169715733, 1e-10);
+	NEAR(stats_fisher_greater(5, 5, 5, 5), 0.6718591006516703, 1e-10);
+	NEAR(stats_fisher_greater(0, 10, 0, 10), 1.0, 1e-12);
+	/* the transposed table and the table with rows and columns both swapped: the same test */
+	NEAR(stats_fisher_greater(8, 1, 2, 5), 0.024475524475524476, 1e-10);
+	NEAR(stats_fisher_greater(5, 1, 2, 8), 0.024475524475524476, 1e-10);
+}
+
 /* The stratified exact test. Expected values from an independent exact enumeration in rational
  * arithmetic (Python fractions.Fraction and math.comb, convolving each stratum's hypergeometric
  * distribution, R's relative tolerance 1e-7; the method of R's mantelhaen.test(exact = TRUE)). */
@@ -468,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_perm_uniform_null_mmd),
 		cmocka_unit_test(test_bh),
 		cmocka_unit_test(test_fisher),
+		cmocka_unit_test(test_fisher_greater),
 		cmocka_unit_test(test_fisher_strata),
 		cmocka_unit_test(test_robust),
 		cmocka_unit_test(test_cusum),
