@@ -23,7 +23,8 @@
 
 const char usage_compare[] =
 	"usage: plumbline compare --config FILE --vendor ID --against ID [--date YYYY-MM-DD]\n"
-	"                         [--resume] [--markdown FILE] [--fdr Q] [--min-drop E] [--dry-run]\n"
+	"                         [--resume] [--markdown FILE] [--fdr Q] [--min-drop E]\n"
+	"                         [--samples N] [--dry-run]\n"
 	"                         [--max-requests N] [--max-tokens N] [--max-cost X] SUITE...\n"
 	"\n";
 
@@ -52,6 +53,7 @@ struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
 	int resume;
 	double fdr, min_drop;
+	long long samples; /* > 0: every prompt sampled this often on each side */
 	struct cli_budget budget;
 	int first_suite;
 };
@@ -72,6 +74,9 @@ const struct cli_option compare_options[] = {
 		   "the false discovery rate of the regression tests (default\n0.05)"),
 	CLI_DOUBLE(0, "min-drop", struct cargs, min_drop, "E", 0, 1, "0..1",
 		   "the smallest drop in a pass or non-refusal rate that\nmatters (default 0.1)"),
+	CLI_INT(0, "samples", struct cargs, samples, "N", 1, 100000, "a whole number 1..100000",
+		"sample every prompt N times on each side (default: the\n"
+		"suite's samples; 150 reach power 0.95 at a drop of 0.1)"),
 	CLI_BUDGET_OPTIONS(struct cargs, budget),
 	CLI_END,
 };
@@ -80,6 +85,18 @@ const struct cli_usage_part usage_compare_parts[] = {
 	{ compare_options, usage_compare_tail },
 	{ NULL, NULL },
 };
+
+/* --samples: enough answers on both sides for the power the verdict states (the suite's nightly
+ * samples are sized for a night's detection, not for a two-sample test). Always 0. */
+static int set_samples(struct session *s, long long n)
+{
+	size_t i, j;
+
+	for (i = 0; n > 0 && i < s->n_suites; i++)
+		for (j = 0; j < s->suites[i]->n_prompts; j++)
+			s->suites[i]->prompts[j].samples = (int)n;
+	return 0;
+}
 
 /* Returns 0, -1 after the help was printed, or the exit code after a usage error (printed). */
 static int parse(int argc, char **argv, struct cargs *a)
@@ -592,6 +609,7 @@ int cmd_compare(int argc, char **argv)
 	ids[1] = a.against;
 	if (session_load(&s, a.config, argv + a.first_suite, (size_t)(argc - a.first_suite), &err) <
 		    0 ||
+	    set_samples(&s, a.samples) < 0 ||
 	    (a.budget.dry_run ? session_plan_keyless(&s, ids, 2, PLAN_NIGHTLY, &err)
 			      : session_plan(&s, ids, 2, PLAN_NIGHTLY, &err)) < 0) {
 		rc = cli_fail(&err);

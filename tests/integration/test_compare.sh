@@ -80,4 +80,9 @@ rep4="$dir/reports/compare/2026-03-02/cur-vs-new-demo.json"
 	fail "--fdr / --min-drop: $(json_get "$rep4" 'd["statistics"]')"
 expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against ref --fdr 0 "$suite"
 expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against cur "$suite"
+# --samples: every prompt that often on each side, whatever the suite's nightly samples
+expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --samples 150 --dry-run "$suite"
+want=$(json_get "$suite" 'len(d["prompts"]) * 150 * 2')
+grep -q "^plan [0-9a-f]*: $want requests" "$tmp/last.out" || fail "--samples 150: $(cat "$tmp/last.out")"
+expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --samples 0 --dry-run "$suite"
 echo "compare: ok"
