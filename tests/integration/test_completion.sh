@@ -48,8 +48,26 @@ for c in $want; do
 	[ "$offered" = "$help" ] || fail "$c: completion offers '$offered', --help shows '$help'"
 done
 
+# zsh_words WORDS...: what _plumbline offers for the last word, with zsh's compadd and _files
+# stood in for by functions that print their candidates (they are builtins only inside a
+# completion widget).
+zsh_words() {
+	zsh -f -c 'compadd() { if [[ $1 == -a ]]; then print -l -- ${(P)2}; else
+			[[ $1 == -- ]] && shift; print -l -- "$@"; fi }
+		_files() { print -- "(files)" }
+		comp=$1; shift; words=("$@"); CURRENT=$#words; PREFIX=${words[CURRENT]}
+		source "$comp"' _ "$comp/_plumbline" "$PLUMBLINE" "$@" | sort | tr '\n' ' '
+}
 if command -v zsh >/dev/null; then
 	zsh -n "$comp/_plumbline" || fail "_plumbline does not parse"
+	[ "$(zsh_words "")" = "$(complete_words "")" ] ||
+		fail "zsh offers other commands: '$(zsh_words "")' vs bash '$(complete_words "")'"
+	for c in run compare doctor; do
+		[ "$(zsh_words "$c" --)" = "$(complete_words "$c" --)" ] ||
+			fail "zsh: $c --: '$(zsh_words "$c" --)' vs bash '$(complete_words "$c" --)'"
+	done
+	zsh_words init --vendor "" | grep -q "anthropic" || fail "zsh: init --vendor: $(zsh_words init --vendor "")"
+	zsh_words baseline "" | grep -q "record" || fail "zsh: baseline subcommands: $(zsh_words baseline "")"
 else
 	echo "SKIP: zsh not installed; _plumbline not parsed"
 fi
