@@ -87,15 +87,14 @@ const struct cli_usage_part usage_compare_parts[] = {
 };
 
 /* --samples: enough answers on both sides for the power the verdict states (the suite's nightly
- * samples are sized for a night's detection, not for a two-sample test). Always 0. */
-static int set_samples(struct session *s, long long n)
+ * samples are sized for a night's detection, not for a two-sample test). */
+static void set_samples(struct session *s, long long n)
 {
 	size_t i, j;
 
 	for (i = 0; n > 0 && i < s->n_suites; i++)
 		for (j = 0; j < s->suites[i]->n_prompts; j++)
 			s->suites[i]->prompts[j].samples = (int)n;
-	return 0;
 }
 
 /* Returns 0, -1 after the help was printed, or the exit code after a usage error (printed). */
@@ -608,9 +607,12 @@ int cmd_compare(int argc, char **argv)
 	ids[0] = a.vendor;
 	ids[1] = a.against;
 	if (session_load(&s, a.config, argv + a.first_suite, (size_t)(argc - a.first_suite), &err) <
-		    0 ||
-	    set_samples(&s, a.samples) < 0 ||
-	    (a.budget.dry_run ? session_plan_keyless(&s, ids, 2, PLAN_NIGHTLY, &err)
+	    0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	set_samples(&s, a.samples);
+	if ((a.budget.dry_run ? session_plan_keyless(&s, ids, 2, PLAN_NIGHTLY, &err)
 			      : session_plan(&s, ids, 2, PLAN_NIGHTLY, &err)) < 0) {
 		rc = cli_fail(&err);
 		goto out;

@@ -12,6 +12,7 @@
 #include "history.h"
 #include "rng.h"
 #include "sampleset.h"
+#include "scenario.h"
 #include "sbuf.h"
 #include "sim_model.h"
 #include "stats.h"
@@ -31,34 +32,10 @@ static char prompt_text[N_PROMPTS][160];
 
 static void make_prompts(void)
 {
-	static const char *const short_q[] = {
-		"What is the capital of France? One word.",
-		"What is the capital of Japan? One word.",
-		"Which is the largest planet? One word.",
-		"What colour is the sky? One word.",
-		"Who wrote Hamlet? One word.",
-		"What is the capital of Canada? One word.",
-		"Name a metal. One word.",
-		"Name a weekday. One word.",
-		"Is the sentiment of 'great service' positive? One word.",
-		"What is the longest river? One word.",
-	};
-	static const char *const topics[] = {
-		"unit testing",	     "code review",	   "observability", "database indexing",
-		"incident response", "load balancing",	   "caching",	    "encryption",
-		"documentation",     "dependency pinning",
-	};
-	size_t i, p = 0;
+	size_t p;
 
-	for (i = 0; i < 10; i++)
-		snprintf(prompt_text[p++], sizeof(prompt_text[0]), "%s", short_q[i]);
-	for (i = 0; i < 10; i++)
-		snprintf(prompt_text[p++], sizeof(prompt_text[0]),
-			 "Explain in a few sentences why %s matters for software reliability.",
-			 topics[i]);
-	for (i = 0; i < 5; i++)
-		snprintf(prompt_text[p++], sizeof(prompt_text[0]),
-			 "Return a JSON object describing catalogue product number %zu.", i + 1);
+	for (p = 0; p < N_PROMPTS; p++)
+		scenario_sim_prompt(p, prompt_text[p], sizeof(prompt_text[0]));
 }
 
 static void add_sample(struct prompt_samples *ps, const struct sim_answer *a, int idx)

@@ -19,28 +19,11 @@ d="$tmp/w"
 outs="$tmp/outputs"
 mkdir -p "$d" "$outs"
 
-# The alert receiver (a loopback HTTP server that logs every request).
-cat >"$tmp/recv.py" <<'PY'
-import http.server, json, os, sys
-out, portfile = sys.argv[1], sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
-        with open(out, "a") as f:
-            f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PY
-python3 "$tmp/recv.py" "$outs/alert-requests.jsonl" "$tmp/recv.port" &
-sim_pids+=($!)
+# The alert receiver (a loopback HTTP server that logs every request; lib.sh).
+receiver_start "$outs/alert-requests.jsonl"
 python3 "$fx/bad_vendor.py" "$tmp/bad.port" &
 sim_pids+=($!)
-for _ in $(seq 100); do [ -s "$tmp/recv.port" ] && [ -s "$tmp/bad.port" ] && break; sleep 0.05; done
-rport=$(cat "$tmp/recv.port")
+for _ in $(seq 100); do [ -s "$tmp/bad.port" ] && break; sleep 0.05; done
 bport=$(cat "$tmp/bad.port")
 export PL_SLACK_URL="http://127.0.0.1:$rport/services/T0/B0/$slack_canary"
 

@@ -184,7 +184,7 @@ static void add_sample(struct prompt_samples *ps, int idx, const char *text, int
 
 /* ---- the sim family: sim_model with the realistic knobs ---- */
 
-static void sim_prompt(size_t p, char *buf, size_t len)
+void scenario_sim_prompt(size_t p, char *buf, size_t len)
 {
 	static const char *const short_q[] = {
 		"What is the capital of France? One word.",
@@ -234,7 +234,7 @@ static struct sampleset *sim_night(const struct scenario *sc, unsigned long long
 		struct sim_msg msg = { "user", q };
 		int on = changed && scenario_touches(sc, trial, p);
 
-		sim_prompt(p, q, sizeof(q));
+		scenario_sim_prompt(p, q, sizeof(q));
 		k.remix = on && sc->change == SCEN_MOVE_PROMPTS ? SCEN_MOVE_TV : 0;
 		k.text_refusals = on && sc->change == SCEN_TEXT_REFUSE ? sc->amount : 0;
 		k.fence_share = on && sc->change == SCEN_FENCE ? sc->amount : 0;

@@ -51,6 +51,9 @@ struct scenario {
 
 /* The benchmark's scenarios, in table order. */
 const struct scenario *scenario_list(size_t *n);
+/* The text of prompt p (0..24) of the sim family, also bench_detect's suite: 10 one-word
+ * questions, 10 prose prompts, 5 JSON prompts. */
+void scenario_sim_prompt(size_t p, char *buf, size_t len);
 
 /* How noisy a night is relative to a typical one (always 1 for SCEN_QUIET). */
 double scenario_noise_factor(const struct scenario *sc, unsigned long long trial, int night);
