@@ -9,8 +9,9 @@
 
 /* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
-	&check_is_refusal_ops,	&check_json_ops,  &check_json_schema_ops, &check_length_ops,
-	&check_not_refusal_ops, &check_regex_ops, &check_similarity_ops,
+	&check_cost_ops,	&check_is_refusal_ops, &check_json_ops,
+	&check_json_schema_ops, &check_latency_ops,    &check_length_ops,
+	&check_not_refusal_ops, &check_regex_ops,      &check_similarity_ops,
 };
 
 struct check {
@@ -90,6 +91,14 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 		json_fail(loc, pointer, "id", err, "expected a non-empty string");
 		goto out;
 	}
+	/* a per-prompt kind's verdict is its bound on the answers taken together, not a rate */
+	if (ops->aggregate && json_object_get(spec, "min_pass_rate")) {
+		json_fail(loc, pointer, "min_pass_rate", err,
+			  "min_pass_rate does not apply to a \"%s\" check: it judges the prompt's "
+			  "answers together",
+			  ops->name);
+		goto out;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->ops = ops;
 	/* min_pass_rate is common to every kind: read it here, hide it from the kind. */
@@ -133,6 +142,23 @@ void check_eval(const struct check *c, const struct check_input *in, struct chec
 	out->score = NAN;
 	out->detail[0] = '\0';
 	c->ops->eval(c->state, in, out);
+}
+
+int check_is_aggregate(const struct check *c)
+{
+	return c->ops->aggregate != NULL;
+}
+
+int check_aggregate(const struct check *c, struct check_result *samples, size_t n,
+		    struct check_result *out)
+{
+	if (!c->ops->aggregate)
+		return -1;
+	out->verdict = CHECK_ERROR;
+	out->score = NAN;
+	out->detail[0] = '\0';
+	c->ops->aggregate(c->state, samples, n, out);
+	return 0;
 }
 
 const char *check_kind(const struct check *c)

@@ -1,5 +1,6 @@
 /* check.h: checks applied to each answer: format (json, json_schema), regex, refusals
- * (is_refusal, not_refusal), similarity to the baseline's answers, length bounds.
+ * (is_refusal, not_refusal), similarity to the baseline's answers, length bounds, cost; and
+ * checks of a prompt's answers taken together: latency percentiles.
  *
  * A check is compiled once (at suite load) from its JSON spec and evaluated for every sample.
  * Checks know nothing of HTTP or vendors: they see text, a refusal/block flag, and the
@@ -16,6 +17,17 @@
  *     in harness/plumbline-suite.5 (tests/integration/test_man_keys.sh checks them).
  *  5. A starter example (example_prompt, example): `plumbline init` puts it in the starter
  *     suite it writes.
+ *
+ * Per-prompt kinds (aggregate set: latency). Most kinds judge each answer alone, and a
+ * (prompt, check) passes when the share of its answers that passed reaches min_pass_rate. A
+ * kind whose bound is on the prompt's answers taken together (a p95 is no answer's property)
+ * also sets aggregate: eval still runs on every answer and gives its measure as the score
+ * (PASS when measured, SKIP with the reason when not), then aggregate sees every answer's
+ * result at once and gives the (prompt, check) verdict, which replaces the pass-rate rule
+ * (min_pass_rate is refused for such a kind). To keep the per-answer tallies meaningful,
+ * aggregate turns into FAIL exactly the answers behind a failed bound (their detail says
+ * why; the report quotes them as failing samples), and into SKIP every measured answer when
+ * it skips: so "fail" > 0 if and only if the (prompt, check) failed.
  */
 #ifndef PL_CHECK_H
 #define PL_CHECK_H
@@ -40,6 +52,15 @@ struct check_input {
 	/* The baseline's answers to the same prompt (similarity checks); may be empty. */
 	const char *const *baseline;
 	size_t n_baseline;
+	/* The answer's measures, for latency and cost. Zero (a struct initialised with the fields
+	 * above only, as detection's re-evaluation of pass rates does) means unknown: checks of
+	 * an unknown measure SKIP, so they never count as a change of pass rate. */
+	int has_latency;
+	double latency_ms; /* request sent -> last byte, as journaled (replay: as recorded) */
+	int has_cost;
+	double cost_usd;	  /* at the vendor's prices (config_vendor_cost) */
+	const char *cost_unknown; /* when !has_cost, why (e.g. the vendor has no prices); may
+				     be NULL */
 };
 
 struct check_result {
@@ -61,6 +82,13 @@ struct check_ops {
 	void (*eval)(const void *state, const struct check_input *in, struct check_result *out);
 	/* MUST. Frees the state (NULL-safe). */
 	void (*release)(void *state);
+	/* MAY be NULL; set by per-prompt kinds only (see the top of this file). Called once per
+	 * (prompt, check) after eval ran on each of the prompt's n answers, with their results in
+	 * sample order (n may be 0); fills out (verdict, score: the prompt's figure or NAN,
+	 * detail: set also when passing) and may change verdicts and details in samples as the
+	 * top of this file says. Never fails. */
+	void (*aggregate)(const void *state, struct check_result *samples, size_t n,
+			  struct check_result *out);
 	/* MAY be NULL. Writes a short label such as "regex match /Paris/i" into buf. */
 	void (*describe)(const void *state, char *buf, size_t len);
 	/* SHOULD be set (`plumbline init` leaves a kind without them out of its starter suite,
@@ -75,12 +103,19 @@ struct check_ops {
 struct check *check_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			    struct pl_err *err);
 void check_eval(const struct check *c, const struct check_input *in, struct check_result *out);
+/* 1 when c's kind judges a prompt's answers together (check_ops.aggregate), else 0. */
+int check_is_aggregate(const struct check *c);
+/* For such a check: the (prompt, check) verdict from the results check_eval gave for each of
+ * the prompt's n answers (samples: in/out, see check_ops.aggregate). Returns 0, or -1 (out
+ * untouched) when c's kind judges answers one by one. */
+int check_aggregate(const struct check *c, struct check_result *samples, size_t n,
+		    struct check_result *out);
 const char *check_kind(const struct check *c);	/* borrowed */
 const char *check_label(const struct check *c); /* borrowed, e.g. "regex match /Paris/i" */
 /* The check's optional "id" from the spec, else "<kind>#<index>" given at compile; borrowed. */
 const char *check_id(const struct check *c);
 /* The share of samples that must pass for the (prompt, check) to pass: the spec's optional
- * "min_pass_rate" (0..1), default 1 (every sample). */
+ * "min_pass_rate" (0..1), default 1 (every sample). Per-prompt kinds refuse the key. */
 double check_min_pass_rate(const struct check *c);
 void check_free(struct check *c); /* NULL-safe */
 
@@ -89,9 +124,11 @@ const char *check_verdict_name(enum check_verdict v); /* "pass", "fail", "skip",
 const struct check_ops *const *check_kinds(size_t *n);
 
 /* The check kinds, one per file (check_<kind>.c); the registry in check.c lists them. */
+extern const struct check_ops check_cost_ops;
 extern const struct check_ops check_is_refusal_ops;
 extern const struct check_ops check_json_ops;
 extern const struct check_ops check_json_schema_ops;
+extern const struct check_ops check_latency_ops;
 extern const struct check_ops check_length_ops;
 extern const struct check_ops check_not_refusal_ops;
 extern const struct check_ops check_regex_ops;

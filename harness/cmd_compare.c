@@ -159,9 +159,7 @@ static json_t *pair(double a, double b)
 static json_t *side_json(const struct side *s, const struct vendor *v)
 {
 	double n = s->n > 0 ? s->n : 1;
-	double cost =
-		((double)s->ptok * v->price_in_per_mtok + (double)s->ctok * v->price_out_per_mtok) /
-		1e6;
+	double cost = config_vendor_cost(v, s->ptok, s->ctok);
 
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o}", "answers", (json_int_t)s->n,
 			 "length_chars_mean", num4(s->len_sum / n), "latency_ms_mean",
@@ -433,8 +431,8 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 			   !A ? a->vendor : a->against);
 		goto out;
 	}
-	ea = evaluate_suite(q, NULL, A, 3, &cA);
-	eb = evaluate_suite(q, A, B, 3, &cB); /* similarity checks: the candidate vs today's */
+	ea = evaluate_suite(q, va, NULL, A, 3, &cA);
+	eb = evaluate_suite(q, vb, A, B, 3, &cB); /* similarity checks: the candidate vs today's */
 	diff_checks(ea, eb, diverged);
 	params = detect_params_new(&cloc, s->cfg->detection, &sloc, q->detection, err);
 	if (params)

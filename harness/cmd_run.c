@@ -327,7 +327,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		struct eval_counts own, *c = report_stream_counts(t->rs);
 
 		memset(&own, 0, sizeof(own));
-		entry = evaluate_prompt(pr, NULL, ps, REPORT_MAX_EXAMPLES, &own);
+		entry = evaluate_prompt(pr, t->vendor, NULL, ps, REPORT_MAX_EXAMPLES, &own);
 		c->pass += own.pass;
 		c->fail += own.fail;
 		c->skip += own.skip;
@@ -340,7 +340,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 			strings_add(&t->failing, pr->id);
 		json_object_set_new(entry, "baseline_status", json_string(status));
 	} else {
-		entry = evaluate_prompt(pr, &bs, ps, REPORT_MAX_EXAMPLES,
+		entry = evaluate_prompt(pr, t->vendor, &bs, ps, REPORT_MAX_EXAMPLES,
 					report_stream_counts(t->rs));
 	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)

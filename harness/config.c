@@ -456,6 +456,13 @@ void config_free(struct config *c)
 	free(c);
 }
 
+double config_vendor_cost(const struct vendor *v, long prompt_tokens, long completion_tokens)
+{
+	return ((double)(prompt_tokens > 0 ? prompt_tokens : 0) * v->price_in_per_mtok +
+		(double)(completion_tokens > 0 ? completion_tokens : 0) * v->price_out_per_mtok) /
+	       1e6;
+}
+
 int config_vendor_cost_check(const struct vendor *v, double max_cost, const char *what,
 			     struct pl_err *err)
 {

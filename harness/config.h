@@ -97,6 +97,12 @@ int config_env_name_printable(const char *name);
 
 const struct vendor *config_vendor(const struct config *c, const char *id);
 
+/* The one pricing of plumbline: what prompt_tokens and completion_tokens cost (USD, say) at
+ * the vendor's prices; a negative count (unknown) counts as 0, and so does a vendor without
+ * prices (has_prices tells whether the figure means anything). Budgets, estimates, compare
+ * and the "cost" check all use it. */
+double config_vendor_cost(const struct vendor *v, long prompt_tokens, long completion_tokens);
+
 /* What a warning says after "vendor \"ID\" " when the vendor has no prices. */
 #define CONFIG_UNPRICED_WARNING                                                            \
 	"has no prices in the config (\"prices\"): its cost is unknown and a cost budget " \

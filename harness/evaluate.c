@@ -33,25 +33,59 @@ static void quote_text(json_t *ex, const char *text)
 	json_object_set_new(ex, "truncated", json_boolean(cut < n));
 }
 
-static json_t *eval_check(const struct check *c, const struct prompt_samples *night,
-			  const char *const *base, size_t n_base, size_t max_examples,
-			  struct eval_counts *counts, int *failed)
+/* The answer's measures for the latency and cost checks. */
+static void measures(const struct sample *s, const struct vendor *v, struct check_input *in,
+		     char *why, size_t len)
 {
-	size_t i, pass = 0, fail = 0, skip = 0, error = 0, scored = 0;
+	in->has_latency = s->latency_ms >= 0;
+	in->latency_ms = s->latency_ms;
+	if (!v) {
+		snprintf(why, len, "no vendor to price it");
+	} else if (!v->has_prices) {
+		snprintf(why, len, "vendor \"%s\" has no prices in the config (\"prices\")", v->id);
+	} else if (s->prompt_tokens < 0 || s->completion_tokens < 0) {
+		snprintf(why, len, "the answer has no token counts");
+	} else {
+		in->has_cost = 1;
+		in->cost_usd = config_vendor_cost(v, s->prompt_tokens, s->completion_tokens);
+		return;
+	}
+	in->cost_unknown = why;
+}
+
+static json_t *eval_check(const struct check *c, const struct vendor *vendor,
+			  const struct prompt_samples *night, const char *const *base,
+			  size_t n_base, size_t max_examples, struct eval_counts *counts,
+			  int *failed)
+{
+	size_t i, n = night ? night->n : 0, pass = 0, fail = 0, skip = 0, error = 0, scored = 0;
 	double score_sum = 0, rate, min_rate = check_min_pass_rate(c);
 	json_t *o = json_object(), *examples = json_array();
+	struct check_result *res = xcalloc(n ? n : 1, sizeof(*res));
+	struct check_result agg;
 	const char *verdict;
+	char unpriced[160], why[sizeof(agg.detail)];
+	int aggregate;
 
-	for (i = 0; night && i < night->n; i++) {
+	why[0] = '\0';
+	for (i = 0; i < n; i++) {
 		const struct sample *s = &night->samples[i];
-		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked, base,
-					  n_base };
-		struct check_result r;
+		struct check_input in = { .text = s->text,
+					  .len = strlen(s->text),
+					  .refused = s->refused || s->blocked,
+					  .baseline = base,
+					  .n_baseline = n_base };
 
-		memset(&r, 0, sizeof(r));
-		r.score = NAN;
-		check_eval(c, &in, &r);
-		switch (r.verdict) {
+		measures(s, vendor, &in, unpriced, sizeof(unpriced));
+		check_eval(c, &in, &res[i]);
+	}
+	/* a per-prompt kind judges the answers together; it may re-mark them (check.h) */
+	aggregate = check_aggregate(c, res, n, &agg) == 0;
+	for (i = 0; i < n; i++) {
+		const struct sample *s = &night->samples[i];
+		const struct check_result *r = &res[i];
+
+		switch (r->verdict) {
 		case CHECK_PASS:
 			pass++;
 			break;
@@ -65,19 +99,19 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 			error++;
 			break;
 		}
-		if (!isnan(r.score)) {
-			score_sum += r.score;
+		if (!isnan(r->score)) {
+			score_sum += r->score;
 			scored++;
 		}
-		if ((r.verdict == CHECK_FAIL || r.verdict == CHECK_ERROR) &&
+		if ((r->verdict == CHECK_FAIL || r->verdict == CHECK_ERROR) &&
 		    json_array_size(examples) < max_examples) {
 			json_t *ex =
-				json_pack("{s:i, s:s}", "sample", s->index, "detail", r.detail);
+				json_pack("{s:i, s:s}", "sample", s->index, "detail", r->detail);
 
 			quote_text(ex, s->text);
 
-			if (!isnan(r.score))
-				json_object_set_new(ex, "score", fixed4(r.score));
+			if (!isnan(r->score))
+				json_object_set_new(ex, "score", fixed4(r->score));
 			json_array_append_new(examples, ex);
 		}
 	}
@@ -85,9 +119,17 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 	counts->fail += fail;
 	counts->skip += skip;
 	counts->error += error;
-	if (pass + fail == 0) {
+	if (aggregate) {
+		*failed = agg.verdict == CHECK_FAIL;
+		verdict = check_verdict_name(agg.verdict);
+	} else if (pass + fail == 0) {
 		verdict = error ? "error" : "skip";
 		*failed = 0;
+		/* why nothing was judged (no baseline answers, a vendor without prices): the
+		 * first answer's reason, since skipped answers are not quoted */
+		for (i = 0; i < n && !why[0]; i++)
+			if (res[i].detail[0])
+				snprintf(why, sizeof(why), "%s", res[i].detail);
 	} else {
 		rate = (double)pass / (double)(pass + fail);
 		*failed = rate + 1e-12 < min_rate;
@@ -100,7 +142,16 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 	json_object_set_new(o, "fail", json_integer((json_int_t)fail));
 	json_object_set_new(o, "skip", json_integer((json_int_t)skip));
 	json_object_set_new(o, "error", json_integer((json_int_t)error));
-	json_object_set_new(o, "min_pass_rate", fixed4(min_rate));
+	if (aggregate) {
+		/* the prompt's figure (a percentile) and what it says, not a pass rate */
+		if (!isnan(agg.score))
+			json_object_set_new(o, "score", fixed4(agg.score));
+		json_object_set_new(o, "detail", json_string(agg.detail));
+	} else {
+		json_object_set_new(o, "min_pass_rate", fixed4(min_rate));
+		if (why[0])
+			json_object_set_new(o, "detail", json_string(why));
+	}
 	if (scored)
 		json_object_set_new(o, "score_mean", fixed4(score_sum / (double)scored));
 	json_object_set_new(o, "verdict", json_string(verdict));
@@ -108,12 +159,13 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 		json_object_set_new(o, "failed_samples", examples);
 	else
 		json_decref(examples);
+	free(res);
 	return o;
 }
 
-json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
-			const struct prompt_samples *ns, size_t max_examples,
-			struct eval_counts *counts)
+json_t *evaluate_prompt(const struct prompt *pr, const struct vendor *vendor,
+			const struct prompt_samples *bs, const struct prompt_samples *ns,
+			size_t max_examples, struct eval_counts *counts)
 {
 	const char **base = NULL;
 	size_t n_base = bs ? bs->n : 0, refusals = 0, c, i;
@@ -131,7 +183,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 	for (c = 0; c < pr->n_checks; c++) {
 		int failed = 0;
 
-		json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base,
+		json_array_append_new(checks, eval_check(pr->checks[c], vendor, ns, base, n_base,
 							 max_examples, counts, &failed));
 		counts->checks_total++;
 		if (failed) {
@@ -168,9 +220,9 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
 		 total == 1 ? "" : "s", prompts_failed, prompts_failed == 1 ? "" : "s");
 }
 
-json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
-		       const struct sampleset *night, size_t max_examples,
-		       struct eval_counts *counts)
+json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
+		       const struct sampleset *baseline, const struct sampleset *night,
+		       size_t max_examples, struct eval_counts *counts)
 {
 	json_t *arr = json_array();
 	size_t p;
@@ -180,7 +232,8 @@ json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseli
 		const struct prompt *pr = &suite->prompts[p];
 
 		json_array_append_new(
-			arr, evaluate_prompt(pr, baseline ? sampleset_find(baseline, pr->id) : NULL,
+			arr, evaluate_prompt(pr, vendor,
+					     baseline ? sampleset_find(baseline, pr->id) : NULL,
 					     sampleset_find(night, pr->id), max_examples, counts));
 	}
 	return arr;

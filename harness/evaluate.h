@@ -3,6 +3,7 @@
 #ifndef PL_EVALUATE_H
 #define PL_EVALUATE_H
 
+#include "config.h"
 #include "sampleset.h"
 #include "suite.h"
 
@@ -38,13 +39,17 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
  * A (prompt, check) fails when its pass rate over the samples is below the check's
  * min_pass_rate (default 1: every sample must pass). At most max_examples failing samples are
  * quoted per check. */
-/* The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
+/* A per-prompt check (latency: check.h) is judged by its bound on the answers taken together
+ * instead; its entry has "score" (the prompt's figure) and "detail" in place of
+ * "min_pass_rate". vendor gives the prices the cost check reads (config_vendor_cost); NULL,
+ * or a vendor without prices, makes cost checks skip saying so.
+ * The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
  * Returns its report entry and adds to counts (which the caller zeroes once per suite). */
-json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
-			const struct prompt_samples *ns, size_t max_examples,
-			struct eval_counts *counts);
-json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
-		       const struct sampleset *night, size_t max_examples,
-		       struct eval_counts *counts);
+json_t *evaluate_prompt(const struct prompt *pr, const struct vendor *vendor,
+			const struct prompt_samples *bs, const struct prompt_samples *ns,
+			size_t max_examples, struct eval_counts *counts);
+json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
+		       const struct sampleset *baseline, const struct sampleset *night,
+		       size_t max_examples, struct eval_counts *counts);
 
 #endif

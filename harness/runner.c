@@ -148,13 +148,6 @@ static long sat_add(long a, long b)
 	return a + b;
 }
 
-static double price(const struct vendor *v, long pt, long ct)
-{
-	return ((double)(pt > 0 ? pt : 0) * v->price_in_per_mtok +
-		(double)(ct > 0 ? ct : 0) * v->price_out_per_mtok) /
-	       1e6;
-}
-
 /* Copies s into a fixed field, control characters replaced, cut at a character boundary. */
 static void copy_message(char *dst, size_t len, const char *s)
 {
@@ -352,7 +345,7 @@ static int assign(struct run *r, struct vstate *v, struct job *jb)
 		jb->attempts = 0;
 		jb->wake = 0;
 		jb->est_tokens = runner_estimate_tokens(it.prompt, &pt, &ct);
-		jb->est_cost = price(v->vendor, pt, ct);
+		jb->est_cost = config_vendor_cost(v->vendor, pt, ct);
 		jb->state = JOB_PENDING;
 		return 1;
 	}
@@ -683,7 +676,7 @@ static void account_usage(struct run *r, struct vstate *v, struct job *jb,
 		cost = jb->est_cost;
 	} else {
 		used = sat_add(pt > 0 ? pt : 0, ct > 0 ? ct : 0);
-		cost = price(v->vendor, pt, ct);
+		cost = config_vendor_cost(v->vendor, pt, ct);
 		v->st->prompt_tokens = sat_add(v->st->prompt_tokens, pt > 0 ? pt : 0);
 		v->st->completion_tokens = sat_add(v->st->completion_tokens, ct > 0 ? ct : 0);
 	}
@@ -1204,7 +1197,7 @@ int runner_dry_run(const struct plan *p, const struct journal *j, struct runner_
 			ve->requests++;
 			ve->prompt_tokens += pt;
 			ve->completion_tokens += ct;
-			ve->cost += price(gr->vendor, pt, ct);
+			ve->cost += config_vendor_cost(gr->vendor, pt, ct);
 		}
 	}
 	for (k = 0; k < p->n_vendors; k++) {

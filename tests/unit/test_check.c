@@ -39,8 +39,9 @@ static const struct {
 	{ "{\"pattern\": \"x\"}", "suite.json:2:1: checks[0].type: missing check type" },
 	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
 	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
-				    "\"regexp\" (expected one of: is_refusal, json, "
-				    "json_schema, length, not_refusal, regex, similarity)" },
+				    "\"regexp\" (expected one of: cost, is_refusal, json, "
+				    "json_schema, latency, length, not_refusal, regex, "
+				    "similarity)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -115,6 +116,23 @@ static const struct {
 	  "closing parenthesis" },
 	{ "{\"type\": \"is_refusal\", \"patterns\": {}}",
 	  "suite.json:2:36: checks[0].patterns: expected an array of patterns, got an object" },
+	{ "{\"type\": \"latency\"}",
+	  "suite.json:2:1: checks[0]: a latency check needs \"p50_ms\" or \"p95_ms\" (or both)" },
+	{ "{\"type\": \"latency\", \"p50_ms\": 3000, \"p95_ms\": 800}",
+	  "suite.json:2:47: checks[0].p95_ms: p95_ms 800 is below p50_ms 3000" },
+	{ "{\"type\": \"latency\", \"p95_ms\": -5}",
+	  "suite.json:2:31: checks[0].p95_ms: expected an integer from 0 to 86400000, got -5" },
+	{ "{\"type\": \"latency\", \"p95_ms\": 100, \"min_pass_rate\": 0.9}",
+	  "suite.json:2:53: checks[0].min_pass_rate: min_pass_rate does not apply to a \"latency\" check: it judges the prompt's answers together" },
+	{ "{\"type\": \"latency\", \"p95_ms\": 100, \"min_samples\": 0}",
+	  "suite.json:2:51: checks[0].min_samples: expected an integer from 1 to 1000000, got 0" },
+	{ "{\"type\": \"latency\", \"p99_ms\": 100}",
+	  "suite.json:2:31: checks[0].p99_ms: unknown key \"p99_ms\" (expected one of: type, id, p50_ms, p95_ms, min_samples)" },
+	{ "{\"type\": \"cost\"}", "suite.json:2:1: checks[0]: missing required key \"max_usd\"" },
+	{ "{\"type\": \"cost\", \"max_usd\": \"0.01\"}",
+	  "suite.json:2:29: checks[0].max_usd: expected a number, got a string" },
+	{ "{\"type\": \"cost\", \"max_usd\": 0.01, \"currency\": \"EUR\"}",
+	  "suite.json:2:47: checks[0].currency: unknown key \"currency\" (expected one of: type, id, max_usd)" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -164,6 +182,12 @@ static const struct {
 	  "similarity", "similarity#0", "similarity ngram_cosine(n=4) >= 0.70" },
 	{ "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.8}",
 	  "similarity", "similarity#0", "similarity levenshtein >= 0.80" },
+	{ "{\"type\": \"latency\", \"p50_ms\": 800, \"p95_ms\": 3000}", "latency", "latency#0",
+	  "latency p50 <= 800 ms, p95 <= 3000 ms" },
+	{ "{\"type\": \"latency\", \"p50_ms\": 800, \"min_samples\": 5}", "latency", "latency#0",
+	  "latency p50 <= 800 ms" },
+	{ "{\"type\": \"cost\", \"id\": \"cheap\", \"max_usd\": 0.002}", "cost", "cheap",
+	  "cost per answer <= 0.002 USD" },
 };
 
 static void test_good_specs(void **state)

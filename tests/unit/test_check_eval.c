@@ -154,8 +154,10 @@ static void test_cases(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct check *c = compile(cases[i].spec);
-		struct check_input in = { cases[i].answer, strlen(cases[i].answer), 0,
-					  cases[i].baseline, cases[i].n_baseline };
+		struct check_input in = { .text = cases[i].answer,
+					  .len = strlen(cases[i].answer),
+					  .baseline = cases[i].baseline,
+					  .n_baseline = cases[i].n_baseline };
 		struct check_result r;
 		int bad = 0;
 
@@ -183,7 +185,7 @@ static void test_refusal_flag(void **state)
 {
 	struct check *is = compile("{\"type\":\"is_refusal\"}");
 	struct check *no = compile("{\"type\":\"not_refusal\"}");
-	struct check_input in = { "Here is the recipe.", 19, 1, NULL, 0 };
+	struct check_input in = { .text = "Here is the recipe.", .len = 19, .refused = 1 };
 	struct check_result r;
 
 	(void)state;
@@ -204,7 +206,7 @@ static void test_regex_limit_is_fast(void **state)
 {
 	struct check *c = compile("{\"type\":\"regex\",\"pattern\":\"^(x+x+)+$\"}");
 	char text[5001];
-	struct check_input in = { text, sizeof(text) - 1, 0, NULL, 0 };
+	struct check_input in = { .text = text, .len = sizeof(text) - 1 };
 	struct check_result r;
 	clock_t t0 = clock();
 
@@ -219,12 +221,199 @@ static void test_regex_limit_is_fast(void **state)
 	check_free(c);
 }
 
+/* cost: the answer's cost from the caller (evaluate.c prices it) against max_usd. */
+static void test_cost(void **state)
+{
+	static const struct {
+		int has_cost;
+		double cost;
+		const char *why;
+		enum check_verdict verdict;
+		const char *detail; /* substring; NULL: "" */
+	} cost_cases[] = {
+		{ 1, 0.0015, NULL, CHECK_PASS, NULL },
+		{ 1, 0.002, NULL, CHECK_PASS, NULL }, /* at the bound is not above it */
+		{ 1, 0.0020001, NULL, CHECK_FAIL,
+		  "answer cost 0.002000 USD at the vendor's prices, above max_usd 0.002" },
+		{ 1, 0.0031, NULL, CHECK_FAIL, "answer cost 0.003100 USD" },
+		{ 0, 0, "vendor \"v\" has no prices in the config", CHECK_SKIP,
+		  "cost unknown: vendor \"v\" has no prices in the config" },
+		{ 0, 0, NULL, CHECK_SKIP, "cost unknown: not priced" },
+	};
+	struct check *c = compile("{\"type\":\"cost\",\"max_usd\":0.002}");
+	size_t i;
+
+	(void)state;
+	assert_string_equal(check_label(c), "cost per answer <= 0.002 USD");
+	assert_int_equal(check_is_aggregate(c), 0);
+	for (i = 0; i < sizeof(cost_cases) / sizeof(cost_cases[0]); i++) {
+		struct check_input in = { .text = "x",
+					  .len = 1,
+					  .has_cost = cost_cases[i].has_cost,
+					  .cost_usd = cost_cases[i].cost,
+					  .cost_unknown = cost_cases[i].why };
+		struct check_result r;
+
+		check_eval(c, &in, &r);
+		if (r.verdict != cost_cases[i].verdict ||
+		    (cost_cases[i].detail ? !strstr(r.detail, cost_cases[i].detail)
+					  : r.detail[0] != '\0'))
+			fail_msg("cost case %zu: got %s \"%s\"", i, check_verdict_name(r.verdict),
+				 r.detail);
+		if (cost_cases[i].has_cost)
+			assert_true(fabs(r.score - cost_cases[i].cost) < 1e-15);
+	}
+	check_free(c);
+}
+
+/* Runs c on answers with the given latencies (< 0: unknown) and aggregates them. */
+static void latency_run(const struct check *c, const double *lat, size_t n,
+			struct check_result *res, struct check_result *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct check_input in = {
+			.text = "x", .len = 1, .has_latency = lat[i] >= 0, .latency_ms = lat[i]
+		};
+
+		check_eval(c, &in, &res[i]);
+	}
+	assert_int_equal(check_aggregate(c, res, n, out), 0);
+}
+
+static size_t count_verdict(const struct check_result *res, size_t n, enum check_verdict v)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += res[i].verdict == v;
+	return k;
+}
+
+/* latency, each answer alone: its latency is the score; unknown skips. */
+static void test_latency_per_answer(void **state)
+{
+	struct check *c = compile("{\"type\":\"latency\",\"p95_ms\":3000}");
+	struct check_input in = { .text = "x", .len = 1, .has_latency = 1, .latency_ms = 5000 };
+	struct check_result r;
+
+	(void)state;
+	assert_int_equal(check_is_aggregate(c), 1);
+	assert_string_equal(check_label(c), "latency p95 <= 3000 ms");
+	check_eval(c, &in, &r);
+	assert_int_equal(r.verdict, CHECK_PASS); /* no verdict before the prompt's p95 */
+	assert_true(r.score == 5000);
+	in.has_latency = 0;
+	check_eval(c, &in, &r);
+	assert_int_equal(r.verdict, CHECK_SKIP);
+	assert_string_equal(r.detail, "latency unknown for this answer");
+	check_free(c);
+	/* a kind judged answer by answer has no aggregate */
+	c = compile("{\"type\":\"cost\",\"max_usd\":1}");
+	assert_int_equal(check_aggregate(c, NULL, 0, &r), -1);
+	check_free(c);
+}
+
+/* Nearest-rank percentiles over 20 answers 100, 200, ..., 2000 ms (shuffled): p50 is the 10th
+ * value (1000), p95 the 19th (1900); linear interpolation would give 1050 and 1905. */
+static void test_latency_percentiles(void **state)
+{
+	static const double lat[20] = { 1300, 200,  1900, 700,	100, 2000, 1000, 400,  1600, 500,
+					900,  1100, 300,  1800, 600, 1200, 1500, 1700, 800,  1400 };
+	struct check_result res[20], out;
+	struct check *c;
+	size_t i;
+
+	(void)state;
+	c = compile("{\"type\":\"latency\",\"p50_ms\":1000,\"p95_ms\":1900}");
+	latency_run(c, lat, 20, res, &out);
+	assert_int_equal(out.verdict, CHECK_PASS);
+	assert_true(out.score == 1900);
+	assert_string_equal(out.detail, "p50 1000 ms, p95 1900 ms over 20 answers");
+	assert_int_equal(count_verdict(res, 20, CHECK_PASS), 20); /* 2000 ms is the 5% allowed */
+	check_free(c);
+
+	/* p95 just under: fails; the answers above the bound (1900, 2000) are the failing ones */
+	c = compile("{\"type\":\"latency\",\"p50_ms\":1000,\"p95_ms\":1899}");
+	latency_run(c, lat, 20, res, &out);
+	assert_int_equal(out.verdict, CHECK_FAIL);
+	assert_string_equal(out.detail,
+			    "p50 1000 ms, p95 1900 ms over 20 answers; p95 above the bound");
+	assert_int_equal(count_verdict(res, 20, CHECK_FAIL), 2);
+	assert_int_equal(res[2].verdict, CHECK_FAIL);
+	assert_string_equal(res[2].detail, "latency 1900 ms above the p95 bound 1899 ms (the "
+					   "prompt's p95: 1900 ms over 20 answers)");
+	assert_int_equal(res[5].verdict, CHECK_FAIL);
+	check_free(c);
+
+	/* p50 alone, just under: the ten answers above 999 ms fail */
+	c = compile("{\"type\":\"latency\",\"p50_ms\":999}");
+	latency_run(c, lat, 20, res, &out);
+	assert_int_equal(out.verdict, CHECK_FAIL);
+	assert_true(out.score == 1000);
+	assert_int_equal(count_verdict(res, 20, CHECK_FAIL), 11);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(res[i].verdict, lat[i] > 999 ? CHECK_FAIL : CHECK_PASS);
+	check_free(c);
+
+	/* both bounds broken: the p50's answers are blamed, the detail names both */
+	c = compile("{\"type\":\"latency\",\"p50_ms\":500,\"p95_ms\":600}");
+	latency_run(c, lat, 20, res, &out);
+	assert_int_equal(out.verdict, CHECK_FAIL);
+	assert_non_null(strstr(out.detail, "; p50 above the bound, p95 too"));
+	assert_int_equal(count_verdict(res, 20, CHECK_FAIL), 15);
+	check_free(c);
+
+	/* one answer: it is its own p50 and p95 */
+	c = compile("{\"type\":\"latency\",\"p95_ms\":150}");
+	latency_run(c, lat + 4, 1, res, &out);
+	assert_int_equal(out.verdict, CHECK_PASS);
+	assert_string_equal(out.detail, "p50 100 ms, p95 100 ms over 1 answer");
+	check_free(c);
+}
+
+/* Answers without a latency (unknown) do not count; fewer than min_samples skip the check. */
+static void test_latency_min_samples(void **state)
+{
+	static const double lat[4] = { 100, -1, 5000, -1 };
+	struct check_result res[4], out;
+	struct check *c = compile("{\"type\":\"latency\",\"p50_ms\":10,\"min_samples\":3}");
+
+	(void)state;
+	latency_run(c, lat, 4, res, &out);
+	assert_int_equal(out.verdict, CHECK_SKIP);
+	assert_string_equal(out.detail, "2 answers with a latency, fewer than min_samples 3");
+	/* a skipped check's answers are skipped too: no "pass" tally under a skip */
+	assert_int_equal(count_verdict(res, 4, CHECK_SKIP), 4);
+	assert_string_equal(res[0].detail, out.detail);
+	assert_string_equal(res[1].detail, "latency unknown for this answer");
+	check_free(c);
+	/* min_samples 2 is met by the two measured: p50 100 ms (nearest rank of 2: the lower) */
+	c = compile("{\"type\":\"latency\",\"p50_ms\":100,\"min_samples\":2}");
+	latency_run(c, lat, 4, res, &out);
+	assert_int_equal(out.verdict, CHECK_PASS);
+	assert_string_equal(out.detail, "p50 100 ms, p95 5000 ms over 2 answers");
+	assert_int_equal(count_verdict(res, 4, CHECK_SKIP), 2);
+	check_free(c);
+	/* no answers at all */
+	c = compile("{\"type\":\"latency\",\"p95_ms\":10}");
+	latency_run(c, lat, 0, res, &out);
+	assert_int_equal(out.verdict, CHECK_SKIP);
+	assert_string_equal(out.detail, "0 answers with a latency, fewer than min_samples 1");
+	check_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refusal_flag),
 		cmocka_unit_test(test_regex_limit_is_fast),
+		cmocka_unit_test(test_cost),
+		cmocka_unit_test(test_latency_per_answer),
+		cmocka_unit_test(test_latency_percentiles),
+		cmocka_unit_test(test_latency_min_samples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

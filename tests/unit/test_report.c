@@ -192,6 +192,100 @@ static void test_unanswered_prompt_skips(void **state)
 	fixture_release(&f);
 }
 
+/* Latency and cost through evaluate_prompt: the latency check's verdict is its p95 over the
+ * prompt's answers (not a pass rate), the slow answers are its failing samples, answers with
+ * no latency do not count; the cost check prices each answer at the vendor's prices and skips,
+ * saying so, for a vendor without prices. */
+static void test_latency_and_cost(void **state)
+{
+	static const char text[] =
+		"{\"id\": \"s\", \"prompts\": [{\"id\": \"q\", \"prompt\": \"Leap year?\", "
+		"\"checks\": [{\"type\": \"latency\", \"p95_ms\": 1000}, "
+		"{\"type\": \"cost\", \"max_usd\": 0.002}]}]}";
+	/* latency (ms, -1 unknown), prompt and completion tokens */
+	static const long rows[][3] = { { 200, 100, 400 }, { 300, 100, 900 }, { 2500, 100, 400 },
+					{ -1, 100, 400 },  { 250, 100, 400 }, { 400, -1, 400 } };
+	struct fixture f;
+	struct suite *suite;
+	struct prompt_samples *ps;
+	struct sampleset *night = sampleset_new("v", "m", "s");
+	struct eval_counts counts;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	json_t *e, *lat, *cost, *ex;
+	char *path;
+	size_t i;
+
+	(void)state;
+	fixture_init(&f);
+	path = tu_write(f.dir, "q.json", text);
+	suite = suite_load(path, &err);
+	assert_non_null(suite);
+	ps = sampleset_prompt(night, "q");
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		probe_answer_init(&a);
+		a.text = xstrdup("A year with 366 days.");
+		a.latency_ms = (double)rows[i][0];
+		a.prompt_tokens = rows[i][1];
+		a.completion_tokens = rows[i][2];
+		sampleset_add_answer(ps, (int)i, &a);
+		probe_answer_release(&a);
+	}
+	/* $1 per million prompt tokens, $4 per million completion tokens: 400 completion
+	 * tokens cost 0.0017, 900 cost 0.0037 */
+	f.vendor.has_prices = 1;
+	f.vendor.price_in_per_mtok = 1;
+	f.vendor.price_out_per_mtok = 4;
+	memset(&counts, 0, sizeof(counts));
+	e = evaluate_prompt(&suite->prompts[0], &f.vendor, NULL, ps, 3, &counts);
+	lat = json_array_get(json_object_get(e, "checks"), 0);
+	cost = json_array_get(json_object_get(e, "checks"), 1);
+	/* five latencies 200 250 300 400 2500: nearest-rank p95 is 2500 */
+	assert_string_equal(json_string_value(json_object_get(lat, "verdict")), "fail");
+	assert_string_equal(json_string_value(json_object_get(lat, "detail")),
+			    "p50 300 ms, p95 2500 ms over 5 answers; p95 above the bound");
+	assert_true(json_real_value(json_object_get(lat, "score")) == 2500);
+	assert_null(json_object_get(lat, "min_pass_rate"));
+	assert_int_equal(json_integer_value(json_object_get(lat, "pass")), 4);
+	assert_int_equal(json_integer_value(json_object_get(lat, "fail")), 1);
+	assert_int_equal(json_integer_value(json_object_get(lat, "skip")), 1);
+	ex = json_array_get(json_object_get(lat, "failed_samples"), 0);
+	assert_int_equal(json_integer_value(json_object_get(ex, "sample")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(ex, "detail")),
+			       "latency 2500 ms above the p95 bound 1000 ms"));
+	assert_int_equal(json_array_size(json_object_get(lat, "failed_samples")), 1);
+	/* cost: one answer of 900 completion tokens is above 0.002; no token counts: skip */
+	assert_string_equal(json_string_value(json_object_get(cost, "verdict")), "fail");
+	assert_int_equal(json_integer_value(json_object_get(cost, "pass")), 4);
+	assert_int_equal(json_integer_value(json_object_get(cost, "fail")), 1);
+	assert_int_equal(json_integer_value(json_object_get(cost, "skip")), 1);
+	ex = json_array_get(json_object_get(cost, "failed_samples"), 0);
+	assert_int_equal(json_integer_value(json_object_get(ex, "sample")), 1);
+	assert_string_equal(json_string_value(json_object_get(ex, "detail")),
+			    "answer cost 0.003700 USD at the vendor's prices, above max_usd 0.002");
+	assert_int_equal(counts.checks_total, 2);
+	assert_int_equal(counts.checks_failed, 2);
+	assert_int_equal(counts.prompts_failed, 1);
+	assert_null(json_object_get(cost, "detail")); /* judged: its samples say why */
+	json_decref(e);
+
+	/* the same answers from a vendor without prices: cost skips, saying why */
+	f.vendor.has_prices = 0;
+	memset(&counts, 0, sizeof(counts));
+	e = evaluate_prompt(&suite->prompts[0], &f.vendor, NULL, ps, 3, &counts);
+	cost = json_array_get(json_object_get(e, "checks"), 1);
+	assert_string_equal(json_string_value(json_object_get(cost, "verdict")), "skip");
+	assert_int_equal(json_integer_value(json_object_get(cost, "skip")), 6);
+	assert_string_equal(json_string_value(json_object_get(cost, "detail")),
+			    "cost unknown: vendor \"v\" has no prices in the config (\"prices\")");
+	assert_int_equal(counts.checks_failed, 1); /* the latency check alone */
+	json_decref(e);
+	sampleset_free(night);
+	suite_free(suite);
+	free(path);
+	fixture_release(&f);
+}
+
 static void test_deterministic_bytes(void **state)
 {
 	static const char *const cap[] = { "Paris", "Paris.", "Lyon" };
@@ -256,7 +350,8 @@ static char *stream_bytes(struct fixture *f, const struct sampleset *base,
 		const struct prompt_samples *ns = sampleset_find(night, pr->id);
 
 		assert_int_equal(report_stream_add(rs,
-						   evaluate_prompt(pr, bs, ns, REPORT_MAX_EXAMPLES,
+						   evaluate_prompt(pr, &f->vendor, bs, ns,
+								   REPORT_MAX_EXAMPLES,
 								   report_stream_counts(rs)),
 						   bs, ns, &err),
 				 0);
@@ -404,6 +499,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks_and_verdicts),
 		cmocka_unit_test(test_unanswered_prompt_skips),
+		cmocka_unit_test(test_latency_and_cost),
 		cmocka_unit_test(test_deterministic_bytes),
 		cmocka_unit_test(test_stream_matches_build),
 		cmocka_unit_test(test_vendor_faults),
