@@ -82,5 +82,5 @@ const struct check_ops check_cost_ops = {
 	.release = cost_release,
 	.describe = cost_describe,
 	.example_prompt = quick_example_prompt,
-	.example = "{\"type\": \"cost\", \"max_usd\": 0.001}",
+	.example = "{\"type\": \"cost\", \"max_usd\": 0.002}",
 };
