@@ -152,7 +152,8 @@ static json_t *eval_check(const struct check *c, const struct vendor *vendor,
 		if (why[0])
 			json_object_set_new(o, "detail", json_string(why));
 	}
-	if (scored)
+	/* a per-prompt check's score is its figure (renderings show it), not a mean */
+	if (scored && !aggregate)
 		json_object_set_new(o, "score_mean", fixed4(score_sum / (double)scored));
 	json_object_set_new(o, "verdict", json_string(verdict));
 	if (json_array_size(examples))

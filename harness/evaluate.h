@@ -41,9 +41,11 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
  * quoted per check. */
 /* A per-prompt check (latency: check.h) is judged by its bound on the answers taken together
  * instead; its entry has "score" (the prompt's figure) and "detail" in place of
- * "min_pass_rate". vendor gives the prices the cost check reads (config_vendor_cost); NULL,
- * or a vendor without prices, makes cost checks skip saying so.
- * The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
+ * "min_pass_rate" and "score_mean". A check that judged no answer (verdict skip or error)
+ * has "detail": the first answer's reason. vendor gives the prices the cost check reads
+ * (config_vendor_cost); NULL, or a vendor without prices, makes cost checks skip saying so.
+ */
+/* The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
  * Returns its report entry and adds to counts (which the caller zeroes once per suite). */
 json_t *evaluate_prompt(const struct prompt *pr, const struct vendor *vendor,
 			const struct prompt_samples *bs, const struct prompt_samples *ns,

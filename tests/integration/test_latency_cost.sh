@@ -53,7 +53,7 @@ slow=$port
 write_config "$dir" "$slow" "$cheap"
 cp -r "$dir" "$tmp/offline"
 expect_exit 1 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-06-04 --record "$tmp/rec" \
-	"$tmp/suite.json"
+	--markdown "$tmp/slow.md" "$tmp/suite.json"
 r=$(report 2026-06-04)
 [ "$(json_get "$r" 'd["verdict"]')" = checks_failed ] || fail "slow night verdict: $(json_get "$r" 'd["verdict"]')"
 [ "$(check 2026-06-04 latency "['verdict']")" = fail ] || fail "latency on a slow vendor"
@@ -63,6 +63,10 @@ check 2026-06-04 latency "['detail']" | grep -Eq '^p50 1[0-9]{3} ms, p95 [0-9]+ 
 check 2026-06-04 latency "['failed_samples'][0]['detail']" | grep -q "above the p50 bound 500 ms" ||
 	fail "failing sample detail"
 [ "$(check 2026-06-04 cost "['verdict']")" = pass ] || fail "cost on the slow night"
+# the Markdown's failed-checks table says the prompt's figures
+grep -Eq '^\| q \| latency p50 &lt;= 500 ms, p95 &lt;= 3000 ms \| ❌ fail \| [0-9.]+ \| p50 1[0-9]{3} ms, p95 .*p50 above the bound \(4 of 4 samples failed\)' \
+	"$tmp/slow.md" ||
+	fail "markdown: $(cat "$tmp/slow.md")"
 grep -q "1 of 2 checks failed on 1 prompt" "$tmp/last.out" "$tmp/last.err" ||
 	fail "summary: $(cat "$tmp/last.out" "$tmp/last.err")"
 sim_stop

@@ -246,6 +246,7 @@ static void test_latency_and_cost(void **state)
 			    "p50 300 ms, p95 2500 ms over 5 answers; p95 above the bound");
 	assert_true(json_real_value(json_object_get(lat, "score")) == 2500);
 	assert_null(json_object_get(lat, "min_pass_rate"));
+	assert_null(json_object_get(lat, "score_mean"));
 	assert_int_equal(json_integer_value(json_object_get(lat, "pass")), 4);
 	assert_int_equal(json_integer_value(json_object_get(lat, "fail")), 1);
 	assert_int_equal(json_integer_value(json_object_get(lat, "skip")), 1);
