@@ -205,6 +205,19 @@ static void add_quoted(struct sbuf *sb, const char *v, size_t len, size_t max)
 	sbuf_addstr(sb, n < len ? "...\"" : "\"");
 }
 
+/* Copies src (len bytes) into buf, cut at a UTF-8 boundary when it does not fit: a detail
+ * goes into the report's JSON, which takes only whole characters. */
+static void copy_cut(char *buf, size_t size, const char *src, size_t len)
+{
+	if (len >= size) {
+		len = size - 1;
+		while (len && ((unsigned char)src[len] & 0xC0) == 0x80)
+			len--;
+	}
+	memcpy(buf, src, len);
+	buf[len] = '\0';
+}
+
 static void str_eval(const void *state, const struct check_input *in, struct check_result *out)
 {
 	const struct str_state *s = state;
@@ -301,7 +314,7 @@ static void str_eval(const void *state, const struct check_input *in, struct che
 		sbuf_addstr(&sb, ": ");
 		add_quoted(&sb, text, len, 60);
 	}
-	snprintf(out->detail, sizeof(out->detail), "%s", sb.buf);
+	copy_cut(out->detail, sizeof(out->detail), sb.buf, sb.len);
 out:
 	pcre2_match_data_free(md);
 	sbuf_release(&sb);
@@ -323,7 +336,7 @@ static void str_describe(const void *state, char *buf, size_t len)
 		sbuf_addstr(&sb, " (any case)");
 	if (s->trim)
 		sbuf_addstr(&sb, " (trimmed)");
-	snprintf(buf, len, "%s", sb.buf);
+	copy_cut(buf, len, sb.buf, sb.len);
 	sbuf_release(&sb);
 }
 

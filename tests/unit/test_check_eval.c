@@ -300,12 +300,53 @@ static void test_regex_limit_is_fast(void **state)
 	check_free(c);
 }
 
+/* A string check's detail is cut to fit at a character boundary: it goes into the report's
+ * JSON, which takes only whole UTF-8 characters. */
+static void test_string_detail_cut(void **state)
+{
+	char value[64], answer[512], spec[512];
+	size_t shift, i;
+
+	(void)state;
+	for (i = 0; i < 19; i++)
+		memcpy(value + 2 * i, "\xc3\xa9", 2); /* é, 2 bytes */
+	value[38] = '\0';
+	snprintf(spec, sizeof(spec),
+		 "{\"type\":\"contains_all\",\"case_sensitive\":false,\"values\":[\"%s1\","
+		 "\"%s2\",\"%s3\",\"%s4\",\"%s5\"]}",
+		 value, value, value, value, value);
+	for (shift = 0; shift < 4; shift++) {
+		struct check *c = compile(spec);
+		struct check_input in = { answer, 0, 0, NULL, 0 };
+		struct check_result r;
+		json_t *j;
+
+		memset(answer, 'a', shift);
+		for (i = 0; i < 100; i++)
+			memcpy(answer + shift + 2 * i, "\xc3\xa9", 2);
+		answer[shift + 200] = '\0';
+		in.len = strlen(answer);
+		check_eval(c, &in, &r);
+		assert_int_equal(r.verdict, CHECK_FAIL);
+		j = json_string(r.detail);
+		if (!j)
+			print_error("shift %zu: detail is not UTF-8: %s\n", shift, r.detail);
+		assert_non_null(j);
+		json_decref(j);
+		j = json_string(check_label(c));
+		assert_non_null(j);
+		json_decref(j);
+		check_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refusal_flag),
 		cmocka_unit_test(test_regex_limit_is_fast),
+		cmocka_unit_test(test_string_detail_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
