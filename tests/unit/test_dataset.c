@@ -261,6 +261,7 @@ static void test_load(void **state)
 		 txt);
 	assert_string_equal(pl_err_str(&err, buf, sizeof(buf)), want);
 	tu_rmrf(dir);
+	free(dir);
 	free(csv);
 	free(jl);
 	free(txt);
@@ -341,6 +342,7 @@ static void test_suite_rows(void **state)
 	assert_string_not_equal(s->prompts[1].request_sha256, s->prompts[2].request_sha256);
 	suite_free(s);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 /* An edited row changes that row's request hash only; a row's "id" column names its prompt. */
@@ -371,6 +373,7 @@ static void test_suite_row_edit_and_ids(void **state)
 	suite_free(a);
 	suite_free(b);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 static const struct {
@@ -483,6 +486,7 @@ static void test_suite_errors(void **state)
 		}
 		suite_free(s);
 		tu_rmrf(dir);
+		free(dir);
 	}
 	assert_int_equal(failed, 0);
 }
