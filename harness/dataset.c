@@ -235,10 +235,12 @@ int dataset_parse_csv(struct dataset *d, const char *path, const char *text, siz
 		c.i = 3;
 	while (c.i < len) {
 		/* blank lines, between records or at the end, are not records */
-		if (text[c.i] == '\n' ||
-		    (text[c.i] == '\r' && c.i + 1 < len && text[c.i + 1] == '\n') ||
-		    (text[c.i] == '\r' && c.i + 1 == len)) {
-			c.i += text[c.i] == '\r' ? 2 : 1;
+		if (text[c.i] == '\r' && (c.i + 1 == len || text[c.i + 1] == '\n'))
+			c.i++;
+		if (c.i == len)
+			break;
+		if (text[c.i] == '\n') {
+			c.i++;
 			c.line++;
 			continue;
 		}
@@ -384,7 +386,7 @@ int dataset_parse_jsonl(struct dataset *d, const char *path, const char *text, s
 		size_t end = nl ? (size_t)(nl - text) : len, k;
 
 		line++;
-		for (k = i; k < end && strchr(" \t\r", text[k]); k++)
+		for (k = i; k < end && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r'); k++)
 			;
 		if (k < end && jsonl_line(d, path, line, text + i, end - i, err) < 0) {
 			dataset_release(d);
