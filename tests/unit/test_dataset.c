@@ -376,6 +376,38 @@ static void test_suite_row_edit_and_ids(void **state)
 	free(dir);
 }
 
+/* A dataset row's prompt is the request a hand-written prompt with the same id and text makes:
+ * moving prompts into a dataset keeps their baselines. */
+static void test_suite_row_same_as_written(void **state)
+{
+	char *dir = tu_tmpdir();
+	struct pl_err err = PL_ERR_INIT;
+	struct suite *a, *b;
+
+	(void)state;
+	a = load_with(dir,
+		      "{\"id\": \"s\", \"defaults\": {\"system\": \"Be brief.\", \"seed\": 4},\n"
+		      " \"prompts\": [{\"id\": \"cap-fr\", \"prompt\": \"Capital of France?\"},\n"
+		      "  {\"id\": \"cap-jp\", \"prompt\": \"Capital of Japan?\"}]}",
+		      "r.csv", "x\n1\n", &err);
+	b = load_with(dir,
+		      "{\"id\": \"s\", \"defaults\": {\"system\": \"Be brief.\", \"seed\": 4},\n"
+		      " \"prompts\": [{\"id\": \"cap\", \"dataset\": \"r.csv\",\n"
+		      "  \"prompt\": \"Capital of {{c}}?\"}]}",
+		      "r.csv", "id,c\nfr,France\njp,Japan\n", &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(b->n_prompts, 2);
+	assert_string_equal(suite_prompt(b, "cap-fr")->request_sha256,
+			    suite_prompt(a, "cap-fr")->request_sha256);
+	assert_string_equal(suite_prompt(b, "cap-jp")->request_sha256,
+			    suite_prompt(a, "cap-jp")->request_sha256);
+	suite_free(a);
+	suite_free(b);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static const struct {
 	const char *suite, *rows_name, *rows, *error; /* DIR: the suite's folder */
 } bad_suites[] = {
@@ -501,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_suite_rows),
 		cmocka_unit_test(test_suite_row_edit_and_ids),
+		cmocka_unit_test(test_suite_row_same_as_written),
 		cmocka_unit_test(test_suite_errors),
 	};
 
