@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_dataset.sh: a suite prompt with a CSV dataset (quoted fields, CRLF, an "id" column) and
+# test_dataset.sh: a suite prompt with a CSV dataset and every string check (quoted fields, CRLF, an "id" column) and
 # one with a JSON Lines dataset, run against the simulated vendor on 127.0.0.1: one prompt per
 # row with {{ name }} expanded in the prompt and in the string checks; a clean night passes
 # (exit 0) and a changed vendor is caught (exit 1); editing one row makes that row's prompt
@@ -22,7 +22,11 @@ cat >"$suite" <<'JSON'
         {"type": "icontains", "value": "{{capital}}", "min_pass_rate": 0.8},
         {"type": "contains_any", "values": ["{{capital}}", "{{ lower }}"], "min_pass_rate": 0.8},
         {"type": "not_contains", "value": "{{wrong}}"},
-        {"type": "not_refusal", "min_pass_rate": 0.8}
+        {"type": "not_refusal", "min_pass_rate": 0.8},
+        {"type": "contains", "value": "{{capital}}", "min_pass_rate": 0.5},
+        {"type": "starts_with", "value": "{{lower}}", "case_sensitive": false, "min_pass_rate": 0.5},
+        {"type": "equals", "value": "{{capital}}", "trim": true, "case_sensitive": false, "min_pass_rate": 0.3},
+        {"type": "contains_all", "values": ["{{capital}}", "{{lower}}"], "case_sensitive": false, "min_pass_rate": 0.8}
       ]
     },
     {
