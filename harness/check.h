@@ -1,6 +1,7 @@
-/* check.h: checks applied to each answer: format (json, json_schema), regex, refusals
- * (is_refusal, not_refusal), similarity to the baseline's answers, length bounds, cost; and
- * checks of a prompt's answers taken together: latency percentiles.
+/* check.h: checks applied to each answer: format (json, json_schema), regex, strings (equals,
+ * contains, starts_with, ...), refusals (is_refusal, not_refusal), similarity to the baseline's
+ * answers, length bounds, cost; and checks of a prompt's answers taken together: latency
+ * percentiles.
  *
  * A check is compiled once (at suite load) from its JSON spec and evaluated for every sample.
  * Checks know nothing of HTTP or vendors: they see text, a refusal/block flag, and the
@@ -125,6 +126,13 @@ const struct check_ops *const *check_kinds(size_t *n);
 
 /* The check kinds, one per file (check_<kind>.c); the registry in check.c lists them. */
 extern const struct check_ops check_cost_ops;
+extern const struct check_ops check_contains_ops; /* check_string.c, with the six below */
+extern const struct check_ops check_contains_all_ops;
+extern const struct check_ops check_contains_any_ops;
+extern const struct check_ops check_equals_ops;
+extern const struct check_ops check_icontains_ops;
+extern const struct check_ops check_not_contains_ops;
+extern const struct check_ops check_starts_with_ops;
 extern const struct check_ops check_is_refusal_ops;
 extern const struct check_ops check_json_ops;
 extern const struct check_ops check_json_schema_ops;

@@ -2,6 +2,7 @@
 #include "suite.h"
 #include "canon.h"
 #include "config.h"
+#include "dataset.h"
 #include "hex.h"
 #include "jsonpos.h"
 #include "jsonx.h"
@@ -32,6 +33,7 @@ static const char *const prompt_keys[] = { "id",
 					   "top_logprobs",
 					   "response_schema",
 					   "checks",
+					   "dataset",
 					   NULL };
 static const char *const message_keys[] = { "role", "content", NULL };
 
@@ -219,12 +221,285 @@ out:
 	return rc;
 }
 
+/* Where each loaded prompt came from, for the duplicate-id error: its element of "prompts"
+ * and, for a dataset's row, the row's line in that file (0 otherwise). */
+struct origin {
+	size_t index, line;
+};
+
+/* A new zeroed prompt at the end of st->prompts (grown as datasets add rows). */
+static struct prompt *new_prompt(struct suite *st, struct origin **orig, size_t *cap, size_t index,
+				 size_t line)
+{
+	if (st->n_prompts == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		st->prompts = xrealloc(st->prompts, *cap * sizeof(*st->prompts));
+		*orig = xrealloc(*orig, *cap * sizeof(**orig));
+	}
+	memset(&st->prompts[st->n_prompts], 0, sizeof(*st->prompts));
+	(*orig)[st->n_prompts].index = index;
+	(*orig)[st->n_prompts].line = line;
+	return &st->prompts[st->n_prompts++];
+}
+
+/* Expands the {{ name }} templates of the string v (at ptr) with the row, in place. */
+static int expand_string(const struct jsonloc *loc, const char *ptr, json_t *v,
+			 const struct dataset *ds, const struct dataset_row *row,
+			 struct pl_err *err)
+{
+	struct pl_err terr = PL_ERR_INIT;
+	struct sbuf sb = SBUF_INIT;
+	int rc = 0;
+
+	if (!strstr(json_string_value(v), "{{"))
+		return 0;
+	if (dataset_expand(ds, row, json_string_value(v), json_string_length(v), &sb, &terr) < 0)
+		rc = json_fail(loc, ptr, NULL, err, "%s", terr.msg);
+	else
+		json_string_setn(v, sb.buf, sb.len);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* Expands every string in v (a check spec, at ptr, a buffer of ptr_len bytes), recursively. */
+static int expand_all(const struct jsonloc *loc, char *ptr, size_t ptr_len, json_t *v,
+		      const struct dataset *ds, const struct dataset_row *row, struct pl_err *err)
+{
+	size_t end = strlen(ptr), i;
+	const char *key;
+	json_t *e;
+	int rc = 0;
+
+	if (json_is_string(v))
+		return expand_string(loc, ptr, v, ds, row, err);
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+		{
+			jsonpos_push_index(ptr, ptr_len, i);
+			rc = expand_all(loc, ptr, ptr_len, e, ds, row, err);
+			ptr[end] = '\0';
+			if (rc < 0)
+				return -1;
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, e)
+		{
+			jsonpos_push_key(ptr, ptr_len, key);
+			rc = expand_all(loc, ptr, ptr_len, e, ds, row, err);
+			ptr[end] = '\0';
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A copy of the prompt obj (at ptr) for one row: id "ID-N" (N the 1-based row) or "ID-V" (V
+ * the row's "id" column), {{ name }} expanded in the message texts and check specs. */
+static json_t *row_prompt(const struct jsonloc *loc, const char *ptr, const json_t *obj,
+			  const char *id, const struct dataset *ds, size_t r, struct pl_err *err)
+{
+	const struct dataset_row *row = &ds->rows[r];
+	const char *rid = dataset_value(row, "id");
+	static const char *const texts[] = { "prompt", "system" };
+	json_t *copy = json_deep_copy(obj), *msgs, *m;
+	char sub[512];
+	struct sbuf sb = SBUF_INIT;
+	size_t i;
+
+	if (rid)
+		sbuf_addf(&sb, "%s-%s", id, rid);
+	else
+		sbuf_addf(&sb, "%s-%zu", id, r + 1);
+	if (rid && (!*rid || !config_valid_id(sb.buf))) {
+		char where[512];
+
+		snprintf(where, sizeof(where), "%s:%zu", ds->path, row->line);
+		pl_err_set(err, PL_E_INPUT, where,
+			   "row id \"%.100s\" makes prompt id \"%.200s\", which is not valid "
+			   "(expected letters, digits, '.', '_', '-')",
+			   rid, sb.buf);
+		goto fail;
+	}
+	json_object_del(copy, "dataset");
+	json_object_set_new(copy, "id", json_string(sb.buf));
+	for (i = 0; i < ARRAY_SIZE(texts); i++) {
+		json_t *v = json_object_get(copy, texts[i]);
+
+		snprintf(sub, sizeof(sub), "%s", ptr);
+		jsonpos_push_key(sub, sizeof(sub), texts[i]);
+		if (json_is_string(v) && expand_string(loc, sub, v, ds, row, err) < 0)
+			goto fail;
+	}
+	msgs = json_object_get(copy, "messages");
+	json_array_foreach(msgs, i, m)
+	{
+		json_t *content = json_object_get(m, "content");
+
+		snprintf(sub, sizeof(sub), "%s", ptr);
+		jsonpos_push_key(sub, sizeof(sub), "messages");
+		jsonpos_push_index(sub, sizeof(sub), i);
+		jsonpos_push_key(sub, sizeof(sub), "content");
+		if (json_is_string(content) && expand_string(loc, sub, content, ds, row, err) < 0)
+			goto fail;
+	}
+	snprintf(sub, sizeof(sub), "%s", ptr);
+	jsonpos_push_key(sub, sizeof(sub), "checks");
+	if (json_object_get(copy, "checks") &&
+	    expand_all(loc, sub, sizeof(sub), json_object_get(copy, "checks"), ds, row, err) < 0)
+		goto fail;
+	sbuf_release(&sb);
+	return copy;
+fail:
+	sbuf_release(&sb);
+	json_decref(copy);
+	return NULL;
+}
+
+/* The dataset's path: as written when absolute, else relative to the suite file's folder. */
+static char *dataset_path(const char *suite_path, const char *name)
+{
+	const char *slash = strrchr(suite_path, '/');
+	struct sbuf sb = SBUF_INIT;
+
+	if (name[0] == '/' || !slash)
+		return xstrdup(name);
+	sbuf_add(&sb, suite_path, (size_t)(slash - suite_path) + 1);
+	sbuf_addstr(&sb, name);
+	return sbuf_detach(&sb, NULL);
+}
+
+/* The prompt obj (at ptr, element index of "prompts") has a "dataset": one prompt per row. */
+static int parse_dataset(struct suite *st, const struct jsonloc *loc, const char *ptr, size_t index,
+			 const json_t *obj, const struct sampling *defaults, struct origin **orig,
+			 size_t *cap, struct pl_err *err)
+{
+	struct dataset ds = { 0 };
+	char *name = NULL, *id = NULL, *path = NULL;
+	size_t r;
+	int rc = -1;
+
+	if (json_check_keys(loc, ptr, obj, prompt_keys, err) < 0 ||
+	    json_get_str(loc, ptr, obj, "id", 1, &id, err) < 0 ||
+	    json_get_str(loc, ptr, obj, "dataset", 1, &name, err) < 0)
+		goto out;
+	if (!config_valid_id(id)) {
+		json_fail(loc, ptr, "id", err,
+			  "invalid prompt id \"%s\" (expected letters, digits, '.', '_', '-')", id);
+		goto out;
+	}
+	if (!*name) {
+		json_fail(loc, ptr, "dataset", err, "expected the name of a .csv or .jsonl file");
+		goto out;
+	}
+	path = dataset_path(st->path, name);
+	if (dataset_load(&ds, path, err) < 0)
+		goto out;
+	for (r = 0; r < ds.n_rows; r++) {
+		struct sampling s = *defaults;
+		json_t *copy = row_prompt(loc, ptr, obj, id, &ds, r, err);
+		struct prompt *p;
+		int prc;
+
+		if (!copy)
+			goto out;
+		/* the suite's default system message is a message of this prompt too */
+		s.system = NULL;
+		if (defaults->system && !json_object_get(obj, "system")) {
+			json_t *sys = json_string(defaults->system);
+
+			if (expand_string(loc, "/defaults/system", sys, &ds, &ds.rows[r], err) <
+			    0) {
+				json_decref(sys);
+				json_decref(copy);
+				goto out;
+			}
+			s.system = xstrdup(json_string_value(sys));
+			json_decref(sys);
+		}
+		p = new_prompt(st, orig, cap, index, ds.rows[r].line);
+		prc = parse_prompt(loc, ptr, copy, &s, p, err);
+		free(s.system);
+		json_decref(copy);
+		if (prc < 0) {
+			size_t n = strlen(err->msg);
+
+			/* an error in the expanded prompt: say which row made it */
+			snprintf(err->msg + n, sizeof(err->msg) - n, " (row %s:%zu)", ds.path,
+				 ds.rows[r].line);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	dataset_release(&ds);
+	free(path);
+	free(name);
+	free(id);
+	return rc;
+}
+
+struct id_at {
+	const char *id;
+	size_t at; /* index in st->prompts */
+};
+
+/* By id, then by position: equal ids sort in file order. */
+static int cmp_id_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Fails on the first prompt (in file order) whose id an earlier one has. Sorting keeps this
+ * O(n log n): a dataset can add thousands of prompts. */
+static int check_unique_ids(const struct suite *st, const struct jsonloc *loc, const json_t *arr,
+			    const struct origin *orig, struct pl_err *err)
+{
+	struct id_at *order = xcalloc(st->n_prompts + 1, sizeof(*order));
+	size_t i, first = SIZE_MAX;
+	int rc = 0;
+
+	for (i = 0; i < st->n_prompts; i++) {
+		order[i].id = st->prompts[i].id;
+		order[i].at = i;
+	}
+	qsort(order, st->n_prompts, sizeof(*order), cmp_id_at);
+	for (i = 1; i < st->n_prompts; i++)
+		if (!strcmp(order[i].id, order[i - 1].id) && order[i].at < first)
+			first = order[i].at;
+	if (first != SIZE_MAX) {
+		const struct origin *o = &orig[first];
+		char ptr[64];
+
+		snprintf(ptr, sizeof(ptr), "/prompts/%zu", o->index);
+		if (o->line) {
+			const json_t *name =
+				json_object_get(json_array_get(arr, o->index), "dataset");
+			char *path = dataset_path(st->path, json_string_value(name));
+
+			json_fail(loc, ptr, "dataset", err,
+				  "duplicate prompt id \"%s\" (row %s:%zu)", st->prompts[first].id,
+				  path, o->line);
+			free(path);
+		} else
+			json_fail(loc, ptr, "id", err, "duplicate prompt id \"%s\"",
+				  st->prompts[first].id);
+		rc = -1;
+	}
+	free(order);
+	return rc;
+}
+
 static int parse_suite(struct suite *st, const struct jsonloc *loc, const json_t *root,
 		       struct pl_err *err)
 {
 	struct sampling defaults = { -1, 0, 0, 10, 30, 0, 0, 0, NULL };
+	struct origin *orig = NULL;
 	const json_t *d, *arr;
-	size_t i, j;
+	size_t i, cap = 0;
 	int rc = -1;
 
 	if (json_check_keys(loc, "", root, suite_keys, err) < 0 ||
@@ -257,24 +532,25 @@ static int parse_suite(struct suite *st, const struct jsonloc *loc, const json_t
 		json_fail(loc, "/prompts", NULL, err, "expected a non-empty array of prompts");
 		goto out;
 	}
-	st->prompts = xcalloc(json_array_size(arr), sizeof(*st->prompts));
 	for (i = 0; i < json_array_size(arr); i++) {
+		const json_t *obj = json_array_get(arr, i);
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/prompts/%zu", i);
-		st->n_prompts++;
-		if (parse_prompt(loc, ptr, json_array_get(arr, i), &defaults, &st->prompts[i],
-				 err) < 0)
-			goto out;
-		for (j = 0; j < i; j++)
-			if (!strcmp(st->prompts[j].id, st->prompts[i].id)) {
-				json_fail(loc, ptr, "id", err, "duplicate prompt id \"%s\"",
-					  st->prompts[i].id);
+		if (json_is_object(obj) && json_object_get(obj, "dataset")) {
+			if (parse_dataset(st, loc, ptr, i, obj, &defaults, &orig, &cap, err) < 0)
 				goto out;
-			}
+			continue;
+		}
+		if (parse_prompt(loc, ptr, obj, &defaults, new_prompt(st, &orig, &cap, i, 0), err) <
+		    0)
+			goto out;
 	}
+	if (check_unique_ids(st, loc, arr, orig, err) < 0)
+		goto out;
 	rc = 0;
 out:
+	free(orig);
 	free(defaults.system);
 	return rc;
 }

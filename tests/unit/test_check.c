@@ -39,9 +39,10 @@ static const struct {
 	{ "{\"pattern\": \"x\"}", "suite.json:2:1: checks[0].type: missing check type" },
 	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
 	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
-				    "\"regexp\" (expected one of: cost, is_refusal, json, "
-				    "json_schema, latency, length, not_refusal, regex, "
-				    "similarity)" },
+				    "\"regexp\" (expected one of: contains, contains_all, "
+				    "contains_any, cost, equals, icontains, is_refusal, "
+				    "json, json_schema, latency, length, not_contains, "
+				    "not_refusal, regex, similarity, starts_with)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -133,6 +134,41 @@ static const struct {
 	  "suite.json:2:29: checks[0].max_usd: expected a number, got a string" },
 	{ "{\"type\": \"cost\", \"max_usd\": 0.01, \"currency\": \"EUR\"}",
 	  "suite.json:2:47: checks[0].currency: unknown key \"currency\" (expected one of: type, id, max_usd)" },
+	/* the string checks */
+	{ "{\"type\": \"contains\"}", "suite.json:2:1: checks[0]: missing required key \"value\"" },
+	{ "{\"type\": \"contains_any\"}",
+	  "suite.json:2:1: checks[0]: missing required key \"values\"" },
+	{ "{\"type\": \"contains\", \"value\": \"\"}",
+	  "suite.json:2:31: checks[0].value: expected a non-empty string" },
+	{ "{\"type\": \"starts_with\", \"value\": \"\"}",
+	  "suite.json:2:34: checks[0].value: expected a non-empty string" },
+	{ "{\"type\": \"equals\", \"value\": 5}",
+	  "suite.json:2:29: checks[0].value: expected a string, got an integer" },
+	{ "{\"type\": \"not_contains\", \"value\": [\"a\"]}",
+	  "suite.json:2:35: checks[0].value: expected a string, got an array" },
+	{ "{\"type\": \"contains_all\", \"value\": {\"a\": 1}}",
+	  "suite.json:2:35: checks[0].value: expected an array of strings, got an object" },
+	{ "{\"type\": \"contains_any\", \"values\": []}",
+	  "suite.json:2:36: checks[0].values: expected a non-empty array of strings" },
+	{ "{\"type\": \"contains_all\", \"values\": [\"a\", 3]}",
+	  "suite.json:2:42: checks[0].values[1]: expected a non-empty string, got an integer" },
+	{ "{\"type\": \"contains_all\", \"values\": [\"a\", \"\"]}",
+	  "suite.json:2:42: checks[0].values[1]: expected a non-empty string, got an empty one" },
+	{ "{\"type\": \"contains_any\", \"value\": \"a\", \"values\": [\"b\"]}",
+	  "suite.json:2:50: checks[0].values: give either \"value\" or \"values\", not both" },
+	{ "{\"type\": \"contains\", \"values\": [\"x\"]}",
+	  "suite.json:2:32: checks[0].values: unknown key \"values\" (expected one of: type, id, "
+	  "value, case_sensitive)" },
+	{ "{\"type\": \"icontains\", \"value\": \"x\", \"case_sensitive\": true}",
+	  "suite.json:2:55: checks[0].case_sensitive: unknown key \"case_sensitive\" (expected one "
+	  "of: type, id, value)" },
+	{ "{\"type\": \"contains\", \"value\": \"x\", \"trim\": true}",
+	  "suite.json:2:44: checks[0].trim: unknown key \"trim\" (expected one of: type, id, value, "
+	  "case_sensitive)" },
+	{ "{\"type\": \"equals\", \"value\": \"x\", \"trim\": \"yes\"}",
+	  "suite.json:2:42: checks[0].trim: expected true or false, got a string" },
+	{ "{\"type\": \"starts_with\", \"value\": \"x\", \"case_sensitive\": 0}",
+	  "suite.json:2:57: checks[0].case_sensitive: expected true or false, got an integer" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -188,6 +224,22 @@ static const struct {
 	  "latency p50 <= 800 ms" },
 	{ "{\"type\": \"cost\", \"id\": \"cheap\", \"max_usd\": 0.002}", "cost", "cheap",
 	  "cost per answer <= 0.002 USD" },
+	{ "{\"type\": \"equals\", \"value\": \"OK\", \"trim\": true}", "equals", "equals#0",
+	  "equals \"OK\" (trimmed)" },
+	{ "{\"type\": \"equals\", \"value\": \"\"}", "equals", "equals#0", "equals \"\"" },
+	{ "{\"type\": \"icontains\", \"value\": \"paris\"}", "icontains", "icontains#0",
+	  "icontains \"paris\"" },
+	{ "{\"type\": \"not_contains\", \"value\": \"As an AI\", \"case_sensitive\": false}",
+	  "not_contains", "not_contains#0", "not_contains \"As an AI\" (any case)" },
+	{ "{\"type\": \"contains_any\", \"values\": [\"red\", \"green\", \"blue\"]}",
+	  "contains_any", "contains_any#0", "contains_any 3 values: \"red\", ..." },
+	/* promptfoo's spelling: "value" holds the array */
+	{ "{\"type\": \"contains_all\", \"value\": [\"a\", \"b\"]}", "contains_all",
+	  "contains_all#0", "contains_all 2 values: \"a\", ..." },
+	{ "{\"type\": \"contains_all\", \"value\": \"a\"}", "contains_all", "contains_all#0",
+	  "contains_all \"a\"" },
+	{ "{\"type\": \"starts_with\", \"value\": \"say \\\"hi\\\"\\n\"}", "starts_with",
+	  "starts_with#0", "starts_with \"say \\\"hi\\\"\\n\"" },
 };
 
 static void test_good_specs(void **state)

@@ -53,6 +53,87 @@ static const struct {
 	  1, "answer is a refusal" },
 	{ "{\"type\":\"not_refusal\",\"patterns\":[\"^nope\"]}", "I can't help with that.", NULL, 0,
 	  CHECK_PASS, 0, NULL },
+	/* equals: the whole answer, byte for byte unless told otherwise */
+	{ "{\"type\":\"equals\",\"value\":\"OK\"}", "OK", NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"equals\",\"value\":\"OK\"}", "OK\n", NULL, 0, CHECK_FAIL, 0,
+	  "answer does not equal \"OK\": \"OK\\n\"" },
+	{ "{\"type\":\"equals\",\"value\":\"OK\"}", "OK.", NULL, 0, CHECK_FAIL, 0,
+	  "answer does not equal \"OK\": \"OK.\"" },
+	{ "{\"type\":\"equals\",\"value\":\"OK\",\"trim\":true}", " \tOK\r\n", NULL, 0, CHECK_PASS,
+	  1, NULL },
+	{ "{\"type\":\"equals\",\"value\":\"OK\"}", "ok", NULL, 0, CHECK_FAIL, 0, "" },
+	{ "{\"type\":\"equals\",\"value\":\"OK\",\"case_sensitive\":false}", "ok", NULL, 0,
+	  CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"equals\",\"value\":\"OK\",\"case_sensitive\":false}", "oks", NULL, 0,
+	  CHECK_FAIL, 0, "answer does not equal \"OK\" (any case): \"oks\"" },
+	{ "{\"type\":\"equals\",\"value\":\"\"}", "", NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"equals\",\"value\":\"\"}", " ", NULL, 0, CHECK_FAIL, 0, "" },
+	/* contains / icontains / not_contains */
+	{ "{\"type\":\"contains\",\"value\":\"Paris\"}", "It is Paris.", NULL, 0, CHECK_PASS, 1,
+	  NULL },
+	{ "{\"type\":\"contains\",\"value\":\"paris\"}", "It is Paris.", NULL, 0, CHECK_FAIL, 0,
+	  "answer does not contain \"paris\": \"It is Paris.\"" },
+	{ "{\"type\":\"icontains\",\"value\":\"paris\"}", "It is PARIS.", NULL, 0, CHECK_PASS, 1,
+	  NULL },
+	{ "{\"type\":\"icontains\",\"value\":\"lyon\"}", "It is PARIS.", NULL, 0, CHECK_FAIL, 0,
+	  "answer does not contain \"lyon\" (any case): \"It is PARIS.\"" },
+	/* case folding is Unicode's simple one: Latin, Greek, Cyrillic; the Kelvin sign is a K */
+	{ "{\"type\":\"icontains\",\"value\":\"\xc3\xa9"
+	  "cole\"}",
+	  "L'\xc3\x89"
+	  "COLE",
+	  NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"icontains\",\"value\":\"\xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1\"}",
+	  "\xce\x91\xce\x98\xce\x97\xce\x9d\xce\x91", NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"icontains\",\"value\":\"\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0\"}",
+	  "\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90", NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"icontains\",\"value\":\"k\"}", "\xe2\x84\xaa", NULL, 0, CHECK_PASS, 1,
+	  NULL },
+	/* ... but not the full one: "ss" is not a folded sharp s */
+	{ "{\"type\":\"icontains\",\"value\":\"stra\xc3\x9f"
+	  "e\"}",
+	  "STRASSE", NULL, 0, CHECK_FAIL, 0, "" },
+	/* invalid UTF-8 in an answer is not an error */
+	{ "{\"type\":\"icontains\",\"value\":\"ok\"}", "\xff\xfe OK", NULL, 0, CHECK_PASS, 1,
+	  NULL },
+	{ "{\"type\":\"contains\",\"value\":\"ok\"}", "\xc3 ok \xff", NULL, 0, CHECK_PASS, 1,
+	  NULL },
+	{ "{\"type\":\"contains\",\"value\":\"Paris\",\"case_sensitive\":false}", "paris", NULL, 0,
+	  CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"not_contains\",\"value\":\"As an AI\"}", "Sure: Paris.", NULL, 0, CHECK_PASS,
+	  1, NULL },
+	{ "{\"type\":\"not_contains\",\"value\":\"As an AI\"}", "Well. As an AI, I think", NULL, 0,
+	  CHECK_FAIL, 0, "answer contains \"As an AI\" at offset 6" },
+	{ "{\"type\":\"not_contains\",\"value\":\"as an ai\",\"case_sensitive\":false}", "AS AN AI",
+	  NULL, 0, CHECK_FAIL, 0, "answer contains \"as an ai\" at offset 0 (any case)" },
+	/* starts_with */
+	{ "{\"type\":\"starts_with\",\"value\":\"Answer:\"}", "Answer: Tuesday", NULL, 0,
+	  CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"starts_with\",\"value\":\"Answer:\"}", "The Answer: Tuesday", NULL, 0,
+	  CHECK_FAIL, 0, "answer does not start with \"Answer:\": \"The Answer: Tuesday\"" },
+	{ "{\"type\":\"starts_with\",\"value\":\"Answer:\"}", "\n Answer: Tuesday", NULL, 0,
+	  CHECK_FAIL, 0, "" },
+	{ "{\"type\":\"starts_with\",\"value\":\"Answer:\",\"trim\":true}", "\n Answer: Tuesday",
+	  NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"starts_with\",\"value\":\"answer:\",\"case_sensitive\":false}",
+	  "ANSWER: Tuesday", NULL, 0, CHECK_PASS, 1, NULL },
+	/* contains_any / contains_all: "values", or promptfoo's array in "value" */
+	{ "{\"type\":\"contains_any\",\"values\":[\"red\",\"green\",\"blue\"]}", "Cyan and blue",
+	  NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"contains_any\",\"values\":[\"red\",\"green\",\"blue\"]}", "Cyan and Blue",
+	  NULL, 0, CHECK_FAIL, 0,
+	  "answer contains none of \"red\", \"green\", \"blue\": \"Cyan and Blue\"" },
+	{ "{\"type\":\"contains_any\",\"value\":[\"red\",\"blue\"],\"case_sensitive\":false}",
+	  "Cyan and Blue", NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"contains_all\",\"values\":[\"red\",\"green\",\"blue\"]}", "blue, green, red",
+	  NULL, 0, CHECK_PASS, 1, NULL },
+	{ "{\"type\":\"contains_all\",\"values\":[\"red\",\"green\",\"blue\"]}", "red and blue",
+	  NULL, 0, CHECK_FAIL, 2.0 / 3.0,
+	  "answer lacks 1 of 3 values: \"green\": \"red and blue\"" },
+	{ "{\"type\":\"contains_all\",\"value\":[\"red\",\"green\",\"blue\"],\"case_sensitive\":"
+	  "false}",
+	  "RED", NULL, 0, CHECK_FAIL, 1.0 / 3.0,
+	  "answer lacks 2 of 3 values: \"green\", \"blue\" (any case): \"RED\"" },
 	/* regex */
 	{ "{\"type\":\"regex\",\"pattern\":\"paris\",\"flags\":\"i\"}", "It is Paris.", NULL, 0,
 	  CHECK_PASS, 1, NULL },
@@ -404,6 +485,46 @@ static void test_latency_min_samples(void **state)
 	check_free(c);
 }
 
+/* A string check's detail is cut to fit at a character boundary: it goes into the report's
+ * JSON, which takes only whole UTF-8 characters. */
+static void test_string_detail_cut(void **state)
+{
+	char value[64], answer[512], spec[512];
+	size_t shift, i;
+
+	(void)state;
+	for (i = 0; i < 19; i++)
+		memcpy(value + 2 * i, "\xc3\xa9", 2); /* é, 2 bytes */
+	value[38] = '\0';
+	snprintf(spec, sizeof(spec),
+		 "{\"type\":\"contains_all\",\"case_sensitive\":false,\"values\":[\"%s1\","
+		 "\"%s2\",\"%s3\",\"%s4\",\"%s5\"]}",
+		 value, value, value, value, value);
+	for (shift = 0; shift < 4; shift++) {
+		struct check *c = compile(spec);
+		struct check_input in = { .text = answer };
+		struct check_result r;
+		json_t *j;
+
+		memset(answer, 'a', shift);
+		for (i = 0; i < 100; i++)
+			memcpy(answer + shift + 2 * i, "\xc3\xa9", 2);
+		answer[shift + 200] = '\0';
+		in.len = strlen(answer);
+		check_eval(c, &in, &r);
+		assert_int_equal(r.verdict, CHECK_FAIL);
+		j = json_string(r.detail);
+		if (!j)
+			print_error("shift %zu: detail is not UTF-8: %s\n", shift, r.detail);
+		assert_non_null(j);
+		json_decref(j);
+		j = json_string(check_label(c));
+		assert_non_null(j);
+		json_decref(j);
+		check_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_latency_per_answer),
 		cmocka_unit_test(test_latency_percentiles),
 		cmocka_unit_test(test_latency_min_samples),
+		cmocka_unit_test(test_string_detail_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
