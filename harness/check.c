@@ -9,8 +9,9 @@
 
 /* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
-	&check_is_refusal_ops,	&check_json_ops,  &check_json_schema_ops, &check_length_ops,
-	&check_not_refusal_ops, &check_regex_ops, &check_similarity_ops,
+	&check_is_refusal_ops, &check_json_ops,		&check_json_schema_ops,
+	&check_length_ops,     &check_not_refusal_ops,	&check_regex_ops,
+	&check_rubric_ops,     &check_same_meaning_ops, &check_similarity_ops,
 };
 
 struct check {
@@ -163,6 +164,14 @@ void check_free(struct check *c)
 		c->ops->release(c->state);
 	free(c->id);
 	free(c);
+}
+
+int check_judge_ask(const struct check *c, int *kind, const char **rubric)
+{
+	if (!c->ops->judge_ask)
+		return 0;
+	c->ops->judge_ask(c->state, kind, rubric);
+	return 1;
 }
 
 const char *check_verdict_name(enum check_verdict v)

@@ -18,7 +18,7 @@
 #define CONFIG_MAX_BYTES (4u << 20)
 
 static const char *const top_keys[] = { "description", "vendors", "paths",   "detection", "alerts",
-					"signing",     "budget",  "logging", "judge",   NULL };
+					"signing",     "budget",  "logging", "judge",	  NULL };
 static const char *const path_keys[] = { "baselines", "reports", "state", NULL };
 static const char *const vendor_keys[] = { "id",	  "probe",	  "base_url",
 					   "model",	  "api",	  "api_version",
@@ -268,8 +268,8 @@ static int parse_judge(struct config *c, const struct jsonloc *loc, struct pl_er
 	    json_get_str(loc, "/judge", j, "model", 0, &c->judge_model, err) < 0)
 		return -1;
 	if (!config_vendor(c, c->judge_vendor))
-		return json_fail(loc, "/judge", "vendor", err,
-				 "no vendor entry has the id \"%s\"", c->judge_vendor);
+		return json_fail(loc, "/judge", "vendor", err, "no vendor entry has the id \"%s\"",
+				 c->judge_vendor);
 	if (c->judge_model && !*c->judge_model)
 		return json_fail(loc, "/judge", "model", err, "expected a non-empty string");
 	return 0;

@@ -33,9 +33,9 @@ static void quote_text(json_t *ex, const char *text)
 	json_object_set_new(ex, "truncated", json_boolean(cut < n));
 }
 
-static json_t *eval_check(const struct check *c, const struct prompt_samples *night,
+static json_t *eval_check(const struct check *c, size_t ci, const struct prompt_samples *night,
 			  const char *const *base, size_t n_base, size_t max_examples,
-			  struct eval_counts *counts, int *failed)
+			  const struct eval_judged *jd, struct eval_counts *counts, int *failed)
 {
 	size_t i, pass = 0, fail = 0, skip = 0, error = 0, scored = 0;
 	double score_sum = 0, rate, min_rate = check_min_pass_rate(c);
@@ -44,10 +44,12 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 
 	for (i = 0; night && i < night->n; i++) {
 		const struct sample *s = &night->samples[i];
-		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked, base,
-					  n_base };
+		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked,
+					  base,	   n_base,	    NULL };
 		struct check_result r;
 
+		if (jd)
+			in.judged = jd->lookup(jd->ctx, ci, s->index);
 		memset(&r, 0, sizeof(r));
 		r.score = NAN;
 		check_eval(c, &in, &r);
@@ -115,6 +117,13 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 			const struct prompt_samples *ns, size_t max_examples,
 			struct eval_counts *counts)
 {
+	return evaluate_prompt_judged(pr, bs, ns, max_examples, counts, NULL);
+}
+
+json_t *evaluate_prompt_judged(const struct prompt *pr, const struct prompt_samples *bs,
+			       const struct prompt_samples *ns, size_t max_examples,
+			       struct eval_counts *counts, const struct eval_judged *jd)
+{
 	const char **base = NULL;
 	size_t n_base = bs ? bs->n : 0, refusals = 0, c, i;
 	json_t *po = json_object(), *checks = json_array();
@@ -131,8 +140,8 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 	for (c = 0; c < pr->n_checks; c++) {
 		int failed = 0;
 
-		json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base,
-							 max_examples, counts, &failed));
+		json_array_append_new(checks, eval_check(pr->checks[c], c, ns, base, n_base,
+							 max_examples, jd, counts, &failed));
 		counts->checks_total++;
 		if (failed) {
 			counts->checks_failed++;

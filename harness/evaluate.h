@@ -43,6 +43,17 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
 json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
 			const struct prompt_samples *ns, size_t max_examples,
 			struct eval_counts *counts);
+/* The judge's verdicts, asked before evaluation (judge_client.h): lookup returns the verdict on
+ * sample `sample` (struct sample.index) of the prompt's check number `check`, or NULL when
+ * none was asked. */
+struct eval_judged {
+	const struct check_judged *(*lookup)(const void *ctx, size_t check, int sample);
+	const void *ctx;
+};
+/* evaluate_prompt with the judge's verdicts (jd may be NULL: judged kinds are skipped). */
+json_t *evaluate_prompt_judged(const struct prompt *pr, const struct prompt_samples *bs,
+			       const struct prompt_samples *ns, size_t max_examples,
+			       struct eval_counts *counts, const struct eval_judged *jd);
 json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
 		       const struct sampleset *night, size_t max_examples,
 		       struct eval_counts *counts);

@@ -2,6 +2,7 @@
  * field, ids and labels, verdict names. */
 #include "check.h"
 #include "err.h"
+#include "judge_prompt.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +41,8 @@ static const struct {
 	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
 	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
 				    "\"regexp\" (expected one of: is_refusal, json, "
-				    "json_schema, length, not_refusal, regex, similarity)" },
+				    "json_schema, length, not_refusal, regex, rubric, "
+				    "same_meaning, similarity)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -115,6 +117,17 @@ static const struct {
 	  "closing parenthesis" },
 	{ "{\"type\": \"is_refusal\", \"patterns\": {}}",
 	  "suite.json:2:36: checks[0].patterns: expected an array of patterns, got an object" },
+	/* the judged kinds */
+	{ "{\"type\": \"rubric\"}", "suite.json:2:1: checks[0]: missing required key \"rubric\"" },
+	{ "{\"type\": \"rubric\", \"rubric\": \"\"}",
+	  "suite.json:2:30: checks[0].rubric: expected a non-empty string without NUL" },
+	{ "{\"type\": \"rubric\", \"rubric\": 3}",
+	  "suite.json:2:30: checks[0].rubric: expected a string, got an integer" },
+	{ "{\"type\": \"rubric\", \"rubric\": \"x\", \"model\": \"m\"}",
+	  "suite.json:2:44: checks[0].model: unknown key \"model\" (expected one of: type, id, "
+	  "rubric)" },
+	{ "{\"type\": \"same_meaning\", \"rubric\": \"x\"}",
+	  "suite.json:2:36: checks[0].rubric: unknown key \"rubric\" (expected one of: type, id)" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -164,7 +177,35 @@ static const struct {
 	  "similarity", "similarity#0", "similarity ngram_cosine(n=4) >= 0.70" },
 	{ "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.8}",
 	  "similarity", "similarity#0", "similarity levenshtein >= 0.80" },
+	{ "{\"type\": \"rubric\", \"rubric\": \"Names Paris\", \"min_pass_rate\": 0.5}", "rubric",
+	  "rubric#0", "rubric: Names Paris" },
+	{ "{\"type\": \"same_meaning\"}", "same_meaning", "same_meaning#0",
+	  "same_meaning as the baseline's most common answer" },
 };
+
+/* The judged kinds say what to ask the judge; the others are not judged. */
+static void test_judge_ask(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct check *r = compile_text("{\"type\": \"rubric\", \"rubric\": \"Names Paris\"}", &err);
+	struct check *s = compile_text("{\"type\": \"same_meaning\"}", &err);
+	struct check *j = compile_text("{\"type\": \"json\"}", &err);
+	const char *rubric = "unset";
+	int kind = -1;
+
+	(void)state;
+	assert_true(r && s && j);
+	assert_int_equal(check_judge_ask(r, &kind, &rubric), 1);
+	assert_int_equal(kind, JUDGE_RUBRIC);
+	assert_string_equal(rubric, "Names Paris");
+	assert_int_equal(check_judge_ask(s, &kind, &rubric), 1);
+	assert_int_equal(kind, JUDGE_SAME_MEANING);
+	assert_null(rubric);
+	assert_int_equal(check_judge_ask(j, &kind, &rubric), 0);
+	check_free(r);
+	check_free(s);
+	check_free(j);
+}
 
 static void test_good_specs(void **state)
 {
@@ -231,11 +272,9 @@ static void test_verdict_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_specs),
-		cmocka_unit_test(test_good_specs),
-		cmocka_unit_test(test_id_from_pointer_index),
-		cmocka_unit_test(test_min_pass_rate),
-		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_bad_specs),     cmocka_unit_test(test_good_specs),
+		cmocka_unit_test(test_judge_ask),     cmocka_unit_test(test_id_from_pointer_index),
+		cmocka_unit_test(test_min_pass_rate), cmocka_unit_test(test_verdict_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

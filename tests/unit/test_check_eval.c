@@ -154,8 +154,8 @@ static void test_cases(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct check *c = compile(cases[i].spec);
-		struct check_input in = { cases[i].answer, strlen(cases[i].answer), 0,
-					  cases[i].baseline, cases[i].n_baseline };
+		struct check_input in = { cases[i].answer,   strlen(cases[i].answer), 0,
+					  cases[i].baseline, cases[i].n_baseline,     NULL };
 		struct check_result r;
 		int bad = 0;
 
@@ -178,12 +178,54 @@ static void test_cases(void **state)
 }
 
 /* The regex match limit must stop a pathological pattern quickly on a long answer. */
+/* The judged kinds give the judge's verdict; an unavailable judge or none asked is a skip (never
+ * the judged vendor's failure); same_meaning without baseline answers is a skip. */
+static void test_judged(void **state)
+{
+	struct check *r = compile("{\"type\":\"rubric\",\"rubric\":\"Names Paris\"}");
+	struct check *s = compile("{\"type\":\"same_meaning\"}");
+	struct check_judged pass = { CHECK_PASS, "it names Paris" };
+	struct check_judged fail = { CHECK_FAIL, "it names Berlin" };
+	struct check_judged down = { CHECK_SKIP, "HTTP 503 from the judge" };
+	struct check_input in = { "Berlin.", 7, 0, base_paris, 2, NULL };
+	struct check_result res;
+
+	(void)state;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_SKIP);
+	assert_string_equal(res.detail, "judge unavailable: not asked");
+	in.judged = &pass;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_PASS);
+	assert_true(res.score == 1 && res.detail[0] == '\0');
+	in.judged = &fail;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_FAIL);
+	assert_string_equal(res.detail, "judge: it names Berlin");
+	in.judged = &down;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_SKIP);
+	assert_string_equal(res.detail, "judge unavailable: HTTP 503 from the judge");
+	in.judged = &fail;
+	check_eval(s, &in, &res);
+	assert_int_equal(res.verdict, CHECK_FAIL);
+	in.n_baseline = 0;
+	check_eval(s, &in, &res);
+	assert_int_equal(res.verdict, CHECK_SKIP);
+	assert_string_equal(res.detail, "no baseline answers to compare with");
+	/* rubric needs no baseline */
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_FAIL);
+	check_free(r);
+	check_free(s);
+}
+
 /* The API's refusal field makes an answer a refusal whatever its text. */
 static void test_refusal_flag(void **state)
 {
 	struct check *is = compile("{\"type\":\"is_refusal\"}");
 	struct check *no = compile("{\"type\":\"not_refusal\"}");
-	struct check_input in = { "Here is the recipe.", 19, 1, NULL, 0 };
+	struct check_input in = { "Here is the recipe.", 19, 1, NULL, 0, NULL };
 	struct check_result r;
 
 	(void)state;
@@ -204,7 +246,7 @@ static void test_regex_limit_is_fast(void **state)
 {
 	struct check *c = compile("{\"type\":\"regex\",\"pattern\":\"^(x+x+)+$\"}");
 	char text[5001];
-	struct check_input in = { text, sizeof(text) - 1, 0, NULL, 0 };
+	struct check_input in = { text, sizeof(text) - 1, 0, NULL, 0, NULL };
 	struct check_result r;
 	clock_t t0 = clock();
 
@@ -224,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refusal_flag),
+		cmocka_unit_test(test_judged),
 		cmocka_unit_test(test_regex_limit_is_fast),
 	};
 
