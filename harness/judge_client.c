@@ -316,8 +316,8 @@ static void finished(void *ctx, struct http_xfer *x, void *user)
 			snprintf(why, sizeof(why), "%.200s", err.msg);
 		}
 	}
-	if (why[0] && retry && !jc->down[0] && a->attempts <= JUDGE_RETRIES && a->attempts <= jc->vendor->retries &&
-	    start(jc, a) == 0)
+	if (why[0] && retry && !jc->down[0] && a->attempts <= JUDGE_RETRIES &&
+	    a->attempts <= jc->vendor->retries && start(jc, a) == 0)
 		goto out;
 	a->done = 1;
 	if (why[0]) {

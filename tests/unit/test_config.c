@@ -300,10 +300,8 @@ static void test_key_hygiene(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_config),
-		cmocka_unit_test(test_bad_configs),
-		cmocka_unit_test(test_judge),
-		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_good_config), cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_judge),	    cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_key_hygiene),
 	};
 
