@@ -1,12 +1,18 @@
 /* test_judge.c: the judge's prompts (versioned, the answer delimited as data), the strict
- * verdict parser, the choice of the reference answer. */
+ * verdict parser, the choice of the reference answer; the judge client against the simulator's
+ * judge: verdicts per (check, sample), one request per distinct answer, the cache, faults. */
 #include "testutil.h"
+#include "config.h"
 #include "hex.h"
+#include "judge_client.h"
 #include "judge_prompt.h"
+#include "sbuf.h"
+#include "sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The prompt starts with its version line, carries the template's instructions, the rubric and
  * the answer each between BEGIN/END lines tagged with the text's own hash. */
@@ -151,12 +157,353 @@ static void test_reference(void **state)
 	assert_int_equal(judge_reference(base, 1), 0);
 }
 
+/* ---- the client ---- */
+
+struct fixture {
+	char *dir, *cfg_path;
+	struct config *cfg;
+	struct prompt pr;
+	struct check *checks[3];
+	struct sample ns_s[4], bs_s[3];
+	struct prompt_samples ns, bs;
+};
+
+static struct check *compile_check(const char *spec)
+{
+	struct jsonloc loc = { "suite.json", spec, strlen(spec) };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *j = json_loads(spec, 0, NULL);
+	struct check *c = check_compile(&loc, "/checks/0", j, &err);
+
+	json_decref(j);
+	assert_non_null(c);
+	return c;
+}
+
+/* A config whose judge (if judge_port > 0) is the simulator on that port; a prompt with a
+ * rubric, a same_meaning and a json check; tonight's answers "Paris." twice, "Lyon.", "Paris";
+ * the baseline's "Paris." twice and "Lyon.". */
+static void fixture_init(struct fixture *f, int judge_port)
+{
+	static const char *const night[] = { "Paris.", "Paris.", "Lyon.", "Paris" };
+	static const char *const base[] = { "Paris.", "Lyon.", "Paris." };
+	struct pl_err err = PL_ERR_INIT;
+	char text[1024];
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->dir = tu_tmpdir();
+	snprintf(text, sizeof(text),
+		 "{\"vendors\": [{\"id\": \"j\", \"probe\": \"openai\", \"base_url\": "
+		 "\"http://127.0.0.1:%d/v1\", \"model\": \"judge-1\", \"api_key_env\": "
+		 "\"PLTEST_JUDGE_KEY\", \"retries\": 1, \"timeout_ms\": 5000}],\n"
+		 " \"paths\": {\"state\": \"%s/state\"}%s}\n",
+		 judge_port > 0 ? judge_port : 9, f->dir,
+		 judge_port ? ", \"judge\": {\"vendor\": \"j\"}" : "");
+	f->cfg_path = tu_write(f->dir, "c.json", text);
+	f->cfg = config_load(f->cfg_path, &err);
+	assert_non_null(f->cfg);
+	f->checks[0] = compile_check("{\"type\": \"rubric\", \"rubric\": \"The answer names Paris "
+				     "as the capital of France\"}");
+	f->checks[1] = compile_check("{\"type\": \"same_meaning\"}");
+	f->checks[2] = compile_check("{\"type\": \"json\"}");
+	f->pr.id = "capital";
+	f->pr.checks = f->checks;
+	f->pr.n_checks = 3;
+	for (i = 0; i < 4; i++) {
+		f->ns_s[i].index = (int)i;
+		f->ns_s[i].text = (char *)night[i];
+	}
+	for (i = 0; i < 3; i++) {
+		f->bs_s[i].index = (int)i;
+		f->bs_s[i].text = (char *)base[i];
+	}
+	f->ns.samples = f->ns_s;
+	f->ns.n = 4;
+	f->bs.samples = f->bs_s;
+	f->bs.n = 3;
+}
+
+static void fixture_release(struct fixture *f)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		check_free(f->checks[i]);
+	config_free(f->cfg);
+	tu_rmrf(f->dir);
+	free(f->cfg_path);
+	free(f->dir);
+}
+
+static struct judge_client *client(struct fixture *f)
+{
+	struct judge_budget b;
+	struct pl_err err = PL_ERR_INIT;
+	struct judge_client *jc;
+
+	memset(&b, 0, sizeof(b));
+	jc = judge_client_new(f->cfg, &b, &err);
+	assert_non_null(jc);
+	return jc;
+}
+
+static long sim_requests(struct sim *s)
+{
+	char *st = sim_stats_json(s);
+	json_t *j = json_loads(st, 0, NULL);
+	long n = (long)json_integer_value(json_object_get(j, "requests"));
+
+	json_decref(j);
+	free(st);
+	return n;
+}
+
+static struct sim *judge_sim(int *port, enum sim_fault fault)
+{
+	struct sim_opts o;
+	struct pl_err err = PL_ERR_INIT;
+	struct sim *s;
+
+	sim_opts_init(&o);
+	o.knobs.seed = 3;
+	o.fault = fault;
+	s = sim_start(&o, port, &err);
+	if (!s)
+		fail_msg("sim_start: %s", err.msg);
+	return s;
+}
+
+/* Without "judge" in the config every verdict is unavailable, with that reason; nothing else
+ * is asked; the json check is not judged (lookup NULL). */
+static void test_client_no_judge(void **state)
+{
+	struct fixture f;
+	struct judge_client *jc;
+	struct judge_verdicts v;
+	struct judge_tally t;
+	const struct check_judged *j;
+
+	(void)state;
+	fixture_init(&f, 0);
+	jc = client(&f);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	j = judge_verdicts_lookup(&v, 0, 2);
+	assert_non_null(j);
+	assert_int_equal(j->verdict, CHECK_SKIP);
+	assert_string_equal(j->reason, "no judge in the config (\"judge\")");
+	assert_null(judge_verdicts_lookup(&v, 2, 0));
+	assert_int_equal(t.unavailable, 8); /* 2 judged checks x 4 samples */
+	assert_int_equal(t.requests, 0);
+	judge_verdicts_release(&v);
+	judge_client_free(jc);
+	fixture_release(&f);
+}
+
+/* Against the simulator's judge: one request per distinct (judge prompt, answer), the
+ * verdicts per (check, sample), the report's hashes; saved, a second client asks nothing. */
+static void test_client_cache(void **state)
+{
+	struct fixture f;
+	struct judge_client *jc;
+	struct judge_verdicts v;
+	struct judge_tally t;
+	struct pl_err err = PL_ERR_INIT;
+	const struct check_judged *j;
+	json_t *entry, *meta;
+	char path[1200], psha[65];
+	int port = 0;
+	struct sim *s;
+
+	(void)state;
+	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
+	s = judge_sim(&port, SIM_FAULT_NONE);
+	fixture_init(&f, port);
+	jc = client(&f);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	/* rubric: "Paris.", "Lyon.", "Paris"; same_meaning against "Paris.": the same three */
+	assert_int_equal(t.requests, 6);
+	assert_int_equal(sim_requests(s), 6);
+	assert_int_equal(t.verdicts, 6);
+	assert_int_equal(t.cached, 0);
+	assert_int_equal(t.unavailable, 0);
+	j = judge_verdicts_lookup(&v, 0, 1);
+	assert_true(j && j->verdict == CHECK_PASS);
+	assert_string_equal(j->reason, "the answer mentions Paris");
+	j = judge_verdicts_lookup(&v, 0, 2);
+	assert_true(j && j->verdict == CHECK_FAIL);
+	assert_string_equal(j->reason, "the answer mentions none of: Paris France");
+	j = judge_verdicts_lookup(&v, 1, 2);
+	assert_true(j && j->verdict == CHECK_FAIL);
+	j = judge_verdicts_lookup(&v, 1, 3);
+	assert_true(j && j->verdict == CHECK_PASS);
+	assert_null(judge_verdicts_lookup(&v, 0, 9)); /* no such sample */
+	/* the report entry's checks get the judge's template, hashes and counts */
+	entry = json_pack("{s:[{},{},{}]}", "checks");
+	judge_verdicts_annotate(&v, entry);
+	meta = json_object_get(json_array_get(json_object_get(entry, "checks"), 0), "judge");
+	judge_prompt_sha256(JUDGE_RUBRIC, "The answer names Paris as the capital of France", psha);
+	assert_string_equal(json_string_value(json_object_get(meta, "template")),
+			    "plumbline-rubric/1");
+	assert_string_equal(json_string_value(json_object_get(meta, "prompt_sha256")), psha);
+	assert_int_equal(json_integer_value(json_object_get(meta, "asked")), 4);
+	meta = json_object_get(json_array_get(json_object_get(entry, "checks"), 1), "judge");
+	assert_int_equal(json_integer_value(json_object_get(meta, "reference_sample")), 0);
+	assert_null(json_object_get(json_array_get(json_object_get(entry, "checks"), 2), "judge"));
+	json_decref(entry);
+	judge_verdicts_release(&v);
+	assert_int_equal(judge_client_save(jc, &err), 0);
+	judge_client_free(jc);
+	snprintf(path, sizeof(path), "%s/state/judge-cache.json", f.dir);
+	entry = json_load_file(path, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(entry, "format")),
+			    "plumbline-judge-cache/1");
+	assert_int_equal(json_object_size(json_object_get(entry, "verdicts")), 6);
+	json_decref(entry);
+
+	/* a new run: every verdict from the cache, nothing sent */
+	jc = client(&f);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	assert_int_equal(t.requests, 0);
+	assert_int_equal(t.cached, 6);
+	assert_int_equal(sim_requests(s), 6);
+	j = judge_verdicts_lookup(&v, 0, 2);
+	assert_true(j && j->verdict == CHECK_FAIL);
+	assert_string_equal(j->reason, "the answer mentions none of: Paris France");
+	judge_verdicts_release(&v);
+	judge_client_free(jc);
+
+	/* another judge model is another cache key: asked again */
+	free(f.cfg->judge_model);
+	f.cfg->judge_model = xstrdup("judge-2");
+	jc = client(&f);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	assert_int_equal(t.requests, 6);
+	judge_verdicts_release(&v);
+	judge_client_free(jc);
+	sim_stop(s);
+	fixture_release(&f);
+}
+
+/* same_meaning without a baseline asks nothing (the check skips on its own). */
+static void test_client_no_baseline(void **state)
+{
+	struct fixture f;
+	struct judge_client *jc;
+	struct judge_verdicts v;
+	struct judge_tally t;
+	int port = 0;
+	struct sim *s;
+
+	(void)state;
+	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
+	s = judge_sim(&port, SIM_FAULT_NONE);
+	fixture_init(&f, port);
+	jc = client(&f);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, NULL, &f.ns, &v, &t);
+	assert_int_equal(t.requests, 3); /* the rubric's three distinct answers */
+	assert_null(judge_verdicts_lookup(&v, 1, 0));
+	judge_verdicts_release(&v);
+	judge_client_free(jc);
+	sim_stop(s);
+	fixture_release(&f);
+}
+
+/* A judge that answers 500: every verdict unavailable with the HTTP status, the judge down
+ * after three failures in a row (not asked for the rest), nothing cached. */
+static void test_client_faults(void **state)
+{
+	struct fixture f;
+	struct judge_client *jc;
+	struct judge_verdicts v;
+	struct judge_tally t;
+	struct pl_err err = PL_ERR_INIT;
+	const struct check_judged *j;
+	char path[1200];
+	int port = 0;
+	struct sim *s;
+
+	(void)state;
+	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
+	s = judge_sim(&port, SIM_FAULT_500);
+	fixture_init(&f, port);
+	f.cfg->vendors[0].concurrency = 1;
+	jc = client(&f);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	j = judge_verdicts_lookup(&v, 0, 0);
+	assert_true(j && j->verdict == CHECK_SKIP);
+	assert_non_null(strstr(j->reason, "HTTP 500"));
+	assert_int_equal(t.unavailable, 8);
+	/* three questions, each tried twice (retries 1), then down */
+	assert_int_equal(t.requests, 6);
+	assert_int_equal(sim_requests(s), 6);
+	judge_verdicts_release(&v);
+	/* down: the next prompt asks nothing */
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	assert_int_equal(t.requests, 0);
+	assert_non_null(strstr(t.unavailable_reason, "HTTP 500"));
+	judge_verdicts_release(&v);
+	assert_int_equal(judge_client_save(jc, &err), 0);
+	judge_client_free(jc);
+	snprintf(path, sizeof(path), "%s/state/judge-cache.json", f.dir);
+	assert_false(access(path, F_OK) == 0); /* nothing to keep */
+	sim_stop(s);
+	fixture_release(&f);
+}
+
+/* The judge's spending counts against the run's budget with the runner's. */
+static void test_client_budget(void **state)
+{
+	struct fixture f;
+	struct judge_client *jc;
+	struct judge_verdicts v;
+	struct judge_tally t;
+	struct judge_budget b;
+	struct runner_stats run;
+	struct pl_err err = PL_ERR_INIT;
+	const struct check_judged *j;
+	int port = 0;
+	struct sim *s;
+
+	(void)state;
+	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
+	s = judge_sim(&port, SIM_FAULT_NONE);
+	fixture_init(&f, port);
+	memset(&run, 0, sizeof(run));
+	run.sent = 8;
+	memset(&b, 0, sizeof(b));
+	b.max_requests = 10;
+	b.run = &run;
+	f.cfg->vendors[0].concurrency = 1;
+	jc = judge_client_new(f.cfg, &b, &err);
+	assert_non_null(jc);
+	memset(&t, 0, sizeof(t));
+	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	assert_int_equal(t.requests, 2); /* 8 + 2 = max_requests */
+	j = judge_verdicts_lookup(&v, 1, 3);
+	assert_true(j && j->verdict == CHECK_SKIP);
+	assert_string_equal(j->reason, "request budget reached (max_requests 10)");
+	judge_verdicts_release(&v);
+	judge_client_free(jc);
+	sim_stop(s);
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prompt_build),  cmocka_unit_test(test_prompt_hash),
 		cmocka_unit_test(test_verdict_parse), cmocka_unit_test(test_verdict_long_reason),
-		cmocka_unit_test(test_reference),
+		cmocka_unit_test(test_reference),     cmocka_unit_test(test_client_no_judge),
+		cmocka_unit_test(test_client_cache),  cmocka_unit_test(test_client_no_baseline),
+		cmocka_unit_test(test_client_faults), cmocka_unit_test(test_client_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
