@@ -1279,6 +1279,10 @@ int cmd_run(int argc, char **argv)
 	rctx.t = targets;
 	rctx.n = n_targets;
 	rctx.jc = jc;
+	if (jc) {
+		a.so.extra_spent = judge_client_spent;
+		a.so.extra_ctx = jc;
+	}
 	a.so.collect = collect = collect_new(&s.plan, on_prompt, &rctx);
 	if (session_execute(&s, &a.so, &err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, &err) < 0) {
