@@ -64,7 +64,9 @@ check_of() { # check_of KIND EXPR: EXPR on the report's check of that kind (c)
 # and hashes and its figures.
 cp -r "$base" "$tmp/clean"
 night "$tmp/clean" 2026-03-01
-expect_exit 0 "$PLUMBLINE" run --config "$tmp/clean/plumbline.json" --vendor sim --date 2026-03-01 "$suite"
+# (no --vendor: the judge's entry grades, it is not sent the suite)
+expect_exit 0 "$PLUMBLINE" run --config "$tmp/clean/plumbline.json" --date 2026-03-01 "$suite"
+[ ! -e "$tmp/clean/reports/2026-03-01/judge-judged.json" ] || fail "the judge's entry was run"
 [ "$(check_of rubric 'c["verdict"]')" = pass ] || fail "rubric on the unchanged vendor: $(cat "$report")"
 [ "$(check_of same_meaning 'c["verdict"]')" = pass ] || fail "same_meaning on the unchanged vendor"
 [ "$(check_of rubric 'c["judge"]["template"]')" = plumbline-rubric/1 ] || fail "template version"
