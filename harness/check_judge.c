@@ -93,12 +93,14 @@ static void judge_eval(const void *state, const struct check_input *in, struct c
 		out->score = 0;
 		snprintf(out->detail, sizeof(out->detail), "judge: %s",
 			 in->judged->reason ? in->judged->reason : "");
+		judge_utf8_cut(out->detail);
 		return;
 	default:
 		/* the judge's fault is never the judged vendor's: not applicable, not a failure */
 		out->verdict = CHECK_SKIP;
 		snprintf(out->detail, sizeof(out->detail), "judge unavailable: %s",
 			 in->judged->reason ? in->judged->reason : "no verdict");
+		judge_utf8_cut(out->detail);
 		break;
 	}
 }

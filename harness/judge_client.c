@@ -63,6 +63,7 @@ static void set_down(struct judge_client *jc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(jc->down, sizeof(jc->down), fmt, ap);
 	va_end(ap);
+	judge_utf8_cut(jc->down);
 }
 
 /* The cache file's verdicts (a new object; empty when there is none). A cache that cannot be
@@ -316,6 +317,7 @@ static void finished(void *ctx, struct http_xfer *x, void *user)
 			snprintf(why, sizeof(why), "%.200s", err.msg);
 		}
 	}
+	judge_utf8_cut(why);
 	if (why[0] && retry && !jc->down[0] && a->attempts <= JUDGE_RETRIES &&
 	    a->attempts <= jc->vendor->retries && start(jc, a) == 0)
 		goto out;
@@ -503,6 +505,7 @@ void judge_client_prompt(struct judge_client *jc, const struct prompt *pr,
 			if (!tally->unavailable_reason[0])
 				snprintf(tally->unavailable_reason,
 					 sizeof(tally->unavailable_reason), "%s", why);
+			judge_utf8_cut(tally->unavailable_reason);
 		}
 		out->v[c].reason = out->reasons[c];
 	}

@@ -48,6 +48,10 @@ void judge_prompt_sha256(enum judge_kind k, const char *criterion, char out[65])
  * (PL_E_VENDOR, "unreadable verdict: ..."). */
 int judge_verdict_parse(const char *text, size_t len, int *pass, char **reason, struct pl_err *err);
 
+/* Cuts an incomplete UTF-8 sequence off the end of s, as a snprintf into a fixed buffer may
+ * leave one (report strings must be valid UTF-8). */
+void judge_utf8_cut(char *s);
+
 /* The baseline answer same_meaning compares with: the most common of base[0..n) (exact text,
  * surrounding white space ignored), the earliest on a tie. Returns its index; n must be > 0. */
 size_t judge_reference(const char *const *base, size_t n);

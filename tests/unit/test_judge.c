@@ -144,6 +144,50 @@ static void test_verdict_long_reason(void **state)
 	free(reason);
 }
 
+/* A reason cut by a fixed buffer stays valid UTF-8 (reports are JSON): in the check's detail
+ * too. */
+static void test_utf8_cut(void **state)
+{
+	char a[] = "ab\xc3", b[] = "ab\xc3\xa9", c[] = "a\xe2\x82", d[] = "\xf0\x9f\x98\x80",
+	     e[] = "";
+	struct jsonloc loc = { "s.json", "{}", 2 };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *spec = json_pack("{s:s, s:s}", "type", "rubric", "rubric", "Names Paris");
+	struct check *ck = check_compile(&loc, "/checks/0", spec, &err);
+	struct check_judged j = { CHECK_FAIL, NULL };
+	struct check_input in = { "x", 1, 0, NULL, 0, &j };
+	struct check_result r;
+	char reason[400];
+	json_t *str;
+	size_t i;
+
+	(void)state;
+	judge_utf8_cut(a);
+	assert_string_equal(a, "ab");
+	judge_utf8_cut(b);
+	assert_string_equal(b, "ab\xc3\xa9");
+	judge_utf8_cut(c);
+	assert_string_equal(c, "a");
+	judge_utf8_cut(d);
+	assert_string_equal(d, "\xf0\x9f\x98\x80");
+	judge_utf8_cut(e);
+	assert_string_equal(e, "");
+	/* "judge: x" then é after é: the detail's 255 bytes end inside one */
+	reason[0] = 'x';
+	for (i = 1; i + 2 < sizeof(reason); i += 2)
+		memcpy(reason + i, "\xc3\xa9", 2);
+	reason[i] = '\0';
+	j.reason = reason;
+	assert_non_null(ck);
+	check_eval(ck, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	str = json_string(r.detail);
+	assert_non_null(str); /* valid UTF-8 */
+	json_decref(str);
+	check_free(ck);
+	json_decref(spec);
+}
+
 /* same_meaning compares with the most common baseline answer (white space around ignored), the
  * earliest on a tie. */
 static void test_reference(void **state)
@@ -499,11 +543,17 @@ static void test_client_budget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prompt_build),  cmocka_unit_test(test_prompt_hash),
-		cmocka_unit_test(test_verdict_parse), cmocka_unit_test(test_verdict_long_reason),
-		cmocka_unit_test(test_reference),     cmocka_unit_test(test_client_no_judge),
-		cmocka_unit_test(test_client_cache),  cmocka_unit_test(test_client_no_baseline),
-		cmocka_unit_test(test_client_faults), cmocka_unit_test(test_client_budget),
+		cmocka_unit_test(test_prompt_build),
+		cmocka_unit_test(test_prompt_hash),
+		cmocka_unit_test(test_verdict_parse),
+		cmocka_unit_test(test_verdict_long_reason),
+		cmocka_unit_test(test_reference),
+		cmocka_unit_test(test_utf8_cut),
+		cmocka_unit_test(test_client_no_judge),
+		cmocka_unit_test(test_client_cache),
+		cmocka_unit_test(test_client_no_baseline),
+		cmocka_unit_test(test_client_faults),
+		cmocka_unit_test(test_client_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
