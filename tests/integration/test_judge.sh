@@ -37,6 +37,13 @@ json.dump(c, open(path, "w"), indent=1)
 PY
 }
 
+# `plumbline check` warns when judged checks have no judge.
+mkdir -p "$tmp/nojudge"
+write_config "$tmp/nojudge" 9
+expect_exit 0 "$PLUMBLINE" check --config "$tmp/nojudge/plumbline.json" "$suite"
+grep -q 'judged checks (rubric, same_meaning) but the config has no "judge"' "$tmp/last.err" ||
+	fail "check: $(cat "$tmp/last.err")"
+
 # The baseline, recorded once.
 base="$tmp/base"
 sim_start rec --seed 5 --night 0
