@@ -227,7 +227,21 @@ static struct check *compile_check(const char *spec)
 /* A config whose judge (if judge_port > 0) is the simulator on that port; a prompt with a
  * rubric, a same_meaning and a json check; tonight's answers "Paris." twice, "Lyon.", "Paris";
  * the baseline's "Paris." twice and "Lyon.". */
+static void fixture_init_probe(struct fixture *f, int judge_port, const char *vendor);
+
 static void fixture_init(struct fixture *f, int judge_port)
+{
+	char vendor[256];
+
+	snprintf(vendor, sizeof(vendor),
+		 "\"probe\": \"openai\", \"base_url\": \"http://127.0.0.1:%d/v1\", \"model\": "
+		 "\"judge-1\"",
+		 judge_port > 0 ? judge_port : 9);
+	fixture_init_probe(f, judge_port, vendor);
+}
+
+/* The same with the judge's vendor entry given (its probe, base_url, model and more). */
+static void fixture_init_probe(struct fixture *f, int judge_port, const char *vendor)
 {
 	static const char *const night[] = { "Paris.", "Paris.", "Lyon.", "Paris" };
 	static const char *const base[] = { "Paris.", "Lyon.", "Paris." };
@@ -238,12 +252,10 @@ static void fixture_init(struct fixture *f, int judge_port)
 	memset(f, 0, sizeof(*f));
 	f->dir = tu_tmpdir();
 	snprintf(text, sizeof(text),
-		 "{\"vendors\": [{\"id\": \"j\", \"probe\": \"openai\", \"base_url\": "
-		 "\"http://127.0.0.1:%d/v1\", \"model\": \"judge-1\", \"api_key_env\": "
+		 "{\"vendors\": [{\"id\": \"j\", %s, \"api_key_env\": "
 		 "\"PLTEST_JUDGE_KEY\", \"retries\": 1, \"timeout_ms\": 5000}],\n"
 		 " \"paths\": {\"state\": \"%s/state\"}%s}\n",
-		 judge_port > 0 ? judge_port : 9, f->dir,
-		 judge_port ? ", \"judge\": {\"vendor\": \"j\"}" : "");
+		 vendor, f->dir, judge_port ? ", \"judge\": {\"vendor\": \"j\"}" : "");
 	f->cfg_path = tu_write(f->dir, "c.json", text);
 	f->cfg = config_load(f->cfg_path, &err);
 	assert_non_null(f->cfg);
@@ -433,6 +445,60 @@ static void test_client_cache(void **state)
 	fixture_release(&f);
 }
 
+/* The simulator judges on every wire format it serves, so any vendor entry can judge. */
+static void test_client_wire_formats(void **state)
+{
+	static const struct {
+		const char *probe, *path, *more;
+	} vendors[] = {
+		{ "openai", "/v1", "" },
+		{ "openai", "/v1", ", \"api\": \"responses\"" },
+		{ "azure-openai", "", ", \"api_version\": \"2024-10-21\"" },
+		{ "anthropic", "/v1", "" },
+		{ "gemini", "/v1beta", "" },
+		{ "ollama", "", "" },
+		{ "bedrock", "", ", \"region\": \"us-east-1\"" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++) {
+		struct fixture f;
+		struct judge_client *jc;
+		struct judge_verdicts v;
+		struct judge_tally t;
+		const struct check_judged *p, *q;
+		char vendor[512];
+		int port = 0;
+		struct sim *s = judge_sim(&port, SIM_FAULT_NONE);
+
+		setenv("PLTEST_JUDGE_KEY",
+		       !strcmp(vendors[i].probe, "bedrock")
+			       ? "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+			       : "judge-test-key",
+		       1);
+		snprintf(vendor, sizeof(vendor),
+			 "\"probe\": \"%s\", \"base_url\": \"http://127.0.0.1:%d%s\", \"model\": "
+			 "\"%s\"%s",
+			 vendors[i].probe, port, vendors[i].path,
+			 strcmp(vendors[i].probe, "bedrock") ? "j" : "us.amazon.sim-v1:0",
+			 vendors[i].more);
+		fixture_init_probe(&f, port, vendor);
+		jc = client(&f);
+		memset(&t, 0, sizeof(t));
+		judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+		p = judge_verdicts_lookup(&v, 0, 0);
+		q = judge_verdicts_lookup(&v, 0, 2);
+		if (!p || p->verdict != CHECK_PASS || !q || q->verdict != CHECK_FAIL)
+			fail_msg("%s: %s / %s", vendor, p ? p->reason : "-", q ? q->reason : "-");
+		assert_int_equal(t.unavailable, 0);
+		judge_verdicts_release(&v);
+		judge_client_free(jc);
+		sim_stop(s);
+		fixture_release(&f);
+	}
+}
+
 /* same_meaning without a baseline asks nothing (the check skips on its own). */
 static void test_client_no_baseline(void **state)
 {
@@ -551,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_client_no_judge),
 		cmocka_unit_test(test_client_cache),
+		cmocka_unit_test(test_client_wire_formats),
 		cmocka_unit_test(test_client_no_baseline),
 		cmocka_unit_test(test_client_faults),
 		cmocka_unit_test(test_client_budget),
