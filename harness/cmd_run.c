@@ -130,6 +130,12 @@ struct target {
 	size_t faults;		    /* requests of tonight's journal that ended in a fault */
 	struct judge_tally jtally;  /* what the LLM judge did for the judged checks */
 	int judged;		    /* the suite has judged checks */
+	/* A suite with judged checks is judged after the run (judge_deferred): asking the LLM
+	 * judge while the runner waits would hold back its requests and stretch the latencies
+	 * it measures. Its prompts wait here, in order. */
+	struct prompt_samples *deferred;
+	const struct prompt **deferred_pr;
+	size_t n_deferred, cap_deferred;
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -405,9 +411,42 @@ static int on_prompt(void *ctx, const struct plan_group *g, struct prompt_sample
 	for (i = 0; i < rc->n; i++)
 		if (rc->t[i].vendor == g->vendor && rc->t[i].suite == g->suite)
 			break;
-	if (i < rc->n)
-		r = judge_prompt(&rc->t[i], rc->t[i].judged ? rc->jc : NULL, g->prompt, ps, err);
+	if (i < rc->n && rc->t[i].judged && rc->jc) {
+		struct target *t = &rc->t[i];
+
+		if (t->n_deferred == t->cap_deferred) {
+			t->cap_deferred = 2 * t->cap_deferred + 8;
+			t->deferred = xrealloc(t->deferred, t->cap_deferred * sizeof(*t->deferred));
+			t->deferred_pr =
+				xrealloc(t->deferred_pr, t->cap_deferred * sizeof(*t->deferred_pr));
+		}
+		t->deferred_pr[t->n_deferred] = g->prompt;
+		t->deferred[t->n_deferred++] = *ps; /* taken over */
+		memset(ps, 0, sizeof(*ps));
+	} else if (i < rc->n) {
+		r = judge_prompt(&rc->t[i], NULL, g->prompt, ps, err);
+	}
 	prompt_samples_release(ps);
+	return r;
+}
+
+/* After the run: the prompts of the suites with judged checks, in order, with the judge. */
+static int judge_deferred(struct run_ctx *rc, struct pl_err *err)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; i < rc->n; i++) {
+		struct target *t = &rc->t[i];
+
+		for (k = 0; k < t->n_deferred; k++) {
+			if (r == 0)
+				r = judge_prompt(t, rc->jc, t->deferred_pr[k], &t->deferred[k],
+						 err);
+			prompt_samples_release(&t->deferred[k]);
+		}
+		t->n_deferred = 0;
+	}
 	return r;
 }
 
@@ -454,7 +493,7 @@ static int lock_targets(const struct session *s, const struct target *t, size_t 
 
 static void release_targets(struct target *t, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < n; i++) {
 		detect_params_free(t[i].params);
@@ -469,6 +508,10 @@ static void release_targets(struct target *t, size_t n)
 		strings_free(&t[i].edited);
 		strings_free(&t[i].unbaselined);
 		strings_free(&t[i].failing);
+		for (k = 0; k < t[i].n_deferred; k++)
+			prompt_samples_release(&t[i].deferred[k]);
+		free(t[i].deferred);
+		free(t[i].deferred_pr);
 	}
 	free(t);
 }
@@ -1029,7 +1072,7 @@ static int check_judge_cost(const struct session *s, const struct run_args *a, s
 }
 
 /* The LLM judge of the targets whose suite has judged checks (they are marked); *jc stays NULL
- * when none has. Its spending counts against the run's budget, with the runner's. */
+ * when none has. It is asked after the run, within what the run's budget leaves. */
 static int open_judge(struct session *s, const struct run_args *a, struct target *t, size_t n,
 		      struct judge_client **jc, struct pl_err *err)
 {
@@ -1102,7 +1145,7 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	so = a->so;
 	so.collect = col = collect_new(&s.plan, on_prompt, &rctx);
 	so.close_journal = lo->path;
-	if (session_execute(&s, &so, err) < 0 ||
+	if (session_execute(&s, &so, err) < 0 || judge_deferred(&rctx, err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, err) < 0)
 		goto out;
 	fprintf(stderr, "plumbline: the run of night %s was killed before it finished (%s)\n",
@@ -1279,12 +1322,8 @@ int cmd_run(int argc, char **argv)
 	rctx.t = targets;
 	rctx.n = n_targets;
 	rctx.jc = jc;
-	if (jc) {
-		a.so.extra_spent = judge_client_spent;
-		a.so.extra_ctx = jc;
-	}
 	a.so.collect = collect = collect_new(&s.plan, on_prompt, &rctx);
-	if (session_execute(&s, &a.so, &err) < 0 ||
+	if (session_execute(&s, &a.so, &err) < 0 || judge_deferred(&rctx, &err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

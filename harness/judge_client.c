@@ -578,15 +578,6 @@ json_t *judge_tally_json(const struct judge_client *jc, const struct judge_tally
 	return o;
 }
 
-void judge_client_spent(void *ctx, long *requests, long *tokens, double *cost)
-{
-	const struct judge_client *jc = ctx;
-
-	*requests = (long)jc->requests;
-	*tokens = jc->prompt_tokens + jc->completion_tokens;
-	*cost = jc->cost;
-}
-
 int judge_client_save(struct judge_client *jc, struct pl_err *err)
 {
 	json_t *root = NULL, *all;

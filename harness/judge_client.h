@@ -10,9 +10,9 @@
  * the reason "..." the check prints as "judge unavailable: ...": never the judged vendor's
  * fault. Three failed requests in a row mark the judge down for the rest of the run.
  *
- * The judge's requests, tokens and cost count against the run's budget both ways: before each
- * request the judge adds what the runner spent so far (judge_budget) to its own spending, and
- * the runner adds the judge's (judge_client_spent) to its own.
+ * The judge's requests, tokens and cost count against the run's budget (judge_budget): before
+ * each request the judge adds what the runner spent to its own spending. `plumbline run` asks
+ * it after the runner is done (the vendors first; the judge gets what the budget leaves).
  *
  * Calling order: judge_client_new; per prompt judge_client_prompt, evaluate with
  * judge_verdicts_lookup, judge_verdicts_annotate on the report entry, judge_verdicts_release;
@@ -86,10 +86,6 @@ void judge_verdicts_release(struct judge_verdicts *v); /* NULL-safe */
 
 /* The report's "judge" object for tally (a new reference). */
 json_t *judge_tally_json(const struct judge_client *jc, const struct judge_tally *t);
-
-/* runner_opts.extra_spent (ctx: a struct judge_client): the judge's requests, tokens and cost
- * so far, so the runner's budget counts them too. */
-void judge_client_spent(void *ctx, long *requests, long *tokens, double *cost);
 
 /* Writes the cache (atomically, merged with what another run wrote meanwhile) when new
  * verdicts came in. Returns 0, or -1 with err set (PL_E_IO). */

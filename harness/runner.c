@@ -362,23 +362,17 @@ static int assign(struct run *r, struct vstate *v, struct job *jb)
 static int budget_allows(struct run *r, const struct job *jb)
 {
 	const struct runner_opts *o = r->o;
-	long xr = 0, xt = 0;
-	double xc = 0;
 
 	if (r->stop)
 		return 0;
-	if (o->extra_spent)
-		o->extra_spent(o->extra_ctx, &xr, &xt, &xc);
-	if (o->max_requests > 0 && r->requests_sent + xr >= o->max_requests)
+	if (o->max_requests > 0 && r->requests_sent >= o->max_requests)
 		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
 			 "request budget reached (max_requests %ld)", o->max_requests);
-	else if (o->max_tokens > 0 &&
-		 sat_add(sat_add(sat_add(r->tokens_used, r->tokens_in_flight), jb->est_tokens),
-			 xt) > o->max_tokens)
+	else if (o->max_tokens > 0 && sat_add(sat_add(r->tokens_used, r->tokens_in_flight),
+					      jb->est_tokens) > o->max_tokens)
 		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
 			 "token budget reached (max_tokens %ld)", o->max_tokens);
-	else if (o->max_cost > 0 &&
-		 r->cost_used + r->cost_in_flight + jb->est_cost + xc > o->max_cost)
+	else if (o->max_cost > 0 && r->cost_used + r->cost_in_flight + jb->est_cost > o->max_cost)
 		snprintf(r->st->budget_reason, sizeof(r->st->budget_reason),
 			 "cost budget reached (max_cost %.4f)", o->max_cost);
 	else

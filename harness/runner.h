@@ -86,11 +86,6 @@ struct runner_opts {
 	 * never holds back a request. on_final should only take note. May be NULL. */
 	void (*on_idle)(void *ctx);
 	void *idle_ctx;
-	/* Spending outside the runner that counts against the same budgets (the LLM judge's
-	 * requests, tokens and cost: judge_client_spent), read at every budget check. May be
-	 * NULL. */
-	void (*extra_spent)(void *ctx, long *requests, long *tokens, double *cost);
-	void *extra_ctx;
 	/* Finds the probe for a vendor's "probe" name; NULL: probe_find. */
 	const struct probe_ops *(*probe_lookup)(const char *name);
 };

@@ -106,8 +106,6 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	ro.max_tokens = o->max_tokens ? o->max_tokens : (long)s->cfg->max_tokens;
 	ro.max_cost = o->max_cost > 0 ? o->max_cost : s->cfg->max_cost;
 	ro.max_duration_s = s->cfg->max_duration;
-	ro.extra_spent = o->extra_spent;
-	ro.extra_ctx = o->extra_ctx;
 	if (o->progress && !getenv("PLUMBLINE_NO_PROGRESS"))
 		ro.progress = progress; /* drawn only when stderr is a terminal */
 	if (o->collect) {

@@ -38,10 +38,6 @@ struct session_opts {
 	 * that was killed, are handed over as they are, so the night can be reported (as
 	 * incomplete) and the journal archived by session_finish. */
 	const char *close_journal;
-	/* Spending outside the runner within the same budgets (runner_opts.extra_spent); may be
-	 * NULL. */
-	void (*extra_spent)(void *ctx, long *requests, long *tokens, double *cost);
-	void *extra_ctx;
 };
 
 void session_init(struct session *s);
