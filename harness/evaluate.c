@@ -44,8 +44,11 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct prompt_
 
 	for (i = 0; night && i < night->n; i++) {
 		const struct sample *s = &night->samples[i];
-		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked,
-					  base,	   n_base,	    NULL };
+		struct check_input in = { .text = s->text,
+					  .len = strlen(s->text),
+					  .refused = s->refused || s->blocked,
+					  .baseline = base,
+					  .n_baseline = n_base };
 		struct check_result r;
 
 		if (jd)

@@ -154,8 +154,10 @@ static void test_cases(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct check *c = compile(cases[i].spec);
-		struct check_input in = { cases[i].answer,   strlen(cases[i].answer), 0,
-					  cases[i].baseline, cases[i].n_baseline,     NULL };
+		struct check_input in = { .text = cases[i].answer,
+					  .len = strlen(cases[i].answer),
+					  .baseline = cases[i].baseline,
+					  .n_baseline = cases[i].n_baseline };
 		struct check_result r;
 		int bad = 0;
 
@@ -187,7 +189,9 @@ static void test_judged(void **state)
 	struct check_judged pass = { CHECK_PASS, "it names Paris" };
 	struct check_judged fail = { CHECK_FAIL, "it names Berlin" };
 	struct check_judged down = { CHECK_SKIP, "HTTP 503 from the judge" };
-	struct check_input in = { "Berlin.", 7, 0, base_paris, 2, NULL };
+	struct check_input in = {
+		.text = "Berlin.", .len = 7, .baseline = base_paris, .n_baseline = 2
+	};
 	struct check_result res;
 
 	(void)state;
@@ -225,7 +229,7 @@ static void test_refusal_flag(void **state)
 {
 	struct check *is = compile("{\"type\":\"is_refusal\"}");
 	struct check *no = compile("{\"type\":\"not_refusal\"}");
-	struct check_input in = { "Here is the recipe.", 19, 1, NULL, 0, NULL };
+	struct check_input in = { .text = "Here is the recipe.", .len = 19, .refused = 1 };
 	struct check_result r;
 
 	(void)state;
@@ -246,7 +250,7 @@ static void test_regex_limit_is_fast(void **state)
 {
 	struct check *c = compile("{\"type\":\"regex\",\"pattern\":\"^(x+x+)+$\"}");
 	char text[5001];
-	struct check_input in = { text, sizeof(text) - 1, 0, NULL, 0, NULL };
+	struct check_input in = { .text = text, .len = sizeof(text) - 1 };
 	struct check_result r;
 	clock_t t0 = clock();
 

@@ -155,7 +155,7 @@ static void test_utf8_cut(void **state)
 	json_t *spec = json_pack("{s:s, s:s}", "type", "rubric", "rubric", "Names Paris");
 	struct check *ck = check_compile(&loc, "/checks/0", spec, &err);
 	struct check_judged j = { CHECK_FAIL, NULL };
-	struct check_input in = { "x", 1, 0, NULL, 0, &j };
+	struct check_input in = { .text = "x", .len = 1, .judged = &j };
 	struct check_result r;
 	char reason[400];
 	json_t *str;
