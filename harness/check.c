@@ -9,12 +9,12 @@
 
 /* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
-	&check_contains_ops,	&check_contains_all_ops, &check_contains_any_ops,
-	&check_cost_ops,	&check_equals_ops,	 &check_icontains_ops,
-	&check_is_refusal_ops,	&check_json_ops,	 &check_json_schema_ops,
-	&check_latency_ops,	&check_length_ops,	 &check_not_contains_ops,
-	&check_not_refusal_ops, &check_regex_ops,	 &check_similarity_ops,
-	&check_starts_with_ops,
+	&check_contains_ops,	 &check_contains_all_ops, &check_contains_any_ops,
+	&check_cost_ops,	 &check_equals_ops,	  &check_icontains_ops,
+	&check_is_refusal_ops,	 &check_json_ops,	  &check_json_schema_ops,
+	&check_latency_ops,	 &check_length_ops,	  &check_not_contains_ops,
+	&check_not_refusal_ops,	 &check_regex_ops,	  &check_rubric_ops,
+	&check_same_meaning_ops, &check_similarity_ops,	  &check_starts_with_ops,
 };
 
 struct check {
@@ -192,6 +192,14 @@ void check_free(struct check *c)
 		c->ops->release(c->state);
 	free(c->id);
 	free(c);
+}
+
+int check_judge_ask(const struct check *c, int *kind, const char **rubric)
+{
+	if (!c->ops->judge_ask)
+		return 0;
+	c->ops->judge_ask(c->state, kind, rubric);
+	return 1;
 }
 
 const char *check_verdict_name(enum check_verdict v)

@@ -1,6 +1,7 @@
 /* check.h: checks applied to each answer: format (json, json_schema), regex, strings (equals,
  * contains, starts_with, ...), refusals (is_refusal, not_refusal), similarity to the baseline's
- * answers, length bounds, cost; and checks of a prompt's answers taken together: latency
+ * answers, length bounds, cost, the judged kinds (rubric, same_meaning) whose verdicts an LLM
+ * judge gave before evaluation; and checks of a prompt's answers taken together: latency
  * percentiles.
  *
  * A check is compiled once (at suite load) from its JSON spec and evaluated for every sample.
@@ -45,6 +46,13 @@ enum check_verdict {
 	CHECK_ERROR, /* could not be evaluated (e.g. regex match limit hit): counted apart */
 };
 
+/* A judge's verdict on one answer, for the kinds a judge grades (rubric, same_meaning). The
+ * judge client asks before evaluation (checks do no I/O) and evaluate hands it over. */
+struct check_judged {
+	enum check_verdict verdict; /* CHECK_PASS, CHECK_FAIL, or CHECK_SKIP: judge unavailable */
+	const char *reason;	    /* the judge's reason, or why it is unavailable; borrowed */
+};
+
 /* One answer to check. All borrowed. */
 struct check_input {
 	const char *text; /* the answer; may contain any bytes but is NUL-terminated */
@@ -62,6 +70,8 @@ struct check_input {
 	double cost_usd;	  /* at the vendor's prices (config_vendor_cost) */
 	const char *cost_unknown; /* when !has_cost, why (e.g. the vendor has no prices); may
 				     be NULL */
+	/* The judge's verdict on this answer for this check (judged kinds); NULL: none asked. */
+	const struct check_judged *judged;
 };
 
 struct check_result {
@@ -98,6 +108,10 @@ struct check_ops {
 	 * "id" share that prompt (the first kind's text is used). example is the check spec. */
 	const char *example_prompt;
 	const char *example;
+	/* MAY be NULL; set by the kinds a judge grades: what to ask it (judge_prompt.h). Fills
+	 * *kind (enum judge_kind) and *rubric (JUDGE_RUBRIC's criterion, borrowed from state;
+	 * NULL for same_meaning, whose criterion is a baseline answer). */
+	void (*judge_ask)(const void *state, int *kind, const char **rubric);
 };
 
 /* Compiles the check spec at loc:pointer. Returns a new check or NULL with err set. */
@@ -119,6 +133,9 @@ const char *check_id(const struct check *c);
  * "min_pass_rate" (0..1), default 1 (every sample). Per-prompt kinds refuse the key. */
 double check_min_pass_rate(const struct check *c);
 void check_free(struct check *c); /* NULL-safe */
+/* 1 when a judge grades c (its kind sets judge_ask), with *kind (enum judge_kind) and *rubric
+ * (NULL for same_meaning) filled; else 0. */
+int check_judge_ask(const struct check *c, int *kind, const char **rubric);
 
 const char *check_verdict_name(enum check_verdict v); /* "pass", "fail", "skip", "error" */
 /* The registered check kinds, sorted by name (for `plumbline init` and help texts). */
@@ -140,6 +157,8 @@ extern const struct check_ops check_latency_ops;
 extern const struct check_ops check_length_ops;
 extern const struct check_ops check_not_refusal_ops;
 extern const struct check_ops check_regex_ops;
+extern const struct check_ops check_rubric_ops;
+extern const struct check_ops check_same_meaning_ops;
 extern const struct check_ops check_similarity_ops;
 
 #endif

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "detect.h"
+#include "judge_client.h"
 #include "publish.h"
 #include "suite.h"
 
@@ -40,7 +41,7 @@ int cmd_check(int argc, char **argv)
 	struct jsonloc cloc;
 	struct check_args ca = { NULL };
 	int first, i, rc = EXIT_USAGE;
-	size_t prompts = 0, checks = 0, v;
+	size_t prompts = 0, checks = 0, judged_suites = 0, v;
 
 	first = cli_parse_options("check", argc, argv, check_options, &ca, &rc);
 	if (first < 0)
@@ -95,6 +96,8 @@ int cmd_check(int argc, char **argv)
 		for (p = 0; p < s->n_prompts; p++)
 			checks += s->prompts[p].n_checks;
 		prompts += s->n_prompts;
+		if (!cfg->judge_vendor && judge_suite_needs(s))
+			judged_suites++;
 		printf("%s: ok (suite \"%s\", %zu prompt%s)\n", argv[i], s->id, s->n_prompts,
 		       s->n_prompts == 1 ? "" : "s");
 		suite_free(s);
@@ -108,6 +111,12 @@ int cmd_check(int argc, char **argv)
 		if (!cfg->vendors[v].has_prices)
 			fprintf(stderr, "plumbline: warning: vendor \"%s\" %s\n",
 				cfg->vendors[v].id, CONFIG_UNPRICED_WARNING);
+	if (judged_suites)
+		fprintf(stderr,
+			"plumbline: warning: %zu suite%s %s judged checks (rubric, same_meaning) "
+			"but the config has no \"judge\": they will be skipped\n",
+			judged_suites, judged_suites == 1 ? "" : "s",
+			judged_suites == 1 ? "has" : "have");
 out:
 	config_free(cfg);
 	return rc;

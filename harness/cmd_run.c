@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "detect.h"
 #include "evaluate.h"
+#include "judge_client.h"
 #include "lock.h"
 #include "log.h"
 #include "publish.h"
@@ -127,6 +128,14 @@ struct target {
 	struct cli_strings edited, unbaselined;
 	struct cli_strings failing; /* those of them whose format checks failed tonight */
 	size_t faults;		    /* requests of tonight's journal that ended in a fault */
+	struct judge_tally jtally;  /* what the LLM judge did for the judged checks */
+	int judged;		    /* the suite has judged checks */
+	/* A suite with judged checks is judged after the run (judge_deferred): asking the LLM
+	 * judge while the runner waits would hold back its requests and stretch the latencies
+	 * it measures. Its prompts wait here, in order. */
+	struct prompt_samples *deferred;
+	const struct prompt **deferred_pr;
+	size_t n_deferred, cap_deferred;
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -287,10 +296,31 @@ static int start_targets(struct session *s, struct target *t, size_t n, const ch
 	return 0;
 }
 
+/* Evaluates a prompt's checks, asking the LLM judge first for the judged ones (jc NULL: the
+ * suite has none). */
+static json_t *evaluate_judged(struct target *t, struct judge_client *jc, const struct prompt *pr,
+			       const struct prompt_samples *bs, const struct prompt_samples *ns,
+			       struct eval_counts *counts)
+{
+	struct judge_verdicts jv;
+	struct eval_judged ej = { judge_verdicts_lookup, &jv };
+	struct eval_extra x = { .vendor = t->vendor };
+	json_t *entry;
+
+	if (!jc)
+		return evaluate_prompt(pr, &x, bs, ns, REPORT_MAX_EXAMPLES, counts);
+	judge_client_prompt(jc, pr, bs, ns, &jv, &t->jtally);
+	x.judged = &ej;
+	entry = evaluate_prompt(pr, &x, bs, ns, REPORT_MAX_EXAMPLES, counts);
+	judge_verdicts_annotate(&jv, entry);
+	judge_verdicts_release(&jv);
+	return entry;
+}
+
 /* Judges one prompt of one target and frees its answers: checks, the report entry and the
  * detection figures. */
-static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt_samples *ps,
-			struct pl_err *err)
+static int judge_prompt(struct target *t, struct judge_client *jc, const struct prompt *pr,
+			struct prompt_samples *ps, struct pl_err *err)
 {
 	struct prompt_samples bs;
 	size_t bi = baseline_find(t->baseline, pr->id), i;
@@ -327,7 +357,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 		struct eval_counts own, *c = report_stream_counts(t->rs);
 
 		memset(&own, 0, sizeof(own));
-		entry = evaluate_prompt(pr, t->vendor, NULL, ps, REPORT_MAX_EXAMPLES, &own);
+		entry = evaluate_judged(t, jc, pr, NULL, ps, &own);
 		c->pass += own.pass;
 		c->fail += own.fail;
 		c->skip += own.skip;
@@ -340,8 +370,7 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 			strings_add(&t->failing, pr->id);
 		json_object_set_new(entry, "baseline_status", json_string(status));
 	} else {
-		entry = evaluate_prompt(pr, t->vendor, &bs, ps, REPORT_MAX_EXAMPLES,
-					report_stream_counts(t->rs));
+		entry = evaluate_judged(t, jc, pr, &bs, ps, report_stream_counts(t->rs));
 	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
@@ -370,6 +399,7 @@ struct run_ctx {
 	struct session *s;
 	struct target *t;
 	size_t n;
+	struct judge_client *jc; /* NULL: no suite has judged checks */
 };
 
 /* collect_fn: a prompt's answers are all in. */
@@ -383,9 +413,42 @@ static int on_prompt(void *ctx, const struct plan_group *g, struct prompt_sample
 	for (i = 0; i < rc->n; i++)
 		if (rc->t[i].vendor == g->vendor && rc->t[i].suite == g->suite)
 			break;
-	if (i < rc->n)
-		r = judge_prompt(&rc->t[i], g->prompt, ps, err);
+	if (i < rc->n && rc->t[i].judged && rc->jc) {
+		struct target *t = &rc->t[i];
+
+		if (t->n_deferred == t->cap_deferred) {
+			t->cap_deferred = 2 * t->cap_deferred + 8;
+			t->deferred = xrealloc(t->deferred, t->cap_deferred * sizeof(*t->deferred));
+			t->deferred_pr =
+				xrealloc(t->deferred_pr, t->cap_deferred * sizeof(*t->deferred_pr));
+		}
+		t->deferred_pr[t->n_deferred] = g->prompt;
+		t->deferred[t->n_deferred++] = *ps; /* taken over */
+		memset(ps, 0, sizeof(*ps));
+	} else if (i < rc->n) {
+		r = judge_prompt(&rc->t[i], NULL, g->prompt, ps, err);
+	}
 	prompt_samples_release(ps);
+	return r;
+}
+
+/* After the run: the prompts of the suites with judged checks, in order, with the judge. */
+static int judge_deferred(struct run_ctx *rc, struct pl_err *err)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; i < rc->n; i++) {
+		struct target *t = &rc->t[i];
+
+		for (k = 0; k < t->n_deferred; k++) {
+			if (r == 0)
+				r = judge_prompt(t, rc->jc, t->deferred_pr[k], &t->deferred[k],
+						 err);
+			prompt_samples_release(&t->deferred[k]);
+		}
+		t->n_deferred = 0;
+	}
 	return r;
 }
 
@@ -432,7 +495,7 @@ static int lock_targets(const struct session *s, const struct target *t, size_t 
 
 static void release_targets(struct target *t, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < n; i++) {
 		detect_params_free(t[i].params);
@@ -447,6 +510,10 @@ static void release_targets(struct target *t, size_t n)
 		strings_free(&t[i].edited);
 		strings_free(&t[i].unbaselined);
 		strings_free(&t[i].failing);
+		for (k = 0; k < t[i].n_deferred; k++)
+			prompt_samples_release(&t[i].deferred[k]);
+		free(t[i].deferred);
+		free(t[i].deferred_pr);
 	}
 	free(t);
 }
@@ -622,13 +689,14 @@ static int write_report_html(const struct target *t, struct pl_err *err)
 
 /* Finishes one target once the run is over: detection's decision, the report, its signature
  * and register entry; fills it. */
-static int judge(struct session *s, struct target *t, struct publish *pub, const struct pass *ps,
-		 struct publish_item *it, struct report_summary *sum, struct pl_err *err)
+static int judge(struct session *s, struct target *t, struct judge_client *jc, struct publish *pub,
+		 const struct pass *ps, struct publish_item *it, struct report_summary *sum,
+		 struct pl_err *err)
 {
 	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL, *outage = NULL, *wc = NULL;
+	json_t *section = NULL, *outage = NULL, *wc = NULL, *jfig = NULL;
 	char reason[768], outage_line[256];
 	struct sbuf note = SBUF_INIT;
 	size_t i;
@@ -644,6 +712,13 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 			  : note.len ? "; not baselined: "
 				     : "not baselined: ",
 			  t->unbaselined.v[i]);
+	/* the judge's failures are its own, never the vendor's: said, not counted */
+	if (t->jtally.unavailable)
+		sbuf_addf(&note, "%sjudge unavailable for %zu verdict%s: %s", note.len ? "; " : "",
+			  t->jtally.unavailable, t->jtally.unavailable == 1 ? "" : "s",
+			  t->jtally.unavailable_reason);
+	if (t->judged && jc)
+		in.judge = jfig = judge_tally_json(jc, &t->jtally);
 	in.note = note.buf;
 	in.planned = session_planned(s, t->vendor->id, t->suite->id);
 	in.incomplete_reason =
@@ -726,6 +801,7 @@ out:
 	json_decref(section);
 	json_decref(outage);
 	json_decref(wc);
+	json_decref(jfig);
 	return rc;
 }
 
@@ -974,6 +1050,65 @@ static void find_leftovers(struct session *s, const struct run_args *a, struct l
 	sbuf_release(&f);
 }
 
+/* 1 when a suite of the session has checks the LLM judge grades. */
+static int needs_judge(const struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_suites; i++)
+		if (judge_suite_needs(s->suites[i]))
+			return 1;
+	return 0;
+}
+
+/* A cost budget must count the judge's cost too: an unpriced judge is refused like an unpriced
+ * vendor (before anything is sent). */
+static int check_judge_cost(const struct session *s, const struct run_args *a, struct pl_err *err)
+{
+	double max_cost = a->so.max_cost > 0 ? a->so.max_cost : s->cfg->max_cost;
+
+	if (max_cost <= 0 || !s->cfg->judge_vendor || !needs_judge(s))
+		return 0;
+	return config_vendor_cost_check(config_vendor(s->cfg, s->cfg->judge_vendor), max_cost,
+					a->so.max_cost > 0 ? "--max-cost" : "budget.max_cost", err);
+}
+
+/* The LLM judge of the targets whose suite has judged checks (they are marked); *jc stays NULL
+ * when none has. It is asked after the run, within what the run's budget leaves. */
+static int open_judge(struct session *s, const struct run_args *a, struct target *t, size_t n,
+		      struct judge_client **jc, struct pl_err *err)
+{
+	struct judge_budget b;
+	size_t i, need = 0;
+
+	*jc = NULL;
+	for (i = 0; i < n; i++) {
+		t[i].judged = judge_suite_needs(t[i].suite);
+		need += (size_t)t[i].judged;
+	}
+	if (!need)
+		return 0;
+	memset(&b, 0, sizeof(b));
+	b.max_requests = a->so.max_requests ? a->so.max_requests : (long)s->cfg->max_requests;
+	b.max_tokens = a->so.max_tokens ? a->so.max_tokens : (long)s->cfg->max_tokens;
+	b.max_cost = a->so.max_cost > 0 ? a->so.max_cost : s->cfg->max_cost;
+	b.run = &s->stats;
+	*jc = judge_client_new(s->cfg, &b, err);
+	return *jc ? 0 : -1;
+}
+
+/* The judge's new verdicts are kept for the next run; a cache that cannot be written only
+ * costs requests then. */
+static void save_judge(struct judge_client *jc)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char msg[1600];
+
+	if (jc && judge_client_save(jc, &err) < 0)
+		fprintf(stderr, "plumbline: warning: the judge's cache was not saved: %s\n",
+			pl_err_str(&err, msg, sizeof(msg)));
+}
+
 /* Reports a night whose run was killed, from the answers its journal holds (nothing is sent),
  * as incomplete, signed and registered; then archives the journal. Targets whose report of
  * that night exists (the killed run got that far) are left as they are. */
@@ -984,6 +1119,7 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	struct session_opts so;
 	struct target *t = NULL;
 	struct collect *col = NULL;
+	struct judge_client *jc = NULL;
 	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
 	struct pass ps;
@@ -1001,15 +1137,17 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	    session_plan(&s, a->vendors.v, a->vendors.n, PLAN_NIGHTLY, err) < 0)
 		goto out;
 	plan_set_night(&s.plan, lo->night);
-	if (prepare(&s, 1, &t, &n, &miss, err) < 0 || start_targets(&s, t, n, lo->night, err) < 0)
+	if (prepare(&s, 1, &t, &n, &miss, err) < 0 || start_targets(&s, t, n, lo->night, err) < 0 ||
+	    open_judge(&s, a, t, n, &jc, err) < 0)
 		goto out;
 	rctx.s = &s;
 	rctx.t = t;
 	rctx.n = n;
+	rctx.jc = jc;
 	so = a->so;
 	so.collect = col = collect_new(&s.plan, on_prompt, &rctx);
 	so.close_journal = lo->path;
-	if (session_execute(&s, &so, err) < 0 ||
+	if (session_execute(&s, &so, err) < 0 || judge_deferred(&rctx, err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, err) < 0)
 		goto out;
 	fprintf(stderr, "plumbline: the run of night %s was killed before it finished (%s)\n",
@@ -1022,19 +1160,21 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 			    t[i].suite->id);
 		if (fileio_exists(path))
 			continue;
-		if (judge(&s, &t[i], pub, &ps, &it, &sum, err) < 0) {
+		if (judge(&s, &t[i], jc, pub, &ps, &it, &sum, err) < 0) {
 			free((char *)it.incomplete_reason);
 			goto out;
 		}
 		print_result(&t[i], &it, a);
 		free((char *)it.incomplete_reason);
 	}
+	save_judge(jc);
 	if (session_finish(&s, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	free(miss.v);
 	collect_free(col);
+	judge_client_free(jc);
 	release_targets(t, n);
 	session_release(&s);
 	return rc;
@@ -1085,6 +1225,7 @@ int cmd_run(int argc, char **argv)
 	struct target *targets = NULL;
 	struct publish_item *items = NULL;
 	struct collect *collect = NULL;
+	struct judge_client *jc = NULL;
 	struct leftover *left = NULL;
 	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
@@ -1123,7 +1264,8 @@ int cmd_run(int argc, char **argv)
 	/* a cost budget that cannot count a vendor's cost is refused before anything is sent */
 	if (plan_check_max_cost(&s.plan, a.so.max_cost, "--max-cost", &err) < 0 ||
 	    (a.so.max_cost <= 0 &&
-	     plan_check_max_cost(&s.plan, s.cfg->max_cost, "budget.max_cost", &err) < 0)) {
+	     plan_check_max_cost(&s.plan, s.cfg->max_cost, "budget.max_cost", &err) < 0) ||
+	    check_judge_cost(&s, &a, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -1173,15 +1315,17 @@ int cmd_run(int argc, char **argv)
 				left[i].night, pl_err_str(&err, msg, sizeof(msg)));
 	}
 	pl_err_init(&err);
-	if (start_targets(&s, targets, n_targets, a.date, &err) < 0) {
+	if (start_targets(&s, targets, n_targets, a.date, &err) < 0 ||
+	    open_judge(&s, &a, targets, n_targets, &jc, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	rctx.s = &s;
 	rctx.t = targets;
 	rctx.n = n_targets;
+	rctx.jc = jc;
 	a.so.collect = collect = collect_new(&s.plan, on_prompt, &rctx);
-	if (session_execute(&s, &a.so, &err) < 0 ||
+	if (session_execute(&s, &a.so, &err) < 0 || judge_deferred(&rctx, &err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -1192,7 +1336,7 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < n_targets; i++) {
 		struct report_summary sum;
 
-		if (judge(&s, &targets[i], pub, &ps, &items[i], &sum, &err) < 0) {
+		if (judge(&s, &targets[i], jc, pub, &ps, &items[i], &sum, &err) < 0) {
 			rc = cli_fail(&err);
 			goto out;
 		}
@@ -1205,6 +1349,7 @@ int cmd_run(int argc, char **argv)
 		incomplete += sum.verdict == REPORT_INCOMPLETE;
 		unjudged += targets[i].edited.n || targets[i].unbaselined.n;
 	}
+	save_judge(jc);
 	if (write_renderings(&a, targets, n_targets, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -1253,6 +1398,7 @@ out:
 	publish_close(pub);
 	lock_release_all(locks);
 	collect_free(collect);
+	judge_client_free(jc);
 	release_targets(targets, n_targets);
 	session_release(&s);
 	free(a.vendors.v);

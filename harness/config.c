@@ -18,7 +18,7 @@
 #define CONFIG_MAX_BYTES (4u << 20)
 
 static const char *const top_keys[] = { "description", "vendors", "paths",   "detection", "alerts",
-					"signing",     "budget",  "logging", NULL };
+					"signing",     "budget",  "logging", "judge",	  NULL };
 static const char *const path_keys[] = { "baselines", "reports", "state", NULL };
 static const char *const vendor_keys[] = { "id",	  "probe",	  "base_url",
 					   "model",	  "api",	  "api_version",
@@ -32,6 +32,7 @@ static const char *const vendor_keys[] = { "id",	  "probe",	  "base_url",
 static const char *const budget_keys[] = { "max_requests", "max_tokens", "max_cost", "max_duration",
 					   NULL };
 static const char *const price_keys[] = { "input_per_mtok", "output_per_mtok", NULL };
+static const char *const judge_keys[] = { "vendor", "model", NULL };
 
 int config_valid_id(const char *s)
 {
@@ -251,6 +252,29 @@ static int parse_budget(struct config *c, const struct jsonloc *loc, struct pl_e
 	return 0;
 }
 
+/* "judge": {"vendor": ID, "model": M}: the vendor entry (and model, default the entry's own)
+ * that grades rubric and same_meaning checks. */
+static int parse_judge(struct config *c, const struct jsonloc *loc, struct pl_err *err)
+{
+	const json_t *j = json_object_get(c->root, "judge");
+
+	if (!j)
+		return 0;
+	if (!json_is_object(j))
+		return json_fail(loc, "/judge", NULL, err, "expected an object, got %s",
+				 json_type_name(j));
+	if (json_check_keys(loc, "/judge", j, judge_keys, err) < 0 ||
+	    json_get_str(loc, "/judge", j, "vendor", 1, &c->judge_vendor, err) < 0 ||
+	    json_get_str(loc, "/judge", j, "model", 0, &c->judge_model, err) < 0)
+		return -1;
+	if (!config_vendor(c, c->judge_vendor))
+		return json_fail(loc, "/judge", "vendor", err, "no vendor entry has the id \"%s\"",
+				 c->judge_vendor);
+	if (c->judge_model && !*c->judge_model)
+		return json_fail(loc, "/judge", "model", err, "expected a non-empty string");
+	return 0;
+}
+
 static json_t *section(const json_t *root, const struct jsonloc *loc, const char *name,
 		       struct pl_err *err)
 {
@@ -290,7 +314,7 @@ struct config *config_load(const char *path, struct pl_err *err)
 	c->signing = section(c->root, &loc, "signing", err);
 	c->budget = section(c->root, &loc, "budget", err);
 	c->logging = section(c->root, &loc, "logging", err);
-	if (pl_err_isset(err) || parse_budget(c, &loc, err) < 0)
+	if (pl_err_isset(err) || parse_budget(c, &loc, err) < 0 || parse_judge(c, &loc, err) < 0)
 		goto fail;
 	return c;
 fail:
@@ -450,6 +474,8 @@ void config_free(struct config *c)
 	free(c->baselines_dir);
 	free(c->reports_dir);
 	free(c->state_dir);
+	free(c->judge_vendor);
+	free(c->judge_model);
 	json_decref(c->root);
 	free(c->text);
 	free(c->path);

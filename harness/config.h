@@ -69,6 +69,11 @@ struct config {
 	double max_cost;
 	double max_duration; /* seconds of wall clock for the whole run */
 
+	/* "judge": the vendor entry (an id of vendors) and model that grade judged checks
+	 * (rubric, same_meaning); NULL when absent. judge_model NULL: the entry's model. */
+	char *judge_vendor;
+	char *judge_model;
+
 	/* Sections owned by other modules: borrowed from root, NULL when absent. */
 	json_t *detection;
 	json_t *alerts;

@@ -53,7 +53,7 @@ static void measures(const struct sample *s, const struct vendor *v, struct chec
 	in->cost_unknown = why;
 }
 
-static json_t *eval_check(const struct check *c, const struct vendor *vendor,
+static json_t *eval_check(const struct check *c, size_t ci, const struct eval_extra *x,
 			  const struct prompt_samples *night, const char *const *base,
 			  size_t n_base, size_t max_examples, struct eval_counts *counts,
 			  int *failed)
@@ -76,7 +76,9 @@ static json_t *eval_check(const struct check *c, const struct vendor *vendor,
 					  .baseline = base,
 					  .n_baseline = n_base };
 
-		measures(s, vendor, &in, unpriced, sizeof(unpriced));
+		measures(s, x ? x->vendor : NULL, &in, unpriced, sizeof(unpriced));
+		if (x && x->judged)
+			in.judged = x->judged->lookup(x->judged->ctx, ci, s->index);
 		check_eval(c, &in, &res[i]);
 	}
 	/* a per-prompt kind judges the answers together; it may re-mark them (check.h) */
@@ -164,7 +166,7 @@ static json_t *eval_check(const struct check *c, const struct vendor *vendor,
 	return o;
 }
 
-json_t *evaluate_prompt(const struct prompt *pr, const struct vendor *vendor,
+json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 			const struct prompt_samples *bs, const struct prompt_samples *ns,
 			size_t max_examples, struct eval_counts *counts)
 {
@@ -184,7 +186,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct vendor *vendor,
 	for (c = 0; c < pr->n_checks; c++) {
 		int failed = 0;
 
-		json_array_append_new(checks, eval_check(pr->checks[c], vendor, ns, base, n_base,
+		json_array_append_new(checks, eval_check(pr->checks[c], c, x, ns, base, n_base,
 							 max_examples, counts, &failed));
 		counts->checks_total++;
 		if (failed) {
@@ -225,6 +227,7 @@ json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
 		       const struct sampleset *baseline, const struct sampleset *night,
 		       size_t max_examples, struct eval_counts *counts)
 {
+	const struct eval_extra x = { .vendor = vendor };
 	json_t *arr = json_array();
 	size_t p;
 
@@ -233,9 +236,9 @@ json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
 		const struct prompt *pr = &suite->prompts[p];
 
 		json_array_append_new(
-			arr, evaluate_prompt(pr, vendor,
-					     baseline ? sampleset_find(baseline, pr->id) : NULL,
-					     sampleset_find(night, pr->id), max_examples, counts));
+			arr,
+			evaluate_prompt(pr, &x, baseline ? sampleset_find(baseline, pr->id) : NULL,
+					sampleset_find(night, pr->id), max_examples, counts));
 	}
 	return arr;
 }

@@ -43,11 +43,24 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
  * instead; its entry has "score" (the prompt's figure) and "detail" in place of
  * "min_pass_rate" and "score_mean". A check that judged no answer (verdict skip or error)
  * has "detail": the first answer's reason. vendor gives the prices the cost check reads
- * (config_vendor_cost); NULL, or a vendor without prices, makes cost checks skip saying so.
+ * (config_vendor_cost) in x; NULL, or a vendor without prices, makes cost checks skip saying so.
  */
 /* The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
  * Returns its report entry and adds to counts (which the caller zeroes once per suite). */
-json_t *evaluate_prompt(const struct prompt *pr, const struct vendor *vendor,
+/* The judge's verdicts, asked before evaluation (judge_client.h): lookup returns the verdict on
+ * sample `sample` (struct sample.index) of the prompt's check number `check`, or NULL when
+ * none was asked. */
+struct eval_judged {
+	const struct check_judged *(*lookup)(const void *ctx, size_t check, int sample);
+	const void *ctx;
+};
+/* What evaluation may use besides the samples (each NULL when absent): the vendor's prices
+ * (cost checks), the judge's verdicts (judged kinds skip without them). */
+struct eval_extra {
+	const struct vendor *vendor;
+	const struct eval_judged *judged;
+};
+json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 			const struct prompt_samples *bs, const struct prompt_samples *ns,
 			size_t max_examples, struct eval_counts *counts);
 json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,

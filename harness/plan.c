@@ -57,10 +57,13 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 	p->suites = suites;
 	p->n_suites = n_suites;
 	if (n_vendor_ids == 0) {
-		p->n_vendors = c->n_vendors;
+		/* the judge's entry grades answers: it is sent the suites only when named (or when
+		 * it is the config's one vendor) */
 		p->vendors = xcalloc(c->n_vendors ? c->n_vendors : 1, sizeof(*p->vendors));
 		for (v = 0; v < c->n_vendors; v++)
-			p->vendors[v] = &c->vendors[v];
+			if (c->n_vendors == 1 || !c->judge_vendor ||
+			    strcmp(c->vendors[v].id, c->judge_vendor))
+				p->vendors[p->n_vendors++] = &c->vendors[v];
 	} else {
 		p->vendors = xcalloc(n_vendor_ids, sizeof(*p->vendors));
 		for (v = 0; v < n_vendor_ids; v++) {

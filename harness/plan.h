@@ -47,7 +47,8 @@ struct plan {
 	char hash[65];	/* SHA-256 hex over the plan's identity: resumes must match it */
 };
 
-/* Builds the plan for the given vendors (n_vendors 0: all in the config) and suites.
+/* Builds the plan for the given vendors (n_vendors 0: all in the config but the judge's entry,
+ * config "judge", unless it is the only one) and suites.
  * Returns 0, or -1 with err set (PL_E_USAGE: unknown vendor id). */
 int plan_build(struct plan *p, const struct config *c, const char *const *vendor_ids,
 	       size_t n_vendor_ids, const struct suite *const *suites, size_t n_suites,

@@ -57,6 +57,9 @@ struct report_input {
 	 * prompt), borrowed; written as the report's "what_changed" on a changed night; may be
 	 * NULL (none written). */
 	const json_t *what_changed;
+	/* The LLM judge's figures for the judged checks (judge_client.h: judge_tally_json),
+	 * written as the report's "judge"; borrowed; NULL when no check was judged. */
+	const json_t *judge;
 };
 
 struct report_summary {

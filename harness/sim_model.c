@@ -1,6 +1,7 @@
 /* sim_model.c: the simulated model: per-prompt answer distributions derived from hashes,
  * moved a little each night, sampled with temperature, and altered by the named drifts. */
 #include "sim_model.h"
+#include "sim_judge.h"
 
 #include "hash.h"
 #include "rng.h"
@@ -643,6 +644,20 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	}
 	if (!user && n_msgs)
 		user = msgs[n_msgs - 1].content;
+	/* a plumbline judge prompt gets the judge's verdict, the same on every night and drift */
+	sbuf_init(&sb);
+	if (sim_judge_answer(user, &sb)) {
+		out->finish_reason = "stop";
+		out->completion_tokens = tokens_of(count_words(sb.buf), 1.3);
+		out->prompt_tokens = tokens_of(words, 1.3) + 3 * (long)n_msgs;
+		out->text = sbuf_detach(&sb, NULL);
+		out->model = model;
+		snprintf(out->fp_buf, sizeof(out->fp_buf), "fp_%010llx",
+			 (unsigned long long)(rng_mix(k->seed, 1) & 0xffffffffffull));
+		out->fingerprint = out->fp_buf;
+		return;
+	}
+	sbuf_release(&sb);
 
 	ident = rng_mix(k->seed, fnv(model));
 	memset(&g, 0, sizeof(g));

@@ -94,6 +94,7 @@ const char *sim_text_refusal_text(void);
  * round(words * 1.3) + 3 per message over all messages ("tokenizer": words * 1.45, + 1).
  * The model's identity is the seed and the requested model name together, so two model names
  * answer differently; "model" returns "<requested>-2025-06-30"; "fingerprint" another fp_ value;
- * "swap" another identity's distributions (same facts, other phrasings and templates). */
+ * "swap" another identity's distributions (same facts, other phrasings and templates).
+ * A plumbline judge prompt is answered by the simulator's judge (sim_judge.h) instead. */
 
 #endif

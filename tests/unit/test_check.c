@@ -2,6 +2,7 @@
  * field, ids and labels, verdict names. */
 #include "check.h"
 #include "err.h"
+#include "judge_prompt.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,7 +43,8 @@ static const struct {
 				    "\"regexp\" (expected one of: contains, contains_all, "
 				    "contains_any, cost, equals, icontains, is_refusal, "
 				    "json, json_schema, latency, length, not_contains, "
-				    "not_refusal, regex, similarity, starts_with)" },
+				    "not_refusal, regex, rubric, same_meaning, similarity, "
+				    "starts_with)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -169,6 +171,17 @@ static const struct {
 	  "suite.json:2:42: checks[0].trim: expected true or false, got a string" },
 	{ "{\"type\": \"starts_with\", \"value\": \"x\", \"case_sensitive\": 0}",
 	  "suite.json:2:57: checks[0].case_sensitive: expected true or false, got an integer" },
+	/* the judged kinds */
+	{ "{\"type\": \"rubric\"}", "suite.json:2:1: checks[0]: missing required key \"rubric\"" },
+	{ "{\"type\": \"rubric\", \"rubric\": \"\"}",
+	  "suite.json:2:30: checks[0].rubric: expected a non-empty string without NUL" },
+	{ "{\"type\": \"rubric\", \"rubric\": 3}",
+	  "suite.json:2:30: checks[0].rubric: expected a string, got an integer" },
+	{ "{\"type\": \"rubric\", \"rubric\": \"x\", \"model\": \"m\"}",
+	  "suite.json:2:44: checks[0].model: unknown key \"model\" (expected one of: type, id, "
+	  "rubric)" },
+	{ "{\"type\": \"same_meaning\", \"rubric\": \"x\"}",
+	  "suite.json:2:36: checks[0].rubric: unknown key \"rubric\" (expected one of: type, id)" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -240,7 +253,35 @@ static const struct {
 	  "contains_all \"a\"" },
 	{ "{\"type\": \"starts_with\", \"value\": \"say \\\"hi\\\"\\n\"}", "starts_with",
 	  "starts_with#0", "starts_with \"say \\\"hi\\\"\\n\"" },
+	{ "{\"type\": \"rubric\", \"rubric\": \"Names Paris\", \"min_pass_rate\": 0.5}", "rubric",
+	  "rubric#0", "rubric: Names Paris" },
+	{ "{\"type\": \"same_meaning\"}", "same_meaning", "same_meaning#0",
+	  "same_meaning as the baseline's most common answer" },
 };
+
+/* The judged kinds say what to ask the judge; the others are not judged. */
+static void test_judge_ask(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct check *r = compile_text("{\"type\": \"rubric\", \"rubric\": \"Names Paris\"}", &err);
+	struct check *s = compile_text("{\"type\": \"same_meaning\"}", &err);
+	struct check *j = compile_text("{\"type\": \"json\"}", &err);
+	const char *rubric = "unset";
+	int kind = -1;
+
+	(void)state;
+	assert_true(r && s && j);
+	assert_int_equal(check_judge_ask(r, &kind, &rubric), 1);
+	assert_int_equal(kind, JUDGE_RUBRIC);
+	assert_string_equal(rubric, "Names Paris");
+	assert_int_equal(check_judge_ask(s, &kind, &rubric), 1);
+	assert_int_equal(kind, JUDGE_SAME_MEANING);
+	assert_null(rubric);
+	assert_int_equal(check_judge_ask(j, &kind, &rubric), 0);
+	check_free(r);
+	check_free(s);
+	check_free(j);
+}
 
 static void test_good_specs(void **state)
 {
@@ -307,11 +348,9 @@ static void test_verdict_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_specs),
-		cmocka_unit_test(test_good_specs),
-		cmocka_unit_test(test_id_from_pointer_index),
-		cmocka_unit_test(test_min_pass_rate),
-		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_bad_specs),     cmocka_unit_test(test_good_specs),
+		cmocka_unit_test(test_judge_ask),     cmocka_unit_test(test_id_from_pointer_index),
+		cmocka_unit_test(test_min_pass_rate), cmocka_unit_test(test_verdict_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -261,6 +261,50 @@ static void test_cases(void **state)
 }
 
 /* The regex match limit must stop a pathological pattern quickly on a long answer. */
+/* The judged kinds give the judge's verdict; an unavailable judge or none asked is a skip (never
+ * the judged vendor's failure); same_meaning without baseline answers is a skip. */
+static void test_judged(void **state)
+{
+	struct check *r = compile("{\"type\":\"rubric\",\"rubric\":\"Names Paris\"}");
+	struct check *s = compile("{\"type\":\"same_meaning\"}");
+	struct check_judged pass = { CHECK_PASS, "it names Paris" };
+	struct check_judged fail = { CHECK_FAIL, "it names Berlin" };
+	struct check_judged down = { CHECK_SKIP, "HTTP 503 from the judge" };
+	struct check_input in = {
+		.text = "Berlin.", .len = 7, .baseline = base_paris, .n_baseline = 2
+	};
+	struct check_result res;
+
+	(void)state;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_SKIP);
+	assert_string_equal(res.detail, "judge unavailable: not asked");
+	in.judged = &pass;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_PASS);
+	assert_true(res.score == 1 && res.detail[0] == '\0');
+	in.judged = &fail;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_FAIL);
+	assert_string_equal(res.detail, "judge: it names Berlin");
+	in.judged = &down;
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_SKIP);
+	assert_string_equal(res.detail, "judge unavailable: HTTP 503 from the judge");
+	in.judged = &fail;
+	check_eval(s, &in, &res);
+	assert_int_equal(res.verdict, CHECK_FAIL);
+	in.n_baseline = 0;
+	check_eval(s, &in, &res);
+	assert_int_equal(res.verdict, CHECK_SKIP);
+	assert_string_equal(res.detail, "no baseline answers to compare with");
+	/* rubric needs no baseline */
+	check_eval(r, &in, &res);
+	assert_int_equal(res.verdict, CHECK_FAIL);
+	check_free(r);
+	check_free(s);
+}
+
 /* The API's refusal field makes an answer a refusal whatever its text. */
 static void test_refusal_flag(void **state)
 {
@@ -530,6 +574,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refusal_flag),
+		cmocka_unit_test(test_judged),
 		cmocka_unit_test(test_regex_limit_is_fast),
 		cmocka_unit_test(test_cost),
 		cmocka_unit_test(test_latency_per_answer),

@@ -40,6 +40,36 @@ static void test_good_config(void **state)
 	assert_string_equal(c->reports_dir, "out");
 	assert_string_equal(c->baselines_dir, "baselines");
 	assert_null(config_vendor(c, "zzz"));
+	assert_null(c->judge_vendor); /* no "judge": no judged checks can run */
+	config_free(c);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
+/* "judge" names the grading vendor entry; the model defaults to the entry's own. */
+static void test_judge(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(),
+	     *path = tu_write(dir, "c.json",
+			      "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", "
+			      "\"base_url\": \"https://x\", \"model\": \"m\"}],\n"
+			      " \"judge\": {\"vendor\": \"a\", \"model\": \"grader\"}}\n");
+	struct config *c = config_load(path, &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(c->judge_vendor, "a");
+	assert_string_equal(c->judge_model, "grader");
+	config_free(c);
+	free(path);
+	path = tu_write(dir, "c.json",
+			"{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": "
+			"\"https://x\", \"model\": \"m\"}], \"judge\": {\"vendor\": \"a\"}}\n");
+	c = config_load(path, &err);
+	assert_non_null(c);
+	assert_null(c->judge_model);
 	config_free(c);
 	tu_rmrf(dir);
 	free(path);
@@ -94,6 +124,19 @@ static const struct {
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
 	  "\"model\": \"m\"}], \"alerts\": []}",
 	  "c.json:1:96: alerts: expected an object, got an array" },
+	/* "judge" names a vendor entry of the config; its keys are checked */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}], \"judge\": {\"vendor\": \"b\"}}",
+	  "c.json:1:106: judge.vendor: no vendor entry has the id \"b\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}], \"judge\": {\"model\": \"j\"}}",
+	  "c.json:1:95: judge: missing required key \"vendor\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}], \"judge\": {\"vendor\": \"a\", \"temperature\": 0}}",
+	  "judge.temperature: unknown key \"temperature\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
+	  "\"model\": \"m\"}], \"judge\": \"a\"}",
+	  "c.json:1:95: judge: expected an object, got a string" },
 };
 
 static void test_bad_configs(void **state)
@@ -257,9 +300,8 @@ static void test_key_hygiene(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_config),
-		cmocka_unit_test(test_bad_configs),
-		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_good_config), cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_judge),	    cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_key_hygiene),
 	};
 

@@ -237,7 +237,8 @@ static void test_latency_and_cost(void **state)
 	f.vendor.price_in_per_mtok = 1;
 	f.vendor.price_out_per_mtok = 4;
 	memset(&counts, 0, sizeof(counts));
-	e = evaluate_prompt(&suite->prompts[0], &f.vendor, NULL, ps, 3, &counts);
+	e = evaluate_prompt(&suite->prompts[0], &(struct eval_extra){ .vendor = &f.vendor }, NULL,
+			    ps, 3, &counts);
 	lat = json_array_get(json_object_get(e, "checks"), 0);
 	cost = json_array_get(json_object_get(e, "checks"), 1);
 	/* five latencies 200 250 300 400 2500: nearest-rank p95 is 2500 */
@@ -273,7 +274,8 @@ static void test_latency_and_cost(void **state)
 	/* the same answers from a vendor without prices: cost skips, saying why */
 	f.vendor.has_prices = 0;
 	memset(&counts, 0, sizeof(counts));
-	e = evaluate_prompt(&suite->prompts[0], &f.vendor, NULL, ps, 3, &counts);
+	e = evaluate_prompt(&suite->prompts[0], &(struct eval_extra){ .vendor = &f.vendor }, NULL,
+			    ps, 3, &counts);
 	cost = json_array_get(json_object_get(e, "checks"), 1);
 	assert_string_equal(json_string_value(json_object_get(cost, "verdict")), "skip");
 	assert_int_equal(json_integer_value(json_object_get(cost, "skip")), 6);
@@ -350,12 +352,14 @@ static char *stream_bytes(struct fixture *f, const struct sampleset *base,
 		const struct prompt_samples *bs = base ? sampleset_find(base, pr->id) : NULL;
 		const struct prompt_samples *ns = sampleset_find(night, pr->id);
 
-		assert_int_equal(report_stream_add(rs,
-						   evaluate_prompt(pr, &f->vendor, bs, ns,
-								   REPORT_MAX_EXAMPLES,
-								   report_stream_counts(rs)),
-						   bs, ns, &err),
-				 0);
+		assert_int_equal(
+			report_stream_add(
+				rs,
+				evaluate_prompt(pr, &(struct eval_extra){ .vendor = &f->vendor },
+						bs, ns, REPORT_MAX_EXAMPLES,
+						report_stream_counts(rs)),
+				bs, ns, &err),
+			0);
 	}
 	for (i = 0; base && i < base->n_prompts; i++)
 		if (!suite_prompt(f->suite, base->prompts[i].prompt_id))

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "judge_prompt.h"
 #include "sim_model.h"
 
 #include <jansson.h>
@@ -398,6 +399,60 @@ static void test_night_noise(void **state)
 	assert_true(big > 2 * small); /* and an unstable endpoint a lot */
 }
 
+/* The simulator's judge answers a judge prompt with a strict verdict the judge client reads:
+ * rubric by its key words, same_meaning by word overlap; the same under every drift. */
+static int sim_verdict(unsigned drifts, enum judge_kind kind, const char *criterion,
+		       const char *answer, char **reason)
+{
+	struct sim_knobs k = knobs(drifts);
+	char *prompt = judge_prompt_build(kind, criterion, answer, strlen(answer));
+	struct sim_msg m = { "user", prompt };
+	struct pl_err err = PL_ERR_INIT;
+	struct sim_answer a;
+	int pass = -1;
+
+	sim_model_answer(&k, "judge-1", &m, 1, 0, 0, 7, &a);
+	assert_false(a.refused);
+	if (judge_verdict_parse(a.text, strlen(a.text), &pass, reason, &err) < 0)
+		fail_msg("not a verdict: %s", a.text);
+	sim_answer_release(&a);
+	free(prompt);
+	return pass;
+}
+
+static void test_judge(void **state)
+{
+	const char *rubric = "The answer names Paris as the capital of France";
+	char *reason = NULL;
+	unsigned d;
+
+	(void)state;
+	for (d = 0; d <= SIM_DRIFT_REFUSALS; d = d ? d << 1 : 1) {
+		assert_int_equal(sim_verdict(d, JUDGE_RUBRIC, rubric, "Paris.", &reason), 1);
+		assert_string_equal(reason, "the answer mentions Paris");
+		free(reason);
+		assert_int_equal(sim_verdict(d, JUDGE_RUBRIC, rubric,
+					     "I'm sorry, but I can't help with that.", &reason),
+				 0);
+		assert_string_equal(reason, "the answer mentions none of: Paris France");
+		free(reason);
+	}
+	/* no capitalised key word: the rubric's long words */
+	assert_int_equal(
+		sim_verdict(0, JUDGE_RUBRIC, "mentions backups", "Backups matter.", &reason), 1);
+	free(reason);
+	assert_int_equal(
+		sim_verdict(0, JUDGE_SAME_MEANING, "Paris.", "The answer is Paris.", &reason), 1);
+	assert_string_equal(reason, "the answers share 1 of 1 words");
+	free(reason);
+	assert_int_equal(sim_verdict(0, JUDGE_SAME_MEANING, "Paris.",
+				     "I'm sorry, but I can't help with that.", &reason),
+			 0);
+	free(reason);
+	assert_int_equal(sim_verdict(0, JUDGE_SAME_MEANING, "Paris.", "", &reason), 0);
+	free(reason);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_drifts_observable),
 		cmocka_unit_test(test_drift_rates),
 		cmocka_unit_test(test_night_noise),
+		cmocka_unit_test(test_judge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "hex.h"
 #include "plan.h"
+#include "sbuf.h"
 #include "suite.h"
 
 #include <stdlib.h>
@@ -165,6 +166,17 @@ static void test_plan(void **state)
 	assert_int_equal(plan_build(&p, c, unknown, 1, suites, 1, PLAN_NIGHTLY, &err), -1);
 	assert_int_equal(err.code, PL_E_USAGE);
 	assert_non_null(strstr(err.msg, "no vendor with id \"nope\""));
+	/* the judge's entry is sent the suites only when named */
+	c->judge_vendor = xstrdup("v1");
+	assert_int_equal(plan_build(&p, c, NULL, 0, suites, 1, PLAN_NIGHTLY, &err), 0);
+	assert_int_equal(p.n_vendors, 1);
+	assert_string_equal(p.vendors[0]->id, "v2");
+	plan_release(&p);
+	only[0] = "v1";
+	assert_int_equal(plan_build(&p, c, only, 1, suites, 1, PLAN_NIGHTLY, &err), 0);
+	assert_int_equal(p.n_vendors, 1);
+	assert_string_equal(p.vendors[0]->id, "v1");
+	plan_release(&p);
 	config_free(c);
 	suite_free(s);
 	tu_rmrf(dir);
