@@ -9,8 +9,14 @@
 
 /* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
-	&check_is_refusal_ops,	&check_json_ops,  &check_json_schema_ops, &check_length_ops,
-	&check_not_refusal_ops, &check_regex_ops, &check_similarity_ops,
+	&check_embedding_similarity_ops,
+	&check_is_refusal_ops,
+	&check_json_ops,
+	&check_json_schema_ops,
+	&check_length_ops,
+	&check_not_refusal_ops,
+	&check_regex_ops,
+	&check_similarity_ops,
 };
 
 struct check {

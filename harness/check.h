@@ -1,5 +1,6 @@
 /* check.h: checks applied to each answer: format (json, json_schema), regex, refusals
- * (is_refusal, not_refusal), similarity to the baseline's answers, length bounds.
+ * (is_refusal, not_refusal), similarity to the baseline's answers (lexical, or by embeddings),
+ * length bounds.
  *
  * A check is compiled once (at suite load) from its JSON spec and evaluated for every sample.
  * Checks know nothing of HTTP or vendors: they see text, a refusal/block flag, and the
@@ -40,6 +41,15 @@ struct check_input {
 	/* The baseline's answers to the same prompt (similarity checks); may be empty. */
 	const char *const *baseline;
 	size_t n_baseline;
+	/* Embeddings (embedding_similarity), computed before evaluation by the commands layer
+	 * (embed.h): the answer's vector and the baseline answers' vectors, dim floats each.
+	 * embedding is NULL when the answer has none; a baseline row may be NULL. embed_skip
+	 * says why there are none ("no \"embeddings\" in the config"); may be NULL. */
+	const float *embedding;
+	const float *const *baseline_embeddings;
+	size_t n_baseline_embeddings;
+	size_t dim;
+	const char *embed_skip;
 };
 
 struct check_result {
@@ -89,6 +99,7 @@ const char *check_verdict_name(enum check_verdict v); /* "pass", "fail", "skip",
 const struct check_ops *const *check_kinds(size_t *n);
 
 /* The check kinds, one per file (check_<kind>.c); the registry in check.c lists them. */
+extern const struct check_ops check_embedding_similarity_ops;
 extern const struct check_ops check_is_refusal_ops;
 extern const struct check_ops check_json_ops;
 extern const struct check_ops check_json_schema_ops;

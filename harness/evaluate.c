@@ -33,9 +33,12 @@ static void quote_text(json_t *ex, const char *text)
 	json_object_set_new(ex, "truncated", json_boolean(cut < n));
 }
 
+/* "no embeddings were computed": what an embedding check says when evaluate gets none. */
+#define EVAL_NO_EMBEDDINGS "no embeddings (the config has no \"embeddings\" section)"
+
 static json_t *eval_check(const struct check *c, const struct prompt_samples *night,
-			  const char *const *base, size_t n_base, size_t max_examples,
-			  struct eval_counts *counts, int *failed)
+			  const char *const *base, size_t n_base, const struct eval_embeddings *emb,
+			  size_t max_examples, struct eval_counts *counts, int *failed)
 {
 	size_t i, pass = 0, fail = 0, skip = 0, error = 0, scored = 0;
 	double score_sum = 0, rate, min_rate = check_min_pass_rate(c);
@@ -44,9 +47,20 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 
 	for (i = 0; night && i < night->n; i++) {
 		const struct sample *s = &night->samples[i];
-		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked, base,
-					  n_base };
+		struct check_input in = { .text = s->text,
+					  .len = strlen(s->text),
+					  .refused = s->refused || s->blocked,
+					  .baseline = base,
+					  .n_baseline = n_base };
 		struct check_result r;
+
+		in.embed_skip = emb ? emb->skip : EVAL_NO_EMBEDDINGS;
+		if (emb && emb->dim) {
+			in.dim = emb->dim;
+			in.embedding = emb->night ? emb->night[i] : NULL;
+			in.baseline_embeddings = emb->baseline;
+			in.n_baseline_embeddings = emb->baseline ? n_base : 0;
+		}
 
 		memset(&r, 0, sizeof(r));
 		r.score = NAN;
@@ -111,9 +125,26 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 	return o;
 }
 
+int evaluate_prompt_uses(const struct prompt *pr, const char *kind)
+{
+	size_t c;
+
+	for (c = 0; c < pr->n_checks; c++)
+		if (!strcmp(check_kind(pr->checks[c]), kind))
+			return 1;
+	return 0;
+}
+
 json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
 			const struct prompt_samples *ns, size_t max_examples,
 			struct eval_counts *counts)
+{
+	return evaluate_prompt_embedded(pr, bs, ns, NULL, max_examples, counts);
+}
+
+json_t *evaluate_prompt_embedded(const struct prompt *pr, const struct prompt_samples *bs,
+				 const struct prompt_samples *ns, const struct eval_embeddings *emb,
+				 size_t max_examples, struct eval_counts *counts)
 {
 	const char **base = NULL;
 	size_t n_base = bs ? bs->n : 0, refusals = 0, c, i;
@@ -131,7 +162,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs
 	for (c = 0; c < pr->n_checks; c++) {
 		int failed = 0;
 
-		json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base,
+		json_array_append_new(checks, eval_check(pr->checks[c], ns, base, n_base, emb,
 							 max_examples, counts, &failed));
 		counts->checks_total++;
 		if (failed) {

@@ -43,6 +43,20 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
 json_t *evaluate_prompt(const struct prompt *pr, const struct prompt_samples *bs,
 			const struct prompt_samples *ns, size_t max_examples,
 			struct eval_counts *counts);
+/* Embeddings for one prompt (embedding_similarity), computed by the caller before evaluation
+ * (the commands layer, embed.h). All borrowed. */
+struct eval_embeddings {
+	size_t dim;
+	const float *const *night;    /* one row per ns->samples[i]; a row may be NULL */
+	const float *const *baseline; /* one row per bs->samples[i]; a row may be NULL */
+	const char *skip; /* why rows are missing (the check's skip detail); may be NULL */
+};
+/* evaluate_prompt with the prompt's embeddings (emb may be NULL: none were computed). */
+json_t *evaluate_prompt_embedded(const struct prompt *pr, const struct prompt_samples *bs,
+				 const struct prompt_samples *ns, const struct eval_embeddings *emb,
+				 size_t max_examples, struct eval_counts *counts);
+/* 1 when a check of the prompt is of kind (e.g. "embedding_similarity"). */
+int evaluate_prompt_uses(const struct prompt *pr, const char *kind);
 json_t *evaluate_suite(const struct suite *suite, const struct sampleset *baseline,
 		       const struct sampleset *night, size_t max_examples,
 		       struct eval_counts *counts);

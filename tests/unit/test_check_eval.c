@@ -154,8 +154,11 @@ static void test_cases(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct check *c = compile(cases[i].spec);
-		struct check_input in = { cases[i].answer, strlen(cases[i].answer), 0,
-					  cases[i].baseline, cases[i].n_baseline };
+		struct check_input in = { .text = cases[i].answer,
+					  .len = strlen(cases[i].answer),
+					  .refused = 0,
+					  .baseline = cases[i].baseline,
+					  .n_baseline = cases[i].n_baseline };
 		struct check_result r;
 		int bad = 0;
 
@@ -183,7 +186,11 @@ static void test_refusal_flag(void **state)
 {
 	struct check *is = compile("{\"type\":\"is_refusal\"}");
 	struct check *no = compile("{\"type\":\"not_refusal\"}");
-	struct check_input in = { "Here is the recipe.", 19, 1, NULL, 0 };
+	struct check_input in = { .text = "Here is the recipe.",
+				  .len = 19,
+				  .refused = 1,
+				  .baseline = NULL,
+				  .n_baseline = 0 };
 	struct check_result r;
 
 	(void)state;
@@ -204,7 +211,11 @@ static void test_regex_limit_is_fast(void **state)
 {
 	struct check *c = compile("{\"type\":\"regex\",\"pattern\":\"^(x+x+)+$\"}");
 	char text[5001];
-	struct check_input in = { text, sizeof(text) - 1, 0, NULL, 0 };
+	struct check_input in = { .text = text,
+				  .len = sizeof(text) - 1,
+				  .refused = 0,
+				  .baseline = NULL,
+				  .n_baseline = 0 };
 	struct check_result r;
 	clock_t t0 = clock();
 
@@ -219,12 +230,68 @@ static void test_regex_limit_is_fast(void **state)
 	check_free(c);
 }
 
+/* embedding_similarity on given vectors: the centroid of the baseline's unit vectors (each
+ * answer weighs the same, whatever its length) or the nearest one; skipped with the caller's
+ * reason when there are no vectors. */
+static void test_embedding_similarity(void **state)
+{
+	static const float b0[] = { 2, 0, 0 }, b1[] = { 0, 1, 0 }, x[] = { 1, 0, 0 },
+			   z[] = { 0, 0, 1 };
+	const float *const base[] = { b0, NULL, b1 };
+	struct check *centroid = compile("{\"type\":\"embedding_similarity\",\"threshold\":0.9}");
+	struct check *nearest = compile(
+		"{\"type\":\"embedding_similarity\",\"threshold\":0.9,\"mode\":\"nearest\"}");
+	struct check_input in = { .text = "Paris.", .len = 6 };
+	struct check_result r;
+
+	(void)state;
+	in.dim = 3;
+	in.baseline_embeddings = base;
+	in.n_baseline_embeddings = 3;
+	in.embedding = x;
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_true(fabs(r.score - sqrt(0.5)) < 1e-9);
+	assert_string_equal(r.detail,
+			    "cosine 0.707 to the centroid of 2 baseline answers is below 0.900");
+	memset(&r, 0, sizeof(r));
+	check_eval(nearest, &in, &r);
+	assert_int_equal(r.verdict, CHECK_PASS);
+	assert_true(fabs(r.score - 1) < 1e-9);
+	assert_string_equal(r.detail, "");
+	in.embedding = z;
+	memset(&r, 0, sizeof(r));
+	check_eval(nearest, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_string_equal(r.detail,
+			    "cosine 0.000 to the nearest baseline answer (#0) is below 0.900");
+	/* no vector for the answer: skipped, saying why */
+	in.embedding = NULL;
+	in.embed_skip = "no embeddings (the config has no \"embeddings\" section)";
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_SKIP);
+	assert_string_equal(r.detail, in.embed_skip);
+	/* no baseline vectors */
+	in.embedding = x;
+	in.embed_skip = NULL;
+	in.n_baseline_embeddings = 0;
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_SKIP);
+	assert_string_equal(r.detail, "no baseline embeddings to compare with");
+	check_free(centroid);
+	check_free(nearest);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refusal_flag),
 		cmocka_unit_test(test_regex_limit_is_fast),
+		cmocka_unit_test(test_embedding_similarity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
