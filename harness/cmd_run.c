@@ -3,6 +3,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "detect.h"
+#include "embed.h"
 #include "evaluate.h"
 #include "lock.h"
 #include "log.h"
@@ -127,6 +128,12 @@ struct target {
 	struct cli_strings edited, unbaselined;
 	struct cli_strings failing; /* those of them whose format checks failed tonight */
 	size_t faults;		    /* requests of tonight's journal that ended in a fault */
+	/* embedding_similarity: the run's embeddings client (shared, borrowed; NULL when the
+	 * suite has no such check or the config no "embeddings") and why a prompt has no
+	 * vectors when it has none */
+	struct embedder *emb;
+	char embed_skip[512];
+	char embed_fail[512]; /* why tonight's answers of the prompt judged now have no vectors */
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -287,6 +294,149 @@ static int start_targets(struct session *s, struct target *t, size_t n, const ch
 	return 0;
 }
 
+/* Texts of a group of samples, borrowed. */
+static const char **sample_texts(const struct prompt_samples *ps)
+{
+	const char **v = xcalloc((ps ? ps->n : 0) + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; ps && i < ps->n; i++)
+		v[i] = ps->samples[i].text;
+	return v;
+}
+
+/* The baseline's vectors of every prompt that has an embedding check: read from the stored
+ * embeddings next to the baseline when they were made with tonight's embeddings model, the
+ * missing ones embedded (batched) and the file written again. A failure of the embeddings
+ * endpoint is no error of the run: the prompts' embedding checks are skipped, saying why. */
+static int embed_baseline(struct target *t, struct pl_err *err)
+{
+	char path[1100], msg[1200];
+	const char **ids = NULL, **texts = NULL;
+	size_t n = 0, cap = 0, p, i, missing = 0;
+	long got;
+	int stale = 0, rc = -1;
+
+	embed_store_path(t->baseline_path, path, sizeof(path));
+	got = embed_store_load(t->emb, path, &stale, err);
+	if (got < 0)
+		return -1;
+	for (p = 0; p < t->suite->n_prompts; p++) {
+		const struct prompt *pr = &t->suite->prompts[p];
+		size_t bi = baseline_find(t->baseline, pr->id);
+		struct prompt_samples bs;
+
+		if (bi == BASELINE_NONE || !evaluate_prompt_uses(pr, "embedding_similarity"))
+			continue;
+		if (baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
+			goto out;
+		for (i = 0; i < bs.n; i++) {
+			if (n == cap) {
+				cap = 2 * cap + 16;
+				ids = xrealloc(ids, cap * sizeof(*ids));
+				texts = xrealloc(texts, cap * sizeof(*texts));
+			}
+			ids[n] = pr->id;
+			texts[n] = xstrdup(bs.samples[i].text);
+			missing += texts[n][0] && !embedder_lookup(t->emb, texts[n]);
+			n++;
+		}
+		prompt_samples_release(&bs);
+	}
+	if (missing || (n && !fileio_exists(path)) || stale) {
+		const float **rows = xcalloc(n + 1, sizeof(*rows));
+		struct pl_err e2 = PL_ERR_INIT;
+
+		if (embedder_embed(t->emb, texts, n, rows, &e2) < 0)
+			snprintf(t->embed_skip, sizeof(t->embed_skip), "%s",
+				 pl_err_str(&e2, msg, sizeof(msg)));
+		else if (embed_store_write(t->emb, path, ids, texts, n, err) < 0)
+			missing = (size_t)-1;
+		free(rows);
+		if (missing == (size_t)-1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free((char *)texts[i]);
+	free(texts);
+	free(ids);
+	return rc;
+}
+
+/* A prompt's vectors for evaluate: the baseline's from the cache, tonight's embedded now. */
+static void prompt_embeddings(struct target *t, const struct prompt *pr,
+			      const struct prompt_samples *bs, const struct prompt_samples *ps,
+			      const float ***brows, const float ***nrows,
+			      struct eval_embeddings *emb)
+{
+	const char **texts = sample_texts(ps);
+	struct pl_err e2 = PL_ERR_INIT;
+	size_t i;
+
+	memset(emb, 0, sizeof(*emb));
+	emb->skip = t->embed_skip[0] ? t->embed_skip : "no embeddings were computed";
+	if (!t->emb || !evaluate_prompt_uses(pr, "embedding_similarity") || t->embed_skip[0]) {
+		free(texts);
+		return;
+	}
+	*brows = xcalloc((bs ? bs->n : 0) + 1, sizeof(**brows));
+	*nrows = xcalloc((ps ? ps->n : 0) + 1, sizeof(**nrows));
+	for (i = 0; bs && i < bs->n; i++)
+		(*brows)[i] = embedder_lookup(t->emb, bs->samples[i].text);
+	if (ps && ps->n && embedder_embed(t->emb, texts, ps->n, *nrows, &e2) < 0) {
+		/* the prompt's embedding checks are skipped, saying why */
+		pl_err_str(&e2, t->embed_fail, sizeof(t->embed_fail));
+		emb->skip = t->embed_fail;
+	}
+	emb->dim = embedder_dim(t->emb);
+	emb->night = *nrows;
+	emb->baseline = *brows;
+	free(texts);
+}
+
+/* The embeddings client, when a suite has an embedding_similarity check (*out stays NULL
+ * otherwise), and the baselines' vectors. Without an "embeddings" config, or under --replay
+ * (which sends nothing), the checks are skipped, saying why. */
+static int setup_embeddings(struct session *s, const struct run_args *a, struct target *t, size_t n,
+			    struct embedder **out, struct pl_err *err)
+{
+	struct embed_budget b;
+	const char *why = NULL;
+	size_t i, p;
+	int uses = 0;
+
+	*out = NULL;
+	for (i = 0; i < n && !uses; i++)
+		for (p = 0; p < t[i].suite->n_prompts && !uses; p++)
+			uses = evaluate_prompt_uses(&t[i].suite->prompts[p],
+						    "embedding_similarity");
+	if (!uses)
+		return 0;
+	if (!s->cfg->embed_vendor)
+		why = "no embeddings: the config has no \"embeddings\" section";
+	else if (a->so.replay_dir)
+		why = "no embeddings: --replay sends nothing to the embeddings endpoint";
+	if (why) {
+		for (i = 0; i < n; i++)
+			snprintf(t[i].embed_skip, sizeof(t[i].embed_skip), "%s", why);
+		return 0;
+	}
+	b.max_requests = a->so.max_requests > 0 ? a->so.max_requests : (long)s->cfg->max_requests;
+	b.max_tokens = a->so.max_tokens > 0 ? a->so.max_tokens : (long)s->cfg->max_tokens;
+	b.max_cost = a->so.max_cost > 0 ? a->so.max_cost : s->cfg->max_cost;
+	*out = embedder_new(s->cfg, &b, err);
+	if (!*out)
+		return -1;
+	for (i = 0; i < n; i++) {
+		t[i].emb = *out;
+		if (embed_baseline(&t[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Judges one prompt of one target and frees its answers: checks, the report entry and the
  * detection figures. */
 static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt_samples *ps,
@@ -340,8 +490,14 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 			strings_add(&t->failing, pr->id);
 		json_object_set_new(entry, "baseline_status", json_string(status));
 	} else {
-		entry = evaluate_prompt(pr, &bs, ps, REPORT_MAX_EXAMPLES,
-					report_stream_counts(t->rs));
+		struct eval_embeddings emb;
+		const float **brows = NULL, **nrows = NULL;
+
+		prompt_embeddings(t, pr, &bs, ps, &brows, &nrows, &emb);
+		entry = evaluate_prompt_embedded(pr, &bs, ps, &emb, REPORT_MAX_EXAMPLES,
+						 report_stream_counts(t->rs));
+		free(brows);
+		free(nrows);
 	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
@@ -628,7 +784,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL, *outage = NULL, *wc = NULL;
+	json_t *section = NULL, *outage = NULL, *wc = NULL, *emb_json = NULL;
 	char reason[768], outage_line[256];
 	struct sbuf note = SBUF_INIT;
 	size_t i;
@@ -680,6 +836,8 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	in.baseline_path = t->baseline_path;
 	in.detect = t->have_detect ? &t->det : NULL;
 	in.detect_section = section;
+	if (t->emb)
+		in.embeddings = emb_json = embedder_report(t->emb);
 	report_path(t->report_path, sizeof(t->report_path), s->cfg->reports_dir, date,
 		    t->vendor->id, t->suite->id);
 	if (report_stream_finish(t->rs, &in, t->report_path, t->sha, sum, &t->report, err) < 0)
@@ -723,6 +881,7 @@ static int judge(struct session *s, struct target *t, struct publish *pub, const
 	rc = 0;
 out:
 	sbuf_release(&note);
+	json_decref(emb_json);
 	json_decref(section);
 	json_decref(outage);
 	json_decref(wc);
@@ -1085,6 +1244,7 @@ int cmd_run(int argc, char **argv)
 	struct target *targets = NULL;
 	struct publish_item *items = NULL;
 	struct collect *collect = NULL;
+	struct embedder *emb = NULL;
 	struct leftover *left = NULL;
 	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
@@ -1173,7 +1333,8 @@ int cmd_run(int argc, char **argv)
 				left[i].night, pl_err_str(&err, msg, sizeof(msg)));
 	}
 	pl_err_init(&err);
-	if (start_targets(&s, targets, n_targets, a.date, &err) < 0) {
+	if (start_targets(&s, targets, n_targets, a.date, &err) < 0 ||
+	    setup_embeddings(&s, &a, targets, n_targets, &emb, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -1254,6 +1415,7 @@ out:
 	lock_release_all(locks);
 	collect_free(collect);
 	release_targets(targets, n_targets);
+	embedder_free(emb);
 	session_release(&s);
 	free(a.vendors.v);
 	return rc;

@@ -69,6 +69,12 @@ struct config {
 	double max_cost;
 	double max_duration; /* seconds of wall clock for the whole run */
 
+	/* "embeddings": the endpoint embedding_similarity uses: a vendor entry of this config
+	 * (its base_url, key, retries, rpm and prices) whose probe has an embeddings API, and the
+	 * embeddings model, which replaces the entry's model. Both NULL when absent. */
+	char *embed_vendor;
+	char *embed_model;
+
 	/* Sections owned by other modules: borrowed from root, NULL when absent. */
 	json_t *detection;
 	json_t *alerts;

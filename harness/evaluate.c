@@ -33,8 +33,8 @@ static void quote_text(json_t *ex, const char *text)
 	json_object_set_new(ex, "truncated", json_boolean(cut < n));
 }
 
-/* "no embeddings were computed": what an embedding check says when evaluate gets none. */
-#define EVAL_NO_EMBEDDINGS "no embeddings (the config has no \"embeddings\" section)"
+/* What an embedding check says when evaluate gets no vectors at all. */
+#define EVAL_NO_EMBEDDINGS "no embeddings computed (no \"embeddings\" config, or no baseline)"
 
 static json_t *eval_check(const struct check *c, const struct prompt_samples *night,
 			  const char *const *base, size_t n_base, const struct eval_embeddings *emb,

@@ -57,6 +57,9 @@ struct report_input {
 	 * prompt), borrowed; written as the report's "what_changed" on a changed night; may be
 	 * NULL (none written). */
 	const json_t *what_changed;
+	/* The embeddings client's figures (embed.h: embedder_report), written as the report's
+	 * "embeddings"; borrowed; may be NULL (none written). */
+	const json_t *embeddings;
 };
 
 struct report_summary {
