@@ -86,7 +86,7 @@ static void embed_eval(const void *state, const struct check_input *in, struct c
 	double *c = NULL, best = -2, nc = 0;
 	size_t i, k, used = 0, best_i = 0;
 
-	if (!in->embedding || !in->dim) {
+	if (!in->dim || (!in->embedding && in->len)) {
 		out->verdict = CHECK_SKIP;
 		snprintf(out->detail, sizeof(out->detail), "%s",
 			 in->embed_skip ? in->embed_skip : "the answer has no embedding");
@@ -108,7 +108,7 @@ static void embed_eval(const void *state, const struct check_input *in, struct c
 		}
 		for (k = 0; k < in->dim; k++)
 			c[k] = b[k];
-		cs = cosine(in->embedding, c, nb, in->dim);
+		cs = in->embedding ? cosine(in->embedding, c, nb, in->dim) : 0;
 		if (cs > best) {
 			best = cs;
 			best_i = i;
@@ -121,7 +121,11 @@ static void embed_eval(const void *state, const struct check_input *in, struct c
 					: "no baseline embeddings to compare with");
 		goto out;
 	}
-	if (s->mode == EMBED_CENTROID) {
+	if (!in->embedding) {
+		/* an empty answer (a refusal with no text) means nothing: cosine 0 */
+		best = 0;
+		best_i = 0;
+	} else if (s->mode == EMBED_CENTROID) {
 		for (k = 0; k < in->dim; k++)
 			nc += c[k] * c[k];
 		best = cosine(in->embedding, c, sqrt(nc), in->dim);

@@ -294,6 +294,13 @@ static int start_targets(struct session *s, struct target *t, size_t n, const ch
 	return 0;
 }
 
+/* The prompt's answers need vectors: an embedding check, or detection by embeddings. */
+static int wants_vectors(const struct target *t, const struct prompt *pr)
+{
+	return evaluate_prompt_uses(pr, "embedding_similarity") ||
+	       detect_params_embedding(t->params);
+}
+
 /* Texts of a group of samples, borrowed. */
 static const char **sample_texts(const struct prompt_samples *ps)
 {
@@ -326,7 +333,7 @@ static int embed_baseline(struct target *t, struct pl_err *err)
 		size_t bi = baseline_find(t->baseline, pr->id);
 		struct prompt_samples bs;
 
-		if (bi == BASELINE_NONE || !evaluate_prompt_uses(pr, "embedding_similarity"))
+		if (bi == BASELINE_NONE || !wants_vectors(t, pr))
 			continue;
 		if (baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
 			goto out;
@@ -377,7 +384,7 @@ static void prompt_embeddings(struct target *t, const struct prompt *pr,
 
 	memset(emb, 0, sizeof(*emb));
 	emb->skip = t->embed_skip[0] ? t->embed_skip : "no embeddings were computed";
-	if (!t->emb || !evaluate_prompt_uses(pr, "embedding_similarity") || t->embed_skip[0]) {
+	if (!t->emb || !wants_vectors(t, pr) || t->embed_skip[0]) {
 		free(texts);
 		return;
 	}
@@ -408,10 +415,15 @@ static int setup_embeddings(struct session *s, const struct run_args *a, struct 
 	int uses = 0;
 
 	*out = NULL;
-	for (i = 0; i < n && !uses; i++)
+	for (i = 0; i < n; i++) {
+		if (detect_params_embedding(t[i].params) && !s->cfg->embed_vendor)
+			return pl_err_set(err, PL_E_INPUT, s->cfg->path,
+					  "detection distance \"embedding\" (suite \"%s\") needs "
+					  "the config's \"embeddings\" endpoint",
+					  t[i].suite->id);
 		for (p = 0; p < t[i].suite->n_prompts && !uses; p++)
-			uses = evaluate_prompt_uses(&t[i].suite->prompts[p],
-						    "embedding_similarity");
+			uses = wants_vectors(&t[i], &t[i].suite->prompts[p]);
+	}
 	if (!uses)
 		return 0;
 	if (!s->cfg->embed_vendor)
@@ -445,10 +457,13 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 	struct prompt_samples bs;
 	size_t bi = baseline_find(t->baseline, pr->id), i;
 	const char *status = NULL, *was;
+	struct eval_embeddings emb;
+	const float **brows = NULL, **nrows = NULL;
 	json_t *entry;
 	int rc = -1;
 
 	memset(&bs, 0, sizeof(bs));
+	memset(&emb, 0, sizeof(emb));
 	if (bi != BASELINE_NONE) {
 		if (t->seen[bi]) {
 			pl_err_set(err, PL_E_INTERNAL, t->baseline_path,
@@ -490,19 +505,16 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 			strings_add(&t->failing, pr->id);
 		json_object_set_new(entry, "baseline_status", json_string(status));
 	} else {
-		struct eval_embeddings emb;
-		const float **brows = NULL, **nrows = NULL;
-
 		prompt_embeddings(t, pr, &bs, ps, &brows, &nrows, &emb);
 		entry = evaluate_prompt_embedded(pr, &bs, ps, &emb, REPORT_MAX_EXAMPLES,
 						 report_stream_counts(t->rs));
-		free(brows);
-		free(nrows);
 	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
 	if (!status) {
-		detect_add(t->drun, bi, &bs, ps);
+		struct detect_vectors vec = { emb.dim, brows, nrows };
+
+		detect_add_embedded(t->drun, bi, &bs, ps, &vec);
 		/* the checks' pass rates, per prompt against the baseline's */
 		detect_add_checks(t->drun, bi, pr->checks, pr->n_checks, &bs, ps);
 	}
@@ -518,6 +530,8 @@ static int judge_prompt(struct target *t, const struct prompt *pr, struct prompt
 	t->faults += ps->faults;
 	rc = 0;
 out:
+	free(brows);
+	free(nrows);
 	prompt_samples_release(&bs);
 	return rc;
 }

@@ -273,6 +273,16 @@ static void test_embedding_similarity(void **state)
 	check_eval(centroid, &in, &r);
 	assert_int_equal(r.verdict, CHECK_SKIP);
 	assert_string_equal(r.detail, in.embed_skip);
+	/* an empty answer (a refusal without text) has no vector and means nothing: cosine 0 */
+	in.text = "";
+	in.len = 0;
+	in.embed_skip = NULL;
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_true(r.score == 0);
+	in.text = "Paris.";
+	in.len = 6;
 	/* no baseline vectors */
 	in.embedding = x;
 	in.embed_skip = NULL;
