@@ -326,8 +326,10 @@ int embedder_embed(struct embedder *e, const char *const *texts, size_t n, const
 			e->st.cached++;
 			continue;
 		}
-		if (hmap_get(&pending, shas[i], NULL))
-			continue; /* the same text twice in this call: sent once */
+		if (hmap_get(&pending, shas[i], NULL)) {
+			e->st.cached++; /* the same text twice in this call: sent once */
+			continue;
+		}
 		hmap_put(&pending, shas[i], i);
 		todo[k] = texts[i];
 		todo_sha[k] = shas[i];
@@ -476,6 +478,7 @@ int embed_store_write(const struct embedder *e, const char *path, const char *co
 {
 	struct store_row *r = xcalloc(n + 1, sizeof(*r));
 	json_t *root, *prompts = json_object(), *arr = NULL;
+	struct sbuf sb = SBUF_INIT;
 	size_t i, k = 0, d;
 	char *out = NULL;
 	int rc;
@@ -511,15 +514,10 @@ int embed_store_write(const struct embedder *e, const char *path, const char *co
 	free(r);
 	if (!out)
 		return pl_err_set(err, PL_E_INTERNAL, path, "cannot encode the embeddings");
-	{
-		struct sbuf sb;
-
-		sbuf_init(&sb);
-		sbuf_addstr(&sb, out);
-		sbuf_addch(&sb, '\n');
-		rc = fileio_write_atomic(path, sb.buf, sb.len, 0644, err);
-		sbuf_release(&sb);
-	}
+	sbuf_addstr(&sb, out);
+	sbuf_addch(&sb, '\n');
+	rc = fileio_write_atomic(path, sb.buf, sb.len, 0644, err);
+	sbuf_release(&sb);
 	free(out);
 	return rc;
 }

@@ -22,7 +22,7 @@ struct embedder;
 struct embed_stats {
 	size_t requests; /* HTTP requests sent (retries included) */
 	size_t texts;	 /* texts embedded by a request */
-	size_t cached;	 /* texts answered from the cache (the stored baseline, earlier answers) */
+	size_t cached;	 /* texts not sent: cached (stored baseline, earlier answers) or repeated */
 	size_t faults;	 /* requests that ended in a fault (retried or not) */
 	long tokens;	 /* billed tokens, where the vendor says; else estimated (bytes / 4) */
 	double cost;	 /* from the embeddings vendor's input price */
