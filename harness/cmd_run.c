@@ -312,64 +312,14 @@ static const char **sample_texts(const struct prompt_samples *ps)
 	return v;
 }
 
-/* The baseline's vectors of every prompt that has an embedding check: read from the stored
- * embeddings next to the baseline when they were made with tonight's embeddings model, the
- * missing ones embedded (batched) and the file written again. A failure of the embeddings
- * endpoint is no error of the run: the prompts' embedding checks are skipped, saying why. */
+/* The baseline's vectors (embed_baseline_store): of every prompt with an embedding check, or
+ * of every prompt when detection compares embeddings. A failure of the embeddings endpoint is
+ * no error of the run: the embedding checks are skipped, saying why. */
 static int embed_baseline(struct target *t, struct pl_err *err)
 {
-	char path[1100], msg[1200];
-	const char **ids = NULL, **texts = NULL;
-	size_t n = 0, cap = 0, p, i, missing = 0;
-	long got;
-	int stale = 0, rc = -1;
-
-	embed_store_path(t->baseline_path, path, sizeof(path));
-	got = embed_store_load(t->emb, path, &stale, err);
-	if (got < 0)
-		return -1;
-	for (p = 0; p < t->suite->n_prompts; p++) {
-		const struct prompt *pr = &t->suite->prompts[p];
-		size_t bi = baseline_find(t->baseline, pr->id);
-		struct prompt_samples bs;
-
-		if (bi == BASELINE_NONE || !wants_vectors(t, pr))
-			continue;
-		if (baseline_read_prompt(t->baseline, bi, &bs, err) < 0)
-			goto out;
-		for (i = 0; i < bs.n; i++) {
-			if (n == cap) {
-				cap = 2 * cap + 16;
-				ids = xrealloc(ids, cap * sizeof(*ids));
-				texts = xrealloc(texts, cap * sizeof(*texts));
-			}
-			ids[n] = pr->id;
-			texts[n] = xstrdup(bs.samples[i].text);
-			missing += texts[n][0] && !embedder_lookup(t->emb, texts[n]);
-			n++;
-		}
-		prompt_samples_release(&bs);
-	}
-	if (missing || (n && !fileio_exists(path)) || stale) {
-		const float **rows = xcalloc(n + 1, sizeof(*rows));
-		struct pl_err e2 = PL_ERR_INIT;
-
-		if (embedder_embed(t->emb, texts, n, rows, &e2) < 0)
-			snprintf(t->embed_skip, sizeof(t->embed_skip), "%s",
-				 pl_err_str(&e2, msg, sizeof(msg)));
-		else if (embed_store_write(t->emb, path, ids, texts, n, err) < 0)
-			missing = (size_t)-1;
-		free(rows);
-		if (missing == (size_t)-1)
-			goto out;
-	}
-	rc = 0;
-out:
-	for (i = 0; i < n; i++)
-		free((char *)texts[i]);
-	free(texts);
-	free(ids);
-	return rc;
+	return embed_baseline_store(t->emb, t->baseline, t->baseline_path, t->suite,
+				    detect_params_embedding(t->params), t->embed_skip,
+				    sizeof(t->embed_skip), err);
 }
 
 /* A prompt's vectors for evaluate: the baseline's from the cache, tonight's embedded now. */

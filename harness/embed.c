@@ -1,6 +1,7 @@
 /* embed.c: the embeddings client: batched requests through the embeddings vendor's probe,
  * retries, pacing, a cache by text hash, budgets; and a baseline's stored embeddings. */
 #include "embed.h"
+#include "baseline.h"
 #include "fileio.h"
 #include "hash.h"
 #include "hex.h"
@@ -9,6 +10,7 @@
 #include "redact.h"
 #include "rng.h"
 #include "sbuf.h"
+#include "suite.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -519,5 +521,70 @@ int embed_store_write(const struct embedder *e, const char *path, const char *co
 	rc = fileio_write_atomic(path, sb.buf, sb.len, 0644, err);
 	sbuf_release(&sb);
 	free(out);
+	return rc;
+}
+
+/* The prompt wants vectors: it has an embedding_similarity check, or all. */
+static int wants(const struct prompt *pr, int all)
+{
+	size_t c;
+
+	for (c = 0; !all && c < pr->n_checks; c++)
+		if (!strcmp(check_kind(pr->checks[c]), "embedding_similarity"))
+			return 1;
+	return all;
+}
+
+int embed_baseline_store(struct embedder *e, struct baseline_reader *r, const char *baseline_path,
+			 const struct suite *su, int all, char *skip, size_t skip_len,
+			 struct pl_err *err)
+{
+	char path[1100];
+	const char **ids = NULL, **texts = NULL;
+	size_t n = 0, cap = 0, p, i, missing = 0;
+	int stale = 0, rc = -1;
+
+	skip[0] = '\0';
+	embed_store_path(baseline_path, path, sizeof(path));
+	if (embed_store_load(e, path, &stale, err) < 0)
+		return -1;
+	for (p = 0; p < su->n_prompts; p++) {
+		const struct prompt *pr = &su->prompts[p];
+		size_t bi = baseline_find(r, pr->id);
+		struct prompt_samples bs;
+
+		if (bi == BASELINE_NONE || !wants(pr, all))
+			continue;
+		if (baseline_read_prompt(r, bi, &bs, err) < 0)
+			goto out;
+		for (i = 0; i < bs.n; i++) {
+			if (n == cap) {
+				cap = 2 * cap + 16;
+				ids = xrealloc(ids, cap * sizeof(*ids));
+				texts = xrealloc(texts, cap * sizeof(*texts));
+			}
+			ids[n] = pr->id;
+			texts[n] = xstrdup(bs.samples[i].text);
+			missing += texts[n][0] && !embedder_lookup(e, texts[n]);
+			n++;
+		}
+		prompt_samples_release(&bs);
+	}
+	rc = 0;
+	if (missing || stale || (n && !fileio_exists(path))) {
+		const float **rows = xcalloc(n + 1, sizeof(*rows));
+		struct pl_err e2 = PL_ERR_INIT;
+
+		if (embedder_embed(e, texts, n, rows, &e2) < 0)
+			pl_err_str(&e2, skip, skip_len);
+		else
+			rc = embed_store_write(e, path, ids, texts, n, err);
+		free(rows);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free((char *)texts[i]);
+	free(texts);
+	free(ids);
 	return rc;
 }

@@ -68,4 +68,16 @@ long embed_store_load(struct embedder *e, const char *path, int *stale, struct p
 int embed_store_write(const struct embedder *e, const char *path, const char *const *ids,
 		      const char *const *texts, size_t n, struct pl_err *err);
 
+/* The vectors of a baseline's answers, stored next to it: reads the store (embed_store_load),
+ * embeds the answers it lacks of the suite's prompts that have an embedding_similarity check
+ * (every prompt when all is set) and writes the store again when anything was missing or it
+ * was made by another model. A failure of the endpoint is not an error: it is said in skip
+ * (NUL-terminated, skip_len bytes; "" when none) and nothing is written. Returns 0, or -1 with
+ * err set (an unreadable baseline or store, a failed write). */
+struct baseline_reader;
+struct suite;
+int embed_baseline_store(struct embedder *e, struct baseline_reader *r, const char *baseline_path,
+			 const struct suite *su, int all, char *skip, size_t skip_len,
+			 struct pl_err *err);
+
 #endif

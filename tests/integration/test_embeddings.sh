@@ -23,6 +23,7 @@ cat >"$tmp/suite.json" <<'JSON'
 JSON
 suite="$tmp/suite.json"
 dir="$tmp/e"
+store="$dir/baselines/sim/sim-gpt-1/meaning.embeddings.json"
 
 # embeddings_config MODEL: adds "embeddings" (the vendor "sim", MODEL) to the config.
 embeddings_config() {
@@ -40,15 +41,15 @@ sim_count() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"].get(sys.argv[1], 0))' "$1"
 }
 
-store="$dir/baselines/sim/sim-gpt-1/meaning.embeddings.json"
-
-# 1. The baseline, then a clean night: the baseline's 20 answers are embedded once (one
-#    batched request) and stored; tonight's answers in one request per prompt.
+# 1. The baseline: its 20 answers are embedded once (one batched request) and stored next
+#    to it; then a clean night embeds only tonight's answers (one request per prompt).
 sim_start rec --seed 5 --night 0
 write_config "$dir" "$port"
 embeddings_config text-embedding-3-small
 expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
-[ "$(sim_count /v1/embeddings)" = 0 ] || fail "baseline record embedded"
+[ "$(sim_count /v1/embeddings)" = 1 ] || fail "baseline record: $(sim_count /v1/embeddings) embeddings requests, want 1"
+grep -q "baseline embeddings written: $store" "$tmp/last.out" || fail "record: $(cat "$tmp/last.out")"
+sum0=$(sha256sum "$store")
 sim_stop
 sim_start clean --seed 5 --night 1
 write_config "$dir" "$port"
@@ -58,14 +59,15 @@ report="$dir/reports/2026-02-01/sim-meaning.json"
 [ "$(json_get "$report" 'd["verdict"]')" = pass ] || fail "clean night: $(json_get "$report" 'd["summary"]')"
 [ "$(json_get "$report" 'all(c["verdict"] == "pass" and c["score_mean"] > 0.8 for p in d["prompts"] for c in p["checks"])')" = True ] ||
 	fail "clean night: checks $(json_get "$report" '[(c["id"], c["verdict"]) for p in d["prompts"] for c in p["checks"]]')"
-[ "$(sim_count /v1/embeddings)" = 3 ] || fail "clean night: $(sim_count /v1/embeddings) embeddings requests, want 3"
-[ "$(json_get "$report" 'd["embeddings"]["requests"]')" = 3 ] || fail "report: embeddings requests"
+[ "$(sim_count /v1/embeddings)" = 2 ] || fail "clean night: $(sim_count /v1/embeddings) embeddings requests, want 2"
+[ "$(json_get "$report" 'd["embeddings"]["requests"]')" = 2 ] || fail "report: embeddings requests"
 [ "$(json_get "$report" 'd["embeddings"]["model"]')" = text-embedding-3-small ] || fail "report: model"
 [ -f "$store" ] || fail "no stored embeddings"
 [ "$(json_get "$store" 'd["format"], d["model"], d["dim"], sorted(d["prompts"])')" = \
 	"('plumbline-embeddings/1', 'text-embedding-3-small', 256, ['backup', 'review'])" ] ||
 	fail "stored embeddings: $(json_get "$store" 'd["format"], d["model"], d["dim"]')"
 sum1=$(sha256sum "$store")
+[ "$sum1" = "$sum0" ] || fail "the run rewrote the stored embeddings"
 
 # 2. The next night reuses the stored vectors: only tonight's answers are sent.
 expect_exit 0 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-02-02 "$suite"
