@@ -33,7 +33,7 @@ static void fx_start(struct fx *f, const char *probe, const char *model, const c
 	o.require_key = key;
 	f->sim = sim_start(&o, &port, &err);
 	assert_non_null(f->sim);
-	f->dir = xstrdup(tu_tmpdir());
+	f->dir = tu_tmpdir();
 	snprintf(
 		text, sizeof(text),
 		"{\"vendors\": [{\"id\": \"e\", \"probe\": \"%s\", \"base_url\": "
