@@ -19,7 +19,10 @@
 #include <time.h>
 
 #define EMBED_BACKOFF_BASE_MS 500.0
-#define EMBED_BACKOFF_MAX_MS  30000.0
+#define EMBED_BACKOFF_MAX_MS  5000.0
+/* The nightly run embeds between turns of its event loop, so a call holds the judged
+ * vendors' transfers: retries stop once this long has gone by since the first attempt. */
+#define EMBED_RETRY_WINDOW_S  20.0
 #define EMBED_STORE_MAX_BYTES (512u << 20)
 
 struct embedder {
@@ -224,6 +227,7 @@ static int send_batch(struct embedder *e, const char *const *texts, const char *
 			       e->v->ca_file };
 	int attempt, rc = -1;
 	char msg[400] = "";
+	double start = now_s(), wait;
 
 	for (attempt = 1; attempt <= 1 + e->v->retries; attempt++) {
 		struct probe_request rq;
@@ -303,7 +307,10 @@ static int send_batch(struct embedder *e, const char *const *texts, const char *
 		}
 		if (!probe_fault_retryable(f) || attempt > e->v->retries)
 			break;
-		sleep_s(backoff_s(e, attempt, retry_after));
+		wait = backoff_s(e, attempt, retry_after);
+		if (now_s() - start + wait > EMBED_RETRY_WINDOW_S)
+			break;
+		sleep_s(wait);
 	}
 	return pl_err_set(err, PL_E_VENDOR, "embeddings", "embeddings vendor \"%s\": %s", e->v->id,
 			  msg);

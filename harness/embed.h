@@ -1,7 +1,9 @@
 /* embed.h: the embeddings client (the I/O step of embedding_similarity): sends answers to the
  * config's "embeddings" endpoint through its vendor's probe (build_embed / parse_embed) over
  * the one HTTP module, in batches of the size the vendor documents, with retries (full jitter
- * backoff that honours Retry-After) and the vendor's rpm, and keeps every vector in a cache
+ * backoff that honours Retry-After, up to 5 s a wait and 20 s of waiting a batch: the nightly
+ * run embeds between turns of its event loop, holding the judged vendors' transfers meanwhile)
+ * and the vendor's rpm, and keeps every vector in a cache
  * keyed by the text's SHA-256, so a text is embedded once per run. It also reads and writes a
  * baseline's stored embeddings ("<baseline>.embeddings.json" next to "<baseline>.json").
  *

@@ -21,6 +21,8 @@ struct fx {
 	struct config *cfg;
 };
 
+static enum sim_fault fx_fault = SIM_FAULT_NONE; /* the next fx_start's, for its first 0.3 s */
+
 /* A simulator and a config whose vendor "e" (probe, model) embeds with it. */
 static void fx_start(struct fx *f, const char *probe, const char *model, const char *key)
 {
@@ -31,6 +33,10 @@ static void fx_start(struct fx *f, const char *probe, const char *model, const c
 
 	sim_opts_init(&o);
 	o.require_key = key;
+	o.fault = fx_fault;
+	o.fault_rate = 1;
+	o.fault_for_s = 0.3;
+	fx_fault = SIM_FAULT_NONE;
 	f->sim = sim_start(&o, &port, &err);
 	assert_non_null(f->sim);
 	f->dir = tu_tmpdir();
@@ -144,6 +150,29 @@ static void test_auth_stops(void **state)
 	pl_err_init(&err);
 	assert_int_equal(embedder_embed(e, texts + 4, 1, rows, &err), -1);
 	assert_int_equal(embedder_stats(e)->requests, 1);
+	embedder_free(e);
+	fx_stop(&f);
+}
+
+/* A 429 with Retry-After is retried after the wait it asks for, and counted as a fault of the
+ * embeddings endpoint. */
+static void test_retry(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct embedder *e;
+	const float *rows[5];
+
+	(void)state;
+	setenv("PL_TEST_EMBED_KEY", "k1", 1);
+	fx_fault = SIM_FAULT_429;
+	fx_start(&f, "openai", "text-embedding-3-small", NULL);
+	e = embedder_new(f.cfg, NULL, &err);
+	assert_non_null(e);
+	assert_int_equal(embedder_embed(e, texts, 2, rows, &err), 0);
+	assert_int_equal(embedder_stats(e)->requests, 2);
+	assert_int_equal(embedder_stats(e)->faults, 1);
+	assert_non_null(rows[1]);
 	embedder_free(e);
 	fx_stop(&f);
 }
@@ -269,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_batch_and_cache),
 		cmocka_unit_test(test_titan_one_per_request),
 		cmocka_unit_test(test_auth_stops),
+		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_store_path),
