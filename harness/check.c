@@ -9,12 +9,25 @@
 
 /* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
-	&check_contains_ops,	 &check_contains_all_ops, &check_contains_any_ops,
-	&check_cost_ops,	 &check_equals_ops,	  &check_icontains_ops,
-	&check_is_refusal_ops,	 &check_json_ops,	  &check_json_schema_ops,
-	&check_latency_ops,	 &check_length_ops,	  &check_not_contains_ops,
-	&check_not_refusal_ops,	 &check_regex_ops,	  &check_rubric_ops,
-	&check_same_meaning_ops, &check_similarity_ops,	  &check_starts_with_ops,
+	&check_contains_ops,
+	&check_contains_all_ops,
+	&check_contains_any_ops,
+	&check_cost_ops,
+	&check_embedding_similarity_ops,
+	&check_equals_ops,
+	&check_icontains_ops,
+	&check_is_refusal_ops,
+	&check_json_ops,
+	&check_json_schema_ops,
+	&check_latency_ops,
+	&check_length_ops,
+	&check_not_contains_ops,
+	&check_not_refusal_ops,
+	&check_regex_ops,
+	&check_rubric_ops,
+	&check_same_meaning_ops,
+	&check_similarity_ops,
+	&check_starts_with_ops,
 };
 
 struct check {

@@ -1,8 +1,8 @@
 /* check.h: checks applied to each answer: format (json, json_schema), regex, strings (equals,
  * contains, starts_with, ...), refusals (is_refusal, not_refusal), similarity to the baseline's
- * answers, length bounds, cost, the judged kinds (rubric, same_meaning) whose verdicts an LLM
- * judge gave before evaluation; and checks of a prompt's answers taken together: latency
- * percentiles.
+ * answers (lexical, or by embeddings), length bounds, cost, the judged kinds (rubric,
+ * same_meaning) whose verdicts an LLM judge gave before evaluation; and checks of a prompt's
+ * answers taken together: latency percentiles.
  *
  * A check is compiled once (at suite load) from its JSON spec and evaluated for every sample.
  * Checks know nothing of HTTP or vendors: they see text, a refusal/block flag, and the
@@ -72,6 +72,15 @@ struct check_input {
 				     be NULL */
 	/* The judge's verdict on this answer for this check (judged kinds); NULL: none asked. */
 	const struct check_judged *judged;
+	/* Embeddings (embedding_similarity), computed before evaluation by the commands layer
+	 * (embed.h): the answer's vector and the baseline answers' vectors, dim floats each.
+	 * embedding is NULL when the answer has none; a baseline row may be NULL. embed_skip
+	 * says why there are none ("no \"embeddings\" in the config"); may be NULL. */
+	const float *embedding;
+	const float *const *baseline_embeddings;
+	size_t n_baseline_embeddings;
+	size_t dim;
+	const char *embed_skip;
 };
 
 struct check_result {
@@ -150,6 +159,7 @@ extern const struct check_ops check_equals_ops;
 extern const struct check_ops check_icontains_ops;
 extern const struct check_ops check_not_contains_ops;
 extern const struct check_ops check_starts_with_ops;
+extern const struct check_ops check_embedding_similarity_ops;
 extern const struct check_ops check_is_refusal_ops;
 extern const struct check_ops check_json_ops;
 extern const struct check_ops check_json_schema_ops;

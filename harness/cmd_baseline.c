@@ -1,6 +1,9 @@
 /* cmd_baseline.c: `plumbline baseline record` (and dispatch of `baseline accept`). */
 #include "baseline.h"
 #include "cli.h"
+#include "detect.h"
+#include "embed.h"
+#include "evaluate.h"
 #include "fileio.h"
 #include "register.h"
 #include "sbuf.h"
@@ -177,12 +180,58 @@ static int write_one(struct session *s, const struct record_args *ra, const stru
 	return 0;
 }
 
+/* The new baseline's embeddings, stored next to it (embed_baseline_store) when the suite asks
+ * for them (an embedding_similarity check, or detection by embeddings) and the config names an
+ * "embeddings" endpoint. The endpoint failing is a warning, not a failed record: the next run
+ * embeds what is missing. */
+static void embed_written(struct session *s, const struct session_opts *so, struct embedder **emb,
+			  const struct vendor *v, const struct suite *su)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct jsonloc cloc = config_loc(s->cfg), sloc = suite_loc(su);
+	struct baseline_reader *r = NULL;
+	struct detect_params *dp;
+	struct embed_budget b = { so->max_requests, so->max_tokens, so->max_cost };
+	char path[1024], store[1100], skip[512] = "", msg[1600];
+	size_t p;
+	int all, uses = 0;
+
+	if (!s->cfg->embed_vendor || so->replay_dir)
+		return;
+	dp = detect_params_new(&cloc, s->cfg->detection, &sloc, su->detection, &err);
+	all = dp && detect_params_embedding(dp);
+	detect_params_free(dp);
+	for (p = 0; p < su->n_prompts && !uses; p++)
+		uses = all || evaluate_prompt_uses(&su->prompts[p], "embedding_similarity");
+	if (!uses)
+		return;
+	pl_err_init(&err);
+	if (!*emb)
+		*emb = embedder_new(s->cfg, &b, &err);
+	baseline_path(path, sizeof(path), s->cfg->baselines_dir, v->id, v->model, su->id);
+	if (*emb)
+		r = baseline_open(path, &err);
+	if (!r || embed_baseline_store(*emb, r, path, su, all, skip, sizeof(skip), &err) < 0)
+		fprintf(stderr, "plumbline: warning: %s: embeddings not stored: %s\n", path,
+			pl_err_str(&err, msg, sizeof(msg)));
+	else if (skip[0])
+		fprintf(stderr,
+			"plumbline: warning: %s: embeddings not stored (the next run embeds "
+			"them): %s\n",
+			path, skip);
+	else
+		printf("baseline embeddings written: %s\n",
+		       embed_store_path(path, store, sizeof(store)));
+	baseline_close(r);
+}
+
 static int record(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct record_args ra;
 	struct session_opts so;
 	struct session s;
+	struct embedder *emb = NULL;
 	const char *const *vendors;
 	size_t n_vendors, i, v;
 	char when[32];
@@ -253,10 +302,13 @@ static int record(int argc, char **argv)
 			}
 			if (w > 0)
 				rc = EXIT_INCOMPLETE;
+			else
+				embed_written(&s, &so, &emb, s.plan.vendors[v], s.suites[i]);
 		}
 	if (rc == EXIT_OK && session_finish(&s, &err) < 0)
 		rc = cli_fail(&err);
 out:
+	embedder_free(emb);
 	free(ra.vendors.v);
 	free(ra.prompts.v);
 	session_release(&s);

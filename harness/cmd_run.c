@@ -3,6 +3,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "detect.h"
+#include "embed.h"
 #include "evaluate.h"
 #include "judge_client.h"
 #include "lock.h"
@@ -136,6 +137,12 @@ struct target {
 	struct prompt_samples *deferred;
 	const struct prompt **deferred_pr;
 	size_t n_deferred, cap_deferred;
+	/* embedding_similarity: the run's embeddings client (shared, borrowed; NULL when the
+	 * suite has no such check or the config no "embeddings") and why a prompt has no
+	 * vectors when it has none */
+	struct embedder *emb;
+	char embed_skip[512];
+	char embed_fail[512]; /* why tonight's answers of the prompt judged now have no vectors */
 	/* Filled by judge. */
 	json_t *report; /* without its prompts (see report_stream_finish) */
 	struct detect_outcome det;
@@ -300,11 +307,11 @@ static int start_targets(struct session *s, struct target *t, size_t n, const ch
  * suite has none). */
 static json_t *evaluate_judged(struct target *t, struct judge_client *jc, const struct prompt *pr,
 			       const struct prompt_samples *bs, const struct prompt_samples *ns,
-			       struct eval_counts *counts)
+			       const struct eval_embeddings *emb, struct eval_counts *counts)
 {
 	struct judge_verdicts jv;
 	struct eval_judged ej = { judge_verdicts_lookup, &jv };
-	struct eval_extra x = { .vendor = t->vendor };
+	struct eval_extra x = { .vendor = t->vendor, .emb = emb };
 	json_t *entry;
 
 	if (!jc)
@@ -317,6 +324,112 @@ static json_t *evaluate_judged(struct target *t, struct judge_client *jc, const 
 	return entry;
 }
 
+/* The prompt's answers need vectors: an embedding check, or detection by embeddings. */
+static int wants_vectors(const struct target *t, const struct prompt *pr)
+{
+	return evaluate_prompt_uses(pr, "embedding_similarity") ||
+	       detect_params_embedding(t->params);
+}
+
+/* Texts of a group of samples, borrowed. */
+static const char **sample_texts(const struct prompt_samples *ps)
+{
+	const char **v = xcalloc((ps ? ps->n : 0) + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; ps && i < ps->n; i++)
+		v[i] = ps->samples[i].text;
+	return v;
+}
+
+/* The baseline's vectors (embed_baseline_store): of every prompt with an embedding check,
+ * or of every prompt when detection compares embeddings. A failure of the embeddings
+ * endpoint is no error of the run: the embedding checks are skipped, saying why. */
+static int embed_baseline(struct target *t, struct pl_err *err)
+{
+	return embed_baseline_store(t->emb, t->baseline, t->baseline_path, t->suite,
+				    detect_params_embedding(t->params), t->embed_skip,
+				    sizeof(t->embed_skip), err);
+}
+
+/* A prompt's vectors for evaluate: the baseline's from the cache, tonight's embedded now.
+ */
+static void prompt_embeddings(struct target *t, const struct prompt *pr,
+			      const struct prompt_samples *bs, const struct prompt_samples *ps,
+			      const float ***brows, const float ***nrows,
+			      struct eval_embeddings *emb)
+{
+	const char **texts = sample_texts(ps);
+	struct pl_err e2 = PL_ERR_INIT;
+	size_t i;
+
+	memset(emb, 0, sizeof(*emb));
+	emb->skip = t->embed_skip[0] ? t->embed_skip : "no embeddings were computed";
+	if (!t->emb || !wants_vectors(t, pr) || t->embed_skip[0]) {
+		free(texts);
+		return;
+	}
+	*brows = xcalloc((bs ? bs->n : 0) + 1, sizeof(**brows));
+	*nrows = xcalloc((ps ? ps->n : 0) + 1, sizeof(**nrows));
+	for (i = 0; bs && i < bs->n; i++)
+		(*brows)[i] = embedder_lookup(t->emb, bs->samples[i].text);
+	if (ps && ps->n && embedder_embed(t->emb, texts, ps->n, *nrows, &e2) < 0) {
+		/* the prompt's embedding checks are skipped, saying why */
+		pl_err_str(&e2, t->embed_fail, sizeof(t->embed_fail));
+		emb->skip = t->embed_fail;
+	}
+	emb->dim = embedder_dim(t->emb);
+	emb->night = *nrows;
+	emb->baseline = *brows;
+	free(texts);
+}
+
+/* The embeddings client, when a suite has an embedding_similarity check (*out stays NULL
+ * otherwise), and the baselines' vectors. Without an "embeddings" config, or under --replay
+ * (which sends nothing), the checks are skipped, saying why. */
+static int setup_embeddings(struct session *s, const struct run_args *a, struct target *t, size_t n,
+			    struct embedder **out, struct pl_err *err)
+{
+	struct embed_budget b;
+	const char *why = NULL;
+	size_t i, p;
+	int uses = 0;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		if (detect_params_embedding(t[i].params) && !s->cfg->embed_vendor)
+			return pl_err_set(err, PL_E_INPUT, s->cfg->path,
+					  "detection distance \"embedding\" (suite \"%s\") needs "
+					  "the config's \"embeddings\" endpoint",
+					  t[i].suite->id);
+		for (p = 0; p < t[i].suite->n_prompts && !uses; p++)
+			uses = wants_vectors(&t[i], &t[i].suite->prompts[p]);
+	}
+	if (!uses)
+		return 0;
+	if (!s->cfg->embed_vendor)
+		why = "no embeddings: the config has no \"embeddings\" section";
+	else if (a->so.replay_dir)
+		why = "no embeddings: --replay sends nothing to the embeddings endpoint";
+	if (why) {
+		for (i = 0; i < n; i++)
+			snprintf(t[i].embed_skip, sizeof(t[i].embed_skip), "%s", why);
+		return 0;
+	}
+	b.max_requests = a->so.max_requests > 0 ? a->so.max_requests : (long)s->cfg->max_requests;
+	b.max_tokens = a->so.max_tokens > 0 ? a->so.max_tokens : (long)s->cfg->max_tokens;
+	b.max_cost = a->so.max_cost > 0 ? a->so.max_cost : s->cfg->max_cost;
+	*out = embedder_new(s->cfg, &b, err);
+	if (!*out)
+		return -1;
+	for (i = 0; i < n; i++) {
+		t[i].emb = *out;
+		if (embed_baseline(&t[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Judges one prompt of one target and frees its answers: checks, the report entry and the
  * detection figures. */
 static int judge_prompt(struct target *t, struct judge_client *jc, const struct prompt *pr,
@@ -325,10 +438,13 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 	struct prompt_samples bs;
 	size_t bi = baseline_find(t->baseline, pr->id), i;
 	const char *status = NULL, *was;
+	struct eval_embeddings emb;
+	const float **brows = NULL, **nrows = NULL;
 	json_t *entry;
 	int rc = -1;
 
 	memset(&bs, 0, sizeof(bs));
+	memset(&emb, 0, sizeof(emb));
 	if (bi != BASELINE_NONE) {
 		if (t->seen[bi]) {
 			pl_err_set(err, PL_E_INTERNAL, t->baseline_path,
@@ -338,7 +454,8 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 		t->seen[bi] = 1;
 		was = baseline_prompt_request(t->baseline, bi);
 		if (was && strcmp(was, pr->request_sha256)) {
-			/* the suite's own edit: the old answers say nothing about this request */
+			/* the suite's own edit: the old answers say nothing about this
+			 * request */
 			status = "edited";
 			strings_add(&t->edited, pr->id);
 			bi = BASELINE_NONE;
@@ -350,14 +467,14 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 		strings_add(&t->unbaselined, pr->id);
 	}
 	/* A prompt without a baseline of its own request is run and its format checks are
-	 * reported, but nothing compares it with a baseline (no similarity, no detection), and
-	 * its checks do not decide the verdict: the night is incomplete for it (exit 3) until
-	 * it is recorded. */
+	 * reported, but nothing compares it with a baseline (no similarity, no detection),
+	 * and its checks do not decide the verdict: the night is incomplete for it (exit 3)
+	 * until it is recorded. */
 	if (status) {
 		struct eval_counts own, *c = report_stream_counts(t->rs);
 
 		memset(&own, 0, sizeof(own));
-		entry = evaluate_judged(t, jc, pr, NULL, ps, &own);
+		entry = evaluate_judged(t, jc, pr, NULL, ps, NULL, &own);
 		c->pass += own.pass;
 		c->fail += own.fail;
 		c->skip += own.skip;
@@ -370,12 +487,15 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 			strings_add(&t->failing, pr->id);
 		json_object_set_new(entry, "baseline_status", json_string(status));
 	} else {
-		entry = evaluate_judged(t, jc, pr, &bs, ps, report_stream_counts(t->rs));
+		prompt_embeddings(t, pr, &bs, ps, &brows, &nrows, &emb);
+		entry = evaluate_judged(t, jc, pr, &bs, ps, &emb, report_stream_counts(t->rs));
 	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
 	if (!status) {
-		detect_add(t->drun, bi, &bs, ps);
+		struct detect_vectors vec = { emb.dim, brows, nrows };
+
+		detect_add_embedded(t->drun, bi, &bs, ps, &vec);
 		/* the checks' pass rates, per prompt against the baseline's */
 		detect_add_checks(t->drun, bi, pr->checks, pr->n_checks, &bs, ps);
 	}
@@ -391,6 +511,8 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 	t->faults += ps->faults;
 	rc = 0;
 out:
+	free(brows);
+	free(nrows);
 	prompt_samples_release(&bs);
 	return rc;
 }
@@ -473,8 +595,8 @@ static int judge_rest(struct target *t, struct pl_err *err)
 	return 0;
 }
 
-/* One lock per (vendor, suite), all taken at once in sorted order: two runs over overlapping
- * sets cannot deadlock. */
+/* One lock per (vendor, suite), all taken at once in sorted order: two runs over
+ * overlapping sets cannot deadlock. */
 static int lock_targets(const struct session *s, const struct target *t, size_t n, double wait_s,
 			struct lockset **locks, struct pl_err *err)
 {
@@ -519,10 +641,11 @@ static void release_targets(struct target *t, size_t n)
 }
 
 /* Why a target is incomplete, or NULL when it is not: how many of its requests failed, with
- * the fault most of the vendor's failed requests ended with and its first (redacted) message
- * ("50 of 50 requests failed: network (connection failed: Could not resolve host: ...)"), and
- * what stopped the vendor (an outage); failed authentication, the one cause the user must fix,
- * comes first. */
+ * the fault most of the vendor's failed requests ended with and its first (redacted)
+ * message
+ * ("50 of 50 requests failed: network (connection failed: Could not resolve host: ...)"),
+ * and what stopped the vendor (an outage); failed authentication, the one cause the user
+ * must fix, comes first. */
 static const char *incomplete_reason(const struct session *s, const struct target *t,
 				     size_t planned, char *buf, size_t len)
 {
@@ -657,8 +780,8 @@ static void collect_signals(struct target *t, const json_t *report)
 		add_signal(t, "check failures");
 }
 
-/* One night judged: tonight's run, or the night a killed run left (its journal read as it is,
- * nothing sent). */
+/* One night judged: tonight's run, or the night a killed run left (its journal read as it
+ * is, nothing sent). */
 struct pass {
 	const char *date;
 	const char *killed_reason; /* non-NULL: a killed night, reported as incomplete */
@@ -666,8 +789,8 @@ struct pass {
 	int forced;
 };
 
-/* REPORT.html beside REPORT.json: the night for people (what changed first), from the report
- * without its prompts (the signed JSON holds every prompt's figures). */
+/* REPORT.html beside REPORT.json: the night for people (what changed first), from the
+ * report without its prompts (the signed JSON holds every prompt's figures). */
 static int write_report_html(const struct target *t, struct pl_err *err)
 {
 	struct sbuf out, path;
@@ -696,7 +819,7 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL, *outage = NULL, *wc = NULL, *jfig = NULL;
+	json_t *section = NULL, *outage = NULL, *wc = NULL, *jfig = NULL, *emb_json = NULL;
 	char reason[768], outage_line[256];
 	struct sbuf note = SBUF_INIT;
 	size_t i;
@@ -740,7 +863,8 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	}
 	detect_run_free(t->drun);
 	t->drun = NULL;
-	/* what moved, per prompt, once: the report carries it and everything else reads it */
+	/* what moved, per prompt, once: the report carries it and everything else reads it
+	 */
 	if (t->have_detect && t->det.verdict == DETECT_CHANGED)
 		wc = whatchanged_finish(t->wc, section);
 	whatchanged_free(t->wc);
@@ -755,6 +879,8 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	in.baseline_path = t->baseline_path;
 	in.detect = t->have_detect ? &t->det : NULL;
 	in.detect_section = section;
+	if (t->emb)
+		in.embeddings = emb_json = embedder_report(t->emb);
 	report_path(t->report_path, sizeof(t->report_path), s->cfg->reports_dir, date,
 		    t->vendor->id, t->suite->id);
 	if (report_stream_finish(t->rs, &in, t->report_path, t->sha, sum, &t->report, err) < 0)
@@ -798,6 +924,7 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	rc = 0;
 out:
 	sbuf_release(&note);
+	json_decref(emb_json);
 	json_decref(section);
 	json_decref(outage);
 	json_decref(wc);
@@ -904,8 +1031,9 @@ static void warn_unpriced(const struct plan *p)
 				CONFIG_UNPRICED_WARNING);
 }
 
-/* The log file records the run as well as its alerts: what it plans, how each vendor did, and
- * how it ended (log_to_file). Without one, the summary printed on stdout says it already. */
+/* The log file records the run as well as its alerts: what it plans, how each vendor did,
+ * and how it ended (log_to_file). Without one, the summary printed on stdout says it
+ * already. */
 static void log_plan(const struct session *s, const char *date)
 {
 	struct sbuf suites, vendors;
@@ -984,9 +1112,10 @@ static int cmp_leftover(const void *a, const void *b)
 	return strcmp(((const struct leftover *)a)->night, ((const struct leftover *)b)->night);
 }
 
-/* Finds the journals killed runs left. The nights of this plan are returned (oldest first) to
- * be reported as incomplete; the others are kept and named, with the command that finishes
- * them. Journals from before the night was part of the plan are dated by their start. */
+/* Finds the journals killed runs left. The nights of this plan are returned (oldest first)
+ * to be reported as incomplete; the others are kept and named, with the command that
+ * finishes them. Journals from before the night was part of the plan are dated by their
+ * start. */
 static void find_leftovers(struct session *s, const struct run_args *a, struct leftover **out,
 			   size_t *n)
 {
@@ -1061,8 +1190,8 @@ static int needs_judge(const struct session *s)
 	return 0;
 }
 
-/* A cost budget must count the judge's cost too: an unpriced judge is refused like an unpriced
- * vendor (before anything is sent). */
+/* A cost budget must count the judge's cost too: an unpriced judge is refused like an
+ * unpriced vendor (before anything is sent). */
 static int check_judge_cost(const struct session *s, const struct run_args *a, struct pl_err *err)
 {
 	double max_cost = a->so.max_cost > 0 ? a->so.max_cost : s->cfg->max_cost;
@@ -1073,8 +1202,8 @@ static int check_judge_cost(const struct session *s, const struct run_args *a, s
 					a->so.max_cost > 0 ? "--max-cost" : "budget.max_cost", err);
 }
 
-/* The LLM judge of the targets whose suite has judged checks (they are marked); *jc stays NULL
- * when none has. It is asked after the run, within what the run's budget leaves. */
+/* The LLM judge of the targets whose suite has judged checks (they are marked); *jc stays
+ * NULL when none has. It is asked after the run, within what the run's budget leaves. */
 static int open_judge(struct session *s, const struct run_args *a, struct target *t, size_t n,
 		      struct judge_client **jc, struct pl_err *err)
 {
@@ -1109,9 +1238,9 @@ static void save_judge(struct judge_client *jc)
 			pl_err_str(&err, msg, sizeof(msg)));
 }
 
-/* Reports a night whose run was killed, from the answers its journal holds (nothing is sent),
- * as incomplete, signed and registered; then archives the journal. Targets whose report of
- * that night exists (the killed run got that far) are left as they are. */
+/* Reports a night whose run was killed, from the answers its journal holds (nothing is
+ * sent), as incomplete, signed and registered; then archives the journal. Targets whose
+ * report of that night exists (the killed run got that far) are left as they are. */
 static int report_killed_night(const struct run_args *a, struct publish *pub,
 			       const struct leftover *lo, struct pl_err *err)
 {
@@ -1180,8 +1309,8 @@ out:
 	return rc;
 }
 
-/* A night is run once: a second run would replace its signed report and add the night to the
- * history again. --force allows it (the register entry says so); --resume finishes the
+/* A night is run once: a second run would replace its signed report and add the night to
+ * the history again. --force allows it (the register entry says so); --resume finishes the
  * night's killed run. Returns 0 to go on, 1 when --resume has nothing left to do, -1 (err
  * set, PL_E_USAGE) to refuse. */
 static int check_night(const struct session *s, const struct target *t, size_t n,
@@ -1226,6 +1355,7 @@ int cmd_run(int argc, char **argv)
 	struct publish_item *items = NULL;
 	struct collect *collect = NULL;
 	struct judge_client *jc = NULL;
+	struct embedder *emb = NULL;
 	struct leftover *left = NULL;
 	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
@@ -1257,11 +1387,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	plan_set_night(&s.plan, a.date);
-	/* A pair without a baseline stops only itself: named now, with the command that records
-	 * it; the night is incomplete (exit 3) unless another pair changed. */
+	/* A pair without a baseline stops only itself: named now, with the command that
+	 * records it; the night is incomplete (exit 3) unless another pair changed. */
 	print_missing(&a, &miss);
 	warn_unpriced(&s.plan);
-	/* a cost budget that cannot count a vendor's cost is refused before anything is sent */
+	/* a cost budget that cannot count a vendor's cost is refused before anything is
+	 * sent */
 	if (plan_check_max_cost(&s.plan, a.so.max_cost, "--max-cost", &err) < 0 ||
 	    (a.so.max_cost <= 0 &&
 	     plan_check_max_cost(&s.plan, s.cfg->max_cost, "budget.max_cost", &err) < 0) ||
@@ -1283,8 +1414,8 @@ int cmd_run(int argc, char **argv)
 	pub = publish_open(s.cfg, &err);
 	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &locks, &err) < 0) {
 		rc = cli_fail(&err);
-		/* A register that does not verify stops the night (it is never extended): the run
-		 * could not complete, which is not "the vendor changed". */
+		/* A register that does not verify stops the night (it is never extended):
+		 * the run could not complete, which is not "the vendor changed". */
 		if (err.code == PL_E_INTEGRITY)
 			rc = EXIT_INCOMPLETE;
 		goto out;
@@ -1300,13 +1431,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (log_to_file())
 		log_plan(&s, a.date);
-	/* A killed night is never lost: it is reported (incomplete) before tonight's run. */
+	/* A killed night is never lost: it is reported (incomplete) before tonight's run.
+	 */
 	find_leftovers(&s, &a, &left, &n_left);
 	for (i = 0; i < n_left; i++) {
 		char msg[1600];
 
-		/* A journal that cannot be reported (damaged) is kept and named; it must not
-		 * stop every night after it. */
+		/* A journal that cannot be reported (damaged) is kept and named; it must
+		 * not stop every night after it. */
 		pl_err_init(&err);
 		if (report_killed_night(&a, pub, &left[i], &err) < 0)
 			fprintf(stderr,
@@ -1316,7 +1448,8 @@ int cmd_run(int argc, char **argv)
 	}
 	pl_err_init(&err);
 	if (start_targets(&s, targets, n_targets, a.date, &err) < 0 ||
-	    open_judge(&s, &a, targets, n_targets, &jc, &err) < 0) {
+	    open_judge(&s, &a, targets, n_targets, &jc, &err) < 0 ||
+	    setup_embeddings(&s, &a, targets, n_targets, &emb, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -1362,8 +1495,9 @@ int cmd_run(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	/* A change is what the nightly job exists to find: it wins over an incomplete vendor. A
-	 * pair or prompt without a baseline was not judged: never a silent pass. */
+	/* A change is what the nightly job exists to find: it wins over an incomplete
+	 * vendor. A pair or prompt without a baseline was not judged: never a silent pass.
+	 */
 	rc = changed || failed			? EXIT_CHANGED
 	     : incomplete || miss.n || unjudged ? EXIT_INCOMPLETE
 						: EXIT_OK;
@@ -1400,6 +1534,7 @@ out:
 	collect_free(collect);
 	judge_client_free(jc);
 	release_targets(targets, n_targets);
+	embedder_free(emb);
 	session_release(&s);
 	free(a.vendors.v);
 	return rc;

@@ -17,8 +17,10 @@
 
 #define CONFIG_MAX_BYTES (4u << 20)
 
-static const char *const top_keys[] = { "description", "vendors", "paths",   "detection", "alerts",
-					"signing",     "budget",  "logging", "judge",	  NULL };
+static const char *const top_keys[] = { "description", "vendors",    "paths",  "detection",
+					"alerts",      "signing",    "budget", "logging",
+					"judge",       "embeddings", NULL };
+static const char *const embeddings_keys[] = { "vendor", "model", NULL };
 static const char *const path_keys[] = { "baselines", "reports", "state", NULL };
 static const char *const vendor_keys[] = { "id",	  "probe",	  "base_url",
 					   "model",	  "api",	  "api_version",
@@ -275,6 +277,45 @@ static int parse_judge(struct config *c, const struct jsonloc *loc, struct pl_er
 	return 0;
 }
 
+static int parse_embeddings(struct config *c, const struct jsonloc *loc, struct pl_err *err)
+{
+	const json_t *e = json_object_get(c->root, "embeddings");
+	const struct vendor *v;
+	const struct probe_ops *ops;
+	struct sbuf ids;
+	size_t i;
+
+	if (!e)
+		return 0;
+	if (!json_is_object(e))
+		return json_fail(loc, "/embeddings", NULL, err, "expected an object, got %s",
+				 json_type_name(e));
+	if (json_check_keys(loc, "/embeddings", e, embeddings_keys, err) < 0 ||
+	    json_get_str(loc, "/embeddings", e, "vendor", 1, &c->embed_vendor, err) < 0 ||
+	    json_get_str(loc, "/embeddings", e, "model", 1, &c->embed_model, err) < 0)
+		return -1;
+	v = config_vendor(c, c->embed_vendor);
+	if (!v) {
+		sbuf_init(&ids);
+		for (i = 0; i < c->n_vendors; i++)
+			sbuf_addf(&ids, "%s%s", i ? ", " : "", c->vendors[i].id);
+		json_fail(loc, "/embeddings", "vendor", err,
+			  "unknown vendor \"%s\" (expected the id of a vendor entry: %s)",
+			  c->embed_vendor, ids.buf);
+		sbuf_release(&ids);
+		return -1;
+	}
+	ops = probe_find(v->probe);
+	if (!ops || !ops->build_embed)
+		return json_fail(loc, "/embeddings", "vendor", err,
+				 "vendor \"%s\" uses probe \"%s\", which has no embeddings API "
+				 "(use an openai, azure-openai, gemini, ollama or bedrock vendor)",
+				 v->id, v->probe);
+	if (!*c->embed_model)
+		return json_fail(loc, "/embeddings", "model", err, "expected a model name");
+	return 0;
+}
+
 static json_t *section(const json_t *root, const struct jsonloc *loc, const char *name,
 		       struct pl_err *err)
 {
@@ -314,7 +355,8 @@ struct config *config_load(const char *path, struct pl_err *err)
 	c->signing = section(c->root, &loc, "signing", err);
 	c->budget = section(c->root, &loc, "budget", err);
 	c->logging = section(c->root, &loc, "logging", err);
-	if (pl_err_isset(err) || parse_budget(c, &loc, err) < 0 || parse_judge(c, &loc, err) < 0)
+	if (pl_err_isset(err) || parse_budget(c, &loc, err) < 0 || parse_judge(c, &loc, err) < 0 ||
+	    parse_embeddings(c, &loc, err) < 0)
 		goto fail;
 	return c;
 fail:
@@ -476,6 +518,8 @@ void config_free(struct config *c)
 	free(c->state_dir);
 	free(c->judge_vendor);
 	free(c->judge_model);
+	free(c->embed_vendor);
+	free(c->embed_model);
 	json_decref(c->root);
 	free(c->text);
 	free(c->path);

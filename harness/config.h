@@ -73,6 +73,11 @@ struct config {
 	 * (rubric, same_meaning); NULL when absent. judge_model NULL: the entry's model. */
 	char *judge_vendor;
 	char *judge_model;
+	/* "embeddings": the endpoint embedding_similarity uses: a vendor entry of this config
+	 * (its base_url, key, retries, rpm and prices) whose probe has an embeddings API, and the
+	 * embeddings model, which replaces the entry's model. Both NULL when absent. */
+	char *embed_vendor;
+	char *embed_model;
 
 	/* Sections owned by other modules: borrowed from root, NULL when absent. */
 	json_t *detection;

@@ -118,10 +118,65 @@ static enum stats_dist choose_dist(const struct detect_params *p, const struct p
 	return STATS_MMD;
 }
 
-static void pwork_build(const struct detect_params *p, struct pwork *w)
+/* The cosine of two rows (0 when either is zero). */
+static double row_cosine(const float *x, const float *y, size_t dim)
+{
+	double d = 0, nx = 0, ny = 0;
+	size_t i;
+
+	for (i = 0; i < dim; i++) {
+		d += (double)x[i] * y[i];
+		nx += (double)x[i] * x[i];
+		ny += (double)y[i] * y[i];
+	}
+	return nx > 0 && ny > 0 ? d / sqrt(nx * ny) : 0;
+}
+
+/* "distance": "embedding": the cosine kernel over the answers' vectors, so the MMD is the
+ * distance between the two groups' mean directions. An empty answer has no vector: it is a
+ * direction of its own (1 with another empty answer, 0 with the rest, still a kernel). Every
+ * other answer needs its vector; without them the prompt has no distance tonight (n_b 0: it
+ * sits out). */
+static void pwork_embedded(const struct detect_vectors *vec, struct pwork *w)
+{
+	size_t N = w->st.n_a + w->st.n_b, i, j;
+	const float **rows;
+
+	w->st.dist = STATS_MMD;
+	if (!w->st.n_a || !w->st.n_b)
+		return;
+	rows = xcalloc(N, sizeof(*rows));
+	for (i = 0; vec && vec->dim && vec->base && vec->night && i < N; i++)
+		rows[i] = i < w->st.n_a ? vec->base[i] : vec->night[i - w->st.n_a];
+	for (i = 0; i < N && (rows[i] || !pooled(w, i)->text[0]); i++)
+		;
+	if (i < N) {
+		w->st.n_b = 0;
+		free(rows);
+		return;
+	}
+	w->K = xmalloc(N * N * sizeof(*w->K));
+	for (i = 0; i < N; i++)
+		for (j = i; j < N; j++)
+			w->K[i * N + j] = w->K[j * N + i] =
+				i == j		       ? 1.0
+				: !rows[i] || !rows[j] ? (!rows[i] && !rows[j] ? 1.0 : 0.0)
+						       : row_cosine(rows[i], rows[j], vec->dim);
+	w->st.K = w->K;
+	free(rows);
+}
+
+static void pwork_build(const struct detect_params *p, const struct detect_vectors *vec,
+			struct pwork *w)
 {
 	size_t N, i, j;
 
+	if (p->distance == DIST_EMBEDDING) {
+		w->st.n_a = w->a->n;
+		w->st.n_b = w->b ? w->b->n : 0;
+		pwork_embedded(vec, w);
+		return;
+	}
 	w->st.dist = choose_dist(p, w->a);
 	w->st.n_a = w->a->n;
 	w->st.n_b = w->b ? w->b->n : 0;
@@ -723,7 +778,7 @@ static void distance_add(struct detect_run *ev, size_t i, const struct prompt_sa
 	memset(&w, 0, sizeof(w));
 	w.a = base;
 	w.b = night;
-	pwork_build(ev->p, &w);
+	pwork_build(ev->p, ev->vec, &w);
 	ev->asked += night != NULL;
 	ev->answered += night && night->n;
 	if (w.st.n_a && w.st.n_b && (w.st.dist == STATS_TV || (w.st.n_a >= 2 && w.st.n_b >= 2)))
@@ -1495,8 +1550,20 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 	distance_add(ev, base_index, base, night);
 }
 
+int detect_params_embedding(const struct detect_params *p)
+{
+	return p->distance == DIST_EMBEDDING;
+}
+
 void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
 		const struct prompt_samples *night)
+{
+	detect_add_embedded(ev, base_index, base, night, NULL);
+}
+
+void detect_add_embedded(struct detect_run *ev, size_t base_index,
+			 const struct prompt_samples *base, const struct prompt_samples *night,
+			 const struct detect_vectors *vec)
 {
 	struct prompt_samples bbuf, nbuf;
 	const struct prompt_samples *nb, *nn;
@@ -1520,7 +1587,9 @@ void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_sa
 	}
 	nb = normal_form(ev->p, base_index == DETECT_NOT_IN_BASELINE ? NULL : base, &bbuf);
 	nn = normal_form(ev->p, night, &nbuf);
+	ev->vec = vec;
 	add_normal(ev, base_index, nb, nn);
+	ev->vec = NULL;
 	normal_release(nb, &bbuf);
 	normal_release(nn, &nbuf);
 	if (night)

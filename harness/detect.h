@@ -91,6 +91,22 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
  * added twice, base NULL) is reported by detect_end. */
 void detect_add(struct detect_run *r, size_t base_index, const struct prompt_samples *base,
 		const struct prompt_samples *night);
+/* Embedding vectors of a prompt's answers (embed.h), dim floats per answer, one row per
+ * base->samples[i] and night->samples[i]; borrowed for the call. */
+struct detect_vectors {
+	size_t dim;
+	const float *const *base;
+	const float *const *night;
+};
+/* detect_add with the answers' embeddings, for "distance": "embedding": the prompt's distance
+ * is the MMD with the cosine kernel (per pair of answers: 1 - cosine), tested by the same
+ * permutations and history. Without every answer's vector (vec NULL, or a row NULL) the
+ * prompt's distance sits out the night. Other distances ignore vec. */
+void detect_add_embedded(struct detect_run *r, size_t base_index, const struct prompt_samples *base,
+			 const struct prompt_samples *night, const struct detect_vectors *vec);
+/* 1 when p's "distance" is "embedding": the caller computes the vectors (detect_add_embedded).
+ */
+int detect_params_embedding(const struct detect_params *p);
 /* Adds the pass rates of one baseline prompt's checks (the suite's, borrowed for the call),
  * evaluated on its baseline answers and on tonight's: each check's rate is compared like the
  * other per-prompt rates (detect_rates.c). Checks that skip without a baseline list

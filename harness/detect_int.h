@@ -15,7 +15,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD };
+enum dist_choice { DIST_AUTO = 0, DIST_TV, DIST_MMD, DIST_EMBEDDING };
 
 struct detect_params {
 	long long permutations, seed, window, exclude_recent, min_history, persistence;
@@ -113,7 +113,8 @@ struct detect_run {
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
-	struct slot *w;	    /* one per baseline position */
+	const struct detect_vectors *vec; /* detect_add_embedded's, during the call only */
+	struct slot *w;			  /* one per baseline position */
 	size_t n_w, active;
 	size_t asked, answered;	    /* baseline prompts in tonight's suite; those with an answer */
 	int enough;		    /* active meets min_answered: the distance can be judged */

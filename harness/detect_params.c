@@ -104,7 +104,7 @@ static int get_enum(const struct jsonloc *loc, const json_t *obj, const char *ke
 static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in, const json_t *obj,
 			  struct pl_err *err)
 {
-	static const char *const dists[] = { "auto", "tv", "mmd", NULL };
+	static const char *const dists[] = { "auto", "tv", "mmd", "embedding", NULL };
 	static const char *const kernels[] = { "hamming", "ngram", NULL };
 	struct jsonloc none = { "detection", NULL, 0 };
 	const struct jsonloc *loc = loc_in ? loc_in : &none;

@@ -33,6 +33,9 @@ static void quote_text(json_t *ex, const char *text)
 	json_object_set_new(ex, "truncated", json_boolean(cut < n));
 }
 
+/* What an embedding check says when evaluate gets no vectors at all. */
+#define EVAL_NO_EMBEDDINGS "no embeddings computed (no \"embeddings\" config, or no baseline)"
+
 /* The answer's measures for the latency and cost checks. */
 static void measures(const struct sample *s, const struct vendor *v, struct check_input *in,
 		     char *why, size_t len)
@@ -76,9 +79,18 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 					  .baseline = base,
 					  .n_baseline = n_base };
 
+		const struct eval_embeddings *emb = x ? x->emb : NULL;
+
 		measures(s, x ? x->vendor : NULL, &in, unpriced, sizeof(unpriced));
 		if (x && x->judged)
 			in.judged = x->judged->lookup(x->judged->ctx, ci, s->index);
+		in.embed_skip = emb ? emb->skip : EVAL_NO_EMBEDDINGS;
+		if (emb && emb->dim) {
+			in.dim = emb->dim;
+			in.embedding = emb->night ? emb->night[i] : NULL;
+			in.baseline_embeddings = emb->baseline;
+			in.n_baseline_embeddings = emb->baseline ? n_base : 0;
+		}
 		check_eval(c, &in, &res[i]);
 	}
 	/* a per-prompt kind judges the answers together; it may re-mark them (check.h) */
@@ -164,6 +176,16 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 		json_decref(examples);
 	free(res);
 	return o;
+}
+
+int evaluate_prompt_uses(const struct prompt *pr, const char *kind)
+{
+	size_t c;
+
+	for (c = 0; c < pr->n_checks; c++)
+		if (!strcmp(check_kind(pr->checks[c]), kind))
+			return 1;
+	return 0;
 }
 
 json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,

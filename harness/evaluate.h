@@ -47,6 +47,16 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
  */
 /* The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
  * Returns its report entry and adds to counts (which the caller zeroes once per suite). */
+/* Embeddings for one prompt (embedding_similarity), computed by the caller before evaluation
+ * (the commands layer, embed.h). All borrowed. */
+struct eval_embeddings {
+	size_t dim;
+	const float *const *night;    /* one row per ns->samples[i]; a row may be NULL */
+	const float *const *baseline; /* one row per bs->samples[i]; a row may be NULL */
+	const char *skip; /* why rows are missing (the check's skip detail); may be NULL */
+};
+/* 1 when a check of the prompt is of kind (e.g. "embedding_similarity"). */
+int evaluate_prompt_uses(const struct prompt *pr, const char *kind);
 /* The judge's verdicts, asked before evaluation (judge_client.h): lookup returns the verdict on
  * sample `sample` (struct sample.index) of the prompt's check number `check`, or NULL when
  * none was asked. */
@@ -55,10 +65,12 @@ struct eval_judged {
 	const void *ctx;
 };
 /* What evaluation may use besides the samples (each NULL when absent): the vendor's prices
- * (cost checks), the judge's verdicts (judged kinds skip without them). */
+ * (cost checks), the judge's verdicts (judged kinds skip without them), the prompt's
+ * embeddings (embedding checks skip without them). */
 struct eval_extra {
 	const struct vendor *vendor;
 	const struct eval_judged *judged;
+	const struct eval_embeddings *emb;
 };
 json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 			const struct prompt_samples *bs, const struct prompt_samples *ns,

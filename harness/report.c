@@ -242,6 +242,8 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 		json_object_set_new(r, "outage", json_deep_copy(in->outage));
 	if (in->judge)
 		json_object_set_new(r, "judge", json_deep_copy(in->judge));
+	if (in->embeddings)
+		json_object_set_new(r, "embeddings", json_deep_copy(in->embeddings));
 	if (in->detect) {
 		/* a shallow copy: the section's members are shared, only the top keys are set */
 		json_t *d = in->detect_section ? json_copy(in->detect_section) : json_object();

@@ -60,6 +60,9 @@ struct report_input {
 	/* The LLM judge's figures for the judged checks (judge_client.h: judge_tally_json),
 	 * written as the report's "judge"; borrowed; NULL when no check was judged. */
 	const json_t *judge;
+	/* The embeddings client's figures (embed.h: embedder_report), written as the report's
+	 * "embeddings"; borrowed; may be NULL (none written). */
+	const json_t *embeddings;
 };
 
 struct report_summary {

@@ -484,7 +484,8 @@ static const struct sim_wire *find_wire(const struct sim *s, const char *method,
 	for (size_t i = 0; i < ARRAY_SIZE(wires); i++) {
 		if (s->format && strncmp(wires[i]->name, s->format, strlen(s->format)) != 0)
 			continue;
-		if (wires[i]->match(method, path))
+		if (wires[i]->match(method, path) ||
+		    (wires[i]->embed_match && wires[i]->embed_match(method, path)))
 			return wires[i];
 	}
 	return NULL;
@@ -786,6 +787,12 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 		}
 	}
 	body = json_loadb(cx->body.buf, cx->body.len, 0, NULL);
+	if (w->embed_match && w->embed_match(method, url)) {
+		/* embeddings: a function of the text alone (no drift, no sampling) */
+		nap_since(s, &cx->arrived, s->o.latency_ms);
+		w->embed(&h, body, &r);
+		goto send;
+	}
 	if (w->parse(&h, body, &rq, &r) != 0)
 		goto send;
 	sseed = rq.seed;

@@ -1,6 +1,8 @@
 /* sim_wire.c: helpers shared by the simulator's wire formats (replies, request fields). */
 #include "sim_wire.h"
+#include "hash.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,4 +199,99 @@ int sim_key_check(const char *got, const char *key)
 	if (key && strcmp(got, key) != 0)
 		return 2;
 	return 0;
+}
+
+/* ---- embeddings ---- */
+
+static void embed_feature(double *v, const char *f, size_t len, double w)
+{
+	uint64_t h = hash_fnv1a(f, len);
+
+	v[h % SIM_EMBED_DIM] += (h >> 63) ? -w : w;
+}
+
+json_t *sim_embed_vector(const char *text)
+{
+	double v[SIM_EMBED_DIM] = { 0 }, norm = 0;
+	size_t n = strlen(text), i, start = 0;
+	char *low = xmalloc(n + 3);
+	json_t *arr = json_array();
+
+	/* " text " lower-cased: trigrams see word starts and ends */
+	low[0] = ' ';
+	for (i = 0; i < n; i++) {
+		char c = text[i];
+
+		low[i + 1] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	low[n + 1] = ' ';
+	low[n + 2] = '\0';
+	for (i = 0; i + 3 <= n + 2; i++)
+		embed_feature(v, low + i, 3, 0.25);
+	for (i = 1; i <= n + 1; i++) {
+		unsigned char c = (unsigned char)low[i];
+		int word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+
+		if (!word) {
+			if (i > start + 1)
+				embed_feature(v, low + start + 1, i - start - 1, 1.0);
+			start = i;
+		}
+	}
+	for (i = 0; i < SIM_EMBED_DIM; i++)
+		norm += v[i] * v[i];
+	if (norm == 0) {
+		v[0] = 1;
+		norm = 1;
+	}
+	norm = sqrt(norm);
+	for (i = 0; i < SIM_EMBED_DIM; i++)
+		json_array_append_new(arr, json_real(round(v[i] / norm * 1e6) / 1e6));
+	free(low);
+	return arr;
+}
+
+long sim_embed_tokens(const char *text)
+{
+	long t = (long)(strlen(text) / 4);
+
+	return t > 0 ? t : 1;
+}
+
+void sim_openai_embed_reply(json_t *input, const char *model, struct sim_reply *r)
+{
+	json_t *data, *x;
+	long tokens = 0;
+	size_t i;
+
+	if (json_is_string(input))
+		input = json_pack("[O]", input);
+	else
+		json_incref(input);
+	if (!json_is_array(input) || !json_array_size(input)) {
+		sim_openai_error(400, "bad_request", "'input' is a required property", r);
+		goto out;
+	}
+	data = json_array();
+	json_array_foreach(input, i, x)
+	{
+		if (!json_is_string(x) || !json_string_length(x)) {
+			json_decref(data);
+			sim_openai_error(400, "bad_request",
+					 "'$.input' is invalid. Please check the API reference: "
+					 "https://platform.openai.com/docs/api-reference.",
+					 r);
+			goto out;
+		}
+		tokens += sim_embed_tokens(json_string_value(x));
+		json_array_append_new(data, json_pack("{s:s, s:i, s:o}", "object", "embedding",
+						      "index", (json_int_t)i, "embedding",
+						      sim_embed_vector(json_string_value(x))));
+	}
+	sim_reply_json(r, 200,
+		       json_pack("{s:s, s:o, s:s, s:{s:i, s:i}}", "object", "list", "data", data,
+				 "model", model ? model : "", "usage", "prompt_tokens",
+				 (json_int_t)tokens, "total_tokens", (json_int_t)tokens));
+out:
+	json_decref(input);
 }

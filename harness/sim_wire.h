@@ -89,6 +89,11 @@ struct sim_wire {
 	/* Cuts a rendered stream in r after about half its events and appends this vendor's
 	 * in-stream error event. MUST be set for formats that stream. */
 	void (*stream_error)(struct sim_reply *r);
+	/* Embeddings; both NULL for a vendor without an embeddings API. embed_match: 1 if
+	 * (method, path) is this format's embeddings endpoint. embed: renders the vectors of the
+	 * body's texts (sim_embed_vector), or the vendor's 400 for a body without texts. */
+	int (*embed_match)(const char *method, const char *path);
+	void (*embed)(const struct sim_http *h, json_t *body, struct sim_reply *r);
 };
 
 extern const struct sim_wire sim_wire_openai;
@@ -109,6 +114,19 @@ void sim_openai_stream_error(struct sim_reply *r);
  * sampling fields (max_completion_tokens, else max_tokens) and stream_options.include_usage.
  * Returns 0, or -1 after replying 400 to a message without a role or usable content. */
 int sim_openai_chat_body(json_t *body, struct sim_req *rq, struct sim_reply *r);
+
+/* OpenAI's /embeddings reply for "input" (a string or an array of strings) with model; a 400
+ * when input has no texts. Shared with Azure. */
+void sim_openai_embed_reply(json_t *input, const char *model, struct sim_reply *r);
+
+/* The simulator's embeddings: deterministic, SIM_EMBED_DIM floats, L2-normalised; word and
+ * character-trigram features of the lower-cased text hashed into the dimensions with a sign,
+ * so texts sharing words and spellings lie close (cosine near 1) and unrelated texts near 0.
+ * An empty text is the first unit vector. Returns a new JSON array. */
+#define SIM_EMBED_DIM 256
+json_t *sim_embed_vector(const char *text);
+/* The tokens an embeddings request is billed for: about four bytes a token, at least one. */
+long sim_embed_tokens(const char *text);
 
 /* Shared helpers (sim_wire.c). */
 void sim_reply_init(struct sim_reply *r);

@@ -130,6 +130,29 @@ static void az_headers(const struct sim_meta *m, struct sim_reply *r)
 	sim_reply_header(r, "x-ms-region", "Local Loopback");
 }
 
+#define AZ_EMBED_SUFFIX "/embeddings"
+
+static int az_embed_match(const char *method, const char *path)
+{
+	size_t n = strlen(path), pl = strlen(AZ_PREFIX), sl = strlen(AZ_EMBED_SUFFIX);
+
+	return !strcmp(method, "POST") && n > pl + sl && !strncmp(path, AZ_PREFIX, pl) &&
+	       !strcmp(path + n - sl, AZ_EMBED_SUFFIX) && !memchr(path + pl, '/', n - pl - sl);
+}
+
+/* The deployment names the model. */
+static void az_embed(const struct sim_http *h, json_t *body, struct sim_reply *r)
+{
+	char deployment[128];
+
+	if (!h->query(h->conn, "api-version")) {
+		az_error(404, "not_found", "Resource not found", r);
+		return;
+	}
+	sim_path_segment(h->url, AZ_PREFIX, '/', deployment, sizeof(deployment));
+	sim_openai_embed_reply(json_object_get(body, "input"), deployment, r);
+}
+
 const struct sim_wire sim_wire_azure = {
 	.name = "azure",
 	.match = az_match,
@@ -139,4 +162,6 @@ const struct sim_wire sim_wire_azure = {
 	.error = az_error,
 	.headers = az_headers,
 	.stream_error = sim_openai_stream_error,
+	.embed_match = az_embed_match,
+	.embed = az_embed,
 };

@@ -271,6 +271,51 @@ static void br_stream_error(struct sim_reply *r)
 		    0, 1);
 }
 
+static int br_embed_match(const char *method, const char *path)
+{
+	const char *op = op_of(path);
+
+	return !strcmp(method, "POST") && op && !strcmp(op, "/invoke");
+}
+
+/* InvokeModel with a Titan ({"inputText"}) or Cohere ({"texts": [...]}) embeddings body. */
+static void br_embed(const struct sim_http *h, json_t *body, struct sim_reply *r)
+{
+	const char *one = json_string_value(json_object_get(body, "inputText"));
+	json_t *texts = json_object_get(body, "texts"), *out, *x;
+	size_t i;
+
+	(void)h;
+	if (one) {
+		sim_reply_json(r, 200,
+			       json_pack("{s:o, s:i, s:{s:o}}", "embedding", sim_embed_vector(one),
+					 "inputTextTokenCount", (json_int_t)sim_embed_tokens(one),
+					 "embeddingsByType", "float", sim_embed_vector(one)));
+		return;
+	}
+	if (!json_is_array(texts) || !json_array_size(texts) || json_array_size(texts) > 96) {
+		br_error(400, "bad_request",
+			 "Malformed input request, please reformat your input and try again.", r);
+		return;
+	}
+	out = json_array();
+	json_array_foreach(texts, i, x)
+	{
+		if (!json_is_string(x)) {
+			json_decref(out);
+			br_error(
+				400, "bad_request",
+				"Malformed input request, please reformat your input and try again.",
+				r);
+			return;
+		}
+		json_array_append_new(out, sim_embed_vector(json_string_value(x)));
+	}
+	sim_reply_json(r, 200,
+		       json_pack("{s:s, s:O, s:o, s:s}", "id", "emb-sim", "texts", texts,
+				 "embeddings", out, "response_type", "embeddings_floats"));
+}
+
 const struct sim_wire sim_wire_bedrock = {
 	.name = "bedrock",
 	.match = br_match,
@@ -280,4 +325,6 @@ const struct sim_wire sim_wire_bedrock = {
 	.error = br_error,
 	.headers = br_headers,
 	.stream_error = br_stream_error,
+	.embed_match = br_embed_match,
+	.embed = br_embed,
 };

@@ -3,6 +3,7 @@
 #include "sim_wire.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *model_end(const char *path, const char **prefix_end)
@@ -280,6 +281,71 @@ static void ge_stream_error(struct sim_reply *r)
 	sim_sse(&r->body, NULL, e);
 }
 
+static int ge_embed_match(const char *method, const char *path)
+{
+	const char *start = NULL, *colon = model_end(path, &start);
+
+	return !strcmp(method, "POST") && colon && colon > start &&
+	       (!strcmp(colon, ":embedContent") || !strcmp(colon, ":batchEmbedContents"));
+}
+
+/* The text of a Content: its parts' texts, joined. NULL when it has none. */
+static char *content_text(const json_t *content)
+{
+	const json_t *parts = json_object_get(content, "parts"), *p;
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb);
+	json_array_foreach(parts, i, p)
+	{
+		if (json_is_string(json_object_get(p, "text")))
+			sbuf_addstr(&sb, json_string_value(json_object_get(p, "text")));
+	}
+	if (!sb.len) {
+		sbuf_release(&sb);
+		return NULL;
+	}
+	return sbuf_detach(&sb, NULL);
+}
+
+/* embedContent: {"embedding": {"values"}}; batchEmbedContents: {"embeddings": [...]}. */
+static void ge_embed(const struct sim_http *h, json_t *body, struct sim_reply *r)
+{
+	int batch = strstr(h->url, ":batchEmbedContents") != NULL;
+	const json_t *reqs = json_object_get(body, "requests"), *q;
+	json_t *out = json_array();
+	char *text;
+	size_t i;
+
+	if (!batch) {
+		text = content_text(json_object_get(body, "content"));
+		if (!text)
+			goto bad;
+		sim_reply_json(r, 200,
+			       json_pack("{s:{s:o}}", "embedding", "values",
+					 sim_embed_vector(text)));
+		free(text);
+		json_decref(out);
+		return;
+	}
+	if (!json_is_array(reqs) || !json_array_size(reqs) || json_array_size(reqs) > 100)
+		goto bad;
+	json_array_foreach(reqs, i, q)
+	{
+		text = content_text(json_object_get(q, "content"));
+		if (!text)
+			goto bad;
+		json_array_append_new(out, json_pack("{s:o}", "values", sim_embed_vector(text)));
+		free(text);
+	}
+	sim_reply_json(r, 200, json_pack("{s:o}", "embeddings", out));
+	return;
+bad:
+	json_decref(out);
+	ge_error(400, "bad_request", "* EmbedContentRequest.content: contents is not specified", r);
+}
+
 const struct sim_wire sim_wire_gemini = {
 	.name = "gemini",
 	.match = ge_match,
@@ -289,4 +355,6 @@ const struct sim_wire sim_wire_gemini = {
 	.error = ge_error,
 	.headers = NULL,
 	.stream_error = ge_stream_error,
+	.embed_match = ge_embed_match,
+	.embed = ge_embed,
 };

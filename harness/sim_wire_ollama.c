@@ -147,6 +147,44 @@ static void ol_stream_error(struct sim_reply *r)
 	sbuf_addstr(&r->body, "{\"error\":\"an error was encountered while running the model\"}\n");
 }
 
+static int ol_embed_match(const char *method, const char *path)
+{
+	return !strcmp(method, "POST") && !strcmp(path, "/api/embed");
+}
+
+static void ol_embed(const struct sim_http *h, json_t *body, struct sim_reply *r)
+{
+	json_t *input = json_object_get(body, "input"), *out = json_array(), *x;
+	const char *model = json_string_value(json_object_get(body, "model"));
+	long tokens = 0;
+	size_t i;
+
+	(void)h;
+	if (json_is_string(input))
+		input = json_pack("[O]", input);
+	else
+		json_incref(input);
+	if (!model || !json_is_array(input) || !json_array_size(input))
+		goto bad;
+	json_array_foreach(input, i, x)
+	{
+		if (!json_is_string(x))
+			goto bad;
+		tokens += sim_embed_tokens(json_string_value(x));
+		json_array_append_new(out, sim_embed_vector(json_string_value(x)));
+	}
+	sim_reply_json(r, 200,
+		       json_pack("{s:s, s:o, s:i, s:i, s:i}", "model", model, "embeddings", out,
+				 "total_duration", (json_int_t)14143917, "load_duration",
+				 (json_int_t)1019500, "prompt_eval_count", (json_int_t)tokens));
+	json_decref(input);
+	return;
+bad:
+	json_decref(out);
+	json_decref(input);
+	ol_error(400, "bad_request", "invalid input type", r);
+}
+
 const struct sim_wire sim_wire_ollama = {
 	.name = "ollama",
 	.match = ol_match,
@@ -156,4 +194,6 @@ const struct sim_wire sim_wire_ollama = {
 	.error = ol_error,
 	.headers = NULL,
 	.stream_error = ol_stream_error,
+	.embed_match = ol_embed_match,
+	.embed = ol_embed,
 };

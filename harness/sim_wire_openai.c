@@ -240,6 +240,19 @@ void sim_openai_stream_error(struct sim_reply *r)
 			  "type", "server_error", "param", "code"));
 }
 
+static int oa_embed_match(const char *method, const char *path)
+{
+	return !strcmp(method, "POST") &&
+	       (!strcmp(path, "/v1/embeddings") || !strcmp(path, "/embeddings"));
+}
+
+static void oa_embed(const struct sim_http *h, json_t *body, struct sim_reply *r)
+{
+	(void)h;
+	sim_openai_embed_reply(json_object_get(body, "input"),
+			       json_string_value(json_object_get(body, "model")), r);
+}
+
 const struct sim_wire sim_wire_openai = {
 	.name = "openai",
 	.match = oa_match,
@@ -249,4 +262,6 @@ const struct sim_wire sim_wire_openai = {
 	.error = sim_openai_error,
 	.headers = sim_openai_headers,
 	.stream_error = sim_openai_stream_error,
+	.embed_match = oa_embed_match,
+	.embed = oa_embed,
 };

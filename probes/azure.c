@@ -110,9 +110,58 @@ static void azure_parse(const struct probe_target *t, const struct probe_prompt 
 	json_decref(root);
 }
 
+/* Embeddings: the deployment's /embeddings with api-version and the api-key header. */
+static int azure_build_embed(const struct probe_target *t, const char *const *texts, size_t n,
+			     struct probe_request *out, struct pl_err *err)
+{
+	struct probe_target e = *t;
+	struct sbuf base;
+	int ret;
+
+	if (!t->model || !*t->model)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "azure-openai needs the deployment name as its model");
+	sbuf_init(&base);
+	sbuf_addf(&base, "%s/openai/deployments/%s", t->base_url ? t->base_url : "", t->model);
+	e.base_url = base.buf;
+	e.model = NULL; /* the deployment names the model */
+	e.api_key = NULL;
+	ret = probe_openai.build_embed(&e, texts, n, out, err);
+	if (!ret) {
+		sbuf_reset(&base);
+		sbuf_addf(&base, "%s?api-version=%s", out->url,
+			  t->api_version ? t->api_version : AZURE_DEFAULT_API_VERSION);
+		free(out->url);
+		out->url = sbuf_detach(&base, NULL);
+		if (t->api_key)
+			probe_request_add_header(out, "api-key", t->api_key);
+	}
+	sbuf_release(&base);
+	return ret;
+}
+
+static void azure_parse_embed(const struct probe_target *t, size_t n,
+			      const struct probe_response *r, struct probe_answer *a,
+			      struct probe_vectors *out)
+{
+	struct probe_target e = *t;
+
+	e.api = NULL;
+	probe_openai.parse_embed(&e, n, r, a, out);
+}
+
+/* Azure OpenAI documents the same limit as OpenAI for current api-versions: 2048 inputs. */
+static size_t azure_embed_batch(const struct probe_target *t)
+{
+	return probe_openai.embed_batch(t);
+}
+
 const struct probe_ops probe_azure_openai = {
 	.name = "azure-openai",
 	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA,
 	.build = azure_build,
 	.parse = azure_parse,
+	.build_embed = azure_build_embed,
+	.parse_embed = azure_parse_embed,
+	.embed_batch = azure_embed_batch,
 };

@@ -341,9 +341,100 @@ out:
 	probe_parse_end(a, root);
 }
 
+/* ---- embeddings: POST /model/{modelId}/invoke with the model family's own body ----
+ * Amazon Titan Text Embeddings (amazon.titan-embed-*): {"inputText": text} -> {"embedding":
+ * [...], "inputTextTokenCount": N}, one text per request. Cohere Embed (cohere.embed-*):
+ * {"texts": [...], "input_type": "search_document"} -> {"embeddings": [[...]], ...}, up to 96
+ * texts. */
+
+static int is_cohere(const struct probe_target *t)
+{
+	return t->model && strstr(t->model, "cohere.") != NULL;
+}
+
+static int bedrock_build_embed(const struct probe_target *t, const char *const *texts, size_t n,
+			       struct probe_request *out, struct pl_err *err)
+{
+	json_t *body;
+	struct sbuf url;
+	size_t i;
+
+	if (!t->model || !*t->model)
+		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock needs a modelId as its model");
+	if (!is_cohere(t) && n != 1)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "titan embeddings take one text per request, not %zu", n);
+	if (credentials(t, out, err))
+		return -1;
+	if (is_cohere(t)) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, json_string(texts[i]));
+		body = json_pack("{s:o, s:s}", "texts", arr, "input_type", "search_document");
+	} else {
+		body = json_pack("{s:s}", "inputText", texts[0]);
+	}
+	if (probe_request_set_body(out, body, err) < 0)
+		return -1;
+	sbuf_init(&url);
+	if (t->base_url && *t->base_url)
+		sbuf_addstr(&url, t->base_url);
+	else
+		sbuf_addf(&url, "https://bedrock-runtime.%s.amazonaws.com",
+			  t->region ? t->region : "us-east-1");
+	sbuf_addstr(&url, "/model/");
+	add_path_segment(&url, t->model);
+	sbuf_addstr(&url, "/invoke");
+	out->url = sbuf_detach(&url, NULL);
+	sbuf_release(&url);
+	out->method = xstrdup("POST");
+	probe_request_add_header(out, "content-type", "application/json");
+	probe_request_add_header(out, "accept", "application/json");
+	return 0;
+}
+
+static void bedrock_parse_embed(const struct probe_target *t, size_t n,
+				const struct probe_response *r, struct probe_answer *a,
+				struct probe_vectors *out)
+{
+	json_t *root = probe_embed_begin(&probe_bedrock, t, r, a), *arr, *row;
+	size_t i;
+
+	if (!root)
+		goto out;
+	arr = json_object_get(root, "embeddings");
+	if (json_is_object(arr)) /* Cohere with embedding_types: {"float": [[...]]} */
+		arr = json_object_get(arr, "float");
+	if (json_is_array(json_object_get(root, "embedding"))) {
+		probe_vectors_add(out, json_object_get(root, "embedding"), a);
+		a->prompt_tokens = probe_json_count(root, "inputTextTokenCount");
+	} else if (json_is_array(arr)) {
+		json_array_foreach(arr, i, row)
+		{
+			if (probe_vectors_add(out, row, a) < 0)
+				break;
+		}
+		a->prompt_tokens = -1;
+	} else {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing embedding");
+	}
+out:
+	probe_embed_end(a, n, out, root);
+}
+
+/* Titan: one inputText per request; Cohere Embed: at most 96 texts. */
+static size_t bedrock_embed_batch(const struct probe_target *t)
+{
+	return is_cohere(t) ? 96 : 1;
+}
+
 const struct probe_ops probe_bedrock = {
 	.name = "bedrock",
 	.flags = PROBE_F_STREAM | PROBE_F_SIGV4,
 	.build = bedrock_build,
 	.parse = bedrock_parse,
+	.build_embed = bedrock_build_embed,
+	.parse_embed = bedrock_parse_embed,
+	.embed_batch = bedrock_embed_batch,
 };

@@ -308,9 +308,90 @@ out:
 	probe_parse_end(a, root);
 }
 
+/* ---- embeddings: models/M:embedContent for one text, :batchEmbedContents for more ---- */
+
+static json_t *embed_content(const char *text)
+{
+	return json_pack("{s:[{s:s}]}", "parts", "text", text);
+}
+
+static int gemini_build_embed(const struct probe_target *t, const char *const *texts, size_t n,
+			      struct probe_request *out, struct pl_err *err)
+{
+	json_t *body;
+	struct sbuf url;
+	size_t i;
+
+	if (!t->model || !*t->model)
+		return pl_err_set(err, PL_E_INPUT, NULL, "gemini needs a model");
+	if (n == 1) {
+		body = json_pack("{s:o}", "content", embed_content(texts[0]));
+	} else {
+		json_t *reqs = json_array();
+		struct sbuf m;
+
+		sbuf_init(&m);
+		sbuf_addf(&m, "models/%s", t->model);
+		for (i = 0; i < n; i++)
+			json_array_append_new(reqs, json_pack("{s:s, s:o}", "model", m.buf,
+							      "content", embed_content(texts[i])));
+		sbuf_release(&m);
+		body = json_pack("{s:o}", "requests", reqs);
+	}
+	if (probe_request_set_body(out, body, err) < 0)
+		return -1;
+	sbuf_init(&url);
+	sbuf_addf(&url, "%s/models/%s:%s", t->base_url ? t->base_url : "", t->model,
+		  n == 1 ? "embedContent" : "batchEmbedContents");
+	out->url = sbuf_detach(&url, NULL);
+	sbuf_release(&url);
+	out->method = xstrdup("POST");
+	probe_request_add_header(out, "content-type", "application/json");
+	probe_request_add_header(out, "accept", "application/json");
+	if (t->api_key)
+		probe_request_add_header(out, "x-goog-api-key", t->api_key);
+	return 0;
+}
+
+/* embedContent: {"embedding": {"values": [...]}}; batchEmbedContents: {"embeddings": [...]}. */
+static void gemini_parse_embed(const struct probe_target *t, size_t n,
+			       const struct probe_response *r, struct probe_answer *a,
+			       struct probe_vectors *out)
+{
+	json_t *root = probe_embed_begin(&probe_gemini, t, r, a), *arr, *row;
+	size_t i;
+
+	if (!root)
+		goto out;
+	arr = json_object_get(root, "embeddings");
+	if (!arr && json_is_object(json_object_get(root, "embedding")))
+		probe_vectors_add(out,
+				  json_object_get(json_object_get(root, "embedding"), "values"), a);
+	else if (!json_is_array(arr))
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing embeddings[]");
+	json_array_foreach(arr, i, row)
+	{
+		if (probe_vectors_add(out, json_object_get(row, "values"), a) < 0)
+			break;
+	}
+	a->prompt_tokens = -1; /* the embeddings API reports no usage */
+out:
+	probe_embed_end(a, n, out, root);
+}
+
+/* batchEmbedContents takes at most 100 requests (the API reference's limit). */
+static size_t gemini_embed_batch(const struct probe_target *t)
+{
+	(void)t;
+	return 100;
+}
+
 const struct probe_ops probe_gemini = {
 	.name = "gemini",
 	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA,
 	.build = gemini_build,
 	.parse = gemini_parse,
+	.build_embed = gemini_build_embed,
+	.parse_embed = gemini_parse_embed,
+	.embed_batch = gemini_embed_batch,
 };

@@ -192,9 +192,72 @@ out:
 	probe_parse_end(a, root);
 }
 
+/* ---- embeddings: POST /api/embed {"model", "input": [texts]} -> embeddings[][] ---- */
+
+static int ollama_build_embed(const struct probe_target *t, const char *const *texts, size_t n,
+			      struct probe_request *out, struct pl_err *err)
+{
+	json_t *body = json_object(), *input = json_array();
+	struct sbuf sb;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(input, json_string(texts[i]));
+	json_object_set_new(body, "model", json_string(t->model ? t->model : ""));
+	json_object_set_new(body, "input", input);
+	if (probe_request_set_body(out, body, err) < 0)
+		return -1;
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "%s/api/embed", t->base_url ? t->base_url : "");
+	out->url = sbuf_detach(&sb, NULL);
+	out->method = xstrdup("POST");
+	probe_request_add_header(out, "content-type", "application/json");
+	probe_request_add_header(out, "accept", "application/json");
+	if (t->api_key) {
+		sbuf_addf(&sb, "Bearer %s", t->api_key);
+		probe_request_add_header(out, "authorization", sb.buf);
+		OPENSSL_cleanse(sb.buf, sb.len);
+	}
+	sbuf_release(&sb);
+	return 0;
+}
+
+static void ollama_parse_embed(const struct probe_target *t, size_t n,
+			       const struct probe_response *r, struct probe_answer *a,
+			       struct probe_vectors *out)
+{
+	json_t *root = probe_embed_begin(&probe_ollama, t, r, a), *arr, *row;
+	size_t i;
+
+	if (!root)
+		goto out;
+	arr = json_object_get(root, "embeddings");
+	if (!json_is_array(arr))
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing embeddings[]");
+	json_array_foreach(arr, i, row)
+	{
+		if (probe_vectors_add(out, row, a) < 0)
+			break;
+	}
+	a->prompt_tokens = probe_json_count(root, "prompt_eval_count");
+	a->model = probe_json_str(root, "model");
+out:
+	probe_embed_end(a, n, out, root);
+}
+
+/* /api/embed documents no limit on "input"; 64 keeps one request's work (and a retry) small. */
+static size_t ollama_embed_batch(const struct probe_target *t)
+{
+	(void)t;
+	return 64;
+}
+
 const struct probe_ops probe_ollama = {
 	.name = "ollama",
 	.flags = PROBE_F_SEED | PROBE_F_STREAM | PROBE_F_SCHEMA,
 	.build = ollama_build,
 	.parse = ollama_parse,
+	.build_embed = ollama_build_embed,
+	.parse_embed = ollama_parse_embed,
+	.embed_batch = ollama_embed_batch,
 };

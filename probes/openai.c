@@ -684,9 +684,87 @@ out:
 	probe_parse_end(a, root);
 }
 
+/* ---- embeddings: POST /embeddings, {"model", "input": [texts]} -> data[].embedding ---- */
+
+static json_t *texts_array(const char *const *texts, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(texts[i]));
+	return arr;
+}
+
+static int openai_build_embed(const struct probe_target *t, const char *const *texts, size_t n,
+			      struct probe_request *out, struct pl_err *err)
+{
+	struct probe_prompt p = { .temperature = -1 };
+	json_t *body = json_object();
+	struct sbuf url;
+
+	if (t->model && *t->model)
+		json_object_set_new(body, "model", json_string(t->model));
+	json_object_set_new(body, "input", texts_array(texts, n));
+	json_object_set_new(body, "encoding_format", json_string("float"));
+	if (probe_request_set_body(out, body, err) < 0)
+		return -1;
+	sbuf_init(&url);
+	sbuf_addstr(&url, t->base_url ? t->base_url : "");
+	sbuf_addstr(&url, "/embeddings");
+	out->url = sbuf_detach(&url, NULL);
+	sbuf_release(&url);
+	out->method = xstrdup("POST");
+	add_common_headers(t, &p, out);
+	return 0;
+}
+
+/* data[] is ordered by "index" (the API documents it; rows are placed by it). */
+static void openai_parse_embed(const struct probe_target *t, size_t n,
+			       const struct probe_response *r, struct probe_answer *a,
+			       struct probe_vectors *out)
+{
+	json_t *root = probe_embed_begin(&probe_openai, t, r, a), *data, *row;
+	size_t i, k;
+
+	if (!root)
+		goto out;
+	data = json_object_get(root, "data");
+	if (!json_is_array(data)) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing data[]");
+		goto out;
+	}
+	for (k = 0; k < json_array_size(data) && !a->fault; k++) {
+		/* the row whose index is k; the array's own order when no index is given */
+		row = json_array_get(data, k);
+		json_array_foreach(data, i, row)
+		{
+			if (probe_json_count(row, "index") == (long)k)
+				break;
+		}
+		if (i == json_array_size(data))
+			row = json_array_get(data, k);
+		probe_vectors_add(out, json_object_get(row, "embedding"), a);
+	}
+	a->prompt_tokens = probe_json_count(json_object_get(root, "usage"), "prompt_tokens");
+	a->model = probe_json_str(root, "model");
+out:
+	probe_embed_end(a, n, out, root);
+}
+
+/* "any array must be 2048 dimensions or less" (the API reference, input). */
+static size_t openai_embed_batch(const struct probe_target *t)
+{
+	(void)t;
+	return 2048;
+}
+
 const struct probe_ops probe_openai = {
 	.name = "openai",
 	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA,
 	.build = openai_build,
 	.parse = openai_parse,
+	.build_embed = openai_build_embed,
+	.parse_embed = openai_parse_embed,
+	.embed_batch = openai_embed_batch,
 };

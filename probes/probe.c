@@ -4,6 +4,7 @@
 #include "sbuf.h"
 
 #include <limits.h>
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -459,4 +460,74 @@ void probe_answer_redact(struct probe_answer *a)
 		json_decref(a->logprobs);
 		a->logprobs = lp;
 	}
+}
+
+json_t *probe_embed_begin(const struct probe_ops *ops, const struct probe_target *t,
+			  const struct probe_response *r, struct probe_answer *a)
+{
+	if (r->status < 200 || r->status > 299) {
+		struct probe_prompt p = { .temperature = -1 };
+
+		/* the vendor's error bodies are the same on every endpoint */
+		ops->parse(t, &p, r, a);
+		if (!a->fault)
+			probe_set_fault(a, probe_fault_from_status(r->status), NULL, "HTTP %ld",
+					r->status);
+		free(a->text);
+		a->text = NULL;
+		return NULL;
+	}
+	probe_answer_begin(a, r);
+	return probe_parse_body(r, a);
+}
+
+int probe_vectors_add(struct probe_vectors *out, const json_t *row, struct probe_answer *a)
+{
+	size_t dim = json_array_size(row), i;
+
+	if (!json_is_array(row) || dim == 0 || dim > PROBE_EMBED_DIM_MAX) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL,
+				"embedding %zu is not a non-empty array of numbers", out->n);
+		return -1;
+	}
+	if (out->n && dim != out->dim) {
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL,
+				"embedding %zu has %zu dimensions, the first has %zu", out->n, dim,
+				out->dim);
+		return -1;
+	}
+	out->dim = dim;
+	out->v = xrealloc(out->v, (out->n + 1) * dim * sizeof(*out->v));
+	for (i = 0; i < dim; i++) {
+		const json_t *x = json_array_get(row, i);
+		double d = json_number_value(x);
+
+		if (!json_is_number(x) || !isfinite(d) || fabs(d) > 3.4e38) {
+			probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL,
+					"embedding %zu: value %zu is not a finite number", out->n,
+					i);
+			return -1;
+		}
+		out->v[out->n * dim + i] = (float)d;
+	}
+	out->n++;
+	return 0;
+}
+
+void probe_embed_end(struct probe_answer *a, size_t n, struct probe_vectors *out, json_t *root)
+{
+	if (!a->fault && out->n != n)
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "%zu embeddings for %zu texts",
+				out->n, n);
+	if (a->fault)
+		probe_vectors_release(out);
+	json_decref(root);
+}
+
+void probe_vectors_release(struct probe_vectors *v)
+{
+	if (!v)
+		return;
+	free(v->v);
+	memset(v, 0, sizeof(*v));
 }

@@ -149,6 +149,13 @@ struct probe_answer {
 	json_t *logprobs; /* owned reference; NULL unless asked for and returned */
 };
 
+/* Embedding vectors a probe parsed: n rows of dim floats, row i for input text i. Owned;
+ * released by probe_vectors_release. */
+struct probe_vectors {
+	float *v; /* n * dim */
+	size_t n, dim;
+};
+
 struct probe_ops {
 	const char *name; /* MUST be set: the config's "probe" value */
 	unsigned flags;	  /* PROBE_F_* */
@@ -160,6 +167,18 @@ struct probe_ops {
 	 * probe_answer_init. Never fails: every problem becomes out->fault. */
 	void (*parse)(const struct probe_target *t, const struct probe_prompt *p,
 		      const struct probe_response *r, struct probe_answer *out);
+	/* MAY be NULL (the vendor has no embeddings API; build_embed, parse_embed and
+	 * embed_batch are set together). Builds one embeddings request for texts[0..n), n at
+	 * most embed_batch(t). Returns 0, or -1 with err set (PL_E_INPUT). */
+	int (*build_embed)(const struct probe_target *t, const char *const *texts, size_t n,
+			   struct probe_request *out, struct pl_err *err);
+	/* Parses an embeddings response for n texts: out gets n vectors of one dimension, a the
+	 * fault, status, retry delay, error and a->prompt_tokens (-1 unknown), as parse does
+	 * (a zeroed by probe_answer_init; a->text stays NULL). Never fails. */
+	void (*parse_embed)(const struct probe_target *t, size_t n, const struct probe_response *r,
+			    struct probe_answer *a, struct probe_vectors *out);
+	/* The most texts one request may carry, as the vendor documents it. */
+	size_t (*embed_batch)(const struct probe_target *t);
 };
 
 extern const struct probe_ops probe_openai;
@@ -255,6 +274,22 @@ json_t *probe_parse_body(const struct probe_response *r, struct probe_answer *a)
  * releases text. */
 void probe_stream_end(struct probe_answer *a, const struct probe_response *r, struct sbuf *text,
 		      int ended, const char *missing);
+/* Embeddings. The first step of every parse_embed: fills a's common fields; a non-2xx
+ * response is classified by the probe's own parse (its error bodies are the chat API's) and
+ * NULL returned; else the body as a JSON object (a new reference), or NULL with
+ * PROBE_FAULT_MALFORMED. */
+json_t *probe_embed_begin(const struct probe_ops *ops, const struct probe_target *t,
+			  const struct probe_response *r, struct probe_answer *a);
+/* Appends the JSON array of numbers row as the next vector of out: every row has the first
+ * row's dimension (1..PROBE_EMBED_DIM_MAX) and finite values. Returns 0, or -1 with a's fault
+ * set (PROBE_FAULT_MALFORMED, naming what). */
+int probe_vectors_add(struct probe_vectors *out, const json_t *row, struct probe_answer *a);
+/* The last step: fewer or more vectors than n texts is PROBE_FAULT_MALFORMED; a faulted
+ * answer leaves out empty. Steals root (may be NULL). */
+void probe_embed_end(struct probe_answer *a, size_t n, struct probe_vectors *out, json_t *root);
+void probe_vectors_release(struct probe_vectors *v); /* NULL-safe; zeroes it */
+#define PROBE_EMBED_DIM_MAX 16384
+
 /* Ends every parse: a faulted answer has no text (a->text is NULL exactly on a fault). Steals
  * root (may be NULL). */
 void probe_parse_end(struct probe_answer *a, json_t *root);

@@ -41,10 +41,10 @@ static const struct {
 	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
 	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
 				    "\"regexp\" (expected one of: contains, contains_all, "
-				    "contains_any, cost, equals, icontains, is_refusal, "
-				    "json, json_schema, latency, length, not_contains, "
-				    "not_refusal, regex, rubric, same_meaning, similarity, "
-				    "starts_with)" },
+				    "contains_any, cost, embedding_similarity, equals, "
+				    "icontains, is_refusal, json, json_schema, latency, "
+				    "length, not_contains, not_refusal, regex, rubric, "
+				    "same_meaning, similarity, starts_with)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -108,6 +108,17 @@ static const struct {
 										     "1.5" },
 	{ "{\"type\": \"similarity\", \"metric\": \"jaccard\", \"threshold\": 0.5, \"n\": 2}",
 	  "suite.json:2:68: checks[0].n: \"n\" applies only to metric \"ngram_cosine\"" },
+	{ "{\"type\": \"embedding_similarity\"}",
+	  "suite.json:2:1: checks[0].threshold: missing threshold (a cosine similarity in -1..1, "
+	  "e.g. 0.85)" },
+	{ "{\"type\": \"embedding_similarity\", \"threshold\": 2}",
+	  "suite.json:2:47: checks[0].threshold: expected a number from -1 to 1, got 2" },
+	{ "{\"type\": \"embedding_similarity\", \"threshold\": 0.8, \"mode\": \"mean\"}",
+	  "suite.json:2:60: checks[0].mode: unknown mode \"mean\" (expected \"centroid\" or "
+	  "\"nearest\")" },
+	{ "{\"type\": \"embedding_similarity\", \"threshold\": 0.8, \"metric\": \"cosine\"}",
+	  "suite.json:2:62: checks[0].metric: unknown key \"metric\" (expected one of: type, id, "
+	  "threshold, mode)" },
 	{ "{\"type\": \"json\", \"min_pass_rate\": 1.5}", "suite.json:2:35: "
 							  "checks[0].min_pass_rate: expected a "
 							  "number from 0 to 1, got 1.5" },
@@ -227,6 +238,11 @@ static const struct {
 	{ "{\"type\": \"length\", \"unit\": \"words\", \"min\": 1, \"max\": 50}", "length",
 	  "length#0", "length words 1..50" },
 	{ "{\"type\": \"length\", \"min\": 10}", "length", "length#0", "length chars >= 10" },
+	{ "{\"type\": \"embedding_similarity\", \"threshold\": 0.85}", "embedding_similarity",
+	  "embedding_similarity#0", "embedding_similarity centroid >= 0.85" },
+	{ "{\"type\": \"embedding_similarity\", \"threshold\": 0.9, \"mode\": \"nearest\"}",
+	  "embedding_similarity", "embedding_similarity#0",
+	  "embedding_similarity nearest >= 0.90" },
 	{ "{\"type\": \"similarity\", \"metric\": \"ngram_cosine\", \"threshold\": 0.7, \"n\": 4}",
 	  "similarity", "similarity#0", "similarity ngram_cosine(n=4) >= 0.70" },
 	{ "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.8}",

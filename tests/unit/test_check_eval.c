@@ -237,6 +237,7 @@ static void test_cases(void **state)
 		struct check *c = compile(cases[i].spec);
 		struct check_input in = { .text = cases[i].answer,
 					  .len = strlen(cases[i].answer),
+					  .refused = 0,
 					  .baseline = cases[i].baseline,
 					  .n_baseline = cases[i].n_baseline };
 		struct check_result r;
@@ -569,6 +570,72 @@ static void test_string_detail_cut(void **state)
 	}
 }
 
+/* embedding_similarity on given vectors: the centroid of the baseline's unit vectors (each
+ * answer weighs the same, whatever its length) or the nearest one; skipped with the
+ * caller's reason when there are no vectors. */
+static void test_embedding_similarity(void **state)
+{
+	static const float b0[] = { 2, 0, 0 }, b1[] = { 0, 1, 0 }, x[] = { 1, 0, 0 },
+			   z[] = { 0, 0, 1 };
+	const float *const base[] = { b0, NULL, b1 };
+	struct check *centroid = compile("{\"type\":\"embedding_similarity\",\"threshold\":0.9}");
+	struct check *nearest = compile(
+		"{\"type\":\"embedding_similarity\",\"threshold\":0.9,\"mode\":\"nearest\"}");
+	struct check_input in = { .text = "Paris.", .len = 6 };
+	struct check_result r;
+
+	(void)state;
+	in.dim = 3;
+	in.baseline_embeddings = base;
+	in.n_baseline_embeddings = 3;
+	in.embedding = x;
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_true(fabs(r.score - sqrt(0.5)) < 1e-9);
+	assert_string_equal(r.detail,
+			    "cosine 0.707 to the centroid of 2 baseline answers is below 0.900");
+	memset(&r, 0, sizeof(r));
+	check_eval(nearest, &in, &r);
+	assert_int_equal(r.verdict, CHECK_PASS);
+	assert_true(fabs(r.score - 1) < 1e-9);
+	assert_string_equal(r.detail, "");
+	in.embedding = z;
+	memset(&r, 0, sizeof(r));
+	check_eval(nearest, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_string_equal(r.detail,
+			    "cosine 0.000 to the nearest baseline answer (#0) is below 0.900");
+	/* no vector for the answer: skipped, saying why */
+	in.embedding = NULL;
+	in.embed_skip = "no embeddings (the config has no \"embeddings\" section)";
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_SKIP);
+	assert_string_equal(r.detail, in.embed_skip);
+	/* an empty answer (a refusal without text) has no vector and means nothing: cosine
+	 * 0 */
+	in.text = "";
+	in.len = 0;
+	in.embed_skip = NULL;
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_FAIL);
+	assert_true(r.score == 0);
+	in.text = "Paris.";
+	in.len = 6;
+	/* no baseline vectors */
+	in.embedding = x;
+	in.embed_skip = NULL;
+	in.n_baseline_embeddings = 0;
+	memset(&r, 0, sizeof(r));
+	check_eval(centroid, &in, &r);
+	assert_int_equal(r.verdict, CHECK_SKIP);
+	assert_string_equal(r.detail, "no baseline embeddings to compare with");
+	check_free(centroid);
+	check_free(nearest);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_latency_percentiles),
 		cmocka_unit_test(test_latency_min_samples),
 		cmocka_unit_test(test_string_detail_cut),
+		cmocka_unit_test(test_embedding_similarity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

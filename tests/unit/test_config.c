@@ -137,6 +137,15 @@ static const struct {
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
 	  "\"model\": \"m\"}], \"judge\": \"a\"}",
 	  "c.json:1:95: judge: expected an object, got a string" },
+	/* "embeddings": a vendor entry whose probe has an embeddings API, and a model */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"http://h\", \"model\": \"m\"}], \"embeddings\": {\"vendor\": \"a\", \"model\": \"e\"}}",
+	  "embeddings.vendor: vendor \"a\" uses probe \"anthropic\", which has no embeddings API" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"http://h\", \"model\": \"m\"}], \"embeddings\": {\"vendor\": \"b\", \"model\": \"e\"}}",
+	  "embeddings.vendor: unknown vendor \"b\" (expected the id of a vendor entry: a)" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"http://h\", \"model\": \"m\"}], \"embeddings\": {\"vendor\": \"a\"}}",
+	  "embeddings: missing required key \"model\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"http://h\", \"model\": \"m\"}], \"embeddings\": [1]}",
+	  "embeddings: expected an object, got an array" },
 };
 
 static void test_bad_configs(void **state)

@@ -716,6 +716,89 @@ static void test_logprobs(void **state)
 	fx_release(&f);
 }
 
+/* ---- "distance": "embedding" --------------------------------------------------------- */
+
+#define EDIM 16
+
+/* n answers "<tag> i" whose vectors lie around the unit axis `axis` (+ noise of sd 0.3). */
+static void emb_group(struct prompt_samples *ps, float *rows, const float **ptrs, size_t n,
+		      int axis, const char *tag, uint64_t seed)
+{
+	struct rng g;
+	size_t i, k;
+
+	rng_seed(&g, seed);
+	memset(ps, 0, sizeof(*ps));
+	ps->prompt_id = xstrdup("p00");
+	ps->samples = xcalloc(n, sizeof(*ps->samples));
+	ps->n = n;
+	for (i = 0; i < n; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "%s %zu", tag, i);
+		ps->samples[i].index = (int)i;
+		ps->samples[i].text = xstrdup(t);
+		ps->samples[i].latency_ms = -1;
+		ps->samples[i].ttft_ms = -1;
+		ps->samples[i].prompt_tokens = ps->samples[i].completion_tokens = -1;
+		for (k = 0; k < EDIM; k++)
+			rows[i * EDIM + k] = (float)(0.3 * (rng_unit(&g) - 0.5) * 2 +
+						     ((int)k == axis ? 1.0 : 0.0));
+		ptrs[i] = rows + i * EDIM;
+	}
+}
+
+/* One night of one prompt with vectors: the prompt's p-value and distance. */
+static void emb_night(struct fx *f, int axis, int with_vectors, const char *id, double *p,
+		      double *dist)
+{
+	struct pl_err err = PL_ERR_INIT;
+	static float brows[30 * EDIM], nrows[10 * EDIM];
+	const float *bp[30], *np[10];
+	struct prompt_samples b, nt;
+	struct detect_vectors vec = { EDIM, bp, np };
+	struct detect_outcome o;
+	struct detect_run *r;
+	json_t *sec = NULL, *pr;
+
+	emb_group(&b, brows, bp, 30, 0, "base", 1);
+	emb_group(&nt, nrows, np, 10, axis, "night", 100 + (uint64_t)id[9]);
+	r = detect_begin(f->p, 1, f->hist, id, 0, &err);
+	assert_non_null(r);
+	detect_add_embedded(r, 0, &b, &nt, with_vectors ? &vec : NULL);
+	assert_int_equal(detect_end(r, &o, &sec, &err), 0);
+	pr = json_array_get(json_object_get(json_object_get(sec, "distance"), "prompts"), 0);
+	assert_non_null(pr);
+	assert_string_equal(json_string_value(json_object_get(pr, "kind")), "mmd");
+	*p = json_number_value(json_object_get(pr, "p"));
+	*dist = json_number_value(json_object_get(pr, "distance"));
+	json_decref(sec);
+	detect_run_free(r);
+	prompt_samples_release(&b);
+	prompt_samples_release(&nt);
+}
+
+/* The per-prompt permutation test runs on the cosine kernel: answers around the baseline's
+ * direction do not move, answers around another direction do; without vectors the prompt
+ * sits out (p 1). The texts alone (all distinct) would say nothing. */
+static void test_embedding_distance(void **state)
+{
+	struct fx f;
+	double p, d, p2, d2;
+
+	(void)state;
+	fx_init(&f, "{\"distance\": \"embedding\", \"permutations\": 999}");
+	assert_int_equal(detect_params_embedding(f.p), 1);
+	emb_night(&f, 0, 1, "2026-01-01", &p, &d);
+	assert_true(p > 0.05);
+	emb_night(&f, 3, 1, "2026-01-02", &p2, &d2);
+	assert_true(p2 <= 0.01);
+	assert_true(d2 > d + 0.5);
+	emb_night(&f, 3, 0, "2026-01-03", &p, &d);
+	assert_true(p == 1 && d == 0);
+	fx_release(&f);
+}
+
 /* ---- one prompt at a time (detect_begin / detect_add / detect_end) ---------------------- */
 
 static char *dup_or_null(const char *s)
@@ -1503,6 +1586,7 @@ int main(void)
 		cmocka_unit_test(test_insufficient),
 		cmocka_unit_test(test_hard_before_insufficient),
 		cmocka_unit_test(test_logprobs),
+		cmocka_unit_test(test_embedding_distance),
 		cmocka_unit_test(test_deterministic_and_torn),
 		cmocka_unit_test(test_stream_any_order),
 		cmocka_unit_test(test_stream_missing_prompt),

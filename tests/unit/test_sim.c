@@ -20,6 +20,10 @@
 #include <strings.h>
 #include <time.h>
 #include <zlib.h>
+#include <math.h>
+
+/* the simulator's embedding dimension (sim_wire.h's SIM_EMBED_DIM) */
+#define SIM_TEST_DIM 256
 
 struct resp {
 	CURLcode rc;
@@ -1255,6 +1259,125 @@ static void test_tls(void **state)
 	free(key);
 }
 
+/* Sends a probe's embeddings request for texts and parses the reply into a and v. */
+static void embed_roundtrip(const struct probe_ops *ops, const struct probe_target *t,
+			    const char *const *texts, size_t n, struct probe_answer *a,
+			    struct probe_vectors *v)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_response pr;
+	struct resp r;
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+
+	probe_request_init(&rq);
+	if (ops->build_embed(t, texts, n, &rq, &err) != 0)
+		fail_msg("%s build_embed: %s", ops->name, err.msg);
+	for (size_t i = 0; i < rq.n_headers; i++) {
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%s: %s", rq.headers[i].name, rq.headers[i].value);
+		hl = curl_slist_append(hl, line);
+	}
+	sbuf_init(&r.hdrs);
+	sbuf_init(&r.body);
+	curl_easy_setopt(c, CURLOPT_URL, rq.url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq.body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)rq.body_len);
+	if (rq.sigv4_provider) {
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, rq.sigv4_provider);
+		curl_easy_setopt(c, CURLOPT_USERPWD, rq.sigv4_userpwd);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	memset(&pr, 0, sizeof(pr));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &pr.status);
+	pr.body = r.body.buf;
+	pr.body_len = r.body.len;
+	probe_answer_init(a);
+	memset(v, 0, sizeof(*v));
+	ops->parse_embed(t, n, &pr, a, v);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	probe_request_release(&rq);
+	resp_release(&r);
+}
+
+static double dot(const float *x, const float *y, size_t dim)
+{
+	double d = 0;
+
+	for (size_t i = 0; i < dim; i++)
+		d += (double)x[i] * y[i];
+	return d;
+}
+
+/* Every wire with an embeddings API serves the same deterministic, unit-length vectors:
+ * a paraphrase lies close, an unrelated text far. */
+static void test_embeddings_every_wire(void **state)
+{
+	static const char *const texts[] = { "The capital of France is Paris.",
+					     "Paris is the capital of France.",
+					     "Bananas are a yellow fruit rich in potassium." };
+	static const struct {
+		const char *probe, *base, *model;
+	} cases[] = {
+		{ "openai", "/v1", "text-embedding-3-small" },
+		{ "azure-openai", "", "emb" },
+		{ "gemini", "/v1beta", "text-embedding-004" },
+		{ "ollama", "", "all-minilm" },
+		{ "bedrock", "", "amazon.titan-embed-text-v2:0" },
+		{ "bedrock", "", "cohere.embed-english-v3" },
+	};
+	float first[3][SIM_TEST_DIM];
+	int port;
+	struct sim *s = start_default(&port);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct probe_ops *ops = probe_find(cases[i].probe);
+		char base[128];
+		struct probe_target t = { base,		cases[i].model, "AKIDEXAMPLE:secret",
+					  "2024-10-21", "us-east-1",	NULL };
+		size_t batch = ops->embed_batch(&t), done = 0;
+
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", port, cases[i].base);
+		while (done < 3) {
+			size_t n = 3 - done < batch ? 3 - done : batch;
+			struct probe_answer a;
+			struct probe_vectors v;
+
+			embed_roundtrip(ops, &t, texts + done, n, &a, &v);
+			if (a.fault != PROBE_OK)
+				fail_msg("%s: fault %s: %s", cases[i].probe,
+					 probe_fault_name(a.fault),
+					 a.error_message ? a.error_message : "");
+			assert_int_equal(v.n, n);
+			assert_int_equal(v.dim, SIM_TEST_DIM);
+			for (size_t k = 0; k < n; k++) {
+				const float *row = v.v + k * v.dim;
+
+				assert_true(fabs(dot(row, row, v.dim) - 1) < 1e-4);
+				if (i == 0)
+					memcpy(first[done + k], row, sizeof(first[0]));
+				else
+					assert_true(dot(row, first[done + k], v.dim) > 0.9999);
+			}
+			done += n;
+			probe_answer_release(&a);
+			probe_vectors_release(&v);
+		}
+	}
+	assert_true(dot(first[0], first[1], SIM_TEST_DIM) > 0.8);
+	assert_true(dot(first[0], first[2], SIM_TEST_DIM) < 0.3);
+	sim_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1276,6 +1399,7 @@ int main(void)
 		cmocka_unit_test(test_probes_parse_sim),
 		cmocka_unit_test(test_paced_stream),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_embeddings_every_wire),
 	};
 	int rc;
 
