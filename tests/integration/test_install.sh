@@ -15,7 +15,7 @@ r="$tmp/root/usr"
 for f in bin/plumbline share/man/man1/plumbline.1 share/man/man5/plumbline-config.5 \
 	share/man/man5/plumbline-suite.5 share/bash-completion/completions/plumbline \
 	share/zsh/vendor-completions/_plumbline share/plumbline/example-config.json \
-	share/plumbline/suites/demo.json lib/systemd/system/plumbline-nightly.service \
+	share/plumbline/suites/demo.json share/plumbline/suites/demo.yaml lib/systemd/system/plumbline-nightly.service \
 	lib/systemd/system/plumbline-nightly.timer; do
 	[ -e "$r/$f" ] || fail "not installed: /usr/$f"
 done
