@@ -204,15 +204,18 @@ fail:
 static char *value_text(struct conv *c, const json_t *a, const char *ptr, const char *type,
 			const json_t *vars)
 {
-	const json_t *v = json_object_get(a, "value");
+	json_t *v = json_object_get(a, "value"), *num = NULL;
 	char *out, *bad = NULL;
 
+	if (json_is_number(v)) /* "value: 42" is text to promptfoo */
+		v = num = var_text(v);
 	if (!json_is_string(v)) {
 		skip(c, ptr, "assert type '%s' without a text value has no plumbline equivalent",
 		     type);
 		return NULL;
 	}
 	out = promptfoo_render(json_string_value(v), vars, &bad);
+	json_decref(num);
 	if (!out) {
 		skip(c, ptr, "assert type '%s': %s is not a var of the test", type, bad);
 		free(bad);
