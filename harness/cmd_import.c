@@ -22,8 +22,8 @@ const char usage_import[] =
 	"over defaultTest's; assertions become checks where a kind does the same thing.\n"
 	"Every assertion, prompt or test left out is listed on stderr as\n"
 	"  FILE:LINE: assert type 'javascript' has no plumbline equivalent; skipped\n"
-	"and approximations as FILE:LINE: note: .... The suite is written as JSON (YAML\n"
-	"is read, not written) to SUITE, or to standard output.\n"
+	"and approximations as FILE:LINE: note: .... The suite is written to SUITE (as\n"
+	"YAML when its name ends in .yaml or .yml, else JSON), or as JSON to standard output.\n"
 	"\n";
 
 static const char usage_import_tail[] =
@@ -40,8 +40,9 @@ struct import_args {
 };
 
 const struct cli_option import_options[] = {
-	CLI_STRING('o', "output", struct import_args, output, "SUITE",
-		   "write the suite to SUITE (JSON; default: standard output)"),
+	CLI_STRING(
+		'o', "output", struct import_args, output, "SUITE",
+		"write the suite to SUITE (.yaml/.yml: YAML, else JSON; default: standard output)"),
 	CLI_STRING(0, "id", struct import_args, id, "ID",
 		   "the suite's id (default: SUITE's file name, else \"promptfoo\")"),
 	CLI_BOOL(0, "force", struct import_args, force, "replace SUITE if it exists"),
@@ -76,6 +77,7 @@ int cmd_import(int argc, char **argv)
 	struct jsonfile f;
 	struct sbuf notes;
 	json_t *suite = NULL;
+	struct sbuf sb = SBUF_INIT;
 	char *id = NULL, *text = NULL;
 	size_t skipped = 0;
 	int first, rc = EXIT_USAGE, loaded;
@@ -110,26 +112,25 @@ int cmd_import(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	text = json_dumps(suite, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-	if (!text)
-		abort(); /* out of memory, as everywhere */
-	if (ia.output) {
-		struct sbuf sb;
-
-		sbuf_init(&sb);
+	if (ia.output && yamljson_is_yaml(ia.output)) {
+		yamljson_emit(suite, &sb);
+	} else {
+		text = json_dumps(suite, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+		if (!text)
+			abort(); /* out of memory, as everywhere */
 		sbuf_addf(&sb, "%s\n", text);
+	}
+	if (ia.output) {
 		if (fileio_write_atomic(ia.output, sb.buf, sb.len, 0644, &err) < 0) {
-			sbuf_release(&sb);
 			rc = cli_fail(&err);
 			goto out;
 		}
-		sbuf_release(&sb);
 		fprintf(stderr, "%s: %zu prompt%s written to %s (suite \"%s\")", argv[first + 1],
 			json_array_size(json_object_get(suite, "prompts")),
 			json_array_size(json_object_get(suite, "prompts")) == 1 ? "" : "s",
 			ia.output, id);
 	} else {
-		printf("%s\n", text);
+		fwrite(sb.buf, 1, sb.len, stdout);
 		fprintf(stderr, "%s: %zu prompt%s converted", argv[first + 1],
 			json_array_size(json_object_get(suite, "prompts")),
 			json_array_size(json_object_get(suite, "prompts")) == 1 ? "" : "s");
@@ -140,6 +141,7 @@ int cmd_import(int argc, char **argv)
 		fputc('\n', stderr);
 	rc = skipped ? EXIT_CHANGED : EXIT_OK;
 out:
+	sbuf_release(&sb);
 	free(text);
 	free(id);
 	json_decref(suite);

@@ -31,10 +31,13 @@ static void vline(struct conv *c, const char *ptr, const char *prefix, const cha
 static void vline(struct conv *c, const char *ptr, const char *prefix, const char *suffix,
 		  const char *fmt, va_list ap)
 {
-	char msg[900];
+	char msg[900], *p;
 	int line = line_of(c, ptr);
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (p = msg; *p; p++) /* one line each, whatever the config's text holds */
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
 	if (line > 0)
 		sbuf_addf(c->notes, "%s:%d: %s%s%s\n", c->loc->file, line, prefix, msg, suffix);
 	else

@@ -134,32 +134,43 @@ static int one_of(const char *s, const char *const *list)
 
 /* Types a plain scalar by the core schema; want, when not NULL, is the tag's type ("int",
  * "float", "bool", "null") the value must have. */
-static json_t *plain(struct yj *y, const yaml_event_t *ev, const char *want)
+static const char *const trues[] = { "true", "True", "TRUE", NULL };
+
+/* What the core schema makes of a plain scalar: "null", "bool", "int", "float", "inf" (.inf,
+ * .nan: no JSON number) or "str". */
+static const char *core_type(const char *s, size_t len)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
-	static const char *const trues[] = { "true", "True", "TRUE", NULL };
 	static const char *const falses[] = { "false", "False", "FALSE", NULL };
 	static const char *const infs[] = { ".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
 					    "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
 					    ".NaN",  ".NAN",  NULL };
+
+	if (strlen(s) != len)
+		return "str";
+	if (one_of(s, nulls))
+		return "null";
+	if (one_of(s, trues) || one_of(s, falses))
+		return "bool";
+	if (match_digits(s[0] == '-' || s[0] == '+' ? s + 1 : s, "0123456789") ||
+	    (!strncmp(s, "0o", 2) && match_digits(s + 2, "01234567")) ||
+	    (!strncmp(s, "0x", 2) && match_digits(s + 2, "0123456789abcdefABCDEF")))
+		return "int";
+	if (is_float(s))
+		return "float";
+	if (one_of(s, infs))
+		return "inf";
+	return "str";
+}
+
+static json_t *plain(struct yj *y, const yaml_event_t *ev, const char *want)
+{
 	const char *s = (const char *)ev->data.scalar.value;
 	const yaml_mark_t *m = &ev->start_mark;
-	const char *type = "str";
+	const char *type = core_type(s, ev->data.scalar.length);
 	json_t *v = NULL;
 
-	if (strlen(s) != ev->data.scalar.length)
-		type = "str";
-	else if (one_of(s, nulls))
-		type = "null";
-	else if (one_of(s, trues) || one_of(s, falses))
-		type = "bool";
-	else if (match_digits(s[0] == '-' || s[0] == '+' ? s + 1 : s, "0123456789") ||
-		 (!strncmp(s, "0o", 2) && match_digits(s + 2, "01234567")) ||
-		 (!strncmp(s, "0x", 2) && match_digits(s + 2, "0123456789abcdefABCDEF")))
-		type = "int";
-	else if (is_float(s))
-		type = "float";
-	else if (one_of(s, infs)) {
+	if (!strcmp(type, "inf")) {
 		fail_at(y, m, "\"%s\" is not a number JSON can hold", s);
 		return NULL;
 	}
@@ -497,4 +508,131 @@ int yamljson_load(struct jsonfile *f, const char *path, size_t max_bytes, struct
 	f->loc.text = f->text;
 	f->loc.text_len = f->len;
 	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+static int put(void *data, unsigned char *buf, size_t size)
+{
+	sbuf_add(data, buf, size);
+	return 1;
+}
+
+static void emit(yaml_emitter_t *e, yaml_event_t *ev)
+{
+	if (!yaml_emitter_emit(e, ev))
+		abort(); /* only for a broken event sequence or no memory: a bug, not input */
+}
+
+static void emit_scalar(yaml_emitter_t *e, const char *s, size_t len, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1, style))
+		abort();
+	emit(e, &ev);
+}
+
+static void emit_value(yaml_emitter_t *e, const json_t *v)
+{
+	yaml_event_t ev;
+	char num[64];
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+							 json_object_size(v)
+								 ? YAML_BLOCK_MAPPING_STYLE
+								 : YAML_FLOW_MAPPING_STYLE))
+			abort();
+		emit(e, &ev);
+		json_object_foreach((json_t *)v, key, m)
+		{
+			json_t *k = json_string(key);
+
+			emit_value(e, k);
+			json_decref(k);
+			emit_value(e, m);
+		}
+		if (!yaml_mapping_end_event_initialize(&ev))
+			abort();
+		emit(e, &ev);
+		break;
+	case JSON_ARRAY:
+		if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+							  json_array_size(v)
+								  ? YAML_BLOCK_SEQUENCE_STYLE
+								  : YAML_FLOW_SEQUENCE_STYLE))
+			abort();
+		emit(e, &ev);
+		json_array_foreach(v, i, m) emit_value(e, m);
+		if (!yaml_sequence_end_event_initialize(&ev))
+			abort();
+		emit(e, &ev);
+		break;
+	case JSON_STRING: {
+		const char *s = json_string_value(v);
+		size_t len = json_string_length(v);
+		yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+
+		/* a string the core schema would read as another type is quoted; text on
+		 * several lines is a literal block (libyaml quotes what a style cannot hold) */
+		if (strcmp(core_type(s, len), "str"))
+			style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+		else if (memchr(s, '\n', len))
+			style = YAML_LITERAL_SCALAR_STYLE;
+		emit_scalar(e, s, len, style);
+		break;
+	}
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		emit_scalar(e, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+		break;
+	case JSON_REAL:
+		/* the shortest of 15 or 17 digits that reads back the same double */
+		snprintf(num, sizeof(num), "%.15g", json_real_value(v));
+		if (strtod(num, NULL) != json_real_value(v))
+			snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+		if (!strpbrk(num, ".eE"))
+			snprintf(num + strlen(num), sizeof(num) - strlen(num), ".0");
+		emit_scalar(e, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		emit_scalar(e, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5,
+			    YAML_PLAIN_SCALAR_STYLE);
+		break;
+	default:
+		emit_scalar(e, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+		break;
+	}
+}
+
+void yamljson_emit(const json_t *v, struct sbuf *out)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+
+	if (!yaml_emitter_initialize(&e))
+		abort(); /* out of memory, as everywhere */
+	yaml_emitter_set_output(&e, put, out);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, 100);
+	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING))
+		abort();
+	emit(&e, &ev);
+	if (!yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1))
+		abort();
+	emit(&e, &ev);
+	emit_value(&e, v);
+	if (!yaml_document_end_event_initialize(&ev, 1))
+		abort();
+	emit(&e, &ev);
+	if (!yaml_stream_end_event_initialize(&ev))
+		abort();
+	emit(&e, &ev);
+	yaml_emitter_delete(&e);
 }

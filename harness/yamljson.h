@@ -37,4 +37,9 @@ json_t *yamljson_parse(const char *file, const char *text, size_t len, struct sb
  * and a copy of the text kept for later errors work as for JSON. */
 int yamljson_load(struct jsonfile *f, const char *path, size_t max_bytes, struct pl_err *err);
 
+/* Appends v as one YAML document to out, in block style, which yamljson_parse reads back
+ * equal: strings the core schema would type otherwise ("12", "true", "") are quoted, text on
+ * several lines is a literal block, reals keep a '.' ("3.0"). */
+void yamljson_emit(const json_t *v, struct sbuf *out);
+
 #endif

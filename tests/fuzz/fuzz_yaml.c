@@ -1,7 +1,8 @@
 /* fuzz_yaml.c: libFuzzer target for yamljson (YAML suites) and suite_load of a .yaml file: any
  * bytes convert or fail with a located error, never crash, leak, hang or read past the text
  * (the copy has no NUL terminator, so ASan sees an overrun); every value of a converted
- * document has a position in the index, on a line of the text. */
+ * document has a position in the index, on a line of the text; yamljson_emit's YAML of it
+ * reads back equal. */
 #include "fuzz_file.h"
 #include "jsonpos.h"
 #include "suite.h"
@@ -58,8 +59,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = yamljson_parse("in.yaml", text, size, &idx, &err);
 	if (!v && !err.msg[0])
 		abort();
-	if (v)
+	if (v) {
+		struct sbuf out = SBUF_INIT, idx2 = SBUF_INIT;
+		json_t *back;
+
 		located(&idx, v, ptr, sizeof(ptr), lines);
+		/* what yamljson_emit writes reads back equal */
+		yamljson_emit(v, &out);
+		jsonpos_index_init(&idx2);
+		back = yamljson_parse("out.yaml", out.buf, out.len, &idx2, &err);
+		if (!back || !json_equal(v, back))
+			abort();
+		json_decref(back);
+		sbuf_release(&out);
+		sbuf_release(&idx2);
+	}
 	json_decref(v);
 	sbuf_release(&idx);
 	free(text);

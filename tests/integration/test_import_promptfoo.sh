@@ -79,6 +79,31 @@ expect_exit 0 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml"
 	"promptfoo Translate to French: good morning [{'type': 'icontains', 'value': 'bonjour'}]" ] ||
 	fail "clean: $(cat "$tmp/last.out")"
 
+# -o SUITE.yaml writes YAML (regexes without double escaping); with kinds plumbline has
+# always had, the suite checks, as YAML and as JSON.
+cat >"$tmp/kinds.yaml" <<'YAML'
+prompts:
+  - 'What is the capital of {{country}}? One word.'
+tests:
+  - vars: {country: France}
+    assert:
+      - {type: regex, value: '\bParis\b'}
+      - {type: levenshtein, value: Paris, threshold: 2}
+      - type: is-json
+        value: {type: string}
+      - type: not-is-refusal
+YAML
+good="$PL_SOURCE_DIR/tests/fixtures/bad/good-config.json"
+expect_exit 0 "$PLUMBLINE" import promptfoo "$tmp/kinds.yaml" -o "$tmp/capitals.yaml"
+grep -qxF '    pattern: \bParis\b' "$tmp/capitals.yaml" || fail "YAML output: $(cat "$tmp/capitals.yaml")"
+grep -qxF '  prompt: What is the capital of France? One word.' "$tmp/capitals.yaml" ||
+	fail "YAML output: $(cat "$tmp/capitals.yaml")"
+expect_exit 0 "$PLUMBLINE" check --config "$good" "$tmp/capitals.yaml"
+grep -q 'capitals.yaml: ok (suite "capitals", 1 prompt)' "$tmp/last.out" || fail "$(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" import promptfoo "$tmp/kinds.yaml" -o "$tmp/capitals.json"
+expect_exit 0 "$PLUMBLINE" check --config "$good" "$tmp/capitals.json"
+grep -q "1 prompt, 4 checks in 1 suite" "$tmp/last.out" || fail "$(cat "$tmp/last.out")"
+
 # -o does not replace a file unless --force.
 expect_exit 2 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml" -o "$out"
 grep -q "exists (--force replaces it)" "$tmp/last.err" || fail "overwrite: $(cat "$tmp/last.err")"

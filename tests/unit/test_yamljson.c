@@ -274,12 +274,52 @@ static void test_suite(void **state)
 	tu_rmrf(dir);
 }
 
+/* What yamljson_emit writes, yamljson_parse reads back equal, whatever the strings look like. */
+static void test_emit(void **state)
+{
+	static const char *const docs[] = {
+		"{\"id\": \"s\", \"n\": 12, \"r\": 0.1, \"w\": 3.0, \"big\": 1e300, \"t\": true,"
+		" \"z\": null, \"e\": [], \"o\": {}}",
+		"[\"12\", \"-3\", \"0x1F\", \"1.5\", \"true\", \"False\", \"null\", \"~\", \"\","
+		" \".inf\", \".nan\", \"yes\", \"1e3\"]",
+		"[\"- x\", \"a: b\", \"#c\", \" lead\", \"trail \", \"{\", \"[1]\", \"*x\", \"&a\","
+		" \"!t\", \"%\", \"@\", \"'q'\", \"\\\"d\\\"\", \"\\\\bParis\\\\b\"]",
+		"{\"prompt\": \"line 1\\nline 2\\n\", \"p2\": \"a\\n\\n  b  \\n\", \"p3\": \"x\\n\","
+		" \"tab\": \"a\\tb\", \"uni\": \"caf\\u00e9 \\u2014 \\u65e5\", \"ctl\": \"\\u0001\"}",
+		"{\"a b\": {\"12\": [[1, [2]], {\"\": \"empty key\"}]}, \"-\": 1, \"true\": 2}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(docs); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		json_t *v = json_loads(docs[i], 0, NULL), *back;
+		struct sbuf out, idx;
+
+		assert_non_null(v);
+		sbuf_init(&out);
+		yamljson_emit(v, &out);
+		sbuf_init(&idx);
+		jsonpos_index_init(&idx);
+		back = yamljson_parse("e.yaml", out.buf, out.len, &idx, &err);
+		if (!back)
+			fail_msg("%s\n%s: %s: %s", docs[i], out.buf, err.where, err.msg);
+		if (!json_equal(v, back))
+			fail_msg("%s: read back differently from\n%s", docs[i], out.buf);
+		json_decref(v);
+		json_decref(back);
+		sbuf_release(&out);
+		sbuf_release(&idx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types),	  cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_json_fail), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_limits),	  cmocka_unit_test(test_suite),
+		cmocka_unit_test(test_limits),	  cmocka_unit_test(test_emit),
+		cmocka_unit_test(test_suite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
