@@ -272,6 +272,7 @@ static void test_suite(void **state)
 	free(jpath);
 	free(ypath);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 /* What yamljson_emit writes, yamljson_parse reads back equal, whatever the strings look like. */
