@@ -228,7 +228,8 @@ static void test_matrix(void **state)
 		"  - vars: {q: one}\n"
 		"  - description: two\n"
 		"    vars: {q: [a, b]}\n"
-		"  - vars: {n: 3}\n",
+		"  - vars: {n: 3}\n"
+		"  - vars: {q: file://q.txt}\n",
 		&r);
 	assert_non_null(r.suite);
 	ps = json_object_get(r.suite, "prompts");
@@ -254,8 +255,10 @@ static void test_matrix(void **state)
 		"into prompts; skipped\n"
 		"pf.yaml:9: assert type 'python' has no plumbline equivalent; skipped\n"
 		"pf.yaml:14: test 2: var 'q' is a list (promptfoo runs the test once per "
-		"value); write one test per value; skipped\n");
-	assert_int_equal(r.skipped, 3);
+		"value); write one test per value; skipped\n"
+		"pf.yaml:16: test 4: var 'q' comes from a file: paste its text into the config; "
+		"skipped\n");
+	assert_int_equal(r.skipped, 4);
 	result_release(&r);
 
 	/* a prompt whose placeholder no var fills */
