@@ -299,13 +299,12 @@ static json_t *alias(struct yj *y, const yaml_event_t *ev, size_t depth)
 
 static json_t *node(struct yj *y, yaml_event_t *ev, size_t depth);
 
-static json_t *sequence(struct yj *y, const yaml_event_t *start, size_t depth)
+static json_t *sequence(struct yj *y, size_t depth)
 {
 	json_t *arr = json_array();
 	size_t n = strlen(y->ptr), i;
 	yaml_event_t ev;
 
-	(void)start;
 	for (i = 0;; i++) {
 		json_t *v;
 
@@ -327,7 +326,7 @@ fail:
 	return NULL;
 }
 
-static json_t *mapping(struct yj *y, const yaml_event_t *start, size_t depth)
+static json_t *mapping(struct yj *y, size_t depth)
 {
 	json_t *obj = json_object();
 	size_t n = strlen(y->ptr);
@@ -335,7 +334,6 @@ static json_t *mapping(struct yj *y, const yaml_event_t *start, size_t depth)
 	char *key = NULL;
 	int bad;
 
-	(void)start;
 	for (;;) {
 		json_t *v;
 
@@ -408,7 +406,7 @@ static json_t *node(struct yj *y, yaml_event_t *ev, size_t depth)
 			fail_at(y, &ev->start_mark, "nested deeper than %d levels", YJ_MAX_DEPTH);
 			break;
 		}
-		v = seq ? sequence(y, ev, depth) : mapping(y, ev, depth);
+		v = seq ? sequence(y, depth) : mapping(y, depth);
 		break;
 	}
 	default:
