@@ -323,7 +323,11 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 	base = neg ? type + 4 : type;
 	value = json_object_get(a, "value");
 	ci = base[0] == 'i';
-	if (!strcmp(base, "equals") && !neg) {
+	if (!strcmp(base, "equals") && !neg && (json_is_object(value) || json_is_array(value))) {
+		/* deep equality of the answer's JSON: a schema with "const" */
+		json_array_append_new(checks, json_pack("{s:s, s:{s:O}}", "type", "json_schema",
+							"schema", "const", value));
+	} else if (!strcmp(base, "equals") && !neg) {
 		if (!(text = value_text(c, a, ptr, type, vars)))
 			return -1;
 		json_array_append_new(checks,
