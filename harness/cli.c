@@ -30,6 +30,8 @@ static const struct cmd commands[] = {
 	{ "doctor", cmd_doctor, "check that everything a night needs is in place", usage_doctor,
 	  usage_doctor_parts },
 	{ "help", cmd_help, "show help for plumbline or one command", usage_help, NULL },
+	{ "import", cmd_import, "convert a promptfoo config into a suite", usage_import,
+	  usage_import_parts },
 	{ "init", cmd_init, "write a starter config and suite (the first hour)", usage_init,
 	  usage_init_parts },
 	{ "keygen", cmd_keygen, "create the Ed25519 key pair that signs reports", usage_keygen,

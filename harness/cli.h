@@ -191,6 +191,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_register(int argc, char **argv);
@@ -210,6 +211,9 @@ extern const struct cli_usage_part usage_alert_parts[], usage_baseline_parts[], 
 extern const char usage_doctor[], usage_init[];
 extern const struct cli_usage_part usage_doctor_parts[], usage_init_parts[];
 extern const struct cli_option doctor_options[], init_options[];
+extern const char usage_import[];
+extern const struct cli_usage_part usage_import_parts[];
+extern const struct cli_option import_options[];
 /* The tables themselves, for the check that the man page names every option. */
 extern const struct cli_option alert_test_options[], baseline_record_options[],
 	baseline_accept_options[], check_options[], compare_options[], demo_options[],

@@ -191,12 +191,71 @@ static int descend(struct scan *sc, const char *ptr, int *line, int *col)
 	}
 }
 
+#define INDEX_MAGIC "\0jsonpos-index"
+
+void jsonpos_index_init(struct sbuf *idx)
+{
+	sbuf_add(idx, INDEX_MAGIC, sizeof(INDEX_MAGIC));
+}
+
+void jsonpos_index_add(struct sbuf *idx, const char *pointer, int line, int col)
+{
+	sbuf_add(idx, pointer, strlen(pointer) + 1);
+	sbuf_addf(idx, "%d:%d", line, col);
+	sbuf_addch(idx, '\0');
+}
+
+int jsonpos_is_index(const char *text, size_t len)
+{
+	return text && len >= sizeof(INDEX_MAGIC) &&
+	       !memcmp(text, INDEX_MAGIC, sizeof(INDEX_MAGIC));
+}
+
+/* The entry for pointer (exact match), as "LINE:COL", or NULL. */
+static const char *index_get(const char *text, size_t len, const char *pointer, size_t plen)
+{
+	const char *p = text + sizeof(INDEX_MAGIC), *end = text + len, *pos;
+
+	while (p < end) {
+		pos = memchr(p, '\0', (size_t)(end - p));
+		if (!pos || ++pos >= end)
+			return NULL;
+		if ((size_t)(pos - 1 - p) == plen && !memcmp(p, pointer, plen))
+			return pos;
+		p = memchr(pos, '\0', (size_t)(end - pos));
+		if (!p)
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+static int index_find(const char *text, size_t len, const char *pointer, int *line, int *col)
+{
+	size_t plen = strlen(pointer);
+
+	for (;;) {
+		const char *at = index_get(text, len, pointer, plen);
+
+		if (at && sscanf(at, "%d:%d", line, col) == 2)
+			return 0;
+		if (!plen)
+			return -1;
+		while (plen > 0 && pointer[plen - 1] != '/')
+			plen--;
+		if (plen > 0)
+			plen--; /* the parent: drop the last "/token" */
+	}
+}
+
 int jsonpos_find(const char *text, size_t len, const char *pointer, int *line, int *col)
 {
 	struct scan sc = { text, text + len, 1, 1 };
 
 	*line = 1;
 	*col = 1;
+	if (jsonpos_is_index(text, len))
+		return index_find(text, len, pointer ? pointer : "", line, col);
 	return descend(&sc, pointer ? pointer : "", line, col);
 }
 

@@ -6,12 +6,23 @@
 #define PL_JSONPOS_H
 
 #include "pl.h"
+#include "sbuf.h"
 
 /* Finds the value at `pointer` (RFC 6901, e.g. "/prompts/3/checks/0") in text. If the last
  * step does not exist, reports the position of the deepest enclosing value found, so an error
  * about a missing key points at the object that lacks it. Lines and columns count from 1.
  * Returns 0 when some position was found, -1 if the text is not JSON. */
 int jsonpos_find(const char *text, size_t len, const char *pointer, int *line, int *col);
+
+/* A position index stands in for the text of a file that is not JSON (a YAML suite): its
+ * converter records where each value stood, and a struct jsonloc whose text is the index gets
+ * located errors exactly like JSON text (jsonpos_find and jsonpos_where read it, so every
+ * json_fail caller works unchanged). The index starts with a NUL byte, which JSON text never
+ * does, then holds "POINTER\0LINE:COL\0" entries. Lookups fall back to the deepest recorded
+ * ancestor, as for JSON text. Pointers are built with jsonpos_push_key/jsonpos_push_index. */
+void jsonpos_index_init(struct sbuf *idx); /* idx: an initialised, empty sbuf */
+void jsonpos_index_add(struct sbuf *idx, const char *pointer, int line, int col);
+int jsonpos_is_index(const char *text, size_t len);
 
 /* Formats "FILE:LINE:COL: FIELD" into buf, FIELD being the pointer in the dotted form people
  * read ("prompts[3].checks[0].pattern"); text may be NULL (then "FILE: FIELD"). Returns buf. */

@@ -7,6 +7,7 @@
 #include "jsonpos.h"
 #include "jsonx.h"
 #include "sbuf.h"
+#include "yamljson.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,8 +560,14 @@ struct suite *suite_load(const char *path, struct pl_err *err)
 {
 	struct suite *st = xcalloc(1, sizeof(*st));
 	struct jsonfile f;
+	int rc;
 
-	if (jsonfile_load(&f, path, SUITE_MAX_BYTES, err) < 0) {
+	/* A YAML suite's f.text is a position index (see yamljson.h), kept below like JSON text */
+	if (yamljson_is_yaml(path))
+		rc = yamljson_load(&f, path, SUITE_MAX_BYTES, err);
+	else
+		rc = jsonfile_load(&f, path, SUITE_MAX_BYTES, err);
+	if (rc < 0) {
 		free(st);
 		return NULL;
 	}

@@ -1,4 +1,4 @@
-/* suite.h: golden-prompt suites (JSON files): prompts, sampling plan and checks.
+/* suite.h: golden-prompt suites (JSON or YAML files): prompts, sampling plan and checks.
  *
  * A suite is loaded once per run. Its checks are compiled at load (regexes, schemas), so a bad
  * pattern or schema is a suite error (PL_E_INPUT, exit 2) naming FILE:LINE:COL and the field,

@@ -16,7 +16,7 @@ cd "$here"
 jobs=${JOBS:-2}
 
 build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libpcre2-dev
-	libssl-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev)
+	libssl-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libyaml-dev)
 # zsh: the zsh completion's test; systemd: systemd-analyze verify of the nightly unit
 test_pkgs=(minisign libxml2-utils prometheus chromium clang clang-format iproute2 util-linux python3 curl
 	zsh systemd)

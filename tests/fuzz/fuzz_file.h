@@ -19,8 +19,8 @@ static char fuzz_dir_path[256];
 static void fuzz_dir_remove(void)
 {
 	char path[512];
-	const char *names[] = { "in",  "in.checkpoint", "in.lock",   "key",
-				"pub", "in.minisig",	"in.sig.raw" };
+	const char *names[] = { "in",  "in.checkpoint", "in.lock",    "key",
+				"pub", "in.minisig",	"in.sig.raw", "in.yaml" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

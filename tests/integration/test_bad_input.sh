@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # test_bad_input.sh: every file in tests/fixtures/bad/ makes `plumbline check` exit 2 with the
-# exact error line in its .expected file (paths relative to tests/fixtures/bad).
+# exact error line in its .expected file (paths relative to tests/fixtures/bad); YAML suites
+# (suite-yaml-*) name FILE:LINE:COL and the field as JSON ones do.
 source "$(dirname "$0")/lib.sh"
 
 cd "$PL_SOURCE_DIR/tests/fixtures/bad"
 good_config=good-config.json
 n=0
-for f in config-*.json suite-*.json; do
-	want=$(cat "${f%.json}.expected")
+for f in config-*.json suite-*.json suite-yaml-*.yaml suite-yaml-*.yml; do
+	want=$(cat "${f%.*}.expected")
 	if [[ $f == config-* ]]; then
 		expect_exit 2 "$PLUMBLINE" check --config "$f"
 	else

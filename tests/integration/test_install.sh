@@ -15,7 +15,7 @@ r="$tmp/root/usr"
 for f in bin/plumbline share/man/man1/plumbline.1 share/man/man5/plumbline-config.5 \
 	share/man/man5/plumbline-suite.5 share/bash-completion/completions/plumbline \
 	share/zsh/vendor-completions/_plumbline share/plumbline/example-config.json \
-	share/plumbline/suites/demo.json lib/systemd/system/plumbline-nightly.service \
+	share/plumbline/suites/demo.json share/plumbline/suites/demo.yaml lib/systemd/system/plumbline-nightly.service \
 	lib/systemd/system/plumbline-nightly.timer; do
 	[ -e "$r/$f" ] || fail "not installed: /usr/$f"
 done
@@ -25,7 +25,7 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$r/share/plumbline/e
 # The man page: no template left, one section per command, renders without warnings.
 man1="$r/share/man/man1/plumbline.1"
 if grep -q '@[A-Z_]*@' "$man1"; then fail "unexpanded template in the man page"; fi
-for c in init doctor check baseline run compare simulate demo keygen verify register alert help; do
+for c in init doctor check baseline run compare simulate demo import keygen verify register alert help; do
 	grep -q "^\.SS \"plumbline $c" "$man1" || fail "man page has no section for '$c'"
 done
 for m in "$man1" "$r/share/man/man5/plumbline-config.5" "$r/share/man/man5/plumbline-suite.5"; do

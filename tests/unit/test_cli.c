@@ -209,6 +209,7 @@ static void test_tables_in_usage_and_man(void **state)
 		{ "alert", "alert test", alert_test_options },
 		{ "simulate", "simulate", simulate_options },
 		{ "demo", "demo", demo_options },
+		{ "import", "import promptfoo", import_options },
 	};
 	struct sbuf man = SBUF_INIT, sect = SBUF_INIT;
 	char buf[4096];

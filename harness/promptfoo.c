@@ -1,0 +1,710 @@
+/* promptfoo.c: a promptfoo config converted into a plumbline suite (prompts x tests, {{vars}}
+ * filled, assertions mapped to check kinds, the rest named with its line and skipped). */
+#include "promptfoo.h"
+#include "jsonpos.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct conv {
+	const struct jsonloc *loc;
+	struct sbuf *notes;
+	size_t *skipped;
+	int quiet; /* defaultTest's assertions, converted again for every test: named once */
+};
+
+static int line_of(const struct conv *c, const char *ptr)
+{
+	int line = 0, col = 0;
+
+	if (!c->loc->text || jsonpos_find(c->loc->text, c->loc->text_len, ptr, &line, &col) < 0)
+		return 0;
+	return line;
+}
+
+static void vline(struct conv *c, const char *ptr, const char *prefix, const char *suffix,
+		  const char *fmt, va_list ap) PL_PRINTF(5, 0);
+static void vline(struct conv *c, const char *ptr, const char *prefix, const char *suffix,
+		  const char *fmt, va_list ap)
+{
+	char msg[900], *p;
+	int line = line_of(c, ptr);
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (p = msg; *p; p++) /* one line each, whatever the config's text holds */
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
+	if (line > 0)
+		sbuf_addf(c->notes, "%s:%d: %s%s%s\n", c->loc->file, line, prefix, msg, suffix);
+	else
+		sbuf_addf(c->notes, "%s: %s%s%s\n", c->loc->file, prefix, msg, suffix);
+}
+
+/* "FILE:LINE: MSG; skipped", counted. */
+static int skip(struct conv *c, const char *ptr, const char *fmt, ...) PL_PRINTF(3, 4);
+static int skip(struct conv *c, const char *ptr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return -1;
+	va_start(ap, fmt);
+	vline(c, ptr, "", "; skipped", fmt, ap);
+	va_end(ap);
+	(*c->skipped)++;
+	return -1;
+}
+
+/* "FILE:LINE: note: MSG": converted, but not exactly, or ignored on purpose. */
+static void note(struct conv *c, const char *ptr, const char *fmt, ...) PL_PRINTF(3, 4);
+static void note(struct conv *c, const char *ptr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	vline(c, ptr, "note: ", "", fmt, ap);
+	va_end(ap);
+}
+
+static void sub(char *out, size_t len, const char *ptr, const char *key)
+{
+	snprintf(out, len, "%s", ptr);
+	jsonpos_push_key(out, len, key);
+}
+
+static int is_ident(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad)
+{
+	struct sbuf sb;
+	const char *p = tmpl;
+
+	*bad = NULL;
+	sbuf_init(&sb);
+	for (;;) {
+		const char *open = strstr(p, "{{"), *close, *a, *b;
+		const json_t *v;
+
+		if (!open) {
+			sbuf_addstr(&sb, p);
+			break;
+		}
+		sbuf_add(&sb, p, (size_t)(open - p));
+		close = strstr(open + 2, "}}");
+		if (!close) {
+			*bad = xstrdup(open);
+			goto fail;
+		}
+		for (a = open + 2; a < close && isspace((unsigned char)*a); a++)
+			;
+		for (b = close; b > a && isspace((unsigned char)b[-1]); b--)
+			;
+		if (!is_ident(a, (size_t)(b - a))) {
+			*bad = xstrndup(open, (size_t)(close + 2 - open));
+			goto fail;
+		}
+		{
+			char *name = xstrndup(a, (size_t)(b - a));
+
+			v = json_object_get(vars, name);
+			free(name);
+		}
+		if (!json_is_string(v)) {
+			*bad = xstrndup(open, (size_t)(close + 2 - open));
+			goto fail;
+		}
+		sbuf_add(&sb, json_string_value(v), json_string_length(v));
+		p = close + 2;
+	}
+	return sbuf_detach(&sb, NULL);
+fail:
+	sbuf_release(&sb);
+	return NULL;
+}
+
+/* A var's value as promptfoo puts it in a prompt: strings as they are, other scalars and
+ * objects as JSON text. NULL for a list (promptfoo runs the test once per element). */
+static json_t *var_text(const json_t *v)
+{
+	char *s;
+	json_t *out;
+
+	if (json_is_string(v))
+		return json_incref((json_t *)v);
+	if (json_is_array(v))
+		return NULL;
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s)
+		abort(); /* out of memory, as everywhere */
+	out = json_string(s);
+	free(s);
+	return out;
+}
+
+/* defaults' vars, then the test's over them, into a new object of strings. */
+static json_t *merge_vars(struct conv *c, const json_t *defaults, const char *dptr,
+			  const json_t *test, const char *tptr, size_t ti)
+{
+	const json_t *srcs[2] = { json_object_get(defaults, "vars"),
+				  json_object_get(test, "vars") };
+	const char *ptrs[2] = { dptr, tptr };
+	json_t *out = json_object();
+	size_t s;
+
+	for (s = 0; s < 2; s++) {
+		const char *key;
+		json_t *v;
+		char vptr[512];
+
+		if (!srcs[s])
+			continue;
+		sub(vptr, sizeof(vptr), ptrs[s], "vars");
+		if (!json_is_object(srcs[s])) {
+			skip(c, vptr, "test %zu: vars from a file or a list are not imported",
+			     ti + 1);
+			goto fail;
+		}
+		json_object_foreach((json_t *)srcs[s], key, v)
+		{
+			json_t *t = var_text(v);
+			char kptr[512];
+
+			if (t && !strncmp(json_string_value(t), "file://", 7)) {
+				json_decref(t);
+				sub(kptr, sizeof(kptr), vptr, key);
+				skip(c, kptr,
+				     "test %zu: var '%s' comes from a file: paste its text into the "
+				     "config",
+				     ti + 1, key);
+				goto fail;
+			}
+			if (!t) {
+				sub(kptr, sizeof(kptr), vptr, key);
+				skip(c, kptr,
+				     "test %zu: var '%s' is a list (promptfoo runs the test once per "
+				     "value); write one test per value",
+				     ti + 1, key);
+				goto fail;
+			}
+			json_object_set_new(out, key, t);
+		}
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+/* The assertion's "value" as a string with the vars filled in; NULL (after naming it) when it
+ * is not a string or names an unknown var. */
+static char *value_text(struct conv *c, const json_t *a, const char *ptr, const char *type,
+			const json_t *vars)
+{
+	json_t *v = json_object_get(a, "value"), *num = NULL;
+	char *out, *bad = NULL;
+
+	if (json_is_number(v)) /* "value: 42" is text to promptfoo */
+		v = num = var_text(v);
+	if (!json_is_string(v)) {
+		skip(c, ptr, "assert type '%s' without a text value has no plumbline equivalent",
+		     type);
+		return NULL;
+	}
+	out = promptfoo_render(json_string_value(v), vars, &bad);
+	json_decref(num);
+	if (!out) {
+		skip(c, ptr, "assert type '%s': %s is not a var of the test", type, bad);
+		free(bad);
+	}
+	return out;
+}
+
+/* contains-any/-all: "value" as a list of strings, or one string of comma-separated values. */
+static json_t *value_list(struct conv *c, const json_t *a, const char *ptr, const char *type,
+			  const json_t *vars)
+{
+	const json_t *v = json_object_get(a, "value");
+	json_t *out = json_array();
+	size_t i;
+
+	if (json_is_array(v) && json_array_size(v) > 0) {
+		for (i = 0; i < json_array_size(v); i++) {
+			const json_t *e = json_array_get(v, i);
+			char *bad = NULL, *s;
+
+			if (!json_is_string(e)) {
+				skip(c, ptr, "assert type '%s': value %zu is not text", type,
+				     i + 1);
+				goto fail;
+			}
+			s = promptfoo_render(json_string_value(e), vars, &bad);
+			if (!s) {
+				skip(c, ptr, "assert type '%s': %s is not a var of the test", type,
+				     bad);
+				free(bad);
+				goto fail;
+			}
+			json_array_append_new(out, json_string(s));
+			free(s);
+		}
+		return out;
+	}
+	if (json_is_string(v)) {
+		char *s = value_text(c, a, ptr, type, vars), *p, *comma;
+
+		if (!s)
+			goto fail;
+		for (p = s;; p = comma + 1) {
+			char *b, *e;
+
+			comma = strchr(p, ',');
+			e = comma ? comma : p + strlen(p);
+			for (b = p; b < e && isspace((unsigned char)*b); b++)
+				;
+			while (e > b && isspace((unsigned char)e[-1]))
+				e--;
+			if (e > b)
+				json_array_append_new(out, json_stringn(b, (size_t)(e - b)));
+			if (!comma)
+				break;
+		}
+		free(s);
+		if (json_array_size(out) > 0)
+			return out;
+	}
+	skip(c, ptr, "assert type '%s' without a list of values has no plumbline equivalent", type);
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* Appends to checks the check(s) doing what assertion a does. Returns 0, or -1 when skipped. */
+static int map_assert(struct conv *c, const json_t *a, const char *ptr, const json_t *vars,
+		      json_t *checks)
+{
+	const char *type = json_string_value(json_object_get(a, "type")), *base;
+	const json_t *thr = json_object_get(a, "threshold"), *value;
+	json_t *list, *chk;
+	char *text = NULL;
+	int neg, ci;
+	size_t i;
+
+	if (!json_is_object(a) || !type)
+		return skip(c, ptr, "an assertion without a \"type\" has no plumbline equivalent");
+	if (json_object_get(a, "transform"))
+		return skip(c, ptr, "assert type '%s' with a transform has no plumbline equivalent",
+			    type);
+	neg = !strncmp(type, "not-", 4);
+	base = neg ? type + 4 : type;
+	value = json_object_get(a, "value");
+	ci = base[0] == 'i';
+	if (!strcmp(base, "equals") && !neg && (json_is_object(value) || json_is_array(value))) {
+		/* deep equality of the answer's JSON: a schema with "const" */
+		json_array_append_new(checks, json_pack("{s:s, s:{s:O}}", "type", "json_schema",
+							"schema", "const", value));
+	} else if (!strcmp(base, "equals") && !neg) {
+		if (!(text = value_text(c, a, ptr, type, vars)))
+			return -1;
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:s}", "type", "equals", "value", text));
+	} else if (!strcmp(base, "contains") || !strcmp(base, "icontains")) {
+		if (!(text = value_text(c, a, ptr, type, vars)))
+			return -1;
+		chk = json_pack("{s:s, s:s}", "type", neg ? "not_contains" : base, "value", text);
+		if (neg && ci)
+			json_object_set_new(chk, "case_sensitive", json_false());
+		json_array_append_new(checks, chk);
+	} else if ((!strcmp(base, "contains-any") || !strcmp(base, "icontains-any") ||
+		    !strcmp(base, "contains-all") || !strcmp(base, "icontains-all")) &&
+		   !(neg && strstr(base, "-all"))) {
+		int all = strstr(base, "-all") != NULL;
+
+		if (!(list = value_list(c, a, ptr, type, vars)))
+			return -1;
+		/* not-contains-any: none of them, one not_contains each */
+		for (i = 0; i < (neg ? json_array_size(list) : 1); i++) {
+			if (neg)
+				chk = json_pack("{s:s, s:O}", "type", "not_contains", "value",
+						json_array_get(list, i));
+			else
+				chk = json_pack("{s:s, s:O}", "type",
+						all ? "contains_all" : "contains_any", "values",
+						list);
+			if (ci)
+				json_object_set_new(chk, "case_sensitive", json_false());
+			json_array_append_new(checks, chk);
+		}
+		json_decref(list);
+	} else if (!strcmp(base, "starts-with") && !neg) {
+		if (!(text = value_text(c, a, ptr, type, vars)))
+			return -1;
+		json_array_append_new(checks, json_pack("{s:s, s:s}", "type", "starts_with",
+							"value", text));
+	} else if (!strcmp(base, "regex")) {
+		if (!(text = value_text(c, a, ptr, type, vars)))
+			return -1;
+		chk = json_pack("{s:s, s:s}", "type", "regex", "pattern", text);
+		if (neg)
+			json_object_set_new(chk, "mode", json_string("not_match"));
+		json_array_append_new(checks, chk);
+	} else if ((!strcmp(base, "is-json") || !strcmp(base, "contains-json")) && !neg) {
+		int contains = base[0] == 'c';
+
+		if (value && !json_is_object(value))
+			return skip(c, ptr,
+				    "assert type '%s' with a schema from a file has no plumbline "
+				    "equivalent (paste the schema as its value)",
+				    type);
+		chk = value ? json_pack("{s:s, s:O}", "type", "json_schema", "schema", value)
+			    : json_pack("{s:s}", "type", "json");
+		if (contains) {
+			json_object_set_new(chk, "fenced", json_true());
+			note(c, ptr,
+			     "assert type 'contains-json' becomes %s with fenced: true (the answer "
+			     "is JSON, or one fenced JSON block; not JSON anywhere in the text)",
+			     value ? "json_schema" : "json");
+		}
+		json_array_append_new(checks, chk);
+	} else if (!strcmp(base, "similar") && !neg) {
+		double t = json_is_number(thr) ? json_number_value(thr) : 0.75;
+
+		json_array_append_new(checks, json_pack("{s:s, s:f}", "type",
+							"embedding_similarity", "threshold", t));
+		note(c, ptr,
+		     "assert type 'similar' becomes embedding_similarity >= %g to the baseline "
+		     "answers (its value is not compared)",
+		     t);
+	} else if (!strcmp(base, "llm-rubric") && !neg) {
+		if (!(text = value_text(c, a, ptr, type, vars)))
+			return -1;
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:s}", "type", "rubric", "rubric", text));
+	} else if (!strcmp(base, "levenshtein") && !neg) {
+		double d = json_is_number(thr) ? json_number_value(thr) : 5, t;
+		size_t len;
+
+		if (!(text = value_text(c, a, ptr, type, vars)))
+			return -1;
+		len = utf8_chars(text);
+		t = len ? floor((1.0 - d / (double)len) * 1000.0) / 1000.0 : 0;
+		t = t < 0 ? 0 : t;
+		json_array_append_new(checks, json_pack("{s:s, s:s, s:f}", "type", "similarity",
+							"metric", "levenshtein", "threshold", t));
+		note(c, ptr,
+		     "assert type 'levenshtein' (distance <= %g from a %zu-character value) becomes "
+		     "similarity levenshtein >= %g to the baseline answers",
+		     d, len, t);
+	} else if (!strcmp(base, "cost") && !neg && json_is_number(thr)) {
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:O}", "type", "cost", "max_usd", thr));
+	} else if (!strcmp(base, "latency") && !neg && json_is_number(thr)) {
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:O}", "type", "latency", "p95_ms", thr));
+		note(c, ptr,
+		     "assert type 'latency' (every answer within %g ms) becomes latency p95_ms: "
+		     "%g (the 95th percentile of the prompt's answers)",
+		     json_number_value(thr), json_number_value(thr));
+	} else if (!strcmp(base, "is-refusal")) {
+		json_array_append_new(checks, json_pack("{s:s}", "type",
+							neg ? "not_refusal" : "is_refusal"));
+	} else {
+		return skip(c, ptr, "assert type '%s' has no plumbline equivalent", type);
+	}
+	free(text);
+	return 0;
+}
+
+/* Appends the checks of list (an "assert" array at ptr) to checks; skipped ones are named. */
+static void map_asserts(struct conv *c, const json_t *list, const char *ptr, const json_t *vars,
+			json_t *checks)
+{
+	char aptr[512];
+	size_t i;
+
+	if (!list)
+		return;
+	if (!json_is_array(list)) {
+		skip(c, ptr, "\"assert\" is not a list of assertions");
+		return;
+	}
+	for (i = 0; i < json_array_size(list); i++) {
+		snprintf(aptr, sizeof(aptr), "%s", ptr);
+		jsonpos_push_index(aptr, sizeof(aptr), i);
+		map_assert(c, json_array_get(list, i), aptr, vars, checks);
+	}
+}
+
+struct pf_prompt {
+	size_t index; /* in the config's prompts, for the id */
+	const char *text;
+	char ptr[64];
+};
+
+/* The config's prompts that can be imported, into *out (borrowed texts). */
+static int read_prompts(struct conv *c, const json_t *root, struct pf_prompt **out, size_t *n,
+			struct pl_err *err)
+{
+	const json_t *ps = json_object_get(root, "prompts");
+	size_t i, count;
+
+	*out = NULL;
+	*n = 0;
+	if (!ps)
+		return json_fail(c->loc, "", NULL, err, "missing required key \"prompts\"");
+	if (!json_is_string(ps) && !json_is_array(ps))
+		return json_fail(c->loc, "/prompts", NULL, err,
+				 "expected a prompt or a list of prompts, got %s",
+				 json_type_name(ps));
+	count = json_is_array(ps) ? json_array_size(ps) : 1;
+	*out = xcalloc(count + 1, sizeof(**out));
+	for (i = 0; i < count; i++) {
+		const json_t *p = json_is_array(ps) ? json_array_get(ps, i) : ps;
+		struct pf_prompt *q = &(*out)[*n];
+		const char *text;
+
+		if (json_is_array(ps))
+			snprintf(q->ptr, sizeof(q->ptr), "/prompts/%zu", i);
+		else
+			snprintf(q->ptr, sizeof(q->ptr), "/prompts");
+		if (json_is_object(p) && json_is_string(json_object_get(p, "raw")))
+			text = json_string_value(json_object_get(p, "raw"));
+		else if (json_is_object(p) && json_is_string(json_object_get(p, "id")))
+			text = json_string_value(json_object_get(p, "id"));
+		else
+			text = json_string_value(p);
+		if (!text) {
+			skip(c, q->ptr, "prompt %zu is neither text nor {raw: text}", i + 1);
+			continue;
+		}
+		if (!strncmp(text, "file://", 7)) {
+			skip(c, q->ptr,
+			     "prompt %zu comes from a file (%.200s): paste its text into prompts",
+			     i + 1, text);
+			continue;
+		}
+		q->index = i;
+		q->text = text;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A promptfoo chat prompt: a JSON list of {role, content} in the prompt text. */
+static json_t *chat_messages(const char *text)
+{
+	json_t *arr;
+	size_t i;
+
+	while (isspace((unsigned char)*text))
+		text++;
+	if (*text != '[')
+		return NULL;
+	arr = json_loads(text, 0, NULL);
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		goto no;
+	for (i = 0; i < json_array_size(arr); i++) {
+		const json_t *m = json_array_get(arr, i);
+		const char *role = json_string_value(json_object_get(m, "role"));
+
+		if (!role || !json_is_string(json_object_get(m, "content")) ||
+		    json_object_size(m) != 2 ||
+		    (strcmp(role, "system") && strcmp(role, "user") && strcmp(role, "assistant")))
+			goto no;
+	}
+	return arr;
+no:
+	json_decref(arr);
+	return NULL;
+}
+
+/* The plumbline prompt for (p, test): text or messages with the vars filled; NULL (named) when
+ * a placeholder has no value. */
+static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char *id,
+			   const char *tptr, const json_t *vars, const char *description)
+{
+	json_t *out = json_object(), *chat = chat_messages(p->text);
+	char *bad = NULL, *s;
+	size_t i;
+
+	json_object_set_new(out, "id", json_string(id));
+	if (description)
+		json_object_set_new(out, "description", json_string(description));
+	if (chat) {
+		for (i = 0; i < json_array_size(chat); i++) {
+			json_t *m = json_array_get(chat, i);
+
+			s = promptfoo_render(json_string_value(json_object_get(m, "content")), vars,
+					     &bad);
+			if (!s)
+				goto bad;
+			json_object_set_new(m, "content", json_string(s));
+			free(s);
+		}
+		json_object_set_new(out, "messages", chat);
+		chat = NULL;
+	} else {
+		s = promptfoo_render(p->text, vars, &bad);
+		if (!s)
+			goto bad;
+		json_object_set_new(out, "prompt", json_string(s));
+		free(s);
+	}
+	return out;
+bad:
+	skip(c, tptr, "%s: prompt %zu uses %s, which the test's vars do not set", id, p->index + 1,
+	     bad);
+	free(bad);
+	json_decref(chat);
+	json_decref(out);
+	return NULL;
+}
+
+static void note_keys(struct conv *c, const json_t *obj, const char *ptr, const char *const *known,
+		      const char *what)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		const char *const *k;
+		char kptr[512];
+
+		(void)v;
+		for (k = known; *k && strcmp(*k, key); k++)
+			;
+		if (*k)
+			continue;
+		sub(kptr, sizeof(kptr), ptr, key);
+		if (!strcmp(key, "providers"))
+			note(c, kptr,
+			     "providers are not imported: plumbline's vendors are in its config "
+			     "(plumbline-config(5))");
+		else
+			note(c, kptr, "%s '%s' is not imported", what, key);
+	}
+}
+
+json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const char *suite_id,
+			  struct sbuf *notes, size_t *skipped, struct pl_err *err)
+{
+	static const char *const top_keys[] = { "description", "prompts", "tests", "defaultTest",
+						NULL };
+	static const char *const test_keys[] = { "description", "vars", "assert", NULL };
+	struct conv c = { loc, notes, skipped, 0 };
+	const json_t *tests, *defaults, *desc;
+	struct pf_prompt *prompts = NULL;
+	json_t *suite = NULL, *out = json_array();
+	size_t n_prompts = 0, n_tests, p, t;
+
+	*skipped = 0;
+	if (!json_is_object(root)) {
+		json_fail(loc, "", NULL, err, "expected a promptfoo config (an object), got %s",
+			  json_type_name(root));
+		goto out;
+	}
+	note_keys(&c, root, "", top_keys, "section");
+	defaults = json_object_get(root, "defaultTest");
+	if (defaults && !json_is_object(defaults)) {
+		json_fail(loc, "/defaultTest", NULL, err,
+			  "expected an object (defaultTest from a file is not imported)");
+		goto out;
+	}
+	if (defaults)
+		note_keys(&c, defaults, "/defaultTest", test_keys, "defaultTest key");
+	tests = json_object_get(root, "tests");
+	if (tests && !json_is_array(tests)) {
+		json_fail(loc, "/tests", NULL, err,
+			  "expected a list of tests (tests from a file are not imported: list "
+			  "them in the config)");
+		goto out;
+	}
+	if (read_prompts(&c, root, &prompts, &n_prompts, err) < 0)
+		goto out;
+	n_tests = tests && json_array_size(tests) ? json_array_size(tests) : 1;
+	for (t = 0; t < n_tests; t++) {
+		const json_t *test = tests ? json_array_get(tests, t) : NULL;
+		json_t *vars, *checks;
+		char tptr[64] = "", aptr[512];
+		const char *tdesc;
+
+		if (tests && json_array_size(tests)) {
+			snprintf(tptr, sizeof(tptr), "/tests/%zu", t);
+			if (!json_is_object(test)) {
+				skip(&c, tptr, "test %zu is not an object", t + 1);
+				continue;
+			}
+			note_keys(&c, test, tptr, test_keys, "test key");
+		}
+		vars = merge_vars(&c, defaults, "/defaultTest", test, tptr, t);
+		if (!vars)
+			continue;
+		checks = json_array();
+		sub(aptr, sizeof(aptr), "/defaultTest", "assert");
+		c.quiet = t > 0;
+		map_asserts(&c, json_object_get(defaults, "assert"), aptr, vars, checks);
+		c.quiet = 0;
+		sub(aptr, sizeof(aptr), tptr, "assert");
+		map_asserts(&c, json_object_get(test, "assert"), aptr, vars, checks);
+		tdesc = json_string_value(json_object_get(test, "description"));
+		for (p = 0; p < n_prompts; p++) {
+			char id[64];
+			json_t *q;
+
+			if (tests && json_array_size(tests))
+				snprintf(id, sizeof(id), "p%zu-t%zu", prompts[p].index + 1, t + 1);
+			else
+				snprintf(id, sizeof(id), "p%zu", prompts[p].index + 1);
+			q = make_prompt(&c, &prompts[p], id, tptr[0] ? tptr : prompts[p].ptr, vars,
+					tdesc);
+			if (!q)
+				continue;
+			if (json_array_size(checks))
+				json_object_set_new(q, "checks", json_deep_copy(checks));
+			json_array_append_new(out, q);
+		}
+		json_decref(checks);
+		json_decref(vars);
+	}
+	if (!json_array_size(out)) {
+		json_fail(loc, "/prompts", NULL, err, "no prompt could be imported");
+		goto out;
+	}
+	desc = json_object_get(root, "description");
+	suite = json_pack("{s:s}", "id", suite_id);
+	if (json_is_string(desc))
+		json_object_set(suite, "description", (json_t *)desc);
+	else
+		json_object_set_new(suite, "description",
+				    json_sprintf("imported from promptfoo %s", loc->file));
+	json_object_set(suite, "prompts", out);
+out:
+	json_decref(out);
+	free(prompts);
+	return suite;
+}

@@ -1,0 +1,32 @@
+/* promptfoo.h: a promptfoo config (promptfooconfig.yaml or .json) converted into a plumbline
+ * suite, for `plumbline import promptfoo`.
+ *
+ * One plumbline prompt per (prompt, test), ids "p<P>-t<T>" (1-based, in file order), its
+ * {{var}} placeholders filled from the test's vars over defaultTest's. The assertions of
+ * defaultTest and of the test become checks where a kind does the same thing (see the table in
+ * promptfoo.c and README "Coming from promptfoo"); every other assertion, prompt or test is
+ * skipped and named with its line. Pure: no I/O. */
+#ifndef PL_PROMPTFOO_H
+#define PL_PROMPTFOO_H
+
+#include "err.h"
+#include "jsonx.h"
+#include "sbuf.h"
+
+#include <jansson.h>
+
+/* Converts root, a promptfoo config read from loc (JSON text or a YAML position index, so
+ * lines can be named), into a new suite object with id suite_id (borrowed). Appends to notes
+ * one line per thing left out, "FILE:LINE: assert type 'javascript' has no plumbline
+ * equivalent; skipped", counted in *skipped, and per approximation or ignored section,
+ * "FILE:LINE: note: ...". Returns a new reference, or NULL with err set (PL_E_INPUT, naming
+ * FILE:LINE:COL and the field) when the config is malformed or yields no prompt. */
+json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const char *suite_id,
+			  struct sbuf *notes, size_t *skipped, struct pl_err *err);
+
+/* Fills the {{ name }} placeholders of tmpl from vars (an object of strings). Returns a new
+ * string, or NULL with *bad set to the offending placeholder (a new string: an unknown
+ * variable, or an expression such as a filter, which plumbline does not evaluate). */
+char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad);
+
+#endif
