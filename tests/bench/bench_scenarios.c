@@ -61,6 +61,33 @@ static int count_of(const struct verdicts *v, const char *name)
 	return 0;
 }
 
+/* PL_BENCH_DEBUG=2: each prompt's distance evidence with p <= 0.05 on the night. */
+static void debug_prompts(const json_t *sec)
+{
+	const json_t *pr = json_object_get(json_object_get(sec, "distance"), "prompts"), *o;
+	size_t i;
+
+	json_array_foreach(pr, i, o)
+	{
+		const json_t *e = json_array_get(json_object_get(o, "evidence"), 0);
+
+		if (!e || (json_number_value(json_object_get(e, "p")) > 0.05 &&
+			   strcmp(getenv("PL_BENCH_DEBUG"), "3")))
+			continue;
+		printf("    %s d %.3f usual %.3f effect %.3f margin %.3f p %.4f q %.4f over %d "
+		       "perm p %.4f\n",
+		       json_string_value(json_object_get(o, "id")),
+		       json_number_value(json_object_get(o, "distance")),
+		       json_number_value(json_object_get(o, "usual")),
+		       json_number_value(json_object_get(e, "effect")),
+		       json_number_value(json_object_get(e, "margin")),
+		       json_number_value(json_object_get(e, "p")),
+		       json_number_value(json_object_get(e, "q")),
+		       json_is_true(json_object_get(e, "over")),
+		       json_number_value(json_object_get(o, "p")));
+	}
+}
+
 /* One night through detect.h's streaming interface: every baseline prompt in baseline order
  * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
@@ -90,6 +117,8 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 	if (getenv("PL_BENCH_DEBUG"))
 		printf("  [%s] %s (%s): %s\n", nid, detect_verdict_name(o.verdict),
 		       detect_stage_name(o.stage), o.summary);
+	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
+		debug_prompts(sec);
 	*stage = o.stage;
 	json_decref(sec);
 	detect_run_free(r);
@@ -125,7 +154,16 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		int changed = change && n > history;
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
 		enum detect_stage st;
-		enum detect_verdict v = judge(prm, base, s, hist, n, &st);
+		enum detect_verdict v;
+
+		if (changed && sc->change == SCEN_MOVE_PROMPTS && getenv("PL_BENCH_DEBUG")) {
+			printf("  moved:");
+			for (size_t p = 0; p < SCEN_PROMPTS; p++)
+				if (scenario_touches(sc, trial, p))
+					printf(" p%02zu", p);
+			printf("\n");
+		}
+		v = judge(prm, base, s, hist, n, &st);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);
