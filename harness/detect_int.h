@@ -106,7 +106,7 @@ struct slot {
 	struct stats_perm_result res;
 	struct evidence ev[DETECT_MAX_EVIDENCE];
 	size_t n_ev;
-	struct level lv; /* the prompt's distance over its trailing nights */
+	struct level lv;	      /* the prompt's distance over its trailing nights */
 	json_t *mix_base, *mix_night; /* categorical prompts: answer counts by answer hash */
 	double stat;		      /* tonight's per-prompt statistic (distance or mix) */
 };
