@@ -1174,14 +1174,16 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
  * hypothesis fixed before tonight's answers, so each is tested alone (Bonferroni over them,
  * not Benjamini-Hochberg over every prompt): one still beyond its margin at p <=
  * prompt_alpha / k keeps the suspicion standing. Under no change the chance of that is at most
- * prompt_alpha. Marks those prompts over; returns how many are newly so. */
-static int confirm_prompts(struct detect_run *ev)
+ * prompt_alpha. Marks those prompts over (*added: how many were not yet); returns how many of
+ * them are over. */
+static int confirm_prompts(struct detect_run *ev, int *added)
 {
 	size_t n = json_array_size(ev->recs), i, j, k;
 	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
 	const json_t *named = json_object_get(last, "suspected_prompts"), *id;
-	int added = 0;
+	int still = 0;
 
+	*added = 0;
 	if (!ev->suspect[0] || !json_array_size(named))
 		return 0;
 	k = json_array_size(named);
@@ -1190,16 +1192,19 @@ static int confirm_prompts(struct detect_run *ev)
 		struct evidence *e = sl->n_ev ? &sl->ev[0] : NULL;
 		int listed = 0;
 
-		if (!e || e->level || e->over)
+		if (!e || e->level)
 			continue;
 		json_array_foreach(named, j, id)
 			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
-		if (listed && e->p <= ev->p->prompt_alpha / (double)k && e->effect > e->margin) {
+		if (!listed)
+			continue;
+		if (!e->over && e->p <= ev->p->prompt_alpha / (double)k && e->effect > e->margin) {
 			e->over = 1;
-			added++;
+			(*added)++;
 		}
+		still += e->over;
 	}
-	return added;
+	return still;
 }
 
 static int consecutive_above(const struct detect_run *ev)
@@ -1374,6 +1379,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 	const struct detect_params *p = ev->p;
 	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch); /* the baseline's epoch */
 	json_t *known;
+	int added;
 	size_t i, k;
 
 	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->base_epoch, ev->hard_base);
@@ -1428,8 +1434,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
 	d->suite_above = d->above;
-	d->confirming = confirm_prompts(ev);
-	d->prompts_over += d->confirming;
+	d->confirming = confirm_prompts(ev, &added);
+	d->prompts_over += added;
 	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming;
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++) {

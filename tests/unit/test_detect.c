@@ -1491,6 +1491,44 @@ static void test_cold_start_count(void **state)
 	fx_release(&f);
 }
 
+/* A suspicion raised by two prompts names them in the history; the next night tests each of
+ * them alone (Bonferroni over the two, not BH over every prompt): one of them still moved
+ * confirms the change, though one prompt alone would not raise a suspicion (prompt_min 2).
+ * Before, the second night needed two prompts over again and retracted. The history keeps
+ * each categorical prompt's answer counts, the reference of its mix. */
+static void test_confirm_named_prompts(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, two = { .noise = 0.1, .moved = 1u << 1 | 1u << 3 };
+	struct vendor one = { .noise = 0.1, .moved = 1u << 1 };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *last, *named;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		night(&f, &quiet, n, &o, NULL);
+	assert_int_equal(night(&f, &two, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_int_equal(history_load(f.hist, &recs, NULL, &err), 0);
+	last = json_array_get(recs, json_array_size(recs) - 1);
+	named = json_object_get(last, "suspected_prompts");
+	assert_int_equal(json_array_size(named), 2);
+	assert_string_equal(json_string_value(json_array_get(named, 0)), "p02");
+	assert_string_equal(json_string_value(json_array_get(named, 1)), "p06");
+	/* p00 is categorical (even): its answer counts, 10 answers */
+	assert_true(json_is_object(json_object_get(json_object_get(last, "answers"), "p00")));
+	assert_null(json_object_get(json_object_get(last, "answers"), "p01"));
+	json_decref(recs);
+	night(&f, &one, n++, &o, NULL);
+	assert_int_equal(o.verdict, DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_non_null(strstr(o.summary, "1 prompt the suspicion named still beyond"));
+	fx_release(&f);
+}
+
 /* The first night after a baseline differs from it by that night's serving noise too, which
  * sampling noise says nothing of: on lumpy endpoints (bench_scenarios' lumpy nights, all three
  * families, 20 endpoints each) the first night is rarely a suspicion. Before the cold-start
@@ -1569,6 +1607,7 @@ int main(void)
 		cmocka_unit_test(test_multi_state),
 		cmocka_unit_test(test_cold_start_count),
 		cmocka_unit_test(test_cold_start_lumpy),
+		cmocka_unit_test(test_confirm_named_prompts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
