@@ -25,6 +25,15 @@
 #define LATENCY_FLOOR_MS 5.0
 /* The standard normal's 99th percentile: a permutation null's upper tail in its units. */
 #define Z99 2.3263
+/* Nights of the current epoch a prompt's centre needs once its spread is known. */
+#define PROMPT_MIN_NIGHTS 2
+/* Prompts with a spread a night's inflation needs (below it: 1). */
+#define PROMPT_MIN_INFLATION 8
+#define MEDIAN_ABS_Z	     0.6745
+/* The pool's tail fit: least pool, least exceedances, least scale (in spreads). */
+#define TAIL_MIN_POOL 50
+#define TAIL_MIN_K    10
+#define TAIL_MIN_BETA 0.25
 
 const char *detect_verdict_name(enum detect_verdict v)
 {
@@ -389,6 +398,10 @@ static void series_level(const struct detect_params *p, const json_t *recs, cons
 	}
 	lv->pooled = nd;
 	lv->spread = nd >= (size_t)p->min_history ? 1.4826 * stats_median(dev, nd) : -1;
+	lv->rms = 0;
+	for (i = 0; i < nd; i++)
+		lv->rms += dev[i] * dev[i];
+	lv->rms = nd ? sqrt(lv->rms / (double)nd) : 0;
 	free(eps);
 	free(x);
 	free(dev);
@@ -419,9 +432,13 @@ static json_t *epoch_known(const struct detect_params *p, const json_t *recs, co
 	return known;
 }
 
-static double margin_for(const struct detect_params *p, double center, double spread)
+/* The least change of a series that counts: `sigmas` night-to-night spreads once the
+ * endpoint has shown them (relative to its own history), at least rel_margin of the usual
+ * value; abs_margin only while there is no such spread (cold start, spread < 0 or judged
+ * against sampling noise alone: `cold`). */
+static double margin_for(const struct detect_params *p, double center, double spread, int cold)
 {
-	double m = p->abs_margin;
+	double m = cold ? p->abs_margin : 0;
 
 	if (p->rel_margin * center > m)
 		m = p->rel_margin * center;
@@ -552,6 +569,153 @@ static double prompt_median(const json_t *recs, const size_t *idx, size_t n, con
 	return stats_median(x, *m);
 }
 
+/* Total variation between counts a (n_a answers) and ref minus `minus` (NULL: nothing; n_ref
+ * answers after the subtraction), both {hash: count}. */
+static double mix_tv(const json_t *a, double n_a, const json_t *ref, const json_t *minus,
+		     double n_ref)
+{
+	const char *k;
+	json_t *v;
+	double tv = 0;
+
+	if (n_a <= 0 || n_ref <= 0)
+		return 0;
+	json_object_foreach((json_t *)ref, k, v)
+	{
+		double x = (double)json_integer_value(json_object_get(a, k)) / n_a;
+		double y = ((double)json_integer_value(v) -
+			    (double)json_integer_value(json_object_get(minus, k))) /
+			   n_ref;
+
+		tv += fabs(x - y);
+	}
+	json_object_foreach((json_t *)a, k, v)
+	{
+		if (!json_object_get(ref, k))
+			tv += (double)json_integer_value(v) / n_a;
+	}
+	return tv / 2;
+}
+
+static double mix_n(const json_t *o)
+{
+	const char *k;
+	json_t *v;
+	double n = 0;
+
+	json_object_foreach((json_t *)o, k, v) n += (double)json_integer_value(v);
+	return n;
+}
+
+/* A categorical prompt's mix tonight against its reference: the baseline's answers pooled
+ * with the epoch's trailing nights' (the window), so neither the baseline's own night nor
+ * its sampling noise sets the reference. The statistic is the total variation between
+ * tonight's answers and the reference; its usual value and spread come from the window's
+ * nights, each against the reference without itself (leave one out), so the night-to-night
+ * variation of the prompt's mix is in them. Fills sl->stat, sl->lv and x[0..*m) (the
+ * nights' statistics); returns 0 (nothing filled but *m) when fewer than min_history of
+ * the window's nights kept the prompt's answers. */
+static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t *cur, size_t n_cur,
+		     double *x, size_t *m)
+{
+	json_t *ref = json_deep_copy(sl->mix_base), *v;
+	const json_t **night = xcalloc(n_cur ? n_cur : 1, sizeof(*night));
+	double n_ref, *dev;
+	const char *k;
+	size_t j, nd = 0;
+	double sq = 0;
+
+	*m = 0;
+	for (j = 0; j < n_cur; j++) {
+		const json_t *o = json_object_get(
+			json_object_get(json_array_get(ev->recs, cur[j]), "answers"), sl->id);
+
+		if (!json_is_object(o) || !json_object_size(o))
+			continue;
+		night[(*m)++] = o;
+		json_object_foreach((json_t *)o, k, v)
+		{
+			json_int_t c = json_integer_value(json_object_get(ref, k));
+
+			json_object_set_new(ref, k, json_integer(c + json_integer_value(v)));
+		}
+	}
+	if (*m < (size_t)ev->p->min_history) {
+		json_decref(ref);
+		free(night);
+		return 0;
+	}
+	n_ref = mix_n(ref);
+	for (j = 0; j < *m; j++) {
+		double n_j = mix_n(night[j]);
+
+		x[j] = mix_tv(night[j], n_j, ref, night[j], n_ref - n_j);
+	}
+	sl->stat = mix_tv(sl->mix_night, mix_n(sl->mix_night), ref, NULL, n_ref);
+	sl->lv.center = stats_median(x, *m);
+	sl->lv.nights = *m;
+	sl->lv.pooled = *m;
+	dev = xmalloc(*m * sizeof(*dev));
+	for (j = 0; j < *m; j++) {
+		dev[nd] = fabs(x[j] - sl->lv.center);
+		sq += dev[nd] * dev[nd];
+		nd++;
+	}
+	sl->lv.spread = fmax(1.4826 * stats_median(dev, nd), sqrt(sq / (double)nd));
+	free(dev);
+	free(night);
+	json_decref(ref);
+	return 1;
+}
+
+/* The upper tail of the ordinary nights' standardised deviations (pool, sorted, n of them)
+ * as an exponential beyond its k-th largest value u, with scale beta the mean excess over
+ * u of the k largest (peaks over a threshold, generalised Pareto of shape 0): a p-value
+ * beyond the largest ordinary value without assuming a normal tail. *k = 0: too few. */
+static void tail_fit(const double *pool, size_t n, size_t *k, double *u, double *beta)
+{
+	size_t i;
+	double sum = 0;
+
+	*k = 0;
+	*u = INFINITY;
+	*beta = 1;
+	if (n < TAIL_MIN_POOL)
+		return;
+	*k = n / 10 > TAIL_MIN_K ? n / 10 : TAIL_MIN_K;
+	*u = pool[n - *k];
+	for (i = n - *k; i < n; i++)
+		sum += pool[i] - *u;
+	*beta = fmax(sum / (double)*k, TAIL_MIN_BETA);
+}
+
+/* How much wider tonight's spread is than usual across all prompts (genomic control, Devlin
+ * and Roeder 1999): the median of tonight's standardised deviations |z| over the prompts,
+ * against 0.6745, the median |z| when each prompt's spread is its standard deviation (the
+ * ordinary nights' own deviations, measured from their own median, understate it and tie at
+ * 0 for a distance with few values); never below 1. A night on
+ * which every prompt wanders further (a bad serving night) widens each prompt's spread by
+ * it; a change confined to a few prompts leaves the median where it was. sp: each prompt's
+ * spread (< 0: none). */
+static double night_inflation(const struct detect_run *ev, const double *sp)
+{
+	double *z = xmalloc((ev->n_w + 1) * sizeof(*z)), now;
+	size_t i, m = 0;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *sl = &ev->w[i];
+
+		if (sl->n_b && sp[i] > 0)
+			z[m++] = fabs(sl->stat - sl->lv.center) / sp[i];
+	}
+	now = stats_median(z, m);
+	free(z);
+	if (m < PROMPT_MIN_INFLATION)
+		return 1;
+	/* |z| of a calibrated spread has median 0.6745 (the normal's quartile) */
+	return now > MEDIAN_ABS_Z ? now / MEDIAN_ABS_Z : 1;
+}
+
 /* Each judged prompt as a stratum of its own: its distance tonight against its own trailing
  * nights in the current epoch (centre: their median; spread: the night-to-night MAD pooled
  * over epochs as series_level does, never below tonight's sampling noise, widened by
@@ -567,7 +731,10 @@ static void prompt_evidence(struct detect_run *ev)
 	size_t n_eps = 0, e, i, j, n_cur, n_pool = 0, cap = json_array_size(ev->recs) + 1;
 	size_t **win, *n_win, *cur;
 	double *x = xmalloc(cap * sizeof(*x)), *dev = xmalloc(cap * sizeof(*dev));
-	double *sp = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*sp)), *pool;
+	double *sp = xcalloc(ev->n_w ? ev->n_w : 1, sizeof(*sp)), *pool, lambda;
+	char *mixed = xcalloc(ev->n_w ? ev->n_w : 1, 1);
+	size_t tail_k;
+	double tail_u, tail_beta;
 	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch);
 
 	fingerprint_epochs(ev->recs, &eps, &n_eps);
@@ -587,6 +754,18 @@ static void prompt_evidence(struct detect_run *ev)
 		sp[i] = -1;
 		if (!sl->n_b)
 			continue;
+		if (sl->mix_night && mix_level(ev, sl, cur, n_cur, x, &m)) {
+			mixed[i] = 1;
+			sp[i] = fmax(fmax(sl->lv.spread, sl->res.null_sd),
+				     (sl->res.null_q99 - sl->res.null_mean) / Z99) *
+				sqrt(1 + 1 / (double)m);
+			for (j = 0; j < m && sp[i] > 0; j++) {
+				double z = (x[j] - sl->lv.center) / sp[i];
+
+				pool[n_pool++] = is_e1 ? z : fabs(z);
+			}
+			continue;
+		}
 		sl->lv.center = prompt_median(ev->recs, cur, n_cur, sl->id, x, &m);
 		sl->lv.nights = m;
 		if (!m)
@@ -601,7 +780,9 @@ static void prompt_evidence(struct detect_run *ev)
 		}
 		sl->lv.pooled = nd;
 		sl->lv.spread = -1;
-		if (nd < (size_t)p->min_history || m < (size_t)p->min_history)
+		/* the spread is the endpoint's (pooled over its epochs), the centre the epoch's: a
+		 * new epoch of two nights is judged on the spread its earlier epochs showed */
+		if (nd < (size_t)p->min_history || m < PROMPT_MIN_NIGHTS)
 			continue;
 		/* the larger of the MAD and the root mean square deviation: a prompt whose answers
 		 * flip on a few nights (the MAD of a distance that is mostly 0 is 0) keeps them in
@@ -620,9 +801,11 @@ static void prompt_evidence(struct detect_run *ev)
 		}
 	}
 	qsort(pool, n_pool, sizeof(*pool), cmp_double);
+	lambda = night_inflation(ev, sp);
+	tail_fit(pool, n_pool, &tail_k, &tail_u, &tail_beta);
 	for (i = 0; i < ev->n_w; i++) {
 		struct slot *sl = &ev->w[i];
-		double effect = sl->res.obs - sl->lv.center, pv, s;
+		double effect = sl->stat - sl->lv.center, pv, s;
 		size_t lo = 0, hi = n_pool;
 
 		if (!sl->n_b)
@@ -635,7 +818,7 @@ static void prompt_evidence(struct detect_run *ev)
 					    fmax(p->prompt_floor, p->prompt_sigmas * s), 1);
 			continue;
 		}
-		s = sp[i];
+		s = sp[i] * lambda;
 		pv = s > 0 ? 0.5 * erfc(effect / s / sqrt(2)) : (effect > 0 ? 0 : 1);
 		/* as far out as some ordinary prompt-nights went: their share is the p-value */
 		while (lo < hi) {
@@ -648,9 +831,17 @@ static void prompt_evidence(struct detect_run *ev)
 		}
 		if (s > 0 && lo < n_pool)
 			pv = fmax(pv, (double)(1 + n_pool - lo) / (double)(1 + n_pool));
-		if (sl->res.p > p->fdr)
+		/* beyond the pool's upper tail: its exponential extrapolation (peaks over a
+		 * threshold), not the normal tail, where nights are heavier-tailed than normal */
+		if (s > 0 && tail_k && effect / s > tail_u)
+			pv = fmax(pv, (double)tail_k / (double)(1 + n_pool) *
+					      exp(-(effect / s - tail_u) / tail_beta));
+		/* against the baseline alone, a prompt that does not differ beyond sampling noise
+		 * has not moved (the mix is calibrated on its own nights, sampling noise in them)
+		 */
+		if (!mixed[i] && sl->res.p > p->fdr)
 			pv = fmax(pv, sl->res.p);
-		detect_evidence_add(sl, "distance", pv, effect,
+		detect_evidence_add(sl, mixed[i] ? "mix" : "distance", pv, effect,
 				    fmax(p->prompt_floor, p->prompt_sigmas * s), 0);
 	}
 	for (e = 0; e < n_eps; e++)
@@ -662,26 +853,30 @@ static void prompt_evidence(struct detect_run *ev)
 	free(x);
 	free(dev);
 	free(sp);
+	free(mixed);
 	free(pool);
 }
 
 /* Whether the prompts that moved tonight sit at epoch's usual distances (within each
  * prompt's margin): a known state must explain them too, not only the suite's mean. As for
- * an alarm, it takes prompt_min prompts outside to say no, and a state of min_history nights
- * (fewer give no usual value per prompt to speak of: its suite figures decide). */
+ * an alarm, it takes prompt_min prompts outside to say no; a state of fewer nights than
+ * min_history is judged on the nights it has. */
 static int prompts_match(const struct detect_run *ev, const char *epoch)
 {
 	size_t n, i, k, m, off = 0;
 	size_t *idx = epoch_window(ev->p, ev->recs, epoch, &n);
 	double *x = xmalloc((n ? n : 1) * sizeof(*x));
 
-	for (i = 0; i < ev->n_w && n >= (size_t)ev->p->min_history; i++) {
+	/* a state of fewer nights is judged on the nights it has: a one-night blip's state
+	 * must not explain tonight's moved prompts by its mean distance alone */
+	for (i = 0; i < ev->n_w && n; i++) {
 		const struct slot *sl = &ev->w[i];
 
 		for (k = 0; k < sl->n_ev; k++) {
 			double c;
 
-			if (!sl->ev[k].over || strcmp(sl->ev[k].signal, "distance"))
+			if (!sl->ev[k].over || (strcmp(sl->ev[k].signal, "distance") &&
+						strcmp(sl->ev[k].signal, "mix")))
 				continue;
 			c = prompt_median(ev->recs, idx, n, sl->id, x, &m);
 			off += !m || fabs(sl->res.obs - c) > sl->ev[k].margin;
@@ -702,6 +897,8 @@ void detect_run_free(struct detect_run *ev)
 		return;
 	for (i = 0; i < ev->n_w; i++) {
 		free(ev->w[i].id);
+		json_decref(ev->w[i].mix_base);
+		json_decref(ev->w[i].mix_night);
 		detect_rates_slot_release(&ev->w[i]);
 	}
 	free(ev->w);
@@ -769,6 +966,25 @@ static void figures_finish(struct detect_run *ev)
 
 /* Builds baseline prompt i's stratum, runs its permutation test into the suite's null sums,
  * and keeps its figures in slot i. */
+/* A categorical prompt's answers as counts by answer ({hash: n}; 8 hex digits of the FNV-1a
+ * hash of the answer's normal form): what the history keeps of a night's mix. */
+static json_t *mix_counts(const struct prompt_samples *ps)
+{
+	json_t *o = json_object();
+	char key[16];
+	size_t i;
+
+	for (i = 0; ps && i < ps->n; i++) {
+		json_int_t c;
+
+		snprintf(key, sizeof(key), "%08x",
+			 (unsigned)(hash_fnv1a_str(ps->samples[i].text) & 0xffffffffu));
+		c = json_integer_value(json_object_get(o, key));
+		json_object_set_new(o, key, json_integer(c + 1));
+	}
+	return o;
+}
+
 static void distance_add(struct detect_run *ev, size_t i, const struct prompt_samples *base,
 			 const struct prompt_samples *night)
 {
@@ -792,6 +1008,11 @@ static void distance_add(struct detect_run *ev, size_t i, const struct prompt_sa
 	sl->n_a = w.st.n_a;
 	sl->n_b = w.st.n_b;
 	sl->n_night = night ? night->n : 0;
+	sl->stat = sl->res.obs;
+	if (w.st.dist == STATS_TV && w.st.n_b) {
+		sl->mix_base = mix_counts(base);
+		sl->mix_night = mix_counts(night);
+	}
 	free(w.labels);
 	free(w.K);
 }
@@ -1004,6 +1225,43 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
 	d->drift = json_array_size(d->drifted) > 0;
 }
 
+/* The night after a suspicion raised by per-prompt evidence: the prompts it named are a
+ * hypothesis fixed before tonight's answers, so each is tested alone (Bonferroni over them,
+ * not Benjamini-Hochberg over every prompt): one still beyond its margin at p <=
+ * prompt_alpha / k keeps the suspicion standing. Under no change the chance of that is at most
+ * prompt_alpha. Marks those prompts over (*added: how many were not yet); returns how many of
+ * them are over. */
+static int confirm_prompts(struct detect_run *ev, int *added)
+{
+	size_t n = json_array_size(ev->recs), i, j, k;
+	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
+	const json_t *named = json_object_get(last, "suspected_prompts"), *id;
+	int still = 0;
+
+	*added = 0;
+	if (!ev->suspect[0] || !json_array_size(named))
+		return 0;
+	k = json_array_size(named);
+	for (i = 0; i < ev->n_w; i++) {
+		struct slot *sl = &ev->w[i];
+		struct evidence *e = sl->n_ev ? &sl->ev[0] : NULL;
+		int listed = 0;
+
+		if (!e || e->level)
+			continue;
+		json_array_foreach(named, j, id)
+			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
+		if (!listed)
+			continue;
+		if (!e->over && e->p <= ev->p->prompt_alpha / (double)k && e->effect > e->margin) {
+			e->over = 1;
+			(*added)++;
+		}
+		still += e->over;
+	}
+	return still;
+}
+
 static int consecutive_above(const struct detect_run *ev)
 {
 	size_t n = json_array_size(ev->recs);
@@ -1073,9 +1331,9 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 		json_decref(known);
 		if (hard)
 			continue;
-		if (ev->enough &&
-		    (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread) ||
-		     !prompts_match(ev, ev->eps[e].id)))
+		if (ev->enough && (fabs(ev->suite.obs - lv.center) >
+					   margin_for(ev->p, lv.center, d->spread, d->cold) ||
+				   !prompts_match(ev, ev->eps[e].id)))
 			continue;
 		for (k = 0; k < R_N && !off; k++)
 			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
@@ -1176,6 +1434,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 	const struct detect_params *p = ev->p;
 	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch); /* the baseline's epoch */
 	json_t *known;
+	int added;
 	size_t i, k;
 
 	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->base_epoch, ev->hard_base);
@@ -1197,8 +1456,17 @@ static void decide(struct detect_run *ev, struct decision *d)
 		d->spread = sqrt(2) * ev->suite.null_sd;
 	else
 		d->spread = -1; /* the permutation test's p-value speaks for sampling noise */
-	d->margin = margin_for(p, d->lv.center, d->spread);
+	d->margin = margin_for(p, d->lv.center, d->spread, d->cold);
 	if (d->cold) {
+		/* Before the endpoint has shown its own night-to-night variation, the baseline is
+		 * one night: tonight differs from it by that night's serving noise too, which
+		 * sampling noise says nothing of. So in cold start the suite's distance must at
+		 * least double what sampling noise alone gives, and exceed `sigmas` spreads of the
+		 * nights there are (two or more), widened for so short an estimate. */
+		d->margin = fmax(d->margin, ev->suite.null_mean);
+		if (d->lv.nights >= 2)
+			d->margin = fmax(d->margin, p->sigmas * d->lv.rms *
+							    sqrt(1 + 1 / (double)d->lv.nights));
 		d->above = (is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin) &&
 			   (!is_e1 || ev->suite.p <= p->alpha);
 		d->conf = 1 - ev->suite.p;
@@ -1208,6 +1476,12 @@ static void decide(struct detect_run *ev, struct decision *d)
 		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
 		d->conf = erf(z / sqrt(2));
 		d->unstable = p->sigmas * d->spread > p->detectable;
+		/* the margin is judged in the larger of the robust spread and the root mean square
+		 * deviation: nights far out now and then (lumpy serving) widen it, while the
+		 * robust spread alone says whether the endpoint is unstable */
+		d->spread = fmax(d->spread, d->lv.rms);
+		d->margin = margin_for(p, d->lv.center, d->spread, 0);
+		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
 	}
 	/* each prompt against its own nights: a change confined to a few prompts drowns in the
 	 * suite's mean distance */
@@ -1215,8 +1489,9 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
 	d->suite_above = d->above;
-	/* an endpoint too noisy to tell is reported unstable, not alarmed by a prompt or two */
-	d->above = d->suite_above || (d->prompts_over >= p->prompt_min && !d->unstable);
+	d->confirming = confirm_prompts(ev, &added);
+	d->prompts_over += added;
+	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming;
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++) {
 		int pooled = 0; /* refusals and JSON are judged per prompt (detect_rates.c) */
@@ -1316,7 +1591,8 @@ static json_t *prompts_json(const struct detect_run *ev)
 static json_t *record_json(const struct detect_run *ev, const struct decision *d, const char *night,
 			   enum detect_verdict v)
 {
-	json_t *rec = json_object(), *pr = json_object(), *rates = json_object();
+	json_t *rec = json_object(), *pr = json_object(), *rates = json_object(),
+	       *mix = json_object();
 	size_t i;
 
 	for (i = 0; i < ev->n_w; i++) {
@@ -1333,6 +1609,11 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "noise", num(ev->suite.null_mean));
 	json_object_set_new(rec, "p", num(ev->suite.p));
 	json_object_set_new(rec, "prompts", pr);
+	for (i = 0; i < ev->n_w; i++) {
+		if (ev->w[i].mix_night)
+			json_object_set_new(mix, ev->w[i].id, json_incref(ev->w[i].mix_night));
+	}
+	json_object_set_new(rec, "answers", mix);
 	json_object_set_new(rec, "rates", rates);
 	json_object_set_new(rec, "prompt_rates", detect_rates_record(ev));
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
@@ -1353,6 +1634,9 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 		json_object_set_new(rec, "stage", json_string(detect_stage_name(d->stage)));
 	if (d->stage == DETECT_STAGE_SUSPECTED)
 		json_object_set_new(rec, "from", json_string(ev->cur_epoch));
+	/* the prompts a per-prompt suspicion named: tomorrow tests them alone */
+	if (d->stage == DETECT_STAGE_SUSPECTED && d->prompts_over)
+		json_object_set_new(rec, "suspected_prompts", json_incref(d->moved));
 	if (d->returned)
 		json_object_set_new(rec, "returned", json_true());
 	return rec;

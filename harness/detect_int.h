@@ -72,6 +72,7 @@ struct vocab {
 
 struct level {
 	double center, spread; /* spread < 0: not enough history */
+	double rms;	       /* root mean square of the pooled deviations (heavy tails) */
 	size_t nights;	       /* nights in the epoch's window */
 	size_t pooled;	       /* nights behind the spread */
 };
@@ -105,7 +106,9 @@ struct slot {
 	struct stats_perm_result res;
 	struct evidence ev[DETECT_MAX_EVIDENCE];
 	size_t n_ev;
-	struct level lv; /* the prompt's distance over its trailing nights */
+	struct level lv;	      /* the prompt's distance over its trailing nights */
+	json_t *mix_base, *mix_night; /* categorical prompts: answer counts by answer hash */
+	double stat;		      /* tonight's per-prompt statistic (distance or mix) */
 };
 
 struct detect_run {
@@ -142,6 +145,7 @@ struct decision {
 	int cold, above, consecutive, stat_change, rate_change, drift, unstable, hard, lp_change;
 	int prompts_over; /* prompts whose evidence says they moved (detect_evidence_combine) */
 	int suite_above;  /* the suite's mean distance is over its margin */
+	int confirming;	  /* prompts last night's suspicion named, still over (tested alone) */
 	enum detect_stage stage;
 	int multi_state;
 	json_t *states; /* the known states (epoch IDs) a multi-state endpoint serves */

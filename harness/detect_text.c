@@ -81,7 +81,14 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				  ev->suite.obs, d->lv.center, d->margin);
 			sep = ",";
 		}
-		if (d->stat_change && d->prompts_over >= ev->p->prompt_min) {
+		if (d->stat_change && d->confirming && d->prompts_over < ev->p->prompt_min) {
+			sbuf_addf(&sb,
+				  "%s %d prompt%s the suspicion named still beyond %s own "
+				  "night-to-night variation",
+				  sep, d->confirming, d->confirming == 1 ? "" : "s",
+				  d->confirming == 1 ? "its" : "their");
+			sep = ",";
+		} else if (d->stat_change && d->prompts_over >= ev->p->prompt_min) {
 			sbuf_addf(&sb, "%s %d prompt%s beyond %s own night-to-night variation", sep,
 				  d->prompts_over, d->prompts_over == 1 ? "" : "s",
 				  d->prompts_over == 1 ? "its" : "their");

@@ -5,6 +5,9 @@
  * only detect.h (detect_begin/add/end), so it measures whatever the detector is.
  *
  * usage: bench_scenarios [--trials N] [--history N] [--only NAME,...] [--settings JSON]
+ * Counts stages, as the goals are worded: suspicions and confirmed false alarms per 100
+ * unchanged nights, unstable nights and their onsets, first-night suspicion, confirmation by
+ * the second night.
  * Each trial: a new endpoint (another model), a baseline of 30 samples a prompt, --history
  * unchanged nights (default 12), then two nights with the change (unchanged for the null
  * scenarios). 25 prompts x 10 samples a night at temperature 0.7. Default 10 trials (about a
@@ -58,10 +61,38 @@ static int count_of(const struct verdicts *v, const char *name)
 	return 0;
 }
 
+/* PL_BENCH_DEBUG=2: each prompt's distance evidence with p <= 0.05 on the night. */
+static void debug_prompts(const json_t *sec)
+{
+	const json_t *pr = json_object_get(json_object_get(sec, "distance"), "prompts"), *o;
+	size_t i;
+
+	json_array_foreach(pr, i, o)
+	{
+		const json_t *e = json_array_get(json_object_get(o, "evidence"), 0);
+
+		if (!e || (json_number_value(json_object_get(e, "p")) > 0.05 &&
+			   strcmp(getenv("PL_BENCH_DEBUG"), "3")))
+			continue;
+		printf("    %s d %.3f usual %.3f effect %.3f margin %.3f p %.4f q %.4f over %d "
+		       "perm p %.4f\n",
+		       json_string_value(json_object_get(o, "id")),
+		       json_number_value(json_object_get(o, "distance")),
+		       json_number_value(json_object_get(o, "usual")),
+		       json_number_value(json_object_get(e, "effect")),
+		       json_number_value(json_object_get(e, "margin")),
+		       json_number_value(json_object_get(e, "p")),
+		       json_number_value(json_object_get(e, "q")),
+		       json_is_true(json_object_get(e, "over")),
+		       json_number_value(json_object_get(o, "p")));
+	}
+}
+
 /* One night through detect.h's streaming interface: every baseline prompt in baseline order
- * (the night's samplesets hold the same prompts in the same order). */
+ * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
-				 const struct sampleset *night, const char *hist, int id)
+				 const struct sampleset *night, const char *hist, int id,
+				 enum detect_stage *stage)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_outcome o;
@@ -84,7 +115,11 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		exit(1);
 	}
 	if (getenv("PL_BENCH_DEBUG"))
-		printf("  [%s] %s: %s\n", nid, detect_verdict_name(o.verdict), o.summary);
+		printf("  [%s] %s (%s): %s\n", nid, detect_verdict_name(o.verdict),
+		       detect_stage_name(o.stage), o.summary);
+	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
+		debug_prompts(sec);
+	*stage = o.stage;
 	json_decref(sec);
 	detect_run_free(r);
 	return o.verdict;
@@ -94,9 +129,14 @@ struct result {
 	struct verdicts quiet;	/* every unchanged night */
 	struct verdicts first;	/* the change's first night */
 	struct verdicts second; /* its second night */
-	int by_second;		/* changed on the first or the second night */
-	int night1;		/* false alarms on the first night after the baseline */
-	int bad;		/* false alarms on bad nights (lumpy noise at least twice usual) */
+	int suspected;		/* unchanged nights with a suspicion (exit 1) */
+	int confirmed;		/* unchanged nights that confirmed one (exit 1 again) */
+	int retracted;		/* unchanged nights that retracted one (exit 0) */
+	int unstable_onsets;	/* unchanged nights unstable after a night that was not */
+	int first_suspected;	/* the change's first night: suspected or confirmed (exit 1) */
+	int by_second;		/* confirmed on the change's first or second night */
+	int night1;		/* suspicions on the first night after the baseline */
+	int bad;		/* suspicions on bad nights (lumpy noise at least twice usual) */
 	int trials;
 };
 
@@ -105,28 +145,46 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 {
 	struct sampleset *base = scenario_night(sc, trial, 0, 0, N_BASE);
 	char hist[512];
-	enum detect_verdict v1 = DETECT_NO_CHANGE, v2;
+	enum detect_verdict prev = DETECT_NO_CHANGE;
+	enum detect_stage s1 = DETECT_STAGE_NONE;
 	int n, change = sc->change != SCEN_NONE;
 
 	snprintf(hist, sizeof(hist), "%s/%s-%llu.jsonl", dir, sc->name, trial);
 	for (n = 1; n <= history + 2; n++) {
 		int changed = change && n > history;
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
-		enum detect_verdict v = judge(prm, base, s, hist, n);
+		enum detect_stage st;
+		enum detect_verdict v;
+
+		if (changed && sc->change == SCEN_MOVE_PROMPTS && getenv("PL_BENCH_DEBUG")) {
+			printf("  moved:");
+			for (size_t p = 0; p < SCEN_PROMPTS; p++)
+				if (scenario_touches(sc, trial, p))
+					printf(" p%02zu", p);
+			printf("\n");
+		}
+		v = judge(prm, base, s, hist, n, &st);
+		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);
 		if (!changed) {
 			count(&res->quiet, v);
-			res->night1 += n == 1 && v == DETECT_CHANGED;
-			res->bad += scenario_noise_factor(sc, trial, n) >= 2 && v == DETECT_CHANGED;
+			res->suspected += sus;
+			res->confirmed += v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED;
+			res->retracted += st == DETECT_STAGE_RETRACTED;
+			res->unstable_onsets += v == DETECT_UNSTABLE && prev != DETECT_UNSTABLE;
+			res->night1 += n == 1 && sus;
+			res->bad += scenario_noise_factor(sc, trial, n) >= 2 && sus;
 		} else if (n == history + 1) {
 			count(&res->first, v);
-			v1 = v;
+			res->first_suspected += v == DETECT_CHANGED;
+			s1 = v == DETECT_CHANGED ? st : DETECT_STAGE_NONE;
 		} else {
-			v2 = v;
-			count(&res->second, v2);
-			res->by_second += v1 == DETECT_CHANGED || v2 == DETECT_CHANGED;
+			count(&res->second, v);
+			res->by_second += s1 == DETECT_STAGE_CONFIRMED ||
+					  (v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED);
 		}
+		prev = v;
 	}
 	res->trials++;
 	sampleset_free(base);
@@ -149,23 +207,26 @@ static void others(const struct verdicts *v, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+static double per100(int k, int n)
+{
+	return n ? 100.0 * k / n : 0.0;
+}
+
 static void print_row(const struct scenario *sc, const struct result *r)
 {
-	char o_quiet[128], o_first[128];
-	int fa = count_of(&r->quiet, "changed");
+	char o_first[128];
+	int nq = r->quiet.total, un = count_of(&r->quiet, "unstable");
 
-	others(&r->quiet, o_quiet, sizeof(o_quiet));
-	printf("| %s | %s | %d | %d (%.1f) | %d / %d | %s |", sc->name, sc->what, r->quiet.total,
-	       fa, r->quiet.total ? 100.0 * fa / r->quiet.total : 0.0, r->night1, r->bad, o_quiet);
+	printf("| %s | %s | %d | %d (%.1f) | %d (%.1f) | %d / %d | %d (%.1f) / %d |", sc->name,
+	       sc->what, nq, r->suspected, per100(r->suspected, nq), r->confirmed,
+	       per100(r->confirmed, nq), r->night1, r->bad, un, per100(un, nq), r->unstable_onsets);
 	if (sc->change == SCEN_NONE) {
 		printf(" - | - | - |\n");
 	} else {
-		int c1 = count_of(&r->first, "changed");
-
 		others(&r->first, o_first, sizeof(o_first));
-		printf(" %d/%d (%.0f%%) | %s | %d/%d (%.0f%%) |\n", c1, r->trials,
-		       100.0 * c1 / r->trials, o_first, r->by_second, r->trials,
-		       100.0 * r->by_second / r->trials);
+		printf(" %d/%d (%.0f%%) | %s | %d/%d (%.0f%%) |\n", r->first_suspected, r->trials,
+		       per100(r->first_suspected, r->trials), o_first, r->by_second, r->trials,
+		       per100(r->by_second, r->trials));
 	}
 	fflush(stdout);
 }
@@ -250,10 +311,10 @@ int main(int argc, char **argv)
 	       "trial), %d prompts x %d samples a night at T %.1f, baseline %d samples a prompt, "
 	       "%d unchanged nights of history, then the change on 2 nights\n\n",
 	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, N_BASE, history);
-	printf("| scenario | what | unchanged nights | false alarms: changed (per 100) | "
-	       "of which on night 1 / on bad nights | other verdicts on unchanged nights (per 100) | "
-	       "first night: changed | first night: other verdicts | by second night: changed "
-	       "|\n|---|---|---|---|---|---|---|---|---|\n");
+	printf("| scenario | what | unchanged nights | suspicions (per 100) | confirmed false "
+	       "alarms (per 100) | suspicions on night 1 / on bad nights | unstable nights (per "
+	       "100) / onsets | first night: suspected | first night: other verdicts | confirmed "
+	       "by second night |\n|---|---|---|---|---|---|---|---|---|---|\n");
 	for (s = 0; s < n_list; s++) {
 		struct result r;
 
