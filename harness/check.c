@@ -10,7 +10,7 @@
 /* The registry of check kinds (declared in check.h), sorted by name. */
 static const struct check_ops *const kinds[] = {
 	&check_is_refusal_ops,	&check_json_ops,  &check_json_schema_ops, &check_length_ops,
-	&check_not_refusal_ops, &check_regex_ops, &check_similarity_ops,
+	&check_not_refusal_ops, &check_regex_ops, &check_similarity_ops,  &check_tool_call_ops,
 };
 
 struct check {

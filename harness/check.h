@@ -40,6 +40,8 @@ struct check_input {
 	/* The baseline's answers to the same prompt (similarity checks); may be empty. */
 	const char *const *baseline;
 	size_t n_baseline;
+	/* The answer's tool calls, [{"name", "arguments"}...] (probe.h); NULL when none. */
+	const json_t *tool_calls;
 };
 
 struct check_result {
@@ -96,5 +98,6 @@ extern const struct check_ops check_length_ops;
 extern const struct check_ops check_not_refusal_ops;
 extern const struct check_ops check_regex_ops;
 extern const struct check_ops check_similarity_ops;
+extern const struct check_ops check_tool_call_ops;
 
 #endif

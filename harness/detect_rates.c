@@ -88,8 +88,10 @@ static void check_count(const struct check *c, const struct prompt_samples *ps,
 	memset(out, 0, sizeof(*out));
 	for (i = 0; ps && i < ps->n; i++) {
 		const struct sample *sm = &ps->samples[i];
-		struct check_input in = { sm->text, strlen(sm->text), sm->refused || sm->blocked,
-					  NULL, 0 };
+		struct check_input in = {
+			sm->text, strlen(sm->text), sm->refused || sm->blocked, NULL,
+			0,	  sm->tool_calls
+		};
 		struct check_result r;
 
 		check_eval(c, &in, &r);

@@ -44,8 +44,8 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 
 	for (i = 0; night && i < night->n; i++) {
 		const struct sample *s = &night->samples[i];
-		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked, base,
-					  n_base };
+		struct check_input in = { s->text, strlen(s->text), s->refused || s->blocked,
+					  base,	   n_base,	    s->tool_calls };
 		struct check_result r;
 
 		memset(&r, 0, sizeof(r));

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (spec) { /* json_pack refuses invalid UTF-8 */
 		c = check_compile(&loc, "/checks/0", spec, &err);
 		if (c) {
-			struct check_input in = { text, strlen(text), 0, NULL, 0 };
+			struct check_input in = { text, strlen(text), 0, NULL, 0, NULL };
 			struct check_result r;
 
 			check_eval(c, &in, &r);

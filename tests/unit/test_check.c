@@ -40,7 +40,8 @@ static const struct {
 	{ "{\"type\": 3}", "suite.json:2:10: checks[0].type: expected a string" },
 	{ "{\"type\": \"regexp\"}", "suite.json:2:10: checks[0].type: unknown check type "
 				    "\"regexp\" (expected one of: is_refusal, json, "
-				    "json_schema, length, not_refusal, regex, similarity)" },
+				    "json_schema, length, not_refusal, regex, similarity, "
+				    "tool_call)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -115,6 +116,19 @@ static const struct {
 	  "closing parenthesis" },
 	{ "{\"type\": \"is_refusal\", \"patterns\": {}}",
 	  "suite.json:2:36: checks[0].patterns: expected an array of patterns, got an object" },
+	{ "{\"type\": \"tool_call\", \"name\": \"\"}",
+	  "suite.json:2:31: checks[0].name: expected a non-empty tool name" },
+	{ "{\"type\": \"tool_call\", \"arguments\": [1]}",
+	  "suite.json:2:36: checks[0].arguments: expected an object, got an array" },
+	{ "{\"type\": \"tool_call\", \"arguments_schema\": {\"type\": 5}}",
+	  "suite.json:2:52: checks[0].arguments_schema.type: invalid schema: expected a string "
+	  "or an array of strings" },
+	{ "{\"type\": \"tool_call\", \"arguments_schema\": \"x\"}",
+	  "suite.json:2:43: checks[0].arguments_schema: expected a schema object or boolean, "
+	  "got a string" },
+	{ "{\"type\": \"tool_call\", \"args\": {}}",
+	  "suite.json:2:31: checks[0].args: unknown key \"args\" (expected one of: type, id, "
+	  "name, arguments_schema, arguments)" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -160,6 +174,10 @@ static const struct {
 	{ "{\"type\": \"length\", \"unit\": \"words\", \"min\": 1, \"max\": 50}", "length",
 	  "length#0", "length words 1..50" },
 	{ "{\"type\": \"length\", \"min\": 10}", "length", "length#0", "length chars >= 10" },
+	{ "{\"type\": \"tool_call\", \"name\": \"get_weather\", \"arguments_schema\": "
+	  "{\"type\": \"object\"}, \"arguments\": {\"city\": \"Paris\"}}",
+	  "tool_call", "tool_call#0", "tool_call get_weather schema arguments" },
+	{ "{\"type\": \"tool_call\"}", "tool_call", "tool_call#0", "tool_call (any)" },
 	{ "{\"type\": \"similarity\", \"metric\": \"ngram_cosine\", \"threshold\": 0.7, \"n\": 4}",
 	  "similarity", "similarity#0", "similarity ngram_cosine(n=4) >= 0.70" },
 	{ "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.8}",
