@@ -90,8 +90,9 @@ void sim_answer_release(struct sim_answer *a); /* NULL-safe */
  * arguments fill the schema's required properties (all of them when none is required) from
  * the last user message: a string is its last capitalised word (else its last word), an enum
  * its first value, an integer or number the message's word count, a boolean true, an array
- * [] and an object {}. The text becomes "". No call for "none", a refused answer, or under
- * the "no-tools" drift; "tool-args" changes the arguments (SIM_DRIFT_TOOL_ARGS). */
+ * [] and an object {}. The text becomes "". No call for "none", a blocked prompt, under the
+ * "refusals" drift when the answer refused, or under the "no-tools" drift; "tool-args" changes
+ * the arguments (SIM_DRIFT_TOOL_ARGS). */
 void sim_model_tool_call(const struct sim_knobs *k, const json_t *tools, const char *choice,
 			 const char *name, const struct sim_msg *msgs, size_t n_msgs,
 			 struct sim_answer *a);

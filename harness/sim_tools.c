@@ -142,9 +142,13 @@ void sim_model_tool_call(const struct sim_knobs *k, const json_t *tools, const c
 	const json_t *tool = json_array_get(tools, 0), *t;
 	size_t i;
 
-	if (!tool || a->refused || (choice && !strcmp(choice, "none")) ||
-	    (k->drifts & SIM_DRIFT_NO_TOOLS))
+	if (!tool || (choice && !strcmp(choice, "none")) || (k->drifts & SIM_DRIFT_NO_TOOLS))
 		return;
+	/* a blocked prompt or the "refusals" drift still refuses; the rare chance refusal of a
+	 * benign prompt does not happen when a tool answers it */
+	if (a->refused && (a->prompt_blocked || (k->drifts & SIM_DRIFT_REFUSALS)))
+		return;
+	a->refused = 0;
 	if (choice && !strcmp(choice, "tool") && name)
 		json_array_foreach(tools, i, t)
 		{

@@ -248,7 +248,14 @@ static void test_tool_call(void **state)
 	sim_model_answer(&k, "m", m, 1, 0, 0, 1, &a);
 	sim_model_tool_call(&k, tools, "none", NULL, m, 1, &a);
 	assert_null(a.tool_calls);
+	a.refused = 1; /* a chance refusal of a benign prompt: the tool answers */
+	sim_model_tool_call(&k, tools, "required", NULL, m, 1, &a);
+	assert_non_null(a.tool_calls);
+	assert_false(a.refused);
+	json_decref(a.tool_calls);
+	a.tool_calls = NULL;
 	a.refused = 1;
+	a.prompt_blocked = 1;
 	sim_model_tool_call(&k, tools, "required", NULL, m, 1, &a);
 	assert_null(a.tool_calls);
 	sim_answer_release(&a);
