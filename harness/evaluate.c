@@ -75,6 +75,8 @@ static json_t *eval_check(const struct check *c, const struct prompt_samples *ni
 				json_pack("{s:i, s:s}", "sample", s->index, "detail", r.detail);
 
 			quote_text(ex, s->text);
+			if (s->tool_calls) /* the calls a tool_call check (or a reader) judged */
+				json_object_set(ex, "tool_calls", s->tool_calls);
 
 			if (!isnan(r.score))
 				json_object_set_new(ex, "score", fixed4(r.score));

@@ -103,6 +103,8 @@ for wire in "openai /v1 sim-gpt-1" "anthropic /v1 claude-sim" "gemini /v1beta ge
 	[ "$(json_get "$report" '"stock" in d["detection"]["distance"]["moved"]')" = True ] ||
 		fail "$probe tool-args: stock did not move: $(json_get "$report" 'd["summary"]')"
 	[ "$(check_verdicts)" = fail,fail,pass ] || fail "$probe tool-args: checks $(check_verdicts)"
+	[ "$(json_get "$report" 'd["prompts"][0]["checks"][0]["failed_samples"][0]["tool_calls"] == [{"name": "get_weather", "arguments": {"city": "PARIS", "unit": "fahrenheit"}}]')" = True ] ||
+		fail "$probe tool-args: the failed sample does not show its call"
 	echo "$probe tool-args: $(json_get "$report" 'd["summary"]')"
 
 	# 3. The vendor stops calling the tool and answers in text: a change, and no tool call.
