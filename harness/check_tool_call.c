@@ -220,7 +220,7 @@ const struct check_ops check_tool_call_ops = {
 		"in Paris?\", \"max_tokens\": 200, \"tools\": [{\"name\": \"get_weather\", "
 		"\"description\": \"Current weather for a city.\", \"parameters\": {\"type\": "
 		"\"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": "
-		"[\"city\"]}}], \"tool_choice\": \"required\"}",
+		"[\"city\"]}}]}",
 	.example = "{\"type\": \"tool_call\", \"name\": \"get_weather\", \"arguments_schema\": "
 		   "{\"type\": \"object\", \"required\": [\"city\"]}, \"arguments\": {\"city\": "
 		   "\"Paris\"}}",
