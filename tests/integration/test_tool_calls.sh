@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test_tool_calls.sh: a suite whose prompts offer tools, over the OpenAI, Anthropic and Gemini
-# wires of `plumbline simulate`: the probes send the tools and read the calls back, the
+# test_tool_calls.sh: a suite whose prompts offer tools, over the OpenAI (chat, and the
+# Responses API streamed), Anthropic (streamed), Gemini and Bedrock (streamed) wires of
+# `plumbline simulate`: the probes send the tools and read the calls back, the
 # tool_call checks pass on an unchanged night (exit 0); a vendor that changes a call's
 # arguments ("tool-args") or stops calling the tool ("no-tools") is a change (exit 1), seen
 # by detection itself (the prompt whose check only names the tool moves too) and by the checks.
@@ -36,15 +37,15 @@ cat >"$suite" <<'JSON'
 }
 JSON
 
-# config DIR PORT PROBE BASE MODEL
+# config DIR PORT PROBE BASE MODEL EXTRA_JSON
 config() {
 	mkdir -p "$1"
 	cat >"$1/plumbline.json" <<JSON
 {
   "vendors": [
     {"id": "sim", "probe": "$3", "base_url": "http://127.0.0.1:$2$4", "model": "$5",
-     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000,
-     "max_outage": 3, "probe_interval": 1}
+     "api_key_env": "PL_TOOLS_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000,
+     "max_outage": 3, "probe_interval": 1 $6}
   ],
   "paths": {"baselines": "$1/baselines", "reports": "$1/reports", "state": "$1/state"}
 }
@@ -73,15 +74,24 @@ check_verdicts() {
 	json_get "$report" '",".join(c["verdict"] for p in d["prompts"] for c in p["checks"])'
 }
 
-for wire in "openai /v1 sim-gpt-1" "anthropic /v1 claude-sim" "gemini /v1beta gemini-sim"; do
-	set -- $wire
-	probe=$1 base=$2 model=$3
+# name|probe|base path|model|extra vendor JSON
+wires=(
+	'openai|openai|/v1|sim-gpt-1|'
+	'responses|openai|/v1|sim-gpt-1|, "api": "responses", "stream": true'
+	'anthropic|anthropic|/v1|claude-sim|, "stream": true'
+	'gemini|gemini|/v1beta|gemini-sim|'
+	'bedrock|bedrock||us.amazon.sim-v1:0|, "region": "us-east-1", "stream": true'
+)
+for entry in "${wires[@]}"; do
+	IFS='|' read -r probe wire_probe base model extra <<<"$entry"
+	export PL_TOOLS_KEY=$PL_TEST_KEY
+	[ "$wire_probe" = bedrock ] && export PL_TOOLS_KEY="AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 	dir="$tmp/$probe"
 	sim_start "$probe-rec" --seed 3 --night 0
-	config "$dir" "$port" "$probe" "$base" "$model"
+	config "$dir" "$port" "$wire_probe" "$base" "$model" "$extra"
 	expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
 	sim_stop
-	bl="$dir/baselines/sim/$model/tools.json"
+	bl=$(find "$dir/baselines" -name tools.json | head -n 1)
 	[ "$(json_get "$bl" 'sum(1 for p in d["prompts"] for s in p["samples"] if s.get("tool_calls"))')" = 36 ] ||
 		fail "$probe: the baseline does not keep a tool call with every sample"
 	[ "$(json_get "$bl" '[p["samples"][0]["tool_calls"] for p in d["prompts"] if p["id"] == "booking"][0] == [{"name": "book_table", "arguments": {"restaurant": "Panisse", "people": 9}}]')" = True ] ||
@@ -118,6 +128,7 @@ for wire in "openai /v1 sim-gpt-1" "anthropic /v1 claude-sim" "gemini /v1beta ge
 	echo "$probe no-tools: $(json_get "$report" 'd["summary"]')"
 done
 
+export PL_TOOLS_KEY=$PL_TEST_KEY
 # An edited tool is an edited suite, not a vendor change: the request hash follows the tools.
 sed 's/"Current weather for a city."/"Weather now."/' "$suite" >"$tmp/edited.json"
 dir="$tmp/openai"
