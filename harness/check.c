@@ -28,6 +28,7 @@ static const struct check_ops *const kinds[] = {
 	&check_same_meaning_ops,
 	&check_similarity_ops,
 	&check_starts_with_ops,
+	&check_tool_call_ops,
 };
 
 struct check {

@@ -81,6 +81,8 @@ struct check_input {
 	size_t n_baseline_embeddings;
 	size_t dim;
 	const char *embed_skip;
+	/* The answer's tool calls, [{"name", "arguments"}...] (probe.h); NULL when none. */
+	const json_t *tool_calls;
 };
 
 struct check_result {
@@ -170,5 +172,6 @@ extern const struct check_ops check_regex_ops;
 extern const struct check_ops check_rubric_ops;
 extern const struct check_ops check_same_meaning_ops;
 extern const struct check_ops check_similarity_ops;
+extern const struct check_ops check_tool_call_ops;
 
 #endif

@@ -65,7 +65,7 @@ const struct cli_option simulate_options[] = {
 	CLI_STRING(0, "drift", struct sim_args, drift, "NAMES",
 		   "behaviour changes, comma-separated: longer, fenced, model,\n"
 		   "refusals, fingerprint, wording, tokenizer, swap,\n"
-		   "refusal-text, fence"),
+		   "refusal-text, fence, no-tools, tool-args"),
 	CLI_DOUBLE(0, "drift-strength", struct sim_args, drift_strength, "X", 0, 1, "0..1",
 		   "share of answers the 'wording', 'refusal-text' and 'fence'\n"
 		   "drifts alter (default 0.1)"),

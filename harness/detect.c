@@ -1780,22 +1780,36 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 	return ev;
 }
 
+static int has_calls(const struct prompt_samples *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->samples[i].tool_calls)
+			return 1;
+	return 0;
+}
+
 /* A prompt's answers in the suite's normal form ("normalize"): a copy of ps whose texts are
- * the normal forms (only they and the array are owned), kept in buf; ps itself when answers
- * are compared as the vendor returned them (or ps is NULL). */
+ * the normal forms of the answers with their tool calls (sample_answer_text; only the texts
+ * and the array are owned), kept in buf; ps itself when answers are compared as the vendor
+ * returned them and call no tool (or ps is NULL). */
 static const struct prompt_samples *normal_form(const struct detect_params *p,
 						const struct prompt_samples *ps,
 						struct prompt_samples *buf)
 {
 	size_t i;
 
-	if (!ps || p->norm == FP_NORM_NONE)
+	if (!ps || (p->norm == FP_NORM_NONE && !has_calls(ps)))
 		return ps;
 	*buf = *ps;
 	buf->samples = xmalloc((ps->n ? ps->n : 1) * sizeof(*buf->samples));
 	for (i = 0; i < ps->n; i++) {
+		char *t = sample_answer_text(&ps->samples[i]);
+
 		buf->samples[i] = ps->samples[i];
-		buf->samples[i].text = fingerprint_normalize(ps->samples[i].text, p->norm);
+		buf->samples[i].text = fingerprint_normalize(t, p->norm);
+		free(t);
 	}
 	return buf;
 }

@@ -91,7 +91,8 @@ static void check_count(const struct check *c, const struct prompt_samples *ps,
 		/* no measures: latency and cost checks skip, so they never make a change */
 		struct check_input in = { .text = sm->text,
 					  .len = strlen(sm->text),
-					  .refused = sm->refused || sm->blocked };
+					  .refused = sm->refused || sm->blocked,
+					  .tool_calls = sm->tool_calls };
 		struct check_result r;
 
 		check_eval(c, &in, &r);

@@ -77,7 +77,8 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 					  .len = strlen(s->text),
 					  .refused = s->refused || s->blocked,
 					  .baseline = base,
-					  .n_baseline = n_base };
+					  .n_baseline = n_base,
+					  .tool_calls = s->tool_calls };
 
 		const struct eval_embeddings *emb = x ? x->emb : NULL;
 
@@ -123,6 +124,8 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 				json_pack("{s:i, s:s}", "sample", s->index, "detail", r->detail);
 
 			quote_text(ex, s->text);
+			if (s->tool_calls) /* the calls a tool_call check (or a reader) judged */
+				json_object_set(ex, "tool_calls", s->tool_calls);
 
 			if (!isnan(r->score))
 				json_object_set_new(ex, "score", fixed4(r->score));

@@ -87,6 +87,8 @@ json_t *journal_answer_to_json(const struct probe_answer *a)
 	}
 	if (a->logprobs)
 		json_object_set(o, "logprobs", a->logprobs);
+	if (a->tool_calls)
+		json_object_set(o, "tool_calls", a->tool_calls);
 	/* Whatever a vendor sent is stored only through the redactor. */
 	r = redact_json(o);
 	json_decref(o);
@@ -160,6 +162,9 @@ int journal_answer_from_json(const json_t *o, struct probe_answer *a, struct pl_
 	}
 	if (json_object_get(o, "logprobs"))
 		a->logprobs = json_incref(json_object_get(o, "logprobs"));
+	/* journals written before tool calls were kept have none */
+	if (json_is_array(json_object_get(o, "tool_calls")))
+		a->tool_calls = json_incref(json_object_get(o, "tool_calls"));
 	return 0;
 }
 

@@ -313,6 +313,8 @@ static void fill_prompt(struct job *jb, const struct plan_item *it)
 	jb->pp.logprobs = pr->logprobs;
 	jb->pp.top_logprobs = pr->top_logprobs;
 	jb->pp.schema = pr->response_schema;
+	jb->pp.tools = pr->tools;
+	jb->pp.tool_choice = pr->tool_choice;
 	jb->pp.stream = it->vendor->stream;
 }
 

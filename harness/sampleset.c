@@ -1,5 +1,6 @@
 /* sampleset.c: answers grouped by prompt, from a journal or a baseline file. */
 #include "sampleset.h"
+#include "canon.h"
 #include "hash.h"
 #include "journal.h"
 #include "probe.h"
@@ -29,6 +30,7 @@ void sample_release(struct sample *s)
 	free(s->fingerprint);
 	json_decref(s->headers);
 	json_decref(s->logprobs);
+	json_decref(s->tool_calls);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -123,6 +125,8 @@ void sampleset_add_answer(struct prompt_samples *ps, int index, const struct pro
 	}
 	if (a->logprobs)
 		s->logprobs = json_incref(a->logprobs);
+	if (json_is_array(a->tool_calls) && json_array_size(a->tool_calls))
+		s->tool_calls = json_incref(a->tool_calls);
 }
 
 void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name)
@@ -246,7 +250,37 @@ json_t *sample_to_json(const struct sample *s)
 		json_object_set(o, "headers", s->headers);
 	if (s->logprobs)
 		json_object_set(o, "logprobs", s->logprobs);
+	if (s->tool_calls)
+		json_object_set(o, "tool_calls", s->tool_calls);
 	return o;
+}
+
+char *sample_answer_text(const struct sample *s)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+	const json_t *c;
+	size_t i;
+
+	sbuf_init(&sb);
+	sbuf_addstr(&sb, s->text ? s->text : "");
+	json_array_foreach(s->tool_calls, i, c)
+	{
+		const json_t *name = json_object_get(c, "name");
+
+		sbuf_addf(&sb, "\n[tool_call] %s ",
+			  json_is_string(name) ? json_string_value(name) : "");
+		/* a journal's numbers RFC 8785 cannot write: jansson's sorted text, as stable */
+		if (canon_jcs(json_object_get(c, "arguments"), &sb, &err) < 0) {
+			char *t = json_dumps(json_object_get(c, "arguments"),
+					     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+			sbuf_addstr(&sb, t ? t : "null");
+			free(t);
+			pl_err_init(&err);
+		}
+	}
+	return sbuf_detach(&sb, NULL);
 }
 
 /* Baselines are files on disk: counts are clamped like a vendor's (probe_count_of); a
@@ -282,5 +316,7 @@ int sample_from_json(const json_t *o, struct sample *s, struct pl_err *err)
 	s->headers = json_is_object(v) ? json_incref((json_t *)v) : NULL;
 	v = json_object_get(o, "logprobs");
 	s->logprobs = v ? json_incref((json_t *)v) : NULL;
+	v = json_object_get(o, "tool_calls"); /* absent in baselines recorded before tools */
+	s->tool_calls = json_is_array(v) && json_array_size(v) ? json_incref((json_t *)v) : NULL;
 	return 0;
 }

@@ -25,6 +25,9 @@ struct sample {
 	double ttft_ms;	  /* -1 unknown */
 	json_t *headers;  /* kept version/rate-limit headers {name: value}; owned; may be NULL */
 	json_t *logprobs; /* owned; may be NULL */
+	/* the answer's tool calls [{"name", "arguments"}...] as the probe extracted them
+	 * (probe.h); owned; NULL when it called none */
+	json_t *tool_calls;
 };
 
 struct prompt_samples {
@@ -73,6 +76,11 @@ void sampleset_sort(struct sampleset *s);
  * Returns 0, or -1 with err set. */
 int sampleset_from_journal(const char *journal_path, struct sampleset ***out, size_t *n,
 			   struct pl_err *err);
+/* The answer as detection compares it: the text, then one line per tool call,
+ * "\n[tool_call] NAME ARGUMENTS" with the arguments in RFC 8785 form (canon.h), so a vendor
+ * that stops calling a tool or changes an argument gives another answer. Without calls: a copy
+ * of the text. A new string. */
+char *sample_answer_text(const struct sample *s);
 /* Sample <-> JSON as stored in baselines. */
 json_t *sample_to_json(const struct sample *s);
 int sample_from_json(const json_t *o, struct sample *s, struct pl_err *err);

@@ -804,6 +804,9 @@ static enum MHD_Result serve_api(struct sim *s, struct MHD_Connection *conn,
 	}
 	sim_model_answer(&s->o.knobs, rq.model ? rq.model : rq.path_model, rq.msgs, rq.n_msgs,
 			 rq.temperature, rq.max_tokens, sseed, &a);
+	if (rq.tools)
+		sim_model_tool_call(&s->o.knobs, rq.tools, rq.tool_choice, rq.tool_name, rq.msgs,
+				    rq.n_msgs, &a);
 	if (echo) {
 		char *t = a.text;
 		struct sbuf sb;

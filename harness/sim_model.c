@@ -28,8 +28,8 @@
 #define PNOISE_SALT   0x9e015eull
 
 static const char *const drift_names[] = {
-	"longer",  "fenced",	"model", "refusals",	 "fingerprint",
-	"wording", "tokenizer", "swap",	 "refusal-text", "fence",
+	"longer",    "fenced", "model",	       "refusals", "fingerprint", "wording",
+	"tokenizer", "swap",   "refusal-text", "fence",	   "no-tools",	  "tool-args",
 };
 
 static const char refusal_text[] = "I'm sorry, but I can't help with that.";
@@ -745,4 +745,6 @@ void sim_answer_release(struct sim_answer *a)
 		return;
 	free(a->text);
 	a->text = NULL;
+	json_decref(a->tool_calls);
+	a->tool_calls = NULL;
 }

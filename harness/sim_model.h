@@ -10,6 +10,8 @@
 
 #include "pl.h"
 
+#include <jansson.h>
+
 /* Named behaviour changes (--drift NAME, several with commas). */
 #define SIM_DRIFT_LONGER      (1u << 0) /* "longer": answers grow by about half */
 #define SIM_DRIFT_FENCED      (1u << 1) /* "fenced": JSON answers wrapped in ```json fences */
@@ -23,6 +25,11 @@
  * can't help with that request." with no refusal flag */
 #define SIM_DRIFT_REFUSAL_TEXT (1u << 8)
 #define SIM_DRIFT_FENCE	       (1u << 9) /* "fence": a share (strength) of JSON answers fenced */
+/* "no-tools": offered tools, the model answers in text instead of calling one */
+#define SIM_DRIFT_NO_TOOLS (1u << 10)
+/* "tool-args": the tool call's arguments change (strings upper-cased, numbers + 1, booleans
+ * negated, the last enum value instead of the first) */
+#define SIM_DRIFT_TOOL_ARGS (1u << 11)
 
 struct sim_knobs {
 	unsigned long long seed; /* --seed: the model's identity */
@@ -59,6 +66,8 @@ struct sim_answer {
 	long completion_tokens;
 	char model_buf[128];
 	char fp_buf[24];
+	/* the tool calls, [{"name", "arguments"}] (sim_model_tool_call); owned; NULL: none */
+	json_t *tool_calls;
 };
 
 /* Sets the documented defaults: seed 0, night 0, night_noise 0.05, drift_strength 0.1. */
@@ -75,6 +84,18 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 		      size_t n_msgs, double temperature, int max_tokens,
 		      unsigned long long sample_seed, struct sim_answer *out);
 void sim_answer_release(struct sim_answer *a); /* NULL-safe */
+/* Makes a (an answer from sim_model_answer) a tool call when the request offered tools
+ * (sim_tools.c). tools: [{"name", "parameters"}] (borrowed); choice: "auto", "none",
+ * "required" or "tool" (then name is the tool). The call: the named tool, else the first; its
+ * arguments fill the schema's required properties (all of them when none is required) from
+ * the last user message: a string is its last capitalised word (else its last word), an enum
+ * its first value, an integer or number the message's word count, a boolean true, an array
+ * [] and an object {}. The text becomes "". No call for "none", a blocked prompt, under the
+ * "refusals" drift when the answer refused, or under the "no-tools" drift; "tool-args" changes
+ * the arguments (SIM_DRIFT_TOOL_ARGS). */
+void sim_model_tool_call(const struct sim_knobs *k, const json_t *tools, const char *choice,
+			 const char *name, const struct sim_msg *msgs, size_t n_msgs,
+			 struct sim_answer *a);
 /* The refusal sentence refused answers carry. */
 const char *sim_refusal_text(void);
 /* The plain-text refusal of the text_refusals knob (not flagged as a refusal). */

@@ -77,6 +77,67 @@ void sim_req_release(struct sim_req *rq)
 	for (size_t i = 0; i < rq->n_owned; i++)
 		free(rq->owned[i]);
 	rq->n_owned = 0;
+	json_decref(rq->tools);
+	rq->tools = NULL;
+}
+
+void sim_req_add_tool(struct sim_req *rq, const json_t *name, const json_t *params)
+{
+	if (!json_is_string(name))
+		return;
+	if (!rq->tools)
+		rq->tools = json_array();
+	json_array_append_new(rq->tools, json_pack("{s:O,s:o}", "name", name, "parameters",
+						   json_is_object(params) ? json_deep_copy(params)
+									  : json_object()));
+}
+
+char *sim_call_args(const struct sim_answer *a, size_t i)
+{
+	char *t = json_dumps(json_object_get(json_array_get(a->tool_calls, i), "arguments"),
+			     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	return t ? t : xstrdup("{}");
+}
+
+const char *sim_call_name(const struct sim_answer *a, size_t i)
+{
+	const char *n =
+		json_string_value(json_object_get(json_array_get(a->tool_calls, i), "name"));
+
+	return n ? n : "";
+}
+
+void sim_req_tool_choice(struct sim_req *rq, const char *choice, const char *name)
+{
+	rq->tool_choice = choice;
+	snprintf(rq->tool_name, sizeof(rq->tool_name), "%s", name ? name : "");
+}
+
+void sim_req_openai_tools(json_t *body, int flat, struct sim_req *rq)
+{
+	json_t *tools = json_object_get(body, "tools"), *t,
+	       *c = json_object_get(body, "tool_choice");
+	const char *s = json_string_value(c);
+	size_t i;
+
+	json_array_foreach(tools, i, t)
+	{
+		json_t *fn = flat ? t : json_object_get(t, "function");
+
+		sim_req_add_tool(rq, json_object_get(fn, "name"),
+				 json_object_get(fn, "parameters"));
+	}
+	if (s && !strcmp(s, "none"))
+		sim_req_tool_choice(rq, "none", NULL);
+	else if (s && !strcmp(s, "required"))
+		sim_req_tool_choice(rq, "required", NULL);
+	else if (json_is_object(c))
+		sim_req_tool_choice(rq, "tool",
+				    json_string_value(json_object_get(
+					    flat ? c : json_object_get(c, "function"), "name")));
+	else
+		sim_req_tool_choice(rq, "auto", NULL);
 }
 
 int sim_req_add_msg(struct sim_req *rq, const char *role, json_t *content)

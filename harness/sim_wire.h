@@ -32,6 +32,11 @@ struct sim_req {
 	char path_model[128]; /* model, deployment or model id taken from the URL */
 	char *owned[SIM_MAX_MSGS]; /* joined content parts; freed by sim_req_release */
 	size_t n_owned;
+	/* The tools offered, [{"name", "parameters"}] (sim_req_add_tool); owned; NULL: none.
+	 * tool_choice: "auto" (also when absent), "none", "required" or "tool" (tool_name). */
+	json_t *tools;
+	const char *tool_choice;
+	char tool_name[72];
 };
 
 struct sim_hdr {
@@ -140,6 +145,19 @@ void sim_req_release(struct sim_req *rq); /* NULL-safe */
 /* Appends one message; content may be a string or an array of parts with "text" members.
  * Returns -1 (and fills nothing) when content has no text at all. */
 int sim_req_add_msg(struct sim_req *rq, const char *role, json_t *content);
+/* Adds a tool offered by the request (name must be a string; params may be NULL). */
+void sim_req_add_tool(struct sim_req *rq, const json_t *name, const json_t *params);
+/* Sets the tool choice: choice one of "auto", "none", "required", "tool" (static); name
+ * (may be NULL) the tool for "tool". */
+void sim_req_tool_choice(struct sim_req *rq, const char *choice, const char *name);
+/* Reads OpenAI-style tools[] ({"type":"function","function":{name, parameters}}, or with
+ * flat the Responses API's {"type":"function", name, parameters}) and tool_choice ("auto",
+ * "none", "required", {"type":"function","function":{"name"}} or {"type":"function","name"}). */
+void sim_req_openai_tools(json_t *body, int flat, struct sim_req *rq);
+/* The arguments of call i of a->tool_calls as compact JSON text (a new string). */
+char *sim_call_args(const struct sim_answer *a, size_t i);
+/* The name of call i (borrowed). */
+const char *sim_call_name(const struct sim_answer *a, size_t i);
 /* Splits text into stream pieces of about one word each: calls fn for each piece. */
 void sim_split_words(const char *text, void (*fn)(void *arg, const char *piece, size_t len),
 		     void *arg);

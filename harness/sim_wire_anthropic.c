@@ -49,6 +49,25 @@ static int an_auth(const struct sim_http *h, const char *key, struct sim_reply *
 	return 0;
 }
 
+/* tools[{name, input_schema}]; tool_choice {"type": auto|any|tool|none, "name"}. */
+static void tools(json_t *body, struct sim_req *rq)
+{
+	json_t *t, *c = json_object_get(body, "tool_choice");
+	const char *type = json_string_value(json_object_get(c, "type"));
+	size_t i;
+
+	json_array_foreach(json_object_get(body, "tools"), i, t) sim_req_add_tool(
+		rq, json_object_get(t, "name"), json_object_get(t, "input_schema"));
+	if (type && !strcmp(type, "any"))
+		sim_req_tool_choice(rq, "required", NULL);
+	else if (type && !strcmp(type, "none"))
+		sim_req_tool_choice(rq, "none", NULL);
+	else if (type && !strcmp(type, "tool"))
+		sim_req_tool_choice(rq, "tool", json_string_value(json_object_get(c, "name")));
+	else
+		sim_req_tool_choice(rq, "auto", NULL);
+}
+
 static int an_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
 {
 	json_t *msgs = json_object_get(body, "messages"), *m, *sys;
@@ -87,6 +106,7 @@ static int an_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 		}
 	}
 	sim_req_sampling(body, "max_tokens", rq);
+	tools(body, rq);
 	return 0;
 }
 
@@ -94,6 +114,8 @@ static const char *stop_reason(const struct sim_answer *a)
 {
 	if (a->refused)
 		return "refusal";
+	if (a->tool_calls)
+		return "tool_use";
 	return strcmp(a->finish_reason, "length") ? "end_turn" : "max_tokens";
 }
 
@@ -113,6 +135,55 @@ static void piece(void *arg, const char *p, size_t len)
 			  "delta", "type", "text_delta", "text", p, len));
 }
 
+/* The tool_use blocks: {"type":"tool_use", id, name, input}. */
+static void add_tool_blocks(json_t *content, const struct sim_meta *m, const struct sim_answer *a)
+{
+	char id[48];
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		const json_t *c = json_array_get(a->tool_calls, i);
+
+		snprintf(id, sizeof(id), "toolu_01%.22s%u", m->request_id + 4, (unsigned)(i % 10));
+		json_array_append_new(content, json_pack("{s:s,s:s,s:s,s:O}", "type", "tool_use",
+							 "id", id, "name", sim_call_name(a, i),
+							 "input", json_object_get(c, "arguments")));
+	}
+}
+
+/* Streamed tool_use blocks from index first: content_block_start with an empty input, the
+ * input JSON in input_json_delta pieces, content_block_stop. */
+static void stream_tool_blocks(struct sbuf *sb, const struct sim_meta *m,
+			       const struct sim_answer *a, int first)
+{
+	char id[48];
+	size_t i, off, n;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		char *args = sim_call_args(a, i);
+		size_t len = strlen(args);
+		json_int_t idx = (json_int_t)i + first;
+
+		snprintf(id, sizeof(id), "toolu_01%.22s%u", m->request_id + 4, (unsigned)(i % 10));
+		sim_sse(sb, "content_block_start",
+			json_pack("{s:s,s:I,s:{s:s,s:s,s:s,s:{}}}", "type", "content_block_start",
+				  "index", idx, "content_block", "type", "tool_use", "id", id,
+				  "name", sim_call_name(a, i), "input"));
+		for (off = 0; off < len; off += n) {
+			n = len - off < 9 ? len - off : 9;
+			while (off + n < len && ((unsigned char)args[off + n] & 0xc0) == 0x80)
+				n++;
+			sim_sse(sb, "content_block_delta",
+				json_pack("{s:s,s:I,s:{s:s,s:s%}}", "type", "content_block_delta",
+					  "index", idx, "delta", "type", "input_json_delta",
+					  "partial_json", args + off, n));
+		}
+		sim_sse(sb, "content_block_stop",
+			json_pack("{s:s,s:I}", "type", "content_block_stop", "index", idx));
+		free(args);
+	}
+}
+
 static void an_render(const struct sim_req *rq, const struct sim_answer *a,
 		      const struct sim_meta *m, struct sim_reply *r)
 {
@@ -124,9 +195,10 @@ static void an_render(const struct sim_req *rq, const struct sim_answer *a,
 	if (!rq->stream) {
 		json_t *content = json_array();
 
-		if (!a->refused)
+		if (!a->refused && !a->tool_calls)
 			json_array_append_new(content,
 					      json_pack("{s:s,s:s}", "type", "text", "text", text));
+		add_tool_blocks(content, m, a);
 		sim_reply_json(r, 200,
 			       json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:n,s:o}", "id", id, "type",
 					 "message", "role", "assistant", "model", a->model,
@@ -148,6 +220,7 @@ static void an_render(const struct sim_req *rq, const struct sim_answer *a,
 	sim_split_words(text, piece, &r->body);
 	sim_sse(&r->body, "content_block_stop",
 		json_pack("{s:s,s:i}", "type", "content_block_stop", "index", 0));
+	stream_tool_blocks(&r->body, m, a, 1);
 	if (a->refused)
 		sim_sse(&r->body, "message_delta",
 			json_pack("{s:s,s:{s:s,s:n,s:{s:s,s:s,s:s}},s:{s:i}}", "type",

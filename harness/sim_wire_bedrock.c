@@ -82,6 +82,29 @@ static int br_auth(const struct sim_http *h, const char *key, struct sim_reply *
 	return 0;
 }
 
+/* toolConfig {tools[{toolSpec{name, inputSchema{json}}}], toolChoice {auto|any|tool{name}}}. */
+static void tools(json_t *body, struct sim_req *rq)
+{
+	json_t *cfg = json_object_get(body, "toolConfig"), *t, *spec;
+	json_t *choice = json_object_get(cfg, "toolChoice");
+	size_t i;
+
+	json_array_foreach(json_object_get(cfg, "tools"), i, t)
+	{
+		spec = json_object_get(t, "toolSpec");
+		sim_req_add_tool(rq, json_object_get(spec, "name"),
+				 json_object_get(json_object_get(spec, "inputSchema"), "json"));
+	}
+	if (json_object_get(choice, "any"))
+		sim_req_tool_choice(rq, "required", NULL);
+	else if (json_object_get(choice, "tool"))
+		sim_req_tool_choice(rq, "tool",
+				    json_string_value(json_object_get(
+					    json_object_get(choice, "tool"), "name")));
+	else
+		sim_req_tool_choice(rq, "auto", NULL);
+}
+
 static int br_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
 {
 	const char *op = op_of(h->url);
@@ -115,6 +138,7 @@ static int br_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 	}
 	sim_req_sampling(json_object_get(body, "inferenceConfig"), "maxTokens", rq);
 	rq->stream = !strcmp(op, "/converse-stream");
+	tools(body, rq);
 	return 0;
 }
 
@@ -122,6 +146,8 @@ static const char *stop_reason(const struct sim_answer *a)
 {
 	if (a->refused)
 		return "content_filtered";
+	if (a->tool_calls)
+		return "tool_use";
 	return strcmp(a->finish_reason, "length") ? "end_turn" : "max_tokens";
 }
 
@@ -216,12 +242,71 @@ static void piece(void *arg, const char *p, size_t len)
 	      s->n++ * 7);
 }
 
+/* The toolUse blocks {"toolUse": {toolUseId, name, input}}. */
+static json_t *tool_blocks(const struct sim_meta *m, const struct sim_answer *a)
+{
+	json_t *arr = json_array();
+	char id[48];
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		snprintf(id, sizeof(id), "tooluse_%.22s%u", m->request_id + 4, (unsigned)(i % 10));
+		json_array_append_new(
+			arr,
+			json_pack("{s:{s:s,s:s,s:O}}", "toolUse", "toolUseId", id, "name",
+				  sim_call_name(a, i), "input",
+				  json_object_get(json_array_get(a->tool_calls, i), "arguments")));
+	}
+	return arr;
+}
+
+/* Streamed toolUse blocks from index 1: contentBlockStart names the tool, contentBlockDelta
+ * carries the input JSON text in two pieces, contentBlockStop. */
+static void stream_tools(struct sbuf *sb, const struct sim_meta *m, const struct sim_answer *a)
+{
+	char id[48];
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		char *args = sim_call_args(a, i);
+		size_t len = strlen(args), half = len / 2;
+		json_int_t idx = (json_int_t)i + 1;
+
+		while (half < len && ((unsigned char)args[half] & 0xc0) == 0x80)
+			half++;
+		snprintf(id, sizeof(id), "tooluse_%.22s%u", m->request_id + 4, (unsigned)(i % 10));
+		frame(sb, "contentBlockStart",
+		      json_pack("{s:I,s:{s:{s:s,s:s}}}", "contentBlockIndex", idx, "start",
+				"toolUse", "toolUseId", id, "name", sim_call_name(a, i)),
+		      23);
+		frame(sb, "contentBlockDelta",
+		      json_pack("{s:I,s:{s:{s:s%}}}", "contentBlockIndex", idx, "delta", "toolUse",
+				"input", args, half),
+		      5);
+		frame(sb, "contentBlockDelta",
+		      json_pack("{s:I,s:{s:{s:s}}}", "contentBlockIndex", idx, "delta", "toolUse",
+				"input", args + half),
+		      11);
+		frame(sb, "contentBlockStop", json_pack("{s:I}", "contentBlockIndex", idx), 29);
+		free(args);
+	}
+}
+
 static void br_render(const struct sim_req *rq, const struct sim_answer *a,
 		      const struct sim_meta *m, struct sim_reply *r)
 {
 	struct streamer s = { &r->body, 3 };
 
 	r->status = 200;
+	if (!rq->stream && a->tool_calls) {
+		sim_reply_json(r, 200,
+			       json_pack("{s:{s:i},s:{s:{s:o,s:s}},s:s,s:o}", "metrics",
+					 "latencyMs", (json_int_t)m->latency_ms + 1, "output",
+					 "message", "content", tool_blocks(m, a), "role",
+					 "assistant", "stopReason", stop_reason(a), "usage",
+					 usage(a)));
+		return;
+	}
 	if (!rq->stream) {
 		sim_reply_json(r, 200,
 			       json_pack("{s:{s:i},s:{s:{s:[{s:s}],s:s}},s:s,s:o}", "metrics",
@@ -234,6 +319,7 @@ static void br_render(const struct sim_req *rq, const struct sim_answer *a,
 	frame(&r->body, "messageStart", json_pack("{s:s}", "role", "assistant"), 17);
 	sim_split_words(a->text, piece, &s);
 	frame(&r->body, "contentBlockStop", json_pack("{s:i}", "contentBlockIndex", 0), 41);
+	stream_tools(&r->body, m, a);
 	frame(&r->body, "messageStop", json_pack("{s:s}", "stopReason", stop_reason(a)), 14);
 	frame(&r->body, "metadata",
 	      json_pack("{s:{s:i},s:o}", "metrics", "latencyMs", (json_int_t)m->latency_ms + 1,

@@ -94,6 +94,37 @@ static int ge_auth(const struct sim_http *h, const char *key, struct sim_reply *
 	return 0;
 }
 
+/* tools[{functionDeclarations[{name, parameters | parametersJsonSchema}]}];
+ * toolConfig.functionCallingConfig {mode AUTO|ANY|NONE, allowedFunctionNames}. */
+static void tools(json_t *body, struct sim_req *rq)
+{
+	json_t *t, *d,
+		*fcc = json_object_get(json_object_get(body, "toolConfig"),
+				       "functionCallingConfig");
+	const char *mode = json_string_value(json_object_get(fcc, "mode"));
+	json_t *allowed = json_object_get(fcc, "allowedFunctionNames");
+	size_t i, j;
+
+	json_array_foreach(json_object_get(body, "tools"), i, t)
+	{
+		json_array_foreach(json_object_get(t, "functionDeclarations"), j, d)
+		{
+			json_t *params = json_object_get(d, "parametersJsonSchema");
+
+			sim_req_add_tool(rq, json_object_get(d, "name"),
+					 params ? params : json_object_get(d, "parameters"));
+		}
+	}
+	if (mode && !strcmp(mode, "NONE"))
+		sim_req_tool_choice(rq, "none", NULL);
+	else if (mode && !strcmp(mode, "ANY") && json_array_size(allowed) == 1)
+		sim_req_tool_choice(rq, "tool", json_string_value(json_array_get(allowed, 0)));
+	else if (mode && !strcmp(mode, "ANY"))
+		sim_req_tool_choice(rq, "required", NULL);
+	else
+		sim_req_tool_choice(rq, "auto", NULL);
+}
+
 static int ge_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, struct sim_reply *r)
 {
 	const char *start = NULL, *colon = model_end(h->url, &start);
@@ -131,6 +162,7 @@ static int ge_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 	sim_req_sampling(cfg, "maxOutputTokens", rq);
 	rq->stream = !strcmp(colon, ":streamGenerateContent");
 	rq->stream_array = rq->stream && !(alt && !strcmp(alt, "sse"));
+	tools(body, rq);
 	return 0;
 }
 
@@ -151,6 +183,21 @@ static json_t *ratings(int blocked)
 			 blocked ? "HIGH" : "NEGLIGIBLE", "blocked", blocked);
 }
 
+/* The functionCall parts {"functionCall": {name, args}} of a tool-calling answer. */
+static json_t *call_parts(const struct sim_answer *a)
+{
+	json_t *parts = json_array();
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++)
+		json_array_append_new(
+			parts,
+			json_pack("{s:{s:s,s:O}}", "functionCall", "name", sim_call_name(a, i),
+				  "args",
+				  json_object_get(json_array_get(a->tool_calls, i), "arguments")));
+	return parts;
+}
+
 /* One GenerateContentResponse; text NULL = a candidate without content. */
 static json_t *response(const struct sim_answer *a, const struct sim_meta *m, const char *text,
 			size_t len, const char *finish_reason, long out_tokens)
@@ -165,7 +212,11 @@ static json_t *response(const struct sim_answer *a, const struct sim_meta *m, co
 					      ratings(1)));
 	} else {
 		cand = json_object();
-		if (text)
+		if (text && a->tool_calls)
+			json_object_set_new(cand, "content",
+					    json_pack("{s:o,s:s}", "parts", call_parts(a), "role",
+						      "model"));
+		else if (text)
 			json_object_set_new(cand, "content",
 					    json_pack("{s:[{s:s%}],s:s}", "parts", "text", text,
 						      len, "role", "model"));

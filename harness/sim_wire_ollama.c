@@ -66,6 +66,7 @@ static int ol_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 		rq->temperature = 0.8; /* Ollama's default */
 	st = json_object_get(body, "stream");
 	rq->stream = !st || json_is_true(st); /* streaming is the default */
+	sim_req_openai_tools(body, 0, rq);    /* /api/chat has no tool_choice: auto */
 	return 0;
 }
 
@@ -117,6 +118,22 @@ static void piece(void *arg, const char *p, size_t len)
 	add_line(n->sb, line(n->a, n->m, p, len, 0));
 }
 
+/* message.tool_calls[{"function": {name, arguments (an object)}}]; in a stream, whole in
+ * one line before the final one. */
+static void add_calls(json_t *o, const struct sim_answer *a)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++)
+		json_array_append_new(
+			arr,
+			json_pack("{s:{s:s,s:O}}", "function", "name", sim_call_name(a, i),
+				  "arguments",
+				  json_object_get(json_array_get(a->tool_calls, i), "arguments")));
+	json_object_set_new(json_object_get(o, "message"), "tool_calls", arr);
+}
+
 static void ol_render(const struct sim_req *rq, const struct sim_answer *a,
 		      const struct sim_meta *m, struct sim_reply *r)
 {
@@ -125,6 +142,8 @@ static void ol_render(const struct sim_req *rq, const struct sim_answer *a,
 	r->status = 200;
 	if (!rq->stream) {
 		fin = line(a, m, a->text, strlen(a->text), 1);
+		if (a->tool_calls)
+			add_calls(fin, a);
 		add_final(fin, a, m);
 		sim_reply_json(r, 200, fin);
 		r->content_type = "application/json; charset=utf-8";
@@ -134,6 +153,12 @@ static void ol_render(const struct sim_req *rq, const struct sim_answer *a,
 		struct nd n = { &r->body, a, m };
 
 		sim_split_words(a->text, piece, &n);
+	}
+	if (a->tool_calls) {
+		json_t *o = line(a, m, "", 0, 0);
+
+		add_calls(o, a);
+		add_line(&r->body, o);
 	}
 	fin = line(a, m, "", 0, 1);
 	add_final(fin, a, m);

@@ -104,6 +104,7 @@ int sim_openai_chat_body(json_t *body, struct sim_req *rq, struct sim_reply *r)
 	sim_req_sampling(body, "max_completion_tokens", rq);
 	if (!rq->max_tokens)
 		sim_req_sampling(body, "max_tokens", rq);
+	sim_req_openai_tools(body, 0, rq);
 	opts = json_object_get(body, "stream_options");
 	rq->include_usage = json_is_true(json_object_get(opts, "include_usage"));
 	return 0;
@@ -188,6 +189,56 @@ static void piece_chunk(void *arg, const char *piece, size_t len)
 	add_chunk(c, d, NULL, NULL);
 }
 
+/* message.tool_calls[] with the arguments as JSON text, as the real API sends them. */
+static json_t *tool_calls_json(const struct sim_meta *m, const struct sim_answer *a)
+{
+	json_t *arr = json_array();
+	char id[48];
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		char *args = sim_call_args(a, i);
+
+		snprintf(id, sizeof(id), "call_%.20s%u", m->request_id + 4, (unsigned)(i % 10));
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:{s:s,s:s}}", "id", id, "type",
+						     "function", "function", "name",
+						     sim_call_name(a, i), "arguments", args));
+		free(args);
+	}
+	return arr;
+}
+
+/* Streamed calls: the id and name first with empty arguments, then the arguments in pieces
+ * of a few bytes (clients must join them per index). */
+static void stream_calls(struct chunker *c, const struct sim_meta *m, const struct sim_answer *a)
+{
+	char id[48];
+	size_t i, off, n;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		char *args = sim_call_args(a, i);
+		size_t len = strlen(args);
+
+		snprintf(id, sizeof(id), "call_%.20s%u", m->request_id + 4, (unsigned)(i % 10));
+		add_chunk(c,
+			  json_pack("{s:[{s:i,s:s,s:s,s:{s:s,s:s}}]}", "tool_calls", "index",
+				    (json_int_t)i, "id", id, "type", "function", "function", "name",
+				    sim_call_name(a, i), "arguments", ""),
+			  NULL, NULL);
+		for (off = 0; off < len; off += n) {
+			n = len - off < 7 ? len - off : 7;
+			/* never cut inside a UTF-8 sequence */
+			while (off + n < len && ((unsigned char)args[off + n] & 0xc0) == 0x80)
+				n++;
+			add_chunk(c,
+				  json_pack("{s:[{s:i,s:{s:s%}}]}", "tool_calls", "index",
+					    (json_int_t)i, "function", "arguments", args + off, n),
+				  NULL, NULL);
+		}
+		free(args);
+	}
+}
+
 static void oa_render(const struct sim_req *rq, const struct sim_answer *a,
 		      const struct sim_meta *m, struct sim_reply *r)
 {
@@ -195,6 +246,32 @@ static void oa_render(const struct sim_req *rq, const struct sim_answer *a,
 
 	completion_id(m, id, sizeof(id));
 	r->status = 200;
+	if (a->tool_calls && rq->stream) {
+		struct chunker c = { &r->body, id, a->model, a->fingerprint, m->created, "content" };
+
+		r->content_type = "text/event-stream; charset=utf-8";
+		add_chunk(&c, json_pack("{s:s,s:n,s:n}", "role", "assistant", "content", "refusal"),
+			  NULL, NULL);
+		stream_calls(&c, m, a);
+		add_chunk(&c, json_object(), "tool_calls", NULL);
+		if (rq->include_usage)
+			add_chunk(&c, NULL, NULL, usage_json(a));
+		sbuf_addstr(&r->body, "data: [DONE]\n\n");
+		return;
+	}
+	if (a->tool_calls) {
+		sim_reply_json(
+			r, 200,
+			json_pack("{s:s,s:s,s:i,s:s,s:[{s:i,s:{s:s,s:n,s:n,s:o,s:[]},s:n,s:s}],s:o,"
+				  "s:s,s:s}",
+				  "id", id, "object", "chat.completion", "created",
+				  (json_int_t)m->created, "model", a->model, "choices", "index", 0,
+				  "message", "role", "assistant", "content", "refusal",
+				  "tool_calls", tool_calls_json(m, a), "annotations", "logprobs",
+				  "finish_reason", "tool_calls", "usage", usage_json(a),
+				  "service_tier", "default", "system_fingerprint", a->fingerprint));
+		return;
+	}
 	if (rq->stream) {
 		struct chunker c = {
 			&r->body,	id,	    a->model,

@@ -48,6 +48,7 @@ static int rs_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 		return -1;
 	}
 	sim_req_sampling(body, "max_output_tokens", rq);
+	sim_req_openai_tools(body, 1, rq);
 	return 0;
 }
 
@@ -75,6 +76,36 @@ static json_t *message_item(const struct sim_answer *a, const struct ids *id, co
 			 status, "content", content, "role", "assistant");
 }
 
+/* Output item i of a tool-calling answer: {"type":"function_call", call_id, name, arguments
+ * (JSON text; "" while in progress)}. */
+static json_t *call_item(const struct sim_answer *a, const struct ids *id, size_t i, int done)
+{
+	char fid[80], cid[48];
+	char *args = done ? sim_call_args(a, i) : xstrdup("");
+	json_t *o;
+
+	snprintf(fid, sizeof(fid), "fc_%.40s%zu", id->msg + 4, i);
+	snprintf(cid, sizeof(cid), "call_%.20s%zu", id->resp + 5, i);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", fid, "type", "function_call", "status",
+		      done ? "completed" : "in_progress", "arguments", args, "call_id", cid, "name",
+		      sim_call_name(a, i));
+	free(args);
+	return o;
+}
+
+static json_t *output(const struct sim_answer *a, const struct ids *id)
+{
+	json_t *arr;
+	size_t i;
+
+	if (!a->tool_calls)
+		return json_pack("[o]", message_item(a, id, "completed", 1));
+	arr = json_array();
+	for (i = 0; i < json_array_size(a->tool_calls); i++)
+		json_array_append_new(arr, call_item(a, id, i, 1));
+	return arr;
+}
+
 static json_t *response_obj(const struct sim_req *rq, const struct sim_answer *a,
 			    const struct sim_meta *m, const struct ids *id, int done)
 {
@@ -90,9 +121,7 @@ static json_t *response_obj(const struct sim_req *rq, const struct sim_answer *a
 	json_object_set_new(o, "max_output_tokens",
 			    rq->max_tokens ? json_integer(rq->max_tokens) : json_null());
 	json_object_set_new(o, "model", json_string(a->model));
-	json_object_set_new(o, "output",
-			    done ? json_pack("[o]", message_item(a, id, "completed", 1))
-				 : json_array());
+	json_object_set_new(o, "output", done ? output(a, id) : json_array());
 	json_object_set_new(o, "parallel_tool_calls", json_true());
 	json_object_set_new(o, "service_tier", json_string("default"));
 	json_object_set_new(o, "store", json_true());
@@ -138,6 +167,45 @@ static void piece(void *arg, const char *p, size_t len)
 			"content_index", 0, "delta", p, len));
 }
 
+/* A streamed tool call: the item added, its arguments in argument deltas, done, then the
+ * terminal response with the whole output. */
+static void stream_calls(const struct sim_req *rq, const struct sim_answer *a,
+			 const struct sim_meta *m, struct streamer *s)
+{
+	size_t i;
+
+	event(s, "response.created",
+	      json_pack("{s:o}", "response", response_obj(rq, a, m, s->id, 0)));
+	event(s, "response.in_progress",
+	      json_pack("{s:o}", "response", response_obj(rq, a, m, s->id, 0)));
+	for (i = 0; i < json_array_size(a->tool_calls); i++) {
+		json_t *item = call_item(a, s->id, i, 1);
+		const char *fid = json_string_value(json_object_get(item, "id"));
+		char *args = sim_call_args(a, i);
+		size_t len = strlen(args), half = len / 2;
+
+		while (half < len && ((unsigned char)args[half] & 0xc0) == 0x80)
+			half++;
+		event(s, "response.output_item.added",
+		      json_pack("{s:i,s:o}", "output_index", (json_int_t)i, "item",
+				call_item(a, s->id, i, 0)));
+		event(s, "response.function_call_arguments.delta",
+		      json_pack("{s:s,s:i,s:s%}", "item_id", fid, "output_index", (json_int_t)i,
+				"delta", args, half));
+		event(s, "response.function_call_arguments.delta",
+		      json_pack("{s:s,s:i,s:s}", "item_id", fid, "output_index", (json_int_t)i,
+				"delta", args + half));
+		event(s, "response.function_call_arguments.done",
+		      json_pack("{s:s,s:i,s:s}", "item_id", fid, "output_index", (json_int_t)i,
+				"arguments", args));
+		event(s, "response.output_item.done",
+		      json_pack("{s:i,s:o}", "output_index", (json_int_t)i, "item", item));
+		free(args);
+	}
+	event(s, "response.completed",
+	      json_pack("{s:o}", "response", response_obj(rq, a, m, s->id, 1)));
+}
+
 static void rs_render(const struct sim_req *rq, const struct sim_answer *a,
 		      const struct sim_meta *m, struct sim_reply *r)
 {
@@ -153,6 +221,10 @@ static void rs_render(const struct sim_req *rq, const struct sim_answer *a,
 		return;
 	}
 	r->content_type = "text/event-stream; charset=utf-8";
+	if (a->tool_calls) {
+		stream_calls(rq, a, m, &s);
+		return;
+	}
 	s.delta_event = refused ? "response.refusal.delta" : "response.output_text.delta";
 	event(&s, "response.created",
 	      json_pack("{s:o}", "response", response_obj(rq, a, m, &id, 0)));

@@ -5,6 +5,7 @@
 #include "dataset.h"
 #include "hex.h"
 #include "jsonpos.h"
+#include "jsonschema.h"
 #include "jsonx.h"
 #include "sbuf.h"
 #include "yamljson.h"
@@ -33,10 +34,13 @@ static const char *const prompt_keys[] = { "id",
 					   "logprobs",
 					   "top_logprobs",
 					   "response_schema",
+					   "tools",
+					   "tool_choice",
 					   "checks",
 					   "dataset",
 					   NULL };
 static const char *const message_keys[] = { "role", "content", NULL };
+static const char *const tool_keys[] = { "name", "description", "parameters", NULL };
 
 struct sampling {
 	double temperature;
@@ -177,6 +181,151 @@ static int parse_checks(const struct jsonloc *loc, const char *ptr, const json_t
 	return 0;
 }
 
+/* A tool name as the vendors accept it: 1..64 of [A-Za-z0-9_-]. */
+static int valid_tool_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789_-") == n;
+}
+
+/* One tools[i]: {name, description?, parameters?: a JSON Schema object} in the neutral form
+ * the probes read. Returns a new object or NULL with err set. */
+static json_t *parse_tool(const struct jsonloc *loc, const char *ptr, const json_t *t,
+			  struct pl_err *err)
+{
+	struct jsonschema_opts opts = { 0 };
+	struct pl_err serr = PL_ERR_INIT;
+	const json_t *params = json_object_get(t, "parameters");
+	char *name = NULL, *desc = NULL;
+	struct jsonschema *js;
+	json_t *out = NULL;
+
+	if (json_check_keys(loc, ptr, t, tool_keys, err) < 0 ||
+	    json_get_str(loc, ptr, t, "name", 1, &name, err) < 0 ||
+	    json_get_str(loc, ptr, t, "description", 0, &desc, err) < 0)
+		goto out;
+	if (!valid_tool_name(name)) {
+		json_fail(loc, ptr, "name", err,
+			  "invalid tool name \"%s\" (expected 1 to 64 letters, digits, '_', '-')",
+			  name);
+		goto out;
+	}
+	if (params && !json_is_object(params)) {
+		json_fail(loc, ptr, "parameters", err, "expected a JSON Schema object, got %s",
+			  json_type_name(params));
+		goto out;
+	}
+	if (params) {
+		js = jsonschema_compile(params, &opts, &serr);
+		if (!js) {
+			struct sbuf at;
+
+			sbuf_init(&at);
+			sbuf_addf(&at, "%s/parameters%s", ptr, serr.where);
+			json_fail(loc, at.buf, NULL, err, "invalid schema: %s", serr.msg);
+			sbuf_release(&at);
+			goto out;
+		}
+		jsonschema_free(js);
+	}
+	out = json_pack("{s:s}", "name", name);
+	if (desc)
+		json_object_set_new(out, "description", json_string(desc));
+	if (params)
+		json_object_set_new(out, "parameters", json_deep_copy(params));
+out:
+	free(name);
+	free(desc);
+	return out;
+}
+
+/* "tools" (a non-empty array of tools with distinct names) and "tool_choice" ("auto", "none",
+ * "required" or {"name": one of the tools}). */
+static int parse_tools(const struct jsonloc *loc, const char *ptr, const json_t *obj,
+		       struct prompt *p, struct pl_err *err)
+{
+	const json_t *arr = json_object_get(obj, "tools"), *choice = json_object_get(obj, "tool_"
+											  "choice");
+	char tptr[512];
+	size_t i, j;
+
+	if (!arr) {
+		if (choice)
+			return json_fail(loc, ptr, "tool_choice", err,
+					 "a tool_choice needs \"tools\"");
+		return 0;
+	}
+	if (!json_is_array(arr) || !json_array_size(arr))
+		return json_fail(loc, ptr, "tools", err,
+				 "expected a non-empty array of {\"name\", \"description\", "
+				 "\"parameters\"} objects");
+	p->tools = json_array();
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *t;
+
+		snprintf(tptr, sizeof(tptr), "%s", ptr);
+		jsonpos_push_key(tptr, sizeof(tptr), "tools");
+		jsonpos_push_index(tptr, sizeof(tptr), i);
+		t = parse_tool(loc, tptr, json_array_get(arr, i), err);
+		if (!t)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (json_equal(json_object_get(t, "name"),
+				       json_object_get(json_array_get(p->tools, j), "name"))) {
+				json_decref(t);
+				return json_fail(loc, tptr, "name", err,
+						 "duplicate tool name \"%s\"",
+						 json_string_value(json_object_get(
+							 json_array_get(p->tools, j), "name")));
+			}
+		json_array_append_new(p->tools, t);
+	}
+	if (!choice)
+		return 0;
+	if (json_is_string(choice)) {
+		const char *c = json_string_value(choice);
+
+		if (strcmp(c, "auto") && strcmp(c, "none") && strcmp(c, "required"))
+			return json_fail(loc, ptr, "tool_choice", err,
+					 "expected \"auto\", \"none\", \"required\" or "
+					 "{\"name\": TOOL}, got \"%s\"",
+					 c);
+		p->tool_choice = json_string(c);
+		return 0;
+	}
+	snprintf(tptr, sizeof(tptr), "%s", ptr);
+	jsonpos_push_key(tptr, sizeof(tptr), "tool_choice");
+	if (!json_is_object(choice))
+		return json_fail(loc, ptr, "tool_choice", err,
+				 "expected \"auto\", \"none\", \"required\" or {\"name\": "
+				 "TOOL}, got %s",
+				 json_type_name(choice));
+	{
+		static const char *const choice_keys[] = { "name", NULL };
+		char *name = NULL;
+		int found = 0;
+
+		if (json_check_keys(loc, tptr, choice, choice_keys, err) < 0 ||
+		    json_get_str(loc, tptr, choice, "name", 1, &name, err) < 0)
+			return -1;
+		for (j = 0; j < json_array_size(p->tools); j++)
+			found |= !strcmp(name, json_string_value(json_object_get(
+						       json_array_get(p->tools, j), "name")));
+		if (!found) {
+			json_fail(loc, tptr, "name", err, "no tool named \"%s\" in \"tools\"",
+				  name);
+			free(name);
+			return -1;
+		}
+		p->tool_choice = json_pack("{s:s}", "name", name);
+		free(name);
+	}
+	return 0;
+}
+
 static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t *obj,
 			const struct sampling *defaults, struct prompt *p, struct pl_err *err)
 {
@@ -196,7 +345,7 @@ static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t
 	}
 	if (parse_sampling(loc, ptr, obj, &s, err) < 0 ||
 	    parse_messages(loc, ptr, obj, p, s.system, err) < 0 ||
-	    parse_checks(loc, ptr, obj, p, err) < 0)
+	    parse_tools(loc, ptr, obj, p, err) < 0 || parse_checks(loc, ptr, obj, p, err) < 0)
 		goto out;
 	p->temperature = s.temperature;
 	p->max_tokens = (int)s.max_tokens;
@@ -599,6 +748,8 @@ static void prompt_release(struct prompt *p)
 	}
 	free(p->messages);
 	json_decref(p->response_schema);
+	json_decref(p->tools);
+	json_decref(p->tool_choice);
 	for (i = 0; i < p->n_checks; i++)
 		check_free(p->checks[i]);
 	free(p->checks);
@@ -658,6 +809,13 @@ void suite_request_hash(const struct prompt *p, char out[65])
 	json_object_set_new(req, "top_logprobs", json_integer(p->top_logprobs));
 	json_object_set_new(req, "response_schema",
 			    p->response_schema ? json_incref(p->response_schema) : json_null());
+	/* only when there are tools, so the hash of a prompt without them is what it was */
+	if (p->tools) {
+		json_object_set_new(req, "tools", json_incref(p->tools));
+		json_object_set_new(req, "tool_choice",
+				    p->tool_choice ? json_incref(p->tool_choice)
+						   : json_string("auto"));
+	}
 	sbuf_init(&sb);
 	if (canon_jcs(req, &sb, &jerr) < 0) {
 		/* a schema integer beyond 2^53 has no RFC 8785 form: jansson's sorted compact

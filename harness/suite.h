@@ -29,6 +29,11 @@ struct prompt {
 	int logprobs;	      /* ask for logprobs (where the probe can) */
 	int top_logprobs;
 	json_t *response_schema; /* ask the vendor for structured output; owned; may be NULL */
+	/* Tools the model may call: [{"name", "description"?, "parameters"?}] (the probes'
+	 * neutral form, probe.h); owned; NULL for none. tool_choice: "auto", "none", "required"
+	 * or {"name": N}; owned; NULL (auto) when not given. */
+	json_t *tools;
+	json_t *tool_choice;
 	/* SHA-256 hex of the canonical JSON of what defines the request (suite_request_hash):
 	 * baselines keep it per prompt, so an edited prompt is told from a vendor change */
 	char request_sha256[65];
@@ -59,10 +64,11 @@ const struct prompt *suite_prompt(const struct suite *s, const char *id);
 /* The request hash of a prompt: SHA-256 (hex) of the RFC 8785 text of
  *   {"logprobs", "max_tokens", "messages": [{"content", "role"}...], "response_schema",
  *    "seed", "temperature", "top_logprobs"}
- * (vendor defaults as null): everything a prompt sends, nothing that only judges (checks,
- * samples). Key order in the suite file and number spelling do not matter. suite_load fills
- * prompt->request_sha256 with it. (A schema integer beyond 2^53, which RFC 8785 cannot write,
- * is hashed from jansson's sorted compact text instead: as stable, and never an error.) */
+ * (vendor defaults as null), plus "tools" and "tool_choice" (default "auto") when the prompt
+ * has tools: everything a prompt sends, nothing that only judges (checks, samples). Key order in
+ * the suite file and number spelling do not matter. suite_load fills prompt->request_sha256 with
+ * it. (A schema integer beyond 2^53, which RFC 8785 cannot write, is hashed from jansson's sorted
+ * compact text instead: as stable, and never an error.) */
 void suite_request_hash(const struct prompt *p, char out[65]);
 
 #endif

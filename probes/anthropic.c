@@ -11,6 +11,39 @@
 /* max_tokens is required by the Messages API; used when the prompt leaves it open. */
 #define ANTHROPIC_DEFAULT_MAX_TOKENS 1024
 
+/* tools[{name, description, input_schema}]; tool_choice {"type": auto|any|tool|none}. */
+static void add_tools(json_t *body, const struct probe_prompt *p)
+{
+	json_t *arr = json_array(), *tool;
+	const char *choice, *name;
+	size_t i;
+
+	json_array_foreach(p->tools, i, tool)
+	{
+		json_t *t = json_object();
+		const json_t *d = json_object_get(tool, "description");
+		const json_t *params = json_object_get(tool, "parameters");
+
+		json_object_set_new(t, "name", json_deep_copy(json_object_get(tool, "name")));
+		if (d)
+			json_object_set_new(t, "description", json_deep_copy(d));
+		json_object_set_new(t, "input_schema",
+				    params ? json_deep_copy(params)
+					   : json_pack("{s:s, s:{}}", "type", "object",
+						       "properties"));
+		json_array_append_new(arr, t);
+	}
+	json_object_set_new(body, "tools", arr);
+	choice = probe_tool_choice(p, &name);
+	if (!strcmp(choice, "tool"))
+		json_object_set_new(body, "tool_choice",
+				    json_pack("{s:s, s:s}", "type", "tool", "name", name));
+	else
+		json_object_set_new(body, "tool_choice",
+				    json_pack("{s:s}", "type",
+					      !strcmp(choice, "required") ? "any" : choice));
+}
+
 static json_t *messages_body(const struct probe_target *t, const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *msgs = json_array();
@@ -44,6 +77,8 @@ static json_t *messages_body(const struct probe_target *t, const struct probe_pr
 		json_object_set_new(body, "output_config",
 				    json_pack("{s:{s:s, s:o}}", "format", "type", "json_schema",
 					      "schema", json_deep_copy(p->schema)));
+	if (p->tools)
+		add_tools(body, p);
 	if (p->stream)
 		json_object_set_new(body, "stream", json_true());
 	sbuf_release(&sys);
@@ -183,6 +218,9 @@ static void parse_message(const json_t *root, struct probe_answer *a)
 
 		if (probe_json_str_is(json_object_get(block, "type"), "text") && json_is_string(v))
 			sbuf_add(&text, json_string_value(v), json_string_length(v));
+		if (probe_json_str_is(json_object_get(block, "type"), "tool_use"))
+			probe_answer_add_call(a, json_string_value(json_object_get(block, "name")),
+					      json_object_get(block, "input"));
 	}
 	a->text = sbuf_detach(&text, NULL);
 	message_ids(root, a);
@@ -191,17 +229,26 @@ static void parse_message(const json_t *root, struct probe_answer *a)
 	sbuf_release(&text);
 }
 
+static long block_index(const json_t *ev)
+{
+	const json_t *v = json_object_get(ev, "index");
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
+}
+
 /* message_start -> content_block_* -> message_delta -> message_stop; ping anywhere; an
  * error event (e.g. overloaded_error) after the 200 is a stream fault. */
 static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 {
 	struct sse_stream s;
 	struct sbuf text;
+	struct probe_calls calls;
 	int started = 0, stopped = 0;
 	size_t i;
 
 	sse_stream_init(&s);
 	sbuf_init(&text);
+	probe_calls_init(&calls);
 	sse_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !stopped && !a->fault; i++) {
 		json_t *ev = json_loadb(s.events[i].data, s.events[i].data_len, 0, NULL);
@@ -223,6 +270,25 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 			if (probe_json_str_is(json_object_get(d, "type"), "text_delta") &&
 			    json_is_string(v))
 				sbuf_add(&text, json_string_value(v), json_string_length(v));
+			v = json_object_get(d, "partial_json");
+			if (probe_json_str_is(json_object_get(d, "type"), "input_json_delta") &&
+			    json_is_string(v))
+				probe_calls_add(&calls, block_index(ev), NULL, json_string_value(v),
+						json_string_length(v));
+		} else if (!strcmp(type, "content_block_start")) {
+			const json_t *b = json_object_get(ev, "content_block");
+			const json_t *in = json_object_get(b, "input");
+
+			if (probe_json_str_is(json_object_get(b, "type"), "tool_use")) {
+				/* the input arrives in deltas; a non-empty start input is whole */
+				char *whole = json_object_size(in) ? json_dumps(in, JSON_COMPACT)
+								   : NULL;
+
+				probe_calls_add(&calls, block_index(ev),
+						json_string_value(json_object_get(b, "name")),
+						whole, whole ? strlen(whole) : 0);
+				free(whole);
+			}
 		} else if (!strcmp(type, "message_delta")) {
 			stop(json_object_get(ev, "delta"), a);
 			usage(json_object_get(ev, "usage"), a);
@@ -236,6 +302,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	probe_stream_end(a, r, &text, stopped,
 			 started ? "stream ended before message_stop"
 				 : "stream carried no message_start");
+	probe_calls_end(&calls, a);
 	sbuf_release(&text);
 	sse_stream_release(&s);
 }

@@ -31,6 +31,38 @@ static void add_path_segment(struct sbuf *sb, const char *s)
 	}
 }
 
+/* toolConfig {tools[{toolSpec{name, description, inputSchema{json}}}], toolChoice {auto:{}} |
+ * {any:{}} | {tool:{name}}}. Converse has no "none" (bedrock_build refuses it). */
+static json_t *tool_config(const struct probe_prompt *p)
+{
+	json_t *tools = json_array(), *tool, *choice;
+	const char *c, *name;
+	size_t i;
+
+	json_array_foreach(p->tools, i, tool)
+	{
+		json_t *spec = json_object();
+		const json_t *d = json_object_get(tool, "description");
+		const json_t *params = json_object_get(tool, "parameters");
+
+		json_object_set_new(spec, "name", json_deep_copy(json_object_get(tool, "name")));
+		if (d)
+			json_object_set_new(spec, "description", json_deep_copy(d));
+		json_object_set_new(spec, "inputSchema",
+				    json_pack("{s:o}", "json",
+					      params ? json_deep_copy(params)
+						     : json_pack("{s:s, s:{}}", "type", "object",
+								 "properties")));
+		json_array_append_new(tools, json_pack("{s:o}", "toolSpec", spec));
+	}
+	c = probe_tool_choice(p, &name);
+	if (!strcmp(c, "tool"))
+		choice = json_pack("{s:{s:s}}", "tool", "name", name);
+	else
+		choice = json_pack("{s:{}}", !strcmp(c, "required") ? "any" : "auto");
+	return json_pack("{s:o, s:o}", "tools", tools, "toolChoice", choice);
+}
+
 static json_t *converse_body(const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *msgs = json_array(), *sys = json_array();
@@ -59,6 +91,8 @@ static json_t *converse_body(const struct probe_prompt *p)
 		json_object_set_new(body, "inferenceConfig", cfg);
 	else
 		json_decref(cfg);
+	if (p->tools)
+		json_object_set_new(body, "toolConfig", tool_config(p));
 	return body;
 }
 
@@ -120,6 +154,9 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 	if (p->schema)
 		return pl_err_set(err, PL_E_INPUT, NULL,
 				  "the bedrock probe does not ask for structured output");
+	if (p->tools && probe_json_str_is(p->tool_choice, "none"))
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "bedrock converse cannot ask for tool_choice \"none\"");
 	if (credentials(t, out, err))
 		return -1;
 	if (probe_request_set_body(out, converse_body(p), err) < 0)
@@ -252,14 +289,27 @@ static void parse_json(const json_t *root, struct probe_answer *a)
 	json_array_foreach(content, i, block)
 	{
 		const json_t *v = json_object_get(block, "text");
+		const json_t *tu = json_object_get(block, "toolUse");
 
 		if (json_is_string(v))
 			sbuf_add(&text, json_string_value(v), json_string_length(v));
+		if (json_is_object(tu))
+			probe_answer_add_call(a, json_string_value(json_object_get(tu, "name")),
+					      json_is_object(json_object_get(tu, "input"))
+						      ? json_object_get(tu, "input")
+						      : NULL);
 	}
 	a->text = sbuf_detach(&text, NULL);
 	set_stop(a, json_string_value(json_object_get(root, "stopReason")));
 	usage_metrics(root, a);
 	sbuf_release(&text);
+}
+
+static long block_index(const json_t *ev)
+{
+	const json_t *v = json_object_get(ev, "contentBlockIndex");
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
 }
 
 /* messageStart, contentBlockDelta*, contentBlockStop, messageStop, metadata. An exception
@@ -268,11 +318,13 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 {
 	struct es_stream s;
 	struct sbuf text;
+	struct probe_calls calls;
 	int stopped = 0, bad;
 	size_t i;
 
 	es_stream_init(&s);
 	sbuf_init(&text);
+	probe_calls_init(&calls);
 	bad = es_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !a->fault; i++) {
 		const struct es_frame *f = &s.frames[i];
@@ -295,10 +347,22 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "frame %zu: no :event-type",
 					i);
 		} else if (!strcmp(f->event_type, "contentBlockDelta")) {
-			const json_t *v = json_object_get(json_object_get(ev, "delta"), "text");
+			const json_t *d = json_object_get(ev, "delta");
+			const json_t *v = json_object_get(d, "text");
 
 			if (json_is_string(v))
 				sbuf_add(&text, json_string_value(v), json_string_length(v));
+			v = json_object_get(json_object_get(d, "toolUse"), "input");
+			if (json_is_string(v))
+				probe_calls_add(&calls, block_index(ev), NULL, json_string_value(v),
+						json_string_length(v));
+		} else if (!strcmp(f->event_type, "contentBlockStart")) {
+			const json_t *tu = json_object_get(json_object_get(ev, "start"), "toolUse");
+
+			if (json_is_object(tu))
+				probe_calls_add(&calls, block_index(ev),
+						json_string_value(json_object_get(tu, "name")),
+						NULL, 0);
 		} else if (!strcmp(f->event_type, "messageStop")) {
 			stopped = 1;
 			set_stop(a, json_string_value(json_object_get(ev, "stopReason")));
@@ -310,6 +374,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	if (!a->fault && bad)
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", s.error);
 	probe_stream_end(a, r, &text, stopped, "stream ended before messageStop");
+	probe_calls_end(&calls, a);
 	sbuf_release(&text);
 	es_stream_release(&s);
 }

@@ -7,6 +7,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* tools[{functionDeclarations[{name, description, parametersJsonSchema}]}] (full JSON Schema,
+ * as the SDKs send it); toolConfig.functionCallingConfig mode AUTO / ANY / NONE, a named tool
+ * as ANY with allowedFunctionNames. */
+static void add_tools(json_t *body, const struct probe_prompt *p)
+{
+	json_t *decls = json_array(), *tool, *cfg;
+	const char *choice, *name;
+	size_t i;
+
+	json_array_foreach(p->tools, i, tool)
+	{
+		json_t *d = json_object();
+		const json_t *desc = json_object_get(tool, "description");
+		const json_t *params = json_object_get(tool, "parameters");
+
+		json_object_set_new(d, "name", json_deep_copy(json_object_get(tool, "name")));
+		if (desc)
+			json_object_set_new(d, "description", json_deep_copy(desc));
+		if (params)
+			json_object_set_new(d, "parametersJsonSchema", json_deep_copy(params));
+		json_array_append_new(decls, d);
+	}
+	json_object_set_new(body, "tools", json_pack("[{s:o}]", "functionDeclarations", decls));
+	choice = probe_tool_choice(p, &name);
+	if (!strcmp(choice, "tool"))
+		cfg = json_pack("{s:s, s:[s]}", "mode", "ANY", "allowedFunctionNames", name);
+	else
+		cfg = json_pack("{s:s}", "mode",
+				!strcmp(choice, "required") ? "ANY"
+				: !strcmp(choice, "none")   ? "NONE"
+							    : "AUTO");
+	json_object_set_new(body, "toolConfig", json_pack("{s:o}", "functionCallingConfig", cfg));
+}
+
 static json_t *gemini_body(const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *contents = json_array(), *gc = json_object();
@@ -51,6 +85,8 @@ static json_t *gemini_body(const struct probe_prompt *p)
 		json_object_set_new(body, "generationConfig", gc);
 	else
 		json_decref(gc);
+	if (p->tools)
+		add_tools(body, p);
 	sbuf_release(&sys);
 	return body;
 }
@@ -206,8 +242,16 @@ static int chunk(const struct probe_prompt *p, const json_t *root, struct sbuf *
 	{
 		const json_t *t = json_object_get(part, "text");
 
+		const json_t *fc = json_object_get(part, "functionCall");
+
 		if (json_is_string(t) && !json_is_true(json_object_get(part, "thought")))
 			sbuf_add(text, json_string_value(t), json_string_length(t));
+		/* a streamed functionCall part arrives whole, in one chunk */
+		if (json_is_object(fc))
+			probe_answer_add_call(a, json_string_value(json_object_get(fc, "name")),
+					      json_is_object(json_object_get(fc, "args"))
+						      ? json_object_get(fc, "args")
+						      : NULL);
 	}
 	if (p && p->logprobs && json_is_object(json_object_get(c0, "logprobsResult"))) {
 		json_decref(a->logprobs);

@@ -9,6 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* tools[{"type":"function","function":{name, description, parameters}}], as OpenAI. */
+static json_t *tools_json(const struct probe_prompt *p)
+{
+	json_t *arr = json_array(), *tool;
+	size_t i;
+
+	json_array_foreach(p->tools, i, tool)
+	{
+		json_t *fn = json_object();
+		const json_t *d = json_object_get(tool, "description");
+		const json_t *params = json_object_get(tool, "parameters");
+
+		json_object_set_new(fn, "name", json_deep_copy(json_object_get(tool, "name")));
+		if (d)
+			json_object_set_new(fn, "description", json_deep_copy(d));
+		json_object_set_new(fn, "parameters",
+				    params ? json_deep_copy(params)
+					   : json_pack("{s:s, s:{}}", "type", "object",
+						       "properties"));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:o}", "type", "function", "function", fn));
+	}
+	return arr;
+}
+
 static json_t *chat_body(const struct probe_target *t, const struct probe_prompt *p)
 {
 	json_t *body = json_object(), *msgs = json_array(), *opts = json_object();
@@ -33,6 +58,8 @@ static json_t *chat_body(const struct probe_target *t, const struct probe_prompt
 		json_object_set_new(body, "options", opts);
 	else
 		json_decref(opts);
+	if (p->tools && !probe_json_str_is(p->tool_choice, "none")) /* none: no tools offered */
+		json_object_set_new(body, "tools", tools_json(p));
 	return body;
 }
 
@@ -44,6 +71,15 @@ static int ollama_build(const struct probe_target *t, const struct probe_prompt 
 	if (p->logprobs)
 		return pl_err_set(err, PL_E_INPUT, NULL,
 				  "ollama's /api/chat does not return logprobs");
+	if (p->tools) {
+		const char *name, *choice = probe_tool_choice(p, &name);
+
+		/* /api/chat has no tool_choice: the model decides (auto), or gets no tools */
+		if (strcmp(choice, "auto") && strcmp(choice, "none"))
+			return pl_err_set(err, PL_E_INPUT, NULL,
+					  "ollama's /api/chat cannot ask for tool_choice \"%s\"",
+					  choice);
+	}
 	if (probe_request_set_body(out, chat_body(t, p), err) < 0)
 		return -1;
 	sbuf_init(&sb);
@@ -104,11 +140,28 @@ static void error_line(const json_t *obj, enum probe_fault f, struct probe_answe
 static int chat_object(const json_t *obj, struct sbuf *text, struct probe_answer *a)
 {
 	const json_t *c = json_object_get(json_object_get(obj, "message"), "content");
+	const json_t *calls = json_object_get(json_object_get(obj, "message"), "tool_calls"), *tc;
+	size_t i;
 
 	if (!a->model)
 		a->model = probe_json_str(obj, "model");
 	if (json_is_string(c))
 		sbuf_add(text, json_string_value(c), json_string_length(c));
+	/* arguments is an object here, not JSON text; a streamed call arrives whole */
+	json_array_foreach(calls, i, tc)
+	{
+		const json_t *fn = json_object_get(tc, "function");
+		const json_t *args = json_object_get(fn, "arguments");
+
+		if (json_is_string(args))
+			probe_answer_add_call_text(a,
+						   json_string_value(json_object_get(fn, "name")),
+						   json_string_value(args),
+						   json_string_length(args));
+		else if (json_is_object(fn))
+			probe_answer_add_call(a, json_string_value(json_object_get(fn, "name")),
+					      json_is_object(args) ? args : NULL);
+	}
 	if (!json_is_true(json_object_get(obj, "done")))
 		return 0;
 	final_stats(obj, a);

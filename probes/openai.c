@@ -43,6 +43,56 @@ static json_t *chat_messages(const struct probe_prompt *p)
 	return arr;
 }
 
+/* tools[] as the wire wants them: chat nests each in {"type":"function","function":{...}},
+ * the Responses API flattens it ({"type":"function","name",...}). */
+static json_t *wire_tools(const struct probe_prompt *p, int flat)
+{
+	json_t *arr = json_array(), *tool;
+	size_t i;
+
+	json_array_foreach(p->tools, i, tool)
+	{
+		json_t *fn = json_object();
+		const json_t *d = json_object_get(tool, "description");
+		const json_t *params = json_object_get(tool, "parameters");
+
+		json_object_set_new(fn, "name", json_deep_copy(json_object_get(tool, "name")));
+		if (d)
+			json_object_set_new(fn, "description", json_deep_copy(d));
+		json_object_set_new(fn, "parameters",
+				    params ? json_deep_copy(params)
+					   : json_pack("{s:s, s:{}}", "type", "object",
+						       "properties"));
+		if (flat) {
+			json_object_set_new(fn, "type", json_string("function"));
+			json_array_append_new(arr, fn);
+		} else {
+			json_array_append_new(arr, json_pack("{s:s, s:o}", "type", "function",
+							     "function", fn));
+		}
+	}
+	return arr;
+}
+
+static void add_tools(json_t *body, const struct probe_prompt *p, int flat)
+{
+	const char *name, *choice;
+
+	if (!p->tools)
+		return;
+	json_object_set_new(body, "tools", wire_tools(p, flat));
+	choice = probe_tool_choice(p, &name);
+	if (strcmp(choice, "tool"))
+		json_object_set_new(body, "tool_choice", json_string(choice));
+	else if (flat)
+		json_object_set_new(body, "tool_choice",
+				    json_pack("{s:s, s:s}", "type", "function", "name", name));
+	else
+		json_object_set_new(body, "tool_choice",
+				    json_pack("{s:s, s:{s:s}}", "type", "function", "function",
+					      "name", name));
+}
+
 static json_t *chat_body(const struct probe_target *t, const struct probe_prompt *p)
 {
 	json_t *body = json_object();
@@ -65,6 +115,7 @@ static json_t *chat_body(const struct probe_target *t, const struct probe_prompt
 				    json_pack("{s:s, s:{s:s, s:o}}", "type", "json_schema",
 					      "json_schema", "name", "answer", "schema",
 					      json_deep_copy(p->schema)));
+	add_tools(body, p, 0);
 	if (p->stream) {
 		json_object_set_new(body, "stream", json_true());
 		json_object_set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1));
@@ -111,6 +162,7 @@ static json_t *responses_body(const struct probe_target *t, const struct probe_p
 				    json_pack("{s:{s:s, s:s, s:o}}", "format", "type",
 					      "json_schema", "name", "answer", "schema",
 					      json_deep_copy(p->schema)));
+	add_tools(body, p, 1);
 	if (p->stream)
 		json_object_set_new(body, "stream", json_true());
 	json_object_set_new(body, "store", json_false());
@@ -258,6 +310,41 @@ static void set_finish(struct probe_answer *a, const char *finish)
 	}
 }
 
+/* message.tool_calls[]: {"id","type":"function","function":{"name","arguments": JSON text}}. */
+static void chat_tool_calls(const json_t *calls, struct probe_answer *a)
+{
+	const json_t *c, *fn, *args;
+	size_t i;
+
+	json_array_foreach(calls, i, c)
+	{
+		fn = json_object_get(c, "function");
+		if (!json_is_object(fn))
+			continue;
+		args = json_object_get(fn, "arguments");
+		if (json_is_string(args))
+			probe_answer_add_call_text(a,
+						   json_string_value(json_object_get(fn, "name")),
+						   json_string_value(args),
+						   json_string_length(args));
+		else
+			probe_answer_add_call(a, json_string_value(json_object_get(fn, "name")),
+					      json_is_object(args) ? args : NULL);
+	}
+}
+
+/* One delta.tool_calls[] entry: the name arrives with its index, the arguments in
+ * fragments. */
+static void stream_call_add(struct probe_calls *calls, const json_t *d)
+{
+	const json_t *idx = json_object_get(d, "index"), *fn = json_object_get(d, "function");
+	const json_t *args = json_object_get(fn, "arguments");
+
+	probe_calls_add(calls, json_is_integer(idx) ? (long)json_integer_value(idx) : 0,
+			json_string_value(json_object_get(fn, "name")), json_string_value(args),
+			json_string_length(args));
+}
+
 static void chat_parse_json(const struct probe_prompt *p, json_t *root, struct probe_answer *a)
 {
 	const json_t *choices, *c0, *msg, *content, *refusal;
@@ -295,6 +382,7 @@ static void chat_parse_json(const struct probe_prompt *p, json_t *root, struct p
 	chat_usage(root, a);
 	set_finish(a, json_string_value(json_object_get(c0, "finish_reason")));
 	keep_logprobs(p, json_object_get(c0, "logprobs"), a);
+	chat_tool_calls(json_object_get(msg, "tool_calls"), a);
 }
 
 /* Streamed chat: "data:" chunks of chat.completion.chunk, the usage chunk, then [DONE]. */
@@ -305,11 +393,13 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 	struct sbuf text, refusal;
 	json_t *lp = NULL;
 	int done = 0, have_chunk = 0;
+	struct probe_calls calls;
 	size_t i;
 
 	sse_stream_init(&s);
 	sbuf_init(&text);
 	sbuf_init(&refusal);
+	probe_calls_init(&calls);
 	sse_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !done && !a->fault; i++) {
 		const struct sse_event *ev = &s.events[i];
@@ -367,6 +457,13 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 			v = json_object_get(delta, "refusal");
 			if (json_is_string(v))
 				sbuf_add(&refusal, json_string_value(v), json_string_length(v));
+			{
+				size_t k;
+				json_t *tc;
+
+				json_array_foreach(json_object_get(delta, "tool_calls"), k, tc)
+					stream_call_add(&calls, tc);
+			}
 			v = json_object_get(c0, "finish_reason");
 			if (json_is_string(v))
 				set_finish(a, json_string_value(v));
@@ -408,6 +505,7 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 			a->logprobs = json_incref(lp);
 		}
 	}
+	probe_calls_end(&calls, a);
 	json_decref(lp);
 	sbuf_release(&text);
 	sbuf_release(&refusal);
@@ -450,6 +548,30 @@ static void responses_moderation(const json_t *root, struct probe_answer *a)
 	sbuf_release(&why);
 }
 
+/* The output[] items {"type":"function_call","call_id","name","arguments": JSON text} of a
+ * Responses "response" object become a's tool calls (replacing any). */
+static void responses_calls(const json_t *root, struct probe_answer *a)
+{
+	const json_t *item, *args;
+	const char *name;
+	size_t i;
+
+	json_decref(a->tool_calls);
+	a->tool_calls = NULL;
+	json_array_foreach(json_object_get(root, "output"), i, item)
+	{
+		if (!probe_json_str_is(json_object_get(item, "type"), "function_call"))
+			continue;
+		args = json_object_get(item, "arguments");
+		name = json_string_value(json_object_get(item, "name"));
+		if (json_is_string(args))
+			probe_answer_add_call_text(a, name, json_string_value(args),
+						   json_string_length(args));
+		else
+			probe_answer_add_call(a, name, json_is_object(args) ? args : NULL);
+	}
+}
+
 /* Fills ids, usage, finish and safety from a Responses "response" object. When text is set,
  * output[] is walked for the text, refusals and logprobs (non-streamed answers). */
 static void responses_fill(const struct probe_prompt *p, const json_t *root, int text,
@@ -479,6 +601,7 @@ static void responses_fill(const struct probe_prompt *p, const json_t *root, int
 		return;
 	sbuf_init(&out);
 	sbuf_init(&refusal);
+	responses_calls(root, a);
 	json_array_foreach(json_object_get(root, "output"), i, item)
 	{
 		if (!probe_json_str_is(json_object_get(item, "type"), "message"))
@@ -563,7 +686,7 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 {
 	struct sse_stream s;
 	struct sbuf text, refusal;
-	json_t *lp = NULL, *final = NULL;
+	json_t *lp = NULL, *final = NULL, *calls = json_array();
 	size_t i;
 
 	sse_stream_init(&s);
@@ -591,6 +714,10 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 					lp = json_array();
 				json_array_extend(lp, (json_t *)v);
 			}
+		} else if (!strcmp(type, "response.output_item.done")) {
+			v = json_object_get(ev, "item");
+			if (probe_json_str_is(json_object_get(v, "type"), "function_call"))
+				json_array_append(calls, (json_t *)v);
 		} else if (!strcmp(type, "response.refusal.delta")) {
 			v = json_object_get(ev, "delta");
 			if (json_is_string(v))
@@ -630,8 +757,16 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 		}
 		if (lp && !a->logprobs)
 			a->logprobs = json_incref(lp);
+		/* the calls of output_item.done events when the terminal output[] has none */
+		if (!a->tool_calls && json_array_size(calls)) {
+			json_t *only = json_pack("{s:O}", "output", calls);
+
+			responses_calls(only, a);
+			json_decref(only);
+		}
 		a->ttft_ms = r->ttfb_ms;
 	}
+	json_decref(calls);
 	json_decref(final);
 	json_decref(lp);
 	sbuf_release(&text);

@@ -150,6 +150,7 @@ void probe_answer_release(struct probe_answer *a)
 	}
 	free(a->headers);
 	json_decref(a->logprobs);
+	json_decref(a->tool_calls);
 	probe_answer_init(a);
 }
 
@@ -425,6 +426,8 @@ void probe_parse_end(struct probe_answer *a, json_t *root)
 	if (a->fault) {
 		free(a->text);
 		a->text = NULL;
+		json_decref(a->tool_calls);
+		a->tool_calls = NULL;
 	}
 	json_decref(root);
 }
@@ -460,6 +463,121 @@ void probe_answer_redact(struct probe_answer *a)
 		json_decref(a->logprobs);
 		a->logprobs = lp;
 	}
+	if (a->tool_calls) {
+		lp = redact_json(a->tool_calls);
+		json_decref(a->tool_calls);
+		a->tool_calls = lp;
+	}
+}
+
+void probe_answer_add_call(struct probe_answer *a, const char *name, const json_t *args)
+{
+	if (!a->tool_calls)
+		a->tool_calls = json_array();
+	json_array_append_new(a->tool_calls,
+			      json_pack("{s:s, s:o}", "name", name ? name : "", "arguments",
+					args && !json_is_null(args) ? json_deep_copy(args)
+								    : json_object()));
+}
+
+void probe_answer_add_call_text(struct probe_answer *a, const char *name, const char *args,
+				size_t len)
+{
+	json_t *v = NULL;
+	size_t i;
+
+	for (i = 0; args && i < len && strchr(" \t\r\n", args[i]); i++)
+		;
+	if (!args || i == len) {
+		probe_answer_add_call(a, name, NULL);
+		return;
+	}
+	v = json_loadb(args, len, 0, NULL);
+	if (json_is_object(v)) {
+		probe_answer_add_call(a, name, v);
+	} else {
+		json_t *raw = json_stringn(args, len);
+
+		if (!a->tool_calls)
+			a->tool_calls = json_array();
+		/* text that is not UTF-8 cannot be kept as a JSON string: "" stands for it */
+		json_array_append_new(a->tool_calls,
+				      json_pack("{s:s, s:o, s:b}", "name", name ? name : "",
+						"arguments", raw ? raw : json_string(""),
+						"arguments_invalid", 1));
+	}
+	json_decref(v);
+}
+
+void probe_calls_init(struct probe_calls *c)
+{
+	c->v = NULL;
+	c->n = 0;
+}
+
+void probe_calls_add(struct probe_calls *c, long index, const char *name, const char *frag,
+		     size_t len)
+{
+	struct probe_call_part *p = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n && !p; i++)
+		if (c->v[i].index == index)
+			p = &c->v[i];
+	if (!p) {
+		c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+		p = &c->v[c->n++];
+		memset(p, 0, sizeof(*p));
+		p->index = index;
+	}
+	if (name && !p->name)
+		p->name = xstrdup(name);
+	if (!frag || !len)
+		return;
+	if (p->len + len + 1 > p->cap) {
+		p->cap = (p->len + len + 1) * 2;
+		p->args = xrealloc(p->args, p->cap);
+	}
+	memcpy(p->args + p->len, frag, len);
+	p->len += len;
+	p->args[p->len] = '\0';
+}
+
+static int cmp_call(const void *x, const void *y)
+{
+	const struct probe_call_part *a = x, *b = y;
+
+	return (a->index > b->index) - (a->index < b->index);
+}
+
+void probe_calls_end(struct probe_calls *c, struct probe_answer *a)
+{
+	size_t i;
+
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_call);
+	for (i = 0; i < c->n; i++) {
+		if (!a->fault)
+			probe_answer_add_call_text(a, c->v[i].name, c->v[i].args, c->v[i].len);
+		free(c->v[i].name);
+		free(c->v[i].args);
+	}
+	free(c->v);
+	probe_calls_init(c);
+}
+
+const char *probe_tool_choice(const struct probe_prompt *p, const char **name)
+{
+	const json_t *c = p->tool_choice;
+
+	*name = NULL;
+	if (json_is_string(c))
+		return json_string_value(c);
+	if (json_is_object(c)) {
+		*name = json_string_value(json_object_get(c, "name"));
+		return "tool";
+	}
+	return "auto";
 }
 
 json_t *probe_embed_begin(const struct probe_ops *ops, const struct probe_target *t,

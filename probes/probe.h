@@ -65,6 +65,12 @@ struct probe_prompt {
 	int top_logprobs;     /* 0..20 */
 	const json_t *schema; /* ask for structured output (PROBE_F_SCHEMA); may be NULL */
 	int stream;	      /* ask for a streamed answer (PROBE_F_STREAM) */
+	/* Tools the model may call, in plumbline's neutral form: an array of {"name",
+	 * "description" (may be absent), "parameters" (a JSON Schema object)}; NULL for none. */
+	const json_t *tools;
+	/* With tools: "auto", "none", "required" or {"name": N} (that tool); NULL = "auto". A
+	 * probe whose wire cannot say a choice fails build with PL_E_INPUT naming it. */
+	const json_t *tool_choice;
 };
 
 struct probe_header {
@@ -147,6 +153,10 @@ struct probe_answer {
 	struct probe_header *headers;
 	size_t n_headers;
 	json_t *logprobs; /* owned reference; NULL unless asked for and returned */
+	/* The tool calls of the answer, in answer order: an array of {"name": str, "arguments":
+	 * object}; where the vendor's arguments text is not a JSON object, "arguments" is that
+	 * text (a string) and "arguments_invalid": true. Owned reference; NULL when none. */
+	json_t *tool_calls;
 };
 
 /* Embedding vectors a probe parsed: n rows of dim floats, row i for input text i. Owned;
@@ -223,6 +233,36 @@ enum probe_fault probe_fault_by_code(const struct probe_fault_code *map, size_t 
 /* Adds a synthetic kept header (e.g. "x-plumbline-ollama-eval-duration-ns") for vendor
  * facts that have no field of their own; keeps a->headers sorted. */
 void probe_answer_add_header(struct probe_answer *a, const char *name, const char *value);
+/* Appends a tool call to a->tool_calls (created on first use). args is the vendor's arguments
+ * object (borrowed; NULL or JSON null: {}). */
+void probe_answer_add_call(struct probe_answer *a, const char *name, const json_t *args);
+/* The same from the arguments as JSON text (OpenAI's wire): an empty text is {}; a text that
+ * is not a JSON object is kept as a string with "arguments_invalid": true. */
+void probe_answer_add_call_text(struct probe_answer *a, const char *name, const char *args,
+				size_t len);
+/* Tool calls assembled from a stream: per index, the name and the arguments' fragments
+ * (OpenAI tool_calls deltas, Anthropic input_json_delta, Bedrock toolUse deltas). */
+struct probe_call_part {
+	long index;
+	char *name;
+	char *args; /* the fragments so far, NUL-terminated */
+	size_t len, cap;
+};
+struct probe_calls {
+	struct probe_call_part *v;
+	size_t n;
+};
+void probe_calls_init(struct probe_calls *c);
+/* Adds to call `index` (new on first sight): its name when not known yet (name may be NULL)
+ * and an arguments fragment (frag may be NULL). */
+void probe_calls_add(struct probe_calls *c, long index, const char *name, const char *frag,
+		     size_t len);
+/* Moves the calls, in index order, into a (probe_answer_add_call_text) unless a is a fault;
+ * releases c. */
+void probe_calls_end(struct probe_calls *c, struct probe_answer *a);
+/* The tool_choice of p as "auto", "none", "required" or "tool" (then *name is the tool's
+ * name, borrowed from p). */
+const char *probe_tool_choice(const struct probe_prompt *p, const char **name);
 /* Sets out->fault and replaces error_type / error_message (either may be NULL). */
 void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
 		     ...) PL_PRINTF(4, 5);

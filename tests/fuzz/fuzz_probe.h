@@ -1,7 +1,7 @@
 /* fuzz_probe.h: the shared libFuzzer driver for the probes' parse functions. The first input
  * byte picks the status, the content type and the prompt's stream / logprobs flags; the rest
  * is the body. Every input must parse without a crash, leak or sanitizer report, and the
- * answer must obey the contract (text set iff no fault). */
+ * answer must obey the contract (text set iff no fault; tool calls only on an answer). */
 #ifndef PL_FUZZ_PROBE_H
 #define PL_FUZZ_PROBE_H
 
@@ -49,6 +49,20 @@ static void fuzz_probe(const struct probe_ops *ops, const struct probe_target *t
 		abort();
 	if (a.fault != PROBE_OK && !a.error_message && !a.error_type)
 		abort();
+	/* tool calls: none on a fault, else an array of {"name": string, "arguments"} */
+	if (a.tool_calls && (a.fault != PROBE_OK || !json_is_array(a.tool_calls)))
+		abort();
+	{
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(a.tool_calls, i, c)
+		{
+			if (!json_is_string(json_object_get(c, "name")) ||
+			    !json_object_get(c, "arguments"))
+				abort();
+		}
+	}
 	probe_answer_release(&a);
 	free(body);
 }

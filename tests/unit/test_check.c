@@ -44,7 +44,7 @@ static const struct {
 				    "contains_any, cost, embedding_similarity, equals, "
 				    "icontains, is_refusal, json, json_schema, latency, "
 				    "length, not_contains, not_refusal, regex, rubric, "
-				    "same_meaning, similarity, starts_with)" },
+				    "same_meaning, similarity, starts_with, tool_call)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"(ab\"}", "suite.json:2:30: checks[0].pattern: "
 							 "invalid regex at offset 3: missing "
 							 "closing "
@@ -193,6 +193,19 @@ static const struct {
 	  "rubric)" },
 	{ "{\"type\": \"same_meaning\", \"rubric\": \"x\"}",
 	  "suite.json:2:36: checks[0].rubric: unknown key \"rubric\" (expected one of: type, id)" },
+	{ "{\"type\": \"tool_call\", \"name\": \"\"}",
+	  "suite.json:2:31: checks[0].name: expected a non-empty tool name" },
+	{ "{\"type\": \"tool_call\", \"arguments\": [1]}",
+	  "suite.json:2:36: checks[0].arguments: expected an object, got an array" },
+	{ "{\"type\": \"tool_call\", \"arguments_schema\": {\"type\": 5}}",
+	  "suite.json:2:52: checks[0].arguments_schema.type: invalid schema: expected a string "
+	  "or an array of strings" },
+	{ "{\"type\": \"tool_call\", \"arguments_schema\": \"x\"}",
+	  "suite.json:2:43: checks[0].arguments_schema: expected a schema object or boolean, "
+	  "got a string" },
+	{ "{\"type\": \"tool_call\", \"args\": {}}",
+	  "suite.json:2:31: checks[0].args: unknown key \"args\" (expected one of: type, id, "
+	  "name, arguments_schema, arguments)" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
 								     "non-empty string" },
@@ -243,6 +256,10 @@ static const struct {
 	{ "{\"type\": \"embedding_similarity\", \"threshold\": 0.9, \"mode\": \"nearest\"}",
 	  "embedding_similarity", "embedding_similarity#0",
 	  "embedding_similarity nearest >= 0.90" },
+	{ "{\"type\": \"tool_call\", \"name\": \"get_weather\", \"arguments_schema\": "
+	  "{\"type\": \"object\"}, \"arguments\": {\"city\": \"Paris\"}}",
+	  "tool_call", "tool_call#0", "tool_call get_weather schema arguments" },
+	{ "{\"type\": \"tool_call\"}", "tool_call", "tool_call#0", "tool_call (any)" },
 	{ "{\"type\": \"similarity\", \"metric\": \"ngram_cosine\", \"threshold\": 0.7, \"n\": 4}",
 	  "similarity", "similarity#0", "similarity ngram_cosine(n=4) >= 0.70" },
 	{ "{\"type\": \"similarity\", \"metric\": \"levenshtein\", \"threshold\": 0.8}",

@@ -306,6 +306,88 @@ static void test_judged(void **state)
 	check_free(s);
 }
 
+/* tool_call on an answer's calls: none, another tool, arguments against the schema and the
+ * subset (numbers by value, nested objects), invalid arguments, the second call passing. */
+static const struct {
+	const char *spec;
+	const char *calls; /* JSON text; NULL: the answer called no tool */
+	enum check_verdict verdict;
+	const char *detail; /* substring expected; NULL: "" */
+} tool_cases[] = {
+	{ "{\"type\":\"tool_call\",\"name\":\"get_weather\"}", NULL, CHECK_FAIL,
+	  "no tool call: expected get_weather (the answer is text)" },
+	{ "{\"type\":\"tool_call\"}", "[]", CHECK_FAIL, "no tool call (the answer is text)" },
+	{ "{\"type\":\"tool_call\"}", "[{\"name\":\"f\",\"arguments\":{}}]", CHECK_PASS, NULL },
+	{ "{\"type\":\"tool_call\",\"name\":\"get_weather\"}",
+	  "[{\"name\":\"get_time\",\"arguments\":{}},{\"name\":\"f\",\"arguments\":{}}]",
+	  CHECK_FAIL, "called get_time, f, not get_weather" },
+	{ "{\"type\":\"tool_call\",\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}",
+	  "[{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\",\"unit\":\"c\"}}]",
+	  CHECK_PASS, NULL },
+	{ "{\"type\":\"tool_call\",\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}",
+	  "[{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Lyon\"}}]", CHECK_FAIL,
+	  "the arguments of get_weather differ: \"city\" is \"Lyon\", not \"Paris\"" },
+	{ "{\"type\":\"tool_call\",\"arguments\":{\"city\":\"Paris\"}}",
+	  "[{\"name\":\"get_weather\",\"arguments\":{}}]", CHECK_FAIL,
+	  "\"city\" is missing, not \"Paris\"" },
+	{ "{\"type\":\"tool_call\",\"arguments\":{\"n\":1,\"o\":{\"a\":[1,2]}}}",
+	  "[{\"name\":\"f\",\"arguments\":{\"n\":1.0,\"o\":{\"a\":[1,2],\"b\":0}}}]", CHECK_PASS,
+	  NULL },
+	{ "{\"type\":\"tool_call\",\"arguments\":{\"o\":{\"a\":[1]}}}",
+	  "[{\"name\":\"f\",\"arguments\":{\"o\":{\"a\":[1,2]}}}]", CHECK_FAIL,
+	  "\"o\" is {\"a\":[1,2]}, not {\"a\":[1]}" },
+	{ "{\"type\":\"tool_call\",\"arguments_schema\":{\"type\":\"object\",\"required\":"
+	  "[\"city\"],\"properties\":{\"city\":{\"type\":\"string\"}}}}",
+	  "[{\"name\":\"get_weather\",\"arguments\":{\"city\":7}}]", CHECK_FAIL,
+	  "the arguments of get_weather do not match the schema: /city: " },
+	{ "{\"type\":\"tool_call\",\"arguments_schema\":{\"required\":[\"city\"]}}",
+	  "[{\"name\":\"f\",\"arguments\":\"{\\\"city\\\": \",\"arguments_invalid\":true}]",
+	  CHECK_FAIL, "the arguments of f are not a JSON object" },
+	/* the first failing call is named, a later passing one passes */
+	{ "{\"type\":\"tool_call\",\"name\":\"f\",\"arguments\":{\"k\":2}}",
+	  "[{\"name\":\"f\",\"arguments\":{\"k\":1}},{\"name\":\"f\",\"arguments\":{\"k\":2}}]",
+	  CHECK_PASS, NULL },
+	{ "{\"type\":\"tool_call\",\"name\":\"f\",\"arguments\":{\"k\":3}}",
+	  "[{\"name\":\"f\",\"arguments\":{\"k\":1}},{\"name\":\"f\",\"arguments\":{\"k\":2}}]",
+	  CHECK_FAIL, "\"k\" is 1, not 3" },
+	/* journals are files: a call that is not an object never crashes */
+	{ "{\"type\":\"tool_call\",\"name\":\"f\"}", "[3, \"x\"]", CHECK_FAIL,
+	  "called ?, ?, not f" },
+};
+
+static void test_tool_call(void **state)
+{
+	size_t i, failed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(tool_cases) / sizeof(tool_cases[0]); i++) {
+		struct check *c = compile(tool_cases[i].spec);
+		json_t *calls = tool_cases[i].calls ? json_loads(tool_cases[i].calls, 0, NULL)
+						    : NULL;
+		struct check_input in = { .text = "", .tool_calls = calls };
+		struct check_result r;
+		int bad = 0;
+
+		if (tool_cases[i].calls && !calls)
+			fail_msg("case %zu: bad calls", i);
+		check_eval(c, &in, &r);
+		if (r.verdict != tool_cases[i].verdict)
+			bad = 1;
+		if (tool_cases[i].detail ? !strstr(r.detail, tool_cases[i].detail)
+					 : r.detail[0] != '\0')
+			bad = 1;
+		if (bad) {
+			print_error("case %zu: %s on %s: got %s \"%s\"\n", i, tool_cases[i].spec,
+				    tool_cases[i].calls ? tool_cases[i].calls : "(none)",
+				    check_verdict_name(r.verdict), r.detail);
+			failed++;
+		}
+		json_decref(calls);
+		check_free(c);
+	}
+	assert_int_equal(failed, 0);
+}
+
 /* The API's refusal field makes an answer a refusal whatever its text. */
 static void test_refusal_flag(void **state)
 {
@@ -641,6 +723,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refusal_flag),
+		cmocka_unit_test(test_tool_call),
 		cmocka_unit_test(test_judged),
 		cmocka_unit_test(test_regex_limit_is_fast),
 		cmocka_unit_test(test_cost),

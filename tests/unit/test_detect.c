@@ -1255,14 +1255,35 @@ static struct sampleset *same_answers(const char *text)
 	return s;
 }
 
+/* As same_answers(""), every answer calling the tools of calls (JSON text; NULL: none). */
+static struct sampleset *same_calls(const char *calls)
+{
+	struct sampleset *s = same_answers("");
+	size_t p, i;
+
+	for (p = 0; calls && p < s->n_prompts; p++)
+		for (i = 0; i < s->prompts[p].n; i++) {
+			s->prompts[p].samples[i].tool_calls = json_loads(calls, 0, NULL);
+			assert_non_null(s->prompts[p].samples[i].tool_calls);
+		}
+	return s;
+}
+
+/* The distance of every prompt (all equal) between the baseline base and the night (taken). */
+static double sets_distance(const char *settings, struct sampleset *base, struct sampleset *night);
+
 /* The distance of every prompt (all equal) between answers a and b under the given
  * detection settings. */
 static double norm_distance(const char *settings, const char *a, const char *b)
 {
+	return sets_distance(settings, same_answers(a), same_answers(b));
+}
+
+static double sets_distance(const char *settings, struct sampleset *base, struct sampleset *night)
+{
 	struct pl_err err = PL_ERR_INIT;
 	json_t *cfg = json_loads(settings, 0, NULL), *sec = NULL, *pr;
 	struct detect_params *p = detect_params_new(NULL, cfg, NULL, NULL, &err);
-	struct sampleset *base = same_answers(a), *night = same_answers(b);
 	struct detect_outcome o;
 	double d = -1;
 	size_t i;
@@ -1285,6 +1306,27 @@ static double norm_distance(const char *settings, const char *a, const char *b)
 	sampleset_free(night);
 	detect_params_free(p);
 	return d;
+}
+
+/* A tool call is part of the answer: the same calls (whatever the key order of their
+ * arguments) are the same answer, another argument or no call at all is a different one. */
+static void test_tool_calls(void **state)
+{
+	static const char paris[] = "[{\"name\":\"get_weather\",\"arguments\":{\"city\":"
+				    "\"Paris\",\"unit\":\"c\"}}]";
+	static const char paris2[] = "[{\"arguments\":{\"unit\":\"c\",\"city\":\"Paris\"},"
+				     "\"name\":\"get_weather\"}]";
+	static const char lyon[] = "[{\"name\":\"get_weather\",\"arguments\":{\"city\":"
+				   "\"Lyon\",\"unit\":\"c\"}}]";
+
+	(void)state;
+	assert_true(sets_distance("{}", same_calls(paris), same_calls(paris2)) == 0.0);
+	assert_true(sets_distance("{}", same_calls(paris), same_calls(lyon)) == 1.0);
+	assert_true(sets_distance("{}", same_calls(paris), same_calls(NULL)) == 1.0);
+	assert_true(sets_distance("{\"normalize\": \"lower\"}", same_calls(paris),
+				  same_calls(paris2)) == 0.0);
+	assert_true(sets_distance("{\"normalize\": \"trim\"}", same_calls(paris),
+				  same_calls(lyon)) == 1.0);
 }
 
 static void test_normalize(void **state)
@@ -1684,6 +1726,7 @@ int main(void)
 		cmocka_unit_test(test_stream_extra_prompt),
 		cmocka_unit_test(test_stream_misuse),
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_tool_calls),
 		cmocka_unit_test(test_epochs_across_baselines),
 		cmocka_unit_test(test_prompt_evidence),
 		cmocka_unit_test(test_stage_confirmed),

@@ -241,6 +241,56 @@ static void test_hostile_numbers_clamped(void **state)
 	assert_int_equal(probe_ms_long(1e308), (long)PROBE_MS_MAX);
 }
 
+/* Tool calls go to the journal with the answer and come back into the samples; a record
+ * written before calls were kept (no "tool_calls") still reads, with none. */
+static void test_tool_calls_roundtrip(void **state)
+{
+	struct probe_answer a, b;
+	struct sample sm;
+	struct pl_err err = PL_ERR_INIT;
+	json_t *o, *args = json_pack("{s:s, s:i}", "city", "Paris", "days", 3), *old;
+	char *text;
+
+	(void)state;
+	answer(&a, PROBE_OK, "");
+	probe_answer_add_call(&a, "get_weather", args);
+	o = journal_answer_to_json(&a);
+	assert_int_equal(journal_answer_from_json(o, &b, &err), 0);
+	assert_true(json_equal(a.tool_calls, b.tool_calls));
+	{
+		struct prompt_samples ps;
+
+		memset(&ps, 0, sizeof(ps));
+		sampleset_add_answer(&ps, 0, &b);
+		assert_true(json_equal(ps.samples[0].tool_calls, a.tool_calls));
+		text = sample_answer_text(&ps.samples[0]);
+		assert_string_equal(text,
+				    "\n[tool_call] get_weather {\"city\":\"Paris\",\"days\":3}");
+		free(text);
+		json_decref(o);
+		o = sample_to_json(&ps.samples[0]);
+		assert_int_equal(sample_from_json(o, &sm, &err), 0);
+		assert_true(json_equal(sm.tool_calls, a.tool_calls));
+		sample_release(&sm);
+		prompt_samples_release(&ps);
+	}
+	probe_answer_release(&b);
+	old = json_pack("{s:s, s:s}", "fault", "ok", "text", "Paris.");
+	assert_int_equal(journal_answer_from_json(old, &b, &err), 0);
+	assert_null(b.tool_calls);
+	probe_answer_release(&b);
+	assert_int_equal(sample_from_json(old, &sm, &err), 0);
+	assert_null(sm.tool_calls);
+	text = sample_answer_text(&sm);
+	assert_string_equal(text, "Paris.");
+	free(text);
+	sample_release(&sm);
+	json_decref(old);
+	json_decref(o);
+	json_decref(args);
+	probe_answer_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_header_names_night),
 		cmocka_unit_test(test_corrupt_line_is_an_error),
 		cmocka_unit_test(test_hostile_numbers_clamped),
+		cmocka_unit_test(test_tool_calls_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

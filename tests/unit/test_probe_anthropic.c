@@ -397,12 +397,109 @@ static void test_build(void **state)
 	json_decref(schema);
 }
 
+/* tool_use blocks, plain (the docs example: text then a call) and streamed (input_json_delta
+ * fragments joined per block; the SDK's odd-whitespace case). */
+static const struct fx_calls_case call_cases[] = {
+	{ .body = "anthropic/messages-tool-use.docs.json",
+	  .calls = "[{\"name\":\"get_weather\",\"arguments\":{\"location\":\"San Francisco, CA\","
+		   "\"unit\":\"celsius\"}}]" },
+	{ .body = "anthropic/messages-stream-tool-use.sse",
+	  .stream = 1,
+	  .calls = "[{\"name\":\"get_weather\",\"arguments\":{\"location\":\"Paris\"}}]" },
+	{ .body = "anthropic/messages-basic-recorded.json", .calls = NULL },
+	{ .raw = 1,
+	  .stream = 1,
+	  .body = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\","
+		  "\"model\":\"c\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n"
+		  "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,"
+		  "\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"b\",\"input\":{}}}\n\n"
+		  "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+		  "\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"a\",\"input\":{}}}\n\n"
+		  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,"
+		  "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"y\\\":\"}}\n\n"
+		  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,"
+		  "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"2}\"}}\n\n"
+		  "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+		  "\"tool_use\"},\"usage\":{\"output_tokens\":5}}\n\n"
+		  "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+	  .calls = "[{\"name\":\"a\",\"arguments\":{}},{\"name\":\"b\",\"arguments\":{\"y\":2}}]" },
+};
+
+static void test_tool_calls(void **state)
+{
+	struct probe_prompt p = { .temperature = -1, .stream = 1 };
+	struct probe_answer a;
+	struct fx x;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(call_cases); i++)
+		fx_check_calls(&probe_anthropic, &target, &call_cases[i]);
+	/* a stream whose input JSON never completes: the call is kept, flagged, not a crash */
+	fx_load(&x, "anthropic/messages-stream-tool-use-incomplete-json.sse", NULL, 200);
+	fx_parse(&probe_anthropic, &target, &p, &x, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	{
+		const json_t *c0 = json_array_get(a.tool_calls, 0);
+
+		assert_int_equal(json_array_size(a.tool_calls), 1);
+		assert_string_equal(json_string_value(json_object_get(c0, "name")), "make_file");
+		assert_true(json_is_true(json_object_get(c0, "arguments_invalid")));
+		assert_int_equal(strncmp(json_string_value(json_object_get(c0, "arguments")),
+					 "{\"filename\": \"taxes.txt\"", 24),
+				 0);
+	}
+	probe_answer_release(&a);
+	fx_release(&x);
+}
+
+static void test_tool_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
+	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+				   0, NULL);
+	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
+	json_t *none = json_string("none");
+	struct probe_prompt p = {
+		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
+	};
+	json_t *body;
+
+	(void)state;
+	body = fx_build_body(&probe_anthropic, &target, &p);
+	fx_body_has(body, "tools",
+		    "[{\"name\":\"get_weather\",\"description\":\"Weather.\",\"input_schema\":"
+		    "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+		    "\"required\":[\"city\"]}}]");
+	fx_body_has(body, "tool_choice", "{\"type\":\"auto\"}");
+	json_decref(body);
+	p.tool_choice = req;
+	body = fx_build_body(&probe_anthropic, &target, &p);
+	fx_body_has(body, "tool_choice", "{\"type\":\"any\"}");
+	json_decref(body);
+	p.tool_choice = named;
+	body = fx_build_body(&probe_anthropic, &target, &p);
+	fx_body_has(body, "tool_choice", "{\"type\":\"tool\",\"name\":\"get_weather\"}");
+	json_decref(body);
+	p.tool_choice = none;
+	body = fx_build_body(&probe_anthropic, &target, &p);
+	fx_body_has(body, "tool_choice", "{\"type\":\"none\"}");
+	json_decref(body);
+	json_decref(tools);
+	json_decref(named);
+	json_decref(req);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures), cmocka_unit_test(test_headers_kept),
-		cmocka_unit_test(test_raw),	 cmocka_unit_test(test_huge_usage),
-		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_fixtures),   cmocka_unit_test(test_headers_kept),
+		cmocka_unit_test(test_raw),	   cmocka_unit_test(test_huge_usage),
+		cmocka_unit_test(test_build),	   cmocka_unit_test(test_tool_calls),
+		cmocka_unit_test(test_tool_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

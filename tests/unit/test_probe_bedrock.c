@@ -369,12 +369,101 @@ static void test_build(void **state)
 	probe_request_release(&req);
 }
 
+/* toolUse content blocks: the AWS guide's Converse example, and a ConverseStream whose
+ * contentBlockStart names the tool and contentBlockDelta carries input fragments. */
+static void test_tool_calls(void **state)
+{
+	static const struct fx_calls_case plain = {
+		.body = "bedrock/converse-tool-use.docs.json",
+		.calls = "[{\"name\":\"top_song\",\"arguments\":{\"sign\":\"WZPZ\"}}]",
+	};
+	struct probe_answer a;
+	struct sbuf sb;
+
+	(void)state;
+	fx_check_calls(&probe_bedrock, &target, &plain);
+	sbuf_init(&sb);
+	event(&sb, "messageStart", "{\"role\":\"assistant\"}");
+	event(&sb, "contentBlockDelta",
+	      "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Let me look.\"}}");
+	event(&sb, "contentBlockStop", "{\"contentBlockIndex\":0}");
+	event(&sb, "contentBlockStart",
+	      "{\"contentBlockIndex\":1,\"start\":{\"toolUse\":{\"toolUseId\":\"tooluse_1\","
+	      "\"name\":\"top_song\"}}}");
+	event(&sb, "contentBlockDelta",
+	      "{\"contentBlockIndex\":1,\"delta\":{\"toolUse\":{\"input\":\"{\\\"sign\\\":\"}}}");
+	event(&sb, "contentBlockDelta",
+	      "{\"contentBlockIndex\":1,\"delta\":{\"toolUse\":{\"input\":\"\\\"WZPZ\\\"}\"}}}");
+	event(&sb, "contentBlockStop", "{\"contentBlockIndex\":1}");
+	event(&sb, "messageStop", "{\"stopReason\":\"tool_use\"}");
+	parse_frames(&sb, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	assert_string_equal(a.text, "Let me look.");
+	fx_calls(&a, "[{\"name\":\"top_song\",\"arguments\":{\"sign\":\"WZPZ\"}}]", "stream");
+	probe_answer_release(&a);
+	sbuf_release(&sb);
+}
+
+/* toolConfig: toolSpec with inputSchema.json; toolChoice auto / any / tool; no "none". */
+static void test_tool_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
+	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+				   0, NULL);
+	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
+	json_t *none = json_string("none");
+	struct probe_prompt p = {
+		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
+	};
+	json_t *body;
+
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+
+	(void)state;
+	body = fx_build_body(&probe_bedrock, &target, &p);
+	fx_body_has(body, "toolConfig",
+		    "{\"tools\":[{\"toolSpec\":{\"name\":\"get_weather\",\"description\":"
+		    "\"Weather.\",\"inputSchema\":{\"json\":{\"type\":\"object\",\"properties\":"
+		    "{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}}],"
+		    "\"toolChoice\":{\"auto\":{}}}");
+	json_decref(body);
+	p.tool_choice = req;
+	body = fx_build_body(&probe_bedrock, &target, &p);
+	assert_true(json_is_object(json_object_get(
+		json_object_get(json_object_get(body, "toolConfig"), "toolChoice"), "any")));
+	json_decref(body);
+	p.tool_choice = named;
+	body = fx_build_body(&probe_bedrock, &target, &p);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(body, "toolConfig"),
+							"toolChoice"),
+					"tool"),
+			"name")),
+		"get_weather");
+	json_decref(body);
+	p.tool_choice = none;
+	probe_request_init(&rq);
+	assert_int_equal(probe_bedrock.build(&target, &p, &rq, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(err.msg, "bedrock converse cannot ask for tool_choice \"none\"");
+	probe_request_release(&rq);
+	json_decref(tools);
+	json_decref(named);
+	json_decref(req);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),      cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_stream_frames), cmocka_unit_test(test_raw),
-		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_build),	      cmocka_unit_test(test_tool_calls),
+		cmocka_unit_test(test_tool_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,6 +133,85 @@ static PL_UNUSED void fx_text(const char *got, const char *want, size_t len, con
 			 strlen(got), want, len);
 }
 
+/* The answer's tool calls equal want: JSON text of [{"name","arguments"}...], NULL for none. */
+static PL_UNUSED void fx_calls(const struct probe_answer *a, const char *want, const char *file)
+{
+	json_t *w = want ? json_loads(want, 0, NULL) : NULL;
+	char *got = a->tool_calls ? json_dumps(a->tool_calls, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	if (want && !w)
+		fail_msg("%s: bad expected calls %s", file, want);
+	if ((!w) != (!a->tool_calls) || (w && !json_equal(w, a->tool_calls)))
+		fail_msg("%s: tool calls: got %s, want %s", file, got ? got : "(none)",
+			 want ? want : "(none)");
+	free(got);
+	json_decref(w);
+}
+
+/* A 200 response (a fixture file, or inline text when raw is set) and the calls it holds. */
+struct fx_calls_case {
+	const char *body;
+	int raw;
+	int stream;
+	const char *calls; /* JSON text, NULL for none */
+};
+
+static PL_UNUSED void fx_check_calls(const struct probe_ops *ops, const struct probe_target *t,
+				     const struct fx_calls_case *c)
+{
+	struct probe_prompt p = { .temperature = -1, .stream = c->stream };
+	struct probe_answer a;
+	struct fx x;
+
+	memset(&x, 0, sizeof(x));
+	if (c->raw) {
+		x.body = xstrdup(c->body);
+		x.len = strlen(c->body);
+		x.status = 200;
+	} else {
+		fx_load(&x, c->body, NULL, 200);
+	}
+	fx_parse(ops, t, &p, &x, &a);
+	if (a.fault != PROBE_OK)
+		fail_msg("%s: fault %s: %s", c->raw ? "(inline)" : c->body,
+			 probe_fault_name(a.fault), a.error_message ? a.error_message : "");
+	fx_calls(&a, c->calls, c->raw ? "(inline)" : c->body);
+	probe_answer_release(&a);
+	fx_release(&x);
+}
+
+/* Builds p's request with ops and returns its body (a new reference); fails the test when the
+ * build fails. */
+static PL_UNUSED json_t *fx_build_body(const struct probe_ops *ops, const struct probe_target *t,
+				       const struct probe_prompt *p)
+{
+	struct probe_request req;
+	struct pl_err err = PL_ERR_INIT;
+	json_t *body;
+
+	probe_request_init(&req);
+	if (ops->build(t, p, &req, &err))
+		fail_msg("build: %s", err.msg);
+	body = json_loadb(req.body, req.body_len, 0, NULL);
+	assert_non_null(body);
+	probe_request_release(&req);
+	return body;
+}
+
+/* body[key] equals the JSON text want. */
+static PL_UNUSED void fx_body_has(const json_t *body, const char *key, const char *want)
+{
+	json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
+	char *got = json_dumps(json_object_get(body, key),
+			       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	assert_non_null(w);
+	if (!json_equal(w, json_object_get(body, key)))
+		fail_msg("body.%s: got %s, want %s", key, got ? got : "(absent)", want);
+	free(got);
+	json_decref(w);
+}
+
 /* One recorded response and what the probe must extract from it. */
 struct fx_case {
 	const char *body;

@@ -376,13 +376,74 @@ static void test_build(void **state)
 	json_decref(schema);
 }
 
+/* functionCall parts: the recorded generateContent (toolConfig ANY) and a streamed one. */
+static const struct fx_calls_case call_cases[] = {
+	{ .body = "derived/gemini/cassette-generateContent-function-call.0.body",
+	  .calls = "[{\"name\":\"concatStringFunction\",\"arguments\":{\"firstString\":\"hello\","
+		   "\"secondString\":\"world\"}}]" },
+	{ .body = "gemini/streamGenerateContent-sse-function-call.sse",
+	  .stream = 1,
+	  .calls = "[{\"name\":\"getTemperature\",\"arguments\":{\"city\":\"San Jose\"}}]" },
+	{ .body = "gemini/generateContent-success-short.json", .calls = NULL },
+};
+
+static void test_tool_calls(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(call_cases); i++)
+		fx_check_calls(&probe_gemini, &target, &call_cases[i]);
+}
+
+static void test_tool_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
+	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+				   0, NULL);
+	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
+	json_t *none = json_string("none");
+	struct probe_prompt p = {
+		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
+	};
+	json_t *body;
+
+	(void)state;
+	body = fx_build_body(&probe_gemini, &target, &p);
+	fx_body_has(body, "tools",
+		    "[{\"functionDeclarations\":[{\"name\":\"get_weather\",\"description\":"
+		    "\"Weather.\",\"parametersJsonSchema\":{\"type\":\"object\",\"properties\":"
+		    "{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]}]");
+	fx_body_has(body, "toolConfig", "{\"functionCallingConfig\":{\"mode\":\"AUTO\"}}");
+	json_decref(body);
+	p.tool_choice = req;
+	body = fx_build_body(&probe_gemini, &target, &p);
+	fx_body_has(body, "toolConfig", "{\"functionCallingConfig\":{\"mode\":\"ANY\"}}");
+	json_decref(body);
+	p.tool_choice = none;
+	body = fx_build_body(&probe_gemini, &target, &p);
+	fx_body_has(body, "toolConfig", "{\"functionCallingConfig\":{\"mode\":\"NONE\"}}");
+	json_decref(body);
+	p.tool_choice = named;
+	body = fx_build_body(&probe_gemini, &target, &p);
+	fx_body_has(body, "toolConfig",
+		    "{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":"
+		    "[\"get_weather\"]}}");
+	json_decref(body);
+	json_decref(tools);
+	json_decref(named);
+	json_decref(req);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures),
-		cmocka_unit_test(test_logprobs),
-		cmocka_unit_test(test_raw),
-		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_fixtures),   cmocka_unit_test(test_logprobs),
+		cmocka_unit_test(test_raw),	   cmocka_unit_test(test_build),
+		cmocka_unit_test(test_tool_calls), cmocka_unit_test(test_tool_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -272,12 +272,107 @@ static void test_build(void **state)
 	json_decref(schema);
 }
 
+/* message.tool_calls with arguments as an object, plain and in a stream chunk. */
+static const struct fx_calls_case call_cases[] = {
+	{ .body = "ollama/api-chat-nonstream-tool-call.docs.json",
+	  .calls = "[{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}]" },
+	{ .body = "ollama/api-chat-nonstream-recorded.json", .calls = NULL },
+};
+
+static void test_tool_calls(void **state)
+{
+	struct probe_prompt p = { .temperature = -1, .stream = 1 };
+	struct probe_answer a;
+	struct fx x, fin;
+	struct sbuf sb;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(call_cases); i++)
+		fx_check_calls(&probe_ollama, &target, &call_cases[i]);
+	/* the docs' streamed tool-call chunk, then the docs' final chunk, as NDJSON lines */
+	fx_load(&x, "ollama/api-chat-stream-tool-call-chunk.docs.json", NULL, 200);
+	fx_load(&fin, "ollama/api-chat-stream-final.docs.json", NULL, 200);
+	sbuf_init(&sb);
+	{
+		json_t *a1 = json_loadb(x.body, x.len, 0, NULL),
+		       *a2 = json_loadb(fin.body, fin.len, 0, NULL);
+		char *l1 = json_dumps(a1, JSON_COMPACT), *l2 = json_dumps(a2, JSON_COMPACT);
+
+		sbuf_addf(&sb, "%s\n%s\n", l1, l2);
+		free(l1);
+		free(l2);
+		json_decref(a1);
+		json_decref(a2);
+	}
+	free(x.body);
+	x.body = sbuf_detach(&sb, &x.len);
+	fx_parse(&probe_ollama, &target, &p, &x, &a);
+	assert_int_equal(a.fault, PROBE_OK);
+	fx_calls(&a, "[{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}]", "stream");
+	probe_answer_release(&a);
+	fx_release(&x);
+	fx_release(&fin);
+	sbuf_release(&sb);
+}
+
+/* tools as OpenAI's; /api/chat has no tool_choice: "none" sends no tools, "required" and a
+ * named tool cannot be said. */
+static void test_tool_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
+	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+				   0, NULL);
+	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
+	json_t *none = json_string("none");
+	struct probe_prompt p = {
+		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
+	};
+	json_t *body;
+
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+
+	(void)state;
+	body = fx_build_body(&probe_ollama, &target, &p);
+	fx_body_has(
+		body, "tools",
+		"[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
+		"\"Weather.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+		"{\"type\":\"string\"}},\"required\":[\"city\"]}}}]");
+	assert_null(json_object_get(body, "tool_choice"));
+	json_decref(body);
+	p.tool_choice = none;
+	body = fx_build_body(&probe_ollama, &target, &p);
+	assert_null(json_object_get(body, "tools"));
+	json_decref(body);
+	p.tool_choice = req;
+	probe_request_init(&rq);
+	assert_int_equal(probe_ollama.build(&target, &p, &rq, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(err.msg, "ollama's /api/chat cannot ask for tool_choice \"required\"");
+	probe_request_release(&rq);
+	p.tool_choice = named;
+	pl_err_init(&err);
+	probe_request_init(&rq);
+	assert_int_equal(probe_ollama.build(&target, &p, &rq, &err), -1);
+	assert_string_equal(err.msg, "ollama's /api/chat cannot ask for tool_choice \"tool\"");
+	probe_request_release(&rq);
+	json_decref(tools);
+	json_decref(named);
+	json_decref(req);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures), cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_stream),	 cmocka_unit_test(test_raw),
-		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_fixtures),   cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_stream),	   cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_build),	   cmocka_unit_test(test_tool_calls),
+		cmocka_unit_test(test_tool_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -921,6 +921,164 @@ static void test_responses_build(void **state)
 	json_decref(schema);
 }
 
+/* Tool calls from every chat shape: one call, parallel calls, the spec example (arguments
+ * with line breaks), streamed fragments concatenated per index, and arguments that are not
+ * JSON kept as text with a flag. */
+static const struct fx_calls_case chat_call_cases[] = {
+	{ .body = "openai-chat/chat-tool-call-single.json",
+	  .calls = "[{\"name\":\"GetWeatherArgs\",\"arguments\":{\"city\":\"Edinburgh\","
+		   "\"country\":\"UK\",\"units\":\"c\"}}]" },
+	{ .body = "openai-chat/chat-tool-calls-parallel.json",
+	  .calls = "[{\"name\":\"GetWeatherArgs\",\"arguments\":{\"city\":\"Edinburgh\","
+		   "\"country\":\"GB\",\"units\":\"c\"}},{\"name\":\"get_stock_price\","
+		   "\"arguments\":{\"ticker\":\"AAPL\",\"exchange\":\"NASDAQ\"}}]" },
+	{ .body = "openai-chat/chat-tool-call-functions.spec-example.json",
+	  .calls = "[{\"name\":\"get_current_weather\",\"arguments\":{\"location\":"
+		   "\"Boston, MA\"}}]" },
+	{ .body = "openai-chat/chat-stream-tool-call.sse",
+	  .stream = 1,
+	  .calls = "[{\"name\":\"GetWeatherArgs\",\"arguments\":{\"city\":\"Edinburgh\","
+		   "\"country\":\"UK\",\"units\":\"c\"}}]" },
+	{ .body = "openai-chat/chat-stream-parallel-tool-calls.sse",
+	  .stream = 1,
+	  .calls = "[{\"name\":\"GetWeatherArgs\",\"arguments\":{\"city\":\"Edinburgh\","
+		   "\"country\":\"GB\",\"units\":\"c\"}},{\"name\":\"get_stock_price\","
+		   "\"arguments\":{\"ticker\":\"AAPL\",\"exchange\":\"NASDAQ\"}}]" },
+	{ .body = "openai-chat/chat-basic-text.json", .calls = NULL },
+	{ .body = "openai-chat/chat-stream-n3-choices.sse", .stream = 1, .calls = NULL },
+	{ .raw = 1,
+	  .body = "{\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+		  "\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"x\",\"type\":"
+		  "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\": 1\"}},"
+		  "{\"id\":\"y\",\"type\":\"function\",\"function\":{\"name\":\"g\","
+		  "\"arguments\":\"\"}}]},\"finish_reason\":\"tool_calls\"}]}",
+	  .calls = "[{\"name\":\"f\",\"arguments\":\"{\\\"a\\\": 1\",\"arguments_invalid\":true},"
+		   "{\"name\":\"g\",\"arguments\":{}}]" },
+	/* n>1 streamed: only choice 0's calls (choice 1's interleave with other fragments) */
+	{ .raw = 1,
+	  .stream = 1,
+	  .body = "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":"
+		  "{\"tool_calls\":[{\"index\":0,\"id\":\"a\",\"type\":\"function\",\"function\":"
+		  "{\"name\":\"f\",\"arguments\":\"\"}}]}}]}\n\n"
+		  "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":1,\"delta\":"
+		  "{\"tool_calls\":[{\"index\":0,\"id\":\"b\",\"type\":\"function\",\"function\":"
+		  "{\"name\":\"g\",\"arguments\":\"{\\\"z\\\":\"}}]}}]}\n\n"
+		  "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":"
+		  "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"q\\\":\"}}]}}]}\n\n"
+		  "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":1,\"delta\":"
+		  "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"2}\"}}]},"
+		  "\"finish_reason\":\"tool_calls\"}]}\n\n"
+		  "data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":"
+		  "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]},"
+		  "\"finish_reason\":\"tool_calls\"}]}\n\n"
+		  "data: [DONE]\n\n",
+	  .calls = "[{\"name\":\"f\",\"arguments\":{\"q\":1}}]" },
+};
+
+static void test_chat_tool_calls(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(chat_call_cases); i++)
+		fx_check_calls(&probe_openai, &chat_target, &chat_call_cases[i]);
+}
+
+static const struct probe_target responses_tools_target = {
+	.base_url = "https://api.openai.com/v1",
+	.model = "gpt-5",
+	.api_key = "sk-test",
+	.api = "responses",
+};
+
+/* Responses: output items of type function_call, plain and streamed (from the terminal
+ * response.completed, or the output_item.done events when its output[] is empty). */
+static const struct fx_calls_case responses_call_cases[] = {
+	{ .body = "openai-responses/responses-function-call.spec-example.json",
+	  .calls = "[{\"name\":\"get_current_weather\",\"arguments\":{\"location\":"
+		   "\"Boston, MA\",\"unit\":\"celsius\"}}]" },
+	{ .body = "openai-responses/responses-basic-text.json", .calls = NULL },
+	{ .raw = 1,
+	  .stream = 1,
+	  .body = "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\","
+		  "\"output_index\":0,\"item\":{\"type\":\"function_call\",\"name\":\"f\","
+		  "\"arguments\":\"\"}}\n\n"
+		  "event: response.function_call_arguments.delta\ndata: {\"type\":"
+		  "\"response.function_call_arguments.delta\",\"output_index\":0,\"delta\":"
+		  "\"{\\\"a\\\":\"}\n\n"
+		  "event: response.output_item.done\ndata: {\"type\":\"response.output_item.done\","
+		  "\"output_index\":0,\"item\":{\"type\":\"function_call\",\"name\":\"f\","
+		  "\"arguments\":\"{\\\"a\\\":1}\"}}\n\n"
+		  "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":"
+		  "{\"id\":\"r\",\"status\":\"completed\",\"model\":\"gpt-5\",\"output\":[]}}\n\n",
+	  .calls = "[{\"name\":\"f\",\"arguments\":{\"a\":1}}]" },
+	{ .raw = 1,
+	  .stream = 1,
+	  .body = "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":"
+		  "{\"id\":\"r\",\"status\":\"completed\",\"model\":\"gpt-5\",\"output\":[{\"type\":"
+		  "\"function_call\",\"call_id\":\"c1\",\"name\":\"g\",\"arguments\":"
+		  "\"{\\\"b\\\":[1,2]}\"}]}}\n\n",
+	  .calls = "[{\"name\":\"g\",\"arguments\":{\"b\":[1,2]}}]" },
+};
+
+static void test_responses_tool_calls(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(responses_call_cases); i++)
+		fx_check_calls(&probe_openai, &responses_tools_target, &responses_call_cases[i]);
+}
+
+/* tools and tool_choice in both wire forms: chat nests the function, Responses flattens it. */
+static void test_tool_build(void **state)
+{
+	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
+	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+				   0, NULL);
+	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
+	struct probe_prompt p = {
+		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
+	};
+	json_t *body;
+
+	(void)state;
+	body = fx_build_body(&probe_openai, &chat_target, &p);
+	fx_body_has(
+		body, "tools",
+		"[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
+		"\"Weather.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+		"{\"type\":\"string\"}},\"required\":[\"city\"]}}}]");
+	fx_body_has(body, "tool_choice", "\"auto\"");
+	json_decref(body);
+	p.tool_choice = named;
+	body = fx_build_body(&probe_openai, &chat_target, &p);
+	fx_body_has(body, "tool_choice",
+		    "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}");
+	json_decref(body);
+	body = fx_build_body(&probe_openai, &responses_tools_target, &p);
+	fx_body_has(body, "tools",
+		    "[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":"
+		    "\"Weather.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+		    "{\"type\":\"string\"}},\"required\":[\"city\"]}}]");
+	fx_body_has(body, "tool_choice", "{\"type\":\"function\",\"name\":\"get_weather\"}");
+	json_decref(body);
+	p.tool_choice = req;
+	body = fx_build_body(&probe_openai, &responses_tools_target, &p);
+	fx_body_has(body, "tool_choice", "\"required\"");
+	json_decref(body);
+	p.tools = NULL; /* no tools: neither key */
+	body = fx_build_body(&probe_openai, &chat_target, &p);
+	assert_null(json_object_get(body, "tools"));
+	assert_null(json_object_get(body, "tool_choice"));
+	json_decref(body);
+	json_decref(tools);
+	json_decref(named);
+	json_decref(req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -933,6 +1091,9 @@ int main(void)
 		cmocka_unit_test(test_responses_moderation),
 		cmocka_unit_test(test_responses_raw),
 		cmocka_unit_test(test_responses_build),
+		cmocka_unit_test(test_chat_tool_calls),
+		cmocka_unit_test(test_responses_tool_calls),
+		cmocka_unit_test(test_tool_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -198,6 +198,18 @@ static void test_json_and_answer(void **state)
 	assert_non_null(strstr(text, "\"token\":\"x[redacted]\""));
 	free(text);
 	probe_answer_release(&a);
+
+	/* a tool call's arguments (and its name) are the vendor's text too */
+	probe_answer_init(&a);
+	a.text = xstrdup("");
+	probe_answer_add_call_text(&a, "send_" KEY, "{\"key\":\"" KEY "\"}",
+				   strlen("{\"key\":\"" KEY "\"}"));
+	probe_answer_redact(&a);
+	text = json_dumps(a.tool_calls, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(
+		text, "[{\"arguments\":{\"key\":\"[redacted]\"},\"name\":\"send_[redacted]\"}]");
+	free(text);
+	probe_answer_release(&a);
 }
 
 /* journal_answer_to_json (journals, baselines) redacts even an answer nobody redacted. */
@@ -211,7 +223,11 @@ static void test_journal_record(void **state)
 	probe_answer_init(&a);
 	a.text = xstrdup("t");
 	a.logprobs = json_pack("{s:[{s:s}]}", "content", "token", KEY);
+	o = json_pack("{s:s}", "k", KEY);
+	probe_answer_add_call(&a, "f", o);
+	json_decref(o);
 	o = journal_answer_to_json(&a);
+	assert_non_null(json_object_get(o, "tool_calls"));
 	text = json_dumps(o, JSON_COMPACT);
 	assert_null(strstr(text, KEY));
 	assert_non_null(strstr(text, "[redacted]"));

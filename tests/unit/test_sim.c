@@ -1084,10 +1084,12 @@ static void test_probes_parse_sim(void **state)
 		char base[128];
 		struct probe_target t = { base,		  c->model,    "AKIDEXAMPLE:secret",
 					  c->api_version, "us-east-1", c->api };
-		struct probe_prompt pp = { long_q, 2, 0.0, 300, 0, 0, 0, 0, NULL, 0 }; /* T 0: no
-											  chance
-											  refusals
-											*/
+		struct probe_prompt pp = {
+			long_q, 2, 0.0, 300, 0, 0, 0, 0, NULL, 0, NULL, NULL
+		}; /* T 0: no
+	  chance
+	  refusals
+	*/
 		struct probe_answer a;
 
 		assert_non_null(ops);
@@ -1145,6 +1147,112 @@ static void test_probes_parse_sim(void **state)
 	sim_stop(s);
 	sim_stop(f);
 	sim_stop(e);
+}
+
+/* a's tool calls equal the JSON text want. */
+static void fx_calls_eq(const struct probe_answer *a, const char *want, const char *what)
+{
+	json_t *w = json_loads(want, 0, NULL);
+	char *got = a->tool_calls ? json_dumps(a->tool_calls, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	if (!w || !a->tool_calls || !json_equal(w, a->tool_calls))
+		fail_msg("%s: tool calls %s, want %s", what, got ? got : "(none)", want);
+	free(got);
+	json_decref(w);
+}
+
+/* Tool calls over every wire, plain and streamed: the probe sends the tools, the simulator
+ * answers with a call whose arguments fill the schema from the prompt, the probe reads it
+ * back; "none" gets text, a named tool is the one called; the "no-tools" drift answers in
+ * text and "tool-args" changes the arguments. */
+static void test_probes_tool_calls(void **state)
+{
+	static const struct probe_message q[] = {
+		{ "user", "What is the weather in Paris today?" },
+	};
+	static const char want[] = "[{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\","
+				   "\"unit\":\"celsius\",\"days\":7}}]";
+	static const char want_time[] =
+		"[{\"name\":\"get_time\",\"arguments\":{\"zone\":\"Paris\"}}]";
+	static const char drifted[] =
+		"[{\"name\":\"get_weather\",\"arguments\":{\"city\":\"PARIS\","
+		"\"unit\":\"fahrenheit\",\"days\":8}}]";
+	json_t *tools = json_loads(
+		"[{\"name\":\"get_weather\",\"description\":\"Weather for a city.\",\"parameters\":"
+		"{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"unit\":"
+		"{\"enum\":[\"celsius\",\"fahrenheit\"]},\"days\":{\"type\":\"integer\"},\"note\":"
+		"{\"type\":\"string\"}},\"required\":[\"city\",\"unit\",\"days\"]}},"
+		"{\"name\":\"get_time\",\"parameters\":{\"type\":\"object\",\"properties\":{\"zone\":"
+		"{\"type\":\"string\"}}}}]",
+		0, NULL);
+	json_t *none = json_string("none"), *named = json_pack("{s:s}", "name", "get_time");
+	int port, dport, aport;
+	struct sim_opts o;
+	struct sim *s, *d, *ad;
+
+	(void)state;
+	assert_non_null(tools);
+	sim_opts_init(&o);
+	o.knobs.seed = 5;
+	s = start(&o, &port);
+	o.knobs.drifts = SIM_DRIFT_NO_TOOLS;
+	d = start(&o, &dport);
+	o.knobs.drifts = SIM_DRIFT_TOOL_ARGS;
+	ad = start(&o, &aport);
+	for (size_t i = 0; i < ARRAY_SIZE(probe_cases); i++) {
+		const struct probe_case *c = &probe_cases[i];
+		const struct probe_ops *ops = probe_find(c->probe);
+		char base[128];
+		struct probe_target t = { base,		  c->model,    "AKIDEXAMPLE:secret",
+					  c->api_version, "us-east-1", c->api };
+		struct probe_prompt pp = { q, 1, 0.0, 300, 0, 0, 0, 0, NULL, 0, tools, NULL };
+		struct probe_answer a;
+
+		for (int stream = 0; stream < 2; stream++) {
+			pp.stream = stream;
+			pp.tool_choice = NULL;
+			print_message("tools %s%s%s%s\n", c->probe, c->api ? "/" : "",
+				      c->api ? c->api : "", stream ? " stream" : "");
+			snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", port, c->base);
+			probe_roundtrip(ops, &t, &pp, &a);
+			if (a.fault != PROBE_OK)
+				fail_msg("%s: fault %s: %s", c->probe, probe_fault_name(a.fault),
+					 a.error_message ? a.error_message : "");
+			fx_calls_eq(&a, want, c->probe);
+			probe_answer_release(&a);
+			if (strcmp(c->probe, "ollama")) { /* /api/chat has no tool_choice */
+				pp.tool_choice = named;
+				probe_roundtrip(ops, &t, &pp, &a);
+				fx_calls_eq(&a, want_time, c->probe);
+				probe_answer_release(&a);
+			}
+			if (strcmp(c->probe, "bedrock")) { /* Converse has no "none" */
+				pp.tool_choice = none;
+				probe_roundtrip(ops, &t, &pp, &a);
+				assert_int_equal(a.fault, PROBE_OK);
+				assert_null(a.tool_calls);
+				assert_true(strlen(a.text) > 0);
+				probe_answer_release(&a);
+			}
+			pp.tool_choice = NULL;
+			snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", dport, c->base);
+			probe_roundtrip(ops, &t, &pp, &a);
+			assert_int_equal(a.fault, PROBE_OK);
+			assert_null(a.tool_calls);
+			assert_true(strlen(a.text) > 0);
+			probe_answer_release(&a);
+			snprintf(base, sizeof(base), "http://127.0.0.1:%d%s", aport, c->base);
+			probe_roundtrip(ops, &t, &pp, &a);
+			fx_calls_eq(&a, drifted, c->probe);
+			probe_answer_release(&a);
+		}
+	}
+	sim_stop(s);
+	sim_stop(d);
+	sim_stop(ad);
+	json_decref(tools);
+	json_decref(none);
+	json_decref(named);
 }
 
 /* --token-ms: a stream arrives event by event (chunked), so time to first byte < total. */
@@ -1397,6 +1505,7 @@ int main(void)
 		cmocka_unit_test(test_wire_refusals),
 		cmocka_unit_test(test_format_filter_and_gemini_array),
 		cmocka_unit_test(test_probes_parse_sim),
+		cmocka_unit_test(test_probes_tool_calls),
 		cmocka_unit_test(test_paced_stream),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_embeddings_every_wire),

@@ -223,6 +223,47 @@ static void test_tokens_and_max_tokens(void **state)
 	}
 }
 
+/* The tool call: every property when none is required, types from the schema, the named
+ * tool; none for a refused answer or "none". */
+static void test_tool_call(void **state)
+{
+	struct sim_knobs k;
+	struct sim_msg m[] = { { "user", "Book a table at Chez Panisse for four people" } };
+	struct sim_answer a;
+	json_t *tools = json_loads("[{\"name\":\"a\"},{\"name\":\"book\",\"parameters\":"
+				   "{\"properties\":{\"place\":{\"type\":\"string\"},\"n\":"
+				   "{\"type\":\"number\"},\"ok\":{\"type\":\"boolean\"},"
+				   "\"tags\":{\"type\":\"array\"}}}}]",
+				   0, NULL),
+	       *want = json_loads("[{\"name\":\"book\",\"arguments\":{\"place\":\"Panisse\","
+				  "\"n\":9,\"ok\":true,\"tags\":[]}}]",
+				  0, NULL);
+
+	(void)state;
+	sim_knobs_init(&k);
+	sim_model_answer(&k, "m", m, 1, 0, 0, 1, &a);
+	sim_model_tool_call(&k, tools, "tool", "book", m, 1, &a);
+	assert_true(json_equal(a.tool_calls, want));
+	assert_string_equal(a.text, "");
+	sim_answer_release(&a);
+	sim_model_answer(&k, "m", m, 1, 0, 0, 1, &a);
+	sim_model_tool_call(&k, tools, "none", NULL, m, 1, &a);
+	assert_null(a.tool_calls);
+	a.refused = 1; /* a chance refusal of a benign prompt: the tool answers */
+	sim_model_tool_call(&k, tools, "required", NULL, m, 1, &a);
+	assert_non_null(a.tool_calls);
+	assert_false(a.refused);
+	json_decref(a.tool_calls);
+	a.tool_calls = NULL;
+	a.refused = 1;
+	a.prompt_blocked = 1;
+	sim_model_tool_call(&k, tools, "required", NULL, m, 1, &a);
+	assert_null(a.tool_calls);
+	sim_answer_release(&a);
+	json_decref(tools);
+	json_decref(want);
+}
+
 static void test_drift_parse(void **state)
 {
 	unsigned b = 0;
@@ -230,7 +271,9 @@ static void test_drift_parse(void **state)
 	const char *const *names = sim_drift_names(&n);
 
 	(void)state;
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 12);
+	assert_int_equal(sim_drift_parse("no-tools,tool-args", &b), 0);
+	assert_int_equal(b, SIM_DRIFT_NO_TOOLS | SIM_DRIFT_TOOL_ARGS);
 	assert_int_equal(sim_drift_parse("longer,fenced", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_LONGER | SIM_DRIFT_FENCED);
 	assert_int_equal(sim_drift_parse("swap", &b), 0);
@@ -462,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_fact_and_json),
 		cmocka_unit_test(test_tokens_and_max_tokens),
 		cmocka_unit_test(test_drift_parse),
+		cmocka_unit_test(test_tool_call),
 		cmocka_unit_test(test_drifts_observable),
 		cmocka_unit_test(test_drift_rates),
 		cmocka_unit_test(test_night_noise),

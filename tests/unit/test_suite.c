@@ -90,6 +90,28 @@ static const struct {
 	{ "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\", \"checks\": "
 	  "[{\"type\": \"length\", \"min\": 1, \"min_pass_rate\": 2}]}]}",
 	  "prompts[0].checks[0].min_pass_rate: expected a number from 0 to 1, got 2" },
+#define TOOLP "{\"id\": \"s\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\", "
+	{ TOOLP "\"tools\": []}]}",
+	  "prompts[0].tools: expected a non-empty array of {\"name\", \"description\", "
+	  "\"parameters\"} objects" },
+	{ TOOLP "\"tools\": [{\"name\": \"get weather\"}]}]}",
+	  "prompts[0].tools[0].name: invalid tool name \"get weather\"" },
+	{ TOOLP "\"tools\": [{\"name\": \"f\", \"params\": {}}]}]}",
+	  "prompts[0].tools[0].params: unknown key \"params\"" },
+	{ TOOLP "\"tools\": [{\"name\": \"f\", \"parameters\": []}]}]}",
+	  "prompts[0].tools[0].parameters: expected a JSON Schema object, got an array" },
+	{ TOOLP "\"tools\": [{\"name\": \"f\", \"parameters\": {\"type\": \"objekt\"}}]}]}",
+	  "prompts[0].tools[0].parameters.type: invalid schema" },
+	{ TOOLP "\"tools\": [{\"name\": \"f\"}, {\"name\": \"f\"}]}]}",
+	  "prompts[0].tools[1].name: duplicate tool name \"f\"" },
+	{ TOOLP "\"tool_choice\": \"auto\"}]}", "prompts[0].tool_choice: a tool_choice needs "
+						"\"tools\"" },
+	{ TOOLP "\"tools\": [{\"name\": \"f\"}], \"tool_choice\": \"any\"}]}",
+	  "prompts[0].tool_choice: expected \"auto\", \"none\", \"required\" or {\"name\": "
+	  "TOOL}, got \"any\"" },
+	{ TOOLP "\"tools\": [{\"name\": \"f\"}], \"tool_choice\": {\"name\": \"g\"}}]}",
+	  "prompts[0].tool_choice.name: no tool named \"g\" in \"tools\"" },
+#undef TOOLP
 	{ "{\"id\": \"../x\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\"}]}", "id: invalid "
 										   "suite id "
 										   "\"../x\"" },
@@ -469,6 +491,35 @@ static void test_request_hash(void **state)
 		"   \"response_schema\": {\"type\": \"object\", \"required\": [\"x\"]}}]}",
 		b);
 	assert_string_not_equal(a, b);
+
+	/* tools are sent: adding one, editing its schema or the tool_choice changes the hash; a
+	 * prompt without tools keeps the hash it had before tools existed (above) */
+	{
+		char t1[65], t2[65], t3[65];
+
+		hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", "
+			"\"tools\": [{\"name\": \"f\", \"parameters\": {\"type\": \"object\"}}]}]}",
+			t1);
+		hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", "
+			"\"tools\": [{\"name\": \"f\", \"parameters\": {\"type\": \"object\", "
+			"\"required\": [\"x\"]}}]}]}",
+			t2);
+		hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", "
+			"\"tools\": [{\"name\": \"f\", \"parameters\": {\"type\": \"object\"}}], "
+			"\"tool_choice\": \"required\"}]}",
+			t3);
+		hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\"}]}", b);
+		assert_string_not_equal(t1, b);
+		assert_string_not_equal(t1, t2);
+		assert_string_not_equal(t1, t3);
+		assert_string_equal(b, want);
+		/* "auto" said or left out is the same request */
+		hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\", "
+			"\"tool_choice\": \"auto\", \"tools\": [{\"parameters\": {\"type\": "
+			"\"object\"}, \"name\": \"f\"}]}]}",
+			t2);
+		assert_string_equal(t1, t2);
+	}
 
 	/* a schema integer RFC 8785 cannot write still loads (and hashes) */
 	hash_of("{\"id\": \"s\", \"prompts\": [{\"id\": \"p\", \"prompt\": \"Hi?\",\n"
