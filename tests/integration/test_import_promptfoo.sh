@@ -94,6 +94,10 @@ tests:
       - type: not-is-refusal
 YAML
 good="$PL_SOURCE_DIR/tests/fixtures/bad/good-config.json"
+# The whole imported suite (rubric, embedding_similarity and every string kind among its checks)
+# loads as a plumbline suite.
+expect_exit 0 "$PLUMBLINE" check --config "$good" "$out"
+grep -q "support.json: ok" "$tmp/last.out" || fail "the imported suite: $(cat "$tmp/last.out")"
 expect_exit 0 "$PLUMBLINE" import promptfoo "$tmp/kinds.yaml" -o "$tmp/capitals.yaml"
 grep -qxF '    pattern: \bParis\b' "$tmp/capitals.yaml" || fail "YAML output: $(cat "$tmp/capitals.yaml")"
 grep -qxF '  prompt: What is the capital of France? One word.' "$tmp/capitals.yaml" ||
