@@ -1308,7 +1308,7 @@ static int match_registry(const struct detect_run *ev, const json_t *hard, const
 }
 
 /* Finds an older epoch tonight matches: one of this history (hard signals known there,
- * statistic and rates within its margins), else one from before the baseline
+ * statistic, rates and each prompt's rates within its margins), else one from before the baseline
  * (match_registry). Returns its index or -1. */
 static int match_older(struct detect_run *ev, const struct decision *d)
 {
@@ -1337,10 +1337,18 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 			continue;
 		for (k = 0; k < R_N && !off; k++)
 			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
+		/* and each prompt's rates (refusals in plain text, fences) as that epoch had them
+		 */
+		if (!off && detect_rates_off(ev, ev->eps[e].id))
+			continue;
 		if (!off)
 			return (int)e;
 	}
-	return match_registry(ev, ev->hard_now, ev->sketch);
+	e = (size_t)match_registry(ev, ev->hard_now, ev->sketch);
+	/* the baseline's epoch before it has nights: its baseline's rates too */
+	if (e != (size_t)-1 && detect_rates_off(ev, ev->eps[e].id))
+		return -1;
+	return (int)e;
 }
 
 /* The logprob test (suite option "logprobs"): tonight's logprob statistic against the

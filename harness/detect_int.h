@@ -202,6 +202,10 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * fdr). Sets d->rate_change (or leaves it), d->rate_suspected, d->prompt_rates (new) and the
  * refusal/json/fenced entries of d->rates. */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
+/* 1 when tonight's rates, tested as detect_rates_judge tests them but against `epoch`'s
+ * reference (its window of nights, and the baseline in the baseline's epoch), changed: tonight
+ * is not that epoch's state. */
+int detect_rates_off(const struct detect_run *ev, const char *epoch);
 /* Releases what detect_add_checks keeps in a slot. */
 void detect_rates_slot_release(struct slot *w);
 /* Tonight's per-prompt counts for the history record ({id: {"n", signal: hits}}; new). */

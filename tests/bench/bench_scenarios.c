@@ -88,6 +88,29 @@ static void debug_prompts(const json_t *sec)
 	}
 }
 
+/* PL_BENCH_DEBUG=2: the night's rate tests with q <= 0.2 (detect_rates.c). */
+static void debug_rates(const json_t *sec)
+{
+	const json_t *pr = json_object_get(sec, "prompt_rates"), *o;
+	size_t i;
+
+	printf("    rate tests %lld\n",
+	       (long long)json_integer_value(json_object_get(pr, "tests")));
+	json_array_foreach(json_object_get(pr, "signals"), i, o)
+	{
+		if (json_number_value(json_object_get(o, "q")) > 0.2)
+			continue;
+		printf("    rate %s %s %s p %.5f q %.5f effect %.3f margin %.3f\n",
+		       json_string_value(json_object_get(o, "prompt")),
+		       json_string_value(json_object_get(o, "signal")),
+		       json_string_value(json_object_get(o, "words")),
+		       json_number_value(json_object_get(o, "p")),
+		       json_number_value(json_object_get(o, "q")),
+		       json_number_value(json_object_get(o, "effect")),
+		       json_number_value(json_object_get(o, "margin")));
+	}
+}
+
 /* One night through detect.h's streaming interface: every baseline prompt in baseline order
  * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
@@ -119,6 +142,8 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		       detect_stage_name(o.stage), o.summary);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
 		debug_prompts(sec);
+	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
+		debug_rates(sec);
 	*stage = o.stage;
 	json_decref(sec);
 	detect_run_free(r);
