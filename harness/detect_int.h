@@ -203,8 +203,9 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * refusal/json/fenced entries of d->rates. */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
 /* 1 when tonight's rates, tested as detect_rates_judge tests them but against `epoch`'s
- * reference (its window of nights, and the baseline in the baseline's epoch), changed: tonight
- * is not that epoch's state. */
+ * reference (its window of nights, and the baseline in the baseline's epoch), moved at the
+ * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
+ * must show a rate to explain it; one or two nights of it rarely reach alpha). */
 int detect_rates_off(const struct detect_run *ev, const char *epoch);
 /* Releases what detect_add_checks keeps in a slot. */
 void detect_rates_slot_release(struct slot *w);

@@ -511,7 +511,7 @@ int detect_rates_off(const struct detect_run *ev, const char *epoch)
 	int changed, suspected;
 
 	free(rates_test(ev, epoch, &n, &changed, &suspected, &tr, &tn, &n_win));
-	return changed;
+	return suspected;
 }
 
 void detect_rates_judge(const struct detect_run *ev, struct decision *d)
