@@ -156,6 +156,8 @@ struct decision {
 	int rate_suspected;   /* a per-prompt rate test at the fdr level (not yet a verdict) */
 	char epoch[64], since[64];
 	int new_epoch, returned;
+	int unstable_onset;	 /* unstable tonight, a new episode (unstable_episode) */
+	char unstable_since[64]; /* the night the unstable episode began */
 };
 
 /* Adds one piece of evidence to a prompt's slot (ignored when DETECT_MAX_EVIDENCE are there).

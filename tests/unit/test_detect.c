@@ -522,6 +522,55 @@ static void test_unstable(void **state)
 	fx_release(&f);
 }
 
+/* An unstable endpoint is reported once: an unstable night is an onset only when none of the
+ * last min_history nights was unstable; the unstable nights of the same episode are not, name
+ * the night it began, and say so in the summary and the report section. */
+static void test_unstable_once(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor wild = { .noise = 1.5 };
+	char since[64] = "";
+	json_t *sec = NULL;
+	int n, last = -100, onsets = 0, consecutive = 0;
+
+	(void)state;
+	fx_init(&f, "{\"detectable_shift\": 0.05, \"min_history\": 3}");
+	for (n = 0; n < 20; n++) {
+		enum detect_verdict v = night(&f, &wild, n, &o, &sec);
+		const json_t *u = json_object_get(sec, "unstable");
+
+		if (v != DETECT_UNSTABLE) {
+			assert_false(o.unstable_onset);
+			assert_null(u);
+			json_decref(sec);
+			continue;
+		}
+		assert_true(json_is_object(u));
+		assert_int_equal(json_is_true(json_object_get(u, "onset")), o.unstable_onset);
+		assert_string_equal(json_string_value(json_object_get(u, "since")),
+				    o.unstable_since);
+		if (n - last > 3) {
+			/* a new episode: tonight is the night to tell */
+			assert_true(o.unstable_onset);
+			assert_null(strstr(o.summary, "reported then"));
+			snprintf(since, sizeof(since), "%s", o.unstable_since);
+			onsets++;
+		} else {
+			/* the same episode (an unstable night within the last 3): no new onset */
+			assert_false(o.unstable_onset);
+			assert_string_equal(o.unstable_since, since);
+			assert_non_null(strstr(o.summary, "reported then"));
+			consecutive += n - last == 1;
+		}
+		last = n;
+		json_decref(sec);
+	}
+	assert_true(onsets >= 1);
+	assert_true(consecutive >= 2); /* unstable nights in a row, told once */
+	fx_release(&f);
+}
+
 static void test_refusal_rate(void **state)
 {
 	struct fx f;
@@ -1672,6 +1721,7 @@ int main(void)
 		cmocka_unit_test(test_latency_drift),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
+		cmocka_unit_test(test_unstable_once),
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),
