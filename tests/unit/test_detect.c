@@ -37,6 +37,7 @@ struct vendor {
 	const char *fp;
 	long tok_extra; /* added to prompt token counts */
 	int refusals;	/* refuse 40% */
+	double refuse;	/* > 0: refuse this share of answers instead */
 	int logprobs;
 	double lp_shift;     /* moves the first token's probability (logprob test) */
 	const char *version; /* an "openai-version" header value, or NULL */
@@ -84,7 +85,7 @@ static void gen_answer(const struct vendor *v, size_t prompt, struct rng *g, str
 		z = rng_unit(&ng) + rng_unit(&ng) + rng_unit(&ng) - 1.5;
 		logit[i] += v->noise * 2 * z;
 	}
-	if (v->refusals && rng_unit(g) < 0.4) {
+	if ((v->refusals || v->refuse > 0) && rng_unit(g) < (v->refuse > 0 ? v->refuse : 0.4)) {
 		sbuf_addstr(out, "I can't help with that.");
 		return;
 	}
@@ -435,6 +436,34 @@ static void test_drift_epochs_rollback(void **state)
 		assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
 		assert_string_equal(o.epoch, "e3");
 	}
+	fx_release(&f);
+}
+
+/* A night back at an earlier state's answers but refusing in plain text (8% of answers: below
+ * the pooled rate's margin) is no return to that state: the state never refused, and each
+ * prompt's rates, tested against that state's nights, say so. It is a new suspected change. */
+static void test_return_needs_rates(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, drift = { .noise = 0.1, .wording = 0.3 };
+	struct vendor refusing = { .noise = 0.1, .refuse = 0.08 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 25; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
+	assert_false(o.returned_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_string_equal(o.epoch, "e3");
+	assert_non_null(strstr(o.summary, "refusals"));
 	fx_release(&f);
 }
 
@@ -1722,6 +1751,7 @@ int main(void)
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
 		cmocka_unit_test(test_unstable_once),
+		cmocka_unit_test(test_return_needs_rates),
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),
