@@ -391,7 +391,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	struct stats_2x2 *st = xcalloc(ev->n_w + 1, sizeof(*st));
 	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
 	size_t *win = detect_window(p, ev->recs, epoch, &n_win);
-	double *pv, *q;
+	double *pv, *q, level;
 	size_t nst[RS_N] = { 0 };
 	int changed = 0, suspected = 0;
 
@@ -482,12 +482,16 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	for (i = 0; i < n; i++)
 		pv[i] = es[i].t.p;
 	stats_bh(pv, n, q);
+	/* With min_history nights behind the reference its margins carry the prompts' own
+	 * night-to-night wandering: judged at prompt_alpha, as a prompt's distance is once it
+	 * has history; before that, at the conservative alpha. */
+	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->prompt_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
 		int beyond = fabs(es[i].t.effect) > es[i].t.margin;
 
 		es[i].order = i;
 		es[i].q = q[i];
-		es[i].changed = beyond && q[i] <= p->alpha;
+		es[i].changed = beyond && q[i] <= level;
 		es[i].suspected = beyond && q[i] <= p->fdr;
 		changed |= es[i].changed;
 		suspected |= es[i].suspected;
