@@ -992,8 +992,11 @@ static void print_result(const struct target *t, const struct publish_item *it,
 			 const struct run_args *a)
 {
 	size_t i;
+	/* an unstable endpoint is told on the night its episode begins, not every night */
+	int nothing_new = it->verdict == REPORT_PASS || (it->verdict == REPORT_UNSTABLE &&
+							 it->detect && !it->detect->unstable_onset);
 
-	if (a->quiet && it->verdict == REPORT_PASS && !t->edited.n && !t->unbaselined.n)
+	if (a->quiet && nothing_new && !t->edited.n && !t->unbaselined.n)
 		return;
 	printf("%s\n  report: %s\n", t->summary, t->report_path);
 	if (json_array_size(t->what_changed)) {

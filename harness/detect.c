@@ -1308,7 +1308,7 @@ static int match_registry(const struct detect_run *ev, const json_t *hard, const
 }
 
 /* Finds an older epoch tonight matches: one of this history (hard signals known there,
- * statistic and rates within its margins), else one from before the baseline
+ * statistic, rates and each prompt's rates within its margins), else one from before the baseline
  * (match_registry). Returns its index or -1. */
 static int match_older(struct detect_run *ev, const struct decision *d)
 {
@@ -1337,10 +1337,18 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 			continue;
 		for (k = 0; k < R_N && !off; k++)
 			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
+		/* and each prompt's rates (refusals in plain text, fences) as that epoch had them
+		 */
+		if (!off && detect_rates_off(ev, ev->eps[e].id))
+			continue;
 		if (!off)
 			return (int)e;
 	}
-	return match_registry(ev, ev->hard_now, ev->sketch);
+	e = (size_t)match_registry(ev, ev->hard_now, ev->sketch);
+	/* the baseline's epoch before it has nights: its baseline's rates too */
+	if (e != (size_t)-1 && detect_rates_off(ev, ev->eps[e].id))
+		return -1;
+	return (int)e;
 }
 
 /* The logprob test (suite option "logprobs"): tonight's logprob statistic against the
@@ -1639,6 +1647,8 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 		json_object_set_new(rec, "suspected_prompts", json_incref(d->moved));
 	if (d->returned)
 		json_object_set_new(rec, "returned", json_true());
+	if (v == DETECT_UNSTABLE)
+		json_object_set_new(rec, "unstable_since", json_string(d->unstable_since));
 	return rec;
 }
 
@@ -1900,6 +1910,33 @@ void detect_add_embedded(struct detect_run *ev, size_t base_index,
 		logprob_add(ev, base, night);
 }
 
+/* An unstable night starts a new episode (an onset, the night to tell) unless one of the last
+ * min_history nights of the history was unstable too: an endpoint that stays noisy, or
+ * flickers across the line, is reported once, and again only after min_history nights that
+ * were not unstable. Sets d->unstable_onset and d->unstable_since. */
+static void unstable_episode(const struct detect_run *ev, struct decision *d)
+{
+	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history;
+
+	d->unstable_onset = 1;
+	snprintf(d->unstable_since, sizeof(d->unstable_since), "%s", ev->night_id);
+	for (i = n; i-- > 0 && n - i <= (k ? k : 1);) {
+		const json_t *r = json_array_get(ev->recs, i);
+		const char *since = json_string_value(json_object_get(r, "unstable_since"));
+		const char *night = json_string_value(json_object_get(r, "night"));
+		const char *v = json_string_value(json_object_get(r, "verdict"));
+
+		if (!v || strcmp(v, detect_verdict_name(DETECT_UNSTABLE)))
+			continue;
+		d->unstable_onset = 0;
+		snprintf(d->unstable_since, sizeof(d->unstable_since), "%s",
+			 since	 ? since
+			 : night ? night
+				 : "");
+		return;
+	}
+}
+
 /* "e1,e2" from the states array (cut at len). */
 static void states_text(const json_t *states, char *buf, size_t len)
 {
@@ -1967,6 +2004,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 			d.stage = DETECT_STAGE_NONE;
 		snprintf(d.epoch, sizeof(d.epoch), "%s", ev->cur_epoch);
 	}
+	if (v == DETECT_UNSTABLE)
+		unstable_episode(ev, &d);
 
 	out->verdict = v;
 	out->hard_change = d.hard;
@@ -1976,6 +2015,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	out->returned_epoch = d.returned;
 	out->stage = d.stage;
 	out->multi_state = d.multi_state;
+	out->unstable_onset = d.unstable_onset;
+	snprintf(out->unstable_since, sizeof(out->unstable_since), "%s", d.unstable_since);
 	states_text(d.states, out->states, sizeof(out->states));
 	snprintf(out->epoch, sizeof(out->epoch), "%s", d.epoch);
 	detect_summary_text(ev, &d, v, out->summary, sizeof(out->summary));
@@ -1994,6 +2035,10 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 				      detect_stage_name(d.stage), "multi_state", d.multi_state,
 				      "states", d.states));
 	json_object_set_new(sec, "stage", json_string(detect_stage_name(d.stage)));
+	if (v == DETECT_UNSTABLE)
+		json_object_set_new(sec, "unstable",
+				    json_pack("{s:b,s:s}", "onset", d.unstable_onset, "since",
+					      d.unstable_since));
 	json_object_set_new(sec, "hard",
 			    json_pack("{s:b,s:O,s:O}", "changed", d.hard, "changes",
 				      ev->hard_changes, "now", ev->hard_now));

@@ -44,6 +44,10 @@ struct detect_outcome {
 	int multi_state;	 /* the endpoint serves several known states (epochs); returning
 				  * to one is no change */
 	char states[128];	 /* their IDs, "e1,e2" (multi_state) */
+	int unstable_onset;	 /* unstable tonight and on none of the last min_history nights
+				  * of the history: the night to tell (an unstable night after
+				  * that is the same episode, reported quietly) */
+	char unstable_since[64]; /* unstable: the night the episode began */
 };
 
 struct detect_params; /* opaque; compiled from settings */

@@ -156,6 +156,8 @@ struct decision {
 	int rate_suspected;   /* a per-prompt rate test at the fdr level (not yet a verdict) */
 	char epoch[64], since[64];
 	int new_epoch, returned;
+	int unstable_onset;	 /* unstable tonight, a new episode (unstable_episode) */
+	char unstable_since[64]; /* the night the unstable episode began */
 };
 
 /* Adds one piece of evidence to a prompt's slot (ignored when DETECT_MAX_EVIDENCE are there).
@@ -202,6 +204,11 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * fdr). Sets d->rate_change (or leaves it), d->rate_suspected, d->prompt_rates (new) and the
  * refusal/json/fenced entries of d->rates. */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
+/* 1 when tonight's rates, tested as detect_rates_judge tests them but against `epoch`'s
+ * reference (its window of nights, and the baseline in the baseline's epoch), moved at the
+ * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
+ * must show a rate to explain it; one or two nights of it rarely reach alpha). */
+int detect_rates_off(const struct detect_run *ev, const char *epoch);
 /* Releases what detect_add_checks keeps in a slot. */
 void detect_rates_slot_release(struct slot *w);
 /* Tonight's per-prompt counts for the history record ({id: {"n", signal: hits}}; new). */

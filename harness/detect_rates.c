@@ -213,15 +213,15 @@ struct reference {
 	size_t nights;
 };
 
-static void reference_build(const struct detect_run *ev, const size_t *win, size_t n_win,
-			    const struct slot *w, struct reference *ref)
+static void reference_build(const struct detect_run *ev, const char *epoch, const size_t *win,
+			    size_t n_win, const struct slot *w, struct reference *ref)
 {
 	const struct detect_params *p = ev->p;
 	double *x = xcalloc(n_win + 1, sizeof(*x)), nsum = 0;
 	size_t i, k, m = 0;
 
 	memset(ref, 0, sizeof(*ref));
-	if (!strcmp(ev->cur_epoch, ev->base_epoch))
+	if (!strcmp(epoch, ev->base_epoch))
 		ref->c = w->rc_base;
 	for (k = 0; k < RS_N; k++) {
 		double mean = 0, var = 0, binom;
@@ -378,21 +378,26 @@ static json_t *entry_json(const struct entry *e)
 	return o;
 }
 
-void detect_rates_judge(const struct detect_run *ev, struct decision *d)
+/* The night's rate tests against `epoch`'s reference (the baseline when it is the baseline's
+ * epoch, plus its window of nights): every prompt's, each signal's over prompts, then
+ * Benjamini-Hochberg over those that can reach fdr, with q, changed and suspected set. Returns
+ * the tests (a new array of *n, sorted by p); *changed and *suspected say whether any is;
+ * tot_ref and tot_night get the pooled counts, *n_win the reference nights. */
+static struct entry *rates_test(const struct detect_run *ev, const char *epoch, size_t *n_out,
+				int *changed_out, int *suspected_out, struct rate_counts *tot_ref,
+				struct rate_counts *tot_night, size_t *n_win_out)
 {
 	const struct detect_params *p = ev->p;
 	struct entry *es;
 	struct stats_2x2 *st = xcalloc(ev->n_w + 1, sizeof(*st));
 	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
-	size_t *win = detect_window(p, ev->recs, ev->cur_epoch, &n_win);
-	struct rate_counts tot_ref[1], tot_night[1];
-	double *pv, *q;
+	size_t *win = detect_window(p, ev->recs, epoch, &n_win);
+	double *pv, *q, level;
 	size_t nst[RS_N] = { 0 };
-	json_t *list = json_array(), *r;
 	int changed = 0, suspected = 0;
 
-	memset(tot_ref, 0, sizeof(tot_ref));
-	memset(tot_night, 0, sizeof(tot_night));
+	memset(tot_ref, 0, sizeof(*tot_ref));
+	memset(tot_night, 0, sizeof(*tot_night));
 	for (i = 0; i < ev->n_w; i++)
 		n_chk += ev->w[i].n_chk;
 	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
@@ -404,7 +409,7 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 
 		if (!w->id || !w->rc_night.n)
 			continue;
-		reference_build(ev, win, n_win, w, &ref);
+		reference_build(ev, epoch, win, n_win, w, &ref);
 		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
 		for (j = 0; j < m; j++) {
 			es[n].prompt = w->id;
@@ -478,17 +483,52 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	for (i = 0; i < n; i++)
 		pv[i] = es[i].t.p;
 	stats_bh(pv, n, q);
+	/* With min_history nights behind the reference its margins carry the prompts' own
+	 * night-to-night wandering: judged at prompt_alpha, as a prompt's distance is once it
+	 * has history; before that, at the conservative alpha. */
+	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->prompt_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
 		int beyond = fabs(es[i].t.effect) > es[i].t.margin;
 
 		es[i].order = i;
 		es[i].q = q[i];
-		es[i].changed = beyond && q[i] <= p->alpha;
+		es[i].changed = beyond && q[i] <= level;
 		es[i].suspected = beyond && q[i] <= p->fdr;
 		changed |= es[i].changed;
 		suspected |= es[i].suspected;
 	}
 	qsort(es, n, sizeof(*es), by_p);
+	free(pv);
+	free(q);
+	free(win);
+	free(st);
+	*n_out = n;
+	*changed_out = changed;
+	*suspected_out = suspected;
+	*n_win_out = n_win;
+	return es;
+}
+
+int detect_rates_off(const struct detect_run *ev, const char *epoch)
+{
+	struct rate_counts tr, tn;
+	size_t n, n_win;
+	int changed, suspected;
+
+	free(rates_test(ev, epoch, &n, &changed, &suspected, &tr, &tn, &n_win));
+	return suspected;
+}
+
+void detect_rates_judge(const struct detect_run *ev, struct decision *d)
+{
+	const struct detect_params *p = ev->p;
+	struct rate_counts tot_ref[1], tot_night[1];
+	size_t n, n_win, i, k;
+	int changed, suspected;
+	struct entry *es =
+		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref, tot_night, &n_win);
+	json_t *list = json_array(), *r;
+
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, entry_json(&es[i]));
 
@@ -556,9 +596,5 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 				    "reference_nights", (json_int_t)n_win, "alpha", num(p->alpha),
 				    "fdr", num(p->fdr), "changed", changed, "suspected", suspected,
 				    "signals", list);
-	free(pv);
-	free(q);
-	free(win);
-	free(st);
 	free(es);
 }

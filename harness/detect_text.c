@@ -156,6 +156,8 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
 			  "change below %.4f cannot be told from noise",
 			  d->spread, d->margin);
+		if (!d->unstable_onset)
+			sbuf_addf(&sb, "; unstable since %s (reported then)", d->unstable_since);
 	} else {
 		if (d->stage == DETECT_STAGE_RETRACTED)
 			sbuf_addf(&sb, "retracted: the change suspected on %s did not hold; ",

@@ -178,6 +178,10 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 		sbuf_addstr(&line, "; retracted: last night's suspected change did not hold");
 	if (in->detect && in->detect->verdict != DETECT_CHANGED && in->detect->returned_epoch)
 		sbuf_addf(&line, "; back at known state %s", in->detect->epoch);
+	/* an unstable endpoint is told once: later nights of the episode say since when */
+	if (in->detect && in->detect->verdict == DETECT_UNSTABLE && !in->detect->unstable_onset &&
+	    in->detect->unstable_since[0])
+		sbuf_addf(&line, " (since %s, reported then)", in->detect->unstable_since);
 	if (in->detect && in->detect->multi_state && in->detect->states[0])
 		sbuf_addf(&line, " (multi-state: %s)", in->detect->states);
 	if (c->checks_failed) {

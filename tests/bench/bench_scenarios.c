@@ -88,11 +88,34 @@ static void debug_prompts(const json_t *sec)
 	}
 }
 
+/* PL_BENCH_DEBUG=2: the night's rate tests with q <= 0.2 (detect_rates.c). */
+static void debug_rates(const json_t *sec)
+{
+	const json_t *pr = json_object_get(sec, "prompt_rates"), *o;
+	size_t i;
+
+	printf("    rate tests %lld\n",
+	       (long long)json_integer_value(json_object_get(pr, "tests")));
+	json_array_foreach(json_object_get(pr, "signals"), i, o)
+	{
+		if (json_number_value(json_object_get(o, "q")) > 0.2)
+			continue;
+		printf("    rate %s %s %s p %.5f q %.5f effect %.3f margin %.3f\n",
+		       json_string_value(json_object_get(o, "prompt")),
+		       json_string_value(json_object_get(o, "signal")),
+		       json_string_value(json_object_get(o, "words")),
+		       json_number_value(json_object_get(o, "p")),
+		       json_number_value(json_object_get(o, "q")),
+		       json_number_value(json_object_get(o, "effect")),
+		       json_number_value(json_object_get(o, "margin")));
+	}
+}
+
 /* One night through detect.h's streaming interface: every baseline prompt in baseline order
  * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
 				 const struct sampleset *night, const char *hist, int id,
-				 enum detect_stage *stage)
+				 enum detect_stage *stage, int *onset)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_outcome o;
@@ -119,7 +142,10 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		       detect_stage_name(o.stage), o.summary);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
 		debug_prompts(sec);
+	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
+		debug_rates(sec);
 	*stage = o.stage;
+	*onset = o.verdict == DETECT_UNSTABLE && o.unstable_onset;
 	json_decref(sec);
 	detect_run_free(r);
 	return o.verdict;
@@ -132,7 +158,7 @@ struct result {
 	int suspected;		/* unchanged nights with a suspicion (exit 1) */
 	int confirmed;		/* unchanged nights that confirmed one (exit 1 again) */
 	int retracted;		/* unchanged nights that retracted one (exit 0) */
-	int unstable_onsets;	/* unchanged nights unstable after a night that was not */
+	int unstable_onsets;	/* unchanged nights reported as an unstable episode's onset */
 	int first_suspected;	/* the change's first night: suspected or confirmed (exit 1) */
 	int by_second;		/* confirmed on the change's first or second night */
 	int night1;		/* suspicions on the first night after the baseline */
@@ -145,7 +171,6 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 {
 	struct sampleset *base = scenario_night(sc, trial, 0, 0, N_BASE);
 	char hist[512];
-	enum detect_verdict prev = DETECT_NO_CHANGE;
 	enum detect_stage s1 = DETECT_STAGE_NONE;
 	int n, change = sc->change != SCEN_NONE;
 
@@ -155,6 +180,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
 		enum detect_stage st;
 		enum detect_verdict v;
+		int onset;
 
 		if (changed && sc->change == SCEN_MOVE_PROMPTS && getenv("PL_BENCH_DEBUG")) {
 			printf("  moved:");
@@ -163,7 +189,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 					printf(" p%02zu", p);
 			printf("\n");
 		}
-		v = judge(prm, base, s, hist, n, &st);
+		v = judge(prm, base, s, hist, n, &st, &onset);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);
@@ -172,7 +198,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->suspected += sus;
 			res->confirmed += v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED;
 			res->retracted += st == DETECT_STAGE_RETRACTED;
-			res->unstable_onsets += v == DETECT_UNSTABLE && prev != DETECT_UNSTABLE;
+			res->unstable_onsets += onset; /* reported onsets (detect.h) */
 			res->night1 += n == 1 && sus;
 			res->bad += scenario_noise_factor(sc, trial, n) >= 2 && sus;
 		} else if (n == history + 1) {
@@ -184,7 +210,6 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->by_second += s1 == DETECT_STAGE_CONFIRMED ||
 					  (v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED);
 		}
-		prev = v;
 	}
 	res->trials++;
 	sampleset_free(base);

@@ -37,6 +37,7 @@ struct vendor {
 	const char *fp;
 	long tok_extra; /* added to prompt token counts */
 	int refusals;	/* refuse 40% */
+	double refuse;	/* > 0: refuse this share of answers instead */
 	int logprobs;
 	double lp_shift;     /* moves the first token's probability (logprob test) */
 	const char *version; /* an "openai-version" header value, or NULL */
@@ -84,7 +85,7 @@ static void gen_answer(const struct vendor *v, size_t prompt, struct rng *g, str
 		z = rng_unit(&ng) + rng_unit(&ng) + rng_unit(&ng) - 1.5;
 		logit[i] += v->noise * 2 * z;
 	}
-	if (v->refusals && rng_unit(g) < 0.4) {
+	if ((v->refusals || v->refuse > 0) && rng_unit(g) < (v->refuse > 0 ? v->refuse : 0.4)) {
 		sbuf_addstr(out, "I can't help with that.");
 		return;
 	}
@@ -438,6 +439,34 @@ static void test_drift_epochs_rollback(void **state)
 	fx_release(&f);
 }
 
+/* A night back at an earlier state's answers but refusing in plain text (8% of answers: below
+ * the pooled rate's margin) is no return to that state: the state never refused, and each
+ * prompt's rates, tested against that state's nights, say so. It is a new suspected change. */
+static void test_return_needs_rates(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, drift = { .noise = 0.1, .wording = 0.3 };
+	struct vendor refusing = { .noise = 0.1, .refuse = 0.08 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 25; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
+	assert_false(o.returned_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_string_equal(o.epoch, "e3");
+	assert_non_null(strstr(o.summary, "refusals"));
+	fx_release(&f);
+}
+
 /* Latency drifts: a fast endpoint whose few milliseconds wobble with the machine's load never
  * drifts (whole-ms figures, 1-6 ms from night to night), while a real slide of a slow one (800
  * ms, +5% a night) is caught as a drift of latency within a week. */
@@ -519,6 +548,55 @@ static void test_unstable(void **state)
 	assert_true(json_number_value(json_object_get(json_object_get(sec, "decision"), "spread")) >
 		    0);
 	json_decref(sec);
+	fx_release(&f);
+}
+
+/* An unstable endpoint is reported once: an unstable night is an onset only when none of the
+ * last min_history nights was unstable; the unstable nights of the same episode are not, name
+ * the night it began, and say so in the summary and the report section. */
+static void test_unstable_once(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor wild = { .noise = 1.5 };
+	char since[64] = "";
+	json_t *sec = NULL;
+	int n, last = -100, onsets = 0, consecutive = 0;
+
+	(void)state;
+	fx_init(&f, "{\"detectable_shift\": 0.05, \"min_history\": 3}");
+	for (n = 0; n < 20; n++) {
+		enum detect_verdict v = night(&f, &wild, n, &o, &sec);
+		const json_t *u = json_object_get(sec, "unstable");
+
+		if (v != DETECT_UNSTABLE) {
+			assert_false(o.unstable_onset);
+			assert_null(u);
+			json_decref(sec);
+			continue;
+		}
+		assert_true(json_is_object(u));
+		assert_int_equal(json_is_true(json_object_get(u, "onset")), o.unstable_onset);
+		assert_string_equal(json_string_value(json_object_get(u, "since")),
+				    o.unstable_since);
+		if (n - last > 3) {
+			/* a new episode: tonight is the night to tell */
+			assert_true(o.unstable_onset);
+			assert_null(strstr(o.summary, "reported then"));
+			snprintf(since, sizeof(since), "%s", o.unstable_since);
+			onsets++;
+		} else {
+			/* the same episode (an unstable night within the last 3): no new onset */
+			assert_false(o.unstable_onset);
+			assert_string_equal(o.unstable_since, since);
+			assert_non_null(strstr(o.summary, "reported then"));
+			consecutive += n - last == 1;
+		}
+		last = n;
+		json_decref(sec);
+	}
+	assert_true(onsets >= 1);
+	assert_true(consecutive >= 2); /* unstable nights in a row, told once */
 	fx_release(&f);
 }
 
@@ -1714,6 +1792,8 @@ int main(void)
 		cmocka_unit_test(test_latency_drift),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
+		cmocka_unit_test(test_unstable_once),
+		cmocka_unit_test(test_return_needs_rates),
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),

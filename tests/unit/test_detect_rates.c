@@ -387,6 +387,52 @@ static void test_margin_from_history(void **state)
 	fx_release(&f);
 }
 
+/* With min_history nights behind a prompt's reference, its rate tests are judged at
+ * prompt_alpha, not the cold-start alpha: 2 fenced answers of 10 where 150 reference answers
+ * had none (Fisher p about 0.0035) are a change. */
+static void test_level_with_history(void **state)
+{
+	struct behaviour quiet = { 0 }, fenced = { .fence = 200 };
+	struct sampleset *base, *s;
+	struct detect_outcome o;
+	json_t *sec = NULL, *e = NULL, *x;
+	struct fx f;
+	size_t i, hits = 0;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&quiet, 12, 50);
+	for (n = 1; n <= 10; n++) {
+		quiet.night = n;
+		judge(&f, base, &quiet, 12, 10, 0, &o, NULL);
+	}
+	/* a night with exactly 2 fenced answers on p00 */
+	for (fenced.night = 100; fenced.night < 200 && hits != 2; fenced.night++) {
+		s = night_set(&fenced, 1, 10);
+		for (i = hits = 0; i < 10; i++)
+			hits += !strncmp(s->prompts[0].samples[i].text, "```", 3);
+		sampleset_free(s);
+	}
+	assert_int_equal(hits, 2);
+	fenced.night--;
+	judge(&f, base, &fenced, 12, 10, 1, &o, &sec);
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, x)
+	{
+		if (!strcmp(json_string_value(json_object_get(x, "signal")), "fenced"))
+			e = x;
+	}
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "hits_night")), 2);
+	assert_true(json_number_value(json_object_get(e, "q")) > 0.001); /* above alpha */
+	assert_true(json_number_value(json_object_get(e, "q")) <= 0.02);
+	assert_true(json_is_true(json_object_get(e, "changed")));
+	assert_int_equal(o.verdict, DETECT_CHANGED);
+	json_decref(sec);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
 /* The detection section's "refusal_patterns_extra" reaches the classifier; bad patterns are
  * located errors. */
 static void test_patterns_setting(void **state)
@@ -490,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_fenced_json),
 		cmocka_unit_test(test_quiet_nights),
 		cmocka_unit_test(test_margin_from_history),
+		cmocka_unit_test(test_level_with_history),
 		cmocka_unit_test(test_patterns_setting),
 		cmocka_unit_test(test_check_rates),
 	};
