@@ -212,6 +212,55 @@ static PL_UNUSED void fx_body_has(const json_t *body, const char *key, const cha
 	json_decref(w);
 }
 
+/* The tool-building tests' prompt: one user message offering the get_weather tool, and the
+ * tool_choice values they try. fx_tools_release frees them. */
+struct fx_tools {
+	struct probe_message msg;
+	json_t *tools, *named, *required, *none;
+	struct probe_prompt p;
+};
+
+static PL_UNUSED void fx_tools_init(struct fx_tools *ft)
+{
+	memset(ft, 0, sizeof(*ft));
+	ft->msg.role = "user";
+	ft->msg.content = "Weather in Paris?";
+	ft->tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+			       "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+			       "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+			       0, NULL);
+	assert_non_null(ft->tools);
+	ft->named = json_pack("{s:s}", "name", "get_weather");
+	ft->required = json_string("required");
+	ft->none = json_string("none");
+	ft->p.messages = &ft->msg;
+	ft->p.n_messages = 1;
+	ft->p.temperature = -1;
+	ft->p.tools = ft->tools;
+}
+
+static PL_UNUSED void fx_tools_release(struct fx_tools *ft)
+{
+	json_decref(ft->tools);
+	json_decref(ft->named);
+	json_decref(ft->required);
+	json_decref(ft->none);
+}
+
+/* Sets ft->p.tool_choice to choice, builds with ops and checks body[key] against the JSON text
+ * want (fx_body_has). */
+static PL_UNUSED void fx_choice_has(const struct probe_ops *ops, const struct probe_target *t,
+				    struct fx_tools *ft, const json_t *choice, const char *key,
+				    const char *want)
+{
+	json_t *body;
+
+	ft->p.tool_choice = choice;
+	body = fx_build_body(ops, t, &ft->p);
+	fx_body_has(body, key, want);
+	json_decref(body);
+}
+
 /* One recorded response and what the probe must extract from it. */
 struct fx_case {
 	const char *body;
