@@ -410,9 +410,6 @@ static void test_tool_build(void **state)
 	struct fx_tools ft;
 	json_t *body;
 
-	struct probe_request rq;
-	struct pl_err err = PL_ERR_INIT;
-
 	(void)state;
 	fx_tools_init(&ft);
 	body = fx_build_body(&probe_bedrock, &target, &ft.p);
@@ -437,12 +434,8 @@ static void test_tool_build(void **state)
 			"name")),
 		"get_weather");
 	json_decref(body);
-	ft.p.tool_choice = ft.none;
-	probe_request_init(&rq);
-	assert_int_equal(probe_bedrock.build(&target, &ft.p, &rq, &err), -1);
-	assert_int_equal(err.code, PL_E_INPUT);
-	assert_string_equal(err.msg, "bedrock converse cannot ask for tool_choice \"none\"");
-	probe_request_release(&rq);
+	fx_choice_refused(&probe_bedrock, &target, &ft, ft.none,
+			  "bedrock converse cannot ask for tool_choice \"none\"");
 	fx_tools_release(&ft);
 }
 

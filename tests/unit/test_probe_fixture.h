@@ -261,6 +261,22 @@ static PL_UNUSED void fx_choice_has(const struct probe_ops *ops, const struct pr
 	json_decref(body);
 }
 
+/* Sets ft->p.tool_choice to choice; the build with ops must fail with PL_E_INPUT and the
+ * message msg. */
+static PL_UNUSED void fx_choice_refused(const struct probe_ops *ops, const struct probe_target *t,
+					struct fx_tools *ft, const json_t *choice, const char *msg)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+
+	ft->p.tool_choice = choice;
+	probe_request_init(&rq);
+	assert_int_equal(ops->build(t, &ft->p, &rq, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(err.msg, msg);
+	probe_request_release(&rq);
+}
+
 /* One recorded response and what the probe must extract from it. */
 struct fx_case {
 	const char *body;

@@ -323,9 +323,6 @@ static void test_tool_build(void **state)
 	struct fx_tools ft;
 	json_t *body;
 
-	struct probe_request rq;
-	struct pl_err err = PL_ERR_INIT;
-
 	(void)state;
 	fx_tools_init(&ft);
 	body = fx_build_body(&probe_ollama, &target, &ft.p);
@@ -340,18 +337,10 @@ static void test_tool_build(void **state)
 	body = fx_build_body(&probe_ollama, &target, &ft.p);
 	assert_null(json_object_get(body, "tools"));
 	json_decref(body);
-	ft.p.tool_choice = ft.required;
-	probe_request_init(&rq);
-	assert_int_equal(probe_ollama.build(&target, &ft.p, &rq, &err), -1);
-	assert_int_equal(err.code, PL_E_INPUT);
-	assert_string_equal(err.msg, "ollama's /api/chat cannot ask for tool_choice \"required\"");
-	probe_request_release(&rq);
-	ft.p.tool_choice = ft.named;
-	pl_err_init(&err);
-	probe_request_init(&rq);
-	assert_int_equal(probe_ollama.build(&target, &ft.p, &rq, &err), -1);
-	assert_string_equal(err.msg, "ollama's /api/chat cannot ask for tool_choice \"tool\"");
-	probe_request_release(&rq);
+	fx_choice_refused(&probe_ollama, &target, &ft, ft.required,
+			  "ollama's /api/chat cannot ask for tool_choice \"required\"");
+	fx_choice_refused(&probe_ollama, &target, &ft, ft.named,
+			  "ollama's /api/chat cannot ask for tool_choice \"tool\"");
 	fx_tools_release(&ft);
 }
 
