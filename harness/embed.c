@@ -174,17 +174,10 @@ static void on_done(void *ctx, struct http_xfer *x, void *user)
 
 static double backoff_s(struct embedder *e, int attempt, long retry_after_ms)
 {
-	double ceil_ms = EMBED_BACKOFF_BASE_MS * ldexp(1.0, attempt > 30 ? 30 : attempt - 1);
-	double d = (double)(rng_next(&e->rng) >> 11) * (1.0 / 9007199254740992.0);
+	double unit = (double)(rng_next(&e->rng) >> 11) * (1.0 / 9007199254740992.0);
 
-	if (ceil_ms > EMBED_BACKOFF_MAX_MS)
-		ceil_ms = EMBED_BACKOFF_MAX_MS;
-	d *= ceil_ms;
-	if (retry_after_ms >= 0 && (double)retry_after_ms > d)
-		d = (double)retry_after_ms;
-	if (d > EMBED_BACKOFF_MAX_MS)
-		d = EMBED_BACKOFF_MAX_MS;
-	return d / 1000.0;
+	return http_backoff_s(unit, EMBED_BACKOFF_BASE_MS, EMBED_BACKOFF_MAX_MS, attempt,
+			      retry_after_ms);
 }
 
 static long estimate_tokens(const char *const *texts, size_t n)

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -652,4 +653,19 @@ out:
 const char *http_xfer_kind(const struct http_xfer *x)
 {
 	return x->kind ? x->kind : "";
+}
+
+double http_backoff_s(double unit, double base_ms, double cap_ms, int attempt, long retry_after_ms)
+{
+	double ceil_ms = base_ms * ldexp(1.0, attempt > 30 ? 30 : attempt - 1);
+	double d;
+
+	if (ceil_ms > cap_ms)
+		ceil_ms = cap_ms;
+	d = unit * ceil_ms;
+	if (retry_after_ms >= 0 && (double)retry_after_ms > d)
+		d = (double)retry_after_ms;
+	if (d > cap_ms)
+		d = cap_ms;
+	return d / 1000.0;
 }

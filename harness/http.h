@@ -109,4 +109,9 @@ struct http_once_result {
 int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,
 	      struct pl_err *err);
 
+/* The wait before retry `attempt` (1 for the first retry), in seconds: full jitter, unit (in
+ * [0, 1)) times base_ms * 2^(attempt-1) capped at cap_ms, raised to retry_after_ms when that is
+ * set (>= 0) and longer, never above cap_ms. The runner and the embedder retry with it. */
+double http_backoff_s(double unit, double base_ms, double cap_ms, int attempt, long retry_after_ms);
+
 #endif

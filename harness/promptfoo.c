@@ -185,21 +185,15 @@ static json_t *merge_vars(struct conv *c, const json_t *defaults, const char *dp
 			json_t *t = var_text(v);
 			char kptr[512];
 
-			if (t && !strncmp(json_string_value(t), "file://", 7)) {
+			if (!t || !strncmp(json_string_value(t), "file://", 7)) {
+				const char *why =
+					t ? "comes from a file: paste its text into the config"
+					  : "is a list (promptfoo runs the test once per value); "
+					    "write one test per value";
+
 				json_decref(t);
 				sub(kptr, sizeof(kptr), vptr, key);
-				skip(c, kptr,
-				     "test %zu: var '%s' comes from a file: paste its text into the "
-				     "config",
-				     ti + 1, key);
-				goto fail;
-			}
-			if (!t) {
-				sub(kptr, sizeof(kptr), vptr, key);
-				skip(c, kptr,
-				     "test %zu: var '%s' is a list (promptfoo runs the test once per "
-				     "value); write one test per value",
-				     ti + 1, key);
+				skip(c, kptr, "test %zu: var '%s' %s", ti + 1, key, why);
 				goto fail;
 			}
 			json_object_set_new(out, key, t);

@@ -425,17 +425,8 @@ static double backoff_s(struct run *r, int attempt, long retry_after_ms)
 						: DEFAULT_BACKOFF_BASE_MS;
 	double cap = r->o->backoff_max_ms > 0 ? (double)r->o->backoff_max_ms
 					      : DEFAULT_BACKOFF_MAX_MS;
-	double ceil_ms = base * ldexp(1.0, attempt > 30 ? 30 : attempt - 1);
-	double d;
 
-	if (ceil_ms > cap)
-		ceil_ms = cap;
-	d = jitter_unit(&r->rng) * ceil_ms; /* full jitter */
-	if (retry_after_ms >= 0 && (double)retry_after_ms > d)
-		d = (double)retry_after_ms;
-	if (d > cap)
-		d = cap;
-	return d / 1000.0;
+	return http_backoff_s(jitter_unit(&r->rng), base, cap, attempt, retry_after_ms);
 }
 
 static double wall_now(void)

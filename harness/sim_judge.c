@@ -84,14 +84,17 @@ static int has_word(char *const *w, size_t n, const char *x)
 	return 0;
 }
 
-/* The rubric's key words (see the header), as pointers into a copy the caller frees. */
-static size_t key_words(char *copy, const char **keys, size_t max)
+/* The rubric's key words (see the header), as pointers into a copy the caller frees: with
+ * capitalised, the capitalised words after the first; else the words of five or more
+ * characters. */
+static size_t pick_words(char *copy, const char **keys, size_t max, int capitalised)
 {
 	size_t n = 0, pos = 0;
 	char *p = copy;
 
 	while (*p && n < max) {
 		char *b;
+		int keep;
 
 		while (*p && !isalnum((unsigned char)*p))
 			p++;
@@ -102,30 +105,11 @@ static size_t key_words(char *copy, const char **keys, size_t max)
 			break;
 		if (*p)
 			*p++ = '\0';
-		if (pos++ > 0 && isupper((unsigned char)b[0]))
-			keys[n++] = b;
-	}
-	return n;
-}
-
-static size_t long_words(char *copy, const char **keys, size_t max)
-{
-	size_t n = 0;
-	char *p = copy;
-
-	while (*p && n < max) {
-		char *b;
-
-		while (*p && !isalnum((unsigned char)*p))
-			p++;
-		b = p;
-		while (isalnum((unsigned char)*p))
-			p++;
-		if (p == b)
-			break;
-		if (*p)
-			*p++ = '\0';
-		if (strlen(b) >= 5)
+		if (capitalised)
+			keep = pos++ > 0 && isupper((unsigned char)b[0]);
+		else
+			keep = strlen(b) >= 5;
+		if (keep)
 			keys[n++] = b;
 	}
 	return n;
@@ -149,11 +133,11 @@ static void judge_rubric(const char *rubric, const char *answer, struct sbuf *ou
 	struct sbuf why = SBUF_INIT;
 	int pass = 0;
 
-	nk = key_words(copy, keys, ARRAY_SIZE(keys));
+	nk = pick_words(copy, keys, ARRAY_SIZE(keys), 1);
 	if (!nk) {
 		free(copy);
 		copy = xstrdup(rubric);
-		nk = long_words(copy, keys, ARRAY_SIZE(keys));
+		nk = pick_words(copy, keys, ARRAY_SIZE(keys), 0);
 	}
 	for (i = 0; i < nk && !pass; i++)
 		if (has_word(aw, na, keys[i])) {

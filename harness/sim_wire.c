@@ -108,6 +108,19 @@ const char *sim_call_name(const struct sim_answer *a, size_t i)
 	return n ? n : "";
 }
 
+json_t *sim_calls_named(const struct sim_answer *a, const char *outer, const char *args_key)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < json_array_size(a->tool_calls); i++)
+		json_array_append_new(
+			arr,
+			json_pack("{s:{s:s,s:O}}", outer, "name", sim_call_name(a, i), args_key,
+				  json_object_get(json_array_get(a->tool_calls, i), "arguments")));
+	return arr;
+}
+
 void sim_req_tool_choice(struct sim_req *rq, const char *choice, const char *name)
 {
 	rq->tool_choice = choice;

@@ -158,6 +158,9 @@ void sim_req_openai_tools(json_t *body, int flat, struct sim_req *rq);
 char *sim_call_args(const struct sim_answer *a, size_t i);
 /* The name of call i (borrowed). */
 const char *sim_call_name(const struct sim_answer *a, size_t i);
+/* a->tool_calls as [{outer: {"name": N, args_key: the arguments object}}] (Gemini's
+ * functionCall parts, Ollama's tool_calls). Returns a new reference. */
+json_t *sim_calls_named(const struct sim_answer *a, const char *outer, const char *args_key);
 /* Splits text into stream pieces of about one word each: calls fn for each piece. */
 void sim_split_words(const char *text, void (*fn)(void *arg, const char *piece, size_t len),
 		     void *arg);

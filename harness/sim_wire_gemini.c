@@ -186,16 +186,7 @@ static json_t *ratings(int blocked)
 /* The functionCall parts {"functionCall": {name, args}} of a tool-calling answer. */
 static json_t *call_parts(const struct sim_answer *a)
 {
-	json_t *parts = json_array();
-	size_t i;
-
-	for (i = 0; i < json_array_size(a->tool_calls); i++)
-		json_array_append_new(
-			parts,
-			json_pack("{s:{s:s,s:O}}", "functionCall", "name", sim_call_name(a, i),
-				  "args",
-				  json_object_get(json_array_get(a->tool_calls, i), "arguments")));
-	return parts;
+	return sim_calls_named(a, "functionCall", "args");
 }
 
 /* One GenerateContentResponse; text NULL = a candidate without content. */

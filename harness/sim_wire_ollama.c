@@ -122,16 +122,8 @@ static void piece(void *arg, const char *p, size_t len)
  * one line before the final one. */
 static void add_calls(json_t *o, const struct sim_answer *a)
 {
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; i < json_array_size(a->tool_calls); i++)
-		json_array_append_new(
-			arr,
-			json_pack("{s:{s:s,s:O}}", "function", "name", sim_call_name(a, i),
-				  "arguments",
-				  json_object_get(json_array_get(a->tool_calls, i), "arguments")));
-	json_object_set_new(json_object_get(o, "message"), "tool_calls", arr);
+	json_object_set_new(json_object_get(o, "message"), "tool_calls",
+			    sim_calls_named(a, "function", "arguments"));
 }
 
 static void ol_render(const struct sim_req *rq, const struct sim_answer *a,

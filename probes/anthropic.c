@@ -20,18 +20,7 @@ static void add_tools(json_t *body, const struct probe_prompt *p)
 
 	json_array_foreach(p->tools, i, tool)
 	{
-		json_t *t = json_object();
-		const json_t *d = json_object_get(tool, "description");
-		const json_t *params = json_object_get(tool, "parameters");
-
-		json_object_set_new(t, "name", json_deep_copy(json_object_get(tool, "name")));
-		if (d)
-			json_object_set_new(t, "description", json_deep_copy(d));
-		json_object_set_new(t, "input_schema",
-				    params ? json_deep_copy(params)
-					   : json_pack("{s:s, s:{}}", "type", "object",
-						       "properties"));
-		json_array_append_new(arr, t);
+		json_array_append_new(arr, probe_tool_decl(tool, "input_schema"));
 	}
 	json_object_set_new(body, "tools", arr);
 	choice = probe_tool_choice(p, &name);

@@ -9,6 +9,30 @@
 
 #define AZURE_DEFAULT_API_VERSION "2024-10-21"
 
+/* The deployment's base URL in base (cleared first); -1 when the model (deployment) is missing. */
+static int deployment_base(const struct probe_target *t, struct sbuf *base, struct pl_err *err)
+{
+	if (!t->model || !*t->model)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "azure-openai needs the deployment name as its model");
+	sbuf_addf(base, "%s/openai/deployments/%s", t->base_url ? t->base_url : "", t->model);
+	return 0;
+}
+
+/* Appends api-version to out's URL and adds the api-key header (Azure takes the key there, not
+ * in Authorization). base is scratch space. */
+static void add_version_and_key(const struct probe_target *t, struct sbuf *base,
+				struct probe_request *out)
+{
+	sbuf_reset(base);
+	sbuf_addf(base, "%s?api-version=%s", out->url,
+		  t->api_version ? t->api_version : AZURE_DEFAULT_API_VERSION);
+	free(out->url);
+	out->url = sbuf_detach(base, NULL);
+	if (t->api_key)
+		probe_request_add_header(out, "api-key", t->api_key);
+}
+
 static int azure_build(const struct probe_target *t, const struct probe_prompt *p,
 		       struct probe_request *out, struct pl_err *err)
 {
@@ -16,24 +40,17 @@ static int azure_build(const struct probe_target *t, const struct probe_prompt *
 	struct sbuf base;
 	int ret;
 
-	if (!t->model || !*t->model)
-		return pl_err_set(err, PL_E_INPUT, NULL,
-				  "azure-openai needs the deployment name as its model");
 	sbuf_init(&base);
-	sbuf_addf(&base, "%s/openai/deployments/%s", t->base_url ? t->base_url : "", t->model);
+	ret = deployment_base(t, &base, err);
+	if (ret)
+		goto out;
 	chat.base_url = base.buf;
 	chat.api = NULL;
-	chat.api_key = NULL; /* Azure takes the key in api-key, not Authorization */
+	chat.api_key = NULL;
 	ret = probe_openai.build(&chat, p, out, err);
-	if (!ret) {
-		sbuf_reset(&base);
-		sbuf_addf(&base, "%s?api-version=%s", out->url,
-			  t->api_version ? t->api_version : AZURE_DEFAULT_API_VERSION);
-		free(out->url);
-		out->url = sbuf_detach(&base, NULL);
-		if (t->api_key)
-			probe_request_add_header(out, "api-key", t->api_key);
-	}
+	if (!ret)
+		add_version_and_key(t, &base, out);
+out:
 	sbuf_release(&base);
 	return ret;
 }
@@ -118,24 +135,17 @@ static int azure_build_embed(const struct probe_target *t, const char *const *te
 	struct sbuf base;
 	int ret;
 
-	if (!t->model || !*t->model)
-		return pl_err_set(err, PL_E_INPUT, NULL,
-				  "azure-openai needs the deployment name as its model");
 	sbuf_init(&base);
-	sbuf_addf(&base, "%s/openai/deployments/%s", t->base_url ? t->base_url : "", t->model);
+	ret = deployment_base(t, &base, err);
+	if (ret)
+		goto out;
 	e.base_url = base.buf;
 	e.model = NULL; /* the deployment names the model */
 	e.api_key = NULL;
 	ret = probe_openai.build_embed(&e, texts, n, out, err);
-	if (!ret) {
-		sbuf_reset(&base);
-		sbuf_addf(&base, "%s?api-version=%s", out->url,
-			  t->api_version ? t->api_version : AZURE_DEFAULT_API_VERSION);
-		free(out->url);
-		out->url = sbuf_detach(&base, NULL);
-		if (t->api_key)
-			probe_request_add_header(out, "api-key", t->api_key);
-	}
+	if (!ret)
+		add_version_and_key(t, &base, out);
+out:
 	sbuf_release(&base);
 	return ret;
 }

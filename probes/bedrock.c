@@ -31,6 +31,24 @@ static void add_path_segment(struct sbuf *sb, const char *s)
 	}
 }
 
+/* {base}/model/{model, escaped}{action}, base defaulting to the region's bedrock-runtime host.
+ * Returns the caller's string. */
+static char *model_url(const struct probe_target *t, const char *action)
+{
+	struct sbuf u;
+
+	sbuf_init(&u);
+	if (t->base_url && *t->base_url)
+		sbuf_addstr(&u, t->base_url);
+	else
+		sbuf_addf(&u, "https://bedrock-runtime.%s.amazonaws.com",
+			  t->region ? t->region : "us-east-1");
+	sbuf_addstr(&u, "/model/");
+	add_path_segment(&u, t->model);
+	sbuf_addstr(&u, action);
+	return sbuf_detach(&u, NULL);
+}
+
 /* toolConfig {tools[{toolSpec{name, description, inputSchema{json}}}], toolChoice {auto:{}} |
  * {any:{}} | {tool:{name}}}. Converse has no "none" (bedrock_build refuses it). */
 static json_t *tool_config(const struct probe_prompt *p)
@@ -41,18 +59,10 @@ static json_t *tool_config(const struct probe_prompt *p)
 
 	json_array_foreach(p->tools, i, tool)
 	{
-		json_t *spec = json_object();
-		const json_t *d = json_object_get(tool, "description");
-		const json_t *params = json_object_get(tool, "parameters");
+		json_t *spec = probe_tool_decl(tool, NULL);
 
-		json_object_set_new(spec, "name", json_deep_copy(json_object_get(tool, "name")));
-		if (d)
-			json_object_set_new(spec, "description", json_deep_copy(d));
 		json_object_set_new(spec, "inputSchema",
-				    json_pack("{s:o}", "json",
-					      params ? json_deep_copy(params)
-						     : json_pack("{s:s, s:{}}", "type", "object",
-								 "properties")));
+				    json_pack("{s:o}", "json", probe_tool_params(tool)));
 		json_array_append_new(tools, json_pack("{s:o}", "toolSpec", spec));
 	}
 	c = probe_tool_choice(p, &name);
@@ -142,8 +152,6 @@ out:
 static int bedrock_build(const struct probe_target *t, const struct probe_prompt *p,
 			 struct probe_request *out, struct pl_err *err)
 {
-	struct sbuf url;
-
 	if (!t->model || !*t->model)
 		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock needs a modelId as its model");
 	if (p->has_seed)
@@ -161,17 +169,7 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 		return -1;
 	if (probe_request_set_body(out, converse_body(p), err) < 0)
 		return -1;
-	sbuf_init(&url);
-	if (t->base_url && *t->base_url)
-		sbuf_addstr(&url, t->base_url);
-	else
-		sbuf_addf(&url, "https://bedrock-runtime.%s.amazonaws.com",
-			  t->region ? t->region : "us-east-1");
-	sbuf_addstr(&url, "/model/");
-	add_path_segment(&url, t->model);
-	sbuf_addstr(&url, p->stream ? "/converse-stream" : "/converse");
-	out->url = sbuf_detach(&url, NULL);
-	sbuf_release(&url);
+	out->url = model_url(t, p->stream ? "/converse-stream" : "/converse");
 	out->method = xstrdup("POST");
 	probe_request_add_header(out, "content-type", "application/json");
 	probe_request_add_header(out, "accept",
@@ -421,7 +419,6 @@ static int bedrock_build_embed(const struct probe_target *t, const char *const *
 			       struct probe_request *out, struct pl_err *err)
 {
 	json_t *body;
-	struct sbuf url;
 	size_t i;
 
 	if (!t->model || !*t->model)
@@ -442,17 +439,7 @@ static int bedrock_build_embed(const struct probe_target *t, const char *const *
 	}
 	if (probe_request_set_body(out, body, err) < 0)
 		return -1;
-	sbuf_init(&url);
-	if (t->base_url && *t->base_url)
-		sbuf_addstr(&url, t->base_url);
-	else
-		sbuf_addf(&url, "https://bedrock-runtime.%s.amazonaws.com",
-			  t->region ? t->region : "us-east-1");
-	sbuf_addstr(&url, "/model/");
-	add_path_segment(&url, t->model);
-	sbuf_addstr(&url, "/invoke");
-	out->url = sbuf_detach(&url, NULL);
-	sbuf_release(&url);
+	out->url = model_url(t, "/invoke");
 	out->method = xstrdup("POST");
 	probe_request_add_header(out, "content-type", "application/json");
 	probe_request_add_header(out, "accept", "application/json");

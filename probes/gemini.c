@@ -18,13 +18,9 @@ static void add_tools(json_t *body, const struct probe_prompt *p)
 
 	json_array_foreach(p->tools, i, tool)
 	{
-		json_t *d = json_object();
-		const json_t *desc = json_object_get(tool, "description");
+		json_t *d = probe_tool_decl(tool, NULL);
 		const json_t *params = json_object_get(tool, "parameters");
 
-		json_object_set_new(d, "name", json_deep_copy(json_object_get(tool, "name")));
-		if (desc)
-			json_object_set_new(d, "description", json_deep_copy(desc));
 		if (params)
 			json_object_set_new(d, "parametersJsonSchema", json_deep_copy(params));
 		json_array_append_new(decls, d);

@@ -17,17 +17,8 @@ static json_t *tools_json(const struct probe_prompt *p)
 
 	json_array_foreach(p->tools, i, tool)
 	{
-		json_t *fn = json_object();
-		const json_t *d = json_object_get(tool, "description");
-		const json_t *params = json_object_get(tool, "parameters");
+		json_t *fn = probe_tool_decl(tool, "parameters");
 
-		json_object_set_new(fn, "name", json_deep_copy(json_object_get(tool, "name")));
-		if (d)
-			json_object_set_new(fn, "description", json_deep_copy(d));
-		json_object_set_new(fn, "parameters",
-				    params ? json_deep_copy(params)
-					   : json_pack("{s:s, s:{}}", "type", "object",
-						       "properties"));
 		json_array_append_new(arr,
 				      json_pack("{s:s, s:o}", "type", "function", "function", fn));
 	}
@@ -63,11 +54,30 @@ static json_t *chat_body(const struct probe_target *t, const struct probe_prompt
 	return body;
 }
 
-static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
-			struct probe_request *out, struct pl_err *err)
+/* A JSON POST to {base}{path} accepting accept. Local servers are keyless; ollama.com takes a
+ * bearer key. */
+static void post(const struct probe_target *t, const char *path, const char *accept,
+		 struct probe_request *out)
 {
 	struct sbuf sb;
 
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "%s%s", t->base_url ? t->base_url : "", path);
+	out->url = sbuf_detach(&sb, NULL);
+	out->method = xstrdup("POST");
+	probe_request_add_header(out, "content-type", "application/json");
+	probe_request_add_header(out, "accept", accept);
+	if (t->api_key) {
+		sbuf_addf(&sb, "Bearer %s", t->api_key);
+		probe_request_add_header(out, "authorization", sb.buf);
+		OPENSSL_cleanse(sb.buf, sb.len);
+	}
+	sbuf_release(&sb);
+}
+
+static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
+			struct probe_request *out, struct pl_err *err)
+{
 	if (p->logprobs)
 		return pl_err_set(err, PL_E_INPUT, NULL,
 				  "ollama's /api/chat does not return logprobs");
@@ -82,20 +92,7 @@ static int ollama_build(const struct probe_target *t, const struct probe_prompt 
 	}
 	if (probe_request_set_body(out, chat_body(t, p), err) < 0)
 		return -1;
-	sbuf_init(&sb);
-	sbuf_addf(&sb, "%s/api/chat", t->base_url ? t->base_url : "");
-	out->url = sbuf_detach(&sb, NULL);
-	out->method = xstrdup("POST");
-	probe_request_add_header(out, "content-type", "application/json");
-	probe_request_add_header(out, "accept",
-				 p->stream ? "application/x-ndjson" : "application/json");
-	/* Local servers are keyless; ollama.com takes a bearer key. */
-	if (t->api_key) {
-		sbuf_addf(&sb, "Bearer %s", t->api_key);
-		probe_request_add_header(out, "authorization", sb.buf);
-		OPENSSL_cleanse(sb.buf, sb.len);
-	}
-	sbuf_release(&sb);
+	post(t, "/api/chat", p->stream ? "application/x-ndjson" : "application/json", out);
 	return 0;
 }
 
@@ -251,7 +248,6 @@ static int ollama_build_embed(const struct probe_target *t, const char *const *t
 			      struct probe_request *out, struct pl_err *err)
 {
 	json_t *body = json_object(), *input = json_array();
-	struct sbuf sb;
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -260,18 +256,7 @@ static int ollama_build_embed(const struct probe_target *t, const char *const *t
 	json_object_set_new(body, "input", input);
 	if (probe_request_set_body(out, body, err) < 0)
 		return -1;
-	sbuf_init(&sb);
-	sbuf_addf(&sb, "%s/api/embed", t->base_url ? t->base_url : "");
-	out->url = sbuf_detach(&sb, NULL);
-	out->method = xstrdup("POST");
-	probe_request_add_header(out, "content-type", "application/json");
-	probe_request_add_header(out, "accept", "application/json");
-	if (t->api_key) {
-		sbuf_addf(&sb, "Bearer %s", t->api_key);
-		probe_request_add_header(out, "authorization", sb.buf);
-		OPENSSL_cleanse(sb.buf, sb.len);
-	}
-	sbuf_release(&sb);
+	post(t, "/api/embed", "application/json", out);
 	return 0;
 }
 

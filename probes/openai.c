@@ -52,17 +52,8 @@ static json_t *wire_tools(const struct probe_prompt *p, int flat)
 
 	json_array_foreach(p->tools, i, tool)
 	{
-		json_t *fn = json_object();
-		const json_t *d = json_object_get(tool, "description");
-		const json_t *params = json_object_get(tool, "parameters");
+		json_t *fn = probe_tool_decl(tool, "parameters");
 
-		json_object_set_new(fn, "name", json_deep_copy(json_object_get(tool, "name")));
-		if (d)
-			json_object_set_new(fn, "description", json_deep_copy(d));
-		json_object_set_new(fn, "parameters",
-				    params ? json_deep_copy(params)
-					   : json_pack("{s:s, s:{}}", "type", "object",
-						       "properties"));
 		if (flat) {
 			json_object_set_new(fn, "type", json_string("function"));
 			json_array_append_new(arr, fn);

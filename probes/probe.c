@@ -580,6 +580,28 @@ const char *probe_tool_choice(const struct probe_prompt *p, const char **name)
 	return "auto";
 }
 
+json_t *probe_tool_params(const json_t *tool)
+{
+	const json_t *params = json_object_get(tool, "parameters");
+
+	if (params)
+		return json_deep_copy(params);
+	return json_pack("{s:s, s:{}}", "type", "object", "properties");
+}
+
+json_t *probe_tool_decl(const json_t *tool, const char *schema_key)
+{
+	json_t *decl = json_object();
+	const json_t *d = json_object_get(tool, "description");
+
+	json_object_set_new(decl, "name", json_deep_copy(json_object_get(tool, "name")));
+	if (d)
+		json_object_set_new(decl, "description", json_deep_copy(d));
+	if (schema_key)
+		json_object_set_new(decl, schema_key, probe_tool_params(tool));
+	return decl;
+}
+
 json_t *probe_embed_begin(const struct probe_ops *ops, const struct probe_target *t,
 			  const struct probe_response *r, struct probe_answer *a)
 {

@@ -263,6 +263,13 @@ void probe_calls_end(struct probe_calls *c, struct probe_answer *a);
 /* The tool_choice of p as "auto", "none", "required" or "tool" (then *name is the tool's
  * name, borrowed from p). */
 const char *probe_tool_choice(const struct probe_prompt *p, const char **name);
+/* One tool of p->tools as a vendor's declaration: {"name", "description" (when given), schema_key:
+ * the parameters schema} in that order; schema_key NULL leaves the schema out. Returns a new
+ * reference. */
+json_t *probe_tool_decl(const json_t *tool, const char *schema_key);
+/* A copy of the tool's "parameters" schema, or {"type": "object", "properties": {}} when it has
+ * none. Returns a new reference. */
+json_t *probe_tool_params(const json_t *tool);
 /* Sets out->fault and replaces error_type / error_message (either may be NULL). */
 void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *type, const char *fmt,
 		     ...) PL_PRINTF(4, 5);

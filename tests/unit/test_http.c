@@ -258,6 +258,25 @@ static void test_sigv4_signed_by_libcurl(void **state)
 	http_free(h);
 }
 
+/* The shared retry wait: full jitter under an exponential ceiling, Retry-After honoured, both
+ * capped. */
+static void test_backoff(void **state)
+{
+	(void)state;
+	/* unit 0.5 of 500 ms, 1000 ms, 2000 ms, then the 3000 ms cap */
+	assert_true(http_backoff_s(0.5, 500, 3000, 1, -1) == 0.25);
+	assert_true(http_backoff_s(0.5, 500, 3000, 2, -1) == 0.5);
+	assert_true(http_backoff_s(0.5, 500, 3000, 3, -1) == 1.0);
+	assert_true(http_backoff_s(0.5, 500, 3000, 4, -1) == 1.5);
+	assert_true(http_backoff_s(0.5, 500, 3000, 1000, -1) == 1.5);
+	/* Retry-After raises a shorter wait, never above the cap; a shorter one does not lower it
+	 */
+	assert_true(http_backoff_s(0.5, 500, 3000, 1, 2000) == 2.0);
+	assert_true(http_backoff_s(0.5, 500, 3000, 1, 9000) == 3.0);
+	assert_true(http_backoff_s(0.5, 500, 3000, 3, 100) == 1.0);
+	assert_true(http_backoff_s(0.0, 500, 3000, 3, -1) == 0.0);
+}
+
 static void test_secret_headers(void **state)
 {
 	static const struct {
@@ -291,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_refused_and_timeout),
 		cmocka_unit_test(test_sigv4_signed_by_libcurl),
 		cmocka_unit_test(test_secret_headers),
+		cmocka_unit_test(test_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -330,6 +330,26 @@ static struct sim *judge_sim(int *port, enum sim_fault fault)
 	return s;
 }
 
+/* The simulator's judge (answering with fault) and a fixture whose judge it is. */
+static struct sim *judge_start(struct fixture *f, enum sim_fault fault)
+{
+	int port = 0;
+	struct sim *s;
+
+	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
+	s = judge_sim(&port, fault);
+	fixture_init(f, port);
+	return s;
+}
+
+/* Asks jc for f's prompt (against baseline bs, may be NULL) with a fresh tally t. */
+static void ask(struct judge_client *jc, struct fixture *f, const struct prompt_samples *bs,
+		struct judge_verdicts *v, struct judge_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	judge_client_prompt(jc, &f->pr, bs, &f->ns, v, t);
+}
+
 /* Without "judge" in the config every verdict is unavailable, with that reason; nothing else
  * is asked; the json check is not judged (lookup NULL). */
 static void test_client_no_judge(void **state)
@@ -343,8 +363,7 @@ static void test_client_no_judge(void **state)
 	(void)state;
 	fixture_init(&f, 0);
 	jc = client(&f);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	j = judge_verdicts_lookup(&v, 0, 2);
 	assert_non_null(j);
 	assert_int_equal(j->verdict, CHECK_SKIP);
@@ -369,16 +388,12 @@ static void test_client_cache(void **state)
 	const struct check_judged *j;
 	json_t *entry, *meta;
 	char path[1200], psha[65];
-	int port = 0;
 	struct sim *s;
 
 	(void)state;
-	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
-	s = judge_sim(&port, SIM_FAULT_NONE);
-	fixture_init(&f, port);
+	s = judge_start(&f, SIM_FAULT_NONE);
 	jc = client(&f);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	/* rubric: "Paris.", "Lyon.", "Paris"; same_meaning against "Paris.": the same three */
 	assert_int_equal(t.requests, 6);
 	assert_int_equal(sim_requests(s), 6);
@@ -421,8 +436,7 @@ static void test_client_cache(void **state)
 
 	/* a new run: every verdict from the cache, nothing sent */
 	jc = client(&f);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	assert_int_equal(t.requests, 0);
 	assert_int_equal(t.cached, 6);
 	assert_int_equal(sim_requests(s), 6);
@@ -436,8 +450,7 @@ static void test_client_cache(void **state)
 	free(f.cfg->judge_model);
 	f.cfg->judge_model = xstrdup("judge-2");
 	jc = client(&f);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	assert_int_equal(t.requests, 6);
 	judge_verdicts_release(&v);
 	judge_client_free(jc);
@@ -506,16 +519,12 @@ static void test_client_no_baseline(void **state)
 	struct judge_client *jc;
 	struct judge_verdicts v;
 	struct judge_tally t;
-	int port = 0;
 	struct sim *s;
 
 	(void)state;
-	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
-	s = judge_sim(&port, SIM_FAULT_NONE);
-	fixture_init(&f, port);
+	s = judge_start(&f, SIM_FAULT_NONE);
 	jc = client(&f);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, NULL, &f.ns, &v, &t);
+	ask(jc, &f, NULL, &v, &t);
 	assert_int_equal(t.requests, 3); /* the rubric's three distinct answers */
 	assert_null(judge_verdicts_lookup(&v, 1, 0));
 	judge_verdicts_release(&v);
@@ -535,17 +544,13 @@ static void test_client_faults(void **state)
 	struct pl_err err = PL_ERR_INIT;
 	const struct check_judged *j;
 	char path[1200];
-	int port = 0;
 	struct sim *s;
 
 	(void)state;
-	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
-	s = judge_sim(&port, SIM_FAULT_500);
-	fixture_init(&f, port);
+	s = judge_start(&f, SIM_FAULT_500);
 	f.cfg->vendors[0].concurrency = 1;
 	jc = client(&f);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	j = judge_verdicts_lookup(&v, 0, 0);
 	assert_true(j && j->verdict == CHECK_SKIP);
 	assert_non_null(strstr(j->reason, "HTTP 500"));
@@ -555,8 +560,7 @@ static void test_client_faults(void **state)
 	assert_int_equal(sim_requests(s), 6);
 	judge_verdicts_release(&v);
 	/* down: the next prompt asks nothing */
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	assert_int_equal(t.requests, 0);
 	assert_non_null(strstr(t.unavailable_reason, "HTTP 500"));
 	judge_verdicts_release(&v);
@@ -579,13 +583,10 @@ static void test_client_budget(void **state)
 	struct runner_stats run;
 	struct pl_err err = PL_ERR_INIT;
 	const struct check_judged *j;
-	int port = 0;
 	struct sim *s;
 
 	(void)state;
-	setenv("PLTEST_JUDGE_KEY", "judge-test-key", 1);
-	s = judge_sim(&port, SIM_FAULT_NONE);
-	fixture_init(&f, port);
+	s = judge_start(&f, SIM_FAULT_NONE);
 	memset(&run, 0, sizeof(run));
 	run.sent = 8;
 	memset(&b, 0, sizeof(b));
@@ -594,8 +595,7 @@ static void test_client_budget(void **state)
 	f.cfg->vendors[0].concurrency = 1;
 	jc = judge_client_new(f.cfg, &b, &err);
 	assert_non_null(jc);
-	memset(&t, 0, sizeof(t));
-	judge_client_prompt(jc, &f.pr, &f.bs, &f.ns, &v, &t);
+	ask(jc, &f, &f.bs, &v, &t);
 	assert_int_equal(t.requests, 2); /* 8 + 2 = max_requests */
 	j = judge_verdicts_lookup(&v, 1, 3);
 	assert_true(j && j->verdict == CHECK_SKIP);

@@ -455,42 +455,25 @@ static void test_tool_calls(void **state)
 
 static void test_tool_build(void **state)
 {
-	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
-	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
-				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
-				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
-				   0, NULL);
-	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
-	json_t *none = json_string("none");
-	struct probe_prompt p = {
-		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
-	};
+	struct fx_tools ft;
 	json_t *body;
 
 	(void)state;
-	body = fx_build_body(&probe_anthropic, &target, &p);
+	fx_tools_init(&ft);
+	body = fx_build_body(&probe_anthropic, &target, &ft.p);
 	fx_body_has(body, "tools",
 		    "[{\"name\":\"get_weather\",\"description\":\"Weather.\",\"input_schema\":"
 		    "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
 		    "\"required\":[\"city\"]}}]");
 	fx_body_has(body, "tool_choice", "{\"type\":\"auto\"}");
 	json_decref(body);
-	p.tool_choice = req;
-	body = fx_build_body(&probe_anthropic, &target, &p);
-	fx_body_has(body, "tool_choice", "{\"type\":\"any\"}");
-	json_decref(body);
-	p.tool_choice = named;
-	body = fx_build_body(&probe_anthropic, &target, &p);
-	fx_body_has(body, "tool_choice", "{\"type\":\"tool\",\"name\":\"get_weather\"}");
-	json_decref(body);
-	p.tool_choice = none;
-	body = fx_build_body(&probe_anthropic, &target, &p);
-	fx_body_has(body, "tool_choice", "{\"type\":\"none\"}");
-	json_decref(body);
-	json_decref(tools);
-	json_decref(named);
-	json_decref(req);
-	json_decref(none);
+	fx_choice_has(&probe_anthropic, &target, &ft, ft.required, "tool_choice",
+		      "{\"type\":\"any\"}");
+	fx_choice_has(&probe_anthropic, &target, &ft, ft.named, "tool_choice",
+		      "{\"type\":\"tool\",\"name\":\"get_weather\"}");
+	fx_choice_has(&probe_anthropic, &target, &ft, ft.none, "tool_choice",
+		      "{\"type\":\"none\"}");
+	fx_tools_release(&ft);
 }
 
 int main(void)

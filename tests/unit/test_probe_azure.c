@@ -184,30 +184,19 @@ static void test_tool_calls(void **state)
 		.calls = "[{\"name\":\"GetWeatherArgs\",\"arguments\":{\"city\":\"Edinburgh\","
 			 "\"country\":\"UK\",\"units\":\"c\"}}]",
 	};
-	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
-	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
-				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
-				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
-				   0, NULL);
-	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
-	json_t *none = json_string("none");
-	struct probe_prompt p = {
-		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
-	};
+	struct fx_tools ft;
 	json_t *body;
 
 	(void)state;
+	fx_tools_init(&ft);
 	fx_check_calls(&probe_azure_openai, &target, &c);
-	p.tool_choice = named;
-	body = fx_build_body(&probe_azure_openai, &target, &p);
+	ft.p.tool_choice = ft.named;
+	body = fx_build_body(&probe_azure_openai, &target, &ft.p);
 	fx_body_has(body, "tool_choice",
 		    "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}");
 	assert_int_equal(json_array_size(json_object_get(body, "tools")), 1);
 	json_decref(body);
-	json_decref(tools);
-	json_decref(named);
-	json_decref(req);
-	json_decref(none);
+	fx_tools_release(&ft);
 }
 
 int main(void)

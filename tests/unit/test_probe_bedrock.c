@@ -407,36 +407,25 @@ static void test_tool_calls(void **state)
 /* toolConfig: toolSpec with inputSchema.json; toolChoice auto / any / tool; no "none". */
 static void test_tool_build(void **state)
 {
-	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
-	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
-				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
-				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
-				   0, NULL);
-	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
-	json_t *none = json_string("none");
-	struct probe_prompt p = {
-		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
-	};
+	struct fx_tools ft;
 	json_t *body;
 
-	struct probe_request rq;
-	struct pl_err err = PL_ERR_INIT;
-
 	(void)state;
-	body = fx_build_body(&probe_bedrock, &target, &p);
+	fx_tools_init(&ft);
+	body = fx_build_body(&probe_bedrock, &target, &ft.p);
 	fx_body_has(body, "toolConfig",
 		    "{\"tools\":[{\"toolSpec\":{\"name\":\"get_weather\",\"description\":"
 		    "\"Weather.\",\"inputSchema\":{\"json\":{\"type\":\"object\",\"properties\":"
 		    "{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}}],"
 		    "\"toolChoice\":{\"auto\":{}}}");
 	json_decref(body);
-	p.tool_choice = req;
-	body = fx_build_body(&probe_bedrock, &target, &p);
+	ft.p.tool_choice = ft.required;
+	body = fx_build_body(&probe_bedrock, &target, &ft.p);
 	assert_true(json_is_object(json_object_get(
 		json_object_get(json_object_get(body, "toolConfig"), "toolChoice"), "any")));
 	json_decref(body);
-	p.tool_choice = named;
-	body = fx_build_body(&probe_bedrock, &target, &p);
+	ft.p.tool_choice = ft.named;
+	body = fx_build_body(&probe_bedrock, &target, &ft.p);
 	assert_string_equal(
 		json_string_value(json_object_get(
 			json_object_get(json_object_get(json_object_get(body, "toolConfig"),
@@ -445,16 +434,9 @@ static void test_tool_build(void **state)
 			"name")),
 		"get_weather");
 	json_decref(body);
-	p.tool_choice = none;
-	probe_request_init(&rq);
-	assert_int_equal(probe_bedrock.build(&target, &p, &rq, &err), -1);
-	assert_int_equal(err.code, PL_E_INPUT);
-	assert_string_equal(err.msg, "bedrock converse cannot ask for tool_choice \"none\"");
-	probe_request_release(&rq);
-	json_decref(tools);
-	json_decref(named);
-	json_decref(req);
-	json_decref(none);
+	fx_choice_refused(&probe_bedrock, &target, &ft, ft.none,
+			  "bedrock converse cannot ask for tool_choice \"none\"");
+	fx_tools_release(&ft);
 }
 
 int main(void)

@@ -212,6 +212,71 @@ static PL_UNUSED void fx_body_has(const json_t *body, const char *key, const cha
 	json_decref(w);
 }
 
+/* The tool-building tests' prompt: one user message offering the get_weather tool, and the
+ * tool_choice values they try. fx_tools_release frees them. */
+struct fx_tools {
+	struct probe_message msg;
+	json_t *tools, *named, *required, *none;
+	struct probe_prompt p;
+};
+
+static PL_UNUSED void fx_tools_init(struct fx_tools *ft)
+{
+	memset(ft, 0, sizeof(*ft));
+	ft->msg.role = "user";
+	ft->msg.content = "Weather in Paris?";
+	ft->tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
+			       "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+			       "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
+			       0, NULL);
+	assert_non_null(ft->tools);
+	ft->named = json_pack("{s:s}", "name", "get_weather");
+	ft->required = json_string("required");
+	ft->none = json_string("none");
+	ft->p.messages = &ft->msg;
+	ft->p.n_messages = 1;
+	ft->p.temperature = -1;
+	ft->p.tools = ft->tools;
+}
+
+static PL_UNUSED void fx_tools_release(struct fx_tools *ft)
+{
+	json_decref(ft->tools);
+	json_decref(ft->named);
+	json_decref(ft->required);
+	json_decref(ft->none);
+}
+
+/* Sets ft->p.tool_choice to choice, builds with ops and checks body[key] against the JSON text
+ * want (fx_body_has). */
+static PL_UNUSED void fx_choice_has(const struct probe_ops *ops, const struct probe_target *t,
+				    struct fx_tools *ft, const json_t *choice, const char *key,
+				    const char *want)
+{
+	json_t *body;
+
+	ft->p.tool_choice = choice;
+	body = fx_build_body(ops, t, &ft->p);
+	fx_body_has(body, key, want);
+	json_decref(body);
+}
+
+/* Sets ft->p.tool_choice to choice; the build with ops must fail with PL_E_INPUT and the
+ * message msg. */
+static PL_UNUSED void fx_choice_refused(const struct probe_ops *ops, const struct probe_target *t,
+					struct fx_tools *ft, const json_t *choice, const char *msg)
+{
+	struct probe_request rq;
+	struct pl_err err = PL_ERR_INIT;
+
+	ft->p.tool_choice = choice;
+	probe_request_init(&rq);
+	assert_int_equal(ops->build(t, &ft->p, &rq, &err), -1);
+	assert_int_equal(err.code, PL_E_INPUT);
+	assert_string_equal(err.msg, msg);
+	probe_request_release(&rq);
+}
+
 /* One recorded response and what the probe must extract from it. */
 struct fx_case {
 	const char *body;

@@ -320,23 +320,12 @@ static void test_tool_calls(void **state)
  * named tool cannot be said. */
 static void test_tool_build(void **state)
 {
-	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
-	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
-				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
-				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
-				   0, NULL);
-	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
-	json_t *none = json_string("none");
-	struct probe_prompt p = {
-		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
-	};
+	struct fx_tools ft;
 	json_t *body;
 
-	struct probe_request rq;
-	struct pl_err err = PL_ERR_INIT;
-
 	(void)state;
-	body = fx_build_body(&probe_ollama, &target, &p);
+	fx_tools_init(&ft);
+	body = fx_build_body(&probe_ollama, &target, &ft.p);
 	fx_body_has(
 		body, "tools",
 		"[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
@@ -344,26 +333,15 @@ static void test_tool_build(void **state)
 		"{\"type\":\"string\"}},\"required\":[\"city\"]}}}]");
 	assert_null(json_object_get(body, "tool_choice"));
 	json_decref(body);
-	p.tool_choice = none;
-	body = fx_build_body(&probe_ollama, &target, &p);
+	ft.p.tool_choice = ft.none;
+	body = fx_build_body(&probe_ollama, &target, &ft.p);
 	assert_null(json_object_get(body, "tools"));
 	json_decref(body);
-	p.tool_choice = req;
-	probe_request_init(&rq);
-	assert_int_equal(probe_ollama.build(&target, &p, &rq, &err), -1);
-	assert_int_equal(err.code, PL_E_INPUT);
-	assert_string_equal(err.msg, "ollama's /api/chat cannot ask for tool_choice \"required\"");
-	probe_request_release(&rq);
-	p.tool_choice = named;
-	pl_err_init(&err);
-	probe_request_init(&rq);
-	assert_int_equal(probe_ollama.build(&target, &p, &rq, &err), -1);
-	assert_string_equal(err.msg, "ollama's /api/chat cannot ask for tool_choice \"tool\"");
-	probe_request_release(&rq);
-	json_decref(tools);
-	json_decref(named);
-	json_decref(req);
-	json_decref(none);
+	fx_choice_refused(&probe_ollama, &target, &ft, ft.required,
+			  "ollama's /api/chat cannot ask for tool_choice \"required\"");
+	fx_choice_refused(&probe_ollama, &target, &ft, ft.named,
+			  "ollama's /api/chat cannot ask for tool_choice \"tool\"");
+	fx_tools_release(&ft);
 }
 
 int main(void)

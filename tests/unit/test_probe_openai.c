@@ -1033,19 +1033,12 @@ static void test_responses_tool_calls(void **state)
 /* tools and tool_choice in both wire forms: chat nests the function, Responses flattens it. */
 static void test_tool_build(void **state)
 {
-	static const struct probe_message msgs[] = { { "user", "Weather in Paris?" } };
-	json_t *tools = json_loads("[{\"name\":\"get_weather\",\"description\":\"Weather.\","
-				   "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
-				   "{\"type\":\"string\"}},\"required\":[\"city\"]}}]",
-				   0, NULL);
-	json_t *named = json_pack("{s:s}", "name", "get_weather"), *req = json_string("required");
-	struct probe_prompt p = {
-		.messages = msgs, .n_messages = 1, .temperature = -1, .tools = tools
-	};
+	struct fx_tools ft;
 	json_t *body;
 
 	(void)state;
-	body = fx_build_body(&probe_openai, &chat_target, &p);
+	fx_tools_init(&ft);
+	body = fx_build_body(&probe_openai, &chat_target, &ft.p);
 	fx_body_has(
 		body, "tools",
 		"[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
@@ -1053,30 +1046,23 @@ static void test_tool_build(void **state)
 		"{\"type\":\"string\"}},\"required\":[\"city\"]}}}]");
 	fx_body_has(body, "tool_choice", "\"auto\"");
 	json_decref(body);
-	p.tool_choice = named;
-	body = fx_build_body(&probe_openai, &chat_target, &p);
-	fx_body_has(body, "tool_choice",
-		    "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}");
-	json_decref(body);
-	body = fx_build_body(&probe_openai, &responses_tools_target, &p);
+	fx_choice_has(&probe_openai, &chat_target, &ft, ft.named, "tool_choice",
+		      "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}");
+	body = fx_build_body(&probe_openai, &responses_tools_target, &ft.p);
 	fx_body_has(body, "tools",
 		    "[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":"
 		    "\"Weather.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
 		    "{\"type\":\"string\"}},\"required\":[\"city\"]}}]");
 	fx_body_has(body, "tool_choice", "{\"type\":\"function\",\"name\":\"get_weather\"}");
 	json_decref(body);
-	p.tool_choice = req;
-	body = fx_build_body(&probe_openai, &responses_tools_target, &p);
-	fx_body_has(body, "tool_choice", "\"required\"");
-	json_decref(body);
-	p.tools = NULL; /* no tools: neither key */
-	body = fx_build_body(&probe_openai, &chat_target, &p);
+	fx_choice_has(&probe_openai, &responses_tools_target, &ft, ft.required, "tool_choice",
+		      "\"required\"");
+	ft.p.tools = NULL; /* no tools: neither key */
+	body = fx_build_body(&probe_openai, &chat_target, &ft.p);
 	assert_null(json_object_get(body, "tools"));
 	assert_null(json_object_get(body, "tool_choice"));
 	json_decref(body);
-	json_decref(tools);
-	json_decref(named);
-	json_decref(req);
+	fx_tools_release(&ft);
 }
 
 int main(void)
