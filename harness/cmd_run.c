@@ -81,7 +81,8 @@ const struct cli_option run_options[] = {
 		   "also write a Markdown summary (pull requests, chat)"),
 	CLI_STRING(0, "junit", struct run_args, junit, "FILE",
 		   "also write JUnit XML (one test case per prompt and check)"),
-	CLI_BOOL('q', "quiet", struct run_args, quiet, "print only changes and errors"),
+	CLI_BOOL('q', "quiet", struct run_args, quiet,
+		 "print only changes, errors and the onset of instability"),
 	CLI_END,
 };
 
