@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_set_new(spec, "type", json_string("tool_call"));
 		c = check_compile(&loc, "/checks/0", spec, &err);
 		if (c) {
-			struct check_input in = { "", 0, 0, NULL, 0, calls };
+			struct check_input in = { .text = "", .tool_calls = calls };
 			struct check_result r;
 
 			check_eval(c, &in, &r);
