@@ -18,6 +18,7 @@
 #define SALT_PROMPT  0x9e0ull
 #define SALT_PICK    0x7069636bull
 #define SALT_SHAPE   0x54a9eull
+#define SALT_BOUND   0xb0a2dull
 
 #define BAD_NIGHT     0.08 /* share of lumpy nights that are bad */
 #define BAD_FACTOR    3.0  /* how much noisier a bad night is */
@@ -54,6 +55,8 @@ static const struct scenario scenarios[] = {
 	{ "cat-move1", "1 of 25 prompts moves (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
 	  SCEN_MOVE_PROMPTS, 1 },
 	{ "cat-move2", "2 of 25 prompts move (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
+	  SCEN_MOVE_PROMPTS, 2 },
+	{ "cat-move2-quiet", "2 of 25 prompts move (TV 0.5), quiet nights", SCEN_CAT, SCEN_QUIET, 0,
 	  SCEN_MOVE_PROMPTS, 2 },
 	{ "cat-move5", "5 of 25 prompts move (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
 	  SCEN_MOVE_PROMPTS, 5 },
@@ -419,38 +422,37 @@ static void move_mass(struct cat_part *d, double share, size_t to)
 	d->prob[to] += moved;
 }
 
-/* Tonight's distribution of a part: the definition, the change, then the night's noise on the
- * logits (and the second backend's fixed offsets). */
-static int cat_tonight(const struct scenario *sc, unsigned long long trial, int night, int changed,
-		       size_t p, size_t part, struct cat_part *d)
+/* Applies the scenario's change to a prompt's part-0 definition. */
+static void cat_change(const struct scenario *sc, struct cat_part *d)
 {
-	struct rng noise, prompt_f, bk;
-	double sd, sum = 0, logit[SCEN_MAX_OPT];
 	size_t i, rarest = 0;
-	int backend = scenario_backend(sc, trial, night);
 
-	if (!cat_define(sc, trial, p, part, d))
-		return 0;
-	if (changed && part == 0 && scenario_touches(sc, trial, p)) {
-		for (i = 1; i < d->n; i++)
-			if (d->prob[i] < d->prob[rarest])
-				rarest = i;
-		if (sc->change == SCEN_MOVE_PROMPTS)
-			move_mass(d, SCEN_MOVE_TV, SIZE_MAX);
-		else if (sc->change == SCEN_RARE_LABEL)
-			move_mass(d, sc->amount, rarest);
-	}
-	sd = CAT_LOGIT_SD * scenario_noise_factor(sc, trial, night);
-	if (sc->noise == SCEN_LUMPY) {
-		seed3(&prompt_f, trial, (unsigned long long)night, rng_mix(p, SALT_PROMPT));
-		sd *= exp(PROMPT_LOG_SD * gauss(&prompt_f));
-	}
-	seed3(&noise, trial, (unsigned long long)night, rng_mix(p, part));
-	seed3(&bk, trial, rng_mix(p, part), SALT_BACKEND);
+	for (i = 1; i < d->n; i++)
+		if (d->prob[i] < d->prob[rarest])
+			rarest = i;
+	if (sc->change == SCEN_MOVE_PROMPTS)
+		move_mass(d, SCEN_MOVE_TV, SIZE_MAX);
+	else if (sc->change == SCEN_RARE_LABEL)
+		move_mass(d, sc->amount, rarest);
+}
+
+/* The typical logit noise of a night, before a lumpy prompt's own factor. */
+static double cat_night_sd(const struct scenario *sc, unsigned long long trial, int night)
+{
+	return CAT_LOGIT_SD * scenario_noise_factor(sc, trial, night);
+}
+
+/* Noise on the logits (sd, from `noise`), the second backend's fixed offsets (from `bk`,
+ * NULL for the first backend), then normalised. */
+static void cat_noise(struct cat_part *d, double sd, struct rng *noise, struct rng *bk)
+{
+	double sum = 0, logit[SCEN_MAX_OPT];
+	size_t i;
+
 	for (i = 0; i < d->n; i++) {
-		logit[i] = log(d->prob[i] > 1e-12 ? d->prob[i] : 1e-12) + sd * gauss(&noise);
-		if (backend)
-			logit[i] += CAT_BACKEND * gauss(&bk);
+		logit[i] = log(d->prob[i] > 1e-12 ? d->prob[i] : 1e-12) + sd * gauss(noise);
+		if (bk)
+			logit[i] += CAT_BACKEND * gauss(bk);
 	}
 	for (i = 0; i < d->n; i++) {
 		d->prob[i] = exp(logit[i]);
@@ -458,7 +460,86 @@ static int cat_tonight(const struct scenario *sc, unsigned long long trial, int 
 	}
 	for (i = 0; i < d->n; i++)
 		d->prob[i] /= sum;
+}
+
+/* Tonight's distribution of a part: the definition, the change, then the night's noise on the
+ * logits (and the second backend's fixed offsets). */
+static int cat_tonight(const struct scenario *sc, unsigned long long trial, int night, int changed,
+		       size_t p, size_t part, struct cat_part *d)
+{
+	struct rng noise, prompt_f, bk;
+	double sd;
+
+	if (!cat_define(sc, trial, p, part, d))
+		return 0;
+	if (changed && part == 0 && scenario_touches(sc, trial, p))
+		cat_change(sc, d);
+	sd = cat_night_sd(sc, trial, night);
+	if (sc->noise == SCEN_LUMPY) {
+		seed3(&prompt_f, trial, (unsigned long long)night, rng_mix(p, SALT_PROMPT));
+		sd *= exp(PROMPT_LOG_SD * gauss(&prompt_f));
+	}
+	seed3(&noise, trial, (unsigned long long)night, rng_mix(p, part));
+	seed3(&bk, trial, rng_mix(p, part), SALT_BACKEND);
+	cat_noise(d, sd, &noise, scenario_backend(sc, trial, night) ? &bk : NULL);
 	return 1;
+}
+
+int scenario_cat_option(const struct scenario *sc, unsigned long long trial, size_t p,
+			const char *text)
+{
+	struct cat_part d, next;
+	size_t i, len;
+	int parts;
+
+	if (sc->family == SCEN_SIM || !cat_define(sc, trial, p, 0, &d))
+		return -1;
+	parts = cat_define(sc, trial, p, 1, &next);
+	for (i = 0; i < d.n; i++) {
+		len = strlen(d.text[i]);
+		/* one part: the whole answer; more: the first part, then a space */
+		if (!strncmp(text, d.text[i], len) &&
+		    (text[len] == '\0' || (parts && text[len] == ' ')))
+			return (int)i;
+	}
+	return -1;
+}
+
+double scenario_cat_loglik(const struct scenario *sc, unsigned long long trial, int night,
+			   int changed, size_t p, const unsigned *counts, size_t draws)
+{
+	struct cat_part def, d;
+	struct rng r, bk;
+	double sd0, *ll, top = -HUGE_VAL, sum = 0;
+	size_t k, i;
+	int backend = scenario_backend(sc, trial, night);
+
+	if (sc->family == SCEN_SIM || !draws || !cat_define(sc, trial, p, 0, &def))
+		return 0;
+	if (changed)
+		cat_change(sc, &def);
+	sd0 = cat_night_sd(sc, trial, night);
+	ll = xcalloc(draws, sizeof(*ll));
+	/* the same draws for every definition of the prompt: the ratio's noise cancels */
+	seed3(&r, trial, (unsigned long long)night, rng_mix(p, SALT_BOUND));
+	for (k = 0; k < draws; k++) {
+		double sd = sd0;
+
+		d = def;
+		if (sc->noise == SCEN_LUMPY)
+			sd *= exp(PROMPT_LOG_SD * gauss(&r));
+		seed3(&bk, trial, rng_mix(p, 0), SALT_BACKEND);
+		cat_noise(&d, sd, &r, backend ? &bk : NULL);
+		for (i = 0; i < d.n; i++)
+			if (counts[i])
+				ll[k] += counts[i] * log(d.prob[i]);
+		if (ll[k] > top)
+			top = ll[k];
+	}
+	for (k = 0; k < draws; k++)
+		sum += exp(ll[k] - top);
+	free(ll);
+	return top + log(sum / (double)draws);
 }
 
 size_t scenario_cat_part(const struct scenario *sc, unsigned long long trial, int night,

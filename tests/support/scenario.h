@@ -73,4 +73,16 @@ struct sampleset *scenario_night(const struct scenario *sc, unsigned long long t
 size_t scenario_cat_part(const struct scenario *sc, unsigned long long trial, int night,
 			 int changed, size_t p, size_t part, const char **texts, double *probs);
 
+/* Cat families: which option of part 0 (in scenario_cat_part's order) an answer of prompt p
+ * shows; -1 for none (a refusal). */
+int scenario_cat_option(const struct scenario *sc, unsigned long long trial, size_t p,
+			const char *text);
+/* Cat families, for bench_bound: the log-probability of a night's answers to prompt p whose
+ * part-0 options have counts[] (scenario_cat_part's order), given the prompt's definition
+ * (changed by the scenario's change or not), the night's noise factor and serving state, and
+ * marginal over the prompt's own noise that night (Monte Carlo over `draws` draws, the same
+ * draws for both definitions). */
+double scenario_cat_loglik(const struct scenario *sc, unsigned long long trial, int night,
+			   int changed, size_t p, const unsigned *counts, size_t draws);
+
 #endif

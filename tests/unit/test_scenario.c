@@ -416,6 +416,87 @@ static void test_labels(void **state)
 	sampleset_free(s);
 }
 
+/* bench_bound's reading of cat answers: every answer shows one option of its first part,
+ * each option's own text reads as itself (one-part answers are whole: "William Shakespeare"
+ * is not "William Shakespeare wrote Hamlet."), a refusal shows none. */
+static void test_cat_option(void **state)
+{
+	static const char *const names[] = { "cat-move2", "labels-move2", "cat-refusal5" };
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		const struct scenario *sc = find(names[k]);
+		struct sampleset *s = scenario_night(sc, 3, 13, 1, 40);
+		size_t refusals = 0;
+
+		for (size_t p = 0; p < SCEN_PROMPTS; p++) {
+			const char *texts[SCEN_MAX_OPT];
+			double probs[SCEN_MAX_OPT];
+			size_t n = scenario_cat_part(sc, 3, 13, 1, p, 0, texts, probs);
+			int multi = scenario_cat_part(sc, 3, 13, 1, p, 1, texts, probs) > 0;
+
+			n = scenario_cat_part(sc, 3, 13, 1, p, 0, texts, probs);
+			for (size_t i = 0; i < n && !multi; i++)
+				assert_int_equal(scenario_cat_option(sc, 3, p, texts[i]), (int)i);
+			for (size_t i = 0; i < s->prompts[p].n; i++) {
+				const char *t = s->prompts[p].samples[i].text;
+				int o = scenario_cat_option(sc, 3, p, t);
+
+				if (!strcmp(t, SCEN_TEXT_REFUSAL)) {
+					assert_int_equal(o, -1);
+					refusals++;
+					continue;
+				}
+				n = scenario_cat_part(sc, 3, 13, 1, p, 0, texts, probs);
+				assert_true(o >= 0 && (size_t)o < n);
+				assert_memory_equal(t, texts[o], strlen(texts[o]));
+			}
+		}
+		assert_true(sc->change == SCEN_TEXT_REFUSE ? refusals > 0 : refusals == 0);
+		sampleset_free(s);
+	}
+}
+
+/* bench_bound's likelihoods: no answers have probability 1; a moved prompt's answers are
+ * likelier under the moved definition on changed nights and under the unchanged one on
+ * unchanged nights. */
+static void test_cat_loglik(void **state)
+{
+	const struct scenario *sc = find("cat-move2-quiet");
+	unsigned zero[SCEN_MAX_OPT] = { 0 };
+	size_t moved = SCEN_PROMPTS;
+	double on = 0, off = 0;
+
+	(void)state;
+	for (size_t p = 0; p < SCEN_PROMPTS; p++) {
+		if (scenario_touches(sc, 5, p))
+			moved = p;
+	}
+	assert_true(moved < SCEN_PROMPTS);
+	assert_true(fabs(scenario_cat_loglik(sc, 5, 1, 0, moved, zero, 50)) < 1e-12);
+	for (int night = 1; night <= 20; night++) {
+		for (int changed = 0; changed <= 1; changed++) {
+			struct sampleset *s = scenario_night(sc, 5, night, changed, 10);
+			unsigned c[SCEN_MAX_OPT] = { 0 };
+			const struct prompt_samples *ps = &s->prompts[moved];
+			double l1, l0;
+
+			for (size_t i = 0; i < ps->n; i++)
+				c[scenario_cat_option(sc, 5, moved, ps->samples[i].text)]++;
+			l1 = scenario_cat_loglik(sc, 5, night, 1, moved, c, 200);
+			l0 = scenario_cat_loglik(sc, 5, night, 0, moved, c, 200);
+			if (changed)
+				on += l1 - l0;
+			else
+				off += l0 - l1;
+			sampleset_free(s);
+		}
+	}
+	/* 20 nights of 10 answers each way: the log-likelihood ratios add up to many nats */
+	assert_true(on > 20);
+	assert_true(off > 20);
+}
+
 /* The same arguments give the same answers. */
 static void test_deterministic(void **state)
 {
@@ -446,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_backends_alternate),
 		cmocka_unit_test(test_lumpy_nights),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_cat_option),
+		cmocka_unit_test(test_cat_loglik),
 		cmocka_unit_test(test_deterministic),
 	};
 
