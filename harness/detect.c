@@ -34,6 +34,8 @@
 #define TAIL_MIN_POOL 50
 #define TAIL_MIN_K    10
 #define TAIL_MIN_BETA 0.25
+/* A prompt's unseen answers alarm alone at q <= prompt_alpha times this (novel_alone). */
+#define NOVEL_ALONE 0.01
 
 const char *detect_verdict_name(enum detect_verdict v)
 {
@@ -597,6 +599,27 @@ static double mix_tv(const json_t *a, double n_a, const json_t *ref, const json_
 	return tv / 2;
 }
 
+/* How many of the answers a (counts by hash) the reference ref minus `minus` (NULL:
+ * nothing) never gave; those answers' counts go to keep (NULL: nowhere). */
+static double mix_unseen(const json_t *a, const json_t *ref, const json_t *minus, json_t *keep)
+{
+	const char *k;
+	json_t *v;
+	double n = 0;
+
+	json_object_foreach((json_t *)a, k, v)
+	{
+		if (json_integer_value(json_object_get(ref, k)) -
+			    json_integer_value(json_object_get(minus, k)) >
+		    0)
+			continue;
+		n += (double)json_integer_value(v);
+		if (keep)
+			json_object_set(keep, k, v);
+	}
+	return n;
+}
+
 static double mix_n(const json_t *o)
 {
 	const char *k;
@@ -646,11 +669,21 @@ static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t 
 		return 0;
 	}
 	n_ref = mix_n(ref);
+	sl->nov.k = sl->nov.n = sl->nov.hk = sl->nov.hn = 0;
 	for (j = 0; j < *m; j++) {
-		double n_j = mix_n(night[j]);
+		double n_j = mix_n(night[j]), k_j = mix_unseen(night[j], ref, night[j], NULL);
 
 		x[j] = mix_tv(night[j], n_j, ref, night[j], n_ref - n_j);
+		sl->nov.hk += (size_t)k_j;
+		sl->nov.hn += (size_t)n_j;
+		sq += n_j > 0 ? (k_j / n_j) * (k_j / n_j) : 0;
 	}
+	sl->nov.rms = sqrt(sq / (double)*m);
+	sq = 0;
+	json_decref(sl->nov.unseen);
+	sl->nov.unseen = json_object();
+	sl->nov.k = (size_t)mix_unseen(sl->mix_night, ref, NULL, sl->nov.unseen);
+	sl->nov.n = (size_t)mix_n(sl->mix_night);
 	sl->stat = mix_tv(sl->mix_night, mix_n(sl->mix_night), ref, NULL, n_ref);
 	sl->lv.center = stats_median(x, *m);
 	sl->lv.nights = *m;
@@ -714,6 +747,33 @@ static double night_inflation(const struct detect_run *ev, const double *sp)
 		return 1;
 	/* |z| of a calibrated spread has median 0.6745 (the normal's quartile) */
 	return now > MEDIAN_ABS_Z ? now / MEDIAN_ABS_Z : 1;
+}
+
+/* A categorical prompt's answers that its reference (the baseline and the window's nights)
+ * never gave: their share tonight against the share each of the window's nights showed
+ * against the reference without itself, by Fisher's exact test (one-sided: more unseen
+ * answers than usual). A new wording taking a share of a prompt's answers is a change the
+ * total variation sees only as a shift of mass; a rare answer the reference happened to
+ * miss is in the nights' shares too. The margin is prompt_sigmas times the nights' root
+ * mean square share, widened as the night is (lambda), at least prompt_floor. */
+static void novel_evidence(const struct detect_params *p, struct slot *sl, double lambda)
+{
+	const struct novelty *nv = &sl->nov;
+	double pv, effect;
+
+	size_t all = nv->k + nv->hk, top = all < nv->n ? all : nv->n;
+
+	if (!nv->n || !nv->hn)
+		return;
+	/* a test that cannot come out significant whatever tonight's share (too few unseen
+	 * answers in all, given the margins) is left out of the family (Tarone 1990) */
+	if (stats_fisher_greater(top, nv->n - top, all - top, nv->hn - (all - top)) >
+	    p->prompt_alpha)
+		return;
+	pv = stats_fisher_greater(nv->k, nv->n - nv->k, nv->hk, nv->hn - nv->hk);
+	effect = (double)nv->k / (double)nv->n - (double)nv->hk / (double)nv->hn;
+	detect_evidence_add(sl, "novel", pv, effect,
+			    fmax(p->prompt_floor, p->prompt_sigmas * nv->rms * lambda), 0);
 }
 
 /* Each judged prompt as a stratum of its own: its distance tonight against its own trailing
@@ -843,6 +903,8 @@ static void prompt_evidence(struct detect_run *ev)
 			pv = fmax(pv, sl->res.p);
 		detect_evidence_add(sl, mixed[i] ? "mix" : "distance", pv, effect,
 				    fmax(p->prompt_floor, p->prompt_sigmas * s), 0);
+		if (mixed[i])
+			novel_evidence(p, sl, lambda);
 	}
 	for (e = 0; e < n_eps; e++)
 		free(win[e]);
@@ -861,6 +923,32 @@ static void prompt_evidence(struct detect_run *ev)
  * prompt's margin): a known state must explain them too, not only the suite's mean. As for
  * an alarm, it takes prompt_min prompts outside to say no; a state of fewer nights than
  * min_history is judged on the nights it has. */
+/* The share of a categorical prompt's answers tonight that its reference never gave (its
+ * unseen answers) and the nights idx[0..n) (and the baseline, with_base) never gave either. */
+static double unseen_share(const struct detect_run *ev, const struct slot *sl, const size_t *idx,
+			   size_t n, int with_base)
+{
+	const char *k;
+	json_t *v;
+	double unseen = 0;
+	size_t j;
+
+	json_object_foreach(sl->nov.unseen, k, v)
+	{
+		int seen = with_base && json_integer_value(json_object_get(sl->mix_base, k)) > 0;
+
+		for (j = 0; j < n && !seen; j++)
+			seen = json_integer_value(json_object_get(
+				       json_object_get(
+					       json_object_get(json_array_get(ev->recs, idx[j]),
+							       "answers"),
+					       sl->id),
+				       k)) > 0;
+		unseen += seen ? 0 : (double)json_integer_value(v);
+	}
+	return sl->nov.n ? unseen / (double)sl->nov.n : 0;
+}
+
 static int prompts_match(const struct detect_run *ev, const char *epoch)
 {
 	size_t n, i, k, m, off = 0;
@@ -875,8 +963,16 @@ static int prompts_match(const struct detect_run *ev, const char *epoch)
 		for (k = 0; k < sl->n_ev; k++) {
 			double c;
 
-			if (!sl->ev[k].over || (strcmp(sl->ev[k].signal, "distance") &&
-						strcmp(sl->ev[k].signal, "mix")))
+			if (!sl->ev[k].over)
+				continue;
+			if (!strcmp(sl->ev[k].signal, "novel")) {
+				/* answers the state never gave in its nights are not that state */
+				off += unseen_share(ev, sl, idx, n,
+						    !strcmp(epoch, ev->base_epoch)) >
+				       sl->ev[k].margin;
+				continue;
+			}
+			if (strcmp(sl->ev[k].signal, "distance") && strcmp(sl->ev[k].signal, "mix"))
 				continue;
 			c = prompt_median(ev->recs, idx, n, sl->id, x, &m);
 			off += !m || fabs(sl->res.obs - c) > sl->ev[k].margin;
@@ -899,6 +995,7 @@ void detect_run_free(struct detect_run *ev)
 		free(ev->w[i].id);
 		json_decref(ev->w[i].mix_base);
 		json_decref(ev->w[i].mix_night);
+		json_decref(ev->w[i].nov.unseen);
 		detect_rates_slot_release(&ev->w[i]);
 	}
 	free(ev->w);
@@ -1231,6 +1328,22 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
  * prompt_alpha / k keeps the suspicion standing. Under no change the chance of that is at most
  * prompt_alpha. Marks those prompts over (*added: how many were not yet); returns how many of
  * them are over. */
+/* Whether one prompt's unseen answers are beyond doubt on their own (their q at most q_max):
+ * prompt_min guards against one prompt's mix wandering on a lumpy night, but a share of
+ * answers the prompt never gave in its baseline or any trailing night, that far beyond its
+ * nights' own share, is a new behaviour, however few prompts show it. */
+static int novel_alone(const struct detect_run *ev, double q_max)
+{
+	size_t i, k;
+
+	for (i = 0; i < ev->n_w; i++)
+		for (k = 0; k < ev->w[i].n_ev; k++)
+			if (ev->w[i].ev[k].over && ev->w[i].ev[k].q <= q_max &&
+			    !strcmp(ev->w[i].ev[k].signal, "novel"))
+				return 1;
+	return 0;
+}
+
 static int confirm_prompts(struct detect_run *ev, int *added)
 {
 	size_t n = json_array_size(ev->recs), i, j, k;
@@ -1244,20 +1357,29 @@ static int confirm_prompts(struct detect_run *ev, int *added)
 	k = json_array_size(named);
 	for (i = 0; i < ev->n_w; i++) {
 		struct slot *sl = &ev->w[i];
-		struct evidence *e = sl->n_ev ? &sl->ev[0] : NULL;
-		int listed = 0;
+		int listed = 0, over = 0, was;
+		size_t x;
 
-		if (!e || e->level)
+		if (!sl->n_ev || sl->ev[0].level)
 			continue;
 		json_array_foreach(named, j, id)
 			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
 		if (!listed)
 			continue;
-		if (!e->over && e->p <= ev->p->prompt_alpha / (double)k && e->effect > e->margin) {
-			e->over = 1;
-			(*added)++;
+		/* each named prompt is one test tonight (at prompt_alpha over the k named),
+		 * Bonferroni over its signals */
+		for (x = 0; x < sl->n_ev; x++)
+			over |= sl->ev[x].over;
+		was = over;
+		for (x = 0; x < sl->n_ev && !over; x++) {
+			struct evidence *e = &sl->ev[x];
+
+			if (e->p * (double)sl->n_ev <= ev->p->prompt_alpha / (double)k &&
+			    e->effect > e->margin)
+				over = e->over = 1;
 		}
-		still += e->over;
+		*added += over && !was;
+		still += over;
 	}
 	return still;
 }
@@ -1499,7 +1621,9 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->suite_above = d->above;
 	d->confirming = confirm_prompts(ev, &added);
 	d->prompts_over += added;
-	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming;
+	d->novel_alone = novel_alone(ev, p->prompt_alpha * NOVEL_ALONE);
+	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming ||
+		   d->novel_alone;
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++) {
 		int pooled = 0; /* refusals and JSON are judged per prompt (detect_rates.c) */
@@ -1520,7 +1644,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 		/* Too few prompts to judge the distance: its figures say nothing tonight. The hard
 		 * signals above still count (they need one answer, not a sample). */
 		d->above = d->stat_change = d->rate_change = d->lp_change = d->drift = 0;
-		d->suite_above = d->prompts_over = 0;
+		d->suite_above = d->prompts_over = d->novel_alone = 0;
 		d->consecutive = 0;
 	}
 
@@ -2063,6 +2187,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 			    json_integer(d.prompts_over));
 	json_object_set_new(json_object_get(sec, "decision"), "suite_above",
 			    json_boolean(d.suite_above));
+	json_object_set_new(json_object_get(sec, "decision"), "novel_alone",
+			    json_boolean(d.novel_alone));
 	json_object_set_new(json_object_get(sec, "decision"), "prompt_alpha", num(p->prompt_alpha));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
 	json_object_set_new(sec, "prompt_rates", json_incref(d.prompt_rates));

@@ -108,7 +108,13 @@ struct slot {
 	size_t n_ev;
 	struct level lv;	      /* the prompt's distance over its trailing nights */
 	json_t *mix_base, *mix_night; /* categorical prompts: answer counts by answer hash */
-	double stat;		      /* tonight's per-prompt statistic (distance or mix) */
+	struct novelty {	      /* categorical prompts: answers unseen in the reference */
+		size_t k, n;	      /* tonight's unseen answers, of n */
+		size_t hk, hn;	      /* the same over the window's nights (leave one out) */
+		double rms;	      /* root mean square of those nights' unseen shares */
+		json_t *unseen;	      /* tonight's unseen answers: counts by hash */
+	} nov;
+	double stat; /* tonight's per-prompt statistic (distance or mix) */
 };
 
 struct detect_run {
@@ -146,6 +152,7 @@ struct decision {
 	int prompts_over; /* prompts whose evidence says they moved (detect_evidence_combine) */
 	int suite_above;  /* the suite's mean distance is over its margin */
 	int confirming;	  /* prompts last night's suspicion named, still over (tested alone) */
+	int novel_alone;  /* one prompt's unseen answers are enough alone (novel_alone) */
 	enum detect_stage stage;
 	int multi_state;
 	json_t *states; /* the known states (epoch IDs) a multi-state endpoint serves */

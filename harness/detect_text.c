@@ -94,6 +94,21 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				  d->prompts_over == 1 ? "its" : "their");
 			sep = ",";
 		}
+		if (d->stat_change && d->novel_alone && d->prompts_over < ev->p->prompt_min) {
+			for (i = 0; i < ev->n_w; i++) {
+				const struct slot *sl = &ev->w[i];
+				size_t k;
+
+				for (k = 0; k < sl->n_ev; k++)
+					if (sl->ev[k].over && !strcmp(sl->ev[k].signal, "novel"))
+						break;
+				if (k == sl->n_ev)
+					continue;
+				sbuf_addf(&sb, "%s %s: %zu of %zu answers never given before", sep,
+					  sl->id, sl->nov.k, sl->nov.n);
+				sep = ",";
+			}
+		}
 		if (d->stat_change && d->rate_change) {
 			const char *k;
 			json_t *r;

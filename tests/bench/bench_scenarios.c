@@ -61,30 +61,33 @@ static int count_of(const struct verdicts *v, const char *name)
 	return 0;
 }
 
-/* PL_BENCH_DEBUG=2: each prompt's distance evidence with p <= 0.05 on the night. */
+/* PL_BENCH_DEBUG=2: each prompt's evidence (distance or mix, unseen answers) with p <= 0.05
+ * on the night; 3: every prompt's. */
 static void debug_prompts(const json_t *sec)
 {
-	const json_t *pr = json_object_get(json_object_get(sec, "distance"), "prompts"), *o;
-	size_t i;
+	const json_t *pr = json_object_get(json_object_get(sec, "distance"), "prompts"), *o, *e;
+	size_t i, k;
 
 	json_array_foreach(pr, i, o)
 	{
-		const json_t *e = json_array_get(json_object_get(o, "evidence"), 0);
-
-		if (!e || (json_number_value(json_object_get(e, "p")) > 0.05 &&
-			   strcmp(getenv("PL_BENCH_DEBUG"), "3")))
-			continue;
-		printf("    %s d %.3f usual %.3f effect %.3f margin %.3f p %.4f q %.4f over %d "
-		       "perm p %.4f\n",
-		       json_string_value(json_object_get(o, "id")),
-		       json_number_value(json_object_get(o, "distance")),
-		       json_number_value(json_object_get(o, "usual")),
-		       json_number_value(json_object_get(e, "effect")),
-		       json_number_value(json_object_get(e, "margin")),
-		       json_number_value(json_object_get(e, "p")),
-		       json_number_value(json_object_get(e, "q")),
-		       json_is_true(json_object_get(e, "over")),
-		       json_number_value(json_object_get(o, "p")));
+		json_array_foreach(json_object_get(o, "evidence"), k, e)
+		{
+			if (json_number_value(json_object_get(e, "p")) > 0.05 &&
+			    strcmp(getenv("PL_BENCH_DEBUG"), "3"))
+				continue;
+			printf("    %s %s d %.3f usual %.3f effect %.3f margin %.3f p %.4f q %.4f "
+			       "over %d perm p %.4f\n",
+			       json_string_value(json_object_get(o, "id")),
+			       json_string_value(json_object_get(e, "signal")),
+			       json_number_value(json_object_get(o, "distance")),
+			       json_number_value(json_object_get(o, "usual")),
+			       json_number_value(json_object_get(e, "effect")),
+			       json_number_value(json_object_get(e, "margin")),
+			       json_number_value(json_object_get(e, "p")),
+			       json_number_value(json_object_get(e, "q")),
+			       json_is_true(json_object_get(e, "over")),
+			       json_number_value(json_object_get(o, "p")));
+		}
 	}
 }
 
@@ -182,7 +185,8 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		enum detect_verdict v;
 		int onset;
 
-		if (changed && sc->change == SCEN_MOVE_PROMPTS && getenv("PL_BENCH_DEBUG")) {
+		if (changed && getenv("PL_BENCH_DEBUG") &&
+		    (sc->change == SCEN_MOVE_PROMPTS || sc->change == SCEN_NEW_ANSWER)) {
 			printf("  moved:");
 			for (size_t p = 0; p < SCEN_PROMPTS; p++)
 				if (scenario_touches(sc, trial, p))

@@ -58,6 +58,8 @@ static const struct scenario scenarios[] = {
 	  SCEN_MOVE_PROMPTS, 2 },
 	{ "cat-move2-quiet", "2 of 25 prompts move (TV 0.5), quiet nights", SCEN_CAT, SCEN_QUIET, 0,
 	  SCEN_MOVE_PROMPTS, 2 },
+	{ "cat-new2", "2 of 25 prompts: 0.5 of their answers become a new answer, lumpy", SCEN_CAT,
+	  SCEN_LUMPY, 0, SCEN_NEW_ANSWER, 2 },
 	{ "cat-move5", "5 of 25 prompts move (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
 	  SCEN_MOVE_PROMPTS, 5 },
 	{ "cat-refusal5", "plain-text refusals, 5% of answers, lumpy", SCEN_CAT, SCEN_LUMPY, 0,
@@ -146,6 +148,7 @@ int scenario_touches(const struct scenario *sc, unsigned long long trial, size_t
 	case SCEN_RARE_LABEL:
 		return 1;
 	case SCEN_MOVE_PROMPTS:
+	case SCEN_NEW_ANSWER:
 		break;
 	}
 	/* the first `amount` of a shuffle: different prompts in each trial */
@@ -422,18 +425,42 @@ static void move_mass(struct cat_part *d, double share, size_t to)
 	d->prob[to] += moved;
 }
 
-/* Applies the scenario's change to a prompt's part-0 definition. */
-static void cat_change(const struct scenario *sc, struct cat_part *d)
+/* Rewrites option i as an answer the prompt never gave: a new wording of the likeliest
+ * answer (a label the classifier never used, a prefix, an extra JSON field). */
+static void new_answer(enum cat_kind kind, struct cat_part *d, size_t i, size_t top)
 {
-	size_t i, rarest = 0;
+	char was[sizeof(d->text[0])];
 
-	for (i = 1; i < d->n; i++)
+	memcpy(was, d->text[top], sizeof(was));
+	if (kind == CAT_LABEL)
+		snprintf(d->text[i], sizeof(d->text[i]), "Unclear");
+	else if (kind == CAT_JSON)
+		snprintf(d->text[i], sizeof(d->text[i]), "{\"updated\": true, %.140s", was + 1);
+	else
+		snprintf(d->text[i], sizeof(d->text[i]), "Put simply: %.140s", was);
+}
+
+/* Applies the scenario's change to a prompt's part-0 definition. */
+static void cat_change(const struct scenario *sc, size_t p, struct cat_part *d)
+{
+	size_t i, rarest = 0, top = 0;
+
+	for (i = 1; i < d->n; i++) {
 		if (d->prob[i] < d->prob[rarest])
 			rarest = i;
-	if (sc->change == SCEN_MOVE_PROMPTS)
+		if (d->prob[i] > d->prob[top])
+			top = i;
+	}
+	if (sc->change == SCEN_MOVE_PROMPTS) {
 		move_mass(d, SCEN_MOVE_TV, SIZE_MAX);
-	else if (sc->change == SCEN_RARE_LABEL)
+	} else if (sc->change == SCEN_RARE_LABEL) {
 		move_mass(d, sc->amount, rarest);
+	} else if (sc->change == SCEN_NEW_ANSWER) {
+		/* the rarest answer (at most 0.1) gives way to the new one */
+		new_answer(cat_kind_of(sc, p), d, rarest, top);
+		d->prob[rarest] = 0;
+		move_mass(d, SCEN_MOVE_TV, rarest);
+	}
 }
 
 /* The typical logit noise of a night, before a lumpy prompt's own factor. */
@@ -473,7 +500,7 @@ static int cat_tonight(const struct scenario *sc, unsigned long long trial, int 
 	if (!cat_define(sc, trial, p, part, d))
 		return 0;
 	if (changed && part == 0 && scenario_touches(sc, trial, p))
-		cat_change(sc, d);
+		cat_change(sc, p, d);
 	sd = cat_night_sd(sc, trial, night);
 	if (sc->noise == SCEN_LUMPY) {
 		seed3(&prompt_f, trial, (unsigned long long)night, rng_mix(p, SALT_PROMPT));
@@ -517,7 +544,7 @@ double scenario_cat_loglik(const struct scenario *sc, unsigned long long trial, 
 	if (sc->family == SCEN_SIM || !draws || !cat_define(sc, trial, p, 0, &def))
 		return 0;
 	if (changed)
-		cat_change(sc, &def);
+		cat_change(sc, p, &def);
 	sd0 = cat_night_sd(sc, trial, night);
 	ll = xcalloc(draws, sizeof(*ll));
 	/* the same draws for every definition of the prompt: the ratio's noise cancels */

@@ -37,6 +37,8 @@ enum scen_change {
 	SCEN_FENCE,	   /* `amount` of JSON answers wrapped in ```json fences (sim only) */
 	SCEN_LONGER,	   /* prose answers about `amount` longer (sim only) */
 	SCEN_RARE_LABEL,   /* `amount` of each prompt's mass moves to its rarest option (cat) */
+	SCEN_NEW_ANSWER,   /* `amount` prompts: SCEN_MOVE_TV of the likeliest option's mass goes
+			    * to an answer never given before (cat) */
 };
 
 struct scenario {

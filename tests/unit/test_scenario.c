@@ -72,8 +72,8 @@ static int same_texts(const struct prompt_samples *a, const struct prompt_sample
 /* Exactly `amount` prompts move, different ones across trials. */
 static void test_move_touches_exactly(void **state)
 {
-	static const char *const names[] = { "sim-move1", "sim-move2", "sim-move5",   "cat-move1",
-					     "cat-move2", "cat-move5", "labels-move2" };
+	static const char *const names[] = { "sim-move1", "sim-move2", "sim-move5",    "cat-move1",
+					     "cat-move2", "cat-move5", "labels-move2", "cat-new2" };
 	int seen[SCEN_PROMPTS] = { 0 }, distinct = 0;
 
 	(void)state;
@@ -416,6 +416,41 @@ static void test_labels(void **state)
 	sampleset_free(s);
 }
 
+/* cat-new2: each touched prompt gives an answer it never gave before about half the time;
+ * untouched prompts answer exactly as on an unchanged night. */
+static void test_new_answer(void **state)
+{
+	const struct scenario *sc = find("cat-new2");
+
+	(void)state;
+	for (unsigned long long t = 1; t <= 4; t++) {
+		struct sampleset *was = scenario_night(sc, t, 5, 0, 200);
+		struct sampleset *now = scenario_night(sc, t, 5, 1, 200);
+
+		for (size_t p = 0; p < SCEN_PROMPTS; p++) {
+			const struct prompt_samples *a = &was->prompts[p], *b = &now->prompts[p];
+			size_t fresh = 0;
+
+			if (!scenario_touches(sc, t, p)) {
+				assert_true(same_texts(a, b));
+				continue;
+			}
+			for (size_t i = 0; i < b->n; i++) {
+				size_t seen = 0;
+
+				for (size_t j = 0; j < a->n && !seen; j++)
+					seen = !strcmp(a->samples[j].text, b->samples[i].text);
+				fresh += !seen;
+			}
+			fprintf(stderr, "DBG t%llu p%zu fresh %zu: %s\n", t, p, fresh, b->samples[0].text);
+			/* 0.5 of the mass before the night's noise (lumpy: allow its spread) */
+			assert_true(fresh > 50 && fresh < 160);
+		}
+		sampleset_free(was);
+		sampleset_free(now);
+	}
+}
+
 /* bench_bound's reading of cat answers: every answer shows one option of its first part,
  * each option's own text reads as itself (one-part answers are whole: "William Shakespeare"
  * is not "William Shakespeare wrote Hamlet."), a refusal shows none. */
@@ -527,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_backends_alternate),
 		cmocka_unit_test(test_lumpy_nights),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_new_answer),
 		cmocka_unit_test(test_cat_option),
 		cmocka_unit_test(test_cat_loglik),
 		cmocka_unit_test(test_deterministic),
