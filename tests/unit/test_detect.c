@@ -43,7 +43,8 @@ struct vendor {
 	const char *version; /* an "openai-version" header value, or NULL */
 	double latency;	     /* > 0: answers take this many ms (+ up to `jitter`) */
 	double jitter;
-	unsigned moved; /* bit i: categorical prompt 2i gives a new answer half the time */
+	unsigned moved;	 /* bit i: categorical prompt 2i gives a new answer 80% of the time */
+	const char *tag; /* that answer's last word (NULL: "new") */
 };
 
 static const char *const words[4][3] = {
@@ -91,7 +92,7 @@ static void gen_answer(const struct vendor *v, size_t prompt, struct rng *g, str
 	}
 	if (prompt % 2 == 0 && prompt / 2 < 32 && (v->moved >> (prompt / 2) & 1) &&
 	    rng_unit(g) < 0.8) {
-		sbuf_addf(out, "answer-%zu-new", prompt);
+		sbuf_addf(out, "answer-%zu-%s", prompt, v->tag ? v->tag : "new");
 	} else if (prompt % 2 == 0) {
 		sbuf_addf(out, "answer-%zu-%zu", prompt, pick(g, logit, 5));
 	} else {
@@ -1636,6 +1637,79 @@ static void test_stage_retracted(void **state)
 /* An endpoint that switches between two serving states: the second state is suspected and
  * confirmed once; after that every switch, either way, is a return to a known state (no
  * alarm), and the endpoint is reported multi-state with both states. */
+/* One categorical prompt that starts giving an answer it never gave (80% of its answers) is a
+ * change on its own: its unseen answers are evidence beyond doubt, though one prompt's mix
+ * alone is not enough (prompt_min 2). Before, a change confined to one prompt was never
+ * suspected. The summary says what the prompt does now. */
+static void test_novel_alone(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, one = { .noise = 0.1, .moved = 1u << 2 };
+	json_t *sec = NULL, *pr, *e;
+	size_t i;
+	int n, alarms = 0, novel = 0;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		alarms += night(&f, &quiet, n, &o, NULL) != DETECT_NO_CHANGE;
+	assert_int_equal(alarms, 0);
+	assert_int_equal(night(&f, &one, n++, &o, &sec), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_true(json_is_true(json_object_get(json_object_get(sec, "decision"), "novel_alone")));
+	assert_non_null(strstr(o.summary, "p04: "));
+	assert_non_null(strstr(o.summary, "of 10 answers never given before"));
+	assert_non_null(strstr(o.summary, "moved prompts: p04"));
+	pr = json_array_get(json_object_get(json_object_get(sec, "distance"), "prompts"), 4);
+	json_array_foreach(json_object_get(pr, "evidence"), i, e)
+		novel += !strcmp(json_string_value(json_object_get(e, "signal")), "novel") &&
+			 json_is_true(json_object_get(e, "over"));
+	assert_int_equal(novel, 1);
+	json_decref(sec);
+	/* it holds the next night: confirmed */
+	assert_int_equal(night(&f, &one, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	fx_release(&f);
+}
+
+/* A known state explains tonight only if it gave tonight's unseen answers: two changes that
+ * reword the same prompts differently (behind the same new system fingerprint) are two
+ * states, though both sit as far from the baseline (before, the second was taken for a
+ * return to the first). A return to the first is still recognised. */
+static void test_novel_not_known_state(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 };
+	struct vendor x = { .noise = 0.1, .moved = 1u << 2 | 1u << 4 | 1u << 6, .fp = "fp_b" };
+	struct vendor y = x;
+	int n;
+
+	(void)state;
+	y.tag = "newer";
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		night(&f, &quiet, n, &o, NULL);
+	assert_int_equal(night(&f, &x, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(night(&f, &x, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_string_equal(o.epoch, "e2");
+	night(&f, &x, n++, &o, NULL);
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	night(&f, &quiet, n++, &o, NULL);
+	/* x again: the known state e2 */
+	assert_int_equal(night(&f, &x, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e2");
+	night(&f, &quiet, n++, &o, NULL);
+	assert_string_equal(o.epoch, "e1");
+	/* y: the same prompts, other new answers: not e2 */
+	assert_int_equal(night(&f, &y, n++, &o, NULL), DETECT_CHANGED);
+	assert_string_equal(o.epoch, "e3");
+	fx_release(&f);
+}
+
 static void test_multi_state(void **state)
 {
 	struct fx f;
@@ -1811,6 +1885,8 @@ int main(void)
 		cmocka_unit_test(test_prompt_evidence),
 		cmocka_unit_test(test_stage_confirmed),
 		cmocka_unit_test(test_stage_retracted),
+		cmocka_unit_test(test_novel_alone),
+		cmocka_unit_test(test_novel_not_known_state),
 		cmocka_unit_test(test_multi_state),
 		cmocka_unit_test(test_cold_start_count),
 		cmocka_unit_test(test_cold_start_lumpy),
