@@ -899,7 +899,7 @@ static void prompt_evidence(struct detect_run *ev)
 		/* against the baseline alone, a prompt that does not differ beyond sampling noise
 		 * has not moved (the mix is calibrated on its own nights, sampling noise in them)
 		 */
-		if (!mixed[i] && sl->res.p > p->fdr)
+		if (!mixed[i] && is_e1 && sl->res.p > p->fdr)
 			pv = fmax(pv, sl->res.p);
 		detect_evidence_add(sl, mixed[i] ? "mix" : "distance", pv, effect,
 				    fmax(p->prompt_floor, p->prompt_sigmas * s), 0);

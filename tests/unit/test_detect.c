@@ -1710,6 +1710,33 @@ static void test_novel_not_known_state(void **state)
 	fx_release(&f);
 }
 
+/* A change confined to a few prompts (no hard signal) that the vendor takes back is a return
+ * to the state before it on the first night back. Before, in the new epoch those prompts
+ * fell back to the baseline's answers, the permutation test against the baseline found
+ * nothing, and the night was "no change" in the new epoch. */
+static void test_revert_confined(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 };
+	struct vendor x = { .noise = 0.1, .moved = 1u << 2 | 1u << 4 | 1u << 6 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		night(&f, &quiet, n, &o, NULL);
+	assert_int_equal(night(&f, &x, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(night(&f, &x, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	night(&f, &x, n++, &o, NULL);
+	assert_string_equal(o.epoch, "e2");
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	assert_true(o.returned_epoch);
+	fx_release(&f);
+}
+
 static void test_multi_state(void **state)
 {
 	struct fx f;
@@ -1887,6 +1914,7 @@ int main(void)
 		cmocka_unit_test(test_stage_retracted),
 		cmocka_unit_test(test_novel_alone),
 		cmocka_unit_test(test_novel_not_known_state),
+		cmocka_unit_test(test_revert_confined),
 		cmocka_unit_test(test_multi_state),
 		cmocka_unit_test(test_cold_start_count),
 		cmocka_unit_test(test_cold_start_lumpy),
