@@ -1498,6 +1498,58 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
 				"margin", num(m), "changed", d->lp_change);
 }
 
+/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
+ * it came from: the epoch's first night (its suspicion) names that state (`from`) and the
+ * prompts that moved (`suspected_prompts`); each of them that the two states tell apart
+ * (usual distances from the baseline more than prompt_floor apart) sits tonight nearer the
+ * old state's usual distance than the young epoch's, by more than prompt_floor from the
+ * latter. A change confined to a few prompts, taken back, moves too few prompts against the
+ * young epoch's short history to raise an alarm; it is a return all the same. Fills prev
+ * (the old state's ID). */
+static int taken_back(const struct detect_run *ev, char *prev, size_t len)
+{
+	size_t n = json_array_size(ev->recs), i, j, nc, np, m1, m2, apart = 0, nearer = 0;
+	const json_t *first = NULL, *named, *id;
+	size_t *cur, *old;
+	double *x;
+
+	for (i = n; i-- > 0;) {
+		const json_t *r = json_array_get(ev->recs, i);
+
+		if (strcmp(rec_epoch(r), ev->cur_epoch))
+			break;
+		first = r;
+	}
+	named = json_object_get(first, "suspected_prompts");
+	if (!first || !json_is_string(json_object_get(first, "from")) || !json_array_size(named))
+		return 0;
+	snprintf(prev, len, "%s", json_string_value(json_object_get(first, "from")));
+	cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
+	old = epoch_window(ev->p, ev->recs, prev, &np);
+	x = xmalloc((nc + np + 1) * sizeof(*x));
+	for (i = 0; i < ev->n_w && nc < (size_t)ev->p->min_history; i++) {
+		const struct slot *sl = &ev->w[i];
+		double mc, mp;
+		int listed = 0;
+
+		json_array_foreach(named, j, id)
+			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
+		if (!listed || !sl->n_b)
+			continue;
+		mc = prompt_median(ev->recs, cur, nc, sl->id, x, &m1);
+		mp = prompt_median(ev->recs, old, np, sl->id, x, &m2);
+		if (!m1 || !m2 || fabs(mc - mp) <= ev->p->prompt_floor)
+			continue;
+		apart++;
+		nearer += fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
+			  fabs(sl->res.obs - mc) > ev->p->prompt_floor;
+	}
+	free(cur);
+	free(old);
+	free(x);
+	return apart && nearer == apart;
+}
+
 /* Suspected, confirmed, retracted. A night over its margins against the current state is a
  * change only when it is no state the endpoint has shown before (match_older: one of this
  * history's epochs, or the registry's): a return to a known state is no alarm, and marks the
@@ -1508,10 +1560,22 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
 static void stage_decide(struct detect_run *ev, struct decision *d)
 {
 	int alarm = d->hard || d->stat_change || d->drift, e;
+	char prev[64];
 
 	if (!alarm) {
-		if (ev->suspect[0])
+		if (ev->suspect[0]) {
 			d->stage = DETECT_STAGE_RETRACTED;
+			return;
+		}
+		/* a young epoch taken back: the state it came from, if tonight matches it */
+		if (taken_back(ev, prev, sizeof(prev))) {
+			e = match_older(ev, d);
+			if (e >= 0 && !strcmp(ev->eps[e].id, prev)) {
+				d->returned = d->multi_state = 1;
+				snprintf(d->epoch, sizeof(d->epoch), "%s", ev->eps[e].id);
+				snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
+			}
+		}
 		return;
 	}
 	e = match_older(ev, d);

@@ -7,12 +7,13 @@
  * usage: bench_scenarios [--trials N] [--history N] [--only NAME,...] [--settings JSON]
  * Counts stages, as the goals are worded: suspicions and confirmed false alarms per 100
  * unchanged nights, unstable nights and their onsets, first-night suspicion, confirmation by
- * the second night.
+ * the second night, a revert recognised at once.
  * Each trial: a new endpoint (another model), a baseline of 30 samples a prompt, --history
  * unchanged nights (default 12), then two nights with the change (unchanged for the null
- * scenarios). 25 prompts x 10 samples a night at temperature 0.7. Default 10 trials (about a
- * minute on 2 busy cores); the measurement is --trials 40. Prints markdown tables. Every
- * figure is fixed by seeds. */
+ * scenarios) and a night with the change taken back (a revert: counted where the change was
+ * confirmed, as recognised when that night raises no alarm in the first state). 25 prompts x 10
+ * samples a night at temperature 0.7. Default 10 trials (about a minute on 2 busy cores); the
+ * measurement is --trials 40. Prints markdown tables. Every figure is fixed by seeds. */
 #include "detect.h"
 #include "sampleset.h"
 #include "scenario.h"
@@ -118,7 +119,7 @@ static void debug_rates(const json_t *sec)
  * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
 				 const struct sampleset *night, const char *hist, int id,
-				 enum detect_stage *stage, int *onset)
+				 enum detect_stage *stage, int *onset, int *back)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_outcome o;
@@ -149,6 +150,8 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		debug_rates(sec);
 	*stage = o.stage;
 	*onset = o.verdict == DETECT_UNSTABLE && o.unstable_onset;
+	/* no alarm, in the first state (the baseline's epoch) */
+	*back = o.verdict != DETECT_CHANGED && !strcmp(o.epoch, "e1");
 	json_decref(sec);
 	detect_run_free(r);
 	return o.verdict;
@@ -166,6 +169,8 @@ struct result {
 	int by_second;		/* confirmed on the change's first or second night */
 	int night1;		/* suspicions on the first night after the baseline */
 	int bad;		/* suspicions on bad nights (lumpy noise at least twice usual) */
+	int reverts;		/* confirmed changes taken back on a third night */
+	int back;		/* of which that night is no alarm, in the first state */
 	int trials;
 };
 
@@ -175,15 +180,16 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 	struct sampleset *base = scenario_night(sc, trial, 0, 0, N_BASE);
 	char hist[512];
 	enum detect_stage s1 = DETECT_STAGE_NONE;
-	int n, change = sc->change != SCEN_NONE;
+	int n, change = sc->change != SCEN_NONE, confirmed = 0;
 
 	snprintf(hist, sizeof(hist), "%s/%s-%llu.jsonl", dir, sc->name, trial);
-	for (n = 1; n <= history + 2; n++) {
-		int changed = change && n > history;
+	/* a change scenario's third night takes the change back */
+	for (n = 1; n <= history + 2 + change; n++) {
+		int changed = change && n > history && n <= history + 2;
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
 		enum detect_stage st;
 		enum detect_verdict v;
-		int onset;
+		int onset, back;
 
 		if (changed && getenv("PL_BENCH_DEBUG") &&
 		    (sc->change == SCEN_MOVE_PROMPTS || sc->change == SCEN_NEW_ANSWER)) {
@@ -193,11 +199,14 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 					printf(" p%02zu", p);
 			printf("\n");
 		}
-		v = judge(prm, base, s, hist, n, &st, &onset);
+		v = judge(prm, base, s, hist, n, &st, &onset, &back);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);
-		if (!changed) {
+		if (n > history + 2) {
+			res->reverts += confirmed;
+			res->back += confirmed && back;
+		} else if (!changed) {
 			count(&res->quiet, v);
 			res->suspected += sus;
 			res->confirmed += v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED;
@@ -211,8 +220,9 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			s1 = v == DETECT_CHANGED ? st : DETECT_STAGE_NONE;
 		} else {
 			count(&res->second, v);
-			res->by_second += s1 == DETECT_STAGE_CONFIRMED ||
-					  (v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED);
+			confirmed = s1 == DETECT_STAGE_CONFIRMED ||
+				    (v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED);
+			res->by_second += confirmed;
 		}
 	}
 	res->trials++;
@@ -250,12 +260,12 @@ static void print_row(const struct scenario *sc, const struct result *r)
 	       sc->what, nq, r->suspected, per100(r->suspected, nq), r->confirmed,
 	       per100(r->confirmed, nq), r->night1, r->bad, un, per100(un, nq), r->unstable_onsets);
 	if (sc->change == SCEN_NONE) {
-		printf(" - | - | - |\n");
+		printf(" - | - | - | - |\n");
 	} else {
 		others(&r->first, o_first, sizeof(o_first));
-		printf(" %d/%d (%.0f%%) | %s | %d/%d (%.0f%%) |\n", r->first_suspected, r->trials,
-		       per100(r->first_suspected, r->trials), o_first, r->by_second, r->trials,
-		       per100(r->by_second, r->trials));
+		printf(" %d/%d (%.0f%%) | %s | %d/%d (%.0f%%) | %d/%d |\n", r->first_suspected,
+		       r->trials, per100(r->first_suspected, r->trials), o_first, r->by_second,
+		       r->trials, per100(r->by_second, r->trials), r->back, r->reverts);
 	}
 	fflush(stdout);
 }
@@ -343,7 +353,8 @@ int main(int argc, char **argv)
 	printf("| scenario | what | unchanged nights | suspicions (per 100) | confirmed false "
 	       "alarms (per 100) | suspicions on night 1 / on bad nights | unstable nights (per "
 	       "100) / onsets | first night: suspected | first night: other verdicts | confirmed "
-	       "by second night |\n|---|---|---|---|---|---|---|---|---|---|\n");
+	       "by second night | taken back: first state again at once (of confirmed) |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (s = 0; s < n_list; s++) {
 		struct result r;
 

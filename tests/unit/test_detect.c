@@ -1737,6 +1737,33 @@ static void test_revert_confined(void **state)
 	fx_release(&f);
 }
 
+/* The same for a change in one prompt (its new answers alarmed alone): taken back, the one
+ * prompt the suspicion named sits at its old distance again, too little to alarm against the
+ * young epoch's two nights, and the night is a return to the state the epoch came from. */
+static void test_revert_one_prompt(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, one = { .noise = 0.1, .moved = 1u << 2 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 14; n++)
+		night(&f, &quiet, n, &o, NULL);
+	assert_int_equal(night(&f, &one, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(night(&f, &one, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	assert_true(o.returned_epoch);
+	assert_non_null(strstr(o.summary, "back at known state e1"));
+	/* and the state it left stays known: the change again is no alarm */
+	assert_int_equal(night(&f, &one, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e2");
+	fx_release(&f);
+}
+
 static void test_multi_state(void **state)
 {
 	struct fx f;
@@ -1915,6 +1942,7 @@ int main(void)
 		cmocka_unit_test(test_novel_alone),
 		cmocka_unit_test(test_novel_not_known_state),
 		cmocka_unit_test(test_revert_confined),
+		cmocka_unit_test(test_revert_one_prompt),
 		cmocka_unit_test(test_multi_state),
 		cmocka_unit_test(test_cold_start_count),
 		cmocka_unit_test(test_cold_start_lumpy),
