@@ -23,6 +23,7 @@
 #include "sampleset.h"
 #include "sbuf.h"
 #include "scenario.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -135,31 +136,6 @@ static double power(struct series *null, const struct series *alt, double fa)
 	return alt->n ? 100.0 * (double)hit / (double)alt->n : 0;
 }
 
-static int count_arg(const char *s, int def)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *end || v <= 0 || v > 100000 ? def : (int)v;
-}
-
-static int selected(const char *only, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = only;
-
-	if (!only)
-		return 1;
-	while (*p) {
-		size_t k = strcspn(p, ",");
-
-		if (k == n && !strncmp(p, name, n))
-			return 1;
-		p += k + (p[k] == ',');
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct scenario *list;
@@ -169,11 +145,11 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trials") && i + 1 < argc) {
-			trials = count_arg(argv[++i], trials);
+			trials = tu_count_arg(argv[++i], trials);
 		} else if (!strcmp(argv[i], "--history") && i + 1 < argc) {
-			history = count_arg(argv[++i], history);
+			history = tu_count_arg(argv[++i], history);
 		} else if (!strcmp(argv[i], "--draws") && i + 1 < argc) {
-			draws = count_arg(argv[++i], draws);
+			draws = tu_count_arg(argv[++i], draws);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else {
@@ -195,7 +171,7 @@ int main(int argc, char **argv)
 		struct series null[N_TESTS], alt[N_TESTS];
 		size_t k = 0;
 
-		if (sc->family == SCEN_SIM || !selected(only, sc->name) ||
+		if (sc->family == SCEN_SIM || !tu_listed(only, sc->name) ||
 		    (sc->change != SCEN_MOVE_PROMPTS && sc->change != SCEN_RARE_LABEL))
 			continue;
 		memset(null, 0, sizeof(null));

@@ -13,6 +13,7 @@
 #include "rng.h"
 #include "sampleset.h"
 #include "scenario.h"
+#include "testutil.h"
 #include "sbuf.h"
 #include "sim_model.h"
 #include "stats.h"
@@ -376,14 +377,6 @@ static const char *pct(int k, int n, char *buf, size_t len)
 	return buf;
 }
 
-static int count_arg(const char *s, int def)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *end || v <= 0 || v > 100000 ? def : (int)v;
-}
-
 int main(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -398,9 +391,9 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--nights") && i + 1 < argc)
-			nights = count_arg(argv[++i], nights);
+			nights = tu_count_arg(argv[++i], nights);
 		else if (!strcmp(argv[i], "--trials") && i + 1 < argc)
-			trials = count_arg(argv[++i], trials);
+			trials = tu_count_arg(argv[++i], trials);
 		else if (!strcmp(argv[i], "--settings") && i + 1 < argc) {
 			json_decref(settings);
 			settings = json_loads(argv[++i], 0, NULL);

@@ -270,33 +270,6 @@ static void print_row(const struct scenario *sc, const struct result *r)
 	fflush(stdout);
 }
 
-static int count_arg(const char *s, int def)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *end || v <= 0 || v > 100000 ? def : (int)v;
-}
-
-static int selected(const char *only, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = only;
-
-	if (!only)
-		return 1;
-	while (*p) {
-		size_t k = strcspn(p, ",");
-
-		if (k == n && !strncmp(p, name, n))
-			return 1;
-		p += k;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -319,9 +292,9 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trials") && i + 1 < argc) {
-			trials = count_arg(argv[++i], trials);
+			trials = tu_count_arg(argv[++i], trials);
 		} else if (!strcmp(argv[i], "--history") && i + 1 < argc) {
-			history = count_arg(argv[++i], history);
+			history = tu_count_arg(argv[++i], history);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else if (!strcmp(argv[i], "--settings") && i + 1 < argc) {
@@ -358,7 +331,7 @@ int main(int argc, char **argv)
 	for (s = 0; s < n_list; s++) {
 		struct result r;
 
-		if (!selected(only, list[s].name))
+		if (!tu_listed(only, list[s].name))
 			continue;
 		memset(&r, 0, sizeof(r));
 		for (t = 0; t < trials; t++)

@@ -74,3 +74,28 @@ const char *tu_fixture(const char *rel)
 	snprintf(buf, sizeof(buf), "%s/%s", PL_FIXTURES, rel);
 	return buf;
 }
+
+int tu_count_arg(const char *s, int def)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *end || v <= 0 || v > 100000 ? def : (int)v;
+}
+
+int tu_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	if (!list)
+		return 1;
+	while (*p) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && !strncmp(p, name, n))
+			return 1;
+		p += k + (p[k] == ',');
+	}
+	return 0;
+}

@@ -18,5 +18,9 @@ char *tu_read(const char *path, size_t *len);
 void tu_rmrf(const char *dir);
 /* PL_FIXTURES "/" rel, in a static buffer. */
 const char *tu_fixture(const char *rel);
+/* Benchmarks' options: a count in 1..100000, else def. */
+int tu_count_arg(const char *s, int def);
+/* Whether name is one of the comma-separated list (NULL: every name is). */
+int tu_listed(const char *list, const char *name);
 
 #endif
