@@ -1685,7 +1685,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->suite_above = d->above;
 	d->confirming = confirm_prompts(ev, &added);
 	d->prompts_over += added;
-	d->novel_alone = novel_alone(ev, p->prompt_alpha * NOVEL_ALONE);
+	/* not on an endpoint too noisy to judge: its nights bring new answers by the handful */
+	d->novel_alone = !d->unstable && novel_alone(ev, p->prompt_alpha * NOVEL_ALONE);
 	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming ||
 		   d->novel_alone;
 	d->rates = json_object();
