@@ -88,7 +88,8 @@ static void debug_prompts(const json_t *sec)
 	}
 }
 
-/* PL_BENCH_DEBUG=2: the night's rate tests with q <= 0.2 (detect_rates.c). */
+/* PL_BENCH_DEBUG=2: the novel rate and the night's rate tests with q <= 0.2 (3: all) with their
+ * counts (detect_rates.c). */
 static void debug_rates(const json_t *sec)
 {
 	const json_t *pr = json_object_get(sec, "prompt_rates"), *o;
@@ -96,18 +97,32 @@ static void debug_rates(const json_t *sec)
 
 	printf("    rate tests %lld\n",
 	       (long long)json_integer_value(json_object_get(pr, "tests")));
+	{
+		const json_t *nv = json_object_get(json_object_get(sec, "rates"), "novel");
+
+		printf("    novel %.3f center %.3f margin %.3f changed %d\n",
+		       json_number_value(json_object_get(nv, "night")),
+		       json_number_value(json_object_get(nv, "center")),
+		       json_number_value(json_object_get(nv, "margin")),
+		       json_is_true(json_object_get(nv, "changed")));
+	}
 	json_array_foreach(json_object_get(pr, "signals"), i, o)
 	{
-		if (json_number_value(json_object_get(o, "q")) > 0.2)
+		if (json_number_value(json_object_get(o, "q")) > 0.2 &&
+		    getenv("PL_BENCH_DEBUG")[0] < '3')
 			continue;
-		printf("    rate %s %s %s p %.5f q %.5f effect %.3f margin %.3f\n",
+		printf("    rate %s %s %s p %.5f q %.5f effect %.3f margin %.3f hr %lld/%lld hn %lld/%lld\n",
 		       json_string_value(json_object_get(o, "prompt")),
 		       json_string_value(json_object_get(o, "signal")),
 		       json_string_value(json_object_get(o, "words")),
 		       json_number_value(json_object_get(o, "p")),
 		       json_number_value(json_object_get(o, "q")),
 		       json_number_value(json_object_get(o, "effect")),
-		       json_number_value(json_object_get(o, "margin")));
+		       json_number_value(json_object_get(o, "margin")),
+		       (long long)json_integer_value(json_object_get(o, "hits_reference")),
+		       (long long)json_integer_value(json_object_get(o, "n_reference")),
+		       (long long)json_integer_value(json_object_get(o, "hits_night")),
+		       (long long)json_integer_value(json_object_get(o, "n_night")));
 	}
 }
 
@@ -115,7 +130,7 @@ static void debug_rates(const json_t *sec)
  * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
 				 const struct sampleset *night, const char *hist, int id,
-				 enum detect_stage *stage, int *onset)
+				 double noise, enum detect_stage *stage, int *onset)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_outcome o;
@@ -138,8 +153,8 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		exit(1);
 	}
 	if (getenv("PL_BENCH_DEBUG"))
-		printf("  [%s] %s (%s): %s\n", nid, detect_verdict_name(o.verdict),
-		       detect_stage_name(o.stage), o.summary);
+		printf("  [%s] noise x%.2f %s (%s): %s\n", nid, noise,
+		       detect_verdict_name(o.verdict), detect_stage_name(o.stage), o.summary);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
 		debug_prompts(sec);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
@@ -189,7 +204,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 					printf(" p%02zu", p);
 			printf("\n");
 		}
-		v = judge(prm, base, s, hist, n, &st, &onset);
+		v = judge(prm, base, s, hist, n, scenario_noise_factor(sc, trial, n), &st, &onset);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);

@@ -467,6 +467,63 @@ static void test_return_needs_rates(void **state)
 	fx_release(&f);
 }
 
+/* A state shown on one night only (suspected, then retracted) explains no refusals it never
+ * showed: a night like it in every other way but with a few refusals is not "back at" it,
+ * though one night of reference is too little for the rate test against that state alone to
+ * see the refusals (they were taken for a return before). */
+static void test_return_explains_rates(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, drift = { .noise = 0.1, .wording = 0.3 };
+	struct vendor refusing = { .noise = 0.1, .wording = 0.3, .refuse = 0.01 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 20; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(o.stage, DETECT_STAGE_RETRACTED);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	/* the one-night state again: still a return to it */
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_true(o.returned_epoch);
+	assert_string_equal(o.epoch, "e2");
+	for (int k = 0; k < 3; k++)
+		night(&f, &quiet, n++, &o, NULL);
+	/* a night (its seed) with two or three refusals, each on its own prompt: one refusal in
+	 * ten answers keeps each prompt's distance where the state had it */
+	for (;; n++) {
+		struct vendor vv = refusing;
+		struct sampleset *s;
+		size_t p, k, total = 0, most = 0;
+
+		assert_true(n < 200);
+		vv.night = n;
+		s = gen_set(&vv, NP, 10, 7000 + (uint64_t)n);
+		for (p = 0; p < s->n_prompts; p++) {
+			size_t c = 0;
+
+			for (k = 0; k < s->prompts[p].n; k++)
+				c += (size_t)s->prompts[p].samples[k].refused;
+			total += c;
+			most = c > most ? c : most;
+		}
+		sampleset_free(s);
+		if (total >= 2 && total <= 3 && most == 1)
+			break;
+	}
+	assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
+	assert_false(o.returned_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_non_null(strstr(o.summary, "refusals"));
+	fx_release(&f);
+}
+
 /* Latency drifts: a fast endpoint whose few milliseconds wobble with the machine's load never
  * drifts (whole-ms figures, 1-6 ms from night to night), while a real slide of a slow one (800
  * ms, +5% a night) is caught as a drift of latency within a week. */
@@ -1794,6 +1851,7 @@ int main(void)
 		cmocka_unit_test(test_unstable),
 		cmocka_unit_test(test_unstable_once),
 		cmocka_unit_test(test_return_needs_rates),
+		cmocka_unit_test(test_return_explains_rates),
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),
