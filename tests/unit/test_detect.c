@@ -657,6 +657,60 @@ static void test_unstable_once(void **state)
 	fx_release(&f);
 }
 
+/* Replaces the fixture's settings (the history stays). */
+static void fx_settings(struct fx *f, const char *settings)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *cfg = json_loads(settings, 0, NULL);
+
+	detect_params_free(f->p);
+	f->p = detect_params_new(NULL, cfg, NULL, NULL, &err);
+	assert_non_null(f->p);
+	json_decref(cfg);
+}
+
+/* An unstable episode that ends (more than min_history nights that are not unstable) and a
+ * later one: the later one is told again, a new onset dated by its own first night. The same
+ * noisy endpoint throughout; a detectable_shift it always meets in between makes the nights
+ * between the episodes stable. */
+static void test_unstable_again(void **state)
+{
+	const char *strict = "{\"detectable_shift\": 0.05, \"min_history\": 3}";
+	const char *lax = "{\"detectable_shift\": 10, \"min_history\": 3}";
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor wild = { .noise = 1.5 };
+	char first[64] = "", id[32];
+	int n, onsets = 0;
+
+	(void)state;
+	fx_init(&f, strict);
+	for (n = 0; n < 8; n++) {
+		if (night(&f, &wild, n, &o, NULL) == DETECT_UNSTABLE && o.unstable_onset) {
+			snprintf(first, sizeof(first), "%s", o.unstable_since);
+			onsets++;
+		}
+	}
+	assert_int_equal(onsets, 1); /* the first episode, told once */
+	/* stable for 5 nights (min_history is 3) */
+	fx_settings(&f, lax);
+	for (; n < 13; n++)
+		assert_int_not_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
+	fx_settings(&f, strict);
+	assert_int_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
+	snprintf(id, sizeof(id), "2026-01-%02d", n % 28 + 1); /* night()'s id */
+	assert_true(o.unstable_onset);
+	assert_string_equal(o.unstable_since, id);
+	assert_string_not_equal(o.unstable_since, first);
+	assert_null(strstr(o.summary, "reported then"));
+	/* and its next night is part of it */
+	n++;
+	assert_int_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
+	assert_false(o.unstable_onset);
+	assert_string_equal(o.unstable_since, id);
+	fx_release(&f);
+}
+
 static void test_refusal_rate(void **state)
 {
 	struct fx f;
@@ -1850,6 +1904,7 @@ int main(void)
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
 		cmocka_unit_test(test_unstable_once),
+		cmocka_unit_test(test_unstable_again),
 		cmocka_unit_test(test_return_needs_rates),
 		cmocka_unit_test(test_return_explains_rates),
 		cmocka_unit_test(test_refusal_rate),
