@@ -1,8 +1,8 @@
 /* detect_rates.c: per-prompt rates (refusals by the classifier or the API's flags, valid JSON,
  * JSON in ``` fences), each compared with the prompt's own reference (the baseline and the
  * epoch's recent nights) by Fisher's exact test, and over prompts by the exact stratified
- * test; Benjamini-Hochberg over every test that can come out significant; margins from the
- * prompt's own night-to-night variation beyond sampling noise. */
+ * test; each test adjusted within its signal by the exact min-p, Bonferroni over the signals;
+ * margins from the prompt's own night-to-night variation beyond sampling noise. */
 #include "check.h"
 #include "detect_int.h"
 #include "refusal.h"
@@ -379,8 +379,9 @@ static json_t *entry_json(const struct entry *e)
 }
 
 /* The night's rate tests against `epoch`'s reference (the baseline when it is the baseline's
- * epoch, plus its window of nights): every prompt's, each signal's over prompts, then
- * Benjamini-Hochberg over those that can reach fdr, with q, changed and suspected set. Returns
+ * epoch, plus its window of nights): every prompt's, each signal's over prompts, those that
+ * can reach fdr kept, with q (the signal's exact min-p adjustment times the signals tested),
+ * changed and suspected set. Returns
  * the tests (a new array of *n, sorted by p); *changed and *suspected say whether any is;
  * tot_ref and tot_night get the pooled counts, *n_win the reference nights. */
 static struct entry *rates_test(const struct detect_run *ev, const char *epoch, size_t *n_out,
@@ -713,7 +714,8 @@ static double named_test(const struct detect_run *ev, int s, const char *id, int
 		c = ref.c.hit[s];
 		d = ref.c.n - c;
 		if (!(a + c) || !(b + d))
-			continue; /* one table whatever happens: no part in the test nor the rates */
+			continue; /* one table whatever happens: no part in the test nor the rates
+				   */
 		st[m].a = up ? a : b;
 		st[m].b = up ? b : a;
 		st[m].c = up ? c : d;
