@@ -200,8 +200,9 @@ size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
  * 10% of answers"). */
 void detect_rates_words(int signal, double before, double now, char *buf, size_t len);
 /* Judges every prompt's rates (and each signal over prompts) against the reference: the
- * baseline (in the baseline's epoch) and the epoch's window of nights. Each test's q is its
- * signal's exact min-p adjustment (stats_minp) times the number of signals tested: a rate
+ * baseline (in the baseline's epoch) and the epoch's window of nights. A test's q: for a
+ * signal no prompt's reference ever varied on, its tests' exact min-p adjustment (stats_minp)
+ * times the number of such signals; for the others, Benjamini-Hochberg over them. A rate
  * changed when its q <= alpha and it moved beyond its margin (suspected: q <= fdr). Sets
  * d->rate_change (or leaves it), d->rate_suspected, d->rate_named (new: the changed tests),
  * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates. */

@@ -1,8 +1,9 @@
 /* detect_rates.c: per-prompt rates (refusals by the classifier or the API's flags, valid JSON,
  * JSON in ``` fences), each compared with the prompt's own reference (the baseline and the
  * epoch's recent nights) by Fisher's exact test, and over prompts by the exact stratified
- * test; each test adjusted within its signal by the exact min-p, Bonferroni over the signals;
- * margins from the prompt's own night-to-night variation beyond sampling noise. */
+ * test; a signal no prompt ever varied on adjusted by its tests' exact min-p (Bonferroni over
+ * such signals), the others by Benjamini-Hochberg; margins from the prompt's own
+ * night-to-night variation beyond sampling noise. */
 #include "check.h"
 #include "detect_int.h"
 #include "refusal.h"
@@ -380,8 +381,7 @@ static json_t *entry_json(const struct entry *e)
 
 /* The night's rate tests against `epoch`'s reference (the baseline when it is the baseline's
  * epoch, plus its window of nights): every prompt's, each signal's over prompts, those that
- * can reach fdr kept, with q (the signal's exact min-p adjustment times the signals tested),
- * changed and suspected set. Returns
+ * can reach fdr kept, with q (see the two families below), changed and suspected set. Returns
  * the tests (a new array of *n, sorted by p); *changed and *suspected say whether any is;
  * tot_ref and tot_night get the pooled counts, *n_win the reference nights. */
 static struct entry *rates_test(const struct detect_run *ev, const char *epoch, size_t *n_out,
@@ -393,10 +393,10 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	struct stats_2x2 *st;
 	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
 	size_t *win = detect_window(p, ev->recs, epoch, &n_win);
-	double *q, level;
+	double *q, *pv, level;
 	size_t nst[RS_N + 1] = { 0 }, n_groups = 0;
 	struct stats_minp *minp[RS_N + 1] = { NULL };
-	int groups[RS_N + 1] = { 0 };
+	int groups[RS_N + 1] = { 0 }, varied[RS_N] = { 0 };
 	int changed = 0, suspected = 0;
 
 	memset(tot_ref, 0, sizeof(*tot_ref));
@@ -414,6 +414,8 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 		if (!w->id || !w->rc_night.n)
 			continue;
 		reference_build(ev, epoch, win, n_win, w, &ref);
+		for (k = 0; k < RS_N; k++)
+			varied[k] |= ref.c.hit[k] > 0 && ref.c.hit[k] < ref.c.n;
 		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
 		for (j = 0; j < m; j++) {
 			es[n].prompt = w->id;
@@ -449,8 +451,9 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			st[nst[k]].d = es[j].t.n_night - es[j].t.hits_night;
 			nst[k]++;
 		}
-		/* checks: each its own table, no stratified test (different checks) */
-		minp[k] = stats_minp_new(st, nst[k], k < RS_N);
+		/* a signal no prompt ever varied on: its tests' exact min-p law (below) */
+		if (k < RS_N && !varied[k] && n_win >= (size_t)p->min_history)
+			minp[k] = stats_minp_new(st, nst[k], 1);
 		if (k == RS_N || nst[k] < 2)
 			continue;
 		memset(e, 0, sizeof(*e));
@@ -485,19 +488,36 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			es[j++] = es[i];
 	}
 	n = j;
-	/* Each test's p adjusted within its signal by the exact min-p (the chance that any test
-	 * of the signal comes out that small: tables that cannot get there cost nothing, the
-	 * stratified test's overlap with its prompts is exact), then Bonferroni over the signals
-	 * with a test left: a signal is the unit of change (refusals, fences, valid JSON, checks),
-	 * its prompts are where it shows. */
-	for (i = 0; i < n; i++)
-		groups[es[i].t.signal] = 1;
-	for (k = 0; k <= RS_N; k++)
+	/* Two families. A signal no prompt has ever varied on (every prompt's reference all hits
+	 * or all misses: no fence, or no invalid JSON, in the baseline and every trailing night)
+	 * is a behaviour the endpoint never showed: its tests (its prompts' and the stratified
+	 * one) are adjusted by their exact min-p (the chance that any of them comes out that
+	 * small; tables that cannot get there cost nothing, the stratified test's overlap with
+	 * its prompts is exact), Bonferroni over such signals. Under no change such a signal
+	 * rarely has two hits at all, so this family spends its level almost never. The signals
+	 * the endpoint does vary on (refusals now and then) and the checks keep
+	 * Benjamini-Hochberg over their tests. */
+	for (i = 0; i < n; i++) {
+		if (es[i].t.signal < RS_N && minp[es[i].t.signal])
+			groups[es[i].t.signal] = 1;
+	}
+	for (k = 0; k < RS_N; k++)
 		n_groups += groups[k];
+	pv = xcalloc(n + 1, sizeof(*pv));
 	q = xcalloc(n + 1, sizeof(*q));
-	for (i = 0; i < n; i++)
-		q[i] = fmin(1,
-			    (double)n_groups * stats_minp_adjust(minp[es[i].t.signal], es[i].t.p));
+	for (i = j = 0; i < n; i++) {
+		if (!groups[es[i].t.signal])
+			pv[j++] = es[i].t.p;
+	}
+	stats_bh(pv, j, pv);
+	for (i = j = 0; i < n; i++) {
+		int k_i = es[i].t.signal;
+
+		q[i] = groups[k_i]
+			       ? fmin(1, (double)n_groups * stats_minp_adjust(minp[k_i], es[i].t.p))
+			       : pv[j++];
+	}
+	free(pv);
 	for (k = 0; k <= RS_N; k++)
 		stats_minp_free(minp[k]);
 	/* With min_history nights behind the reference its margins carry the prompts' own
@@ -600,7 +620,7 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
 	struct rate_counts tot_ref[1], tot_night[1];
-	size_t n, n_win, i, k;
+	size_t n, n_win, i, j, k;
 	int changed, suspected;
 	struct entry *es =
 		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref, tot_night, &n_win);
@@ -667,10 +687,16 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			json_object_set_new(r, "words", json_string(words));
 		}
 	}
-	/* the alarm's rate tests: a suspicion's hypothesis, tested alone tomorrow */
+	/* the alarm's rate tests: a suspicion's hypothesis, tested alone tomorrow (a signal
+	 * changed over the prompts is named once, "*": its prompts are where it shows) */
 	d->rate_named = json_array();
 	for (i = 0; i < n; i++) {
-		if (es[i].changed && es[i].t.signal < RS_N)
+		int pooled = 0;
+
+		for (j = 0; j < n && es[i].prompt; j++)
+			pooled |= !es[j].prompt && es[j].changed &&
+				  es[j].t.signal == es[i].t.signal;
+		if (es[i].changed && es[i].t.signal < RS_N && !pooled)
 			json_array_append_new(d->rate_named,
 					      json_pack("{s:s,s:s,s:b}", "signal",
 							detect_rate_signals[es[i].t.signal],

@@ -467,12 +467,12 @@ static void find_fences(struct behaviour *b, size_t prompts, size_t n, size_t wa
 }
 
 /* 10% of the answers of 5 JSON prompts fenced, where no answer ever was: most nights that is
- * one or two fenced answers a prompt, no prompt conclusive alone. The fence tests of the five
- * prompts and over them are one signal, adjusted by their exact min-p and Bonferroni over the
- * signals: the refusal tests of 20 other prompts that refuse now and then (which
- * Benjamini-Hochberg counted in one family with them) cost them nothing, so 2 fenced answers
- * on 2 prompts (the stratified test's p about 0.005) are a change. The next night, the fence
- * the suspicion named is tested alone: one fenced answer still confirms it. */
+ * one or two fenced answers a prompt, no prompt conclusive alone. A signal no prompt ever
+ * varied on is a family of its own: its prompts' tests and the stratified one adjusted by
+ * their exact min-p, Bonferroni over such signals; the refusal tests of 20 other prompts that
+ * refuse now and then (one Benjamini-Hochberg family with them before) cost them nothing, so 2
+ * fenced answers on 2 prompts (the stratified test's p about 0.005) are a change. The next
+ * night the fence the suspicion named is tested alone: one fenced answer still confirms it. */
 static void test_fences_over_prompts(void **state)
 {
 	struct behaviour quiet = { .refuse = 20, .json = 5 };
