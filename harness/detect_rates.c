@@ -394,7 +394,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
 	size_t *win = detect_window(p, ev->recs, epoch, &n_win);
 	double *q, *pv, level;
-	size_t nst[RS_N + 1] = { 0 }, n_groups = 0;
+	size_t nst[RS_N] = { 0 }, n_groups = 0;
 	struct stats_minp *minp[RS_N + 1] = { NULL };
 	int groups[RS_N + 1] = { 0 }, varied[RS_N] = { 0 };
 	int changed = 0, suspected = 0;
@@ -404,7 +404,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	for (i = 0; i < ev->n_w; i++)
 		n_chk += ev->w[i].n_chk;
 	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
-	st = xcalloc(ev->n_w + n_chk + 1, sizeof(*st));
+	st = xcalloc(ev->n_w + 1, sizeof(*st));
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *w = &ev->w[i];
 		struct reference ref;
@@ -437,9 +437,8 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	}
 	per_prompt = n;
 	/* Over prompts: one stratified test a signal, when two or more prompts can inform it (a
-	 * few answers of each of many prompts add up where no single prompt is conclusive). Each
-	 * signal's tests (its prompts' and the stratified one) are one min-p family: minp[k]. */
-	for (k = 0; k <= RS_N; k++) {
+	 * few answers of each of many prompts add up where no single prompt is conclusive). */
+	for (k = 0; k < RS_N; k++) {
 		struct entry *e = &es[n];
 
 		for (j = 0, nst[k] = 0; j < per_prompt; j++) {
@@ -452,9 +451,9 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			nst[k]++;
 		}
 		/* a signal no prompt ever varied on: its tests' exact min-p law (below) */
-		if (k < RS_N && !varied[k] && n_win >= (size_t)p->min_history)
+		if (!varied[k] && n_win >= (size_t)p->min_history)
 			minp[k] = stats_minp_new(st, nst[k], 1);
-		if (k == RS_N || nst[k] < 2)
+		if (nst[k] < 2)
 			continue;
 		memset(e, 0, sizeof(*e));
 		e->prompts = nst[k];
@@ -740,8 +739,7 @@ static double named_test(const struct detect_run *ev, int s, const char *id, int
 		c = ref.c.hit[s];
 		d = ref.c.n - c;
 		if (!(a + c) || !(b + d))
-			continue; /* one table whatever happens: no part in the test nor the rates
-				   */
+			continue; /* one possible table: no part in the test */
 		st[m].a = up ? a : b;
 		st[m].b = up ? b : a;
 		st[m].c = up ? c : d;
