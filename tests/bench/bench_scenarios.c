@@ -130,7 +130,7 @@ static void debug_rates(const json_t *sec)
  * (the night's samplesets hold the same prompts in the same order). Fills *stage. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
 				 const struct sampleset *night, const char *hist, int id,
-				 double noise, enum detect_stage *stage, int *onset)
+				 enum detect_stage *stage, int *onset)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_outcome o;
@@ -153,8 +153,8 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		exit(1);
 	}
 	if (getenv("PL_BENCH_DEBUG"))
-		printf("  [%s] noise x%.2f %s (%s): %s\n", nid, noise,
-		       detect_verdict_name(o.verdict), detect_stage_name(o.stage), o.summary);
+		printf("  [%s] %s (%s): %s\n", nid, detect_verdict_name(o.verdict),
+		       detect_stage_name(o.stage), o.summary);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
 		debug_prompts(sec);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
@@ -204,7 +204,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 					printf(" p%02zu", p);
 			printf("\n");
 		}
-		v = judge(prm, base, s, hist, n, scenario_noise_factor(sc, trial, n), &st, &onset);
+		v = judge(prm, base, s, hist, n, &st, &onset);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);
