@@ -1461,14 +1461,16 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
 		/* and each prompt's rates (refusals in plain text, fences) as that epoch had them
 		 */
-		if (!off && detect_rates_off(ev, ev->eps[e].id))
+		if (!off && (detect_rates_off(ev, ev->eps[e].id) ||
+			     !detect_rates_explained(ev, ev->eps[e].id)))
 			continue;
 		if (!off)
 			return (int)e;
 	}
 	e = (size_t)match_registry(ev, ev->hard_now, ev->sketch);
 	/* the baseline's epoch before it has nights: its baseline's rates too */
-	if (e != (size_t)-1 && detect_rates_off(ev, ev->eps[e].id))
+	if (e != (size_t)-1 &&
+	    (detect_rates_off(ev, ev->eps[e].id) || !detect_rates_explained(ev, ev->eps[e].id)))
 		return -1;
 	return (int)e;
 }
@@ -1699,6 +1701,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 									     : &d->rate_change));
 	}
 	detect_rates_judge(ev, d);
+	d->rate_change |= detect_rates_confirm(ev, d) > 0;
 	if (p->logprobs)
 		judge_logprobs(ev, d);
 	d->consecutive = (d->above || d->rate_change || d->lp_change) ? consecutive_above(ev) + 1
@@ -1742,6 +1745,7 @@ static void decision_release(struct decision *d)
 	json_decref(d->moved);
 	json_decref(d->logprobs);
 	json_decref(d->prompt_rates);
+	json_decref(d->rate_named);
 	json_decref(d->states);
 }
 
@@ -1834,6 +1838,9 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	/* the prompts a per-prompt suspicion named: tomorrow tests them alone */
 	if (d->stage == DETECT_STAGE_SUSPECTED && d->prompts_over)
 		json_object_set_new(rec, "suspected_prompts", json_incref(d->moved));
+	/* and the rates that raised it */
+	if (d->stage == DETECT_STAGE_SUSPECTED && json_array_size(d->rate_named))
+		json_object_set_new(rec, "suspected_rates", json_incref(d->rate_named));
 	if (d->returned)
 		json_object_set_new(rec, "returned", json_true());
 	if (v == DETECT_UNSTABLE)

@@ -160,6 +160,7 @@ struct decision {
 	double margin, dev, conf, spread;
 	json_t *rates, *cusum, *drifted, *moved, *logprobs;
 	json_t *prompt_rates; /* detect_rates_judge: the per-prompt rate tests */
+	json_t *rate_named;   /* the rate tests that changed: [{"signal", "prompt", "up"}] */
 	int rate_suspected;   /* a per-prompt rate test at the fdr level (not yet a verdict) */
 	char epoch[64], since[64];
 	int new_epoch, returned;
@@ -206,16 +207,31 @@ size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
  * 10% of answers"). */
 void detect_rates_words(int signal, double before, double now, char *buf, size_t len);
 /* Judges every prompt's rates (and each signal over prompts) against the reference: the
- * baseline (in the baseline's epoch) and the epoch's window of nights. Benjamini-Hochberg over
- * the tests: a rate changed when its q <= alpha and it moved beyond its margin (suspected: q <=
- * fdr). Sets d->rate_change (or leaves it), d->rate_suspected, d->prompt_rates (new) and the
- * refusal/json/fenced entries of d->rates. */
+ * baseline (in the baseline's epoch) and the epoch's window of nights. A test's q: for a
+ * signal no prompt's reference ever varied on, its tests' exact min-p adjustment (stats_minp)
+ * times the number of such signals; for the others, Benjamini-Hochberg over them. A rate
+ * changed when its q <= alpha and it moved beyond its margin (suspected: q <= fdr). Sets
+ * d->rate_change (or leaves it), d->rate_suspected, d->rate_named (new: the changed tests),
+ * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates. */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
 /* 1 when tonight's rates, tested as detect_rates_judge tests them but against `epoch`'s
  * reference (its window of nights, and the baseline in the baseline's epoch), moved at the
  * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
  * must show a rate to explain it; one or two nights of it rarely reach alpha). */
 int detect_rates_off(const struct detect_run *ev, const char *epoch);
+/* 1 when `epoch` explains tonight's moved rates: for every rate test suspected against the
+ * current epoch (q <= fdr beyond the margin; checks aside), that epoch's reference rate of the
+ * prompt (or of every prompt, for a test over prompts) is nearer tonight's than the current
+ * epoch's is. A state that never fenced or refused explains no fences or refusals, however
+ * few nights it has (too few for detect_rates_off to see it off). */
+int detect_rates_explained(const struct detect_run *ev, const char *epoch);
+/* The night after a suspicion raised by rate tests (its history line's suspected_rates: the
+ * signal, the prompt or "*" for every prompt, the direction): each named rate is a hypothesis
+ * fixed before tonight's answers, tested alone against the current epoch's reference by the
+ * one-sided exact test in its direction (mid-p; over the prompts for "*"), at fdr / k for k
+ * named. Marks those still moved beyond their margin changed in d->rates (words) and returns
+ * how many are. */
+int detect_rates_confirm(const struct detect_run *ev, struct decision *d);
 /* Releases what detect_add_checks keeps in a slot. */
 void detect_rates_slot_release(struct slot *w);
 /* Tonight's per-prompt counts for the history record ({id: {"n", signal: hits}}; new). */

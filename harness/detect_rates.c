@@ -1,8 +1,9 @@
 /* detect_rates.c: per-prompt rates (refusals by the classifier or the API's flags, valid JSON,
  * JSON in ``` fences), each compared with the prompt's own reference (the baseline and the
  * epoch's recent nights) by Fisher's exact test, and over prompts by the exact stratified
- * test; Benjamini-Hochberg over every test that can come out significant; margins from the
- * prompt's own night-to-night variation beyond sampling noise. */
+ * test; a signal no prompt ever varied on adjusted by its tests' exact min-p (Bonferroni over
+ * such signals), the others by Benjamini-Hochberg; margins from the prompt's own
+ * night-to-night variation beyond sampling noise. */
 #include "check.h"
 #include "detect_int.h"
 #include "refusal.h"
@@ -379,8 +380,8 @@ static json_t *entry_json(const struct entry *e)
 }
 
 /* The night's rate tests against `epoch`'s reference (the baseline when it is the baseline's
- * epoch, plus its window of nights): every prompt's, each signal's over prompts, then
- * Benjamini-Hochberg over those that can reach fdr, with q, changed and suspected set. Returns
+ * epoch, plus its window of nights): every prompt's, each signal's over prompts, those that
+ * can reach fdr kept, with q (see the two families below), changed and suspected set. Returns
  * the tests (a new array of *n, sorted by p); *changed and *suspected say whether any is;
  * tot_ref and tot_night get the pooled counts, *n_win the reference nights. */
 static struct entry *rates_test(const struct detect_run *ev, const char *epoch, size_t *n_out,
@@ -389,11 +390,13 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 {
 	const struct detect_params *p = ev->p;
 	struct entry *es;
-	struct stats_2x2 *st = xcalloc(ev->n_w + 1, sizeof(*st));
+	struct stats_2x2 *st;
 	size_t n_win, i, k, j, n = 0, per_prompt, n_chk = 0;
 	size_t *win = detect_window(p, ev->recs, epoch, &n_win);
-	double *pv, *q, level;
-	size_t nst[RS_N] = { 0 };
+	double *q, *pv, level;
+	size_t nst[RS_N] = { 0 }, n_groups = 0;
+	struct stats_minp *minp[RS_N + 1] = { NULL };
+	int groups[RS_N + 1] = { 0 }, varied[RS_N] = { 0 };
 	int changed = 0, suspected = 0;
 
 	memset(tot_ref, 0, sizeof(*tot_ref));
@@ -401,6 +404,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	for (i = 0; i < ev->n_w; i++)
 		n_chk += ev->w[i].n_chk;
 	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
+	st = xcalloc(ev->n_w + 1, sizeof(*st));
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *w = &ev->w[i];
 		struct reference ref;
@@ -410,6 +414,8 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 		if (!w->id || !w->rc_night.n)
 			continue;
 		reference_build(ev, epoch, win, n_win, w, &ref);
+		for (k = 0; k < RS_N; k++)
+			varied[k] |= ref.c.hit[k] > 0 && ref.c.hit[k] < ref.c.n;
 		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
 		for (j = 0; j < m; j++) {
 			es[n].prompt = w->id;
@@ -444,6 +450,9 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			st[nst[k]].d = es[j].t.n_night - es[j].t.hits_night;
 			nst[k]++;
 		}
+		/* a signal no prompt ever varied on: its tests' exact min-p law (below) */
+		if (!varied[k] && n_win >= (size_t)p->min_history)
+			minp[k] = stats_minp_new(st, nst[k], 1);
 		if (nst[k] < 2)
 			continue;
 		memset(e, 0, sizeof(*e));
@@ -478,11 +487,38 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			es[j++] = es[i];
 	}
 	n = j;
+	/* Two families. A signal no prompt has ever varied on (every prompt's reference all hits
+	 * or all misses: no fence, or no invalid JSON, in the baseline and every trailing night)
+	 * is a behaviour the endpoint never showed: its tests (its prompts' and the stratified
+	 * one) are adjusted by their exact min-p (the chance that any of them comes out that
+	 * small; tables that cannot get there cost nothing, the stratified test's overlap with
+	 * its prompts is exact), Bonferroni over such signals. Under no change such a signal
+	 * rarely has two hits at all, so this family spends its level almost never. The signals
+	 * the endpoint does vary on (refusals now and then) and the checks keep
+	 * Benjamini-Hochberg over their tests. */
+	for (i = 0; i < n; i++) {
+		if (es[i].t.signal < RS_N && minp[es[i].t.signal])
+			groups[es[i].t.signal] = 1;
+	}
+	for (k = 0; k < RS_N; k++)
+		n_groups += groups[k];
 	pv = xcalloc(n + 1, sizeof(*pv));
 	q = xcalloc(n + 1, sizeof(*q));
-	for (i = 0; i < n; i++)
-		pv[i] = es[i].t.p;
-	stats_bh(pv, n, q);
+	for (i = j = 0; i < n; i++) {
+		if (!groups[es[i].t.signal])
+			pv[j++] = es[i].t.p;
+	}
+	stats_bh(pv, j, pv);
+	for (i = j = 0; i < n; i++) {
+		int k_i = es[i].t.signal;
+
+		q[i] = groups[k_i]
+			       ? fmin(1, (double)n_groups * stats_minp_adjust(minp[k_i], es[i].t.p))
+			       : pv[j++];
+	}
+	free(pv);
+	for (k = 0; k <= RS_N; k++)
+		stats_minp_free(minp[k]);
 	/* With min_history nights behind the reference its margins carry the prompts' own
 	 * night-to-night wandering: judged at prompt_alpha, as a prompt's distance is once it
 	 * has history; before that, at the conservative alpha. */
@@ -498,7 +534,6 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 		suspected |= es[i].suspected;
 	}
 	qsort(es, n, sizeof(*es), by_p);
-	free(pv);
 	free(q);
 	free(win);
 	free(st);
@@ -519,11 +554,72 @@ int detect_rates_off(const struct detect_run *ev, const char *epoch)
 	return suspected;
 }
 
+/* The reference rate of `signal` in `epoch` (its window of nights, and the baseline in the
+ * baseline's epoch) over one prompt (id) or every answered one (NULL); -1 without answers. */
+static double reference_rate(const struct detect_run *ev, const char *epoch, const char *id,
+			     int signal)
+{
+	size_t n_win, i, hits = 0, n = 0;
+	size_t *win = detect_window(ev->p, ev->recs, epoch, &n_win);
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+		struct reference ref;
+
+		if (!w->id || !w->rc_night.n || (id && strcmp(id, w->id)))
+			continue;
+		reference_build(ev, epoch, win, n_win, w, &ref);
+		hits += ref.c.hit[signal];
+		n += ref.c.n;
+	}
+	free(win);
+	return n ? (double)hits / (double)n : -1;
+}
+
+/* Tonight's rate of `signal` over one prompt (id) or every answered one (NULL). */
+static double night_rate(const struct detect_run *ev, const char *id, int signal)
+{
+	size_t i, hits = 0, n = 0;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+
+		if (!w->id || (id && strcmp(id, w->id)))
+			continue;
+		hits += w->rc_night.hit[signal];
+		n += w->rc_night.n;
+	}
+	return n ? (double)hits / (double)n : 0;
+}
+
+int detect_rates_explained(const struct detect_run *ev, const char *epoch)
+{
+	struct rate_counts tr, tn;
+	size_t n, n_win, i;
+	int changed, suspected, ok = 1;
+	struct entry *es =
+		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, &tr, &tn, &n_win);
+
+	for (i = 0; i < n && ok; i++) {
+		const struct entry *e = &es[i];
+		double now, r_cur, r_ep;
+
+		if (!e->suspected || e->t.signal >= RS_N)
+			continue; /* checks: judged against the baseline, whatever the state */
+		now = night_rate(ev, e->prompt, e->t.signal);
+		r_cur = reference_rate(ev, ev->cur_epoch, e->prompt, e->t.signal);
+		r_ep = reference_rate(ev, epoch, e->prompt, e->t.signal);
+		ok = r_ep >= 0 && fabs(now - r_ep) < fabs(now - r_cur);
+	}
+	free(es);
+	return ok;
+}
+
 void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
 	struct rate_counts tot_ref[1], tot_night[1];
-	size_t n, n_win, i, k;
+	size_t n, n_win, i, j, k;
 	int changed, suspected;
 	struct entry *es =
 		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref, tot_night, &n_win);
@@ -590,6 +686,22 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			json_object_set_new(r, "words", json_string(words));
 		}
 	}
+	/* the alarm's rate tests: a suspicion's hypothesis, tested alone tomorrow (a signal
+	 * changed over the prompts is named once, "*": its prompts are where it shows) */
+	d->rate_named = json_array();
+	for (i = 0; i < n; i++) {
+		int pooled = 0;
+
+		for (j = 0; j < n && es[i].prompt; j++)
+			pooled |= !es[j].prompt && es[j].changed &&
+				  es[j].t.signal == es[i].t.signal;
+		if (es[i].changed && es[i].t.signal < RS_N && !pooled)
+			json_array_append_new(d->rate_named,
+					      json_pack("{s:s,s:s,s:b}", "signal",
+							detect_rate_signals[es[i].t.signal],
+							"prompt", es[i].prompt ? es[i].prompt : "*",
+							"up", es[i].t.effect > 0));
+	}
 	d->rate_change |= changed;
 	d->rate_suspected = suspected;
 	d->prompt_rates = json_pack("{s:I,s:I,s:o,s:o,s:b,s:b,s:o}", "tests", (json_int_t)n,
@@ -597,4 +709,99 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 				    "fdr", num(p->fdr), "changed", changed, "suspected", suspected,
 				    "signals", list);
 	free(es);
+}
+
+/* One named rate, tonight against the current epoch's reference: the one-sided mid-p in the
+ * named direction over its prompts (one, or for "*" every answered one that can inform it, as
+ * the stratified test), and whether the move is beyond the prompts' margin. Fills words;
+ * returns the mid-p (2 when nothing to test). */
+static double named_test(const struct detect_run *ev, int s, const char *id, int up, int *beyond,
+			 char *words, size_t len)
+{
+	size_t n_win, i, m = 0, hr = 0, nr = 0, hn = 0, nn = 0;
+	size_t *win = detect_window(ev->p, ev->recs, ev->cur_epoch, &n_win);
+	struct stats_2x2 *st = xcalloc(ev->n_w + 1, sizeof(*st));
+	double margin = 0, before, now, pm = 2;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+		struct reference ref;
+		size_t a, b, c, d;
+
+		if (!w->id || !w->rc_night.n || (strcmp(id, "*") && strcmp(id, w->id)))
+			continue;
+		reference_build(ev, ev->cur_epoch, win, n_win, w, &ref);
+		if (!ref.c.n)
+			continue;
+		/* tonight the first row: "greater" is tonight's rate above the reference's */
+		a = w->rc_night.hit[s];
+		b = w->rc_night.n - a;
+		c = ref.c.hit[s];
+		d = ref.c.n - c;
+		if (!(a + c) || !(b + d))
+			continue; /* one possible table: no part in the test */
+		st[m].a = up ? a : b;
+		st[m].b = up ? b : a;
+		st[m].c = up ? c : d;
+		st[m].d = up ? d : c;
+		m++;
+		hn += a;
+		nn += w->rc_night.n;
+		hr += c;
+		nr += ref.c.n;
+		margin += ref.margin[s] * (double)w->rc_night.n;
+	}
+	*beyond = 0;
+	if (m) {
+		before = (double)hr / (double)nr;
+		now = (double)hn / (double)nn;
+		pm = stats_fisher_strata_mid_greater(st, m);
+		*beyond = (up ? now - before : before - now) > margin / (double)nn;
+		detect_rates_words(s, before, now, words, len);
+	}
+	free(st);
+	free(win);
+	return pm;
+}
+
+int detect_rates_confirm(const struct detect_run *ev, struct decision *d)
+{
+	size_t n = json_array_size(ev->recs), j, k;
+	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
+	const json_t *named = json_object_get(last, "suspected_rates"), *o;
+	int still = 0;
+
+	if (!ev->suspect[0] || !json_array_size(named))
+		return 0;
+	k = json_array_size(named);
+	json_array_foreach(named, j, o)
+	{
+		const char *sig = json_string_value(json_object_get(o, "signal"));
+		const char *id = json_string_value(json_object_get(o, "prompt"));
+		json_t *r;
+		char words[96], all[200];
+		int s, beyond;
+		double pm;
+
+		for (s = 0; s < RS_N && (!sig || strcmp(sig, detect_rate_signals[s])); s++)
+			;
+		if (s == RS_N || !id)
+			continue;
+		pm = named_test(ev, s, id, json_is_true(json_object_get(o, "up")), &beyond, words,
+				sizeof(words));
+		if (pm > ev->p->fdr / (double)k || !beyond)
+			continue;
+		still++;
+		r = json_object_get(d->rates, sig);
+		if (!r || json_is_true(json_object_get(r, "changed")))
+			continue;
+		if (strcmp(id, "*"))
+			snprintf(all, sizeof(all), "%s: %s (the suspicion's, tested alone)", id,
+				 words);
+		else
+			snprintf(all, sizeof(all), "%s (the suspicion's, tested alone)", words);
+		json_object_set_new(r, "changed", json_true());
+		json_object_set_new(r, "words", json_string(all));
+	}
+	return still;
 }

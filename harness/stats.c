@@ -537,6 +537,178 @@ double stats_fisher_strata(const struct stats_2x2 *t, size_t k)
 	return sum > 1 ? 1 : sum;
 }
 
+double stats_fisher_strata_mid_greater(const struct stats_2x2 *t, size_t k)
+{
+	double *dist = xcalloc(1, sizeof(*dist)), *next, sum = 0;
+	size_t i, x, y, len = 1, obs = 0;
+
+	dist[0] = 1;
+	for (i = 0; i < k; i++) {
+		size_t r1 = t[i].a + t[i].b, c1 = t[i].a + t[i].c;
+		size_t n = r1 + t[i].c + t[i].d, lo, hi;
+
+		lo = c1 + r1 > n ? c1 + r1 - n : 0;
+		hi = r1 < c1 ? r1 : c1;
+		next = xcalloc(len + hi - lo, sizeof(*next));
+		for (x = lo; x <= hi; x++) {
+			double px = exp(log_hyper(x, r1 - x, c1 - x, n - r1 - c1 + x));
+
+			for (y = 0; y < len; y++)
+				next[y + x - lo] += dist[y] * px;
+		}
+		free(dist);
+		dist = next;
+		len += hi - lo;
+		obs += t[i].a - lo;
+	}
+	for (x = obs + 1; x < len; x++)
+		sum += dist[x];
+	sum += 0.5 * dist[obs];
+	free(dist);
+	return sum > 1 ? 1 : sum;
+}
+
+/* One table of a min-p family: the hypergeometric probabilities of its a cell from lo on,
+ * and the two-sided p-value each value would give. */
+struct minp_table {
+	size_t lo, len;
+	double *pmf, *p;
+};
+
+struct stats_minp {
+	struct minp_table *t;
+	size_t k;
+	int pooled;
+	size_t len;   /* values of the sum of the a cells (offset by the least sum) */
+	double *pstr; /* the stratified test's p-value at each sum */
+};
+
+struct stats_minp *stats_minp_new(const struct stats_2x2 *t, size_t k, int pooled)
+{
+	struct stats_minp *m = xcalloc(1, sizeof(*m));
+	double *dist = xcalloc(1, sizeof(*dist)), *next;
+	size_t i, x, y;
+
+	m->t = xcalloc(k + 1, sizeof(*m->t));
+	m->k = k;
+	m->pooled = pooled && k >= 2;
+	m->len = 1;
+	dist[0] = 1;
+	for (i = 0; i < k; i++) {
+		struct minp_table *mt = &m->t[i];
+		size_t r1 = t[i].a + t[i].b, c1 = t[i].a + t[i].c;
+		size_t n = r1 + t[i].c + t[i].d, hi;
+		double *lp;
+
+		mt->lo = c1 + r1 > n ? c1 + r1 - n : 0;
+		hi = r1 < c1 ? r1 : c1;
+		mt->len = hi - mt->lo + 1;
+		mt->pmf = xcalloc(mt->len, sizeof(*mt->pmf));
+		mt->p = xcalloc(mt->len, sizeof(*mt->p));
+		lp = xcalloc(mt->len, sizeof(*lp));
+		for (x = 0; x < mt->len; x++) {
+			size_t v = mt->lo + x;
+
+			lp[x] = log_hyper(v, r1 - v, c1 - v, n - r1 - c1 + v);
+			mt->pmf[x] = exp(lp[x]);
+		}
+		/* as stats_fisher_exact sums them, so each p is the one it gives */
+		for (x = 0; x < mt->len; x++) {
+			double sum = 0;
+
+			for (y = 0; y < mt->len; y++) {
+				if (lp[y] <= lp[x] + 1e-7)
+					sum += exp(lp[y]);
+			}
+			mt->p[x] = sum > 1 ? 1 : sum;
+		}
+		free(lp);
+		if (!m->pooled)
+			continue;
+		next = xcalloc(m->len + mt->len - 1, sizeof(*next));
+		for (x = 0; x < mt->len; x++) {
+			for (y = 0; y < m->len; y++)
+				next[y + x] += dist[y] * mt->pmf[x];
+		}
+		free(dist);
+		dist = next;
+		m->len += mt->len - 1;
+	}
+	if (m->pooled) {
+		/* as stats_fisher_strata sums them */
+		m->pstr = xcalloc(m->len, sizeof(*m->pstr));
+		for (x = 0; x < m->len; x++) {
+			double sum = 0;
+
+			for (y = 0; y < m->len; y++) {
+				if (dist[y] <= dist[x] * (1 + 1e-7))
+					sum += dist[y];
+			}
+			m->pstr[x] = sum > 1 ? 1 : sum;
+		}
+	}
+	free(dist);
+	return m;
+}
+
+double stats_minp_adjust(const struct stats_minp *m, double p)
+{
+	double thr = p * (1 + 1e-7), none = 1, *g = NULL, *next, adj;
+	size_t i, x, y, len = 1;
+
+	/* the chance that no test of the family gives a p-value at most thr */
+	if (m->pooled) {
+		g = xcalloc(1, sizeof(*g));
+		g[0] = 1;
+	}
+	for (i = 0; i < m->k; i++) {
+		const struct minp_table *mt = &m->t[i];
+		double mass = 0;
+
+		if (!m->pooled) {
+			for (x = 0; x < mt->len; x++)
+				mass += mt->p[x] > thr ? mt->pmf[x] : 0;
+			none *= mass;
+			continue;
+		}
+		next = xcalloc(len + mt->len - 1, sizeof(*next));
+		for (x = 0; x < mt->len; x++) {
+			if (mt->p[x] <= thr)
+				continue;
+			for (y = 0; y < len; y++)
+				next[y + x] += g[y] * mt->pmf[x];
+		}
+		free(g);
+		g = next;
+		len += mt->len - 1;
+	}
+	if (m->pooled) {
+		none = 0;
+		for (x = 0; x < len; x++)
+			none += m->pstr[x] > thr ? g[x] : 0;
+		free(g);
+	}
+	adj = 1 - none;
+	if (adj < p)
+		adj = p;
+	return adj > 1 ? 1 : adj;
+}
+
+void stats_minp_free(struct stats_minp *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->k; i++) {
+		free(m->t[i].pmf);
+		free(m->t[i].p);
+	}
+	free(m->t);
+	free(m->pstr);
+	free(m);
+}
+
 static int cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;

@@ -98,6 +98,26 @@ struct stats_2x2 {
 };
 double stats_fisher_strata(const struct stats_2x2 *t, size_t k);
 
+/* One-sided mid-p of the same stratified test: the chance, given every table's margins, of a
+ * sum of the a cells above the observed one plus half the chance of the observed sum (Lancaster's
+ * mid-p: with few hits the exact p-value's size falls far below its level, the mid-p's stays
+ * near it). Small when the first rows' proportions are above the second rows'. */
+double stats_fisher_strata_mid_greater(const struct stats_2x2 *t, size_t k);
+
+/* A family of Fisher exact tests over k 2x2 tables: each table alone (two-sided,
+ * stats_fisher_exact) and, when `pooled`, all together by the stratified test
+ * (stats_fisher_strata). Under the null that every table's rows share one proportion, and
+ * conditional on every table's margins (independent hypergeometric a cells),
+ * stats_minp_adjust(m, p) is the exact chance that the least p-value of the family is at most
+ * p: the single-step min-p adjusted p-value (Westfall and Young 1993) of a test of the family
+ * with p-value p, never below p. It counts each test by what it can attain, so tables that can
+ * never give a small p-value cost nothing, and the stratified test's dependence on the tables
+ * is exact. stats_minp_new returns a new object; stats_minp_free accepts NULL. */
+struct stats_minp;
+struct stats_minp *stats_minp_new(const struct stats_2x2 *t, size_t k, int pooled);
+double stats_minp_adjust(const struct stats_minp *m, double p);
+void stats_minp_free(struct stats_minp *m);
+
 /* Robust centre and spread: the median, and 1.4826 * MAD (the normal-consistent scale).
  * Both 0 when n == 0. x is not modified. */
 double stats_median(const double *x, size_t n);

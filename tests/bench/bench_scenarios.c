@@ -92,7 +92,8 @@ static void debug_prompts(const json_t *sec)
 	}
 }
 
-/* PL_BENCH_DEBUG=2: the night's rate tests with q <= 0.2 (detect_rates.c). */
+/* PL_BENCH_DEBUG=2: the novel rate and the night's rate tests with q <= 0.2 (3: all) with their
+ * counts (detect_rates.c). */
 static void debug_rates(const json_t *sec)
 {
 	const json_t *pr = json_object_get(sec, "prompt_rates"), *o;
@@ -100,18 +101,32 @@ static void debug_rates(const json_t *sec)
 
 	printf("    rate tests %lld\n",
 	       (long long)json_integer_value(json_object_get(pr, "tests")));
+	{
+		const json_t *nv = json_object_get(json_object_get(sec, "rates"), "novel");
+
+		printf("    novel %.3f center %.3f margin %.3f changed %d\n",
+		       json_number_value(json_object_get(nv, "night")),
+		       json_number_value(json_object_get(nv, "center")),
+		       json_number_value(json_object_get(nv, "margin")),
+		       json_is_true(json_object_get(nv, "changed")));
+	}
 	json_array_foreach(json_object_get(pr, "signals"), i, o)
 	{
-		if (json_number_value(json_object_get(o, "q")) > 0.2)
+		if (json_number_value(json_object_get(o, "q")) > 0.2 &&
+		    getenv("PL_BENCH_DEBUG")[0] < '3')
 			continue;
-		printf("    rate %s %s %s p %.5f q %.5f effect %.3f margin %.3f\n",
+		printf("    rate %s %s %s p %.5f q %.5f effect %.3f margin %.3f hr %lld/%lld hn %lld/%lld\n",
 		       json_string_value(json_object_get(o, "prompt")),
 		       json_string_value(json_object_get(o, "signal")),
 		       json_string_value(json_object_get(o, "words")),
 		       json_number_value(json_object_get(o, "p")),
 		       json_number_value(json_object_get(o, "q")),
 		       json_number_value(json_object_get(o, "effect")),
-		       json_number_value(json_object_get(o, "margin")));
+		       json_number_value(json_object_get(o, "margin")),
+		       (long long)json_integer_value(json_object_get(o, "hits_reference")),
+		       (long long)json_integer_value(json_object_get(o, "n_reference")),
+		       (long long)json_integer_value(json_object_get(o, "hits_night")),
+		       (long long)json_integer_value(json_object_get(o, "n_night")));
 	}
 }
 

@@ -468,6 +468,65 @@ static void test_return_needs_rates(void **state)
 	fx_release(&f);
 }
 
+/* A state shown on one night only (suspected, then retracted) explains no refusals it never
+ * showed: a night like it in every other way but with a few refusals is not "back at" it,
+ * though one night of reference is too little for the rate test against that state alone to
+ * see the refusals (they were taken for a return before). */
+static void test_return_explains_rates(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	/* the state: 8 prompts give a new answer most of the time (the same one each night) */
+	struct vendor quiet = { .noise = 0.1 }, drift = { .noise = 0.1, .moved = 0xff };
+	struct vendor refusing = { .noise = 0.1, .moved = 0xff, .refuse = 0.01 };
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 20; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_int_equal(o.stage, DETECT_STAGE_RETRACTED);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(night(&f, &quiet, n++, &o, NULL), DETECT_NO_CHANGE);
+	/* the one-night state again: still a return to it */
+	assert_int_equal(night(&f, &drift, n++, &o, NULL), DETECT_NO_CHANGE);
+	assert_true(o.returned_epoch);
+	assert_string_equal(o.epoch, "e2");
+	for (int k = 0; k < 3; k++)
+		night(&f, &quiet, n++, &o, NULL);
+	/* a night (its seed) with two refusals, on two prompts: one refusal in ten answers keeps
+	 * each prompt's distance where the state had it, and two in 240 answers against none in
+	 * the state's 480 is no evidence alone (p about 0.11) */
+	for (;; n++) {
+		struct vendor vv = refusing;
+		struct sampleset *s;
+		size_t p, k, total = 0, most = 0;
+
+		assert_true(n < 200);
+		vv.night = n;
+		s = gen_set(&vv, NP, 10, 7000 + (uint64_t)n);
+		for (p = 0; p < s->n_prompts; p++) {
+			size_t c = 0;
+
+			for (k = 0; k < s->prompts[p].n; k++)
+				c += (size_t)s->prompts[p].samples[k].refused;
+			total += c;
+			most = c > most ? c : most;
+		}
+		sampleset_free(s);
+		if (total == 2 && most == 1)
+			break;
+	}
+	assert_int_equal(night(&f, &refusing, n++, &o, NULL), DETECT_CHANGED);
+	assert_false(o.returned_epoch);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_non_null(strstr(o.summary, "refusals"));
+	fx_release(&f);
+}
+
 /* Latency drifts: a fast endpoint whose few milliseconds wobble with the machine's load never
  * drifts (whole-ms figures, 1-6 ms from night to night), while a real slide of a slow one (800
  * ms, +5% a night) is caught as a drift of latency within a week. */
@@ -598,6 +657,60 @@ static void test_unstable_once(void **state)
 	}
 	assert_true(onsets >= 1);
 	assert_true(consecutive >= 2); /* unstable nights in a row, told once */
+	fx_release(&f);
+}
+
+/* Replaces the fixture's settings (the history stays). */
+static void fx_settings(struct fx *f, const char *settings)
+{
+	struct pl_err err = PL_ERR_INIT;
+	json_t *cfg = json_loads(settings, 0, NULL);
+
+	detect_params_free(f->p);
+	f->p = detect_params_new(NULL, cfg, NULL, NULL, &err);
+	assert_non_null(f->p);
+	json_decref(cfg);
+}
+
+/* An unstable episode that ends (more than min_history nights that are not unstable) and a
+ * later one: the later one is told again, a new onset dated by its own first night. The same
+ * noisy endpoint throughout; a detectable_shift it always meets in between makes the nights
+ * between the episodes stable. */
+static void test_unstable_again(void **state)
+{
+	const char *strict = "{\"detectable_shift\": 0.05, \"min_history\": 3}";
+	const char *lax = "{\"detectable_shift\": 10, \"min_history\": 3}";
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor wild = { .noise = 1.5 };
+	char first[64] = "", id[32];
+	int n, onsets = 0;
+
+	(void)state;
+	fx_init(&f, strict);
+	for (n = 0; n < 8; n++) {
+		if (night(&f, &wild, n, &o, NULL) == DETECT_UNSTABLE && o.unstable_onset) {
+			snprintf(first, sizeof(first), "%s", o.unstable_since);
+			onsets++;
+		}
+	}
+	assert_int_equal(onsets, 1); /* the first episode, told once */
+	/* stable for 5 nights (min_history is 3) */
+	fx_settings(&f, lax);
+	for (; n < 13; n++)
+		assert_int_not_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
+	fx_settings(&f, strict);
+	assert_int_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
+	snprintf(id, sizeof(id), "2026-01-%02d", n % 28 + 1); /* night()'s id */
+	assert_true(o.unstable_onset);
+	assert_string_equal(o.unstable_since, id);
+	assert_string_not_equal(o.unstable_since, first);
+	assert_null(strstr(o.summary, "reported then"));
+	/* and its next night is part of it */
+	n++;
+	assert_int_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
+	assert_false(o.unstable_onset);
+	assert_string_equal(o.unstable_since, id);
 	fx_release(&f);
 }
 
@@ -1911,7 +2024,9 @@ int main(void)
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
 		cmocka_unit_test(test_unstable_once),
+		cmocka_unit_test(test_unstable_again),
 		cmocka_unit_test(test_return_needs_rates),
+		cmocka_unit_test(test_return_explains_rates),
 		cmocka_unit_test(test_refusal_rate),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_insufficient),

@@ -29,10 +29,11 @@
 /* ---- answers ------------------------------------------------------------------------------ */
 
 /* How one night answers: prompt p's answer i. `refuse` of every 1000 answers are refusals
- * (plain text unless flagged), `fence` of every 1000 JSON answers are fenced; prompt 0 asks for
- * JSON, the others for a word. `wander`: prompt 1's refusals per 1000 vary by night. */
+ * (plain text unless flagged), `fence` of every 1000 JSON answers are fenced; prompt 0 (the
+ * first `json` prompts when json > 1) asks for JSON, the others for a word. `wander`: prompt
+ * 1's refusals per 1000 vary by night. */
 struct behaviour {
-	int refuse, fence, flagged, wander, night;
+	int refuse, fence, flagged, wander, night, json;
 	const char *refusal;
 };
 
@@ -50,11 +51,11 @@ static void answer(const struct behaviour *b, size_t p, size_t i, struct sample 
 		refuse = b->night % 3 == 0 ? 0 : b->night % 3 == 1 ? 150 : 300;
 	memset(sm, 0, sizeof(*sm));
 	sm->index = (int)i;
-	if (rng_unit(&g) * 1000 < refuse) {
+	if (rng_unit(&g) * 1000 < refuse && (p == 0 || (int)p >= b->json)) {
 		sm->text = xstrdup(b->refusal ? b->refusal
 					      : "I'm sorry, but I can't help with that request.");
 		sm->refused = b->flagged;
-	} else if (p == 0) {
+	} else if (p == 0 || (int)p < b->json) {
 		int fence = rng_unit(&g) * 1000 < b->fence;
 
 		snprintf(buf, sizeof(buf), "%s{\"name\": \"Lamp\", \"price\": 9.99}%s",
@@ -433,6 +434,119 @@ static void test_level_with_history(void **state)
 	fx_release(&f);
 }
 
+/* Fenced answers on the prompt of a night (p00..p04 ask for JSON): how many, and on how many
+ * prompts. */
+static size_t fences_of(const struct behaviour *b, size_t prompts, size_t n, size_t *on)
+{
+	struct sampleset *s = night_set(b, prompts, n);
+	size_t p, i, total = 0;
+
+	*on = 0;
+	for (p = 0; p < s->n_prompts; p++) {
+		size_t k = 0;
+
+		for (i = 0; i < s->prompts[p].n; i++)
+			k += !strncmp(s->prompts[p].samples[i].text, "```", 3);
+		total += k;
+		*on += k > 0;
+	}
+	sampleset_free(s);
+	return total;
+}
+
+/* The next night index from b->night on whose answers have `want` fences on as many prompts. */
+static void find_fences(struct behaviour *b, size_t prompts, size_t n, size_t want)
+{
+	size_t on;
+
+	for (;; b->night++) {
+		assert_true(b->night < 5000);
+		if (fences_of(b, prompts, n, &on) == want && on == want)
+			return;
+	}
+}
+
+/* 10% of the answers of 5 JSON prompts fenced, where no answer ever was: most nights that is
+ * one or two fenced answers a prompt, no prompt conclusive alone. A signal no prompt ever
+ * varied on is a family of its own: its prompts' tests and the stratified one adjusted by
+ * their exact min-p, Bonferroni over such signals; the refusal tests of 20 other prompts that
+ * refuse now and then (one Benjamini-Hochberg family with them before) cost them nothing, so 2
+ * fenced answers on 2 prompts (the stratified test's p about 0.005) are a change. The next
+ * night the fence the suspicion named is tested alone: one fenced answer still confirms it. */
+static void test_fences_over_prompts(void **state)
+{
+	struct behaviour quiet = { .refuse = 20, .json = 5 };
+	struct behaviour fenced = { .refuse = 20, .json = 5, .fence = 100, .night = 100 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL;
+	struct fx f;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&quiet, 25, 30);
+	for (n = 1; n <= 12; n++) {
+		quiet.night = n;
+		assert_int_not_equal(judge(&f, base, &quiet, 25, 10, 0, &o, NULL), DETECT_CHANGED);
+	}
+	find_fences(&fenced, 25, 10, 2);
+	assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, &sec), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_true(json_is_true(json_object_get(rate_entry(sec, "fenced"), "changed")));
+	assert_non_null(strstr(o.summary, "JSON now wrapped in ``` fences"));
+	json_decref(sec);
+	/* one fenced answer the next night: the named fence, tested alone, still up */
+	fenced.night++;
+	find_fences(&fenced, 25, 10, 1);
+	assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, &sec), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_non_null(strstr(o.summary, "(the suspicion's, tested alone)"));
+	json_decref(sec);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* A suspicion the fences raised (3 fenced answers) names them: the next night they are tested
+ * alone, one-sided (mid-p) at fdr, so one fenced answer in 50 confirms the change (before, the
+ * night was judged afresh against every test and retracted it), and none retracts it. */
+static void test_named_rate(void **state)
+{
+	struct behaviour quiet = { .refuse = 20, .json = 5 };
+	struct behaviour fenced = { .refuse = 20, .json = 5, .fence = 100, .night = 100 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	struct fx f;
+	int n, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		fx_init(&f, NULL);
+		base = night_set(&quiet, 25, 30);
+		for (n = 1; n <= 12; n++) {
+			quiet.night = n;
+			judge(&f, base, &quiet, 25, 10, 0, &o, NULL);
+		}
+		fenced.night = 100;
+		find_fences(&fenced, 25, 10, 3);
+		assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL), DETECT_CHANGED);
+		assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+		fenced.night++;
+		find_fences(&fenced, 25, 10, round ? 0 : 1);
+		if (!round) {
+			assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL),
+					 DETECT_CHANGED);
+			assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+		} else {
+			assert_int_not_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL),
+					     DETECT_CHANGED);
+			assert_int_equal(o.stage, DETECT_STAGE_RETRACTED);
+		}
+		sampleset_free(base);
+		fx_release(&f);
+	}
+}
+
 /* The detection section's "refusal_patterns_extra" reaches the classifier; bad patterns are
  * located errors. */
 static void test_patterns_setting(void **state)
@@ -537,6 +651,8 @@ int main(void)
 		cmocka_unit_test(test_quiet_nights),
 		cmocka_unit_test(test_margin_from_history),
 		cmocka_unit_test(test_level_with_history),
+		cmocka_unit_test(test_fences_over_prompts),
+		cmocka_unit_test(test_named_rate),
 		cmocka_unit_test(test_patterns_setting),
 		cmocka_unit_test(test_check_rates),
 	};

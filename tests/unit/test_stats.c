@@ -428,6 +428,108 @@ static void test_fisher_strata(void **state)
 	NEAR(stats_fisher_strata(NULL, 0), 1.0, 1e-12);
 }
 
+/* The chance of table [[x, r1 - x], [c1 - x, ...]] given its margins (n answers). */
+static double hyper_pmf(size_t x, size_t r1, size_t c1, size_t n)
+{
+	return exp(lgamma((double)r1 + 1) - lgamma((double)x + 1) - lgamma((double)(r1 - x) + 1) +
+		   lgamma((double)(n - r1) + 1) - lgamma((double)(c1 - x) + 1) -
+		   lgamma((double)(n - r1 - c1 + x) + 1) - lgamma((double)n + 1) +
+		   lgamma((double)c1 + 1) + lgamma((double)(n - c1) + 1));
+}
+
+/* P(least p-value of the family <= thr) by enumerating every joint value of the a cells. */
+static double minp_brute(const struct stats_2x2 *t, size_t k, int pooled, double thr, size_t i,
+			 struct stats_2x2 *cur, double prob)
+{
+	size_t r1, c1, n, lo, hi, x, j;
+	double sum = 0, least = 1;
+
+	if (i == k) {
+		for (j = 0; j < k; j++)
+			least = fmin(least,
+				     stats_fisher_exact(cur[j].a, cur[j].b, cur[j].c, cur[j].d));
+		if (pooled)
+			least = fmin(least, stats_fisher_strata(cur, k));
+		return least <= thr * (1 + 1e-7) ? prob : 0;
+	}
+	r1 = t[i].a + t[i].b;
+	c1 = t[i].a + t[i].c;
+	n = r1 + t[i].c + t[i].d;
+	lo = c1 + r1 > n ? c1 + r1 - n : 0;
+	hi = r1 < c1 ? r1 : c1;
+	for (x = lo; x <= hi; x++) {
+		cur[i].a = x;
+		cur[i].b = r1 - x;
+		cur[i].c = c1 - x;
+		cur[i].d = n - r1 - c1 + x;
+		sum += minp_brute(t, k, pooled, thr, i + 1, cur, prob * hyper_pmf(x, r1, c1, n));
+	}
+	return sum;
+}
+
+/* The exact min-p adjustment against enumeration; a stratified test over tables that alone
+ * can never be small (one fence each, against none in 130) is adjusted by nothing; tables that
+ * cannot reach a p-value cost nothing. */
+static void test_minp(void **state)
+{
+	const struct stats_2x2 fence[] = { { 0, 130, 1, 9 }, { 0, 130, 1, 9 } };
+	const struct stats_2x2 refusals[] = {
+		{ 2, 128, 0, 10 }, { 1, 129, 1, 9 }, { 3, 127, 0, 10 }, { 0, 130, 2, 8 }
+	};
+	const struct stats_2x2 checks[] = { { 10, 0, 7, 3 }, { 9, 1, 10, 0 } };
+	const struct stats_2x2 one[] = { { 0, 130, 2, 8 } },
+			       two[] = { { 0, 130, 2, 8 }, { 0, 130, 1, 9 } };
+	const double thr[] = { 0.0005, 0.001, 0.0046, 0.005, 0.01, 0.05, 0.2, 1 };
+	struct stats_2x2 cur[4];
+	struct stats_minp *m;
+	double pf = stats_fisher_strata(fence, 2), p1;
+	size_t i;
+	int pooled;
+
+	(void)state;
+	m = stats_minp_new(fence, 2, 1);
+	NEAR(stats_minp_adjust(m, pf), pf, 1e-12);
+	NEAR(pf, 100.0 / (140.0 * 140.0), 1e-12);
+	stats_minp_free(m);
+	for (pooled = 0; pooled < 2; pooled++) {
+		m = stats_minp_new(refusals, ARRAY_SIZE(refusals), pooled);
+		for (i = 0; i < ARRAY_SIZE(thr); i++)
+			NEAR(stats_minp_adjust(m, thr[i]),
+			     fmax(thr[i], minp_brute(refusals, ARRAY_SIZE(refusals), pooled, thr[i],
+						     0, cur, 1)),
+			     1e-10);
+		stats_minp_free(m);
+	}
+	m = stats_minp_new(checks, ARRAY_SIZE(checks), 0);
+	for (i = 0; i < ARRAY_SIZE(thr); i++)
+		NEAR(stats_minp_adjust(m, thr[i]),
+		     fmax(thr[i], minp_brute(checks, ARRAY_SIZE(checks), 0, thr[i], 0, cur, 1)),
+		     1e-10);
+	stats_minp_free(m);
+	p1 = stats_fisher_exact(0, 130, 2, 8);
+	m = stats_minp_new(one, 1, 0);
+	NEAR(stats_minp_adjust(m, p1), p1, 1e-12);
+	stats_minp_free(m);
+	m = stats_minp_new(two, 2, 0);
+	NEAR(stats_minp_adjust(m, p1), p1, 1e-12); /* 1 fence in 140 never goes below 0.07 */
+	stats_minp_free(m);
+	stats_minp_free(NULL);
+}
+
+/* One-sided mid-p: one fenced answer in 10 against none in 140 is exactly 10/150 one-sided,
+ * half that as a mid-p; none at all is 1/2 whatever the tables. */
+static void test_fisher_strata_mid(void **state)
+{
+	const struct stats_2x2 one[] = { { 1, 9, 0, 140 } };
+	const struct stats_2x2 none[] = { { 0, 10, 1, 139 } };
+	const struct stats_2x2 two[] = { { 1, 9, 0, 140 }, { 1, 9, 0, 140 } };
+
+	(void)state;
+	NEAR(stats_fisher_strata_mid_greater(one, 1), 0.5 * 10.0 / 150.0, 1e-12);
+	NEAR(stats_fisher_strata_mid_greater(none, 1), 1 - 0.5 * 140.0 / 150.0, 1e-12);
+	NEAR(stats_fisher_strata_mid_greater(two, 2), 0.5 * (10.0 / 150.0) * (10.0 / 150.0), 1e-12);
+}
+
 static void test_robust(void **state)
 {
 	double x[] = { 1, 2, 3, 4, 100 }, e[] = { 4, 1, 3, 2 };
@@ -486,6 +588,8 @@ int main(void)
 		cmocka_unit_test(test_bh),
 		cmocka_unit_test(test_fisher),
 		cmocka_unit_test(test_fisher_greater),
+		cmocka_unit_test(test_minp),
+		cmocka_unit_test(test_fisher_strata_mid),
 		cmocka_unit_test(test_fisher_strata),
 		cmocka_unit_test(test_robust),
 		cmocka_unit_test(test_cusum),
