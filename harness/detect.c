@@ -1523,9 +1523,12 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 		first = r;
 	}
 	named = json_object_get(first, "suspected_prompts");
-	if (!first || !json_is_string(json_object_get(first, "from")) || !json_array_size(named))
+	if (!first || !json_is_string(json_object_get(first, "from")))
 		return 0;
 	snprintf(prev, len, "%s", json_string_value(json_object_get(first, "from")));
+	/* a suspicion raised by rates: those rates back where they were */
+	if (!json_array_size(named))
+		return detect_rates_back(ev, json_object_get(first, "suspected_rates"), prev);
 	cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
 	old = epoch_window(ev->p, ev->recs, prev, &np);
 	x = xmalloc((nc + np + 1) * sizeof(*x));

@@ -219,6 +219,10 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d);
  * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
  * must show a rate to explain it; one or two nights of it rarely reach alpha). */
 int detect_rates_off(const struct detect_run *ev, const char *epoch);
+/* Whether every rate a young epoch's suspicion named (`named`: its suspected_rates) moved
+ * back tonight towards the state `prev` it came from: nearer prev's rate than the epoch's, and
+ * away from the epoch's beyond its sampling noise (Fisher, at fdr). 0 when nothing is named. */
+int detect_rates_back(const struct detect_run *ev, const json_t *named, const char *prev);
 /* 1 when `epoch` explains tonight's moved rates: for every rate test suspected against the
  * current epoch (q <= fdr beyond the margin; checks aside), that epoch's reference rate of the
  * prompt (or of every prompt, for a test over prompts) is nearer tonight's than the current

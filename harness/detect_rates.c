@@ -556,12 +556,15 @@ int detect_rates_off(const struct detect_run *ev, const char *epoch)
 
 /* The reference rate of `signal` in `epoch` (its window of nights, and the baseline in the
  * baseline's epoch) over one prompt (id) or every answered one (NULL); -1 without answers. */
-static double reference_rate(const struct detect_run *ev, const char *epoch, const char *id,
-			     int signal)
+/* The reference's hits and answers of `signal` over one prompt (id) or every answered one
+ * (NULL), in epoch's window. */
+static void reference_counts(const struct detect_run *ev, const char *epoch, const char *id,
+			     int signal, size_t *hits, size_t *n)
 {
-	size_t n_win, i, hits = 0, n = 0;
+	size_t n_win, i;
 	size_t *win = detect_window(ev->p, ev->recs, epoch, &n_win);
 
+	*hits = *n = 0;
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *w = &ev->w[i];
 		struct reference ref;
@@ -569,27 +572,80 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 		if (!w->id || !w->rc_night.n || (id && strcmp(id, w->id)))
 			continue;
 		reference_build(ev, epoch, win, n_win, w, &ref);
-		hits += ref.c.hit[signal];
-		n += ref.c.n;
+		*hits += ref.c.hit[signal];
+		*n += ref.c.n;
 	}
 	free(win);
+}
+
+static double reference_rate(const struct detect_run *ev, const char *epoch, const char *id,
+			     int signal)
+{
+	size_t hits, n;
+
+	reference_counts(ev, epoch, id, signal, &hits, &n);
 	return n ? (double)hits / (double)n : -1;
 }
 
-/* Tonight's rate of `signal` over one prompt (id) or every answered one (NULL). */
-static double night_rate(const struct detect_run *ev, const char *id, int signal)
+/* Tonight's hits and answers of `signal` over one prompt (id) or every answered one (NULL). */
+static void night_counts(const struct detect_run *ev, const char *id, int signal, size_t *hits,
+			 size_t *n)
 {
-	size_t i, hits = 0, n = 0;
+	size_t i;
 
+	*hits = *n = 0;
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *w = &ev->w[i];
 
 		if (!w->id || (id && strcmp(id, w->id)))
 			continue;
-		hits += w->rc_night.hit[signal];
-		n += w->rc_night.n;
+		*hits += w->rc_night.hit[signal];
+		*n += w->rc_night.n;
 	}
+}
+
+/* Tonight's rate of `signal` over one prompt (id) or every answered one (NULL). */
+static double night_rate(const struct detect_run *ev, const char *id, int signal)
+{
+	size_t hits, n;
+
+	night_counts(ev, id, signal, &hits, &n);
 	return n ? (double)hits / (double)n : 0;
+}
+
+int detect_rates_back(const struct detect_run *ev, const json_t *named, const char *prev)
+{
+	size_t i, k, hc, nc, hp, np, hn, nn, back = 0;
+	const json_t *o;
+
+	json_array_foreach(named, i, o)
+	{
+		const char *sig = json_string_value(json_object_get(o, "signal"));
+		const char *pr = json_string_value(json_object_get(o, "prompt"));
+		double p;
+
+		for (k = 0; k < RS_N && sig && strcmp(sig, detect_rate_signals[k]); k++)
+			;
+		if (k == RS_N || !pr)
+			return 0;
+		if (!strcmp(pr, "*"))
+			pr = NULL;
+		reference_counts(ev, ev->cur_epoch, pr, (int)k, &hc, &nc);
+		reference_counts(ev, prev, pr, (int)k, &hp, &np);
+		night_counts(ev, pr, (int)k, &hn, &nn);
+		if (!nc || !np || !nn)
+			return 0;
+		/* moved back towards prev's rate beyond the young epoch's sampling noise */
+		p = (double)hc / (double)nc > (double)hn / (double)nn
+			    ? stats_fisher_greater(hc, nc - hc, hn, nn - hn)
+			    : stats_fisher_greater(hn, nn - hn, hc, nc - hc);
+		if (p > ev->p->fdr ||
+		    fabs((double)hn / (double)nn - (double)hp / (double)np) >=
+			    fabs((double)hn / (double)nn - (double)hc / (double)nc))
+			return 0;
+		back++;
+	}
+	return back > 0;
 }
 
 int detect_rates_explained(const struct detect_run *ev, const char *epoch)

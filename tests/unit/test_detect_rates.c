@@ -547,6 +547,42 @@ static void test_named_rate(void **state)
 	}
 }
 
+/* Fences that came (suspected, confirmed) and went again two nights later: the young epoch's
+ * suspicion named the fence rate, and tonight it is back at the state before (none, beyond
+ * the epoch's sampling noise): a return to e1 on the first night back. Before, too few
+ * fences had been seen in the young epoch for their absence to alarm, and the night stayed
+ * in the fenced epoch. */
+static void test_fence_taken_back(void **state)
+{
+	struct behaviour quiet = { .refuse = 20, .json = 5 };
+	struct behaviour fenced = { .refuse = 20, .json = 5, .fence = 100, .night = 100 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	struct fx f;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&quiet, 25, 30);
+	for (n = 1; n <= 12; n++) {
+		quiet.night = n;
+		judge(&f, base, &quiet, 25, 10, 0, &o, NULL);
+	}
+	find_fences(&fenced, 25, 10, 4);
+	assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL), DETECT_CHANGED);
+	fenced.night++;
+	find_fences(&fenced, 25, 10, 4);
+	assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_string_equal(o.epoch, "e2");
+	quiet.night = 13;
+	assert_int_equal(judge(&f, base, &quiet, 25, 10, 0, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e1");
+	assert_true(o.returned_epoch);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
 /* The detection section's "refusal_patterns_extra" reaches the classifier; bad patterns are
  * located errors. */
 static void test_patterns_setting(void **state)
@@ -653,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_level_with_history),
 		cmocka_unit_test(test_fences_over_prompts),
 		cmocka_unit_test(test_named_rate),
+		cmocka_unit_test(test_fence_taken_back),
 		cmocka_unit_test(test_patterns_setting),
 		cmocka_unit_test(test_check_rates),
 	};
