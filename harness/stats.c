@@ -502,32 +502,43 @@ double stats_fisher_greater(size_t a, size_t b, size_t c, size_t d)
 	return sum > 1 ? 1 : sum;
 }
 
-double stats_fisher_strata(const struct stats_2x2 *t, size_t k)
+/* The law of the sum of the strata's top-left cells given every margin (the strata's
+ * hypergeometric laws convolved one at a time), from its least possible value: a new array
+ * of *len probabilities; *obs is the observed sum's offset in it. */
+static double *strata_law(const struct stats_2x2 *t, size_t k, size_t *len, size_t *obs)
 {
-	double *dist = xcalloc(1, sizeof(*dist)), *next, pobs, sum = 0;
-	size_t i, x, y, len = 1, obs = 0;
+	double *dist = xcalloc(1, sizeof(*dist)), *next;
+	size_t i, x, y;
 
 	dist[0] = 1;
-	/* the distribution of the sum of the top-left cells, convolved one stratum at a time */
+	*len = 1;
+	*obs = 0;
 	for (i = 0; i < k; i++) {
 		size_t r1 = t[i].a + t[i].b, c1 = t[i].a + t[i].c;
 		size_t n = r1 + t[i].c + t[i].d, lo, hi;
 
 		lo = c1 + r1 > n ? c1 + r1 - n : 0;
 		hi = r1 < c1 ? r1 : c1;
-		next = xcalloc(len + hi - lo, sizeof(*next));
+		next = xcalloc(*len + hi - lo, sizeof(*next));
 		for (x = lo; x <= hi; x++) {
 			double px = exp(log_hyper(x, r1 - x, c1 - x, n - r1 - c1 + x));
 
-			for (y = 0; y < len; y++)
+			for (y = 0; y < *len; y++)
 				next[y + x - lo] += dist[y] * px;
 		}
 		free(dist);
 		dist = next;
-		len += hi - lo;
-		obs += t[i].a - lo; /* the offset of the observed sum above the least possible */
+		*len += hi - lo;
+		*obs += t[i].a - lo; /* the offset of the observed sum above the least possible */
 	}
-	pobs = dist[obs];
+	return dist;
+}
+
+double stats_fisher_strata(const struct stats_2x2 *t, size_t k)
+{
+	size_t x, len, obs;
+	double *dist = strata_law(t, k, &len, &obs), pobs = dist[obs], sum = 0;
+
 	for (x = 0; x < len; x++) {
 		/* R's tolerance (mantelhaen.test): probabilities within 1e-7 relative count */
 		if (dist[x] <= pobs * (1 + 1e-7))
@@ -539,28 +550,9 @@ double stats_fisher_strata(const struct stats_2x2 *t, size_t k)
 
 double stats_fisher_strata_mid_greater(const struct stats_2x2 *t, size_t k)
 {
-	double *dist = xcalloc(1, sizeof(*dist)), *next, sum = 0;
-	size_t i, x, y, len = 1, obs = 0;
+	size_t x, len, obs;
+	double *dist = strata_law(t, k, &len, &obs), sum = 0;
 
-	dist[0] = 1;
-	for (i = 0; i < k; i++) {
-		size_t r1 = t[i].a + t[i].b, c1 = t[i].a + t[i].c;
-		size_t n = r1 + t[i].c + t[i].d, lo, hi;
-
-		lo = c1 + r1 > n ? c1 + r1 - n : 0;
-		hi = r1 < c1 ? r1 : c1;
-		next = xcalloc(len + hi - lo, sizeof(*next));
-		for (x = lo; x <= hi; x++) {
-			double px = exp(log_hyper(x, r1 - x, c1 - x, n - r1 - c1 + x));
-
-			for (y = 0; y < len; y++)
-				next[y + x - lo] += dist[y] * px;
-		}
-		free(dist);
-		dist = next;
-		len += hi - lo;
-		obs += t[i].a - lo;
-	}
 	for (x = obs + 1; x < len; x++)
 		sum += dist[x];
 	sum += 0.5 * dist[obs];

@@ -466,6 +466,20 @@ static void find_fences(struct behaviour *b, size_t prompts, size_t n, size_t wa
 	}
 }
 
+/* A fresh history of 12 quiet nights (25 prompts, 10 answers; quiet->night moves on) over a
+ * baseline of 30 answers a prompt, none of them an alarm; returns the baseline. */
+static struct sampleset *quiet_history(struct fx *f, struct behaviour *quiet)
+{
+	struct sampleset *base;
+	struct detect_outcome o;
+
+	fx_init(f, NULL);
+	base = night_set(quiet, 25, 30);
+	for (quiet->night = 1; quiet->night <= 12; quiet->night++)
+		assert_int_not_equal(judge(f, base, quiet, 25, 10, 0, &o, NULL), DETECT_CHANGED);
+	return base;
+}
+
 /* 10% of the answers of 5 JSON prompts fenced, where no answer ever was: most nights that is
  * one or two fenced answers a prompt, no prompt conclusive alone. A signal no prompt ever
  * varied on is a family of its own: its prompts' tests and the stratified one adjusted by
@@ -481,15 +495,9 @@ static void test_fences_over_prompts(void **state)
 	struct detect_outcome o;
 	json_t *sec = NULL;
 	struct fx f;
-	int n;
 
 	(void)state;
-	fx_init(&f, NULL);
-	base = night_set(&quiet, 25, 30);
-	for (n = 1; n <= 12; n++) {
-		quiet.night = n;
-		assert_int_not_equal(judge(&f, base, &quiet, 25, 10, 0, &o, NULL), DETECT_CHANGED);
-	}
+	base = quiet_history(&f, &quiet);
 	find_fences(&fenced, 25, 10, 2);
 	assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, &sec), DETECT_CHANGED);
 	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
@@ -517,16 +525,11 @@ static void test_named_rate(void **state)
 	struct sampleset *base;
 	struct detect_outcome o;
 	struct fx f;
-	int n, round;
+	int round;
 
 	(void)state;
 	for (round = 0; round < 2; round++) {
-		fx_init(&f, NULL);
-		base = night_set(&quiet, 25, 30);
-		for (n = 1; n <= 12; n++) {
-			quiet.night = n;
-			judge(&f, base, &quiet, 25, 10, 0, &o, NULL);
-		}
+		base = quiet_history(&f, &quiet);
 		fenced.night = 100;
 		find_fences(&fenced, 25, 10, 3);
 		assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL), DETECT_CHANGED);
@@ -559,15 +562,9 @@ static void test_fence_taken_back(void **state)
 	struct sampleset *base;
 	struct detect_outcome o;
 	struct fx f;
-	int n;
 
 	(void)state;
-	fx_init(&f, NULL);
-	base = night_set(&quiet, 25, 30);
-	for (n = 1; n <= 12; n++) {
-		quiet.night = n;
-		judge(&f, base, &quiet, 25, 10, 0, &o, NULL);
-	}
+	base = quiet_history(&f, &quiet);
 	find_fences(&fenced, 25, 10, 4);
 	assert_int_equal(judge(&f, base, &fenced, 25, 10, 0, &o, NULL), DETECT_CHANGED);
 	fenced.night++;
