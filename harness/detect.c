@@ -879,7 +879,12 @@ static void prompt_evidence(struct detect_run *ev)
 			continue;
 		}
 		s = sp[i] * lambda;
-		pv = s > 0 ? 0.5 * erfc(effect / s / sqrt(2)) : (effect > 0 ? 0 : 1);
+		/* the spread is an estimate from the prompt's own nights: Student's t of as many
+		 * degrees of freedom, not the normal tail (a dozen nights understate how far out
+		 * a night goes by chance) */
+		sl->scale = s;
+		sl->df = (double)(sl->lv.pooled > 2 ? sl->lv.pooled - 1 : 1);
+		pv = s > 0 ? stats_t_sf(effect / s, sl->df) : (effect > 0 ? 0 : 1);
 		/* as far out as some ordinary prompt-nights went: their share is the p-value */
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -1784,6 +1789,10 @@ static json_t *prompts_json(const struct detect_run *ev)
 			json_object_set_new(o, "usual", num(w->lv.center));
 			json_object_set_new(o, "history_nights",
 					    json_integer((json_int_t)w->lv.nights));
+			if (w->df > 0) {
+				json_object_set_new(o, "spread", num(w->scale));
+				json_object_set_new(o, "df", num(w->df));
+			}
 			json_object_set_new(o, "evidence", evs);
 			json_object_set_new(o, "over", json_boolean(over));
 		}

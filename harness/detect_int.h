@@ -115,6 +115,9 @@ struct slot {
 		json_t *unseen;	      /* tonight's unseen answers: counts by hash */
 	} nov;
 	double stat; /* tonight's per-prompt statistic (distance or mix) */
+	/* the history's judgement of it: the spread tonight's deviation is standardised by
+	 * (widened for the night) and the degrees of freedom of its t tail; df 0: none */
+	double scale, df;
 };
 
 struct detect_run {

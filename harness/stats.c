@@ -701,6 +701,66 @@ void stats_minp_free(struct stats_minp *m)
 	free(m);
 }
 
+/* The continued fraction of the regularised incomplete beta function I_x(a, b), by the
+ * modified Lentz method (Numerical Recipes, 6.4); converges fast for x < (a + 1) / (a + b + 2).
+ */
+static double betacf(double a, double b, double x)
+{
+	const double tiny = 1e-300, eps = 1e-15;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+	int m;
+
+	d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+	h = d;
+	for (m = 1; m <= 300; m++) {
+		double aa = m * (b - m) * x / ((a - 1 + 2 * m) * (a + 2 * m)), del;
+
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 1 + 2 * m));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+		c = fabs(c) < tiny ? tiny : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < eps)
+			break;
+	}
+	return h;
+}
+
+/* I_x(a, b), the regularised incomplete beta function, for 0 <= x <= 1. */
+static double inc_beta(double a, double b, double x)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * betacf(a, b, x) / a;
+	return 1 - front * betacf(b, a, 1 - x) / b;
+}
+
+double stats_t_sf(double t, double df)
+{
+	double tail;
+
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	if (isinf(t))
+		return t > 0 ? 0 : 1;
+	/* P(|T| >= |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2) */
+	tail = 0.5 * inc_beta(0.5 * df, 0.5, df / (df + t * t));
+	return t >= 0 ? tail : 1 - tail;
+}
+
 static int cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;

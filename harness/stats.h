@@ -118,6 +118,11 @@ struct stats_minp *stats_minp_new(const struct stats_2x2 *t, size_t k, int poole
 double stats_minp_adjust(const struct stats_minp *m, double p);
 void stats_minp_free(struct stats_minp *m);
 
+/* The upper tail P(T >= t) of Student's t with df degrees of freedom (df > 0; any real t):
+ * a standardised deviation whose spread was itself estimated from df + 1 values is t, not
+ * normal, and its tail is heavier the fewer there were. */
+double stats_t_sf(double t, double df);
+
 /* Robust centre and spread: the median, and 1.4826 * MAD (the normal-consistent scale).
  * Both 0 when n == 0. x is not modified. */
 double stats_median(const double *x, size_t n);

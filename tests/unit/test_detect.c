@@ -1963,6 +1963,21 @@ static void test_confirm_named_prompts(void **state)
 	fx_release(&f);
 }
 
+/* The unchanged lumpy scenarios of each family (tests/support/scenario.c). */
+static const char *const lumpy_names[] = { "sim-lumpy", "cat-lumpy", "labels-lumpy" };
+
+/* A scenario of tests/support/scenario.c by name. */
+static const struct scenario *scenario_named(const char *name)
+{
+	size_t n, i;
+	const struct scenario *list = scenario_list(&n);
+
+	for (i = 0; i < n && strcmp(list[i].name, name); i++)
+		;
+	assert_true(i < n);
+	return &list[i];
+}
+
 /* The first night after a baseline differs from it by that night's serving noise too, which
  * sampling noise says nothing of: on lumpy endpoints (bench_scenarios' lumpy nights, all three
  * families, 20 endpoints each) the first night is rarely a suspicion. Before the cold-start
@@ -1970,31 +1985,26 @@ static void test_confirm_named_prompts(void **state)
  * (22 of 120 in bench_scenarios). */
 static void test_cold_start_lumpy(void **state)
 {
-	const char *const names[] = { "sim-lumpy", "cat-lumpy", "labels-lumpy" };
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_params *prm = detect_params_new(NULL, NULL, NULL, NULL, &err);
-	const struct scenario *list;
-	size_t n_list, i, k;
+	size_t k;
 	char *dir = tu_tmpdir();
 	int suspected = 0, trials = 0;
 	unsigned long long t;
 
 	(void)state;
 	assert_non_null(prm);
-	list = scenario_list(&n_list);
-	for (i = 0; i < n_list; i++) {
-		for (k = 0; k < ARRAY_SIZE(names) && strcmp(list[i].name, names[k]); k++)
-			;
-		if (k == ARRAY_SIZE(names))
-			continue;
+	for (k = 0; k < ARRAY_SIZE(lumpy_names); k++) {
+		const struct scenario *sc = scenario_named(lumpy_names[k]);
+
 		for (t = 1; t <= 20; t++) {
-			struct sampleset *base = scenario_night(&list[i], t, 0, 0, 30);
-			struct sampleset *n1 = scenario_night(&list[i], t, 1, 0, 10);
+			struct sampleset *base = scenario_night(sc, t, 0, 0, 30);
+			struct sampleset *n1 = scenario_night(sc, t, 1, 0, 10);
 			struct detect_outcome o;
 			json_t *sec = NULL;
 			char hist[512];
 
-			snprintf(hist, sizeof(hist), "%s/%s-%llu.jsonl", dir, list[i].name, t);
+			snprintf(hist, sizeof(hist), "%s/%s-%llu.jsonl", dir, sc->name, t);
 			assert_int_equal(detect_evaluate(prm, base, n1, hist, "night-1", 1, &o,
 							 &sec, &err),
 					 0);
@@ -2007,6 +2017,86 @@ static void test_cold_start_lumpy(void **state)
 	}
 	assert_int_equal(trials, 60);
 	assert_true(suspected <= 3);
+	detect_params_free(prm);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* Each prompt's p-value against its own nights stays near its level where the history is
+ * young: on unchanged lumpy endpoints (all three families, 12 endpoints each, nights 10 to 14
+ * of their history, so 7 to 12 nights behind each spread) at most 1.8% of the prompts'
+ * distance and mix p-values are at most 0.01 (1.5% are). A spread estimated from so few nights
+ * understates how far a night goes: judged by the normal tail rather than Student's t of the
+ * spread's degrees of freedom, 2.2% were, each a chance of a false suspicion. */
+static void test_prompt_p_calibrated(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_params *prm = detect_params_new(NULL, NULL, NULL, NULL, &err);
+	char *dir = tu_tmpdir();
+	size_t k, n = 0, small = 0;
+	unsigned long long t;
+
+	(void)state;
+	assert_non_null(prm);
+	for (k = 0; k < ARRAY_SIZE(lumpy_names); k++) {
+		const struct scenario *sc = scenario_named(lumpy_names[k]);
+
+		for (t = 1; t <= 12; t++) {
+			struct sampleset *base = scenario_night(sc, t, 0, 0, 30);
+			char hist[512];
+			int night;
+
+			snprintf(hist, sizeof(hist), "%s/%s-%llu.jsonl", dir, sc->name, t);
+			for (night = 1; night <= 14; night++) {
+				struct sampleset *s = scenario_night(sc, t, night, 0, 10);
+				struct detect_outcome o;
+				json_t *sec = NULL, *pr, *e;
+				char id[32];
+				size_t i, j;
+
+				snprintf(id, sizeof(id), "night-%04d", night);
+				assert_int_equal(detect_evaluate(prm, base, s, hist, id, 0, &o,
+								 &sec, &err),
+						 0);
+				pr = json_object_get(json_object_get(sec, "distance"), "prompts");
+				json_array_foreach(night >= 10 ? pr : NULL, i, e)
+				{
+					const json_t *ev;
+
+					json_array_foreach(json_object_get(e, "evidence"), j, ev)
+					{
+						const char *sig = json_string_value(
+							json_object_get(ev, "signal"));
+
+						double p, tail, df, sp;
+
+						if (strcmp(sig, "distance") && strcmp(sig, "mix"))
+							continue;
+						p = json_number_value(json_object_get(ev, "p"));
+						n++;
+						small += p <= 0.01;
+						/* the report names the spread and the t tail's
+						 * degrees of freedom; p is at least that tail */
+						df = json_number_value(json_object_get(e, "df"));
+						sp = json_number_value(
+							json_object_get(e, "spread"));
+						assert_true(df >= 6 && sp > 0);
+						tail = stats_t_sf(json_number_value(json_object_get(
+									  ev, "effect")) /
+									  sp,
+								  df);
+						if (tail > 0.01)
+							assert_true(p >= 0.9 * tail);
+					}
+				}
+				json_decref(sec);
+				sampleset_free(s);
+			}
+			sampleset_free(base);
+		}
+	}
+	assert_true(n >= 4000);
+	assert_true((double)small <= 0.018 * (double)n);
 	detect_params_free(prm);
 	tu_rmrf(dir);
 	free(dir);
@@ -2051,6 +2141,7 @@ int main(void)
 		cmocka_unit_test(test_multi_state),
 		cmocka_unit_test(test_cold_start_count),
 		cmocka_unit_test(test_cold_start_lumpy),
+		cmocka_unit_test(test_prompt_p_calibrated),
 		cmocka_unit_test(test_confirm_named_prompts),
 	};
 

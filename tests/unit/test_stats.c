@@ -562,6 +562,25 @@ static void test_cusum(void **state)
 		assert_int_equal(stats_cusum_step(&hi, &lo, i % 2 ? 0.4 : -0.4, 0.5, 2), 0);
 }
 
+/* Student's t upper tail against closed forms (df 1: Cauchy, df 2) and published quantiles
+ * (t 0.975 and 0.995 of df 5, 10 and 30), the normal limit, and symmetry. */
+static void test_t_sf(void **state)
+{
+	(void)state;
+	NEAR(stats_t_sf(1.5, 1), 0.5 - atan(1.5) / acos(-1), 1e-12);
+	NEAR(stats_t_sf(2, 2), 0.5 - 2 / (2 * sqrt(6)), 1e-12);
+	NEAR(stats_t_sf(2.228139, 10), 0.025, 1e-6);
+	NEAR(stats_t_sf(4.032143, 5), 0.005, 1e-6);
+	NEAR(stats_t_sf(2.042272, 30), 0.025, 1e-6);
+	NEAR(stats_t_sf(3, 1e7), 0.5 * erfc(3 / sqrt(2)), 1e-7);
+	NEAR(stats_t_sf(0, 7), 0.5, 1e-12);
+	NEAR(stats_t_sf(-2.228139, 10), 0.975, 1e-6);
+	NEAR(stats_t_sf(INFINITY, 3), 0, 0);
+	/* fewer values behind the spread: a heavier tail */
+	assert_true(stats_t_sf(4, 6) > 10 * stats_t_sf(4, 1e6));
+	assert_true(isnan(stats_t_sf(1, 0)));
+}
+
 static void test_round(void **state)
 {
 	(void)state;
@@ -593,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_fisher_strata),
 		cmocka_unit_test(test_robust),
 		cmocka_unit_test(test_cusum),
+		cmocka_unit_test(test_t_sf),
 		cmocka_unit_test(test_round),
 	};
 
