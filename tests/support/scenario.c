@@ -41,6 +41,10 @@ static const struct scenario scenarios[] = {
 	  SCEN_MOVE_PROMPTS, 2 },
 	{ "sim-move5", "5 of 25 prompts move (TV 0.5), lumpy", SCEN_SIM, SCEN_LUMPY, 0,
 	  SCEN_MOVE_PROMPTS, 5 },
+	{ "sim-still", "unchanged, nights differ by sampling alone", SCEN_SIM, SCEN_STILL, 0,
+	  SCEN_NONE, 0 },
+	{ "sim-move2-still", "2 of 25 prompts move (TV 0.5), nights otherwise still", SCEN_SIM,
+	  SCEN_STILL, 0, SCEN_MOVE_PROMPTS, 2 },
 	{ "sim-refusal5", "plain-text refusals, 5% of answers, lumpy", SCEN_SIM, SCEN_LUMPY, 0,
 	  SCEN_TEXT_REFUSE, 0.05 },
 	{ "sim-refusal10", "plain-text refusals, 10% of answers, lumpy", SCEN_SIM, SCEN_LUMPY, 0,
@@ -58,6 +62,10 @@ static const struct scenario scenarios[] = {
 	  SCEN_MOVE_PROMPTS, 2 },
 	{ "cat-move2-quiet", "2 of 25 prompts move (TV 0.5), quiet nights", SCEN_CAT, SCEN_QUIET, 0,
 	  SCEN_MOVE_PROMPTS, 2 },
+	{ "cat-still", "unchanged, nights differ by sampling alone", SCEN_CAT, SCEN_STILL, 0,
+	  SCEN_NONE, 0 },
+	{ "cat-move2-still", "2 of 25 prompts move (TV 0.5), nights otherwise still", SCEN_CAT,
+	  SCEN_STILL, 0, SCEN_MOVE_PROMPTS, 2 },
 	{ "cat-new2", "2 of 25 prompts: 0.5 of their answers become a new answer, lumpy", SCEN_CAT,
 	  SCEN_LUMPY, 0, SCEN_NEW_ANSWER, 2 },
 	{ "cat-move5", "5 of 25 prompts move (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
@@ -102,6 +110,8 @@ double scenario_noise_factor(const struct scenario *sc, unsigned long long trial
 
 	if (sc->noise == SCEN_QUIET)
 		return 1;
+	if (sc->noise == SCEN_STILL)
+		return 0;
 	seed3(&r, trial, (unsigned long long)night, SALT_NIGHT);
 	f = exp(NIGHT_LOG_SD * gauss(&r));
 	if (rng_unit(&r) < BAD_NIGHT)

@@ -28,6 +28,7 @@ enum scen_family {
 enum scen_noise {
 	SCEN_QUIET, /* the same small night-to-night noise every night and prompt */
 	SCEN_LUMPY, /* heavy-tailed nights (some bad nights at 3x) and per-prompt noise */
+	SCEN_STILL, /* no night-to-night noise: nights differ by their sampling alone */
 };
 
 enum scen_change {
@@ -57,7 +58,7 @@ const struct scenario *scenario_list(size_t *n);
  * questions, 10 prose prompts, 5 JSON prompts. */
 void scenario_sim_prompt(size_t p, char *buf, size_t len);
 
-/* How noisy a night is relative to a typical one (always 1 for SCEN_QUIET). */
+/* How noisy a night is relative to a typical one (always 1 for SCEN_QUIET, 0 for SCEN_STILL). */
 double scenario_noise_factor(const struct scenario *sc, unsigned long long trial, int night);
 /* The serving state (0 or 1) on a night; always 0 without backends. */
 int scenario_backend(const struct scenario *sc, unsigned long long trial, int night);

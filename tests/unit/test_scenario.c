@@ -388,6 +388,31 @@ static void test_lumpy_nights(void **state)
 	prompt_noise_moves();
 }
 
+/* Still nights: no night-to-night noise, so a prompt's answer mix is the same every night
+ * (only the night's sampling differs), where quiet nights move it a little. */
+static void test_still_nights(void **state)
+{
+	const struct scenario *still = find("cat-still"), *quiet = find("cat-quiet");
+	const char *tx[SCEN_MAX_OPT];
+	double a[SCEN_MAX_OPT], b[SCEN_MAX_OPT], q[SCEN_MAX_OPT];
+	size_t n, i;
+	int moved = 0;
+
+	(void)state;
+	assert_true(scenario_noise_factor(still, 1, 5) == 0);
+	assert_true(scenario_noise_factor(find("sim-still"), 1, 5) == 0);
+	n = scenario_cat_part(still, 1, 3, 0, 0, 0, tx, a);
+	assert_true(n > 1);
+	assert_int_equal(scenario_cat_part(still, 1, 9, 0, 0, 0, tx, b), n);
+	for (i = 0; i < n; i++)
+		assert_true(a[i] == b[i]);
+	scenario_cat_part(quiet, 1, 3, 0, 0, 0, tx, a);
+	scenario_cat_part(quiet, 1, 9, 0, 0, 0, tx, q);
+	for (i = 0; i < n; i++)
+		moved |= a[i] != q[i];
+	assert_true(moved);
+}
+
 /* One-token labels: every answer is one token ("length" at max_tokens 1); the rare-label
  * change moves 15% of each prompt's mass to its rarest label. */
 static void test_labels(void **state)
@@ -573,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_longer_prose),
 		cmocka_unit_test(test_backends_alternate),
 		cmocka_unit_test(test_lumpy_nights),
+		cmocka_unit_test(test_still_nights),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_new_answer),
 		cmocka_unit_test(test_cat_option),
