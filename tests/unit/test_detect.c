@@ -2022,6 +2022,37 @@ static void test_cold_start_lumpy(void **state)
 	free(dir);
 }
 
+/* Counts a night's distance and mix p-values (*n) and those at most 0.01 (*small), checking
+ * that the report names each prompt's spread and the degrees of freedom of its t tail and that
+ * each p is at least that tail. */
+static void count_history_p(const json_t *sec, size_t *n, size_t *small)
+{
+	const json_t *pr = json_object_get(json_object_get(sec, "distance"), "prompts"), *e, *ev;
+	size_t i, j;
+
+	json_array_foreach(pr, i, e)
+	{
+		double df = json_number_value(json_object_get(e, "df"));
+		double sp = json_number_value(json_object_get(e, "spread"));
+
+		json_array_foreach(json_object_get(e, "evidence"), j, ev)
+		{
+			const char *sig = json_string_value(json_object_get(ev, "signal"));
+			double p = json_number_value(json_object_get(ev, "p")), tail;
+
+			if (strcmp(sig, "distance") && strcmp(sig, "mix"))
+				continue;
+			(*n)++;
+			*small += p <= 0.01;
+			assert_true(df >= 6 && sp > 0);
+			tail = stats_t_sf(json_number_value(json_object_get(ev, "effect")) / sp,
+					  df);
+			if (tail > 0.01)
+				assert_true(p >= 0.9 * tail);
+		}
+	}
+}
+
 /* Each prompt's p-value against its own nights stays near its level where the history is
  * young: on unchanged lumpy endpoints (all three families, 12 endpoints each, nights 10 to 14
  * of their history, so 7 to 12 nights behind each spread) at most 1.8% of the prompts'
@@ -2050,45 +2081,15 @@ static void test_prompt_p_calibrated(void **state)
 			for (night = 1; night <= 14; night++) {
 				struct sampleset *s = scenario_night(sc, t, night, 0, 10);
 				struct detect_outcome o;
-				json_t *sec = NULL, *pr, *e;
+				json_t *sec = NULL;
 				char id[32];
-				size_t i, j;
 
 				snprintf(id, sizeof(id), "night-%04d", night);
 				assert_int_equal(detect_evaluate(prm, base, s, hist, id, 0, &o,
 								 &sec, &err),
 						 0);
-				pr = json_object_get(json_object_get(sec, "distance"), "prompts");
-				json_array_foreach(night >= 10 ? pr : NULL, i, e)
-				{
-					const json_t *ev;
-
-					json_array_foreach(json_object_get(e, "evidence"), j, ev)
-					{
-						const char *sig = json_string_value(
-							json_object_get(ev, "signal"));
-
-						double p, tail, df, sp;
-
-						if (strcmp(sig, "distance") && strcmp(sig, "mix"))
-							continue;
-						p = json_number_value(json_object_get(ev, "p"));
-						n++;
-						small += p <= 0.01;
-						/* the report names the spread and the t tail's
-						 * degrees of freedom; p is at least that tail */
-						df = json_number_value(json_object_get(e, "df"));
-						sp = json_number_value(
-							json_object_get(e, "spread"));
-						assert_true(df >= 6 && sp > 0);
-						tail = stats_t_sf(json_number_value(json_object_get(
-									  ev, "effect")) /
-									  sp,
-								  df);
-						if (tail > 0.01)
-							assert_true(p >= 0.9 * tail);
-					}
-				}
+				if (night >= 10)
+					count_history_p(sec, &n, &small);
 				json_decref(sec);
 				sampleset_free(s);
 			}
