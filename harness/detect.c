@@ -776,6 +776,31 @@ static void novel_evidence(const struct detect_params *p, struct slot *sl, doubl
 			    fmax(p->prompt_floor, p->prompt_sigmas * nv->rms * lambda), 0);
 }
 
+/* How far beyond their sampling noise the prompts' nights vary (overdispersion): the median
+ * over the prompts with a spread of their own of (spread / sampling noise)^2, the sampling
+ * noise being the prompt's permutation SD or its permutation null's upper tail, the floor
+ * prompt_evidence puts under the spread; 1 (no more than sampling) when no prompt has a
+ * spread yet. The median of some 25 prompts, each over a dozen nights, is steady where one
+ * spread from a dozen nights is not: on unchanged simulated endpoints it stays under 2 (still
+ * nights about 0.5, lumpy ones 0.8, 99th percentile 1.6); a vendor whose every answer wanders
+ * gives 3 and more. */
+static double prompts_overdispersion(const struct detect_run *ev)
+{
+	double *r = xmalloc((ev->n_w + 1) * sizeof(*r)), phi;
+	size_t i, m = 0;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *sl = &ev->w[i];
+		double fl = fmax(sl->res.null_sd, (sl->res.null_q99 - sl->res.null_mean) / Z99);
+
+		if (sl->n_b && sl->lv.spread >= 0 && fl > 0)
+			r[m++] = (sl->lv.spread / fl) * (sl->lv.spread / fl);
+	}
+	phi = m ? stats_median(r, m) : 1;
+	free(r);
+	return phi;
+}
+
 /* Each judged prompt as a stratum of its own: its distance tonight against its own trailing
  * nights in the current epoch (centre: their median; spread: the night-to-night MAD pooled
  * over epochs as series_level does, never below tonight's sampling noise, widened by
@@ -861,6 +886,7 @@ static void prompt_evidence(struct detect_run *ev)
 		}
 	}
 	qsort(pool, n_pool, sizeof(*pool), cmp_double);
+	ev->overdispersion = prompts_overdispersion(ev);
 	lambda = night_inflation(ev, sp);
 	tail_fit(pool, n_pool, &tail_k, &tail_u, &tail_beta);
 	for (i = 0; i < ev->n_w; i++) {
@@ -1608,6 +1634,21 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 	snprintf(d->since, sizeof(d->since), "%s", ev->night_id);
 }
 
+/* The latest of the last min_history nights of the history that was unstable; NULL: none. */
+static const json_t *recent_unstable(const struct detect_run *ev)
+{
+	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history;
+
+	for (i = n; i-- > 0 && n - i <= (k ? k : 1);) {
+		const json_t *r = json_array_get(ev->recs, i);
+		const char *v = json_string_value(json_object_get(r, "verdict"));
+
+		if (v && !strcmp(v, detect_verdict_name(DETECT_UNSTABLE)))
+			return r;
+	}
+	return NULL;
+}
+
 /* A multi-state endpoint (tonight, or a night of the last `window`, returned to a known
  * state): the states it served over those nights, in order of first appearance. */
 static void states_list(const struct detect_run *ev, struct decision *d)
@@ -1638,7 +1679,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	const struct detect_params *p = ev->p;
 	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch); /* the baseline's epoch */
 	json_t *known;
-	int added;
+	int added, wide = 0;
+	double line; /* the overdispersion an unstable night is over */
 	size_t i, k;
 
 	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->base_epoch, ev->hard_base);
@@ -1679,10 +1721,12 @@ static void decide(struct detect_run *ev, struct decision *d)
 
 		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
 		d->conf = erf(z / sqrt(2));
-		d->unstable = p->sigmas * d->spread > p->detectable;
+		/* unstable (decided below, once the prompts' own spreads are known): the suite
+		 * cannot see a change the size of detectable_shift ... */
+		wide = p->sigmas * d->spread > p->detectable;
 		/* the margin is judged in the larger of the robust spread and the root mean square
 		 * deviation: nights far out now and then (lumpy serving) widen it, while the
-		 * robust spread alone says whether the endpoint is unstable */
+		 * robust spread alone says whether the suite can see detectable_shift */
 		d->spread = fmax(d->spread, d->lv.rms);
 		d->margin = margin_for(p, d->lv.center, d->spread, 0);
 		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
@@ -1690,6 +1734,17 @@ static void decide(struct detect_run *ev, struct decision *d)
 	/* each prompt against its own nights: a change confined to a few prompts drowns in the
 	 * suite's mean distance */
 	prompt_evidence(ev);
+	/* ... and the prompts' nights vary clearly beyond their sampling noise (their median
+	 * (spread / sampling noise)^2 is over unstable_over_sampling squared). Sampling noise is
+	 * the suite's (too few answers), not the endpoint's: an endpoint that gives the same mix
+	 * every night is not unstable however few answers judge it; nor is one whose nights vary
+	 * as much as sampling again, which its prompts' own spreads judge. The suite's spread
+	 * cannot tell: from a dozen nights it comes out twice the sampling noise by chance, and
+	 * every prompt may wander while their mean distance stays put. An episode under way
+	 * (recent_unstable) goes on while the median is over unstable_over_sampling (not
+	 * squared): the median of a few prompts wanders across one line from night to night. */
+	line = recent_unstable(ev) ? p->over_sampling : p->over_sampling * p->over_sampling;
+	d->unstable = wide && ev->overdispersion > line;
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
 	d->suite_above = d->above;
@@ -2124,25 +2179,16 @@ void detect_add_embedded(struct detect_run *ev, size_t base_index,
  * were not unstable. Sets d->unstable_onset and d->unstable_since. */
 static void unstable_episode(const struct detect_run *ev, struct decision *d)
 {
-	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history;
+	const json_t *r = recent_unstable(ev);
+	const char *since = json_string_value(json_object_get(r, "unstable_since"));
+	const char *night = json_string_value(json_object_get(r, "night"));
 
-	d->unstable_onset = 1;
-	snprintf(d->unstable_since, sizeof(d->unstable_since), "%s", ev->night_id);
-	for (i = n; i-- > 0 && n - i <= (k ? k : 1);) {
-		const json_t *r = json_array_get(ev->recs, i);
-		const char *since = json_string_value(json_object_get(r, "unstable_since"));
-		const char *night = json_string_value(json_object_get(r, "night"));
-		const char *v = json_string_value(json_object_get(r, "verdict"));
-
-		if (!v || strcmp(v, detect_verdict_name(DETECT_UNSTABLE)))
-			continue;
-		d->unstable_onset = 0;
-		snprintf(d->unstable_since, sizeof(d->unstable_since), "%s",
-			 since	 ? since
-			 : night ? night
-				 : "");
-		return;
-	}
+	d->unstable_onset = !r;
+	snprintf(d->unstable_since, sizeof(d->unstable_since), "%s",
+		 !r	 ? ev->night_id
+		 : since ? since
+		 : night ? night
+			 : "");
 }
 
 /* "e1,e2" from the states array (cut at len). */
@@ -2274,6 +2320,10 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	json_object_set_new(json_object_get(sec, "decision"), "novel_alone",
 			    json_boolean(d.novel_alone));
 	json_object_set_new(json_object_get(sec, "decision"), "prompt_alpha", num(p->prompt_alpha));
+	/* how far beyond sampling noise the prompts' nights vary: unstable needs it over
+	 * unstable_over_sampling squared */
+	json_object_set_new(json_object_get(sec, "decision"), "overdispersion",
+			    num(ev->overdispersion));
 	json_object_set_new(sec, "rates", json_incref(d.rates));
 	json_object_set_new(sec, "prompt_rates", json_incref(d.prompt_rates));
 	if (d.logprobs)

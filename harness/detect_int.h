@@ -22,6 +22,7 @@ struct detect_params {
 	long long ngram, pad_len, long_len, prompt_min;
 	double alpha, fdr, abs_margin, rel_margin, sigmas, tv_share, rate_margin, novel_margin;
 	double cusum_k, cusum_h, detectable, min_answered, logprob_margin;
+	double over_sampling;	 /* unstable_over_sampling */
 	struct refusal *refusal; /* the refusal classifier's patterns (owned) */
 	double prompt_alpha, prompt_floor, prompt_sigmas;
 	enum dist_choice distance;
@@ -122,6 +123,7 @@ struct slot {
 
 struct detect_run {
 	const struct detect_params *p;
+	double overdispersion; /* the prompts' (spread / sampling noise)^2, median (decide) */
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */

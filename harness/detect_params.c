@@ -40,6 +40,7 @@ static const char *const param_keys[] = {
 	"seed",
 	"sigmas",
 	"tv_distinct_share",
+	"unstable_over_sampling",
 	"window",
 	NULL,
 };
@@ -67,6 +68,7 @@ static void params_defaults(struct detect_params *p)
 	p->cusum_k = 0.5;
 	p->cusum_h = 8;
 	p->detectable = 0.1;
+	p->over_sampling = 1.5;
 	p->min_answered = 0.5;
 	p->logprob_margin = 0.05;
 	p->prompt_alpha = 0.02;
@@ -142,6 +144,8 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 	    json_get_num(loc, ptr, obj, "cusum_h", 0, 1000, p->cusum_h, &p->cusum_h, err) ||
 	    json_get_num(loc, ptr, obj, "detectable_shift", 0, 10, p->detectable, &p->detectable,
 			 err) ||
+	    json_get_num(loc, ptr, obj, "unstable_over_sampling", 0, 100, p->over_sampling,
+			 &p->over_sampling, err) ||
 	    json_get_num(loc, ptr, obj, "min_answered", 0, 1, p->min_answered, &p->min_answered,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "logprob_margin", 0, 1, p->logprob_margin,

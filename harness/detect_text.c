@@ -3,6 +3,7 @@
 #include "detect.h"
 #include "detect_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,9 +169,10 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			sbuf_addf(&sb, "retracted: the change suspected on %s did not hold; ",
 				  ev->suspect_night);
 		sbuf_addf(&sb,
-			  "unstable endpoint: night-to-night spread %.4f of mean distance; a "
-			  "change below %.4f cannot be told from noise",
-			  d->spread, d->margin);
+			  "unstable endpoint: its prompts vary from night to night %.1f times as "
+			  "much as sampling explains (median); night-to-night spread %.4f of mean "
+			  "distance; a change below %.4f cannot be told from noise",
+			  sqrt(ev->overdispersion), d->spread, d->margin);
 		if (!d->unstable_onset)
 			sbuf_addf(&sb, "; unstable since %s (reported then)", d->unstable_since);
 	} else {

@@ -92,8 +92,8 @@ static void debug_prompts(const json_t *sec)
 	}
 }
 
-/* PL_BENCH_DEBUG=2: the novel rate and the night's rate tests with q <= 0.2 (3: all) with their
- * counts (detect_rates.c). */
+/* PL_BENCH_DEBUG=2: the suite spread and the prompts' overdispersion, the novel rate and the
+ * night's rate tests with q <= 0.2 (3: all) with their counts (detect_rates.c). */
 static void debug_rates(const json_t *sec)
 {
 	const json_t *pr = json_object_get(sec, "prompt_rates"), *o;
@@ -101,6 +101,13 @@ static void debug_rates(const json_t *sec)
 
 	printf("    rate tests %lld\n",
 	       (long long)json_integer_value(json_object_get(pr, "tests")));
+	{
+		const json_t *dec = json_object_get(sec, "decision");
+
+		printf("    suite spread %.4f overdispersion %.2f\n",
+		       json_number_value(json_object_get(dec, "spread")),
+		       json_number_value(json_object_get(dec, "overdispersion")));
+	}
 	{
 		const json_t *nv = json_object_get(json_object_get(sec, "rates"), "novel");
 

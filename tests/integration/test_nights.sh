@@ -73,7 +73,8 @@ for n in $(seq 1 12); do
 	sim_stop
 	r="$dir/reports/$(date -u -d "2026-04-01 + $n days" +%F)/sim-demo.json"
 	v=$(json_get "$r" 'd["detection"]["verdict"]')
-	echo "  unstable endpoint night $n: $v"
+	od=$(json_get "$r" 'd["detection"]["decision"].get("overdispersion")')
+	echo "  unstable endpoint night $n: $v (prompts' overdispersion $od)"
 	[ "$v" = unstable ] && unstable=$((unstable + 1))
 	[ "$v" = changed ] && [ "$n" -ge 10 ] && alarms=$((alarms + 1))
 done

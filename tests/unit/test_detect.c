@@ -585,29 +585,74 @@ static void test_cold_start(void **state)
 	fx_release(&f);
 }
 
+/* A wild vendor (large noise every night) moves every prompt's answers from night to night far
+ * beyond their sampling noise, though the suite's mean distance, averaged over the prompts,
+ * varies little more than its own. */
+#define SMALL_SUITE "\"detectable_shift\": 0.05"
+
 static void test_unstable(void **state)
 {
 	struct fx f;
 	struct detect_outcome o;
 	struct vendor wild = { .noise = 1.5 };
 	json_t *sec = NULL;
-	int n, unstable = 0, suspected = 0;
+	int n, unstable = 0, suspected = 0, told = 0;
 
 	(void)state;
-	fx_init(&f, "{\"detectable_shift\": 0.05}");
+	fx_init(&f, "{" SMALL_SUITE "}");
 	for (n = 0; n < 20; n++) {
 		enum detect_verdict v = night(&f, &wild, n, &o, n == 19 ? &sec : NULL);
 
 		unstable += v == DETECT_UNSTABLE;
 		suspected += o.stage == DETECT_STAGE_SUSPECTED;
+		/* the summary says why: how far beyond sampling noise the prompts vary */
+		told += v == DETECT_UNSTABLE && strstr(o.summary, "as much as sampling explains");
 	}
 	assert_true(unstable >= 8);
+	assert_int_equal(told, unstable);
 	/* the first night, before there is any history, may look like a change; no more */
 	assert_true(suspected <= 1);
 	assert_non_null(strstr(json_string_value(json_object_get(sec, "plan")), "unstable"));
 	assert_true(json_number_value(json_object_get(json_object_get(sec, "decision"), "spread")) >
 		    0);
+	/* its prompts vary from night to night well beyond their sampling noise */
+	assert_true(json_number_value(json_object_get(json_object_get(sec, "decision"),
+						      "overdispersion")) > 1.5 * 1.5);
 	json_decref(sec);
+	fx_release(&f);
+}
+
+/* Unstable is the endpoint's own night-to-night variation, not the suite's sampling noise: an
+ * endpoint that gives the same answer mix every night, judged on too few answers to see a
+ * shift of detectable_shift, is not reported unstable by default (its prompts' spreads are
+ * their sampling noise: the report's overdispersion stays under 1.5^2), and is with
+ * unstable_over_sampling 0 (the suite's spread alone, as before). */
+static void test_sampling_not_unstable(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor same = { .noise = 0 };
+	json_t *sec = NULL;
+	const json_t *dec;
+	int n, unstable = 0;
+
+	(void)state;
+	fx_init(&f, "{" SMALL_SUITE "}");
+	for (n = 0; n < 20; n++)
+		unstable += night(&f, &same, n, &o, n == 19 ? &sec : NULL) == DETECT_UNSTABLE;
+	assert_int_equal(unstable, 0);
+	dec = json_object_get(sec, "decision");
+	/* the suite could not see 0.05 (four spreads are more), yet the nights are still */
+	assert_true(4 * json_number_value(json_object_get(dec, "spread")) > 0.05);
+	assert_true(json_number_value(json_object_get(dec, "overdispersion")) > 0);
+	assert_true(json_number_value(json_object_get(dec, "overdispersion")) < 1.5 * 1.5);
+	json_decref(sec);
+	fx_release(&f);
+
+	fx_init(&f, "{" SMALL_SUITE ", \"unstable_over_sampling\": 0}");
+	for (n = 0, unstable = 0; n < 20; n++)
+		unstable += night(&f, &same, n, &o, NULL) == DETECT_UNSTABLE;
+	assert_true(unstable >= 5);
 	fx_release(&f);
 }
 
@@ -624,7 +669,7 @@ static void test_unstable_once(void **state)
 	int n, last = -100, onsets = 0, consecutive = 0;
 
 	(void)state;
-	fx_init(&f, "{\"detectable_shift\": 0.05, \"min_history\": 3}");
+	fx_init(&f, "{" SMALL_SUITE ", \"min_history\": 3}");
 	for (n = 0; n < 20; n++) {
 		enum detect_verdict v = night(&f, &wild, n, &o, &sec);
 		const json_t *u = json_object_get(sec, "unstable");
@@ -678,7 +723,7 @@ static void fx_settings(struct fx *f, const char *settings)
  * between the episodes stable. */
 static void test_unstable_again(void **state)
 {
-	const char *strict = "{\"detectable_shift\": 0.05, \"min_history\": 3}";
+	const char *strict = "{" SMALL_SUITE ", \"min_history\": 3}";
 	const char *lax = "{\"detectable_shift\": 10, \"min_history\": 3}";
 	struct fx f;
 	struct detect_outcome o;
@@ -2114,6 +2159,7 @@ int main(void)
 		cmocka_unit_test(test_latency_drift),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),
+		cmocka_unit_test(test_sampling_not_unstable),
 		cmocka_unit_test(test_unstable_once),
 		cmocka_unit_test(test_unstable_again),
 		cmocka_unit_test(test_return_needs_rates),
