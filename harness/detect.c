@@ -1542,7 +1542,7 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
 static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	size_t n = json_array_size(ev->recs), i, j, nc, np, m1, m2, apart = 0, nearer = 0;
-	const json_t *first = NULL, *named, *id;
+	const json_t *first = NULL, *named, *rates, *id;
 	size_t *cur, *old;
 	double *x;
 
@@ -1557,9 +1557,10 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	if (!first || !json_is_string(json_object_get(first, "from")))
 		return 0;
 	snprintf(prev, len, "%s", json_string_value(json_object_get(first, "from")));
+	rates = json_object_get(first, "suspected_rates");
 	/* a suspicion raised by rates: those rates back where they were */
 	if (!json_array_size(named))
-		return detect_rates_back(ev, json_object_get(first, "suspected_rates"), prev);
+		return detect_rates_back(ev, rates, prev);
 	cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
 	old = epoch_window(ev->p, ev->recs, prev, &np);
 	x = xmalloc((nc + np + 1) * sizeof(*x));
@@ -1583,7 +1584,11 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	free(cur);
 	free(old);
 	free(x);
-	return apart && nearer == apart;
+	/* named prompts whose usual distances do not tell the two states apart (a few refusals
+	 * move a prompt's distance less than prompt_floor) leave it to the rates it named */
+	if (!apart)
+		return json_array_size(rates) && detect_rates_back(ev, rates, prev);
+	return nearer == apart;
 }
 
 /* Suspected, confirmed, retracted. A night over its margins against the current state is a

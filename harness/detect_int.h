@@ -224,9 +224,12 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d);
  * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
  * must show a rate to explain it; one or two nights of it rarely reach alpha). */
 int detect_rates_off(const struct detect_run *ev, const char *epoch);
-/* Whether every rate a young epoch's suspicion named (`named`: its suspected_rates) moved
- * back tonight towards the state `prev` it came from: nearer prev's rate than the epoch's, and
- * away from the epoch's beyond its sampling noise (Fisher, at fdr). 0 when nothing is named. */
+/* Whether the rates a young epoch's suspicion named (`named`: its suspected_rates) moved back
+ * tonight towards the state `prev` it came from: every one nearer prev's rate than the
+ * epoch's, and one at least away from the epoch's beyond its sampling noise (Fisher, at fdr;
+ * match_older then judges tonight against prev's state). Each signal is judged once, on its
+ * named prompts' counts pooled: ten answers of one prompt cannot show a rate of 10% falling
+ * back to 0%, the same fall over twenty prompts can. 0 when nothing is named. */
 int detect_rates_back(const struct detect_run *ev, const json_t *named, const char *prev);
 /* 1 when `epoch` explains tonight's moved rates: for every rate test suspected against the
  * current epoch (q <= fdr beyond the margin; checks aside), that epoch's reference rate of the

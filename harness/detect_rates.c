@@ -615,35 +615,62 @@ static double night_rate(const struct detect_run *ev, const char *id, int signal
 
 int detect_rates_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
-	size_t i, k, hc, nc, hp, np, hn, nn, back = 0;
+	/* per signal, the named prompts' counts pooled: the young epoch's (c), prev's (p) and
+	 * tonight's (n); a rate named over every prompt ("*") is that pool alone */
+	size_t hc[RS_N] = { 0 }, nc[RS_N] = { 0 }, hp[RS_N] = { 0 }, np[RS_N] = { 0 };
+	size_t hn[RS_N] = { 0 }, nn[RS_N] = { 0 }, i, k, back = 0;
+	int all[RS_N] = { 0 }, listed[RS_N] = { 0 };
 	const json_t *o;
 
 	json_array_foreach(named, i, o)
 	{
 		const char *sig = json_string_value(json_object_get(o, "signal"));
 		const char *pr = json_string_value(json_object_get(o, "prompt"));
-		double p;
 
 		for (k = 0; k < RS_N && sig && strcmp(sig, detect_rate_signals[k]); k++)
 			;
 		if (k == RS_N || !pr)
 			return 0;
+		listed[k] = 1;
+		all[k] |= !strcmp(pr, "*");
+	}
+	json_array_foreach(named, i, o)
+	{
+		const char *sig = json_string_value(json_object_get(o, "signal"));
+		const char *pr = json_string_value(json_object_get(o, "prompt"));
+		size_t h, n;
+
+		for (k = 0; strcmp(sig, detect_rate_signals[k]); k++)
+			;
+		if (all[k] != !strcmp(pr, "*"))
+			continue; /* the pool over every prompt holds this prompt's counts */
 		if (!strcmp(pr, "*"))
 			pr = NULL;
-		reference_counts(ev, ev->cur_epoch, pr, (int)k, &hc, &nc);
-		reference_counts(ev, prev, pr, (int)k, &hp, &np);
-		night_counts(ev, pr, (int)k, &hn, &nn);
-		if (!nc || !np || !nn)
+		reference_counts(ev, ev->cur_epoch, pr, (int)k, &h, &n);
+		hc[k] += h, nc[k] += n;
+		reference_counts(ev, prev, pr, (int)k, &h, &n);
+		hp[k] += h, np[k] += n;
+		night_counts(ev, pr, (int)k, &h, &n);
+		hn[k] += h, nn[k] += n;
+	}
+	for (k = 0; k < RS_N; k++) {
+		double rc, rp, rn, p;
+
+		if (!listed[k])
+			continue;
+		if (!nc[k] || !np[k] || !nn[k])
 			return 0;
-		/* moved back towards prev's rate beyond the young epoch's sampling noise */
-		p = (double)hc / (double)nc > (double)hn / (double)nn
-			    ? stats_fisher_greater(hc, nc - hc, hn, nn - hn)
-			    : stats_fisher_greater(hn, nn - hn, hc, nc - hc);
-		if (p > ev->p->fdr ||
-		    fabs((double)hn / (double)nn - (double)hp / (double)np) >=
-			    fabs((double)hn / (double)nn - (double)hc / (double)nc))
+		rc = (double)hc[k] / (double)nc[k];
+		rp = (double)hp[k] / (double)np[k];
+		rn = (double)hn[k] / (double)nn[k];
+		/* every one nearer prev's rate than the epoch's ... */
+		if (fabs(rn - rp) >= fabs(rn - rc))
 			return 0;
-		back++;
+		/* ... and one at least back beyond the young epoch's sampling noise (a JSON rate
+		 * that fell with the refusals in JSON answers has a few answers to show it) */
+		p = rc > rn ? stats_fisher_greater(hc[k], nc[k] - hc[k], hn[k], nn[k] - hn[k])
+			    : stats_fisher_greater(hn[k], nn[k] - hn[k], hc[k], nc[k] - hc[k]);
+		back += p <= ev->p->fdr;
 	}
 	return back > 0;
 }

@@ -34,6 +34,7 @@
  * 1's refusals per 1000 vary by night. */
 struct behaviour {
 	int refuse, fence, flagged, wander, night, json;
+	int refuse_json; /* the JSON prompts refuse too (their valid-JSON rate falls with it) */
 	const char *refusal;
 };
 
@@ -51,7 +52,7 @@ static void answer(const struct behaviour *b, size_t p, size_t i, struct sample 
 		refuse = b->night % 3 == 0 ? 0 : b->night % 3 == 1 ? 150 : 300;
 	memset(sm, 0, sizeof(*sm));
 	sm->index = (int)i;
-	if (rng_unit(&g) * 1000 < refuse && (p == 0 || (int)p >= b->json)) {
+	if (rng_unit(&g) * 1000 < refuse && (p == 0 || (int)p >= b->json || b->refuse_json)) {
 		sm->text = xstrdup(b->refusal ? b->refusal
 					      : "I'm sorry, but I can't help with that request.");
 		sm->refused = b->flagged;
@@ -580,6 +581,49 @@ static void test_fence_taken_back(void **state)
 	fx_release(&f);
 }
 
+/* Plain-text refusals that came (2% -> 6% of the answers, the JSON prompts' too: their
+ * valid-JSON rate falls with them; suspected, confirmed) and went again, on ten endpoints' worth
+ * of nights: the young epoch's suspicion named the refusal rate and the JSON rate, and on the
+ * night back the named rates, pooled over their prompts, are nearer the state before, and the
+ * refusals beyond the young epoch's sampling noise: a return to e1 on the first night back.
+ * The JSON rate alone (5 prompts, 50 answers) cannot always show its 6% fall back (before:
+ * every named rate had to, and 5 of the 8 confirmed stayed in the refusing epoch). A night
+ * whose refusals stay is no return. */
+static void test_refusals_taken_back(void **state)
+{
+	struct behaviour quiet = { .refuse = 20, .json = 5 };
+	struct behaviour refusing = { .refuse = 60, .json = 5, .refuse_json = 1 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	struct fx f;
+	int round, back = 0, confirmed = 0;
+
+	(void)state;
+	for (round = 0; round <= 10; round++) {
+		base = quiet_history(&f, &quiet);
+		refusing.night = 100 + 3 * round;
+		judge(&f, base, &refusing, 25, 10, 0, &o, NULL);
+		refusing.night++;
+		judge(&f, base, &refusing, 25, 10, 0, &o, NULL);
+		if (o.stage == DETECT_STAGE_CONFIRMED && round < 10) {
+			confirmed++;
+			quiet.night = 13 + round;
+			judge(&f, base, &quiet, 25, 10, 0, &o, NULL);
+			back += o.returned_epoch && !strcmp(o.epoch, "e1");
+		} else if (round == 10) {
+			assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+			refusing.night++;
+			judge(&f, base, &refusing, 25, 10, 0, &o, NULL);
+			assert_string_equal(o.epoch, "e2");
+			assert_false(o.returned_epoch);
+		}
+		sampleset_free(base);
+		fx_release(&f);
+	}
+	assert_true(confirmed >= 8);
+	assert_true(back >= confirmed - 1);
+}
+
 /* The detection section's "refusal_patterns_extra" reaches the classifier; bad patterns are
  * located errors. */
 static void test_patterns_setting(void **state)
@@ -687,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_fences_over_prompts),
 		cmocka_unit_test(test_named_rate),
 		cmocka_unit_test(test_fence_taken_back),
+		cmocka_unit_test(test_refusals_taken_back),
 		cmocka_unit_test(test_patterns_setting),
 		cmocka_unit_test(test_check_rates),
 	};
