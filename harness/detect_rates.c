@@ -18,6 +18,17 @@
 
 const char *const detect_rate_signals[RS_N] = { "refusal", "json", "fenced" };
 
+/* The signal a suspected rate names ({"signal": name, ...}); RS_N: none of ours. */
+static int named_signal(const json_t *o)
+{
+	const char *sig = json_string_value(json_object_get(o, "signal"));
+	int k;
+
+	for (k = 0; k < RS_N && (!sig || strcmp(sig, detect_rate_signals[k])); k++)
+		;
+	return k;
+}
+
 static json_t *num(double x)
 {
 	return json_real(stats_round(x, DEC));
@@ -624,11 +635,9 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 
 	json_array_foreach(named, i, o)
 	{
-		const char *sig = json_string_value(json_object_get(o, "signal"));
 		const char *pr = json_string_value(json_object_get(o, "prompt"));
 
-		for (k = 0; k < RS_N && sig && strcmp(sig, detect_rate_signals[k]); k++)
-			;
+		k = (size_t)named_signal(o);
 		if (k == RS_N || !pr)
 			return 0;
 		listed[k] = 1;
@@ -636,12 +645,10 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 	}
 	json_array_foreach(named, i, o)
 	{
-		const char *sig = json_string_value(json_object_get(o, "signal"));
 		const char *pr = json_string_value(json_object_get(o, "prompt"));
 		size_t h, n;
 
-		for (k = 0; strcmp(sig, detect_rate_signals[k]); k++)
-			;
+		k = (size_t)named_signal(o); /* known: the pass above returned otherwise */
 		if (all[k] != !strcmp(pr, "*"))
 			continue; /* the pool over every prompt holds this prompt's counts */
 		if (!strcmp(pr, "*"))
@@ -866,8 +873,7 @@ int detect_rates_confirm(const struct detect_run *ev, struct decision *d)
 		int s, beyond;
 		double pm;
 
-		for (s = 0; s < RS_N && (!sig || strcmp(sig, detect_rate_signals[s])); s++)
-			;
+		s = named_signal(o);
 		if (s == RS_N || !id)
 			continue;
 		pm = named_test(ev, s, id, json_is_true(json_object_get(o, "up")), &beyond, words,

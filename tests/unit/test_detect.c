@@ -585,11 +585,12 @@ static void test_cold_start(void **state)
 	fx_release(&f);
 }
 
-/* A wild vendor (large noise every night) moves every prompt's answers from night to night far
- * beyond their sampling noise, though the suite's mean distance, averaged over the prompts,
- * varies little more than its own. */
+/* A suite that cannot see a shift of 0.05 on these vendors (its sampling noise is more). */
 #define SMALL_SUITE "\"detectable_shift\": 0.05"
 
+/* A wild vendor (large noise every night) moves every prompt's answers from night to night far
+ * beyond their sampling noise, though the suite's mean distance, averaged over the prompts,
+ * varies little more than its own: unstable, and the summary says why. */
 static void test_unstable(void **state)
 {
 	struct fx f;
