@@ -20,10 +20,12 @@
  * measurement is --trials 40. Prints markdown tables. Every figure is fixed by seeds. */
 #include "detect.h"
 #include "sampleset.h"
+#include "sbuf.h"
 #include "scenario.h"
 #include "testutil.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,9 +170,20 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		fprintf(stderr, "bench_scenarios: %s: %s\n", err.where, err.msg);
 		exit(1);
 	}
-	if (getenv("PL_BENCH_DEBUG"))
+	if (getenv("PL_BENCH_DEBUG")) {
+		const json_t *dec = json_object_get(sec, "decision");
+
 		printf("  [%s] %s (%s): %s\n", nid, detect_verdict_name(o.verdict),
 		       detect_stage_name(o.stage), o.summary);
+		/* which paths fired: the suite's mean (its deviation in spreads), the prompts,
+		 * unseen answers alone */
+		printf("    paths: suite %d (%.2f spreads) prompts %lld novel %d\n",
+		       json_is_true(json_object_get(dec, "suite_above")),
+		       json_number_value(json_object_get(dec, "deviation")) /
+			       fmax(json_number_value(json_object_get(dec, "spread")), 1e-9),
+		       (long long)json_integer_value(json_object_get(dec, "prompts_over")),
+		       json_is_true(json_object_get(dec, "novel_alone")));
+	}
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
 		debug_prompts(sec);
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
@@ -182,6 +195,20 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 	json_decref(sec);
 	detect_run_free(r);
 	return o.verdict;
+}
+
+/* Bands of a night's noise factor (scenario_noise_factor: 1 is a typical lumpy night), for
+ * where the steady state's suspicions fall. */
+#define N_BANDS 4
+static const double band_lo[N_BANDS] = { 0, 1.4, 2, 3 };
+
+static int band_of(double f)
+{
+	int b = N_BANDS - 1;
+
+	while (b > 0 && f < band_lo[b])
+		b--;
+	return b;
 }
 
 struct result {
@@ -199,6 +226,8 @@ struct result {
 	int steady_confirmed;	/* of which confirming one */
 	int night1;		/* suspicions on the first night after the baseline */
 	int bad;		/* suspicions on bad nights (lumpy noise at least twice usual) */
+	int band_n[N_BANDS];	/* steady unchanged nights by noise factor (band_of) */
+	int band_sus[N_BANDS];	/* of which with a suspicion */
 	int reverts;		/* confirmed changes taken back on a third night */
 	int back;		/* of which that night is no alarm, in the first state */
 	int trials;
@@ -229,6 +258,9 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 					printf(" p%02zu", p);
 			printf("\n");
 		}
+		if (getenv("PL_BENCH_DEBUG"))
+			printf("  night %d: noise factor %.2f\n", n,
+			       scenario_noise_factor(sc, trial, n));
 		v = judge(prm, base, s, hist, n, &st, &onset, &back);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
@@ -244,6 +276,10 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->unstable_onsets += onset; /* reported onsets (detect.h) */
 			res->night1 += n == 1 && sus;
 			if (n - 1 >= STEADY) {
+				int b = band_of(scenario_noise_factor(sc, trial, n));
+
+				res->band_n[b]++;
+				res->band_sus[b] += sus;
 				res->steady++;
 				res->steady_suspected += sus;
 				res->steady_confirmed += v == DETECT_CHANGED &&
@@ -310,6 +346,41 @@ static void print_row(const struct scenario *sc, const struct result *r)
 	fflush(stdout);
 }
 
+/* The unchanged lumpy scenarios' steady-state suspicions by how noisy the night was: a
+ * detector whose false alarms crowd onto the noisy nights is not judging a prompt against
+ * the night it is on. */
+static void print_bands(const struct scenario *list, size_t n_list, const char *only,
+			const struct result *res)
+{
+	size_t s;
+	int b, any = 0;
+
+	for (s = 0; s < n_list; s++) {
+		if (!tu_listed(only, list[s].name) || list[s].change != SCEN_NONE ||
+		    list[s].noise != SCEN_LUMPY)
+			continue;
+		if (!any++) {
+			printf("\nsteady unchanged nights by noise factor (1: a typical night; "
+			       "scenario.c): nights: suspicions (per 100)\n\n| scenario |");
+			for (b = 0; b < N_BANDS; b++) {
+				if (b + 1 < N_BANDS)
+					printf(" %.1f to %.1f |", band_lo[b], band_lo[b + 1]);
+				else
+					printf(" %.1f and over |", band_lo[b]);
+			}
+			printf("\n|---|");
+			for (b = 0; b < N_BANDS; b++)
+				printf("---|");
+			printf("\n");
+		}
+		printf("| %s |", list[s].name);
+		for (b = 0; b < N_BANDS; b++)
+			printf(" %d: %d (%.1f) |", res[s].band_n[b], res[s].band_sus[b],
+			       per100(res[s].band_sus[b], res[s].band_n[b]));
+		printf("\n");
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -329,6 +400,7 @@ int main(int argc, char **argv)
 	size_t n_list, s;
 	double t0 = now_s();
 	char *dir = NULL;
+	struct result *res;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trials") && i + 1 < argc) {
@@ -373,17 +445,18 @@ int main(int argc, char **argv)
 	       "by second night | taken back: first state again at once (of confirmed) |\n"
 	       "|---|---|---|---|---|---|---|---|---|---|---|---|\n",
 	       STEADY);
+	res = xcalloc(n_list ? n_list : 1, sizeof(*res));
 	for (s = 0; s < n_list; s++) {
-		struct result r;
-
 		if (!tu_listed(only, list[s].name))
 			continue;
-		memset(&r, 0, sizeof(r));
 		for (t = 0; t < trials; t++)
 			run_trial(prm, &list[s], (unsigned long long)t + 1,
-				  list[s].change == SCEN_NONE ? null_history : history, dir, &r);
-		print_row(&list[s], &r);
+				  list[s].change == SCEN_NONE ? null_history : history, dir,
+				  &res[s]);
+		print_row(&list[s], &res[s]);
 	}
+	print_bands(list, n_list, only, res);
+	free(res);
 	printf("\nbenchmark wall time: %.0f s\n", now_s() - t0);
 	tu_rmrf(dir);
 	free(dir);
