@@ -34,6 +34,8 @@
 #define TAIL_MIN_POOL 50
 #define TAIL_MIN_K    10
 #define TAIL_MIN_BETA 0.25
+/* Draws behind a categorical prompt's sampling noise (mix_floor). */
+#define MIX_FLOOR_DRAWS 400
 /* A prompt's unseen answers alarm alone at q <= prompt_alpha times this (novel_alone). */
 #define NOVEL_ALONE 0.01
 
@@ -630,6 +632,68 @@ static double mix_n(const json_t *o)
 	return n;
 }
 
+/* A splitmix64 step (Steele, Lea and Flood 2014): the mix floor's draws. */
+static uint64_t mix_rng(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The sampling noise of a categorical prompt's mix statistic: the total variation between
+ * n answers drawn from the reference's mix (ref, n_ref answers) and that mix, over draws
+ * draws; the larger of its SD and its upper tail (99th percentile over the mean, in normal
+ * SDs), as prompt_evidence floors a distance's spread. */
+static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws, uint64_t seed)
+{
+	size_t k = json_object_size(ref), i, b, a;
+	double *p = xmalloc((k + 1) * sizeof(*p)), *c = xmalloc((k + 1) * sizeof(*c));
+	double *tv = xmalloc((draws + 1) * sizeof(*tv)), sum = 0, sq = 0, mean, sd, q99;
+	const char *key;
+	json_t *v;
+	uint64_t s = seed;
+
+	if (n < 1 || !k || !draws) {
+		free(p);
+		free(c);
+		free(tv);
+		return 0;
+	}
+	i = 0;
+	json_object_foreach((json_t *)ref, key, v) p[i++] = (double)json_integer_value(v) / n_ref;
+	for (b = 0; b < draws; b++) {
+		double t = 0;
+
+		memset(c, 0, k * sizeof(*c));
+		for (a = 0; a < (size_t)n; a++) {
+			double u = (double)(mix_rng(&s) >> 11) * (1.0 / 9007199254740992.0),
+			       acc = 0;
+
+			for (i = 0; i + 1 < k; i++) {
+				acc += p[i];
+				if (u < acc)
+					break;
+			}
+			c[i] += 1;
+		}
+		for (i = 0; i < k; i++)
+			t += fabs(c[i] / n - p[i]);
+		tv[b] = t / 2;
+		sum += tv[b];
+		sq += tv[b] * tv[b];
+	}
+	mean = sum / (double)draws;
+	sd = sqrt(fmax(0, sq / (double)draws - mean * mean));
+	qsort(tv, draws, sizeof(*tv), cmp_double);
+	q99 = tv[(size_t)(0.99 * (double)(draws - 1))];
+	free(p);
+	free(c);
+	free(tv);
+	return fmax(sd, (q99 - mean) / Z99);
+}
+
 /* A categorical prompt's mix tonight against its reference: the baseline's answers pooled
  * with the epoch's trailing nights' (the window), so neither the baseline's own night nor
  * its sampling noise sets the reference. The statistic is the total variation between
@@ -685,6 +749,11 @@ static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t 
 	sl->nov.k = (size_t)mix_unseen(sl->mix_night, ref, NULL, sl->nov.unseen);
 	sl->nov.n = (size_t)mix_n(sl->mix_night);
 	sl->stat = mix_tv(sl->mix_night, mix_n(sl->mix_night), ref, NULL, n_ref);
+	sl->mix_fl = n_ref > 0 && json_object_size(ref)
+			     ? mix_floor(ref, n_ref, mix_n(sl->mix_night), MIX_FLOOR_DRAWS,
+					 (uint64_t)ev->p->seed * 0x100000001b3ULL +
+						 (uint64_t)(sl - ev->w))
+			     : 0;
 	sl->lv.center = stats_median(x, *m);
 	sl->lv.nights = *m;
 	sl->lv.pooled = *m;
@@ -845,9 +914,11 @@ static void prompt_evidence(struct detect_run *ev)
 			continue;
 		if (sl->mix_night && mix_level(ev, sl, cur, n_cur, x, &m)) {
 			mixed[i] = 1;
-			sp[i] = fmax(fmax(sl->lv.spread, sl->res.null_sd),
-				     (sl->res.null_q99 - sl->res.null_mean) / Z99) *
-				sqrt(1 + 1 / (double)m);
+			/* never below the mix statistic's own sampling noise (mix_floor); the
+			 * permutation test's is the noise of 10 answers against the baseline's 30,
+			 * larger than against a reference of the baseline and the window's nights,
+			 * and on still nights it made the mix's p-values conservative */
+			sp[i] = fmax(sl->lv.spread, sl->mix_fl) * sqrt(1 + 1 / (double)m);
 			for (j = 0; j < m && sp[i] > 0; j++) {
 				double z = (x[j] - sl->lv.center) / sp[i];
 

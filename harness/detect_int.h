@@ -119,6 +119,7 @@ struct slot {
 	/* the history's judgement of it: the spread tonight's deviation is standardised by
 	 * (widened for the night) and the degrees of freedom of its t tail; df 0: none */
 	double scale, df;
+	double mix_fl; /* categorical prompts: the mix statistic's sampling noise (mix_floor) */
 };
 
 struct detect_run {

@@ -71,7 +71,7 @@ static void params_defaults(struct detect_params *p)
 	p->over_sampling = 1.5;
 	p->min_answered = 0.5;
 	p->logprob_margin = 0.05;
-	p->prompt_alpha = 0.02;
+	p->prompt_alpha = 0.01;
 	p->prompt_floor = 0.1;
 	p->prompt_sigmas = 2.5;
 	p->prompt_min = 2;
