@@ -9,6 +9,7 @@
 #include "fingerprint.h"
 #include "history.h"
 #include "refusal.h"
+#include "rng.h"
 #include "sbuf.h"
 #include "stats.h"
 
@@ -632,16 +633,6 @@ static double mix_n(const json_t *o)
 	return n;
 }
 
-/* A splitmix64 step (Steele, Lea and Flood 2014): the mix floor's draws. */
-static uint64_t mix_rng(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* The sampling noise of a categorical prompt's mix statistic: the total variation between
  * n answers drawn from the reference's mix (ref, n_ref answers) and that mix, over draws
  * draws; the larger of its SD and its upper tail (99th percentile over the mean, in normal
@@ -653,7 +644,7 @@ static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws,
 	double *tv = xmalloc((draws + 1) * sizeof(*tv)), sum = 0, sq = 0, mean, sd, q99;
 	const char *key;
 	json_t *v;
-	uint64_t s = seed;
+	struct rng r;
 
 	if (n < 1 || !k || !draws) {
 		free(p);
@@ -661,6 +652,7 @@ static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws,
 		free(tv);
 		return 0;
 	}
+	rng_seed(&r, seed);
 	i = 0;
 	json_object_foreach((json_t *)ref, key, v) p[i++] = (double)json_integer_value(v) / n_ref;
 	for (b = 0; b < draws; b++) {
@@ -668,8 +660,7 @@ static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws,
 
 		memset(c, 0, k * sizeof(*c));
 		for (a = 0; a < (size_t)n; a++) {
-			double u = (double)(mix_rng(&s) >> 11) * (1.0 / 9007199254740992.0),
-			       acc = 0;
+			double u = rng_unit(&r), acc = 0;
 
 			for (i = 0; i + 1 < k; i++) {
 				acc += p[i];
@@ -751,8 +742,7 @@ static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t 
 	sl->stat = mix_tv(sl->mix_night, mix_n(sl->mix_night), ref, NULL, n_ref);
 	sl->mix_fl = n_ref > 0 && json_object_size(ref)
 			     ? mix_floor(ref, n_ref, mix_n(sl->mix_night), MIX_FLOOR_DRAWS,
-					 (uint64_t)ev->p->seed * 0x100000001b3ULL +
-						 (uint64_t)(sl - ev->w))
+					 rng_mix((uint64_t)ev->p->seed, (uint64_t)(sl - ev->w)))
 			     : 0;
 	sl->lv.center = stats_median(x, *m);
 	sl->lv.nights = *m;
