@@ -633,15 +633,28 @@ static double mix_n(const json_t *o)
 	return n;
 }
 
-/* The sampling noise of a categorical prompt's mix statistic: the total variation between
- * n answers drawn from the reference's mix (ref, n_ref answers) and that mix, over draws
- * draws; the larger of its SD and its upper tail (99th percentile over the mean, in normal
- * SDs), as prompt_evidence floors a distance's spread. */
+/* A spread's floor from a null distribution's mean, SD and 99th percentile: the larger of
+ * the SD and the upper tail in normal SDs (TV and MMD are skewed: the SD alone understates
+ * how far sampling noise goes). */
+static double sampling_floor(double mean, double sd, double q99)
+{
+	return fmax(sd, (q99 - mean) / Z99);
+}
+
+/* A prompt's sampling noise as its permutation test measured it (sampling_floor). */
+static double perm_floor(const struct slot *sl)
+{
+	return sampling_floor(sl->res.null_mean, sl->res.null_sd, sl->res.null_q99);
+}
+
+/* The sampling noise of a categorical prompt's mix statistic (sampling_floor): the total
+ * variation between n answers drawn from the reference's mix (ref, n_ref answers) and that
+ * mix, over draws draws. */
 static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws, uint64_t seed)
 {
 	size_t k = json_object_size(ref), i, b, a;
 	double *p = xmalloc((k + 1) * sizeof(*p)), *c = xmalloc((k + 1) * sizeof(*c));
-	double *tv = xmalloc((draws + 1) * sizeof(*tv)), sum = 0, sq = 0, mean, sd, q99;
+	double *tv = xmalloc((draws + 1) * sizeof(*tv)), mean, sd, q99;
 	const char *key;
 	json_t *v;
 	struct rng r;
@@ -672,17 +685,12 @@ static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws,
 		for (i = 0; i < k; i++)
 			t += fabs(c[i] / n - p[i]);
 		tv[b] = t / 2;
-		sum += tv[b];
-		sq += tv[b] * tv[b];
 	}
-	mean = sum / (double)draws;
-	sd = sqrt(fmax(0, sq / (double)draws - mean * mean));
-	qsort(tv, draws, sizeof(*tv), cmp_double);
-	q99 = tv[(size_t)(0.99 * (double)(draws - 1))];
+	stats_null_summary(tv, draws, &mean, &sd, &q99);
 	free(p);
 	free(c);
 	free(tv);
-	return fmax(sd, (q99 - mean) / Z99);
+	return sampling_floor(mean, sd, q99);
 }
 
 /* A categorical prompt's mix tonight against its reference: the baseline's answers pooled
@@ -854,7 +862,7 @@ static double prompts_overdispersion(const struct detect_run *ev)
 
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *sl = &ev->w[i];
-		double fl = fmax(sl->res.null_sd, (sl->res.null_q99 - sl->res.null_mean) / Z99);
+		double fl = perm_floor(sl);
 
 		if (sl->n_b && sl->lv.spread >= 0 && fl > 0)
 			r[m++] = (sl->lv.spread / fl) * (sl->lv.spread / fl);
@@ -940,9 +948,7 @@ static void prompt_evidence(struct detect_run *ev)
 		for (j = 0; j < nd; j++)
 			sq += dev[j] * dev[j];
 		sl->lv.spread = fmax(1.4826 * stats_median(dev, nd), sqrt(sq / (double)nd));
-		sp[i] = fmax(fmax(sl->lv.spread, sl->res.null_sd),
-			     (sl->res.null_q99 - sl->res.null_mean) / Z99) *
-			sqrt(1 + 1 / (double)m);
+		sp[i] = fmax(sl->lv.spread, perm_floor(sl)) * sqrt(1 + 1 / (double)m);
 		prompt_median(ev->recs, cur, n_cur, sl->id, x, &m);
 		for (j = 0; j < m && sp[i] > 0; j++) {
 			double z = (x[j] - sl->lv.center) / sp[i];

@@ -325,12 +325,22 @@ static int ge(double x, double obs)
 static int cmp_double(const void *x, const void *y);
 
 /* The nearest-rank 99th percentile of x[0..n) (reorders x); 0 when n == 0. */
-static double q99(double *x, size_t n)
+void stats_null_summary(double *x, size_t n, double *mean, double *sd, double *q99)
 {
+	double sum = 0, sq = 0;
+	size_t i;
+
+	*mean = *sd = *q99 = 0;
 	if (!n)
-		return 0;
+		return;
+	for (i = 0; i < n; i++) {
+		sum += x[i];
+		sq += x[i] * x[i];
+	}
+	*mean = sum / (double)n;
+	*sd = sqrt(fmax(0, sq / (double)n - *mean * *mean));
 	qsort(x, n, sizeof(*x), cmp_double);
-	return x[(size_t)ceil(0.99 * (double)n) - 1];
+	*q99 = x[(size_t)ceil(0.99 * (double)n) - 1];
 }
 
 int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, uint64_t seed,
@@ -339,7 +349,7 @@ int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, u
 	struct stratum_ctx c;
 	struct rng rng;
 	size_t N = st->n_a + st->n_b, *idx, j, b, h = 0;
-	double sum = 0, sq = 0, *ds;
+	double *ds;
 
 	res->obs = 0;
 	res->p = 1;
@@ -369,14 +379,10 @@ int stats_perm_stratum(const struct stats_stratum *st, size_t index, size_t B, u
 		d = ctx_distance(&c, idx);
 		ds[b] = d;
 		null_sums[b] += d;
-		sum += d;
-		sq += d * d;
 		h += ge(d, res->obs);
 	}
 	res->p = (double)(1 + h) / (double)(1 + B);
-	res->null_mean = B ? sum / (double)B : 0;
-	res->null_sd = B ? sqrt(fmax(0, sq / (double)B - res->null_mean * res->null_mean)) : 0;
-	res->null_q99 = q99(ds, B);
+	stats_null_summary(ds, B, &res->null_mean, &res->null_sd, &res->null_q99);
 	free(ds);
 	free(idx);
 	ctx_release(&c);

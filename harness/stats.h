@@ -52,6 +52,11 @@ struct stats_perm_result {
 			   * tail of the sampling noise, skewed for TV and MMD */
 };
 
+/* The mean, standard deviation and 99th percentile of n draws of a null distribution (x is
+ * sorted in place): how stats_perm_stratum sums up its permutations, and how a caller that
+ * draws its own null sums up the same. */
+void stats_null_summary(double *x, size_t n, double *mean, double *sd, double *q99);
+
 /* Prompt-stratified permutation test: every permutation relabels the samples within each
  * stratum only; the suite statistic is the mean distance over strata. Fills res[i] for each
  * stratum and *suite (its obs, p, null_mean and null_sd). Strata with n_a == 0 or n_b == 0 get obs

@@ -245,6 +245,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 	/* a change scenario's third night takes the change back */
 	for (n = 1; n <= history + 2 + change; n++) {
 		int changed = change && n > history && n <= history + 2;
+		double noise = scenario_noise_factor(sc, trial, n);
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
 		enum detect_stage st;
 		enum detect_verdict v;
@@ -259,8 +260,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			printf("\n");
 		}
 		if (getenv("PL_BENCH_DEBUG"))
-			printf("  night %d: noise factor %.2f\n", n,
-			       scenario_noise_factor(sc, trial, n));
+			printf("  night %d: noise factor %.2f\n", n, noise);
 		v = judge(prm, base, s, hist, n, &st, &onset, &back);
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
@@ -276,7 +276,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->unstable_onsets += onset; /* reported onsets (detect.h) */
 			res->night1 += n == 1 && sus;
 			if (n - 1 >= STEADY) {
-				int b = band_of(scenario_noise_factor(sc, trial, n));
+				int b = band_of(noise);
 
 				res->band_n[b]++;
 				res->band_sus[b] += sus;
@@ -285,7 +285,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 				res->steady_confirmed += v == DETECT_CHANGED &&
 							 st == DETECT_STAGE_CONFIRMED;
 			}
-			res->bad += scenario_noise_factor(sc, trial, n) >= 2 && sus;
+			res->bad += noise >= 2 && sus;
 		} else if (n == history + 1) {
 			count(&res->first, v);
 			res->first_suspected += v == DETECT_CHANGED;
