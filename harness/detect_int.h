@@ -25,6 +25,7 @@ struct detect_params {
 	double over_sampling;	 /* unstable_over_sampling */
 	struct refusal *refusal; /* the refusal classifier's patterns (owned) */
 	double prompt_alpha, prompt_floor, prompt_sigmas;
+	double rate_alpha; /* the per-prompt rate tests' level once there is history */
 	enum dist_choice distance;
 	enum stats_kernel kernel;
 	enum fp_norm norm;
@@ -216,7 +217,8 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * baseline (in the baseline's epoch) and the epoch's window of nights. A test's q: for a
  * signal no prompt's reference ever varied on, its tests' exact min-p adjustment (stats_minp)
  * times the number of such signals; for the others, Benjamini-Hochberg over them. A rate
- * changed when its q <= alpha and it moved beyond its margin (suspected: q <= fdr). Sets
+ * changed when its q <= alpha (rate_alpha once the reference has min_history nights) and it
+ * moved beyond its margin (suspected: q <= fdr). Sets
  * d->rate_change (or leaves it), d->rate_suspected, d->rate_named (new: the changed tests),
  * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates. */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);

@@ -33,6 +33,7 @@ static const char *const param_keys[] = {
 	"prompt_floor",
 	"prompt_min",
 	"prompt_sigmas",
+	"rate_alpha",
 	"rate_margin",
 	"refusal_patterns",
 	"refusal_patterns_extra",
@@ -72,6 +73,7 @@ static void params_defaults(struct detect_params *p)
 	p->min_answered = 0.5;
 	p->logprob_margin = 0.05;
 	p->prompt_alpha = 0.01;
+	p->rate_alpha = 0.01;
 	p->prompt_floor = 0.1;
 	p->prompt_sigmas = 2.5;
 	p->prompt_min = 2;
@@ -154,6 +156,7 @@ static int params_overlay(struct detect_params *p, const struct jsonloc *loc_in,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "prompt_alpha", 0, 1, p->prompt_alpha, &p->prompt_alpha,
 			 err) ||
+	    json_get_num(loc, ptr, obj, "rate_alpha", 0, 1, p->rate_alpha, &p->rate_alpha, err) ||
 	    json_get_num(loc, ptr, obj, "prompt_floor", 0, 10, p->prompt_floor, &p->prompt_floor,
 			 err) ||
 	    json_get_num(loc, ptr, obj, "prompt_sigmas", 0, 100, p->prompt_sigmas,

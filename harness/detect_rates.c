@@ -531,9 +531,10 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	for (k = 0; k <= RS_N; k++)
 		stats_minp_free(minp[k]);
 	/* With min_history nights behind the reference its margins carry the prompts' own
-	 * night-to-night wandering: judged at prompt_alpha, as a prompt's distance is once it
-	 * has history; before that, at the conservative alpha. */
-	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->prompt_alpha) : p->alpha;
+	 * night-to-night wandering: judged at rate_alpha, a level of their own (exact tests of
+	 * counts are calibrated as the distances' t-tests against a dozen nights are not);
+	 * before that, at the conservative alpha. */
+	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->rate_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
 		int beyond = fabs(es[i].t.effect) > es[i].t.margin;
 

@@ -389,10 +389,10 @@ static void test_margin_from_history(void **state)
 	fx_release(&f);
 }
 
-/* With min_history nights behind a prompt's reference, its rate tests are judged at
- * prompt_alpha, not the cold-start alpha: 2 fenced answers of 10 where 150 reference answers
- * had none (Fisher p about 0.0035) are a change. */
-static void test_level_with_history(void **state)
+/* One night with exactly 2 fenced answers of 10 on p00, after 10 quiet nights whose 150
+ * reference answers had none (Fisher p about 0.0035), judged with `settings`: its "fenced"
+ * signal (*q) and the night's verdict. */
+static enum detect_verdict two_fences_after_history(const char *settings, double *q, int *changed)
 {
 	struct behaviour quiet = { 0 }, fenced = { .fence = 200 };
 	struct sampleset *base, *s;
@@ -402,14 +402,12 @@ static void test_level_with_history(void **state)
 	size_t i, hits = 0;
 	int n;
 
-	(void)state;
-	fx_init(&f, NULL);
+	fx_init(&f, settings);
 	base = night_set(&quiet, 12, 50);
 	for (n = 1; n <= 10; n++) {
 		quiet.night = n;
 		judge(&f, base, &quiet, 12, 10, 0, &o, NULL);
 	}
-	/* a night with exactly 2 fenced answers on p00 */
 	for (fenced.night = 100; fenced.night < 200 && hits != 2; fenced.night++) {
 		s = night_set(&fenced, 1, 10);
 		for (i = hits = 0; i < 10; i++)
@@ -426,13 +424,46 @@ static void test_level_with_history(void **state)
 	}
 	assert_non_null(e);
 	assert_int_equal(json_integer_value(json_object_get(e, "hits_night")), 2);
-	assert_true(json_number_value(json_object_get(e, "q")) > 0.001); /* above alpha */
-	assert_true(json_number_value(json_object_get(e, "q")) <= 0.02);
-	assert_true(json_is_true(json_object_get(e, "changed")));
-	assert_int_equal(o.verdict, DETECT_CHANGED);
+	*q = json_number_value(json_object_get(e, "q"));
+	*changed = json_is_true(json_object_get(e, "changed"));
 	json_decref(sec);
 	sampleset_free(base);
 	fx_release(&f);
+	return o.verdict;
+}
+
+/* With min_history nights behind a prompt's reference, its rate tests are judged at
+ * rate_alpha (0.01), not the cold-start alpha (0.001), nor the per-prompt distances' level
+ * (prompt_alpha, lowered here so that it cannot be what decides): 2 fenced answers of 10
+ * where 150 reference answers had none are a change. */
+static void test_level_with_history(void **state)
+{
+	double q;
+	int changed;
+
+	(void)state;
+	assert_int_equal(two_fences_after_history("{\"prompt_alpha\": 0.0001}", &q, &changed),
+			 DETECT_CHANGED);
+	assert_true(q > 0.001); /* above alpha */
+	assert_true(q <= 0.01);
+	assert_true(changed);
+}
+
+/* rate_alpha is the rate tests' level: below that night's q, the same 2 fences are not a
+ * change. */
+static void test_rate_alpha_setting(void **state)
+{
+	double q, q2;
+	int changed;
+
+	(void)state;
+	two_fences_after_history(NULL, &q, &changed);
+	assert_true(changed);
+	assert_int_equal(two_fences_after_history("{\"rate_alpha\": 0.002}", &q2, &changed),
+			 DETECT_NO_CHANGE);
+	assert_true(q2 > 0.002);
+	assert_true(fabs(q2 - q) < 1e-12); /* the same test, another level */
+	assert_false(changed);
 }
 
 /* Fenced answers on the prompt of a night (p00..p04 ask for JSON): how many, and on how many
@@ -728,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_nights),
 		cmocka_unit_test(test_margin_from_history),
 		cmocka_unit_test(test_level_with_history),
+		cmocka_unit_test(test_rate_alpha_setting),
 		cmocka_unit_test(test_fences_over_prompts),
 		cmocka_unit_test(test_named_rate),
 		cmocka_unit_test(test_fence_taken_back),
