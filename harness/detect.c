@@ -652,42 +652,36 @@ static double perm_floor(const struct slot *sl)
  * mix, over draws draws. */
 static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws, uint64_t seed)
 {
-	size_t k = json_object_size(ref), i, b, a;
-	double *p = xmalloc((k + 1) * sizeof(*p)), *c = xmalloc((k + 1) * sizeof(*c));
-	double *tv = xmalloc((draws + 1) * sizeof(*tv)), mean, sd, q99;
+	size_t k = json_object_size(ref), i, b, a, *rc, *c;
+	double *tv, mean, sd, q99;
 	const char *key;
 	json_t *v;
 	struct rng r;
 
-	if (n < 1 || !k || !draws) {
-		free(p);
-		free(c);
-		free(tv);
+	if (n < 1 || n_ref < 1 || !k || !draws)
 		return 0;
-	}
-	rng_seed(&r, seed);
+	rc = xmalloc(k * sizeof(*rc));
+	c = xmalloc(k * sizeof(*c));
+	tv = xmalloc(draws * sizeof(*tv));
 	i = 0;
-	json_object_foreach((json_t *)ref, key, v) p[i++] = (double)json_integer_value(v) / n_ref;
+	json_object_foreach((json_t *)ref, key, v) rc[i++] = (size_t)json_integer_value(v);
+	rng_seed(&r, seed);
 	for (b = 0; b < draws; b++) {
-		double t = 0;
-
 		memset(c, 0, k * sizeof(*c));
 		for (a = 0; a < (size_t)n; a++) {
 			double u = rng_unit(&r), acc = 0;
 
 			for (i = 0; i + 1 < k; i++) {
-				acc += p[i];
+				acc += (double)rc[i] / n_ref;
 				if (u < acc)
 					break;
 			}
-			c[i] += 1;
+			c[i]++;
 		}
-		for (i = 0; i < k; i++)
-			t += fabs(c[i] / n - p[i]);
-		tv[b] = t / 2;
+		tv[b] = stats_tv_counts(c, (size_t)n, rc, (size_t)n_ref, k);
 	}
 	stats_null_summary(tv, draws, &mean, &sd, &q99);
-	free(p);
+	free(rc);
 	free(c);
 	free(tv);
 	return sampling_floor(mean, sd, q99);

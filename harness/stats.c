@@ -324,7 +324,7 @@ static int ge(double x, double obs)
 
 static int cmp_double(const void *x, const void *y);
 
-/* The nearest-rank 99th percentile of x[0..n) (reorders x); 0 when n == 0. */
+/* The 99th percentile is the nearest-rank one; all three are 0 when n == 0. */
 void stats_null_summary(double *x, size_t n, double *mean, double *sd, double *q99)
 {
 	double sum = 0, sq = 0;

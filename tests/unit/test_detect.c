@@ -2175,7 +2175,7 @@ static void test_prompt_p_calibrated(void **state)
  * sampling noise of its own statistic, the total variation of 10 answers against the
  * reference (mix_floor); floored by the permutation test's, the noise of 10 answers against
  * the baseline's 30, 1.9% were, and changes confined to a few prompts that the nights' noise
- * did not hide went unseen (bench_scenarios: cat-move2-still 20% of first nights, 42% now). */
+ * did not hide went unseen (bench_scenarios: cat-move2-still 20% of first nights, 38% now). */
 static void test_mix_p_still_nights(void **state)
 {
 	static const char *const still[] = { "cat-still" };
