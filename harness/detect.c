@@ -1462,15 +1462,15 @@ static int confirm_prompts(struct detect_run *ev, int *added)
 			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
 		if (!listed)
 			continue;
-		/* each named prompt is one test tonight (at prompt_alpha over the k named),
-		 * Bonferroni over its signals */
+		/* each named prompt is one test tonight (at fdr over the k named, as the named
+		 * rates are: a hypothesis fixed the night before), Bonferroni over its signals */
 		for (x = 0; x < sl->n_ev; x++)
 			over |= sl->ev[x].over;
 		was = over;
 		for (x = 0; x < sl->n_ev && !over; x++) {
 			struct evidence *e = &sl->ev[x];
 
-			if (e->p * (double)sl->n_ev <= ev->p->prompt_alpha / (double)k &&
+			if (e->p * (double)sl->n_ev <= ev->p->fdr / (double)k &&
 			    e->effect > e->margin)
 				over = e->over = 1;
 		}
