@@ -1604,20 +1604,28 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
  * latter. A change confined to a few prompts, taken back, moves too few prompts against the
  * young epoch's short history to raise an alarm; it is a return all the same. Fills prev
  * (the old state's ID). */
-static int taken_back(const struct detect_run *ev, char *prev, size_t len)
+const json_t *detect_epoch_first(const struct detect_run *ev)
 {
-	size_t n = json_array_size(ev->recs), i, j, nc, np, m1, m2, apart = 0, nearer = 0;
-	const json_t *first = NULL, *named, *rates, *id;
-	size_t *cur, *old;
-	double *x;
+	size_t i = json_array_size(ev->recs);
+	const json_t *first = NULL;
 
-	for (i = n; i-- > 0;) {
+	while (i-- > 0) {
 		const json_t *r = json_array_get(ev->recs, i);
 
 		if (strcmp(rec_epoch(r), ev->cur_epoch))
 			break;
 		first = r;
 	}
+	return first;
+}
+
+static int taken_back(const struct detect_run *ev, char *prev, size_t len)
+{
+	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0;
+	const json_t *first = detect_epoch_first(ev), *named, *rates, *id;
+	size_t *cur, *old;
+	double *x;
+
 	named = json_object_get(first, "suspected_prompts");
 	if (!first || !json_is_string(json_object_get(first, "from")))
 		return 0;

@@ -220,13 +220,18 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * changed when its q <= alpha (rate_alpha once the reference has min_history nights) and it
  * moved beyond its margin (suspected: q <= fdr). Sets
  * d->rate_change (or leaves it), d->rate_suspected, d->rate_named (new: the changed tests),
- * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates. */
+ * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates. A young epoch's rates
+ * are also tested against the state it came from (see detect_rates.c, parent_tests). */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
 /* 1 when tonight's rates, tested as detect_rates_judge tests them but against `epoch`'s
  * reference (its window of nights, and the baseline in the baseline's epoch), moved at the
  * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
  * must show a rate to explain it; one or two nights of it rarely reach alpha). */
 int detect_rates_off(const struct detect_run *ev, const char *epoch);
+/* The first night of the current epoch's latest run of nights in the history (for an epoch a
+ * suspicion opened, that night: its `from`, `suspected_prompts`, `suspected_rates`); NULL
+ * when the history has none. */
+const json_t *detect_epoch_first(const struct detect_run *ev);
 /* Whether the rates a young epoch's suspicion named (`named`: its suspected_rates) moved back
  * tonight towards the state `prev` it came from: every one nearer prev's rate than the
  * epoch's, and one at least away from the epoch's beyond its sampling noise (Fisher, at fdr;

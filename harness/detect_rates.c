@@ -361,6 +361,7 @@ struct entry {
 	struct rate_test t;
 	double q;
 	int changed, suspected;
+	const char *against; /* tested against this earlier state (parent_tests), else NULL */
 };
 
 static int by_p(const void *x, const void *y)
@@ -387,6 +388,8 @@ static json_t *entry_json(const struct entry *e)
 
 	if (e->t.check)
 		json_object_set_new(o, "check", json_string(e->t.check));
+	if (e->against)
+		json_object_set_new(o, "against", json_string(e->against));
 	return o;
 }
 
@@ -706,6 +709,57 @@ int detect_rates_explained(const struct detect_run *ev, const char *epoch)
 	return ok;
 }
 
+/* A young epoch (not the baseline's, fewer than min_history nights in its window) has a few
+ * nights' answers as its rates' reference, judged at alpha: a change two nights after another
+ * (or after a false alarm confirmed) would be a cold start again. So tonight's rates are also
+ * tested against the state the epoch came from (its first night's `from`), signal by signal
+ * where the young epoch's own nights show that signal as that state had it (over the prompts,
+ * Fisher's exact test two-sided, not off at fdr) and its suspicion did not name it: the
+ * changed tests of those signals, a new array of *n_out (NULL, 0: none). */
+static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, size_t *n_out)
+{
+	const struct detect_params *p = ev->p;
+	const json_t *first = detect_epoch_first(ev), *o;
+	const char *prev = json_string_value(json_object_get(first, "from"));
+	int same[RS_N] = { 0 }, changed, suspected;
+	size_t i, j, k, n, nw;
+	struct rate_counts tr, tn;
+	struct entry *es;
+
+	*n_out = 0;
+	if (!strcmp(ev->cur_epoch, ev->base_epoch) || n_win >= (size_t)p->min_history || !prev ||
+	    !strcmp(prev, ev->cur_epoch))
+		return NULL;
+	for (k = 0; k < RS_N; k++) {
+		size_t hc, nc, hp, np;
+		double pv;
+
+		reference_counts(ev, ev->cur_epoch, NULL, (int)k, &hc, &nc);
+		reference_counts(ev, prev, NULL, (int)k, &hp, &np);
+		if (!nc || !np)
+			continue;
+		pv = 2 * fmin(stats_fisher_greater(hc, nc - hc, hp, np - hp),
+			      stats_fisher_greater(hp, np - hp, hc, nc - hc));
+		same[k] = pv > p->fdr;
+	}
+	json_array_foreach(json_object_get(first, "suspected_rates"), i, o)
+	{
+		int s = named_signal(o);
+
+		if (s < RS_N)
+			same[s] = 0;
+	}
+	es = rates_test(ev, prev, &n, &changed, &suspected, &tr, &tn, &nw);
+	for (i = j = 0; i < n; i++) {
+		if (es[i].changed && es[i].t.signal < RS_N && same[es[i].t.signal]) {
+			es[j] = es[i];
+			es[j++].against = prev;
+		}
+	}
+	*n_out = j;
+	return es;
+}
+
 void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
@@ -715,7 +769,20 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	struct entry *es =
 		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref, tot_night, &n_win);
 	json_t *list = json_array(), *r;
+	size_t n_prev;
+	struct entry *prev = parent_tests(ev, n_win, &n_prev);
 
+	if (n_prev) {
+		es = xrealloc(es, (n + n_prev) * sizeof(*es));
+		for (i = 0; i < n_prev; i++) {
+			es[n + i] = prev[i];
+			es[n + i].order = n + i;
+		}
+		n += n_prev;
+		changed = suspected = 1;
+		qsort(es, n, sizeof(*es), by_p);
+	}
+	free(prev);
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, entry_json(&es[i]));
 
@@ -762,18 +829,21 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		json_object_set_new(r, "suspected", json_boolean(best != NULL));
 		json_object_set_new(r, "per_prompt", json_true());
 		if (best) {
-			char words[320];
+			char words[320], vs[80] = "";
 
+			if (best->against)
+				snprintf(vs, sizeof(vs), " (against %s, the state before %s)",
+					 best->against, ev->cur_epoch);
 			if (best->prompt)
-				snprintf(words, sizeof(words), "%s: %s", best->prompt,
-					 best->t.words);
+				snprintf(words, sizeof(words), "%s: %s%s", best->prompt,
+					 best->t.words, vs);
 			else if (top)
 				snprintf(words, sizeof(words),
-					 "%s over %zu prompts (most in %s: %s)", best->t.words,
-					 best->prompts, top->prompt, top->t.words);
+					 "%s over %zu prompts (most in %s: %s)%s", best->t.words,
+					 best->prompts, top->prompt, top->t.words, vs);
 			else
-				snprintf(words, sizeof(words), "%s over %zu prompts", best->t.words,
-					 best->prompts);
+				snprintf(words, sizeof(words), "%s over %zu prompts%s",
+					 best->t.words, best->prompts, vs);
 			json_object_set_new(r, "words", json_string(words));
 		}
 	}

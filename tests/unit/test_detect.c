@@ -2169,11 +2169,12 @@ static void test_prompt_p_calibrated(void **state)
 	assert_true(share <= 0.022);
 }
 
-/* Trial `trial` of scenario `name`: history unchanged nights after a baseline of 30 samples a
- * prompt, then two nights with the change; the two changed nights' stages (detect_params from
- * the detection settings `settings`, NULL: defaults). */
-static void change_stages(const char *name, unsigned long long trial, int history,
-			  const char *settings, enum detect_stage *first, enum detect_stage *second)
+/* Trial `trial` of scenario `name` as bench_scenarios runs it: a baseline of 30 samples a
+ * prompt, `history` unchanged nights, then two nights with the change; every night's outcome
+ * in out[0..history + 2) (detect_params from the detection settings `settings`, NULL:
+ * defaults). */
+static void scenario_run(const char *name, unsigned long long trial, int history,
+			 const char *settings, struct detect_outcome *out)
 {
 	struct pl_err err = PL_ERR_INIT;
 	json_t *cfg = settings ? json_loads(settings, 0, NULL) : NULL;
@@ -2187,16 +2188,14 @@ static void change_stages(const char *name, unsigned long long trial, int histor
 	snprintf(hist, sizeof(hist), "%s/h.jsonl", dir);
 	for (n = 1; n <= history + 2; n++) {
 		struct sampleset *s = scenario_night(sc, trial, n, n > history, 10);
-		struct detect_outcome o;
 		json_t *sec = NULL;
 
 		snprintf(id, sizeof(id), "night-%04d", n);
-		assert_int_equal(detect_evaluate(prm, base, s, hist, id, 0, &o, &sec, &err), 0);
+		assert_int_equal(
+			detect_evaluate(prm, base, s, hist, id, 0, &out[n - 1], &sec, &err), 0);
+		if (getenv("PL_DEBUG"))
+			printf("%s %d: %s\n", id, out[n - 1].stage, out[n - 1].summary);
 		json_decref(sec);
-		if (n == history + 1)
-			*first = o.verdict == DETECT_CHANGED ? o.stage : DETECT_STAGE_NONE;
-		if (n == history + 2)
-			*second = o.stage;
 		sampleset_free(s);
 	}
 	sampleset_free(base);
@@ -2204,6 +2203,18 @@ static void change_stages(const char *name, unsigned long long trial, int histor
 	detect_params_free(prm);
 	tu_rmrf(dir);
 	free(dir);
+}
+
+/* The two changed nights' stages of scenario_run (the first: none unless it alarmed). */
+static void change_stages(const char *name, unsigned long long trial, int history,
+			  const char *settings, enum detect_stage *first, enum detect_stage *second)
+{
+	struct detect_outcome out[32];
+
+	assert_true(history + 2 <= (int)ARRAY_SIZE(out));
+	scenario_run(name, trial, history, settings, out);
+	*first = out[history].verdict == DETECT_CHANGED ? out[history].stage : DETECT_STAGE_NONE;
+	*second = out[history + 1].stage;
 }
 
 /* The prompts a suspicion named are tested alone the next night at fdr over the k of them
@@ -2225,6 +2236,31 @@ static void test_confirm_at_fdr(void **state)
 	change_stages("cat-move2-still", 6, 12, "{\"fdr\": 0.01}", &first, &second);
 	assert_int_equal(first, DETECT_STAGE_SUSPECTED);
 	assert_int_equal(second, DETECT_STAGE_RETRACTED);
+}
+
+/* A change two nights after another is no cold start for the rates. An epoch of one or two
+ * nights has a few answers a prompt as its rates' reference, judged at alpha; its rates are
+ * also tested against the state it came from, for the signals its own nights show as that
+ * state had them. bench_scenarios' sim-refusal5, trial 8: a one-prompt false alarm suspected
+ * on night 11 is confirmed on night 12 (a new epoch, e2); plain-text refusals on 5% of the
+ * answers from night 13 were "watch" against e2's two nights, and are a suspicion now (e3,
+ * from e2), confirmed on night 14. */
+static void test_rates_young_epoch(void **state)
+{
+	struct detect_outcome out[14];
+
+	(void)state;
+	scenario_run("sim-refusal5", 8, 12, NULL, out);
+	/* the case: a change confirmed two nights before the refusals start */
+	assert_int_equal(out[10].stage, DETECT_STAGE_SUSPECTED);
+	assert_int_equal(out[11].stage, DETECT_STAGE_CONFIRMED);
+	assert_string_equal(out[11].epoch, "e2");
+	assert_int_equal(out[12].verdict, DETECT_CHANGED);
+	assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+	assert_non_null(strstr(out[12].summary, "refusals"));
+	assert_non_null(strstr(out[12].summary, "(against e1, the state before e2)"));
+	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+	assert_string_equal(out[13].epoch, "e3");
 }
 
 /* On still nights (no night-to-night noise beyond sampling) a categorical prompt's mix
@@ -2291,6 +2327,7 @@ int main(void)
 		cmocka_unit_test(test_prompt_p_calibrated),
 		cmocka_unit_test(test_mix_p_still_nights),
 		cmocka_unit_test(test_confirm_at_fdr),
+		cmocka_unit_test(test_rates_young_epoch),
 		cmocka_unit_test(test_confirm_named_prompts),
 	};
 
