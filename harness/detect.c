@@ -1596,14 +1596,7 @@ static void judge_logprobs(struct detect_run *ev, struct decision *d)
 				"margin", num(m), "changed", d->lp_change);
 }
 
-/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
- * it came from: the epoch's first night (its suspicion) names that state (`from`) and the
- * prompts that moved (`suspected_prompts`); each of them that the two states tell apart
- * (usual distances from the baseline more than prompt_floor apart) sits tonight nearer the
- * old state's usual distance than the young epoch's, by more than prompt_floor from the
- * latter. A change confined to a few prompts, taken back, moves too few prompts against the
- * young epoch's short history to raise an alarm; it is a return all the same. Fills prev
- * (the old state's ID). */
+/* The opening night of the current epoch's latest run of nights (detect_int.h). */
 const json_t *detect_epoch_first(const struct detect_run *ev)
 {
 	size_t i = json_array_size(ev->recs);
@@ -1619,6 +1612,14 @@ const json_t *detect_epoch_first(const struct detect_run *ev)
 	return first;
 }
 
+/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
+ * it came from: the epoch's first night (its suspicion) names that state (`from`) and the
+ * prompts that moved (`suspected_prompts`); each of them that the two states tell apart
+ * (usual distances from the baseline more than prompt_floor apart) sits tonight nearer the
+ * old state's usual distance than the young epoch's, by more than prompt_floor from the
+ * latter. A change confined to a few prompts, taken back, moves too few prompts against the
+ * young epoch's short history to raise an alarm; it is a return all the same. Fills prev
+ * (the old state's ID). */
 static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0;

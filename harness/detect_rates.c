@@ -732,15 +732,12 @@ static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, siz
 		return NULL;
 	for (k = 0; k < RS_N; k++) {
 		size_t hc, nc, hp, np;
-		double pv;
 
 		reference_counts(ev, ev->cur_epoch, NULL, (int)k, &hc, &nc);
 		reference_counts(ev, prev, NULL, (int)k, &hp, &np);
 		if (!nc || !np)
 			continue;
-		pv = 2 * fmin(stats_fisher_greater(hc, nc - hc, hp, np - hp),
-			      stats_fisher_greater(hp, np - hp, hc, nc - hc));
-		same[k] = pv > p->fdr;
+		same[k] = stats_fisher_exact(hc, nc - hc, hp, np - hp) > p->fdr;
 	}
 	json_array_foreach(json_object_get(first, "suspected_rates"), i, o)
 	{
