@@ -37,6 +37,11 @@
 #define TAIL_MIN_BETA 0.25
 /* Draws behind a categorical prompt's sampling noise (mix_floor). */
 #define MIX_FLOOR_DRAWS 400
+/* A night without an alarm watches its prompts whose p-values come out at most WATCH_P, when
+ * prompt_min of them do (at most WATCH_MAX, the smallest): the next night tests them alone
+ * (watch_set, watch_test). */
+#define WATCH_P	  0.1
+#define WATCH_MAX 5
 /* A prompt's unseen answers alarm alone at q <= prompt_alpha times this (novel_alone). */
 #define NOVEL_ALONE 0.01
 
@@ -1440,11 +1445,130 @@ static int novel_alone(const struct detect_run *ev, double q_max)
 	return 0;
 }
 
+/* Whether the JSON array of prompt IDs names id. */
+static int names_prompt(const json_t *named, const char *id)
+{
+	const json_t *v;
+	size_t j;
+
+	json_array_foreach(named, j, v)
+	{
+		if (json_is_string(v) && !strcmp(json_string_value(v), id))
+			return 1;
+	}
+	return 0;
+}
+
+/* A prompt's smallest p-value over its signals judged against its own nights, Bonferroni
+ * over them (at most 1), among the pieces that moved beyond their margin (beyond_margin) or
+ * up at all; *which: that piece (SIZE_MAX: none, p 1). */
+static double prompt_p(const struct slot *sl, int beyond_margin, size_t *which)
+{
+	double best = 1;
+	size_t k;
+
+	*which = SIZE_MAX;
+	if (!sl->n_ev || sl->ev[0].level)
+		return 1;
+	for (k = 0; k < sl->n_ev; k++) {
+		const struct evidence *e = &sl->ev[k];
+
+		if (e->effect <= (beyond_margin ? e->margin : 0))
+			continue;
+		if (e->p * (double)sl->n_ev < best) {
+			best = e->p * (double)sl->n_ev;
+			*which = k;
+		}
+	}
+	return fmin(1, best);
+}
+
+struct ranked {
+	double p;
+	size_t i;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	double x = ((const struct ranked *)a)->p, y = ((const struct ranked *)b)->p;
+
+	return (x > y) - (x < y);
+}
+
+/* The prompts a night without an alarm watches: those whose p-value (prompt_p, moved up at
+ * all) is at most WATCH_P, the WATCH_MAX smallest, when prompt_min of them are (a new array);
+ * NULL when fewer are. A change confined to a few prompts is often short of the alarm on its
+ * first night, its prompts near the top all the same; which ones they are is fixed tonight,
+ * before tomorrow's answers, so tomorrow tests them alone (watch_test) as a suspicion's
+ * prompts are tested. */
+static json_t *watch_set(const struct detect_run *ev)
+{
+	struct ranked *v = xmalloc((ev->n_w + 1) * sizeof(*v));
+	size_t i, m = 0, c = 0, which, r = (size_t)ev->p->prompt_min;
+	json_t *out = NULL;
+
+	for (i = 0; i < ev->n_w; i++) {
+		if (!ev->w[i].n_ev || ev->w[i].ev[0].level)
+			continue;
+		v[m].p = prompt_p(&ev->w[i], 0, &which);
+		v[m++].i = i;
+	}
+	qsort(v, m, sizeof(*v), cmp_ranked);
+	while (c < m && c < WATCH_MAX && v[c].p <= WATCH_P)
+		c++;
+	if (r >= 1 && c >= r) {
+		out = json_array();
+		for (i = 0; i < c; i++)
+			json_array_append_new(out, json_string(ev->w[v[i].i].id));
+	}
+	free(v);
+	return out;
+}
+
+/* The night after a watch (its history line's watched_prompts) with no suspicion pending: the
+ * k watched prompts, a family fixed before tonight's answers, tested alone: Wilkinson's test
+ * of the prompt_min-th smallest of their p-values (prompt_p, beyond the margin) over k, at
+ * prompt_alpha. Marks the prompts at or below it moved and returns how many (0: the test
+ * fails); *added counts those not already over, *of the watched prompts judged tonight. */
+static int watch_test(struct detect_run *ev, int *added, int *of)
+{
+	size_t n = json_array_size(ev->recs), i, k = 0, which, r = (size_t)ev->p->prompt_min;
+	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
+	const json_t *named = json_object_get(last, "watched_prompts");
+	struct ranked *v;
+	int moved = 0;
+
+	*added = *of = 0;
+	if (ev->suspect[0] || !json_array_size(named) || r < 1)
+		return 0;
+	v = xmalloc((ev->n_w + 1) * sizeof(*v));
+	for (i = 0; i < ev->n_w; i++) {
+		if (!ev->w[i].n_ev || ev->w[i].ev[0].level || !names_prompt(named, ev->w[i].id))
+			continue;
+		v[k].p = prompt_p(&ev->w[i], 1, &which);
+		v[k++].i = i;
+	}
+	qsort(v, k, sizeof(*v), cmp_ranked);
+	*of = (int)k;
+	if (k >= r && v[r - 1].p < 1 && wilkinson(k, r, v[r - 1].p) <= ev->p->prompt_alpha) {
+		for (i = 0; i < k && v[i].p <= v[r - 1].p; i++) {
+			struct slot *sl = &ev->w[v[i].i];
+
+			prompt_p(sl, 1, &which);
+			*added += !sl->ev[which].over;
+			sl->ev[which].over = 1;
+			moved++;
+		}
+	}
+	free(v);
+	return moved;
+}
+
 static int confirm_prompts(struct detect_run *ev, int *added)
 {
-	size_t n = json_array_size(ev->recs), i, j, k;
+	size_t n = json_array_size(ev->recs), i, k;
 	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
-	const json_t *named = json_object_get(last, "suspected_prompts"), *id;
+	const json_t *named = json_object_get(last, "suspected_prompts");
 	int still = 0;
 
 	*added = 0;
@@ -1453,14 +1577,10 @@ static int confirm_prompts(struct detect_run *ev, int *added)
 	k = json_array_size(named);
 	for (i = 0; i < ev->n_w; i++) {
 		struct slot *sl = &ev->w[i];
-		int listed = 0, over = 0, was;
+		int over = 0, was;
 		size_t x;
 
-		if (!sl->n_ev || sl->ev[0].level)
-			continue;
-		json_array_foreach(named, j, id)
-			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
-		if (!listed)
+		if (!sl->n_ev || sl->ev[0].level || !names_prompt(named, sl->id))
 			continue;
 		/* each named prompt is one test tonight (at fdr over the k named, as the named
 		 * rates are: a hypothesis fixed the night before), Bonferroni over its signals */
@@ -1829,10 +1949,12 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->suite_above = d->above;
 	d->confirming = confirm_prompts(ev, &added);
 	d->prompts_over += added;
+	d->watching = watch_test(ev, &added, &d->watch_of);
+	d->prompts_over += added;
 	/* not on an endpoint too noisy to judge: its nights bring new answers by the handful */
 	d->novel_alone = !d->unstable && novel_alone(ev, p->prompt_alpha * NOVEL_ALONE);
 	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming ||
-		   d->novel_alone;
+		   d->watching || d->novel_alone;
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++) {
 		int pooled = 0; /* refusals and JSON are judged per prompt (detect_rates.c) */
@@ -1876,11 +1998,15 @@ static void decide(struct detect_run *ev, struct decision *d)
 			snprintf(d->since, sizeof(d->since), "%s", ev->eps[i].since);
 	}
 	stage_decide(ev, d);
+	/* no alarm tonight: the prompts to test alone tomorrow */
+	if (d->stage == DETECT_STAGE_NONE && !d->above && !d->returned && ev->enough)
+		d->watched = watch_set(ev);
 	states_list(ev, d);
 }
 
 static void decision_release(struct decision *d)
 {
+	json_decref(d->watched);
 	json_decref(d->rates);
 	json_decref(d->cusum);
 	json_decref(d->drifted);
@@ -1987,6 +2113,9 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	/* and the rates that raised it */
 	if (d->stage == DETECT_STAGE_SUSPECTED && json_array_size(d->rate_named))
 		json_object_set_new(rec, "suspected_rates", json_incref(d->rate_named));
+	/* and the prompts a night without an alarm watches: tomorrow tests them alone */
+	if (d->watched && v == DETECT_NO_CHANGE)
+		json_object_set_new(rec, "watched_prompts", json_incref(d->watched));
 	if (d->returned)
 		json_object_set_new(rec, "returned", json_true());
 	if (v == DETECT_UNSTABLE)
@@ -2398,6 +2527,12 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 			    json_boolean(d.suite_above));
 	json_object_set_new(json_object_get(sec, "decision"), "novel_alone",
 			    json_boolean(d.novel_alone));
+	/* last night's watched prompts tested alone (moved: how many), and tonight's watch */
+	json_object_set_new(json_object_get(sec, "decision"), "watch_moved",
+			    json_integer(d.watching));
+	if (d.watched && v == DETECT_NO_CHANGE)
+		json_object_set_new(json_object_get(sec, "decision"), "watched",
+				    json_incref(d.watched));
 	json_object_set_new(json_object_get(sec, "decision"), "prompt_alpha", num(p->prompt_alpha));
 	/* how far beyond sampling noise the prompts' nights vary: unstable needs it over
 	 * unstable_over_sampling squared */

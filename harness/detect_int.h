@@ -160,6 +160,9 @@ struct decision {
 	int suite_above;  /* the suite's mean distance is over its margin */
 	int confirming;	  /* prompts last night's suspicion named, still over (tested alone) */
 	int novel_alone;  /* one prompt's unseen answers are enough alone (novel_alone) */
+	int watching;	  /* prompts last night watched, moved when tested alone (watch_test) */
+	int watch_of;	  /* of how many watched prompts judged tonight */
+	json_t *watched;  /* tonight's watched prompts (watch_set; NULL: none) */
 	enum detect_stage stage;
 	int multi_state;
 	json_t *states; /* the known states (epoch IDs) a multi-state endpoint serves */

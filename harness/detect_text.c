@@ -89,6 +89,12 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				  sep, d->confirming, d->confirming == 1 ? "" : "s",
 				  d->confirming == 1 ? "its" : "their");
 			sep = ",";
+		} else if (d->stat_change && d->watching) {
+			sbuf_addf(&sb,
+				  "%s %d of the %d prompts watched last night beyond their own "
+				  "night-to-night variation (tested alone)",
+				  sep, d->watching, d->watch_of);
+			sep = ",";
 		} else if (d->stat_change && d->prompts_over >= ev->p->prompt_min) {
 			sbuf_addf(&sb, "%s %d prompt%s beyond %s own night-to-night variation", sep,
 				  d->prompts_over, d->prompts_over == 1 ? "" : "s",

@@ -2171,10 +2171,11 @@ static void test_prompt_p_calibrated(void **state)
 
 /* Trial `trial` of scenario `name` as bench_scenarios runs it: a baseline of 30 samples a
  * prompt, `history` unchanged nights, then two nights with the change; every night's outcome
- * in out[0..history + 2) (detect_params from the detection settings `settings`, NULL:
+ * in out[0..history + 2) and, when secs is not NULL, its report section in secs[] (the
+ * caller's to release) (detect_params from the detection settings `settings`, NULL:
  * defaults). */
 static void scenario_run(const char *name, unsigned long long trial, int history,
-			 const char *settings, struct detect_outcome *out)
+			 const char *settings, struct detect_outcome *out, json_t **secs)
 {
 	struct pl_err err = PL_ERR_INIT;
 	json_t *cfg = settings ? json_loads(settings, 0, NULL) : NULL;
@@ -2195,6 +2196,8 @@ static void scenario_run(const char *name, unsigned long long trial, int history
 			detect_evaluate(prm, base, s, hist, id, 0, &out[n - 1], &sec, &err), 0);
 		if (getenv("PL_DEBUG"))
 			printf("%s %d: %s\n", id, out[n - 1].stage, out[n - 1].summary);
+		if (secs)
+			secs[n - 1] = json_incref(sec);
 		json_decref(sec);
 		sampleset_free(s);
 	}
@@ -2212,7 +2215,7 @@ static void change_stages(const char *name, unsigned long long trial, int histor
 	struct detect_outcome out[32];
 
 	assert_true(history + 2 <= (int)ARRAY_SIZE(out));
-	scenario_run(name, trial, history, settings, out);
+	scenario_run(name, trial, history, settings, out, NULL);
 	*first = out[history].verdict == DETECT_CHANGED ? out[history].stage : DETECT_STAGE_NONE;
 	*second = out[history + 1].stage;
 }
@@ -2250,7 +2253,7 @@ static void test_rates_young_epoch(void **state)
 	struct detect_outcome out[14];
 
 	(void)state;
-	scenario_run("sim-refusal5", 8, 12, NULL, out);
+	scenario_run("sim-refusal5", 8, 12, NULL, out, NULL);
 	/* the case: a change confirmed two nights before the refusals start */
 	assert_int_equal(out[10].stage, DETECT_STAGE_SUSPECTED);
 	assert_int_equal(out[11].stage, DETECT_STAGE_CONFIRMED);
@@ -2261,6 +2264,51 @@ static void test_rates_young_epoch(void **state)
 	assert_non_null(strstr(out[12].summary, "(against e1, the state before e2)"));
 	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
 	assert_string_equal(out[13].epoch, "e3");
+}
+
+/* Whether the JSON array a holds the string s. */
+static int array_has(const json_t *a, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+	{
+		if (json_is_string(v) && !strcmp(json_string_value(v), s))
+			return 1;
+	}
+	return 0;
+}
+
+/* A change confined to a few prompts that falls short of the alarm on its first night is
+ * watched: the night's prompts with p <= 0.1 (the 5 smallest, when 2 are) are tested alone the
+ * next night, a family fixed before that night's answers. bench_scenarios' cat-move2-still,
+ * trial 4 (p19 and p23 moved, TV 0.5, nights otherwise still): the first changed night is no
+ * change and watches 5 prompts, the moved two among them; the second is suspected on those
+ * two alone, tested among the 5 (Wilkinson's second smallest of 5 at prompt_alpha). Before
+ * the watch, the second night was no change too. */
+static void test_watch_next_night(void **state)
+{
+	struct detect_outcome out[14];
+	json_t *secs[14], *watched;
+	size_t i;
+
+	(void)state;
+	scenario_run("cat-move2-still", 4, 12, NULL, out, secs);
+	assert_int_equal(out[12].verdict, DETECT_NO_CHANGE);
+	/* the report names the watched prompts; the moved two are among them */
+	watched = json_object_get(json_object_get(secs[12], "decision"), "watched");
+	assert_int_equal(json_array_size(watched), 5);
+	assert_true(array_has(watched, "p19") && array_has(watched, "p23"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(secs[13], "decision"),
+							    "watch_moved")),
+			 2);
+	assert_int_equal(out[13].verdict, DETECT_CHANGED);
+	assert_int_equal(out[13].stage, DETECT_STAGE_SUSPECTED);
+	assert_non_null(strstr(out[13].summary, "2 of the 5 prompts watched last night beyond"));
+	assert_non_null(strstr(out[13].summary, "moved prompts: p19 p23;"));
+	for (i = 0; i < ARRAY_SIZE(secs); i++)
+		json_decref(secs[i]);
 }
 
 /* On still nights (no night-to-night noise beyond sampling) a categorical prompt's mix
@@ -2327,6 +2375,7 @@ int main(void)
 		cmocka_unit_test(test_prompt_p_calibrated),
 		cmocka_unit_test(test_mix_p_still_nights),
 		cmocka_unit_test(test_confirm_at_fdr),
+		cmocka_unit_test(test_watch_next_night),
 		cmocka_unit_test(test_rates_young_epoch),
 		cmocka_unit_test(test_confirm_named_prompts),
 	};
