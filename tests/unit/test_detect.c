@@ -2311,6 +2311,52 @@ static void test_watch_next_night(void **state)
 		json_decref(secs[i]);
 }
 
+/* The watch costs few false alarms: on unchanged lumpy endpoints (the three families, 6
+ * endpoints each, 22 nights) many nights watch prompts (p <= 0.1 among the prompts nearest the
+ * alarm is ordinary), and the next night's test of them alone holds on few of the nights after
+ * a watch and ends in a suspicion on fewer: 5 and 2 of 109 here, the 2 on nights with two more
+ * prompts over by the prompts' own rule (a noisy night moves every prompt a little, which
+ * Wilkinson's test, assuming independent prompts, does not expect), the 3 others in a young
+ * epoch whose night was a return to the state before it (no alarm). bench_scenarios: not one
+ * suspicion more over 11,520 unchanged nights. */
+static void test_watch_calibrated(void **state)
+{
+	struct detect_outcome out[22];
+	json_t *secs[22];
+	size_t f, n, after = 0, held = 0, suspected = 0;
+	unsigned long long t;
+
+	(void)state;
+	for (f = 0; f < ARRAY_SIZE(lumpy_names); f++) {
+		for (t = 1; t <= 6; t++) {
+			scenario_run(lumpy_names[f], t, 20, NULL, out, secs);
+			for (n = 1; n < ARRAY_SIZE(secs); n++) {
+				const json_t *prev = json_object_get(secs[n - 1], "decision");
+				const json_t *now = json_object_get(secs[n], "decision");
+				int h = json_integer_value(json_object_get(now, "watch_moved")) > 0;
+
+				if (!json_array_size(json_object_get(prev, "watched")))
+					continue;
+				after++;
+				held += h;
+				suspected += h && out[n].stage == DETECT_STAGE_SUSPECTED;
+				if (getenv("PL_DEBUG") && h)
+					printf("held: %s %llu night %zu: %s\n", lumpy_names[f], t,
+					       n + 1, out[n].summary);
+			}
+			for (n = 0; n < ARRAY_SIZE(secs); n++)
+				json_decref(secs[n]);
+		}
+	}
+	if (getenv("PL_DEBUG"))
+		printf("nights after a watch %zu, the test held on %zu, suspected %zu\n", after,
+		       held, suspected);
+	/* the watch is common, so the bounds below say something */
+	assert_true(after >= 100);
+	assert_true((double)held <= 0.06 * (double)after);
+	assert_true((double)suspected <= 0.03 * (double)after);
+}
+
 /* On still nights (no night-to-night noise beyond sampling) a categorical prompt's mix
  * p-values are not held far above their level: at least 2.5% of them are at most 0.05 (3.0%
  * are; still conservative, as a floor under an estimated spread is). Its spread's floor is the
@@ -2376,6 +2422,7 @@ int main(void)
 		cmocka_unit_test(test_mix_p_still_nights),
 		cmocka_unit_test(test_confirm_at_fdr),
 		cmocka_unit_test(test_watch_next_night),
+		cmocka_unit_test(test_watch_calibrated),
 		cmocka_unit_test(test_rates_young_epoch),
 		cmocka_unit_test(test_confirm_named_prompts),
 	};
