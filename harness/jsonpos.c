@@ -1,6 +1,8 @@
 /* jsonpos.c: locate a JSON Pointer's value in JSON text, for line:column error messages. */
 #include "jsonpos.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +232,29 @@ static const char *index_get(const char *text, size_t len, const char *pointer, 
 	return NULL;
 }
 
+/* A position "LINE:COL" as jsonpos_index_add writes it, each from 1 to INT_MAX; 0 when the
+ * entry is anything else (a damaged index is no position: sscanf's %d would be undefined on
+ * a number out of range). */
+static int index_pos(const char *at, const char *end, int *line, int *col)
+{
+	const char *nul = memchr(at, '\0', (size_t)(end - at));
+	char *stop;
+	long l, c;
+
+	if (!nul || *at < '1' || *at > '9')
+		return 0;
+	errno = 0;
+	l = strtol(at, &stop, 10);
+	if (errno || l > INT_MAX || *stop != ':' || stop[1] < '1' || stop[1] > '9')
+		return 0;
+	c = strtol(stop + 1, &stop, 10);
+	if (errno || c > INT_MAX || stop != nul)
+		return 0;
+	*line = (int)l;
+	*col = (int)c;
+	return 1;
+}
+
 static int index_find(const char *text, size_t len, const char *pointer, int *line, int *col)
 {
 	size_t plen = strlen(pointer);
@@ -237,7 +262,7 @@ static int index_find(const char *text, size_t len, const char *pointer, int *li
 	for (;;) {
 		const char *at = index_get(text, len, pointer, plen);
 
-		if (at && sscanf(at, "%d:%d", line, col) == 2)
+		if (at && index_pos(at, text + len, line, col))
 			return 0;
 		if (!plen)
 			return -1;

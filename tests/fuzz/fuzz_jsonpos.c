@@ -1,8 +1,9 @@
 /* fuzz_jsonpos.c: libFuzzer target for jsonpos (error positions in hand-edited files, and the
  * member/element scanner that loads large baselines a value at a time). Input:
- * "POINTER\nTEXT". Any text and pointer give a position inside the text or -1, never a read
- * past the text (the copy has no NUL terminator, so ASan sees any overrun); every value the
- * scanner hands out lies inside the text. */
+ * "POINTER\nTEXT". Any text and pointer give a position inside the text or -1 (for a
+ * position index, any position from 1:1, the indexed file's), never a read past the text
+ * (the copy has no NUL terminator, so ASan sees any overrun); every value the scanner hands
+ * out lies inside the text. */
 #include "jsonpos.h"
 
 #include <stdint.h>
@@ -53,7 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(text, nl ? (const char *)nl + 1 : (const char *)data, tlen);
 	if (jsonpos_find(text, tlen, pointer, &line, &col) == 0) {
-		if (line < 1 || col < 1 || (size_t)line > tlen + 1 || (size_t)col > tlen + 1)
+		/* a position index (a YAML file's) gives positions in that file, any size */
+		if (line < 1 || col < 1)
+			abort();
+		if (!jsonpos_is_index(text, tlen) &&
+		    ((size_t)line > tlen + 1 || (size_t)col > tlen + 1))
 			abort();
 	}
 	jsonpos_where(where, sizeof(where), "f.json", text, tlen, pointer);

@@ -67,12 +67,57 @@ static void test_not_json(void **state)
 	assert_int_equal(jsonpos_find("{\"a\": \"unterminated", 19, "/a/b", &line, &col), 0);
 }
 
+/* A position index (a YAML file's) answers with the positions it recorded; an entry that is
+ * not "LINE:COL" with both from 1 (a damaged index) is no position, and the lookup falls back
+ * to the deepest ancestor recorded, as for a pointer the index lacks. */
+static void test_index_positions(void **state)
+{
+	static const char idx[] = "\0jsonpos-index\0"
+				  "\0"
+				  "2:1\0"
+				  "/a\0"
+				  "7:5\0"
+				  "/a/b\0"
+				  "0:3\0"
+				  "/a/c\0"
+				  "99999999999:1\0"
+				  "/a/d\0"
+				  "-4:2\0"
+				  "/a/e\0"
+				  "3:4x\0"
+				  "/a/f\0"
+				  "12:9";
+	int line = 0, col = 0;
+
+	(void)state;
+	assert_true(jsonpos_is_index(idx, sizeof(idx) - 1));
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a", &line, &col), 0);
+	assert_int_equal(line, 7);
+	assert_int_equal(col, 5);
+	/* damaged entries: the parent's position */
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/b", &line, &col), 0);
+	assert_int_equal(line, 7);
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/c", &line, &col), 0);
+	assert_int_equal(line, 7);
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/d", &line, &col), 0);
+	assert_int_equal(line, 7);
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/e", &line, &col), 0);
+	assert_int_equal(line, 7);
+	/* the last entry without its NUL (the text ends): not read past the end */
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/f", &line, &col), 0);
+	assert_int_equal(line, 7);
+	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/z", &line, &col), 0);
+	assert_int_equal(line, 2);
+	assert_int_equal(col, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_not_json),
+		cmocka_unit_test(test_index_positions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
