@@ -1485,7 +1485,7 @@ static double prompt_p(const struct slot *sl, int beyond_margin, size_t *which)
 
 struct ranked {
 	double p;
-	size_t i;
+	size_t i, piece; /* the slot, and its piece behind p (prompt_p) */
 };
 
 static int cmp_ranked(const void *a, const void *b)
@@ -1504,13 +1504,13 @@ static int cmp_ranked(const void *a, const void *b)
 static json_t *watch_set(const struct detect_run *ev)
 {
 	struct ranked *v = xmalloc((ev->n_w + 1) * sizeof(*v));
-	size_t i, m = 0, c = 0, which, r = (size_t)ev->p->prompt_min;
+	size_t i, m = 0, c = 0, r = (size_t)ev->p->prompt_min;
 	json_t *out = NULL;
 
 	for (i = 0; i < ev->n_w; i++) {
 		if (!ev->w[i].n_ev || ev->w[i].ev[0].level)
 			continue;
-		v[m].p = prompt_p(&ev->w[i], 0, &which);
+		v[m].p = prompt_p(&ev->w[i], 0, &v[m].piece);
 		v[m++].i = i;
 	}
 	qsort(v, m, sizeof(*v), cmp_ranked);
@@ -1532,7 +1532,7 @@ static json_t *watch_set(const struct detect_run *ev)
  * fails); *added counts those not already over, *of the watched prompts judged tonight. */
 static int watch_test(struct detect_run *ev, int *added, int *of)
 {
-	size_t n = json_array_size(ev->recs), i, k = 0, which, r = (size_t)ev->p->prompt_min;
+	size_t n = json_array_size(ev->recs), i, k = 0, r = (size_t)ev->p->prompt_min;
 	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL;
 	const json_t *named = json_object_get(last, "watched_prompts");
 	struct ranked *v;
@@ -1545,18 +1545,17 @@ static int watch_test(struct detect_run *ev, int *added, int *of)
 	for (i = 0; i < ev->n_w; i++) {
 		if (!ev->w[i].n_ev || ev->w[i].ev[0].level || !names_prompt(named, ev->w[i].id))
 			continue;
-		v[k].p = prompt_p(&ev->w[i], 1, &which);
+		v[k].p = prompt_p(&ev->w[i], 1, &v[k].piece);
 		v[k++].i = i;
 	}
 	qsort(v, k, sizeof(*v), cmp_ranked);
 	*of = (int)k;
 	if (k >= r && v[r - 1].p < 1 && wilkinson(k, r, v[r - 1].p) <= ev->p->prompt_alpha) {
 		for (i = 0; i < k && v[i].p <= v[r - 1].p; i++) {
-			struct slot *sl = &ev->w[v[i].i];
+			struct evidence *e = &ev->w[v[i].i].ev[v[i].piece];
 
-			prompt_p(sl, 1, &which);
-			*added += !sl->ev[which].over;
-			sl->ev[which].over = 1;
+			*added += !e->over;
+			e->over = 1;
 			moved++;
 		}
 	}
@@ -1587,13 +1586,8 @@ static int confirm_prompts(struct detect_run *ev, int *added)
 		for (x = 0; x < sl->n_ev; x++)
 			over |= sl->ev[x].over;
 		was = over;
-		for (x = 0; x < sl->n_ev && !over; x++) {
-			struct evidence *e = &sl->ev[x];
-
-			if (e->p * (double)sl->n_ev <= ev->p->fdr / (double)k &&
-			    e->effect > e->margin)
-				over = e->over = 1;
-		}
+		if (!over && prompt_p(sl, 1, &x) <= ev->p->fdr / (double)k)
+			over = sl->ev[x].over = 1;
 		*added += over && !was;
 		still += over;
 	}

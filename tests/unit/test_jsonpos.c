@@ -87,25 +87,23 @@ static void test_index_positions(void **state)
 				  "3:4x\0"
 				  "/a/f\0"
 				  "12:9";
+	/* damaged entries, and the last one without its NUL (the text ends there: not read past) */
+	static const char *const damaged[] = { "/a/b", "/a/c", "/a/d", "/a/e", "/a/f" };
 	int line = 0, col = 0;
+	size_t i;
 
 	(void)state;
 	assert_true(jsonpos_is_index(idx, sizeof(idx) - 1));
 	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a", &line, &col), 0);
 	assert_int_equal(line, 7);
 	assert_int_equal(col, 5);
-	/* damaged entries: the parent's position */
-	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/b", &line, &col), 0);
-	assert_int_equal(line, 7);
-	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/c", &line, &col), 0);
-	assert_int_equal(line, 7);
-	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/d", &line, &col), 0);
-	assert_int_equal(line, 7);
-	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/e", &line, &col), 0);
-	assert_int_equal(line, 7);
-	/* the last entry without its NUL (the text ends): not read past the end */
-	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/a/f", &line, &col), 0);
-	assert_int_equal(line, 7);
+	/* each damaged entry: the parent's position */
+	for (i = 0; i < ARRAY_SIZE(damaged); i++) {
+		line = col = 0;
+		assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, damaged[i], &line, &col), 0);
+		assert_int_equal(line, 7);
+		assert_int_equal(col, 5);
+	}
 	assert_int_equal(jsonpos_find(idx, sizeof(idx) - 1, "/z", &line, &col), 0);
 	assert_int_equal(line, 2);
 	assert_int_equal(col, 1);
