@@ -1,6 +1,7 @@
 /* test_config.c: config validation (located errors, unknown keys) and secret loading. */
 #include "testutil.h"
 #include "config.h"
+#include "jsonx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -306,12 +307,28 @@ static void test_key_hygiene(void **state)
 	free(dir);
 }
 
+/* the kind of value an error message names, a missing one too (not a NULL dereference) */
+static void test_type_names(void **state)
+{
+	json_t *v = json_pack("{s:i, s:f, s:b, s:n}", "i", 1, "f", 0.5, "b", 1, "n");
+
+	(void)state;
+	assert_non_null(v);
+	assert_string_equal(json_type_name(v), "an object");
+	assert_string_equal(json_type_name(json_object_get(v, "i")), "an integer");
+	assert_string_equal(json_type_name(json_object_get(v, "f")), "a number");
+	assert_string_equal(json_type_name(json_object_get(v, "b")), "a boolean");
+	assert_string_equal(json_type_name(json_object_get(v, "n")), "null");
+	assert_string_equal(json_type_name(json_object_get(v, "missing")), "nothing");
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_config), cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_judge),	    cmocka_unit_test(test_secrets),
-		cmocka_unit_test(test_key_hygiene),
+		cmocka_unit_test(test_key_hygiene), cmocka_unit_test(test_type_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
