@@ -134,7 +134,8 @@ static int ge_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 
 	if (n >= sizeof(rq->path_model))
 		n = sizeof(rq->path_model) - 1;
-	memcpy(rq->path_model, start, n);
+	if (n)
+		memcpy(rq->path_model, start, n);
 	rq->path_model[n] = '\0';
 	if (!json_is_object(body) || !json_is_array(contents) || !json_array_size(contents)) {
 		ge_error(400, "bad_request",
@@ -160,7 +161,7 @@ static int ge_parse(const struct sim_http *h, json_t *body, struct sim_req *rq, 
 	}
 	cfg = json_object_get(body, "generationConfig");
 	sim_req_sampling(cfg, "maxOutputTokens", rq);
-	rq->stream = !strcmp(colon, ":streamGenerateContent");
+	rq->stream = colon && !strcmp(colon, ":streamGenerateContent");
 	rq->stream_array = rq->stream && !(alt && !strcmp(alt, "sse"));
 	tools(body, rq);
 	return 0;
