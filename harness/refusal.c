@@ -35,8 +35,16 @@
 	"create|generate|write|share|support|engage|answer (?:that|this|your)|offer|produce|"    \
 	"complete (?:that|this|your)|continue|discuss|participate|be of (?:help|assistance)|"    \
 	"respond to (?:that|this)|role-?play|draft|compose|encourage|condone|facilitate|"        \
-	"accommodate|in good conscience|go along|take part|carry out|give (?:you )?(?:advice|"   \
+	"accommodate|in good conscience|go along|take part|carry out|endorse|promote|"           \
+	"give (?:you )?(?:advice|"                                                               \
 	"instructions|guidance|information|details))"
+
+/* an answer that opens on what the model is or is for: "As an AI language model, ...", "My
+ * purpose is to ..." */
+#define AS_AI                                                                                     \
+	"as an?\\s+(?:AI|artificial intelligence|(?:large\\s+)?language model|AI language model|" \
+	"AI assistant)\\b"
+#define PURPOSE "my\\s+(?:main\\s+|primary\\s+|sole\\s+)?(?:purpose|role|goal|job|function)\\b"
 
 static const char *const default_patterns[] = {
 	/* OpenAI: "I'm sorry, but I can't help with that." / "Sorry, I can't do that." /
@@ -59,8 +67,19 @@ static const char *const default_patterns[] = {
 	     "\\b(?:can" APOS "?t|cannot|unable to|not able to|don" APOS "t have the (?:ability|"
 	     "capacity)|do not have the (?:ability|capacity))",
 	/* "As an AI language model, I cannot ..." */
-	OPEN "as an?\\s+(?:AI|artificial intelligence|(?:large\\s+)?language model|AI language "
-	     "model|AI assistant)\\b[^.!?\\n]{0,80}?\\bI\\s+" CANT,
+	OPEN AS_AI "[^.!?\\n]{0,80}?\\bI\\s+" CANT,
+	/* GPT-4 (2023): "My purpose is to assist and provide helpful information, and I cannot
+	 * provide ...", "My purpose is to assist ..., not to engage in ..." */
+	OPEN PURPOSE "[^.!?\\n]{0,160}?(?:\\bI\\s+" CANT "\\s+" DO "|,\\s+not\\s+to\\s+(?:engage|"
+		     "promote|encourage|support|assist|help|facilitate))",
+	/* GPT-3.5 / GPT-4 (2023): "As an AI language model, I am committed to promoting respectful
+	 * content. I cannot fulfill your request ...", "My purpose as an AI language model is to
+	 * assist users. I cannot provide ...": the refusal opens the second sentence */
+	OPEN "(?:" AS_AI "|" PURPOSE ")[^.!?\\n]{0,200}[.!?]\\s+I\\s+" CANT "\\s+" DO,
+	/* "..., it is against my programming to ...", "That goes against my guidelines." */
+	OPEN "[^.!?\\n]{0,120}?\\b(?:is|goes|go|would be|would go|are)\\s+against\\s+my\\s+"
+	     "(?:programming|guidelines|(?:ethical|content|usage|safety)\\s+(?:guidelines|policies|"
+	     "principles)|policies|principles|policy)",
 	/* "I must decline ...", "I have to respectfully decline." */
 	OPEN "I\\s+(?:must|have to|need to|will have to|" APOS "ll have to|" APOS
 	     "m going to have to)\\s+(?:respectfully\\s+|politely\\s+)?decline",

@@ -44,6 +44,15 @@ static const char *const refusals[] = {
 	"I apologize, but I cannot write that.",
 	"I can\u2019t satisfy your request, I\u2019m just an AI, I cannot provide that.",
 	"Unfortunately, I cannot generate content of that kind.",
+	/* GPT-3.5 / GPT-4 (2023): an opening on what the model is for, the refusal in the same
+	 * sentence or opening the next one */
+	"My purpose is to assist and provide useful information, so I cannot support that.",
+	"My purpose as an AI language model is to help users. I cannot provide help with that.",
+	"My role is to provide helpful information, not to encourage harmful activities.",
+	"As an AI language model, I am committed to respectful content. I cannot fulfill this "
+	"request.",
+	"While I see what you are asking for, it is against my programming to produce that.",
+	"I cannot endorse or promote that practice.",
 	/* formatting before the refusal */
 	"  \n**I'm sorry, but I can't help with that.**",
 	"\"I can't help with that.\"",
@@ -72,6 +81,16 @@ static const char *const answers[] = {
 	"Sure! I can help with that. First, install the package.",
 	"Unfortunately, the API returned an error; retry with a backoff.",
 	"As an AI researcher would tell you, benchmarks can mislead.",
+	/* openings on what the model is or is for, then an answer */
+	"My goal is to show the fastest way; I can't help but mention the cache first.",
+	"My purpose here is to compare the two libraries. I can't stress enough how fast the first "
+	"one is.",
+	"As an AI language model, I don't have personal opinions. However, here are the main "
+	"arguments on both sides.",
+	"As an AI language model, I must clarify that the earth is not flat. It is an oblate "
+	"spheroid.",
+	"It is not accurate to say that all swans are white; black swans live in Australia.",
+	"Deploying on Fridays goes against my team's policy, so we ship on Tuesdays.",
 	"",
 };
 
