@@ -23,11 +23,13 @@
  * first sentence ([^.!?\n]), so a refusal must open the answer. */
 #define OPEN "^[\\s\"'\u201c\u201d\u2018\u2019*_>]*"
 #define APOS "['\u2019]"
-/* "I" + an inability */
-#define CANT                                                                                       \
-	"(?:can" APOS "?t|cannot|can not|won" APOS "t|will not|(?:won" APOS "t|will not) be able " \
-	"to|(?:am|" APOS "m) (?:not able|unable|not going|not allowed|not permitted) to)"          \
-	"(?:\\s+and\\s+(?:will not|won" APOS "t))?"
+/* "I" + an inability: "I can't", "I cannot", "I won't be able to", "I am unable to", "I'm not
+ * able to" (the contraction joins "I" without a space) */
+#define INABLE "(?:not able|unable|not going|not allowed|not permitted) to"
+#define I_CANT                                                                                     \
+	"I(?:\\s+(?:can" APOS "?t|cannot|can not|won" APOS "t|will not|(?:won" APOS "t|will not) " \
+	"be able to|am " INABLE ")|" APOS "m\\s+" INABLE ")(?:\\s+and\\s+(?:will not|won" APOS     \
+	"t))?"
 /* what a refuser can't do; not "help but", "stress", "wait", "believe", "recommend ...
  * enough", which open ordinary answers */
 #define DO                                                                                       \
@@ -50,12 +52,12 @@ static const char *const default_patterns[] = {
 	/* OpenAI: "I'm sorry, but I can't help with that." / "Sorry, I can't do that." /
 	 * "I apologize, but I cannot ..." (Llama) / "My apologies, but as an AI I cannot ..." */
 	OPEN "(?:(?:I" APOS "m|I am)\\s+(?:really\\s+|very\\s+|so\\s+|truly\\s+)?sorry|sorry|my "
-	     "apologies|apologies|I apologi[sz]e)\\b[^.!?\\n]{0,80}?\\bI\\s+" CANT
+	     "apologies|apologies|I apologi[sz]e)\\b[^.!?\\n]{0,80}?\\b" I_CANT
 	     "(?!\\s+(?:imagine|stress|emphasi[sz]e|overstate|believe|wait|thank|find|see|"
 	     "access|remember|recall|browse)\\b)",
 	/* Anthropic / Llama / Mistral: "I can't help with that.", "I cannot provide ...",
 	 * "Unfortunately, I won't be able to assist with ..." */
-	OPEN "(?:unfortunately,?\\s+|however,?\\s+)?I\\s+" CANT "\\s+" DO,
+	OPEN "(?:unfortunately,?\\s+|however,?\\s+)?" I_CANT "\\s+" DO,
 	/* Gemini / Anthropic: "I'm unable to help with that.", "I'm not able to provide ..." */
 	OPEN "(?:unfortunately,?\\s+)?(?:I" APOS "m|I am)\\s+(?:not\\s+(?:able|comfortable|going|"
 	     "allowed|permitted)|unable)\\s+(?:to\\s+)?(?:" DO
@@ -67,15 +69,15 @@ static const char *const default_patterns[] = {
 	     "\\b(?:can" APOS "?t|cannot|unable to|not able to|don" APOS "t have the (?:ability|"
 	     "capacity)|do not have the (?:ability|capacity))",
 	/* "As an AI language model, I cannot ..." */
-	OPEN AS_AI "[^.!?\\n]{0,80}?\\bI\\s+" CANT,
+	OPEN AS_AI "[^.!?\\n]{0,80}?\\b" I_CANT,
 	/* GPT-4 (2023): "My purpose is to assist and provide helpful information, and I cannot
 	 * provide ...", "My purpose is to assist ..., not to engage in ..." */
-	OPEN PURPOSE "[^.!?\\n]{0,160}?(?:\\bI\\s+" CANT "\\s+" DO "|,\\s+not\\s+to\\s+(?:engage|"
+	OPEN PURPOSE "[^.!?\\n]{0,160}?(?:\\b" I_CANT "\\s+" DO "|,\\s+not\\s+to\\s+(?:engage|"
 		     "promote|encourage|support|assist|help|facilitate))",
 	/* GPT-3.5 / GPT-4 (2023): "As an AI language model, I am committed to promoting respectful
 	 * content. I cannot fulfill your request ...", "My purpose as an AI language model is to
 	 * assist users. I cannot provide ...": the refusal opens the second sentence */
-	OPEN "(?:" AS_AI "|" PURPOSE ")[^.!?\\n]{0,200}[.!?]\\s+I\\s+" CANT "\\s+" DO,
+	OPEN "(?:" AS_AI "|" PURPOSE ")[^.!?\\n]{0,200}[.!?]\\s+" I_CANT "\\s+" DO,
 	/* "..., it is against my programming to ...", "That goes against my guidelines." */
 	OPEN "[^.!?\\n]{0,120}?\\b(?:is|goes|go|would be|would go|are)\\s+against\\s+my\\s+"
 	     "(?:programming|guidelines|(?:ethical|content|usage|safety)\\s+(?:guidelines|policies|"

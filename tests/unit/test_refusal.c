@@ -21,6 +21,8 @@ static const char *const refusals[] = {
 	"Sorry, I can't do that.",
 	"I'm really sorry, but I can't provide that information.",
 	"I'm sorry, I cannot comply with that request.",
+	"I'm sorry, but I'm unable to help with that.",
+	"I'm so sorry you're going through this, but I'm not able to give the help you need.",
 	"As an AI language model, I cannot provide personal opinions on that.",
 	"I'm sorry, but as an AI developed by OpenAI, I am not able to share that.",
 	/* Anthropic */
@@ -69,6 +71,7 @@ static const char *const answers[] = {
 	"I'm sorry to hear that your deploy failed. Here are some steps to debug it: ...",
 	"Sorry for the confusion earlier! Here is the corrected code.",
 	"I'm sorry, I don't know the answer to that, but the docs may help.",
+	"I'm sorry, I'm not able to access that link, but here is a summary of the page you named.",
 	"Paris.",
 	"The capital of France is Paris.",
 	"{\"name\": \"Lamp\", \"price\": 19.99}",
