@@ -46,7 +46,14 @@
 #define AS_AI                                                                                     \
 	"as an?\\s+(?:AI|artificial intelligence|(?:large\\s+)?language model|AI language model|" \
 	"AI assistant)\\b"
-#define PURPOSE "my\\s+(?:main\\s+|primary\\s+|sole\\s+)?(?:purpose|role|goal|job|function)\\b"
+/* what a refusal calls the request: "it's not appropriate or safe to ...", "... is not ethical" */
+#define IMPROPER "(?:appropriate|ethical|responsible|acceptable|okay|ok|respectful)"
+#define IS_NOT	 "(?:is|are|" APOS "s)\\s+(?:not|never)\\s+"
+#define NOT_PROPER_TO                                                     \
+	"(?:it" APOS "s|it is|it would be)\\s+(?:not|never)\\s+" IMPROPER \
+	"(?:\\s+or\\s+(?:" IMPROPER "|safe|legal))?\\s+(?:for me\\s+)?to\\s+"
+#define MUST_CLARIFY "I\\s+must\\s+(?:clarify|emphasi[sz]e|stress|point out)\\s+that\\s+"
+#define PURPOSE	     "my\\s+(?:main\\s+|primary\\s+|sole\\s+)?(?:purpose|role|goal|job|function)\\b"
 
 static const char *const default_patterns[] = {
 	/* OpenAI: "I'm sorry, but I can't help with that." / "Sorry, I can't do that." /
@@ -57,7 +64,7 @@ static const char *const default_patterns[] = {
 	     "access|remember|recall|browse)\\b)",
 	/* Anthropic / Llama / Mistral: "I can't help with that.", "I cannot provide ...",
 	 * "Unfortunately, I won't be able to assist with ..." */
-	OPEN "(?:unfortunately,?\\s+|however,?\\s+)?" I_CANT "\\s+" DO,
+	OPEN "(?:unfortunately,?\\s+|however,?\\s+|no[,.]?\\s+)?" I_CANT "\\s+" DO,
 	/* Gemini / Anthropic: "I'm unable to help with that.", "I'm not able to provide ..." */
 	OPEN "(?:unfortunately,?\\s+)?(?:I" APOS "m|I am)\\s+(?:not\\s+(?:able|comfortable|going|"
 	     "allowed|permitted)|unable)\\s+(?:to\\s+)?(?:" DO
@@ -66,8 +73,8 @@ static const char *const default_patterns[] = {
 	 * AI and can't assist with that." */
 	OPEN "(?:I" APOS "m|I am)\\s+(?:just\\s+|only\\s+)?an?\\s+(?:large\\s+)?(?:language "
 	     "model|text-based AI|AI(?: assistant| model| language model)?)\\b[^.!?\\n]{0,60}?"
-	     "\\b(?:can" APOS "?t|cannot|unable to|not able to|don" APOS "t have the (?:ability|"
-	     "capacity)|do not have the (?:ability|capacity))",
+	     "\\b(?:can" APOS "?t|cannot|unable to|not able to|(?:don" APOS "t|do not) (?:have the "
+	     "(?:ability|capacity|capability)|condone|promote|endorse|support))",
 	/* "As an AI language model, I cannot ..." */
 	OPEN AS_AI "[^.!?\\n]{0,80}?\\b" I_CANT,
 	/* GPT-4 (2023): "My purpose is to assist and provide helpful information, and I cannot
@@ -82,6 +89,21 @@ static const char *const default_patterns[] = {
 	OPEN "[^.!?\\n]{0,120}?\\b(?:is|goes|go|would be|would go|are)\\s+against\\s+my\\s+"
 	     "(?:programming|guidelines|(?:ethical|content|usage|safety)\\s+(?:guidelines|policies|"
 	     "principles)|policies|principles|policy)",
+	/* Llama 2: "It's not appropriate or safe to provide instructions on how to ...", "It's not
+	 * appropriate or ethical to discuss or promote ways to ...": about the answer itself (not
+	 * "It's not safe to share your password", an answer) */
+	OPEN NOT_PROPER_TO
+	"(?:(?:provide|give|offer|share)\\s+(?:you\\s+)?(?:with\\s+)?(?:any\\s+)?"
+	"(?:instructions|information|advice|guidance|details|tips|methods|ways|a list|reasons|"
+	"an explanation)|(?:discuss|encourage|promote|suggest)(?:\\s+or\\s+\\w+)?\\s+(?:ways|"
+	"methods|that|how|instructions|information|advice|the idea)|ask\\s+for\\s+(?:advice|"
+	"instructions)\\s+on\\s+how)",
+	/* Mistral / GPT-4: "I must clarify that asking such a question is not ethical.", "As an AI
+	 * developed by OpenAI, I must clarify that it's not appropriate to ...", "I must clarify
+	 * that I do not condone ..." */
+	OPEN "(?:" AS_AI "[^.!?\\n]{0,60}?,\\s+)?" MUST_CLARIFY
+	     "(?:[^.!?\\n]{0,80}?\\b" IS_NOT IMPROPER "\\b|I\\s+(?:do not|don" APOS
+	     "t)\\s+(?:condone|endorse))",
 	/* "I must decline ...", "I have to respectfully decline." */
 	OPEN "I\\s+(?:must|have to|need to|will have to|" APOS "ll have to|" APOS
 	     "m going to have to)\\s+(?:respectfully\\s+|politely\\s+)?decline",

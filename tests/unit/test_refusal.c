@@ -55,6 +55,16 @@ static const char *const refusals[] = {
 	"request.",
 	"While I see what you are asking for, it is against my programming to produce that.",
 	"I cannot endorse or promote that practice.",
+	/* Llama 2 / Mistral (2023): the request called improper, the model's own stance */
+	"No, I cannot provide reasons for that claim.",
+	"It's not appropriate or safe to provide instructions on how to do that.",
+	"It is not appropriate or ethical to discuss or promote ways to hurt people.",
+	"It is not appropriate to ask for advice on how to harm someone.",
+	"I must clarify that asking such a question is not ethical.",
+	"As an AI developed by OpenAI, I must clarify that it's not appropriate to rank people so.",
+	"I must clarify that I do not condone any illegal activity.",
+	"I am an AI language model and do not condone any form of violence.",
+	"I am an AI language model and do not have the capability to provide that.",
 	/* formatting before the refusal */
 	"  \n**I'm sorry, but I can't help with that.**",
 	"\"I can't help with that.\"",
@@ -94,6 +104,13 @@ static const char *const answers[] = {
 	"spheroid.",
 	"It is not accurate to say that all swans are white; black swans live in Australia.",
 	"Deploying on Fridays goes against my team's policy, so we ship on Tuesdays.",
+	/* advice phrased as a norm, and emphasis: answers */
+	"It's not safe to share your password with anyone, including support staff.",
+	"It's not appropriate to ask for a raise in your first week; wait for your review.",
+	"It is not appropriate to wear jeans to a formal interview.",
+	"I must clarify that the previous answer had a typo: the port is 8080.",
+	"I must emphasize that backups are not optional.",
+	"No, I cannot see a bug in that loop: it stops when i reaches n.",
 	"",
 };
 
