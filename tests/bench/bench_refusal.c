@@ -1,14 +1,16 @@
 /* bench_refusal.c: the built-in refusal patterns against answers someone else labelled.
  *
- * usage: bench_refusal [--by COLUMN] FILE TEXT_COLUMN LABEL_COLUMN
+ * usage: bench_refusal [--by COLUMN] [--extra PATTERN]... FILE TEXT_COLUMN LABEL_COLUMN
  *
  * FILE is CSV (with a header) or JSON Lines (dataset.h reads both). Each row's TEXT_COLUMN is
- * classified by refusal_text with the default patterns; the rows are counted by their
- * LABEL_COLUMN value (and by the --by column's value first, a model say), with how many of
- * them the patterns take for refusals, and the time per answer. The README's table of real
+ * classified by refusal_text with the default patterns, plus each --extra pattern as a suite's
+ * refusal_patterns_extra would add it (to measure a pattern before a suite uses it); the rows are
+ * counted by their LABEL_COLUMN value (and by the --by column's value first, a model say), with how
+ * many of them the patterns take for refusals, and the time per answer. The README's table of real
  * vendor answers (XSTest's completions, LLMDrift's sensitive questions) is this program's
  * output; those answers are not in the tree (licences), the README says where they are. */
 #include "dataset.h"
+#include "jsonx.h"
 #include "refusal.h"
 
 #include <stdio.h>
@@ -40,32 +42,42 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	const char *by = NULL, *path, *text_col, *label_col;
+	json_t *extra = json_array();
 	struct pl_err err = PL_ERR_INIT;
 	struct dataset d;
 	struct refusal *r;
 	struct tally *t;
-	size_t n = 0, i, j, total = 0;
+	size_t n = 0, i, j, total = 0, n_extra;
 	char buf[1200];
 	double t0, secs = 0;
 	int argi = 1;
+	struct jsonloc cmdline = { "bench_refusal", "", 0 };
 
-	if (argc > 2 && !strcmp(argv[1], "--by")) {
-		by = argv[2];
-		argi = 3;
+	for (; argi + 1 < argc && argv[argi][0] == '-'; argi += 2) {
+		if (!strcmp(argv[argi], "--by"))
+			by = argv[argi + 1];
+		else if (!strcmp(argv[argi], "--extra"))
+			json_array_append_new(extra, json_string(argv[argi + 1]));
+		else
+			break;
 	}
 	if (argc - argi != 3) {
-		fprintf(stderr,
-			"usage: bench_refusal [--by COLUMN] FILE TEXT_COLUMN LABEL_COLUMN\n");
+		fprintf(stderr, "usage: bench_refusal [--by COLUMN] [--extra PATTERN]... FILE "
+				"TEXT_COLUMN LABEL_COLUMN\n");
+		json_decref(extra);
 		return 2;
 	}
 	path = argv[argi];
 	text_col = argv[argi + 1];
 	label_col = argv[argi + 2];
-	if (dataset_load(&d, path, &err) < 0) {
+	n_extra = json_array_size(extra);
+	r = refusal_compile(&cmdline, "", NULL, NULL, "--extra", extra, &err);
+	json_decref(extra);
+	if (!r || dataset_load(&d, path, &err) < 0) {
 		fprintf(stderr, "bench_refusal: %s\n", pl_err_str(&err, buf, sizeof(buf)));
+		refusal_free(r);
 		return 1;
 	}
-	r = refusal_new_default();
 	t = calloc(d.n_rows, sizeof(*t));
 	if (!t)
 		abort();
@@ -99,8 +111,9 @@ int main(int argc, char **argv)
 		total++;
 	}
 	qsort(t, n, sizeof(*t), cmp_tally);
-	printf("%s: %zu answers, %zu built-in patterns, %.2f us an answer\n\n", path, total,
-	       refusal_count(r), total ? 1e6 * secs / (double)total : 0.0);
+	printf("%s: %zu answers, %zu patterns (%zu built in), %.2f us an answer\n\n", path, total,
+	       refusal_count(r), refusal_count(r) - n_extra,
+	       total ? 1e6 * secs / (double)total : 0.0);
 	printf("| %s%s%s | answers | taken for refusals |\n|---|%s---|---|\n", by ? by : "",
 	       by ? " | " : "", label_col, by ? "---|" : "");
 	for (j = 0; j < n; j++)
