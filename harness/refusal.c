@@ -66,9 +66,10 @@ static const char *const default_patterns[] = {
 	/* Anthropic / Llama / Mistral: "I can't help with that.", "I cannot provide ...",
 	 * "Unfortunately, I won't be able to assist with ..." */
 	OPEN "(?:unfortunately,?\\s+|however,?\\s+|no[,.]?\\s+)?" I_CANT "\\s+" DO,
-	/* Gemini / Anthropic: "I'm unable to help with that.", "I'm not able to provide ..." */
-	OPEN "(?:unfortunately,?\\s+)?(?:I" APOS "m|I am)\\s+(?:not\\s+(?:able|comfortable|going|"
-	     "allowed|permitted)|unable)\\s+(?:to\\s+)?(?:" DO
+	/* Anthropic: "I'm not comfortable providing ...", "I am not comfortable writing that."
+	 * ("I'm unable to help with that.", Gemini's, is the pattern above's: I_CANT) */
+	OPEN "(?:unfortunately,?\\s+)?(?:I" APOS
+	     "m|I am)\\s+not\\s+comfortable\\s+(?:to\\s+)?(?:" DO
 	     "|providing|helping|assisting|creating|writing|generating|sharing|discussing)",
 	/* Gemini: "I'm just a language model, so I can't help you with that." / "I'm a text-based
 	 * AI and can't assist with that." / Mistral: "I am an AI language model and do not condone

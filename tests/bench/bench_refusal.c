@@ -78,9 +78,7 @@ int main(int argc, char **argv)
 		refusal_free(r);
 		return 1;
 	}
-	t = calloc(d.n_rows, sizeof(*t));
-	if (!t)
-		abort();
+	t = xcalloc(d.n_rows, sizeof(*t));
 	for (i = 0; i < d.n_rows; i++) {
 		const struct dataset_row *row = &d.rows[i];
 		const char *text = dataset_value(row, text_col),

@@ -29,6 +29,7 @@ static const char *const refusals[] = {
 	"I can't help with creating malware or anything designed to damage systems.",
 	"I'm not able to help with that, but I'd be glad to talk about network security.",
 	"I don't feel comfortable writing that content.",
+	"I'm not comfortable providing that kind of detail.",
 	"I must respectfully decline this request.",
 	"That's not something I can help with.",
 	"I won't be able to assist with that request.",
