@@ -40,16 +40,12 @@ static json_t *messages_body(const struct probe_target *t, const struct probe_pr
 	size_t i;
 
 	sbuf_init(&sys);
+	probe_system_text(p, &sys); /* a top-level field, not a message */
 	for (i = 0; i < p->n_messages; i++) {
 		const struct probe_message *m = &p->messages[i];
 
-		/* The system prompt is a top-level field, not a message. */
-		if (!strcmp(m->role, "system")) {
-			if (sys.len)
-				sbuf_addch(&sys, '\n');
-			sbuf_addstr(&sys, m->content);
+		if (!strcmp(m->role, "system"))
 			continue;
-		}
 		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", m->role, "content",
 						      m->content));
 	}

@@ -44,15 +44,12 @@ static json_t *gemini_body(const struct probe_prompt *p)
 	size_t i;
 
 	sbuf_init(&sys);
+	probe_system_text(p, &sys); /* systemInstruction, not a message */
 	for (i = 0; i < p->n_messages; i++) {
 		const struct probe_message *m = &p->messages[i];
 
-		if (!strcmp(m->role, "system")) {
-			if (sys.len)
-				sbuf_addch(&sys, '\n');
-			sbuf_addstr(&sys, m->content);
+		if (!strcmp(m->role, "system"))
 			continue;
-		}
 		json_array_append_new(contents,
 				      json_pack("{s:s, s:[{s:s}]}", "role",
 						!strcmp(m->role, "assistant") ? "model" : "user",

@@ -566,6 +566,19 @@ void probe_calls_end(struct probe_calls *c, struct probe_answer *a)
 	probe_calls_init(c);
 }
 
+void probe_system_text(const struct probe_prompt *p, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_messages; i++) {
+		if (strcmp(p->messages[i].role, "system"))
+			continue;
+		if (out->len)
+			sbuf_addch(out, '\n');
+		sbuf_addstr(out, p->messages[i].content);
+	}
+}
+
 const char *probe_tool_choice(const struct probe_prompt *p, const char **name)
 {
 	const json_t *c = p->tool_choice;

@@ -260,6 +260,10 @@ void probe_calls_add(struct probe_calls *c, long index, const char *name, const 
 /* Moves the calls, in index order, into a (probe_answer_add_call_text) unless a is a fault;
  * releases c. */
 void probe_calls_end(struct probe_calls *c, struct probe_answer *a);
+struct sbuf;
+/* The text of p's system messages, in order, joined by newlines, into out (left empty when p
+ * has none): for the vendors whose system prompt is a top-level field, not a message. */
+void probe_system_text(const struct probe_prompt *p, struct sbuf *out);
 /* The tool_choice of p as "auto", "none", "required" or "tool" (then *name is the tool's
  * name, borrowed from p). */
 const char *probe_tool_choice(const struct probe_prompt *p, const char **name);

@@ -336,14 +336,12 @@ static void test_huge_usage(void **state)
 static void test_build(void **state)
 {
 	static const struct probe_message msgs[] = {
-		{ "system", "Be terse." },
-		{ "user", "Hi" },
-		{ "assistant", "Hello." },
-		{ "user", "Bye" },
+		{ "system", "Be terse." }, { "user", "Hi" },  { "system", "Answer in English." },
+		{ "assistant", "Hello." }, { "user", "Bye" },
 	};
 	json_t *schema = json_pack("{s:s}", "type", "array");
 	struct probe_prompt p = {
-		.messages = msgs, .n_messages = 4, .temperature = 0.2, .schema = schema, .stream = 1
+		.messages = msgs, .n_messages = 5, .temperature = 0.2, .schema = schema, .stream = 1
 	};
 	struct probe_request req;
 	struct pl_err err = PL_ERR_INIT;
@@ -362,7 +360,9 @@ static void test_build(void **state)
 											       "1");
 	assert_null(probe_header_get(req.headers, req.n_headers, "authorization"));
 	body = json_loadb(req.body, req.body_len, 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(body, "system")), "Be terse.");
+	/* Every system message, in order, joined into the top-level field. */
+	assert_string_equal(json_string_value(json_object_get(body, "system")),
+			    "Be terse.\nAnswer in English.");
 	assert_int_equal(json_array_size(json_object_get(body, "messages")), 3);
 	/* max_tokens is required by the API: a default is sent when the prompt has none. */
 	assert_int_equal(json_integer_value(json_object_get(body, "max_tokens")), 1024);
