@@ -207,7 +207,7 @@ static void parse_message(const json_t *root, struct probe_answer *a)
 			probe_answer_add_call(a, json_string_value(json_object_get(block, "name")),
 					      json_object_get(block, "input"));
 	}
-	a->text = sbuf_detach(&text, NULL);
+	a->text = probe_text_detach(&text);
 	message_ids(root, a);
 	usage(json_object_get(root, "usage"), a);
 	stop(root, a);
@@ -236,7 +236,8 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	probe_calls_init(&calls);
 	sse_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !stopped && !a->fault; i++) {
-		json_t *ev = json_loadb(s.events[i].data, s.events[i].data_len, 0, NULL);
+		json_t *ev =
+			json_loadb(s.events[i].data, s.events[i].data_len, JSON_ALLOW_NUL, NULL);
 		const char *type = json_string_value(json_object_get(ev, "type"));
 
 		if (!type) {

@@ -176,7 +176,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	sbuf_init(&text);
 	ndjson_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !done && !a->fault; i++) {
-		json_t *obj = json_loadb(s.lines[i].text, s.lines[i].len, 0, NULL);
+		json_t *obj = json_loadb(s.lines[i].text, s.lines[i].len, JSON_ALLOW_NUL, NULL);
 
 		if (!json_is_object(obj))
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
@@ -208,7 +208,7 @@ static void parse_json(const json_t *root, struct probe_answer *a)
 	}
 	sbuf_init(&text);
 	chat_object(root, &text, a);
-	a->text = sbuf_detach(&text, NULL);
+	a->text = probe_text_detach(&text);
 	sbuf_release(&text);
 }
 

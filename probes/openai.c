@@ -362,7 +362,7 @@ static void chat_parse_json(const struct probe_prompt *p, json_t *root, struct p
 		return;
 	}
 	a->text = json_is_string(content)
-			  ? xstrndup(json_string_value(content), json_string_length(content))
+			  ? probe_text_dup(json_string_value(content), json_string_length(content))
 			  : xstrdup("");
 	refusal = json_object_get(msg, "refusal");
 	if (json_is_string(refusal)) {
@@ -400,7 +400,7 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 			done = 1;
 			break;
 		}
-		chunk = json_loadb(ev->data, ev->data_len, 0, NULL);
+		chunk = json_loadb(ev->data, ev->data_len, JSON_ALLOW_NUL, NULL);
 		if (!json_is_object(chunk)) {
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
 					"stream event %zu: data is not a json object", i);
@@ -624,7 +624,7 @@ static void responses_fill(const struct probe_prompt *p, const json_t *root, int
 		}
 	}
 	free(a->text);
-	a->text = sbuf_detach(&out, NULL);
+	a->text = probe_text_detach(&out);
 	if (a->refused) {
 		free(a->block_reason);
 		a->block_reason = sbuf_detach(&refusal, NULL);
@@ -685,7 +685,8 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 	sbuf_init(&refusal);
 	sse_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !final && !a->fault; i++) {
-		json_t *ev = json_loadb(s.events[i].data, s.events[i].data_len, 0, NULL);
+		json_t *ev =
+			json_loadb(s.events[i].data, s.events[i].data_len, JSON_ALLOW_NUL, NULL);
 		const char *type = json_string_value(json_object_get(ev, "type"));
 		const json_t *v;
 
@@ -739,7 +740,7 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 		responses_fill(p, final, 1, a);
 		if (!a->text[0] && text.len) {
 			free(a->text);
-			a->text = sbuf_detach(&text, NULL);
+			a->text = probe_text_detach(&text);
 		}
 		if (refusal.len && !(a->block_reason && a->block_reason[0])) {
 			free(a->block_reason);

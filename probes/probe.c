@@ -416,7 +416,7 @@ void probe_stream_end(struct probe_answer *a, const struct probe_response *r, st
 	if (!a->fault && !ended)
 		probe_set_fault(a, PROBE_FAULT_STREAM, NULL, "%s", missing);
 	if (!a->fault) {
-		a->text = sbuf_detach(text, NULL);
+		a->text = probe_text_detach(text);
 		a->ttft_ms = r->ttfb_ms;
 	}
 }
@@ -564,6 +564,34 @@ void probe_calls_end(struct probe_calls *c, struct probe_answer *a)
 	}
 	free(c->v);
 	probe_calls_init(c);
+}
+
+char *probe_text_dup(const char *s, size_t len)
+{
+	struct sbuf sb;
+	const char *nul;
+
+	sbuf_init(&sb);
+	while (len && (nul = memchr(s, '\0', len))) {
+		sbuf_add(&sb, s, (size_t)(nul - s));
+		sbuf_addstr(&sb, "\xEF\xBF\xBD"); /* U+FFFD */
+		len -= (size_t)(nul - s) + 1;
+		s = nul + 1;
+	}
+	sbuf_add(&sb, s, len);
+	return sbuf_detach(&sb, NULL);
+}
+
+char *probe_text_detach(struct sbuf *sb)
+{
+	char *p;
+
+	if (sb->len && memchr(sb->buf, '\0', sb->len)) {
+		p = probe_text_dup(sb->buf, sb->len);
+		sbuf_release(sb);
+		return p;
+	}
+	return sbuf_detach(sb, NULL);
 }
 
 void probe_system_text(const struct probe_prompt *p, struct sbuf *out)

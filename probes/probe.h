@@ -261,6 +261,11 @@ void probe_calls_add(struct probe_calls *c, long index, const char *name, const 
  * releases c. */
 void probe_calls_end(struct probe_calls *c, struct probe_answer *a);
 struct sbuf;
+/* The vendor's answer text as the answer keeps it: a copy of len bytes (or the sbuf's
+ * contents, which it releases) with each U+0000 replaced by U+FFFD. The text is a C string
+ * from here on; cut at a NUL, whatever followed it would be hidden from every check. */
+char *probe_text_dup(const char *s, size_t len);
+char *probe_text_detach(struct sbuf *sb);
 /* The text of p's system messages, in order, joined by newlines, into out (left empty when p
  * has none): for the vendors whose system prompt is a top-level field, not a message. */
 void probe_system_text(const struct probe_prompt *p, struct sbuf *out);

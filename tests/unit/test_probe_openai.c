@@ -1065,6 +1065,54 @@ static void test_tool_build(void **state)
 	fx_tools_release(&ft);
 }
 
+/* An answer holding U+0000 (valid JSON, a valid code point) keeps what follows it: the NUL
+ * becomes U+FFFD. Cut at the NUL, "TCK-123" would be hidden from a not_match check. */
+static void parse_text(const struct probe_target *t, int stream, const char *body, const char *want)
+{
+	struct probe_header h = { "content-type", "text/event-stream" };
+	struct probe_response r = {
+		.status = 200, .body = body, .body_len = strlen(body), .ttfb_ms = 1
+	};
+	struct probe_prompt p = { .temperature = -1, .stream = stream };
+	struct probe_answer a;
+
+	if (stream) {
+		r.headers = &h;
+		r.n_headers = 1;
+	}
+	probe_answer_init(&a);
+	probe_openai.parse(t, &p, &r, &a);
+	if (a.fault)
+		fail_msg("%s: fault %s (%s)", body, probe_fault_name(a.fault), a.error_message);
+	assert_string_equal(a.text, want);
+	probe_answer_release(&a);
+}
+
+static void test_text_with_nul(void **state)
+{
+	static const char want[] = "OK\xEF\xBF\xBD ticket TCK-123\xEF\xBF\xBD";
+
+	(void)state;
+	parse_text(&chat_target, 0,
+		   "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":"
+		   "\"OK\\u0000 ticket TCK-123\\u0000\"},\"finish_reason\":\"stop\"}]}",
+		   want);
+	parse_text(&chat_target, 1,
+		   "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"OK\\u0000 "
+		   "ticket\"}}]}\n\n"
+		   "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" "
+		   "TCK-123\\u0000\"},\"finish_reason\":\"stop\"}]}\n\n"
+		   "data: [DONE]\n\n",
+		   want);
+	parse_text(&responses_target, 0,
+		   "{\"id\":\"resp_1\",\"status\":\"completed\",\"output\":[{\"type\":"
+		   "\"message\",\"content\":[{\"type\":\"output_text\",\"text\":\"OK\\u0000 "
+		   "ticket TCK-123\\u0000\"}]}]}",
+		   want);
+	parse_text(&chat_target, 0, "{\"choices\":[{\"message\":{\"content\":\"\\u0000\"}}]}",
+		   "\xEF\xBF\xBD");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1080,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_chat_tool_calls),
 		cmocka_unit_test(test_responses_tool_calls),
 		cmocka_unit_test(test_tool_build),
+		cmocka_unit_test(test_text_with_nul),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
