@@ -41,7 +41,6 @@ static const char usage_run_tail[] =
 	"vendors and suites, unless it is finished first with --date NIGHT --resume.\n";
 
 /* A vendor/suite with fewer answers than this share of its plan is "incomplete". */
-#define RUN_MIN_ANSWERED 0.8
 
 struct run_args {
 	const char *config_path;
@@ -664,7 +663,7 @@ static const char *incomplete_reason(const struct session *s, const struct targe
 	else if (vs && vs->circuit_open)
 		head = "vendor unreachable";
 	/* Few enough faults leave the night complete: nothing to explain. */
-	if (!head && (!t->faults || (double)t->answers >= RUN_MIN_ANSWERED * (double)planned))
+	if (!head && (!t->faults || (double)t->answers >= SESSION_MIN_ANSWERED * (double)planned))
 		return NULL;
 	if (vs)
 		runner_fault_describe(vs, fault, sizeof(fault));
@@ -853,11 +852,12 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 			runner_outage_describe(&vs->outage, outage_line, sizeof(outage_line));
 		in.outage = outage = outage_json(&vs->outage, outage_line);
 	}
-	in.min_answered = RUN_MIN_ANSWERED;
+	in.min_answered = SESSION_MIN_ANSWERED;
 	if (judge_rest(t, err) < 0)
 		goto out;
 	/* Too few answers say nothing about behaviour; they must not enter the history. */
-	if (!in.incomplete_reason && (double)t->answers >= RUN_MIN_ANSWERED * (double)in.planned) {
+	if (!in.incomplete_reason &&
+	    (double)t->answers >= SESSION_MIN_ANSWERED * (double)in.planned) {
 		if (detect_end(t->drun, &t->det, &section, err) < 0)
 			goto out;
 		t->have_detect = 1;

@@ -167,6 +167,21 @@ size_t session_planned(const struct session *s, const char *vendor, const char *
 	return n;
 }
 
+int session_answered_enough(const struct session *s, const char *vendor, const char *suite,
+			    size_t *answered, size_t *planned)
+{
+	const struct sampleset *set = session_set(s, vendor, suite);
+	size_t i, n = 0, want = session_planned(s, vendor, suite);
+
+	for (i = 0; set && i < set->n_prompts; i++)
+		n += set->prompts[i].n;
+	if (answered)
+		*answered = n;
+	if (planned)
+		*planned = want;
+	return n > 0 && (double)n >= SESSION_MIN_ANSWERED * (double)want;
+}
+
 const struct runner_vendor_stats *session_vendor_stats(const struct session *s, const char *vendor)
 {
 	size_t i;

@@ -58,6 +58,13 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 struct sampleset *session_set(const struct session *s, const char *vendor, const char *suite);
 /* Planned requests for (vendor, suite). */
 size_t session_planned(const struct session *s, const char *vendor, const char *suite);
+/* Below this share of its planned requests answered, a vendor/suite is incomplete: a night is
+ * not judged (run) and two models are not compared (compare). */
+#define SESSION_MIN_ANSWERED 0.8
+/* Whether (vendor, suite) has at least SESSION_MIN_ANSWERED of its planned requests answered;
+ * *answered and *planned get the counts (either may be NULL). */
+int session_answered_enough(const struct session *s, const char *vendor, const char *suite,
+			    size_t *answered, size_t *planned);
 /* The runner's statistics for a vendor, or NULL. */
 const struct runner_vendor_stats *session_vendor_stats(const struct session *s, const char *vendor);
 /* Marks the journal finished: moves it to <state>/journal/done/. */

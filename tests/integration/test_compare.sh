@@ -16,6 +16,8 @@ sim_start same --seed 5 --night 1
 p_same=$port
 sim_start ref --seed 5 --night 1 --drift refusals
 p_ref=$port
+sim_start flaky --seed 5 --night 1 --fault 500 --fault-rate 0.8
+p_flaky=$port
 cat >"$dir/plumbline.json" <<JSON
 {
   "vendors": [
@@ -26,7 +28,11 @@ cat >"$dir/plumbline.json" <<JSON
     {"id": "same", "probe": "openai", "base_url": "http://127.0.0.1:$p_same/v1", "model": "sim-gpt-1b",
      "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000},
     {"id": "ref", "probe": "openai", "base_url": "http://127.0.0.1:$p_ref/v1", "model": "sim-gpt-1r",
-     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000}
+     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 3, "timeout_ms": 5000},
+    {"id": "down", "probe": "openai", "base_url": "http://127.0.0.1:1/v1", "model": "sim-gpt-2",
+     "api_key_env": "PL_TEST_KEY", "retries": 0, "max_outage": 0},
+    {"id": "flaky", "probe": "openai", "base_url": "http://127.0.0.1:$p_flaky/v1", "model": "sim-gpt-1f",
+     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 0, "timeout_ms": 5000}
   ],
   "paths": {"baselines": "$dir/baselines", "reports": "$dir/reports", "state": "$dir/state"}
 }
@@ -85,4 +91,16 @@ expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --
 want=$(json_get "$suite" 'len(d["prompts"]) * 150 * 2')
 grep -q "^plan [0-9a-f]*: $want requests" "$tmp/last.out" || fail "--samples 150: $(cat "$tmp/last.out")"
 expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --samples 0 --dry-run "$suite"
+# A side that does not answer is no evidence of safety: the comparison could not complete
+# (exit 3, no report), whichever side it is; so is a side that answers 20% of its requests.
+for pair in "cur down" "down cur" "cur flaky"; do
+	set -- $pair
+	expect_exit 3 "$PLUMBLINE" compare --config "$cfg" --vendor "$1" --against "$2" --date 2026-03-03 "$suite"
+	bad=down
+	[ "$2" = flaky ] && bad=flaky
+	grep -q "demo: $bad answered [0-9]* of 50 requests (faults: [a-z_,]*): too few to compare" "$tmp/last.err" ||
+		fail "compare $1 vs $2: $(tail -2 "$tmp/last.err")"
+	! grep -q "safe to switch" "$tmp/last.out" "$tmp/last.err" || fail "compare $1 vs $2 said safe"
+	[ ! -f "$dir/reports/compare/2026-03-03/$1-vs-$2-demo.json" ] || fail "compare $1 vs $2 wrote a report"
+done
 echo "compare: ok"
