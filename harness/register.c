@@ -19,8 +19,9 @@
 
 struct reg {
 	char *path;
+	char *lock_path;
 	const struct sign_key *key; /* borrowed; NULL: read-only */
-	int lock_fd;
+	int lock_fd;		    /* held only while verifying or appending */
 	struct merkle_hash *leaves;
 	size_t n;
 	char prev_hex[65]; /* SHA-256 of the last line */
@@ -249,8 +250,11 @@ out:
 	return rc;
 }
 
-/* Reads and verifies every entry of path (a missing file is empty). */
-static int scan_entries(const char *path, const struct sign_pub *pub, struct scan *s,
+/* Reads and verifies every entry of path (a missing file is empty). The first n_known entries
+ * were verified before (known: their leaf hashes): each must be byte for byte the same, which
+ * its leaf hash shows without checking its signature again. */
+static int scan_entries(const char *path, const struct sign_pub *pub,
+			const struct merkle_hash *known, size_t n_known, struct scan *s,
 			struct pl_err *err)
 {
 	char *text = NULL, *p, *nl;
@@ -270,10 +274,18 @@ static int scan_entries(const char *path, const struct sign_pub *pub, struct sca
 				   "incomplete last line (interrupted append, or truncated)");
 			goto out;
 		}
-		if (check_entry(path, idx, p, (size_t)(nl - p), s->last_hex, pub, s, err) < 0)
-			goto out;
 		s->leaves = xrealloc(s->leaves, (idx + 1) * sizeof(*s->leaves));
 		merkle_leaf_hash(p, (size_t)(nl - p), &s->leaves[idx]);
+		if (idx < n_known) {
+			if (memcmp(s->leaves[idx].h, known[idx].h, MERKLE_HASH_LEN)) {
+				entry_fail(err, path, idx + 1, idx,
+					   "changed since this run verified the register");
+				goto out;
+			}
+		} else if (check_entry(path, idx, p, (size_t)(nl - p), s->last_hex, pub, s, err) <
+			   0) {
+			goto out;
+		}
 		hex_sha256(p, (size_t)(nl - p), s->last_hex);
 		s->n = idx + 1;
 	}
@@ -283,15 +295,16 @@ out:
 	return rc;
 }
 
-/* Verifies entries and the checkpoint together. */
-static int verify_all(const char *path, const struct sign_pub *pub, struct scan *s, struct ckpt *c,
-		      struct pl_err *err)
+/* Verifies entries and the checkpoint together (known, n_known: scan_entries). */
+static int verify_from(const char *path, const struct sign_pub *pub,
+		       const struct merkle_hash *known, size_t n_known, struct scan *s,
+		       struct ckpt *c, struct pl_err *err)
 {
 	char *cp = ckpt_path(path);
 	struct merkle_hash root;
 	int rc = -1;
 
-	if (scan_entries(path, pub, s, err) < 0)
+	if (scan_entries(path, pub, known, n_known, s, err) < 0)
 		goto out;
 	if (!fileio_exists(cp)) {
 		if (s->n) {
@@ -337,18 +350,67 @@ out:
 	return rc;
 }
 
+static int verify_all(const char *path, const struct sign_pub *pub, struct scan *s, struct ckpt *c,
+		      struct pl_err *err)
+{
+	return verify_from(path, pub, NULL, 0, s, c, err);
+}
+
+static void reg_unlock(struct reg *r)
+{
+	lock_file_release(r->lock_fd);
+	r->lock_fd = -1;
+}
+
+/* Takes the register's lock and verifies what it holds now: the entries this process verified
+ * before must be unchanged, and those another run appended since are verified as any (runs
+ * on other vendors or suites share the register, so it is locked only while one of them
+ * verifies or appends, never for a whole night). A run killed between its entry and the
+ * checkpoint is sealed here. */
+static int reg_lock(struct reg *r, size_t n_known, struct pl_err *err)
+{
+	struct sign_pub *pub = NULL;
+	struct pl_err why = PL_ERR_INIT;
+	struct scan s;
+	struct ckpt c;
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	r->lock_fd = lock_file_acquire(r->lock_path, err);
+	if (r->lock_fd < 0)
+		return -1;
+	if (!r->key)
+		return 0;
+	pub = sign_key_pub(r->key);
+	if (verify_from(r->path, pub, r->leaves, n_known, &s, &c, &why) < 0 && !s.unsealed) {
+		pl_err_set(err, why.code, why.where[0] ? why.where : NULL, "%s", why.msg);
+		pl_err_set(err, PL_E_INTEGRITY, r->path, "register does not verify");
+		goto out;
+	}
+	free(r->leaves);
+	r->leaves = s.leaves;
+	r->n = s.n;
+	memcpy(r->prev_hex, s.last_hex, sizeof(r->prev_hex));
+	s.leaves = NULL;
+	if (s.unsealed && ckpt_write(r, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	scan_release(&s);
+	sign_pub_free(pub);
+	if (rc < 0)
+		reg_unlock(r);
+	return rc;
+}
+
 /* ---- open / append ---- */
 
 struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err)
 {
 	struct reg *r = xcalloc(1, sizeof(*r));
-	struct sign_pub *pub = NULL;
-	struct scan s;
-	struct ckpt c;
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	struct sbuf lock;
 
-	memset(&s, 0, sizeof(s));
 	sbuf_init(&lock);
 	r->lock_fd = -1;
 	r->path = xstrdup(path);
@@ -359,37 +421,16 @@ struct reg *register_open(const char *path, const struct sign_key *key, struct p
 			goto fail;
 	}
 	sbuf_addf(&lock, "%s.lock", path);
+	r->lock_path = sbuf_detach(&lock, NULL);
 	if (fileio_check_dirs(path, 1, err) < 0)
 		goto fail;
-	r->lock_fd = lock_file_acquire(lock.buf, err);
-	if (r->lock_fd < 0)
+	/* Verified now, before anything is sent; each append locks and looks again. */
+	if (reg_lock(r, 0, err) < 0)
 		goto fail;
-	if (key) {
-		struct pl_err why = PL_ERR_INIT;
-
-		pub = sign_key_pub(key);
-		if (verify_all(path, pub, &s, &c, &why) < 0 && !s.unsealed) {
-			pl_err_set(err, why.code, why.where[0] ? why.where : NULL, "%s", why.msg);
-			pl_err_set(err, PL_E_INTEGRITY, path, "register does not verify");
-			goto fail;
-		}
-		r->leaves = s.leaves;
-		r->n = s.n;
-		memcpy(r->prev_hex, s.last_hex, sizeof(r->prev_hex));
-		s.leaves = NULL;
-		/* A run killed between its entry and the checkpoint: finish that append, or the
-		 * register could never be extended again. */
-		if (s.unsealed && ckpt_write(r, err) < 0)
-			goto fail;
-	}
-	sign_pub_free(pub);
-	sbuf_release(&lock);
+	reg_unlock(r);
 	free(dir);
 	return r;
 fail:
-	scan_release(&s);
-	sign_pub_free(pub);
-	sbuf_release(&lock);
 	free(dir);
 	register_close(r);
 	return NULL;
@@ -399,8 +440,9 @@ void register_close(struct reg *r)
 {
 	if (!r)
 		return;
-	lock_file_release(r->lock_fd);
+	reg_unlock(r);
 	free(r->leaves);
+	free(r->lock_path);
 	free(r->path);
 	free(r);
 }
@@ -421,11 +463,17 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 	unsigned char sig[SIGN_SIG_LEN];
 	struct sbuf sb, b64;
 	long long seq = -1;
+	int locked = r->lock_fd < 0; /* else the caller holds the lock (sign_and_append) */
 
 	sbuf_init(&sb);
 	sbuf_init(&b64);
 	if (!r->key) {
 		pl_err_set(err, PL_E_INTERNAL, r->path, "register opened without a signing key");
+		locked = 0;
+		goto out;
+	}
+	if (locked && reg_lock(r, r->n, err) < 0) {
+		locked = 0;
 		goto out;
 	}
 	json_object_set_new(obj, "seq", json_integer((json_int_t)r->n));
@@ -448,6 +496,8 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 		goto out;
 	seq = (long long)r->n - 1;
 out:
+	if (locked)
+		reg_unlock(r);
 	json_decref(obj);
 	sbuf_release(&sb);
 	sbuf_release(&b64);
@@ -668,11 +718,13 @@ long long register_sign_and_append(struct reg *r, const struct sign_key *key,
 	if (sign_sha256_file(e->report, sha, err) < 0)
 		goto out;
 	copy.report_sha256 = sha;
-	/* the lock is held, so the next seq is the one this entry gets */
-	register_trusted_comment(&tc, &copy, register_next_seq(r), sha);
-	if (sign_file(key, e->report, tc.buf, err) < 0)
+	/* Locked from here to the append, so the next seq is the one this entry gets. */
+	if (reg_lock(r, r->n, err) < 0)
 		goto out;
-	seq = register_append_run(r, &copy, err);
+	register_trusted_comment(&tc, &copy, register_next_seq(r), sha);
+	if (sign_file(key, e->report, tc.buf, err) >= 0)
+		seq = register_append_run(r, &copy, err);
+	reg_unlock(r);
 out:
 	sbuf_release(&tc);
 	return seq;

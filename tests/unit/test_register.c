@@ -190,6 +190,66 @@ static void test_append_verify(void **state)
 	assert_int_equal(err.code, PL_E_INTEGRITY);
 }
 
+static long long append_night(struct reg *r, const char *reg, const char *vendor, int night,
+			      struct pl_err *err)
+{
+	struct reg_run_entry e;
+	char report[300], body[64];
+
+	memset(&e, 0, sizeof(e));
+	snprintf(report, sizeof(report), "%s.%s%d.json", reg, vendor, night);
+	snprintf(body, sizeof(body), "{\"night\":%d}\n", night);
+	put(report, body, strlen(body));
+	e.date = "2026-11-20T02:00:00Z";
+	e.vendor = vendor;
+	e.model = "m";
+	e.suite = "core";
+	e.verdict = "no_change";
+	e.report = report;
+	e.availability = 1;
+	e.latency_p50_ms = -1;
+	e.latency_p95_ms = -1;
+	return register_sign_and_append(r, key, &e, err);
+}
+
+/* Runs on other vendors share the register: two open at once (a slow night and a quick one)
+ * both append, each after the other's entries, and the register verifies. Before, the first
+ * held the register's lock from open to close, and the second waited for the whole night. */
+static void test_two_writers(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	const char *reg = path_in("two/register.jsonl");
+	struct reg *slow, *fast;
+	size_t len;
+	char *text;
+
+	(void)state;
+	slow = register_open(reg, key, &err);
+	assert_non_null(slow);
+	fast = register_open(reg, key, &err); /* does not wait for slow to close */
+	assert_non_null(fast);
+	assert_int_equal(append_night(fast, reg, "fast", 1, &err), 0);
+	assert_int_equal(append_night(slow, reg, "slow", 1, &err), 1);
+	assert_int_equal(append_night(fast, reg, "fast", 2, &err), 2);
+	assert_int_equal(register_next_seq(slow), 2); /* it has seen fast's entries since */
+	assert_int_equal(append_night(slow, reg, "slow", 2, &err), 3);
+	assert_int_equal(register_verify(reg, pub, NULL, &res, &err), 0);
+	assert_int_equal(res.entries, 4);
+	assert_int_equal(res.checkpoint_size, 4);
+	/* An entry it verified that changes before its next append is caught, not extended. */
+	text = get(reg, &len);
+	text[10] ^= 1;
+	put(reg, text, len);
+	free(text);
+	pl_err_init(&err);
+	assert_true(append_night(fast, reg, "fast", 3, &err) < 0);
+	assert_int_equal(err.code, PL_E_INTEGRITY);
+	assert_non_null(strstr(err.where, "entry 0"));
+	register_close(slow);
+	register_close(fast);
+}
+
 static void test_deterministic(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -542,10 +602,15 @@ static void test_events_retraction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_append_verify), cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_forgeries),     cmocka_unit_test(test_bad_checkpoints),
-		cmocka_unit_test(test_proofs),	      cmocka_unit_test(test_show),
-		cmocka_unit_test(test_show_by_night), cmocka_unit_test(test_events_retraction),
+		cmocka_unit_test(test_append_verify),
+		cmocka_unit_test(test_two_writers),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_forgeries),
+		cmocka_unit_test(test_bad_checkpoints),
+		cmocka_unit_test(test_proofs),
+		cmocka_unit_test(test_show),
+		cmocka_unit_test(test_show_by_night),
+		cmocka_unit_test(test_events_retraction),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
