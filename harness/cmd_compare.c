@@ -561,8 +561,13 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 		goto out;
 	hex_sha256(bytes.buf, bytes.len, sha);
 	printf("%s\n", line.buf);
-	if (md)
-		sbuf_addf(md, "- %s (`%s`)\n", line.buf, path);
+	if (md) { /* vendor text is inert in a pull request comment, as run --markdown makes it */
+		sbuf_addstr(md, "- ");
+		render_md_escape(md, line.buf, RENDER_MD_GITHUB, 0);
+		sbuf_addstr(md, " (`");
+		render_md_escape(md, path, RENDER_MD_CODE, 0);
+		sbuf_addstr(md, "`)\n");
+	}
 	{
 		const json_t *r;
 		size_t k;
@@ -579,8 +584,11 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 				 json_number_value(json_object_get(r, "q_worse")), a->vendor,
 				 sget(r, "vendor_example"), a->against, sget(r, "against_example"));
 			printf("  %s\n", row);
-			if (md)
-				sbuf_addf(md, "  - %s\n", row);
+			if (md) {
+				sbuf_addstr(md, "  - ");
+				render_md_escape(md, row, RENDER_MD_GITHUB, 0);
+				sbuf_addch(md, '\n');
+			}
 		}
 	}
 	printf("  report: %s\n", path);

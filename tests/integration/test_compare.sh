@@ -58,6 +58,10 @@ grep -q "regressed: product-json json: 1.00 -> 0.00, q " "$tmp/last.out" || fail
 	fail "fenced rate"
 grep -q "not safe" "$dir/compare.md" || fail "markdown summary"
 grep -q "regressed: product-json json" "$dir/compare.md" || fail "markdown regressed prompt"
+# The candidate's fenced answer is quoted inert: a pasted comment renders no code block (nor
+# links, images or HTML a vendor could put in its answers).
+! grep -qF '```' "$dir/compare.md" || fail "markdown: vendor text not escaped: $(cat "$dir/compare.md")"
+grep -qF '\`\`\`json' "$dir/compare.md" || fail "markdown: the fence is not quoted"
 command -v minisign >/dev/null && { minisign -Vm "$rep" -p "$dir/state/register.pub" >/dev/null || fail "minisign -Vm on the compare report"; }
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$rep"
 
