@@ -45,8 +45,9 @@ static void test_valid(void **state)
 {
 	json_t *changed = load("report-changed.json"), *v1 = load("report-v1.json");
 	json_t *clean = json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:s}]}]}", "vendor", "v\"<&>",
-				  "model", "m", "suite", "s", "verdict", "no_change", "prompts",
-				  "id", "p1", "checks", "name", "format json", "verdict", "pass");
+				  "model", "m\xef\xbf\xbe\xef\xbf\xbf", "suite", "s", "verdict",
+				  "no_change", "prompts", "id", "p1", "checks", "name",
+				  "format json", "verdict", "pass");
 	const json_t *reports[3];
 	const char *names[3] = { "reports/2026-11-27/openai-prod-core.json", NULL,
 				 "reports/2026-11-27/sim-core.json" };
@@ -75,7 +76,8 @@ static void test_valid(void **state)
 				      "valid "
 				      "JSON: fenced code block ---\n```json"));
 	assert_non_null(strstr(a.buf, "<failure type=\"behaviour_changed\""));
-	assert_non_null(strstr(a.buf, "name=\"v&quot;&lt;&amp;&gt;/m/s\""));
+	/* U+FFFE and U+FFFF are not XML characters: U+FFFD in their place */
+	assert_non_null(strstr(a.buf, "name=\"v&quot;&lt;&amp;&gt;/m\xef\xbf\xbd\xef\xbf\xbd/s\""));
 	assert_non_null(strstr(a.buf, "<skipped message=\"no baseline yet\"/>"));
 	assert_non_null(strstr(a.buf, "```json\n{&quot;capital&quot;"));
 	fd = mkstemp(path);
