@@ -1243,8 +1243,9 @@ static void save_judge(struct judge_client *jc)
 }
 
 /* Reports a night whose run was killed, from the answers its journal holds (nothing is
- * sent), as incomplete, signed and registered; then archives the journal. Targets whose
- * report of that night exists (the killed run got that far) are left as they are. */
+ * sent), as incomplete, signed and registered, logged and alerted (on_incomplete) as any
+ * incomplete night; then archives the journal. Targets whose report of that night exists
+ * (the killed run got that far) are left as they are. */
 static int report_killed_night(const struct run_args *a, struct publish *pub,
 			       const struct leftover *lo, struct pl_err *err)
 {
@@ -1256,8 +1257,9 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	struct missing_list miss = { NULL, 0 };
 	struct run_ctx rctx;
 	struct pass ps;
+	struct publish_item *items = NULL;
 	char reason[160], path[1024];
-	size_t n = 0, i;
+	size_t n = 0, n_items = 0, i;
 	int rc = -1;
 
 	session_init(&s);
@@ -1285,26 +1287,35 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 		goto out;
 	fprintf(stderr, "plumbline: the run of night %s was killed before it finished (%s)\n",
 		lo->night, lo->path);
+	items = xcalloc(n + 1, sizeof(*items));
 	for (i = 0; i < n; i++) {
-		struct publish_item it;
+		struct publish_item *it = &items[n_items];
 		struct report_summary sum;
 
 		report_path(path, sizeof(path), s.cfg->reports_dir, lo->night, t[i].vendor->id,
 			    t[i].suite->id);
 		if (fileio_exists(path))
 			continue;
-		if (judge(&s, &t[i], jc, pub, &ps, &it, &sum, err) < 0) {
-			free((char *)it.incomplete_reason);
+		n_items++;
+		if (judge(&s, &t[i], jc, pub, &ps, it, &sum, err) < 0)
 			goto out;
-		}
-		print_result(&t[i], &it, a);
-		free((char *)it.incomplete_reason);
+		print_result(&t[i], it, a);
+		if (log_to_file())
+			pl_log(LOG_WARN, "night %s: %s", lo->night, t[i].summary);
 	}
 	save_judge(jc);
 	if (session_finish(&s, err) < 0)
 		goto out;
+	{
+		struct pl_err aerr = PL_ERR_INIT;
+
+		publish_alerts(pub, items, n_items, &aerr); /* failures are logged, never fatal */
+	}
 	rc = 0;
 out:
+	for (i = 0; i < n_items; i++)
+		free((char *)items[i].incomplete_reason);
+	free(items);
 	free(miss.v);
 	collect_free(col);
 	judge_client_free(jc);

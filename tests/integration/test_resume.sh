@@ -92,6 +92,18 @@ PY
 # the plan identity) and reports it as incomplete, signed and registered. `--resume` with the
 # next night's --date sends that night's whole plan (never the killed night's answers).
 expect_exit 0 "$PLUMBLINE" keygen --config "$killed/plumbline.json"
+# ... and told as any incomplete night: a log line and an on_incomplete alert (before, the
+# report and its register entry were all; the log said "0 incomplete", no alert went out).
+receiver_start "$tmp/alerts.jsonl"
+export PL_IT_HOOK_KEY=hook-secret-0123456789
+python3 - "$killed/plumbline.json" "$rport" "$tmp/run.log" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["alerts"] = {"channels": [{"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2],
+                             "secret_env": "PL_IT_HOOK_KEY"}]}
+c["logging"] = {"file": sys.argv[3]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
 kill_night 2026-01-02
 records=$(($(wc -l <"$journal") - 1))
 jsha=$(sha256sum "$journal" | cut -d' ' -f1)
@@ -112,6 +124,15 @@ assert [e["night"] for e in entries] == ["2026-01-02", "2026-01-03"], entries
 assert entries[0]["verdict"] == "incomplete", entries[0]
 PY
 [ "$(json_get "$killed/reports/2026-01-03/sim-demo.json" 'd["verdict"]')" = pass ] || fail "night 3"
+python3 - "$tmp/alerts.jsonl" <<'PY' || fail "killed night alert: $(cat "$tmp/alerts.jsonl" 2>/dev/null)"
+import json, sys
+bodies = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1])]
+assert len(bodies) == 1, bodies
+b = bodies[0]
+assert b["kind"] == "incomplete" and "killed" in json.dumps(b) and "2026-01-02" in json.dumps(b), b
+PY
+grep -q "WARN .*night 2026-01-02: sim/demo \[sim-gpt-1\]: incomplete (the run was killed" "$tmp/run.log" ||
+	fail "killed night not logged: $(cat "$tmp/run.log")"
 [ -z "$(find "$killed/state/journal" -maxdepth 1 -name '*.jsonl')" ] || fail "a journal was left behind"
 expect_exit 0 "$PLUMBLINE" register verify --config "$killed/plumbline.json"
 expect_exit 0 "$PLUMBLINE" verify --config "$killed/plumbline.json" "$lost" "$killed/state/register.jsonl"
