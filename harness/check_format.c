@@ -125,6 +125,21 @@ static json_t *parse(const struct format_state *f, const struct check_input *in,
 
 	body(f, in->text, in->len, &b, &blen);
 	v = json_loadb(b, blen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	/* JSON sets no limit on numbers: an integer beyond 64 bits (an order number, a snowflake
+	 * ID) is valid JSON, read as a double (exact to 2^53, integral above it). */
+	if (!v && json_error_code(&jerr) == json_error_numeric_overflow)
+		v = json_loadb(b, blen, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL,
+			       &jerr);
+	if (!v && json_error_code(&jerr) == json_error_numeric_overflow) {
+		/* 1e400 is valid JSON too, but no double holds it: not the vendor's fault */
+		out->verdict = CHECK_ERROR;
+		out->score = 0.0;
+		snprintf(out->detail, sizeof(out->detail),
+			 "answer is JSON, but the number at line %d column %d is beyond a double's "
+			 "range: it cannot be judged",
+			 jerr.line, jerr.column);
+		return NULL;
+	}
 	if (!v) {
 		out->verdict = CHECK_FAIL;
 		out->score = 0.0;

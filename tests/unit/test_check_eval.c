@@ -199,6 +199,19 @@ static const struct {
 	{ "{\"type\":\"json_schema\",\"format_assert\":true,\"schema\":{\"type\":\"string\","
 	  "\"format\":\"date\"}}",
 	  "\"2024-02-30\"", NULL, 0, CHECK_FAIL, 0, "/: not a valid date (format)" },
+	/* numbers beyond 64 bits are valid JSON (order numbers, snowflake IDs): read as doubles */
+	{ "{\"type\":\"json\"}", "{\"order_id\": 12345678901234567890}", NULL, 0, CHECK_PASS, 1,
+	  NULL },
+	{ "{\"type\":\"json\"}", "[-9223372036854775809, 9223372036854775808]", NULL, 0, CHECK_PASS,
+	  1, NULL },
+	{ "{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\",\"properties\":{"
+	  "\"id\":{\"type\":\"integer\",\"minimum\":1e19},\"n\":{\"enum\":[3]}}}}",
+	  "{\"id\": 12345678901234567890, \"n\": 3}", NULL, 0, CHECK_PASS, 1, NULL },
+	/* ... but no double holds 1e400: not judged, not the vendor's fault */
+	{ "{\"type\":\"json\"}", "{\"p\": 1e400}", NULL, 0, CHECK_ERROR, 0,
+	  "answer is JSON, but the number at line 1 column" },
+	{ "{\"type\":\"json\"}", "{\"p\": 12345678901234567890", NULL, 0, CHECK_FAIL, 0,
+	  "answer is not JSON" },
 	{ "{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\"}}", "not json", NULL, 0,
 	  CHECK_FAIL, 0, "answer is not JSON" },
 	/* length */
