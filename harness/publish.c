@@ -6,7 +6,9 @@
 #include "metrics.h"
 #include "register.h"
 #include "sign.h"
+#include "sbuf.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,76 @@ struct publish {
 	struct alerts *alerts;
 	struct log_opts log;
 };
+
+/* Finds a run report under reports_dir (REPORTS/DATE/NAME.json) whose signature binds it to
+ * a register entry (register_seq in its trusted comment); its path goes into found. */
+static int registered_report(const char *reports_dir, struct sbuf *found)
+{
+	static const char ext[] = ".json.minisig";
+	const size_t n_ext = sizeof(ext) - 1;
+	DIR *d = opendir(reports_dir), *nd;
+	struct dirent *e, *f;
+	struct sbuf sig;
+	int hit = 0;
+
+	sbuf_init(&sig);
+	while (d && !hit && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "compare"))
+			continue;
+		sbuf_reset(&sig);
+		sbuf_addf(&sig, "%s/%s", reports_dir, e->d_name);
+		nd = opendir(sig.buf);
+		while (nd && !hit && (f = readdir(nd))) {
+			struct pl_err ignore = PL_ERR_INIT;
+			size_t n = strlen(f->d_name), len = 0;
+			char *text = NULL;
+
+			if (n <= n_ext || strcmp(f->d_name + n - n_ext, ext))
+				continue;
+			sbuf_reset(&sig);
+			sbuf_addf(&sig, "%s/%s/%s", reports_dir, e->d_name, f->d_name);
+			if (fileio_read_all(sig.buf, 4096, &text, &len, &ignore) == 0 &&
+			    strstr(text, "register_seq:")) {
+				hit = 1;
+				sbuf_reset(found);
+				sbuf_add(found, sig.buf, sig.len - strlen(".minisig"));
+			}
+			free(text);
+		}
+		if (nd)
+			closedir(nd);
+	}
+	if (d)
+		closedir(d);
+	sbuf_release(&sig);
+	return hit;
+}
+
+/* A register missing together with its checkpoint is new only where no report was ever signed
+ * into one: else both were deleted (or lost), and starting again at entry 0 would erase the
+ * record without a word. */
+static int register_missing(const struct config *cfg, const struct sign_config *sc,
+			    struct pl_err *err)
+{
+	struct sbuf ck, found;
+	int rc = 0;
+
+	sbuf_init(&ck);
+	sbuf_init(&found);
+	sbuf_addf(&ck, "%s.checkpoint", sc->register_path);
+	if (!fileio_exists(sc->register_path) && !fileio_exists(ck.buf) &&
+	    registered_report(cfg->reports_dir, &found))
+		rc = pl_err_set(err, PL_E_INTEGRITY, sc->register_path,
+				"the register and its checkpoint are missing, but %s is signed as "
+				"an entry of a register: restore both from a copy (a saved "
+				"checkpoint proves the restored register extends it: 'plumbline "
+				"register verify --checkpoint SAVED'); to start a new register on "
+				"purpose, first move the signed reports out of %s",
+				found.buf, cfg->reports_dir);
+	sbuf_release(&ck);
+	sbuf_release(&found);
+	return rc;
+}
 
 struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 {
@@ -45,7 +117,7 @@ struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 			goto fail;
 		}
 		p->key = sign_key_load(p->sc.secret_key, err);
-		if (!p->key)
+		if (!p->key || register_missing(cfg, &p->sc, err) < 0)
 			goto fail;
 		p->reg = register_open(p->sc.register_path, p->key, err);
 		if (!p->reg)

@@ -103,6 +103,13 @@ rm "$reg"
 expect_exit 1 "$PLUMBLINE" register verify --config "$cfg"
 grep -q "does not exist" "$tmp/last.err" || fail "deleted register: $(cat "$tmp/last.err")"
 expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$new"
+# Both deleted: the next run does not start a new register at entry 0 (it did, silently),
+# since reports here are signed into one; nothing is sent, nothing recreated.
+rm -f "$reg.checkpoint"
+expect_exit 3 "$PLUMBLINE" run --config "$cfg" --date 2026-03-20 "$suite"
+grep -q "register and its checkpoint are missing, but .*\.json is signed as an entry of a register" "$tmp/last.err" ||
+	fail "deleted register and checkpoint: $(cat "$tmp/last.err")"
+[ ! -e "$reg" ] && [ ! -e "$reg.checkpoint" ] || fail "a new register was started"
 : >"$reg" # an emptied register without its checkpoint
 expect_exit 1 "$PLUMBLINE" register verify --config "$cfg"
 cp "$tmp/reg.keep" "$reg"; cp "$tmp/ck.keep" "$reg.checkpoint"
