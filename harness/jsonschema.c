@@ -125,6 +125,7 @@ struct node {
 	const json_t *minimum, *maximum, *ex_minimum, *ex_maximum, *multiple_of;
 
 	struct node *next_alloc; /* all nodes, for freeing */
+	int mark;		 /* in_place_cycle: 0 new, 1 on the path, 2 done */
 };
 
 struct jsonschema {
@@ -1351,6 +1352,35 @@ void jsonschema_free(struct jsonschema *js)
 	free(js);
 }
 
+/* Finds a loop of subschemas applied to the same value ($ref, allOf, anyOf, oneOf, not, if,
+ * then, else, dependentSchemas): {"$ref": "#"} beside another keyword, or a -> b -> a in $defs.
+ * Such a schema never finishes on any value; it is the suite author's mistake, so it is an
+ * error when the suite loads, not a failed answer every night. ($dynamicRef is resolved at
+ * evaluation time: the depth limit still guards it.) */
+static const struct node *in_place_cycle(struct node *n)
+{
+	struct node *const single[] = { n->ref, n->not_, n->if_, n->then_, n->else_ };
+	struct node **const lists[] = { n->all_of, n->any_of, n->one_of, n->dep_schemas };
+	const size_t counts[] = { n->n_all_of, n->n_any_of, n->n_one_of, n->n_dep_schemas };
+	const struct node *hit = NULL;
+	size_t i, k;
+
+	if (n->mark == 1)
+		return n;
+	if (n->mark == 2 || n->boolean)
+		return NULL;
+	n->mark = 1;
+	for (i = 0; !hit && i < sizeof(single) / sizeof(single[0]); i++)
+		if (single[i])
+			hit = in_place_cycle(single[i]);
+	for (i = 0; !hit && i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (k = 0; !hit && k < counts[i]; k++)
+			if (lists[i][k])
+				hit = in_place_cycle(lists[i][k]);
+	n->mark = 2;
+	return hit;
+}
+
 struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonschema_opts *opts,
 				      struct pl_err *err)
 {
@@ -1385,6 +1415,20 @@ struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonsch
 				goto fail;
 			js->res[i].dyn[k].node = n;
 		}
+	{
+		const struct node *loop = in_place_cycle(js->root);
+		struct node *n;
+
+		for (n = js->nodes; n && !loop; n = n->next_alloc)
+			loop = in_place_cycle(n);
+		if (loop) {
+			fail(err, loop->ptr, NULL,
+			     "the schema applies itself to the same value without end ($ref, "
+			     "allOf, anyOf, oneOf, not, if/then/else or dependentSchemas lead back "
+			     "here without descending into a property or an item)");
+			goto fail;
+		}
+	}
 	js->o.load = NULL;
 	js->o.load_ctx = NULL;
 	return js;
