@@ -664,11 +664,16 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	set_samples(&s, a.samples);
-	if ((a.budget.dry_run ? session_plan_keyless(&s, ids, 2, PLAN_NIGHTLY, &err)
-			      : session_plan(&s, ids, 2, PLAN_NIGHTLY, &err)) < 0) {
+	if ((a.budget.dry_run ? session_plan_keyless(&s, ids, 2, PLAN_COMPARE, &err)
+			      : session_plan(&s, ids, 2, PLAN_COMPARE, &err)) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (!a.date) {
+		session_today(today, sizeof(today));
+		a.date = today;
+	}
+	plan_set_night(&s.plan, a.date); /* in the journal: a killed compare names its date */
 	if (a.budget.dry_run) {
 		cli_print_plan(&s);
 		rc = EXIT_OK;
@@ -677,10 +682,6 @@ int cmd_compare(int argc, char **argv)
 	if (session_execute(&s, &so, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
-	}
-	if (!a.date) {
-		session_today(today, sizeof(today));
-		a.date = today;
 	}
 	sbuf_addf(&md, "### plumbline compare: %s vs %s (%s)\n\n", a.vendor, a.against, a.date);
 	for (q = 0; q < s.n_suites; q++) {

@@ -1153,6 +1153,15 @@ static void find_leftovers(struct session *s, const struct run_args *a, struct l
 		plan = json_string_value(json_object_get(h, "plan"));
 		legacy = !night;
 		snprintf(day, sizeof(day), "%s", night ? night : started ? started : "");
+		if (mode && !strcmp(mode, "compare") && !legacy && session_valid_date(day)) {
+			fprintf(stderr,
+				"plumbline: warning: %s: a compare of %s has not finished; if it "
+				"was killed, finish it with 'plumbline compare --date %s --resume' "
+				"and that compare's arguments\n",
+				f.buf, day, day);
+			json_decref(h);
+			continue;
+		}
 		if (!mode || strcmp(mode, "nightly") || !plan || !session_valid_date(day)) {
 			json_decref(h);
 			continue; /* a baseline recording's journal, or not a journal */

@@ -12,6 +12,7 @@
 enum plan_mode {
 	PLAN_NIGHTLY,  /* prompt->samples per prompt */
 	PLAN_BASELINE, /* prompt->baseline_samples per prompt */
+	PLAN_COMPARE,  /* as nightly, for `compare` (its journal says so) */
 };
 
 /* One request of the plan, as plan_item() describes it. */

@@ -94,7 +94,9 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	session_now(when, sizeof(when));
 	snprintf(runid, sizeof(runid), "%s-%.8s", when, s->plan.hash);
 	j = journal_open_night(s->journal_path, runid, s->plan.hash,
-			       s->plan.mode == PLAN_BASELINE ? "baseline" : "nightly",
+			       s->plan.mode == PLAN_BASELINE  ? "baseline"
+			       : s->plan.mode == PLAN_COMPARE ? "compare"
+							      : "nightly",
 			       s->plan.night[0] ? s->plan.night : NULL, o->resume, err);
 	if (!j)
 		return -1;

@@ -18,6 +18,8 @@ sim_start ref --seed 5 --night 1 --drift refusals
 p_ref=$port
 sim_start flaky --seed 5 --night 1 --fault 500 --fault-rate 0.8
 p_flaky=$port
+sim_start slow --seed 5 --night 1 --latency 200
+p_slow=$port
 cat >"$dir/plumbline.json" <<JSON
 {
   "vendors": [
@@ -32,7 +34,9 @@ cat >"$dir/plumbline.json" <<JSON
     {"id": "down", "probe": "openai", "base_url": "http://127.0.0.1:1/v1", "model": "sim-gpt-2",
      "api_key_env": "PL_TEST_KEY", "retries": 0, "max_outage": 0},
     {"id": "flaky", "probe": "openai", "base_url": "http://127.0.0.1:$p_flaky/v1", "model": "sim-gpt-1f",
-     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 0, "timeout_ms": 5000}
+     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 0, "timeout_ms": 5000},
+    {"id": "slow", "probe": "openai", "base_url": "http://127.0.0.1:$p_slow/v1", "model": "sim-gpt-1s",
+     "api_key_env": "PL_TEST_KEY", "concurrency": 1, "timeout_ms": 5000}
   ],
   "paths": {"baselines": "$dir/baselines", "reports": "$dir/reports", "state": "$dir/state"}
 }
@@ -107,4 +111,25 @@ for pair in "cur down" "down cur" "cur flaky"; do
 	! grep -q "safe to switch" "$tmp/last.out" "$tmp/last.err" || fail "compare $1 vs $2 said safe"
 	[ ! -f "$dir/reports/compare/2026-03-03/$1-vs-$2-demo.json" ] || fail "compare $1 vs $2 wrote a report"
 done
+# A killed compare leaves a journal that says what it was: the nightly run names it with the
+# command that finishes it (before: "a run of night <today>", and 'plumbline run --resume').
+"$PLUMBLINE" compare --config "$cfg" --vendor cur --against slow --date 2026-03-04 "$suite" >/dev/null 2>&1 &
+c=$!
+journal=""
+for _ in $(seq 200); do
+	journal=$(find "$dir/state/journal" -maxdepth 1 -name '*.jsonl' 2>/dev/null | head -1 || true)
+	[ -n "$journal" ] && [ "$(wc -l <"$journal")" -ge 5 ] && break
+	sleep 0.05
+done
+kill -KILL "$c"
+wait "$c" 2>/dev/null || true
+[ -n "$journal" ] || fail "no compare journal"
+[ "$(head -1 "$journal" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(h["mode"], h["night"])')" = "compare 2026-03-04" ] ||
+	fail "compare journal header: $(head -1 "$journal")"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor cur "$suite"
+expect_exit 0 "$PLUMBLINE" run --config "$cfg" --vendor cur --date 2026-03-05 "$suite"
+grep -q "a compare of 2026-03-04 has not finished; if it was killed, finish it with 'plumbline compare --date 2026-03-04 --resume'" "$tmp/last.err" ||
+	fail "killed compare warning: $(cat "$tmp/last.err")"
+expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against slow --date 2026-03-04 --resume "$suite"
+[ ! -e "$journal" ] || fail "the resumed compare left its journal"
 echo "compare: ok"
