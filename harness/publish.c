@@ -9,6 +9,7 @@
 #include "sbuf.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,12 +74,14 @@ static int register_missing(const struct config *cfg, const struct sign_config *
 			    struct pl_err *err)
 {
 	struct sbuf ck, found;
+	struct stat st;
 	int rc = 0;
 
 	sbuf_init(&ck);
 	sbuf_init(&found);
 	sbuf_addf(&ck, "%s.checkpoint", sc->register_path);
-	if (!fileio_exists(sc->register_path) && !fileio_exists(ck.buf) &&
+	/* lstat: a link in the register's place (dangling too) is register_open's to refuse */
+	if (lstat(sc->register_path, &st) < 0 && lstat(ck.buf, &st) < 0 &&
 	    registered_report(cfg->reports_dir, &found))
 		rc = pl_err_set(err, PL_E_INTEGRITY, sc->register_path,
 				"the register and its checkpoint are missing, but %s is signed as "

@@ -42,7 +42,8 @@ struct publish_item {
 };
 
 /* Validates the config's signing, alerts and logging sections and opens the register (verified
- * now; locked again at each append) when a secret key is configured or present. Returns a new publisher or NULL with err set. */
+ * now; locked again at each append) when a secret key is configured or present. Returns a new
+ * publisher or NULL with err set. */
 struct publish *publish_open(const struct config *cfg, struct pl_err *err);
 /* Validates the signing, alerts and logging sections only (for `plumbline check`): opens no
  * file, reads no secret. */

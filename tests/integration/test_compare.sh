@@ -34,7 +34,8 @@ cat >"$dir/plumbline.json" <<JSON
     {"id": "down", "probe": "openai", "base_url": "http://127.0.0.1:1/v1", "model": "sim-gpt-2",
      "api_key_env": "PL_TEST_KEY", "retries": 0, "max_outage": 0},
     {"id": "flaky", "probe": "openai", "base_url": "http://127.0.0.1:$p_flaky/v1", "model": "sim-gpt-1f",
-     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 0, "timeout_ms": 5000},
+     "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 0, "timeout_ms": 5000,
+     "max_outage": 2, "probe_interval": 1},
     {"id": "slow", "probe": "openai", "base_url": "http://127.0.0.1:$p_slow/v1", "model": "sim-gpt-1s",
      "api_key_env": "PL_TEST_KEY", "concurrency": 1, "timeout_ms": 5000}
   ],
