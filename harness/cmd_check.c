@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char usage_check[] = "usage: plumbline check --config FILE [SUITE...]\n"
 			   "\n"
@@ -40,6 +41,7 @@ int cmd_check(int argc, char **argv)
 	struct detect_params *dp = NULL;
 	struct jsonloc cloc;
 	struct check_args ca = { NULL };
+	char **ids = NULL; /* the suites' ids so far, to refuse a second of one */
 	int first, i, rc = EXIT_USAGE;
 	size_t prompts = 0, checks = 0, judged_suites = 0, v;
 
@@ -74,14 +76,26 @@ int cmd_check(int argc, char **argv)
 	}
 	printf("%s: ok (%zu vendor%s)\n", config_path, cfg->n_vendors,
 	       cfg->n_vendors == 1 ? "" : "s");
+	ids = xcalloc((size_t)(argc - first) + 1, sizeof(*ids));
 	for (i = first; i < argc; i++) {
 		struct suite *s = suite_load(argv[i], &err);
 		size_t p;
+		int j;
 
 		if (!s) {
 			rc = cli_fail(&err);
 			goto out;
 		}
+		/* as run, compare and baseline record refuse it: their reports would collide */
+		for (j = first; j < i; j++)
+			if (!strcmp(ids[j - first], s->id)) {
+				pl_err_set(&err, PL_E_USAGE, argv[i],
+					   "suite id \"%s\" is also used by %s", s->id, argv[j]);
+				suite_free(s);
+				rc = cli_fail(&err);
+				goto out;
+			}
+		ids[i - first] = xstrdup(s->id);
 		if (s->detection) {
 			struct jsonloc sloc = suite_loc(s);
 
@@ -118,6 +132,9 @@ int cmd_check(int argc, char **argv)
 			judged_suites, judged_suites == 1 ? "" : "s",
 			judged_suites == 1 ? "has" : "have");
 out:
+	for (i = 0; ids && ids[i]; i++)
+		free(ids[i]);
+	free(ids);
 	config_free(cfg);
 	return rc;
 }

@@ -14,6 +14,10 @@ want=$(tail -n 1 "$tmp/last.out")
 expect_exit 0 "$PLUMBLINE" check --config "$cfg_good" "$yaml"
 grep -q "demo.yaml: ok (suite \"demo\", 5 prompts)" "$tmp/last.out" || fail "$(cat "$tmp/last.out")"
 [ "$(tail -n 1 "$tmp/last.out")" = "$want" ] || fail "yaml: $(tail -n 1 "$tmp/last.out"), json: $want"
+# Both at once share the id "demo": check refuses them as run does (it said ok before).
+expect_exit 2 "$PLUMBLINE" check --config "$cfg_good" "$json" "$yaml"
+grep -q "demo.yaml: suite id \"demo\" is also used by .*demo.json" "$tmp/last.err" ||
+	fail "duplicate suite id: $(cat "$tmp/last.err")"
 
 # The baseline from the JSON suite keeps each prompt's request hash.
 base="$tmp/base"
