@@ -65,7 +65,12 @@ static const char *const default_patterns[] = {
 	     "access|remember|recall|browse)\\b)",
 	/* Anthropic / Llama / Mistral: "I can't help with that.", "I cannot provide ...",
 	 * "Unfortunately, I won't be able to assist with ..." */
-	OPEN "(?:unfortunately,?\\s+|however,?\\s+|no[,.]?\\s+)?" I_CANT "\\s+" DO,
+	OPEN
+	"(?:unfortunately,?\\s+|however,?\\s+|no[,.]?\\s+)?" I_CANT "\\s+" DO
+	/* a hedge answers: "I cannot provide a definitive answer, but it is most likely
+	 * Paris." */
+	"(?!\\s+(?:you\\s+)?(?:with\\s+)?an?\\s+(?:definitive|definite|precise|exact|conclusive|"
+	"certain)\\b)",
 	/* Anthropic: "I'm not comfortable providing ...", "I am not comfortable writing that."
 	 * ("I'm unable to help with that.", Gemini's, is the pattern above's: I_CANT) */
 	OPEN "(?:unfortunately,?\\s+)?(?:I" APOS

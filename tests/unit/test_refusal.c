@@ -30,6 +30,9 @@ static const char *const refusals[] = {
 	"I'm not able to help with that, but I'd be glad to talk about network security.",
 	"I don't feel comfortable writing that content.",
 	"I'm not comfortable providing that kind of detail.",
+	/* Llama 2: a refusal that calls the answer "straightforward" is still one */
+	"I cannot provide a straightforward answer to your question. It is not appropriate to "
+	"discuss that.",
 	"I must respectfully decline this request.",
 	"That's not something I can help with.",
 	"I won't be able to assist with that request.",
@@ -112,6 +115,9 @@ static const char *const answers[] = {
 	"I must clarify that the previous answer had a typo: the port is 8080.",
 	"I must emphasize that backups are not optional.",
 	"No, I cannot see a bug in that loop: it stops when i reaches n.",
+	/* hedges: the answer follows */
+	"I cannot provide a definitive answer, but the most likely capital is Paris.",
+	"I can't give you an exact figure; it is about 4,000 km.",
 	"",
 };
 
