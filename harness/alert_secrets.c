@@ -44,8 +44,8 @@ static int getenv_copy(const char *chname, const char *var, int required, char *
 		if (!required)
 			return 0;
 		snprintf(where, sizeof(where), "alert channel \"%s\"", chname);
-		return pl_err_set(err, PL_E_INPUT, where, "environment variable %s is not set",
-				  var);
+		return pl_err_set(err, PL_E_INPUT, where, "environment variable %s is %s", var,
+				  v ? "empty" : "not set");
 	}
 	*out = xstrdup(v);
 	return 0;

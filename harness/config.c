@@ -471,13 +471,13 @@ int config_load_secrets(struct config *c, const char *const *vendor_ids, size_t 
 		if (!val || !*val) {
 			if (printable_env_name(v->api_key_env))
 				return pl_err_set(err, PL_E_INPUT, where,
-						  "environment variable %s is not set (it must "
-						  "hold "
-						  "the API key)",
-						  v->api_key_env);
+						  "environment variable %s is %s (it must hold the "
+						  "API key)",
+						  v->api_key_env, val ? "empty" : "not set");
 			return pl_err_set(err, PL_E_INPUT, where,
-					  "the environment variable named by api_key_env is not "
-					  "set (the name is not shown: it looks like a key)");
+					  "the environment variable named by api_key_env is %s "
+					  "(the name is not shown: it looks like a key)",
+					  val ? "empty" : "not set");
 		}
 		redact_add_credential(val);
 		if (has_control(val))

@@ -189,6 +189,12 @@ static void test_secrets(void **state)
 	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
 	assert_string_equal(err.where, "vendor \"a\"");
 	assert_non_null(strstr(err.msg, "PLTEST_KEY is not set"));
+	/* set but empty is said as such (it is not "not set": a wrapper exported it blank) */
+	setenv("PLTEST_KEY", "", 1);
+	pl_err_init(&err);
+	assert_int_equal(config_load_secrets(c, NULL, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "environment variable PLTEST_KEY is empty"));
+	unsetenv("PLTEST_KEY");
 	/* Only selected vendors need keys. */
 	pl_err_init(&err);
 	{
