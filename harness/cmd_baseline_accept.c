@@ -253,6 +253,7 @@ static int keep_old(const char *bpath, const char *keep, struct pl_err *err)
 struct copy_ctx {
 	struct journal *j;
 	const char *vendor, *suite;
+	size_t answers; /* the night's answers copied (not sent again) */
 };
 
 static int copy_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
@@ -261,6 +262,7 @@ static int copy_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
 
 	if (strcmp(r->vendor, c->vendor) || strcmp(r->suite, c->suite))
 		return 0;
+	c->answers += r->answer && r->answer->fault == PROBE_OK;
 	return journal_append(c->j, r, err);
 }
 
@@ -296,6 +298,7 @@ static struct sampleset *top_up(const struct accept_args *a, const char *suite_p
 	cc.j = j;
 	cc.vendor = vendor;
 	cc.suite = suite;
+	cc.answers = 0;
 	if (journal_read(journal, copy_rec, &cc, NULL, err) < 0)
 		goto out;
 	journal_close(j);
@@ -303,8 +306,11 @@ static struct sampleset *top_up(const struct accept_args *a, const char *suite_p
 	memset(&so, 0, sizeof(so));
 	so.resume = 1;
 	so.progress = 1;
-	fprintf(stderr, "plumbline: topping the baseline up: %zu requests to %s\n", s.plan.n_items,
-		vendor);
+	fprintf(stderr,
+		"plumbline: topping the baseline up: %zu more requests to %s (%zu of its %zu samples "
+		"are the night's answers)\n",
+		s.plan.n_items > cc.answers ? s.plan.n_items - cc.answers : 0, vendor, cc.answers,
+		s.plan.n_items);
 	if (session_execute(&s, &so, err) < 0)
 		goto out;
 	if (s.stats.budget_hit) {

@@ -61,6 +61,9 @@ expect_exit 0 "$PLUMBLINE" baseline accept --config "$cfg" --report "$report" \
 	--reason "vendor confirmed the model upgrade (ticket 4711)" --by alice --top-up
 cat "$tmp/last.out"
 sim_stop
+# it announces what it sends: 20 more a prompt, not the whole 30 (it said 150 before)
+grep -q "topping the baseline up: 100 more requests to sim (50 of its 150 samples are the night's answers)" "$tmp/last.err" ||
+	fail "top-up message: $(cat "$tmp/last.err")"
 # every prompt holds baseline_samples answers: the night's 10 and 20 sampled now
 python3 - "$bl" "$report" <<'PY' || fail "the new baseline was not topped up"
 import json, sys
