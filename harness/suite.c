@@ -12,7 +12,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SUITE_MAX_BYTES (16u << 20)
 
@@ -543,6 +545,13 @@ static int parse_dataset(struct suite *st, const struct jsonloc *loc, const char
 		goto out;
 	}
 	path = dataset_path(st->path, name);
+	/* a file that is not there is the suite's mistake: said at the suite's line */
+	if (access(path, R_OK) < 0) {
+		json_fail(loc, ptr, "dataset", err, "cannot read %s: %s%s", path, strerror(errno),
+			  name[0] == '/' ? ""
+					 : " (a dataset's path is relative to the suite's folder)");
+		goto out;
+	}
 	if (dataset_load(&ds, path, err) < 0)
 		goto out;
 	for (r = 0; r < ds.n_rows; r++) {
