@@ -1429,13 +1429,16 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (!n_targets) {
-		printf("nothing to run: no vendor/suite has a baseline\n");
+	pub = publish_open(s.cfg, &err); /* from here on the log file records why a run ends */
+	if (pub && !n_targets) {
+		pl_err_set(&err, PL_E_VENDOR, NULL,
+			   "nothing to run: no vendor/suite has a baseline");
+		printf("%s\n", err.msg);
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
-	warn_unknown_hashes(&a, targets, n_targets);
-	pub = publish_open(s.cfg, &err);
+	if (pub)
+		warn_unknown_hashes(&a, targets, n_targets);
 	if (!pub || lock_targets(&s, targets, n_targets, a.lock_wait, &locks, &err) < 0) {
 		rc = cli_fail(&err);
 		/* A register that does not verify stops the night (it is never extended):
@@ -1541,6 +1544,11 @@ int cmd_run(int argc, char **argv)
 		printf("\n");
 	}
 out:
+	if (pub && log_to_file() && rc != EXIT_OK && rc != EXIT_CHANGED && pl_err_isset(&err)) {
+		char why[1600];
+
+		pl_log(LOG_ERROR, "%s", pl_err_str(&err, why, sizeof(why)));
+	}
 	if (pub && log_to_file()) /* the run's end is recorded whatever ended it */
 		pl_log(rc == EXIT_OK || rc == EXIT_CHANGED ? LOG_INFO : LOG_WARN,
 		       "run finished: night %s, exit %d (%zu changed, %zu with failed checks, %zu "

@@ -142,6 +142,10 @@ grep -q "INFO  vendor sim: 50 requests sent, 50 answers, 0 faults" "$log" || fai
 grep -q "  sim/demo \[sim-gpt-1\]: \(pass\|changed\)" "$log" || fail "cron: no verdict line"
 grep -q "INFO  run finished: night 2026-05-03, exit $rc" "$log" || fail "cron: no end line"
 ! grep -q $'\033' "$log" || fail "cron: escape codes in the log"
+# the same night again is refused (exit 2): the log says why, not only "exit 2"
+expect_exit 2 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-05-03 "$suite"
+grep -q "ERROR .*night 2026-05-03 was already run" "$log" || fail "cron: refusal not logged: $(tail -3 "$log")"
+grep -q "WARN  run finished: night 2026-05-03, exit 2" "$log" || fail "cron: no end line for the refused run"
 echo "cron: $n progress lines"
 
 # 5. An unwritable log file: open()'s reason, never isatty()'s ENOTTY.
