@@ -528,7 +528,7 @@ int cmd_baseline_accept(int argc, char **argv)
 	free(set->model);
 	set->model = xstrdup(v->model);
 	session_stamp_requests(set, su);
-	/* Lock and verify the register before touching the baseline. */
+	/* Verify the register before touching the baseline (the append locks it again). */
 	key = sign_key_load(sc.secret_key, &err);
 	reg = key ? register_open(sc.register_path, key, &err) : NULL;
 	if (!reg)

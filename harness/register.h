@@ -85,14 +85,17 @@ struct reg_decision_entry {
 	long topped_up;		    /* answers sampled to fill the baseline up; <= 0 none */
 };
 
-/* Opens (creating on first append) the register at path and locks it. key signs entries and
- * checkpoints; it may be NULL for a read-only handle (appends then fail). Refuses to open a
- * register whose existing entries or checkpoint do not verify with key's public half, so a
- * tampered register is never extended; the one exception is a single verified entry past a
- * valid checkpoint (a crash between an append and its checkpoint), whose checkpoint it signs.
+/* Opens (creating on first append) the register at path. key signs entries and checkpoints;
+ * it may be NULL for a read-only handle (appends then fail). Refuses to open a register whose
+ * existing entries or checkpoint do not verify with key's public half, so a tampered register
+ * is never extended; the one exception is a single verified entry past a valid checkpoint (a
+ * crash between an append and its checkpoint), whose checkpoint it signs. The register's lock
+ * (path.lock) is held only while it verifies and while an append runs: each append locks,
+ * checks that the entries verified before are unchanged (by leaf hash), verifies the entries
+ * other runs added since, appends and unlocks; so runs on other vendors share it.
  * Returns a new reg or NULL with err set. */
 struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err);
-void register_close(struct reg *r); /* NULL-safe; releases the lock */
+void register_close(struct reg *r); /* NULL-safe */
 size_t register_size(const struct reg *r);
 /* The sequence number the next append will get. */
 long long register_next_seq(const struct reg *r);
