@@ -390,43 +390,6 @@ static void pct(struct sbuf *sb, const char *what, double a, double b, const cha
 		sbuf_addf(sb, "; %s %.0f%s -> %.0f%s", what, a, unit, b, unit);
 }
 
-/* Whether the comma-separated list holds the item of n bytes. */
-static int list_has(const char *list, const char *item, size_t n)
-{
-	const char *p = list;
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && !memcmp(p, item, n))
-			return 1;
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
-/* The distinct fault kinds of set's prompts, comma-separated, into out (empty: none). */
-static void fault_kinds(const struct sampleset *set, struct sbuf *out)
-{
-	size_t i, n;
-	const char *k, *end;
-
-	for (i = 0; set && i < set->n_prompts; i++) {
-		for (k = set->prompts[i].fault_kinds; k && *k; k = *end ? end + 1 : end) {
-			end = strchr(k, ',');
-			if (!end)
-				end = k + strlen(k);
-			n = (size_t)(end - k);
-			if (!list_has(out->len ? out->buf : "", k, n)) {
-				if (out->len)
-					sbuf_addch(out, ',');
-				sbuf_add(out, k, n);
-			}
-		}
-	}
-}
-
 /* Compares one suite. Returns 1 regression, 0 none, -1 incomplete (err set) . */
 static int compare_suite(struct session *s, const struct cargs *a, const struct suite *q,
 			 const char *date, struct sbuf *md, struct pl_err *err)
@@ -468,12 +431,16 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 		size_t got, want;
 
 		if (!session_answered_enough(s, id, q->id, &got, &want)) {
-			fault_kinds(i ? B : A, &tc);
+			const struct runner_vendor_stats *vs = session_vendor_stats(s, id);
+			char why[320] = "";
+
+			if (vs) /* as a night's incomplete_reason says it */
+				runner_fault_describe(vs, why, sizeof(why));
 			pl_err_set(err, PL_E_VENDOR, q->id,
-				   "%s answered %zu of %zu requests%s%s%s: too few to compare (a "
-				   "comparison needs %.0f%% of each side's requests answered)",
-				   id, got, want, tc.len ? " (faults: " : "", tc.len ? tc.buf : "",
-				   tc.len ? ")" : "", 100 * SESSION_MIN_ANSWERED);
+				   "%s answered %zu of %zu requests: too few to compare (a "
+				   "comparison needs %.0f%% of each side's requests answered)%s%s",
+				   id, got, want, 100 * SESSION_MIN_ANSWERED,
+				   why[0] ? "; most failed with " : "", why);
 			goto out;
 		}
 	}

@@ -1416,6 +1416,7 @@ struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonsch
 			js->res[i].dyn[k].node = n;
 		}
 	{
+		/* from the root first, so a loop through it is named where the user reads it */
 		const struct node *loop = in_place_cycle(js->root);
 		struct node *n;
 

@@ -463,17 +463,17 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 	unsigned char sig[SIGN_SIG_LEN];
 	struct sbuf sb, b64;
 	long long seq = -1;
-	int locked = r->lock_fd < 0; /* else the caller holds the lock (sign_and_append) */
+	int own_lock = r->lock_fd < 0; /* else the caller holds it (sign_and_append) */
 
 	sbuf_init(&sb);
 	sbuf_init(&b64);
 	if (!r->key) {
 		pl_err_set(err, PL_E_INTERNAL, r->path, "register opened without a signing key");
-		locked = 0;
+		own_lock = 0;
 		goto out;
 	}
-	if (locked && reg_lock(r, r->n, err) < 0) {
-		locked = 0;
+	if (own_lock && reg_lock(r, r->n, err) < 0) {
+		own_lock = 0;
 		goto out;
 	}
 	json_object_set_new(obj, "seq", json_integer((json_int_t)r->n));
@@ -496,7 +496,7 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 		goto out;
 	seq = (long long)r->n - 1;
 out:
-	if (locked)
+	if (own_lock)
 		reg_unlock(r);
 	json_decref(obj);
 	sbuf_release(&sb);
