@@ -437,12 +437,13 @@ struct send_ctx {
 	struct probe_result *res; /* one per plan vendor */
 };
 
-static void on_final(void *ctx, size_t item, const struct probe_answer *a)
+static void on_final(void *ctx, size_t item, int attempts, const struct probe_answer *a)
 {
 	struct send_ctx *s = ctx;
 	struct plan_item it;
 	size_t v;
 
+	(void)attempts;
 	plan_item(s->plan, item, &it);
 	for (v = 0; v < s->plan->n_vendors; v++)
 		if (s->plan->vendors[v] == it.vendor)

@@ -129,6 +129,7 @@ struct target {
 	struct cli_strings edited, unbaselined;
 	struct cli_strings failing; /* those of them whose format checks failed tonight */
 	size_t faults;		    /* requests of tonight's journal that ended in a fault */
+	size_t not_sent;	    /* ... of which were given up without being sent */
 	struct judge_tally jtally;  /* what the LLM judge did for the judged checks */
 	int judged;		    /* the suite has judged checks */
 	/* A suite with judged checks is judged after the run (judge_deferred): asking the LLM
@@ -481,6 +482,7 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 		c->error += own.error;
 		c->samples += own.samples;
 		c->faults += own.faults;
+		c->not_sent += own.not_sent;
 		c->vendor_faults += own.vendor_faults;
 		c->refusals += own.refusals;
 		if (own.prompts_failed)
@@ -509,6 +511,7 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 			t->lat[t->n_lat++] = ps->samples[i].latency_ms;
 	t->answers += ps->n;
 	t->faults += ps->faults;
+	t->not_sent += ps->not_sent;
 	rc = 0;
 out:
 	free(brows);
@@ -670,9 +673,12 @@ static const char *incomplete_reason(const struct session *s, const struct targe
 	sbuf_init(&sb);
 	if (head && vs->auth_failed)
 		sbuf_addf(&sb, "%s; ", head);
-	if (t->faults)
-		sbuf_addf(&sb, "%zu of %zu requests failed%s%s; ", t->faults, planned,
+	if (t->faults > t->not_sent)
+		sbuf_addf(&sb, "%zu of %zu requests failed%s%s; ", t->faults - t->not_sent, planned,
 			  fault[0] ? ": " : "", fault);
+	/* an outage's summary (the head) says how many it left unsent */
+	if (t->not_sent && !(head && vs->outage.not_sent))
+		sbuf_addf(&sb, "%zu not sent; ", t->not_sent);
 	if (head && !vs->auth_failed)
 		sbuf_addf(&sb, "%s; ", head);
 	sb.len -= 2; /* the last "; " (head or faults is there) */
@@ -906,9 +912,10 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	it->summary = t->summary;
 	it->incomplete_reason = in.incomplete_reason ? xstrdup(in.incomplete_reason) : NULL;
 	it->planned = in.planned;
-	it->sent = sum->counts.samples + sum->counts.faults;
+	it->sent = sum->counts.samples + sum->counts.faults - sum->counts.not_sent;
 	it->answers = sum->counts.samples;
-	it->faults = sum->counts.faults;
+	it->faults = sum->counts.faults - sum->counts.not_sent;
+	it->not_sent = sum->counts.not_sent;
 	it->retries = vs ? vs->retries : 0;
 	it->vendor_faults = sum->counts.vendor_faults;
 	it->checks_total = sum->counts.checks_total;
@@ -1075,8 +1082,8 @@ static void log_vendors(const struct session *s)
 		pl_log(vs->faults || vs->stop_reason[0] ? LOG_WARN : LOG_INFO,
 		       "vendor %s: %zu requests sent, %zu answers, %zu faults, %zu retries, %zu not "
 		       "sent, cost %s%s%s%s%s",
-		       vs->vendor, vs->requests, vs->answers, vs->faults, vs->retries,
-		       vs->unreachable, cost, vs->stop_reason[0] ? "; stopped: " : "",
+		       vs->vendor, vs->requests, vs->answers, vs->faults - vs->unreachable,
+		       vs->retries, vs->unreachable, cost, vs->stop_reason[0] ? "; stopped: " : "",
 		       vs->stop_reason, fault[0] ? "; most faults: " : "", fault);
 	}
 }

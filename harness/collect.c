@@ -102,7 +102,7 @@ static void advance(struct collect *c, struct target *t)
 	}
 }
 
-static void add(struct collect *c, size_t g, int sample, const struct probe_answer *a)
+static void add(struct collect *c, size_t g, int sample, int attempts, const struct probe_answer *a)
 {
 	struct prompt_samples *ps;
 
@@ -116,7 +116,7 @@ static void add(struct collect *c, size_t g, int sample, const struct probe_answ
 	if (a->fault == PROBE_OK)
 		sampleset_add_answer(ps, sample, a);
 	else
-		sampleset_add_fault(ps, probe_fault_name(a->fault));
+		sampleset_add_fault(ps, probe_fault_name(a->fault), attempts > 0);
 	c->got[g]++;
 	if (c->got[g] == c->p->groups[g].n)
 		c->ready = 1;
@@ -134,13 +134,13 @@ void collect_idle(void *ctx)
 		advance(c, &c->t[k]);
 }
 
-void collect_on_final(void *ctx, size_t item, const struct probe_answer *a)
+void collect_on_final(void *ctx, size_t item, int attempts, const struct probe_answer *a)
 {
 	struct collect *c = ctx;
 	size_t g = plan_group_of(c->p, item);
 
 	if (g < c->p->n_groups)
-		add(c, g, (int)(item - c->p->groups[g].first), a);
+		add(c, g, (int)(item - c->p->groups[g].first), attempts, a);
 }
 
 int collect_record(void *ctx, const struct journal_rec *r, struct pl_err *err)
@@ -169,7 +169,7 @@ int collect_record(void *ctx, const struct journal_rec *r, struct pl_err *err)
 		if (r->sample < 0 || r->sample >= c->p->groups[g].n)
 			return 0;
 		t->hint = g;
-		add(c, g, r->sample, r->answer);
+		add(c, g, r->sample, r->attempts, r->answer);
 		return 0;
 	}
 	return 0;

@@ -27,7 +27,7 @@ struct collect *collect_new(const struct plan *p, collect_fn fn, void *ctx);
 void collect_free(struct collect *c); /* NULL-safe */
 
 /* For runner_opts.on_final (ctx: the collector): takes note of the answer. */
-void collect_on_final(void *c, size_t item, const struct probe_answer *a);
+void collect_on_final(void *c, size_t item, int attempts, const struct probe_answer *a);
 /* For runner_opts.on_idle: hands over the prompts that are complete (in order), after the
  * runner sent its next requests, so judging never delays a request. */
 void collect_idle(void *c);

@@ -66,6 +66,10 @@ static double v_retries(const struct metrics_row *r)
 {
 	return (double)r->retries;
 }
+static double v_not_sent(const struct metrics_row *r)
+{
+	return (double)r->not_sent;
+}
 
 static const struct {
 	const char *name;
@@ -79,6 +83,9 @@ static const struct {
 	{ "plumbline_request_errors", "Requests that ended in an error in the last run.",
 	  v_errors },
 	{ "plumbline_request_retries", "Retries in the last run.", v_retries },
+	{ "plumbline_requests_not_sent",
+	  "Requests given up without being sent in the last run (vendor stopped or down).",
+	  v_not_sent },
 };
 
 void metrics_render(const struct metrics_run *r, struct sbuf *out)

@@ -288,7 +288,8 @@ int publish_metrics(struct publish *p, const struct publish_item *items, size_t 
 		rows[i].changes = it->n_signals;
 		rows[i].checks_total = it->checks_total;
 		rows[i].checks_failed = it->checks_failed;
-		rows[i].requests = it->planned;
+		rows[i].requests = it->sent;
+		rows[i].not_sent = it->not_sent;
 		rows[i].errors = it->faults;
 		rows[i].retries = it->retries;
 		rows[i].latency_sum_s = it->latency_sum_ms / 1000.0;

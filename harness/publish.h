@@ -27,7 +27,9 @@ struct publish_item {
 	const struct detect_outcome *detect; /* may be NULL */
 	const char *summary;
 	const char *incomplete_reason; /* may be NULL */
-	size_t planned, sent, answers, faults, retries;
+	/* planned items; sent: those sent (answered or failed); faults: sent ones that failed;
+	 * not_sent: given up without being sent (the vendor stopped or was declared down) */
+	size_t planned, sent, answers, faults, not_sent, retries;
 	size_t vendor_faults; /* faults held against the vendor (report counts.vendor_faults) */
 	/* checks counted as evaluate.h defines them: (prompt, check) pairs */
 	size_t checks_total, checks_failed, prompts_failed;

@@ -191,8 +191,11 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 				       sizeof(phrase));
 		sbuf_addf(&line, "; %s", phrase);
 	}
-	if (c->faults)
-		sbuf_addf(&line, "; %zu vendor fault%s", c->faults, c->faults == 1 ? "" : "s");
+	if (c->faults > c->not_sent)
+		sbuf_addf(&line, "; %zu vendor fault%s", c->faults - c->not_sent,
+			  c->faults - c->not_sent == 1 ? "" : "s");
+	if (c->not_sent)
+		sbuf_addf(&line, "; %zu not sent", c->not_sent);
 	if (in->outage_summary && *in->outage_summary &&
 	    (!in->incomplete_reason || !strstr(in->incomplete_reason, in->outage_summary)))
 		sbuf_addf(&line, "; %s", in->outage_summary);
@@ -213,6 +216,7 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	json_object_set_new(counts, "checks_total", json_integer((json_int_t)c->checks_total));
 	json_object_set_new(counts, "prompts_failed", json_integer((json_int_t)c->prompts_failed));
 	json_object_set_new(counts, "vendor_faults", json_integer((json_int_t)c->vendor_faults));
+	json_object_set_new(counts, "not_sent", json_integer((json_int_t)c->not_sent));
 	r = json_object();
 	json_object_set_new(r, "format", json_string(REPORT_FORMAT));
 	json_object_set_new(r, "run",

@@ -213,7 +213,7 @@ static void finalize(struct run *r, struct vstate *v, size_t item, const struct 
 		if (journal_append(r->j, &rec, r->err))
 			r->failed = 1;
 		else if (r->o->on_final)
-			r->o->on_final(r->o->final_ctx, item, a);
+			r->o->on_final(r->o->final_ctx, item, attempts, a);
 	}
 	r->done++;
 	if (a->fault == PROBE_OK) {

@@ -78,8 +78,10 @@ struct runner_opts {
 	 * to the journal, with the item's plan index; the answer is borrowed for the call. Items
 	 * skipped because the journal already held them (resume) and items never sent (budget
 	 * stop) are not reported. Called synchronously from inside runner_run (one thread),
-	 * in journal order. May be NULL. */
-	void (*on_final)(void *ctx, size_t item, const struct probe_answer *a);
+	 * in journal order. attempts is the journal's: how many times the item was sent; 0 with
+	 * a fault: given up without being sent (the vendor stopped or was declared down). May be
+	 * NULL. */
+	void (*on_final)(void *ctx, size_t item, int attempts, const struct probe_answer *a);
 	void *final_ctx;
 	/* Called once per turn of the event loop, after the turn's new requests went out and
 	 * before waiting for answers: the place for work on the answers (judging them), so it
@@ -116,7 +118,8 @@ struct runner_fault_class {
 
 struct runner_vendor_stats {
 	const char *vendor; /* borrowed id */
-	size_t requests, answers, faults, retries;
+	size_t requests, answers, retries;
+	size_t faults; /* items journaled with a fault, the unreachable ones (below) included */
 	size_t unreachable; /* items journaled without being sent (the vendor was given up) */
 	long prompt_tokens, completion_tokens;
 	double cost;

@@ -129,13 +129,15 @@ void sampleset_add_answer(struct prompt_samples *ps, int index, const struct pro
 		s->tool_calls = json_incref(a->tool_calls);
 }
 
-void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name)
+void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name, int sent)
 {
 	struct sbuf sb;
 	const char *p;
 	size_t n = strlen(fault_name);
 
 	ps->faults++;
+	if (!sent)
+		ps->not_sent++;
 	if (!strcmp(fault_name, "auth") || !strcmp(fault_name, "bad_request") ||
 	    !strcmp(fault_name, "content_filter"))
 		ps->own_faults++;
@@ -197,7 +199,7 @@ static int group_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
 	if (r->answer->fault == PROBE_OK)
 		sampleset_add_answer(ps, r->sample, r->answer);
 	else
-		sampleset_add_fault(ps, probe_fault_name(r->answer->fault));
+		sampleset_add_fault(ps, probe_fault_name(r->answer->fault), r->attempts > 0);
 	return 0;
 }
 

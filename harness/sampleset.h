@@ -38,6 +38,9 @@ struct prompt_samples {
 	/* ... of which the vendor is not to blame for (auth: our key; bad_request: our config;
 	 * content_filter: the vendor answered, with a refusal): availability leaves them out */
 	size_t own_faults;
+	/* ... of which were never sent: the vendor had been given up (authentication failed,
+	 * declared down, its time budget ran out) before their turn */
+	size_t not_sent;
 	char *fault_kinds; /* comma-separated distinct fault names, or NULL */
 	/* a baseline's: the prompt's request hash when recorded (suite_request_hash), "" when
 	 * unknown (baselines recorded before it was kept) */
@@ -66,8 +69,9 @@ struct prompt_samples *sampleset_prompt(struct sampleset *s, const char *prompt_
 const struct prompt_samples *sampleset_find(const struct sampleset *s, const char *prompt_id);
 /* Appends a sample copied from a normalised answer (which must not be a fault). */
 void sampleset_add_answer(struct prompt_samples *ps, int index, const struct probe_answer *a);
-/* Counts a request that ended in a fault. */
-void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name);
+/* Counts a request that ended in a fault; sent 0: it was given up without being sent (a
+ * journal record with attempts 0). */
+void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name, int sent);
 /* Sorts every prompt's samples by index (answers arrive in completion order). */
 void sampleset_sort(struct sampleset *s);
 

@@ -52,7 +52,8 @@ export PL_IT_HOOK_KEY=hook-secret-0123456789
 sim_start auth --seed 7 --night 1 --require-key "$PL_TEST_KEY"
 dir=$(copy_night auth)
 vendor_set "$dir/plumbline.json" "{\"alerts\": {\"retries\": 1, \"channels\": [{\"type\": \"webhook\",
-	\"url\": \"http://127.0.0.1:$(cat "$tmp/recv.port")/hook\", \"secret_env\": \"PL_IT_HOOK_KEY\"}]}}"
+	\"url\": \"http://127.0.0.1:$(cat "$tmp/recv.port")/hook\", \"secret_env\": \"PL_IT_HOOK_KEY\"}]},
+	\"logging\": {\"file\": \"$dir/night.log\", \"metrics_file\": \"$dir/night.prom\"}}"
 wrong=wrong-key-CANARY-fedcba9876543210
 PL_TEST_KEY=$wrong expect_exit 3 "$PLUMBLINE" run --config "$dir/plumbline.json" \
 	--date 2026-05-01 --markdown "$dir/night.md" "$suite"
@@ -63,8 +64,16 @@ want="authentication failed (HTTP 401 from 127.0.0.1:$port): check PL_TEST_KEY"
 grep -qF "$want" "$tmp/last.out" || fail "wrong key: console: $(cat "$tmp/last.out")"
 report="$dir/reports/2026-05-01/sim-demo.json"
 reason=$(json_get "$report" 'd["incomplete_reason"]')
-[[ "$reason" == "$want; 50 of 50 requests failed: auth (HTTP 401: "* ]] ||
+# The requests never sent are counted as such, not as failed requests, everywhere.
+[[ "$reason" == "$want; $sent of 50 requests failed: auth (HTTP 401: "*"); $((50 - sent)) not sent" ]] ||
 	fail "wrong key: reason '$reason'"
+grep -qF "vendor sim: $sent requests sent, 0 answers, $sent faults, 0 retries, $((50 - sent)) not sent" \
+	"$dir/night.log" || fail "wrong key: the log's vendor line: $(grep 'vendor sim' "$dir/night.log")"
+grep -qx "plumbline_requests{vendor=\"sim\",model=\"sim-gpt-1\",suite=\"demo\"} $sent" "$dir/night.prom" &&
+	grep -qx "plumbline_request_errors{vendor=\"sim\",model=\"sim-gpt-1\",suite=\"demo\"} $sent" "$dir/night.prom" &&
+	grep -qx "plumbline_requests_not_sent{vendor=\"sim\",model=\"sim-gpt-1\",suite=\"demo\"} $((50 - sent))" \
+		"$dir/night.prom" || fail "wrong key: metrics: $(grep requests "$dir/night.prom")"
+[ "$(json_get "$report" 'd["counts"]["not_sent"]')" = $((50 - sent)) ] || fail "wrong key: counts.not_sent"
 grep -qF "$want" "$dir/night.md" || fail "wrong key: the Markdown does not say why"
 grep -qF "$want" "$tmp/alerts.jsonl" || fail "wrong key: the alert does not say why: $(cat "$tmp/alerts.jsonl" 2>&1)"
 ! grep -rqF "$wrong" "$dir" "$tmp/last.out" "$tmp/last.err" || fail "wrong key: the key leaked"
@@ -79,7 +88,7 @@ expect_exit 3 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-05-01 
 	--markdown "$dir/night.md" "$suite"
 report="$dir/reports/2026-05-01/sim-demo.json"
 reason=$(json_get "$report" 'd["incomplete_reason"]')
-[[ "$reason" == *"50 of 50 requests failed: network ("*"Could not resolve host: api.example.invalid"* ]] ||
+[[ "$reason" == *" of 50 requests failed: network ("*"Could not resolve host: api.example.invalid"*"requests not sent)" ]] ||
 	fail "dns: reason '$reason'"
 grep -qF "Could not resolve host: api.example.invalid" "$tmp/last.out" || fail "dns: console"
 grep -qF "Could not resolve host" "$dir/night.md" || fail "dns: the Markdown does not say why"

@@ -89,7 +89,7 @@ static void final(struct collect *c, size_t item, int fault)
 	probe_answer_init(&a);
 	a.fault = fault ? PROBE_FAULT_SERVER : PROBE_OK;
 	a.text = xstrdup("answer");
-	collect_on_final(c, item, &a);
+	collect_on_final(c, item, 1, &a);
 	probe_answer_release(&a);
 	collect_idle(c);
 }
@@ -124,7 +124,7 @@ static void test_order_and_completion(void **state)
 		/* the runner takes note; prompts are handed over when it is idle */
 		probe_answer_init(&a);
 		a.text = xstrdup("late");
-		collect_on_final(c, 1, &a);
+		collect_on_final(c, 1, 1, &a);
 		probe_answer_release(&a);
 		assert_int_equal(f.n_seen, before);
 		collect_idle(c);

@@ -487,7 +487,7 @@ static void test_vendor_faults(void **state)
 	fixture_init(&f);
 	night = set_of(cap, 1, js, 1, "fp");
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
-		sampleset_add_fault(sampleset_prompt(night, "cap"), kinds[i]);
+		sampleset_add_fault(sampleset_prompt(night, "cap"), kinds[i], 1);
 	r = build(&f, NULL, night, 8, NULL, &sum);
 	assert_int_equal(sum.counts.faults, 6);
 	assert_int_equal(sum.counts.vendor_faults, 2);

@@ -1050,6 +1050,7 @@ static void test_dry_run(void **state)
 struct finals {
 	int calls[256];
 	enum probe_fault fault[256];
+	int attempts[256];
 	char text[256][64];
 	int total;
 	int idles, idle_seen_partial; /* on_idle calls; one of them saw some but not all finals */
@@ -1065,12 +1066,13 @@ static void on_idle(void *ctx)
 		fc->idle_seen_partial = 1;
 }
 
-static void on_final(void *ctx, size_t item, const struct probe_answer *a)
+static void on_final(void *ctx, size_t item, int attempts, const struct probe_answer *a)
 {
 	struct finals *fc = ctx;
 
 	assert_true(item < 256);
 	fc->calls[item]++;
+	fc->attempts[item] = attempts;
 	fc->fault[item] = a->fault;
 	snprintf(fc->text[item], sizeof(fc->text[item]), "%s", a->text ? a->text : "");
 	fc->total++;
@@ -1423,8 +1425,9 @@ static void test_auth_circuit_stops_vendor(void **state)
 	struct runner_opts o;
 	struct runner_stats st;
 	struct recs rs;
+	struct finals fc;
 	char want[256], buf[320];
-	int i;
+	int i, sent = 0, unsent = 0;
 
 	(void)state;
 	server_reset();
@@ -1433,7 +1436,18 @@ static void test_auth_circuit_stops_vendor(void **state)
 	f.v[0].api_key_env = (char *)"ACME_API_KEY";
 	plan_make(&f, 1, 4, 5);
 	memset(&o, 0, sizeof(o));
+	memset(&fc, 0, sizeof(fc));
+	o.on_final = on_final;
+	o.final_ctx = &fc;
 	assert_int_equal(run(&f, &o, 0, &st), 0);
+	/* the caller is told which items were never sent (attempts 0) */
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(fc.calls[i], 1);
+		sent += fc.attempts[i] > 0;
+		unsent += fc.attempts[i] == 0;
+	}
+	assert_int_equal(sent, 3);
+	assert_int_equal(unsent, 17);
 	read_journal(&f, &rs);
 	assert_int_equal(rs.n, 20);
 	assert_int_equal(rs.ok, 0);
