@@ -89,7 +89,7 @@ static int check_entry(const json_t *entries, const char *file, const char *tc, 
 	if (*end || seq < 0 || !e)
 		return pl_err_set(err, PL_E_INTEGRITY, file,
 				  "register entry #%s named by the signature does not exist", seqs);
-	return register_check_report(e, seq, file, sha, tc, err);
+	return register_check_report(entries, seq, file, sha, tc, err);
 }
 
 int cmd_verify(int argc, char **argv)

@@ -292,3 +292,47 @@ out:
 	sbuf_release(&sb);
 	return rc;
 }
+
+char *fileio_abspath_named(const char *path)
+{
+	struct sbuf in, out;
+	const char *pwd = getenv("PWD"), *p, *e;
+	struct stat a, b;
+	char *cwd = NULL;
+
+	sbuf_init(&in);
+	sbuf_init(&out);
+	if (path[0] != '/') {
+		if (pwd && pwd[0] == '/' && !stat(pwd, &a) && !stat(".", &b) &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			sbuf_addstr(&in, pwd);
+		else if ((cwd = getcwd(NULL, 0)))
+			sbuf_addstr(&in, cwd);
+		sbuf_addch(&in, '/');
+	}
+	sbuf_addstr(&in, path);
+	for (p = in.buf; *p; p = e) {
+		while (*p == '/')
+			p++;
+		for (e = p; *e && *e != '/'; e++)
+			;
+		if (e == p || (e - p == 1 && p[0] == '.'))
+			continue;
+		if (e - p == 2 && p[0] == '.' && p[1] == '.') {
+			while (out.len && out.buf[out.len - 1] != '/')
+				out.len--;
+			if (out.len) {
+				out.len--;
+				out.buf[out.len] = '\0';
+			}
+			continue;
+		}
+		sbuf_addch(&out, '/');
+		sbuf_add(&out, p, (size_t)(e - p));
+	}
+	if (!out.len)
+		sbuf_addch(&out, '/');
+	free(cwd);
+	sbuf_release(&in);
+	return sbuf_detach(&out, NULL);
+}

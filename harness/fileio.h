@@ -60,4 +60,10 @@ int fileio_write_all(int fd, const void *data, size_t len);
 /* Returns 1 if path exists, 0 if not. */
 int fileio_exists(const char *path);
 
+/* path made absolute as the user named it: relative to the working directory as the shell
+ * names it ($PWD when it is "."), "." and ".." resolved by the text, no symbolic link followed
+ * (realpath would give a linked file's target's name: a link named after one night would read
+ * as the night it points to). A new string: free() it. */
+char *fileio_abspath_named(const char *path);
+
 #endif

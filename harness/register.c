@@ -834,13 +834,30 @@ static int tc_differs(const char *tc, const char *key, const char *want)
 	return strcmp(got, want) != 0;
 }
 
-int register_check_report(const json_t *e, long long seq, const char *file, const char *sha,
+/* The first run entry after seq for the same report path (a --force re-run of the night);
+ * -1 when none. */
+static long long replaced_by(const json_t *entries, long long seq, const char *rel)
+{
+	size_t i;
+
+	for (i = (size_t)seq + 1; rel && i < json_array_size(entries); i++) {
+		const json_t *o = json_array_get(entries, i);
+		const char *t = sget(o, "type"), *p = sget(o, "report_path");
+
+		if (t && !strcmp(t, "run") && p && !strcmp(p, rel))
+			return (long long)i;
+	}
+	return -1;
+}
+
+int register_check_report(const json_t *entries, long long seq, const char *file, const char *sha,
 			  const char *tc, struct pl_err *err)
 {
+	const json_t *e = json_array_get(entries, (size_t)seq);
 	const char *type = sget(e, "type"), *rsha = sget(e, "report_sha256");
 	const char *rel = sget(e, "report_path"), *rep = sget(e, "report");
-	char *real = realpath(file, NULL);
-	const char *have = real ? real : file;
+	char *have = fileio_abspath_named(file);
+	long long later;
 	int rc = -1;
 
 	if (!type || strcmp(type, "run")) {
@@ -869,10 +886,20 @@ int register_check_report(const json_t *e, long long seq, const char *file, cons
 			   "the signed comment's date, night or path differs from register "
 			   "entry #%lld",
 			   seq);
+	} else if ((later = replaced_by(entries, seq, rel)) >= 0) {
+		pl_err_set(err, PL_E_INTEGRITY, file,
+			   "register entry #%lld (night %s) was replaced by entry #%lld, a later "
+			   "run of the same night%s: this is the report it replaced, not the "
+			   "current one",
+			   seq, sget(e, "night") ? sget(e, "night") : "?", later,
+			   json_is_true(json_object_get(json_array_get(entries, (size_t)later),
+							"forced"))
+				   ? " (--force)"
+				   : "");
 	} else {
 		rc = 0;
 	}
-	free(real);
+	free(have);
 	return rc;
 }
 

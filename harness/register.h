@@ -135,12 +135,15 @@ struct reg_verify_result {
 int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
 		    struct reg_verify_result *out, struct pl_err *err);
 
-/* Checks that a register entry (from a verified register) is the signed report at file
- * whose SHA-256 is sha256_hex and whose trusted comment is tc: a run entry, the same hash,
- * the file's path ending in the entry's report_path (legacy entries without one: the last two
- * components of their "report"), and the comment's date, night and path equal to the
- * entry's. Returns 0, or -1 with err set (PL_E_INTEGRITY, naming what differs). */
-int register_check_report(const json_t *entry, long long seq, const char *file,
+/* Checks that entry #seq of a verified register (entries, as register_load gives them) is the
+ * signed report at file whose SHA-256 is sha256_hex and whose trusted comment is tc: a run
+ * entry, the same hash, the file's path as named (symbolic links not followed: a link named
+ * after one night to another night's report fails) ending in the entry's report_path (legacy
+ * entries without one: the last two components of their "report"), the comment's date, night
+ * and path equal to the entry's, and no later run entry for the same report_path (a --force
+ * re-run replaced the report: this one is the old one). Returns 0, or -1 with err set
+ * (PL_E_INTEGRITY, naming what differs). */
+int register_check_report(const json_t *entries, long long seq, const char *file,
 			  const char *sha256_hex, const char *tc, struct pl_err *err);
 
 /* The night an entry is about: its "night", else the day of its "date" (older entries, whose

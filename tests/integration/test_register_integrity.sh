@@ -88,6 +88,23 @@ grep -q '"2026-02-01/sim-demo.json"' "$tmp/last.err" || fail "swap message: $(ca
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$old"
 cp "$tmp/new.keep" "$new"; cp "$tmp/new.minisig.keep" "$new.minisig"; cp "$tmp/new.raw.keep" "$new.sig.raw"
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$new"
+# ... and so does the old report reached through a symbolic link named after the newer night
+# (the path was resolved to the link's target, which is where the old report is registered):
+# a linked file, then a linked night folder
+for f in "" .minisig .sig.raw; do ln -sf "../2026-02-01/sim-demo.json$f" "$new$f"; done
+expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$new"
+grep -q '"2026-02-01/sim-demo.json"' "$tmp/last.err" || fail "linked report: $(cat "$tmp/last.err")"
+cp --remove-destination "$tmp/new.keep" "$new"; cp --remove-destination "$tmp/new.minisig.keep" "$new.minisig"
+cp --remove-destination "$tmp/new.raw.keep" "$new.sig.raw"
+mv "$dir/reports/2026-02-03" "$tmp/night3.keep"
+ln -s 2026-02-01 "$dir/reports/2026-02-03"
+expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$new"
+grep -q '"2026-02-01/sim-demo.json"' "$tmp/last.err" || fail "linked night: $(cat "$tmp/last.err")"
+(cd "$dir/reports/2026-02-03" && expect_exit 1 "$PLUMBLINE" verify --config "$cfg" sim-demo.json) ||
+	fail "from inside a linked night folder"
+rm "$dir/reports/2026-02-03"
+mv "$tmp/night3.keep" "$dir/reports/2026-02-03"
+expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$new"
 
 # --- item 5: missing evidence fails -------------------------------------------------------
 expect_exit 1 "$PLUMBLINE" verify --config "$cfg" --register "$tmp/nonexistent.jsonl" "$new"
@@ -147,4 +164,15 @@ expect_exit 1 "$PLUMBLINE" verify --public-key register.pub --register register.
 grep -q "names another report file" "$tmp/last.err" || fail "legacy swap: $(cat "$tmp/last.err")"
 expect_exit 0 "$PLUMBLINE" register show --register register.jsonl
 grep -q "#0 *2026-02-01  sim/sim-gpt-1 demo: CHANGED" "$tmp/last.out" || fail "legacy show: $(cat "$tmp/last.out")"
+# --- a night run again with --force: its old report, signed and registered, is not current ---
+cp -a "$new" "$tmp/forced.json"; cp -a "$new.minisig" "$tmp/forced.json.minisig"; cp -a "$new.sig.raw" "$tmp/forced.json.sig.raw"
+sim_start night3 --seed 5 --night 3
+write_config "$dir" "$port"
+expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-02-03 --force "$suite"
+sim_stop
+expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$new"
+for f in "" .minisig .sig.raw; do cp "$tmp/forced.json$f" "$new$f"; done
+expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$new"
+grep -q "register entry #0 (night 2026-02-03) was replaced by entry #[0-9]*, a later run of the same night (--force)" \
+	"$tmp/last.err" || fail "forced: $(cat "$tmp/last.err")"
 echo "register integrity: all checks passed"

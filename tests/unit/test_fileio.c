@@ -191,6 +191,59 @@ static void test_first_error_wins(void **state)
 	assert_string_equal(pl_err_str(&err, buf, sizeof(buf)), "f.json:1:2: a: inner 1");
 }
 
+/* A path as named: "." and ".." by the text, links kept, relative to the shell's $PWD. */
+static void test_abspath_named(void **state)
+{
+	char *dir = tu_tmpdir(), *real, *link, *got, *old_pwd = NULL, *cwd = getcwd(NULL, 0);
+	struct sbuf sb;
+
+	(void)state;
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "%s/real", dir);
+	real = sbuf_detach(&sb, NULL);
+	sbuf_addf(&sb, "%s/link", dir);
+	link = sbuf_detach(&sb, NULL);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink("real", link), 0);
+
+	got = fileio_abspath_named("/a/./b//c/../d/");
+	assert_string_equal(got, "/a/b/d");
+	free(got);
+	got = fileio_abspath_named("/../..");
+	assert_string_equal(got, "/");
+	free(got);
+
+	/* from inside the link, as a shell that cd'd into it names the place */
+	if (getenv("PWD"))
+		old_pwd = strdup(getenv("PWD"));
+	assert_int_equal(chdir(link), 0);
+	setenv("PWD", link, 1);
+	got = fileio_abspath_named("x.json");
+	sbuf_addf(&sb, "%s/x.json", link);
+	assert_string_equal(got, sb.buf);
+	free(got);
+	sbuf_reset(&sb);
+	/* a $PWD that is not the working directory is not believed */
+	setenv("PWD", "/nonexistent-dir", 1);
+	got = fileio_abspath_named("../link/x.json");
+	sbuf_addf(&sb, "%s/link/x.json", dir);
+	assert_string_equal(got + strlen(got) - strlen("/link/x.json"), "/link/x.json");
+	free(got);
+	sbuf_release(&sb);
+
+	assert_int_equal(chdir(cwd), 0);
+	if (old_pwd)
+		setenv("PWD", old_pwd, 1);
+	else
+		unsetenv("PWD");
+	free(old_pwd);
+	free(cwd);
+	free(real);
+	free(link);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_read_caps_size),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_first_error_wins),
+		cmocka_unit_test(test_abspath_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
