@@ -170,6 +170,17 @@ json_t *detect_rates_record(const struct detect_run *ev)
 				json_object_set_new(o, detect_rate_signals[k],
 						    json_integer((json_int_t)w->rc_night.hit[k]));
 		}
+		/* the checks' passes tonight, {id: [passes, judged]}: a later state's reference */
+		if (w->n_chk) {
+			json_t *c = json_object();
+
+			for (k = 0; k < w->n_chk; k++)
+				json_object_set_new(c, w->chk[k].id,
+						    json_pack("[I,I]",
+							      (json_int_t)w->chk[k].night.hit[0],
+							      (json_int_t)w->chk[k].night.n));
+			json_object_set_new(o, "checks", c);
+		}
 		json_object_set_new(all, w->id, o);
 	}
 	return all;
@@ -339,12 +350,39 @@ size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
 	return t;
 }
 
-/* A check's pass rate on one prompt (against the baseline's). */
-static int check_test(const struct check_counts *cc, struct rate_test *rt)
+/* A check's pass rate on one prompt tonight against the state's: the baseline's in the
+ * baseline's state; in another (a change confirmed, or an earlier state come back) its window
+ * of nights' passes (the history's prompt_rates.ID.checks), no test while it has none. A
+ * check's pass rate that fell with a confirmed change is that state's rate, not a change every
+ * night after it. */
+static int check_test(const struct detect_run *ev, const char *epoch, const size_t *win,
+		      size_t n_win, const char *prompt, const struct check_counts *cc,
+		      struct rate_test *rt)
 {
 	char w[sizeof(rt->words)];
+	size_t hits = cc->base.hit[0], n = cc->base.n, i;
 
-	if (!fill_test(RS_N, cc->base.hit[0], cc->base.n, cc->night.hit[0], cc->night.n, 0, rt))
+	if (strcmp(epoch, ev->base_epoch)) {
+		hits = n = 0;
+		for (i = 0; i < n_win; i++) {
+			const json_t *r = json_array_get(ev->recs, win[i]);
+			const json_t *c = json_object_get(
+				json_object_get(json_object_get(json_object_get(r, "prompt_rates"),
+								prompt),
+						"checks"),
+				cc->id);
+			json_int_t h = json_integer_value(json_array_get(c, 0));
+			json_int_t m = json_integer_value(json_array_get(c, 1));
+
+			if (m <= 0 || h < 0 || h > m)
+				continue;
+			hits += (size_t)h;
+			n += (size_t)m;
+		}
+		if (!n)
+			return 0;
+	}
+	if (!fill_test(RS_N, hits, n, cc->night.hit[0], cc->night.n, 0, rt))
 		return 0;
 	rt->check = cc->id;
 	snprintf(w, sizeof(w), "%s", rt->words);
@@ -438,7 +476,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 		}
 		for (j = 0; j < w->n_chk; j++) {
 			es[n].prompt = w->id;
-			n += (size_t)check_test(&w->chk[j], &es[n].t);
+			n += (size_t)check_test(ev, epoch, win, n_win, w->id, &w->chk[j], &es[n].t);
 		}
 		if (!ref.c.n)
 			continue;
