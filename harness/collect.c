@@ -175,6 +175,11 @@ int collect_record(void *ctx, const struct journal_rec *r, struct pl_err *err)
 	return 0;
 }
 
+int collect_final_record(void *ctx, const struct journal_rec *r, struct pl_err *err)
+{
+	return journal_rec_final(r) ? collect_record(ctx, r, err) : 0;
+}
+
 int collect_finish(struct collect *c, struct pl_err *err)
 {
 	size_t k;

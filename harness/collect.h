@@ -35,6 +35,9 @@ void collect_idle(void *c);
 /* Feeds a record a resumed journal already held (a journal_fn: journal_read(path,
  * collect_record, c, ...)). Records of items outside the plan are ignored. */
 int collect_record(void *c, const struct journal_rec *r, struct pl_err *err);
+/* The same for a journal being resumed: only its final records (journal_rec_final); the
+ * others are sent again. */
+int collect_final_record(void *c, const struct journal_rec *r, struct pl_err *err);
 
 /* After the run: hands over, in order, every prompt not handed over yet, also those that will
  * get no more answers (budget reached, vendor down). Returns 0, or -1 with the first error of

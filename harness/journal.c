@@ -200,13 +200,23 @@ static int write_line(struct journal *j, json_t *o, struct pl_err *err)
 	return 0;
 }
 
+int journal_rec_final(const struct journal_rec *r)
+{
+	/* An item never sent (attempts 0: its vendor was given up first) is sent on resume, and
+	 * so is one refused for our key (a new key may have come since); a vendor's final
+	 * answer (content filter, bad request, malformed) stays. */
+	return r->answer->fault == PROBE_OK ||
+	       (!probe_fault_retryable(r->answer->fault) && r->answer->fault != PROBE_FAULT_AUTH &&
+		r->attempts > 0);
+}
+
 static int index_existing(void *ctx, const struct journal_rec *r, struct pl_err *err)
 {
 	struct journal *j = ctx;
 
 	(void)err;
 	j->count++;
-	if (r->answer->fault == PROBE_OK || !probe_fault_retryable(r->answer->fault)) {
+	if (journal_rec_final(r)) {
 		make_key(&j->key, r->vendor, r->suite, r->prompt, r->sample);
 		hmap_put(&j->done, j->key.buf, 1);
 	}

@@ -36,8 +36,13 @@ struct journal *journal_open_night(const char *path, const char *run_id, const c
 				   const char *mode, const char *night, int resume,
 				   struct pl_err *err);
 int journal_append(struct journal *j, const struct journal_rec *r, struct pl_err *err);
-/* 1 if the journal held a final record (answer, or a non-retryable fault) for the item when it
- * was opened for resuming. Records appended since are not indexed (memory stays flat). */
+/* Whether a record is final, kept on resume: an answer, or a fault sending again would not
+ * mend (content filter, bad request, malformed). Not final, and sent again by a resumed run:
+ * retryable faults (rate limits, overloads, 5xx, timeouts, network), an item never sent
+ * (attempts 0: its vendor was given up first) and an auth fault (the key may be mended). */
+int journal_rec_final(const struct journal_rec *r);
+/* 1 if the journal held a final record (journal_rec_final) for the item when it was opened
+ * for resuming. Records appended since are not indexed (memory stays flat). */
 int journal_done(const struct journal *j, const char *vendor, const char *suite, const char *prompt,
 		 int sample);
 size_t journal_count(const struct journal *j);

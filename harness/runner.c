@@ -1065,16 +1065,21 @@ out:
 	return ret;
 }
 
-const char *runner_fault_describe(const struct runner_vendor_stats *vs, char *buf, size_t len)
+enum probe_fault runner_main_fault(const struct runner_vendor_stats *vs)
 {
-	const struct runner_fault_class *fc = NULL;
 	size_t i, best = 0;
 
 	for (i = 1; i < RUNNER_FAULT_CLASSES; i++)
-		if (vs->by_fault[i].n > (fc ? fc->n : 0)) {
-			fc = &vs->by_fault[i];
+		if (vs->by_fault[i].n > vs->by_fault[best].n)
 			best = i;
-		}
+	return vs->by_fault[best].n ? (enum probe_fault)best : PROBE_OK;
+}
+
+const char *runner_fault_describe(const struct runner_vendor_stats *vs, char *buf, size_t len)
+{
+	size_t best = (size_t)runner_main_fault(vs);
+	const struct runner_fault_class *fc = best ? &vs->by_fault[best] : NULL;
+
 	if (!fc)
 		snprintf(buf, len, "%s", "");
 	else if (fc->status > 0 && fc->message[0])

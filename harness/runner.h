@@ -140,6 +140,8 @@ struct runner_vendor_stats {
  * "network (connection failed: Could not resolve host: api.example.invalid)" or
  * "auth (HTTP 401: Incorrect API key provided)"; "" when no item failed. */
 const char *runner_fault_describe(const struct runner_vendor_stats *vs, char *buf, size_t len);
+/* That class; PROBE_OK when no item failed. */
+enum probe_fault runner_main_fault(const struct runner_vendor_stats *vs);
 
 /* "vendor outage: HTTP 529 overloaded from 14:02:11 to 14:06:40 (circuit open, 9600 requests
  * not sent)" or "... (recovered after 3 probes)" (times UTC); "" when o->opened is 0. */

@@ -115,9 +115,11 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 		ro.final_ctx = o->collect;
 		ro.on_idle = collect_idle;
 		ro.idle_ctx = o->collect;
-		/* what a resumed journal already holds is judged with the rest */
+		/* what a resumed journal already holds is judged with the rest: its final records
+		 * (the rest are sent again; counting them too counted an item twice) */
 		if (o->resume && journal_count(j) &&
-		    journal_read(s->journal_path, collect_record, o->collect, NULL, err) < 0) {
+		    journal_read(s->journal_path, collect_final_record, o->collect, NULL, err) <
+			    0) {
 			journal_close(j);
 			return -1;
 		}

@@ -79,6 +79,24 @@ grep -qF "$want" "$tmp/alerts.jsonl" || fail "wrong key: the alert does not say 
 ! grep -rqF "$wrong" "$dir" "$tmp/last.out" "$tmp/last.err" || fail "wrong key: the key leaked"
 echo "wrong key: $sent requests sent; $reason"
 
+# 1b. A baseline recorded with the wrong key says why it was not written (it said only "only 0
+#     of 150 requests answered"), and once the key is mended --resume sends what was not
+#     answered: the requests never sent and those refused for the key (they counted as done).
+sim_start authbase --seed 7 --night 0 --require-key "$PL_TEST_KEY"
+dir=$(copy_night authbase)
+rm -rf "$dir/baselines"
+PL_TEST_KEY=$wrong expect_exit 3 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" \
+	--vendor sim "$suite"
+want="authentication failed (HTTP 401 from 127.0.0.1:$port): check PL_TEST_KEY"
+grep -qF "sim/demo: only 0 of 150 requests answered; baseline not written; stopped: $want; most failed with auth (HTTP 401: " \
+	"$tmp/last.err" || fail "baseline, wrong key: $(cat "$tmp/last.err")"
+grep -qF "run the same command with --resume" "$tmp/last.err" || fail "baseline, wrong key: no advice"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim --resume "$suite"
+grep -q "baseline written: .* (5 prompts, 150 samples)" "$tmp/last.out" ||
+	fail "baseline resumed with the right key: $(cat "$tmp/last.out" "$tmp/last.err")"
+[ "$(sim_requests)" = $((sent + 150)) ] || fail "baseline resumed: $(sim_requests) requests"
+sim_stop
+
 # 2. A host that does not resolve (.invalid never does): libcurl's reason reaches the night's
 #    reason, the console, the report and the Markdown.
 dir=$(copy_night dns)

@@ -53,6 +53,15 @@ static void test_roundtrip_and_resume(void **state)
 	append(j, "p1", 1, PROBE_FAULT_RATE_LIMIT, NULL);
 	append(j, "p2", 0, PROBE_FAULT_AUTH, NULL);
 	append(j, "p1", 2, PROBE_OK, "paris");
+	append(j, "p3", 0, PROBE_FAULT_REQUEST, NULL);
+	{
+		struct probe_answer a;
+		struct journal_rec r = { "v", "s", "p3", 1, 0, &a }; /* attempts 0: never sent */
+
+		answer(&a, PROBE_FAULT_REQUEST, NULL);
+		assert_int_equal(journal_append(j, &r, &err), 0);
+		probe_answer_release(&a);
+	}
 	journal_close(j);
 
 	/* A different plan cannot resume this journal. */
@@ -64,8 +73,10 @@ static void test_roundtrip_and_resume(void **state)
 	assert_non_null(j);
 	assert_true(journal_done(j, "v", "s", "p1", 0));
 	assert_false(journal_done(j, "v", "s", "p1", 1)); /* retryable fault: send again */
-	assert_true(journal_done(j, "v", "s", "p2", 0));  /* final fault */
+	assert_false(journal_done(j, "v", "s", "p2", 0)); /* our key: it may be mended */
 	assert_true(journal_done(j, "v", "s", "p1", 2));
+	assert_true(journal_done(j, "v", "s", "p3", 0));  /* final fault: the vendor's answer */
+	assert_false(journal_done(j, "v", "s", "p3", 1)); /* never sent */
 	append(j, "p1", 1, PROBE_OK, "Paris.");
 	journal_close(j);
 
