@@ -236,8 +236,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	probe_calls_init(&calls);
 	sse_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !stopped && !a->fault; i++) {
-		json_t *ev =
-			json_loadb(s.events[i].data, s.events[i].data_len, JSON_ALLOW_NUL, NULL);
+		json_t *ev = probe_json_load(s.events[i].data, s.events[i].data_len, 0);
 		const char *type = json_string_value(json_object_get(ev, "type"));
 
 		if (!type) {

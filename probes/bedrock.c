@@ -329,7 +329,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 		json_t *ev;
 
 		if (f->message_type && strcmp(f->message_type, "event")) {
-			json_t *e = json_loadb(f->payload, f->payload_len, JSON_ALLOW_NUL, NULL);
+			json_t *e = probe_json_load(f->payload, f->payload_len, 0);
 			const char *msg = json_string_value(json_object_get(e, "message"));
 
 			probe_set_fault(a, PROBE_FAULT_STREAM, f->exception_type, "%s",
@@ -337,7 +337,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 			json_decref(e);
 			break;
 		}
-		ev = json_loadb(f->payload, f->payload_len, JSON_ALLOW_NUL, NULL);
+		ev = probe_json_load(f->payload, f->payload_len, 0);
 		if (!json_is_object(ev)) {
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
 					"frame %zu: payload is not a json object", i);

@@ -292,8 +292,7 @@ static void parse_stream(const struct probe_prompt *p, const struct probe_respon
 	sse_parse(r->body, r->body_len, &s);
 	/* Read every chunk: older servers repeat finishReason on each one. */
 	for (i = 0; i < s.n && !a->fault; i++) {
-		json_t *ev =
-			json_loadb(s.events[i].data, s.events[i].data_len, JSON_ALLOW_NUL, NULL);
+		json_t *ev = probe_json_load(s.events[i].data, s.events[i].data_len, 0);
 
 		if (!json_is_object(ev))
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
@@ -321,8 +320,7 @@ static void gemini_parse(const struct probe_target *t, const struct probe_prompt
 		root = probe_json_body(r);
 		/* streamGenerateContent without alt=sse wraps errors in an array. */
 		if (!root) {
-			json_t *arr = json_loadb(r->body ? r->body : "", r->body_len,
-						 JSON_ALLOW_NUL, NULL);
+			json_t *arr = probe_json_load(r->body ? r->body : "", r->body_len, 0);
 
 			if (json_is_object(json_array_get(arr, 0)))
 				root = json_incref(json_array_get(arr, 0));

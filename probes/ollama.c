@@ -176,7 +176,7 @@ static void parse_stream(const struct probe_response *r, struct probe_answer *a)
 	sbuf_init(&text);
 	ndjson_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !done && !a->fault; i++) {
-		json_t *obj = json_loadb(s.lines[i].text, s.lines[i].len, JSON_ALLOW_NUL, NULL);
+		json_t *obj = probe_json_load(s.lines[i].text, s.lines[i].len, 0);
 
 		if (!json_is_object(obj))
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,

@@ -400,7 +400,7 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 			done = 1;
 			break;
 		}
-		chunk = json_loadb(ev->data, ev->data_len, JSON_ALLOW_NUL, NULL);
+		chunk = probe_json_load(ev->data, ev->data_len, 0);
 		if (!json_is_object(chunk)) {
 			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
 					"stream event %zu: data is not a json object", i);
@@ -685,8 +685,7 @@ static void responses_parse_stream(const struct probe_prompt *p, const struct pr
 	sbuf_init(&refusal);
 	sse_parse(r->body, r->body_len, &s);
 	for (i = 0; i < s.n && !final && !a->fault; i++) {
-		json_t *ev =
-			json_loadb(s.events[i].data, s.events[i].data_len, JSON_ALLOW_NUL, NULL);
+		json_t *ev = probe_json_load(s.events[i].data, s.events[i].data_len, 0);
 		const char *type = json_string_value(json_object_get(ev, "type"));
 		const json_t *v;
 

@@ -312,13 +312,82 @@ void probe_answer_begin(struct probe_answer *a, const struct probe_response *r)
 	probe_keep_headers(a, r);
 }
 
+static int hex4(const char *p, const char *end, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	if (end - p < 4)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* Rewrites each unpaired surrogate escape \uD800-\uDFFF of buf as \uFFFD (the same length);
+ * returns how many. A "\u" preceded by an even run of backslashes is text, not an escape. */
+static size_t mend_surrogates(char *buf, size_t len)
+{
+	char *p = buf, *end = buf + len;
+	size_t n = 0;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p)))) {
+		unsigned v, w;
+
+		if (end - p < 2 || p[1] != 'u') {
+			p += end - p < 2 ? 1 : 2; /* another escape (\\ included): skip it whole */
+			continue;
+		}
+		if (!hex4(p + 2, end, &v) || v < 0xD800 || v > 0xDFFF) {
+			p += 2;
+			continue;
+		}
+		if (v < 0xDC00 && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+		    hex4(p + 8, end, &w) && w >= 0xDC00 && w <= 0xDFFF) {
+			p += 12; /* a pair */
+			continue;
+		}
+		memcpy(p + 2, "FFFD", 4);
+		n++;
+		p += 6;
+	}
+	return n;
+}
+
+json_t *probe_json_load(const char *buf, size_t len, size_t flags)
+{
+	json_error_t e;
+	json_t *v = json_loadb(buf, len, flags | JSON_ALLOW_NUL, &e);
+	char *copy;
+
+	if (v || !strstr(e.text, "invalid Unicode"))
+		return v;
+	copy = xmalloc(len ? len : 1);
+	memcpy(copy, buf, len);
+	if (mend_surrogates(copy, len))
+		v = json_loadb(copy, len, flags | JSON_ALLOW_NUL, NULL);
+	free(copy);
+	return v;
+}
+
 json_t *probe_json_body(const struct probe_response *r)
 {
 	json_t *root;
 
 	if (!r->body || !r->body_len)
 		return NULL;
-	root = json_loadb(r->body, r->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	root = probe_json_load(r->body, r->body_len, JSON_DECODE_ANY);
 	if (root && !json_is_object(root)) {
 		json_decref(root);
 		return NULL;

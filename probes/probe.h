@@ -286,6 +286,11 @@ void probe_set_fault(struct probe_answer *a, enum probe_fault f, const char *typ
 void probe_answer_begin(struct probe_answer *a, const struct probe_response *r);
 /* Parses the body as a JSON object; NULL if it is not one. Returns a new reference. */
 json_t *probe_json_body(const struct probe_response *r);
+/* Parses a vendor's JSON (a body, a stream event) with JSON_ALLOW_NUL and flags. An unpaired
+ * UTF-16 surrogate escape ("\ud83d" alone: half an emoji a token-by-token server cut in
+ * two), which jansson refuses, is read as U+FFFD, as a NUL is, instead of losing the answer.
+ * Returns a new reference or NULL. */
+json_t *probe_json_load(const char *buf, size_t len, size_t flags);
 /* A copy of obj[key] when it is a string, else NULL. obj may be NULL. */
 char *probe_json_str(const json_t *obj, const char *key);
 /* True when v is a JSON string equal to s. v may be NULL. */

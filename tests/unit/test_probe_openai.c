@@ -1113,6 +1113,25 @@ static void test_text_with_nul(void **state)
 		   "\xEF\xBF\xBD");
 }
 
+/* Half an emoji: an unpaired surrogate escape, which jansson refuses, is U+FFFD; the answer
+ * is kept ("body is not a json object" lost it). A pair, an escaped backslash before "u" and
+ * a lone low half are each read right. */
+static void test_lone_surrogate(void **state)
+{
+	(void)state;
+	parse_text(&chat_target, 0,
+		   "{\"choices\":[{\"message\":{\"content\":\"lone \\ud800 here \\ud83d\\ude00 "
+		   "\\\\ud800 \\udc00\"},\"finish_reason\":\"stop\"}]}",
+		   "lone \xEF\xBF\xBD here \xF0\x9F\x98\x80 \\ud800 \xEF\xBF\xBD");
+	parse_text(&chat_target, 1,
+		   "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"broken \\ud83d"
+		   "\"}}]}\n\n"
+		   "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ude00 "
+		   "end\"},\"finish_reason\":\"stop\"}]}\n\n"
+		   "data: [DONE]\n\n",
+		   "broken \xEF\xBF\xBD\xEF\xBF\xBD end");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1129,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(test_responses_tool_calls),
 		cmocka_unit_test(test_tool_build),
 		cmocka_unit_test(test_text_with_nul),
+		cmocka_unit_test(test_lone_surrogate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
