@@ -256,9 +256,32 @@ void alert_title(const struct alert_event *ev, char *buf, size_t len)
 	}
 }
 
+/* The report's path under the reports folder: its last two components, NIGHT/FILE (a report
+ * is always REPORTS/NIGHT/VENDOR-SUITE.json, report.h), whatever REPORTS is: relative or
+ * absolute, with or without a trailing slash. The server's own layout never reaches a link. */
+static const char *report_rel(const char *path)
+{
+	const char *end = path + strlen(path), *p = end;
+	int slashes = 0;
+
+	while (p > path) {
+		if (p[-1] == '/' && p != end) {
+			if (++slashes == 2)
+				return p;
+			while (p > path && p[-1] == '/') /* "reports//NIGHT" */
+				p--;
+			continue;
+		}
+		p--;
+	}
+	return path;
+}
+
 char *alert_report_url(const struct alert_channel *ch, const struct alert_event *ev)
 {
+	static const char hexd[] = "0123456789ABCDEF";
 	struct sbuf u;
+	const unsigned char *p;
 	char *r;
 	size_t n;
 
@@ -267,11 +290,16 @@ char *alert_report_url(const struct alert_channel *ch, const struct alert_event 
 	sbuf_init(&u);
 	sbuf_addstr(&u, ch->report_url_base);
 	n = strlen(ch->report_url_base);
-	if (n && ch->report_url_base[n - 1] != '/' && ev->report_path[0] != '/')
+	if (n && ch->report_url_base[n - 1] != '/')
 		sbuf_addch(&u, '/');
-	sbuf_addstr(&u, ev->report_path[0] == '/' && n && ch->report_url_base[n - 1] == '/'
-				? ev->report_path + 1
-				: ev->report_path);
+	/* percent-encoded but for the unreserved characters and the one '/' */
+	for (p = (const unsigned char *)report_rel(ev->report_path); *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+			sbuf_addch(&u, (char)*p);
+		else
+			sbuf_addf(&u, "%%%c%c", hexd[*p >> 4], hexd[*p & 15]);
+	}
 	r = sbuf_detach(&u, NULL);
 	sbuf_release(&u); /* detach leaves an empty, allocated buffer */
 	return r;

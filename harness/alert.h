@@ -181,8 +181,9 @@ const char *alert_kind_name(enum alert_kind k); /* "change", "check_failures", .
 void alert_title(const struct alert_event *ev, char *buf, size_t len);
 /* "2026-11-27T09:38:03Z" for t. */
 void alert_time(time_t t, char *buf, size_t len);
-/* The link to the report: report_url_base + report_path when the section sets
- * report_url_base, else NULL. Returned string is the caller's. */
+/* The link to the report when the section sets report_url_base, else NULL: the base joined
+ * (one '/') with the report's path under the reports folder, NIGHT/FILE, percent-encoded;
+ * never the local directory the reports folder is in. Returned string is the caller's. */
 char *alert_report_url(const struct alert_channel *ch, const struct alert_event *ev);
 
 /* For the HTTP channels' parse: reads "url" / "url_env" (exactly one) and "ca_file". With

@@ -225,6 +225,45 @@ static void test_wanted(void **state)
 	alerts_free(a);
 }
 
+/* The report link is report_url_base joined with NIGHT/FILE, whatever paths.reports is: the
+ * server's directory layout never reaches a message. */
+static void test_report_url(void **state)
+{
+	static const struct {
+		const char *base, *path, *want;
+	} cases[] = {
+		{ "https://ci.example.com/plumbline/",
+		  "/tmp/qa/w5/reports/2026-11-08/fake-inj.json",
+		  "https://ci.example.com/plumbline/2026-11-08/fake-inj.json" },
+		{ "https://ci.example.com/plumbline", "/srv/pl/reports//2026-11-08/fake-inj.json",
+		  "https://ci.example.com/plumbline/2026-11-08/fake-inj.json" },
+		{ "https://ci.example.com/plumbline/", "reports/2026-11-08/fake-inj.json",
+		  "https://ci.example.com/plumbline/2026-11-08/fake-inj.json" },
+		{ "https://ci.example.com/pl", "./out/reports/2026-11-08/a b.json",
+		  "https://ci.example.com/pl/2026-11-08/a%20b.json" },
+		{ "https://ci.example.com/pl/", "2026-11-08/x.json",
+		  "https://ci.example.com/pl/2026-11-08/x.json" },
+	};
+	struct alert_channel ch = { 0 };
+	struct alert_event ev = { 0 };
+	size_t i;
+
+	(void)state;
+	ev.report_path = "reports/2026-11-08/x.json";
+	assert_null(alert_report_url(&ch, &ev)); /* no base, no link */
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *url;
+
+		ch.report_url_base = (char *)cases[i].base;
+		ev.report_path = cases[i].path;
+		url = alert_report_url(&ch, &ev);
+		if (!url || strcmp(url, cases[i].want))
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, url ? url : "(null)",
+				 cases[i].want);
+		free(url);
+	}
+}
+
 /* A webhook channel pointed at the receiver, with fast retries. */
 static struct alerts *hook_alerts(struct receiver *r, const char *extra)
 {
@@ -635,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_checks_phrase),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_report_url),
 		cmocka_unit_test(test_retry_after_500),
 		cmocka_unit_test(test_gives_up_and_4xx_is_final),
 		cmocka_unit_test(test_retry_after_header_honoured),

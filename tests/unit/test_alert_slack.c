@@ -164,7 +164,7 @@ static void test_change_message(void **state)
 	assert_non_null(strstr(all, "*Epoch*\\n2026-11-27.1"));
 	assert_non_null(strstr(all, "*Confidence*\\n0.97"));
 	assert_non_null(strstr(all, "system_fingerprint &lt;fp_2&gt;"));
-	assert_non_null(strstr(all, "<https://ci.example/pl/reports/2026-11-27/acme-core.json|"
+	assert_non_null(strstr(all, "<https://ci.example/pl/2026-11-27/acme-core.json|"
 				    "reports/2026-11-27/acme-core.json>"));
 	assert_null(strstr(all, "xyz")); /* the webhook's secret path is nowhere in the message */
 	free(all);
