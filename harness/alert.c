@@ -122,6 +122,8 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 	json_t *state = NULL, *entries = NULL, *ours;
 	char *spath = NULL, stamp[40];
 	time_t now = ev->when ? ev->when : time(NULL);
+	struct alert_event sent_as;
+	enum alert_kind kind;
 	int rc = 0;
 	size_t i;
 
@@ -133,11 +135,22 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		a->outcomes[i] = ALERT_SKIPPED_NOT_WANTED;
 		a->attempts[i] = 0;
 	}
-	if (!alerts_wanted(a, ev)) {
+	kind = alert_send_kind(a, ev);
+	if (kind == ALERT_NONE) {
 		if (ev->kind != ALERT_NONE)
 			log_info("alert: %s for %s is below the alert thresholds; not sent",
 				 alert_kind_name(ev->kind), ev->vendor ? ev->vendor : "-");
 		goto out;
+	}
+	if (kind != ev->kind) {
+		/* a change below the thresholds on a night whose checks failed: the check
+		 * failures are told, by their own rule */
+		log_info("alert: %s for %s is below the alert thresholds; sending its %s",
+			 alert_kind_name(ev->kind), ev->vendor ? ev->vendor : "-",
+			 alert_kind_name(kind));
+		sent_as = *ev;
+		sent_as.kind = kind;
+		ev = &sent_as;
 	}
 	if (state_dir && ev->kind != ALERT_TEST) {
 		spath = alert_state_path(state_dir);

@@ -7,7 +7,8 @@
  * them) ... alerts_free.
  *
  * Decision: an alert is sent for a detected change at or above min_confidence, for check
- * failures at or above the threshold, and for a run that could not complete. Nothing else
+ * failures at or above the threshold (also on a night whose change is below min_confidence),
+ * and for a run that could not complete. Nothing else
  * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
  * channel, a change is sent once per epoch; check failures and incomplete runs at most once per
  * cooldown (check failures again at once when the epoch moves). The state is
@@ -153,7 +154,10 @@ void alerts_enable(struct alerts *a, size_t i, int on);
  * wipes what it read. */
 int alerts_check_env(const struct alerts *a, struct pl_err *err);
 
-/* 1 if the event deserves an alert under the section's thresholds (before deduplication). */
+/* 1 if the event deserves an alert under the section's thresholds (before deduplication). A
+ * change below min_confidence (not a retraction) still deserves one when its failed checks meet
+ * min_failed_checks and min_failed_fraction: alerts_dispatch then sends it as ALERT_CHECK_FAILURES
+ * (that kind's channels, dedup key and cooldown). */
 int alerts_wanted(const struct alerts *a, const struct alert_event *ev);
 
 /* Per channel outcome of one dispatch. */

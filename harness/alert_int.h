@@ -37,9 +37,13 @@ const struct alert_ops *alert_find_type(const char *name);
 int alert_load_secrets(struct alert_channel *ch, struct pl_err *err);
 void alert_channel_wipe_secrets(struct alert_channel *ch);
 
-/* alert_state.c: the deduplication state file STATE_DIR/alerts/state.json (a new string), its
- * contents (never NULL: afresh when absent or unreadable), an event's key for a channel, whether
- * entry makes the event a duplicate (1) or not (0), and the merge-and-save under the lock. */
+/* alert_state.c: the kind ev is sent as under a's thresholds (ALERT_NONE: not sent; a change
+ * below min_confidence that is not a retraction is judged as check failures, and sent as such
+ * when its failed checks meet their own thresholds), the deduplication state file
+ * STATE_DIR/alerts/state.json (a new string), its contents (never NULL: afresh when absent or
+ * unreadable), an event's key for a channel, whether entry makes the event a duplicate (1) or not
+ * (0), and the merge-and-save under the lock. */
+enum alert_kind alert_send_kind(const struct alerts *a, const struct alert_event *ev);
 char *alert_state_path(const char *state_dir);
 json_t *alert_state_load(const char *path);
 void alert_dedup_key(const struct alert_event *ev, const struct alert_channel *ch, struct sbuf *k);

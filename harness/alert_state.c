@@ -12,26 +12,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-int alerts_wanted(const struct alerts *a, const struct alert_event *ev)
+static int failures_wanted(const struct alerts *a, const struct alert_event *ev)
+{
+	if (ev->checks_total == 0 || (long long)ev->checks_failed < a->min_failed_checks)
+		return 0;
+	return (double)ev->checks_failed / (double)ev->checks_total >= a->min_failed_fraction;
+}
+
+enum alert_kind alert_send_kind(const struct alerts *a, const struct alert_event *ev)
 {
 	if (!a)
-		return 0;
+		return ALERT_NONE;
 	switch (ev->kind) {
 	case ALERT_CHANGE:
 		/* a retraction follows the alert it withdraws, whatever tonight's confidence */
-		return ev->retracted || ev->confidence >= a->min_confidence;
+		if (ev->retracted || ev->confidence >= a->min_confidence)
+			return ALERT_CHANGE;
+		/* a change below the thresholds is noise, but the night's failed checks are
+		 * not: they are judged by their own rule */
+		return failures_wanted(a, ev) ? ALERT_CHECK_FAILURES : ALERT_NONE;
 	case ALERT_CHECK_FAILURES:
-		if (ev->checks_total == 0 || (long long)ev->checks_failed < a->min_failed_checks)
-			return 0;
-		return (double)ev->checks_failed / (double)ev->checks_total >=
-		       a->min_failed_fraction;
+		return failures_wanted(a, ev) ? ALERT_CHECK_FAILURES : ALERT_NONE;
 	case ALERT_INCOMPLETE:
-		return a->on_incomplete;
+		return a->on_incomplete ? ALERT_INCOMPLETE : ALERT_NONE;
 	case ALERT_TEST:
-		return 1;
+		return ALERT_TEST;
 	default:
-		return 0;
+		return ALERT_NONE;
 	}
+}
+
+int alerts_wanted(const struct alerts *a, const struct alert_event *ev)
+{
+	return alert_send_kind(a, ev) != ALERT_NONE;
 }
 
 char *alert_state_path(const char *state_dir)

@@ -170,8 +170,12 @@ static void test_wanted(void **state)
 	} cases[] = {
 		{ ALERT_NONE, 0, 0, 0, 0 },
 		{ ALERT_CHANGE, 0.99, 0, 0, 1 },
-		{ ALERT_CHANGE, 0.90, 0, 0, 1 },	/* == min_confidence */
-		{ ALERT_CHANGE, 0.89, 0, 0, 0 },	/* noise */
+		{ ALERT_CHANGE, 0.90, 0, 0, 1 }, /* == min_confidence */
+		{ ALERT_CHANGE, 0.89, 0, 0, 0 }, /* noise */
+		/* a change below min_confidence falls back to the check-failures rule */
+		{ ALERT_CHANGE, 0.89, 10, 3, 1 },
+		{ ALERT_CHANGE, 0.89, 100, 3, 0 },	/* 3% < 5% */
+		{ ALERT_CHANGE, 0.89, 100, 2, 0 },	/* 2 < 3 */
 		{ ALERT_CHECK_FAILURES, 0, 100, 2, 0 }, /* 2 < min_failed_checks 3 */
 		{ ALERT_CHECK_FAILURES, 0, 100, 3, 0 }, /* 3% < 5% */
 		{ ALERT_CHECK_FAILURES, 0, 100, 5, 1 },
@@ -298,6 +302,46 @@ static struct alert_event change_event(const char *epoch, time_t when)
 	ev.report_path = "reports/2026-11-27/acme-core.json";
 	ev.when = when;
 	return ev;
+}
+
+/* QA: a "changed" night with 1 of 8 checks failed and a change below min_confidence sent
+ * nothing. The check failures are told by their own rule, kind and dedup. */
+static void test_weak_change_with_failed_checks(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	struct alert_event ev = change_event("e1", NIGHT1);
+	char dir[128];
+	json_t *body;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/weak", statedir);
+	ev.confidence = 0.5; /* below min_confidence 0.95 */
+	ev.checks_total = 8;
+	ev.checks_failed = 1;
+	ev.prompts_failed = 1;
+	assert_int_equal(alerts_wanted(a, &ev), 1);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SENT);
+	assert_int_equal(receiver_count(r), 1);
+	body = json_loads(receiver_get(r, 0)->body, 0, NULL);
+	assert_non_null(body);
+	assert_string_equal(json_string_value(json_object_get(body, "kind")), "check_failures");
+	json_decref(body);
+	/* deduplicated as check failures: not again within the cooldown */
+	ev.when = NIGHT1 + 3600;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_DUPLICATE);
+	assert_int_equal(receiver_count(r), 1);
+	/* below both rules: nothing */
+	ev.checks_total = 100;
+	ev.when = NIGHT1 + 2 * DAY;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_NOT_WANTED);
+	assert_int_equal(receiver_count(r), 1);
+	alerts_free(a);
+	receiver_stop(r);
 }
 
 static void test_retry_after_500(void **state)
@@ -675,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_report_url),
+		cmocka_unit_test(test_weak_change_with_failed_checks),
 		cmocka_unit_test(test_retry_after_500),
 		cmocka_unit_test(test_gives_up_and_4xx_is_final),
 		cmocka_unit_test(test_retry_after_header_honoured),
