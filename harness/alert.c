@@ -123,7 +123,10 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 	char *spath = NULL, stamp[40];
 	time_t now = ev->when ? ev->when : time(NULL);
 	struct alert_event sent_as;
+	struct pl_err first = PL_ERR_INIT;
+	struct sbuf names, why; /* the failed channels, and what each said */
 	enum alert_kind kind;
+	size_t n_failed = 0;
 	int rc = 0;
 	size_t i;
 
@@ -131,6 +134,8 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		return 0;
 	ours = json_object(); /* after the early return, or a run without channels leaks it */
 	sbuf_init(&key);
+	sbuf_init(&names);
+	sbuf_init(&why);
 	for (i = 0; i < a->n; i++) {
 		a->outcomes[i] = ALERT_SKIPPED_NOT_WANTED;
 		a->attempts[i] = 0;
@@ -196,12 +201,22 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			a->outcomes[i] = ALERT_FAILED;
 			if (a->attempts[i] == 0)
 				log_error("%s", pl_err_str(&e, buf, sizeof(buf)));
-			pl_err_set(err, e.code, e.where, "%s", e.msg);
+			if (!n_failed)
+				first = e;
+			sbuf_addf(&names, "%s\"%s\"", n_failed ? ", " : "", ch->name);
+			sbuf_addf(&why, "%s\"%s\": %s", n_failed ? "; " : "", ch->name, e.msg);
+			n_failed++;
 			rc = -1;
 		}
 		alert_channel_wipe_secrets(ch);
 		alert_msg_release(&m);
 	}
+	/* every channel that failed is named, not only the first */
+	if (n_failed == 1)
+		pl_err_set(err, first.code, first.where, "%s", first.msg);
+	else if (n_failed > 1)
+		pl_err_set(err, first.code, NULL, "%zu alert channels failed (%s): %s", n_failed,
+			   names.buf, why.buf);
 	if (json_object_size(ours)) {
 		struct pl_err e = PL_ERR_INIT;
 
@@ -219,6 +234,8 @@ out:
 	json_decref(state);
 	free(spath);
 	sbuf_release(&key);
+	sbuf_release(&names);
+	sbuf_release(&why);
 	return rc;
 }
 

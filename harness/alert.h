@@ -171,7 +171,9 @@ enum alert_outcome {
 /* Decides, deduplicates and delivers ev to every channel. state_dir holds the dedup state
  * (NULL: no deduplication). Returns 0 when every wanted channel delivered or was skipped; -1
  * with err set (PL_E_VENDOR naming the channel by name, never its URL) when a channel failed
- * after its retries, or the state could not be written (PL_E_IO). The other channels are still
+ * after its retries, or the state could not be written (PL_E_IO). When several channels failed,
+ * err names every one of them: "2 alert channels failed (\"slack\", \"teams\"): \"slack\":
+ * delivery failed: HTTP 500 (after 4 attempts); \"teams\": ...". The other channels are still
  * tried: a failing channel never stops the rest. */
 int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *state_dir,
 		    struct pl_err *err);

@@ -344,6 +344,47 @@ static void test_weak_change_with_failed_checks(void **state)
 	receiver_stop(r);
 }
 
+/* QA: with Slack answering 500 and Teams hanging, the run's "alert delivery failed" line
+ * named Slack only. Every failed channel is named; a channel that delivered is not. */
+static void test_every_failed_channel_named(void **state)
+{
+	struct receiver *bad1 = receiver_start(NULL, 0, 404, NULL);
+	struct receiver *bad2 = receiver_start(NULL, 0, 500, NULL);
+	struct receiver *good = receiver_start(NULL, 0, 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = change_event("e1", NIGHT1);
+	char u1[128], u2[128], u3[128], text[1024], buf[1600];
+	struct alerts *a;
+
+	(void)state;
+	setenv("PL_TEST_HOOK_KEY", "k3y-for-tests", 1);
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {\"retries\": 1, \"backoff_ms\": 1, \"channels\": ["
+		 "{\"type\": \"webhook\", \"name\": \"one\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\"},"
+		 "{\"type\": \"webhook\", \"name\": \"fine\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\"},"
+		 "{\"type\": \"webhook\", \"name\": \"two\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\"}]}}",
+		 receiver_url(bad1, "/h", u1, sizeof(u1)), receiver_url(good, "/h", u3, sizeof(u3)),
+		 receiver_url(bad2, "/h", u2, sizeof(u2)));
+	a = load(text, &err);
+	assert_non_null(a);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), -1);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_FAILED);
+	assert_int_equal(alerts_outcome(a, 1, NULL), ALERT_SENT);
+	assert_int_equal(alerts_outcome(a, 2, NULL), ALERT_FAILED);
+	assert_int_equal(err.code, PL_E_VENDOR);
+	pl_err_str(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "2 alert channels failed (\"one\", \"two\"): \"one\": delivery "
+				 "failed: HTTP 404 (after 1 attempts); \"two\": delivery failed: "
+				 "HTTP 500 (after 2 attempts)");
+	alerts_free(a);
+	receiver_stop(bad1);
+	receiver_stop(bad2);
+	receiver_stop(good);
+}
+
 static void test_retry_after_500(void **state)
 {
 	static const int statuses[] = { 500, 502 };
@@ -561,11 +602,13 @@ static void test_secrets_stay_out_of_logs(void **state)
 	log_set_stream(f, 0, 0);
 	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), -1);
 	log_set_stream(NULL, 0, 0);
-	/* The first failure wins: slack's, by name; teams still tried (and named its variable). */
+	/* Both failures are named, by channel name: slack's, and teams' (still tried; it named
+	 * its variable). */
 	pl_err_str(&err, buf, sizeof(buf));
 	assert_null(strstr(buf, "SECRETxyz"));
-	assert_string_equal(buf, "alert channel \"slack\": delivery failed: HTTP 500 (after 2 "
-				 "attempts)");
+	assert_string_equal(buf, "2 alert channels failed (\"slack\", \"teams\"): \"slack\": "
+				 "delivery failed: HTTP 500 (after 2 attempts); \"teams\": "
+				 "environment variable PL_TEST_TEAMS_UNSET is not set");
 	assert_int_equal(alerts_outcome(a, 1, NULL), ALERT_FAILED);
 	fflush(f);
 	n = ftell(f);
@@ -722,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_weak_change_with_failed_checks),
 		cmocka_unit_test(test_retry_after_500),
 		cmocka_unit_test(test_gives_up_and_4xx_is_final),
+		cmocka_unit_test(test_every_failed_channel_named),
 		cmocka_unit_test(test_retry_after_header_honoured),
 		cmocka_unit_test(test_retry_after_http_date_honoured),
 		cmocka_unit_test(test_dedup_over_nights),
