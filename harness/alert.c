@@ -36,6 +36,18 @@ const char *alert_kind_name(enum alert_kind k)
 	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
+const char *alert_event_name(const struct alert_event *ev)
+{
+	return ev->kind == ALERT_CHANGE && ev->retracted ? "retraction" : alert_kind_name(ev->kind);
+}
+
+const char *alert_stage(const struct alert_event *ev)
+{
+	if (ev->kind != ALERT_CHANGE)
+		return NULL;
+	return ev->retracted ? "retracted" : ev->stage;
+}
+
 void alert_msg_init(struct alert_msg *m)
 {
 	sbuf_init(&m->body);

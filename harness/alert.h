@@ -57,8 +57,11 @@ struct alert_event {
 	const char *suite;
 	const char *const *signals; /* which signals moved: "answer length", "system_fingerprint" */
 	size_t n_signals;
-	double confidence;	 /* 0..1, how sure the detector is (ALERT_CHANGE) */
-	int retracted;		 /* ALERT_CHANGE: last night's suspected change did not hold */
+	double confidence; /* 0..1, how sure the detector is (ALERT_CHANGE) */
+	int retracted;	   /* ALERT_CHANGE: last night's suspected change did not hold */
+	/* ALERT_CHANGE: the detector's stage, "suspected" or "confirmed" (detect_stage_name);
+	 * NULL = not told. A retraction is told by `retracted`. */
+	const char *stage;
 	const char *epoch;	 /* the behaviour epoch the vendor is now in (detect.h) */
 	const char *report_path; /* where the signed report is */
 	const char *summary;	 /* one line, e.g. the run's printed summary */
@@ -183,6 +186,12 @@ enum alert_outcome alerts_outcome(const struct alerts *a, size_t i, int *attempt
 
 /* Helpers shared by the channels. */
 const char *alert_kind_name(enum alert_kind k); /* "change", "check_failures", ... */
+/* The event a receiver tells apart: the kind's name, but "retraction" for a retracted change
+ * (the webhook's X-Plumbline-Event and "event", e-mail's X-Plumbline-Event). */
+const char *alert_event_name(const struct alert_event *ev);
+/* A change's stage: "retracted" when ev->retracted, else ev->stage; NULL for other kinds or
+ * when not told. */
+const char *alert_stage(const struct alert_event *ev);
 /* The one-line title: "plumbline: acme/gpt-x changed on suite core (confidence 0.97)". */
 void alert_title(const struct alert_event *ev, char *buf, size_t len);
 /* "2026-11-27T09:38:03Z" for t. */

@@ -210,8 +210,12 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 	sbuf_addf(&m->body, "Message-ID: <%s.%lld@plumbline.invalid>\r\n", digest, (long long)now);
 	sbuf_addf(&m->body,
 		  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		  "Content-Transfer-Encoding: 8bit\r\nX-Plumbline-Kind: %s\r\n\r\n",
-		  alert_kind_name(ev->kind));
+		  "Content-Transfer-Encoding: 8bit\r\nX-Plumbline-Kind: %s\r\n"
+		  "X-Plumbline-Event: %s\r\n",
+		  alert_kind_name(ev->kind), alert_event_name(ev));
+	if (alert_stage(ev))
+		sbuf_addf(&m->body, "X-Plumbline-Stage: %s\r\n", alert_stage(ev));
+	sbuf_addstr(&m->body, "\r\n");
 
 	if (ev->kind == ALERT_TEST)
 		body_line(&m->body, "This is a test message from `plumbline alert test`: the "

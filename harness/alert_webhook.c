@@ -112,8 +112,15 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 		pl_err_set(err, PL_E_INTERNAL, ch->name, "cannot build the webhook body");
 		goto out;
 	}
-	if (ev->kind == ALERT_CHANGE)
+	/* what happened, as data: "event" tells a retraction from a change ("kind" stays the
+	 * channel's "on" class), "stage" the detector's stage */
+	json_object_set_new(root, "event", json_string(alert_event_name(ev)));
+	if (ev->kind == ALERT_CHANGE) {
 		json_object_set_new(root, "confidence", json_real(ev->confidence));
+		json_object_set_new(root, "retracted", json_boolean(ev->retracted));
+		if (alert_stage(ev))
+			json_object_set_new(root, "stage", json_string(alert_stage(ev)));
+	}
 	json_object_set_new(json_object_get(root, "counts"), "prompts_failed",
 			    json_integer((json_int_t)ev->prompts_failed));
 	/* the report's block as data: the receiver escapes the vendor text it shows */
@@ -124,7 +131,7 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	alert_webhook_sign(ch->secret[0], (long long)now, m->body.buf, m->body.len, sig);
 	hex_sha256(m->body.buf, m->body.len, id);
 	id[32] = '\0'; /* the delivery id: the body's SHA-256, first 128 bits */
-	sbuf_addf(&m->headers, "X-Plumbline-Event: %s\n", alert_kind_name(ev->kind));
+	sbuf_addf(&m->headers, "X-Plumbline-Event: %s\n", alert_event_name(ev));
 	sbuf_addf(&m->headers, "X-Plumbline-Delivery: %s\n", id);
 	sbuf_addf(&m->headers, "X-Plumbline-Signature: t=%lld,v1=%s\n", (long long)now, sig);
 	rc = 0;

@@ -244,6 +244,10 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.n_signals = it->n_signals;
 		ev.confidence = it->detect ? it->detect->confidence : 0;
 		ev.retracted = it->detect && it->detect->stage == DETECT_STAGE_RETRACTED;
+		ev.stage = it->detect && (it->detect->stage == DETECT_STAGE_SUSPECTED ||
+					  it->detect->stage == DETECT_STAGE_CONFIRMED)
+				   ? detect_stage_name(it->detect->stage)
+				   : NULL;
 		ev.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
 		ev.report_path = it->report_path;
 		ev.summary = it->summary;

@@ -59,6 +59,7 @@ static struct alert_event change(void)
 	ev.epoch = "e3";
 	ev.report_path = "reports/2026-11-27/acme-core.json";
 	ev.summary = "answers got longer";
+	ev.stage = "confirmed";
 	return ev;
 }
 
@@ -104,11 +105,21 @@ static void test_conversation(void **state)
 	pos(d, "\r\nSubject: plumbline: acme/gpt-x changed on suite core (confidence 0.98)\r\n");
 	pos(d, "\r\nMessage-ID: <");
 	pos(d, "\r\nContent-Type: text/plain; charset=utf-8\r\n");
+	pos(d, "\r\nX-Plumbline-Kind: change\r\nX-Plumbline-Event: change\r\n"
+	       "X-Plumbline-Stage: confirmed\r\n\r\n");
 	pos(d, "\r\n\r\nanswers got longer\r\n");
 	pos(d, "\r\nEpoch       e3\r\n");
 	pos(d, "\r\n  - answer length\r\n");
 	pos(d, "\r\nSigned report: reports/2026-11-27/acme-core.json\r\n");
 	assert_null(strstr(d, "s3cret-pw"));
+	/* a retraction is told apart in the headers, not only in the prose */
+	ev.retracted = 1;
+	ev.stage = NULL;
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(smtp_server_wait(s, 2, 5000), 0);
+	d = smtp_server_data(s);
+	pos(d, "\r\nX-Plumbline-Kind: change\r\nX-Plumbline-Event: retraction\r\n"
+	       "X-Plumbline-Stage: retracted\r\n\r\n");
 	alerts_free(a);
 	smtp_server_stop(s);
 }

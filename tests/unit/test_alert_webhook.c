@@ -95,6 +95,7 @@ static void test_delivered_and_signed(void **state)
 	ev.report_path = "reports/x.json";
 	ev.checks_total = 10;
 	ev.checks_failed = 4;
+	ev.stage = "confirmed";
 	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
 	assert_int_equal(receiver_count(r), 1);
 	q = receiver_get(r, 0);
@@ -108,6 +109,9 @@ static void test_delivered_and_signed(void **state)
 	assert_non_null(body);
 	assert_string_equal(json_string_value(json_object_get(body, "type")), "plumbline.alert");
 	assert_string_equal(json_string_value(json_object_get(body, "kind")), "change");
+	assert_string_equal(json_string_value(json_object_get(body, "event")), "change");
+	assert_string_equal(json_string_value(json_object_get(body, "stage")), "confirmed");
+	assert_true(json_is_false(json_object_get(body, "retracted")));
 	assert_string_equal(json_string_value(json_object_get(body, "vendor")), "acme");
 	assert_string_equal(json_string_value(json_object_get(body, "epoch")), "e2");
 	assert_true(json_real_value(json_object_get(body, "confidence")) == 0.96);
@@ -169,6 +173,80 @@ static void test_delivered_and_signed(void **state)
 	receiver_stop(r);
 }
 
+/* QA: a receiver could not tell a retraction (or the stage) from a change but by the prose
+ * of "summary". The header, "event", "stage" and "retracted" say it as data. */
+static void test_retraction_and_stage(void **state)
+{
+	static const struct {
+		const char *stage;
+		int retracted;
+		const char *event, *want_stage;
+	} cases[] = {
+		{ "suspected", 0, "change", "suspected" },
+		{ "confirmed", 0, "change", "confirmed" },
+		{ NULL, 1, "retraction", "retracted" },
+	};
+	struct receiver *r = receiver_start(NULL, 0, 204, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	char text[512], url[128], hdr[128];
+	struct jsonloc loc;
+	struct alerts *a;
+	json_t *root, *body;
+	size_t i;
+
+	(void)state;
+	setenv("PL_TEST_WEBHOOK_KEY", KEY, 1);
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_WEBHOOK_KEY\"}]}}",
+		 receiver_url(r, "/plumbline", url, sizeof(url)));
+	loc = (struct jsonloc){ "c.json", text, strlen(text) };
+	root = json_parse_text(&loc, &err);
+	a = alerts_new(&loc, "/alerts", json_object_get(root, "alerts"), &err);
+	json_decref(root);
+	assert_non_null(a);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct alert_event ev = { .kind = ALERT_CHANGE,
+					  .vendor = "acme",
+					  .model = "m",
+					  .suite = "s",
+					  .confidence = cases[i].retracted ? 0.2 : 0.99,
+					  .stage = cases[i].stage,
+					  .retracted = cases[i].retracted };
+		const struct receiver_req *q;
+
+		assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+		assert_int_equal(receiver_count(r), i + 1);
+		q = receiver_get(r, i);
+		assert_string_equal(receiver_header(q, "x-plumbline-event", hdr, sizeof(hdr)),
+				    cases[i].event);
+		body = json_loads(q->body, 0, NULL);
+		assert_non_null(body);
+		assert_string_equal(json_string_value(json_object_get(body, "kind")), "change");
+		assert_string_equal(json_string_value(json_object_get(body, "event")),
+				    cases[i].event);
+		assert_string_equal(json_string_value(json_object_get(body, "stage")),
+				    cases[i].want_stage);
+		assert_int_equal(json_is_true(json_object_get(body, "retracted")),
+				 cases[i].retracted);
+		json_decref(body);
+	}
+	/* other kinds carry no stage */
+	{
+		struct alert_event ev = { .kind = ALERT_INCOMPLETE, .vendor = "acme" };
+
+		assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+		body = json_loads(receiver_get(r, ARRAY_SIZE(cases))->body, 0, NULL);
+		assert_string_equal(json_string_value(json_object_get(body, "event")),
+				    "incomplete");
+		assert_null(json_object_get(body, "stage"));
+		assert_null(json_object_get(body, "retracted"));
+		json_decref(body);
+	}
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 static void test_missing_key_is_named(void **state)
 {
 	const char *text = "{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\":"
@@ -193,6 +271,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_known_vector),
 		cmocka_unit_test(test_delivered_and_signed),
+		cmocka_unit_test(test_retraction_and_stage),
 		cmocka_unit_test(test_missing_key_is_named),
 	};
 
