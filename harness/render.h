@@ -72,12 +72,12 @@ enum render_md_flavor {
 /* Appends s as inert literal text: the one escaping used for every Markdown-like text built
  * from report or vendor fields (render_md.c, alert_slack.c, alert_teams.c). Links and images
  * cannot form ('[' ']' escaped), nor emphasis, strike-through or code ('*', '~', '`', and '_'
- * unless inside a word), table cells stay whole ('|'), HTML cannot start ('<' as &lt;). In
- * Slack, '&' '<' '>' become entities (so "<url|text>", "<!channel>", "<@U1>" cannot form),
- * formatting characters get a zero-width space before them, and "@here", "@channel" one after
- * the '@'. Control characters are dropped (line breaks become spaces where one line is
- * needed). max > 0: at most max bytes are appended, cut between characters with "…". s may be
- * NULL. */
+ * unless inside a word), table cells stay whole ('|'), HTML cannot start ('<' as &lt;, in GitHub
+ * Markdown and Teams alike). In Slack, '&' '<' '>' become entities (so "<url|text>", "<!channel>",
+ * "<@U1>" cannot form), formatting characters get a zero-width space before them, and "@here",
+ * "@channel" one after the '@'. Control characters are dropped (line breaks become spaces where one
+ * line is needed). max > 0: at most max bytes are appended, cut between characters with "…". s may
+ * be NULL. */
 void render_md_escape(struct sbuf *out, const char *s, enum render_md_flavor f, size_t max);
 
 /* The report's "what_changed" array (whatchanged.h: per moved prompt, worst first, the prompt,

@@ -120,7 +120,7 @@ static void escape_char(struct sbuf *out, const unsigned char *p, unsigned char 
 		   c == '~' || (c == '_' && !intraword) || (c == '!' && p[1] == '['))) {
 		sbuf_addch(out, '\\');
 		sbuf_addch(out, (char)c);
-	} else if (c == '<' && f == RENDER_MD_GITHUB) {
+	} else if (c == '<' && md) { /* GitHub and Teams: no HTML tag can start */
 		sbuf_addstr(out, "&lt;");
 	} else {
 		sbuf_addch(out, (char)c);

@@ -186,10 +186,18 @@ static void test_vendor_text_is_inert(void **state)
 	ev.signals = signals;
 	ev.n_signals = 1;
 	ev.confidence = 0.99;
-	ev.summary = "**urgent**: [login](https://evil.example/login)";
+	ev.summary = "**urgent**: [login](https://evil.example/login) <b>x</b> "
+		     "<script>alert(1)</script> <!channel>";
 	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
 	card = received_card(r, 0);
 	all = json_dumps(card, 0);
+	/* QA: HTML and Slack-style mentions from vendor text stayed raw; README promises '<' is
+	 * escaped */
+	assert_null(strstr(all, "<b>"));
+	assert_null(strstr(all, "<script"));
+	assert_null(strstr(all, "<!channel"));
+	assert_non_null(
+		strstr(all, "&lt;b>x&lt;/b> &lt;script>alert(1)&lt;/script> &lt;!channel>"));
 	assert_null(strstr(all, "![x]("));
 	assert_null(strstr(all, "[login]("));
 	assert_null(strstr(all, "[here]("));

@@ -154,6 +154,9 @@ static void test_escape_flavors(void **state)
 	render_md_escape(&sb, "[a](http://e) ![i](http://e/i.png)\nnext", RENDER_MD_TEAMS, 0);
 	assert_string_equal(sb.buf, "\\[a\\](http://e) \\!\\[i\\](http://e/i.png)\nnext");
 	sbuf_reset(&sb);
+	render_md_escape(&sb, "<b>x</b> <script> <!channel>", RENDER_MD_TEAMS, 0);
+	assert_string_equal(sb.buf, "&lt;b>x&lt;/b> &lt;script> &lt;!channel>");
+	sbuf_reset(&sb);
 	render_md_escape(&sb, "a`b\nc", RENDER_MD_CODE, 0);
 	assert_string_equal(sb.buf, "a'b c");
 	/* a cut never splits an escape or a UTF-8 sequence, and keeps within max */
