@@ -4,6 +4,7 @@
 #include "alert.h"
 #include "alert_int.h"
 
+#include "http.h"
 #include "jsonpos.h"
 
 #include <stdio.h>
@@ -117,8 +118,8 @@ int alert_parse_url(struct alert_channel *ch, const struct jsonloc *loc, const c
 				 secret_urls ? "missing \"url_env\" (the name of the environment "
 					       "variable holding the webhook URL)"
 					     : "missing \"url\" or \"url_env\"");
-	if (ch->url && strncmp(ch->url, "https://", 8) && strncmp(ch->url, "http://", 7))
-		return json_fail(loc, pointer, "url", err, "expected an http:// or https:// URL");
+	if (ch->url && http_url_problem(ch->url, 0))
+		return json_fail(loc, pointer, "url", err, "%s", http_url_problem(ch->url, 0));
 	return 0;
 }
 

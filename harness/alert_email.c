@@ -94,6 +94,10 @@ static int email_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 			  "password_env");
 		goto out;
 	}
+	if (http_url_problem(ch->url, 1)) {
+		json_fail(loc, pointer, "url", err, "%s", http_url_problem(ch->url, 1));
+		goto out;
+	}
 	if (!address_ok(e->from)) {
 		json_fail(loc, pointer, "from", err, "expected one e-mail address");
 		goto out;

@@ -3,6 +3,8 @@
 #include "alert.h"
 #include "alert_int.h"
 
+#include "http.h"
+
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +59,23 @@ int alert_load_secrets(struct alert_channel *ch, struct pl_err *err)
 	size_t i;
 
 	if (ch->url_env) {
+		const char *why;
+
 		if (getenv_copy(ch->name, ch->url_env, 1, &url, err) < 0)
 			return -1;
+		/* a bad URL fails the same way on every attempt: an error of the setup, found
+		 * here (and by `plumbline check`), never retried */
+		why = http_url_problem(url, 0);
+		if (why) {
+			char where[300];
+
+			wipe_free(url);
+			snprintf(where, sizeof(where), "alert channel \"%s\"", ch->name);
+			return pl_err_set(err, PL_E_INPUT, where,
+					  "environment variable %s does not hold a usable URL: it "
+					  "%s",
+					  ch->url_env, why);
+		}
 		free(ch->url);
 		ch->url = url;
 	}

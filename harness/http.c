@@ -552,6 +552,35 @@ static struct curl_slist *once_list(const char *const *items, size_t n, int angl
 	return l;
 }
 
+const char *http_url_problem(const char *url, int smtp)
+{
+	const char *why = NULL, *p;
+	char *scheme = NULL, *host = NULL;
+	CURLU *u;
+
+	if (!url || !*url)
+		return "is empty";
+	for (p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return "contains a space or a control character";
+	u = curl_url();
+	if (!u)
+		return "cannot be checked (out of memory)";
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		why = "does not parse as a URL";
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+		 (smtp ? strcmp(scheme, "smtp") && strcmp(scheme, "smtps")
+		       : strcmp(scheme, "http") && strcmp(scheme, "https")))
+		why = smtp ? "expected an smtp:// or smtps:// URL"
+			   : "expected an http:// or https:// URL";
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
+		why = "has no host";
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return why;
+}
+
 int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,
 	      struct pl_err *err)
 {
@@ -631,8 +660,10 @@ int http_once(const struct http_once *rq, const char *where, struct http_once_re
 		goto out;
 	}
 	if (cc != CURLE_OK) {
-		/* curl_easy_strerror names the failure without the URL (which may be a secret). */
-		res->retryable = 1;
+		/* curl_easy_strerror names the failure without the URL (which may be a secret).
+		 * A URL that does not parse or names another protocol fails the same way on
+		 * every attempt. */
+		res->retryable = cc != CURLE_URL_MALFORMAT && cc != CURLE_UNSUPPORTED_PROTOCOL;
 		pl_err_set(err, PL_E_VENDOR, where, "delivery failed: %s", curl_easy_strerror(cc));
 		goto out;
 	}

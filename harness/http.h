@@ -109,6 +109,12 @@ struct http_once_result {
 int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,
 	      struct pl_err *err);
 
+/* Why url cannot be used by http_once (smtp: 0 for http:// and https://, 1 for smtp:// and
+ * smtps://): "does not parse as a URL", "expected an http:// or https:// URL", "has no host",
+ * ...; NULL when it can. The reason never quotes the URL (it may be a secret). Config checks
+ * call it so that a bad URL is an error of the config, not a failed (and retried) delivery. */
+const char *http_url_problem(const char *url, int smtp);
+
 /* The wait before retry `attempt` (1 for the first retry), in seconds: full jitter, unit (in
  * [0, 1)) times base_ms * 2^(attempt-1) capped at cap_ms, raised to retry_after_ms when that is
  * set (>= 0) and longer, never above cap_ms. The runner and the embedder retry with it. */

@@ -154,6 +154,24 @@ static void test_config_errors(void **state)
 	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
 		     "\"smtp://u:pw@m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}]}}",
 		     "alerts.channels[0].url: credentials do not belong in the URL");
+	/* QA: a URL that does not parse, or names another protocol, is an error of the config
+	 * (file:line:field), not a delivery retried 3 times */
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": "
+		     "\"ftp://hooks.example/h\", \"secret_env\": \"K\"}]}}",
+		     "plumbline.json:1:53: alerts.channels[0].url: expected an http:// or "
+		     "https:// URL");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": "
+		     "\"http://hooks example/h\", \"secret_env\": \"K\"}]}}",
+		     "alerts.channels[0].url: contains a space or a control character");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": "
+		     "\"http://[::1/h\", \"secret_env\": \"K\"}]}}",
+		     "alerts.channels[0].url: does not parse as a URL");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": "
+		     "\"https://hooks.example:99999/h\", \"secret_env\": \"K\"}]}}",
+		     "alerts.channels[0].url: does not parse as a URL");
+	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
+		     "\"smtp://m.ex ample\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"]}]}}",
+		     "alerts.channels[0].url: contains a space");
 	expect_error("{\"alerts\": {\"channels\": [{\"type\": \"email\", \"url\": "
 		     "\"smtp://m.example\", \"from\": \"a@b.c\", \"to\": [\"d@e.f\"], "
 		     "\"username_env\": \"U\"}]}}",
@@ -383,6 +401,46 @@ static void test_every_failed_channel_named(void **state)
 	receiver_stop(bad1);
 	receiver_stop(bad2);
 	receiver_stop(good);
+}
+
+/* QA: a Slack URL from the environment that is not http(s) or does not parse was retried 3
+ * times as if the failure were temporary. It is refused before any attempt, naming the
+ * variable and never its value; `plumbline check` (alerts_check_env) finds it too. */
+static void test_bad_env_url_not_retried(void **state)
+{
+	static const char *const bad[] = { "ftp://hooks.example/services/SECRETxyz",
+					   "https://hooks.example/services/SECRET xyz",
+					   "not a url SECRETxyz" };
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = change_event("e1", NIGHT1);
+	struct alerts *a = load("{\"alerts\": {\"retries\": 3, \"backoff_ms\": 200, \"channels\":"
+				" [{\"type\": \"slack\", \"url_env\": \"PL_TEST_BAD_URL\"}]}}",
+				&err);
+	char buf[1600];
+	size_t i;
+
+	(void)state;
+	assert_non_null(a);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int attempts = -1;
+
+		setenv("PL_TEST_BAD_URL", bad[i], 1);
+		pl_err_init(&err);
+		assert_int_equal(alerts_check_env(a, &err), -1);
+		assert_int_equal(err.code, PL_E_INPUT);
+		pl_err_init(&err);
+		assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), -1);
+		assert_int_equal(alerts_outcome(a, 0, &attempts), ALERT_FAILED);
+		assert_int_equal(attempts, 0);
+		assert_int_equal(err.code, PL_E_INPUT);
+		pl_err_str(&err, buf, sizeof(buf));
+		assert_null(strstr(buf, "SECRET"));
+		if (!strstr(buf, "alert channel \"slack\": environment variable PL_TEST_BAD_URL "
+				 "does not hold a usable URL"))
+			fail_msg("case %zu: %s", i, buf);
+	}
+	unsetenv("PL_TEST_BAD_URL");
+	alerts_free(a);
 }
 
 static void test_retry_after_500(void **state)
@@ -766,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_retry_after_500),
 		cmocka_unit_test(test_gives_up_and_4xx_is_final),
 		cmocka_unit_test(test_every_failed_channel_named),
+		cmocka_unit_test(test_bad_env_url_not_retried),
 		cmocka_unit_test(test_retry_after_header_honoured),
 		cmocka_unit_test(test_retry_after_http_date_honoured),
 		cmocka_unit_test(test_dedup_over_nights),
