@@ -35,7 +35,9 @@ static const char usage_register_tail[] =
 	"RFC 6962 Merkle root, signed) is written to REGISTER.checkpoint.\n"
 	"\n"
 	"  show     per vendor/model: current epoch, last change, changes in the last 30/90\n"
-	"           days, availability, median latency; then every change and decision.\n"
+	"           days, availability, median latency; then every change and decision. A\n"
+	"           change counts once, on the night it was first suspected, once confirmed;\n"
+	"           suspicions retracted or still pending are listed, never counted.\n"
 	"  verify   checks every entry's signature, sequence number and hash chain, and the\n"
 	"           signed checkpoint; names the first entry that does not verify. With\n"
 	"           --checkpoint, also proves the register extends a checkpoint saved earlier\n"
@@ -264,7 +266,8 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	return rc;
 }
 
-/* {"SEQ": words} for every change in the register: the gist of its report's "what_changed",
+/* {"SEQ": words} for every change and suspicion in the register (register_events: a change's
+ * first night, a suspicion pending or retracted): the gist of its report's "what_changed",
  * read from the report file the entry names (skipped when it is gone or has none). */
 static json_t *change_words(const json_t *entries)
 {
@@ -281,8 +284,10 @@ static json_t *change_words(const json_t *entries)
 
 		snprintf(key, sizeof(key), "%lld",
 			 (long long)json_integer_value(json_object_get(e, "seq")));
-		ev = json_string_value(json_object_get(events, key));
-		if (!ev || strcmp(ev, "change") || !report)
+		ev = register_event_kind(events, e);
+		if (!ev || !report ||
+		    (strcmp(ev, "change") && strcmp(ev, "pending") &&
+		     strcmp(ev, "suspicion_retracted")))
 			continue;
 		r = json_load_file(report, 0, NULL);
 		sbuf_init(&sb);

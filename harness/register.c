@@ -1106,22 +1106,52 @@ static void set_dup(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
+static void event_set(json_t *out, long long seq, const char *kind, const char *night,
+		      long long link, const char *link_night)
+{
+	char key[32];
+	json_t *o = json_pack("{s:s, s:s}", "event", kind, "night", night);
+
+	if (link >= 0) {
+		json_object_set_new(o, "link", json_integer(link));
+		json_object_set_new(o, "link_night", json_string(link_night));
+	}
+	snprintf(key, sizeof(key), "%lld", seq);
+	json_object_set_new(out, key, o);
+}
+
 json_t *register_events(const json_t *entries)
 {
 	json_t *byn = register_by_night(entries), *state = json_object(), *out = json_object();
+	json_t *accepted = json_object(), *st2;
 	const json_t *e;
+	const char *k2;
 	size_t i;
 
+	/* the runs a person accepted (baseline accept): a suspicion accepted is confirmed by
+	 * that decision, as the detection history starts again from it */
+	json_array_foreach(entries, i, e)
+	{
+		const json_t *acc = json_object_get(e, "accepts_seq");
+		char k[32];
+
+		if (!sget(e, "type") || strcmp(sget(e, "type"), "decision") || !sget(e, "action") ||
+		    strcmp(sget(e, "action"), "accept") || !json_is_integer(acc))
+			continue;
+		snprintf(k, sizeof(k), "%lld", (long long)json_integer_value(acc));
+		json_object_set_new(accepted, k, json_true());
+	}
 	json_array_foreach(byn, i, e)
 	{
 		const char *type = sget(e, "type"), *ep = sget(e, "epoch"), *v = sget(e, "verdict");
-		const char *prev;
+		const char *stage = sget(e, "stage"), *prev;
+		long long seq = (long long)json_integer_value(json_object_get(e, "seq")), open;
 		json_t *st;
-		char key[1024], seq[32];
-		int ret, change;
+		char key[1024], night[11], open_night[11];
 
 		if (!type || strcmp(type, "run") || !sget(e, "vendor") || !sget(e, "model"))
 			continue;
+		register_entry_night(e, night);
 		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", sget(e, "vendor"), sget(e, "model"),
 			 sget(e, "suite") ? sget(e, "suite") : "");
 		st = json_object_get(state, key);
@@ -1131,26 +1161,132 @@ json_t *register_events(const json_t *entries)
 			json_object_set_new(state, key, st);
 		}
 		prev = sget(st, "prev");
-		/* a retracted suspicion is the vendor back at the behaviour before it */
-		ret = json_is_true(json_object_get(e, "returned_epoch")) ||
-		      (sget(e, "stage") && !strcmp(sget(e, "stage"), "retracted")) ||
-		      (ep && prev && strcmp(ep, prev) &&
-		       json_object_get(json_object_get(st, "seen"), ep) &&
-		       !json_is_true(json_object_get(e, "new_epoch")));
-		change = !ret && (json_is_true(json_object_get(e, "new_epoch")) ||
-				  (v && !strcmp(v, "changed")));
-		snprintf(seq, sizeof(seq), "%lld",
-			 (long long)json_integer_value(json_object_get(e, "seq")));
-		if (ret || change)
-			json_object_set_new(out, seq, json_string(ret ? "return" : "change"));
+		/* the suspicion waiting for its verdict (a night that cannot be judged keeps it) */
+		open = json_is_integer(json_object_get(st, "open"))
+			       ? (long long)json_integer_value(json_object_get(st, "open"))
+			       : -1;
+		snprintf(open_night, sizeof(open_night), "%s",
+			 sget(st, "open_night") ? sget(st, "open_night") : "");
+		if (open >= 0 &&
+		    !(stage && (!strcmp(stage, "confirmed") || !strcmp(stage, "retracted")))) {
+			char k[32];
+
+			snprintf(k, sizeof(k), "%lld", open);
+			if (json_object_get(accepted, k)) {
+				/* accepted before a night could confirm it: the accept confirmed
+				 * it, and the history that judges tonight starts from it */
+				event_set(out, open, "change", open_night, -1, NULL);
+				json_object_set_new(json_object_get(out, k), "accepted",
+						    json_true());
+				if (sget(st, "open_epoch"))
+					json_object_set(st, "prev",
+							json_object_get(st, "open_epoch"));
+				prev = sget(st, "prev");
+				json_object_del(st, "open");
+				open = -1;
+			}
+		}
+		if (stage && !strcmp(stage, "suspected")) {
+			/* tentative: its epoch is known from now on, but not the behaviour yet */
+			event_set(out, seq, "pending", night, -1, NULL);
+			json_object_set_new(st, "open", json_integer(seq));
+			json_object_set_new(st, "open_night", json_string(night));
+			if (ep) {
+				json_object_set_new(st, "open_epoch", json_string(ep));
+				json_object_set_new(json_object_get(st, "seen"), ep, json_true());
+			} else {
+				json_object_del(st, "open_epoch");
+			}
+			continue;
+		}
+		if (stage && !strcmp(stage, "confirmed")) {
+			/* the change is the suspected night's; tonight confirms it */
+			if (open >= 0) {
+				event_set(out, open, "change", open_night, seq, night);
+				event_set(out, seq, "confirmation", night, open, open_night);
+			} else {
+				event_set(out, seq, "change", night, -1, NULL);
+			}
+			snprintf(key, sizeof(key), "%lld", open >= 0 ? open : seq);
+			json_object_set_new(json_object_get(out, key), "confirmed_night",
+					    json_string(night));
+		} else if (stage && !strcmp(stage, "retracted")) {
+			/* back at the behaviour before the suspicion: it never moved */
+			if (open >= 0) {
+				event_set(out, open, "suspicion_retracted", open_night, seq, night);
+				event_set(out, seq, "retraction", night, open, open_night);
+			} else {
+				event_set(out, seq, "retraction", night, -1, NULL);
+			}
+		} else if (json_is_true(json_object_get(e, "returned_epoch")) ||
+			   (ep && prev && strcmp(ep, prev) &&
+			    json_object_get(json_object_get(st, "seen"), ep) &&
+			    !json_is_true(json_object_get(e, "new_epoch")))) {
+			event_set(out, seq, "return", night, -1, NULL);
+		} else if (json_is_true(json_object_get(e, "new_epoch")) ||
+			   (v && !strcmp(v, "changed"))) {
+			/* an entry from before stages: each changed night is a change */
+			event_set(out, seq, "change", night, -1, NULL);
+		}
+		if (stage && (!strcmp(stage, "confirmed") || !strcmp(stage, "retracted"))) {
+			json_object_del(st, "open");
+			json_object_del(st, "open_night");
+		}
 		if (ep) {
 			json_object_set_new(json_object_get(st, "seen"), ep, json_true());
 			json_object_set_new(st, "prev", json_string(ep));
 		}
 	}
+	/* a suspicion still open at the end, but accepted: confirmed by the decision */
+	json_object_foreach(state, k2, st2)
+	{
+		const json_t *o2 = json_object_get(st2, "open");
+		char k[32];
+
+		if (!json_is_integer(o2))
+			continue;
+		snprintf(k, sizeof(k), "%lld", (long long)json_integer_value(o2));
+		if (!json_object_get(accepted, k))
+			continue;
+		event_set(out, json_integer_value(o2), "change", sget(st2, "open_night"), -1, NULL);
+		json_object_set_new(json_object_get(out, k), "accepted", json_true());
+	}
+	json_decref(accepted);
 	json_decref(state);
 	json_decref(byn);
 	return out;
+}
+
+const json_t *register_event(const json_t *events, const json_t *entry)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lld",
+		 (long long)json_integer_value(json_object_get(entry, "seq")));
+	return json_object_get(events, key);
+}
+
+long long register_event_first(const json_t *events, long long seq)
+{
+	char key[32];
+	const json_t *ev;
+	const char *kind;
+
+	snprintf(key, sizeof(key), "%lld", seq);
+	ev = json_object_get(events, key);
+	kind = sget(ev, "event");
+	if (!kind || !strcmp(kind, "return"))
+		return -1;
+	if (!strcmp(kind, "confirmation") || !strcmp(kind, "retraction"))
+		return json_is_integer(json_object_get(ev, "link"))
+			       ? (long long)json_integer_value(json_object_get(ev, "link"))
+			       : -1;
+	return seq;
+}
+
+const char *register_event_kind(const json_t *events, const json_t *entry)
+{
+	return sget(register_event(events, entry), "event");
 }
 
 int register_summarise(const json_t *entries, time_t now, struct reg_summary **out, size_t *n)
@@ -1190,7 +1326,6 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 			time_t t;
 			double age;
 			const char *ev;
-			char seq[32];
 
 			register_entry_night(e, date);
 			t = register_parse_date(date);
@@ -1210,18 +1345,23 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 				set_dup(&s->epoch, sget(e, "epoch"));
 			if (!s->first_run || strcmp(date, s->first_run) < 0)
 				set_dup(&s->first_run, date);
-			snprintf(seq, sizeof(seq), "%lld",
-				 (long long)json_integer_value(json_object_get(e, "seq")));
-			ev = json_string_value(json_object_get(events, seq));
-			if (ev && (!s->last_event || strcmp(date, s->last_event) >= 0))
+			/* a change counts once, on its first night; its confirmation, a
+			 * suspicion retracted or pending, and a retraction do not move it */
+			ev = register_event_kind(events, e);
+			if (ev && (!strcmp(ev, "change") || !strcmp(ev, "return")) &&
+			    (!s->last_event || strcmp(date, s->last_event) >= 0))
 				set_dup(&s->last_event, date);
 			if (ev && !strcmp(ev, "change")) {
 				if (!s->last_change || strcmp(date, s->last_change) >= 0)
 					set_dup(&s->last_change, date);
 				s->changes_30d += age <= 30;
 				s->changes_90d += age <= 90;
-			} else if (ev) {
+			} else if (ev && !strcmp(ev, "return")) {
 				s->returns_90d += age <= 90;
+			} else if (ev && !strcmp(ev, "suspicion_retracted")) {
+				s->retracted_90d += age <= 90;
+			} else if (ev && !strcmp(ev, "pending")) {
+				s->pending++;
 			}
 			if (age <= 30) {
 				const json_t *a = json_object_get(e, "availability");

@@ -178,22 +178,52 @@ int register_check_proof(const json_t *proof, const struct merkle_hash *root, si
 			 struct pl_err *err);
 
 /* Classifies the run entries of entries (a register_load array) by what each did to the
- * behaviour of its vendor/model/suite, taken in night order (register_by_night): "change" (a
- * new behaviour: a new epoch, or a "changed" verdict that is not a return) or "return" (back
- * to an earlier epoch: the entry's "returned_epoch", or an epoch the same vendor/model/suite
- * had before, not the one of its previous run). A new
- * object {"SEQ": "change" | "return"} holding only the entries that did either. */
+ * behaviour of its vendor/model/suite, taken in night order (register_by_night). Runs carry
+ * detect.h's "stage": a change is suspected on its first night, and the next judged night
+ * confirms or retracts it; a night that cannot be judged (incomplete) leaves it waiting.
+ * Event kinds:
+ *   "change"        a change, counted once, dated by its first night: the suspected run of a
+ *                   change later confirmed (a confirmed run without a suspected one before it
+ *                   is its own first night), a suspected run a decision accepted before a
+ *                   night confirmed it ("accepted": true: `baseline accept` starts the
+ *                   detection history again from it), or, in entries without "stage" (made before
+ *                   stages), a new epoch or a "changed" verdict that is not a return
+ *   "confirmation"  the run that confirmed a suspected change (the same change: not counted)
+ *   "pending"       a suspicion that no later run confirmed or retracted yet
+ *   "suspicion_retracted"  a suspicion the next judged night retracted: not a change
+ *   "retraction"    the run that retracted it: the behaviour never moved, so neither a change
+ *                   nor a return
+ *   "return"        back to an earlier epoch (the entry's "returned_epoch", or an epoch the
+ *                   same vendor/model/suite had before, not the one of its previous run)
+ * A new object {"SEQ": {"event": KIND, "night": N, "link": SEQ2, "link_night": N2}} holding
+ * only the runs that are one of them. night is the run's own night; link the other run of
+ * the pair (a change's confirmation, a confirmation's or a retraction's suspicion, a
+ * retracted suspicion's retraction) and link_night its night; both absent when unpaired.
+ * A confirmed change also has "confirmed_night", the night that confirmed it (its own for an
+ * unpaired "confirmed" run); a change from before stages has none. */
 json_t *register_events(const json_t *entries);
+/* The kind of entry's event in events (register_events), or NULL when it has none. */
+const char *register_event_kind(const json_t *events, const json_t *entry);
+/* entry's event object in events (borrowed), or NULL. */
+const json_t *register_event(const json_t *events, const json_t *entry);
+/* The first night's run of the change or suspicion that run seq belongs to: seq itself for a
+ * "change", "pending" or "suspicion_retracted", the suspicion (link) of a "confirmation" or a
+ * "retraction"; -1 when seq has no such event. What a decision accepting run seq covers. */
+long long register_event_first(const json_t *events, long long seq);
 
 /* Per vendor/model figures for `register show` and the HTML report. Changes are
- * register_events' "change"s: a return to an earlier behaviour is not counted as one. */
+ * register_events' "change"s, each counted once by its first night: its confirmation, a
+ * suspicion retracted (or still pending) and a return to an earlier behaviour are not
+ * counted as one. */
 struct reg_summary {
 	char *vendor, *model;
 	char *epoch;	   /* latest run's epoch; may be NULL */
-	char *last_change; /* date of the latest "changed" run or new epoch; may be NULL */
-	char *last_run;	   /* date of the latest run */
+	char *last_change; /* first night of the latest change; may be NULL */
+	char *last_run;	   /* night of the latest run */
 	int changes_30d, changes_90d;
 	int returns_90d;       /* returns to an earlier behaviour in 90 days */
+	int retracted_90d;     /* suspicions retracted in 90 days (not changes) */
+	int pending;	       /* suspicions not yet confirmed or retracted */
 	char *last_event;      /* night of the latest change or return; may be NULL */
 	char *first_run;       /* night of the first run */
 	double availability;   /* mean over the last 30 days' runs; < 0 unknown */

@@ -175,15 +175,15 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 {
 	const json_t *e;
 	size_t i;
-	int y = (H - BOT + TOP) / 2;
+	int y = (H - BOT + TOP) / 2, big;
 
 	sbuf_addf(out,
 		  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		  "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"verdicts over time\">",
 		  W, H, W, H);
 	axis(out, sp,
-	     "runs: red = change, purple ring = return, green = no change, amber = other, "
-	     "diamond = decision",
+	     "red = change, amber ring = suspicion retracted, purple ring = return, green = no "
+	     "change, amber = other, diamond = decision",
 	     "runs");
 	sbuf_addf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#e6eaf0\"/>", LEFT,
 		  y, W - RIGHT, y);
@@ -191,7 +191,6 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 	{
 		const char *type = sget(e, "type"), *verdict = sget(e, "verdict"), *ev;
 		double x = xpos(sp, (double)night_t(e));
-		char key[32];
 
 		if (!same_vm(e, s) || !type)
 			continue;
@@ -208,31 +207,54 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 			sbuf_addstr(out, "</title></path>");
 			continue;
 		}
-		ev = json_string_value(json_object_get(events, seq_key(e, key)));
-		if (ev && !strcmp(ev, "return")) {
+		ev = register_event_kind(events, e);
+		if (ev && (!strcmp(ev, "return") || !strcmp(ev, "suspicion_retracted"))) {
+			int ret = !strcmp(ev, "return");
+
 			sbuf_addf(out,
 				  "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"#fff\" "
-				  "stroke=\"#7a2fd0\" stroke-width=\"3\"><title>",
-				  x, y);
+				  "stroke=\"%s\" stroke-width=\"3\"><title>",
+				  x, y, ret ? "#7a2fd0" : "#f79009");
 			night_text(out, e);
 			sbuf_addstr(out, " ");
 			render_xml_escape(out, sget(e, "suite"));
-			sbuf_addstr(out, ": returned to an earlier behaviour (epoch ");
-			render_xml_escape(out, sget(e, "epoch"));
-			sbuf_addstr(out, ")</title></circle>");
+			if (ret) {
+				sbuf_addstr(out, ": returned to an earlier behaviour (epoch ");
+				render_xml_escape(out, sget(e, "epoch"));
+				sbuf_addstr(out, ")");
+			} else {
+				sbuf_addstr(out, ": a change suspected, retracted ");
+				render_xml_escape(out,
+						  sget(register_event(events, e), "link_night"));
+				sbuf_addstr(out, " (not a change)");
+			}
+			sbuf_addstr(out, "</title></circle>");
 			continue;
 		}
+		big = ev && (!strcmp(ev, "change") || !strcmp(ev, "confirmation") ||
+			     !strcmp(ev, "pending"));
 		sbuf_addf(out, "<circle cx=\"%.1f\" cy=\"%d\" r=\"%d\" fill=\"%s\"><title>", x, y,
-			  ev ? 7 : 5,
-			  !verdict		? "#8a5a00"
-			  : ev			? "#d92d20"
-			  : verdict_ok(verdict) ? "#12b76a"
-						: "#f79009");
+			  big ? 7 : 5,
+			  !verdict			 ? "#8a5a00"
+			  : big && strcmp(ev, "pending") ? "#d92d20"
+			  : big				 ? "#f79009"
+			  : verdict_ok(verdict)		 ? "#12b76a"
+							 : "#f79009");
 		night_text(out, e);
 		sbuf_addstr(out, " ");
 		render_xml_escape(out, sget(e, "suite"));
 		sbuf_addstr(out, ": ");
 		render_xml_escape(out, verdict);
+		if (ev && !strcmp(ev, "change"))
+			sbuf_addstr(out, sget(register_event(events, e), "confirmed_night")
+						 ? " (a change, confirmed)"
+						 : " (a change)");
+		else if (ev && !strcmp(ev, "confirmation"))
+			sbuf_addstr(out, " (confirms the change suspected the night before)");
+		else if (ev && !strcmp(ev, "pending"))
+			sbuf_addstr(out, " (a change suspected, pending)");
+		else if (ev && !strcmp(ev, "retraction"))
+			sbuf_addstr(out, " (retracts the suspicion before)");
 		sbuf_addstr(out, "</title></circle>");
 	}
 	sbuf_addstr(out, "</svg>\n");
@@ -581,8 +603,10 @@ static void change_words(struct sbuf *out, const json_t *e, const struct render_
 	sbuf_release(&cut);
 }
 
-/* The decision that accepted run e (by accepts_seq, else the same suite and epoch), or NULL. */
-static const json_t *acceptance(const json_t *entries, const json_t *e)
+/* The decision that accepted the change (or suspicion) whose first night is run e: one whose
+ * accepts_seq is e or a run of the same change (its confirmation, its retraction), else one
+ * without accepts_seq for the same suite and epoch; NULL when none. */
+static const json_t *acceptance(const json_t *entries, const json_t *e, const json_t *events)
 {
 	const json_t *d, *best = NULL;
 	size_t i;
@@ -596,8 +620,8 @@ static const json_t *acceptance(const json_t *entries, const json_t *e)
 		    !sget(d, "vendor") || strcmp(sget(d, "vendor"), sget(e, "vendor")) ||
 		    !sget(d, "model") || strcmp(sget(d, "model"), sget(e, "model")))
 			continue;
-		if (json_is_integer(acc) &&
-		    json_integer_value(acc) == json_integer_value(json_object_get(e, "seq")))
+		if (json_is_integer(acc) && register_event_first(events, json_integer_value(acc)) ==
+						    json_integer_value(json_object_get(e, "seq")))
 			return d;
 		if (!json_is_integer(acc) && sget(d, "epoch") && sget(e, "epoch") &&
 		    !strcmp(sget(d, "epoch"), sget(e, "epoch")) && sget(d, "suite") &&
@@ -607,6 +631,72 @@ static const json_t *acceptance(const json_t *entries, const json_t *e)
 	return best;
 }
 
+/* The acceptance of run e's change, or "not accepted yet". */
+static void accepted_words(struct sbuf *out, const json_t *byn, const json_t *e,
+			   const json_t *events, int say_not)
+{
+	const json_t *acc = acceptance(byn, e, events);
+
+	if (acc) {
+		sbuf_addstr(out, "; accepted by ");
+		render_xml_escape(out, sget(acc, "by"));
+		sbuf_addstr(out, ": \xe2\x80\x98");
+		render_xml_escape(out, sget(acc, "reason"));
+		sbuf_addstr(out, "\xe2\x80\x99");
+	} else if (say_not) {
+		sbuf_addstr(out, "; not accepted yet");
+	}
+}
+
+/* The runs of s with event kind in the last 90 days, in night order: "D: words; ..." after
+ * open (" (" first, "; " after), the words of each given by kind. Returns how many. */
+static int event_list(struct sbuf *out, const json_t *byn, const struct reg_summary *s,
+		      const struct render_html_opts *o, const json_t *events, const char *kind)
+{
+	const json_t *e;
+	size_t i;
+	int k = 0;
+
+	json_array_foreach(byn, i, e)
+	{
+		const json_t *ev = register_event(events, e);
+		char night[11];
+		long age;
+
+		register_entry_night(e, night);
+		age = days_since(night, o->now);
+		/* a pending suspicion is listed whatever its age: it is still open */
+		if (!ev || strcmp(sget(ev, "event"), kind) || !same_vm(e, s) || age < 0 ||
+		    (age > 90 && strcmp(kind, "pending")))
+			continue;
+		sbuf_addstr(out, k++ ? "; " : " (");
+		render_xml_escape(out, night);
+		sbuf_addstr(out, ": ");
+		if (!strcmp(kind, "return")) {
+			sbuf_addstr(out, "back to epoch ");
+			render_xml_escape(out, sget(e, "epoch"));
+			continue;
+		}
+		change_words(out, e, o);
+		if (!strcmp(kind, "change") && sget(ev, "confirmed_night") &&
+		    strcmp(sget(ev, "confirmed_night"), night)) {
+			sbuf_addstr(out, ", confirmed ");
+			render_xml_escape(out, sget(ev, "confirmed_night"));
+		} else if (!strcmp(kind, "change") && sget(ev, "confirmed_night")) {
+			sbuf_addstr(out, ", confirmed");
+		} else if (!strcmp(kind, "suspicion_retracted") && sget(ev, "link_night")) {
+			sbuf_addstr(out, ", retracted ");
+			render_xml_escape(out, sget(ev, "link_night"));
+		} else if (!strcmp(kind, "pending")) {
+			sbuf_addstr(out, ", not yet confirmed or retracted");
+		}
+		accepted_words(out, byn, e, events, !strcmp(kind, "change"));
+	}
+	if (k)
+		sbuf_addch(out, ')');
+	return k;
+}
+
 /* The plain-language lead of one vendor/model: how long it has been stable, its changes and
  * returns in 90 days with their words and acceptances, availability and latency. */
 static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_summary *s,
@@ -614,9 +704,6 @@ static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_
 {
 	const char *since = s->last_event ? s->last_event : s->first_run;
 	long days = days_since(since, o->now);
-	const json_t *e;
-	size_t i;
-	int k = 0;
 
 	sbuf_addstr(out, "<p class=\"lead summary\"><b>");
 	render_xml_escape(out, s->vendor);
@@ -632,56 +719,21 @@ static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_
 	render_xml_escape(out, since ? since : "-");
 	sbuf_addf(out, "); %d behaviour change%s in 90 days", s->changes_90d,
 		  s->changes_90d == 1 ? "" : "s");
-	json_array_foreach(byn, i, e)
-	{
-		char key[32], night[11];
-		const char *ev = json_string_value(json_object_get(events, seq_key(e, key)));
-		const json_t *acc;
-		long age;
-
-		register_entry_night(e, night);
-		age = days_since(night, o->now);
-		if (!ev || strcmp(ev, "change") || !same_vm(e, s) || age < 0 || age > 90)
-			continue;
-		sbuf_addstr(out, k++ ? "; " : " (");
-		render_xml_escape(out, night);
-		sbuf_addstr(out, ": ");
-		change_words(out, e, o);
-		acc = acceptance(byn, e);
-		if (acc) {
-			sbuf_addstr(out, "; accepted by ");
-			render_xml_escape(out, sget(acc, "by"));
-			sbuf_addstr(out, ": \xe2\x80\x98");
-			render_xml_escape(out, sget(acc, "reason"));
-			sbuf_addstr(out, "\xe2\x80\x99");
-		} else {
-			sbuf_addstr(out, "; not accepted yet");
-		}
+	event_list(out, byn, s, o, events, "change");
+	if (s->pending) {
+		sbuf_addf(out, "; %d suspected change%s pending", s->pending,
+			  s->pending == 1 ? "" : "s");
+		event_list(out, byn, s, o, events, "pending");
 	}
-	if (k)
-		sbuf_addch(out, ')');
+	if (s->retracted_90d) {
+		sbuf_addf(out, "; %d suspected change%s retracted, not counted", s->retracted_90d,
+			  s->retracted_90d == 1 ? "" : "s");
+		event_list(out, byn, s, o, events, "suspicion_retracted");
+	}
 	if (s->returns_90d) {
-		k = 0;
 		sbuf_addf(out, "; returned to an earlier behaviour %d time%s", s->returns_90d,
 			  s->returns_90d == 1 ? "" : "s");
-		json_array_foreach(byn, i, e)
-		{
-			char key[32], night[11];
-			const char *ev =
-				json_string_value(json_object_get(events, seq_key(e, key)));
-			long age;
-
-			register_entry_night(e, night);
-			age = days_since(night, o->now);
-			if (!ev || strcmp(ev, "return") || !same_vm(e, s) || age < 0 || age > 90)
-				continue;
-			sbuf_addstr(out, k++ ? "; " : " (");
-			render_xml_escape(out, night);
-			sbuf_addstr(out, ": back to epoch ");
-			render_xml_escape(out, sget(e, "epoch"));
-		}
-		if (k)
-			sbuf_addch(out, ')');
+		event_list(out, byn, s, o, events, "return");
 	}
 	if (s->availability >= 0)
 		sbuf_addf(out, "; available %.1f%% of the time over 30 days (vendor faults only)",
@@ -696,10 +748,16 @@ static const char glossary[] =
 	"<dt>behaviour change</dt><dd>the vendor's answers to the same prompts moved beyond "
 	"their usual night-to-night variation (longer answers, more refusals, another format, "
 	"another model id, different wording), or a hard signal moved (the returned model, "
-	"fingerprint or token counts). Each one starts a new epoch.</dd>\n"
+	"fingerprint or token counts). A change is first <i>suspected</i> on the night it "
+	"shows; the next night that can be judged <i>confirms</i> it (it starts a new epoch) "
+	"or <i>retracts</i> it (a one-night blip: the vendor was back at its behaviour "
+	"before). A confirmed change is counted once, dated by the night it was first "
+	"suspected; a suspicion retracted is listed apart and never counted; one not yet "
+	"confirmed or retracted is <i>pending</i>.</dd>\n"
 	"<dt>epoch</dt><dd>a stretch of nights with one behaviour (e1, e2, ...).</dd>\n"
 	"<dt>return to an earlier behaviour</dt><dd>the vendor went back to an epoch it had "
-	"before (a rollback); shown as a return, not counted as a new change.</dd>\n"
+	"before (a rollback); shown as a return, not counted as a new change. A retraction is "
+	"not a return: the behaviour never moved.</dd>\n"
 	"<dt>accepted</dt><dd>a person reviewed a change and made it the new baseline "
 	"(<code>plumbline baseline accept</code>), with the reason given; the decision is "
 	"signed in the register.</dd>\n"

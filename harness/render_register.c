@@ -17,6 +17,43 @@ static void date_only(const char *iso, char buf[11])
 	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
 }
 
+/* What a run did, in capitals for the eye: a change once (on its first night, with the night
+ * that confirmed it), its confirmation, a suspicion pending or retracted, a return. */
+static void event_words(struct sbuf *out, const json_t *ev)
+{
+	const char *kind = sget(ev, "event"), *ln = sget(ev, "link_night");
+	long long link = json_is_integer(json_object_get(ev, "link"))
+				 ? (long long)json_integer_value(json_object_get(ev, "link"))
+				 : -1;
+
+	if (!strcmp(kind, "change")) {
+		sbuf_addstr(out, "CHANGED");
+		if (link >= 0)
+			sbuf_addf(out, " (suspected; confirmed %s by #%lld)", ln, link);
+		else if (sget(ev, "confirmed_night"))
+			sbuf_addstr(out, " (confirmed)");
+		else if (json_is_true(json_object_get(ev, "accepted")))
+			sbuf_addstr(out, " (suspected; accepted before a night confirmed it)");
+	} else if (!strcmp(kind, "confirmation")) {
+		sbuf_addstr(out, "CONFIRMED the change");
+		if (link >= 0)
+			sbuf_addf(out, " suspected %s (#%lld), counted there", ln, link);
+	} else if (!strcmp(kind, "pending")) {
+		sbuf_addstr(out, "SUSPECTED change, pending (not yet confirmed or retracted)");
+	} else if (!strcmp(kind, "suspicion_retracted")) {
+		sbuf_addstr(out, "SUSPECTED, RETRACTED");
+		if (link >= 0)
+			sbuf_addf(out, " %s by #%lld", ln, link);
+		sbuf_addstr(out, ": not a change");
+	} else if (!strcmp(kind, "retraction")) {
+		sbuf_addstr(out, "RETRACTED the suspicion");
+		if (link >= 0)
+			sbuf_addf(out, " of %s (#%lld)", ln, link);
+	} else {
+		sbuf_addstr(out, "RETURNED to an earlier behaviour");
+	}
+}
+
 void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 {
 	struct reg_summary *s = NULL;
@@ -56,27 +93,32 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 	{
 		const char *type = sget(e, "type"), *ev;
 		json_int_t seq = json_integer_value(json_object_get(e, "seq"));
-		char night[11], key[32];
+		char night[11];
+		struct sbuf what;
 
 		if (!type)
 			continue;
 		register_entry_night(e, night);
-		snprintf(key, sizeof(key), "%lld", (long long)seq);
-		ev = json_string_value(json_object_get(events, key));
+		ev = register_event_kind(events, e);
 		if (!strcmp(type, "run") && ev) {
 			if (!any++)
 				sbuf_addstr(out, "\nchanges and decisions:\n");
 			date_only(night, d);
+			sbuf_init(&what);
+			event_words(&what, register_event(events, e));
 			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: %s%s%s (report %s)\n",
 				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
-				  sget(e, "suite") ? sget(e, "suite") : "",
-				  !strcmp(ev, "return") ? "RETURNED to an earlier behaviour"
-							: "CHANGED",
+				  sget(e, "suite") ? sget(e, "suite") : "", what.buf,
 				  sget(e, "summary") ? ": " : "",
 				  sget(e, "summary") ? sget(e, "summary") : "",
 				  sget(e, "report") ? sget(e, "report") : "-");
+			sbuf_release(&what);
 		} else if (!strcmp(type, "decision")) {
 			const json_t *acc = json_object_get(e, "accepts_seq");
+			long long first =
+				json_is_integer(acc)
+					? register_event_first(events, json_integer_value(acc))
+					: -1;
 
 			if (!any++)
 				sbuf_addstr(out, "\nchanges and decisions:\n");
@@ -93,6 +135,18 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 			if (sget(e, "epoch"))
 				sbuf_addf(out, "%sepoch %s", json_is_integer(acc) ? ", " : " (",
 					  sget(e, "epoch"));
+			/* accepting a confirmation (or retraction) accepts its first night's */
+			if (first >= 0 && first != json_integer_value(acc)) {
+				char key[32];
+				const json_t *fe;
+
+				snprintf(key, sizeof(key), "%lld", first);
+				fe = json_object_get(events, key);
+				sbuf_addf(out, ": the %s of %s, #%lld",
+					  !strcmp(sget(fe, "event"), "change") ? "change"
+									       : "suspicion",
+					  sget(fe, "night"), first);
+			}
 			if (json_is_integer(acc) || sget(e, "epoch"))
 				sbuf_addch(out, ')');
 			sbuf_addch(out, '\n');

@@ -52,7 +52,7 @@ ts() { sed -n 's/^trusted comment: .*timestamp:\([0-9]*\).*/\1/p' "$1.minisig"; 
 	fail "the backfilled night's signed timestamp $(ts "$old") is not after $(ts "$new")"
 grep -q "night:2026-02-01" "$old.minisig" || fail "trusted comment lacks the night"
 expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
-grep -q "#1 *2026-02-01  sim/sim-gpt-1 demo: CHANGED" "$tmp/last.out" ||
+grep -q "#1 *2026-02-01  sim/sim-gpt-1 demo: SUSPECTED change, pending" "$tmp/last.out" ||
 	fail "show does not date the change by its night: $(cat "$tmp/last.out")"
 expect_exit 0 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/r.html"
 python3 - "$tmp/r.html" <<'PY' || fail "html: the runs table is not ordered by night"

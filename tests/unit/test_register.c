@@ -571,31 +571,124 @@ static void test_show_by_night(void **state)
 	json_decref(entries);
 }
 
-/* register_events: a suspected change is a change; the next night's retraction is the vendor
- * back at the behaviour before (a return), never a second change. */
-static void test_events_retraction(void **state)
+/* The nights of QA's w4 register: a change suspected 11-03 and confirmed 11-04 (accepted by
+ * alice against the confirming run), a suspicion 11-05 retracted 11-06, a night the vendor was
+ * down (11-07). */
+#define RUN(SEQ, NIGHT, VERDICT, EXTRA)                                                          \
+	"{\"seq\": " #SEQ ", \"type\": \"run\", \"night\": \"" NIGHT "\", \"vendor\": \"v\","    \
+	" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"" VERDICT "\", \"summary\": \"x\"," \
+	" \"report\": \"r/" NIGHT ".json\"" EXTRA "}"
+static const char w4_text[] =
+	"[" RUN(0, "2026-11-01", "pass", ", \"epoch\": \"e1\"") "," RUN(1, "2026-11-02", "pass", ", \"epoch\": \"e1\"") "," RUN(2, "2026-11-03", "changed", ", \"epoch\": \"e2\", \"stage\": \"suspected\"") "," RUN(
+		3, "2026-11-04", "changed",
+		", \"epoch\": \"e2\", \"stage\": \"confirmed\", \"new_epoch\": true") ","
+										      "{\"seq\": 4, \"type\": \"decision\", \"night\": \"2026-11-04\", \"vendor\": \"v\","
+										      " \"model\": \"m\", \"suite\": \"s\", \"action\": \"accept\", \"by\": \"alice\","
+										      " \"reason\": \"fine\", \"accepts_seq\": 3, \"epoch\": \"e2\"}," RUN(5, "2026-11-05", "changed", ", \"epoch\": \"e3\", \"stage\": \"suspected\"") "," RUN(
+											      6,
+											      "2026-11-06",
+											      "checks_failed",
+											      ", \"epoch\": \"e2\", \"stage\": \"retracted\"") "," RUN(7,
+																		       "2026-11-07",
+																		       "incomplete",
+																		       "") "]";
+
+static const char *event_of(const json_t *ev, const char *seq, const char *field)
 {
-	const char *text =
-		"["
-		"{\"seq\": 1, \"type\": \"run\", \"night\": \"2026-11-01\", \"vendor\": \"v\","
-		" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"pass\", \"epoch\": \"e1\"},"
-		"{\"seq\": 2, \"type\": \"run\", \"night\": \"2026-11-02\", \"vendor\": \"v\","
-		" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"changed\", \"epoch\": \"e1\","
-		" \"stage\": \"suspected\"},"
-		"{\"seq\": 3, \"type\": \"run\", \"night\": \"2026-11-03\", \"vendor\": \"v\","
-		" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"pass\", \"epoch\": \"e1\","
-		" \"stage\": \"retracted\"}"
-		"]";
-	json_t *entries = json_loads(text, 0, NULL), *ev;
+	const char *v = json_string_value(json_object_get(json_object_get(ev, seq), field));
+
+	return v ? v : "(none)";
+}
+
+/* A change is counted once, by its first (suspected) night, and shown as confirmed; a
+ * retracted suspicion is no change and its retraction no return; the accept decision is shown
+ * against the change it covers. On the old code: 3 changes (11-03, 11-04, 11-05), the last on
+ * the retracted night, and the retraction a "return". */
+static void test_events_stages(void **state)
+{
+	json_t *entries = json_loads(w4_text, 0, NULL), *ev;
+	struct reg_summary *s;
+	struct sbuf sb;
+	size_t n;
 
 	(void)state;
 	assert_non_null(entries);
 	ev = register_events(entries);
-	assert_non_null(ev);
-	assert_int_equal(json_object_size(ev), 2);
-	assert_string_equal(json_string_value(json_object_get(ev, "2")), "change");
-	assert_string_equal(json_string_value(json_object_get(ev, "3")), "return");
+	assert_int_equal(json_object_size(ev), 4);
+	assert_string_equal(event_of(ev, "2", "event"), "change");
+	assert_string_equal(event_of(ev, "2", "confirmed_night"), "2026-11-04");
+	assert_string_equal(event_of(ev, "3", "event"), "confirmation");
+	assert_string_equal(event_of(ev, "3", "link_night"), "2026-11-03");
+	assert_string_equal(event_of(ev, "5", "event"), "suspicion_retracted");
+	assert_string_equal(event_of(ev, "5", "link_night"), "2026-11-06");
+	assert_string_equal(event_of(ev, "6", "event"), "retraction");
 	json_decref(ev);
+
+	register_summarise(entries, register_parse_date("2026-11-20"), &s, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].changes_30d, 1);
+	assert_int_equal(s[0].changes_90d, 1);
+	assert_string_equal(s[0].last_change, "2026-11-03");
+	assert_int_equal(s[0].returns_90d, 0);
+	assert_string_equal(s[0].last_event, "2026-11-03");
+	register_summaries_free(s, n);
+
+	sbuf_init(&sb);
+	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	print_message("%s", sb.buf);
+	assert_string_equal(
+		strchr(sb.buf, '\n') + 1,
+		"v/m                                  e2             2026-11-03     1    1       -  "
+		"        -     7\n"
+		"\n"
+		"changes and decisions:\n"
+		"  #2    2026-11-03  v/m s: CHANGED (suspected; confirmed 2026-11-04 by #3): x "
+		"(report r/2026-11-03.json)\n"
+		"  #3    2026-11-04  v/m s: CONFIRMED the change suspected 2026-11-03 (#2), "
+		"counted there: x (report r/2026-11-04.json)\n"
+		"  #4    2026-11-04  v/m s: DECISION accept by alice: \"fine\" (accepts run #3, "
+		"epoch e2: the change of 2026-11-03, #2)\n"
+		"  #5    2026-11-05  v/m s: SUSPECTED, RETRACTED 2026-11-06 by #6: not a change: x "
+		"(report r/2026-11-05.json)\n"
+		"  #6    2026-11-06  v/m s: RETRACTED the suspicion of 2026-11-05 (#5): x (report "
+		"r/2026-11-06.json)\n");
+	sbuf_release(&sb);
+	json_decref(entries);
+}
+
+static const char pending_text[] = "[" RUN(0, "2026-11-01", "pass", ", \"epoch\": \"e1\"") "," RUN(
+	1, "2026-11-02", "changed",
+	", \"epoch\": \"e2\", \"stage\": \"suspected\"") "," RUN(2, "2026-11-03", "incomplete",
+								 ", \"epoch\": \"e1\"") "]";
+
+/* A suspicion that no judged night has confirmed or retracted yet (the night after could not
+ * be judged) is pending: neither a change nor a retraction. */
+static void test_events_pending(void **state)
+{
+	json_t *entries = json_loads(pending_text, 0, NULL), *ev;
+	struct reg_summary *s;
+	struct sbuf sb;
+	size_t n;
+
+	(void)state;
+	assert_non_null(entries);
+	ev = register_events(entries);
+	assert_int_equal(json_object_size(ev), 1);
+	assert_string_equal(event_of(ev, "1", "event"), "pending");
+	json_decref(ev);
+	register_summarise(entries, register_parse_date("2026-11-20"), &s, &n);
+	assert_int_equal(s[0].changes_90d, 0);
+	assert_int_equal(s[0].returns_90d, 0);
+	assert_null(s[0].last_change);
+	register_summaries_free(s, n);
+	sbuf_init(&sb);
+	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	assert_non_null(strstr(sb.buf,
+			       "\n  #1    2026-11-02  v/m s: SUSPECTED change, pending (not "
+			       "yet confirmed or retracted): x (report r/2026-11-02.json)\n"));
+	assert_null(strstr(sb.buf, "CHANGED"));
+	assert_null(strstr(sb.buf, "RETURNED"));
+	sbuf_release(&sb);
 	json_decref(entries);
 }
 
@@ -610,7 +703,8 @@ int main(void)
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_show_by_night),
-		cmocka_unit_test(test_events_retraction),
+		cmocka_unit_test(test_events_stages),
+		cmocka_unit_test(test_events_pending),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

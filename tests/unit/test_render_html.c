@@ -154,12 +154,77 @@ static void test_return_and_links(void **state)
 	json_decref(a);
 }
 
+/* QA's w4 register: a change suspected 11-03, confirmed 11-04 and accepted (against the
+ * confirming run), a suspicion 11-05 retracted 11-06, a night the vendor was down (11-07).
+ * The old code said "3 behaviour changes" (11-03 "not accepted yet", 11-04, 11-05) and "returned
+ * to an earlier behaviour 1 time" (the retraction). */
+#define RUN(SEQ, NIGHT, VERDICT, EXTRA)                                                       \
+	"{\"seq\": " #SEQ ", \"type\": \"run\", \"night\": \"" NIGHT "\", \"vendor\": \"v\"," \
+	" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"" VERDICT "\"" EXTRA "}"
+static const char w4_text[] =
+	"[" RUN(0, "2026-11-01", "pass", ", \"epoch\": \"e1\"") "," RUN(1, "2026-11-02", "pass", ", \"epoch\": \"e1\"") "," RUN(2, "2026-11-03", "changed", ", \"epoch\": \"e2\", \"stage\": \"suspected\"") "," RUN(
+		3, "2026-11-04", "changed",
+		", \"epoch\": \"e2\", \"stage\": \"confirmed\", \"new_epoch\": true") ","
+										      "{\"seq\": 4, \"type\": \"decision\", \"night\": \"2026-11-04\", \"vendor\": \"v\","
+										      " \"model\": \"m\", \"suite\": \"s\", \"action\": \"accept\", \"by\": \"alice\","
+										      " \"reason\": \"fine\", \"accepts_seq\": 3, \"epoch\": \"e2\"}," RUN(5, "2026-11-05", "changed", ", \"epoch\": \"e3\", \"stage\": \"suspected\"") "," RUN(
+											      6,
+											      "2026-11-06",
+											      "checks_failed",
+											      ", \"epoch\": \"e2\", \"stage\": \"retracted\"") "," RUN(7,
+																		       "2026-11-07",
+																		       "incomplete",
+																		       "") "]";
+
+static char *lead(const char *page)
+{
+	const char *a = strstr(page, "<p class=\"lead summary\">"),
+		   *b = a ? strstr(a, "</p>") : NULL;
+
+	assert_non_null(b);
+	return strndup(a, (size_t)(b + 4 - a));
+}
+
+static void test_stages_summary(void **state)
+{
+	struct render_html_opts o = { .title = "t" };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *a = json_loads(w4_text, 0, NULL);
+	json_t *words =
+		json_pack("{s:s, s:s}", "2", "answers got shorter", "5", "answers got longer");
+	struct sbuf sb;
+	char *p;
+
+	(void)state;
+	assert_non_null(a);
+	o.change_words = words;
+	o.now = register_parse_date("2026-11-20");
+	sbuf_init(&sb);
+	assert_int_equal(render_html_register(a, &o, &sb, &err), 0);
+	p = lead(sb.buf);
+	assert_string_equal(p, "<p class=\"lead summary\"><b>v / m</b>: stable for 17 days "
+			       "(since the behaviour moved on 2026-11-03); 1 behaviour change in "
+			       "90 days (2026-11-03: answers got shorter, confirmed 2026-11-04; "
+			       "accepted by alice: \xe2\x80\x98"
+			       "fine\xe2\x80\x99); 1 suspected "
+			       "change retracted, not counted (2026-11-05: answers got longer, "
+			       "retracted 2026-11-06).</p>");
+	free(p);
+	/* the table: last change 11-03, one change in 30 and 90 days */
+	assert_non_null(strstr(sb.buf, "<td>2026-11-03</td><td class=\"n changed\">1</td>"
+				       "<td class=\"n\">1</td>"));
+	sbuf_release(&sb);
+	json_decref(words);
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_return_and_links),
+		cmocka_unit_test(test_stages_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
