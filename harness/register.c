@@ -1289,6 +1289,82 @@ const char *register_event_kind(const json_t *events, const json_t *entry)
 	return sget(register_event(events, entry), "event");
 }
 
+/* A run's verdict judged the night: it can tell stable from changed. */
+static int verdict_judged(const char *v)
+{
+	return v && strcmp(v, "incomplete") && strcmp(v, "unstable");
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* s's stability over the nights its runs observed (register.h): never counted to today, a
+ * night without a judged run is a gap, not a stable night. */
+static void stability(struct reg_summary *s, const json_t *entries, const json_t *events)
+{
+	json_t *nights = json_object(), *v;
+	const json_t *e;
+	const char **keys, *k;
+	size_t i, nk = 0;
+	struct sbuf gaps;
+
+	set_dup(&s->stable_since, s->last_event ? s->last_event : s->first_run);
+	json_array_foreach(entries, i, e)
+	{
+		const char *type = sget(e, "type"), *ev;
+		char night[11];
+		json_t *o;
+
+		if (!type || strcmp(type, "run") || !sget(e, "vendor") || !sget(e, "model") ||
+		    strcmp(s->vendor, sget(e, "vendor")) || strcmp(s->model, sget(e, "model")))
+			continue;
+		register_entry_night(e, night);
+		if (!night[0] || !s->stable_since || strcmp(night, s->stable_since) < 0)
+			continue;
+		ev = register_event_kind(events, e);
+		if (ev && !strcmp(ev, "pending") &&
+		    (!s->pending_since || strcmp(night, s->pending_since) < 0))
+			set_dup(&s->pending_since, night);
+		o = json_object_get(nights, night);
+		if (!o) {
+			o = json_object();
+			json_object_set_new(nights, night, o);
+		}
+		if (verdict_judged(sget(e, "verdict")))
+			json_object_set_new(o, "judged", json_true());
+		else if (!json_object_get(o, "verdict"))
+			json_object_set_new(o, "verdict",
+					    json_string(sget(e, "verdict") ? sget(e, "verdict")
+									   : "no verdict"));
+	}
+	keys = xcalloc(json_object_size(nights) + 1, sizeof(*keys));
+	json_object_foreach(nights, k, v) keys[nk++] = k;
+	if (nk)
+		qsort(keys, nk, sizeof(*keys), str_cmp);
+	sbuf_init(&gaps);
+	for (i = 0; i < nk; i++) {
+		const json_t *o = json_object_get(nights, keys[i]);
+
+		if (json_is_true(json_object_get(o, "judged"))) {
+			set_dup(&s->last_observed, keys[i]);
+			if (!s->pending_since || strcmp(keys[i], s->pending_since) < 0)
+				s->observed_nights++;
+			continue;
+		}
+		if (s->gap_nights++ < 5)
+			sbuf_addf(&gaps, "%s%s: %s", gaps.len ? "; " : "", keys[i],
+				  sget(o, "verdict"));
+		else if (s->gap_nights == 6)
+			sbuf_addstr(&gaps, ", ...");
+	}
+	s->gaps = gaps.len ? sbuf_detach(&gaps, NULL) : NULL;
+	sbuf_release(&gaps);
+	free(keys);
+	json_decref(nights);
+}
+
 int register_summarise(const json_t *entries, time_t now, struct reg_summary **out, size_t *n)
 {
 	json_t *events;
@@ -1375,6 +1451,7 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 					lat[lat_n++] = json_number_value(l);
 			}
 		}
+		stability(s, entries, events);
 		s->availability = avail_n ? avail_sum / (double)avail_n : -1;
 		if (lat_n) {
 			qsort(lat, lat_n, sizeof(double), dcmp);
@@ -1407,6 +1484,10 @@ void register_summaries_free(struct reg_summary *s, size_t n)
 		free(s[i].last_run);
 		free(s[i].last_event);
 		free(s[i].first_run);
+		free(s[i].stable_since);
+		free(s[i].last_observed);
+		free(s[i].pending_since);
+		free(s[i].gaps);
 	}
 	free(s);
 }

@@ -221,11 +221,21 @@ struct reg_summary {
 	char *last_change; /* first night of the latest change; may be NULL */
 	char *last_run;	   /* night of the latest run */
 	int changes_30d, changes_90d;
-	int returns_90d;       /* returns to an earlier behaviour in 90 days */
-	int retracted_90d;     /* suspicions retracted in 90 days (not changes) */
-	int pending;	       /* suspicions not yet confirmed or retracted */
-	char *last_event;      /* night of the latest change or return; may be NULL */
-	char *first_run;       /* night of the first run */
+	int returns_90d;   /* returns to an earlier behaviour in 90 days */
+	int retracted_90d; /* suspicions retracted in 90 days (not changes) */
+	int pending;	   /* suspicions not yet confirmed or retracted */
+	char *last_event;  /* night of the latest change or return; may be NULL */
+	char *first_run;   /* night of the first run */
+	/* Stability over the nights observed, never to today: a night is observed when one of
+	 * its runs was judged (a verdict other than "incomplete" or "unstable"). */
+	char *stable_since;    /* last_event, else first_run */
+	char *last_observed;   /* the latest observed night; NULL: none */
+	char *pending_since;   /* the first night since stable_since a change was suspected and
+				  is still pending; NULL: none */
+	int observed_nights;   /* observed nights from stable_since, before pending_since */
+	int gap_nights;	       /* nights from stable_since with runs, none of them judged */
+	char *gaps;	       /* those nights, "D: verdict", "; "-separated, the first 5 and
+				  ", ..."; NULL: none */
 	double availability;   /* mean over the last 30 days' runs; < 0 unknown */
 	double latency_p50_ms; /* median of the last 30 days' runs' p50; < 0 unknown */
 	size_t runs, decisions;

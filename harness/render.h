@@ -19,6 +19,8 @@
 #include "err.h"
 #include "sbuf.h"
 
+struct reg_summary;
+
 #include <jansson.h>
 #include <time.h>
 
@@ -59,6 +61,11 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
  * register_summarise's rows (now is the reference time for the 30/90-day windows), then the
  * changes and decisions in the order of their nights. */
 void render_register_show(const json_t *entries, time_t now, struct sbuf *out);
+
+/* One vendor/model's stability in plain words (raw: escape to show), over the nights its
+ * runs observed, never counted to today: "stable over 4 observed nights since 2026-11-03,
+ * last observed 2026-11-06; 1 night not observed (2026-11-07: incomplete)". */
+void render_register_stability(const struct reg_summary *s, struct sbuf *out);
 
 /* The Markdown dialects render_md_escape writes for. */
 enum render_md_flavor {

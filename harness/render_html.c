@@ -702,22 +702,18 @@ static int event_list(struct sbuf *out, const json_t *byn, const struct reg_summ
 static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_summary *s,
 			  const struct render_html_opts *o, const json_t *events)
 {
-	const char *since = s->last_event ? s->last_event : s->first_run;
-	long days = days_since(since, o->now);
+	struct sbuf st;
 
 	sbuf_addstr(out, "<p class=\"lead summary\"><b>");
 	render_xml_escape(out, s->vendor);
 	sbuf_addstr(out, " / ");
 	render_xml_escape(out, s->model);
 	sbuf_addstr(out, "</b>: ");
-	if (days >= 0)
-		sbuf_addf(out, "stable for %ld day%s (%s ", days, days == 1 ? "" : "s",
-			  s->last_event ? "since the behaviour moved on"
-					: "since the first run on");
-	else
-		sbuf_addstr(out, "stable (");
-	render_xml_escape(out, since ? since : "-");
-	sbuf_addf(out, "); %d behaviour change%s in 90 days", s->changes_90d,
+	sbuf_init(&st);
+	render_register_stability(s, &st);
+	render_xml_escape(out, st.buf);
+	sbuf_release(&st);
+	sbuf_addf(out, "; %d behaviour change%s in 90 days", s->changes_90d,
 		  s->changes_90d == 1 ? "" : "s");
 	event_list(out, byn, s, o, events, "change");
 	if (s->pending) {

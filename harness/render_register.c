@@ -17,6 +17,23 @@ static void date_only(const char *iso, char buf[11])
 	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
 }
 
+void render_register_stability(const struct reg_summary *s, struct sbuf *out)
+{
+	const char *since = s->stable_since ? s->stable_since : "-";
+
+	if (s->observed_nights)
+		sbuf_addf(out, "stable over %d observed night%s since %s", s->observed_nights,
+			  s->observed_nights == 1 ? "" : "s", since);
+	else
+		sbuf_addf(out, "no night observed as stable since %s", since);
+	if (s->pending_since)
+		sbuf_addf(out, " until a change was suspected on %s (pending)", s->pending_since);
+	sbuf_addf(out, ", last observed %s", s->last_observed ? s->last_observed : "never");
+	if (s->gap_nights)
+		sbuf_addf(out, "; %d night%s not observed (%s)", s->gap_nights,
+			  s->gap_nights == 1 ? "" : "s", s->gaps ? s->gaps : "");
+}
+
 /* What a run did, in capitals for the eye: a change once (on its first night, with the night
  * that confirmed it), its confirmation, a suspicion pending or retracted, a return. */
 static void event_words(struct sbuf *out, const json_t *ev)
@@ -84,6 +101,13 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 		sbuf_addf(out, "%-36s %-14s %-11s %4d %4d %7s %10s %5zu\n", name,
 			  s[i].epoch ? s[i].epoch : "-", d, s[i].changes_30d, s[i].changes_90d,
 			  avail, lat, s[i].runs);
+	}
+	/* stability over the nights observed, never to today */
+	sbuf_addstr(out, "\nstability:\n");
+	for (i = 0; i < n; i++) {
+		sbuf_addf(out, "  %s/%s: ", s[i].vendor, s[i].model);
+		render_register_stability(&s[i], out);
+		sbuf_addch(out, '\n');
 	}
 	/* changes and decisions in the order of the nights they are about (a backfilled night
 	 * among its neighbours), then in register order */

@@ -130,7 +130,8 @@ lead=$(grep -o '<p class="lead summary">.*</p>' "$page")
 # night 1 was suspected and night 2 retracted it: no change, whatever the baseline decision
 [ "$(json_get "$dir/reports/$n2/sim-demo.json" 'd["detection"]["stage"]')" = retracted ] ||
 	fail "night 2 did not retract night 1: $(cat "$tmp/night2.out")"
-grep -Eq 'stable for [0-9]+ days? \(since the first run on ' "$page" || fail "stability: no 'stable for N days': $lead"
+# stable over the nights observed (night 1 and night 2), never counted to today
+grep -Fq "stable over 2 observed nights since $n1, last observed $n2;" "$page" || fail "stability: not over the nights observed: $lead"
 grep -Fq "0 behaviour changes in 90 days; 1 suspected change retracted, not counted ($n1: answers got longer, retracted $n2; accepted by the platform lead: ‘expected from the release notes’)" "$page" ||
 	fail "stability: the retracted suspicion, its words and its acceptance: $lead"
 # a retraction is no return to an earlier behaviour: the behaviour never moved

@@ -641,6 +641,10 @@ static void test_events_stages(void **state)
 		"v/m                                  e2             2026-11-03     1    1       -  "
 		"        -     7\n"
 		"\n"
+		"stability:\n"
+		"  v/m: stable over 4 observed nights since 2026-11-03, last observed 2026-11-06; 1 "
+		"night not observed (2026-11-07: incomplete)\n"
+		"\n"
 		"changes and decisions:\n"
 		"  #2    2026-11-03  v/m s: CHANGED (suspected; confirmed 2026-11-04 by #3): x "
 		"(report r/2026-11-03.json)\n"
@@ -686,6 +690,11 @@ static void test_events_pending(void **state)
 	assert_non_null(strstr(sb.buf,
 			       "\n  #1    2026-11-02  v/m s: SUSPECTED change, pending (not "
 			       "yet confirmed or retracted): x (report r/2026-11-02.json)\n"));
+	/* the pending night ends the stable nights; the night after, incomplete, is a gap */
+	assert_non_null(strstr(sb.buf, "\n  v/m: stable over 1 observed night since 2026-11-01 "
+				       "until a change was suspected on 2026-11-02 (pending), last "
+				       "observed 2026-11-02; 1 night not observed (2026-11-03: "
+				       "incomplete)\n"));
 	assert_null(strstr(sb.buf, "CHANGED"));
 	assert_null(strstr(sb.buf, "RETURNED"));
 	sbuf_release(&sb);

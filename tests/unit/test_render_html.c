@@ -73,8 +73,10 @@ static void test_html(void **state)
 	assert_non_null(strstr(a.buf, "href=\"../reports/x&quot;.html\">report</a>"));
 	/* a reader's help: a summary per vendor, a glossary, axes with titles, print styles */
 	assert_non_null(strstr(a.buf, "<h2>Summary</h2>"));
-	assert_non_null(strstr(a.buf, "<b>openai-prod / gpt-4o</b>: stable for 14 days"));
-	assert_non_null(strstr(a.buf, "1 behaviour change in 90 days (2026-11-16: "));
+	/* stable over the nights observed (11-16 and 11-18), not the 14 days to now (11-30) */
+	assert_non_null(strstr(a.buf, "<b>openai-prod / gpt-4o</b>: stable over 2 observed nights "
+				      "since 2026-11-16, last observed 2026-11-18; 1 behaviour "
+				      "change in 90 days (2026-11-16: "));
 	assert_non_null(strstr(a.buf, "accepted by alice &amp; bob: \xe2\x80\x98"
 				      "fine\xe2\x80\x99"));
 	assert_non_null(strstr(a.buf, "<h2>Glossary</h2>"));
@@ -137,10 +139,11 @@ static void test_return_and_links(void **state)
 	o.now = register_parse_date("2026-11-30");
 	sbuf_init(&sb);
 	assert_int_equal(render_html_register(a, &o, &sb, &err), 0);
-	assert_non_null(
-		strstr(sb.buf, "stable for 7 days (since the behaviour moved on 2026-11-23)"));
-	assert_non_null(strstr(sb.buf, "1 behaviour change in 90 days (2026-11-21: answers got "
-				       "&lt;longer&gt;; not accepted yet)"));
+	assert_non_null(strstr(sb.buf,
+			       "<b>v / m</b>: stable over 1 observed night since "
+			       "2026-11-23, last observed 2026-11-23; 1 behaviour change in "
+			       "90 days (2026-11-21: answers got &lt;longer&gt;; not accepted "
+			       "yet)"));
 	assert_non_null(strstr(sb.buf, "returned to an earlier behaviour 1 time (2026-11-23: back "
 				       "to epoch e1)"));
 	/* the table counts the change once, never the return */
@@ -202,8 +205,11 @@ static void test_stages_summary(void **state)
 	sbuf_init(&sb);
 	assert_int_equal(render_html_register(a, &o, &sb, &err), 0);
 	p = lead(sb.buf);
-	assert_string_equal(p, "<p class=\"lead summary\"><b>v / m</b>: stable for 17 days "
-			       "(since the behaviour moved on 2026-11-03); 1 behaviour change in "
+	/* stable over the nights observed, the night the vendor was down a gap (the old code:
+	 * "stable for 14 days (since the behaviour moved on 2026-11-06)", to now) */
+	assert_string_equal(p, "<p class=\"lead summary\"><b>v / m</b>: stable over 4 observed "
+			       "nights since 2026-11-03, last observed 2026-11-06; 1 night not "
+			       "observed (2026-11-07: incomplete); 1 behaviour change in "
 			       "90 days (2026-11-03: answers got shorter, confirmed 2026-11-04; "
 			       "accepted by alice: \xe2\x80\x98"
 			       "fine\xe2\x80\x99); 1 suspected "
