@@ -1123,11 +1123,17 @@ static void event_set(json_t *out, long long seq, const char *kind, const char *
 json_t *register_events(const json_t *entries)
 {
 	json_t *byn = register_by_night(entries), *state = json_object(), *out = json_object();
-	json_t *accepted = json_object(), *st2;
+	json_t *accepted = json_object(), *latest = json_object(), *st2;
 	const json_t *e;
 	const char *k2;
 	size_t i;
 
+	/* each report path's latest run: a --force run of a night replaces the runs before it */
+	json_array_foreach(entries, i, e)
+	{
+		if (sget(e, "type") && !strcmp(sget(e, "type"), "run") && sget(e, "report_path"))
+			json_object_set(latest, sget(e, "report_path"), json_object_get(e, "seq"));
+	}
 	/* the runs a person accepted (baseline accept): a suspicion accepted is confirmed by
 	 * that decision, as the detection history starts again from it */
 	json_array_foreach(entries, i, e)
@@ -1152,6 +1158,16 @@ json_t *register_events(const json_t *entries)
 		if (!type || strcmp(type, "run") || !sget(e, "vendor") || !sget(e, "model"))
 			continue;
 		register_entry_night(e, night);
+		if (sget(e, "report_path")) {
+			const json_t *l = json_object_get(latest, sget(e, "report_path"));
+
+			if (json_is_integer(l) && json_integer_value(l) > seq) {
+				/* no event of its own: the night is the later run's */
+				event_set(out, seq, "replaced", night, json_integer_value(l),
+					  night);
+				continue;
+			}
+		}
 		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", sget(e, "vendor"), sget(e, "model"),
 			 sget(e, "suite") ? sget(e, "suite") : "");
 		st = json_object_get(state, key);
@@ -1252,6 +1268,7 @@ json_t *register_events(const json_t *entries)
 		json_object_set_new(json_object_get(out, k), "accepted", json_true());
 	}
 	json_decref(accepted);
+	json_decref(latest);
 	json_decref(state);
 	json_decref(byn);
 	return out;
@@ -1275,7 +1292,7 @@ long long register_event_first(const json_t *events, long long seq)
 	snprintf(key, sizeof(key), "%lld", seq);
 	ev = json_object_get(events, key);
 	kind = sget(ev, "event");
-	if (!kind || !strcmp(kind, "return"))
+	if (!kind || !strcmp(kind, "return") || !strcmp(kind, "replaced"))
 		return -1;
 	if (!strcmp(kind, "confirmation") || !strcmp(kind, "retraction"))
 		return json_is_integer(json_object_get(ev, "link"))

@@ -195,6 +195,8 @@ int register_check_proof(const json_t *proof, const struct merkle_hash *root, si
  *                   nor a return
  *   "return"        back to an earlier epoch (the entry's "returned_epoch", or an epoch the
  *                   same vendor/model/suite had before, not the one of its previous run)
+ *   "replaced"      a run a later run of the same night and report path replaced (--force):
+ *                   no event of its own; link is the run that replaced it
  * A new object {"SEQ": {"event": KIND, "night": N, "link": SEQ2, "link_night": N2}} holding
  * only the runs that are one of them. night is the run's own night; link the other run of
  * the pair (a change's confirmation, a confirmation's or a retraction's suspicion, a

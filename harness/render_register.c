@@ -62,6 +62,9 @@ static void event_words(struct sbuf *out, const json_t *ev)
 		if (link >= 0)
 			sbuf_addf(out, " %s by #%lld", ln, link);
 		sbuf_addstr(out, ": not a change");
+	} else if (!strcmp(kind, "replaced")) {
+		sbuf_addf(out, "REPLACED by #%lld, a later run of the night (--force): not counted",
+			  link);
 	} else if (!strcmp(kind, "retraction")) {
 		sbuf_addstr(out, "RETRACTED the suspicion");
 		if (link >= 0)

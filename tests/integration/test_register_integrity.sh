@@ -171,6 +171,10 @@ write_config "$dir" "$port"
 expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-02-03 --force "$suite"
 sim_stop
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$new"
+# the stability figures count the night once, by its latest run
+expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
+grep -q "#0 *2026-02-03  sim/sim-gpt-1 demo: REPLACED by #[0-9]*, a later run of the night (--force): not counted" \
+	"$tmp/last.out" || fail "forced: register show: $(cat "$tmp/last.out")"
 for f in "" .minisig .sig.raw; do cp "$tmp/forced.json$f" "$new$f"; done
 expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$new"
 grep -q "register entry #0 (night 2026-02-03) was replaced by entry #[0-9]*, a later run of the same night (--force)" \
