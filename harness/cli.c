@@ -91,6 +91,31 @@ static void list_commands(FILE *f)
 		exit_codes);
 }
 
+/* 1 when text has a line of its own exit codes ("exit codes:" or "exit: 0 ..."). */
+static int has_exit_line(const char *text)
+{
+	const char *p;
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, "exit codes:", 11) || !strncmp(p, "exit: ", 6))
+			return 1;
+	return 0;
+}
+
+/* 1 when the command's help tells its own exit codes: the generic table would contradict
+ * them (import's 1 is "some were skipped", not "a change was detected"). */
+static int own_exit_codes(const struct cmd *c)
+{
+	const struct cli_usage_part *p;
+
+	if (has_exit_line(c->usage))
+		return 1;
+	for (p = c->parts; p && (p->opts || p->text); p++)
+		if (has_exit_line(p->text))
+			return 1;
+	return 0;
+}
+
 int cli_print_usage(const char *name)
 {
 	const struct cmd *c = cli_find(name);
@@ -111,7 +136,7 @@ int cli_print_usage(const char *name)
 		if (p->text)
 			fputs(p->text, stdout);
 	}
-	if (strcmp(name, "help") && strcmp(name, "version"))
+	if (strcmp(name, "help") && strcmp(name, "version") && !own_exit_codes(c))
 		printf("\n%s", exit_codes);
 	return EXIT_OK;
 }

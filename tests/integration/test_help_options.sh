@@ -29,4 +29,21 @@ for c in compare verify "register show" "alert test" simulate demo; do
 	[ "$rc" = 2 ] || fail "'$c --no-such-option' exited $rc, want 2"
 	grep -q "unknown option '--no-such-option'" "$tmp/e" || fail "'$c': $(cat "$tmp/e")"
 done
+
+# A command that tells its own exit codes (import, doctor, alert) shows only those: the generic
+# table ("1 a change was detected", "3 ... outage") would contradict them. Every other command
+# shows the generic one; each help has exactly one.
+for c in alert baseline check compare demo doctor import init keygen register run simulate verify; do
+	"$PLUMBLINE" help "$c" >"$tmp/h"
+	n=$(grep -cE '^exit( codes)?:' "$tmp/h" || true)
+	[ "$n" = 1 ] || fail "'help $c' has $n exit code tables: $(grep -E '^exit' "$tmp/h")"
+done
+for c in alert doctor import; do
+	"$PLUMBLINE" help "$c" >"$tmp/h"
+	! grep -q "a change was detected" "$tmp/h" || fail "'help $c' appends the generic exit codes"
+	"$PLUMBLINE" "$c" --help >"$tmp/h"
+	! grep -q "a change was detected" "$tmp/h" || fail "'$c --help' appends the generic exit codes"
+done
+"$PLUMBLINE" help run >"$tmp/h"
+grep -q "a change was detected" "$tmp/h" || fail "'help run' lost the generic exit codes"
 echo ok
