@@ -423,6 +423,10 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 		     "assert type 'latency' (every answer within %g ms) becomes latency p95_ms: "
 		     "%g (the 95th percentile of the prompt's answers)",
 		     json_number_value(thr), json_number_value(thr));
+	} else if ((!strcmp(base, "cost") || !strcmp(base, "latency")) && !neg) {
+		return skip(c, ptr, "assert type '%s' needs a threshold (%s), as in promptfoo",
+			    type,
+			    base[0] == 'c' ? "the most USD an answer may cost" : "milliseconds");
 	} else if (!strcmp(base, "is-refusal")) {
 		json_array_append_new(checks, json_pack("{s:s}", "type",
 							neg ? "not_refusal" : "is_refusal"));

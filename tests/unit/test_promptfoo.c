@@ -186,6 +186,10 @@ static void test_skipped(void **state)
 		{ "{type: is-json, value: 'file://schema.json'}",
 		  "pf.yaml:4: assert type 'is-json' with a schema from a file has no plumbline "
 		  "equivalent (paste the schema as its value); skipped\n" },
+		{ "{type: cost}", "pf.yaml:4: assert type 'cost' needs a threshold (the most USD "
+				  "an answer may cost), as in promptfoo; skipped\n" },
+		{ "{type: latency}", "pf.yaml:4: assert type 'latency' needs a threshold "
+				     "(milliseconds), as in promptfoo; skipped\n" },
 		{ "{value: x}",
 		  "pf.yaml:4: an assertion without a \"type\" has no plumbline equivalent; "
 		  "skipped\n" },
