@@ -15,6 +15,9 @@ struct conv {
 	struct sbuf *notes;
 	size_t *skipped;
 	int quiet; /* defaultTest's assertions, converted again for every test: named once */
+	/* the current test's vars that cannot fill a placeholder (a list, a file): name ->
+	 * {"why": text, "ptr": where it is set} */
+	const json_t *unusable;
 };
 
 static int line_of(const struct conv *c, const char *ptr)
@@ -78,11 +81,16 @@ static void sub(char *out, size_t len, const char *ptr, const char *key)
 	jsonpos_push_key(out, len, key);
 }
 
+static int name_start(char ch)
+{
+	return isalpha((unsigned char)ch) || ch == '_';
+}
+
 static int is_ident(const char *s, size_t n)
 {
 	size_t i;
 
-	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+	if (!n || !name_start(s[0]))
 		return 0;
 	for (i = 1; i < n; i++)
 		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
@@ -90,16 +98,42 @@ static int is_ident(const char *s, size_t n)
 	return 1;
 }
 
-char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad)
+/* user.name, items[0], a.b["c"]: a name, then access into it */
+static int is_access(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || strchr("_.[]'\"", s[i])))
+			return 0;
+	return memchr(s, '.', n) || memchr(s, '[', n);
+}
+
+void promptfoo_placeholder_name(const char *placeholder, char *buf, size_t len)
+{
+	const char *a = placeholder, *b;
+
+	if (!strncmp(a, "{{", 2))
+		a += 2;
+	while (isspace((unsigned char)*a))
+		a++;
+	for (b = a; name_start(*b) || (b > a && isdigit((unsigned char)*b)); b++)
+		;
+	snprintf(buf, len, "%.*s", (int)(b - a), a);
+}
+
+char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad, enum promptfoo_bad *why)
 {
 	struct sbuf sb;
 	const char *p = tmpl;
 
 	*bad = NULL;
+	*why = PF_BAD_UNSET;
 	sbuf_init(&sb);
 	for (;;) {
 		const char *open = strstr(p, "{{"), *close, *a, *b;
 		const json_t *v;
+		size_t n;
 
 		if (!open) {
 			sbuf_addstr(&sb, p);
@@ -109,18 +143,28 @@ char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad)
 		close = strstr(open + 2, "}}");
 		if (!close) {
 			*bad = xstrdup(open);
+			*why = PF_BAD_UNCLOSED;
 			goto fail;
 		}
 		for (a = open + 2; a < close && isspace((unsigned char)*a); a++)
 			;
 		for (b = close; b > a && isspace((unsigned char)b[-1]); b--)
 			;
-		if (!is_ident(a, (size_t)(b - a))) {
+		n = (size_t)(b - a);
+		if (!n || !name_start(*a)) { /* not a template: kept as written */
+			sbuf_add(&sb, open, (size_t)(close + 2 - open));
+			p = close + 2;
+			continue;
+		}
+		if (!is_ident(a, n)) {
 			*bad = xstrndup(open, (size_t)(close + 2 - open));
+			*why = memchr(a, '|', n) ? PF_BAD_FILTER
+			       : is_access(a, n) ? PF_BAD_DOTTED
+						 : PF_BAD_EXPR;
 			goto fail;
 		}
 		{
-			char *name = xstrndup(a, (size_t)(b - a));
+			char *name = xstrndup(a, n);
 
 			v = json_object_get(vars, name);
 			free(name);
@@ -136,6 +180,36 @@ char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad)
 fail:
 	sbuf_release(&sb);
 	return NULL;
+}
+
+/* Why bad (a placeholder promptfoo_render refused for why) cannot be filled, as the end of a
+ * sentence "... uses {{ x }}<this>", into buf. */
+static const char *bad_reason(const struct conv *c, const char *bad, enum promptfoo_bad why,
+			      char *buf, size_t len)
+{
+	char name[128];
+	const json_t *u;
+
+	switch (why) {
+	case PF_BAD_FILTER:
+		return ": template filters are not supported (only {{ name }} is filled)";
+	case PF_BAD_DOTTED:
+		return ": dotted access into a var is not supported (only {{ name }} is filled)";
+	case PF_BAD_EXPR:
+		return ": template expressions are not supported (only {{ name }} is filled)";
+	case PF_BAD_UNCLOSED:
+		return ": its {{ is not closed";
+	case PF_BAD_UNSET:
+		break;
+	}
+	promptfoo_placeholder_name(bad, name, sizeof(name));
+	u = json_object_get(c->unusable, name);
+	if (u) {
+		snprintf(buf, len, ", and var '%s' %s", name,
+			 json_string_value(json_object_get(u, "why")));
+		return buf;
+	}
+	return ", which the test's vars do not set";
 }
 
 /* A var's value as promptfoo puts it in a prompt: strings as they are, other scalars and
@@ -157,9 +231,11 @@ static json_t *var_text(const json_t *v)
 	return out;
 }
 
-/* defaults' vars, then the test's over them, into a new object of strings. */
+/* defaults' vars, then the test's over them, into a new object of strings; the vars that
+ * cannot fill a placeholder (a list, a file) go into *unusable instead (see struct conv): they
+ * matter only when something uses them. */
 static json_t *merge_vars(struct conv *c, const json_t *defaults, const char *dptr,
-			  const json_t *test, const char *tptr, size_t ti)
+			  const json_t *test, const char *tptr, size_t ti, json_t **unusable)
 {
 	const json_t *srcs[2] = { json_object_get(defaults, "vars"),
 				  json_object_get(test, "vars") };
@@ -167,6 +243,7 @@ static json_t *merge_vars(struct conv *c, const json_t *defaults, const char *dp
 	json_t *out = json_object();
 	size_t s;
 
+	*unusable = json_object();
 	for (s = 0; s < 2; s++) {
 		const char *key;
 		json_t *v;
@@ -193,16 +270,36 @@ static json_t *merge_vars(struct conv *c, const json_t *defaults, const char *dp
 
 				json_decref(t);
 				sub(kptr, sizeof(kptr), vptr, key);
-				skip(c, kptr, "test %zu: var '%s' %s", ti + 1, key, why);
-				goto fail;
+				json_object_set_new(*unusable, key,
+						    json_pack("{s:s, s:s}", "why", why, "ptr",
+							      kptr));
+				json_object_del(out, key);
+				continue;
 			}
 			json_object_set_new(out, key, t);
+			json_object_del(*unusable, key);
 		}
 	}
 	return out;
 fail:
+	json_decref(*unusable);
+	*unusable = NULL;
 	json_decref(out);
 	return NULL;
+}
+
+/* 1 when text has a placeholder that starts with the var name ({{ name }}, {{ name | f }}). */
+static int uses_var(const char *text, const char *name)
+{
+	const char *p;
+	char got[128];
+
+	for (p = text ? strstr(text, "{{") : NULL; p; p = strstr(p + 2, "{{")) {
+		promptfoo_placeholder_name(p, got, sizeof(got));
+		if (!strcmp(got, name))
+			return 1;
+	}
+	return 0;
 }
 
 /* The assertion's "value" as a string with the vars filled in; NULL (after naming it) when it
@@ -211,7 +308,8 @@ static char *value_text(struct conv *c, const json_t *a, const char *ptr, const 
 			const json_t *vars)
 {
 	json_t *v = json_object_get(a, "value"), *num = NULL;
-	char *out, *bad = NULL;
+	char *out, *bad = NULL, reason[300];
+	enum promptfoo_bad why;
 
 	if (json_is_number(v)) /* "value: 42" is text to promptfoo */
 		v = num = var_text(v);
@@ -220,10 +318,11 @@ static char *value_text(struct conv *c, const json_t *a, const char *ptr, const 
 		     type);
 		return NULL;
 	}
-	out = promptfoo_render(json_string_value(v), vars, &bad);
+	out = promptfoo_render(json_string_value(v), vars, &bad, &why);
 	json_decref(num);
 	if (!out) {
-		skip(c, ptr, "assert type '%s': %s is not a var of the test", type, bad);
+		skip(c, ptr, "assert type '%s' uses %s%s", type, bad,
+		     bad_reason(c, bad, why, reason, sizeof(reason)));
 		free(bad);
 	}
 	return out;
@@ -240,17 +339,18 @@ static json_t *value_list(struct conv *c, const json_t *a, const char *ptr, cons
 	if (json_is_array(v) && json_array_size(v) > 0) {
 		for (i = 0; i < json_array_size(v); i++) {
 			const json_t *e = json_array_get(v, i);
-			char *bad = NULL, *s;
+			char *bad = NULL, *s, reason[300];
+			enum promptfoo_bad why;
 
 			if (!json_is_string(e)) {
 				skip(c, ptr, "assert type '%s': value %zu is not text", type,
 				     i + 1);
 				goto fail;
 			}
-			s = promptfoo_render(json_string_value(e), vars, &bad);
+			s = promptfoo_render(json_string_value(e), vars, &bad, &why);
 			if (!s) {
-				skip(c, ptr, "assert type '%s': %s is not a var of the test", type,
-				     bad);
+				skip(c, ptr, "assert type '%s' uses %s%s", type, bad,
+				     bad_reason(c, bad, why, reason, sizeof(reason)));
 				free(bad);
 				goto fail;
 			}
@@ -546,7 +646,8 @@ static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char
 			   const char *tptr, const json_t *vars, const char *description)
 {
 	json_t *out = json_object(), *chat = chat_messages(p->text);
-	char *bad = NULL, *s;
+	char *bad = NULL, *s, reason[300];
+	enum promptfoo_bad why = PF_BAD_UNSET;
 	size_t i;
 
 	json_object_set_new(out, "id", json_string(id));
@@ -557,7 +658,7 @@ static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char
 			json_t *m = json_array_get(chat, i);
 
 			s = promptfoo_render(json_string_value(json_object_get(m, "content")), vars,
-					     &bad);
+					     &bad, &why);
 			if (!s)
 				goto bad;
 			json_object_set_new(m, "content", json_string(s));
@@ -566,7 +667,7 @@ static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char
 		json_object_set_new(out, "messages", chat);
 		chat = NULL;
 	} else {
-		s = promptfoo_render(p->text, vars, &bad);
+		s = promptfoo_render(p->text, vars, &bad, &why);
 		if (!s)
 			goto bad;
 		json_object_set_new(out, "prompt", json_string(s));
@@ -574,8 +675,8 @@ static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char
 	}
 	return out;
 bad:
-	skip(c, tptr, "%s: prompt %zu uses %s, which the test's vars do not set", id, p->index + 1,
-	     bad);
+	skip(c, tptr, "%s: prompt %zu uses %s%s", id, p->index + 1, bad,
+	     bad_reason(c, bad, why, reason, sizeof(reason)));
 	free(bad);
 	json_decref(chat);
 	json_decref(out);
@@ -608,13 +709,42 @@ static void note_keys(struct conv *c, const json_t *obj, const char *ptr, const 
 	}
 }
 
+/* A var that cannot fill a placeholder (a list, a file) and that a prompt uses skips the
+ * test (named at the var, once); one no prompt uses is ignored (noted). Assertions that use
+ * one are skipped one by one (bad_reason). Returns 0, or -1 when the test is skipped. */
+static int unused_or_skip(struct conv *c, const json_t *unusable, const struct pf_prompt *prompts,
+			  size_t n_prompts, size_t ti)
+{
+	const char *key;
+	json_t *u;
+	size_t p;
+
+	json_object_foreach((json_t *)unusable, key, u)
+	{
+		const char *why = json_string_value(json_object_get(u, "why"));
+		const char *ptr = json_string_value(json_object_get(u, "ptr"));
+
+		for (p = 0; p < n_prompts && !uses_var(prompts[p].text, key); p++)
+			;
+		if (p < n_prompts)
+			return skip(c, ptr, "test %zu: var '%s' %s", ti + 1, key, why);
+		if (strncmp(ptr, "/defaultTest", 12))
+			note(c, ptr, "test %zu: var '%s' is not used by the prompts; ignored",
+			     ti + 1, key);
+		else if (ti == 0) /* the same for every test: once */
+			note(c, ptr, "defaultTest's var '%s' is not used by the prompts; ignored",
+			     key);
+	}
+	return 0;
+}
+
 json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const char *suite_id,
 			  struct sbuf *notes, size_t *skipped, struct pl_err *err)
 {
 	static const char *const top_keys[] = { "description", "prompts", "tests", "defaultTest",
 						NULL };
 	static const char *const test_keys[] = { "description", "vars", "assert", NULL };
-	struct conv c = { loc, notes, skipped, 0 };
+	struct conv c = { .loc = loc, .notes = notes, .skipped = skipped };
 	const json_t *tests, *defaults, *desc;
 	struct pf_prompt *prompts = NULL;
 	json_t *suite = NULL, *out = json_array();
@@ -647,7 +777,7 @@ json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const c
 	n_tests = tests && json_array_size(tests) ? json_array_size(tests) : 1;
 	for (t = 0; t < n_tests; t++) {
 		const json_t *test = tests ? json_array_get(tests, t) : NULL;
-		json_t *vars, *checks;
+		json_t *vars, *checks, *unusable = NULL;
 		char tptr[64] = "", aptr[512];
 		const char *tdesc;
 
@@ -659,9 +789,15 @@ json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const c
 			}
 			note_keys(&c, test, tptr, test_keys, "test key");
 		}
-		vars = merge_vars(&c, defaults, "/defaultTest", test, tptr, t);
+		vars = merge_vars(&c, defaults, "/defaultTest", test, tptr, t, &unusable);
 		if (!vars)
 			continue;
+		if (unused_or_skip(&c, unusable, prompts, n_prompts, t) < 0) {
+			json_decref(unusable);
+			json_decref(vars);
+			continue;
+		}
+		c.unusable = unusable;
 		checks = json_array();
 		sub(aptr, sizeof(aptr), "/defaultTest", "assert");
 		c.quiet = t > 0;
@@ -688,6 +824,8 @@ json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const c
 		}
 		json_decref(checks);
 		json_decref(vars);
+		c.unusable = NULL;
+		json_decref(unusable);
 	}
 	if (!json_array_size(out)) {
 		json_fail(loc, "/prompts", NULL, err, "no prompt could be imported");

@@ -24,9 +24,23 @@
 json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const char *suite_id,
 			  struct sbuf *notes, size_t *skipped, struct pl_err *err);
 
-/* Fills the {{ name }} placeholders of tmpl from vars (an object of strings). Returns a new
- * string, or NULL with *bad set to the offending placeholder (a new string: an unknown
- * variable, or an expression such as a filter, which plumbline does not evaluate). */
-char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad);
+/* Why promptfoo_render could not fill a placeholder. */
+enum promptfoo_bad {
+	PF_BAD_UNSET,	 /* {{ name }}: vars has no text for name */
+	PF_BAD_FILTER,	 /* {{ name | upper }}: a Nunjucks filter */
+	PF_BAD_DOTTED,	 /* {{ user.name }}, {{ items[0] }}: access into a var */
+	PF_BAD_EXPR,	 /* any other expression that starts with a name: {{ a + b }} */
+	PF_BAD_UNCLOSED, /* "{{" without "}}" */
+};
+
+/* Fills the {{ name }} placeholders of tmpl from vars (an object of strings). Braces around
+ * anything that does not start with a name ({{"a": 1}}, {{ }}) are kept as written, as in a
+ * suite's dataset templates. Returns a new string, or NULL with *bad set to the offending
+ * placeholder (a new string) and *why to the cause. */
+char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad, enum promptfoo_bad *why);
+
+/* The name a placeholder such as "{{ user.name | upper }}" starts with, into buf (empty when
+ * it starts with none). */
+void promptfoo_placeholder_name(const char *placeholder, char *buf, size_t len);
 
 #endif

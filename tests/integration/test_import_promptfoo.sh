@@ -108,6 +108,34 @@ expect_exit 0 "$PLUMBLINE" import promptfoo "$tmp/kinds.yaml" -o "$tmp/capitals.
 expect_exit 0 "$PLUMBLINE" check --config "$good" "$tmp/capitals.json"
 grep -q "1 prompt, 4 checks in 1 suite" "$tmp/last.out" || fail "$(cat "$tmp/last.out")"
 
+# A placeholder that cannot be filled is named with its real cause; braces around anything that
+# is not a name are kept as written; a var from a file that no prompt uses does not drop the test.
+cat >"$tmp/causes.yaml" <<'YAML'
+prompts:
+  - 'Shout {{ word | upper }}'
+  - 'Hello {{ user.name }}'
+  - 'Literal {{"a": 1}} and {{ word }}'
+tests:
+  - vars:
+      word: hi
+      user: {name: Bob}
+      ctx: file://expected.txt
+    assert:
+      - {type: contains, value: hi}
+YAML
+expect_exit 1 "$PLUMBLINE" import promptfoo "$tmp/causes.yaml" -o "$tmp/causes.json"
+cat >"$tmp/want.causes" <<'TXT'
+causes.yaml:6: p1-t1: prompt 1 uses {{ word | upper }}: template filters are not supported (only {{ name }} is filled); skipped
+causes.yaml:6: p2-t1: prompt 2 uses {{ user.name }}: dotted access into a var is not supported (only {{ name }} is filled); skipped
+TXT
+grep "; skipped$" "$tmp/last.err" | sed 's|^.*/causes.yaml|causes.yaml|' >"$tmp/got.causes" || true
+diff -u "$tmp/want.causes" "$tmp/got.causes" || fail "causes: $(cat "$tmp/last.err")"
+grep -q "causes.yaml:9: note: test 1: var 'ctx' is not used by the prompts; ignored" "$tmp/last.err" ||
+	fail "unused file var: $(cat "$tmp/last.err")"
+[ "$(json_get "$tmp/causes.json" '[d["prompts"][0]["prompt"], d["prompts"][0]["checks"]]')" = \
+	"['Literal {{\"a\": 1}} and hi', [{'type': 'contains', 'value': 'hi'}]]" ] ||
+	fail "kept braces / checks: $(cat "$tmp/causes.json")"
+
 # -o does not replace a file unless --force.
 expect_exit 2 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml" -o "$out"
 grep -q "exists (--force replaces it)" "$tmp/last.err" || fail "overwrite: $(cat "$tmp/last.err")"

@@ -11,24 +11,41 @@
 static void test_render(void **state)
 {
 	json_t *vars = json_pack("{s:s, s:s}", "name", "Ada", "x_1", "{{name}}");
-	char *out, *bad;
+	static const struct {
+		const char *tmpl, *bad;
+		enum promptfoo_bad why;
+	} bads[] = {
+		{ "Hi {{ who }}", "{{ who }}", PF_BAD_UNSET },
+		{ "{{ name | upper }}", "{{ name | upper }}", PF_BAD_FILTER },
+		{ "{{user.name}}", "{{user.name}}", PF_BAD_DOTTED },
+		{ "{{ items[0] }}", "{{ items[0] }}", PF_BAD_DOTTED },
+		{ "{{ a + b }}", "{{ a + b }}", PF_BAD_EXPR },
+		{ "open {{name", "{{name", PF_BAD_UNCLOSED },
+	};
+	enum promptfoo_bad why;
+	char *out, *bad, name[64];
+	size_t i;
 
 	(void)state;
-	out = promptfoo_render("Hi {{name}}, {{ name }}! {{x_1}}", vars, &bad);
+	out = promptfoo_render("Hi {{name}}, {{ name }}! {{x_1}}", vars, &bad, &why);
 	assert_string_equal(out, "Hi Ada, Ada! {{name}}"); /* values are not rendered again */
 	free(out);
-	out = promptfoo_render("no placeholders", vars, &bad);
+	out = promptfoo_render("no placeholders", vars, &bad, &why);
 	assert_string_equal(out, "no placeholders");
 	free(out);
-	assert_null(promptfoo_render("Hi {{ who }}", vars, &bad));
-	assert_string_equal(bad, "{{ who }}");
-	free(bad);
-	assert_null(promptfoo_render("{{ name | upper }}", vars, &bad));
-	assert_string_equal(bad, "{{ name | upper }}");
-	free(bad);
-	assert_null(promptfoo_render("open {{name", vars, &bad));
-	assert_string_equal(bad, "{{name");
-	free(bad);
+	/* braces around anything that is not a name are kept as written (README) */
+	out = promptfoo_render("Literal {{\"a\": 1}} {{ }} {{name}}", vars, &bad, &why);
+	assert_string_equal(out, "Literal {{\"a\": 1}} {{ }} Ada");
+	free(out);
+	for (i = 0; i < ARRAY_SIZE(bads); i++) {
+		assert_null(promptfoo_render(bads[i].tmpl, vars, &bad, &why));
+		assert_string_equal(bad, bads[i].bad);
+		if (why != bads[i].why)
+			fail_msg("%s: why %d, want %d", bads[i].tmpl, (int)why, (int)bads[i].why);
+		free(bad);
+	}
+	promptfoo_placeholder_name("{{ user.name | upper }}", name, sizeof(name));
+	assert_string_equal(name, "user");
 	json_decref(vars);
 }
 
@@ -179,7 +196,11 @@ static void test_skipped(void **state)
 		  "pf.yaml:4: assert type 'contains' with a transform has no plumbline equivalent; "
 		  "skipped\n" },
 		{ "{type: contains, value: '{{nope}}'}",
-		  "pf.yaml:4: assert type 'contains': {{nope}} is not a var of the test; skipped\n" },
+		  "pf.yaml:4: assert type 'contains' uses {{nope}}, which the test's vars do not "
+		  "set; skipped\n" },
+		{ "{type: contains, value: '{{ v | upper }}'}",
+		  "pf.yaml:4: assert type 'contains' uses {{ v | upper }}: template filters are not "
+		  "supported (only {{ name }} is filled); skipped\n" },
 		{ "{type: equals, value: true}",
 		  "pf.yaml:4: assert type 'equals' without a text value has no plumbline "
 		  "equivalent; skipped\n" },
@@ -291,6 +312,62 @@ static void test_matrix(void **state)
 	result_release(&r);
 }
 
+/* The real cause of a placeholder that cannot be filled; vars nothing uses do not matter. */
+static void test_var_causes(void **state)
+{
+	struct result r;
+
+	(void)state;
+	convert("prompts:\n"
+		"  - 'Shout {{ word | upper }}'\n"
+		"  - 'Hello {{ user.name }}'\n"
+		"  - 'Literal {{\"a\": 1}} and {{ word }}'\n"
+		"tests:\n"
+		"  - vars:\n"
+		"      word: hi\n"
+		"      user: {name: Bob}\n",
+		&r);
+	assert_non_null(r.suite);
+	assert_string_equal(r.notes.buf,
+			    "pf.yaml:6: p1-t1: prompt 1 uses {{ word | upper }}: template filters "
+			    "are not supported (only {{ name }} is filled); skipped\n"
+			    "pf.yaml:6: p2-t1: prompt 2 uses {{ user.name }}: dotted access into a "
+			    "var is not supported (only {{ name }} is filled); skipped\n");
+	assert_int_equal(r.skipped, 2);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(r.suite, "prompts"), 0), "prompt")),
+		"Literal {{\"a\": 1}} and hi");
+	result_release(&r);
+
+	/* a var from a file that no prompt uses: the test and its assertions stay; an assertion
+	 * that uses it is skipped alone, naming the var */
+	convert("prompts: ['Say hi in French']\n"
+		"tests:\n"
+		"  - vars:\n"
+		"      ctx: file://expected.txt\n"
+		"      many: [a, b]\n"
+		"    assert:\n"
+		"      - {type: contains, value: Bonjour}\n"
+		"      - {type: icontains, value: '{{ctx}}'}\n",
+		&r);
+	assert_non_null(r.suite);
+	assert_string_equal(
+		r.notes.buf,
+		"pf.yaml:4: note: test 1: var 'ctx' is not used by the prompts; ignored\n"
+		"pf.yaml:5: note: test 1: var 'many' is not used by the prompts; ignored\n"
+		"pf.yaml:8: assert type 'icontains' uses {{ctx}}, and var 'ctx' comes from a file: "
+		"paste its text into the config; skipped\n");
+	assert_int_equal(r.skipped, 1);
+	{
+		char *got = checks_of(&r);
+
+		assert_string_equal(got, "[{\"type\":\"contains\",\"value\":\"Bonjour\"}]");
+		free(got);
+	}
+	result_release(&r);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -325,7 +402,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),	cmocka_unit_test(test_assertions),
 		cmocka_unit_test(test_skipped), cmocka_unit_test(test_matrix),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors),	cmocka_unit_test(test_var_causes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
