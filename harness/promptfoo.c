@@ -18,6 +18,10 @@ struct conv {
 	/* the current test's vars that cannot fill a placeholder (a list, a file): name ->
 	 * {"why": text, "ptr": where it is set} */
 	const json_t *unusable;
+	/* the current test's options that change what its assertions see (the test's over
+	 * defaultTest's): where "transform" (or "postprocess"), "rubricPrompt" and "provider"
+	 * are set, "" when not */
+	char xform[512], rubric[512], provider[512];
 };
 
 static int line_of(const struct conv *c, const char *ptr)
@@ -397,6 +401,70 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
+/* "the test's options.transform" / "defaultTest's options.postprocess" from where it is set. */
+static const char *options_name(const char *ptr, char *buf, size_t len)
+{
+	const char *k = strrchr(ptr, '/');
+
+	snprintf(buf, len, "%s's options.%s",
+		 strncmp(ptr, "/defaultTest", 12) ? "the test" : "defaultTest", k ? k + 1 : ptr);
+	return buf;
+}
+
+/* The options of defaultTest, then of the test (index ti, at tptr; NULL: none), into c's
+ * xform, rubric and provider; any other option is noted (defaultTest's once). Returns 0, or -1
+ * when the test is skipped (prefix, suffix: they change the prompt). */
+static int read_options(struct conv *c, const json_t *defaults, const json_t *test,
+			const char *tptr, size_t ti)
+{
+	const json_t *srcs[2] = { json_object_get(defaults, "options"),
+				  json_object_get(test, "options") };
+	const char *ptrs[2] = { "/defaultTest", tptr };
+	size_t s;
+
+	c->xform[0] = c->rubric[0] = c->provider[0] = '\0';
+	for (s = 0; s < 2; s++) {
+		const char *key;
+		json_t *v;
+		char optr[512], kptr[512];
+		int quiet = c->quiet;
+
+		if (!srcs[s])
+			continue;
+		sub(optr, sizeof(optr), ptrs[s], "options");
+		c->quiet = s == 0 && ti > 0; /* defaultTest's: named once */
+		if (!json_is_object(srcs[s])) {
+			note(c, optr, "options that are not an object are not imported");
+			c->quiet = quiet;
+			continue;
+		}
+		json_object_foreach((json_t *)srcs[s], key, v)
+		{
+			sub(kptr, sizeof(kptr), optr, key);
+			if (json_is_null(v) || (json_is_string(v) && !json_string_length(v)))
+				continue;
+			if (!strcmp(key, "transform") || !strcmp(key, "postprocess")) {
+				snprintf(c->xform, sizeof(c->xform), "%s", kptr);
+			} else if (!strcmp(key, "rubricPrompt")) {
+				snprintf(c->rubric, sizeof(c->rubric), "%s", kptr);
+			} else if (!strcmp(key, "provider")) {
+				snprintf(c->provider, sizeof(c->provider), "%s", kptr);
+			} else if (!strcmp(key, "prefix") || !strcmp(key, "suffix")) {
+				c->quiet = quiet;
+				return skip(c, kptr,
+					    "test %zu: options.%s changes the prompt, which is not "
+					    "imported",
+					    ti + 1, key);
+			} else {
+				note(c, kptr, "%s option '%s' is not imported",
+				     s ? "test" : "defaultTest", key);
+			}
+		}
+		c->quiet = quiet;
+	}
+	return 0;
+}
+
 /* Appends to checks the check(s) doing what assertion a does. Returns 0, or -1 when skipped. */
 static int map_assert(struct conv *c, const json_t *a, const char *ptr, const json_t *vars,
 		      json_t *checks)
@@ -404,8 +472,8 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 	const char *type = json_string_value(json_object_get(a, "type")), *base;
 	const json_t *thr = json_object_get(a, "threshold"), *value;
 	json_t *list, *chk;
-	char *text = NULL;
-	int neg, ci;
+	char *text = NULL, key[600];
+	int neg, ci, graded;
 	size_t i;
 
 	if (!json_is_object(a) || !type)
@@ -413,8 +481,20 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 	if (json_object_get(a, "transform"))
 		return skip(c, ptr, "assert type '%s' with a transform has no plumbline equivalent",
 			    type);
+	if (c->xform[0] && strcmp(type, "cost") && strcmp(type, "latency")) /* they see no text */
+		return skip(c, ptr,
+			    "assert type '%s' runs on the answer as %s (line %d) changes it, which "
+			    "plumbline does not do",
+			    type, options_name(c->xform, key, sizeof(key)), line_of(c, c->xform));
 	neg = !strncmp(type, "not-", 4);
 	base = neg ? type + 4 : type;
+	graded = !neg && (!strcmp(base, "llm-rubric") || !strcmp(base, "similar"));
+	if (!neg && !strcmp(base, "llm-rubric") &&
+	    (json_object_get(a, "rubricPrompt") || c->rubric[0]))
+		return skip(c, ptr,
+			    "assert type 'llm-rubric' with its own rubricPrompt%s has no plumbline "
+			    "equivalent (plumbline's judge asks with its own prompt)",
+			    json_object_get(a, "rubricPrompt") ? "" : " (from the test's options)");
 	value = json_object_get(a, "value");
 	ci = base[0] == 'i';
 	if (!strcmp(base, "equals") && !neg && (json_is_object(value) || json_is_array(value))) {
@@ -534,6 +614,12 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 		return skip(c, ptr, "assert type '%s' has no plumbline equivalent", type);
 	}
 	free(text);
+	if (graded && (json_object_get(a, "provider") || c->provider[0]))
+		note(c, ptr,
+		     "assert type '%s' is graded by the %s of plumbline's config, not by the "
+		     "provider given%s",
+		     type, base[0] == 'l' ? "judge" : "embeddings",
+		     json_object_get(a, "provider") ? "" : " in the test's options");
 	return 0;
 }
 
@@ -743,7 +829,7 @@ json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const c
 {
 	static const char *const top_keys[] = { "description", "prompts", "tests", "defaultTest",
 						NULL };
-	static const char *const test_keys[] = { "description", "vars", "assert", NULL };
+	static const char *const test_keys[] = { "description", "vars", "assert", "options", NULL };
 	struct conv c = { .loc = loc, .notes = notes, .skipped = skipped };
 	const json_t *tests, *defaults, *desc;
 	struct pf_prompt *prompts = NULL;
@@ -798,9 +884,17 @@ json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const c
 			continue;
 		}
 		c.unusable = unusable;
+		if (read_options(&c, defaults, test, tptr, t) < 0) {
+			c.unusable = NULL;
+			json_decref(unusable);
+			json_decref(vars);
+			continue;
+		}
 		checks = json_array();
 		sub(aptr, sizeof(aptr), "/defaultTest", "assert");
-		c.quiet = t > 0;
+		/* named once, unless the test's own options change what they see */
+		c.quiet = t > 0 && !(c.xform[0] && strncmp(c.xform, "/defaultTest", 12)) &&
+			  !(c.rubric[0] && strncmp(c.rubric, "/defaultTest", 12));
 		map_asserts(&c, json_object_get(defaults, "assert"), aptr, vars, checks);
 		c.quiet = 0;
 		sub(aptr, sizeof(aptr), tptr, "assert");

@@ -136,6 +136,27 @@ grep -q "causes.yaml:9: note: test 1: var 'ctx' is not used by the prompts; igno
 	"['Literal {{\"a\": 1}} and hi', [{'type': 'contains', 'value': 'hi'}]]" ] ||
 	fail "kept braces / checks: $(cat "$tmp/causes.json")"
 
+# A test's (or defaultTest's) options.transform changes the answer its assertions see: they
+# are skipped and named, never kept on the raw answer (exit 1).
+cat >"$tmp/xform.yaml" <<'YAML'
+prompts:
+  - 'Say {{ word }}'
+defaultTest:
+  options:
+    transform: output.toUpperCase()
+tests:
+  - vars:
+      word: hello
+    assert:
+      - type: contains
+        value: HELLO
+YAML
+expect_exit 1 "$PLUMBLINE" import promptfoo "$tmp/xform.yaml"
+grep -q "xform.yaml:10: assert type 'contains' runs on the answer as defaultTest's options.transform (line 5) changes it, which plumbline does not do; skipped" \
+	"$tmp/last.err" || fail "transform: $(cat "$tmp/last.err")"
+[ "$(json_get "$tmp/last.out" 'd["prompts"][0].get("checks")')" = None ] ||
+	fail "transform: the check was kept: $(cat "$tmp/last.out")"
+
 # -o does not replace a file unless --force.
 expect_exit 2 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml" -o "$out"
 grep -q "exists (--force replaces it)" "$tmp/last.err" || fail "overwrite: $(cat "$tmp/last.err")"

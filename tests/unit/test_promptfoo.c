@@ -368,6 +368,97 @@ static void test_var_causes(void **state)
 	result_release(&r);
 }
 
+/* Options that change what assertions see: a transform skips them (never kept on the raw
+ * answer), a rubricPrompt skips llm-rubric, a provider is noted; others are noted. */
+static void test_options(void **state)
+{
+	struct result r;
+
+	(void)state;
+	convert("prompts: ['Say {{ w }}']\n"
+		"defaultTest:\n"
+		"  assert:\n"
+		"    - {type: icontains, value: hello}\n"
+		"tests:\n"
+		"  - vars: {w: hi}\n"
+		"    assert:\n"
+		"      - {type: icontains, value: hi}\n"
+		"  - vars: {w: hello}\n"
+		"    options:\n"
+		"      transform: output.toUpperCase()\n"
+		"      storeOutputAs: x\n"
+		"    assert:\n"
+		"      - {type: contains, value: HELLO}\n"
+		"      - {type: cost, threshold: 0.01}\n",
+		&r);
+	assert_non_null(r.suite);
+	assert_string_equal(r.notes.buf,
+			    "pf.yaml:12: note: test option 'storeOutputAs' is not imported\n"
+			    "pf.yaml:4: assert type 'icontains' runs on the answer as the test's "
+			    "options.transform (line 11) changes it, which plumbline does not do; "
+			    "skipped\n"
+			    "pf.yaml:14: assert type 'contains' runs on the answer as the test's "
+			    "options.transform (line 11) changes it, which plumbline does not do; "
+			    "skipped\n");
+	assert_int_equal(r.skipped, 2);
+	{
+		char *got = checks_of(&r);
+
+		/* test 1 keeps both checks */
+		assert_string_equal(got, "[{\"type\":\"icontains\",\"value\":\"hello\"},"
+					 "{\"type\":\"icontains\",\"value\":\"hi\"}]");
+		free(got);
+	}
+	{
+		char *got = json_dumps(
+			json_object_get(json_array_get(json_object_get(r.suite, "prompts"), 1),
+					"checks"),
+			JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+
+		assert_string_equal(got, "[{\"max_usd\":0.01,\"type\":\"cost\"}]");
+		free(got);
+	}
+	result_release(&r);
+
+	/* defaultTest's transform: every test's assertions, each named once */
+	convert("prompts: ['Say {{ w }}']\n"
+		"defaultTest:\n"
+		"  options: {postprocess: output.trim(), rubricPrompt: 'grade {{output}}'}\n"
+		"tests:\n"
+		"  - vars: {w: a}\n"
+		"    assert: [{type: contains, value: A}]\n"
+		"  - vars: {w: b}\n"
+		"    options: {transform: null}\n"
+		"    assert: [{type: llm-rubric, value: polite}]\n",
+		&r);
+	assert_non_null(r.suite);
+	assert_string_equal(
+		r.notes.buf,
+		"pf.yaml:6: assert type 'contains' runs on the answer as defaultTest's "
+		"options.postprocess (line 3) changes it, which plumbline does not do; skipped\n"
+		"pf.yaml:9: assert type 'llm-rubric' runs on the answer as defaultTest's "
+		"options.postprocess (line 3) changes it, which plumbline does not do; skipped\n");
+	result_release(&r);
+	convert("prompts: [p]\n"
+		"tests:\n"
+		"  - options: {rubricPrompt: 'grade it', provider: openai:gpt-4o}\n"
+		"    assert:\n"
+		"      - {type: llm-rubric, value: polite}\n"
+		"      - {type: similar, value: hi}\n",
+		&r);
+	assert_non_null(r.suite);
+	assert_string_equal(
+		r.notes.buf,
+		"pf.yaml:5: assert type 'llm-rubric' with its own rubricPrompt (from "
+		"the test's options) has no plumbline equivalent (plumbline's judge "
+		"asks with its own prompt); skipped\n"
+		"pf.yaml:6: note: assert type 'similar' becomes embedding_similarity >= "
+		"0.75 to the baseline answers (its value is not compared)\n"
+		"pf.yaml:6: note: assert type 'similar' is graded by the embeddings of "
+		"plumbline's config, not by the provider given in the test's options\n");
+	result_release(&r);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -403,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_render),	cmocka_unit_test(test_assertions),
 		cmocka_unit_test(test_skipped), cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_errors),	cmocka_unit_test(test_var_causes),
+		cmocka_unit_test(test_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
