@@ -470,7 +470,7 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 		      json_t *checks)
 {
 	const char *type = json_string_value(json_object_get(a, "type")), *base;
-	const json_t *thr = json_object_get(a, "threshold"), *value;
+	const json_t *thr = json_object_get(a, "threshold"), *value, *weight, *metric;
 	json_t *list, *chk;
 	char *text = NULL, key[600];
 	int neg, ci, graded;
@@ -478,6 +478,14 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 
 	if (!json_is_object(a) || !type)
 		return skip(c, ptr, "an assertion without a \"type\" has no plumbline equivalent");
+	weight = json_object_get(a, "weight");
+	if (json_is_number(weight) && json_number_value(weight) == 0) {
+		note(c, ptr,
+		     "assert type '%s' has weight 0, so promptfoo does not count it toward pass or "
+		     "fail; not imported",
+		     type);
+		return 0;
+	}
 	if (json_object_get(a, "transform"))
 		return skip(c, ptr, "assert type '%s' with a transform has no plumbline equivalent",
 			    type);
@@ -614,6 +622,17 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 		return skip(c, ptr, "assert type '%s' has no plumbline equivalent", type);
 	}
 	free(text);
+	if (weight && !(json_is_number(weight) && json_number_value(weight) == 1))
+		note(c, ptr,
+		     "assert type '%s': its weight is not imported (plumbline judges each check by "
+		     "itself)",
+		     type);
+	metric = json_object_get(a, "metric");
+	if (metric)
+		note(c, ptr,
+		     "assert type '%s': its metric '%s' is not imported (plumbline reports each "
+		     "check by itself)",
+		     type, json_is_string(metric) ? json_string_value(metric) : "?");
 	if (graded && (json_object_get(a, "provider") || c->provider[0]))
 		note(c, ptr,
 		     "assert type '%s' is graded by the %s of plumbline's config, not by the "

@@ -157,6 +157,29 @@ grep -q "xform.yaml:10: assert type 'contains' runs on the answer as defaultTest
 [ "$(json_get "$tmp/last.out" 'd["prompts"][0].get("checks")')" = None ] ||
 	fail "transform: the check was kept: $(cat "$tmp/last.out")"
 
+# weight 0 does not count toward pass/fail in promptfoo: not a required check here (noted);
+# other weights and metrics are noted, not dropped silently.
+cat >"$tmp/weights.yaml" <<'YAML'
+prompts: ['Say {{ word }}']
+tests:
+  - vars: {word: hello}
+    assert:
+      - type: contains
+        value: hello
+        weight: 3
+        metric: greeting
+      - type: contains
+        value: maybe
+        weight: 0
+YAML
+expect_exit 0 "$PLUMBLINE" import promptfoo "$tmp/weights.yaml"
+[ "$(json_get "$tmp/last.out" 'd["prompts"][0]["checks"]')" = "[{'type': 'contains', 'value': 'hello'}]" ] ||
+	fail "weights: $(cat "$tmp/last.out")"
+grep -q "weights.yaml:9: note: assert type 'contains' has weight 0, so promptfoo does not count it toward pass or fail; not imported" "$tmp/last.err" &&
+	grep -q "weights.yaml:5: note: assert type 'contains': its weight is not imported" "$tmp/last.err" &&
+	grep -q "weights.yaml:5: note: assert type 'contains': its metric 'greeting' is not imported" "$tmp/last.err" ||
+	fail "weights: $(cat "$tmp/last.err")"
+
 # -o does not replace a file unless --force.
 expect_exit 2 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml" -o "$out"
 grep -q "exists (--force replaces it)" "$tmp/last.err" || fail "overwrite: $(cat "$tmp/last.err")"

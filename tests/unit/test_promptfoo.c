@@ -88,10 +88,12 @@ static void result_release(struct result *r)
 static char *checks_of(const struct result *r)
 {
 	const json_t *p = json_array_get(json_object_get(r->suite, "prompts"), 0);
+	const json_t *checks = json_object_get(p, "checks");
 
-	return json_dumps(json_object_get(p, "checks"), JSON_COMPACT | JSON_SORT_KEYS |
-								JSON_ENCODE_ANY |
-								JSON_REAL_PRECISION(15));
+	if (!checks)
+		return strdup("null");
+	return json_dumps(checks, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+					  JSON_REAL_PRECISION(15));
 }
 
 static void test_assertions(void **state)
@@ -149,6 +151,17 @@ static void test_assertions(void **state)
 		  "[{\"metric\":\"levenshtein\",\"threshold\":0.0,\"type\":\"similarity\"}]",
 		  NULL },
 		{ "{type: is-refusal}", "[{\"type\":\"is_refusal\"}]", NULL },
+		/* weight 0 does not count in promptfoo: left out (noted, not skipped) */
+		{ "{type: contains, value: maybe, weight: 0}", "null",
+		  "pf.yaml:5: note: assert type 'contains' has weight 0, so promptfoo does not "
+		  "count it toward pass or fail; not imported" },
+		{ "{type: contains, value: x, weight: 2, metric: tone}",
+		  "[{\"type\":\"contains\",\"value\":\"x\"}]",
+		  "pf.yaml:5: note: assert type 'contains': its weight is not imported (plumbline "
+		  "judges each check by itself)\npf.yaml:5: note: assert type 'contains': its metric "
+		  "'tone' is not imported (plumbline reports each check by itself)\n" },
+		{ "{type: contains, value: x, weight: 1}",
+		  "[{\"type\":\"contains\",\"value\":\"x\"}]", NULL },
 		{ "{type: not-is-refusal}", "[{\"type\":\"not_refusal\"}]", NULL },
 		{ "{type: cost, threshold: 0.002}", "[{\"max_usd\":0.002,\"type\":\"cost\"}]",
 		  NULL },
