@@ -70,11 +70,27 @@ static char *id_from_path(const char *path)
 	return id;
 }
 
+/* Reads a file:// value's file, relative to the config's directory (ctx: the config's path). */
+static int read_relative(void *ctx, const char *path, char **text, size_t *len, struct pl_err *err)
+{
+	const char *config = ctx, *slash = strrchr(config, '/');
+	struct sbuf full = SBUF_INIT;
+	int rc;
+
+	if (path[0] != '/' && slash)
+		sbuf_add(&full, config, (size_t)(slash + 1 - config));
+	sbuf_addstr(&full, path);
+	rc = fileio_read_all(full.buf, IMPORT_MAX_BYTES, text, len, err);
+	sbuf_release(&full);
+	return rc;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct import_args ia = { NULL, NULL, 0 };
 	struct jsonfile f;
+	struct promptfoo_files files;
 	struct sbuf notes;
 	json_t *suite = NULL;
 	struct sbuf sb = SBUF_INIT;
@@ -106,7 +122,9 @@ int cmd_import(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	suite = promptfoo_convert(&f.loc, f.root, id, &notes, &skipped, &err);
+	files.read = read_relative;
+	files.ctx = argv[first + 1];
+	suite = promptfoo_convert(&f.loc, f.root, id, &files, &notes, &skipped, &err);
 	fputs(notes.buf, stderr);
 	if (!suite) {
 		rc = cli_fail(&err);

@@ -2,6 +2,7 @@
  * filled, assertions mapped to check kinds, the rest named with its line and skipped). */
 #include "promptfoo.h"
 #include "jsonpos.h"
+#include "yamljson.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -22,6 +23,8 @@ struct conv {
 	 * defaultTest's): where "transform" (or "postprocess"), "rubricPrompt" and "provider"
 	 * are set, "" when not */
 	char xform[512], rubric[512], provider[512];
+	const struct promptfoo_files *files; /* NULL: file:// values are skipped */
+	int literal; /* the value came from a file: its {{ }} are not templates */
 };
 
 static int line_of(const struct conv *c, const char *ptr)
@@ -322,7 +325,8 @@ static char *value_text(struct conv *c, const json_t *a, const char *ptr, const 
 		     type);
 		return NULL;
 	}
-	out = promptfoo_render(json_string_value(v), vars, &bad, &why);
+	out = c->literal ? xstrdup(json_string_value(v))
+			 : promptfoo_render(json_string_value(v), vars, &bad, &why);
 	json_decref(num);
 	if (!out) {
 		skip(c, ptr, "assert type '%s' uses %s%s", type, bad,
@@ -351,7 +355,8 @@ static json_t *value_list(struct conv *c, const json_t *a, const char *ptr, cons
 				     i + 1);
 				goto fail;
 			}
-			s = promptfoo_render(json_string_value(e), vars, &bad, &why);
+			s = c->literal ? xstrdup(json_string_value(e))
+				       : promptfoo_render(json_string_value(e), vars, &bad, &why);
 			if (!s) {
 				skip(c, ptr, "assert type '%s' uses %s%s", type, bad,
 				     bad_reason(c, bad, why, reason, sizeof(reason)));
@@ -466,8 +471,8 @@ static int read_options(struct conv *c, const json_t *defaults, const json_t *te
 }
 
 /* Appends to checks the check(s) doing what assertion a does. Returns 0, or -1 when skipped. */
-static int map_assert(struct conv *c, const json_t *a, const char *ptr, const json_t *vars,
-		      json_t *checks)
+static int map_assert_value(struct conv *c, const json_t *a, const char *ptr, const json_t *vars,
+			    json_t *checks)
 {
 	const char *type = json_string_value(json_object_get(a, "type")), *base;
 	const json_t *thr = json_object_get(a, "threshold"), *value, *weight, *metric;
@@ -640,6 +645,109 @@ static int map_assert(struct conv *c, const json_t *a, const char *ptr, const js
 		     type, base[0] == 'l' ? "judge" : "embeddings",
 		     json_object_get(a, "provider") ? "" : " in the test's options");
 	return 0;
+}
+
+/* The value of a "file://PATH" assertion as promptfoo reads it: a .txt file's text (trimmed),
+ * a .json or .yaml file's value. NULL (named, skipped) for a script, another kind of file or a
+ * file that cannot be read. */
+static json_t *file_value(struct conv *c, const char *ptr, const char *type, const char *ref)
+{
+	const char *path = ref + 7, *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	struct pl_err err = PL_ERR_INIT;
+	char ext[16], *text = NULL;
+	size_t len = 0, n;
+	json_t *v = NULL;
+
+	n = dot && (!slash || dot > slash) ? strcspn(dot, ":") : 0;
+	snprintf(ext, sizeof(ext), "%.*s", (int)(n < sizeof(ext) ? n : 0), dot ? dot : "");
+	if (!strcmp(ext, ".js") || !strcmp(ext, ".cjs") || !strcmp(ext, ".mjs") ||
+	    !strcmp(ext, ".ts") || !strcmp(ext, ".py")) {
+		skip(c, ptr,
+		     "assert type '%s' with a value from a script (%.200s) has no plumbline "
+		     "equivalent",
+		     type, ref);
+		return NULL;
+	}
+	if (strcmp(ext, ".txt") && strcmp(ext, ".json") && strcmp(ext, ".yaml") &&
+	    strcmp(ext, ".yml")) {
+		skip(c, ptr,
+		     "assert type '%s': %.200s: promptfoo reads only .txt, .json, .yaml and .yml "
+		     "files as values",
+		     type, ref);
+		return NULL;
+	}
+	if (!c->files || !c->files->read) {
+		skip(c, ptr, "assert type '%s' with a value from a file (%.200s) is not imported",
+		     type, ref);
+		return NULL;
+	}
+	if (c->files->read(c->files->ctx, path, &text, &len, &err) < 0) {
+		skip(c, ptr, "assert type '%s': %.200s: %s: %s", type, ref, err.where, err.msg);
+		return NULL;
+	}
+	if (!strcmp(ext, ".txt")) {
+		const char *a = text, *b = text + len;
+
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		v = json_stringn(a, (size_t)(b - a));
+		if (!v)
+			skip(c, ptr, "assert type '%s': %.200s is not UTF-8 text", type, ref);
+	} else if (!strcmp(ext, ".json")) {
+		json_error_t je;
+
+		v = json_loadb(text, len, JSON_DECODE_ANY, &je);
+		if (!v)
+			skip(c, ptr, "assert type '%s': %.200s:%d:%d: invalid JSON: %s", type, ref,
+			     je.line, je.column, je.text);
+	} else {
+		struct sbuf idx;
+
+		sbuf_init(&idx);
+		jsonpos_index_init(&idx);
+		v = yamljson_parse(path, text, len, &idx, &err);
+		if (!v)
+			skip(c, ptr, "assert type '%s': %s: %s", type, err.where, err.msg);
+		sbuf_release(&idx);
+	}
+	free(text);
+	return v;
+}
+
+/* Appends to checks the check(s) doing what assertion a does, its "file://" value read first.
+ * Returns 0, or -1 when skipped. */
+static int map_assert(struct conv *c, const json_t *a, const char *ptr, const json_t *vars,
+		      json_t *checks)
+{
+	const json_t *v = json_object_get(a, "value");
+	const char *type = json_string_value(json_object_get(a, "type"));
+	json_t *copy, *loaded;
+	int rc;
+
+	static const char *const with_value[] = { "equals",	   "contains",	    "icontains",
+						  "contains-any",  "icontains-any", "contains-all",
+						  "icontains-all", "starts-with",   "regex",
+						  "is-json",	   "contains-json", "llm-rubric",
+						  "similar",	   "levenshtein",   NULL };
+	const char *const *k;
+
+	if (!json_is_string(v) || strncmp(json_string_value(v), "file://", 7) || !type)
+		return map_assert_value(c, a, ptr, vars, checks);
+	for (k = with_value; *k && strcmp(*k, strncmp(type, "not-", 4) ? type : type + 4); k++)
+		;
+	if (!*k) /* a type with no equivalent: named as such, whatever its value */
+		return map_assert_value(c, a, ptr, vars, checks);
+	if (!(loaded = file_value(c, ptr, type, json_string_value(v))))
+		return -1;
+	copy = json_deep_copy(a);
+	json_object_set_new(copy, "value", loaded);
+	c->literal = 1;
+	rc = map_assert_value(c, copy, ptr, vars, checks);
+	c->literal = 0;
+	json_decref(copy);
+	return rc;
 }
 
 /* Appends the checks of list (an "assert" array at ptr) to checks; skipped ones are named. */
@@ -844,12 +952,13 @@ static int unused_or_skip(struct conv *c, const json_t *unusable, const struct p
 }
 
 json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const char *suite_id,
-			  struct sbuf *notes, size_t *skipped, struct pl_err *err)
+			  const struct promptfoo_files *files, struct sbuf *notes, size_t *skipped,
+			  struct pl_err *err)
 {
 	static const char *const top_keys[] = { "description", "prompts", "tests", "defaultTest",
 						NULL };
 	static const char *const test_keys[] = { "description", "vars", "assert", "options", NULL };
-	struct conv c = { .loc = loc, .notes = notes, .skipped = skipped };
+	struct conv c = { .loc = loc, .notes = notes, .skipped = skipped, .files = files };
 	const json_t *tests, *defaults, *desc;
 	struct pf_prompt *prompts = NULL;
 	json_t *suite = NULL, *out = json_array();

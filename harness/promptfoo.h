@@ -15,14 +15,26 @@
 
 #include <jansson.h>
 
+/* How the converter reads the file a "file://PATH" assertion value names (PATH as written in
+ * the config): read fills *text (a new NUL-terminated buffer, *len bytes) and returns 0, or
+ * returns -1 with err set. cmd_import reads PATH relative to the config's directory. */
+struct promptfoo_files {
+	int (*read)(void *ctx, const char *path, char **text, size_t *len, struct pl_err *err);
+	void *ctx;
+};
+
 /* Converts root, a promptfoo config read from loc (JSON text or a YAML position index, so
- * lines can be named), into a new suite object with id suite_id (borrowed). Appends to notes
+ * lines can be named), into a new suite object with id suite_id (borrowed). An assertion whose
+ * value is "file://PATH" gets the file's content as promptfoo does (.txt: the text, trimmed;
+ * .json, .yaml, .yml: the parsed value), read through files (NULL: such assertions are
+ * skipped); a script (.js, .py) or another kind of file is skipped. Appends to notes
  * one line per thing left out, "FILE:LINE: assert type 'javascript' has no plumbline
  * equivalent; skipped", counted in *skipped, and per approximation or ignored section,
  * "FILE:LINE: note: ...". Returns a new reference, or NULL with err set (PL_E_INPUT, naming
  * FILE:LINE:COL and the field) when the config is malformed or yields no prompt. */
 json_t *promptfoo_convert(const struct jsonloc *loc, const json_t *root, const char *suite_id,
-			  struct sbuf *notes, size_t *skipped, struct pl_err *err);
+			  const struct promptfoo_files *files, struct sbuf *notes, size_t *skipped,
+			  struct pl_err *err);
 
 /* Why promptfoo_render could not fill a placeholder. */
 enum promptfoo_bad {

@@ -180,6 +180,27 @@ grep -q "weights.yaml:9: note: assert type 'contains' has weight 0, so promptfoo
 	grep -q "weights.yaml:5: note: assert type 'contains': its metric 'greeting' is not imported" "$tmp/last.err" ||
 	fail "weights: $(cat "$tmp/last.err")"
 
+# A file:// value is the file's content, as promptfoo reads it (relative to the config's
+# directory): .txt trimmed, .json/.yaml parsed; a file that cannot be read is named, skipped.
+mkdir -p "$tmp/pf"
+printf 'Bonjour\n' >"$tmp/pf/expected.txt"
+printf '{"type": "object", "required": ["a"]}\n' >"$tmp/pf/schema.json"
+printf -- '- bonjour\n- salut\n' >"$tmp/pf/words.yaml"
+cat >"$tmp/pf/files.yaml" <<'YAML'
+prompts: ['Say hi in French']
+tests:
+  - assert:
+      - {type: contains, value: file://expected.txt}
+      - {type: icontains-any, value: file://words.yaml}
+      - {type: is-json, value: file://schema.json}
+      - {type: llm-rubric, value: file://rubric.txt}
+YAML
+(cd / && expect_exit 1 "$PLUMBLINE" import promptfoo "$tmp/pf/files.yaml")
+[ "$(json_get "$tmp/last.out" 'd["prompts"][0]["checks"]')" = "[{'type': 'contains', 'value': 'Bonjour'}, {'type': 'contains_any', 'values': ['bonjour', 'salut'], 'case_sensitive': False}, {'type': 'json_schema', 'schema': {'type': 'object', 'required': ['a']}}]" ] ||
+	fail "file values: $(cat "$tmp/last.out")"
+grep -q "files.yaml:7: assert type 'llm-rubric': file://rubric.txt: $tmp/pf/rubric.txt: cannot open: No such file or directory; skipped" \
+	"$tmp/last.err" || fail "missing file: $(cat "$tmp/last.err")"
+
 # -o does not replace a file unless --force.
 expect_exit 2 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml" -o "$out"
 grep -q "exists (--force replaces it)" "$tmp/last.err" || fail "overwrite: $(cat "$tmp/last.err")"

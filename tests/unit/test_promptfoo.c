@@ -73,7 +73,7 @@ static void convert(const char *yaml, struct result *r)
 	loc.file = "pf.yaml";
 	loc.text = idx.buf;
 	loc.text_len = idx.len;
-	r->suite = promptfoo_convert(&loc, root, "s", &r->notes, &r->skipped, &r->err);
+	r->suite = promptfoo_convert(&loc, root, "s", NULL, &r->notes, &r->skipped, &r->err);
 	json_decref(root);
 	sbuf_release(&idx);
 }
@@ -218,8 +218,14 @@ static void test_skipped(void **state)
 		  "pf.yaml:4: assert type 'equals' without a text value has no plumbline "
 		  "equivalent; skipped\n" },
 		{ "{type: is-json, value: 'file://schema.json'}",
-		  "pf.yaml:4: assert type 'is-json' with a schema from a file has no plumbline "
-		  "equivalent (paste the schema as its value); skipped\n" },
+		  "pf.yaml:4: assert type 'is-json' with a value from a file (file://schema.json) "
+		  "is not imported; skipped\n" },
+		{ "{type: equals, value: 'file://check.js'}",
+		  "pf.yaml:4: assert type 'equals' with a value from a script (file://check.js) "
+		  "has no plumbline equivalent; skipped\n" },
+		{ "{type: contains, value: 'file://a.csv'}",
+		  "pf.yaml:4: assert type 'contains': file://a.csv: promptfoo reads only .txt, "
+		  ".json, .yaml and .yml files as values; skipped\n" },
 		{ "{type: cost}", "pf.yaml:4: assert type 'cost' needs a threshold (the most USD "
 				  "an answer may cost), as in promptfoo; skipped\n" },
 		{ "{type: latency}", "pf.yaml:4: assert type 'latency' needs a threshold "
