@@ -1,6 +1,7 @@
 /* promptfoo.c: a promptfoo config converted into a plumbline suite (prompts x tests, {{vars}}
  * filled, assertions mapped to check kinds, the rest named with its line and skipped). */
 #include "promptfoo.h"
+#include "check.h"
 #include "jsonpos.h"
 #include "yamljson.h"
 
@@ -764,9 +765,31 @@ static void map_asserts(struct conv *c, const json_t *list, const char *ptr, con
 		return;
 	}
 	for (i = 0; i < json_array_size(list); i++) {
+		size_t before = json_array_size(checks), k;
+
 		snprintf(aptr, sizeof(aptr), "%s", ptr);
 		jsonpos_push_index(aptr, sizeof(aptr), i);
-		map_assert(c, json_array_get(list, i), aptr, vars, checks);
+		if (map_assert(c, json_array_get(list, i), aptr, vars, checks) < 0)
+			continue;
+		/* each check as `plumbline check` compiles it: never write one it refuses */
+		for (k = before; k < json_array_size(checks); k++) {
+			struct jsonloc loc = { .file = "" };
+			struct pl_err err = PL_ERR_INIT;
+			struct check *chk =
+				check_compile(&loc, "", json_array_get(checks, k), &err);
+			const json_t *type = json_object_get(json_array_get(list, i), "type");
+
+			if (chk) {
+				check_free(chk);
+				continue;
+			}
+			while (json_array_size(checks) > before)
+				json_array_remove(checks, json_array_size(checks) - 1);
+			skip(c, aptr, "assert type '%s' becomes a check plumbline refuses (%s%s%s)",
+			     json_string_value(type), err.where[0] == ':' ? err.where + 2 : "",
+			     err.where[0] == ':' ? ": " : "", err.msg);
+			break;
+		}
 	}
 }
 

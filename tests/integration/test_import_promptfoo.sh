@@ -201,6 +201,31 @@ YAML
 grep -q "files.yaml:7: assert type 'llm-rubric': file://rubric.txt: $tmp/pf/rubric.txt: cannot open: No such file or directory; skipped" \
 	"$tmp/last.err" || fail "missing file: $(cat "$tmp/last.err")"
 
+# Each check is compiled as `plumbline check` compiles it: an assertion that would become a
+# check it refuses is named at its line and skipped (exit 1), and the suite written loads.
+cat >"$tmp/refused.yaml" <<'YAML'
+prompts: ['Hi']
+tests:
+  - assert:
+      - {type: regex, value: "(unclosed"}
+      - {type: similar, value: hello, threshold: 1.5}
+      - {type: cost, threshold: -1}
+      - {type: latency, threshold: 0.5}
+      - {type: contains, value: ""}
+      - {type: contains, value: Hi}
+YAML
+expect_exit 1 "$PLUMBLINE" import promptfoo "$tmp/refused.yaml" -o "$tmp/refused.json"
+for want in \
+	"refused.yaml:4: assert type 'regex' becomes a check plumbline refuses (pattern: invalid regex at offset 9: missing closing parenthesis); skipped" \
+	"refused.yaml:5: assert type 'similar' becomes a check plumbline refuses (threshold: expected a number from -1 to 1, got 1.5); skipped" \
+	"refused.yaml:6: assert type 'cost' becomes a check plumbline refuses (max_usd:" \
+	"refused.yaml:7: assert type 'latency' becomes a check plumbline refuses (p95_ms:" \
+	"refused.yaml:8: assert type 'contains' becomes a check plumbline refuses (value: expected a non-empty string); skipped"; do
+	grep -qF "$want" "$tmp/last.err" || fail "refused: lacks '$want': $(cat "$tmp/last.err")"
+done
+expect_exit 0 "$PLUMBLINE" check --config "$good" "$tmp/refused.json"
+grep -q "1 prompt, 1 checks\?" "$tmp/last.out" || fail "refused: $(cat "$tmp/last.out")"
+
 # -o does not replace a file unless --force.
 expect_exit 2 "$PLUMBLINE" import promptfoo "$tmp/clean.yaml" -o "$out"
 grep -q "exists (--force replaces it)" "$tmp/last.err" || fail "overwrite: $(cat "$tmp/last.err")"
