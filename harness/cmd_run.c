@@ -1347,8 +1347,9 @@ out:
 static int check_night(const struct session *s, const struct target *t, size_t n,
 		       const struct run_args *a, struct pl_err *err)
 {
-	char live[1024], path[1024];
+	char live[1100], path[1024];
 	size_t i, done = 0;
+	int signed_;
 
 	snprintf(live, sizeof(live), "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);
 	if (fileio_exists(live)) {
@@ -1369,10 +1370,13 @@ static int check_night(const struct session *s, const struct target *t, size_t n
 		return 0;
 	if (a->so.resume && done == n)
 		return 1;
+	snprintf(live, sizeof(live), "%s.minisig", path);
+	signed_ = fileio_exists(live);
 	return pl_err_set(err, PL_E_USAGE, path,
-			  "night %s was already run (its report is signed and registered): give "
-			  "another --date, or --force to run it again (the register records it)",
-			  a->date);
+			  "night %s was already run (its report is %s): give another --date, or "
+			  "--force to run it again%s",
+			  a->date, signed_ ? "signed and registered" : "written, not signed",
+			  signed_ ? " (the register records it)" : "");
 }
 
 int cmd_run(int argc, char **argv)

@@ -66,7 +66,7 @@ PY
 # A night runs once: the same --date again is refused and the signed report stays.
 nsha=$(sha256sum "$normal" | cut -d' ' -f1)
 expect_exit 2 "$PLUMBLINE" run --config "$cfg" --date 2026-02-02 "$suite"
-grep -q "already run" "$tmp/last.err" || fail "same night: $(cat "$tmp/last.err")"
+grep -q "already run (its report is signed and registered)" "$tmp/last.err" || fail "same night: $(cat "$tmp/last.err")"
 [ "$(sha256sum "$normal" | cut -d' ' -f1)" = "$nsha" ] || fail "a refused re-run replaced the report"
 entries=$(wc -l <"$reg")
 # --force runs it again, and the register says so.

@@ -173,6 +173,13 @@ grep -q "INFO  run finished: night 2026-05-03, exit $rc" "$log" || fail "cron: n
 expect_exit 2 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-05-03 "$suite"
 grep -q "ERROR .*night 2026-05-03 was already run" "$log" || fail "cron: refusal not logged: $(tail -3 "$log")"
 grep -q "WARN  run finished: night 2026-05-03, exit 2" "$log" || fail "cron: no end line for the refused run"
+grep -q "already run (its report is signed and registered)" "$tmp/last.err" || fail "cron: $(cat "$tmp/last.err")"
+# an unsigned report is not called signed (it was, whether or not a key existed)
+mv "$dir/reports/2026-05-03/sim-demo.json.minisig" "$tmp/cron.minisig"
+expect_exit 2 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-05-03 "$suite"
+grep -q "already run (its report is written, not signed): give another --date, or --force to run it again$" \
+	"$tmp/last.err" || fail "cron, unsigned: $(cat "$tmp/last.err")"
+mv "$tmp/cron.minisig" "$dir/reports/2026-05-03/sim-demo.json.minisig"
 echo "cron: $n progress lines"
 
 # 5. An unwritable log file: open()'s reason, never isatty()'s ENOTTY.
