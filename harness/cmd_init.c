@@ -342,6 +342,8 @@ int cmd_init(int argc, char **argv)
 		if (chosen[i]->api_key_env)
 			printf("  export %s=...   # the key itself; never in the config\n",
 			       chosen[i]->api_key_env);
+	/* the config signs reports: run refuses to start without the key */
+	printf("  plumbline keygen --config plumbline.json   # the key that signs reports\n");
 	printf("  plumbline doctor --config plumbline.json suites/starter.json\n");
 	for (i = 0; i < n; i++)
 		printf("  plumbline baseline record --config plumbline.json --vendor %s "

@@ -9,7 +9,9 @@ unset OPENAI_API_KEY ANTHROPIC_API_KEY AZURE_OPENAI_API_KEY GEMINI_API_KEY BEDRO
 # The default: one openai vendor, into a new folder; the next commands are printed.
 expect_exit 0 "$PLUMBLINE" init "$tmp/a"
 [ -f "$tmp/a/plumbline.json" ] && [ -f "$tmp/a/suites/starter.json" ] || fail "files not written"
-for want in "cd $tmp/a" "export OPENAI_API_KEY=" "plumbline doctor --config plumbline.json suites/starter.json" \
+# (the config signs reports, and run refuses to start without the key: keygen is a step)
+for want in "cd $tmp/a" "export OPENAI_API_KEY=" "plumbline keygen --config plumbline.json" \
+	"plumbline doctor --config plumbline.json suites/starter.json" \
 	"plumbline baseline record --config plumbline.json --vendor openai suites/starter.json" \
 	"plumbline run --config plumbline.json suites/starter.json"; do
 	grep -qF -- "$want" "$tmp/last.out" || fail "init does not print '$want': $(cat "$tmp/last.out")"
@@ -21,6 +23,8 @@ done
 [ "$(json_get "$tmp/a/plumbline.json" 'sorted(d["paths"]) + sorted(d["signing"])')" = \
 	"['baselines', 'reports', 'state', 'public_key', 'register', 'secret_key']" ] || fail "paths"
 (cd "$tmp/a" && expect_exit 0 "$PLUMBLINE" check --config plumbline.json suites/starter.json)
+(cd "$tmp/a" && expect_exit 0 "$PLUMBLINE" keygen --config plumbline.json &&
+	[ -f "$(json_get plumbline.json 'd["signing"]["secret_key"]')" ]) || fail "the printed keygen step"
 
 # Never replaces a file: exit 2, nothing written; --force replaces.
 echo '{"changed": 1}' >"$tmp/a/plumbline.json"
