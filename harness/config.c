@@ -98,6 +98,34 @@ static int parse_prices(const struct jsonloc *loc, const char *ptr, const json_t
 	return 0;
 }
 
+/* What the vendor's probe says of its settings: the "api" it takes (the probe's variants) and
+ * what its check_target refuses (Bedrock's region), located at the key at fault. */
+static int check_probe_keys(const struct jsonloc *loc, const char *ptr, struct vendor *v,
+			    struct pl_err *err)
+{
+	const struct probe_ops *ops = probe_find(v->probe);
+	struct probe_target t = { 0 };
+	struct pl_err e = PL_ERR_INIT;
+
+	if (strncmp(v->base_url, "http://", 7) && strncmp(v->base_url, "https://", 8))
+		return json_fail(loc, ptr, "base_url", err,
+				 "expected an http:// or https:// URL, got \"%s\"", v->base_url);
+	while (strlen(v->base_url) > 8 && v->base_url[strlen(v->base_url) - 1] == '/')
+		v->base_url[strlen(v->base_url) - 1] = '\0';
+	if (probe_check_api(ops, v->api, &e) < 0)
+		return json_fail(loc, ptr, "api", err, "%s", e.msg);
+	if (!ops->check_target)
+		return 0;
+	t.base_url = v->base_url;
+	t.model = v->model;
+	t.api_version = v->api_version;
+	t.region = v->region;
+	t.api = v->api;
+	if (ops->check_target(&t, &e) < 0)
+		return json_fail(loc, ptr, e.where[0] ? e.where : NULL, err, "%s", e.msg);
+	return 0;
+}
+
 static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t *o,
 			struct vendor *v, struct pl_err *err)
 {
@@ -137,11 +165,8 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 		sbuf_release(&names);
 		return -1;
 	}
-	if (strncmp(v->base_url, "http://", 7) && strncmp(v->base_url, "https://", 8))
-		return json_fail(loc, ptr, "base_url", err,
-				 "expected an http:// or https:// URL, got \"%s\"", v->base_url);
-	while (strlen(v->base_url) > 8 && v->base_url[strlen(v->base_url) - 1] == '/')
-		v->base_url[strlen(v->base_url) - 1] = '\0';
+	if (check_probe_keys(loc, ptr, v, err) < 0)
+		return -1;
 	if (v->api_key_env && v->api_key_file)
 		return json_fail(loc, ptr, "api_key_file", err,
 				 "give either api_key_env or api_key_file, not both");

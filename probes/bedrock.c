@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* RFC 3986 unreserved characters stay; everything else (":" in "v1:0") is %XX. The signer
  * encodes this path once more ("%253A"), as AWS does for every service but S3. */
@@ -122,7 +123,7 @@ static int credentials(const struct probe_target *t, struct probe_request *out, 
 		probe_request_add_header(out, "authorization", sb.buf);
 		goto out;
 	}
-	if (!t->region || !*t->region) {
+	if (!t->region) {
 		sbuf_release(&sb);
 		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock with sigv4 needs a region");
 	}
@@ -149,22 +150,92 @@ out:
 	return 0;
 }
 
+/* The region of an AWS Bedrock runtime host, bedrock-runtime[-fips].REGION.amazonaws.com[.cn],
+ * as the host of url, copied into out; 0 when url's host is not one. */
+static int host_region(const char *url, char *out, size_t len)
+{
+	static const char *const prefixes[] = { "bedrock-runtime.", "bedrock-runtime-fips." };
+	static const char *const suffixes[] = { ".amazonaws.com", ".amazonaws.com.cn" };
+	const char *h = strstr(url, "://"), *end;
+	size_t n, i, j, pl, sl;
+	char *o;
+
+	if (!h)
+		return 0;
+	h += 3;
+	end = h + strcspn(h, "/:?#");
+	n = (size_t)(end - h);
+	while (n > 0 && h[n - 1] == '.') /* a fully qualified name's trailing dot */
+		n--;
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		pl = strlen(prefixes[i]);
+		if (n <= pl || strncasecmp(h, prefixes[i], pl))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(suffixes); j++) {
+			sl = strlen(suffixes[j]);
+			if (n <= pl + sl || strncasecmp(h + n - sl, suffixes[j], sl) ||
+			    memchr(h + pl, '.', n - pl - sl) || n - pl - sl >= len)
+				continue;
+			memcpy(out, h + pl, n - pl - sl);
+			out[n - pl - sl] = '\0';
+			for (o = out; *o; o++)
+				if (*o >= 'A' && *o <= 'Z')
+					*o = (char)(*o - 'A' + 'a');
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The region is required (SigV4 signs it; without a base_url the endpoint is the region's),
+ * is an AWS region name, and is the region of an AWS endpoint given as base_url: a signature
+ * for another region is refused by AWS. */
+static int bedrock_check_target(const struct probe_target *t, struct pl_err *err)
+{
+	char hr[64];
+
+	if (!t->region)
+		return pl_err_set(err, PL_E_INPUT, "region",
+				  "missing required key \"region\": bedrock signs its requests for "
+				  "the AWS region of its endpoint (e.g. \"us-east-1\")");
+	if (!*t->region || t->region[strspn(t->region, "abcdefghijklmnopqrstuvwxyz0123456789-")])
+		return pl_err_set(err, PL_E_INPUT, "region",
+				  "expected an AWS region such as \"us-east-1\" "
+				  "(lower-case letters, digits, '-'), got \"%s\"",
+				  t->region);
+	if (t->base_url && host_region(t->base_url, hr, sizeof(hr)) && strcmp(hr, t->region))
+		return pl_err_set(err, PL_E_INPUT, "region",
+				  "region \"%s\" is not the region of base_url's host (\"%s\"): "
+				  "AWS would refuse every signature; make them the same",
+				  t->region, hr);
+	return 0;
+}
+
+static int bedrock_check_prompt(const struct probe_target *t, const struct probe_prompt *p,
+				struct pl_err *err)
+{
+	(void)t;
+	if (p->has_seed)
+		return pl_err_set(err, PL_E_INPUT, "seed", "bedrock converse does not take a seed");
+	if (p->logprobs)
+		return pl_err_set(err, PL_E_INPUT, "logprobs",
+				  "bedrock converse does not return logprobs");
+	if (p->schema)
+		return pl_err_set(err, PL_E_INPUT, "response_schema",
+				  "the bedrock probe does not ask for structured output");
+	if (p->tools && probe_json_str_is(p->tool_choice, "none"))
+		return pl_err_set(err, PL_E_INPUT, "tool_choice",
+				  "bedrock converse cannot ask for tool_choice \"none\"");
+	return 0;
+}
+
 static int bedrock_build(const struct probe_target *t, const struct probe_prompt *p,
 			 struct probe_request *out, struct pl_err *err)
 {
 	if (!t->model || !*t->model)
 		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock needs a modelId as its model");
-	if (p->has_seed)
-		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock converse does not take a seed");
-	if (p->logprobs)
-		return pl_err_set(err, PL_E_INPUT, NULL,
-				  "bedrock converse does not return logprobs");
-	if (p->schema)
-		return pl_err_set(err, PL_E_INPUT, NULL,
-				  "the bedrock probe does not ask for structured output");
-	if (p->tools && probe_json_str_is(p->tool_choice, "none"))
-		return pl_err_set(err, PL_E_INPUT, NULL,
-				  "bedrock converse cannot ask for tool_choice \"none\"");
+	if (bedrock_check_prompt(t, p, err))
+		return -1;
 	if (credentials(t, out, err))
 		return -1;
 	if (probe_request_set_body(out, converse_body(p), err) < 0)
@@ -489,4 +560,6 @@ const struct probe_ops probe_bedrock = {
 	.build_embed = bedrock_build_embed,
 	.parse_embed = bedrock_parse_embed,
 	.embed_batch = bedrock_embed_batch,
+	.check_target = bedrock_check_target,
+	.check_prompt = bedrock_check_prompt,
 };

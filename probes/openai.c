@@ -161,6 +161,15 @@ static json_t *responses_body(const struct probe_target *t, const struct probe_p
 	return body;
 }
 
+static int openai_check_prompt(const struct probe_target *t, const struct probe_prompt *p,
+			       struct pl_err *err)
+{
+	if (p->has_seed && is_responses(t))
+		return pl_err_set(err, PL_E_INPUT, "seed",
+				  "the responses api does not take a seed");
+	return 0;
+}
+
 static int openai_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
@@ -169,10 +178,8 @@ static int openai_build(const struct probe_target *t, const struct probe_prompt 
 	int ret = -1;
 
 	sbuf_init(&url);
-	if (p->has_seed && is_responses(t)) {
-		pl_err_set(err, PL_E_INPUT, NULL, "the responses api does not take a seed");
+	if (openai_check_prompt(t, p, err))
 		goto out;
-	}
 	body = is_responses(t) ? responses_body(t, p) : chat_body(t, p);
 	if (probe_request_set_body(out, body, err) < 0)
 		goto out;
@@ -885,6 +892,9 @@ static size_t openai_embed_batch(const struct probe_target *t)
 	return 2048;
 }
 
+/* Chat Completions (the default) and the Responses API. */
+static const char *const openai_apis[] = { "chat", "responses", NULL };
+
 const struct probe_ops probe_openai = {
 	.name = "openai",
 	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA,
@@ -893,4 +903,6 @@ const struct probe_ops probe_openai = {
 	.build_embed = openai_build_embed,
 	.parse_embed = openai_parse_embed,
 	.embed_batch = openai_embed_batch,
+	.apis = openai_apis,
+	.check_prompt = openai_check_prompt,
 };

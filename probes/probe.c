@@ -34,6 +34,36 @@ const struct probe_ops *const *probe_list(size_t *n)
 	return probes;
 }
 
+int probe_check_api(const struct probe_ops *ops, const char *api, struct pl_err *err)
+{
+	struct sbuf names;
+	size_t i;
+
+	if (!api)
+		return 0;
+	if (!ops->apis)
+		return pl_err_set(err, PL_E_INPUT, NULL,
+				  "unknown api \"%s\" for probe %s (it has no api variants: "
+				  "remove \"api\")",
+				  api, ops->name);
+	for (i = 0; ops->apis[i]; i++)
+		if (!strcmp(ops->apis[i], api))
+			return 0;
+	sbuf_init(&names);
+	for (i = 0; ops->apis[i]; i++)
+		sbuf_addf(&names, "%s%s", i ? ", " : "", ops->apis[i]);
+	pl_err_set(err, PL_E_INPUT, NULL, "unknown api \"%s\" for probe %s (expected one of: %s)",
+		   api, ops->name, names.buf);
+	sbuf_release(&names);
+	return -1;
+}
+
+int probe_check_prompt(const struct probe_ops *ops, const struct probe_target *t,
+		       const struct probe_prompt *p, struct pl_err *err)
+{
+	return ops->check_prompt ? ops->check_prompt(t, p, err) : 0;
+}
+
 int probe_fault_retryable(enum probe_fault f)
 {
 	switch (f) {

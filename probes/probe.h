@@ -189,6 +189,23 @@ struct probe_ops {
 			    struct probe_answer *a, struct probe_vectors *out);
 	/* The most texts one request may carry, as the vendor documents it. */
 	size_t (*embed_batch)(const struct probe_target *t);
+	/* MAY be NULL: the probe speaks one wire format and a vendor entry may not give "api".
+	 * Otherwise the values the config's "api" accepts, NULL-terminated, the default first
+	 * (what an absent "api" means). config_load refuses any other (probe_check_api). */
+	const char *const *apis;
+	/* MAY be NULL. Checks a vendor entry's settings as the config gives them (t->api_key is
+	 * NULL: keys are read later), so a setting every request would fail on is a config
+	 * error, not a night of unsent requests. Returns 0, or -1 with err set (PL_E_INPUT),
+	 * err->where the vendor key at fault ("region"). Pure. */
+	int (*check_target)(const struct probe_target *t, struct pl_err *err);
+	/* MAY be NULL (the probe can send any prompt). Whether build would refuse p for what the
+	 * prompt asks (a seed, logprobs, a schema, a tool_choice), whatever the key: returns 0,
+	 * or -1 with err set (PL_E_INPUT), err->where the suite key that asks for it ("seed",
+	 * "logprobs", "response_schema", "tool_choice"). Reads p's options, not its messages
+	 * (plans check prompts before building any). Pure; build calls it first, so the two
+	 * never disagree. */
+	int (*check_prompt)(const struct probe_target *t, const struct probe_prompt *p,
+			    struct pl_err *err);
 };
 
 extern const struct probe_ops probe_openai;
@@ -202,6 +219,12 @@ extern const struct probe_ops probe_bedrock;
 const struct probe_ops *probe_find(const char *name);
 /* The registered probes, for help texts and tests. */
 const struct probe_ops *const *probe_list(size_t *n);
+/* Whether ops takes api (NULL: absent, always taken) as its "api": returns 0, or -1 with
+ * err set (PL_E_INPUT, where NULL) saying which values it takes, or that it takes none. */
+int probe_check_api(const struct probe_ops *ops, const char *api, struct pl_err *err);
+/* ops->check_prompt when set (else 0): whether ops can send p to t, see struct probe_ops. */
+int probe_check_prompt(const struct probe_ops *ops, const struct probe_target *t,
+		       const struct probe_prompt *p, struct pl_err *err);
 
 void probe_request_init(struct probe_request *r);
 void probe_request_release(struct probe_request *r); /* wipes secrets before freeing */

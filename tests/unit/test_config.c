@@ -147,6 +147,47 @@ static const struct {
 	  "embeddings: missing required key \"model\"" },
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"http://h\", \"model\": \"m\"}], \"embeddings\": [1]}",
 	  "embeddings: expected an object, got an array" },
+	/* "api": one of the probe's variants; a probe without variants takes none */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"api\": \"respones\"}]}",
+	  "c.json:2:24: vendors[0].api: unknown api \"respones\" for probe openai (expected one of: "
+	  "chat, responses)" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"azure-openai\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"api\": \"responses\"}]}",
+	  "c.json:2:24: vendors[0].api: unknown api \"responses\" for probe azure-openai (it has no "
+	  "api variants: remove \"api\")" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"api\": \"responses\"}]}",
+	  "c.json:2:24: vendors[0].api: unknown api \"responses\" for probe anthropic" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"gemini\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"api\": \"chat\"}]}",
+	  "c.json:2:24: vendors[0].api: unknown api \"chat\" for probe gemini" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"ollama\", \"base_url\": \"http://x\",\n"
+	  "  \"model\": \"m\", \"api\": \"chat\"}]}",
+	  "c.json:2:24: vendors[0].api: unknown api \"chat\" for probe ollama" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://x\",\n"
+	  "  \"model\": \"m\", \"region\": \"us-east-1\", \"api\": \"converse\"}]}",
+	  "c.json:2:47: vendors[0].api: unknown api \"converse\" for probe bedrock" },
+	/* bedrock: a region, and the region of an AWS endpoint given as base_url */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\",\n"
+	  "  \"base_url\": \"https://bedrock-runtime.us-east-1.amazonaws.com\", \"model\": \"m\"}]}",
+	  "c.json:1:14: vendors[0].region: missing required key \"region\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://127.0.0.1:9\",\n"
+	  "  \"model\": \"m\", \"region\": \"\"}]}",
+	  "c.json:2:27: vendors[0].region: expected an AWS region such as \"us-east-1\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\",\n"
+	  "  \"base_url\": \"https://bedrock-runtime.us-east-1.amazonaws.com\", \"model\": \"m\",\n"
+	  "  \"region\": \"eu-west-1\"}]}",
+	  "c.json:3:13: vendors[0].region: region \"eu-west-1\" is not the region of base_url's host "
+	  "(\"us-east-1\"): AWS would refuse every signature" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\",\n"
+	  "  \"base_url\": \"https://Bedrock-Runtime-FIPS.us-gov-west-1.amazonaws.com:443/\",\n"
+	  "  \"model\": \"m\", \"region\": \"us-east-1\"}]}",
+	  "vendors[0].region: region \"us-east-1\" is not the region of base_url's host "
+	  "(\"us-gov-west-1\")" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://127.0.0.1:9\",\n"
+	  "  \"model\": \"m\", \"region\": \"us:east\"}]}",
+	  "vendors[0].region: expected an AWS region such as \"us-east-1\"" },
 };
 
 static void test_bad_configs(void **state)
@@ -329,12 +370,52 @@ static void test_type_names(void **state)
 	json_decref(v);
 }
 
+/* The values the probes take are still taken: every "api" a probe lists, and a bedrock
+ * region that is its endpoint's (or any region with a base_url that is not an AWS host). */
+static void test_probe_keys_accepted(void **state)
+{
+	static const char *const vendors[] = {
+		"\"probe\": \"openai\", \"base_url\": \"https://x\", \"api\": \"chat\"",
+		"\"probe\": \"openai\", \"base_url\": \"https://x\", \"api\": \"responses\"",
+		"\"probe\": \"bedrock\", \"base_url\": "
+		"\"https://bedrock-runtime.eu-west-1.amazonaws.com/\", \"region\": \"eu-west-1\"",
+		"\"probe\": \"bedrock\", \"base_url\": \"http://127.0.0.1:9\", \"region\": "
+		"\"us-east-1\"",
+		"\"probe\": \"bedrock\", \"base_url\": \"https://vpce-1.bedrock-runtime.us-east-1."
+		"vpce.amazonaws.com\", \"region\": \"us-east-1\"",
+	};
+	char *dir = tu_tmpdir();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		char text[1024], *path;
+		struct config *c;
+
+		snprintf(text, sizeof(text),
+			 "{\"vendors\": [{\"id\": \"a\", \"model\": \"m\", %s}]}", vendors[i]);
+		path = tu_write(dir, "c.json", text);
+		c = config_load(path, &err);
+		if (!c)
+			fail_msg("case %zu: %s: %s", i, err.where, err.msg);
+		config_free(c);
+		free(path);
+	}
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_config), cmocka_unit_test(test_bad_configs),
-		cmocka_unit_test(test_judge),	    cmocka_unit_test(test_secrets),
-		cmocka_unit_test(test_key_hygiene), cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_good_config),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_key_hygiene),
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_probe_keys_accepted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

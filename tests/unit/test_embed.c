@@ -44,9 +44,10 @@ static void fx_start(struct fx *f, const char *probe, const char *model, const c
 		text, sizeof(text),
 		"{\"vendors\": [{\"id\": \"e\", \"probe\": \"%s\", \"base_url\": "
 		"\"http://127.0.0.1:%d%s\", \"model\": \"chat\", \"api_key_env\": "
-		"\"PL_TEST_EMBED_KEY\", \"retries\": 1, \"prices\": {\"input_per_mtok\": 0.02}}],\n"
+		"\"PL_TEST_EMBED_KEY\", \"retries\": 1, \"prices\": {\"input_per_mtok\": 0.02}%s}],\n"
 		" \"embeddings\": {\"vendor\": \"e\", \"model\": \"%s\"}}\n",
-		probe, port, strcmp(probe, "openai") ? "" : "/v1", model);
+		probe, port, strcmp(probe, "openai") ? "" : "/v1",
+		strcmp(probe, "bedrock") ? "" : ", \"region\": \"us-east-1\"", model);
 	f->path = tu_write(f->dir, "c.json", text);
 	f->cfg = config_load(f->path, &err);
 	if (!f->cfg)
