@@ -3,6 +3,7 @@
 #include "config.h"
 #include "detect.h"
 #include "judge_client.h"
+#include "plan.h"
 #include "publish.h"
 #include "suite.h"
 
@@ -40,6 +41,7 @@ int cmd_check(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct detect_params *dp = NULL;
 	struct jsonloc cloc;
+	struct plan plan;
 	struct check_args ca = { NULL };
 	char **ids = NULL; /* the suites' ids so far, to refuse a second of one */
 	int first, i, rc = EXIT_USAGE;
@@ -107,6 +109,15 @@ int cmd_check(int argc, char **argv)
 			}
 			detect_params_free(dp);
 		}
+		/* as run and baseline do: what a vendor's probe cannot send is refused here, not
+		 * at send time (the plan's vendors: all but a separate judge entry) */
+		if (plan_build(&plan, cfg, NULL, 0, (const struct suite *const *)&s, 1,
+			       PLAN_NIGHTLY, &err) < 0) {
+			suite_free(s);
+			rc = cli_fail(&err);
+			goto out;
+		}
+		plan_release(&plan);
 		for (p = 0; p < s->n_prompts; p++)
 			checks += s->prompts[p].n_checks;
 		prompts += s->n_prompts;

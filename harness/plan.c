@@ -2,6 +2,7 @@
  * finding an item's group. */
 #include "plan.h"
 #include "hex.h"
+#include "probe.h"
 #include "sbuf.h"
 
 #include <openssl/evp.h>
@@ -44,6 +45,54 @@ static void hash_plan(struct plan *p)
 	if (!ok)
 		abort(); /* out of memory, as everywhere */
 	hex_encode(md, mdlen, p->hash);
+}
+
+/* Refuses, before anything is sent, a prompt that a vendor's probe cannot send (anthropic and
+ * logprobs, bedrock and a seed, ...): every request of it would fail unsent. */
+static int check_sendable(const struct plan *p, struct pl_err *err)
+{
+	size_t v, s, q;
+
+	for (v = 0; v < p->n_vendors; v++) {
+		const struct vendor *vd = p->vendors[v];
+		const struct probe_ops *ops = probe_find(vd->probe);
+		struct probe_target t = { 0 };
+
+		if (!ops)
+			continue; /* config_load refuses it; a config built in code may not */
+		t.base_url = vd->base_url;
+		t.model = vd->model;
+		t.api_version = vd->api_version;
+		t.region = vd->region;
+		t.api = vd->api;
+		for (s = 0; s < p->n_suites; s++)
+			for (q = 0; q < p->suites[s]->n_prompts; q++) {
+				const struct prompt *pr = &p->suites[s]->prompts[q];
+				struct probe_prompt pp = { 0 };
+				struct pl_err e = PL_ERR_INIT;
+				char where[512];
+
+				pp.temperature = pr->temperature;
+				pp.max_tokens = pr->max_tokens;
+				pp.has_seed = pr->has_seed;
+				pp.seed = pr->seed;
+				pp.logprobs = pr->logprobs;
+				pp.top_logprobs = pr->top_logprobs;
+				pp.schema = pr->response_schema;
+				pp.stream = vd->stream;
+				pp.tools = pr->tools;
+				pp.tool_choice = pr->tool_choice;
+				if (probe_check_prompt(ops, &t, &pp, &e) == 0)
+					continue;
+				return pl_err_set(
+					err, PL_E_INPUT,
+					suite_where(p->suites[s], pr, e.where[0] ? e.where : NULL,
+						    where, sizeof(where)),
+					"vendor \"%s\" (probe %s) cannot send prompt \"%s\": %s",
+					vd->id, vd->probe, pr->id, e.msg);
+			}
+	}
+	return 0;
 }
 
 int plan_build(struct plan *p, const struct config *c, const char *const *vendor_ids,
@@ -101,6 +150,10 @@ int plan_build(struct plan *p, const struct config *c, const char *const *vendor
 				k += (size_t)gr->n;
 			}
 	p->n_items = k;
+	if (check_sendable(p, err) < 0) {
+		plan_release(p);
+		return -1;
+	}
 	hash_plan(p);
 	return 0;
 }

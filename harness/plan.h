@@ -50,7 +50,9 @@ struct plan {
 
 /* Builds the plan for the given vendors (n_vendors 0: all in the config but the judge's entry,
  * config "judge", unless it is the only one) and suites.
- * Returns 0, or -1 with err set (PL_E_USAGE: unknown vendor id). */
+ * Returns 0, or -1 with err set (PL_E_USAGE: unknown vendor id; PL_E_INPUT: a prompt asks one
+ * of the vendors for something its probe cannot do, probe_check_prompt: logprobs of anthropic,
+ * a seed of bedrock, ...; located at the suite key that asks for it, suite_where). */
 int plan_build(struct plan *p, const struct config *c, const char *const *vendor_ids,
 	       size_t n_vendor_ids, const struct suite *const *suites, size_t n_suites,
 	       enum plan_mode mode, struct pl_err *err);

@@ -391,6 +391,7 @@ static struct prompt *new_prompt(struct suite *st, struct origin **orig, size_t 
 	memset(&st->prompts[st->n_prompts], 0, sizeof(*st->prompts));
 	(*orig)[st->n_prompts].index = index;
 	(*orig)[st->n_prompts].line = line;
+	st->prompts[st->n_prompts].origin = index;
 	return &st->prompts[st->n_prompts++];
 }
 
@@ -735,13 +736,11 @@ struct suite *suite_load(const char *path, struct pl_err *err)
 		jsonfile_release(&f);
 		return NULL;
 	}
-	/* The text serves located errors of sections checked later (only "detection", by
-	 * detect_params_new); without one, a suite of thousands of prompts need not keep it. */
-	if (st->detection) {
-		st->text = f.text;
-		st->text_len = f.len;
-		f.text = NULL;
-	}
+	/* The text serves located errors found later: the detection section (detect_params_new)
+	 * and what a vendor cannot send (plan_build, suite_where). */
+	st->text = f.text;
+	st->text_len = f.len;
+	f.text = NULL;
 	jsonfile_release(&f);
 	return st;
 }
@@ -786,6 +785,32 @@ struct jsonloc suite_loc(const struct suite *s)
 	struct jsonloc loc = { s->path, s->text, s->text_len };
 
 	return loc;
+}
+
+/* Whether the suite text has a value at ptr/key: jsonpos_find falls back to the enclosing
+ * value when the key is missing, so the key is there when its position differs. */
+static int has_key(const struct suite *s, const char *ptr, const char *key)
+{
+	char sub[512];
+	int l1, c1, l2, c2;
+
+	snprintf(sub, sizeof(sub), "%s", ptr);
+	jsonpos_push_key(sub, sizeof(sub), key);
+	return jsonpos_find(s->text, s->text_len, ptr, &l1, &c1) == 0 &&
+	       jsonpos_find(s->text, s->text_len, sub, &l2, &c2) == 0 && (l1 != l2 || c1 != c2);
+}
+
+const char *suite_where(const struct suite *s, const struct prompt *p, const char *key, char *buf,
+			size_t len)
+{
+	char ptr[512];
+
+	snprintf(ptr, sizeof(ptr), "/prompts/%zu", p->origin);
+	if (key && s->text && !has_key(s, ptr, key) && has_key(s, "/defaults", key))
+		snprintf(ptr, sizeof(ptr), "/defaults");
+	if (key)
+		jsonpos_push_key(ptr, sizeof(ptr), key);
+	return jsonpos_where(buf, len, s->path ? s->path : s->id, s->text, s->text_len, ptr);
 }
 
 const struct prompt *suite_prompt(const struct suite *s, const char *id)

@@ -39,6 +39,7 @@ struct prompt {
 	char request_sha256[65];
 	struct check **checks;
 	size_t n_checks;
+	size_t origin; /* its element of the suite's "prompts" (a dataset's rows share it) */
 };
 
 struct suite {
@@ -48,13 +49,21 @@ struct suite {
 	struct prompt *prompts;
 	size_t n_prompts;
 	json_t *detection; /* suite-level detection settings (owned by detect.c); may be NULL */
-	char *text;	   /* the file's text, for located errors in the detection section (checked
-			      later); NULL when the suite has none */
+	char *text; /* the file's text (a YAML suite's position index), for located errors found
+		       after loading (detection settings, what a vendor cannot send: suite_where);
+		       NULL for a suite built in code */
 	size_t text_len;
 };
 
 /* The suite file as a jsonloc (borrowed from s). */
 struct jsonloc suite_loc(const struct suite *s);
+
+/* "FILE:LINE:COL: FIELD" in buf for the suite key that sets `key` (a prompt key such as
+ * "logprobs") for p: the prompt's own key, else the one in "defaults", else the prompt's entry
+ * (FIELD still names prompts[N].key). For errors found after loading, as a vendor's probe that
+ * cannot send what the prompt asks (plan_build). Returns buf. */
+const char *suite_where(const struct suite *s, const struct prompt *p, const char *key, char *buf,
+			size_t len);
 
 /* Loads and validates a suite file. Returns a new suite or NULL with err set. */
 struct suite *suite_load(const char *path, struct pl_err *err);

@@ -70,15 +70,25 @@ static json_t *messages_body(const struct probe_target *t, const struct probe_pr
 	return body;
 }
 
+static int anthropic_check_prompt(const struct probe_target *t, const struct probe_prompt *p,
+				  struct pl_err *err)
+{
+	(void)t;
+	if (p->has_seed)
+		return pl_err_set(err, PL_E_INPUT, "seed", "anthropic does not take a seed");
+	if (p->logprobs)
+		return pl_err_set(err, PL_E_INPUT, "logprobs",
+				  "anthropic does not return logprobs");
+	return 0;
+}
+
 static int anthropic_build(const struct probe_target *t, const struct probe_prompt *p,
 			   struct probe_request *out, struct pl_err *err)
 {
 	struct sbuf url;
 
-	if (p->has_seed)
-		return pl_err_set(err, PL_E_INPUT, NULL, "anthropic does not take a seed");
-	if (p->logprobs)
-		return pl_err_set(err, PL_E_INPUT, NULL, "anthropic does not return logprobs");
+	if (anthropic_check_prompt(t, p, err))
+		return -1;
 	if (probe_request_set_body(out, messages_body(t, p), err) < 0)
 		return -1;
 	sbuf_init(&url);
@@ -325,4 +335,5 @@ const struct probe_ops probe_anthropic = {
 	.flags = PROBE_F_STREAM | PROBE_F_SCHEMA,
 	.build = anthropic_build,
 	.parse = anthropic_parse,
+	.check_prompt = anthropic_check_prompt,
 };

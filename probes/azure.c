@@ -33,6 +33,16 @@ static void add_version_and_key(const struct probe_target *t, struct sbuf *base,
 		probe_request_add_header(out, "api-key", t->api_key);
 }
 
+/* The wire is OpenAI's chat completions: what that refuses, Azure refuses. */
+static int azure_check_prompt(const struct probe_target *t, const struct probe_prompt *p,
+			      struct pl_err *err)
+{
+	struct probe_target chat = *t;
+
+	chat.api = NULL;
+	return probe_check_prompt(&probe_openai, &chat, p, err);
+}
+
 static int azure_build(const struct probe_target *t, const struct probe_prompt *p,
 		       struct probe_request *out, struct pl_err *err)
 {
@@ -174,4 +184,5 @@ const struct probe_ops probe_azure_openai = {
 	.build_embed = azure_build_embed,
 	.parse_embed = azure_parse_embed,
 	.embed_batch = azure_embed_batch,
+	.check_prompt = azure_check_prompt,
 };

@@ -75,21 +75,30 @@ static void post(const struct probe_target *t, const char *path, const char *acc
 	sbuf_release(&sb);
 }
 
-static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
-			struct probe_request *out, struct pl_err *err)
+static int ollama_check_prompt(const struct probe_target *t, const struct probe_prompt *p,
+			       struct pl_err *err)
 {
+	(void)t;
 	if (p->logprobs)
-		return pl_err_set(err, PL_E_INPUT, NULL,
+		return pl_err_set(err, PL_E_INPUT, "logprobs",
 				  "ollama's /api/chat does not return logprobs");
 	if (p->tools) {
 		const char *name, *choice = probe_tool_choice(p, &name);
 
 		/* /api/chat has no tool_choice: the model decides (auto), or gets no tools */
 		if (strcmp(choice, "auto") && strcmp(choice, "none"))
-			return pl_err_set(err, PL_E_INPUT, NULL,
+			return pl_err_set(err, PL_E_INPUT, "tool_choice",
 					  "ollama's /api/chat cannot ask for tool_choice \"%s\"",
 					  choice);
 	}
+	return 0;
+}
+
+static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
+			struct probe_request *out, struct pl_err *err)
+{
+	if (ollama_check_prompt(t, p, err))
+		return -1;
 	if (probe_request_set_body(out, chat_body(t, p), err) < 0)
 		return -1;
 	post(t, "/api/chat", p->stream ? "application/x-ndjson" : "application/json", out);
@@ -298,4 +307,5 @@ const struct probe_ops probe_ollama = {
 	.build_embed = ollama_build_embed,
 	.parse_embed = ollama_parse_embed,
 	.embed_batch = ollama_embed_batch,
+	.check_prompt = ollama_check_prompt,
 };

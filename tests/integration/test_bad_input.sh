@@ -22,6 +22,27 @@ for f in config-*.json suite-*.json suite-yaml-*.yaml suite-yaml-*.yml; do
 done
 echo "$n bad files rejected with the expected message"
 
+# A prompt asking a vendor for what its probe cannot send (vendor-NAME.json with the config
+# vendor-NAME.config.json): check, run and baseline record all refuse it, located at the suite
+# key that asks for it, before sending anything.
+n=0
+for f in vendor-*.config.json; do
+	name=${f%.config.json}
+	want=$(cat "$name.expected")
+	rm -rf "$tmp/pair" && mkdir -p "$tmp/pair" && cp "$f" "$name.json" "$tmp/pair/"
+	for cmd in "check" "run" "baseline record --vendor all"; do
+		# shellcheck disable=SC2086 # cmd is a command and its options
+		(cd "$tmp/pair" && expect_exit 2 "$PLUMBLINE" $cmd --config "$f" "$name.json")
+		got=$(cat "$tmp/last.err")
+		[ "$got" = "$want" ] || fail "$cmd $name:
+  got  $got
+  want $want"
+	done
+	[ ! -e "$tmp/pair/.plumbline/journal" ] || fail "$name: a journal was started"
+	n=$((n + 1))
+done
+echo "$n vendor/prompt pairs refused by check, run and baseline record"
+
 # Usage errors are exit 2 too, and say where to look.
 expect_exit 2 "$PLUMBLINE" check
 grep -q "config FILE is required" "$tmp/last.err" || fail "usage message"
