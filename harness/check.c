@@ -118,7 +118,8 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ops = ops;
-	/* min_pass_rate is common to every kind: read it here, hide it from the kind. */
+	/* min_pass_rate is common to every kind judged answer by answer: read it here, hide it
+	 * from the kind (whose key table still lists it, so an unknown key's error names it). */
 	if (json_get_num(loc, pointer, spec, "min_pass_rate", 0, 1, 1, &c->min_pass_rate, err) <
 	    0) {
 		check_free(c);

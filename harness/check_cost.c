@@ -13,7 +13,7 @@ struct cost_state {
 	double max_usd;
 };
 
-static const char *const cost_keys[] = { "type", "id", "max_usd", NULL };
+static const char *const cost_keys[] = { "type", "id", "min_pass_rate", "max_usd", NULL };
 
 static void cost_release(void *state)
 {

@@ -17,7 +17,7 @@ struct embed_state {
 	double threshold;
 };
 
-static const char *const embed_keys[] = { "type", "id", "threshold", "mode", NULL };
+static const char *const embed_keys[] = { "type", "id", "min_pass_rate", "threshold", "mode", NULL };
 
 static void embed_release(void *state)
 {

@@ -25,8 +25,10 @@ static void format_release(void *state)
 	free(f);
 }
 
-static const char *const json_keys[] = { "type", "id", "fenced", NULL };
-static const char *const schema_keys[] = { "type", "id", "fenced", "schema", "format_assert", NULL };
+static const char *const json_keys[] = { "type", "id", "min_pass_rate", "fenced", NULL };
+static const char *const schema_keys[] = { "type",   "id",     "min_pass_rate",
+					   "fenced", "schema", "format_assert",
+					   NULL };
 
 static void *json_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			  struct pl_err *err)

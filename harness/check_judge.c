@@ -17,8 +17,8 @@ struct judge_state {
 	char *rubric; /* JUDGE_RUBRIC only */
 };
 
-static const char *const rubric_keys[] = { "type", "id", "rubric", NULL };
-static const char *const same_meaning_keys[] = { "type", "id", NULL };
+static const char *const rubric_keys[] = { "type", "id", "min_pass_rate", "rubric", NULL };
+static const char *const same_meaning_keys[] = { "type", "id", "min_pass_rate", NULL };
 
 static void judge_release(void *state)
 {

@@ -13,7 +13,9 @@ struct length_state {
 	long long min, max; /* max < 0: unbounded */
 };
 
-static const char *const length_keys[] = { "type", "id", "unit", "min", "max", NULL };
+static const char *const length_keys[] = {
+	"type", "id", "min_pass_rate", "unit", "min", "max", NULL
+};
 
 static void length_release(void *state)
 {

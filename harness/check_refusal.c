@@ -13,7 +13,8 @@ struct refusal_state {
 	int want; /* 1: is_refusal, 0: not_refusal */
 };
 
-static const char *const refusal_keys[] = { "type", "id", "patterns", "patterns_extra", NULL };
+static const char *const refusal_keys[] = { "type",	      "id", "min_pass_rate", "patterns",
+					    "patterns_extra", NULL };
 
 static void *compile_want(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			  int want, struct pl_err *err)

@@ -35,7 +35,8 @@ static void regex_release(void *state)
 	free(r);
 }
 
-static const char *const regex_keys[] = { "type", "id", "pattern", "flags", "mode", NULL };
+static const char *const regex_keys[] = { "type", "id", "min_pass_rate", "pattern", "flags",
+					  "mode", NULL };
 
 static void *regex_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			   struct pl_err *err)

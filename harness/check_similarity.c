@@ -22,7 +22,8 @@ struct sim_state {
 	int n;
 };
 
-static const char *const sim_keys[] = { "type", "id", "metric", "threshold", "n", NULL };
+static const char *const sim_keys[] = { "type", "id", "min_pass_rate", "metric", "threshold",
+					"n",	NULL };
 
 static void sim_release(void *state)
 {

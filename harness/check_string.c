@@ -40,10 +40,13 @@ struct str_state {
 	pcre2_code **codes; /* one literal pattern per value */
 };
 
-static const char *const equals_keys[] = { "type", "id", "value", "case_sensitive", "trim", NULL };
-static const char *const contains_keys[] = { "type", "id", "value", "case_sensitive", NULL };
-static const char *const icontains_keys[] = { "type", "id", "value", NULL };
-static const char *const many_keys[] = { "type", "id", "value", "values", "case_sensitive", NULL };
+static const char *const equals_keys[] = { "type", "id", "min_pass_rate", "value", "case_sensitive",
+					   "trim", NULL };
+static const char *const contains_keys[] = { "type",	       "id", "min_pass_rate", "value",
+					     "case_sensitive", NULL };
+static const char *const icontains_keys[] = { "type", "id", "min_pass_rate", "value", NULL };
+static const char *const many_keys[] = { "type",	   "id", "min_pass_rate", "value", "values",
+					 "case_sensitive", NULL };
 
 enum str_kind { K_EQUALS, K_CONTAINS, K_ICONTAINS, K_NOT_CONTAINS, K_STARTS_WITH, K_ANY, K_ALL };
 

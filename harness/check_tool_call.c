@@ -15,7 +15,7 @@ struct tool_state {
 };
 
 static const char *const tool_keys[] = {
-	"type", "id", "name", "arguments_schema", "arguments", NULL
+	"type", "id", "min_pass_rate", "name", "arguments_schema", "arguments", NULL
 };
 
 static void tool_release(void *state)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -49,9 +50,10 @@ static const struct {
 							 "invalid regex at offset 3: missing "
 							 "closing "
 							 "parenthesis" },
-	{ "{\"type\": \"regex\", \"patern\": \"x\"}", "suite.json:2:29: checks[0].patern: unknown "
-						      "key \"patern\" (expected one of: type, id, "
-						      "pattern, flags, mode)" },
+	{ "{\"type\": \"regex\", \"patern\": \"x\"}",
+	  "suite.json:2:29: checks[0].patern: unknown "
+	  "key \"patern\" (expected one of: type, id, min_pass_rate, "
+	  "pattern, flags, mode)" },
 	{ "{\"type\": \"regex\", \"pattern\": \"x\", \"flags\": \"iq\"}", "suite.json:2:44: "
 									  "checks[0].flags: "
 									  "unknown flag 'q' "
@@ -117,14 +119,14 @@ static const struct {
 	  "suite.json:2:60: checks[0].mode: unknown mode \"mean\" (expected \"centroid\" or "
 	  "\"nearest\")" },
 	{ "{\"type\": \"embedding_similarity\", \"threshold\": 0.8, \"metric\": \"cosine\"}",
-	  "suite.json:2:62: checks[0].metric: unknown key \"metric\" (expected one of: type, id, "
+	  "suite.json:2:62: checks[0].metric: unknown key \"metric\" (expected one of: type, id, min_pass_rate, "
 	  "threshold, mode)" },
 	{ "{\"type\": \"json\", \"min_pass_rate\": 1.5}", "suite.json:2:35: "
 							  "checks[0].min_pass_rate: expected a "
 							  "number from 0 to 1, got 1.5" },
 	{ "{\"type\": \"is_refusal\", \"pattern\": \"x\"}",
 	  "suite.json:2:35: checks[0].pattern: unknown key \"pattern\" (expected one of: type, "
-	  "id, patterns, patterns_extra)" },
+	  "id, min_pass_rate, patterns, patterns_extra)" },
 	{ "{\"type\": \"not_refusal\", \"patterns_extra\": [\"^ok\", \"(ab\"]}",
 	  "suite.json:2:51: checks[0].patterns_extra[1]: invalid regex at offset 3: missing "
 	  "closing parenthesis" },
@@ -146,7 +148,7 @@ static const struct {
 	{ "{\"type\": \"cost\", \"max_usd\": \"0.01\"}",
 	  "suite.json:2:29: checks[0].max_usd: expected a number, got a string" },
 	{ "{\"type\": \"cost\", \"max_usd\": 0.01, \"currency\": \"EUR\"}",
-	  "suite.json:2:47: checks[0].currency: unknown key \"currency\" (expected one of: type, id, max_usd)" },
+	  "suite.json:2:47: checks[0].currency: unknown key \"currency\" (expected one of: type, id, min_pass_rate, max_usd)" },
 	/* the string checks */
 	{ "{\"type\": \"contains\"}", "suite.json:2:1: checks[0]: missing required key \"value\"" },
 	{ "{\"type\": \"contains_any\"}",
@@ -170,13 +172,13 @@ static const struct {
 	{ "{\"type\": \"contains_any\", \"value\": \"a\", \"values\": [\"b\"]}",
 	  "suite.json:2:50: checks[0].values: give either \"value\" or \"values\", not both" },
 	{ "{\"type\": \"contains\", \"values\": [\"x\"]}",
-	  "suite.json:2:32: checks[0].values: unknown key \"values\" (expected one of: type, id, "
+	  "suite.json:2:32: checks[0].values: unknown key \"values\" (expected one of: type, id, min_pass_rate, "
 	  "value, case_sensitive)" },
 	{ "{\"type\": \"icontains\", \"value\": \"x\", \"case_sensitive\": true}",
 	  "suite.json:2:55: checks[0].case_sensitive: unknown key \"case_sensitive\" (expected one "
-	  "of: type, id, value)" },
+	  "of: type, id, min_pass_rate, value)" },
 	{ "{\"type\": \"contains\", \"value\": \"x\", \"trim\": true}",
-	  "suite.json:2:44: checks[0].trim: unknown key \"trim\" (expected one of: type, id, value, "
+	  "suite.json:2:44: checks[0].trim: unknown key \"trim\" (expected one of: type, id, min_pass_rate, value, "
 	  "case_sensitive)" },
 	{ "{\"type\": \"equals\", \"value\": \"x\", \"trim\": \"yes\"}",
 	  "suite.json:2:42: checks[0].trim: expected true or false, got a string" },
@@ -189,10 +191,10 @@ static const struct {
 	{ "{\"type\": \"rubric\", \"rubric\": 3}",
 	  "suite.json:2:30: checks[0].rubric: expected a string, got an integer" },
 	{ "{\"type\": \"rubric\", \"rubric\": \"x\", \"model\": \"m\"}",
-	  "suite.json:2:44: checks[0].model: unknown key \"model\" (expected one of: type, id, "
+	  "suite.json:2:44: checks[0].model: unknown key \"model\" (expected one of: type, id, min_pass_rate, "
 	  "rubric)" },
 	{ "{\"type\": \"same_meaning\", \"rubric\": \"x\"}",
-	  "suite.json:2:36: checks[0].rubric: unknown key \"rubric\" (expected one of: type, id)" },
+	  "suite.json:2:36: checks[0].rubric: unknown key \"rubric\" (expected one of: type, id, min_pass_rate)" },
 	{ "{\"type\": \"tool_call\", \"name\": \"\"}",
 	  "suite.json:2:31: checks[0].name: expected a non-empty tool name" },
 	{ "{\"type\": \"tool_call\", \"arguments\": [1]}",
@@ -204,7 +206,7 @@ static const struct {
 	  "suite.json:2:43: checks[0].arguments_schema: expected a schema object or boolean, "
 	  "got a string" },
 	{ "{\"type\": \"tool_call\", \"args\": {}}",
-	  "suite.json:2:31: checks[0].args: unknown key \"args\" (expected one of: type, id, "
+	  "suite.json:2:31: checks[0].args: unknown key \"args\" (expected one of: type, id, min_pass_rate, "
 	  "name, arguments_schema, arguments)" },
 	{ "{\"type\": \"regex\", \"id\": \"\", \"pattern\": \"x\"}", "suite.json:2:25: "
 								     "checks[0].id: expected a "
@@ -378,12 +380,46 @@ static void test_verdict_names(void **state)
 	assert_string_equal(check_verdict_name(CHECK_ERROR), "error");
 }
 
+/* An unknown key's error lists every key the kind takes, the common ones too: min_pass_rate for
+ * each kind judged answer by answer (not for a per-prompt kind, which refuses it). */
+static void test_unknown_key_lists_common_keys(void **state)
+{
+	const struct check_ops *const *kinds;
+	size_t i, n;
+
+	(void)state;
+	kinds = check_kinds(&n);
+	for (i = 0; i < n; i++) {
+		struct pl_err err = PL_ERR_INIT;
+		json_t *spec = json_loads(kinds[i]->example, 0, NULL);
+		char *text;
+		struct check *c;
+
+		assert_non_null(spec);
+		json_object_set_new(spec, "zzz", json_integer(1));
+		text = json_dumps(spec, JSON_COMPACT);
+		c = compile_text(text, &err);
+		if (c)
+			fail_msg("%s: compiled with an unknown key", kinds[i]->name);
+		if (!strstr(err.msg, "unknown key \"zzz\"") || !strstr(err.msg, "type, id"))
+			fail_msg("%s: %s", kinds[i]->name, err.msg);
+		if (!kinds[i]->aggregate != !!strstr(err.msg, "min_pass_rate"))
+			fail_msg("%s: %s", kinds[i]->name, err.msg);
+		free(text);
+		json_decref(spec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_specs),     cmocka_unit_test(test_good_specs),
-		cmocka_unit_test(test_judge_ask),     cmocka_unit_test(test_id_from_pointer_index),
-		cmocka_unit_test(test_min_pass_rate), cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_good_specs),
+		cmocka_unit_test(test_judge_ask),
+		cmocka_unit_test(test_id_from_pointer_index),
+		cmocka_unit_test(test_min_pass_rate),
+		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_unknown_key_lists_common_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
