@@ -162,6 +162,11 @@ void check_eval(const struct check *c, const struct check_input *in, struct chec
 	c->ops->eval(c->state, in, out);
 }
 
+int check_needs_tools(const struct check *c)
+{
+	return c->ops->needs_tools;
+}
+
 int check_is_aggregate(const struct check *c)
 {
 	return c->ops->aggregate != NULL;

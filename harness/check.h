@@ -123,12 +123,17 @@ struct check_ops {
 	 * *kind (enum judge_kind) and *rubric (JUDGE_RUBRIC's criterion, borrowed from state;
 	 * NULL for same_meaning, whose criterion is a baseline answer). */
 	void (*judge_ask)(const void *state, int *kind, const char **rubric);
+	/* MAY be set (1) by a kind that judges the answer's tool calls: on a prompt without
+	 * "tools" no answer has one, so suite_load refuses it (check_needs_tools). */
+	int needs_tools;
 };
 
 /* Compiles the check spec at loc:pointer. Returns a new check or NULL with err set. */
 struct check *check_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			    struct pl_err *err);
 void check_eval(const struct check *c, const struct check_input *in, struct check_result *out);
+/* 1 when c's kind judges tool calls (check_ops.needs_tools): its prompt must have tools. */
+int check_needs_tools(const struct check *c);
 /* 1 when c's kind judges a prompt's answers together (check_ops.aggregate), else 0. */
 int check_is_aggregate(const struct check *c);
 /* For such a check: the (prompt, check) verdict from the results check_eval gave for each of

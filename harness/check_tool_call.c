@@ -214,6 +214,7 @@ const struct check_ops check_tool_call_ops = {
 	.eval = tool_eval,
 	.release = tool_release,
 	.describe = tool_describe,
+	.needs_tools = 1,
 	.example_prompt =
 		"{\"id\": \"weather_tool\", \"description\": \"The model should call the tool, "
 		"with the city from the question.\", \"prompt\": \"Use the tool: what is the weather "

@@ -163,7 +163,7 @@ static int parse_checks(const struct jsonloc *loc, const char *ptr, const json_t
 {
 	const json_t *arr = json_object_get(obj, "checks");
 	char cptr[512];
-	size_t i;
+	size_t i, j;
 
 	if (!arr)
 		return 0;
@@ -179,6 +179,28 @@ static int parse_checks(const struct jsonloc *loc, const char *ptr, const json_t
 		if (!p->checks[i])
 			return -1;
 		p->n_checks++;
+		/* reports and JUnit tell a prompt's checks apart by id */
+		for (j = 0; j < i; j++)
+			if (!strcmp(check_id(p->checks[j]), check_id(p->checks[i]))) {
+				char first[512], fptr[512];
+
+				snprintf(fptr, sizeof(fptr), "%s", ptr);
+				jsonpos_push_key(fptr, sizeof(fptr), "checks");
+				jsonpos_push_index(fptr, sizeof(fptr), j);
+				jsonpos_where(first, sizeof(first), loc->file, loc->text,
+					      loc->text_len, fptr);
+				return json_fail(
+					loc, cptr,
+					json_object_get(json_array_get(arr, i), "id") ? "id" : NULL,
+					err, "duplicate check id \"%s\": %s has it too",
+					check_id(p->checks[i]), first);
+			}
+		if (check_needs_tools(p->checks[i]) && !p->tools)
+			return json_fail(
+				loc, cptr, "type", err,
+				"a %s check needs \"tools\" on its prompt: without them no "
+				"answer has a tool call, so it could never pass",
+				check_kind(p->checks[i]));
 	}
 	return 0;
 }
