@@ -122,11 +122,39 @@ static void azure_parse(const struct probe_target *t, const struct probe_prompt 
 
 	chat.api = NULL;
 	probe_openai.parse(&chat, p, r, a);
-	if (a->fault == PROBE_FAULT_REQUEST && r->status == 400 && r->body &&
-	    contains(r->body, r->body_len, "content_filter")) {
-		/* Azure's documented filter error is not always valid JSON (line breaks in the
-		 * message), but a 400 naming content_filter is the filter either way. */
-		probe_set_fault(a, PROBE_FAULT_CONTENT_FILTER, "content_filter", NULL);
+	if ((a->fault == PROBE_FAULT_REQUEST || a->fault == PROBE_FAULT_CONTENT_FILTER) &&
+	    r->status == 400 && r->body && contains(r->body, r->body_len, "content_filter")) {
+		/* The filter refused the prompt: the vendor's safety layer answered, as Gemini's
+		 * promptFeedback.blockReason does. Behaviour, not a fault: a filter that starts
+		 * blocking a golden prompt is a change, which a fault (an incomplete night, out
+		 * of the history) could never show. Azure's documented error is not always valid
+		 * JSON (line breaks in the message); a 400 naming content_filter is the filter
+		 * either way, its categories named when they can be read. */
+		const json_t *inner;
+		struct sbuf why;
+
+		root = probe_json_body(r);
+		inner = json_object_get(json_object_get(root, "error"), "innererror");
+		sbuf_init(&why);
+		/* (Azure's pages show both spellings) */
+		filtered(json_object_get(inner, "content_filter_results"), "prompt", &why);
+		if (!why.len)
+			filtered(json_object_get(inner, "content_filter_result"), "prompt", &why);
+		json_decref(root);
+		if (!why.len)
+			sbuf_addstr(&why, "prompt filtered: content_filter");
+		a->fault = PROBE_OK;
+		free(a->error_type);
+		free(a->error_message);
+		a->error_type = a->error_message = NULL;
+		free(a->text);
+		a->text = xstrdup("");
+		a->blocked = 1;
+		free(a->block_reason);
+		a->block_reason = sbuf_detach(&why, NULL);
+		free(a->finish_reason);
+		a->finish_reason = xstrdup("content_filter");
+		sbuf_release(&why);
 		return;
 	}
 	if (a->fault != PROBE_OK || probe_is_stream(p, r, "text/event-stream"))

@@ -29,23 +29,26 @@ static const struct fx_case azure_cases[] = {
 	  .total = 417 },
 	{ .body = D "error-400-content-filter.docs.400.body",
 	  .headers = D "error-400-content-filter.docs.400.headers.json",
-	  .fault = PROBE_FAULT_CONTENT_FILTER,
+	  /* the prompt filtered: a block (behaviour), not a fault */
+	  .fault = PROBE_OK,
+	  .text = "",
+	  .finish = "content_filter",
 	  .prompt = -1,
 	  .completion = -1,
 	  .total = -1,
-	  .error_type = "content_filter",
-	  .error_msg =
-		  "The response was filtered due to the prompt triggering Azure Content management policy. "
-		  "Please modify" },
+	  .blocked = 1,
+	  .block_reason = "prompt filtered: hate,self-harm,violence" },
 	/* The docs' own text is not valid JSON (line breaks inside the message string). */
 	{ .body = "azure-openai/error-400-content-filter.docs.txt",
 	  .status = 400,
-	  .fault = PROBE_FAULT_CONTENT_FILTER,
+	  .fault = PROBE_OK,
+	  .text = "",
+	  .finish = "content_filter",
 	  .prompt = -1,
 	  .completion = -1,
 	  .total = -1,
-	  .error_type = "content_filter",
-	  .error_msg = "http status 400" },
+	  .blocked = 1,
+	  .block_reason = "prompt filtered: content_filter" },
 };
 
 static const struct probe_target target = {
