@@ -133,6 +133,17 @@ static void testcase(struct sbuf *out, const json_t *p, const json_t *k, const c
 		score = json_object_get(k, "score");
 	sbuf_init(&tn);
 	sbuf_addf(&tn, "%s: %s", sget(p, "id") ? sget(p, "id") : "?", render_check_name(k));
+	/* two checks of a prompt with the same description (contains_any of lists that start
+	 * alike): their ids, unique in a prompt, tell the test cases apart */
+	if (sget(k, "id") && strcmp(sget(k, "id"), render_check_name(k))) {
+		const json_t *o;
+		size_t i, same = 0;
+
+		json_array_foreach(json_object_get(p, "checks"), i, o)
+			same += !strcmp(render_check_name(o), render_check_name(k));
+		if (same > 1)
+			sbuf_addf(&tn, " [%s]", sget(k, "id"));
+	}
 	sbuf_addstr(out, "    <testcase");
 	attr(out, "name", tn.buf);
 	attr(out, "classname", cls);

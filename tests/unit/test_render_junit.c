@@ -112,10 +112,37 @@ static void test_valid(void **state)
 	json_decref(v1);
 }
 
+/* Two checks of a prompt described alike get their ids in their names (CI could not tell a
+ * passing one from a failing one); a check described alone keeps its plain name. */
+static void test_names_unique(void **state)
+{
+	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,"
+			      "s:s}]}]}",
+			      "vendor", "v", "model", "m", "suite", "s", "verdict", "no_change",
+			      "prompts", "id", "p1", "checks", "label", "contains_any 2 values",
+			      "id", "P-any", "verdict", "pass", "label", "contains_any 2 values",
+			      "id", "F-any", "verdict", "fail", "label", "format json", "id",
+			      "json#2", "verdict", "pass");
+	const json_t *reports[1] = { r };
+	const char *names[1] = { "reports/2026-11-27/v-s.json" };
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf a;
+
+	(void)state;
+	sbuf_init(&a);
+	assert_int_equal(render_junit(reports, names, 1, &a, &err), 0);
+	assert_non_null(strstr(a.buf, "name=\"p1: contains_any 2 values [P-any]\""));
+	assert_non_null(strstr(a.buf, "name=\"p1: contains_any 2 values [F-any]\""));
+	assert_non_null(strstr(a.buf, "name=\"p1: format json\""));
+	sbuf_release(&a);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_names_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
