@@ -1496,6 +1496,8 @@ int cmd_run(int argc, char **argv)
 	rctx.n = n_targets;
 	rctx.jc = jc;
 	a.so.collect = collect = collect_new(&s.plan, on_prompt, &rctx);
+	/* --quiet: no progress on the console; a log file still gets it */
+	a.so.progress = !a.quiet || log_to_file();
 	if (session_execute(&s, &a.so, &err) < 0 || judge_deferred(&rctx, &err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, &err) < 0) {
 		rc = cli_fail(&err);

@@ -71,6 +71,7 @@ for n in $(seq 1 12); do
 	"$PLUMBLINE" run --config "$dir/plumbline.json" --date "$(date -u -d "2026-04-01 + $n days" +%F)" \
 		--quiet "$suite" >"$tmp/u.out" 2>&1 || rc=$?
 	sim_stop
+	! grep -q "progress" "$tmp/u.out" || fail "--quiet printed progress lines: $(cat "$tmp/u.out")"
 	r="$dir/reports/$(date -u -d "2026-04-01 + $n days" +%F)/sim-demo.json"
 	v=$(json_get "$r" 'd["detection"]["verdict"]')
 	od=$(json_get "$r" 'd["detection"]["decision"].get("overdispersion")')
