@@ -191,8 +191,10 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 				       sizeof(phrase));
 		sbuf_addf(&line, "; %s", phrase);
 	}
+	/* (not "vendor faults": a refused key or a bad request is ours, and counts.vendor_faults
+	 * leaves them out) */
 	if (c->faults > c->not_sent)
-		sbuf_addf(&line, "; %zu vendor fault%s", c->faults - c->not_sent,
+		sbuf_addf(&line, "; %zu request%s failed", c->faults - c->not_sent,
 			  c->faults - c->not_sent == 1 ? "" : "s");
 	if (c->not_sent)
 		sbuf_addf(&line, "; %zu not sent", c->not_sent);
