@@ -302,7 +302,10 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 				sbuf_addstr(out, "-");
 			sbuf_addstr(out, " | ");
 			cell(out, check_detail(c));
-			if (json_is_integer(json_object_get(c, "fail")))
+			if (json_is_integer(json_object_get(c, "fail")) &&
+			    json_integer_value(json_object_get(c, "fail")) +
+					    json_integer_value(json_object_get(c, "pass")) >
+				    0)
 				sbuf_addf(out, " (%lld of %lld samples failed)",
 					  (long long)json_integer_value(json_object_get(c, "fail")),
 					  (long long)(json_integer_value(json_object_get(c, "fai"

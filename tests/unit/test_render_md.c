@@ -82,6 +82,27 @@ static void test_minimal(void **state)
 	sbuf_release(&sb);
 }
 
+/* A check in error (none of its samples could be judged) is not "0 of 0 samples failed". */
+static void test_error_check_counts(void **state)
+{
+	json_t *r = json_pack("{s:s,s:[{s:s,s:[{s:s,s:s,s:s,s:i,s:i,s:i},{s:s,s:s,s:s,s:i,s:i,"
+			      "s:i}]}]}",
+			      "verdict", "checks_failed", "prompts", "id", "p1", "checks", "label",
+			      "json_schema", "verdict", "error", "detail", "schema cannot load",
+			      "fail", 0, "pass", 0, "error", 10, "label", "regex", "verdict",
+			      "fail", "detail", "no match", "fail", 3, "pass", 7, "error", 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+
+	(void)state;
+	sbuf_init(&sb);
+	assert_int_equal(render_md_report(r, &sb, &err), 0);
+	assert_null(strstr(sb.buf, "0 of 0 samples"));
+	assert_non_null(strstr(sb.buf, "no match (3 of 10 samples failed)"));
+	json_decref(r);
+	sbuf_release(&sb);
+}
+
 /* the shape report.c writes ("plumbline-report/1") */
 static void test_report_v1(void **state)
 {
@@ -177,6 +198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changed),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_error_check_counts),
 		cmocka_unit_test(test_report_v1),
 		cmocka_unit_test(test_vendor_markdown_is_inert),
 		cmocka_unit_test(test_escape_flavors),
