@@ -121,8 +121,11 @@ int cli_print_usage(const char *name)
 	const struct cmd *c = cli_find(name);
 	const struct cli_usage_part *p;
 
-	if (!c)
-		return cli_usage_error("help", "unknown command '%s'", name);
+	if (!c) {
+		fprintf(stderr, "plumbline help: unknown command '%s'\n", name);
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
 	fputs(c->usage, stdout);
 	for (p = c->parts; p && (p->opts || p->text); p++) {
 		if (p->opts) {
@@ -564,8 +567,11 @@ int cli_main(int argc, char **argv)
 	if (!strcmp(argv[1], "--list-options"))
 		return cli_list_options(argc - 1, argv + 1);
 	c = cli_find(argv[1]);
-	if (!c)
-		return cli_usage_error(argv[1], "unknown command (see 'plumbline help')");
+	if (!c) {
+		fprintf(stderr, "plumbline: unknown command '%s'\n", argv[1]);
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
 	if (c->fn != cmd_help && cli_wants_help(argc - 1, argv + 1))
 		return cli_print_usage(c->name);
 	/* --version must stay fast: libcurl is initialised only for real commands. */

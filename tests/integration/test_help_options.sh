@@ -46,4 +46,11 @@ for c in alert doctor import; do
 done
 "$PLUMBLINE" help run >"$tmp/h"
 grep -q "a change was detected" "$tmp/h" || fail "'help run' lost the generic exit codes"
+# An unknown command: named, and the commands listed; never "see 'plumbline help nonsense'" (a
+# help page that does not exist) or "see 'plumbline help help'"
+for args in "nonsense" "help nonsense"; do
+	expect_exit 2 "$PLUMBLINE" $args
+	grep -q "unknown command 'nonsense'" "$tmp/last.err" && grep -q "^  verify " "$tmp/last.err" &&
+		! grep -q "plumbline help \(nonsense\|help\)" "$tmp/last.err" || fail "'$args': $(cat "$tmp/last.err")"
+done
 echo ok
