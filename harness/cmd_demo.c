@@ -6,6 +6,8 @@
 #include "sbuf.h"
 #include "sim.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,21 @@ static const char *find_suite(void)
 		if (fileio_exists(candidates[i]))
 			return candidates[i];
 	return NULL;
+}
+
+/* 1 when dir does not exist or holds nothing. */
+static int dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
 }
 
 static int write_config(const char *dir, int port, struct pl_err *err)
@@ -163,6 +180,13 @@ int cmd_demo(int argc, char **argv)
 			pl_err_errno(&err, PL_E_IO, "/tmp", "cannot create a demo directory");
 			return cli_fail(&err);
 		}
+	} else if (!dir_empty(dir)) {
+		/* a demo ran there before: its key, register and nights would clash with this one's
+		 */
+		return cli_usage_error("demo",
+				       "%s is not empty (a demo ran there before?): give a new or "
+				       "empty --dir",
+				       dir);
 	} else if (fileio_mkdirs(dir, &err) < 0) {
 		return cli_fail(&err);
 	}
