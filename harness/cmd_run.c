@@ -992,7 +992,8 @@ static const char *failing_note(const struct target *t, const char *id)
 
 	for (i = 0; i < t->failing.n; i++)
 		if (!strcmp(t->failing.v[i], id))
-			return " (a format check failed tonight: see the report)";
+			return " (a format check failed tonight, not counted in the verdict until "
+			       "the prompt is baselined: see the report)";
 	return "";
 }
 
