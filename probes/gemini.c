@@ -295,8 +295,7 @@ static void parse_stream(const struct probe_prompt *p, const struct probe_respon
 		json_t *ev = probe_json_load(s.events[i].data, s.events[i].data_len, 0);
 
 		if (!json_is_object(ev))
-			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-					"stream event %zu: data is not a json object", i);
+			probe_stream_bad_event(a, i, s.events[i].unterminated);
 		else if (json_object_get(ev, "error"))
 			parse_error(ev, 200, PROBE_FAULT_STREAM, a);
 		else

@@ -409,8 +409,7 @@ static void chat_parse_stream(const struct probe_prompt *p, const struct probe_r
 		}
 		chunk = probe_json_load(ev->data, ev->data_len, 0);
 		if (!json_is_object(chunk)) {
-			probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
-					"stream event %zu: data is not a json object", i);
+			probe_stream_bad_event(a, i, ev->unterminated);
 			json_decref(chunk);
 			break;
 		}

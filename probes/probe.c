@@ -411,6 +411,17 @@ json_t *probe_json_load(const char *buf, size_t len, size_t flags)
 	return v;
 }
 
+void probe_stream_bad_event(struct probe_answer *a, size_t i, int unterminated)
+{
+	if (unterminated)
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
+				"the stream was cut off in event %zu (the body ended inside it)",
+				i);
+	else
+		probe_set_fault(a, PROBE_FAULT_STREAM, NULL,
+				"stream event %zu: data is not a json object", i);
+}
+
 json_t *probe_json_body(const struct probe_response *r)
 {
 	json_t *root;

@@ -314,6 +314,10 @@ json_t *probe_json_body(const struct probe_response *r);
  * two), which jansson refuses, is read as U+FFFD, as a NUL is, instead of losing the answer.
  * Returns a new reference or NULL. */
 json_t *probe_json_load(const char *buf, size_t len, size_t flags);
+/* The stream_error fault of stream event i whose data is not a JSON object: "the stream was
+ * cut off in event i" when the body ended inside it (unterminated), else "stream event i: data
+ * is not a json object". */
+void probe_stream_bad_event(struct probe_answer *a, size_t i, int unterminated);
 /* A copy of obj[key] when it is a string, else NULL. obj may be NULL. */
 char *probe_json_str(const json_t *obj, const char *key);
 /* True when v is a JSON string equal to s. v may be NULL. */
