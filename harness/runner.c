@@ -1126,7 +1126,10 @@ const char *runner_outage_describe(const struct runner_outage *o, char *buf, siz
 	strftime(t1, sizeof(t1), "%H:%M:%S", &tm);
 	gmtime_r(&o->last_seen, &tm);
 	strftime(t2, sizeof(t2), "%H:%M:%S", &tm);
-	if (o->status > 0)
+	if (o->status >= 200 && o->status < 300) /* an error in the body of a 200 (Ollama) */
+		snprintf(what, sizeof(what), "%s (an error in HTTP %ld answers)",
+			 kind_words(o->kind), o->status);
+	else if (o->status > 0)
 		snprintf(what, sizeof(what), "HTTP %ld %s", o->status, kind_words(o->kind));
 	else
 		snprintf(what, sizeof(what), "%s", kind_words(o->kind));

@@ -212,7 +212,10 @@ static void parse_json(const json_t *root, struct probe_answer *a)
 		return;
 	}
 	if (!json_is_true(json_object_get(root, "done"))) {
-		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL, "missing done");
+		probe_set_fault(a, PROBE_FAULT_MALFORMED, NULL,
+				json_object_get(root, "done")
+					? "done is not true (the answer was not finished)"
+					: "missing done");
 		return;
 	}
 	sbuf_init(&text);

@@ -1524,6 +1524,26 @@ static void test_dns_failure_message_kept(void **state)
 	plan_done(&f);
 }
 
+/* An outage of errors inside 200 answers (Ollama's {"error": ...}) is not "HTTP 200 server
+ * error", which reads as a contradiction. */
+static void test_outage_words_in_200(void **state)
+{
+	struct runner_outage o;
+	char line[400];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.opened = 1;
+	o.status = 200;
+	snprintf(o.kind, sizeof(o.kind), "server_error");
+	o.first_seen = o.last_seen = 1;
+	assert_non_null(strstr(runner_outage_describe(&o, line, sizeof(line)),
+			       "vendor outage: server error (an error in HTTP 200 answers) from "));
+	o.status = 502;
+	assert_non_null(strstr(runner_outage_describe(&o, line, sizeof(line)),
+			       "vendor outage: HTTP 502 server error from "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1552,6 +1572,7 @@ int main(void)
 		cmocka_unit_test(test_max_duration),
 		cmocka_unit_test(test_partial_outage_no_circuit),
 		cmocka_unit_test(test_auth_circuit_stops_vendor),
+		cmocka_unit_test(test_outage_words_in_200),
 		cmocka_unit_test(test_auth_faults_between_answers_no_circuit),
 		cmocka_unit_test(test_dns_failure_message_kept),
 	};
