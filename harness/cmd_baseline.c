@@ -16,7 +16,9 @@
 const char usage_baseline[] =
 	"usage: plumbline baseline record --config FILE --vendor ID|all [--vendor ID]...\n"
 	"                                 [--prompt ID]... [--resume] [--date YYYY-MM-DD]\n"
-	"                                 [--dry-run] [--max-requests N] [--max-cost X] SUITE...\n"
+	"                                 [--record DIR | --replay DIR] [--dry-run]\n"
+	"                                 [--max-requests N] [--max-tokens N] [--max-cost X]\n"
+	"                                 SUITE...\n"
 	"       plumbline baseline accept --config FILE --report REPORT --reason TEXT [--by NAME]\n"
 	"                                 [--top-up] [--suite FILE] [--journal FILE]\n"
 	"\n"

@@ -53,4 +53,10 @@ for args in "nonsense" "help nonsense"; do
 	grep -q "unknown command 'nonsense'" "$tmp/last.err" && grep -q "^  verify " "$tmp/last.err" &&
 		! grep -q "plumbline help \(nonsense\|help\)" "$tmp/last.err" || fail "'$args': $(cat "$tmp/last.err")"
 done
+# the usage lines of baseline record name every option it takes (--record, --replay and
+# --max-tokens were listed below them only)
+"$PLUMBLINE" baseline --help | sed -n '1,/^$/p' >"$tmp/u"
+for o in --record --replay --max-tokens --max-requests --max-cost --dry-run --date --resume --prompt; do
+	grep -q -- "$o" "$tmp/u" || fail "baseline usage lacks $o: $(cat "$tmp/u")"
+done
 echo ok
