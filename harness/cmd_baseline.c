@@ -5,6 +5,7 @@
 #include "embed.h"
 #include "evaluate.h"
 #include "fileio.h"
+#include "log.h"
 #include "register.h"
 #include "sbuf.h"
 #include "session.h"
@@ -171,6 +172,12 @@ static int write_one(struct session *s, const struct record_args *ra, const stru
 				"again what was not answered"
 			      : "fix the request (model, api, suite keys), then record again",
 			s->journal_path);
+		if (log_to_file())
+			pl_log(LOG_ERROR,
+			       "baseline %s/%s: only %zu of %zu requests answered; not written%s%s%s%s",
+			       v->id, su->id, got, planned,
+			       vs && vs->stop_reason[0] ? "; stopped: " : "",
+			       vs ? vs->stop_reason : "", why[0] ? "; most failed with " : "", why);
 		return 1;
 	}
 	free(set->model);
@@ -196,6 +203,9 @@ static int write_one(struct session *s, const struct record_args *ra, const stru
 		printf("baseline written: %s (%zu prompts, %zu samples)\n", path, set->n_prompts,
 		       got);
 	}
+	if (log_to_file())
+		pl_log(LOG_INFO, "baseline %s/%s written: %s (%zu samples)", v->id, su->id, path,
+		       got);
 	return 0;
 }
 
@@ -251,6 +261,8 @@ static int record(int argc, char **argv)
 	struct session_opts so;
 	struct session s;
 	struct embedder *emb = NULL;
+	struct log_opts lo = LOG_OPTS_INIT;
+	struct jsonloc loc;
 	const char *const *vendors;
 	size_t n_vendors, i, v;
 	char when[32];
@@ -298,6 +310,15 @@ static int record(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
+	/* the config's log file gets the recording (its progress and outcome), as a run's */
+	loc = config_loc(s.cfg);
+	if (log_opts_parse(&loc, "/logging", s.cfg->logging, &lo, &err) < 0 ||
+	    log_open(&lo, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (log_to_file())
+		pl_log(LOG_INFO, "baseline record started: %zu requests", s.plan.n_items);
 	fprintf(stderr, "plumbline: recording baseline: %zu requests to", s.plan.n_items);
 	for (v = 0; v < s.plan.n_vendors; v++)
 		fprintf(stderr, "%s%s", v ? ", " : " ", s.plan.vendors[v]->id);
@@ -327,6 +348,11 @@ static int record(int argc, char **argv)
 	if (rc == EXIT_OK && session_finish(&s, &err) < 0)
 		rc = cli_fail(&err);
 out:
+	if (log_to_file())
+		pl_log(rc == EXIT_OK ? LOG_INFO : LOG_WARN, "baseline record finished: exit %d",
+		       rc);
+	log_close();
+	log_opts_release(&lo);
 	embedder_free(emb);
 	free(ra.vendors.v);
 	free(ra.prompts.v);

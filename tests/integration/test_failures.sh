@@ -85,6 +85,8 @@ echo "wrong key: $sent requests sent; $reason"
 sim_start authbase --seed 7 --night 0 --require-key "$PL_TEST_KEY"
 dir=$(copy_night authbase)
 rm -rf "$dir/baselines"
+# (the config's log file gets the recording too: it got nothing)
+vendor_set "$dir/plumbline.json" "{\"logging\": {\"file\": \"$dir/record.log\"}}"
 PL_TEST_KEY=$wrong expect_exit 3 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" \
 	--vendor sim "$suite"
 want="authentication failed (HTTP 401 from 127.0.0.1:$port): check PL_TEST_KEY"
@@ -95,6 +97,10 @@ expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vend
 grep -q "baseline written: .* (5 prompts, 150 samples)" "$tmp/last.out" ||
 	fail "baseline resumed with the right key: $(cat "$tmp/last.out" "$tmp/last.err")"
 [ "$(sim_requests)" = $((sent + 150)) ] || fail "baseline resumed: $(sim_requests) requests"
+grep -q "ERROR baseline sim/demo: only 0 of 150 requests answered; not written; stopped: $want" "$dir/record.log" &&
+	grep -q "WARN  baseline record finished: exit 3" "$dir/record.log" &&
+	grep -q "INFO  baseline sim/demo written: " "$dir/record.log" &&
+	grep -q "INFO  baseline record finished: exit 0" "$dir/record.log" || fail "baseline: log file: $(cat "$dir/record.log")"
 sim_stop
 
 # 2. A host that does not resolve (.invalid never does): libcurl's reason reaches the night's
