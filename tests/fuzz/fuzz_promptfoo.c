@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	loc.file = "pf.yaml";
 	loc.text = idx.buf;
 	loc.text_len = idx.len;
-	suite = promptfoo_convert(&loc, root, "s", &notes, &skipped, &err);
+	suite = promptfoo_convert(&loc, root, "s", NULL, &notes, &skipped, &err);
 	if (!suite && !err.msg[0])
 		abort();
 	json_array_foreach(json_object_get(suite, "prompts"), i,
