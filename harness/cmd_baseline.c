@@ -152,32 +152,26 @@ static int write_one(struct session *s, const struct record_args *ra, const stru
 		got += set->prompts[p].n;
 	if (!set || (double)got < BASELINE_MIN_ANSWERED * (double)planned) {
 		const struct runner_vendor_stats *vs = session_vendor_stats(s, v->id);
-		char why[320] = "";
-		int again = 1;
+		enum probe_fault main = vs ? runner_main_fault(vs) : PROBE_OK;
+		char fault[320] = "", why[640];
 
-		/* why, as a night's incomplete reason says it; --resume sends again only what may
-		 * go through another time (not an answer the vendor refused for good) */
-		if (vs) {
-			runner_fault_describe(vs, why, sizeof(why));
-			again = !runner_main_fault(vs) ||
-				probe_fault_retryable(runner_main_fault(vs)) ||
-				runner_main_fault(vs) == PROBE_FAULT_AUTH;
-		}
-		fprintf(stderr,
-			"plumbline: %s/%s: only %zu of %zu requests answered; baseline not written%s%s%s%s\n"
-			"  %s (journal: %s)\n",
-			v->id, su->id, got, planned, vs && vs->stop_reason[0] ? "; stopped: " : "",
-			vs ? vs->stop_reason : "", why[0] ? "; most failed with " : "", why,
-			again ? "when that is mended, run the same command with --resume: it sends "
-				"again what was not answered"
-			      : "fix the request (model, api, suite keys), then record again",
+		/* why, as a night's incomplete reason says it (stderr and the log file alike);
+		 * --resume sends again only what may go through another time (not an answer the
+		 * vendor refused for good) */
+		if (vs)
+			runner_fault_describe(vs, fault, sizeof(fault));
+		snprintf(why, sizeof(why),
+			 "only %zu of %zu requests answered; baseline not written%s%s%s%s", got,
+			 planned, vs && vs->stop_reason[0] ? "; stopped: " : "",
+			 vs ? vs->stop_reason : "", fault[0] ? "; most failed with " : "", fault);
+		fprintf(stderr, "plumbline: %s/%s: %s\n  %s (journal: %s)\n", v->id, su->id, why,
+			!main || probe_fault_retryable(main) || main == PROBE_FAULT_AUTH
+				? "when that is mended, run the same command with --resume: it "
+				  "sends again what was not answered"
+				: "fix the request (model, api, suite keys), then record again",
 			s->journal_path);
 		if (log_to_file())
-			pl_log(LOG_ERROR,
-			       "baseline %s/%s: only %zu of %zu requests answered; not written%s%s%s%s",
-			       v->id, su->id, got, planned,
-			       vs && vs->stop_reason[0] ? "; stopped: " : "",
-			       vs ? vs->stop_reason : "", why[0] ? "; most failed with " : "", why);
+			pl_log(LOG_ERROR, "baseline %s/%s: %s", v->id, su->id, why);
 		return 1;
 	}
 	free(set->model);

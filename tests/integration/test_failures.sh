@@ -97,7 +97,7 @@ expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vend
 grep -q "baseline written: .* (5 prompts, 150 samples)" "$tmp/last.out" ||
 	fail "baseline resumed with the right key: $(cat "$tmp/last.out" "$tmp/last.err")"
 [ "$(sim_requests)" = $((sent + 150)) ] || fail "baseline resumed: $(sim_requests) requests"
-grep -q "ERROR baseline sim/demo: only 0 of 150 requests answered; not written; stopped: $want" "$dir/record.log" &&
+grep -q "ERROR baseline sim/demo: only 0 of 150 requests answered; baseline not written; stopped: $want" "$dir/record.log" &&
 	grep -q "WARN  baseline record finished: exit 3" "$dir/record.log" &&
 	grep -q "INFO  baseline sim/demo written: " "$dir/record.log" &&
 	grep -q "INFO  baseline record finished: exit 0" "$dir/record.log" || fail "baseline: log file: $(cat "$dir/record.log")"
