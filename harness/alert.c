@@ -204,7 +204,8 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 				 ch->name, ch->ops->name);
 			if (entries)
 				json_object_set_new(ours, key.buf,
-						    json_pack("{s:s?,s:s,s:I}", "epoch", ev->epoch,
+						    json_pack("{s:s?,s:s?,s:s,s:I}", "epoch",
+							      ev->epoch, "stage", alert_stage(ev),
 							      "sent", stamp, "sent_unix",
 							      (json_int_t)now));
 		} else {
@@ -273,6 +274,11 @@ void alert_title(const struct alert_event *ev, char *buf, size_t len)
 			snprintf(buf, len,
 				 "plumbline: %s/%s on suite %s: the suspected change is retracted",
 				 v, m, s);
+		else if (ev->stage && !strcmp(ev->stage, "confirmed"))
+			snprintf(buf, len,
+				 "plumbline: %s/%s changed on suite %s: confirmed, new epoch %s "
+				 "(confidence %.2f)",
+				 v, m, s, ev->epoch ? ev->epoch : "?", ev->confidence);
 		else
 			snprintf(buf, len, "plumbline: %s/%s changed on suite %s (confidence %.2f)",
 				 v, m, s, ev->confidence);

@@ -10,7 +10,8 @@
  * failures at or above the threshold (also on a night whose change is below min_confidence),
  * and for a run that could not complete. Nothing else
  * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
- * channel, a change is sent once per epoch; check failures and incomplete runs at most once per
+ * channel, a change is sent once per epoch and stage (suspected, then confirmed; a retraction
+ * names the epoch returned to); check failures and incomplete runs at most once per
  * cooldown (check failures again at once when the epoch moves). The state is
  * STATE_DIR/alerts/state.json, merged and rewritten atomically after each dispatch under an
  * flock (STATE_DIR/alerts/state.json.lock), so concurrent runs keep each other's entries.

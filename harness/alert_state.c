@@ -1,5 +1,5 @@
 /* alert_state.c: whether an event deserves an alert (the thresholds), and the deduplication
- * state: once per epoch for a change, a cooldown otherwise, in STATE_DIR/alerts/state.json,
+ * state: once per epoch and stage for a change, a cooldown otherwise, in STATE_DIR/alerts/state.json,
  * merged and rewritten atomically under its flock. */
 #include "alert.h"
 #include "alert_int.h"
@@ -95,18 +95,26 @@ void alert_dedup_key(const struct alert_event *ev, const struct alert_channel *c
 int alert_is_duplicate(const struct alerts *a, const json_t *entry, const struct alert_event *ev,
 		       time_t now)
 {
-	const char *epoch;
+	const char *epoch, *stage;
 	double since;
 
 	if (!entry || ev->kind == ALERT_TEST)
 		return 0;
 	epoch = json_string_value(json_object_get(entry, "epoch"));
+	stage = json_string_value(json_object_get(entry, "stage"));
 	since = difftime(now, (time_t)json_integer_value(json_object_get(entry, "sent_unix")));
 	switch (ev->kind) {
 	case ALERT_CHANGE:
-		/* Once per epoch; a change without an epoch falls back to the cooldown. */
-		if (ev->epoch && epoch)
-			return !strcmp(epoch, ev->epoch);
+		/* Once per epoch and stage: the suspicion, then its confirmation (the channel's
+		 * last word is not "unless tomorrow retracts it"); nothing after a confirmation,
+		 * nor after an entry that names no stage. A change without an epoch falls back to
+		 * the cooldown. */
+		if (ev->epoch && epoch) {
+			if (strcmp(epoch, ev->epoch))
+				return 0;
+			return !stage || !ev->stage || !strcmp(stage, "confirmed") ||
+			       !strcmp(stage, ev->stage);
+		}
 		return since < a->cooldown_s;
 	case ALERT_CHECK_FAILURES:
 		if (ev->epoch && epoch && strcmp(epoch, ev->epoch))

@@ -614,6 +614,61 @@ static void test_dedup_over_nights(void **state)
 	receiver_stop(r);
 }
 
+/* QA: a confirmed suspicion told no channel: the last word it had was "suspected ... unless
+ * tomorrow retracts it". The confirmation is told once; the nights after it are not. */
+static void test_confirmation_told_once(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	const struct receiver_req *q;
+	struct alert_event ev;
+	char title[256], hdr[64], dir[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/confirm", statedir);
+	ev = change_event("e2", NIGHT1);
+	ev.stage = "suspected";
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 1);
+	/* the suspicion again (a rerun of the night): not repeated */
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_DUPLICATE);
+	/* the next night confirms it: told, as a confirmation */
+	ev = change_event("e2", NIGHT1 + DAY);
+	ev.stage = "confirmed";
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SENT);
+	assert_int_equal(receiver_count(r), 2);
+	q = receiver_get(r, 1);
+	assert_non_null(strstr(q->body, "\"stage\":\"confirmed\""));
+	assert_non_null(strstr(q->body, "\"epoch\":\"e2\""));
+	assert_string_equal(receiver_header(q, "x-plumbline-event", hdr, sizeof(hdr)), "change");
+	alert_title(&ev, title, sizeof(title));
+	assert_string_equal(title, "plumbline: acme/gpt-x changed on suite core: confirmed, new "
+				   "epoch e2 (confidence 0.99)");
+	/* a later night of the epoch, even one that says suspected: nothing more */
+	ev = change_event("e2", NIGHT1 + 2 * DAY);
+	ev.stage = "confirmed";
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_DUPLICATE);
+	ev.stage = "suspected";
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_DUPLICATE);
+	assert_int_equal(receiver_count(r), 2);
+	/* a change that names no stage, after the confirmation: once per epoch as before */
+	ev.stage = NULL;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_DUPLICATE);
+	/* the next suspicion (a new epoch) is told */
+	ev = change_event("e3", NIGHT1 + 3 * DAY);
+	ev.stage = "suspected";
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 3);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 static void test_failed_delivery_retried_next_night(void **state)
 {
 	struct receiver *down = receiver_start(NULL, 0, 503, NULL), *up;
@@ -828,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_retry_after_header_honoured),
 		cmocka_unit_test(test_retry_after_http_date_honoured),
 		cmocka_unit_test(test_dedup_over_nights),
+		cmocka_unit_test(test_confirmation_told_once),
 		cmocka_unit_test(test_failed_delivery_retried_next_night),
 		cmocka_unit_test(test_secrets_stay_out_of_logs),
 		cmocka_unit_test(test_channel_kinds_filter),
