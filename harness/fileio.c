@@ -68,6 +68,17 @@ int fileio_check_dirs(const char *path, int levels, struct pl_err *err)
 	return rc;
 }
 
+int fileio_check_not_link(const char *path, struct pl_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return pl_err_set(err, PL_E_IO, path,
+				  "is a symbolic link: plumbline does not follow links in its "
+				  "folders (make it a real file)");
+	return 0;
+}
+
 FILE *fileio_fopen_read(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

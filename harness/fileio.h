@@ -50,6 +50,12 @@ int fileio_append(const char *path, const void *data, size_t len, mode_t mode, s
  * expected is refused too, never followed. Returns 0 or -1 with err set. */
 int fileio_check_dirs(const char *path, int levels, struct pl_err *err);
 
+/* Refuses path when it is a symbolic link (dangling or not), for a file that is read before it
+ * is written (the register, its checkpoint): reading follows links, the O_NOFOLLOW write does
+ * not, and a run must not find that out after its report is signed. Returns 0 (absent, or no
+ * link) or -1 with err set. */
+int fileio_check_not_link(const char *path, struct pl_err *err);
+
 /* Opens path for reading without following a symbolic link (O_NOFOLLOW), as a stdio stream
  * ("re"). Returns the stream, or NULL with errno set (ELOOP for a link). */
 FILE *fileio_fopen_read(const char *path);

@@ -422,8 +422,16 @@ struct reg *register_open(const char *path, const struct sign_key *key, struct p
 	}
 	sbuf_addf(&lock, "%s.lock", path);
 	r->lock_path = sbuf_detach(&lock, NULL);
-	if (fileio_check_dirs(path, 1, err) < 0)
+	if (fileio_check_dirs(path, 1, err) < 0 || fileio_check_not_link(path, err) < 0)
 		goto fail;
+	{
+		char *cp = ckpt_path(path);
+		int bad = fileio_check_not_link(cp, err) < 0;
+
+		free(cp);
+		if (bad)
+			goto fail;
+	}
 	/* Verified now, before anything is sent; each append locks and looks again. */
 	if (reg_lock(r, 0, err) < 0)
 		goto fail;

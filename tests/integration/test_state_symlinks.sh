@@ -53,10 +53,25 @@ run_refused 2026-03-03
 restore; rm "$reg" "$reg.checkpoint"; ln -s "$out/created-by-register" "$reg"
 run_refused 2026-03-04
 [ ! -e "$out/created-by-register" ] || fail "a dangling register link created its target"
+# refused before anything is sent: no report signed as an entry the register never got (the
+# next run called such a night "killed")
+[ ! -e "$dir/reports/2026-03-04" ] || fail "a report was written before the linked register was refused: $(ls -R "$dir/reports/2026-03-04")"
 echo precious >"$out/victim-register"
 restore; rm "$reg" "$reg.checkpoint"; ln -s "$out/victim-register" "$reg"
-"$PLUMBLINE" run --config "$cfg" --date 2026-03-05 "$suite" >"$tmp/last.out" 2>&1 && fail "run with a linked register succeeded"
+run_refused 2026-03-05
 untouched "$out/victim-register"
+[ ! -e "$dir/reports/2026-03-05" ] || fail "a report was written before the linked register was refused"
+# a linked register that is itself a good register (a copy elsewhere): refused up front too
+mkdir -p "$out/regcopy"; cp "$tmp/reg.keep" "$out/regcopy/register.jsonl"
+restore; rm "$reg"; ln -s "$out/regcopy/register.jsonl" "$reg"
+run_refused 2026-03-09
+cmp -s "$out/regcopy/register.jsonl" "$tmp/reg.keep" || fail "the linked register was written"
+[ ! -e "$dir/reports/2026-03-09" ] || fail "a report was signed for an entry the register never got"
+# and so is a linked checkpoint
+cp "$tmp/ck.keep" "$out/regcopy/ck"
+restore; rm "$reg.checkpoint"; ln -s "$out/regcopy/ck" "$reg.checkpoint"
+run_refused 2026-03-10
+[ ! -e "$dir/reports/2026-03-10" ] || fail "a report was signed with a linked checkpoint"
 
 # folders: a linked history folder and a linked journal folder are refused
 restore; mkdir -p "$out/hdir"; rm -rf "$st/history"; ln -s "$out/hdir" "$st/history"
@@ -69,6 +84,9 @@ run_refused 2026-03-07
 # with the links gone, nights run and the register still verifies
 restore
 expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-03-08 "$suite"
+# the refused night runs as any night, not as a killed run
+expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-03-09 "$suite"
+grep -qi "killed" "$tmp/last.out" && fail "the refused night is called killed: $(cat "$tmp/last.out")"
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
 sim_stop
 echo "state symlinks: all checks passed"

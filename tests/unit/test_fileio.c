@@ -244,6 +244,39 @@ static void test_abspath_named(void **state)
 	free(dir);
 }
 
+/* A file read before it is written: a link in its place (dangling or not) is refused, a real
+ * file or an absent one is not. */
+static void test_check_not_link(void **state)
+{
+	char *dir = tu_tmpdir();
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf file, link, dangling;
+
+	(void)state;
+	sbuf_init(&file);
+	sbuf_init(&link);
+	sbuf_init(&dangling);
+	sbuf_addf(&file, "%s/register.jsonl", dir);
+	sbuf_addf(&link, "%s/link.jsonl", dir);
+	sbuf_addf(&dangling, "%s/dangling.jsonl", dir);
+	assert_int_equal(fileio_check_not_link(file.buf, &err), 0); /* absent */
+	assert_int_equal(fileio_write_atomic(file.buf, "x\n", 2, 0600, &err), 0);
+	assert_int_equal(fileio_check_not_link(file.buf, &err), 0);
+	assert_int_equal(symlink(file.buf, link.buf), 0);
+	assert_int_equal(fileio_check_not_link(link.buf, &err), -1);
+	assert_int_equal(err.code, PL_E_IO);
+	assert_string_equal(err.where, link.buf);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	pl_err_init(&err);
+	assert_int_equal(symlink("nowhere", dangling.buf), 0);
+	assert_int_equal(fileio_check_not_link(dangling.buf, &err), -1);
+	sbuf_release(&file);
+	sbuf_release(&link);
+	sbuf_release(&dangling);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_abspath_named),
+		cmocka_unit_test(test_check_not_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
