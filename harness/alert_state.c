@@ -1,6 +1,6 @@
 /* alert_state.c: whether an event deserves an alert (the thresholds), and the deduplication
- * state: once per epoch and stage for a change, a cooldown otherwise, in STATE_DIR/alerts/state.json,
- * merged and rewritten atomically under its flock. */
+ * state: once per epoch and stage for a change, a cooldown otherwise, in
+ * STATE_DIR/alerts/state.json, merged and rewritten atomically under its flock. */
 #include "alert.h"
 #include "alert_int.h"
 

@@ -1333,7 +1333,7 @@ static void stability(struct reg_summary *s, const json_t *entries, const json_t
 	const json_t *e;
 	const char **keys, *k;
 	size_t i, nk = 0;
-	struct sbuf gaps;
+	struct sbuf gaps, blips;
 
 	set_dup(&s->stable_since, s->last_event ? s->last_event : s->first_run);
 	json_array_foreach(entries, i, e)
@@ -1357,6 +1357,8 @@ static void stability(struct reg_summary *s, const json_t *entries, const json_t
 			o = json_object();
 			json_object_set_new(nights, night, o);
 		}
+		if (ev && !strcmp(ev, "suspicion_retracted"))
+			json_object_set_new(o, "blip", json_true());
 		if (verdict_judged(sget(e, "verdict")))
 			json_object_set_new(o, "judged", json_true());
 		else if (!json_object_get(o, "verdict"))
@@ -1369,13 +1371,21 @@ static void stability(struct reg_summary *s, const json_t *entries, const json_t
 	if (nk)
 		qsort(keys, nk, sizeof(*keys), str_cmp);
 	sbuf_init(&gaps);
+	sbuf_init(&blips);
 	for (i = 0; i < nk; i++) {
 		const json_t *o = json_object_get(nights, keys[i]);
 
 		if (json_is_true(json_object_get(o, "judged"))) {
 			set_dup(&s->last_observed, keys[i]);
-			if (!s->pending_since || strcmp(keys[i], s->pending_since) < 0)
+			if (s->pending_since && strcmp(keys[i], s->pending_since) >= 0)
+				continue;
+			/* a one-night blip was observed, but it was not a stable night */
+			if (!json_is_true(json_object_get(o, "blip")))
 				s->observed_nights++;
+			else if (s->blip_nights++ < 5)
+				sbuf_addf(&blips, "%s%s", blips.len ? "; " : "", keys[i]);
+			else if (s->blip_nights == 6)
+				sbuf_addstr(&blips, ", ...");
 			continue;
 		}
 		if (s->gap_nights++ < 5)
@@ -1385,7 +1395,9 @@ static void stability(struct reg_summary *s, const json_t *entries, const json_t
 			sbuf_addstr(&gaps, ", ...");
 	}
 	s->gaps = gaps.len ? sbuf_detach(&gaps, NULL) : NULL;
+	s->blips = blips.len ? sbuf_detach(&blips, NULL) : NULL;
 	sbuf_release(&gaps);
+	sbuf_release(&blips);
 	free(keys);
 	json_decref(nights);
 }
@@ -1513,6 +1525,7 @@ void register_summaries_free(struct reg_summary *s, size_t n)
 		free(s[i].last_observed);
 		free(s[i].pending_since);
 		free(s[i].gaps);
+		free(s[i].blips);
 	}
 	free(s);
 }

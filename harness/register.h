@@ -234,7 +234,11 @@ struct reg_summary {
 	char *last_observed;   /* the latest observed night; NULL: none */
 	char *pending_since;   /* the first night since stable_since a change was suspected and
 				  is still pending; NULL: none */
-	int observed_nights;   /* observed nights from stable_since, before pending_since */
+	int observed_nights;   /* observed nights from stable_since, before pending_since, that
+				  are not blips */
+	int blip_nights;       /* observed nights on which a change was suspected and the next
+				  night retracted it: observed, not counted as stable */
+	char *blips;	       /* those nights, "; "-separated, the first 5 and ", ..."; NULL */
 	int gap_nights;	       /* nights from stable_since with runs, none of them judged */
 	char *gaps;	       /* those nights, "D: verdict", "; "-separated, the first 5 and
 				  ", ..."; NULL: none */

@@ -63,9 +63,11 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 void render_register_show(const json_t *entries, time_t now, struct sbuf *out);
 
 /* One vendor/model's stability in plain words (raw: escape to show), over the nights its
- * runs observed, never counted to today: "stable over 4 observed nights since 2026-11-03,
- * last observed 2026-11-06; 1 night not observed (2026-11-07: incomplete)". */
-void render_register_stability(const struct reg_summary *s, struct sbuf *out);
+ * runs observed, never counted to today: "stable over 3 observed nights since 2026-11-03,
+ * last observed 2026-11-06; 1 night suspected and retracted the next night, not counted
+ * (2026-11-05); 1 night not observed (2026-11-07: incomplete)". with_blips 0 leaves out the
+ * retracted nights' clause, for a text that lists the retracted suspicions itself. */
+void render_register_stability(const struct reg_summary *s, int with_blips, struct sbuf *out);
 
 /* The Markdown dialects render_md_escape writes for. */
 enum render_md_flavor {

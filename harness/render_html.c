@@ -710,7 +710,8 @@ static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_
 	render_xml_escape(out, s->model);
 	sbuf_addstr(out, "</b>: ");
 	sbuf_init(&st);
-	render_register_stability(s, &st);
+	/* the retracted suspicions are listed below, with their words */
+	render_register_stability(s, 0, &st);
 	render_xml_escape(out, st.buf);
 	sbuf_release(&st);
 	sbuf_addf(out, "; %d behaviour change%s in 90 days", s->changes_90d,

@@ -17,7 +17,7 @@ static void date_only(const char *iso, char buf[11])
 	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
 }
 
-void render_register_stability(const struct reg_summary *s, struct sbuf *out)
+void render_register_stability(const struct reg_summary *s, int with_blips, struct sbuf *out)
 {
 	const char *since = s->stable_since ? s->stable_since : "-";
 
@@ -29,6 +29,10 @@ void render_register_stability(const struct reg_summary *s, struct sbuf *out)
 	if (s->pending_since)
 		sbuf_addf(out, " until a change was suspected on %s (pending)", s->pending_since);
 	sbuf_addf(out, ", last observed %s", s->last_observed ? s->last_observed : "never");
+	if (with_blips && s->blip_nights)
+		sbuf_addf(out,
+			  "; %d night%s suspected and retracted the next night, not counted (%s)",
+			  s->blip_nights, s->blip_nights == 1 ? "" : "s", s->blips);
 	if (s->gap_nights)
 		sbuf_addf(out, "; %d night%s not observed (%s)", s->gap_nights,
 			  s->gap_nights == 1 ? "" : "s", s->gaps ? s->gaps : "");
@@ -109,7 +113,7 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 	sbuf_addstr(out, "\nstability:\n");
 	for (i = 0; i < n; i++) {
 		sbuf_addf(out, "  %s/%s: ", s[i].vendor, s[i].model);
-		render_register_stability(&s[i], out);
+		render_register_stability(&s[i], 1, out);
 		sbuf_addch(out, '\n');
 	}
 	/* changes and decisions in the order of the nights they are about (a backfilled night

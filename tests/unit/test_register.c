@@ -602,8 +602,9 @@ static const char *event_of(const json_t *ev, const char *seq, const char *field
 
 /* A change is counted once, by its first (suspected) night, and shown as confirmed; a
  * retracted suspicion is no change and its retraction no return; the accept decision is shown
- * against the change it covers. On the old code: 3 changes (11-03, 11-04, 11-05), the last on
- * the retracted night, and the retraction a "return". */
+ * against the change it covers. The suspected night of a retraction (a one-night blip) is
+ * observed but not a stable night (before: "stable over 4 observed nights"). On the old code: 3
+ * changes (11-03, 11-04, 11-05), the last on the retracted night, and the retraction a "return". */
 static void test_events_stages(void **state)
 {
 	json_t *entries = json_loads(w4_text, 0, NULL), *ev;
@@ -642,8 +643,9 @@ static void test_events_stages(void **state)
 		"        -     7\n"
 		"\n"
 		"stability:\n"
-		"  v/m: stable over 4 observed nights since 2026-11-03, last observed 2026-11-06; 1 "
-		"night not observed (2026-11-07: incomplete)\n"
+		"  v/m: stable over 3 observed nights since 2026-11-03, last observed 2026-11-06; 1 "
+		"night suspected and retracted the next night, not counted (2026-11-05); 1 night "
+		"not observed (2026-11-07: incomplete)\n"
 		"\n"
 		"changes and decisions:\n"
 		"  #2    2026-11-03  v/m s: CHANGED (suspected; confirmed 2026-11-04 by #3): x "
