@@ -10,6 +10,7 @@
 #include "fileio.h"
 #include "register.h"
 #include "render.h"
+#include "testutil.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -571,27 +572,13 @@ static void test_show_by_night(void **state)
 	json_decref(entries);
 }
 
-/* The nights of QA's w4 register: a change suspected 11-03 and confirmed 11-04 (accepted by
- * alice against the confirming run), a suspicion 11-05 retracted 11-06, a night the vendor was
- * down (11-07). */
+/* QA's w4 register is tests/fixtures/render/register-w4.json: a change suspected 11-03 and
+ * confirmed 11-04 (accepted by alice against the confirming run), a suspicion 11-05 retracted
+ * 11-06, a night the vendor was down (11-07). RUN writes such an entry. */
 #define RUN(SEQ, NIGHT, VERDICT, EXTRA)                                                          \
 	"{\"seq\": " #SEQ ", \"type\": \"run\", \"night\": \"" NIGHT "\", \"vendor\": \"v\","    \
 	" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"" VERDICT "\", \"summary\": \"x\"," \
 	" \"report\": \"r/" NIGHT ".json\"" EXTRA "}"
-static const char w4_text[] =
-	"[" RUN(0, "2026-11-01", "pass", ", \"epoch\": \"e1\"") "," RUN(1, "2026-11-02", "pass", ", \"epoch\": \"e1\"") "," RUN(2, "2026-11-03", "changed", ", \"epoch\": \"e2\", \"stage\": \"suspected\"") "," RUN(
-		3, "2026-11-04", "changed",
-		", \"epoch\": \"e2\", \"stage\": \"confirmed\", \"new_epoch\": true") ","
-										      "{\"seq\": 4, \"type\": \"decision\", \"night\": \"2026-11-04\", \"vendor\": \"v\","
-										      " \"model\": \"m\", \"suite\": \"s\", \"action\": \"accept\", \"by\": \"alice\","
-										      " \"reason\": \"fine\", \"accepts_seq\": 3, \"epoch\": \"e2\"}," RUN(5, "2026-11-05", "changed", ", \"epoch\": \"e3\", \"stage\": \"suspected\"") "," RUN(
-											      6,
-											      "2026-11-06",
-											      "checks_failed",
-											      ", \"epoch\": \"e2\", \"stage\": \"retracted\"") "," RUN(7,
-																		       "2026-11-07",
-																		       "incomplete",
-																		       "") "]";
 
 static const char *event_of(const json_t *ev, const char *seq, const char *field)
 {
@@ -607,7 +594,7 @@ static const char *event_of(const json_t *ev, const char *seq, const char *field
  * changes (11-03, 11-04, 11-05), the last on the retracted night, and the retraction a "return". */
 static void test_events_stages(void **state)
 {
-	json_t *entries = json_loads(w4_text, 0, NULL), *ev;
+	json_t *entries = json_load_file(tu_fixture("render/register-w4.json"), 0, NULL), *ev;
 	struct reg_summary *s;
 	struct sbuf sb;
 	size_t n;

@@ -8,6 +8,7 @@
 
 #include "register.h"
 #include "render.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,27 +158,10 @@ static void test_return_and_links(void **state)
 	json_decref(a);
 }
 
-/* QA's w4 register: a change suspected 11-03, confirmed 11-04 and accepted (against the
- * confirming run), a suspicion 11-05 retracted 11-06, a night the vendor was down (11-07).
- * The old code said "3 behaviour changes" (11-03 "not accepted yet", 11-04, 11-05) and "returned
- * to an earlier behaviour 1 time" (the retraction). */
-#define RUN(SEQ, NIGHT, VERDICT, EXTRA)                                                       \
-	"{\"seq\": " #SEQ ", \"type\": \"run\", \"night\": \"" NIGHT "\", \"vendor\": \"v\"," \
-	" \"model\": \"m\", \"suite\": \"s\", \"verdict\": \"" VERDICT "\"" EXTRA "}"
-static const char w4_text[] =
-	"[" RUN(0, "2026-11-01", "pass", ", \"epoch\": \"e1\"") "," RUN(1, "2026-11-02", "pass", ", \"epoch\": \"e1\"") "," RUN(2, "2026-11-03", "changed", ", \"epoch\": \"e2\", \"stage\": \"suspected\"") "," RUN(
-		3, "2026-11-04", "changed",
-		", \"epoch\": \"e2\", \"stage\": \"confirmed\", \"new_epoch\": true") ","
-										      "{\"seq\": 4, \"type\": \"decision\", \"night\": \"2026-11-04\", \"vendor\": \"v\","
-										      " \"model\": \"m\", \"suite\": \"s\", \"action\": \"accept\", \"by\": \"alice\","
-										      " \"reason\": \"fine\", \"accepts_seq\": 3, \"epoch\": \"e2\"}," RUN(5, "2026-11-05", "changed", ", \"epoch\": \"e3\", \"stage\": \"suspected\"") "," RUN(
-											      6,
-											      "2026-11-06",
-											      "checks_failed",
-											      ", \"epoch\": \"e2\", \"stage\": \"retracted\"") "," RUN(7,
-																		       "2026-11-07",
-																		       "incomplete",
-																		       "") "]";
+/* QA's w4 register (tests/fixtures/render/register-w4.json): a change suspected 11-03, confirmed
+ * 11-04 and accepted (against the confirming run), a suspicion 11-05 retracted 11-06, a night the
+ * vendor was down (11-07). The old code said "3 behaviour changes" (11-03 "not accepted yet",
+ * 11-04, 11-05) and "returned to an earlier behaviour 1 time" (the retraction). */
 
 static char *lead(const char *page)
 {
@@ -192,7 +176,7 @@ static void test_stages_summary(void **state)
 {
 	struct render_html_opts o = { .title = "t" };
 	struct pl_err err = PL_ERR_INIT;
-	json_t *a = json_loads(w4_text, 0, NULL);
+	json_t *a = json_load_file(tu_fixture("render/register-w4.json"), 0, NULL);
 	json_t *words =
 		json_pack("{s:s, s:s}", "2", "answers got shorter", "5", "answers got longer");
 	struct sbuf sb;
@@ -216,13 +200,13 @@ static void test_stages_summary(void **state)
 			       "fine\xe2\x80\x99); 1 suspected "
 			       "change retracted, not counted (2026-11-05: answers got longer, "
 			       "retracted 2026-11-06).</p>");
-	 free(p);
-	 /* the table: last change 11-03, one change in 30 and 90 days */
-	 assert_non_null(strstr(sb.buf, "<td>2026-11-03</td><td class=\"n changed\">1</td>"
-					"<td class=\"n\">1</td>"));
-	 sbuf_release(&sb);
-	 json_decref(words);
-	 json_decref(a);
+	free(p);
+	/* the table: last change 11-03, one change in 30 and 90 days */
+	assert_non_null(strstr(sb.buf, "<td>2026-11-03</td><td class=\"n changed\">1</td>"
+				       "<td class=\"n\">1</td>"));
+	sbuf_release(&sb);
+	json_decref(words);
+	json_decref(a);
 }
 
 int main(void)
