@@ -37,7 +37,8 @@ static const char usage_run_tail[] =
 	"\n"
 	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
 	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n"
-	"A night whose run was killed is reported as incomplete by the next run of the same\n"
+	"A night whose run did not finish (killed, or stopped by an error) is reported as\n"
+	"incomplete by the next run of the same\n"
 	"vendors and suites, unless it is finished first with --date NIGHT --resume.\n";
 
 /* A vendor/suite with fewer answers than this share of its plan is "incomplete". */
@@ -864,12 +865,13 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	/* Too few answers say nothing about behaviour; they must not enter the history. */
 	if (!in.incomplete_reason &&
 	    (double)t->answers >= SESSION_MIN_ANSWERED * (double)in.planned) {
+		/* the history gets the night once its signed report is registered (below): a
+		 * night whose evidence could not be written is not judged history */
+		detect_defer_commit(t->drun);
 		if (detect_end(t->drun, &t->det, &section, err) < 0)
 			goto out;
 		t->have_detect = 1;
 	}
-	detect_run_free(t->drun);
-	t->drun = NULL;
 	/* what moved, per prompt, once: the report carries it and everything else reads it
 	 */
 	if (t->have_detect && t->det.verdict == DETECT_CHANGED)
@@ -927,16 +929,118 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	it->journal_sha256 = in.journal_sha256;
 	it->forced = ps->forced;
 	latency_figures(t, it);
-	if (publish_report(pub, date, it, err) < 0)
+	if (publish_report(pub, date, it, err) < 0 || detect_commit(t->drun, err) < 0)
 		goto out;
 	rc = 0;
 out:
+	detect_run_free(t->drun);
+	t->drun = NULL;
 	sbuf_release(&note);
 	json_decref(emb_json);
 	json_decref(section);
 	json_decref(outage);
 	json_decref(wc);
 	json_decref(jfig);
+	return rc;
+}
+
+/* A vendor/suite whose night a stopped run had already published (signed and registered: it
+ * stopped after the register entry, before the journal was closed). --resume does not judge it
+ * again, which would add a second entry and replace the first's report: its item for the
+ * alerts and metrics is read back from its report. Returns 0, or -1 with err set. */
+static int published_item(struct target *t, const char *path, struct publish_item *it,
+			  struct pl_err *err)
+{
+	json_error_t je;
+	json_t *r = json_load_file(path, 0, &je);
+	const json_t *det, *c;
+	const char *v, *stage;
+	int k;
+
+	if (!r)
+		return pl_err_set(err, PL_E_IO, path, "cannot read back: %s", je.text);
+	snprintf(t->report_path, sizeof(t->report_path), "%s", path);
+	if (sign_sha256_file(path, t->sha, err) < 0) {
+		json_decref(r);
+		return -1;
+	}
+	snprintf(t->summary, sizeof(t->summary), "%s",
+		 json_string_value(json_object_get(r, "summary"))
+			 ? json_string_value(json_object_get(r, "summary"))
+			 : "");
+	collect_signals(t, r);
+	t->what_changed = json_incref(json_object_get(r, "what_changed"));
+	det = json_object_get(r, "detection");
+	memset(&t->det, 0, sizeof(t->det));
+	t->have_detect = json_is_object(det);
+	if (t->have_detect) {
+		const json_t *ep = json_object_get(det, "epoch");
+
+		t->det.confidence = json_number_value(json_object_get(det, "confidence"));
+		snprintf(t->det.epoch, sizeof(t->det.epoch), "%s",
+			 json_string_value(json_object_get(ep, "id"))
+				 ? json_string_value(json_object_get(ep, "id"))
+				 : "");
+		t->det.new_epoch = json_is_true(json_object_get(ep, "new"));
+		t->det.returned_epoch = json_is_true(json_object_get(ep, "returned"));
+		stage = json_string_value(json_object_get(det, "stage"));
+		for (k = DETECT_STAGE_NONE; stage && k <= DETECT_STAGE_RETRACTED; k++)
+			if (!strcmp(stage, detect_stage_name((enum detect_stage)k)))
+				t->det.stage = (enum detect_stage)k;
+	}
+	memset(it, 0, sizeof(*it));
+	v = json_string_value(json_object_get(r, "verdict"));
+	it->verdict = REPORT_INCOMPLETE;
+	for (k = REPORT_PASS; v && k <= REPORT_UNSTABLE; k++)
+		if (!strcmp(v, report_verdict_name((enum report_verdict)k)))
+			it->verdict = (enum report_verdict)k;
+	c = json_object_get(r, "counts");
+	it->vendor = t->vendor;
+	it->suite = t->suite->id;
+	it->report_path = t->report_path;
+	it->report_sha256 = t->sha;
+	it->detect = t->have_detect ? &t->det : NULL;
+	it->summary = t->summary;
+	if (json_string_value(json_object_get(r, "incomplete_reason")))
+		it->incomplete_reason =
+			xstrdup(json_string_value(json_object_get(r, "incomplete_reason")));
+	it->planned = (size_t)json_integer_value(json_object_get(c, "planned"));
+	it->answers = (size_t)json_integer_value(json_object_get(c, "answers"));
+	it->not_sent = (size_t)json_integer_value(json_object_get(c, "not_sent"));
+	it->faults = (size_t)json_integer_value(json_object_get(c, "faults")) - it->not_sent;
+	it->sent = it->answers + it->faults;
+	it->vendor_faults = (size_t)json_integer_value(json_object_get(c, "vendor_faults"));
+	it->checks_total = (size_t)json_integer_value(json_object_get(c, "checks_total"));
+	it->checks_failed = (size_t)json_integer_value(json_object_get(c, "checks_failed"));
+	it->prompts_failed = (size_t)json_integer_value(json_object_get(c, "prompts_failed"));
+	it->what_changed = t->what_changed;
+	it->signals = t->signals;
+	it->n_signals = t->n_signals;
+	it->register_seq = -1;
+	json_decref(r);
+	return 0;
+}
+
+/* The history's line of a published night (the run may have stopped before writing it): the
+ * night's decision again, from the same answers against the same history (a line the run
+ * did write is replaced by the same decision). Returns 0, or -1 with err set. */
+static int history_from_published(struct target *t, const struct publish_item *it,
+				  struct pl_err *err)
+{
+	struct detect_outcome o;
+	json_t *sec = NULL;
+	int rc = 0;
+
+	if (it->verdict != REPORT_INCOMPLETE && t->have_detect && t->drun) {
+		detect_defer_commit(t->drun);
+		rc = judge_rest(t, err) < 0 || detect_end(t->drun, &o, &sec, err) < 0 ||
+				     detect_commit(t->drun, err) < 0
+			     ? -1
+			     : 0;
+		json_decref(sec);
+	}
+	detect_run_free(t->drun);
+	t->drun = NULL;
 	return rc;
 }
 
@@ -1283,7 +1387,9 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	memset(&ps, 0, sizeof(ps));
 	ps.date = lo->night;
 	snprintf(reason, sizeof(reason),
-		 "the run was killed before it finished; reported by the run of %s", a->date);
+		 "the run did not finish (killed, or stopped by an error: see the log); "
+		 "reported by the run of %s",
+		 a->date);
 	ps.killed_reason = reason;
 	if (session_load(&s, a->config_path, a->suites, a->n_suites, err) < 0 ||
 	    session_plan(&s, a->vendors.v, a->vendors.n, PLAN_NIGHTLY, err) < 0)
@@ -1302,16 +1408,27 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	if (session_execute(&s, &so, err) < 0 || judge_deferred(&rctx, err) < 0 ||
 	    sign_sha256_file(s.journal_path, ps.journal_sha, err) < 0)
 		goto out;
-	fprintf(stderr, "plumbline: the run of night %s was killed before it finished (%s)\n",
+	fprintf(stderr,
+		"plumbline: the run of night %s did not finish (killed, or stopped by an error: "
+		"see the log): %s\n",
 		lo->night, lo->path);
 	items = xcalloc(n + 1, sizeof(*items));
 	for (i = 0; i < n; i++) {
 		struct publish_item *it = &items[n_items];
 		struct report_summary sum;
 
+		long long seq;
+		int done;
+
 		report_path(path, sizeof(path), s.cfg->reports_dir, lo->night, t[i].vendor->id,
 			    t[i].suite->id);
-		if (fileio_exists(path))
+		/* a report the killed run wrote and registered stands; one it wrote but could
+		 * not register (it stopped between the two) is judged again */
+		done = publish_is_registered(pub, lo->night, t[i].vendor->id, t[i].suite->id, path,
+					     &seq, err);
+		if (done < 0)
+			goto out;
+		if (done)
 			continue;
 		n_items++;
 		if (judge(&s, &t[i], jc, pub, &ps, it, &sum, err) < 0)
@@ -1357,7 +1474,8 @@ static int check_night(const struct session *s, const struct target *t, size_t n
 		if (a->so.resume || a->force)
 			return 0;
 		return pl_err_set(err, PL_E_USAGE, live,
-				  "the run of night %s was killed before it finished: finish it "
+				  "the run of night %s did not finish (killed, or stopped by an "
+				  "error): finish it "
 				  "with --resume, or run the night again with --force",
 				  a->date);
 	}
@@ -1509,15 +1627,48 @@ int cmd_run(int argc, char **argv)
 	items = xcalloc(n_targets + 1, sizeof(*items));
 	for (i = 0; i < n_targets; i++) {
 		struct report_summary sum;
+		int done = 0;
 
-		if (judge(&s, &targets[i], jc, pub, &ps, &items[i], &sum, &err) < 0) {
-			rc = cli_fail(&err);
-			goto out;
+		if (a.so.resume) {
+			char path[1024];
+			long long seq;
+
+			report_path(path, sizeof(path), s.cfg->reports_dir, a.date,
+				    targets[i].vendor->id, targets[i].suite->id);
+			done = publish_is_registered(pub, a.date, targets[i].vendor->id,
+						     targets[i].suite->id, path, &seq, &err);
+			if (done < 0 ||
+			    (done && (published_item(&targets[i], path, &items[i], &err) < 0 ||
+				      history_from_published(&targets[i], &items[i], &err) < 0))) {
+				rc = cli_fail(&err);
+				goto out;
+			}
+			if (done) {
+				char entry[48] = "";
+
+				if (seq >= 0)
+					snprintf(entry, sizeof(entry), ", register entry #%lld",
+						 seq);
+				sum.verdict = items[i].verdict;
+				printf("%s (published before the run stopped%s: not judged again)\n",
+				       targets[i].summary, entry);
+				if (log_to_file())
+					pl_log(LOG_INFO,
+					       "%s (published before the run stopped%s: not judged "
+					       "again)",
+					       targets[i].summary, entry);
+			}
 		}
-		print_result(&targets[i], &items[i], &a);
-		if (log_to_file())
-			pl_log(sum.verdict == REPORT_PASS ? LOG_INFO : LOG_WARN, "%s",
-			       targets[i].summary);
+		if (!done) {
+			if (judge(&s, &targets[i], jc, pub, &ps, &items[i], &sum, &err) < 0) {
+				rc = cli_fail(&err);
+				goto out;
+			}
+			print_result(&targets[i], &items[i], &a);
+			if (log_to_file())
+				pl_log(sum.verdict == REPORT_PASS ? LOG_INFO : LOG_WARN, "%s",
+				       targets[i].summary);
+		}
 		changed += sum.verdict == REPORT_CHANGED;
 		failed += sum.verdict == REPORT_CHECKS_FAILED;
 		incomplete += sum.verdict == REPORT_INCOMPLETE;

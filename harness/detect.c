@@ -7,6 +7,7 @@
 #include "detect.h"
 #include "detect_int.h"
 #include "fingerprint.h"
+#include "fileio.h"
 #include "history.h"
 #include "refusal.h"
 #include "rng.h"
@@ -1114,6 +1115,8 @@ void detect_run_free(struct detect_run *ev)
 	json_decref(ev->sketch);
 	json_decref(ev->sketch_base);
 	json_decref(ev->reg);
+	json_decref(ev->reg_before);
+	json_decref(ev->commit_rec);
 	json_decref(ev->hard_changes);
 	free(ev);
 }
@@ -2171,7 +2174,59 @@ static void base_epoch_find(struct detect_run *ev)
 
 /* Records tonight in the epoch registry: the baseline's epoch, and tonight's epoch with its
  * latest night, hard signals and sketch. */
-static int registry_update(struct detect_run *ev, const struct decision *d, struct pl_err *err)
+/* The registry before a night, beside the registry: "<registry>.prev", {"night", "registry"}.
+ * A night run again starts from it, so its first run's epochs and counts are not taken as
+ * what the endpoint did before it. */
+static void registry_prev_path(struct sbuf *out, const char *history_path)
+{
+	history_epochs_path(out, history_path);
+	sbuf_addstr(out, ".prev");
+}
+
+static int registry_prev_save(struct detect_run *ev, struct pl_err *err)
+{
+	struct sbuf path;
+	json_t *o = json_pack("{s:s,s:O}", "night", ev->night_id, "registry", ev->reg_before);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	sbuf_init(&path);
+	registry_prev_path(&path, ev->history_path);
+	rc = fileio_write_atomic(path.buf, text, strlen(text), 0644, err);
+	sbuf_release(&path);
+	free(text);
+	json_decref(o);
+	return rc;
+}
+
+/* A night run again: the registry as it was before that night's first run, when it was
+ * saved (else the registry as it is). */
+static void registry_prev_load(struct detect_run *ev)
+{
+	struct sbuf path;
+	char *text = NULL;
+	size_t len;
+	json_t *o = NULL, *reg;
+	struct pl_err e = PL_ERR_INIT;
+
+	sbuf_init(&path);
+	registry_prev_path(&path, ev->history_path);
+	if (fileio_exists(path.buf) && fileio_read_all(path.buf, 64 << 20, &text, &len, &e) == 0)
+		o = json_loadb(text, len, 0, NULL);
+	reg = json_object_get(o, "registry");
+	if (json_is_string(json_object_get(o, "night")) &&
+	    !strcmp(json_string_value(json_object_get(o, "night")), ev->night_id) &&
+	    json_is_array(json_object_get(reg, "epochs"))) {
+		json_decref(ev->reg);
+		ev->reg = json_incref(reg);
+	}
+	json_decref(o);
+	free(text);
+	sbuf_release(&path);
+}
+
+static int registry_update(struct detect_run *ev, const char *epoch, int new_epoch,
+			   const char *since, struct pl_err *err)
 {
 	json_t *list = json_object_get(ev->reg, "epochs"), *e;
 
@@ -2180,10 +2235,10 @@ static int registry_update(struct detect_run *ev, const struct decision *d, stru
 		json_array_append_new(list, json_pack("{s:s,s:s,s:i,s:O,s:O}", "id", ev->base_epoch,
 						      "since", ev->night_id, "nights", 0, "hard",
 						      ev->hard_base, "sketch", ev->sketch_base));
-	e = history_epochs_find(ev->reg, d->epoch);
+	e = history_epochs_find(ev->reg, epoch);
 	if (!e) {
-		e = json_pack("{s:s,s:s,s:i}", "id", d->epoch, "since",
-			      d->new_epoch || !d->since[0] ? ev->night_id : d->since, "nights", 0);
+		e = json_pack("{s:s,s:s,s:i}", "id", epoch, "since",
+			      new_epoch || !since[0] ? ev->night_id : since, "nights", 0);
 		json_array_append_new(list, e);
 	}
 	json_object_set_new(e, "last", json_string(ev->night_id));
@@ -2191,7 +2246,38 @@ static int registry_update(struct detect_run *ev, const struct decision *d, stru
 			    json_integer(json_integer_value(json_object_get(e, "nights")) + 1));
 	json_object_set(e, "hard", ev->hard_now);
 	json_object_set(e, "sketch", ev->sketch);
+	if (registry_prev_save(ev, err) < 0)
+		return -1;
 	return history_epochs_save(ev->history_path, ev->reg, err);
+}
+
+/* Writes tonight's history entry (replacing the night's earlier one when it is run again)
+ * and the registry. */
+static int commit_night(struct detect_run *ev, struct pl_err *err)
+{
+	json_t *rec = ev->commit_rec;
+	int rc;
+
+	if (!rec)
+		return 0;
+	rc = ev->rerun ? history_replace_night(ev->history_path, ev->night_id, rec, err)
+		       : history_append(ev->history_path, rec, err);
+	if (rc == 0)
+		rc = registry_update(ev, ev->commit_epoch, ev->commit_new_epoch, ev->commit_since,
+				     err);
+	ev->commit_rec = NULL;
+	json_decref(rec);
+	return rc;
+}
+
+void detect_defer_commit(struct detect_run *r)
+{
+	r->defer = 1;
+}
+
+int detect_commit(struct detect_run *r, struct pl_err *err)
+{
+	return r ? commit_night(r, err) : 0;
 }
 
 /* Last night suspected a change: tonight is judged against the state before it ("from"),
@@ -2235,11 +2321,19 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 		xcalloc(p->permutations ? (size_t)p->permutations : 1, sizeof(*ev->null_sums));
 	ev->fp_night = fingerprint_acc_new(1);
 	ev->fp_base = fingerprint_acc_new(1);
-	if (history_load(history_path, &ev->recs, &ev->skipped, err) ||
-	    history_epochs_load(history_path, ev->recs, &ev->reg, err)) {
+	if (history_load(history_path, &ev->recs, &ev->skipped, err)) {
 		detect_run_free(ev);
 		return NULL;
 	}
+	/* a night run again is judged against the nights before it, not its first run */
+	ev->rerun = history_drop_night(ev->recs, night_id) > 0;
+	if (history_epochs_load(history_path, ev->recs, &ev->reg, err)) {
+		detect_run_free(ev);
+		return NULL;
+	}
+	if (ev->rerun)
+		registry_prev_load(ev);
+	ev->reg_before = json_deep_copy(ev->reg);
 	fingerprint_epochs(ev->recs, &ev->eps, &ev->n_eps);
 	epochs_merge(ev);
 	if (json_is_string(json_object_get(ev->reg, "baseline")))
@@ -2413,7 +2507,7 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	const char *night_id = ev->night_id;
 	struct decision d;
 	enum detect_verdict v;
-	json_t *sec = NULL, *rec = NULL;
+	json_t *sec = NULL;
 	struct sbuf plan;
 	int rc = -1;
 
@@ -2543,8 +2637,11 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 				      num(ev->lat50), "latency_p95", num(ev->lat95)));
 
 	if (!ev->dry && v != DETECT_INSUFFICIENT) {
-		rec = record_json(ev, &d, night_id, v);
-		if (history_append(ev->history_path, rec, err) || registry_update(ev, &d, err))
+		ev->commit_rec = record_json(ev, &d, night_id, v);
+		snprintf(ev->commit_epoch, sizeof(ev->commit_epoch), "%s", d.epoch);
+		snprintf(ev->commit_since, sizeof(ev->commit_since), "%s", d.since);
+		ev->commit_new_epoch = d.new_epoch;
+		if (!ev->defer && commit_night(ev, err) < 0)
 			goto out;
 	}
 	*section = sec;
@@ -2552,7 +2649,6 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	rc = 0;
 out:
 	json_decref(sec);
-	json_decref(rec);
 	sbuf_release(&plan);
 	decision_release(&d);
 	return rc;

@@ -60,7 +60,8 @@ struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const jso
 void detect_params_free(struct detect_params *p);
 
 /* Compares tonight with the baseline, judged against the history file (JSON Lines, created
- * when missing; tonight's entry is appended unless dry) and the epoch registry beside it
+ * when missing; tonight's entry is appended unless dry, or replaces the night's entry when
+ * the history has one: a night run again) and the epoch registry beside it
  * (history.h; rewritten with tonight's epoch unless dry). `night_id` names the night (ISO date
  * or a run id). Returns 0 and fills out plus *section (a new JSON object for the report:
  * signals, per-prompt distances, p-values, decision figures), or -1 with err set. */
@@ -125,6 +126,14 @@ void detect_add_checks(struct detect_run *r, size_t base_index, struct check *co
  * set (history write failure, misuse). */
 int detect_end(struct detect_run *r, struct detect_outcome *out, json_t **section,
 	       struct pl_err *err);
+/* Makes detect_end keep tonight's history entry and registry update until detect_commit,
+ * so that the caller writes them only once the night's evidence (its signed, registered
+ * report) is on disk: a night whose report could not be written never enters the history.
+ * Call before detect_end. */
+void detect_defer_commit(struct detect_run *r);
+/* Writes what detect_end kept (nothing when it kept nothing: dry, insufficient, or not
+ * deferred). Returns 0, or -1 with err set. */
+int detect_commit(struct detect_run *r, struct pl_err *err);
 void detect_run_free(struct detect_run *r); /* NULL-safe */
 
 const char *detect_verdict_name(enum detect_verdict v); /* "no_change", "changed", ... */

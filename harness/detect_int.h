@@ -139,7 +139,13 @@ struct detect_run {
 	double *q;
 	struct fingerprint_acc *fp_night, *fp_base;
 	json_t *recs, *hard_now, *hard_base, *sketch, *sketch_base, *hard_changes;
-	json_t *reg;		/* the endpoint's epoch registry (history.h) */
+	json_t *reg;	    /* the endpoint's epoch registry (history.h) */
+	json_t *reg_before; /* the registry before tonight (saved beside it at commit) */
+	int rerun;	    /* the history had tonight's night already: it is replaced */
+	int defer;	    /* detect_defer_commit: detect_end keeps tonight's entry */
+	json_t *commit_rec; /* tonight's history entry, not yet written (detect_commit) */
+	char commit_epoch[64], commit_since[64];
+	int commit_new_epoch;
 	struct epoch_info *eps; /* the history's epochs, then the registry's others (nights 0) */
 	size_t n_eps, skipped;
 	const char *cur_epoch;

@@ -127,6 +127,68 @@ int history_append(const char *path, const json_t *record, struct pl_err *err)
 	return rc;
 }
 
+static int is_night(const json_t *rec, const char *night)
+{
+	const char *n = json_string_value(json_object_get(rec, "night"));
+
+	return n && !strcmp(n, night);
+}
+
+size_t history_drop_night(json_t *records, const char *night)
+{
+	size_t i = 0, n = 0;
+
+	while (i < json_array_size(records)) {
+		if (is_night(json_array_get(records, i), night)) {
+			json_array_remove(records, i);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+int history_replace_night(const char *path, const char *night, const json_t *record,
+			  struct pl_err *err)
+{
+	char *text = NULL, *line = NULL, *p, *nl;
+	struct sbuf out;
+	size_t len = 0;
+	int put = 0, rc = -1;
+
+	if (!json_is_object(record))
+		return pl_err_set(err, PL_E_INTERNAL, path, "history record is not an object");
+	if (fileio_check_dirs(path, 4, err) < 0 || make_parent(path, err))
+		return -1;
+	if (fileio_exists(path) && fileio_read_all(path, (size_t)1 << 30, &text, &len, err) < 0)
+		return -1;
+	line = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+	sbuf_init(&out);
+	for (p = text; p && p < text + len; p = nl + 1) {
+		json_t *rec;
+
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (!nl)
+			break; /* a torn last line */
+		rec = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		if (json_is_object(rec) && is_night(rec, night)) {
+			if (!put++)
+				sbuf_addf(&out, "%s\n", line);
+		} else if (json_is_object(rec)) {
+			sbuf_add(&out, p, (size_t)(nl - p) + 1);
+		}
+		json_decref(rec);
+	}
+	if (!put)
+		sbuf_addf(&out, "%s\n", line);
+	rc = fileio_write_atomic(path, out.buf, out.len, 0644, err);
+	sbuf_release(&out);
+	free(line);
+	free(text);
+	return rc;
+}
+
 static void add_part(struct sbuf *out, const char *name)
 {
 	const char *p = name && *name ? name : "_";

@@ -95,6 +95,44 @@ static int register_missing(const struct config *cfg, const struct sign_config *
 	return rc;
 }
 
+int publish_is_registered(const struct publish *p, const char *date, const char *vendor,
+			  const char *suite, const char *report_path, long long *seq,
+			  struct pl_err *err)
+{
+	json_t *entries = NULL;
+	const json_t *e;
+	char sha[65];
+	size_t i;
+	int found = 0;
+
+	*seq = -1;
+	if (!fileio_exists(report_path))
+		return 0;
+	if (!p->reg)
+		return 1;
+	if (sign_sha256_file(report_path, sha, err) < 0 ||
+	    register_load(p->sc.register_path, &entries, err) < 0)
+		return -1;
+	json_array_foreach(entries, i, e)
+	{
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *h = json_string_value(json_object_get(e, "report_sha256"));
+		char night[11];
+
+		register_entry_night(e, night);
+		if (t && !strcmp(t, "run") && h && !strcmp(h, sha) && !strcmp(night, date) &&
+		    json_string_value(json_object_get(e, "vendor")) &&
+		    !strcmp(json_string_value(json_object_get(e, "vendor")), vendor) &&
+		    json_string_value(json_object_get(e, "suite")) &&
+		    !strcmp(json_string_value(json_object_get(e, "suite")), suite)) {
+			found = 1;
+			*seq = (long long)i;
+		}
+	}
+	json_decref(entries);
+	return found;
+}
+
 struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 {
 	struct publish *p = xcalloc(1, sizeof(*p));

@@ -52,6 +52,14 @@ struct publish *publish_open(const struct config *cfg, struct pl_err *err);
 int publish_validate(const struct config *cfg, struct pl_err *err);
 /* 1 when reports are signed and registered. */
 int publish_signing(const struct publish *p);
+/* Whether the report at report_path (night date, vendor, suite) was published: it exists and,
+ * when reports are signed, a run entry of the register for that night, vendor and suite holds
+ * its hash (then *seq is that entry's number, else -1). A report written but never registered
+ * (the run stopped between the two) is not published. Returns 1, 0, or -1 with err set (the
+ * register could not be read). */
+int publish_is_registered(const struct publish *p, const char *date, const char *vendor,
+			  const char *suite, const char *report_path, long long *seq,
+			  struct pl_err *err);
 /* Signs the report and appends its run entry; fills item->register_seq. */
 int publish_report(struct publish *p, const char *date, struct publish_item *item,
 		   struct pl_err *err);

@@ -164,6 +164,12 @@ run_trials() { # run_trials N LO_PERCENT HI_PERCENT
 		resumed=$((resumed + 1))
 		rep="$d/reports/$date/sim-mini.json"
 		[ -f "$rep" ] && [ -f "$rep.minisig" ] || fail "trial $trial: no signed report after --resume"
+		# one run entry and at most one history line for the night, wherever the kill landed
+		# (a kill after the register entry, then --resume, made two of each: QA, stop 32)
+		n=$(grep '"type":"run"' "$d/state/register.jsonl" | grep -c "\"night\":\"$date\"" || true)
+		[ "$n" = 1 ] || fail "trial $trial: $n register entries for night $date after --resume"
+		n=$(grep -c "\"night\":\"$date\"" "$d/state/history/sim/sim-gpt-1/mini.jsonl" || true)
+		[ "$n" -le 1 ] || fail "trial $trial: $n history lines for night $date after --resume"
 		check_files "$d"
 	done
 }

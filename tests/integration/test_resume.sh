@@ -131,7 +131,7 @@ assert len(bodies) == 1, bodies
 b = bodies[0]
 assert b["kind"] == "incomplete" and "killed" in json.dumps(b) and "2026-01-02" in json.dumps(b), b
 PY
-grep -q "WARN .*night 2026-01-02: sim/demo \[sim-gpt-1\]: incomplete (the run was killed" "$tmp/run.log" ||
+grep -q "WARN .*night 2026-01-02: sim/demo \[sim-gpt-1\]: incomplete (the run did not finish (killed" "$tmp/run.log" ||
 	fail "killed night not logged: $(cat "$tmp/run.log")"
 [ -z "$(find "$killed/state/journal" -maxdepth 1 -name '*.jsonl')" ] || fail "a journal was left behind"
 expect_exit 0 "$PLUMBLINE" register verify --config "$killed/plumbline.json"

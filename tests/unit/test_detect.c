@@ -220,7 +220,8 @@ static enum detect_verdict night(struct fx *f, const struct vendor *v, int n,
 
 	vv.night = n;
 	s = gen_set(&vv, NP, 10, 7000 + (uint64_t)n);
-	snprintf(id, sizeof(id), "2026-01-%02d", n % 28 + 1);
+	/* a night of its own for every n (a night id seen before is that night run again) */
+	snprintf(id, sizeof(id), "2026-%02d-%02d", n / 28 + 1, n % 28 + 1);
 	assert_int_equal(detect_evaluate(f->p, f->base, s, f->hist, id, 0, o, &section, &err), 0);
 	sampleset_free(s);
 	if (getenv("PL_DEBUG"))
@@ -530,6 +531,46 @@ static void test_return_explains_rates(void **state)
 /* Latency drifts: a fast endpoint whose few milliseconds wobble with the machine's load never
  * drifts (whole-ms figures, 1-6 ms from night to night), while a real slide of a slow one (800
  * ms, +5% a night) is caught as a drift of latency within a week. */
+/* A night run again (--force, or --resume after its line was written) is judged against the
+ * nights before it: a suspicion is suspected again, never confirmed by its own first run, and
+ * the history keeps one line for the night (QA: the second run said "confirmed"). */
+static void test_rerun_not_self_confirmed(void **state)
+{
+	struct fx f;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1 }, drift = { .noise = 0.1, .wording = 0.3 };
+	char *text;
+	int n, k;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 15; n++)
+		night(&f, &quiet, n, &o, NULL);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(night(&f, &drift, n, &o, NULL), DETECT_CHANGED);
+		assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+		assert_string_equal(o.epoch, "e2");
+	}
+	text = tu_read(f.hist, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"night\":\"2026-01-16\""));
+	assert_null(
+		strstr(strstr(text, "\"night\":\"2026-01-16\"") + 1, "\"night\":\"2026-01-16\""));
+	free(text);
+	/* the next night confirms it, dated by the suspected night */
+	assert_int_equal(night(&f, &drift, n + 1, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_string_equal(o.epoch, "e2");
+	assert_non_null(strstr(o.summary, "since 2026-01-16"));
+	/* and a confirmed night run again is confirmed again, in the same epoch */
+	assert_int_equal(night(&f, &drift, n + 1, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	assert_string_equal(o.epoch, "e2");
+	assert_int_equal(night(&f, &drift, n + 2, &o, NULL), DETECT_NO_CHANGE);
+	assert_string_equal(o.epoch, "e2");
+	fx_release(&f);
+}
+
 static void test_latency_drift(void **state)
 {
 	struct fx f;
@@ -747,7 +788,7 @@ static void test_unstable_again(void **state)
 		assert_int_not_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
 	fx_settings(&f, strict);
 	assert_int_equal(night(&f, &wild, n, &o, NULL), DETECT_UNSTABLE);
-	snprintf(id, sizeof(id), "2026-01-%02d", n % 28 + 1); /* night()'s id */
+	snprintf(id, sizeof(id), "2026-%02d-%02d", n / 28 + 1, n % 28 + 1); /* night()'s id */
 	assert_true(o.unstable_onset);
 	assert_string_equal(o.unstable_since, id);
 	assert_string_not_equal(o.unstable_since, first);
@@ -2377,6 +2418,7 @@ int main(void)
 		cmocka_unit_test(test_hard_signals),
 		cmocka_unit_test(test_version_header),
 		cmocka_unit_test(test_drift_epochs_rollback),
+		cmocka_unit_test(test_rerun_not_self_confirmed),
 		cmocka_unit_test(test_latency_drift),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_unstable),

@@ -8,6 +8,7 @@
 
 #include "fileio.h"
 #include "history.h"
+#include "testutil.h"
 #include "sbuf.h"
 
 #include <stdio.h>
@@ -69,6 +70,46 @@ static void test_append_load(void **state)
 
 	unlink(path);
 	rmdir(sub);
+	rmdir(dir);
+}
+
+/* A night run again: its line is replaced where it stood (one line a night), every other
+ * line kept byte for byte, torn lines dropped; a night the history lacks goes at the end. */
+static void test_replace_night(void **state)
+{
+	char dir[] = "/tmp/pl_test_history_XXXXXX", path[256];
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *r;
+	char *text = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/h.jsonl", dir);
+	assert_int_equal(
+		fileio_append(path,
+			      "{\"night\":\"n1\", \"x\": 1}\n{\"night\":\"n2\",\"x\":2}\n"
+			      "{\"torn\n{\"night\":\"n2\",\"x\":3}\n{\"night\":\"n3\",\"x\":4}\n",
+			      93, 0644, &err),
+		0);
+	r = json_pack("{s:s,s:i}", "night", "n2", "x", 9);
+	assert_int_equal(history_replace_night(path, "n2", r, &err), 0);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "{\"night\":\"n1\", \"x\": 1}\n{\"night\":\"n2\",\"x\":9}\n"
+				  "{\"night\":\"n3\",\"x\":4}\n");
+	free(text);
+	json_object_set_new(r, "night", json_string("n4"));
+	assert_int_equal(history_replace_night(path, "n4", r, &err), 0);
+	assert_int_equal(history_load(path, &recs, NULL, &err), 0);
+	assert_int_equal(json_array_size(recs), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 3), "night")),
+			    "n4");
+	/* the nights of a name leave a loaded history */
+	assert_int_equal(history_drop_night(recs, "n2"), 1);
+	assert_int_equal(history_drop_night(recs, "n9"), 0);
+	assert_int_equal(json_array_size(recs), 3);
+	json_decref(recs);
+	json_decref(r);
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -219,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_append_load),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_replace_night),
 		cmocka_unit_test(test_long_lines_without_sketch),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_epochs),
