@@ -167,6 +167,11 @@ int check_needs_tools(const struct check *c)
 	return c->ops->needs_tools;
 }
 
+const char *check_tool_name(const struct check *c)
+{
+	return c->ops->tool_name ? c->ops->tool_name(c->state) : NULL;
+}
+
 int check_is_aggregate(const struct check *c)
 {
 	return c->ops->aggregate != NULL;

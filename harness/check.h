@@ -126,6 +126,9 @@ struct check_ops {
 	/* MAY be set (1) by a kind that judges the answer's tool calls: on a prompt without
 	 * "tools" no answer has one, so suite_load refuses it (check_needs_tools). */
 	int needs_tools;
+	/* MAY be NULL; for a needs_tools kind: the tool the answer must call (borrowed from
+	 * state), or NULL for any. suite_load refuses a name the prompt's "tools" lack. */
+	const char *(*tool_name)(const void *state);
 };
 
 /* Compiles the check spec at loc:pointer. Returns a new check or NULL with err set. */
@@ -134,6 +137,9 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 void check_eval(const struct check *c, const struct check_input *in, struct check_result *out);
 /* 1 when c's kind judges tool calls (check_ops.needs_tools): its prompt must have tools. */
 int check_needs_tools(const struct check *c);
+/* The tool c requires its answer to call (check_ops.tool_name; borrowed), or NULL: any tool,
+ * or a kind that judges no tool calls. */
+const char *check_tool_name(const struct check *c);
 /* 1 when c's kind judges a prompt's answers together (check_ops.aggregate), else 0. */
 int check_is_aggregate(const struct check *c);
 /* For such a check: the (prompt, check) verdict from the results check_eval gave for each of

@@ -208,6 +208,13 @@ static void tool_describe(const void *state, char *buf, size_t len)
 		 t->schema ? " schema" : "", t->args ? " arguments" : "");
 }
 
+static const char *tool_name(const void *state)
+{
+	const struct tool_state *t = state;
+
+	return t->name;
+}
+
 const struct check_ops check_tool_call_ops = {
 	.name = "tool_call",
 	.compile = tool_compile,
@@ -215,6 +222,7 @@ const struct check_ops check_tool_call_ops = {
 	.release = tool_release,
 	.describe = tool_describe,
 	.needs_tools = 1,
+	.tool_name = tool_name,
 	.example_prompt =
 		"{\"id\": \"weather_tool\", \"description\": \"The model should call the tool, "
 		"with the city from the question.\", \"prompt\": \"Use the tool: what is the weather "

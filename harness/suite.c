@@ -158,6 +158,59 @@ static int parse_messages(const struct jsonloc *loc, const char *ptr, const json
 	return 0;
 }
 
+/* A check of the answer's tool calls (check_needs_tools) on prompt p, at cptr: refused when
+ * no answer could pass it: the prompt has no "tools", its "tool_choice" is "none" or forces
+ * another tool, or the check names a tool "tools" does not declare. */
+static int tools_fit(const struct jsonloc *loc, const char *ptr, const char *cptr,
+		     const struct prompt *p, const struct check *c, struct pl_err *err)
+{
+	const char *name = check_tool_name(c), *forced;
+	char at[512], choice[512];
+	struct sbuf names;
+	size_t j;
+	int rc;
+
+	if (!p->tools)
+		return json_fail(loc, cptr, "type", err,
+				 "a %s check needs \"tools\" on its prompt: without them no "
+				 "answer has a tool call, so it could never pass",
+				 check_kind(c));
+	snprintf(at, sizeof(at), "%s", ptr);
+	jsonpos_push_key(at, sizeof(at), "tool_choice");
+	jsonpos_where(choice, sizeof(choice), loc->file, loc->text, loc->text_len, at);
+	if (json_is_string(p->tool_choice) && !strcmp(json_string_value(p->tool_choice), "none"))
+		return json_fail(loc, cptr, "type", err,
+				 "a %s check needs a prompt that lets the model call a tool, but "
+				 "%s is \"none\": no answer has a tool call, so it could never "
+				 "pass (expected \"auto\", \"required\" or {\"name\": TOOL})",
+				 check_kind(c), choice);
+	if (!name)
+		return 0;
+	forced = json_string_value(json_object_get(p->tool_choice, "name"));
+	if (forced && strcmp(forced, name))
+		return json_fail(loc, cptr, "name", err,
+				 "the check expects a call to \"%s\", but %s forces the tool "
+				 "\"%s\", so it could never pass",
+				 name, choice, forced);
+	sbuf_init(&names);
+	for (j = 0; j < json_array_size(p->tools); j++) {
+		const char *t =
+			json_string_value(json_object_get(json_array_get(p->tools, j), "name"));
+
+		if (!strcmp(t, name)) {
+			sbuf_release(&names);
+			return 0;
+		}
+		sbuf_addf(&names, "%s\"%s\"", j ? ", " : "", t);
+	}
+	rc = json_fail(loc, cptr, "name", err,
+		       "no tool named \"%s\" in the prompt's \"tools\", so it could never pass "
+		       "(expected one of: %s)",
+		       name, names.buf);
+	sbuf_release(&names);
+	return rc;
+}
+
 static int parse_checks(const struct jsonloc *loc, const char *ptr, const json_t *obj,
 			struct prompt *p, struct pl_err *err)
 {
@@ -195,12 +248,9 @@ static int parse_checks(const struct jsonloc *loc, const char *ptr, const json_t
 					err, "duplicate check id \"%s\": %s has it too",
 					check_id(p->checks[i]), first);
 			}
-		if (check_needs_tools(p->checks[i]) && !p->tools)
-			return json_fail(
-				loc, cptr, "type", err,
-				"a %s check needs \"tools\" on its prompt: without them no "
-				"answer has a tool call, so it could never pass",
-				check_kind(p->checks[i]));
+		if (check_needs_tools(p->checks[i]) &&
+		    tools_fit(loc, ptr, cptr, p, p->checks[i], err) < 0)
+			return -1;
 	}
 	return 0;
 }
