@@ -70,7 +70,10 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	for (v = 0; v < cfg->n_vendors; v++) {
-		if (config_vendor_cost_check(&cfg->vendors[v], cfg->max_cost, "budget.max_cost",
+		char where[512];
+
+		if (config_vendor_cost_check(&cfg->vendors[v], cfg->max_cost,
+					     config_budget_where(cfg, 0, where, sizeof(where)),
 					     &err) < 0) {
 			rc = cli_fail(&err);
 			goto out;

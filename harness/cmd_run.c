@@ -1320,11 +1320,13 @@ static int needs_judge(const struct session *s)
 static int check_judge_cost(const struct session *s, const struct run_args *a, struct pl_err *err)
 {
 	double max_cost = a->so.max_cost > 0 ? a->so.max_cost : s->cfg->max_cost;
+	char where[512];
 
 	if (max_cost <= 0 || !s->cfg->judge_vendor || !needs_judge(s))
 		return 0;
-	return config_vendor_cost_check(config_vendor(s->cfg, s->cfg->judge_vendor), max_cost,
-					a->so.max_cost > 0 ? "--max-cost" : "budget.max_cost", err);
+	return config_vendor_cost_check(
+		config_vendor(s->cfg, s->cfg->judge_vendor), max_cost,
+		config_budget_where(s->cfg, a->so.max_cost, where, sizeof(where)), err);
 }
 
 /* The LLM judge of the targets whose suite has judged checks (they are marked); *jc stays
@@ -1515,7 +1517,7 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx rctx;
 	struct pass ps;
 	size_t n_targets = 0, n_left = 0, i, changed = 0, failed = 0, incomplete = 0, unjudged = 0;
-	char today[16];
+	char today[16], where[512];
 	time_t started = time(NULL);
 	int rc;
 
@@ -1549,7 +1551,8 @@ int cmd_run(int argc, char **argv)
 	 * sent */
 	if (plan_check_max_cost(&s.plan, a.so.max_cost, "--max-cost", &err) < 0 ||
 	    (a.so.max_cost <= 0 &&
-	     plan_check_max_cost(&s.plan, s.cfg->max_cost, "budget.max_cost", &err) < 0) ||
+	     plan_check_max_cost(&s.plan, s.cfg->max_cost,
+				 config_budget_where(s.cfg, 0, where, sizeof(where)), &err) < 0) ||
 	    check_judge_cost(&s, &a, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

@@ -401,6 +401,13 @@ const char *config_where(const struct config *c, const char *pointer, char *buf,
 	return jsonpos_where(buf, len, c->path, c->text, c->text_len, pointer);
 }
 
+const char *config_budget_where(const struct config *c, double cli_max_cost, char *buf, size_t len)
+{
+	if (cli_max_cost > 0)
+		return "--max-cost";
+	return config_where(c, "/budget/max_cost", buf, len);
+}
+
 const struct vendor *config_vendor(const struct config *c, const char *id)
 {
 	size_t i;

@@ -120,12 +120,18 @@ double config_vendor_cost(const struct vendor *v, long prompt_tokens, long compl
 
 /* A cost budget (max_cost > 0) needs the vendor's prices: without them its cost is unknown and
  * the budget could never stop it. Returns 0, or -1 with err set (PL_E_USAGE, where = `what`,
- * the option or key that set the budget: "--max-cost", "budget.max_cost") naming the vendor.
+ * the option or key that set the budget: "--max-cost", or config_budget_where's
+ * "FILE:LINE:COL: budget.max_cost") naming the vendor.
  * For a plan's vendors call plan_check_max_cost (plan.h). */
 int config_vendor_cost_check(const struct vendor *v, double max_cost, const char *what,
 			     struct pl_err *err);
 
 /* Builds "FILE:LINE:COL: field" for a JSON Pointer into the config, for error messages. */
 const char *config_where(const struct config *c, const char *pointer, char *buf, size_t len);
+
+/* The `what` of config_vendor_cost_check for the run's cost budget: "--max-cost" when
+ * cli_max_cost > 0 (the option set it), else where the config's budget.max_cost stands
+ * ("FILE:LINE:COL: budget.max_cost", written into buf). Returns a static string or buf. */
+const char *config_budget_where(const struct config *c, double cli_max_cost, char *buf, size_t len);
 
 #endif

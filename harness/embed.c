@@ -68,6 +68,7 @@ struct embedder *embedder_new(struct config *cfg, const struct embed_budget *b, 
 	struct embedder *e = NULL;
 	const struct vendor *v = cfg->embed_vendor ? config_vendor(cfg, cfg->embed_vendor) : NULL;
 	const char *id;
+	char where[512];
 
 	if (!v) {
 		pl_err_set(err, PL_E_INTERNAL, NULL, "no embeddings vendor");
@@ -76,7 +77,9 @@ struct embedder *embedder_new(struct config *cfg, const struct embed_budget *b, 
 	id = v->id;
 	if (config_load_secrets(cfg, &id, 1, err) < 0)
 		return NULL;
-	if (b && config_vendor_cost_check(v, b->max_cost, "embeddings", err) < 0)
+	if (b && config_vendor_cost_check(
+			 v, b->max_cost,
+			 config_where(cfg, "/embeddings/vendor", where, sizeof(where)), err) < 0)
 		return NULL;
 	e = xcalloc(1, sizeof(*e));
 	e->cfg = cfg;

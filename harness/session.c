@@ -74,7 +74,7 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	struct runner_opts ro;
 	struct journal *j;
 	struct sbuf path;
-	char runid[64], when[32];
+	char runid[64], when[32], where[512];
 	int rc;
 
 	if (o->close_journal && o->collect) {
@@ -85,7 +85,8 @@ int session_execute(struct session *s, const struct session_opts *o, struct pl_e
 	}
 	/* every sending command: a cost budget must be able to count every vendor's cost */
 	if (plan_check_max_cost(&s->plan, o->max_cost > 0 ? o->max_cost : s->cfg->max_cost,
-				o->max_cost > 0 ? "--max-cost" : "budget.max_cost", err) < 0)
+				config_budget_where(s->cfg, o->max_cost, where, sizeof(where)),
+				err) < 0)
 		return -1;
 	sbuf_init(&path);
 	sbuf_addf(&path, "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);

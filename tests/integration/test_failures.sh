@@ -136,12 +136,14 @@ grep -qF -- '--max-cost: vendor "sim" has no prices in the config' "$tmp/last.er
 [ "$(sim_requests)" = 0 ] || fail "--max-cost refused, but requests were sent"
 vendor_set "$dir/plumbline.json" '{"budget": {"max_cost": 5}}'
 expect_exit 2 "$PLUMBLINE" check --config "$dir/plumbline.json"
-grep -qF 'budget.max_cost: vendor "sim" has no prices' "$tmp/last.err" ||
-	fail "check budget.max_cost: $(cat "$tmp/last.err")"
+# located in the config, as every config error is
+at='plumbline\.json:[0-9]+:[0-9]+: budget\.max_cost: vendor "sim" has no prices'
+grep -qE "$at" "$tmp/last.err" || fail "check budget.max_cost: $(cat "$tmp/last.err")"
+expect_exit 2 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-05-01 "$suite"
+grep -qE "$at" "$tmp/last.err" || fail "run budget.max_cost: $(cat "$tmp/last.err")"
 # every sending command refuses it (session_execute), before a request
 expect_exit 2 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
-grep -qF 'budget.max_cost: vendor "sim" has no prices' "$tmp/last.err" ||
-	fail "baseline record budget.max_cost: $(cat "$tmp/last.err")"
+grep -qE "$at" "$tmp/last.err" || fail "baseline record budget.max_cost: $(cat "$tmp/last.err")"
 [ "$(sim_requests)" = 0 ] || fail "budget.max_cost refused, but requests were sent"
 vendor_set "$dir/plumbline.json" '{"vendor": {"prices": {"input_per_mtok": 2, "output_per_mtok": 8}}}'
 expect_exit 0 "$PLUMBLINE" run --config "$dir/plumbline.json" --dry-run --max-cost 1 "$suite"
