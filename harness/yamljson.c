@@ -27,6 +27,8 @@ struct anchor {
 struct yj {
 	yaml_parser_t parser;
 	const char *file;
+	const unsigned char *text; /* the input, to locate reader errors */
+	size_t len;
 	struct sbuf *idx;
 	struct pl_err *err;
 	struct anchor *anchors;
@@ -53,22 +55,72 @@ static int fail_at(struct yj *y, const yaml_mark_t *mark, const char *fmt, ...)
 	return pl_err_set(y->err, PL_E_INPUT, where, "%s", msg);
 }
 
+/* The length a UTF-8 sequence claims by its first byte (1 for a byte that starts none). */
+static size_t utf8_claim(unsigned char b)
+{
+	if (b >= 0xC0 && b < 0xE0)
+		return 2;
+	if (b >= 0xE0 && b < 0xF0)
+		return 3;
+	if (b >= 0xF0 && b < 0xF8)
+		return 4;
+	return 1;
+}
+
+/* Line and column (from 1) of the character holding byte offset of UTF-8 text, counted as
+ * libyaml counts its marks: characters, not bytes; breaks at LF, CR, CRLF, NEL, LS and PS;
+ * a leading byte order mark is not a character. A reader error's offset may fall inside the
+ * bad sequence (a wrong trailing byte): the character is the one whose first byte claims it. */
+static void utf8_mark(const unsigned char *t, size_t len, size_t offset, size_t *line, size_t *col)
+{
+	size_t i = 0, n;
+
+	*line = 1;
+	*col = 1;
+	if (len >= 3 && t[0] == 0xEF && t[1] == 0xBB && t[2] == 0xBF)
+		i = 3;
+	for (; i < len && i < offset; i += n) {
+		n = utf8_claim(t[i]);
+		if (i + n > offset)
+			break;
+		if (t[i] == '\n' || (t[i] == '\r' && (i + 1 >= len || t[i + 1] != '\n')) ||
+		    (n == 2 && t[i] == 0xC2 && t[i + 1] == 0x85) ||
+		    (n == 3 && t[i] == 0xE2 && t[i + 1] == 0x80 &&
+		     (t[i + 2] == 0xA8 || t[i + 2] == 0xA9))) {
+			(*line)++;
+			*col = 1;
+		} else if (t[i] != '\r') {
+			(*col)++;
+		}
+	}
+}
+
 static int syntax_error(struct yj *y)
 {
 	const yaml_parser_t *p = &y->parser;
 	char where[512];
+	size_t line, col;
 
 	if (p->error == YAML_MEMORY_ERROR)
 		abort(); /* out of memory, as everywhere */
-	if (p->error == YAML_READER_ERROR)
-		snprintf(where, sizeof(where), "%s", y->file);
-	else
-		snprintf(where, sizeof(where), "%s:%zu:%zu", y->file, p->problem_mark.line + 1,
-			 p->problem_mark.column + 1);
-	if (p->error == YAML_READER_ERROR)
+	if (p->error == YAML_READER_ERROR) {
+		/* libyaml gives a byte offset here, no mark; UTF-16 text (a BOM FF FE or FE FF)
+		 * is not scanned for lines and keeps the offset */
+		if (y->len >= 2 && ((y->text[0] == 0xFF && y->text[1] == 0xFE) ||
+				    (y->text[0] == 0xFE && y->text[1] == 0xFF)))
+			return pl_err_set(y->err, PL_E_INPUT, y->file,
+					  "invalid YAML: %s at byte %zu (YAML text is UTF-8 or "
+					  "UTF-16)",
+					  p->problem ? p->problem : "unreadable text",
+					  p->problem_offset);
+		utf8_mark(y->text, y->len, p->problem_offset, &line, &col);
+		snprintf(where, sizeof(where), "%s:%zu:%zu", y->file, line, col);
 		return pl_err_set(y->err, PL_E_INPUT, where,
-				  "invalid YAML: %s at byte %zu (YAML text is UTF-8 or UTF-16)",
-				  p->problem ? p->problem : "unreadable text", p->problem_offset);
+				  "invalid YAML: %s (YAML text is UTF-8 or UTF-16)",
+				  p->problem ? p->problem : "unreadable text");
+	}
+	snprintf(where, sizeof(where), "%s:%zu:%zu", y->file, p->problem_mark.line + 1,
+		 p->problem_mark.column + 1);
 	return pl_err_set(y->err, PL_E_INPUT, where, "invalid YAML: %s%s%s",
 			  p->problem ? p->problem : "syntax error", p->context ? " " : "",
 			  p->context ? p->context : "");
@@ -437,6 +489,8 @@ json_t *yamljson_parse(const char *file, const char *text, size_t len, struct sb
 
 	memset(&y, 0, sizeof(y));
 	y.file = file;
+	y.text = (const unsigned char *)text;
+	y.len = len;
 	y.idx = idx;
 	y.err = err;
 	if (!yaml_parser_initialize(&y.parser))

@@ -172,6 +172,14 @@ static void test_errors(void **state)
 		  "unknown alias *x (an anchor &x must come first)" },
 		{ "? [k]\n: v\n", "t.yaml:1:3", "a mapping key must be a plain or quoted string" },
 		{ "\"a\\0b\": 1\n", "t.yaml:1:1: a", "a mapping key contains a NUL character" },
+		/* reader errors: libyaml gives a byte offset, reported as line:column in
+		 * characters like every other mark (CRLF one break, a character several bytes) */
+		{ "id: s\nprompts:\n  - id: p\n    prompt: \"caf\xe9\"\n", "t.yaml:4:17",
+		  "invalid YAML: invalid trailing UTF-8 octet (YAML text is UTF-8 or UTF-16)" },
+		{ "a: 1\r\nb: \xc3\xa9\xff\n", "t.yaml:2:5",
+		  "invalid YAML: invalid leading UTF-8 octet (YAML text is UTF-8 or UTF-16)" },
+		{ "a: \"x\x01\"\n", "t.yaml:1:6",
+		  "invalid YAML: control characters are not allowed (YAML text is UTF-8 or UTF-16)" },
 	};
 	size_t i;
 
