@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "detect.h"
+#include "jsonpos.h"
 #include "judge_client.h"
 #include "plan.h"
 #include "publish.h"
@@ -34,6 +35,34 @@ const struct cli_usage_part usage_check_parts[] = {
 	{ NULL, NULL },
 };
 
+/* Without the config's "embeddings" endpoint an embedding_similarity check skips every
+ * night: one warning line for each such check of s (a dataset's rows share their prompt's
+ * checks: once for them all), located at its type, appended to out. */
+static void warn_unembedded(const struct suite *s, struct sbuf *out)
+{
+	char ptr[128], where[512];
+	size_t p, c;
+
+	for (p = 0; p < s->n_prompts; p++) {
+		const struct prompt *pr = &s->prompts[p];
+
+		if (p && s->prompts[p - 1].origin == pr->origin)
+			continue;
+		for (c = 0; c < pr->n_checks; c++) {
+			if (strcmp(check_kind(pr->checks[c]), "embedding_similarity"))
+				continue;
+			snprintf(ptr, sizeof(ptr), "/prompts/%zu/checks/%zu/type", pr->origin, c);
+			jsonpos_where(where, sizeof(where), s->path, s->text, s->text_len, ptr);
+			sbuf_addf(out,
+				  "plumbline: warning: %s: the config has no \"embeddings\", so "
+				  "this embedding_similarity check will skip every night: add "
+				  "\"embeddings\": {\"vendor\": ID, \"model\": M} (a vendor "
+				  "entry whose probe has an embeddings API) to the config\n",
+				  where);
+		}
+	}
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -43,13 +72,15 @@ int cmd_check(int argc, char **argv)
 	struct jsonloc cloc;
 	struct plan plan;
 	struct check_args ca = { NULL };
-	char **ids = NULL; /* the suites' ids so far, to refuse a second of one */
+	char **ids = NULL;    /* the suites' ids so far, to refuse a second of one */
+	struct sbuf warnings; /* printed once everything is valid */
 	int first, i, rc = EXIT_USAGE;
 	size_t prompts = 0, checks = 0, judged_suites = 0, v;
 
 	first = cli_parse_options("check", argc, argv, check_options, &ca, &rc);
 	if (first < 0)
 		return rc;
+	sbuf_init(&warnings);
 	rc = EXIT_OK;
 	config_path = ca.config_path;
 	if (!config_path)
@@ -126,6 +157,8 @@ int cmd_check(int argc, char **argv)
 		prompts += s->n_prompts;
 		if (!cfg->judge_vendor && judge_suite_needs(s))
 			judged_suites++;
+		if (!cfg->embed_vendor)
+			warn_unembedded(s, &warnings);
 		printf("%s: ok (suite \"%s\", %zu prompt%s)\n", argv[i], s->id, s->n_prompts,
 		       s->n_prompts == 1 ? "" : "s");
 		suite_free(s);
@@ -145,7 +178,9 @@ int cmd_check(int argc, char **argv)
 			"but the config has no \"judge\": they will be skipped\n",
 			judged_suites, judged_suites == 1 ? "" : "s",
 			judged_suites == 1 ? "has" : "have");
+	fputs(warnings.buf, stderr);
 out:
+	sbuf_release(&warnings);
 	for (i = 0; ids && ids[i]; i++)
 		free(ids[i]);
 	free(ids);

@@ -41,6 +41,21 @@ sim_count() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"].get(sys.argv[1], 0))' "$1"
 }
 
+# 0. `check` without "embeddings" in the config: each embedding_similarity check would skip
+#    every night; a warning at its file:line:col says so and how to configure it (exit 0: it
+#    is valid); with "embeddings" there is none.
+write_config "$dir" 9
+expect_exit 0 "$PLUMBLINE" check --config "$dir/plumbline.json" "$suite"
+[ "$(grep -c 'no "embeddings", so this embedding_similarity check will skip every night: add "embeddings"' "$tmp/last.err")" = 3 ] ||
+	fail "check without embeddings: $(cat "$tmp/last.err")"
+for at in 'suite.json:7:26: prompts\[0\].checks\[0\].type' 'suite.json:8:26: prompts\[0\].checks\[1\].type' \
+	'suite.json:12:26: prompts\[1\].checks\[0\].type'; do
+	grep -q "warning: .*$at: the config has no" "$tmp/last.err" || fail "check: no warning at $at: $(cat "$tmp/last.err")"
+done
+embeddings_config text-embedding-3-small
+expect_exit 0 "$PLUMBLINE" check --config "$dir/plumbline.json" "$suite"
+! grep -q 'embedding_similarity check will skip' "$tmp/last.err" || fail "check warned with embeddings"
+
 # 1. The baseline: its 20 answers are embedded once (one batched request) and stored next
 #    to it; then a clean night embeds only tonight's answers (one request per prompt).
 sim_start rec --seed 5 --night 0
