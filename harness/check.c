@@ -172,6 +172,13 @@ const char *check_tool_name(const struct check *c)
 	return c->ops->tool_name ? c->ops->tool_name(c->state) : NULL;
 }
 
+const char *check_warnings(const struct check *c)
+{
+	const char *w = c->ops->warnings ? c->ops->warnings(c->state) : NULL;
+
+	return w && *w ? w : NULL;
+}
+
 int check_is_aggregate(const struct check *c)
 {
 	return c->ops->aggregate != NULL;

@@ -129,6 +129,10 @@ struct check_ops {
 	/* MAY be NULL; for a needs_tools kind: the tool the answer must call (borrowed from
 	 * state), or NULL for any. suite_load refuses a name the prompt's "tools" lack. */
 	const char *(*tool_name)(const void *state);
+	/* MAY be NULL. What compile found legal but likely wrong (a misspelled schema keyword):
+	 * lines "FILE:LINE:COL: FIELD: message", each ending in '\n', borrowed from state; NULL
+	 * or "" for none. `plumbline check` prints them as warnings (check_warnings). */
+	const char *(*warnings)(const void *state);
 };
 
 /* Compiles the check spec at loc:pointer. Returns a new check or NULL with err set. */
@@ -140,6 +144,8 @@ int check_needs_tools(const struct check *c);
 /* The tool c requires its answer to call (check_ops.tool_name; borrowed), or NULL: any tool,
  * or a kind that judges no tool calls. */
 const char *check_tool_name(const struct check *c);
+/* check_ops.warnings of c: located lines ending in '\n' (borrowed), or NULL when none. */
+const char *check_warnings(const struct check *c);
 /* 1 when c's kind judges a prompt's answers together (check_ops.aggregate), else 0. */
 int check_is_aggregate(const struct check *c);
 /* For such a check: the (prompt, check) verdict from the results check_eval gave for each of

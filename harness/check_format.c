@@ -1,6 +1,7 @@
 /* check_format.c: the format checks: "json" (the answer parses as JSON, optionally inside one
  * ```json fenced block) and "json_schema" (it also validates against a compiled schema). */
 #include "check.h"
+#include "jsonpos.h"
 #include "jsonschema.h"
 #include "sbuf.h"
 
@@ -13,6 +14,7 @@
 struct format_state {
 	int fenced;
 	struct jsonschema *schema; /* NULL for "json" */
+	char *warnings;		   /* check_ops.warnings; NULL for none */
 };
 
 static void format_release(void *state)
@@ -22,6 +24,7 @@ static void format_release(void *state)
 	if (!f)
 		return;
 	jsonschema_free(f->schema);
+	free(f->warnings);
 	free(f);
 }
 
@@ -43,6 +46,29 @@ static void *json_compile(const struct jsonloc *loc, const char *pointer, const 
 		return NULL;
 	}
 	return f;
+}
+
+struct typo_ctx {
+	const struct jsonloc *loc;
+	const char *pointer; /* the schema's, in the suite file */
+	struct sbuf *out;
+};
+
+/* jsonschema_typos' callback: one located warning line. */
+static void schema_typo(void *ctx, const char *pointer, const char *key, const char *keyword)
+{
+	const struct typo_ctx *t = ctx;
+	char where[1024];
+	struct sbuf at;
+
+	sbuf_init(&at);
+	sbuf_addf(&at, "%s%s", t->pointer, pointer);
+	jsonpos_where(where, sizeof(where), t->loc->file, t->loc->text, t->loc->text_len, at.buf);
+	sbuf_addf(t->out,
+		  "%s: unknown schema keyword \"%s\" (did you mean \"%s\"?): JSON Schema "
+		  "ignores unknown keywords, so it checks nothing\n",
+		  where, key, keyword);
+	sbuf_release(&at);
 }
 
 static void *schema_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
@@ -76,6 +102,20 @@ static void *schema_compile(const struct jsonloc *loc, const char *pointer, cons
 		json_fail(loc, at.buf, NULL, err, "invalid schema: %s", serr.msg);
 		sbuf_release(&at);
 		goto fail;
+	}
+	{
+		struct sbuf w;
+		struct typo_ctx t = { loc, NULL, &w };
+
+		sbuf_init(&at);
+		sbuf_addf(&at, "%s/schema", pointer ? pointer : "");
+		t.pointer = at.buf;
+		sbuf_init(&w);
+		jsonschema_typos(schema, &opts, schema_typo, &t);
+		if (w.len)
+			f->warnings = sbuf_detach(&w, NULL);
+		sbuf_release(&w);
+		sbuf_release(&at);
 	}
 	return f;
 fail:
@@ -207,6 +247,13 @@ static void json_describe(const void *state, char *buf, size_t len)
 	snprintf(buf, len, "json%s", f->fenced ? " (fenced ok)" : "");
 }
 
+static const char *schema_warnings(const void *state)
+{
+	const struct format_state *f = state;
+
+	return f->warnings;
+}
+
 static void schema_describe(const void *state, char *buf, size_t len)
 {
 	const struct format_state *f = state;
@@ -237,6 +284,7 @@ const struct check_ops check_json_schema_ops = {
 	.eval = schema_eval,
 	.release = format_release,
 	.describe = schema_describe,
+	.warnings = schema_warnings,
 	.example_prompt = format_example_prompt,
 	.example = "{\"type\": \"json_schema\", \"schema\": {\"type\": \"object\", "
 		   "\"required\": [\"name\", \"price\", \"currency\", \"in_stock\"], "

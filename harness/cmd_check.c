@@ -35,10 +35,11 @@ const struct cli_usage_part usage_check_parts[] = {
 	{ NULL, NULL },
 };
 
-/* Without the config's "embeddings" endpoint an embedding_similarity check skips every
- * night: one warning line for each such check of s (a dataset's rows share their prompt's
- * checks: once for them all), located at its type, appended to out. */
-static void warn_unembedded(const struct suite *s, struct sbuf *out)
+/* The warning lines for s's checks, appended to out (a dataset's rows share their prompt's
+ * checks: once for them all): what their compile found (check_warnings: a misspelled schema
+ * keyword), and, without the config's "embeddings" endpoint (embedded 0), each
+ * embedding_similarity check, which would skip every night, located at its type. */
+static void warn_checks(const struct suite *s, int embedded, struct sbuf *out)
 {
 	char ptr[128], where[512];
 	size_t p, c;
@@ -49,7 +50,15 @@ static void warn_unembedded(const struct suite *s, struct sbuf *out)
 		if (p && s->prompts[p - 1].origin == pr->origin)
 			continue;
 		for (c = 0; c < pr->n_checks; c++) {
-			if (strcmp(check_kind(pr->checks[c]), "embedding_similarity"))
+			const char *w = check_warnings(pr->checks[c]), *nl;
+
+			for (; w && *w; w = nl + 1) {
+				nl = strchr(w, '\n');
+				if (!nl)
+					nl = w + strlen(w) - 1;
+				sbuf_addf(out, "plumbline: warning: %.*s\n", (int)(nl - w), w);
+			}
+			if (embedded || strcmp(check_kind(pr->checks[c]), "embedding_similarity"))
 				continue;
 			snprintf(ptr, sizeof(ptr), "/prompts/%zu/checks/%zu/type", pr->origin, c);
 			jsonpos_where(where, sizeof(where), s->path, s->text, s->text_len, ptr);
@@ -157,8 +166,7 @@ int cmd_check(int argc, char **argv)
 		prompts += s->n_prompts;
 		if (!cfg->judge_vendor && judge_suite_needs(s))
 			judged_suites++;
-		if (!cfg->embed_vendor)
-			warn_unembedded(s, &warnings);
+		warn_checks(s, cfg->embed_vendor != NULL, &warnings);
 		printf("%s: ok (suite \"%s\", %zu prompt%s)\n", argv[i], s->id, s->n_prompts,
 		       s->n_prompts == 1 ? "" : "s");
 		suite_free(s);

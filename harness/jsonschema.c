@@ -2625,3 +2625,230 @@ const char *jsonschema_error_str(const struct jsonschema_error *e, char *buf, si
 	snprintf(buf, len, "%s: %s (%s)", *e->path ? e->path : "/", e->msg, e->keyword);
 	return buf;
 }
+
+/* ---- likely misspelled keywords ---- */
+
+/* The keywords of each draft (2020-12: core, applicator, unevaluated, validation, meta-data,
+ * format-annotation, content vocabularies; draft-07: its meta-schema's). */
+static const char *const kw_2020[] = { "$schema",
+				       "$id",
+				       "$ref",
+				       "$anchor",
+				       "$dynamicRef",
+				       "$dynamicAnchor",
+				       "$vocabulary",
+				       "$comment",
+				       "$defs",
+				       "allOf",
+				       "anyOf",
+				       "oneOf",
+				       "not",
+				       "if",
+				       "then",
+				       "else",
+				       "dependentSchemas",
+				       "prefixItems",
+				       "items",
+				       "contains",
+				       "properties",
+				       "patternProperties",
+				       "additionalProperties",
+				       "propertyNames",
+				       "unevaluatedItems",
+				       "unevaluatedProperties",
+				       "type",
+				       "const",
+				       "enum",
+				       "multipleOf",
+				       "maximum",
+				       "exclusiveMaximum",
+				       "minimum",
+				       "exclusiveMinimum",
+				       "maxLength",
+				       "minLength",
+				       "pattern",
+				       "maxItems",
+				       "minItems",
+				       "uniqueItems",
+				       "maxContains",
+				       "minContains",
+				       "maxProperties",
+				       "minProperties",
+				       "required",
+				       "dependentRequired",
+				       "title",
+				       "description",
+				       "default",
+				       "deprecated",
+				       "readOnly",
+				       "writeOnly",
+				       "examples",
+				       "format",
+				       "contentEncoding",
+				       "contentMediaType",
+				       "contentSchema",
+				       NULL };
+static const char *const kw_7[] = { "$schema",
+				    "$id",
+				    "$ref",
+				    "$comment",
+				    "definitions",
+				    "type",
+				    "enum",
+				    "const",
+				    "multipleOf",
+				    "maximum",
+				    "exclusiveMaximum",
+				    "minimum",
+				    "exclusiveMinimum",
+				    "maxLength",
+				    "minLength",
+				    "pattern",
+				    "items",
+				    "additionalItems",
+				    "maxItems",
+				    "minItems",
+				    "uniqueItems",
+				    "contains",
+				    "maxProperties",
+				    "minProperties",
+				    "required",
+				    "properties",
+				    "patternProperties",
+				    "additionalProperties",
+				    "dependencies",
+				    "propertyNames",
+				    "if",
+				    "then",
+				    "else",
+				    "allOf",
+				    "anyOf",
+				    "oneOf",
+				    "not",
+				    "format",
+				    "contentMediaType",
+				    "contentEncoding",
+				    "title",
+				    "description",
+				    "default",
+				    "readOnly",
+				    "writeOnly",
+				    "examples",
+				    NULL };
+/* Keywords of other drafts and of OpenAPI that sit near one of the above ("id": "if",
+ * "example": "examples"): deliberate, not misspelled. */
+static const char *const kw_elsewhere[] = { "id", "example", "$recursiveRef", "$recursiveAnchor",
+					    NULL };
+
+static int in_list(const char *const *list, const char *s)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (!strcmp(list[i], s))
+			return 1;
+	return 0;
+}
+
+/* Damerau-Levenshtein distance (optimal string alignment: adjacent transpositions) between
+ * a and b, bytes; at most cap + 1 (stops early past cap, and for keys longer than 31). */
+static size_t edit_distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[32][32];
+
+	if (la > 31 || lb > 31 || (la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], best = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb] > cap ? cap + 1 : d[la][lb];
+}
+
+static void typos_at(const json_t *s, int draft, const char *ptr, jsonschema_typo_fn fn, void *ctx)
+{
+	const char *const *known;
+	const json_t *sub, *v;
+	const char *key;
+	char child[1024];
+	size_t i, j;
+
+	if (!json_is_object(s))
+		return;
+	draft = draft_of(s, draft);
+	known = draft == D7 ? kw_7 : kw_2020;
+	json_object_foreach((json_t *)s, key, v)
+	{
+		const char *best = NULL;
+		size_t best_d = 3;
+
+		if (in_list(kw_2020, key) || in_list(kw_7, key) || in_list(kw_elsewhere, key))
+			continue;
+		for (i = 0; known[i]; i++) {
+			size_t cap = strlen(known[i]) <= 4 ? 1 : 2;
+			size_t dist = edit_distance(key, known[i], cap);
+
+			if (dist <= cap && dist < best_d) {
+				best = known[i];
+				best_d = dist;
+			}
+		}
+		if (!best)
+			continue;
+		snprintf(child, sizeof(child), "%s", ptr);
+		jsonpos_push_key(child, sizeof(child), key);
+		fn(ctx, child, key, best);
+	}
+	/* then the subschemas, where the draft reads them (as scan goes) */
+	for (i = 0; kw_single[i]; i++) {
+		sub = json_object_get(s, kw_single[i]);
+		if (!sub || json_is_array(sub))
+			continue;
+		snprintf(child, sizeof(child), "%s", ptr);
+		jsonpos_push_key(child, sizeof(child), kw_single[i]);
+		typos_at(sub, draft, child, fn, ctx);
+	}
+	for (i = 0; kw_array[i]; i++) {
+		sub = json_object_get(s, kw_array[i]);
+		if (!json_is_array(sub))
+			continue;
+		json_array_foreach(sub, j, v)
+		{
+			snprintf(child, sizeof(child), "%s", ptr);
+			jsonpos_push_key(child, sizeof(child), kw_array[i]);
+			jsonpos_push_index(child, sizeof(child), j);
+			typos_at(v, draft, child, fn, ctx);
+		}
+	}
+	for (i = 0; kw_map[i]; i++) {
+		sub = json_object_get(s, kw_map[i]);
+		if (!json_is_object(sub))
+			continue;
+		json_object_foreach((json_t *)sub, key, v)
+		{
+			snprintf(child, sizeof(child), "%s", ptr);
+			jsonpos_push_key(child, sizeof(child), kw_map[i]);
+			jsonpos_push_key(child, sizeof(child), key);
+			typos_at(v, draft, child, fn, ctx);
+		}
+	}
+}
+
+void jsonschema_typos(const json_t *schema, const struct jsonschema_opts *opts,
+		      jsonschema_typo_fn fn, void *ctx)
+{
+	typos_at(schema, opts && opts->draft == JSONSCHEMA_DRAFT_7 ? D7 : D2020, "", fn, ctx);
+}

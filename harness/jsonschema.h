@@ -74,4 +74,17 @@ const char *jsonschema_error_str(const struct jsonschema_error *e, char *buf, si
 
 void jsonschema_free(struct jsonschema *s); /* NULL-safe */
 
+/* Likely misspellings. An unknown keyword is legal (an annotation) and checks nothing, so
+ * "requried" or "propeties" silently validate less than the author meant. For each key of a
+ * subschema (the root, and what properties, items, allOf, $defs... hold) that no draft knows
+ * and that is within Damerau-Levenshtein distance 2 (1 for a keyword of 4 letters or fewer)
+ * of a keyword of the subschema's draft ("$schema", else opts' draft), calls fn with the key's
+ * JSON Pointer in schema (e.g. "/properties/a/requried"), the key and the closest keyword.
+ * Keys far from every keyword ("x-note", "nullable") are not reported. Arguments borrowed; fn's
+ * strings are valid during the call. opts may be NULL. */
+typedef void (*jsonschema_typo_fn)(void *ctx, const char *pointer, const char *key,
+				   const char *keyword);
+void jsonschema_typos(const json_t *schema, const struct jsonschema_opts *opts,
+		      jsonschema_typo_fn fn, void *ctx);
+
 #endif

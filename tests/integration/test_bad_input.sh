@@ -43,6 +43,15 @@ for f in vendor-*.config.json; do
 done
 echo "$n vendor/prompt pairs refused by check, run and baseline record"
 
+# A misspelled schema keyword is legal JSON Schema (an unknown keyword checks nothing): check
+# passes (exit 0) and warns at each, with "did you mean"; a key far from any keyword is silent.
+expect_exit 0 "$PLUMBLINE" check --config "$good_config" warn-schema-typo.yaml
+for w in 'warn-schema-typo.yaml:9:21: prompts[0].checks[0].schema.requried: unknown schema keyword "requried" (did you mean "required"?)' \
+	'warn-schema-typo.yaml:11:45: prompts[0].checks[0].schema.properties.name.maxLenght: unknown schema keyword "maxLenght" (did you mean "maxLength"?)'; do
+	grep -qF "plumbline: warning: $w" "$tmp/last.err" || fail "no warning: $w: $(cat "$tmp/last.err")"
+done
+! grep -q 'x-note' "$tmp/last.err" || fail "x-note warned: $(cat "$tmp/last.err")"
+
 # Usage errors are exit 2 too, and say where to look.
 expect_exit 2 "$PLUMBLINE" check
 grep -q "config FILE is required" "$tmp/last.err" || fail "usage message"

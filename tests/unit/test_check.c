@@ -410,6 +410,74 @@ static void test_unknown_key_lists_common_keys(void **state)
 	}
 }
 
+/* A json_schema keyword a letter or two from a known one is legal (unknown keywords are
+ * annotations) but checks nothing: compile keeps a located "did you mean" warning for each
+ * (check_warnings), a schema object's own keys before its subschemas'; keys far from every keyword,
+ * property names and the keywords of other drafts stay silent. */
+static void test_schema_typos(void **state)
+{
+	static const struct {
+		const char *spec;
+		const char *warnings; /* exact lines, "" for none */
+	} cases[] = {
+		{ "{\"type\": \"json_schema\", \"schema\": {\"type\": \"object\",\n"
+		  " \"propeties\": {\"a\": {\"type\": \"string\"}},\n"
+		  " \"requried\": [\"a\"]}}",
+		  "suite.json:3:15: checks[0].schema.propeties: unknown schema keyword "
+		  "\"propeties\" (did you mean \"properties\"?): JSON Schema ignores unknown "
+		  "keywords, so it checks nothing\n"
+		  "suite.json:4:14: checks[0].schema.requried: unknown schema keyword \"requried\" "
+		  "(did you mean \"required\"?): JSON Schema ignores unknown keywords, so it checks "
+		  "nothing\n" },
+		{ "{\"type\": \"json_schema\", \"schema\": {\"properties\": {\"a\": {\n"
+		  " \"additonalProperties\": false}, \"b\": {\"type\": \"array\",\n"
+		  " \"itmes\": {\"tpye\": \"string\"}}}}}",
+		  "suite.json:3:25: checks[0].schema.properties.a.additonalProperties: unknown "
+		  "schema keyword \"additonalProperties\" (did you mean \"additionalProperties\"?): "
+		  "JSON Schema ignores unknown keywords, so it checks nothing\n"
+		  "suite.json:4:11: checks[0].schema.properties.b.itmes: unknown schema keyword "
+		  "\"itmes\" (did you mean \"items\"?): JSON Schema ignores unknown keywords, so it "
+		  "checks nothing\n" },
+		{ "{\"type\": \"json_schema\", \"schema\": {\"items\": {\"tpye\": \"string\"},\n"
+		  " \"maxlength\": 3, \"ref\": \"#\"}}",
+		  "suite.json:3:15: checks[0].schema.maxlength: unknown schema keyword \"maxlength\" "
+		  "(did you mean \"maxLength\"?): JSON Schema ignores unknown keywords, so it checks "
+		  "nothing\n"
+		  "suite.json:3:25: checks[0].schema.ref: unknown schema keyword \"ref\" (did you "
+		  "mean \"$ref\"?): JSON Schema ignores unknown keywords, so it checks nothing\n"
+		  "suite.json:2:54: checks[0].schema.items.tpye: unknown schema keyword \"tpye\" "
+		  "(did you mean \"type\"?): JSON Schema ignores unknown keywords, so it checks "
+		  "nothing\n" },
+		/* draft-07's own keywords: "definitons" is near "definitions", "$defs" is known */
+		{ "{\"type\": \"json_schema\", \"schema\": {\"$schema\": "
+		  "\"http://json-schema.org/draft-07/schema#\",\n"
+		  " \"$defs\": {}, \"definitons\": {}}}",
+		  "suite.json:3:29: checks[0].schema.definitons: unknown schema keyword "
+		  "\"definitons\" (did you mean \"definitions\"?): JSON Schema ignores unknown "
+		  "keywords, so it checks nothing\n" },
+		{ "{\"type\": \"json_schema\", \"schema\": {\"type\": \"object\", \"x-note\": \"n\", "
+		  "\"$comment\": \"c\", \"nullable\": true, \"example\": 1, \"id\": \"x\", "
+		  "\"properties\": {\"requried\": {\"type\": \"string\"}}, "
+		  "\"required\": [\"requried\"], \"enum\": [{\"itmes\": 1}]}}",
+		  "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		struct check *c = compile_text(cases[i].spec, &err);
+		const char *got;
+
+		assert_non_null(c);
+		got = check_warnings(c);
+		if (strcmp(got ? got : "", cases[i].warnings))
+			fail_msg("case %zu:\n got  %s\n want %s", i, got ? got : "(none)",
+				 cases[i].warnings);
+		check_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_min_pass_rate),
 		cmocka_unit_test(test_verdict_names),
 		cmocka_unit_test(test_unknown_key_lists_common_keys),
+		cmocka_unit_test(test_schema_typos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
