@@ -1500,6 +1500,44 @@ static int check_night(const struct session *s, const struct target *t, size_t n
 			  signed_ ? " (the register records it)" : "");
 }
 
+/* A run that stopped on an error after it started work (a report that could not be written, a
+ * register append that failed) is told as any night that could not complete: the vendor/suites
+ * not yet judged are incomplete with the error as their reason, alerted (on_incomplete), and the
+ * metrics file says the run's exit code. items has room for n targets, the first n_done
+ * filled; err (not changed) is why the run stopped. */
+static void tell_stopped(struct publish *pub, struct target *t, size_t n,
+			 struct publish_item *items, size_t n_done, const struct pl_err *why,
+			 time_t started, int rc)
+{
+	struct pl_err e = PL_ERR_INIT;
+	char reason[1700], msg[1600];
+	size_t i;
+
+	snprintf(reason, sizeof(reason), "the run stopped: %s",
+		 pl_err_isset(why) ? pl_err_str(why, msg, sizeof(msg)) : "an error (see the log)");
+	for (i = n_done; i < n; i++) {
+		struct publish_item *it = &items[i];
+
+		free((char *)it->incomplete_reason);
+		memset(it, 0, sizeof(*it));
+		it->vendor = t[i].vendor;
+		it->suite = t[i].suite->id;
+		it->verdict = REPORT_INCOMPLETE;
+		it->incomplete_reason = xstrdup(reason);
+		it->summary = it->incomplete_reason;
+		it->register_seq = -1;
+		it->latency_p50_ms = it->latency_p90_ms = it->latency_p95_ms =
+			it->latency_p99_ms = -1;
+	}
+	publish_alerts(pub, items, n, &e); /* failures are logged, never fatal */
+	pl_err_init(&e);
+	if (publish_metrics(pub, items, n, started, rc, &e) < 0) {
+		char buf[1600];
+
+		fprintf(stderr, "plumbline: %s\n", pl_err_str(&e, buf, sizeof(buf)));
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -1517,6 +1555,8 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx rctx;
 	struct pass ps;
 	size_t n_targets = 0, n_left = 0, i, changed = 0, failed = 0, incomplete = 0, unjudged = 0;
+	size_t n_done = 0; /* targets whose item is filled */
+	int working = 0, told = 0;
 	char today[16], where[512];
 	time_t started = time(NULL);
 	int rc;
@@ -1589,6 +1629,7 @@ int cmd_run(int argc, char **argv)
 		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
 		goto out;
 	}
+	working = 1; /* from here on a failure is told: metrics and an incomplete alert */
 	if (log_to_file())
 		log_plan(&s, a.date);
 	/* A killed night is never lost: it is reported (incomplete) before tonight's run.
@@ -1676,6 +1717,7 @@ int cmd_run(int argc, char **argv)
 		failed += sum.verdict == REPORT_CHECKS_FAILED;
 		incomplete += sum.verdict == REPORT_INCOMPLETE;
 		unjudged += targets[i].edited.n || targets[i].unbaselined.n;
+		n_done = i + 1;
 	}
 	save_judge(jc);
 	if (write_renderings(&a, targets, n_targets, &err) < 0) {
@@ -1700,6 +1742,7 @@ int cmd_run(int argc, char **argv)
 	pl_err_init(&err);
 	publish_alerts(pub, items, n_targets, &err);
 	pl_err_init(&err);
+	told = 1;
 	if (publish_metrics(pub, items, n_targets, started, rc, &err) < 0)
 		cli_fail(&err);
 	if (!a.quiet || rc != EXIT_OK) {
@@ -1712,6 +1755,11 @@ int cmd_run(int argc, char **argv)
 		printf("\n");
 	}
 out:
+	if (pub && working && !told) {
+		if (!items)
+			items = xcalloc(n_targets + 1, sizeof(*items));
+		tell_stopped(pub, targets, n_targets, items, n_done, &err, started, rc);
+	}
 	if (pub && log_to_file() && rc != EXIT_OK && rc != EXIT_CHANGED && pl_err_isset(&err)) {
 		char why[1600];
 

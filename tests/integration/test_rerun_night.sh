@@ -78,11 +78,31 @@ expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$(report 2026-03-06)"
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
 echo "  --resume after the register entry: no second entry, the report kept, one history line"
 
-# 3. the report cannot be written: no history line, the next night says it did not finish
+# 3. the report cannot be written: no history line, the next night says it did not finish;
+# the stopped run is told (metrics: exit 3; an incomplete alert naming the error)
+receiver_start "$tmp/requests.jsonl"
+export PL_IT_HOOK_KEY=hook-secret
+python3 - "$cfg" "$rport" "$dir/metrics.prom" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
+    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"}]}
+c["logging"] = {"metrics_file": sys.argv[3]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
 mkdir -p "$dir/reports"
 : >"$dir/reports/2026-03-07" # a file where the night's folder goes
 night 2026-03-07 3
 [ "$(hist_lines 2026-03-07)" = 0 ] || fail "a night without its report entered the history"
+grep -q '^plumbline_last_run_exit_code 3$' "$dir/metrics.prom" ||
+	fail "metrics do not say the stopped run: $(grep last_run "$dir/metrics.prom" 2>&1)"
+grep -q '^plumbline_last_run_completed 0$' "$dir/metrics.prom" || fail "metrics: the stopped run completed?"
+python3 - "$tmp/requests.jsonl" <<'PY' || fail "no incomplete alert for the stopped run: $(cat "$tmp/requests.jsonl" 2>&1)"
+import json, sys
+b = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1])]
+inc = [x for x in b if x["kind"] == "incomplete"]
+assert len(inc) == 1 and "the run stopped" in inc[0]["reason"] and "2026-03-07" in inc[0]["reason"], b
+PY
 rm "$dir/reports/2026-03-07"
 night 2026-03-08 0
 grep -q "did not finish" "$tmp/last.err" "$tmp/last.out" || fail "the stopped night is not named: $(cat "$tmp/last.out" "$tmp/last.err")"
