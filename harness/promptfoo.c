@@ -24,6 +24,9 @@ struct conv {
 	 * defaultTest's): where "transform" (or "postprocess"), "rubricPrompt" and "provider"
 	 * are set, "" when not */
 	char xform[512], rubric[512], provider[512];
+	/* options.prefix and suffix (the test's over defaultTest's, as promptfoo merges them):
+	 * added to each prompt's raw text before its vars are filled; borrowed, NULL: none */
+	const char *prefix, *suffix;
 	const struct promptfoo_files *files; /* NULL: file:// values are skipped */
 	int literal; /* the value came from a file: its {{ }} are not templates */
 };
@@ -418,8 +421,8 @@ static const char *options_name(const char *ptr, char *buf, size_t len)
 }
 
 /* The options of defaultTest, then of the test (index ti, at tptr; NULL: none), into c's
- * xform, rubric and provider; any other option is noted (defaultTest's once). Returns 0, or -1
- * when the test is skipped (prefix, suffix: they change the prompt). */
+ * xform, rubric, provider, prefix and suffix; any other option is noted (defaultTest's once).
+ * Returns 0, or -1 when the test is skipped (a prefix or suffix that is not a string). */
 static int read_options(struct conv *c, const json_t *defaults, const json_t *test,
 			const char *tptr, size_t ti)
 {
@@ -429,6 +432,7 @@ static int read_options(struct conv *c, const json_t *defaults, const json_t *te
 	size_t s;
 
 	c->xform[0] = c->rubric[0] = c->provider[0] = '\0';
+	c->prefix = c->suffix = NULL;
 	for (s = 0; s < 2; s++) {
 		const char *key;
 		json_t *v;
@@ -456,11 +460,16 @@ static int read_options(struct conv *c, const json_t *defaults, const json_t *te
 			} else if (!strcmp(key, "provider")) {
 				snprintf(c->provider, sizeof(c->provider), "%s", kptr);
 			} else if (!strcmp(key, "prefix") || !strcmp(key, "suffix")) {
-				c->quiet = quiet;
-				return skip(c, kptr,
-					    "test %zu: options.%s changes the prompt, which is not "
-					    "imported",
-					    ti + 1, key);
+				/* promptfoo: raw = prefix + prompt + suffix, then the vars */
+				if (!json_is_string(v)) {
+					c->quiet = quiet;
+					return skip(
+						c, kptr,
+						"test %zu: options.%s is not a string (expected "
+						"the text promptfoo adds to the prompt)",
+						ti + 1, key);
+				}
+				*(key[0] == 'p' ? &c->prefix : &c->suffix) = json_string_value(v);
 			} else {
 				note(c, kptr, "%s option '%s' is not imported",
 				     s ? "test" : "defaultTest", key);
@@ -881,11 +890,16 @@ no:
 static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char *id,
 			   const char *tptr, const json_t *vars, const char *description)
 {
-	json_t *out = json_object(), *chat = chat_messages(p->text);
+	struct sbuf raw = SBUF_INIT;
+	json_t *out = json_object(), *chat;
 	char *bad = NULL, *s, reason[300];
 	enum promptfoo_bad why = PF_BAD_UNSET;
 	size_t i;
 
+	/* as promptfoo: the options' prefix and suffix around the raw prompt (a chat prompt
+	 * with either is plain text there too) */
+	sbuf_addf(&raw, "%s%s%s", c->prefix ? c->prefix : "", p->text, c->suffix ? c->suffix : "");
+	chat = chat_messages(raw.buf);
 	json_object_set_new(out, "id", json_string(id));
 	if (description)
 		json_object_set_new(out, "description", json_string(description));
@@ -903,14 +917,16 @@ static json_t *make_prompt(struct conv *c, const struct pf_prompt *p, const char
 		json_object_set_new(out, "messages", chat);
 		chat = NULL;
 	} else {
-		s = promptfoo_render(p->text, vars, &bad, &why);
+		s = promptfoo_render(raw.buf, vars, &bad, &why);
 		if (!s)
 			goto bad;
 		json_object_set_new(out, "prompt", json_string(s));
 		free(s);
 	}
+	sbuf_release(&raw);
 	return out;
 bad:
+	sbuf_release(&raw);
 	skip(c, tptr, "%s: prompt %zu uses %s%s", id, p->index + 1, bad,
 	     bad_reason(c, bad, why, reason, sizeof(reason)));
 	free(bad);

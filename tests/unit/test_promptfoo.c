@@ -478,6 +478,40 @@ static void test_options(void **state)
 	result_release(&r);
 }
 
+/* options.prefix and suffix go around the raw prompt, before its vars are filled, the test's
+ * over defaultTest's, as promptfoo does (before: the test was skipped) */
+static void test_prefix_suffix(void **state)
+{
+	struct result r;
+	const json_t *ps;
+
+	(void)state;
+	convert("prompts: ['Say {{ w }}', '[{\"role\": \"user\", \"content\": \"Hi {{ w }}\"}]']\n"
+		"defaultTest:\n"
+		"  options: {prefix: 'Be brief. ', suffix: ' ({{ w }})'}\n"
+		"tests:\n"
+		"  - vars: {w: a}\n"
+		"  - vars: {w: b}\n"
+		"    options: {prefix: 'Formal: '}\n"
+		"  - vars: {w: c}\n"
+		"    options: {suffix: 3}\n",
+		&r);
+	assert_non_null(r.suite);
+	ps = json_object_get(r.suite, "prompts");
+	/* prompts of test 1 (two), then test 2's; test 3 is skipped */
+	assert_int_equal(json_array_size(ps), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 0), "prompt")),
+			    "Be brief. Say a (a)");
+	/* a chat prompt with a prefix is plain text, as in promptfoo */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 1), "prompt")),
+			    "Be brief. [{\"role\": \"user\", \"content\": \"Hi a\"}] (a)");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 2), "prompt")),
+			    "Formal: Say b (b)");
+	assert_non_null(strstr(r.notes.buf, "pf.yaml:9: test 3: options.suffix is not a string"));
+	assert_int_equal(r.skipped, 1);
+	result_release(&r);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -513,7 +547,7 @@ int main(void)
 		cmocka_unit_test(test_render),	cmocka_unit_test(test_assertions),
 		cmocka_unit_test(test_skipped), cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_errors),	cmocka_unit_test(test_var_causes),
-		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_options), cmocka_unit_test(test_prefix_suffix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
