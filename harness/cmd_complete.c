@@ -1,5 +1,6 @@
 /* cmd_complete.c: `plumbline --list-options [COMMAND]`, what the shell completions
- * (harness/completion/) ask: the commands, or a command's subcommands and long options, taken
+ * (harness/completion/) ask: the commands, or a command's subcommands (for `help`, the
+ * commands) and long options, taken
  * from the command table, its option tables and its usage text, so they cannot drift. */
 #include "cli.h"
 #include "sbuf.h"
@@ -91,6 +92,13 @@ int cli_list_options(int argc, char **argv)
 	if (!c)
 		return cli_usage_error("--list-options", "unknown command '%s'", argv[1]);
 	scan_subcommands(&subs, c->name, c->usage);
+	if (!strcmp(c->name, "help")) {
+		/* `plumbline help COMMAND`: the commands are its words */
+		const struct cmd *all = cli_commands(&n);
+
+		for (i = 0; i < n; i++)
+			add_word(&subs, all[i].name, strlen(all[i].name));
+	}
 	for (part = c->parts; part && (part->opts || part->text); part++)
 		for (o = part->opts; o && o->type != CLI_OPT_END; o++) {
 			struct sbuf w = SBUF_INIT;

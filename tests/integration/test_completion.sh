@@ -35,6 +35,9 @@ done
 [ "$(complete_words alert "")" = "test " ] || fail "alert: $(complete_words alert "")"
 [ "$(complete_words register "")" = "add prove report show verify " ] || fail "register: $(complete_words register "")"
 [ "$(complete_words init --vendor "")" = "anthropic azure bedrock gemini ollama openai " ] || fail "init --vendor"
+# `plumbline help <TAB>`: the commands (QA: it offered nothing)
+[ "$(complete_words help ru)" = "run " ] || fail "help ru: $(complete_words help ru)"
+[ "$(complete_words help "")" = "$want" ] || fail "help: $(complete_words help "")"
 mkdir "$tmp/files" && touch "$tmp/files/suite-a.json"
 [ "$(complete_words run --config x "$tmp/files/su")" = "$tmp/files/suite-a.json " ] || fail "files"
 
