@@ -1418,21 +1418,25 @@ static int report_killed_night(const struct run_args *a, struct publish *pub,
 	for (i = 0; i < n; i++) {
 		struct publish_item *it = &items[n_items];
 		struct report_summary sum;
-
 		long long seq;
 		int done;
 
 		report_path(path, sizeof(path), s.cfg->reports_dir, lo->night, t[i].vendor->id,
 			    t[i].suite->id);
-		/* a report the killed run wrote and registered stands; one it wrote but could
-		 * not register (it stopped between the two) is judged again */
+		/* a report the killed run wrote and registered stands (its history line and
+		 * alerts are finished from it, as --resume does); one it wrote but could not
+		 * register (it stopped between the two) is judged again */
 		done = publish_is_registered(pub, lo->night, t[i].vendor->id, t[i].suite->id, path,
 					     &seq, err);
 		if (done < 0)
 			goto out;
-		if (done)
-			continue;
 		n_items++;
+		if (done) {
+			if (published_item(&t[i], path, it, err) < 0 ||
+			    history_from_published(&t[i], it, err) < 0)
+				goto out;
+			continue;
+		}
 		if (judge(&s, &t[i], jc, pub, &ps, it, &sum, err) < 0)
 			goto out;
 		print_result(&t[i], it, a);
@@ -1526,8 +1530,8 @@ static void tell_stopped(struct publish *pub, struct target *t, size_t n,
 		it->incomplete_reason = xstrdup(reason);
 		it->summary = it->incomplete_reason;
 		it->register_seq = -1;
-		it->latency_p50_ms = it->latency_p90_ms = it->latency_p95_ms =
-			it->latency_p99_ms = -1;
+		it->latency_p50_ms = it->latency_p90_ms = it->latency_p95_ms = it->latency_p99_ms =
+			-1;
 	}
 	publish_alerts(pub, items, n, &e); /* failures are logged, never fatal */
 	pl_err_init(&e);

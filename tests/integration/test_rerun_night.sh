@@ -7,6 +7,8 @@
 #  2. A run that stopped after its report was registered (emulated: the finished run's journal
 #     put back as live, the history line it wrote removed) is finished by --resume without a
 #     second register entry: its report stays the registered one, the history gets its line.
+#     The same stop finished by the next night's run: the published night is left as it is and
+#     its history line written.
 #  3. A night whose report could not be written (exit 3) does not enter the history; the next
 #     night reports it incomplete ("did not finish"), never as a judged night.
 # Simulated vendor on 127.0.0.1.
@@ -109,5 +111,18 @@ grep -q "did not finish" "$tmp/last.err" "$tmp/last.out" || fail "the stopped ni
 [ "$(json_get "$(report 2026-03-07)" 'd["verdict"]')" = incomplete ] || fail "night 7 is not reported incomplete"
 [ "$(hist_lines 2026-03-07)" = 0 ] || fail "the incomplete night entered the history"
 [ "$(reg_runs 2026-03-07)" = 1 ] || fail "night 7: $(reg_runs 2026-03-07) register entries"
+expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
+# 2b. the same stop, finished by the next night's run instead of --resume: the published night
+# is left as it is (no second entry), its history line is written from its answers
+night 2026-03-10 0
+done_j=$(ls -t "$dir/state/journal/done/"*.jsonl | head -1)
+plan=$(head -1 "$done_j" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["plan"])')
+mv "$done_j" "$dir/state/journal/$plan-stopped.jsonl"
+grep -v '"night":"2026-03-10"' "$hist" >"$tmp/h" && cat "$tmp/h" >"$hist"
+sha=$(sha256sum "$(report 2026-03-10)" | cut -d' ' -f1)
+night 2026-03-11 0
+[ "$(reg_runs 2026-03-10)" = 1 ] || fail "the next run added an entry for the published night: $(reg_runs 2026-03-10)"
+[ "$(sha256sum "$(report 2026-03-10)" | cut -d' ' -f1)" = "$sha" ] || fail "the next run replaced the published report"
+[ "$(hist_lines 2026-03-10)" = 1 ] || fail "the published night's history line was not written: $(hist_lines 2026-03-10)"
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
 echo "ok: a night run again judged against the nights before it; one entry and one history line a night"
