@@ -100,6 +100,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		return rc;
 	if (a->date && !session_valid_date(a->date))
 		return cli_usage_error("run", "--date expects a calendar date YYYY-MM-DD");
+	if (a->date) {
+		/* a night is run on its day or after it (a typo of the year would put a night
+		 * ahead of every night to come); a day of slack for time zones */
+		char tomorrow[16];
+		time_t t = time(NULL) + 86400;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(tomorrow, sizeof(tomorrow), "%Y-%m-%d", &tm);
+		if (strcmp(a->date, tomorrow) > 0)
+			return cli_usage_error(
+				"run",
+				"--date %s is in the future (tomorrow is %s, UTC): a "
+				"night is run on its day or after it",
+				a->date, tomorrow);
+	}
 	cli_budget_apply(&a->budget, &a->so);
 	if (!a->config_path)
 		return cli_usage_error("run", "--config FILE is required");

@@ -37,6 +37,9 @@ for bad in ../x-yy-zz 9999-99-99 2026-02-30 2026-13-01 "$(printf '2026-01-0\n')"
 	expect_exit 2 "$PLUMBLINE" run --config "$cfg" --date "$bad" "$suite"
 	grep -q "calendar date" "$tmp/last.err" || fail "--date '$bad': $(cat "$tmp/last.err")"
 done
+# a night ahead of tomorrow (UTC) is refused: a typo of the year would put it before every night
+expect_exit 2 "$PLUMBLINE" run --config "$cfg" --date 2099-01-01 "$suite"
+grep -q "is in the future" "$tmp/last.err" || fail "--date 2099-01-01: $(cat "$tmp/last.err")"
 [ ! -e "$dir/reports" ] || fail "a refused --date wrote reports"
 
 # Night 1: the fingerprint changed. Night 2: a normal night (the fingerprint back, which
