@@ -102,7 +102,8 @@ static void test_conversation(void **state)
 	assert_int_equal(pos(d, "Date: "), 0);
 	pos(d, "\r\nFrom: <plumbline@example.com>\r\n");
 	pos(d, "\r\nTo: <product@example.com>, <oncall@example.com>\r\n");
-	pos(d, "\r\nSubject: plumbline: acme/gpt-x changed on suite core (confidence 0.98)\r\n");
+	pos(d, "\r\nSubject: plumbline: acme/gpt-x changed on suite core: confirmed, new epoch e3 "
+	       "(confidence 0.98)\r\n");
 	pos(d, "\r\nMessage-ID: <");
 	pos(d, "\r\nContent-Type: text/plain; charset=utf-8\r\n");
 	pos(d, "\r\nX-Plumbline-Kind: change\r\nX-Plumbline-Event: change\r\n"
