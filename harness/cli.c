@@ -1,7 +1,9 @@
 /* cli.c: git-style command table, help, and the mapping from errors to exit codes. */
 #include "cli.h"
 #include "config.h"
+#include "detect.h"
 #include "http.h"
+#include "publish.h"
 #include "redact.h"
 #include "sbuf.h"
 #include "session.h"
@@ -493,6 +495,26 @@ void cli_print_plan(const struct session *s)
 	runner_estimate_release(&est);
 }
 
+struct config *cli_config_load(const char *config_path, struct pl_err *err)
+{
+	struct config *cfg = config_load(config_path, err);
+	struct detect_params *dp;
+	struct jsonloc loc;
+
+	if (!cfg)
+		return NULL;
+	/* config is below the modules that own these sections (layers in CMakeLists.txt), so
+	 * they are validated here, by the modules themselves */
+	loc = config_loc(cfg);
+	dp = detect_params_new(&loc, cfg->detection, NULL, NULL, err);
+	if (!dp || publish_validate(cfg, err) < 0) {
+		config_free(cfg);
+		cfg = NULL;
+	}
+	detect_params_free(dp);
+	return cfg;
+}
+
 int cli_signing_config(const char *config_path, struct sign_config *out, struct pl_err *err)
 {
 	struct config *cfg;
@@ -501,7 +523,7 @@ int cli_signing_config(const char *config_path, struct sign_config *out, struct 
 
 	memset(out, 0, sizeof(*out));
 	/* The whole config is validated: a typo elsewhere is still a typo. */
-	cfg = config_load(config_path, err);
+	cfg = cli_config_load(config_path, err);
 	if (!cfg)
 		return -1;
 	loc = config_loc(cfg);

@@ -177,6 +177,13 @@ int cli_parse_ll(const char *s, long long lo, long long hi, long long *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 int cli_parse_u64(const char *s, unsigned long long *out);
 int cli_print_usage(const char *cmd);
+/* Loads a config file and validates all of it: config_load's own keys, and the sections other
+ * modules own (detection, signing, logging, alerts), as `run` would read them. Every command
+ * that reads a config loads it here, never with config_load directly (tests/lint.sh checks),
+ * so no command accepts a config another refuses. Returns a new config, or NULL with err set
+ * (PL_E_INPUT naming FILE:LINE:COL). */
+struct config;
+struct config *cli_config_load(const char *config_path, struct pl_err *err);
 /* Reads only "paths.state" and "signing" from a config file (commands that need no vendor: keygen,
  * verify, register); the whole file is validated all the same. Returns 0 or -1 (PL_E_INPUT naming
  * FILE:LINE:COL). */

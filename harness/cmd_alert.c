@@ -96,7 +96,7 @@ static int alert_test(int argc, char **argv)
 	names = aa.channels.v;
 	n_names = aa.channels.n;
 	log_open(NULL, NULL);
-	cfg = config_load(config, &err);
+	cfg = cli_config_load(config, &err);
 	if (!cfg) {
 		rc = cli_fail(&err);
 		goto out;

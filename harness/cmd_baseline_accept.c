@@ -401,7 +401,7 @@ int cmd_baseline_accept(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = EXIT_INCOMPLETE;
-	cfg = config_load(a.config, &err);
+	cfg = cli_config_load(a.config, &err);
 	if (!cfg)
 		goto fail;
 	loc.file = cfg->path;

@@ -5,7 +5,6 @@
 #include "jsonpos.h"
 #include "judge_client.h"
 #include "plan.h"
-#include "publish.h"
 #include "suite.h"
 
 #include <stdio.h>
@@ -94,21 +93,10 @@ int cmd_check(int argc, char **argv)
 	config_path = ca.config_path;
 	if (!config_path)
 		return cli_usage_error("check", "--config FILE is required");
-	cfg = config_load(config_path, &err);
+	cfg = cli_config_load(config_path, &err);
 	if (!cfg)
 		return cli_fail(&err);
 	cloc = config_loc(cfg);
-	dp = detect_params_new(&cloc, cfg->detection, NULL, NULL, &err);
-	if (!dp) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	detect_params_free(dp);
-	dp = NULL;
-	if (publish_validate(cfg, &err) < 0) {
-		rc = cli_fail(&err);
-		goto out;
-	}
 	for (v = 0; v < cfg->n_vendors; v++) {
 		char where[512];
 

@@ -11,7 +11,6 @@
 #include "journal.h"
 #include "log.h"
 #include "plan.h"
-#include "publish.h"
 #include "redact.h"
 #include "runner.h"
 #include "sbuf.h"
@@ -112,28 +111,19 @@ static void item_info(const char *fmt, ...)
 	printf("\n");
 }
 
-/* The config and its sections, as `plumbline check` validates them. */
+/* The config and its sections, as `plumbline check` validates them (cli_config_load). */
 static int check_config(struct doctor *d, struct config **out, struct alerts **alerts,
 			struct sign_config *sc, struct pl_err *err)
 {
-	struct config *cfg = config_load(d->config_path, err);
-	struct detect_params *dp;
-	struct log_opts lo;
+	struct config *cfg = cli_config_load(d->config_path, err);
 	struct jsonloc loc;
 
 	*out = cfg;
 	if (!cfg)
 		return -1;
 	loc = config_loc(cfg);
-	dp = detect_params_new(&loc, cfg->detection, NULL, NULL, err);
-	if (!dp)
+	if (sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, sc, err) < 0)
 		return -1;
-	detect_params_free(dp);
-	if (publish_validate(cfg, err) < 0 ||
-	    sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, sc, err) < 0 ||
-	    log_opts_parse(&loc, "/logging", cfg->logging, &lo, err) < 0)
-		return -1;
-	log_opts_release(&lo);
 	*alerts = alerts_new(&loc, "/alerts", cfg->alerts, err);
 	if (!*alerts)
 		return -1;

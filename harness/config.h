@@ -9,7 +9,9 @@
  * line, column and field ("plumbline.json:12:5: vendors[0].concurency: unknown key").
  *
  * Sections owned by other modules are kept as borrowed json_t (config owns the reference) and
- * validated by their modules through the section table in config.c. */
+ * validated by their modules, which sit above config in the layers: commands load a config
+ * with cli_config_load (cli.h), which calls config_load and then those modules, never with
+ * config_load alone. */
 #ifndef PL_CONFIG_H
 #define PL_CONFIG_H
 

@@ -1,5 +1,6 @@
 /* session.c: config + suites -> plan -> runner -> journal -> samplesets, shared by commands. */
 #include "session.h"
+#include "cli.h"
 #include "fileio.h"
 #include "history.h"
 #include "log.h"
@@ -21,7 +22,7 @@ int session_load(struct session *s, const char *config_path, char *const *suites
 {
 	size_t i, j;
 
-	s->cfg = config_load(config_path, err);
+	s->cfg = cli_config_load(config_path, err);
 	if (!s->cfg)
 		return -1;
 	s->suites = xcalloc(n_suites + 1, sizeof(*s->suites));

@@ -15,6 +15,13 @@ if grep -nE "$banned" $files | grep -v '^tests/lint.sh'; then
 	status=1
 fi
 
+# A command loads its config with cli_config_load, which validates every section as run does;
+# config_load alone skips the sections other modules own (alerts, signing, logging, detection).
+if grep -nE '\bconfig_load[[:space:]]*\(' harness/*.c | grep -vE '^harness/(config|cli)\.c:'; then
+	echo "lint: config_load above: commands use cli_config_load (cli.h)" >&2
+	status=1
+fi
+
 if command -v clang-format >/dev/null 2>&1; then
 	bad=""
 	for f in $files; do
