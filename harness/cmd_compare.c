@@ -39,10 +39,11 @@ static const char usage_compare_tail[] =
 	"a test survives it with the candidate worse by at least half of --min-drop E (default\n"
 	"0.1, the smallest drop that matters). The verdict says \"safe to switch\" with the power\n"
 	"to see a drop of E (a pass rate of 0.9 -> 0.9-E at the sample counts), or \"not safe\"\n"
-	"with each regressed prompt: its rates, q-value and an answer from each side. The report\n"
-	"also lists improvements, answers unlike today's (similarity checks), and the change in\n"
-	"answer length, refusal rate, latency, tokens and cost. It is signed like run reports\n"
-	"(REPORT.minisig, REPORT.sig.raw) when the signing key exists.\n"
+	"with each regressed prompt: its rates, q-value and an answer from each side (rates are\n"
+	"good rates: a check's pass rate, or not_refused, the share of answers not refused). The\n"
+	"report also lists improvements, answers unlike today's (similarity checks), and the\n"
+	"change in answer length, refusal rate, latency, tokens and cost. It is signed like run\n"
+	"reports (REPORT.minisig, REPORT.sig.raw) when the signing key exists.\n"
 	"--dry-run prints the plan (requests, tokens, cost, duration) and sends nothing;\n"
 	"--max-requests N and --max-cost X stop sending there (budget; exit 3), as for run.\n"
 	"\n"
@@ -336,7 +337,9 @@ static size_t stat_tests(const struct suite *q, const struct sampleset *A,
 	for (i = 0; i < n; i++) {
 		const struct prompt_samples *sa = sampleset_find(A, q->prompts[pi[i]].id);
 		const struct prompt_samples *sb = sampleset_find(B, q->prompts[pi[i]].id);
-		const char *signal = ca[i] ? render_check_name(ca[i]) : "refusal";
+		/* every rate is a good rate (lower is worse), so the refusal test's signal is
+		 * named for what it counts: "refusal: 1.00 -> 0.30" read as fewer refusals */
+		const char *signal = ca[i] ? render_check_name(ca[i]) : "not_refused";
 		json_t *row;
 
 		if (!*n_a || t[i].n_a < *n_a)
@@ -503,7 +506,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
 		"s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}, "
 		"s:{s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o}, s:o}",
-		"format", "plumbline-compare/2", "date", date, "vendor", "id", va->id, "model",
+		"format", "plumbline-compare/3", "date", date, "vendor", "id", va->id, "model",
 		va->model, "against", "id", vb->id, "model", vb->model, "suite", "id", q->id,
 		"path", q->path, "verdict", n_regressed ? "not_safe" : "safe", "summary", line.buf,
 		"regressed", regressed, "improved", improved, "diverged", diverged, "distribution",

@@ -80,13 +80,19 @@ grep -q "safe to switch: no prompt regressed (5 prompts, power 0.[0-9][0-9] at a
 	fail "diverged / distribution fields"
 
 # many more refusals: not safe, naming the prompt and the refusal signal
-expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against ref --date 2026-03-01 "$suite"
+expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against ref --date 2026-03-01 \
+	--markdown "$dir/compare-ref.md" "$suite"
 cat "$tmp/last.out"
 grep -q "not safe: " "$tmp/last.out" || fail "refusals: verdict line"
-grep -Eq "regressed: [a-z-]+ refusal: 1.00 -> 0.[0-9]+, q " "$tmp/last.out" || fail "refusals: the prompt"
+# the rate is the share not refused, and named so: "refusal: 1.00 -> 0.30" read as fewer refusals
+grep -Eq "regressed: [a-z-]+ not_refused: 1.00 -> 0.[0-9]+, q " "$tmp/last.out" || fail "refusals: the prompt"
+! grep -Eq "regressed: [a-z-]+ refusal:" "$tmp/last.out" || fail "refusals: the rate is misnamed"
+grep -Eq "regressed: [a-z-]+ not[\\]?_refused: 1.00 -> 0.[0-9]+, q " "$dir/compare-ref.md" ||
+	fail "refusals: markdown: $(cat "$dir/compare-ref.md")"
+! grep -Eq "regressed: [a-z-]+ refusal:" "$dir/compare-ref.md" || fail "refusals: markdown: misnamed rate"
 rep3="$dir/reports/compare/2026-03-01/cur-vs-ref-demo.json"
-[ "$(json_get "$rep3" 'any(r["signal"] == "refusal" for r in d["regressed"])')" = True ] || fail "refusal row"
-grep -Eq "regressed: [a-z-]+ refusal: .*; ref: \"\(refused" "$tmp/last.out" || fail "refusals: the refused answer"
+[ "$(json_get "$rep3" 'd["format"] == "plumbline-compare/3" and any(r["signal"] == "not_refused" and r["vendor_rate"] > r["against_rate"] for r in d["regressed"])')" = True ] || fail "refusal row"
+grep -Eq "regressed: [a-z-]+ not_refused: .*; ref: \"\(refused" "$tmp/last.out" || fail "refusals: the refused answer"
 # --fdr and --min-drop reach the tests and the report (the fenced JSON: 1.00 -> 0.00)
 expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --date 2026-03-02 \
 	--fdr 0.01 --min-drop 0.2 "$suite"
