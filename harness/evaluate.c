@@ -124,6 +124,8 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 				json_pack("{s:i, s:s}", "sample", s->index, "detail", r->detail);
 
 			quote_text(ex, s->text);
+			if (s->refused || s->blocked) /* the API's flag: an empty text says why */
+				json_object_set_new(ex, "refused", json_true());
 			if (s->tool_calls) /* the calls a tool_call check (or a reader) judged */
 				json_object_set(ex, "tool_calls", s->tool_calls);
 

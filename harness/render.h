@@ -9,7 +9,8 @@
  *   detection.epoch | epoch, verdict, summary
  *   prompts[]: id, checks[]: label|name|id|kind|type, verdict ("pass" "fail" "skip" "error"),
  *              score_mean|score, pass, fail, detail,
- *              failed_samples[]: sample, text, detail   (also prompt-level, with "check")
+ *              failed_samples[]: sample, text, detail, refused   (also prompt-level, with
+ *              "check")
  *   metadata_changes[]: field, baseline, tonight|now
  *   counts|stats: planned|requests, answers, faults, refusals, latency_p50_ms, cost
  * json_t arguments are borrowed. Output is appended to a caller-owned sbuf. */
@@ -29,6 +30,10 @@ struct reg_summary;
 const char *render_report_field(const json_t *report, const char *what);
 /* A check's display name (label, name, id, kind or type). */
 const char *render_check_name(const json_t *check);
+/* An answer as every rendering quotes it: its text; for an empty one "(refused, no text)" when
+ * refused (the API flagged it refused or blocked) else "(empty answer)"; for NULL "(no
+ * answer)". Returns text or a static string. */
+const char *render_answer_text(const char *text, int refused);
 
 /* Markdown summary of one run report. Returns 0 or -1 (PL_E_INPUT: not a report object). */
 int render_md_report(const json_t *report, struct sbuf *out, struct pl_err *err);

@@ -62,7 +62,9 @@ static void count(const json_t *r, struct counts *c)
 
 static void sample_text(struct sbuf *out, const json_t *s)
 {
-	const char *text = sget(s, "text");
+	/* an empty answer is named, as the Markdown names it: an empty quote says nothing */
+	const char *text =
+		render_answer_text(sget(s, "text"), json_is_true(json_object_get(s, "refused")));
 
 	sbuf_addstr(out, "\n--- failed sample");
 	if (json_is_integer(json_object_get(s, "sample")))

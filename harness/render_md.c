@@ -48,6 +48,15 @@ const char *render_check_name(const json_t *c)
 	return "check";
 }
 
+const char *render_answer_text(const char *text, int refused)
+{
+	if (!text)
+		return "(no answer)";
+	if (!*text)
+		return refused ? "(refused, no text)" : "(empty answer)";
+	return text;
+}
+
 /* A check's detail: its own, or its first failed sample's. */
 static const char *check_detail(const json_t *c)
 {

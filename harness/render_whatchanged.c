@@ -49,14 +49,9 @@ static void figures(struct sbuf *out, const json_t *e)
 static const char *answer(const json_t *e, const char *side)
 {
 	const json_t *s = json_object_get(e, side);
-	const char *a = sget(s, "answer");
 
-	if (!a)
-		return "(no answer)";
-	if (!*a)
-		return json_is_true(json_object_get(s, "answer_refused")) ? "(refused, no text)"
-									  : "(empty answer)";
-	return a;
+	return render_answer_text(sget(s, "answer"),
+				  json_is_true(json_object_get(s, "answer_refused")));
 }
 
 void render_whatchanged_text(const json_t *wc, struct sbuf *out)

@@ -112,6 +112,38 @@ static void test_valid(void **state)
 	json_decref(v1);
 }
 
+/* A failed sample with no text is named as the Markdown names it ("(refused, no text)" when
+ * the API flagged it, "(empty answer)" else), never an empty quote between the markers. */
+static void test_empty_sample_named(void **state)
+{
+	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:s,s:[{s:i,s:s,s:s,s:b},"
+			      "{s:i,s:s,s:s}]}]}]}",
+			      "vendor", "v", "model", "m", "suite", "s", "verdict", "no_change",
+			      "prompts", "id", "p1", "checks", "name", "length", "verdict", "fail",
+			      "failed_samples", "sample", 0, "detail", "0 words, below 1", "text",
+			      "", "refused", 1, "sample", 1, "detail", "0 words, below 1", "text",
+			      "");
+	const json_t *reports[1];
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf out;
+
+	(void)state;
+	assert_non_null(r);
+	reports[0] = r;
+	sbuf_init(&out);
+	assert_int_equal(render_junit(reports, NULL, 1, &out, &err), 0);
+	assert_non_null(strstr(out.buf,
+			       "--- failed sample #0: 0 words, below 1 ---\n"
+			       "(refused, no text)\n--- failed sample #1: 0 words, below 1 "
+			       "---\n(empty answer)"));
+	assert_string_equal(render_answer_text("", 1), "(refused, no text)");
+	assert_string_equal(render_answer_text("", 0), "(empty answer)");
+	assert_string_equal(render_answer_text(NULL, 0), "(no answer)");
+	assert_string_equal(render_answer_text("Paris", 1), "Paris");
+	sbuf_release(&out);
+	json_decref(r);
+}
+
 /* Two checks of a prompt described alike get their ids in their names (CI could not tell a
  * passing one from a failing one); a check described alone keeps its plain name. */
 static void test_names_unique(void **state)
@@ -143,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_names_unique),
+		cmocka_unit_test(test_empty_sample_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

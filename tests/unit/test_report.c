@@ -192,6 +192,55 @@ static void test_unanswered_prompt_skips(void **state)
 	fixture_release(&f);
 }
 
+/* A failed sample the API flagged refused (or blocked) says so: its quote is empty, and the
+ * renderings name it "(refused, no text)" (render_answer_text) rather than quote nothing. An
+ * empty answer without the flag carries no "refused". */
+static void test_failed_sample_refused(void **state)
+{
+	static const char text[] =
+		"{\"id\": \"s\", \"prompts\": [{\"id\": \"q\", \"prompt\": \"Leap year?\", "
+		"\"checks\": [{\"type\": \"length\", \"unit\": \"words\", \"min\": 1}]}]}";
+	struct fixture f;
+	struct suite *suite;
+	struct prompt_samples *ps;
+	struct sampleset *night = sampleset_new("v", "m", "s");
+	struct eval_counts counts;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	json_t *e, *fs;
+	char *path;
+	int i;
+
+	(void)state;
+	fixture_init(&f);
+	path = tu_write(f.dir, "q.json", text);
+	suite = suite_load(path, &err);
+	assert_non_null(suite);
+	ps = sampleset_prompt(night, "q");
+	for (i = 0; i < 3; i++) {
+		probe_answer_init(&a);
+		a.text = xstrdup("");
+		a.refused = i == 0;
+		a.blocked = i == 1;
+		sampleset_add_answer(ps, i, &a);
+		probe_answer_release(&a);
+	}
+	memset(&counts, 0, sizeof(counts));
+	e = evaluate_prompt(&suite->prompts[0], &(struct eval_extra){ .vendor = &f.vendor }, NULL,
+			    ps, 3, &counts);
+	fs = json_object_get(json_array_get(json_object_get(e, "checks"), 0), "failed_samples");
+	assert_int_equal(json_array_size(fs), 3);
+	assert_true(json_is_true(json_object_get(json_array_get(fs, 0), "refused")));
+	assert_true(json_is_true(json_object_get(json_array_get(fs, 1), "refused")));
+	assert_null(json_object_get(json_array_get(fs, 2), "refused"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 0), "text")), "");
+	json_decref(e);
+	sampleset_free(night);
+	suite_free(suite);
+	free(path);
+	fixture_release(&f);
+}
+
 /* Latency and cost through evaluate_prompt: the latency check's verdict is its p95 over the
  * prompt's answers (not a pass rate), the slow answers are its failing samples, answers with
  * no latency do not count; the cost check prices each answer at the vendor's prices and skips,
@@ -505,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_checks_and_verdicts),
 		cmocka_unit_test(test_unanswered_prompt_skips),
 		cmocka_unit_test(test_latency_and_cost),
+		cmocka_unit_test(test_failed_sample_refused),
 		cmocka_unit_test(test_deterministic_bytes),
 		cmocka_unit_test(test_stream_matches_build),
 		cmocka_unit_test(test_vendor_faults),
