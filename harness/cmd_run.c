@@ -501,6 +501,7 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 		c->faults += own.faults;
 		c->not_sent += own.not_sent;
 		c->vendor_faults += own.vendor_faults;
+		c->vendor_not_sent += own.vendor_not_sent;
 		c->refusals += own.refusals;
 		if (own.prompts_failed)
 			strings_add(&t->failing, pr->id);
@@ -1200,12 +1201,15 @@ static void log_vendors(const struct session *s)
 			snprintf(cost, sizeof(cost), "%.4f", vs->cost);
 		else
 			snprintf(cost, sizeof(cost), "unknown");
+		/* requests as the metrics and the report count them (planned ones); attempts are
+		 * HTTP requests, retries included */
 		pl_log(vs->faults || vs->stop_reason[0] ? LOG_WARN : LOG_INFO,
-		       "vendor %s: %zu requests sent, %zu answers, %zu faults, %zu retries, %zu not "
-		       "sent, cost %s%s%s%s%s",
-		       vs->vendor, vs->requests, vs->answers, vs->faults - vs->unreachable,
-		       vs->retries, vs->unreachable, cost, vs->stop_reason[0] ? "; stopped: " : "",
-		       vs->stop_reason, fault[0] ? "; most faults: " : "", fault);
+		       "vendor %s: %zu requests sent (%zu attempts, %zu retries), %zu answered, %zu "
+		       "failed, %zu not sent, cost %s%s%s%s%s",
+		       vs->vendor, vs->answers + vs->faults - vs->unreachable, vs->requests,
+		       vs->retries, vs->answers, vs->faults - vs->unreachable, vs->unreachable,
+		       cost, vs->stop_reason[0] ? "; stopped: " : "", vs->stop_reason,
+		       fault[0] ? "; most faults: " : "", fault);
 	}
 }
 

@@ -226,11 +226,14 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 	counts->faults += ns ? ns->faults : 0;
 	counts->not_sent += ns ? ns->not_sent : 0;
 	counts->vendor_faults += ns ? ns->faults - ns->own_faults : 0;
+	counts->vendor_not_sent += ns ? ns->not_sent - ns->own_not_sent : 0;
 	counts->refusals += refusals;
 	json_object_set_new(po, "id", json_string(pr->id));
 	json_object_set_new(po, "samples", json_integer(ns ? (json_int_t)ns->n : 0));
 	json_object_set_new(po, "baseline_samples", json_integer((json_int_t)n_base));
-	json_object_set_new(po, "faults", json_integer(ns ? (json_int_t)ns->faults : 0));
+	/* as counts.faults: the requests sent that got no answer; not_sent apart */
+	json_object_set_new(po, "faults",
+			    json_integer(ns ? (json_int_t)(ns->faults - ns->not_sent) : 0));
 	if (ns && ns->not_sent)
 		json_object_set_new(po, "not_sent", json_integer((json_int_t)ns->not_sent));
 	if (ns && ns->fault_kinds)

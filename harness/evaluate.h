@@ -20,8 +20,9 @@ struct eval_counts {
 	size_t checks_failed;		/* (prompt, check) pairs whose pass rate is too low */
 	size_t prompts_failed;		/* prompts with at least one failed check */
 	size_t samples, faults;
-	size_t not_sent;      /* faults given up without being sent (included in faults) */
-	size_t vendor_faults; /* faults that count against the vendor's availability */
+	size_t not_sent;	/* faults given up without being sent (included in faults) */
+	size_t vendor_faults;	/* faults that count against the vendor's availability */
+	size_t vendor_not_sent; /* ... of which never sent (the vendor was declared down) */
 	size_t refusals;
 };
 

@@ -23,7 +23,9 @@ struct metrics_row {
 	enum report_verdict verdict; /* labelled with the report's words (report_verdict_name) */
 	size_t changes;		     /* signals that moved */
 	size_t checks_total, checks_failed;
-	size_t requests, errors, retries; /* requests sent; of them failed; retries */
+	/* planned requests sent (once or more); of them failed (no answer); HTTP requests after
+	 * a planned request's first (the vendor's over the run, the same on each of its rows) */
+	size_t requests, errors, retries;
 	size_t not_sent; /* planned requests given up without being sent (vendor stopped, down) */
 	/* Request latency over the run: sum and count, and quantiles (< 0 = unknown). */
 	double latency_sum_s;

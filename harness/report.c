@@ -206,18 +206,21 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	snprintf(sum->line, sizeof(sum->line), "%s", line.buf);
 	sbuf_release(&line);
 
+	/* faults: planned requests sent that got no answer (as the log and the metrics count
+	 * them); the ones never sent are not_sent, apart */
 	counts = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "planned",
 			   (json_int_t)in->planned, "answers", (json_int_t)c->samples, "faults",
-			   (json_int_t)c->faults, "refusals", (json_int_t)c->refusals,
-			   "checks_pass", (json_int_t)c->pass, "checks_fail", (json_int_t)c->fail,
-			   "checks_error", (json_int_t)c->error, "checks_skip", (json_int_t)c->skip,
-			   "checks_failed", (json_int_t)c->checks_failed, "answered_share",
-			   fixed4(answered_share));
-	/* the one count of checks (evaluate.h), and the faults availability holds against the
-	 * vendor */
+			   (json_int_t)(c->faults - c->not_sent), "refusals",
+			   (json_int_t)c->refusals, "checks_pass", (json_int_t)c->pass,
+			   "checks_fail", (json_int_t)c->fail, "checks_error", (json_int_t)c->error,
+			   "checks_skip", (json_int_t)c->skip, "checks_failed",
+			   (json_int_t)c->checks_failed, "answered_share", fixed4(answered_share));
+	/* the one count of checks (evaluate.h), and of faults those held against the vendor
+	 * (not our key or request) */
 	json_object_set_new(counts, "checks_total", json_integer((json_int_t)c->checks_total));
 	json_object_set_new(counts, "prompts_failed", json_integer((json_int_t)c->prompts_failed));
-	json_object_set_new(counts, "vendor_faults", json_integer((json_int_t)c->vendor_faults));
+	json_object_set_new(counts, "vendor_faults",
+			    json_integer((json_int_t)(c->vendor_faults - c->vendor_not_sent)));
 	json_object_set_new(counts, "not_sent", json_integer((json_int_t)c->not_sent));
 	r = json_object();
 	json_object_set_new(r, "format", json_string(REPORT_FORMAT));

@@ -395,6 +395,10 @@ static void send_job(struct run *r, struct vstate *v, struct job *jb, double now
 	r->requests_sent++;
 	r->st->sent++;
 	v->st->requests++;
+	if (jb->attempts > 1) { /* a retry is sent, not planned: one given up unsent is none */
+		r->retries++;
+		v->st->retries++;
+	}
 	v->in_flight++;
 	r->tokens_in_flight = sat_add(r->tokens_in_flight, jb->est_tokens);
 	r->cost_in_flight += jb->est_cost;
@@ -750,8 +754,6 @@ static void complete(struct run *r, struct job *jb, const struct probe_response 
 		jb->has_last = 1;
 		jb->state = JOB_PENDING;
 		jb->wake = v->circuit_open ? 0 : now + backoff_s(r, jb->attempts, a.retry_after_ms);
-		r->retries++;
-		v->st->retries++;
 	} else {
 		finalize(r, v, jb->item, &jb->it, jb->attempts, &a);
 		probe_answer_release(&a);

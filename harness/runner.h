@@ -118,6 +118,9 @@ struct runner_fault_class {
 
 struct runner_vendor_stats {
 	const char *vendor; /* borrowed id */
+	/* An item is one planned request; an attempt one HTTP request. requests: attempts
+	 * (outage probes included); answers: items answered; retries: attempts after an item's
+	 * first, so items sent = answers + faults - unreachable = requests - retries. */
 	size_t requests, answers, retries;
 	size_t faults; /* items journaled with a fault, the unreachable ones (below) included */
 	size_t unreachable; /* items journaled without being sent (the vendor was given up) */

@@ -139,8 +139,10 @@ void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name, int 
 	if (!sent)
 		ps->not_sent++;
 	if (!strcmp(fault_name, "auth") || !strcmp(fault_name, "bad_request") ||
-	    !strcmp(fault_name, "content_filter"))
+	    !strcmp(fault_name, "content_filter")) {
 		ps->own_faults++;
+		ps->own_not_sent += !sent;
+	}
 	if (ps->fault_kinds) {
 		for (p = ps->fault_kinds; (p = strstr(p, fault_name)); p += n)
 			if ((p == ps->fault_kinds || p[-1] == ',') && (p[n] == ',' || !p[n]))

@@ -41,7 +41,8 @@ struct prompt_samples {
 	/* ... of which were never sent: the vendor had been given up (authentication failed,
 	 * declared down, its time budget ran out) before their turn */
 	size_t not_sent;
-	char *fault_kinds; /* comma-separated distinct fault names, or NULL */
+	size_t own_not_sent; /* ... counted in both own_faults and not_sent (auth failed) */
+	char *fault_kinds;   /* comma-separated distinct fault names, or NULL */
 	/* a baseline's: the prompt's request hash when recorded (suite_request_hash), "" when
 	 * unknown (baselines recorded before it was kept) */
 	char request_sha256[65];

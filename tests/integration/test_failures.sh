@@ -67,7 +67,7 @@ reason=$(json_get "$report" 'd["incomplete_reason"]')
 # The requests never sent are counted as such, not as failed requests, everywhere.
 [[ "$reason" == "$want; $sent of 50 requests failed: auth (HTTP 401: "*"); $((50 - sent)) not sent" ]] ||
 	fail "wrong key: reason '$reason'"
-grep -qF "vendor sim: $sent requests sent, 0 answers, $sent faults, 0 retries, $((50 - sent)) not sent" \
+grep -qF "vendor sim: $sent requests sent ($sent attempts, 0 retries), 0 answered, $sent failed, $((50 - sent)) not sent" \
 	"$dir/night.log" || fail "wrong key: the log's vendor line: $(grep 'vendor sim' "$dir/night.log")"
 grep -qx "plumbline_requests{vendor=\"sim\",model=\"sim-gpt-1\",suite=\"demo\"} $sent" "$dir/night.prom" &&
 	grep -qx "plumbline_request_errors{vendor=\"sim\",model=\"sim-gpt-1\",suite=\"demo\"} $sent" "$dir/night.prom" &&
@@ -173,7 +173,8 @@ grep -q "INFO  run started: night 2026-05-03, plan [0-9a-f]*: 1 suite (demo), 1 
 n=$(grep -c "INFO  progress \[ *[0-9]*/50\]" "$log")
 [ "$n" -ge 5 ] || fail "cron: $n progress lines: $(cat "$log")"
 grep -q "INFO  progress \[50/50\] 100%" "$log" || fail "cron: no final progress line"
-grep -q "INFO  vendor sim: 50 requests sent, 50 answers, 0 faults" "$log" || fail "cron: no vendor line"
+grep -q "INFO  vendor sim: 50 requests sent (50 attempts, 0 retries), 50 answered, 0 failed" "$log" ||
+	fail "cron: no vendor line: $(grep 'vendor sim' "$log")"
 grep -q "  sim/demo \[sim-gpt-1\]: \(pass\|changed\)" "$log" || fail "cron: no verdict line"
 grep -q "INFO  run finished: night 2026-05-03, exit $rc" "$log" || fail "cron: no end line"
 ! grep -q $'\033' "$log" || fail "cron: escape codes in the log"

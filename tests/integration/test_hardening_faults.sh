@@ -29,7 +29,7 @@ PY
 # row NAME WANT_EXITS SIM_ARGS... : one night against a faulty simulator.
 # $extra: more vendor keys; $scheme: http or https.
 row() {
-	local name=$1 want=$2 rc=0 t0 secs report verdict det faults kinds share
+	local name=$1 want=$2 rc=0 t0 secs report verdict det faults not_sent kinds share
 	shift 2
 	rm -rf "$tmp/$name"
 	cp -r "$base" "$tmp/$name"
@@ -47,7 +47,8 @@ row() {
 	[ -f "$report" ] || fail "$name: no report"
 	verdict=$(json_get "$report" 'd["verdict"]')
 	det=$(json_get "$report" 'd.get("detection", {}).get("verdict", "-")')
-	faults=$(json_get "$report" 'd["counts"]["faults"]')
+	faults=$(json_get "$report" 'd["counts"]["faults"]')        # sent, no answer
+	not_sent=$(json_get "$report" 'd["counts"]["not_sent"]')    # the vendor was given up first
 	share=$(json_get "$report" 'd["counts"]["answered_share"]')
 	kinds=$(json_get "$report" '",".join(sorted({k for p in d["prompts"] for k in p.get("fault_kinds", "").split(",") if k})) or "-"')
 	[ "$verdict" != changed ] && [ "$det" != changed ] || fail "$name: a vendor fault gave a changed verdict"
@@ -57,13 +58,14 @@ row() {
 	esac
 	# A report that lost answers says why: counted and classified faults.
 	if [ "$share" != 1.0 ] && [ "$share" != 1 ]; then
-		[ "$faults" -gt 0 ] && [ "$kinds" != - ] || fail "$name: answers missing but no fault named"
+		[ $((faults + not_sent)) -gt 0 ] && [ "$kinds" != - ] ||
+			fail "$name: answers missing but no fault named"
 	fi
 	printf '%-26s %4s  %-10s %-9s %6s %8s %4s  %s\n' "$name" "$rc" "$verdict" "$det" \
-		"$faults" "$share" "$secs" "$kinds" >>"$tmp/table"
+		"$faults/$not_sent" "$share" "$secs" "$kinds" >>"$tmp/table"
 }
 
-printf '%-26s %4s  %-10s %-9s %6s %8s %4s  %s\n' scenario exit verdict detection faults \
+printf '%-26s %4s  %-10s %-9s %6s %8s %4s  %s\n' scenario exit verdict detection failed/ns \
 	answered secs "fault kinds" >"$tmp/table"
 
 row clean 0

@@ -1304,6 +1304,11 @@ static void test_outage_gives_up_after_max_outage(void **state)
 	assert_non_null(strstr(st.vendors[0].stop_reason, "vendor outage: HTTP 529 overloaded"));
 	assert_non_null(strstr(st.vendors[0].stop_reason, "requests not sent)"));
 	assert_true(st.vendors[0].requests < 40);
+	/* one meaning per word: requests are attempts, retries the attempts after an item's
+	 * first; the items sent are the ones that failed here (the log says the same) */
+	assert_true(st.vendors[0].faults > st.vendors[0].unreachable);
+	assert_int_equal(st.vendors[0].requests - st.vendors[0].retries,
+			 st.vendors[0].answers + st.vendors[0].faults - st.vendors[0].unreachable);
 	assert_true(st.wall_s < 5.0);
 	runner_stats_release(&st);
 	plan_done(&f);
