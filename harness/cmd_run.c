@@ -1562,6 +1562,43 @@ static void tell_stopped(struct publish *pub, struct target *t, size_t n,
 	}
 }
 
+/* What --resume says of a night whose reports all exist (check_night returned 1): finished,
+ * nothing to resume and nothing sent, and which of its reports say incomplete (a night
+ * killed and then reported by a later run counts as finished too: its answers are not
+ * resumed). Exit 0 as documented (README "Crash safety": a resume after any kill completes). */
+static void say_finished(const struct session *s, const struct target *t, size_t n,
+			 const char *date)
+{
+	char path[1024];
+	const char *v;
+	struct sbuf inc;
+	size_t i, k = 0;
+
+	sbuf_init(&inc);
+	for (i = 0; i < n; i++) {
+		json_t *r;
+
+		report_path(path, sizeof(path), s->cfg->reports_dir, date, t[i].vendor->id,
+			    t[i].suite->id);
+		r = json_load_file(path, 0, NULL);
+		v = json_string_value(json_object_get(r, "verdict"));
+		if (v && !strcmp(v, "incomplete"))
+			sbuf_addf(&inc, "%s%s/%s", k++ ? ", " : "", t[i].vendor->id,
+				  t[i].suite->id);
+		json_decref(r);
+	}
+	if (k)
+		printf("night %s is already finished: its reports exist, %s reported incomplete "
+		       "(what was not answered then is not resumed); nothing to resume, nothing "
+		       "sent (--force runs the night again)\n",
+		       date, inc.buf);
+	else
+		printf("night %s is already finished: its reports exist; nothing to resume, "
+		       "nothing sent (--force runs the night again)\n",
+		       date);
+	sbuf_release(&inc);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -1647,9 +1684,7 @@ int cmd_run(int argc, char **argv)
 	rc = check_night(&s, targets, n_targets, &a, &err);
 	if (rc) {
 		if (rc > 0)
-			printf("night %s is finished (its reports exist): nothing to resume; "
-			       "--force runs it again\n",
-			       a.date);
+			say_finished(&s, targets, n_targets, a.date);
 		rc = rc > 0 ? EXIT_OK : cli_fail(&err);
 		goto out;
 	}
