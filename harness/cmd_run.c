@@ -1024,7 +1024,8 @@ static int published_item(struct target *t, const char *path, struct publish_ite
 	it->planned = (size_t)json_integer_value(json_object_get(c, "planned"));
 	it->answers = (size_t)json_integer_value(json_object_get(c, "answers"));
 	it->not_sent = (size_t)json_integer_value(json_object_get(c, "not_sent"));
-	it->faults = (size_t)json_integer_value(json_object_get(c, "faults")) - it->not_sent;
+	/* the report's faults are requests sent that got no answer (never-sent ones apart) */
+	it->faults = (size_t)json_integer_value(json_object_get(c, "faults"));
 	it->sent = it->answers + it->faults;
 	it->vendor_faults = (size_t)json_integer_value(json_object_get(c, "vendor_faults"));
 	it->checks_total = (size_t)json_integer_value(json_object_get(c, "checks_total"));
