@@ -38,7 +38,10 @@ static const char usage_compare_tail[] =
 	"Benjamini-Hochberg at --fdr Q (default 0.05) across all of them; a prompt regressed when\n"
 	"a test survives it with the candidate worse by at least half of --min-drop E (default\n"
 	"0.1, the smallest drop that matters). The verdict says \"safe to switch\" with the power\n"
-	"to see a drop of E (a pass rate of 0.9 -> 0.9-E at the sample counts), or \"not safe\"\n"
+	"to see a drop of E (a pass rate of 0.9 -> 0.9-E at the sample counts) when that power\n"
+	"is at least --min-power P (default 0.8), \"inconclusive\" with the samples a side that\n"
+	"would reach it when it is not (no regression found, but none could have been), or\n"
+	"\"not safe\"\n"
 	"with each regressed prompt: its rates, q-value and an answer from each side (rates are\n"
 	"good rates: a check's pass rate, or not_refused, the share of answers not refused). The\n"
 	"report also lists improvements, answers unlike today's (similarity checks), and the\n"
@@ -48,12 +51,13 @@ static const char usage_compare_tail[] =
 	"--max-requests N and --max-cost X stop sending there (budget; exit 3), as for run.\n"
 	"\n"
 	"Exit 0: safe to switch; 1: not safe (a prompt regressed); 2: usage or config error; 3: the\n"
-	"comparison could not complete (a vendor unreachable, fewer than 80% of a side's requests answered).\n";
+	"comparison could not complete (a vendor unreachable, fewer than 80% of a side's requests\n"
+	"answered) or is inconclusive (its power below --min-power).\n";
 
 struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
 	int resume;
-	double fdr, min_drop;
+	double fdr, min_drop, min_power;
 	long long samples; /* > 0: every prompt sampled this often on each side */
 	struct cli_budget budget;
 	int first_suite;
@@ -75,9 +79,13 @@ const struct cli_option compare_options[] = {
 		   "the false discovery rate of the regression tests (default\n0.05)"),
 	CLI_DOUBLE(0, "min-drop", struct cargs, min_drop, "E", 0, 1, "0..1",
 		   "the smallest drop in a pass or non-refusal rate that\nmatters (default 0.1)"),
+	CLI_DOUBLE(0, "min-power", struct cargs, min_power, "P", 0, 1, "0..1",
+		   "the power to see a drop of E a \"safe\" verdict needs\n(default 0.8); "
+		   "below it the comparison is inconclusive\n(exit 3). 0 accepts a safe verdict "
+		   "without that evidence"),
 	CLI_INT(0, "samples", struct cargs, samples, "N", 1, 100000, "a whole number 1..100000",
 		"sample every prompt N times on each side (default: the\n"
-		"suite's samples; 150 reach power 0.95 at a drop of 0.1)"),
+		"suite's samples; an inconclusive verdict says how many\nreach --min-power)"),
 	CLI_BUDGET_OPTIONS(struct cargs, budget),
 	CLI_END,
 };
@@ -106,6 +114,7 @@ static int parse(int argc, char **argv, struct cargs *a)
 	memset(a, 0, sizeof(*a));
 	a->fdr = CMP_DEFAULT_FDR;
 	a->min_drop = CMP_DEFAULT_MIN_DROP;
+	a->min_power = CMP_DEFAULT_MIN_POWER;
 	a->first_suite = cli_parse_options("compare", argc, argv, compare_options, a, &rc);
 	if (a->first_suite < 0)
 		return rc == EXIT_OK ? -1 : rc;
@@ -408,8 +417,9 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	struct side sa, sb;
 	json_t *ea = NULL, *eb = NULL, *section = NULL, *report = NULL, *prompts, *regressed,
 	       *improved, *diverged, *tests;
-	size_t n_regressed = 0, m = 0, n_a = 0, n_b = 0;
+	size_t n_regressed = 0, m = 0, n_a = 0, n_b = 0, need = 0;
 	double power = 0;
+	int inconclusive = 0;
 	char path[1024], hist[1024], sha[65], tcbuf[64];
 	struct sbuf bytes, line, tc;
 	struct sign_config sc;
@@ -483,9 +493,27 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	}
 	sbuf_addf(&line, "%s [%s] vs %s [%s] on %s: ", a->vendor, va->model, a->against, vb->model,
 		  q->id);
+	/* no regression is evidence of safety only when one would have been seen */
+	inconclusive = !n_regressed && power < a->min_power;
+	if (inconclusive)
+		need = compare_samples_for_power(CMP_POWER_RATE, a->min_drop,
+						 compare_power_alpha(a->fdr, m), a->min_power,
+						 5000);
 	if (n_regressed)
 		sbuf_addf(&line, "not safe: %zu prompt%s regressed", n_regressed,
 			  n_regressed == 1 ? "" : "s");
+	else if (inconclusive && need <= 5000)
+		sbuf_addf(&line,
+			  "inconclusive: no prompt regressed, but the power to see a drop of %.2g "
+			  "is %.2f, below --min-power %.2f (%zu and %zu samples a prompt): "
+			  "--samples %zu reaches it",
+			  a->min_drop, power, a->min_power, n_a, n_b, need);
+	else if (inconclusive)
+		sbuf_addf(&line,
+			  "inconclusive: no prompt regressed, but the power to see a drop of %.2g "
+			  "is %.2f, below --min-power %.2f (%zu and %zu samples a prompt; more "
+			  "than 5000 a side would be needed)",
+			  a->min_drop, power, a->min_power, n_a, n_b);
 	else
 		sbuf_addf(&line,
 			  "safe to switch: no prompt regressed (%zu prompts, power %.2f at a drop "
@@ -505,20 +533,23 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	report = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
 		"s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}, "
-		"s:{s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o}, s:o}",
+		"s:{s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o}, s:o}",
 		"format", "plumbline-compare/3", "date", date, "vendor", "id", va->id, "model",
 		va->model, "against", "id", vb->id, "model", vb->model, "suite", "id", q->id,
-		"path", q->path, "verdict", n_regressed ? "not_safe" : "safe", "summary", line.buf,
-		"regressed", regressed, "improved", improved, "diverged", diverged, "distribution",
-		"verdict", detect_verdict_name(det.verdict), "confidence", num4(det.confidence),
-		"summary", det.summary, "detail", section ? json_incref(section) : json_null(),
-		"prompts", prompts, "totals", "vendor", side_json(&sa, va), "against",
-		side_json(&sb, vb), "checks", "vendor", json_incref(ea), "against", json_incref(eb),
-		"statistics", "fdr", num4(a->fdr), "min_drop", num4(a->min_drop), "tests",
-		(json_int_t)m, "power", num4(power), "power_rate", num4(CMP_POWER_RATE),
-		"power_n_vendor", (json_int_t)n_a, "power_n_against", (json_int_t)n_b,
-		"power_alpha", json_real(stats_round(compare_power_alpha(a->fdr, m), 8)), "tests",
-		tests);
+		"path", q->path, "verdict",
+		n_regressed    ? "not_safe"
+		: inconclusive ? "inconclusive"
+			       : "safe",
+		"summary", line.buf, "regressed", regressed, "improved", improved, "diverged",
+		diverged, "distribution", "verdict", detect_verdict_name(det.verdict), "confidence",
+		num4(det.confidence), "summary", det.summary, "detail",
+		section ? json_incref(section) : json_null(), "prompts", prompts, "totals",
+		"vendor", side_json(&sa, va), "against", side_json(&sb, vb), "checks", "vendor",
+		json_incref(ea), "against", json_incref(eb), "statistics", "fdr", num4(a->fdr),
+		"min_drop", num4(a->min_drop), "tests", (json_int_t)m, "power", num4(power),
+		"power_rate", num4(CMP_POWER_RATE), "power_n_vendor", (json_int_t)n_a,
+		"power_n_against", (json_int_t)n_b, "min_power", num4(a->min_power), "power_alpha",
+		json_real(stats_round(compare_power_alpha(a->fdr, m), 8)), "tests", tests);
 	regressed = improved = diverged = prompts = tests = NULL; /* stolen by the pack */
 	if (!report) {
 		pl_err_set(err, PL_E_INTERNAL, q->id, "cannot build the compare report");
@@ -585,7 +616,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	} else {
 		printf("  not signed: no secret key at %s (plumbline keygen)\n", sc.secret_key);
 	}
-	rc = n_regressed ? 1 : 0;
+	rc = n_regressed ? 1 : inconclusive ? 2 : 0;
 out:
 	json_decref(tests);
 	json_decref(regressed);
@@ -615,7 +646,7 @@ int cmd_compare(int argc, char **argv)
 	char today[16];
 	struct sbuf md;
 	size_t q;
-	int rc, regressions = 0, incomplete = 0;
+	int rc, regressions = 0, incomplete = 0, inconclusive = 0;
 
 	rc = parse(argc, argv, &a);
 	if (rc)
@@ -663,14 +694,15 @@ int cmd_compare(int argc, char **argv)
 			cli_fail(&err);
 			incomplete++;
 		}
-		regressions += r > 0;
+		regressions += r == 1;
+		inconclusive += r == 2;
 	}
 	if (a.markdown && fileio_write_atomic(a.markdown, md.buf, md.len, 0644, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	session_finish(&s, &err);
-	rc = regressions ? EXIT_CHANGED : incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+	rc = regressions ? EXIT_CHANGED : incomplete || inconclusive ? EXIT_INCOMPLETE : EXIT_OK;
 out:
 	sbuf_release(&md);
 	session_release(&s);

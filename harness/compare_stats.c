@@ -102,6 +102,24 @@ double compare_power_alpha(double fdr, size_t m)
 	return m ? fdr / (double)m : fdr;
 }
 
+size_t compare_samples_for_power(double rate, double min_drop, double alpha, double target,
+				 size_t max_n)
+{
+	size_t lo = 1, hi = max_n;
+
+	if (compare_power(rate, min_drop, max_n, max_n, alpha) < target)
+		return max_n + 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (compare_power(rate, min_drop, mid, mid, alpha) >= target)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 int compare_is_refusal(const struct detect_params *params, const struct prompt_samples *ps,
 		       size_t i)
 {

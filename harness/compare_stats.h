@@ -47,6 +47,15 @@ size_t compare_decide(struct cmp_test *t, size_t n, const struct cmp_params *par
  * when several tests regress together). */
 double compare_power(double rate, double min_drop, size_t n_a, size_t n_b, double alpha);
 double compare_power_alpha(double fdr, size_t m);
+/* The smallest number of samples per side (at most max_n) at which compare_power reaches
+ * target, found by bisection (the power grows with the samples, up to the lattice's small
+ * wobbles); max_n + 1 when even max_n falls short. */
+size_t compare_samples_for_power(double rate, double min_drop, double alpha, double target,
+				 size_t max_n);
+
+/* The default of compare --min-power: a "safe" verdict needs at least this power to see a drop
+ * of min_drop; below it the comparison is inconclusive. */
+#define CMP_DEFAULT_MIN_POWER 0.8
 
 /* The answers of ps (NULL: none) that are no refusal by the detection's classifier (its patterns,
  * or the API's refused/blocked flags), the good count of a prompt's refusal test. */

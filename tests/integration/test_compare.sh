@@ -70,12 +70,27 @@ grep -qF '\`\`\`json' "$dir/compare.md" || fail "markdown: the fence is not quot
 command -v minisign >/dev/null && { minisign -Vm "$rep" -p "$dir/state/register.pub" >/dev/null || fail "minisign -Vm on the compare report"; }
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$rep"
 
-expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 "$suite"
+# The same model at the suite's 10 samples: no regression, but none could have been seen
+# (power 0.00): inconclusive, exit 3, with the samples that would do (before: "safe to
+# switch ... power 0.00", exit 0, and a CI gate passed on no evidence)
+expect_exit 3 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 "$suite"
 cat "$tmp/last.out"
 rep2="$dir/reports/compare/2026-03-01/cur-vs-same-demo.json"
+[ "$(json_get "$rep2" 'd["verdict"]')" = inconclusive ] || fail "10 samples a side called $(json_get "$rep2" 'd["verdict"]')"
+grep -Eq "inconclusive: no prompt regressed, but the power to see a drop of 0.1 is 0.[0-9]+, below --min-power 0.80 \(10 and 10 samples a prompt\): --samples [0-9]+ reaches it" "$tmp/last.out" ||
+	fail "inconclusive verdict line"
+need=$(grep -o -- "--samples [0-9]*" "$tmp/last.out" | head -1 | cut -d' ' -f2)
+[ "$need" -gt 10 ] || fail "samples needed: $need"
+# --min-power 0 takes the verdict without that evidence, as before
+expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 --min-power 0 "$suite"
 [ "$(json_get "$rep2" 'd["verdict"]')" = safe ] || fail "identical candidate regressed"
 grep -q "safe to switch: no prompt regressed (5 prompts, power 0.[0-9][0-9] at a drop of 0.1)" "$tmp/last.out" ||
 	fail "safe verdict line"
+# with the samples the verdict named: safe, at that power
+expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-03 --samples "$need" "$suite"
+rep5="$dir/reports/compare/2026-03-03/cur-vs-same-demo.json"
+[ "$(json_get "$rep5" 'd["verdict"] == "safe" and d["statistics"]["power"] >= 0.8 and d["statistics"]["min_power"] == 0.8')" = True ] ||
+	fail "--samples $need: $(json_get "$rep5" 'd["verdict"], d["statistics"]')"
 [ "$(json_get "$rep2" 'isinstance(d["diverged"], list) and d["distribution"]["verdict"] in ("no_change", "changed", "unstable", "insufficient")')" = True ] ||
 	fail "diverged / distribution fields"
 
@@ -137,6 +152,6 @@ expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor cur "$suite"
 expect_exit 0 "$PLUMBLINE" run --config "$cfg" --vendor cur --date 2026-03-05 "$suite"
 grep -q "a compare of 2026-03-04 has not finished; if it was killed, finish it with 'plumbline compare --date 2026-03-04 --resume'" "$tmp/last.err" ||
 	fail "killed compare warning: $(cat "$tmp/last.err")"
-expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against slow --date 2026-03-04 --resume "$suite"
+expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against slow --date 2026-03-04 --resume --min-power 0 "$suite"
 [ ! -e "$journal" ] || fail "the resumed compare left its journal"
 echo "compare: ok"

@@ -197,12 +197,29 @@ static void test_power(void **state)
 	NEAR((double)hits / 4000, p, 4 * sqrt(p * (1 - p) / 4000) + 1e-9);
 }
 
+/* The samples a side needs for a power: the answer reaches it, and a tenth fewer does not
+ * (a "safe" verdict at 10 samples had power 0.00 and still passed a CI gate). */
+static void test_samples_for_power(void **state)
+{
+	double alpha = compare_power_alpha(0.05, 15); /* the demo suite: 5 prompts, 15 tests */
+	size_t n;
+
+	(void)state;
+	n = compare_samples_for_power(0.9, 0.1, alpha, 0.8, 2000);
+	print_message("samples for power 0.8 at 0.9 -> 0.8, alpha %.4f: %zu\n", alpha, n);
+	assert_true(n > 10 && n <= 2000);
+	assert_true(compare_power(0.9, 0.1, n, n, alpha) >= 0.8);
+	assert_true(compare_power(0.9, 0.1, n * 9 / 10, n * 9 / 10, alpha) < 0.8);
+	/* a target out of reach within max_n says so */
+	assert_int_equal(compare_samples_for_power(0.9, 0.1, alpha, 0.8, 20), 21);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide_small), cmocka_unit_test(test_effect_floor),
 		cmocka_unit_test(test_self_compare), cmocka_unit_test(test_detection),
-		cmocka_unit_test(test_power),
+		cmocka_unit_test(test_power),	     cmocka_unit_test(test_samples_for_power),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
