@@ -2225,6 +2225,45 @@ static void registry_prev_load(struct detect_run *ev)
 	sbuf_release(&path);
 }
 
+/* The epoch's per-prompt rates in the registry, "rates": {prompt: {"n", "refusal", "json",
+ * "fenced"}}, tonight's counts added to half the earlier ones (about two nights' weight): a
+ * reference for the epoch's rates once a new baseline has moved its nights aside, so a return
+ * to it after an accept is judged by its rates too (detect_rates_explained). */
+static void registry_rates_add(json_t *e, const json_t *tonight)
+{
+	json_t *rates = json_object_get(e, "rates"), *o, *v;
+	const char *id, *k;
+
+	if (!json_is_object(tonight))
+		return;
+	if (!json_is_object(rates)) {
+		rates = json_object();
+		json_object_set_new(e, "rates", rates);
+	}
+	json_object_foreach(rates, id, o) /* the earlier nights count half */
+		json_object_foreach(o, k, v)
+			json_object_set_new(o, k, json_real(json_number_value(v) / 2));
+	json_object_foreach((json_t *)tonight, id, v)
+	{
+		size_t s;
+
+		o = json_object_get(rates, id);
+		if (!o) {
+			o = json_object();
+			json_object_set_new(rates, id, o);
+		}
+		json_object_set_new(o, "n",
+				    json_real(json_number_value(json_object_get(o, "n")) +
+					      json_number_value(json_object_get(v, "n"))));
+		for (s = 0; s < RS_N; s++)
+			json_object_set_new(o, detect_rate_signals[s],
+					    json_real(json_number_value(json_object_get(
+							      o, detect_rate_signals[s])) +
+						      json_number_value(json_object_get(
+							      v, detect_rate_signals[s]))));
+	}
+}
+
 static int registry_update(struct detect_run *ev, const char *epoch, int new_epoch,
 			   const char *since, struct pl_err *err)
 {
@@ -2246,6 +2285,7 @@ static int registry_update(struct detect_run *ev, const char *epoch, int new_epo
 			    json_integer(json_integer_value(json_object_get(e, "nights")) + 1));
 	json_object_set(e, "hard", ev->hard_now);
 	json_object_set(e, "sketch", ev->sketch);
+	registry_rates_add(e, json_object_get(ev->commit_rec, "prompt_rates"));
 	if (registry_prev_save(ev, err) < 0)
 		return -1;
 	return history_epochs_save(ev->history_path, ev->reg, err);

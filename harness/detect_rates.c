@@ -634,10 +634,27 @@ static void reference_counts(const struct detect_run *ev, const char *epoch, con
 static double reference_rate(const struct detect_run *ev, const char *epoch, const char *id,
 			     int signal)
 {
-	size_t hits, n;
+	size_t hits, n, i;
+	const json_t *rates;
+	double rh = 0, rn = 0;
 
 	reference_counts(ev, epoch, id, signal, &hits, &n);
-	return n ? (double)hits / (double)n : -1;
+	if (n)
+		return (double)hits / (double)n;
+	/* an epoch whose nights a new baseline moved aside: the rates the registry kept, over
+	 * the prompt (id) or every prompt answered tonight (NULL) */
+	rates = json_object_get(history_epochs_find(ev->reg, epoch), "rates");
+	for (i = 0; signal < RS_N && i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+		const json_t *o;
+
+		if (!w->id || !w->rc_night.n || (id && strcmp(id, w->id)))
+			continue;
+		o = json_object_get(rates, w->id);
+		rh += json_number_value(json_object_get(o, detect_rate_signals[signal]));
+		rn += json_number_value(json_object_get(o, "n"));
+	}
+	return rn > 0 ? rh / rn : -1;
 }
 
 /* Tonight's hits and answers of `signal` over one prompt (id) or every answered one (NULL). */
