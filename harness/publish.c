@@ -200,6 +200,36 @@ int publish_signing(const struct publish *p)
 	return p->reg != NULL;
 }
 
+/* Whether the latest run entry of (night, vendor, suite) in the register had its change
+ * suspected: the run a --force run replaces. */
+static int replaced_was_suspected(const struct publish *p, const char *night, const char *vendor,
+				  const char *suite)
+{
+	struct pl_err e = PL_ERR_INIT;
+	json_t *entries = NULL;
+	const json_t *x;
+	size_t i;
+	int suspected = 0;
+
+	if (register_load(p->sc.register_path, &entries, &e) < 0)
+		return 0;
+	json_array_foreach(entries, i, x)
+	{
+		const char *t = json_string_value(json_object_get(x, "type"));
+		const char *v = json_string_value(json_object_get(x, "vendor"));
+		const char *s = json_string_value(json_object_get(x, "suite"));
+		const char *st = json_string_value(json_object_get(x, "stage"));
+		char n[11];
+
+		register_entry_night(x, n);
+		if (t && !strcmp(t, "run") && v && !strcmp(v, vendor) && s && !strcmp(s, suite) &&
+		    !strcmp(n, night))
+			suspected = st && !strcmp(st, "suspected");
+	}
+	json_decref(entries);
+	return suspected;
+}
+
 int publish_report(struct publish *p, const char *date, struct publish_item *it, struct pl_err *err)
 {
 	struct reg_run_entry e;
@@ -208,6 +238,8 @@ int publish_report(struct publish *p, const char *date, struct publish_item *it,
 	it->register_seq = -1;
 	if (!p->reg)
 		return 0;
+	if (it->forced)
+		it->replaced_suspicion = replaced_was_suspected(p, date, it->vendor->id, it->suite);
 	/* The entry's date is the wall clock (signed timestamps never go back, even for a
 	 * backfilled night); the night it stands for (--date) is kept apart. */
 	memset(&e, 0, sizeof(e));
@@ -242,11 +274,20 @@ int publish_report(struct publish *p, const char *date, struct publish_item *it,
 	return 0;
 }
 
+static int withdraws_suspicion(const struct publish_item *it)
+{
+	return it->replaced_suspicion && it->verdict != REPORT_CHANGED &&
+	       it->verdict != REPORT_INCOMPLETE;
+}
+
 static enum alert_kind alert_kind_for(const struct publish_item *it)
 {
 	/* last night's alert withdrawn: told on the channel that carried it */
 	if (it->detect && it->detect->stage == DETECT_STAGE_RETRACTED &&
 	    it->verdict != REPORT_INCOMPLETE)
+		return ALERT_CHANGE;
+	/* a suspected night run again (--force) that does not suspect it again withdraws it */
+	if (withdraws_suspicion(it))
 		return ALERT_CHANGE;
 	switch (it->verdict) {
 	case REPORT_CHANGED:
@@ -281,7 +322,8 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.signals = it->signals;
 		ev.n_signals = it->n_signals;
 		ev.confidence = it->detect ? it->detect->confidence : 0;
-		ev.retracted = it->detect && it->detect->stage == DETECT_STAGE_RETRACTED;
+		ev.retracted = (it->detect && it->detect->stage == DETECT_STAGE_RETRACTED) ||
+			       withdraws_suspicion(it);
 		ev.stage = it->detect && (it->detect->stage == DETECT_STAGE_SUSPECTED ||
 					  it->detect->stage == DETECT_STAGE_CONFIRMED)
 				   ? detect_stage_name(it->detect->stage)

@@ -41,6 +41,10 @@ struct publish_item {
 	long long register_seq;	    /* filled by publish_report: -1 when not registered */
 	const char *journal_sha256; /* the answers the report judged; may be NULL */
 	int forced;		    /* --force ran the night again */
+	/* --force: the run it replaces had its change suspected (publish_report fills it):
+	 * the channel that was told the suspicion hears it withdrawn, unless this run suspects
+	 * or confirms a change again */
+	int replaced_suspicion;
 };
 
 /* Validates the config's signing, alerts and logging sections and opens the register (verified

@@ -11,6 +11,8 @@
 #     its history line written.
 #  3. A night whose report could not be written (exit 3) does not enter the history; the next
 #     night reports it incomplete ("did not finish"), never as a judged night.
+#  4. A suspected night run again with --force that does not show the change tells the channel
+#     the suspicion is withdrawn (a retraction alert).
 # Simulated vendor on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 
@@ -125,4 +127,16 @@ night 2026-03-11 0
 [ "$(sha256sum "$(report 2026-03-10)" | cut -d' ' -f1)" = "$sha" ] || fail "the next run replaced the published report"
 [ "$(hist_lines 2026-03-10)" = 1 ] || fail "the published night's history line was not written: $(hist_lines 2026-03-10)"
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
+# 4. a suspected night run again with --force that does not show the change withdraws it on
+# the channel that was told (before: the channel's last word stayed "suspected")
+: >"$tmp/requests.jsonl"
+night 2026-03-12 1 --drift fenced
+[ "$(stage 2026-03-12)" = suspected ] || fail "night 12 not suspected: $(json_get "$(report 2026-03-12)" 'd["summary"]')"
+RUN_ARGS=--force night 2026-03-12 0
+python3 - "$tmp/requests.jsonl" <<'PY' || fail "the forced night did not withdraw the suspicion: $(cat "$tmp/requests.jsonl")"
+import json, sys
+b = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1])]
+ch = [(x["stage"], x["event"]) for x in b if x["kind"] == "change"]
+assert ch == [("suspected", "change"), ("retracted", "retraction")], ch
+PY
 echo "ok: a night run again judged against the nights before it; one entry and one history line a night"
