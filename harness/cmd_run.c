@@ -316,7 +316,7 @@ static int start_targets(struct session *s, struct target *t, size_t n, const ch
 		if (!t[i].drun)
 			return -1;
 		t[i].seen = xcalloc(baseline_count(t[i].baseline) + 1, 1);
-		t[i].wc = whatchanged_new();
+		t[i].wc = whatchanged_new(detect_params_refusal(t[i].params));
 	}
 	return 0;
 }

@@ -58,6 +58,10 @@ struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const jso
 					const struct jsonloc *suite_loc, const json_t *suite,
 					struct pl_err *err);
 void detect_params_free(struct detect_params *p);
+/* The refusal classifier detection counts refusals with (the API's flags or its patterns;
+ * borrowed from p), for what other modules say of refusals to agree with it. */
+struct refusal;
+const struct refusal *detect_params_refusal(const struct detect_params *p);
 
 /* Compares tonight with the baseline, judged against the history file (JSON Lines, created
  * when missing; tonight's entry is appended unless dry, or replaces the night's entry when

@@ -216,6 +216,11 @@ struct detect_params *detect_params_new(const struct jsonloc *cfg_loc, const jso
 	return p;
 }
 
+const struct refusal *detect_params_refusal(const struct detect_params *p)
+{
+	return p ? p->refusal : NULL;
+}
+
 void detect_params_free(struct detect_params *p)
 {
 	if (!p)

@@ -1,6 +1,7 @@
 /* whatchanged.c: per moved prompt, what moved in plain words and the answers that show it,
  * from both sides' samples and the detection section (whatchanged.h). */
 #include "whatchanged.h"
+#include "refusal.h"
 #include "sbuf.h"
 #include "textsim.h"
 
@@ -36,6 +37,7 @@ struct wc_prompt {
 struct whatchanged {
 	struct wc_prompt *p;
 	size_t n, cap;
+	const struct refusal *refusals; /* borrowed; NULL: the API's flags only */
 };
 
 static size_t utf8_cut(const char *s, size_t max)
@@ -160,7 +162,7 @@ static const char *top_value(const struct prompt_samples *ps, int fp)
 	return m;
 }
 
-static void side_fill(struct side *sd, const struct prompt_samples *ps)
+static void side_fill(struct side *sd, const struct prompt_samples *ps, const struct refusal *rf)
 {
 	size_t i, len = 0, ref = 0, fen = 0, js = 0;
 	long t;
@@ -173,7 +175,8 @@ static void side_fill(struct side *sd, const struct prompt_samples *ps)
 		const struct sample *s = &ps->samples[i];
 
 		len += chars(s->text);
-		ref += s->refused || s->blocked;
+		/* as detection counts them: the API's flags, or the refusal patterns */
+		ref += (size_t)refusal_is(rf, s->text, strlen(s->text), s->refused, s->blocked);
 		fen += fenced(s->text);
 		js += is_json(s->text);
 	}
@@ -215,9 +218,12 @@ static const char *prompt_text(const struct prompt *pr)
 		       : "";
 }
 
-struct whatchanged *whatchanged_new(void)
+struct whatchanged *whatchanged_new(const struct refusal *refusals)
 {
-	return xcalloc(1, sizeof(struct whatchanged));
+	struct whatchanged *w = xcalloc(1, sizeof(struct whatchanged));
+
+	w->refusals = refusals;
+	return w;
 }
 
 void whatchanged_add(struct whatchanged *w, const struct prompt *pr,
@@ -236,8 +242,8 @@ void whatchanged_add(struct whatchanged *w, const struct prompt *pr,
 	p->id = xstrdup(pr->id);
 	p->text = xstrndup(text, cut);
 	p->text_cut = cut < strlen(text);
-	side_fill(&p->b, base);
-	side_fill(&p->t, night);
+	side_fill(&p->b, base, w->refusals);
+	side_fill(&p->t, night, w->refusals);
 }
 
 void whatchanged_free(struct whatchanged *w)
@@ -480,9 +486,10 @@ json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection)
 }
 
 json_t *whatchanged_build(const struct suite *suite, const struct sampleset *baseline,
-			  const struct sampleset *night, const json_t *detection)
+			  const struct sampleset *night, const json_t *detection,
+			  const struct refusal *refusals)
 {
-	struct whatchanged *w = whatchanged_new();
+	struct whatchanged *w = whatchanged_new(refusals);
 	json_t *r;
 	size_t i;
 

@@ -36,7 +36,11 @@
  * keeping per prompt a few figures and the two typical answers cut to WHATCHANGED_QUOTE. */
 struct whatchanged;
 
-struct whatchanged *whatchanged_new(void);
+/* refusals: the classifier detection counts refusals with (detect_params_refusal; borrowed,
+ * must outlive w; NULL: the API's refusal and block flags only), so "refusals 0% -> 30%" here
+ * is the rate the detector judged. */
+struct refusal;
+struct whatchanged *whatchanged_new(const struct refusal *refusals);
 /* Adds one prompt: pr gives the id and text (MUST); base and night may be NULL or empty.
  * Nothing of base or night is kept past the call. */
 void whatchanged_add(struct whatchanged *w, const struct prompt *pr,
@@ -49,7 +53,8 @@ void whatchanged_free(struct whatchanged *w); /* NULL-safe */
 
 /* The same over whole samplesets (suite order). baseline may be NULL. */
 json_t *whatchanged_build(const struct suite *suite, const struct sampleset *baseline,
-			  const struct sampleset *night, const json_t *detection);
+			  const struct sampleset *night, const json_t *detection,
+			  const struct refusal *refusals);
 
 /* The typical answer of a prompt's samples: the most frequent text when one occurs at least
  * twice, else the medoid (least total token-Jaccard distance to the others; ties: the lowest

@@ -473,7 +473,7 @@ static void test_stream_matches_build(void **state)
 		json_t *r, *head = NULL, *wc;
 
 		/* the changed night carries the block, the same through both paths */
-		wc = d ? whatchanged_build(f.suite, b, n, section) : NULL;
+		wc = d ? whatchanged_build(f.suite, b, n, section, NULL) : NULL;
 		f.what_changed = wc;
 		input_init(&f, &in);
 		in.baseline = b;

@@ -10,6 +10,7 @@
 #include "alert.h"
 #include "probe.h"
 #include "render.h"
+#include "refusal.h"
 #include "whatchanged.h"
 
 #include <stdio.h>
@@ -69,7 +70,7 @@ static void test_longer_answers(void **state)
 		"The capital is Paris, the largest city of France and its seat of government.",
 	};
 	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
-	struct whatchanged *w = whatchanged_new();
+	struct whatchanged *w = whatchanged_new(NULL);
 	struct tprompt t;
 	const json_t *e;
 	json_t *wc;
@@ -106,6 +107,49 @@ static void test_longer_answers(void **state)
 	sampleset_free(n);
 }
 
+/* Refusals in plain text (no API flag) are counted as detection counts them, with its refusal
+ * patterns: "refusals 0% -> 50%", not "answers are 1.66x shorter" (QA: a refusal change read
+ * as shorter answers, to procurement too). Without the classifier, only the API's flags. */
+static void test_plain_text_refusals(void **state)
+{
+	static const char *const ok[] = {
+		"Back up daily, keep three copies on two media, one of them off site, and test a "
+		"restore every month so you know the copies work."
+	};
+	static const char *const mixed[] = {
+		"Back up daily, keep three copies on two media, one of them off site, and test a "
+		"restore every month so you know the copies work.",
+		"I'm sorry, but I can't help with that request."
+	};
+	struct refusal *rf = refusal_new_default();
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct whatchanged *w = whatchanged_new(rf), *w0 = whatchanged_new(NULL);
+	struct tprompt t;
+	json_t *wc;
+	const char *words;
+
+	(void)state;
+	tprompt_init(&t, "backup", "Summarise our backup policy.");
+	answers(b, "backup", ok, 1, 10, 0, "gpt-x");
+	answers(n, "backup", mixed, 2, 10, 0, "gpt-x");
+	whatchanged_add(w, &t.pr, sampleset_find(b, "backup"), sampleset_find(n, "backup"));
+	whatchanged_add(w0, &t.pr, sampleset_find(b, "backup"), sampleset_find(n, "backup"));
+	wc = whatchanged_finish(w, NULL);
+	words = sget(json_array_get(wc, 0), "words");
+	assert_non_null(words);
+	assert_non_null(strstr(words, "refusals 0% -> 50%"));
+	json_decref(wc);
+	wc = whatchanged_finish(w0, NULL);
+	words = sget(json_array_get(wc, 0), "words");
+	assert_true(!words || !strstr(words, "refusals"));
+	json_decref(wc);
+	whatchanged_free(w);
+	whatchanged_free(w0);
+	refusal_free(rf);
+	sampleset_free(b);
+	sampleset_free(n);
+}
+
 static void test_model_fences_refusals(void **state)
 {
 	static const char *const js[] = { "{\"name\": \"Umbrella\", \"price\": 14.99}" };
@@ -114,7 +158,7 @@ static void test_model_fences_refusals(void **state)
 	};
 	static const char *const prose[] = { "Backups protect a business from losing its data." };
 	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
-	struct whatchanged *w = whatchanged_new();
+	struct whatchanged *w = whatchanged_new(NULL);
 	struct tprompt t1, t2;
 	json_t *wc;
 	const json_t *e;
@@ -162,7 +206,7 @@ static void test_ranking(void **state)
 	static const char *const longer[] = { "alpha beta gamma delta epsilon zeta eta theta" };
 	static const char *const other[] = { "gamma beta alpha" };
 	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
-	struct whatchanged *w = whatchanged_new();
+	struct whatchanged *w = whatchanged_new(NULL);
 	struct tprompt t[9];
 	json_t *det = json_pack("{s:{s:[],s:[s]}}", "distance", "prompts", "moved", "p7"), *wc;
 	json_t *list = json_object_get(json_object_get(det, "distance"), "prompts");
@@ -225,7 +269,7 @@ static void test_typical(void **state)
 static void test_hostile_text(void **state)
 {
 	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
-	struct whatchanged *w = whatchanged_new();
+	struct whatchanged *w = whatchanged_new(NULL);
 	struct tprompt t;
 	struct sbuf big, out;
 	const char *hostile = "<script>alert(1)</script> <!channel> @here *bold* _it_ ~s~ `code` "
@@ -399,9 +443,13 @@ static void test_cuts_keep_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_longer_answers), cmocka_unit_test(test_model_fences_refusals),
-		cmocka_unit_test(test_ranking),	       cmocka_unit_test(test_typical),
-		cmocka_unit_test(test_hostile_text),   cmocka_unit_test(test_cuts_keep_utf8),
+		cmocka_unit_test(test_longer_answers),
+		cmocka_unit_test(test_model_fences_refusals),
+		cmocka_unit_test(test_plain_text_refusals),
+		cmocka_unit_test(test_ranking),
+		cmocka_unit_test(test_typical),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_cuts_keep_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
