@@ -1617,7 +1617,8 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx rctx;
 	struct pass ps;
 	size_t n_targets = 0, n_left = 0, i, changed = 0, failed = 0, incomplete = 0, unjudged = 0;
-	size_t n_done = 0; /* targets whose item is filled */
+	size_t n_done = 0;		 /* targets whose item is filled */
+	struct sbuf stopped = SBUF_INIT; /* the nights of stopped runs this run reported */
 	int working = 0, told = 0;
 	char today[16], where[512];
 	time_t started = time(NULL);
@@ -1706,6 +1707,8 @@ int cmd_run(int argc, char **argv)
 				"plumbline: warning: the killed run of night %s could not be "
 				"reported; its journal is kept: %s\n",
 				left[i].night, pl_err_str(&err, msg, sizeof(msg)));
+		else
+			sbuf_addf(&stopped, "%s%s", stopped.len ? ", " : "", left[i].night);
 	}
 	pl_err_init(&err);
 	if (start_targets(&s, targets, n_targets, a.date, &err) < 0 ||
@@ -1812,6 +1815,10 @@ int cmd_run(int argc, char **argv)
 			printf(", %zu not baselined", miss.n);
 		if (unjudged)
 			printf(", %zu with prompts not judged (edited or new)", unjudged);
+		/* the nights before tonight this run reported: counted apart, said */
+		if (stopped.len)
+			printf("; and the stopped run of night %s, reported incomplete",
+			       stopped.buf);
 		printf("\n");
 	}
 out:
@@ -1828,9 +1835,12 @@ out:
 	if (pub && log_to_file()) /* the run's end is recorded whatever ended it */
 		pl_log(rc == EXIT_OK || rc == EXIT_CHANGED ? LOG_INFO : LOG_WARN,
 		       "run finished: night %s, exit %d (%zu changed, %zu with failed checks, %zu "
-		       "incomplete) in %.0f s",
-		       a.date, rc, changed, failed, incomplete, difftime(time(NULL), started));
+		       "incomplete%s%s) in %.0f s",
+		       a.date, rc, changed, failed, incomplete,
+		       stopped.len ? "; the stopped run of night " : "",
+		       stopped.len ? stopped.buf : "", difftime(time(NULL), started));
 	free(miss.v);
+	sbuf_release(&stopped);
 	for (i = 0; i < n_left; i++)
 		free(left[i].path);
 	free(left);

@@ -124,6 +124,11 @@ assert [e["night"] for e in entries] == ["2026-01-02", "2026-01-03"], entries
 assert entries[0]["verdict"] == "incomplete", entries[0]
 PY
 [ "$(json_get "$killed/reports/2026-01-03/sim-demo.json" 'd["verdict"]')" = pass ] || fail "night 3"
+# the summary and the log's last line say the earlier night reported (before: "0 incomplete")
+grep -q "; and the stopped run of night 2026-01-02, reported incomplete" "$tmp/last.out" ||
+	fail "summary: the stopped night not said: $(cat "$tmp/last.out")"
+grep -q "run finished: night 2026-01-03, exit 0 (.*; the stopped run of night 2026-01-02)" "$tmp/run.log" ||
+	fail "log: the stopped night not said: $(tail -2 "$tmp/run.log")"
 python3 - "$tmp/alerts.jsonl" <<'PY' || fail "killed night alert: $(cat "$tmp/alerts.jsonl" 2>/dev/null)"
 import json, sys
 bodies = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1])]
