@@ -32,7 +32,7 @@ static const struct cli_option opts[] = {
 	CLI_BOOL('n', "dry-run", struct args, dry, "plan only\nsecond line"),
 	CLI_INT(0, "max-requests", struct args, n, "N", 0, 100, NULL, "at most N"),
 	CLI_DOUBLE(0, "max-cost", struct args, cost, "X", 0, 1e12, "a number 0..1e12", "cost"),
-	CLI_INT(0, "entry", struct args, entry, "SEQ", 0, LLONG_MAX, NULL, "an entry"),
+	CLI_INT(0, "entry", struct args, entry, "SEQ", 0, (double)LLONG_MAX, NULL, "an entry"),
 	CLI_U64(0, "seed", struct args, seed, "N", NULL, "a seed"),
 	CLI_END,
 };
