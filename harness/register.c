@@ -1349,6 +1349,9 @@ static void stability(struct reg_summary *s, const json_t *entries, const json_t
 		if (!night[0] || !s->stable_since || strcmp(night, s->stable_since) < 0)
 			continue;
 		ev = register_event_kind(events, e);
+		/* a replaced run's verdict is not the night's: the later run's is */
+		if (ev && !strcmp(ev, "replaced"))
+			continue;
 		if (ev && !strcmp(ev, "pending") &&
 		    (!s->pending_since || strcmp(night, s->pending_since) < 0))
 			set_dup(&s->pending_since, night);
@@ -1451,6 +1454,12 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 				s->decisions++;
 				continue;
 			}
+			/* the night is the later run's: its report replaced this one's file */
+			ev = register_event_kind(events, e);
+			if (ev && !strcmp(ev, "replaced")) {
+				s->replaced++;
+				continue;
+			}
 			s->runs++;
 			if (!s->last_run || strcmp(date, s->last_run) >= 0)
 				set_dup(&s->last_run, date);
@@ -1460,7 +1469,6 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 				set_dup(&s->first_run, date);
 			/* a change counts once, on its first night; its confirmation, a
 			 * suspicion retracted or pending, and a retraction do not move it */
-			ev = register_event_kind(events, e);
 			if (ev && (!strcmp(ev, "change") || !strcmp(ev, "return")) &&
 			    (!s->last_event || strcmp(date, s->last_event) >= 0))
 				set_dup(&s->last_event, date);

@@ -216,7 +216,8 @@ long long register_event_first(const json_t *events, long long seq);
 /* Per vendor/model figures for `register show` and the HTML report. Changes are
  * register_events' "change"s, each counted once by its first night: its confirmation, a
  * suspicion retracted (or still pending) and a return to an earlier behaviour are not
- * counted as one. */
+ * counted as one. A "replaced" run (its night run again with --force) counts only in
+ * replaced: the night's figures are the later run's. */
 struct reg_summary {
 	char *vendor, *model;
 	char *epoch;	   /* latest run's epoch; may be NULL */
@@ -244,7 +245,10 @@ struct reg_summary {
 				  ", ..."; NULL: none */
 	double availability;   /* mean over the last 30 days' runs; < 0 unknown */
 	double latency_p50_ms; /* median of the last 30 days' runs' p50; < 0 unknown */
-	size_t runs, decisions;
+	size_t runs;	       /* runs that stand (replaced ones are not counted) */
+	size_t replaced;       /* runs a later run of the same night replaced (--force): in
+				  no figure here, not in runs */
+	size_t decisions;
 };
 /* Groups entries (a register_load array) by vendor/model, sorted by vendor then model. now is
  * the reference time for the 30/90-day windows. *out is a new array (register_summaries_free).

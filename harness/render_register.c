@@ -1,6 +1,6 @@
 /* render_register.c: the `register show` text: one line per vendor/model (epoch, last change,
- * changes in 30 and 90 days, availability, p50 latency, runs), then the changes and decisions
- * in the order of the nights they are about. */
+ * changes in 30 and 90 days, availability, p50 latency, runs that stand), then the changes and
+ * decisions in the order of the nights they are about. */
 #include "register.h"
 #include "render.h"
 
@@ -78,6 +78,24 @@ static void event_words(struct sbuf *out, const json_t *ev)
 	}
 }
 
+/* " (report PATH)" after a run's line; a replaced run's file holds the later run's report,
+ * so it is named as that, with the SHA-256 of the report this run registered. */
+static void report_words(struct sbuf *out, const json_t *e, const json_t *ev)
+{
+	const char *kind = sget(ev, "event"), *report = sget(e, "report");
+
+	if (kind && !strcmp(kind, "replaced")) {
+		sbuf_addf(out,
+			  " (its report file %s now holds #%lld's report; this run's was "
+			  "SHA-256 %s)\n",
+			  report ? report : "-",
+			  (long long)json_integer_value(json_object_get(ev, "link")),
+			  sget(e, "report_sha256") ? sget(e, "report_sha256") : "-");
+		return;
+	}
+	sbuf_addf(out, " (report %s)\n", report ? report : "-");
+}
+
 void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 {
 	struct reg_summary *s = NULL;
@@ -105,9 +123,13 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 			snprintf(lat, sizeof(lat), "%.0f", s[i].latency_p50_ms);
 		else
 			snprintf(lat, sizeof(lat), "-");
-		sbuf_addf(out, "%-36s %-14s %-11s %4d %4d %7s %10s %5zu\n", name,
+		sbuf_addf(out, "%-36s %-14s %-11s %4d %4d %7s %10s %5zu", name,
 			  s[i].epoch ? s[i].epoch : "-", d, s[i].changes_30d, s[i].changes_90d,
 			  avail, lat, s[i].runs);
+		/* runs are the nights' runs that stand; a night run again is one run */
+		if (s[i].replaced)
+			sbuf_addf(out, " (+%zu replaced, not counted)", s[i].replaced);
+		sbuf_addch(out, '\n');
 	}
 	/* stability over the nights observed, never to today */
 	sbuf_addstr(out, "\nstability:\n");
@@ -137,12 +159,12 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 			date_only(night, d);
 			sbuf_init(&what);
 			event_words(&what, register_event(events, e));
-			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: %s%s%s (report %s)\n",
-				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: %s%s%s", (long long)seq, d,
+				  sget(e, "vendor"), sget(e, "model"),
 				  sget(e, "suite") ? sget(e, "suite") : "", what.buf,
 				  sget(e, "summary") ? ": " : "",
-				  sget(e, "summary") ? sget(e, "summary") : "",
-				  sget(e, "report") ? sget(e, "report") : "-");
+				  sget(e, "summary") ? sget(e, "summary") : "");
+			report_words(out, e, register_event(events, e));
 			sbuf_release(&what);
 		} else if (!strcmp(type, "decision")) {
 			const json_t *acc = json_object_get(e, "accepts_seq");

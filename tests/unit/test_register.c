@@ -690,6 +690,53 @@ static void test_events_pending(void **state)
 	json_decref(entries);
 }
 
+/* A night run twice (tests/fixtures/render/register-forced.json): #2 suspected a change on
+ * 2026-11-03, `run --force` ran the night again (#3, no change) and wrote its report over #2's
+ * file. #2 is shown as replaced and counted nowhere: 4 runs (+1 replaced), availability and
+ * latency the standing runs'; its line names the file as #3's now and gives #2's own SHA-256.
+ * On the old code: 5 runs, availability 0.9, and "(report r/2026-11-03/v-s.json)" for #2. */
+static void test_show_replaced(void **state)
+{
+	json_t *entries = json_load_file(tu_fixture("render/register-forced.json"), 0, NULL), *ev;
+	struct reg_summary *s;
+	struct sbuf sb;
+	size_t n;
+
+	(void)state;
+	assert_non_null(entries);
+	ev = register_events(entries);
+	assert_string_equal(event_of(ev, "2", "event"), "replaced");
+	json_decref(ev);
+	register_summarise(entries, register_parse_date("2026-11-20"), &s, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].runs, 4);
+	assert_int_equal(s[0].replaced, 1);
+	assert_true(s[0].availability == 1.0);
+	assert_true(s[0].latency_p50_ms == 100);
+	assert_string_equal(s[0].epoch, "e1");
+	assert_int_equal(s[0].observed_nights, 4);
+	register_summaries_free(s, n);
+
+	sbuf_init(&sb);
+	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	print_message("%s", sb.buf);
+	assert_non_null(strstr(sb.buf,
+			       "\nv/m                                  e1             -    "
+			       "          0    0  100.0%        100     4 (+1 replaced, not "
+			       "counted)\n"));
+	assert_non_null(strstr(sb.buf,
+			       "\n  #2    2026-11-03  v/m s: REPLACED by #3, a later run "
+			       "of the night (--force): not counted: changed: JSON now "
+			       "wrapped in fences; suspected: epoch e2 unless tomorrow "
+			       "retracts it (its report file r/2026-11-03/v-s.json now holds "
+			       "#3's report; this run's was SHA-256 "
+			       "deaddeaddeaddeaddeaddeaddeaddeaddeaddeaddeaddeaddeaddeaddeaddead)"
+			       "\n"));
+	assert_null(strstr(sb.buf, "(report r/2026-11-03/v-s.json)"));
+	sbuf_release(&sb);
+	json_decref(entries);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_show_by_night),
 		cmocka_unit_test(test_events_stages),
 		cmocka_unit_test(test_events_pending),
+		cmocka_unit_test(test_show_replaced),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
