@@ -35,6 +35,7 @@ static const char css[] =
 	".muted{color:#6b7685}svg{display:block;margin:4px 0 12px;background:#fbfcfd;border:1px "
 	"solid #e6eaf0}code{font-size:12px;background:#f4f6f9;padding:1px 4px}"
 	"footer{margin-top:32px;font-size:12px;color:#6b7685}td:nth-child(2){white-space:nowrap}"
+	"tr.replaced td{color:#6b7685;background:#f9fafb}"
 	"svg{max-width:100%;height:auto}"
 	"pre.answer{white-space:pre-wrap;word-break:break-word;margin:0;font-size:12px;"
 	"max-height:18em;overflow:hidden}table.answers td{width:50%}.moved{margin:2px 0}"
@@ -208,6 +209,9 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 			continue;
 		}
 		ev = register_event_kind(events, e);
+		/* the night's dot is the run that replaced it (listed in the runs table) */
+		if (ev && !strcmp(ev, "replaced"))
+			continue;
 		if (ev && (!strcmp(ev, "return") || !strcmp(ev, "suspicion_retracted"))) {
 			int ret = !strcmp(ev, "return");
 
@@ -260,11 +264,17 @@ static void timeline(struct sbuf *out, const json_t *entries, const struct reg_s
 	sbuf_addstr(out, "</svg>\n");
 }
 
-/* True when e is a run of s's vendor and model with a number in field; *v is it times scale. */
-static int run_value(const json_t *e, const struct reg_summary *s, const char *field, double scale,
-		     double *v)
+/* True when e is a run of s's vendor and model with a number in field, not one a later run of
+ * its night replaced; *v is it times scale. */
+static int run_value(const json_t *e, const struct reg_summary *s, const json_t *events,
+		     const char *field, double scale, double *v)
 {
+	const char *ev;
+
 	if (!same_vm(e, s) || !json_is_number(json_object_get(e, field)))
+		return 0;
+	ev = register_event_kind(events, e);
+	if (ev && !strcmp(ev, "replaced"))
 		return 0;
 	*v = json_number_value(json_object_get(e, field)) * scale;
 	return 1;
@@ -277,9 +287,9 @@ static double ypos(double v, double ymin, double ymax)
 
 /* A line chart of one numeric field of the runs. scale multiplies the value for display. */
 static void line_chart(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
-		       const struct span *sp, const char *field, const char *label,
-		       const char *ylabel, double scale, double ymin, double ymax_hint,
-		       const char *unit)
+		       const json_t *events, const struct span *sp, const char *field,
+		       const char *label, const char *ylabel, double scale, double ymin,
+		       double ymax_hint, const char *unit)
 {
 	const json_t *e;
 	size_t i, n = 0;
@@ -289,7 +299,7 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 
 	json_array_foreach(entries, i, e)
 	{
-		if (!run_value(e, s, field, scale, &v))
+		if (!run_value(e, s, events, field, scale, &v))
 			continue;
 		if (v > ymax)
 			ymax = v;
@@ -323,7 +333,7 @@ static void line_chart(struct sbuf *out, const json_t *entries, const struct reg
 	{
 		double x, y;
 
-		if (!run_value(e, s, field, scale, &v))
+		if (!run_value(e, s, events, field, scale, &v))
 			continue;
 		x = xpos(sp, (double)night_t(e));
 		y = ypos(v, ymin, ymax);
@@ -442,6 +452,20 @@ static void html_link(struct sbuf *out, const struct render_html_opts *o, const 
 	free(stem);
 }
 
+/* A replaced run's evidence: its file now holds run by's report (a --force run of the night
+ * wrote over it), so no link is offered as if it were this run's, only the SHA-256 of the
+ * report it registered. */
+static void replaced_evidence(struct sbuf *out, const json_t *e, long long by)
+{
+	const char *path = sget(e, "report_path") ? sget(e, "report_path") : sget(e, "report");
+
+	sbuf_addstr(out, "<code title=\"SHA-256\">");
+	render_xml_escape(out, sget(e, "report_sha256"));
+	sbuf_addstr(out, "</code><br>this run's report, not linked: its file <code>");
+	render_xml_escape(out, path);
+	sbuf_addf(out, "</code> now holds <a href=\"#run-%lld\">entry #%lld</a>'s report", by, by);
+}
+
 static void section(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
 		    const struct render_html_opts *o, const json_t *events)
 {
@@ -473,11 +497,11 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	render_xml_escape(out, s->model);
 	sbuf_addstr(out, "</h2>\n");
 	timeline(out, entries, s, &sp, events);
-	line_chart(out, entries, s, &sp, "availability",
+	line_chart(out, entries, s, events, &sp, "availability",
 		   "availability: answered / (answered + vendor faults), per run",
 		   "availability (%)", 100, 0, 100, "%");
-	line_chart(out, entries, s, &sp, "latency_p50_ms", "median latency per run", "latency (ms)",
-		   1, 0, 0, " ms");
+	line_chart(out, entries, s, events, &sp, "latency_p50_ms", "median latency per run",
+		   "latency (ms)", 1, 0, 0, " ms");
 	sbuf_addstr(out, "<h3>runs</h3>\n<table><tr><th>#</th><th>night</th><th>suite</th>"
 			 "<th>verdict</th><th>epoch</th><th>summary</th><th>signed report</th>"
 			 "</tr>\n");
@@ -485,6 +509,8 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	{
 		const char *type = sget(e, "type"), *verdict = sget(e, "verdict");
 		const char *report = sget(e, "report");
+		const json_t *ev = register_event(events, e);
+		long long seq = (long long)json_integer_value(json_object_get(e, "seq")), by = -1;
 
 		if (!same_vm(e, s) || !type)
 			continue;
@@ -492,17 +518,29 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 			decisions++;
 			continue;
 		}
-		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
-			  (long long)json_integer_value(json_object_get(e, "seq")));
+		if (sget(ev, "event") && !strcmp(sget(ev, "event"), "replaced"))
+			by = (long long)json_integer_value(json_object_get(ev, "link"));
+		sbuf_addf(out, "<tr id=\"run-%lld\"%s><td class=\"n\">%lld</td><td>", seq,
+			  by >= 0 ? " class=\"replaced\"" : "", seq);
 		night_text(out, e);
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "suite"));
-		sbuf_addf(out, "</td><td class=\"%s\">",
-			  !verdict			? "other"
-			  : !strcmp(verdict, "changed") ? "changed"
-			  : verdict_ok(verdict)		? "ok"
-							: "other");
-		render_xml_escape(out, verdict);
+		if (by >= 0) {
+			/* not counted: its verdict struck through, never red or green */
+			sbuf_addstr(out, "</td><td><s>");
+			render_xml_escape(out, verdict);
+			sbuf_addf(out,
+				  "</s> replaced by <a href=\"#run-%lld\">#%lld</a> (--force), "
+				  "not counted",
+				  by, by);
+		} else {
+			sbuf_addf(out, "</td><td class=\"%s\">",
+				  !verdict			? "other"
+				  : !strcmp(verdict, "changed") ? "changed"
+				  : verdict_ok(verdict)		? "ok"
+								: "other");
+			render_xml_escape(out, verdict);
+		}
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "epoch"));
 		if (json_is_true(json_object_get(e, "new_epoch")))
@@ -510,7 +548,9 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "summary"));
 		sbuf_addstr(out, "</td><td>");
-		if (report) {
+		if (report && by >= 0) {
+			replaced_evidence(out, e, by);
+		} else if (report) {
 			html_link(out, o, report);
 			sbuf_addstr(out, " · ");
 			link(out, o, report, "", "signed JSON");
@@ -762,6 +802,10 @@ static const char glossary[] =
 	"errors, overload, rate limits, timeouts, network failures, malformed answers). Our "
 	"own faults are left out: a revoked or wrong key, a request the vendor rejected as "
 	"malformed, a budget that stopped the run, a configuration error.</dd>\n"
+	"<dt>replaced run</dt><dd>a night run again (<code>plumbline run --force</code>): "
+	"the later run's report replaced the earlier one's file and is the night's; the "
+	"earlier run stays in the register, listed with the SHA-256 of the report it "
+	"signed, but is not counted (not in runs, changes, availability or latency).</dd>\n"
 	"<dt>median latency</dt><dd>the middle time to a complete answer in a run.</dd>\n"
 	"<dt>verdict</dt><dd>per run: <i>pass</i> or <i>no_change</i> (nothing moved), "
 	"<i>changed</i>, <i>checks_failed</i> (the suite's own checks failed without a "
@@ -827,8 +871,12 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 			sbuf_addf(out, "<td class=\"n\">%.0f ms</td>", s[i].latency_p50_ms);
 		else
 			sbuf_addstr(out, "<td class=\"n\">-</td>");
-		sbuf_addf(out, "<td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n", s[i].runs,
-			  s[i].decisions);
+		/* the nights' runs that stand; a night run again (--force) is one run */
+		sbuf_addf(out, "<td class=\"n\">%zu", s[i].runs);
+		if (s[i].replaced)
+			sbuf_addf(out, " <span class=\"muted\">(+%zu replaced, not counted)</span>",
+				  s[i].replaced);
+		sbuf_addf(out, "</td><td class=\"n\">%zu</td></tr>\n", s[i].decisions);
 	}
 	sbuf_addstr(out, "</table>\n");
 	sbuf_addstr(out, glossary);

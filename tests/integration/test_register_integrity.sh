@@ -58,7 +58,7 @@ expect_exit 0 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/r.
 python3 - "$tmp/r.html" <<'PY' || fail "html: the runs table is not ordered by night"
 import re, sys
 h = open(sys.argv[1]).read()
-rows = re.findall(r'<tr><td class="n">(\d+)</td><td>(\d{4}-\d\d-\d\d)</td>', h)
+rows = re.findall(r'<tr[^>]*><td class="n">(\d+)</td><td>(\d{4}-\d\d-\d\d)</td>', h)
 assert rows[:2] == [("1", "2026-02-01"), ("0", "2026-02-03")], rows
 PY
 

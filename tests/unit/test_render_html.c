@@ -209,6 +209,63 @@ static void test_stages_summary(void **state)
 	json_decref(a);
 }
 
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (hay = strstr(hay, needle); hay; hay = strstr(hay + 1, needle))
+		n++;
+	return n;
+}
+
+/* A night run twice (tests/fixtures/render/register-forced.json): #2's change was replaced by
+ * #3, `run --force` on the same night, whose report now fills #2's file. #2 is marked replaced
+ * and not counted, struck through, never a red "changed" row; it offers no link to the file
+ * (#3's report now), only its own SHA-256 and where its file's contents went; the runs cell
+ * says 4 (+1 replaced), as `register show`; the charts and timeline draw the night's standing
+ * run. On the old code: a plain "changed" row linking #3's report, 5 runs, availability 90.0%. */
+static void test_replaced_run(void **state)
+{
+	struct render_html_opts o = { .title = "t" };
+	struct pl_err err = PL_ERR_INIT;
+	json_t *a = json_load_file(tu_fixture("render/register-forced.json"), 0, NULL);
+	struct sbuf sb;
+
+	(void)state;
+	assert_non_null(a);
+	o.now = register_parse_date("2026-11-20");
+	sbuf_init(&sb);
+	assert_int_equal(render_html_register(a, &o, &sb, &err), 0);
+	assert_non_null(strstr(sb.buf,
+			       "<tr id=\"run-2\" class=\"replaced\"><td class=\"n\">2</td>"
+			       "<td>2026-11-03</td><td>s</td><td><s>changed</s> replaced by "
+			       "<a href=\"#run-3\">#3</a> (--force), not counted</td>"));
+	assert_non_null(strstr(sb.buf,
+			       "<td><code title=\"SHA-256\">deaddeaddeaddeaddeaddeaddeaddead"
+			       "deaddeaddeaddeaddeaddeaddeaddead</code><br>this run's report, "
+			       "not linked: its file <code>2026-11-03/v-s.json</code> now "
+			       "holds <a href=\"#run-3\">entry #3</a>'s report</td></tr>"));
+	assert_null(strstr(sb.buf, "<td class=\"changed\">changed</td>"));
+	/* the night's report, signature and rendering are linked once: from #3, whose they are */
+	assert_int_equal(count(sb.buf, "href=\"r/2026-11-03/v-s.html\""), 1);
+	assert_int_equal(count(sb.buf, "href=\"r/2026-11-03/v-s.json\""), 1);
+	assert_int_equal(count(sb.buf, "href=\"r/2026-11-03/v-s.json.minisig\""), 1);
+	assert_non_null(strstr(sb.buf, "<tr id=\"run-3\"><td class=\"n\">3</td>"));
+	/* counted as in register show: the runs that stand, the replaced one apart */
+	assert_non_null(strstr(sb.buf, "<td class=\"n\">100.0%</td><td class=\"n\">100 ms</td>"
+				       "<td class=\"n\">4 <span class=\"muted\">(+1 replaced, not "
+				       "counted)</span></td><td class=\"n\">0</td></tr>"));
+	assert_non_null(strstr(sb.buf,
+			       "<b>v / m</b>: stable over 4 observed nights since "
+			       "2026-11-01, last observed 2026-11-04; 0 behaviour changes"));
+	assert_null(strstr(sb.buf, "2026-11-03 s: changed"));
+	assert_null(strstr(sb.buf, "2026-11-03: 50.0%"));
+	assert_null(strstr(sb.buf, "2026-11-03: 900.0 ms"));
+	assert_non_null(strstr(sb.buf, "<dt>replaced run</dt>"));
+	sbuf_release(&sb);
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_return_and_links),
 		cmocka_unit_test(test_stages_summary),
+		cmocka_unit_test(test_replaced_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
