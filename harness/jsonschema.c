@@ -455,14 +455,80 @@ static int custom_dialect(struct jsonschema *js, const json_t *s, int *draft, co
 	return rc;
 }
 
+/* Calls fn on every subschema of s where a draft reads one (kw_single, kw_array, kw_map),
+ * with its JSON Pointer below ptr; stops at the first fn < 0 and returns it, else 0. */
+typedef int (*subschema_fn)(void *ctx, const json_t *sub, const char *ptr);
+
+static int each_subschema(const json_t *s, const char *ptr, subschema_fn fn, void *ctx)
+{
+	const json_t *sub, *v;
+	const char *key;
+	char child[1024];
+	size_t i, j;
+
+	for (i = 0; kw_single[i]; i++) {
+		sub = json_object_get(s, kw_single[i]);
+		if (!sub || json_is_array(sub))
+			continue;
+		snprintf(child, sizeof(child), "%s", ptr);
+		jsonpos_push_key(child, sizeof(child), kw_single[i]);
+		if (fn(ctx, sub, child) < 0)
+			return -1;
+	}
+	for (i = 0; kw_array[i]; i++) {
+		sub = json_object_get(s, kw_array[i]);
+		if (!json_is_array(sub))
+			continue;
+		json_array_foreach(sub, j, v)
+		{
+			snprintf(child, sizeof(child), "%s", ptr);
+			jsonpos_push_key(child, sizeof(child), kw_array[i]);
+			jsonpos_push_index(child, sizeof(child), j);
+			if (fn(ctx, v, child) < 0)
+				return -1;
+		}
+	}
+	for (i = 0; kw_map[i]; i++) {
+		sub = json_object_get(s, kw_map[i]);
+		if (!json_is_object(sub))
+			continue;
+		json_object_foreach((json_t *)sub, key, v)
+		{
+			snprintf(child, sizeof(child), "%s", ptr);
+			jsonpos_push_key(child, sizeof(child), kw_map[i]);
+			jsonpos_push_key(child, sizeof(child), key);
+			if (fn(ctx, v, child) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+struct scan_ctx {
+	struct jsonschema *js;
+	const char *base;
+	size_t res;
+	int draft;
+	struct pl_err *err;
+};
+
+static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t res, int draft,
+		const char *ptr, struct pl_err *err);
+
+static int scan_sub(void *ctx, const json_t *sub, const char *ptr)
+{
+	struct scan_ctx *c = ctx;
+
+	return scan(c->js, sub, c->base, c->res, c->draft, ptr, c->err);
+}
+
 static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t res, int draft,
 		const char *ptr, struct pl_err *err)
 {
-	char *newbase = NULL, child[1024];
-	const json_t *id, *anchor, *v, *sub;
-	const char *key;
+	char *newbase = NULL;
+	const json_t *id, *anchor;
 	struct slot *sl;
-	size_t i, k;
+	size_t k;
 	int rc = -1;
 
 	if (!json_is_object(s) && !json_is_boolean(s))
@@ -546,42 +612,11 @@ static int scan(struct jsonschema *js, const json_t *s, const char *base, size_t
 			r->n_dyn++;
 		}
 	}
-	for (i = 0; kw_single[i]; i++) {
-		sub = json_object_get(s, kw_single[i]);
-		if (!sub || json_is_array(sub))
-			continue;
-		snprintf(child, sizeof(child), "%s", ptr);
-		jsonpos_push_key(child, sizeof(child), kw_single[i]);
-		if (scan(js, sub, newbase, res, draft, child, err) < 0)
-			goto out;
-	}
-	for (i = 0; kw_array[i]; i++) {
-		size_t j;
+	{
+		struct scan_ctx c = { js, newbase, res, draft, err };
 
-		sub = json_object_get(s, kw_array[i]);
-		if (!json_is_array(sub))
-			continue;
-		json_array_foreach(sub, j, v)
-		{
-			snprintf(child, sizeof(child), "%s", ptr);
-			jsonpos_push_key(child, sizeof(child), kw_array[i]);
-			jsonpos_push_index(child, sizeof(child), j);
-			if (scan(js, v, newbase, res, draft, child, err) < 0)
-				goto out;
-		}
-	}
-	for (i = 0; kw_map[i]; i++) {
-		sub = json_object_get(s, kw_map[i]);
-		if (!json_is_object(sub))
-			continue;
-		json_object_foreach((json_t *)sub, key, v)
-		{
-			snprintf(child, sizeof(child), "%s", ptr);
-			jsonpos_push_key(child, sizeof(child), kw_map[i]);
-			jsonpos_push_key(child, sizeof(child), key);
-			if (scan(js, v, newbase, res, draft, child, err) < 0)
-				goto out;
-		}
+		if (each_subschema(s, ptr, scan_sub, &c) < 0)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -2778,13 +2813,29 @@ static size_t edit_distance(const char *a, const char *b, size_t cap)
 	return d[la][lb] > cap ? cap + 1 : d[la][lb];
 }
 
+struct typos_ctx {
+	int draft;
+	jsonschema_typo_fn fn;
+	void *ctx;
+};
+
+static void typos_at(const json_t *s, int draft, const char *ptr, jsonschema_typo_fn fn, void *ctx);
+
+static int typos_sub(void *ctx, const json_t *sub, const char *ptr)
+{
+	struct typos_ctx *c = ctx;
+
+	typos_at(sub, c->draft, ptr, c->fn, c->ctx);
+	return 0;
+}
+
 static void typos_at(const json_t *s, int draft, const char *ptr, jsonschema_typo_fn fn, void *ctx)
 {
 	const char *const *known;
-	const json_t *sub, *v;
+	const json_t *v;
 	const char *key;
 	char child[1024];
-	size_t i, j;
+	size_t i;
 
 	if (!json_is_object(s))
 		return;
@@ -2813,37 +2864,10 @@ static void typos_at(const json_t *s, int draft, const char *ptr, jsonschema_typ
 		fn(ctx, child, key, best);
 	}
 	/* then the subschemas, where the draft reads them (as scan goes) */
-	for (i = 0; kw_single[i]; i++) {
-		sub = json_object_get(s, kw_single[i]);
-		if (!sub || json_is_array(sub))
-			continue;
-		snprintf(child, sizeof(child), "%s", ptr);
-		jsonpos_push_key(child, sizeof(child), kw_single[i]);
-		typos_at(sub, draft, child, fn, ctx);
-	}
-	for (i = 0; kw_array[i]; i++) {
-		sub = json_object_get(s, kw_array[i]);
-		if (!json_is_array(sub))
-			continue;
-		json_array_foreach(sub, j, v)
-		{
-			snprintf(child, sizeof(child), "%s", ptr);
-			jsonpos_push_key(child, sizeof(child), kw_array[i]);
-			jsonpos_push_index(child, sizeof(child), j);
-			typos_at(v, draft, child, fn, ctx);
-		}
-	}
-	for (i = 0; kw_map[i]; i++) {
-		sub = json_object_get(s, kw_map[i]);
-		if (!json_is_object(sub))
-			continue;
-		json_object_foreach((json_t *)sub, key, v)
-		{
-			snprintf(child, sizeof(child), "%s", ptr);
-			jsonpos_push_key(child, sizeof(child), kw_map[i]);
-			jsonpos_push_key(child, sizeof(child), key);
-			typos_at(v, draft, child, fn, ctx);
-		}
+	{
+		struct typos_ctx c = { draft, fn, ctx };
+
+		each_subschema(s, ptr, typos_sub, &c);
 	}
 }
 
