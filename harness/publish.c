@@ -95,15 +95,39 @@ static int register_missing(const struct config *cfg, const struct sign_config *
 	return rc;
 }
 
+/* The latest run entry of (night, vendor, suite) in entries (a register_load array), of the
+ * report whose hash is sha when sha is not NULL; NULL when there is none. *seq: its number. */
+static const json_t *night_run(const json_t *entries, const char *night, const char *vendor,
+			       const char *suite, const char *sha, long long *seq)
+{
+	const json_t *e, *found = NULL;
+	size_t i;
+
+	json_array_foreach(entries, i, e)
+	{
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *v = json_string_value(json_object_get(e, "vendor"));
+		const char *s = json_string_value(json_object_get(e, "suite"));
+		const char *h = json_string_value(json_object_get(e, "report_sha256"));
+		char n[11];
+
+		register_entry_night(e, n);
+		if (t && !strcmp(t, "run") && v && !strcmp(v, vendor) && s && !strcmp(s, suite) &&
+		    !strcmp(n, night) && (!sha || (h && !strcmp(h, sha)))) {
+			found = e;
+			*seq = (long long)i;
+		}
+	}
+	return found;
+}
+
 int publish_is_registered(const struct publish *p, const char *date, const char *vendor,
 			  const char *suite, const char *report_path, long long *seq,
 			  struct pl_err *err)
 {
 	json_t *entries = NULL;
-	const json_t *e;
 	char sha[65];
-	size_t i;
-	int found = 0;
+	int found;
 
 	*seq = -1;
 	if (!fileio_exists(report_path))
@@ -113,22 +137,7 @@ int publish_is_registered(const struct publish *p, const char *date, const char 
 	if (sign_sha256_file(report_path, sha, err) < 0 ||
 	    register_load(p->sc.register_path, &entries, err) < 0)
 		return -1;
-	json_array_foreach(entries, i, e)
-	{
-		const char *t = json_string_value(json_object_get(e, "type"));
-		const char *h = json_string_value(json_object_get(e, "report_sha256"));
-		char night[11];
-
-		register_entry_night(e, night);
-		if (t && !strcmp(t, "run") && h && !strcmp(h, sha) && !strcmp(night, date) &&
-		    json_string_value(json_object_get(e, "vendor")) &&
-		    !strcmp(json_string_value(json_object_get(e, "vendor")), vendor) &&
-		    json_string_value(json_object_get(e, "suite")) &&
-		    !strcmp(json_string_value(json_object_get(e, "suite")), suite)) {
-			found = 1;
-			*seq = (long long)i;
-		}
-	}
+	found = night_run(entries, date, vendor, suite, sha, seq) != NULL;
 	json_decref(entries);
 	return found;
 }
@@ -207,25 +216,15 @@ static int replaced_was_suspected(const struct publish *p, const char *night, co
 {
 	struct pl_err e = PL_ERR_INIT;
 	json_t *entries = NULL;
-	const json_t *x;
-	size_t i;
-	int suspected = 0;
+	const char *st;
+	long long seq;
+	int suspected;
 
 	if (register_load(p->sc.register_path, &entries, &e) < 0)
 		return 0;
-	json_array_foreach(entries, i, x)
-	{
-		const char *t = json_string_value(json_object_get(x, "type"));
-		const char *v = json_string_value(json_object_get(x, "vendor"));
-		const char *s = json_string_value(json_object_get(x, "suite"));
-		const char *st = json_string_value(json_object_get(x, "stage"));
-		char n[11];
-
-		register_entry_night(x, n);
-		if (t && !strcmp(t, "run") && v && !strcmp(v, vendor) && s && !strcmp(s, suite) &&
-		    !strcmp(n, night))
-			suspected = st && !strcmp(st, "suspected");
-	}
+	st = json_string_value(
+		json_object_get(night_run(entries, night, vendor, suite, NULL, &seq), "stage"));
+	suspected = st && !strcmp(st, "suspected");
 	json_decref(entries);
 	return suspected;
 }
