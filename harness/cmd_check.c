@@ -5,6 +5,7 @@
 #include "jsonpos.h"
 #include "judge_client.h"
 #include "plan.h"
+#include "report.h"
 #include "suite.h"
 
 #include <stdio.h>
@@ -158,6 +159,12 @@ int cmd_check(int argc, char **argv)
 		printf("%s: ok (suite \"%s\", %zu prompt%s)\n", argv[i], s->id, s->n_prompts,
 		       s->n_prompts == 1 ? "" : "s");
 		suite_free(s);
+	}
+	/* as run refuses them: two vendor/suite pairs that would write one report file */
+	if (report_names_check(cfg, (const char *const *)ids, (size_t)(argc - first), config_path,
+			       &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
 	}
 	if (first < argc)
 		printf("%zu prompt%s, %zu check%s in %d suite%s\n", prompts,

@@ -1509,8 +1509,13 @@ static int check_night(const struct session *s, const struct target *t, size_t n
 	for (i = 0; i < n; i++) {
 		report_path(path, sizeof(path), s->cfg->reports_dir, a->date, t[i].vendor->id,
 			    t[i].suite->id);
-		if (fileio_exists(path))
-			done++;
+		if (!fileio_exists(path))
+			continue;
+		/* another pair's report of the night (its run named other suites): not ours to
+		 * resume, nor to overwrite with --force */
+		if (report_owner_check(path, t[i].vendor->id, t[i].suite->id, err) < 0)
+			return -1;
+		done++;
 	}
 	if (!done || a->force)
 		return 0;

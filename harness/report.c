@@ -313,6 +313,55 @@ const char *report_path(char *buf, size_t len, const char *dir, const char *date
 	return buf;
 }
 
+static int clash_err(struct pl_err *err, const char *where, const char *v1, const char *s1,
+		     const char *v2, const char *s2)
+{
+	return pl_err_set(err, PL_E_USAGE, where,
+			  "vendor \"%s\" with suite \"%s\" and vendor \"%s\" with suite \"%s\" "
+			  "would write the same report file (NIGHT/%s-%s.json): rename one of "
+			  "these ids",
+			  v1, s1, v2, s2, v1, s1);
+}
+
+int report_names_check(const struct config *cfg, const char *const *suite_ids, size_t n,
+		       const char *where, struct pl_err *err)
+{
+	size_t a, b, s, t;
+	char x[160], y[160];
+
+	for (a = 0; a < cfg->n_vendors; a++)
+		for (b = 0; b < cfg->n_vendors; b++) {
+			if (a == b)
+				continue;
+			for (s = 0; s < n; s++)
+				for (t = 0; t < n; t++) {
+					snprintf(x, sizeof(x), "%s-%s", cfg->vendors[a].id,
+						 suite_ids[s]);
+					snprintf(y, sizeof(y), "%s-%s", cfg->vendors[b].id,
+						 suite_ids[t]);
+					if (!strcmp(x, y))
+						return clash_err(err, where, cfg->vendors[a].id,
+								 suite_ids[s], cfg->vendors[b].id,
+								 suite_ids[t]);
+				}
+		}
+	return 0;
+}
+
+int report_owner_check(const char *path, const char *vendor, const char *suite, struct pl_err *err)
+{
+	json_t *r = json_load_file(path, 0, NULL);
+	const char *v = json_string_value(json_object_get(json_object_get(r, "vendor"), "id"));
+	const char *s = json_string_value(json_object_get(json_object_get(r, "suite"), "id"));
+	int rc = 0;
+
+	/* absent or unreadable: not another pair's (reading it is others' business) */
+	if (v && s && (strcmp(v, vendor) || strcmp(s, suite)))
+		rc = clash_err(err, path, vendor, suite, v, s);
+	json_decref(r);
+	return rc;
+}
+
 int report_write(const char *path, const json_t *report, char *sha256_hex, struct pl_err *err)
 {
 	size_t len;

@@ -78,6 +78,14 @@ char *report_serialize(const json_t *report, size_t *len);
 /* "<dir>/<date>/<vendor>-<suite>.json" */
 const char *report_path(char *buf, size_t len, const char *dir, const char *date,
 			const char *vendor, const char *suite);
+/* Two pairs that would write one report file ("acme" with suite "x-demo" and "acme-x" with
+ * "demo": acme-x-demo.json) are refused: every vendor of the config with every suite id given
+ * (where: the error's location). */
+int report_names_check(const struct config *cfg, const char *const *suite_ids, size_t n,
+		       const char *where, struct pl_err *err);
+/* The report at path (if any) is another pair's, by its vendor and suite ids: an error naming
+ * both (a run of the other pair on the same night wrote it). 0 if absent or vendor/suite's. */
+int report_owner_check(const char *path, const char *vendor, const char *suite, struct pl_err *err);
 /* Writes the report atomically and returns its SHA-256 (hex) in sha256_hex (65 bytes). */
 int report_write(const char *path, const json_t *report, char *sha256_hex, struct pl_err *err);
 const char *report_verdict_name(enum report_verdict v);

@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "history.h"
 #include "log.h"
+#include "report.h"
 #include "sbuf.h"
 
 #include <stdio.h>
@@ -15,6 +16,20 @@
 void session_init(struct session *s)
 {
 	memset(s, 0, sizeof(*s));
+}
+
+/* Every vendor of the config with every suite: one report file each (report_names_check). */
+static int session_names_check(const struct session *s, struct pl_err *err)
+{
+	const char **ids = xcalloc(s->n_suites + 1, sizeof(*ids));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->n_suites; i++)
+		ids[i] = s->suites[i]->id;
+	rc = report_names_check(s->cfg, ids, s->n_suites, s->cfg->path, err);
+	free(ids);
+	return rc;
 }
 
 int session_load(struct session *s, const char *config_path, char *const *suites, size_t n_suites,
@@ -37,7 +52,7 @@ int session_load(struct session *s, const char *config_path, char *const *suites
 						  "suite id \"%s\" is also used by %s",
 						  s->suites[i]->id, s->suites[j]->path);
 	}
-	return 0;
+	return session_names_check(s, err);
 }
 
 int session_plan_keyless(struct session *s, const char *const *vendor_ids, size_t n_vendor_ids,
