@@ -186,9 +186,9 @@ static void message_ids(const json_t *msg, struct probe_answer *a)
 	a->model = probe_json_str(msg, "model");
 	free(a->response_id);
 	a->response_id = probe_json_str(msg, "id");
-	/* The service tier answering is the closest thing to a fingerprint Anthropic returns. */
-	free(a->fingerprint);
-	a->fingerprint = probe_json_str(json_object_get(msg, "usage"), "service_tier");
+	/* No fingerprint: Anthropic returns none. usage.service_tier ("standard", "priority",
+	 * "batch") is the capacity the request was billed at, not the model's behaviour: a priority
+	 * tier overflowing to standard would be a "changed: fingerprint" every night. */
 }
 
 static void parse_message(const json_t *root, struct probe_answer *a)
