@@ -302,6 +302,35 @@ static int parse_judge(struct config *c, const struct jsonloc *loc, struct pl_er
 	return 0;
 }
 
+/* A price left out would count as 0: the vendor's cost half counted, neither right nor
+ * "unknown". Both are given (0 for a free model), or none; the embeddings vendor alone has
+ * only an input price (an embedding has no completion tokens). */
+static int check_prices(const struct config *c, const struct jsonloc *loc, struct pl_err *err)
+{
+	const json_t *vendors = json_object_get(c->root, "vendors");
+	char ptr[64];
+	size_t i, k;
+
+	for (i = 0; i < c->n_vendors; i++) {
+		const json_t *pr = json_object_get(json_array_get(vendors, i), "prices");
+
+		if (!json_object_size(pr))
+			continue;
+		for (k = 0; price_keys[k]; k++) {
+			if (json_object_get(pr, price_keys[k]))
+				continue;
+			if (k == 1 && c->embed_vendor && !strcmp(c->embed_vendor, c->vendors[i].id))
+				continue;
+			snprintf(ptr, sizeof(ptr), "/vendors/%zu/prices", i);
+			return json_fail(loc, ptr, NULL, err,
+					 "missing \"%s\" (give both prices, 0 for a free model; "
+					 "a price left out is not 0)",
+					 price_keys[k]);
+		}
+	}
+	return 0;
+}
+
 static int parse_embeddings(struct config *c, const struct jsonloc *loc, struct pl_err *err)
 {
 	const json_t *e = json_object_get(c->root, "embeddings");
@@ -381,7 +410,7 @@ struct config *config_load(const char *path, struct pl_err *err)
 	c->budget = section(c->root, &loc, "budget", err);
 	c->logging = section(c->root, &loc, "logging", err);
 	if (pl_err_isset(err) || parse_budget(c, &loc, err) < 0 || parse_judge(c, &loc, err) < 0 ||
-	    parse_embeddings(c, &loc, err) < 0)
+	    parse_embeddings(c, &loc, err) < 0 || check_prices(c, &loc, err) < 0)
 		goto fail;
 	return c;
 fail:

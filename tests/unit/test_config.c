@@ -188,6 +188,11 @@ static const struct {
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://127.0.0.1:9\",\n"
 	  "  \"model\": \"m\", \"region\": \"us:east\"}]}",
 	  "vendors[0].region: expected an AWS region such as \"us-east-1\"" },
+	/* a price left out is not 0: the cost would be counted half */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"prices\": {\"input_per_mtok\": 3}}]}",
+	  "c.json:2:27: vendors[0].prices: missing \"output_per_mtok\" (give both prices, 0 "
+	  "for a free model; a price left out is not 0)" },
 };
 
 static void test_bad_configs(void **state)
