@@ -495,6 +495,24 @@ void cli_print_plan(const struct session *s)
 	runner_estimate_release(&est);
 }
 
+/* Each vendor's base_url as libcurl reads it (http_base_url_problem): no user name or password,
+ * query or fragment. The error never repeats the URL: it may hold a password. */
+static int check_base_urls(const struct config *cfg, const struct jsonloc *loc, struct pl_err *err)
+{
+	char ptr[64];
+	size_t i;
+
+	for (i = 0; i < cfg->n_vendors; i++) {
+		const char *why = http_base_url_problem(cfg->vendors[i].base_url);
+
+		if (!why)
+			continue;
+		snprintf(ptr, sizeof(ptr), "/vendors/%zu", i);
+		return json_fail(loc, ptr, "base_url", err, "%s", why);
+	}
+	return 0;
+}
+
 struct config *cli_config_load(const char *config_path, struct pl_err *err)
 {
 	struct config *cfg = config_load(config_path, err);
@@ -507,7 +525,7 @@ struct config *cli_config_load(const char *config_path, struct pl_err *err)
 	 * they are validated here, by the modules themselves */
 	loc = config_loc(cfg);
 	dp = detect_params_new(&loc, cfg->detection, NULL, NULL, err);
-	if (!dp || publish_validate(cfg, err) < 0) {
+	if (!dp || check_base_urls(cfg, &loc, err) < 0 || publish_validate(cfg, err) < 0) {
 		config_free(cfg);
 		cfg = NULL;
 	}

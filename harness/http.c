@@ -581,6 +581,35 @@ const char *http_url_problem(const char *url, int smtp)
 	return why;
 }
 
+const char *http_base_url_problem(const char *url)
+{
+	const char *why = http_url_problem(url, 0);
+	char *part = NULL;
+	CURLU *u;
+
+	if (why)
+		return why;
+	u = curl_url();
+	if (!u)
+		return "cannot be checked (out of memory)";
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		why = "does not parse as a URL";
+	else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+		 curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
+		why = "holds a user name or password (USER:PASSWORD@HOST): it would be sent with "
+		      "every request and echoed in error bodies, where it is not redacted; give the "
+		      "key with api_key_env or api_key_file";
+	else if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK)
+		why = "has a query string (?...): the probe appends its path after base_url, so it "
+		      "would land inside the query; give the key with api_key_env or api_key_file "
+		      "(and Azure's version with api_version)";
+	else if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
+		why = "has a fragment (#...)";
+	curl_free(part);
+	curl_url_cleanup(u);
+	return why;
+}
+
 int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,
 	      struct pl_err *err)
 {

@@ -114,6 +114,10 @@ int http_once(const struct http_once *rq, const char *where, struct http_once_re
  * ...; NULL when it can. The reason never quotes the URL (it may be a secret). Config checks
  * call it so that a bad URL is an error of the config, not a failed (and retried) delivery. */
 const char *http_url_problem(const char *url, int smtp);
+/* http_url_problem for a vendor's base_url, which also has no user name or password (sent and
+ * echoed, never redacted), query string (the probe's path would land in it) or fragment; the
+ * answer never repeats the URL. */
+const char *http_base_url_problem(const char *url);
 
 /* The wait before retry `attempt` (1 for the first retry), in seconds: full jitter, unit (in
  * [0, 1)) times base_ms * 2^(attempt-1) capped at cap_ms, raised to retry_after_ms when that is

@@ -34,13 +34,17 @@ bad webhook_nosecret "d['alerts'] = {'channels': [{'type': 'webhook', 'url': 'ht
 bad logging_key "d['logging'] = {'bogus_key': 1}"
 bad signing_key "d['signing'] = {'bogus_key': 1}"
 bad detection_key "d['detection'] = {'bogus_key': 1}"
+bad url_password "d['vendors'][1]['base_url'] = 'http://admin:S3cretPw@127.0.0.1:9/v1'"
+bad url_query "d['vendors'][1]['base_url'] = 'http://127.0.0.1:9/v1beta?key=AIzaSECRET'"
 want_alerts_key="alerts.bogus_key: unknown key"
 want_webhook_nosecret="alerts.channels[0]: missing required key \"secret_env\""
 want_logging_key="logging.bogus_key: unknown key"
 want_signing_key="signing.bogus_key: unknown key"
 want_detection_key="detection.bogus_key: unknown key"
+want_url_password="vendors[1].base_url: holds a user name or password (USER:PASSWORD@HOST)"
+want_url_query="vendors[1].base_url: has a query string"
 
-for c in alerts_key webhook_nosecret logging_key signing_key detection_key; do
+for c in alerts_key webhook_nosecret logging_key signing_key detection_key url_password url_query; do
 	cfg="$dir/$c.json"
 	want="want_$c"
 	want=${!want}
@@ -61,6 +65,8 @@ for c in alerts_key webhook_nosecret logging_key signing_key detection_key; do
 		expect_exit 2 "$PLUMBLINE" $cmd
 		grep -qF "$want" "$tmp/last.err" "$tmp/last.out" ||
 			fail "$c: '$cmd' does not say why: $(cat "$tmp/last.err")"
+		! grep -qE 'S3cretPw|AIzaSECRET' "$tmp/last.err" "$tmp/last.out" ||
+			fail "$c: '$cmd' repeats the URL's secret"
 	done
 	[ ! -e "$dir/baselines" ] || fail "$c: a baseline was written: $(find "$dir/baselines")"
 	[ ! -e "$dir/state/keys" ] && [ -z "$(find "$dir" -name '*.key')" ] || fail "$c: a key was written"
