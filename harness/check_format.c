@@ -1,7 +1,6 @@
 /* check_format.c: the format checks: "json" (the answer parses as JSON, optionally inside one
  * ```json fenced block) and "json_schema" (it also validates against a compiled schema). */
 #include "check.h"
-#include "jsonpos.h"
 #include "jsonschema.h"
 #include "sbuf.h"
 
@@ -48,29 +47,6 @@ static void *json_compile(const struct jsonloc *loc, const char *pointer, const 
 	return f;
 }
 
-struct typo_ctx {
-	const struct jsonloc *loc;
-	const char *pointer; /* the schema's, in the suite file */
-	struct sbuf *out;
-};
-
-/* jsonschema_typos' callback: one located warning line. */
-static void schema_typo(void *ctx, const char *pointer, const char *key, const char *keyword)
-{
-	const struct typo_ctx *t = ctx;
-	char where[1024];
-	struct sbuf at;
-
-	sbuf_init(&at);
-	sbuf_addf(&at, "%s%s", t->pointer, pointer);
-	jsonpos_where(where, sizeof(where), t->loc->file, t->loc->text, t->loc->text_len, at.buf);
-	sbuf_addf(t->out,
-		  "%s: unknown schema keyword \"%s\" (did you mean \"%s\"?): JSON Schema "
-		  "ignores unknown keywords, so it checks nothing\n",
-		  where, key, keyword);
-	sbuf_release(&at);
-}
-
 static void *schema_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			    struct pl_err *err)
 {
@@ -104,14 +80,11 @@ static void *schema_compile(const struct jsonloc *loc, const char *pointer, cons
 		goto fail;
 	}
 	{
-		struct sbuf w;
-		struct typo_ctx t = { loc, NULL, &w };
+		struct sbuf w = SBUF_INIT;
 
 		sbuf_init(&at);
 		sbuf_addf(&at, "%s/schema", pointer ? pointer : "");
-		t.pointer = at.buf;
-		sbuf_init(&w);
-		jsonschema_typos(schema, &opts, schema_typo, &t);
+		jsonschema_typo_lines(schema, &opts, loc, at.buf, &w);
 		if (w.len)
 			f->warnings = sbuf_detach(&w, NULL);
 		sbuf_release(&w);

@@ -12,6 +12,7 @@ struct tool_state {
 	char *name;		   /* NULL: any tool */
 	struct jsonschema *schema; /* NULL: any arguments */
 	json_t *args;		   /* the subset the arguments must contain; may be NULL */
+	char *warnings;		   /* check_ops.warnings; NULL for none */
 };
 
 static const char *const tool_keys[] = {
@@ -27,6 +28,7 @@ static void tool_release(void *state)
 	free(t->name);
 	jsonschema_free(t->schema);
 	json_decref(t->args);
+	free(t->warnings);
 	free(t);
 }
 
@@ -62,6 +64,18 @@ static void *tool_compile(const struct jsonloc *loc, const char *pointer, const 
 			json_fail(loc, at.buf, NULL, err, "invalid schema: %s", serr.msg);
 			sbuf_release(&at);
 			goto fail;
+		}
+		/* legal but likely wrong: a misspelled keyword checks nothing */
+		{
+			struct sbuf w = SBUF_INIT;
+
+			sbuf_init(&at);
+			sbuf_addf(&at, "%s/arguments_schema", pointer ? pointer : "");
+			jsonschema_typo_lines(schema, &opts, loc, at.buf, &w);
+			if (w.len)
+				t->warnings = sbuf_detach(&w, NULL);
+			sbuf_release(&w);
+			sbuf_release(&at);
 		}
 	}
 	if (args && !json_is_object(args)) {
@@ -208,6 +222,13 @@ static void tool_describe(const void *state, char *buf, size_t len)
 		 t->schema ? " schema" : "", t->args ? " arguments" : "");
 }
 
+static const char *tool_warnings(const void *state)
+{
+	const struct tool_state *t = state;
+
+	return t->warnings;
+}
+
 static const char *tool_name(const void *state)
 {
 	const struct tool_state *t = state;
@@ -223,6 +244,7 @@ const struct check_ops check_tool_call_ops = {
 	.describe = tool_describe,
 	.needs_tools = 1,
 	.tool_name = tool_name,
+	.warnings = tool_warnings,
 	.example_prompt =
 		"{\"id\": \"weather_tool\", \"description\": \"The model should call the tool, "
 		"with the city from the question.\", \"prompt\": \"Use the tool: what is the weather "

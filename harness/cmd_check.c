@@ -35,10 +35,25 @@ const struct cli_usage_part usage_check_parts[] = {
 	{ NULL, NULL },
 };
 
-/* The warning lines for s's checks, appended to out (a dataset's rows share their prompt's
- * checks: once for them all): what their compile found (check_warnings: a misspelled schema
- * keyword), and, without the config's "embeddings" endpoint (embedded 0), each
- * embedding_similarity check, which would skip every night, located at its type. */
+/* Appends each line of w (lines ending in '\n'; NULL for none) to out as a warning. */
+static void add_warnings(struct sbuf *out, const char *w)
+{
+	const char *nl;
+
+	for (; w && *w; w = nl + 1) {
+		nl = strchr(w, '\n');
+		if (!nl)
+			nl = w + strlen(w) - 1;
+		sbuf_addf(out, "plumbline: warning: %.*s\n", (int)(nl - w), w);
+	}
+}
+
+/* The warning lines for s's prompts, appended to out (a dataset's rows share their prompt's
+ * schemas and checks: once for them all): what loading found in the schemas a prompt sends
+ * (prompt->warnings: a misspelled keyword in a tool's "parameters" or in "response_schema"),
+ * what its checks' compile found (check_warnings: a misspelled schema keyword), and, without
+ * the config's "embeddings" endpoint (embedded 0), each embedding_similarity check, which
+ * would skip every night, located at its type. */
 static void warn_checks(const struct suite *s, int embedded, struct sbuf *out)
 {
 	char ptr[128], where[512];
@@ -49,15 +64,9 @@ static void warn_checks(const struct suite *s, int embedded, struct sbuf *out)
 
 		if (p && s->prompts[p - 1].origin == pr->origin)
 			continue;
+		add_warnings(out, pr->warnings);
 		for (c = 0; c < pr->n_checks; c++) {
-			const char *w = check_warnings(pr->checks[c]), *nl;
-
-			for (; w && *w; w = nl + 1) {
-				nl = strchr(w, '\n');
-				if (!nl)
-					nl = w + strlen(w) - 1;
-				sbuf_addf(out, "plumbline: warning: %.*s\n", (int)(nl - w), w);
-			}
+			add_warnings(out, check_warnings(pr->checks[c]));
 			if (embedded || strcmp(check_kind(pr->checks[c]), "embedding_similarity"))
 				continue;
 			snprintf(ptr, sizeof(ptr), "/prompts/%zu/checks/%zu/type", pr->origin, c);

@@ -4,6 +4,7 @@
 #include "jsonschema.h"
 #include "hash.h"
 #include "jsonpos.h"
+#include "jsonx.h"
 #include "sbuf.h"
 
 #include <arpa/inet.h>
@@ -2875,4 +2876,34 @@ void jsonschema_typos(const json_t *schema, const struct jsonschema_opts *opts,
 		      jsonschema_typo_fn fn, void *ctx)
 {
 	typos_at(schema, opts && opts->draft == JSONSCHEMA_DRAFT_7 ? D7 : D2020, "", fn, ctx);
+}
+
+struct typo_lines {
+	const struct jsonloc *loc;
+	const char *pointer; /* the schema's, in the file */
+	struct sbuf *out;
+};
+
+/* jsonschema_typos' callback for jsonschema_typo_lines: one located warning line. */
+static void typo_line(void *ctx, const char *pointer, const char *key, const char *keyword)
+{
+	const struct typo_lines *t = ctx;
+	char where[1024];
+	struct sbuf at = SBUF_INIT;
+
+	sbuf_addf(&at, "%s%s", t->pointer, pointer);
+	jsonpos_where(where, sizeof(where), t->loc->file, t->loc->text, t->loc->text_len, at.buf);
+	sbuf_addf(t->out,
+		  "%s: unknown schema keyword \"%s\" (did you mean \"%s\"?): JSON Schema "
+		  "ignores unknown keywords, so it checks nothing\n",
+		  where, key, keyword);
+	sbuf_release(&at);
+}
+
+void jsonschema_typo_lines(const json_t *schema, const struct jsonschema_opts *opts,
+			   const struct jsonloc *loc, const char *pointer, struct sbuf *out)
+{
+	struct typo_lines t = { loc, pointer ? pointer : "", out };
+
+	jsonschema_typos(schema, opts, typo_line, &t);
 }

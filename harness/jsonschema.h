@@ -87,4 +87,16 @@ typedef void (*jsonschema_typo_fn)(void *ctx, const char *pointer, const char *k
 void jsonschema_typos(const json_t *schema, const struct jsonschema_opts *opts,
 		      jsonschema_typo_fn fn, void *ctx);
 
+/* jsonschema_typos as the warnings `plumbline check` prints, for every schema a suite carries
+ * (a json_schema or tool_call check's, a tool's "parameters", a "response_schema"): for each
+ * likely misspelling, one line "FILE:LINE:COL: FIELD: unknown schema keyword \"K\" (did you
+ * mean \"KW\"?): JSON Schema ignores unknown keywords, so it checks nothing\n" appended to
+ * out, located in loc's file (jsonpos_where) at pointer, the schema's JSON Pointer there,
+ * followed by the key's pointer in the schema. schema may be NULL or not an object (nothing
+ * to say). Arguments borrowed; opts may be NULL. */
+struct jsonloc;
+struct sbuf;
+void jsonschema_typo_lines(const json_t *schema, const struct jsonschema_opts *opts,
+			   const struct jsonloc *loc, const char *pointer, struct sbuf *out);
+
 #endif

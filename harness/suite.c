@@ -400,6 +400,31 @@ static int parse_tools(const struct jsonloc *loc, const char *ptr, const json_t 
 	return 0;
 }
 
+/* prompt->warnings of the prompt obj at ptr: likely misspelled keywords in the schemas it
+ * sends (each tool's "parameters", "response_schema"); NULL for none. */
+static char *schema_warnings(const struct jsonloc *loc, const char *ptr, const json_t *obj)
+{
+	struct sbuf w = SBUF_INIT, at = SBUF_INIT;
+	const json_t *t;
+	char *out = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(obj, "tools"), i, t)
+	{
+		sbuf_reset(&at);
+		sbuf_addf(&at, "%s/tools/%zu/parameters", ptr, i);
+		jsonschema_typo_lines(json_object_get(t, "parameters"), NULL, loc, at.buf, &w);
+	}
+	sbuf_reset(&at);
+	sbuf_addf(&at, "%s/response_schema", ptr);
+	jsonschema_typo_lines(json_object_get(obj, "response_schema"), NULL, loc, at.buf, &w);
+	if (w.len)
+		out = sbuf_detach(&w, NULL);
+	sbuf_release(&w);
+	sbuf_release(&at);
+	return out;
+}
+
 static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t *obj,
 			const struct sampling *defaults, struct prompt *p, struct pl_err *err)
 {
@@ -438,6 +463,7 @@ static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t
 		}
 		p->response_schema = json_incref((json_t *)schema);
 	}
+	p->warnings = schema_warnings(loc, ptr, obj);
 	suite_request_hash(p, p->request_sha256);
 	rc = 0;
 out:
@@ -829,6 +855,7 @@ static void prompt_release(struct prompt *p)
 	free(p->messages);
 	json_decref(p->response_schema);
 	json_decref(p->tools);
+	free(p->warnings);
 	json_decref(p->tool_choice);
 	for (i = 0; i < p->n_checks; i++)
 		check_free(p->checks[i]);

@@ -39,6 +39,12 @@ struct prompt {
 	char request_sha256[65];
 	struct check **checks;
 	size_t n_checks;
+	/* What loading found legal but likely wrong in the schemas the prompt sends (a
+	 * misspelled keyword in a tool's "parameters" or in "response_schema":
+	 * jsonschema_typo_lines): lines "FILE:LINE:COL: FIELD: message\n", for `plumbline
+	 * check` to print as warnings (its checks' own: check_warnings); owned; NULL for none.
+	 * A dataset's rows have the same ones. */
+	char *warnings;
 	size_t origin; /* its element of the suite's "prompts" (a dataset's rows share it) */
 };
 

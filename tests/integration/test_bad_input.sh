@@ -52,6 +52,22 @@ for w in 'warn-schema-typo.yaml:9:21: prompts[0].checks[0].schema.requried: unkn
 done
 ! grep -q 'x-note' "$tmp/last.err" || fail "x-note warned: $(cat "$tmp/last.err")"
 
+# The same warning for every schema a suite carries, located at the key: a tool's
+# "parameters", a tool_call check's "arguments_schema", a "response_schema" and a json_schema
+# check's "schema"; one for a dataset's prompt, not one per row. A suite with each of them
+# spelled right (annotations such as x-note and nullable too) gets none.
+expect_exit 0 "$PLUMBLINE" check --config "$good_config" warn-schema-typo-all.json
+for w in 'warn-schema-typo-all.json:10:67: prompts[0].tools[1].parameters.requried: unknown schema keyword "requried" (did you mean "required"?): JSON Schema ignores unknown keywords, so it checks nothing' \
+	'warn-schema-typo-all.json:14:81: prompts[0].checks[0].arguments_schema.properties.city.tpye: unknown schema keyword "tpye" (did you mean "type"?)' \
+	'warn-schema-typo-all.json:20:68: prompts[1].response_schema.additonalProperties: unknown schema keyword "additonalProperties" (did you mean "additionalProperties"?)' \
+	'warn-schema-typo-all.json:23:75: prompts[1].checks[0].schema.propeties: unknown schema keyword "propeties" (did you mean "properties"?)' \
+	'warn-schema-typo-all.json:30:57: prompts[2].response_schema.requried: unknown schema keyword "requried" (did you mean "required"?)'; do
+	[ "$(grep -cF "plumbline: warning: $w" "$tmp/last.err")" = 1 ] || fail "not one warning: $w: $(cat "$tmp/last.err")"
+done
+[ "$(grep -c 'unknown schema keyword' "$tmp/last.err")" = 5 ] || fail "not 5 schema warnings: $(cat "$tmp/last.err")"
+expect_exit 0 "$PLUMBLINE" check --config "$good_config" warn-schema-none.json
+! grep -q 'unknown schema keyword' "$tmp/last.err" || fail "a correct suite warned: $(cat "$tmp/last.err")"
+
 # Usage errors are exit 2 too, and say where to look.
 expect_exit 2 "$PLUMBLINE" check
 grep -q "config FILE is required" "$tmp/last.err" || fail "usage message"

@@ -410,10 +410,10 @@ static void test_unknown_key_lists_common_keys(void **state)
 	}
 }
 
-/* A json_schema keyword a letter or two from a known one is legal (unknown keywords are
- * annotations) but checks nothing: compile keeps a located "did you mean" warning for each
- * (check_warnings), a schema object's own keys before its subschemas'; keys far from every keyword,
- * property names and the keywords of other drafts stay silent. */
+/* A json_schema (or tool_call arguments_schema) keyword a letter or two from a known one is
+ * legal (unknown keywords are annotations) but checks nothing: compile keeps a located "did
+ * you mean" warning for each (check_warnings), a schema object's own keys before its subschemas';
+ * keys far from every keyword, property names and the keywords of other drafts stay silent. */
 static void test_schema_typos(void **state)
 {
 	static const struct {
@@ -459,6 +459,18 @@ static void test_schema_typos(void **state)
 		  "\"$comment\": \"c\", \"nullable\": true, \"example\": 1, \"id\": \"x\", "
 		  "\"properties\": {\"requried\": {\"type\": \"string\"}}, "
 		  "\"required\": [\"requried\"], \"enum\": [{\"itmes\": 1}]}}",
+		  "" },
+		/* a tool_call check's arguments_schema is a schema too */
+		{ "{\"type\": \"tool_call\", \"arguments_schema\": {\"type\": \"object\",\n"
+		  " \"properties\": {\"city\": {\"tpye\": \"string\"}}, \"requried\": [\"city\"]}}",
+		  "suite.json:3:58: checks[0].arguments_schema.requried: unknown schema keyword "
+		  "\"requried\" (did you mean \"required\"?): JSON Schema ignores unknown keywords, "
+		  "so it checks nothing\n"
+		  "suite.json:3:34: checks[0].arguments_schema.properties.city.tpye: unknown schema "
+		  "keyword \"tpye\" (did you mean \"type\"?): JSON Schema ignores unknown keywords, "
+		  "so it checks nothing\n" },
+		{ "{\"type\": \"tool_call\", \"name\": \"f\", \"arguments_schema\": {\"type\": "
+		  "\"object\", \"required\": [\"city\"], \"x-note\": 1}}",
 		  "" },
 	};
 	size_t i;

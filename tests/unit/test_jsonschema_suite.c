@@ -1,7 +1,8 @@
 /* test_jsonschema_suite.c: runs the official JSON Schema Test Suite (draft2020-12 and draft7,
  * not optional/) against jsonschema.c, prints pass counts per keyword file and per draft, and
- * fails when a draft falls below its floor or a test fails that is not in the known-failures
- * file. Remote references to http://localhost:1234/ are served from the copied remotes/. */
+ * fails when a draft falls below its floor, a test fails that is not in the known-failures
+ * file, or a schema of those tests gets a typo warning (jsonschema_typos). Remote references to
+ * http://localhost:1234/ are served from the copied remotes/. */
 #include "jsonschema.h"
 #include "sbuf.h"
 
@@ -52,6 +53,20 @@ static json_t *load_remote(void *ctx, const char *uri, struct pl_err *err)
 	if (!doc)
 		pl_err_set(err, PL_E_INPUT, NULL, "cannot read %s: %s", path, je.text);
 	return doc;
+}
+
+/* Likely misspellings jsonschema_typos reports in the suite's schemas: the test schemas are
+ * spelled right (an unknown keyword there is meant to be ignored), so each is a false
+ * warning `plumbline check` would print; there must be none. */
+static size_t false_typos;
+
+static void count_typo(void *ctx, const char *pointer, const char *key, const char *keyword)
+{
+	const char *where = ctx;
+
+	false_typos++;
+	printf("FALSE TYPO WARNING: %s: %s: \"%s\" (did you mean \"%s\"?)\n", where, pointer, key,
+	       keyword);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -152,6 +167,12 @@ static void run_file(const char *draft, const char *file, int informational, siz
 		opts.load = load_remote;
 		opts.format_assert = informational && !strncmp(file, "optional/format", 15);
 		js = jsonschema_compile(json_object_get(c, "schema"), &opts, &err);
+		if (!informational) {
+			char where[512];
+
+			snprintf(where, sizeof(where), "%s/%s | %s", draft, file, cdesc);
+			jsonschema_typos(json_object_get(c, "schema"), &opts, count_typo, where);
+		}
 		json_array_foreach(json_object_get(c, "tests"), j, t)
 		{
 			const char *tdesc = json_string_value(json_object_get(t, "description"));
@@ -290,12 +311,22 @@ static void test_known_failures_listed(void **state)
 	assert_int_equal(unexpected, 0);
 }
 
+/* No schema of the official suite (draft2020-12 and draft7, run above) gets a "did you mean"
+ * warning: the typo check says nothing of correct schemas. */
+static void test_no_false_typos(void **state)
+{
+	(void)state;
+	printf("typo warnings on the official suite's schemas: %zu\n", false_typos);
+	assert_int_equal(false_typos, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_draft2020_12),
 		cmocka_unit_test(test_draft7),
 		cmocka_unit_test(test_known_failures_listed),
+		cmocka_unit_test(test_no_false_typos),
 		cmocka_unit_test(test_optional),
 	};
 	int rc;

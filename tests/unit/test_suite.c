@@ -69,6 +69,45 @@ static void test_load(void **state)
 	free(dir);
 }
 
+/* The schemas a prompt sends are JSON Schema too: a keyword a letter or two from a known one
+ * in a tool's "parameters" or in "response_schema" checks nothing, so loading keeps a located
+ * "did you mean" warning for each (prompt->warnings); one set for a dataset's prompt, whose
+ * rows share it. Keys far from every keyword say nothing. */
+static void test_schema_warnings(void **state)
+{
+	static const char text[] =
+		"{\"id\": \"s\", \"prompts\": [\n"
+		"{\"id\": \"a\", \"prompt\": \"Q\", \"tools\": [{\"name\": \"f\"}, {\"name\": \"g\",\n"
+		" \"parameters\": {\"type\": \"object\", \"requried\": [\"x\"]}}],\n"
+		" \"response_schema\": {\"type\": \"object\", \"x-note\": 1, \"propeties\": {}}},\n"
+		"{\"id\": \"b\", \"prompt\": \"Q\", \"tools\": [{\"name\": \"f\", \"parameters\":\n"
+		" {\"type\": \"object\", \"x-note\": 1, \"nullable\": true}}],\n"
+		" \"response_schema\": {\"type\": \"object\"}}]}\n";
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path = tu_write(dir, "s.json", text);
+	struct suite *s = suite_load(path, &err);
+	struct sbuf want = SBUF_INIT;
+
+	(void)state;
+	assert_non_null(s);
+	sbuf_addf(&want,
+		  "%s:3:47: prompts[0].tools[1].parameters.requried: unknown schema keyword "
+		  "\"requried\" (did you mean \"required\"?): JSON Schema ignores unknown "
+		  "keywords, so it checks nothing\n"
+		  "%s:4:66: prompts[0].response_schema.propeties: unknown schema keyword "
+		  "\"propeties\" (did you mean \"properties\"?): JSON Schema ignores unknown "
+		  "keywords, so it checks nothing\n",
+		  path, path);
+	assert_non_null(suite_prompt(s, "a")->warnings);
+	assert_string_equal(suite_prompt(s, "a")->warnings, want.buf);
+	assert_null(suite_prompt(s, "b")->warnings);
+	sbuf_release(&want);
+	suite_free(s);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
 static const struct {
 	const char *text, *want;
 } bad[] = {
@@ -567,6 +606,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_schema_warnings),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_night),
 		cmocka_unit_test(test_plan_item_and_group_of),
