@@ -2225,6 +2225,28 @@ static void registry_prev_load(struct detect_run *ev)
 	sbuf_release(&path);
 }
 
+/* A backfilled night is judged with the epochs known before it: those a later night opened
+ * (dated on or after it; the baseline's apart) are dropped from ev->reg, so tonight is never
+ * "back at" a state the endpoint had not yet shown. Their IDs stay in ev->eps, taken. The
+ * registry is not written for such a night (commit_night). */
+static void registry_before_night(struct detect_run *ev)
+{
+	json_t *list = json_object_get(ev->reg, "epochs");
+	const char *base = json_string_value(json_object_get(ev->reg, "baseline"));
+	size_t i = 0;
+
+	while (i < json_array_size(list)) {
+		const json_t *e = json_array_get(list, i);
+		const char *id = json_string_value(json_object_get(e, "id"));
+		const char *since = json_string_value(json_object_get(e, "since"));
+
+		if (since && strcmp(since, ev->night_id) >= 0 && !(id && base && !strcmp(id, base)))
+			json_array_remove(list, i);
+		else
+			i++;
+	}
+}
+
 /* The epoch's per-prompt rates in the registry, "rates": {prompt: {"n", "refusal", "json",
  * "fenced"}}, tonight's counts added to half the earlier ones (about two nights' weight): a
  * reference for the epoch's rates once a new baseline has moved its nights aside, so a return
@@ -2300,9 +2322,12 @@ static int commit_night(struct detect_run *ev, struct pl_err *err)
 
 	if (!rec)
 		return 0;
-	rc = ev->rerun ? history_replace_night(ev->history_path, ev->night_id, rec, err)
-		       : history_append(ev->history_path, rec, err);
-	if (rc == 0)
+	rc = ev->rerun || ev->backfill
+		     ? history_replace_night(ev->history_path, ev->night_id, rec, err)
+		     : history_append(ev->history_path, rec, err);
+	/* the registry (and its snapshot) hold the endpoint's state as of its latest night: an
+	 * earlier night's run leaves them as they are */
+	if (rc == 0 && !ev->backfill)
 		rc = registry_update(ev, ev->commit_epoch, ev->commit_new_epoch, ev->commit_since,
 				     err);
 	ev->commit_rec = NULL;
@@ -2367,15 +2392,21 @@ struct detect_run *detect_begin(const struct detect_params *p, size_t n_base,
 	}
 	/* a night run again is judged against the nights before it, not its first run */
 	ev->rerun = history_drop_night(ev->recs, night_id) > 0;
+	/* nor against the nights after it: a night that is not the latest (a backfill, or
+	 * --force on an earlier night) is judged as it was, on the nights before it */
+	ev->backfill = history_drop_after(ev->recs, night_id) > 0;
 	if (history_epochs_load(history_path, ev->recs, &ev->reg, err)) {
 		detect_run_free(ev);
 		return NULL;
 	}
-	if (ev->rerun)
+	/* the snapshot is the registry before the latest night: a backfilled night's is lost */
+	if (ev->rerun && !ev->backfill)
 		registry_prev_load(ev);
 	ev->reg_before = json_deep_copy(ev->reg);
 	fingerprint_epochs(ev->recs, &ev->eps, &ev->n_eps);
-	epochs_merge(ev);
+	epochs_merge(ev); /* every ID the registry knows: a new epoch never takes a later one's */
+	if (ev->backfill)
+		registry_before_night(ev);
 	if (json_is_string(json_object_get(ev->reg, "baseline")))
 		snprintf(ev->base_epoch, sizeof(ev->base_epoch), "%s",
 			 json_string_value(json_object_get(ev->reg, "baseline")));

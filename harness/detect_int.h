@@ -142,6 +142,8 @@ struct detect_run {
 	json_t *reg;	    /* the endpoint's epoch registry (history.h) */
 	json_t *reg_before; /* the registry before tonight (saved beside it at commit) */
 	int rerun;	    /* the history had tonight's night already: it is replaced */
+	int backfill;	    /* the history has nights after tonight's: judged without them,
+			     * its line put in its place, the registry left as it is */
 	int defer;	    /* detect_defer_commit: detect_end keeps tonight's entry */
 	json_t *commit_rec; /* tonight's history entry, not yet written (detect_commit) */
 	char commit_epoch[64], commit_since[64];

@@ -2,6 +2,7 @@
 #include "history.h"
 #include "fileio.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,41 @@ size_t history_drop_night(json_t *records, const char *night)
 	return n;
 }
 
+/* 1 when s is shaped as an ISO date, YYYY-MM-DD. */
+static int is_date(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return 0;
+	return s[10] == '\0';
+}
+
+/* 1 when rec's night is a later date than `night` (nights named otherwise, as run ids, have
+ * no order but the file's). */
+static int is_after(const json_t *rec, const char *night)
+{
+	const char *n = json_string_value(json_object_get(rec, "night"));
+
+	return n && is_date(n) && is_date(night) && strcmp(n, night) > 0;
+}
+
+size_t history_drop_after(json_t *records, const char *night)
+{
+	size_t i = 0, n = 0;
+
+	while (i < json_array_size(records)) {
+		if (is_after(json_array_get(records, i), night)) {
+			json_array_remove(records, i);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
 int history_replace_night(const char *path, const char *night, const json_t *record,
 			  struct pl_err *err)
 {
@@ -176,6 +212,10 @@ int history_replace_night(const char *path, const char *night, const json_t *rec
 			if (!put++)
 				sbuf_addf(&out, "%s\n", line);
 		} else if (json_is_object(rec)) {
+			if (!put && is_after(rec, night)) {
+				sbuf_addf(&out, "%s\n", line);
+				put++;
+			}
 			sbuf_add(&out, p, (size_t)(nl - p) + 1);
 		}
 		json_decref(rec);

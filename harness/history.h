@@ -25,15 +25,20 @@ int history_load(const char *path, json_t **records, size_t *skipped, struct pl_
 int history_append(const char *path, const json_t *record, struct pl_err *err);
 
 /* Replaces the lines of night `night` (their "night" member) with one record (an object,
- * borrowed), where the first of them stood, or at the end when the history has none: a night
- * run again (--force, or --resume after a crash once its line was written) keeps one line per
- * night. Torn lines are dropped; every other line is kept byte for byte. The file is
- * rewritten atomically. Returns 0, or -1 with err set. */
+ * borrowed), where the first of them stood, or before the first line of a later night when
+ * that comes first (history_drop_after's order: a backfilled night takes its place among the
+ * dated nights), else at the end. A night run again (--force, or --resume after a crash once
+ * its line was written) keeps one line per night. Torn lines are dropped; every other line is kept
+ * byte for byte. The file is rewritten atomically. Returns 0, or -1 with err set. */
 int history_replace_night(const char *path, const char *night, const json_t *record,
 			  struct pl_err *err);
 
 /* Removes from records (a history_load array) the nights named `night`; returns how many. */
 size_t history_drop_night(json_t *records, const char *night);
+/* Removes from records (a history_load array) the nights after `night`: when both are ISO
+ * dates (YYYY-MM-DD, as `run` names nights), those of a later date; nights named otherwise
+ * have no order. Returns how many. */
+size_t history_drop_after(json_t *records, const char *night);
 
 /* The epoch registry of the endpoint, beside its history: "<history without .jsonl>.epochs.json",
  * {"baseline": ID of the epoch the current baseline shows (absent until known), "epochs":

@@ -113,6 +113,45 @@ static void test_replace_night(void **state)
 	rmdir(dir);
 }
 
+/* A backfilled night (one earlier than the history's latest) takes its place in night order,
+ * whether the history had its line (replaced there) or not (put before the first later
+ * night); the nights of a later date leave a loaded history (history_drop_after). */
+static void test_backfill_night(void **state)
+{
+	char dir[] = "/tmp/pl_test_history_XXXXXX", path[256];
+	struct pl_err err = PL_ERR_INIT;
+	json_t *recs = NULL, *r;
+	char *text = NULL;
+	static const char lines[] = "{\"night\":\"2026-03-01\"}\n{\"night\":\"2026-03-02\"}\n"
+				    "{\"night\":\"2026-03-04\"}\n{\"night\":\"2026-03-05\"}\n";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/h.jsonl", dir);
+	assert_int_equal(fileio_append(path, lines, strlen(lines), 0644, &err), 0);
+	r = json_pack("{s:s,s:i}", "night", "2026-03-03", "x", 1);
+	assert_int_equal(history_replace_night(path, "2026-03-03", r, &err), 0);
+	json_object_set_new(r, "night", json_string("2026-03-02"));
+	assert_int_equal(history_replace_night(path, "2026-03-02", r, &err), 0);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "{\"night\":\"2026-03-01\"}\n{\"night\":\"2026-03-02\",\"x\":1}\n"
+				  "{\"night\":\"2026-03-03\",\"x\":1}\n{\"night\":\"2026-03-04\"}\n"
+				  "{\"night\":\"2026-03-05\"}\n");
+	free(text);
+	assert_int_equal(history_load(path, &recs, NULL, &err), 0);
+	assert_int_equal(history_drop_after(recs, "2026-03-06"), 0);
+	assert_int_equal(history_drop_after(recs, "2026-03-03"), 2);
+	assert_int_equal(json_array_size(recs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 2), "night")),
+			    "2026-03-03");
+	/* nights named otherwise than by a date have no order */
+	assert_int_equal(history_drop_after(recs, "night-001"), 0);
+	json_decref(recs);
+	json_decref(r);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_unreadable(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -261,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_append_load),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_replace_night),
+		cmocka_unit_test(test_backfill_night),
 		cmocka_unit_test(test_long_lines_without_sketch),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_epochs),
