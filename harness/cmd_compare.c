@@ -52,7 +52,8 @@ static const char usage_compare_tail[] =
 	"\n"
 	"Exit 0: safe to switch; 1: not safe (a prompt regressed); 2: usage or config error; 3: the\n"
 	"comparison could not complete (a vendor unreachable, fewer than 80% of a side's requests\n"
-	"answered) or is inconclusive (its power below --min-power).\n";
+	"answered) or is inconclusive (its power below --min-power, or a prompt a side did not\n"
+	"answer: no answers, or fewer than 80% of its samples; it is named, untested).\n";
 
 struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
@@ -288,12 +289,13 @@ static json_t *example(const struct detect_params *params, const struct prompt_s
 /* The statistical verdict: one test per (prompt, check with pass/fail verdicts on both sides)
  * and per prompt's refusal rate (compare_stats.h). Appends every test to tests, the regressed and
  * improved ones (with an answer from each side) to regressed / improved. Returns the number of
- * prompts with a regressed test; sets *power, *m, *n_a and *n_b (the smallest sample counts). */
+ * prompts with a regressed test; sets *power, *m, *n_a and *n_b (the smallest sample counts of
+ * the prompts compared: an untested prompt, untested[i] set, says nothing of the power). */
 static size_t stat_tests(const struct suite *q, const struct sampleset *A,
 			 const struct sampleset *B, const json_t *ea, const json_t *eb,
-			 const struct detect_params *params, const struct cargs *a, json_t *tests,
-			 json_t *regressed, json_t *improved, double *power, size_t *m, size_t *n_a,
-			 size_t *n_b)
+			 const struct detect_params *params, const struct cargs *a,
+			 const unsigned char *untested, json_t *tests, json_t *regressed,
+			 json_t *improved, double *power, size_t *m, size_t *n_a, size_t *n_b)
 {
 	struct cmp_params par = { a->fdr, a->min_drop };
 	size_t cap = 0, n = 0, i, j, imp, prompts = 0, last = (size_t)-1;
@@ -351,9 +353,9 @@ static size_t stat_tests(const struct suite *q, const struct sampleset *A,
 		const char *signal = ca[i] ? render_check_name(ca[i]) : "not_refused";
 		json_t *row;
 
-		if (!*n_a || t[i].n_a < *n_a)
+		if (!untested[pi[i]] && (!*n_a || t[i].n_a < *n_a))
 			*n_a = t[i].n_a;
-		if (!*n_b || t[i].n_b < *n_b)
+		if (!untested[pi[i]] && (!*n_b || t[i].n_b < *n_b))
 			*n_b = t[i].n_b;
 		row = json_pack(
 			"{s:s, s:s, s:{s:I, s:I}, s:{s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:o, "
@@ -402,6 +404,44 @@ static void pct(struct sbuf *sb, const char *what, double a, double b, const cha
 		sbuf_addf(sb, "; %s %.0f%s -> %.0f%s", what, a, unit, b, unit);
 }
 
+/* Marks the prompts of q a side could not answer: no answers, or fewer than
+ * SESSION_MIN_ANSWERED of its samples (the suite as a whole may still have enough). Such a prompt
+ * was not compared, so a verdict of safe cannot stand on it: it is named in why ("longdoc: the
+ * candidate answered 0 of 400: bad_request") and listed in the report's "untested". Returns the
+ * number of untested prompts. */
+static size_t find_untested(const struct suite *q, const struct sampleset *A,
+			    const struct sampleset *B, unsigned char *untested, json_t *list,
+			    struct sbuf *why)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < q->n_prompts; i++) {
+		for (k = 0; k < 2; k++) {
+			const struct prompt_samples *ps =
+				sampleset_find(k ? B : A, q->prompts[i].id);
+			size_t got = ps ? ps->n : 0;
+			size_t want = q->prompts[i].samples > 0 ? (size_t)q->prompts[i].samples : 1;
+			const char *kinds = ps && ps->fault_kinds ? ps->fault_kinds : NULL;
+			const char *who = k ? "the candidate" : "the current entry";
+
+			if (got && (double)got >= SESSION_MIN_ANSWERED * (double)want)
+				continue;
+			if (!untested[i])
+				n++;
+			untested[i] = 1;
+			sbuf_addf(why, "%s%s: %s answered %zu of %zu%s%s", why->len ? "; " : "",
+				  q->prompts[i].id, who, got, want, kinds ? ": " : "",
+				  kinds ? kinds : "");
+			json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:I, s:s?}",
+							      "prompt", q->prompts[i].id, "side",
+							      k ? "against" : "vendor", "answered",
+							      (json_int_t)got, "requested",
+							      (json_int_t)want, "faults", kinds));
+		}
+	}
+	return n;
+}
+
 /* Compares one suite. Returns 1 regression, 0 none, -1 incomplete (err set) . */
 static int compare_suite(struct session *s, const struct cargs *a, const struct suite *q,
 			 const char *date, struct sbuf *md, struct pl_err *err)
@@ -416,12 +456,13 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	struct eval_counts cA, cB;
 	struct side sa, sb;
 	json_t *ea = NULL, *eb = NULL, *section = NULL, *report = NULL, *prompts, *regressed,
-	       *improved, *diverged, *tests;
-	size_t n_regressed = 0, m = 0, n_a = 0, n_b = 0, need = 0;
+	       *improved, *diverged, *tests, *untested_list;
+	unsigned char *untested = NULL;
+	size_t n_regressed = 0, m = 0, n_a = 0, n_b = 0, need = 0, n_untested = 0, compared = 0;
 	double power = 0;
 	int inconclusive = 0;
 	char path[1024], hist[1024], sha[65], tcbuf[64];
-	struct sbuf bytes, line, tc;
+	struct sbuf bytes, line, tc, unt;
 	struct sign_config sc;
 	struct sign_key *key = NULL;
 	size_t i;
@@ -434,6 +475,8 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	sbuf_init(&bytes);
 	sbuf_init(&line);
 	sbuf_init(&tc);
+	sbuf_init(&unt);
+	untested_list = json_array();
 	regressed = json_array();
 	improved = json_array();
 	diverged = json_array();
@@ -457,13 +500,16 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 			goto out;
 		}
 	}
+	untested = xcalloc(q->n_prompts ? q->n_prompts : 1, 1);
+	n_untested = find_untested(q, A, B, untested, untested_list, &unt);
+	compared = q->n_prompts - n_untested;
 	ea = evaluate_suite(q, va, NULL, A, 3, &cA);
 	eb = evaluate_suite(q, vb, A, B, 3, &cB); /* similarity checks: the candidate vs today's */
 	diff_checks(ea, eb, diverged);
 	params = detect_params_new(&cloc, s->cfg->detection, &sloc, q->detection, err);
 	if (params)
-		n_regressed = stat_tests(q, A, B, ea, eb, params, a, tests, regressed, improved,
-					 &power, &m, &n_a, &n_b);
+		n_regressed = stat_tests(q, A, B, ea, eb, params, a, untested, tests, regressed,
+					 improved, &power, &m, &n_a, &n_b);
 	snprintf(hist, sizeof(hist), "%s/compare/%s-vs-%s-%s.jsonl", s->cfg->state_dir, a->vendor,
 		 a->against, q->id);
 	if (!params || detect_evaluate(params, A, B, hist, date, 1, &det, &section, err) < 0)
@@ -493,15 +539,27 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	}
 	sbuf_addf(&line, "%s [%s] vs %s [%s] on %s: ", a->vendor, va->model, a->against, vb->model,
 		  q->id);
-	/* no regression is evidence of safety only when one would have been seen */
-	inconclusive = !n_regressed && power < a->min_power;
-	if (inconclusive)
+	/* no regression is evidence of safety only when one would have been seen, on every prompt:
+	 * a prompt a side did not answer was not tested at all */
+	inconclusive = !n_regressed && (n_untested || power < a->min_power);
+	if (inconclusive && !n_untested)
 		need = compare_samples_for_power(CMP_POWER_RATE, a->min_drop,
 						 compare_power_alpha(a->fdr, m), a->min_power,
 						 5000);
 	if (n_regressed)
 		sbuf_addf(&line, "not safe: %zu prompt%s regressed", n_regressed,
 			  n_regressed == 1 ? "" : "s");
+	if (n_regressed && n_untested)
+		sbuf_addf(&line, "; %zu untested (%s)", n_untested, unt.buf);
+	else if (n_untested)
+		sbuf_addf(
+			&line,
+			"inconclusive: %zu prompt%s untested (%s); no other prompt regressed (%zu "
+			"prompt%s compared, power %.2f at a drop of %.2g)",
+			n_untested, n_untested == 1 ? "" : "s", unt.buf, compared,
+			compared == 1 ? "" : "s", power, a->min_drop);
+	else if (n_regressed)
+		; /* said */
 	else if (inconclusive && need <= 5000)
 		sbuf_addf(&line,
 			  "inconclusive: no prompt regressed, but the power to see a drop of %.2g "
@@ -518,7 +576,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 		sbuf_addf(&line,
 			  "safe to switch: no prompt regressed (%zu prompts, power %.2f at a drop "
 			  "of %.2g)",
-			  q->n_prompts, power, a->min_drop);
+			  compared, power, a->min_drop);
 	sbuf_addf(&line, "; %zu improved", json_array_size(improved));
 	if (json_array_size(diverged))
 		sbuf_addf(&line, ", %zu unlike today's answers", json_array_size(diverged));
@@ -532,25 +590,27 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 		sbuf_addf(&line, "; refusals %.0f -> %.0f", sa.refusals, sb.refusals);
 	report = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
-		"s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}, "
-		"s:{s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o}, s:o}",
+		"s:o, s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}, "
+		"s:{s:o, s:o, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:o}, s:o}",
 		"format", "plumbline-compare/3", "date", date, "vendor", "id", va->id, "model",
 		va->model, "against", "id", vb->id, "model", vb->model, "suite", "id", q->id,
 		"path", q->path, "verdict",
 		n_regressed    ? "not_safe"
 		: inconclusive ? "inconclusive"
 			       : "safe",
-		"summary", line.buf, "regressed", regressed, "improved", improved, "diverged",
-		diverged, "distribution", "verdict", detect_verdict_name(det.verdict), "confidence",
-		num4(det.confidence), "summary", det.summary, "detail",
-		section ? json_incref(section) : json_null(), "prompts", prompts, "totals",
-		"vendor", side_json(&sa, va), "against", side_json(&sb, vb), "checks", "vendor",
-		json_incref(ea), "against", json_incref(eb), "statistics", "fdr", num4(a->fdr),
-		"min_drop", num4(a->min_drop), "tests", (json_int_t)m, "power", num4(power),
-		"power_rate", num4(CMP_POWER_RATE), "power_n_vendor", (json_int_t)n_a,
-		"power_n_against", (json_int_t)n_b, "min_power", num4(a->min_power), "power_alpha",
+		"summary", line.buf, "regressed", regressed, "untested", untested_list, "improved",
+		improved, "diverged", diverged, "distribution", "verdict",
+		detect_verdict_name(det.verdict), "confidence", num4(det.confidence), "summary",
+		det.summary, "detail", section ? json_incref(section) : json_null(), "prompts",
+		prompts, "totals", "vendor", side_json(&sa, va), "against", side_json(&sb, vb),
+		"checks", "vendor", json_incref(ea), "against", json_incref(eb), "statistics",
+		"fdr", num4(a->fdr), "min_drop", num4(a->min_drop), "tests", (json_int_t)m,
+		"prompts_compared", (json_int_t)compared, "power", num4(power), "power_rate",
+		num4(CMP_POWER_RATE), "power_n_vendor", (json_int_t)n_a, "power_n_against",
+		(json_int_t)n_b, "min_power", num4(a->min_power), "power_alpha",
 		json_real(stats_round(compare_power_alpha(a->fdr, m), 8)), "tests", tests);
-	regressed = improved = diverged = prompts = tests = NULL; /* stolen by the pack */
+	/* stolen by the pack */
+	regressed = improved = diverged = prompts = tests = untested_list = NULL;
 	if (!report) {
 		pl_err_set(err, PL_E_INTERNAL, q->id, "cannot build the compare report");
 		goto out;
@@ -618,6 +678,8 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	}
 	rc = n_regressed ? 1 : inconclusive ? 2 : 0;
 out:
+	json_decref(untested_list);
+	free(untested);
 	json_decref(tests);
 	json_decref(regressed);
 	json_decref(improved);
@@ -633,6 +695,7 @@ out:
 	sbuf_release(&bytes);
 	sbuf_release(&line);
 	sbuf_release(&tc);
+	sbuf_release(&unt);
 	return rc;
 }
 

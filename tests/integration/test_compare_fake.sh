@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# test_compare_fake.sh: `plumbline compare` against a fake OpenAI-compatible vendor on 127.0.0.1
+# whose answers are fixed (byte-identical across models), and that fails on purpose: a prompt
+# one side never answers, answers without usage. What compare concludes from them.
+source "$(dirname "$0")/lib.sh"
+
+# A fake OpenAI-compatible vendor: the same answer to every prompt from any model ("Paris");
+# the model "fake-400" answers HTTP 400 to every prompt that contains LONGDOC.
+cat >"$tmp/fake.py" <<'PY'
+import http.server, json, os, sys
+portfile = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        b = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        model = b.get("model", "")
+        if model == "fake-400" and "LONGDOC" in json.dumps(b.get("messages")):
+            code, r = 400, {"error": {"message": "maximum context length is 4096 tokens", "type": "invalid_request_error"}}
+        else:
+            code, r = 200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
+                            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
+                            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+        body = json.dumps(r).encode()
+        self.send_response(code); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+python3 "$tmp/fake.py" "$tmp/fake.port" &
+sim_pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/fake.port" ] && break; sleep 0.05; done
+[ -s "$tmp/fake.port" ] || fail "fake vendor did not start"
+fport=$(cat "$tmp/fake.port")
+fdir="$tmp/cmpfake"
+mkdir -p "$fdir"
+fake_vendor() { # ID MODEL [EXTRA]
+	printf '{"id": "%s", "probe": "openai", "base_url": "http://127.0.0.1:%s/v1", "model": "%s", "api_key_env": "PL_TEST_KEY", "concurrency": 8, "retries": 0, "timeout_ms": 5000%s}' "$1" "$fport" "$2" "${3:-}"
+}
+prices=', "prices": {"input_per_mtok": 1, "output_per_mtok": 2}'
+cat >"$fdir/plumbline.json" <<JSON
+{
+  "vendors": [
+    $(fake_vendor cur fake-small "$prices"),
+    $(fake_vendor cand fake-400 "$prices"),
+    $(fake_vendor big fake-big "$prices")
+  ],
+  "paths": {"baselines": "$fdir/baselines", "reports": "$fdir/reports", "state": "$fdir/state"}
+}
+JSON
+fcfg="$fdir/plumbline.json"
+python3 - "$fdir/s6.json" <<'PY'
+import json, sys
+p = [{"id": "p%d" % i, "prompt": "Capital of France? (%d)" % i, "checks": [{"type": "regex", "pattern": "Paris"}]} for i in range(1, 6)]
+p.append({"id": "longdoc", "prompt": "Capital of France? LONGDOC", "checks": [{"type": "regex", "pattern": "Paris"}]})
+json.dump({"id": "s6", "defaults": {"samples": 5}, "prompts": p}, open(sys.argv[1], "w"))
+PY
+
+# A candidate that fails every request of one prompt (HTTP 400 on the long one) but answers 83%
+# of the suite: that prompt was never compared, so the verdict is at best inconclusive (exit 3),
+# naming it and why; the prompt count and the power are of the prompts compared (before: "safe
+# to switch: no prompt regressed (6 prompts, ...)", exit 0).
+expect_exit 3 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against cand --date 2026-03-01 \
+	--samples 20 --min-power 0 "$fdir/s6.json"
+cat "$tmp/last.out"
+grep -q "inconclusive: 1 prompt untested (longdoc: the candidate answered 0 of 20: bad_request); no other prompt regressed (5 prompts compared, power " "$tmp/last.out" ||
+	fail "untested prompt: $(cat "$tmp/last.out")"
+! grep -q "safe to switch" "$tmp/last.out" || fail "untested prompt called safe"
+frep="$fdir/reports/compare/2026-03-01/cur-vs-cand-s6.json"
+[ "$(json_get "$frep" 'd["verdict"] == "inconclusive" and d["untested"] == [{"prompt": "longdoc", "side": "against", "answered": 0, "requested": 20, "faults": "bad_request"}] and d["statistics"]["prompts_compared"] == 5')" = True ] ||
+	fail "untested prompt report: $(json_get "$frep" 'd["verdict"], d["untested"], d["statistics"]')"
+# the other way round: the current entry did not answer it, the same
+expect_exit 3 "$PLUMBLINE" compare --config "$fcfg" --vendor cand --against cur --date 2026-03-01 \
+	--samples 20 --min-power 0 "$fdir/s6.json"
+grep -q "inconclusive: 1 prompt untested (longdoc: the current entry answered 0 of 20: bad_request)" "$tmp/last.out" ||
+	fail "untested prompt on --vendor: $(cat "$tmp/last.out")"
+echo "compare_fake: ok"
