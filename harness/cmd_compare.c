@@ -442,6 +442,48 @@ static size_t find_untested(const struct suite *q, const struct sampleset *A,
 	return n;
 }
 
+/* The detection's verdict as compare reads it. The two sides are different models (or vendors),
+ * so their model ids and fingerprints differ by design: stated as facts in sum ("model: X vs
+ * Y"), never a difference in the answers. Answers differ when a test on the answers flagged
+ * (the distance, a drift, a hard signal other than the id). No epoch wording: a comparison has
+ * no nights. Returns 1 when the answers differ in distribution. */
+static int distribution(const struct detect_outcome *det, const json_t *section, struct sbuf *sum)
+{
+	const json_t *c, *w;
+	const char *sig;
+	size_t i, k;
+	int differ = 0;
+
+	json_array_foreach(json_object_get(json_object_get(section, "hard"), "changes"), i, c)
+	{
+		sig = sget(c, "signal");
+		if (!sig || (strcmp(sig, "model") && strcmp(sig, "fingerprint"))) {
+			differ = 1;
+			continue;
+		}
+		sbuf_addf(sum, "%s%s: ", sum->len ? "; " : "", sig);
+		json_array_foreach(json_object_get(c, "was"), k, w)
+			sbuf_addf(sum, "%s%s", k ? "," : "",
+				  json_string_value(w) ? json_string_value(w) : "?");
+		sbuf_addstr(sum, " vs ");
+		json_array_foreach(json_object_get(c, "now"), k, w)
+			sbuf_addf(sum, "%s%s", k ? "," : "",
+				  json_string_value(w) ? json_string_value(w) : "?");
+	}
+	if (json_is_true(json_object_get(json_object_get(section, "decision"), "above")) ||
+	    json_array_size(json_object_get(json_object_get(section, "distance"), "moved")) ||
+	    json_array_size(json_object_get(json_object_get(section, "drift"), "flagged")))
+		differ = 1;
+	differ = differ && det->verdict == DETECT_CHANGED;
+	sbuf_addf(sum, "%s%s", sum->len ? "; " : "",
+		  differ				? "answers differ in distribution"
+		  : det->verdict == DETECT_INSUFFICIENT ? "too few answers to test the distribution"
+		  : det->verdict == DETECT_UNSTABLE
+			  ? "answers too unstable to test the distribution"
+			  : "answers alike in distribution");
+	return differ;
+}
+
 /* Compares one suite. Returns 1 regression, 0 none, -1 incomplete (err set) . */
 static int compare_suite(struct session *s, const struct cargs *a, const struct suite *q,
 			 const char *date, struct sbuf *md, struct pl_err *err)
@@ -460,9 +502,9 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	unsigned char *untested = NULL;
 	size_t n_regressed = 0, m = 0, n_a = 0, n_b = 0, need = 0, n_untested = 0, compared = 0;
 	double power = 0;
-	int inconclusive = 0;
+	int inconclusive = 0, differ = 0;
 	char path[1024], hist[1024], sha[65], tcbuf[64];
-	struct sbuf bytes, line, tc, unt;
+	struct sbuf bytes, line, tc, unt, dist;
 	struct sign_config sc;
 	struct sign_key *key = NULL;
 	size_t i;
@@ -476,6 +518,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	sbuf_init(&line);
 	sbuf_init(&tc);
 	sbuf_init(&unt);
+	sbuf_init(&dist);
 	untested_list = json_array();
 	regressed = json_array();
 	improved = json_array();
@@ -580,7 +623,8 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	sbuf_addf(&line, "; %zu improved", json_array_size(improved));
 	if (json_array_size(diverged))
 		sbuf_addf(&line, ", %zu unlike today's answers", json_array_size(diverged));
-	if (det.verdict == DETECT_CHANGED)
+	differ = distribution(&det, section, &dist);
+	if (differ)
 		sbuf_addstr(&line, "; answers differ in distribution");
 	pct(&line, "length", sa.len_sum / (sa.n ? sa.n : 1), sb.len_sum / (sb.n ? sb.n : 1),
 	    " chars");
@@ -600,14 +644,16 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 			       : "safe",
 		"summary", line.buf, "regressed", regressed, "untested", untested_list, "improved",
 		improved, "diverged", diverged, "distribution", "verdict",
-		detect_verdict_name(det.verdict), "confidence", num4(det.confidence), "summary",
-		det.summary, "detail", section ? json_incref(section) : json_null(), "prompts",
-		prompts, "totals", "vendor", side_json(&sa, va), "against", side_json(&sb, vb),
-		"checks", "vendor", json_incref(ea), "against", json_incref(eb), "statistics",
-		"fdr", num4(a->fdr), "min_drop", num4(a->min_drop), "tests", (json_int_t)m,
-		"prompts_compared", (json_int_t)compared, "power", num4(power), "power_rate",
-		num4(CMP_POWER_RATE), "power_n_vendor", (json_int_t)n_a, "power_n_against",
-		(json_int_t)n_b, "min_power", num4(a->min_power), "power_alpha",
+		detect_verdict_name(differ || det.verdict != DETECT_CHANGED ? det.verdict
+									    : DETECT_NO_CHANGE),
+		"confidence", num4(det.confidence), "summary", dist.buf ? dist.buf : "", "detail",
+		section ? json_incref(section) : json_null(), "prompts", prompts, "totals",
+		"vendor", side_json(&sa, va), "against", side_json(&sb, vb), "checks", "vendor",
+		json_incref(ea), "against", json_incref(eb), "statistics", "fdr", num4(a->fdr),
+		"min_drop", num4(a->min_drop), "tests", (json_int_t)m, "prompts_compared",
+		(json_int_t)compared, "power", num4(power), "power_rate", num4(CMP_POWER_RATE),
+		"power_n_vendor", (json_int_t)n_a, "power_n_against", (json_int_t)n_b, "min_power",
+		num4(a->min_power), "power_alpha",
 		json_real(stats_round(compare_power_alpha(a->fdr, m), 8)), "tests", tests);
 	/* stolen by the pack */
 	regressed = improved = diverged = prompts = tests = untested_list = NULL;
@@ -696,6 +742,7 @@ out:
 	sbuf_release(&line);
 	sbuf_release(&tc);
 	sbuf_release(&unt);
+	sbuf_release(&dist);
 	return rc;
 }
 

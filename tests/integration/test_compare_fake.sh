@@ -74,4 +74,16 @@ expect_exit 3 "$PLUMBLINE" compare --config "$fcfg" --vendor cand --against cur 
 	--samples 20 --min-power 0 "$fdir/s6.json"
 grep -q "inconclusive: 1 prompt untested (longdoc: the current entry answered 0 of 20: bad_request)" "$tmp/last.out" ||
 	fail "untested prompt on --vendor: $(cat "$tmp/last.out")"
+# Byte-identical answers from two models: the model ids differ, as they always do in a
+# comparison; a fact in the distribution section ("model: X vs Y"), not a difference in the
+# answers, and no nightly epoch wording (before: "answers differ in distribution" and "changed:
+# model; suspected: epoch e2 unless tomorrow retracts it").
+expect_exit 0 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against big --date 2026-03-01 \
+	--samples 20 --min-power 0 "$fdir/s6.json"
+! grep -q "answers differ in distribution" "$tmp/last.out" || fail "identical answers differ: $(cat "$tmp/last.out")"
+! grep -Eqi "epoch|tomorrow" "$tmp/last.out" || fail "epoch wording: $(cat "$tmp/last.out")"
+brep="$fdir/reports/compare/2026-03-01/cur-vs-big-s6.json"
+[ "$(json_get "$brep" 'd["distribution"]["summary"]')" = "model: fake-small vs fake-big; answers alike in distribution" ] ||
+	fail "distribution summary: $(json_get "$brep" 'd["distribution"]')"
+[ "$(json_get "$brep" 'd["distribution"]["verdict"]')" = no_change ] || fail "distribution verdict"
 echo "compare_fake: ok"
