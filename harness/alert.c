@@ -100,6 +100,7 @@ void alerts_free(struct alerts *a)
 	free(a->ch);
 	free(a->outcomes);
 	free(a->attempts);
+	free(a->failures);
 	free(a->off);
 	free(a);
 }
@@ -127,39 +128,153 @@ void alerts_enable(struct alerts *a, size_t i, int on)
 		a->off[i] = !on;
 }
 
+size_t alerts_failures(const struct alerts *a, size_t i)
+{
+	return a && i < a->n ? a->failures[i] : 0;
+}
+
+/* What one dispatch gathers: the state, our changes to it, and the channels that failed. */
+struct dispatch {
+	json_t *entries; /* the state's, borrowed; NULL: no deduplication */
+	json_t *pending; /* the state's alerts not yet delivered; may be NULL */
+	json_t *ours;	 /* {"entries", "pending"}: what alert_state_save merges */
+	char stamp[40];
+	time_t now;
+	struct pl_err first;
+	struct sbuf names, why; /* the failed channels, and what each said */
+	size_t n_failed;
+};
+
+/* Builds and delivers ev on channel i once (with the channel's retries). 0, or -1 with e set. */
+static int send_one(struct alerts *a, size_t i, const struct alert_event *ev, struct pl_err *e)
+{
+	struct alert_channel *ch = &a->ch[i];
+	struct alert_msg m;
+	int attempts = 0, rc = -1;
+
+	alert_msg_init(&m);
+	/* The message carries the sending time (the signature's freshness); dedup uses the
+	 * event's. */
+	if (alert_load_secrets(ch, e) == 0 && ch->ops->build(ch, ev, time(NULL), &m, e) == 0 &&
+	    alert_deliver(a, ch, &m, &attempts, e) == 0)
+		rc = 0;
+	a->attempts[i] += attempts;
+	if (rc < 0) {
+		char buf[1600];
+
+		if (attempts == 0) /* alert_deliver logs its own failures */
+			log_error("%s", pl_err_str(e, buf, sizeof(buf)));
+		a->failures[i]++;
+	}
+	alert_channel_wipe_secrets(ch);
+	alert_msg_release(&m);
+	return rc;
+}
+
+static void record_sent(struct dispatch *d, const char *key, const struct alert_event *ev)
+{
+	json_object_set_new(json_object_get(d->ours, "entries"), key,
+			    json_pack("{s:s?,s:s?,s:s,s:I}", "epoch", ev->epoch, "stage",
+				      alert_stage(ev), "sent", d->stamp, "sent_unix",
+				      (json_int_t)d->now));
+	if (d->pending && json_object_get(d->pending, key))
+		json_object_set_new(json_object_get(d->ours, "pending"), key, json_null());
+}
+
+static void record_failed(struct dispatch *d, const struct alert_channel *ch,
+			  const struct pl_err *e)
+{
+	struct sbuf q = SBUF_INIT;
+
+	/* a channel that failed twice (a late alert, then tonight's) is named once */
+	sbuf_addf(&q, "\"%s\"", ch->name);
+	if (!d->n_failed)
+		d->first = *e;
+	if (!d->n_failed || !strstr(d->names.buf, q.buf)) {
+		sbuf_addf(&d->names, "%s%s", d->n_failed ? ", " : "", q.buf);
+		sbuf_addf(&d->why, "%s%s: %s", d->n_failed ? "; " : "", q.buf, e->msg);
+		d->n_failed++;
+	}
+	sbuf_release(&q);
+}
+
+/* Sends channel i the alerts it did not accept on an earlier night for ev's vendor/model/suite,
+ * marked late, oldest key first; all but tonight's key (tonight's alert replaces that one).
+ * Returns 0, or -1 when one failed again (it stays pending). */
+static int send_pending(struct alerts *a, size_t i, const struct alert_event *ev,
+			const char *tonight, struct dispatch *d)
+{
+	struct alert_channel *ch = &a->ch[i];
+	const char *k;
+	json_t *v;
+	int rc = 0;
+
+	json_object_foreach(d->pending, k, v)
+	{
+		struct alert_pending p;
+		struct pl_err e = PL_ERR_INIT;
+
+		if (!alert_pending_is_for(v, ev, ch) || (tonight && !strcmp(k, tonight)))
+			continue;
+		if (alert_pending_load(v, &p) < 0 || !(ch->kinds & (1u << p.ev.kind))) {
+			/* unreadable, or the channel no longer takes that kind */
+			json_object_set_new(json_object_get(d->ours, "pending"), k, json_null());
+			alert_pending_release(&p);
+			continue;
+		}
+		if (send_one(a, i, &p.ev, &e) == 0) {
+			log_info("alert: sent %s of night %s to \"%s\" (%s), not delivered then",
+				 alert_kind_name(p.ev.kind), p.ev.late_night, ch->name,
+				 ch->ops->name);
+			record_sent(d, k, &p.ev);
+		} else {
+			record_failed(d, ch, &e);
+			rc = -1;
+		}
+		alert_pending_release(&p);
+	}
+	return rc;
+}
+
+/* 1 when a retraction may go to the channel whose state entry is entry: the channel accepted
+ * the suspicion it withdraws. */
+static int told_suspicion(const json_t *entry)
+{
+	const char *stage = json_string_value(json_object_get(entry, "stage"));
+
+	return stage && !strcmp(stage, "suspected");
+}
+
 int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *state_dir,
 		    struct pl_err *err)
 {
 	struct sbuf key;
-	json_t *state = NULL, *entries = NULL, *ours;
-	char *spath = NULL, stamp[40];
-	time_t now = ev->when ? ev->when : time(NULL);
+	json_t *state = NULL;
+	char *spath = NULL;
 	struct alert_event sent_as;
-	struct pl_err first = PL_ERR_INIT;
-	struct sbuf names, why; /* the failed channels, and what each said */
+	struct dispatch d;
 	enum alert_kind kind;
-	size_t n_failed = 0;
 	int rc = 0;
 	size_t i;
 
 	if (!a || a->n == 0)
 		return 0;
-	ours = json_object(); /* after the early return, or a run without channels leaks it */
+	memset(&d, 0, sizeof(d));
+	d.now = ev->when ? ev->when : time(NULL);
+	/* after the early return, or a run without channels leaks it */
+	d.ours = json_pack("{s:{},s:{}}", "entries", "pending");
 	sbuf_init(&key);
-	sbuf_init(&names);
-	sbuf_init(&why);
+	sbuf_init(&d.names);
+	sbuf_init(&d.why);
 	for (i = 0; i < a->n; i++) {
 		a->outcomes[i] = ALERT_SKIPPED_NOT_WANTED;
 		a->attempts[i] = 0;
 	}
 	kind = alert_send_kind(a, ev);
-	if (kind == ALERT_NONE) {
-		if (ev->kind != ALERT_NONE)
-			log_info("alert: %s for %s is below the alert thresholds; not sent",
-				 alert_kind_name(ev->kind), ev->vendor ? ev->vendor : "-");
-		goto out;
-	}
-	if (kind != ev->kind) {
+	if (kind == ALERT_NONE && ev->kind != ALERT_NONE)
+		log_info("alert: %s for %s is below the alert thresholds; not sent",
+			 alert_kind_name(ev->kind), ev->vendor ? ev->vendor : "-");
+	if (kind != ev->kind && kind != ALERT_NONE) {
 		/* a change below the thresholds on a night whose checks failed: the check
 		 * failures are told, by their own rule */
 		log_info("alert: %s for %s is below the alert thresholds; sending its %s",
@@ -172,68 +287,87 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 	if (state_dir && ev->kind != ALERT_TEST) {
 		spath = alert_state_path(state_dir);
 		state = alert_state_load(spath);
-		entries = json_object_get(state, "entries");
+		d.entries = json_object_get(state, "entries");
+		d.pending = json_object_get(state, "pending");
+		if (!json_is_object(d.pending))
+			d.pending = NULL;
 	}
-	alert_time(now, stamp, sizeof(stamp));
+	if (kind == ALERT_NONE && !d.pending)
+		goto out;
+	alert_time(d.now, d.stamp, sizeof(d.stamp));
 	for (i = 0; i < a->n; i++) {
 		struct alert_channel *ch = &a->ch[i];
-		struct alert_msg m;
 		struct pl_err e = PL_ERR_INIT;
 		json_t *entry = NULL;
+		int takes = kind != ALERT_NONE &&
+			    (ev->kind == ALERT_TEST || (ch->kinds & (1u << ev->kind)));
+		int late_failed = 0;
 
-		if (a->off[i] || (ev->kind != ALERT_TEST && !(ch->kinds & (1u << ev->kind))))
+		if (a->off[i])
 			continue;
-		if (entries) {
+		if (d.entries && takes)
 			alert_dedup_key(ev, ch, &key);
-			entry = json_object_get(entries, key.buf);
-			if (alert_is_duplicate(a, entry, ev, now)) {
-				a->outcomes[i] = ALERT_SKIPPED_DUPLICATE;
+		if (d.pending && ev->vendor)
+			late_failed = send_pending(a, i, ev, takes ? key.buf : NULL, &d) < 0;
+		if (late_failed)
+			a->outcomes[i] = ALERT_FAILED;
+		if (!takes)
+			continue;
+		if (d.entries) {
+			entry = json_object_get(d.entries, key.buf);
+			if (ev->kind == ALERT_CHANGE && ev->retracted && !told_suspicion(entry)) {
+				/* the channel never heard the suspicion (it failed, and its
+				 * retry is moot now): nothing to withdraw */
+				if (!late_failed)
+					a->outcomes[i] = ALERT_SKIPPED_NOT_TOLD;
+				if (d.pending && json_object_get(d.pending, key.buf))
+					json_object_set_new(json_object_get(d.ours, "pending"),
+							    key.buf, json_null());
+				log_info("alert: retraction for %s not sent to \"%s\": it was "
+					 "never told the suspicion",
+					 key.buf, ch->name);
+				continue;
+			}
+			/* with an alert of this key pending, the channel has not heard the
+			 * latest: tonight's replaces it, whatever the cooldown */
+			if (!(d.pending && json_object_get(d.pending, key.buf)) &&
+			    alert_is_duplicate(a, entry, ev, d.now)) {
+				if (!late_failed)
+					a->outcomes[i] = ALERT_SKIPPED_DUPLICATE;
 				log_info("alert: %s for %s already sent to \"%s\"; not repeated",
 					 alert_kind_name(ev->kind), key.buf, ch->name);
 				continue;
 			}
 		}
-		alert_msg_init(&m);
-		/* The message carries the sending time (the signature's freshness); dedup
-		 * uses the event's. */
-		if (alert_load_secrets(ch, &e) == 0 &&
-		    ch->ops->build(ch, ev, time(NULL), &m, &e) == 0 &&
-		    alert_deliver(a, ch, &m, &a->attempts[i], &e) == 0) {
-			a->outcomes[i] = ALERT_SENT;
+		if (send_one(a, i, ev, &e) == 0) {
+			if (!late_failed)
+				a->outcomes[i] = ALERT_SENT;
 			log_info("alert: sent %s to \"%s\" (%s)", alert_kind_name(ev->kind),
 				 ch->name, ch->ops->name);
-			if (entries)
-				json_object_set_new(ours, key.buf,
-						    json_pack("{s:s?,s:s?,s:s,s:I}", "epoch",
-							      ev->epoch, "stage", alert_stage(ev),
-							      "sent", stamp, "sent_unix",
-							      (json_int_t)now));
+			if (d.entries)
+				record_sent(&d, key.buf, ev);
 		} else {
-			char buf[1600];
-
 			a->outcomes[i] = ALERT_FAILED;
-			if (a->attempts[i] == 0)
-				log_error("%s", pl_err_str(&e, buf, sizeof(buf)));
-			if (!n_failed)
-				first = e;
-			sbuf_addf(&names, "%s\"%s\"", n_failed ? ", " : "", ch->name);
-			sbuf_addf(&why, "%s\"%s\": %s", n_failed ? "; " : "", ch->name, e.msg);
-			n_failed++;
-			rc = -1;
+			record_failed(&d, ch, &e);
+			/* kept: the next run sends it again, marked late */
+			if (d.entries)
+				json_object_set_new(json_object_get(d.ours, "pending"), key.buf,
+						    alert_event_to_json(ev, ch->name, d.now));
 		}
-		alert_channel_wipe_secrets(ch);
-		alert_msg_release(&m);
 	}
 	/* every channel that failed is named, not only the first */
-	if (n_failed == 1)
-		pl_err_set(err, first.code, first.where, "%s", first.msg);
-	else if (n_failed > 1)
-		pl_err_set(err, first.code, NULL, "%zu alert channels failed (%s): %s", n_failed,
-			   names.buf, why.buf);
-	if (json_object_size(ours)) {
+	if (d.n_failed == 1)
+		pl_err_set(err, d.first.code, d.first.where, "%s", d.first.msg);
+	else if (d.n_failed > 1)
+		pl_err_set(err, d.first.code, NULL, "%zu alert channels failed (%s): %s",
+			   d.n_failed, d.names.buf, d.why.buf);
+	if (d.n_failed)
+		rc = -1;
+	if (spath && (json_object_size(json_object_get(d.ours, "entries")) ||
+		      json_object_size(json_object_get(d.ours, "pending")))) {
 		struct pl_err e = PL_ERR_INIT;
 
-		if (alert_state_save(spath, ours, &e) < 0) {
+		if (alert_state_save(spath, d.ours, &e) < 0) {
 			char buf[1600];
 
 			log_error("alert: cannot save dedup state: %s",
@@ -243,12 +377,12 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		}
 	}
 out:
-	json_decref(ours);
+	json_decref(d.ours);
 	json_decref(state);
 	free(spath);
 	sbuf_release(&key);
-	sbuf_release(&names);
-	sbuf_release(&why);
+	sbuf_release(&d.names);
+	sbuf_release(&d.why);
 	return rc;
 }
 
@@ -262,7 +396,19 @@ void alert_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void title_text(const struct alert_event *ev, char *buf, size_t len);
+
 void alert_title(const struct alert_event *ev, char *buf, size_t len)
+{
+	size_t n;
+
+	title_text(ev, buf, len);
+	n = strlen(buf);
+	if (ev->late_night && n < len)
+		snprintf(buf + n, len - n, " (from night %s, not delivered then)", ev->late_night);
+}
+
+static void title_text(const struct alert_event *ev, char *buf, size_t len)
 {
 	const char *v = ev->vendor ? ev->vendor : "?";
 	const char *m = ev->model ? ev->model : "?";
@@ -323,6 +469,21 @@ static const char *report_rel(const char *path)
 		p--;
 	}
 	return path;
+}
+
+void alert_night(const struct alert_event *ev, time_t now, char *buf, size_t len)
+{
+	const char *rel = ev->report_path ? report_rel(ev->report_path) : NULL;
+	const char *slash = rel ? strchr(rel, '/') : NULL;
+	time_t t = ev->when ? ev->when : now;
+	struct tm tm;
+
+	if (slash && slash > rel) {
+		snprintf(buf, len, "%.*s", (int)(slash - rel), rel);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
 char *alert_report_url(const struct alert_channel *ch, const struct alert_event *ev)

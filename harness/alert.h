@@ -18,10 +18,15 @@
  *
  * Delivery: each channel is tried with retries and exponential backoff (5xx, 429 with
  * Retry-After, network errors; other 4xx are final), bounded by timeout_ms per attempt, and
- * logged through log.h. A channel that failed is not marked as sent, so the next run tries
- * again. Secrets (webhook URLs, HMAC keys, SMTP passwords) come from environment variables named
- * in the config, are read only when sending, wiped after use, and never appear in a log line,
- * an error or a message.
+ * logged through log.h. A channel that failed is not marked as sent: the alert is kept in the
+ * state's "pending" object and the next dispatch for the same vendor/model/suite sends it to that
+ * channel first, marked late ("from night D, not delivered then"), whatever that night's own
+ * event (a clean night too: publish_alerts dispatches ALERT_NONE for that). A newer alert of the
+ * same kind replaces a pending one; a retraction goes only to the channels that accepted the
+ * suspicion it withdraws (a pending suspicion and its retraction are both dropped). Secrets
+ * (webhook URLs, HMAC keys, SMTP passwords) come from environment variables named in the config,
+ * are read only when sending, wiped after use, and never appear in a log line, an error or a
+ * message.
  *
  * Ownership: alerts_new borrows `section` for the call only (it copies what it keeps).
  *
@@ -75,6 +80,10 @@ struct alert_event {
 	 * rendered by every channel, never recomputed. */
 	const json_t *what_changed;
 	time_t when; /* 0 = now */
+	/* An alert a channel did not accept on its night, sent again by a later run: that night
+	 * ("2026-11-12"); the title then ends "(from night D, not delivered then)". NULL for
+	 * tonight's alerts. */
+	const char *late_night;
 };
 
 struct alerts;
@@ -169,7 +178,8 @@ enum alert_outcome {
 	ALERT_SENT = 0,
 	ALERT_SKIPPED_NOT_WANTED, /* below thresholds, or the channel does not take this kind */
 	ALERT_SKIPPED_DUPLICATE,  /* already sent for this epoch / within the cooldown */
-	ALERT_FAILED,		  /* every attempt failed (logged) */
+	ALERT_FAILED,		/* every attempt failed (logged), tonight's or a pending alert's */
+	ALERT_SKIPPED_NOT_TOLD, /* a retraction of a suspicion the channel never accepted */
 };
 
 /* Decides, deduplicates and delivers ev to every channel. state_dir holds the dedup state
@@ -184,6 +194,8 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 /* The outcome of the last dispatch for channel i (ALERT_SKIPPED_NOT_WANTED before any), and
  * how many attempts it took (0 when skipped). */
 enum alert_outcome alerts_outcome(const struct alerts *a, size_t i, int *attempts);
+/* How many deliveries to channel i failed over every dispatch of a (metrics). */
+size_t alerts_failures(const struct alerts *a, size_t i);
 
 /* Helpers shared by the channels. */
 const char *alert_kind_name(enum alert_kind k); /* "change", "check_failures", ... */
@@ -195,6 +207,9 @@ const char *alert_event_name(const struct alert_event *ev);
 const char *alert_stage(const struct alert_event *ev);
 /* The one-line title: "plumbline: acme/gpt-x changed on suite core (confidence 0.97)". */
 void alert_title(const struct alert_event *ev, char *buf, size_t len);
+/* The night ev is about: the NIGHT of its report path (REPORTS/NIGHT/FILE), else the UTC date
+ * of ev->when (now when 0). */
+void alert_night(const struct alert_event *ev, time_t now, char *buf, size_t len);
 /* "2026-11-27T09:38:03Z" for t. */
 void alert_time(time_t t, char *buf, size_t len);
 /* The link to the report when the section sets report_url_base, else NULL: the base joined

@@ -207,6 +207,7 @@ done:
 	free(base);
 	a->outcomes = xcalloc(a->n + 1, sizeof(*a->outcomes));
 	a->attempts = xcalloc(a->n + 1, sizeof(*a->attempts));
+	a->failures = xcalloc(a->n + 1, sizeof(*a->failures));
 	a->off = xcalloc(a->n + 1, 1);
 	for (i = 0; i < a->n; i++)
 		a->outcomes[i] = ALERT_SKIPPED_NOT_WANTED;

@@ -26,6 +26,7 @@ struct alerts {
 	long long max_backoff_ms;
 	enum alert_outcome *outcomes;
 	int *attempts;
+	size_t *failures;   /* deliveries that failed, per channel, over every dispatch */
 	unsigned char *off; /* alerts_enable(..., 0) */
 };
 
@@ -49,7 +50,24 @@ json_t *alert_state_load(const char *path);
 void alert_dedup_key(const struct alert_event *ev, const struct alert_channel *ch, struct sbuf *k);
 int alert_is_duplicate(const struct alerts *a, const json_t *entry, const struct alert_event *ev,
 		       time_t now);
+/* ours: {"entries": {KEY: entry}, "pending": {KEY: event, or null to remove it}}. */
 int alert_state_save(const char *spath, const json_t *ours, struct pl_err *err);
+
+/* Alerts a channel did not accept: the state's "pending" object, KEY (alert_dedup_key) -> the
+ * event as alert_event_to_json wrote it (a new object), sent again, marked late, by the next
+ * dispatch for the same vendor/model/suite. alert_pending_load fills p from j (borrowed: p
+ * points into it; 0, or -1 when j is not a pending alert) with ev.late_night set;
+ * alert_pending_release frees what it allocated. alert_pending_is_for: 1 when pend was meant
+ * for ch and ev's vendor/model/suite. */
+struct alert_pending {
+	struct alert_event ev;
+	const char **signals;
+};
+json_t *alert_event_to_json(const struct alert_event *ev, const char *channel, time_t now);
+int alert_pending_load(const json_t *j, struct alert_pending *p);
+void alert_pending_release(struct alert_pending *p);
+int alert_pending_is_for(const json_t *pend, const struct alert_event *ev,
+			 const struct alert_channel *ch);
 
 /* alert_deliver.c: sends m on ch with retries and backoff; 0 or -1 with err set; *attempts
  * counts the tries. */

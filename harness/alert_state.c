@@ -1,6 +1,7 @@
 /* alert_state.c: whether an event deserves an alert (the thresholds), and the deduplication
- * state: once per epoch and stage for a change, a cooldown otherwise, in
- * STATE_DIR/alerts/state.json, merged and rewritten atomically under its flock. */
+ * state: once per epoch and stage for a change, a cooldown otherwise, and the alerts a channel
+ * did not accept (sent again by the next run), in STATE_DIR/alerts/state.json, merged and
+ * rewritten atomically under its flock. */
 #include "alert.h"
 #include "alert_int.h"
 
@@ -125,12 +126,111 @@ int alert_is_duplicate(const struct alerts *a, const json_t *entry, const struct
 	}
 }
 
+/* ---- alerts not delivered on their night ---- */
+
+json_t *alert_event_to_json(const struct alert_event *ev, const char *channel, time_t now)
+{
+	json_t *j, *signals = json_array();
+	char night[16];
+	size_t i;
+
+	for (i = 0; i < ev->n_signals; i++)
+		json_array_append_new(signals, json_string(ev->signals[i]));
+	alert_night(ev, now, night, sizeof(night));
+	j = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s,s:o,s:f,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:I,s:I,"
+		      "s:I,s:I,s:I,s:I}",
+		      "channel", channel, "kind", alert_kind_name(ev->kind), "vendor", ev->vendor,
+		      "model", ev->model, "suite", ev->suite, "night", night, "signals", signals,
+		      "confidence", ev->confidence, "retracted", ev->retracted, "stage", ev->stage,
+		      "epoch", ev->epoch, "report_path", ev->report_path, "summary", ev->summary,
+		      "reason", ev->reason, "checks_total", (json_int_t)ev->checks_total,
+		      "checks_failed", (json_int_t)ev->checks_failed, "prompts_failed",
+		      (json_int_t)ev->prompts_failed, "requests", (json_int_t)ev->requests,
+		      "errors", (json_int_t)ev->errors, "when", (json_int_t)now);
+	if (j && json_array_size(ev->what_changed))
+		json_object_set_new(j, "what_changed", json_deep_copy(ev->what_changed));
+	return j;
+}
+
+static const char *str(const json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+static size_t num(const json_t *j, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(j, key));
+
+	return v > 0 ? (size_t)v : 0;
+}
+
+int alert_pending_load(const json_t *j, struct alert_pending *p)
+{
+	const json_t *sig = json_object_get(j, "signals"), *v;
+	const char *kind = str(j, "kind");
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(j) || !kind)
+		return -1;
+	for (i = ALERT_CHANGE; i < ALERT_TEST; i++)
+		if (!strcmp(kind, alert_kind_name((enum alert_kind)i)))
+			p->ev.kind = (enum alert_kind)i;
+	if (p->ev.kind == ALERT_NONE || !str(j, "vendor"))
+		return -1;
+	p->signals = xcalloc(json_array_size(sig) + 1, sizeof(*p->signals));
+	json_array_foreach(sig, i, v) if (json_is_string(v))
+		p->signals[p->ev.n_signals++] = json_string_value(v);
+	p->ev.signals = p->signals;
+	p->ev.vendor = str(j, "vendor");
+	p->ev.model = str(j, "model");
+	p->ev.suite = str(j, "suite");
+	p->ev.confidence = json_number_value(json_object_get(j, "confidence"));
+	p->ev.retracted = json_is_true(json_object_get(j, "retracted"));
+	p->ev.stage = str(j, "stage");
+	p->ev.epoch = str(j, "epoch");
+	p->ev.report_path = str(j, "report_path");
+	p->ev.summary = str(j, "summary");
+	p->ev.reason = str(j, "reason");
+	p->ev.checks_total = num(j, "checks_total");
+	p->ev.checks_failed = num(j, "checks_failed");
+	p->ev.prompts_failed = num(j, "prompts_failed");
+	p->ev.requests = num(j, "requests");
+	p->ev.errors = num(j, "errors");
+	p->ev.what_changed = json_object_get(j, "what_changed");
+	p->ev.when = (time_t)num(j, "when");
+	p->ev.late_night = str(j, "night") ? str(j, "night") : "?";
+	return 0;
+}
+
+void alert_pending_release(struct alert_pending *p)
+{
+	if (!p)
+		return;
+	free(p->signals);
+	p->signals = NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "-", b ? b : "-");
+}
+
+int alert_pending_is_for(const json_t *pend, const struct alert_event *ev,
+			 const struct alert_channel *ch)
+{
+	return same(str(pend, "channel"), ch->name) && same(str(pend, "vendor"), ev->vendor) &&
+	       same(str(pend, "model"), ev->model) && same(str(pend, "suite"), ev->suite);
+}
+
 /* Merges our new entries into the state on disk and writes it back, under an flock so that
- * runs on other vendors/suites dispatching at the same time do not lose each other's entries. */
+ * runs on other vendors/suites dispatching at the same time do not lose each other's entries.
+ * ours is {"entries": {KEY: entry}, "pending": {KEY: event or null (delivered: removed)}}. */
 int alert_state_save(const char *spath, const json_t *ours, struct pl_err *err)
 {
 	struct sbuf lockpath;
-	json_t *disk = NULL;
+	json_t *disk = NULL, *pend, *v;
+	const char *k;
 	char *text = NULL;
 	int fd = -1, rc = -1;
 
@@ -145,7 +245,22 @@ int alert_state_save(const char *spath, const json_t *ours, struct pl_err *err)
 	if (fd < 0)
 		goto out;
 	disk = alert_state_load(spath);
-	json_object_update(json_object_get(disk, "entries"), (json_t *)ours);
+	json_object_update(json_object_get(disk, "entries"),
+			   json_object_get((json_t *)ours, "entries"));
+	pend = json_object_get(disk, "pending");
+	if (!json_is_object(pend)) {
+		pend = json_object();
+		json_object_set_new(disk, "pending", pend);
+	}
+	json_object_foreach(json_object_get((json_t *)ours, "pending"), k, v)
+	{
+		if (json_is_null(v))
+			json_object_del(pend, k);
+		else
+			json_object_set(pend, k, v);
+	}
+	if (!json_object_size(pend))
+		json_object_del(disk, "pending");
 	text = json_dumps(disk, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text) {
 		pl_err_set(err, PL_E_INTERNAL, spath, "cannot serialise alert state");

@@ -115,6 +115,16 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	/* what happened, as data: "event" tells a retraction from a change ("kind" stays the
 	 * channel's "on" class), "stage" the detector's stage */
 	json_object_set_new(root, "event", json_string(alert_event_name(ev)));
+	json_object_set_new(root, "title", json_string(title));
+	if (ev->kind != ALERT_TEST) {
+		char night[16];
+
+		/* the night the alert is about; late: not delivered then, sent by a later run */
+		alert_night(ev, now, night, sizeof(night));
+		json_object_set_new(root, "night",
+				    json_string(ev->late_night ? ev->late_night : night));
+		json_object_set_new(root, "late", json_boolean(ev->late_night != NULL));
+	}
 	if (ev->kind == ALERT_CHANGE) {
 		json_object_set_new(root, "confidence", json_real(ev->confidence));
 		json_object_set_new(root, "retracted", json_boolean(ev->retracted));

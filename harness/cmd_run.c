@@ -1607,7 +1607,7 @@ static void say_finished(const struct session *s, const struct target *t, size_t
 
 int cmd_run(int argc, char **argv)
 {
-	struct pl_err err = PL_ERR_INIT;
+	struct pl_err err = PL_ERR_INIT, aerr = PL_ERR_INIT;
 	struct run_args a;
 	struct session s;
 	struct publish *pub = NULL;
@@ -1808,8 +1808,8 @@ int cmd_run(int argc, char **argv)
 						: EXIT_OK;
 	/* Evidence is on disk: now tell people. A failed alert is logged, never fatal. */
 	pl_err_init(&err);
-	publish_alerts(pub, items, n_targets, &err);
-	pl_err_init(&err);
+	pl_err_init(&aerr);
+	publish_alerts(pub, items, n_targets, &aerr);
 	told = 1;
 	if (publish_metrics(pub, items, n_targets, started, rc, &err) < 0)
 		cli_fail(&err);
@@ -1825,6 +1825,14 @@ int cmd_run(int argc, char **argv)
 			printf("; and the stopped run of night %s, reported incomplete",
 			       stopped.buf);
 		printf("\n");
+	}
+	/* a channel that did not take its alert is said, not only logged: the next run sends
+	 * it again */
+	if (pl_err_isset(&aerr)) {
+		char why[1600];
+
+		fprintf(stderr, "plumbline: alert not delivered: %s; the next run sends it again\n",
+			pl_err_str(&aerr, why, sizeof(why)));
 	}
 out:
 	if (pub && working && !told) {

@@ -161,6 +161,16 @@ void metrics_render(const struct metrics_run *r, struct sbuf *out)
 			sbuf_addf(out, "} %zu\n", row->latency_count);
 		}
 	}
+	if (r->n_alert_channels) {
+		help(out, "plumbline_alert_failures", "gauge",
+		     "Alerts the channel did not accept in the last run (sent again by the next "
+		     "run).");
+		for (i = 0; i < r->n_alert_channels; i++) {
+			sbuf_addstr(out, "plumbline_alert_failures{");
+			label(out, "channel", r->alert_channels[i], 1);
+			sbuf_addf(out, "} %zu\n", r->alert_failures[i]);
+		}
+	}
 }
 
 int metrics_write(const char *path, const struct metrics_run *r, struct pl_err *err)

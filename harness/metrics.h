@@ -39,6 +39,11 @@ struct metrics_run {
 	int exit_code; /* the CLI's exit code (cli.h) */
 	const struct metrics_row *rows;
 	size_t n_rows;
+	/* The alert channels (config names) and, per channel, how many alerts it did not accept
+	 * in the run (sent again by the next run). */
+	const char *const *alert_channels;
+	const size_t *alert_failures;
+	size_t n_alert_channels;
 };
 
 /* Appends the exposition text for r to out. Pure. */

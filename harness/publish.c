@@ -312,9 +312,8 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		struct pl_err e2 = PL_ERR_INIT;
 
 		memset(&ev, 0, sizeof(ev));
+		/* ALERT_NONE too: a quiet night still sends what a channel missed before */
 		ev.kind = alert_kind_for(it);
-		if (ev.kind == ALERT_NONE)
-			continue;
 		ev.vendor = it->vendor->id;
 		ev.model = it->vendor->model;
 		ev.suite = it->suite;
@@ -355,7 +354,8 @@ int publish_metrics(struct publish *p, const struct publish_item *items, size_t 
 {
 	struct metrics_row *rows;
 	struct metrics_run run;
-	size_t i;
+	const char **chans;
+	size_t i, *fails;
 	int rc;
 
 	if (!p->log.metrics_file)
@@ -387,7 +387,18 @@ int publish_metrics(struct publish *p, const struct publish_item *items, size_t 
 	run.exit_code = exit_code;
 	run.rows = rows;
 	run.n_rows = n;
+	run.n_alert_channels = alerts_count(p->alerts);
+	chans = xcalloc(run.n_alert_channels + 1, sizeof(*chans));
+	fails = xcalloc(run.n_alert_channels + 1, sizeof(*fails));
+	for (i = 0; i < run.n_alert_channels; i++) {
+		chans[i] = alerts_channel(p->alerts, i)->name;
+		fails[i] = alerts_failures(p->alerts, i);
+	}
+	run.alert_channels = chans;
+	run.alert_failures = fails;
 	rc = metrics_write(p->log.metrics_file, &run, err);
+	free(chans);
+	free(fails);
 	free(rows);
 	return rc;
 }

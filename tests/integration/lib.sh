@@ -45,19 +45,23 @@ sim_stop() {
 # write_config DIR PORT [EXTRA_VENDOR_JSON]: a config with one vendor "sim" on the port.
 # Outages are short here (max_outage 3 s, a probe every second): a vendor faulted for good
 # gives up in seconds, not after the default 5 minutes.
-# receiver_start OUT: a loopback HTTP receiver for alerts (webhook, Slack, Teams): answers 200
-# to every POST and appends {"path", "headers", "body"} as a JSON line to OUT. Its port is in
+# receiver_start OUT [STATUS_FILE]: a loopback HTTP receiver for alerts (webhook, Slack, Teams):
+# answers 200 to every POST (or the status STATUS_FILE holds, read at each request, when it
+# exists) and appends {"path", "headers", "body", "status"} as a JSON line to OUT. Its port is in
 # $tmp/recv.port (and $rport); stopped by the cleanup.
 receiver_start() {
 	cat >"$tmp/recv.py" <<'PY'
 import http.server, json, os, sys
 out, portfile = sys.argv[1], sys.argv[2]
+statusfile = sys.argv[3] if len(sys.argv) > 3 else ""
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
+        status = int(open(statusfile).read()) if statusfile and os.path.exists(statusfile) else 200
         with open(out, "a") as f:
-            f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+            f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body,
+                                "status": status}) + "\n")
+        self.send_response(status); self.send_header("Content-Length", "2"); self.end_headers()
         self.wfile.write(b"ok")
     def log_message(self, *a): pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
@@ -65,7 +69,7 @@ open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile
 s.serve_forever()
 PY
 	rm -f "$tmp/recv.port"
-	python3 "$tmp/recv.py" "$1" "$tmp/recv.port" &
+	python3 "$tmp/recv.py" "$1" "$tmp/recv.port" "${2:-}" &
 	sim_pids+=($!)
 	for _ in $(seq 100); do [ -s "$tmp/recv.port" ] && break; sleep 0.05; done
 	[ -s "$tmp/recv.port" ] || fail "receiver did not start"
