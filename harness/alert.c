@@ -425,6 +425,11 @@ static void title_text(const struct alert_event *ev, char *buf, size_t len)
 				 "plumbline: %s/%s changed on suite %s: confirmed, new epoch %s "
 				 "(confidence %.2f)",
 				 v, m, s, ev->epoch ? ev->epoch : "?", ev->confidence);
+		else if (ev->stage && !strcmp(ev->stage, "suspected"))
+			snprintf(buf, len,
+				 "plumbline: %s/%s changed on suite %s: suspected, epoch %s unless "
+				 "tomorrow retracts it (confidence %.2f)",
+				 v, m, s, ev->epoch ? ev->epoch : "?", ev->confidence);
 		else
 			snprintf(buf, len, "plumbline: %s/%s changed on suite %s (confidence %.2f)",
 				 v, m, s, ev->confidence);
@@ -529,6 +534,16 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 		fact(arr, "Model", ev->model);
 	if (ev->suite)
 		fact(arr, "Suite", ev->suite);
+	if (ev->kind == ALERT_CHANGE && alert_stage(ev)) {
+		const char *st = alert_stage(ev);
+
+		/* the stage says what to expect next: suspected is not yet a change */
+		fact(arr, "Stage",
+		     !strcmp(st, "suspected")
+			     ? "suspected (confirmed or retracted by the next night)"
+		     : !strcmp(st, "confirmed") ? "confirmed"
+						: st);
+	}
 	if (ev->kind == ALERT_CHANGE) {
 		snprintf(buf, sizeof(buf), "%.2f", ev->confidence);
 		fact(arr, "Confidence", buf);

@@ -43,13 +43,71 @@ static void answered_text(const struct detect_run *ev, struct sbuf *sb)
 		sbuf_addf(sb, ", %zu with enough samples to judge the distance", ev->active);
 }
 
+/* Cuts sb to at most max bytes at a space (or at a UTF-8 boundary when there is none near),
+ * ending it with "...". */
+static void cut_words(struct sbuf *sb, size_t max)
+{
+	size_t n = max > 3 ? max - 3 : 0, k;
+
+	if (sb->len <= max)
+		return;
+	k = n;
+	while (k > n / 2 && sb->buf[k] != ' ')
+		k--;
+	if (k > n / 2)
+		n = k;
+	while (n > 0 && ((unsigned char)sb->buf[n] & 0xC0) == 0x80)
+		n--;
+	while (n > 0 && strchr(" ,;:", sb->buf[n - 1]))
+		n--;
+	sb->len = n;
+	sb->buf[n] = '\0';
+	sbuf_addstr(sb, "...");
+}
+
+/* The summary line into buf (len bytes): head, then "; moved prompts: A B (+N more)" with as
+ * many ids as fit (at most 5), then tail, which always survives whole (the stage and what to
+ * expect of tomorrow); a head too long is cut at a word with "...". */
+static void fit_line(struct sbuf *head, const json_t *moved, const struct sbuf *tail, char *buf,
+		     size_t len)
+{
+	static const char label[] = "; moved prompts:";
+	size_t n_moved = json_array_size(moved), room, i, shown = 0, reserve;
+	struct sbuf ids = SBUF_INIT;
+
+	room = len > tail->len + 1 ? len - 1 - tail->len : 0;
+	/* keep room for the label, one id and the count of the others */
+	reserve = n_moved ? sizeof(label) + 16 + 12 : 0;
+	if (head->len + reserve > room)
+		cut_words(head, room > reserve ? room - reserve : room / 2);
+	for (i = 0; i < n_moved; i++) {
+		const char *id = json_string_value(json_array_get(moved, i));
+		size_t more = i + 1 < n_moved ? 14 : 0; /* " (+NNN more)" */
+
+		if (i == 5 || head->len + sizeof(label) + ids.len + 1 + strlen(id) + more > room)
+			break;
+		sbuf_addf(&ids, " %s", id);
+		shown++;
+	}
+	if (n_moved) {
+		sbuf_addstr(head, label);
+		sbuf_addstr(head, ids.buf);
+		if (shown < n_moved)
+			sbuf_addf(head, " (+%zu more)", n_moved - shown);
+	}
+	snprintf(buf, len, "%s%s", head->buf, tail->buf);
+	sbuf_release(&ids);
+}
+
 void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			 enum detect_verdict v, char *buf, size_t len)
 {
-	struct sbuf sb;
+	struct sbuf sb, tail;
+	const json_t *moved = NULL;
 	size_t i;
 
 	sbuf_init(&sb);
+	sbuf_init(&tail);
 	if (v == DETECT_INSUFFICIENT) {
 		sbuf_addstr(&sb, "insufficient answers: ");
 		answered_text(ev, &sb);
@@ -147,28 +205,18 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				sep = ",";
 			}
 		}
-		if (json_array_size(d->moved)) {
-			json_t *s;
-
-			sbuf_addstr(&sb, "; moved prompts:");
-			json_array_foreach(d->moved, i, s)
-			{
-				if (i == 5) {
-					sbuf_addf(&sb, " (+%zu more)",
-						  json_array_size(d->moved) - 5);
-					break;
-				}
-				sbuf_addf(&sb, " %s", json_string_value(s));
-			}
-		}
+		/* the moved prompts go between the head and the stage clause, as many as the line
+		 * holds (fit_line) */
+		moved = d->moved;
 		if (!ev->enough) {
-			sbuf_addstr(&sb, "; distance not judged: ");
-			answered_text(ev, &sb);
+			sbuf_addstr(&tail, "; distance not judged: ");
+			answered_text(ev, &tail);
 		}
 		if (d->stage == DETECT_STAGE_CONFIRMED)
-			sbuf_addf(&sb, "; confirmed: new epoch %s (since %s)", d->epoch, d->since);
+			sbuf_addf(&tail, "; confirmed: new epoch %s (since %s)", d->epoch,
+				  d->since);
 		else
-			sbuf_addf(&sb, "; suspected: epoch %s unless tomorrow retracts it",
+			sbuf_addf(&tail, "; suspected: epoch %s unless tomorrow retracts it",
 				  d->epoch);
 	} else if (v == DETECT_UNSTABLE) {
 		if (d->stage == DETECT_STAGE_RETRACTED)
@@ -212,10 +260,11 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 	if (d->multi_state && json_array_size(d->states) > 1) {
 		json_t *s;
 
-		sbuf_addstr(&sb, "; multi-state endpoint, known states:");
+		sbuf_addstr(&tail, "; multi-state endpoint, known states:");
 		json_array_foreach(d->states, i, s)
-			sbuf_addf(&sb, "%s %s", i ? "," : "", json_string_value(s));
+			sbuf_addf(&tail, "%s %s", i ? "," : "", json_string_value(s));
 	}
-	snprintf(buf, len, "%s", sb.buf);
+	fit_line(&sb, moved, &tail, buf, len);
 	sbuf_release(&sb);
+	sbuf_release(&tail);
 }
