@@ -153,8 +153,21 @@ static void header_value(struct sbuf *sb, const char *s)
 		if (*p >= 0x80)
 			ascii = 0;
 	if (ascii) {
-		for (; *s; s++)
-			sbuf_addch(sb, *s == '\r' || *s == '\n' ? ' ' : *s);
+		/* folded at a space before a line passes 78 characters (RFC 5322 2.1.1, 2.2.3):
+		 * the column counts from the header's own start, "Subject: " included */
+		const char *nl = sb->len ? strrchr(sb->buf, '\n') : NULL;
+		size_t col = nl ? sb->len - (size_t)(nl + 1 - sb->buf) : sb->len;
+
+		while (*s) {
+			size_t w = strcspn(s + 1, " ") + 1; /* the next word, with its space */
+
+			if (*s == ' ' && col > 1 && col + w > 78) {
+				sbuf_addstr(sb, "\r\n");
+				col = 0;
+			}
+			for (; w && *s; w--, s++, col++)
+				sbuf_addch(sb, *s == '\r' || *s == '\n' ? ' ' : *s);
+		}
 		return;
 	}
 	/* RFC 2047 encoded-word, base64, split so that no word exceeds 75 characters. */

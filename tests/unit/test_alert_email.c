@@ -102,8 +102,9 @@ static void test_conversation(void **state)
 	assert_int_equal(pos(d, "Date: "), 0);
 	pos(d, "\r\nFrom: <plumbline@example.com>\r\n");
 	pos(d, "\r\nTo: <product@example.com>, <oncall@example.com>\r\n");
-	pos(d, "\r\nSubject: plumbline: acme/gpt-x changed on suite core: confirmed, new epoch e3 "
-	       "(confidence 0.98)\r\n");
+	pos(d,
+	    "\r\nSubject: plumbline: acme/gpt-x changed on suite core: confirmed, new epoch e3\r\n"
+	    " (confidence 0.98)\r\n");
 	pos(d, "\r\nMessage-ID: <");
 	pos(d, "\r\nContent-Type: text/plain; charset=utf-8\r\n");
 	pos(d, "\r\nX-Plumbline-Kind: change\r\nX-Plumbline-Event: change\r\n"
@@ -155,6 +156,47 @@ static void test_header_injection_and_utf8_subject(void **state)
 	assert_int_equal(smtp_server_wait(s, 2, 5000), 0);
 	d = smtp_server_data(s);
 	pos(d, "Subject: =?UTF-8?B?");
+	alerts_free(a);
+	smtp_server_stop(s);
+}
+
+/* QA: a 210-character ASCII Subject went out as one line. It is folded at spaces: no header
+ * line passes 78 characters, and unfolding (removing CRLF before a space) gives it back. */
+static void test_long_subject_folded(void **state)
+{
+	struct smtp_server *s = smtp_server_start(SMTP_PLAIN);
+	struct alerts *a = email_alerts(smtp_server_port(s), 1, 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = change();
+	char title[512], *headers, *line, *save = NULL, *unfolded;
+	const char *d;
+	size_t i, j;
+
+	(void)state;
+	ev.suite = "a-rather-long-suite-name-for-the-customer-support-knowledge-base "
+		   "regression checks of the night";
+	ev.model = "gpt-x-2026-11-27-preview-with-a-long-deployment-name";
+	alert_title(&ev, title, sizeof(title));
+	assert_true(strlen(title) > 160);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(smtp_server_wait(s, 1, 5000), 0);
+	d = smtp_server_data(s);
+	headers = strndup(d, pos(d, "\r\n\r\n") + 2);
+	unfolded = strdup(headers);
+	for (i = j = 0; unfolded[i]; i++) {
+		if (unfolded[i] == '\r' && unfolded[i + 1] == '\n' && unfolded[i + 2] == ' ') {
+			i++;
+			continue;
+		}
+		unfolded[j++] = unfolded[i];
+	}
+	unfolded[j] = '\0';
+	pos(unfolded, "\r\nSubject: ");
+	pos(unfolded, title);
+	for (line = strtok_r(headers, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		assert_true(strlen(line) <= 79); /* 78 and the CR */
+	free(unfolded);
+	free(headers);
 	alerts_free(a);
 	smtp_server_stop(s);
 }
@@ -213,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversation),
 		cmocka_unit_test(test_header_injection_and_utf8_subject),
+		cmocka_unit_test(test_long_subject_folded),
 		cmocka_unit_test(test_tls_required),
 		cmocka_unit_test(test_rejected_recipient_fails),
 	};
