@@ -417,9 +417,11 @@ static void title_text(const struct alert_event *ev, char *buf, size_t len)
 	switch (ev->kind) {
 	case ALERT_CHANGE:
 		if (ev->retracted)
-			snprintf(buf, len,
-				 "plumbline: %s/%s on suite %s: the suspected change is retracted",
-				 v, m, s);
+			snprintf(
+				buf, len,
+				"plumbline: %s/%s on suite %s: the suspected change is retracted%s%s%s",
+				v, m, s, ev->epoch ? " (back to epoch " : "",
+				ev->epoch ? ev->epoch : "", ev->epoch ? ")" : "");
 		else if (ev->stage && !strcmp(ev->stage, "confirmed"))
 			snprintf(buf, len,
 				 "plumbline: %s/%s changed on suite %s: confirmed, new epoch %s "
@@ -544,7 +546,8 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 		     : !strcmp(st, "confirmed") ? "confirmed"
 						: st);
 	}
-	if (ev->kind == ALERT_CHANGE) {
+	/* a retraction is no change: tonight's confidence in one would only confuse */
+	if (ev->kind == ALERT_CHANGE && !ev->retracted) {
 		snprintf(buf, sizeof(buf), "%.2f", ev->confidence);
 		fact(arr, "Confidence", buf);
 	}

@@ -235,10 +235,42 @@ static void test_incomplete_card_without_link(void **state)
 	receiver_stop(r);
 }
 
+/* QA: a retraction (good news) was red ("Attention"), showed tonight's "Confidence 0.66" and did
+ * not say which epoch it returns to. */
+static void test_retraction_card(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 202, NULL);
+	struct alerts *a = teams_alerts(r, 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *card, *title;
+
+	(void)state;
+	ev.kind = ALERT_CHANGE;
+	ev.vendor = "acme";
+	ev.model = "gpt-x";
+	ev.suite = "core";
+	ev.confidence = 0.66;
+	ev.retracted = 1;
+	ev.epoch = "e1";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	card = received_card(r, 0);
+	title = json_array_get(json_object_get(card, "body"), 0);
+	assert_string_equal(json_string_value(json_object_get(title, "color")), "Good");
+	assert_non_null(strstr(json_string_value(json_object_get(title, "text")),
+			       "the suspected change is retracted (back to epoch e1)"));
+	assert_null(fact(card, "Confidence"));
+	assert_string_equal(fact(card, "Stage"), "retracted");
+	json_decref(card);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_change_card),
+		cmocka_unit_test(test_retraction_card),
 		cmocka_unit_test(test_incomplete_card_without_link),
 		cmocka_unit_test(test_vendor_text_is_inert),
 	};
