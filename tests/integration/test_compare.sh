@@ -51,6 +51,8 @@ cat "$tmp/last.out"
 rep="$dir/reports/compare/2026-03-01/cur-vs-new-demo.json"
 [ -f "$rep" ] || fail "no compare report"
 grep -q "not safe: 1 prompt regressed" "$tmp/last.out" || fail "verdict line"
+# the answers themselves moved (fences): said so, beside the model ids that always differ
+grep -q "answers differ in distribution" "$tmp/last.out" || fail "a real change is not said: $(cat "$tmp/last.out")"
 grep -q "regressed: product-json json: 1.00 -> 0.00, q " "$tmp/last.out" || fail "regressed prompt line"
 [ "$(json_get "$rep" 'd["verdict"]')" = not_safe ] || fail "verdict"
 [ "$(json_get "$rep" 'any(r["prompt"] == "product-json" and r["signal"] == "json" and r["q_worse"] <= 0.05 and r["vendor_rate"] - r["against_rate"] >= 0.05 and r["against_example"].startswith("\x60\x60\x60json ") and not any(ord(ch) < 32 for ch in r["against_example"]) for r in d["regressed"])')" = True ] ||
