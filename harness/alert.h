@@ -166,6 +166,11 @@ void alerts_enable(struct alerts *a, size_t i, int on);
  * (PL_E_INPUT), so `plumbline check` can tell before a night's run. Reads no more than it must;
  * wipes what it read. */
 int alerts_check_env(const struct alerts *a, struct pl_err *err);
+/* The URL a channel's url_env holds, when it is set, as the sender would check it (an unset
+ * variable is no error here): `plumbline check` and `doctor` refuse a bad one before a night
+ * needs it, naming the variable, never its value. */
+int alert_channel_check_url(const struct alert_channel *ch, struct pl_err *err);
+int alerts_check_urls(const struct alerts *a, struct pl_err *err);
 
 /* 1 if the event deserves an alert under the section's thresholds (before deduplication). A
  * change below min_confidence (not a retraction) still deserves one when its failed checks meet

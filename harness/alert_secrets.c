@@ -88,6 +88,32 @@ int alert_load_secrets(struct alert_channel *ch, struct pl_err *err)
 	return 0;
 }
 
+int alert_channel_check_url(const struct alert_channel *ch, struct pl_err *err)
+{
+	const char *url = ch->url_env ? getenv(ch->url_env) : NULL, *why;
+	char where[300];
+
+	if (!url || !*url)
+		return 0; /* unset: the run says so; check may run without the secrets */
+	why = http_url_problem(url, 0);
+	if (!why)
+		return 0;
+	snprintf(where, sizeof(where), "alert channel \"%s\"", ch->name);
+	return pl_err_set(err, PL_E_INPUT, where,
+			  "environment variable %s does not hold a usable URL: it %s", ch->url_env,
+			  why);
+}
+
+int alerts_check_urls(const struct alerts *a, struct pl_err *err)
+{
+	size_t i;
+
+	for (i = 0; a && i < a->n; i++)
+		if (alert_channel_check_url(&a->ch[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 int alerts_check_env(const struct alerts *a, struct pl_err *err)
 {
 	size_t i, k;

@@ -1,4 +1,5 @@
 /* cmd_check.c: `plumbline check`: validate the config and suites without calling any vendor. */
+#include "alert.h"
 #include "cli.h"
 #include "config.h"
 #include "detect.h"
@@ -88,6 +89,7 @@ int cmd_check(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct detect_params *dp = NULL;
 	struct jsonloc cloc;
+	struct alerts *al;
 	struct plan plan;
 	struct check_args ca = { NULL };
 	char **ids = NULL;    /* the suites' ids so far, to refuse a second of one */
@@ -107,6 +109,14 @@ int cmd_check(int argc, char **argv)
 	if (!cfg)
 		return cli_fail(&err);
 	cloc = config_loc(cfg);
+	/* an alert URL from the environment, when it is set: a bad one would fail every night */
+	al = alerts_new(&cloc, "/alerts", cfg->alerts, &err);
+	if (!al || alerts_check_urls(al, &err) < 0) {
+		alerts_free(al);
+		rc = cli_fail(&err);
+		goto out;
+	}
+	alerts_free(al);
 	for (v = 0; v < cfg->n_vendors; v++) {
 		char where[512];
 

@@ -385,6 +385,8 @@ static size_t check_alerts(struct doctor *d, struct alerts *a)
 		const struct alert_channel *ch = alerts_channel(a, i);
 		const char *vars[1 + ALERT_MAX_SECRETS];
 		struct sbuf missing = SBUF_INIT, fix = SBUF_INIT;
+		struct pl_err err = PL_ERR_INIT;
+		char msg[1024];
 		size_t n = 0;
 
 		if (!ch->url && ch->url_env)
@@ -401,6 +403,10 @@ static size_t check_alerts(struct doctor *d, struct alerts *a)
 				  missing.buf);
 			item_fail(d, fix.buf, "alert channel \"%s\" (%s): not set: %s", ch->name,
 				  ch->ops->name, missing.buf);
+			alerts_enable(a, i, 0);
+		} else if (alert_channel_check_url(ch, &err) < 0) {
+			pl_err_str(&err, msg, sizeof(msg));
+			item_fail(d, "export the channel's full https:// URL", "%s", msg);
 			alerts_enable(a, i, 0);
 		} else {
 			item_ok(d, "alert channel \"%s\" (%s) is valid", ch->name, ch->ops->name);
