@@ -13,12 +13,13 @@
 #include <unistd.h>
 
 const char usage_register[] =
-	"usage: plumbline register show    [COMMON]\n"
+	"usage: plumbline register show    [COMMON] [--checkpoint SAVED] [--unverified]\n"
 	"       plumbline register verify  [COMMON] [--checkpoint SAVED]\n"
 	"       plumbline register prove   [COMMON] (--entry SEQ | --consistency OLD_SIZE)\n"
 	"       plumbline register prove   [COMMON] --check PROOF.json [--checkpoint SAVED |\n"
 	"                                  --root HEX]\n"
 	"       plumbline register report  [COMMON] --html [--out FILE] [--title TEXT]\n"
+	"                                  [--checkpoint SAVED] [--unverified]\n"
 	"       plumbline register add     [COMMON] --secret-key PATH REPORT --vendor ID\n"
 	"                                  --model NAME --suite ID --verdict V [--epoch E]\n"
 	"                                  [--new-epoch] [--date ISO] [--night YYYY-MM-DD]\n"
@@ -34,6 +35,12 @@ static const char usage_register_tail[] =
 	"with the SHA-256 of the previous entry. After every append a checkpoint (tree size +\n"
 	"RFC 6962 Merkle root, signed) is written to REGISTER.checkpoint.\n"
 	"\n"
+	"  show and report verify the register first, as verify does (with --checkpoint, that\n"
+	"           it extends the saved one), and say what they verified: the entries, the\n"
+	"           nights they cover, the key id, the checkpoint's size and root. A register\n"
+	"           that does not verify is refused (exit 1, the verification error), and a\n"
+	"           missing one is an error, never 'empty'; --unverified renders it anyway\n"
+	"           under a NOT VERIFIED banner (on every page of the HTML report), exit 1.\n"
 	"  show     per vendor/model: current epoch, last change, changes in the last 30/90\n"
 	"           days, availability, median latency; then every change and decision. A\n"
 	"           change counts once, on the night it was first suspected, once confirmed;\n"
@@ -62,7 +69,7 @@ struct opts {
 	const char *night, *report_path, *root;
 	long long entry, consistency;
 	double availability, latency;
-	int html, new_epoch;
+	int html, new_epoch, unverified;
 };
 
 /* Every option of every subcommand: each subcommand reads the ones it needs. */
@@ -74,7 +81,7 @@ const struct cli_option register_options[] = {
 	CLI_STRING(0, "public-key", struct opts, pub, "PATH",
 		   "the public key (default STATE_DIR/register.pub)"),
 	CLI_STRING(0, "checkpoint", struct opts, checkpoint, "SAVED",
-		   "verify, prove --check: a checkpoint saved earlier"),
+		   "verify, show, report, prove --check: a checkpoint saved earlier"),
 	CLI_INT(0, "entry", struct opts, entry, "SEQ", 0, (double)LLONG_MAX, "a whole number >= 0",
 		"prove: an inclusion proof for entry SEQ"),
 	CLI_INT(0, "consistency", struct opts, consistency, "OLD_SIZE", 0, (double)LLONG_MAX,
@@ -87,6 +94,9 @@ const struct cli_option register_options[] = {
 	CLI_BOOL(0, "html", struct opts, html, "report: the HTML stability report"),
 	CLI_STRING(0, "out", struct opts, out, "FILE", "report: write it here (default stdout)"),
 	CLI_STRING(0, "title", struct opts, title, "TEXT", "report: its title"),
+	CLI_BOOL(0, "unverified", struct opts, unverified,
+		 "show, report: render a register that does not verify, under a NOT VERIFIED "
+		 "banner"),
 	CLI_STRING(0, "secret-key", struct opts, sk, "PATH",
 		   "add: the signing key (default STATE_DIR/plumbline.key)"),
 	CLI_STRING(0, "vendor", struct opts, vendor, "ID", "add: the entry's vendor"),
@@ -269,6 +279,100 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	return rc;
 }
 
+/* What show and report render from: the entries, and what was verified of them. */
+struct verified {
+	json_t *entries;
+	struct render_register_proof proof;
+	struct reg_verify_result res;
+	char key_id[17];
+	char why[1600];
+};
+
+/* Binds entries (parsed by register_load, after register_verify) to what was verified: the
+ * first res->entries of them, in canonical form, must hash to the signed checkpoint's root,
+ * so an edit between the two reads is refused; entries appended since are left out. */
+static int bind_to_checkpoint(json_t *entries, const struct reg_verify_result *res, const char *reg,
+			      struct pl_err *err)
+{
+	struct merkle_hash *leaves, root;
+	char hex[65];
+	struct sbuf sb;
+	size_t i;
+	int rc = -1;
+
+	while (json_array_size(entries) > res->entries)
+		json_array_remove(entries, json_array_size(entries) - 1);
+	leaves = xcalloc(res->entries + 1, sizeof(*leaves));
+	sbuf_init(&sb);
+	for (i = 0; i < json_array_size(entries); i++) {
+		sbuf_reset(&sb);
+		if (canon_jcs(json_array_get(entries, i), &sb, NULL) < 0)
+			break;
+		merkle_leaf_hash(sb.buf, sb.len, &leaves[i]);
+	}
+	merkle_root(leaves, i, &root);
+	merkle_hex(&root, hex);
+	if (i != res->entries || strcmp(hex, res->root_hex))
+		pl_err_set(err, PL_E_INTEGRITY, reg,
+			   "the register changed between its verification and its reading: run "
+			   "again");
+	else
+		rc = 0;
+	sbuf_release(&sb);
+	free(leaves);
+	return rc;
+}
+
+/* Loads the register for show and report after verifying it as `register verify` does
+ * (with o->checkpoint: that it extends the saved one). A register that does not verify is
+ * refused, unless o->unverified: then it is loaded and v->proof says why it did not verify.
+ * A missing register is an error either way. Returns 0, or the exit code after the error
+ * was printed. */
+static int load_verified(const struct opts *o, const struct sign_config *sc, const char *reg,
+			 struct verified *v)
+{
+	struct pl_err err = PL_ERR_INIT, lerr = PL_ERR_INIT;
+	struct sign_pub *pub = NULL;
+	int rc = EXIT_OK, ok;
+
+	memset(v, 0, sizeof(*v));
+	pub = sign_pub_load(o->pub ? o->pub : sc->public_key, &err);
+	ok = pub && register_verify(reg, pub, o->checkpoint, &v->res, &err) == 0;
+	if (pub)
+		sign_pub_keyid(pub, v->key_id);
+	if (!ok && (!o->unverified || !fileio_exists(reg))) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (register_load(reg, &v->entries, &lerr) < 0 ||
+	    (ok && bind_to_checkpoint(v->entries, &v->res, reg, &lerr) < 0)) {
+		rc = cli_fail(&lerr);
+		goto out;
+	}
+	v->proof.verified = ok;
+	v->proof.path = reg;
+	if (!ok) {
+		pl_err_str(&err, v->why, sizeof(v->why));
+		v->proof.why = v->why;
+		fprintf(stderr, "plumbline: NOT VERIFIED (--unverified): %s\n", v->why);
+		goto out;
+	}
+	v->proof.entries = v->res.entries;
+	v->proof.key_id = v->key_id;
+	v->proof.checkpoint_size = v->res.checkpoint_size;
+	v->proof.root_hex = v->res.root_hex;
+	v->proof.checkpoint_date = v->res.checkpoint_date;
+	v->proof.saved_checked = v->res.old_checkpoint_checked;
+	v->proof.saved_size = v->res.old_checkpoint_size;
+out:
+	if (rc != EXIT_OK) {
+		json_decref(v->entries);
+		v->entries = NULL;
+	}
+	sign_pub_free(pub);
+	return rc;
+}
+
 /* {"SEQ": words} for every change and suspicion in the register (register_events: a change's
  * first night, a suspicion pending or retracted): the gist of its report's "what_changed",
  * read from the report file the entry names (skipped when it is gone or has none). */
@@ -304,17 +408,21 @@ static json_t *change_words(const json_t *entries)
 	return words;
 }
 
-static int do_report(const struct opts *o, const char *reg)
+static int do_report(const struct opts *o, const struct sign_config *sc, const char *reg)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct render_html_opts ho;
-	json_t *entries = NULL, *words = NULL;
+	struct verified v;
+	json_t *words = NULL;
 	struct sbuf sb, dir;
 	char cwd[PATH_MAX];
 	int rc = EXIT_OK;
 
 	if (!o->html)
 		return cli_usage_error("register", "report needs --html");
+	rc = load_verified(o, sc, reg, &v);
+	if (rc != EXIT_OK)
+		return rc;
 	sbuf_init(&sb);
 	memset(&ho, 0, sizeof(ho));
 	ho.title = o->title;
@@ -331,11 +439,10 @@ static int do_report(const struct opts *o, const char *reg)
 		ho.cwd = cwd;
 		ho.out_dir = dir.buf;
 	}
-	if (register_load(reg, &entries, &err) == 0) {
-		words = change_words(entries);
-		ho.change_words = words;
-	}
-	if (!words || render_html_register(entries, &ho, &sb, &err) < 0 ||
+	ho.proof = &v.proof;
+	words = change_words(v.entries);
+	ho.change_words = words;
+	if (render_html_register(v.entries, &ho, &sb, &err) < 0 ||
 	    (o->out && fileio_write_atomic(o->out, sb.buf, sb.len, 0644, &err) < 0)) {
 		rc = cli_fail(&err);
 		goto out;
@@ -344,8 +451,10 @@ static int do_report(const struct opts *o, const char *reg)
 		printf("wrote %s\n", o->out);
 	else
 		fwrite(sb.buf, 1, sb.len, stdout);
+	/* rendered, but it did not verify: the exit code still says so */
+	rc = v.proof.verified ? EXIT_OK : EXIT_CHANGED;
 out:
-	json_decref(entries);
+	json_decref(v.entries);
 	json_decref(words);
 	sbuf_release(&sb);
 	sbuf_release(&dir);
@@ -373,21 +482,25 @@ int cmd_register(int argc, char **argv)
 		return cli_fail(&err);
 	reg = o.reg ? o.reg : sc.register_path;
 	if (!strcmp(sub, "show")) {
-		json_t *entries = NULL;
+		struct verified v;
 		struct sbuf sb;
 
-		if (register_load(reg, &entries, &err) < 0) {
-			rc = cli_fail(&err);
+		rc = load_verified(&o, &sc, reg, &v);
+		if (rc != EXIT_OK)
 			goto out;
-		}
 		sbuf_init(&sb);
-		render_register_show(entries, time(NULL), &sb);
+		render_register_proof_text(&v.proof, v.entries, &sb);
+		render_register_show(v.entries, time(NULL), &sb);
+		/* unverified: the banner closes the text too */
+		if (!v.proof.verified)
+			render_register_proof_text(&v.proof, v.entries, &sb);
 		fputs(sb.buf, stdout);
 		sbuf_release(&sb);
-		json_decref(entries);
-		rc = EXIT_OK;
+		json_decref(v.entries);
+		/* rendered, but it did not verify: the exit code still says so */
+		rc = v.proof.verified ? EXIT_OK : EXIT_CHANGED;
 	} else if (!strcmp(sub, "report")) {
-		rc = do_report(&o, reg);
+		rc = do_report(&o, &sc, reg);
 	} else if (!strcmp(sub, "add")) {
 		rc = do_add(&o, reg, o.sk ? o.sk : sc.secret_key);
 	} else if (!strcmp(sub, "verify") || !strcmp(sub, "prove")) {

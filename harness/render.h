@@ -56,7 +56,33 @@ struct render_html_opts {
 	 * night's report (render_whatchanged_gist); borrowed; may be NULL (the entry's summary
 	 * is used). */
 	const json_t *change_words;
+	/* What was verified (above); NULL: the page says it was NOT verified, on every page. */
+	const struct render_register_proof *proof;
 };
+
+/* What was verified before a register is rendered (`register show`, `register report`): the
+ * renderers state it at the top, or, when the register was not verified, say so in a banner
+ * on every page. Strings are borrowed. */
+struct render_register_proof {
+	int verified;		/* 1: register_verify passed over exactly the entries rendered */
+	const char *why;	/* not verified: the verification error (may be NULL) */
+	const char *path;	/* the register file */
+	size_t entries;		/* entries verified */
+	const char *key_id;	/* the public key's id (hex); may be NULL */
+	size_t checkpoint_size; /* the signed checkpoint's tree size */
+	const char *root_hex;	/* and its root */
+	const char *checkpoint_date;
+	size_t saved_size; /* saved_checked: a saved checkpoint (--checkpoint) the register */
+	int saved_checked; /* was proved to extend, and its size */
+};
+
+/* Appends what proof says was verified, as text lines (entries, the nights they cover, the
+ * key id, the checkpoint's size and root), or the NOT VERIFIED banner; entries (a register_load
+ * array) give the first and last night. proof NULL is "not verified". */
+/* The first and last night of entries (a register_load array): "" when there is none. */
+void render_register_period(const json_t *entries, char first[11], char last[11]);
+void render_register_proof_text(const struct render_register_proof *proof, const json_t *entries,
+				struct sbuf *out);
 
 /* The HTML stability report over register entries (a register_load array). */
 int render_html_register(const json_t *entries, const struct render_html_opts *o, struct sbuf *out,

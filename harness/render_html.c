@@ -41,6 +41,8 @@ static const char css[] =
 	"max-height:18em;overflow:hidden}table.answers td{width:50%}.moved{margin:2px 0}"
 	".lead{font-size:15px;background:#f4f6f9;border-left:4px solid #9aa5b4;padding:8px 12px}"
 	"dl.glossary dt{font-weight:600;margin-top:6px}dl.glossary dd{margin:0 0 0 16px}"
+	".unverified{font-size:16px;font-weight:700;color:#fff;background:#b42318;padding:10px "
+	"14px;margin:12px 0;break-inside:avoid}"
 	"@page{size:A4;margin:14mm}"
 	"@media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:inherit;"
 	"text-decoration:none}h2{break-after:avoid}section.vm{break-before:page}"
@@ -466,6 +468,65 @@ static void replaced_evidence(struct sbuf *out, const json_t *e, long long by)
 	sbuf_addf(out, "</code> now holds <a href=\"#run-%lld\">entry #%lld</a>'s report", by, by);
 }
 
+/* The banner of a register rendered without verifying it (o->proof NULL or not verified):
+ * at the top, on every vendor/model's page and above the footer. */
+static void unverified_banner(struct sbuf *out, const struct render_html_opts *o)
+{
+	const struct render_register_proof *p = o->proof;
+
+	if (p && p->verified)
+		return;
+	sbuf_addstr(out, "<div class=\"unverified\">NOT VERIFIED: ");
+	if (p && p->why) {
+		sbuf_addstr(out, "the register does not verify (");
+		render_xml_escape(out, p->why);
+		sbuf_addstr(out, "). ");
+	} else {
+		sbuf_addstr(out, "this page was written without verifying the register. ");
+	}
+	sbuf_addstr(out, "What it shows may be edited, truncated or forged: do not rely on "
+			 "it.</div>\n");
+}
+
+/* What was verified before the page was written: the entries, the nights they cover, the
+ * key, the signed checkpoint. */
+static void proof_section(struct sbuf *out, const json_t *entries, const struct render_html_opts *o)
+{
+	const struct render_register_proof *p = o->proof;
+	char first[11], last[11];
+
+	if (!p || !p->verified) {
+		unverified_banner(out, o);
+		return;
+	}
+	render_register_period(entries, first, last);
+	sbuf_addstr(out, "<h2>What was verified</h2>\n<p class=\"lead verified\">Before this "
+			 "page was written, the register <code>");
+	render_xml_escape(out, p->path);
+	sbuf_addf(out,
+		  "</code> was verified as <code>plumbline register verify</code> does: "
+		  "<b>%zu entries</b> (every entry's signature, sequence number and hash-chain "
+		  "link), covering the nights <b>",
+		  p->entries);
+	render_xml_escape(out, first[0] ? first : "-");
+	sbuf_addstr(out, "</b> to <b>");
+	render_xml_escape(out, last[0] ? last : "-");
+	sbuf_addstr(out, "</b>, signed with the key <code>");
+	render_xml_escape(out, p->key_id ? p->key_id : "-");
+	sbuf_addf(out, "</code>; the signed checkpoint: size <b>%zu</b>, root <code>",
+		  p->checkpoint_size);
+	render_xml_escape(out, p->root_hex);
+	sbuf_addstr(out, "</code>, signed ");
+	render_xml_escape(out, p->checkpoint_date);
+	if (p->saved_checked)
+		sbuf_addf(out, "; it extends the saved checkpoint of size %zu", p->saved_size);
+	else
+		sbuf_addstr(out, "; not checked against a checkpoint saved earlier (a rollback to "
+				 "an older signed state is caught with <code>--checkpoint "
+				 "SAVED</code>)");
+	sbuf_addstr(out, ".</p>\n");
+}
+
 static void section(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
 		    const struct render_html_opts *o, const json_t *events)
 {
@@ -496,6 +557,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	sbuf_addstr(out, " / ");
 	render_xml_escape(out, s->model);
 	sbuf_addstr(out, "</h2>\n");
+	unverified_banner(out, o);
 	timeline(out, entries, s, &sp, events);
 	line_chart(out, entries, s, events, &sp, "availability",
 		   "availability: answered / (answered + vendor faults), per run",
@@ -841,6 +903,7 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 		  "</h1>\n<p class=\"muted\">%zu register entries, %zu vendor/model pairs; "
 		  "as of %s.</p>\n",
 		  json_array_size(entries), n, now);
+	proof_section(out, entries, o);
 	sbuf_addstr(out, "<h2>Summary</h2>\n");
 	for (i = 0; i < n; i++)
 		plain_summary(out, byn, &s[i], o, events);
@@ -884,6 +947,7 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 		section(out, byn, &s[i], o, events);
 	json_decref(byn);
 	json_decref(events);
+	unverified_banner(out, o);
 	sbuf_addstr(out, "<footer>Every run report is signed (Ed25519, minisign format). Verify "
 			 "one "
 			 "with <code>minisign -Vm REPORT -p register.pub</code> or <code>openssl "

@@ -38,6 +38,57 @@ void render_register_stability(const struct reg_summary *s, int with_blips, stru
 			  s->gap_nights == 1 ? "" : "s", s->gaps ? s->gaps : "");
 }
 
+void render_register_period(const json_t *entries, char first[11], char last[11])
+{
+	const json_t *e;
+	size_t i;
+
+	first[0] = last[0] = '\0';
+	json_array_foreach(entries, i, e)
+	{
+		char night[11];
+
+		register_entry_night(e, night);
+		if (!night[0])
+			continue;
+		if (!first[0] || strcmp(night, first) < 0)
+			snprintf(first, 11, "%s", night);
+		if (strcmp(night, last) > 0)
+			snprintf(last, 11, "%s", night);
+	}
+}
+
+void render_register_proof_text(const struct render_register_proof *p, const json_t *entries,
+				struct sbuf *out)
+{
+	char first[11], last[11];
+
+	if (!p || !p->verified) {
+		sbuf_addstr(out, "*** NOT VERIFIED: ");
+		if (p && p->why)
+			sbuf_addf(out, "the register does not verify: %s\n*** ", p->why);
+		sbuf_addstr(out, "what follows may be edited, truncated or forged; do not rely on "
+				 "it (--unverified)\n");
+		return;
+	}
+	render_register_period(entries, first, last);
+	sbuf_addf(out, "verified: %s (as 'plumbline register verify' does)\n", p->path);
+	sbuf_addf(out,
+		  "  entries:    %zu, every signature, sequence number and hash-chain link "
+		  "checked\n",
+		  p->entries);
+	sbuf_addf(out, "  nights:     %s to %s\n", first[0] ? first : "-", last[0] ? last : "-");
+	sbuf_addf(out, "  key:        %s\n", p->key_id ? p->key_id : "-");
+	sbuf_addf(out, "  checkpoint: size %zu, root %s, signed %s\n", p->checkpoint_size,
+		  p->root_hex ? p->root_hex : "-", p->checkpoint_date ? p->checkpoint_date : "-");
+	if (p->saved_checked)
+		sbuf_addf(out, "  extends the saved checkpoint of size %zu\n", p->saved_size);
+	else
+		sbuf_addstr(out, "  not checked against a saved checkpoint (a rollback to an older "
+				 "signed state is caught only with --checkpoint SAVED)\n");
+	sbuf_addch(out, '\n');
+}
+
 /* What a run did, in capitals for the eye: a change once (on its first night, with the night
  * that confirmed it), its confirmation, a suspicion pending or retracted, a return. */
 static void event_words(struct sbuf *out, const json_t *ev)
