@@ -1242,10 +1242,14 @@ json_t *register_events(const json_t *entries)
 			} else {
 				event_set(out, seq, "retraction", night, -1, NULL);
 			}
-		} else if (json_is_true(json_object_get(e, "returned_epoch")) ||
+		} else if ((json_is_true(json_object_get(e, "returned_epoch")) && prev &&
+			    (!ep || strcmp(ep, prev))) ||
 			   (ep && prev && strcmp(ep, prev) &&
 			    json_object_get(json_object_get(st, "seen"), ep) &&
 			    !json_is_true(json_object_get(e, "new_epoch")))) {
+			/* judged in night order: returned_epoch was set against the nights run
+			 * before it, so a night backfilled after a change is a return only when
+			 * the night before it had another epoch */
 			event_set(out, seq, "return", night, -1, NULL);
 		} else if (json_is_true(json_object_get(e, "new_epoch")) ||
 			   (v && !strcmp(v, "changed"))) {
@@ -1434,6 +1438,7 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 		struct reg_summary *s = &sums[j];
 		double avail_sum = 0, *lat = xcalloc(json_array_size(entries) + 1, sizeof(double));
 		size_t avail_n = 0, lat_n = 0;
+		char epoch_night[11] = ""; /* the night the current epoch was read from */
 
 		json_array_foreach(entries, i, e)
 		{
@@ -1463,8 +1468,12 @@ int register_summarise(const json_t *entries, time_t now, struct reg_summary **o
 			s->runs++;
 			if (!s->last_run || strcmp(date, s->last_run) >= 0)
 				set_dup(&s->last_run, date);
-			if (sget(e, "epoch"))
+			/* the latest night's epoch, not the last appended: a backfilled night
+			 * is not the current behaviour */
+			if (sget(e, "epoch") && strcmp(date, epoch_night) >= 0) {
 				set_dup(&s->epoch, sget(e, "epoch"));
+				snprintf(epoch_night, sizeof(epoch_night), "%s", date);
+			}
 			if (!s->first_run || strcmp(date, s->first_run) < 0)
 				set_dup(&s->first_run, date);
 			/* a change counts once, on its first night; its confirmation, a

@@ -193,8 +193,10 @@ int register_check_proof(const json_t *proof, const struct merkle_hash *root, si
  *   "suspicion_retracted"  a suspicion the next judged night retracted: not a change
  *   "retraction"    the run that retracted it: the behaviour never moved, so neither a change
  *                   nor a return
- *   "return"        back to an earlier epoch (the entry's "returned_epoch", or an epoch the
- *                   same vendor/model/suite had before, not the one of its previous run)
+ *   "return"        back to an earlier epoch: an epoch other than the one of the previous
+ *                   night's run (night order), which the entry's "returned_epoch" says or
+ *                   the same vendor/model/suite had before (a night backfilled after a
+ *                   change, at the epoch of the nights around it, is no return)
  *   "replaced"      a run a later run of the same night and report path replaced (--force):
  *                   no event of its own; link is the run that replaced it
  * A new object {"SEQ": {"event": KIND, "night": N, "link": SEQ2, "link_night": N2}} holding
@@ -220,7 +222,8 @@ long long register_event_first(const json_t *events, long long seq);
  * replaced: the night's figures are the later run's. */
 struct reg_summary {
 	char *vendor, *model;
-	char *epoch;	   /* latest run's epoch; may be NULL */
+	char *epoch;	   /* the latest night's run's epoch (not the last appended: a
+			      backfilled night is not the current behaviour); may be NULL */
 	char *last_change; /* first night of the latest change; may be NULL */
 	char *last_run;	   /* night of the latest run */
 	int changes_30d, changes_90d;

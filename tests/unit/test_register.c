@@ -587,6 +587,67 @@ static const char *event_of(const json_t *ev, const char *seq, const char *field
 	return v ? v : "(none)";
 }
 
+/* QA: nights 11-01..03 at e1, a change suspected 11-04 and confirmed 11-05 (e2), 11-06 at e2,
+ * then 10-20 backfilled at e1 (detection, run after the change, marked it returned_epoch).
+ * The current epoch is the latest night's (e2), and the backfilled night, before the change,
+ * is no return. On the old code: epoch e1 (the last appended) and "#6 2026-10-20 RETURNED". */
+#define EP(E) ", \"epoch\": \"" E "\""
+/* clang-format off */
+static const char backfill_register[] = "["
+	RUN(0, "2026-11-01", "pass", EP("e1")) ","
+	RUN(1, "2026-11-02", "pass", EP("e1")) ","
+	RUN(2, "2026-11-03", "pass", EP("e1")) ","
+	RUN(3, "2026-11-04", "changed", EP("e2") ", \"stage\": \"suspected\"") ","
+	RUN(4, "2026-11-05", "changed", EP("e2") ", \"stage\": \"confirmed\", \"new_epoch\": true") ","
+	RUN(5, "2026-11-06", "checks_failed", EP("e2")) ","
+	RUN(6, "2026-10-20", "pass", EP("e1") ", \"returned_epoch\": true") "]";
+/* clang-format on */
+
+static void test_backfill_not_return(void **state)
+{
+	json_t *entries = json_loads(backfill_register, 0, NULL), *ev;
+	struct render_html_opts ho;
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_summary *s;
+	struct sbuf sb;
+	size_t n;
+
+	(void)state;
+	assert_non_null(entries);
+	ev = register_events(entries);
+	assert_string_equal(event_of(ev, "3", "event"), "change");
+	assert_string_equal(event_of(ev, "6", "event"), "(none)");
+	json_decref(ev);
+	register_summarise(entries, register_parse_date("2026-11-20"), &s, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(s[0].epoch, "e2");
+	assert_int_equal(s[0].returns_90d, 0);
+	assert_string_equal(s[0].last_change, "2026-11-04");
+	register_summaries_free(s, n);
+	sbuf_init(&sb);
+	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	print_message("%s", sb.buf);
+	assert_null(strstr(sb.buf, "RETURNED"));
+	assert_non_null(strstr(sb.buf, "v/m                                  e2 "));
+	sbuf_release(&sb);
+	/* the HTML page, likewise */
+	memset(&ho, 0, sizeof(ho));
+	ho.now = register_parse_date("2026-11-20");
+	sbuf_init(&sb);
+	assert_int_equal(render_html_register(entries, &ho, &sb, &err), 0);
+	assert_null(strstr(sb.buf, "returned to an earlier behaviour"));
+	assert_non_null(strstr(sb.buf, "</a></td><td>e2</td>"));
+	sbuf_release(&sb);
+	/* a backfilled night that is at another epoch than the night before it is a return */
+	json_array_append_new(entries, json_loads(RUN(7, "2026-11-07", "pass",
+						      EP("e1") ", \"returned_epoch\": true"),
+						  0, NULL));
+	ev = register_events(entries);
+	assert_string_equal(event_of(ev, "7", "event"), "return");
+	json_decref(ev);
+	json_decref(entries);
+}
+
 /* A change is counted once, by its first (suspected) night, and shown as confirmed; a
  * retracted suspicion is no change and its retraction no return; the accept decision is shown
  * against the change it covers. The suspected night of a retraction (a one-night blip) is
@@ -749,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_show_by_night),
 		cmocka_unit_test(test_events_stages),
+		cmocka_unit_test(test_backfill_not_return),
 		cmocka_unit_test(test_events_pending),
 		cmocka_unit_test(test_show_replaced),
 	};
