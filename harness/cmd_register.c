@@ -55,7 +55,10 @@ static const char usage_register_tail[] =
 	"  prove    prints an inclusion proof for entry SEQ, or a consistency proof from the\n"
 	"           tree of OLD_SIZE entries to today's (JSON); --check verifies a proof file\n"
 	"           against the register's signed checkpoint (signature checked), a saved one\n"
-	"           (--checkpoint), or a root you trust given with --root HEX.\n"
+	"           (--checkpoint), or a root you trust given with --root HEX. A consistency\n"
+	"           proof is checked against either tree: a saved OLD checkpoint (or --root)\n"
+	"           for its old tree, the register's signed checkpoint for its new one; both\n"
+	"           trees' sizes and roots are printed.\n"
 	"  report   writes the self-contained HTML stability report (stdout or --out).\n"
 	"  add      signs REPORT (REPORT.minisig, REPORT.sig.raw) and appends its run entry:\n"
 	"           what 'plumbline run' does after each report, for reports made elsewhere.\n"
@@ -176,8 +179,108 @@ static int do_prove(const struct opts *o, const char *reg, const struct sign_pub
 	return rc;
 }
 
+/* One side (old or new tree) of a consistency proof and what vouches for it. */
+struct side {
+	size_t size;
+	struct merkle_hash root;
+	char hex[65];
+	const char *by; /* what it was checked against; NULL: the proof's own, unchecked */
+};
+
+/* Reads a proof's side (PREFIX_size, PREFIX_root). Returns 0 or -1. */
+static int proof_side(const json_t *p, const char *prefix, struct side *s)
+{
+	char k[32];
+	const json_t *size;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(k, sizeof(k), "%s_size", prefix);
+	size = json_object_get(p, k);
+	snprintf(k, sizeof(k), "%s_root", prefix);
+	if (!json_is_integer(size) || json_integer_value(size) < 1 ||
+	    merkle_from_hex(json_string_value(json_object_get(p, k)), &s->root) < 0)
+		return -1;
+	s->size = (size_t)json_integer_value(size);
+	merkle_hex(&s->root, s->hex);
+	return 0;
+}
+
+/* A consistency proof ties an old tree to a new one: each side is anchored by what the user
+ * trusts that matches it (a saved checkpoint is usually the auditor's OLD one), the new side
+ * also by the register's signed checkpoint when there is one; at least one side must be
+ * anchored, and both are printed. */
+static int check_consistency(const struct opts *o, const json_t *p, const char *cp,
+			     const struct sign_pub *pub, struct pl_err *err)
+{
+	struct side old, neu;
+	struct merkle_hash root;
+	size_t size = 0;
+	char hex[65];
+
+	if (proof_side(p, "old", &old) < 0 || proof_side(p, "new", &neu) < 0 || neu.size < old.size)
+		return pl_err_set(err, PL_E_INPUT, o->check, "malformed consistency proof");
+	if (o->root) {
+		if (merkle_from_hex(o->root, &root) < 0)
+			return pl_err_set(err, PL_E_USAGE, NULL,
+					  "--root wants a 64-digit sha-256 hex root");
+		merkle_hex(&root, hex);
+		if (!strcmp(hex, old.hex))
+			old.by = "the root given with --root";
+		else if (!strcmp(hex, neu.hex))
+			neu.by = "the root given with --root";
+		else
+			return pl_err_set(err, PL_E_INTEGRITY, o->check,
+					  "the root given with --root is neither the proof's old "
+					  "root nor its new one");
+	}
+	if (o->checkpoint) {
+		if (register_read_checkpoint(o->checkpoint, pub, &size, &root, err) < 0)
+			return -1;
+		merkle_hex(&root, hex);
+		if (size == old.size && !strcmp(hex, old.hex))
+			old.by = o->checkpoint;
+		else if (size == neu.size && !strcmp(hex, neu.hex))
+			neu.by = o->checkpoint;
+		else
+			return pl_err_set(
+				err, PL_E_INTEGRITY, o->checkpoint,
+				"the saved checkpoint (size %zu, root %s) is neither the "
+				"proof's old tree (size %zu, root %s) nor its new one (size "
+				"%zu, root %s)",
+				size, hex, old.size, old.hex, neu.size, neu.hex);
+	}
+	/* the new tree is the register's today when its signed checkpoint is at hand */
+	if (!neu.by && pub && fileio_exists(cp)) {
+		if (register_read_checkpoint(cp, pub, &size, &root, err) < 0)
+			return -1;
+		merkle_hex(&root, hex);
+		if (size != neu.size || strcmp(hex, neu.hex))
+			return pl_err_set(err, PL_E_INTEGRITY, o->check,
+					  "the proof's new tree (size %zu, root %s) is not the "
+					  "register's signed checkpoint %s (size %zu, root %s)",
+					  neu.size, neu.hex, cp, size, hex);
+		neu.by = cp;
+	}
+	if (!old.by && !neu.by)
+		return pl_err_set(err, PL_E_INTEGRITY, cp,
+				  "no signed checkpoint to check the proof against (give "
+				  "--checkpoint SAVED or --root HEX)");
+	if (register_check_proof(p, &neu.root, neu.size, err) < 0)
+		return -1;
+	printf("ok: %s: the consistency proof verifies: the tree of %zu entries (root %s) is "
+	       "the start of the tree of %zu entries (root %s)\n",
+	       o->check, old.size, old.hex, neu.size, neu.hex);
+	printf("  old: size %zu, root %s: %s%s\n", old.size, old.hex,
+	       old.by ? "matches " : "the proof's own (not checked against a checkpoint)",
+	       old.by ? old.by : "");
+	printf("  new: size %zu, root %s: %s%s\n", neu.size, neu.hex,
+	       neu.by ? "matches " : "the proof's own (not checked against a checkpoint)",
+	       neu.by ? neu.by : "");
+	return 0;
+}
+
 /* A proof is checked against a root the user trusts: the signed checkpoint (the register's
- * latest, or one saved earlier), or --root HEX. */
+ * latest, or one saved earlier), or --root HEX; a consistency proof against either tree. */
 static int do_check(const struct opts *o, const char *reg, const struct sign_pub *pub)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -185,21 +288,38 @@ static int do_check(const struct opts *o, const char *reg, const struct sign_pub
 	struct merkle_hash root;
 	size_t size = 0;
 	char hex[65], *cp = NULL;
-	const char *against;
+	const char *against, *type;
+	struct sbuf sb;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
+	sbuf_init(&sb);
+	sbuf_addf(&sb, "%s.checkpoint", reg);
+	cp = sbuf_detach(&sb, NULL);
+	if (jsonfile_load(&f, o->check, 1 << 20, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	type = json_string_value(json_object_get(f.root, "type"));
+	if (type && !strcmp(type, "consistency")) {
+		if (check_consistency(o, f.root, cp, pub, &err) < 0) {
+			if (!err.where[0])
+				snprintf(err.where, sizeof(err.where), "%s", o->check);
+			rc = err.code == PL_E_USAGE ? cli_usage_error("register", "%s", err.msg)
+						    : cli_fail(&err);
+		} else {
+			rc = EXIT_OK;
+		}
+		goto out;
+	}
 	if (o->root) {
-		if (merkle_from_hex(o->root, &root) < 0)
-			return cli_usage_error("register", "--root wants a 64-digit sha-256 hex "
-							   "root");
+		if (merkle_from_hex(o->root, &root) < 0) {
+			rc = cli_usage_error("register", "--root wants a 64-digit sha-256 hex "
+							 "root");
+			goto out;
+		}
 		against = "the root given with --root";
 	} else {
-		struct sbuf sb;
-
-		sbuf_init(&sb);
-		sbuf_addf(&sb, "%s.checkpoint", reg);
-		cp = sbuf_detach(&sb, NULL);
 		against = o->checkpoint ? o->checkpoint : cp;
 		if (register_read_checkpoint(against, pub, &size, &root, &err) < 0) {
 			if (err.code == PL_E_INPUT && !fileio_exists(against))
@@ -207,10 +327,6 @@ static int do_check(const struct opts *o, const char *reg, const struct sign_pub
 			rc = cli_fail(&err);
 			goto out;
 		}
-	}
-	if (jsonfile_load(&f, o->check, 1 << 20, &err) < 0) {
-		rc = cli_fail(&err);
-		goto out;
 	}
 	merkle_hex(&root, hex);
 	if (register_check_proof(f.root, &root, size, &err) < 0) {

@@ -54,6 +54,19 @@ expect_ok "register extends the saved checkpoint" "$PLUMBLINE" register verify -
 expect_ok "prove consistency 3 -> 4" "$PLUMBLINE" register prove --public-key $PUB --register $REG --consistency 3
 cp out.txt cons.json
 expect_ok "check consistency proof" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check cons.json
+grep -q "old: size 3, root $(sed -n 's/^root //p' saved.checkpoint): the proof's own" out.txt ||
+	{ bad "consistency: the old root checked is not printed"; cat out.txt; }
+# the auditor's saved OLD checkpoint anchors the old tree, the register's the new one
+expect_ok "check consistency proof against the saved old checkpoint" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check cons.json --checkpoint saved.checkpoint
+grep -q "old: size 3, root $(sed -n 's/^root //p' saved.checkpoint): matches saved.checkpoint" out.txt &&
+	grep -q "new: size 4, root $(sed -n 's/^root //p' $REG.checkpoint): matches $REG.checkpoint" out.txt ||
+	{ bad "consistency against saved.checkpoint: both sides"; cat out.txt; }
+expect_ok "check consistency proof against the old root" "$PLUMBLINE" register prove --check cons.json --root "$(sed -n 's/^root //p' saved.checkpoint)"
+grep -q "old: size 3, .*: matches the root given with --root" out.txt || { bad "consistency --root old"; cat out.txt; }
+# a proof from another old tree fails against the saved checkpoint
+sed 's/"old_root": "[0-9a-f]*"/"old_root": "'"$(printf '%064d' 0)"'"/' cons.json > cons-other.json
+expect_fail "a consistency proof from another old tree" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check cons-other.json --checkpoint saved.checkpoint
+grep -q "neither the proof's old tree" out.txt || { bad "other old tree: error"; cat out.txt; }
 
 # --- forgeries ---
 cp $R forged.json; cp $R.minisig forged.json.minisig; cp $R.sig.raw forged.json.sig.raw
