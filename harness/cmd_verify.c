@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char usage_verify[] =
 	"usage: plumbline verify [--config FILE] [--public-key PATH] [--register PATH]\n"
@@ -28,7 +29,9 @@ static const char usage_verify_tail[] =
 	"    checkpoint (see 'plumbline register verify').\n"
 	"The public key and register default to the config's \"signing\" section\n"
 	"(STATE_DIR/register.pub, STATE_DIR/register.jsonl).\n"
-	"Exit 0 when everything verifies, 1 when anything does not, 2 on usage or missing files.\n"
+	"Exit 0 when everything verifies, 1 when anything does not or evidence is missing (a\n"
+	"FILE, its .minisig, the register or its checkpoint), 2 on usage or config errors (a\n"
+	"FILE that is a directory, no public key).\n"
 	"\n"
 	"The same checks with stock tools:\n"
 	"  minisign -Vm REPORT -p register.pub\n"
@@ -71,6 +74,32 @@ static const char *base_name(const char *p)
 	const char *s = strrchr(p, '/');
 
 	return s ? s + 1 : p;
+}
+
+/* The documented exit codes: a FILE that is a directory is a usage error (2); a report, or
+ * the .minisig beside it, that does not exist is missing evidence and fails (1). Returns 0,
+ * or -1 with err set. */
+static int evidence_missing(const char *f, struct pl_err *err)
+{
+	struct stat st;
+	struct sbuf sig;
+	int rc = 0;
+
+	if (stat(f, &st) == 0 && S_ISDIR(st.st_mode))
+		return pl_err_set(err, PL_E_USAGE, f,
+				  "is a directory: name the reports and the register (e.g. "
+				  "reports/*/*.json)");
+	if (!fileio_exists(f))
+		return pl_err_set(err, PL_E_INTEGRITY, f,
+				  "does not exist: missing evidence (was the report deleted?)");
+	sbuf_init(&sig);
+	sbuf_addf(&sig, "%s.minisig", f);
+	if (!fileio_exists(sig.buf))
+		rc = pl_err_set(err, PL_E_INTEGRITY, sig.buf,
+				"does not exist: the report is not signed, or its signature "
+				"was deleted (missing evidence)");
+	sbuf_release(&sig);
+	return rc;
 }
 
 /* Checks that the register's entry #seq is this report. entries is the loaded register. */
@@ -149,7 +178,8 @@ int cmd_verify(int argc, char **argv)
 			       res.root_hex);
 			continue;
 		}
-		if (sign_verify_file(pub, f, &tc, &err) < 0 || sign_sha256_file(f, sha, &err) < 0) {
+		if (evidence_missing(f, &err) < 0 || sign_verify_file(pub, f, &tc, &err) < 0 ||
+		    sign_sha256_file(f, sha, &err) < 0) {
 			int c = cli_fail(&err);
 
 			rc = rc == EXIT_USAGE ? rc : c;
