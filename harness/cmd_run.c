@@ -36,7 +36,10 @@ const char usage_run[] =
 static const char usage_run_tail[] =
 	"\n"
 	"Reports are signed and entered in the vendor register when a signing key exists (see\n"
-	"'plumbline keygen'); alerts go to the channels of the config's \"alerts\" section.\n"
+	"'plumbline keygen'). Once signing is set up (a \"signing\" section, or the register,\n"
+	"its checkpoint or the public key exists), a missing or unreadable secret key stops\n"
+	"the run before anything is sent (exit 3). Alerts go to the channels of the config's\n"
+	"\"alerts\" section.\n"
 	"A night whose run did not finish (killed, or stopped by an error) is reported as\n"
 	"incomplete by the next run of the same\n"
 	"vendors and suites, unless it is finished first with --date NIGHT --resume.\n";

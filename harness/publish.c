@@ -142,11 +142,36 @@ int publish_is_registered(const struct publish *p, const char *date, const char 
 	return found;
 }
 
+/* Whether reports are expected to be signed, and why (into why): the config has a "signing"
+ * section, the secret key exists, or signing was set up here before: the register, its
+ * checkpoint or the public key exists (a moved or lost secret key must not turn signing off). */
+static int signing_expected(const struct config *cfg, const struct sign_config *sc,
+			    struct sbuf *why)
+{
+	struct sbuf ck;
+	struct stat st;
+
+	sbuf_init(&ck);
+	sbuf_addf(&ck, "%s.checkpoint", sc->register_path);
+	if (lstat(sc->register_path, &st) == 0)
+		sbuf_addf(why, "the register %s exists", sc->register_path);
+	else if (lstat(ck.buf, &st) == 0)
+		sbuf_addf(why, "the register's checkpoint %s exists", ck.buf);
+	else if (cfg->signing)
+		sbuf_addf(why, "the config's \"signing\" section names it");
+	else if (fileio_exists(sc->public_key))
+		sbuf_addf(why, "the public key %s exists (a key pair was made here)",
+			  sc->public_key);
+	sbuf_release(&ck);
+	return why->len || fileio_exists(sc->secret_key);
+}
+
 struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 {
 	struct publish *p = xcalloc(1, sizeof(*p));
 	struct jsonloc loc = config_loc(cfg);
 	struct log_opts lo = LOG_OPTS_INIT;
+	struct sbuf why = SBUF_INIT;
 
 	p->cfg = cfg;
 	p->log = lo;
@@ -156,14 +181,15 @@ struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 	p->alerts = alerts_new(&loc, "/alerts", cfg->alerts, err);
 	if (!p->alerts)
 		goto fail;
-	if (cfg->signing || fileio_exists(p->sc.secret_key)) {
-		/* An explicit signing section means the auditors expect signatures: a missing key
-		 * is an error, not a silent unsigned report. */
+	if (signing_expected(cfg, &p->sc, &why)) {
+		/* Signing is expected: a missing or unreadable key fails the run before anything
+		 * is sent, never a silent unsigned report and a night missing from the register. */
 		if (!fileio_exists(p->sc.secret_key)) {
-			pl_err_set(err, PL_E_INPUT, cfg->path,
-				   "signing.secret_key \"%s\" does not exist (create it with "
-				   "'plumbline keygen --config %s')",
-				   p->sc.secret_key, cfg->path);
+			pl_err_set(err, PL_E_IO, p->sc.secret_key,
+				   "the secret key does not exist, but %s: the night would go "
+				   "unsigned and missing from the register: restore the key from "
+				   "its backup (or fix signing.secret_key in %s)",
+				   why.buf, cfg->path);
 			goto fail;
 		}
 		p->key = sign_key_load(p->sc.secret_key, err);
@@ -175,8 +201,10 @@ struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 	}
 	if (log_open(&p->log, err) < 0)
 		goto fail;
+	sbuf_release(&why);
 	return p;
 fail:
+	sbuf_release(&why);
 	publish_close(p);
 	return NULL;
 }
