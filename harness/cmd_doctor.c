@@ -12,6 +12,7 @@
 #include "log.h"
 #include "plan.h"
 #include "redact.h"
+#include "register.h"
 #include "runner.h"
 #include "sbuf.h"
 #include "sign.h"
@@ -32,8 +33,9 @@ const char usage_doctor[] =
 	"or FAIL, with the fix under each failure: the config and every SUITE are valid, every\n"
 	"vendor's API key variable is set (all missing ones are named at once; never a value),\n"
 	"key files are mode 0600, a baseline exists for every SUITE and vendor, the state,\n"
-	"reports, baselines and register folders are writable, the signing key exists, the\n"
-	"alert channels are valid and their variables set. Sends nothing unless --send.\n"
+	"reports, baselines and register folders are writable, the signing key exists and the\n"
+	"public key is its pair, the register verifies with the public key, the alert\n"
+	"channels are valid and their variables set. Sends nothing unless --send.\n"
 	"\n";
 
 static const char usage_doctor_tail[] =
@@ -339,17 +341,47 @@ static void check_folders(struct doctor *d, const struct config *cfg, const stru
 	free(reg);
 }
 
+/* The register verifies with the public key (when there is one). */
+static void check_register(struct doctor *d, const struct sign_config *sc,
+			   const struct sign_pub *pub)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	struct sbuf ck = SBUF_INIT;
+	char fix[1200], buf[1600];
+
+	sbuf_addf(&ck, "%s.checkpoint", sc->register_path);
+	if (!fileio_exists(sc->register_path) && !fileio_exists(ck.buf)) {
+		item_ok(d, "register %s: none yet (the first signed run starts it)",
+			sc->register_path);
+	} else if (register_verify(sc->register_path, pub, NULL, &res, &err) < 0) {
+		snprintf(fix, sizeof(fix),
+			 "plumbline register verify --config %s names what does not verify; an "
+			 "edited register is evidence: keep it and restore a copy",
+			 d->config_path);
+		item_fail(d, fix, "register does not verify with the public key %s: %s",
+			  sc->public_key, pl_err_str(&err, buf, sizeof(buf)));
+	} else {
+		item_ok(d,
+			"register %s verifies with the public key (%zu entries, checkpoint "
+			"signed %s)",
+			sc->register_path, res.entries, res.checkpoint_date);
+	}
+	sbuf_release(&ck);
+}
+
 static void check_signing(struct doctor *d, const struct sign_config *sc)
 {
 	struct pl_err err = PL_ERR_INIT;
-	struct sign_key *k;
-	char fix[1200], buf[1600];
+	struct sign_key *k = NULL;
+	struct sign_pub *pub = NULL, *half = NULL;
+	char fix[1200], buf[1600], id1[17], id2[17];
 
 	if (!fileio_exists(sc->secret_key)) {
 		snprintf(fix, sizeof(fix), "plumbline keygen --config %s", d->config_path);
 		item_fail(d, fix, "signing key %s is missing (reports would not be signed)",
 			  sc->secret_key);
-		return;
+		goto out;
 	}
 	k = sign_key_load(sc->secret_key, &err);
 	if (!k) {
@@ -358,17 +390,44 @@ static void check_signing(struct doctor *d, const struct sign_config *sc)
 			 "keygen --config %s",
 			 sc->secret_key, d->config_path);
 		item_fail(d, fix, "signing key: %s", pl_err_str(&err, buf, sizeof(buf)));
-		return;
+		goto out;
 	}
-	sign_key_free(k);
 	if (!fileio_exists(sc->public_key)) {
 		snprintf(fix, sizeof(fix), "restore %s (the public half of %s) from its backup",
 			 sc->public_key, sc->secret_key);
 		item_fail(d, fix, "public key %s is missing (nobody could verify the reports)",
 			  sc->public_key);
-		return;
+		goto out;
 	}
-	item_ok(d, "signing key %s (mode 0600) and public key %s", sc->secret_key, sc->public_key);
+	pub = sign_pub_load(sc->public_key, &err);
+	half = sign_key_pub(k);
+	if (!pub) {
+		snprintf(fix, sizeof(fix), "restore %s (the public half of %s) from its backup",
+			 sc->public_key, sc->secret_key);
+		item_fail(d, fix, "public key: %s", pl_err_str(&err, buf, sizeof(buf)));
+		goto out;
+	}
+	if (!sign_pub_equal(pub, half)) {
+		snprintf(fix, sizeof(fix),
+			 "find out which is right: 'plumbline register verify --config %s' "
+			 "checks the register with the public key; restore the other from its "
+			 "backup (a public key written over by mistake: 'plumbline keygen "
+			 "--config %s --replace-public-key' writes it from the secret key)",
+			 d->config_path, d->config_path);
+		item_fail(d, fix,
+			  "the secret key %s (key %s) and the public key %s (key %s) are not a "
+			  "pair: nothing it signs would verify",
+			  sc->secret_key, sign_pub_keyid(half, id1), sc->public_key,
+			  sign_pub_keyid(pub, id2)[0] ? id2 : "pem");
+		goto out;
+	}
+	item_ok(d, "signing key %s (mode 0600) and public key %s (key %s) are a pair",
+		sc->secret_key, sc->public_key, sign_pub_keyid(half, id1));
+	check_register(d, sc, pub);
+out:
+	sign_pub_free(half);
+	sign_pub_free(pub);
+	sign_key_free(k);
 }
 
 /* Every channel's variables, all of them named at once. A channel that is not ready is turned

@@ -9,6 +9,7 @@
 
 const char usage_keygen[] =
 	"usage: plumbline keygen [--config FILE] [--secret-key PATH] [--public-key PATH]\n"
+	"                        [--replace-public-key]\n"
 	"\n";
 
 static const char usage_keygen_tail[] =
@@ -21,10 +22,15 @@ static const char usage_keygen_tail[] =
 	"register.pub`)\n"
 	"  public PEM  (the public key path + \".pem\", for `openssl pkeyutl -verify -rawin`)\n"
 	"Paths come from the config's \"signing\" section (secret_key, public_key); the options\n"
-	"override it. Without --config, STATE_DIR is .plumbline.\n";
+	"override it. Without --config, STATE_DIR is .plumbline.\n"
+	"An existing public key is never replaced (the register and the signed reports verify\n"
+	"with it) unless --replace-public-key is given. Over an existing secret key no key is\n"
+	"made: its public files are written where they are missing (an interrupted keygen),\n"
+	"and with --replace-public-key where they hold another key.\n";
 
 struct keygen_args {
 	const char *config, *sk, *pk;
+	int replace_public;
 };
 
 const struct cli_option keygen_options[] = {
@@ -34,6 +40,9 @@ const struct cli_option keygen_options[] = {
 		   "where to write the secret key"),
 	CLI_STRING(0, "public-key", struct keygen_args, pk, "PATH",
 		   "where to write the public key (and PATH.pem)"),
+	CLI_BOOL(0, "replace-public-key", struct keygen_args, replace_public,
+		 "replace an existing public key (and PEM): the register and\nthe reports "
+		 "signed before no longer verify with it"),
 	CLI_END,
 };
 
@@ -51,7 +60,7 @@ int cmd_keygen(int argc, char **argv)
 	struct sign_pub *pub = NULL;
 	char id[17];
 	struct keygen_args ka;
-	int first, rc = EXIT_USAGE;
+	int first, made, rc = EXIT_USAGE;
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&ka, 0, sizeof(ka));
@@ -68,7 +77,9 @@ int cmd_keygen(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (sign_keygen(sk ? sk : sc.secret_key, pk ? pk : sc.public_key, NULL, &err) < 0) {
+	made = sign_keygen(sk ? sk : sc.secret_key, pk ? pk : sc.public_key, NULL,
+			   ka.replace_public ? SIGN_KEYGEN_REPLACE_PUBLIC : 0, &err);
+	if (made < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -79,6 +90,8 @@ int cmd_keygen(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (made == 1)
+		printf("the secret key existed: its public key was written from it\n");
 	printf("secret key: %s (mode 0600; keep it private)\n", sk ? sk : sc.secret_key);
 	printf("public key: %s and %s.pem\n", pk ? pk : sc.public_key, pk ? pk : sc.public_key);
 	printf("key id:     %s\n", sign_pub_keyid(pub, id));

@@ -238,40 +238,50 @@ out:
 	return rc;
 }
 
-static int write_pub_files(const struct sign_pub *p, const char *pk_path, const char *pem_path,
-			   struct pl_err *err)
+/* The public key file's text (minisign) and its PEM, appended to pk and pem. */
+static int pub_texts(const struct sign_pub *p, struct sbuf *pk, struct sbuf *pem,
+		     struct pl_err *err)
 {
 	unsigned char blob[PKBLOB_LEN];
 	char id[17];
-	struct sbuf sb;
 	BIO *bio = NULL;
-	char *pem;
-	long pem_len;
+	char *data;
+	long len;
 	int rc = -1;
 
-	sbuf_init(&sb);
 	memcpy(blob, "Ed", 2);
 	memcpy(blob + 2, p->keyid, 8);
 	memcpy(blob + 10, p->pk, 32);
 	keyid_hex(p->keyid, id);
-	sbuf_addf(&sb, "untrusted comment: minisign public key %s\n", id);
-	base64_add(&sb, blob, sizeof(blob));
-	sbuf_addch(&sb, '\n');
-	if (fileio_write_atomic(pk_path, sb.buf, sb.len, 0644, err) < 0)
-		goto out;
+	sbuf_addf(pk, "untrusted comment: minisign public key %s\n", id);
+	base64_add(pk, blob, sizeof(blob));
+	sbuf_addch(pk, '\n');
 	bio = BIO_new(BIO_s_mem());
 	if (!bio || PEM_write_bio_PUBKEY(bio, p->pkey) != 1) {
-		pl_err_set(err, PL_E_INTERNAL, pem_path, "cannot encode the public key as pem");
+		pl_err_set(err, PL_E_INTERNAL, NULL, "cannot encode the public key as pem");
 		goto out;
 	}
-	pem_len = BIO_get_mem_data(bio, &pem);
-	if (fileio_write_atomic(pem_path, pem, (size_t)pem_len, 0644, err) < 0)
-		goto out;
+	len = BIO_get_mem_data(bio, &data);
+	sbuf_add(pem, data, (size_t)len);
 	rc = 0;
 out:
 	BIO_free(bio);
-	sbuf_release(&sb);
 	return rc;
+}
+
+/* A public key file that exists and does not hold p (or cannot be read as a key). */
+static int pub_file_differs(const char *path, const struct sign_pub *p)
+{
+	struct pl_err ignore = PL_ERR_INIT;
+	struct sign_pub *have;
+	int differs;
+
+	if (!fileio_exists(path))
+		return 0;
+	have = sign_pub_load(path, &ignore);
+	differs = !have || !sign_pub_equal(have, p);
+	sign_pub_free(have);
+	return differs;
 }
 
 struct sign_pub *sign_pub_from_raw(const unsigned char pk[SIGN_PK_LEN], const unsigned char *keyid)
@@ -307,6 +317,11 @@ const char *sign_pub_keyid(const struct sign_pub *p, char buf[17])
 	return buf;
 }
 
+int sign_pub_equal(const struct sign_pub *a, const struct sign_pub *b)
+{
+	return a && b && !CRYPTO_memcmp(a->pk, b->pk, SIGN_PK_LEN);
+}
+
 struct sign_pub *sign_key_pub(const struct sign_key *k)
 {
 	return sign_pub_from_raw(k->pk, k->keyid);
@@ -321,19 +336,106 @@ void sign_key_free(struct sign_key *k)
 	free(k);
 }
 
-int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, struct pl_err *err)
+/* keygen over an existing secret key: writes its public files where they are missing (a keygen
+ * interrupted after the secret key), or replaced when they hold another key and flags allow
+ * it. Returns 1 when a file was written, or -1 (nothing to do: the pair exists). */
+static int complete_public(const char *sk_path, const char *pk_path, const char *pem_path,
+			   unsigned flags, struct pl_err *err)
+{
+	struct sign_key *k = sign_key_load(sk_path, err);
+	struct sign_pub *pub = k ? sign_key_pub(k) : NULL;
+	struct sbuf pk, pem;
+	int rc = -1, want_pk, want_pem;
+
+	sbuf_init(&pk);
+	sbuf_init(&pem);
+	if (!pub)
+		goto out;
+	want_pk = !fileio_exists(pk_path);
+	want_pem = !fileio_exists(pem_path);
+	if (!want_pk && pub_file_differs(pk_path, pub)) {
+		if (!(flags & SIGN_KEYGEN_REPLACE_PUBLIC)) {
+			pl_err_set(err, PL_E_IO, pk_path,
+				   "refusing to overwrite an existing secret key (%s), and this "
+				   "public key is not its public half",
+				   sk_path);
+			goto out;
+		}
+		want_pk = 1;
+	}
+	if (!want_pem && pub_file_differs(pem_path, pub)) {
+		if (!(flags & SIGN_KEYGEN_REPLACE_PUBLIC)) {
+			pl_err_set(err, PL_E_IO, pem_path,
+				   "refusing to overwrite an existing secret key (%s), and this "
+				   "public key is not its public half",
+				   sk_path);
+			goto out;
+		}
+		want_pem = 1;
+	}
+	if (!want_pk && !want_pem) {
+		pl_err_set(err, PL_E_IO, sk_path, "refusing to overwrite an existing secret key");
+		goto out;
+	}
+	if (pub_texts(pub, &pk, &pem, err) < 0 ||
+	    (want_pk && fileio_write_atomic(pk_path, pk.buf, pk.len, 0644, err) < 0) ||
+	    (want_pem && fileio_write_atomic(pem_path, pem.buf, pem.len, 0644, err) < 0))
+		goto out;
+	rc = 1;
+out:
+	sbuf_release(&pk);
+	sbuf_release(&pem);
+	sign_pub_free(pub);
+	sign_key_free(k);
+	return rc;
+}
+
+int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, unsigned flags,
+		struct pl_err *err)
 {
 	unsigned char blob[SKBLOB_LEN];
 	struct sign_key k;
 	struct sign_pub *pub = NULL;
-	struct sbuf sb, pem_default;
+	struct sbuf sb, pem_default, pk_text, pem_text;
+	struct fileio_atomic pk_file = { -1, NULL, NULL }, pem_file = { -1, NULL, NULL };
 	size_t pklen = SIGN_PK_LEN;
+	char id[17];
 	int rc = -1;
 
 	memset(&k, 0, sizeof(k));
 	memset(blob, 0, sizeof(blob));
 	sbuf_init(&sb);
 	sbuf_init(&pem_default);
+	sbuf_init(&pk_text);
+	sbuf_init(&pem_text);
+	if (!pem_path) {
+		sbuf_addf(&pem_default, "%s.pem", pk_path);
+		pem_path = pem_default.buf;
+	}
+	if (fileio_exists(sk_path)) {
+		rc = complete_public(sk_path, pk_path, pem_path, flags, err);
+		goto out;
+	}
+	/* The register and every signed report verify with the public key: a new pair never
+	 * replaces it unless asked to. */
+	if (!(flags & SIGN_KEYGEN_REPLACE_PUBLIC) &&
+	    (fileio_exists(pk_path) || fileio_exists(pem_path))) {
+		const char *have = fileio_exists(pk_path) ? pk_path : pem_path;
+		struct pl_err ignore = PL_ERR_INIT;
+		struct sign_pub *old = sign_pub_load(have, &ignore);
+		struct sbuf which = SBUF_INIT;
+
+		if (old && sign_pub_keyid(old, id)[0])
+			sbuf_addf(&which, " (key %s)", id);
+		pl_err_set(err, PL_E_IO, have,
+			   "refusing to overwrite an existing public key%s: the register and the "
+			   "signed reports verify with it. Move it aside to start a new register "
+			   "with a new key, or replace it on purpose with --replace-public-key",
+			   which.len ? which.buf : "");
+		sbuf_release(&which);
+		sign_pub_free(old);
+		goto out;
+	}
 	if (RAND_priv_bytes(k.seed, sizeof(k.seed)) != 1 ||
 	    RAND_bytes(k.keyid, sizeof(k.keyid)) != 1) {
 		pl_err_set(err, PL_E_INTERNAL, NULL, "the random number generator failed");
@@ -354,29 +456,33 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 	sbuf_addstr(&sb, "untrusted comment: minisign secret key (unencrypted)\n");
 	base64_add(&sb, blob, sizeof(blob));
 	sbuf_addch(&sb, '\n');
-	/* The public files first, the secret key last: a crash in between leaves no secret key,
-	 * so keygen can simply be run again (it then replaces the public files). */
-	if (fileio_exists(sk_path)) {
-		pl_err_set(err, PL_E_IO, sk_path, "refusing to overwrite an existing secret key");
-		goto out;
-	}
 	pub = sign_key_pub(&k);
-	if (!pem_path) {
-		sbuf_addf(&pem_default, "%s.pem", pk_path);
-		pem_path = pem_default.buf;
-	}
-	if (!pub || write_pub_files(pub, pk_path, pem_path, err) < 0) {
-		pl_err_set(err, PL_E_INTERNAL, pk_path, "cannot write the public key");
+	/* The public files are written to temp files first (a folder that cannot take them
+	 * fails before any secret exists), the secret key appears whole, then the public files
+	 * take their names. A crash leaves no secret key (keygen runs again), or the secret key
+	 * without its public files (keygen then writes them from it: complete_public). */
+	if (!pub || pub_texts(pub, &pk_text, &pem_text, err) < 0 ||
+	    fileio_atomic_open(&pk_file, pk_path, 0644, err) < 0 ||
+	    fileio_atomic_write(&pk_file, pk_text.buf, pk_text.len, err) < 0 ||
+	    fileio_atomic_open(&pem_file, pem_path, 0644, err) < 0 ||
+	    fileio_atomic_write(&pem_file, pem_text.buf, pem_text.len, err) < 0) {
+		if (!pl_err_isset(err))
+			pl_err_set(err, PL_E_INTERNAL, pk_path, "cannot write the public key");
 		goto out;
 	}
-	if (write_secret_file(sk_path, sb.buf, sb.len, err) < 0)
+	if (write_secret_file(sk_path, sb.buf, sb.len, err) < 0 ||
+	    fileio_atomic_commit(&pk_file, err) < 0 || fileio_atomic_commit(&pem_file, err) < 0)
 		goto out;
 	rc = 0;
 out:
+	fileio_atomic_abort(&pk_file);
+	fileio_atomic_abort(&pem_file);
 	OPENSSL_cleanse(blob, sizeof(blob));
 	OPENSSL_cleanse(sb.buf, sb.cap);
 	sbuf_release(&sb);
 	sbuf_release(&pem_default);
+	sbuf_release(&pk_text);
+	sbuf_release(&pem_text);
 	sign_pub_free(pub);
 	EVP_PKEY_free(k.pkey);
 	OPENSSL_cleanse(&k, sizeof(k));

@@ -52,8 +52,18 @@ int sign_config_parse(const struct jsonloc *loc, const char *pointer, const json
 void sign_config_release(struct sign_config *c); /* NULL-safe */
 /* Creates a new key pair: the secret key at sk_path (O_EXCL, 0600: an existing file is never
  * overwritten), the minisign public key at pk_path and its PEM at pem_path (pem_path may be
- * NULL: then pk_path + ".pem"). Public files are written atomically (0644). */
-int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, struct pl_err *err);
+ * NULL: then pk_path + ".pem"). Public files are written atomically (0644), after the secret
+ * key: a crash leaves no secret key, or the secret key without its public files.
+ * An existing public key (or PEM) is never replaced, as the register and the signed reports
+ * verify with it, unless flags has SIGN_KEYGEN_REPLACE_PUBLIC. When sk_path exists no key is
+ * made: its public files are written where they are missing (an interrupted keygen), or
+ * replaced with SIGN_KEYGEN_REPLACE_PUBLIC when they hold another key; with nothing to write
+ * it fails ("refusing to overwrite an existing secret key").
+ * Returns 0 (a new pair), 1 (the public files of the existing secret key were written), or
+ * -1 with err set (PL_E_IO for a refusal). */
+#define SIGN_KEYGEN_REPLACE_PUBLIC 0x1u
+int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, unsigned flags,
+		struct pl_err *err);
 
 /* Loads a secret key written by sign_keygen or `minisign -G -W`. Refuses a file whose mode
  * lets group or others access it, an encrypted key, and a bad checksum. Returns a new key or
@@ -68,6 +78,8 @@ struct sign_pub *sign_pub_load(const char *path, struct pl_err *err);
 struct sign_pub *sign_pub_from_raw(const unsigned char pk[SIGN_PK_LEN],
 				   const unsigned char *keyid /* may be NULL */);
 void sign_pub_free(struct sign_pub *p); /* NULL-safe */
+/* 1 when a and b are the same Ed25519 key (key ids are not compared: a PEM has none). */
+int sign_pub_equal(const struct sign_pub *a, const struct sign_pub *b);
 /* Key id as minisign prints it (16 upper-case hex digits); "" when unknown. */
 const char *sign_pub_keyid(const struct sign_pub *p, char buf[17]);
 

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	snprintf(sk, sizeof(sk), "%s/k.key", dir);
 	snprintf(pk, sizeof(pk), "%s/k.pub", dir);
 	snprintf(reg, sizeof(reg), "%s/register.jsonl", dir);
-	if (sign_keygen(sk, pk, NULL, &err) < 0)
+	if (sign_keygen(sk, pk, NULL, 0, &err) < 0)
 		goto fail;
 	key = sign_key_load(sk, &err);
 	pub = sign_pub_load(pk, &err);

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# test_signing_key.sh: once signing is set up, a lost or moved secret key stops the run before
-# anything is sent (exit 3, naming the key), never a silent unsigned night missing from the
-# register. Simulated vendor on 127.0.0.1.
+# test_signing_key.sh: the signing key pair as a key manager handles it.
+#  1-4. Once signing is set up, a lost or moved secret key stops the run before anything is
+#       sent (exit 3, naming the key), never a silent unsigned night missing from the register.
+#  5.   keygen never overwrites an existing public key (QA: a second keygen with another
+#       --secret-key replaced register.pub, and the next run failed "edited or forged"),
+#       unless --replace-public-key; doctor fails a secret and public key that are not a pair,
+#       and a register that does not verify with the public key.
+# Simulated vendor on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
@@ -64,4 +69,40 @@ expect_exit 0 "$PLUMBLINE" baseline record --config "$fresh/plumbline.json" --ve
 expect_exit 0 "$PLUMBLINE" run --config "$fresh/plumbline.json" --date 2026-11-01 "$suite"
 grep -q "note: reports are not signed" "$tmp/last.out" || fail "fresh setup: no note"
 sim_stop
+
+# --- 5. keygen keeps the public key; doctor checks the pair and the register ----------------
+pub="$dir/state/register.pub"
+cp "$pub" "$tmp/pub.before"
+cp "$pub.pem" "$tmp/pem.before"
+expect_exit 3 "$PLUMBLINE" keygen --config "$cfg" --secret-key "$dir/state/second.key"
+grep -q "plumbline: $pub: refusing to overwrite an existing public key (key [0-9A-F]\{16\}): the register" \
+	"$tmp/last.err" || fail "keygen over the public key: $(cat "$tmp/last.err")"
+[ ! -e "$dir/state/second.key" ] || fail "a second secret key was written"
+cmp -s "$pub" "$tmp/pub.before" && cmp -s "$pub.pem" "$tmp/pem.before" || fail "the public key was replaced"
+expect_exit 3 "$PLUMBLINE" keygen --config "$cfg"
+grep -q "refusing to overwrite an existing secret key" "$tmp/last.err" || fail "keygen over the key pair"
+expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
+expect_exit 0 "$PLUMBLINE" doctor --config "$cfg"
+grep -q "^ok    signing key $key (mode 0600) and public key $pub (key [0-9A-F]*) are a pair" \
+	"$tmp/last.out" || fail "doctor: pair ok: $(cat "$tmp/last.out")"
+grep -q "^ok    register $reg verifies with the public key (4 entries" "$tmp/last.out" ||
+	fail "doctor: register ok: $(cat "$tmp/last.out")"
+# on purpose: another key pair replaces the public key; doctor names the mismatch
+expect_exit 0 "$PLUMBLINE" keygen --config "$cfg" --secret-key "$dir/state/second.key" --replace-public-key
+cmp -s "$pub" "$tmp/pub.before" && fail "--replace-public-key did not replace it"
+expect_exit 1 "$PLUMBLINE" doctor --config "$cfg"
+grep -q "^FAIL  the secret key $key (key [0-9A-F]*) and the public key $pub (key [0-9A-F]*) are not a pair" \
+	"$tmp/last.out" || fail "doctor: mismatched pair: $(cat "$tmp/last.out")"
+# the public key written back from the secret key: a pair again
+expect_exit 0 "$PLUMBLINE" keygen --config "$cfg" --replace-public-key
+grep -q "its public key was written from it" "$tmp/last.out" || fail "keygen --replace-public-key over the secret key"
+cmp -s "$pub" "$tmp/pub.before" && cmp -s "$pub.pem" "$tmp/pem.before" || fail "the public key was not written back"
+expect_exit 0 "$PLUMBLINE" doctor --config "$cfg"
+# an edited register: doctor fails it
+cp "$reg" "$tmp/reg.good"
+sed -i '2s/"verdict":"[a-z_]*"/"verdict":"changed"/' "$reg"
+expect_exit 1 "$PLUMBLINE" doctor --config "$cfg"
+grep -q "^FAIL  register does not verify with the public key $pub: $reg:2: entry 1: " "$tmp/last.out" ||
+	fail "doctor: edited register: $(cat "$tmp/last.out")"
+cp "$tmp/reg.good" "$reg"
 echo "ok: test_signing_key"

@@ -69,7 +69,7 @@ static int setup(void **state)
 	snprintf(pk, sizeof(pk), "%s/k.pub", dir);
 	snprintf(sk2, sizeof(sk2), "%s/k2.key", dir);
 	snprintf(pk2, sizeof(pk2), "%s/k2.pub", dir);
-	if (sign_keygen(sk, pk, NULL, &err) < 0 || sign_keygen(sk2, pk2, NULL, &err) < 0)
+	if (sign_keygen(sk, pk, NULL, 0, &err) < 0 || sign_keygen(sk2, pk2, NULL, 0, &err) < 0)
 		return -1;
 	key = sign_key_load(sk, &err);
 	key2 = sign_key_load(sk2, &err);

@@ -9,6 +9,7 @@
 #include "blake2b.h"
 #include "fileio.h"
 #include "sign.h"
+#include "testutil.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static int setup(void **state)
 	snprintf(f->pem, sizeof(f->pem), "%s/keys/register.pub.pem", f->dir);
 	snprintf(f->sk2, sizeof(f->sk2), "%s/other.key", f->dir);
 	snprintf(f->pk2, sizeof(f->pk2), "%s/other.pub", f->dir);
-	if (sign_keygen(f->sk, f->pk, NULL, &err) < 0 || sign_keygen(f->sk2, f->pk2, NULL, &err))
+	if (sign_keygen(f->sk, f->pk, NULL, 0, &err) < 0 ||
+	    sign_keygen(f->sk2, f->pk2, NULL, 0, &err))
 		return -1;
 	*state = f;
 	return 0;
@@ -89,7 +91,7 @@ static void test_key_files(void **state)
 	assert_int_equal(stat(f->sk, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* never overwrites an existing secret key */
-	assert_int_equal(sign_keygen(f->sk, f->pk, NULL, &err), -1);
+	assert_int_equal(sign_keygen(f->sk, f->pk, NULL, 0, &err), -1);
 	assert_non_null(strstr(err.msg, "refusing to overwrite"));
 	/* refuses a key readable by group */
 	assert_int_equal(chmod(f->sk, 0640), 0);
@@ -102,6 +104,59 @@ static void test_key_files(void **state)
 	assert_non_null(k);
 	sign_key_free(k);
 	assert_true(fileio_exists(f->pem));
+}
+
+/* A new key pair never replaces the public key the register and the reports verify with
+ * (QA: 'keygen --secret-key second.key' overwrote register.pub), unless asked to; keygen
+ * over an existing secret key writes its missing public files, never another key's. */
+static void test_keygen_keeps_public_key(void **state)
+{
+	struct fx *f = *state;
+	struct pl_err err = PL_ERR_INIT;
+	char sk3[300], pem2[310], *before, *after;
+	struct sign_pub *p1, *p2;
+
+	snprintf(sk3, sizeof(sk3), "%s.third", f->sk);
+	snprintf(pem2, sizeof(pem2), "%s.pem", f->pk2);
+	before = tu_read(f->pk, NULL);
+	assert_int_equal(sign_keygen(sk3, f->pk, NULL, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "refusing to overwrite an existing public key"));
+	assert_non_null(strstr(err.where, f->pk));
+	assert_false(fileio_exists(sk3));
+	after = tu_read(f->pk, NULL);
+	assert_string_equal(before, after);
+	free(after);
+	/* the PEM alone is protected too */
+	assert_int_equal(rename(f->pk, sk3), 0);
+	pl_err_init(&err);
+	assert_int_equal(sign_keygen(f->sk2, f->pk, NULL, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "refusing to overwrite"));
+	assert_int_equal(rename(sk3, f->pk), 0);
+	/* the secret key exists: its public files are written where missing, never replaced
+	 * by another key's without the flag; with it, they become its public half */
+	assert_int_equal(unlink(f->pem), 0);
+	pl_err_init(&err);
+	assert_int_equal(sign_keygen(f->sk, f->pk, NULL, 0, &err), 1);
+	assert_true(fileio_exists(f->pem));
+	pl_err_init(&err);
+	assert_int_equal(sign_keygen(f->sk, f->pk2, NULL, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "is not its public half"));
+	pl_err_init(&err);
+	assert_int_equal(sign_keygen(f->sk, f->pk2, pem2, SIGN_KEYGEN_REPLACE_PUBLIC, &err), 1);
+	p1 = sign_pub_load(f->pk, &err);
+	p2 = sign_pub_load(f->pk2, &err);
+	assert_true(sign_pub_equal(p1, p2));
+	sign_pub_free(p1);
+	sign_pub_free(p2);
+	/* put the fixture's second key back for the other tests */
+	pl_err_init(&err);
+	assert_int_equal(sign_keygen(f->sk2, f->pk2, pem2, SIGN_KEYGEN_REPLACE_PUBLIC, &err), 1);
+	p1 = sign_pub_load(f->pk, &err);
+	p2 = sign_pub_load(f->pk2, &err);
+	assert_false(sign_pub_equal(p1, p2));
+	sign_pub_free(p1);
+	sign_pub_free(p2);
+	free(before);
 }
 
 static void test_minisig(void **state)
@@ -232,8 +287,11 @@ static void test_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_blake2b), cmocka_unit_test(test_key_files),
-		cmocka_unit_test(test_minisig), cmocka_unit_test(test_files),
+		cmocka_unit_test(test_blake2b),
+		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_keygen_keeps_public_key),
+		cmocka_unit_test(test_minisig),
+		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
