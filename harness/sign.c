@@ -489,6 +489,16 @@ out:
 	return rc;
 }
 
+static int all_zero(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
 /* Reads a small key file; secret files must not be accessible to group or others. */
 static int read_key_file(const char *path, int secret, char *buf, size_t *len, struct pl_err *err)
 {
@@ -567,8 +577,12 @@ struct sign_key *sign_key_load(const char *path, struct pl_err *err)
 			   "signing); create one with 'plumbline keygen' or 'minisign -G -W'");
 		goto out;
 	}
+	/* minisign checks the checksum only when it decrypts a key; for an unencrypted one
+	 * 0.11's 'minisign -G -W' writes 32 zero bytes, and minisign signs with it. Such a key is
+	 * accepted as minisign accepts it (the public-half check below still catches a damaged
+	 * key); a checksum that is set must match. */
 	sk_checksum(blob, chk);
-	if (CRYPTO_memcmp(chk, blob + 126, 32)) {
+	if (CRYPTO_memcmp(chk, blob + 126, 32) && !all_zero(blob + 126, 32)) {
 		pl_err_set(err, PL_E_INPUT, path, "secret key checksum does not match");
 		goto out;
 	}

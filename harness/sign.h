@@ -66,8 +66,10 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 		struct pl_err *err);
 
 /* Loads a secret key written by sign_keygen or `minisign -G -W`. Refuses a file whose mode
- * lets group or others access it, an encrypted key, and a bad checksum. Returns a new key or
- * NULL. */
+ * lets group or others access it, an encrypted key, a bad checksum, and a secret key whose
+ * public half is not the one derived from it. An all-zero checksum is accepted, as minisign
+ * accepts it: minisign 0.11 writes one for an unencrypted key (-W) and checks the checksum only
+ * when it decrypts a key. Returns a new key or NULL. */
 struct sign_key *sign_key_load(const char *path, struct pl_err *err);
 void sign_key_free(struct sign_key *k); /* NULL-safe; wipes the secret */
 /* The key's public half (a new object). */

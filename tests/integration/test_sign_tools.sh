@@ -116,6 +116,13 @@ chmod 600 $K
 echo data > d.txt
 expect_ok "minisign -S with a plumbline secret key" minisign -S -s $K -m d.txt
 expect_ok "minisign -V of that signature" minisign -Vm d.txt -p $PUB
+# and plumbline signs with a key minisign made: 'minisign -G -W' (0.11 writes an all-zero
+# checksum for an unencrypted key, and accepts it itself)
+expect_ok "minisign -G -W" minisign -G -W -p ms.pub -s ms.key
+expect_ok "register add with a 'minisign -G -W' key" "$PLUMBLINE" register add --secret-key ms.key \
+	--register ms.jsonl reports/sim-core-1.json --vendor sim --model sim-1 --suite core --verdict no_change
+expect_ok "minisign -V of its report signature" minisign -Vm reports/sim-core-1.json -p ms.pub
+expect_ok "register verify with the minisign public key" "$PLUMBLINE" register verify --public-key ms.pub --register ms.jsonl
 
 [ $fails = 0 ] && echo "all sign/register tool checks passed" || echo "$fails check(s) failed"
 exit $((fails > 0))

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base64.h"
 #include "blake2b.h"
 #include "fileio.h"
 #include "sign.h"
@@ -159,6 +160,75 @@ static void test_keygen_keeps_public_key(void **state)
 	free(before);
 }
 
+/* A secret key made by minisign 0.11 with -W (tests/fixtures/minisign/README): its checksum is
+ * all zero, and minisign accepts it; so does plumbline. It signs what its public key verifies,
+ * and minisign's own signature made with it verifies. A checksum that is set must match, and a
+ * zero-checksum key whose secret does not give its public half is still refused. */
+static void test_minisign_unencrypted_key(void **state)
+{
+	struct fx *f = *state;
+	struct pl_err err = PL_ERR_INIT;
+	char *text = NULL, *msg = NULL, *sig = NULL, path[200], *tc = NULL;
+	size_t len, mlen, slen;
+	unsigned char blob[158];
+	struct sign_key *k;
+	struct sign_pub *pub, *half;
+	struct sbuf sb = SBUF_INIT, line = SBUF_INIT;
+
+	assert_int_equal(fileio_read_all(PL_FIXTURES "/minisign/minisign-0.11-W.key", 4096, &text,
+					 &len, &err),
+			 0);
+	snprintf(path, sizeof(path), "%s/ms.key", f->dir);
+	assert_int_equal(fileio_write_atomic(path, text, len, 0600, &err), 0);
+	k = sign_key_load(path, &err);
+	if (!k)
+		fail_msg("%s: %s", err.where, err.msg);
+	pub = sign_pub_load(PL_FIXTURES "/minisign/minisign-0.11-W.pub", &err);
+	assert_non_null(pub);
+	half = sign_key_pub(k);
+	assert_true(sign_pub_equal(pub, half));
+	assert_int_equal(sign_minisig(k, "x", 1, "tc", &sb, &err), 0);
+	assert_int_equal(sign_verify_minisig(pub, "x", 1, sb.buf, sb.len, NULL, &err), 0);
+	assert_int_equal(
+		fileio_read_all(PL_FIXTURES "/minisign/message.txt", 4096, &msg, &mlen, &err), 0);
+	assert_int_equal(fileio_read_all(PL_FIXTURES "/minisign/message.txt.minisig", 4096, &sig,
+					 &slen, &err),
+			 0);
+	assert_int_equal(sign_verify_minisig(pub, msg, mlen, sig, slen, &tc, &err), 0);
+	assert_string_equal(tc, "fixture for test_sign");
+	sign_key_free(k);
+
+	/* the same key with a checksum set, but wrong: refused */
+	assert_int_equal(base64_decode(strchr(text, '\n') + 1, 212, blob, sizeof(blob)), 0);
+	blob[130] = 0x5a;
+	sbuf_addstr(&line, "untrusted comment: x\n");
+	base64_add(&line, blob, sizeof(blob));
+	sbuf_addch(&line, '\n');
+	assert_int_equal(fileio_write_atomic(path, line.buf, line.len, 0600, &err), 0);
+	assert_null(sign_key_load(path, &err));
+	assert_string_equal(err.msg, "secret key checksum does not match");
+	/* a zero checksum does not hide a damaged secret */
+	blob[130] = 0;
+	blob[70] ^= 1;
+	sbuf_reset(&line);
+	sbuf_addstr(&line, "untrusted comment: x\n");
+	base64_add(&line, blob, sizeof(blob));
+	sbuf_addch(&line, '\n');
+	assert_int_equal(fileio_write_atomic(path, line.buf, line.len, 0600, &err), 0);
+	pl_err_init(&err);
+	assert_null(sign_key_load(path, &err));
+	assert_string_equal(err.msg, "secret key is inconsistent with its public half");
+	unlink(path);
+	sign_pub_free(pub);
+	sign_pub_free(half);
+	sbuf_release(&sb);
+	sbuf_release(&line);
+	free(text);
+	free(msg);
+	free(sig);
+	free(tc);
+}
+
 static void test_minisig(void **state)
 {
 	struct fx *f = *state;
@@ -290,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_blake2b),
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_keygen_keeps_public_key),
+		cmocka_unit_test(test_minisign_unencrypted_key),
 		cmocka_unit_test(test_minisig),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_config),
