@@ -139,9 +139,20 @@ static int ckpt_read(const char *file, const struct sign_pub *pub, struct ckpt *
 		goto out;
 	}
 	if (sign_verify_raw(pub, text, body_len, sig, NULL) < 0) {
-		pl_err_set(err, PL_E_INTEGRITY, file,
-			   "checkpoint signature does not verify with the public key: the "
-			   "checkpoint was replaced or edited");
+		char claimed[40] = "", id[17];
+		const char *k = strstr(text, "\nkey ");
+
+		if (k && k < sigline)
+			sscanf(k, "\nkey %16[0-9A-F]", claimed);
+		if (claimed[0] && sign_pub_keyid(pub, id)[0] && strcmp(claimed, id))
+			pl_err_set(err, PL_E_INTEGRITY, file,
+				   "checkpoint signature does not verify: signed by key %s, not "
+				   "by the trusted public key %s",
+				   claimed, id);
+		else
+			pl_err_set(err, PL_E_INTEGRITY, file,
+				   "checkpoint signature does not verify with the public key: the "
+				   "checkpoint was replaced or edited");
 		goto out;
 	}
 	c->size = (size_t)size;
@@ -166,6 +177,7 @@ int register_read_checkpoint(const char *file, const struct sign_pub *pub, size_
 /* ---- scanning and verifying entries ---- */
 
 struct scan {
+	char claimed[17]; /* the key id the checkpoint names (unverified; "" when none) */
 	struct merkle_hash *leaves;
 	size_t n;
 	char last_hex[65];
@@ -218,8 +230,20 @@ static int check_entry(const char *path, size_t idx, const char *line, size_t le
 	if (!sig_b64 || canon_jcs(copy, &sb, NULL) < 0 ||
 	    base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
 	    sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) < 0) {
-		entry_fail(err, path, idx + 1, idx,
-			   "signature does not verify: the entry was edited or forged");
+		char id[17], why[300];
+
+		/* the register's signed checkpoint names the key that signed it: another key
+		 * than the trusted one is not an edit */
+		if (s->claimed[0] && sign_pub_keyid(pub, id)[0] && strcmp(s->claimed, id)) {
+			snprintf(why, sizeof(why),
+				 "signature does not verify: signed by key %s (the key the "
+				 "register's checkpoint names), not by the trusted public key %s",
+				 s->claimed, id);
+			entry_fail(err, path, idx + 1, idx, why);
+		} else {
+			entry_fail(err, path, idx + 1, idx,
+				   "signature does not verify: the entry was edited or forged");
+		}
 		goto out;
 	}
 	seq = json_integer_value(json_object_get(obj, "seq"));
@@ -250,6 +274,24 @@ out:
 	return rc;
 }
 
+/* The key id the checkpoint of the register at path names ("key KEYID"), unverified: only to
+ * tell a register signed by another key from an edited one. "" when there is none. */
+static void ckpt_claimed_key(const char *path, char id[17])
+{
+	struct pl_err ignore = PL_ERR_INIT;
+	char *cp = ckpt_path(path), *text = NULL, *k;
+	size_t len;
+
+	id[0] = '\0';
+	if (fileio_exists(cp) && fileio_read_all(cp, 65536, &text, &len, &ignore) == 0) {
+		k = strstr(text, "\nkey ");
+		if (k && strspn(k + 5, "0123456789ABCDEF") == 16)
+			snprintf(id, 17, "%.16s", k + 5);
+	}
+	free(text);
+	free(cp);
+}
+
 /* Reads and verifies every entry of path (a missing file is empty). The first n_known entries
  * were verified before (known: their leaf hashes): each must be byte for byte the same, which
  * its leaf hash shows without checking its signature again. */
@@ -265,6 +307,7 @@ static int scan_entries(const char *path, const struct sign_pub *pub,
 	snprintf(s->last_hex, sizeof(s->last_hex), "%s", ZERO_HASH);
 	if (!fileio_exists(path))
 		return 0;
+	ckpt_claimed_key(path, s->claimed);
 	if (fileio_read_all(path, REGISTER_MAX, &text, &len, err) < 0)
 		return -1;
 	for (p = text; p < text + len; p = nl + 1, idx++) {

@@ -90,6 +90,10 @@ grep -q "^ok    register $reg verifies with the public key (4 entries" "$tmp/las
 # on purpose: another key pair replaces the public key; doctor names the mismatch
 expect_exit 0 "$PLUMBLINE" keygen --config "$cfg" --secret-key "$dir/state/second.key" --replace-public-key
 cmp -s "$pub" "$tmp/pub.before" && fail "--replace-public-key did not replace it"
+# the register names the key that signed it, not "edited or forged"
+expect_exit 1 "$PLUMBLINE" register verify --config "$cfg"
+grep -q "entry 0: signature does not verify: signed by key [0-9A-F]\{16\} (the key the register's checkpoint names), not by the trusted public key [0-9A-F]\{16\}" \
+	"$tmp/last.err" || fail "register verify with another key: $(cat "$tmp/last.err")"
 expect_exit 1 "$PLUMBLINE" doctor --config "$cfg"
 grep -q "^FAIL  the secret key $key (key [0-9A-F]*) and the public key $pub (key [0-9A-F]*) are not a pair" \
 	"$tmp/last.out" || fail "doctor: mismatched pair: $(cat "$tmp/last.out")"

@@ -191,6 +191,57 @@ static void test_append_verify(void **state)
 	assert_int_equal(err.code, PL_E_INTEGRITY);
 }
 
+/* A register signed by another key than the trusted one says which key signed it (the key
+ * its checkpoint names), not "edited or forged" (QA: after keygen replaced register.pub,
+ * every honest entry was called edited or forged); an edited entry still is one. */
+static void test_other_key_named(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	struct sign_pub *pub2;
+	char *reg = path_in("otherkey.jsonl"), want[200], id1[17], id2[17], *text;
+	size_t len;
+
+	(void)state;
+	build(reg, key2);
+	pub2 = sign_pub_load(pk2, &err);
+	assert_non_null(pub2);
+	snprintf(want, sizeof(want),
+		 "signature does not verify: signed by key %s (the key the register's checkpoint "
+		 "names), not by the trusted public key %s",
+		 sign_pub_keyid(pub2, id2), sign_pub_keyid(pub, id1));
+	assert_int_equal(register_verify(reg, pub, NULL, &res, &err), -1);
+	assert_string_equal(err.msg, want);
+	assert_non_null(strstr(err.where, ": entry 0"));
+	/* the checkpoint alone, signed by the other key */
+	pl_err_init(&err);
+	assert_int_equal(register_verify(reg, pub2, NULL, &res, &err), 0);
+	{
+		size_t size;
+		struct merkle_hash root;
+		char ck[300];
+
+		snprintf(ck, sizeof(ck), "%s.checkpoint", reg);
+		assert_int_equal(register_read_checkpoint(ck, pub, &size, &root, &err), -1);
+		snprintf(
+			want, sizeof(want),
+			"checkpoint signature does not verify: signed by key %s, not by the trusted "
+			"public key %s",
+			id2, id1);
+		assert_string_equal(err.msg, want);
+	}
+	/* an edited entry of a register the trusted key signed is still an edit */
+	text = get(reg, &len);
+	assert_non_null(strstr(text, "\"no_change\""));
+	memcpy(strstr(text, "\"no_change\""), "\"no_chang3\"", 11);
+	put(reg, text, len);
+	free(text);
+	pl_err_init(&err);
+	assert_int_equal(register_verify(reg, pub2, NULL, &res, &err), -1);
+	assert_string_equal(err.msg, "signature does not verify: the entry was edited or forged");
+	sign_pub_free(pub2);
+}
+
 static long long append_night(struct reg *r, const char *reg, const char *vendor, int night,
 			      struct pl_err *err)
 {
@@ -801,6 +852,7 @@ static void test_show_replaced(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_other_key_named),
 		cmocka_unit_test(test_append_verify),
 		cmocka_unit_test(test_two_writers),
 		cmocka_unit_test(test_deterministic),
