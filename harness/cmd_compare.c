@@ -546,16 +546,18 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	untested = xcalloc(q->n_prompts ? q->n_prompts : 1, 1);
 	n_untested = find_untested(q, A, B, untested, untested_list, &unt);
 	compared = q->n_prompts - n_untested;
-	ea = evaluate_suite(q, va, NULL, A, 3, &cA);
-	eb = evaluate_suite(q, vb, A, B, 3, &cB); /* similarity checks: the candidate vs today's */
-	diff_checks(ea, eb, diverged);
 	params = detect_params_new(&cloc, s->cfg->detection, &sloc, q->detection, err);
-	if (params)
-		n_regressed = stat_tests(q, A, B, ea, eb, params, a, untested, tests, regressed,
-					 improved, &power, &m, &n_a, &n_b);
+	if (!params)
+		goto out;
+	ea = evaluate_suite(q, va, detect_params_refusal(params), NULL, A, 3, &cA);
+	/* similarity checks: the candidate vs today's */
+	eb = evaluate_suite(q, vb, detect_params_refusal(params), A, B, 3, &cB);
+	diff_checks(ea, eb, diverged);
+	n_regressed = stat_tests(q, A, B, ea, eb, params, a, untested, tests, regressed, improved,
+				 &power, &m, &n_a, &n_b);
 	snprintf(hist, sizeof(hist), "%s/compare/%s-vs-%s-%s.jsonl", s->cfg->state_dir, a->vendor,
 		 a->against, q->id);
-	if (!params || detect_evaluate(params, A, B, hist, date, 1, &det, &section, err) < 0)
+	if (detect_evaluate(params, A, B, hist, date, 1, &det, &section, err) < 0)
 		goto out;
 	for (i = 0; i < q->n_prompts; i++) {
 		struct side pa, pb;

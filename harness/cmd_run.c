@@ -332,7 +332,9 @@ static json_t *evaluate_judged(struct target *t, struct judge_client *jc, const 
 {
 	struct judge_verdicts jv;
 	struct eval_judged ej = { judge_verdicts_lookup, &jv };
-	struct eval_extra x = { .vendor = t->vendor, .emb = emb };
+	struct eval_extra x = { .vendor = t->vendor,
+				.emb = emb,
+				.refusal = detect_params_refusal(t->params) };
 	json_t *entry;
 
 	if (!jc)
@@ -907,6 +909,7 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	in.suite = t->suite;
 	in.baseline_path = t->baseline_path;
 	in.detect = t->have_detect ? &t->det : NULL;
+	in.refusal = detect_params_refusal(t->params);
 	in.detect_section = section;
 	if (t->emb)
 		in.embeddings = emb_json = embedder_report(t->emb);

@@ -1,6 +1,7 @@
 /* evaluate.c: runs the suite's checks over tonight's samples, prompt by prompt. */
 #include "evaluate.h"
 #include "hex.h"
+#include "refusal.h"
 #include "sbuf.h"
 
 #include <math.h>
@@ -208,8 +209,12 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 		for (i = 0; i < n_base; i++)
 			base[i] = bs->samples[i].text;
 	}
-	for (i = 0; ns && i < ns->n; i++)
-		refusals += ns->samples[i].refused || ns->samples[i].blocked;
+	for (i = 0; ns && i < ns->n; i++) {
+		const struct sample *sm = &ns->samples[i];
+
+		refusals += (size_t)refusal_is(x ? x->refusal : NULL, sm->text, strlen(sm->text),
+					       sm->refused, sm->blocked);
+	}
 	for (c = 0; c < pr->n_checks; c++) {
 		int failed = 0;
 
@@ -257,10 +262,11 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
 }
 
 json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
-		       const struct sampleset *baseline, const struct sampleset *night,
-		       size_t max_examples, struct eval_counts *counts)
+		       const struct refusal *refusal, const struct sampleset *baseline,
+		       const struct sampleset *night, size_t max_examples,
+		       struct eval_counts *counts)
 {
-	const struct eval_extra x = { .vendor = vendor };
+	const struct eval_extra x = { .vendor = vendor, .refusal = refusal };
 	json_t *arr = json_array();
 	size_t p;
 

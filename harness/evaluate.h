@@ -23,6 +23,8 @@ struct eval_counts {
 	size_t not_sent;	/* faults given up without being sent (included in faults) */
 	size_t vendor_faults;	/* faults that count against the vendor's availability */
 	size_t vendor_not_sent; /* ... of which never sent (the vendor was declared down) */
+	/* answers that are refusals by the classifier eval_extra.refusal names (detection's:
+	 * detect_params_refusal), so a plain-text refusal counts as detection counts it */
 	size_t refusals;
 };
 
@@ -68,17 +70,23 @@ struct eval_judged {
 };
 /* What evaluation may use besides the samples (each NULL when absent): the vendor's prices
  * (cost checks), the judge's verdicts (judged kinds skip without them), the prompt's
- * embeddings (embedding checks skip without them). */
+ * embeddings (embedding checks skip without them), and the refusal classifier the refusals
+ * are counted with (borrowed: detection's, detect_params_refusal; NULL: the API's refusal and
+ * block flags only). */
+struct refusal;
 struct eval_extra {
 	const struct vendor *vendor;
 	const struct eval_judged *judged;
 	const struct eval_embeddings *emb;
+	const struct refusal *refusal;
 };
 json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 			const struct prompt_samples *bs, const struct prompt_samples *ns,
 			size_t max_examples, struct eval_counts *counts);
+/* evaluate_suite: refusal as eval_extra.refusal (may be NULL). */
 json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
-		       const struct sampleset *baseline, const struct sampleset *night,
-		       size_t max_examples, struct eval_counts *counts);
+		       const struct refusal *refusal, const struct sampleset *baseline,
+		       const struct sampleset *night, size_t max_examples,
+		       struct eval_counts *counts);
 
 #endif

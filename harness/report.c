@@ -280,7 +280,7 @@ json_t *report_build(const struct report_input *in, struct report_summary *sum)
 	json_t *prompts, *r;
 
 	memset(sum, 0, sizeof(*sum));
-	prompts = evaluate_suite(in->suite, in->vendor, in->baseline, in->night,
+	prompts = evaluate_suite(in->suite, in->vendor, in->refusal, in->baseline, in->night,
 				 REPORT_MAX_EXAMPLES, &sum->counts);
 	r = report_head(in, in->baseline != NULL, vendor_meta(in->baseline), vendor_meta(in->night),
 			sum);

@@ -63,6 +63,9 @@ struct report_input {
 	/* The embeddings client's figures (embed.h: embedder_report), written as the report's
 	 * "embeddings"; borrowed; may be NULL (none written). */
 	const json_t *embeddings;
+	/* The refusal classifier counts.refusals is counted with (detection's,
+	 * detect_params_refusal; borrowed); NULL: the API's refusal and block flags only. */
+	const struct refusal *refusal;
 };
 
 struct report_summary {

@@ -57,6 +57,17 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["detecti
 	fail "pooled refusal rate: $(json_get "$report" 'd["detection"]["rates"]["refusal"]')"
 json_get "$report" 'd["detection"]["prompt_rates"]["signals"][0]' | grep -q "'words': 'refusals" ||
 	fail "per-prompt figures: $(json_get "$report" 'd["detection"]["prompt_rates"]')"
+# the report's counts count the refusals detection counts (they said 0 with plain-text
+# refusals: only the API's flag was counted): the pooled rate's refusals, per prompt and in all,
+# and the HTML says the same number
+refusals=$(json_get "$report" 'd["counts"]["refusals"]')
+pooled=$(json_get "$report" 'round(d["detection"]["rates"]["refusal"]["night"] * d["counts"]["answers"])')
+[ "$refusals" -gt 0 ] && [ "$refusals" = "$pooled" ] ||
+	fail "counts.refusals $refusals, detection's pooled rate counts $pooled"
+[ "$(json_get "$report" 'sum(p["refusals"] for p in d["prompts"])')" = "$refusals" ] ||
+	fail "the prompts' refusals do not add up to counts.refusals $refusals"
+grep -q "; $refusals refusals" "${report%.json}.html" ||
+	fail "HTML: $(grep -o '[0-9]* refusals' "${report%.json}.html")"
 
 # 3. 40% of the JSON prompt's answers in ```json fences.
 night fenced 2026-06-03 1 --drift fence --drift-strength 0.4

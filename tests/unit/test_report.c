@@ -4,6 +4,7 @@
 #include "evaluate.h"
 #include "hex.h"
 #include "probe.h"
+#include "refusal.h"
 #include "report.h"
 #include "sbuf.h"
 #include "suite.h"
@@ -235,6 +236,61 @@ static void test_failed_sample_refused(void **state)
 	assert_null(json_object_get(json_array_get(fs, 2), "refused"));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 0), "text")), "");
 	json_decref(e);
+	sampleset_free(night);
+	suite_free(suite);
+	free(path);
+	fixture_release(&f);
+}
+
+/* counts.refusals and a prompt's "refusals" count with the classifier evaluation is given
+ * (detection's): a refusal in plain text counts, as the API's flag does. They counted the
+ * flag only, so a night detection saw refusing in words said 0 refusals. */
+static void test_refusals_by_classifier(void **state)
+{
+	static const char *const texts[] = { "", "I'm sorry, but I can't help with that.",
+					     "A leap year has 366 days." };
+	static const char text[] =
+		"{\"id\": \"s\", \"prompts\": [{\"id\": \"q\", \"prompt\": \"Leap year?\", "
+		"\"checks\": [{\"type\": \"length\", \"unit\": \"words\", \"min\": 1}]}]}";
+	struct fixture f;
+	struct suite *suite;
+	struct prompt_samples *ps;
+	struct sampleset *night = sampleset_new("v", "m", "s");
+	struct refusal *r = refusal_new_default();
+	struct eval_counts counts;
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	json_t *e;
+	char *path;
+	int i;
+
+	(void)state;
+	fixture_init(&f);
+	path = tu_write(f.dir, "q.json", text);
+	suite = suite_load(path, &err);
+	assert_non_null(suite);
+	ps = sampleset_prompt(night, "q");
+	for (i = 0; i < 3; i++) {
+		probe_answer_init(&a);
+		a.text = xstrdup(texts[i]);
+		a.refused = i == 0;
+		sampleset_add_answer(ps, i, &a);
+		probe_answer_release(&a);
+	}
+	memset(&counts, 0, sizeof(counts));
+	e = evaluate_prompt(&suite->prompts[0],
+			    &(struct eval_extra){ .vendor = &f.vendor, .refusal = r }, NULL, ps, 3,
+			    &counts);
+	assert_int_equal(counts.refusals, 2);
+	assert_int_equal(json_integer_value(json_object_get(e, "refusals")), 2);
+	json_decref(e);
+	/* without a classifier: the API's flags only */
+	memset(&counts, 0, sizeof(counts));
+	e = evaluate_prompt(&suite->prompts[0], &(struct eval_extra){ .vendor = &f.vendor }, NULL,
+			    ps, 3, &counts);
+	assert_int_equal(counts.refusals, 1);
+	json_decref(e);
+	refusal_free(r);
 	sampleset_free(night);
 	suite_free(suite);
 	free(path);
@@ -555,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_unanswered_prompt_skips),
 		cmocka_unit_test(test_latency_and_cost),
 		cmocka_unit_test(test_failed_sample_refused),
+		cmocka_unit_test(test_refusals_by_classifier),
 		cmocka_unit_test(test_deterministic_bytes),
 		cmocka_unit_test(test_stream_matches_build),
 		cmocka_unit_test(test_vendor_faults),
