@@ -848,7 +848,8 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	const char *date = ps->date;
 	const struct runner_vendor_stats *vs = session_vendor_stats(s, t->vendor->id);
 	struct report_input in;
-	json_t *section = NULL, *outage = NULL, *wc = NULL, *jfig = NULL, *emb_json = NULL;
+	json_t *section = NULL, *outage = NULL, *wc = NULL, *wc_more = NULL, *jfig = NULL,
+	       *emb_json = NULL;
 	char reason[768], outage_line[256];
 	struct sbuf note = SBUF_INIT;
 	size_t i;
@@ -897,10 +898,11 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	/* what moved, per prompt, once: the report carries it and everything else reads it
 	 */
 	if (t->have_detect && t->det.verdict == DETECT_CHANGED)
-		wc = whatchanged_finish(t->wc, section);
+		wc = whatchanged_finish(t->wc, section, &wc_more);
 	whatchanged_free(t->wc);
 	t->wc = NULL;
 	in.what_changed = wc;
+	in.what_changed_unlisted = wc_more;
 	in.run_id = s->journal_path ? strrchr(s->journal_path, '/') + 1 : "run";
 	in.journal_sha256 = ps->journal_sha[0] ? ps->journal_sha : NULL;
 	in.date = date;
@@ -963,6 +965,7 @@ out:
 	json_decref(section);
 	json_decref(outage);
 	json_decref(wc);
+	json_decref(wc_more);
 	json_decref(jfig);
 	return rc;
 }

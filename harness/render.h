@@ -120,12 +120,15 @@ enum render_md_flavor {
  * be NULL. */
 void render_md_escape(struct sbuf *out, const char *s, enum render_md_flavor f, size_t max);
 
-/* The report's "what_changed" array (whatchanged.h: per moved prompt, worst first, the prompt,
- * what moved in words with its figures, a typical baseline and tonight answer), rendered and
- * never recomputed; nothing is appended for an empty or absent array. Vendor and suite text is
- * made inert for the target and cut: _text for a terminal (control characters become spaces,
- * so escape sequences cannot pass), _md for GitHub Markdown, Slack mrkdwn or Teams markdown
- * (flavor f; quotes of answers cut to quote_max bytes), _html for an HTML page. */
+/* The report's "what_changed" array (whatchanged.h: the moved prompts, worst first, then
+ * those nearest the alarm that did not move, each with the prompt, what moved in words with its
+ * figures, a typical baseline and tonight answer), rendered and never recomputed: the moved
+ * prompts are counted in the heading (with "+N more moved prompts" the array does not list),
+ * the others said apart ("nearest the alarm, not moved") and never called moved; nothing is
+ * appended for an empty or absent array. Vendor and suite text is made inert for the target and
+ * cut: _text for a terminal (control characters become spaces, so escape sequences cannot pass),
+ * _md for GitHub Markdown, Slack mrkdwn or Teams markdown (flavor f; quotes of answers cut to
+ * quote_max bytes), _html for an HTML page. */
 void render_whatchanged_text(const json_t *wc, struct sbuf *out);
 void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quote_max,
 			   struct sbuf *out);

@@ -54,22 +54,91 @@ static const char *answer(const json_t *e, const char *side)
 				  json_is_true(json_object_get(s, "answer_refused")));
 }
 
+static int flagged(const json_t *e)
+{
+	return json_is_true(json_object_get(e, "flagged"));
+}
+
+/* The entries the detector moved (they come first). */
+static size_t n_flagged(const json_t *wc)
+{
+	const json_t *e;
+	size_t i, n = 0;
+
+	json_array_foreach(wc, i, e)
+	{
+		n += (size_t)flagged(e);
+	}
+	return n;
+}
+
+/* The moved prompts the array does not list (the entries' "moved_prompts" less those it
+ * lists; whatchanged.h), named in the report's "what_changed_unlisted". */
+static size_t n_unlisted(const json_t *wc)
+{
+	const json_t *m = json_object_get(json_array_get(wc, 0), "moved_prompts");
+	size_t listed = n_flagged(wc);
+
+	if (!json_is_integer(m) || json_integer_value(m) <= (json_int_t)listed)
+		return 0;
+	return (size_t)json_integer_value(m) - listed;
+}
+
+/* The heading's words, raw: "2 moved prompts, worst first; +17 more moved prompts (see the
+ * report JSON)", or "no prompt moved on its own" when none of the entries moved. */
+static void head_words(const json_t *wc, struct sbuf *out)
+{
+	size_t f = n_flagged(wc), more = n_unlisted(wc);
+
+	if (f)
+		sbuf_addf(out, "%zu moved prompt%s, worst first", f, f == 1 ? "" : "s");
+	else
+		sbuf_addstr(out, "no single prompt moved");
+	if (more)
+		sbuf_addf(out, "; +%zu more moved prompt%s (see the report JSON)", more,
+			  more == 1 ? "" : "s");
+}
+
+/* The heading of the entries after the moved ones, raw. */
+static void near_words(const json_t *wc, struct sbuf *out)
+{
+	size_t n = json_array_size(wc) - n_flagged(wc);
+
+	sbuf_addf(out, "%zu prompt%s whose figures moved within their usual variation", n,
+		  n == 1 ? "" : "s");
+}
+
+#define NEAR_HEAD "nearest the alarm, not moved"
+
+/* What the entry's words are said as: "moved" only for the prompts the detector moved. */
+static const char *label(const json_t *e)
+{
+	return flagged(e) ? "moved" : "not moved";
+}
+
 void render_whatchanged_text(const json_t *wc, struct sbuf *out)
 {
 	const json_t *e;
+	struct sbuf w;
 	size_t i;
 
 	if (!json_array_size(wc))
 		return;
-	sbuf_addf(out, "  what changed (%zu prompt%s, worst first):\n", json_array_size(wc),
-		  json_array_size(wc) == 1 ? "" : "s");
+	sbuf_init(&w);
+	head_words(wc, &w);
+	sbuf_addf(out, "  what changed (%s):\n", w.buf);
 	json_array_foreach(wc, i, e)
 	{
+		if (!flagged(e) && (i == 0 || flagged(json_array_get(wc, i - 1)))) {
+			sbuf_reset(&w);
+			near_words(wc, &w);
+			sbuf_addf(out, "  " NEAR_HEAD " (%s):\n", w.buf);
+		}
 		sbuf_addf(out, "  %zu. ", i + 1);
 		one_line(out, sget(e, "prompt"), 80);
 		sbuf_addstr(out, " \"");
 		one_line(out, sget(e, "prompt_text"), 70);
-		sbuf_addstr(out, "\"\n     moved: ");
+		sbuf_addf(out, "\"\n     %s: ", label(e));
 		one_line(out, sget(e, "words"), 300);
 		sbuf_addstr(out, " (");
 		figures(out, e);
@@ -79,6 +148,7 @@ void render_whatchanged_text(const json_t *wc, struct sbuf *out)
 		one_line(out, answer(e, "tonight"), 140);
 		sbuf_addstr(out, "\"\n");
 	}
+	sbuf_release(&w);
 }
 
 /* s made one line (line breaks are not wanted inside a list item), then escaped for f. */
@@ -95,9 +165,14 @@ static void md_text(struct sbuf *out, const char *s, enum render_md_flavor f, si
 void render_whatchanged_md_head(const json_t *wc, enum render_md_flavor f, struct sbuf *out)
 {
 	const char *b = f == RENDER_MD_SLACK ? "*" : "**";
+	struct sbuf w;
 
-	sbuf_addf(out, "%sWhat changed%s (%zu prompt%s, worst first)\n", b, b, json_array_size(wc),
-		  json_array_size(wc) == 1 ? "" : "s");
+	sbuf_init(&w);
+	head_words(wc, &w);
+	sbuf_addf(out, "%sWhat changed%s (", b, b);
+	render_md_escape(out, w.buf, f, 0);
+	sbuf_addstr(out, ")\n");
+	sbuf_release(&w);
 }
 
 void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quote_max,
@@ -112,6 +187,17 @@ void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quo
 	json_array_foreach(wc, i, e)
 	{
 		sbuf_addch(out, '\n');
+		if (!flagged(e) && (i == 0 || flagged(json_array_get(wc, i - 1)))) {
+			const char *b = f == RENDER_MD_SLACK ? "*" : "**";
+			struct sbuf w;
+
+			sbuf_init(&w);
+			near_words(wc, &w);
+			sbuf_addf(out, "%sNearest the alarm, not moved%s (", b, b);
+			render_md_escape(out, w.buf, f, 0);
+			sbuf_addstr(out, ")\n\n");
+			sbuf_release(&w);
+		}
 		render_whatchanged_md_entry(e, i, f, quote_max, out);
 	}
 }
@@ -139,7 +225,7 @@ void render_whatchanged_md_entry(const json_t *e, size_t i, enum render_md_flavo
 		}
 		sbuf_addstr(out, ": \xe2\x80\x9c");
 		md_text(out, sget(e, "prompt_text"), f, 100);
-		sbuf_addf(out, "\xe2\x80\x9d\n   %s%smoved:%s ", bullet, b, b);
+		sbuf_addf(out, "\xe2\x80\x9d\n   %s%s%s:%s ", bullet, b, label(e), b);
 		md_text(out, sget(e, "words"), f, 400);
 		sbuf_addstr(out, " (");
 		md_text(out, fig.buf, f, 100);
@@ -187,39 +273,71 @@ static void html_side(struct sbuf *out, const json_t *e, const char *side)
 	sbuf_addstr(out, "</td>");
 }
 
+static void html_entry(struct sbuf *out, const json_t *e)
+{
+	struct sbuf fig;
+
+	sbuf_init(&fig);
+	figures(&fig, e);
+	sbuf_addstr(out, "<li><p><code>");
+	html_cut(out, sget(e, "prompt"), 100);
+	sbuf_addstr(out, "</code> <q>");
+	html_cut(out, sget(e, "prompt_text"), 200);
+	sbuf_addf(out, "</q></p>\n<p class=\"moved\"><b>%s:</b> ", label(e));
+	html_cut(out, sget(e, "words"), 600);
+	sbuf_addstr(out, " <span class=\"muted\">(");
+	render_xml_escape(out, fig.buf);
+	sbuf_addstr(out, ")</span></p>\n<table class=\"answers\"><tr><th>baseline "
+			 "(typical)</th><th>tonight (typical)</th></tr><tr>");
+	html_side(out, e, "baseline");
+	html_side(out, e, "tonight");
+	sbuf_addstr(out, "</tr></table></li>\n");
+	sbuf_release(&fig);
+}
+
 void render_whatchanged_html(const json_t *wc, struct sbuf *out)
 {
 	const json_t *e;
-	size_t i;
+	size_t i, f = n_flagged(wc), more = n_unlisted(wc);
+	struct sbuf w;
 
 	if (!json_array_size(wc))
 		return;
-	sbuf_addf(out,
-		  "<section class=\"whatchanged\">\n<h2>What changed</h2>\n<p class=\"muted\">%zu "
-		  "prompt%s that moved, worst first; a typical answer of each side.</p>\n<ol>\n",
-		  json_array_size(wc), json_array_size(wc) == 1 ? "" : "s");
-	json_array_foreach(wc, i, e)
-	{
-		struct sbuf fig;
-
-		sbuf_init(&fig);
-		figures(&fig, e);
-		sbuf_addstr(out, "<li><p><code>");
-		html_cut(out, sget(e, "prompt"), 100);
-		sbuf_addstr(out, "</code> <q>");
-		html_cut(out, sget(e, "prompt_text"), 200);
-		sbuf_addstr(out, "</q></p>\n<p class=\"moved\"><b>moved:</b> ");
-		html_cut(out, sget(e, "words"), 600);
-		sbuf_addstr(out, " <span class=\"muted\">(");
-		render_xml_escape(out, fig.buf);
-		sbuf_addstr(out, ")</span></p>\n<table class=\"answers\"><tr><th>baseline "
-				 "(typical)</th><th>tonight (typical)</th></tr><tr>");
-		html_side(out, e, "baseline");
-		html_side(out, e, "tonight");
-		sbuf_addstr(out, "</tr></table></li>\n");
-		sbuf_release(&fig);
+	sbuf_init(&w);
+	sbuf_addstr(out, "<section class=\"whatchanged\">\n<h2>What changed</h2>\n");
+	if (f) {
+		sbuf_addf(out,
+			  "<p class=\"muted\">%zu prompt%s that moved, worst first; a typical "
+			  "answer of each side.</p>\n<ol>\n",
+			  f, f == 1 ? "" : "s");
+		json_array_foreach(wc, i, e)
+		{
+			if (flagged(e))
+				html_entry(out, e);
+		}
+		sbuf_addstr(out, "</ol>\n");
+	} else {
+		sbuf_addstr(out, "<p class=\"muted\">No single prompt moved.</p>\n");
 	}
-	sbuf_addstr(out, "</ol>\n</section>\n");
+	if (more)
+		sbuf_addf(out,
+			  "<p class=\"more\">+%zu more moved prompt%s (see the report JSON: "
+			  "<code>what_changed_unlisted</code>).</p>\n",
+			  more, more == 1 ? "" : "s");
+	if (f < json_array_size(wc)) {
+		near_words(wc, &w);
+		sbuf_addstr(out, "<h3>Nearest the alarm, not moved</h3>\n<p class=\"muted\">");
+		render_xml_escape(out, w.buf);
+		sbuf_addf(out, ": not a change.</p>\n<ol start=\"%zu\">\n", f + 1);
+		json_array_foreach(wc, i, e)
+		{
+			if (!flagged(e))
+				html_entry(out, e);
+		}
+		sbuf_addstr(out, "</ol>\n");
+	}
+	sbuf_addstr(out, "</section>\n");
+	sbuf_release(&w);
 }
 
 void render_whatchanged_gist(const json_t *wc, struct sbuf *out)
@@ -227,6 +345,8 @@ void render_whatchanged_gist(const json_t *wc, struct sbuf *out)
 	json_t *seen = json_object();
 	const json_t *e, *m;
 	size_t i, j, n = 0;
+	/* what moved: the entries near the alarm are no change (unless none moved) */
+	int only_flagged = n_flagged(wc) > 0;
 
 	json_array_foreach(wc, i, e) json_array_foreach(json_object_get(e, "moved"), j, m)
 	{
@@ -236,7 +356,9 @@ void render_whatchanged_gist(const json_t *wc, struct sbuf *out)
 		int up = json_is_number(b) && json_is_number(t) &&
 			 json_number_value(t) > json_number_value(b);
 
-		if (!sig || json_object_get(seen, sig))
+		/* a check's pass rate is told with the checks, not as the answers' gist */
+		if (!sig || json_object_get(seen, sig) || (only_flagged && !flagged(e)) ||
+		    !strcmp(sig, "check"))
 			continue;
 		json_object_set_new(seen, sig, json_true());
 		if (!strcmp(sig, "length"))

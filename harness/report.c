@@ -272,6 +272,10 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	}
 	if (sum->verdict == REPORT_CHANGED && in->what_changed)
 		json_object_set_new(r, "what_changed", json_deep_copy(in->what_changed));
+	if (sum->verdict == REPORT_CHANGED && in->what_changed &&
+	    json_array_size(in->what_changed_unlisted))
+		json_object_set_new(r, "what_changed_unlisted",
+				    json_deep_copy(in->what_changed_unlisted));
 	return r;
 }
 

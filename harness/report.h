@@ -57,6 +57,9 @@ struct report_input {
 	 * prompt), borrowed; written as the report's "what_changed" on a changed night; may be
 	 * NULL (none written). */
 	const json_t *what_changed;
+	/* The ids of the moved prompts "what_changed" does not list (whatchanged_finish's
+	 * unlisted), written as "what_changed_unlisted" beside it; borrowed; may be NULL. */
+	const json_t *what_changed_unlisted;
 	/* The LLM judge's figures for the judged checks (judge_client.h: judge_tally_json),
 	 * written as the report's "judge"; borrowed; NULL when no check was judged. */
 	const json_t *judge;

@@ -380,21 +380,86 @@ static const json_t *det_prompt(const json_t *detection, const char *id)
 	return NULL;
 }
 
-/* Whether the detector marked the prompt moved: its "moved" flag, or its id in the
- * section's distance.moved list. */
-static int det_flagged(const json_t *detection, const json_t *dp, const char *id)
+/* A changed rate of the detection section ("refusal", "json", "fenced") as the signal of the
+ * same move here ("refusals", "json", "fences"); NULL for others. */
+static const char *rate_move(const char *rate)
 {
-	const json_t *list = json_object_get(json_object_get(detection, "distance"), "moved"), *e;
+	static const char *const map[][2] = { { "refusal", "refusals" },
+					      { "json", "json" },
+					      { "fenced", "fences" } };
 	size_t i;
 
-	if (json_is_true(json_object_get(dp, "moved")))
-		return 1;
-	json_array_foreach(list, i, e)
+	for (i = 0; rate && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(rate, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+static int has_move(const json_t *mv, const char *signal)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(mv, i, m)
 	{
-		if (json_is_string(e) && !strcmp(json_string_value(e), id))
+		const char *s = json_string_value(json_object_get(m, "signal"));
+
+		if (s && signal && !strcmp(s, signal))
 			return 1;
 	}
 	return 0;
+}
+
+/* Whether the detector's decision moved the prompt: its distance ("moved" flag, or its id in
+ * distance.moved), a changed per-prompt signal of it (prompt_rates.signals[]: a rate or a
+ * check's pass rate; the check's words are added to mv), a changed pooled rate
+ * (prompt_rates "*", rates.X) this prompt's own answers moved on too (mv), or a changed hard
+ * signal (model id, fingerprint) its answers show. A prompt whose figures moved within its
+ * usual variation is not flagged: it is only near the alarm. */
+static int det_flagged(const json_t *detection, const json_t *dp, const char *id, json_t *mv)
+{
+	const json_t *list = json_object_get(json_object_get(detection, "distance"), "moved"), *e;
+	const json_t *sig = json_object_get(json_object_get(detection, "prompt_rates"), "signals");
+	const json_t *rates = json_object_get(detection, "rates");
+	const char *k;
+	json_t *v;
+	size_t i;
+	int flagged = 0;
+
+	if (json_is_true(json_object_get(dp, "moved")))
+		flagged = 1;
+	json_array_foreach(list, i, e)
+	{
+		if (json_is_string(e) && !strcmp(json_string_value(e), id))
+			flagged = 1;
+	}
+	json_array_foreach(sig, i, e)
+	{
+		const char *p = json_string_value(json_object_get(e, "prompt"));
+		const char *s = json_string_value(json_object_get(e, "signal"));
+		const char *w = json_string_value(json_object_get(e, "words"));
+
+		if (!json_is_true(json_object_get(e, "changed")) || !p || !s)
+			continue;
+		if (!strcmp(p, id)) {
+			flagged = 1;
+			/* a check's pass rate: its words, the samples' figures do not say it */
+			if (!rate_move(s) && w && !has_move(mv, s))
+				json_array_append_new(mv, json_pack("{s:s,s:s}", "signal", s,
+								    "words", w));
+		} else if (!strcmp(p, "*") && has_move(mv, rate_move(s))) {
+			flagged = 1;
+		}
+	}
+	json_object_foreach((json_t *)rates, k, v)
+	{
+		if (json_is_true(json_object_get(v, "changed")) && has_move(mv, rate_move(k)))
+			flagged = 1;
+	}
+	if (json_is_true(json_object_get(json_object_get(detection, "hard"), "changed")) &&
+	    (has_move(mv, "model") || has_move(mv, "fingerprint")))
+		flagged = 1;
+	return flagged;
 }
 
 struct cand {
@@ -422,25 +487,29 @@ static double num_or(const json_t *v, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
-json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection)
+json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection, json_t **unlisted)
 {
 	struct cand *c = xcalloc(w->n + 1, sizeof(*c));
 	json_t *out = json_array();
-	size_t i, n = 0;
+	size_t i, n = 0, n_moved = 0;
 
+	if (unlisted)
+		*unlisted = json_array();
 	for (i = 0; i < w->n; i++) {
 		const struct wc_prompt *p = &w->p[i];
 		const json_t *dp = det_prompt(detection, p->id);
 		json_t *mv = json_array(), *e, *v;
 		struct sbuf words;
 		size_t k;
-		int flagged = det_flagged(detection, dp, p->id);
+		int flagged;
 
 		moves(p, mv);
+		flagged = det_flagged(detection, dp, p->id, mv);
 		if (!flagged && !json_array_size(mv)) {
 			json_decref(mv);
 			continue;
 		}
+		n_moved += (size_t)flagged;
 		if (!json_array_size(mv) && p->b.n && p->t.n)
 			json_array_append_new(
 				mv, json_pack("{s:s,s:s}", "signal", "distribution", "words",
@@ -476,10 +545,17 @@ json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection)
 	}
 	qsort(c, n, sizeof(*c), cand_cmp);
 	for (i = 0; i < n; i++) {
-		if (i < WHATCHANGED_MAX)
+		if (i < WHATCHANGED_MAX) {
+			/* every entry says how many prompts moved: a rendering of the array
+			 * alone can say how many it does not list */
+			json_object_set_new(c[i].entry, "moved_prompts",
+					    json_integer((json_int_t)n_moved));
 			json_array_append_new(out, c[i].entry);
-		else
-			json_decref(c[i].entry);
+			continue;
+		}
+		if (unlisted && c[i].flagged)
+			json_array_append_new(*unlisted, json_string(c[i].id));
+		json_decref(c[i].entry);
 	}
 	free(c);
 	return out;
@@ -499,7 +575,7 @@ json_t *whatchanged_build(const struct suite *suite, const struct sampleset *bas
 		whatchanged_add(w, pr, baseline ? sampleset_find(baseline, pr->id) : NULL,
 				sampleset_find(night, pr->id));
 	}
-	r = whatchanged_finish(w, detection);
+	r = whatchanged_finish(w, detection, NULL);
 	whatchanged_free(w);
 	return r;
 }

@@ -17,7 +17,9 @@
  *                        mean_chars,
  *                        refusal_rate, fenced_rate, json_rate, model, fingerprint},
  *   moved: [{signal, words, baseline, tonight}], words (the moved words joined by "; "),
- *   distance, p, q, flagged (the detector marked the prompt as moved).
+ *   distance, p, q, flagged (the detector's decision moved the prompt; false: its figures
+ *   moved within its usual variation, nearest the alarm), moved_prompts (how many prompts
+ *   of the night are flagged, listed or not: the same in every entry).
  * Answers and prompt texts are vendor or suite text: raw (cut on a UTF-8 boundary), to be
  * escaped by whoever renders them. */
 #ifndef PL_WHATCHANGED_H
@@ -45,10 +47,15 @@ struct whatchanged *whatchanged_new(const struct refusal *refusals);
  * Nothing of base or night is kept past the call. */
 void whatchanged_add(struct whatchanged *w, const struct prompt *pr,
 		     const struct prompt_samples *base, const struct prompt_samples *night);
-/* The block (a new JSON array, possibly empty): the prompts the detector flagged or whose
- * samples show a clear move in the figures above, worst first (flagged first, then larger
- * distance, smaller p, then id), at most WHATCHANGED_MAX. detection (borrowed) may be NULL. */
-json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection);
+/* The block (a new JSON array, possibly empty): the prompts the detector moved ("flagged":
+ * by their distance, a changed rate or check pass rate of theirs, a changed pooled rate or a
+ * changed model id / fingerprint their own answers show) and, after them, the prompts whose
+ * samples show a clear move in the figures above within their usual variation (nearest the
+ * alarm, not moved); worst first (flagged first, then larger distance, smaller p, then id),
+ * at most WHATCHANGED_MAX. detection (borrowed) may be NULL (nothing is flagged). unlisted
+ * (may be NULL) gets a new array of the ids of the moved prompts beyond WHATCHANGED_MAX,
+ * worst first (the report's "what_changed_unlisted"). */
+json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection, json_t **unlisted);
 void whatchanged_free(struct whatchanged *w); /* NULL-safe */
 
 /* The same over whole samplesets (suite order). baseline may be NULL. */

@@ -66,6 +66,22 @@ assert "distance" in top and "p" in top, top
 keys = [(not e["flagged"], -e.get("distance", -1)) for e in wc]
 assert keys == sorted(keys), keys
 PY
+# the prompts detection moved apart from those only near the alarm (QA: "what changed (5
+# prompts)" with 2 moved, and items 4 and 5 read "moved: answers are 1.50x longer (p 0.2777)")
+nflag=$(json_get "$report" 'sum(1 for e in d["what_changed"] if e["flagged"])')
+nlist=$(json_get "$report" 'len(d["what_changed"])')
+[ "$(json_get "$report" 'all(e["moved_prompts"] == '"$nflag"' + len(d.get("what_changed_unlisted", [])) for e in d["what_changed"])')" = True ] ||
+	fail "moved_prompts: $(json_get "$report" '[e.get("moved_prompts") for e in d["what_changed"]]')"
+[ "$nlist" -gt "$nflag" ] || fail "this night should list prompts near the alarm: $nflag of $nlist flagged"
+grep -q "what changed ($nflag moved prompt" "$tmp/night1.out" || fail "console heading: $(grep "what changed" "$tmp/night1.out")"
+[ "$(grep -c '^     moved: ' "$tmp/night1.out")" = "$nflag" ] || fail "console: 'moved:' for prompts that did not move"
+[ "$(grep -c '^     not moved: ' "$tmp/night1.out")" = "$((nlist - nflag))" ] || fail "console: no 'not moved:'"
+grep -q "^  nearest the alarm, not moved ($((nlist - nflag)) prompt" "$tmp/night1.out" || fail "console: near the alarm not apart"
+grep -q "\*\*What changed\*\* ($nflag moved prompt" "$dir/night.md" || fail "markdown heading: $(grep "What changed" "$dir/night.md")"
+[ "$(grep -c '\*\*moved:\*\*' "$dir/night.md")" = "$nflag" ] || fail "markdown: 'moved:' for prompts that did not move"
+grep -q "\*\*Nearest the alarm, not moved\*\*" "$dir/night.md" || fail "markdown: near the alarm not apart"
+[ "$(grep -o '<b>moved:</b>' "$html" | wc -l)" = "$nflag" ] || fail "html: 'moved:' for prompts that did not move"
+grep -q "<h3>Nearest the alarm, not moved</h3>" "$html" || fail "html: near the alarm not apart"
 top=$(json_get "$report" 'd["what_changed"][0]["prompt"]')
 base_answer=$(json_get "$report" 'd["what_changed"][0]["baseline"]["answer"][:40]')
 night_answer=$(json_get "$report" 'd["what_changed"][0]["tonight"]["answer"][:40]')

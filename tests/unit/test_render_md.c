@@ -39,7 +39,7 @@ static void test_changed(void **state)
 	assert_non_null(strstr(a.buf, "2 prompts; 2 of 5 checks failed on 2 prompts; 1 could not "
 				      "be evaluated."));
 	/* what changed, read from the report's block: hostile vendor text stays inert */
-	assert_non_null(strstr(a.buf, "**What changed** (1 prompt, worst first)"));
+	assert_non_null(strstr(a.buf, "**What changed** (1 moved prompt, worst first)"));
 	assert_non_null(strstr(a.buf, "model id gpt-4o-2024-08-06 -> gpt-4o-2024-11-20"));
 	assert_non_null(strstr(a.buf, "**tonight:** “&lt;img src=x onerror=alert(1)> @channel "
 				      "\\*\\*bold\\*\\* \\`\\`\\` \\| \\!\\[i\\](https"));

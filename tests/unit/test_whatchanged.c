@@ -81,7 +81,7 @@ static void test_longer_answers(void **state)
 	tprompt_init(&t, "capital", "What is the capital of France?");
 	whatchanged_add(w, &t.pr, answers(b, "capital", shortt, 3, 10, 0, "gpt-x"),
 			answers(n, "capital", longt, 3, 10, 0, "gpt-x"));
-	wc = whatchanged_finish(w, NULL);
+	wc = whatchanged_finish(w, NULL, NULL);
 	assert_int_equal(json_array_size(wc), 1);
 	e = json_array_get(wc, 0);
 	assert_string_equal(sget(e, "prompt"), "capital");
@@ -134,12 +134,12 @@ static void test_plain_text_refusals(void **state)
 	answers(n, "backup", mixed, 2, 10, 0, "gpt-x");
 	whatchanged_add(w, &t.pr, sampleset_find(b, "backup"), sampleset_find(n, "backup"));
 	whatchanged_add(w0, &t.pr, sampleset_find(b, "backup"), sampleset_find(n, "backup"));
-	wc = whatchanged_finish(w, NULL);
+	wc = whatchanged_finish(w, NULL, NULL);
 	words = sget(json_array_get(wc, 0), "words");
 	assert_non_null(words);
 	assert_non_null(strstr(words, "refusals 0% -> 50%"));
 	json_decref(wc);
-	wc = whatchanged_finish(w0, NULL);
+	wc = whatchanged_finish(w0, NULL, NULL);
 	words = sget(json_array_get(wc, 0), "words");
 	assert_true(!words || !strstr(words, "refusals"));
 	json_decref(wc);
@@ -172,7 +172,7 @@ static void test_model_fences_refusals(void **state)
 	/* 3 refusals in 25 answers: 12% */
 	whatchanged_add(w, &t2.pr, answers(b, "backups", prose, 1, 25, 0, "gpt-4o-2024-08-06"),
 			answers(n, "backups", prose, 1, 25, 3, "gpt-4o-2024-08-06"));
-	wc = whatchanged_finish(w, NULL);
+	wc = whatchanged_finish(w, NULL, NULL);
 	assert_int_equal(json_array_size(wc), 2);
 	json_array_foreach(wc, i, e)
 	{
@@ -227,7 +227,7 @@ static void test_ranking(void **state)
 		json_array_append_new(list, json_pack("{s:s,s:f,s:f,s:b}", "id", ids[i], "distance",
 						      0.1 * i, "p", 0.5 - 0.05 * i, "moved", 0));
 	}
-	wc = whatchanged_finish(w, det);
+	wc = whatchanged_finish(w, det, NULL);
 	assert_int_equal(json_array_size(wc), WHATCHANGED_MAX);
 	assert_string_equal(sget(json_array_get(wc, 0), "prompt"), "p7");
 	assert_true(json_is_true(json_object_get(json_array_get(wc, 0), "flagged")));
@@ -237,6 +237,144 @@ static void test_ranking(void **state)
 	assert_string_equal(sget(json_array_get(wc, 4), "prompt"), "p3");
 	assert_true(json_number_value(json_object_get(json_array_get(wc, 1), "distance")) > 0.59);
 	assert_true(json_number_value(json_object_get(json_array_get(wc, 1), "p")) < 0.21);
+	json_decref(wc);
+	whatchanged_free(w);
+	sampleset_free(b);
+	sampleset_free(n);
+	json_decref(det);
+}
+
+/* The prompts the detector moved are told apart from those only near the alarm: every entry
+ * counts the moved prompts, the ones beyond WHATCHANGED_MAX are named apart (the report's
+ * what_changed_unlisted), and no rendering says "moved" of a prompt that did not move. QA: the
+ * heading said "5 prompts" with 2 moved, items 4 and 5 read "moved: answers are 1.50x longer
+ * (p 0.2777)", and of 22 moved prompts 17 were never mentioned. */
+static void test_moved_apart(void **state)
+{
+	static const char *const a[] = { "alpha beta gamma" };
+	static const char *const longer[] = { "alpha beta gamma delta epsilon zeta eta theta" };
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct whatchanged *w = whatchanged_new(NULL);
+	struct tprompt t[9];
+	json_t *det = json_pack("{s:{s:[],s:[]}}", "distance", "prompts", "moved"), *wc, *more;
+	json_t *list = json_object_get(json_object_get(det, "distance"), "prompts");
+	json_t *moved = json_object_get(json_object_get(det, "distance"), "moved");
+	struct sbuf out;
+	char ids[9][8];
+	const char *at;
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 9; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "p%d", i);
+		tprompt_init(&t[i], ids[i], "x");
+		whatchanged_add(w, &t[i].pr, answers(b, ids[i], a, 1, 5, 0, NULL),
+				answers(n, ids[i], longer, 1, 5, 0, NULL));
+		json_array_append_new(list, json_pack("{s:s,s:f,s:f}", "id", ids[i], "distance",
+						      0.1 * i, "p", 0.5 - 0.05 * i));
+	}
+	/* 7 of 9 moved: 5 listed, 2 named apart */
+	for (i = 2; i < 9; i++)
+		json_array_append_new(moved, json_string(ids[i]));
+	wc = whatchanged_finish(w, det, &more);
+	assert_int_equal(json_array_size(wc), WHATCHANGED_MAX);
+	for (i = 0; i < WHATCHANGED_MAX; i++) {
+		assert_true(
+			json_is_true(json_object_get(json_array_get(wc, (size_t)i), "flagged")));
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(wc, (size_t)i),
+								    "moved_prompts")),
+				 7);
+	}
+	assert_int_equal(json_array_size(more), 2);
+	assert_string_equal(json_string_value(json_array_get(more, 0)), "p3");
+	assert_string_equal(json_string_value(json_array_get(more, 1)), "p2");
+	sbuf_init(&out);
+	render_whatchanged_text(wc, &out);
+	assert_non_null(strstr(out.buf, "what changed (5 moved prompts, worst first; +2 more moved "
+					"prompts (see the report JSON)):"));
+	sbuf_reset(&out);
+	render_whatchanged_md(wc, RENDER_MD_GITHUB, 300, &out);
+	assert_non_null(strstr(out.buf, "**What changed** (5 moved prompts, worst first; +2 more "
+					"moved prompts (see the report JSON))"));
+	sbuf_reset(&out);
+	render_whatchanged_html(wc, &out);
+	assert_non_null(strstr(out.buf, "+2 more moved prompts (see the report JSON"));
+	json_decref(wc);
+	json_decref(more);
+
+	/* 1 moved: the other 4 listed are near the alarm, said apart and never "moved" */
+	json_array_clear(moved);
+	json_array_append_new(moved, json_string("p0"));
+	wc = whatchanged_finish(w, det, &more);
+	assert_int_equal(json_array_size(more), 0);
+	assert_string_equal(sget(json_array_get(wc, 0), "prompt"), "p0");
+	assert_false(json_is_true(json_object_get(json_array_get(wc, 1), "flagged")));
+	sbuf_reset(&out);
+	render_whatchanged_text(wc, &out);
+	assert_non_null(strstr(out.buf, "what changed (1 moved prompt, worst first):\n  1. p0"));
+	at = strstr(out.buf, "  nearest the alarm, not moved (4 prompts whose figures moved "
+			     "within their usual variation):\n  2. p8");
+	assert_non_null(at);
+	for (k = 0, at = out.buf; (at = strstr(at, "     moved: ")); at++)
+		k++;
+	assert_int_equal(k, 1);
+	assert_non_null(strstr(out.buf, "     not moved: answers are"));
+	sbuf_reset(&out);
+	render_whatchanged_md(wc, RENDER_MD_GITHUB, 300, &out);
+	assert_non_null(strstr(out.buf, "**What changed** (1 moved prompt, worst first)"));
+	assert_non_null(strstr(out.buf, "**Nearest the alarm, not moved** (4 prompts"));
+	for (k = 0, at = out.buf; (at = strstr(at, "**moved:**")); at++)
+		k++;
+	assert_int_equal(k, 1);
+	assert_non_null(strstr(out.buf, "**not moved:**"));
+	sbuf_reset(&out);
+	render_whatchanged_html(wc, &out);
+	assert_non_null(strstr(out.buf, "<h3>Nearest the alarm, not moved</h3>"));
+	assert_non_null(strstr(out.buf, "<ol start=\"2\">"));
+	for (k = 0, at = out.buf; (at = strstr(at, "<b>moved:</b>")); at++)
+		k++;
+	assert_int_equal(k, 1);
+	/* the gist says what moved, not what stayed within its variation */
+	sbuf_reset(&out);
+	render_whatchanged_gist(wc, &out);
+	assert_string_equal(out.buf, "answers got longer");
+	sbuf_release(&out);
+	json_decref(wc);
+	json_decref(more);
+	whatchanged_free(w);
+	sampleset_free(b);
+	sampleset_free(n);
+	json_decref(det);
+}
+
+/* A changed pooled rate ("refusals 0.3% -> 30% over 3 prompts") moves the prompts whose own
+ * answers moved on it; a prompt only longer within its variation is not moved. */
+static void test_pooled_rate_moves(void **state)
+{
+	static const char *const prose[] = { "Backups protect a business from losing its data." };
+	static const char *const longer[] = {
+		"Backups protect a business from losing its data, its customers and its name."
+	};
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct whatchanged *w = whatchanged_new(NULL);
+	struct tprompt t1, t2;
+	json_t *det = json_pack("{s:{s:[{s:s,s:s,s:b}]}}", "prompt_rates", "signals", "prompt", "*",
+				"signal", "refusal", "changed", 1);
+	json_t *wc;
+
+	(void)state;
+	tprompt_init(&t1, "refusing", "Why do backups matter?");
+	tprompt_init(&t2, "longer", "Why do backups matter?");
+	whatchanged_add(w, &t1.pr, answers(b, "refusing", prose, 1, 10, 0, NULL),
+			answers(n, "refusing", prose, 1, 10, 3, NULL));
+	whatchanged_add(w, &t2.pr, answers(b, "longer", prose, 1, 10, 0, NULL),
+			answers(n, "longer", longer, 1, 10, 0, NULL));
+	wc = whatchanged_finish(w, det, NULL);
+	assert_int_equal(json_array_size(wc), 2);
+	assert_string_equal(sget(json_array_get(wc, 0), "prompt"), "refusing");
+	assert_true(json_is_true(json_object_get(json_array_get(wc, 0), "flagged")));
+	assert_string_equal(sget(json_array_get(wc, 1), "prompt"), "longer");
+	assert_false(json_is_true(json_object_get(json_array_get(wc, 1), "flagged")));
 	json_decref(wc);
 	whatchanged_free(w);
 	sampleset_free(b);
@@ -293,7 +431,7 @@ static void test_hostile_text(void **state)
 	tprompt_init(&t, "evil", hostile);
 	whatchanged_add(w, &t.pr, answers(b, "evil", btexts, 1, 5, 0, NULL),
 			answers(n, "evil", texts, 1, 5, 0, NULL));
-	wc = whatchanged_finish(w, NULL);
+	wc = whatchanged_finish(w, NULL, NULL);
 	assert_int_equal(json_array_size(wc), 1);
 	e = json_array_get(wc, 0);
 	/* the data holds the raw text, cut on a UTF-8 boundary, and says so */
@@ -447,6 +585,8 @@ int main(void)
 		cmocka_unit_test(test_model_fences_refusals),
 		cmocka_unit_test(test_plain_text_refusals),
 		cmocka_unit_test(test_ranking),
+		cmocka_unit_test(test_moved_apart),
+		cmocka_unit_test(test_pooled_rate_moves),
 		cmocka_unit_test(test_typical),
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_cuts_keep_utf8),
