@@ -54,6 +54,68 @@ static const char *answer(const json_t *e, const char *side)
 				  json_is_true(json_object_get(s, "answer_refused")));
 }
 
+/* What a side's example answer shows (whatchanged.h "example"), raw: "a refusal", "valid
+ * JSON", "412 characters, its end"; "" for the typical answer. */
+static void side_note(const json_t *e, const char *side, struct sbuf *out)
+{
+	static const char *const words[][2] = {
+		{ "refusal", "a refusal" },    { "not_refusal", "not a refusal" },
+		{ "fenced", "in ``` fences" }, { "not_fenced", "not in fences" },
+		{ "json", "valid JSON" },      { "not_json", "not valid JSON" },
+	};
+	const json_t *s = json_object_get(e, side);
+	const char *ex = sget(s, "example");
+	size_t i;
+
+	if (!ex)
+		return;
+	if (!strcmp(ex, "length")) {
+		sbuf_addf(out, "%lld characters",
+			  (long long)json_integer_value(json_object_get(s, "answer_chars")));
+		return;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(ex, words[i][0]))
+			sbuf_addstr(out, words[i][1]);
+}
+
+/* The text to quote of a side's example, raw, for a quote of at most max bytes: the answer,
+ * or for a length move an answer longer than max, "…" and its end (the heads of longer and
+ * shorter answers are often the same). */
+static void side_quote(const json_t *e, const char *side, size_t max, struct sbuf *out)
+{
+	const json_t *s = json_object_get(e, side);
+	const char *tail = sget(s, "answer_tail");
+	size_t n, from;
+
+	if (!tail || !json_is_integer(json_object_get(s, "answer_bytes")) ||
+	    (size_t)json_integer_value(json_object_get(s, "answer_bytes")) <= max || max < 8) {
+		sbuf_addstr(out, answer(e, side));
+		return;
+	}
+	n = strlen(tail);
+	from = n > max - 4 ? n - (max - 4) : 0;
+	while (from < n && ((unsigned char)tail[from] & 0xC0) == 0x80)
+		from++;
+	sbuf_addstr(out, "\xe2\x80\xa6");
+	sbuf_addstr(out, tail + from);
+}
+
+/* "(a refusal) " before a quote, or nothing. */
+static void side_label(const json_t *e, const char *side, struct sbuf *out)
+{
+	size_t at = out->len;
+
+	sbuf_addch(out, '(');
+	side_note(e, side, out);
+	if (out->len == at + 1) {
+		out->len = at;
+		out->buf[at] = '\0';
+		return;
+	}
+	sbuf_addstr(out, ") ");
+}
+
 static int flagged(const json_t *e)
 {
 	return json_is_true(json_object_get(e, "flagged"));
@@ -116,6 +178,22 @@ static const char *label(const json_t *e)
 	return flagged(e) ? "moved" : "not moved";
 }
 
+static void text_side(struct sbuf *out, const json_t *e, const char *side, const char *lead)
+{
+	struct sbuf q;
+
+	sbuf_init(&q);
+	sbuf_addstr(out, lead);
+	side_label(e, side, &q);
+	one_line(out, q.buf, 0);
+	sbuf_reset(&q);
+	side_quote(e, side, 140, &q);
+	sbuf_addch(out, '"');
+	one_line(out, q.buf, 140);
+	sbuf_addstr(out, "\"\n");
+	sbuf_release(&q);
+}
+
 void render_whatchanged_text(const json_t *wc, struct sbuf *out)
 {
 	const json_t *e;
@@ -142,11 +220,9 @@ void render_whatchanged_text(const json_t *wc, struct sbuf *out)
 		one_line(out, sget(e, "words"), 300);
 		sbuf_addstr(out, " (");
 		figures(out, e);
-		sbuf_addstr(out, ")\n     baseline: \"");
-		one_line(out, answer(e, "baseline"), 140);
-		sbuf_addstr(out, "\"\n     tonight:  \"");
-		one_line(out, answer(e, "tonight"), 140);
-		sbuf_addstr(out, "\"\n");
+		sbuf_addstr(out, ")\n");
+		text_side(out, e, "baseline", "     baseline: ");
+		text_side(out, e, "tonight", "     tonight:  ");
 	}
 	sbuf_release(&w);
 }
@@ -202,6 +278,25 @@ void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quo
 	}
 }
 
+static void md_side(struct sbuf *out, const json_t *e, const char *side, enum render_md_flavor f,
+		    size_t quote_max)
+{
+	const char *b = f == RENDER_MD_SLACK ? "*" : "**";
+	const char *bullet = f == RENDER_MD_SLACK ? "\xe2\x80\xa2 " : "- ";
+	struct sbuf q;
+
+	sbuf_init(&q);
+	sbuf_addf(out, "   %s%s%s:%s ", bullet, b, side, b);
+	side_label(e, side, &q);
+	md_text(out, q.buf, f, 0);
+	sbuf_reset(&q);
+	side_quote(e, side, quote_max ? quote_max : 600, &q);
+	sbuf_addstr(out, "\xe2\x80\x9c");
+	md_text(out, q.buf, f, quote_max);
+	sbuf_addstr(out, "\xe2\x80\x9d\n");
+	sbuf_release(&q);
+}
+
 void render_whatchanged_md_entry(const json_t *e, size_t i, enum render_md_flavor f,
 				 size_t quote_max, struct sbuf *out)
 {
@@ -229,11 +324,9 @@ void render_whatchanged_md_entry(const json_t *e, size_t i, enum render_md_flavo
 		md_text(out, sget(e, "words"), f, 400);
 		sbuf_addstr(out, " (");
 		md_text(out, fig.buf, f, 100);
-		sbuf_addf(out, ")\n   %s%sbaseline:%s \xe2\x80\x9c", bullet, b, b);
-		md_text(out, answer(e, "baseline"), f, quote_max);
-		sbuf_addf(out, "\xe2\x80\x9d\n   %s%stonight:%s \xe2\x80\x9c", bullet, b, b);
-		md_text(out, answer(e, "tonight"), f, quote_max);
-		sbuf_addstr(out, "\xe2\x80\x9d\n");
+		sbuf_addstr(out, ")\n");
+		md_side(out, e, "baseline", f, quote_max);
+		md_side(out, e, "tonight", f, quote_max);
 		sbuf_release(&fig);
 	}
 }
@@ -260,14 +353,30 @@ static void html_cut(struct sbuf *out, const char *s, size_t max)
 static void html_side(struct sbuf *out, const json_t *e, const char *side)
 {
 	const json_t *s = json_object_get(e, side);
+	struct sbuf q;
+	int special;
 
-	sbuf_addstr(out, "<td><pre class=\"answer\">");
-	html_cut(out, answer(e, side), 600);
-	if (json_is_true(json_object_get(s, "answer_truncated")))
+	sbuf_init(&q);
+	side_note(e, side, &q);
+	special = q.len > 0;
+	sbuf_addstr(out, "<td>");
+	if (special) {
+		sbuf_addstr(out, "<span class=\"example\">");
+		render_xml_escape(out, q.buf);
+		sbuf_addstr(out, "</span>");
+	}
+	sbuf_reset(&q);
+	side_quote(e, side, 600, &q);
+	sbuf_addstr(out, "<pre class=\"answer\">");
+	html_cut(out, q.buf, 600);
+	if (json_is_true(json_object_get(s, "answer_truncated")) &&
+	    !json_object_get(s, "answer_tail"))
 		sbuf_addstr(out, "\xe2\x80\xa6");
 	sbuf_addstr(out, "</pre>");
+	sbuf_release(&q);
 	if (json_is_integer(json_object_get(s, "samples")))
-		sbuf_addf(out, "<span class=\"muted\">typical of %lld answer%s</span>",
+		sbuf_addf(out, "<span class=\"muted\">%s of %lld answer%s</span>",
+			  special ? "one" : "typical",
 			  (long long)json_integer_value(json_object_get(s, "samples")),
 			  json_integer_value(json_object_get(s, "samples")) == 1 ? "" : "s");
 	sbuf_addstr(out, "</td>");
@@ -287,8 +396,9 @@ static void html_entry(struct sbuf *out, const json_t *e)
 	html_cut(out, sget(e, "words"), 600);
 	sbuf_addstr(out, " <span class=\"muted\">(");
 	render_xml_escape(out, fig.buf);
-	sbuf_addstr(out, ")</span></p>\n<table class=\"answers\"><tr><th>baseline "
-			 "(typical)</th><th>tonight (typical)</th></tr><tr>");
+	sbuf_addstr(out,
+		    ")</span></p>\n<table class=\"answers\"><tr><th>baseline</th><th>tonight</th>"
+		    "</tr><tr>");
 	html_side(out, e, "baseline");
 	html_side(out, e, "tonight");
 	sbuf_addstr(out, "</tr></table></li>\n");
@@ -307,8 +417,8 @@ void render_whatchanged_html(const json_t *wc, struct sbuf *out)
 	sbuf_addstr(out, "<section class=\"whatchanged\">\n<h2>What changed</h2>\n");
 	if (f) {
 		sbuf_addf(out,
-			  "<p class=\"muted\">%zu prompt%s that moved, worst first; a typical "
-			  "answer of each side.</p>\n<ol>\n",
+			  "<p class=\"muted\">%zu prompt%s that moved, worst first; an answer of "
+			  "each side that shows what moved (else a typical one).</p>\n<ol>\n",
 			  f, f == 1 ? "" : "s");
 		json_array_foreach(wc, i, e)
 		{

@@ -18,14 +18,37 @@
 /* ... or the mean length by at least this factor. */
 #define LENGTH_FACTOR 1.25
 
+/* The kinds of example answer a side keeps: the one shown is the one that shows the signal
+ * that moved (a refusal on the side that refuses more, a fenced answer where fences grew, an
+ * answer of the side's mean length with its end where the length moved), else the typical. */
+enum ex_kind {
+	EX_TYPICAL,
+	EX_REFUSAL,
+	EX_NOT_REFUSAL,
+	EX_FENCED,
+	EX_NOT_FENCED,
+	EX_JSON,
+	EX_NOT_JSON,
+	EX_LENGTH,
+	EX_N
+};
+/* As "example" in the data. */
+static const char *const ex_names[EX_N] = { "typical",	  "refusal", "not_refusal", "fenced",
+					    "not_fenced", "json",    "not_json",    "length" };
+
+struct example {
+	char *head; /* the answer, cut to WHATCHANGED_QUOTE; NULL: none of the kind */
+	char *tail; /* its last WHATCHANGED_TAIL bytes (cut on a UTF-8 boundary) */
+	size_t bytes, chars;
+	int refused; /* the API flagged it */
+};
+
 struct side {
 	size_t n;
 	double mean_chars, refusal, fenced, json;
 	char *model;	   /* the most frequent returned model; may be NULL */
 	char *fingerprint; /* the most frequent fingerprint; may be NULL */
-	char *answer;	   /* the typical answer, cut to WHATCHANGED_QUOTE; may be NULL */
-	size_t answer_bytes;
-	int answer_refused; /* the typical answer is a refusal */
+	struct example ex[EX_N];
 };
 
 struct wc_prompt {
@@ -162,6 +185,75 @@ static const char *top_value(const struct prompt_samples *ps, int fp)
 	return m;
 }
 
+static void example_keep(struct example *x, const struct sample *s)
+{
+	const char *a = s->text;
+	size_t n = strlen(a), from = n > WHATCHANGED_TAIL ? n - WHATCHANGED_TAIL : 0;
+
+	/* the tail starts on a character's first byte */
+	while (from < n && ((unsigned char)a[from] & 0xC0) == 0x80)
+		from++;
+	x->bytes = n;
+	x->chars = chars(a);
+	x->refused = s->refused || s->blocked;
+	x->head = xstrndup(a, utf8_cut(a, WHATCHANGED_QUOTE));
+	x->tail = xstrdup(a + from);
+}
+
+/* Whether sample s is of kind k (EX_LENGTH and EX_TYPICAL: any). */
+static int example_is(enum ex_kind k, const struct sample *s, const struct refusal *rf)
+{
+	switch (k) {
+	case EX_REFUSAL:
+		return refusal_is(rf, s->text, strlen(s->text), s->refused, s->blocked);
+	case EX_NOT_REFUSAL:
+		return !refusal_is(rf, s->text, strlen(s->text), s->refused, s->blocked);
+	case EX_FENCED:
+		return fenced(s->text);
+	case EX_NOT_FENCED:
+		return !fenced(s->text);
+	case EX_JSON:
+		return is_json(s->text);
+	case EX_NOT_JSON:
+		return !is_json(s->text);
+	default:
+		return 1;
+	}
+}
+
+/* The side's examples of each kind: the typical answer (t) when it is one, else the first
+ * sample that is; for EX_LENGTH the answer nearest the side's mean length (ties: the
+ * first). */
+static void examples_fill(struct side *sd, const struct prompt_samples *ps, long t,
+			  const struct refusal *rf)
+{
+	size_t i, best = 0;
+	double best_d = INFINITY;
+	int k;
+
+	for (k = EX_REFUSAL; k < EX_LENGTH; k++) {
+		const struct sample *pick = NULL;
+
+		if (t >= 0 && example_is((enum ex_kind)k, &ps->samples[t], rf))
+			pick = &ps->samples[t];
+		for (i = 0; !pick && i < ps->n; i++)
+			if (example_is((enum ex_kind)k, &ps->samples[i], rf))
+				pick = &ps->samples[i];
+		if (pick)
+			example_keep(&sd->ex[k], pick);
+	}
+	for (i = 0; i < ps->n; i++) {
+		double d = fabs((double)chars(ps->samples[i].text) - sd->mean_chars);
+
+		if (d < best_d) {
+			best_d = d;
+			best = i;
+		}
+	}
+	if (ps->n)
+		example_keep(&sd->ex[EX_LENGTH], &ps->samples[best]);
+}
+
 static void side_fill(struct side *sd, const struct prompt_samples *ps, const struct refusal *rf)
 {
 	size_t i, len = 0, ref = 0, fen = 0, js = 0;
@@ -189,20 +281,21 @@ static void side_fill(struct side *sd, const struct prompt_samples *ps, const st
 	if (top_value(ps, 1))
 		sd->fingerprint = xstrdup(top_value(ps, 1));
 	t = whatchanged_typical(ps);
-	if (t >= 0) {
-		const char *a = ps->samples[t].text;
-
-		sd->answer_bytes = strlen(a);
-		sd->answer_refused = ps->samples[t].refused || ps->samples[t].blocked;
-		sd->answer = xstrndup(a, utf8_cut(a, WHATCHANGED_QUOTE));
-	}
+	if (t >= 0)
+		example_keep(&sd->ex[EX_TYPICAL], &ps->samples[t]);
+	examples_fill(sd, ps, t, rf);
 }
 
 static void side_release(struct side *sd)
 {
+	size_t k;
+
 	free(sd->model);
 	free(sd->fingerprint);
-	free(sd->answer);
+	for (k = 0; k < EX_N; k++) {
+		free(sd->ex[k].head);
+		free(sd->ex[k].tail);
+	}
 }
 
 /* The prompt's own words: its last user message (else its last message). */
@@ -341,18 +434,75 @@ static void moves(const struct wc_prompt *p, json_t *arr)
 	}
 }
 
-static json_t *side_json(const struct side *sd)
+/* The example kind each side shows for the entry's first moved signal: the side where a rate
+ * is higher shows an answer that has it, the other one that has not; a length move shows
+ * answers of each side's mean length (with their ends). Else the typical answers. */
+static const char *example_pick(const struct side *b, const struct side *t, const json_t *mv,
+				enum ex_kind *kb, enum ex_kind *kt)
+{
+	const json_t *m;
+	size_t i;
+
+	*kb = *kt = EX_TYPICAL;
+	json_array_foreach(mv, i, m)
+	{
+		const char *sig = json_string_value(json_object_get(m, "signal"));
+		enum ex_kind yes = EX_TYPICAL, no = EX_TYPICAL;
+		double rb = 0, rt = 0;
+
+		if (!sig)
+			continue;
+		if (!strcmp(sig, "length")) {
+			*kb = *kt = EX_LENGTH;
+			return sig;
+		}
+		if (!strcmp(sig, "refusals")) {
+			yes = EX_REFUSAL;
+			no = EX_NOT_REFUSAL;
+			rb = b->refusal;
+			rt = t->refusal;
+		} else if (!strcmp(sig, "fences")) {
+			yes = EX_FENCED;
+			no = EX_NOT_FENCED;
+			rb = b->fenced;
+			rt = t->fenced;
+		} else if (!strcmp(sig, "json")) {
+			yes = EX_JSON;
+			no = EX_NOT_JSON;
+			rb = b->json;
+			rt = t->json;
+		} else {
+			continue;
+		}
+		*kt = rt > rb ? yes : no;
+		*kb = rt > rb ? no : yes;
+		if (!b->ex[*kb].head)
+			*kb = EX_TYPICAL;
+		if (!t->ex[*kt].head)
+			*kt = EX_TYPICAL;
+		return sig;
+	}
+	return NULL;
+}
+
+static json_t *side_json(const struct side *sd, enum ex_kind k)
 {
 	json_t *o = json_object();
+	const struct example *x = &sd->ex[k];
 
 	json_object_set_new(o, "samples", json_integer((json_int_t)sd->n));
 	if (!sd->n)
 		return o;
-	json_object_set_new(o, "answer", json_string(sd->answer ? sd->answer : ""));
-	json_object_set_new(o, "answer_bytes", json_integer((json_int_t)sd->answer_bytes));
-	json_object_set_new(o, "answer_refused", json_boolean(sd->answer_refused));
+	json_object_set_new(o, "answer", json_string(x->head ? x->head : ""));
+	json_object_set_new(o, "answer_bytes", json_integer((json_int_t)x->bytes));
+	json_object_set_new(o, "answer_chars", json_integer((json_int_t)x->chars));
+	json_object_set_new(o, "answer_refused", json_boolean(x->refused));
 	json_object_set_new(o, "answer_truncated",
-			    json_boolean(sd->answer && strlen(sd->answer) < sd->answer_bytes));
+			    json_boolean(x->head && strlen(x->head) < x->bytes));
+	/* a length move is seen at the end of the answers: their heads are often the same */
+	if (k == EX_LENGTH && x->tail)
+		json_object_set_new(o, "answer_tail", json_string(x->tail));
+	json_object_set_new(o, "example", json_string(ex_names[k]));
 	json_object_set_new(o, "mean_chars", fixed4(sd->mean_chars));
 	json_object_set_new(o, "refusal_rate", fixed4(sd->refusal));
 	json_object_set_new(o, "fenced_rate", fixed4(sd->fenced));
@@ -502,6 +652,8 @@ json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection,
 		struct sbuf words;
 		size_t k;
 		int flagged;
+		enum ex_kind kb, kt;
+		const char *ex_signal;
 
 		moves(p, mv);
 		flagged = det_flagged(detection, dp, p->id, mv);
@@ -521,11 +673,14 @@ json_t *whatchanged_finish(const struct whatchanged *w, const json_t *detection,
 			sbuf_addf(&words, "%s%s", k ? "; " : "",
 				  json_string_value(json_object_get(v, "words")));
 		}
+		ex_signal = example_pick(&p->b, &p->t, mv, &kb, &kt);
 		e = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:s,s:b}", "prompt", p->id, "prompt_text",
 			      p->text, "prompt_text_truncated", p->text_cut, "baseline",
-			      side_json(&p->b), "tonight", side_json(&p->t), "moved", mv, "words",
-			      words.buf, "flagged", flagged);
+			      side_json(&p->b, kb), "tonight", side_json(&p->t, kt), "moved", mv,
+			      "words", words.buf, "flagged", flagged);
 		sbuf_release(&words);
+		if (ex_signal)
+			json_object_set_new(e, "example_signal", json_string(ex_signal));
 		if (json_is_number(json_object_get(dp, "distance")))
 			json_object_set_new(
 				e, "distance",

@@ -13,13 +13,21 @@
  *
  * Element of the array (reals rounded to 4 decimals; absent figures are left out):
  *   prompt, prompt_text, prompt_text_truncated,
- *   baseline / tonight: {answer, answer_bytes, answer_truncated, answer_refused, samples,
- *                        mean_chars,
+ *   baseline / tonight: {answer, answer_bytes, answer_chars, answer_truncated,
+ *                        answer_refused, answer_tail, example, samples, mean_chars,
  *                        refusal_rate, fenced_rate, json_rate, model, fingerprint},
+ *   example_signal (the moved signal the two example answers show: "refusals", "fences",
+ *   "json", "length"; absent: they are the typical answers),
  *   moved: [{signal, words, baseline, tonight}], words (the moved words joined by "; "),
  *   distance, p, q, flagged (the detector's decision moved the prompt; false: its figures
  *   moved within its usual variation, nearest the alarm), moved_prompts (how many prompts
  *   of the night are flagged, listed or not: the same in every entry).
+ * Each side's example answer shows the first moved signal the answers can show: for a rate
+ * that rose, a refusal (fenced answer, valid JSON) tonight and one without at baseline, the
+ * other way round for one that fell ("example": "refusal", "not_refusal", "fenced",
+ * "not_fenced", "json", "not_json"); for a length move the answer nearest each side's mean
+ * length ("length") with its end in answer_tail (the last WHATCHANGED_TAIL bytes: longer
+ * answers usually differ at their ends); else the typical answer ("typical", below).
  * Answers and prompt texts are vendor or suite text: raw (cut on a UTF-8 boundary), to be
  * escaped by whoever renders them. */
 #ifndef PL_WHATCHANGED_H
@@ -33,6 +41,7 @@
 #define WHATCHANGED_MAX	   5   /* prompts listed */
 #define WHATCHANGED_QUOTE  600 /* bytes kept of a typical answer */
 #define WHATCHANGED_PROMPT 200 /* bytes kept of a prompt's text */
+#define WHATCHANGED_TAIL   200 /* bytes kept of the end of an answer (length moves) */
 
 /* The accumulator: fed one prompt at a time (the nightly run never holds a night's answers),
  * keeping per prompt a few figures and the two typical answers cut to WHATCHANGED_QUOTE. */

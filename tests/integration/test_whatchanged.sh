@@ -83,28 +83,41 @@ grep -q "\*\*Nearest the alarm, not moved\*\*" "$dir/night.md" || fail "markdown
 [ "$(grep -o '<b>moved:</b>' "$html" | wc -l)" = "$nflag" ] || fail "html: 'moved:' for prompts that did not move"
 grep -q "<h3>Nearest the alarm, not moved</h3>" "$html" || fail "html: near the alarm not apart"
 top=$(json_get "$report" 'd["what_changed"][0]["prompt"]')
-base_answer=$(json_get "$report" 'd["what_changed"][0]["baseline"]["answer"][:40]')
-night_answer=$(json_get "$report" 'd["what_changed"][0]["tonight"]["answer"][:40]')
 # console
 grep -q "what changed" "$tmp/night1.out" || fail "console: no what-changed block: $(cat "$tmp/night1.out")"
 grep -q "$top" "$tmp/night1.out" || fail "console: no prompt $top"
 grep -Eq "moved: answers are [0-9]+\.[0-9]{2}x longer" "$tmp/night1.out" || fail "console: no words"
-grep -qF "baseline: \"$base_answer" "$tmp/night1.out" || fail "console: no baseline answer"
-grep -qF "tonight:  \"$night_answer" "$tmp/night1.out" || fail "console: no tonight answer"
+# the examples show what moved: answers of each side's mean length, with their lengths and,
+# when longer than the quote, their ends (QA: cut at the same point, they looked identical)
+[ "$(json_get "$report" 'd["what_changed"][0]["example_signal"]')" = length ] || fail "top example: not the length's"
+bchars=$(json_get "$report" 'd["what_changed"][0]["baseline"]["answer_chars"]')
+tchars=$(json_get "$report" 'd["what_changed"][0]["tonight"]["answer_chars"]')
+[ "$tchars" -gt "$bchars" ] || fail "length examples: $bchars -> $tchars characters"
+grep -qF "baseline: ($bchars characters) \"" "$tmp/night1.out" || fail "console: no baseline answer"
+grep -qF "tonight:  ($tchars characters) \"" "$tmp/night1.out" || fail "console: no tonight answer"
+python3 - "$tmp/night1.out" <<'PY' || fail "console: the examples of a length move read the same"
+import re, sys
+out = open(sys.argv[1]).read()
+pairs = re.findall(r'baseline: \(\d+ characters\) "(.*)"\n +tonight: +\(\d+ characters\) "(.*)"\n', out)
+assert pairs, out
+for b, t in pairs:
+    assert b != t, (b, t)
+PY
 # one counting: the summary line says checks one way
 grep -Eq "[0-9]+ of [0-9]+ checks? failed on [0-9]+ prompts?" "$tmp/night1.out" ||
 	fail "console: checks not counted as 'N of M checks failed on K prompts'"
 # Markdown
 grep -q "What changed" "$dir/night.md" || fail "markdown: no block"
 grep -q "\`$top\`" "$dir/night.md" || fail "markdown: no prompt"
-grep -q "baseline:\*\* “" "$dir/night.md" || fail "markdown: no baseline answer"
-grep -q "tonight:\*\* “" "$dir/night.md" || fail "markdown: no tonight answer"
+grep -q "baseline:\*\* ($bchars characters) “" "$dir/night.md" || fail "markdown: no baseline answer"
+grep -q "tonight:\*\* ($tchars characters) “" "$dir/night.md" || fail "markdown: no tonight answer"
 grep -Eq "answers are [0-9]+\.[0-9]{2}x longer" "$dir/night.md" || fail "markdown: no words"
 # the night's HTML beside the report
 [ -s "$html" ] || fail "no HTML rendering beside the report"
 grep -q "<h2>What changed</h2>" "$html" || fail "html: no block"
 grep -q "<code>$top</code>" "$html" || fail "html: no prompt"
-grep -q "baseline (typical)" "$html" && grep -q "tonight (typical)" "$html" || fail "html: no answers"
+grep -q "<th>baseline</th><th>tonight</th>" "$html" || fail "html: no answers"
+grep -q "<span class=\"example\">$tchars characters</span>" "$html" || fail "html: the example's length"
 grep -Eq "answers are [0-9]+\.[0-9]{2}x longer" "$html" || fail "html: no words"
 grep -qi '<script' "$html" && fail "html: a script"
 # the alerts: the webhook carries the block as data, Slack as text

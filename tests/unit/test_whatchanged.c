@@ -382,6 +382,96 @@ static void test_pooled_rate_moves(void **state)
 	json_decref(det);
 }
 
+/* The example answers show the signal that moved, and say which: a refusal tonight when the
+ * refusals rose (QA: the "tonight" example was the typical answer, not a refusal), and for
+ * longer answers their ends with their lengths (QA: excerpts cut at the same point looked
+ * identical). */
+static void test_examples_show_signal(void **state)
+{
+	static const char *const ok[] = {
+		"Back up daily, keep three copies on two media, one of them off site."
+	};
+	static const char *const mixed[] = {
+		"Back up daily, keep three copies on two media, one of them off site.",
+		"I'm sorry, but I can't help with that request.",
+		"Back up daily, keep three copies on two media, one of them off site.",
+	};
+	/* a common opening longer than any quote: only the ends differ */
+	static const char head[] =
+		"Regular backups protect a small business from losing customer records, invoices "
+		"and the work of years to a failed disk, a stolen laptop or ransomware. ";
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct refusal *rf = refusal_new_default();
+	struct whatchanged *w = whatchanged_new(rf);
+	struct tprompt t1, t2;
+	char shortt[512], longt[512];
+	const char *sh[1] = { shortt }, *lo[1] = { longt };
+	const json_t *e;
+	json_t *wc;
+	struct sbuf out;
+	char bq[256], tq[256];
+	const char *at;
+
+	(void)state;
+	snprintf(shortt, sizeof(shortt), "%sTest a restore.", head);
+	snprintf(longt, sizeof(longt),
+		 "%sTest a restore every month, keep one copy off site and write down who "
+		 "restores what.",
+		 head);
+	tprompt_init(&t1, "refusing", "Why do backups matter?");
+	tprompt_init(&t2, "longer", "Why do backups matter?");
+	whatchanged_add(w, &t1.pr, answers(b, "refusing", ok, 1, 10, 0, NULL),
+			answers(n, "refusing", mixed, 3, 10, 0, NULL));
+	whatchanged_add(w, &t2.pr, answers(b, "longer", sh, 1, 10, 0, NULL),
+			answers(n, "longer", lo, 1, 10, 0, NULL));
+	wc = whatchanged_finish(w, NULL, NULL);
+	assert_int_equal(json_array_size(wc), 2);
+
+	e = json_array_get(wc, strcmp(sget(json_array_get(wc, 0), "prompt"), "refusing") ? 1 : 0);
+	assert_string_equal(sget(e, "example_signal"), "refusals");
+	assert_string_equal(sget(json_object_get(e, "tonight"), "example"), "refusal");
+	assert_string_equal(sget(json_object_get(e, "tonight"), "answer"),
+			    "I'm sorry, but I can't help with that request.");
+	assert_string_equal(sget(json_object_get(e, "baseline"), "example"), "not_refusal");
+
+	e = json_array_get(wc, strcmp(sget(json_array_get(wc, 0), "prompt"), "longer") ? 1 : 0);
+	assert_string_equal(sget(e, "example_signal"), "length");
+	assert_string_equal(sget(json_object_get(e, "tonight"), "example"), "length");
+	assert_non_null(
+		strstr(sget(json_object_get(e, "tonight"), "answer_tail"), "who restores what."));
+
+	sbuf_init(&out);
+	render_whatchanged_text(wc, &out);
+	assert_non_null(
+		strstr(out.buf, "     tonight:  (a refusal) \"I'm sorry, but I can't help"));
+	assert_non_null(strstr(out.buf, "     baseline: (not a refusal) \"Back up daily"));
+	/* the length example: lengths, and quotes that differ */
+	at = strstr(out.buf, ". longer \"");
+	assert_non_null(at);
+	assert_int_equal(sscanf(strstr(at, "     baseline: "),
+				"     baseline: (%*d characters) \"%255[^\n]", bq),
+			 1);
+	assert_int_equal(sscanf(strstr(at, "     tonight:  "),
+				"     tonight:  (%*d characters) \"%255[^\n]", tq),
+			 1);
+	assert_string_not_equal(bq, tq);
+	assert_non_null(strstr(tq, "who restores what.\""));
+	sbuf_reset(&out);
+	render_whatchanged_md(wc, RENDER_MD_GITHUB, 100, &out);
+	assert_non_null(strstr(out.buf, "**tonight:** (a refusal) \xe2\x80\x9cI'm sorry"));
+	assert_non_null(strstr(out.buf, "who restores what.\xe2\x80\x9d"));
+	sbuf_reset(&out);
+	render_whatchanged_html(wc, &out);
+	assert_non_null(strstr(out.buf, "<span class=\"example\">a refusal</span>"));
+	assert_non_null(strstr(out.buf, "who restores what.</pre>"));
+	sbuf_release(&out);
+	json_decref(wc);
+	whatchanged_free(w);
+	refusal_free(rf);
+	sampleset_free(b);
+	sampleset_free(n);
+}
+
 static void test_typical(void **state)
 {
 	static const char *const texts[] = { "the cat sat on the mat", "a cat sat on a mat",
@@ -447,8 +537,9 @@ static void test_hostile_text(void **state)
 	sbuf_init(&out);
 	render_whatchanged_text(wc, &out);
 	assert_null(strchr(out.buf, '\x1b'));
-	assert_non_null(strstr(out.buf, "tonight:  \"<script>"));
-	assert_non_null(strstr(out.buf, "\xe2\x80\xa6\"\n"));
+	/* a length move: the answer's end, cut at its start */
+	assert_non_null(strstr(out.buf, "characters) \"\xe2\x80\xa6"));
+	assert_non_null(strstr(out.buf, "line two <@U123> \"\n"));
 	assert_true(out.len < 1200);
 
 	/* GitHub Markdown: no tag, no link, no emphasis can form */
@@ -587,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_ranking),
 		cmocka_unit_test(test_moved_apart),
 		cmocka_unit_test(test_pooled_rate_moves),
+		cmocka_unit_test(test_examples_show_signal),
 		cmocka_unit_test(test_typical),
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_cuts_keep_utf8),
