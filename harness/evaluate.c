@@ -261,6 +261,16 @@ void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, 
 		 total == 1 ? "" : "s", prompts_failed, prompts_failed == 1 ? "" : "s");
 }
 
+void evaluate_checks_said(size_t failed, size_t total, size_t prompts_failed, size_t answers,
+			  char *buf, size_t len)
+{
+	if (!answers && total) {
+		snprintf(buf, len, "checks not judged: no answers");
+		return;
+	}
+	evaluate_checks_phrase(failed, total, prompts_failed, buf, len);
+}
+
 json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
 		       const struct refusal *refusal, const struct sampleset *baseline,
 		       const struct sampleset *night, size_t max_examples,

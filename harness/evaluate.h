@@ -32,6 +32,10 @@ struct eval_counts {
  * failed on 1 prompt"). Always NUL-terminates buf. */
 void evaluate_checks_phrase(size_t failed, size_t total, size_t prompts_failed, char *buf,
 			    size_t len);
+/* The same for a night with `answers` answers: with none (an outage), nothing was judged and
+ * "checks not judged: no answers" is said instead of "0 of 8 checks failed on 0 prompts". */
+void evaluate_checks_said(size_t failed, size_t total, size_t prompts_failed, size_t answers,
+			  char *buf, size_t len);
 
 /* A failing sample is quoted in the report by at most its first EVAL_QUOTE_BYTES bytes (cut on
  * a UTF-8 boundary), with "bytes" (its full length), "sha256" (of the full text) and

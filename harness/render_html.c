@@ -1008,9 +1008,10 @@ int render_html_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 	render_whatchanged_html(json_object_get(r, "what_changed"), out);
 
 	sbuf_addstr(out, "<h2>Counts</h2>\n<p>");
-	evaluate_checks_phrase((size_t)iget(counts, "checks_failed"),
-			       (size_t)iget(counts, "checks_total"),
-			       (size_t)iget(counts, "prompts_failed"), phrase, sizeof(phrase));
+	evaluate_checks_said((size_t)iget(counts, "checks_failed"),
+			     (size_t)iget(counts, "checks_total"),
+			     (size_t)iget(counts, "prompts_failed"),
+			     (size_t)iget(counts, "answers"), phrase, sizeof(phrase));
 	render_xml_escape(out, phrase);
 	sbuf_addf(out,
 		  ". %lld of %lld planned requests answered; %lld vendor fault%s; %lld "

@@ -246,7 +246,13 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 		n_failed = (size_t)json_integer_value(json_object_get(counts, "checks_failed"));
 		n_pfailed = (size_t)json_integer_value(json_object_get(counts, "prompts_failed"));
 	}
-	evaluate_checks_phrase(n_failed, n_checks, n_pfailed, phrase, sizeof(phrase));
+	/* an outage: no answer to judge (a report without counts is taken as answered) */
+	evaluate_checks_said(
+		n_failed, n_checks, n_pfailed,
+		json_is_integer(json_object_get(counts, "answers"))
+			? (size_t)json_integer_value(json_object_get(counts, "answers"))
+			: 1,
+		phrase, sizeof(phrase));
 	sbuf_addstr(out, "### plumbline: ");
 	cell(out, render_report_field(r, "vendor"));
 	sbuf_addstr(out, " / ");

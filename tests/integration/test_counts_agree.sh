@@ -22,7 +22,8 @@ c["vendors"][0]["base_url"] = re.sub(r":\d+/", ":%s/" % sys.argv[2], c["vendors"
 c["logging"] = {"file": sys.argv[3] + "/night.log", "metrics_file": sys.argv[3] + "/night.prom"}
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
-expect_exit 3 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-06-01 "$suite"
+expect_exit 3 "$PLUMBLINE" run --config "$dir/plumbline.json" --date 2026-06-01 \
+	--markdown "$dir/night.md" "$suite"
 http=$(python3 -c 'import json,sys,urllib.request as u
 print(json.load(u.urlopen("http://127.0.0.1:%s/_sim/stats" % sys.argv[1]))["requests"])' "$port")
 sim_stop
@@ -56,4 +57,10 @@ got=$(json_get "$report" '"%d %d %d %d %d" % (d["counts"]["planned"], d["counts"
 	fail "the prompts' faults and not_sent do not add up to the counts"
 grep -qF "; $failed requests failed; $not_sent not sent" "$tmp/last.out" ||
 	fail "the summary line: $(cat "$tmp/last.out")"
+# no answer: the checks were not judged, not "0 of 8 checks failed on 0 prompts"
+for f in "$tmp/last.out" "$dir/night.md" "${report%.json}.html"; do
+	grep -q "checks failed on 0 prompts" "$f" && fail "$f: checks said failed with no answers: $(grep "checks failed" "$f")"
+done
+grep -q "checks not judged: no answers" "$dir/night.md" || fail "markdown: $(grep -i check "$dir/night.md")"
+grep -q "checks not judged: no answers" "${report%.json}.html" || fail "html: $(grep -io '[^>]*checks[^<]*' "${report%.json}.html")"
 echo "ok: $sent requests sent ($attempts attempts, $retries retries), $failed failed, $not_sent not sent, everywhere"
