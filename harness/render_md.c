@@ -81,6 +81,43 @@ static void quoted_note(struct sbuf *out, const json_t *c)
 	sbuf_addstr(out, ")");
 }
 
+/* The first failed sample's answer, when the detail does not quote it already (regex,
+ * json_schema and similarity details say what failed, not what was answered): "; answer:
+ * “…”", or "(refused, no text)" / "(empty answer)" for an answer with no text. */
+static void answer_note(struct sbuf *out, const json_t *c)
+{
+	const json_t *s = json_array_get(json_object_get(c, "failed_samples"), 0);
+	const char *text = sget(s, "text"), *detail = check_detail(c);
+	char probe[41];
+
+	if (!s || !json_is_string(json_object_get(s, "text")))
+		return;
+	if (*text) {
+		snprintf(probe, sizeof(probe), "%s", text);
+		if (detail && strstr(detail, probe))
+			return;
+		sbuf_addstr(out, "; answer: “");
+		render_md_escape(out, text, RENDER_MD_GITHUB, 200);
+		sbuf_addstr(out, "”");
+		return;
+	}
+	sbuf_addstr(out, "; answer: ");
+	sbuf_addstr(out, render_answer_text(text, json_is_true(json_object_get(s, "refused"))));
+}
+
+/* How many checks of prompt p read as check c does. */
+static size_t same_name(const json_t *p, const json_t *c)
+{
+	const json_t *o;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(p, "checks"), i, o)
+	{
+		n += !strcmp(render_check_name(o), render_check_name(c));
+	}
+	return n;
+}
+
 #define ZWSP "\xe2\x80\x8b" /* U+200B: breaks Slack's formatting, invisible */
 
 static int word_char(unsigned char c)
@@ -309,6 +346,14 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 			cell(out, sget(p, "id"));
 			sbuf_addstr(out, " | ");
 			cell(out, render_check_name(c));
+			/* two checks of one kind on a prompt read alike: their ids tell them apart
+			 */
+			if (sget(c, "id") && strcmp(sget(c, "id"), render_check_name(c)) &&
+			    same_name(p, c) > 1) {
+				sbuf_addstr(out, " \\[");
+				cell(out, sget(c, "id"));
+				sbuf_addstr(out, "\\]");
+			}
 			sbuf_addf(out, " | %s | ", !strcmp(v, "fail") ? "❌ fail" : "⚠️ error");
 			if (json_is_number(score) &&
 			    canon_number(json_number_value(score), num, sizeof(num)) > 0)
@@ -327,6 +372,7 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 											    "l")) +
 						      json_integer_value(json_object_get(c, "pas"
 											    "s"))));
+			answer_note(out, c);
 			quoted_note(out, c);
 			sbuf_addstr(out, " |\n");
 			if (++rows >= 50)

@@ -118,9 +118,47 @@ static void test_report_v1(void **state)
 	assert_non_null(strstr(sb.buf, "### plumbline: sim / sim-1 / core: **🔴 CHANGED**"));
 	assert_non_null(strstr(sb.buf, "Run 2026-11-27. Epoch `e2`."));
 	assert_non_null(strstr(sb.buf, "| json-answer | format json | ❌ fail | 0 | not valid JSON: "
-				       "fenced code block (3 of 3 samples failed) |"));
+				       "fenced code block (3 of 3 samples failed); answer: "
+				       "“\\`\\`\\`json {\"a\": 1} \\`\\`\\`” |"));
 	assert_non_null(strstr(sb.buf, "| models | \\[\"sim-1\"\\] | \\[\"sim-2\"\\] |"));
 	assert_non_null(strstr(sb.buf, "planned 6 · answers 6 · faults 0 · refusals 0"));
+	sbuf_release(&sb);
+	json_decref(r);
+}
+
+/* A failed check's row says what was answered when its detail does not (regex, json_schema,
+ * similarity), "(refused, no text)" for a refusal without text, and the ids of two checks that
+ * read alike. */
+static void test_failures_explained(void **state)
+{
+	json_t *r = json_loads(
+		"{\"verdict\": \"checks_failed\", \"counts\": {\"answers\": 2, \"checks_total\": 3,"
+		" \"checks_failed\": 3, \"prompts_failed\": 2}, \"prompts\": ["
+		"{\"id\": \"p1\", \"checks\": ["
+		" {\"id\": \"ref-pass\", \"label\": \"json_schema\", \"verdict\": \"fail\", \"pass\": 0,"
+		"  \"fail\": 1, \"failed_samples\": [{\"sample\": 0, \"detail\": \"/a: required\","
+		"  \"text\": \"{\\\"b\\\": 1}\"}]},"
+		" {\"id\": \"ref-fail\", \"label\": \"json_schema\", \"verdict\": \"fail\", \"pass\": 0,"
+		"  \"fail\": 1, \"failed_samples\": [{\"sample\": 0, \"detail\": \"/c: required\","
+		"  \"text\": \"{\\\"b\\\": 1}\"}]}]},"
+		"{\"id\": \"p2\", \"checks\": ["
+		" {\"id\": \"c0\", \"label\": \"contains x\", \"verdict\": \"fail\", \"pass\": 0, \"fail\": 1,"
+		"  \"failed_samples\": [{\"sample\": 0, \"detail\": \"answer \\\"\\\" lacks \\\"x\\\"\","
+		"  \"text\": \"\", \"refused\": true}]}]}]}",
+		0, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct sbuf sb;
+
+	(void)state;
+	assert_non_null(r);
+	sbuf_init(&sb);
+	assert_int_equal(render_md_report(r, &sb, &err), 0);
+	print_message("%s", sb.buf);
+	assert_non_null(strstr(sb.buf, "\\[ref-pass\\] | ❌ fail | - | /a: required (1 of 1 samples "
+				       "failed); answer: “{\"b\": 1}”"));
+	assert_non_null(strstr(sb.buf, "\\[ref-fail\\]"));
+	assert_null(strstr(sb.buf, "\\[c0\\]"));
+	assert_non_null(strstr(sb.buf, "; answer: (refused, no text)"));
 	sbuf_release(&sb);
 	json_decref(r);
 }
@@ -200,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_error_check_counts),
 		cmocka_unit_test(test_report_v1),
+		cmocka_unit_test(test_failures_explained),
 		cmocka_unit_test(test_vendor_markdown_is_inert),
 		cmocka_unit_test(test_escape_flavors),
 	};
