@@ -60,7 +60,7 @@ static void measures(const struct sample *s, const struct vendor *v, struct chec
 static json_t *eval_check(const struct check *c, size_t ci, const struct eval_extra *x,
 			  const struct prompt_samples *night, const char *const *base,
 			  size_t n_base, size_t max_examples, struct eval_counts *counts,
-			  int *failed)
+			  int *failed, int *errored)
 {
 	size_t i, n = night ? night->n : 0, pass = 0, fail = 0, skip = 0, error = 0, scored = 0;
 	double score_sum = 0, rate, min_rate = check_min_pass_rate(c);
@@ -140,10 +140,11 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 	counts->skip += skip;
 	counts->error += error;
 	if (aggregate) {
-		*failed = agg.verdict == CHECK_FAIL;
+		*failed = agg.verdict == CHECK_FAIL || agg.verdict == CHECK_ERROR;
+		*errored = agg.verdict == CHECK_ERROR;
 		verdict = check_verdict_name(agg.verdict);
-	} else if (pass + fail == 0) {
-		verdict = error ? "error" : "skip";
+	} else if (pass + fail + error == 0) {
+		verdict = "skip";
 		*failed = 0;
 		/* why nothing was judged (no baseline answers, a vendor without prices): the
 		 * first answer's reason, since skipped answers are not quoted */
@@ -151,9 +152,20 @@ static json_t *eval_check(const struct check *c, size_t ci, const struct eval_ex
 			if (res[i].detail[0])
 				snprintf(why, sizeof(why), "%s", res[i].detail);
 	} else {
-		rate = (double)pass / (double)(pass + fail);
+		/* An answer in error (a regex's match limit, a number no double holds) is not a
+		 * pass: it counts against the pass rate. The check is "error" when the answers
+		 * that were judged would have passed on their own. */
+		rate = (double)pass / (double)(pass + fail + error);
 		*failed = rate + 1e-12 < min_rate;
 		verdict = *failed ? "fail" : "pass";
+		if (*failed && (pass + fail == 0 ||
+				(double)pass / (double)(pass + fail) + 1e-12 >= min_rate)) {
+			verdict = "error";
+			*errored = 1;
+		}
+		for (i = 0; i < n && !why[0] && !strcmp(verdict, "error"); i++)
+			if (res[i].verdict == CHECK_ERROR)
+				snprintf(why, sizeof(why), "%s", res[i].detail);
 	}
 	json_object_set_new(o, "id", json_string(check_id(c)));
 	json_object_set_new(o, "kind", json_string(check_kind(c)));
@@ -216,11 +228,12 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 					       sm->refused, sm->blocked);
 	}
 	for (c = 0; c < pr->n_checks; c++) {
-		int failed = 0;
+		int failed = 0, errored = 0;
 
 		json_array_append_new(checks, eval_check(pr->checks[c], c, x, ns, base, n_base,
-							 max_examples, counts, &failed));
+							 max_examples, counts, &failed, &errored));
 		counts->checks_total++;
+		counts->checks_errored += errored;
 		if (failed) {
 			counts->checks_failed++;
 			prompt_failed = 1;

@@ -13,11 +13,17 @@
  * suite; it failed when its pass rate over tonight's samples is below its min_pass_rate. The
  * report's counts, its summary line, the renderings, the alerts and the metrics all use
  * checks_total / checks_failed / prompts_failed and say them with evaluate_checks_phrase. The
- * per-sample tallies (pass, fail, skip, error) are figures behind them, never "checks". */
+ * per-sample tallies (pass, fail, skip, error) are figures behind them, never "checks".
+ * An answer in error (could not be evaluated: a regex's match limit, a number no double
+ * holds) is not a pass: it counts against the pass rate like a failing answer. A check that
+ * failed only because of such answers (the judged ones alone would pass) has verdict "error";
+ * it is one of checks_failed, and checks_errored counts them apart, so that exit 0 means every
+ * check was judged and passed. */
 struct eval_counts {
 	size_t pass, fail, skip, error; /* per sample and check */
 	size_t checks_total;		/* (prompt, check) pairs judged */
 	size_t checks_failed;		/* (prompt, check) pairs whose pass rate is too low */
+	size_t checks_errored;		/* ... of which verdict "error": could not be evaluated */
 	size_t prompts_failed;		/* prompts with at least one failed check */
 	size_t samples, faults;
 	size_t not_sent;	/* faults given up without being sent (included in faults) */
@@ -44,14 +50,16 @@ void evaluate_checks_said(size_t failed, size_t total, size_t prompts_failed, si
 
 /* Evaluates every check of every prompt of suite on night (baseline may be NULL). Returns a
  * new JSON array (one object per prompt, in suite order) for the report and fills counts.
- * A (prompt, check) fails when its pass rate over the samples is below the check's
- * min_pass_rate (default 1: every sample must pass). At most max_examples failing samples are
+ * A (prompt, check) fails when its pass rate over the samples (pass / (pass + fail + error);
+ * skipped answers are not counted) is below the check's min_pass_rate (default 1: every
+ * sample must pass). At most max_examples failing samples are
  * quoted per check. */
 /* A per-prompt check (latency: check.h) is judged by its bound on the answers taken together
  * instead; its entry has "score" (the prompt's figure) and "detail" in place of
- * "min_pass_rate" and "score_mean". A check that judged no answer (verdict skip or error)
- * has "detail": the first answer's reason. vendor gives the prices the cost check reads
- * (config_vendor_cost) in x; NULL, or a vendor without prices, makes cost checks skip saying so.
+ * "min_pass_rate" and "score_mean". A check with verdict skip or error has "detail": the
+ * first skipped answer's reason, or the first answer in error's. vendor gives the prices the cost
+ * check reads (config_vendor_cost) in x; NULL, or a vendor without prices, makes cost checks skip
+ * saying so.
  */
 /* The same for one prompt: its baseline samples bs and tonight's ns (either may be NULL).
  * Returns its report entry and adds to counts (which the caller zeroes once per suite). */

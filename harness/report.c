@@ -190,6 +190,9 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 		evaluate_checks_phrase(c->checks_failed, c->checks_total, c->prompts_failed, phrase,
 				       sizeof(phrase));
 		sbuf_addf(&line, "; %s", phrase);
+		if (c->checks_errored)
+			sbuf_addf(&line, " (%zu could not be evaluated: verdict error)",
+				  c->checks_errored);
 	}
 	/* (not "vendor faults": a refused key or a bad request is ours, and counts.vendor_faults
 	 * leaves them out) */
@@ -219,6 +222,7 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	 * (not our key or request) */
 	json_object_set_new(counts, "checks_total", json_integer((json_int_t)c->checks_total));
 	json_object_set_new(counts, "prompts_failed", json_integer((json_int_t)c->prompts_failed));
+	json_object_set_new(counts, "checks_errored", json_integer((json_int_t)c->checks_errored));
 	json_object_set_new(counts, "vendor_faults",
 			    json_integer((json_int_t)(c->vendor_faults - c->vendor_not_sent)));
 	json_object_set_new(counts, "not_sent", json_integer((json_int_t)c->not_sent));

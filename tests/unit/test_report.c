@@ -193,6 +193,68 @@ static void test_unanswered_prompt_skips(void **state)
 	fixture_release(&f);
 }
 
+/* An answer a check could not evaluate (a number no double holds) is not a pass: a check in
+ * error on every answer, or failing only because of such answers, has verdict "error", counts
+ * as failed (verdict checks_failed, exit 1) and is named apart in the summary and the counts.
+ * The old code called such a night "pass". */
+static void test_checks_in_error(void **state)
+{
+	static const char *const cap[] = { "Paris", "Paris.", "paris" };
+	static const char *const all_err[] = { "{\"x\": 1e400}", "{\"x\": 1e400}" };
+	static const char *const one_err[] = { "{\"a\":1}", "{\"x\": 1e400}" };
+	static const char *const fail_err[] = { "{\"a\":1}", "no json", "{\"x\": 1e400}" };
+	static const struct {
+		const char *const *js;
+		size_t n;
+		const char *verdict;
+	} cases[] = {
+		{ all_err, 2, "error" },
+		{ one_err, 2, "error" },
+		{ fail_err, 3, "fail" },
+	};
+	struct fixture f;
+	struct sampleset *base, *night;
+	struct report_summary sum;
+	json_t *r, *chk, *counts;
+	size_t i;
+
+	(void)state;
+	fixture_init(&f);
+	base = set_of(cap, 3, one_err, 1, "fp_a");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		night = set_of(cap, 3, cases[i].js, cases[i].n, "fp_a");
+		r = build(&f, base, night, 3 + cases[i].n, NULL, &sum);
+		chk = json_array_get(
+			json_object_get(json_array_get(json_object_get(r, "prompts"), 1), "checks"),
+			0);
+		counts = json_object_get(r, "counts");
+		assert_string_equal(json_string_value(json_object_get(chk, "verdict")),
+				    cases[i].verdict);
+		assert_int_equal(sum.verdict, REPORT_CHECKS_FAILED);
+		assert_string_equal(json_string_value(json_object_get(r, "verdict")),
+				    "checks_failed");
+		assert_int_equal(json_integer_value(json_object_get(counts, "checks_failed")), 1);
+		assert_int_equal(json_integer_value(json_object_get(counts, "prompts_failed")), 1);
+		if (!strcmp(cases[i].verdict, "error")) {
+			assert_int_equal(
+				json_integer_value(json_object_get(counts, "checks_errored")), 1);
+			assert_non_null(strstr(sum.line,
+					       "1 of 3 checks failed on 1 prompt (1 could "
+					       "not be evaluated: verdict error)"));
+			assert_non_null(strstr(json_string_value(json_object_get(chk, "detail")),
+					       "beyond a double's range"));
+		} else {
+			assert_int_equal(
+				json_integer_value(json_object_get(counts, "checks_errored")), 0);
+			assert_null(strstr(sum.line, "could not be evaluated"));
+		}
+		json_decref(r);
+		sampleset_free(night);
+	}
+	sampleset_free(base);
+	fixture_release(&f);
+}
+
 /* A failed sample the API flagged refused (or blocked) says so: its quote is empty, and the
  * renderings name it "(refused, no text)" (render_answer_text) rather than quote nothing. An
  * empty answer without the flag carries no "refused". */
@@ -609,6 +671,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks_and_verdicts),
 		cmocka_unit_test(test_unanswered_prompt_skips),
+		cmocka_unit_test(test_checks_in_error),
 		cmocka_unit_test(test_latency_and_cost),
 		cmocka_unit_test(test_failed_sample_refused),
 		cmocka_unit_test(test_refusals_by_classifier),
