@@ -187,9 +187,15 @@ static void schema_eval(const void *state, const struct check_input *in, struct 
 
 	if (!v)
 		return;
-	if (jsonschema_validate(f->schema, v, &res)) {
+	if (jsonschema_validate(f->schema, v, &res) && !res.unevaluated[0]) {
 		out->verdict = CHECK_PASS;
 		out->score = 1.0;
+		goto out;
+	}
+	if (res.unevaluated[0]) { /* neither valid nor invalid: a regex hit its match limit */
+		out->verdict = CHECK_ERROR;
+		snprintf(out->detail, sizeof(out->detail), "schema not evaluated: %.220s",
+			 res.unevaluated);
 		goto out;
 	}
 	out->verdict = CHECK_FAIL;

@@ -59,8 +59,12 @@ static void refusal_release(void *state)
 static void refusal_eval(const void *state, const struct check_input *in, struct check_result *out)
 {
 	const struct refusal_state *s = state;
-	int is = refusal_is(s->r, in->text, in->len, in->refused, 0);
+	int is = in->refused
+			 ? 1
+			 : refusal_match(s->r, in->text, in->len, out->detail, sizeof(out->detail));
 
+	if (is < 0) /* neither a refusal nor not one: detail says which pattern */
+		return;
 	out->score = is ? 1.0 : 0.0;
 	if (is == s->want) {
 		out->verdict = CHECK_PASS;

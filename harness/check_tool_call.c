@@ -4,6 +4,7 @@
 #include "jsonschema.h"
 #include "sbuf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,19 +148,24 @@ static void first_mismatch(const json_t *want, const json_t *got, char *buf, siz
 	}
 }
 
-/* Checks one call; returns 1 when it passes, else fills why. */
+/* Checks one call; returns 1 when it passes, else fills why: 0 when it fails, -1 when it
+ * could not be judged (a schema regex hit its match limit, and nothing else fails it). */
 static int call_passes(const struct tool_state *t, const json_t *call, char *why, size_t len)
 {
 	const json_t *args = json_object_get(call, "arguments");
 	const char *name = json_string_value(json_object_get(call, "name"));
 	struct jsonschema_result res;
 	char msg[160];
+	int valid = 1;
 
+	res.unevaluated[0] = '\0';
 	if (json_is_true(json_object_get(call, "arguments_invalid")) || !json_is_object(args)) {
 		snprintf(why, len, "the arguments of %s are not a JSON object", name ? name : "?");
 		return 0;
 	}
-	if (t->schema && !jsonschema_validate(t->schema, args, &res)) {
+	if (t->schema)
+		valid = jsonschema_validate(t->schema, args, &res);
+	if (!valid && !res.unevaluated[0]) {
 		snprintf(why, len, "the arguments of %s do not match the schema: %s",
 			 name ? name : "?",
 			 res.n_errors ? jsonschema_error_str(&res.errors[0], msg, sizeof(msg))
@@ -171,6 +177,11 @@ static int call_passes(const struct tool_state *t, const json_t *call, char *why
 		snprintf(why, len, "the arguments of %s differ: %s", name ? name : "?", msg);
 		return 0;
 	}
+	if (res.unevaluated[0]) {
+		snprintf(why, len, "the arguments of %s not evaluated: %s", name ? name : "?",
+			 res.unevaluated);
+		return -1;
+	}
 	return 1;
 }
 
@@ -180,7 +191,8 @@ static void tool_eval(const void *state, const struct check_input *in, struct ch
 	const json_t *call;
 	struct sbuf names;
 	size_t i, named = 0;
-	char why[sizeof(out->detail)];
+	char why[sizeof(out->detail)], undecided[sizeof(out->detail)];
+	int rc;
 
 	out->score = 0.0;
 	out->verdict = CHECK_FAIL;
@@ -189,6 +201,7 @@ static void tool_eval(const void *state, const struct check_input *in, struct ch
 			 t->name ? ": expected " : "", t->name ? t->name : "");
 		return;
 	}
+	undecided[0] = '\0';
 	sbuf_init(&names);
 	json_array_foreach(in->tool_calls, i, call)
 	{
@@ -199,15 +212,24 @@ static void tool_eval(const void *state, const struct check_input *in, struct ch
 			continue;
 		}
 		/* the detail names the first failing call when none passes */
-		if (call_passes(t, call, why, sizeof(why))) {
+		rc = call_passes(t, call, why, sizeof(why));
+		if (rc > 0) {
 			out->verdict = CHECK_PASS;
 			out->score = 1.0;
 			out->detail[0] = '\0';
 			named++;
 			break;
 		}
+		if (rc < 0 && !undecided[0])
+			snprintf(undecided, sizeof(undecided), "%s", why);
 		if (!named++)
 			snprintf(out->detail, sizeof(out->detail), "%s", why);
+	}
+	/* no call passed and one could not be judged: not a fail either */
+	if (out->verdict != CHECK_PASS && undecided[0]) {
+		out->verdict = CHECK_ERROR;
+		out->score = NAN;
+		snprintf(out->detail, sizeof(out->detail), "%s", undecided);
 	}
 	if (!named && t->name)
 		snprintf(out->detail, sizeof(out->detail), "called %s, not %s", names.buf, t->name);

@@ -1484,6 +1484,7 @@ struct vctx {
 	size_t scope[MAX_DEPTH + 1];
 	size_t n_scope;
 	char path[1024];
+	char unevaluated[256]; /* the first regex that hit its match limit (jsonschema.h) */
 };
 
 /* Evaluated properties (by the instance object's iteration index) or items (by index). */
@@ -1738,19 +1739,28 @@ static size_t utf8_len(const char *s, size_t n)
 	return c;
 }
 
-/* 1 match, 0 no match, -1 limit or error. */
-static int re_match(const struct vctx *v, const struct pattern *p, const char *s, size_t len)
+/* 1 match, 0 no match, -1 limit or error: the first such one is kept in v->unevaluated, since
+ * the instance is then neither valid nor invalid. */
+static int re_match(struct vctx *v, const struct pattern *p, const char *s, size_t len)
 {
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	int rc;
+	PCRE2_UCHAR emsg[120];
+	int rc = PCRE2_ERROR_NOMEMORY;
 
-	if (!md)
-		return -1;
-	rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, 0, 0, md, v->js->mctx);
+	if (md)
+		rc = pcre2_match(p->re, (PCRE2_SPTR)s, len, 0, 0, md, v->js->mctx);
 	pcre2_match_data_free(md);
 	if (rc >= 0)
 		return 1;
-	return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (!v->unevaluated[0]) {
+		pcre2_get_error_message(rc, emsg, sizeof(emsg));
+		snprintf(v->unevaluated, sizeof(v->unevaluated),
+			 "%.80s: regex /%.80s/ not evaluated: %.60s", *v->path ? v->path : "/",
+			 p->src, (const char *)emsg);
+	}
+	return -1;
 }
 
 /* ---- format assertions (only with format_assert) ---- */
@@ -2645,10 +2655,12 @@ int jsonschema_validate(const struct jsonschema *s, const json_t *instance,
 	if (res) {
 		res->valid = 0;
 		res->n_errors = 0;
+		res->unevaluated[0] = '\0';
 	}
 	ok = eval(v, s->root, instance, NULL);
 	if (res) {
 		res->valid = ok;
+		snprintf(res->unevaluated, sizeof(res->unevaluated), "%s", v->unevaluated);
 		if (!ok && res->n_errors == 0) /* defensive: never "invalid" without a reason */
 			report(v, "schema", "value does not match the schema");
 	}

@@ -54,6 +54,11 @@ struct jsonschema_result {
 	int valid;
 	size_t n_errors; /* errors found (stops growing once the cap is reached) */
 	struct jsonschema_error errors[JSONSCHEMA_MAX_ERRORS];
+	/* "" when every keyword was evaluated; else the first one that could not be ("/s: regex
+	 * /^(a+)+$/ not evaluated: match limit exceeded"): a "pattern" or "patternProperties"
+	 * regex that hit its match limit. valid then says nothing: the instance is neither
+	 * valid nor invalid (a check's verdict "error"). */
+	char unevaluated[256];
 };
 
 struct jsonschema;
@@ -65,7 +70,8 @@ struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonsch
 				      struct pl_err *err);
 
 /* Validates instance. Returns 1 when valid, 0 when not. res may be NULL (then validation stops
- * at the first failure); otherwise it receives the errors, up to JSONSCHEMA_MAX_ERRORS. */
+ * at the first failure); otherwise it receives the errors, up to JSONSCHEMA_MAX_ERRORS, and
+ * res->unevaluated says when the answer could not be decided (callers check it first). */
 int jsonschema_validate(const struct jsonschema *s, const json_t *instance,
 			struct jsonschema_result *res);
 

@@ -125,6 +125,7 @@ static const char *const default_patterns[] = {
 
 struct refusal {
 	pcre2_code **code;
+	char **src; /* the patterns as written, for "not evaluated" details */
 	size_t n;
 	pcre2_match_context *mctx;
 };
@@ -140,9 +141,12 @@ void refusal_free(struct refusal *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->n; i++) {
 		pcre2_code_free(r->code[i]);
+		free(r->src[i]);
+	}
 	free(r->code);
+	free(r->src);
 	pcre2_match_context_free(r->mctx);
 	free(r);
 }
@@ -165,7 +169,9 @@ static int add_pattern(struct refusal *r, const char *pattern, char *emsg, size_
 	 * PCRE2 can (else pcre2_match interprets it, as it would anyway). */
 	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	r->code = xrealloc(r->code, (r->n + 1) * sizeof(*r->code));
-	r->code[r->n++] = c;
+	r->src = xrealloc(r->src, (r->n + 1) * sizeof(*r->src));
+	r->code[r->n] = c;
+	r->src[r->n++] = xstrdup(pattern);
 	return 0;
 }
 
@@ -248,12 +254,15 @@ size_t refusal_count(const struct refusal *r)
 	return r ? r->n : 0;
 }
 
-int refusal_text(const struct refusal *r, const char *text, size_t len)
+int refusal_match(const struct refusal *r, const char *text, size_t len, char *why, size_t whylen)
 {
 	pcre2_match_data *md;
+	PCRE2_UCHAR emsg[120];
 	size_t i;
-	int hit = 0;
+	int rc, hit = 0, undecided = 0;
 
+	if (why && whylen)
+		why[0] = '\0';
 	if (!r || !r->n || !text)
 		return 0;
 	if (len > REFUSAL_SCAN) {
@@ -264,10 +273,25 @@ int refusal_text(const struct refusal *r, const char *text, size_t len)
 	md = pcre2_match_data_create(1, NULL);
 	if (!md)
 		abort();
-	for (i = 0; i < r->n && !hit; i++)
-		hit = pcre2_match(r->code[i], (PCRE2_SPTR)text, len, 0, 0, md, r->mctx) >= 0;
+	for (i = 0; i < r->n && !hit; i++) {
+		rc = pcre2_match(r->code[i], (PCRE2_SPTR)text, len, 0, 0, md, r->mctx);
+		hit = rc >= 0;
+		/* a later pattern may still match: the answer is a refusal then */
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH && !undecided++ && why && whylen) {
+			pcre2_get_error_message(rc, emsg, sizeof(emsg));
+			snprintf(why, whylen, "refusal pattern /%.80s/ not evaluated: %.100s",
+				 r->src[i], (const char *)emsg);
+		}
+	}
 	pcre2_match_data_free(md);
-	return hit;
+	if (hit && why && whylen)
+		why[0] = '\0';
+	return hit ? 1 : undecided ? -1 : 0;
+}
+
+int refusal_text(const struct refusal *r, const char *text, size_t len)
+{
+	return refusal_match(r, text, len, NULL, 0) == 1;
 }
 
 int refusal_is(const struct refusal *r, const char *text, size_t len, int refused, int blocked)

@@ -40,8 +40,14 @@ int refusal_extend(struct refusal *r, const struct jsonloc *loc, const char *poi
 struct refusal *refusal_new_default(void);
 void refusal_free(struct refusal *r); /* NULL-safe */
 
-/* 1 when text (len bytes, NUL-terminated) matches one of r's patterns, else 0 (r NULL: 0). A
- * pattern that hits its match limit counts as no match. */
+/* Whether text (len bytes, NUL-terminated) matches one of r's patterns: 1 when one matched, 0
+ * when none did (r NULL: 0), -1 when none matched and one could not be evaluated (it hit its
+ * match limit): why (may be NULL) then says which ("refusal pattern /^(a+)+$/ not evaluated:
+ * match limit exceeded"), else it is "". The is_refusal and not_refusal checks give verdict
+ * error on -1. */
+int refusal_match(const struct refusal *r, const char *text, size_t len, char *why, size_t whylen);
+/* 1 when refusal_match gives 1, else 0: for counting refusals (detection, compare), where an
+ * answer no pattern could evaluate is not counted as a refusal. */
 int refusal_text(const struct refusal *r, const char *text, size_t len);
 /* 1 when the answer is a refusal: the API flagged it (refused, blocked) or its text is one. */
 int refusal_is(const struct refusal *r, const char *text, size_t len, int refused, int blocked);

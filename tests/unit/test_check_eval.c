@@ -163,6 +163,24 @@ static const struct {
 	{ "{\"type\":\"regex\",\"pattern\":\"^(a+)+$\"}",
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL, 0, CHECK_ERROR, NAN,
 	  "not evaluated: match limit exceeded" },
+	/* a refusal pattern or a schema's pattern that hits the match limit: not judged, as
+	 * the regex check (a later pattern that matches still decides) */
+	{ "{\"type\":\"is_refusal\",\"patterns\":[\"^(?:(a+)+$|a)\"]}",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL, 0, CHECK_ERROR, NAN,
+	  "refusal pattern /^(?:(a+)+$|a)/ not evaluated: match limit exceeded" },
+	{ "{\"type\":\"not_refusal\",\"patterns_extra\":[\"^(a|a)+$\"]}",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL, 0, CHECK_ERROR, NAN,
+	  "refusal pattern /^(a|a)+$/ not evaluated: match limit exceeded" },
+	{ "{\"type\":\"not_refusal\",\"patterns\":[\"^(a+)+$\",\"b$\"]}",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL, 0, CHECK_FAIL, 1,
+	  "answer is a refusal" },
+	{ "{\"type\":\"json_schema\",\"schema\":{\"properties\":{\"s\":{\"type\":\"string\","
+	  "\"pattern\":\"^(a+)+$\"}}}}",
+	  "{\"s\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}", NULL, 0, CHECK_ERROR, NAN,
+	  "schema not evaluated: /s: regex /^(a+)+$/ not evaluated: match limit exceeded" },
+	{ "{\"type\":\"json_schema\",\"schema\":{\"patternProperties\":{\"^(a+)+$\":{}}}}",
+	  "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\": 1}", NULL, 0, CHECK_ERROR, NAN,
+	  "schema not evaluated: /: regex /^(a+)+$/ not evaluated: match limit exceeded" },
 	/* json */
 	{ "{\"type\":\"json\"}", " {\"a\": 1}\n", NULL, 0, CHECK_PASS, 1, NULL },
 	{ "{\"type\":\"json\"}", "[1, 2", NULL, 0, CHECK_FAIL, 0, "answer is not JSON" },
@@ -363,6 +381,17 @@ static const struct {
 	{ "{\"type\":\"tool_call\",\"name\":\"f\",\"arguments\":{\"k\":3}}",
 	  "[{\"name\":\"f\",\"arguments\":{\"k\":1}},{\"name\":\"f\",\"arguments\":{\"k\":2}}]",
 	  CHECK_FAIL, "\"k\" is 1, not 3" },
+	/* a schema regex that hits its match limit: not judged, unless something else fails */
+	{ "{\"type\":\"tool_call\",\"arguments_schema\":{\"properties\":{\"s\":{\"pattern\":"
+	  "\"^(a+)+$\"}}}}",
+	  "[{\"name\":\"f\",\"arguments\":{\"s\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}}]",
+	  CHECK_ERROR,
+	  "the arguments of f not evaluated: /s: regex /^(a+)+$/ not evaluated: match limit "
+	  "exceeded" },
+	{ "{\"type\":\"tool_call\",\"arguments\":{\"k\":1},\"arguments_schema\":{"
+	  "\"properties\":{\"s\":{\"pattern\":\"^(a+)+$\"}}}}",
+	  "[{\"name\":\"f\",\"arguments\":{\"k\":2,\"s\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}}]",
+	  CHECK_FAIL, "\"k\" is 2, not 1" },
 	/* journals are files: a call that is not an object never crashes */
 	{ "{\"type\":\"tool_call\",\"name\":\"f\"}", "[3, \"x\"]", CHECK_FAIL,
 	  "called ?, ?, not f" },
