@@ -1,5 +1,6 @@
 /* check.c: the table of check kinds and the generic compile/eval wrapper around them. */
 #include "check.h"
+#include "jsonpos.h"
 #include "sbuf.h"
 
 #include <math.h>
@@ -66,6 +67,92 @@ static unsigned long pointer_index(const char *pointer)
 		return 0;
 	v = strtoul(slash + 1, &end, 10);
 	return *end ? 0 : v;
+}
+
+/* 1 for a control character at s (C0 but tab, newline, carriage return; DEL; C1), its
+ * length in *n. */
+static int is_control(const unsigned char *s, size_t *n)
+{
+	*n = 1;
+	if ((s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' && s[0] != '\r') || s[0] == 0x7F)
+		return 1;
+	if (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) {
+		*n = 2;
+		return 1;
+	}
+	return 0;
+}
+
+/* The code point of the control character at s (is_control). */
+static unsigned control_code(const unsigned char *s)
+{
+	return s[0] == 0xC2 ? s[1] : s[0];
+}
+
+void check_visible(struct sbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (; *p; p += n) {
+		if (*p == '\t' || *p == '\n' || *p == '\r') {
+			sbuf_addch(sb, '\\');
+			sbuf_addch(sb, *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r');
+			n = 1;
+		} else if (is_control(p, &n)) {
+			sbuf_addf(sb, "\\x%02X", control_code(p));
+		} else {
+			sbuf_addch(sb, (char)*p);
+		}
+	}
+}
+
+/* The label with its control characters visible, cut at a UTF-8 boundary to fit. */
+static void visible_label(char *label, size_t size)
+{
+	struct sbuf sb;
+	size_t n;
+
+	sbuf_init(&sb);
+	check_visible(&sb, label);
+	n = sb.len;
+	if (n >= size) {
+		n = size - 1;
+		while (n && ((unsigned char)sb.buf[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(label, sb.buf, n);
+	label[n] = '\0';
+	sbuf_release(&sb);
+}
+
+int check_pattern_warn(const struct jsonloc *loc, const char *pointer, const char *pattern,
+		       struct sbuf *w)
+{
+	const unsigned char *p = (const unsigned char *)pattern;
+	char where[1024];
+	size_t n;
+	unsigned code;
+
+	for (; *p; p += n)
+		if (is_control(p, &n))
+			break;
+	if (!*p)
+		return 0;
+	code = control_code(p);
+	jsonpos_where(where, sizeof(where), loc->file, loc->text, loc->text_len, pointer);
+	sbuf_addf(w, "%s: the pattern /", where);
+	check_visible(w, pattern);
+	sbuf_addf(w, "/ has a control character \\x%02X", code);
+	if (code == 0x08)
+		sbuf_addstr(w, " (a backspace): did you mean \\b, a word boundary? In JSON and "
+			       "double-quoted YAML \"\\b\" is a backspace: write \"\\\\b\", "
+			       "or quote the YAML with single quotes\n");
+	else
+		sbuf_addstr(w, ": a JSON or double-quoted YAML escape made it; write the "
+			       "backslash twice (\"\\\\\") to give PCRE2 the escape, or "
+			       "\\xHH to mean the character\n");
+	return 1;
 }
 
 struct check *check_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
@@ -148,6 +235,7 @@ struct check *check_compile(const struct jsonloc *loc, const char *pointer, cons
 		ops->describe(c->state, c->label, sizeof(c->label));
 	else
 		snprintf(c->label, sizeof(c->label), "%s", ops->name);
+	visible_label(c->label, sizeof(c->label));
 out:
 	json_decref(own);
 	sbuf_release(&names);

@@ -135,6 +135,19 @@ struct check_ops {
 	const char *(*warnings)(const void *state);
 };
 
+struct sbuf;
+/* Appends s to sb with its control characters visible, as a PCRE2 pattern writes them: tab,
+ * newline and carriage return as \t \n \r, any other C0 control, DEL and C1 control as \xHH
+ * ("\bParis\b" read from JSON, where \b is a backspace, shows as \x08Paris\x08). For the
+ * labels and details that show a pattern. */
+void check_visible(struct sbuf *sb, const char *s);
+/* For a kind's compile (check_ops.warnings): when pattern, at loc:pointer, has a control
+ * character other than tab, newline and carriage return, appends a located warning line to w
+ * (JSON's and double-quoted YAML's "\b" is a backspace, not a word boundary: the pattern
+ * compiles and fails every night). Returns 1 when it warned, else 0. */
+int check_pattern_warn(const struct jsonloc *loc, const char *pointer, const char *pattern,
+		       struct sbuf *w);
+
 /* Compiles the check spec at loc:pointer. Returns a new check or NULL with err set. */
 struct check *check_compile(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			    struct pl_err *err);
@@ -153,8 +166,10 @@ int check_is_aggregate(const struct check *c);
  * untouched) when c's kind judges answers one by one. */
 int check_aggregate(const struct check *c, struct check_result *samples, size_t n,
 		    struct check_result *out);
-const char *check_kind(const struct check *c);	/* borrowed */
-const char *check_label(const struct check *c); /* borrowed, e.g. "regex match /Paris/i" */
+const char *check_kind(const struct check *c); /* borrowed */
+/* Borrowed, e.g. "regex match /Paris/i"; its control characters are made visible
+ * (check_visible): a label is shown in every rendering. */
+const char *check_label(const struct check *c);
 /* The check's optional "id" from the spec, else "<kind>#<index>" given at compile; borrowed. */
 const char *check_id(const struct check *c);
 /* The share of samples that must pass for the (prompt, check) to pass: the spec's optional

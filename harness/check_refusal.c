@@ -10,11 +10,36 @@
 
 struct refusal_state {
 	struct refusal *r;
-	int want; /* 1: is_refusal, 0: not_refusal */
+	int want;	/* 1: is_refusal, 0: not_refusal */
+	char *warnings; /* check_ops.warnings; NULL for none */
 };
 
 static const char *const refusal_keys[] = { "type",	      "id", "min_pass_rate", "patterns",
 					    "patterns_extra", NULL };
+
+/* The warnings for the patterns of "patterns" and "patterns_extra" (check_pattern_warn), or
+ * NULL. */
+static char *pattern_warnings(const struct jsonloc *loc, const char *pointer, const json_t *spec)
+{
+	static const char *const keys[] = { "patterns", "patterns_extra" };
+	struct sbuf w;
+	const json_t *v;
+	char at[512];
+	size_t k, i;
+
+	sbuf_init(&w);
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(spec, keys[k]), i, v)
+		{
+			snprintf(at, sizeof(at), "%s/%s/%zu", pointer ? pointer : "", keys[k], i);
+			check_pattern_warn(loc, at, json_string_value(v), &w);
+		}
+	if (!w.len) {
+		sbuf_release(&w);
+		return NULL;
+	}
+	return sbuf_detach(&w, NULL);
+}
 
 static void *compile_want(const struct jsonloc *loc, const char *pointer, const json_t *spec,
 			  int want, struct pl_err *err)
@@ -31,6 +56,7 @@ static void *compile_want(const struct jsonloc *loc, const char *pointer, const 
 	s = xcalloc(1, sizeof(*s));
 	s->r = r;
 	s->want = want;
+	s->warnings = pattern_warnings(loc, pointer, spec);
 	return s;
 }
 
@@ -53,6 +79,7 @@ static void refusal_release(void *state)
 	if (!s)
 		return;
 	refusal_free(s->r);
+	free(s->warnings);
 	free(s);
 }
 
@@ -80,6 +107,13 @@ static void refusal_eval(const void *state, const struct check_input *in, struct
 			 in->text, in->len > 80 ? "..." : "");
 }
 
+static const char *refusal_warnings(const void *state)
+{
+	const struct refusal_state *s = state;
+
+	return s->warnings;
+}
+
 static void refusal_describe(const void *state, char *buf, size_t len)
 {
 	const struct refusal_state *s = state;
@@ -105,6 +139,7 @@ const struct check_ops check_is_refusal_ops = {
 	.eval = refusal_eval,
 	.release = refusal_release,
 	.describe = refusal_describe,
+	.warnings = refusal_warnings,
 	.example_prompt = decline_example_prompt,
 	.example = "{\"type\": \"is_refusal\", \"min_pass_rate\": 0.9}",
 };
@@ -115,6 +150,7 @@ const struct check_ops check_not_refusal_ops = {
 	.eval = refusal_eval,
 	.release = refusal_release,
 	.describe = refusal_describe,
+	.warnings = refusal_warnings,
 	.example_prompt = answers_example_prompt,
 	.example = "{\"type\": \"not_refusal\"}",
 };

@@ -20,6 +20,8 @@ struct regex_state {
 	pcre2_match_context *mctx;
 	int negate;
 	char *pattern;
+	char *shown;	/* the pattern with its control characters visible (check_visible) */
+	char *warnings; /* check_ops.warnings; NULL for none */
 	char flags[8];
 };
 
@@ -32,6 +34,8 @@ static void regex_release(void *state)
 	pcre2_code_free(r->code);
 	pcre2_match_context_free(r->mctx);
 	free(r->pattern);
+	free(r->shown);
+	free(r->warnings);
 	free(r);
 }
 
@@ -110,6 +114,18 @@ static void *regex_compile(const struct jsonloc *loc, const char *pointer, const
 	pcre2_set_match_limit(r->mctx, REGEX_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mctx, REGEX_DEPTH_LIMIT);
 	pcre2_set_heap_limit(r->mctx, REGEX_HEAP_LIMIT);
+	{
+		struct sbuf sb;
+		char at[512];
+
+		sbuf_init(&sb);
+		check_visible(&sb, r->pattern);
+		r->shown = sbuf_detach(&sb, NULL);
+		snprintf(at, sizeof(at), "%s/pattern", pointer ? pointer : "");
+		if (check_pattern_warn(loc, at, r->pattern, &sb))
+			r->warnings = sbuf_detach(&sb, NULL);
+		sbuf_release(&sb);
+	}
 	free(flags);
 	free(mode);
 	return r;
@@ -137,7 +153,7 @@ static void regex_eval(const void *state, const struct check_input *in, struct c
 		pcre2_get_error_message(rc, emsg, sizeof(emsg));
 		out->verdict = CHECK_ERROR;
 		snprintf(out->detail, sizeof(out->detail), "regex /%.80s/ not evaluated: %.120s",
-			 r->pattern, (const char *)emsg);
+			 r->shown, (const char *)emsg);
 		goto out;
 	}
 	found = rc >= 0;
@@ -150,13 +166,13 @@ static void regex_eval(const void *state, const struct check_input *in, struct c
 
 		out->verdict = CHECK_FAIL;
 		snprintf(out->detail, sizeof(out->detail),
-			 "answer matches /%.80s/ at offset %zu: \"%.*s%s\"", r->pattern,
+			 "answer matches /%.80s/ at offset %zu: \"%.*s%s\"", r->shown,
 			 (size_t)ov[0], (int)(mlen > 60 ? 60 : mlen), in->text + ov[0],
 			 mlen > 60 ? "..." : "");
 	} else {
 		out->verdict = CHECK_FAIL;
 		snprintf(out->detail, sizeof(out->detail), "answer does not match /%.80s/%s",
-			 r->pattern, r->flags);
+			 r->shown, r->flags);
 	}
 out:
 	pcre2_match_data_free(md);
@@ -166,8 +182,15 @@ static void regex_describe(const void *state, char *buf, size_t len)
 {
 	const struct regex_state *r = state;
 
-	snprintf(buf, len, "regex %s /%.100s/%s", r->negate ? "not_match" : "match", r->pattern,
+	snprintf(buf, len, "regex %s /%.100s/%s", r->negate ? "not_match" : "match", r->shown,
 		 r->flags);
+}
+
+static const char *regex_warnings(const void *state)
+{
+	const struct regex_state *r = state;
+
+	return r->warnings;
 }
 
 /* The starter example regex and length share; identical in check_length.c (`plumbline init`). */
@@ -182,6 +205,7 @@ const struct check_ops check_regex_ops = {
 	.eval = regex_eval,
 	.release = regex_release,
 	.describe = regex_describe,
+	.warnings = regex_warnings,
 	.example_prompt = capital_example_prompt,
 	.example = "{\"type\": \"regex\", \"pattern\": \"\\\\bParis\\\\b\", \"flags\": \"i\", "
 		   "\"min_pass_rate\": 0.8}",

@@ -2,6 +2,7 @@
  * list of PCRE2 patterns (by default the major vendors' English refusal styles). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "refusal.h"
+#include "check.h"
 #include "jsonpos.h"
 #include "sbuf.h"
 
@@ -125,7 +126,7 @@ static const char *const default_patterns[] = {
 
 struct refusal {
 	pcre2_code **code;
-	char **src; /* the patterns as written, for "not evaluated" details */
+	char **src; /* the patterns, control characters visible, for "not evaluated" details */
 	size_t n;
 	pcre2_match_context *mctx;
 };
@@ -156,6 +157,7 @@ static int add_pattern(struct refusal *r, const char *pattern, char *emsg, size_
 {
 	PCRE2_SIZE off;
 	int ecode;
+	struct sbuf shown;
 	pcre2_code *c = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 				      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_CASELESS, &ecode,
 				      &off, NULL);
@@ -171,7 +173,9 @@ static int add_pattern(struct refusal *r, const char *pattern, char *emsg, size_
 	r->code = xrealloc(r->code, (r->n + 1) * sizeof(*r->code));
 	r->src = xrealloc(r->src, (r->n + 1) * sizeof(*r->src));
 	r->code[r->n] = c;
-	r->src[r->n++] = xstrdup(pattern);
+	sbuf_init(&shown);
+	check_visible(&shown, pattern);
+	r->src[r->n++] = sbuf_detach(&shown, NULL);
 	return 0;
 }
 

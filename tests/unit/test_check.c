@@ -338,6 +338,55 @@ static void test_good_specs(void **state)
 	}
 }
 
+/* A pattern with a control character compiles, but it is almost always JSON's (or double-quoted
+ * YAML's) "\b", a backspace, where PCRE2's word boundary was meant: compile keeps a located
+ * warning, and the label and details show the character as \x08, never raw. Tab, newline and
+ * carriage return are legal (they mean themselves) and shown as \t \n \r. */
+static void test_pattern_controls(void **state)
+{
+	static const char bs_warning[] =
+		" has a control character \\x08 (a backspace): did you mean \\b, a word boundary? "
+		"In JSON and double-quoted YAML \"\\b\" is a backspace: write \"\\\\b\", or quote "
+		"the YAML with single quotes\n";
+	static const struct {
+		const char *spec, *label, *warnings; /* warnings: exact lines, "" for none */
+	} cases[] = {
+		{ "{\"type\": \"regex\", \"pattern\": \"\\bParis\\b\"}",
+		  "regex match /\\x08Paris\\x08/",
+		  "suite.json:2:30: checks[0].pattern: the pattern /\\x08Paris\\x08/" },
+		{ "{\"type\": \"regex\", \"pattern\": \"\\\\bParis\\\\b\"}",
+		  "regex match /\\bParis\\b/", "" },
+		{ "{\"type\": \"regex\", \"pattern\": \"a\\tb\\nc\"}", "regex match /a\\tb\\nc/",
+		  "" },
+		{ "{\"type\": \"regex\", \"pattern\": \"\\u0007x\"}", "regex match /\\x07x/",
+		  "suite.json:2:30: checks[0].pattern: the pattern /\\x07x/ has a control character "
+		  "\\x07: a JSON or double-quoted YAML escape made it; write the backslash twice "
+		  "(\"\\\\\") to give PCRE2 the escape, or \\xHH to mean the character\n" },
+		{ "{\"type\": \"not_refusal\", \"patterns_extra\": [\"^ok\", \"\\bno\\b\"]}",
+		  "not_refusal (15 patterns)",
+		  "suite.json:2:51: checks[0].patterns_extra[1]: the pattern /\\x08no\\x08/" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pl_err err = PL_ERR_INIT;
+		struct check *c = compile_text(cases[i].spec, &err);
+		const char *got;
+		char want[1024];
+
+		assert_non_null(c);
+		assert_string_equal(check_label(c), cases[i].label);
+		got = check_warnings(c);
+		snprintf(want, sizeof(want), "%s%s", cases[i].warnings,
+			 strstr(cases[i].warnings, "/ has") || !*cases[i].warnings ? ""
+										   : bs_warning);
+		if (strcmp(got ? got : "", want))
+			fail_msg("case %zu:\n got  %s\n want %s", i, got ? got : "(none)", want);
+		check_free(c);
+	}
+}
+
 static void test_id_from_pointer_index(void **state)
 {
 	const char *text = "{\"type\": \"json\"}";
@@ -495,6 +544,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_good_specs),
+		cmocka_unit_test(test_pattern_controls),
 		cmocka_unit_test(test_judge_ask),
 		cmocka_unit_test(test_id_from_pointer_index),
 		cmocka_unit_test(test_min_pass_rate),

@@ -157,6 +157,9 @@ static const struct {
 	  "" },
 	{ "{\"type\":\"regex\",\"pattern\":\"^\\\\w+$\",\"flags\":\"u\"}", "caf\xc3\xa9", NULL, 0,
 	  CHECK_PASS, 1, NULL },
+	/* a pattern's control character (JSON's "\b" is a backspace) is shown, never raw */
+	{ "{\"type\":\"regex\",\"pattern\":\"\\bParis\\b\"}", "Paris", NULL, 0, CHECK_FAIL, 0,
+	  "answer does not match /\\x08Paris\\x08/" },
 	/* invalid UTF-8 in an answer is not an error */
 	{ "{\"type\":\"regex\",\"pattern\":\"ok\"}", "\xff\xfe ok", NULL, 0, CHECK_PASS, 1, NULL },
 	/* catastrophic backtracking stops at the match limit */
