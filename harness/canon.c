@@ -375,3 +375,20 @@ int canon_write_file(const char *path, const json_t *v, int pretty, unsigned mod
 	sbuf_release(&sb);
 	return rc;
 }
+
+int canon_scalar_text(const json_t *v, struct sbuf *out)
+{
+	char num[40];
+
+	if (json_is_string(v))
+		sbuf_add(out, json_string_value(v), json_string_length(v));
+	else if (json_is_integer(v))
+		sbuf_addf(out, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v) && canon_number(json_real_value(v), num, sizeof(num)) >= 0)
+		sbuf_addstr(out, num);
+	else if (json_is_boolean(v))
+		sbuf_addstr(out, json_is_true(v) ? "true" : "false");
+	else
+		return -1;
+	return 0;
+}

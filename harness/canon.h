@@ -27,6 +27,12 @@ int canon_pretty(const json_t *v, struct sbuf *out, struct pl_err *err);
  * bytes). Returns the length, or -1 for NaN/infinity (not JSON). */
 int canon_number(double d, char *buf, size_t len);
 
+/* Appends the text of a scalar as JavaScript's String() writes it where a value fills a
+ * template: a string as it is, a number as canon_number (0.1, 1, 1e+21; an integer exactly),
+ * true or false. Returns 0, or -1 (out untouched) for null, an array or an object. The one
+ * formatting of values for dataset rows and promptfoo's vars and assertion values. */
+int canon_scalar_text(const json_t *v, struct sbuf *out);
+
 /* Orders two UTF-8 keys by their UTF-16 code units, as RFC 8785 requires. <0, 0, >0. */
 int canon_key_cmp(const char *a, size_t alen, const char *b, size_t blen);
 

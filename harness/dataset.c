@@ -307,24 +307,6 @@ out:
 
 /* ---- JSON Lines --------------------------------------------------------------------------- */
 
-/* Appends the row's text of v (a string, number or boolean) to sb; -1 for anything else. */
-static int scalar_text(const json_t *v, struct sbuf *sb)
-{
-	char num[40];
-
-	if (json_is_string(v))
-		sbuf_add(sb, json_string_value(v), json_string_length(v));
-	else if (json_is_integer(v))
-		sbuf_addf(sb, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v) && canon_number(json_real_value(v), num, sizeof(num)) >= 0)
-		sbuf_addstr(sb, num);
-	else if (json_is_boolean(v))
-		sbuf_addstr(sb, json_is_true(v) ? "true" : "false");
-	else
-		return -1;
-	return 0;
-}
-
 static int jsonl_line(struct dataset *d, const char *path, size_t line, const char *s, size_t n,
 		      struct pl_err *err)
 {
@@ -357,7 +339,7 @@ static int jsonl_line(struct dataset *d, const char *path, size_t line, const ch
 	{
 		/* (jansson's strings are valid UTF-8, and without JSON_ALLOW_NUL hold no NUL) */
 		sbuf_reset(&sb);
-		if (scalar_text(v, &sb) < 0) {
+		if (canon_scalar_text(v, &sb) < 0) {
 			fail_at(err, path, line,
 				"\"%.200s\" is %s (expected a string, number or boolean)", key,
 				json_is_null(v)	   ? "null"

@@ -1,6 +1,7 @@
 /* promptfoo.c: a promptfoo config converted into a plumbline suite (prompts x tests, {{vars}}
  * filled, assertions mapped to check kinds, the rest named with its line and skipped). */
 #include "promptfoo.h"
+#include "canon.h"
 #include "check.h"
 #include "jsonpos.h"
 #include "yamljson.h"
@@ -223,10 +224,12 @@ static const char *bad_reason(const struct conv *c, const char *bad, enum prompt
 	return ", which the test's vars do not set";
 }
 
-/* A var's value as promptfoo puts it in a prompt: strings as they are, other scalars and
- * objects as JSON text. NULL for a list (promptfoo runs the test once per element). */
+/* A var's value as promptfoo puts it in a prompt: scalars as JavaScript's String() writes them
+ * (canon_scalar_text: 0.1, not 0.10000000000000001; 1, not 1.0), null and objects as JSON
+ * text. NULL for a list (promptfoo runs the test once per element). */
 static json_t *var_text(const json_t *v)
 {
+	struct sbuf sb;
 	char *s;
 	json_t *out;
 
@@ -234,6 +237,13 @@ static json_t *var_text(const json_t *v)
 		return json_incref((json_t *)v);
 	if (json_is_array(v))
 		return NULL;
+	sbuf_init(&sb);
+	if (!canon_scalar_text(v, &sb)) {
+		out = json_stringn(sb.buf, sb.len);
+		sbuf_release(&sb);
+		return out;
+	}
+	sbuf_release(&sb);
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s)
 		abort(); /* out of memory, as everywhere */

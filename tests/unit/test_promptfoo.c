@@ -329,6 +329,27 @@ static void test_matrix(void **state)
 			json_array_get(json_object_get(r.suite, "prompts"), 0), "prompt")),
 		"n=3");
 	result_release(&r);
+	/* ... as promptfoo sends them (JavaScript's String(), as dataset rows): 0.1, not
+	 * 0.10000000000000001; 1, not 1.0; 1e+21; assertion values alike */
+	convert("prompts: ['{{f}} {{g}} {{h}} {{i}} {{b}}']\ntests:\n"
+		"  - vars: {f: 0.1, g: 1.0, h: 1e21, i: -2.5e-7, b: false}\n"
+		"    assert:\n      - {type: contains, value: 0.1}\n"
+		"      - {type: equals, value: 1.0}\n",
+		&r);
+	{
+		const json_t *pr = json_array_get(json_object_get(r.suite, "prompts"), 0);
+		const json_t *checks = json_object_get(pr, "checks");
+
+		assert_string_equal(json_string_value(json_object_get(pr, "prompt")),
+				    "0.1 1 1e+21 -2.5e-7 false");
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(checks, 0), "value")),
+			"0.1");
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(checks, 1), "value")),
+			"1");
+	}
+	result_release(&r);
 }
 
 /* The real cause of a placeholder that cannot be filled; vars nothing uses do not matter. */
