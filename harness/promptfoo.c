@@ -966,6 +966,11 @@ static void note_keys(struct conv *c, const json_t *obj, const char *ptr, const 
 			note(c, kptr,
 			     "providers are not imported: plumbline's vendors are in its config "
 			     "(plumbline-config(5))");
+		else if (!ptr[0] && !strcmp(key, "scenarios"))
+			/* tests left out: counted, not merely noted (exit 1) */
+			skip(c, kptr,
+			     "scenarios are not imported (each config x tests pair is a test): "
+			     "write them as tests");
 		else
 			note(c, kptr, "%s '%s' is not imported", what, key);
 	}

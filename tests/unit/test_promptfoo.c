@@ -307,6 +307,15 @@ static void test_matrix(void **state)
 	assert_int_equal(r.skipped, 4);
 	result_release(&r);
 
+	/* scenarios are tests: left out, they count (exit 1), not a note */
+	convert("prompts: [x]\nscenarios:\n  - config: [{vars: {a: 1}}]\n    tests: [{}]\n", &r);
+	assert_non_null(r.suite);
+	assert_string_equal(r.notes.buf,
+			    "pf.yaml:3: scenarios are not imported (each config x tests pair is a "
+			    "test): write them as tests; skipped\n");
+	assert_int_equal(r.skipped, 1);
+	result_release(&r);
+
 	/* a prompt whose placeholder no var fills */
 	convert("prompts: ['{{a}} {{b}}']\ntests:\n  - vars: {a: 1}\n", &r);
 	assert_null(r.suite);
