@@ -134,13 +134,56 @@ void promptfoo_placeholder_name(const char *placeholder, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(b - a), a);
 }
 
+/* The first Nunjucks tag of s ("{% ... %}" or "{# ... #}", closed), its length in *n; NULL
+ * when s has none. */
+static const char *find_tag(const char *s, size_t *n)
+{
+	const char *t, *close;
+
+	for (t = strchr(s, '{'); t; t = strchr(t + 1, '{')) {
+		if (t[1] != '%' && t[1] != '#')
+			continue;
+		close = strstr(t + 2, t[1] == '%' ? "%}" : "#}");
+		if (close) {
+			*n = (size_t)(close + 2 - t);
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/* 1 when s holds a template promptfoo would fill: a tag, or "{{" around something that starts
+ * with a name and is closed. */
+static int has_template(const char *s)
+{
+	const char *open, *a;
+	size_t n;
+
+	if (find_tag(s, &n))
+		return 1;
+	for (open = strstr(s, "{{"); open; open = strstr(open + 2, "{{")) {
+		for (a = open + 2; isspace((unsigned char)*a); a++)
+			;
+		if (name_start(*a) && strstr(a, "}}"))
+			return 1;
+	}
+	return 0;
+}
+
 char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad, enum promptfoo_bad *why)
 {
 	struct sbuf sb;
-	const char *p = tmpl;
+	const char *p = tmpl, *tag;
+	size_t tag_len;
 
 	*bad = NULL;
 	*why = PF_BAD_UNSET;
+	tag = find_tag(tmpl, &tag_len);
+	if (tag) {
+		*bad = xstrndup(tag, tag_len);
+		*why = PF_BAD_TAG;
+		return NULL;
+	}
 	sbuf_init(&sb);
 	for (;;) {
 		const char *open = strstr(p, "{{"), *close, *a, *b;
@@ -185,6 +228,11 @@ char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad, enum pr
 			*bad = xstrndup(open, (size_t)(close + 2 - open));
 			goto fail;
 		}
+		if (has_template(json_string_value(v))) {
+			*bad = xstrndup(open, (size_t)(close + 2 - open));
+			*why = PF_BAD_IN_VALUE;
+			goto fail;
+		}
 		sbuf_add(&sb, json_string_value(v), json_string_length(v));
 		p = close + 2;
 	}
@@ -211,6 +259,16 @@ static const char *bad_reason(const struct conv *c, const char *bad, enum prompt
 		return ": template expressions are not supported (only {{ name }} is filled)";
 	case PF_BAD_UNCLOSED:
 		return ": its {{ is not closed";
+	case PF_BAD_TAG:
+		return ": template tags ({% if %}, {% for %}, {# #}) are not supported (only "
+		       "{{ name }} is filled)";
+	case PF_BAD_IN_VALUE:
+		promptfoo_placeholder_name(bad, name, sizeof(name));
+		snprintf(buf, len,
+			 ", and var '%s' holds a template, which promptfoo fills and plumbline "
+			 "does not (only {{ name }} in prompts and values is filled)",
+			 name);
+		return buf;
 	case PF_BAD_UNSET:
 		break;
 	}

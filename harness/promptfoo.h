@@ -43,12 +43,16 @@ enum promptfoo_bad {
 	PF_BAD_DOTTED,	 /* {{ user.name }}, {{ items[0] }}: access into a var */
 	PF_BAD_EXPR,	 /* any other expression that starts with a name: {{ a + b }} */
 	PF_BAD_UNCLOSED, /* "{{" without "}}" */
+	PF_BAD_TAG,	 /* {% if x %}, {# comment #}: a Nunjucks tag (bad: the tag) */
+	PF_BAD_IN_VALUE, /* {{ name }} whose var holds a template, which promptfoo fills */
 };
 
 /* Fills the {{ name }} placeholders of tmpl from vars (an object of strings). Braces around
  * anything that does not start with a name ({{"a": 1}}, {{ }}) are kept as written, as in a
- * suite's dataset templates. Returns a new string, or NULL with *bad set to the offending
- * placeholder (a new string) and *why to the cause. */
+ * suite's dataset templates. A Nunjucks tag ({% ... %}, {# ... #}) and a var whose value holds
+ * a template (promptfoo fills it too, plumbline does not) are refused, never kept silently. Returns
+ * a new string, or NULL with *bad set to the offending placeholder (a new string) and *why to the
+ * cause. */
 char *promptfoo_render(const char *tmpl, const json_t *vars, char **bad, enum promptfoo_bad *why);
 
 /* The name a placeholder such as "{{ user.name | upper }}" starts with, into buf (empty when

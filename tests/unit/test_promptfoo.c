@@ -10,7 +10,8 @@
 
 static void test_render(void **state)
 {
-	json_t *vars = json_pack("{s:s, s:s}", "name", "Ada", "x_1", "{{name}}");
+	json_t *vars = json_pack("{s:s, s:s, s:s}", "name", "Ada", "x_1", "{{ name | upper }}", "j",
+				 "{{\"a\": 1}}");
 	static const struct {
 		const char *tmpl, *bad;
 		enum promptfoo_bad why;
@@ -21,14 +22,18 @@ static void test_render(void **state)
 		{ "{{ items[0] }}", "{{ items[0] }}", PF_BAD_DOTTED },
 		{ "{{ a + b }}", "{{ a + b }}", PF_BAD_EXPR },
 		{ "open {{name", "{{name", PF_BAD_UNCLOSED },
+		/* Nunjucks tags, and a var holding a template (promptfoo fills it): named */
+		{ "{% if vip %}VIP {% endif %}Hi {{ name }}", "{% if vip %}", PF_BAD_TAG },
+		{ "Hi {# who #}{{name}}", "{# who #}", PF_BAD_TAG },
+		{ "Hi {{ x_1 }}", "{{ x_1 }}", PF_BAD_IN_VALUE },
 	};
 	enum promptfoo_bad why;
 	char *out, *bad, name[64];
 	size_t i;
 
 	(void)state;
-	out = promptfoo_render("Hi {{name}}, {{ name }}! {{x_1}}", vars, &bad, &why);
-	assert_string_equal(out, "Hi Ada, Ada! {{name}}"); /* values are not rendered again */
+	out = promptfoo_render("Hi {{name}}, {{ name }}! {{j}}", vars, &bad, &why);
+	assert_string_equal(out, "Hi Ada, Ada! {{\"a\": 1}}"); /* braces in a value stay */
 	free(out);
 	out = promptfoo_render("no placeholders", vars, &bad, &why);
 	assert_string_equal(out, "no placeholders");
