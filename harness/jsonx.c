@@ -178,6 +178,12 @@ int jsonfile_load(struct jsonfile *f, const char *path, size_t max_bytes, struct
 	memset(f, 0, sizeof(*f));
 	if (fileio_read_all(path, max_bytes, &f->text, &f->len, err) < 0)
 		return -1;
+	/* a UTF-8 byte order mark (some Windows editors write one) is not JSON: dropped, as CSV
+	 * and YAML readers drop it, so lines and columns are the editor's */
+	if (f->len >= 3 && !memcmp(f->text, "\xEF\xBB\xBF", 3)) {
+		memmove(f->text, f->text + 3, f->len - 3 + 1);
+		f->len -= 3;
+	}
 	f->path = xstrdup(path);
 	f->loc.file = f->path;
 	f->loc.text = f->text;

@@ -45,8 +45,9 @@ struct jsonfile {
 	struct jsonloc loc; /* points into path/text */
 };
 
-/* Reads and parses path (at most max_bytes). Returns 0, or -1 with err set (PL_E_INPUT for a
- * missing or malformed file, naming FILE:LINE:COL). */
+/* Reads and parses path (at most max_bytes); a leading UTF-8 byte order mark is dropped
+ * (text then starts after it). Returns 0, or -1 with err set (PL_E_INPUT for a missing or
+ * malformed file, naming FILE:LINE:COL). */
 int jsonfile_load(struct jsonfile *f, const char *path, size_t max_bytes, struct pl_err *err);
 void jsonfile_release(struct jsonfile *f);
 

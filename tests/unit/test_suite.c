@@ -156,6 +156,34 @@ static const struct {
 										   "\"../x\"" },
 };
 
+/* A UTF-8 byte order mark before the JSON (Windows editors write one) is dropped, as CSV and
+ * YAML readers drop it; an error on line 1 keeps the editor's column. */
+static void test_bom(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *dir = tu_tmpdir(), *path, *text, msg[1600];
+	struct suite *s;
+
+	(void)state;
+	text = xmalloc(strlen(suite_text) + 4);
+	memcpy(text, "\xEF\xBB\xBF", 3);
+	memcpy(text + 3, suite_text, strlen(suite_text) + 1);
+	path = tu_write(dir, "s.json", text);
+	s = suite_load(path, &err);
+	if (!s)
+		fail_msg("%s", pl_err_str(&err, msg, sizeof(msg)));
+	suite_free(s);
+	free(path);
+	path = tu_write(dir, "s.json", "\xEF\xBB\xBF{\"id\": 3}");
+	assert_null(suite_load(path, &err));
+	pl_err_str(&err, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "s.json:1:8: id"));
+	free(path);
+	free(text);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void test_bad(void **state)
 {
 	char *dir = tu_tmpdir();
@@ -607,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_schema_warnings),
+		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_night),
 		cmocka_unit_test(test_plan_item_and_group_of),
