@@ -238,17 +238,25 @@ static void md_text(struct sbuf *out, const char *s, enum render_md_flavor f, si
 	sbuf_release(&tmp);
 }
 
-void render_whatchanged_md_head(const json_t *wc, enum render_md_flavor f, struct sbuf *out)
+/* A bold heading with its words in brackets: "**What changed** (2 moved prompts, ...)". */
+static void md_heading(struct sbuf *out, enum render_md_flavor f, const char *title,
+		       void (*words)(const json_t *, struct sbuf *), const json_t *wc,
+		       const char *end)
 {
 	const char *b = f == RENDER_MD_SLACK ? "*" : "**";
 	struct sbuf w;
 
 	sbuf_init(&w);
-	head_words(wc, &w);
-	sbuf_addf(out, "%sWhat changed%s (", b, b);
+	words(wc, &w);
+	sbuf_addf(out, "%s%s%s (", b, title, b);
 	render_md_escape(out, w.buf, f, 0);
-	sbuf_addstr(out, ")\n");
+	sbuf_addf(out, ")%s", end);
 	sbuf_release(&w);
+}
+
+void render_whatchanged_md_head(const json_t *wc, enum render_md_flavor f, struct sbuf *out)
+{
+	md_heading(out, f, "What changed", head_words, wc, "\n");
 }
 
 void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quote_max,
@@ -263,17 +271,8 @@ void render_whatchanged_md(const json_t *wc, enum render_md_flavor f, size_t quo
 	json_array_foreach(wc, i, e)
 	{
 		sbuf_addch(out, '\n');
-		if (!flagged(e) && (i == 0 || flagged(json_array_get(wc, i - 1)))) {
-			const char *b = f == RENDER_MD_SLACK ? "*" : "**";
-			struct sbuf w;
-
-			sbuf_init(&w);
-			near_words(wc, &w);
-			sbuf_addf(out, "%sNearest the alarm, not moved%s (", b, b);
-			render_md_escape(out, w.buf, f, 0);
-			sbuf_addstr(out, ")\n\n");
-			sbuf_release(&w);
-		}
+		if (!flagged(e) && (i == 0 || flagged(json_array_get(wc, i - 1))))
+			md_heading(out, f, "Nearest the alarm, not moved", near_words, wc, "\n\n");
 		render_whatchanged_md_entry(e, i, f, quote_max, out);
 	}
 }
