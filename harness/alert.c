@@ -528,7 +528,7 @@ static void fact(json_t *arr, const char *label, const char *value)
 
 void alert_facts(const struct alert_event *ev, json_t *arr)
 {
-	char buf[64];
+	char buf[160];
 
 	if (ev->vendor)
 		fact(arr, "Vendor", ev->vendor);
@@ -554,11 +554,16 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 	if (ev->epoch)
 		fact(arr, "Epoch", ev->epoch);
 	if (ev->checks_total) {
-		evaluate_checks_phrase(ev->checks_failed, ev->checks_total, ev->prompts_failed, buf,
-				       sizeof(buf));
+		/* an outage answered nothing: its checks were not judged, none failed */
+		evaluate_checks_said(ev->checks_failed, ev->checks_total, ev->prompts_failed,
+				     ev->planned ? ev->answers : 1, buf, sizeof(buf));
 		fact(arr, "Checks", buf);
 	}
-	if (ev->requests) {
+	if (ev->planned) {
+		snprintf(buf, sizeof(buf), "%zu of %zu planned answered; %zu failed, %zu not sent",
+			 ev->answers, ev->planned, ev->errors, ev->not_sent);
+		fact(arr, "Requests", buf);
+	} else if (ev->requests) {
 		snprintf(buf, sizeof(buf), "%zu (%zu errors)", ev->requests, ev->errors);
 		fact(arr, "Requests", buf);
 	}

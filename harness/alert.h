@@ -75,7 +75,9 @@ struct alert_event {
 	/* checks as evaluate.h counts them ((prompt, check) pairs), said with
 	 * evaluate_checks_phrase */
 	size_t checks_total, checks_failed, prompts_failed;
-	size_t requests, errors;
+	/* requests as README "Requests are counted one way" counts them: planned, sent (answered +
+	 * failed), answered, failed (errors) and not sent */
+	size_t planned, requests, answers, errors, not_sent;
 	/* The report's "what_changed" array (whatchanged.h), borrowed: what moved per prompt,
 	 * rendered by every channel, never recomputed. */
 	const json_t *what_changed;

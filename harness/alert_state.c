@@ -138,15 +138,17 @@ json_t *alert_event_to_json(const struct alert_event *ev, const char *channel, t
 		json_array_append_new(signals, json_string(ev->signals[i]));
 	alert_night(ev, now, night, sizeof(night));
 	j = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s,s:o,s:f,s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:I,s:I,"
-		      "s:I,s:I,s:I,s:I}",
+		      "s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		      "channel", channel, "kind", alert_kind_name(ev->kind), "vendor", ev->vendor,
 		      "model", ev->model, "suite", ev->suite, "night", night, "signals", signals,
 		      "confidence", ev->confidence, "retracted", ev->retracted, "stage", ev->stage,
 		      "epoch", ev->epoch, "report_path", ev->report_path, "summary", ev->summary,
 		      "reason", ev->reason, "checks_total", (json_int_t)ev->checks_total,
 		      "checks_failed", (json_int_t)ev->checks_failed, "prompts_failed",
-		      (json_int_t)ev->prompts_failed, "requests", (json_int_t)ev->requests,
-		      "errors", (json_int_t)ev->errors, "when", (json_int_t)now);
+		      (json_int_t)ev->prompts_failed, "planned", (json_int_t)ev->planned,
+		      "requests", (json_int_t)ev->requests, "answers", (json_int_t)ev->answers,
+		      "errors", (json_int_t)ev->errors, "not_sent", (json_int_t)ev->not_sent,
+		      "when", (json_int_t)now);
 	if (j && json_array_size(ev->what_changed))
 		json_object_set_new(j, "what_changed", json_deep_copy(ev->what_changed));
 	return j;
@@ -195,8 +197,11 @@ int alert_pending_load(const json_t *j, struct alert_pending *p)
 	p->ev.checks_total = num(j, "checks_total");
 	p->ev.checks_failed = num(j, "checks_failed");
 	p->ev.prompts_failed = num(j, "prompts_failed");
+	p->ev.planned = num(j, "planned"); /* 0 in a state written before: "N (M errors)" */
 	p->ev.requests = num(j, "requests");
+	p->ev.answers = num(j, "answers");
 	p->ev.errors = num(j, "errors");
+	p->ev.not_sent = num(j, "not_sent");
 	p->ev.what_changed = json_object_get(j, "what_changed");
 	p->ev.when = (time_t)num(j, "when");
 	p->ev.late_night = str(j, "night") ? str(j, "night") : "?";

@@ -362,8 +362,11 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.checks_failed = it->checks_failed;
 		ev.prompts_failed = it->prompts_failed;
 		ev.what_changed = it->what_changed;
+		ev.planned = it->planned;
 		ev.requests = it->sent;
+		ev.answers = it->answers;
 		ev.errors = it->faults;
+		ev.not_sent = it->not_sent;
 		if (alerts_dispatch(p->alerts, &ev, p->cfg->state_dir, &e2) < 0) {
 			char buf[1600];
 

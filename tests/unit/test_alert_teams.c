@@ -223,13 +223,20 @@ static void test_incomplete_card_without_link(void **state)
 	ev.vendor = "acme";
 	ev.suite = "core";
 	ev.reason = "vendor unreachable after 5 attempts";
+	/* an outage: nothing answered, so no check was judged (QA: the card said "0 of 8 checks
+	 * failed on 0 prompts" and "Requests: 40 (40 errors)" of 50 planned) */
+	ev.checks_total = 8;
+	ev.planned = 50;
 	ev.requests = 40;
 	ev.errors = 40;
+	ev.not_sent = 10;
 	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
 	card = received_card(r, 0);
 	assert_null(json_object_get(card, "actions"));
 	assert_string_equal(fact(card, "Reason"), "vendor unreachable after 5 attempts");
-	assert_string_equal(fact(card, "Requests"), "40 (40 errors)");
+	assert_string_equal(fact(card, "Checks"), "checks not judged: no answers");
+	assert_string_equal(fact(card, "Requests"),
+			    "0 of 50 planned answered; 40 failed, 10 not sent");
 	json_decref(card);
 	alerts_free(a);
 	receiver_stop(r);
