@@ -111,8 +111,9 @@ const struct cli_option register_options[] = {
 	CLI_BOOL(0, "new-epoch", struct opts, new_epoch, "add: the entry starts a new epoch"),
 	CLI_STRING(0, "date", struct opts, date, "ISO",
 		   "add: the entry's time, YYYY-MM-DDTHH:MM:SSZ (default now)"),
-	CLI_STRING(0, "night", struct opts, night, "YYYY-MM-DD",
-		   "add: the night it is about (default: --date's day)"),
+	CLI_STRING(
+		0, "night", struct opts, night, "YYYY-MM-DD",
+		"add: the night it is about (default: a plumbline report's run.date, else --date's day)"),
 	CLI_STRING(0, "report-path", struct opts, report_path, "REL",
 		   "add: REPORT's path relative to the reports folder"),
 	CLI_STRING(0, "summary", struct opts, summary, "TEXT", "add: the entry's summary"),
@@ -357,6 +358,8 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	struct sign_key *k = NULL;
 	struct reg *r = NULL;
 	struct reg_run_entry e;
+	json_t *rj;
+	const char *rnight;
 	long long seq;
 	int rc;
 
@@ -370,6 +373,21 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	memset(&e, 0, sizeof(e));
 	e.date = o->date;
 	e.night = o->night;
+	/* a plumbline report says its night (run.date): the entry is about that night, not
+	 * today's (--night must agree with it) */
+	rj = json_load_file(o->report, 0, NULL);
+	rnight = json_string_value(json_object_get(json_object_get(rj, "run"), "date"));
+	if (rnight && (strlen(rnight) != 10 || register_parse_date(rnight) < 0))
+		rnight = NULL;
+	if (rnight && o->night && strcmp(rnight, o->night)) {
+		rc = cli_usage_error("register",
+				     "--night %s: the report is of night %s (its run.date)",
+				     o->night, rnight);
+		json_decref(rj);
+		return rc;
+	}
+	if (rnight)
+		e.night = rnight;
 	e.report_path = o->report_path;
 	e.vendor = o->vendor;
 	e.model = o->model;
@@ -393,6 +411,7 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	}
 	register_close(r);
 	sign_key_free(k);
+	json_decref(rj);
 	return rc;
 }
 
