@@ -90,6 +90,7 @@ struct pwork {
 	unsigned *labels;
 	double *K;
 	size_t L;
+	int fixed; /* st.dist and L (when not 0) are given: another reference's, not a's */
 };
 
 static size_t cp_len(const char *s)
@@ -197,7 +198,8 @@ static void pwork_build(const struct detect_params *p, const struct detect_vecto
 		pwork_embedded(vec, w);
 		return;
 	}
-	w->st.dist = choose_dist(p, w->a);
+	if (!w->fixed)
+		w->st.dist = choose_dist(p, w->a);
 	w->st.n_a = w->a->n;
 	w->st.n_b = w->b ? w->b->n : 0;
 	N = w->st.n_a + w->st.n_b;
@@ -224,7 +226,8 @@ static void pwork_build(const struct detect_params *p, const struct detect_vecto
 		}
 		/* L: the longest baseline answer, at most pad_len, so the kernel's scale suits
 		 * the prompt and stays the same from night to night. */
-		w->L = maxa < (size_t)p->pad_len ? maxa : (size_t)p->pad_len;
+		if (!w->fixed || !w->L)
+			w->L = maxa < (size_t)p->pad_len ? maxa : (size_t)p->pad_len;
 		w->K = xmalloc(N * N * sizeof(*w->K));
 		stats_kernel_matrix(p->kernel, (const uint32_t *const *)cps, lens, N,
 				    p->kernel == STATS_K_NGRAM ? (size_t)p->ngram : w->L, w->K);
@@ -855,7 +858,7 @@ static void novel_evidence(const struct detect_params *p, struct slot *sl, doubl
  * spread from a dozen nights is not: on unchanged simulated endpoints it is about 0.5 on still
  * nights and 0.8 on lumpy ones (99th percentile 1.2 to 1.8, largest 2.8 in 3,000 nights); a
  * vendor whose every answer wanders gives 3 and more. */
-static double prompts_overdispersion(const struct detect_run *ev)
+static double prompts_overdispersion(struct detect_run *ev)
 {
 	double *r = xmalloc((ev->n_w + 1) * sizeof(*r)), phi;
 	size_t i, m = 0;
@@ -869,6 +872,7 @@ static double prompts_overdispersion(const struct detect_run *ev)
 	}
 	phi = m ? stats_median(r, m) : 1;
 	free(r);
+	ev->od_prompts = m;
 	return phi;
 }
 
@@ -1095,6 +1099,8 @@ void detect_run_free(struct detect_run *ev)
 		return;
 	for (i = 0; i < ev->n_w; i++) {
 		free(ev->w[i].id);
+		json_decref(ev->w[i].texts);
+		free(ev->w[i].pair_null);
 		json_decref(ev->w[i].mix_base);
 		json_decref(ev->w[i].mix_night);
 		json_decref(ev->w[i].nov.unseen);
@@ -1186,6 +1192,49 @@ static json_t *mix_counts(const struct prompt_samples *ps)
 	return o;
 }
 
+/* Tonight against last night's answers when last night suspected a change (kept in its
+ * history line, suspect_answers): the same distance as against the baseline (its kind and
+ * Hamming length), with its own permutation null, so stage_decide can tell a new state that
+ * holds from an endpoint that wanders (wanders). */
+static void pair_add(struct detect_run *ev, size_t i, const struct pwork *wb,
+		     const struct prompt_samples *night)
+{
+	struct slot *sl = &ev->w[i];
+	const json_t *arr = json_object_get(ev->suspect_answers, sl->id);
+	size_t n = json_array_size(arr), k, B = (size_t)ev->p->permutations;
+	struct prompt_samples ps;
+	struct pwork w;
+
+	if (!n || !json_is_string(json_array_get(arr, 0)))
+		return;
+	memset(&ps, 0, sizeof(ps));
+	ps.prompt_id = sl->id;
+	ps.samples = xcalloc(n, sizeof(*ps.samples));
+	for (k = 0; k < n; k++) {
+		const char *t = json_string_value(json_array_get(arr, k));
+
+		ps.samples[k].index = (int)k;
+		ps.samples[k].text = (char *)(t ? t : "");
+	}
+	ps.n = n;
+	memset(&w, 0, sizeof(w));
+	w.a = &ps;
+	w.b = night;
+	w.fixed = 1;
+	w.st.dist = wb->st.dist;
+	w.L = wb->L;
+	pwork_build(ev->p, NULL, &w);
+	if (w.st.n_a && w.st.n_b && (w.st.dist == STATS_TV || (w.st.n_a >= 2 && w.st.n_b >= 2))) {
+		sl->pair_null = xcalloc(B, sizeof(*sl->pair_null));
+		/* its own seed: not the baseline test's permutations again */
+		sl->has_pair = stats_perm_stratum(&w.st, i, B, (uint64_t)ev->p->seed + 0x5eed,
+						  &sl->pair, sl->pair_null);
+	}
+	free(w.labels);
+	free(w.K);
+	free(ps.samples);
+}
+
 static void distance_add(struct detect_run *ev, size_t i, const struct prompt_samples *base,
 			 const struct prompt_samples *night)
 {
@@ -1213,6 +1262,14 @@ static void distance_add(struct detect_run *ev, size_t i, const struct prompt_sa
 	if (w.st.dist == STATS_TV && w.st.n_b) {
 		sl->mix_base = mix_counts(base);
 		sl->mix_night = mix_counts(night);
+	}
+	if (w.st.n_b && ev->p->distance != DIST_EMBEDDING) {
+		size_t k;
+
+		sl->texts = json_array();
+		for (k = 0; k < night->n; k++)
+			json_array_append_new(sl->texts, json_string(night->samples[k].text));
+		pair_add(ev, i, &w, night);
 	}
 	free(w.labels);
 	free(w.K);
@@ -1782,6 +1839,54 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	return nearer == apart;
 }
 
+/* Whether tonight, still changed against the state before last night's suspicion, is not
+ * the state suspected: over the prompts that moved (tonight's, or named by the suspicion),
+ * tonight's answers differ from the suspected night's beyond sampling noise (stratified
+ * permutation p <= fdr), and the prompts far from both nights (each prompt's lesser excess
+ * over sampling noise, from the suspected night's answers and from the baseline's) make at
+ * least WANDER_SHARE of how far tonight is from the baseline over them. A new state holds
+ * from one night to the next (its prompts near the suspected night's answers), a change
+ * partly taken back has prompts near the baseline's; an endpoint whose answers wander is
+ * as far from last night as from its baseline on every prompt. Fills d->w_* (w_n 0: no
+ * prompt could be compared). */
+#define WANDER_SHARE 0.5
+static int wanders(const struct detect_run *ev, struct decision *d)
+{
+	size_t n = json_array_size(ev->recs), B = (size_t)ev->p->permutations, i, b;
+	const json_t *named =
+		json_object_get(n ? json_array_get(ev->recs, n - 1) : NULL, "suspected_prompts");
+	double *sums = xcalloc(B, sizeof(*sums)), obs = 0, es = 0, eb = 0, ob = 0, xs, xb;
+	struct stats_perm_result r;
+
+	d->w_n = 0;
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *sl = &ev->w[i];
+
+		if (!sl->has_pair || !sl->n_b ||
+		    !(names_prompt(d->moved, sl->id) || names_prompt(named, sl->id)))
+			continue;
+		for (b = 0; b < B; b++)
+			sums[b] += sl->pair_null[b];
+		obs += sl->pair.obs;
+		ob += sl->res.obs;
+		xs = fmax(sl->pair.obs - sl->pair.null_mean, 0);
+		xb = fmax(sl->res.obs - sl->res.null_mean, 0);
+		/* far from both: a prompt back at the baseline's answers (a partial return) or
+		 * at the suspected night's (the new state) is no wandering */
+		es += fmin(xs, xb);
+		eb += xb;
+		d->w_n++;
+	}
+	if (d->w_n) {
+		stats_perm_suite(sums, B, obs, d->w_n, &r);
+		d->w_s = r.obs;
+		d->w_b = ob / (double)d->w_n;
+		d->w_p = r.p;
+	}
+	free(sums);
+	return d->w_n && eb > 0 && d->w_p <= ev->p->fdr && es >= WANDER_SHARE * eb;
+}
+
 /* Suspected, confirmed, retracted. A night over its margins against the current state is a
  * change only when it is no state the endpoint has shown before (match_older: one of this
  * history's epochs, or the registry's): a return to a known state is no alarm, and marks the
@@ -1818,6 +1923,14 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 		snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
 		return;
 	}
+	/* a suspicion not borne out by a hard signal or the rates it named: tonight must be
+	 * the state suspected, not one more night of an endpoint that wanders (an unstable
+	 * night, which retracts it) */
+	if (ev->suspect[0] && !d->hard && !d->rates_confirmed && wanders(ev, d)) {
+		d->wandered = d->unstable = 1;
+		d->stage = DETECT_STAGE_RETRACTED;
+		return;
+	}
 	d->new_epoch = 1;
 	if (ev->suspect[0]) {
 		d->stage = DETECT_STAGE_CONFIRMED;
@@ -1833,14 +1946,20 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 /* The latest of the last min_history nights of the history that was unstable; NULL: none. */
 static const json_t *recent_unstable(const struct detect_run *ev)
 {
-	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history;
+	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history, seen = 0;
 
-	for (i = n; i-- > 0 && n - i <= (k ? k : 1);) {
+	for (i = n; i-- > 0 && seen < (k ? k : 1) && n - i <= (size_t)ev->p->window;) {
 		const json_t *r = json_array_get(ev->recs, i);
 		const char *v = json_string_value(json_object_get(r, "verdict"));
+		const json_t *od = json_object_get(r, "overdispersion");
 
 		if (v && !strcmp(v, detect_verdict_name(DETECT_UNSTABLE)))
 			return r;
+		/* a night too young to measure its prompts' own variation (null: no prompt had
+		 * min_history nights) neither ends an episode nor counts towards its end: an
+		 * endpoint found wandering on its second night is the same episode once its
+		 * variation can be measured (lines written before carry no such key: counted) */
+		seen += !json_is_null(od);
 	}
 	return NULL;
 }
@@ -1962,7 +2081,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 									     : &d->rate_change));
 	}
 	detect_rates_judge(ev, d);
-	d->rate_change |= detect_rates_confirm(ev, d) > 0;
+	d->rates_confirmed = detect_rates_confirm(ev, d) > 0;
+	d->rate_change |= d->rates_confirmed;
 	if (p->logprobs)
 		judge_logprobs(ev, d);
 	d->consecutive = (d->above || d->rate_change || d->lp_change) ? consecutive_above(ev) + 1
@@ -2087,6 +2207,8 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "rates", rates);
 	json_object_set_new(rec, "prompt_rates", detect_rates_record(ev));
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
+	json_object_set_new(rec, "overdispersion",
+			    ev->od_prompts ? num(ev->overdispersion) : json_null());
 	if (d->logprobs && ev->lp_stat >= 0)
 		json_object_set_new(rec, "logprob", num(ev->lp_stat));
 	json_object_set_new(rec, "latency_p50", num(ev->lat50));
@@ -2107,6 +2229,16 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	/* the prompts a per-prompt suspicion named: tomorrow tests them alone */
 	if (d->stage == DETECT_STAGE_SUSPECTED && d->prompts_over)
 		json_object_set_new(rec, "suspected_prompts", json_incref(d->moved));
+	/* the suspected state's answers: the next night is compared with them (wanders) */
+	if (d->stage == DETECT_STAGE_SUSPECTED) {
+		json_t *sa = json_object();
+
+		for (i = 0; i < ev->n_w; i++) {
+			if (ev->w[i].texts)
+				json_object_set(sa, ev->w[i].id, ev->w[i].texts);
+		}
+		json_object_set_new(rec, "suspect_answers", sa);
+	}
 	/* and the rates that raised it */
 	if (d->stage == DETECT_STAGE_SUSPECTED && json_array_size(d->rate_named))
 		json_object_set_new(rec, "suspected_rates", json_incref(d->rate_named));
@@ -2359,6 +2491,7 @@ static void suspect_load(struct detect_run *ev)
 		return;
 	snprintf(ev->suspect, sizeof(ev->suspect), "%s", rec_epoch(last));
 	snprintf(ev->suspect_night, sizeof(ev->suspect_night), "%s", night ? night : "");
+	ev->suspect_answers = json_object_get(last, "suspect_answers");
 	ev->cur_epoch = from;
 }
 
@@ -2686,6 +2819,12 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 			    json_boolean(d.suite_above));
 	json_object_set_new(json_object_get(sec, "decision"), "novel_alone",
 			    json_boolean(d.novel_alone));
+	/* last night's suspicion against tonight's answers (wanders) */
+	if (d.w_n)
+		json_object_set_new(json_object_get(sec, "decision"), "suspect_compared",
+				    json_pack("{s:I,s:o,s:o,s:o,s:b}", "prompts", (json_int_t)d.w_n,
+					      "from_suspected", num(d.w_s), "from_baseline",
+					      num(d.w_b), "p", num(d.w_p), "wanders", d.wandered));
 	/* last night's watched prompts tested alone (moved: how many), and tonight's watch */
 	json_object_set_new(json_object_get(sec, "decision"), "watch_moved",
 			    json_integer(d.watching));

@@ -121,11 +121,19 @@ struct slot {
 	 * (widened for the night) and the degrees of freedom of its t tail; df 0: none */
 	double scale, df;
 	double mix_fl; /* categorical prompts: the mix statistic's sampling noise (mix_floor) */
+	json_t *texts; /* tonight's answers as compared (normal form): kept by a suspected
+			* night's history line (suspect_answers) for the next night */
+	/* tonight against the suspected night's answers (last night's suspicion only):
+	 * has_pair 0 when not compared; pair_null: its B permuted distances */
+	int has_pair;
+	struct stats_perm_result pair;
+	double *pair_null;
 };
 
 struct detect_run {
 	const struct detect_params *p;
 	double overdispersion; /* the prompts' (spread / sampling noise)^2, median (decide) */
+	size_t od_prompts;     /* of how many prompts (0: none had a spread yet) */
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
@@ -153,7 +161,8 @@ struct detect_run {
 	const char *cur_epoch;
 	char suspect[32];	/* last night's suspected epoch, to confirm or retract ("" none) */
 	char suspect_night[64]; /* the night it was suspected */
-	char base_epoch[32];	/* the epoch the baseline shows ("" until known: detect_end) */
+	const json_t *suspect_answers; /* its answers, by prompt (in recs); NULL: not kept */
+	char base_epoch[32]; /* the epoch the baseline shows ("" until known: detect_end) */
 	struct rates r_base, r_night;
 	double len_sum, *lat;
 	size_t len_n, n_lat, cap_lat, samples;
@@ -184,6 +193,13 @@ struct decision {
 	int new_epoch, returned;
 	int unstable_onset;	 /* unstable tonight, a new episode (unstable_episode) */
 	char unstable_since[64]; /* the night the unstable episode began */
+	int rates_confirmed;	 /* rates a suspicion named, still beyond their margins */
+	/* tonight is not the suspected state (wanders): over w_n prompts that moved, tonight's
+	 * mean distance from the suspected night's answers w_s (from the baseline's w_b),
+	 * stratified permutation p w_p; w_n 0: not compared */
+	int wandered;
+	size_t w_n;
+	double w_s, w_b, w_p;
 };
 
 /* Adds one piece of evidence to a prompt's slot (ignored when DETECT_MAX_EVIDENCE are there).

@@ -218,6 +218,15 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 		else
 			sbuf_addf(&tail, "; suspected: epoch %s unless tomorrow retracts it",
 				  d->epoch);
+	} else if (v == DETECT_UNSTABLE && d->wandered) {
+		sbuf_addf(&sb,
+			  "retracted: the change suspected on %s did not hold: on the %zu prompts "
+			  "that moved, tonight's answers differ from that night's (mean distance "
+			  "%.4f, p %.2g) about as much as from the baseline's (%.4f); unstable "
+			  "endpoint: its answers wander from night to night",
+			  ev->suspect_night, d->w_n, d->w_s, d->w_p, d->w_b);
+		if (!d->unstable_onset)
+			sbuf_addf(&sb, "; unstable since %s (reported then)", d->unstable_since);
 	} else if (v == DETECT_UNSTABLE) {
 		if (d->stage == DETECT_STAGE_RETRACTED)
 			sbuf_addf(&sb, "retracted: the change suspected on %s did not hold; ",

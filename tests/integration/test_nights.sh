@@ -64,6 +64,8 @@ expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vend
 sim_stop
 alarms=0
 unstable=0
+suspected=0
+confirmed=0
 for n in $(seq 1 12); do
 	sim_start "u$n" --seed 22 --night "$n" --unstable
 	sed -i "s#127.0.0.1:[0-9]*#127.0.0.1:$port#" "$dir/plumbline.json"
@@ -76,15 +78,22 @@ for n in $(seq 1 12); do
 	v=$(json_get "$r" 'd["detection"]["verdict"]')
 	od=$(json_get "$r" 'd["detection"]["decision"].get("overdispersion")')
 	echo "  unstable endpoint night $n: $v (prompts' overdispersion $od)"
+	st=$(json_get "$r" 'd["detection"]["stage"]')
 	[ "$v" = unstable ] && unstable=$((unstable + 1))
 	[ "$v" = changed ] && [ "$n" -ge 10 ] && alarms=$((alarms + 1))
+	[ "$st" = confirmed ] && confirmed=$((confirmed + 1))
+	[ "$st" = suspected ] && suspected=$((suspected + 1))
 done
-echo "unstable endpoint over 12 nights: $unstable unstable, $alarms changed once history existed"
+echo "unstable endpoint over 12 nights: $unstable unstable, $alarms changed once history existed, $suspected suspected, $confirmed confirmed"
 # Once there is enough history (min_history 7 + exclude_recent 2) the endpoint is judged too
 # noisy: the last nights are "unstable" and none alarms. (Before that, with no history to tell
 # noise from change, the cold-start permutation test may alarm on such an endpoint.)
 [ "$v" = unstable ] || fail "an unstable endpoint was not reported as unstable (night 12: $v)"
 [ "$unstable" -ge 3 ] || fail "an unstable endpoint was not reported as unstable"
 [ "$alarms" -eq 0 ] || fail "an unstable endpoint alarmed $alarms times once history existed"
+# Its first night may be suspected (the baseline is one night); the next night's answers differ
+# from that night's as much as from the baseline's: not the state suspected, never confirmed.
+[ "$suspected" -le 1 ] || fail "an unstable endpoint was suspected $suspected times"
+[ "$confirmed" -eq 0 ] || fail "an unstable endpoint's wandering was confirmed as a change"
 json_get "$r" 'd["detection"]["plan"]' | grep -q "spread" || fail "unstable: no figures"
 echo ok

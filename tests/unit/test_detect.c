@@ -638,7 +638,8 @@ static void test_unstable(void **state)
 	struct detect_outcome o;
 	struct vendor wild = { .noise = 1.5 };
 	json_t *sec = NULL;
-	int n, unstable = 0, suspected = 0, told = 0;
+	int n, unstable = 0, suspected = 0, told = 0, confirmed = 0, onsets = 0;
+	enum detect_stage last = DETECT_STAGE_NONE;
 
 	(void)state;
 	fx_init(&f, "{" SMALL_SUITE "}");
@@ -648,12 +649,29 @@ static void test_unstable(void **state)
 		unstable += v == DETECT_UNSTABLE;
 		suspected += o.stage == DETECT_STAGE_SUSPECTED;
 		/* the summary says why: how far beyond sampling noise the prompts vary */
-		told += v == DETECT_UNSTABLE && strstr(o.summary, "as much as sampling explains");
+		told += v == DETECT_UNSTABLE &&
+			(strstr(o.summary, "as much as sampling explains") ||
+			 strstr(o.summary, "answers wander from night to night"));
+		confirmed += o.stage == DETECT_STAGE_CONFIRMED;
+		onsets += v == DETECT_UNSTABLE && o.unstable_onset;
+		/* the night after a suspicion: its answers are as far from the suspected night's
+		 * as from the baseline's, no new state: unstable, and the suspicion retracted */
+		if (n && last == DETECT_STAGE_SUSPECTED) {
+			assert_int_equal(v, DETECT_UNSTABLE);
+			assert_int_equal(o.stage, DETECT_STAGE_RETRACTED);
+			assert_non_null(strstr(o.summary, "did not hold: on the"));
+		}
+		last = o.stage;
 	}
 	assert_true(unstable >= 8);
 	assert_int_equal(told, unstable);
-	/* the first night, before there is any history, may look like a change; no more */
+	/* the first night, before there is any history, may look like a change; no more, and
+	 * never confirmed */
 	assert_true(suspected <= 1);
+	assert_int_equal(confirmed, 0);
+	/* told once: the nights too young to measure the prompts' own variation (cold start)
+	 * do not end the episode found on the second night */
+	assert_int_equal(onsets, 1);
 	assert_non_null(strstr(json_string_value(json_object_get(sec, "plan")), "unstable"));
 	assert_true(json_number_value(json_object_get(json_object_get(sec, "decision"), "spread")) >
 		    0);
