@@ -1855,7 +1855,9 @@ static int wanders(const struct detect_run *ev, struct decision *d)
 	size_t n = json_array_size(ev->recs), B = (size_t)ev->p->permutations, i, b;
 	const json_t *named =
 		json_object_get(n ? json_array_get(ev->recs, n - 1) : NULL, "suspected_prompts");
-	double *sums = xcalloc(B, sizeof(*sums)), obs = 0, es = 0, eb = 0, ob = 0, xs, xb;
+	double *sums = xcalloc(B, sizeof(*sums)), obs = 0, es = 0, eb = 0, ob = 0, xs, xb, u;
+	size_t nc, m, *cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
+	double *x = xmalloc((nc + 1) * sizeof(*x));
 	struct stats_perm_result r;
 
 	d->w_n = 0;
@@ -1869,8 +1871,14 @@ static int wanders(const struct detect_run *ev, struct decision *d)
 			sums[b] += sl->pair_null[b];
 		obs += sl->pair.obs;
 		ob += sl->res.obs;
-		xs = fmax(sl->pair.obs - sl->pair.null_mean, 0);
-		xb = fmax(sl->res.obs - sl->res.null_mean, 0);
+		/* beyond what an ordinary night of the state before gives: its usual distance
+		 * from the baseline (two nights of one state differ by their serving noise as
+		 * well as by sampling), or sampling noise alone before it has two nights */
+		u = prompt_median(ev->recs, cur, nc, sl->id, x, &m);
+		if (m < 2)
+			u = 0;
+		xs = fmax(sl->pair.obs - fmax(sl->pair.null_mean, u), 0);
+		xb = fmax(sl->res.obs - fmax(sl->res.null_mean, u), 0);
 		/* far from both: a prompt back at the baseline's answers (a partial return) or
 		 * at the suspected night's (the new state) is no wandering */
 		es += fmin(xs, xb);
@@ -1884,6 +1892,8 @@ static int wanders(const struct detect_run *ev, struct decision *d)
 		d->w_p = r.p;
 	}
 	free(sums);
+	free(cur);
+	free(x);
 	return d->w_n && eb > 0 && d->w_p <= ev->p->fdr && es >= WANDER_SHARE * eb;
 }
 
@@ -1923,10 +1933,14 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 		snprintf(d->since, sizeof(d->since), "%s", ev->eps[e].since);
 		return;
 	}
-	/* a suspicion not borne out by a hard signal or the rates it named: tonight must be
-	 * the state suspected, not one more night of an endpoint that wanders (an unstable
-	 * night, which retracts it) */
-	if (ev->suspect[0] && !d->hard && !d->rates_confirmed && wanders(ev, d)) {
+	/* a suspicion not borne out by a hard signal or the rates it named, before the
+	 * endpoint's own night-to-night variation can be measured (no prompt has min_history
+	 * nights: cold start): tonight must be the state suspected, not one more night of an
+	 * endpoint that wanders (an unstable night, which retracts it). Once that variation is
+	 * measured, an endpoint that wanders is unstable by it, and a night far from both the
+	 * suspected night and the state before is a change all the same. */
+	if (ev->suspect[0] && !ev->od_prompts && !d->hard && !d->rates_confirmed &&
+	    wanders(ev, d)) {
 		d->wandered = d->unstable = 1;
 		d->stage = DETECT_STAGE_RETRACTED;
 		return;
@@ -1943,8 +1957,9 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 	snprintf(d->since, sizeof(d->since), "%s", ev->night_id);
 }
 
-/* The latest of the last min_history nights of the history that was unstable; NULL: none. */
-static const json_t *recent_unstable(const struct detect_run *ev)
+/* The latest of the last min_history nights of the history that was unstable (measured: by its
+ * prompts' variation, not by wandering from a suspected night); NULL: none. */
+static const json_t *recent_unstable(const struct detect_run *ev, int measured)
 {
 	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history, seen = 0;
 
@@ -1953,7 +1968,10 @@ static const json_t *recent_unstable(const struct detect_run *ev)
 		const char *v = json_string_value(json_object_get(r, "verdict"));
 		const json_t *od = json_object_get(r, "overdispersion");
 
-		if (v && !strcmp(v, detect_verdict_name(DETECT_UNSTABLE)))
+		/* measured: only a night its prompts' variation made unstable (not one that
+		 * wandered from a suspected night's answers) */
+		if (v && !strcmp(v, detect_verdict_name(DETECT_UNSTABLE)) &&
+		    !(measured && json_is_true(json_object_get(r, "wandered"))))
 			return r;
 		/* a night too young to measure its prompts' own variation (null: no prompt had
 		 * min_history nights) neither ends an episode nor counts towards its end: an
@@ -2058,7 +2076,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 	 * every prompt may wander while their mean distance stays put. An episode under way
 	 * (recent_unstable) goes on while the median is over unstable_over_sampling (not
 	 * squared): the median of a few prompts wanders across one line from night to night. */
-	line = recent_unstable(ev) ? p->over_sampling : p->over_sampling * p->over_sampling;
+	line = recent_unstable(ev, 1) ? p->over_sampling : p->over_sampling * p->over_sampling;
 	d->unstable = wide && ev->overdispersion > line;
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
@@ -2209,6 +2227,8 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
 	json_object_set_new(rec, "overdispersion",
 			    ev->od_prompts ? num(ev->overdispersion) : json_null());
+	if (d->wandered)
+		json_object_set_new(rec, "wandered", json_true());
 	if (d->logprobs && ev->lp_stat >= 0)
 		json_object_set_new(rec, "logprob", num(ev->lp_stat));
 	json_object_set_new(rec, "latency_p50", num(ev->lat50));
@@ -2679,7 +2699,7 @@ void detect_add_embedded(struct detect_run *ev, size_t base_index,
  * were not unstable. Sets d->unstable_onset and d->unstable_since. */
 static void unstable_episode(const struct detect_run *ev, struct decision *d)
 {
-	const json_t *r = recent_unstable(ev);
+	const json_t *r = recent_unstable(ev, 0);
 	const char *since = json_string_value(json_object_get(r, "unstable_since"));
 	const char *night = json_string_value(json_object_get(r, "night"));
 
