@@ -533,7 +533,8 @@ struct config *cli_config_load(const char *config_path, struct pl_err *err)
 	return cfg;
 }
 
-int cli_signing_config(const char *config_path, struct sign_config *out, struct pl_err *err)
+int cli_signing_config(const char *config_path, struct sign_config *out, char **reports_dir,
+		       struct pl_err *err)
 {
 	struct config *cfg;
 	struct jsonloc loc;
@@ -546,6 +547,8 @@ int cli_signing_config(const char *config_path, struct sign_config *out, struct 
 		return -1;
 	loc = config_loc(cfg);
 	rc = sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, out, err);
+	if (rc == 0 && reports_dir)
+		*reports_dir = xstrdup(cfg->reports_dir);
 	config_free(cfg);
 	return rc;
 }

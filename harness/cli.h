@@ -185,10 +185,12 @@ int cli_print_usage(const char *cmd);
 struct config;
 struct config *cli_config_load(const char *config_path, struct pl_err *err);
 /* Reads only "paths.state" and "signing" from a config file (commands that need no vendor: keygen,
- * verify, register); the whole file is validated all the same. Returns 0 or -1 (PL_E_INPUT naming
- * FILE:LINE:COL). */
+ * verify, register); the whole file is validated all the same. reports_dir, when not NULL, gets
+ * the config's reports folder ("paths.reports", default "reports"; the caller's to free).
+ * Returns 0 or -1 (PL_E_INPUT naming FILE:LINE:COL). */
 struct sign_config;
-int cli_signing_config(const char *config_path, struct sign_config *out, struct pl_err *err);
+int cli_signing_config(const char *config_path, struct sign_config *out, char **reports_dir,
+		       struct pl_err *err);
 
 int cmd_alert(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);

@@ -72,7 +72,7 @@ int cmd_keygen(int argc, char **argv)
 	config = ka.config;
 	sk = ka.sk;
 	pk = ka.pk;
-	if (config ? cli_signing_config(config, &sc, &err) < 0
+	if (config ? cli_signing_config(config, &sc, NULL, &err) < 0
 		   : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;

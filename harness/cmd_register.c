@@ -15,6 +15,7 @@
 const char usage_register[] =
 	"usage: plumbline register show    [COMMON] [--checkpoint SAVED] [--unverified]\n"
 	"       plumbline register verify  [COMMON] [--checkpoint SAVED]\n"
+	"                                  [--reports DIR | --entries-only]\n"
 	"       plumbline register prove   [COMMON] (--entry SEQ | --consistency OLD_SIZE)\n"
 	"       plumbline register prove   [COMMON] --check PROOF.json [--checkpoint SAVED |\n"
 	"                                  --root HEX]\n"
@@ -52,7 +53,13 @@ static const char usage_register_tail[] =
 	"           signed checkpoint; names the first entry that does not verify, and the\n"
 	"           key that signed it when that is another key than the trusted one. With\n"
 	"           --checkpoint, also proves the register extends a checkpoint saved earlier\n"
-	"           (this catches a rollback). Exit 1 when anything does not verify.\n"
+	"           (this catches a rollback). Then checks the report files: every run\n"
+	"           entry's report is in the reports folder (--reports DIR, else the config's\n"
+	"           paths.reports, else ./reports) with the entry's SHA-256; a deleted or\n"
+	"           altered report fails, naming the file and its night. --entries-only\n"
+	"           verifies the entries alone (an auditor who has only the register); the\n"
+	"           output says which was verified. Exit 1 when anything does not verify or\n"
+	"           the reports folder is missing.\n"
 	"  prove    prints an inclusion proof for entry SEQ, or a consistency proof from the\n"
 	"           tree of OLD_SIZE entries to today's (JSON); --check verifies a proof file\n"
 	"           against the register's signed checkpoint (signature checked), a saved one\n"
@@ -70,10 +77,10 @@ static const char usage_register_tail[] =
 struct opts {
 	const char *config, *reg, *pub, *checkpoint, *out, *title, *check, *sk;
 	const char *report, *vendor, *model, *suite, *verdict, *epoch, *date, *summary;
-	const char *night, *report_path, *root;
+	const char *night, *report_path, *root, *reports;
 	long long entry, consistency;
 	double availability, latency;
-	int html, new_epoch, unverified;
+	int html, new_epoch, unverified, entries_only;
 };
 
 /* Every option of every subcommand: each subcommand reads the ones it needs. */
@@ -95,6 +102,11 @@ const struct cli_option register_options[] = {
 		   "prove: verify this proof file (against the signed checkpoint)"),
 	CLI_STRING(0, "root", struct opts, root, "HEX",
 		   "prove --check: against this trusted sha-256 root instead"),
+	CLI_STRING(0, "reports", struct opts, reports, "DIR",
+		   "verify: the reports folder whose files the entries name (default: the "
+		   "config's paths.reports)"),
+	CLI_BOOL(0, "entries-only", struct opts, entries_only,
+		 "verify: the entries alone, without the report files they name"),
 	CLI_BOOL(0, "html", struct opts, html, "report: the HTML stability report"),
 	CLI_STRING(0, "out", struct opts, out, "FILE", "report: write it here (default stdout)"),
 	CLI_STRING(0, "title", struct opts, title, "TEXT", "report: its title"),
@@ -597,13 +609,55 @@ out:
 	return rc;
 }
 
+/* `register verify`: the entries (signatures, chain, checkpoint), then, unless
+ * --entries-only, the report files they name in reports_dir. The output says which. */
+static int do_verify(const struct opts *o, const char *reg, const char *reports_dir,
+		     const struct sign_pub *pub)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	struct reg_reports_result rr;
+	json_t *entries = NULL;
+	int rc = EXIT_OK;
+
+	if (o->entries_only && o->reports)
+		return cli_usage_error("register", "--reports and --entries-only: give one");
+	if (register_verify(reg, pub, o->checkpoint, &res, &err) < 0)
+		return cli_fail(&err);
+	if (!o->entries_only && (register_load(reg, &entries, &err) < 0 ||
+				 bind_to_checkpoint(entries, &res, reg, &err) < 0 ||
+				 register_check_reports(entries, reports_dir, &rr, &err) < 0)) {
+		rc = cli_fail(&err); /* 2 for a --reports that is not a folder */
+		goto out;
+	}
+	printf("ok: %s: %zu entries (%zu runs, %zu decisions)\n", reg, res.entries, res.runs,
+	       res.decisions);
+	printf("checkpoint: size %zu, root %s, signed %s\n", res.checkpoint_size, res.root_hex,
+	       res.checkpoint_date);
+	if (res.old_checkpoint_checked)
+		printf("extends the saved checkpoint of size %zu\n", res.old_checkpoint_size);
+	if (o->entries_only)
+		printf("reports: not checked (--entries-only): the entries alone were verified, "
+		       "not that the report files they name exist and match them\n");
+	else
+		printf("reports: %zu report files in %s exist and match their entries' "
+		       "SHA-256%s\n",
+		       rr.checked, reports_dir,
+		       rr.replaced ? " (runs replaced by a later run of their night are checked "
+				     "as that run)"
+				   : "");
+out:
+	json_decref(entries);
+	return rc;
+}
+
 int cmd_register(int argc, char **argv)
 {
 	struct sign_config sc;
 	struct pl_err err = PL_ERR_INIT;
 	struct sign_pub *pub = NULL;
-	struct reg_verify_result res;
 	const char *sub = argc > 1 ? argv[1] : NULL, *reg;
+	char *reports_dir = NULL;
 	struct opts o;
 	int rc;
 
@@ -613,9 +667,11 @@ int cmd_register(int argc, char **argv)
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (o.config ? cli_signing_config(o.config, &sc, &err) < 0
+	if (o.config ? cli_signing_config(o.config, &sc, &reports_dir, &err) < 0
 		     : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0)
 		return cli_fail(&err);
+	if (!reports_dir)
+		reports_dir = xstrdup("reports"); /* a config's default */
 	reg = o.reg ? o.reg : sc.register_path;
 	if (!strcmp(sub, "show")) {
 		struct verified v;
@@ -660,22 +716,12 @@ int cmd_register(int argc, char **argv)
 			rc = do_prove(&o, reg, pub);
 			goto out;
 		}
-		if (register_verify(reg, pub, o.checkpoint, &res, &err) < 0) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-		printf("ok: %s: %zu entries (%zu runs, %zu decisions)\n", reg, res.entries,
-		       res.runs, res.decisions);
-		printf("checkpoint: size %zu, root %s, signed %s\n", res.checkpoint_size,
-		       res.root_hex, res.checkpoint_date);
-		if (res.old_checkpoint_checked)
-			printf("extends the saved checkpoint of size %zu\n",
-			       res.old_checkpoint_size);
-		rc = EXIT_OK;
+		rc = do_verify(&o, reg, o.reports ? o.reports : reports_dir, pub);
 	} else {
 		rc = cli_usage_error("register", "unknown subcommand '%s'", sub);
 	}
 out:
+	free(reports_dir);
 	sign_pub_free(pub);
 	sign_config_release(&sc);
 	return rc;

@@ -13,7 +13,8 @@
 
 const char usage_verify[] =
 	"usage: plumbline verify [--config FILE] [--public-key PATH] [--register PATH]\n"
-	"                        [--checkpoint SAVED] [--no-register] FILE...\n"
+	"                        [--checkpoint SAVED] [--no-register]\n"
+	"                        [--reports DIR | --entries-only] FILE...\n"
 	"\n";
 
 static const char usage_verify_tail[] =
@@ -26,12 +27,17 @@ static const char usage_verify_tail[] =
 	"    fails), and the comment's date and night. A missing register fails; --no-register\n"
 	"    checks the signature alone (and says so);\n"
 	"  a register (*.jsonl): every entry's signature, sequence and hash chain, and the signed\n"
-	"    checkpoint (see 'plumbline register verify').\n"
+	"    checkpoint, then that every run entry's report file is in the reports folder\n"
+	"    (--reports DIR, else the config's paths.reports, else ./reports) with the entry's\n"
+	"    SHA-256: a deleted or altered report fails, naming the file and its night.\n"
+	"    --entries-only verifies the entries alone, and says so (see 'plumbline register\n"
+	"    verify').\n"
 	"The public key and register default to the config's \"signing\" section\n"
 	"(STATE_DIR/register.pub, STATE_DIR/register.jsonl).\n"
 	"Exit 0 when everything verifies, 1 when anything does not or evidence is missing (a\n"
-	"FILE, its .minisig, the register or its checkpoint), 2 on usage or config errors (a\n"
-	"FILE that is a directory, no public key).\n"
+	"FILE, its .minisig, the register or its checkpoint, a registered report or the reports\n"
+	"folder), 2 on usage or config errors (a FILE or --reports that is not what it should\n"
+	"be, no public key).\n"
 	"\n"
 	"The same checks with stock tools:\n"
 	"  minisign -Vm REPORT -p register.pub\n"
@@ -39,8 +45,8 @@ static const char usage_verify_tail[] =
 	"          -sigfile REPORT.sig.raw\n";
 
 struct verify_args {
-	const char *config, *pub, *reg, *checkpoint;
-	int no_register;
+	const char *config, *pub, *reg, *checkpoint, *reports;
+	int no_register, entries_only;
 };
 
 const struct cli_option verify_options[] = {
@@ -54,6 +60,11 @@ const struct cli_option verify_options[] = {
 		   "also prove the register extends this checkpoint saved earlier"),
 	CLI_BOOL(0, "no-register", struct verify_args, no_register,
 		 "check a report's signature alone, without its register entry"),
+	CLI_STRING(0, "reports", struct verify_args, reports, "DIR",
+		   "a register FILE: the reports folder whose files its entries name (default: "
+		   "the config's paths.reports)"),
+	CLI_BOOL(0, "entries-only", struct verify_args, entries_only,
+		 "a register FILE: verify its entries alone, without the report files"),
 	CLI_END,
 };
 
@@ -102,6 +113,37 @@ static int evidence_missing(const char *f, struct pl_err *err)
 	return rc;
 }
 
+/* A register named as FILE: its entries, then (unless --entries-only) the report files they
+ * name in reports_dir; prints what was verified. Returns 0, or the exit code after the error
+ * was printed. */
+static int verify_register(const char *f, const struct verify_args *va, const char *reports_dir,
+			   const struct sign_pub *pub)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	struct reg_reports_result rr;
+	json_t *entries = NULL;
+	int rc = EXIT_OK;
+
+	if (register_verify(f, pub, va->checkpoint, &res, &err) < 0 ||
+	    (!va->entries_only && (register_load(f, &entries, &err) < 0 ||
+				   register_check_reports(entries, reports_dir, &rr, &err) < 0))) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	printf("ok: %s: %zu entries (%zu runs, %zu decisions), checkpoint size %zu root %s; ", f,
+	       res.entries, res.runs, res.decisions, res.checkpoint_size, res.root_hex);
+	if (va->entries_only)
+		printf("report files not checked (--entries-only): the entries alone were "
+		       "verified\n");
+	else
+		printf("%zu report files in %s exist and match their entries\n", rr.checked,
+		       reports_dir);
+out:
+	json_decref(entries);
+	return rc;
+}
+
 /* Checks that the register's entry #seq is this report. entries is the loaded register. */
 static int check_entry(const json_t *entries, const char *file, const char *tc, const char *sha,
 		       struct pl_err *err)
@@ -133,6 +175,7 @@ int cmd_verify(int argc, char **argv)
 	char **files;
 	size_t n_files, fi;
 	int no_register;
+	char *reports_dir = NULL;
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&va, 0, sizeof(va));
@@ -141,13 +184,15 @@ int cmd_verify(int argc, char **argv)
 		return rc;
 	if (first >= argc)
 		return cli_usage_error("verify", "no FILE to verify");
+	if (va.reports && va.entries_only)
+		return cli_usage_error("verify", "--reports and --entries-only: give one");
 	files = argv + first;
 	n_files = (size_t)(argc - first);
 	regpath = va.reg;
 	saved = va.checkpoint;
 	no_register = va.no_register;
 	rc = EXIT_OK;
-	if (va.config ? cli_signing_config(va.config, &sc, &err) < 0
+	if (va.config ? cli_signing_config(va.config, &sc, &reports_dir, &err) < 0
 		      : sign_config_parse(NULL, "", NULL, NULL, &sc, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -159,6 +204,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!regpath)
 		regpath = sc.register_path;
+	if (!reports_dir)
+		reports_dir = xstrdup("reports"); /* a config's default */
 	for (fi = 0; fi < n_files; fi++) {
 		const char *f = files[fi];
 		struct reg_verify_result res;
@@ -166,16 +213,9 @@ int cmd_verify(int argc, char **argv)
 
 		pl_err_init(&err);
 		if (ends_with(f, ".jsonl")) {
-			if (register_verify(f, pub, saved, &res, &err) < 0) {
-				int c = cli_fail(&err);
+			int c = verify_register(f, &va, va.reports ? va.reports : reports_dir, pub);
 
-				rc = rc == EXIT_USAGE ? rc : c;
-				continue;
-			}
-			printf("ok: %s: %zu entries (%zu runs, %zu decisions), checkpoint size %zu "
-			       "root %s\n",
-			       f, res.entries, res.runs, res.decisions, res.checkpoint_size,
-			       res.root_hex);
+			rc = rc == EXIT_USAGE || c == EXIT_OK ? rc : c;
 			continue;
 		}
 		if (evidence_missing(f, &err) < 0 || sign_verify_file(pub, f, &tc, &err) < 0 ||
@@ -242,6 +282,7 @@ int cmd_verify(int argc, char **argv)
 		free(tc);
 	}
 out:
+	free(reports_dir);
 	json_decref(entries);
 	sign_pub_free(pub);
 	sign_config_release(&sc);

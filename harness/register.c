@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define REGISTER_MAX ((size_t)1 << 30)
@@ -952,6 +953,125 @@ int register_check_report(const json_t *entries, long long seq, const char *file
 	}
 	free(have);
 	return rc;
+}
+
+/* The report path of run entry e relative to the reports folder: its report_path, or for an
+ * entry older than report_path the last two components of its report (NIGHT/FILE). */
+static const char *entry_rel(const json_t *e)
+{
+	const char *rel = sget(e, "report_path"), *rep = sget(e, "report");
+
+	if (rel)
+		return rel;
+	return rep ? default_rel(rep) : NULL;
+}
+
+/* 1 when a later run entry than index i has the same report path: a --force re-run of the
+ * night wrote its report over entry i's. */
+static int superseded(const json_t *entries, size_t i, const char *rel)
+{
+	size_t j;
+
+	for (j = i + 1; j < json_array_size(entries); j++) {
+		const json_t *o = json_array_get(entries, j);
+		const char *t = sget(o, "type"), *p = entry_rel(o);
+
+		if (t && !strcmp(t, "run") && p && !strcmp(p, rel))
+			return 1;
+	}
+	return 0;
+}
+
+/* What is wrong with run entry e's report file at file (a message into why), or 0 when it is
+ * there with the entry's SHA-256. */
+static int report_problem(const json_t *e, const char *file, char *why, size_t len)
+{
+	struct pl_err herr = PL_ERR_INIT;
+	const char *want = sget(e, "report_sha256");
+	struct stat st;
+	char sha[65];
+
+	if (lstat(file, &st) < 0) {
+		snprintf(why, len, "does not exist (deleted?): missing evidence");
+		return 1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		snprintf(why, len, "is not a regular file");
+		return 1;
+	}
+	if (sign_sha256_file(file, sha, &herr) < 0) {
+		/* the error's own text may be long: the reason is enough here */
+		snprintf(why, len, "cannot be read (%.200s)", herr.msg);
+		return 1;
+	}
+	if (!want || strcmp(want, sha)) {
+		snprintf(why, len,
+			 "has SHA-256 %s, the entry records %s: the report was altered or "
+			 "replaced",
+			 sha, want ? want : "none");
+		return 1;
+	}
+	return 0;
+}
+
+int register_check_reports(const json_t *entries, const char *reports_dir,
+			   struct reg_reports_result *out, struct pl_err *err)
+{
+	struct stat st;
+	struct sbuf file;
+	size_t i, bad = 0;
+	char why[400];
+
+	memset(out, 0, sizeof(*out));
+	if (stat(reports_dir, &st) < 0)
+		return pl_err_set(err, PL_E_INTEGRITY, reports_dir,
+				  "the reports folder does not exist, so the report files the "
+				  "register names cannot be checked (missing evidence): give "
+				  "--reports DIR, or --entries-only to verify the entries alone");
+	if (!S_ISDIR(st.st_mode))
+		return pl_err_set(err, PL_E_USAGE, reports_dir,
+				  "is not a folder: name the reports folder (the one holding "
+				  "NIGHT/VENDOR-SUITE.json)");
+	sbuf_init(&file);
+	for (i = 0; i < json_array_size(entries); i++) {
+		const json_t *e = json_array_get(entries, i);
+		const char *t = sget(e, "type"), *rel = entry_rel(e);
+		char night[11];
+
+		if (!t || strcmp(t, "run"))
+			continue;
+		if (!rel) {
+			rel = "(none)";
+		} else if (superseded(entries, i, rel)) {
+			out->replaced++;
+			continue;
+		}
+		sbuf_reset(&file);
+		sbuf_addf(&file, "%s/%s", reports_dir, rel);
+		if (!report_problem(e, file.buf, why, sizeof(why))) {
+			out->checked++;
+			continue;
+		}
+		if (!bad++) {
+			register_entry_night(e, night);
+			pl_err_set(err, PL_E_INTEGRITY, file.buf,
+				   "the report of register entry #%lld (night %s, %s/%s) %s",
+				   (long long)json_integer_value(json_object_get(e, "seq")),
+				   night[0] ? night : "?",
+				   sget(e, "vendor") ? sget(e, "vendor") : "?",
+				   sget(e, "suite") ? sget(e, "suite") : "?", why);
+		}
+	}
+	out->failed = bad;
+	if (bad > 1) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n,
+			 "; %zu more registered report file%s missing or altered", bad - 1,
+			 bad == 2 ? " is" : "s are");
+	}
+	sbuf_release(&file);
+	return bad ? -1 : 0;
 }
 
 int register_load(const char *path, json_t **entries, struct pl_err *err)

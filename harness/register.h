@@ -146,6 +146,23 @@ int register_verify(const char *path, const struct sign_pub *pub, const char *ol
 int register_check_report(const json_t *entries, long long seq, const char *file,
 			  const char *sha256_hex, const char *tc, struct pl_err *err);
 
+struct reg_reports_result {
+	size_t checked;	 /* report files found with their entry's SHA-256 */
+	size_t replaced; /* run entries a later run of the same night replaced (--force): their
+			    file holds the later report, so it is checked against that entry */
+	size_t failed;	 /* report files missing or altered */
+};
+
+/* Checks that the report file of every run entry of a verified register (entries, as
+ * register_load gives them) is in reports_dir, at the entry's report_path (entries older than
+ * report_path: the last two components of their "report"), with the entry's SHA-256. A run a
+ * later run of the same report path replaced is not checked (out->replaced). Returns 0, or -1
+ * with err set naming the first file that is missing or altered, its entry and night, and how
+ * many more there are (PL_E_INTEGRITY; also for a reports_dir that does not exist: missing
+ * evidence), or PL_E_USAGE for a reports_dir that is not a folder. */
+int register_check_reports(const json_t *entries, const char *reports_dir,
+			   struct reg_reports_result *out, struct pl_err *err);
+
 /* The night an entry is about: its "night", else the day of its "date" (older entries, whose
  * date was the night). Writes YYYY-MM-DD (or "" when neither) into buf[11]. */
 void register_entry_night(const json_t *entry, char buf[11]);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test_sign_tools.sh: signed reports and the register through the real binary, checked with the
 # stock tools (minisign -Vm, openssl pkeyutl -verify -rawin), and forgeries that must fail.
+# register verify checks the report files too: their reports folder here is "." (register
+# add names them reports/FILE, so report_path is reports/FILE).
 set -u
 PLUMBLINE=${PLUMBLINE:?PLUMBLINE must point at the binary}
 for tool in minisign openssl; do
@@ -37,7 +39,7 @@ expect_ok "openssl pkeyutl -verify -rawin accepts the report" openssl pkeyutl -v
 expect_ok "plumbline verify report + register" "$PLUMBLINE" verify --public-key $PUB --register $REG $R
 grep -q "register entry #2 (register verified)" out.txt || { bad "verify output"; cat out.txt; }
 expect_ok "plumbline verify with the PEM key" "$PLUMBLINE" verify --public-key $PEM --register $REG $R
-expect_ok "register verify" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_ok "register verify" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 cp $REG.checkpoint saved.checkpoint
 expect_ok "register show" "$PLUMBLINE" register show --public-key $PUB --register $REG
 grep -q "sim/sim-1" out.txt || { bad "show lists sim/sim-1"; cat out.txt; }
@@ -50,7 +52,7 @@ expect_fail "a proof moved to another entry" "$PLUMBLINE" register prove --publi
 # a fourth entry, then the saved checkpoint must still be consistent
 printf '{"night":4}\n' > reports/sim-core-4.json
 "$PLUMBLINE" register add --secret-key $K --register $REG reports/sim-core-4.json --vendor sim --model sim-1 --suite core --verdict no_change >/dev/null
-expect_ok "register extends the saved checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG --checkpoint saved.checkpoint
+expect_ok "register extends the saved checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports . --checkpoint saved.checkpoint
 expect_ok "prove consistency 3 -> 4" "$PLUMBLINE" register prove --public-key $PUB --register $REG --consistency 3
 cp out.txt cons.json
 expect_ok "check consistency proof" "$PLUMBLINE" register prove --public-key $PUB --register $REG --check cons.json
@@ -89,25 +91,25 @@ expect_fail "plumbline verify: report renamed away from its entry" "$PLUMBLINE" 
 cp $REG good.jsonl; cp $REG.checkpoint good.checkpoint
 restore() { cp good.jsonl $REG; cp good.checkpoint $REG.checkpoint; }
 head -n 3 good.jsonl > $REG
-expect_fail "truncated register" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_fail "truncated register" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 grep -q "truncated" out.txt || bad "truncation not named"
 restore; { sed -n 1p good.jsonl; sed -n 3p good.jsonl; sed -n 2p good.jsonl; sed -n 4p good.jsonl; } > $REG
-expect_fail "reordered register" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_fail "reordered register" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 grep -q ":2: entry 1" out.txt || bad "reordered entry not named"
 restore; sed -i '3s/"changed"/"no_chang"/' $REG
-expect_fail "edited entry" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_fail "edited entry" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 grep -q ":3: entry 2" out.txt || bad "edited entry not named"
 restore; sed -i '2d' $REG
-expect_fail "deleted entry" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_fail "deleted entry" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 restore
 "$PLUMBLINE" register add --secret-key other.key --register other.jsonl reports/sim-core-1.json --vendor x --model y --suite z --verdict no_change >/dev/null
 cp other.jsonl.checkpoint $REG.checkpoint
-expect_fail "replaced checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_fail "replaced checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 grep -q "checkpoint signature does not verify" out.txt || bad "replaced checkpoint not named"
 restore; cp saved.checkpoint $REG.checkpoint
-expect_fail "rolled-back checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_fail "rolled-back checkpoint" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 restore
-expect_ok "restored register verifies" "$PLUMBLINE" register verify --public-key $PUB --register $REG
+expect_ok "restored register verifies" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 chmod 644 $K
 expect_fail "secret key readable by others is refused" "$PLUMBLINE" register add --secret-key $K --register $REG reports/sim-core-4.json --vendor sim --model sim-1 --suite core --verdict no_change
 grep -q "accessible by group or others" out.txt || bad "refusal message"
@@ -122,7 +124,7 @@ expect_ok "minisign -G -W" minisign -G -W -p ms.pub -s ms.key
 expect_ok "register add with a 'minisign -G -W' key" "$PLUMBLINE" register add --secret-key ms.key \
 	--register ms.jsonl reports/sim-core-1.json --vendor sim --model sim-1 --suite core --verdict no_change
 expect_ok "minisign -V of its report signature" minisign -Vm reports/sim-core-1.json -p ms.pub
-expect_ok "register verify with the minisign public key" "$PLUMBLINE" register verify --public-key ms.pub --register ms.jsonl
+expect_ok "register verify with the minisign public key" "$PLUMBLINE" register verify --public-key ms.pub --register ms.jsonl --reports .
 
 [ $fails = 0 ] && echo "all sign/register tool checks passed" || echo "$fails check(s) failed"
 exit $((fails > 0))
