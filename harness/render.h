@@ -93,6 +93,11 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
  * changes and decisions in the order of their nights. */
 void render_register_show(const json_t *entries, time_t now, struct sbuf *out);
 
+/* When a decision entry was made, from its signed "date" (the wall clock at the decision, not
+ * the night it is about): "2026-11-04 09:12:30 UTC", a bare day alone, or "date not recorded"
+ * when the entry has no well-formed date. Plain text, safe to write into HTML. */
+void render_decision_date(const json_t *entry, struct sbuf *out);
+
 /* One vendor/model's stability in plain words (raw: escape to show), over the nights its
  * runs observed, never counted to today: "stable over 3 observed nights since 2026-11-03,
  * last observed 2026-11-06; 1 night suspected and retracted the next night, not counted

@@ -629,8 +629,9 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addstr(out, "</section>\n");
 		return;
 	}
-	sbuf_addstr(out, "<h3>decisions</h3>\n<table><tr><th>#</th><th>night</th><th>suite</th>"
-			 "<th>decision</th><th>by</th><th>reason</th><th>accepts</th></tr>\n");
+	sbuf_addstr(out, "<h3>decisions</h3>\n<table><tr><th>#</th><th>night</th>"
+			 "<th>decided</th><th>suite</th><th>decision</th><th>by</th>"
+			 "<th>reason</th><th>accepts</th></tr>\n");
 	json_array_foreach(entries, i, e)
 	{
 		const char *type = sget(e, "type");
@@ -641,6 +642,8 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
 			  (long long)json_integer_value(json_object_get(e, "seq")));
 		night_text(out, e);
+		sbuf_addstr(out, "</td><td>");
+		render_decision_date(e, out);
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "suite"));
 		sbuf_addstr(out, "</td><td>");

@@ -17,6 +17,23 @@ static void date_only(const char *iso, char buf[11])
 	snprintf(buf, 11, "%s", iso && *iso ? iso : "-");
 }
 
+void render_decision_date(const json_t *entry, struct sbuf *out)
+{
+	const char *d = sget(entry, "date");
+	time_t t = register_parse_date(d);
+	char buf[32];
+	struct tm tm;
+
+	if (t < 0) {
+		sbuf_addstr(out, "date not recorded");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	/* a bare day says no more than the day: no made-up midnight */
+	strftime(buf, sizeof(buf), strlen(d) == 10 ? "%Y-%m-%d" : "%Y-%m-%d %H:%M:%S UTC", &tm);
+	sbuf_addstr(out, buf);
+}
+
 void render_register_stability(const struct reg_summary *s, int with_blips, struct sbuf *out)
 {
 	const char *since = s->stable_since ? s->stable_since : "-";
@@ -227,12 +244,13 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 			if (!any++)
 				sbuf_addstr(out, "\nchanges and decisions:\n");
 			date_only(night, d);
-			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: DECISION %s by %s: \"%s\"",
+			sbuf_addf(out, "  #%-4lld %s  %s/%s %s: DECISION %s by %s, decided ",
 				  (long long)seq, d, sget(e, "vendor"), sget(e, "model"),
 				  sget(e, "suite") ? sget(e, "suite") : "",
 				  sget(e, "action") ? sget(e, "action") : "?",
-				  sget(e, "by") ? sget(e, "by") : "?",
-				  sget(e, "reason") ? sget(e, "reason") : "");
+				  sget(e, "by") ? sget(e, "by") : "?");
+			render_decision_date(e, out);
+			sbuf_addf(out, ": \"%s\"", sget(e, "reason") ? sget(e, "reason") : "");
 			if (json_is_integer(acc))
 				sbuf_addf(out, " (accepts run #%lld",
 					  (long long)json_integer_value(acc));

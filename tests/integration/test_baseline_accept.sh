@@ -87,8 +87,13 @@ assert e["topped_up"] == 100 and len(e["journal_sha256"]) == 64, e
 PY
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg"
 expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
-grep -q 'DECISION accept by alice: "vendor confirmed the model upgrade (ticket 4711)" (accepts run #0' "$tmp/last.out" ||
+# the decision says when it was decided: its signed entry's date, not only its night
+decided=$(tail -n 1 "$reg" | python3 -c 'import json,sys; d=json.load(sys.stdin)["date"]; print(d[:10] + " " + d[11:19] + " UTC")')
+grep -qF "DECISION accept by alice, decided $decided: \"vendor confirmed the model upgrade (ticket 4711)\" (accepts run #0" "$tmp/last.out" ||
 	fail "show: $(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/accept.html"
+grep -qF "<th>decided</th>" "$tmp/accept.html" && grep -qF "<td>$decided</td>" "$tmp/accept.html" ||
+	fail "html: no decided column with $decided"
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$report" "$reg"
 
 # the next night with the same (now accepted) behaviour is not a change against the new baseline

@@ -582,8 +582,9 @@ static void test_show(void **state)
 	print_message("%s", sb.buf);
 	assert_non_null(strstr(sb.buf, "openai-prod/gpt-4o"));
 	assert_non_null(strstr(sb.buf, "CHANGED: answers 40% longer"));
-	assert_non_null(strstr(sb.buf, "DECISION accept by alice: \"longer answers are fine\" "
-				       "(accepts run #2, epoch e2)"));
+	/* the decision's own time (its signed date), not only the night it is about */
+	assert_non_null(strstr(sb.buf, "DECISION accept by alice, decided 2026-11-24 09:00:00 UTC: "
+				       "\"longer answers are fine\" (accepts run #2, epoch e2)"));
 	sbuf_release(&sb);
 	json_decref(entries);
 }
@@ -756,7 +757,9 @@ static void test_events_stages(void **state)
 		"(report r/2026-11-03.json)\n"
 		"  #3    2026-11-04  v/m s: CONFIRMED the change suspected 2026-11-03 (#2), "
 		"counted there: x (report r/2026-11-04.json)\n"
-		"  #4    2026-11-04  v/m s: DECISION accept by alice: \"fine\" (accepts run #3, "
+		/* an entry without a date does not get one made up */
+		"  #4    2026-11-04  v/m s: DECISION accept by alice, decided date not recorded: "
+		"\"fine\" (accepts run #3, "
 		"epoch e2: the change of 2026-11-03, #2)\n"
 		"  #5    2026-11-05  v/m s: SUSPECTED, RETRACTED 2026-11-06 by #6: not a change: x "
 		"(report r/2026-11-05.json)\n"

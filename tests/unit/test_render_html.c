@@ -74,6 +74,10 @@ static void test_html(void **state)
 	assert_non_null(strstr(a.buf, "href=\"../reports/x&quot;.html\">report</a>"));
 	/* a reader's help: a summary per vendor, a glossary, axes with titles, print styles */
 	assert_non_null(strstr(a.buf, "<h2>Summary</h2>"));
+	/* a decision row says when it was decided (its signed date), beside its night */
+	assert_non_null(strstr(a.buf, "<th>night</th><th>decided</th>"));
+	assert_non_null(strstr(a.buf, "<td class=\"n\">10</td><td>2026-11-21</td><td>2026-11-21 "
+				      "09:00:00 UTC</td><td>core</td><td>accept</td>"));
 	/* stable over the nights observed (11-16 and 11-18), not the 14 days to now (11-30) */
 	assert_non_null(strstr(a.buf, "<b>openai-prod / gpt-4o</b>: stable over 2 observed nights "
 				      "since 2026-11-16, last observed 2026-11-18; 1 behaviour "
