@@ -30,7 +30,9 @@ const char usage_run[] =
 	"\n"
 	"Sends every prompt of each SUITE to each vendor (all vendors of the config unless\n"
 	"--vendor is given), compares the answers with the stored baselines, decides whether\n"
-	"the vendor changed, writes reports/<date>/<vendor>-<suite>.json and prints a summary.\n"
+	"the vendor changed, writes reports/<date>/<vendor>-<suite>.json and prints a summary;\n"
+	"under it, when checks failed, the first 5 failing checks (check id, prompt id, pass\n"
+	"rate) and \"+N more\" (not with --quiet).\n"
 	"\n";
 
 static const char usage_run_tail[] =
@@ -1117,6 +1119,62 @@ static int write_renderings(const struct run_args *a, const struct target *t, si
 	return rc;
 }
 
+#define FAILED_SHOWN 5 /* failing checks printed under the summary; the rest are counted */
+
+struct failed_shown {
+	const struct target *t;
+	size_t shown;
+};
+
+/* One failing (prompt, check) under the summary: its check id, prompt id and pass rate. */
+static int print_failed_check(const json_t *p, const json_t *c, void *ctx)
+{
+	struct failed_shown *fs = ctx;
+	const char *id = json_string_value(json_object_get(c, "id"));
+	const char *v = json_string_value(json_object_get(c, "verdict"));
+	json_int_t pass = json_integer_value(json_object_get(c, "pass"));
+	json_int_t n = pass + json_integer_value(json_object_get(c, "fail")) +
+		       json_integer_value(json_object_get(c, "error"));
+	const json_t *min = json_object_get(c, "min_pass_rate");
+
+	if (!fs->shown)
+		printf("failing checks:\n");
+	printf("  %s/%s: check %s on prompt %s: ", fs->t->vendor->id, fs->t->suite->id,
+	       id ? id : render_check_name(c), json_string_value(json_object_get(p, "id")));
+	if (n > 0) {
+		printf("pass rate %.0f%% (%lld of %lld samples)", 100.0 * (double)pass / (double)n,
+		       (long long)pass, (long long)n);
+		if (json_is_number(min))
+			printf(", needs %.0f%%", 100.0 * json_number_value(min));
+	} else {
+		printf("%s", v && !strcmp(v, "error") ? "could not be evaluated" : "failed");
+	}
+	printf("\n");
+	return ++fs->shown >= FAILED_SHOWN;
+}
+
+/* Under the summary: the night's first few failing checks, read from the reports as the
+ * Markdown report lists them (render_failed_checks), then how many more. */
+static void print_failed_checks(const struct target *t, const struct publish_item *items, size_t n)
+{
+	struct failed_shown fs = { NULL, 0 };
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++) {
+		json_t *r;
+
+		if (!items[i].checks_failed)
+			continue;
+		r = json_load_file(t[i].report_path, 0, NULL);
+		fs.t = &t[i];
+		total += render_failed_checks(
+			r, fs.shown < FAILED_SHOWN ? print_failed_check : NULL, &fs);
+		json_decref(r);
+	}
+	if (total > fs.shown)
+		printf("  +%zu more (see the reports)\n", total - fs.shown);
+}
+
 static const char *failing_note(const struct target *t, const char *id)
 {
 	size_t i;
@@ -1835,6 +1893,8 @@ int cmd_run(int argc, char **argv)
 			       stopped.buf);
 		printf("\n");
 	}
+	if (!a.quiet)
+		print_failed_checks(targets, items, n_targets);
 	/* a channel that did not take its alert is said, not only logged: the next run sends
 	 * it again */
 	if (pl_err_isset(&aerr)) {

@@ -35,6 +35,15 @@ const char *render_check_name(const json_t *check);
  * answer)". Returns text or a static string. */
 const char *render_answer_text(const char *text, int refused);
 
+/* Calls fn(prompt, check, ctx) for every check of report (a run report with its "prompts")
+ * that did not pass, verdict "fail" or "error", in the report's order (prompt by prompt),
+ * until fn returns non-zero; fn may be NULL (count only). Returns how many such checks the
+ * report has, past a stop too. The Markdown report's table and `plumbline run`'s console
+ * list are made from it. prompt and check are borrowed. */
+size_t render_failed_checks(const json_t *report,
+			    int (*fn)(const json_t *prompt, const json_t *check, void *ctx),
+			    void *ctx);
+
 /* Markdown summary of one run report. Returns 0 or -1 (PL_E_INPUT: not a report object). */
 int render_md_report(const json_t *report, struct sbuf *out, struct pl_err *err);
 

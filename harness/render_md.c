@@ -253,13 +253,84 @@ static void stat_num(struct sbuf *out, const json_t *stats, const char *k, const
 		sbuf_addf(out, "%s %.1f%s · ", label, json_number_value(v), unit);
 }
 
+size_t render_failed_checks(const json_t *report,
+			    int (*fn)(const json_t *prompt, const json_t *check, void *ctx),
+			    void *ctx)
+{
+	const json_t *p, *c;
+	size_t i, j, n = 0;
+	int stopped = 0;
+
+	json_array_foreach(json_object_get(report, "prompts"), i, p)
+		json_array_foreach(json_object_get(p, "checks"), j, c)
+	{
+		const char *v = sget(c, "verdict");
+
+		if (!v || (strcmp(v, "fail") && strcmp(v, "error")))
+			continue;
+		n++;
+		if (!stopped && fn)
+			stopped = fn(p, c, ctx);
+	}
+	return n;
+}
+
+#define MD_ROWS_MAX 50 /* a summary, not the report: the rest is counted */
+
+struct md_rows {
+	struct sbuf *out;
+	size_t rows;
+};
+
+/* One row of the failed checks' table; stops at MD_ROWS_MAX. */
+static int md_row(const json_t *p, const json_t *c, void *ctx)
+{
+	struct md_rows *mr = ctx;
+	struct sbuf *out = mr->out;
+	const char *v = sget(c, "verdict");
+	const json_t *score = json_object_get(c, "score_mean");
+	char num[40];
+
+	if (!score)
+		score = json_object_get(c, "score");
+	sbuf_addstr(out, "| ");
+	cell(out, sget(p, "id"));
+	sbuf_addstr(out, " | ");
+	cell(out, render_check_name(c));
+	/* two checks of one kind on a prompt read alike: their ids tell them apart */
+	if (sget(c, "id") && strcmp(sget(c, "id"), render_check_name(c)) && same_name(p, c) > 1) {
+		sbuf_addstr(out, " \\[");
+		cell(out, sget(c, "id"));
+		sbuf_addstr(out, "\\]");
+	}
+	sbuf_addf(out, " | %s | ", !strcmp(v, "fail") ? "❌ fail" : "⚠️ error");
+	if (json_is_number(score) && canon_number(json_number_value(score), num, sizeof(num)) > 0)
+		sbuf_addstr(out, num);
+	else
+		sbuf_addstr(out, "-");
+	sbuf_addstr(out, " | ");
+	cell(out, check_detail(c));
+	if (json_is_integer(json_object_get(c, "fail")) &&
+	    json_integer_value(json_object_get(c, "fail")) +
+			    json_integer_value(json_object_get(c, "pass")) >
+		    0)
+		sbuf_addf(out, " (%lld of %lld samples failed)",
+			  (long long)json_integer_value(json_object_get(c, "fail")),
+			  (long long)(json_integer_value(json_object_get(c, "fail")) +
+				      json_integer_value(json_object_get(c, "pass"))));
+	answer_note(out, c);
+	quoted_note(out, c);
+	sbuf_addstr(out, " |\n");
+	return ++mr->rows >= MD_ROWS_MAX;
+}
+
 int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 {
 	const json_t *prompts = json_object_get(r, "prompts"), *p, *c;
 	const json_t *meta = json_object_get(r, "metadata_changes"), *stats;
 	const json_t *counts = json_object_get(r, "counts");
-	size_t i, j, n_checks = 0, n_failed = 0, n_err = 0, n_pfailed = 0, rows = 0;
-	char num[40], phrase[128];
+	size_t i, j, n_checks = 0, n_failed = 0, n_err = 0, n_pfailed = 0;
+	char phrase[128];
 
 	if (!json_is_object(r))
 		return pl_err_set(err, PL_E_INPUT, NULL, "the report is not a json object");
@@ -329,59 +400,14 @@ int render_md_report(const json_t *r, struct sbuf *out, struct pl_err *err)
 	}
 	sbuf_addstr(out, "\n\n");
 	if (n_failed + n_err) {
+		struct md_rows mr = { out, 0 };
+
 		sbuf_addstr(out, "| prompt | check | verdict | score | detail |\n"
 				 "|---|---|---|---:|---|\n");
-		json_array_foreach(prompts, i, p)
-			json_array_foreach(json_object_get(p, "checks"), j, c)
-		{
-			const char *v = sget(c, "verdict");
-			const json_t *score = json_object_get(c, "score_mean");
-
-			if (!score)
-				score = json_object_get(c, "score");
-
-			if (!v || (strcmp(v, "fail") && strcmp(v, "error")))
-				continue;
-			sbuf_addstr(out, "| ");
-			cell(out, sget(p, "id"));
-			sbuf_addstr(out, " | ");
-			cell(out, render_check_name(c));
-			/* two checks of one kind on a prompt read alike: their ids tell them apart
-			 */
-			if (sget(c, "id") && strcmp(sget(c, "id"), render_check_name(c)) &&
-			    same_name(p, c) > 1) {
-				sbuf_addstr(out, " \\[");
-				cell(out, sget(c, "id"));
-				sbuf_addstr(out, "\\]");
-			}
-			sbuf_addf(out, " | %s | ", !strcmp(v, "fail") ? "❌ fail" : "⚠️ error");
-			if (json_is_number(score) &&
-			    canon_number(json_number_value(score), num, sizeof(num)) > 0)
-				sbuf_addstr(out, num);
-			else
-				sbuf_addstr(out, "-");
-			sbuf_addstr(out, " | ");
-			cell(out, check_detail(c));
-			if (json_is_integer(json_object_get(c, "fail")) &&
-			    json_integer_value(json_object_get(c, "fail")) +
-					    json_integer_value(json_object_get(c, "pass")) >
-				    0)
-				sbuf_addf(out, " (%lld of %lld samples failed)",
-					  (long long)json_integer_value(json_object_get(c, "fail")),
-					  (long long)(json_integer_value(json_object_get(c, "fai"
-											    "l")) +
-						      json_integer_value(json_object_get(c, "pas"
-											    "s"))));
-			answer_note(out, c);
-			quoted_note(out, c);
-			sbuf_addstr(out, " |\n");
-			if (++rows >= 50)
-				goto table_done;
-		}
-	table_done:
-		if (rows >= 50 && n_failed + n_err > rows)
+		render_failed_checks(r, md_row, &mr);
+		if (mr.rows >= MD_ROWS_MAX && n_failed + n_err > mr.rows)
 			sbuf_addf(out, "\n…and %zu more; see the report.\n",
-				  n_failed + n_err - rows);
+				  n_failed + n_err - mr.rows);
 		sbuf_addch(out, '\n');
 	}
 	if (json_array_size(meta)) {
