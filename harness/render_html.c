@@ -838,7 +838,9 @@ static void plain_summary(struct sbuf *out, const json_t *byn, const struct reg_
 		event_list(out, byn, s, o, events, "return");
 	}
 	if (s->availability >= 0)
-		sbuf_addf(out, "; available %.1f%% of the time over 30 days (vendor faults only)",
+		sbuf_addf(out,
+			  "; availability %.1f%% over 30 days (the mean of its runs' availability, "
+			  "vendor faults only)",
 			  100 * s->availability);
 	if (s->latency_p50_ms >= 0)
 		sbuf_addf(out, "; median latency %.0f ms", s->latency_p50_ms);
@@ -863,15 +865,21 @@ static const char glossary[] =
 	"<dt>accepted</dt><dd>a person reviewed a change and made it the new baseline "
 	"(<code>plumbline baseline accept</code>), with the reason given; the decision is "
 	"signed in the register.</dd>\n"
-	"<dt>availability</dt><dd>answered requests / (answered + vendor faults: server "
-	"errors, overload, rate limits, timeouts, network failures, malformed answers). Our "
-	"own faults are left out: a revoked or wrong key, a request the vendor rejected as "
-	"malformed, a budget that stopped the run, a configuration error.</dd>\n"
+	"<dt>availability</dt><dd>of a run: its answered requests / (answered + vendor "
+	"faults: server errors, overload, rate limits, timeouts, network failures, malformed "
+	"answers). Our own faults are left out: a revoked or wrong key, a request the vendor "
+	"rejected as malformed, a budget that stopped the run, a configuration error. The "
+	"30-day figure is the mean of the runs' availability over the nights of the last 30 "
+	"days (runs replaced by a later run of their night left out): each night weighs the "
+	"same, however many requests it sent. A vendor that is down stops a run early, and "
+	"the requests never sent are no faults; pooled over requests, such a night would "
+	"hardly count.</dd>\n"
 	"<dt>replaced run</dt><dd>a night run again (<code>plumbline run --force</code>): "
 	"the later run's report replaced the earlier one's file and is the night's; the "
 	"earlier run stays in the register, listed with the SHA-256 of the report it "
 	"signed, but is not counted (not in runs, changes, availability or latency).</dd>\n"
-	"<dt>median latency</dt><dd>the middle time to a complete answer in a run.</dd>\n"
+	"<dt>median latency</dt><dd>the middle time to a complete answer in a run; the "
+	"30-day figure is the median of the runs' medians.</dd>\n"
 	"<dt>verdict</dt><dd>per run: <i>pass</i> or <i>no_change</i> (nothing moved), "
 	"<i>changed</i>, <i>checks_failed</i> (the suite's own checks failed without a "
 	"behaviour change), <i>incomplete</i> (too few answers to judge), <i>unstable</i> "
@@ -911,8 +919,8 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 	for (i = 0; i < n; i++)
 		plain_summary(out, byn, &s[i], o, events);
 	sbuf_addstr(out, "<table><tr><th>vendor / model</th><th>epoch</th><th>last change</th>"
-			 "<th>changes 30d</th><th>changes 90d</th><th>availability 30d (vendor "
-			 "faults only)</th>"
+			 "<th>changes 30d</th><th>changes 90d</th><th>availability 30d (mean of "
+			 "the runs, vendor faults only)</th>"
 			 "<th>median latency 30d</th><th>runs</th><th>decisions</th></tr>\n");
 	for (i = 0; i < n; i++) {
 		sbuf_addstr(out, "<tr><td><a href=\"#");

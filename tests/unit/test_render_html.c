@@ -74,6 +74,14 @@ static void test_html(void **state)
 	assert_non_null(strstr(a.buf, "href=\"../reports/x&quot;.html\">report</a>"));
 	/* a reader's help: a summary per vendor, a glossary, axes with titles, print styles */
 	assert_non_null(strstr(a.buf, "<h2>Summary</h2>"));
+	/* the 30-day availability is the mean of the runs' figures (openai-prod: 0.90, 0.92,
+	 * 0.94, 0.96, 0.98), and the summary, the table and the glossary all say so */
+	assert_non_null(strstr(a.buf, "; availability 94.0% over 30 days (the mean of its runs' "
+				      "availability, vendor faults only)"));
+	assert_null(strstr(a.buf, "of the time"));
+	assert_non_null(strstr(a.buf, "<th>availability 30d (mean of the runs, vendor faults "
+				      "only)</th>"));
+	assert_non_null(strstr(a.buf, "The 30-day figure is the mean of the runs' availability"));
 	/* a decision row says when it was decided (its signed date), beside its night */
 	assert_non_null(strstr(a.buf, "<th>night</th><th>decided</th>"));
 	assert_non_null(strstr(a.buf, "<td class=\"n\">10</td><td>2026-11-21</td><td>2026-11-21 "
