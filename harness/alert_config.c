@@ -170,6 +170,11 @@ struct alerts *alerts_new(const struct jsonloc *loc, const char *pointer, const 
 	    json_get_int(loc, pointer, section, "timeout_ms", 100, 600000, 10000, &timeout_ms,
 			 err) < 0)
 		goto fail;
+	/* links are the base joined with NIGHT/FILE: a query or fragment would swallow them */
+	if (base && http_link_base_problem(base)) {
+		json_fail(loc, pointer, "report_url_base", err, "%s", http_link_base_problem(base));
+		goto fail;
+	}
 	a->cooldown_s = cooldown_h * 3600.0;
 	chans = json_object_get(section, "channels");
 	if (!chans) {

@@ -581,33 +581,74 @@ const char *http_url_problem(const char *url, int smtp)
 	return why;
 }
 
+/* What of user, password, query and fragment url has, for the checks below: 'u' (a user name
+ * or password), '?', '#', 0 (none), or 'x' when it does not parse. */
+static char url_extra_part(const char *url)
+{
+	char *part = NULL, r = 0;
+	CURLU *u = curl_url();
+
+	if (!u)
+		return 'x';
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		r = 'x';
+	else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+		 curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
+		r = 'u';
+	else if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK)
+		r = '?';
+	else if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
+		r = '#';
+	curl_free(part);
+	curl_url_cleanup(u);
+	return r;
+}
+
 const char *http_base_url_problem(const char *url)
 {
 	const char *why = http_url_problem(url, 0);
-	char *part = NULL;
-	CURLU *u;
 
 	if (why)
 		return why;
-	u = curl_url();
-	if (!u)
-		return "cannot be checked (out of memory)";
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		why = "does not parse as a URL";
-	else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
-		 curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
-		why = "holds a user name or password (USER:PASSWORD@HOST): it would be sent with "
-		      "every request and echoed in error bodies, where it is not redacted; give the "
-		      "key with api_key_env or api_key_file";
-	else if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK)
-		why = "has a query string (?...): the probe appends its path after base_url, so it "
-		      "would land inside the query; give the key with api_key_env or api_key_file "
-		      "(and Azure's version with api_version)";
-	else if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
-		why = "has a fragment (#...)";
-	curl_free(part);
-	curl_url_cleanup(u);
-	return why;
+	switch (url_extra_part(url)) {
+	case 'x':
+		return "does not parse as a URL";
+	case 'u':
+		return "holds a user name or password (USER:PASSWORD@HOST): it would be sent with "
+		       "every request and echoed in error bodies, where it is not redacted; give the "
+		       "key with api_key_env or api_key_file";
+	case '?':
+		return "has a query string (?...): the probe appends its path after base_url, so it "
+		       "would land inside the query; give the key with api_key_env or api_key_file "
+		       "(and Azure's version with api_version)";
+	case '#':
+		return "has a fragment (#...)";
+	default:
+		return NULL;
+	}
+}
+
+const char *http_link_base_problem(const char *url)
+{
+	const char *why = http_url_problem(url, 0);
+
+	if (why)
+		return why;
+	switch (url_extra_part(url)) {
+	case 'x':
+		return "does not parse as a URL";
+	case 'u':
+		return "holds a user name or password (USER:PASSWORD@HOST): every alert would "
+		       "show it in its link";
+	case '?':
+		return "has a query string (?...): the report's NIGHT/FILE is appended after it, so "
+		       "it would land inside the query and the link would not reach the report";
+	case '#':
+		return "has a fragment (#...): the report's NIGHT/FILE is appended after it, so it "
+		       "would land inside the fragment and the link would not reach the report";
+	default:
+		return NULL;
+	}
 }
 
 int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,

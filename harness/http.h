@@ -118,6 +118,10 @@ const char *http_url_problem(const char *url, int smtp);
  * echoed, never redacted), query string (the probe's path would land in it) or fragment; the
  * answer never repeats the URL. */
 const char *http_base_url_problem(const char *url);
+/* http_url_problem for a base that links are made from by appending a path (the alerts'
+ * report_url_base): no query string or fragment (the path would land inside it), no user name
+ * or password (every message would show it); the answer never repeats the URL. */
+const char *http_link_base_problem(const char *url);
 
 /* The wait before retry `attempt` (1 for the first retry), in seconds: full jitter, unit (in
  * [0, 1)) times base_ms * 2^(attempt-1) capped at cap_ms, raised to retry_after_ms when that is

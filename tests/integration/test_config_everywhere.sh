@@ -2,8 +2,10 @@
 # test_config_everywhere.sh: every command that reads --config refuses the config `check` and
 # `run` refuse (exit 2, the same FILE:LINE:COL message), before it sends or writes anything: an
 # unknown key in "alerts", a webhook without secret_env, an unknown key in "logging",
-# "signing" or "detection". Before, `baseline record`, `compare` and `keygen` validated only the
-# config's own keys: a baseline was recorded (150 requests) and then every night exited 2.
+# "signing" or "detection", a base_url or an alerts report_url_base with a query or fragment
+# (QA: report_url_base "https://ci/pl/?t=x" was accepted and every alert's link was broken).
+# Before, `baseline record`, `compare` and `keygen` validated only the config's own keys: a
+# baseline was recorded (150 requests) and then every night exited 2.
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
@@ -36,6 +38,9 @@ bad signing_key "d['signing'] = {'bogus_key': 1}"
 bad detection_key "d['detection'] = {'bogus_key': 1}"
 bad url_password "d['vendors'][1]['base_url'] = 'http://admin:S3cretPw@127.0.0.1:9/v1'"
 bad url_query "d['vendors'][1]['base_url'] = 'http://127.0.0.1:9/v1beta?key=AIzaSECRET'"
+# a link base with a query or fragment: NIGHT/FILE would be appended inside it (a broken link)
+bad link_query "d['alerts'] = {'channels': [$hook], 'report_url_base': 'https://ci.example/pl/?t=AIzaSECRET'}"
+bad link_fragment "d['alerts'] = {'channels': [$hook], 'report_url_base': 'https://ci.example/pl/#AIzaSECRET'}"
 want_alerts_key="alerts.bogus_key: unknown key"
 want_webhook_nosecret="alerts.channels[0]: missing required key \"secret_env\""
 want_logging_key="logging.bogus_key: unknown key"
@@ -43,14 +48,19 @@ want_signing_key="signing.bogus_key: unknown key"
 want_detection_key="detection.bogus_key: unknown key"
 want_url_password="vendors[1].base_url: holds a user name or password (USER:PASSWORD@HOST)"
 want_url_query="vendors[1].base_url: has a query string"
+want_link_query="alerts.report_url_base: has a query string (?...): the report's NIGHT/FILE is appended after it"
+want_link_fragment="alerts.report_url_base: has a fragment (#...): the report's NIGHT/FILE is appended after it"
 
-for c in alerts_key webhook_nosecret logging_key signing_key detection_key url_password url_query; do
+for c in alerts_key webhook_nosecret logging_key signing_key detection_key url_password url_query \
+	link_query link_fragment; do
 	cfg="$dir/$c.json"
 	want="want_$c"
 	want=${!want}
 	rm -rf "$dir/baselines" "$dir/reports" "$dir/state"
 	expect_exit 2 "$PLUMBLINE" check --config "$cfg" "$suite"
 	grep -qF "$want" "$tmp/last.err" || fail "$c: check: $(cat "$tmp/last.err")"
+	# located: FILE:LINE:COL of the field
+	grep -qE "^plumbline: $cfg:[0-9]+:[0-9]+: " "$tmp/last.err" || fail "$c: not located: $(cat "$tmp/last.err")"
 	for cmd in "baseline record --config $cfg --vendor sim $suite" \
 		"compare --config $cfg --vendor sim --against sim2 $suite" \
 		"run --config $cfg --vendor sim $suite" \
