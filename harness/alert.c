@@ -416,7 +416,13 @@ static void title_text(const struct alert_event *ev, char *buf, size_t len)
 
 	switch (ev->kind) {
 	case ALERT_CHANGE:
-		if (ev->retracted)
+		if (ev->retracted && ev->suspected_night)
+			snprintf(buf, len,
+				 "plumbline: %s/%s on suite %s: the change suspected on %s is "
+				 "retracted%s%s%s",
+				 v, m, s, ev->suspected_night, ev->epoch ? " (back to epoch " : "",
+				 ev->epoch ? ev->epoch : "", ev->epoch ? ")" : "");
+		else if (ev->retracted)
 			snprintf(
 				buf, len,
 				"plumbline: %s/%s on suite %s: the suspected change is retracted%s%s%s",
@@ -546,6 +552,9 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 		     : !strcmp(st, "confirmed") ? "confirmed"
 						: st);
 	}
+	/* which night's alert this one withdraws */
+	if (ev->kind == ALERT_CHANGE && ev->retracted && ev->suspected_night)
+		fact(arr, "Suspected on", ev->suspected_night);
 	/* a retraction is no change: tonight's confidence in one would only confuse */
 	if (ev->kind == ALERT_CHANGE && !ev->retracted) {
 		snprintf(buf, sizeof(buf), "%.2f", ev->confidence);

@@ -11,8 +11,8 @@
  * and for a run that could not complete. Nothing else
  * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
  * channel, a change is sent once per epoch and stage (suspected, then confirmed; a retraction
- * names the epoch returned to); check failures and incomplete runs at most once per
- * cooldown (check failures again at once when the epoch moves). The state is
+ * names the night it withdraws and the epoch returned to); check failures and incomplete runs at
+ * most once per cooldown (check failures again at once when the epoch moves). The state is
  * STATE_DIR/alerts/state.json, merged and rewritten atomically after each dispatch under an
  * flock (STATE_DIR/alerts/state.json.lock), so concurrent runs keep each other's entries.
  *
@@ -68,6 +68,9 @@ struct alert_event {
 	/* ALERT_CHANGE: the detector's stage, "suspected" or "confirmed" (detect_stage_name);
 	 * NULL = not told. A retraction is told by `retracted`. */
 	const char *stage;
+	/* A retraction: the night whose suspected change it withdraws ("2026-11-12"), named in
+	 * the title and facts; NULL = not told. */
+	const char *suspected_night;
 	const char *epoch;	 /* the behaviour epoch the vendor is now in (detect.h) */
 	const char *report_path; /* where the signed report is */
 	const char *summary;	 /* one line, e.g. the run's printed summary */

@@ -149,6 +149,8 @@ json_t *alert_event_to_json(const struct alert_event *ev, const char *channel, t
 		      "requests", (json_int_t)ev->requests, "answers", (json_int_t)ev->answers,
 		      "errors", (json_int_t)ev->errors, "not_sent", (json_int_t)ev->not_sent,
 		      "when", (json_int_t)now);
+	if (j && ev->suspected_night)
+		json_object_set_new(j, "suspected_night", json_string(ev->suspected_night));
 	if (j && json_array_size(ev->what_changed))
 		json_object_set_new(j, "what_changed", json_deep_copy(ev->what_changed));
 	return j;
@@ -190,6 +192,7 @@ int alert_pending_load(const json_t *j, struct alert_pending *p)
 	p->ev.confidence = json_number_value(json_object_get(j, "confidence"));
 	p->ev.retracted = json_is_true(json_object_get(j, "retracted"));
 	p->ev.stage = str(j, "stage");
+	p->ev.suspected_night = str(j, "suspected_night");
 	p->ev.epoch = str(j, "epoch");
 	p->ev.report_path = str(j, "report_path");
 	p->ev.summary = str(j, "summary");

@@ -130,6 +130,9 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 		json_object_set_new(root, "retracted", json_boolean(ev->retracted));
 		if (alert_stage(ev))
 			json_object_set_new(root, "stage", json_string(alert_stage(ev)));
+		if (ev->retracted && ev->suspected_night)
+			json_object_set_new(root, "suspected_night",
+					    json_string(ev->suspected_night));
 	}
 	json_object_set_new(json_object_get(root, "counts"), "prompts_failed",
 			    json_integer((json_int_t)ev->prompts_failed));

@@ -1011,6 +1011,10 @@ static int published_item(struct target *t, const char *path, struct publish_ite
 				 : "");
 		t->det.new_epoch = json_is_true(json_object_get(ep, "new"));
 		t->det.returned_epoch = json_is_true(json_object_get(ep, "returned"));
+		snprintf(t->det.suspected_night, sizeof(t->det.suspected_night), "%s",
+			 json_string_value(json_object_get(det, "suspected_night"))
+				 ? json_string_value(json_object_get(det, "suspected_night"))
+				 : "");
 		stage = json_string_value(json_object_get(det, "stage"));
 		for (k = DETECT_STAGE_NONE; stage && k <= DETECT_STAGE_RETRACTED; k++)
 			if (!strcmp(stage, detect_stage_name((enum detect_stage)k)))

@@ -2791,6 +2791,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	out->multi_state = d.multi_state;
 	out->unstable_onset = d.unstable_onset;
 	snprintf(out->unstable_since, sizeof(out->unstable_since), "%s", d.unstable_since);
+	snprintf(out->suspected_night, sizeof(out->suspected_night), "%s",
+		 d.stage == DETECT_STAGE_RETRACTED ? ev->suspect_night : "");
 	states_text(d.states, out->states, sizeof(out->states));
 	snprintf(out->epoch, sizeof(out->epoch), "%s", d.epoch);
 	detect_summary_text(ev, &d, v, out->summary, sizeof(out->summary));
@@ -2809,6 +2811,9 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 				      detect_stage_name(d.stage), "multi_state", d.multi_state,
 				      "states", d.states));
 	json_object_set_new(sec, "stage", json_string(detect_stage_name(d.stage)));
+	/* the night a retraction withdraws: the alert names it */
+	if (out->suspected_night[0])
+		json_object_set_new(sec, "suspected_night", json_string(out->suspected_night));
 	if (v == DETECT_UNSTABLE)
 		json_object_set_new(sec, "unstable",
 				    json_pack("{s:b,s:s}", "onset", d.unstable_onset, "since",

@@ -48,6 +48,8 @@ struct detect_outcome {
 				  * of the history: the night to tell (an unstable night after
 				  * that is the same episode, reported quietly) */
 	char unstable_since[64]; /* unstable: the night the episode began */
+	/* retracted: the night whose suspected change tonight withdraws ("" otherwise) */
+	char suspected_night[64];
 };
 
 struct detect_params; /* opaque; compiled from settings */

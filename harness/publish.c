@@ -338,6 +338,7 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		const struct publish_item *it = &items[i];
 		struct alert_event ev;
 		struct pl_err e2 = PL_ERR_INIT;
+		char night[16];
 
 		memset(&ev, 0, sizeof(ev));
 		/* ALERT_NONE too: a quiet night still sends what a channel missed before */
@@ -356,6 +357,14 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 				   : NULL;
 		ev.epoch = it->detect && it->detect->epoch[0] ? it->detect->epoch : NULL;
 		ev.report_path = it->report_path;
+		/* the night a retraction withdraws: the detector's, or this very night when a
+		 * suspected night run again (--force) withdraws its own suspicion */
+		if (ev.retracted && it->detect && it->detect->suspected_night[0])
+			ev.suspected_night = it->detect->suspected_night;
+		else if (ev.retracted && withdraws_suspicion(it)) {
+			alert_night(&ev, time(NULL), night, sizeof(night));
+			ev.suspected_night = night;
+		}
 		ev.summary = it->summary;
 		ev.reason = it->incomplete_reason;
 		ev.checks_total = it->checks_total;

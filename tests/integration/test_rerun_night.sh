@@ -138,5 +138,9 @@ import json, sys
 b = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1])]
 ch = [(x["stage"], x["event"]) for x in b if x["kind"] == "change"]
 assert ch == [("suspected", "change"), ("retracted", "retraction")], ch
+# the withdrawn suspicion is this very night's
+r = [x for x in b if x["event"] == "retraction"][0]
+assert r["suspected_night"] == "2026-03-12", r
+assert "the change suspected on 2026-03-12 is retracted" in r["title"], r["title"]
 PY
 echo "ok: a night run again judged against the nights before it; one entry and one history line a night"

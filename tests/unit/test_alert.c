@@ -236,6 +236,12 @@ static void test_wanted(void **state)
 		alert_title(&ev, title, sizeof(title));
 		assert_string_equal(
 			title, "plumbline: acme/m on suite s: the suspected change is retracted");
+		/* QA: it did not say which night's suspicion it withdraws */
+		ev.suspected_night = "2026-03-01";
+		ev.epoch = "e1";
+		alert_title(&ev, title, sizeof(title));
+		assert_string_equal(title, "plumbline: acme/m on suite s: the change suspected on "
+					   "2026-03-01 is retracted (back to epoch e1)");
 	}
 	alerts_free(a);
 	a = load("{\"alerts\": {\"on_incomplete\": false, \"channels\": []}}", &err);
