@@ -16,7 +16,9 @@ static int teams_parse(struct alert_channel *ch, const struct jsonloc *loc, cons
 	return alert_parse_url(ch, loc, pointer, obj, 1, err);
 }
 
-/* Text from report and vendor fields, inert in the card's markdown (render.h). */
+/* Every text field of the card (TextBlocks, fact titles and values) goes through this one
+ * escaping, render_md_escape's Teams flavor (render.h): inert, entities for & < >, backticks as
+ * plain text; the what_changed blocks are rendered with the same flavor. */
 static json_t *md_string(const char *text)
 {
 	struct sbuf sb;
@@ -77,15 +79,20 @@ static int teams_build(const struct alert_channel *ch, const struct alert_event 
 				  md_string(json_string_value(json_array_get(f, 1)))));
 	}
 	if (ev->report_path)
-		json_array_append_new(factset, json_pack("{s:s,s:o}", "title", "Report", "value",
-							 md_string(ev->report_path)));
-	json_array_append_new(factset, json_pack("{s:s,s:s}", "title", "Time", "value", stamp));
+		json_array_append_new(factset, json_pack("{s:o,s:o}", "title", md_string("Report"),
+							 "value", md_string(ev->report_path)));
+	json_array_append_new(factset, json_pack("{s:o,s:o}", "title", md_string("Time"), "value",
+						 md_string(stamp)));
 	json_array_append_new(body, json_pack("{s:s,s:o}", "type", "FactSet", "facts", factset));
 	if (ev->n_signals) {
+		/* the list's markup is ours; each signal is escaped on its own */
 		sbuf_addstr(&sb, "Signals that moved:");
-		for (i = 0; i < ev->n_signals; i++)
-			sbuf_addf(&sb, "\n- %s", ev->signals[i]);
-		json_array_append_new(body, text_block(sb.buf, NULL, NULL, NULL));
+		for (i = 0; i < ev->n_signals; i++) {
+			sbuf_addstr(&sb, "\n- ");
+			render_md_escape(&sb, ev->signals[i], RENDER_MD_TEAMS, 150);
+		}
+		json_array_append_new(body, json_pack("{s:s,s:s,s:b}", "type", "TextBlock", "text",
+						      sb.buf, "wrap", 1));
 	}
 	if (json_array_size(ev->what_changed)) {
 		const json_t *e;

@@ -127,7 +127,10 @@ enum render_md_flavor {
  * from report or vendor fields (render_md.c, alert_slack.c, alert_teams.c). Links and images
  * cannot form ('[' ']' escaped), nor emphasis, strike-through or code ('*', '~', '`', and '_'
  * unless inside a word), table cells stay whole ('|'), HTML cannot start ('<' as &lt;, in GitHub
- * Markdown and Teams alike). In Slack, '&' '<' '>' become entities (so "<url|text>", "<!channel>",
+ * Markdown and Teams alike). In Teams '&' and '>' are entities too (&amp; &gt;: every card field,
+ * title, facts and body, goes through this one function, so a literal "&lt;" stays text), and '`'
+ * is plain text (TextBlocks have no code spans: it is neither markup nor escaped). In Slack, '&'
+ * '<' '>' become entities (so "<url|text>", "<!channel>",
  * "<@U1>" cannot form), formatting characters get a zero-width space before them, and "@here",
  * "@channel" one after the '@'. Control characters are dropped (line breaks become spaces where one
  * line is needed). max > 0: at most max bytes are appended, cut between characters with "…". s may

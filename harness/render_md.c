@@ -162,12 +162,19 @@ static void escape_char(struct sbuf *out, const unsigned char *p, unsigned char 
 			sbuf_addch(out, (char)c);
 		return;
 	}
-	if (md && (c == '\\' || c == '`' || c == '*' || c == '[' || c == ']' || c == '|' ||
-		   c == '~' || (c == '_' && !intraword) || (c == '!' && p[1] == '['))) {
+	/* Teams TextBlocks have no code spans: a backtick is plain text there, and "\\`" could
+	 * show its backslash */
+	if (md &&
+	    (c == '\\' || (c == '`' && f != RENDER_MD_TEAMS) || c == '*' || c == '[' || c == ']' ||
+	     c == '|' || c == '~' || (c == '_' && !intraword) || (c == '!' && p[1] == '['))) {
 		sbuf_addch(out, '\\');
 		sbuf_addch(out, (char)c);
 	} else if (c == '<' && md) { /* GitHub and Teams: no HTML tag can start */
 		sbuf_addstr(out, "&lt;");
+	} else if (f == RENDER_MD_TEAMS && (c == '&' || c == '>')) {
+		/* Teams reads entities: a literal "&lt;" must stay text, and '>' goes as '<' does,
+		 * so every Teams field reads alike */
+		sbuf_addstr(out, c == '&' ? "&amp;" : "&gt;");
 	} else {
 		sbuf_addch(out, (char)c);
 	}

@@ -308,10 +308,12 @@ void render_whatchanged_md_entry(const json_t *e, size_t i, enum render_md_flavo
 		sbuf_init(&fig);
 		figures(&fig, e);
 		sbuf_addf(out, "%zu. ", i + 1);
-		if (f == RENDER_MD_SLACK) {
-			sbuf_addch(out, '*');
+		if (f == RENDER_MD_SLACK || f == RENDER_MD_TEAMS) {
+			/* Slack and Teams cards have no inline code: a `span` shows its
+			 * backticks, so the prompt is bold there */
+			sbuf_addstr(out, b);
 			md_text(out, sget(e, "prompt"), f, 100);
-			sbuf_addch(out, '*');
+			sbuf_addstr(out, b);
 		} else {
 			sbuf_addch(out, '`');
 			md_text(out, sget(e, "prompt"), RENDER_MD_CODE, 100);

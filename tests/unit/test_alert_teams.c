@@ -196,8 +196,8 @@ static void test_vendor_text_is_inert(void **state)
 	assert_null(strstr(all, "<b>"));
 	assert_null(strstr(all, "<script"));
 	assert_null(strstr(all, "<!channel"));
-	assert_non_null(
-		strstr(all, "&lt;b>x&lt;/b> &lt;script>alert(1)&lt;/script> &lt;!channel>"));
+	assert_non_null(strstr(all, "&lt;b&gt;x&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt; "
+				    "&lt;!channel&gt;"));
 	assert_null(strstr(all, "![x]("));
 	assert_null(strstr(all, "[login]("));
 	assert_null(strstr(all, "[here]("));
@@ -273,6 +273,88 @@ static void test_retraction_card(void **state)
 	receiver_stop(r);
 }
 
+/* Every text of the card, in order: TextBlocks, fact titles and values. */
+static void card_texts(const json_t *card, json_t *out)
+{
+	const json_t *el, *f;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(card, "body"), i, el)
+	{
+		if (json_object_get(el, "text"))
+			json_array_append(out, json_object_get(el, "text"));
+		json_array_foreach(json_object_get(el, "facts"), j, f)
+		{
+			json_array_append(out, json_object_get(f, "title"));
+			json_array_append(out, json_object_get(f, "value"));
+		}
+	}
+}
+
+/* QA: a prompt id showed as `capital-fr` (TextBlocks render no inline code, so the backticks
+ * were shown), a "```" in the what-changed words came out as "\`\`\`", and '&' went raw while
+ * '<' became "&lt;", so a literal "&lt;" in vendor text read as '<' and the same model name read
+ * differently in the title and the facts. Every field now goes through one escaping. */
+static void test_one_escaping_for_every_field(void **state)
+{
+	static const char *const signals[] = { "R&D signal <x>" };
+	struct receiver *r = receiver_start(NULL, 0, 202, NULL);
+	struct alerts *a = teams_alerts(r, 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *card, *texts = json_array(), *wc, *t;
+	size_t i, n_model = 0;
+	int seen_prompt = 0, seen_fences = 0;
+
+	(void)state;
+	wc = json_pack("[{s:s,s:s,s:b,s:s,s:f,s:f}]", "prompt", "capital-fr", "prompt_text",
+		       "Q&A: capital?", "flagged", 1, "words",
+		       "answers wrapped in ``` fences (a &lt; b)", "distance", 1.0, "p", 0.001);
+	ev.kind = ALERT_CHANGE;
+	ev.vendor = "acme";
+	ev.model = "R&D-1 <b>";
+	ev.suite = "core";
+	ev.signals = signals;
+	ev.n_signals = 1;
+	ev.confidence = 0.99;
+	ev.epoch = "e2";
+	ev.summary = "acme/core [R&D-1 <b>]: changed";
+	ev.report_path = "reports/2026-11-27/acme-core.json";
+	ev.what_changed = wc;
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	card = received_card(r, 0);
+	card_texts(card, texts);
+	json_array_foreach(texts, i, t)
+	{
+		const char *s = json_string_value(t), *p;
+
+		assert_non_null(s);
+		/* no raw '&' (only &amp; &lt; &gt;), no raw '<' or '>' */
+		for (p = s; (p = strchr(p, '&')); p++)
+			if (strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) &&
+			    strncmp(p, "&gt;", 4))
+				fail_msg("raw '&' in \"%s\"", s);
+		if (strchr(s, '<') || strchr(s, '>'))
+			fail_msg("raw '<' or '>' in \"%s\"", s);
+		/* no inline code, no backslash before a backtick */
+		assert_null(strstr(s, "`capital-fr`"));
+		assert_null(strstr(s, "\\`"));
+		n_model += strstr(s, "R&amp;D-1 &lt;b&gt;") != NULL;
+		seen_prompt |= strstr(s, "**capital-fr**: ") != NULL;
+		seen_fences |= strstr(s, "answers wrapped in ``` fences (a &amp;lt; b)") != NULL;
+	}
+	/* the same model name reads alike in the title, the summary and the facts */
+	assert_int_equal(n_model, 3);
+	assert_true(seen_prompt);
+	assert_true(seen_fences);
+	assert_string_equal(fact(card, "Model"), "R&amp;D-1 &lt;b&gt;");
+	json_decref(texts);
+	json_decref(card);
+	json_decref(wc);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_retraction_card),
 		cmocka_unit_test(test_incomplete_card_without_link),
 		cmocka_unit_test(test_vendor_text_is_inert),
+		cmocka_unit_test(test_one_escaping_for_every_field),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

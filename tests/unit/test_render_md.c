@@ -214,7 +214,12 @@ static void test_escape_flavors(void **state)
 	assert_string_equal(sb.buf, "\\[a\\](http://e) \\!\\[i\\](http://e/i.png)\nnext");
 	sbuf_reset(&sb);
 	render_md_escape(&sb, "<b>x</b> <script> <!channel>", RENDER_MD_TEAMS, 0);
-	assert_string_equal(sb.buf, "&lt;b>x&lt;/b> &lt;script> &lt;!channel>");
+	assert_string_equal(sb.buf, "&lt;b&gt;x&lt;/b&gt; &lt;script&gt; &lt;!channel&gt;");
+	/* Teams reads entities (a literal "&lt;" stays text) and has no code spans (a backtick is
+	 * text, never escaped) */
+	sbuf_reset(&sb);
+	render_md_escape(&sb, "R&D a &lt; b ``` `c` *d*", RENDER_MD_TEAMS, 0);
+	assert_string_equal(sb.buf, "R&amp;D a &amp;lt; b ``` `c` \\*d\\*");
 	sbuf_reset(&sb);
 	render_md_escape(&sb, "a`b\nc", RENDER_MD_CODE, 0);
 	assert_string_equal(sb.buf, "a'b c");
