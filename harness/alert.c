@@ -527,6 +527,62 @@ char *alert_report_url(const struct alert_channel *ch, const struct alert_event 
 	return r;
 }
 
+static double rate_of(const json_t *c, const char *pass, const char *judged)
+{
+	json_int_t n = json_integer_value(json_object_get(c, judged));
+
+	return n > 0 ? (double)json_integer_value(json_object_get(c, pass)) / (double)n : 0;
+}
+
+/* One failed check in words: "PROMPT CHECK: 0% passed tonight (0 of 10), baseline 100% (10 of
+ * 10)"; "needs M%" when the baseline does not tell; "(failing since D)" when it was alerted. */
+static void check_said(const json_t *c, struct sbuf *out)
+{
+	const json_t *mpr = json_object_get(c, "min_pass_rate");
+	const char *since = json_string_value(json_object_get(c, "since"));
+
+	sbuf_addf(out, "%.60s %.60s: %.0f%% passed tonight (%lld of %lld)",
+		  json_string_value(json_object_get(c, "prompt")),
+		  json_string_value(json_object_get(c, "check")),
+		  100 * rate_of(c, "pass", "judged"),
+		  (long long)json_integer_value(json_object_get(c, "pass")),
+		  (long long)json_integer_value(json_object_get(c, "judged")));
+	if (json_integer_value(json_object_get(c, "baseline_judged")) > 0)
+		sbuf_addf(out, ", baseline %.0f%% (%lld of %lld)",
+			  100 * rate_of(c, "baseline_pass", "baseline_judged"),
+			  (long long)json_integer_value(json_object_get(c, "baseline_pass")),
+			  (long long)json_integer_value(json_object_get(c, "baseline_judged")));
+	else if (json_is_number(mpr))
+		sbuf_addf(out, ", needs %.0f%%", 100 * json_number_value(mpr));
+	if (since)
+		sbuf_addf(out, " (failing since %s)", since);
+}
+
+void alert_failed_checks_said(const struct alert_event *ev, struct sbuf *out)
+{
+	const json_t *c;
+	size_t i, shown = 0, n = json_array_size(ev->failed_checks);
+	int pass;
+
+	if (!n)
+		return;
+	/* the new failures first: they are the news */
+	for (pass = 0; pass < 2; pass++)
+		json_array_foreach(ev->failed_checks, i, c)
+		{
+			if (!json_is_string(json_object_get(c, "prompt")) ||
+			    !json_is_string(json_object_get(c, "check")) ||
+			    (json_object_get(c, "since") != NULL) != pass ||
+			    shown >= ALERT_CHECKS_SHOWN)
+				continue;
+			if (shown++)
+				sbuf_addstr(out, "; ");
+			check_said(c, out);
+		}
+	if (n > shown)
+		sbuf_addf(out, "%s+%zu more", shown ? "; " : "", n - shown);
+}
+
 static void fact(json_t *arr, const char *label, const char *value)
 {
 	json_array_append_new(arr, json_pack("[ss]", label, value));
@@ -567,6 +623,13 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 		evaluate_checks_said(ev->checks_failed, ev->checks_total, ev->prompts_failed,
 				     ev->planned ? ev->answers : 1, buf, sizeof(buf));
 		fact(arr, "Checks", buf);
+	}
+	if (json_array_size(ev->failed_checks)) {
+		struct sbuf sb = SBUF_INIT;
+
+		alert_failed_checks_said(ev, &sb);
+		fact(arr, "Failed checks", sb.buf);
+		sbuf_release(&sb);
 	}
 	if (ev->planned) {
 		snprintf(buf, sizeof(buf), "%zu of %zu planned answered; %zu failed, %zu not sent",

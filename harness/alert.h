@@ -84,6 +84,13 @@ struct alert_event {
 	/* The report's "what_changed" array (whatchanged.h), borrowed: what moved per prompt,
 	 * rendered by every channel, never recomputed. */
 	const json_t *what_changed;
+	/* Tonight's failed checks, borrowed (NULL or empty: none named): objects {"prompt",
+	 * "check", "pass", "judged", "min_pass_rate", and "baseline_pass" / "baseline_judged" when
+	 * the baseline tells}, from evaluate_failed_checks. Every alert that has them names a few
+	 * (alert_failed_checks_said); check-failure alerts are deduplicated on their set. A check
+	 * with "since": "D" was already failing on night D, alerted then (alerts_dispatch marks
+	 * them per channel). */
+	const json_t *failed_checks;
 	time_t when; /* 0 = now */
 	/* An alert a channel did not accept on its night, sent again by a later run: that night
 	 * ("2026-11-12"); the title then ends "(from night D, not delivered then)". NULL for
@@ -231,6 +238,13 @@ char *alert_report_url(const struct alert_channel *ch, const struct alert_event 
  * secret_urls, "url" is refused (Slack and Teams URLs carry their secret in the path). */
 int alert_parse_url(struct alert_channel *ch, const struct jsonloc *loc, const char *pointer,
 		    const json_t *obj, int secret_urls, struct pl_err *err);
+/* How many failed checks a message names before "+N more". */
+#define ALERT_CHECKS_SHOWN 5
+/* Appends ev's failed checks in words, new ones first, at most ALERT_CHECKS_SHOWN, then
+ * "+N more": "product-json json_schema#1: 0% passed tonight (0 of 10), baseline 100% (10 of
+ * 10); capital-fr regex#2: 40% passed tonight (4 of 10), needs 100% (failing since
+ * 2026-03-01); +3 more". Nothing when there are none. Raw: escape to show. */
+void alert_failed_checks_said(const struct alert_event *ev, struct sbuf *out);
 /* Appends the channel-neutral facts of ev (vendor, model, suite, confidence, epoch, checks,
  * requests/errors) as {label, value} pairs to arr (a JSON array of 2-element arrays); only
  * the facts that are set. */

@@ -149,6 +149,8 @@ json_t *alert_event_to_json(const struct alert_event *ev, const char *channel, t
 		      "requests", (json_int_t)ev->requests, "answers", (json_int_t)ev->answers,
 		      "errors", (json_int_t)ev->errors, "not_sent", (json_int_t)ev->not_sent,
 		      "when", (json_int_t)now);
+	if (j && json_array_size(ev->failed_checks))
+		json_object_set_new(j, "failed_checks", json_deep_copy(ev->failed_checks));
 	if (j && ev->suspected_night)
 		json_object_set_new(j, "suspected_night", json_string(ev->suspected_night));
 	if (j && json_array_size(ev->what_changed))
@@ -206,6 +208,7 @@ int alert_pending_load(const json_t *j, struct alert_pending *p)
 	p->ev.errors = num(j, "errors");
 	p->ev.not_sent = num(j, "not_sent");
 	p->ev.what_changed = json_object_get(j, "what_changed");
+	p->ev.failed_checks = json_object_get(j, "failed_checks");
 	p->ev.when = (time_t)num(j, "when");
 	p->ev.late_night = str(j, "night") ? str(j, "night") : "?";
 	return 0;

@@ -136,6 +136,19 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 	}
 	json_object_set_new(json_object_get(root, "counts"), "prompts_failed",
 			    json_integer((json_int_t)ev->prompts_failed));
+	/* the failed checks as data (at most 100; counts.checks_failed says how many) */
+	if (json_array_size(ev->failed_checks)) {
+		json_t *fc = json_array();
+		const json_t *c;
+
+		json_array_foreach(ev->failed_checks, i, c)
+		{
+			if (i >= 100)
+				break;
+			json_array_append_new(fc, json_deep_copy(c));
+		}
+		json_object_set_new(root, "failed_checks", fc);
+	}
 	/* the report's block as data: the receiver escapes the vendor text it shows */
 	if (json_array_size(ev->what_changed))
 		json_object_set_new(root, "what_changed", json_deep_copy(ev->what_changed));

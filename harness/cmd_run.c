@@ -171,6 +171,9 @@ struct target {
 	struct detect_outcome det;
 	int have_detect;
 	json_t *what_changed; /* the report's "what_changed" (changed nights); may be NULL */
+	/* tonight's failed checks of the counted prompts, as alerts name them
+	 * (evaluate_failed_checks); NULL until the first */
+	json_t *failed_checks;
 	char report_path[1024];
 	char sha[65];
 	char summary[768];
@@ -516,6 +519,11 @@ static int judge_prompt(struct target *t, struct judge_client *jc, const struct 
 	} else {
 		prompt_embeddings(t, pr, &bs, ps, &brows, &nrows, &emb);
 		entry = evaluate_judged(t, jc, pr, &bs, ps, &emb, report_stream_counts(t->rs));
+		/* the checks counted tonight: alerts name the failed ones */
+		if (!t->failed_checks)
+			t->failed_checks = json_array();
+		evaluate_failed_checks(entry, pr, bi != BASELINE_NONE ? &bs : NULL,
+				       t->failed_checks);
 	}
 	if (report_stream_add(t->rs, entry, bi != BASELINE_NONE ? &bs : NULL, ps, err) < 0)
 		goto out;
@@ -656,6 +664,7 @@ static void release_targets(struct target *t, size_t n)
 		free(t[i].lat);
 		whatchanged_free(t[i].wc);
 		json_decref(t[i].what_changed);
+		json_decref(t[i].failed_checks);
 		json_decref(t[i].report);
 		strings_free(&t[i].edited);
 		strings_free(&t[i].unbaselined);
@@ -951,6 +960,7 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	it->checks_failed = sum->counts.checks_failed;
 	it->prompts_failed = sum->counts.prompts_failed;
 	it->what_changed = t->what_changed;
+	it->failed_checks = t->failed_checks;
 	it->signals = t->signals;
 	it->n_signals = t->n_signals;
 	it->journal_sha256 = in.journal_sha256;
@@ -981,8 +991,9 @@ static int published_item(struct target *t, const char *path, struct publish_ite
 {
 	json_error_t je;
 	json_t *r = json_load_file(path, 0, &je);
-	const json_t *det, *c;
+	const json_t *det, *c, *pe;
 	const char *v, *stage;
+	size_t k2;
 	int k;
 
 	if (!r)
@@ -1047,6 +1058,15 @@ static int published_item(struct target *t, const char *path, struct publish_ite
 	it->checks_failed = (size_t)json_integer_value(json_object_get(c, "checks_failed"));
 	it->prompts_failed = (size_t)json_integer_value(json_object_get(c, "prompts_failed"));
 	it->what_changed = t->what_changed;
+	/* the failed checks of the counted prompts (a prompt not baselined is not counted) */
+	json_decref(t->failed_checks);
+	t->failed_checks = json_array();
+	json_array_foreach(json_object_get(r, "prompts"), k2, pe)
+	{
+		if (!json_object_get(pe, "baseline_status"))
+			evaluate_failed_checks(pe, NULL, NULL, t->failed_checks);
+	}
+	it->failed_checks = t->failed_checks;
 	it->signals = t->signals;
 	it->n_signals = t->n_signals;
 	it->register_seq = -1;

@@ -6,6 +6,7 @@
  * night-to-night variation beyond sampling noise. */
 #include "check.h"
 #include "detect_int.h"
+#include "evaluate.h"
 #include "refusal.h"
 #include "stats.h"
 
@@ -95,24 +96,8 @@ void detect_rates_count(const struct detect_params *p, const struct prompt_sampl
 static void check_count(const struct check *c, const struct prompt_samples *ps,
 			struct rate_counts *out)
 {
-	size_t i;
-
 	memset(out, 0, sizeof(*out));
-	for (i = 0; ps && i < ps->n; i++) {
-		const struct sample *sm = &ps->samples[i];
-		/* no measures: latency and cost checks skip, so they never make a change */
-		struct check_input in = { .text = sm->text,
-					  .len = strlen(sm->text),
-					  .refused = sm->refused || sm->blocked,
-					  .tool_calls = sm->tool_calls };
-		struct check_result r;
-
-		check_eval(c, &in, &r);
-		if (r.verdict == CHECK_PASS || r.verdict == CHECK_FAIL) {
-			out->n++;
-			out->hit[0] += r.verdict == CHECK_PASS;
-		}
-	}
+	evaluate_check_passes(c, ps, &out->hit[0], &out->n);
 }
 
 void detect_add_checks(struct detect_run *ev, size_t base_index, struct check *const *checks,

@@ -304,3 +304,69 @@ json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
 	}
 	return arr;
 }
+
+void evaluate_check_passes(const struct check *c, const struct prompt_samples *ps, size_t *pass,
+			   size_t *judged)
+{
+	size_t i;
+
+	*pass = *judged = 0;
+	for (i = 0; ps && i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+		/* no measures: latency and cost checks skip */
+		struct check_input in = { .text = sm->text,
+					  .len = strlen(sm->text),
+					  .refused = sm->refused || sm->blocked,
+					  .tool_calls = sm->tool_calls };
+		struct check_result r;
+
+		check_eval(c, &in, &r);
+		if (r.verdict == CHECK_PASS || r.verdict == CHECK_FAIL) {
+			(*judged)++;
+			*pass += r.verdict == CHECK_PASS;
+		}
+	}
+}
+
+static json_int_t int_of(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+void evaluate_failed_checks(const json_t *entry, const struct prompt *pr,
+			    const struct prompt_samples *bs, json_t *out)
+{
+	const char *prompt = json_string_value(json_object_get(entry, "id"));
+	const json_t *c;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(entry, "checks"), i, c)
+	{
+		const char *v = json_string_value(json_object_get(c, "verdict"));
+		const char *id = json_string_value(json_object_get(c, "id"));
+		json_t *o;
+
+		if (!v || !id || (strcmp(v, "fail") && strcmp(v, "error")))
+			continue;
+		o = json_pack("{s:s,s:s,s:I,s:I}", "prompt", prompt ? prompt : "?", "check", id,
+			      "pass", int_of(c, "pass"), "judged",
+			      int_of(c, "pass") + int_of(c, "fail") + int_of(c, "error"));
+		if (json_is_number(json_object_get(c, "min_pass_rate")))
+			json_object_set(o, "min_pass_rate", json_object_get(c, "min_pass_rate"));
+		for (j = 0; pr && bs && j < pr->n_checks; j++) {
+			size_t pass, judged;
+
+			if (strcmp(check_id(pr->checks[j]), id))
+				continue;
+			evaluate_check_passes(pr->checks[j], bs, &pass, &judged);
+			if (judged) {
+				json_object_set_new(o, "baseline_pass",
+						    json_integer((json_int_t)pass));
+				json_object_set_new(o, "baseline_judged",
+						    json_integer((json_int_t)judged));
+			}
+			break;
+		}
+		json_array_append_new(out, o);
+	}
+}

@@ -95,6 +95,19 @@ struct eval_extra {
 json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 			const struct prompt_samples *bs, const struct prompt_samples *ns,
 			size_t max_examples, struct eval_counts *counts);
+/* How many of ps's answers check c passes (*pass) of those it judged (*judged: pass or fail;
+ * skips and errors apart), each answer alone (no baseline list, no measures: the way detection
+ * re-evaluates pass rates). ps may be NULL (0 of 0). */
+void evaluate_check_passes(const struct check *c, const struct prompt_samples *ps, size_t *pass,
+			   size_t *judged);
+/* Appends to out (a JSON array) one object per failed check of a prompt's report entry
+ * (verdict "fail" or "error"), as alerts name them: {"prompt", "check" (its id), "pass",
+ * "judged" (tonight's answers it judged: pass + fail + error), "min_pass_rate"} and, when pr
+ * and its baseline answers bs are given and the check judges some of them alone,
+ * "baseline_pass" and "baseline_judged" (the reference the rate is read against). entry is
+ * borrowed; pr and bs may be NULL. */
+void evaluate_failed_checks(const json_t *entry, const struct prompt *pr,
+			    const struct prompt_samples *bs, json_t *out);
 /* evaluate_suite: refusal as eval_extra.refusal (may be NULL). */
 json_t *evaluate_suite(const struct suite *suite, const struct vendor *vendor,
 		       const struct refusal *refusal, const struct sampleset *baseline,

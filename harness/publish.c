@@ -371,6 +371,7 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.checks_failed = it->checks_failed;
 		ev.prompts_failed = it->prompts_failed;
 		ev.what_changed = it->what_changed;
+		ev.failed_checks = it->failed_checks;
 		ev.planned = it->planned;
 		ev.requests = it->sent;
 		ev.answers = it->answers;

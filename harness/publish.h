@@ -34,6 +34,8 @@ struct publish_item {
 	/* checks counted as evaluate.h defines them: (prompt, check) pairs */
 	size_t checks_total, checks_failed, prompts_failed;
 	const json_t *what_changed; /* the report's "what_changed"; borrowed; may be NULL */
+	/* tonight's failed checks (evaluate_failed_checks); borrowed; may be NULL */
+	const json_t *failed_checks;
 	double latency_p50_ms, latency_p90_ms, latency_p95_ms, latency_p99_ms, latency_sum_ms;
 	size_t latency_count;
 	const char *const *signals; /* what moved, for alerts */

@@ -873,11 +873,68 @@ static void test_checks_phrase(void **state)
 	json_decref(facts);
 }
 
+/* QA: a check-failure alert said "2 of 8 checks failed on 2 prompts" and not which: it names
+ * them now (prompt, check id, tonight's pass rate against the baseline's, or the rate the check
+ * needs when the baseline cannot tell), new ones first, a few at most, then "+N more". */
+static void test_failed_checks_named(void **state)
+{
+	struct alert_event ev = { .kind = ALERT_CHECK_FAILURES, .vendor = "acme" };
+	struct sbuf sb = SBUF_INIT;
+	json_t *fc = json_array(), *facts = json_array(), *f;
+	const char *said = NULL;
+	size_t i;
+
+	(void)state;
+	json_array_append_new(fc, json_pack("{s:s,s:s,s:i,s:i,s:f,s:s}", "prompt", "p-old", "check",
+					    "regex#0", "pass", 2, "judged", 10, "min_pass_rate",
+					    0.8, "since", "2026-03-01"));
+	json_array_append_new(fc, json_pack("{s:s,s:s,s:i,s:i,s:f,s:i,s:i}", "prompt",
+					    "product-json", "check", "json_schema#1", "pass", 0,
+					    "judged", 10, "min_pass_rate", 1.0, "baseline_pass", 30,
+					    "baseline_judged", 30));
+	json_array_append_new(fc, json_pack("{s:s,s:s,s:i,s:i,s:f}", "prompt", "capital-fr",
+					    "check", "similarity#0", "pass", 4, "judged", 10,
+					    "min_pass_rate", 0.8));
+	for (i = 0; i < 5; i++)
+		json_array_append_new(fc, json_pack("{s:s,s:s,s:i,s:i}", "prompt", "p", "check",
+						    "length#1", "pass", 1, "judged", 2));
+	ev.failed_checks = fc;
+	alert_failed_checks_said(&ev, &sb);
+	assert_string_equal(sb.buf,
+			    "product-json json_schema#1: 0% passed tonight (0 of 10), baseline "
+			    "100% (30 of 30); capital-fr similarity#0: 40% passed tonight (4 of "
+			    "10), needs 80%; p length#1: 50% passed tonight (1 of 2); p length#1: "
+			    "50% passed tonight (1 of 2); p length#1: 50% passed tonight (1 of 2); "
+			    "+3 more");
+	/* every channel shows it as a fact */
+	alert_facts(&ev, facts);
+	json_array_foreach(facts, i, f)
+	{
+		if (!strcmp(json_string_value(json_array_get(f, 0)), "Failed checks"))
+			said = json_string_value(json_array_get(f, 1));
+	}
+	assert_non_null(said);
+	assert_string_equal(said, sb.buf);
+	/* a failure told on an earlier night says so */
+	json_array_clear(fc);
+	json_array_append_new(fc,
+			      json_pack("{s:s,s:s,s:i,s:i,s:s}", "prompt", "p-old", "check",
+					"regex#0", "pass", 2, "judged", 10, "since", "2026-03-01"));
+	sbuf_reset(&sb);
+	alert_failed_checks_said(&ev, &sb);
+	assert_string_equal(sb.buf, "p-old regex#0: 20% passed tonight (2 of 10) (failing since "
+				    "2026-03-01)");
+	json_decref(facts);
+	json_decref(fc);
+	sbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_valid),
 		cmocka_unit_test(test_checks_phrase),
+		cmocka_unit_test(test_failed_checks_named),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_report_url),
