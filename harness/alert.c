@@ -245,16 +245,80 @@ static int told_suspicion(const json_t *entry)
 	return stage && !strcmp(stage, "suspected");
 }
 
+/* ---- the failing checks a channel was told (README "Alerts") ----
+ * The state's entry "V/M/S|failing|CHANNEL" holds {"failing": {"PROMPT\tCHECK": NIGHT}}: the
+ * checks an alert to that channel named as failing, each with the night it was first alerted.
+ * A check-failure alert goes to the channel only when a check fails tonight that is not
+ * there; a night that judged the checks drops those that no longer fail, so a check that
+ * passed and fails again is news again. */
+
+static void check_key(const json_t *c, struct sbuf *k)
+{
+	sbuf_reset(k);
+	sbuf_addf(k, "%s\t%s", json_string_value(json_object_get(c, "prompt")),
+		  json_string_value(json_object_get(c, "check")));
+}
+
+/* ev's failed checks, each with "since" when told (a new array), and how many are new. */
+static json_t *mark_told(const struct alert_event *ev, const json_t *told, size_t *n_new)
+{
+	json_t *out = json_array();
+	struct sbuf k = SBUF_INIT;
+	const json_t *c;
+	size_t i;
+
+	*n_new = 0;
+	json_array_foreach(ev->failed_checks, i, c)
+	{
+		json_t *o = json_deep_copy(c);
+		const char *since;
+
+		check_key(c, &k);
+		since = json_string_value(json_object_get(told, k.buf));
+		json_object_del(o, "since");
+		if (since)
+			json_object_set_new(o, "since", json_string(since));
+		else
+			(*n_new)++;
+		json_array_append_new(out, o);
+	}
+	sbuf_release(&k);
+	return out;
+}
+
+/* The channel's told checks after tonight: sent, every failed check of tonight (with the
+ * night first told); not sent, those told before that still fail. A new object. */
+static json_t *told_after(const json_t *marked, int sent, const char *night)
+{
+	json_t *out = json_object();
+	struct sbuf k = SBUF_INIT;
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(marked, i, c)
+	{
+		const char *since = json_string_value(json_object_get(c, "since"));
+
+		check_key(c, &k);
+		if (since)
+			json_object_set_new(out, k.buf, json_string(since));
+		else if (sent)
+			json_object_set_new(out, k.buf, json_string(night));
+	}
+	sbuf_release(&k);
+	return out;
+}
+
 int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *state_dir,
 		    struct pl_err *err)
 {
-	struct sbuf key;
+	struct sbuf key, fkey = SBUF_INIT;
 	json_t *state = NULL;
-	char *spath = NULL;
+	char *spath = NULL, night[16];
 	struct alert_event sent_as;
 	struct dispatch d;
 	enum alert_kind kind;
-	int rc = 0;
+	int rc = 0, judged;
 	size_t i;
 
 	if (!a || a->n == 0)
@@ -292,19 +356,37 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		if (!json_is_object(d.pending))
 			d.pending = NULL;
 	}
-	if (kind == ALERT_NONE && !d.pending)
+	/* a night that judged its checks updates what each channel was told failing */
+	judged = d.entries && ev->vendor && ev->kind != ALERT_INCOMPLETE &&
+		 ev->kind != ALERT_TEST && ev->checks_total > 0;
+	if (kind == ALERT_NONE && !d.pending && !judged)
 		goto out;
 	alert_time(d.now, d.stamp, sizeof(d.stamp));
+	alert_night(ev, d.now, night, sizeof(night));
 	for (i = 0; i < a->n; i++) {
 		struct alert_channel *ch = &a->ch[i];
 		struct pl_err e = PL_ERR_INIT;
-		json_t *entry = NULL;
+		json_t *entry = NULL, *marked = NULL;
+		const json_t *told = NULL;
+		struct alert_event chev;
 		int takes = kind != ALERT_NONE &&
 			    (ev->kind == ALERT_TEST || (ch->kinds & (1u << ev->kind)));
-		int late_failed = 0;
+		int late_failed = 0, sent = 0;
+		size_t n_new = 0;
 
 		if (a->off[i])
 			continue;
+		if (judged) {
+			sbuf_reset(&fkey);
+			sbuf_addf(&fkey, "%s/%s/%s|failing|%s", ev->vendor,
+				  ev->model ? ev->model : "-", ev->suite ? ev->suite : "-",
+				  ch->name);
+			told = json_object_get(json_object_get(d.entries, fkey.buf), "failing");
+			marked = mark_told(ev, told, &n_new);
+		}
+		chev = *ev;
+		if (marked)
+			chev.failed_checks = marked;
 		if (d.entries && takes)
 			alert_dedup_key(ev, ch, &key);
 		if (d.pending && ev->vendor)
@@ -312,7 +394,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		if (late_failed)
 			a->outcomes[i] = ALERT_FAILED;
 		if (!takes)
-			continue;
+			goto told;
 		if (d.entries) {
 			entry = json_object_get(d.entries, key.buf);
 			if (ev->kind == ALERT_CHANGE && ev->retracted && !told_suspicion(entry)) {
@@ -326,20 +408,33 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 				log_info("alert: retraction for %s not sent to \"%s\": it was "
 					 "never told the suspicion",
 					 key.buf, ch->name);
-				continue;
+				goto told;
+			}
+			/* check failures: news when a check fails that the channel was not
+			 * told failing (README "Alerts"), whatever the cooldown */
+			if (ev->kind == ALERT_CHECK_FAILURES && marked && json_array_size(marked) &&
+			    !n_new) {
+				if (!late_failed)
+					a->outcomes[i] = ALERT_SKIPPED_DUPLICATE;
+				log_info("alert: check_failures for %s not sent to \"%s\": the "
+					 "same checks still fail, told before",
+					 key.buf, ch->name);
+				goto told;
 			}
 			/* with an alert of this key pending, the channel has not heard the
 			 * latest: tonight's replaces it, whatever the cooldown */
 			if (!(d.pending && json_object_get(d.pending, key.buf)) &&
+			    !(ev->kind == ALERT_CHECK_FAILURES && marked && n_new) &&
 			    alert_is_duplicate(a, entry, ev, d.now)) {
 				if (!late_failed)
 					a->outcomes[i] = ALERT_SKIPPED_DUPLICATE;
 				log_info("alert: %s for %s already sent to \"%s\"; not repeated",
 					 alert_kind_name(ev->kind), key.buf, ch->name);
-				continue;
+				goto told;
 			}
 		}
-		if (send_one(a, i, ev, &e) == 0) {
+		if (send_one(a, i, &chev, &e) == 0) {
+			sent = 1;
 			if (!late_failed)
 				a->outcomes[i] = ALERT_SENT;
 			log_info("alert: sent %s to \"%s\" (%s)", alert_kind_name(ev->kind),
@@ -352,7 +447,21 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			/* kept: the next run sends it again, marked late */
 			if (d.entries)
 				json_object_set_new(json_object_get(d.ours, "pending"), key.buf,
-						    alert_event_to_json(ev, ch->name, d.now));
+						    alert_event_to_json(&chev, ch->name, d.now));
+		}
+	told:
+		/* what the channel now knows failing: written when it changes */
+		if (marked) {
+			json_t *after = told_after(marked, sent, night);
+
+			if (!json_equal(after, told) && (json_object_size(after) || told))
+				json_object_set_new(json_object_get(d.ours, "entries"), fkey.buf,
+						    json_pack("{s:o,s:s,s:s,s:I}", "failing", after,
+							      "night", night, "sent", d.stamp,
+							      "sent_unix", (json_int_t)d.now));
+			else
+				json_decref(after);
+			json_decref(marked);
 		}
 	}
 	/* every channel that failed is named, not only the first */
@@ -381,6 +490,7 @@ out:
 	json_decref(state);
 	free(spath);
 	sbuf_release(&key);
+	sbuf_release(&fkey);
 	sbuf_release(&d.names);
 	sbuf_release(&d.why);
 	return rc;

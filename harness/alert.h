@@ -11,8 +11,10 @@
  * and for a run that could not complete. Nothing else
  * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
  * channel, a change is sent once per epoch and stage (suspected, then confirmed; a retraction
- * names the night it withdraws and the epoch returned to); check failures and incomplete runs at
- * most once per cooldown (check failures again at once when the epoch moves). The state is
+ * names the night it withdraws and the epoch returned to); incomplete runs at most once per
+ * cooldown; check failures when a check fails that the channel was not told failing (the state's
+ * "V/M/S|failing|CHANNEL" entry, written by every alert that names failed checks and narrowed by
+ * every night that judged them; the checks told before are marked "since"). The state is
  * STATE_DIR/alerts/state.json, merged and rewritten atomically after each dispatch under an
  * flock (STATE_DIR/alerts/state.json.lock), so concurrent runs keep each other's entries.
  *

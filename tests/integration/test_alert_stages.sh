@@ -3,7 +3,8 @@
 # vendor's answers get longer and stay so: night 1 is suspected (exit 1, an alert, stage
 # "suspected"), night 2 confirms it (exit 1, a second alert, stage "confirmed", "new epoch e2"
 # in its summary), night 3 is the new behaviour again (no third change alert: once per epoch
-# and stage; the suite's checks still fail on it, which is told as check failures).
+# and stage; the suite's checks still fail on it, but the change alerts named them already,
+# so no check-failure alert either: README "Alerts").
 # Simulated vendor and the alert receiver on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 

@@ -929,12 +929,82 @@ static void test_failed_checks_named(void **state)
 	sbuf_release(&sb);
 }
 
+static json_t *failing(const char *const *checks)
+{
+	json_t *fc = json_array();
+
+	for (; *checks; checks++)
+		json_array_append_new(fc, json_pack("{s:s,s:s,s:i,s:i}", "prompt", "p", "check",
+						    *checks, "pass", 0, "judged", 10));
+	return fc;
+}
+
+/* QA: after the failing checks were told, the same check-failure alert came every night. A
+ * check-failure alert goes when a check fails that the channel was not told failing; a night
+ * that judged the checks forgets those that passed, so one that fails again is news again. */
+static void test_check_failures_told_when_new(void **state)
+{
+	static const char *const a_only[] = { "a", NULL }, *const a_b[] = { "a", "b", NULL },
+				 *const none[] = { NULL };
+	static const struct {
+		const char *const *failing;
+		int sent; /* ALERT_CHECK_FAILURES when failing, else a clean night (ALERT_NONE) */
+	} nights[] = {
+		{ a_only, 1 }, /* first night: told */
+		{ a_only, 0 }, /* the same: not repeated (24 h later: past the cooldown) */
+		{ a_only, 0 }, { a_b, 1 },  /* b is new: told, a marked as failing since night 1 */
+		{ a_b, 0 },    { none, 0 }, /* every check passed: forgotten */
+		{ a_only, 1 },		    /* a fails again: news again */
+	};
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct alerts *a = hook_alerts(r, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	size_t i, expect = 0;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(nights); i++) {
+		struct alert_event ev = { 0 };
+		json_t *fc = failing(nights[i].failing);
+
+		ev.kind = json_array_size(fc) ? ALERT_CHECK_FAILURES : ALERT_NONE;
+		ev.vendor = "acme";
+		ev.model = "gpt-f";
+		ev.suite = "core";
+		ev.checks_total = 8;
+		ev.checks_failed = json_array_size(fc);
+		ev.prompts_failed = ev.checks_failed ? 1 : 0;
+		ev.failed_checks = fc;
+		ev.when = NIGHT1 + (time_t)(i + 20) * DAY;
+		assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
+		expect += (size_t)nights[i].sent;
+		if (receiver_count(r) != expect)
+			fail_msg("night %zu: %zu alerts, want %zu", i + 1, receiver_count(r),
+				 expect);
+		json_decref(fc);
+	}
+	/* night 4's alert: b new, a told on night 1 (2026-12-17) */
+	{
+		json_t *b = json_loads(receiver_get(r, 1)->body, 0, NULL);
+		json_t *fc = json_object_get(b, "failed_checks");
+
+		assert_int_equal(json_array_size(fc), 2);
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(fc, 0), "since")),
+			"2026-12-17");
+		assert_null(json_object_get(json_array_get(fc, 1), "since"));
+		json_decref(b);
+	}
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_valid),
 		cmocka_unit_test(test_checks_phrase),
 		cmocka_unit_test(test_failed_checks_named),
+		cmocka_unit_test(test_check_failures_told_when_new),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_report_url),
