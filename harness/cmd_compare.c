@@ -10,6 +10,7 @@
 #include "evaluate.h"
 #include "fileio.h"
 #include "hex.h"
+#include "plan.h"
 #include "register.h"
 #include "render.h"
 #include "session.h"
@@ -138,6 +139,7 @@ static json_t *num4(double x)
 struct side {
 	double len_sum, lat_sum, refusals, n, fenced;
 	long ptok, ctok;
+	size_t no_usage; /* answers without token counts: their cost is unknown */
 };
 
 /* Adds ps's answers to s; refusals by the detection's classifier (its patterns or the API's
@@ -158,6 +160,7 @@ static void measure(const struct detect_params *params, const struct prompt_samp
 			s->ptok += x->prompt_tokens;
 		if (x->completion_tokens > 0)
 			s->ctok += x->completion_tokens;
+		s->no_usage += x->prompt_tokens < 0 || x->completion_tokens < 0;
 		s->n++;
 	}
 }
@@ -167,16 +170,36 @@ static json_t *pair(double a, double b)
 	return json_pack("{s:o, s:o}", "vendor", num4(a), "against", num4(b));
 }
 
+/* What s's answers cost at v's prices, or -1 when that is unknown (why says so, else ""): a
+ * vendor without prices is not free, and an answer without token counts did not cost
+ * nothing. An unknown cost is never 0: it would read as the cheaper side. */
+static double side_cost(const struct side *s, const struct vendor *v, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (!v->has_prices) {
+		snprintf(why, len, "vendor \"%s\" has no prices in the config (\"prices\")", v->id);
+		return -1;
+	}
+	if (s->no_usage) {
+		snprintf(why, len, "%zu of %.0f answers have no token counts", s->no_usage, s->n);
+		return -1;
+	}
+	return config_vendor_cost(v, s->ptok, s->ctok);
+}
+
 static json_t *side_json(const struct side *s, const struct vendor *v)
 {
 	double n = s->n > 0 ? s->n : 1;
-	double cost = config_vendor_cost(v, s->ptok, s->ctok);
+	char why[160];
+	double cost = side_cost(s, v, why, sizeof(why));
 
-	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o}", "answers", (json_int_t)s->n,
-			 "length_chars_mean", num4(s->len_sum / n), "latency_ms_mean",
-			 num4(s->lat_sum / n), "refusal_rate", num4(s->refusals / n), "fenced_rate",
-			 num4(s->fenced / n), "prompt_tokens", (json_int_t)s->ptok,
-			 "completion_tokens", (json_int_t)s->ctok, "cost", num4(cost));
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:s?}", "answers",
+			 (json_int_t)s->n, "length_chars_mean", num4(s->len_sum / n),
+			 "latency_ms_mean", num4(s->lat_sum / n), "refusal_rate",
+			 num4(s->refusals / n), "fenced_rate", num4(s->fenced / n), "prompt_tokens",
+			 (json_int_t)s->ptok, "completion_tokens", (json_int_t)s->ctok, "cost",
+			 cost < 0 ? json_null() : json_real(stats_round(cost, 8)), "cost_unknown",
+			 cost < 0 ? why : NULL);
 }
 
 static const char *sget(const json_t *o, const char *k)
@@ -391,6 +414,27 @@ static size_t stat_tests(const struct suite *q, const struct sampleset *A,
 	free(ca);
 	free(cb);
 	return prompts;
+}
+
+/* "; cost 0.012000 -> 0.034000 (+183%)" at the vendors' prices; "unknown" for a side whose cost is
+ * (side_cost), and "; cost unknown" when neither is known: never 0 for a cost not counted. */
+static void cost_words(struct sbuf *sb, double a, double b)
+{
+	if (a < 0 && b < 0) {
+		sbuf_addstr(sb, "; cost unknown");
+		return;
+	}
+	sbuf_addstr(sb, "; cost ");
+	if (a < 0)
+		sbuf_addstr(sb, "unknown");
+	else
+		sbuf_addf(sb, "%.6f", a);
+	if (b < 0)
+		sbuf_addstr(sb, " -> unknown");
+	else
+		sbuf_addf(sb, " -> %.6f", b);
+	if (a > 0 && b >= 0)
+		sbuf_addf(sb, " (%+.0f%%)", 100.0 * (b - a) / a);
 }
 
 static void pct(struct sbuf *sb, const char *what, double a, double b, const char *unit)
@@ -634,6 +678,12 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	    " ms");
 	if (sa.refusals != sb.refusals)
 		sbuf_addf(&line, "; refusals %.0f -> %.0f", sa.refusals, sb.refusals);
+	{
+		char why[160];
+		double ca = side_cost(&sa, va, why, sizeof(why));
+
+		cost_words(&line, ca, side_cost(&sb, vb, why, sizeof(why)));
+	}
 	report = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:o, "
 		"s:o, s:o, s:o, s:{s:s, s:o, s:s, s:o}, s:o, s:{s:o, s:o}, s:{s:o, s:o}, "
@@ -755,7 +805,7 @@ int cmd_compare(int argc, char **argv)
 	struct session s;
 	struct cargs a;
 	const char *ids[2];
-	char today[16];
+	char today[16], where[256];
 	struct sbuf md;
 	size_t q;
 	int rc, regressions = 0, incomplete = 0, inconclusive = 0;
@@ -787,6 +837,14 @@ int cmd_compare(int argc, char **argv)
 		a.date = today;
 	}
 	plan_set_night(&s.plan, a.date); /* in the journal: a killed compare names its date */
+	/* a cost budget that cannot count a vendor's cost is refused, --dry-run too (as run does):
+	 * the plan would show it as a budget that holds */
+	if (plan_check_max_cost(&s.plan, so.max_cost > 0 ? so.max_cost : s.cfg->max_cost,
+				config_budget_where(s.cfg, so.max_cost, where, sizeof(where)),
+				&err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	if (a.budget.dry_run) {
 		cli_print_plan(&s);
 		rc = EXIT_OK;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # test_compare_fake.sh: `plumbline compare` against a fake OpenAI-compatible vendor on 127.0.0.1
 # whose answers are fixed (byte-identical across models), and that fails on purpose: a prompt
-# one side never answers, answers without usage. What compare concludes from them.
+# one side never answers, answers without usage. What compare concludes from them, and what it
+# says of their cost.
 source "$(dirname "$0")/lib.sh"
 
 # A fake OpenAI-compatible vendor: the same answer to every prompt from any model ("Paris");
-# the model "fake-400" answers HTTP 400 to every prompt that contains LONGDOC.
+# the model "fake-400" answers HTTP 400 to every prompt that contains LONGDOC; "fake-nousage"
+# answers without "usage" (no token counts).
 cat >"$tmp/fake.py" <<'PY'
 import http.server, json, os, sys
 portfile = sys.argv[1]
@@ -19,6 +21,8 @@ class H(http.server.BaseHTTPRequestHandler):
             code, r = 200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+            if model == "fake-nousage":
+                del r["usage"]
         body = json.dumps(r).encode()
         self.send_response(code); self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
@@ -43,7 +47,11 @@ cat >"$fdir/plumbline.json" <<JSON
   "vendors": [
     $(fake_vendor cur fake-small "$prices"),
     $(fake_vendor cand fake-400 "$prices"),
-    $(fake_vendor big fake-big "$prices")
+    $(fake_vendor big fake-big "$prices"),
+    $(fake_vendor nousage fake-nousage "$prices"),
+    $(fake_vendor free fake-free ', "prices": {"input_per_mtok": 0, "output_per_mtok": 0}'),
+    $(fake_vendor unp1 fake-unpriced-1),
+    $(fake_vendor unp2 fake-unpriced-2)
   ],
   "paths": {"baselines": "$fdir/baselines", "reports": "$fdir/reports", "state": "$fdir/state"}
 }
@@ -86,4 +94,31 @@ brep="$fdir/reports/compare/2026-03-01/cur-vs-big-s6.json"
 [ "$(json_get "$brep" 'd["distribution"]["summary"]')" = "model: fake-small vs fake-big; answers alike in distribution" ] ||
 	fail "distribution summary: $(json_get "$brep" 'd["distribution"]')"
 [ "$(json_get "$brep" 'd["distribution"]["verdict"]')" = no_change ] || fail "distribution verdict"
+# Cost. Known at both sides' prices: 120 answers of 10 + 5 tokens at 1 and 2 per million.
+grep -q "; cost 0.002400 -> 0.002400 (+0%)" "$tmp/last.out" || fail "known cost: $(cat "$tmp/last.out")"
+[ "$(json_get "$brep" 'd["totals"]["vendor"]["cost"] == d["totals"]["against"]["cost"] == 0.0024 and d["totals"]["vendor"]["cost_unknown"] is None')" = True ] ||
+	fail "known cost in the report: $(json_get "$brep" 'd["totals"]')"
+# A free model (prices 0) costs 0, known; a candidate whose answers carry no token counts, and
+# vendors without prices, cost what is unknown: "unknown" in the verdict line and the Markdown,
+# null in the report with the reason, never 0 (before: "cost": 0, as cheap as free).
+expect_exit 0 "$PLUMBLINE" compare --config "$fcfg" --vendor free --against nousage --date 2026-03-01 \
+	--samples 20 --min-power 0 --markdown "$fdir/cost.md" "$fdir/s6.json"
+grep -q "; cost 0.000000 -> unknown$" "$tmp/last.out" || fail "unknown cost (no usage): $(cat "$tmp/last.out")"
+grep -q "; cost 0.000000 -> unknown" "$fdir/cost.md" || fail "unknown cost in the Markdown: $(cat "$fdir/cost.md")"
+nrep="$fdir/reports/compare/2026-03-01/free-vs-nousage-s6.json"
+[ "$(json_get "$nrep" 'd["totals"]["vendor"]["cost"] == 0 and d["totals"]["against"]["cost"] is None and d["totals"]["against"]["cost_unknown"] == "120 of 120 answers have no token counts"')" = True ] ||
+	fail "unknown cost (no usage) in the report: $(json_get "$nrep" 'd["totals"]')"
+expect_exit 0 "$PLUMBLINE" compare --config "$fcfg" --vendor unp1 --against unp2 --date 2026-03-01 \
+	--samples 20 --min-power 0 "$fdir/s6.json"
+grep -q "; cost unknown$" "$tmp/last.out" || fail "unpriced: $(cat "$tmp/last.out")"
+! grep -q "cost 0" "$tmp/last.out" || fail "unpriced cost said 0: $(cat "$tmp/last.out")"
+urep="$fdir/reports/compare/2026-03-01/unp1-vs-unp2-s6.json"
+[ "$(json_get "$urep" 'd["totals"]["vendor"]["cost"] is None and d["totals"]["against"]["cost"] is None and d["totals"]["vendor"]["cost_unknown"] == "vendor \"unp1\" has no prices in the config (\"prices\")"')" = True ] ||
+	fail "unpriced cost in the report: $(json_get "$urep" 'd["totals"]')"
+# A cost budget cannot count an unpriced vendor: refused, --dry-run too, as run refuses it
+# (before: the dry run planned it as a budget that holds)
+expect_exit 2 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against unp1 --max-cost 1 --dry-run "$fdir/s6.json"
+grep -q 'plumbline: --max-cost: vendor "unp1" has no prices in the config, so its cost is unknown' "$tmp/last.err" ||
+	fail "unpriced --max-cost --dry-run: $(cat "$tmp/last.err")"
+expect_exit 0 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against big --max-cost 1 --dry-run "$fdir/s6.json"
 echo "compare_fake: ok"
