@@ -24,8 +24,8 @@
 
 const char usage_compare[] =
 	"usage: plumbline compare --config FILE --vendor ID --against ID [--date YYYY-MM-DD]\n"
-	"                         [--resume] [--markdown FILE] [--fdr Q] [--min-drop E]\n"
-	"                         [--samples N] [--dry-run]\n"
+	"                         [--resume] [--force] [--markdown FILE] [--fdr Q]\n"
+	"                         [--min-drop E] [--min-power P] [--samples N] [--dry-run]\n"
 	"                         [--max-requests N] [--max-tokens N] [--max-cost X] SUITE...\n"
 	"\n";
 
@@ -51,14 +51,15 @@ static const char usage_compare_tail[] =
 	"--dry-run prints the plan (requests, tokens, cost, duration) and sends nothing;\n"
 	"--max-requests N and --max-cost X stop sending there (budget; exit 3), as for run.\n"
 	"\n"
-	"Exit 0: safe to switch; 1: not safe (a prompt regressed); 2: usage or config error; 3: the\n"
+	"Exit 0: safe to switch; 1: not safe (a prompt regressed); 2: usage or config error, or the\n"
+	"pair's report of the date exists (--force replaces it); 3: the\n"
 	"comparison could not complete (a vendor unreachable, fewer than 80% of a side's requests\n"
 	"answered) or is inconclusive (its power below --min-power, or a prompt a side did not\n"
 	"answer: no answers, or fewer than 80% of its samples; it is named, untested).\n";
 
 struct cargs {
 	const char *config, *vendor, *against, *date, *markdown;
-	int resume;
+	int resume, force;
 	double fdr, min_drop, min_power;
 	long long samples; /* > 0: every prompt sampled this often on each side */
 	struct cli_budget budget;
@@ -75,6 +76,9 @@ const struct cli_option compare_options[] = {
 		   "the date the reports are filed under (default: today, UTC)"),
 	CLI_BOOL(0, "resume", struct cargs, resume,
 		 "continue a killed comparison without re-sending answered\nrequests"),
+	CLI_BOOL(0, "force", struct cargs, force,
+		 "compare again although a report of the date exists (the new\nreport "
+		 "replaces it)"),
 	CLI_STRING(0, "markdown", struct cargs, markdown, "FILE",
 		   "also write a Markdown summary (pull requests, chat)"),
 	CLI_DOUBLE(0, "fdr", struct cargs, fdr, "Q", 0.0001, 0.5, "0.0001..0.5",
@@ -106,6 +110,41 @@ static void set_samples(struct session *s, long long n)
 	for (i = 0; n > 0 && i < s->n_suites; i++)
 		for (j = 0; j < s->suites[i]->n_prompts; j++)
 			s->suites[i]->prompts[j].samples = (int)n;
+}
+
+/* Where compare_suite files the report of suite_id. */
+static void report_path(char *buf, size_t len, const struct session *s, const struct cargs *a,
+			const char *suite_id)
+{
+	snprintf(buf, len, "%s/compare/%s/%s-vs-%s-%s.json", s->cfg->reports_dir, a->date,
+		 a->vendor, a->against, suite_id);
+}
+
+/* A compare report, once written (and signed), is evidence: a second comparison of the same
+ * pair on the same date would replace it without a word. Refused, as run refuses a night that
+ * has run, unless --force; --resume (or --force) finishes a killed comparison, whose journal
+ * is still live (the reports it wrote are made again from the same answers). Returns 0 to go
+ * on, -1 (err set, PL_E_USAGE, naming the existing report) to refuse. */
+static int check_reports(const struct session *s, const struct cargs *a, struct pl_err *err)
+{
+	char path[1100], sig[1200];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/journal/%s.jsonl", s->cfg->state_dir, s->plan.hash);
+	if (a->force || (a->resume && fileio_exists(path)))
+		return 0;
+	for (i = 0; i < s->n_suites; i++) {
+		report_path(path, sizeof(path), s, a, s->suites[i]->id);
+		if (!fileio_exists(path))
+			continue;
+		snprintf(sig, sizeof(sig), "%s.minisig", path);
+		return pl_err_set(err, PL_E_USAGE, path,
+				  "%s vs %s was already compared on %s (its report is %s): give "
+				  "another --date, or --force to replace it",
+				  a->vendor, a->against, a->date,
+				  fileio_exists(sig) ? "signed" : "written, not signed");
+	}
+	return 0;
 }
 
 /* Returns 0, -1 after the help was printed, or the exit code after a usage error (printed). */
@@ -713,8 +752,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 		pl_err_set(err, PL_E_INTERNAL, q->id, "cannot build the compare report");
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/compare/%s/%s-vs-%s-%s.json", s->cfg->reports_dir, date,
-		 a->vendor, a->against, q->id);
+	report_path(path, sizeof(path), s, a, q->id);
 	if (canon_pretty(report, &bytes, err) < 0 ||
 	    fileio_write_atomic(path, bytes.buf, bytes.len, 0644, err) < 0)
 		goto out;
@@ -850,7 +888,7 @@ int cmd_compare(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (session_execute(&s, &so, &err) < 0) {
+	if (check_reports(&s, &a, &err) < 0 || session_execute(&s, &so, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -83,8 +83,19 @@ grep -Eq "inconclusive: no prompt regressed, but the power to see a drop of 0.1 
 	fail "inconclusive verdict line"
 need=$(grep -o -- "--samples [0-9]*" "$tmp/last.out" | head -1 | cut -d' ' -f2)
 [ "$need" -gt 10 ] || fail "samples needed: $need"
+# The same pair on the same date again: the signed report is evidence, not replaced without a
+# word (before: silently rewritten and re-signed). Refused before anything is sent, naming the
+# report, as run refuses a night that has run; --force replaces it.
+sum2=$(sha256sum "$rep2" "$rep2.minisig")
+sim_n=$(curl -s "http://127.0.0.1:$p_same/_sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+expect_exit 2 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 --min-power 0 "$suite"
+grep -qF "plumbline: $rep2: cur vs same was already compared on 2026-03-01 (its report is signed): give another --date, or --force to replace it" "$tmp/last.err" ||
+	fail "second compare of the date: $(cat "$tmp/last.err")"
+[ "$(sha256sum "$rep2" "$rep2.minisig")" = "$sum2" ] || fail "the refused compare changed the signed report"
+[ "$(curl -s "http://127.0.0.1:$p_same/_sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')" = "$sim_n" ] ||
+	fail "the refused compare sent requests"
 # --min-power 0 takes the verdict without that evidence, as before
-expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 --min-power 0 "$suite"
+expect_exit 0 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against same --date 2026-03-01 --min-power 0 --force "$suite"
 [ "$(json_get "$rep2" 'd["verdict"]')" = safe ] || fail "identical candidate regressed"
 grep -q "safe to switch: no prompt regressed (5 prompts, power 0.[0-9][0-9] at a drop of 0.1)" "$tmp/last.out" ||
 	fail "safe verdict line"
