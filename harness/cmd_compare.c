@@ -281,15 +281,16 @@ static void diff_checks(const json_t *ea, const json_t *eb, json_t *diverged)
 }
 
 /* An answer quoted in the verdict: its first 100 bytes (cut on a UTF-8 boundary, "..." when
- * cut), control characters as spaces. */
-static json_t *quote_short(const char *text)
+ * cut), control characters as spaces; an empty one as every rendering names it
+ * (render_answer_text: "(refused, no text)" when the API flagged it refused or blocked). */
+static json_t *quote_short(const char *text, int refused)
 {
 	size_t n = strlen(text), cut = n, i;
 	struct sbuf sb;
 	json_t *j;
 
 	if (!n)
-		return json_string("(empty answer)");
+		return json_string(render_answer_text(text, refused));
 
 	if (cut > 100) {
 		cut = 100;
@@ -319,17 +320,17 @@ static json_t *example(const struct detect_params *params, const struct prompt_s
 
 	if (!ps || !ps->n)
 		return json_string("");
+	/* a refusal reads the same in a check's row and in not_refused's, and as the run's
+	 * reports quote it (render_answer_text) */
 	if (c && bad && json_array_size(fs) && sget(json_array_get(fs, 0), "text"))
-		return quote_short(sget(json_array_get(fs, 0), "text"));
+		return quote_short(sget(json_array_get(fs, 0), "text"),
+				   json_is_true(json_object_get(json_array_get(fs, 0), "refused")));
 	for (i = 0; !c && i < ps->n; i++) {
 		const struct sample *sm = &ps->samples[i];
 
 		if (compare_is_refusal(params, ps, i) != bad)
 			continue;
-		if (!*sm->text && (sm->refused || sm->blocked))
-			return json_string(sm->blocked ? "(blocked by the API, no text)"
-						       : "(refused by the API, no text)");
-		return quote_short(sm->text);
+		return quote_short(sm->text, sm->refused || sm->blocked);
 	}
 	if (c && !bad) {
 		/* a sample not among the quoted failing ones */
@@ -342,10 +343,12 @@ static json_t *example(const struct detect_params *params, const struct prompt_s
 				failed |= json_integer_value(json_object_get(f, "sample")) ==
 					  ps->samples[i].index;
 			if (!failed)
-				return quote_short(ps->samples[i].text);
+				return quote_short(ps->samples[i].text,
+						   ps->samples[i].refused ||
+							   ps->samples[i].blocked);
 		}
 	}
-	return quote_short(ps->samples[0].text);
+	return quote_short(ps->samples[0].text, ps->samples[0].refused || ps->samples[0].blocked);
 }
 
 /* The statistical verdict: one test per (prompt, check with pass/fail verdicts on both sides)

@@ -121,6 +121,14 @@ grep -Eq "regressed: [a-z-]+ not[\\]?_refused: 1.00 -> 0.[0-9]+, q " "$dir/compa
 rep3="$dir/reports/compare/2026-03-01/cur-vs-ref-demo.json"
 [ "$(json_get "$rep3" 'd["format"] == "plumbline-compare/3" and any(r["signal"] == "not_refused" and r["vendor_rate"] > r["against_rate"] for r in d["regressed"])')" = True ] || fail "refusal row"
 grep -Eq "regressed: [a-z-]+ not_refused: .*; ref: \"\(refused" "$tmp/last.out" || fail "refusals: the refused answer"
+# A refusal without text (the API's flag) is quoted alike in a check's row and in not_refused's,
+# as the run's reports quote it (render_answer_text) (before: "(empty answer)" in the check's
+# row, "(refused by the API, no text)" in not_refused's)
+grep -Eq "regressed: [a-z-]+ regex [^;]*; cur: \"[^\"]*\"; ref: \"\(refused, no text\)\"$" "$tmp/last.out" ||
+	fail "refusals: the check's row: $(cat "$tmp/last.out")"
+! grep -q "(empty answer)\|by the API, no text" "$tmp/last.out" "$dir/compare-ref.md" || fail "refusals: quoted two ways: $(cat "$tmp/last.out")"
+[ "$(json_get "$rep3" 'all(r["against_example"] == "(refused, no text)" for r in d["regressed"] if r["signal"] == "not_refused") and any(r["against_example"] == "(refused, no text)" for r in d["regressed"] if r["signal"] != "not_refused")')" = True ] ||
+	fail "refusals: the report's examples: $(json_get "$rep3" '[(r["signal"], r["against_example"]) for r in d["regressed"]]')"
 # --fdr and --min-drop reach the tests and the report (the fenced JSON: 1.00 -> 0.00)
 expect_exit 1 "$PLUMBLINE" compare --config "$cfg" --vendor cur --against new --date 2026-03-02 \
 	--fdr 0.01 --min-drop 0.2 "$suite"
