@@ -774,15 +774,17 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 
 		json_array_foreach(json_object_get(report, "regressed"), k, r)
 		{
-			char row[2048];
+			char row[2048], qb[16];
 
 			snprintf(row, sizeof(row),
-				 "regressed: %s %s: %.2f -> %.2f, q %.2g; %s: \"%s\"; %s: \"%s\"",
+				 "regressed: %s %s: %.2f -> %.2f, q %s; %s: \"%s\"; %s: \"%s\"",
 				 sget(r, "prompt"), sget(r, "signal"),
 				 json_number_value(json_object_get(r, "vendor_rate")),
 				 json_number_value(json_object_get(r, "against_rate")),
-				 json_number_value(json_object_get(r, "q_worse")), a->vendor,
-				 sget(r, "vendor_example"), a->against, sget(r, "against_example"));
+				 stats_format_p(json_number_value(json_object_get(r, "q_worse")),
+						qb, sizeof(qb)),
+				 a->vendor, sget(r, "vendor_example"), a->against,
+				 sget(r, "against_example"));
 			printf("  %s\n", row);
 			if (md) {
 				sbuf_addstr(md, "  - ");

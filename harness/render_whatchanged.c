@@ -2,6 +2,7 @@
  * Markdown (GitHub, Slack mrkdwn, Teams) and HTML. Every rendering and alert reads the same
  * array and recomputes nothing; vendor text is escaped for its target and cut. */
 #include "render.h"
+#include "stats.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,15 +32,18 @@ static void one_line(struct sbuf *out, const char *s, size_t max)
 	}
 }
 
-/* "distance 0.5320, p 0.0010" from the entry's figures; "" when it has none. */
+/* "distance 0.5320, p 0.001" from the entry's figures (p as stats_format_p prints it); "" when
+ * it has none. */
 static void figures(struct sbuf *out, const json_t *e)
 {
 	const json_t *d = json_object_get(e, "distance"), *p = json_object_get(e, "p");
+	char pb[16];
 
 	if (json_is_number(d))
 		sbuf_addf(out, "distance %.4f", json_number_value(d));
 	if (json_is_number(p))
-		sbuf_addf(out, "%sp %.4f", json_is_number(d) ? ", " : "", json_number_value(p));
+		sbuf_addf(out, "%sp %s", json_is_number(d) ? ", " : "",
+			  stats_format_p(json_number_value(p), pb, sizeof(pb)));
 	if (!json_is_number(d) && !json_is_number(p))
 		sbuf_addstr(out, json_is_true(json_object_get(e, "flagged"))
 					 ? "flagged by detection"

@@ -7,6 +7,7 @@
 #include "sbuf.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -809,6 +810,17 @@ int stats_cusum_step(double *hi, double *lo, double z, double k, double h)
 	*hi = fmax(0, *hi + z - k);
 	*lo = fmax(0, *lo - z - k);
 	return *hi > h || *lo > h;
+}
+
+const char *stats_format_p(double p, char *buf, size_t len)
+{
+	if (isnan(p))
+		snprintf(buf, len, "?");
+	else if (p < 0.001)
+		snprintf(buf, len, "< 0.001");
+	else
+		snprintf(buf, len, "%.2g", p);
+	return buf;
 }
 
 double stats_round(double x, int decimals)

@@ -141,4 +141,10 @@ int stats_cusum_step(double *hi, double *lo, double z, double k, double h);
  * it so the same data always serialise to the same bytes. */
 double stats_round(double x, int decimals);
 
+/* A p- or q-value as every text prints it, after "p " or "q " (compare's regressed rows, the
+ * what-changed figures of run reports and alerts): "< 0.001" below 0.001 (a rounded "0" would
+ * claim a certainty no test gives), else 2 significant digits ("0.036", "0.0013", "0.5",
+ * "1"); "?" when not a number. Writes into buf (16 bytes are enough) and returns it. */
+const char *stats_format_p(double p, char *buf, size_t len);
+
 #endif

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 # A fake OpenAI-compatible vendor: the same answer to every prompt from any model ("Paris");
 # the model "fake-400" answers HTTP 400 to every prompt that contains LONGDOC; "fake-nousage"
-# answers without "usage" (no token counts).
+# answers without "usage" (no token counts); "fake-lyon" answers "Lyon".
 cat >"$tmp/fake.py" <<'PY'
 import http.server, json, os, sys
 portfile = sys.argv[1]
@@ -19,7 +19,7 @@ class H(http.server.BaseHTTPRequestHandler):
             code, r = 400, {"error": {"message": "maximum context length is 4096 tokens", "type": "invalid_request_error"}}
         else:
             code, r = 200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
-                            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
+                            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Lyon" if model == "fake-lyon" else "Paris"}, "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
             if model == "fake-nousage":
                 del r["usage"]
@@ -49,6 +49,7 @@ cat >"$fdir/plumbline.json" <<JSON
     $(fake_vendor cand fake-400 "$prices"),
     $(fake_vendor big fake-big "$prices"),
     $(fake_vendor nousage fake-nousage "$prices"),
+    $(fake_vendor lyon fake-lyon "$prices"),
     $(fake_vendor free fake-free ', "prices": {"input_per_mtok": 0, "output_per_mtok": 0}'),
     $(fake_vendor unp1 fake-unpriced-1),
     $(fake_vendor unp2 fake-unpriced-2)
@@ -121,4 +122,12 @@ expect_exit 2 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against unp1 
 grep -q 'plumbline: --max-cost: vendor "unp1" has no prices in the config, so its cost is unknown' "$tmp/last.err" ||
 	fail "unpriced --max-cost --dry-run: $(cat "$tmp/last.err")"
 expect_exit 0 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against big --max-cost 1 --dry-run "$fdir/s6.json"
+# A q-value far below 0.001 (every "Paris" check 20/20 -> 0/20) prints "q < 0.001", as the
+# run's what-changed prints p (stats_format_p), never a rounded "q 0" (before)
+expect_exit 1 "$PLUMBLINE" compare --config "$fcfg" --vendor cur --against lyon --date 2026-03-01 \
+	--samples 20 --min-power 0 --markdown "$fdir/q.md" "$fdir/s6.json"
+[ "$(grep -c '^  regressed: p[1-5] regex match /Paris/: 1.00 -> 0.00, q < 0.001; cur: "Paris"; lyon: "Lyon"$' "$tmp/last.out")" = 5 ] ||
+	fail "small q: $(cat "$tmp/last.out")"
+! grep -q "q 0[;.]" "$tmp/last.out" || fail "a q printed as 0: $(cat "$tmp/last.out")"
+grep -q "1.00 -> 0.00, q &lt; 0.001;" "$fdir/q.md" || fail "small q in the Markdown: $(cat "$fdir/q.md")"
 echo "compare_fake: ok"

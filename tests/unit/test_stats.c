@@ -590,6 +590,32 @@ static void test_round(void **state)
 	NEAR(stats_round(NAN, 4), 0, 0);
 }
 
+/* p- and q-values as every text prints them: never a rounded "0" */
+static void test_format_p(void **state)
+{
+	static const struct {
+		double p;
+		const char *want;
+	} cases[] = {
+		{ 0, "< 0.001" },
+		{ 1e-12, "< 0.001" },
+		{ 0.000999, "< 0.001" },
+		{ 0.001, "0.001" },
+		{ 0.0013, "0.0013" },
+		{ 0.0357, "0.036" },
+		{ 0.03575851, "0.036" },
+		{ 0.5, "0.5" },
+		{ 1, "1" },
+		{ NAN, "?" },
+	};
+	char buf[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(stats_format_p(cases[i].p, buf, sizeof(buf)), cases[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_cusum),
 		cmocka_unit_test(test_t_sf),
 		cmocka_unit_test(test_round),
+		cmocka_unit_test(test_format_p),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

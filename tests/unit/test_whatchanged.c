@@ -669,10 +669,36 @@ static void test_cuts_keep_utf8(void **state)
 	}
 }
 
+/* A tiny p-value reads "p < 0.001" in every rendering, never a rounded "p 0.0000" (the same
+ * formatter as compare's q-values: stats_format_p). */
+static void test_small_p(void **state)
+{
+	json_t *wc = json_pack("[{s:s,s:s,s:s,s:b,s:f,s:f,s:{s:s},s:{s:s}}]", "prompt", "p1",
+			       "prompt_text", "Capital?", "words", "answers are 2.00x longer",
+			       "flagged", 1, "distance", 0.5, "p", 1e-9, "baseline", "answer",
+			       "Paris", "tonight", "answer", "Paris, France");
+	struct sbuf out;
+
+	(void)state;
+	sbuf_init(&out);
+	render_whatchanged_text(wc, &out);
+	assert_non_null(strstr(out.buf, "(distance 0.5000, p < 0.001)"));
+	sbuf_reset(&out);
+	render_whatchanged_md(wc, RENDER_MD_GITHUB, 300, &out);
+	assert_non_null(strstr(out.buf, "(distance 0.5000, p &lt; 0.001)"));
+	sbuf_reset(&out);
+	json_object_set_new(json_array_get(wc, 0), "p", json_real(0.0357));
+	render_whatchanged_text(wc, &out);
+	assert_non_null(strstr(out.buf, "(distance 0.5000, p 0.036)"));
+	sbuf_release(&out);
+	json_decref(wc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longer_answers),
+		cmocka_unit_test(test_small_p),
 		cmocka_unit_test(test_model_fences_refusals),
 		cmocka_unit_test(test_plain_text_refusals),
 		cmocka_unit_test(test_ranking),
