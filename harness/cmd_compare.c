@@ -458,8 +458,9 @@ static size_t stat_tests(const struct suite *q, const struct sampleset *A,
 	return prompts;
 }
 
-/* "; cost 0.012000 -> 0.034000 (+183%)" at the vendors' prices; "unknown" for a side whose cost is
- * (side_cost), and "; cost unknown" when neither is known: never 0 for a cost not counted. */
+/* "; cost 0.012000 -> 0.034000 (+183%)" at the vendors' prices (a, b: side_cost); "unknown" for
+ * a side whose cost is unknown, "; cost unknown" when neither is known: never 0 for a cost
+ * that was not counted. */
 static void cost_words(struct sbuf *sb, double a, double b)
 {
 	if (a < 0 && b < 0) {
