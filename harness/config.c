@@ -146,6 +146,13 @@ static int parse_vendor(const struct jsonloc *loc, const char *ptr, const json_t
 	    json_get_str(loc, ptr, o, "api_key_file", 0, &v->api_key_file, err) < 0 ||
 	    json_get_str(loc, ptr, o, "ca_file", 0, &v->ca_file, err) < 0)
 		return -1;
+	/* an empty model would be sent as such: every request of the night refused by the
+	 * vendor (or, for Azure and Bedrock, a URL without its deployment or modelId) */
+	if (!v->model[strspn(v->model, " \t")])
+		return json_fail(loc, ptr, "model", err,
+				 "expected a non-empty model name (Azure: the deployment; Bedrock: "
+				 "the modelId), got \"%s\"",
+				 v->model);
 	if (!config_valid_id(v->id))
 		return json_fail(loc, ptr, "id", err,
 				 "invalid vendor id \"%s\" (expected letters, digits, '.', '_', "

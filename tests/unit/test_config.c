@@ -99,6 +99,14 @@ static const struct {
 	  "vendors[0].concurrency: expected an integer from 1 to 1024, got 0" },
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\"}]}",
 	  "c.json:1:14: vendors[0]: missing required key \"model\"" },
+	/* an empty model is sent as such: every request refused */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"\"}]}",
+	  "c.json:2:12: vendors[0].model: expected a non-empty model name (Azure: the deployment; "
+	  "Bedrock: the modelId), got \"\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://x\",\n"
+	  "  \"region\": \"us-east-1\", \"model\": \" \"}]}",
+	  "c.json:2:35: vendors[0].model: expected a non-empty model name" },
 	{ "{\"vendors\": []}", "c.json:1:13: vendors: expected a non-empty array" },
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\", "
 	  "\"model\": \"m\", \"max_outage\": -1}]}",
