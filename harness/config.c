@@ -98,6 +98,30 @@ static int parse_prices(const struct jsonloc *loc, const char *ptr, const json_t
 	return 0;
 }
 
+/* A vendor setting (key, value NULL when absent) that the vendor's probe does not read (flag,
+ * PROBE_F_API_VERSION or PROBE_F_REGION) is refused, naming the probes that read it: left in, it
+ * would look like it does something. */
+static int check_unused_key(const struct jsonloc *loc, const char *ptr, const struct vendor *v,
+			    const char *key, const char *value, unsigned flag, struct pl_err *err)
+{
+	const struct probe_ops *ops = probe_find(v->probe);
+	const struct probe_ops *const *list;
+	struct sbuf users = SBUF_INIT;
+	size_t i, n;
+
+	if (!value || (ops->flags & flag))
+		return 0;
+	list = probe_list(&n);
+	for (i = 0; i < n; i++)
+		if (list[i]->flags & flag)
+			sbuf_addf(&users, "%s%s", users.len ? ", " : "", list[i]->name);
+	json_fail(loc, ptr, key, err,
+		  "probe %s does not use \"%s\" (it is used only by probe%s %s): remove it",
+		  v->probe, key, strchr(users.buf, ',') ? "s" : "", users.buf);
+	sbuf_release(&users);
+	return -1;
+}
+
 /* What the vendor's probe says of its settings: the "api" it takes (the probe's variants) and
  * what its check_target refuses (Bedrock's region), located at the key at fault. */
 static int check_probe_keys(const struct jsonloc *loc, const char *ptr, struct vendor *v,
@@ -114,6 +138,10 @@ static int check_probe_keys(const struct jsonloc *loc, const char *ptr, struct v
 		v->base_url[strlen(v->base_url) - 1] = '\0';
 	if (probe_check_api(ops, v->api, &e) < 0)
 		return json_fail(loc, ptr, "api", err, "%s", e.msg);
+	if (check_unused_key(loc, ptr, v, "api_version", v->api_version, PROBE_F_API_VERSION, err) <
+		    0 ||
+	    check_unused_key(loc, ptr, v, "region", v->region, PROBE_F_REGION, err) < 0)
+		return -1;
 	if (!ops->check_target)
 		return 0;
 	t.base_url = v->base_url;

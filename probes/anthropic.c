@@ -332,7 +332,7 @@ out:
 
 const struct probe_ops probe_anthropic = {
 	.name = "anthropic",
-	.flags = PROBE_F_STREAM | PROBE_F_SCHEMA,
+	.flags = PROBE_F_STREAM | PROBE_F_SCHEMA | PROBE_F_API_VERSION,
 	.build = anthropic_build,
 	.parse = anthropic_parse,
 	.check_prompt = anthropic_check_prompt,

@@ -206,7 +206,8 @@ static size_t azure_embed_batch(const struct probe_target *t)
 
 const struct probe_ops probe_azure_openai = {
 	.name = "azure-openai",
-	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA,
+	.flags = PROBE_F_SEED | PROBE_F_LOGPROBS | PROBE_F_STREAM | PROBE_F_SCHEMA |
+		 PROBE_F_API_VERSION,
 	.build = azure_build,
 	.parse = azure_parse,
 	.build_embed = azure_build_embed,

@@ -554,7 +554,7 @@ static size_t bedrock_embed_batch(const struct probe_target *t)
 
 const struct probe_ops probe_bedrock = {
 	.name = "bedrock",
-	.flags = PROBE_F_STREAM | PROBE_F_SIGV4,
+	.flags = PROBE_F_STREAM | PROBE_F_SIGV4 | PROBE_F_REGION,
 	.build = bedrock_build,
 	.parse = bedrock_parse,
 	.build_embed = bedrock_build_embed,

@@ -36,15 +36,19 @@ struct sbuf;
 #define PROBE_F_STREAM	 (1u << 2) /* can stream (probe_prompt.stream) */
 #define PROBE_F_SCHEMA	 (1u << 3) /* can ask for structured output against a JSON Schema */
 #define PROBE_F_SIGV4	 (1u << 4) /* the request must be signed with AWS SigV4 by the runner */
+/* The vendor settings a probe reads: a vendor entry giving one its probe does not read is a
+ * config error (config_load), not a setting silently ignored. */
+#define PROBE_F_API_VERSION (1u << 5) /* reads probe_target.api_version */
+#define PROBE_F_REGION	    (1u << 6) /* reads probe_target.region */
 
 /* Where and what to ask: filled from the config's vendor entry. All borrowed. */
 struct probe_target {
 	const char *base_url;	 /* e.g. "https://api.openai.com/v1" (no trailing slash) */
 	const char *model;	 /* the model (or Bedrock modelId, Azure deployment) */
 	const char *api_key;	 /* the secret; may be NULL for keyless local servers */
-	const char *api_version; /* Azure "api-version", Anthropic "anthropic-version"; may be NULL
-				  */
-	const char *region;	 /* Bedrock: AWS region; may be NULL */
+	const char *api_version; /* Azure "api-version", Anthropic "anthropic-version"
+				    (PROBE_F_API_VERSION); may be NULL */
+	const char *region;	 /* Bedrock: AWS region (PROBE_F_REGION); may be NULL */
 	const char *api; /* variant within a probe, e.g. "responses" for OpenAI; may be NULL */
 };
 

@@ -196,6 +196,30 @@ static const struct {
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://127.0.0.1:9\",\n"
 	  "  \"model\": \"m\", \"region\": \"us:east\"}]}",
 	  "vendors[0].region: expected an AWS region such as \"us-east-1\"" },
+	/* a setting the probe does not read is refused, naming the probes that read it */
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"region\": \"us-east-1\"}]}",
+	  "c.json:2:27: vendors[0].region: probe openai does not use \"region\" (it is used only by "
+	  "probe bedrock): remove it" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"anthropic\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"region\": \"us-east-1\"}]}",
+	  "vendors[0].region: probe anthropic does not use \"region\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"azure-openai\", \"base_url\": "
+	  "\"https://x\",\n  \"model\": \"m\", \"region\": \"eastus\"}]}",
+	  "vendors[0].region: probe azure-openai does not use \"region\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"gemini\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"api_version\": \"v1\"}]}",
+	  "c.json:2:32: vendors[0].api_version: probe gemini does not use \"api_version\" (it is used "
+	  "only by probes azure-openai, anthropic): remove it" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\",\n"
+	  "  \"model\": \"m\", \"api_version\": \"2024-10-21\"}]}",
+	  "vendors[0].api_version: probe openai does not use \"api_version\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"ollama\", \"base_url\": \"http://x\",\n"
+	  "  \"model\": \"m\", \"api_version\": \"1\"}]}",
+	  "vendors[0].api_version: probe ollama does not use \"api_version\"" },
+	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"bedrock\", \"base_url\": \"http://x\",\n"
+	  "  \"model\": \"m\", \"region\": \"us-east-1\", \"api_version\": \"1\"}]}",
+	  "vendors[0].api_version: probe bedrock does not use \"api_version\"" },
 	/* a price left out is not 0: the cost would be counted half */
 	{ "{\"vendors\": [{\"id\": \"a\", \"probe\": \"openai\", \"base_url\": \"https://x\",\n"
 	  "  \"model\": \"m\", \"prices\": {\"input_per_mtok\": 3}}]}",
@@ -383,8 +407,9 @@ static void test_type_names(void **state)
 	json_decref(v);
 }
 
-/* The values the probes take are still taken: every "api" a probe lists, and a bedrock
- * region that is its endpoint's (or any region with a base_url that is not an AWS host). */
+/* The values the probes take are still taken: every "api" a probe lists, a bedrock region
+ * that is its endpoint's (or any region with a base_url that is not an AWS host), and the
+ * api_version of the probes that send one. */
 static void test_probe_keys_accepted(void **state)
 {
 	static const char *const vendors[] = {
@@ -396,6 +421,11 @@ static void test_probe_keys_accepted(void **state)
 		"\"us-east-1\"",
 		"\"probe\": \"bedrock\", \"base_url\": \"https://vpce-1.bedrock-runtime.us-east-1."
 		"vpce.amazonaws.com\", \"region\": \"us-east-1\"",
+		/* the probes that read api_version */
+		"\"probe\": \"azure-openai\", \"base_url\": \"https://x\", \"api_version\": "
+		"\"2024-10-21\"",
+		"\"probe\": \"anthropic\", \"base_url\": \"https://x\", \"api_version\": "
+		"\"2023-06-01\"",
 	};
 	char *dir = tu_tmpdir();
 	size_t i;
