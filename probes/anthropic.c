@@ -87,7 +87,7 @@ static int anthropic_build(const struct probe_target *t, const struct probe_prom
 {
 	struct sbuf url;
 
-	if (anthropic_check_prompt(t, p, err))
+	if (probe_check_prompt(&probe_anthropic, t, p, err))
 		return -1;
 	if (probe_request_set_body(out, messages_body(t, p), err) < 0)
 		return -1;
@@ -336,4 +336,5 @@ const struct probe_ops probe_anthropic = {
 	.build = anthropic_build,
 	.parse = anthropic_parse,
 	.check_prompt = anthropic_check_prompt,
+	.temperature_max = 1, /* Messages API: "Ranges from 0.0 to 1.0" */
 };

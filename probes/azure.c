@@ -51,7 +51,10 @@ static int azure_build(const struct probe_target *t, const struct probe_prompt *
 	int ret;
 
 	sbuf_init(&base);
-	ret = deployment_base(t, &base, err);
+	/* first, under azure's own name and range (openai's build checks again, as openai) */
+	ret = probe_check_prompt(&probe_azure_openai, t, p, err);
+	if (!ret)
+		ret = deployment_base(t, &base, err);
 	if (ret)
 		goto out;
 	chat.base_url = base.buf;
@@ -214,4 +217,5 @@ const struct probe_ops probe_azure_openai = {
 	.parse_embed = azure_parse_embed,
 	.embed_batch = azure_embed_batch,
 	.check_prompt = azure_check_prompt,
+	.temperature_max = 2, /* OpenAI's chat completions body: 0 to 2 */
 };

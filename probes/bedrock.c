@@ -234,7 +234,7 @@ static int bedrock_build(const struct probe_target *t, const struct probe_prompt
 {
 	if (!t->model || !*t->model)
 		return pl_err_set(err, PL_E_INPUT, NULL, "bedrock needs a modelId as its model");
-	if (bedrock_check_prompt(t, p, err))
+	if (probe_check_prompt(&probe_bedrock, t, p, err))
 		return -1;
 	if (credentials(t, out, err))
 		return -1;
@@ -562,4 +562,7 @@ const struct probe_ops probe_bedrock = {
 	.embed_batch = bedrock_embed_batch,
 	.check_target = bedrock_check_target,
 	.check_prompt = bedrock_check_prompt,
+	/* Converse inferenceConfig.temperature: InferenceConfigurationTemperatureFloat, min 0,
+	 * max 1 (botocore service-2.json) */
+	.temperature_max = 1,
 };

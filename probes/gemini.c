@@ -91,6 +91,8 @@ static int gemini_build(const struct probe_target *t, const struct probe_prompt 
 
 	if (!t->model || !*t->model)
 		return pl_err_set(err, PL_E_INPUT, NULL, "gemini needs a model");
+	if (probe_check_prompt(&probe_gemini, t, p, err))
+		return -1;
 	if (probe_request_set_body(out, gemini_body(p), err) < 0)
 		return -1;
 	sbuf_init(&url);
@@ -430,4 +432,5 @@ const struct probe_ops probe_gemini = {
 	.build_embed = gemini_build_embed,
 	.parse_embed = gemini_parse_embed,
 	.embed_batch = gemini_embed_batch,
+	.temperature_max = 2, /* generationConfig.temperature: 0 to 2 on current models */
 };

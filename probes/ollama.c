@@ -97,7 +97,7 @@ static int ollama_check_prompt(const struct probe_target *t, const struct probe_
 static int ollama_build(const struct probe_target *t, const struct probe_prompt *p,
 			struct probe_request *out, struct pl_err *err)
 {
-	if (ollama_check_prompt(t, p, err))
+	if (probe_check_prompt(&probe_ollama, t, p, err))
 		return -1;
 	if (probe_request_set_body(out, chat_body(t, p), err) < 0)
 		return -1;
@@ -311,4 +311,5 @@ const struct probe_ops probe_ollama = {
 	.parse_embed = ollama_parse_embed,
 	.embed_batch = ollama_embed_batch,
 	.check_prompt = ollama_check_prompt,
+	/* temperature_max 0: options.temperature has no documented upper bound */
 };

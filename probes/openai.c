@@ -178,7 +178,7 @@ static int openai_build(const struct probe_target *t, const struct probe_prompt 
 	int ret = -1;
 
 	sbuf_init(&url);
-	if (openai_check_prompt(t, p, err))
+	if (probe_check_prompt(&probe_openai, t, p, err))
 		goto out;
 	body = is_responses(t) ? responses_body(t, p) : chat_body(t, p);
 	if (probe_request_set_body(out, body, err) < 0)
@@ -904,4 +904,5 @@ const struct probe_ops probe_openai = {
 	.embed_batch = openai_embed_batch,
 	.apis = openai_apis,
 	.check_prompt = openai_check_prompt,
+	.temperature_max = 2, /* openapi.yaml: chat and responses, minimum 0, maximum 2 */
 };

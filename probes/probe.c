@@ -61,6 +61,10 @@ int probe_check_api(const struct probe_ops *ops, const char *api, struct pl_err 
 int probe_check_prompt(const struct probe_ops *ops, const struct probe_target *t,
 		       const struct probe_prompt *p, struct pl_err *err)
 {
+	if (ops->temperature_max > 0 && p->temperature > ops->temperature_max)
+		return pl_err_set(err, PL_E_INPUT, "temperature",
+				  "%s accepts a temperature from 0 to %g, got %g", ops->name,
+				  ops->temperature_max, p->temperature);
 	return ops->check_prompt ? ops->check_prompt(t, p, err) : 0;
 }
 

@@ -11,8 +11,10 @@
  *
  * Adding a new probe (CONTRIBUTING.md lists every file):
  *  1. probes/<name>.c defines `const struct probe_ops probe_<name> = { .name = "<name>", ... };`
- *     with designated initializers; build and parse MUST be set, the rest may be NULL. Add it
- *     to the probes layer in CMakeLists.txt.
+ *     with designated initializers; build and parse MUST be set, the rest may be NULL. Set
+ *     .flags (the vendor keys it reads too) and .temperature_max from the vendor's API
+ *     reference; build calls probe_check_prompt first. Add it to the probes layer in
+ *     CMakeLists.txt.
  *  2. Declare it below and add it to the registry in probes/probe.c.
  *  3. tests/unit/test_probe_<name>.c parses the vendor's real responses copied into
  *     tests/fixtures/vendors/<name>/ (with SOURCES) and checks the extracted fields;
@@ -210,6 +212,10 @@ struct probe_ops {
 	 * never disagree. */
 	int (*check_prompt)(const struct probe_target *t, const struct probe_prompt *p,
 			    struct pl_err *err);
+	/* The highest temperature the vendor's API accepts (its range is 0 to this), as its API
+	 * reference documents it; probe_check_prompt refuses a higher one. 0: the API documents
+	 * no upper bound (the suite's own 0..2 still holds). */
+	double temperature_max;
 };
 
 extern const struct probe_ops probe_openai;
@@ -226,7 +232,9 @@ const struct probe_ops *const *probe_list(size_t *n);
 /* Whether ops takes api (NULL: absent, always taken) as its "api": returns 0, or -1 with
  * err set (PL_E_INPUT, where NULL) saying which values it takes, or that it takes none. */
 int probe_check_api(const struct probe_ops *ops, const char *api, struct pl_err *err);
-/* ops->check_prompt when set (else 0): whether ops can send p to t, see struct probe_ops. */
+/* Whether ops can send p to t: p's temperature within 0..ops->temperature_max (err->where
+ * "temperature"), then ops->check_prompt when set (see struct probe_ops). Every build calls it
+ * first, so a plan's check and the request built never disagree. */
 int probe_check_prompt(const struct probe_ops *ops, const struct probe_target *t,
 		       const struct probe_prompt *p, struct pl_err *err);
 
