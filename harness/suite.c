@@ -265,16 +265,34 @@ static int valid_tool_name(const char *s)
 			 "0123456789_-") == n;
 }
 
+/* Compiles the schema at ptr/key (a tool's "parameters", a "response_schema") as the json_schema
+ * check compiles its own: an invalid one is an error at the offending part of it. Returns 0, or
+ * -1 with err set. */
+static int compile_schema(const struct jsonloc *loc, const char *ptr, const char *key,
+			  const json_t *schema, struct pl_err *err)
+{
+	struct jsonschema_opts opts = { 0 };
+	struct pl_err serr = PL_ERR_INIT;
+	struct jsonschema *js = jsonschema_compile(schema, &opts, &serr);
+	struct sbuf at = SBUF_INIT;
+
+	if (js) {
+		jsonschema_free(js);
+		return 0;
+	}
+	sbuf_addf(&at, "%s/%s%s", ptr, key, serr.where);
+	json_fail(loc, at.buf, NULL, err, "invalid schema: %s", serr.msg);
+	sbuf_release(&at);
+	return -1;
+}
+
 /* One tools[i]: {name, description?, parameters?: a JSON Schema object} in the neutral form
  * the probes read. Returns a new object or NULL with err set. */
 static json_t *parse_tool(const struct jsonloc *loc, const char *ptr, const json_t *t,
 			  struct pl_err *err)
 {
-	struct jsonschema_opts opts = { 0 };
-	struct pl_err serr = PL_ERR_INIT;
 	const json_t *params = json_object_get(t, "parameters");
 	char *name = NULL, *desc = NULL;
-	struct jsonschema *js;
 	json_t *out = NULL;
 
 	if (json_check_keys(loc, ptr, t, tool_keys, err) < 0 ||
@@ -292,19 +310,8 @@ static json_t *parse_tool(const struct jsonloc *loc, const char *ptr, const json
 			  json_type_name(params));
 		goto out;
 	}
-	if (params) {
-		js = jsonschema_compile(params, &opts, &serr);
-		if (!js) {
-			struct sbuf at;
-
-			sbuf_init(&at);
-			sbuf_addf(&at, "%s/parameters%s", ptr, serr.where);
-			json_fail(loc, at.buf, NULL, err, "invalid schema: %s", serr.msg);
-			sbuf_release(&at);
-			goto out;
-		}
-		jsonschema_free(js);
-	}
+	if (params && compile_schema(loc, ptr, "parameters", params, err) < 0)
+		goto out;
 	out = json_pack("{s:s}", "name", name);
 	if (desc)
 		json_object_set_new(out, "description", json_string(desc));
@@ -461,6 +468,8 @@ static int parse_prompt(const struct jsonloc *loc, const char *ptr, const json_t
 				  "expected a JSON Schema object, got %s", json_type_name(schema));
 			goto out;
 		}
+		if (compile_schema(loc, ptr, "response_schema", schema, err) < 0)
+			goto out;
 		p->response_schema = json_incref((json_t *)schema);
 	}
 	p->warnings = schema_warnings(loc, ptr, obj);

@@ -150,6 +150,15 @@ static const struct {
 	  "TOOL}, got \"any\"" },
 	{ TOOLP "\"tools\": [{\"name\": \"f\"}], \"tool_choice\": {\"name\": \"g\"}}]}",
 	  "prompts[0].tool_choice.name: no tool named \"g\" in \"tools\"" },
+	/* a response_schema is compiled at load, as a json_schema check's schema is */
+	{ TOOLP "\"response_schema\": {\"type\": \"object\", \"properties\": {\"a\": "
+		"{\"type\": \"strin\"}}}}]}",
+	  "s.json:1:119: prompts[0].response_schema.properties.a.type: invalid schema: unknown type "
+	  "\"strin\"" },
+	{ TOOLP "\"response_schema\": {\"minProperties\": -1}}]}",
+	  "prompts[0].response_schema.minProperties: invalid schema" },
+	{ TOOLP "\"response_schema\": [1]}]}",
+	  "prompts[0].response_schema: expected a JSON Schema object, got an array" },
 #undef TOOLP
 	{ "{\"id\": \"../x\", \"prompts\": [{\"id\": \"a\", \"prompt\": \"x\"}]}", "id: invalid "
 										   "suite id "
