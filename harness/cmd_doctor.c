@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "log.h"
 #include "plan.h"
+#include "probe.h"
 #include "redact.h"
 #include "register.h"
 #include "runner.h"
@@ -516,8 +517,8 @@ static void on_final(void *ctx, size_t item, int attempts, const struct probe_an
 static const char *fault_fix(enum probe_fault f)
 {
 	switch (f) {
-	case PROBE_FAULT_AUTH:
-		return "check the key in the vendor's api_key_env variable (or key file)";
+	case PROBE_FAULT_AUTH: /* auth_fix names the variable or file */
+		return "check the vendor's API key";
 	case PROBE_FAULT_REQUEST:
 	case PROBE_FAULT_CONTENT_FILTER:
 		return "check the vendor's model, api and api_version in the config";
@@ -530,6 +531,41 @@ static const char *fault_fix(enum probe_fault f)
 	default:
 		return "try again later: the vendor is limiting or failing requests";
 	}
+}
+
+/* The fix of an auth failure (HTTP 401/403) of vendor v, into buf: where its key comes from
+ * (the variable's name, unless it looks like a key itself, or the key file; never the key) and
+ * what to check there. 401: the key was not recognised; 403: recognised, not allowed. */
+static const char *auth_fix(const struct vendor *v, long status, char *buf, size_t len)
+{
+	const char *what = status == 403 ? "may use this model and endpoint (403: the key was "
+					   "recognised but not allowed; check its project, "
+					   "permissions, billing and region)"
+					 : "is valid, current (not revoked or expired) and "
+					   "issued for this base_url";
+	const char *sigv4 =
+		(probe_find(v->probe)->flags & PROBE_F_SIGV4)
+			? "; with ACCESS_KEY_ID:SECRET_ACCESS_KEY credentials, also region and "
+			  "this host's clock (SigV4 signatures expire)"
+			: "";
+
+	if (v->api_key_file)
+		snprintf(buf, len, "check that the key in api_key_file %s %s%s", v->api_key_file,
+			 what, sigv4);
+	else if (v->api_key_env && config_env_name_printable(v->api_key_env))
+		snprintf(buf, len, "check that the key in environment variable %s %s%s",
+			 v->api_key_env, what, sigv4);
+	else if (v->api_key_env)
+		snprintf(buf, len,
+			 "check that the key in the environment variable named by api_key_env "
+			 "(the name is not shown: it looks like a key) %s%s",
+			 what, sigv4);
+	else
+		snprintf(buf, len,
+			 "vendor \"%s\" sends no key: set its api_key_env (the NAME of the "
+			 "variable that holds the key) or api_key_file (a 0600 file) in the config",
+			 v->id);
+	return buf;
 }
 
 /* A suite of one prompt, built here: "Reply with the word ok." with max_tokens 8, once. */
@@ -619,18 +655,23 @@ static void send_requests(struct doctor *d, struct config *cfg)
 		goto fail;
 	for (i = 0; i < plan.n_vendors; i++) {
 		const struct probe_result *r = &sc.res[i];
-		const char *id = plan.vendors[i]->id;
+		const char *id = plan.vendors[i]->id, *fix = fault_fix(r->fault);
+		char fbuf[1024];
 
+		/* an auth failure's fix names where the key comes from; a 401/403 whose body the
+		 * probe read as another fault (a proxy's error shape) is about the key too */
+		if (r->done &&
+		    (r->fault == PROBE_FAULT_AUTH || r->status == 401 || r->status == 403))
+			fix = auth_fix(plan.vendors[i], r->status, fbuf, sizeof(fbuf));
 		if (!r->done)
 			item_fail(d, "check base_url and that this host can reach it",
 				  "request to vendor \"%s\": no answer", id);
 		else if (r->fault != PROBE_OK && r->status > 0)
-			item_fail(d, fault_fix(r->fault),
-				  "request to vendor \"%s\": %s (HTTP %ld)%s%s", id,
+			item_fail(d, fix, "request to vendor \"%s\": %s (HTTP %ld)%s%s", id,
 				  probe_fault_name(r->fault), r->status, r->message ? ": " : "",
 				  r->message ? r->message : "");
 		else if (r->fault != PROBE_OK)
-			item_fail(d, fault_fix(r->fault), "request to vendor \"%s\": %s%s%s", id,
+			item_fail(d, fix, "request to vendor \"%s\": %s%s%s", id,
 				  probe_fault_name(r->fault), r->message ? ": " : "",
 				  r->message ? r->message : "");
 		else

@@ -112,7 +112,7 @@ sim_start doc-key --seed 3 --require-key right-key
 sed -i "s#127.0.0.1:[0-9]*/v1#127.0.0.1:$port/v1#" plumbline.json
 expect_exit 1 "$PLUMBLINE" doctor --send --config plumbline.json suites/starter.json
 grep -q '^FAIL  request to vendor "openai": auth (HTTP 401)' "$tmp/last.out" || fail "auth: $(cat "$tmp/last.out")"
-grep -qF 'fix: check the key in' "$tmp/last.out" || fail "auth fix"
+grep -qF 'fix: check that the key in environment variable OPENAI_API_KEY is valid' "$tmp/last.out" || fail "auth fix: $(cat "$tmp/last.out")"
 # A vendor that is not there: network, with its fix.
 sim_stop
 expect_exit 1 "$PLUMBLINE" doctor --send --config plumbline.json suites/starter.json
