@@ -45,9 +45,11 @@ void ratelimit_settle(struct ratelimit *rl, double est_tokens, double actual_tok
 void ratelimit_on_429(struct ratelimit *rl, double now, double retry_after_s);
 /* A successful answer: recover rate and concurrency slowly (additive increase). */
 void ratelimit_on_success(struct ratelimit *rl);
-/* Reads the remaining/limit/reset headers of an answer and paces the vendor when they run low:
- * none left -> pause until the reset; under 20% of the limit left -> spread what is left evenly
- * over the time to the reset. */
+/* Reads the remaining/limit/reset headers of an answer and paces the vendor when they run low.
+ * Requests: none left -> pause until the reset; under 20% of the limit left -> spread what is
+ * left evenly over the time to the reset. Tokens: only none left -> pause until the reset (a
+ * request spends many tokens, so spreading by the count helps little; the tpm bucket and the
+ * 429 slow-down pace by tokens). */
 void ratelimit_on_headers(struct ratelimit *rl, double now, const struct probe_header *h, size_t n);
 
 /* Seconds the vendor's headers asked the next request to wait, before the 120 s cap on a

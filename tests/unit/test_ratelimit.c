@@ -114,6 +114,11 @@ static void test_openai_headers(void **state)
 		{ (char *)"x-ratelimit-reset-requests", (char *)"10s" },
 		{ (char *)"x-ratelimit-remaining-tokens", (char *)"50000" },
 	};
+	struct probe_header low_tokens[] = {
+		{ (char *)"x-ratelimit-limit-tokens", (char *)"100000" },
+		{ (char *)"x-ratelimit-remaining-tokens", (char *)"500" },
+		{ (char *)"x-ratelimit-reset-tokens", (char *)"30s" },
+	};
 	struct probe_header no_tokens[] = {
 		{ (char *)"x-ratelimit-remaining-tokens", (char *)"0" },
 		{ (char *)"x-ratelimit-reset-tokens", (char *)"6m0s" },
@@ -138,6 +143,14 @@ static void test_openai_headers(void **state)
 	ratelimit_on_headers(&rl, 0.0, no_tokens, 2);
 	assert_true(ratelimit_delay(&rl, 0.0, 1) > 359.0 - 240.0); /* capped at 120 s */
 	assert_true(ratelimit_delay(&rl, 0.0, 1) <= 120.0);
+
+	/* Few tokens left (0.5% of the limit) do not spread requests out, as README says: only
+	 * none left pauses. */
+	ratelimit_init(&rl, 0, 0, 4, 0);
+	ratelimit_on_headers(&rl, 1.0, low_tokens, 3);
+	ratelimit_take(&rl, 1.0, 1);
+	assert_true(ratelimit_delay(&rl, 1.0, 1) == 0);
+	assert_true(ratelimit_asked_wait(&rl, 1.0) == 0);
 }
 
 static void test_anthropic_headers(void **state)
