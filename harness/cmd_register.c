@@ -436,41 +436,6 @@ struct verified {
 	char why[1600];
 };
 
-/* Binds entries (parsed by register_load, after register_verify) to what was verified: the
- * first res->entries of them, in canonical form, must hash to the signed checkpoint's root,
- * so an edit between the two reads is refused; entries appended since are left out. */
-static int bind_to_checkpoint(json_t *entries, const struct reg_verify_result *res, const char *reg,
-			      struct pl_err *err)
-{
-	struct merkle_hash *leaves, root;
-	char hex[65];
-	struct sbuf sb;
-	size_t i;
-	int rc = -1;
-
-	while (json_array_size(entries) > res->entries)
-		json_array_remove(entries, json_array_size(entries) - 1);
-	leaves = xcalloc(res->entries + 1, sizeof(*leaves));
-	sbuf_init(&sb);
-	for (i = 0; i < json_array_size(entries); i++) {
-		sbuf_reset(&sb);
-		if (canon_jcs(json_array_get(entries, i), &sb, NULL) < 0)
-			break;
-		merkle_leaf_hash(sb.buf, sb.len, &leaves[i]);
-	}
-	merkle_root(leaves, i, &root);
-	merkle_hex(&root, hex);
-	if (i != res->entries || strcmp(hex, res->root_hex))
-		pl_err_set(err, PL_E_INTEGRITY, reg,
-			   "the register changed between its verification and its reading: run "
-			   "again");
-	else
-		rc = 0;
-	sbuf_release(&sb);
-	free(leaves);
-	return rc;
-}
-
 /* Loads the register for show and report after verifying it as `register verify` does
  * (with o->checkpoint: that it extends the saved one). A register that does not verify is
  * refused, unless o->unverified: then it is loaded and v->proof says why it did not verify.
@@ -493,7 +458,7 @@ static int load_verified(const struct opts *o, const struct sign_config *sc, con
 		goto out;
 	}
 	if (register_load(reg, &v->entries, &lerr) < 0 ||
-	    (ok && bind_to_checkpoint(v->entries, &v->res, reg, &lerr) < 0)) {
+	    (ok && register_bind_checkpoint(v->entries, &v->res, reg, &lerr) < 0)) {
 		rc = cli_fail(&lerr);
 		goto out;
 	}
@@ -625,7 +590,7 @@ static int do_verify(const struct opts *o, const char *reg, const char *reports_
 	if (register_verify(reg, pub, o->checkpoint, &res, &err) < 0)
 		return cli_fail(&err);
 	if (!o->entries_only && (register_load(reg, &entries, &err) < 0 ||
-				 bind_to_checkpoint(entries, &res, reg, &err) < 0 ||
+				 register_bind_checkpoint(entries, &res, reg, &err) < 0 ||
 				 register_check_reports(entries, reports_dir, &rr, &err) < 0)) {
 		rc = cli_fail(&err); /* 2 for a --reports that is not a folder */
 		goto out;

@@ -604,7 +604,9 @@ static char url_extra_part(const char *url)
 	return r;
 }
 
-const char *http_base_url_problem(const char *url)
+/* The problem of a base URL, in the words given for its user:password, query and fragment
+ * (words[0..2]), or NULL. */
+static const char *base_problem(const char *url, const char *const words[3])
 {
 	const char *why = http_url_problem(url, 0);
 
@@ -614,41 +616,43 @@ const char *http_base_url_problem(const char *url)
 	case 'x':
 		return "does not parse as a URL";
 	case 'u':
-		return "holds a user name or password (USER:PASSWORD@HOST): it would be sent with "
-		       "every request and echoed in error bodies, where it is not redacted; give the "
-		       "key with api_key_env or api_key_file";
+		return words[0];
 	case '?':
-		return "has a query string (?...): the probe appends its path after base_url, so it "
-		       "would land inside the query; give the key with api_key_env or api_key_file "
-		       "(and Azure's version with api_version)";
+		return words[1];
 	case '#':
-		return "has a fragment (#...)";
+		return words[2];
 	default:
 		return NULL;
 	}
 }
 
+const char *http_base_url_problem(const char *url)
+{
+	static const char *const words[3] = {
+		"holds a user name or password (USER:PASSWORD@HOST): it would be sent with every "
+		"request and echoed in error bodies, where it is not redacted; give the key with "
+		"api_key_env or api_key_file",
+		"has a query string (?...): the probe appends its path after base_url, so it would "
+		"land inside the query; give the key with api_key_env or api_key_file (and Azure's "
+		"version with api_version)",
+		"has a fragment (#...)",
+	};
+
+	return base_problem(url, words);
+}
+
 const char *http_link_base_problem(const char *url)
 {
-	const char *why = http_url_problem(url, 0);
+	static const char *const words[3] = {
+		"holds a user name or password (USER:PASSWORD@HOST): every alert would show it in "
+		"its link",
+		"has a query string (?...): the report's NIGHT/FILE is appended after it, so it "
+		"would land inside the query and the link would not reach the report",
+		"has a fragment (#...): the report's NIGHT/FILE is appended after it, so it would "
+		"land inside the fragment and the link would not reach the report",
+	};
 
-	if (why)
-		return why;
-	switch (url_extra_part(url)) {
-	case 'x':
-		return "does not parse as a URL";
-	case 'u':
-		return "holds a user name or password (USER:PASSWORD@HOST): every alert would "
-		       "show it in its link";
-	case '?':
-		return "has a query string (?...): the report's NIGHT/FILE is appended after it, so "
-		       "it would land inside the query and the link would not reach the report";
-	case '#':
-		return "has a fragment (#...): the report's NIGHT/FILE is appended after it, so it "
-		       "would land inside the fragment and the link would not reach the report";
-	default:
-		return NULL;
-	}
+	return base_problem(url, words);
 }
 
 int http_once(const struct http_once *rq, const char *where, struct http_once_result *res,

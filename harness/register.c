@@ -1074,6 +1074,41 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 	return bad ? -1 : 0;
 }
 
+/* Binds entries (parsed by register_load, after register_verify) to what was verified: the
+ * first res->entries of them, in canonical form, must hash to the signed checkpoint's root,
+ * so an edit between the two reads is refused; entries appended since are left out. */
+int register_bind_checkpoint(json_t *entries, const struct reg_verify_result *res, const char *reg,
+			     struct pl_err *err)
+{
+	struct merkle_hash *leaves, root;
+	char hex[65];
+	struct sbuf sb;
+	size_t i;
+	int rc = -1;
+
+	while (json_array_size(entries) > res->entries)
+		json_array_remove(entries, json_array_size(entries) - 1);
+	leaves = xcalloc(res->entries + 1, sizeof(*leaves));
+	sbuf_init(&sb);
+	for (i = 0; i < json_array_size(entries); i++) {
+		sbuf_reset(&sb);
+		if (canon_jcs(json_array_get(entries, i), &sb, NULL) < 0)
+			break;
+		merkle_leaf_hash(sb.buf, sb.len, &leaves[i]);
+	}
+	merkle_root(leaves, i, &root);
+	merkle_hex(&root, hex);
+	if (i != res->entries || strcmp(hex, res->root_hex))
+		pl_err_set(err, PL_E_INTEGRITY, reg,
+			   "the register changed between its verification and its reading: run "
+			   "again");
+	else
+		rc = 0;
+	sbuf_release(&sb);
+	free(leaves);
+	return rc;
+}
+
 int register_load(const char *path, json_t **entries, struct pl_err *err)
 {
 	char *text = NULL, *p, *nl;

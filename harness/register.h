@@ -179,6 +179,12 @@ int register_read_checkpoint(const char *file, const struct sign_pub *pub, size_
 /* Loads the entries (parsed, NOT verified) as a new JSON array. A missing file is an empty
  * register. */
 int register_load(const char *path, json_t **entries, struct pl_err *err);
+/* Binds entries (parsed by register_load, after register_verify gave res) to what was verified:
+ * the first res->entries of them, in canonical form, must hash to the signed checkpoint's root
+ * (else an integrity error naming reg: the register changed between the two reads); entries
+ * appended since are dropped from the array. Returns 0 or -1. */
+int register_bind_checkpoint(json_t *entries, const struct reg_verify_result *res, const char *reg,
+			     struct pl_err *err);
 
 /* Proofs, as new JSON objects (hex hashes), after verifying the register:
  * inclusion {"seq","tree_size","leaf_hash","root","proof":[...]}
