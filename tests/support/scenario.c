@@ -27,6 +27,7 @@
 #define SIM_NOISE     0.05 /* sim_model night_noise on a typical night */
 #define CAT_LOGIT_SD  0.25 /* cat logit noise on a typical night */
 #define CAT_BACKEND   0.35 /* logit sd of the second backend's fixed differences */
+#define WILD_FACTOR   6.0  /* SCEN_WILD: cat logit sd 1.5 a night, as `simulate --unstable` */
 #define MAX_PARTS     3
 
 static const struct scenario scenarios[] = {
@@ -53,6 +54,8 @@ static const struct scenario scenarios[] = {
 	  SCEN_FENCE, 0.10 },
 	{ "sim-longer10", "prose answers 10% longer, lumpy", SCEN_SIM, SCEN_LUMPY, 0, SCEN_LONGER,
 	  0.10 },
+	{ "sim-wild", "unchanged, every night's answers wander (6x the usual noise) from the first",
+	  SCEN_SIM, SCEN_WILD, 0, SCEN_NONE, 0 },
 	{ "cat-quiet", "unchanged, quiet nights", SCEN_CAT, SCEN_QUIET, 0, SCEN_NONE, 0 },
 	{ "cat-lumpy", "unchanged, lumpy nights", SCEN_CAT, SCEN_LUMPY, 0, SCEN_NONE, 0 },
 	{ "cat-backends", "unchanged, two backends, lumpy", SCEN_CAT, SCEN_LUMPY, 1, SCEN_NONE, 0 },
@@ -66,6 +69,8 @@ static const struct scenario scenarios[] = {
 	  SCEN_NONE, 0 },
 	{ "cat-move2-still", "2 of 25 prompts move (TV 0.5), nights otherwise still", SCEN_CAT,
 	  SCEN_STILL, 0, SCEN_MOVE_PROMPTS, 2 },
+	{ "cat-wild", "unchanged, every night's answers wander (6x the usual noise) from the first",
+	  SCEN_CAT, SCEN_WILD, 0, SCEN_NONE, 0 },
 	{ "cat-new2", "2 of 25 prompts: 0.5 of their answers become a new answer, lumpy", SCEN_CAT,
 	  SCEN_LUMPY, 0, SCEN_NEW_ANSWER, 2 },
 	{ "cat-move5", "5 of 25 prompts move (TV 0.5), lumpy", SCEN_CAT, SCEN_LUMPY, 0,
@@ -112,6 +117,8 @@ double scenario_noise_factor(const struct scenario *sc, unsigned long long trial
 		return 1;
 	if (sc->noise == SCEN_STILL)
 		return 0;
+	if (sc->noise == SCEN_WILD)
+		return WILD_FACTOR;
 	seed3(&r, trial, (unsigned long long)night, SALT_NIGHT);
 	f = exp(NIGHT_LOG_SD * gauss(&r));
 	if (rng_unit(&r) < BAD_NIGHT)

@@ -29,6 +29,8 @@ enum scen_noise {
 	SCEN_QUIET, /* the same small night-to-night noise every night and prompt */
 	SCEN_LUMPY, /* heavy-tailed nights (some bad nights at 3x) and per-prompt noise */
 	SCEN_STILL, /* no night-to-night noise: nights differ by their sampling alone */
+	SCEN_WILD,  /* every night WILD_FACTOR times a typical night's noise, from the first: an
+		     * endpoint that wanders (the simulator's --unstable) */
 };
 
 enum scen_change {
