@@ -1957,9 +1957,9 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 	snprintf(d->since, sizeof(d->since), "%s", ev->night_id);
 }
 
-/* The latest of the last min_history nights of the history that was unstable (measured: by its
- * prompts' variation, not by wandering from a suspected night); NULL: none. */
-static const json_t *recent_unstable(const struct detect_run *ev, int measured)
+/* The latest of the last min_history nights of the history that was unstable (nights too young
+ * to measure the prompts' variation not counted); NULL: none. */
+static const json_t *recent_unstable(const struct detect_run *ev)
 {
 	size_t n = json_array_size(ev->recs), i, k = (size_t)ev->p->min_history, seen = 0;
 
@@ -1968,10 +1968,7 @@ static const json_t *recent_unstable(const struct detect_run *ev, int measured)
 		const char *v = json_string_value(json_object_get(r, "verdict"));
 		const json_t *od = json_object_get(r, "overdispersion");
 
-		/* measured: only a night its prompts' variation made unstable (not one that
-		 * wandered from a suspected night's answers) */
-		if (v && !strcmp(v, detect_verdict_name(DETECT_UNSTABLE)) &&
-		    !(measured && json_is_true(json_object_get(r, "wandered"))))
+		if (v && !strcmp(v, detect_verdict_name(DETECT_UNSTABLE)))
 			return r;
 		/* a night too young to measure its prompts' own variation (null: no prompt had
 		 * min_history nights) neither ends an episode nor counts towards its end: an
@@ -2076,7 +2073,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 	 * every prompt may wander while their mean distance stays put. An episode under way
 	 * (recent_unstable) goes on while the median is over unstable_over_sampling (not
 	 * squared): the median of a few prompts wanders across one line from night to night. */
-	line = recent_unstable(ev, 1) ? p->over_sampling : p->over_sampling * p->over_sampling;
+	line = recent_unstable(ev) ? p->over_sampling : p->over_sampling * p->over_sampling;
 	d->unstable = wide && ev->overdispersion > line;
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
@@ -2227,8 +2224,6 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	json_object_set_new(rec, "mean_len", num(ev->mean_len));
 	json_object_set_new(rec, "overdispersion",
 			    ev->od_prompts ? num(ev->overdispersion) : json_null());
-	if (d->wandered)
-		json_object_set_new(rec, "wandered", json_true());
 	if (d->logprobs && ev->lp_stat >= 0)
 		json_object_set_new(rec, "logprob", num(ev->lp_stat));
 	json_object_set_new(rec, "latency_p50", num(ev->lat50));
@@ -2699,7 +2694,7 @@ void detect_add_embedded(struct detect_run *ev, size_t base_index,
  * were not unstable. Sets d->unstable_onset and d->unstable_since. */
 static void unstable_episode(const struct detect_run *ev, struct decision *d)
 {
-	const json_t *r = recent_unstable(ev, 0);
+	const json_t *r = recent_unstable(ev);
 	const char *since = json_string_value(json_object_get(r, "unstable_since"));
 	const char *night = json_string_value(json_object_get(r, "night"));
 
