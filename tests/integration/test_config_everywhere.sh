@@ -37,10 +37,10 @@ bad logging_key "d['logging'] = {'bogus_key': 1}"
 bad signing_key "d['signing'] = {'bogus_key': 1}"
 bad detection_key "d['detection'] = {'bogus_key': 1}"
 bad url_password "d['vendors'][1]['base_url'] = 'http://admin:S3cretPw@127.0.0.1:9/v1'"
-bad url_query "d['vendors'][1]['base_url'] = 'http://127.0.0.1:9/v1beta?key=AIzaSECRET'"
+bad url_query "d['vendors'][1]['base_url'] = 'http://127.0.0.1:9/v1beta?key=FAKE-KEY-SECRET'"
 # a link base with a query or fragment: NIGHT/FILE would be appended inside it (a broken link)
-bad link_query "d['alerts'] = {'channels': [$hook], 'report_url_base': 'https://ci.example/pl/?t=AIzaSECRET'}"
-bad link_fragment "d['alerts'] = {'channels': [$hook], 'report_url_base': 'https://ci.example/pl/#AIzaSECRET'}"
+bad link_query "d['alerts'] = {'channels': [$hook], 'report_url_base': 'https://ci.example/pl/?t=FAKE-KEY-SECRET'}"
+bad link_fragment "d['alerts'] = {'channels': [$hook], 'report_url_base': 'https://ci.example/pl/#FAKE-KEY-SECRET'}"
 want_alerts_key="alerts.bogus_key: unknown key"
 want_webhook_nosecret="alerts.channels[0]: missing required key \"secret_env\""
 want_logging_key="logging.bogus_key: unknown key"
@@ -75,7 +75,7 @@ for c in alerts_key webhook_nosecret logging_key signing_key detection_key url_p
 		expect_exit 2 "$PLUMBLINE" $cmd
 		grep -qF "$want" "$tmp/last.err" "$tmp/last.out" ||
 			fail "$c: '$cmd' does not say why: $(cat "$tmp/last.err")"
-		! grep -qE 'S3cretPw|AIzaSECRET' "$tmp/last.err" "$tmp/last.out" ||
+		! grep -qE 'S3cretPw|FAKE-KEY-SECRET' "$tmp/last.err" "$tmp/last.out" ||
 			fail "$c: '$cmd' repeats the URL's secret"
 	done
 	[ ! -e "$dir/baselines" ] || fail "$c: a baseline was written: $(find "$dir/baselines")"

@@ -59,8 +59,8 @@ write_cfg() {
 JSON
 }
 
-export PL_IT_OA_KEY=sk-oa-CANARY-0123456789 PL_IT_BR_KEY=AKIDCANARY:br-secret-CANARY
-echo "sk-ant-CANARY-file-key" >"$tmp/claude.key"
+export PL_IT_OA_KEY=FAKE-openai-key-CANARY PL_IT_BR_KEY=FAKEAKIDCANARY:FAKE-bedrock-secret-CANARY
+echo "FAKE-anthropic-file-key-CANARY" >"$tmp/claude.key"
 chmod 600 "$tmp/claude.key"
 
 for status in 401 403; do
