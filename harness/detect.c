@@ -2244,8 +2244,9 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	/* the prompts a per-prompt suspicion named: tomorrow tests them alone */
 	if (d->stage == DETECT_STAGE_SUSPECTED && d->prompts_over)
 		json_object_set_new(rec, "suspected_prompts", json_incref(d->moved));
-	/* the suspected state's answers: the next night is compared with them (wanders) */
-	if (d->stage == DETECT_STAGE_SUSPECTED) {
+	/* the suspected state's answers: the next night is compared with them (wanders, in
+	 * cold start only: once the prompts' variation is measured they are not used) */
+	if (d->stage == DETECT_STAGE_SUSPECTED && !ev->od_prompts) {
 		json_t *sa = json_object();
 
 		for (i = 0; i < ev->n_w; i++) {

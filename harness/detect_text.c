@@ -219,12 +219,15 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			sbuf_addf(&tail, "; suspected: epoch %s unless tomorrow retracts it",
 				  d->epoch);
 	} else if (v == DETECT_UNSTABLE && d->wandered) {
+		char pb[16];
+
 		sbuf_addf(&sb,
 			  "retracted: the change suspected on %s did not hold: on the %zu prompts "
 			  "that moved, tonight's answers differ from that night's (mean distance "
-			  "%.4f, p %.2g) about as much as from the baseline's (%.4f); unstable "
+			  "%.4f, p %s) about as much as from the baseline's (%.4f); unstable "
 			  "endpoint: its answers wander from night to night",
-			  ev->suspect_night, d->w_n, d->w_s, d->w_p, d->w_b);
+			  ev->suspect_night, d->w_n, d->w_s, stats_format_p(d->w_p, pb, sizeof(pb)),
+			  d->w_b);
 		if (!d->unstable_onset)
 			sbuf_addf(&sb, "; unstable since %s (reported then)", d->unstable_since);
 	} else if (v == DETECT_UNSTABLE) {
