@@ -966,20 +966,21 @@ static const char *entry_rel(const json_t *e)
 	return rep ? default_rel(rep) : NULL;
 }
 
-/* 1 when a later run entry than index i has the same report path: a --force re-run of the
- * night wrote its report over entry i's. */
-static int superseded(const json_t *entries, size_t i, const char *rel)
+/* {report path: index of the last run entry naming it}: an earlier run entry with the same
+ * path was re-run (--force) and its report written over by the later one's. */
+static json_t *last_runs(const json_t *entries)
 {
-	size_t j;
+	json_t *last = json_object();
+	size_t i;
 
-	for (j = i + 1; j < json_array_size(entries); j++) {
-		const json_t *o = json_array_get(entries, j);
+	for (i = 0; i < json_array_size(entries); i++) {
+		const json_t *o = json_array_get(entries, i);
 		const char *t = sget(o, "type"), *p = entry_rel(o);
 
-		if (t && !strcmp(t, "run") && p && !strcmp(p, rel))
-			return 1;
+		if (t && !strcmp(t, "run") && p)
+			json_object_set_new(last, p, json_integer((json_int_t)i));
 	}
-	return 0;
+	return last;
 }
 
 /* What is wrong with run entry e's report file at file (a message into why), or 0 when it is
@@ -1019,6 +1020,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 {
 	struct stat st;
 	struct sbuf file;
+	json_t *last;
 	size_t i, bad = 0;
 	char why[400];
 
@@ -1033,6 +1035,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 				  "is not a folder: name the reports folder (the one holding "
 				  "NIGHT/VENDOR-SUITE.json)");
 	sbuf_init(&file);
+	last = last_runs(entries);
 	for (i = 0; i < json_array_size(entries); i++) {
 		const json_t *e = json_array_get(entries, i);
 		const char *t = sget(e, "type"), *rel = entry_rel(e);
@@ -1042,7 +1045,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 			continue;
 		if (!rel) {
 			rel = "(none)";
-		} else if (superseded(entries, i, rel)) {
+		} else if (json_integer_value(json_object_get(last, rel)) != (json_int_t)i) {
 			out->replaced++;
 			continue;
 		}
@@ -1071,6 +1074,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 			 bad == 2 ? " is" : "s are");
 	}
 	sbuf_release(&file);
+	json_decref(last);
 	return bad ? -1 : 0;
 }
 
