@@ -14,6 +14,7 @@
 
 const char usage_register[] =
 	"usage: plumbline register show    [COMMON] [--checkpoint SAVED] [--unverified]\n"
+	"                                  [--reports DIR | --entries-only]\n"
 	"       plumbline register verify  [COMMON] [--checkpoint SAVED]\n"
 	"                                  [--reports DIR | --entries-only]\n"
 	"       plumbline register prove   [COMMON] (--entry SEQ | --consistency OLD_SIZE)\n"
@@ -21,6 +22,7 @@ const char usage_register[] =
 	"                                  --root HEX]\n"
 	"       plumbline register report  [COMMON] --html [--out FILE] [--title TEXT]\n"
 	"                                  [--checkpoint SAVED] [--unverified]\n"
+	"                                  [--reports DIR | --entries-only]\n"
 	"       plumbline register add     [COMMON] --secret-key PATH REPORT --vendor ID\n"
 	"                                  --model NAME --suite ID --verdict V [--epoch E]\n"
 	"                                  [--new-epoch] [--date ISO] [--night YYYY-MM-DD]\n"
@@ -42,6 +44,12 @@ static const char usage_register_tail[] =
 	"           that does not verify is refused (exit 1, the verification error), and a\n"
 	"           missing one is an error, never 'empty'; --unverified renders it anyway\n"
 	"           under a NOT VERIFIED banner (on every page of the HTML report), exit 1.\n"
+	"           They check the report files as verify does (--reports DIR, else the\n"
+	"           config's paths.reports, else ./reports): an entry whose report is\n"
+	"           missing or altered is marked ('report missing', 'report altered: sha256\n"
+	"           differs') on its line or row, in the summary and in a banner, and the\n"
+	"           command exits 1 although it rendered (so does a missing reports\n"
+	"           folder); --entries-only leaves the files out and says so (exit 0).\n"
 	"  show     per vendor/model: current epoch, last change, changes in the last 30/90\n"
 	"           days, availability, median latency; then every change and decision. A\n"
 	"           change counts once, on the night it was first suspected, once confirmed;\n"
@@ -103,10 +111,11 @@ const struct cli_option register_options[] = {
 	CLI_STRING(0, "root", struct opts, root, "HEX",
 		   "prove --check: against this trusted sha-256 root instead"),
 	CLI_STRING(0, "reports", struct opts, reports, "DIR",
-		   "verify: the reports folder whose files the entries name (default: the "
-		   "config's paths.reports)"),
+		   "verify, show, report: the reports folder whose files the entries name "
+		   "(default: the config's paths.reports, else ./reports)"),
 	CLI_BOOL(0, "entries-only", struct opts, entries_only,
-		 "verify: the entries alone, without the report files they name"),
+		 "verify, show, report: the entries alone, without the report files they "
+		 "name"),
 	CLI_BOOL(0, "html", struct opts, html, "report: the HTML stability report"),
 	CLI_STRING(0, "out", struct opts, out, "FILE", "report: write it here (default stdout)"),
 	CLI_STRING(0, "title", struct opts, title, "TEXT", "report: its title"),
@@ -430,19 +439,65 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 /* What show and report render from: the entries, and what was verified of them. */
 struct verified {
 	json_t *entries;
+	json_t *problems; /* register_check_reports' per-entry findings */
 	struct render_register_proof proof;
 	struct reg_verify_result res;
+	struct reg_reports_result rr;
 	char key_id[17];
 	char why[1600];
+	char reports_why[1600];
 };
 
+static void verified_release(struct verified *v)
+{
+	json_decref(v->entries);
+	json_decref(v->problems);
+	v->entries = v->problems = NULL;
+}
+
+/* Checks the report files the entries name as `register verify` does (unless
+ * --entries-only) and puts what was found in v->proof. A missing or altered report, or a
+ * missing reports folder, is missing evidence: the renderers mark it and the command exits 1
+ * (check_reports returns 1); a reports_dir that is not a folder is a usage error (returns
+ * EXIT_USAGE after the error was printed). Returns 0 when the reports are intact or not
+ * checked. */
+static int check_reports(const struct opts *o, const char *reports_dir, struct verified *v)
+{
+	struct pl_err err = PL_ERR_INIT;
+
+	v->proof.reports_dir = reports_dir;
+	if (o->entries_only) {
+		v->proof.reports = RENDER_REPORTS_NOT_CHECKED;
+		return 0;
+	}
+	v->problems = json_object();
+	v->proof.report_problems = v->problems;
+	if (register_check_reports(v->entries, reports_dir, v->problems, &v->rr, &err) == 0) {
+		v->proof.reports = RENDER_REPORTS_INTACT;
+		v->proof.reports_ok = v->rr.checked;
+		return 0;
+	}
+	if (err.code == PL_E_USAGE)
+		return cli_fail(&err); /* EXIT_USAGE */
+	pl_err_str(&err, v->reports_why, sizeof(v->reports_why));
+	/* said on stderr too: a page written with --out prints nothing else */
+	fprintf(stderr, "plumbline: EVIDENCE NOT INTACT: %s\n", v->reports_why);
+	v->proof.reports_why = v->reports_why;
+	v->proof.reports_ok = v->rr.checked;
+	v->proof.reports_failed = v->rr.failed;
+	v->proof.reports = v->rr.failed ? RENDER_REPORTS_DAMAGED : RENDER_REPORTS_NO_FOLDER;
+	return 1;
+}
+
 /* Loads the register for show and report after verifying it as `register verify` does
- * (with o->checkpoint: that it extends the saved one). A register that does not verify is
- * refused, unless o->unverified: then it is loaded and v->proof says why it did not verify.
- * A missing register is an error either way. Returns 0, or the exit code after the error
- * was printed. */
+ * (with o->checkpoint: that it extends the saved one), then checks the report files its
+ * entries name in reports_dir (check_reports). A register that does not verify is refused,
+ * unless o->unverified: then it is loaded and v->proof says why it did not verify. A missing
+ * register is an error either way. Returns the exit code: with v->entries set, the register
+ * is to be rendered, and EXIT_CHANGED says the command must fail all the same (not verified,
+ * or report files missing or altered); with v->entries NULL, an error was printed. */
 static int load_verified(const struct opts *o, const struct sign_config *sc, const char *reg,
-			 struct verified *v)
+			 const char *reports_dir, struct verified *v)
 {
 	struct pl_err err = PL_ERR_INIT, lerr = PL_ERR_INIT;
 	struct sign_pub *pub = NULL;
@@ -455,12 +510,12 @@ static int load_verified(const struct opts *o, const struct sign_config *sc, con
 		sign_pub_keyid(pub, v->key_id);
 	if (!ok && (!o->unverified || !fileio_exists(reg))) {
 		rc = cli_fail(&err);
-		goto out;
+		goto fail;
 	}
 	if (register_load(reg, &v->entries, &lerr) < 0 ||
 	    (ok && register_bind_checkpoint(v->entries, &v->res, reg, &lerr) < 0)) {
 		rc = cli_fail(&lerr);
-		goto out;
+		goto fail;
 	}
 	v->proof.verified = ok;
 	v->proof.path = reg;
@@ -468,20 +523,24 @@ static int load_verified(const struct opts *o, const struct sign_config *sc, con
 		pl_err_str(&err, v->why, sizeof(v->why));
 		v->proof.why = v->why;
 		fprintf(stderr, "plumbline: NOT VERIFIED (--unverified): %s\n", v->why);
-		goto out;
+	} else {
+		v->proof.entries = v->res.entries;
+		v->proof.key_id = v->key_id;
+		v->proof.checkpoint_size = v->res.checkpoint_size;
+		v->proof.root_hex = v->res.root_hex;
+		v->proof.checkpoint_date = v->res.checkpoint_date;
+		v->proof.saved_checked = v->res.old_checkpoint_checked;
+		v->proof.saved_size = v->res.old_checkpoint_size;
 	}
-	v->proof.entries = v->res.entries;
-	v->proof.key_id = v->key_id;
-	v->proof.checkpoint_size = v->res.checkpoint_size;
-	v->proof.root_hex = v->res.root_hex;
-	v->proof.checkpoint_date = v->res.checkpoint_date;
-	v->proof.saved_checked = v->res.old_checkpoint_checked;
-	v->proof.saved_size = v->res.old_checkpoint_size;
-out:
-	if (rc != EXIT_OK) {
-		json_decref(v->entries);
-		v->entries = NULL;
-	}
+	/* the entries of an unverified register name report files too: said all the same */
+	rc = check_reports(o, reports_dir, v);
+	if (rc > 1)
+		goto fail;
+	rc = ok && !rc ? EXIT_OK : EXIT_CHANGED;
+	sign_pub_free(pub);
+	return rc;
+fail:
+	verified_release(v);
 	sign_pub_free(pub);
 	return rc;
 }
@@ -521,7 +580,8 @@ static json_t *change_words(const json_t *entries)
 	return words;
 }
 
-static int do_report(const struct opts *o, const struct sign_config *sc, const char *reg)
+static int do_report(const struct opts *o, const struct sign_config *sc, const char *reg,
+		     const char *reports_dir)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct render_html_opts ho;
@@ -533,8 +593,8 @@ static int do_report(const struct opts *o, const struct sign_config *sc, const c
 
 	if (!o->html)
 		return cli_usage_error("register", "report needs --html");
-	rc = load_verified(o, sc, reg, &v);
-	if (rc != EXIT_OK)
+	rc = load_verified(o, sc, reg, reports_dir, &v);
+	if (!v.entries)
 		return rc;
 	sbuf_init(&sb);
 	memset(&ho, 0, sizeof(ho));
@@ -564,10 +624,10 @@ static int do_report(const struct opts *o, const struct sign_config *sc, const c
 		printf("wrote %s\n", o->out);
 	else
 		fwrite(sb.buf, 1, sb.len, stdout);
-	/* rendered, but it did not verify: the exit code still says so */
-	rc = v.proof.verified ? EXIT_OK : EXIT_CHANGED;
+	/* rendered, but it did not verify or report files are missing or altered: the exit
+	 * code (load_verified's) still says so */
 out:
-	json_decref(v.entries);
+	verified_release(&v);
 	json_decref(words);
 	sbuf_release(&sb);
 	sbuf_release(&dir);
@@ -585,13 +645,12 @@ static int do_verify(const struct opts *o, const char *reg, const char *reports_
 	json_t *entries = NULL;
 	int rc = EXIT_OK;
 
-	if (o->entries_only && o->reports)
-		return cli_usage_error("register", "--reports and --entries-only: give one");
 	if (register_verify(reg, pub, o->checkpoint, &res, &err) < 0)
 		return cli_fail(&err);
-	if (!o->entries_only && (register_load(reg, &entries, &err) < 0 ||
-				 register_bind_checkpoint(entries, &res, reg, &err) < 0 ||
-				 register_check_reports(entries, reports_dir, &rr, &err) < 0)) {
+	if (!o->entries_only &&
+	    (register_load(reg, &entries, &err) < 0 ||
+	     register_bind_checkpoint(entries, &res, reg, &err) < 0 ||
+	     register_check_reports(entries, reports_dir, NULL, &rr, &err) < 0)) {
 		rc = cli_fail(&err); /* 2 for a --reports that is not a folder */
 		goto out;
 	}
@@ -638,26 +697,33 @@ int cmd_register(int argc, char **argv)
 	if (!reports_dir)
 		reports_dir = xstrdup("reports"); /* a config's default */
 	reg = o.reg ? o.reg : sc.register_path;
+	if ((!strcmp(sub, "show") || !strcmp(sub, "report") || !strcmp(sub, "verify")) &&
+	    o.entries_only && o.reports) {
+		rc = cli_usage_error("register", "--reports and --entries-only: give one");
+		goto out;
+	}
 	if (!strcmp(sub, "show")) {
 		struct verified v;
 		struct sbuf sb;
 
-		rc = load_verified(&o, &sc, reg, &v);
-		if (rc != EXIT_OK)
+		rc = load_verified(&o, &sc, reg, o.reports ? o.reports : reports_dir, &v);
+		if (!v.entries)
 			goto out;
 		sbuf_init(&sb);
 		render_register_proof_text(&v.proof, v.entries, &sb);
-		render_register_show(v.entries, time(NULL), &sb);
-		/* unverified: the banner closes the text too */
+		render_register_show(v.entries, &v.proof, time(NULL), &sb);
+		/* unverified: the banner closes the text too; so does the evidence's */
 		if (!v.proof.verified)
 			render_register_proof_text(&v.proof, v.entries, &sb);
+		else
+			render_register_reports_text(&v.proof, v.entries, 1, &sb);
 		fputs(sb.buf, stdout);
 		sbuf_release(&sb);
-		json_decref(v.entries);
-		/* rendered, but it did not verify: the exit code still says so */
-		rc = v.proof.verified ? EXIT_OK : EXIT_CHANGED;
+		verified_release(&v);
+		/* rendered, but it did not verify or report files are missing or altered: the
+		 * exit code (load_verified's) still says so */
 	} else if (!strcmp(sub, "report")) {
-		rc = do_report(&o, &sc, reg);
+		rc = do_report(&o, &sc, reg, o.reports ? o.reports : reports_dir);
 	} else if (!strcmp(sub, "add")) {
 		rc = do_add(&o, reg, o.sk ? o.sk : sc.secret_key);
 	} else if (!strcmp(sub, "verify") || !strcmp(sub, "prove")) {

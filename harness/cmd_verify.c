@@ -126,9 +126,10 @@ static int verify_register(const char *f, const struct verify_args *va, const ch
 	int rc = EXIT_OK;
 
 	if (register_verify(f, pub, va->checkpoint, &res, &err) < 0 ||
-	    (!va->entries_only && (register_load(f, &entries, &err) < 0 ||
-				   register_bind_checkpoint(entries, &res, f, &err) < 0 ||
-				   register_check_reports(entries, reports_dir, &rr, &err) < 0))) {
+	    (!va->entries_only &&
+	     (register_load(f, &entries, &err) < 0 ||
+	      register_bind_checkpoint(entries, &res, f, &err) < 0 ||
+	      register_check_reports(entries, reports_dir, NULL, &rr, &err) < 0))) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -983,9 +983,11 @@ static json_t *last_runs(const json_t *entries)
 	return last;
 }
 
-/* What is wrong with run entry e's report file at file (a message into why), or 0 when it is
- * there with the entry's SHA-256. */
-static int report_problem(const json_t *e, const char *file, char *why, size_t len)
+/* What is wrong with run entry e's report file at file (a message into why, and the short
+ * label and kind register_check_reports hands out per entry), or 0 when it is there with the
+ * entry's SHA-256. */
+static int report_problem(const json_t *e, const char *file, char *why, size_t len,
+			  const char **kind, const char **label)
 {
 	struct pl_err herr = PL_ERR_INIT;
 	const char *want = sget(e, "report_sha256");
@@ -994,15 +996,21 @@ static int report_problem(const json_t *e, const char *file, char *why, size_t l
 
 	if (lstat(file, &st) < 0) {
 		snprintf(why, len, "does not exist (deleted?): missing evidence");
+		*kind = "missing";
+		*label = "report missing";
 		return 1;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		snprintf(why, len, "is not a regular file");
+		*kind = "not_file";
+		*label = "report not a regular file";
 		return 1;
 	}
 	if (sign_sha256_file(file, sha, &herr) < 0) {
 		/* the error's own text may be long: the reason is enough here */
 		snprintf(why, len, "cannot be read (%.200s)", herr.msg);
+		*kind = "unreadable";
+		*label = "report unreadable";
 		return 1;
 	}
 	if (!want || strcmp(want, sha)) {
@@ -1010,12 +1018,14 @@ static int report_problem(const json_t *e, const char *file, char *why, size_t l
 			 "has SHA-256 %s, the entry records %s: the report was altered or "
 			 "replaced",
 			 sha, want ? want : "none");
+		*kind = "altered";
+		*label = "report altered: sha256 differs";
 		return 1;
 	}
 	return 0;
 }
 
-int register_check_reports(const json_t *entries, const char *reports_dir,
+int register_check_reports(const json_t *entries, const char *reports_dir, json_t *problems,
 			   struct reg_reports_result *out, struct pl_err *err)
 {
 	struct stat st;
@@ -1038,7 +1048,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 	last = last_runs(entries);
 	for (i = 0; i < json_array_size(entries); i++) {
 		const json_t *e = json_array_get(entries, i);
-		const char *t = sget(e, "type"), *rel = entry_rel(e);
+		const char *t = sget(e, "type"), *rel = entry_rel(e), *kind, *label;
 		char night[11];
 
 		if (!t || strcmp(t, "run"))
@@ -1051,9 +1061,19 @@ int register_check_reports(const json_t *entries, const char *reports_dir,
 		}
 		sbuf_reset(&file);
 		sbuf_addf(&file, "%s/%s", reports_dir, rel);
-		if (!report_problem(e, file.buf, why, sizeof(why))) {
+		if (!report_problem(e, file.buf, why, sizeof(why), &kind, &label)) {
 			out->checked++;
 			continue;
+		}
+		if (problems) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "%lld",
+				 (long long)json_integer_value(json_object_get(e, "seq")));
+			json_object_set_new(problems, key,
+					    json_pack("{s:s, s:s, s:s, s:s}", "problem", kind,
+						      "label", label, "file", file.buf, "why",
+						      why));
 		}
 		if (!bad++) {
 			register_entry_night(e, night);

@@ -156,11 +156,16 @@ struct reg_reports_result {
 /* Checks that the report file of every run entry of a verified register (entries, as
  * register_load gives them) is in reports_dir, at the entry's report_path (entries older than
  * report_path: the last two components of their "report"), with the entry's SHA-256. A run a
- * later run of the same report path replaced is not checked (out->replaced). Returns 0, or -1
- * with err set naming the first file that is missing or altered, its entry and night, and how
- * many more there are (PL_E_INTEGRITY; also for a reports_dir that does not exist: missing
- * evidence), or PL_E_USAGE for a reports_dir that is not a folder. */
-int register_check_reports(const json_t *entries, const char *reports_dir,
+ * later run of the same report path replaced is not checked (out->replaced). problems, when
+ * not NULL (a JSON object, borrowed), gets one member per run entry whose file is missing or
+ * altered: "SEQ": {"problem": "missing" | "altered" | "not_file" | "unreadable", "label":
+ * "report missing" | "report altered: sha256 differs" | ..., "file": the path checked, "why":
+ * the longer reason}; what `register show` and the HTML report mark the entry's row with.
+ * Returns 0, or -1 with err set naming the first file that is missing or altered, its entry
+ * and night, and how many more there are (PL_E_INTEGRITY; also for a reports_dir that does
+ * not exist: missing evidence, problems left empty), or PL_E_USAGE for a reports_dir that is
+ * not a folder. */
+int register_check_reports(const json_t *entries, const char *reports_dir, json_t *problems,
 			   struct reg_reports_result *out, struct pl_err *err);
 
 /* The night an entry is about: its "night", else the day of its "date" (older entries, whose

@@ -69,6 +69,14 @@ struct render_html_opts {
 	const struct render_register_proof *proof;
 };
 
+/* What the report files a register names were found to be (render_register_proof.reports). */
+enum render_reports {
+	RENDER_REPORTS_NOT_CHECKED = 0, /* --entries-only: said so, not a failure */
+	RENDER_REPORTS_INTACT,		/* every one there with its entry's SHA-256 */
+	RENDER_REPORTS_DAMAGED,		/* some missing or altered: report_problems names them */
+	RENDER_REPORTS_NO_FOLDER,	/* the reports folder does not exist: none checked */
+};
+
 /* What was verified before a register is rendered (`register show`, `register report`): the
  * renderers state it at the top, or, when the register was not verified, say so in a banner
  * on every page. Strings are borrowed. */
@@ -83,7 +91,27 @@ struct render_register_proof {
 	const char *checkpoint_date;
 	size_t saved_size; /* saved_checked: a saved checkpoint (--checkpoint) the register */
 	int saved_checked; /* was proved to extend, and its size */
+	/* The report files the run entries name, checked as `register verify` does
+	 * (register_check_reports): */
+	enum render_reports reports;
+	const char *reports_dir;       /* the folder checked */
+	size_t reports_ok;	       /* files there with their entry's SHA-256 */
+	size_t reports_failed;	       /* files missing or altered */
+	const char *reports_why;       /* RENDER_REPORTS_NO_FOLDER: why none was checked */
+	const json_t *report_problems; /* {"SEQ": {"problem", "label", "file", "why"}} as
+					  register_check_reports fills it; may be NULL */
 };
+
+/* entry's report problem in p->report_problems (borrowed: "label" says it in a few words,
+ * "file" names the file), or NULL when its report is intact or was not checked. p may be
+ * NULL. */
+const json_t *render_report_problem(const struct render_register_proof *p, const json_t *entry);
+/* Appends the warning that report files are missing or altered, or could not be checked (the
+ * folder is missing), as "*** " lines: with brief 0, every affected entry (#SEQ, night,
+ * vendor/model suite, the label, the file); with brief 1, one closing line. Nothing when the
+ * reports are intact or were not checked (--entries-only). */
+void render_register_reports_text(const struct render_register_proof *p, const json_t *entries,
+				  int brief, struct sbuf *out);
 
 /* Appends what proof says was verified, as text lines (entries, the nights they cover, the
  * key id, the checkpoint's size and root), or the NOT VERIFIED banner; entries (a register_load
@@ -99,8 +127,10 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 
 /* Appends the `register show` text over register entries (a register_load array): a table of
  * register_summarise's rows (now is the reference time for the 30/90-day windows), then the
- * changes and decisions in the order of their nights. */
-void render_register_show(const json_t *entries, time_t now, struct sbuf *out);
+ * changes and decisions in the order of their nights. proof (may be NULL) marks the rows and
+ * the changes whose report file is missing or altered (render_report_problem). */
+void render_register_show(const json_t *entries, const struct render_register_proof *proof,
+			  time_t now, struct sbuf *out);
 
 /* When a decision entry was made, from its signed "date" (the wall clock at the decision, not
  * the night it is about): "2026-11-04 09:12:30 UTC", a bare day alone, or "date not recorded"

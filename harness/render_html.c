@@ -41,8 +41,11 @@ static const char css[] =
 	"max-height:18em;overflow:hidden}table.answers td{width:50%}.moved{margin:2px 0}"
 	".lead{font-size:15px;background:#f4f6f9;border-left:4px solid #9aa5b4;padding:8px 12px}"
 	"dl.glossary dt{font-weight:600;margin-top:6px}dl.glossary dd{margin:0 0 0 16px}"
-	".unverified{font-size:16px;font-weight:700;color:#fff;background:#b42318;padding:10px "
-	"14px;margin:12px 0;break-inside:avoid}"
+	".unverified,.evidence{font-size:16px;font-weight:700;color:#fff;background:#b42318;"
+	"padding:10px 14px;margin:12px 0;break-inside:avoid}.evidence ul{margin:6px 0 0;"
+	"font-size:14px;font-weight:400}.evidence code{color:#1d2430}.evidence a{color:#fff}"
+	"tr.badreport td{background:#fef3f2}"
+	".badmark{color:#b42318;font-weight:700}"
 	"@page{size:A4;margin:14mm}"
 	"@media print{body{margin:0;max-width:none;font-size:10.5pt}a{color:inherit;"
 	"text-decoration:none}h2{break-after:avoid}section.vm{break-before:page}"
@@ -488,8 +491,112 @@ static void unverified_banner(struct sbuf *out, const struct render_html_opts *o
 			 "it.</div>\n");
 }
 
+/* The banner of report files missing or altered, or not checked for want of the reports
+ * folder (nothing when they are intact or --entries-only left them out): at the top with
+ * every affected run listed (list 1), on the page of a vendor/model with an affected run
+ * (s: how many of its runs) and above the footer. */
+static void evidence_banner(struct sbuf *out, const json_t *entries,
+			    const struct render_html_opts *o, const struct reg_summary *s, int list)
+{
+	const struct render_register_proof *p = o->proof;
+	const json_t *e;
+	size_t i, n = 0;
+
+	if (!p || (p->reports != RENDER_REPORTS_DAMAGED && p->reports != RENDER_REPORTS_NO_FOLDER))
+		return;
+	if (p->reports == RENDER_REPORTS_NO_FOLDER) {
+		sbuf_addstr(out, "<div class=\"evidence\">REPORT FILES NOT CHECKED: ");
+		render_xml_escape(out, p->reports_why ? p->reports_why
+						      : "the reports folder does not exist");
+		sbuf_addstr(out, ". The evidence the register names is missing.</div>\n");
+		return;
+	}
+	json_array_foreach(entries, i, e)
+	{
+		if (render_report_problem(p, e) && (!s || same_vm(e, s)))
+			n++;
+	}
+	if (s && !n)
+		return;
+	if (s) {
+		sbuf_addf(
+			out,
+			"<div class=\"evidence\">REPORTS MISSING OR ALTERED: %zu of this "
+			"vendor/model's signed report%s (marked in the runs below) %s not intact.</div>\n",
+			n, n == 1 ? "" : "s", n == 1 ? "is" : "are");
+		return;
+	}
+	sbuf_addf(out,
+		  "<div class=\"evidence\">REPORTS MISSING OR ALTERED: %zu of the %zu signed "
+		  "report files in <code>",
+		  p->reports_failed, p->reports_failed + p->reports_ok);
+	render_xml_escape(out, p->reports_dir);
+	sbuf_addstr(out, "</code> that the register names are missing or do not have the SHA-256 "
+			 "their entry records: the evidence of ");
+	sbuf_addstr(out, p->reports_failed == 1 ? "that run" : "those runs");
+	sbuf_addstr(out, " is not intact.");
+	if (!list) {
+		sbuf_addstr(out, "</div>\n");
+		return;
+	}
+	sbuf_addstr(out, "<ul>\n");
+	json_array_foreach(entries, i, e)
+	{
+		const json_t *pr = render_report_problem(p, e);
+
+		if (!pr)
+			continue;
+		sbuf_addf(out, "<li><a href=\"#run-%lld\">#%lld</a> ",
+			  (long long)json_integer_value(json_object_get(e, "seq")),
+			  (long long)json_integer_value(json_object_get(e, "seq")));
+		night_text(out, e);
+		sbuf_addstr(out, ", ");
+		render_xml_escape(out, sget(e, "vendor"));
+		sbuf_addstr(out, " / ");
+		render_xml_escape(out, sget(e, "model"));
+		sbuf_addch(out, ' ');
+		render_xml_escape(out, sget(e, "suite"));
+		sbuf_addstr(out, ": <b>");
+		render_xml_escape(out, sget(pr, "label"));
+		sbuf_addstr(out, "</b> (<code>");
+		render_xml_escape(out, sget(pr, "file"));
+		sbuf_addstr(out, "</code>)</li>\n");
+	}
+	sbuf_addstr(out, "</ul></div>\n");
+}
+
+/* What the report files were found to be, for "What was verified". */
+static void reports_words(struct sbuf *out, const struct render_register_proof *p)
+{
+	switch (p->reports) {
+	case RENDER_REPORTS_NOT_CHECKED:
+		sbuf_addstr(out, " The report files were <b>not checked</b> (<code>--entries-only"
+				 "</code>): the entries alone were verified, not that the reports "
+				 "they name exist and match them.");
+		break;
+	case RENDER_REPORTS_INTACT:
+		sbuf_addf(out, " Its <b>%zu report files</b> in <code>", p->reports_ok);
+		render_xml_escape(out, p->reports_dir);
+		sbuf_addstr(out, "</code> exist and have the SHA-256 their entries record.");
+		break;
+	case RENDER_REPORTS_DAMAGED:
+		sbuf_addf(out, " Its report files in <code>");
+		render_xml_escape(out, p->reports_dir);
+		sbuf_addf(out,
+			  "</code>: <b class=\"badmark\">%zu of %zu missing or altered</b> "
+			  "(listed below and marked in their rows).",
+			  p->reports_failed, p->reports_failed + p->reports_ok);
+		break;
+	case RENDER_REPORTS_NO_FOLDER:
+		sbuf_addstr(out, " Its report files were <b class=\"badmark\">not checked</b>: ");
+		render_xml_escape(out, p->reports_why);
+		sbuf_addch(out, '.');
+		break;
+	}
+}
+
 /* What was verified before the page was written: the entries, the nights they cover, the
- * key, the signed checkpoint. */
+ * key, the signed checkpoint, the report files. */
 static void proof_section(struct sbuf *out, const json_t *entries, const struct render_html_opts *o)
 {
 	const struct render_register_proof *p = o->proof;
@@ -497,6 +604,7 @@ static void proof_section(struct sbuf *out, const json_t *entries, const struct 
 
 	if (!p || !p->verified) {
 		unverified_banner(out, o);
+		evidence_banner(out, entries, o, NULL, 1);
 		return;
 	}
 	render_register_period(entries, first, last);
@@ -524,7 +632,10 @@ static void proof_section(struct sbuf *out, const json_t *entries, const struct 
 		sbuf_addstr(out, "; not checked against a checkpoint saved earlier (a rollback to "
 				 "an older signed state is caught with <code>--checkpoint "
 				 "SAVED</code>)");
-	sbuf_addstr(out, ".</p>\n");
+	sbuf_addch(out, '.');
+	reports_words(out, p);
+	sbuf_addstr(out, "</p>\n");
+	evidence_banner(out, entries, o, NULL, 1);
 }
 
 static void section(struct sbuf *out, const json_t *entries, const struct reg_summary *s,
@@ -558,6 +669,7 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	render_xml_escape(out, s->model);
 	sbuf_addstr(out, "</h2>\n");
 	unverified_banner(out, o);
+	evidence_banner(out, entries, o, s, 0);
 	timeline(out, entries, s, &sp, events);
 	line_chart(out, entries, s, events, &sp, "availability",
 		   "availability: answered / (answered + vendor faults), per run",
@@ -571,7 +683,8 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 	{
 		const char *type = sget(e, "type"), *verdict = sget(e, "verdict");
 		const char *report = sget(e, "report");
-		const json_t *ev = register_event(events, e);
+		const json_t *ev = register_event(events, e),
+			     *pr = render_report_problem(o->proof, e);
 		long long seq = (long long)json_integer_value(json_object_get(e, "seq")), by = -1;
 
 		if (!same_vm(e, s) || !type)
@@ -583,7 +696,10 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		if (sget(ev, "event") && !strcmp(sget(ev, "event"), "replaced"))
 			by = (long long)json_integer_value(json_object_get(ev, "link"));
 		sbuf_addf(out, "<tr id=\"run-%lld\"%s><td class=\"n\">%lld</td><td>", seq,
-			  by >= 0 ? " class=\"replaced\"" : "", seq);
+			  by >= 0 ? " class=\"replaced\""
+			  : pr	  ? " class=\"badreport\""
+				  : "",
+			  seq);
 		night_text(out, e);
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "suite"));
@@ -610,6 +726,12 @@ static void section(struct sbuf *out, const json_t *entries, const struct reg_su
 		sbuf_addstr(out, "</td><td>");
 		render_xml_escape(out, sget(e, "summary"));
 		sbuf_addstr(out, "</td><td>");
+		if (pr) {
+			/* the evidence this row links to is not what was signed */
+			sbuf_addstr(out, "<b class=\"badmark\">&#9888; ");
+			render_xml_escape(out, sget(pr, "label"));
+			sbuf_addstr(out, "</b><br>");
+		}
 		if (report && by >= 0) {
 			replaced_evidence(out, e, by);
 		} else if (report) {
@@ -894,7 +1016,8 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 	const char *title = o->title ? o->title : "Vendor stability report";
 	struct reg_summary *s = NULL;
 	json_t *byn, *events;
-	size_t n = 0, i;
+	const json_t *e;
+	size_t n = 0, i, k, bad;
 	char now[32];
 
 	if (!json_is_array(entries))
@@ -950,6 +1073,17 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 		if (s[i].replaced)
 			sbuf_addf(out, " <span class=\"muted\">(+%zu replaced, not counted)</span>",
 				  s[i].replaced);
+		bad = 0;
+		json_array_foreach(entries, k, e)
+		{
+			if (same_vm(e, &s[i]) && render_report_problem(o->proof, e))
+				bad++;
+		}
+		if (bad)
+			sbuf_addf(
+				out,
+				" <span class=\"badmark\">(%zu report%s missing or altered)</span>",
+				bad, bad == 1 ? "" : "s");
 		sbuf_addf(out, "</td><td class=\"n\">%zu</td></tr>\n", s[i].decisions);
 	}
 	sbuf_addstr(out, "</table>\n");
@@ -959,6 +1093,7 @@ int render_html_register(const json_t *entries, const struct render_html_opts *o
 	json_decref(byn);
 	json_decref(events);
 	unverified_banner(out, o);
+	evidence_banner(out, entries, o, NULL, 0);
 	sbuf_addstr(out, "<footer>Every run report is signed (Ed25519, minisign format). Verify "
 			 "one "
 			 "with <code>minisign -Vm REPORT -p register.pub</code> or <code>openssl "

@@ -75,6 +75,95 @@ void render_register_period(const json_t *entries, char first[11], char last[11]
 	}
 }
 
+const json_t *render_report_problem(const struct render_register_proof *p, const json_t *entry)
+{
+	const char *type = sget(entry, "type");
+	char key[32];
+
+	if (!p || !p->report_problems || !type || strcmp(type, "run"))
+		return NULL;
+	snprintf(key, sizeof(key), "%lld",
+		 (long long)json_integer_value(json_object_get(entry, "seq")));
+	return json_object_get(p->report_problems, key);
+}
+
+void render_register_reports_text(const struct render_register_proof *p, const json_t *entries,
+				  int brief, struct sbuf *out)
+{
+	const json_t *e;
+	size_t i;
+
+	if (!p || (p->reports != RENDER_REPORTS_DAMAGED && p->reports != RENDER_REPORTS_NO_FOLDER))
+		return;
+	if (p->reports == RENDER_REPORTS_NO_FOLDER) {
+		sbuf_addf(out,
+			  "*** REPORT FILES NOT CHECKED: %s; the evidence the entries name is "
+			  "missing\n",
+			  p->reports_why ? p->reports_why : "the reports folder does not exist");
+		return;
+	}
+	if (brief) {
+		sbuf_addf(out,
+			  "*** %zu registered report file%s missing or altered (listed at the "
+			  "top): the evidence of %s is not intact\n",
+			  p->reports_failed, p->reports_failed == 1 ? "" : "s",
+			  p->reports_failed == 1 ? "that run" : "those runs");
+		return;
+	}
+	sbuf_addf(out,
+		  "*** REPORT FILES MISSING OR ALTERED: %zu of the %zu report files in %s the "
+		  "register names; the evidence of these runs is not intact:\n",
+		  p->reports_failed, p->reports_failed + p->reports_ok,
+		  p->reports_dir ? p->reports_dir : "-");
+	json_array_foreach(entries, i, e)
+	{
+		const json_t *pr = render_report_problem(p, e);
+		char night[11];
+
+		if (!pr)
+			continue;
+		register_entry_night(e, night);
+		sbuf_addf(out, "***   #%-4lld %s  %s/%s %s: %s (%s)\n",
+			  (long long)json_integer_value(json_object_get(e, "seq")),
+			  night[0] ? night : "-", sget(e, "vendor") ? sget(e, "vendor") : "?",
+			  sget(e, "model") ? sget(e, "model") : "?",
+			  sget(e, "suite") ? sget(e, "suite") : "", sget(pr, "label"),
+			  sget(pr, "file"));
+	}
+}
+
+/* The "reports:" line of what was verified. */
+static void reports_line(const struct render_register_proof *p, struct sbuf *out)
+{
+	switch (p->reports) {
+	case RENDER_REPORTS_NOT_CHECKED:
+		sbuf_addstr(out,
+			    "  reports:    not checked (--entries-only): the entries alone were "
+			    "verified, not that the report files they name exist and match "
+			    "them\n");
+		break;
+	case RENDER_REPORTS_INTACT:
+		sbuf_addf(out,
+			  "  reports:    %zu report files in %s exist and match their entries' "
+			  "SHA-256\n",
+			  p->reports_ok, p->reports_dir ? p->reports_dir : "-");
+		break;
+	case RENDER_REPORTS_DAMAGED:
+		sbuf_addf(out,
+			  "  reports:    NOT INTACT: %zu of %zu report files in %s missing or "
+			  "altered (listed below)\n",
+			  p->reports_failed, p->reports_failed + p->reports_ok,
+			  p->reports_dir ? p->reports_dir : "-");
+		break;
+	case RENDER_REPORTS_NO_FOLDER:
+		sbuf_addf(out,
+			  "  reports:    NOT CHECKED: the reports folder %s does not exist "
+			  "(missing evidence)\n",
+			  p->reports_dir ? p->reports_dir : "-");
+		break;
+	}
+}
+
 void render_register_proof_text(const struct render_register_proof *p, const json_t *entries,
 				struct sbuf *out)
 {
@@ -86,6 +175,7 @@ void render_register_proof_text(const struct render_register_proof *p, const jso
 			sbuf_addf(out, "the register does not verify: %s\n*** ", p->why);
 		sbuf_addstr(out, "what follows may be edited, truncated or forged; do not rely on "
 				 "it (--unverified)\n");
+		render_register_reports_text(p, entries, 0, out);
 		return;
 	}
 	render_register_period(entries, first, last);
@@ -103,6 +193,8 @@ void render_register_proof_text(const struct render_register_proof *p, const jso
 	else
 		sbuf_addstr(out, "  not checked against a saved checkpoint (a rollback to an older "
 				 "signed state is caught only with --checkpoint SAVED)\n");
+	reports_line(p, out);
+	render_register_reports_text(p, entries, 0, out);
 	sbuf_addch(out, '\n');
 }
 
@@ -146,9 +238,10 @@ static void event_words(struct sbuf *out, const json_t *ev)
 	}
 }
 
-/* " (report PATH)" after a run's line; a replaced run's file holds the later run's report,
- * so it is named as that, with the SHA-256 of the report this run registered. */
-static void report_words(struct sbuf *out, const json_t *e, const json_t *ev)
+/* " (report PATH)" after a run's line, with what is wrong with the file when it is missing
+ * or altered (pr); a replaced run's file holds the later run's report, so it is named as that,
+ * with the SHA-256 of the report this run registered. */
+static void report_words(struct sbuf *out, const json_t *e, const json_t *ev, const json_t *pr)
 {
 	const char *kind = sget(ev, "event"), *report = sget(e, "report");
 
@@ -161,10 +254,32 @@ static void report_words(struct sbuf *out, const json_t *e, const json_t *ev)
 			  sget(e, "report_sha256") ? sget(e, "report_sha256") : "-");
 		return;
 	}
-	sbuf_addf(out, " (report %s)\n", report ? report : "-");
+	if (pr)
+		sbuf_addf(out, " (report %s: %s)\n", report ? report : "-", sget(pr, "label"));
+	else
+		sbuf_addf(out, " (report %s)\n", report ? report : "-");
 }
 
-void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
+/* How many of s's vendor/model's runs have a report file missing or altered. */
+static size_t bad_reports(const struct render_register_proof *proof, const json_t *entries,
+			  const struct reg_summary *s)
+{
+	const json_t *e;
+	size_t i, n = 0;
+
+	json_array_foreach(entries, i, e)
+	{
+		const char *v = sget(e, "vendor"), *m = sget(e, "model");
+
+		if (v && m && !strcmp(v, s->vendor) && !strcmp(m, s->model) &&
+		    render_report_problem(proof, e))
+			n++;
+	}
+	return n;
+}
+
+void render_register_show(const json_t *entries, const struct render_register_proof *proof,
+			  time_t now, struct sbuf *out)
 {
 	struct reg_summary *s = NULL;
 	json_t *order, *events;
@@ -172,6 +287,7 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 	const json_t *e;
 	char d[11], name[160], avail[16], lat[24];
 	int any = 0;
+	size_t bad;
 
 	register_summarise(entries, now, &s, &n);
 	if (!n) {
@@ -197,6 +313,10 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 		/* runs are the nights' runs that stand; a night run again is one run */
 		if (s[i].replaced)
 			sbuf_addf(out, " (+%zu replaced, not counted)", s[i].replaced);
+		bad = bad_reports(proof, entries, &s[i]);
+		if (bad)
+			sbuf_addf(out, " (%zu report%s missing or altered)", bad,
+				  bad == 1 ? "" : "s");
 		sbuf_addch(out, '\n');
 	}
 	/* stability over the nights observed, never to today */
@@ -232,7 +352,8 @@ void render_register_show(const json_t *entries, time_t now, struct sbuf *out)
 				  sget(e, "suite") ? sget(e, "suite") : "", what.buf,
 				  sget(e, "summary") ? ": " : "",
 				  sget(e, "summary") ? sget(e, "summary") : "");
-			report_words(out, e, register_event(events, e));
+			report_words(out, e, register_event(events, e),
+				     render_report_problem(proof, e));
 			sbuf_release(&what);
 		} else if (!strcmp(type, "decision")) {
 			const json_t *acc = json_object_get(e, "accepts_seq");

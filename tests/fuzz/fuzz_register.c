@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (register_summarise(entries, (time_t)1800000000, &sums, &n) == 0)
 			register_summaries_free(sums, n);
 		sbuf_init(&show);
-		render_register_show(entries, (time_t)1800000000, &show);
+		render_register_show(entries, NULL, (time_t)1800000000, &show);
 		sbuf_release(&show);
 		json_array_foreach(entries, i, e)
 		{

@@ -31,8 +31,8 @@ for vm in "openai-prod gpt-4o" "anthropic claude-sonnet"; do
 			--availability "0.9$((i % 10))" --latency-ms $((600 + (i * 37) % 200 + (i >= 7 ? 300 : 0))) >/dev/null
 	done
 done
-"$PLUMBLINE" register report --register st/register.jsonl --public-key st/k.pub --html --out report.html --title "Vendor stability (test)"
-"$PLUMBLINE" register report --register st/register.jsonl --public-key st/k.pub --html --out again.html --title "Vendor stability (test)"
+"$PLUMBLINE" register report --register st/register.jsonl --public-key st/k.pub --reports . --html --out report.html --title "Vendor stability (test)"
+"$PLUMBLINE" register report --register st/register.jsonl --public-key st/k.pub --reports . --html --out again.html --title "Vendor stability (test)"
 set +e
 fails=0
 # same register, same day -> same bytes (the generation time is the only varying input)

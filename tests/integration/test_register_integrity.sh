@@ -162,8 +162,11 @@ expect_exit 0 "$PLUMBLINE" verify --public-key register.pub --register register.
 for f in "" .minisig .sig.raw; do cp "reports/2026-02-01/sim-demo.json$f" "reports/2026-02-03/sim-demo.json$f"; done
 expect_exit 1 "$PLUMBLINE" verify --public-key register.pub --register register.jsonl reports/2026-02-03/sim-demo.json
 grep -q "names another report file" "$tmp/last.err" || fail "legacy swap: $(cat "$tmp/last.err")"
-expect_exit 0 "$PLUMBLINE" register show --public-key register.pub --register register.jsonl
+# ... and `register show` says the night's report is not the one its entry signed (exit 1)
+expect_exit 1 "$PLUMBLINE" register show --public-key register.pub --register register.jsonl
 grep -q "#0 *2026-02-01  sim/sim-gpt-1 demo: CHANGED" "$tmp/last.out" || fail "legacy show: $(cat "$tmp/last.out")"
+grep -q "#1 *2026-02-03  sim/sim-gpt-1 demo: report altered: sha256 differs (reports/2026-02-03/sim-demo.json)" \
+	"$tmp/last.out" || fail "legacy show, swapped report: $(cat "$tmp/last.out")"
 # --- a night run again with --force: its old report, signed and registered, is not current ---
 cp -a "$new" "$tmp/forced.json"; cp -a "$new.minisig" "$tmp/forced.json.minisig"; cp -a "$new.sig.raw" "$tmp/forced.json.sig.raw"
 sim_start night3 --seed 5 --night 3

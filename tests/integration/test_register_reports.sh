@@ -3,8 +3,10 @@
 # the register names (an auditor's finding: a report deleted from the reports folder passed
 # both): every run entry's report is in the reports folder with the entry's SHA-256; a deleted
 # or altered one fails (exit 1) naming the file and its night; --entries-only verifies the
-# entries alone and says so; a missing reports folder is missing evidence. Simulated vendor on
-# 127.0.0.1.
+# entries alone and says so; a missing reports folder is missing evidence. `register show` and
+# `register report --html` (what procurement reads) check the report files the same way: a
+# deleted or altered report is marked on its entry's line / row, in the summary and in a
+# banner, and the command exits 1 (the page is still written). Simulated vendor on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
@@ -31,12 +33,58 @@ expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$r2" "$r3" "$reg"
 grep -q "2 report files in $dir/reports exist and match their entries" "$tmp/last.out" ||
 	fail "verify REGISTER: $(cat "$tmp/last.out")"
 
+# show and the HTML report say the reports were checked, and mark nothing
+expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
+grep -q "^  reports:    2 report files in $dir/reports exist and match their entries' SHA-256" \
+	"$tmp/last.out" || fail "show, intact: $(cat "$tmp/last.out")"
+grep -q "missing or altered\|NOT INTACT" "$tmp/last.out" && fail "show, intact, marked: $(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/ok.html"
+grep -q "Its <b>2 report files</b> in <code>$dir/reports</code> exist" "$tmp/ok.html" ||
+	fail "html, intact: no reports sentence"
+grep -q 'class="evidence"\|class="badreport"\|class="badmark"' "$tmp/ok.html" && fail "html, intact, marked"
+
 # --- a report deleted from the reports folder -----------------------------------------------
 mkdir "$tmp/keep"
 mv "$r2" "$r2.minisig" "$r2.sig.raw" "$tmp/keep/"
 expect_exit 1 "$PLUMBLINE" register verify --config "$cfg"
 grep -q "$r2: the report of register entry #0 (night 2026-03-02, sim/demo) does not exist" \
 	"$tmp/last.err" || fail "deleted report: $(cat "$tmp/last.err")"
+# `register show`: rendered, the entry named with "report missing", in the summary, exit 1
+expect_exit 1 "$PLUMBLINE" register show --config "$cfg"
+grep -q "^  reports:    NOT INTACT: 1 of 2 report files in $dir/reports missing or altered" \
+	"$tmp/last.out" || fail "show, deleted: reports line: $(cat "$tmp/last.out")"
+grep -q "^\*\*\*   #0 *2026-03-02  sim/sim-gpt-1 demo: report missing ($r2)" "$tmp/last.out" ||
+	fail "show, deleted: entry not marked: $(cat "$tmp/last.out")"
+grep -q "^sim/sim-gpt-1 .* (1 report missing or altered)$" "$tmp/last.out" ||
+	fail "show, deleted: summary row not marked: $(cat "$tmp/last.out")"
+tail -n 1 "$tmp/last.out" | grep -q "^\*\*\* 1 registered report file missing or altered" ||
+	fail "show, deleted: no closing line: $(cat "$tmp/last.out")"
+grep -q "EVIDENCE NOT INTACT: $r2: the report of register entry #0" "$tmp/last.err" ||
+	fail "show, deleted: stderr: $(cat "$tmp/last.err")"
+# the HTML stability report: written, a banner, the row marked, exit 1
+rm -f "$tmp/bad.html"
+expect_exit 1 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/bad.html"
+[ -s "$tmp/bad.html" ] || fail "html, deleted: the page was not written"
+grep -q "EVIDENCE NOT INTACT" "$tmp/last.err" || fail "html, deleted: stderr: $(cat "$tmp/last.err")"
+# top (listing the entry), the vendor/model's page, above the footer
+[ "$(grep -c 'class="evidence">REPORTS MISSING OR ALTERED' "$tmp/bad.html")" = 3 ] ||
+	fail "html, deleted: banners: $(grep -c 'class="evidence"' "$tmp/bad.html")"
+grep -q '<li><a href="#run-0">#0</a> 2026-03-02, sim / sim-gpt-1 demo: <b>report missing</b>' \
+	"$tmp/bad.html" || fail "html, deleted: the banner does not list the entry"
+grep -q '<tr id="run-0" class="badreport">.*<b class="badmark">&#9888; report missing</b>' \
+	"$tmp/bad.html" || fail "html, deleted: the row is not marked"
+grep -q '<tr id="run-2" class="badreport">' "$tmp/bad.html" && fail "html, deleted: an intact row marked"
+grep -q "1 of 2 missing or altered" "$tmp/bad.html" || fail "html, deleted: What was verified"
+grep -q '(1 report missing or altered)' "$tmp/bad.html" || fail "html, deleted: summary table"
+# --entries-only: the entries alone, said, exit 0; with --reports: a usage error
+expect_exit 0 "$PLUMBLINE" register show --config "$cfg" --entries-only
+grep -q "^  reports:    not checked (--entries-only)" "$tmp/last.out" ||
+	fail "show --entries-only: $(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/eo.html" --entries-only
+grep -q "report files were <b>not checked</b> (<code>--entries-only" "$tmp/eo.html" ||
+	fail "html --entries-only: not said"
+expect_exit 2 "$PLUMBLINE" register show --config "$cfg" --entries-only --reports "$dir/reports"
+expect_exit 2 "$PLUMBLINE" register report --config "$cfg" --html --entries-only --reports "$dir/reports"
 # `verify` over what is left in the folder and the register fails too
 expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$dir"/reports/*/*.json "$reg"
 grep -q "$r2: the report of register entry #0 (night 2026-03-02" "$tmp/last.err" ||
@@ -58,6 +106,12 @@ printf ' ' >>"$r3"
 expect_exit 1 "$PLUMBLINE" register verify --config "$cfg"
 grep -q "$r3: the report of register entry #2 (night 2026-03-03, sim/demo) has SHA-256 [0-9a-f]*, the entry records" \
 	"$tmp/last.err" || fail "altered report: $(cat "$tmp/last.err")"
+expect_exit 1 "$PLUMBLINE" register show --config "$cfg"
+grep -q "^\*\*\*   #2 *2026-03-03  sim/sim-gpt-1 demo: report altered: sha256 differs ($r3)" \
+	"$tmp/last.out" || fail "show, altered: $(cat "$tmp/last.out")"
+expect_exit 1 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/bad.html"
+grep -q '<tr id="run-2" class="badreport">.*report altered: sha256 differs</b>' "$tmp/bad.html" ||
+	fail "html, altered: the row is not marked"
 # both at once: the first is named, and how many more
 cp "$r2" "$tmp/r2.keep"
 rm "$r2"
@@ -71,6 +125,16 @@ mv "$dir/reports" "$tmp/moved"
 expect_exit 1 "$PLUMBLINE" register verify --config "$cfg"
 grep -q "$dir/reports: the reports folder does not exist.*--entries-only" "$tmp/last.err" ||
 	fail "missing reports folder: $(cat "$tmp/last.err")"
+expect_exit 1 "$PLUMBLINE" register show --config "$cfg"
+grep -q "^\*\*\* REPORT FILES NOT CHECKED: $dir/reports: the reports folder does not exist" \
+	"$tmp/last.out" || fail "show, missing reports folder: $(cat "$tmp/last.out")"
+expect_exit 1 "$PLUMBLINE" register report --config "$cfg" --html --out "$tmp/bad.html"
+grep -q 'class="evidence">REPORT FILES NOT CHECKED' "$tmp/bad.html" ||
+	fail "html, missing reports folder: no banner"
+# show with --reports: the folder given, one report deleted there
+expect_exit 1 "$PLUMBLINE" register show --config "$cfg" --reports "$tmp/moved"
+grep -q "#0 *2026-03-02  sim/sim-gpt-1 demo: report missing ($tmp/moved/2026-03-02/sim-demo.json)" \
+	"$tmp/last.out" || fail "show --reports: $(cat "$tmp/last.out")"
 expect_exit 1 "$PLUMBLINE" register verify --config "$cfg" --reports "$tmp/moved"
 grep -q "2026-03-02/sim-demo.json: the report of register entry #0" "$tmp/last.err" ||
 	fail "--reports, one deleted: $(cat "$tmp/last.err")"
@@ -78,6 +142,8 @@ cp "$tmp/r2.keep" "$tmp/moved/2026-03-02/sim-demo.json"
 expect_exit 0 "$PLUMBLINE" register verify --config "$cfg" --reports "$tmp/moved"
 grep -q "^reports: 2 report files in $tmp/moved exist" "$tmp/last.out" ||
 	fail "--reports: $(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" register show --config "$cfg" --reports "$tmp/moved"
+expect_exit 2 "$PLUMBLINE" register show --config "$cfg" --reports "$cfg"
 expect_exit 2 "$PLUMBLINE" register verify --config "$cfg" --reports "$cfg"
 # an auditor's copy: register, public key and reports in one folder, no config
 mkdir "$tmp/audit"
@@ -86,8 +152,12 @@ cp -r "$tmp/moved" "$tmp/audit/reports"
 cd "$tmp/audit"
 expect_exit 0 "$PLUMBLINE" register verify --public-key register.pub --register register.jsonl
 grep -q "^reports: 2 report files in reports exist" "$tmp/last.out" || fail "audit: $(cat "$tmp/last.out")"
+expect_exit 0 "$PLUMBLINE" register show --public-key register.pub --register register.jsonl
 rm reports/2026-03-03/sim-demo.json
 expect_exit 1 "$PLUMBLINE" register verify --public-key register.pub --register register.jsonl
+expect_exit 1 "$PLUMBLINE" register show --public-key register.pub --register register.jsonl
+grep -q "#2 *2026-03-03  sim/sim-gpt-1 demo: report missing (reports/2026-03-03/sim-demo.json)" \
+	"$tmp/last.out" || fail "audit, show: $(cat "$tmp/last.out")"
 expect_exit 1 "$PLUMBLINE" verify --public-key register.pub --register register.jsonl register.jsonl
 grep -q "reports/2026-03-03/sim-demo.json: the report of register entry #2 (night 2026-03-03" \
 	"$tmp/last.err" || fail "audit, deleted: $(cat "$tmp/last.err")"

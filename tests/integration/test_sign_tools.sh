@@ -41,7 +41,7 @@ grep -q "register entry #2 (register verified)" out.txt || { bad "verify output"
 expect_ok "plumbline verify with the PEM key" "$PLUMBLINE" verify --public-key $PEM --register $REG $R
 expect_ok "register verify" "$PLUMBLINE" register verify --public-key $PUB --register $REG --reports .
 cp $REG.checkpoint saved.checkpoint
-expect_ok "register show" "$PLUMBLINE" register show --public-key $PUB --register $REG
+expect_ok "register show" "$PLUMBLINE" register show --public-key $PUB --register $REG --reports .
 grep -q "sim/sim-1" out.txt || { bad "show lists sim/sim-1"; cat out.txt; }
 expect_ok "prove inclusion" "$PLUMBLINE" register prove --public-key $PUB --register $REG --entry 1
 cp out.txt proof.json

@@ -578,7 +578,7 @@ static void test_show(void **state)
 	assert_true(s[0].availability < 0);
 	register_summaries_free(s, n);
 	sbuf_init(&sb);
-	render_register_show(entries, register_parse_date("2026-11-30"), &sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-30"), &sb);
 	print_message("%s", sb.buf);
 	assert_non_null(strstr(sb.buf, "openai-prod/gpt-4o"));
 	assert_non_null(strstr(sb.buf, "CHANGED: answers 40% longer"));
@@ -610,7 +610,7 @@ static void test_show_by_night(void **state)
 
 	(void)state;
 	sbuf_init(&sb);
-	render_register_show(entries, register_parse_date("2026-12-15"), &sb);
+	render_register_show(entries, NULL, register_parse_date("2026-12-15"), &sb);
 	a = strstr(sb.buf, "#1    2026-11-10");
 	b = strstr(sb.buf, "#2    2026-11-15");
 	c = strstr(sb.buf, "#0    2026-11-20");
@@ -682,7 +682,7 @@ static void test_backfill_not_return(void **state)
 	assert_string_equal(s[0].last_change, "2026-11-04");
 	register_summaries_free(s, n);
 	sbuf_init(&sb);
-	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-20"), &sb);
 	print_message("%s", sb.buf);
 	assert_null(strstr(sb.buf, "RETURNED"));
 	assert_non_null(strstr(sb.buf, "v/m                                  e2 "));
@@ -740,7 +740,7 @@ static void test_events_stages(void **state)
 	register_summaries_free(s, n);
 
 	sbuf_init(&sb);
-	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-20"), &sb);
 	print_message("%s", sb.buf);
 	assert_string_equal(
 		strchr(sb.buf, '\n') + 1,
@@ -795,7 +795,7 @@ static void test_events_pending(void **state)
 	assert_null(s[0].last_change);
 	register_summaries_free(s, n);
 	sbuf_init(&sb);
-	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-20"), &sb);
 	assert_non_null(strstr(sb.buf,
 			       "\n  #1    2026-11-02  v/m s: SUSPECTED change, pending (not "
 			       "yet confirmed or retracted): x (report r/2026-11-02.json)\n"));
@@ -838,7 +838,7 @@ static void test_show_replaced(void **state)
 	register_summaries_free(s, n);
 
 	sbuf_init(&sb);
-	render_register_show(entries, register_parse_date("2026-11-20"), &sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-20"), &sb);
 	print_message("%s", sb.buf);
 	assert_non_null(strstr(sb.buf,
 			       "\nv/m                                  e1             -    "
@@ -854,6 +854,158 @@ static void test_show_replaced(void **state)
 			       "\n"));
 	assert_null(strstr(sb.buf, "(report r/2026-11-03/v-s.json)"));
 	sbuf_release(&sb);
+	json_decref(entries);
+}
+
+/* Counts the occurrences of needle in hay. */
+static size_t count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (hay = strstr(hay, needle); hay; hay = strstr(hay + 1, needle))
+		n++;
+	return n;
+}
+
+/* register_check_reports names each entry whose report file is missing or altered, and
+ * `register show` and the HTML report mark those entries (the line or row, the summary, a
+ * banner), not only `register verify`. */
+static void test_report_problems(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg *r;
+	struct reg_reports_result rr;
+	struct render_register_proof proof;
+	struct render_html_opts ho;
+	json_t *entries = NULL, *problems = json_object();
+	char reports[300], file[3][400], rel[64], night[11];
+	const char *reg = path_in("rp.jsonl");
+	struct sbuf sb;
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(reports, sizeof(reports), "%s/rp-reports", dir);
+	r = register_open(reg, key, &err);
+	assert_non_null(r);
+	for (i = 0; i < 3; i++) {
+		struct reg_run_entry e;
+		char sub[360], body[64];
+
+		snprintf(night, sizeof(night), "2026-11-%02d", i + 1);
+		snprintf(sub, sizeof(sub), "%s/%s", reports, night);
+		assert_int_equal(fileio_mkdirs(sub, &err), 0);
+		snprintf(rel, sizeof(rel), "%s/v-core.json", night);
+		snprintf(file[i], sizeof(file[i]), "%s/%s", reports, rel);
+		snprintf(body, sizeof(body), "{\"night\":%d}\n", i);
+		put(file[i], body, strlen(body));
+		memset(&e, 0, sizeof(e));
+		e.night = night;
+		e.vendor = "v";
+		e.model = "m";
+		e.suite = "core";
+		e.verdict = i == 1 ? "changed" : "no_change";
+		e.epoch = i >= 1 ? "e2" : "e1";
+		e.new_epoch = i == 1;
+		e.report = file[i];
+		e.report_path = rel;
+		e.availability = e.latency_p50_ms = e.latency_p95_ms = -1;
+		assert_int_equal(register_sign_and_append(r, key, &e, &err), i);
+	}
+	register_close(r);
+	assert_int_equal(register_load(reg, &entries, &err), 0);
+
+	/* intact: nothing named */
+	assert_int_equal(register_check_reports(entries, reports, problems, &rr, &err), 0);
+	assert_int_equal(rr.checked, 3);
+	assert_int_equal(json_object_size(problems), 0);
+
+	/* night 1 deleted, night 2 edited */
+	assert_int_equal(unlink(file[0]), 0);
+	f = fopen(file[1], "a");
+	assert_non_null(f);
+	fputs(" ", f);
+	fclose(f);
+	assert_int_equal(register_check_reports(entries, reports, problems, &rr, &err), -1);
+	assert_int_equal(err.code, PL_E_INTEGRITY);
+	assert_int_equal(rr.checked, 1);
+	assert_int_equal(rr.failed, 2);
+	assert_int_equal(json_object_size(problems), 2);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(problems, "0"), "problem")),
+		"missing");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(problems, "0"), "label")),
+		"report missing");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(problems, "0"), "file")),
+		file[0]);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(problems, "1"), "problem")),
+		"altered");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(problems, "1"), "label")),
+		"report altered: sha256 differs");
+	assert_null(json_object_get(problems, "2"));
+
+	memset(&proof, 0, sizeof(proof));
+	proof.verified = 1;
+	proof.path = reg;
+	proof.entries = 3;
+	proof.reports = RENDER_REPORTS_DAMAGED;
+	proof.reports_dir = reports;
+	proof.reports_ok = rr.checked;
+	proof.reports_failed = rr.failed;
+	proof.report_problems = problems;
+
+	/* show: the summary line, each entry, the summary row, the change's line */
+	sbuf_init(&sb);
+	render_register_proof_text(&proof, entries, &sb);
+	render_register_show(entries, &proof, register_parse_date("2026-11-20"), &sb);
+	print_message("%s", sb.buf);
+	assert_non_null(strstr(sb.buf, "  reports:    NOT INTACT: 2 of 3 report files in "));
+	assert_non_null(strstr(sb.buf, "\n***   #0    2026-11-01  v/m core: report missing ("));
+	assert_non_null(strstr(sb.buf, "\n***   #1    2026-11-02  v/m core: report altered: "
+				       "sha256 differs ("));
+	assert_null(strstr(sb.buf, "#2    2026-11-03  v/m core: report"));
+	assert_non_null(strstr(sb.buf, "     3 (2 reports missing or altered)\n"));
+	assert_non_null(
+		strstr(sb.buf, "2026-11-02/v-core.json: report altered: sha256 differs)\n"));
+	sbuf_release(&sb);
+	/* the same register without the check says nothing of the reports */
+	sbuf_init(&sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-20"), &sb);
+	assert_null(strstr(sb.buf, "missing or altered"));
+	sbuf_release(&sb);
+
+	/* HTML: the rows marked, a banner at the top, on the vendor/model's page, at the end */
+	memset(&ho, 0, sizeof(ho));
+	ho.now = register_parse_date("2026-11-20");
+	ho.proof = &proof;
+	sbuf_init(&sb);
+	assert_int_equal(render_html_register(entries, &ho, &sb, &err), 0);
+	assert_int_equal(count_of(sb.buf, "class=\"evidence\">REPORTS MISSING OR ALTERED"), 3);
+	assert_non_null(strstr(sb.buf, "<tr id=\"run-0\" class=\"badreport\">"));
+	assert_non_null(strstr(sb.buf, "<tr id=\"run-1\" class=\"badreport\">"));
+	assert_null(strstr(sb.buf, "<tr id=\"run-2\" class=\"badreport\">"));
+	assert_int_equal(count_of(sb.buf, "<b class=\"badmark\">&#9888; report missing</b>"), 1);
+	assert_int_equal(
+		count_of(sb.buf, "<b class=\"badmark\">&#9888; report altered: sha256 differs</b>"),
+		1);
+	assert_non_null(strstr(sb.buf, "2 of 3 missing or altered"));
+	sbuf_release(&sb);
+	/* reports intact: no banner, no mark */
+	proof.reports = RENDER_REPORTS_INTACT;
+	proof.reports_failed = 0;
+	proof.report_problems = NULL;
+	sbuf_init(&sb);
+	assert_int_equal(render_html_register(entries, &ho, &sb, &err), 0);
+	assert_null(strstr(sb.buf, "class=\"evidence\""));
+	assert_null(strstr(sb.buf, "class=\"badreport\""));
+	assert_non_null(strstr(sb.buf, "exist and have the SHA-256 their entries record"));
+	sbuf_release(&sb);
+
+	json_decref(problems);
 	json_decref(entries);
 }
 
@@ -873,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_backfill_not_return),
 		cmocka_unit_test(test_events_pending),
 		cmocka_unit_test(test_show_replaced),
+		cmocka_unit_test(test_report_problems),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
