@@ -547,8 +547,10 @@ fail:
 
 /* {"SEQ": words} for every change and suspicion in the register (register_events: a change's
  * first night, a suspicion pending or retracted): the gist of its report's "what_changed",
- * read from the report file the entry names (skipped when it is gone or has none). */
-static json_t *change_words(const json_t *entries)
+ * read from the report file the entry names (skipped when it is gone or has none, or when
+ * problems, register_check_reports' findings, says it is missing or altered: words from a
+ * file that is not the signed report are never shown as what changed). */
+static json_t *change_words(const json_t *entries, const json_t *problems)
 {
 	json_t *events = register_events(entries), *words = json_object();
 	const json_t *e;
@@ -564,7 +566,7 @@ static json_t *change_words(const json_t *entries)
 		snprintf(key, sizeof(key), "%lld",
 			 (long long)json_integer_value(json_object_get(e, "seq")));
 		ev = register_event_kind(events, e);
-		if (!ev || !report ||
+		if (!ev || !report || json_object_get(problems, key) ||
 		    (strcmp(ev, "change") && strcmp(ev, "pending") &&
 		     strcmp(ev, "suspicion_retracted")))
 			continue;
@@ -613,7 +615,7 @@ static int do_report(const struct opts *o, const struct sign_config *sc, const c
 		ho.out_dir = dir.buf;
 	}
 	ho.proof = &v.proof;
-	words = change_words(v.entries);
+	words = change_words(v.entries, v.problems);
 	ho.change_words = words;
 	if (render_html_register(v.entries, &ho, &sb, &err) < 0 ||
 	    (o->out && fileio_write_atomic(o->out, sb.buf, sb.len, 0644, &err) < 0)) {

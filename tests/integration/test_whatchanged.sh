@@ -170,6 +170,26 @@ grep -Fq "0 behaviour changes in 90 days; 1 suspected change retracted, not coun
 	fail "stability: the retracted suspicion, its words and its acceptance: $lead"
 # a retraction is no return to an earlier behaviour: the behaviour never moved
 grep -q "returned to an earlier behaviour" "$page" && fail "stability: the retraction shown as a return: $lead"
+# an edited report's words are not the signed report's: never shown as what changed, and
+# its run is marked (exit 1); the original is put back after
+cp "$report" "$tmp/n1.keep"
+python3 - "$report" <<'PY' || fail "could not edit the report's words"
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = 0
+for e in d["what_changed"]:
+    for m in e.get("moved", []):
+        if m.get("signal") == "length":
+            m["signal"], m["words"] = "model", "FORGED WORDS"
+            n += 1
+assert n, "no length signal"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+(cd "$dir" && "$PLUMBLINE" register report --config "$cfg" --html --out out/sub/edited.html) >"$tmp/last.out" 2>&1 &&
+	fail "register report over an edited report exited 0"
+grep -q "FORGED" "$dir/out/sub/edited.html" && fail "stability: an edited report's words shown as what changed"
+grep -q 'report altered: sha256 differs</b>' "$dir/out/sub/edited.html" || fail "stability: the edited report's run not marked"
+cp "$tmp/n1.keep" "$report"
 grep -q '<h2>Glossary</h2>' "$page" || fail "stability: no glossary"
 grep -q 'night (UTC)</text>' "$page" || fail "stability: x axis not labelled"
 grep -q 'availability (%)</text>' "$page" && grep -q 'latency (ms)</text>' "$page" ||
