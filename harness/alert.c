@@ -28,8 +28,8 @@ const struct alert_ops *alert_find_type(const char *name)
 	return NULL;
 }
 
-static const char *const kind_names[] = { "none", "change", "check_failures", "incomplete",
-					  "test" };
+static const char *const kind_names[] = { "none",	"change",    "check_failures",
+					  "incomplete", "recovered", "test" };
 
 const char *alert_kind_name(enum alert_kind k)
 {
@@ -171,12 +171,41 @@ static int send_one(struct alerts *a, size_t i, const struct alert_event *ev, st
 	return rc;
 }
 
+/* The state's entry KEY as it stands in this dispatch: ours when written tonight. */
+static const json_t *entry_now(const struct dispatch *d, const char *key)
+{
+	const json_t *e = json_object_get(json_object_get(d->ours, "entries"), key);
+
+	return e ? e : json_object_get(d->entries, key);
+}
+
 static void record_sent(struct dispatch *d, const char *key, const struct alert_event *ev)
 {
-	json_object_set_new(json_object_get(d->ours, "entries"), key,
-			    json_pack("{s:s?,s:s?,s:s,s:I}", "epoch", ev->epoch, "stage",
-				      alert_stage(ev), "sent", d->stamp, "sent_unix",
-				      (json_int_t)d->now));
+	json_t *entry = json_pack("{s:s?,s:s?,s:s,s:I}", "epoch", ev->epoch, "stage",
+				  alert_stage(ev), "sent", d->stamp, "sent_unix",
+				  (json_int_t)d->now);
+
+	if (ev->kind == ALERT_INCOMPLETE) {
+		/* the outage is open until a completed run ends it (alert_recovery.c); since: the
+		 * night it was first told, kept while it stays open */
+		const json_t *prev = entry_now(d, key);
+		const char *since = json_is_true(json_object_get(prev, "open"))
+					    ? json_string_value(json_object_get(prev, "since"))
+					    : NULL;
+		char night[16];
+
+		if (since)
+			snprintf(night, sizeof(night), "%s", since);
+		else if (ev->late_night)
+			snprintf(night, sizeof(night), "%s", ev->late_night);
+		else
+			alert_night(ev, d->now, night, sizeof(night));
+		json_object_set_new(entry, "open", json_true());
+		json_object_set_new(entry, "since", json_string(night));
+		if (ev->reason)
+			json_object_set_new(entry, "reason", json_string(ev->reason));
+	}
+	json_object_set_new(json_object_get(d->ours, "entries"), key, entry);
 	if (d->pending && json_object_get(d->pending, key))
 		json_object_set_new(json_object_get(d->ours, "pending"), key, json_null());
 }
@@ -252,13 +281,6 @@ static int told_suspicion(const json_t *entry)
  * there; a night that judged the checks drops those that no longer fail, so a check that
  * passed and fails again is news again. */
 
-static void check_key(const json_t *c, struct sbuf *k)
-{
-	sbuf_reset(k);
-	sbuf_addf(k, "%s\t%s", json_string_value(json_object_get(c, "prompt")),
-		  json_string_value(json_object_get(c, "check")));
-}
-
 /* ev's failed checks, each with "since" when told (a new array), and how many are new. */
 static json_t *mark_told(const struct alert_event *ev, const json_t *told, size_t *n_new)
 {
@@ -273,7 +295,7 @@ static json_t *mark_told(const struct alert_event *ev, const json_t *told, size_
 		json_t *o = json_deep_copy(c);
 		const char *since;
 
-		check_key(c, &k);
+		alert_check_key(c, &k);
 		since = json_string_value(json_object_get(told, k.buf));
 		json_object_del(o, "since");
 		if (since)
@@ -299,7 +321,7 @@ static json_t *told_after(const json_t *marked, int sent, const char *night)
 	{
 		const char *since = json_string_value(json_object_get(c, "since"));
 
-		check_key(c, &k);
+		alert_check_key(c, &k);
 		if (since)
 			json_object_set_new(out, k.buf, json_string(since));
 		else if (sent)
@@ -307,6 +329,90 @@ static json_t *told_after(const json_t *marked, int sent, const char *night)
 	}
 	sbuf_release(&k);
 	return out;
+}
+
+/* ---- recovery notices (README "Alerts", alert_recovery.c) ---- */
+
+/* Sends the recovery rev to channel i, or keeps it pending when the channel does not take it
+ * now. 0, or -1 when it failed. */
+static int send_recovery(struct alerts *a, size_t i, const struct alert_event *rev,
+			 struct dispatch *d)
+{
+	struct alert_channel *ch = &a->ch[i];
+	struct pl_err e = PL_ERR_INIT;
+	struct sbuf k = SBUF_INIT;
+	int rc = 0;
+
+	alert_dedup_key(rev, ch, &k);
+	if (send_one(a, i, rev, &e) == 0) {
+		log_info("alert: sent recovered (%s over) to \"%s\" (%s)",
+			 alert_kind_name(rev->problem), ch->name, ch->ops->name);
+		record_sent(d, k.buf, rev);
+	} else {
+		record_failed(d, ch, &e);
+		json_object_set_new(json_object_get(d->ours, "pending"), k.buf,
+				    alert_event_to_json(rev, ch->name, d->now));
+		rc = -1;
+	}
+	sbuf_release(&k);
+	return rc;
+}
+
+/* A completed run ends the outage channel i was told (its incomplete entry open): the entry is
+ * closed, and the channel, when it takes recoveries, told so (then a new outage is news again,
+ * whatever the cooldown). 0, or -1 when the notice failed. */
+static int recover_outage(struct alerts *a, size_t i, const struct alert_event *ev,
+			  const char *night, struct dispatch *d)
+{
+	struct alert_channel *ch = &a->ch[i];
+	struct alert_event inc = *ev;
+	struct alert_recovery r;
+	struct sbuf k = SBUF_INIT;
+	json_t *closed;
+	int rc = 0;
+
+	inc.kind = ALERT_INCOMPLETE;
+	alert_dedup_key(&inc, ch, &k);
+	alert_recovery_init(&r);
+	if (!alert_recovery_of_outage(entry_now(d, k.buf), ev, night, &r))
+		goto out;
+	closed = json_deep_copy(entry_now(d, k.buf));
+	json_object_set_new(closed, "open", json_false());
+	json_object_set_new(closed, "over", json_string(night));
+	if (ch->kinds & (1u << ALERT_RECOVERED)) {
+		json_object_set_new(closed, "recovered", json_string(night));
+		rc = send_recovery(a, i, &r.ev, d);
+	} else {
+		log_info("alert: recovered for %s not sent to \"%s\": its \"on\" leaves it out",
+			 k.buf, ch->name);
+	}
+	json_object_set_new(json_object_get(d->ours, "entries"), k.buf, closed);
+out:
+	alert_recovery_release(&r);
+	sbuf_release(&k);
+	return rc;
+}
+
+/* Every check channel i was told failing passes tonight: *over = 1 and the channel, when it
+ * takes recoveries, told so. 0, or -1 when the notice failed. */
+static int recover_checks(struct alerts *a, size_t i, const struct alert_event *ev,
+			  const json_t *told, const json_t *passed, const json_t *marked,
+			  const char *night, struct dispatch *d, int *over)
+{
+	struct alert_channel *ch = &a->ch[i];
+	struct alert_recovery r;
+	int rc = 0;
+
+	alert_recovery_init(&r);
+	*over = alert_recovery_of_checks(told, passed, marked, ev, night, &r);
+	if (*over && (ch->kinds & (1u << ALERT_RECOVERED)))
+		rc = send_recovery(a, i, &r.ev, d);
+	else if (*over)
+		log_info("alert: recovered (check_failures over) not sent to \"%s\": its \"on\" "
+			 "leaves it out",
+			 ch->name);
+	alert_recovery_release(&r);
+	return rc;
 }
 
 int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *state_dir,
@@ -318,7 +424,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 	struct alert_event sent_as;
 	struct dispatch d;
 	enum alert_kind kind;
-	int rc = 0, judged;
+	int rc = 0, judged, completed;
 	size_t i;
 
 	if (!a || a->n == 0)
@@ -359,7 +465,10 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 	/* a night that judged its checks updates what each channel was told failing */
 	judged = d.entries && ev->vendor && ev->kind != ALERT_INCOMPLETE &&
 		 ev->kind != ALERT_TEST && ev->checks_total > 0;
-	if (kind == ALERT_NONE && !d.pending && !judged)
+	/* a completed run ends the outages told (recovery notices) */
+	completed = d.entries && ev->vendor && ev->kind != ALERT_INCOMPLETE &&
+		    ev->kind != ALERT_TEST && ev->kind != ALERT_RECOVERED;
+	if (kind == ALERT_NONE && !d.pending && !judged && !completed)
 		goto out;
 	alert_time(d.now, d.stamp, sizeof(d.stamp));
 	alert_night(ev, d.now, night, sizeof(night));
@@ -367,11 +476,11 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		struct alert_channel *ch = &a->ch[i];
 		struct pl_err e = PL_ERR_INIT;
 		json_t *entry = NULL, *marked = NULL;
-		const json_t *told = NULL;
+		const json_t *told = NULL, *passed = NULL;
 		struct alert_event chev;
 		int takes = kind != ALERT_NONE &&
 			    (ev->kind == ALERT_TEST || (ch->kinds & (1u << ev->kind)));
-		int late_failed = 0, sent = 0;
+		int late_failed = 0, sent = 0, over = 0;
 		size_t n_new = 0;
 
 		if (a->off[i])
@@ -382,6 +491,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 				  ev->model ? ev->model : "-", ev->suite ? ev->suite : "-",
 				  ch->name);
 			told = json_object_get(json_object_get(d.entries, fkey.buf), "failing");
+			passed = json_object_get(json_object_get(d.entries, fkey.buf), "passed");
 			marked = mark_told(ev, told, &n_new);
 		}
 		chev = *ev;
@@ -391,6 +501,11 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			alert_dedup_key(ev, ch, &key);
 		if (d.pending && ev->vendor)
 			late_failed = send_pending(a, i, ev, takes ? key.buf : NULL, &d) < 0;
+		/* what is over goes before tonight's news, in its own message */
+		if (completed && recover_outage(a, i, ev, night, &d) < 0)
+			late_failed = 1;
+		if (marked && recover_checks(a, i, ev, told, passed, marked, night, &d, &over) < 0)
+			late_failed = 1;
 		if (late_failed)
 			a->outcomes[i] = ALERT_FAILED;
 		if (!takes)
@@ -453,14 +568,25 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		/* what the channel now knows failing: written when it changes */
 		if (marked) {
 			json_t *after = told_after(marked, sent, night);
+			json_t *pafter = alert_checks_passed_after(told, passed, marked, over);
+			int same = json_equal(after, told) &&
+				   (json_object_size(pafter) ? json_equal(pafter, passed)
+							     : !json_object_size(passed));
 
-			if (!json_equal(after, told) && (json_object_size(after) || told))
+			if (!same && (json_object_size(after) || told)) {
+				json_t *fe = json_pack("{s:o,s:s,s:s,s:I}", "failing", after,
+						       "night", night, "sent", d.stamp, "sent_unix",
+						       (json_int_t)d.now);
+
+				/* told failing, passing now: named when the last one passes */
+				if (json_object_size(pafter))
+					json_object_set(fe, "passed", pafter);
 				json_object_set_new(json_object_get(d.ours, "entries"), fkey.buf,
-						    json_pack("{s:o,s:s,s:s,s:I}", "failing", after,
-							      "night", night, "sent", d.stamp,
-							      "sent_unix", (json_int_t)d.now));
-			else
+						    fe);
+			} else {
 				json_decref(after);
+			}
+			json_decref(pafter);
 			json_decref(marked);
 		}
 	}
@@ -564,6 +690,25 @@ static void title_text(const struct alert_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "plumbline: the run for %s/%s on suite %s could not complete", v,
 			 m, s);
 		break;
+	case ALERT_RECOVERED: {
+		char night[16];
+		size_t n = json_array_size(ev->recovered_checks);
+
+		alert_night(ev, time(NULL), night, sizeof(night));
+		if (ev->problem == ALERT_INCOMPLETE)
+			snprintf(buf, len,
+				 "plumbline: %s/%s on suite %s recovered: the run of %s completed "
+				 "(incomplete since %s)",
+				 v, m, s, night, ev->since ? ev->since : "?");
+		else
+			snprintf(
+				buf, len,
+				"plumbline: %s/%s on suite %s recovered: %zu %s passing again since "
+				"%s (failing since %s)",
+				v, m, s, n, n == 1 ? "check" : "checks", night,
+				ev->since ? ev->since : "?");
+		break;
+	}
 	case ALERT_TEST:
 		snprintf(buf, len, "plumbline: test alert");
 		break;
@@ -693,6 +838,65 @@ void alert_failed_checks_said(const struct alert_event *ev, struct sbuf *out)
 		sbuf_addf(out, "%s+%zu more", shown ? "; " : "", n - shown);
 }
 
+static void fact(json_t *arr, const char *label, const char *value);
+
+void alert_recovered_checks_said(const struct alert_event *ev, struct sbuf *out)
+{
+	const json_t *c;
+	size_t i, shown = 0, n = json_array_size(ev->recovered_checks);
+
+	json_array_foreach(ev->recovered_checks, i, c)
+	{
+		const char *since = json_string_value(json_object_get(c, "since"));
+
+		if (shown >= ALERT_CHECKS_SHOWN)
+			break;
+		sbuf_addf(out, "%s%.60s %.60s", shown++ ? "; " : "",
+			  json_string_value(json_object_get(c, "prompt")),
+			  json_string_value(json_object_get(c, "check")));
+		if (since)
+			sbuf_addf(out, " (failing since %s)", since);
+	}
+	if (n > shown)
+		sbuf_addf(out, "%s+%zu more", shown ? "; " : "", n - shown);
+}
+
+double alert_availability(const struct alert_event *ev)
+{
+	size_t n = ev->answers + ev->vendor_faults;
+
+	return n ? (double)ev->answers / (double)n : -1;
+}
+
+/* A recovery's own facts: what is over, since when, which checks pass again, tonight's
+ * availability. */
+static void recovery_facts(const struct alert_event *ev, json_t *arr)
+{
+	char buf[320];
+	double avail = alert_availability(ev);
+
+	if (ev->problem == ALERT_INCOMPLETE) {
+		snprintf(buf, sizeof(buf), "the run could not complete%s%.250s",
+			 ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+		fact(arr, "Recovered from", buf);
+		fact(arr, "Incomplete since", ev->since ? ev->since : "?");
+	} else {
+		struct sbuf sb = SBUF_INIT;
+
+		fact(arr, "Recovered from", "failing checks");
+		fact(arr, "Failing since", ev->since ? ev->since : "?");
+		alert_recovered_checks_said(ev, &sb);
+		if (sb.len)
+			fact(arr, "Passing again", sb.buf);
+		sbuf_release(&sb);
+	}
+	if (avail >= 0) {
+		snprintf(buf, sizeof(buf), "%.0f%% (%zu answered, %zu vendor faults)", 100 * avail,
+			 ev->answers, ev->vendor_faults);
+		fact(arr, "Availability", buf);
+	}
+}
+
 static void fact(json_t *arr, const char *label, const char *value)
 {
 	json_array_append_new(arr, json_pack("[ss]", label, value));
@@ -708,6 +912,8 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 		fact(arr, "Model", ev->model);
 	if (ev->suite)
 		fact(arr, "Suite", ev->suite);
+	if (ev->kind == ALERT_RECOVERED)
+		recovery_facts(ev, arr);
 	if (ev->kind == ALERT_CHANGE && alert_stage(ev)) {
 		const char *st = alert_stage(ev);
 
@@ -749,6 +955,7 @@ void alert_facts(const struct alert_event *ev, json_t *arr)
 		snprintf(buf, sizeof(buf), "%zu (%zu errors)", ev->requests, ev->errors);
 		fact(arr, "Requests", buf);
 	}
-	if (ev->reason)
+	/* a recovery's reason is the problem's, said under "Recovered from" */
+	if (ev->reason && ev->kind != ALERT_RECOVERED)
 		fact(arr, "Reason", ev->reason);
 }

@@ -14,7 +14,11 @@
  * names the night it withdraws and the epoch returned to); incomplete runs at most once per
  * cooldown; check failures when a check fails that the channel was not told failing (the state's
  * "V/M/S|failing|CHANNEL" entry, written by every alert that names failed checks and narrowed by
- * every night that judged them; the checks told before are marked "since"). The state is
+ * every night that judged them; the checks told before are marked "since"). Recovery
+ * (ALERT_RECOVERED, alert_recovery.c): a channel told that a run could not complete hears, on
+ * the next dispatch of a completed run, that it is over, once; a channel told failing checks
+ * hears it when every one of them passes again, once; a channel told nothing hears nothing.
+ * They go before tonight's own alert, as their own messages. The state is
  * STATE_DIR/alerts/state.json, merged and rewritten atomically after each dispatch under an
  * flock (STATE_DIR/alerts/state.json.lock), so concurrent runs keep each other's entries.
  *
@@ -53,6 +57,7 @@ enum alert_kind {
 	ALERT_CHANGE,	      /* the detector decided the vendor changed */
 	ALERT_CHECK_FAILURES, /* checks failed, no change detected */
 	ALERT_INCOMPLETE,     /* the run could not complete (exit 3) */
+	ALERT_RECOVERED,      /* a problem told to the channel is over (alert_recovery.c) */
 	ALERT_TEST,	      /* `plumbline alert test`: always sent, never deduplicated */
 };
 
@@ -83,6 +88,9 @@ struct alert_event {
 	/* requests as README "Requests are counted one way" counts them: planned, sent (answered +
 	 * failed), answered, failed (errors) and not sent */
 	size_t planned, requests, answers, errors, not_sent;
+	/* the failed requests held against the vendor (report counts.vendor_faults): the
+	 * night's availability is answers / (answers + vendor_faults), as the register's */
+	size_t vendor_faults;
 	/* The report's "what_changed" array (whatchanged.h), borrowed: what moved per prompt,
 	 * rendered by every channel, never recomputed. */
 	const json_t *what_changed;
@@ -98,6 +106,13 @@ struct alert_event {
 	 * ("2026-11-12"); the title then ends "(from night D, not delivered then)". NULL for
 	 * tonight's alerts. */
 	const char *late_night;
+	/* ALERT_RECOVERED (alerts_dispatch makes these, the run never does): the problem that is
+	 * over, ALERT_INCOMPLETE (the run completed again) or ALERT_CHECK_FAILURES (every check
+	 * told failing passes again); the night it was first told ("2026-11-12"); and, for check
+	 * failures, the checks that pass again, borrowed: objects {"prompt", "check", "since"}. */
+	enum alert_kind problem;
+	const char *since;
+	const json_t *recovered_checks;
 };
 
 struct alerts;
@@ -224,6 +239,9 @@ const char *alert_event_name(const struct alert_event *ev);
 /* A change's stage: "retracted" when ev->retracted, else ev->stage; NULL for other kinds or
  * when not told. */
 const char *alert_stage(const struct alert_event *ev);
+/* The night's availability, as the register counts it: answers / (answers + vendor_faults);
+ * -1 when nothing was sent. */
+double alert_availability(const struct alert_event *ev);
 /* The one-line title: "plumbline: acme/gpt-x changed on suite core (confidence 0.97)". */
 void alert_title(const struct alert_event *ev, char *buf, size_t len);
 /* The night ev is about: the NIGHT of its report path (REPORTS/NIGHT/FILE), else the UTC date
@@ -247,6 +265,9 @@ int alert_parse_url(struct alert_channel *ch, const struct jsonloc *loc, const c
  * 10); capital-fr regex#2: 40% passed tonight (4 of 10), needs 100% (failing since
  * 2026-03-01); +3 more". Nothing when there are none. Raw: escape to show. */
 void alert_failed_checks_said(const struct alert_event *ev, struct sbuf *out);
+/* Appends the checks a recovery names (ev->recovered_checks) in words, at most
+ * ALERT_CHECKS_SHOWN, then "+N more": "capital-fr regex#2 (failing since 2026-03-01)". Raw. */
+void alert_recovered_checks_said(const struct alert_event *ev, struct sbuf *out);
 /* Appends the channel-neutral facts of ev (vendor, model, suite, confidence, epoch, checks,
  * requests/errors) as {label, value} pairs to arr (a JSON array of 2-element arrays); only
  * the facts that are set. */

@@ -18,7 +18,8 @@ static int parse_on(struct alert_channel *ch, const struct jsonloc *loc, const c
 	char ptr[512];
 	size_t i;
 
-	ch->kinds = (1u << ALERT_CHANGE) | (1u << ALERT_CHECK_FAILURES) | (1u << ALERT_INCOMPLETE);
+	ch->kinds = (1u << ALERT_CHANGE) | (1u << ALERT_CHECK_FAILURES) | (1u << ALERT_INCOMPLETE) |
+		    (1u << ALERT_RECOVERED);
 	if (!on)
 		return 0;
 	if (!json_is_array(on))
@@ -33,13 +34,13 @@ static int parse_on(struct alert_channel *ch, const struct jsonloc *loc, const c
 		snprintf(ptr, sizeof(ptr), "%s", pointer);
 		jsonpos_push_key(ptr, sizeof(ptr), "on");
 		jsonpos_push_index(ptr, sizeof(ptr), i);
-		for (k = ALERT_CHANGE; k <= ALERT_INCOMPLETE; k++)
+		for (k = ALERT_CHANGE; k <= ALERT_RECOVERED; k++)
 			if (s && !strcmp(s, alert_kind_name((enum alert_kind)k)))
 				break;
-		if (k > ALERT_INCOMPLETE)
+		if (k > ALERT_RECOVERED)
 			return json_fail(loc, ptr, NULL, err,
-					 "expected \"change\", \"check_failures\" or "
-					 "\"incomplete\"");
+					 "expected \"change\", \"check_failures\", "
+					 "\"incomplete\" or \"recovered\"");
 		ch->kinds |= 1u << k;
 	}
 	return 0;

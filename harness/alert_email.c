@@ -232,6 +232,8 @@ static int email_build(const struct alert_channel *ch, const struct alert_event 
 		  alert_kind_name(ev->kind), alert_event_name(ev));
 	if (alert_stage(ev))
 		sbuf_addf(&m->body, "X-Plumbline-Stage: %s\r\n", alert_stage(ev));
+	if (ev->kind == ALERT_RECOVERED)
+		sbuf_addf(&m->body, "X-Plumbline-Problem: %s\r\n", alert_kind_name(ev->problem));
 	sbuf_addstr(&m->body, "\r\n");
 
 	if (ev->kind == ALERT_TEST)

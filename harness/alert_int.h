@@ -1,8 +1,8 @@
 /* alert_int.h: what the alert files share and nobody else sees: the configured set of channels
  * (struct alerts) and the steps alerts_dispatch (alert.c) takes through the other files:
  * alert_config.c (the "alerts" section), alert_secrets.c (secrets from the environment),
- * alert_state.c (the decision and the deduplication state), alert_deliver.c (retries and
- * backoff, the generic HTTP POST). */
+ * alert_state.c (the decision and the deduplication state), alert_recovery.c (whether a problem
+ * told is over), alert_deliver.c (retries and backoff, the generic HTTP POST). */
 #ifndef PL_ALERT_INT_H
 #define PL_ALERT_INT_H
 
@@ -68,6 +68,34 @@ int alert_pending_load(const json_t *j, struct alert_pending *p);
 void alert_pending_release(struct alert_pending *p);
 int alert_pending_is_for(const json_t *pend, const struct alert_event *ev,
 			 const struct alert_channel *ch);
+
+/* alert_recovery.c: recovery notices. "PROMPT\tCHECK", the key of failed check c in the state's
+ * told checks, into k. A recovery event (r.ev, ALERT_RECOVERED) points into r and into tonight's
+ * event (borrowed: keep it alive while r is used). alert_recovery_of_outage: 1 when entry (the
+ * channel's "V/M/S|incomplete|CH" state entry, NULL when none) tells an outage still open, which
+ * tonight's completed run ends (r filled), else 0. alert_recovery_of_checks: 1 when told (the
+ * channel's {"PROMPT\tCHECK": SINCE} told failing) is not empty and none of it fails tonight
+ * (marked: tonight's failed checks, "since" on those told), r naming them and those of passed
+ * (told failing, passing since an earlier night), else 0. alert_checks_passed_after: the
+ * channel's new "passed" (a new object): empty after a recovery, else passed and told less
+ * tonight's failures. */
+struct alert_recovery {
+	struct alert_event ev;
+	char since[16];
+	char *reason;
+	json_t *checks;
+	struct sbuf summary;
+};
+void alert_check_key(const json_t *c, struct sbuf *k);
+void alert_recovery_init(struct alert_recovery *r);
+void alert_recovery_release(struct alert_recovery *r); /* NULL-safe */
+int alert_recovery_of_outage(const json_t *entry, const struct alert_event *tonight,
+			     const char *night, struct alert_recovery *r);
+int alert_recovery_of_checks(const json_t *told, const json_t *passed, const json_t *marked,
+			     const struct alert_event *tonight, const char *night,
+			     struct alert_recovery *r);
+json_t *alert_checks_passed_after(const json_t *told, const json_t *passed, const json_t *marked,
+				  int recovered);
 
 /* alert_deliver.c: sends m on ch with retries and backoff; 0 or -1 with err set; *attempts
  * counts the tries. */

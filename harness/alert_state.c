@@ -38,6 +38,9 @@ enum alert_kind alert_send_kind(const struct alerts *a, const struct alert_event
 		return a->on_incomplete ? ALERT_INCOMPLETE : ALERT_NONE;
 	case ALERT_TEST:
 		return ALERT_TEST;
+	case ALERT_RECOVERED:
+		/* alerts_dispatch makes recoveries itself; one dispatched as such goes as is */
+		return ALERT_RECOVERED;
 	default:
 		return ALERT_NONE;
 	}
@@ -88,8 +91,11 @@ json_t *alert_state_load(const char *path)
 void alert_dedup_key(const struct alert_event *ev, const struct alert_channel *ch, struct sbuf *k)
 {
 	sbuf_reset(k);
-	sbuf_addf(k, "%s/%s/%s|%s|%s", ev->vendor ? ev->vendor : "-", ev->model ? ev->model : "-",
-		  ev->suite ? ev->suite : "-", alert_kind_name(ev->kind), ch->name);
+	/* a recovery's key names the problem it ends: "V/M/S|recovered:incomplete|CH" */
+	sbuf_addf(k, "%s/%s/%s|%s%s%s|%s", ev->vendor ? ev->vendor : "-",
+		  ev->model ? ev->model : "-", ev->suite ? ev->suite : "-",
+		  alert_kind_name(ev->kind), ev->kind == ALERT_RECOVERED ? ":" : "",
+		  ev->kind == ALERT_RECOVERED ? alert_kind_name(ev->problem) : "", ch->name);
 }
 
 /* 1 if an alert for this key was already sent and this one is a duplicate. */
@@ -119,6 +125,11 @@ int alert_is_duplicate(const struct alerts *a, const json_t *entry, const struct
 		return since < a->cooldown_s;
 	case ALERT_CHECK_FAILURES:
 		if (ev->epoch && epoch && strcmp(epoch, ev->epoch))
+			return 0;
+		return since < a->cooldown_s;
+	case ALERT_INCOMPLETE:
+		/* the channel was told it recovered since: a new outage is news */
+		if (json_is_string(json_object_get(entry, "recovered")))
 			return 0;
 		return since < a->cooldown_s;
 	default:
@@ -155,6 +166,17 @@ json_t *alert_event_to_json(const struct alert_event *ev, const char *channel, t
 		json_object_set_new(j, "suspected_night", json_string(ev->suspected_night));
 	if (j && json_array_size(ev->what_changed))
 		json_object_set_new(j, "what_changed", json_deep_copy(ev->what_changed));
+	if (j && ev->vendor_faults)
+		json_object_set_new(j, "vendor_faults",
+				    json_integer((json_int_t)ev->vendor_faults));
+	if (j && ev->kind == ALERT_RECOVERED) {
+		json_object_set_new(j, "problem", json_string(alert_kind_name(ev->problem)));
+		if (ev->since)
+			json_object_set_new(j, "since", json_string(ev->since));
+		if (json_array_size(ev->recovered_checks))
+			json_object_set_new(j, "recovered_checks",
+					    json_deep_copy(ev->recovered_checks));
+	}
 	return j;
 }
 
@@ -210,6 +232,19 @@ int alert_pending_load(const json_t *j, struct alert_pending *p)
 	p->ev.what_changed = json_object_get(j, "what_changed");
 	p->ev.failed_checks = json_object_get(j, "failed_checks");
 	p->ev.when = (time_t)num(j, "when");
+	p->ev.vendor_faults = num(j, "vendor_faults");
+	if (p->ev.kind == ALERT_RECOVERED) {
+		const char *problem = str(j, "problem");
+
+		if (problem && !strcmp(problem, alert_kind_name(ALERT_INCOMPLETE)))
+			p->ev.problem = ALERT_INCOMPLETE;
+		else if (problem && !strcmp(problem, alert_kind_name(ALERT_CHECK_FAILURES)))
+			p->ev.problem = ALERT_CHECK_FAILURES;
+		else
+			return -1;
+		p->ev.since = str(j, "since");
+		p->ev.recovered_checks = json_object_get(j, "recovered_checks");
+	}
 	p->ev.late_night = str(j, "night") ? str(j, "night") : "?";
 	return 0;
 }

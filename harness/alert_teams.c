@@ -60,9 +60,12 @@ static int teams_build(const struct alert_channel *ch, const struct alert_event 
 	alert_time(now, stamp, sizeof(stamp));
 	snprintf(m->subject, sizeof(m->subject), "%s", title);
 
-	json_array_append_new(
-		body, text_block(title, "Medium", "Bolder",
-				 ev->kind == ALERT_TEST || ev->retracted ? "Good" : "Attention"));
+	json_array_append_new(body,
+			      text_block(title, "Medium", "Bolder",
+					 ev->kind == ALERT_TEST || ev->kind == ALERT_RECOVERED ||
+							 ev->retracted
+						 ? "Good"
+						 : "Attention"));
 	json_array_append_new(body, text_block(ev->kind == ALERT_TEST
 						       ? "This is a test message from plumbline "
 							 "alert test: the "

@@ -134,6 +134,18 @@ static int webhook_build(const struct alert_channel *ch, const struct alert_even
 			json_object_set_new(root, "suspected_night",
 					    json_string(ev->suspected_night));
 	}
+	if (ev->kind == ALERT_RECOVERED) {
+		/* what is over and since when; the checks passing again as data */
+		json_object_set_new(root, "problem", json_string(alert_kind_name(ev->problem)));
+		if (ev->since)
+			json_object_set_new(root, "since", json_string(ev->since));
+		if (json_array_size(ev->recovered_checks))
+			json_object_set_new(root, "recovered_checks",
+					    json_deep_copy(ev->recovered_checks));
+		if (alert_availability(ev) >= 0)
+			json_object_set_new(root, "availability",
+					    json_real(alert_availability(ev)));
+	}
 	json_object_set_new(json_object_get(root, "counts"), "prompts_failed",
 			    json_integer((json_int_t)ev->prompts_failed));
 	/* the failed checks as data (at most 100; counts.checks_failed says how many) */

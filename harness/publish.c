@@ -377,6 +377,7 @@ int publish_alerts(struct publish *p, const struct publish_item *items, size_t n
 		ev.answers = it->answers;
 		ev.errors = it->faults;
 		ev.not_sent = it->not_sent;
+		ev.vendor_faults = it->vendor_faults;
 		if (alerts_dispatch(p->alerts, &ev, p->cfg->state_dir, &e2) < 0) {
 			char buf[1600];
 

@@ -603,11 +603,16 @@ static void test_dedup_over_nights(void **state)
 	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
 	assert_int_equal(receiver_count(r), ++expect);
 
-	/* Noise never alerts and leaves no trace. */
+	/* Noise never alerts and leaves no trace; its run completed, though: the outage told
+	 * is over, said once (the noise itself is not sent). */
 	ev = change_event("e3", NIGHT1 + 7 * DAY);
 	ev.confidence = 0.5;
 	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
 	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_NOT_WANTED);
+	assert_int_equal(receiver_count(r), ++expect);
+	assert_non_null(strstr(receiver_get(r, expect - 1)->body, "\"kind\":\"recovered\""));
+	ev.when = NIGHT1 + 8 * DAY;
+	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
 	assert_int_equal(receiver_count(r), expect);
 
 	/* The state is readable JSON written through the atomic writer. */
@@ -939,6 +944,188 @@ static json_t *failing(const char *const *checks)
 	return fc;
 }
 
+static struct alert_event outage_event(time_t when)
+{
+	struct alert_event ev = { 0 };
+
+	ev.kind = ALERT_INCOMPLETE;
+	ev.vendor = "acme";
+	ev.model = "gpt-r";
+	ev.suite = "core";
+	ev.reason = "vendor unreachable";
+	ev.when = when;
+	return ev;
+}
+
+static struct alert_event completed_event(time_t when)
+{
+	struct alert_event ev = outage_event(when);
+
+	ev.kind = ALERT_NONE;
+	ev.reason = NULL;
+	ev.planned = ev.requests = ev.answers = 10;
+	return ev;
+}
+
+/* An on-call person told "run incomplete: vendor unreachable" had no word that it was over. The
+ * next completed run tells it once, with the night of the outage; nothing when nothing was
+ * told; a channel whose "on" leaves "recovered" out hears nothing; after a recovery, a new
+ * outage is news again within the cooldown. */
+static void test_recovery_after_outage(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct alerts *a = hook_alerts(r, NULL), *quiet;
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev;
+	char dir[128], url[128], text[1024], title[256], hdr[64];
+	const struct receiver_req *q;
+	json_t *body;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/recover", statedir);
+	/* told nothing: a completed night says nothing */
+	ev = completed_event(NIGHT1 - DAY);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 0);
+	/* night 1 (2026-11-27): down, told; again 6 h later: not repeated */
+	ev = outage_event(NIGHT1);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	ev.when = NIGHT1 + 6 * 3600;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 1);
+	/* night 2: completed: one recovery naming the night it went down */
+	ev = completed_event(NIGHT1 + DAY);
+	ev.vendor_faults = 0;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 2);
+	q = receiver_get(r, 1);
+	assert_string_equal(receiver_header(q, "x-plumbline-event", hdr, sizeof(hdr)), "recovered");
+	body = json_loads(q->body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "kind")), "recovered");
+	assert_string_equal(json_string_value(json_object_get(body, "problem")), "incomplete");
+	assert_string_equal(json_string_value(json_object_get(body, "since")), "2026-11-27");
+	assert_string_equal(json_string_value(json_object_get(body, "night")), "2026-11-28");
+	assert_string_equal(json_string_value(json_object_get(body, "title")),
+			    "plumbline: acme/gpt-r on suite core recovered: the run of 2026-11-28 "
+			    "completed (incomplete since 2026-11-27)");
+	assert_string_equal(json_string_value(json_object_get(body, "summary")),
+			    "The run of 2026-11-28 completed: 10 of 10 planned answered "
+			    "(availability 100%). The run could not complete since 2026-11-27 "
+			    "(vendor unreachable); that is over.");
+	json_decref(body);
+	/* night 3: nothing more */
+	ev.when = NIGHT1 + 2 * DAY;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 2);
+	/* down again an hour later (past the cooldown), back an hour after: told, then over */
+	ev = outage_event(NIGHT1 + 2 * DAY + 3600);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	ev = completed_event(NIGHT1 + 2 * DAY + 2 * 3600);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 4);
+	/* and down again within the cooldown of that outage's alert: the channel heard it was
+	 * over, so this is news; its recovery names the night it went down */
+	ev = outage_event(NIGHT1 + 2 * DAY + 3 * 3600);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SENT);
+	ev = completed_event(NIGHT1 + 3 * DAY);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 6);
+	body = json_loads(receiver_get(r, 5)->body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "since")), "2026-11-29");
+	json_decref(body);
+	ev.kind = ALERT_RECOVERED;
+	ev.problem = ALERT_INCOMPLETE;
+	ev.since = "2026-11-29";
+	alert_title(&ev, title, sizeof(title));
+	assert_non_null(strstr(title, "recovered: the run of 2026-11-30 completed"));
+	alerts_free(a);
+
+	/* a channel that takes incomplete alerts but not recoveries: told the outage only */
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {\"backoff_ms\": 1, \"channels\": [{\"type\": \"webhook\","
+		 " \"name\": \"ops\", \"on\": [\"incomplete\"], \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_HOOK_KEY\"}]}}",
+		 receiver_url(r, "/ops", url, sizeof(url)));
+	quiet = load(text, &err);
+	assert_non_null(quiet);
+	ev = outage_event(NIGHT1 + 4 * DAY);
+	assert_int_equal(alerts_dispatch(quiet, &ev, dir, &err), 0);
+	ev = completed_event(NIGHT1 + 5 * DAY);
+	assert_int_equal(alerts_dispatch(quiet, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 7);
+	assert_null(strstr(receiver_get(r, 6)->body, "recovered"));
+	alerts_free(quiet);
+	receiver_stop(r);
+}
+
+/* A state written before recovery notices (an incomplete entry without "open"): whether that
+ * outage ended since is unknown, so no notice; the next outage told is recovered as usual. */
+static void test_recovery_old_state(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct alerts *a = hook_alerts(r, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev;
+	char dir[128], path[160];
+	const char *old = "{\"version\": 1, \"entries\": {\"acme/gpt-r/core|incomplete|webhook\":"
+			  " {\"sent\": \"2026-11-20T02:00:00Z\", \"sent_unix\": 1795140000}}}";
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/oldstate", statedir);
+	snprintf(path, sizeof(path), "%s/alerts", dir);
+	assert_int_equal(fileio_mkdirs(path, &err), 0);
+	snprintf(path, sizeof(path), "%s/alerts/state.json", dir);
+	assert_int_equal(fileio_write_atomic(path, old, strlen(old), 0644, &err), 0);
+	ev = completed_event(NIGHT1);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 0);
+	ev = outage_event(NIGHT1 + DAY);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	ev = completed_event(NIGHT1 + 2 * DAY);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 2);
+	assert_non_null(strstr(receiver_get(r, 1)->body, "\"kind\":\"recovered\""));
+	alerts_free(a);
+	receiver_stop(r);
+}
+
+/* A recovery the channel did not accept is sent the next run, late, once. */
+static void test_recovery_not_delivered_sent_late(void **state)
+{
+	static const int statuses[] = { 200, 503, 503, 503, 503 };
+	struct receiver *r = receiver_start(statuses, ARRAY_SIZE(statuses), 200, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(r, NULL);
+	struct alert_event ev;
+	char dir[128];
+	json_t *body;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/recover-late", statedir);
+	ev = outage_event(NIGHT1);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	ev = completed_event(NIGHT1 + DAY);
+	pl_err_init(&err);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), -1); /* 503, 4 attempts */
+	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_FAILED);
+	ev.when = NIGHT1 + 2 * DAY;
+	pl_err_init(&err);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 6);
+	body = json_loads(receiver_get(r, 5)->body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "kind")), "recovered");
+	assert_true(json_is_true(json_object_get(body, "late")));
+	assert_string_equal(json_string_value(json_object_get(body, "night")), "2026-11-28");
+	assert_string_equal(json_string_value(json_object_get(body, "since")), "2026-11-27");
+	json_decref(body);
+	ev.when = NIGHT1 + 3 * DAY;
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 6);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 /* QA: after the failing checks were told, the same check-failure alert came every night. A
  * check-failure alert goes when a check fails that the channel was not told failing; a night
  * that judged the checks forgets those that passed, so one that fails again is news again. */
@@ -953,7 +1140,8 @@ static void test_check_failures_told_when_new(void **state)
 		{ a_only, 1 }, /* first night: told */
 		{ a_only, 0 }, /* the same: not repeated (24 h later: past the cooldown) */
 		{ a_only, 0 }, { a_b, 1 },  /* b is new: told, a marked as failing since night 1 */
-		{ a_b, 0 },    { none, 0 }, /* every check passed: forgotten */
+		{ a_b, 0 },    { none, 1 }, /* every check passed: a recovery, then forgotten */
+		{ none, 0 },		    /* and said once */
 		{ a_only, 1 },		    /* a fails again: news again */
 	};
 	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
@@ -998,6 +1186,74 @@ static void test_check_failures_told_when_new(void **state)
 	receiver_stop(r);
 }
 
+/* Check failures told are over when every one of them passes again: one notice naming them
+ * all (also those that passed on an earlier night), with the night each was first told. */
+static void test_recovery_of_checks(void **state)
+{
+	static const char *const a_only[] = { "a", NULL }, *const a_b[] = { "a", "b", NULL },
+				 *const b_only[] = { "b", NULL }, *const none[] = { NULL };
+	static const struct {
+		const char *const *failing;
+		int sent;
+	} nights[] = {
+		{ a_only, 1 }, /* told a */
+		{ a_b, 1 },    /* told b */
+		{ b_only, 0 }, /* a passes, b still fails: not over */
+		{ none, 1 },   /* both pass: the recovery */
+		{ none, 0 },   /* said once */
+	};
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct alerts *a = hook_alerts(r, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	char dir[128];
+	size_t i, expect = 0;
+	json_t *body, *rc;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/recover-checks", statedir);
+	for (i = 0; i < ARRAY_SIZE(nights); i++) {
+		struct alert_event ev = { 0 };
+		json_t *fc = failing(nights[i].failing);
+
+		ev.kind = json_array_size(fc) ? ALERT_CHECK_FAILURES : ALERT_NONE;
+		ev.vendor = "acme";
+		ev.model = "gpt-c";
+		ev.suite = "core";
+		ev.checks_total = 8;
+		ev.checks_failed = json_array_size(fc);
+		ev.prompts_failed = ev.checks_failed ? 1 : 0;
+		ev.failed_checks = fc;
+		ev.when = NIGHT1 + (time_t)i * DAY;
+		assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+		expect += (size_t)nights[i].sent;
+		if (receiver_count(r) != expect)
+			fail_msg("night %zu: %zu alerts, want %zu", i + 1, receiver_count(r),
+				 expect);
+		json_decref(fc);
+	}
+	body = json_loads(receiver_get(r, 2)->body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "kind")), "recovered");
+	assert_string_equal(json_string_value(json_object_get(body, "problem")), "check_failures");
+	assert_string_equal(json_string_value(json_object_get(body, "since")), "2026-11-27");
+	assert_string_equal(json_string_value(json_object_get(body, "title")),
+			    "plumbline: acme/gpt-c on suite core recovered: 2 checks passing again "
+			    "since 2026-11-30 (failing since 2026-11-27)");
+	rc = json_object_get(body, "recovered_checks");
+	assert_int_equal(json_array_size(rc), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rc, 0), "check")),
+			    "a");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rc, 0), "since")),
+			    "2026-11-27");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rc, 1), "check")),
+			    "b");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rc, 1), "since")),
+			    "2026-11-28");
+	assert_null(json_object_get(body, "failed_checks"));
+	json_decref(body);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1005,6 +1261,10 @@ int main(void)
 		cmocka_unit_test(test_checks_phrase),
 		cmocka_unit_test(test_failed_checks_named),
 		cmocka_unit_test(test_check_failures_told_when_new),
+		cmocka_unit_test(test_recovery_after_outage),
+		cmocka_unit_test(test_recovery_old_state),
+		cmocka_unit_test(test_recovery_not_delivered_sent_late),
+		cmocka_unit_test(test_recovery_of_checks),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_report_url),

@@ -250,9 +250,40 @@ static void test_rejected_recipient_fails(void **state)
 	smtp_server_stop(s);
 }
 
+/* A recovery is told apart in the headers: its kind and the problem it ends. */
+static void test_recovery_headers(void **state)
+{
+	struct smtp_server *s = smtp_server_start(SMTP_PLAIN);
+	struct alerts *a = email_alerts(smtp_server_port(s), 1, 1);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = change();
+	const char *d;
+
+	(void)state;
+	ev.kind = ALERT_RECOVERED;
+	ev.problem = ALERT_INCOMPLETE;
+	ev.since = "2026-11-26";
+	ev.reason = "vendor unreachable";
+	ev.n_signals = 0;
+	ev.epoch = NULL;
+	ev.stage = NULL;
+	ev.summary = NULL;
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(smtp_server_wait(s, 1, 5000), 0);
+	d = smtp_server_data(s);
+	pos(d, "\r\nX-Plumbline-Kind: recovered\r\nX-Plumbline-Event: recovered\r\n"
+	       "X-Plumbline-Problem: incomplete\r\n\r\n");
+	pos(d, "\r\nRecovered from the run could not complete: vendor unreachable\r\n");
+	pos(d, "\r\nIncomplete since 2026-11-26\r\n");
+	assert_null(strstr(d, "X-Plumbline-Stage"));
+	alerts_free(a);
+	smtp_server_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recovery_headers),
 		cmocka_unit_test(test_conversation),
 		cmocka_unit_test(test_header_injection_and_utf8_subject),
 		cmocka_unit_test(test_long_subject_folded),

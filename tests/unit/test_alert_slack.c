@@ -249,9 +249,52 @@ static void test_long_title_cut_to_limit(void **state)
 	receiver_stop(r);
 }
 
+/* A recovery: the header says what is over, the fields since when and tonight's availability. */
+static void test_recovery_message(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 200, NULL);
+	struct alerts *a = slack_alerts(r);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *root;
+	char *all;
+
+	(void)state;
+	ev.kind = ALERT_RECOVERED;
+	ev.problem = ALERT_INCOMPLETE;
+	ev.since = "2026-11-26";
+	ev.reason = "vendor unreachable";
+	ev.vendor = "acme";
+	ev.model = "gpt-x";
+	ev.suite = "core";
+	ev.planned = ev.requests = 10;
+	ev.answers = 9;
+	ev.errors = ev.vendor_faults = 1;
+	ev.report_path = "reports/2026-11-27/acme-core.json";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_int_equal(receiver_count(r), 1);
+	root = json_loads(receiver_get(r, 0)->body, 0, NULL);
+	assert_non_null(root);
+	check_block_kit(root);
+	assert_string_equal(json_string_value(json_object_get(root, "text")),
+			    "plumbline: acme/gpt-x on suite core recovered: the run of 2026-11-27 "
+			    "completed (incomplete since 2026-11-26)");
+	all = json_dumps(json_object_get(root, "blocks"), 0);
+	assert_non_null(strstr(all, "*Recovered from*\\nthe run could not complete: vendor "
+				    "unreachable"));
+	assert_non_null(strstr(all, "*Incomplete since*\\n2026-11-26"));
+	assert_non_null(strstr(all, "*Availability*\\n90% (9 answered, 1 vendor faults)"));
+	assert_null(strstr(all, "*Reason*"));
+	free(all);
+	json_decref(root);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recovery_message),
 		cmocka_unit_test(test_change_message),
 		cmocka_unit_test(test_long_title_cut_to_limit),
 		cmocka_unit_test(test_vendor_text_is_inert),

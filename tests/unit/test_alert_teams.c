@@ -355,9 +355,47 @@ static void test_one_escaping_for_every_field(void **state)
 	receiver_stop(r);
 }
 
+/* A recovery is green, like a retraction, and names the checks that pass again. */
+static void test_recovery_card_is_green(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 202, NULL);
+	struct alerts *a = teams_alerts(r, 0);
+	struct pl_err err = PL_ERR_INIT;
+	struct alert_event ev = { 0 };
+	json_t *card, *checks = json_pack("[{s:s,s:s,s:s}]", "prompt", "capital-fr", "check",
+					  "regex#2", "since", "2026-11-20");
+	const json_t *title;
+
+	(void)state;
+	ev.kind = ALERT_RECOVERED;
+	ev.problem = ALERT_CHECK_FAILURES;
+	ev.since = "2026-11-20";
+	ev.recovered_checks = checks;
+	ev.vendor = "acme";
+	ev.model = "gpt-x";
+	ev.suite = "core";
+	ev.report_path = "reports/2026-11-27/acme-core.json";
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	card = received_card(r, 0);
+	title = json_array_get(json_object_get(card, "body"), 0);
+	assert_string_equal(json_string_value(json_object_get(title, "color")), "Good");
+	assert_string_equal(json_string_value(json_object_get(title, "text")),
+			    "plumbline: acme/gpt-x on suite core recovered: 1 check passing again "
+			    "since 2026-11-27 (failing since 2026-11-20)");
+	assert_string_equal(fact(card, "Recovered from"), "failing checks");
+	assert_string_equal(fact(card, "Failing since"), "2026-11-20");
+	assert_string_equal(fact(card, "Passing again"),
+			    "capital-fr regex#2 (failing since 2026-11-20)");
+	json_decref(card);
+	json_decref(checks);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recovery_card_is_green),
 		cmocka_unit_test(test_change_card),
 		cmocka_unit_test(test_retraction_card),
 		cmocka_unit_test(test_incomplete_card_without_link),

@@ -266,9 +266,60 @@ static void test_missing_key_is_named(void **state)
 	alerts_free(a);
 }
 
+/* A recovery carries, as data, the problem it ends and since when. */
+static void test_recovery_event(void **state)
+{
+	struct receiver *r = receiver_start(NULL, 0, 204, NULL);
+	struct pl_err err = PL_ERR_INIT;
+	char text[512], url[128], hdr[128];
+	json_t *root, *body,
+		*checks = json_pack("[{s:s,s:s,s:s}]", "prompt", "p", "check", "regex#1", "since",
+				    "2026-11-20");
+	struct alert_event ev = { .kind = ALERT_RECOVERED,
+				  .problem = ALERT_CHECK_FAILURES,
+				  .since = "2026-11-20",
+				  .vendor = "acme",
+				  .model = "m",
+				  .suite = "s",
+				  .answers = 10 };
+	struct jsonloc loc;
+	struct alerts *a;
+
+	(void)state;
+	ev.recovered_checks = checks;
+	setenv("PL_TEST_WEBHOOK_KEY", KEY, 1);
+	snprintf(text, sizeof(text),
+		 "{\"alerts\": {\"channels\": [{\"type\": \"webhook\", \"url\": \"%s\","
+		 " \"secret_env\": \"PL_TEST_WEBHOOK_KEY\"}]}}",
+		 receiver_url(r, "/plumbline", url, sizeof(url)));
+	loc = (struct jsonloc){ "c.json", text, strlen(text) };
+	root = json_parse_text(&loc, &err);
+	a = alerts_new(&loc, "/alerts", json_object_get(root, "alerts"), &err);
+	json_decref(root);
+	assert_non_null(a);
+	assert_int_equal(alerts_dispatch(a, &ev, NULL, &err), 0);
+	assert_string_equal(receiver_header(receiver_get(r, 0), "x-plumbline-event", hdr,
+					    sizeof(hdr)),
+			    "recovered");
+	body = json_loads(receiver_get(r, 0)->body, 0, NULL);
+	assert_non_null(body);
+	assert_string_equal(json_string_value(json_object_get(body, "kind")), "recovered");
+	assert_string_equal(json_string_value(json_object_get(body, "event")), "recovered");
+	assert_string_equal(json_string_value(json_object_get(body, "problem")), "check_failures");
+	assert_string_equal(json_string_value(json_object_get(body, "since")), "2026-11-20");
+	assert_true(json_equal(json_object_get(body, "recovered_checks"), checks));
+	assert_true(json_number_value(json_object_get(body, "availability")) == 1.0);
+	assert_null(json_object_get(body, "stage"));
+	json_decref(body);
+	json_decref(checks);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recovery_event),
 		cmocka_unit_test(test_sign_known_vector),
 		cmocka_unit_test(test_delivered_and_signed),
 		cmocka_unit_test(test_retraction_and_stage),
