@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# test_alert_recovery.sh: a channel told of a problem hears, once, when it is over (README
+# "Alerts", kind "recovered"). QA: on-call got "acme/gpt-x: run incomplete: vendor unreachable"
+# at 02:00 and no message ever said it was over: the channel read as if the vendor were still
+# down. Simulated vendor and the alert receiver on 127.0.0.1.
+#   A. night 1: the vendor answers 529 to everything: exit 3, an incomplete alert;
+#      night 2: it answers again: exactly one recovery per channel that takes it ("since" night
+#      1, tonight's availability), none to a channel whose "on" leaves "recovered" out;
+#      night 3: nothing.
+#   B. night 1: a check fails (the capital must be London): a check-failure alert;
+#      night 2: it passes (the check asks for Paris): exactly one recovery naming it;
+#      night 3: nothing.
+source "$(dirname "$0")/lib.sh"
+
+# suite_with CITY OUT: the demo suite plus a check on capital-fr that the answer names CITY
+suite_with() {
+	python3 - "$PL_SOURCE_DIR/suites/demo.json" "$2" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = [p for p in d["prompts"] if p["id"] == "capital-fr"][0]
+p["checks"].append({"type": "regex", "id": "names-city", "pattern": "\\b%s\\b" % sys.argv[3],
+                    "min_pass_rate": 0.5})
+json.dump(d, open(sys.argv[2], "w"), indent=2)
+PY
+}
+suite_with Paris "$tmp/paris.json"
+suite_with London "$tmp/london.json"
+receiver_start "$tmp/requests.jsonl"
+export PL_IT_HOOK_KEY=hook-secret
+export PL_IT_TEAMS_URL="http://127.0.0.1:$rport/teams"
+
+# config DIR: webhook and Teams take every kind; "quiet" (a webhook) only incomplete runs
+config() {
+	write_config "$1" "$port"
+	python3 - "$1/plumbline.json" "$rport" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+hook = "http://127.0.0.1:%s/" % sys.argv[2]
+c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
+    {"type": "webhook", "url": hook + "hook", "secret_env": "PL_IT_HOOK_KEY"},
+    {"type": "teams", "url_env": "PL_IT_TEAMS_URL"},
+    {"type": "webhook", "name": "quiet", "on": ["incomplete", "check_failures"],
+     "url": hook + "quiet", "secret_env": "PL_IT_HOOK_KEY"}]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+}
+
+# night DIR SUITE N WANT_EXIT [SIMULATE OPTIONS...]
+night() {
+	local dir=$1 suite=$2 n=$3 want=$4
+	shift 4
+	sim_start "n$n" --seed 5 --night "$n" "$@"
+	config "$dir"
+	expect_exit "$want" timeout 120 "$PLUMBLINE" run --config "$dir/plumbline.json" \
+		--date "2026-04-0$n" --quiet "$suite"
+	sim_stop
+}
+
+# alerts PATH: the bodies received on PATH so far, as (night, kind) lines
+alerts() {
+	python3 - "$tmp/requests.jsonl" "$1" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["path"] == sys.argv[2]:
+        b = json.loads(r["body"])
+        print(b.get("night"), b.get("kind"))
+PY
+}
+
+# A. an outage, then a completed night
+dir="$tmp/outage"
+sim_start rec --seed 5 --night 0
+config "$dir"
+expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+	"$tmp/paris.json"
+sim_stop
+night "$dir" "$tmp/paris.json" 1 3 --fault 529
+[ "$(alerts /hook)" = "2026-04-01 incomplete" ] || fail "night 1: $(alerts /hook)"
+night "$dir" "$tmp/paris.json" 2 0
+night "$dir" "$tmp/paris.json" 3 0
+[ "$(alerts /hook)" = "2026-04-01 incomplete
+2026-04-02 recovered" ] || fail "outage: the webhook got $(alerts /hook)"
+[ "$(alerts /quiet)" = "2026-04-01 incomplete" ] ||
+	fail "the channel without \"recovered\" got $(alerts /quiet)"
+python3 - "$tmp/requests.jsonl" <<'PY' || fail "the outage's recovery (the assertion above)"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+hook = [r for r in reqs if r["path"] == "/hook"][1]
+b = json.loads(hook["body"])
+assert hook["headers"].get("X-Plumbline-Event") == "recovered", hook["headers"]
+assert (b["kind"], b["event"], b["problem"], b["since"], b["availability"]) == \
+    ("recovered", "recovered", "incomplete", "2026-04-01", 1.0), b
+assert b["title"] == ("plumbline: sim/sim-gpt-1 on suite demo recovered: the run of 2026-04-02 "
+                      "completed (incomplete since 2026-04-01)"), b["title"]
+assert "(availability 100%)" in b["summary"] and "since 2026-04-01 (" in b["summary"], b["summary"]
+teams = [json.loads(r["body"]) for r in reqs if r["path"] == "/teams"]
+assert len(teams) == 2, len(teams)
+title = teams[1]["attachments"][0]["content"]["body"][0]
+assert title["color"] == "Good" and "recovered" in title["text"], title
+PY
+
+# B. a failing check, then passing again
+: >"$tmp/requests.jsonl"
+dir="$tmp/checks"
+sim_start rec2 --seed 5 --night 0
+config "$dir"
+expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+	"$tmp/paris.json"
+sim_stop
+night "$dir" "$tmp/london.json" 1 1
+night "$dir" "$tmp/paris.json" 2 0
+night "$dir" "$tmp/paris.json" 3 0
+[ "$(alerts /hook)" = "2026-04-01 check_failures
+2026-04-02 recovered" ] || fail "checks: the webhook got $(alerts /hook)"
+[ "$(alerts /quiet)" = "2026-04-01 check_failures" ] ||
+	fail "the channel without \"recovered\" got $(alerts /quiet)"
+python3 - "$tmp/requests.jsonl" <<'PY' || fail "the checks' recovery (the assertion above)"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+b = json.loads([r for r in reqs if r["path"] == "/hook"][1]["body"])
+assert (b["problem"], b["since"]) == ("check_failures", "2026-04-01"), b
+assert b["recovered_checks"] == [{"prompt": "capital-fr", "check": "names-city",
+                                  "since": "2026-04-01"}], b["recovered_checks"]
+assert "failed_checks" not in b, b
+assert "1 check passing again since 2026-04-02" in b["title"], b["title"]
+PY
+echo "ok: a channel told a problem hears once that it is over"
