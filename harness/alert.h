@@ -8,17 +8,18 @@
  *
  * Decision: an alert is sent for a detected change at or above min_confidence, for check
  * failures at or above the threshold (also on a night whose change is below min_confidence),
- * and for a run that could not complete. Nothing else
- * (noise, small failure counts, a clean run) alerts. Deduplication: per vendor/model/suite and
- * channel, a change is sent once per epoch and stage (suspected, then confirmed; a retraction
- * names the night it withdraws and the epoch returned to); incomplete runs at most once per
- * cooldown; check failures when a check fails that the channel was not told failing (the state's
- * "V/M/S|failing|CHANNEL" entry, written by every alert that names failed checks and narrowed by
- * every night that judged them; the checks told before are marked "since"). Recovery
- * (ALERT_RECOVERED, alert_recovery.c): a channel told that a run could not complete hears, on
- * the next dispatch of a completed run, that it is over, once; a channel told failing checks
+ * for a run that could not complete, and, once, when such a problem told to a channel is over
+ * (ALERT_RECOVERED). Nothing else (noise, small failure counts, a clean run) alerts. Deduplication:
+ * per vendor/model/suite and channel, a change is sent once per epoch and stage (suspected, then
+ * confirmed; a retraction names the night it withdraws and the epoch returned to); incomplete runs
+ * at most once per cooldown; check failures when a check fails that the channel was not told
+ * failing (the state's "V/M/S|failing|CHANNEL" entry, written by every alert that names failed
+ * checks and narrowed by every night that judged them; the checks told before are marked "since").
+ * Recovery (ALERT_RECOVERED, alert_recovery.c): a channel told that a run could not complete hears,
+ * on the next dispatch of a completed run, that it is over, once; a channel told failing checks
  * hears it when every one of them passes again, once; a channel told nothing hears nothing.
- * They go before tonight's own alert, as their own messages. The state is
+ * They go before tonight's own alert, as their own messages; after a recovery told, a new
+ * outage is news again within the cooldown. The state is
  * STATE_DIR/alerts/state.json, merged and rewritten atomically after each dispatch under an
  * flock (STATE_DIR/alerts/state.json.lock), so concurrent runs keep each other's entries.
  *
