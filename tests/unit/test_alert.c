@@ -1186,6 +1186,47 @@ static void test_check_failures_told_when_new(void **state)
 	receiver_stop(r);
 }
 
+/* A night that completes and has news of its own: the recovery first, then tonight's alert,
+ * each its own message; an incomplete alert delivered late is recovered the same run. */
+static void test_recovery_before_tonights_alert(void **state)
+{
+	struct receiver *down = receiver_start(NULL, 0, 503, NULL), *r;
+	struct pl_err err = PL_ERR_INIT;
+	struct alerts *a = hook_alerts(down, NULL);
+	struct alert_event ev;
+	char dir[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/recover-order", statedir);
+	/* night 1: down, and so is the channel: the incomplete alert is pending */
+	ev = outage_event(NIGHT1);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), -1);
+	alerts_free(a);
+	receiver_stop(down);
+	/* night 2: the run completes and the vendor changed; the channel is back: the late
+	 * incomplete alert, its recovery, then the change */
+	r = receiver_start(NULL, 0, 200, NULL);
+	a = hook_alerts(r, NULL);
+	ev = change_event("e9", NIGHT1 + DAY);
+	ev.model = "gpt-r";
+	ev.report_path = "reports/2026-11-28/acme-core.json";
+	pl_err_init(&err);
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 3);
+	assert_non_null(strstr(receiver_get(r, 0)->body, "\"kind\":\"incomplete\""));
+	assert_non_null(strstr(receiver_get(r, 0)->body, "\"late\":true"));
+	assert_non_null(strstr(receiver_get(r, 1)->body, "\"kind\":\"recovered\""));
+	assert_non_null(strstr(receiver_get(r, 1)->body, "\"since\":\"2026-11-27\""));
+	assert_non_null(strstr(receiver_get(r, 2)->body, "\"kind\":\"change\""));
+	/* night 3: the change is told, the outage over: nothing */
+	ev.when = NIGHT1 + 2 * DAY;
+	ev.report_path = "reports/2026-11-29/acme-core.json";
+	assert_int_equal(alerts_dispatch(a, &ev, dir, &err), 0);
+	assert_int_equal(receiver_count(r), 3);
+	alerts_free(a);
+	receiver_stop(r);
+}
+
 /* Check failures told are over when every one of them passes again: one notice naming them
  * all (also those that passed on an earlier night), with the night each was first told. */
 static void test_recovery_of_checks(void **state)
@@ -1265,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_recovery_old_state),
 		cmocka_unit_test(test_recovery_not_delivered_sent_late),
 		cmocka_unit_test(test_recovery_of_checks),
+		cmocka_unit_test(test_recovery_before_tonights_alert),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test(test_report_url),
