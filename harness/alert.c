@@ -333,8 +333,8 @@ static json_t *told_after(const json_t *marked, int sent, const char *night)
 
 /* ---- recovery notices (README "Alerts", alert_recovery.c) ---- */
 
-/* Sends the recovery rev to channel i, or keeps it pending when the channel does not take it
- * now. 0, or -1 when it failed. */
+/* Sends the recovery rev to channel i; one the channel did not accept is kept pending (sent
+ * late by the next run, as any alert). 0, or -1 when it failed. */
 static int send_recovery(struct alerts *a, size_t i, const struct alert_event *rev,
 			 struct dispatch *d)
 {
