@@ -132,9 +132,13 @@ grep -q "run finished: night 2026-01-03, exit 0 (.*; the stopped run of night 20
 python3 - "$tmp/alerts.jsonl" <<'PY' || fail "killed night alert: $(cat "$tmp/alerts.jsonl" 2>/dev/null)"
 import json, sys
 bodies = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1])]
-assert len(bodies) == 1, bodies
+assert len(bodies) == 2, bodies
 b = bodies[0]
 assert b["kind"] == "incomplete" and "killed" in json.dumps(b) and "2026-01-02" in json.dumps(b), b
+# tonight's run completed: the outage just told is over (README "Alerts": recovered)
+b = bodies[1]
+assert (b["kind"], b["problem"], b["since"], b["night"]) == \
+    ("recovered", "incomplete", "2026-01-02", "2026-01-03"), b
 PY
 grep -q "WARN .*night 2026-01-02: sim/demo \[sim-gpt-1\]: incomplete (the run did not finish (killed" "$tmp/run.log" ||
 	fail "killed night not logged: $(cat "$tmp/run.log")"
