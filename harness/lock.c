@@ -160,13 +160,23 @@ out:
 
 int lock_file_acquire(const char *path, struct pl_err *err)
 {
+	return lock_file_acquire_mode(path, 0, err);
+}
+
+int lock_file_acquire_mode(const char *path, unsigned flags, struct pl_err *err)
+{
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int op = (flags & LOCK_FILE_SHARED ? LOCK_SH : LOCK_EX) |
+		 (flags & LOCK_FILE_NOWAIT ? LOCK_NB : 0);
 
 	if (fd < 0)
 		return pl_err_errno(err, PL_E_IO, path, "cannot open lock file");
-	while (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, op) < 0) {
 		if (errno != EINTR) {
-			pl_err_errno(err, PL_E_IO, path, "cannot lock");
+			int busy = errno == EWOULDBLOCK;
+
+			pl_err_errno(err, busy ? PL_E_VENDOR : PL_E_IO, path,
+				     busy ? "held by another process" : "cannot lock");
 			close(fd);
 			return -1;
 		}

@@ -55,6 +55,11 @@ void lock_release_all(struct lockset *s); /* NULL-safe */
  * lock: lock_file_release), or -1 with err set (PL_E_IO naming path). For short critical
  * sections between processes: the alert state, the register, a stale lock's take-over. */
 int lock_file_acquire(const char *path, struct pl_err *err);
+/* The same with flags: LOCK_FILE_SHARED takes a shared flock (many holders, no exclusive one);
+ * LOCK_FILE_NOWAIT fails at once when it is held (PL_E_VENDOR, "held by another process"). */
+#define LOCK_FILE_SHARED 0x1u
+#define LOCK_FILE_NOWAIT 0x2u
+int lock_file_acquire_mode(const char *path, unsigned flags, struct pl_err *err);
 void lock_file_release(int fd); /* -1 is a no-op */
 
 /* Reads a lock file. Returns 0, or -1 (absent, unreadable or malformed). */

@@ -18,10 +18,27 @@
 #define REGISTER_MAX ((size_t)1 << 30)
 #define ZERO_HASH    "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* The keys that signed a register, in order: v[i].pub signs the entries from v[i].from on (and
+ * a checkpoint of size >= from) up to the next one's from. v[0] is the trusted key; it signs
+ * from entry 0, or, when a rotation entry handed the register over to it, from the entry after
+ * that one (the entries before need an earlier key: see scan.start). */
+struct keyspan {
+	long long from;
+	long long rotation; /* the rotation entry that handed over to it; -1: the trusted key */
+	struct sign_pub *pub;
+};
+
+struct reg_keys {
+	struct keyspan *v;
+	size_t n;
+};
+
 struct reg {
 	char *path;
 	char *lock_path;
 	const struct sign_key *key; /* borrowed; NULL: read-only */
+	unsigned flags;		    /* REGISTER_OPEN_* */
+	struct reg_keys keys;	    /* as the last verification found them */
 	int lock_fd;		    /* held only while verifying or appending */
 	struct merkle_hash *leaves;
 	size_t n;
@@ -175,10 +192,99 @@ int register_read_checkpoint(const char *file, const struct sign_pub *pub, size_
 	return 0;
 }
 
+/* 1 when line (len bytes) contains mark. */
+static int line_has(const char *line, size_t len, const char *mark)
+{
+	size_t m = strlen(mark), i;
+
+	for (i = 0; i + m <= len; i++)
+		if (line[i] == mark[0] && !memcmp(line + i, mark, m))
+			return 1;
+	return 0;
+}
+
+/* ---- the keys of a register ---- */
+
+static void keys_push(struct reg_keys *k, long long from, long long rotation, struct sign_pub *pub)
+{
+	k->v = xrealloc(k->v, (k->n + 1) * sizeof(*k->v));
+	k->v[k->n].from = from;
+	k->v[k->n].rotation = rotation;
+	k->v[k->n].pub = pub;
+	k->n++;
+}
+
+static void keys_release(struct reg_keys *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		sign_pub_free(k->v[i].pub);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The key that signs entry seq, and a checkpoint of size seq; NULL before the first key's
+ * span (entries before the handover to the trusted key). */
+static const struct sign_pub *keys_at(const struct reg_keys *k, long long seq)
+{
+	const struct sign_pub *p = NULL;
+	size_t i;
+
+	for (i = 0; i < k->n && k->v[i].from <= seq; i++)
+		p = k->v[i].pub;
+	return p;
+}
+
+const struct sign_pub *register_keys_at(const struct reg_keys *k, long long seq)
+{
+	return k ? keys_at(k, seq) : NULL;
+}
+
+size_t register_keys_count(const struct reg_keys *k)
+{
+	return k ? k->n : 0;
+}
+
+const struct sign_pub *register_keys_get(const struct reg_keys *k, size_t i, long long *from,
+					 long long *rotation)
+{
+	if (!k || i >= k->n)
+		return NULL;
+	if (from)
+		*from = k->v[i].from;
+	if (rotation)
+		*rotation = k->v[i].rotation;
+	return k->v[i].pub;
+}
+
+void register_keys_free(struct reg_keys *k)
+{
+	if (!k)
+		return;
+	keys_release(k);
+	free(k);
+}
+
 /* ---- scanning and verifying entries ---- */
+
+/* A rotation entry as read before verification: only to name the key that should have signed
+ * an entry that does not verify. */
+struct claim {
+	size_t idx;
+	char old_key[17];
+};
 
 struct scan {
 	char claimed[17]; /* the key id the checkpoint names (unverified; "" when none) */
+	struct claim *claims;
+	size_t n_claims;
+	struct reg_keys keys;
+	size_t start;	    /* the first entry whose signature the trusted key's chain covers:
+			       0, or the one after the rotation entry that handed over to it */
+	char start_key[17]; /* the key that signed the entries before start (that rotation's
+			       old_key) */
+	size_t rotations;   /* rotation entries verified */
 	struct merkle_hash *leaves;
 	size_t n;
 	char last_hex[65];
@@ -189,7 +295,24 @@ struct scan {
 static void scan_release(struct scan *s)
 {
 	free(s->leaves);
+	free(s->claims);
+	keys_release(&s->keys);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The key id that should have signed entry idx by what the register says (unverified): the
+ * old key of the first rotation entry at or after it, else the key the checkpoint names. */
+static const char *claimed_for(const struct scan *s, size_t idx, long long *rotation)
+{
+	size_t i;
+
+	*rotation = -1;
+	for (i = 0; i < s->n_claims; i++)
+		if (s->claims[i].idx >= idx) {
+			*rotation = (long long)s->claims[i].idx;
+			return s->claims[i].old_key;
+		}
+	return s->claimed;
 }
 
 static int entry_fail(struct pl_err *err, const char *path, size_t line, size_t idx,
@@ -201,7 +324,96 @@ static int entry_fail(struct pl_err *err, const char *path, size_t line, size_t 
 	return pl_err_set(err, PL_E_INTEGRITY, where, "%s", msg);
 }
 
-/* Checks one line (without newline) as entry number idx. */
+/* Checks a rotation entry (obj, entry idx) whose signed bytes are signed: the keys it names,
+ * and new_key_sig, the new key's signature over the same bytes (its holder agreed). pub is
+ * the key that signed it (NULL: not known, before the trusted key's span). The new key signs
+ * the entries after it: pushed to s->keys when idx >= s->start (the handover to the trusted
+ * key itself starts the chain). Returns 0 or -1. */
+static int check_rotation(const char *path, size_t idx, const json_t *obj,
+			  const struct sbuf *signed_bytes, const struct sign_pub *pub,
+			  struct scan *s, struct pl_err *err)
+{
+	const char *old_key = json_string_value(json_object_get(obj, "old_key"));
+	const char *new_key = json_string_value(json_object_get(obj, "new_key"));
+	const char *b64 = json_string_value(json_object_get(obj, "new_key_sig"));
+	struct sign_pub *np =
+		sign_pub_decode(json_string_value(json_object_get(obj, "new_public_key")));
+	unsigned char sig[SIGN_SIG_LEN];
+	char id[17], msg[300];
+	int rc = -1;
+
+	if (!old_key || !new_key || !np || strcmp(sign_pub_keyid(np, id), new_key)) {
+		entry_fail(err, path, idx + 1, idx,
+			   "key rotation: old_key, new_key or new_public_key is missing or "
+			   "malformed, or new_public_key is not the key new_key names: the entry "
+			   "was forged or edited");
+		goto out;
+	}
+	if (pub && sign_pub_keyid(pub, id)[0] && strcmp(id, old_key)) {
+		snprintf(msg, sizeof(msg),
+			 "key rotation: names old key %s, but the key that signs the register "
+			 "here is %s: the entry was forged",
+			 old_key, id);
+		entry_fail(err, path, idx + 1, idx, msg);
+		goto out;
+	}
+	if (pub && sign_pub_equal(pub, np)) {
+		entry_fail(err, path, idx + 1, idx,
+			   "key rotation: hands the register over to the key that already signs "
+			   "it");
+		goto out;
+	}
+	if (!b64 || base64_decode(b64, strlen(b64), sig, sizeof(sig)) < 0 ||
+	    sign_verify_raw(np, signed_bytes->buf, signed_bytes->len, sig, NULL) < 0) {
+		snprintf(msg, sizeof(msg),
+			 "key rotation: the new key's signature (new_key_sig) does not verify "
+			 "with new key %s: the entry was forged or edited",
+			 new_key);
+		entry_fail(err, path, idx + 1, idx, msg);
+		goto out;
+	}
+	s->rotations++;
+	if (idx >= s->start) {
+		keys_push(&s->keys, (long long)idx + 1, (long long)idx, np);
+		np = NULL;
+	}
+	rc = 0;
+out:
+	sign_pub_free(np);
+	return rc;
+}
+
+/* When a key the register retired (an earlier key of s->keys) made sig over the signed bytes:
+ * writes why (naming it, the rotation that retired it and the key that should have signed)
+ * and returns 1. */
+static int retired_signer(const struct scan *s, const struct sign_pub *pub,
+			  const struct sbuf *signed_bytes, const unsigned char *sig, char *why,
+			  size_t len)
+{
+	char a[17], b[17];
+	size_t i;
+
+	for (i = 0; i + 1 < s->keys.n; i++) {
+		const struct keyspan *k = &s->keys.v[i];
+
+		if (sign_pub_equal(k->pub, pub) ||
+		    sign_verify_raw(k->pub, signed_bytes->buf, signed_bytes->len, sig, NULL) < 0)
+			continue;
+		snprintf(why, len,
+			 "signature does not verify: signed by key %s, which rotation entry #%lld "
+			 "retired, not by the key it was handed over to, %s: a retired key signed "
+			 "this entry",
+			 sign_pub_keyid(k->pub, a), s->keys.v[i + 1].rotation,
+			 sign_pub_keyid(pub, b));
+		return 1;
+	}
+	return 0;
+}
+
+/* Checks one line (without newline) as entry number idx. pub is the key that signed it; NULL
+ * when it is not known (entries before the handover to the trusted key): then its signature
+ * is not checked, only its place in the chain (its bytes are covered by the checkpoint the
+ * trusted key signs). */
 static int check_entry(const char *path, size_t idx, const char *line, size_t len,
 		       const char *prev_hex, const struct sign_pub *pub, struct scan *s,
 		       struct pl_err *err)
@@ -212,7 +424,7 @@ static int check_entry(const char *path, size_t idx, const char *line, size_t le
 	const char *sig_b64, *prev, *type;
 	json_int_t seq;
 	char msg[160];
-	int rc = -1;
+	int rc = -1, rotation;
 
 	sbuf_init(&sb);
 	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
@@ -224,22 +436,36 @@ static int check_entry(const char *path, size_t idx, const char *line, size_t le
 		entry_fail(err, path, idx + 1, idx, "not in canonical form: the line was edited");
 		goto out;
 	}
+	type = json_string_value(json_object_get(obj, "type"));
+	rotation = type && !strcmp(type, "key_rotation");
 	sig_b64 = json_string_value(json_object_get(obj, "sig"));
 	copy = json_deep_copy(obj);
 	json_object_del(copy, "sig");
+	/* both keys of a rotation sign the same bytes: the entry without either signature */
+	if (rotation)
+		json_object_del(copy, "new_key_sig");
 	sbuf_reset(&sb);
 	if (!sig_b64 || canon_jcs(copy, &sb, NULL) < 0 ||
 	    base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) < 0 ||
-	    sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) < 0) {
-		char id[17], why[300];
+	    (pub && sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) < 0)) {
+		long long rot;
+		const char *claimed = claimed_for(s, idx, &rot);
+		char id[17], why[300], by[80] = "the register's checkpoint";
 
-		/* the register's signed checkpoint names the key that signed it: another key
-		 * than the trusted one is not an edit */
-		if (s->claimed[0] && sign_pub_keyid(pub, id)[0] && strcmp(s->claimed, id)) {
+		/* the register names the key that signed it (a rotation entry's old key, else
+		 * the checkpoint's): another key than the trusted one is not an edit */
+		if (rot >= 0)
+			snprintf(by, sizeof(by), "rotation entry #%lld", rot);
+		if (pub && retired_signer(s, pub, &sb, sig, why, sizeof(why))) {
+			entry_fail(err, path, idx + 1, idx, why);
+		} else if (claimed[0] && pub && sign_pub_keyid(pub, id)[0] && strcmp(claimed, id)) {
 			snprintf(why, sizeof(why),
-				 "signature does not verify: signed by key %s (the key the "
-				 "register's checkpoint names), not by the trusted public key %s",
-				 s->claimed, id);
+				 "signature does not verify: signed by key %s (the key %s names), "
+				 "not by the %s %s",
+				 claimed, by,
+				 s->keys.n < 2 ? "trusted public key"
+					       : "key it was handed over to,",
+				 id);
 			entry_fail(err, path, idx + 1, idx, why);
 		} else {
 			entry_fail(err, path, idx + 1, idx,
@@ -262,7 +488,8 @@ static int check_entry(const char *path, size_t idx, const char *line, size_t le
 			   "changed, removed or moved");
 		goto out;
 	}
-	type = json_string_value(json_object_get(obj, "type"));
+	if (rotation && check_rotation(path, idx, obj, &sb, pub, s, err) < 0)
+		goto out;
 	if (type && !strcmp(type, "run"))
 		s->runs++;
 	else if (type && !strcmp(type, "decision"))
@@ -293,9 +520,71 @@ static void ckpt_claimed_key(const char *path, char id[17])
 	free(cp);
 }
 
+/* Before verifying: the rotation entries the register holds (claims, to name the key an entry
+ * should have been signed with), and where the trusted key's chain starts: entry 0 when the
+ * trusted key signed it, else the entry after the first rotation entry that hands the register
+ * over to the trusted key (an auditor who holds only a later key). */
+/* 1 when the entry line (len bytes) carries a signature of pub over its signed bytes. */
+static int signed_by(const char *line, size_t len, const struct sign_pub *pub)
+{
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	const char *b64 = json_string_value(json_object_get(o, "sig"));
+	unsigned char sig[SIGN_SIG_LEN];
+	struct sbuf sb = SBUF_INIT;
+	int ok;
+
+	json_object_del(o, "new_key_sig");
+	ok = b64 && base64_decode(b64, strlen(b64), sig, sizeof(sig)) == 0 &&
+	     json_object_del(o, "sig") == 0 && canon_jcs(o, &sb, NULL) == 0 &&
+	     sign_verify_raw(pub, sb.buf, sb.len, sig, NULL) == 0;
+	sbuf_release(&sb);
+	json_decref(o);
+	return ok;
+}
+
+static void prescan(const char *text, size_t len, const struct sign_pub *trusted, struct scan *s)
+{
+	static const char mark[] = "\"type\":\"key_rotation\"";
+	const char *p, *nl;
+	size_t idx = 0;
+	int found = 0;
+
+	/* the register's first key is trusted from entry 0, whatever a rotation names */
+	nl = memchr(text, '\n', len);
+	if (nl && signed_by(text, (size_t)(nl - text), trusted))
+		found = 1;
+	for (p = text; p < text + len; p = nl + 1, idx++) {
+		json_t *o;
+		struct sign_pub *np;
+		const char *old;
+
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (!nl)
+			break;
+		if (!line_has(p, (size_t)(nl - p), mark))
+			continue;
+		o = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		old = json_string_value(json_object_get(o, "old_key"));
+		s->claims = xrealloc(s->claims, (s->n_claims + 1) * sizeof(*s->claims));
+		s->claims[s->n_claims].idx = idx;
+		snprintf(s->claims[s->n_claims].old_key, 17, "%s",
+			 old && strlen(old) == 16 ? old : "");
+		s->n_claims++;
+		np = sign_pub_decode(json_string_value(json_object_get(o, "new_public_key")));
+		if (!found && sign_pub_equal(np, trusted)) {
+			found = 1;
+			s->start = idx + 1;
+			snprintf(s->start_key, sizeof(s->start_key), "%s", old ? old : "");
+		}
+		sign_pub_free(np);
+		json_decref(o);
+	}
+}
+
 /* Reads and verifies every entry of path (a missing file is empty). The first n_known entries
  * were verified before (known: their leaf hashes): each must be byte for byte the same, which
- * its leaf hash shows without checking its signature again. */
+ * its leaf hash shows without checking its signature again (a rotation among them is read
+ * again for the key it hands over to). */
 static int scan_entries(const char *path, const struct sign_pub *pub,
 			const struct merkle_hash *known, size_t n_known, struct scan *s,
 			struct pl_err *err)
@@ -306,11 +595,14 @@ static int scan_entries(const char *path, const struct sign_pub *pub,
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->last_hex, sizeof(s->last_hex), "%s", ZERO_HASH);
+	keys_push(&s->keys, 0, -1, sign_pub_dup(pub));
 	if (!fileio_exists(path))
 		return 0;
 	ckpt_claimed_key(path, s->claimed);
 	if (fileio_read_all(path, REGISTER_MAX, &text, &len, err) < 0)
 		return -1;
+	prescan(text, len, pub, s);
+	s->keys.v[0].from = (long long)s->start;
 	for (p = text; p < text + len; p = nl + 1, idx++) {
 		nl = memchr(p, '\n', (size_t)(text + len - p));
 		if (!nl) {
@@ -320,16 +612,15 @@ static int scan_entries(const char *path, const struct sign_pub *pub,
 		}
 		s->leaves = xrealloc(s->leaves, (idx + 1) * sizeof(*s->leaves));
 		merkle_leaf_hash(p, (size_t)(nl - p), &s->leaves[idx]);
-		if (idx < n_known) {
-			if (memcmp(s->leaves[idx].h, known[idx].h, MERKLE_HASH_LEN)) {
-				entry_fail(err, path, idx + 1, idx,
-					   "changed since this run verified the register");
-				goto out;
-			}
-		} else if (check_entry(path, idx, p, (size_t)(nl - p), s->last_hex, pub, s, err) <
-			   0) {
+		if (idx < n_known && memcmp(s->leaves[idx].h, known[idx].h, MERKLE_HASH_LEN)) {
+			entry_fail(err, path, idx + 1, idx,
+				   "changed since this run verified the register");
 			goto out;
 		}
+		if ((idx >= n_known || line_has(p, (size_t)(nl - p), "\"key_rotation\"")) &&
+		    check_entry(path, idx, p, (size_t)(nl - p), s->last_hex,
+				keys_at(&s->keys, (long long)idx), s, err) < 0)
+			goto out;
 		hex_sha256(p, (size_t)(nl - p), s->last_hex);
 		s->n = idx + 1;
 	}
@@ -337,6 +628,35 @@ static int scan_entries(const char *path, const struct sign_pub *pub,
 out:
 	free(text);
 	return rc;
+}
+
+/* Reads and verifies a checkpoint of the register s scanned with the key that signs a
+ * checkpoint of its size: the key current after that many entries. One that covers entries
+ * before the handover to the trusted key cannot be checked with it. */
+static int ckpt_read_keys(const char *file, const struct scan *s, struct ckpt *c,
+			  struct pl_err *err)
+{
+	unsigned long long size = 0;
+	const struct sign_pub *k;
+	char *text = NULL;
+	size_t len;
+
+	if (fileio_read_all(file, 65536, &text, &len, err) < 0)
+		return -1;
+	if (sscanf(text, "plumbline register checkpoint v1\nsize %llu", &size) != 1)
+		size = 0; /* malformed: ckpt_read says so */
+	free(text);
+	if (size > s->n)
+		size = s->n;
+	k = keys_at(&s->keys, (long long)size);
+	if (!k)
+		return pl_err_set(
+			err, PL_E_INTEGRITY, file,
+			"the checkpoint covers %llu entries, signed before the register was "
+			"handed over to the trusted public key (rotation entry #%zu): it "
+			"verifies only with the earlier key %s (the original public key)",
+			size, s->start - 1, s->start_key);
+	return ckpt_read(file, k, c, err);
 }
 
 /* Verifies entries and the checkpoint together (known, n_known: scan_entries). */
@@ -361,7 +681,7 @@ static int verify_from(const char *path, const struct sign_pub *pub,
 		rc = 0;
 		goto out;
 	}
-	if (ckpt_read(cp, pub, c, err) < 0)
+	if (ckpt_read_keys(cp, s, c, err) < 0)
 		goto out;
 	if (c->size != s->n) {
 		char where[600];
@@ -406,6 +726,22 @@ static void reg_unlock(struct reg *r)
 	r->lock_fd = -1;
 }
 
+/* The register's current key is not the secret key (pub): a rotation entry handed the
+ * register over from it to another key. */
+static int handed_over_error(const struct reg *r, const struct sign_pub *pub, struct pl_err *err)
+{
+	const struct keyspan *last = &r->keys.v[r->keys.n - 1];
+	char to[17], from[17];
+
+	return pl_err_set(err, PL_E_IO, r->path,
+			  "register entry #%lld (a key rotation) hands the register over to key "
+			  "%s, but the secret key is key %s, which it retired: the rotation was "
+			  "interrupted before the new key was put in place ('plumbline keygen "
+			  "--rotate' finishes it), or a retired key was restored; a retired key "
+			  "never signs again",
+			  last->rotation, sign_pub_keyid(last->pub, to), sign_pub_keyid(pub, from));
+}
+
 /* Takes the register's lock and verifies what it holds now: the entries this process verified
  * before must be unchanged, and those another run appended since are verified as any (runs
  * on other vendors or suites share the register, so it is locked only while one of them
@@ -436,8 +772,17 @@ static int reg_lock(struct reg *r, size_t n_known, struct pl_err *err)
 	r->n = s.n;
 	memcpy(r->prev_hex, s.last_hex, sizeof(r->prev_hex));
 	s.leaves = NULL;
-	if (s.unsealed && ckpt_write(r, err) < 0)
+	keys_release(&r->keys);
+	r->keys = s.keys;
+	memset(&s.keys, 0, sizeof(s.keys));
+	if (!sign_pub_equal(keys_at(&r->keys, (long long)r->n), pub)) {
+		if (!(r->flags & REGISTER_OPEN_HANDED_OVER)) {
+			handed_over_error(r, pub, err);
+			goto out;
+		}
+	} else if (s.unsealed && ckpt_write(r, err) < 0) {
 		goto out;
+	}
 	rc = 0;
 out:
 	scan_release(&s);
@@ -451,6 +796,12 @@ out:
 
 struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err)
 {
+	return register_open_flags(path, key, 0, err);
+}
+
+struct reg *register_open_flags(const char *path, const struct sign_key *key, unsigned flags,
+				struct pl_err *err)
+{
 	struct reg *r = xcalloc(1, sizeof(*r));
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	struct sbuf lock;
@@ -459,6 +810,7 @@ struct reg *register_open(const char *path, const struct sign_key *key, struct p
 	r->lock_fd = -1;
 	r->path = xstrdup(path);
 	r->key = key;
+	r->flags = flags;
 	if (slash) {
 		*slash = '\0';
 		if (*dir && fileio_mkdirs(dir, err) < 0)
@@ -493,6 +845,7 @@ void register_close(struct reg *r)
 	if (!r)
 		return;
 	reg_unlock(r);
+	keys_release(&r->keys);
 	free(r->leaves);
 	free(r->lock_path);
 	free(r->path);
@@ -509,10 +862,14 @@ long long register_next_seq(const struct reg *r)
 	return (long long)r->n;
 }
 
-/* Seals obj (stolen) as the next entry: seq, prev, sig; appends it and the checkpoint. */
-static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
+/* Seals obj (stolen) as the next entry: seq, prev, sig; appends it and the checkpoint. A key
+ * rotation has a cosigner, the new key: it signs the same bytes ("new_key_sig"), signs the
+ * checkpoint after the entry, and signs the register from then on (r->key). */
+static long long append_signed(struct reg *r, json_t *obj, const struct sign_key *cosigner,
+			       struct pl_err *err)
 {
 	unsigned char sig[SIGN_SIG_LEN];
+	struct sign_pub *pub = NULL;
 	struct sbuf sb, b64;
 	long long seq = -1;
 	int own_lock = r->lock_fd < 0; /* else the caller holds it (sign_and_append) */
@@ -528,12 +885,24 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 		own_lock = 0;
 		goto out;
 	}
+	pub = sign_key_pub(r->key);
+	if (!sign_pub_equal(keys_at(&r->keys, (long long)r->n), pub)) {
+		handed_over_error(r, pub, err);
+		goto out;
+	}
 	json_object_set_new(obj, "seq", json_integer((json_int_t)r->n));
 	json_object_set_new(obj, "prev", json_string(r->prev_hex));
 	if (canon_jcs(obj, &sb, err) < 0 || sign_raw(r->key, sb.buf, sb.len, sig, err) < 0)
 		goto out;
 	base64_add(&b64, sig, sizeof(sig));
 	json_object_set_new(obj, "sig", json_string(b64.buf));
+	if (cosigner) {
+		if (sign_raw(cosigner, sb.buf, sb.len, sig, err) < 0)
+			goto out;
+		sbuf_reset(&b64);
+		base64_add(&b64, sig, sizeof(sig));
+		json_object_set_new(obj, "new_key_sig", json_string(b64.buf));
+	}
 	sbuf_reset(&sb);
 	if (canon_jcs(obj, &sb, err) < 0)
 		goto out;
@@ -544,16 +913,26 @@ static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
 	if (fileio_append(r->path, sb.buf, sb.len, 0644, err) < 0)
 		goto out;
 	r->n++;
+	if (cosigner) {
+		keys_push(&r->keys, (long long)r->n, (long long)r->n - 1, sign_key_pub(cosigner));
+		r->key = cosigner;
+	}
 	if (ckpt_write(r, err) < 0)
 		goto out;
 	seq = (long long)r->n - 1;
 out:
 	if (own_lock)
 		reg_unlock(r);
+	sign_pub_free(pub);
 	json_decref(obj);
 	sbuf_release(&sb);
 	sbuf_release(&b64);
 	return seq;
+}
+
+static long long append_obj(struct reg *r, json_t *obj, struct pl_err *err)
+{
+	return append_signed(r, obj, NULL, err);
 }
 
 static void set_str(json_t *o, const char *k, const char *v)
@@ -710,6 +1089,74 @@ long long register_append_decision(struct reg *r, const struct reg_decision_entr
 	return append_obj(r, o, err);
 }
 
+long long register_append_rotation(struct reg *r, const struct sign_key *new_key,
+				   const char *reason, const char *date, struct pl_err *err)
+{
+	struct sign_pub *oldp, *newp;
+	struct sbuf b64;
+	char id[17];
+	json_t *o;
+
+	if (!r->key || !new_key)
+		return pl_err_set(err, PL_E_INTERNAL, r->path, "a key rotation needs both keys");
+	if (date && register_parse_date(date) < 0)
+		return pl_err_set(err, PL_E_INTERNAL, r->path, "bad date \"%s\"", date);
+	if (reason && !valid_str(reason))
+		return pl_err_set(err, PL_E_INPUT, r->path,
+				  "the reason must be non-empty UTF-8 text");
+	oldp = sign_key_pub(r->key);
+	newp = sign_key_pub(new_key);
+	sbuf_init(&b64);
+	sign_pub_encode(newp, &b64);
+	o = json_object();
+	json_object_set_new(o, "type", json_string("key_rotation"));
+	set_date(o, date);
+	set_night(o, NULL, err, r->path);
+	json_object_set_new(o, "old_key", json_string(sign_pub_keyid(oldp, id)));
+	json_object_set_new(o, "new_key", json_string(sign_pub_keyid(newp, id)));
+	json_object_set_new(o, "new_public_key", json_string(b64.buf));
+	set_str(o, "reason", reason);
+	sbuf_release(&b64);
+	sign_pub_free(oldp);
+	sign_pub_free(newp);
+	return append_signed(r, o, new_key, err);
+}
+
+const struct sign_pub *register_current_key(const struct reg *r, long long *rotation)
+{
+	const struct keyspan *last = r->keys.n ? &r->keys.v[r->keys.n - 1] : NULL;
+
+	if (rotation)
+		*rotation = last ? last->rotation : -1;
+	return last ? last->pub : NULL;
+}
+
+int register_finish_rotation(struct reg *r, const struct sign_key *new_key, struct pl_err *err)
+{
+	struct sign_pub *np = sign_key_pub(new_key);
+	char id[17], want[17];
+	int rc = -1;
+
+	if (reg_lock(r, r->n, err) < 0)
+		goto out;
+	if (!sign_pub_equal(keys_at(&r->keys, (long long)r->n), np)) {
+		pl_err_set(err, PL_E_IO, r->path,
+			   "the register's current key is %s, not the new key %s: there is no "
+			   "interrupted rotation to this key to finish",
+			   sign_pub_keyid(keys_at(&r->keys, (long long)r->n), want),
+			   sign_pub_keyid(np, id));
+	} else {
+		/* the checkpoint after the rotation entry is the new key's (a crash may have
+		 * left the one before it, signed by the old key) */
+		r->key = new_key;
+		rc = ckpt_write(r, err);
+	}
+	reg_unlock(r);
+out:
+	sign_pub_free(np);
+	return rc;
+}
+
 static void add_field(struct sbuf *out, const char *key, const char *val)
 {
 	const char *p;
@@ -787,6 +1234,12 @@ out:
 int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
 		    struct reg_verify_result *out, struct pl_err *err)
 {
+	return register_verify_keys(path, pub, old_checkpoint, out, NULL, err);
+}
+
+int register_verify_keys(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
+			 struct reg_verify_result *out, struct reg_keys **keys, struct pl_err *err)
+{
 	struct scan s;
 	struct ckpt c, old;
 	struct merkle_hash *proof = NULL;
@@ -819,11 +1272,15 @@ int register_verify(const char *path, const struct sign_pub *pub, const char *ol
 	out->entries = s.n;
 	out->runs = s.runs;
 	out->decisions = s.decisions;
+	out->rotations = s.rotations;
+	out->unchecked = s.start;
+	snprintf(out->unchecked_key, sizeof(out->unchecked_key), "%s", s.start_key);
+	sign_pub_keyid(keys_at(&s.keys, (long long)s.n), out->current_key);
 	out->checkpoint_size = c.size;
 	merkle_hex(&c.root, out->root_hex);
 	snprintf(out->checkpoint_date, sizeof(out->checkpoint_date), "%s", c.date);
 	if (old_checkpoint) {
-		if (ckpt_read(old_checkpoint, pub, &old, err) < 0)
+		if (ckpt_read_keys(old_checkpoint, &s, &old, err) < 0)
 			goto out;
 		if (old.size > s.n) {
 			pl_err_set(err, PL_E_INTEGRITY, old_checkpoint,
@@ -849,11 +1306,28 @@ int register_verify(const char *path, const struct sign_pub *pub, const char *ol
 		out->old_checkpoint_checked = 1;
 		out->old_checkpoint_size = old.size;
 	}
+	if (keys) {
+		*keys = xcalloc(1, sizeof(**keys));
+		**keys = s.keys;
+		memset(&s.keys, 0, sizeof(s.keys));
+	}
 	rc = 0;
 out:
 	free(proof);
 	scan_release(&s);
 	return rc;
+}
+
+void register_describe_unchecked(const struct reg_verify_result *res, struct sbuf *out)
+{
+	if (!res->unchecked)
+		return;
+	sbuf_addf(out,
+		  "not checked: the signatures of entries #0 to #%zu by key %s, the key before "
+		  "rotation entry #%zu handed the register over to the trusted key (its new-key "
+		  "signature was checked): verify them with the original public key; their bytes "
+		  "are covered only by the hash chain and the checkpoint the trusted key signed\n",
+		  res->unchecked - 1, res->unchecked_key, res->unchecked - 1);
 }
 
 static const char *sget(const json_t *o, const char *k);

@@ -7,7 +7,7 @@
  * open struct reg so two runs cannot append at once).
  *
  * An entry is one line: the RFC 8785 (canon_jcs) text of an object with
- *   "seq"  0, 1, 2, ...                       "type"  "run" | "decision"
+ *   "seq"  0, 1, 2, ...                       "type"  "run" | "decision" | "key_rotation"
  *   "date" ISO 8601 UTC: when the entry was    "prev"  SHA-256 hex of the previous line's
  *          made (wall clock)
  *   "sig"  base64 Ed25519 over the JCS text            bytes (64 zeros for seq 0)
@@ -95,6 +95,13 @@ struct reg_decision_entry {
  * other runs added since, appends and unlocks; so runs on other vendors share it.
  * Returns a new reg or NULL with err set. */
 struct reg *register_open(const char *path, const struct sign_key *key, struct pl_err *err);
+/* register_open also refuses a register a rotation entry handed over from key to another key
+ * (an interrupted rotation, or a retired key restored): PL_E_IO naming the entry and both
+ * keys. With REGISTER_OPEN_HANDED_OVER it opens one (appends are still refused): for
+ * register_finish_rotation. */
+#define REGISTER_OPEN_HANDED_OVER 0x1u
+struct reg *register_open_flags(const char *path, const struct sign_key *key, unsigned flags,
+				struct pl_err *err);
 void register_close(struct reg *r); /* NULL-safe */
 size_t register_size(const struct reg *r);
 /* The sequence number the next append will get. */
@@ -105,6 +112,23 @@ long long register_next_seq(const struct reg *r);
 long long register_append_run(struct reg *r, const struct reg_run_entry *e, struct pl_err *err);
 long long register_append_decision(struct reg *r, const struct reg_decision_entry *e,
 				   struct pl_err *err);
+
+/* Key rotation: appends a "key_rotation" entry (date, night, old_key and new_key ids,
+ * new_public_key: the base64 line of its minisign public key file, reason when not NULL)
+ * signed ("sig") by the register's current key, r's, and, over the same bytes (the entry
+ * without either signature), by new_key ("new_key_sig": its holder agreed). The checkpoint
+ * after it is signed by new_key, which signs every later entry: r signs with new_key from now
+ * on (borrowed: keep it alive while r is open). date NULL: now. Returns the entry's seq, or -1
+ * with err set. */
+long long register_append_rotation(struct reg *r, const struct sign_key *new_key,
+				   const char *reason, const char *date, struct pl_err *err);
+/* The key that signs the register's next entry, as the last verification found it (borrowed),
+ * and the rotation entry that handed over to it (-1: none since the key r was opened with). */
+const struct sign_pub *register_current_key(const struct reg *r, long long *rotation);
+/* Finishes a rotation interrupted after its entry (r opened with REGISTER_OPEN_HANDED_OVER
+ * and the old key): new_key must be the register's current key; writes the checkpoint signed
+ * by it, and r signs with it from then on. Returns 0 or -1. */
+int register_finish_rotation(struct reg *r, const struct sign_key *new_key, struct pl_err *err);
 
 /* What `plumbline run` calls after writing a report's bytes: hashes the report, signs it
  * (REPORT.minisig with a trusted comment binding it to the register entry, REPORT.sig.raw),
@@ -126,7 +150,31 @@ struct reg_verify_result {
 	char checkpoint_date[32];
 	int old_checkpoint_checked; /* a saved checkpoint was proved consistent */
 	size_t old_checkpoint_size;
+	size_t rotations;	/* key rotation entries verified */
+	size_t unchecked;	/* entries before the handover to the trusted key (a later key
+				   than the register's first): their signatures were not
+				   checked, only their hash chain and the checkpoint's root; 0
+				   when the trusted key signs from entry 0 */
+	char unchecked_key[17]; /* the key that signed them (the handover's old_key) */
+	char current_key[17];	/* the key that signs the register now (after its rotations) */
 };
+
+/* When res says entries were not checked (res->unchecked: the trusted key is a later key than
+ * the register's first), appends a line saying which, and what checks them; else nothing. */
+void register_describe_unchecked(const struct reg_verify_result *res, struct sbuf *out);
+
+/* The keys that signed a verified register, in order (register_verify_keys): the trusted one,
+ * then each key a rotation entry handed the register over to. */
+struct reg_keys;
+/* The key that signed entry seq (and that signs a checkpoint of size seq): NULL for the
+ * entries before the handover to the trusted key, whose key was not verified. Borrowed. */
+const struct sign_pub *register_keys_at(const struct reg_keys *k, long long seq);
+size_t register_keys_count(const struct reg_keys *k);
+/* Key i (borrowed; NULL past the end): it signs from entry *from on; *rotation is the rotation
+ * entry that handed over to it (-1: the trusted key). Either pointer may be NULL. */
+const struct sign_pub *register_keys_get(const struct reg_keys *k, size_t i, long long *from,
+					 long long *rotation);
+void register_keys_free(struct reg_keys *k); /* NULL-safe */
 
 /* Verifies the whole register with the public key only (see the list above). old_checkpoint
  * (a saved checkpoint file) may be NULL. A missing register or checkpoint is missing evidence
@@ -134,6 +182,10 @@ struct reg_verify_result {
  * err.where naming "PATH:LINE: entry N". */
 int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
 		    struct reg_verify_result *out, struct pl_err *err);
+/* The same, and on success *keys (when keys is not NULL) is a new reg_keys of the register
+ * (register_keys_free). */
+int register_verify_keys(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
+			 struct reg_verify_result *out, struct reg_keys **keys, struct pl_err *err);
 
 /* Checks that entry #seq of a verified register (entries, as register_load gives them) is the
  * signed report at file whose SHA-256 is sha256_hex and whose trusted comment is tc: a run

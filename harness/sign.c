@@ -301,6 +301,54 @@ struct sign_pub *sign_pub_from_raw(const unsigned char pk[SIGN_PK_LEN], const un
 	return p;
 }
 
+struct sign_pub *sign_pub_dup(const struct sign_pub *p)
+{
+	return p ? sign_pub_from_raw(p->pk, p->has_keyid ? p->keyid : NULL) : NULL;
+}
+
+void sign_pub_encode(const struct sign_pub *p, struct sbuf *out)
+{
+	unsigned char blob[PKBLOB_LEN];
+
+	memcpy(blob, "Ed", 2);
+	memcpy(blob + 2, p->keyid, 8);
+	memcpy(blob + 10, p->pk, 32);
+	base64_add(out, blob, sizeof(blob));
+}
+
+struct sign_pub *sign_pub_decode(const char *b64)
+{
+	unsigned char blob[PKBLOB_LEN];
+
+	if (!b64 || base64_decode(b64, strlen(b64), blob, sizeof(blob)) < 0 ||
+	    memcmp(blob, "Ed", 2))
+		return NULL;
+	return sign_pub_from_raw(blob + 10, blob + 2);
+}
+
+int sign_pub_write(const struct sign_pub *p, const char *pk_path, const char *pem_path,
+		   struct pl_err *err)
+{
+	struct sbuf pk, pem, pem_default;
+	int rc = -1;
+
+	sbuf_init(&pk);
+	sbuf_init(&pem);
+	sbuf_init(&pem_default);
+	if (!pem_path) {
+		sbuf_addf(&pem_default, "%s.pem", pk_path);
+		pem_path = pem_default.buf;
+	}
+	if (pub_texts(p, &pk, &pem, err) == 0 &&
+	    fileio_write_atomic(pk_path, pk.buf, pk.len, 0644, err) == 0 &&
+	    fileio_write_atomic(pem_path, pem.buf, pem.len, 0644, err) == 0)
+		rc = 0;
+	sbuf_release(&pk);
+	sbuf_release(&pem);
+	sbuf_release(&pem_default);
+	return rc;
+}
+
 void sign_pub_free(struct sign_pub *p)
 {
 	if (!p)
@@ -390,20 +438,68 @@ out:
 	return rc;
 }
 
+/* Makes a new key in k and its secret key file's text (minisign's format, unencrypted) in sb.
+ * The caller wipes both. Returns 0 or -1. */
+static int new_secret(struct sign_key *k, struct sbuf *sb, struct pl_err *err)
+{
+	unsigned char blob[SKBLOB_LEN];
+	size_t pklen = SIGN_PK_LEN;
+	int rc = -1;
+
+	memset(blob, 0, sizeof(blob));
+	if (RAND_priv_bytes(k->seed, sizeof(k->seed)) != 1 ||
+	    RAND_bytes(k->keyid, sizeof(k->keyid)) != 1) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "the random number generator failed");
+		goto out;
+	}
+	k->pkey = pkey_from_seed(k->seed);
+	if (!k->pkey || EVP_PKEY_get_raw_public_key(k->pkey, k->pk, &pklen) != 1) {
+		pl_err_set(err, PL_E_INTERNAL, NULL, "cannot derive the ed25519 public key");
+		goto out;
+	}
+	/* sig_alg "Ed", kdf_alg 0,0 (unencrypted), chk_alg "B2"; salt and limits stay zero. */
+	memcpy(blob, "Ed", 2);
+	memcpy(blob + 4, "B2", 2);
+	memcpy(blob + 54, k->keyid, 8);
+	memcpy(blob + 62, k->seed, 32);
+	memcpy(blob + 94, k->pk, 32);
+	sk_checksum(blob, blob + 126);
+	sbuf_addstr(sb, "untrusted comment: minisign secret key (unencrypted)\n");
+	base64_add(sb, blob, sizeof(blob));
+	sbuf_addch(sb, '\n');
+	rc = 0;
+out:
+	OPENSSL_cleanse(blob, sizeof(blob));
+	return rc;
+}
+
+int sign_keygen_secret(const char *sk_path, struct pl_err *err)
+{
+	struct sign_key k;
+	struct sbuf sb;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	sbuf_init(&sb);
+	rc = new_secret(&k, &sb, err) < 0 ? -1 : write_secret_file(sk_path, sb.buf, sb.len, err);
+	OPENSSL_cleanse(sb.buf, sb.cap);
+	sbuf_release(&sb);
+	EVP_PKEY_free(k.pkey);
+	OPENSSL_cleanse(&k, sizeof(k));
+	return rc;
+}
+
 int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, unsigned flags,
 		struct pl_err *err)
 {
-	unsigned char blob[SKBLOB_LEN];
 	struct sign_key k;
 	struct sign_pub *pub = NULL;
 	struct sbuf sb, pem_default, pk_text, pem_text;
 	struct fileio_atomic pk_file = { -1, NULL, NULL }, pem_file = { -1, NULL, NULL };
-	size_t pklen = SIGN_PK_LEN;
 	char id[17];
 	int rc = -1;
 
 	memset(&k, 0, sizeof(k));
-	memset(blob, 0, sizeof(blob));
 	sbuf_init(&sb);
 	sbuf_init(&pem_default);
 	sbuf_init(&pk_text);
@@ -436,26 +532,8 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 		sign_pub_free(old);
 		goto out;
 	}
-	if (RAND_priv_bytes(k.seed, sizeof(k.seed)) != 1 ||
-	    RAND_bytes(k.keyid, sizeof(k.keyid)) != 1) {
-		pl_err_set(err, PL_E_INTERNAL, NULL, "the random number generator failed");
+	if (new_secret(&k, &sb, err) < 0)
 		goto out;
-	}
-	k.pkey = pkey_from_seed(k.seed);
-	if (!k.pkey || EVP_PKEY_get_raw_public_key(k.pkey, k.pk, &pklen) != 1) {
-		pl_err_set(err, PL_E_INTERNAL, NULL, "cannot derive the ed25519 public key");
-		goto out;
-	}
-	/* sig_alg "Ed", kdf_alg 0,0 (unencrypted), chk_alg "B2"; salt and limits stay zero. */
-	memcpy(blob, "Ed", 2);
-	memcpy(blob + 4, "B2", 2);
-	memcpy(blob + 54, k.keyid, 8);
-	memcpy(blob + 62, k.seed, 32);
-	memcpy(blob + 94, k.pk, 32);
-	sk_checksum(blob, blob + 126);
-	sbuf_addstr(&sb, "untrusted comment: minisign secret key (unencrypted)\n");
-	base64_add(&sb, blob, sizeof(blob));
-	sbuf_addch(&sb, '\n');
 	pub = sign_key_pub(&k);
 	/* The public files are written to temp files first (a folder that cannot take them
 	 * fails before any secret exists), the secret key appears whole, then the public files
@@ -477,7 +555,6 @@ int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, 
 out:
 	fileio_atomic_abort(&pk_file);
 	fileio_atomic_abort(&pem_file);
-	OPENSSL_cleanse(blob, sizeof(blob));
 	OPENSSL_cleanse(sb.buf, sb.cap);
 	sbuf_release(&sb);
 	sbuf_release(&pem_default);

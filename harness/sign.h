@@ -65,6 +65,16 @@ void sign_config_release(struct sign_config *c); /* NULL-safe */
 int sign_keygen(const char *sk_path, const char *pk_path, const char *pem_path, unsigned flags,
 		struct pl_err *err);
 
+/* Creates a new secret key at sk_path only (O_EXCL, 0600, synced; an existing file is never
+ * overwritten), for a key rotation: the public files are the rotation's to write. Returns 0 or
+ * -1 with err set (PL_E_IO). */
+int sign_keygen_secret(const char *sk_path, struct pl_err *err);
+
+/* Writes p's public files: the minisign public key at pk_path and its PEM at pem_path (NULL:
+ * pk_path + ".pem"), each atomically (0644), replacing what is there. Returns 0 or -1. */
+int sign_pub_write(const struct sign_pub *p, const char *pk_path, const char *pem_path,
+		   struct pl_err *err);
+
 /* Loads a secret key written by sign_keygen or `minisign -G -W`. Refuses a file whose mode
  * lets group or others access it, an encrypted key, a bad checksum, and a secret key whose
  * public half is not the one derived from it. An all-zero checksum is accepted, as minisign
@@ -80,6 +90,12 @@ struct sign_pub *sign_pub_load(const char *path, struct pl_err *err);
 struct sign_pub *sign_pub_from_raw(const unsigned char pk[SIGN_PK_LEN],
 				   const unsigned char *keyid /* may be NULL */);
 void sign_pub_free(struct sign_pub *p); /* NULL-safe */
+struct sign_pub *sign_pub_dup(const struct sign_pub *p);
+/* The key as the base64 line of a minisign public key file ("Ed" + key id + key): appended to
+ * out. p must have a key id. */
+void sign_pub_encode(const struct sign_pub *p, struct sbuf *out);
+/* The reverse: a new key (with its key id), or NULL when b64 is not such a line. */
+struct sign_pub *sign_pub_decode(const char *b64);
 /* 1 when a and b are the same Ed25519 key (key ids are not compared: a PEM has none). */
 int sign_pub_equal(const struct sign_pub *a, const struct sign_pub *b);
 /* Key id as minisign prints it (16 upper-case hex digits); "" when unknown. */

@@ -8,6 +8,9 @@
 #include <cmocka.h>
 
 #include "fileio.h"
+#include "hex.h"
+#include "canon.h"
+#include "base64.h"
 #include "register.h"
 #include "render.h"
 #include "testutil.h"
@@ -1009,6 +1012,304 @@ static void test_report_problems(void **state)
 	json_decref(entries);
 }
 
+/* ---- key rotation ---- */
+
+/* One run entry signed by r's current key. */
+static void rot_run(struct reg *r, const struct sign_key *k, const char *reg, int night)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_run_entry e;
+	char report[300], body[64], date[32];
+
+	memset(&e, 0, sizeof(e));
+	snprintf(report, sizeof(report), "%s.n%d.json", reg, night);
+	snprintf(body, sizeof(body), "{\"night\":%d}\n", night);
+	put(report, body, strlen(body));
+	snprintf(date, sizeof(date), "2026-11-%02dT02:00:00Z", night);
+	e.date = date;
+	e.vendor = "v";
+	e.model = "m";
+	e.suite = "s";
+	e.verdict = "no_change";
+	e.report = report;
+	e.availability = e.latency_p50_ms = e.latency_p95_ms = -1;
+	assert_true(register_sign_and_append(r, k, &e, &err) >= 0);
+}
+
+/* A register key -> key2 -> key3: entries 0-1 by key, rotation #2, 3-4 by key2, rotation #5,
+ * 6 by key3. */
+static void build_rotated(const char *reg, struct sign_key *k3)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg *r = register_open(reg, key, &err);
+
+	assert_non_null(r);
+	rot_run(r, key, reg, 1);
+	rot_run(r, key, reg, 2);
+	assert_int_equal(
+		register_append_rotation(r, key2, "scheduled", "2026-11-03T09:00:00Z", &err), 2);
+	rot_run(r, key2, reg, 4);
+	rot_run(r, key2, reg, 5);
+	assert_int_equal(register_append_rotation(r, k3, "staff left", NULL, &err), 5);
+	rot_run(r, k3, reg, 7);
+	register_close(r);
+}
+
+static struct sign_key *third_key(void)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct sign_key *k;
+
+	if (!fileio_exists(path_in("k3.key")))
+		assert_int_equal(sign_keygen(path_in("k3.key"), path_in("k3.pub"), NULL, 0, &err),
+				 0);
+	k = sign_key_load(path_in("k3.key"), &err);
+	assert_non_null(k);
+	return k;
+}
+
+/* Rotations chain: the original key verifies all of it, each entry with the key current at
+ * it and each checkpoint with the key current at its size; a later key alone verifies from
+ * its handover on and says which entries it could not check. */
+static void test_rotation_chain(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	struct reg_keys *keys = NULL;
+	struct sign_key *k3 = third_key();
+	struct sign_pub *p2 = sign_key_pub(key2), *p3 = sign_key_pub(k3);
+	const char *reg = path_in("rot/register.jsonl");
+	char id[17], ck2[300];
+	long long from, rot;
+	struct reg *r;
+	struct sbuf sb = SBUF_INIT;
+
+	(void)state;
+	build_rotated(reg, k3);
+	assert_int_equal(register_verify_keys(reg, pub, NULL, &res, &keys, &err), 0);
+	assert_int_equal(res.entries, 7);
+	assert_int_equal(res.runs, 5);
+	assert_int_equal(res.rotations, 2);
+	assert_int_equal(res.unchecked, 0);
+	assert_string_equal(res.current_key, sign_pub_keyid(p3, id));
+	assert_int_equal(register_keys_count(keys), 3);
+	assert_true(sign_pub_equal(register_keys_at(keys, 2), pub)); /* the rotation: old key */
+	assert_true(sign_pub_equal(register_keys_at(keys, 3), p2));
+	assert_true(sign_pub_equal(register_keys_at(keys, 6), p3));
+	assert_true(sign_pub_equal(register_keys_get(keys, 1, &from, &rot), p2));
+	assert_int_equal(from, 3);
+	assert_int_equal(rot, 2);
+	register_keys_free(keys);
+	/* the checkpoint is the newest key's */
+	snprintf(ck2, sizeof(ck2), "%s.checkpoint", reg);
+	{
+		size_t size;
+		struct merkle_hash root;
+
+		assert_int_equal(register_read_checkpoint(ck2, p3, &size, &root, &err), 0);
+		assert_int_equal(size, 7);
+	}
+	/* the middle key alone: from its handover (#2) on */
+	assert_int_equal(register_verify(reg, p2, NULL, &res, &err), 0);
+	assert_int_equal(res.unchecked, 3);
+	/* the newest key alone */
+	assert_int_equal(register_verify(reg, p3, NULL, &res, &err), 0);
+	assert_int_equal(res.unchecked, 6);
+	assert_string_equal(res.unchecked_key, sign_pub_keyid(p2, id));
+	register_describe_unchecked(&res, &sb);
+	assert_non_null(strstr(sb.buf, "not checked: the signatures of entries #0 to #5 by key "));
+	sbuf_release(&sb);
+	/* a retired key cannot extend it: refused naming the rotation and both keys */
+	pl_err_init(&err);
+	r = register_open(reg, key2, &err);
+	assert_null(r);
+	assert_int_equal(err.code, PL_E_IO);
+	assert_non_null(strstr(err.msg, "register entry #5 (a key rotation) hands the register "
+					"over to key "));
+	assert_non_null(strstr(err.msg, "--rotate' finishes it"));
+	/* the current key extends it, and reopening continues */
+	pl_err_init(&err);
+	r = register_open(reg, k3, &err);
+	assert_non_null(r);
+	rot_run(r, k3, reg, 8);
+	register_close(r);
+	assert_int_equal(register_verify(reg, pub, NULL, &res, &err), 0);
+	assert_int_equal(res.entries, 8);
+	sign_pub_free(p2);
+	sign_pub_free(p3);
+	sign_key_free(k3);
+}
+
+/* Appends a hand-made line as the next entry of reg (seq, prev filled in), signed by signer;
+ * a rotation line gets new_key_sig by cosigner over the same bytes. */
+static void forge_append(const char *reg, json_t *o, const struct sign_key *signer,
+			 const struct sign_key *cosigner)
+{
+	struct pl_err err = PL_ERR_INIT;
+	unsigned char sig[SIGN_SIG_LEN];
+	struct sbuf sb = SBUF_INIT, b64 = SBUF_INIT;
+	char *text, *last, prev[65];
+	size_t len, n = 0, i;
+
+	text = get(reg, &len);
+	for (i = 0; i < len; i++)
+		n += text[i] == '\n';
+	last = text + len - 1;
+	while (last > text && last[-1] != '\n')
+		last--;
+	hex_sha256(last, (size_t)(text + len - 1 - last), prev);
+	json_object_set_new(o, "seq", json_integer((json_int_t)n));
+	json_object_set_new(o, "prev", json_string(prev));
+	assert_int_equal(canon_jcs(o, &sb, &err), 0);
+	assert_int_equal(sign_raw(signer, sb.buf, sb.len, sig, &err), 0);
+	base64_add(&b64, sig, sizeof(sig));
+	json_object_set_new(o, "sig", json_string(b64.buf));
+	if (cosigner) {
+		assert_int_equal(sign_raw(cosigner, sb.buf, sb.len, sig, &err), 0);
+		sbuf_reset(&b64);
+		base64_add(&b64, sig, sizeof(sig));
+		json_object_set_new(o, "new_key_sig", json_string(b64.buf));
+	}
+	sbuf_reset(&sb);
+	assert_int_equal(canon_jcs(o, &sb, &err), 0);
+	sbuf_addch(&sb, '\n');
+	assert_int_equal(fileio_append(reg, sb.buf, sb.len, 0644, &err), 0);
+	json_decref(o);
+	free(text);
+	sbuf_release(&sb);
+	sbuf_release(&b64);
+}
+
+static json_t *rotation_obj(const struct sign_pub *oldp, const struct sign_pub *newp)
+{
+	struct sbuf b64 = SBUF_INIT;
+	char id[17];
+	json_t *o = json_object();
+
+	sign_pub_encode(newp, &b64);
+	json_object_set_new(o, "type", json_string("key_rotation"));
+	json_object_set_new(o, "date", json_string("2026-11-09T00:00:00Z"));
+	json_object_set_new(o, "night", json_string("2026-11-09"));
+	json_object_set_new(o, "old_key", json_string(sign_pub_keyid(oldp, id)));
+	json_object_set_new(o, "new_key", json_string(sign_pub_keyid(newp, id)));
+	json_object_set_new(o, "new_public_key", json_string(b64.buf));
+	sbuf_release(&b64);
+	return o;
+}
+
+/* Forged rotations fail, naming the entry: one the current key did not sign (a retired key
+ * after its rotation), one whose new-key signature is wrong, an edited one, one moved, and an
+ * entry the retired key signed after the handover. */
+static void test_rotation_forgeries(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct reg_verify_result res;
+	struct sign_key *k3 = third_key();
+	struct sign_pub *p2 = sign_key_pub(key2), *p3 = sign_key_pub(k3);
+	const char *base = path_in("rotf/register.jsonl");
+	char reg[300], msg[400], id[17], ck[300], ck2[320], *text, *at;
+	size_t len;
+	int i;
+
+	(void)state;
+	build_rotated(base, k3); /* 7 entries, current key k3 */
+	snprintf(ck, sizeof(ck), "%s.checkpoint", base);
+	for (i = 0; i < 6; i++) {
+		snprintf(reg, sizeof(reg), "%s.f%d", base, i);
+		copy(base, reg);
+		snprintf(ck2, sizeof(ck2), "%s.checkpoint", reg);
+		copy(ck, ck2);
+		pl_err_init(&err);
+		switch (i) {
+		case 0: /* the retired key2 hands over to a key of its choosing */
+			forge_append(reg, rotation_obj(p2, pub), key2, key);
+			snprintf(msg, sizeof(msg), "%s:8: entry 7", reg);
+			break;
+		case 1: /* signed by the current key, but new_key_sig is not the new key's */
+			forge_append(reg, rotation_obj(p3, p2), k3, k3);
+			snprintf(msg, sizeof(msg), "%s:8: entry 7", reg);
+			break;
+		case 2: /* the reason of rotation #5 edited */
+			text = get(reg, &len);
+			at = strstr(text, "staff left");
+			assert_non_null(at);
+			at[0] = 'S';
+			put(reg, text, len);
+			free(text);
+			snprintf(msg, sizeof(msg), "%s:6: entry 5", reg);
+			break;
+		case 3: /* old_key names another key than the one that signs it */
+			forge_append(reg, rotation_obj(p2, pub), k3, key);
+			snprintf(msg, sizeof(msg), "%s:8: entry 7", reg);
+			break;
+		case 4: { /* the retired key2 signs a run after the handover */
+			json_t *o = json_pack("{s:s, s:s, s:s}", "type", "run", "date",
+					      "2026-11-09T00:00:00Z", "vendor", "v");
+
+			forge_append(reg, o, key2, NULL);
+			snprintf(msg, sizeof(msg), "%s:8: entry 7", reg);
+			break;
+		}
+		case 5: /* new_key edited to name another key than new_public_key */
+			text = get(reg, &len);
+			at = strstr(text, "\"new_key\":\"");
+			assert_non_null(at);
+			at += 11;
+			at[0] = at[0] == 'A' ? 'B' : 'A';
+			put(reg, text, len);
+			free(text);
+			snprintf(msg, sizeof(msg), "%s:3: entry 2", reg);
+			break;
+		}
+		assert_int_equal(register_verify(reg, pub, NULL, &res, &err), -1);
+		printf("forged %d: %s: %s\n", i, err.where, err.msg);
+		assert_string_equal(err.where, msg);
+		assert_int_equal(err.code, PL_E_INTEGRITY);
+		if (i == 1)
+			assert_non_null(strstr(err.msg, "new_key_sig) does not verify"));
+		if (i == 3) {
+			snprintf(msg, sizeof(msg), "names old key %s", sign_pub_keyid(p2, id));
+			assert_non_null(strstr(err.msg, msg));
+		}
+		if (i == 4) {
+			snprintf(msg, sizeof(msg), "not by the key it was handed over to, %s",
+				 sign_pub_keyid(p3, id));
+			assert_non_null(strstr(err.msg, msg));
+		}
+	}
+	/* a rotation entry moved: the chain names it */
+	snprintf(reg, sizeof(reg), "%s.moved", base);
+	snprintf(ck2, sizeof(ck2), "%s.checkpoint", reg);
+	copy(ck, ck2);
+	text = get(base, &len);
+	{
+		char *l[8], *p = text, *out = xcalloc(1, len + 1);
+		int n = 0, j;
+
+		while (n < 7 && p < text + len) {
+			l[n++] = p;
+			p = strchr(p, '\n') + 1;
+		}
+		/* entries 0, 1, 5 (a rotation), 2, 3, 4, 6 */
+		for (j = 0; j < 7; j++) {
+			int k = j == 2 ? 5 : j >= 3 && j <= 5 ? j - 1 : j;
+			char *e = strchr(l[k], '\n');
+
+			strncat(out, l[k], (size_t)(e - l[k]) + 1);
+		}
+		put(reg, out, len);
+		free(out);
+	}
+	free(text);
+	pl_err_init(&err);
+	assert_int_equal(register_verify(reg, pub, NULL, &res, &err), -1);
+	snprintf(msg, sizeof(msg), "%s:3: entry 2", reg);
+	assert_string_equal(err.where, msg);
+	sign_pub_free(p2);
+	sign_pub_free(p3);
+	sign_key_free(k3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1026,6 +1327,8 @@ int main(void)
 		cmocka_unit_test(test_events_pending),
 		cmocka_unit_test(test_show_replaced),
 		cmocka_unit_test(test_report_problems),
+		cmocka_unit_test(test_rotation_chain),
+		cmocka_unit_test(test_rotation_forgeries),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
