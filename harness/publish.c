@@ -2,9 +2,11 @@
 #include "publish.h"
 #include "alert.h"
 #include "fileio.h"
+#include "lock.h"
 #include "log.h"
 #include "metrics.h"
 #include "register.h"
+#include "rotate.h"
 #include "sign.h"
 #include "sbuf.h"
 
@@ -19,6 +21,7 @@ struct publish {
 	struct sign_config sc;
 	struct sign_key *key;
 	struct reg *reg;
+	int rotate_fd; /* held shared while this run may sign: no key rotation meanwhile */
 	struct alerts *alerts;
 	struct log_opts log;
 };
@@ -175,6 +178,7 @@ struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 
 	p->cfg = cfg;
 	p->log = lo;
+	p->rotate_fd = -1;
 	if (sign_config_parse(&loc, "/signing", cfg->signing, cfg->state_dir, &p->sc, err) < 0 ||
 	    log_opts_parse(&loc, "/logging", cfg->logging, &p->log, err) < 0)
 		goto fail;
@@ -192,6 +196,10 @@ struct publish *publish_open(const struct config *cfg, struct pl_err *err)
 				   why.buf, cfg->path);
 			goto fail;
 		}
+		/* before the key is read: a rotation in progress finishes first */
+		p->rotate_fd = rotate_lock_shared(p->sc.register_path, err);
+		if (p->rotate_fd < 0)
+			goto fail;
 		p->key = sign_key_load(p->sc.secret_key, err);
 		if (!p->key || register_missing(cfg, &p->sc, err) < 0)
 			goto fail;
@@ -451,6 +459,7 @@ void publish_close(struct publish *p)
 		return;
 	register_close(p->reg);
 	sign_key_free(p->key);
+	lock_file_release(p->rotate_fd);
 	alerts_free(p->alerts);
 	sign_config_release(&p->sc);
 	log_opts_release(&p->log);
