@@ -232,7 +232,7 @@ static int proof_side(const json_t *p, const char *prefix, struct side *s)
  * trusts that matches it (a saved checkpoint is usually the auditor's OLD one), the new side
  * also by the register's signed checkpoint when there is one; at least one side must be
  * anchored, and both are printed. */
-static int check_consistency(const struct opts *o, const json_t *p, const char *cp,
+static int check_consistency(const struct opts *o, const json_t *p, const char *reg, const char *cp,
 			     const struct sign_pub *pub, struct pl_err *err)
 {
 	struct side old, neu;
@@ -257,7 +257,7 @@ static int check_consistency(const struct opts *o, const json_t *p, const char *
 					  "root nor its new one");
 	}
 	if (o->checkpoint) {
-		if (register_read_checkpoint(o->checkpoint, pub, &size, &root, err) < 0)
+		if (register_read_checkpoint_of(o->checkpoint, reg, pub, &size, &root, err) < 0)
 			return -1;
 		merkle_hex(&root, hex);
 		if (size == old.size && !strcmp(hex, old.hex))
@@ -274,7 +274,7 @@ static int check_consistency(const struct opts *o, const json_t *p, const char *
 	}
 	/* the new tree is the register's today when its signed checkpoint is at hand */
 	if (!neu.by && pub && fileio_exists(cp)) {
-		if (register_read_checkpoint(cp, pub, &size, &root, err) < 0)
+		if (register_read_checkpoint_of(cp, reg, pub, &size, &root, err) < 0)
 			return -1;
 		merkle_hex(&root, hex);
 		if (size != neu.size || strcmp(hex, neu.hex))
@@ -325,7 +325,7 @@ static int do_check(const struct opts *o, const char *reg, const struct sign_pub
 	}
 	type = json_string_value(json_object_get(f.root, "type"));
 	if (type && !strcmp(type, "consistency")) {
-		if (check_consistency(o, f.root, cp, pub, &err) < 0) {
+		if (check_consistency(o, f.root, reg, cp, pub, &err) < 0) {
 			if (!err.where[0])
 				snprintf(err.where, sizeof(err.where), "%s", o->check);
 			rc = err.code == PL_E_USAGE ? cli_usage_error("register", "%s", err.msg)
@@ -344,7 +344,7 @@ static int do_check(const struct opts *o, const char *reg, const struct sign_pub
 		against = "the root given with --root";
 	} else {
 		against = o->checkpoint ? o->checkpoint : cp;
-		if (register_read_checkpoint(against, pub, &size, &root, &err) < 0) {
+		if (register_read_checkpoint_of(against, reg, pub, &size, &root, &err) < 0) {
 			if (err.code == PL_E_INPUT && !fileio_exists(against))
 				err.code = PL_E_INTEGRITY; /* no signed root: nothing to trust */
 			rc = cli_fail(&err);
@@ -531,6 +531,8 @@ static int load_verified(const struct opts *o, const struct sign_config *sc, con
 		v->proof.checkpoint_date = v->res.checkpoint_date;
 		v->proof.saved_checked = v->res.old_checkpoint_checked;
 		v->proof.saved_size = v->res.old_checkpoint_size;
+		v->proof.unchecked = v->res.unchecked;
+		v->proof.unchecked_key = v->res.unchecked_key;
 	}
 	/* the entries of an unverified register name report files too: said all the same */
 	rc = check_reports(o, reports_dir, v);
@@ -656,12 +658,23 @@ static int do_verify(const struct opts *o, const char *reg, const char *reports_
 		rc = cli_fail(&err); /* 2 for a --reports that is not a folder */
 		goto out;
 	}
-	printf("ok: %s: %zu entries (%zu runs, %zu decisions)\n", reg, res.entries, res.runs,
+	printf("ok: %s: %zu entries (%zu runs, %zu decisions", reg, res.entries, res.runs,
 	       res.decisions);
+	if (res.rotations)
+		printf(", %zu key rotation%s: signed by key %s now", res.rotations,
+		       res.rotations == 1 ? "" : "s", res.current_key);
+	printf(")\n");
 	printf("checkpoint: size %zu, root %s, signed %s\n", res.checkpoint_size, res.root_hex,
 	       res.checkpoint_date);
 	if (res.old_checkpoint_checked)
 		printf("extends the saved checkpoint of size %zu\n", res.old_checkpoint_size);
+	{
+		struct sbuf sb = SBUF_INIT;
+
+		register_describe_unchecked(&res, &sb);
+		fputs(sb.buf, stdout);
+		sbuf_release(&sb);
+	}
 	if (o->entries_only)
 		printf("reports: not checked (--entries-only): the entries alone were verified, "
 		       "not that the report files they name exist and match them\n");

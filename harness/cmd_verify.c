@@ -113,6 +113,16 @@ static int evidence_missing(const char *f, struct pl_err *err)
 	return rc;
 }
 
+static void print_unchecked(const struct reg_verify_result *res)
+{
+	struct sbuf sb;
+
+	sbuf_init(&sb);
+	register_describe_unchecked(res, &sb);
+	fputs(sb.buf, stdout);
+	sbuf_release(&sb);
+}
+
 /* A register named as FILE: its entries, then (unless --entries-only) the report files they
  * name in reports_dir; prints what was verified. Returns 0, or the exit code after the error
  * was printed. */
@@ -133,14 +143,19 @@ static int verify_register(const char *f, const struct verify_args *va, const ch
 		rc = cli_fail(&err);
 		goto out;
 	}
-	printf("ok: %s: %zu entries (%zu runs, %zu decisions), checkpoint size %zu root %s; ", f,
-	       res.entries, res.runs, res.decisions, res.checkpoint_size, res.root_hex);
+	printf("ok: %s: %zu entries (%zu runs, %zu decisions", f, res.entries, res.runs,
+	       res.decisions);
+	if (res.rotations)
+		printf(", %zu key rotation%s: signed by key %s now", res.rotations,
+		       res.rotations == 1 ? "" : "s", res.current_key);
+	printf("), checkpoint size %zu root %s; ", res.checkpoint_size, res.root_hex);
 	if (va->entries_only)
 		printf("report files not checked (--entries-only): the entries alone were "
 		       "verified\n");
 	else
 		printf("%zu report files in %s exist and match their entries\n", rr.checked,
 		       reports_dir);
+	print_unchecked(&res);
 out:
 	json_decref(entries);
 	return rc;
@@ -148,7 +163,7 @@ out:
 
 /* Checks that the register's entry #seq is this report. entries is the loaded register. */
 static int check_entry(const json_t *entries, const char *file, const char *tc, const char *sha,
-		       struct pl_err *err)
+		       long long *seqp, struct pl_err *err)
 {
 	char seqs[32], *end;
 	const json_t *e;
@@ -162,7 +177,74 @@ static int check_entry(const json_t *entries, const char *file, const char *tc, 
 	if (*end || seq < 0 || !e)
 		return pl_err_set(err, PL_E_INTEGRITY, file,
 				  "register entry #%s named by the signature does not exist", seqs);
+	*seqp = seq;
 	return register_check_report(entries, seq, file, sha, tc, err);
+}
+
+/* The register for the reports named (verified once, with the trusted key): 1 verified, -1
+ * failed (the error printed). */
+struct vreg {
+	int state; /* 0 not yet */
+	json_t *entries;
+	struct reg_keys *keys;
+	struct reg_verify_result res;
+};
+
+static int vreg_load(struct vreg *v, const char *regpath, const struct sign_pub *pub,
+		     const char *saved)
+{
+	struct pl_err rerr = PL_ERR_INIT;
+
+	if (v->state)
+		return v->state;
+	v->state = register_verify_keys(regpath, pub, saved, &v->res, &v->keys, &rerr) == 0 &&
+				   register_load(regpath, &v->entries, &rerr) == 0
+			   ? 1
+			   : -1;
+	if (v->state < 0)
+		cli_fail(&rerr);
+	return v->state;
+}
+
+/* A report that does not verify with the trusted key may be signed by a key the register
+ * was handed over to (a key rotation): tries each of them. Returns the key that verifies it
+ * (borrowed from v), or NULL (err: the trusted key's failure). */
+static const struct sign_pub *by_rotated_key(struct vreg *v, const char *f, char **tc)
+{
+	const struct sign_pub *k;
+	size_t i;
+
+	for (i = 1; (k = register_keys_get(v->keys, i, NULL, NULL)); i++) {
+		struct pl_err ignore = PL_ERR_INIT;
+
+		if (sign_verify_file(k, f, tc, &ignore) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* The key that signed the report must be the one that signed its register entry: a report
+ * signed by a retired key (after the rotation that retired it) is not evidence. */
+static int same_key_as_entry(const struct vreg *v, const char *f, long long seq,
+			     const struct sign_pub *used, struct pl_err *err)
+{
+	const struct sign_pub *k = register_keys_at(v->keys, seq);
+	char a[17], b[17];
+
+	if (!k)
+		return pl_err_set(
+			err, PL_E_INTEGRITY, f,
+			"register entry #%lld precedes the register's handover to the "
+			"trusted public key (rotation entry #%zu): this report is verified "
+			"with the earlier key %s (give the original public key)",
+			seq, v->res.unchecked - 1, v->res.unchecked_key);
+	if (!sign_pub_equal(k, used))
+		return pl_err_set(
+			err, PL_E_INTEGRITY, f,
+			"signed by key %s, but register entry #%lld was signed by key %s: "
+			"a key the register had retired (key rotation) signed this report",
+			sign_pub_keyid(used, a), seq, sign_pub_keyid(k, b));
+	return 0;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -172,8 +254,8 @@ int cmd_verify(int argc, char **argv)
 	struct verify_args va;
 	const char *regpath, *saved;
 	struct sign_pub *pub = NULL;
-	json_t *entries = NULL;
-	int first, rc = EXIT_USAGE, reg_state = 0; /* 0 unchecked, 1 verified, -1 failed/absent */
+	struct vreg vr;
+	int first, rc = EXIT_USAGE;
 	char **files;
 	size_t n_files, fi;
 	int no_register;
@@ -181,6 +263,7 @@ int cmd_verify(int argc, char **argv)
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&va, 0, sizeof(va));
+	memset(&vr, 0, sizeof(vr));
 	first = cli_parse_options("verify", argc, argv, verify_options, &va, &rc);
 	if (first < 0)
 		return rc;
@@ -210,7 +293,8 @@ int cmd_verify(int argc, char **argv)
 		reports_dir = xstrdup("reports"); /* a config's default */
 	for (fi = 0; fi < n_files; fi++) {
 		const char *f = files[fi];
-		struct reg_verify_result res;
+		const struct sign_pub *used = pub;
+		long long seqn = -1;
 		char *tc = NULL, sha[65], tcsha[80], id[17], tcfile[256];
 
 		pl_err_init(&err);
@@ -220,8 +304,17 @@ int cmd_verify(int argc, char **argv)
 			rc = rc == EXIT_USAGE || c == EXIT_OK ? rc : c;
 			continue;
 		}
-		if (evidence_missing(f, &err) < 0 || sign_verify_file(pub, f, &tc, &err) < 0 ||
-		    sign_sha256_file(f, sha, &err) < 0) {
+		if (evidence_missing(f, &err) == 0 && sign_verify_file(pub, f, &tc, &err) < 0 &&
+		    !no_register && fileio_exists(regpath) &&
+		    vreg_load(&vr, regpath, pub, saved) > 0) {
+			/* signed by a key the register was handed over to? */
+			used = by_rotated_key(&vr, f, &tc);
+			if (used)
+				pl_err_init(&err);
+			else
+				used = pub;
+		}
+		if (pl_err_isset(&err) || sign_sha256_file(f, sha, &err) < 0) {
 			int c = cli_fail(&err);
 
 			rc = rc == EXIT_USAGE ? rc : c;
@@ -246,22 +339,11 @@ int cmd_verify(int argc, char **argv)
 				   "cannot be checked (--no-register checks the signature alone)",
 				   regpath);
 		} else if (!no_register && strstr(tc, "register_seq:")) {
-			if (reg_state == 0) {
-				struct pl_err rerr = PL_ERR_INIT;
-
-				reg_state =
-					register_verify(regpath, pub, saved, &res, &rerr) == 0 &&
-							register_load(regpath, &entries, &rerr) == 0
-						? 1
-						: -1;
-				if (reg_state < 0)
-					cli_fail(&rerr);
-			}
-			if (reg_state < 0)
+			if (vreg_load(&vr, regpath, pub, saved) < 0)
 				pl_err_set(&err, PL_E_INTEGRITY, f,
 					   "signature is valid but the register does not verify");
-			else
-				check_entry(entries, f, tc, sha, &err);
+			else if (check_entry(vr.entries, f, tc, sha, &seqn, &err) == 0)
+				same_key_as_entry(&vr, f, seqn, used, &err);
 		}
 		if (pl_err_isset(&err)) {
 			int c = cli_fail(&err);
@@ -273,9 +355,13 @@ int cmd_verify(int argc, char **argv)
 			sign_tc_field(tc, "register_seq", seq, sizeof(seq));
 			sign_tc_field(tc, "date", date, sizeof(date));
 			sign_tc_field(tc, "night", night, sizeof(night));
-			printf("ok: %s: signed by key %s; %s%s%s%s%s%s\n", f,
-			       sign_pub_keyid(pub, id)[0] ? id : "(pem)", date,
-			       night[0] ? ", night " : "", night,
+			printf("ok: %s: signed by key %s%s; %s%s%s%s%s%s\n", f,
+			       sign_pub_keyid(used, id)[0] ? id : "(pem)",
+			       used != pub
+				       ? " (the register was handed over to it from the trusted "
+					 "key by a key rotation)"
+				       : "",
+			       date, night[0] ? ", night " : "", night,
 			       seq[0] ? ", register entry #" : "", seq,
 			       !seq[0]	     ? ""
 			       : no_register ? " (register not checked: --no-register)"
@@ -284,8 +370,11 @@ int cmd_verify(int argc, char **argv)
 		free(tc);
 	}
 out:
+	if (vr.state > 0)
+		print_unchecked(&vr.res);
 	free(reports_dir);
-	json_decref(entries);
+	json_decref(vr.entries);
+	register_keys_free(vr.keys);
 	sign_pub_free(pub);
 	sign_config_release(&sc);
 	return rc;

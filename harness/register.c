@@ -1231,6 +1231,44 @@ out:
 
 /* ---- verification and proofs ---- */
 
+/* 1 when the register at path holds a key rotation entry (unverified: a hint). */
+static int has_rotation(const char *path)
+{
+	struct pl_err ignore = PL_ERR_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	int has;
+
+	has = fileio_read_all(path, REGISTER_MAX, &text, &len, &ignore) == 0 &&
+	      line_has(text, len, "\"type\":\"key_rotation\"");
+	free(text);
+	return has;
+}
+
+int register_read_checkpoint_of(const char *file, const char *reg, const struct sign_pub *pub,
+				size_t *size, struct merkle_hash *root, struct pl_err *err)
+{
+	struct pl_err first = PL_ERR_INIT;
+	struct scan s;
+	struct ckpt c, mine;
+	int rc = -1;
+
+	if (register_read_checkpoint(file, pub, size, root, &first) == 0)
+		return 0;
+	if (!fileio_exists(reg) || !has_rotation(reg)) {
+		*err = first;
+		return -1;
+	}
+	/* signed by another key: the one the register's rotations made current at its size */
+	if (verify_all(reg, pub, &s, &mine, err) == 0 && ckpt_read_keys(file, &s, &c, err) == 0) {
+		*size = c.size;
+		*root = c.root;
+		rc = 0;
+	}
+	scan_release(&s);
+	return rc;
+}
+
 int register_verify(const char *path, const struct sign_pub *pub, const char *old_checkpoint,
 		    struct reg_verify_result *out, struct pl_err *err)
 {

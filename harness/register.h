@@ -233,6 +233,12 @@ json_t *register_by_night(const json_t *entries);
 int register_read_checkpoint(const char *file, const struct sign_pub *pub, size_t *size,
 			     struct merkle_hash *root, struct pl_err *err);
 
+/* The same for a checkpoint of the register reg (its own, or one saved earlier): when reg
+ * exists it is verified with pub first, and the checkpoint with the key the register's
+ * rotations made current at the checkpoint's size (reg missing: with pub). */
+int register_read_checkpoint_of(const char *file, const char *reg, const struct sign_pub *pub,
+				size_t *size, struct merkle_hash *root, struct pl_err *err);
+
 /* Loads the entries (parsed, NOT verified) as a new JSON array. A missing file is an empty
  * register. */
 int register_load(const char *path, json_t **entries, struct pl_err *err);

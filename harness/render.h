@@ -100,6 +100,9 @@ struct render_register_proof {
 	const char *reports_why;       /* RENDER_REPORTS_NO_FOLDER: why none was checked */
 	const json_t *report_problems; /* {"SEQ": {"problem", "label", "file", "why"}} as
 					  register_check_reports fills it; may be NULL */
+	size_t unchecked; /* entries before the handover to the trusted key (a later key than
+			     the register's first): their signatures were not checked */
+	const char *unchecked_key; /* the key that signed them; may be NULL */
 };
 
 /* entry's report problem in p->report_problems (borrowed: "label" says it in a few words,

@@ -595,6 +595,44 @@ static void reports_words(struct sbuf *out, const struct render_register_proof *
 	}
 }
 
+/* The key rotations: when the register was handed over from one key to the next. */
+static void rotations_table(struct sbuf *out, const json_t *entries)
+{
+	const json_t *e;
+	size_t i;
+	int any = 0;
+
+	json_array_foreach(entries, i, e)
+	{
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *old = json_string_value(json_object_get(e, "old_key"));
+		const char *neu = json_string_value(json_object_get(e, "new_key"));
+		const char *why = json_string_value(json_object_get(e, "reason"));
+
+		if (!t || strcmp(t, "key_rotation"))
+			continue;
+		if (!any++)
+			sbuf_addstr(out, "<h3>signing key rotations</h3>\n<table><tr><th>#</th>"
+					 "<th>rotated</th><th>old key</th><th>new key</th>"
+					 "<th>reason</th></tr>\n");
+		sbuf_addf(out, "<tr><td class=\"n\">%lld</td><td>",
+			  (long long)json_integer_value(json_object_get(e, "seq")));
+		render_decision_date(e, out);
+		sbuf_addstr(out, "</td><td><code>");
+		render_xml_escape(out, old ? old : "?");
+		sbuf_addstr(out, "</code></td><td><code>");
+		render_xml_escape(out, neu ? neu : "?");
+		sbuf_addstr(out, "</code></td><td>");
+		render_xml_escape(out, why ? why : "");
+		sbuf_addstr(out, "</td></tr>\n");
+	}
+	if (any)
+		sbuf_addstr(out,
+			    "</table>\n<p>Entries after a rotation are signed by its new "
+			    "key, which also signed the rotation; plumbline verify follows the "
+			    "rotations from the public key you hold.</p>\n");
+}
+
 /* What was verified before the page was written: the entries, the nights they cover, the
  * key, the signed checkpoint, the report files. */
 static void proof_section(struct sbuf *out, const json_t *entries, const struct render_html_opts *o)
@@ -635,6 +673,16 @@ static void proof_section(struct sbuf *out, const json_t *entries, const struct 
 	sbuf_addch(out, '.');
 	reports_words(out, p);
 	sbuf_addstr(out, "</p>\n");
+	if (p->unchecked) {
+		sbuf_addf(out,
+			  "<p class=\"lead\">Not checked: the signatures of entries #0 to #%zu, "
+			  "made by the key <code>",
+			  p->unchecked - 1);
+		render_xml_escape(out, p->unchecked_key ? p->unchecked_key : "-");
+		sbuf_addstr(out, "</code> before the register was handed over to the trusted "
+				 "key; verify them with the original public key.</p>\n");
+	}
+	rotations_table(out, entries);
 	evidence_banner(out, entries, o, NULL, 1);
 }
 

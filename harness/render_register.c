@@ -164,6 +164,29 @@ static void reports_line(const struct render_register_proof *p, struct sbuf *out
 	}
 }
 
+/* The key rotations among entries: one line each, "  rotation:   #SEQ DATE: OLD -> NEW: reason". */
+static void rotations_text(const json_t *entries, struct sbuf *out)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(entries, i, e)
+	{
+		const char *t = sget(e, "type");
+
+		if (!t || strcmp(t, "key_rotation"))
+			continue;
+		sbuf_addf(out, "  rotation:   #%lld ",
+			  (long long)json_integer_value(json_object_get(e, "seq")));
+		render_decision_date(e, out);
+		sbuf_addf(out, ": key %s -> %s", sget(e, "old_key") ? sget(e, "old_key") : "?",
+			  sget(e, "new_key") ? sget(e, "new_key") : "?");
+		if (sget(e, "reason"))
+			sbuf_addf(out, ": \"%s\"", sget(e, "reason"));
+		sbuf_addch(out, '\n');
+	}
+}
+
 void render_register_proof_text(const struct render_register_proof *p, const json_t *entries,
 				struct sbuf *out)
 {
@@ -186,6 +209,13 @@ void render_register_proof_text(const struct render_register_proof *p, const jso
 		  p->entries);
 	sbuf_addf(out, "  nights:     %s to %s\n", first[0] ? first : "-", last[0] ? last : "-");
 	sbuf_addf(out, "  key:        %s\n", p->key_id ? p->key_id : "-");
+	rotations_text(entries, out);
+	if (p->unchecked)
+		sbuf_addf(out,
+			  "  not checked: the signatures of entries #0 to #%zu, by key %s before "
+			  "the register was handed over to the trusted key (verify them with the "
+			  "original public key)\n",
+			  p->unchecked - 1, p->unchecked_key ? p->unchecked_key : "-");
 	sbuf_addf(out, "  checkpoint: size %zu, root %s, signed %s\n", p->checkpoint_size,
 		  p->root_hex ? p->root_hex : "-", p->checkpoint_date ? p->checkpoint_date : "-");
 	if (p->saved_checked)
@@ -355,6 +385,19 @@ void render_register_show(const json_t *entries, const struct render_register_pr
 			report_words(out, e, register_event(events, e),
 				     render_report_problem(proof, e));
 			sbuf_release(&what);
+		} else if (!strcmp(type, "key_rotation")) {
+			if (!any++)
+				sbuf_addstr(out, "\nchanges and decisions:\n");
+			date_only(night, d);
+			sbuf_addf(out,
+				  "  #%-4lld %s  KEY ROTATION: the register is signed by key %s "
+				  "from here on, no longer by %s; rotated ",
+				  (long long)seq, d, sget(e, "new_key") ? sget(e, "new_key") : "?",
+				  sget(e, "old_key") ? sget(e, "old_key") : "?");
+			render_decision_date(e, out);
+			if (sget(e, "reason"))
+				sbuf_addf(out, ": \"%s\"", sget(e, "reason"));
+			sbuf_addch(out, '\n');
 		} else if (!strcmp(type, "decision")) {
 			const json_t *acc = json_object_get(e, "accepts_seq");
 			long long first =
