@@ -22,6 +22,15 @@
  * Checkpoint file (text; signature = Ed25519 over every byte before the "sig " line):
  *   plumbline register checkpoint v1\n size N\n root HEX\n date ISO\n key KEYID\n sig BASE64\n
  *
+ * A "key_rotation" entry (register_append_rotation) hands the register over to a new key:
+ * "old_key", "new_key" (key ids), "new_public_key" (base64 minisign public key), "reason"
+ * (optional), signed by the old key ("sig") and by the new one ("new_key_sig"), both over the
+ * JCS text of the entry without either signature. Entries after it, and checkpoints of a size
+ * past it, are signed by the new key. Verification follows the rotations from the trusted key;
+ * a trusted key that a rotation introduced verifies from the entry after that rotation, the
+ * entries before it counted as unchecked (their bytes are still covered by the hash chain and
+ * the checkpoint the trusted key signs).
+ *
  * What verify catches, naming the entry: an edited or forged entry (signature), a deleted,
  * inserted or reordered entry (seq and prev), entries appended without a checkpoint or a
  * truncated register (checkpoint size), a replaced checkpoint (its signature or root). A
