@@ -371,6 +371,29 @@ static void check_register(struct doctor *d, const struct sign_config *sc,
 	sbuf_release(&ck);
 }
 
+/* A register a key rotation handed over from the secret key to another key: the rotation was
+ * interrupted (or a retired key restored), and runs refuse the key. Returns 1 when reported. */
+static int rotation_interrupted(struct doctor *d, const struct sign_config *sc,
+				const struct sign_pub *half)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char fix[1200], id[17], now[17];
+
+	if (!fileio_exists(sc->register_path) ||
+	    register_key_now(sc->register_path, half, now, &err) < 0 ||
+	    !strcmp(now, sign_pub_keyid(half, id)))
+		return 0;
+	snprintf(fix, sizeof(fix),
+		 "plumbline keygen --rotate --config %s (finishes the interrupted rotation from "
+		 "%s.next)",
+		 d->config_path, sc->secret_key);
+	item_fail(d, fix,
+		  "the register %s was handed over to key %s by a key rotation, but the secret "
+		  "key %s is key %s, which it retired: runs refuse it",
+		  sc->register_path, now, sc->secret_key, id);
+	return 1;
+}
+
 static void check_signing(struct doctor *d, const struct sign_config *sc)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -393,6 +416,9 @@ static void check_signing(struct doctor *d, const struct sign_config *sc)
 		item_fail(d, fix, "signing key: %s", pl_err_str(&err, buf, sizeof(buf)));
 		goto out;
 	}
+	half = sign_key_pub(k);
+	if (rotation_interrupted(d, sc, half))
+		goto out;
 	if (!fileio_exists(sc->public_key)) {
 		snprintf(fix, sizeof(fix), "restore %s (the public half of %s) from its backup",
 			 sc->public_key, sc->secret_key);
@@ -401,7 +427,6 @@ static void check_signing(struct doctor *d, const struct sign_config *sc)
 		goto out;
 	}
 	pub = sign_pub_load(sc->public_key, &err);
-	half = sign_key_pub(k);
 	if (!pub) {
 		snprintf(fix, sizeof(fix), "restore %s (the public half of %s) from its backup",
 			 sc->public_key, sc->secret_key);

@@ -1245,6 +1245,27 @@ static int has_rotation(const char *path)
 	return has;
 }
 
+int register_key_now(const char *path, const struct sign_pub *pub, char id[17], struct pl_err *err)
+{
+	struct pl_err why = PL_ERR_INIT;
+	struct scan s;
+	struct ckpt c;
+	int rc = -1;
+
+	id[0] = '\0';
+	/* a crash between an entry and its checkpoint is not tampering: the next append seals
+	 * it */
+	if (verify_all(path, pub, &s, &c, &why) < 0 && !s.unsealed) {
+		*err = why;
+		goto out;
+	}
+	sign_pub_keyid(keys_at(&s.keys, (long long)s.n), id);
+	rc = 0;
+out:
+	scan_release(&s);
+	return rc;
+}
+
 int register_read_checkpoint_of(const char *file, const char *reg, const struct sign_pub *pub,
 				size_t *size, struct merkle_hash *root, struct pl_err *err)
 {

@@ -168,6 +168,12 @@ struct reg_verify_result {
 	char current_key[17];	/* the key that signs the register now (after its rotations) */
 };
 
+/* The id of the key that signs the register's next entry, after its rotations, into id:
+ * the entries verified with pub as register_verify does, but an entry a crash left without
+ * its checkpoint is accepted, as register_open accepts it. Reads only. Returns 0, or -1 with
+ * err set. */
+int register_key_now(const char *path, const struct sign_pub *pub, char id[17], struct pl_err *err);
+
 /* When res says entries were not checked (res->unchecked: the trusted key is a later key than
  * the register's first), appends a line saying which, and what checks them; else nothing. */
 void register_describe_unchecked(const struct reg_verify_result *res, struct sbuf *out);

@@ -167,6 +167,10 @@ night "$tmp/crash" 2026-11-03 3
 grep -q "register entry #2 (a key rotation) hands the register over to key $newc, but the secret key is key $orig, which it retired: the rotation was interrupted before the new key was put in place ('plumbline keygen --rotate' finishes it)" \
 	"$tmp/last.err" || fail "crash: run: $(cat "$tmp/last.err")"
 [ -e "$tmp/crash/reports/2026-11-03/sim-demo.json" ] && fail "crash: a report was written"
+"$PLUMBLINE" doctor --config "$tmp/crash/plumbline.json" >"$tmp/doctor.out" 2>&1 || true
+grep -q "was handed over to key $newc by a key rotation, but the secret key .* is key $orig, which it retired" \
+	"$tmp/doctor.out" || fail "crash: doctor: $(cat "$tmp/doctor.out")"
+grep -q "plumbline keygen --rotate --config" "$tmp/doctor.out" || fail "crash: doctor's fix"
 expect_exit 0 "$PLUMBLINE" keygen --rotate --config "$tmp/crash/plumbline.json" --reason again
 grep -q "^finished the interrupted rotation: key $orig -> $newc (register entry #2)" "$tmp/last.out" ||
 	fail "crash: finish: $(cat "$tmp/last.out")"
