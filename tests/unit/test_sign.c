@@ -354,6 +354,62 @@ static void test_config(void **state)
 	json_decref(v);
 }
 
+/* What a key rotation uses: the public key as the base64 line of its minisign file (and
+ * back), the public files written over, and a secret key alone (O_EXCL, 0600). */
+static void test_rotation_helpers(void **state)
+{
+	struct fx *f = *state;
+	struct pl_err err = PL_ERR_INIT;
+	struct sign_pub *p = sign_pub_load(f->pk, &err), *q, *r;
+	struct sbuf b64 = SBUF_INIT;
+	char path[200], path2[220], *text = NULL, id1[17], id2[17];
+	struct sign_key *k;
+	struct stat st;
+	size_t len;
+
+	assert_non_null(p);
+	sign_pub_encode(p, &b64);
+	assert_int_equal(fileio_read_all(f->pk, 4096, &text, &len, &err), 0);
+	assert_non_null(strstr(text, b64.buf)); /* the file's second line */
+	free(text);
+	q = sign_pub_decode(b64.buf);
+	assert_non_null(q);
+	assert_true(sign_pub_equal(p, q));
+	assert_string_equal(sign_pub_keyid(q, id1), sign_pub_keyid(p, id2));
+	assert_null(sign_pub_decode("not base64"));
+	assert_null(sign_pub_decode("RWQ=")); /* too short */
+	assert_null(sign_pub_decode(NULL));
+	/* written over another key's files */
+	snprintf(path, sizeof(path), "%s/w.pub", f->dir);
+	assert_int_equal(sign_pub_write(q, path, NULL, &err), 0);
+	r = sign_pub_load(path, &err);
+	assert_true(sign_pub_equal(r, p));
+	sign_pub_free(r);
+	snprintf(path2, sizeof(path2), "%s.pem", path);
+	r = sign_pub_load(path2, &err);
+	assert_true(sign_pub_equal(r, p));
+	sign_pub_free(r);
+	unlink(path);
+	unlink(path2);
+	/* a secret key alone: 0600, never over an existing file */
+	snprintf(path, sizeof(path), "%s/next.key", f->dir);
+	assert_int_equal(sign_keygen_secret(path, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	k = sign_key_load(path, &err);
+	assert_non_null(k);
+	r = sign_key_pub(k);
+	assert_false(sign_pub_equal(r, p));
+	sign_pub_free(r);
+	sign_key_free(k);
+	assert_int_equal(sign_keygen_secret(path, &err), -1);
+	assert_non_null(strstr(err.msg, "refusing to overwrite an existing secret key"));
+	unlink(path);
+	sign_pub_free(p);
+	sign_pub_free(q);
+	sbuf_release(&b64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_minisig),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_rotation_helpers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
