@@ -191,6 +191,30 @@ out:
 	return rc;
 }
 
+/* The public key file must hold the old key, or the new one (a rotation interrupted after
+ * step 3): another key there would be written over without being kept. */
+static int public_is_ours(const char *path, const struct sign_pub *oldp, const struct sign_pub *cur,
+			  struct pl_err *err)
+{
+	struct pl_err ignore = PL_ERR_INIT;
+	struct sign_pub *have;
+	char id[17], want[17];
+	int ok;
+
+	if (!fileio_exists(path))
+		return 0;
+	have = sign_pub_load(path, &ignore);
+	ok = sign_pub_equal(have, oldp) || sign_pub_equal(have, cur);
+	if (!ok)
+		pl_err_set(err, PL_E_IO, path,
+			   "holds key %s, not the secret key's public half %s: the rotation would "
+			   "write over it; find out which is right first ('plumbline doctor')",
+			   have ? sign_pub_keyid(have, id) : "(unreadable)",
+			   sign_pub_keyid(oldp, want));
+	sign_pub_free(have);
+	return ok ? 0 : -1;
+}
+
 int rotate_lock_shared(const char *register_path, struct pl_err *err)
 {
 	char *path = with_suffix(register_path, ".rotate.lock", NULL);
@@ -246,7 +270,7 @@ int rotate_key(const struct rotate_paths *p, const char *reason, struct rotate_r
 		goto out;
 	}
 	r = register_open_flags(p->register_path, old, REGISTER_OPEN_HANDED_OVER, err);
-	if (!r)
+	if (!r || public_is_ours(p->public_key, oldp, register_current_key(r, NULL), err) < 0)
 		goto out;
 	wipe_retired(p->secret_key);
 	cur = register_current_key(r, &rot);

@@ -180,6 +180,15 @@ static void test_rotate_files(void **st)
 	assert_int_equal(register_verify(p.register_path, orig, NULL, &vr, &err), 0);
 	assert_int_equal(vr.rotations, 1);
 	assert_string_equal(vr.current_key, res.new_key);
+	/* a public key file holding another key is not written over */
+	copy(p.public_key, in("a", "pub.save"), 0644);
+	assert_int_equal(sign_keygen(in("a", "x.key"), in("a", "x.pub"), NULL, 0, &err), 0);
+	copy(in("a", "x.pub"), p.public_key, 0644);
+	assert_int_equal(rotate_key(&p, NULL, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "not the secret key's public half"));
+	assert_int_equal(count_lines(p.register_path, "key_rotation"), 1);
+	copy(in("a", "pub.save"), p.public_key, 0644);
+	pl_err_init(&err);
 	/* a second rotation chains */
 	assert_int_equal(rotate_key(&p, NULL, &res, &err), 0);
 	assert_int_equal(res.seq, 3);
