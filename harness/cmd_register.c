@@ -34,9 +34,10 @@ const char usage_register[] =
 static const char usage_register_tail[] =
 	"\n"
 	"The register (default STATE_DIR/register.jsonl) is append-only JSON Lines: one signed\n"
-	"entry per run per vendor/model/suite, and one per decision ('baseline accept'), each\n"
-	"with the SHA-256 of the previous entry. After every append a checkpoint (tree size +\n"
-	"RFC 6962 Merkle root, signed) is written to REGISTER.checkpoint.\n"
+	"entry per run per vendor/model/suite, one per decision ('baseline accept') and one per\n"
+	"key rotation ('keygen --rotate'), each with the SHA-256 of the previous entry. After\n"
+	"every append a checkpoint (tree size + RFC 6962 Merkle root, signed) is written to\n"
+	"REGISTER.checkpoint. Verification follows key rotations from the public key given.\n"
 	"\n"
 	"  show and report verify the register first, as verify does (with --checkpoint, that\n"
 	"           it extends the saved one), and say what they verified: the entries, the\n"
