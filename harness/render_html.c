@@ -651,9 +651,16 @@ static void proof_section(struct sbuf *out, const json_t *entries, const struct 
 	render_xml_escape(out, p->path);
 	sbuf_addf(out,
 		  "</code> was verified as <code>plumbline register verify</code> does: "
-		  "<b>%zu entries</b> (every entry's signature, sequence number and hash-chain "
-		  "link), covering the nights <b>",
+		  "<b>%zu entries</b> (",
 		  p->entries);
+	if (p->unchecked)
+		sbuf_addf(out,
+			  "every entry's sequence number and hash-chain link; the signatures "
+			  "from #%zu on, see below",
+			  p->unchecked);
+	else
+		sbuf_addstr(out, "every entry's signature, sequence number and hash-chain link");
+	sbuf_addstr(out, "), covering the nights <b>");
 	render_xml_escape(out, first[0] ? first : "-");
 	sbuf_addstr(out, "</b> to <b>");
 	render_xml_escape(out, last[0] ? last : "-");

@@ -203,10 +203,21 @@ void render_register_proof_text(const struct render_register_proof *p, const jso
 	}
 	render_register_period(entries, first, last);
 	sbuf_addf(out, "verified: %s (as 'plumbline register verify' does)\n", p->path);
-	sbuf_addf(out,
-		  "  entries:    %zu, every signature, sequence number and hash-chain link "
-		  "checked\n",
-		  p->entries);
+	if (p->unchecked && p->unchecked < p->entries)
+		sbuf_addf(out,
+			  "  entries:    %zu, every sequence number and hash-chain link checked, "
+			  "the signatures from #%zu on\n",
+			  p->entries, p->unchecked);
+	else if (p->unchecked)
+		sbuf_addf(out,
+			  "  entries:    %zu, every sequence number and hash-chain link checked, "
+			  "no signature (below)\n",
+			  p->entries);
+	else
+		sbuf_addf(out,
+			  "  entries:    %zu, every signature, sequence number and hash-chain link "
+			  "checked\n",
+			  p->entries);
 	sbuf_addf(out, "  nights:     %s to %s\n", first[0] ? first : "-", last[0] ? last : "-");
 	sbuf_addf(out, "  key:        %s\n", p->key_id ? p->key_id : "-");
 	rotations_text(entries, out);

@@ -88,6 +88,14 @@ grep -q "not checked: the signatures of entries #0 to #2 by key $orig" "$tmp/las
 expect_exit 0 "$PLUMBLINE" verify --config "$cfg" "$R4"
 expect_exit 1 "$PLUMBLINE" verify --config "$cfg" "$R1"
 grep -q "signed by key $orig, not by the public key $new" "$tmp/last.err" || fail "R1, new key"
+# show with the new key alone does not claim every signature checked
+expect_exit 0 "$PLUMBLINE" register show --config "$cfg"
+grep -q "entries:    [0-9]*, every sequence number and hash-chain link checked, the signatures from #3 on" \
+	"$tmp/last.out" || fail "show, new key: $(head -3 "$tmp/last.out")"
+grep -q "every signature" "$tmp/last.out" && fail "show, new key: every signature claimed"
+expect_exit 0 "$PLUMBLINE" register report --html --config "$cfg" --out "$tmp/new.html"
+grep -q "the signatures from #3 on" "$tmp/new.html" || fail "html, new key"
+grep -q "every entry's signature" "$tmp/new.html" && fail "html, new key: every signature claimed"
 
 # --- 3. show, the HTML report, proofs --------------------------------------------------------
 expect_exit 0 "$PLUMBLINE" register show --config "$cfg" --public-key "$tmp/orig.pub"
