@@ -370,6 +370,59 @@ static void add_quoted(struct sbuf *sb, const char *s)
 	sbuf_addch(sb, '\'');
 }
 
+/* A report signed before a key rotation (keygen --rotate): its key is retired, kept beside
+ * the public key as PUB.KEYID. Tries each kept key on the report; one that verifies it must
+ * be the register's key at the report's entry (register_seq in its trusted comment), and the
+ * register, verified from that key through its rotations, must be signed by pub now: a copy
+ * of a retired key signs no report the register does not hold. Returns 0 (*tc set), or -1
+ * (the caller's error, the current key's failure, stands). */
+static int by_retired_key(const struct sign_config *sc, const struct sign_pub *pub,
+			  const char *report, char **tc)
+{
+	char *dir = xstrdup(sc->public_key), *slash = strrchr(dir, '/'), path[4096], seqs[32];
+	const char *base = slash ? slash + 1 : sc->public_key;
+	size_t blen = strlen(base);
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	if (slash)
+		*slash = 0;
+	d = opendir(slash ? dir : ".");
+	while (d && rc < 0 && (de = readdir(d))) {
+		struct pl_err ignore = PL_ERR_INIT;
+		struct reg_verify_result res;
+		struct reg_keys *keys = NULL;
+		struct sign_pub *old;
+		size_t n;
+		char *t = NULL;
+
+		if (strncmp(de->d_name, base, blen) || de->d_name[blen] != '.' ||
+		    strlen(de->d_name + blen + 1) != 16)
+			continue; /* PUB.KEYID, not PUB.pem nor PUB.KEYID.pem */
+		snprintf(path, sizeof(path), "%s/%s", slash ? dir : ".", de->d_name);
+		old = sign_pub_load(path, &ignore);
+		if (old && sign_verify_file(old, report, &t, &ignore) == 0 &&
+		    sign_tc_field(t, "register_seq", seqs, sizeof(seqs)) == 0 &&
+		    register_verify_keys(sc->register_path, old, NULL, &res, &keys, &ignore) == 0 &&
+		    (n = register_keys_count(keys)) > 1 &&
+		    sign_pub_equal(register_keys_get(keys, n - 1, NULL, NULL), pub) &&
+		    sign_pub_equal(register_keys_at(keys, strtoll(seqs, NULL, 10)), old)) {
+			free(*tc);
+			*tc = t;
+			t = NULL;
+			rc = 0;
+		}
+		free(t);
+		register_keys_free(keys);
+		sign_pub_free(old);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return rc;
+}
+
 int cmd_baseline_accept(int argc, char **argv)
 {
 	struct accept_args a;
@@ -446,8 +499,13 @@ int cmd_baseline_accept(int argc, char **argv)
 	}
 	/* Only a report that verifies can be accepted: the decision cites its signature. */
 	pub = sign_pub_load(sc.public_key, &err);
-	if (!pub || sign_verify_file(pub, a.report, &tc, &err) < 0)
+	if (!pub)
 		goto fail;
+	if (sign_verify_file(pub, a.report, &tc, &err) < 0) {
+		if (by_retired_key(&sc, pub, a.report, &tc) < 0)
+			goto fail;
+		pl_err_init(&err); /* signed before a key rotation, by the key of its entry */
+	}
 	if (sign_tc_field(tc, "register_seq", seqs, sizeof(seqs)) < 0) {
 		pl_err_set(&err, PL_E_INTEGRITY, a.report, "the signature names no register entry");
 		goto fail;

@@ -193,4 +193,34 @@ expect_exit 0 "$PLUMBLINE" verify --config "$tmp/crash/plumbline.json" --public-
 cp -p "$tmp/stolen-old.key" "$tmp/crash/state/plumbline.key"
 night "$tmp/crash" 2026-11-04 3
 grep -q "which it retired" "$tmp/last.err" || fail "restored old key: $(cat "$tmp/last.err")"
+
+# --- 6. baseline accept of a report signed before the rotation --------------------------------
+# its key is retired, kept as register.pub.OLDKEY: accept verifies the report with it, the
+# register from it through the rotation to register.pub, and its entry signed by it
+clone "$dir" "$tmp/acc"
+RA="$tmp/acc/reports/2026-11-01/sim-demo.json"
+mv "$tmp/acc/state/register.pub.$orig" "$tmp/kept.pub"
+"$PLUMBLINE" baseline accept --config "$tmp/acc/plumbline.json" --report "$RA" \
+	--reason "pre-rotation night" >"$tmp/acc.out" 2>&1 && fail "accept without the kept old key"
+grep -q "$orig" "$tmp/acc.out" || fail "accept without the kept key: $(cat "$tmp/acc.out")"
+cp "$tmp/kept.pub" "$tmp/acc/state/register.pub.$orig"
+sim_start acc --seed 5 --night 1
+sed -i "s#127.0.0.1:[0-9]*#127.0.0.1:$port#" "$tmp/acc/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline accept --config "$tmp/acc/plumbline.json" --report "$RA" \
+	--reason "pre-rotation night" --top-up
+sim_stop
+grep -q '"type":"decision"' "$tmp/acc/state/register.jsonl" || fail "accept: no decision entry"
+expect_exit 0 "$PLUMBLINE" register verify --config "$tmp/acc/plumbline.json" \
+	--public-key "$tmp/orig.pub"
+# a report the retired key signed after its rotation is not one the register holds
+clone "$dir" "$tmp/acc2"
+RB="$tmp/acc2/reports/2026-11-04/sim-demo.json"
+rm -f "$RB.minisig"
+minisign -S -s "$tmp/stolen-old.key" -m "$RB" -t "$(sed -n 's/^trusted comment: //p' \
+	"$R4.minisig")" >/dev/null 2>&1 </dev/null || fail "minisign could not re-sign"
+"$PLUMBLINE" baseline accept --config "$tmp/acc2/plumbline.json" --report "$RB" \
+	--reason "forged" --top-up >"$tmp/acc2.out" 2>&1 &&
+	fail "accept of a report re-signed by the retired key"
+grep -q "signed by key $orig, not by the public key $new" "$tmp/acc2.out" ||
+	fail "accept, re-signed: $(cat "$tmp/acc2.out")"
 echo "ok"
