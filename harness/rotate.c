@@ -166,6 +166,18 @@ static int install(const struct rotate_paths *p, const struct sign_pub *oldp,
 		free(text);
 		sign_pub_free(have);
 	}
+	if (kept == 0) {
+		/* no public file held the old key (deleted, or a finished step): its copy comes
+		 * from the secret key, as baseline accept and auditors look for PUBLIC.KEYID */
+		char *keep = with_suffix(p->public_key, ".", out->old_key);
+
+		if (!fileio_exists(keep) && sign_pub_write(oldp, keep, NULL, err) < 0) {
+			free(keep);
+			goto out;
+		}
+		kept = fileio_exists(keep);
+		free(keep);
+	}
 	out->old_public_kept = kept > 0;
 	if (sign_pub_write(newp, p->public_key, pem, err) < 0)
 		goto out;
