@@ -73,7 +73,8 @@ int alert_pending_is_for(const json_t *pend, const struct alert_event *ev,
  * told checks, into k. A recovery event (r.ev, ALERT_RECOVERED) points into r and into tonight's
  * event (borrowed: keep it alive while r is used). alert_recovery_of_outage: 1 when entry (the
  * channel's "V/M/S|incomplete|CH" state entry, NULL when none) tells an outage still open, which
- * tonight's completed run ends (r filled), else 0. alert_recovery_of_checks: 1 when told (the
+ * tonight's completed run ends (r filled), else 0 (also when night is before the outage's
+ * first night: a backfill ends nothing). alert_recovery_of_checks: 1 when told (the
  * channel's {"PROMPT\tCHECK": SINCE} told failing) is not empty and none of it fails tonight
  * (marked: tonight's failed checks, "since" on those told), r naming them and those of passed
  * (told failing, passing since an earlier night), else 0. alert_checks_passed_after: the

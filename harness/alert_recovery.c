@@ -68,6 +68,10 @@ int alert_recovery_of_outage(const json_t *entry, const struct alert_event *toni
 	 * since is unknown, and a notice for one long over would mislead */
 	if (!json_is_true(json_object_get(entry, "open")))
 		return 0;
+	/* a night before the outage's first (a --date backfill) completing says nothing about
+	 * whether it is over: the outage stays open */
+	if (since && night && strlen(since) == 10 && strcmp(night, since) < 0)
+		return 0;
 	from_tonight(r, tonight, ALERT_INCOMPLETE);
 	snprintf(r->since, sizeof(r->since), "%s", since ? since : "?");
 	if (reason) {

@@ -10,6 +10,8 @@
 #   B. night 1: a check fails (the capital must be London): a check-failure alert;
 #      night 2: it passes (the check asks for Paris): exactly one recovery naming it;
 #      night 3: nothing.
+#   C. night 5: an outage; night 4 run later (--date backfill) completes: no recovery (a night
+#      before the outage says nothing of its end); night 6 completes: the recovery.
 source "$(dirname "$0")/lib.sh"
 
 # suite_with CITY OUT: the demo suite plus a check on capital-fr that the answer names CITY
@@ -127,4 +129,20 @@ assert b["recovered_checks"] == [{"prompt": "capital-fr", "check": "names-city",
 assert "failed_checks" not in b, b
 assert "1 check passing again since 2026-04-02" in b["title"], b["title"]
 PY
+# C. an outage, then a backfill of an earlier night (--date) that completes: it is not over
+: >"$tmp/requests.jsonl"
+dir="$tmp/backfill"
+sim_start rec3 --seed 5 --night 0
+config "$dir"
+expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+	"$tmp/paris.json"
+sim_stop
+night "$dir" "$tmp/paris.json" 5 3 --fault 529
+night "$dir" "$tmp/paris.json" 4 0
+[ "$(alerts /hook)" = "2026-04-05 incomplete" ] ||
+	fail "a backfilled night before the outage ended it: $(alerts /hook)"
+night "$dir" "$tmp/paris.json" 6 0
+[ "$(alerts /hook)" = "2026-04-05 incomplete
+2026-04-06 recovered" ] || fail "backfill: the webhook got $(alerts /hook)"
 echo "ok: a channel told a problem hears once that it is over"

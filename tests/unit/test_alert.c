@@ -606,6 +606,7 @@ static void test_dedup_over_nights(void **state)
 	/* Noise never alerts and leaves no trace; its run completed, though: the outage told
 	 * is over, said once (the noise itself is not sent). */
 	ev = change_event("e3", NIGHT1 + 7 * DAY);
+	ev.report_path = "reports/2026-12-04/acme-core.json"; /* its night, after the outage's */
 	ev.confidence = 0.5;
 	assert_int_equal(alerts_dispatch(a, &ev, statedir, &err), 0);
 	assert_int_equal(alerts_outcome(a, 0, NULL), ALERT_SKIPPED_NOT_WANTED);
