@@ -393,6 +393,14 @@ out:
 	return rc;
 }
 
+/* 1 when night (YYYY-MM-DD) is before the night string j holds. */
+static int night_before(const char *night, const json_t *j)
+{
+	const char *other = json_string_value(j);
+
+	return other && strlen(other) == 10 && strcmp(night, other) < 0;
+}
+
 /* Every check channel i was told failing passes tonight: *over = 1 and the channel, when it
  * takes recoveries, told so. 0, or -1 when the notice failed. */
 static int recover_checks(struct alerts *a, size_t i, const struct alert_event *ev,
@@ -480,7 +488,7 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		struct alert_event chev;
 		int takes = kind != ALERT_NONE &&
 			    (ev->kind == ALERT_TEST || (ch->kinds & (1u << ev->kind)));
-		int late_failed = 0, sent = 0, over = 0;
+		int late_failed = 0, sent = 0, over = 0, past = 0;
 		size_t n_new = 0;
 
 		if (a->off[i])
@@ -493,6 +501,11 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			told = json_object_get(json_object_get(d.entries, fkey.buf), "failing");
 			passed = json_object_get(json_object_get(d.entries, fkey.buf), "passed");
 			marked = mark_told(ev, told, &n_new);
+			/* a night before the one the channel's checks were last told about (a
+			 * --date backfill) says nothing of them now: no recovery, state kept */
+			past = night_before(night,
+					    json_object_get(json_object_get(d.entries, fkey.buf),
+							    "night"));
 		}
 		chev = *ev;
 		if (marked)
@@ -504,7 +517,8 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		/* what is over goes before tonight's news, in its own message */
 		if (completed && recover_outage(a, i, ev, night, &d) < 0)
 			late_failed = 1;
-		if (marked && recover_checks(a, i, ev, told, passed, marked, night, &d, &over) < 0)
+		if (marked && !past &&
+		    recover_checks(a, i, ev, told, passed, marked, night, &d, &over) < 0)
 			late_failed = 1;
 		if (late_failed)
 			a->outcomes[i] = ALERT_FAILED;
@@ -566,7 +580,9 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 		}
 	told:
 		/* what the channel now knows failing: written when it changes */
-		if (marked) {
+		if (marked && past) {
+			json_decref(marked);
+		} else if (marked) {
 			json_t *after = told_after(marked, sent, night);
 			json_t *pafter = alert_checks_passed_after(told, passed, marked, over);
 			int same = json_equal(after, told) &&

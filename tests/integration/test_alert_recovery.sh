@@ -12,6 +12,8 @@
 #      night 3: nothing.
 #   C. night 5: an outage; night 4 run later (--date backfill) completes: no recovery (a night
 #      before the outage says nothing of its end); night 6 completes: the recovery.
+#   D. the same for checks: failing on night 5, night 4 backfilled passes (no recovery, the
+#      checks still told failing), night 6 fails the same (not news), night 7 passes.
 source "$(dirname "$0")/lib.sh"
 
 # suite_with CITY OUT: the demo suite plus a check on capital-fr that the answer names CITY
@@ -145,4 +147,22 @@ night "$dir" "$tmp/paris.json" 4 0
 night "$dir" "$tmp/paris.json" 6 0
 [ "$(alerts /hook)" = "2026-04-05 incomplete
 2026-04-06 recovered" ] || fail "backfill: the webhook got $(alerts /hook)"
+# D. a check fails on night 5; night 4 run later passes: no recovery, and night 6 failing the
+# same check is not news (still told); night 7 passes: the recovery
+: >"$tmp/requests.jsonl"
+dir="$tmp/checks-backfill"
+sim_start rec4 --seed 5 --night 0
+config "$dir"
+expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+	"$tmp/paris.json"
+sim_stop
+night "$dir" "$tmp/london.json" 5 1
+night "$dir" "$tmp/paris.json" 4 0
+night "$dir" "$tmp/london.json" 6 1
+[ "$(alerts /hook)" = "2026-04-05 check_failures" ] ||
+	fail "a backfilled night before the failing checks ended them: $(alerts /hook)"
+night "$dir" "$tmp/paris.json" 7 0
+[ "$(alerts /hook)" = "2026-04-05 check_failures
+2026-04-07 recovered" ] || fail "checks backfill: the webhook got $(alerts /hook)"
 echo "ok: a channel told a problem hears once that it is over"
