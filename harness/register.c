@@ -1564,7 +1564,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir, json_
 	struct stat st;
 	struct sbuf file;
 	json_t *last;
-	size_t i, bad = 0;
+	size_t i, bad = 0, dir_len;
 	char why[400];
 
 	memset(out, 0, sizeof(*out));
@@ -1577,6 +1577,10 @@ int register_check_reports(const json_t *entries, const char *reports_dir, json_
 		return pl_err_set(err, PL_E_USAGE, reports_dir,
 				  "is not a folder: name the reports folder (the one holding "
 				  "NIGHT/VENDOR-SUITE.json)");
+	/* a folder given as "reports/" names its files "reports/NIGHT/...", not "reports//..." */
+	dir_len = strlen(reports_dir);
+	while (dir_len > 1 && reports_dir[dir_len - 1] == '/')
+		dir_len--;
 	sbuf_init(&file);
 	last = last_runs(entries);
 	for (i = 0; i < json_array_size(entries); i++) {
@@ -1593,7 +1597,7 @@ int register_check_reports(const json_t *entries, const char *reports_dir, json_
 			continue;
 		}
 		sbuf_reset(&file);
-		sbuf_addf(&file, "%s/%s", reports_dir, rel);
+		sbuf_addf(&file, "%.*s/%s", (int)dir_len, reports_dir, rel);
 		if (!report_problem(e, file.buf, why, sizeof(why), &kind, &label)) {
 			out->checked++;
 			continue;

@@ -158,6 +158,11 @@ expect_exit 1 "$PLUMBLINE" register verify --public-key register.pub --register 
 expect_exit 1 "$PLUMBLINE" register show --public-key register.pub --register register.jsonl
 grep -q "#2 *2026-03-03  sim/sim-gpt-1 demo: report missing (reports/2026-03-03/sim-demo.json)" \
 	"$tmp/last.out" || fail "audit, show: $(cat "$tmp/last.out")"
+# the folder typed with a trailing slash: the files are named as they are, without "//"
+expect_exit 1 "$PLUMBLINE" register show --public-key register.pub --register register.jsonl \
+	--reports reports/
+grep -q "#2 *2026-03-03  sim/sim-gpt-1 demo: report missing (reports/2026-03-03/sim-demo.json)" \
+	"$tmp/last.out" || fail "audit, show --reports DIR/: $(cat "$tmp/last.out")"
 expect_exit 1 "$PLUMBLINE" verify --public-key register.pub --register register.jsonl register.jsonl
 grep -q "reports/2026-03-03/sim-demo.json: the report of register entry #2 (night 2026-03-03" \
 	"$tmp/last.err" || fail "audit, deleted: $(cat "$tmp/last.err")"
