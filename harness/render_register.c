@@ -295,8 +295,12 @@ static void report_words(struct sbuf *out, const json_t *e, const json_t *ev, co
 			  sget(e, "report_sha256") ? sget(e, "report_sha256") : "-");
 		return;
 	}
-	if (pr)
-		sbuf_addf(out, " (report %s: %s)\n", report ? report : "-", sget(pr, "label"));
+	if (pr) /* the file checked (--reports DIR), not the path the entry recorded */
+		sbuf_addf(out, " (report %s: %s)\n",
+			  sget(pr, "file") ? sget(pr, "file")
+			  : report	   ? report
+					   : "-",
+			  sget(pr, "label"));
 	else
 		sbuf_addf(out, " (report %s)\n", report ? report : "-");
 }

@@ -166,4 +166,15 @@ grep -q "#2 *2026-03-03  sim/sim-gpt-1 demo: report missing (reports/2026-03-03/
 expect_exit 1 "$PLUMBLINE" verify --public-key register.pub --register register.jsonl register.jsonl
 grep -q "reports/2026-03-03/sim-demo.json: the report of register entry #2 (night 2026-03-03" \
 	"$tmp/last.err" || fail "audit, deleted: $(cat "$tmp/last.err")"
+# a changed night's line names the file checked in the folder given with --reports (where
+# the auditor's copy is), not the path the entry recorded on the operator's host
+expect_exit 1 "$PLUMBLINE" demo --dir "$tmp/demo" --suite "$PL_SOURCE_DIR/suites/demo.json" # a changed night
+mv "$tmp/demo/reports" "$tmp/demo-copy"
+changed=$(grep -l '"verdict": *"changed"' "$tmp"/demo-copy/*/sim-demo.json | head -n 1)
+[ -n "$changed" ] || fail "demo: no changed night in $(ls "$tmp/demo-copy")"
+rm "$changed"
+expect_exit 1 "$PLUMBLINE" register show --config "$tmp/demo/plumbline.json" \
+	--reports "$tmp/demo-copy"
+grep -q "^  #1 .*(report $changed: report missing)$" "$tmp/last.out" ||
+	fail "show --reports, changed night: $(cat "$tmp/last.out")"
 echo "ok: test_register_reports"
