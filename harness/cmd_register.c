@@ -534,6 +534,7 @@ static int load_verified(const struct opts *o, const struct sign_config *sc, con
 		v->proof.saved_size = v->res.old_checkpoint_size;
 		v->proof.unchecked = v->res.unchecked;
 		v->proof.unchecked_key = v->res.unchecked_key;
+		v->proof.unchecked_from = v->res.unchecked_from;
 	}
 	/* the entries of an unverified register name report files too: said all the same */
 	rc = check_reports(o, reports_dir, v);

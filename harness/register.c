@@ -1302,7 +1302,7 @@ int register_verify_keys(const char *path, const struct sign_pub *pub, const cha
 	struct scan s;
 	struct ckpt c, old;
 	struct merkle_hash *proof = NULL;
-	size_t plen = 0;
+	size_t plen = 0, i;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -1334,6 +1334,12 @@ int register_verify_keys(const char *path, const struct sign_pub *pub, const cha
 	out->rotations = s.rotations;
 	out->unchecked = s.start;
 	snprintf(out->unchecked_key, sizeof(out->unchecked_key), "%s", s.start_key);
+	out->unchecked_from = 0;
+	for (i = 0; i < s.n_claims; i++) {
+		/* an earlier rotation: the handover's old key signs only from after it */
+		if (s.claims[i].idx + 1 < s.start && s.claims[i].idx + 1 > out->unchecked_from)
+			out->unchecked_from = s.claims[i].idx + 1;
+	}
 	sign_pub_keyid(keys_at(&s.keys, (long long)s.n), out->current_key);
 	out->checkpoint_size = c.size;
 	merkle_hex(&c.root, out->root_hex);
@@ -1381,12 +1387,17 @@ void register_describe_unchecked(const struct reg_verify_result *res, struct sbu
 {
 	if (!res->unchecked)
 		return;
+	sbuf_addf(out, "not checked: the signatures of entries #0 to #%zu by key %s",
+		  res->unchecked - 1, res->unchecked_key);
+	if (res->unchecked_from)
+		sbuf_addf(out, " (#%zu on; those before by the keys earlier rotations retired)",
+			  res->unchecked_from);
 	sbuf_addf(out,
-		  "not checked: the signatures of entries #0 to #%zu by key %s, the key before "
-		  "rotation entry #%zu handed the register over to the trusted key (its new-key "
-		  "signature was checked): verify them with the original public key; their bytes "
-		  "are covered only by the hash chain and the checkpoint the trusted key signed\n",
-		  res->unchecked - 1, res->unchecked_key, res->unchecked - 1);
+		  ", the key before rotation entry #%zu handed the register over to the trusted "
+		  "key (its new-key signature was checked): verify them with the original public "
+		  "key; their bytes are covered only by the hash chain and the checkpoint the "
+		  "trusted key signed\n",
+		  res->unchecked - 1);
 }
 
 static const char *sget(const json_t *o, const char *k);

@@ -165,6 +165,8 @@ struct reg_verify_result {
 				   checked, only their hash chain and the checkpoint's root; 0
 				   when the trusted key signs from entry 0 */
 	char unchecked_key[17]; /* the key that signed them (the handover's old_key) */
+	size_t unchecked_from;	/* ... from this entry on; the ones before it were signed by
+				   the keys earlier rotations retired (0: none) */
 	char current_key[17];	/* the key that signs the register now (after its rotations) */
 };
 

@@ -103,6 +103,8 @@ struct render_register_proof {
 	size_t unchecked; /* entries before the handover to the trusted key (a later key than
 			     the register's first): their signatures were not checked */
 	const char *unchecked_key; /* the key that signed them; may be NULL */
+	size_t unchecked_from;	   /* ... from this entry on (earlier rotations: those before
+				      it by the keys they retired); 0 when none */
 };
 
 /* entry's report problem in p->report_problems (borrowed: "label" says it in a few words,

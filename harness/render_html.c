@@ -686,7 +686,12 @@ static void proof_section(struct sbuf *out, const json_t *entries, const struct 
 			  "made by the key <code>",
 			  p->unchecked - 1);
 		render_xml_escape(out, p->unchecked_key ? p->unchecked_key : "-");
-		sbuf_addstr(out, "</code> before the register was handed over to the trusted "
+		sbuf_addstr(out, "</code>");
+		if (p->unchecked_from)
+			sbuf_addf(out,
+				  " (#%zu on; those before by the keys earlier rotations retired)",
+				  p->unchecked_from);
+		sbuf_addstr(out, " before the register was handed over to the trusted "
 				 "key; verify them with the original public key.</p>\n");
 	}
 	rotations_table(out, entries);

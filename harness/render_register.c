@@ -221,7 +221,15 @@ void render_register_proof_text(const struct render_register_proof *p, const jso
 	sbuf_addf(out, "  nights:     %s to %s\n", first[0] ? first : "-", last[0] ? last : "-");
 	sbuf_addf(out, "  key:        %s\n", p->key_id ? p->key_id : "-");
 	rotations_text(entries, out);
-	if (p->unchecked)
+	if (p->unchecked && p->unchecked_from)
+		sbuf_addf(out,
+			  "  not checked: the signatures of entries #0 to #%zu, by key %s (#%zu "
+			  "on; those before by the keys earlier rotations retired) before the "
+			  "register was handed over to the trusted key (verify them with the "
+			  "original public key)\n",
+			  p->unchecked - 1, p->unchecked_key ? p->unchecked_key : "-",
+			  p->unchecked_from);
+	else if (p->unchecked)
 		sbuf_addf(out,
 			  "  not checked: the signatures of entries #0 to #%zu, by key %s before "
 			  "the register was handed over to the trusted key (verify them with the "

@@ -1112,12 +1112,17 @@ static void test_rotation_chain(void **state)
 	/* the middle key alone: from its handover (#2) on */
 	assert_int_equal(register_verify(reg, p2, NULL, &res, &err), 0);
 	assert_int_equal(res.unchecked, 3);
+	assert_int_equal(res.unchecked_from, 0); /* #0 to #2: all the first key's */
 	/* the newest key alone */
 	assert_int_equal(register_verify(reg, p3, NULL, &res, &err), 0);
 	assert_int_equal(res.unchecked, 6);
 	assert_string_equal(res.unchecked_key, sign_pub_keyid(p2, id));
 	register_describe_unchecked(&res, &sb);
 	assert_non_null(strstr(sb.buf, "not checked: the signatures of entries #0 to #5 by key "));
+	/* #0 to #2 were the first key's, not p2's (QA: an auditor tried p2 on them) */
+	assert_int_equal(res.unchecked_from, 3);
+	assert_non_null(strstr(sb.buf, " (#3 on; those before by the keys earlier rotations "
+				       "retired)"));
 	sbuf_release(&sb);
 	/* a retired key cannot extend it: refused naming the rotation and both keys */
 	pl_err_init(&err);
