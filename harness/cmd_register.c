@@ -660,12 +660,13 @@ static int do_verify(const struct opts *o, const char *reg, const char *reports_
 		rc = cli_fail(&err); /* 2 for a --reports that is not a folder */
 		goto out;
 	}
-	printf("ok: %s: %zu entries (%zu runs, %zu decisions", reg, res.entries, res.runs,
-	       res.decisions);
-	if (res.rotations)
-		printf(", %zu key rotation%s: signed by key %s now", res.rotations,
-		       res.rotations == 1 ? "" : "s", res.current_key);
-	printf(")\n");
+	{
+		struct sbuf sb = SBUF_INIT;
+
+		register_describe_counts(&res, &sb);
+		printf("ok: %s: %s\n", reg, sb.buf);
+		sbuf_release(&sb);
+	}
 	printf("checkpoint: size %zu, root %s, signed %s\n", res.checkpoint_size, res.root_hex,
 	       res.checkpoint_date);
 	if (res.old_checkpoint_checked)

@@ -146,12 +146,14 @@ static int verify_register(const char *f, const struct verify_args *va, const ch
 		rc = cli_fail(&err);
 		goto out;
 	}
-	printf("ok: %s: %zu entries (%zu runs, %zu decisions", f, res.entries, res.runs,
-	       res.decisions);
-	if (res.rotations)
-		printf(", %zu key rotation%s: signed by key %s now", res.rotations,
-		       res.rotations == 1 ? "" : "s", res.current_key);
-	printf("), checkpoint size %zu root %s; ", res.checkpoint_size, res.root_hex);
+	{
+		struct sbuf sb = SBUF_INIT;
+
+		register_describe_counts(&res, &sb);
+		printf("ok: %s: %s", f, sb.buf);
+		sbuf_release(&sb);
+	}
+	printf(", checkpoint size %zu root %s; ", res.checkpoint_size, res.root_hex);
 	if (va->entries_only)
 		printf("report files not checked (--entries-only): the entries alone were "
 		       "verified\n");

@@ -1383,6 +1383,22 @@ out:
 	return rc;
 }
 
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+void register_describe_counts(const struct reg_verify_result *res, struct sbuf *out)
+{
+	sbuf_addf(out, "%zu entr%s (%zu run%s, %zu decision%s", res->entries,
+		  res->entries == 1 ? "y" : "ies", res->runs, plural(res->runs), res->decisions,
+		  plural(res->decisions));
+	if (res->rotations)
+		sbuf_addf(out, ", %zu key rotation%s: signed by key %s now", res->rotations,
+			  plural(res->rotations), res->current_key);
+	sbuf_addch(out, ')');
+}
+
 void register_describe_unchecked(const struct reg_verify_result *res, struct sbuf *out)
 {
 	if (!res->unchecked)

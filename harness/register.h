@@ -176,6 +176,9 @@ struct reg_verify_result {
  * err set. */
 int register_key_now(const char *path, const struct sign_pub *pub, char id[17], struct pl_err *err);
 
+/* Appends what a verification counted: "5 entries (4 runs, 1 decision, 1 key rotation:
+ * signed by key 9C04... now)", each count singular or plural as it is. */
+void register_describe_counts(const struct reg_verify_result *res, struct sbuf *out);
 /* When res says entries were not checked (res->unchecked: the trusted key is a later key than
  * the register's first), appends a line saying which, and what checks them; else nothing. */
 void register_describe_unchecked(const struct reg_verify_result *res, struct sbuf *out);

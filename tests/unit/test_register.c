@@ -168,6 +168,20 @@ static void test_append_verify(void **state)
 	assert_int_equal(res.runs, 4);
 	assert_int_equal(res.decisions, 1);
 	assert_int_equal(res.checkpoint_size, 5);
+	{ /* counts said in words, one of a kind singular (was "1 decisions") */
+		struct sbuf sb = SBUF_INIT;
+		struct reg_verify_result one = res;
+
+		register_describe_counts(&res, &sb);
+		assert_string_equal(sb.buf, "5 entries (4 runs, 1 decision)");
+		sbuf_release(&sb);
+		one.entries = one.runs = 1;
+		one.decisions = 0;
+		sbuf_init(&sb);
+		register_describe_counts(&one, &sb);
+		assert_string_equal(sb.buf, "1 entry (1 run, 0 decisions)");
+		sbuf_release(&sb);
+	}
 	/* the saved checkpoint after 2 entries is consistent with today's */
 	snprintf(report, sizeof(report), "%s.ck2", reg);
 	assert_int_equal(register_verify(reg, pub, report, &res, &err), 0);
