@@ -179,6 +179,35 @@ static const json_t *entry_now(const struct dispatch *d, const char *key)
 	return e ? e : json_object_get(d->entries, key);
 }
 
+/* The latest night an open outage was found incomplete (entry "latest"), tonight's or the
+ * one prev holds, whichever is later: a night before it that completes (a --date backfill)
+ * does not end the outage (alert_recovery_of_outage). */
+static void note_latest(json_t *entry, const json_t *prev, const char *night)
+{
+	const char *was = json_is_true(json_object_get(prev, "open"))
+				  ? json_string_value(json_object_get(prev, "latest"))
+				  : NULL;
+
+	json_object_set_new(entry, "latest",
+			    json_string(was && strcmp(was, night) > 0 ? was : night));
+}
+
+/* An open outage found incomplete again tonight, its alert held back (the cooldown): the
+ * state keeps tonight as its latest night. */
+static void record_still_out(struct dispatch *d, const char *key, const char *night)
+{
+	const json_t *prev = entry_now(d, key);
+	json_t *entry;
+
+	if (!json_is_true(json_object_get(prev, "open")))
+		return;
+	entry = json_deep_copy(prev);
+	note_latest(entry, prev, night);
+	if (!json_equal(entry, prev))
+		json_object_set(json_object_get(d->ours, "entries"), key, entry);
+	json_decref(entry);
+}
+
 static void record_sent(struct dispatch *d, const char *key, const struct alert_event *ev)
 {
 	json_t *entry = json_pack("{s:s?,s:s?,s:s,s:I}", "epoch", ev->epoch, "stage",
@@ -202,6 +231,11 @@ static void record_sent(struct dispatch *d, const char *key, const struct alert_
 			alert_night(ev, d->now, night, sizeof(night));
 		json_object_set_new(entry, "open", json_true());
 		json_object_set_new(entry, "since", json_string(night));
+		if (ev->late_night)
+			snprintf(night, sizeof(night), "%s", ev->late_night);
+		else
+			alert_night(ev, d->now, night, sizeof(night));
+		note_latest(entry, prev, night);
 		if (ev->reason)
 			json_object_set_new(entry, "reason", json_string(ev->reason));
 	}
@@ -557,6 +591,8 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			    alert_is_duplicate(a, entry, ev, d.now)) {
 				if (!late_failed)
 					a->outcomes[i] = ALERT_SKIPPED_DUPLICATE;
+				if (ev->kind == ALERT_INCOMPLETE)
+					record_still_out(&d, key.buf, night);
 				log_info("alert: %s for %s already sent to \"%s\"; not repeated",
 					 alert_kind_name(ev->kind), key.buf, ch->name);
 				goto told;

@@ -61,6 +61,7 @@ int alert_recovery_of_outage(const json_t *entry, const struct alert_event *toni
 			     const char *night, struct alert_recovery *r)
 {
 	const char *since = json_string_value(json_object_get(entry, "since"));
+	const char *latest = json_string_value(json_object_get(entry, "latest"));
 	const char *reason = json_string_value(json_object_get(entry, "reason"));
 	double avail;
 
@@ -71,6 +72,10 @@ int alert_recovery_of_outage(const json_t *entry, const struct alert_event *toni
 	/* a night before the outage's first (a --date backfill) completing says nothing about
 	 * whether it is over: the outage stays open */
 	if (since && night && strlen(since) == 10 && strcmp(night, since) < 0)
+		return 0;
+	/* nor does one before the latest night found incomplete, told or not (the cooldown held
+	 * its alert back): the outage ends with a run of that night or a later one */
+	if (latest && night && strlen(latest) == 10 && strcmp(night, latest) < 0)
 		return 0;
 	from_tonight(r, tonight, ALERT_INCOMPLETE);
 	snprintf(r->since, sizeof(r->since), "%s", since ? since : "?");

@@ -14,6 +14,8 @@
 #      before the outage says nothing of its end); night 6 completes: the recovery.
 #   D. the same for checks: failing on night 5, night 4 backfilled passes (no recovery, the
 #      checks still told failing), night 6 fails the same (not news), night 7 passes.
+#   E. outages on nights 1 and 3, night 3's alert held back by the cooldown; night 2 run later
+#      completes: no recovery (the latest night found incomplete is after it); night 4 does.
 source "$(dirname "$0")/lib.sh"
 
 # suite_with CITY OUT: the demo suite plus a check on capital-fr that the answer names CITY
@@ -165,4 +167,22 @@ night "$dir" "$tmp/london.json" 6 1
 night "$dir" "$tmp/paris.json" 7 0
 [ "$(alerts /hook)" = "2026-04-05 check_failures
 2026-04-07 recovered" ] || fail "checks backfill: the webhook got $(alerts /hook)"
+# E. outages on nights 1 and 3 (night 3's alert held back by the cooldown); night 2 run later
+#    completes: no recovery (night 3, the latest incomplete, is after it); night 4: the recovery
+: >"$tmp/requests.jsonl"
+dir="$tmp/two-outages"
+sim_start rec5 --seed 5 --night 0
+config "$dir"
+expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+	"$tmp/paris.json"
+sim_stop
+night "$dir" "$tmp/paris.json" 1 3 --fault 529
+night "$dir" "$tmp/paris.json" 3 3 --fault 529
+night "$dir" "$tmp/paris.json" 2 0
+[ "$(alerts /hook)" = "2026-04-01 incomplete" ] ||
+	fail "a backfilled night between two outages ended them: $(alerts /hook)"
+night "$dir" "$tmp/paris.json" 4 0
+[ "$(alerts /hook)" = "2026-04-01 incomplete
+2026-04-04 recovered" ] || fail "two outages: the webhook got $(alerts /hook)"
 echo "ok: a channel told a problem hears once that it is over"
