@@ -625,10 +625,24 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 				   (json_object_size(pafter) ? json_equal(pafter, passed)
 							     : !json_object_size(passed));
 
-			if (!same && (json_object_size(after) || told)) {
+			const json_t *was = json_object_get(d.entries, fkey.buf);
+			/* the same checks failing on a later night than the one recorded: that
+			 * night is recorded, so a backfill before it that passes is "past" (no
+			 * recovery while the latest night judged still fails) */
+			const char *wn = json_string_value(json_object_get(was, "night"));
+			int later = json_object_size(after) && wn && strlen(wn) == 10 &&
+				    strcmp(wn, night) < 0;
+
+			if ((!same || later) && (json_object_size(after) || told)) {
 				json_t *fe = json_pack("{s:o,s:s,s:s,s:I}", "failing", after,
 						       "night", night, "sent", d.stamp, "sent_unix",
 						       (json_int_t)d.now);
+
+				if (same) { /* nothing was told tonight: when it was stays */
+					json_object_set(fe, "sent", json_object_get(was, "sent"));
+					json_object_set(fe, "sent_unix",
+							json_object_get(was, "sent_unix"));
+				}
 
 				/* told failing, passing now: named when the last one passes */
 				if (json_object_size(pafter))

@@ -16,6 +16,7 @@
 #      checks still told failing), night 6 fails the same (not news), night 7 passes.
 #   E. outages on nights 1 and 3, night 3's alert held back by the cooldown; night 2 run later
 #      completes: no recovery (the latest night found incomplete is after it); night 4 does.
+#   F. the same for checks failing on nights 1 and 3, night 2 backfilled passing.
 source "$(dirname "$0")/lib.sh"
 
 # suite_with CITY OUT: the demo suite plus a check on capital-fr that the answer names CITY
@@ -185,4 +186,22 @@ night "$dir" "$tmp/paris.json" 2 0
 night "$dir" "$tmp/paris.json" 4 0
 [ "$(alerts /hook)" = "2026-04-01 incomplete
 2026-04-04 recovered" ] || fail "two outages: the webhook got $(alerts /hook)"
+# F. the same for checks: failing on nights 1 and 3 (night 3 not news); night 2 run later
+#    passes: no recovery (night 3 still failed); night 4 passes: the recovery
+: >"$tmp/requests.jsonl"
+dir="$tmp/two-failing"
+sim_start rec6 --seed 5 --night 0
+config "$dir"
+expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+	"$tmp/paris.json"
+sim_stop
+night "$dir" "$tmp/london.json" 1 1
+night "$dir" "$tmp/london.json" 3 1
+night "$dir" "$tmp/paris.json" 2 0
+[ "$(alerts /hook)" = "2026-04-01 check_failures" ] ||
+	fail "a backfilled night between two failing nights ended them: $(alerts /hook)"
+night "$dir" "$tmp/paris.json" 4 0
+[ "$(alerts /hook)" = "2026-04-01 check_failures
+2026-04-04 recovered" ] || fail "two failing nights: the webhook got $(alerts /hook)"
 echo "ok: a channel told a problem hears once that it is over"
