@@ -75,14 +75,23 @@ for l in open(sys.argv[1]):
 PY
 }
 
+# fresh DIR NAME: a new setup in DIR (config, key, baseline recorded against simulator NAME);
+# sets dir
+fresh() {
+	dir=$1
+	sim_start "$2" --seed 5 --night 0
+	config "$dir"
+	expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
+	expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
+		"$tmp/paris.json"
+	sim_stop
+}
+
+# clear_requests: forget what the receiver got so far
+clear_requests() { : >"$tmp/requests.jsonl"; }
+
 # A. an outage, then a completed night
-dir="$tmp/outage"
-sim_start rec --seed 5 --night 0
-config "$dir"
-expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-	"$tmp/paris.json"
-sim_stop
+fresh "$tmp/outage" rec
 night "$dir" "$tmp/paris.json" 1 3 --fault 529
 [ "$(alerts /hook)" = "2026-04-01 incomplete" ] || fail "night 1: $(alerts /hook)"
 night "$dir" "$tmp/paris.json" 2 0
@@ -109,14 +118,8 @@ assert title["color"] == "Good" and "recovered" in title["text"], title
 PY
 
 # B. a failing check, then passing again
-: >"$tmp/requests.jsonl"
-dir="$tmp/checks"
-sim_start rec2 --seed 5 --night 0
-config "$dir"
-expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-	"$tmp/paris.json"
-sim_stop
+clear_requests
+fresh "$tmp/checks" rec2
 night "$dir" "$tmp/london.json" 1 1
 night "$dir" "$tmp/paris.json" 2 0
 night "$dir" "$tmp/paris.json" 3 0
@@ -135,14 +138,8 @@ assert "failed_checks" not in b, b
 assert "1 check passing again since 2026-04-02" in b["title"], b["title"]
 PY
 # C. an outage, then a backfill of an earlier night (--date) that completes: it is not over
-: >"$tmp/requests.jsonl"
-dir="$tmp/backfill"
-sim_start rec3 --seed 5 --night 0
-config "$dir"
-expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-	"$tmp/paris.json"
-sim_stop
+clear_requests
+fresh "$tmp/backfill" rec3
 night "$dir" "$tmp/paris.json" 5 3 --fault 529
 night "$dir" "$tmp/paris.json" 4 0
 [ "$(alerts /hook)" = "2026-04-05 incomplete" ] ||
@@ -152,14 +149,8 @@ night "$dir" "$tmp/paris.json" 6 0
 2026-04-06 recovered" ] || fail "backfill: the webhook got $(alerts /hook)"
 # D. a check fails on night 5; night 4 run later passes: no recovery, and night 6 failing the
 # same check is not news (still told); night 7 passes: the recovery
-: >"$tmp/requests.jsonl"
-dir="$tmp/checks-backfill"
-sim_start rec4 --seed 5 --night 0
-config "$dir"
-expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-	"$tmp/paris.json"
-sim_stop
+clear_requests
+fresh "$tmp/checks-backfill" rec4
 night "$dir" "$tmp/london.json" 5 1
 night "$dir" "$tmp/paris.json" 4 0
 night "$dir" "$tmp/london.json" 6 1
@@ -170,14 +161,8 @@ night "$dir" "$tmp/paris.json" 7 0
 2026-04-07 recovered" ] || fail "checks backfill: the webhook got $(alerts /hook)"
 # E. outages on nights 1 and 3 (night 3's alert held back by the cooldown); night 2 run later
 #    completes: no recovery (night 3, the latest incomplete, is after it); night 4: the recovery
-: >"$tmp/requests.jsonl"
-dir="$tmp/two-outages"
-sim_start rec5 --seed 5 --night 0
-config "$dir"
-expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-	"$tmp/paris.json"
-sim_stop
+clear_requests
+fresh "$tmp/two-outages" rec5
 night "$dir" "$tmp/paris.json" 1 3 --fault 529
 night "$dir" "$tmp/paris.json" 3 3 --fault 529
 night "$dir" "$tmp/paris.json" 2 0
@@ -188,14 +173,8 @@ night "$dir" "$tmp/paris.json" 4 0
 2026-04-04 recovered" ] || fail "two outages: the webhook got $(alerts /hook)"
 # F. the same for checks: failing on nights 1 and 3 (night 3 not news); night 2 run later
 #    passes: no recovery (night 3 still failed); night 4 passes: the recovery
-: >"$tmp/requests.jsonl"
-dir="$tmp/two-failing"
-sim_start rec6 --seed 5 --night 0
-config "$dir"
-expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-	"$tmp/paris.json"
-sim_stop
+clear_requests
+fresh "$tmp/two-failing" rec6
 night "$dir" "$tmp/london.json" 1 1
 night "$dir" "$tmp/london.json" 3 1
 night "$dir" "$tmp/paris.json" 2 0
