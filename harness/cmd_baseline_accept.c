@@ -8,7 +8,9 @@
 #include "config.h"
 #include "fileio.h"
 #include "journal.h"
+#include "lock.h"
 #include "register.h"
+#include "rotate.h"
 #include "sampleset.h"
 #include "session.h"
 #include "sign.h"
@@ -434,6 +436,7 @@ int cmd_baseline_accept(int argc, char **argv)
 	struct sign_key *key = NULL;
 	struct sign_pub *pub = NULL;
 	struct reg *reg = NULL;
+	int rot_fd = -1;
 	struct sampleset *set = NULL;
 	struct suite *su = NULL;
 	char *tc = NULL, *journal = NULL, seqs[32], *end, rsha[65], old_sha[65], new_sha[65];
@@ -586,7 +589,12 @@ int cmd_baseline_accept(int argc, char **argv)
 	free(set->model);
 	set->model = xstrdup(v->model);
 	session_stamp_requests(set, su);
-	/* Verify the register before touching the baseline (the append locks it again). */
+	/* Verify the register before touching the baseline (the append locks it again). A
+	 * key rotation finishes first, and none starts until the decision is recorded: else the
+	 * baseline would be replaced and the decision refused, signed by a retired key. */
+	rot_fd = rotate_lock_shared(sc.register_path, &err);
+	if (rot_fd < 0)
+		goto fail;
 	key = sign_key_load(sc.secret_key, &err);
 	reg = key ? register_open(sc.register_path, key, &err) : NULL;
 	if (!reg)
@@ -651,6 +659,7 @@ out:
 	free(journal);
 	free(tc);
 	register_close(reg);
+	lock_file_release(rot_fd);
 	sign_key_free(key);
 	sign_pub_free(pub);
 	jsonfile_release(&rep);

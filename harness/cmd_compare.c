@@ -10,9 +10,11 @@
 #include "evaluate.h"
 #include "fileio.h"
 #include "hex.h"
+#include "lock.h"
 #include "plan.h"
 #include "register.h"
 #include "render.h"
+#include "rotate.h"
 #include "session.h"
 #include "sign.h"
 #include "stats.h"
@@ -595,7 +597,7 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	struct sign_config sc;
 	struct sign_key *key = NULL;
 	size_t i;
-	int rc = -1;
+	int rc = -1, rot_fd = -1;
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&sa, 0, sizeof(sa));
@@ -806,7 +808,9 @@ static int compare_suite(struct session *s, const struct cargs *a, const struct 
 	if (fileio_exists(sc.secret_key)) {
 		time_t t = register_parse_date(date);
 
-		key = sign_key_load(sc.secret_key, err);
+		/* signed with the key current when it is read: no rotation meanwhile */
+		rot_fd = rotate_lock_shared(sc.register_path, err);
+		key = rot_fd >= 0 ? sign_key_load(sc.secret_key, err) : NULL;
 		if (!key)
 			goto out;
 		snprintf(tcbuf, sizeof(tcbuf), "%lld", (long long)(t < 0 ? 0 : t));
@@ -832,6 +836,7 @@ out:
 	json_decref(eb);
 	json_decref(section);
 	detect_params_free(params);
+	lock_file_release(rot_fd);
 	sign_key_free(key);
 	sign_config_release(&sc);
 	sbuf_release(&bytes);

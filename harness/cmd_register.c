@@ -2,8 +2,10 @@
 #include "canon.h"
 #include "cli.h"
 #include "fileio.h"
+#include "lock.h"
 #include "register.h"
 #include "render.h"
+#include "rotate.h"
 #include "sign.h"
 
 #include <limits.h>
@@ -383,7 +385,7 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	json_t *rj;
 	const char *rnight;
 	long long seq;
-	int rc;
+	int rc, rot_fd;
 
 	if (!o->report || !o->vendor || !o->model || !o->suite || !o->verdict)
 		return cli_usage_error("register", "add needs REPORT, --vendor, --model, --suite "
@@ -422,7 +424,9 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 	e.availability = o->availability;
 	e.latency_p50_ms = o->latency;
 	e.latency_p95_ms = -1;
-	k = sign_key_load(skpath, &err);
+	/* a key rotation finishes first, and none starts until the entry is appended */
+	rot_fd = rotate_lock_shared(reg, &err);
+	k = rot_fd >= 0 ? sign_key_load(skpath, &err) : NULL;
 	r = k ? register_open(reg, k, &err) : NULL;
 	seq = r ? register_sign_and_append(r, k, &e, &err) : -1;
 	if (seq < 0) {
@@ -432,6 +436,7 @@ static int do_add(const struct opts *o, const char *reg, const char *skpath)
 		rc = EXIT_OK;
 	}
 	register_close(r);
+	lock_file_release(rot_fd);
 	sign_key_free(k);
 	json_decref(rj);
 	return rc;
