@@ -43,6 +43,9 @@
  * (watch_set, watch_test). */
 #define WATCH_P	  0.1
 #define WATCH_MAX 5
+/* During an unstable episode a prompt's distance p-value counts this many times over
+ * (discount_distances). */
+#define UNSTABLE_DISCOUNT 10.0
 /* A prompt's unseen answers alarm alone at q <= prompt_alpha times this (novel_alone). */
 #define NOVEL_ALONE 0.01
 
@@ -2004,6 +2007,28 @@ static void states_list(const struct detect_run *ev, struct decision *d)
 	}
 }
 
+/* On an endpoint in an unstable episode (tonight unstable, or a night among the last
+ * min_history), a prompt's distance from its own nights is weak evidence: the nights wander
+ * by more than a window of them measures (a wandering endpoint's prompts come out two at a
+ * time beyond their spreads on about 5 of 100 nights, bench_scenarios' sim-wild and
+ * cat-wild). Its p-value counts UNSTABLE_DISCOUNT times over (Bonferroni-like: the level
+ * for distances is a tenth); answers the prompt never gave (novel), the rates and the hard
+ * signals are judged as on any night. */
+static void discount_distances(struct detect_run *ev)
+{
+	size_t i, k;
+
+	for (i = 0; i < ev->n_w; i++)
+		for (k = 0; k < ev->w[i].n_ev; k++) {
+			struct evidence *e = &ev->w[i].ev[k];
+
+			if (!e->level && strcmp(e->signal, "novel")) {
+				e->p = fmin(1, e->p * UNSTABLE_DISCOUNT);
+				e->discounted = 1;
+			}
+		}
+}
+
 static void decide(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
@@ -2075,6 +2100,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	 * squared): the median of a few prompts wanders across one line from night to night. */
 	line = recent_unstable(ev) ? p->over_sampling : p->over_sampling * p->over_sampling;
 	d->unstable = wide && ev->overdispersion > line;
+	if (d->unstable || recent_unstable(ev))
+		discount_distances(ev);
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
 	d->suite_above = d->above;
@@ -2171,11 +2198,15 @@ static json_t *prompts_json(const struct detect_run *ev)
 			for (k = 0; k < w->n_ev; k++) {
 				const struct evidence *e = &w->ev[k];
 
-				json_array_append_new(
-					evs, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "signal",
+				json_t *eo = json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "signal",
 						       e->signal, "p", num(e->p), "q", num(e->q),
 						       "effect", num(e->effect), "margin",
-						       num(e->margin), "over", e->over));
+						       num(e->margin), "over", e->over);
+
+				if (e->discounted)
+					json_object_set_new(eo, "discounted",
+							    json_real(UNSTABLE_DISCOUNT));
+				json_array_append_new(evs, eo);
 				over |= e->over;
 			}
 			json_object_set_new(o, "usual", num(w->lv.center));

@@ -89,9 +89,10 @@ struct level {
 struct evidence {
 	const char *signal; /* static */
 	double p, effect, margin;
-	double q;  /* Benjamini-Hochberg adjusted over every piece of evidence of the night */
-	int over;  /* q <= the night's level and effect > margin: this prompt moved */
-	int level; /* 0: judged at prompt_alpha (history), 1: at alpha (cold start) */
+	double q;	/* Benjamini-Hochberg adjusted over every piece of evidence of the night */
+	int over;	/* q <= the night's level and effect > margin: this prompt moved */
+	int level;	/* 0: judged at prompt_alpha (history), 1: at alpha (cold start) */
+	int discounted; /* p is UNSTABLE_DISCOUNT times the prompt's own (unstable episode) */
 };
 
 #define DETECT_MAX_EVIDENCE 6
