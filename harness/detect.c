@@ -1839,7 +1839,10 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	 * move a prompt's distance less than prompt_floor) leave it to the rates it named */
 	if (!apart)
 		return json_array_size(rates) && detect_rates_back(ev, rates, prev);
-	return nearer == apart;
+	/* a suspicion raised by prompts and rates together: either back will do (a prompt
+	 * named on a lumpy night may have moved by its own noise, not with the change); the
+	 * night must still match that state (match_older) */
+	return nearer == apart || (json_array_size(rates) && detect_rates_back(ev, rates, prev));
 }
 
 /* Whether tonight, still changed against the state before last night's suspicion, is not

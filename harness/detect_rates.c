@@ -718,9 +718,19 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 		if (fabs(rn - rp) >= fabs(rn - rc))
 			return 0;
 		/* ... and one at least back beyond the young epoch's sampling noise (a JSON rate
-		 * that fell with the refusals in JSON answers has a few answers to show it) */
-		p = rc > rn ? stats_fisher_greater(hc[k], nc[k] - hc[k], hn[k], nn[k] - hn[k])
-			    : stats_fisher_greater(hn[k], nn[k] - hn[k], hc[k], nc[k] - hc[k]);
+		 * that fell with the refusals in JSON answers has a few answers to show it): the
+		 * one-sided mid-p in the direction back, as a suspicion's rates are confirmed (the
+		 * exact p-value of a few hits falls far below its level: 6 fenced answers in 40
+		 * over two nights and none in 20 tonight give 0.077, the mid-p 0.038) */
+		{
+			struct stats_2x2 t;
+
+			t.a = rc > rn ? hc[k] : hn[k];
+			t.b = rc > rn ? nc[k] - hc[k] : nn[k] - hn[k];
+			t.c = rc > rn ? hn[k] : hc[k];
+			t.d = rc > rn ? nn[k] - hn[k] : nc[k] - hc[k];
+			p = stats_fisher_strata_mid_greater(&t, 1);
+		}
 		back += p <= ev->p->fdr;
 	}
 	return back > 0;
