@@ -223,18 +223,12 @@ static void record_sent(struct dispatch *d, const char *key, const struct alert_
 					    : NULL;
 		char night[16];
 
-		if (since)
-			snprintf(night, sizeof(night), "%s", since);
-		else if (ev->late_night)
-			snprintf(night, sizeof(night), "%s", ev->late_night);
-		else
-			alert_night(ev, d->now, night, sizeof(night));
-		json_object_set_new(entry, "open", json_true());
-		json_object_set_new(entry, "since", json_string(night));
 		if (ev->late_night)
 			snprintf(night, sizeof(night), "%s", ev->late_night);
 		else
 			alert_night(ev, d->now, night, sizeof(night));
+		json_object_set_new(entry, "open", json_true());
+		json_object_set_new(entry, "since", json_string(since ? since : night));
 		note_latest(entry, prev, night);
 		if (ev->reason)
 			json_object_set_new(entry, "reason", json_string(ev->reason));
@@ -427,14 +421,6 @@ out:
 	return rc;
 }
 
-/* 1 when night (YYYY-MM-DD) is before the night string j holds. */
-static int night_before(const char *night, const json_t *j)
-{
-	const char *other = json_string_value(j);
-
-	return other && strlen(other) == 10 && strcmp(night, other) < 0;
-}
-
 /* Every check channel i was told failing passes tonight: *over = 1 and the channel, when it
  * takes recoveries, told so. 0, or -1 when the notice failed. */
 static int recover_checks(struct alerts *a, size_t i, const struct alert_event *ev,
@@ -537,9 +523,9 @@ int alerts_dispatch(struct alerts *a, const struct alert_event *ev, const char *
 			marked = mark_told(ev, told, &n_new);
 			/* a night before the one the channel's checks were last told about (a
 			 * --date backfill) says nothing of them now: no recovery, state kept */
-			past = night_before(night,
-					    json_object_get(json_object_get(d.entries, fkey.buf),
-							    "night"));
+			past = alert_night_before(
+				night, json_string_value(json_object_get(
+					       json_object_get(d.entries, fkey.buf), "night")));
 		}
 		chev = *ev;
 		if (marked)

@@ -90,6 +90,10 @@ struct alert_recovery {
 void alert_check_key(const json_t *c, struct sbuf *k);
 void alert_recovery_init(struct alert_recovery *r);
 void alert_recovery_release(struct alert_recovery *r); /* NULL-safe */
+/* 1 when night sorts before stored, a night (YYYY-MM-DD) the alert state recorded; 0 when
+ * either is missing or stored is no such night. A --date backfill of an earlier night says
+ * nothing of what was recorded since. */
+int alert_night_before(const char *night, const char *stored);
 int alert_recovery_of_outage(const json_t *entry, const struct alert_event *tonight,
 			     const char *night, struct alert_recovery *r);
 int alert_recovery_of_checks(const json_t *told, const json_t *passed, const json_t *marked,

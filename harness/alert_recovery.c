@@ -57,6 +57,11 @@ static void from_tonight(struct alert_recovery *r, const struct alert_event *t,
 	r->ev.since = r->since;
 }
 
+int alert_night_before(const char *night, const char *stored)
+{
+	return night && stored && strlen(stored) == 10 && strcmp(night, stored) < 0;
+}
+
 int alert_recovery_of_outage(const json_t *entry, const struct alert_event *tonight,
 			     const char *night, struct alert_recovery *r)
 {
@@ -71,11 +76,11 @@ int alert_recovery_of_outage(const json_t *entry, const struct alert_event *toni
 		return 0;
 	/* a night before the outage's first (a --date backfill) completing says nothing about
 	 * whether it is over: the outage stays open */
-	if (since && night && strlen(since) == 10 && strcmp(night, since) < 0)
+	if (alert_night_before(night, since))
 		return 0;
 	/* nor does one before the latest night found incomplete, told or not (the cooldown held
 	 * its alert back): the outage ends with a run of that night or a later one */
-	if (latest && night && strlen(latest) == 10 && strcmp(night, latest) < 0)
+	if (alert_night_before(night, latest))
 		return 0;
 	from_tonight(r, tonight, ALERT_INCOMPLETE);
 	snprintf(r->since, sizeof(r->since), "%s", since ? since : "?");

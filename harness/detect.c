@@ -2037,8 +2037,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	const struct detect_params *p = ev->p;
 	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch); /* the baseline's epoch */
 	json_t *known;
-	int added, wide = 0;
-	double line; /* the overdispersion an unstable night is over */
+	int added, wide = 0, episode; /* episode: an unstable night among the last min_history */
+	double line;		      /* the overdispersion an unstable night is over */
 	size_t i, k;
 
 	known = epoch_known(p, ev->recs, ev->cur_epoch, ev->base_epoch, ev->hard_base);
@@ -2101,9 +2101,10 @@ static void decide(struct detect_run *ev, struct decision *d)
 	 * every prompt may wander while their mean distance stays put. An episode under way
 	 * (recent_unstable) goes on while the median is over unstable_over_sampling (not
 	 * squared): the median of a few prompts wanders across one line from night to night. */
-	line = recent_unstable(ev) ? p->over_sampling : p->over_sampling * p->over_sampling;
+	episode = recent_unstable(ev) != NULL;
+	line = episode ? p->over_sampling : p->over_sampling * p->over_sampling;
 	d->unstable = wide && ev->overdispersion > line;
-	if (d->unstable || recent_unstable(ev))
+	if (d->unstable || episode)
 		discount_distances(ev);
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);

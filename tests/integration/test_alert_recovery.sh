@@ -75,6 +75,14 @@ for l in open(sys.argv[1]):
 PY
 }
 
+# expect_hook WANT WHAT: the webhook /hook got exactly WANT ("NIGHT KIND" lines), else fails
+# naming WHAT
+expect_hook() {
+	local got
+	got=$(alerts /hook)
+	[ "$got" = "$1" ] || fail "$2: the webhook got $got"
+}
+
 # fresh DIR NAME: a new setup in DIR (config, key, baseline recorded against simulator NAME);
 # sets dir
 fresh() {
@@ -93,11 +101,11 @@ clear_requests() { : >"$tmp/requests.jsonl"; }
 # A. an outage, then a completed night
 fresh "$tmp/outage" rec
 night "$dir" "$tmp/paris.json" 1 3 --fault 529
-[ "$(alerts /hook)" = "2026-04-01 incomplete" ] || fail "night 1: $(alerts /hook)"
+expect_hook "2026-04-01 incomplete" "night 1"
 night "$dir" "$tmp/paris.json" 2 0
 night "$dir" "$tmp/paris.json" 3 0
-[ "$(alerts /hook)" = "2026-04-01 incomplete
-2026-04-02 recovered" ] || fail "outage: the webhook got $(alerts /hook)"
+expect_hook "2026-04-01 incomplete
+2026-04-02 recovered" "outage"
 [ "$(alerts /quiet)" = "2026-04-01 incomplete" ] ||
 	fail "the channel without \"recovered\" got $(alerts /quiet)"
 python3 - "$tmp/requests.jsonl" <<'PY' || fail "the outage's recovery (the assertion above)"
@@ -123,8 +131,8 @@ fresh "$tmp/checks" rec2
 night "$dir" "$tmp/london.json" 1 1
 night "$dir" "$tmp/paris.json" 2 0
 night "$dir" "$tmp/paris.json" 3 0
-[ "$(alerts /hook)" = "2026-04-01 check_failures
-2026-04-02 recovered" ] || fail "checks: the webhook got $(alerts /hook)"
+expect_hook "2026-04-01 check_failures
+2026-04-02 recovered" "checks"
 [ "$(alerts /quiet)" = "2026-04-01 check_failures" ] ||
 	fail "the channel without \"recovered\" got $(alerts /quiet)"
 python3 - "$tmp/requests.jsonl" <<'PY' || fail "the checks' recovery (the assertion above)"
@@ -142,11 +150,10 @@ clear_requests
 fresh "$tmp/backfill" rec3
 night "$dir" "$tmp/paris.json" 5 3 --fault 529
 night "$dir" "$tmp/paris.json" 4 0
-[ "$(alerts /hook)" = "2026-04-05 incomplete" ] ||
-	fail "a backfilled night before the outage ended it: $(alerts /hook)"
+expect_hook "2026-04-05 incomplete" "a backfilled night before the outage ended it"
 night "$dir" "$tmp/paris.json" 6 0
-[ "$(alerts /hook)" = "2026-04-05 incomplete
-2026-04-06 recovered" ] || fail "backfill: the webhook got $(alerts /hook)"
+expect_hook "2026-04-05 incomplete
+2026-04-06 recovered" "backfill"
 # D. a check fails on night 5; night 4 run later passes: no recovery, and night 6 failing the
 # same check is not news (still told); night 7 passes: the recovery
 clear_requests
@@ -154,11 +161,10 @@ fresh "$tmp/checks-backfill" rec4
 night "$dir" "$tmp/london.json" 5 1
 night "$dir" "$tmp/paris.json" 4 0
 night "$dir" "$tmp/london.json" 6 1
-[ "$(alerts /hook)" = "2026-04-05 check_failures" ] ||
-	fail "a backfilled night before the failing checks ended them: $(alerts /hook)"
+expect_hook "2026-04-05 check_failures" "a backfilled night before the failing checks ended them"
 night "$dir" "$tmp/paris.json" 7 0
-[ "$(alerts /hook)" = "2026-04-05 check_failures
-2026-04-07 recovered" ] || fail "checks backfill: the webhook got $(alerts /hook)"
+expect_hook "2026-04-05 check_failures
+2026-04-07 recovered" "checks backfill"
 # E. outages on nights 1 and 3 (night 3's alert held back by the cooldown); night 2 run later
 #    completes: no recovery (night 3, the latest incomplete, is after it); night 4: the recovery
 clear_requests
@@ -166,11 +172,10 @@ fresh "$tmp/two-outages" rec5
 night "$dir" "$tmp/paris.json" 1 3 --fault 529
 night "$dir" "$tmp/paris.json" 3 3 --fault 529
 night "$dir" "$tmp/paris.json" 2 0
-[ "$(alerts /hook)" = "2026-04-01 incomplete" ] ||
-	fail "a backfilled night between two outages ended them: $(alerts /hook)"
+expect_hook "2026-04-01 incomplete" "a backfilled night between two outages ended them"
 night "$dir" "$tmp/paris.json" 4 0
-[ "$(alerts /hook)" = "2026-04-01 incomplete
-2026-04-04 recovered" ] || fail "two outages: the webhook got $(alerts /hook)"
+expect_hook "2026-04-01 incomplete
+2026-04-04 recovered" "two outages"
 # F. the same for checks: failing on nights 1 and 3 (night 3 not news); night 2 run later
 #    passes: no recovery (night 3 still failed); night 4 passes: the recovery
 clear_requests
@@ -178,9 +183,8 @@ fresh "$tmp/two-failing" rec6
 night "$dir" "$tmp/london.json" 1 1
 night "$dir" "$tmp/london.json" 3 1
 night "$dir" "$tmp/paris.json" 2 0
-[ "$(alerts /hook)" = "2026-04-01 check_failures" ] ||
-	fail "a backfilled night between two failing nights ended them: $(alerts /hook)"
+expect_hook "2026-04-01 check_failures" "a backfilled night between two failing nights ended them"
 night "$dir" "$tmp/paris.json" 4 0
-[ "$(alerts /hook)" = "2026-04-01 check_failures
-2026-04-04 recovered" ] || fail "two failing nights: the webhook got $(alerts /hook)"
+expect_hook "2026-04-01 check_failures
+2026-04-04 recovered" "two failing nights"
 echo "ok: a channel told a problem hears once that it is over"
