@@ -1438,7 +1438,12 @@ static double series_now(const struct detect_run *ev, size_t i)
 }
 
 /* Two-sided CUSUM over the nightly series of the current epoch, standardised by the
- * epoch's centre and the pooled spread; the running sums are carried in the history. */
+ * epoch's centre and the pooled spread; the running sums are carried in the history.
+ * The behaviour series (the suite statistic, mean length, refusal rate) alarm when they trip.
+ * The latency series are reported (d->lat_drifted), never an alarm: a vendor's latency
+ * follows its load, which lasts for days (weeks of a busier fleet, weekends, incidents), so
+ * a CUSUM of it trips on an unchanged model about once a month (bench_scenarios with
+ * PL_BENCH_LATENCY); a bound users care about is a latency check's job. */
 static void run_cusum(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
@@ -1447,6 +1452,7 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
 
 	d->cusum = json_object();
 	d->drifted = json_array();
+	d->lat_drifted = json_array();
 	for (i = n; i-- > 0 && !last;) {
 		r = json_array_get(ev->recs, i);
 		if (rec_usable(r) && !strcmp(rec_epoch(r), ev->cur_epoch))
@@ -1478,7 +1484,12 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
 		 * (single nights are the margin test's job) */
 		z = fmax(-3, fmin(3, z));
 		alarm = stats_cusum_step(&hi, &lo, z, p->cusum_k, p->cusum_h);
-		if (alarm)
+		if (alarm && i >= 3)
+			json_array_append_new(d->lat_drifted,
+					      json_pack("{s:s,s:o,s:o,s:b}", "series",
+							cusum_series[i], "night", num(now), "usual",
+							num(lv.center), "up", now > lv.center));
+		else if (alarm)
 			json_array_append_new(d->drifted, json_string(cusum_series[i]));
 		json_object_set_new(d->cusum, cusum_series[i],
 				    json_pack("[o,o]", num(alarm ? 0 : hi), num(alarm ? 0 : lo)));
@@ -2173,6 +2184,7 @@ static void decision_release(struct decision *d)
 	json_decref(d->rates);
 	json_decref(d->cusum);
 	json_decref(d->drifted);
+	json_decref(d->lat_drifted);
 	json_decref(d->moved);
 	json_decref(d->logprobs);
 	json_decref(d->prompt_rates);
@@ -2897,7 +2909,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	if (d.logprobs)
 		json_object_set_new(sec, "logprobs", json_incref(d.logprobs));
 	json_object_set_new(sec, "drift",
-			    json_pack("{s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted));
+			    json_pack("{s:O,s:O,s:O}", "cusum", d.cusum, "flagged", d.drifted,
+				      "latency", d.lat_drifted));
 	json_object_set_new(sec, "figures",
 			    json_pack("{s:o,s:o,s:o}", "mean_len", num(ev->mean_len), "latency_p50",
 				      num(ev->lat50), "latency_p95", num(ev->lat95)));

@@ -187,6 +187,9 @@ struct decision {
 	struct level lv;
 	double margin, dev, conf, spread;
 	json_t *rates, *cusum, *drifted, *moved, *logprobs;
+	/* latency series whose CUSUM tripped: [{"series", "night", "usual", "up"}]. Reported,
+	 * never an alarm: latency follows the vendor's load, not its model (run_cusum) */
+	json_t *lat_drifted;
 	json_t *prompt_rates; /* detect_rates_judge: the per-prompt rate tests */
 	json_t *rate_named;   /* the rate tests that changed: [{"signal", "prompt", "up"}] */
 	int rate_suspected;   /* a per-prompt rate test at the fdr level (not yet a verdict) */

@@ -269,6 +269,21 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			}
 		}
 	}
+	if (v != DETECT_INSUFFICIENT && json_array_size(d->lat_drifted)) {
+		const char *sep = "; latency drifting (reported, not an alarm):";
+		json_t *s;
+
+		json_array_foreach(d->lat_drifted, i, s)
+		{
+			const char *series = json_string_value(json_object_get(s, "series"));
+
+			sbuf_addf(&tail, "%s %s %.0f ms (usual %.0f ms)", sep,
+				  !strcmp(series, "latency_p95") ? "p95" : "p50",
+				  json_number_value(json_object_get(s, "night")),
+				  json_number_value(json_object_get(s, "usual")));
+			sep = ",";
+		}
+	}
 	if (d->multi_state && json_array_size(d->states) > 1) {
 		json_t *s;
 
