@@ -149,10 +149,11 @@ static void debug_rates(const json_t *sec)
 
 /* One night through detect.h's streaming interface: every baseline prompt in baseline order
  * (the night's samplesets hold the same prompts in the same order). Fills *stage, *onset and
- * epoch (the epoch after tonight). */
+ * epoch (the epoch after tonight); *latency: a latency drift reported. */
 static enum detect_verdict judge(const struct detect_params *prm, const struct sampleset *base,
 				 const struct sampleset *night, const char *hist, int id,
-				 enum detect_stage *stage, int *onset, char *epoch, size_t len)
+				 enum detect_stage *stage, int *onset, int *latency, char *epoch,
+				 size_t len)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_outcome o;
@@ -194,6 +195,7 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		debug_rates(sec);
 	*stage = o.stage;
 	*onset = o.verdict == DETECT_UNSTABLE && o.unstable_onset;
+	*latency = json_array_size(json_object_get(json_object_get(sec, "drift"), "latency")) > 0;
 	snprintf(epoch, len, "%s", o.epoch);
 	json_decref(sec);
 	detect_run_free(r);
@@ -222,6 +224,7 @@ struct result {
 	int confirmed;		/* unchanged nights that confirmed one (exit 1 again) */
 	int retracted;		/* unchanged nights that retracted one (exit 0) */
 	int unstable_onsets;	/* unchanged nights reported as an unstable episode's onset */
+	int latency;		/* unchanged nights that reported a latency drift (no alarm) */
 	int first_suspected;	/* the change's first night: suspected or confirmed (exit 1) */
 	int by_second;		/* confirmed on the change's first or second night */
 	int steady;		/* unchanged nights with STEADY nights of history or more */
@@ -256,7 +259,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
 		enum detect_stage st;
 		enum detect_verdict v;
-		int onset, back;
+		int onset, back, lat;
 
 		if (changed && getenv("PL_BENCH_DEBUG") &&
 		    (sc->change == SCEN_MOVE_PROMPTS || sc->change == SCEN_NEW_ANSWER)) {
@@ -268,7 +271,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		}
 		if (getenv("PL_BENCH_DEBUG"))
 			printf("  night %d: noise factor %.2f\n", n, noise);
-		v = judge(prm, base, s, hist, n, &st, &onset, epoch, sizeof(epoch));
+		v = judge(prm, base, s, hist, n, &st, &onset, &lat, epoch, sizeof(epoch));
 		/* the revert: no alarm, in the state before the change */
 		back = v != DETECT_CHANGED && !strcmp(epoch, before);
 		/* the state before the change: the last unchanged night's, a suspicion aside (its
@@ -287,6 +290,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->confirmed += v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED;
 			res->retracted += st == DETECT_STAGE_RETRACTED;
 			res->unstable_onsets += onset; /* reported onsets (detect.h) */
+			res->latency += lat;
 			res->night1 += n == 1 && sus;
 			if (n - 1 >= STEADY) {
 				int b = band_of(noise);
@@ -397,6 +401,25 @@ static void print_bands(const struct scenario *list, size_t n_list, const char *
 	}
 }
 
+/* Latency drifts reported on unchanged nights: every scenario's answers carry latencies
+ * that wander as a shared fleet's do (scenario.c), and a report is no alarm. */
+static void print_latency(const struct scenario *list, size_t n_list, const char *only,
+			  const struct result *res)
+{
+	int k = 0, n = 0;
+	size_t s;
+
+	for (s = 0; s < n_list; s++) {
+		if (!tu_listed(only, list[s].name))
+			continue;
+		k += res[s].latency;
+		n += res[s].quiet.total;
+	}
+	printf("\nlatency drift reported (no alarm) on %d of %d unchanged nights (%.1f per 100); "
+	       "every scenario's answers carry latencies that wander with the vendor's load\n",
+	       k, n, per100(k, n));
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -479,6 +502,7 @@ int main(int argc, char **argv)
 		print_row(&list[s], &res[s]);
 	}
 	print_bands(list, n_list, only, res);
+	print_latency(list, n_list, only, res);
 	free(res);
 	printf("\nbenchmark wall time: %.0f s\n", now_s() - t0);
 	tu_rmrf(dir);

@@ -68,7 +68,8 @@ int scenario_backend(const struct scenario *sc, unsigned long long trial, int ni
  * chosen per trial; for the other changes every prompt it can apply to. */
 int scenario_touches(const struct scenario *sc, unsigned long long trial, size_t p);
 /* One night's answers: SCEN_PROMPTS prompts ("p00".."p24") x n samples; changed: the change
- * applies tonight. Returns a new sampleset (vendor "scen"). */
+ * applies tonight. Every answer has a latency that wanders as a shared fleet's does, whatever
+ * the scenario (scenario.c). Returns a new sampleset (vendor "scen"). */
 struct sampleset *scenario_night(const struct scenario *sc, unsigned long long trial, int night,
 				 int changed, size_t n);
 
