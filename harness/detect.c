@@ -1808,6 +1808,74 @@ const json_t *detect_epoch_first(const struct detect_run *ev)
  * latter. A change confined to a few prompts, taken back, moves too few prompts against the
  * young epoch's short history to raise an alarm; it is a return all the same. Fills prev
  * (the old state's ID). */
+/* Adds one window's answer counts of prompt id to pool ({hash: count}). */
+static void pool_answers(const json_t *recs, const size_t *idx, size_t n, const char *id,
+			 json_t *pool)
+{
+	const char *k;
+	json_t *v;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		const json_t *o = json_object_get(
+			json_object_get(json_array_get(recs, idx[j]), "answers"), id);
+
+		json_object_foreach((json_t *)o, k, v)
+		{
+			json_int_t c = json_integer_value(json_object_get(pool, k));
+
+			json_object_set_new(pool, k, json_integer(c + json_integer_value(v)));
+		}
+	}
+}
+
+/* Tonight's answers' log-likelihood under a state's pooled answers (smoothed by half an
+ * answer over the k answers either state or tonight gave). */
+static double pool_loglik(const json_t *night, const json_t *pool, double k)
+{
+	double n = mix_n(pool), ll = 0;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)night, key, v) ll +=
+		(double)json_integer_value(v) *
+		log(((double)json_integer_value(json_object_get(pool, key)) + 0.5) / (n + 0.5 * k));
+	return ll;
+}
+
+/* Which of two states a categorical prompt's answers tonight are likelier under: the state
+ * before a young epoch (its window's answers, and the baseline's when it is the baseline's
+ * state) or the young epoch (its nights' answers). 1: the state before, 0: the young epoch,
+ * -1: not categorical or no answers kept. The answers' mix, not their distance from the
+ * baseline: ten answers of a mix that moved come out at the old state's usual distance
+ * now and then, seldom likelier under its mix. */
+static int likelier_before(const struct detect_run *ev, const struct slot *sl, const size_t *old,
+			   size_t np, const size_t *cur, size_t nc, const char *prev)
+{
+	json_t *a, *b, *all;
+	double k;
+	int r = -1;
+
+	if (!json_object_size(sl->mix_night))
+		return -1;
+	a = !strcmp(prev, ev->base_epoch) && sl->mix_base ? json_deep_copy(sl->mix_base)
+							  : json_object();
+	b = json_object();
+	pool_answers(ev->recs, old, np, sl->id, a);
+	pool_answers(ev->recs, cur, nc, sl->id, b);
+	if (json_object_size(a) && json_object_size(b)) {
+		all = json_deep_copy(a);
+		json_object_update(all, b);
+		json_object_update(all, sl->mix_night);
+		k = (double)json_object_size(all);
+		r = pool_loglik(sl->mix_night, a, k) >= pool_loglik(sl->mix_night, b, k);
+		json_decref(all);
+	}
+	json_decref(a);
+	json_decref(b);
+	return r;
+}
+
 static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0;
@@ -1829,7 +1897,7 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	for (i = 0; i < ev->n_w && nc < (size_t)ev->p->min_history; i++) {
 		const struct slot *sl = &ev->w[i];
 		double mc, mp;
-		int listed = 0;
+		int listed = 0, like;
 
 		json_array_foreach(named, j, id)
 			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
@@ -1840,8 +1908,10 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 		if (!m1 || !m2 || fabs(mc - mp) <= ev->p->prompt_floor)
 			continue;
 		apart++;
-		nearer += fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
-			  fabs(sl->res.obs - mc) > ev->p->prompt_floor;
+		like = likelier_before(ev, sl, old, np, cur, nc, prev);
+		nearer += like >= 0 ? like
+				    : fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
+					      fabs(sl->res.obs - mc) > ev->p->prompt_floor;
 	}
 	free(cur);
 	free(old);
