@@ -42,9 +42,6 @@ sim_stop() {
 	wait "$sim_pid" 2>/dev/null || true
 }
 
-# write_config DIR PORT [EXTRA_VENDOR_JSON]: a config with one vendor "sim" on the port.
-# Outages are short here (max_outage 3 s, a probe every second): a vendor faulted for good
-# gives up in seconds, not after the default 5 minutes.
 # receiver_start OUT [STATUS_FILE]: a loopback HTTP receiver for alerts (webhook, Slack, Teams):
 # answers 200 to every POST (or the status STATUS_FILE holds, read at each request, when it
 # exists) and appends {"path", "headers", "body", "status"} as a JSON line to OUT. Its port is in
@@ -76,6 +73,9 @@ PY
 	rport=$(cat "$tmp/recv.port")
 }
 
+# write_config DIR PORT [EXTRA_VENDOR_JSON]: a config with one vendor "sim" on the port.
+# Outages are short here (max_outage 3 s, a probe every second): a vendor faulted for good
+# gives up in seconds, not after the default 5 minutes.
 write_config() {
 	local dir=$1 p=$2 extra=${3:-}
 	mkdir -p "$dir"
