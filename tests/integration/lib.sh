@@ -91,6 +91,27 @@ write_config() {
 JSON
 }
 
+# record_signed_baseline CFG SUITE: creates the signing key of the config CFG (keygen) and
+# records SUITE's baseline for the vendor "sim" against the simulator the config names; both
+# must exit 0. Sets nothing.
+record_signed_baseline() {
+	local cfg=$1 suite=$2
+	expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
+	expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+}
+
+# setup_signed_sim DIR SUITE [SEED]: the usual start of a test of nights: starts the simulator
+# "rec" at night 0 (seed SEED, 5 unless given), writes DIR's config (write_config), creates its
+# signing key and records SUITE's baseline (record_signed_baseline), then stops that simulator.
+# Sets $port and $sim_pid (of the simulator, now stopped); the config is DIR/plumbline.json.
+setup_signed_sim() {
+	local dir=$1 suite=$2 seed=${3:-5}
+	sim_start rec --seed "$seed" --night 0
+	write_config "$dir" "$port"
+	record_signed_baseline "$dir/plumbline.json" "$suite"
+	sim_stop
+}
+
 # expect_exit WANT CMD...: runs CMD, fails unless it exits WANT. Output in $tmp/last.{out,err}.
 expect_exit() {
 	local want=$1 rc=0

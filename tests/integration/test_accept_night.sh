@@ -16,12 +16,8 @@ d = json.load(open(sys.argv[1]))
 d["defaults"]["baseline_samples"] = d["defaults"]["samples"]
 json.dump(d, open(sys.argv[2], "w"))
 PY
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
 cfg="$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 bl="$dir/baselines/sim/sim-gpt-1/demo.json"
 old_sha=$(sha256sum "$bl" | cut -d' ' -f1)
 reg="$dir/state/register.jsonl"

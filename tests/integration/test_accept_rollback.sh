@@ -26,11 +26,7 @@ night() {
 }
 summary() { json_get "$report" 'd["summary"]'; }
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 for n in 1 2 3 4 5 6 7 8; do night "$n" 0; done
 night 9 1 "${drift[@]}"
 summary | grep -q "suspected: epoch e2" || fail "the refusals were not suspected: $(summary)"

@@ -31,11 +31,7 @@ night() {
 epoch() { json_get "$report" 'd["detection"]["epoch"]'; }
 summary() { json_get "$report" 'd["summary"]'; }
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 
 night 1 2026-03-01 0
 [ "$(epoch)" = e1 ] || fail "first night: epoch $(epoch)"

@@ -36,11 +36,7 @@ copy_night() {
 	echo "$dir"
 }
 
-sim_start rec --seed 7 --night 0
-write_config "$base" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$base/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$base/plumbline.json" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$base" "$suite" 7
 
 # A loopback webhook receiver: each alert's body as a JSON line.
 receiver_start "$tmp/alerts.jsonl"

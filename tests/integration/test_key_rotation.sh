@@ -37,11 +37,7 @@ clone() {
 	sed -i "s#$1/#$2/#g" "$2/plumbline.json"
 }
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 for d in 2026-11-01 2026-11-02; do night "$dir" "$d" 0; done
 cp "$st/register.pub" "$tmp/orig.pub" # what the auditor was given once
 cp "$reg.checkpoint" "$tmp/saved-before.ck"

@@ -14,11 +14,7 @@ dir="$tmp/km"
 cfg="$dir/plumbline.json"
 st="$dir/state"
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 sim_start n1 --seed 5 --night 1
 sed -i "s#127.0.0.1:[0-9]*#127.0.0.1:$port#" "$cfg"
 expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-11-01 "$suite"

@@ -20,11 +20,7 @@ json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
 }
 
-sim_start rec --seed 21 --night 0
-write_config "$base" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$base/plumbline.json"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$base/plumbline.json" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$base" "$suite" 21
 
 # 1. Faulted for good: exit 3 within seconds, the outage named.
 #    fault:kind:status (status "-": a transport failure)

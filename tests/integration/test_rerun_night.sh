@@ -38,11 +38,7 @@ hist_lines() { grep -c "\"night\":\"$1\"" "$hist" || true; }
 # reg_runs DATE: the register's run entries for the night
 reg_runs() { grep '"type":"run"' "$reg" | grep -c "\"night\":\"$1\"" || true; }
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 for d in 01 02 03; do night 2026-03-$d 0; done
 
 # 1. --force on a suspected night

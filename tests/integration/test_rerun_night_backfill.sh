@@ -32,11 +32,7 @@ field() { json_get "$(report "$1")" "$2"; }
 # the history's nights, in file order
 hist_nights() { python3 -c 'import json,sys; print(" ".join(json.loads(l)["night"] for l in open(sys.argv[1]) if l.strip()))' "$hist"; }
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 for d in 01 02 03; do night 2026-03-$d 0; done
 night 2026-03-04 1 --drift longer
 [ "$(field 2026-03-04 'd["detection"]["stage"]')" = suspected ] || fail "night 4 not suspected: $(field 2026-03-04 'd["summary"]')"

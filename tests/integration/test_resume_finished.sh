@@ -12,12 +12,8 @@ sim_requests() {
 	python3 -c 'import json,sys,urllib.request as u
 print(json.load(u.urlopen("http://127.0.0.1:%s/_sim/stats" % sys.argv[1]))["requests"])' "$port"
 }
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
 cfg="$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 
 # a night that passed
 sim_start ok --seed 5 --night 1

@@ -25,11 +25,7 @@ night() {
 	sim_stop
 }
 
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 for d in 2026-11-01 2026-11-02 2026-11-03; do night "$d" 0; done
 [ "$(grep -c '"type":"run"' "$reg")" = 3 ] || fail "3 signed nights expected in the register"
 cp "$reg" "$tmp/reg.before"

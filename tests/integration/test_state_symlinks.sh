@@ -11,12 +11,8 @@ dir="$tmp/sl"
 st="$dir/state"
 out="$tmp/outside"
 mkdir -p "$out"
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
 cfg="$dir/plumbline.json"
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_signed_sim "$dir" "$suite"
 sim_start night --seed 5 --night 1
 write_config "$dir" "$port"
 expect_exit 0 "$PLUMBLINE" run --config "$cfg" --date 2026-03-01 "$suite"
