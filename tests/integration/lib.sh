@@ -100,6 +100,18 @@ record_signed_baseline() {
 	expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
 }
 
+# setup_sim DIR SUITE [SEED]: starts the simulator "rec" at night 0 (seed SEED, 5 unless given),
+# writes DIR's config (write_config) and records SUITE's baseline for the vendor "sim" (no
+# signing key), then stops that simulator. Sets $port and $sim_pid (of the simulator, now
+# stopped); the config is DIR/plumbline.json.
+setup_sim() {
+	local dir=$1 suite=$2 seed=${3:-5}
+	sim_start rec --seed "$seed" --night 0
+	write_config "$dir" "$port"
+	expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
+	sim_stop
+}
+
 # setup_signed_sim DIR SUITE [SEED]: the usual start of a test of nights: starts the simulator
 # "rec" at night 0 (seed SEED, 5 unless given), writes DIR's config (write_config), creates its
 # signing key and records SUITE's baseline (record_signed_baseline), then stops that simulator.

@@ -23,10 +23,7 @@ night() {
 }
 detect() { json_get "$report" "d['detection'].get('$1')"; }
 
-sim_start rec --seed 3 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
-sim_stop
+setup_sim "$dir" "$suite" 3
 
 for n in 1 2 3; do night "$n" "2026-04-0$n" 0; done
 # 'longer' adds a sentence after the JSON answers: product-json's json_schema check fails

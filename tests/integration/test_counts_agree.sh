@@ -9,10 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
 dir="$tmp/night"
-sim_start rec --seed 5 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
-sim_stop
+setup_sim "$dir" "$suite"
 
 sim_start down --seed 5 --night 1 --fault 500
 python3 - "$dir/plumbline.json" "$port" "$dir" <<'PY'

@@ -31,10 +31,7 @@ night() {
 src="$PL_SOURCE_DIR/suites/demo.json"
 suite "$src" "$tmp/one.json" 1 3
 dir="$tmp/one"
-sim_start rec --seed 31 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$tmp/one.json"
-sim_stop
+setup_sim "$dir" "$tmp/one.json" 31
 
 # 1. One sample a prompt, nothing changed: insufficient for the distance, and every prompt is
 #    counted as answered (it said "0 of 3 prompts answered").

@@ -11,10 +11,7 @@ suite="$PL_SOURCE_DIR/tests/fixtures/hardening/mini-suite.json"
 certs="$PL_SOURCE_DIR/tests/fixtures/sim"
 base="$tmp/base"
 
-sim_start rec --seed 5 --night 0
-write_config "$base" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$base/plumbline.json" --vendor sim "$suite"
-sim_stop
+setup_sim "$base" "$suite"
 
 # vendor_set CONFIG JSON_OBJECT: sets these keys of the config's first vendor.
 vendor_set() {

@@ -20,10 +20,7 @@ night() {
 }
 
 dir="$tmp/stable"
-sim_start rec --seed 21 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
-sim_stop
+setup_sim "$dir" "$suite" 21
 
 # 1. Twelve ordinary nights: no alarm (exit 0 every night), history builds up.
 for n in $(seq 1 12); do

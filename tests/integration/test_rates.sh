@@ -17,10 +17,7 @@ for p in d["prompts"]:
 json.dump(d, open(sys.argv[2], "w"))
 PY
 
-sim_start rec --seed 7 --night 0
-write_config "$tmp/base" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$tmp/base/plumbline.json" --vendor sim "$tmp/suite.json"
-sim_stop
+setup_sim "$tmp/base" "$tmp/suite.json" 7
 
 # night NAME DATE EXPECTED_EXIT [SIM ARGS...]: one night in a fresh copy of the endpoint (the
 # baseline, no history); sets $report and $sum.

@@ -6,10 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 suite="$PL_SOURCE_DIR/suites/demo.json"
 dir="$tmp/rr"
-sim_start rec --seed 31 --night 0
-write_config "$dir" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim "$suite"
-sim_stop
+setup_sim "$dir" "$suite" 31
 
 # A copy of the state as it was before the recorded night: the replay judges the same night.
 cp -r "$dir" "$tmp/offline"

@@ -21,10 +21,7 @@ grep -q "demo.yaml: suite id \"demo\" is also used by .*demo.json" "$tmp/last.er
 
 # The baseline from the JSON suite keeps each prompt's request hash.
 base="$tmp/base"
-sim_start rec --seed 5 --night 0
-write_config "$base" "$port"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$base/plumbline.json" --vendor sim "$json"
-sim_stop
+setup_sim "$base" "$json"
 
 # A clean night run with the YAML suite: judged against that baseline, nothing edited.
 cp -r "$base" "$tmp/clean"
