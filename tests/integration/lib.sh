@@ -91,6 +91,25 @@ write_config() {
 JSON
 }
 
+# write_alert_config DIR PORT [CHANNEL_JSON [SETTINGS_JSON]]: write_config DIR PORT, plus alerts
+# sent to the receiver (receiver_start, $rport): retries 1, backoff_ms 10, the settings of the
+# JSON object SETTINGS_JSON (e.g. '{"cooldown_hours": 0}'), and the channels: a webhook to
+# /hook signed with $PL_IT_HOOK_KEY, then CHANNEL_JSON when given (e.g. a Slack or Teams
+# channel). Sets nothing.
+write_alert_config() {
+	local dir=$1 p=$2 channel=${3:-} settings=${4:-"{}"}
+	write_config "$dir" "$p"
+	python3 - "$dir/plumbline.json" "$rport" "$channel" "$settings" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+channels = [{"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"}]
+if sys.argv[3]:
+    channels.append(json.loads(sys.argv[3]))
+c["alerts"] = {"retries": 1, "backoff_ms": 10, **json.loads(sys.argv[4]), "channels": channels}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+}
+
 # record_signed_baseline CFG SUITE: creates the signing key of the config CFG (keygen) and
 # records SUITE's baseline for the vendor "sim" against the simulator the config names; both
 # must exit 0. Sets nothing.

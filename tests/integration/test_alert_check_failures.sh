@@ -29,21 +29,12 @@ export PL_IT_HOOK_KEY=hook-secret
 export PL_IT_SLACK_URL="http://127.0.0.1:$rport/slack"
 
 config() {
-	write_config "$dir" "$port"
-	python3 - "$cfg" "$rport" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["alerts"] = {"retries": 1, "backoff_ms": 10, "cooldown_hours": 0, "channels": [
-    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"},
-    {"type": "slack", "url_env": "PL_IT_SLACK_URL"}]}
-json.dump(c, open(sys.argv[1], "w"))
-PY
+	write_alert_config "$dir" "$port" '{"type": "slack", "url_env": "PL_IT_SLACK_URL"}' '{"cooldown_hours": 0}'
 }
 
 sim_start rec --seed 5 --night 0
 config
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+record_signed_baseline "$cfg" "$suite"
 sim_stop
 for n in 1 2 3 4 5; do
 	drift=()

@@ -89,9 +89,7 @@ fresh() {
 	dir=$1
 	sim_start "$2" --seed 5 --night 0
 	config "$dir"
-	expect_exit 0 "$PLUMBLINE" keygen --config "$dir/plumbline.json"
-	expect_exit 0 "$PLUMBLINE" baseline record --config "$dir/plumbline.json" --vendor sim \
-		"$tmp/paris.json"
+	record_signed_baseline "$dir/plumbline.json" "$tmp/paris.json"
 	sim_stop
 }
 

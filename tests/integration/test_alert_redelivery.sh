@@ -13,13 +13,11 @@ status="$tmp/status"
 receiver_start "$tmp/requests.jsonl" "$status"
 export PL_IT_HOOK_KEY=hook-secret
 
-config() { # DIR
-	write_config "$1" "$port"
-	python3 - "$1/plumbline.json" "$rport" <<'PY'
+config() { # DIR: the webhook, and a log and metrics file beside the config
+	write_alert_config "$1" "$port"
+	python3 - "$1/plumbline.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
-c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
-    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"}]}
 c["logging"] = {"file": sys.argv[1] + ".log", "metrics_file": sys.argv[1] + ".prom"}
 json.dump(c, open(sys.argv[1], "w"))
 PY
@@ -52,8 +50,7 @@ night() { # DIR N DATE STATUS SIMARGS...
 record() { # DIR
 	sim_start "rec-$(basename "$1")" --seed 5 --night 0
 	config "$1"
-	expect_exit 0 "$PLUMBLINE" keygen --config "$1/plumbline.json"
-	expect_exit 0 "$PLUMBLINE" baseline record --config "$1/plumbline.json" --vendor sim "$suite"
+	record_signed_baseline "$1/plumbline.json" "$suite"
 	sim_stop
 }
 

@@ -14,22 +14,11 @@ receiver_start "$tmp/requests.jsonl"
 export PL_IT_HOOK_KEY=hook-secret
 export PL_IT_TEAMS_URL="http://127.0.0.1:$rport/teams"
 
-config() {
-	write_config "$dir" "$port"
-	python3 - "$cfg" "$rport" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
-    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"},
-    {"type": "teams", "url_env": "PL_IT_TEAMS_URL"}]}
-json.dump(c, open(sys.argv[1], "w"))
-PY
-}
+config() { write_alert_config "$dir" "$port" '{"type": "teams", "url_env": "PL_IT_TEAMS_URL"}'; }
 
 sim_start rec --seed 5 --night 0
 config
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+record_signed_baseline "$cfg" "$suite"
 sim_stop
 # night 1: answers get longer (suspected); night 2: back to normal (retracted)
 sim_start n1 --seed 5 --night 1 --drift longer

@@ -14,16 +14,7 @@ cfg="$dir/plumbline.json"
 receiver_start "$tmp/requests.jsonl"
 export PL_IT_HOOK_KEY=hook-secret
 
-config() {
-	write_config "$dir" "$port"
-	python3 - "$cfg" "$rport" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
-    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"}]}
-json.dump(c, open(sys.argv[1], "w"))
-PY
-}
+config() { write_alert_config "$dir" "$port"; }
 # hooks: the change alerts received so far, one line each: "STAGE EPOCH"
 hooks() {
 	python3 - "$tmp/requests.jsonl" <<'PY'
@@ -41,8 +32,7 @@ PY
 
 sim_start rec --seed 5 --night 0
 config
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+record_signed_baseline "$cfg" "$suite"
 sim_stop
 
 for n in 1 2 3; do

@@ -23,22 +23,11 @@ export PL_IT_HOOK_KEY=hook-secret-CANARY
 export PL_IT_SLACK_URL="http://127.0.0.1:$rport/services/T0/B0/SLACKSECRET"
 
 # config with_alerts: the lib's config plus the two channels
-config() {
-	write_config "$dir" "$port"
-	python3 - "$cfg" "$rport" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["alerts"] = {"retries": 1, "backoff_ms": 10, "channels": [
-    {"type": "webhook", "url": "http://127.0.0.1:%s/hook" % sys.argv[2], "secret_env": "PL_IT_HOOK_KEY"},
-    {"type": "slack", "url_env": "PL_IT_SLACK_URL"}]}
-json.dump(c, open(sys.argv[1], "w"))
-PY
-}
+config() { write_alert_config "$dir" "$port" '{"type": "slack", "url_env": "PL_IT_SLACK_URL"}'; }
 
 sim_start rec --seed 5 --night 0
 config
-expect_exit 0 "$PLUMBLINE" keygen --config "$cfg"
-expect_exit 0 "$PLUMBLINE" baseline record --config "$cfg" --vendor sim "$suite"
+record_signed_baseline "$cfg" "$suite"
 sim_stop
 
 # Night 1: answers get longer. Exit 1, and every rendering shows what changed.
