@@ -635,6 +635,20 @@ static double mix_unseen(const json_t *a, const json_t *ref, const json_t *minus
 	return n;
 }
 
+/* Adds the answer counts o ({hash: count}; NULL: none) to pool. */
+static void mix_add(json_t *pool, const json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		json_int_t c = json_integer_value(json_object_get(pool, k));
+
+		json_object_set_new(pool, k, json_integer(c + json_integer_value(v)));
+	}
+}
+
 static double mix_n(const json_t *o)
 {
 	const char *k;
@@ -710,10 +724,9 @@ static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws,
 static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t *cur, size_t n_cur,
 		     double *x, size_t *m)
 {
-	json_t *ref = json_deep_copy(sl->mix_base), *v;
+	json_t *ref = json_deep_copy(sl->mix_base);
 	const json_t **night = xcalloc(n_cur ? n_cur : 1, sizeof(*night));
 	double n_ref, *dev;
-	const char *k;
 	size_t j, nd = 0;
 	double sq = 0;
 
@@ -725,12 +738,7 @@ static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t 
 		if (!json_is_object(o) || !json_object_size(o))
 			continue;
 		night[(*m)++] = o;
-		json_object_foreach((json_t *)o, k, v)
-		{
-			json_int_t c = json_integer_value(json_object_get(ref, k));
-
-			json_object_set_new(ref, k, json_integer(c + json_integer_value(v)));
-		}
+		mix_add(ref, o);
 	}
 	if (*m < (size_t)ev->p->min_history) {
 		json_decref(ref);
@@ -1442,8 +1450,8 @@ static double series_now(const struct detect_run *ev, size_t i)
  * The behaviour series (the suite statistic, mean length, refusal rate) alarm when they trip.
  * The latency series are reported (d->lat_drifted), never an alarm: a vendor's latency
  * follows its load, which lasts for days (weeks of a busier fleet, weekends, incidents), so
- * a CUSUM of it trips on an unchanged model about once a month (bench_scenarios with
- * PL_BENCH_LATENCY); a bound users care about is a latency check's job. */
+ * a CUSUM of it trips on an unchanged model about twice in a hundred nights (bench_scenarios,
+ * whose answers carry such latencies); a bound users care about is a latency check's job. */
 static void run_cusum(struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
@@ -1800,33 +1808,16 @@ const json_t *detect_epoch_first(const struct detect_run *ev)
 	return first;
 }
 
-/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
- * it came from: the epoch's first night (its suspicion) names that state (`from`) and the
- * prompts that moved (`suspected_prompts`); each of them that the two states tell apart
- * (usual distances from the baseline more than prompt_floor apart) sits tonight nearer the
- * old state's usual distance than the young epoch's, by more than prompt_floor from the
- * latter. A change confined to a few prompts, taken back, moves too few prompts against the
- * young epoch's short history to raise an alarm; it is a return all the same. Fills prev
- * (the old state's ID). */
 /* Adds one window's answer counts of prompt id to pool ({hash: count}). */
 static void pool_answers(const json_t *recs, const size_t *idx, size_t n, const char *id,
 			 json_t *pool)
 {
-	const char *k;
-	json_t *v;
 	size_t j;
 
-	for (j = 0; j < n; j++) {
-		const json_t *o = json_object_get(
-			json_object_get(json_array_get(recs, idx[j]), "answers"), id);
-
-		json_object_foreach((json_t *)o, k, v)
-		{
-			json_int_t c = json_integer_value(json_object_get(pool, k));
-
-			json_object_set_new(pool, k, json_integer(c + json_integer_value(v)));
-		}
-	}
+	for (j = 0; j < n; j++)
+		mix_add(pool,
+			json_object_get(json_object_get(json_array_get(recs, idx[j]), "answers"),
+					id));
 }
 
 /* Tonight's answers' log-likelihood under a state's pooled answers (smoothed by half an
@@ -1876,6 +1867,15 @@ static int likelier_before(const struct detect_run *ev, const struct slot *sl, c
 	return r;
 }
 
+/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
+ * it came from: the epoch's first night (its suspicion) names that state (`from`) and the
+ * prompts that moved (`suspected_prompts`); each of them that the two states tell apart
+ * (usual distances from the baseline more than prompt_floor apart) is back: a categorical
+ * prompt's answers tonight likelier under the old state's (likelier_before), any other's
+ * distance nearer the old state's usual distance than the young epoch's, by more than
+ * prompt_floor from the latter. A change confined to a few prompts, taken back, moves too few
+ * prompts against the young epoch's short history to raise an alarm; it is a return all the same.
+ * Fills prev (the old state's ID). */
 static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0;

@@ -2232,14 +2232,11 @@ static void test_prompt_p_calibrated(void **state)
 }
 
 /* Trial `trial` of scenario `name` as bench_scenarios runs it: a baseline of 30 samples a
- * prompt, `history` unchanged nights, then two nights with the change; every night's outcome
- * in out[0..history + 2) and, when secs is not NULL, its report section in secs[] (the
+ * prompt, `history` unchanged nights, then two nights with the change and, with revert, a
+ * third night: TAKE_BACK unchanged again, HOLD still changed (0: no third night). Every
+ * night's outcome in out[] and, when secs is not NULL, its report section in secs[] (the
  * caller's to release) (detect_params from the detection settings `settings`, NULL:
  * defaults). */
-/* bench_scenarios' trial: `history` unchanged nights, then two with the change and, with
- * revert, a third that takes it back; each night's outcome (and report section). */
-/* revert: 0 two changed nights after history unchanged ones; TAKE_BACK a third night
- * unchanged again; HOLD a third night still changed. */
 #define TAKE_BACK 1
 #define HOLD	  2
 static void scenario_nights(const char *name, unsigned long long trial, int history, int revert,
@@ -2444,6 +2441,14 @@ static void test_mix_p_still_nights(void **state)
 	assert_true(share >= 0.025);
 }
 
+/* A night that is a return to e1, no alarm. */
+static void assert_back_at_e1(const struct detect_outcome *o)
+{
+	assert_int_not_equal(o->verdict, DETECT_CHANGED);
+	assert_true(o->returned_epoch);
+	assert_string_equal(o->epoch, "e1");
+}
+
 /* A fence change confirmed and taken back the next night is recognised at once as the state
  * before it (bench_scenarios' sim-fence10; before, 24 of 40 were, now 33):
  *  - the rates a suspicion named are back when the one-sided mid-p against the young epoch's
@@ -2461,9 +2466,7 @@ static void test_revert_fences_recognised(void **state)
 	for (i = 0; i < ARRAY_SIZE(trials); i++) {
 		scenario_nights("sim-fence10", trials[i], 12, TAKE_BACK, NULL, out, NULL);
 		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
-		assert_int_not_equal(out[14].verdict, DETECT_CHANGED);
-		assert_true(out[14].returned_epoch);
-		assert_string_equal(out[14].epoch, "e1");
+		assert_back_at_e1(&out[14]);
 	}
 }
 
@@ -2497,9 +2500,7 @@ static void test_return_by_answers(void **state)
 			assert_false(out[14].returned_epoch);
 			assert_string_not_equal(out[14].epoch, "e1");
 		} else {
-			assert_int_not_equal(out[14].verdict, DETECT_CHANGED);
-			assert_true(out[14].returned_epoch);
-			assert_string_equal(out[14].epoch, "e1");
+			assert_back_at_e1(&out[14]);
 		}
 	}
 }
