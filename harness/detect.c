@@ -1867,30 +1867,48 @@ static int likelier_before(const struct detect_run *ev, const struct slot *sl, c
 	return r;
 }
 
-/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
- * it came from: the epoch's first night (its suspicion) names that state (`from`) and the
- * prompts that moved (`suspected_prompts`); each of them that the two states tell apart
- * (usual distances from the baseline more than prompt_floor apart) is back: a categorical
- * prompt's answers tonight likelier under the old state's (likelier_before), any other's
- * distance nearer the old state's usual distance than the young epoch's, by more than
- * prompt_floor from the latter. A change confined to a few prompts, taken back, moves too few
- * prompts against the young epoch's short history to raise an alarm; it is a return all the same.
- * Fills prev (the old state's ID). */
-static int taken_back(const struct detect_run *ev, char *prev, size_t len)
+/* The prompts that made the young epoch: those its suspicion named (`suspected_prompts` on its
+ * first night) and those that confirmed it (`confirmed_prompts`). A suspicion raised on a lumpy
+ * night may name a prompt that moved by its own noise and be confirmed the next night by the
+ * prompts that did change: judged on the suspicion's alone, a change that holds looked taken
+ * back. A new array. */
+static json_t *epoch_named(const struct detect_run *ev, const json_t *first)
+{
+	json_t *named = json_array(), *id;
+	size_t i = json_array_size(ev->recs), j, k;
+
+	json_array_extend(named, json_object_get(first, "suspected_prompts"));
+	while (i-- > 0) {
+		const json_t *r = json_array_get(ev->recs, i);
+
+		if (strcmp(rec_epoch(r), ev->cur_epoch))
+			break;
+		json_array_foreach(json_object_get(r, "confirmed_prompts"), j, id)
+		{
+			int have = 0;
+
+			for (k = 0; k < json_array_size(named) && !have; k++)
+				have = json_equal(json_array_get(named, k), id);
+			if (!have)
+				json_array_append(named, id);
+		}
+	}
+	return named;
+}
+
+/* Whether each prompt that made a young epoch (epoch_named) is back at the state prev it came
+ * from, of those that the two states tell apart (usual distances from the baseline more than
+ * prompt_floor apart): a categorical prompt's answers tonight likelier under the old state's
+ * (likelier_before), any other's distance nearer the old state's usual distance than the young
+ * epoch's, by more than prompt_floor from the latter. 1: every one is back, 0: one at least is
+ * not, -1: none tells the states apart (or the epoch is no longer young). */
+static int named_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
 	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0;
-	const json_t *first = detect_epoch_first(ev), *named, *rates, *id;
+	const json_t *id;
 	size_t *cur, *old;
 	double *x;
 
-	named = json_object_get(first, "suspected_prompts");
-	if (!first || !json_is_string(json_object_get(first, "from")))
-		return 0;
-	snprintf(prev, len, "%s", json_string_value(json_object_get(first, "from")));
-	rates = json_object_get(first, "suspected_rates");
-	/* a suspicion raised by rates: those rates back where they were */
-	if (!json_array_size(named))
-		return detect_rates_back(ev, rates, prev);
 	cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
 	old = epoch_window(ev->p, ev->recs, prev, &np);
 	x = xmalloc((nc + np + 1) * sizeof(*x));
@@ -1916,14 +1934,40 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	free(cur);
 	free(old);
 	free(x);
+	return apart ? nearer == apart : -1;
+}
+
+/* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
+ * it came from: the epoch's first night (its suspicion) names that state (`from`), and each
+ * prompt that made the epoch is back (named_back). A change confined to a few prompts, taken
+ * back, moves too few prompts against the young epoch's short history to raise an alarm; it
+ * is a return all the same. Fills prev (the old state's ID). */
+static int taken_back(const struct detect_run *ev, char *prev, size_t len)
+{
+	const json_t *first = detect_epoch_first(ev), *rates;
+	json_t *named;
+	int back;
+
+	if (!json_is_string(json_object_get(first, "from")))
+		return 0;
+	snprintf(prev, len, "%s", json_string_value(json_object_get(first, "from")));
+	rates = json_object_get(first, "suspected_rates");
+	named = epoch_named(ev, first);
+	/* a suspicion raised by rates: those rates back where they were */
+	if (!json_array_size(named)) {
+		json_decref(named);
+		return detect_rates_back(ev, rates, prev);
+	}
+	back = named_back(ev, named, prev);
+	json_decref(named);
 	/* named prompts whose usual distances do not tell the two states apart (a few refusals
 	 * move a prompt's distance less than prompt_floor) leave it to the rates it named */
-	if (!apart)
+	if (back < 0)
 		return json_array_size(rates) && detect_rates_back(ev, rates, prev);
 	/* a suspicion raised by prompts and rates together: either back will do (a prompt
 	 * named on a lumpy night may have moved by its own noise, not with the change); the
 	 * night must still match that state (match_older) */
-	return nearer == apart || (json_array_size(rates) && detect_rates_back(ev, rates, prev));
+	return back || (json_array_size(rates) && detect_rates_back(ev, rates, prev));
 }
 
 /* Whether tonight, still changed against the state before last night's suspicion, is not
@@ -2361,6 +2405,9 @@ static json_t *record_json(const struct detect_run *ev, const struct decision *d
 	/* the prompts a per-prompt suspicion named: tomorrow tests them alone */
 	if (d->stage == DETECT_STAGE_SUSPECTED && d->prompts_over)
 		json_object_set_new(rec, "suspected_prompts", json_incref(d->moved));
+	/* and those that confirmed it: a return is judged on both (epoch_named) */
+	if (d->stage == DETECT_STAGE_CONFIRMED && d->prompts_over)
+		json_object_set_new(rec, "confirmed_prompts", json_incref(d->moved));
 	/* the suspected state's answers: the next night is compared with them (wanders, in
 	 * cold start only: once the prompts' variation is measured they are not used) */
 	if (d->stage == DETECT_STAGE_SUSPECTED && !ev->od_prompts) {

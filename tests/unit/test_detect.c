@@ -2505,6 +2505,35 @@ static void test_return_by_answers(void **state)
 	}
 }
 
+/* A young epoch is judged taken back on every prompt that made it: those its suspicion named
+ * and those that confirmed it. A suspicion raised on a lumpy night may name prompts that moved
+ * by their own noise, and the prompts that did change confirm it the next night; judged on the
+ * suspicion's prompts alone, which are back at their usual answers, a change that holds was
+ * taken for a return. With the change held on the third night (bench_scenarios --hold) these
+ * endpoints were taken back to e1: cat-move5's trial 1 (suspected on two watched prompts,
+ * confirmed on the two that moved) and cat-move2's trial 1 (suspected on p05 and p14,
+ * confirmed on p00 and p19). Taken back, both are still recognised at once. */
+static void test_return_needs_the_epochs_prompts(void **state)
+{
+	static const struct {
+		const char *scenario;
+		unsigned long long trial;
+	} runs[] = { { "cat-move5", 1 }, { "cat-move2", 1 } };
+	struct detect_outcome out[15];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(runs); i++) {
+		scenario_nights(runs[i].scenario, runs[i].trial, 12, HOLD, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		assert_false(out[14].returned_epoch);
+		assert_string_not_equal(out[14].epoch, "e1");
+		scenario_nights(runs[i].scenario, runs[i].trial, 12, TAKE_BACK, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		assert_back_at_e1(&out[14]);
+	}
+}
+
 /* Whether the report's prompts carry a discounted distance (and only distances). */
 static int distances_discounted(const json_t *sec)
 {
@@ -2596,6 +2625,7 @@ int main(void)
 		cmocka_unit_test(test_unstable_distances_discounted),
 		cmocka_unit_test(test_revert_fences_recognised),
 		cmocka_unit_test(test_return_by_answers),
+		cmocka_unit_test(test_return_needs_the_epochs_prompts),
 		cmocka_unit_test(test_return_needs_rates),
 		cmocka_unit_test(test_return_explains_rates),
 		cmocka_unit_test(test_refusal_rate),
