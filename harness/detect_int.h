@@ -47,6 +47,11 @@ struct rate_counts {
 	size_t n, hit[RS_N];
 };
 
+/* The answers a signal judges out of n (hits of RS_REFUSAL among them): a refusal is the
+ * refusal signal's, so valid JSON and fences are rates over the answers that are not refusals
+ * (a JSON prompt that starts refusing is one change, not a refusal and a format change). */
+size_t detect_rates_judged(int signal, size_t n, size_t refusals);
+
 /* One check's passes on one prompt: of the answers it judged (pass or fail). */
 struct check_counts {
 	char *id;			/* the check's id, owned */

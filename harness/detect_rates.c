@@ -69,6 +69,19 @@ static int fenced_json(const char *text)
 	return 0;
 }
 
+size_t detect_rates_judged(int signal, size_t n, size_t refusals)
+{
+	if (signal != RS_JSON && signal != RS_FENCED)
+		return n;
+	return refusals < n ? n - refusals : 0;
+}
+
+/* detect_rates_judged over counts c. */
+static size_t judged(const struct rate_counts *c, int signal)
+{
+	return detect_rates_judged(signal, c->n, c->hit[RS_REFUSAL]);
+}
+
 void detect_rates_count(const struct detect_params *p, const struct prompt_samples *ps,
 			struct rate_counts *out)
 {
@@ -79,11 +92,14 @@ void detect_rates_count(const struct detect_params *p, const struct prompt_sampl
 		const struct sample *sm = &ps->samples[i];
 		size_t len = strlen(sm->text);
 
-		out->n++;
-		out->hit[RS_REFUSAL] +=
-			(size_t)refusal_is(p->refusal, sm->text, len, sm->refused, sm->blocked);
-		int fenced = fenced_json(sm->text);
+		int fenced;
 
+		out->n++;
+		if (refusal_is(p->refusal, sm->text, len, sm->refused, sm->blocked)) {
+			out->hit[RS_REFUSAL]++;
+			continue; /* judged by no other signal (detect_rates_judged) */
+		}
+		fenced = fenced_json(sm->text);
 		/* valid JSON, bare or fenced: a fence is the "fenced" signal's, so one change
 		 * is one signal */
 		out->hit[RS_JSON] += (size_t)(fenced || parses_json(sm->text, len));
@@ -243,16 +259,22 @@ static void reference_build(const struct detect_run *ev, const char *epoch, cons
 			json_int_t n = json_integer_value(json_object_get(e, "n"));
 			json_int_t h =
 				json_integer_value(json_object_get(e, detect_rate_signals[k]));
+			json_int_t refused = json_integer_value(
+				json_object_get(e, detect_rate_signals[RS_REFUSAL]));
+			double nk;
 
-			if (n <= 0 || h < 0 || h > n)
+			if (n <= 0 || h < 0 || h > n || refused < 0 || refused > n)
 				continue;
 			if (!k) {
 				ref->c.n += (size_t)n;
 				ref->nights++;
 			}
 			ref->c.hit[k] += (size_t)h;
-			x[m++] = (double)h / (double)n;
-			nsum += (double)n;
+			nk = (double)detect_rates_judged((int)k, (size_t)n, (size_t)refused);
+			if (nk <= 0)
+				continue;
+			x[m++] = (double)h / nk;
+			nsum += nk;
 		}
 		if (m < (size_t)p->min_history)
 			continue;
@@ -330,8 +352,8 @@ size_t detect_rates_prompt(const struct rate_counts *ref, const double *margin,
 	size_t k, t = 0;
 
 	for (k = 0; k < RS_N; k++)
-		t += (size_t)fill_test((int)k, ref->hit[k], ref->n, night->hit[k], night->n,
-				       margin ? margin[k] : 0, &out[t]);
+		t += (size_t)fill_test((int)k, ref->hit[k], judged(ref, (int)k), night->hit[k],
+				       judged(night, (int)k), margin ? margin[k] : 0, &out[t]);
 	return t;
 }
 
@@ -452,7 +474,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			continue;
 		reference_build(ev, epoch, win, n_win, w, &ref);
 		for (k = 0; k < RS_N; k++)
-			varied[k] |= ref.c.hit[k] > 0 && ref.c.hit[k] < ref.c.n;
+			varied[k] |= ref.c.hit[k] > 0 && ref.c.hit[k] < judged(&ref.c, (int)k);
 		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
 		for (j = 0; j < m; j++) {
 			es[n].prompt = w->id;
@@ -611,7 +633,7 @@ static void reference_counts(const struct detect_run *ev, const char *epoch, con
 			continue;
 		reference_build(ev, epoch, win, n_win, w, &ref);
 		*hits += ref.c.hit[signal];
-		*n += ref.c.n;
+		*n += judged(&ref.c, signal);
 	}
 	free(win);
 }
@@ -638,6 +660,9 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 		o = json_object_get(rates, w->id);
 		rh += json_number_value(json_object_get(o, detect_rate_signals[signal]));
 		rn += json_number_value(json_object_get(o, "n"));
+		if (signal == RS_JSON || signal == RS_FENCED)
+			rn -= json_number_value(
+				json_object_get(o, detect_rate_signals[RS_REFUSAL]));
 	}
 	return rn > 0 ? rh / rn : -1;
 }
@@ -655,7 +680,7 @@ static void night_counts(const struct detect_run *ev, const char *id, int signal
 		if (!w->id || (id && strcmp(id, w->id)))
 			continue;
 		*hits += w->rc_night.hit[signal];
-		*n += w->rc_night.n;
+		*n += judged(&w->rc_night, signal);
 	}
 }
 
@@ -864,12 +889,16 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			r = json_object();
 			json_object_set_new(d->rates, name, r);
 		} else if (!r) { /* a signal only per prompt: the pooled reference and night */
-			r = json_pack(
-				"{s:o,s:o}", "reference",
-				num(tot_ref->n ? (double)tot_ref->hit[k] / (double)tot_ref->n : 0),
-				"night",
-				num(tot_night->n ? (double)tot_night->hit[k] / (double)tot_night->n
-						 : 0));
+			r = json_pack("{s:o,s:o}", "reference",
+				      num(judged(tot_ref, (int)k)
+						  ? (double)tot_ref->hit[k] /
+							    (double)judged(tot_ref, (int)k)
+						  : 0),
+				      "night",
+				      num(judged(tot_night, (int)k)
+						  ? (double)tot_night->hit[k] /
+							    (double)judged(tot_night, (int)k)
+						  : 0));
 			json_object_set_new(d->rates, name, r);
 		}
 		json_object_set_new(r, "changed", json_boolean(ch));
@@ -943,9 +972,9 @@ static double named_test(const struct detect_run *ev, int s, const char *id, int
 			continue;
 		/* tonight the first row: "greater" is tonight's rate above the reference's */
 		a = w->rc_night.hit[s];
-		b = w->rc_night.n - a;
+		b = judged(&w->rc_night, s) - a;
 		c = ref.c.hit[s];
-		d = ref.c.n - c;
+		d = judged(&ref.c, s) - c;
 		if (!(a + c) || !(b + d))
 			continue; /* one possible table: no part in the test */
 		st[m].a = up ? a : b;
@@ -954,10 +983,10 @@ static double named_test(const struct detect_run *ev, int s, const char *id, int
 		st[m].d = up ? d : c;
 		m++;
 		hn += a;
-		nn += w->rc_night.n;
+		nn += a + b;
 		hr += c;
-		nr += ref.c.n;
-		margin += ref.margin[s] * (double)w->rc_night.n;
+		nr += c + d;
+		margin += ref.margin[s] * (double)(a + b);
 	}
 	*beyond = 0;
 	if (m) {

@@ -2534,6 +2534,29 @@ static void test_return_needs_the_epochs_prompts(void **state)
 	}
 }
 
+/* A refusal is one signal: valid JSON and fences are rates over the answers that are not
+ * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
+ * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
+ * refusals in 5% of every prompt's answers, held) tested that rate against the state before
+ * the young epoch, which its two nights had not shown it to differ from: "valid JSON 100% ->
+ * 90% over 3 prompts (against e1, the state before e2)", a new suspicion on 19 of 40
+ * endpoints, now 2. These are four of them. */
+static void test_refusal_is_one_signal(void **state)
+{
+	static const unsigned long long trials[] = { 1, 2, 7, 9 };
+	struct detect_outcome out[15];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(trials); i++) {
+		scenario_nights("cat-refusal5", trials[i], 12, HOLD, NULL, out, NULL);
+		assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		assert_int_not_equal(out[14].verdict, DETECT_CHANGED);
+		assert_string_equal(out[14].epoch, out[13].epoch);
+	}
+}
+
 /* Whether the report's prompts carry a discounted distance (and only distances). */
 static int distances_discounted(const json_t *sec)
 {
@@ -2626,6 +2649,7 @@ int main(void)
 		cmocka_unit_test(test_revert_fences_recognised),
 		cmocka_unit_test(test_return_by_answers),
 		cmocka_unit_test(test_return_needs_the_epochs_prompts),
+		cmocka_unit_test(test_refusal_is_one_signal),
 		cmocka_unit_test(test_return_needs_rates),
 		cmocka_unit_test(test_return_explains_rates),
 		cmocka_unit_test(test_refusal_rate),

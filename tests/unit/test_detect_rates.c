@@ -34,7 +34,7 @@
  * 1's refusals per 1000 vary by night. */
 struct behaviour {
 	int refuse, fence, flagged, wander, night, json;
-	int refuse_json; /* the JSON prompts refuse too (their valid-JSON rate falls with it) */
+	int refuse_json; /* the JSON prompts refuse too */
 	const char *refusal;
 };
 
@@ -165,6 +165,9 @@ static void test_count(void **state)
 		{ "```python\nprint(1)\n```", 0, 0, 0, 0 },
 		{ "{\"a\": ", 0, 0, 0, 0 },
 		{ "```json\n{\"a\": \n```", 0, 0, 0, 0 },
+		/* a refusal is the refusal signal's alone, whatever its text */
+		{ "{\"a\": 1}", 1, 1, 0, 0 },
+		{ "```json\n{\"a\": 1}\n```", 1, 1, 0, 0 },
 	};
 	struct detect_params *p = detect_params_new(NULL, NULL, NULL, NULL, NULL);
 	size_t i;
@@ -186,6 +189,12 @@ static void test_count(void **state)
 			fail_msg("case %zu \"%s\": refusal %zu json %zu fenced %zu", i,
 				 cases[i].text, c.hit[RS_REFUSAL], c.hit[RS_JSON],
 				 c.hit[RS_FENCED]);
+		/* valid JSON and fences are rates over the answers that are not refusals */
+		assert_int_equal(detect_rates_judged(RS_REFUSAL, c.n, c.hit[RS_REFUSAL]), 1);
+		assert_int_equal(detect_rates_judged(RS_JSON, c.n, c.hit[RS_REFUSAL]),
+				 1 - cases[i].refusal);
+		assert_int_equal(detect_rates_judged(RS_FENCED, c.n, c.hit[RS_REFUSAL]),
+				 1 - cases[i].refusal);
 	}
 	detect_params_free(p);
 }
@@ -612,14 +621,14 @@ static void test_fence_taken_back(void **state)
 	fx_release(&f);
 }
 
-/* Plain-text refusals that came (2% -> 6% of the answers, the JSON prompts' too: their
- * valid-JSON rate falls with them; suspected, confirmed) and went again, on ten endpoints' worth
- * of nights: the young epoch's suspicion named the refusal rate and the JSON rate, and on the
- * night back the named rates, pooled over their prompts, are nearer the state before, and the
- * refusals beyond the young epoch's sampling noise: a return to e1 on the first night back.
- * The JSON rate alone (5 prompts, 50 answers) cannot always show its 6% fall back (before:
- * every named rate had to, and 5 of the 8 confirmed stayed in the refusing epoch). A night
- * whose refusals stay is no return. */
+/* Plain-text refusals that came (2% -> 6% of the answers, the JSON prompts' too; suspected,
+ * confirmed) and went again, on ten endpoints' worth of nights: on the night back the rates
+ * the young epoch's suspicion named, pooled over their prompts, are nearer the state before,
+ * and the refusals beyond the young epoch's sampling noise: a return to e1 on the first night
+ * back. (When a JSON prompt's refusals counted as invalid JSON too, the suspicion named the
+ * JSON rate as well, which alone, 5 prompts and 50 answers, could not always show its fall
+ * back; valid JSON is now a rate over the answers that are not refusals.) A night whose
+ * refusals stay is no return. */
 static void test_refusals_taken_back(void **state)
 {
 	struct behaviour quiet = { .refuse = 20, .json = 5 };
