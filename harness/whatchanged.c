@@ -45,9 +45,10 @@ struct example {
 
 struct side {
 	size_t n;
-	double mean_chars, refusal, fenced, json;
-	char *model;	   /* the most frequent returned model; may be NULL */
-	char *fingerprint; /* the most frequent fingerprint; may be NULL */
+	double mean_chars, refusal;
+	double fenced, json; /* over the answers that are not refusals */
+	char *model;	     /* the most frequent returned model; may be NULL */
+	char *fingerprint;   /* the most frequent fingerprint; may be NULL */
 	struct example ex[EX_N];
 };
 
@@ -267,15 +268,19 @@ static void side_fill(struct side *sd, const struct prompt_samples *ps, const st
 		const struct sample *s = &ps->samples[i];
 
 		len += chars(s->text);
-		/* as detection counts them: the API's flags, or the refusal patterns */
-		ref += (size_t)refusal_is(rf, s->text, strlen(s->text), s->refused, s->blocked);
+		/* as detection counts them: the API's flags, or the refusal patterns; fences and
+		 * JSON over the answers that are not refusals (a refusal is one move, not three) */
+		if (refusal_is(rf, s->text, strlen(s->text), s->refused, s->blocked)) {
+			ref++;
+			continue;
+		}
 		fen += fenced(s->text);
 		js += is_json(s->text);
 	}
 	sd->mean_chars = (double)len / (double)ps->n;
 	sd->refusal = (double)ref / (double)ps->n;
-	sd->fenced = (double)fen / (double)ps->n;
-	sd->json = (double)js / (double)ps->n;
+	sd->fenced = ref < ps->n ? (double)fen / (double)(ps->n - ref) : 0;
+	sd->json = ref < ps->n ? (double)js / (double)(ps->n - ref) : 0;
 	if (top_value(ps, 0))
 		sd->model = xstrdup(top_value(ps, 0));
 	if (top_value(ps, 1))

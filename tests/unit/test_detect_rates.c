@@ -290,8 +290,8 @@ static void test_plain_text_refusals(void **state)
 	{
 		const char *w = json_string_value(json_object_get(e, "words"));
 
-		if (strcmp(json_string_value(json_object_get(e, "signal")), "refusal"))
-			continue; /* refusals on the JSON prompt make its valid JSON rate fall */
+		/* one signal: the JSON prompt's refusals are not invalid JSON as well */
+		assert_string_equal(json_string_value(json_object_get(e, "signal")), "refusal");
 		assert_non_null(strstr(w, "refusals 0% -> "));
 	}
 	/* over the prompts (a few answers each), naming the prompt that refuses most */

@@ -150,6 +150,36 @@ static void test_plain_text_refusals(void **state)
 	sampleset_free(n);
 }
 
+/* A JSON prompt that starts refusing moved by its refusals alone: valid JSON and fences are
+ * rates over the answers that are not refusals, as detection counts them, so the words say
+ * "refusals 0% -> 40%", not that and "valid JSON 100% -> 60%" as well. */
+static void test_refusals_not_invalid_json(void **state)
+{
+	static const char *const js[] = { "{\"name\": \"Umbrella\", \"price\": 14.99}" };
+	struct refusal *rf = refusal_new_default();
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct whatchanged *w = whatchanged_new(rf);
+	struct tprompt t;
+	json_t *wc;
+	const char *words;
+
+	(void)state;
+	tprompt_init(&t, "product", "The product as JSON.");
+	answers(b, "product", js, 1, 10, 0, "gpt-x");
+	answers(n, "product", js, 1, 10, 4, "gpt-x");
+	whatchanged_add(w, &t.pr, sampleset_find(b, "product"), sampleset_find(n, "product"));
+	wc = whatchanged_finish(w, NULL, NULL);
+	words = sget(json_array_get(wc, 0), "words");
+	assert_non_null(words);
+	assert_non_null(strstr(words, "refusals 0% -> 40%"));
+	assert_null(strstr(words, "JSON"));
+	json_decref(wc);
+	whatchanged_free(w);
+	refusal_free(rf);
+	sampleset_free(b);
+	sampleset_free(n);
+}
+
 static void test_model_fences_refusals(void **state)
 {
 	static const char *const js[] = { "{\"name\": \"Umbrella\", \"price\": 14.99}" };
@@ -701,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_small_p),
 		cmocka_unit_test(test_model_fences_refusals),
 		cmocka_unit_test(test_plain_text_refusals),
+		cmocka_unit_test(test_refusals_not_invalid_json),
 		cmocka_unit_test(test_ranking),
 		cmocka_unit_test(test_moved_apart),
 		cmocka_unit_test(test_pooled_rate_moves),
