@@ -2077,6 +2077,22 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 		return;
 	}
 	d->new_epoch = 1;
+	/* last night suspected on noise, tonight a change of its own: tonight's alarm rests on
+	 * rates alone that moved since that night (detect_rates_since_suspect). Confirmed, the
+	 * change would be dated by a night without it, and its epoch's reference (that night and
+	 * tonight) would be off against the nights after, a new suspicion each time. */
+	if (ev->suspect[0] && !d->hard && !d->confirming && !d->rates_confirmed &&
+	    !d->suite_above && d->prompts_over < ev->p->prompt_min && !d->watching &&
+	    !d->novel_alone && !d->drift && !d->lp_change && d->rate_change &&
+	    detect_rates_since_suspect(ev, d)) {
+		d->resuspected = 1;
+		d->stage = DETECT_STAGE_SUSPECTED;
+		/* an epoch of its own: the suspected night stays a one-night state, as a
+		 * retracted one does, out of this one's reference */
+		fingerprint_epoch_next(ev->eps, ev->n_eps, d->epoch, sizeof(d->epoch));
+		snprintf(d->since, sizeof(d->since), "%s", ev->night_id);
+		return;
+	}
 	if (ev->suspect[0]) {
 		d->stage = DETECT_STAGE_CONFIRMED;
 		snprintf(d->epoch, sizeof(d->epoch), "%s", ev->suspect);

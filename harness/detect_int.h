@@ -209,6 +209,9 @@ struct decision {
 	int wandered;
 	size_t w_n;
 	double w_s, w_b, w_p;
+	/* tonight's alarm is a change the suspected night did not show (rates alone, none of
+	 * them the suspicion's): a suspicion of its own, replacing last night's */
+	int resuspected;
 };
 
 /* Adds one piece of evidence to a prompt's slot (ignored when DETECT_MAX_EVIDENCE are there).
@@ -264,6 +267,12 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d);
  * suspicion level (q <= fdr beyond the margin): tonight is not that epoch's state (a state
  * must show a rate to explain it; one or two nights of it rarely reach alpha). */
 int detect_rates_off(const struct detect_run *ev, const char *epoch);
+/* 1 when every rate test that changed tonight (d->rate_named) moved since the suspected night
+ * (the history's last line): none of them the suspicion named, and each one's rate that
+ * night, over its prompts, nearer the state before's (the current epoch's reference) than
+ * tonight's. A noisy night suspected, then a change the next night, is a change of that next
+ * night, not the suspected one confirmed. 0 when no rate test changed. */
+int detect_rates_since_suspect(const struct detect_run *ev, const struct decision *d);
 /* The first night of the current epoch's latest run of nights in the history (for an epoch a
  * suspicion opened, that night: its `from`, `suspected_prompts`, `suspected_rates`); NULL
  * when the history has none. */

@@ -761,6 +761,56 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 	return back > 0;
 }
 
+int detect_rates_since_suspect(const struct detect_run *ev, const struct decision *d)
+{
+	size_t n = json_array_size(ev->recs), i, k;
+	const json_t *last = n ? json_array_get(ev->recs, n - 1) : NULL, *o, *s;
+	const json_t *rates = json_object_get(last, "prompt_rates");
+
+	if (!json_array_size(d->rate_named) || !json_is_object(rates))
+		return 0;
+	json_array_foreach(d->rate_named, i, o)
+	{
+		int sig = named_signal(o);
+		const char *pr = json_string_value(json_object_get(o, "prompt"));
+		double hits = 0, judged_n = 0, before, now, then;
+
+		if (sig >= RS_N)
+			return 0;
+		if (pr && !strcmp(pr, "*"))
+			pr = NULL;
+		/* a signal the suspicion named was there that night */
+		json_array_foreach(json_object_get(last, "suspected_rates"), k, s)
+		{
+			if (named_signal(s) == sig)
+				return 0;
+		}
+		/* that night's rate over the prompts tonight's test covers */
+		for (k = 0; k < ev->n_w; k++) {
+			const struct slot *w = &ev->w[k];
+			const json_t *e = json_object_get(rates, w->id ? w->id : "");
+			json_int_t c = json_integer_value(json_object_get(e, "n"));
+			json_int_t r = json_integer_value(
+				json_object_get(e, detect_rate_signals[RS_REFUSAL]));
+
+			if (!w->id || !w->rc_night.n || (pr && strcmp(pr, w->id)) || c <= 0 ||
+			    r < 0 || r > c)
+				continue;
+			hits += (double)json_integer_value(
+				json_object_get(e, detect_rate_signals[sig]));
+			judged_n += (double)detect_rates_judged(sig, (size_t)c, (size_t)r);
+		}
+		before = reference_rate(ev, ev->cur_epoch, pr, sig);
+		if (judged_n <= 0 || before < 0)
+			return 0;
+		now = night_rate(ev, pr, sig);
+		then = hits / judged_n;
+		if (fabs(then - before) >= fabs(then - now))
+			return 0;
+	}
+	return 1;
+}
+
 int detect_rates_explained(const struct detect_run *ev, const char *epoch)
 {
 	struct rate_counts tr, tn;

@@ -218,6 +218,11 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 		else
 			sbuf_addf(&tail, "; suspected: epoch %s unless tomorrow retracts it",
 				  d->epoch);
+		if (d->resuspected)
+			sbuf_addf(&tail,
+				  " (in place of the change suspected on %s: these rates moved "
+				  "since)",
+				  ev->suspect_night);
 	} else if (v == DETECT_UNSTABLE && d->wandered) {
 		char pb[16];
 

@@ -2560,6 +2560,34 @@ static void test_refusal_is_one_signal(void **state)
 	}
 }
 
+/* A noisy night suspected, then a change of its own the next night, is that next night's
+ * change, not the suspicion confirmed: tonight's alarm rests on rates alone, none of them the
+ * suspicion's, each at the old state's level on the suspected night. bench_scenarios'
+ * sim-refusal10 and cat-refusal5, trial 11 each: night 12 is a bad serving night (suspected
+ * on the mean distance, or two prompts), night 13 brings the refusals. Before, night 13
+ * confirmed the suspicion (a new epoch dated by night 12, its reference that night and the
+ * refusing one), and the nights after were suspected again against that mixture ("refusals
+ * 4% -> 14%", a third epoch). Now night 13 is suspected in place of night 12, in an epoch of
+ * its own, and night 14 confirms it, dated by night 13. */
+static void test_change_after_a_noisy_suspicion(void **state)
+{
+	static const char *const names[] = { "sim-refusal10", "cat-refusal5" };
+	struct detect_outcome out[15];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		run_confirmed(names[i], 11, HOLD, out);
+		assert_int_equal(out[11].stage, DETECT_STAGE_SUSPECTED);
+		assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+		assert_non_null(
+			strstr(out[12].summary, "in place of the change suspected on night-0012"));
+		assert_non_null(strstr(out[13].summary, "(since night-0013)"));
+		assert_string_equal(out[13].epoch, out[12].epoch);
+		assert_string_not_equal(out[13].epoch, "e2");
+	}
+}
+
 /* Whether the report's prompts carry a discounted distance (and only distances). */
 static int distances_discounted(const json_t *sec)
 {
@@ -2653,6 +2681,7 @@ int main(void)
 		cmocka_unit_test(test_return_by_answers),
 		cmocka_unit_test(test_return_needs_the_epochs_prompts),
 		cmocka_unit_test(test_refusal_is_one_signal),
+		cmocka_unit_test(test_change_after_a_noisy_suspicion),
 		cmocka_unit_test(test_return_needs_rates),
 		cmocka_unit_test(test_return_explains_rates),
 		cmocka_unit_test(test_refusal_rate),
