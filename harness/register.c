@@ -1997,6 +1997,10 @@ json_t *register_events(const json_t *entries)
 			}
 		}
 		if (stage && !strcmp(stage, "suspected")) {
+			/* a suspicion in place of an open one (a change the night after a noisy
+			 * suspicion is its own): the open one is withdrawn by it */
+			if (open >= 0)
+				event_set(out, open, "suspicion_retracted", open_night, seq, night);
 			/* tentative: its epoch is known from now on, but not the behaviour yet */
 			event_set(out, seq, "pending", night, -1, NULL);
 			json_object_set_new(st, "open", json_integer(seq));

@@ -722,6 +722,45 @@ static void test_backfill_not_return(void **state)
 	json_decref(entries);
 }
 
+/* A suspicion in place of an open one (detection: a change the night after a noisy
+ * suspicion is its own): the first is withdrawn by the second, which the next night confirms;
+ * one change, dated by the second. On the old code the first stayed "pending" for ever. */
+/* clang-format off */
+static const char resuspected_register[] = "["
+	RUN(0, "2026-11-01", "pass", EP("e1")) ","
+	RUN(1, "2026-11-02", "changed", EP("e2") ", \"stage\": \"suspected\"") ","
+	RUN(2, "2026-11-03", "changed", EP("e3") ", \"stage\": \"suspected\"") ","
+	RUN(3, "2026-11-04", "changed", EP("e3") ", \"stage\": \"confirmed\", \"new_epoch\": true") "]";
+/* clang-format on */
+
+static void test_events_suspicion_in_place(void **state)
+{
+	json_t *entries = json_loads(resuspected_register, 0, NULL), *ev;
+	struct reg_summary *s;
+	struct sbuf sb;
+	size_t n;
+
+	(void)state;
+	assert_non_null(entries);
+	ev = register_events(entries);
+	assert_string_equal(event_of(ev, "1", "event"), "suspicion_retracted");
+	assert_string_equal(event_of(ev, "1", "link_night"), "2026-11-03");
+	assert_string_equal(event_of(ev, "2", "event"), "change");
+	assert_string_equal(event_of(ev, "2", "confirmed_night"), "2026-11-04");
+	assert_string_equal(event_of(ev, "3", "event"), "confirmation");
+	json_decref(ev);
+	register_summarise(entries, register_parse_date("2026-11-20"), &s, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].changes_30d, 1);
+	assert_string_equal(s[0].last_change, "2026-11-03");
+	register_summaries_free(s, n);
+	sbuf_init(&sb);
+	render_register_show(entries, NULL, register_parse_date("2026-11-20"), &sb);
+	assert_null(strstr(sb.buf, "pending"));
+	sbuf_release(&sb);
+	json_decref(entries);
+}
+
 /* A change is counted once, by its first (suspected) night, and shown as confirmed; a
  * retracted suspicion is no change and its retraction no return; the accept decision is shown
  * against the change it covers. The suspected night of a retraction (a one-night blip) is
@@ -1347,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_show_by_night),
 		cmocka_unit_test(test_events_stages),
+		cmocka_unit_test(test_events_suspicion_in_place),
 		cmocka_unit_test(test_backfill_not_return),
 		cmocka_unit_test(test_events_pending),
 		cmocka_unit_test(test_show_replaced),
