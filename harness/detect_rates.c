@@ -82,6 +82,14 @@ static size_t judged(const struct rate_counts *c, int signal)
 	return detect_rates_judged(signal, c->n, c->hit[RS_REFUSAL]);
 }
 
+/* The rate of signal in counts c (0 when it judged no answer). */
+static double rate_in(const struct rate_counts *c, int signal)
+{
+	size_t n = judged(c, signal);
+
+	return n ? (double)c->hit[signal] / (double)n : 0;
+}
+
 void detect_rates_count(const struct detect_params *p, const struct prompt_samples *ps,
 			struct rate_counts *out)
 {
@@ -91,7 +99,6 @@ void detect_rates_count(const struct detect_params *p, const struct prompt_sampl
 	for (i = 0; ps && i < ps->n; i++) {
 		const struct sample *sm = &ps->samples[i];
 		size_t len = strlen(sm->text);
-
 		int fenced;
 
 		out->n++;
@@ -939,16 +946,8 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			r = json_object();
 			json_object_set_new(d->rates, name, r);
 		} else if (!r) { /* a signal only per prompt: the pooled reference and night */
-			r = json_pack("{s:o,s:o}", "reference",
-				      num(judged(tot_ref, (int)k)
-						  ? (double)tot_ref->hit[k] /
-							    (double)judged(tot_ref, (int)k)
-						  : 0),
-				      "night",
-				      num(judged(tot_night, (int)k)
-						  ? (double)tot_night->hit[k] /
-							    (double)judged(tot_night, (int)k)
-						  : 0));
+			r = json_pack("{s:o,s:o}", "reference", num(rate_in(tot_ref, (int)k)),
+				      "night", num(rate_in(tot_night, (int)k)));
 			json_object_set_new(d->rates, name, r);
 		}
 		json_object_set_new(r, "changed", json_boolean(ch));
