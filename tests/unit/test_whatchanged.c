@@ -107,6 +107,33 @@ static void test_longer_answers(void **state)
 	sampleset_free(n);
 }
 
+/* The words of the first entry what changed lists for one prompt (ten answers a side, the
+ * first `refused` of them flagged refused), with the refusal classifier rf (NULL: the API's
+ * flags alone); NULL when it lists none. Freed by the caller. */
+static char *first_words(struct refusal *rf, const char *const *base, size_t n_base,
+			 const char *const *night, size_t n_night, size_t refused)
+{
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct whatchanged *w = whatchanged_new(rf);
+	struct tprompt t;
+	json_t *wc;
+	const char *words;
+	char *out;
+
+	tprompt_init(&t, "p", "The prompt.");
+	answers(b, "p", base, n_base, 10, 0, "gpt-x");
+	answers(n, "p", night, n_night, 10, refused, "gpt-x");
+	whatchanged_add(w, &t.pr, sampleset_find(b, "p"), sampleset_find(n, "p"));
+	wc = whatchanged_finish(w, NULL, NULL);
+	words = sget(json_array_get(wc, 0), "words");
+	out = words ? xstrdup(words) : NULL;
+	json_decref(wc);
+	whatchanged_free(w);
+	sampleset_free(b);
+	sampleset_free(n);
+	return out;
+}
+
 /* Refusals in plain text (no API flag) are counted as detection counts them, with its refusal
  * patterns: "refusals 0% -> 50%", not "answers are 1.66x shorter" (QA: a refusal change read
  * as shorter answers, to procurement too). Without the classifier, only the API's flags. */
@@ -122,32 +149,17 @@ static void test_plain_text_refusals(void **state)
 		"I'm sorry, but I can't help with that request."
 	};
 	struct refusal *rf = refusal_new_default();
-	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
-	struct whatchanged *w = whatchanged_new(rf), *w0 = whatchanged_new(NULL);
-	struct tprompt t;
-	json_t *wc;
-	const char *words;
+	char *words;
 
 	(void)state;
-	tprompt_init(&t, "backup", "Summarise our backup policy.");
-	answers(b, "backup", ok, 1, 10, 0, "gpt-x");
-	answers(n, "backup", mixed, 2, 10, 0, "gpt-x");
-	whatchanged_add(w, &t.pr, sampleset_find(b, "backup"), sampleset_find(n, "backup"));
-	whatchanged_add(w0, &t.pr, sampleset_find(b, "backup"), sampleset_find(n, "backup"));
-	wc = whatchanged_finish(w, NULL, NULL);
-	words = sget(json_array_get(wc, 0), "words");
+	words = first_words(rf, ok, 1, mixed, 2, 0);
 	assert_non_null(words);
 	assert_non_null(strstr(words, "refusals 0% -> 50%"));
-	json_decref(wc);
-	wc = whatchanged_finish(w0, NULL, NULL);
-	words = sget(json_array_get(wc, 0), "words");
+	free(words);
+	words = first_words(NULL, ok, 1, mixed, 2, 0);
 	assert_true(!words || !strstr(words, "refusals"));
-	json_decref(wc);
-	whatchanged_free(w);
-	whatchanged_free(w0);
+	free(words);
 	refusal_free(rf);
-	sampleset_free(b);
-	sampleset_free(n);
 }
 
 /* A JSON prompt that starts refusing moved by its refusals alone: valid JSON and fences are
@@ -157,27 +169,15 @@ static void test_refusals_not_invalid_json(void **state)
 {
 	static const char *const js[] = { "{\"name\": \"Umbrella\", \"price\": 14.99}" };
 	struct refusal *rf = refusal_new_default();
-	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
-	struct whatchanged *w = whatchanged_new(rf);
-	struct tprompt t;
-	json_t *wc;
-	const char *words;
+	char *words;
 
 	(void)state;
-	tprompt_init(&t, "product", "The product as JSON.");
-	answers(b, "product", js, 1, 10, 0, "gpt-x");
-	answers(n, "product", js, 1, 10, 4, "gpt-x");
-	whatchanged_add(w, &t.pr, sampleset_find(b, "product"), sampleset_find(n, "product"));
-	wc = whatchanged_finish(w, NULL, NULL);
-	words = sget(json_array_get(wc, 0), "words");
+	words = first_words(rf, js, 1, js, 1, 4);
 	assert_non_null(words);
 	assert_non_null(strstr(words, "refusals 0% -> 40%"));
 	assert_null(strstr(words, "JSON"));
-	json_decref(wc);
-	whatchanged_free(w);
+	free(words);
 	refusal_free(rf);
-	sampleset_free(b);
-	sampleset_free(n);
 }
 
 static void test_model_fences_refusals(void **state)
