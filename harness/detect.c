@@ -2081,10 +2081,8 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 	 * rates alone that moved since that night (detect_rates_since_suspect). Confirmed, the
 	 * change would be dated by a night without it, and its epoch's reference (that night and
 	 * tonight) would be off against the nights after, a new suspicion each time. */
-	if (ev->suspect[0] && !d->hard && !d->confirming && !d->rates_confirmed &&
-	    !d->suite_above && d->prompts_over < ev->p->prompt_min && !d->watching &&
-	    !d->novel_alone && !d->drift && !d->lp_change && d->rate_change &&
-	    detect_rates_since_suspect(ev, d)) {
+	if (ev->suspect[0] && !d->hard && !d->above && !d->drift && !d->lp_change &&
+	    !d->rates_confirmed && d->rate_change && detect_rates_since_suspect(ev, d)) {
 		d->resuspected = 1;
 		d->stage = DETECT_STAGE_SUSPECTED;
 		/* an epoch of its own: the suspected night stays a one-night state, as a

@@ -69,11 +69,34 @@ static int fenced_json(const char *text)
 	return 0;
 }
 
+/* Whether a signal leaves refusals out of the answers it judges (detect_rates_judged). */
+static int without_refusals(int signal)
+{
+	return signal == RS_JSON || signal == RS_FENCED;
+}
+
 size_t detect_rates_judged(int signal, size_t n, size_t refusals)
 {
-	if (signal != RS_JSON && signal != RS_FENCED)
+	if (!without_refusals(signal))
 		return n;
 	return refusals < n ? n - refusals : 0;
+}
+
+/* One history line's counts of a prompt (e: its `prompt_rates` entry) for signal: its
+ * answers, its hits and the answers the signal judges. 0 when the entry holds none or is
+ * inconsistent. */
+static int record_counts(const json_t *e, int signal, size_t *n, size_t *hits, size_t *judged_n)
+{
+	json_int_t c = json_integer_value(json_object_get(e, "n"));
+	json_int_t h = json_integer_value(json_object_get(e, detect_rate_signals[signal]));
+	json_int_t r = json_integer_value(json_object_get(e, detect_rate_signals[RS_REFUSAL]));
+
+	if (c <= 0 || h < 0 || h > c || r < 0 || r > c)
+		return 0;
+	*n = (size_t)c;
+	*hits = (size_t)h;
+	*judged_n = detect_rates_judged(signal, (size_t)c, (size_t)r);
+	return 1;
 }
 
 /* detect_rates_judged over counts c. */
@@ -263,25 +286,19 @@ static void reference_build(const struct detect_run *ev, const char *epoch, cons
 			const json_t *r = json_array_get(ev->recs, win[i]);
 			const json_t *e =
 				json_object_get(json_object_get(r, "prompt_rates"), w->id);
-			json_int_t n = json_integer_value(json_object_get(e, "n"));
-			json_int_t h =
-				json_integer_value(json_object_get(e, detect_rate_signals[k]));
-			json_int_t refused = json_integer_value(
-				json_object_get(e, detect_rate_signals[RS_REFUSAL]));
-			double nk;
+			size_t n, h, nk;
 
-			if (n <= 0 || h < 0 || h > n || refused < 0 || refused > n)
+			if (!record_counts(e, (int)k, &n, &h, &nk))
 				continue;
 			if (!k) {
-				ref->c.n += (size_t)n;
+				ref->c.n += n;
 				ref->nights++;
 			}
-			ref->c.hit[k] += (size_t)h;
-			nk = (double)detect_rates_judged((int)k, (size_t)n, (size_t)refused);
-			if (nk <= 0)
+			ref->c.hit[k] += h;
+			if (!nk)
 				continue;
-			x[m++] = (double)h / nk;
-			nsum += nk;
+			x[m++] = (double)h / (double)nk;
+			nsum += (double)nk;
 		}
 		if (m < (size_t)p->min_history)
 			continue;
@@ -667,7 +684,7 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 		o = json_object_get(rates, w->id);
 		rh += json_number_value(json_object_get(o, detect_rate_signals[signal]));
 		rn += json_number_value(json_object_get(o, "n"));
-		if (signal == RS_JSON || signal == RS_FENCED)
+		if (without_refusals(signal))
 			rn -= json_number_value(
 				json_object_get(o, detect_rate_signals[RS_REFUSAL]));
 	}
@@ -780,7 +797,8 @@ int detect_rates_since_suspect(const struct detect_run *ev, const struct decisio
 	{
 		int sig = named_signal(o);
 		const char *pr = json_string_value(json_object_get(o, "prompt"));
-		double hits = 0, judged_n = 0, before, now, then;
+		size_t hits = 0, judged_n = 0;
+		double before, now;
 
 		if (sig >= RS_N)
 			return 0;
@@ -795,24 +813,20 @@ int detect_rates_since_suspect(const struct detect_run *ev, const struct decisio
 		/* that night's rate over the prompts tonight's test covers */
 		for (k = 0; k < ev->n_w; k++) {
 			const struct slot *w = &ev->w[k];
-			const json_t *e = json_object_get(rates, w->id ? w->id : "");
-			json_int_t c = json_integer_value(json_object_get(e, "n"));
-			json_int_t r = json_integer_value(
-				json_object_get(e, detect_rate_signals[RS_REFUSAL]));
+			size_t c, h, nk;
 
-			if (!w->id || !w->rc_night.n || (pr && strcmp(pr, w->id)) || c <= 0 ||
-			    r < 0 || r > c)
+			if (!w->id || !w->rc_night.n || (pr && strcmp(pr, w->id)) ||
+			    !record_counts(json_object_get(rates, w->id), sig, &c, &h, &nk))
 				continue;
-			hits += (double)json_integer_value(
-				json_object_get(e, detect_rate_signals[sig]));
-			judged_n += (double)detect_rates_judged(sig, (size_t)c, (size_t)r);
+			hits += h;
+			judged_n += nk;
 		}
 		before = reference_rate(ev, ev->cur_epoch, pr, sig);
-		if (judged_n <= 0 || before < 0)
+		if (!judged_n || before < 0)
 			return 0;
 		now = night_rate(ev, pr, sig);
-		then = hits / judged_n;
-		if (fabs(then - before) >= fabs(then - now))
+		if (fabs((double)hits / (double)judged_n - before) >=
+		    fabs((double)hits / (double)judged_n - now))
 			return 0;
 	}
 	return 1;
