@@ -126,6 +126,12 @@ struct slot {
 	/* the history's judgement of it: the spread tonight's deviation is standardised by
 	 * (widened for the night) and the degrees of freedom of its t tail; df 0: none */
 	double scale, df;
+	/* categorical prompts: the reference tonight is judged against (the baseline's answers
+	 * and the window's nights', counts by hash), the Pearson dispersion of the window's
+	 * nights against it (mix_dispersion) and the endpoint's the model p-value used (disp;
+	 * 0: none) */
+	json_t *mix_ref;
+	double mix_phi, disp;
 	double mix_fl; /* categorical prompts: the mix statistic's sampling noise (mix_floor) */
 	json_t *texts; /* tonight's answers as compared (normal form): kept by a suspected
 			* night's history line (suspect_answers) for the next night */
@@ -140,6 +146,7 @@ struct detect_run {
 	const struct detect_params *p;
 	double overdispersion; /* the prompts' (spread / sampling noise)^2, median (decide) */
 	size_t od_prompts;     /* of how many prompts (0: none had a spread yet) */
+	double dispersion;     /* the categorical prompts' (prompt_evidence; 0: none) */
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
