@@ -1143,7 +1143,7 @@ static void prompt_evidence(struct detect_run *ev)
 		if (mixed[i] && phi <= MIX_MODEL_MAX_DISP) {
 			/* a categorical prompt: its answers as draws of its reference's mix,
 			 * overdispersed as the endpoint's nights are (mix_model_p) */
-			sl->disp = phi;
+			sl->modelled = 1;
 			pv = mix_model_p(sl->mix_ref, mix_n(sl->mix_ref), mix_n(sl->mix_night),
 					 sl->stat, phi,
 					 rng_mix((uint64_t)p->seed, MIX_MODEL_SALT + (uint64_t)i));
@@ -2515,12 +2515,12 @@ static json_t *prompts_json(const struct detect_run *ev)
 			json_object_set_new(o, "usual", num(w->lv.center));
 			json_object_set_new(o, "history_nights",
 					    json_integer((json_int_t)w->lv.nights));
-			if (w->df > 0 || w->disp > 0)
+			if (w->df > 0 || w->modelled)
 				json_object_set_new(o, "spread", num(w->scale));
 			if (w->df > 0)
 				json_object_set_new(o, "df", num(w->df));
-			if (w->disp > 0)
-				json_object_set_new(o, "dispersion", num(w->disp));
+			if (w->modelled)
+				json_object_set_new(o, "dispersion", num(ev->dispersion));
 			json_object_set_new(o, "evidence", evs);
 			json_object_set_new(o, "over", json_boolean(over));
 		}

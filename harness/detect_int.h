@@ -128,10 +128,11 @@ struct slot {
 	double scale, df;
 	/* categorical prompts: the reference tonight is judged against (the baseline's answers
 	 * and the window's nights', counts by hash), the Pearson dispersion of the window's
-	 * nights against it (mix_dispersion) and the endpoint's the model p-value used (disp;
-	 * 0: none) */
+	 * nights against it (mix_dispersion), and whether tonight's p-value is the sampling
+	 * model's (mix_model_p, drawn with the run's dispersion) rather than a t tail */
 	json_t *mix_ref;
-	double mix_phi, disp;
+	double mix_phi;
+	int modelled;
 	double mix_fl; /* categorical prompts: the mix statistic's sampling noise (mix_floor) */
 	json_t *texts; /* tonight's answers as compared (normal form): kept by a suspected
 			* night's history line (suspect_answers) for the next night */

@@ -2130,12 +2130,17 @@ static void test_cold_start_lumpy(void **state)
 	free(dir);
 }
 
-/* Counts a night's distance and mix p-values (only the mix's: mix_only) (*n) and those at most
+/* Which prompt p-values count_history_p counts: distances' and mixes', mixes' alone, or the
+ * mixes' that the sampling model gave. */
+enum p_kind { P_ALL, P_MIX, P_MODEL };
+
+/* Counts a night's p-values of the kind `kind` (*n) and those at most
  * level (*small), checking that the report names each prompt's spread and how its p-value
  * was had: the degrees of freedom of its t tail (each p at least that tail) or, a categorical
  * prompt's mix on an endpoint whose nights vary about as sampling does, the endpoint's
  * dispersion its sampling model drew with (1 to 1.15, no t tail). */
-static void count_history_p(const json_t *sec, int mix_only, double level, size_t *n, size_t *small)
+static void count_history_p(const json_t *sec, enum p_kind kind, double level, size_t *n,
+			    size_t *small)
 {
 	const json_t *pr = json_object_get(json_object_get(sec, "distance"), "prompts"), *e, *ev;
 	size_t i, j;
@@ -2151,9 +2156,9 @@ static void count_history_p(const json_t *sec, int mix_only, double level, size_
 			const char *sig = json_string_value(json_object_get(ev, "signal"));
 			double p = json_number_value(json_object_get(ev, "p")), tail;
 
-			if ((mix_only || strcmp(sig, "distance")) && strcmp(sig, "mix"))
+			if ((kind != P_ALL || strcmp(sig, "distance")) && strcmp(sig, "mix"))
 				continue;
-			if (mix_only == 2 && !(ph > 0))
+			if (kind == P_MODEL && !(ph > 0))
 				continue;
 			(*n)++;
 			*small += p <= level;
@@ -2171,12 +2176,12 @@ static void count_history_p(const json_t *sec, int mix_only, double level, size_
 	}
 }
 
-/* The share of the distance and mix p-values (those of the mix alone: mix_only) at most
+/* The share of the prompts' p-values of the kind `kind` (count_history_p) at most
  * `level` on nights 10 to 14 of unchanged endpoints of the named scenarios (12 endpoints
  * each); *n: how many there were; *disp (NULL: not wanted): the median of the endpoints'
  * dispersions on those nights (decision.dispersion in the report). */
-static double history_p_share(const char *const *names, size_t n_names, int mix_only, double level,
-			      size_t *n, double *disp)
+static double history_p_share(const char *const *names, size_t n_names, enum p_kind kind,
+			      double level, size_t *n, double *disp)
 {
 	struct pl_err err = PL_ERR_INIT;
 	struct detect_params *prm = detect_params_new(NULL, NULL, NULL, NULL, &err);
@@ -2208,7 +2213,7 @@ static double history_p_share(const char *const *names, size_t n_names, int mix_
 								 &sec, &err),
 						 0);
 				if (night >= 10) {
-					count_history_p(sec, mix_only, level, n, &small);
+					count_history_p(sec, kind, level, n, &small);
 					d = json_number_value(json_object_get(
 						json_object_get(sec, "decision"), "dispersion"));
 					if (d > 0)
@@ -2244,7 +2249,7 @@ static void test_prompt_p_calibrated(void **state)
 	double share;
 
 	(void)state;
-	share = history_p_share(lumpy_names, ARRAY_SIZE(lumpy_names), 0, 0.01, &n, NULL);
+	share = history_p_share(lumpy_names, ARRAY_SIZE(lumpy_names), P_ALL, 0.01, &n, NULL);
 	if (getenv("PL_DEBUG"))
 		printf("p <= 0.01: %.4f of %zu\n", share, n);
 	assert_true(n >= 4000);
@@ -2462,8 +2467,8 @@ static void test_mix_p_still_nights(void **state)
 	double share, model, disp, d_wild, d_lumpy;
 
 	(void)state;
-	share = history_p_share(still, 1, 1, 0.01, &n, &disp);
-	model = history_p_share(still, 1, 2, 0.01, &n_model, NULL);
+	share = history_p_share(still, 1, P_MIX, 0.01, &n, &disp);
+	model = history_p_share(still, 1, P_MODEL, 0.01, &n_model, NULL);
 	if (getenv("PL_DEBUG"))
 		printf("mix p <= 0.01: %.4f of %zu, the model's %.4f of %zu, dispersion %.2f\n",
 		       share, n, model, n_model, disp);
@@ -2471,8 +2476,8 @@ static void test_mix_p_still_nights(void **state)
 	assert_true(model >= 0.007 && model <= 0.015);
 	assert_true(share >= 0.0065);
 	assert_true(disp >= 1 && disp <= 1.15);
-	history_p_share(wild, 1, 1, 0.01, &n, &d_wild);
-	history_p_share(lumpy, 1, 1, 0.01, &n, &d_lumpy);
+	history_p_share(wild, 1, P_MIX, 0.01, &n, &d_wild);
+	history_p_share(lumpy, 1, P_MIX, 0.01, &n, &d_lumpy);
 	if (getenv("PL_DEBUG"))
 		printf("dispersion: wild %.2f lumpy %.2f\n", d_wild, d_lumpy);
 	assert_true(d_lumpy > disp && d_wild > 2 * d_lumpy);
