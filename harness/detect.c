@@ -1117,7 +1117,7 @@ static void prompt_evidence(struct detect_run *ev)
 	}
 	qsort(pool, n_pool, sizeof(*pool), cmp_double);
 	ev->overdispersion = prompts_overdispersion(ev);
-	lambda = night_inflation(ev, sp);
+	lambda = ev->inflation = night_inflation(ev, sp);
 	tail_fit(pool, n_pool, TAIL_MIN_BETA, &tail_k, &tail_u, &tail_beta);
 	/* the endpoint's dispersion, widened for the night as the spreads are: at most
 	 * MIX_MODEL_MAX_DISP, its categorical prompts are judged by their sampling model */
@@ -3196,6 +3196,11 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 	 * unstable_over_sampling squared */
 	json_object_set_new(json_object_get(sec, "decision"), "overdispersion",
 			    num(ev->overdispersion));
+	/* how much wider than their usual the prompts' deviations are tonight (the median
+	 * |z| over the normal's, at least 1): their spreads and margins are widened by it */
+	if (ev->inflation > 0)
+		json_object_set_new(json_object_get(sec, "decision"), "inflation",
+				    num(ev->inflation));
 	/* the Pearson dispersion of the categorical prompts' nights, the night's (0: none) */
 	if (ev->dispersion > 0)
 		json_object_set_new(json_object_get(sec, "decision"), "dispersion",

@@ -148,6 +148,7 @@ struct detect_run {
 	double overdispersion; /* the prompts' (spread / sampling noise)^2, median (decide) */
 	size_t od_prompts;     /* of how many prompts (0: none had a spread yet) */
 	double dispersion;     /* the categorical prompts' (prompt_evidence; 0: none) */
+	double inflation;      /* how much wider than usual the prompts' deviations are tonight */
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
