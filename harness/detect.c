@@ -1297,7 +1297,10 @@ void detect_run_free(struct detect_run *ev)
 	free(ev);
 }
 
-/* Length and latency figures of tonight's answers to one prompt. */
+/* Length and latency figures of tonight's answers to one prompt. The mean length is that of
+ * the answers that are not refusals: refusals are a rate of their own, and a vendor that
+ * starts refusing (short answers) must not also slide the length series (one change, one
+ * signal). */
 static void figures_add(struct detect_run *ev, const struct prompt_samples *night)
 {
 	size_t i;
@@ -1308,8 +1311,11 @@ static void figures_add(struct detect_run *ev, const struct prompt_samples *nigh
 		const struct sample *sm = &night->samples[i];
 
 		/* a sum of whole numbers: exact, whatever order prompts arrive in */
-		ev->len_sum += (double)cp_len(sm->text);
-		ev->len_n++;
+		if (!refusal_is(ev->p->refusal, sm->text, strlen(sm->text), sm->refused,
+				sm->blocked)) {
+			ev->len_sum += (double)cp_len(sm->text);
+			ev->len_n++;
+		}
 		if (sm->latency_ms > 0) {
 			if (ev->n_lat == ev->cap_lat) {
 				ev->cap_lat = ev->cap_lat ? ev->cap_lat * 2 : 256;

@@ -1492,6 +1492,65 @@ static void test_stream_extra_prompt(void **state)
 	fx_release(&f);
 }
 
+/* The mean length is the answers' that are not refusals: a night that adds refusals (plain
+ * text the classifier takes, or the API's flag) to some prompts keeps the length series where
+ * it was, while the refusal rate rises. */
+static void test_mean_len_without_refusals(void **state)
+{
+	struct fx f;
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o, on, orf;
+	struct vendor quiet = { .noise = 0.1, .night = 5 };
+	struct sampleset *s;
+	json_t *sn = NULL, *sr = NULL;
+	size_t p, i;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	for (n = 0; n < 5; n++)
+		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	s = gen_set(&quiet, NP, 10, 7005);
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n5", 1, &on, &sn, &err), 0);
+	for (p = 0; p < 5; p++) {
+		char id[8];
+		struct prompt_samples *ps;
+
+		snprintf(id, sizeof(id), "p%02zu", p);
+		ps = sampleset_prompt(s, id);
+		ps->samples = xrealloc(ps->samples, (ps->n + 3) * sizeof(*ps->samples));
+		for (i = 0; i < 3; i++) {
+			struct sample *sm = &ps->samples[ps->n];
+
+			*sm = ps->samples[0];
+			sm->index = (int)ps->n;
+			/* two in plain text, one flagged by the API with a text of its own */
+			sm->text = xstrdup(i < 2 ? "I'm sorry, but I can't help with that request."
+						 : "This content was withheld.");
+			sm->refused = i == 2;
+			sm->finish_reason = xstrdup("stop");
+			sm->model = xstrdup(ps->samples[0].model);
+			sm->fingerprint = xstrdup(ps->samples[0].fingerprint);
+			sm->headers = sm->logprobs = sm->tool_calls = NULL;
+			ps->n++;
+		}
+	}
+	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n5", 1, &orf, &sr, &err), 0);
+	assert_true(json_number_value(json_object_get(json_object_get(sn, "figures"), "mean_len")) >
+		    0);
+	assert_true(
+		json_number_value(json_object_get(json_object_get(sr, "figures"), "mean_len")) ==
+		json_number_value(json_object_get(json_object_get(sn, "figures"), "mean_len")));
+	assert_true(json_number_value(json_object_get(
+			    json_object_get(json_object_get(sr, "rates"), "refusal"), "night")) >
+		    json_number_value(json_object_get(
+			    json_object_get(json_object_get(sn, "rates"), "refusal"), "night")));
+	json_decref(sn);
+	json_decref(sr);
+	sampleset_free(s);
+	fx_release(&f);
+}
+
 /* Broken contracts are reported by detect_end, not silently absorbed. */
 static void test_stream_misuse(void **state)
 {
@@ -2755,6 +2814,7 @@ int main(void)
 		cmocka_unit_test(test_stream_any_order),
 		cmocka_unit_test(test_stream_missing_prompt),
 		cmocka_unit_test(test_stream_extra_prompt),
+		cmocka_unit_test(test_mean_len_without_refusals),
 		cmocka_unit_test(test_stream_misuse),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_tool_calls),
