@@ -1427,27 +1427,39 @@ static void test_stream_missing_prompt(void **state)
 	fx_release(&f);
 }
 
+/* Five quiet nights into f's history, then night 5's answers (not yet judged) with its
+ * judgement as it stands (dry run: the history is left as it was) in *on and *sec. */
+static struct sampleset *quiet_night5(struct fx *f, struct detect_outcome *on, json_t **sec)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_outcome o;
+	struct vendor quiet = { .noise = 0.1, .night = 5 };
+	struct sampleset *s;
+	int n;
+
+	fx_init(f, NULL);
+	for (n = 0; n < 5; n++)
+		assert_int_equal(night(f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
+	s = gen_set(&quiet, NP, 10, 7005);
+	assert_int_equal(detect_evaluate(f->p, f->base, s, f->hist, "n5", 1, on, sec, &err), 0);
+	return s;
+}
+
 /* A night prompt the baseline lacks counts in tonight's figures, hard signals and rates but
  * has no distance; streamed in the middle of the night it gives detect_evaluate's result. */
 static void test_stream_extra_prompt(void **state)
 {
 	struct fx f;
 	struct pl_err err = PL_ERR_INIT;
-	struct detect_outcome o, oe, os, on;
-	struct vendor quiet = { .noise = 0.1, .night = 5 };
+	struct detect_outcome oe, os, on;
 	struct sampleset *s;
 	struct prompt_samples *ps;
 	json_t *se = NULL, *ss = NULL, *sn = NULL, *toks;
 	size_t order[NP + 1], i, k = 0;
-	int n;
 
 	(void)state;
-	fx_init(&f, NULL);
-	for (n = 0; n < 5; n++)
-		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
-	s = gen_set(&quiet, NP, 10, 7005);
 	/* without the extra prompt first, to see that it counts */
-	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n5", 1, &on, &sn, &err), 0);
+	s = quiet_night5(&f, &on, &sn);
 	ps = sampleset_prompt(s, "extra");
 	ps->samples = xcalloc(4, sizeof(*ps->samples));
 	for (i = 0; i < 4; i++) {
@@ -1499,19 +1511,13 @@ static void test_mean_len_without_refusals(void **state)
 {
 	struct fx f;
 	struct pl_err err = PL_ERR_INIT;
-	struct detect_outcome o, on, orf;
-	struct vendor quiet = { .noise = 0.1, .night = 5 };
+	struct detect_outcome on, orf;
 	struct sampleset *s;
 	json_t *sn = NULL, *sr = NULL;
 	size_t p, i;
-	int n;
 
 	(void)state;
-	fx_init(&f, NULL);
-	for (n = 0; n < 5; n++)
-		assert_int_equal(night(&f, &quiet, n, &o, NULL), DETECT_NO_CHANGE);
-	s = gen_set(&quiet, NP, 10, 7005);
-	assert_int_equal(detect_evaluate(f.p, f.base, s, f.hist, "n5", 1, &on, &sn, &err), 0);
+	s = quiet_night5(&f, &on, &sn);
 	for (p = 0; p < 5; p++) {
 		char id[8];
 		struct prompt_samples *ps;
