@@ -2002,16 +2002,18 @@ static double pool_loglik(const json_t *night, const json_t *pool, double k)
 /* Which of two states a categorical prompt's answers tonight are likelier under: the state
  * before a young epoch (its window's answers, and the baseline's when it is the baseline's
  * state) or the young epoch (its nights' answers). 1: the state before, 0: the young epoch,
- * -1: not categorical or no answers kept. The answers' mix, not their distance from the
+ * -1: not categorical or no answers kept. *llr: the log-likelihood ratio, the state before's
+ * over the young epoch's (0 with -1). The answers' mix, not their distance from the
  * baseline: ten answers of a mix that moved come out at the old state's usual distance
  * now and then, seldom likelier under its mix. */
 static int likelier_before(const struct detect_run *ev, const struct slot *sl, const size_t *old,
-			   size_t np, const size_t *cur, size_t nc, const char *prev)
+			   size_t np, const size_t *cur, size_t nc, const char *prev, double *llr)
 {
 	json_t *a, *b, *all;
 	double k;
 	int r = -1;
 
+	*llr = 0;
 	if (!json_object_size(sl->mix_night))
 		return -1;
 	a = !strcmp(prev, ev->base_epoch) && sl->mix_base ? json_deep_copy(sl->mix_base)
@@ -2024,7 +2026,8 @@ static int likelier_before(const struct detect_run *ev, const struct slot *sl, c
 		json_object_update(all, b);
 		json_object_update(all, sl->mix_night);
 		k = (double)json_object_size(all);
-		r = pool_loglik(sl->mix_night, a, k) >= pool_loglik(sl->mix_night, b, k);
+		*llr = pool_loglik(sl->mix_night, a, k) - pool_loglik(sl->mix_night, b, k);
+		r = *llr >= 0;
 		json_decref(all);
 	}
 	json_decref(a);
@@ -2061,15 +2064,21 @@ static json_t *epoch_named(const struct detect_run *ev, const json_t *first)
 	return named;
 }
 
-/* Whether each prompt that made a young epoch (epoch_named) is back at the state prev it came
+/* Whether the prompts that made a young epoch (epoch_named) are back at the state prev it came
  * from, of those that the two states tell apart (usual distances from the baseline more than
  * prompt_floor apart): a categorical prompt's answers tonight likelier under the old state's
  * (likelier_before), any other's distance nearer the old state's usual distance than the young
- * epoch's, by more than prompt_floor from the latter. 1: every one is back, 0: one at least is
- * not, -1: none tells the states apart (or the epoch is no longer young). */
+ * epoch's, by more than prompt_floor from the latter. Back: every one is; or every one that is
+ * not categorical is, and the categorical ones' answers together are at least BACK_LR times
+ * likelier under the old state (the product of their likelihood ratios): a suspicion raised on
+ * a lumpy night may name a prompt that moved by its own noise, which need not come back
+ * with the change. 1: back, 0: not, -1: none tells the states apart (or the epoch is no
+ * longer young). */
+#define BACK_LR 1000.0
 static int named_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
-	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0;
+	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0, cat = 0, other_near = 0;
+	double llr, sum_llr = 0;
 	const json_t *id;
 	size_t *cur, *old;
 	double *x;
@@ -2091,15 +2100,23 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 		if (!m1 || !m2 || fabs(mc - mp) <= ev->p->prompt_floor)
 			continue;
 		apart++;
-		like = likelier_before(ev, sl, old, np, cur, nc, prev);
-		nearer += like >= 0 ? like
-				    : fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
-					      fabs(sl->res.obs - mc) > ev->p->prompt_floor;
+		like = likelier_before(ev, sl, old, np, cur, nc, prev, &llr);
+		if (like >= 0) {
+			nearer += (size_t)like;
+			cat++;
+			sum_llr += llr;
+		} else if (fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
+			   fabs(sl->res.obs - mc) > ev->p->prompt_floor) {
+			nearer++;
+			other_near++;
+		}
 	}
 	free(cur);
 	free(old);
 	free(x);
-	return apart ? nearer == apart : -1;
+	if (!apart)
+		return -1;
+	return nearer == apart || (cat && other_near == apart - cat && sum_llr > log(BACK_LR));
 }
 
 /* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
