@@ -729,30 +729,41 @@ static void mix_draw(struct rng *r, const size_t *rc, size_t k, double n_ref, si
 	}
 }
 
+/* The total variation between n answers drawn from the reference's mix (ref, n_ref answers,
+ * not empty) and that mix, over draws draws seeded by seed, intra-night correlation rho
+ * (mix_draw; 0: multinomial). A new array of draws values. */
+static double *mix_tv_draws(const json_t *ref, double n_ref, size_t n, double rho, size_t draws,
+			    uint64_t seed)
+{
+	size_t k, b, *rc, *c;
+	double *tv = xmalloc((draws + 1) * sizeof(*tv)), *w;
+	struct rng r;
+
+	rc = ref_counts(ref, &k);
+	c = xmalloc(k * sizeof(*c));
+	w = xmalloc(k * sizeof(*w));
+	rng_seed(&r, seed);
+	for (b = 0; b < draws; b++) {
+		mix_draw(&r, rc, k, n_ref, n, rho, w, c);
+		tv[b] = stats_tv_counts(c, n, rc, (size_t)n_ref, k);
+	}
+	free(rc);
+	free(c);
+	free(w);
+	return tv;
+}
+
 /* The sampling noise of a categorical prompt's mix statistic (sampling_floor): the total
  * variation between n answers drawn from the reference's mix (ref, n_ref answers) and that
  * mix, over draws draws. */
 static double mix_floor(const json_t *ref, double n_ref, double n, size_t draws, uint64_t seed)
 {
-	size_t k, b, *rc, *c;
-	double *tv, *w, mean, sd, q99;
-	struct rng r;
+	double *tv, mean, sd, q99;
 
 	if (n < 1 || n_ref < 1 || !json_object_size(ref) || !draws)
 		return 0;
-	rc = ref_counts(ref, &k);
-	c = xmalloc(k * sizeof(*c));
-	w = xmalloc(k * sizeof(*w));
-	tv = xmalloc(draws * sizeof(*tv));
-	rng_seed(&r, seed);
-	for (b = 0; b < draws; b++) {
-		mix_draw(&r, rc, k, n_ref, (size_t)n, 0, w, c);
-		tv[b] = stats_tv_counts(c, (size_t)n, rc, (size_t)n_ref, k);
-	}
+	tv = mix_tv_draws(ref, n_ref, (size_t)n, 0, draws, seed);
 	stats_null_summary(tv, draws, &mean, &sd, &q99);
-	free(rc);
-	free(c);
-	free(w);
 	free(tv);
 	return sampling_floor(mean, sd, q99);
 }
@@ -807,30 +818,19 @@ static double mix_dispersion(const json_t *ref, double n_ref, const json_t *cons
 static double mix_model_p(const json_t *ref, double n_ref, double n, double stat, double phi,
 			  uint64_t seed)
 {
-	size_t k, b, *rc, *c, ge = 0, tk;
-	double *tv, *w, rho = n > 1 && phi > 1 ? fmin((phi - 1) / (n - 1), 0.999) : 0, tu, tb, pv;
-	struct rng r;
+	size_t b, ge = 0, tk;
+	double *tv, rho = n > 1 && phi > 1 ? fmin((phi - 1) / (n - 1), 0.999) : 0, tu, tb, pv;
 
 	if (n < 1 || n_ref < 1 || !json_object_size(ref))
 		return 1;
-	rc = ref_counts(ref, &k);
-	c = xmalloc(k * sizeof(*c));
-	w = xmalloc(k * sizeof(*w));
-	tv = xmalloc(MIX_MODEL_DRAWS * sizeof(*tv));
-	rng_seed(&r, seed);
-	for (b = 0; b < MIX_MODEL_DRAWS; b++) {
-		mix_draw(&r, rc, k, n_ref, (size_t)n, rho, w, c);
-		tv[b] = stats_tv_counts(c, (size_t)n, rc, (size_t)n_ref, k);
+	tv = mix_tv_draws(ref, n_ref, (size_t)n, rho, MIX_MODEL_DRAWS, seed);
+	for (b = 0; b < MIX_MODEL_DRAWS; b++)
 		ge += tv[b] >= stat - 1e-12;
-	}
 	pv = (double)(1 + ge) / (double)(1 + MIX_MODEL_DRAWS);
 	qsort(tv, MIX_MODEL_DRAWS, sizeof(*tv), cmp_double);
 	tail_fit(tv, MIX_MODEL_DRAWS, 1e-3, &tk, &tu, &tb);
 	if (tk && stat > tv[MIX_MODEL_DRAWS - 1])
 		pv = (double)tk / (double)(1 + MIX_MODEL_DRAWS) * exp(-(stat - tu) / tb);
-	free(rc);
-	free(c);
-	free(w);
 	free(tv);
 	return pv;
 }
