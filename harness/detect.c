@@ -62,6 +62,9 @@
 #define UNSTABLE_DISCOUNT 10.0
 /* A prompt's unseen answers alarm alone at q <= prompt_alpha times this (novel_alone). */
 #define NOVEL_ALONE 0.01
+/* A prompt's mix judged by the sampling model alarms alone at q <= prompt_alpha times this
+ * (mix_alone). */
+#define MIX_ALONE 1.0
 
 const char *detect_verdict_name(enum detect_verdict v)
 {
@@ -1676,19 +1679,30 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
  * prompt_alpha / k keeps the suspicion standing. Under no change the chance of that is at most
  * prompt_alpha. Marks those prompts over (*added: how many were not yet); returns how many of
  * them are over. */
-/* Whether one prompt's unseen answers are beyond doubt on their own (their q at most q_max):
- * prompt_min guards against one prompt's mix wandering on a lumpy night, but a share of
- * answers the prompt never gave in its baseline or any trailing night, that far beyond its
- * nights' own share, is a new behaviour, however few prompts show it. */
-static int novel_alone(const struct detect_run *ev, double q_max)
+/* Whether one prompt's evidence of signal `signal` is beyond doubt on its own: over its
+ * margin at q at most q_max (`modelled`: on a prompt the sampling model judged).
+ * prompt_min guards against one prompt's mix wandering on a lumpy night, its p-value from
+ * a dozen of its own nights. Two kinds of evidence need no second prompt:
+ * - "novel": a share of answers the prompt never gave in its baseline or any trailing
+ *   night, that far beyond its nights' own share, is a new behaviour, however few prompts
+ *   show it (novel_alone, at prompt_alpha * NOVEL_ALONE);
+ * - "mix" on a modelled prompt: its p-value comes from draws of its reference's mix
+ *   wandering as the endpoint's nights do (mix_model_p), so one prompt at BH q <=
+ *   prompt_alpha is a false alarm on at most prompt_alpha of unchanged nights, the level
+ *   of the rule for prompt_min prompts (mix_alone, at prompt_alpha * MIX_ALONE). */
+static int evidence_alone(const struct detect_run *ev, const char *signal, double q_max,
+			  int modelled)
 {
 	size_t i, k;
 
-	for (i = 0; i < ev->n_w; i++)
+	for (i = 0; i < ev->n_w; i++) {
+		if (modelled && !ev->w[i].modelled)
+			continue;
 		for (k = 0; k < ev->w[i].n_ev; k++)
 			if (ev->w[i].ev[k].over && ev->w[i].ev[k].q <= q_max &&
-			    !strcmp(ev->w[i].ev[k].signal, "novel"))
+			    !strcmp(ev->w[i].ev[k].signal, signal))
 				return 1;
+	}
 	return 0;
 }
 
@@ -2435,9 +2449,11 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->watching = watch_test(ev, &added, &d->watch_of);
 	d->prompts_over += added;
 	/* not on an endpoint too noisy to judge: its nights bring new answers by the handful */
-	d->novel_alone = !d->unstable && novel_alone(ev, p->prompt_alpha * NOVEL_ALONE);
+	d->novel_alone = !d->unstable &&
+			 evidence_alone(ev, "novel", p->prompt_alpha * NOVEL_ALONE, 0);
+	d->mix_alone = !d->unstable && evidence_alone(ev, "mix", p->prompt_alpha * MIX_ALONE, 1);
 	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming ||
-		   d->watching || d->novel_alone;
+		   d->watching || d->novel_alone || d->mix_alone;
 	d->rates = json_object();
 	for (k = 0; k < R_N; k++) {
 		int pooled = 0; /* refusals and JSON are judged per prompt (detect_rates.c) */
@@ -2460,7 +2476,7 @@ static void decide(struct detect_run *ev, struct decision *d)
 		/* Too few prompts to judge the distance: its figures say nothing tonight. The hard
 		 * signals above still count (they need one answer, not a sample). */
 		d->above = d->stat_change = d->rate_change = d->lp_change = d->drift = 0;
-		d->suite_above = d->prompts_over = d->novel_alone = 0;
+		d->suite_above = d->prompts_over = d->novel_alone = d->mix_alone = 0;
 		d->consecutive = 0;
 	}
 
@@ -3202,6 +3218,8 @@ int detect_end(struct detect_run *ev, struct detect_outcome *out, json_t **secti
 			    json_boolean(d.suite_above));
 	json_object_set_new(json_object_get(sec, "decision"), "novel_alone",
 			    json_boolean(d.novel_alone));
+	json_object_set_new(json_object_get(sec, "decision"), "mix_alone",
+			    json_boolean(d.mix_alone));
 	/* last night's suspicion against tonight's answers (wanders) */
 	if (d.w_n)
 		json_object_set_new(json_object_get(sec, "decision"), "suspect_compared",

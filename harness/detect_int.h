@@ -191,7 +191,8 @@ struct decision {
 	int prompts_over; /* prompts whose evidence says they moved (detect_evidence_combine) */
 	int suite_above;  /* the suite's mean distance is over its margin */
 	int confirming;	  /* prompts last night's suspicion named, still over (tested alone) */
-	int novel_alone;  /* one prompt's unseen answers are enough alone (novel_alone) */
+	int novel_alone;  /* one prompt's unseen answers are enough alone (evidence_alone) */
+	int mix_alone;	  /* one modelled prompt's mix is enough alone (evidence_alone) */
 	int watching;	  /* prompts last night watched, moved when tested alone (watch_test) */
 	int watch_of;	  /* of how many watched prompts judged tonight */
 	json_t *watched;  /* tonight's watched prompts (watch_set; NULL: none) */

@@ -174,6 +174,27 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 				sep = ",";
 			}
 		}
+		if (d->stat_change && d->mix_alone && !d->novel_alone && !d->confirming &&
+		    !d->watching && d->prompts_over < ev->p->prompt_min) {
+			for (i = 0; i < ev->n_w; i++) {
+				const struct slot *sl = &ev->w[i];
+				size_t k;
+
+				if (!sl->modelled)
+					continue;
+				for (k = 0; k < sl->n_ev; k++)
+					if (sl->ev[k].over && !strcmp(sl->ev[k].signal, "mix"))
+						break;
+				if (k == sl->n_ev)
+					continue;
+				sbuf_addf(
+					&sb,
+					"%s %s: its answers' mix %.2f from its usual answers (total "
+					"variation), where sampling gives p = %.2g",
+					sep, sl->id, sl->stat, sl->ev[k].p);
+				sep = ",";
+			}
+		}
 		if (d->stat_change && d->rate_change) {
 			const char *k;
 			json_t *r;

@@ -2567,6 +2567,45 @@ static void test_mix_model_finds(void **state)
 	}
 }
 
+/* On an endpoint whose categorical prompts the sampling model judges, one prompt's mix is
+ * enough alone at BH q <= prompt_alpha: its p-value comes from draws of the reference's mix
+ * wandering as the endpoint's nights do, not from the t tail of a dozen of its own nights, so
+ * prompt_min (which guards against that tail) is not needed. cat-move2-still's trial 30: one
+ * of the two moved prompts (p06) gives p = 5e-8 on the change's first night, the other
+ * nothing; before, that night was no change. The summary says what the prompt does. On an
+ * endpoint whose prompts are judged by the t tails of their own nights one prompt is not
+ * enough. */
+static void test_mix_alone(void **state)
+{
+	struct detect_outcome out[26];
+	json_t *secs[26], *dec;
+	size_t i;
+
+	(void)state;
+	scenario_nights("cat-move2-still", 30, 12, 0, NULL, out, secs);
+	for (i = 0; i < 12; i++)
+		assert_int_not_equal(out[i].verdict, DETECT_CHANGED);
+	assert_int_equal(out[12].verdict, DETECT_CHANGED);
+	assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+	dec = json_object_get(secs[12], "decision");
+	assert_true(json_is_true(json_object_get(dec, "mix_alone")));
+	assert_false(json_is_true(json_object_get(dec, "novel_alone")));
+	assert_int_equal(json_integer_value(json_object_get(dec, "prompts_over")), 1);
+	assert_non_null(strstr(out[12].summary, "p06: its answers' mix 0."));
+	assert_non_null(strstr(out[12].summary, "moved prompts: p06"));
+	for (i = 0; i < 14; i++)
+		json_decref(secs[i]);
+	/* lumpy (cat-lumpy's trial 2, unchanged): on its 23rd night one prompt is over at BH
+	 * q <= prompt_alpha, judged by the t tail of its own nights, and that is no change */
+	scenario_nights("cat-lumpy", 2, 24, 0, NULL, out, secs);
+	dec = json_object_get(secs[22], "decision");
+	assert_int_equal(json_integer_value(json_object_get(dec, "prompts_over")), 1);
+	assert_false(json_is_true(json_object_get(dec, "mix_alone")));
+	assert_int_not_equal(out[22].verdict, DETECT_CHANGED);
+	for (i = 0; i < 26; i++)
+		json_decref(secs[i]);
+}
+
 /* A change on nights 13 and 14 after 12 unchanged nights (scenario_nights, revert: what the
  * third night does), confirmed on the 14th. */
 static void run_confirmed(const char *name, unsigned long long trial, int revert,
@@ -2869,6 +2908,7 @@ int main(void)
 		cmocka_unit_test(test_prompt_p_calibrated),
 		cmocka_unit_test(test_mix_p_still_nights),
 		cmocka_unit_test(test_mix_model_finds),
+		cmocka_unit_test(test_mix_alone),
 		cmocka_unit_test(test_confirm_at_fdr),
 		cmocka_unit_test(test_watch_next_night),
 		cmocka_unit_test(test_watch_calibrated),
