@@ -1900,44 +1900,53 @@ static int match_registry(const struct detect_run *ev, const json_t *hard, const
 	return best;
 }
 
-/* Finds an older epoch tonight matches: one of this history (hard signals known there,
- * statistic, rates and each prompt's rates within its margins), else one from before the baseline
- * (match_registry). Returns its index or -1. */
+/* Whether tonight matches epoch e of this history: hard signals known there, statistic,
+ * rates and each prompt's rates within its margins. */
+static int epoch_matches(struct detect_run *ev, const struct decision *d, size_t e)
+{
+	struct level lv;
+	json_t *known;
+	int hard, off = 0;
+	double c, m, fp;
+	size_t k;
+
+	if (!strcmp(ev->eps[e].id, ev->cur_epoch))
+		return 0;
+	series_level(ev->p, ev->recs, ev->eps[e].id, "stat", &lv);
+	if (!lv.nights)
+		return 0;
+	known = epoch_known(ev->p, ev->recs, ev->eps[e].id, ev->base_epoch, ev->hard_base);
+	hard = fingerprint_hard_diff(known, ev->hard_now, NULL);
+	json_decref(known);
+	if (hard)
+		return 0;
+	if (ev->enough &&
+	    (fabs(ev->suite.obs - lv.center) > margin_for(ev->p, lv.center, d->spread, d->cold) ||
+	     !prompts_match(ev, ev->eps[e].id)))
+		return 0;
+	for (k = 0; k < R_N && !off; k++)
+		off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
+	/* and each prompt's rates (refusals in plain text, fences) as that epoch had them */
+	return !off && !detect_rates_off(ev, ev->eps[e].id) &&
+	       detect_rates_explained(ev, ev->eps[e].id);
+}
+
+/* Finds an older epoch tonight matches (epoch_matches): first the state the current epoch
+ * came from (its first night's `from`), then this history's others, newest first, else one
+ * from before the baseline (match_registry). Returns its index or -1. On an endpoint whose
+ * nights wander, a one-night state (a retracted suspicion) can match as well as the state
+ * the endpoint left: a change taken back is back at that state, not at the blip. */
 static int match_older(struct detect_run *ev, const struct decision *d)
 {
+	const char *from = json_string_value(json_object_get(detect_epoch_first(ev), "from"));
 	size_t e;
 
-	for (e = ev->n_eps; e-- > 0;) {
-		struct level lv;
-		json_t *known;
-		int hard, off = 0;
-		double c, m, fp;
-		size_t k;
-
-		if (!strcmp(ev->eps[e].id, ev->cur_epoch))
-			continue;
-		series_level(ev->p, ev->recs, ev->eps[e].id, "stat", &lv);
-		if (!lv.nights)
-			continue;
-		known = epoch_known(ev->p, ev->recs, ev->eps[e].id, ev->base_epoch, ev->hard_base);
-		hard = fingerprint_hard_diff(known, ev->hard_now, NULL);
-		json_decref(known);
-		if (hard)
-			continue;
-		if (ev->enough && (fabs(ev->suite.obs - lv.center) >
-					   margin_for(ev->p, lv.center, d->spread, d->cold) ||
-				   !prompts_match(ev, ev->eps[e].id)))
-			continue;
-		for (k = 0; k < R_N && !off; k++)
-			off = rate_off(ev, (int)k, ev->eps[e].id, &c, &m, &fp);
-		/* and each prompt's rates (refusals in plain text, fences) as that epoch had them
-		 */
-		if (!off && (detect_rates_off(ev, ev->eps[e].id) ||
-			     !detect_rates_explained(ev, ev->eps[e].id)))
-			continue;
-		if (!off)
+	for (e = 0; from && e < ev->n_eps; e++)
+		if (!strcmp(ev->eps[e].id, from) && epoch_matches(ev, d, e))
 			return (int)e;
-	}
+	for (e = ev->n_eps; e-- > 0;)
+		if (epoch_matches(ev, d, e))
+			return (int)e;
 	e = (size_t)match_registry(ev, ev->hard_now, ev->sketch);
 	/* the baseline's epoch before it has nights: its baseline's rates too */
 	if (e != (size_t)-1 &&
