@@ -182,13 +182,15 @@ static enum detect_verdict judge(const struct detect_params *prm, const struct s
 		       detect_stage_name(o.stage), o.summary);
 		/* which paths fired: the suite's mean (its deviation in spreads), the prompts,
 		 * unseen answers alone */
-		printf("    paths: suite %d (%.2f spreads) prompts %lld novel %d inflation %.2f\n",
+		printf("    paths: suite %d (%.2f spreads) prompts %lld novel %d inflation %.2f "
+		       "dispersion %.2f\n",
 		       json_is_true(json_object_get(dec, "suite_above")),
 		       json_number_value(json_object_get(dec, "deviation")) /
 			       fmax(json_number_value(json_object_get(dec, "spread")), 1e-9),
 		       (long long)json_integer_value(json_object_get(dec, "prompts_over")),
 		       json_is_true(json_object_get(dec, "novel_alone")),
-		       json_number_value(json_object_get(dec, "inflation")));
+		       json_number_value(json_object_get(dec, "inflation")),
+		       json_number_value(json_object_get(dec, "dispersion")));
 	}
 	if (getenv("PL_BENCH_DEBUG") && getenv("PL_BENCH_DEBUG")[0] >= '2')
 		debug_prompts(sec);

@@ -2203,7 +2203,7 @@ enum p_kind { P_ALL, P_MIX, P_MODEL };
  * level (*small), checking that the report names each prompt's spread and how its p-value
  * was had: the degrees of freedom of its t tail (each p at least that tail) or, a categorical
  * prompt's mix on an endpoint whose nights vary about as sampling does, the endpoint's
- * dispersion its sampling model drew with (1 to 1.15, no t tail). */
+ * dispersion its sampling model drew with (1 to 1.3, no t tail). */
 static void count_history_p(const json_t *sec, enum p_kind kind, double level, size_t *n,
 			    size_t *small)
 {
@@ -2229,7 +2229,7 @@ static void count_history_p(const json_t *sec, enum p_kind kind, double level, s
 			*small += p <= level;
 			assert_true(sp > 0);
 			if (!strcmp(sig, "mix") && ph > 0) {
-				assert_true(ph >= 1 && ph <= 1.15 && !json_object_get(e, "df"));
+				assert_true(ph >= 1 && ph <= 1.3 && !json_object_get(e, "df"));
 				continue;
 			}
 			assert_true(df >= 6 && !json_object_get(e, "dispersion"));
@@ -2406,16 +2406,17 @@ static void test_confirm_at_fdr(void **state)
 /* A change two nights after another is no cold start for the rates. An epoch of one or two
  * nights has a few answers a prompt as its rates' reference, judged at alpha; its rates are
  * also tested against the state it came from, for the signals its own nights show as that
- * state had them. bench_scenarios' sim-refusal5, trial 8: a one-prompt false alarm suspected
- * on night 11 is confirmed on night 12 (a new epoch, e2); plain-text refusals on 5% of the
- * answers from night 13 were "watch" against e2's two nights, and are a suspicion now (e3,
- * from e2), confirmed on night 14. */
+ * state had them. bench_scenarios' sim-refusal5, trial 92: a false alarm suspected on night
+ * 11 is confirmed on night 12 (a new epoch, e2); plain-text refusals on 5% of the answers from
+ * night 13 are a suspicion against e1, the state before e2 (e3, from e2), confirmed on night
+ * 14. (Trial 8 was the case until a modelled prompt's mix with answers its
+ * reference never gave stopped alarming alone: its false alarm on night 11 went.) */
 static void test_rates_young_epoch(void **state)
 {
 	struct detect_outcome out[14];
 
 	(void)state;
-	scenario_run("sim-refusal5", 8, 12, NULL, out, NULL);
+	scenario_run("sim-refusal5", 92, 12, NULL, out, NULL);
 	/* the case: a change confirmed two nights before the refusals start */
 	assert_int_equal(out[10].stage, DETECT_STAGE_SUSPECTED);
 	assert_int_equal(out[11].stage, DETECT_STAGE_CONFIRMED);
@@ -2648,18 +2649,21 @@ static void test_revert_fences_recognised(void **state)
  * pooled answer counts), not when their distances from the baseline come out nearer the old
  * state's usual (bench_scenarios' cat-new2: with the change held on the third night it was
  * taken for a return on 6 of 38 confirmed endpoints, now 2; taken back, recognised on 27,
- * now 32; held, cat-move2 4 of 12, now 2, cat-move5 3 of 27, now 1). cat-new2's trial 25 is
- * both: held, it stays changed; taken back, it is e1 again. */
+ * now 32; held, cat-move2 4 of 12, now 2, cat-move5 3 of 27, now 1). cat-new2's trial 26 is
+ * both: held, it stays changed; taken back, it is e1 again. (The endpoints were cat-new2's
+ * and cat-move2's trial 25 until the sampling model judged nights up to a dispersion of 1.3:
+ * a suspicion retracted on their tenth night now leaves a one-night state that their change
+ * matches, and they are never confirmed. Trials 26 and 22 stand in for them.) */
 static void test_return_by_answers(void **state)
 {
 	static const struct {
 		const char *scenario;
 		unsigned long long trial;
 		int revert;
-	} runs[] = { { "cat-new2", 25, HOLD },
-		     { "cat-move2", 25, HOLD },
+	} runs[] = { { "cat-new2", 26, HOLD },
+		     { "cat-move2", 22, HOLD },
 		     { "cat-move5", 35, HOLD },
-		     { "cat-new2", 25, TAKE_BACK },
+		     { "cat-new2", 26, TAKE_BACK },
 		     { "cat-new2", 2, TAKE_BACK } };
 	struct detect_outcome out[15];
 	size_t i;
