@@ -2624,6 +2624,20 @@ static void assert_back_at_e1(const struct detect_outcome *o)
 	assert_string_equal(o->epoch, "e1");
 }
 
+/* Each of scenario's trials: a change confirmed and taken back on the third night, a return
+ * to e1 at once. */
+static void assert_taken_back_to_e1(const char *scenario, const unsigned long long *trials,
+				    size_t n)
+{
+	struct detect_outcome out[15];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		run_confirmed(scenario, trials[i], TAKE_BACK, out);
+		assert_back_at_e1(&out[14]);
+	}
+}
+
 /* A fence change confirmed and taken back the next night is recognised at once as the state
  * before it (bench_scenarios' sim-fence10; before, 24 of 40 were, now 33):
  *  - the rates a suspicion named are back when the one-sided mid-p against the young epoch's
@@ -2634,14 +2648,9 @@ static void assert_back_at_e1(const struct detect_outcome *o)
 static void test_revert_fences_recognised(void **state)
 {
 	static const unsigned long long trials[] = { 3, 5, 2, 12 };
-	struct detect_outcome out[15];
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(trials); i++) {
-		run_confirmed("sim-fence10", trials[i], TAKE_BACK, out);
-		assert_back_at_e1(&out[14]);
-	}
+	assert_taken_back_to_e1("sim-fence10", trials, ARRAY_SIZE(trials));
 }
 
 /* A young epoch raised by a few prompts' answers is taken back when tonight's answers of the
@@ -2747,14 +2756,9 @@ static void test_return_on_the_whole(void **state)
 static void test_return_to_the_state_left(void **state)
 {
 	static const unsigned long long trials[] = { 12, 27 };
-	struct detect_outcome out[15];
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(trials); i++) {
-		run_confirmed("sim-wild-refusal10", trials[i], TAKE_BACK, out);
-		assert_back_at_e1(&out[14]);
-	}
+	assert_taken_back_to_e1("sim-wild-refusal10", trials, ARRAY_SIZE(trials));
 }
 
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
