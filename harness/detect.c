@@ -1675,40 +1675,44 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
 	d->drift = json_array_size(d->drifted) > 0;
 }
 
-/* The night after a suspicion raised by per-prompt evidence: the prompts it named are a
- * hypothesis fixed before tonight's answers, so each is tested alone (Bonferroni over them,
- * not Benjamini-Hochberg over every prompt): one still beyond its margin at p <=
- * prompt_alpha / k keeps the suspicion standing. Under no change the chance of that is at most
- * prompt_alpha. Marks those prompts over (*added: how many were not yet); returns how many of
- * them are over. */
-/* Whether one prompt's evidence of signal `signal` is beyond doubt on its own: over its
- * margin at q at most q_max (`modelled`: on a prompt the sampling model judged).
- * prompt_min guards against one prompt's mix wandering on a lumpy night, its p-value from
- * a dozen of its own nights. Two kinds of evidence need no second prompt:
+/* Prompt i's evidence of signal `signal` ("novel" or "mix") that is beyond doubt on its own,
+ * over its margin; NULL: none. prompt_min guards against one prompt's mix wandering on a
+ * lumpy night, its p-value from a dozen of its own nights. Two kinds of evidence need no
+ * second prompt:
  * - "novel": a share of answers the prompt never gave in its baseline or any trailing
  *   night, that far beyond its nights' own share, is a new behaviour, however few prompts
- *   show it (novel_alone, at prompt_alpha * NOVEL_ALONE);
+ *   show it (novel_alone, at q <= prompt_alpha * NOVEL_ALONE);
  * - "mix" on a modelled prompt: its p-value comes from draws of its reference's mix
  *   wandering as the endpoint's nights do (mix_model_p), so one prompt at BH q <=
  *   prompt_alpha is a false alarm on at most prompt_alpha of unchanged nights, the level
  *   of the rule for prompt_min prompts (mix_alone, at prompt_alpha * MIX_ALONE), when
- *   none of tonight's answers is one the reference never gave. */
-static int evidence_alone(const struct detect_run *ev, const char *signal, double q_max,
-			  int modelled)
+ *   none of tonight's answers is one the reference never gave: its model draws none of
+ *   those, so a few new wordings would come out beyond any p; they are the unseen answers'
+ *   evidence, at its own level. */
+const struct evidence *detect_alone_evidence(const struct detect_run *ev, size_t i,
+					     const char *signal)
 {
-	size_t i, k;
+	const struct slot *sl = &ev->w[i];
+	int mix = !strcmp(signal, "mix");
+	double q_max = ev->p->prompt_alpha * (mix ? MIX_ALONE : NOVEL_ALONE);
+	size_t k;
 
-	for (i = 0; i < ev->n_w; i++) {
-		/* a modelled prompt's mix alone, on answers the reference gave: its model draws
-		 * none it never gave, so a few new wordings would come out beyond any p; they
-		 * are the unseen answers' evidence, at its own level */
-		if (modelled && (!ev->w[i].modelled || ev->w[i].nov.k))
-			continue;
-		for (k = 0; k < ev->w[i].n_ev; k++)
-			if (ev->w[i].ev[k].over && ev->w[i].ev[k].q <= q_max &&
-			    !strcmp(ev->w[i].ev[k].signal, signal))
-				return 1;
-	}
+	if (mix && (!sl->modelled || sl->nov.k))
+		return NULL;
+	for (k = 0; k < sl->n_ev; k++)
+		if (sl->ev[k].over && sl->ev[k].q <= q_max && !strcmp(sl->ev[k].signal, signal))
+			return &sl->ev[k];
+	return NULL;
+}
+
+/* Whether one prompt's evidence of signal `signal` is enough alone (detect_alone_evidence). */
+static int evidence_alone(const struct detect_run *ev, const char *signal)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n_w; i++)
+		if (detect_alone_evidence(ev, i, signal))
+			return 1;
 	return 0;
 }
 
@@ -1830,6 +1834,12 @@ static int watch_test(struct detect_run *ev, int *added, int *of)
 	return moved;
 }
 
+/* The night after a suspicion raised by per-prompt evidence: the prompts it named are a
+ * hypothesis fixed before tonight's answers, so each is tested alone (Bonferroni over them,
+ * not Benjamini-Hochberg over every prompt): one still beyond its margin at p <=
+ * prompt_alpha / k keeps the suspicion standing. Under no change the chance of that is at most
+ * prompt_alpha. Marks those prompts over (*added: how many were not yet); returns how many of
+ * them are over. */
 static int confirm_prompts(struct detect_run *ev, int *added)
 {
 	size_t n = json_array_size(ev->recs), i, k;
@@ -1951,7 +1961,7 @@ static int match_older(struct detect_run *ev, const struct decision *d)
 		if (!strcmp(ev->eps[e].id, from) && epoch_matches(ev, d, e))
 			return (int)e;
 	for (e = ev->n_eps; e-- > 0;)
-		if (epoch_matches(ev, d, e))
+		if (!(from && !strcmp(ev->eps[e].id, from)) && epoch_matches(ev, d, e))
 			return (int)e;
 	e = (size_t)match_registry(ev, ev->hard_now, ev->sketch);
 	/* the baseline's epoch before it has nights: its baseline's rates too */
@@ -2464,9 +2474,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	d->watching = watch_test(ev, &added, &d->watch_of);
 	d->prompts_over += added;
 	/* not on an endpoint too noisy to judge: its nights bring new answers by the handful */
-	d->novel_alone = !d->unstable &&
-			 evidence_alone(ev, "novel", p->prompt_alpha * NOVEL_ALONE, 0);
-	d->mix_alone = !d->unstable && evidence_alone(ev, "mix", p->prompt_alpha * MIX_ALONE, 1);
+	d->novel_alone = !d->unstable && evidence_alone(ev, "novel");
+	d->mix_alone = !d->unstable && evidence_alone(ev, "mix");
 	d->above = d->suite_above || d->prompts_over >= p->prompt_min || d->confirming ||
 		   d->watching || d->novel_alone || d->mix_alone;
 	d->rates = json_object();

@@ -316,6 +316,9 @@ json_t *detect_rates_record(const struct detect_run *ev);
  * the one-line summary of the verdict v (into buf). */
 void detect_plan_text(const struct detect_run *ev, const struct decision *d, size_t samples,
 		      struct sbuf *sb);
+/* Prompt i's evidence of signal ("novel", "mix") that alarms alone; NULL: none (detect.c). */
+const struct evidence *detect_alone_evidence(const struct detect_run *ev, size_t i,
+					     const char *signal);
 void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 			 enum detect_verdict v, char *buf, size_t len);
 

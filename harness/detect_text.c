@@ -162,12 +162,8 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 		if (d->stat_change && d->novel_alone && d->prompts_over < ev->p->prompt_min) {
 			for (i = 0; i < ev->n_w; i++) {
 				const struct slot *sl = &ev->w[i];
-				size_t k;
 
-				for (k = 0; k < sl->n_ev; k++)
-					if (sl->ev[k].over && !strcmp(sl->ev[k].signal, "novel"))
-						break;
-				if (k == sl->n_ev)
+				if (!detect_alone_evidence(ev, i, "novel"))
 					continue;
 				sbuf_addf(&sb, "%s %s: %zu of %zu answers never given before", sep,
 					  sl->id, sl->nov.k, sl->nov.n);
@@ -178,20 +174,15 @@ void detect_summary_text(const struct detect_run *ev, const struct decision *d,
 		    !d->watching && d->prompts_over < ev->p->prompt_min) {
 			for (i = 0; i < ev->n_w; i++) {
 				const struct slot *sl = &ev->w[i];
-				size_t k;
+				const struct evidence *e = detect_alone_evidence(ev, i, "mix");
 
-				if (!sl->modelled)
-					continue;
-				for (k = 0; k < sl->n_ev; k++)
-					if (sl->ev[k].over && !strcmp(sl->ev[k].signal, "mix"))
-						break;
-				if (k == sl->n_ev)
+				if (!e)
 					continue;
 				sbuf_addf(
 					&sb,
 					"%s %s: its answers' mix %.2f from its usual answers (total "
 					"variation), where sampling gives p = %.2g",
-					sep, sl->id, sl->stat, sl->ev[k].p);
+					sep, sl->id, sl->stat, e->p);
 				sep = ",";
 			}
 		}
