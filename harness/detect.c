@@ -1199,10 +1199,6 @@ static void prompt_evidence(struct detect_run *ev)
 	free(pool);
 }
 
-/* Whether the prompts that moved tonight sit at epoch's usual distances (within each
- * prompt's margin): a known state must explain them too, not only the suite's mean. As for
- * an alarm, it takes prompt_min prompts outside to say no; a state of fewer nights than
- * min_history is judged on the nights it has. */
 /* The share of a categorical prompt's answers tonight that its reference never gave (its
  * unseen answers) and the nights idx[0..n) (and the baseline, with_base) never gave either. */
 static double unseen_share(const struct detect_run *ev, const struct slot *sl, const size_t *idx,
@@ -1229,9 +1225,16 @@ static double unseen_share(const struct detect_run *ev, const struct slot *sl, c
 	return sl->nov.n ? unseen / (double)sl->nov.n : 0;
 }
 
+/* Whether the prompts that moved tonight sit at epoch's usual distances (within each
+ * prompt's margin): a known state must explain them too, not only the suite's mean. As for
+ * an alarm, it takes prompt_min prompts outside to say no; when fewer prompts are over (one
+ * prompt's unseen answers or mix alarms alone, evidence_alone), it takes all of them: a state
+ * that matches the suite's mean does not explain the prompt that raised the alarm. A prompt
+ * counts once, whatever number of its signals are off. A state of fewer nights than
+ * min_history is judged on the nights it has. */
 static int prompts_match(const struct detect_run *ev, const char *epoch)
 {
-	size_t n, i, k, m, off = 0;
+	size_t n, i, k, m, off = 0, over = 0, need = (size_t)ev->p->prompt_min;
 	size_t *idx = epoch_window(ev->p, ev->recs, epoch, &n);
 	double *x = xmalloc((n ? n : 1) * sizeof(*x));
 
@@ -1239,28 +1242,34 @@ static int prompts_match(const struct detect_run *ev, const char *epoch)
 	 * must not explain tonight's moved prompts by its mean distance alone */
 	for (i = 0; i < ev->n_w && n; i++) {
 		const struct slot *sl = &ev->w[i];
+		int is_over = 0, is_off = 0;
 
 		for (k = 0; k < sl->n_ev; k++) {
 			double c;
 
 			if (!sl->ev[k].over)
 				continue;
+			is_over = 1;
 			if (!strcmp(sl->ev[k].signal, "novel")) {
 				/* answers the state never gave in its nights are not that state */
-				off += unseen_share(ev, sl, idx, n,
-						    !strcmp(epoch, ev->base_epoch)) >
-				       sl->ev[k].margin;
+				is_off |= unseen_share(ev, sl, idx, n,
+						       !strcmp(epoch, ev->base_epoch)) >
+					  sl->ev[k].margin;
 				continue;
 			}
 			if (strcmp(sl->ev[k].signal, "distance") && strcmp(sl->ev[k].signal, "mix"))
 				continue;
 			c = prompt_median(ev->recs, idx, n, sl->id, x, &m);
-			off += !m || fabs(sl->res.obs - c) > sl->ev[k].margin;
+			is_off |= !m || fabs(sl->res.obs - c) > sl->ev[k].margin;
 		}
+		over += (size_t)is_over;
+		off += (size_t)is_off;
 	}
 	free(idx);
 	free(x);
-	return off < (size_t)ev->p->prompt_min;
+	if (over && over < need)
+		need = over;
+	return off < need;
 }
 
 /* ---- the evaluation ---------------------------------------------------------------- */

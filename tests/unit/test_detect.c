@@ -2761,6 +2761,37 @@ static void test_return_to_the_state_left(void **state)
 	assert_taken_back_to_e1("sim-wild-refusal10", trials, ARRAY_SIZE(trials));
 }
 
+/* A known state explains tonight only when it explains every prompt over. A state that
+ * matched the suite's mean and rates was taken as the answer unless prompt_min prompts were
+ * off its usual distances, so a night with fewer prompts over (one prompt's unseen answers or
+ * mix alarms alone, or the suite's rates with one prompt that moved) was explained by any
+ * older state of the same mean. On a wandering endpoint (bench_scenarios' cat-wild-new2,
+ * trial 2: two prompts answer in new wordings from night 13) the first night's new answers
+ * (a quarter of the suite's, p05 over) were "back at known state e2", no change, though p05
+ * sat far from e2's usual. Now the night is suspected, p05 named, and confirmed on the 14th
+ * on both prompts. */
+static void test_state_explains_the_alarm(void **state)
+{
+	struct detect_outcome out[14];
+	json_t *secs[14], *dec;
+	size_t i;
+
+	(void)state;
+	scenario_nights("cat-wild-new2", 2, 12, 0, NULL, out, secs);
+	assert_int_equal(out[12].verdict, DETECT_CHANGED);
+	assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+	assert_false(out[12].returned_epoch);
+	dec = json_object_get(secs[12], "decision");
+	assert_false(json_is_true(json_object_get(dec, "suite_above")));
+	assert_int_equal(json_integer_value(json_object_get(dec, "prompts_over")), 1);
+	assert_non_null(strstr(out[12].summary, "novel rate"));
+	assert_non_null(strstr(out[12].summary, "moved prompts: p05"));
+	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+	assert_non_null(strstr(out[13].summary, "moved prompts: p00 p05"));
+	for (i = 0; i < 14; i++)
+		json_decref(secs[i]);
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -2905,6 +2936,7 @@ int main(void)
 		cmocka_unit_test(test_return_needs_the_epochs_prompts),
 		cmocka_unit_test(test_return_on_the_whole),
 		cmocka_unit_test(test_return_to_the_state_left),
+		cmocka_unit_test(test_state_explains_the_alarm),
 		cmocka_unit_test(test_refusal_is_one_signal),
 		cmocka_unit_test(test_change_after_a_noisy_suspicion),
 		cmocka_unit_test(test_return_needs_rates),
