@@ -2370,6 +2370,17 @@ static void scenario_run(const char *name, unsigned long long trial, int history
 	scenario_nights(name, trial, history, 0, settings, out, secs);
 }
 
+/* scenario_run after 12 unchanged nights, its first changed night (the 13th) suspected: that
+ * night's decision (in secs[12] when secs is not NULL, else NULL). */
+static json_t *first_night_suspected(const char *name, unsigned long long trial,
+				     struct detect_outcome *out, json_t **secs)
+{
+	scenario_run(name, trial, 12, NULL, out, secs);
+	assert_int_equal(out[12].verdict, DETECT_CHANGED);
+	assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+	return secs ? json_object_get(secs[12], "decision") : NULL;
+}
+
 /* The two changed nights' stages of scenario_run (the first: none unless it alarmed). */
 static void change_stages(const char *name, unsigned long long trial, int history,
 			  const char *settings, enum detect_stage *first, enum detect_stage *second)
@@ -2561,11 +2572,8 @@ static void test_mix_model_finds(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(trials); i++) {
-		scenario_nights("cat-move2-still", trials[i], 12, 0, NULL, out, NULL);
-		assert_int_equal(out[12].verdict, DETECT_CHANGED);
-		assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
-	}
+	for (i = 0; i < ARRAY_SIZE(trials); i++)
+		first_night_suspected("cat-move2-still", trials[i], out, NULL);
 }
 
 /* On an endpoint whose categorical prompts the sampling model judges, one prompt's mix is
@@ -2583,12 +2591,9 @@ static void test_mix_alone(void **state)
 	size_t i;
 
 	(void)state;
-	scenario_nights("cat-move2-still", 30, 12, 0, NULL, out, secs);
+	dec = first_night_suspected("cat-move2-still", 30, out, secs);
 	for (i = 0; i < 12; i++)
 		assert_int_not_equal(out[i].verdict, DETECT_CHANGED);
-	assert_int_equal(out[12].verdict, DETECT_CHANGED);
-	assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
-	dec = json_object_get(secs[12], "decision");
 	assert_true(json_is_true(json_object_get(dec, "mix_alone")));
 	assert_false(json_is_true(json_object_get(dec, "novel_alone")));
 	assert_int_equal(json_integer_value(json_object_get(dec, "prompts_over")), 1);
@@ -2777,11 +2782,8 @@ static void test_state_explains_the_alarm(void **state)
 	size_t i;
 
 	(void)state;
-	scenario_nights("cat-wild-new2", 2, 12, 0, NULL, out, secs);
-	assert_int_equal(out[12].verdict, DETECT_CHANGED);
-	assert_int_equal(out[12].stage, DETECT_STAGE_SUSPECTED);
+	dec = first_night_suspected("cat-wild-new2", 2, out, secs);
 	assert_false(out[12].returned_epoch);
-	dec = json_object_get(secs[12], "decision");
 	assert_false(json_is_true(json_object_get(dec, "suite_above")));
 	assert_int_equal(json_integer_value(json_object_get(dec, "prompts_over")), 1);
 	assert_non_null(strstr(out[12].summary, "novel rate"));
