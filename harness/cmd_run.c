@@ -954,7 +954,7 @@ static int judge(struct session *s, struct target *t, struct judge_client *jc, s
 	it->answers = sum->counts.samples;
 	it->faults = sum->counts.faults - sum->counts.not_sent;
 	it->not_sent = sum->counts.not_sent;
-	it->retries = vs ? vs->retries : 0;
+	it->retries = sum->counts.retries;
 	it->vendor_faults = sum->counts.vendor_faults;
 	it->checks_total = sum->counts.checks_total;
 	it->checks_failed = sum->counts.checks_failed;
@@ -1050,6 +1050,7 @@ static int published_item(struct target *t, const char *path, struct publish_ite
 	it->planned = (size_t)json_integer_value(json_object_get(c, "planned"));
 	it->answers = (size_t)json_integer_value(json_object_get(c, "answers"));
 	it->not_sent = (size_t)json_integer_value(json_object_get(c, "not_sent"));
+	it->retries = (size_t)json_integer_value(json_object_get(c, "retries"));
 	/* the report's faults are requests sent that got no answer (never-sent ones apart) */
 	it->faults = (size_t)json_integer_value(json_object_get(c, "faults"));
 	it->sent = it->answers + it->faults;

@@ -117,6 +117,7 @@ static void add(struct collect *c, size_t g, int sample, int attempts, const str
 		sampleset_add_answer(ps, sample, a);
 	else
 		sampleset_add_fault(ps, probe_fault_name(a->fault), attempts > 0);
+	ps->retries += attempts > 1 ? (size_t)(attempts - 1) : 0;
 	c->got[g]++;
 	if (c->got[g] == c->p->groups[g].n)
 		c->ready = 1;

@@ -245,6 +245,7 @@ json_t *evaluate_prompt(const struct prompt *pr, const struct eval_extra *x,
 	counts->not_sent += ns ? ns->not_sent : 0;
 	counts->vendor_faults += ns ? ns->faults - ns->own_faults : 0;
 	counts->vendor_not_sent += ns ? ns->not_sent - ns->own_not_sent : 0;
+	counts->retries += ns ? ns->retries : 0;
 	counts->refusals += refusals;
 	json_object_set_new(po, "id", json_string(pr->id));
 	json_object_set_new(po, "samples", json_integer(ns ? (json_int_t)ns->n : 0));

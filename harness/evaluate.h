@@ -29,6 +29,7 @@ struct eval_counts {
 	size_t not_sent;	/* faults given up without being sent (included in faults) */
 	size_t vendor_faults;	/* faults that count against the vendor's availability */
 	size_t vendor_not_sent; /* ... of which never sent (the vendor was declared down) */
+	size_t retries;		/* HTTP requests after each request's first (prompt_samples) */
 	/* answers that are refusals by the classifier eval_extra.refusal names (detection's:
 	 * detect_params_refusal), so a plain-text refusal counts as detection counts it */
 	size_t refusals;

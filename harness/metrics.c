@@ -85,8 +85,7 @@ static const struct {
 	{ "plumbline_request_errors",
 	  "Planned requests sent in the last run that got no answer (failed).", v_errors },
 	{ "plumbline_request_retries",
-	  "HTTP requests after a planned request's first in the last run (the vendor's, all "
-	  "suites).",
+	  "HTTP requests after a planned request's first in the last run (this suite's).",
 	  v_retries },
 	{ "plumbline_requests_not_sent",
 	  "Requests given up without being sent in the last run (vendor stopped or down).",

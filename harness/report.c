@@ -226,6 +226,8 @@ static json_t *report_head(const struct report_input *in, int has_baseline, json
 	json_object_set_new(counts, "vendor_faults",
 			    json_integer((json_int_t)(c->vendor_faults - c->vendor_not_sent)));
 	json_object_set_new(counts, "not_sent", json_integer((json_int_t)c->not_sent));
+	/* the suite's retries: HTTP requests after each of its requests' first */
+	json_object_set_new(counts, "retries", json_integer((json_int_t)c->retries));
 	r = json_object();
 	json_object_set_new(r, "format", json_string(REPORT_FORMAT));
 	json_object_set_new(r, "run",

@@ -202,6 +202,7 @@ static int group_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
 		sampleset_add_answer(ps, r->sample, r->answer);
 	else
 		sampleset_add_fault(ps, probe_fault_name(r->answer->fault), r->attempts > 0);
+	ps->retries += r->attempts > 1 ? (size_t)(r->attempts - 1) : 0;
 	return 0;
 }
 

@@ -42,7 +42,10 @@ struct prompt_samples {
 	 * declared down, its time budget ran out) before their turn */
 	size_t not_sent;
 	size_t own_not_sent; /* ... counted in both own_faults and not_sent (auth failed) */
-	char *fault_kinds;   /* comma-separated distinct fault names, or NULL */
+	/* HTTP requests sent after each request's first (its attempts - 1, summed): the
+	 * prompt's share of its vendor's retries */
+	size_t retries;
+	char *fault_kinds; /* comma-separated distinct fault names, or NULL */
 	/* a baseline's: the prompt's request hash when recorded (suite_request_hash), "" when
 	 * unknown (baselines recorded before it was kept) */
 	char request_sha256[65];

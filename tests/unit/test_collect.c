@@ -18,7 +18,7 @@ struct fx {
 	struct plan plan;
 	/* what the callback saw */
 	char seen[16][32];
-	size_t seen_n[16], seen_faults[16], n_seen;
+	size_t seen_n[16], seen_faults[16], seen_retries[16], n_seen;
 	int sorted;
 	int fail_at; /* callback fails on this call (1-based); 0 never */
 };
@@ -75,6 +75,7 @@ static int on_prompt(void *ctx, const struct plan_group *g, struct prompt_sample
 	snprintf(f->seen[f->n_seen], sizeof(f->seen[0]), "%s/%s", g->vendor->id, ps->prompt_id);
 	f->seen_n[f->n_seen] = ps->n;
 	f->seen_faults[f->n_seen] = ps->faults;
+	f->seen_retries[f->n_seen] = ps->retries;
 	for (i = 1; i < ps->n; i++)
 		f->sorted &= ps->samples[i - 1].index < ps->samples[i].index;
 	f->n_seen++;
@@ -82,16 +83,22 @@ static int on_prompt(void *ctx, const struct plan_group *g, struct prompt_sample
 	return 0;
 }
 
-static void final(struct collect *c, size_t item, int fault)
+/* item's final answer (a server fault when fault) after attempts HTTP requests */
+static void final_after(struct collect *c, size_t item, int fault, int attempts)
 {
 	struct probe_answer a;
 
 	probe_answer_init(&a);
 	a.fault = fault ? PROBE_FAULT_SERVER : PROBE_OK;
 	a.text = xstrdup("answer");
-	collect_on_final(c, item, 1, &a);
+	collect_on_final(c, item, attempts, &a);
 	probe_answer_release(&a);
 	collect_idle(c);
+}
+
+static void final(struct collect *c, size_t item, int fault)
+{
+	final_after(c, item, fault, 1);
 }
 
 /* Items: v1 a(0) b(1,2) c(3,4,5); v2 a(6) b(7,8) c(9,10,11). */
@@ -193,6 +200,47 @@ static void test_resumed_records(void **state)
 	collect_free(c);
 }
 
+/* A prompt's retries are its requests' HTTP requests after their first, answered or not, from
+ * the runner and from a resumed journal alike: a vendor's retries counted per suite (the
+ * metrics' plumbline_request_retries, the report's counts.retries), not the vendor's total on
+ * every suite's row. */
+static void test_retries(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	struct journal_rec r;
+	struct fx f;
+	struct collect *c;
+
+	(void)state;
+	fx_init(&f);
+	c = collect_new(&f.plan, on_prompt, &f);
+	final_after(c, 0, 0, 3); /* v1/a: answered on its third attempt */
+	final_after(c, 1, 1, 5); /* v1/b: failed after four retries ... */
+	probe_answer_init(&a);
+	a.text = xstrdup("x");
+	memset(&r, 0, sizeof(r));
+	r.vendor = "v1";
+	r.suite = "s";
+	r.prompt = "b";
+	r.sample = 1;
+	r.attempts = 2;
+	r.answer = &a;
+	assert_int_equal(collect_record(c, &r, &err), 0); /* ... and one from the journal */
+	probe_answer_release(&a);
+	collect_idle(c);
+	final_after(c, 6, 1, 0); /* v2/a: given up unsent */
+	assert_int_equal(f.n_seen, 3);
+	assert_string_equal(f.seen[0], "v1/a");
+	assert_int_equal(f.seen_retries[0], 2);
+	assert_string_equal(f.seen[1], "v1/b");
+	assert_int_equal(f.seen_retries[1], 5);
+	assert_string_equal(f.seen[2], "v2/a");
+	assert_int_equal(f.seen_retries[2], 0);
+	assert_int_equal(collect_finish(c, &err), 0);
+	collect_free(c);
+}
+
 /* The first error of the callback stops the handing over and is returned at the end; what is
  * still pending is freed (ASan checks). */
 static void test_callback_error(void **state)
@@ -225,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_completion),
 		cmocka_unit_test(test_resumed_records),
 		cmocka_unit_test(test_callback_error),
+		cmocka_unit_test(test_retries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
