@@ -101,6 +101,27 @@ static void final(struct collect *c, size_t item, int fault)
 	final_after(c, item, fault, 1);
 }
 
+/* A resumed journal's record: vendor's prompt's answer to sample, after attempts. */
+static void resumed(struct collect *c, const char *vendor, const char *prompt, int sample,
+		    int attempts)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct probe_answer a;
+	struct journal_rec r;
+
+	probe_answer_init(&a);
+	a.text = xstrdup("x");
+	memset(&r, 0, sizeof(r));
+	r.vendor = vendor;
+	r.suite = "s";
+	r.prompt = prompt;
+	r.sample = sample;
+	r.attempts = attempts;
+	r.answer = &a;
+	assert_int_equal(collect_record(c, &r, &err), 0);
+	probe_answer_release(&a);
+}
+
 /* Items: v1 a(0) b(1,2) c(3,4,5); v2 a(6) b(7,8) c(9,10,11). */
 static void test_order_and_completion(void **state)
 {
@@ -163,8 +184,6 @@ static void test_order_and_completion(void **state)
 static void test_resumed_records(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
-	struct probe_answer a;
-	struct journal_rec r;
 	struct fx f;
 	struct collect *c;
 	static const struct {
@@ -177,18 +196,8 @@ static void test_resumed_records(void **state)
 	(void)state;
 	fx_init(&f);
 	c = collect_new(&f.plan, on_prompt, &f);
-	probe_answer_init(&a);
-	a.text = xstrdup("x");
-	memset(&r, 0, sizeof(r));
-	r.suite = "s";
-	r.answer = &a;
-	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
-		r.vendor = recs[i].vendor;
-		r.prompt = recs[i].prompt;
-		r.sample = recs[i].sample;
-		assert_int_equal(collect_record(c, &r, &err), 0);
-	}
-	probe_answer_release(&a);
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		resumed(c, recs[i].vendor, recs[i].prompt, recs[i].sample, 1);
 	collect_idle(c);
 	assert_int_equal(f.n_seen, 1); /* v1/a */
 	final(c, 1, 0);		       /* the rest of v1/b arrives from the runner */
@@ -207,27 +216,15 @@ static void test_resumed_records(void **state)
 static void test_retries(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
-	struct probe_answer a;
-	struct journal_rec r;
 	struct fx f;
 	struct collect *c;
 
 	(void)state;
 	fx_init(&f);
 	c = collect_new(&f.plan, on_prompt, &f);
-	final_after(c, 0, 0, 3); /* v1/a: answered on its third attempt */
-	final_after(c, 1, 1, 5); /* v1/b: failed after four retries ... */
-	probe_answer_init(&a);
-	a.text = xstrdup("x");
-	memset(&r, 0, sizeof(r));
-	r.vendor = "v1";
-	r.suite = "s";
-	r.prompt = "b";
-	r.sample = 1;
-	r.attempts = 2;
-	r.answer = &a;
-	assert_int_equal(collect_record(c, &r, &err), 0); /* ... and one from the journal */
-	probe_answer_release(&a);
+	final_after(c, 0, 0, 3);     /* v1/a: answered on its third attempt */
+	final_after(c, 1, 1, 5);     /* v1/b: failed after four retries ... */
+	resumed(c, "v1", "b", 1, 2); /* ... and one from the journal */
 	collect_idle(c);
 	final_after(c, 6, 1, 0); /* v2/a: given up unsent */
 	assert_int_equal(f.n_seen, 3);
