@@ -113,11 +113,7 @@ static void add(struct collect *c, size_t g, int sample, int attempts, const str
 		ps = c->pending[g] = xcalloc(1, sizeof(*ps));
 		ps->prompt_id = xstrdup(c->p->groups[g].prompt->id);
 	}
-	if (a->fault == PROBE_OK)
-		sampleset_add_answer(ps, sample, a);
-	else
-		sampleset_add_fault(ps, probe_fault_name(a->fault), attempts > 0);
-	ps->retries += attempts > 1 ? (size_t)(attempts - 1) : 0;
+	sampleset_add_result(ps, sample, attempts, a);
 	c->got[g]++;
 	if (c->got[g] == c->p->groups[g].n)
 		c->ready = 1;

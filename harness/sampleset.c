@@ -157,6 +157,16 @@ void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name, int 
 	sbuf_release(&sb);
 }
 
+void sampleset_add_result(struct prompt_samples *ps, int index, int attempts,
+			  const struct probe_answer *a)
+{
+	if (a->fault == PROBE_OK)
+		sampleset_add_answer(ps, index, a);
+	else
+		sampleset_add_fault(ps, probe_fault_name(a->fault), attempts > 0);
+	ps->retries += attempts > 1 ? (size_t)(attempts - 1) : 0;
+}
+
 static int by_index(const void *a, const void *b)
 {
 	const struct sample *x = a, *y = b;
@@ -183,7 +193,6 @@ static int group_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
 {
 	struct group_ctx *g = ctx;
 	struct sampleset *set = NULL;
-	struct prompt_samples *ps;
 	size_t i;
 
 	(void)err;
@@ -197,12 +206,7 @@ static int group_rec(void *ctx, const struct journal_rec *r, struct pl_err *err)
 		g->sets = xrealloc(g->sets, (g->n + 1) * sizeof(*g->sets));
 		set = g->sets[g->n++] = sampleset_new(r->vendor, NULL, r->suite);
 	}
-	ps = sampleset_prompt(set, r->prompt);
-	if (r->answer->fault == PROBE_OK)
-		sampleset_add_answer(ps, r->sample, r->answer);
-	else
-		sampleset_add_fault(ps, probe_fault_name(r->answer->fault), r->attempts > 0);
-	ps->retries += r->attempts > 1 ? (size_t)(r->attempts - 1) : 0;
+	sampleset_add_result(sampleset_prompt(set, r->prompt), r->sample, r->attempts, r->answer);
 	return 0;
 }
 

@@ -76,6 +76,10 @@ void sampleset_add_answer(struct prompt_samples *ps, int index, const struct pro
 /* Counts a request that ended in a fault; sent 0: it was given up without being sent (a
  * journal record with attempts 0). */
 void sampleset_add_fault(struct prompt_samples *ps, const char *fault_name, int sent);
+/* A request's final result, after attempts HTTP requests (0: never sent): its answer
+ * (sampleset_add_answer) or its fault (sampleset_add_fault), and its retries. */
+void sampleset_add_result(struct prompt_samples *ps, int index, int attempts,
+			  const struct probe_answer *a);
 /* Sorts every prompt's samples by index (answers arrive in completion order). */
 void sampleset_sort(struct sampleset *s);
 
