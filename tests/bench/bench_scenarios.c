@@ -5,13 +5,14 @@
  * only detect.h (detect_begin/add/end), so it measures whatever the detector is.
  *
  * usage: bench_scenarios [--trials N] [--history N] [--null-history N] [--only NAME,...]
- *                        [--settings JSON] [--hold]
+ *                        [--settings JSON] [--hold] [--base N]
  * Counts stages, as the goals are worded: suspicions and confirmed false alarms per 100
  * unchanged nights, over all of them and over those with at least 10 nights of history before
  * them (the goals' condition: the steady state, after the cold start's stricter rules),
  * unstable nights and their onsets, first-night suspicion, confirmation by the second night,
  * an alarm (suspected or confirmed) by the second night, a revert recognised at once.
- * Each trial: a new endpoint (another model), a baseline of 30 samples a prompt, --history
+ * Each trial: a new endpoint (another model), a baseline of 30 samples a prompt (--base N: N,
+ * as a first night of monitoring taken for the baseline would give), --history
  * unchanged nights (default 12; --null-history, default 30, for the unchanged scenarios, so
  * that their steady state has nights enough), then two nights with the change (unchanged for
  * the null scenarios) and a night with the change taken back (a revert: counted where the change
@@ -246,11 +247,13 @@ struct result {
 
 /* --hold: the third night keeps the change (is a change that holds ever taken for a return?) */
 static int hold;
+/* --base N: the baseline's samples a prompt (the replays took their first night, 10) */
+static int n_base = N_BASE;
 
 static void run_trial(const struct detect_params *prm, const struct scenario *sc,
 		      unsigned long long trial, int history, const char *dir, struct result *res)
 {
-	struct sampleset *base = scenario_night(sc, trial, 0, 0, N_BASE);
+	struct sampleset *base = scenario_night(sc, trial, 0, 0, (size_t)n_base);
 	char hist[512], epoch[64], before[64] = "e1";
 	enum detect_stage s1 = DETECT_STAGE_NONE;
 	int n, change = sc->change != SCEN_NONE, confirmed = 0;
@@ -458,6 +461,8 @@ int main(int argc, char **argv)
 			null_history = tu_count_arg(argv[++i], null_history);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = 1;
+		} else if (!strcmp(argv[i], "--base") && i + 1 < argc) {
+			n_base = tu_count_arg(argv[++i], n_base);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			only = argv[++i];
 		} else if (!strcmp(argv[i], "--settings") && i + 1 < argc) {
@@ -470,7 +475,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: bench_scenarios [--trials N] [--history N] "
 					"[--null-history N] [--only NAME,...] [--settings JSON] "
-					"[--hold]\n");
+					"[--hold] [--base N]\n");
 			json_decref(settings);
 			return 2;
 		}
@@ -487,7 +492,7 @@ int main(int argc, char **argv)
 	       "trial), %d prompts x %d samples a night at T %.1f, baseline %d samples a prompt, "
 	       "%d unchanged nights of history, then the change on 2 nights (unchanged scenarios: "
 	       "%d + 2 nights)\n\n",
-	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, N_BASE, history, null_history);
+	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, n_base, history, null_history);
 	if (hold)
 		printf("--hold: the change holds on the third night too; the last column counts "
 		       "the confirmed changes that night wrongly takes for the state before them, "
