@@ -1,6 +1,8 @@
 /* scenario.c: realistic vendor scenarios (scenario.h): nights of answers from the simulated
- * model's realistic knobs, or from explicit categorical distributions written apart from it. */
+ * model's realistic knobs, or from explicit categorical distributions written apart from it;
+ * the ext family lives in scenario_ext.c. */
 #include "scenario.h"
+#include "scenario_ext.h"
 
 #include "rng.h"
 #include "sbuf.h"
@@ -92,6 +94,29 @@ static const struct scenario scenarios[] = {
 	  SCEN_LUMPY, 0, SCEN_MOVE_PROMPTS, 2 },
 	{ "labels-rare15", "one-token labels: 15% of mass to the rarest label, all prompts",
 	  SCEN_CAT_LABELS, SCEN_LUMPY, 0, SCEN_RARE_LABEL, 0.15 },
+	{ "ext-drift", "unchanged, noise that lasts for days (AR(1), 0.7 night to night)", SCEN_EXT,
+	  SCEN_DRIFT, 0, SCEN_NONE, 0 },
+	{ "ext-states3", "unchanged, 3 serving states (60/30/10% of nights), 3 prompts flip",
+	  SCEN_EXT, SCEN_QUIET, 3, SCEN_NONE, 0 },
+	{ "ext-weekly", "unchanged, weekend nights served differently", SCEN_EXT, SCEN_WEEKLY, 0,
+	  SCEN_NONE, 0 },
+	{ "ext-hetero", "unchanged, per-prompt noise sizes, 3% of prompt-nights go far off",
+	  SCEN_EXT, SCEN_HETERO, 0, SCEN_NONE, 0 },
+	{ "ext-shift3", "3 of 25 prompts answer as a new version (TV 0.3-0.6), drifting nights",
+	  SCEN_EXT, SCEN_DRIFT, 0, SCEN_SHIFT, 3 },
+	{ "ext-rollout", "30% of requests served by a new model that differs on 20 prompts",
+	  SCEN_EXT, SCEN_DRIFT, 0, SCEN_ROLLOUT, 0.30 },
+	{ "ext-topic-refusal", "3 medication prompts refuse in plain text on 40-90% of answers",
+	  SCEN_EXT, SCEN_HETERO, 0, SCEN_TOPIC_REFUSE, 3 },
+	{ "ext-fence-some", "```json fences on 15% of answers of 2 JSON prompts, weekly nights",
+	  SCEN_EXT, SCEN_WEEKLY, 0, SCEN_FENCE_SOME, 0.15 },
+	{ "ext-preamble", "20% of prose answers gain a preamble and a closing offer, drifting",
+	  SCEN_EXT, SCEN_DRIFT, 0, SCEN_PREAMBLE, 0.20 },
+	{ "ext-json-field", "one JSON prompt renames or drops a field on 20% of answers", SCEN_EXT,
+	  SCEN_HETERO, 0, SCEN_JSON_FIELD, 0.20 },
+	{ "ext-states3-shift2",
+	  "2 of 25 prompts answer as a new version, on ext-states3's endpoint", SCEN_EXT,
+	  SCEN_QUIET, 3, SCEN_SHIFT, 2 },
 };
 
 const struct scenario *scenario_list(size_t *n)
@@ -122,6 +147,8 @@ double scenario_noise_factor(const struct scenario *sc, unsigned long long trial
 	struct rng r;
 	double f;
 
+	if (sc->family == SCEN_EXT)
+		return scenario_ext_noise_factor(sc, trial, night);
 	if (sc->noise == SCEN_QUIET)
 		return 1;
 	if (sc->noise == SCEN_STILL)
@@ -139,10 +166,17 @@ int scenario_backend(const struct scenario *sc, unsigned long long trial, int ni
 {
 	struct rng r;
 
+	if (sc->family == SCEN_EXT)
+		return scenario_ext_state(sc, trial, night);
 	if (!sc->backends)
 		return 0;
 	seed3(&r, trial, (unsigned long long)night, SALT_BACKEND);
 	return rng_unit(&r) < 0.5;
+}
+
+static int is_cat(const struct scenario *sc)
+{
+	return sc->family == SCEN_CAT || sc->family == SCEN_CAT_LABELS;
 }
 
 static int is_json_prompt(const struct scenario *sc, size_t p)
@@ -163,6 +197,8 @@ int scenario_touches(const struct scenario *sc, unsigned long long trial, size_t
 
 	if (p >= SCEN_PROMPTS)
 		return 0;
+	if (sc->family == SCEN_EXT)
+		return scenario_ext_touches(sc, trial, p);
 	switch (sc->change) {
 	case SCEN_NONE:
 		return 0;
@@ -176,6 +212,13 @@ int scenario_touches(const struct scenario *sc, unsigned long long trial, size_t
 	case SCEN_MOVE_PROMPTS:
 	case SCEN_NEW_ANSWER:
 		break;
+	case SCEN_SHIFT: /* the ext family's own (scenario_ext.c) */
+	case SCEN_ROLLOUT:
+	case SCEN_TOPIC_REFUSE:
+	case SCEN_FENCE_SOME:
+	case SCEN_PREAMBLE:
+	case SCEN_JSON_FIELD:
+		return 0;
 	}
 	/* the first `amount` of a shuffle: different prompts in each trial */
 	for (i = 0; i < SCEN_PROMPTS; i++)
@@ -193,9 +236,9 @@ int scenario_touches(const struct scenario *sc, unsigned long long trial, size_t
 	return 0;
 }
 
-static void add_sample(struct prompt_samples *ps, int idx, const char *text, int refused,
-		       const char *finish, const char *model, const char *fp, long prompt_tokens,
-		       long completion_tokens)
+void scenario_add_sample(struct prompt_samples *ps, int idx, const char *text, int refused,
+			 const char *finish, const char *model, const char *fp, long prompt_tokens,
+			 long completion_tokens)
 {
 	struct sample *s;
 
@@ -278,8 +321,9 @@ static struct sampleset *sim_night(const struct scenario *sc, unsigned long long
 
 			sim_model_answer(&k, "sim-1", &msg, 1, SCEN_TEMP, 256,
 					 rng_mix(rng_mix(trial, (unsigned long long)night), i), &a);
-			add_sample(ps, (int)i, a.text ? a.text : "", a.refused, a.finish_reason,
-				   a.model, a.fingerprint, a.prompt_tokens, a.completion_tokens);
+			scenario_add_sample(ps, (int)i, a.text ? a.text : "", a.refused,
+					    a.finish_reason, a.model, a.fingerprint,
+					    a.prompt_tokens, a.completion_tokens);
 			sim_answer_release(&a);
 		}
 	}
@@ -545,7 +589,7 @@ int scenario_cat_option(const struct scenario *sc, unsigned long long trial, siz
 	size_t i, len;
 	int parts;
 
-	if (sc->family == SCEN_SIM || !cat_define(sc, trial, p, 0, &d))
+	if (!is_cat(sc) || !cat_define(sc, trial, p, 0, &d))
 		return -1;
 	parts = cat_define(sc, trial, p, 1, &next);
 	for (i = 0; i < d.n; i++) {
@@ -567,7 +611,7 @@ double scenario_cat_loglik(const struct scenario *sc, unsigned long long trial, 
 	size_t k, i;
 	int backend = scenario_backend(sc, trial, night);
 
-	if (sc->family == SCEN_SIM || !draws || !cat_define(sc, trial, p, 0, &def))
+	if (!is_cat(sc) || !draws || !cat_define(sc, trial, p, 0, &def))
 		return 0;
 	if (changed)
 		cat_change(sc, p, &def);
@@ -601,7 +645,7 @@ size_t scenario_cat_part(const struct scenario *sc, unsigned long long trial, in
 	static struct cat_part d;
 	size_t i;
 
-	if (sc->family == SCEN_SIM || !cat_tonight(sc, trial, night, changed, p, part, &d))
+	if (!is_cat(sc) || !cat_tonight(sc, trial, night, changed, p, part, &d))
 		return 0;
 	for (i = 0; i < d.n; i++) {
 		texts[i] = d.text[i];
@@ -678,9 +722,9 @@ static struct sampleset *cat_night(const struct scenario *sc, unsigned long long
 				}
 			}
 			/* a classifier is asked for one token: max_tokens 1 ends in "length" */
-			add_sample(ps, (int)i, sb.buf, 0, label ? "length" : "stop", "cat-1",
-				   "fp_cat0001", 14 + (long)p,
-				   label ? 1 : (long)(words_of(sb.buf) * 1.3 + 0.5));
+			scenario_add_sample(ps, (int)i, sb.buf, 0, label ? "length" : "stop",
+					    "cat-1", "fp_cat0001", 14 + (long)p,
+					    label ? 1 : (long)(words_of(sb.buf) * 1.3 + 0.5));
 		}
 	}
 	sbuf_release(&sb);
@@ -740,8 +784,14 @@ static void add_latency(struct sampleset *s, unsigned long long trial, int night
 struct sampleset *scenario_night(const struct scenario *sc, unsigned long long trial, int night,
 				 int changed, size_t n)
 {
-	struct sampleset *s = sc->family == SCEN_SIM ? sim_night(sc, trial, night, changed, n)
-						     : cat_night(sc, trial, night, changed, n);
+	struct sampleset *s;
+
+	if (sc->family == SCEN_SIM)
+		s = sim_night(sc, trial, night, changed, n);
+	else if (sc->family == SCEN_EXT)
+		s = scenario_ext_night(sc, trial, night, changed, n);
+	else
+		s = cat_night(sc, trial, night, changed, n);
 
 	add_latency(s, trial, night);
 	return s;
