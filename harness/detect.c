@@ -2473,7 +2473,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 	episode = recent_unstable(ev) != NULL;
 	line = episode ? p->over_sampling : p->over_sampling * p->over_sampling;
 	d->unstable = wide && ev->overdispersion > line;
-	if (d->unstable || episode)
+	ev->wandering = d->unstable || episode;
+	if (ev->wandering)
 		discount_distances(ev);
 	d->prompts_over = (int)detect_evidence_combine(ev->w, ev->n_w, p->prompt_alpha, p->alpha,
 						       (size_t)p->prompt_min);
@@ -2836,12 +2837,16 @@ static void registry_rates_add(json_t *e, const json_t *tonight)
 		json_object_set_new(o, "n",
 				    json_real(json_number_value(json_object_get(o, "n")) +
 					      json_number_value(json_object_get(v, "n"))));
-		for (s = 0; s < RS_N; s++)
+		for (s = 0; s < RS_N; s++) {
+			if (s == RS_NOVEL)
+				continue; /* against the baseline's words: no reference of a state
+					   */
 			json_object_set_new(o, detect_rate_signals[s],
 					    json_real(json_number_value(json_object_get(
 							      o, detect_rate_signals[s])) +
 						      json_number_value(json_object_get(
 							      v, detect_rate_signals[s]))));
+		}
 	}
 }
 
@@ -3025,10 +3030,32 @@ static void normal_release(const struct prompt_samples *nf, struct prompt_sample
 	free(buf->samples);
 }
 
-/* detect_add on answers in the suite's normal form (figures and logprobs: as returned). */
-static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
-		       const struct prompt_samples *night)
+/* One prompt's novel answers (is_novel) among those that are not refusals, for its per-prompt
+ * rate (RS_NOVEL): s in the normal form, raw as the vendor returned it (a refusal is the
+ * refusal signal's, judged on what the vendor said); self: s is ref, the baseline itself. */
+static size_t novel_hits(const struct detect_params *p, const struct prompt_samples *raw,
+			 const struct prompt_samples *s, const struct prompt_samples *ref,
+			 const struct vocab *v, int self)
 {
+	size_t i, hits = 0;
+
+	for (i = 0; i < s->n && i < raw->n; i++) {
+		const struct sample *r = &raw->samples[i];
+
+		if (!refusal_is(p->refusal, r->text, strlen(r->text), r->refused, r->blocked))
+			hits += (size_t)is_novel(ref, v, &s->samples[i],
+						 self ? &s->samples[i] : NULL);
+	}
+	return hits;
+}
+
+/* detect_add on answers in the suite's normal form (figures and logprobs: as returned; rb and
+ * rn: the baseline's and tonight's answers as returned, for the per-prompt novel rate). */
+static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
+		       const struct prompt_samples *night, const struct prompt_samples *rb,
+		       const struct prompt_samples *rn)
+{
+	struct slot *w;
 	struct vocab v;
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
@@ -3036,7 +3063,8 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 		rates_add(ev->p, night, NULL, NULL, 0, &ev->r_night);
 		return;
 	}
-	ev->w[base_index].id = xstrdup(base->prompt_id);
+	w = &ev->w[base_index];
+	w->id = xstrdup(base->prompt_id);
 	fingerprint_acc_add(ev->fp_base, base);
 	detect_vocab_build(&v, base);
 	rates_add(ev->p, base, base, &v, 1, &ev->r_base);
@@ -3044,8 +3072,20 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 		fingerprint_acc_add(ev->fp_night, night);
 		rates_add(ev->p, night, base, &v, 0, &ev->r_night);
 	}
-	detect_vocab_release(&v);
 	distance_add(ev, base_index, base, night);
+	/* a prompt's novel answers as a rate of its own: a change of a few prompts' wording is
+	 * diluted in the pooled rate; a categorical prompt's are its unseen answers' evidence,
+	 * against its whole reference (novel_evidence) */
+	if (night && w->dist != STATS_TV) {
+		w->novel_on = 1;
+		w->rc_base.hit[RS_NOVEL] = novel_hits(ev->p, rb, base, base, &v, 1);
+		w->rc_base.novel_n =
+			detect_rates_judged(RS_NOVEL, w->rc_base.n, w->rc_base.hit[RS_REFUSAL]);
+		w->rc_night.hit[RS_NOVEL] = novel_hits(ev->p, rn, night, base, &v, 0);
+		w->rc_night.novel_n =
+			detect_rates_judged(RS_NOVEL, w->rc_night.n, w->rc_night.hit[RS_REFUSAL]);
+	}
+	detect_vocab_release(&v);
 }
 
 int detect_params_embedding(const struct detect_params *p)
@@ -3083,19 +3123,19 @@ void detect_add_embedded(struct detect_run *ev, size_t base_index,
 			return;
 		}
 	}
+	if (base_index != DETECT_NOT_IN_BASELINE) { /* rates of what the vendor returned */
+		detect_rates_count(ev->p, base, &ev->w[base_index].rc_base);
+		detect_rates_count(ev->p, night, &ev->w[base_index].rc_night);
+	}
 	nb = normal_form(ev->p, base_index == DETECT_NOT_IN_BASELINE ? NULL : base, &bbuf);
 	nn = normal_form(ev->p, night, &nbuf);
 	ev->vec = vec;
-	add_normal(ev, base_index, nb, nn);
+	add_normal(ev, base_index, nb, nn, base, night);
 	ev->vec = NULL;
 	normal_release(nb, &bbuf);
 	normal_release(nn, &nbuf);
 	if (night)
 		figures_add(ev, night); /* lengths and latencies of what the vendor returned */
-	if (base_index != DETECT_NOT_IN_BASELINE) { /* rates of what the vendor returned */
-		detect_rates_count(ev->p, base, &ev->w[base_index].rc_base);
-		detect_rates_count(ev->p, night, &ev->w[base_index].rc_night);
-	}
 	if (base_index != DETECT_NOT_IN_BASELINE && ev->p->logprobs)
 		logprob_add(ev, base, night);
 }

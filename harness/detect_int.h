@@ -39,12 +39,14 @@ struct rates {
 };
 
 /* Per-prompt rates (detect_rates.c): refusals (the classifier or the API's flags), answers that
- * are valid JSON, JSON in ``` fences. */
-enum { RS_REFUSAL, RS_JSON, RS_FENCED, RS_N };
-extern const char *const detect_rate_signals[RS_N]; /* "refusal", "json", "fenced" */
+ * are valid JSON, JSON in ``` fences, and novel answers (detect.c's is_novel: saying what the
+ * baseline never said; counted by detect.c, which has the baseline's words). */
+enum { RS_REFUSAL, RS_JSON, RS_FENCED, RS_NOVEL, RS_N };
+extern const char *const detect_rate_signals[RS_N]; /* "refusal", "json", "fenced", "novel" */
 
 struct rate_counts {
 	size_t n, hit[RS_N];
+	size_t novel_n; /* the answers whose novelty was counted: RS_NOVEL's (0: none) */
 };
 
 /* The answers a signal judges out of n (hits of RS_REFUSAL among them): a refusal is the
@@ -106,7 +108,8 @@ struct evidence {
 struct slot {
 	char *id;			      /* NULL: never added (not answered tonight) */
 	struct rate_counts rc_base, rc_night; /* per-prompt rates (detect_rates.c) */
-	struct check_counts *chk;	      /* per check: pass rates (detect_add_checks) */
+	int novel_on; /* rc_*.hit[RS_NOVEL] counted: the history line keeps it, even 0 */
+	struct check_counts *chk; /* per check: pass rates (detect_add_checks) */
 	size_t n_chk;
 	enum stats_dist dist;
 	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
@@ -149,6 +152,9 @@ struct detect_run {
 	size_t od_prompts;     /* of how many prompts (0: none had a spread yet) */
 	double dispersion;     /* the categorical prompts' (prompt_evidence; 0: none) */
 	double inflation;      /* how much wider than usual the prompts' deviations are tonight */
+	/* tonight is unstable or an episode is under way (decide): a wandering endpoint's
+	 * nights bring new answers by the handful, so novel answers are no rate of it */
+	int wandering;
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
@@ -269,8 +275,10 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
  * changed when its q <= alpha (rate_alpha once the reference has min_history nights) and it
  * moved beyond its margin (suspected: q <= fdr). Sets
  * d->rate_change (or leaves it), d->rate_suspected, d->rate_named (new: the changed tests),
- * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates. A young epoch's rates
- * are also tested against the state it came from (see detect_rates.c, parent_tests). */
+ * d->prompt_rates (new) and the refusal/json/fenced entries of d->rates, and novel_by_prompt
+ * when novel answers were judged over the prompts tonight (beside the pooled novel rate's own
+ * rule, detect.c). A young epoch's rates are also tested against the state it came from (see
+ * detect_rates.c, parent_tests). */
 void detect_rates_judge(const struct detect_run *ev, struct decision *d);
 /* 1 when tonight's rates, tested as detect_rates_judge tests them but against `epoch`'s
  * reference (its window of nights, and the baseline in the baseline's epoch), moved at the

@@ -17,7 +17,7 @@
 
 #define DEC 4
 
-const char *const detect_rate_signals[RS_N] = { "refusal", "json", "fenced" };
+const char *const detect_rate_signals[RS_N] = { "refusal", "json", "fenced", "novel" };
 
 /* The signal a suspected rate names ({"signal": name, ...}); RS_N: none of ours. */
 static int named_signal(const json_t *o)
@@ -72,7 +72,7 @@ static int fenced_json(const char *text)
 /* Whether a signal leaves refusals out of the answers it judges (detect_rates_judged). */
 static int without_refusals(int signal)
 {
-	return signal == RS_JSON || signal == RS_FENCED;
+	return signal == RS_JSON || signal == RS_FENCED || signal == RS_NOVEL;
 }
 
 size_t detect_rates_judged(int signal, size_t n, size_t refusals)
@@ -88,10 +88,13 @@ size_t detect_rates_judged(int signal, size_t n, size_t refusals)
 static int record_counts(const json_t *e, int signal, size_t *n, size_t *hits, size_t *judged_n)
 {
 	json_int_t c = json_integer_value(json_object_get(e, "n"));
-	json_int_t h = json_integer_value(json_object_get(e, detect_rate_signals[signal]));
+	const json_t *hv = json_object_get(e, detect_rate_signals[signal]);
+	json_int_t h = json_integer_value(hv);
 	json_int_t r = json_integer_value(json_object_get(e, detect_rate_signals[RS_REFUSAL]));
 
-	if (c <= 0 || h < 0 || h > c || r < 0 || r > c)
+	/* novel answers are written whenever counted, 0 too: a line without them did not count
+	 * them (a categorical prompt, or a line older than the signal) */
+	if (c <= 0 || h < 0 || h > c || r < 0 || r > c || (signal == RS_NOVEL && !hv))
 		return 0;
 	*n = (size_t)c;
 	*hits = (size_t)h;
@@ -99,9 +102,11 @@ static int record_counts(const json_t *e, int signal, size_t *n, size_t *hits, s
 	return 1;
 }
 
-/* detect_rates_judged over counts c. */
+/* detect_rates_judged over counts c (novel answers: those counted, novel_n). */
 static size_t judged(const struct rate_counts *c, int signal)
 {
+	if (signal == RS_NOVEL)
+		return c->novel_n;
 	return detect_rates_judged(signal, c->n, c->hit[RS_REFUSAL]);
 }
 
@@ -197,7 +202,7 @@ json_t *detect_rates_record(const struct detect_run *ev)
 			continue;
 		o = json_pack("{s:I}", "n", (json_int_t)w->rc_night.n);
 		for (k = 0; k < RS_N; k++) {
-			if (w->rc_night.hit[k])
+			if (w->rc_night.hit[k] || (k == RS_NOVEL && w->novel_on))
 				json_object_set_new(o, detect_rate_signals[k],
 						    json_integer((json_int_t)w->rc_night.hit[k]));
 		}
@@ -265,6 +270,7 @@ struct reference {
 	struct rate_counts c;
 	double margin[RS_N];
 	size_t nights;
+	size_t counted[RS_N]; /* of them, the nights that counted the signal */
 };
 
 static void reference_build(const struct detect_run *ev, const char *epoch, const size_t *win,
@@ -295,6 +301,8 @@ static void reference_build(const struct detect_run *ev, const char *epoch, cons
 				ref->nights++;
 			}
 			ref->c.hit[k] += h;
+			ref->c.novel_n += k == RS_NOVEL ? nk : 0;
+			ref->counted[k]++;
 			if (!nk)
 				continue;
 			x[m++] = (double)h / (double)nk;
@@ -338,6 +346,9 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
 			snprintf(buf, len, "JSON now wrapped in ``` fences in %s of answers", n);
 		else
 			snprintf(buf, len, "JSON in ``` fences %s -> %s", b, n);
+		break;
+	case RS_NOVEL:
+		snprintf(buf, len, "answers saying what the baseline never said %s -> %s", b, n);
 		break;
 	default:
 		snprintf(buf, len, "passing %s -> %s", b, n);
@@ -431,6 +442,7 @@ struct entry {
 	double q;
 	int changed, suspected;
 	const char *against; /* tested against this earlier state (parent_tests), else NULL */
+	int stratum_only;    /* a stratum of its signal's test over prompts, not a test alone */
 };
 
 static int by_p(const void *x, const void *y)
@@ -469,7 +481,7 @@ static json_t *entry_json(const struct entry *e)
  * tot_ref and tot_night get the pooled counts, *n_win the reference nights. */
 static struct entry *rates_test(const struct detect_run *ev, const char *epoch, size_t *n_out,
 				int *changed_out, int *suspected_out, struct rate_counts *tot_ref,
-				struct rate_counts *tot_night, size_t *n_win_out)
+				struct rate_counts *tot_night, size_t *n_win_out, int *novel_out)
 {
 	const struct detect_params *p = ev->p;
 	struct entry *es;
@@ -484,6 +496,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 
 	memset(tot_ref, 0, sizeof(*tot_ref));
 	memset(tot_night, 0, sizeof(*tot_night));
+	*novel_out = 0;
 	for (i = 0; i < ev->n_w; i++)
 		n_chk += ev->w[i].n_chk;
 	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
@@ -501,8 +514,17 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			varied[k] |= ref.c.hit[k] > 0 && ref.c.hit[k] < judged(&ref.c, (int)k);
 		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
 		for (j = 0; j < m; j++) {
+			/* novel answers: over the prompts only (a prompt's prose says a new word
+			 * now and then, every prompt's that many more is a new way of talking),
+			 * once min_history nights counted them (the baseline is one night's
+			 * words), and not on a wandering endpoint (new answers by the handful) */
+			if (t[j].signal == RS_NOVEL &&
+			    (ev->wandering || ref.counted[RS_NOVEL] < (size_t)p->min_history))
+				continue;
 			es[n].prompt = w->id;
 			es[n].t = t[j];
+			es[n].stratum_only = t[j].signal == RS_NOVEL;
+			*novel_out |= t[j].signal == RS_NOVEL;
 			n++;
 		}
 		for (j = 0; j < w->n_chk; j++) {
@@ -566,7 +588,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	 * refusal in all its answers) can never count; left out of the family, they cost the
 	 * others nothing (Tarone 1990; Gilbert 2005). */
 	for (i = j = 0; i < n; i++) {
-		if (es[i].t.p_min <= p->fdr)
+		if (es[i].t.p_min <= p->fdr && !es[i].stratum_only)
 			es[j++] = es[i];
 	}
 	n = j;
@@ -608,7 +630,9 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	 * before that, at the conservative alpha. */
 	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->rate_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
-		int beyond = fabs(es[i].t.effect) > es[i].t.margin;
+		/* novel answers: a changed model says new things; fewer is no sign of it */
+		int beyond = (es[i].t.signal == RS_NOVEL ? es[i].t.effect : fabs(es[i].t.effect)) >
+			     es[i].t.margin;
 
 		es[i].order = i;
 		es[i].q = q[i];
@@ -632,9 +656,9 @@ int detect_rates_off(const struct detect_run *ev, const char *epoch)
 {
 	struct rate_counts tr, tn;
 	size_t n, n_win;
-	int changed, suspected;
+	int changed, suspected, novel;
 
-	free(rates_test(ev, epoch, &n, &changed, &suspected, &tr, &tn, &n_win));
+	free(rates_test(ev, epoch, &n, &changed, &suspected, &tr, &tn, &n_win, &novel));
 	return suspected;
 }
 
@@ -682,6 +706,8 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 		if (!w->id || !w->rc_night.n || (id && strcmp(id, w->id)))
 			continue;
 		o = json_object_get(rates, w->id);
+		if (signal == RS_NOVEL)
+			break; /* not kept there (registry_rates_add) */
 		rh += json_number_value(json_object_get(o, detect_rate_signals[signal]));
 		rn += json_number_value(json_object_get(o, "n"));
 		if (without_refusals(signal))
@@ -836,9 +862,9 @@ int detect_rates_explained(const struct detect_run *ev, const char *epoch)
 {
 	struct rate_counts tr, tn;
 	size_t n, n_win, i;
-	int changed, suspected, ok = 1;
+	int changed, suspected, ok = 1, novel;
 	struct entry *es =
-		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, &tr, &tn, &n_win);
+		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, &tr, &tn, &n_win, &novel);
 
 	for (i = 0; i < n && ok; i++) {
 		const struct entry *e = &es[i];
@@ -849,6 +875,8 @@ int detect_rates_explained(const struct detect_run *ev, const char *epoch)
 		now = night_rate(ev, e->prompt, e->t.signal);
 		r_cur = reference_rate(ev, ev->cur_epoch, e->prompt, e->t.signal);
 		r_ep = reference_rate(ev, epoch, e->prompt, e->t.signal);
+		if (r_ep < 0 && e->t.signal == RS_NOVEL)
+			continue; /* the registry keeps none: the other signals tell */
 		ok = r_ep >= 0 && fabs(now - r_ep) < fabs(now - r_cur);
 	}
 	free(es);
@@ -867,7 +895,7 @@ static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, siz
 	const struct detect_params *p = ev->p;
 	const json_t *first = detect_epoch_first(ev), *o;
 	const char *prev = json_string_value(json_object_get(first, "from"));
-	int same[RS_N] = { 0 }, changed, suspected;
+	int same[RS_N] = { 0 }, changed, suspected, novel;
 	size_t i, j, k, n, nw;
 	struct rate_counts tr, tn;
 	struct entry *es;
@@ -892,7 +920,7 @@ static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, siz
 		if (s < RS_N)
 			same[s] = 0;
 	}
-	es = rates_test(ev, prev, &n, &changed, &suspected, &tr, &tn, &nw);
+	es = rates_test(ev, prev, &n, &changed, &suspected, &tr, &tn, &nw, &novel);
 	for (i = j = 0; i < n; i++) {
 		if (es[i].changed && es[i].t.signal < RS_N && same[es[i].t.signal]) {
 			es[j] = es[i];
@@ -908,9 +936,9 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	const struct detect_params *p = ev->p;
 	struct rate_counts tot_ref[1], tot_night[1];
 	size_t n, n_win, i, j, k;
-	int changed, suspected;
-	struct entry *es =
-		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref, tot_night, &n_win);
+	int changed, suspected, novel;
+	struct entry *es = rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref,
+				      tot_night, &n_win, &novel);
 	json_t *list = json_array(), *r;
 	size_t n_prev;
 	struct entry *prev = parent_tests(ev, n_win, &n_prev);
@@ -932,7 +960,10 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	/* The pooled figures of each signal say which changed, in the plain words of its most
 	 * telling test. */
 	for (k = 0; k <= RS_N; k++) {
-		const char *name = k < RS_N ? detect_rate_signals[k] : "check";
+		/* novel answers over the prompts beside the pooled novel rate's own rule */
+		const char *name = k == RS_NOVEL ? "novel_by_prompt"
+				   : k < RS_N	 ? detect_rate_signals[k]
+						 : "check";
 		const struct entry *best = NULL, *top = NULL;
 		int ch = 0;
 
@@ -955,6 +986,8 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		}
 		if (k == RS_N && !best)
 			continue; /* checks' pass rates: an entry when one moved */
+		if (k == RS_NOVEL && !novel)
+			continue; /* not judged over the prompts tonight */
 		r = json_object_get(d->rates, name);
 		if (!r && k == RS_N) {
 			r = json_object();

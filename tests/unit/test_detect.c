@@ -2794,6 +2794,36 @@ static void test_state_explains_the_alarm(void **state)
 		json_decref(secs[i]);
 }
 
+/* Novel answers over the prompts: a model that starts every fifth prose answer with "Sure!
+ * Here's ..." and ends it with an offer of more says words its baseline never used in a fifth
+ * more of those answers, on every prose prompt. Pooled over all 25 prompts (the novel rate) that
+ * was within a lumpy endpoint's wandering; over the prompts whose novelty counts (not the
+ * categorical ones, whose unseen answers are their own evidence), by the exact stratified test,
+ * it is a change. bench_scenarios' ext-preamble (written without reading the detector), trial
+ * 4: before, the first changed night said nothing and the second was suspected; now the first
+ * is suspected on the prose prompts' novel answers and the second confirms it. */
+static void test_novel_over_prompts(void **state)
+{
+	struct detect_outcome out[14];
+	json_t *secs[14], *novel;
+	size_t i;
+
+	(void)state;
+	first_night_suspected("ext-preamble", 4, out, secs);
+	assert_non_null(strstr(out[12].summary, "answers saying what the baseline never said"));
+	assert_non_null(strstr(out[12].summary, "over 7 prompts"));
+	novel = json_object_get(json_object_get(secs[12], "rates"), "novel_by_prompt");
+	assert_true(json_is_true(json_object_get(novel, "changed")));
+	assert_true(json_is_true(json_object_get(novel, "per_prompt")));
+	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+	/* an unchanged night before it: no novel test over the prompts came near */
+	novel = json_object_get(json_object_get(secs[11], "rates"), "novel_by_prompt");
+	assert_non_null(novel);
+	assert_false(json_is_true(json_object_get(novel, "changed")));
+	for (i = 0; i < 14; i++)
+		json_decref(secs[i]);
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -2939,6 +2969,7 @@ int main(void)
 		cmocka_unit_test(test_return_on_the_whole),
 		cmocka_unit_test(test_return_to_the_state_left),
 		cmocka_unit_test(test_state_explains_the_alarm),
+		cmocka_unit_test(test_novel_over_prompts),
 		cmocka_unit_test(test_refusal_is_one_signal),
 		cmocka_unit_test(test_change_after_a_noisy_suspicion),
 		cmocka_unit_test(test_return_needs_rates),

@@ -201,9 +201,11 @@ static void test_count(void **state)
 
 static void test_prompt_tests(void **state)
 {
-	struct rate_counts ref = { 500, { 1, 0, 0 } }, night = { 500, { 40, 0, 0 } };
-	struct rate_counts jref = { 50, { 0, 50, 0 } }, jnight = { 10, { 0, 10, 1 } };
-	double margin[RS_N] = { 0.1, 0, 0 };
+	struct rate_counts ref = { 500, { 1, 0, 0, 0 }, 0 }, night = { 500, { 40, 0, 0, 0 }, 0 };
+	struct rate_counts jref = { 50, { 0, 50, 0, 0 }, 0 }, jnight = { 10, { 0, 10, 1, 0 }, 0 };
+	/* novel answers count over the answers whose novelty was counted (novel_n) */
+	struct rate_counts pref = { 50, { 0, 0, 0, 5 }, 50 }, pnight = { 10, { 0, 0, 0, 6 }, 10 };
+	double margin[RS_N] = { 0.1, 0, 0, 0 };
 	struct rate_test t[RS_N];
 	char w[96];
 
@@ -224,6 +226,13 @@ static void test_prompt_tests(void **state)
 	assert_int_equal(t[0].signal, RS_FENCED);
 	NEAR(t[0].p, 10.0 / 60.0, 1e-12);
 	assert_string_equal(t[0].words, "JSON now wrapped in ``` fences in 10% of answers");
+	assert_int_equal(detect_rates_prompt(&pref, NULL, &pnight, t), 1);
+	assert_int_equal(t[0].signal, RS_NOVEL);
+	NEAR(t[0].effect, 0.5, 1e-12);
+	assert_string_equal(t[0].words, "answers saying what the baseline never said 10% -> 60%");
+	/* not counted (a categorical prompt): no test, whatever the hits */
+	pnight.novel_n = 0;
+	assert_int_equal(detect_rates_prompt(&pref, NULL, &pnight, t), 0);
 	/* no answer on one side: nothing to test */
 	night.n = 0;
 	assert_int_equal(detect_rates_prompt(&ref, NULL, &night, t), 0);
