@@ -303,22 +303,28 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 
 /* Counts one prompt's answers s against its baseline answers ref (NULL when the baseline lacks
  * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
- * own rates. Whole-number counts: the order prompts arrive in does not matter. */
+ * own rates. Whole-number counts: the order prompts arrive in does not matter. With raw (s as
+ * the vendor returned it), *novel gets the novel answers that are not refusals (a refusal is
+ * the refusal signal's, judged on what the vendor said): the prompt's own novel rate. */
 static void rates_add(const struct detect_params *p, const struct prompt_samples *s,
 		      const struct prompt_samples *ref, const struct vocab *v, int self,
-		      struct rates *r)
+		      struct rates *r, const struct prompt_samples *raw, size_t *novel)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		const struct sample *sm = &s->samples[i];
+		const struct sample *sm = &s->samples[i], *rs = raw ? &raw->samples[i] : NULL;
+		int nov = ref && is_novel(ref, v, sm, self ? sm : NULL);
 
 		r->n++;
 		r->hit[R_REFUSAL] += (size_t)refusal_is(p->refusal, sm->text, strlen(sm->text),
 							sm->refused, sm->blocked);
 		r->hit[R_JSON] += parses_json(sm->text);
 		r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "length");
-		r->hit[R_NOVEL] += ref && is_novel(ref, v, sm, self ? sm : NULL);
+		r->hit[R_NOVEL] += (size_t)nov;
+		if (nov && rs &&
+		    !refusal_is(p->refusal, rs->text, strlen(rs->text), rs->refused, rs->blocked))
+			(*novel)++;
 	}
 }
 
@@ -3030,25 +3036,6 @@ static void normal_release(const struct prompt_samples *nf, struct prompt_sample
 	free(buf->samples);
 }
 
-/* One prompt's novel answers (is_novel) among those that are not refusals, for its per-prompt
- * rate (RS_NOVEL): s in the normal form, raw as the vendor returned it (a refusal is the
- * refusal signal's, judged on what the vendor said); self: s is ref, the baseline itself. */
-static size_t novel_hits(const struct detect_params *p, const struct prompt_samples *raw,
-			 const struct prompt_samples *s, const struct prompt_samples *ref,
-			 const struct vocab *v, int self)
-{
-	size_t i, hits = 0;
-
-	for (i = 0; i < s->n && i < raw->n; i++) {
-		const struct sample *r = &raw->samples[i];
-
-		if (!refusal_is(p->refusal, r->text, strlen(r->text), r->refused, r->blocked))
-			hits += (size_t)is_novel(ref, v, &s->samples[i],
-						 self ? &s->samples[i] : NULL);
-	}
-	return hits;
-}
-
 /* detect_add on answers in the suite's normal form (figures and logprobs: as returned; rb and
  * rn: the baseline's and tonight's answers as returned, for the per-prompt novel rate). */
 static void add_normal(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
@@ -3060,32 +3047,32 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(ev->p, night, NULL, NULL, 0, &ev->r_night);
+		rates_add(ev->p, night, NULL, NULL, 0, &ev->r_night, NULL, NULL);
 		return;
 	}
 	w = &ev->w[base_index];
 	w->id = xstrdup(base->prompt_id);
 	fingerprint_acc_add(ev->fp_base, base);
 	detect_vocab_build(&v, base);
-	rates_add(ev->p, base, base, &v, 1, &ev->r_base);
+	rates_add(ev->p, base, base, &v, 1, &ev->r_base, rb, &w->rc_base.hit[RS_NOVEL]);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(ev->p, night, base, &v, 0, &ev->r_night);
+		rates_add(ev->p, night, base, &v, 0, &ev->r_night, rn, &w->rc_night.hit[RS_NOVEL]);
 	}
+	detect_vocab_release(&v);
 	distance_add(ev, base_index, base, night);
 	/* a prompt's novel answers as a rate of its own: a change of a few prompts' wording is
 	 * diluted in the pooled rate; a categorical prompt's are its unseen answers' evidence,
 	 * against its whole reference (novel_evidence) */
 	if (night && w->dist != STATS_TV) {
 		w->novel_on = 1;
-		w->rc_base.hit[RS_NOVEL] = novel_hits(ev->p, rb, base, base, &v, 1);
 		w->rc_base.novel_n =
 			detect_rates_judged(RS_NOVEL, w->rc_base.n, w->rc_base.hit[RS_REFUSAL]);
-		w->rc_night.hit[RS_NOVEL] = novel_hits(ev->p, rn, night, base, &v, 0);
 		w->rc_night.novel_n =
 			detect_rates_judged(RS_NOVEL, w->rc_night.n, w->rc_night.hit[RS_REFUSAL]);
+	} else {
+		w->rc_base.hit[RS_NOVEL] = w->rc_night.hit[RS_NOVEL] = 0;
 	}
-	detect_vocab_release(&v);
 }
 
 int detect_params_embedding(const struct detect_params *p)
