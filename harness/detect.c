@@ -2173,6 +2173,23 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 	return nearer == apart || (cat && other_near == apart - cat && sum_llr > log(BACK_LR));
 }
 
+/* The rates of a suspicion (suspected_rates) but novel answers: beside named prompts a weak
+ * signal, which falls back by itself the night after it was named (a new array). */
+static json_t *rates_but_novel(const json_t *rates)
+{
+	json_t *out = json_array(), *o;
+	size_t i;
+
+	json_array_foreach(rates, i, o)
+	{
+		const char *sig = json_string_value(json_object_get(o, "signal"));
+
+		if (!sig || strcmp(sig, detect_rate_signals[RS_NOVEL]))
+			json_array_append(out, o);
+	}
+	return out;
+}
+
 /* Whether tonight, in a young epoch (fewer than min_history nights), is back at the state
  * it came from: the epoch's first night (its suspicion) names that state (`from`), and each
  * prompt that made the epoch is back (named_back). A change confined to a few prompts, taken
@@ -2181,7 +2198,7 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	const json_t *first = detect_epoch_first(ev), *rates;
-	json_t *named;
+	json_t *named, *strong;
 	int back;
 
 	if (!json_is_string(json_object_get(first, "from")))
@@ -2196,14 +2213,20 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	}
 	back = named_back(ev, named, prev);
 	json_decref(named);
+	/* beside named prompts, the rates it named but novel answers: those fall back by
+	 * themselves (a change of two prompts' answers says a few new words the night it is
+	 * named, fewer the next), and a change that holds was taken for a return */
+	strong = rates_but_novel(rates);
 	/* named prompts whose usual distances do not tell the two states apart (a few refusals
-	 * move a prompt's distance less than prompt_floor) leave it to the rates it named */
+	 * move a prompt's distance less than prompt_floor) leave it to the rates it named; a
+	 * suspicion raised by prompts and rates together: either back will do (a prompt named on
+	 * a lumpy night may have moved by its own noise, not with the change); the night must
+	 * still match that state (match_older) */
 	if (back < 0)
-		return json_array_size(rates) && detect_rates_back(ev, rates, prev);
-	/* a suspicion raised by prompts and rates together: either back will do (a prompt
-	 * named on a lumpy night may have moved by its own noise, not with the change); the
-	 * night must still match that state (match_older) */
-	return back || (json_array_size(rates) && detect_rates_back(ev, rates, prev));
+		back = 0;
+	back = back || (json_array_size(strong) && detect_rates_back(ev, strong, prev));
+	json_decref(strong);
+	return back;
 }
 
 /* Whether tonight, still changed against the state before last night's suspicion, is not

@@ -2824,6 +2824,25 @@ static void test_novel_over_prompts(void **state)
 		json_decref(secs[i]);
 }
 
+/* Novel answers named beside moved prompts do not take a young epoch back alone: two sim
+ * prompts that move say a few new words over the prompts the night they are named, fewer the
+ * next, by themselves. With "either back will do" for them, a change that held on its third
+ * night was taken for the state before it on 4 of 24 sim-move2 endpoints (--hold; 1 before
+ * novel answers were judged over the prompts, 1 now). Trials 6 and 23 were two of them. */
+static void test_novel_alone_is_not_back(void **state)
+{
+	static const unsigned long long trials[] = { 6, 23 };
+	struct detect_outcome out[15];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(trials); i++) {
+		run_confirmed("sim-move2", trials[i], HOLD, out);
+		assert_false(out[14].returned_epoch);
+		assert_string_equal(out[14].epoch, out[13].epoch);
+	}
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -2970,6 +2989,7 @@ int main(void)
 		cmocka_unit_test(test_return_to_the_state_left),
 		cmocka_unit_test(test_state_explains_the_alarm),
 		cmocka_unit_test(test_novel_over_prompts),
+		cmocka_unit_test(test_novel_alone_is_not_back),
 		cmocka_unit_test(test_refusal_is_one_signal),
 		cmocka_unit_test(test_change_after_a_noisy_suspicion),
 		cmocka_unit_test(test_return_needs_rates),
