@@ -814,8 +814,7 @@ static void collect_signals(struct target *t, const json_t *report)
 		if (!json_is_true(json_object_get(v, "changed")))
 			continue;
 		/* novel answers judged over the prompts are the novel rate's signal too */
-		snprintf(name, sizeof(name), "%s rate",
-			 strcmp(k, "novel_by_prompt") ? k : "novel");
+		snprintf(name, sizeof(name), "%s rate", strcmp(k, "novel_by_prompt") ? k : "novel");
 		add_signal(t, name);
 	}
 	if (json_integer_value(json_object_get(json_object_get(report, "counts"), "checks_failed")))
