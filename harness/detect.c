@@ -305,10 +305,12 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
  * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
  * own rates. Whole-number counts: the order prompts arrive in does not matter. With raw (s as
  * the vendor returned it), *novel gets the novel answers that are not refusals (a refusal is
- * the refusal signal's, judged on what the vendor said): the prompt's own novel rate. */
+ * the refusal signal's, judged on what the vendor said): the prompt's own novel rate; words
+ * (may be NULL) the count of answers using each of their new words. */
 static void rates_add(const struct detect_params *p, const struct prompt_samples *s,
 		      const struct prompt_samples *ref, const struct vocab *v, int self,
-		      struct rates *r, const struct prompt_samples *raw, size_t *novel)
+		      struct rates *r, const struct prompt_samples *raw, size_t *novel,
+		      struct hmap *words)
 {
 	size_t i;
 
@@ -323,8 +325,11 @@ static void rates_add(const struct detect_params *p, const struct prompt_samples
 		r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "length");
 		r->hit[R_NOVEL] += (size_t)nov;
 		if (nov && rs &&
-		    !refusal_is(p->refusal, rs->text, strlen(rs->text), rs->refused, rs->blocked))
+		    !refusal_is(p->refusal, rs->text, strlen(rs->text), rs->refused, rs->blocked)) {
 			(*novel)++;
+			if (words && strlen(sm->text) > NOVEL_LONG_CHARS)
+				detect_vocab_new_words(v, sm->text, words);
+		}
 	}
 }
 
@@ -1297,6 +1302,8 @@ void detect_run_free(struct detect_run *ev)
 		detect_rates_slot_release(&ev->w[i]);
 	}
 	free(ev->w);
+	hmap_release(&ev->nw_prompts);
+	hmap_release(&ev->nw_answers);
 	free(ev->null_sums);
 	free(ev->q);
 	free(ev->lat);
@@ -3065,22 +3072,25 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 		       const struct prompt_samples *night, const struct prompt_samples *rb,
 		       const struct prompt_samples *rn)
 {
+	struct hmap words = HMAP_INIT;
 	struct slot *w;
 	struct vocab v;
+	size_t i;
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(ev->p, night, NULL, NULL, 0, &ev->r_night, NULL, NULL);
+		rates_add(ev->p, night, NULL, NULL, 0, &ev->r_night, NULL, NULL, NULL);
 		return;
 	}
 	w = &ev->w[base_index];
 	w->id = xstrdup(base->prompt_id);
 	fingerprint_acc_add(ev->fp_base, base);
 	detect_vocab_build(&v, base);
-	rates_add(ev->p, base, base, &v, 1, &ev->r_base, rb, &w->rc_base.hit[RS_NOVEL]);
+	rates_add(ev->p, base, base, &v, 1, &ev->r_base, rb, &w->rc_base.hit[RS_NOVEL], NULL);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(ev->p, night, base, &v, 0, &ev->r_night, rn, &w->rc_night.hit[RS_NOVEL]);
+		rates_add(ev->p, night, base, &v, 0, &ev->r_night, rn, &w->rc_night.hit[RS_NOVEL],
+			  &words);
 	}
 	detect_vocab_release(&v);
 	distance_add(ev, base_index, base, night);
@@ -3093,9 +3103,21 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 			detect_rates_judged(RS_NOVEL, w->rc_base.n, w->rc_base.hit[RS_REFUSAL]);
 		w->rc_night.novel_n =
 			detect_rates_judged(RS_NOVEL, w->rc_night.n, w->rc_night.hit[RS_REFUSAL]);
+		for (i = 0; i < words.cap; i++) {
+			size_t c = 0;
+
+			if (!words.keys[i])
+				continue;
+			hmap_get(&ev->nw_prompts, words.keys[i], &c);
+			hmap_put(&ev->nw_prompts, words.keys[i], c + 1);
+			c = 0;
+			hmap_get(&ev->nw_answers, words.keys[i], &c);
+			hmap_put(&ev->nw_answers, words.keys[i], c + words.vals[i]);
+		}
 	} else {
 		w->rc_base.hit[RS_NOVEL] = w->rc_night.hit[RS_NOVEL] = 0;
 	}
+	hmap_release(&words);
 }
 
 int detect_params_embedding(const struct detect_params *p)

@@ -155,6 +155,9 @@ struct detect_run {
 	/* tonight is unstable or an episode is under way (decide): a wandering endpoint's
 	 * nights bring new answers by the handful, so novel answers are no rate of it */
 	int wandering;
+	/* tonight's new words (not in their prompt's baseline) of the novel answers of the
+	 * prompts whose novelty counts: how many prompts use each, and how many answers */
+	struct hmap nw_prompts, nw_answers;
 	char *history_path, *night_id;
 	int dry, ended;
 	const char *misuse; /* a contract broken by a detect_add call; reported by detect_end */
@@ -251,6 +254,8 @@ size_t detect_evidence_combine(struct slot *w, size_t n, double prompt_alpha, do
 void detect_vocab_build(struct vocab *v, const struct prompt_samples *ref);
 void detect_vocab_release(struct vocab *v);
 int detect_vocab_new_word(const struct vocab *v, const char *text, int self);
+/* Adds 1 to out's count of each distinct word of text that v lacks (tonight's new words). */
+void detect_vocab_new_words(const struct vocab *v, const char *text, struct hmap *out);
 
 /* detect.c: the usable records of an epoch's trailing window (indices into recs; a new array of
  * *n), the window every level is judged on. */

@@ -474,6 +474,57 @@ static json_t *entry_json(const struct entry *e)
 	return o;
 }
 
+/* Tonight's new words shared by prompts, for the words of a novel-answer change: a new way
+ * of talking uses the same new words on many prompts ("sure", "here's"), where a prompt's
+ * own new words are its topic's. At most 5, by prompts then answers then alphabet (stable):
+ * ` (new words on 2 or more prompts: "sure" 7, "let" 5)`, or "" when none is shared. */
+struct new_word {
+	const char *w;
+	size_t prompts, answers;
+};
+
+static int by_use(const void *x, const void *y)
+{
+	const struct new_word *a = x, *b = y;
+
+	if (a->prompts != b->prompts)
+		return a->prompts > b->prompts ? -1 : 1;
+	if (a->answers != b->answers)
+		return a->answers > b->answers ? -1 : 1;
+	return strcmp(a->w, b->w);
+}
+
+static void shared_new_words(const struct detect_run *ev, char *buf, size_t len)
+{
+	struct new_word *nw = xcalloc(ev->nw_prompts.n + 1, sizeof(*nw));
+	size_t i, n = 0, used;
+
+	for (i = 0; i < ev->nw_prompts.cap; i++) {
+		if (!ev->nw_prompts.keys[i] || ev->nw_prompts.vals[i] < 2)
+			continue;
+		nw[n].w = ev->nw_prompts.keys[i];
+		nw[n].prompts = ev->nw_prompts.vals[i];
+		hmap_get(&ev->nw_answers, nw[n].w, &nw[n].answers);
+		n++;
+	}
+	qsort(nw, n, sizeof(*nw), by_use);
+	buf[0] = '\0';
+	for (i = used = 0; i < n && i < 5; i++) {
+		int k = snprintf(buf + used, len - used, "%s\"%.24s\" %zu",
+				 i ? ", " : " (new words on 2 or more prompts: ", nw[i].w,
+				 nw[i].prompts);
+
+		if (k < 0 || (size_t)k >= len - used - 1) {
+			buf[used] = '\0';
+			break;
+		}
+		used += (size_t)k;
+	}
+	if (used)
+		snprintf(buf + used, len - used, ")");
+	free(nw);
+}
+
 /* The night's rate tests against `epoch`'s reference (the baseline when it is the baseline's
  * epoch, plus its window of nights): every prompt's, each signal's over prompts, those that
  * can reach fdr kept, with q (see the two families below), changed and suspected set. Returns
@@ -1001,7 +1052,7 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		json_object_set_new(r, "suspected", json_boolean(best != NULL));
 		json_object_set_new(r, "per_prompt", json_true());
 		if (best) {
-			char words[320], vs[80] = "";
+			char words[320], vs[80] = "", shared[160] = "";
 
 			if (best->against)
 				snprintf(vs, sizeof(vs), " (against %s, the state before %s)",
@@ -1013,9 +1064,12 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 				snprintf(words, sizeof(words),
 					 "%s over %zu prompts (most in %s: %s)%s", best->t.words,
 					 best->prompts, top->prompt, top->t.words, vs);
-			else
-				snprintf(words, sizeof(words), "%s over %zu prompts%s",
-					 best->t.words, best->prompts, vs);
+			else {
+				if (k == RS_NOVEL)
+					shared_new_words(ev, shared, sizeof(shared));
+				snprintf(words, sizeof(words), "%s over %zu prompts%s%s",
+					 best->t.words, best->prompts, shared, vs);
+			}
 			json_object_set_new(r, "words", json_string(words));
 		}
 	}

@@ -2801,7 +2801,8 @@ static void test_state_explains_the_alarm(void **state)
  * categorical ones, whose unseen answers are their own evidence), by the exact stratified test,
  * it is a change. bench_scenarios' ext-preamble (written without reading the detector), trial
  * 4: before, the first changed night said nothing and the second was suspected; now the first
- * is suspected on the prose prompts' novel answers and the second confirms it. */
+ * is suspected on the prose prompts' novel answers, naming the new words they share, and the
+ * second confirms it. */
 static void test_novel_over_prompts(void **state)
 {
 	struct detect_outcome out[14];
@@ -2811,7 +2812,10 @@ static void test_novel_over_prompts(void **state)
 	(void)state;
 	first_night_suspected("ext-preamble", 4, out, secs);
 	assert_non_null(strstr(out[12].summary, "answers saying what the baseline never said"));
-	assert_non_null(strstr(out[12].summary, "over 7 prompts"));
+	/* with the new words the prompts share, "let me know if you'd like more details": a
+	 * drifting night's new words are each two prompts' topic words */
+	assert_non_null(strstr(out[12].summary,
+			       "over 7 prompts (new words on 2 or more prompts: \"me\" 6, "));
 	novel = json_object_get(json_object_get(secs[12], "rates"), "novel_by_prompt");
 	assert_true(json_is_true(json_object_get(novel, "changed")));
 	assert_true(json_is_true(json_object_get(novel, "per_prompt")));
