@@ -2874,9 +2874,9 @@ static void registry_rates_add(json_t *e, const json_t *tonight)
 				    json_real(json_number_value(json_object_get(o, "n")) +
 					      json_number_value(json_object_get(v, "n"))));
 		for (s = 0; s < RS_N; s++) {
+			/* novel answers count against the baseline's words: no state's own */
 			if (s == RS_NOVEL)
-				continue; /* against the baseline's words: no reference of a state
-					   */
+				continue;
 			json_object_set_new(o, detect_rate_signals[s],
 					    json_real(json_number_value(json_object_get(
 							      o, detect_rate_signals[s])) +
