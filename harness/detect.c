@@ -304,9 +304,9 @@ static int is_novel(const struct prompt_samples *ref, const struct vocab *v,
 /* Counts one prompt's answers s against its baseline answers ref (NULL when the baseline lacks
  * the prompt; v: ref's vocabulary, NULL with ref). self: s is ref, counted for the baseline's
  * own rates. Whole-number counts: the order prompts arrive in does not matter. With raw (s as
- * the vendor returned it), *novel gets the novel answers that are not refusals (a refusal is
- * the refusal signal's, judged on what the vendor said): the prompt's own novel rate; words
- * (may be NULL) the count of answers using each of their new words. */
+ * the vendor returned it) and novel, *novel gets the novel answers that are not refusals (a
+ * refusal is the refusal signal's, judged on what the vendor said): the prompt's own novel
+ * rate; words (may be NULL) the count of answers using each of their new words. */
 static void rates_add(const struct detect_params *p, const struct prompt_samples *s,
 		      const struct prompt_samples *ref, const struct vocab *v, int self,
 		      struct rates *r, const struct prompt_samples *raw, size_t *novel,
@@ -324,7 +324,7 @@ static void rates_add(const struct detect_params *p, const struct prompt_samples
 		r->hit[R_JSON] += parses_json(sm->text);
 		r->hit[R_TRUNCATED] += sm->finish_reason && !strcmp(sm->finish_reason, "length");
 		r->hit[R_NOVEL] += (size_t)nov;
-		if (nov && rs &&
+		if (nov && rs && novel &&
 		    !refusal_is(p->refusal, rs->text, strlen(rs->text), rs->refused, rs->blocked)) {
 			(*novel)++;
 			if (words && strlen(sm->text) > NOVEL_LONG_CHARS)
@@ -3076,6 +3076,7 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 	struct slot *w;
 	struct vocab v;
 	size_t i;
+	int novel;
 
 	if (base_index == DETECT_NOT_IN_BASELINE) {
 		fingerprint_acc_add(ev->fp_night, night);
@@ -3084,38 +3085,36 @@ static void add_normal(struct detect_run *ev, size_t base_index, const struct pr
 	}
 	w = &ev->w[base_index];
 	w->id = xstrdup(base->prompt_id);
+	distance_add(ev, base_index, base, night);
+	/* a prompt's novel answers as a rate of its own (detect_rates_counts_novel): a change of
+	 * a few prompts' wording is diluted in the pooled rate */
+	novel = night && detect_rates_counts_novel(w);
 	fingerprint_acc_add(ev->fp_base, base);
 	detect_vocab_build(&v, base);
-	rates_add(ev->p, base, base, &v, 1, &ev->r_base, rb, &w->rc_base.hit[RS_NOVEL], NULL);
+	rates_add(ev->p, base, base, &v, 1, &ev->r_base, rb,
+		  novel ? &w->rc_base.hit[RS_NOVEL] : NULL, NULL);
 	if (night) {
 		fingerprint_acc_add(ev->fp_night, night);
-		rates_add(ev->p, night, base, &v, 0, &ev->r_night, rn, &w->rc_night.hit[RS_NOVEL],
-			  &words);
+		rates_add(ev->p, night, base, &v, 0, &ev->r_night, rn,
+			  novel ? &w->rc_night.hit[RS_NOVEL] : NULL, novel ? &words : NULL);
 	}
 	detect_vocab_release(&v);
-	distance_add(ev, base_index, base, night);
-	/* a prompt's novel answers as a rate of its own: a change of a few prompts' wording is
-	 * diluted in the pooled rate; a categorical prompt's are its unseen answers' evidence,
-	 * against its whole reference (novel_evidence) */
-	if (night && w->dist != STATS_TV) {
-		w->novel_on = 1;
-		w->rc_base.novel_n =
-			detect_rates_judged(RS_NOVEL, w->rc_base.n, w->rc_base.hit[RS_REFUSAL]);
-		w->rc_night.novel_n =
-			detect_rates_judged(RS_NOVEL, w->rc_night.n, w->rc_night.hit[RS_REFUSAL]);
-		for (i = 0; i < words.cap; i++) {
-			size_t c = 0;
+	if (!novel)
+		return;
+	w->rc_base.novel_n =
+		detect_rates_judged(RS_NOVEL, w->rc_base.n, w->rc_base.hit[RS_REFUSAL]);
+	w->rc_night.novel_n =
+		detect_rates_judged(RS_NOVEL, w->rc_night.n, w->rc_night.hit[RS_REFUSAL]);
+	for (i = 0; i < words.cap; i++) {
+		size_t c = 0;
 
-			if (!words.keys[i])
-				continue;
-			hmap_get(&ev->nw_prompts, words.keys[i], &c);
-			hmap_put(&ev->nw_prompts, words.keys[i], c + 1);
-			c = 0;
-			hmap_get(&ev->nw_answers, words.keys[i], &c);
-			hmap_put(&ev->nw_answers, words.keys[i], c + words.vals[i]);
-		}
-	} else {
-		w->rc_base.hit[RS_NOVEL] = w->rc_night.hit[RS_NOVEL] = 0;
+		if (!words.keys[i])
+			continue;
+		hmap_get(&ev->nw_prompts, words.keys[i], &c);
+		hmap_put(&ev->nw_prompts, words.keys[i], c + 1);
+		c = 0;
+		hmap_get(&ev->nw_answers, words.keys[i], &c);
+		hmap_put(&ev->nw_answers, words.keys[i], c + words.vals[i]);
 	}
 	hmap_release(&words);
 }

@@ -54,6 +54,12 @@ struct rate_counts {
  * (a JSON prompt that starts refusing is one change, not a refusal and a format change). */
 size_t detect_rates_judged(int signal, size_t n, size_t refusals);
 
+struct slot;
+/* Whether prompt w's novel answers are a rate of its own (RS_NOVEL): not a categorical
+ * prompt's, whose answers never given are their own evidence, against its whole reference
+ * (novel_evidence in detect.c). Known once detect_add has chosen w's distance. */
+int detect_rates_counts_novel(const struct slot *w);
+
 /* One check's passes on one prompt: of the answers it judged (pass or fail). */
 struct check_counts {
 	char *id;			/* the check's id, owned */
@@ -108,8 +114,7 @@ struct evidence {
 struct slot {
 	char *id;			      /* NULL: never added (not answered tonight) */
 	struct rate_counts rc_base, rc_night; /* per-prompt rates (detect_rates.c) */
-	int novel_on; /* rc_*.hit[RS_NOVEL] counted: the history line keeps it, even 0 */
-	struct check_counts *chk; /* per check: pass rates (detect_add_checks) */
+	struct check_counts *chk;	      /* per check: pass rates (detect_add_checks) */
 	size_t n_chk;
 	enum stats_dist dist;
 	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */

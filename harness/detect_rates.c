@@ -75,6 +75,11 @@ static int without_refusals(int signal)
 	return signal == RS_JSON || signal == RS_FENCED || signal == RS_NOVEL;
 }
 
+int detect_rates_counts_novel(const struct slot *w)
+{
+	return w->dist != STATS_TV;
+}
+
 size_t detect_rates_judged(int signal, size_t n, size_t refusals)
 {
 	if (!without_refusals(signal))
@@ -202,7 +207,7 @@ json_t *detect_rates_record(const struct detect_run *ev)
 			continue;
 		o = json_pack("{s:I}", "n", (json_int_t)w->rc_night.n);
 		for (k = 0; k < RS_N; k++) {
-			if (w->rc_night.hit[k] || (k == RS_NOVEL && w->novel_on))
+			if (w->rc_night.hit[k] || (k == RS_NOVEL && detect_rates_counts_novel(w)))
 				json_object_set_new(o, detect_rate_signals[k],
 						    json_integer((json_int_t)w->rc_night.hit[k]));
 		}
@@ -442,7 +447,6 @@ struct entry {
 	double q;
 	int changed, suspected;
 	const char *against; /* tested against this earlier state (parent_tests), else NULL */
-	int stratum_only;    /* a stratum of its signal's test over prompts, not a test alone */
 };
 
 static int by_p(const void *x, const void *y)
@@ -532,7 +536,7 @@ static void shared_new_words(const struct detect_run *ev, char *buf, size_t len)
  * tot_ref and tot_night get the pooled counts, *n_win the reference nights. */
 static struct entry *rates_test(const struct detect_run *ev, const char *epoch, size_t *n_out,
 				int *changed_out, int *suspected_out, struct rate_counts *tot_ref,
-				struct rate_counts *tot_night, size_t *n_win_out, int *novel_out)
+				struct rate_counts *tot_night, size_t *n_win_out)
 {
 	const struct detect_params *p = ev->p;
 	struct entry *es;
@@ -547,7 +551,6 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 
 	memset(tot_ref, 0, sizeof(*tot_ref));
 	memset(tot_night, 0, sizeof(*tot_night));
-	*novel_out = 0;
 	for (i = 0; i < ev->n_w; i++)
 		n_chk += ev->w[i].n_chk;
 	es = xcalloc(ev->n_w * RS_N + n_chk + RS_N + 1, sizeof(*es));
@@ -574,8 +577,6 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 				continue;
 			es[n].prompt = w->id;
 			es[n].t = t[j];
-			es[n].stratum_only = t[j].signal == RS_NOVEL;
-			*novel_out |= t[j].signal == RS_NOVEL;
 			n++;
 		}
 		for (j = 0; j < w->n_chk; j++) {
@@ -639,7 +640,8 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	 * refusal in all its answers) can never count; left out of the family, they cost the
 	 * others nothing (Tarone 1990; Gilbert 2005). */
 	for (i = j = 0; i < n; i++) {
-		if (es[i].t.p_min <= p->fdr && !es[i].stratum_only)
+		/* a prompt's novel answers: a stratum of the test over prompts only (above) */
+		if (es[i].t.p_min <= p->fdr && !(es[i].prompt && es[i].t.signal == RS_NOVEL))
 			es[j++] = es[i];
 	}
 	n = j;
@@ -707,9 +709,9 @@ int detect_rates_off(const struct detect_run *ev, const char *epoch)
 {
 	struct rate_counts tr, tn;
 	size_t n, n_win;
-	int changed, suspected, novel;
+	int changed, suspected;
 
-	free(rates_test(ev, epoch, &n, &changed, &suspected, &tr, &tn, &n_win, &novel));
+	free(rates_test(ev, epoch, &n, &changed, &suspected, &tr, &tn, &n_win));
 	return suspected;
 }
 
@@ -747,6 +749,8 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 	reference_counts(ev, epoch, id, signal, &hits, &n);
 	if (n)
 		return (double)hits / (double)n;
+	if (signal == RS_NOVEL)
+		return -1; /* the registry keeps none (registry_rates_add) */
 	/* an epoch whose nights a new baseline moved aside: the rates the registry kept, over
 	 * the prompt (id) or every prompt answered tonight (NULL) */
 	rates = json_object_get(history_epochs_find(ev->reg, epoch), "rates");
@@ -757,8 +761,6 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 		if (!w->id || !w->rc_night.n || (id && strcmp(id, w->id)))
 			continue;
 		o = json_object_get(rates, w->id);
-		if (signal == RS_NOVEL)
-			break; /* not kept there (registry_rates_add) */
 		rh += json_number_value(json_object_get(o, detect_rate_signals[signal]));
 		rn += json_number_value(json_object_get(o, "n"));
 		if (without_refusals(signal))
@@ -913,9 +915,9 @@ int detect_rates_explained(const struct detect_run *ev, const char *epoch)
 {
 	struct rate_counts tr, tn;
 	size_t n, n_win, i;
-	int changed, suspected, ok = 1, novel;
+	int changed, suspected, ok = 1;
 	struct entry *es =
-		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, &tr, &tn, &n_win, &novel);
+		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, &tr, &tn, &n_win);
 
 	for (i = 0; i < n && ok; i++) {
 		const struct entry *e = &es[i];
@@ -946,7 +948,7 @@ static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, siz
 	const struct detect_params *p = ev->p;
 	const json_t *first = detect_epoch_first(ev), *o;
 	const char *prev = json_string_value(json_object_get(first, "from"));
-	int same[RS_N] = { 0 }, changed, suspected, novel;
+	int same[RS_N] = { 0 }, changed, suspected;
 	size_t i, j, k, n, nw;
 	struct rate_counts tr, tn;
 	struct entry *es;
@@ -971,7 +973,7 @@ static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, siz
 		if (s < RS_N)
 			same[s] = 0;
 	}
-	es = rates_test(ev, prev, &n, &changed, &suspected, &tr, &tn, &nw, &novel);
+	es = rates_test(ev, prev, &n, &changed, &suspected, &tr, &tn, &nw);
 	for (i = j = 0; i < n; i++) {
 		if (es[i].changed && es[i].t.signal < RS_N && same[es[i].t.signal]) {
 			es[j] = es[i];
@@ -987,9 +989,9 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 	const struct detect_params *p = ev->p;
 	struct rate_counts tot_ref[1], tot_night[1];
 	size_t n, n_win, i, j, k;
-	int changed, suspected, novel;
-	struct entry *es = rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref,
-				      tot_night, &n_win, &novel);
+	int changed, suspected, novel = 0;
+	struct entry *es =
+		rates_test(ev, ev->cur_epoch, &n, &changed, &suspected, tot_ref, tot_night, &n_win);
 	json_t *list = json_array(), *r;
 	size_t n_prev;
 	struct entry *prev = parent_tests(ev, n_win, &n_prev);
@@ -1005,8 +1007,10 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		qsort(es, n, sizeof(*es), by_p);
 	}
 	free(prev);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		json_array_append_new(list, entry_json(&es[i]));
+		novel |= es[i].t.signal == RS_NOVEL; /* judged over the prompts tonight */
+	}
 
 	/* The pooled figures of each signal say which changed, in the plain words of its most
 	 * telling test. */

@@ -102,28 +102,23 @@ int detect_vocab_new_word(const struct vocab *v, const char *text, int self)
 
 struct new_words {
 	const struct vocab *v;
-	struct hmap *out, seen; /* seen: this answer's words already counted */
+	struct seen s; /* counts into the caller's map, each word once an answer */
 };
 
 static int count_new(void *ctx, const char *w, size_t n)
 {
 	struct new_words *nw = ctx;
 	char buf[WORD_MAX + 1];
-	const char *key = word_str(buf, w, n);
-	size_t c = 0;
 
-	if (hmap_get(&nw->v->words, key, NULL) || hmap_get(&nw->seen, key, NULL))
+	if (hmap_get(&nw->v->words, word_str(buf, w, n), NULL))
 		return 0;
-	hmap_put(&nw->seen, key, 1);
-	hmap_get(nw->out, key, &c);
-	hmap_put(nw->out, key, c + 1);
-	return 0;
+	return add_word(&nw->s, w, n);
 }
 
 void detect_vocab_new_words(const struct vocab *v, const char *text, struct hmap *out)
 {
-	struct new_words nw = { v, out, HMAP_INIT };
+	struct new_words nw = { v, { out, HMAP_INIT } };
 
 	each_word(text, count_new, &nw);
-	hmap_release(&nw.seen);
+	hmap_release(&nw.s.local);
 }
