@@ -565,6 +565,31 @@ static int has_move(const json_t *mv, const char *signal)
 	return 0;
 }
 
+/* A signal changed over the prompts ("*") that the samples' figures do not show (JSON keys
+ * off the baseline's): whether prompt id's own test of it is in the list, risen tonight (its
+ * part of the change); its words are added to mv. */
+static int own_part(const json_t *sig, const char *id, const char *signal, json_t *mv)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(sig, i, e)
+	{
+		const char *p = json_string_value(json_object_get(e, "prompt"));
+		const char *s = json_string_value(json_object_get(e, "signal"));
+		const char *w = json_string_value(json_object_get(e, "words"));
+
+		if (!p || !s || strcmp(p, id) || strcmp(s, signal) ||
+		    json_number_value(json_object_get(e, "effect")) <= 0 ||
+		    json_integer_value(json_object_get(e, "hits_night")) <= 0)
+			continue;
+		if (w && !has_move(mv, s))
+			json_array_append_new(mv, json_pack("{s:s,s:s}", "signal", s, "words", w));
+		return 1;
+	}
+	return 0;
+}
+
 /* Whether the detector's decision moved the prompt: its distance ("moved" flag, or its id in
  * distance.moved), a changed per-prompt signal of it (prompt_rates.signals[]: a rate or a
  * check's pass rate; the check's words are added to mv), a changed pooled rate
@@ -604,6 +629,8 @@ static int det_flagged(const json_t *detection, const json_t *dp, const char *id
 								    "words", w));
 		} else if (!strcmp(p, "*") && has_move(mv, rate_move(s))) {
 			flagged = 1;
+		} else if (!strcmp(p, "*") && !rate_move(s)) {
+			flagged |= own_part(sig, id, s, mv);
 		}
 	}
 	json_object_foreach((json_t *)rates, k, v)

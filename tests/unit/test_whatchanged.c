@@ -412,6 +412,47 @@ static void test_pooled_rate_moves(void **state)
 	json_decref(det);
 }
 
+/* JSON keys changed over the prompts ("*"): the samples' figures do not show keys, so the
+ * prompts flagged are those whose own test of them rose tonight, with its words; a prompt
+ * whose keys did not rise is not. */
+static void test_keys_over_prompts(void **state)
+{
+	static const char *const json[] = { "{\"name\": \"Lamp\", \"price\": 9.99}" };
+	static const char *const renamed[] = { "{\"name\": \"Lamp\", \"price_usd\": 9.99}",
+					       "{\"name\": \"Lamp\", \"price\": 9.99}" };
+	struct sampleset *b = sampleset_new("v", "m", "s"), *n = sampleset_new("v", "m", "s");
+	struct whatchanged *w = whatchanged_new(NULL);
+	struct tprompt t1, t2;
+	json_t *det = json_pack(
+		"{s:{s:[{s:s,s:s,s:b},{s:s,s:s,s:b,s:f,s:i,s:s},{s:s,s:s,s:b,s:f,s:i,s:s}]}}",
+		"prompt_rates", "signals", "prompt", "*", "signal", "json_keys", "changed", 1,
+		"prompt", "product", "signal", "json_keys", "changed", 0, "effect", 0.5,
+		"hits_night", 5, "words", "JSON answers with keys unlike the baseline's 0% -> 50%",
+		"prompt", "ticket", "signal", "json_keys", "changed", 0, "effect", -0.02,
+		"hits_night", 0, "words", "JSON answers with keys unlike the baseline's 2% -> 0%");
+	json_t *wc;
+	const json_t *e;
+
+	(void)state;
+	tprompt_init(&t1, "product", "Extract the product as JSON.");
+	tprompt_init(&t2, "ticket", "Triage the ticket as JSON.");
+	whatchanged_add(w, &t1.pr, answers(b, "product", json, 1, 10, 0, NULL),
+			answers(n, "product", renamed, 2, 10, 0, NULL));
+	whatchanged_add(w, &t2.pr, answers(b, "ticket", json, 1, 10, 0, NULL),
+			answers(n, "ticket", json, 1, 10, 0, NULL));
+	wc = whatchanged_finish(w, det, NULL);
+	assert_int_equal(json_array_size(wc), 1);
+	e = json_array_get(wc, 0);
+	assert_string_equal(sget(e, "prompt"), "product");
+	assert_true(json_is_true(json_object_get(e, "flagged")));
+	assert_non_null(strstr(sget(e, "words"), "keys unlike the baseline's 0% -> 50%"));
+	json_decref(wc);
+	whatchanged_free(w);
+	sampleset_free(b);
+	sampleset_free(n);
+	json_decref(det);
+}
+
 /* The example answers show the signal that moved, and say which: a refusal tonight when the
  * refusals rose (QA: the "tonight" example was the typical answer, not a refusal), and for
  * longer answers their ends with their lengths (QA: excerpts cut at the same point looked
@@ -735,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_ranking),
 		cmocka_unit_test(test_moved_apart),
 		cmocka_unit_test(test_pooled_rate_moves),
+		cmocka_unit_test(test_keys_over_prompts),
 		cmocka_unit_test(test_examples_show_signal),
 		cmocka_unit_test(test_typical),
 		cmocka_unit_test(test_hostile_text),

@@ -1,0 +1,262 @@
+/* detect_keys.c: the shape of a prompt's JSON answers, the key paths each one uses ("name",
+ * "items[].sku"): an answer that renames or drops a field is told from one that only says
+ * other values. A vendor's JSON that loses a field breaks the parser downstream even when
+ * every answer is still valid JSON. */
+#include "detect_int.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whitespace JSON may start with. */
+static const char *skip_ws(const char *t, const char *end)
+{
+	while (t < end && (*t == ' ' || *t == '\n' || *t == '\r' || *t == '\t'))
+		t++;
+	return t;
+}
+
+/* [t, t + n) as JSON when it is an object or an array (a bare number or string is an
+ * answer, not a document); NULL otherwise. */
+static json_t *document(const char *t, size_t n)
+{
+	const char *s = skip_ws(t, t + n);
+
+	if (s == t + n || (*s != '{' && *s != '['))
+		return NULL;
+	return json_loadb(s, n - (size_t)(s - t), 0, NULL);
+}
+
+json_t *detect_answer_json(const char *text, int *fenced)
+{
+	const char *open = strstr(text, "```"), *body, *close;
+	json_t *doc;
+
+	*fenced = 0;
+	/* a ``` block anywhere in the answer whose body is JSON */
+	while (open) {
+		body = strchr(open + 3, '\n');
+		if (!body)
+			break;
+		close = strstr(body + 1, "```");
+		if (!close)
+			break;
+		doc = document(body + 1, (size_t)(close - body - 1));
+		if (doc) {
+			*fenced = 1;
+			return doc;
+		}
+		open = strstr(close + 3, "```");
+	}
+	return document(text, strlen(text));
+}
+
+/* Adds every key path of v under prefix (its text in sb) to out: an object's keys joined by
+ * ".", an array's elements under "[]" (one shape for all of them). */
+static void paths_of(const json_t *v, struct sbuf *sb, struct hmap *out)
+{
+	size_t len = sb->len, i;
+	const char *key;
+	const json_t *x;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, x)
+		{
+			if (len)
+				sbuf_addch(sb, '.');
+			sbuf_addstr(sb, key);
+			hmap_put(out, sb->buf, 1);
+			paths_of(x, sb, out);
+			sb->len = len;
+			sb->buf[len] = '\0';
+		}
+	} else if (json_is_array(v)) {
+		sbuf_addstr(sb, "[]");
+		json_array_foreach(v, i, x) paths_of(x, sb, out);
+		sb->len = len;
+		sb->buf[len] = '\0';
+	}
+}
+
+static void paths(const json_t *doc, struct hmap *out)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	hmap_init(out);
+	paths_of(doc, &sb, out);
+	sbuf_release(&sb);
+}
+
+void detect_keys_build(struct keyset *ks, const struct detect_params *p,
+		       const struct prompt_samples *base)
+{
+	size_t i, k;
+
+	memset(ks, 0, sizeof(*ks));
+	hmap_init(&ks->paths);
+	for (i = 0; base && i < base->n; i++) {
+		const struct sample *sm = &base->samples[i];
+		struct hmap one;
+		int fenced;
+		json_t *doc;
+
+		if (refusal_is(p->refusal, sm->text, strlen(sm->text), sm->refused, sm->blocked))
+			continue;
+		ks->answers++;
+		doc = detect_answer_json(sm->text, &fenced);
+		if (!doc)
+			continue;
+		ks->docs++;
+		paths(doc, &one);
+		for (k = 0; k < one.cap; k++) {
+			size_t c = 0;
+
+			if (!one.keys[k])
+				continue;
+			hmap_get(&ks->paths, one.keys[k], &c);
+			hmap_put(&ks->paths, one.keys[k], c + 1);
+		}
+		hmap_release(&one);
+		json_decref(doc);
+	}
+}
+
+int detect_keys_judged(const struct keyset *ks)
+{
+	return ks->docs && 2 * ks->docs > ks->answers;
+}
+
+/* Counts key (a path, "+" new or "-" gone) once more in off. */
+static void note(struct hmap *off, char sign, const char *key)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t c = 0;
+
+	sbuf_addch(&sb, sign);
+	sbuf_addstr(&sb, key);
+	hmap_get(off, sb.buf, &c);
+	hmap_put(off, sb.buf, c + 1);
+	sbuf_release(&sb);
+}
+
+int detect_keys_off(const struct keyset *ks, const json_t *doc, int self, struct hmap *off)
+{
+	size_t others = ks->docs - (self ? 1 : 0), k, c;
+	struct hmap one;
+	int odd = 0;
+
+	/* the baseline's own answers against the others (Good-Turing, as novel answers): one
+	 * answer alone has no others */
+	if (!others)
+		return 0;
+	paths(doc, &one);
+	for (k = 0; k < one.cap; k++) {
+		if (!one.keys[k])
+			continue;
+		c = 0;
+		hmap_get(&ks->paths, one.keys[k], &c);
+		if (c > (size_t)(self != 0))
+			continue;
+		odd = 1; /* a key no other answer had */
+		if (off)
+			note(off, '+', one.keys[k]);
+	}
+	for (k = 0; k < ks->paths.cap; k++) {
+		if (!ks->paths.keys[k] || ks->paths.vals[k] != others ||
+		    hmap_get(&one, ks->paths.keys[k], NULL))
+			continue;
+		odd = 1; /* without a key every other answer had */
+		if (off)
+			note(off, '-', ks->paths.keys[k]);
+	}
+	hmap_release(&one);
+	return odd;
+}
+
+void detect_keys_release(struct keyset *ks)
+{
+	hmap_release(&ks->paths);
+}
+
+/* by count, then name: the words are the same whatever order the map holds them in */
+struct off_key {
+	const char *key;
+	size_t n;
+};
+
+static int by_count(const void *x, const void *y)
+{
+	const struct off_key *a = x, *b = y;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+void detect_keys_words(const struct hmap *off, char *buf, size_t len)
+{
+	struct off_key *ok = xcalloc(off->n + 1, sizeof(*ok));
+	size_t i, n = 0, used = 0;
+
+	for (i = 0; i < off->cap; i++) {
+		if (!off->keys[i])
+			continue;
+		ok[n].key = off->keys[i];
+		ok[n++].n = off->vals[i];
+	}
+	qsort(ok, n, sizeof(*ok), by_count);
+	buf[0] = '\0';
+	for (i = 0; i < n && i < 3; i++) {
+		int k = snprintf(buf + used, len - used, "%s\"%.32s\" %s in %zu", i ? ", " : "",
+				 ok[i].key + 1, ok[i].key[0] == '+' ? "new" : "missing", ok[i].n);
+
+		if (k < 0 || (size_t)k >= len - used) {
+			buf[used] = '\0';
+			break;
+		}
+		used += (size_t)k;
+	}
+	free(ok);
+}
+
+/* Adds ps's JSON answers that are not refusals, and those off ks's keys, to out. */
+static void count(const struct detect_params *p, const struct keyset *ks,
+		  const struct prompt_samples *ps, int self, struct rate_counts *out,
+		  struct hmap *off)
+{
+	size_t i;
+
+	for (i = 0; ps && i < ps->n; i++) {
+		const struct sample *sm = &ps->samples[i];
+		int fenced;
+		json_t *doc;
+
+		if (refusal_is(p->refusal, sm->text, strlen(sm->text), sm->refused, sm->blocked))
+			continue;
+		doc = detect_answer_json(sm->text, &fenced);
+		if (!doc)
+			continue;
+		out->keys_n++;
+		out->hit[RS_KEYS] += (size_t)detect_keys_off(ks, doc, self, off);
+		json_decref(doc);
+	}
+}
+
+void detect_keys_count(const struct detect_params *p, const struct prompt_samples *base,
+		       const struct prompt_samples *night, struct rate_counts *rb,
+		       struct rate_counts *rn, char *words, size_t len)
+{
+	struct hmap off = HMAP_INIT;
+	struct keyset ks;
+
+	words[0] = '\0';
+	detect_keys_build(&ks, p, base);
+	if (detect_keys_judged(&ks)) {
+		count(p, &ks, base, 1, rb, NULL);
+		count(p, &ks, night, 0, rn, &off);
+		detect_keys_words(&off, words, len);
+	}
+	hmap_release(&off);
+	detect_keys_release(&ks);
+}
