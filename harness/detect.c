@@ -2874,8 +2874,9 @@ static void registry_rates_add(json_t *e, const json_t *tonight)
 				    json_real(json_number_value(json_object_get(o, "n")) +
 					      json_number_value(json_object_get(v, "n"))));
 		for (s = 0; s < RS_N; s++) {
-			/* novel answers count against the baseline's words: no state's own */
-			if (s == RS_NOVEL)
+			/* novel answers and JSON keys count against the baseline's: no state's
+			 * own */
+			if (detect_rates_against_baseline((int)s))
 				continue;
 			json_object_set_new(o, detect_rate_signals[s],
 					    json_real(json_number_value(json_object_get(
@@ -3124,6 +3125,23 @@ int detect_params_embedding(const struct detect_params *p)
 	return p->distance == DIST_EMBEDDING;
 }
 
+/* A prompt's per-prompt rates, the baseline's and tonight's, of what the vendor returned; on
+ * a JSON prompt its JSON answers' keys against the baseline's too (a categorical prompt's
+ * judged only where they never varied: rates_test in detect_rates.c). */
+static void rates_count(const struct detect_run *ev, struct slot *w,
+			const struct prompt_samples *base, const struct prompt_samples *night)
+{
+	struct hmap off = HMAP_INIT;
+	struct keyset ks;
+
+	detect_keys_init(&ks);
+	detect_rates_count(ev->p, base, &ks, 1, &w->rc_base, NULL);
+	detect_rates_count(ev->p, night, &ks, 0, &w->rc_night, &off);
+	detect_keys_words(&off, w->keys_off, sizeof(w->keys_off));
+	hmap_release(&off);
+	detect_keys_release(&ks);
+}
+
 void detect_add(struct detect_run *ev, size_t base_index, const struct prompt_samples *base,
 		const struct prompt_samples *night)
 {
@@ -3154,10 +3172,8 @@ void detect_add_embedded(struct detect_run *ev, size_t base_index,
 			return;
 		}
 	}
-	if (base_index != DETECT_NOT_IN_BASELINE) { /* rates of what the vendor returned */
-		detect_rates_count(ev->p, base, &ev->w[base_index].rc_base);
-		detect_rates_count(ev->p, night, &ev->w[base_index].rc_night);
-	}
+	if (base_index != DETECT_NOT_IN_BASELINE) /* rates of what the vendor returned */
+		rates_count(ev, &ev->w[base_index], base, night);
 	nb = normal_form(ev->p, base_index == DETECT_NOT_IN_BASELINE ? NULL : base, &bbuf);
 	nn = normal_form(ev->p, night, &nbuf);
 	ev->vec = vec;

@@ -39,15 +39,56 @@ struct rates {
 };
 
 /* Per-prompt rates (detect_rates.c): refusals (the classifier or the API's flags), answers that
- * are valid JSON, JSON in ``` fences, and novel answers (detect.c's is_novel: saying what the
- * baseline never said; counted by detect.c, which has the baseline's words). */
-enum { RS_REFUSAL, RS_JSON, RS_FENCED, RS_NOVEL, RS_N };
-extern const char *const detect_rate_signals[RS_N]; /* "refusal", "json", "fenced", "novel" */
+ * are valid JSON, JSON in ``` fences, novel answers (detect.c's is_novel: saying what the
+ * baseline never said; counted by detect.c, which has the baseline's words) and, on a JSON
+ * prompt, JSON answers whose keys are not the baseline's (detect_keys_off). */
+enum { RS_REFUSAL, RS_JSON, RS_FENCED, RS_NOVEL, RS_KEYS, RS_N };
+/* "refusal", "json", "fenced", "novel", "json_keys" */
+extern const char *const detect_rate_signals[RS_N];
 
 struct rate_counts {
 	size_t n, hit[RS_N];
 	size_t novel_n; /* the answers whose novelty was counted: RS_NOVEL's (0: none) */
+	size_t keys_n;	/* the JSON answers whose keys were compared: RS_KEYS's (0: none) */
 };
+
+/* Whether signal counts against the baseline's answers (novel words, JSON keys) rather than
+ * on each answer alone: no state but the baseline's has a rate of it of its own (the
+ * registry keeps none), and a history line without it did not count it. */
+int detect_rates_against_baseline(int signal);
+
+/* ---- the shape of JSON answers (detect_keys.c) ---- */
+
+/* An answer's JSON: the body of the first ``` block that is a JSON object or array (*fenced
+ * 1), else the answer itself when it is one; NULL when neither. The caller decrefs. */
+json_t *detect_answer_json(const char *text, int *fenced);
+
+/* The key paths of the baseline's JSON answers to one prompt ("name", "items[].sku"), with
+ * how many answers use each, of docs JSON answers among `answers` that are not refusals (each:
+ * every JSON answer's own paths). Embedded: detect_keys_init / detect_keys_release. */
+struct keyset {
+	struct hmap paths;
+	size_t docs, answers;
+	struct hmap *each;
+	size_t cap;
+};
+
+void detect_keys_init(struct keyset *ks);
+void detect_keys_release(struct keyset *ks);
+/* Adds one of the baseline's answers that is not a refusal: doc, its JSON (NULL: not JSON). */
+void detect_keys_add(struct keyset *ks, const json_t *doc);
+/* Whether the prompt is a JSON prompt, whose answers' keys are judged: most of its baseline's
+ * answers that are not refusals are JSON. */
+int detect_keys_judged(const struct keyset *ks);
+/* The baseline's JSON answers off the others' keys: a key path no other has, or without one
+ * every other has (one answer alone: none). */
+size_t detect_keys_self(const struct keyset *ks);
+/* Whether tonight's JSON document doc has a key path none of ks's answers has, or lacks one
+ * all of them have; off (may be NULL) counts each such path, "+path" (new) or "-path"
+ * (missing). */
+int detect_keys_off(const struct keyset *ks, const json_t *doc, struct hmap *off);
+/* The paths most often off in off, in words: `"price_usd" new in 2, "price" missing in 2`. */
+void detect_keys_words(const struct hmap *off, char *buf, size_t len);
 
 /* The answers a signal judges out of n (hits of RS_REFUSAL among them): a refusal is the
  * refusal signal's, so valid JSON and fences are rates over the answers that are not refusals
@@ -114,7 +155,9 @@ struct evidence {
 struct slot {
 	char *id;			      /* NULL: never added (not answered tonight) */
 	struct rate_counts rc_base, rc_night; /* per-prompt rates (detect_rates.c) */
-	struct check_counts *chk;	      /* per check: pass rates (detect_add_checks) */
+	char keys_off[120]; /* tonight's JSON keys off the baseline's, in words (detect_keys_words)
+			     */
+	struct check_counts *chk; /* per check: pass rates (detect_add_checks) */
 	size_t n_chk;
 	enum stats_dist dist;
 	size_t n_a, n_b; /* n_b: 0 when the stratum sits out */
@@ -267,9 +310,12 @@ void detect_vocab_new_words(const struct vocab *v, const char *text, struct hmap
 size_t *detect_window(const struct detect_params *p, const json_t *recs, const char *epoch,
 		      size_t *n);
 
-/* detect_rates.c: counts one prompt's answers (NULL: none) into out. */
+/* detect_rates.c: counts one prompt's answers (NULL: none) into out. With ks, the JSON
+ * prompt's keys too: base, ps is the baseline, whose answers go into ks (and its own answers
+ * off the others' keys into out); else ps is tonight's, judged against ks when it is a JSON
+ * prompt's, each path off counted in off (may be NULL). */
 void detect_rates_count(const struct detect_params *p, const struct prompt_samples *ps,
-			struct rate_counts *out);
+			struct keyset *ks, int base, struct rate_counts *out, struct hmap *off);
 /* Tests one prompt's rates: tonight's counts against the reference's, each signal's margin
  * margin[k] (NULL: 0). Fills out[0..RS_N) with the tests that can come out significant (a hit
  * and a miss somewhere) and returns their number; 0 when either side has no answer. */

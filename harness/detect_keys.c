@@ -88,37 +88,33 @@ static void paths(const json_t *doc, struct hmap *out)
 	sbuf_release(&sb);
 }
 
-void detect_keys_build(struct keyset *ks, const struct detect_params *p,
-		       const struct prompt_samples *base)
+void detect_keys_init(struct keyset *ks)
 {
-	size_t i, k;
-
 	memset(ks, 0, sizeof(*ks));
 	hmap_init(&ks->paths);
-	for (i = 0; base && i < base->n; i++) {
-		const struct sample *sm = &base->samples[i];
-		struct hmap one;
-		int fenced;
-		json_t *doc;
+}
 
-		if (refusal_is(p->refusal, sm->text, strlen(sm->text), sm->refused, sm->blocked))
-			continue;
-		ks->answers++;
-		doc = detect_answer_json(sm->text, &fenced);
-		if (!doc)
-			continue;
-		ks->docs++;
-		paths(doc, &one);
-		for (k = 0; k < one.cap; k++) {
-			size_t c = 0;
+void detect_keys_add(struct keyset *ks, const json_t *doc)
+{
+	struct hmap *one;
+	size_t k;
 
-			if (!one.keys[k])
-				continue;
-			hmap_get(&ks->paths, one.keys[k], &c);
-			hmap_put(&ks->paths, one.keys[k], c + 1);
-		}
-		hmap_release(&one);
-		json_decref(doc);
+	ks->answers++;
+	if (!doc)
+		return;
+	if (ks->docs == ks->cap) {
+		ks->cap = ks->cap ? 2 * ks->cap : 16;
+		ks->each = xrealloc(ks->each, ks->cap * sizeof(*ks->each));
+	}
+	one = &ks->each[ks->docs++];
+	paths(doc, one);
+	for (k = 0; k < one->cap; k++) {
+		size_t c = 0;
+
+		if (!one->keys[k])
+			continue;
+		hmap_get(&ks->paths, one->keys[k], &c);
+		hmap_put(&ks->paths, one->keys[k], c + 1);
 	}
 }
 
@@ -140,43 +136,67 @@ static void note(struct hmap *off, char sign, const char *key)
 	sbuf_release(&sb);
 }
 
-int detect_keys_off(const struct keyset *ks, const json_t *doc, int self, struct hmap *off)
+/* Whether an answer's paths (one) are off ks's: a path no other answer has (self: one is
+ * one of ks's answers), or without one every other answer has. */
+static int off_paths(const struct keyset *ks, const struct hmap *one, int self, struct hmap *off)
 {
 	size_t others = ks->docs - (self ? 1 : 0), k, c;
-	struct hmap one;
 	int odd = 0;
 
-	/* the baseline's own answers against the others (Good-Turing, as novel answers): one
-	 * answer alone has no others */
+	/* one answer alone has no others */
 	if (!others)
 		return 0;
-	paths(doc, &one);
-	for (k = 0; k < one.cap; k++) {
-		if (!one.keys[k])
+	for (k = 0; k < one->cap; k++) {
+		if (!one->keys[k])
 			continue;
 		c = 0;
-		hmap_get(&ks->paths, one.keys[k], &c);
+		hmap_get(&ks->paths, one->keys[k], &c);
 		if (c > (size_t)(self != 0))
 			continue;
 		odd = 1; /* a key no other answer had */
 		if (off)
-			note(off, '+', one.keys[k]);
+			note(off, '+', one->keys[k]);
 	}
 	for (k = 0; k < ks->paths.cap; k++) {
 		if (!ks->paths.keys[k] || ks->paths.vals[k] != others ||
-		    hmap_get(&one, ks->paths.keys[k], NULL))
+		    hmap_get(one, ks->paths.keys[k], NULL))
 			continue;
 		odd = 1; /* without a key every other answer had */
 		if (off)
 			note(off, '-', ks->paths.keys[k]);
 	}
+	return odd;
+}
+
+size_t detect_keys_self(const struct keyset *ks)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ks->docs; i++)
+		n += (size_t)off_paths(ks, &ks->each[i], 1, NULL);
+	return n;
+}
+
+int detect_keys_off(const struct keyset *ks, const json_t *doc, struct hmap *off)
+{
+	struct hmap one;
+	int odd;
+
+	paths(doc, &one);
+	odd = off_paths(ks, &one, 0, off);
 	hmap_release(&one);
 	return odd;
 }
 
 void detect_keys_release(struct keyset *ks)
 {
+	size_t i;
+
+	for (i = 0; i < ks->docs; i++)
+		hmap_release(&ks->each[i]);
+	free(ks->each);
 	hmap_release(&ks->paths);
+	memset(ks, 0, sizeof(*ks));
 }
 
 /* by count, then name: the words are the same whatever order the map holds them in */
@@ -218,45 +238,4 @@ void detect_keys_words(const struct hmap *off, char *buf, size_t len)
 		used += (size_t)k;
 	}
 	free(ok);
-}
-
-/* Adds ps's JSON answers that are not refusals, and those off ks's keys, to out. */
-static void count(const struct detect_params *p, const struct keyset *ks,
-		  const struct prompt_samples *ps, int self, struct rate_counts *out,
-		  struct hmap *off)
-{
-	size_t i;
-
-	for (i = 0; ps && i < ps->n; i++) {
-		const struct sample *sm = &ps->samples[i];
-		int fenced;
-		json_t *doc;
-
-		if (refusal_is(p->refusal, sm->text, strlen(sm->text), sm->refused, sm->blocked))
-			continue;
-		doc = detect_answer_json(sm->text, &fenced);
-		if (!doc)
-			continue;
-		out->keys_n++;
-		out->hit[RS_KEYS] += (size_t)detect_keys_off(ks, doc, self, off);
-		json_decref(doc);
-	}
-}
-
-void detect_keys_count(const struct detect_params *p, const struct prompt_samples *base,
-		       const struct prompt_samples *night, struct rate_counts *rb,
-		       struct rate_counts *rn, char *words, size_t len)
-{
-	struct hmap off = HMAP_INIT;
-	struct keyset ks;
-
-	words[0] = '\0';
-	detect_keys_build(&ks, p, base);
-	if (detect_keys_judged(&ks)) {
-		count(p, &ks, base, 1, rb, NULL);
-		count(p, &ks, night, 0, rn, &off);
-		detect_keys_words(&off, words, len);
-	}
-	hmap_release(&off);
-	detect_keys_release(&ks);
 }

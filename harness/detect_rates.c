@@ -17,7 +17,7 @@
 
 #define DEC 4
 
-const char *const detect_rate_signals[RS_N] = { "refusal", "json", "fenced", "novel" };
+const char *const detect_rate_signals[RS_N] = { "refusal", "json", "fenced", "novel", "json_keys" };
 
 /* The signal a suspected rate names ({"signal": name, ...}); RS_N: none of ours. */
 static int named_signal(const json_t *o)
@@ -35,44 +35,22 @@ static json_t *num(double x)
 	return json_real(stats_round(x, DEC));
 }
 
-static int parses_json(const char *t, size_t n)
-{
-	json_t *v;
-
-	while (n && (*t == ' ' || *t == '\n' || *t == '\r' || *t == '\t')) {
-		t++;
-		n--;
-	}
-	if (!n || (*t != '{' && *t != '['))
-		return 0;
-	v = json_loadb(t, n, 0, NULL);
-	json_decref(v);
-	return v != NULL;
-}
-
-/* A ``` block anywhere in the answer whose body is JSON. */
-static int fenced_json(const char *text)
-{
-	const char *open = strstr(text, "```"), *body, *close;
-
-	while (open) {
-		body = strchr(open + 3, '\n');
-		if (!body)
-			return 0;
-		close = strstr(body + 1, "```");
-		if (!close)
-			return 0;
-		if (parses_json(body + 1, (size_t)(close - body - 1)))
-			return 1;
-		open = strstr(close + 3, "```");
-	}
-	return 0;
-}
-
 /* Whether a signal leaves refusals out of the answers it judges (detect_rates_judged). */
 static int without_refusals(int signal)
 {
-	return signal == RS_JSON || signal == RS_FENCED || signal == RS_NOVEL;
+	return signal == RS_JSON || signal == RS_FENCED || signal == RS_NOVEL || signal == RS_KEYS;
+}
+
+int detect_rates_against_baseline(int signal)
+{
+	return signal == RS_NOVEL || signal == RS_KEYS;
+}
+
+/* Whether a signal's change is a rise only: novel answers and JSON keys off the baseline's
+ * are what a changed model brings; fewer of them is no sign of one. */
+static int rise_only(int signal)
+{
+	return signal == RS_NOVEL || signal == RS_KEYS;
 }
 
 int detect_rates_counts_novel(const struct slot *w)
@@ -96,22 +74,31 @@ static int record_counts(const json_t *e, int signal, size_t *n, size_t *hits, s
 	const json_t *hv = json_object_get(e, detect_rate_signals[signal]);
 	json_int_t h = json_integer_value(hv);
 	json_int_t r = json_integer_value(json_object_get(e, detect_rate_signals[RS_REFUSAL]));
+	json_int_t j = json_integer_value(json_object_get(e, detect_rate_signals[RS_JSON]));
 
-	/* novel answers are written whenever counted, 0 too: a line without them did not count
-	 * them (a categorical prompt, or a line older than the signal) */
-	if (c <= 0 || h < 0 || h > c || r < 0 || r > c || (signal == RS_NOVEL && !hv))
+	/* novel answers and JSON keys are written whenever counted, 0 too: a line without them
+	 * did not count them (a prompt they are not judged on, or a line older than the signal) */
+	if (c <= 0 || h < 0 || h > c || r < 0 || r > c ||
+	    (detect_rates_against_baseline(signal) && !hv))
+		return 0;
+	if (signal == RS_KEYS && (j < h || j > c))
 		return 0;
 	*n = (size_t)c;
 	*hits = (size_t)h;
-	*judged_n = detect_rates_judged(signal, (size_t)c, (size_t)r);
+	/* JSON keys: of the JSON answers */
+	*judged_n = signal == RS_KEYS ? (size_t)j
+				      : detect_rates_judged(signal, (size_t)c, (size_t)r);
 	return 1;
 }
 
-/* detect_rates_judged over counts c (novel answers: those counted, novel_n). */
+/* detect_rates_judged over counts c (novel answers: those counted, novel_n; JSON keys: the
+ * JSON answers compared, keys_n). */
 static size_t judged(const struct rate_counts *c, int signal)
 {
 	if (signal == RS_NOVEL)
 		return c->novel_n;
+	if (signal == RS_KEYS)
+		return c->keys_n;
 	return detect_rates_judged(signal, c->n, c->hit[RS_REFUSAL]);
 }
 
@@ -124,26 +111,38 @@ static double rate_in(const struct rate_counts *c, int signal)
 }
 
 void detect_rates_count(const struct detect_params *p, const struct prompt_samples *ps,
-			struct rate_counts *out)
+			struct keyset *ks, int base, struct rate_counts *out, struct hmap *off)
 {
+	int keys = ks && !base && detect_keys_judged(ks);
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; ps && i < ps->n; i++) {
 		const struct sample *sm = &ps->samples[i];
-		size_t len = strlen(sm->text);
 		int fenced;
+		json_t *doc;
 
 		out->n++;
-		if (refusal_is(p->refusal, sm->text, len, sm->refused, sm->blocked)) {
+		if (refusal_is(p->refusal, sm->text, strlen(sm->text), sm->refused, sm->blocked)) {
 			out->hit[RS_REFUSAL]++;
 			continue; /* judged by no other signal (detect_rates_judged) */
 		}
-		fenced = fenced_json(sm->text);
 		/* valid JSON, bare or fenced: a fence is the "fenced" signal's, so one change
 		 * is one signal */
-		out->hit[RS_JSON] += (size_t)(fenced || parses_json(sm->text, len));
+		doc = detect_answer_json(sm->text, &fenced);
+		out->hit[RS_JSON] += doc != NULL;
 		out->hit[RS_FENCED] += (size_t)fenced;
+		if (ks && base)
+			detect_keys_add(ks, doc);
+		if (keys && doc) {
+			out->keys_n++;
+			out->hit[RS_KEYS] += (size_t)detect_keys_off(ks, doc, off);
+		}
+		json_decref(doc);
+	}
+	if (ks && base && detect_keys_judged(ks)) {
+		out->keys_n = ks->docs;
+		out->hit[RS_KEYS] = detect_keys_self(ks);
 	}
 }
 
@@ -207,7 +206,8 @@ json_t *detect_rates_record(const struct detect_run *ev)
 			continue;
 		o = json_pack("{s:I}", "n", (json_int_t)w->rc_night.n);
 		for (k = 0; k < RS_N; k++) {
-			if (w->rc_night.hit[k] || (k == RS_NOVEL && detect_rates_counts_novel(w)))
+			if (w->rc_night.hit[k] || (k == RS_NOVEL && detect_rates_counts_novel(w)) ||
+			    (k == RS_KEYS && w->rc_base.keys_n))
 				json_object_set_new(o, detect_rate_signals[k],
 						    json_integer((json_int_t)w->rc_night.hit[k]));
 		}
@@ -307,6 +307,7 @@ static void reference_build(const struct detect_run *ev, const char *epoch, cons
 			}
 			ref->c.hit[k] += h;
 			ref->c.novel_n += k == RS_NOVEL ? nk : 0;
+			ref->c.keys_n += k == RS_KEYS ? nk : 0;
 			ref->counted[k]++;
 			if (!nk)
 				continue;
@@ -354,6 +355,9 @@ void detect_rates_words(int signal, double before, double now, char *buf, size_t
 		break;
 	case RS_NOVEL:
 		snprintf(buf, len, "answers saying what the baseline never said %s -> %s", b, n);
+		break;
+	case RS_KEYS:
+		snprintf(buf, len, "JSON answers with keys unlike the baseline's %s -> %s", b, n);
 		break;
 	default:
 		snprintf(buf, len, "passing %s -> %s", b, n);
@@ -529,6 +533,22 @@ static void shared_new_words(const struct detect_run *ev, char *buf, size_t len)
 	free(nw);
 }
 
+/* Appends to words the JSON keys tonight's answers to prompt id (NULL: the first prompt with
+ * any) have off the baseline's: ` ("price_usd" new in 2, "price" missing in 2)`. */
+static void keys_words(const struct detect_run *ev, const char *id, char *words, size_t len)
+{
+	size_t i, used = strlen(words);
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+
+		if (!w->id || !w->keys_off[0] || (id && strcmp(id, w->id)))
+			continue;
+		snprintf(words + used, len - used, " (%s)", w->keys_off);
+		return;
+	}
+}
+
 /* The night's rate tests against `epoch`'s reference (the baseline when it is the baseline's
  * epoch, plus its window of nights): every prompt's, each signal's over prompts, those that
  * can reach fdr kept, with q (see the two families below), changed and suspected set. Returns
@@ -564,6 +584,13 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 		if (!w->id || !w->rc_night.n)
 			continue;
 		reference_build(ev, epoch, win, n_win, w, &ref);
+		/* JSON keys: on a categorical prompt whose reference had answers with other keys,
+		 * those are some of its answers, and its mix judges their share (their new
+		 * ones too: answers never given); its keys are judged where they never varied */
+		if (!detect_rates_counts_novel(w) && ref.c.hit[RS_KEYS]) {
+			ref.c.keys_n = 0;
+			ref.c.hit[RS_KEYS] = 0;
+		}
 		for (k = 0; k < RS_N; k++)
 			varied[k] |= ref.c.hit[k] > 0 && ref.c.hit[k] < judged(&ref.c, (int)k);
 		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
@@ -574,6 +601,14 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			 * words), and not on a wandering endpoint (new answers by the handful) */
 			if (t[j].signal == RS_NOVEL &&
 			    (ev->wandering || ref.counted[RS_NOVEL] < (size_t)p->min_history))
+				continue;
+			/* JSON keys: against the baseline alone in cold start, as valid JSON
+			 * and fences; but not against a history most of whose nights were
+			 * counted before the signal was (an upgrade: its nights' own shapes
+			 * unknown, the baseline's one night would judge them) */
+			if (t[j].signal == RS_KEYS &&
+			    (ev->wandering || (ref.counted[RS_KEYS] < ref.nights &&
+					       ref.counted[RS_KEYS] < (size_t)p->min_history)))
 				continue;
 			es[n].prompt = w->id;
 			es[n].t = t[j];
@@ -587,6 +622,10 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 			continue;
 		tot_ref->n += ref.c.n;
 		tot_night->n += w->rc_night.n;
+		tot_ref->novel_n += ref.c.novel_n;
+		tot_night->novel_n += w->rc_night.novel_n;
+		tot_ref->keys_n += ref.c.keys_n;
+		tot_night->keys_n += w->rc_night.keys_n;
 		for (k = 0; k < RS_N; k++) {
 			tot_ref->hit[k] += ref.c.hit[k];
 			tot_night->hit[k] += w->rc_night.hit[k];
@@ -683,8 +722,7 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	 * before that, at the conservative alpha. */
 	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->rate_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
-		/* novel answers: a changed model says new things; fewer is no sign of it */
-		int beyond = (es[i].t.signal == RS_NOVEL ? es[i].t.effect : fabs(es[i].t.effect)) >
+		int beyond = (rise_only(es[i].t.signal) ? es[i].t.effect : fabs(es[i].t.effect)) >
 			     es[i].t.margin;
 
 		es[i].order = i;
@@ -749,7 +787,7 @@ static double reference_rate(const struct detect_run *ev, const char *epoch, con
 	reference_counts(ev, epoch, id, signal, &hits, &n);
 	if (n)
 		return (double)hits / (double)n;
-	if (signal == RS_NOVEL)
+	if (detect_rates_against_baseline(signal))
 		return -1; /* the registry keeps none (registry_rates_add) */
 	/* an epoch whose nights a new baseline moved aside: the rates the registry kept, over
 	 * the prompt (id) or every prompt answered tonight (NULL) */
@@ -928,7 +966,7 @@ int detect_rates_explained(const struct detect_run *ev, const char *epoch)
 		now = night_rate(ev, e->prompt, e->t.signal);
 		r_cur = reference_rate(ev, ev->cur_epoch, e->prompt, e->t.signal);
 		r_ep = reference_rate(ev, epoch, e->prompt, e->t.signal);
-		if (r_ep < 0 && e->t.signal == RS_NOVEL)
+		if (r_ep < 0 && detect_rates_against_baseline(e->t.signal))
 			continue; /* the registry keeps none: the other signals tell */
 		ok = r_ep >= 0 && fabs(now - r_ep) < fabs(now - r_cur);
 	}
@@ -1043,6 +1081,8 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 			continue; /* checks' pass rates: an entry when one moved */
 		if (k == RS_NOVEL && !novel)
 			continue; /* not judged over the prompts tonight */
+		if (k == RS_KEYS && !tot_night->keys_n)
+			continue; /* no JSON prompt, or no JSON answer of one tonight */
 		r = json_object_get(d->rates, name);
 		if (!r && k == RS_N) {
 			r = json_object();
@@ -1074,6 +1114,12 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 				snprintf(words, sizeof(words), "%s over %zu prompts%s%s",
 					 best->t.words, best->prompts, shared, vs);
 			}
+			if (k == RS_KEYS)
+				keys_words(ev,
+					   best->prompt ? best->prompt
+					   : top	? top->prompt
+							: NULL,
+					   words, sizeof(words));
 			json_object_set_new(r, "words", json_string(words));
 		}
 	}

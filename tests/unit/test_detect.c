@@ -2819,6 +2819,10 @@ static void test_novel_over_prompts(void **state)
 	novel = json_object_get(json_object_get(secs[12], "rates"), "novel_by_prompt");
 	assert_true(json_is_true(json_object_get(novel, "changed")));
 	assert_true(json_is_true(json_object_get(novel, "per_prompt")));
+	/* its figures pooled over the prompts that count novel answers (they read 0 and 0) */
+	assert_true(json_number_value(json_object_get(novel, "night")) >
+		    json_number_value(json_object_get(novel, "reference")) + 0.1);
+	assert_true(json_number_value(json_object_get(novel, "reference")) > 0);
 	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
 	/* an unchanged night before it: no novel test over the prompts came near */
 	novel = json_object_get(json_object_get(secs[11], "rates"), "novel_by_prompt");

@@ -36,6 +36,10 @@ struct behaviour {
 	int refuse, fence, flagged, wander, night, json;
 	int refuse_json; /* the JSON prompts refuse too */
 	const char *refusal;
+	/* of every 1000 JSON answers of prompt 0: `rename` call "price" "price_usd", `drop` leave
+	 * "price" out; `note` of every 1000 of every JSON prompt add an optional "note";
+	 * `prices`: the price varies (so do the answers: not a categorical prompt) */
+	int rename, drop, note, prices;
 };
 
 static void answer(const struct behaviour *b, size_t p, size_t i, struct sample *sm)
@@ -58,9 +62,19 @@ static void answer(const struct behaviour *b, size_t p, size_t i, struct sample 
 		sm->refused = b->flagged;
 	} else if (p == 0 || (int)p < b->json) {
 		int fence = rng_unit(&g) * 1000 < b->fence;
+		double k = rng_unit(&g) * 1000;
+		int note = rng_unit(&g) * 1000 < b->note;
+		int cents = b->prices ? 500 + (int)(rng_unit(&g) * 1000) : 999;
+		char price[40] = "";
 
-		snprintf(buf, sizeof(buf), "%s{\"name\": \"Lamp\", \"price\": 9.99}%s",
-			 fence ? "```json\n" : "", fence ? "\n```" : "");
+		if (p != 0 || k >= b->rename + b->drop)
+			snprintf(price, sizeof(price), ", \"price\": %d.%02d", cents / 100,
+				 cents % 100);
+		else if (k < b->rename)
+			snprintf(price, sizeof(price), ", \"price_usd\": %d.%02d", cents / 100,
+				 cents % 100);
+		snprintf(buf, sizeof(buf), "%s{\"name\": \"Lamp\"%s%s}%s", fence ? "```json\n" : "",
+			 price, note ? ", \"note\": \"boxed\"" : "", fence ? "\n```" : "");
 		sm->text = xstrdup(buf);
 	} else {
 		/* a categorical answer: mostly the first of three */
@@ -182,7 +196,7 @@ static void test_count(void **state)
 		sm.refused = cases[i].refused;
 		ps.samples = &sm;
 		ps.n = 1;
-		detect_rates_count(p, &ps, &c);
+		detect_rates_count(p, &ps, NULL, 0, &c, NULL);
 		if (c.n != 1 || (int)c.hit[RS_REFUSAL] != cases[i].refusal ||
 		    (int)c.hit[RS_JSON] != cases[i].json ||
 		    (int)c.hit[RS_FENCED] != cases[i].fenced)
@@ -201,11 +215,14 @@ static void test_count(void **state)
 
 static void test_prompt_tests(void **state)
 {
-	struct rate_counts ref = { 500, { 1, 0, 0, 0 }, 0 }, night = { 500, { 40, 0, 0, 0 }, 0 };
-	struct rate_counts jref = { 50, { 0, 50, 0, 0 }, 0 }, jnight = { 10, { 0, 10, 1, 0 }, 0 };
+	struct rate_counts ref = { 500, { 1, 0, 0, 0, 0 }, 0, 0 };
+	struct rate_counts night = { 500, { 40, 0, 0, 0, 0 }, 0, 0 };
+	struct rate_counts jref = { 50, { 0, 50, 0, 0, 0 }, 0, 0 };
+	struct rate_counts jnight = { 10, { 0, 10, 1, 0, 0 }, 0, 0 };
 	/* novel answers count over the answers whose novelty was counted (novel_n) */
-	struct rate_counts pref = { 50, { 0, 0, 0, 5 }, 50 }, pnight = { 10, { 0, 0, 0, 6 }, 10 };
-	double margin[RS_N] = { 0.1, 0, 0, 0 };
+	struct rate_counts pref = { 50, { 0, 0, 0, 5, 0 }, 50, 0 };
+	struct rate_counts pnight = { 10, { 0, 0, 0, 6, 0 }, 10, 0 };
+	double margin[RS_N] = { 0.1, 0, 0, 0, 0 };
 	struct rate_test t[RS_N];
 	char w[96];
 
@@ -242,6 +259,104 @@ static void test_prompt_tests(void **state)
 	assert_string_equal(w, "JSON in ``` fences 5% -> 30%");
 	detect_rates_words(RS_REFUSAL, 0, 0.12, w, sizeof(w));
 	assert_string_equal(w, "refusals 0% -> 12%");
+}
+
+/* ---- the keys of JSON answers ------------------------------------------------------------ */
+
+static void set_answers(struct prompt_samples *ps, struct sample *sm, const char *const *texts,
+			size_t n)
+{
+	size_t i;
+
+	memset(sm, 0, n * sizeof(*sm));
+	for (i = 0; i < n; i++)
+		sm[i].text = (char *)texts[i];
+	ps->samples = sm;
+	ps->n = n;
+}
+
+/* Off the baseline's keys: a key path none of its JSON answers has, or without one every one
+ * of them has (paths through objects and arrays: "tags[].k"); other values are not. A
+ * baseline answer is judged against the others (alone in a key: off). A prompt whose
+ * baseline's answers are mostly not JSON has no keys judged. */
+static void test_keys(void **state)
+{
+	static const char *const base[] = {
+		"{\"name\": \"a\", \"price\": 1, \"tags\": [{\"k\": 1}]}",
+		"{\"name\": \"b\", \"price\": 2, \"tags\": [{\"k\": 2}, {\"k\": 3}]}",
+		"Sure:\n```json\n{\"name\": \"c\", \"price\": 3, \"tags\": [{\"k\": 1}]}\n```",
+		"{\"name\": \"d\", \"price\": 4, \"tags\": [{\"k\": 1}], \"x\": null}",
+		"I'm sorry, but I can't help with that request.",
+	};
+	static const struct {
+		const char *text;
+		int off;
+		const char *words;
+	} night[] = {
+		{ "{\"price\": 9, \"name\": \"z\", \"tags\": [{\"k\": 7}, {\"k\": 8}]}", 0, "" },
+		{ "{\"name\": \"a\", \"price_usd\": 1, \"tags\": [{\"k\": 1}]}", 1,
+		  "\"price_usd\" new in 1, \"price\" missing in 1" },
+		{ "{\"name\": \"a\", \"price\": 1, \"tags\": []}", 1, "\"tags[].k\" missing in 1" },
+		{ "{\"name\": \"a\", \"price\": 1, \"tags\": [{\"k\": 1, \"v\": 2}]}", 1,
+		  "\"tags[].v\" new in 1" },
+		{ "{\"name\": \"a\", \"price\": 1, \"tags\": [{\"k\": 1}], \"x\": 5}", 0, "" },
+	};
+	static const char *const prose[] = { "Paris.", "Paris", "{\"city\": \"Paris\"}" };
+	struct detect_params *p = detect_params_new(NULL, NULL, NULL, NULL, NULL);
+	struct sample sm[ARRAY_SIZE(base)], one;
+	struct prompt_samples ps, tonight;
+	struct rate_counts c, cn;
+	struct keyset ks;
+	char words[120];
+	size_t i;
+
+	(void)state;
+	/* the baseline's own: only the fourth has "x" (none lacks a key all the others have) */
+	set_answers(&ps, sm, base, ARRAY_SIZE(base));
+	detect_keys_init(&ks);
+	detect_rates_count(p, &ps, &ks, 1, &c, NULL);
+	assert_int_equal(ks.docs, 4);
+	assert_int_equal(ks.answers, 4); /* the refusal is no answer of its shape */
+	assert_true(detect_keys_judged(&ks));
+	assert_int_equal(c.keys_n, 4);
+	assert_int_equal(c.hit[RS_KEYS], 1);
+	assert_int_equal(c.hit[RS_FENCED], 1);
+	assert_int_equal(c.hit[RS_REFUSAL], 1);
+	for (i = 0; i < ARRAY_SIZE(night); i++) {
+		struct hmap off = HMAP_INIT;
+		int fenced;
+		json_t *doc = detect_answer_json(night[i].text, &fenced);
+
+		assert_non_null(doc);
+		if (detect_keys_off(&ks, doc, &off) != night[i].off)
+			fail_msg("night answer %zu: off should be %d", i, night[i].off);
+		detect_keys_words(&off, words, sizeof(words));
+		assert_string_equal(words, night[i].words);
+		hmap_release(&off);
+		json_decref(doc);
+	}
+	/* tonight's, counted */
+	set_answers(&tonight, &one, &night[1].text, 1);
+	detect_rates_count(p, &tonight, &ks, 0, &cn, NULL);
+	assert_int_equal(cn.keys_n, 1);
+	assert_int_equal(cn.hit[RS_KEYS], 1);
+	detect_keys_release(&ks);
+	/* one JSON answer in three: not a JSON prompt, nothing counted */
+	set_answers(&ps, sm, prose, ARRAY_SIZE(prose));
+	detect_keys_init(&ks);
+	detect_rates_count(p, &ps, &ks, 1, &c, NULL);
+	assert_false(detect_keys_judged(&ks));
+	detect_rates_count(p, &tonight, &ks, 0, &cn, NULL);
+	assert_int_equal(c.keys_n + cn.keys_n + c.hit[RS_KEYS] + cn.hit[RS_KEYS], 0);
+	assert_int_equal(cn.hit[RS_JSON], 1);
+	detect_keys_release(&ks);
+	/* without a keyset: counted as ever, no keys */
+	detect_rates_count(p, &tonight, NULL, 0, &cn, NULL);
+	assert_int_equal(cn.keys_n, 0);
+	assert_int_equal(cn.hit[RS_JSON], 1);
+	detect_rates_words(RS_KEYS, 0, 0.3, words, sizeof(words));
+	assert_string_equal(words, "JSON answers with keys unlike the baseline's 0% -> 30%");
+	detect_params_free(p);
 }
 
 /* ---- nights ------------------------------------------------------------------------------- */
@@ -766,11 +881,156 @@ static void test_check_rates(void **state)
 	fx_release(&f);
 }
 
+/* How many of prompt 0's answers of night b carry `key` (a JSON key in quotes). */
+static size_t with_key(const struct behaviour *b, size_t n, const char *key)
+{
+	struct sampleset *s = night_set(b, 1, n);
+	size_t i, k = 0;
+
+	for (i = 0; i < s->prompts[0].n; i++)
+		k += strstr(s->prompts[0].samples[i].text, key) != NULL;
+	sampleset_free(s);
+	return k;
+}
+
+/* A JSON prompt that renames a field ("price" to "price_usd") in a few of its answers, every
+ * answer still valid JSON, the JSON, fence and refusal rates unmoved: a behaviour the endpoint
+ * never showed (no answer of the baseline or of 12 nights had other keys), suspected the
+ * first night with the keys named, confirmed the next when the field is dropped instead. The
+ * history keeps the count on the JSON prompts only, 0 too. */
+static void test_json_keys(void **state)
+{
+	struct behaviour quiet = { .refuse = 20, .json = 5, .prices = 1 };
+	struct behaviour renamed = {
+		.refuse = 20, .json = 5, .prices = 1, .rename = 300, .night = 100
+	};
+	struct pl_err err = PL_ERR_INIT;
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL, *recs = NULL, *last;
+	size_t skipped;
+	struct fx f;
+
+	(void)state;
+	base = quiet_history(&f, &quiet);
+	assert_int_equal(history_load(f.hist, &recs, &skipped, &err), 0);
+	last = json_object_get(json_array_get(recs, 11), "prompt_rates");
+	assert_true(json_is_integer(json_object_get(json_object_get(last, "p00"), "json_keys")));
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(last, "p04"), "json_keys")), 0);
+	assert_null(json_object_get(json_object_get(last, "p05"), "json_keys"));
+	json_decref(recs);
+	while (with_key(&renamed, 10, "\"price_usd\"") != 3)
+		renamed.night++;
+	assert_int_equal(judge(&f, base, &renamed, 25, 10, 0, &o, &sec), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_SUSPECTED);
+	assert_true(json_is_true(json_object_get(rate_entry(sec, "json_keys"), "changed")));
+	/* pooled over the 5 JSON prompts' JSON answers: 3 in about 50, none before */
+	NEAR(json_number_value(json_object_get(rate_entry(sec, "json_keys"), "reference")), 0, 0);
+	NEAR(json_number_value(json_object_get(rate_entry(sec, "json_keys"), "night")), 0.065,
+	     0.01);
+	assert_false(json_is_true(json_object_get(rate_entry(sec, "json"), "suspected")));
+	/* 3 of its 9 answers that are not refusals */
+	assert_non_null(strstr(o.summary, "p00: JSON answers with keys unlike the baseline's 0% -> "
+					  "33% (\"price_usd\" new in 3, \"price\" missing in 3)"));
+	json_decref(sec);
+	renamed.rename = 0;
+	renamed.drop = 300;
+	renamed.night++;
+	while (with_key(&renamed, 10, "\"price\"") > 7)
+		renamed.night++;
+	assert_int_equal(judge(&f, base, &renamed, 25, 10, 0, &o, NULL), DETECT_CHANGED);
+	assert_int_equal(o.stage, DETECT_STAGE_CONFIRMED);
+	sampleset_free(base);
+	fx_release(&f);
+}
+
+/* Whether the night's rate tests (prompt_rates.signals) hold one of `signal` on prompt id. */
+static int has_test(const json_t *sec, const char *id, const char *signal)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "prompt")), id) &&
+		    !strcmp(json_string_value(json_object_get(e, "signal")), signal))
+			return 1;
+	}
+	return 0;
+}
+
+/* A categorical JSON prompt (one answer, now and then with a "note" its baseline never had)
+ * whose reference had answers with the note: those are some of its answers, and its mix judges
+ * their share, so its keys are not a test of their own; the same prompt with varied prices (not
+ * categorical) has one. Tonight 40% of the answers carry the note. */
+static void test_json_keys_categorical(void **state)
+{
+	int prices;
+
+	(void)state;
+	for (prices = 0; prices < 2; prices++) {
+		struct behaviour b = { .refuse = 20, .json = 5, .note = 30, .prices = prices };
+		struct sampleset *base;
+		struct detect_outcome o;
+		json_t *sec = NULL;
+		struct fx f;
+		size_t seen;
+
+		fx_init(&f, NULL);
+		b.note = 0;
+		base = night_set(&b, 25, 30);
+		b.note = 30;
+		seen = 0;
+		for (b.night = 1; b.night <= 12; b.night++) {
+			judge(&f, base, &b, 25, 10, 0, &o, NULL);
+			seen += with_key(&b, 10, "\"note\"");
+		}
+		assert_true(seen > 0); /* its reference has the note */
+		b.note = 400;
+		judge(&f, base, &b, 25, 10, 0, &o, &sec);
+		assert_int_equal(has_test(sec, "p00", "json_keys"), prices);
+		json_decref(sec);
+		sampleset_free(base);
+		fx_release(&f);
+	}
+}
+
+/* An optional key that JSON answers carry now and then ("note" on 3% of them): the baseline
+ * may not have it, its nights bring it by ones and twos. Twelve nights of it raise nothing:
+ * its history shows the key coming and going, the margin and the reference carry it. */
+static void test_json_keys_optional(void **state)
+{
+	struct behaviour b = { .refuse = 20, .json = 5, .note = 30, .prices = 1 };
+	struct sampleset *base;
+	struct detect_outcome o;
+	json_t *sec = NULL;
+	struct fx f;
+	size_t seen = 0;
+	int n;
+
+	(void)state;
+	fx_init(&f, NULL);
+	base = night_set(&b, 25, 30);
+	for (n = 1; n <= 24; n++) {
+		b.night = n;
+		assert_int_not_equal(judge(&f, base, &b, 25, 10, 0, &o, &sec), DETECT_CHANGED);
+		assert_false(
+			json_is_true(json_object_get(rate_entry(sec, "json_keys"), "suspected")));
+		seen += with_key(&b, 10, "\"note\"");
+		json_decref(sec);
+	}
+	assert_true(seen > 0); /* the nights did bring the key */
+	sampleset_free(base);
+	fx_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_prompt_tests),
+		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_jump_small_rate),
 		cmocka_unit_test(test_plain_text_refusals),
 		cmocka_unit_test(test_fenced_json),
@@ -784,6 +1044,9 @@ int main(void)
 		cmocka_unit_test(test_refusals_taken_back),
 		cmocka_unit_test(test_patterns_setting),
 		cmocka_unit_test(test_check_rates),
+		cmocka_unit_test(test_json_keys),
+		cmocka_unit_test(test_json_keys_optional),
+		cmocka_unit_test(test_json_keys_categorical),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
