@@ -1022,6 +1022,41 @@ static struct entry *parent_tests(const struct detect_run *ev, size_t n_win, siz
 	return es;
 }
 
+/* Novel answers suspected over the prompts: each prompt's own figures, its stratum of that
+ * test (no test of its own: a prompt's prose says a new word now and then), appended to list
+ * with "stratum": true, so the report says which prompts say the new things. */
+static void novel_strata(const struct detect_run *ev, json_t *list)
+{
+	size_t n_win, i, j, m;
+	size_t *win = detect_window(ev->p, ev->recs, ev->cur_epoch, &n_win);
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+		struct rate_test t[RS_N];
+		struct reference ref;
+		struct entry e;
+
+		if (!w->id || !w->rc_night.n)
+			continue;
+		reference_build(ev, ev->cur_epoch, win, n_win, w, &ref);
+		m = detect_rates_prompt(&ref.c, ref.margin, &w->rc_night, t);
+		for (j = 0; j < m; j++) {
+			json_t *o;
+
+			if (t[j].signal != RS_NOVEL)
+				continue;
+			memset(&e, 0, sizeof(e));
+			e.prompt = w->id;
+			e.t = t[j];
+			e.q = 1;
+			o = entry_json(&e);
+			json_object_set_new(o, "stratum", json_true());
+			json_array_append_new(list, o);
+		}
+	}
+	free(win);
+}
+
 void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 {
 	const struct detect_params *p = ev->p;
@@ -1121,6 +1156,12 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 							: NULL,
 					   words, sizeof(words));
 			json_object_set_new(r, "words", json_string(words));
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (es[i].t.signal == RS_NOVEL && !es[i].prompt && es[i].suspected) {
+			novel_strata(ev, list);
+			break;
 		}
 	}
 	/* the alarm's rate tests: a suspicion's hypothesis, tested alone tomorrow (a signal

@@ -2794,6 +2794,26 @@ static void test_state_explains_the_alarm(void **state)
 		json_decref(secs[i]);
 }
 
+/* The novel-answer strata a night's report lists (prompt_rates.signals, "stratum": true), and
+ * in *risen how many of them rose. */
+static size_t novel_strata(const json_t *sec, size_t *risen)
+{
+	const json_t *e;
+	size_t i, n = 0;
+
+	*risen = 0;
+	json_array_foreach(json_object_get(json_object_get(sec, "prompt_rates"), "signals"), i, e)
+	{
+		if (!json_is_true(json_object_get(e, "stratum")))
+			continue;
+		assert_string_equal(json_string_value(json_object_get(e, "signal")), "novel");
+		assert_string_not_equal(json_string_value(json_object_get(e, "prompt")), "*");
+		n++;
+		*risen += json_number_value(json_object_get(e, "effect")) > 0;
+	}
+	return n;
+}
+
 /* Novel answers over the prompts: a model that starts every fifth prose answer with "Sure!
  * Here's ..." and ends it with an offer of more says words its baseline never used in a fifth
  * more of those answers, on every prose prompt. Pooled over all 25 prompts (the novel rate) that
@@ -2807,7 +2827,7 @@ static void test_novel_over_prompts(void **state)
 {
 	struct detect_outcome out[14];
 	json_t *secs[14], *novel;
-	size_t i;
+	size_t i, risen;
 
 	(void)state;
 	first_night_suspected("ext-preamble", 4, out, secs);
@@ -2823,6 +2843,11 @@ static void test_novel_over_prompts(void **state)
 	assert_true(json_number_value(json_object_get(novel, "night")) >
 		    json_number_value(json_object_get(novel, "reference")) + 0.1);
 	assert_true(json_number_value(json_object_get(novel, "reference")) > 0);
+	/* which prompts say the new things: each one's own figures, its stratum of the test (the
+	 * "what changed" block flags those whose novel answers rose) */
+	assert_true(novel_strata(secs[12], &risen) >= 7);
+	assert_true(risen >= 5);
+	assert_int_equal(novel_strata(secs[11], &risen), 0);
 	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
 	/* an unchanged night before it: no novel test over the prompts came near */
 	novel = json_object_get(json_object_get(secs[11], "rates"), "novel_by_prompt");
