@@ -996,6 +996,49 @@ static void test_json_keys_categorical(void **state)
 	}
 }
 
+/* An upgrade: a history written before JSON keys were counted (its lines without
+ * "json_keys"). Its nights' own shapes are unknown, so the keys are not judged against the
+ * baseline's one night alone: no test of them, where the same history with the counts has
+ * one and suspects the renamed field. */
+static void test_json_keys_upgrade(void **state)
+{
+	int older;
+
+	(void)state;
+	for (older = 0; older < 2; older++) {
+		struct behaviour quiet = { .refuse = 20, .json = 5, .prices = 1 };
+		struct behaviour renamed = { .refuse = 20, .json = 5, .prices = 1, .rename = 300 };
+		struct pl_err err = PL_ERR_INIT;
+		struct sampleset *base;
+		struct detect_outcome o;
+		json_t *recs = NULL, *r, *e, *sec = NULL;
+		const char *id;
+		size_t skipped, i;
+		struct fx f;
+
+		base = quiet_history(&f, &quiet);
+		if (older) { /* the lines as an older plumbline wrote them */
+			assert_int_equal(history_load(f.hist, &recs, &skipped, &err), 0);
+			assert_int_equal(unlink(f.hist), 0);
+			json_array_foreach(recs, i, r)
+			{
+				json_object_foreach(json_object_get(r, "prompt_rates"), id, e)
+					json_object_del(e, "json_keys");
+				assert_int_equal(history_append(f.hist, r, &err), 0);
+			}
+			json_decref(recs);
+		}
+		renamed.night = 100;
+		while (with_key(&renamed, 10, "\"price_usd\"") != 3)
+			renamed.night++;
+		judge(&f, base, &renamed, 25, 10, 1, &o, &sec);
+		assert_int_equal(has_test(sec, "p00", "json_keys"), !older);
+		json_decref(sec);
+		sampleset_free(base);
+		fx_release(&f);
+	}
+}
+
 /* An optional key that JSON answers carry now and then ("note" on 3% of them): the baseline
  * may not have it, its nights bring it by ones and twos. Twelve nights of it raise nothing:
  * its history shows the key coming and going, the margin and the reference carry it. */
@@ -1047,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(test_json_keys),
 		cmocka_unit_test(test_json_keys_optional),
 		cmocka_unit_test(test_json_keys_categorical),
+		cmocka_unit_test(test_json_keys_upgrade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
