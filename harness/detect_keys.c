@@ -68,14 +68,15 @@ static void paths_of(const json_t *v, struct sbuf *sb, struct hmap *out)
 			sbuf_addstr(sb, key);
 			hmap_put(out, sb->buf, 1);
 			paths_of(x, sb, out);
-			sb->len = len;
-			sb->buf[len] = '\0';
+			sbuf_setlen(sb, len);
 		}
 	} else if (json_is_array(v)) {
 		sbuf_addstr(sb, "[]");
-		json_array_foreach(v, i, x) paths_of(x, sb, out);
-		sb->len = len;
-		sb->buf[len] = '\0';
+		json_array_foreach(v, i, x)
+		{
+			paths_of(x, sb, out);
+		}
+		sbuf_setlen(sb, len);
 	}
 }
 

@@ -60,8 +60,7 @@ static void cut_words(struct sbuf *sb, size_t max)
 		n--;
 	while (n > 0 && strchr(" ,;:", sb->buf[n - 1]))
 		n--;
-	sb->len = n;
-	sb->buf[n] = '\0';
+	sbuf_setlen(sb, n);
 	sbuf_addstr(sb, "...");
 }
 

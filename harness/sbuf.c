@@ -80,6 +80,18 @@ void sbuf_reset(struct sbuf *sb)
 		sb->buf[0] = '\0';
 }
 
+void sbuf_setlen(struct sbuf *sb, size_t len)
+{
+	if (len > sb->len) { /* a caller's bug: growing is sbuf_add's */
+		fprintf(stderr, "plumbline: sbuf_setlen: %zu beyond the buffer's %zu bytes\n", len,
+			sb->len);
+		abort();
+	}
+	sb->len = len;
+	if (sb->cap)
+		sb->buf[len] = '\0';
+}
+
 void sbuf_grow(struct sbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1, cap = sb->cap;

@@ -25,6 +25,8 @@ extern char sbuf_slopbuf[];
 void sbuf_init(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb); /* frees; sb may then be sbuf_init'ed again */
 void sbuf_reset(struct sbuf *sb);   /* len = 0, keeps the allocation */
+/* Cuts sb to its first len bytes (len <= sb->len: git's strbuf_setlen, shrinking only). */
+void sbuf_setlen(struct sbuf *sb, size_t len);
 void sbuf_grow(struct sbuf *sb, size_t extra);
 void sbuf_add(struct sbuf *sb, const void *data, size_t len);
 void sbuf_addstr(struct sbuf *sb, const char *s);

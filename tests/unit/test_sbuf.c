@@ -38,8 +38,15 @@ static void test_append_and_detach(void **state)
 	assert_int_equal(a.len, 2000);
 	assert_int_equal(a.buf[a.len], '\0');
 	assert_memory_equal(a.buf, "0,1,2,", 6);
+	sbuf_setlen(&a, 4);
+	assert_int_equal(a.len, 4);
+	assert_string_equal(a.buf, "0,1,");
+	sbuf_setlen(&a, 4); /* the same length: nothing cut */
+	assert_string_equal(a.buf, "0,1,");
 	sbuf_reset(&a);
 	assert_int_equal(a.len, 0);
+	assert_string_equal(a.buf, "");
+	sbuf_setlen(&a, 0); /* an empty buffer stays empty */
 	assert_string_equal(a.buf, "");
 	sbuf_addstr(&a, "abc");
 	sbuf_addch(&a, 'd');
