@@ -65,10 +65,10 @@ const struct cli_option simulate_options[] = {
 	CLI_STRING(0, "drift", struct sim_args, drift, "NAMES",
 		   "behaviour changes, comma-separated: longer, fenced, model,\n"
 		   "refusals, fingerprint, wording, tokenizer, swap,\n"
-		   "refusal-text, fence, no-tools, tool-args"),
+		   "refusal-text, fence, no-tools, tool-args, field"),
 	CLI_DOUBLE(0, "drift-strength", struct sim_args, drift_strength, "X", 0, 1, "0..1",
-		   "share of answers the 'wording', 'refusal-text' and 'fence'\n"
-		   "drifts alter (default 0.1)"),
+		   "share of answers the 'wording', 'refusal-text', 'fence' and\n"
+		   "'field' drifts alter (default 0.1)"),
 	CLI_STRING(0, "fault", struct sim_args, fault, "NAME",
 		   "429, 429-noretry, 500, 502-html, 503, 529, slow,\n"
 		   "slow-headers, timeout (no answer for --slow-ms, then\n"

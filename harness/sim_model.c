@@ -28,8 +28,8 @@
 #define PNOISE_SALT   0x9e015eull
 
 static const char *const drift_names[] = {
-	"longer",    "fenced", "model",	       "refusals", "fingerprint", "wording",
-	"tokenizer", "swap",   "refusal-text", "fence",	   "no-tools",	  "tool-args",
+	"longer", "fenced",	  "model", "refusals", "fingerprint", "wording", "tokenizer",
+	"swap",	  "refusal-text", "fence", "no-tools", "tool-args",   "field",
 };
 
 static const char refusal_text[] = "I'm sorry, but I can't help with that.";
@@ -357,8 +357,11 @@ static void gen_short(struct gen *g, struct sbuf *sb, const char *q, int reword,
 		sbuf_addstr(sb, " That is my final answer.");
 }
 
-static void gen_json(struct gen *g, struct sbuf *sb, int reword, int longer, int fenced)
+static void gen_json(struct gen *g, struct sbuf *sb, int reword, int longer, int fenced,
+		     int renamed)
 {
+	const char *price = renamed ? "price_usd" : "price";
+
 	const char *name = product_names[scaled_below(&g->shape, ARRAY_SIZE(product_names))];
 	size_t pi = scaled_below(&g->shape, ARRAY_SIZE(prices) - 2);
 	const char *variant[] = { "", "Classic ", "Premium " };
@@ -367,11 +370,11 @@ static void gen_json(struct gen *g, struct sbuf *sb, int reword, int longer, int
 	if (fenced)
 		sbuf_addstr(sb, "```json\n");
 	if (reword)
-		sbuf_addf(sb, "{\"name\": \"%s%s\", \"price\": %.2f, \"currency\": \"USD\", ", name,
-			  " (new)", prices[pi + p]);
+		sbuf_addf(sb, "{\"name\": \"%s%s\", \"%s\": %.2f, \"currency\": \"USD\", ", name,
+			  " (new)", price, prices[pi + p]);
 	else
-		sbuf_addf(sb, "{\"name\": \"%s%s\", \"price\": %.2f, \"currency\": \"USD\", ",
-			  variant[v], name, prices[pi + p]);
+		sbuf_addf(sb, "{\"name\": \"%s%s\", \"%s\": %.2f, \"currency\": \"USD\", ",
+			  variant[v], name, price, prices[pi + p]);
 	sbuf_addf(sb, "\"in_stock\": %s", s ? "false" : "true");
 	if (longer)
 		sbuf_addf(sb, ", \"description\": \"A %s that is practical for everyday use.\"",
@@ -630,7 +633,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	unsigned d = k->drifts;
 	double u_refuse, u_reword;
 	struct rng side, extra;
-	double u_text, u_fence, u_plain, u_dfence;
+	double u_text, u_fence, u_plain, u_dfence, u_field;
 
 	memset(out, 0, sizeof(*out));
 	if (!model || !*model)
@@ -685,6 +688,7 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 	/* drawn after the others, so the older drifts answer as they always did */
 	u_plain = rng_unit(&side);
 	u_dfence = rng_unit(&side);
+	u_field = rng_unit(&side);
 	sbuf_init(&sb);
 	if (looks_harmful(user) && u_refuse < 0.95) {
 		sbuf_addstr(&sb, refusal_text);
@@ -704,7 +708,8 @@ void sim_model_answer(const struct sim_knobs *k, const char *model, const struct
 		if (wants_json(user))
 			gen_json(&g, &sb, reword, longer,
 				 d & SIM_DRIFT_FENCED || u_fence < k->fence_share ||
-					 (d & SIM_DRIFT_FENCE && u_dfence < k->drift_strength));
+					 (d & SIM_DRIFT_FENCE && u_dfence < k->drift_strength),
+				 d & SIM_DRIFT_FIELD && u_field < k->drift_strength);
 		else if (is_short(user))
 			gen_short(&g, &sb, user, reword, longer);
 		else

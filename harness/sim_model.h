@@ -30,6 +30,8 @@
 /* "tool-args": the tool call's arguments change (strings upper-cased, numbers + 1, booleans
  * negated, the last enum value instead of the first) */
 #define SIM_DRIFT_TOOL_ARGS (1u << 11)
+/* "field": a share (strength) of JSON answers call their "price" field "price_usd" */
+#define SIM_DRIFT_FIELD (1u << 12)
 
 struct sim_knobs {
 	unsigned long long seed; /* --seed: the model's identity */
@@ -37,8 +39,8 @@ struct sim_knobs {
 	double night_noise;    /* how much a night moves them (0 = idealised null); 0.05 default */
 	int unstable;	       /* an endpoint whose nights vary a lot */
 	unsigned drifts;       /* SIM_DRIFT_* */
-	double drift_strength; /* share of answers the "wording", "refusal-text" and "fence" drifts
-				* alter, 0..1 (default 0.1) */
+	double drift_strength; /* share of answers the "wording", "refusal-text", "fence" and
+				* "field" drifts alter, 0..1 (default 0.1) */
 	/* Knobs for realistic scenarios (tests/support/scenario.c, bench_scenarios); 0 = off,
 	 * and with all of them off the answers are exactly those of the knobs above. */
 	double remix;	      /* probability moved from each choice's likeliest option to the

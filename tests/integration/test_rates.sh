@@ -80,4 +80,15 @@ night fenced-few 2026-06-04 1 --drift fence --drift-strength 0.3
 [ "$(json_get "$report" 'd["detection"]["verdict"]')" = no_change ] || fail "verdict: $sum"
 echo "$sum" | grep -q 'watch (below the alarm level): product-json: JSON now wrapped in ``` fences' ||
 	fail "summary: $sum"
+
+# 5. 40% of the JSON prompt's answers call "price" "price_usd": every answer still valid JSON,
+#    the keys named in the summary and in the "what changed" block.
+night field 2026-06-05 1 --drift field --drift-strength 0.4
+[ "$(json_get "$report" 'd["detection"]["verdict"]')" = changed ] || fail "renamed field missed: $sum"
+echo "$sum" | grep -Eq "product-json: JSON answers with keys unlike the baseline's 0% -> [0-9]+% \(\"price_usd\" new in [0-9]+, \"price\" missing in [0-9]+\)" ||
+	fail "summary: $sum"
+[ "$(json_get "$report" 'd["detection"]["rates"]["json"]["changed"]')" = False ] ||
+	fail "a renamed field counted as invalid JSON"
+json_get "$report" '[w["words"] for w in d["what_changed"] if w["prompt"] == "product-json"][0]' |
+	grep -q "keys unlike the baseline" || fail "what changed: $(json_get "$report" 'd["what_changed"]')"
 echo "ok"

@@ -271,13 +271,15 @@ static void test_drift_parse(void **state)
 	const char *const *names = sim_drift_names(&n);
 
 	(void)state;
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 13);
 	assert_int_equal(sim_drift_parse("no-tools,tool-args", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_NO_TOOLS | SIM_DRIFT_TOOL_ARGS);
 	assert_int_equal(sim_drift_parse("longer,fenced", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_LONGER | SIM_DRIFT_FENCED);
 	assert_int_equal(sim_drift_parse("swap", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_SWAP);
+	assert_int_equal(sim_drift_parse("field", &b), 0);
+	assert_int_equal(b, SIM_DRIFT_FIELD);
 	assert_int_equal(sim_drift_parse("refusal-text,fence", &b), 0);
 	assert_int_equal(b, SIM_DRIFT_REFUSAL_TEXT | SIM_DRIFT_FENCE);
 	assert_int_equal(sim_drift_parse("longer,nope", &b), -1);
@@ -373,16 +375,17 @@ static void test_drifts_observable(void **state)
 	hist_free(&h1);
 }
 
-/* "refusal-text" and "fence": a share drift_strength of the answers, the others unchanged; the
- * plain-text refusal carries no refusal flag. */
+/* "refusal-text", "fence" and "field": a share drift_strength of the answers, the others
+ * unchanged; the plain-text refusal carries no refusal flag; a renamed field is the answer
+ * with "price_usd" for "price", nothing else. */
 static void test_drift_rates(void **state)
 {
 	struct sim_knobs k0 = knobs(0), kr = knobs(SIM_DRIFT_REFUSAL_TEXT),
-			 kf = knobs(SIM_DRIFT_FENCE);
-	int plain = 0, fenced = 0, same = 0;
+			 kf = knobs(SIM_DRIFT_FENCE), kn = knobs(SIM_DRIFT_FIELD);
+	int plain = 0, fenced = 0, same = 0, renamed = 0;
 
 	(void)state;
-	kr.drift_strength = kf.drift_strength = 0.2;
+	kr.drift_strength = kf.drift_strength = kn.drift_strength = 0.2;
 	for (int i = 0; i < 1000; i++) {
 		struct sim_answer a, b, c;
 
@@ -399,10 +402,22 @@ static void test_drift_rates(void **state)
 		ask(&kf, q_json, 0.7, (unsigned long long)i, &c);
 		fenced += !strncmp(c.text, "```json\n", 8);
 		sim_answer_release(&c);
+		ask(&k0, q_json, 0.7, (unsigned long long)i, &a);
+		ask(&kn, q_json, 0.7, (unsigned long long)i, &b);
+		if (strstr(b.text, "\"price_usd\": ")) {
+			char *at = strstr(b.text, "price_usd");
+
+			renamed++;
+			memmove(at + 5, at + 9, strlen(at + 9) + 1); /* "price_usd" -> "price" */
+		}
+		assert_string_equal(a.text, b.text);
+		sim_answer_release(&a);
+		sim_answer_release(&b);
 	}
 	assert_true(plain > 160 && plain < 240);
 	assert_int_equal(same, 1000 - plain); /* the other answers are untouched */
 	assert_true(fenced > 160 && fenced < 240);
+	assert_true(renamed > 160 && renamed < 240);
 }
 
 /* Mean TV distance between night 0 and night 1 over several prompts. */
