@@ -722,8 +722,9 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	 * before that, at the conservative alpha. */
 	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->rate_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
-		int beyond = (rise_only(es[i].t.signal) ? es[i].t.effect : fabs(es[i].t.effect)) >
-			     es[i].t.margin;
+		/* a fall counts only in a later state (its own rise, taken back) */
+		int up = rise_only(es[i].t.signal) && !strcmp(epoch, ev->base_epoch);
+		int beyond = (up ? es[i].t.effect : fabs(es[i].t.effect)) > es[i].t.margin;
 
 		es[i].order = i;
 		es[i].q = q[i];

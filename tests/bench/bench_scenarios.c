@@ -5,7 +5,7 @@
  * only detect.h (detect_begin/add/end), so it measures whatever the detector is.
  *
  * usage: bench_scenarios [--trials N] [--history N] [--null-history N] [--only NAME,...]
- *                        [--settings JSON] [--hold] [--base N]
+ *                        [--settings JSON] [--hold] [--late N] [--base N]
  * Counts stages, as the goals are worded: suspicions and confirmed false alarms per 100
  * unchanged nights, over all of them and over those with at least 10 nights of history before
  * them (the goals' condition: the steady state, after the cold start's stricter rules),
@@ -19,7 +19,9 @@
  * was confirmed, as recognised when that night raises no alarm in the state the endpoint was in
  * before the change: e1 unless an earlier change, true or false, was confirmed; --hold keeps the
  * change on the third night instead, and the last column then counts confirmed changes wrongly
- * taken for a return to the state before them, and those that night alarms on). 25 prompts x 10
+ * taken for a return to the state before them, and those that night alarms on; --late N keeps
+ * the change N nights, a state of its own, and takes it back for 4: is the return recognised
+ * on one of them, and does one alarm?). 25 prompts x 10
  * samples a night at temperature 0.7. Default 10 trials (about a minute on 2 busy cores); the
  * measurement is --trials 40. Prints markdown tables. Every figure is fixed by seeds. */
 #include "detect.h"
@@ -247,6 +249,10 @@ struct result {
 
 /* --hold: the third night keeps the change (is a change that holds ever taken for a return?) */
 static int hold;
+/* --late N: the change holds N nights (a state of its own by then), then is taken back for
+ * LATE_BACK nights: is the return recognised on one of them? */
+static int late;
+#define LATE_BACK 4
 /* --base N: the baseline's samples a prompt (the replays took their first night, 10) */
 static int n_base = N_BASE;
 
@@ -256,12 +262,13 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 	struct sampleset *base = scenario_night(sc, trial, 0, 0, (size_t)n_base);
 	char hist[512], epoch[64], before[64] = "e1";
 	enum detect_stage s1 = DETECT_STAGE_NONE;
-	int n, change = sc->change != SCEN_NONE, confirmed = 0;
+	int n, change = sc->change != SCEN_NONE, confirmed = 0, got_back = 0, back_alarm = 0;
+	int span = late ? late : 2, backs = late ? LATE_BACK : 1;
 
 	snprintf(hist, sizeof(hist), "%s/%s-%llu.jsonl", dir, sc->name, trial);
-	/* a change scenario's third night takes the change back */
-	for (n = 1; n <= history + 2 + change; n++) {
-		int changed = change && n > history && (n <= history + 2 || hold);
+	/* a change scenario's third night (--late: the night after its span) takes it back */
+	for (n = 1; n <= history + (change ? span + backs : 2); n++) {
+		int changed = change && n > history && (n <= history + span || hold);
 		double noise = scenario_noise_factor(sc, trial, n);
 		struct sampleset *s = scenario_night(sc, trial, n, changed, N_SAMPLES);
 		enum detect_stage st;
@@ -288,10 +295,9 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		int sus = v == DETECT_CHANGED && st != DETECT_STAGE_CONFIRMED;
 
 		sampleset_free(s);
-		if (n > history + 2) {
-			res->reverts += confirmed;
-			res->back += confirmed && back;
-			res->third_alarm += confirmed && v == DETECT_CHANGED;
+		if (n > history + span) {
+			got_back |= back;
+			back_alarm |= v == DETECT_CHANGED;
 		} else if (!changed) {
 			count(&res->quiet, v);
 			res->suspected += sus;
@@ -316,7 +322,7 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->first_suspected += v == DETECT_CHANGED;
 			res->alarmed += v == DETECT_CHANGED;
 			s1 = v == DETECT_CHANGED ? st : DETECT_STAGE_NONE;
-		} else {
+		} else if (n == history + 2) {
 			count(&res->second, v);
 			res->alarmed += s1 == DETECT_STAGE_NONE && v == DETECT_CHANGED;
 			confirmed = s1 == DETECT_STAGE_CONFIRMED ||
@@ -324,6 +330,9 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			res->by_second += confirmed;
 		}
 	}
+	res->reverts += confirmed;
+	res->back += confirmed && got_back;
+	res->third_alarm += confirmed && back_alarm;
 	res->trials++;
 	sampleset_free(base);
 }
@@ -370,7 +379,7 @@ static void print_row(const struct scenario *sc, const struct result *r)
 		       r->first_suspected, r->trials, per100(r->first_suspected, r->trials),
 		       o_first, r->by_second, r->trials, per100(r->by_second, r->trials),
 		       r->alarmed, r->trials, per100(r->alarmed, r->trials), r->back, r->reverts);
-		if (hold)
+		if (hold || late)
 			printf("; alarmed %d", r->third_alarm);
 		printf(" |\n");
 	}
@@ -461,6 +470,10 @@ int main(int argc, char **argv)
 			null_history = tu_count_arg(argv[++i], null_history);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = 1;
+		} else if (!strcmp(argv[i], "--late") && i + 1 < argc) {
+			late = tu_count_arg(argv[++i], 2);
+			if (late < 2)
+				late = 2;
 		} else if (!strcmp(argv[i], "--base") && i + 1 < argc) {
 			n_base = tu_count_arg(argv[++i], n_base);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
@@ -475,7 +488,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: bench_scenarios [--trials N] [--history N] "
 					"[--null-history N] [--only NAME,...] [--settings JSON] "
-					"[--hold] [--base N]\n");
+					"[--hold] [--late N] [--base N]\n");
 			json_decref(settings);
 			return 2;
 		}
@@ -493,6 +506,12 @@ int main(int argc, char **argv)
 	       "%d unchanged nights of history, then the change on 2 nights (unchanged scenarios: "
 	       "%d + 2 nights)\n\n",
 	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, n_base, history, null_history);
+	if (late)
+		printf("--late %d: the change holds %d nights, then is taken back for %d nights; "
+		       "the last column counts the confirmed changes whose return one of those "
+		       "nights recognises (no alarm, the state before the change), and those on "
+		       "which one of them raises an alarm\n\n",
+		       late, late, LATE_BACK);
 	if (hold)
 		printf("--hold: the change holds on the third night too; the last column counts "
 		       "the confirmed changes that night wrongly takes for the state before them, "
