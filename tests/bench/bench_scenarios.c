@@ -503,9 +503,10 @@ int main(int argc, char **argv)
 	list = scenario_list(&n_list);
 	printf("plumbline detection on realistic scenarios: %d trials each (a new endpoint per "
 	       "trial), %d prompts x %d samples a night at T %.1f, baseline %d samples a prompt, "
-	       "%d unchanged nights of history, then the change on 2 nights (unchanged scenarios: "
+	       "%d unchanged nights of history, then the change on %d nights (unchanged scenarios: "
 	       "%d + 2 nights)\n\n",
-	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, n_base, history, null_history);
+	       trials, SCEN_PROMPTS, N_SAMPLES, SCEN_TEMP, n_base, history, late ? late : 2,
+	       null_history);
 	if (late)
 		printf("--late %d: the change holds %d nights, then is taken back for %d nights; "
 		       "the last column counts the confirmed changes whose return one of those "
