@@ -265,15 +265,12 @@ static void pwork_build(const struct detect_params *p, const struct detect_vecto
 
 static const char *const rate_names[R_N] = { "refusal", "json", "truncated", "novel" };
 
+/* Whether an answer is a bare JSON object or array (the pooled rate; fenced JSON is the
+ * per-prompt rates'). */
 static int parses_json(const char *text)
 {
-	size_t n;
-	const char *t = fingerprint_trim(text, &n);
-	json_t *v;
+	json_t *v = detect_json_doc(text, strlen(text));
 
-	if (!n || (*t != '{' && *t != '['))
-		return 0;
-	v = json_loadb(t, n, 0, NULL);
 	json_decref(v);
 	return v != NULL;
 }

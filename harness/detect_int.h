@@ -59,6 +59,9 @@ int detect_rates_against_baseline(int signal);
 
 /* ---- the shape of JSON answers (detect_keys.c) ---- */
 
+/* [t, t + n) as JSON when, past JSON's white space, it is an object or an array (a bare
+ * number or string is an answer, not a document); NULL otherwise. The caller decrefs. */
+json_t *detect_json_doc(const char *t, size_t n);
 /* An answer's JSON: the body of the first ``` block that is a JSON object or array (*fenced
  * 1), else the answer itself when it is one; NULL when neither. The caller decrefs. */
 json_t *detect_answer_json(const char *text, int *fenced);

@@ -17,9 +17,7 @@ static const char *skip_ws(const char *t, const char *end)
 	return t;
 }
 
-/* [t, t + n) as JSON when it is an object or an array (a bare number or string is an
- * answer, not a document); NULL otherwise. */
-static json_t *document(const char *t, size_t n)
+json_t *detect_json_doc(const char *t, size_t n)
 {
 	const char *s = skip_ws(t, t + n);
 
@@ -42,14 +40,14 @@ json_t *detect_answer_json(const char *text, int *fenced)
 		close = strstr(body + 1, "```");
 		if (!close)
 			break;
-		doc = document(body + 1, (size_t)(close - body - 1));
+		doc = detect_json_doc(body + 1, (size_t)(close - body - 1));
 		if (doc) {
 			*fenced = 1;
 			return doc;
 		}
 		open = strstr(close + 3, "```");
 	}
-	return document(text, strlen(text));
+	return detect_json_doc(text, strlen(text));
 }
 
 /* Adds every key path of v under prefix (its text in sb) to out: an object's keys joined by

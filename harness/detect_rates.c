@@ -38,17 +38,10 @@ static json_t *num(double x)
 /* Whether a signal leaves refusals out of the answers it judges (detect_rates_judged). */
 static int without_refusals(int signal)
 {
-	return signal == RS_JSON || signal == RS_FENCED || signal == RS_NOVEL || signal == RS_KEYS;
+	return signal == RS_JSON || signal == RS_FENCED || signal == RS_NOVEL;
 }
 
 int detect_rates_against_baseline(int signal)
-{
-	return signal == RS_NOVEL || signal == RS_KEYS;
-}
-
-/* Whether a signal's change is a rise only: novel answers and JSON keys off the baseline's
- * are what a changed model brings; fewer of them is no sign of one. */
-static int rise_only(int signal)
 {
 	return signal == RS_NOVEL || signal == RS_KEYS;
 }
@@ -722,8 +715,11 @@ static struct entry *rates_test(const struct detect_run *ev, const char *epoch, 
 	 * before that, at the conservative alpha. */
 	level = n_win >= (size_t)p->min_history ? fmax(p->alpha, p->rate_alpha) : p->alpha;
 	for (i = 0; i < n; i++) {
-		/* a fall counts only in a later state (its own rise, taken back) */
-		int up = rise_only(es[i].t.signal) && !strcmp(epoch, ev->base_epoch);
+		/* a rate counted against the baseline's answers (novel answers, JSON keys off
+		 * the baseline's) rises with a change, and fewer is no sign of one; in a later
+		 * state a fall counts (its own rise, taken back) */
+		int up = detect_rates_against_baseline(es[i].t.signal) &&
+			 !strcmp(epoch, ev->base_epoch);
 		int beyond = (up ? es[i].t.effect : fabs(es[i].t.effect)) > es[i].t.margin;
 
 		es[i].order = i;
@@ -1133,6 +1129,7 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 		json_object_set_new(r, "per_prompt", json_true());
 		if (best) {
 			char words[320], vs[80] = "", shared[160] = "";
+			const char *tells = top ? top->prompt : NULL;
 
 			if (best->against)
 				snprintf(vs, sizeof(vs), " (against %s, the state before %s)",
@@ -1150,12 +1147,10 @@ void detect_rates_judge(const struct detect_run *ev, struct decision *d)
 				snprintf(words, sizeof(words), "%s over %zu prompts%s%s",
 					 best->t.words, best->prompts, shared, vs);
 			}
-			if (k == RS_KEYS)
-				keys_words(ev,
-					   best->prompt ? best->prompt
-					   : top	? top->prompt
-							: NULL,
-					   words, sizeof(words));
+			if (k == RS_KEYS) /* the prompt that tells (NULL: the first with keys off)
+					   */
+				keys_words(ev, best->prompt ? best->prompt : tells, words,
+					   sizeof(words));
 			json_object_set_new(r, "words", json_string(words));
 		}
 	}
