@@ -350,9 +350,11 @@ int detect_rates_off(const struct detect_run *ev, const char *epoch);
  * tonight's. A noisy night suspected, then a change the next night, is a change of that next
  * night, not the suspected one confirmed. 0 when no rate test changed. */
 int detect_rates_since_suspect(const struct detect_run *ev, const struct decision *d);
-/* The first night of the current epoch's latest run of nights in the history (for an epoch a
- * suspicion opened, that night: its `from`, `suspected_prompts`, `suspected_rates`); NULL
- * when the history has none. */
+/* The night that opened the current epoch: the first night of its latest run of nights in
+ * the history (for an epoch a suspicion opened, that night: its `from`,
+ * `suspected_prompts`, `suspected_rates`); when a retraction or a return began that run,
+ * the suspicion that opened the epoch in an earlier one, if the next night confirmed it and
+ * the endpoint is in no unstable episode; NULL when the history has none. */
 const json_t *detect_epoch_first(const struct detect_run *ev);
 /* Whether the rates a young epoch's suspicion named (`named`: its suspected_rates) moved back
  * tonight towards the state `prev` it came from: every one nearer prev's rate than the

@@ -2908,6 +2908,34 @@ static void test_late_return_mix(void **state)
 	}
 }
 
+/* A change of rates that held twelve nights, its state left and entered again on the way (a
+ * lumpy night's suspicion, retracted the next night; on trial 8 also a night back at that
+ * one-night state, and the next back at the change's), taken back: the return is tested
+ * against the state the epoch came from, told by the suspicion that opened it, not by the
+ * first night of its latest run (a retraction or a return, which names none).
+ * bench_scenarios --late 12: sim-fence10's return recognised within four nights on 32 of 40
+ * confirmed changes, 15 before; trials 5 and 8 were two of those. */
+static void test_late_return_rates(void **state)
+{
+	static const unsigned long long trials[] = { 5, 8 };
+	struct detect_outcome out[12 + 12 + LATE_BACK];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(trials); i++) {
+		int n, back = 0;
+
+		scenario_nights("sim-fence10", trials[i], 12, 12, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		assert_string_not_equal(out[23].epoch, "e1");
+		for (n = 24; n < 24 + LATE_BACK; n++) {
+			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
+			back |= out[n].returned_epoch && !strcmp(out[n].epoch, "e1");
+		}
+		assert_true(back);
+	}
+}
+
 /* Novel answers named beside moved prompts do not take a young epoch back alone: two sim
  * prompts that move say a few new words over the prompts the night they are named, fewer the
  * next, by themselves. With "either back will do" for them, a change that held on its third
@@ -3076,6 +3104,7 @@ int main(void)
 		cmocka_unit_test(test_novel_alone_is_not_back),
 		cmocka_unit_test(test_late_return),
 		cmocka_unit_test(test_late_return_mix),
+		cmocka_unit_test(test_late_return_rates),
 		cmocka_unit_test(test_refusal_is_one_signal),
 		cmocka_unit_test(test_change_after_a_noisy_suspicion),
 		cmocka_unit_test(test_return_needs_rates),
