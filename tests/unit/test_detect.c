@@ -2859,6 +2859,24 @@ static void test_novel_over_prompts(void **state)
 		json_decref(secs[i]);
 }
 
+/* Scenario `name`'s trial: a change confirmed by its second night holds twelve nights, a
+ * state of its own by then, and is taken back: one of the LATE_BACK nights after is back at
+ * the state before it (e1: a return, no alarm), and none alarms. */
+static void assert_late_return(const char *name, unsigned long long trial)
+{
+	struct detect_outcome out[12 + 12 + LATE_BACK];
+	int n, back = 0;
+
+	scenario_nights(name, trial, 12, 12, NULL, out, NULL);
+	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+	assert_string_not_equal(out[23].epoch, "e1"); /* held: its own state */
+	for (n = 24; n < 24 + LATE_BACK; n++) {
+		assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
+		back |= out[n].returned_epoch && !strcmp(out[n].epoch, "e1");
+	}
+	assert_true(back);
+}
+
 /* A change that held twelve nights, a state of its own by then, taken back: in that state
  * novel answers that fall back to the baseline's are a move (its rise taken back), not "fewer,
  * no sign of a change" as against the baseline's own state, so the night is over its margins
@@ -2867,18 +2885,8 @@ static void test_novel_over_prompts(void **state)
  * novel answers counted only rising in every state; trial 12 was one of those. */
 static void test_late_return(void **state)
 {
-	struct detect_outcome out[12 + 12 + LATE_BACK];
-	int n, back = 0;
-
 	(void)state;
-	scenario_nights("ext-preamble", 12, 12, 12, NULL, out, NULL);
-	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
-	assert_string_not_equal(out[23].epoch, "e1"); /* held: its own state */
-	for (n = 24; n < 24 + LATE_BACK; n++) {
-		assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
-		back |= out[n].returned_epoch && !strcmp(out[n].epoch, "e1");
-	}
-	assert_true(back);
+	assert_late_return("ext-preamble", 12);
 }
 
 /* A move of two prompts that held twelve nights, taken back: in that state a categorical
@@ -2889,23 +2897,9 @@ static void test_late_return(void **state)
  * reference; trials 6 and 10 were two of those. */
 static void test_late_return_mix(void **state)
 {
-	static const unsigned long long trials[] = { 6, 10 };
-	struct detect_outcome out[12 + 12 + LATE_BACK];
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(trials); i++) {
-		int n, back = 0;
-
-		scenario_nights("cat-move2-still", trials[i], 12, 12, NULL, out, NULL);
-		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
-		assert_string_not_equal(out[23].epoch, "e1");
-		for (n = 24; n < 24 + LATE_BACK; n++) {
-			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
-			back |= out[n].returned_epoch && !strcmp(out[n].epoch, "e1");
-		}
-		assert_true(back);
-	}
+	assert_late_return("cat-move2-still", 6);
+	assert_late_return("cat-move2-still", 10);
 }
 
 /* A change of rates that held twelve nights, its state left and entered again on the way (a
@@ -2917,23 +2911,9 @@ static void test_late_return_mix(void **state)
  * confirmed changes, 15 before; trials 5 and 8 were two of those. */
 static void test_late_return_rates(void **state)
 {
-	static const unsigned long long trials[] = { 5, 8 };
-	struct detect_outcome out[12 + 12 + LATE_BACK];
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(trials); i++) {
-		int n, back = 0;
-
-		scenario_nights("sim-fence10", trials[i], 12, 12, NULL, out, NULL);
-		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
-		assert_string_not_equal(out[23].epoch, "e1");
-		for (n = 24; n < 24 + LATE_BACK; n++) {
-			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
-			back |= out[n].returned_epoch && !strcmp(out[n].epoch, "e1");
-		}
-		assert_true(back);
-	}
+	assert_late_return("sim-fence10", 5);
+	assert_late_return("sim-fence10", 8);
 }
 
 /* Novel answers named beside moved prompts do not take a young epoch back alone: two sim
