@@ -863,8 +863,8 @@ static double mix_model_p(const json_t *ref, double n_ref, double n, double stat
 static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t *cur, size_t n_cur,
 		     double *x, size_t *m)
 {
-	json_t *ref = !strcmp(ev->cur_epoch, ev->base_epoch) ? json_deep_copy(sl->mix_base)
-							     : json_object();
+	int is_e1 = !strcmp(ev->cur_epoch, ev->base_epoch); /* the baseline's state */
+	json_t *ref = is_e1 ? json_deep_copy(sl->mix_base) : json_object();
 	json_t *known;
 	const json_t **night = xcalloc(n_cur ? n_cur : 1, sizeof(*night));
 	double n_ref, *dev;
@@ -888,10 +888,14 @@ static int mix_level(const struct detect_run *ev, struct slot *sl, const size_t 
 	}
 	n_ref = mix_n(ref);
 	/* answers given before: the reference's, and the baseline's in any state (an answer
-	 * the endpoint gave in another state is no new wording) */
-	known = json_deep_copy(ref);
-	if (strcmp(ev->cur_epoch, ev->base_epoch))
+	 * the endpoint gave in another state is no new wording); in the baseline's state that
+	 * is the reference itself, read only */
+	if (is_e1) {
+		known = json_incref(ref);
+	} else {
+		known = json_deep_copy(ref);
 		mix_add(known, sl->mix_base);
+	}
 	sl->nov.k = sl->nov.n = sl->nov.hk = sl->nov.hn = 0;
 	for (j = 0; j < *m; j++) {
 		double n_j = mix_n(night[j]), k_j = mix_unseen(night[j], known, night[j], NULL);
