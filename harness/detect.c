@@ -402,6 +402,41 @@ size_t *detect_window(const struct detect_params *p, const json_t *recs, const c
 	return epoch_window(p, recs, epoch, n);
 }
 
+size_t *detect_epoch_run(const struct detect_run *ev, size_t *n)
+{
+	size_t i = json_array_size(ev->recs), cnt = 0;
+	size_t *idx = xmalloc((i ? i : 1) * sizeof(*idx));
+
+	while (i-- > 0 && cnt < (size_t)ev->p->window) {
+		const json_t *r = json_array_get(ev->recs, i);
+
+		if (strcmp(rec_epoch(r), ev->cur_epoch))
+			break;
+		if (rec_usable(r))
+			idx[cnt++] = i;
+	}
+	for (i = 0; i < cnt / 2; i++) {
+		size_t t = idx[i];
+
+		idx[i] = idx[cnt - 1 - i];
+		idx[cnt - 1 - i] = t;
+	}
+	*n = cnt;
+	return idx;
+}
+
+int detect_cusum_back(const double *llr, size_t n)
+{
+	double h = log(DETECT_RETURN_ARL), s = 0;
+	size_t j;
+
+	/* a night adds half the level at most: a return rests on two nights at least, not on
+	 * one night's few answers that the state's pooled nights happen never to have shown */
+	for (j = 0; j < n; j++)
+		s = fmax(0, s + fmin(llr[j], h / 2));
+	return n && llr[n - 1] > 0 && s >= h * (1 - 1e-9);
+}
+
 /* Centre of one epoch's window, and the endpoint's night-to-night spread pooled over all
  * epochs (deviations from each epoch's own median), for the series at `path`. */
 static void series_level(const struct detect_params *p, const json_t *recs, const char *epoch,
@@ -2097,18 +2132,35 @@ static double pool_loglik(const json_t *night, const json_t *pool, double k)
 	return ll;
 }
 
+/* A night's answers (counts by hash) log-likelihood ratio under two states' pooled answers,
+ * a's over b's, each smoothed by half an answer over the answers any of the three gave. */
+static double mix_llr(const json_t *night, const json_t *a, const json_t *b)
+{
+	json_t *all = json_deep_copy(a);
+	double k, llr;
+
+	json_object_update(all, (json_t *)b);
+	json_object_update(all, (json_t *)night);
+	k = (double)json_object_size(all);
+	llr = pool_loglik(night, a, k) - pool_loglik(night, b, k);
+	json_decref(all);
+	return llr;
+}
+
 /* Which of two states a categorical prompt's answers tonight are likelier under: the state
  * before a young epoch (its window's answers, and the baseline's when it is the baseline's
  * state) or the young epoch (its nights' answers). 1: the state before, 0: the young epoch,
  * -1: not categorical or no answers kept. *llr: the log-likelihood ratio, the state before's
  * over the young epoch's (0 with -1). The answers' mix, not their distance from the
  * baseline: ten answers of a mix that moved come out at the old state's usual distance
- * now and then, seldom likelier under its mix. */
+ * now and then, seldom likelier under its mix. With run (n_run nights, detect_epoch_run), each
+ * of those nights' ratio is added to llr_run[j] too. */
 static int likelier_before(const struct detect_run *ev, const struct slot *sl, const size_t *old,
-			   size_t np, const size_t *cur, size_t nc, const char *prev, double *llr)
+			   size_t np, const size_t *cur, size_t nc, const char *prev, double *llr,
+			   const size_t *run, size_t n_run, double *llr_run)
 {
-	json_t *a, *b, *all;
-	double k;
+	json_t *a, *b, *m;
+	size_t j;
 	int r = -1;
 
 	*llr = 0;
@@ -2120,13 +2172,15 @@ static int likelier_before(const struct detect_run *ev, const struct slot *sl, c
 	pool_answers(ev->recs, old, np, sl->id, a);
 	pool_answers(ev->recs, cur, nc, sl->id, b);
 	if (json_object_size(a) && json_object_size(b)) {
-		all = json_deep_copy(a);
-		json_object_update(all, b);
-		json_object_update(all, sl->mix_night);
-		k = (double)json_object_size(all);
-		*llr = pool_loglik(sl->mix_night, a, k) - pool_loglik(sl->mix_night, b, k);
+		*llr = mix_llr(sl->mix_night, a, b);
 		r = *llr >= 0;
-		json_decref(all);
+		for (j = 0; j < n_run; j++) {
+			m = json_object_get(json_object_get(json_array_get(ev->recs, run[j]),
+							    "answers"),
+					    sl->id);
+			if (json_object_size(m))
+				llr_run[j] += mix_llr(m, a, b);
+		}
 	}
 	json_decref(a);
 	json_decref(b);
@@ -2174,18 +2228,26 @@ static json_t *epoch_named(const struct detect_run *ev, const json_t *first)
  * further against that state's nights than the change moved them against the baseline's, too
  * few for an alarm on most nights (bench_scenarios --late 12: cat-new2's return recognised
  * within four nights on 26 of 37 confirmed changes when a young epoch alone was judged so).
+ * An epoch with min_history nights of its own has many nights on which its prompts may
+ * look back by chance: there the categorical ones' evidence adds up over the nights since
+ * the endpoint entered it (detect_cusum_back) in place of tonight's alone.
  * 1: back, 0: not, -1: none tells the states apart. */
 #define BACK_LR 1000.0
 static int named_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
-	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0, cat = 0, other_near = 0;
-	double llr, sum_llr = 0;
+	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0, cat = 0, other_near = 0, n_run = 0;
+	double llr, sum_llr = 0, *llr_run = NULL;
 	const json_t *id;
-	size_t *cur, *old;
+	size_t *cur, *old, *run = NULL;
 	double *x;
+	int r;
 
 	cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
 	old = epoch_window(ev->p, ev->recs, prev, &np);
+	if (nc >= (size_t)ev->p->min_history) {
+		run = detect_epoch_run(ev, &n_run);
+		llr_run = xcalloc(n_run + 1, sizeof(*llr_run));
+	}
 	x = xmalloc((nc + np + 1) * sizeof(*x));
 	for (i = 0; i < ev->n_w; i++) {
 		const struct slot *sl = &ev->w[i];
@@ -2201,7 +2263,7 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 		if (!m1 || !m2 || fabs(mc - mp) <= ev->p->prompt_floor)
 			continue;
 		apart++;
-		like = likelier_before(ev, sl, old, np, cur, nc, prev, &llr);
+		like = likelier_before(ev, sl, old, np, cur, nc, prev, &llr, run, n_run, llr_run);
 		if (like >= 0) {
 			nearer += (size_t)like;
 			cat++;
@@ -2212,12 +2274,19 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 			other_near++;
 		}
 	}
+	if (!apart)
+		r = -1;
+	else if (run && cat) {
+		llr_run[n_run] = sum_llr;
+		r = other_near == apart - cat && detect_cusum_back(llr_run, n_run + 1);
+	} else
+		r = nearer == apart || (cat && other_near == apart - cat && sum_llr > log(BACK_LR));
 	free(cur);
 	free(old);
+	free(run);
+	free(llr_run);
 	free(x);
-	if (!apart)
-		return -1;
-	return nearer == apart || (cat && other_near == apart - cat && sum_llr > log(BACK_LR));
+	return r;
 }
 
 /* The rates of a suspicion (suspected_rates) but novel answers: beside named prompts a weak

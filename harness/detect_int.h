@@ -312,6 +312,25 @@ void detect_vocab_new_words(const struct vocab *v, const char *text, struct hmap
  * *n), the window every level is judged on. */
 size_t *detect_window(const struct detect_params *p, const json_t *recs, const char *epoch,
 		      size_t *n);
+/* detect.c: the usable nights of the current epoch's latest run in the history (indices into
+ * recs, oldest first; a new array of *n): the nights since the endpoint last entered its
+ * state, the most recent too, at most `window` of them. */
+size_t *detect_epoch_run(const struct detect_run *ev, size_t *n);
+/* A return judged on evidence that adds up over nights (Page's CUSUM): llr[0..n), each
+ * night's log-likelihood ratio of the state before over the current one, oldest first,
+ * tonight's last. 1 when tonight's ratio favours the state before and the CUSUM
+ * S_j = max(0, S_j-1 + min(llr[j], h / 2)) reaches h = log DETECT_RETURN_ARL tonight.
+ * Were the two states' answers known exactly, a state that holds would reach h no more than
+ * once in DETECT_RETURN_ARL nights on average (Page; the ratios' expectation is negative
+ * under it): the false-return control of a state that holds many nights, where a test of
+ * each night alone has a chance of a false return every night. A return that shows a little
+ * each night is recognised when the nights add up. The states are estimated from their
+ * pooled nights, so this is a bound to measure against, not a guarantee: a label those
+ * nights happen never to have shown, answered twice tonight, makes one night's ratio 10^4 on
+ * its own (labels-move2, --late 12 --hold). Hence the cap: a return rests on two nights at
+ * least. */
+#define DETECT_RETURN_ARL 100.0
+int detect_cusum_back(const double *llr, size_t n);
 
 /* detect_rates.c: counts one prompt's answers (NULL: none) into out. With ks, the JSON
  * prompt's keys too: base, ps is the baseline, whose answers go into ks (and its own answers
@@ -356,12 +375,16 @@ int detect_rates_since_suspect(const struct detect_run *ev, const struct decisio
  * the suspicion that opened the epoch in an earlier one, if the next night confirmed it and
  * the endpoint is in no unstable episode; NULL when the history has none. */
 const json_t *detect_epoch_first(const struct detect_run *ev);
-/* Whether the rates a young epoch's suspicion named (`named`: its suspected_rates) moved back
+/* Whether the rates an epoch's suspicion named (`named`: its suspected_rates) moved back
  * tonight towards the state `prev` it came from: every one nearer prev's rate than the
- * epoch's, and one at least away from the epoch's beyond its sampling noise (Fisher, at fdr;
- * match_older then judges tonight against prev's state). Each signal is judged once, on its
- * named prompts' counts pooled: ten answers of one prompt cannot show a rate of 10% falling
- * back to 0%, the same fall over twenty prompts can. 0 when nothing is named. */
+ * epoch's, and, in an epoch younger than min_history nights, one at least away from the
+ * epoch's beyond its sampling noise (Fisher, at fdr); in an older one, the log-likelihood
+ * ratios of the two states' rates added up over the nights since the endpoint entered it
+ * (detect_cusum_back): a state that holds many nights has many nights on which a rate of
+ * 10% may show none by chance. match_older then judges tonight against prev's state. Each
+ * signal is judged once, on its named prompts' counts pooled: ten answers of one prompt
+ * cannot show a rate of 10% falling back to 0%, the same fall over twenty prompts can. 0 when
+ * nothing is named. */
 int detect_rates_back(const struct detect_run *ev, const json_t *named, const char *prev);
 /* 1 when `epoch` explains tonight's moved rates: for every rate test suspected against the
  * current epoch (q <= fdr beyond the margin; checks aside), that epoch's reference rate of the

@@ -831,55 +831,113 @@ static double night_rate(const struct detect_run *ev, const char *id, int signal
 	return n ? (double)hits / (double)n : 0;
 }
 
+/* One history line's (r) hits and judged answers of signal over prompt id (NULL: every prompt
+ * answered tonight), added to *hits and *n. */
+static void line_counts(const struct detect_run *ev, const json_t *r, const char *id, int signal,
+			size_t *hits, size_t *n)
+{
+	const json_t *rates = json_object_get(r, "prompt_rates");
+	size_t i, c, h, nk;
+
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *w = &ev->w[i];
+
+		if (!w->id || !w->rc_night.n || (id && strcmp(id, w->id)))
+			continue;
+		if (record_counts(json_object_get(rates, w->id), signal, &c, &h, &nk))
+			*hits += h, *n += nk;
+	}
+}
+
+/* A named rate (o) read for signal k: whether it is pooled as k's named prompts are (one
+ * entry over every prompt, "*", holds them all), and the prompt it names (NULL: every one). */
+static int named_pooled(const json_t *o, size_t k, const int *all, const char **id)
+{
+	const char *pr = json_string_value(json_object_get(o, "prompt"));
+
+	if ((size_t)named_signal(o) != k || all[k] != !strcmp(pr, "*"))
+		return 0;
+	*id = strcmp(pr, "*") ? pr : NULL;
+	return 1;
+}
+
 int detect_rates_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
 	/* per signal, the named prompts' counts pooled: the young epoch's (c), prev's (p) and
 	 * tonight's (n); a rate named over every prompt ("*") is that pool alone */
 	size_t hc[RS_N] = { 0 }, nc[RS_N] = { 0 }, hp[RS_N] = { 0 }, np[RS_N] = { 0 };
-	size_t hn[RS_N] = { 0 }, nn[RS_N] = { 0 }, i, k, back = 0;
-	int all[RS_N] = { 0 }, listed[RS_N] = { 0 };
+	size_t hn[RS_N] = { 0 }, nn[RS_N] = { 0 }, i, j, k, back = 0, n_win, n_run;
+	int all[RS_N] = { 0 }, listed[RS_N] = { 0 }, mature;
 	const json_t *o;
+	const char *pr;
+	size_t *run;
+	double *llr;
 
 	json_array_foreach(named, i, o)
 	{
-		const char *pr = json_string_value(json_object_get(o, "prompt"));
-
+		pr = json_string_value(json_object_get(o, "prompt"));
 		k = (size_t)named_signal(o);
 		if (k == RS_N || !pr)
 			return 0;
 		listed[k] = 1;
 		all[k] |= !strcmp(pr, "*");
 	}
-	json_array_foreach(named, i, o)
-	{
-		const char *pr = json_string_value(json_object_get(o, "prompt"));
-		size_t h, n;
-
-		k = (size_t)named_signal(o); /* known: the pass above returned otherwise */
-		if (all[k] != !strcmp(pr, "*"))
-			continue; /* the pool over every prompt holds this prompt's counts */
-		if (!strcmp(pr, "*"))
-			pr = NULL;
-		reference_counts(ev, ev->cur_epoch, pr, (int)k, &h, &n);
-		hc[k] += h, nc[k] += n;
-		reference_counts(ev, prev, pr, (int)k, &h, &n);
-		hp[k] += h, np[k] += n;
-		night_counts(ev, pr, (int)k, &h, &n);
-		hn[k] += h, nn[k] += n;
-	}
 	for (k = 0; k < RS_N; k++) {
-		double rc, rp, rn, p;
+		json_array_foreach(named, i, o)
+		{
+			size_t h, n;
+
+			if (!named_pooled(o, k, all, &pr))
+				continue; /* the pool over every prompt holds this prompt's counts
+					   */
+			reference_counts(ev, ev->cur_epoch, pr, (int)k, &h, &n);
+			hc[k] += h, nc[k] += n;
+			reference_counts(ev, prev, pr, (int)k, &h, &n);
+			hp[k] += h, np[k] += n;
+			night_counts(ev, pr, (int)k, &h, &n);
+			hn[k] += h, nn[k] += n;
+		}
+	}
+	/* an epoch with min_history nights of its own: the return's evidence added up over the
+	 * nights since the endpoint entered it (detect_cusum_back), each night's log-likelihood
+	 * ratio of the two states' pooled rates (smoothed by half an answer); a younger one: a
+	 * test of tonight alone (below) */
+	free(detect_window(ev->p, ev->recs, ev->cur_epoch, &n_win));
+	mature = n_win >= (size_t)ev->p->min_history;
+	run = mature ? detect_epoch_run(ev, &n_run) : NULL;
+	llr = mature ? xcalloc(n_run + 1, sizeof(*llr)) : NULL;
+	for (k = 0; k < RS_N; k++) {
+		double rc, rp, rn, p, lh, lm;
 
 		if (!listed[k])
 			continue;
 		if (!nc[k] || !np[k] || !nn[k])
-			return 0;
+			break;
 		rc = (double)hc[k] / (double)nc[k];
 		rp = (double)hp[k] / (double)np[k];
 		rn = (double)hn[k] / (double)nn[k];
 		/* every one nearer prev's rate than the epoch's ... */
 		if (fabs(rn - rp) >= fabs(rn - rc))
-			return 0;
+			break;
+		if (mature) {
+			rp = ((double)hp[k] + 0.5) / ((double)np[k] + 1);
+			rc = ((double)hc[k] + 0.5) / ((double)nc[k] + 1);
+			lh = log(rp / rc);
+			lm = log((1 - rp) / (1 - rc));
+			for (j = 0; j < n_run; j++) {
+				size_t h = 0, n = 0;
+
+				json_array_foreach(named, i, o)
+				{
+					if (named_pooled(o, k, all, &pr))
+						line_counts(ev, json_array_get(ev->recs, run[j]),
+							    pr, (int)k, &h, &n);
+				}
+				llr[j] += (double)h * lh + (double)(n - h) * lm;
+			}
+			llr[n_run] += (double)hn[k] * lh + (double)(nn[k] - hn[k]) * lm;
+			continue;
+		}
 		/* ... and one at least back beyond the young epoch's sampling noise (a JSON rate
 		 * that fell with the refusals in JSON answers has a few answers to show it): the
 		 * one-sided mid-p in the direction back, as a suspicion's rates are confirmed (the
@@ -896,6 +954,12 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 		}
 		back += p <= ev->p->fdr;
 	}
+	if (k < RS_N) /* one not nearer prev's, or without answers */
+		back = 0;
+	else if (mature)
+		back = (size_t)detect_cusum_back(llr, n_run + 1);
+	free(run);
+	free(llr);
 	return back > 0;
 }
 

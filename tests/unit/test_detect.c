@@ -2930,6 +2930,43 @@ static void test_late_return_named(void **state)
 	assert_late_return("cat-new2", 23);
 }
 
+/* Scenario `name`'s trial: a change confirmed by its second night holds sixteen nights, and
+ * none of the last LATE_BACK of them, in a state of its own by then, is taken for the state
+ * before it (e1). */
+static void assert_late_hold(const char *name, unsigned long long trial)
+{
+	struct detect_outcome out[12 + 16 + LATE_BACK];
+	int n;
+
+	scenario_nights(name, trial, 12, 16, NULL, out, NULL);
+	assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+	for (n = 24; n < 28; n++) {
+		if (out[n].returned_epoch)
+			assert_string_not_equal(out[n].epoch, "e1");
+	}
+}
+
+/* A state that holds many nights has many nights on which it may look back by chance: fences
+ * on 10% of answers show none among a night's twenty now and then, two moved labels come out
+ * likelier under the state before on some night. Tested night by night, a change held twelve
+ * nights was taken for a return on one of the four nights after on 5 of 40 sim-fence10
+ * endpoints (trials 8, 19, 36 and 38) and 6 of 14 labels-move2 (trial 12 among them: one
+ * night 18000 times likelier under the state before, two labels its pooled nights never
+ * gave) (bench_scenarios --late 12 --hold). An epoch with min_history nights of its own is
+ * judged back on the evidence of its nights added up (detect_cusum_back): sim-fence10 0 of
+ * 40, labels-move2 5 of 14, and none of these. */
+static void test_late_hold_not_back(void **state)
+{
+	static const unsigned long long fence[] = { 8, 19, 36, 38 }, labels[] = { 12 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(fence); i++)
+		assert_late_hold("sim-fence10", fence[i]);
+	for (i = 0; i < ARRAY_SIZE(labels); i++)
+		assert_late_hold("labels-move2", labels[i]);
+}
+
 /* Novel answers named beside moved prompts do not take a young epoch back alone: two sim
  * prompts that move say a few new words over the prompts the night they are named, fewer the
  * next, by themselves. With "either back will do" for them, a change that held on its third
@@ -3098,6 +3135,7 @@ int main(void)
 		cmocka_unit_test(test_novel_alone_is_not_back),
 		cmocka_unit_test(test_late_return),
 		cmocka_unit_test(test_late_return_named),
+		cmocka_unit_test(test_late_hold_not_back),
 		cmocka_unit_test(test_late_return_mix),
 		cmocka_unit_test(test_late_return_rates),
 		cmocka_unit_test(test_refusal_is_one_signal),

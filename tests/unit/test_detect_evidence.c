@@ -1,6 +1,7 @@
 /* test_detect_evidence.c: the combination of per-prompt evidence (detect_evidence_combine):
  * Benjamini-Hochberg over every signal of every prompt as one family, a prompt moved only
- * when its q clears its level and its effect clears its margin. */
+ * when its q clears its level and its effect clears its margin; and a return's evidence
+ * added up over nights (detect_cusum_back). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,13 +107,36 @@ static void test_evidence_capacity(void **state)
 	assert_int_equal(w.n_ev, DETECT_MAX_EVIDENCE);
 }
 
+/* Page's CUSUM at h = log DETECT_RETURN_ARL, each night adding h / 2 at most. */
+static void test_cusum_back(void **state)
+{
+	const double h = log(DETECT_RETURN_ARL);
+	/* two nights at the cap reach h */
+	const double two[] = { -20, -15, h / 2, h / 2 };
+	/* one night, however strong, does not */
+	const double one[] = { -20, -15, -12, 50 };
+	/* weak nights add up; the sum restarts at 0 after a night against */
+	const double weak[] = { 1.5, 1.5, -9, 1.5, 1.5, 1.5, 0.2 };
+	const double weak_short[] = { 1.5, 1.5, -9, 1.5, 1.5, 1.5 };
+	/* tonight must favour the state before, whatever the nights before said */
+	const double against[] = { 3, 3, 3, -0.1 };
+
+	(void)state;
+	assert_true(detect_cusum_back(two, 4));
+	assert_false(detect_cusum_back(two, 3));
+	assert_false(detect_cusum_back(one, 4));
+	assert_true(detect_cusum_back(weak, 7));
+	assert_false(detect_cusum_back(weak_short, 6));
+	assert_false(detect_cusum_back(against, 4));
+	assert_false(detect_cusum_back(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bh_family),
-		cmocka_unit_test(test_margin_and_level),
-		cmocka_unit_test(test_wilkinson_pair),
-		cmocka_unit_test(test_evidence_capacity),
+		cmocka_unit_test(test_bh_family),      cmocka_unit_test(test_margin_and_level),
+		cmocka_unit_test(test_wilkinson_pair), cmocka_unit_test(test_evidence_capacity),
+		cmocka_unit_test(test_cusum_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
