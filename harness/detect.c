@@ -2233,7 +2233,8 @@ static json_t *epoch_named(const struct detect_run *ev, const json_t *first)
  * the endpoint entered it (detect_cusum_back) in place of tonight's alone.
  * 1: back, 0: not, -1: none tells the states apart. */
 #define BACK_LR 1000.0
-static int named_back(const struct detect_run *ev, const json_t *named, const char *prev)
+static int named_back(const struct detect_run *ev, const json_t *named, const char *prev,
+		      double *tonight)
 {
 	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0, cat = 0, other_near = 0, n_run = 0;
 	double llr, sum_llr = 0, *llr_run = NULL;
@@ -2274,6 +2275,7 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 			other_near++;
 		}
 	}
+	*tonight = sum_llr;
 	if (!apart)
 		r = -1;
 	else if (run && cat) {
@@ -2316,6 +2318,7 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	const json_t *first = detect_epoch_first(ev), *rates;
 	json_t *named, *strong;
+	double llr;
 	int back;
 
 	if (!json_is_string(json_object_get(first, "from")))
@@ -2328,7 +2331,7 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 		json_decref(named);
 		return detect_rates_back(ev, rates, prev);
 	}
-	back = named_back(ev, named, prev);
+	back = named_back(ev, named, prev, &llr);
 	json_decref(named);
 	/* beside named prompts, the rates it named but novel answers: those fall back by
 	 * themselves (a change of two prompts' answers says a few new words the night it is
@@ -2344,6 +2347,27 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 	back = back || (json_array_size(strong) && detect_rates_back(ev, strong, prev));
 	json_decref(strong);
 	return back;
+}
+
+/* Whether tonight still shows the current epoch's change against the state it came from
+ * (prev): the categorical prompts that made it (epoch_named) answer at least BACK_LR times
+ * likelier under the epoch's nights than under that state's. A night over its margins
+ * against a state that holds (a lumpy night's other prompts) may match the state before it
+ * on the whole, two moved prompts being too few to tell; their answers tell it. */
+static int still_changed(const struct detect_run *ev, const char *prev)
+{
+	const json_t *first = detect_epoch_first(ev);
+	const char *from = json_string_value(json_object_get(first, "from"));
+	json_t *named;
+	double llr = 0;
+
+	if (!from || strcmp(from, prev))
+		return 0;
+	named = epoch_named(ev, first);
+	if (json_array_size(named))
+		named_back(ev, named, prev, &llr);
+	json_decref(named);
+	return llr < -log(BACK_LR);
 }
 
 /* Whether tonight, still changed against the state before last night's suspicion, is not
@@ -2433,6 +2457,11 @@ static void stage_decide(struct detect_run *ev, struct decision *d)
 		return;
 	}
 	e = match_older(ev, d);
+	/* the state before the current epoch's change, while the prompts that made it still show
+	 * the change: not that state (a lumpy night of a change that holds, over its margins
+	 * against it, was taken for a return: labels-move2 with --late 12 --hold) */
+	if (e >= 0 && !ev->suspect[0] && still_changed(ev, ev->eps[e].id))
+		e = -1;
 	if (e >= 0 && !(ev->suspect[0] && !strcmp(ev->eps[e].id, ev->suspect))) {
 		d->returned = d->multi_state = 1;
 		d->stage = ev->suspect[0] ? DETECT_STAGE_RETRACTED : DETECT_STAGE_NONE;
