@@ -404,9 +404,14 @@ size_t *detect_window(const struct detect_params *p, const json_t *recs, const c
 
 size_t *detect_epoch_run(const struct detect_run *ev, size_t *n)
 {
-	size_t i = json_array_size(ev->recs), cnt = 0;
-	size_t *idx = xmalloc((i ? i : 1) * sizeof(*idx));
+	size_t i = json_array_size(ev->recs), cnt = 0, *idx;
 
+	*n = 0;
+	free(epoch_window(ev->p, ev->recs, ev->cur_epoch, &cnt));
+	if (cnt < (size_t)ev->p->min_history)
+		return NULL; /* young: a return is judged on tonight alone */
+	cnt = 0;
+	idx = xmalloc((i ? i : 1) * sizeof(*idx));
 	while (i-- > 0 && cnt < (size_t)ev->p->window) {
 		const json_t *r = json_array_get(ev->recs, i);
 
@@ -2216,6 +2221,58 @@ static json_t *epoch_named(const struct detect_run *ev, const json_t *first)
 	return named;
 }
 
+#define BACK_LR 1000.0
+
+/* Tonight's evidence of the prompts named (named_back): of those that tell the two states
+ * apart, how many, how many are nearer prev, how many are categorical and how many of the
+ * others are nearer, and the categorical ones' log-likelihood ratio summed (prev's over the
+ * epoch's). With run (n_run nights, detect_epoch_run), each of those nights' categorical
+ * ratio is added to llr_run[j] too. */
+struct named_tonight {
+	size_t apart, nearer, cat, other_near;
+	double llr;
+};
+
+static void named_judge(const struct detect_run *ev, const json_t *named, const char *prev,
+			const size_t *run, size_t n_run, double *llr_run, struct named_tonight *t)
+{
+	size_t i, j, nc, np, m1, m2;
+	const json_t *id;
+	size_t *cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
+	size_t *old = epoch_window(ev->p, ev->recs, prev, &np);
+	double *x = xmalloc((nc + np + 1) * sizeof(*x)), llr;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < ev->n_w; i++) {
+		const struct slot *sl = &ev->w[i];
+		double mc, mp;
+		int listed = 0, like;
+
+		json_array_foreach(named, j, id)
+			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
+		if (!listed || !sl->n_b)
+			continue;
+		mc = prompt_median(ev->recs, cur, nc, sl->id, x, &m1);
+		mp = prompt_median(ev->recs, old, np, sl->id, x, &m2);
+		if (!m1 || !m2 || fabs(mc - mp) <= ev->p->prompt_floor)
+			continue;
+		t->apart++;
+		like = likelier_before(ev, sl, old, np, cur, nc, prev, &llr, run, n_run, llr_run);
+		if (like >= 0) {
+			t->nearer += (size_t)like;
+			t->cat++;
+			t->llr += llr;
+		} else if (fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
+			   fabs(sl->res.obs - mc) > ev->p->prompt_floor) {
+			t->nearer++;
+			t->other_near++;
+		}
+	}
+	free(cur);
+	free(old);
+	free(x);
+}
+
 /* Whether the prompts that made the epoch (epoch_named) are back at the state prev it came
  * from, of those that the two states tell apart (usual distances from the baseline more than
  * prompt_floor apart): a categorical prompt's answers tonight likelier under the old state's
@@ -2232,62 +2289,24 @@ static json_t *epoch_named(const struct detect_run *ev, const json_t *first)
  * look back by chance: there the categorical ones' evidence adds up over the nights since
  * the endpoint entered it (detect_cusum_back) in place of tonight's alone.
  * 1: back, 0: not, -1: none tells the states apart. */
-#define BACK_LR 1000.0
-static int named_back(const struct detect_run *ev, const json_t *named, const char *prev,
-		      double *tonight)
+static int named_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
-	size_t i, j, nc, np, m1, m2, apart = 0, nearer = 0, cat = 0, other_near = 0, n_run = 0;
-	double llr, sum_llr = 0, *llr_run = NULL;
-	const json_t *id;
-	size_t *cur, *old, *run = NULL;
-	double *x;
+	size_t n_run, *run = detect_epoch_run(ev, &n_run);
+	double *llr_run = run ? xcalloc(n_run + 1, sizeof(*llr_run)) : NULL;
+	struct named_tonight t;
 	int r;
 
-	cur = epoch_window(ev->p, ev->recs, ev->cur_epoch, &nc);
-	old = epoch_window(ev->p, ev->recs, prev, &np);
-	if (nc >= (size_t)ev->p->min_history) {
-		run = detect_epoch_run(ev, &n_run);
-		llr_run = xcalloc(n_run + 1, sizeof(*llr_run));
-	}
-	x = xmalloc((nc + np + 1) * sizeof(*x));
-	for (i = 0; i < ev->n_w; i++) {
-		const struct slot *sl = &ev->w[i];
-		double mc, mp;
-		int listed = 0, like;
-
-		json_array_foreach(named, j, id)
-			listed |= json_is_string(id) && !strcmp(json_string_value(id), sl->id);
-		if (!listed || !sl->n_b)
-			continue;
-		mc = prompt_median(ev->recs, cur, nc, sl->id, x, &m1);
-		mp = prompt_median(ev->recs, old, np, sl->id, x, &m2);
-		if (!m1 || !m2 || fabs(mc - mp) <= ev->p->prompt_floor)
-			continue;
-		apart++;
-		like = likelier_before(ev, sl, old, np, cur, nc, prev, &llr, run, n_run, llr_run);
-		if (like >= 0) {
-			nearer += (size_t)like;
-			cat++;
-			sum_llr += llr;
-		} else if (fabs(sl->res.obs - mp) < fabs(sl->res.obs - mc) &&
-			   fabs(sl->res.obs - mc) > ev->p->prompt_floor) {
-			nearer++;
-			other_near++;
-		}
-	}
-	*tonight = sum_llr;
-	if (!apart)
+	named_judge(ev, named, prev, run, n_run, llr_run, &t);
+	if (!t.apart)
 		r = -1;
-	else if (run && cat) {
-		llr_run[n_run] = sum_llr;
-		r = other_near == apart - cat && detect_cusum_back(llr_run, n_run + 1);
+	else if (run && t.cat) {
+		llr_run[n_run] = t.llr;
+		r = t.other_near == t.apart - t.cat && detect_cusum_back(llr_run, n_run + 1);
 	} else
-		r = nearer == apart || (cat && other_near == apart - cat && sum_llr > log(BACK_LR));
-	free(cur);
-	free(old);
+		r = t.nearer == t.apart ||
+		    (t.cat && t.other_near == t.apart - t.cat && t.llr > log(BACK_LR));
 	free(run);
 	free(llr_run);
-	free(x);
 	return r;
 }
 
@@ -2318,7 +2337,6 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 {
 	const json_t *first = detect_epoch_first(ev), *rates;
 	json_t *named, *strong;
-	double llr;
 	int back;
 
 	if (!json_is_string(json_object_get(first, "from")))
@@ -2331,7 +2349,7 @@ static int taken_back(const struct detect_run *ev, char *prev, size_t len)
 		json_decref(named);
 		return detect_rates_back(ev, rates, prev);
 	}
-	back = named_back(ev, named, prev, &llr);
+	back = named_back(ev, named, prev);
 	json_decref(named);
 	/* beside named prompts, the rates it named but novel answers: those fall back by
 	 * themselves (a change of two prompts' answers says a few new words the night it is
@@ -2359,15 +2377,15 @@ static int still_changed(const struct detect_run *ev, const char *prev)
 	const json_t *first = detect_epoch_first(ev);
 	const char *from = json_string_value(json_object_get(first, "from"));
 	json_t *named;
-	double llr = 0;
+	struct named_tonight t = { 0 };
 
 	if (!from || strcmp(from, prev))
 		return 0;
 	named = epoch_named(ev, first);
 	if (json_array_size(named))
-		named_back(ev, named, prev, &llr);
+		named_judge(ev, named, prev, NULL, 0, NULL, &t);
 	json_decref(named);
-	return llr < -log(BACK_LR);
+	return t.llr < -log(BACK_LR);
 }
 
 /* Whether tonight, still changed against the state before last night's suspicion, is not

@@ -312,9 +312,12 @@ void detect_vocab_new_words(const struct vocab *v, const char *text, struct hmap
  * *n), the window every level is judged on. */
 size_t *detect_window(const struct detect_params *p, const json_t *recs, const char *epoch,
 		      size_t *n);
-/* detect.c: the usable nights of the current epoch's latest run in the history (indices into
- * recs, oldest first; a new array of *n): the nights since the endpoint last entered its
- * state, the most recent too, at most `window` of them. */
+/* detect.c: the nights a return to the state before the current epoch is judged on, their
+ * evidence added up (detect_cusum_back): the usable nights of the epoch's latest run in the
+ * history (indices into recs, oldest first; a new array of *n), the nights since the endpoint
+ * last entered its state, the most recent too, at most `window` of them. NULL (*n 0) while
+ * the epoch has fewer than min_history nights in its window: a young epoch's return is
+ * judged on tonight alone. */
 size_t *detect_epoch_run(const struct detect_run *ev, size_t *n);
 /* A return judged on evidence that adds up over nights (Page's CUSUM): llr[0..n), each
  * night's log-likelihood ratio of the state before over the current one, oldest first,

@@ -866,8 +866,8 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 	/* per signal, the named prompts' counts pooled: the young epoch's (c), prev's (p) and
 	 * tonight's (n); a rate named over every prompt ("*") is that pool alone */
 	size_t hc[RS_N] = { 0 }, nc[RS_N] = { 0 }, hp[RS_N] = { 0 }, np[RS_N] = { 0 };
-	size_t hn[RS_N] = { 0 }, nn[RS_N] = { 0 }, i, j, k, back = 0, n_win, n_run;
-	int all[RS_N] = { 0 }, listed[RS_N] = { 0 }, mature;
+	size_t hn[RS_N] = { 0 }, nn[RS_N] = { 0 }, i, j, k, back = 0, n_run;
+	int all[RS_N] = { 0 }, listed[RS_N] = { 0 };
 	const json_t *o;
 	const char *pr;
 	size_t *run;
@@ -883,13 +883,14 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 		all[k] |= !strcmp(pr, "*");
 	}
 	for (k = 0; k < RS_N; k++) {
+		/* a prompt named beside "*" for its signal: the pool over every prompt holds its
+		 * counts (named_pooled) */
 		json_array_foreach(named, i, o)
 		{
 			size_t h, n;
 
 			if (!named_pooled(o, k, all, &pr))
-				continue; /* the pool over every prompt holds this prompt's counts
-					   */
+				continue;
 			reference_counts(ev, ev->cur_epoch, pr, (int)k, &h, &n);
 			hc[k] += h, nc[k] += n;
 			reference_counts(ev, prev, pr, (int)k, &h, &n);
@@ -902,10 +903,8 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 	 * nights since the endpoint entered it (detect_cusum_back), each night's log-likelihood
 	 * ratio of the two states' pooled rates (smoothed by half an answer); a younger one: a
 	 * test of tonight alone (below) */
-	free(detect_window(ev->p, ev->recs, ev->cur_epoch, &n_win));
-	mature = n_win >= (size_t)ev->p->min_history;
-	run = mature ? detect_epoch_run(ev, &n_run) : NULL;
-	llr = mature ? xcalloc(n_run + 1, sizeof(*llr)) : NULL;
+	run = detect_epoch_run(ev, &n_run);
+	llr = run ? xcalloc(n_run + 1, sizeof(*llr)) : NULL;
 	for (k = 0; k < RS_N; k++) {
 		double rc, rp, rn, p, lh, lm;
 
@@ -919,7 +918,7 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 		/* every one nearer prev's rate than the epoch's ... */
 		if (fabs(rn - rp) >= fabs(rn - rc))
 			break;
-		if (mature) {
+		if (run) {
 			rp = ((double)hp[k] + 0.5) / ((double)np[k] + 1);
 			rc = ((double)hc[k] + 0.5) / ((double)nc[k] + 1);
 			lh = log(rp / rc);
@@ -956,7 +955,7 @@ int detect_rates_back(const struct detect_run *ev, const json_t *named, const ch
 	}
 	if (k < RS_N) /* one not nearer prev's, or without answers */
 		back = 0;
-	else if (mature)
+	else if (run)
 		back = (size_t)detect_cusum_back(llr, n_run + 1);
 	free(run);
 	free(llr);
@@ -989,16 +988,7 @@ int detect_rates_since_suspect(const struct detect_run *ev, const struct decisio
 				return 0;
 		}
 		/* that night's rate over the prompts tonight's test covers */
-		for (k = 0; k < ev->n_w; k++) {
-			const struct slot *w = &ev->w[k];
-			size_t c, h, nk;
-
-			if (!w->id || !w->rc_night.n || (pr && strcmp(pr, w->id)) ||
-			    !record_counts(json_object_get(rates, w->id), sig, &c, &h, &nk))
-				continue;
-			hits += h;
-			judged_n += nk;
-		}
+		line_counts(ev, last, pr, sig, &hits, &judged_n);
 		before = reference_rate(ev, ev->cur_epoch, pr, sig);
 		if (!judged_n || before < 0)
 			return 0;
