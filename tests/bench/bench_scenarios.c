@@ -21,7 +21,9 @@
  * change on the third night instead, and the last column then counts confirmed changes wrongly
  * taken for a return to the state before them, and those that night alarms on; --late N keeps
  * the change N nights, a state of its own, and takes it back for 4: is the return recognised
- * on one of them, and does one alarm?). 25 prompts x 10
+ * on one of them, and does one alarm? A table after the first then counts, over the nights the
+ * confirmed change holds before that, each one taken for the state before it and each alarm).
+ * 25 prompts x 10
  * samples a night at temperature 0.7. Default 10 trials (about a minute on 2 busy cores); the
  * measurement is --trials 40. Prints markdown tables. Every figure is fixed by seeds. */
 #include "detect.h"
@@ -244,6 +246,9 @@ struct result {
 	int reverts;		/* confirmed changes taken back on a third night */
 	int back;		/* of which no alarm, in the state before the change */
 	int third_alarm;	/* of which an alarm (exit 1) */
+	int held;		/* --late: nights 3 to N of a confirmed change that holds */
+	int held_back;		/* of which taken for the state before it (no alarm) */
+	int held_alarm;		/* of which an alarm (exit 1: the change is no news) */
 	int trials;
 };
 
@@ -328,6 +333,11 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 			confirmed = s1 == DETECT_STAGE_CONFIRMED ||
 				    (v == DETECT_CHANGED && st == DETECT_STAGE_CONFIRMED);
 			res->by_second += confirmed;
+		} else if (confirmed) {
+			/* --late: the change's state holds; every night of it counts */
+			res->held++;
+			res->held_back += back;
+			res->held_alarm += v == DETECT_CHANGED;
 		}
 	}
 	res->reverts += confirmed;
@@ -440,6 +450,35 @@ static void print_latency(const struct scenario *list, size_t n_list, const char
 	       k, n, per100(k, n));
 }
 
+/* --late N: the nights a confirmed change holds before it is taken back (its third to Nth),
+ * each one a chance to take the held state for the one before it (the return test,
+ * detect_cusum_back) or to alarm on it again. Summed over the change scenarios, by family. */
+static void print_held(const struct scenario *list, size_t n_list, const char *only,
+		       const struct result *res)
+{
+	int n[2] = { 0, 0 }, back[2] = { 0, 0 }, alarm[2] = { 0, 0 }, f;
+	size_t s;
+
+	printf("\nnights 3 to %d of a confirmed change that holds: nights: taken for the state "
+	       "before it (per 100) / alarms (per 100)\n\n| scenario | held nights |\n|---|---|\n",
+	       late);
+	for (s = 0; s < n_list; s++) {
+		if (!tu_listed(only, list[s].name) || list[s].change == SCEN_NONE)
+			continue;
+		f = !strncmp(list[s].name, "ext-", 4);
+		n[f] += res[s].held;
+		back[f] += res[s].held_back;
+		alarm[f] += res[s].held_alarm;
+		printf("| %s | %d: %d (%.1f) / %d (%.1f) |\n", list[s].name, res[s].held,
+		       res[s].held_back, per100(res[s].held_back, res[s].held), res[s].held_alarm,
+		       per100(res[s].held_alarm, res[s].held));
+	}
+	for (f = 0; f < 2; f++)
+		printf("| %s | %d: %d (%.1f) / %d (%.1f) |\n",
+		       f ? "all `ext`" : "all `sim`, `cat`, `labels`", n[f], back[f],
+		       per100(back[f], n[f]), alarm[f], per100(alarm[f], n[f]));
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -536,6 +575,8 @@ int main(int argc, char **argv)
 		print_row(&list[s], &res[s]);
 	}
 	print_bands(list, n_list, only, res);
+	if (late > 2)
+		print_held(list, n_list, only, res);
 	print_latency(list, n_list, only, res);
 	free(res);
 	printf("\nbenchmark wall time: %.0f s\n", now_s() - t0);
