@@ -291,6 +291,9 @@ static void run_trial(const struct detect_params *prm, const struct scenario *sc
 		if (getenv("PL_BENCH_DEBUG"))
 			printf("  night %d: noise factor %.2f\n", n, noise);
 		v = judge(prm, base, s, hist, n, &st, &onset, &lat, epoch, sizeof(epoch));
+		if (getenv("PL_BENCH_DEBUG"))
+			printf("    state: %s (before the change: %s)%s\n", epoch, before,
+			       confirmed && n > history + 2 && n <= history + span ? " held" : "");
 		/* the revert: no alarm, in the state before the change */
 		back = v != DETECT_CHANGED && !strcmp(epoch, before);
 		/* the state before the change: the last unchanged night's, a suspicion aside (its
