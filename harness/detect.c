@@ -2280,14 +2280,18 @@ static void named_judge(const struct detect_run *ev, const json_t *named, const 
  * epoch's, by more than prompt_floor from the latter. Back: every one is; or every one that is
  * not categorical is, and the categorical ones' answers together are at least BACK_LR times
  * likelier under the old state (the product of their likelihood ratios): a suspicion raised on
- * a lumpy night may name a prompt that moved by its own noise, which need not come back
- * with the change. Young or not: a state of two weeks taken back moves its few prompts no
- * further against that state's nights than the change moved them against the baseline's, too
- * few for an alarm on most nights (bench_scenarios --late 12: cat-new2's return recognised
- * within four nights on 26 of 37 confirmed changes when a young epoch alone was judged so).
- * An epoch with min_history nights of its own has many nights on which its prompts may
- * look back by chance: there the categorical ones' evidence adds up over the nights since
- * the endpoint entered it (detect_cusum_back) in place of tonight's alone.
+ * a lumpy night may name a prompt that moved by its own noise, which need not come back with
+ * the change. When every one is categorical, their answers together decide (BACK_LR): each
+ * likelier under the old state is not enough, a young epoch's state being estimated from a
+ * few nights (two moved prompts' ten answers each came out 100 to 130 times likelier under
+ * the state before on the third night of a change that holds,
+ * test_young_hold_not_back). Young or not: a state of two weeks taken back moves its few
+ * prompts no further against that state's nights than the change moved them against the
+ * baseline's, too few for an alarm on most nights (bench_scenarios --late 12: cat-new2's
+ * return recognised within four nights on 26 of 37 confirmed changes when a young epoch alone
+ * was judged so). An epoch with min_history nights of its own has many nights on which its
+ * prompts may look back by chance: there the categorical ones' evidence adds up over the
+ * nights since the endpoint entered it (detect_cusum_back) in place of tonight's alone.
  * 1: back, 0: not, -1: none tells the states apart. */
 static int named_back(const struct detect_run *ev, const json_t *named, const char *prev)
 {
@@ -2303,8 +2307,10 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 		llr_run[n_run] = t.llr;
 		r = t.other_near == t.apart - t.cat && detect_cusum_back(llr_run, n_run + 1);
 	} else
-		r = t.nearer == t.apart ||
-		    (t.cat && t.other_near == t.apart - t.cat && t.llr > log(BACK_LR));
+		r = t.cat == t.apart
+			    ? t.llr > log(BACK_LR)
+			    : t.nearer == t.apart || (t.cat && t.other_near == t.apart - t.cat &&
+						      t.llr > log(BACK_LR));
 	free(run);
 	free(llr_run);
 	return r;

@@ -3003,6 +3003,29 @@ static void test_novel_alone_is_not_back(void **state)
 	}
 }
 
+/* A young epoch's categorical prompts, each likelier under the state before on one lumpy
+ * night, are no return unless together they are at least BACK_LR times likelier: the change's
+ * state is estimated from two nights, and the moved prompts' ten answers each came out 100 to
+ * 130 times likelier under the state before on the third night of a change that holds. With
+ * each likelier enough, that night was taken for the state before on cat-move2 trial 9,
+ * cat-new2 trial 20 and labels-move2 trial 9 (bench_scenarios --hold). */
+static void test_young_hold_not_back(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned long long trial;
+	} c[] = { { "cat-move2", 9 }, { "cat-new2", 20 }, { "labels-move2", 9 } };
+	struct detect_outcome out[15];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		run_confirmed(c[i].name, c[i].trial, HOLD, out);
+		assert_false(out[14].returned_epoch);
+		assert_string_equal(out[14].epoch, out[13].epoch);
+	}
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -3154,6 +3177,7 @@ int main(void)
 		cmocka_unit_test(test_late_return_named),
 		cmocka_unit_test(test_late_hold_not_back),
 		cmocka_unit_test(test_late_hold_alarm_not_back),
+		cmocka_unit_test(test_young_hold_not_back),
 		cmocka_unit_test(test_late_return_mix),
 		cmocka_unit_test(test_late_return_rates),
 		cmocka_unit_test(test_refusal_is_one_signal),
