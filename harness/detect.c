@@ -2307,10 +2307,9 @@ static int named_back(const struct detect_run *ev, const json_t *named, const ch
 		llr_run[n_run] = t.llr;
 		r = t.other_near == t.apart - t.cat && detect_cusum_back(llr_run, n_run + 1);
 	} else
-		r = t.cat == t.apart
-			    ? t.llr > log(BACK_LR)
-			    : t.nearer == t.apart || (t.cat && t.other_near == t.apart - t.cat &&
-						      t.llr > log(BACK_LR));
+		/* each one nearer is enough only beside prompts that are not categorical */
+		r = (t.cat < t.apart && t.nearer == t.apart) ||
+		    (t.cat && t.other_near == t.apart - t.cat && t.llr > log(BACK_LR));
 	free(run);
 	free(llr_run);
 	return r;
