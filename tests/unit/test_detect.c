@@ -3026,6 +3026,31 @@ static void test_young_hold_not_back(void **state)
 	}
 }
 
+/* A return to the state before a confirmed change is on trial until it has held min_history
+ * nights: the state's window keeps its nights before the change, not the return's. On
+ * ext-json-field (20% of one JSON prompt's answers with a renamed field) a held change was
+ * taken for the state before on a night with none or one renamed answer, and the returned
+ * nights brought renamed answers into that state's window; its JSON keys were then
+ * judged as a categorical prompt's mix, and the change stayed unseen at the old state for
+ * the rest of the run: nights 20 to 32 of trial 32, 17 to 33 of trial 34
+ * (bench_scenarios --late 20). Now the last six nights of the change are at its own
+ * state. */
+static void test_return_on_trial(void **state)
+{
+	static const unsigned long long trials[] = { 32, 34 };
+	struct detect_outcome out[12 + 20 + LATE_BACK];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(trials); i++) {
+		scenario_nights("ext-json-field", trials[i], 12, 20, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		for (n = 26; n < 32; n++)
+			assert_string_not_equal(out[n].epoch, out[11].epoch);
+	}
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -3178,6 +3203,7 @@ int main(void)
 		cmocka_unit_test(test_late_hold_not_back),
 		cmocka_unit_test(test_late_hold_alarm_not_back),
 		cmocka_unit_test(test_young_hold_not_back),
+		cmocka_unit_test(test_return_on_trial),
 		cmocka_unit_test(test_late_return_mix),
 		cmocka_unit_test(test_late_return_rates),
 		cmocka_unit_test(test_refusal_is_one_signal),

@@ -1,7 +1,8 @@
 /* test_detect_evidence.c: the combination of per-prompt evidence (detect_evidence_combine):
  * Benjamini-Hochberg over every signal of every prompt as one family, a prompt moved only
- * when its q clears its level and its effect clears its margin; and a return's evidence
- * added up over nights (detect_cusum_back). */
+ * when its q clears its level and its effect clears its margin; a return's evidence added
+ * up over nights (detect_cusum_back); and the nights a state's window holds after a return
+ * (detect_window). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,10 +10,13 @@
 
 #include <cmocka.h>
 
+#include "detect.h"
 #include "detect_int.h"
+#include "err.h"
 #include "stats.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_bh_family(void **state)
@@ -131,12 +135,91 @@ static void test_cusum_back(void **state)
 	assert_false(detect_cusum_back(NULL, 0));
 }
 
+/* A history of nights from a compact script: one letter a night, its epoch ("1": e1, "2":
+ * e2), then the stage ("s" suspected, "c" confirmed, "r" a return, "." none). */
+static json_t *script_nights(const char *const *nights, size_t n)
+{
+	json_t *recs = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *r = json_pack("{s:s#,s:f}", "epoch", nights[i], (int)2, "stat", 0.1);
+
+		if (nights[i][2] == 's')
+			json_object_set_new(r, "stage", json_string("suspected"));
+		if (nights[i][2] == 'c')
+			json_object_set_new(r, "stage", json_string("confirmed"));
+		if (nights[i][2] == 'r')
+			json_object_set_new(r, "returned", json_true());
+		json_array_append_new(recs, r);
+	}
+	return recs;
+}
+
+/* Whether epoch's window over nights holds record i. */
+static int window_holds(const struct detect_params *p, const char *const *nights, size_t n,
+			const char *epoch, size_t rec)
+{
+	json_t *recs = script_nights(nights, n);
+	size_t m, i, *idx = detect_window(p, recs, epoch, &m);
+	int held = 0;
+
+	for (i = 0; i < m; i++)
+		held |= idx[i] == rec;
+	free(idx);
+	json_decref(recs);
+	return held;
+}
+
+/* A return to an older state from a confirmed change is on trial until it has held
+ * min_history (7) nights: its nights stay out of that state's window while seven remain
+ * without them (a change taken for a return would lend the state its answers). */
+static void test_window_return_on_trial(void **state)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct detect_params *p = detect_params_new(NULL, NULL, NULL, NULL, &err);
+	/* twelve nights of e1, a change confirmed, back at e1 for three nights */
+	const char *const back3[] = { "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
+				      "e1.", "e1.", "e1.", "e2s", "e2c", "e1r", "e1.", "e1." };
+	/* the same return held seven nights: the state's own again */
+	const char *const back7[] = { "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
+				      "e1.", "e1.", "e1.", "e1.", "e2s", "e2c", "e1r", "e1.",
+				      "e1.", "e1.", "e1.", "e1.", "e1.", "e1." };
+	/* a one-night suspicion retracted: no change to go back from */
+	const char *const retracted[] = { "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
+					  "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
+					  "e2s", "e1r", "e1.", "e1.", "e1." };
+	/* a return the endpoint left again, then another: both on trial */
+	const char *const twice[] = { "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
+				      "e1.", "e1.", "e1.", "e1.", "e2s", "e2c", "e1r", "e1.",
+				      "e2r", "e2.", "e1r", "e1.", "e1.", "e1." };
+	/* three nights of e1 before the change: too few without the return's */
+	const char *const young[] = { "e1.", "e1.", "e1.", "e2s", "e2c", "e1r", "e1.", "e1." };
+
+	(void)state;
+	assert_non_null(p);
+	assert_true(window_holds(p, back3, ARRAY_SIZE(back3), "e1", 9));
+	assert_false(window_holds(p, back3, ARRAY_SIZE(back3), "e1", 14));
+	assert_true(window_holds(p, back7, ARRAY_SIZE(back7), "e1", 14));
+	assert_true(window_holds(p, back7, ARRAY_SIZE(back7), "e1", 18));
+	assert_true(window_holds(p, retracted, ARRAY_SIZE(retracted), "e1", 13));
+	assert_true(window_holds(p, retracted, ARRAY_SIZE(retracted), "e1", 14));
+	assert_false(window_holds(p, twice, ARRAY_SIZE(twice), "e1", 15));
+	assert_false(window_holds(p, twice, ARRAY_SIZE(twice), "e1", 19));
+	assert_true(window_holds(p, twice, ARRAY_SIZE(twice), "e1", 9));
+	assert_true(window_holds(p, young, ARRAY_SIZE(young), "e1", 5));
+	detect_params_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bh_family),      cmocka_unit_test(test_margin_and_level),
-		cmocka_unit_test(test_wilkinson_pair), cmocka_unit_test(test_evidence_capacity),
+		cmocka_unit_test(test_bh_family),
+		cmocka_unit_test(test_margin_and_level),
+		cmocka_unit_test(test_wilkinson_pair),
+		cmocka_unit_test(test_evidence_capacity),
 		cmocka_unit_test(test_cusum_back),
+		cmocka_unit_test(test_window_return_on_trial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
