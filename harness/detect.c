@@ -367,48 +367,49 @@ static double rec_num(const json_t *r, const char *path)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* Whether a night before record `upto` confirmed epoch (a change, not a night's blip). */
-static int epoch_confirmed(const json_t *recs, size_t upto, const char *epoch)
+/* Whether ids[0..n) holds id. */
+static int ids_hold(const char *const *ids, size_t n, const char *id)
 {
-	size_t i;
-
-	for (i = 0; i < upto; i++) {
-		const json_t *r = json_array_get(recs, i);
-		const char *stage = json_string_value(json_object_get(r, "stage"));
-
-		if (stage && !strcmp(stage, detect_stage_name(DETECT_STAGE_CONFIRMED)) &&
-		    !strcmp(rec_epoch(r), epoch))
+	while (n-- > 0)
+		if (!strcmp(ids[n], id))
 			return 1;
-	}
 	return 0;
 }
 
-/* Marks on_trial[i] for the records of epoch's runs that began with a return from a
- * confirmed change's epoch and have lasted fewer than min_history nights (tonight's run, or
- * one the endpoint left again). Returns how many. */
+/* Marks on_trial[i] for the records of epoch's runs that began with a return from an epoch
+ * an earlier night confirmed (a change, not a retracted blip) and have lasted fewer than
+ * min_history nights (tonight's run, or one the endpoint left again). One pass over the
+ * history. Returns how many. */
 static size_t runs_on_trial(const struct detect_params *p, const json_t *recs, const char *epoch,
 			    unsigned char *on_trial)
 {
-	size_t total = json_array_size(recs), i = 0, j, k, cnt = 0;
+	size_t total = json_array_size(recs), i, k, start = 0, cnt = 0, n_conf = 0;
+	const char **conf = xmalloc((total + 1) * sizeof(*conf));
+	const char *prev = NULL;
+	int trial = 0;
 
-	while (i < total) {
-		const json_t *r = json_array_get(recs, i);
+	for (i = 0; i <= total; i++) {
+		const json_t *r = i < total ? json_array_get(recs, i) : NULL;
+		const char *id = r ? rec_epoch(r) : NULL;
+		const char *stage = json_string_value(json_object_get(r, "stage"));
+		int in = id && !strcmp(id, epoch), was = prev && !strcmp(prev, epoch);
 
-		if (strcmp(rec_epoch(r), epoch)) {
-			i++;
-			continue;
+		if (in && !was) {
+			start = i;
+			trial = prev && json_is_true(json_object_get(r, "returned")) &&
+				ids_hold(conf, n_conf, prev);
 		}
-		for (j = i; j < total && !strcmp(rec_epoch(json_array_get(recs, j)), epoch); j++)
-			;
-		if (i && j - i < (size_t)p->min_history &&
-		    json_is_true(json_object_get(r, "returned")) &&
-		    epoch_confirmed(recs, i, rec_epoch(json_array_get(recs, i - 1)))) {
-			for (k = i; k < j; k++)
+		if (!in && was && trial && i - start < (size_t)p->min_history) {
+			for (k = start; k < i; k++)
 				on_trial[k] = 1;
-			cnt += j - i;
+			cnt += i - start;
 		}
-		i = j;
+		if (stage && !strcmp(stage, detect_stage_name(DETECT_STAGE_CONFIRMED)) &&
+		    !ids_hold(conf, n_conf, id))
+			conf[n_conf++] = id;
+		prev = id;
 	}
+	free(conf);
 	return cnt;
 }
 
