@@ -171,9 +171,10 @@ static int window_holds(const struct detect_params *p, const char *const *nights
 	return held;
 }
 
-/* A return to an older state from a confirmed change is on trial until it has held
- * min_history (7) nights: its nights stay out of that state's window while seven remain
- * without them (a change taken for a return would lend the state its answers). */
+/* A return to an older state from a young confirmed change (fewer than min_history nights,
+ * its return judged on one night alone) is on trial until it has held min_history (7)
+ * nights: its nights stay out of that state's window while seven remain without them (a
+ * change taken for a return would lend the state its answers). */
 static void test_window_return_on_trial(void **state)
 {
 	struct pl_err err = PL_ERR_INIT;
@@ -193,6 +194,11 @@ static void test_window_return_on_trial(void **state)
 	const char *const twice[] = { "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
 				      "e1.", "e1.", "e1.", "e1.", "e2s", "e2c", "e1r", "e1.",
 				      "e2r", "e2.", "e1r", "e1.", "e1.", "e1." };
+	/* a return from a change confirmed seven nights before: judged on its nights' evidence
+	 * added up, not on one night, and no trial */
+	const char *const mature[] = { "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.", "e1.",
+				       "e1.", "e1.", "e1.", "e1.", "e2s", "e2c", "e2.", "e2.",
+				       "e2.", "e2.", "e2.", "e1r", "e1.", "e1." };
 	/* three nights of e1 before the change: too few without the return's */
 	const char *const young[] = { "e1.", "e1.", "e1.", "e2s", "e2c", "e1r", "e1.", "e1." };
 
@@ -208,6 +214,7 @@ static void test_window_return_on_trial(void **state)
 	assert_false(window_holds(p, twice, ARRAY_SIZE(twice), "e1", 19));
 	assert_true(window_holds(p, twice, ARRAY_SIZE(twice), "e1", 9));
 	assert_true(window_holds(p, young, ARRAY_SIZE(young), "e1", 5));
+	assert_true(window_holds(p, mature, ARRAY_SIZE(mature), "e1", 19));
 	detect_params_free(p);
 }
 
