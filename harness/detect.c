@@ -441,18 +441,20 @@ static size_t runs_on_trial(const struct detect_params *p, const json_t *recs, c
 static size_t *epoch_window(const struct detect_params *p, const json_t *recs, const char *epoch,
 			    size_t *n)
 {
-	size_t total = json_array_size(recs), cnt = 0, i, keep, drop, excl, n_trial, n_usable = 0;
+	size_t total = json_array_size(recs), cnt = 0, i, keep, drop, excl, n_usable = 0;
 	size_t *idx = xmalloc((total ? total : 1) * sizeof(*idx));
 	unsigned char *on_trial = xcalloc(total + 1, 1);
 
-	n_trial = runs_on_trial(p, recs, epoch, on_trial);
-	for (i = 0; i < total && n_trial; i++) {
-		const json_t *r = json_array_get(recs, i);
+	/* nights on trial stay out only while min_history usable nights remain without them */
+	if (runs_on_trial(p, recs, epoch, on_trial)) {
+		for (i = 0; i < total; i++) {
+			const json_t *r = json_array_get(recs, i);
 
-		n_usable += rec_usable(r) && !strcmp(rec_epoch(r), epoch) && !on_trial[i];
+			n_usable += rec_usable(r) && !strcmp(rec_epoch(r), epoch) && !on_trial[i];
+		}
+		if (n_usable < (size_t)p->min_history)
+			memset(on_trial, 0, total + 1);
 	}
-	if (n_usable < (size_t)p->min_history)
-		memset(on_trial, 0, total + 1);
 	for (i = 0; i < total; i++) {
 		const json_t *r = json_array_get(recs, i);
 

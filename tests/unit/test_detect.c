@@ -3026,8 +3026,9 @@ static void test_young_hold_not_back(void **state)
 	}
 }
 
-/* A return to the state before a confirmed change is on trial until it has held min_history
- * nights: the state's window keeps its nights before the change, not the return's. On
+/* A return to the state before a young confirmed change is on trial until it has held
+ * min_history nights: the state's window keeps its nights before the change, not the
+ * return's. On
  * ext-json-field (20% of one JSON prompt's answers with a renamed field) a held change was
  * taken for the state before on a night with none or one renamed answer, and the returned
  * nights brought renamed answers into that state's window; its JSON keys were then
