@@ -3052,6 +3052,38 @@ static void test_return_on_trial(void **state)
 	}
 }
 
+/* A young later epoch is judged as the endpoint's nights go, not as its own few nights do.
+ * Nights 3 to 9 of a change that held (bench_scenarios --late 20) raised two to three times
+ * the alarms of the nights after: a prompt's p-value in a later epoch was one-sided on a
+ * deviation taken either way, its ordinary nights' deviations were the epoch's two to six
+ * nights' from their own median (fitted to them), and the CUSUM added up slides from that
+ * median. These endpoints (cat-refusal5 and labels-rare15: refusals on every prompt, or a
+ * label's share up on every prompt) were suspected again on one of those nights by two
+ * prompts "beyond their own night-to-night variation" or by a "slow drift in stat"; now the
+ * change's nights after its confirmation raise no alarm. */
+static void test_young_epoch_nights(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned long long trial;
+	} cases[] = { { "cat-refusal5", 22 }, { "cat-refusal5", 32 }, { "cat-refusal5", 38 },
+		      { "cat-refusal5", 7 },  { "cat-refusal5", 16 }, { "labels-rare15", 12 },
+		      { "labels-rare15", 13 } };
+	struct detect_outcome out[12 + 20 + LATE_BACK];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		scenario_nights(cases[i].name, cases[i].trial, 12, 20, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		for (n = 14; n < 21; n++) {
+			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
+			assert_string_equal(out[n].epoch, out[13].epoch);
+		}
+	}
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -3205,6 +3237,7 @@ int main(void)
 		cmocka_unit_test(test_late_hold_alarm_not_back),
 		cmocka_unit_test(test_young_hold_not_back),
 		cmocka_unit_test(test_return_on_trial),
+		cmocka_unit_test(test_young_epoch_nights),
 		cmocka_unit_test(test_late_return_mix),
 		cmocka_unit_test(test_late_return_rates),
 		cmocka_unit_test(test_refusal_is_one_signal),
