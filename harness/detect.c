@@ -1818,12 +1818,11 @@ static void run_cusum(struct detect_run *ev, struct decision *d)
 		if (!p->cusum || d->cold)
 			continue;
 		series_level(p, ev->recs, ev->cur_epoch, cusum_series[i], &lv);
-		if (lv.spread < 0 || !lv.nights || (now <= 0 && lv.center <= 0))
-			continue;
-		/* nor on an epoch younger than min_history: the median of its few nights is no
-		 * level to add a slide up from (a new epoch's second and third nights drifted
-		 * from it by chance) */
-		if (lv.nights < (size_t)p->min_history)
+		/* not on an epoch younger than min_history (at least 3): the median of its few
+		 * nights is no level to add a slide up from (a new epoch's second and third
+		 * nights drifted from it by chance) */
+		if (lv.spread < 0 || lv.nights < (size_t)p->min_history ||
+		    (now <= 0 && lv.center <= 0))
 			continue;
 		/* a floor on the spread: an endpoint that never varied must not turn a tiny
 		 * wobble into a huge z */
