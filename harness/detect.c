@@ -1722,6 +1722,27 @@ static void logprob_add(struct detect_run *ev, const struct prompt_samples *base
 	json_decref(b);
 }
 
+/* How much wider than the endpoint's spread a deviation dev of tonight's from the current
+ * epoch's centre (lv) goes by chance while that epoch is younger than min_history. Its centre
+ * is the median of its few nights, off by about a spread over sqrt(nights), so a new night
+ * differs from it by sqrt(1 + 1/nights) spreads. The cold start widens the baseline's young
+ * epoch so (decide); a later epoch's spread is the endpoint's, pooled over its epochs, so it
+ * is not cold, but its centre is as young. Only a deviation away from the baseline (dev > 0:
+ * further from it, or more answers it never gave) is widened: that is where a noisy night
+ * goes, and where a new alarm would come from; a night back towards the baseline is a return
+ * in the making, which must match the state it returns to on every prompt and rate
+ * (epoch_matches), so its margin stays as it was. 1 for the baseline's epoch and an epoch of
+ * min_history nights. (bench_scenarios --late 20: a held change's nights 3 to 9 alarmed on
+ * the mean distance and the novel rate alone several times as often as later nights;
+ * tests/bench/DETECTION-ROUNDS.md, "A young later epoch's centre".) */
+static double young_widening(const struct detect_run *ev, const struct level *lv, double dev)
+{
+	if (dev <= 0 || !strcmp(ev->cur_epoch, ev->base_epoch) || !lv->nights ||
+	    lv->nights >= (size_t)ev->p->min_history)
+		return 1;
+	return sqrt(1 + 1 / (double)lv->nights);
+}
+
 /* Whether tonight's rate k is off for an epoch: judged against the epoch's nights once
  * there are any (margin: the larger of the rate's margin and `sigmas` spreads, the spread
  * never below the binomial sampling noise), else against the baseline with Fisher's exact
@@ -1747,6 +1768,8 @@ static int rate_off(const struct detect_run *ev, int k, const char *epoch, doubl
 		double spread = lv.spread >= 0 ? fmax(lv.spread, se) : sqrt(2) * se;
 
 		*center = lv.center;
+		if (!strcmp(epoch, ev->cur_epoch))
+			spread *= young_widening(ev, &lv, now - lv.center);
 		*m = fmax(rm, p->sigmas * spread);
 		return fabs(now - lv.center) > *m && (lv.spread >= 0 || !is_e1 || *fp <= p->alpha);
 	}
@@ -2752,7 +2775,8 @@ static void decide(struct detect_run *ev, struct decision *d)
 		 * deviation: nights far out now and then (lumpy serving) widen it, while the
 		 * robust spread alone says whether the suite can see detectable_shift */
 		d->spread = fmax(d->spread, d->lv.rms);
-		d->margin = margin_for(p, d->lv.center, d->spread, 0);
+		d->margin = margin_for(p, d->lv.center,
+				       d->spread * young_widening(ev, &d->lv, d->dev), 0);
 		d->above = is_e1 ? d->dev > d->margin : fabs(d->dev) > d->margin;
 	}
 	/* each prompt against its own nights: a change confined to a few prompts drowns in the

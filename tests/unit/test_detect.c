@@ -3084,6 +3084,60 @@ static void test_young_epoch_nights(void **state)
 	}
 }
 
+/* A young later epoch's centre is the median of its few nights, off by about a spread over
+ * sqrt(nights): a night differs from it by sqrt(1 + 1/nights) spreads by chance, as the cold
+ * start allows the baseline's young epoch. Before, a held change's third to ninth nights
+ * were suspected again on the suite's mean distance or the novel rate alone, against the
+ * epoch's first two to six nights (bench_scenarios --late 20; these endpoints, each on one or
+ * two of those nights). Now the change's nights after its confirmation raise no alarm. */
+static void test_young_epoch_centre(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned long long trial;
+	} cases[] = { { "sim-refusal10", 26 }, { "cat-refusal5", 9 },  { "cat-refusal5", 21 },
+		      { "cat-refusal5", 26 },  { "cat-refusal5", 33 }, { "labels-rare15", 26 },
+		      { "labels-rare15", 33 } };
+	struct detect_outcome out[12 + 20 + LATE_BACK];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		scenario_nights(cases[i].name, cases[i].trial, 12, 20, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		for (n = 14; n < 21; n++) {
+			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
+			assert_string_equal(out[n].epoch, out[13].epoch);
+		}
+	}
+}
+
+/* ... but only a deviation away from the baseline is widened so: a night back towards it is a
+ * return in the making, recognised on the night it comes (it must match the state it returns
+ * to on every prompt and rate). With both directions widened, these confirmed changes'
+ * returns on their third night (bench_scenarios' default run) were missed: "no change", in
+ * the young epoch still. */
+static void test_young_centre_return(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned long long trial;
+	} cases[] = { { "labels-rare15", 2 },  { "labels-rare15", 14 }, { "labels-rare15", 23 },
+		      { "labels-rare15", 32 }, { "ext-rollout", 9 },	{ "ext-rollout", 15 },
+		      { "ext-rollout", 31 } };
+	struct detect_outcome out[12 + 2 + 1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		scenario_nights(cases[i].name, cases[i].trial, 12, 1, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		assert_int_not_equal(out[14].verdict, DETECT_CHANGED);
+		assert_string_equal(out[14].epoch, out[11].epoch);
+	}
+}
+
 /* A refusal is one signal: valid JSON and fences are rates over the answers that are not
  * refusals. Before, a JSON prompt's refusals lowered its valid-JSON rate too, and the night
  * after a confirmed refusal change (bench_scenarios' cat-refusal5 with --hold: plain-text
@@ -3238,6 +3292,8 @@ int main(void)
 		cmocka_unit_test(test_young_hold_not_back),
 		cmocka_unit_test(test_return_on_trial),
 		cmocka_unit_test(test_young_epoch_nights),
+		cmocka_unit_test(test_young_epoch_centre),
+		cmocka_unit_test(test_young_centre_return),
 		cmocka_unit_test(test_late_return_mix),
 		cmocka_unit_test(test_late_return_rates),
 		cmocka_unit_test(test_refusal_is_one_signal),
