@@ -3052,6 +3052,30 @@ static void test_return_on_trial(void **state)
 	}
 }
 
+/* A bench_scenarios endpoint: scenario and trial. */
+struct endpoint {
+	const char *name;
+	unsigned long long trial;
+};
+
+/* Each endpoint's change, confirmed on its second night and held for 20 (bench_scenarios
+ * --late 20), raises no alarm on its nights 3 to 9 and stays in its epoch. */
+static void assert_young_nights_quiet(const struct endpoint *cases, size_t n_cases)
+{
+	struct detect_outcome out[12 + 20 + LATE_BACK];
+	size_t i;
+	int n;
+
+	for (i = 0; i < n_cases; i++) {
+		scenario_nights(cases[i].name, cases[i].trial, 12, 20, NULL, out, NULL);
+		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
+		for (n = 14; n < 21; n++) {
+			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
+			assert_string_equal(out[n].epoch, out[13].epoch);
+		}
+	}
+}
+
 /* A young later epoch is judged as the endpoint's nights go, not as its own few nights do.
  * Nights 3 to 9 of a change that held (bench_scenarios --late 20) raised two to three times
  * the alarms of the nights after: a prompt's p-value in a later epoch was one-sided on a
@@ -3063,25 +3087,13 @@ static void test_return_on_trial(void **state)
  * change's nights after its confirmation raise no alarm. */
 static void test_young_epoch_nights(void **state)
 {
-	static const struct {
-		const char *name;
-		unsigned long long trial;
-	} cases[] = { { "cat-refusal5", 22 }, { "cat-refusal5", 32 }, { "cat-refusal5", 38 },
-		      { "cat-refusal5", 7 },  { "cat-refusal5", 16 }, { "labels-rare15", 12 },
-		      { "labels-rare15", 13 } };
-	struct detect_outcome out[12 + 20 + LATE_BACK];
-	size_t i;
-	int n;
+	static const struct endpoint cases[] = { { "cat-refusal5", 22 }, { "cat-refusal5", 32 },
+						 { "cat-refusal5", 38 }, { "cat-refusal5", 7 },
+						 { "cat-refusal5", 16 }, { "labels-rare15", 12 },
+						 { "labels-rare15", 13 } };
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		scenario_nights(cases[i].name, cases[i].trial, 12, 20, NULL, out, NULL);
-		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
-		for (n = 14; n < 21; n++) {
-			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
-			assert_string_equal(out[n].epoch, out[13].epoch);
-		}
-	}
+	assert_young_nights_quiet(cases, ARRAY_SIZE(cases));
 }
 
 /* A young later epoch's centre is the median of its few nights, off by about a spread over
@@ -3092,25 +3104,13 @@ static void test_young_epoch_nights(void **state)
  * two of those nights). Now the change's nights after its confirmation raise no alarm. */
 static void test_young_epoch_centre(void **state)
 {
-	static const struct {
-		const char *name;
-		unsigned long long trial;
-	} cases[] = { { "sim-refusal10", 26 }, { "cat-refusal5", 9 },  { "cat-refusal5", 21 },
-		      { "cat-refusal5", 26 },  { "cat-refusal5", 33 }, { "labels-rare15", 26 },
-		      { "labels-rare15", 33 } };
-	struct detect_outcome out[12 + 20 + LATE_BACK];
-	size_t i;
-	int n;
+	static const struct endpoint cases[] = { { "sim-refusal10", 26 }, { "cat-refusal5", 9 },
+						 { "cat-refusal5", 21 },  { "cat-refusal5", 26 },
+						 { "cat-refusal5", 33 },  { "labels-rare15", 26 },
+						 { "labels-rare15", 33 } };
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		scenario_nights(cases[i].name, cases[i].trial, 12, 20, NULL, out, NULL);
-		assert_int_equal(out[13].stage, DETECT_STAGE_CONFIRMED);
-		for (n = 14; n < 21; n++) {
-			assert_int_not_equal(out[n].verdict, DETECT_CHANGED);
-			assert_string_equal(out[n].epoch, out[13].epoch);
-		}
-	}
+	assert_young_nights_quiet(cases, ARRAY_SIZE(cases));
 }
 
 /* ... but only a deviation away from the baseline is widened so: a night back towards it is a
@@ -3120,12 +3120,10 @@ static void test_young_epoch_centre(void **state)
  * the young epoch still. */
 static void test_young_centre_return(void **state)
 {
-	static const struct {
-		const char *name;
-		unsigned long long trial;
-	} cases[] = { { "labels-rare15", 2 },  { "labels-rare15", 14 }, { "labels-rare15", 23 },
-		      { "labels-rare15", 32 }, { "ext-rollout", 9 },	{ "ext-rollout", 15 },
-		      { "ext-rollout", 31 } };
+	static const struct endpoint cases[] = { { "labels-rare15", 2 },  { "labels-rare15", 14 },
+						 { "labels-rare15", 23 }, { "labels-rare15", 32 },
+						 { "ext-rollout", 9 },	  { "ext-rollout", 15 },
+						 { "ext-rollout", 31 } };
 	struct detect_outcome out[12 + 2 + 1];
 	size_t i;
 
