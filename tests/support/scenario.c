@@ -242,7 +242,12 @@ void scenario_add_sample(struct prompt_samples *ps, int idx, const char *text, i
 {
 	struct sample *s;
 
-	ps->samples = xrealloc(ps->samples, (ps->n + 1) * sizeof(*ps->samples));
+	/* grown by doubling (room for 16, then 32, ...): one sample at a time copied the whole
+	 * array each time under cmocka's realloc, and a night of 2000 answers a prompt took
+	 * minutes under ASan */
+	if (!ps->n || (ps->n >= 16 && !(ps->n & (ps->n - 1))))
+		ps->samples =
+			xrealloc(ps->samples, (ps->n ? 2 * ps->n : 16) * sizeof(*ps->samples));
 	s = &ps->samples[ps->n++];
 	memset(s, 0, sizeof(*s));
 	s->index = idx;
